@@ -1,0 +1,275 @@
+/**
+ * The one module that starts child processes. Every external tool (terraform,
+ * gcloud, helm, kubectl, user commands) goes through {@link runTool}:
+ * argv arrays only (never a shell), an explicit environment per call, a timeout,
+ * an AbortSignal that forwards SIGTERM then escalates to SIGKILL, output streamed
+ * line by line into events and a per-step log file, secrets redacted first.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { Redactor } from '../core/redact.js';
+
+/** Variables a child inherits from our own environment; everything else is passed explicitly. */
+const INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'CLOUDSDK_CONFIG',
+];
+
+export interface ToolRunOptions {
+  /** Program and arguments. `argv[0]` is looked up on PATH. */
+  argv: readonly string[];
+  /** Extra variables for this process only (credentials live here, never in our own env). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Kill the process after this long. Default: 30 minutes. */
+  timeoutMs?: number;
+  /** Time between SIGTERM/SIGINT and SIGKILL. Default 10 s (terraform needs time to release state locks). */
+  killGraceMs?: number;
+  /** Signal sent first on abort or timeout. Terraform reacts to SIGINT by stopping gracefully. */
+  killSignal?: NodeJS.Signals;
+  signal?: AbortSignal;
+  /** Receives each output line (already redacted). */
+  sink?: EventSink;
+  /** Event scope for streamed lines. */
+  cluster?: string;
+  step?: string;
+  /** Per-step log file; lines are appended, redacted. */
+  logFile?: string;
+  redactor?: Redactor;
+  /** Written to stdin, then stdin is closed (tools never get an interactive stdin). */
+  input?: string;
+  /** Exit codes that count as success (e.g. `terraform plan -detailed-exitcode` returns 2). */
+  okExitCodes?: readonly number[];
+  /** Keep at most this many bytes of stdout in memory. Default 16 MiB. */
+  maxBuffer?: number;
+}
+
+export interface ToolResult {
+  argv: readonly string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+const TAIL_LINES = 20;
+
+/** A tool that ran and failed: carries exit code, signal and the tail of its output. */
+export class ToolFailedError extends WsdError {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+
+  constructor(
+    message: string,
+    init: { argv: readonly string[]; exitCode: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; timedOut?: boolean },
+  ) {
+    super(init.timedOut ? 'ToolTimeout' : 'ToolFailed', message, {
+      transient: false,
+      details: { argv: [...init.argv], exitCode: init.exitCode, signal: init.signal, tail: tail(init.stderr || init.stdout) },
+    });
+    this.exitCode = init.exitCode;
+    this.signal = init.signal;
+    this.stdout = init.stdout;
+    this.stderr = init.stderr;
+  }
+}
+
+function tail(text: string): string {
+  return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
+}
+
+/** Builds the child's environment: a small inherited allow-list plus the call's own variables. */
+export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Runs a tool to completion. Resolves with its output on an accepted exit code;
+ * rejects with {@link ToolFailedError} (non-zero exit, timeout), `ToolMissing`
+ * (not on PATH) or `Interrupted` (aborted through `signal`).
+ */
+export function runTool(options: ToolRunOptions): Promise<ToolResult> {
+  const [command, ...args] = options.argv;
+  if (!command) throw new WsdError('Internal', 'runTool needs a command', { source: 'internal' });
+  const redactor = options.redactor ?? new Redactor();
+  const okCodes = options.okExitCodes ?? [0];
+  const maxBuffer = options.maxBuffer ?? 16 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const graceMs = options.killGraceMs ?? 10_000;
+  const killSignal = options.killSignal ?? 'SIGTERM';
+  const shown = redactor.redact(options.argv.join(' '));
+
+  if (options.signal?.aborted) {
+    return Promise.reject(new WsdError('Interrupted', `interrupted before starting ${command}`));
+  }
+
+  return new Promise<ToolResult>((resolve, reject) => {
+    const started = Date.now();
+    let log: WriteStream | undefined;
+    if (options.logFile) {
+      mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
+      log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
+      log.write(`$ ${shown}\n`);
+    }
+    options.sink?.emit({
+      level: 'debug',
+      code: 'tool.start',
+      cluster: options.cluster,
+      step: options.step,
+      message: `running ${shown}`,
+      data: { argv: redactor.redactValue([...options.argv]), cwd: options.cwd },
+    });
+
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      shell: false,
+    });
+
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const terminate = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(killSignal);
+      killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      killTimer.unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, timeoutMs);
+    timer.unref();
+    const onAbort = (): void => {
+      aborted = true;
+      terminate();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const lineSplitter = (stream: 'stdout' | 'stderr') => {
+      let pending = '';
+      return (chunk: Buffer): void => {
+        const text = chunk.toString('utf8');
+        if (stream === 'stdout') {
+          if (stdout.length < maxBuffer) stdout += text;
+        } else if (stderr.length < maxBuffer) stderr += text;
+        pending += text;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) emitLine(stream, line);
+      };
+    };
+    const emitLine = (stream: 'stdout' | 'stderr', raw: string): void => {
+      const line = redactor.redact(raw.replace(/\r$/, ''));
+      log?.write(`${line}\n`);
+      options.sink?.emit({
+        level: 'debug',
+        code: `tool.${stream}`,
+        cluster: options.cluster,
+        step: options.step,
+        message: line,
+      });
+    };
+
+    child.stdout.on('data', lineSplitter('stdout'));
+    child.stderr.on('data', lineSplitter('stderr'));
+    child.stdin.on('error', () => undefined); // the tool may exit before reading its input
+    child.stdin.end(options.input ?? '');
+
+    const finish = (): void => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      finish();
+      log?.end();
+      if (error.code === 'ENOENT') {
+        reject(
+          new WsdError('ToolMissing', `${command} is not installed or not on PATH; install it and try again`, {
+            details: { command },
+          }),
+        );
+      } else {
+        reject(new WsdError('ToolFailed', `could not start ${command}: ${error.message}`, { cause: error }));
+      }
+    });
+
+    child.on('close', (exitCode, signal) => {
+      finish();
+      const durationMs = Date.now() - started;
+      log?.write(`# exit ${exitCode ?? signal} after ${durationMs} ms\n`);
+      log?.end();
+      const out = redactor.redact(stdout);
+      const err = redactor.redact(stderr);
+      if (aborted) {
+        reject(new WsdError('Interrupted', `${command} was interrupted`, { details: { argv: shownArgv(), signal } }));
+        return;
+      }
+      if (timedOut) {
+        reject(
+          new ToolFailedError(`${command} timed out after ${Math.round(timeoutMs / 1000)} s`, {
+            argv: options.argv,
+            exitCode,
+            signal,
+            stdout: out,
+            stderr: err,
+            timedOut: true,
+          }),
+        );
+        return;
+      }
+      if (exitCode !== null && okCodes.includes(exitCode)) {
+        resolve({ argv: options.argv, exitCode, stdout: out, stderr: err, durationMs });
+        return;
+      }
+      const last = tail(err || out).split('\n').slice(-3).join(' | ');
+      reject(
+        new ToolFailedError(`${shown} failed with ${exitCode === null ? `signal ${signal}` : `exit code ${exitCode}`}: ${last}`, {
+          argv: redactor.redactValue([...options.argv]),
+          exitCode,
+          signal,
+          stdout: out,
+          stderr: err,
+        }),
+      );
+    });
+
+    function shownArgv(): string[] {
+      return redactor.redactValue([...options.argv]);
+    }
+  });
+}
