@@ -12,12 +12,12 @@ export const REDACTED = '[REDACTED]';
 /** Values shorter than this are not registered: redacting "a" would shred every log line. */
 const MIN_SECRET_LENGTH = 6;
 
-const PATTERNS: RegExp[] = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /("private_key"\s*:\s*")(?:[^"\\]|\\.)*(")/g,
-  /(\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
-  /(\b(?:password|passwd|secret|token)=)[^\s&'"]+/gi,
-  /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(@)/g,
+const PATTERNS: Array<[RegExp, string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
+  [/("private_key"\s*:\s*")(?:[^"\\]|\\.)*(")/g, `$1${REDACTED}$2`],
+  [/(\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`],
+  [/(\b(?:password|passwd|secret|token)=)[^\s&'"]+/gi, `$1${REDACTED}`],
+  [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(@)/g, `$1${REDACTED}$2`],
 ];
 
 export class Redactor {
@@ -46,14 +46,7 @@ export class Redactor {
     for (const secret of ordered) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
-    for (const pattern of PATTERNS) {
-      out = out.replace(pattern, (_match, ...groups: unknown[]) => {
-        const captured = groups.filter((g): g is string => typeof g === 'string');
-        if (captured.length >= 2) return `${captured[0]}${REDACTED}${captured[1]}`;
-        if (captured.length === 1) return `${captured[0]}${REDACTED}`;
-        return REDACTED;
-      });
-    }
+    for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
   }
 

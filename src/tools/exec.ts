@@ -208,14 +208,19 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     child.stdin.on('error', () => undefined); // the tool may exit before reading its input
     child.stdin.end(options.input ?? '');
 
-    const finish = (): void => {
+    // 'error' (spawn failed) may be followed by 'close': settle and close the log once.
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
+      return true;
     };
 
     child.on('error', (error: NodeJS.ErrnoException) => {
-      finish();
+      if (!finish()) return;
       log?.end();
       if (error.code === 'ENOENT') {
         reject(
@@ -229,7 +234,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     });
 
     child.on('close', (exitCode, signal) => {
-      finish();
+      if (!finish()) return;
       const durationMs = Date.now() - started;
       log?.write(`# exit ${exitCode ?? signal} after ${durationMs} ms\n`);
       log?.end();

@@ -1,0 +1,33 @@
+/** `ws-deployment deploy`: run a new deployment (or, with --dry-run, preview it). */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { dryRun } from '../../engine/dry-run.js';
+import { startDeployment } from '../../engine/deployment.js';
+import { renderPlan } from '../../report/plan-text.js';
+import { renderSummary } from '../../report/summary.js';
+import { globalOptions } from '../options.js';
+import { createRuntime } from '../runtime.js';
+import { engineDeps } from './engine-deps.js';
+import { engineOptions, exitCodeOf } from './shared.js';
+import { registerSecrets } from './secrets.js';
+
+export default async function deploy(command: Command): Promise<void> {
+  const options = globalOptions(command);
+  const loaded = await loadConfig(options.config);
+  const runtime = createRuntime(options);
+  try {
+    registerSecrets(runtime.redactor, loaded.config);
+    const deps = engineDeps(runtime, loaded.config);
+    const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
+    if (options.dryRun) {
+      const plan = await dryRun(loaded, engineOptions(options), deps);
+      process.stdout.write(renderPlan(plan));
+      return;
+    }
+    const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps);
+    process.stdout.write(renderSummary(snap));
+    process.exitCode = exitCodeOf(snap);
+  } finally {
+    await runtime.close();
+  }
+}

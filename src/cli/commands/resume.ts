@@ -1,0 +1,24 @@
+/** `ws-deployment resume [ID]`: continue a failed or interrupted deployment. */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { resumeDeployment } from '../../engine/deployment.js';
+import { renderSummary } from '../../report/summary.js';
+import { globalOptions } from '../options.js';
+import { createRuntime } from '../runtime.js';
+import { engineDeps } from './engine-deps.js';
+import { engineOptions, exitCodeOf } from './shared.js';
+import { registerSecrets } from './secrets.js';
+
+export default async function resume(command: Command, id?: string): Promise<void> {
+  const options = globalOptions(command);
+  const loaded = await loadConfig(options.config);
+  const runtime = createRuntime(options);
+  try {
+    registerSecrets(runtime.redactor, loaded.config);
+    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded.config));
+    process.stdout.write(renderSummary(snap));
+    process.exitCode = exitCodeOf(snap);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,34 @@
+/** Plumbing shared by the commands that run deployments. */
+import type { Command } from 'commander';
+import { WsdError, ExitCode } from '../../core/errors.js';
+import type { EngineOptions } from '../../engine/deployment.js';
+import type { Snapshot } from '../../state/model.js';
+import type { GlobalOptions } from '../options.js';
+
+export function outputFormat(command: Command): 'text' | 'json' {
+  const value = (command.opts() as { output?: string }).output ?? 'text';
+  if (value !== 'text' && value !== 'json') throw new WsdError('UsageError', `--output must be text or json, got "${value}"`);
+  return value;
+}
+
+export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptions> = {}): EngineOptions {
+  return {
+    dryRun: options.dryRun,
+    overwrite: options.overwrite,
+    yes: options.yes,
+    verbose: options.verbose,
+    concurrency: options.concurrency,
+    failFast: options.failFast,
+    only: options.only,
+    skip: options.skip,
+    clusterId: options.clusterId,
+    ...extra,
+  };
+}
+
+/** Exit code of a finished deployment: 0, 1 failed, 3 refused by a pre-run check, 130 interrupted. */
+export function exitCodeOf(snap: Snapshot): number {
+  if (snap.state === 'succeeded') return ExitCode.Success;
+  if (snap.state === 'interrupted') return ExitCode.Interrupted;
+  return snap.error?.code === 'PreCheckRefused' ? ExitCode.Refused : ExitCode.DeploymentFailed;
+}

@@ -1,0 +1,69 @@
+/**
+ * Global command-line options, parsed once into a typed object. The core never
+ * sees `process.argv`; it receives these.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { STEP_NAMES, type StepName } from '../steps/step.js';
+
+export interface GlobalOptions {
+  config: string;
+  versionsManifest?: string;
+  dryRun: boolean;
+  overwrite: boolean;
+  jsonLog: boolean;
+  verbose: boolean;
+  stateDir: string;
+  clusterId?: number;
+  concurrency?: number;
+  failFast: boolean;
+  only?: StepName[];
+  skip?: StepName[];
+  yes: boolean;
+}
+
+export function defaultConfigPath(): string {
+  return process.env.WS_DEPLOYMENT_CONFIG ?? join(homedir(), 'ws-deployment.yaml');
+}
+
+export function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function parseSteps(value: string, previous: StepName[] | undefined): StepName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(STEP_NAMES as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown step "${name}"; steps are ${STEP_NAMES.join(', ')}`);
+    }
+  }
+  return [...(previous ?? []), ...(names as StepName[])];
+}
+
+/** Declares the global flags on the root program (inherited by every command). */
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('-c, --config <file>', 'deployment config (env WS_DEPLOYMENT_CONFIG)', defaultConfigPath())
+    .option('--versions-manifest <file>', 'versions manifest pinning component versions')
+    .option('--dry-run', 'show what would change (runs tool-native previews such as terraform plan), change nothing', false)
+    .option('--overwrite', 'take over clusters/registrations that exist but were not created by this deployment', false)
+    .option('--json-log', 'emit NDJSON events on stderr', false)
+    .option('-v, --verbose', 'show tool output and debug events', false)
+    .option('--state-dir <dir>', 'where journals, locks and working files live', './.ws-deployment')
+    .option('--cluster-id <id>', 'use this cluster id instead of allocating one', parsePositiveInt('--cluster-id'))
+    .option('--concurrency <n>', 'clusters worked on at once (default: all)', parsePositiveInt('--concurrency'))
+    .option('--fail-fast', 'stop scheduling every cluster after the first failure', false)
+    .option('--only <steps>', 'run only these steps (comma separated, repeatable)', parseSteps)
+    .option('--skip <steps>', 'skip these steps (comma separated, repeatable)', parseSteps)
+    .option('-y, --yes', 'approve manual gates without asking (CI)', false);
+}
+
+/** Reads the parsed global options of any (sub)command. */
+export function globalOptions(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals<GlobalOptions>();
+  return { ...o, config: resolve(o.config), stateDir: resolve(o.stateDir) };
+}

@@ -1,0 +1,76 @@
+/**
+ * The commander program: global flags, commands, help with examples. Command
+ * modules are imported lazily so `--version` and `validate` start fast.
+ */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { addGlobalOptions } from './options.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- positional arguments differ per command
+type Action = (command: Command, ...args: any[]) => Promise<void>;
+
+/** Defers loading a command module until the command runs. */
+function lazy(load: () => Promise<{ default: Action }>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args.at(-1) as Command;
+    const mod = await load();
+    await mod.default(command, ...args.slice(0, -2));
+  };
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(): Command {
+  const program = addGlobalOptions(new Command('ws-deployment'))
+    .description('Deploys Gitpod workspace clusters end to end and moves traffic onto them safely.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment plan --output json', 'ws-deployment status --output json']));
+
+  program
+    .command('validate')
+    .description('check the config and report every problem at once (exit 0 valid, 2 invalid)')
+    .addHelpText('after', examples(['ws-deployment validate --config deploy.yaml']))
+    .action(lazy(() => import('./commands/validate.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the config (for yaml-language-server)')
+    .addHelpText('after', examples(['ws-deployment schema > ws-deployment.schema.json']))
+    .action(lazy(() => import('./commands/schema.js')));
+
+  program
+    .command('plan')
+    .description('show per cluster the ordered steps and exactly what each would do; changes nothing')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .addHelpText('after', examples(['ws-deployment plan --config deploy.yaml', 'ws-deployment plan --output json --cluster-id 17']))
+    .action(lazy(() => import('./commands/plan.js')));
+
+  program
+    .command('deploy')
+    .description('create, install, test and register the workspace clusters of the config')
+    .option('--allow-unfinished', 'start even though an earlier deployment of this environment did not finish', false)
+    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'CI=true ws-deployment deploy --json-log --concurrency 2']))
+    .action(lazy(() => import('./commands/deploy.js')));
+
+  program
+    .command('resume [id]')
+    .description('continue a failed or interrupted deployment (default: the newest unfinished one)')
+    .addHelpText('after', examples(['ws-deployment resume', 'ws-deployment resume 20261125-083011-a1b2']))
+    .action(lazy(() => import('./commands/resume.js')));
+
+  program
+    .command('status [id]')
+    .description('show a deployment (default: the newest)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status 20261125-083011-a1b2 --output json']))
+    .action(lazy(() => import('./commands/status.js')));
+
+  return program;
+}

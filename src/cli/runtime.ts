@@ -1,0 +1,62 @@
+/**
+ * What a long-running command needs around the core: the event sink with the
+ * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM, the
+ * state store and the redactor.
+ */
+import { FanoutSink, type EventSink } from '../core/events.js';
+import { Redactor } from '../core/redact.js';
+import { FileStateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/store.js';
+import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
+import { TtyRenderer } from './render/tty-renderer.js';
+import type { GlobalOptions } from './options.js';
+
+export interface Runtime {
+  sink: FanoutSink;
+  redactor: Redactor;
+  signal: AbortSignal;
+  store: StateStore;
+  /** Stops the live renderer and removes signal handlers. */
+  close(): Promise<void>;
+}
+
+/** Picks the renderer: NDJSON with --json-log, live progress on a TTY, prefixed lines otherwise (CI). */
+export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose'>): EventSink & { close?(): void } {
+  const err = process.stderr;
+  if (options.jsonLog) return new JsonRenderer(err, options.verbose);
+  if (err.isTTY && !process.env.CI) return new TtyRenderer(err, options.verbose);
+  return new LineRenderer(err, options.verbose);
+}
+
+export function createRuntime(options: GlobalOptions): Runtime {
+  const redactor = new Redactor();
+  const renderer = createRenderer(options);
+  // Every event is redacted before any renderer sees it.
+  const sink = new FanoutSink({ emit: (e) => renderer.emit(redactor.redactValue(e)) });
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      sink.emit({ level: 'warn', code: 'run.interrupt', message: `received ${name}: stopping running steps (press Ctrl-C again to exit at once)` });
+      controller.abort(new Error(name));
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const store = new FileStateStore(options.stateDir);
+  return {
+    sink,
+    redactor,
+    signal: controller.signal,
+    store,
+    close: async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      renderer.close?.();
+      await store.close();
+    },
+  };
+}

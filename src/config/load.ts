@@ -1,0 +1,111 @@
+/**
+ * Reading a config file: YAML (hardened) → schema + cross-field rules → a typed,
+ * defaulted config with absolute paths, or one ConfigInvalidError listing every
+ * problem with its position.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { configSchema, type Config } from './schema.js';
+import { capIssues, ConfigInvalidError, sortIssues, type ConfigIssue } from './issues.js';
+import { unsupportedVersionMessage, SUPPORTED_VERSIONS } from './sections/header.js';
+import { withBaseDir } from './sections/paths.js';
+import { GENERIC, toConfigIssues } from './zod-issues.js';
+import { MAX_CONFIG_BYTES } from './yaml/limits.js';
+import { locate } from './yaml/locate.js';
+import { readYaml } from './yaml/read-yaml.js';
+
+/** A validated config and where it came from. */
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the config file. */
+  file: string;
+  /** Its folder: relative paths in the config were resolved against it. */
+  dir: string;
+  /** The exact text validated. */
+  text: string;
+  /** sha256 (hex) of `text`: the journal records which config a deployment ran with. */
+  hash: string;
+}
+
+function fileIssue(file: string, message: string): ConfigInvalidError {
+  return new ConfigInvalidError([{ file, line: 0, col: 0, path: '', message }]);
+}
+
+/**
+ * Validates config `text` as if read from `file` (relative paths resolve against
+ * its folder, and referenced files must exist there). Synchronous and total: it
+ * returns a config or throws {@link ConfigInvalidError}, whatever the text.
+ */
+export function parseConfig(text: string, file: string): LoadedConfig {
+  const absolute = path.resolve(file);
+  const dir = path.dirname(absolute);
+  const read = readYaml(text);
+  const position = (offset: number): { line: number; col: number } => {
+    const { line, col } = read.lineCounter.linePos(offset);
+    return { line: Math.max(line, 1), col: Math.max(col, 1) };
+  };
+  const fail = (issues: ConfigIssue[]): never => {
+    throw new ConfigInvalidError(capIssues(sortIssues(issues)));
+  };
+
+  if (read.issues.length > 0 || read.doc === undefined) {
+    fail(read.issues.map((i) => ({ file: absolute, ...position(i.offset), path: '(yaml)', message: i.message })));
+  }
+  const doc = read.doc as NonNullable<typeof read.doc>;
+  const raw = read.value;
+
+  if (raw === null || raw === undefined) {
+    fail([{ file: absolute, line: 1, col: 1, path: '(root)', message: `config is empty; start with "version: ${SUPPORTED_VERSIONS.join('')}"` }]);
+  }
+  // Another version means another schema: its other fields would only produce noise.
+  const version = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).version : undefined;
+  if (version !== undefined && !(SUPPORTED_VERSIONS as readonly unknown[]).includes(version)) {
+    fail([{ file: absolute, ...position(locate(doc, ['version']).valueOffset), path: 'version', message: unsupportedVersionMessage(version) }]);
+  }
+
+  const result = withBaseDir(dir, () => configSchema.safeParse(raw, { reportInput: true, error: () => GENERIC }));
+  if (!result.success) {
+    fail(toConfigIssues(result.error.issues, { file: absolute, doc, lineCounter: read.lineCounter, schema: configSchema }));
+  }
+  const config = result.data as Config;
+  return { config, file: absolute, dir, text, hash: createHash('sha256').update(text, 'utf8').digest('hex') };
+}
+
+/**
+ * Reads and validates the config file `file`. Refuses files that are missing,
+ * not regular files, larger than 1 MiB or not UTF-8, all as ConfigInvalid.
+ */
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  const absolute = path.resolve(file);
+  let handle;
+  try {
+    handle = await open(absolute, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw fileIssue(absolute, `config file ${absolute} does not exist; pass --config FILE or set WS_DEPLOYMENT_CONFIG`);
+    }
+    throw fileIssue(absolute, `config file ${absolute} cannot be opened (${code ?? String(error)}); check the path and its permissions`);
+  }
+  let bytes: Buffer;
+  try {
+    const stat = await handle.stat();
+    // Checked on the open handle: a FIFO or device would block or never end.
+    if (!stat.isFile()) throw fileIssue(absolute, `config file ${absolute} is not a regular file; pass the path of a yaml file`);
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw fileIssue(absolute, `config file ${absolute} is ${stat.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)`);
+    }
+    bytes = await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw fileIssue(absolute, `config file ${absolute} is not valid utf-8; save it as utf-8 text`);
+  }
+  return parseConfig(text, absolute);
+}
+

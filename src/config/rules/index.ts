@@ -1,0 +1,13 @@
+/** Every cross-field rule, run together after the sections are validated. */
+import { bucketForGcsBackend } from './backend-rules.js';
+import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
+import type { CrossRule } from './rule.js';
+
+export const crossRules: readonly CrossRule[] = [
+  metaNamesUnique,
+  explicitNamesUnique,
+  governedByExists,
+  prefixUniquePerRegion,
+  derivedNamesValid,
+  bucketForGcsBackend,
+];

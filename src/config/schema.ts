@@ -1,0 +1,42 @@
+/**
+ * The config v1 schema, composed from one schema per section. A new section is
+ * one line in `sections` below; rules that span sections go to `rules/index.ts`.
+ */
+import { z } from 'zod';
+import { crossRules } from './rules/index.js';
+import { metaClustersSection, workspaceClustersSection } from './sections/clusters.js';
+import { environmentField, versionField } from './sections/header.js';
+import { projectSection } from './sections/project.js';
+import { terraformSection } from './sections/terraform.js';
+
+const sections = {
+  version: versionField,
+  environment: environmentField,
+  project: projectSection,
+  metaClusters: metaClustersSection,
+  workspaceClusters: workspaceClustersSection,
+  terraform: terraformSection,
+};
+
+/**
+ * Validates a config document (already read from YAML). Relative paths resolve
+ * against the working directory unless parsed through {@link parseConfig}, which
+ * resolves them against the config's folder. Strict: unknown keys are errors.
+ */
+export const configSchema = z
+  .strictObject(sections)
+  .superRefine(
+    (config, ctx) => {
+      for (const rule of crossRules) {
+        for (const issue of rule(config)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+    },
+    // Run the cross-field rules even when fields failed: the user sees every problem in one run.
+    { when: () => true },
+  )
+  .describe('ws-deployment config');
+
+/** A validated config: defaults applied, paths absolute. */
+export type Config = z.output<typeof configSchema>;
+export type WorkspaceClusterConfig = Config['workspaceClusters'][number];
+export type MetaClusterConfig = Config['metaClusters'][number];

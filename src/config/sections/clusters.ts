@@ -1,0 +1,38 @@
+/**
+ * `metaClusters:` and `workspaceClusters:`. Rules that span clusters (names
+ * unique, governedBy exists, derived names valid) live in `../rules/`.
+ */
+import { z } from 'zod';
+import { configPath } from './paths.js';
+import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
+
+export const CLUSTER_TYPES = ['gke', 'k3s', 'sandbox'] as const;
+export type ClusterType = (typeof CLUSTER_TYPES)[number];
+
+export const metaClusterSchema = z.strictObject({
+  name: gkeName().describe('GKE name of the meta cluster.'),
+  region: gcpRegion().describe('GCP region, e.g. europe-west1.'),
+});
+
+export const workspaceClusterSchema = z.strictObject({
+  name: gkeName().optional().describe('Explicit full cluster name; wins over the derived gp-<env>-ws-<prefix><id>-<region>.'),
+  region: gcpRegion().describe('GCP region, e.g. europe-west1.'),
+  prefix: clusterPrefix().describe('Short-name letters (eu in eu17): 1–8 lowercase letters, unique per region.'),
+  governedBy: gkeName().describe('Name of the meta cluster that governs this cluster.'),
+  create: z.boolean().default(true).describe('Create the cluster (false: it exists already).'),
+  type: z.enum(CLUSTER_TYPES).default('gke').describe('Cluster kind: gke, k3s or sandbox.'),
+  valuesFiles: z
+    .array(configPath('file', 'values file'))
+    .default([])
+    .describe('Extra Helm values files; relative paths resolve against the config folder.'),
+});
+
+export const metaClustersSection = z
+  .array(metaClusterSchema)
+  .min(1, { error: 'at least one meta cluster is required' })
+  .describe('Meta clusters: every workspace cluster registers with each of them.');
+
+export const workspaceClustersSection = z
+  .array(workspaceClusterSchema)
+  .min(1, { error: 'at least one workspace cluster is required' })
+  .describe('Workspace clusters to create.');

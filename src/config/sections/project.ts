@@ -1,0 +1,18 @@
+/** `project:` — the GCP project the workspace clusters live in. */
+import { z } from 'zod';
+import { configPath } from './paths.js';
+import { dnsDomain, gcpProjectId, gcpResourceName, gcsBucket } from './primitives.js';
+
+export const projectSection = z
+  .strictObject({
+    id: gcpProjectId().describe('GCP project id, e.g. gitpod-191109.'),
+    gcpSACredFile: configPath('file', 'service account key file')
+      .optional()
+      .describe('Service account key file; relative paths resolve against the config folder.'),
+    network: gcpResourceName('vpc network').describe('VPC network the clusters join.'),
+    dnsZone: dnsDomain().describe('DNS domain workspace hosts live under, e.g. gitpod.io.'),
+    bucket: gcsBucket()
+      .optional()
+      .describe('Terraform state bucket; required when any cluster uses the gcs backend (the default for gke and k3s).'),
+  })
+  .describe('The GCP project the clusters live in.');

@@ -1,0 +1,79 @@
+/**
+ * Text → YAML document → plain JS value, refusing what could exhaust the
+ * process: oversize input, deep nesting, alias bombs and cycles. Every problem
+ * comes back as an offset-positioned issue; this module never throws on input.
+ */
+import { Composer, LineCounter, Parser, visit, type CST, type Document } from 'yaml';
+import { aliasIssues } from './alias-check.js';
+import { tooDeepOffset } from './cst-depth.js';
+import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_DEPTH } from './limits.js';
+import type { YamlIssue } from './yaml-issue.js';
+
+export interface YamlRead {
+  lineCounter: LineCounter;
+  /** Present once the text composed into a document (also when it has issues). */
+  doc?: Document.Parsed;
+  /** The document as plain JS; only meaningful when `issues` is empty. */
+  value?: unknown;
+  issues: YamlIssue[];
+}
+
+/** yaml's messages, made to fit ours: lowercase start, one line, no control characters. */
+function tidy(message: string): string {
+  const line = message.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
+  const short = line.length > 200 ? `${line.slice(0, 199)}…` : line;
+  return `yaml ${short.charAt(0).toLowerCase()}${short.slice(1)}`;
+}
+
+/** Reads one YAML document from `text`. */
+export function readYaml(text: string): YamlRead {
+  const lineCounter = new LineCounter();
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_CONFIG_BYTES) {
+    return { lineCounter, issues: [{ offset: 0, message: `config is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)` }] };
+  }
+
+  const tokens: CST.Token[] = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deep = tooDeepOffset(tokens);
+  if (deep !== undefined) {
+    return { lineCounter, issues: [{ offset: deep, message: `nesting deeper than ${MAX_DEPTH} levels is not allowed` }] };
+  }
+
+  // YAML 1.2 core schema: no merge keys, no timestamps, `yes` stays a string.
+  const composer = new Composer({ version: '1.2', uniqueKeys: true, prettyErrors: false, strict: true });
+  let doc: Document.Parsed | undefined;
+  const issues: YamlIssue[] = [];
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (doc === undefined) doc = next;
+    else {
+      issues.push({ offset: next.range[0], message: 'a config holds exactly one yaml document; remove the extra "---" document' });
+      break;
+    }
+  }
+  if (doc === undefined) return { lineCounter, issues: [{ offset: 0, message: 'config is empty' }] };
+
+  for (const problem of [...doc.errors, ...doc.warnings]) issues.push({ offset: problem.pos[0], message: tidy(problem.message) });
+  if (issues.length > 0) return { lineCounter, doc, issues };
+
+  const aliases = aliasIssues(doc);
+  if (aliases.length > 0) return { lineCounter, doc, issues: aliases };
+
+  try {
+    return { lineCounter, doc, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues };
+  } catch (error) {
+    // yaml throws ReferenceError for alias abuse it detects itself; anything else is still the input's fault.
+    const message = error instanceof Error ? error.message : String(error);
+    return { lineCounter, doc, issues: [{ offset: firstAliasOffset(doc), message: tidy(message) }] };
+  }
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}

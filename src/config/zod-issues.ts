@@ -1,0 +1,120 @@
+/**
+ * zod issues → positioned config issues with our wording. Messages set by the
+ * schema itself (format checks, rules) are kept; zod's generic ones are replaced
+ * by messages that name the bad value and what is allowed.
+ */
+import type { LineCounter, Document } from 'yaml';
+import type { z } from 'zod';
+import type { ConfigIssue } from './issues.js';
+import { describeValue, quote, unknownKeyMessage } from './messages.js';
+import { allowedKeys } from './schema-keys.js';
+import { locate } from './yaml/locate.js';
+
+/** Marks messages zod generated (passed as the parse-level error map): we reword those. */
+export const GENERIC = '\u0000generic';
+
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+export interface IssueContext {
+  file: string;
+  doc: Document;
+  lineCounter: LineCounter;
+  schema: z.ZodType;
+}
+
+/** `workspaceClusters[1].governedBy`; odd keys are JSON-quoted so the path stays one line. */
+export function formatPath(path: Path): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+/** Last line of defence: a message is one line of visible text, whatever a schema put in it. */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
+function typeName(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected;
+}
+
+function lastKey(path: Path): string {
+  return String(path[path.length - 1] ?? '');
+}
+
+/** zod's union issue → the issues of the branch that matched the value's shape, or one summary. */
+function unionIssues(path: Path, issue: Extract<Issue, { code: 'invalid_union' }>): Array<{ path: Path; issue: Issue }> {
+  const branches = issue.errors ?? [];
+  // A branch whose only complaint is the top-level type did not match the shape; another one did and says why.
+  const matched = branches.find((b) => b.length > 0 && !(b.length === 1 && b[0]?.code === 'invalid_type' && b[0].path.length === 0));
+  if (matched) return matched.map((inner) => ({ path: [...path, ...inner.path], issue: inner }));
+  const expected = branches.flatMap((b) => (b[0]?.code === 'invalid_type' ? [typeName(b[0].expected)] : []));
+  const allowed = expected.length > 1 ? `${expected.slice(0, -1).join(', ')} or ${expected[expected.length - 1]}` : (expected[0] ?? 'another value');
+  return [{ path, issue: { ...issue, message: `expected ${allowed}, got ${describeValue(issue.input)}` } }];
+}
+
+function message(issue: Issue, missing: boolean): string {
+  if (issue.message !== GENERIC && issue.message !== '') return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return missing ? `missing required key ${quote(lastKey(issue.path))}` : `expected ${typeName(issue.expected)}, got ${describeValue(issue.input)}`;
+    case 'invalid_value': {
+      const allowed = issue.values.map((v) => String(v)).join(', ');
+      return missing
+        ? `missing required key ${quote(lastKey(issue.path))}; allowed values: ${allowed}`
+        : `${describeValue(issue.input)} is not allowed; use one of: ${allowed}`;
+    }
+    case 'too_small':
+      return `needs at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
+    case 'too_big':
+      return `allows at most ${String(issue.maximum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
+    default:
+      return `invalid value ${describeValue(issue.input)}`;
+  }
+}
+
+/** Converts one zod result's issues into positioned config issues. */
+export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const at = (offset: number, path: Path, text: string): void => {
+    const { line, col } = ctx.lineCounter.linePos(offset);
+    out.push({ file: ctx.file, line: Math.max(line, 1), col: Math.max(col, 1), path: formatPath(path), message: oneLine(text) });
+  };
+  const queue: Array<{ path: Path; issue: Issue }> = issues.map((issue) => ({ path: issue.path, issue }));
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const { path, issue } = next;
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = allowedKeys(ctx.schema, path);
+      for (const key of issue.keys) {
+        const found = locate(ctx.doc, [...path, key]);
+        at(found.keyOffset ?? found.valueOffset, [...path, key], unknownKeyMessage(key, allowed));
+      }
+    } else if (issue.code === 'invalid_union' && issue.message === GENERIC) {
+      queue.unshift(...unionIssues(path, issue));
+    } else if (issue.code === 'invalid_key') {
+      const found = locate(ctx.doc, path);
+      const inner = issue.issues[0];
+      const text = inner && inner.message !== GENERIC ? inner.message : `key ${quote(lastKey(path))} is not allowed here`;
+      at(found.keyOffset ?? found.valueOffset, path, text);
+    } else {
+      const found = locate(ctx.doc, path);
+      at(found.valueOffset, path, message({ ...issue, path: [...path] } as Issue, !found.complete && issue.input === undefined));
+    }
+  }
+  return out;
+}

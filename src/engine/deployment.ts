@@ -1,0 +1,184 @@
+/**
+ * Starts and resumes deployments: lock, allocate, journal, run the work graph,
+ * record the end. The CLI calls {@link startDeployment} / {@link resumeDeployment};
+ * nothing here prints or exits.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LoadedConfig } from '../config/load.js';
+import { WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import type { Redactor } from '../core/redact.js';
+import { allocateClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
+import { buildTargets } from '../plan/targets.js';
+import type { Snapshot } from '../state/model.js';
+import type { DeploymentJournal, StateStore } from '../state/store.js';
+import type { ClusterTarget, RunOptions, Step, StepName } from '../steps/step.js';
+import { runStepNode } from './step-runner.js';
+import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
+
+export interface EngineOptions extends RunOptions {
+  /** Clusters worked on at once; default: all. */
+  concurrency?: number;
+  failFast: boolean;
+  only?: StepName[];
+  skip?: StepName[];
+  clusterId?: number;
+  /** Start even though an earlier deployment of this environment did not finish. */
+  allowUnfinished?: boolean;
+}
+
+export interface EngineDeps {
+  store: StateStore;
+  sink: EventSink;
+  signal: AbortSignal;
+  redactor: Redactor;
+  /** The ordered step list (see steps/all-steps.ts). */
+  steps: readonly Step[];
+  /** Existence probe used for id allocation (the CreateCluster pre-run check's view). */
+  probe: ExistenceProbe;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** `20261125-083011-a1b2`: sortable, unique enough, safe as a folder name. */
+export function newDeploymentId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '');
+  return `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${randomBytes(2).toString('hex')}`;
+}
+
+function lockKey(loaded: LoadedConfig): { project: string; environment: string } {
+  return { project: loaded.config.project.id, environment: loaded.config.environment };
+}
+
+/** Starts a new deployment of `loaded` and runs it to the end. */
+export async function startDeployment(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
+  const id = newDeploymentId();
+  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy' });
+  try {
+    if (!options.allowUnfinished) {
+      const unfinished = (await deps.store.list()).find(
+        (d) => d.project === loaded.config.project.id && d.environment === loaded.config.environment && d.state !== 'succeeded',
+      );
+      if (unfinished) {
+        throw new WsdError(
+          'ResumeRefused',
+          `deployment ${unfinished.id} of this environment did not finish (${unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
+          { details: { deploymentId: unfinished.id } },
+        );
+      }
+    }
+    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, random: deps.random }));
+    const targets = buildTargets(loaded.config, clusterId);
+    const journal = await deps.store.create(id);
+    // The id and names are journaled before anything external is created: resume reuses them.
+    await journal.append({
+      type: 'deployment.created',
+      id,
+      inputs: { configFile: loaded.file, configHash: loaded.hash, project: loaded.config.project.id, environment: loaded.config.environment },
+      clusterId,
+      clusters: targets.map((t) => ({ index: t.index, name: t.name, shortName: t.shortName, id: t.id, region: t.region, prefix: t.prefix, governedBy: t.governedBy, type: t.type })),
+      steps: targets.map(() => deps.steps.map((s) => s.name)),
+    });
+    deps.sink.emit({ level: 'info', code: 'deployment.start', message: `deployment ${id}: cluster id ${clusterId}, clusters ${targets.map((t) => t.name).join(', ')}`, data: { deploymentId: id, clusterId } });
+    return await execute(loaded, journal, targets, options, deps);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */
+export async function resumeDeployment(loaded: LoadedConfig, id: string | undefined, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
+  const chosen = id ?? (await deps.store.list()).find((d) => d.project === loaded.config.project.id && d.environment === loaded.config.environment && d.state !== 'succeeded')?.id;
+  if (!chosen) throw new WsdError('DeploymentNotFound', 'no unfinished deployment of this environment to resume; start one with `ws-deployment deploy`');
+  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume' });
+  try {
+    const journal = await deps.store.open(chosen);
+    const snap = journal.snapshot();
+    if (snap.state === 'succeeded') throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);
+    const targets = buildTargets(loaded.config, snap.clusterId);
+    assertSameNames(snap, targets);
+    if (snap.inputs.configHash !== loaded.hash) {
+      deps.sink.emit({ level: 'warn', code: 'resume.config-changed', message: 'the config changed since this deployment started; names are unchanged, so steps not yet done use the new config' });
+    }
+    await journal.append({ type: 'deployment.resumed', pid: process.pid });
+    deps.sink.emit({ level: 'info', code: 'deployment.resume', message: `resuming deployment ${chosen}`, data: { deploymentId: chosen } });
+    return await execute(loaded, journal, targets, options, deps);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Refuses a resume whose config would now name different clusters than the journal holds. */
+function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
+  const before = snap.clusters.map((c) => `${c.name}/${c.shortName}/${c.region}`);
+  const now = targets.map((t) => `${t.name}/${t.shortName}/${t.region}`);
+  if (before.join(',') !== now.join(',')) {
+    throw new WsdError(
+      'ResumeRefused',
+      `the config changed in a way that changes cluster names (journal: ${before.join(', ')}; config now: ${now.join(', ')}); restore the config of deployment ${snap.id} or start a new deployment`,
+    );
+  }
+}
+
+interface StepNode extends WorkNode {
+  cluster: ClusterTarget;
+  step: Step;
+}
+
+async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
+  const excluded = new Set<StepName>(deps.steps.map((s) => s.name).filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
+  const nodes: StepNode[] = [];
+  for (const cluster of targets) {
+    let previous: string | undefined;
+    for (const step of deps.steps) {
+      const nodeId = `${cluster.name}/${step.name}`;
+      nodes.push({ id: nodeId, kind: 'cluster-step', deps: previous ? [previous] : [], cluster, step });
+      previous = nodeId;
+    }
+  }
+  const env = {
+    deploymentId: journal.id,
+    environment: loaded.config.environment,
+    config: loaded.config,
+    clusters: targets,
+    journal,
+    sharedDir: deps.store.root,
+    sink: deps.sink,
+    redactor: deps.redactor,
+    signal: deps.signal,
+    options,
+    excluded,
+    sleep: deps.sleep,
+  };
+  const results = await runGraph(nodes, {
+    // Steps of one cluster run in order, so limiting running steps limits active clusters.
+    concurrency: options.concurrency ? { 'cluster-step': options.concurrency } : undefined,
+    failFast: options.failFast,
+    signal: deps.signal,
+    execute: (node) => runStepNode(env, node.cluster, node.step),
+  });
+  return finish(journal, results, deps);
+}
+
+async function finish(journal: DeploymentJournal, results: Map<string, NodeResult>, deps: EngineDeps): Promise<Snapshot> {
+  const values = [...results.values()];
+  const snap = journal.snapshot();
+  const failedSteps = snap.clusters.flatMap((c) => c.steps.filter((s) => s.state === 'failed').map((s) => ({ cluster: c.name, ...s })));
+  let state: Snapshot['state'] = 'succeeded';
+  let error: { code: string; message: string } | undefined;
+  if (deps.signal.aborted || values.includes('interrupted')) {
+    state = 'interrupted';
+    error = { code: 'Interrupted', message: `deployment ${journal.id} was interrupted; continue it with \`ws-deployment resume ${journal.id}\`` };
+  } else if (failedSteps.length > 0 || values.includes('failed')) {
+    state = 'failed';
+    const refused = failedSteps.find((s) => s.error?.code === 'PreCheckRefused');
+    const first = refused ?? failedSteps[0];
+    error = {
+      code: refused ? 'PreCheckRefused' : 'DeploymentFailed',
+      message: first ? `${first.cluster} ${first.name}: ${first.error?.message ?? 'failed'}` : 'deployment failed',
+    };
+  }
+  await journal.append({ type: 'deployment.finished', state, error });
+  deps.sink.emit({ level: state === 'succeeded' ? 'info' : 'error', code: `deployment.${state}`, message: `deployment ${journal.id} ${state}`, data: { deploymentId: journal.id } });
+  return journal.snapshot();
+}

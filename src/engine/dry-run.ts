@@ -1,0 +1,54 @@
+/**
+ * `deploy --dry-run`: the plan plus each step's tool-native preview (terraform
+ * plan, helm template), run in a scratch folder. No journal, no lock, nothing
+ * changes outside `<state-dir>/dry-run/`.
+ */
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { scopedSink } from '../core/events.js';
+import { buildPlan, type PlanDocument } from '../plan/build-plan.js';
+import { buildTargets } from '../plan/targets.js';
+import type { StepContext } from '../steps/step.js';
+import type { EngineDeps, EngineOptions } from './deployment.js';
+import { runGraph } from './work-graph.js';
+
+export async function dryRun(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<PlanDocument> {
+  const plan = await buildPlan({ loaded, steps: deps.steps, options, clusterId: options.clusterId, probe: deps.probe, redactor: deps.redactor, sharedDir: deps.store.root, random: deps.random });
+  const targets = buildTargets(loaded.config, plan.clusterId);
+  const deploymentDir = join(deps.store.root, 'dry-run');
+  const nodes = targets.map((cluster) => ({ id: cluster.name, kind: 'cluster', deps: [], cluster }));
+  await runGraph(nodes, {
+    concurrency: options.concurrency ? { cluster: options.concurrency } : undefined,
+    signal: deps.signal,
+    execute: async ({ cluster }) => {
+      const planned = plan.clusters.find((c) => c.name === cluster.name);
+      for (const step of deps.steps) {
+        const planStep = planned?.steps.find((s) => s.name === step.name);
+        if (!step.preview || !planStep?.applies) continue;
+        const sink = scopedSink(deps.sink, { cluster: cluster.name, step: step.name });
+        const ctx: StepContext = {
+          deploymentId: 'dry-run',
+          environment: loaded.config.environment,
+          config: loaded.config,
+          cluster,
+          clusters: targets,
+          clusterDir: join(deploymentDir, cluster.name),
+          deploymentDir,
+          sharedDir: deps.store.root,
+          outputs: {},
+          logFile: join(deploymentDir, 'logs', cluster.name, `${step.name}.log`),
+          sink,
+          redactor: deps.redactor,
+          signal: deps.signal,
+          options,
+          attempt: 1,
+          checkpoint: async () => undefined,
+        };
+        sink.emit({ level: 'info', code: 'step.preview', message: 'preview' });
+        planStep.actions.push(...deps.redactor.redactValue(await step.preview(ctx)));
+      }
+      return 'succeeded';
+    },
+  });
+  return plan;
+}

@@ -1,0 +1,90 @@
+/**
+ * `plan`: a pure function of the inputs plus observed state (the existence
+ * probe, when the id must be allocated). Versioned so other tools can read it.
+ */
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { Redactor } from '../core/redact.js';
+import type { ClusterTarget, PlanContext, PlannedAction, RunOptions, Step } from '../steps/step.js';
+import { allocateClusterId, type ExistenceProbe } from './allocate-id.js';
+import { buildTargets } from './targets.js';
+
+export const PLAN_VERSION = 1;
+
+export interface PlanStep {
+  name: string;
+  applies: boolean;
+  actions: PlannedAction[];
+}
+
+export interface PlanCluster {
+  name: string;
+  shortName: string;
+  region: string;
+  prefix: string;
+  governedBy: string;
+  type: ClusterTarget['type'];
+  steps: PlanStep[];
+}
+
+export interface PlanDocument {
+  version: typeof PLAN_VERSION;
+  environment: string;
+  project: string;
+  clusterId: number;
+  /** How the id was chosen: given with --cluster-id, or the first free one found now. */
+  clusterIdSource: 'flag' | 'allocated';
+  clusters: PlanCluster[];
+}
+
+export interface PlanInput {
+  loaded: LoadedConfig;
+  steps: readonly Step[];
+  options: RunOptions;
+  clusterId?: number;
+  probe: ExistenceProbe;
+  redactor: Redactor;
+  /** Where deployments would live (`<state-dir>`). */
+  sharedDir: string;
+  random?: () => number;
+}
+
+export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
+  const { config } = input.loaded;
+  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, random: input.random }));
+  const targets = buildTargets(config, clusterId);
+  const deploymentDir = join(input.sharedDir, '<deployment>');
+  return {
+    version: PLAN_VERSION,
+    environment: config.environment,
+    project: config.project.id,
+    clusterId,
+    clusterIdSource: input.clusterId === undefined ? 'allocated' : 'flag',
+    clusters: targets.map((cluster) => {
+      const ctx: PlanContext = {
+        deploymentId: '<deployment>',
+        environment: config.environment,
+        config,
+        cluster,
+        clusters: targets,
+        clusterDir: join(deploymentDir, cluster.name),
+        deploymentDir,
+        sharedDir: input.sharedDir,
+        options: input.options,
+        redactor: input.redactor,
+      };
+      return {
+        name: cluster.name,
+        shortName: cluster.shortName,
+        region: cluster.region,
+        prefix: cluster.prefix,
+        governedBy: cluster.governedBy,
+        type: cluster.type,
+        steps: input.steps.map((step) => {
+          const applies = step.applies(ctx);
+          return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(ctx)) : [] };
+        }),
+      };
+    }),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Typed client of one meta cluster's cluster registry (ws-manager-bridge
+ * ClusterService). Every call has a deadline; idempotent calls (List, and
+ * Update of an absolute value) retry UNAVAILABLE / DEADLINE_EXCEEDED with capped
+ * backoff; every failure becomes a WsdError (see `status-errors.ts`).
+ */
+import type * as Grpc from '@grpc/grpc-js';
+import { WsdError, isWsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { Redactor } from '../core/redact.js';
+import { loadClusterService } from './proto.js';
+import { GrpcStatus, registryError, type CallContext, type GrpcErrorLike } from './status-errors.js';
+import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
+import { describeUpdate, registerToWire, statusFromWire, updateToWire } from './wire.js';
+
+/** PEM contents for a TLS channel to the bridge (all optional: CA alone = server-auth TLS). */
+export interface ChannelTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RegistryClientOptions {
+  /** `host:port` of the bridge (a port-forward's local end, or a direct address). */
+  address: string;
+  /** Meta cluster name, used in messages; defaults to the address. */
+  meta?: string;
+  /** Absent: plaintext (the bridge listens on localhost in its pod, reached by port-forward). */
+  tls?: ChannelTls;
+  /** Deadline per call. Default 15 s; Register gets at least 60 s because the bridge dials ws-manager. */
+  deadlineMs?: number;
+  retry?: RetryOptions;
+  /** Scrubs TLS material the bridge might echo back in an error. */
+  redactor?: Redactor;
+  /** Receives `registry.retry` events. */
+  sink?: EventSink;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_DEADLINE_MS = 15_000;
+const REGISTER_DEADLINE_MS = 60_000;
+export const DEFAULT_RETRY: RetryOptions = { attempts: 4, initialDelayMs: 250, maxDelayMs: 2_000 };
+
+type Unary = (request: unknown, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response?: unknown) => void) => Grpc.ClientUnaryCall;
+
+/** Client of one registry. Create with {@link RegistryClient.connect}; {@link close} when done. */
+export class RegistryClient {
+  readonly meta: string;
+  readonly address: string;
+  private readonly deadlineMs: number;
+  private readonly retry: RetryOptions;
+  private readonly redactor: Redactor;
+
+  private constructor(
+    private readonly grpc: typeof Grpc,
+    private readonly client: Grpc.Client,
+    private readonly options: RegistryClientOptions,
+  ) {
+    this.address = options.address;
+    this.meta = options.meta ?? options.address;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.redactor = options.redactor ?? new Redactor();
+  }
+
+  /** Loads the protocol (lazily, once per process) and opens a channel; no call is made yet. */
+  static async connect(options: RegistryClientOptions): Promise<RegistryClient> {
+    const { grpc, Client } = await loadClusterService();
+    const creds = options.tls
+      ? grpc.credentials.createSsl(options.tls.ca ?? null, options.tls.key ?? null, options.tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    // Keep reconnect attempts short: a deadline bounds each call anyway, and retries are ours.
+    const client = new Client(options.address, creds, { 'grpc.max_reconnect_backoff_ms': 2_000, 'grpc.enable_retries': 0 });
+    return new RegistryClient(grpc, client, options);
+  }
+
+  /** Registers a cluster. Not retried: a lost answer after success would turn a retry into ALREADY_EXISTS. */
+  async register(input: RegisterInput): Promise<void> {
+    this.redactor.add(input.tls.key);
+    await this.call('Register', registerToWire(input), {
+      operation: 'register',
+      cluster: input.name,
+      url: input.url,
+      deadlineMs: Math.max(this.deadlineMs, REGISTER_DEADLINE_MS),
+    }, false);
+  }
+
+  /** Changes exactly one property of a registered cluster. */
+  async update(name: string, property: UpdateProperty): Promise<void> {
+    const keys = Object.keys(property);
+    if (keys.length !== 1) {
+      throw new WsdError('Internal', `registry update of ${name} must change exactly one property, got ${keys.join(', ') || 'none'}`, {
+        source: 'internal',
+      });
+    }
+    // Setting an absolute value twice is harmless; adding a constraint twice is not.
+    const idempotent = 'score' in property || 'maxScore' in property || 'cordoned' in property;
+    try {
+      await this.call('Update', updateToWire(name, property), { operation: 'update', cluster: name, change: describeUpdate(property), deadlineMs: this.deadlineMs }, idempotent);
+    } catch (error) {
+      throw await this.refineNotFound(error, name);
+    }
+  }
+
+  /** Removes a cluster. Without `force` the bridge refuses while regular workspaces run on it. */
+  async deregister(request: { name: string; force: boolean }): Promise<void> {
+    try {
+      await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, deadlineMs: this.deadlineMs }, false);
+    } catch (error) {
+      throw await this.refineNotFound(error, request.name);
+    }
+  }
+
+  /** All clusters the registry knows, static ones included. */
+  async list(): Promise<ClusterStatus[]> {
+    const response = (await this.call('List', {}, { operation: 'list', deadlineMs: this.deadlineMs }, true)) as WireListResponse;
+    return (response.status ?? []).map(statusFromWire);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /**
+   * The bridge keeps static clusters outside its database, so changing one
+   * answers NOT_FOUND; List tells the two cases apart for a better message.
+   */
+  private async refineNotFound(error: unknown, name: string): Promise<unknown> {
+    if (!isWsdError(error) || error.code !== 'RegistryNotFound') return error;
+    const clusters = await this.list().catch(() => undefined);
+    if (clusters?.some((c) => c.name === name && c.static)) {
+      return new WsdError(
+        'RegistryRefused',
+        `cluster ${name} is static on ${this.meta} (defined in the bridge's own config), so the registry cannot change it; edit the bridge config instead`,
+        { details: { ...error.details, static: true }, cause: error },
+      );
+    }
+    return error;
+  }
+
+  private async call(method: string, request: unknown, ctx: Omit<CallContext, 'meta' | 'address'>, idempotent: boolean): Promise<unknown> {
+    const full: CallContext = { ...ctx, meta: this.meta, address: this.address };
+    const attempts = idempotent ? Math.max(1, this.retry.attempts) : 1;
+    let delay = this.retry.initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, request, full.deadlineMs);
+      } catch (raw) {
+        if (isWsdError(raw)) throw raw;
+        const error = registryError(raw as GrpcErrorLike, full, this.redactor);
+        const retryable = (raw as GrpcErrorLike).code === GrpcStatus.UNAVAILABLE || (raw as GrpcErrorLike).code === GrpcStatus.DEADLINE_EXCEEDED;
+        if (!retryable || attempt >= attempts || this.options.signal?.aborted) throw error;
+        this.options.sink?.emit({
+          level: 'warn',
+          code: 'registry.retry',
+          message: `${ctx.operation} on ${this.meta} failed (${error.message}); retry ${attempt + 1}/${attempts} in ${delay} ms`,
+          data: { meta: this.meta, operation: ctx.operation, attempt, delayMs: delay },
+        });
+        await sleep(delay, this.options.signal);
+        delay = Math.min(delay * 2, this.retry.maxDelayMs);
+      }
+    }
+  }
+
+  private once(method: string, request: unknown, deadlineMs: number): Promise<unknown> {
+    const fn = (this.client as unknown as Record<string, Unary>)[method];
+    if (!fn) throw new WsdError('Internal', `ClusterService has no method ${method}`, { source: 'internal' });
+    const signal = this.options.signal;
+    if (signal?.aborted) return Promise.reject(new WsdError('Interrupted', `interrupted before ${method} on ${this.meta}`));
+    return new Promise((resolve, reject) => {
+      const call = fn.call(this.client, request, new this.grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(response);
+      });
+      // Cancelling surfaces as CANCELLED, which maps to Interrupted.
+      const onAbort = () => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new WsdError('Interrupted', 'interrupted while waiting to retry'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new WsdError('Interrupted', 'interrupted while waiting to retry'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Rendering of List results for people (a table like gpctl's) and machines
+ * (stable JSON). Pure: the CLI decides where the text goes.
+ */
+import { formatConstraint } from './constraints.js';
+import type { ClusterStatus } from './types.js';
+
+const COLUMNS = ['NAME', 'URL', 'STATIC', 'STATE', 'SCORE', 'MAX SCORE', 'GOVERNED', 'CONSTRAINTS'] as const;
+
+function row(c: ClusterStatus): string[] {
+  return [
+    c.name,
+    c.url,
+    String(c.static),
+    c.state,
+    String(c.score),
+    String(c.maxScore),
+    String(c.governed),
+    c.admissionConstraints.map(formatConstraint).join(',') || '-',
+  ];
+}
+
+/** Left-aligned columns separated by three spaces; ends with a newline. */
+export function clustersTable(clusters: readonly ClusterStatus[]): string {
+  const rows = [COLUMNS.slice() as string[], ...clusters.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   ')).join('\n') + '\n';
+}
+
+/** JSON with constraints in their `has-permission=…` form, for scripts. */
+export function clustersJson(clusters: readonly ClusterStatus[]): string {
+  return (
+    JSON.stringify(
+      clusters.map((c) => ({ ...c, admissionConstraints: c.admissionConstraints.map(formatConstraint) })),
+      null,
+      2,
+    ) + '\n'
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Loads the ClusterService definition from `proto/` at run time.
+ *
+ * Lazy on purpose: grpc-js and proto-loader cost noticeable start-up time, and
+ * most CLI commands never talk to a registry. The proto file is found relative
+ * to this module, so it works from `src/` (tests) and from `dist/` (the package
+ * ships `proto/` next to `dist/`).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Grpc from '@grpc/grpc-js';
+import type { Options as LoaderOptions } from '@grpc/proto-loader';
+import { WsdError } from '../core/errors.js';
+
+/** Path of the proto file relative to the package root. */
+export const PROTO_RELATIVE_PATH = join('proto', 'workspacemanagerbridge', 'cluster-service.proto');
+
+/** Fully qualified service name, as on the wire (`/workspacemanagerbridge.ClusterService/List`). */
+export const SERVICE_NAME = 'workspacemanagerbridge.ClusterService';
+
+/**
+ * Decoding options; `types.ts` describes the objects they produce: proto field
+ * names as written (snake_case), enums as their names, a virtual field naming the
+ * set member of each oneof, and defaults for absent scalars.
+ */
+export const LOADER_OPTIONS: LoaderOptions = {
+  keepCase: true,
+  enums: String,
+  longs: Number,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Absolute path of the proto file: the nearest `proto/` above this module. */
+export function protoPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, PROTO_RELATIVE_PATH);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new WsdError('Internal', `cannot find ${PROTO_RELATIVE_PATH} above ${fileURLToPath(import.meta.url)}; the package is incomplete, reinstall it`, {
+    source: 'internal',
+  });
+}
+
+/** What callers get: the grpc module (so they need not import it eagerly) and the service. */
+export interface ClusterServiceBinding {
+  grpc: typeof Grpc;
+  /** Client constructor generated from the service definition. */
+  Client: Grpc.ServiceClientConstructor;
+  /** Service definition for `server.addService`. */
+  service: Grpc.ServiceDefinition;
+}
+
+let loading: Promise<ClusterServiceBinding> | undefined;
+
+/** Loads (once per process) grpc-js, proto-loader and the ClusterService definition. */
+export function loadClusterService(): Promise<ClusterServiceBinding> {
+  loading ??= (async () => {
+    const [grpc, loader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+    const definition = await loader.load(protoPath(), LOADER_OPTIONS);
+    const loaded = grpc.loadPackageDefinition(definition);
+    const pkg = loaded['workspacemanagerbridge'] as Grpc.GrpcObject | undefined;
+    const Client = pkg?.['ClusterService'] as Grpc.ServiceClientConstructor | undefined;
+    if (!Client) throw new WsdError('Internal', `${PROTO_RELATIVE_PATH} does not define ${SERVICE_NAME}`, { source: 'internal' });
+    return { grpc, Client, service: Client.service };
+  })().catch((error: unknown) => {
+    // A failed load (broken install) must not poison later attempts in a long-lived process.
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}

@@ -1,0 +1,207 @@
+/**
+ * The register-cluster step's logic: register a new workspace cluster with
+ * EVERY meta cluster — cordoned by default, `govern = true` only on the one
+ * named in `governedBy` — and a pre-run check that makes re-runs safe.
+ *
+ * Resumable: the caller passes the meta clusters already done (from its journal)
+ * and journals each new one through `onRegistered`, so an interrupted run
+ * finishes the rest. A failure on one meta cluster does not stop the others;
+ * the error at the end lists each meta cluster's outcome.
+ */
+import { WsdError, toWsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { Redactor } from '../core/redact.js';
+import { parseConstraint } from './constraints.js';
+import { renderUrlTemplate, type RegistrationConfig } from './config.js';
+import { connectToMeta, type MetaAccessInput, type RegistryConnection } from './connect.js';
+import type { TlsReader } from './tls-source.js';
+import type { ClusterStatus, RegisterInput, TlsMaterial } from './types.js';
+
+/** How one meta cluster's registry relates to the cluster we want to register. */
+export type RegistryFinding =
+  | { kind: 'absent' }
+  | { kind: 'registered'; evidence: string }
+  | { kind: 'conflict'; reason: string; conflicting: string[] };
+
+/** Classifies a List answer: same name and url = done; name or url taken otherwise = conflict. */
+export function classifyRegistry(clusters: readonly ClusterStatus[], name: string, url: string, meta: string): RegistryFinding {
+  const byName = clusters.find((c) => c.name === name);
+  const byUrl = clusters.filter((c) => c.url === url && c.name !== name);
+  if (byName && byName.url === url && byUrl.length === 0) {
+    return { kind: 'registered', evidence: `${meta} lists ${name} with url ${url} (state ${byName.state}, score ${byName.score})` };
+  }
+  const reasons: string[] = [];
+  if (byName && byName.url !== url) reasons.push(`${meta} already has ${name} with url ${byName.url}, not ${url}`);
+  for (const other of byUrl) reasons.push(`${meta} already has url ${url} registered as ${other.name}`);
+  if (reasons.length === 0) return { kind: 'absent' };
+  const conflicting = [...(byName && byName.url !== url ? [name] : []), ...byUrl.map((c) => c.name)];
+  if (clusters.some((c) => conflicting.includes(c.name) && c.static)) reasons.push('the conflicting entry is static (bridge config) and cannot be replaced');
+  return { kind: 'conflict', reason: reasons.join('; '), conflicting };
+}
+
+export interface RegisterClusterInput {
+  cluster: { name: string; shortName: string; region: string };
+  /** Domain of the workspace cluster's hosts, for the url template. */
+  domain: string;
+  /** Every meta cluster of the installation. */
+  metaClusters: readonly MetaAccessInput[];
+  /** The one meta cluster that governs the new cluster. */
+  governedBy: string;
+  registration: RegistrationConfig;
+  tls: TlsReader;
+  /** Meta clusters registered by an earlier attempt (journal). */
+  done?: readonly string[];
+  /** Called after each meta cluster accepted (or already had) the cluster; journal it before returning. */
+  onRegistered?: (meta: string) => Promise<void>;
+  /** Replace conflicting entries (deregistered without force first) instead of refusing. */
+  overwrite?: boolean;
+  sink?: EventSink;
+  redactor?: Redactor;
+  signal?: AbortSignal;
+  baseDir?: string;
+  /** Injectable for tests; default {@link connectToMeta}. */
+  connect?: (meta: MetaAccessInput) => Promise<RegistryConnection>;
+}
+
+export interface MetaOutcome {
+  meta: string;
+  outcome: 'registered' | 'already-registered' | 'journaled' | 'failed';
+  detail: string;
+  error?: WsdError;
+}
+
+export interface RegisterClusterResult {
+  url: string;
+  outcomes: MetaOutcome[];
+}
+
+/** The ws-manager url the bridges will dial. */
+export function registrationUrl(input: Pick<RegisterClusterInput, 'cluster' | 'domain' | 'registration'>): string {
+  const { cluster, domain, registration } = input;
+  return renderUrlTemplate(registration.urlTemplate, { shortName: cluster.shortName, name: cluster.name, domain, region: cluster.region });
+}
+
+function assertOneGovernor(input: RegisterClusterInput): void {
+  const names = input.metaClusters.map((m) => m.name);
+  if (!names.includes(input.governedBy)) {
+    throw new WsdError('ConfigInvalid', `governedBy "${input.governedBy}" of ${input.cluster.name} is not a meta cluster; use one of ${names.join(', ')}`);
+  }
+}
+
+function connector(input: RegisterClusterInput): (meta: MetaAccessInput) => Promise<RegistryConnection> {
+  return input.connect ?? ((meta) => connectToMeta(meta, { baseDir: input.baseDir, sink: input.sink, redactor: input.redactor, signal: input.signal }));
+}
+
+/** Pre-run check: List on every meta cluster. Skip when all have it, refuse on conflicts (unless overwrite). */
+export async function checkRegistration(input: RegisterClusterInput): Promise<{ action: 'proceed' | 'skip' | 'refuse'; findings: Record<string, RegistryFinding>; reason: string }> {
+  assertOneGovernor(input);
+  const url = registrationUrl(input);
+  const findings: Record<string, RegistryFinding> = {};
+  for (const meta of input.metaClusters) {
+    const connection = await connector(input)(meta);
+    try {
+      findings[meta.name] = classifyRegistry(await connection.client.list(), input.cluster.shortName, url, meta.name);
+    } finally {
+      await connection.close();
+    }
+  }
+  const all = Object.values(findings);
+  const conflicts = Object.values(findings).filter((f): f is Extract<RegistryFinding, { kind: 'conflict' }> => f.kind === 'conflict');
+  if (conflicts.length > 0 && !input.overwrite) {
+    return { action: 'refuse', findings, reason: `${conflicts.map((c) => c.reason).join('; ')}; deregister the old entry or re-run with --overwrite` };
+  }
+  if (all.every((f) => f.kind === 'registered')) {
+    return { action: 'skip', findings, reason: all.map((f) => (f.kind === 'registered' ? f.evidence : '')).join('; ') };
+  }
+  return { action: 'proceed', findings, reason: `${input.cluster.shortName} is not registered with every meta cluster yet` };
+}
+
+/** Registers with every meta cluster not yet done; throws after trying all of them if any failed. */
+export async function registerCluster(input: RegisterClusterInput): Promise<RegisterClusterResult> {
+  assertOneGovernor(input);
+  const redactor = input.redactor ?? new Redactor();
+  // Every connection (and so every client) shares this redactor: the key registered once is scrubbed everywhere.
+  input = { ...input, redactor };
+  const url = registrationUrl(input);
+  const name = input.cluster.shortName;
+  const outcomes: MetaOutcome[] = [];
+  let tls: TlsMaterial | undefined;
+  const emit = (level: 'info' | 'warn' | 'error', code: string, message: string, meta: string) =>
+    input.sink?.emit({ level, code, cluster: input.cluster.name, step: 'register-cluster', message: redactor.redact(message), data: { meta, url } });
+
+  for (const meta of input.metaClusters) {
+    if (input.signal?.aborted) throw new WsdError('Interrupted', `interrupted before registering ${name} with ${meta.name}`);
+    if (input.done?.includes(meta.name)) {
+      outcomes.push({ meta: meta.name, outcome: 'journaled', detail: 'registered by an earlier run' });
+      continue;
+    }
+    try {
+      const detail = await registerWithOne(input, meta, url, async () => {
+        if (!tls) {
+          tls = await input.tls.read();
+          redactor.add(tls.key);
+        }
+        return tls;
+      }, redactor);
+      outcomes.push({ meta: meta.name, outcome: detail.already ? 'already-registered' : 'registered', detail: detail.text });
+      emit('info', detail.already ? 'registry.already-registered' : 'registry.registered', detail.text, meta.name);
+      await input.onRegistered?.(meta.name);
+    } catch (raw) {
+      const error = toWsdError(raw);
+      if (error.code === 'Interrupted') throw error;
+      outcomes.push({ meta: meta.name, outcome: 'failed', detail: redactor.redact(error.message), error });
+      emit('error', 'registry.register-failed', `registering ${name} with ${meta.name} failed: ${error.message}`, meta.name);
+    }
+  }
+
+  const failed = outcomes.filter((o) => o.outcome === 'failed');
+  if (failed.length > 0) {
+    const codes = new Set(failed.map((f) => f.error?.code));
+    const [only] = codes;
+    throw new WsdError(
+      codes.size === 1 && only ? only : 'RegistryError',
+      `registering ${name} failed on ${failed.map((f) => f.meta).join(', ')} (${failed.map((f) => `${f.meta}: ${f.detail}`).join('; ')}); ` +
+        `the other meta clusters are done and journaled — fix the cause and resume`,
+      {
+        transient: failed.every((f) => f.error?.transient),
+        details: { url, outcomes: outcomes.map(({ meta, outcome, detail }) => ({ meta, outcome, detail })) },
+      },
+    );
+  }
+  return { url, outcomes };
+}
+
+async function registerWithOne(
+  input: RegisterClusterInput,
+  meta: MetaAccessInput,
+  url: string,
+  readTls: () => Promise<TlsMaterial>,
+  redactor: Redactor,
+): Promise<{ already: boolean; text: string }> {
+  const name = input.cluster.shortName;
+  const connection = await connector(input)(meta);
+  try {
+    const client = connection.client;
+    const finding = classifyRegistry(await client.list(), name, url, meta.name);
+    if (finding.kind === 'registered') return { already: true, text: finding.evidence };
+    if (finding.kind === 'conflict') {
+      if (!input.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; deregister the old entry or re-run with --overwrite`);
+      // Without force: the bridge still refuses while users run on the old entry.
+      for (const old of finding.conflicting) await client.deregister({ name: old, force: false });
+    }
+    const govern = meta.name === input.governedBy;
+    const request: RegisterInput = {
+      name,
+      url,
+      tls: await readTls(),
+      hints: { preferability: input.registration.preferability, cordoned: input.registration.cordoned, govern },
+      admissionConstraints: input.registration.admissionConstraints.map(parseConstraint),
+      admissionPreferences: input.registration.admissionPreferences.map((level) => ({ type: 'user-level' as const, level })),
+    };
+    await client.register(request);
+    const state = request.hints.cordoned ? 'cordoned' : 'available';
+    return { already: false, text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, ${govern ? 'governed' : 'not governed'}`) };
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * gRPC handlers of the simulator: decode the wire messages, call the model,
+ * answer with the status the real bridge would use.
+ */
+import type * as Grpc from '@grpc/grpc-js';
+import { GrpcStatus } from '../status-errors.js';
+import { PREFERABILITIES, type Preferability, type WireDeregisterRequest, type WireRegisterRequest, type WireUpdateRequest } from '../types.js';
+import { registerFromWire, statusToWire, updateFromWire } from '../wire.js';
+import { SimStatusError, type RegistryModel } from './registry-model.js';
+
+type Handler<Req> = (call: Grpc.ServerUnaryCall<Req, unknown>, callback: Grpc.sendUnaryData<unknown>) => void;
+
+function answer<Req>(work: (request: Req) => Promise<unknown>): Handler<Req> {
+  return (call, callback) => {
+    work(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        if (error instanceof SimStatusError) callback({ code: error.code, details: error.details, name: 'SimStatusError', message: error.details });
+        else callback({ code: GrpcStatus.INTERNAL, details: `simulator error: ${(error as Error)?.message ?? String(error)}`, name: 'Error', message: 'internal' });
+      },
+    );
+  };
+}
+
+/** The ClusterService implementation for `server.addService`. */
+export function clusterServiceHandlers(model: RegistryModel): Grpc.UntypedServiceImplementation {
+  return {
+    Register: answer<WireRegisterRequest>(async (request) => {
+      const decoded = registerFromWire(request);
+      if (!decoded.tls) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
+      const preferability = decoded.hints.preferability;
+      if (typeof preferability !== 'string' || !PREFERABILITIES.includes(preferability as Preferability)) {
+        throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `unknown preferability ${String(preferability)}`);
+      }
+      await model.register({ ...decoded, tls: decoded.tls, hints: { ...decoded.hints, preferability: preferability as Preferability } });
+      return {};
+    }),
+    Update: answer<WireUpdateRequest>(async (request) => {
+      await model.update(request.name, updateFromWire(request));
+      return {};
+    }),
+    Deregister: answer<WireDeregisterRequest>(async (request) => {
+      await model.deregister(request.name, request.force);
+      return {};
+    }),
+    List: answer<unknown>(async () => ({ status: model.list().map(statusToWire) })),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * gRPC status → WsdError. The registry answers with status codes; we turn each
+ * into one of our stable codes with a message that says what to do next.
+ * Classification uses the status code only; the bridge's message text is quoted,
+ * never matched, except to pull the workspace count out of a refused Deregister
+ * (the bridge offers it nowhere else).
+ */
+import { WsdError } from '../core/errors.js';
+import type { Redactor } from '../core/redact.js';
+
+/** gRPC status codes we distinguish (numbers from the gRPC spec; no eager grpc-js import). */
+export const GrpcStatus = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export type RegistryOperation = 'register' | 'update' | 'deregister' | 'list';
+
+/** What the failing call was about, for the message. */
+export interface CallContext {
+  operation: RegistryOperation;
+  /** Meta cluster name (or the address when called with `--bridge`). */
+  meta: string;
+  address: string;
+  cluster?: string;
+  url?: string;
+  /** Human form of an Update, e.g. "score 20". */
+  change?: string;
+  deadlineMs: number;
+}
+
+/** The parts of a grpc-js ServiceError we read. */
+export interface GrpcErrorLike {
+  code?: number;
+  details?: string;
+  message?: string;
+}
+
+/** Number of regular workspaces named in the bridge's Deregister refusal, when it says. */
+export function remainingWorkspaces(details: string): number | undefined {
+  const match = /\((\d+) instances? remaining\)/.exec(details);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** Maps a failed call to a WsdError; `redactor` scrubs anything the bridge echoed back. */
+export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?: Redactor): WsdError {
+  const scrub = (text: string) => (redactor ? redactor.redact(text) : text);
+  const text = typeof error.details === 'string' && error.details ? error.details : typeof error.message === 'string' ? error.message : '';
+  const details = scrub(text || 'no details');
+  const code = error.code ?? GrpcStatus.UNKNOWN;
+  const who = ctx.cluster ?? '(no name)';
+  const facts = { meta: ctx.meta, address: ctx.address, operation: ctx.operation, cluster: ctx.cluster, grpcCode: code, grpcDetails: details };
+  const make = (wsdCode: ConstructorParameters<typeof WsdError>[0], message: string, transient = false) =>
+    new WsdError(wsdCode, message, { transient, details: facts });
+
+  switch (code) {
+    case GrpcStatus.UNAVAILABLE:
+      return make(
+        'RegistryUnavailable',
+        `cannot reach the cluster registry of ${ctx.meta} at ${ctx.address} (${details}); check that ws-manager-bridge runs and the address or port-forward is right, then retry`,
+        true,
+      );
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return make(
+        'RegistryUnavailable',
+        `the cluster registry of ${ctx.meta} did not answer ${ctx.operation} within ${ctx.deadlineMs} ms; check the bridge's health and retry`,
+        true,
+      );
+    case GrpcStatus.NOT_FOUND:
+      return make(
+        'RegistryNotFound',
+        `cluster ${who} is not registered with ${ctx.meta}; see the registered names with \`ws-deployment clusters list --meta ${ctx.meta}\``,
+      );
+    case GrpcStatus.ALREADY_EXISTS:
+      return make(
+        'RegistryConflict',
+        `${ctx.meta} refused to register ${who}${ctx.url ? ` (${ctx.url})` : ''}: ${details}; the name or url is taken — deregister the old entry or choose another name`,
+      );
+    case GrpcStatus.FAILED_PRECONDITION:
+      return make('RegistryRefused', preconditionMessage(ctx, who, details));
+    case GrpcStatus.INVALID_ARGUMENT:
+      return make('RegistryRefused', `${ctx.meta} rejected ${ctx.operation} of ${who} as invalid: ${details}; fix the request and retry`);
+    case GrpcStatus.PERMISSION_DENIED:
+    case GrpcStatus.UNAUTHENTICATED:
+      return make('RegistryRefused', `${ctx.meta} denied ${ctx.operation} of ${who}: ${details}; check the credentials used to reach the bridge`);
+    case GrpcStatus.UNIMPLEMENTED:
+      return make(
+        'RegistryError',
+        `${ctx.address} does not implement ClusterService ${ctx.operation} (${details}); is it really the ws-manager-bridge of ${ctx.meta}?`,
+      );
+    case GrpcStatus.CANCELLED:
+      return new WsdError('Interrupted', `${ctx.operation} on ${ctx.meta} was cancelled`, { details: facts });
+    default:
+      return make('RegistryError', `${ctx.operation} of ${who} on ${ctx.meta} failed: ${details} (grpc code ${code}); see the bridge's logs`);
+  }
+}
+
+function preconditionMessage(ctx: CallContext, who: string, details: string): string {
+  switch (ctx.operation) {
+    case 'deregister': {
+      const n = remainingWorkspaces(details);
+      const count = n === undefined ? 'regular workspaces' : `${n} regular workspace${n === 1 ? '' : 's'}`;
+      return (
+        `${ctx.meta} refused to deregister ${who}: ${count} still run${n === 1 ? 's' : ''} on it; ` +
+        `cordon it and wait until they stop, or pass --force, which stops ${n === undefined ? 'them' : `those ${n}`} and breaks their users' sessions`
+      );
+    }
+    case 'register':
+      return (
+        `${ctx.meta} could not reach ws-manager of ${who} at ${ctx.url ?? '(no url)'}: ${details}; ` +
+        `the bridge dials ws-manager during Register, so DNS and certificates must be ready first (run the alive-test step)`
+      );
+    default:
+      return `${ctx.meta} refused ${ctx.change ?? ctx.operation} of ${who}: ${details}`;
+  }
+}

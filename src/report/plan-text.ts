@@ -1,0 +1,17 @@
+/** The human form of a plan: per cluster, the ordered steps and what each would do. */
+import type { PlanDocument } from '../plan/build-plan.js';
+
+export function renderPlan(plan: PlanDocument): string {
+  const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'first free id now'})`];
+  for (const c of plan.clusters) {
+    lines.push('', `${c.name} (${c.shortName}, ${c.region}, ${c.type}, governed by ${c.governedBy})`);
+    c.steps.forEach((s, i) => {
+      lines.push(`  ${i + 1}. ${s.name}${s.applies ? '' : ' (not applicable)'}`);
+      for (const a of s.actions) {
+        const what = a.argv ? `$ ${a.argv.join(' ')}` : a.path ? `${a.description}: ${a.path}` : a.description;
+        lines.push(`       ${a.kind.padEnd(7)} ${what}`);
+      }
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}

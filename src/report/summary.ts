@@ -1,0 +1,71 @@
+/**
+ * What a deployment looks like to a human (`deploy` summary, `status`) and to a
+ * machine (`status --output json`).
+ */
+import type { Snapshot, StepRecordState } from '../state/model.js';
+import { renderTable } from './table.js';
+
+export interface StatusDocument {
+  id: string;
+  state: Snapshot['state'];
+  clusterId: number;
+  createdAt: string;
+  updatedAt: string;
+  error?: { code: string; message: string };
+  clusters: Array<{
+    name: string;
+    shortName: string;
+    region: string;
+    steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; error?: { code: string; message: string }; releases?: unknown }>;
+  }>;
+}
+
+export function statusDocument(snap: Snapshot): StatusDocument {
+  return {
+    id: snap.id,
+    state: snap.state,
+    clusterId: snap.clusterId,
+    createdAt: snap.createdAt,
+    updatedAt: snap.updatedAt,
+    ...(snap.error ? { error: snap.error } : {}),
+    clusters: snap.clusters.map((c) => ({
+      name: c.name,
+      shortName: c.shortName,
+      region: c.region,
+      steps: c.steps.map((s) => ({
+        name: s.name,
+        state: s.state,
+        attempts: s.attempts,
+        ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+        ...(s.evidence ? { evidence: s.evidence } : {}),
+        ...(s.error ? { error: s.error } : {}),
+        ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
+      })),
+    })),
+  };
+}
+
+function duration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+}
+
+function detail(s: StepRecordState): string {
+  if (s.error) return s.error.message.split('\n')[0] ?? '';
+  if (s.evidence) return s.evidence;
+  const releases = s.outputs?.releases;
+  if (Array.isArray(releases)) {
+    return releases.map((r: { name?: string; chart?: string; version?: string }) => `${r.name ?? '?'} (${r.chart ?? '?'} ${r.version ?? ''})`.replace(' )', ')')).join(', ');
+  }
+  return '';
+}
+
+/** The cluster × step table printed at the end of `deploy` and by `status`. */
+export function renderSummary(snap: Snapshot): string {
+  const rows = snap.clusters.flatMap((c) =>
+    c.steps.map((s) => [c.name, s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)]),
+  );
+  const head = `deployment ${snap.id}: ${snap.state} (cluster id ${snap.clusterId})`;
+  const tail = snap.error ? `\n${snap.error.message}` : '';
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n`;
+}

@@ -1,0 +1,180 @@
+/**
+ * The default state store: one folder per deployment under the state dir.
+ *
+ *   <state-dir>/<id>/journal.ndjson   append-only records (fsync'd one by one)
+ *   <state-dir>/<id>/snapshot.json    the reduced state, written atomically
+ *   <state-dir>/locks/                environment locks
+ *
+ * The journal is the truth. The snapshot is a cache of it: on open, records the
+ * snapshot has not seen yet are applied again, and a last line cut by a crash
+ * is dropped (and reported) rather than failing the whole deployment.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsdError } from '../core/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { acquireFileLock } from './file-lock.js';
+import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
+import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
+
+const JOURNAL = 'journal.ndjson';
+const SNAPSHOT = 'snapshot.json';
+export const DEPLOYMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+function ioError(action: string, path: string, error: unknown): WsdError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+      ? 'the state dir is not writable; pass --state-dir DIR with a writable folder'
+      : code === 'ENOSPC'
+        ? 'the disk holding the state dir is full; free space or pass --state-dir DIR'
+        : 'check the state dir';
+  return new WsdError('StateIo', `cannot ${action} ${path} (${code ?? (error as Error).message}): ${hint}`, { cause: error });
+}
+
+/** Reads journal records; a torn last line (crash mid-append) is reported through `onTorn` and dropped. */
+export function readJournal(path: string, onTorn?: (line: string) => void): JournalRecord[] {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const records: JournalRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    try {
+      records.push(JSON.parse(line) as JournalRecord);
+    } catch {
+      const isLast = lines.slice(i + 1).every((l) => l === '');
+      if (!isLast) throw new WsdError('StateCorrupt', `journal ${path} line ${i + 1} is not valid JSON; the journal was edited or damaged`);
+      onTorn?.(line);
+    }
+  }
+  return records;
+}
+
+class FileJournal implements DeploymentJournal {
+  private current: Snapshot | undefined;
+  private seq: number;
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    records: JournalRecord[],
+  ) {
+    let snap: Snapshot | undefined;
+    for (const r of records) snap = applyRecord(snap, r);
+    this.current = snap;
+    this.seq = records.at(-1)?.seq ?? 0;
+  }
+
+  snapshot(): Snapshot {
+    if (!this.current) throw new WsdError('StateCorrupt', `deployment ${this.id} has no journal records`);
+    return this.current;
+  }
+
+  async append(input: JournalInput): Promise<JournalRecord> {
+    const record = { ...input, seq: ++this.seq, time: new Date().toISOString() } as JournalRecord;
+    const path = join(this.dir, JOURNAL);
+    try {
+      const fd = openSync(path, 'a', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(record)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      throw ioError('append to', path, error);
+    }
+    if (record.type !== 'event') {
+      this.current = applyRecord(this.current, record);
+      try {
+        writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(this.current, null, 2)}\n`);
+      } catch (error) {
+        throw ioError('write', join(this.dir, SNAPSHOT), error);
+      }
+    }
+    return record;
+  }
+}
+
+export class FileStateStore implements StateStore {
+  constructor(readonly root: string) {}
+
+  /** Fails early, before any external change, when the state dir cannot be written. */
+  private ensureWritable(): void {
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      const probe = join(this.root, `.write-probe-${process.pid}`);
+      appendFileSync(probe, 'x', { mode: 0o600 });
+      truncateSync(probe);
+      writeFileAtomic(probe, '');
+      readdirSync(this.root);
+    } catch (error) {
+      if (error instanceof WsdError) throw error;
+      throw ioError('write to', this.root, error);
+    }
+  }
+
+  async lock(key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle> {
+    this.ensureWritable();
+    return acquireFileLock(join(this.root, 'locks'), key, who);
+  }
+
+  async create(id: string): Promise<DeploymentJournal> {
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('UsageError', `invalid deployment id "${id}"`);
+    this.ensureWritable();
+    const dir = join(this.root, id);
+    if (existsSync(join(dir, JOURNAL))) throw new WsdError('Internal', `deployment ${id} already exists`, { source: 'internal' });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw ioError('create', dir, error);
+    }
+    return new FileJournal(id, dir, []);
+  }
+
+  async open(id: string): Promise<DeploymentJournal> {
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
+    const dir = join(this.root, id);
+    const path = join(dir, JOURNAL);
+    if (!existsSync(path)) {
+      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.root}; list deployments with \`ws-deployment status\` or pass --state-dir`);
+    }
+    let torn: string | undefined;
+    const records = readJournal(path, (line) => (torn = line));
+    if (torn !== undefined) {
+      // Drop the torn tail on disk as well, so the next append starts on a fresh line.
+      const text = readFileSync(path, 'utf8');
+      const keep = text.slice(0, text.lastIndexOf(torn));
+      writeFileAtomic(path, keep);
+    }
+    const journal = new FileJournal(id, dir, records);
+    if (torn !== undefined) {
+      await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message: `dropped a journal line cut by a crash (${torn.length} bytes)` });
+    }
+    const snap = journal.snapshot();
+    if (snap.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {
+      throw new WsdError('StateCorrupt', `deployment ${id} was written by a newer ws-deployment (schema ${snap.schemaVersion}); upgrade ws-deployment`);
+    }
+    return journal;
+  }
+
+  async list(): Promise<DeploymentSummary[]> {
+    if (!existsSync(this.root)) return [];
+    const out: DeploymentSummary[] = [];
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !DEPLOYMENT_ID_PATTERN.test(entry.name)) continue;
+      const snapPath = join(this.root, entry.name, SNAPSHOT);
+      if (!existsSync(snapPath)) continue;
+      try {
+        const s = JSON.parse(readFileSync(snapPath, 'utf8')) as Snapshot;
+        out.push({ id: s.id, state: s.state, createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment });
+      } catch {
+        // A snapshot is rewritten atomically; an unreadable one is reported by `open`, not by a listing.
+      }
+    }
+    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,140 @@
+/**
+ * The deployment state model. The journal is a list of records; the snapshot is
+ * what {@link applyRecord} makes of them. Keeping the reducer pure lets the file
+ * and PostgreSQL stores share it, and lets `resume` rebuild state from the
+ * journal when a crash came between a journal append and a snapshot write.
+ */
+import type { StepName, StepOutputs } from '../steps/step.js';
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+export type DeploymentState = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface StepRecordState {
+  name: StepName;
+  state: StepState;
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  outputs?: StepOutputs;
+  /** Partial progress of an interrupted step (e.g. meta clusters already registered). */
+  checkpoint?: StepOutputs;
+  evidence?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ClusterRecordState {
+  index: number;
+  name: string;
+  shortName: string;
+  id: number;
+  region: string;
+  prefix: string;
+  governedBy: string;
+  type: 'gke' | 'k3s' | 'sandbox';
+  steps: StepRecordState[];
+}
+
+export interface DeploymentInputs {
+  configFile: string;
+  configHash: string;
+  manifestHash?: string;
+  project: string;
+  environment: string;
+}
+
+export interface Snapshot {
+  schemaVersion: number;
+  /** Sequence number of the last journal record applied. */
+  seq: number;
+  id: string;
+  state: DeploymentState;
+  createdAt: string;
+  updatedAt: string;
+  inputs: DeploymentInputs;
+  clusterId: number;
+  clusters: ClusterRecordState[];
+  error?: { code: string; message: string };
+}
+
+/** Journal records. `event` records carry output only; the others change state. */
+export type JournalRecord = { seq: number; time: string } & (
+  | { type: 'deployment.created'; id: string; inputs: DeploymentInputs; clusterId: number; clusters: Omit<ClusterRecordState, 'steps'>[]; steps: StepName[][] }
+  | { type: 'step.started'; cluster: string; step: StepName; attempt: number }
+  | { type: 'step.checkpoint'; cluster: string; step: StepName; outputs: StepOutputs }
+  | { type: 'step.succeeded'; cluster: string; step: StepName; outputs: StepOutputs; durationMs: number }
+  | { type: 'step.skipped'; cluster: string; step: StepName; evidence: string; outputs?: StepOutputs }
+  | { type: 'step.failed'; cluster: string; step: StepName; error: { code: string; message: string }; durationMs?: number }
+  | { type: 'step.interrupted'; cluster: string; step: StepName }
+  | { type: 'deployment.resumed'; pid: number }
+  | { type: 'deployment.finished'; state: DeploymentState; error?: { code: string; message: string } }
+  | { type: 'event'; level: string; code: string; cluster?: string; step?: string; message: string; data?: Record<string, unknown> }
+);
+
+/** A record before the store assigns `seq`/`time`. */
+export type JournalInput = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'seq' | 'time'> : never) : never;
+
+/** Applies one record to a snapshot (pure; returns a new snapshot). */
+export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecord): Snapshot {
+  if (record.type === 'deployment.created') {
+    return {
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      seq: record.seq,
+      id: record.id,
+      state: 'running',
+      createdAt: record.time,
+      updatedAt: record.time,
+      inputs: record.inputs,
+      clusterId: record.clusterId,
+      clusters: record.clusters.map((c, i) => ({
+        ...c,
+        steps: (record.steps[i] ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
+      })),
+    };
+  }
+  if (!snapshot) throw new Error(`journal record ${record.seq} (${record.type}) comes before deployment.created`);
+  const next: Snapshot = { ...snapshot, seq: record.seq, updatedAt: record.time };
+  const step = (cluster: string, name: StepName, change: (s: StepRecordState) => StepRecordState): void => {
+    next.clusters = next.clusters.map((c) =>
+      c.name === cluster ? { ...c, steps: c.steps.map((s) => (s.name === name ? change(s) : s)) } : c,
+    );
+  };
+  switch (record.type) {
+    case 'step.started':
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'running', attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined }));
+      break;
+    case 'step.checkpoint':
+      step(record.cluster, record.step, (s) => ({ ...s, checkpoint: { ...s.checkpoint, ...record.outputs } }));
+      break;
+    case 'step.succeeded':
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'succeeded', outputs: record.outputs, endedAt: record.time, durationMs: record.durationMs }));
+      break;
+    case 'step.skipped':
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'skipped', evidence: record.evidence, outputs: record.outputs ?? s.outputs, endedAt: record.time }));
+      break;
+    case 'step.failed':
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'failed', error: record.error, endedAt: record.time, durationMs: record.durationMs }));
+      break;
+    case 'step.interrupted':
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'interrupted', endedAt: record.time }));
+      break;
+    case 'deployment.resumed':
+      next.state = 'running';
+      next.error = undefined;
+      break;
+    case 'deployment.finished':
+      next.state = record.state;
+      next.error = record.error;
+      break;
+    case 'event':
+      break;
+  }
+  return next;
+}
+
+/** Step states that mean "done, never run again". */
+export function isDone(state: StepState): boolean {
+  return state === 'succeeded' || state === 'skipped';
+}

@@ -1,0 +1,51 @@
+/**
+ * Where deployments are kept. The file store is the default; a PostgreSQL
+ * store implements the same contract for ephemeral CI pods.
+ */
+import type { JournalInput, JournalRecord, Snapshot } from './model.js';
+
+/** Who holds an environment lock; shown verbatim when a second run is refused. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  deploymentId: string;
+  since: string;
+  command: string;
+}
+
+/** A held lock; `release` is idempotent. */
+export interface LockHandle {
+  holder: LockHolder;
+  release(): Promise<void>;
+}
+
+/** One deployment's journal: append records, read the current snapshot. */
+export interface DeploymentJournal {
+  readonly id: string;
+  /** Appends durably, updates the snapshot, returns the stored record. */
+  append(record: JournalInput): Promise<JournalRecord>;
+  snapshot(): Snapshot;
+  /** `<state-dir>/<id>`: working files (terraform dirs, kubeconfigs, step logs). */
+  readonly dir: string;
+}
+
+export interface DeploymentSummary {
+  id: string;
+  state: Snapshot['state'];
+  createdAt: string;
+  updatedAt: string;
+  project: string;
+  environment: string;
+}
+
+export interface StateStore {
+  /** Takes the (project, environment) lock or throws `LockHeld` naming the holder. */
+  lock(key: { project: string; environment: string }, holder: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle>;
+  create(id: string): Promise<DeploymentJournal>;
+  open(id: string): Promise<DeploymentJournal>;
+  /** Newest first. */
+  list(): Promise<DeploymentSummary[]>;
+  /** Folder for files shared across deployments of this store (sandbox state, caches). */
+  readonly root: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,196 @@
+/**
+ * CreateCluster: Terraform creates the workspace cluster, then we record its
+ * outputs and write its own kubeconfig.
+ *
+ * Pre-run check (shared/design.md §5): does a cluster with this full name exist?
+ * gke/k3s ask GKE (auth errors are errors, not "absent"); the sandbox asks its
+ * Terraform state. Found and started by this deployment → converge it with
+ * Terraform (an interrupted apply is finished, a complete one plans no change);
+ * found otherwise → refuse unless --overwrite.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import type { ExistenceProbe } from '../../plan/allocate-id.js';
+import { describeCluster, getCredentials, runExternalGenerator } from '../../tools/gcloud.js';
+import { writeRootModule } from '../../tools/terraform/generator.js';
+import { Terraform, type TerraformOutput } from '../../tools/terraform/terraform.js';
+import type { CheckResult, ClusterTarget, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
+import { kubeconfigPath, writeKubeconfigFromOutputs } from './kubeconfig.js';
+import {
+  backendFor,
+  builtinWorkDir,
+  externalWorkDir,
+  isExternalGenerator,
+  localStateHasResources,
+  localStatePath,
+  pgConnStr,
+  rootModuleInput,
+  terraformSection,
+} from './terraform-setup.js';
+
+const PLAN_FILE = 'cluster.tfplan';
+
+/** Outputs every later step can rely on (sensitive ones stay out of the journal). */
+const JOURNALED_OUTPUTS = ['cluster_name', 'short_name', 'region', 'ws_manager_host', 'workspace_host'];
+
+/** Is the cluster there already? The one existence check, used by the pre-run check and id allocation. */
+export async function clusterExists(ctx: Pick<PlanContext, 'config' | 'sharedDir' | 'redactor'> & { signal?: AbortSignal; logFile?: string }, cluster: ClusterTarget): Promise<{ exists: boolean; where?: string }> {
+  if (cluster.type === 'sandbox') {
+    const backend = backendFor(ctx, cluster);
+    if (backend.type !== 'local') return { exists: false };
+    return localStateHasResources(backend.path, (p) => readFileSync(p, 'utf8')) ? { exists: true, where: `terraform state ${backend.path}` } : { exists: false };
+  }
+  const found = await describeCluster({
+    name: cluster.name,
+    project: ctx.config.project.id,
+    region: cluster.region,
+    credFile: ctx.config.project.gcpSACredFile,
+    signal: ctx.signal,
+    logFile: ctx.logFile,
+    redactor: ctx.redactor,
+  });
+  return found.exists ? { exists: true, where: `GKE project ${ctx.config.project.id}` } : { exists: false };
+}
+
+/** The id-allocation probe: the same existence check as the pre-run check. */
+export function existenceProbe(ctx: Pick<PlanContext, 'config' | 'sharedDir' | 'redactor'> & { signal?: AbortSignal }): ExistenceProbe {
+  return (cluster) => clusterExists(ctx, cluster);
+}
+
+async function workDirFor(ctx: StepContext): Promise<string> {
+  if (!isExternalGenerator(ctx)) {
+    const dir = builtinWorkDir(ctx);
+    await writeRootModule(dir, rootModuleInput(ctx, ctx.cluster));
+    return dir;
+  }
+  const generator = terraformSection(ctx).generator ?? {};
+  const { project } = ctx.config;
+  return runExternalGenerator({
+    script: generator.script ?? '',
+    cwd: generator.cwd ?? '',
+    bucket: project.bucket ?? '',
+    region: ctx.cluster.region,
+    name: ctx.cluster.name,
+    type: ctx.cluster.type,
+    project: project.id,
+    network: project.network,
+    dnsZone: project.dnsZone,
+    sink: ctx.sink,
+    signal: ctx.signal,
+    logFile: ctx.logFile,
+    redactor: ctx.redactor,
+  });
+}
+
+export function terraformFor(ctx: StepContext, workDir: string): Terraform {
+  return new Terraform({
+    workDir,
+    runDir: join(ctx.clusterDir, 'terraform-run'),
+    credFile: ctx.config.project.gcpSACredFile,
+    pgConnStr: pgConnStr(ctx),
+    sink: ctx.sink,
+    cluster: ctx.cluster.name,
+    step: 'create-cluster',
+    logFile: ctx.logFile,
+    redactor: ctx.redactor,
+    signal: ctx.signal,
+    lockTimeout: '60s',
+  });
+}
+
+function plainOutputs(outputs: Record<string, TerraformOutput>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+}
+
+export const createCluster: Step = {
+  name: 'create-cluster',
+  retry: { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 },
+
+  applies: (ctx) => ctx.cluster.create,
+
+  describe(ctx: PlanContext): PlannedAction[] {
+    const external = isExternalGenerator(ctx);
+    const workDir = external ? externalWorkDir(ctx, ctx.cluster) : builtinWorkDir(ctx);
+    const input = rootModuleInput(ctx, ctx.cluster);
+    const actions: PlannedAction[] = [
+      ctx.cluster.type === 'sandbox'
+        ? { kind: 'check', description: `cluster exists? (terraform state ${localStatePath(ctx.sharedDir, ctx.cluster)})` }
+        : {
+            kind: 'check',
+            description: 'cluster exists? (GKE)',
+            argv: ['gcloud', 'container', 'clusters', 'describe', ctx.cluster.name, '--project', ctx.config.project.id, '--region', ctx.cluster.region, '--format=json'],
+          },
+    ];
+    if (external) {
+      const g = terraformSection(ctx).generator ?? {};
+      actions.push({ kind: 'command', description: 'generate the terraform module (ops repository script)', argv: [g.script ?? '', '-b', ctx.config.project.bucket ?? '', '-l', ctx.cluster.region, '-n', ctx.cluster.name, '-t', ctx.cluster.type, '-g', ctx.config.project.id, '-w', ctx.config.project.network, '-d', ctx.config.project.dnsZone] });
+    } else {
+      for (const file of ['backend.tf.json', 'main.tf.json', 'outputs.tf.json']) {
+        actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables) } : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
+      }
+    }
+    actions.push(
+      { kind: 'command', description: 'terraform init', argv: ['terraform', 'init', '-input=false', '-no-color', '-json'] },
+      { kind: 'command', description: 'terraform plan', argv: ['terraform', 'plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', `-out=${PLAN_FILE}`] },
+      { kind: 'command', description: 'terraform apply of that plan', argv: ['terraform', 'apply', '-input=false', '-no-color', '-json', PLAN_FILE] },
+      { kind: 'command', description: 'read outputs', argv: ['terraform', 'output', '-json'] },
+    );
+    actions.push(
+      ctx.cluster.type === 'gke'
+        ? { kind: 'command', description: 'write the cluster kubeconfig', argv: ['gcloud', 'container', 'clusters', 'get-credentials', ctx.cluster.name, '--project', ctx.config.project.id, '--region', ctx.cluster.region], path: kubeconfigPath(ctx.clusterDir) }
+        : { kind: 'file', description: 'kubeconfig from the module outputs', path: kubeconfigPath(ctx.clusterDir) },
+    );
+    return actions;
+  },
+
+  async check(ctx: StepContext): Promise<CheckResult> {
+    const found = await clusterExists(ctx, ctx.cluster);
+    if (!found.exists) return { action: 'proceed', reason: 'cluster does not exist yet' };
+    if (ctx.previous?.applyStarted) {
+      ctx.sink.emit({ level: 'info', code: 'create-cluster.converge', message: `cluster exists (${found.where}) from an earlier attempt of this deployment: terraform converges it` });
+      return { action: 'proceed', reason: 'created by this deployment' };
+    }
+    if (ctx.options.overwrite) {
+      ctx.sink.emit({ level: 'warn', code: 'create-cluster.overwrite', message: `cluster ${ctx.cluster.name} exists (${found.where}) but not from this deployment; --overwrite: terraform takes it over` });
+      return { action: 'proceed', reason: 'exists; --overwrite' };
+    }
+    return { action: 'refuse', reason: `cluster ${ctx.cluster.name} already exists (${found.where}) and was not created by deployment ${ctx.deploymentId}; pick another id with --cluster-id, retire the old cluster, or pass --overwrite to take it over` };
+  },
+
+  async preview(ctx: StepContext): Promise<PlannedAction[]> {
+    const workDir = await workDirFor(ctx);
+    const terraform = terraformFor(ctx, workDir);
+    await terraform.init();
+    const plan = await terraform.plan(join(workDir, PLAN_FILE));
+    const c = plan.changes;
+    return [{ kind: 'command', description: `terraform plan: ${c.add} to add, ${c.change} to change, ${c.remove} to destroy`, data: { ...c, workDir } }];
+  },
+
+  async run(ctx: StepContext): Promise<StepOutputs> {
+    const workDir = await workDirFor(ctx);
+    const terraform = terraformFor(ctx, workDir);
+    await terraform.init();
+    const planFile = join(workDir, PLAN_FILE);
+    const plan = await terraform.plan(planFile);
+    if (plan.hasChanges) {
+      // From here the cluster may exist: a resume must converge it, not refuse it.
+      await ctx.checkpoint({ applyStarted: true, workDir });
+      await terraform.apply(planFile);
+    }
+    const outputs = plainOutputs(await terraform.output());
+    const kubeconfig = kubeconfigPath(ctx.clusterDir);
+    if (ctx.cluster.type === 'gke') {
+      await getCredentials({ name: ctx.cluster.name, project: ctx.config.project.id, region: ctx.cluster.region, kubeconfigPath: kubeconfig, credFile: ctx.config.project.gcpSACredFile, sink: ctx.sink, signal: ctx.signal, logFile: ctx.logFile, redactor: ctx.redactor });
+    } else {
+      const endpoint = outputs.endpoint;
+      const ca = outputs.ca_certificate;
+      if (typeof endpoint !== 'string' || typeof ca !== 'string') {
+        throw new WsdError('ToolFailed', `the terraform module of ${ctx.cluster.name} did not output endpoint and ca_certificate; a ${ctx.cluster.type} cluster module must`);
+      }
+      writeKubeconfigFromOutputs(kubeconfig, { name: ctx.cluster.name, endpoint, caCertificate: ca });
+    }
+    const journaled = Object.fromEntries(JOURNALED_OUTPUTS.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
+    return { ...journaled, workDir, kubeconfig, backend: backendFor(ctx, ctx.cluster).type, changed: plan.hasChanges };
+  },
+};

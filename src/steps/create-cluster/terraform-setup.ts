@@ -1,0 +1,111 @@
+/**
+ * Where a cluster's Terraform lives and how it is configured: the working dir
+ * (generated root module or the ops repository's generator), the backend, the
+ * credentials. Shared by CreateCluster, its pre-run check, `plan` and destroy,
+ * so all four always agree on the same state.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import { sandboxModulePath } from '../../core/paths.js';
+import type { BackendConfig, JsonValue, RootModuleInput } from '../../tools/terraform/generator.js';
+import type { ClusterTarget, PlanContext } from '../step.js';
+
+/** The parts of the root config this step reads. */
+export interface TerraformSection {
+  module?: { source?: string; version?: string };
+  variables?: Record<string, JsonValue>;
+  backend?: { type?: 'gcs' | 'local' | 'pg'; prefix?: string; connStrEnv?: string; schemaName?: string };
+  generator?: { mode?: 'builtin' | 'external'; script?: string; cwd?: string };
+}
+
+export function terraformSection(ctx: Pick<PlanContext, 'config'>): TerraformSection {
+  return (ctx.config as { terraform?: TerraformSection }).terraform ?? {};
+}
+
+export function backendType(ctx: Pick<PlanContext, 'config'>, cluster: ClusterTarget): 'gcs' | 'local' | 'pg' {
+  return terraformSection(ctx).backend?.type ?? (cluster.type === 'sandbox' ? 'local' : 'gcs');
+}
+
+/**
+ * The local backend's state file is keyed by cluster name under the shared dir,
+ * not by deployment: like a GCS prefix, it is where any later run looks for the cluster.
+ */
+export function localStatePath(sharedDir: string, cluster: ClusterTarget): string {
+  return join(sharedDir, 'terraform-state', `${cluster.name}.tfstate`);
+}
+
+export function backendFor(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, cluster: ClusterTarget): BackendConfig {
+  const section = terraformSection(ctx).backend ?? {};
+  switch (backendType(ctx, cluster)) {
+    case 'local':
+      return { type: 'local', path: localStatePath(ctx.sharedDir, cluster) };
+    case 'pg':
+      return { type: 'pg', schemaName: section.schemaName ?? `ws_${cluster.name.replace(/-/g, '_')}` };
+    case 'gcs': {
+      const bucket = ctx.config.project.bucket;
+      if (!bucket) throw new WsdError('ConfigInvalid', `cluster ${cluster.name} uses the gcs backend but project.bucket is not set; set it or choose terraform.backend.type`);
+      return { type: 'gcs', bucket, prefix: `${section.prefix ?? 'ws-clusters'}/${cluster.name}` };
+    }
+  }
+}
+
+/** The root module's input: contract variables, passthrough variables, backend. */
+export function rootModuleInput(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, cluster: ClusterTarget): RootModuleInput {
+  const section = terraformSection(ctx);
+  const source = section.module?.source ?? (cluster.type === 'sandbox' ? sandboxModulePath() : undefined);
+  if (!source) throw new WsdError('ConfigInvalid', `cluster ${cluster.name} (type ${cluster.type}) needs terraform.module.source: the module that creates a workspace cluster`);
+  const { project } = ctx.config;
+  return {
+    moduleSource: source,
+    moduleVersion: section.module?.version,
+    variables: {
+      ...(section.variables ?? {}),
+      project: project.id,
+      region: cluster.region,
+      name: cluster.name,
+      short_name: cluster.shortName,
+      network: project.network,
+      dns_zone: project.dnsZone,
+      cluster_type: cluster.type,
+    },
+    backend: backendFor(ctx, cluster),
+  };
+}
+
+/** Environment values for terraform that come from our own environment (pg connection string). */
+export function pgConnStr(ctx: Pick<PlanContext, 'config'>): string | undefined {
+  const section = terraformSection(ctx).backend;
+  if (section?.type !== 'pg') return undefined;
+  const name = section.connStrEnv ?? 'PG_CONN_STR';
+  const value = process.env[name];
+  if (!value) throw new WsdError('ConfigInvalid', `the pg backend reads its connection string from $${name}, which is not set; export it or set terraform.backend.connStrEnv`);
+  return value;
+}
+
+export function isExternalGenerator(ctx: Pick<PlanContext, 'config'>): boolean {
+  return terraformSection(ctx).generator?.mode === 'external';
+}
+
+/** The builtin generator's working dir. */
+export function builtinWorkDir(ctx: Pick<PlanContext, 'clusterDir'>): string {
+  return join(ctx.clusterDir, 'terraform');
+}
+
+/** The ops repository's layout for generated modules. */
+export function externalWorkDir(ctx: Pick<PlanContext, 'config'>, cluster: ClusterTarget): string {
+  const cwd = terraformSection(ctx).generator?.cwd;
+  if (!cwd) throw new WsdError('ConfigInvalid', 'terraform.generator.mode is external but terraform.generator.cwd is not set');
+  return join(cwd, 'deploy', 'ws-clusters', `ws-${cluster.name}`, 'terraform');
+}
+
+/** Does a local state file hold any resource? (The sandbox's existence check.) */
+export function localStateHasResources(path: string, read: (p: string) => string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    const state = JSON.parse(read(path)) as { resources?: unknown[] };
+    return Array.isArray(state.resources) && state.resources.length > 0;
+  } catch {
+    throw new WsdError('StateCorrupt', `terraform state ${path} is not valid JSON; inspect it before going on`);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Applies one prepared release to a real cluster: observe, recover a release an
+ * interrupted run left `pending-*`, `helm upgrade --install --atomic --wait`,
+ * then wait for the release's own workloads through the Kubernetes API.
+ */
+import { WsdError } from '../../core/errors.js';
+import type { Helm, HelmRelease } from '../../tools/helm.js';
+import { parseManifests } from '../../tools/kube/apply.js';
+import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
+import { WORKLOAD_KINDS, describeWorkload, waitForRollout, type WorkloadKind, type WorkloadRef } from '../../tools/kube/rollout.js';
+import type { StepContext, StepName } from '../step.js';
+import { decideRelease, releaseRecord, writePrepared, type PreparedRelease, type ReleaseDecision, type ReleaseRecord } from './release.js';
+
+export interface ApplyOptions {
+  /** Poll interval of the roll-out wait. */
+  pollMs: number;
+}
+
+/** Deployments/DaemonSets/StatefulSets of a rendered manifest (namespace defaults to the release's). */
+export function workloadsOf(manifest: string | undefined, namespace: string): WorkloadRef[] {
+  if (!manifest) return [];
+  return parseManifests(manifest, 'release manifest')
+    .filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.kind ?? ''))
+    .map((o) => ({ kind: o.kind as WorkloadKind, name: o.metadata?.name ?? '', namespace: o.metadata?.namespace ?? namespace }));
+}
+
+function emit(ctx: StepContext, step: StepName, level: 'info' | 'warn', code: string, message: string, data?: Record<string, unknown>): void {
+  ctx.sink.emit({ level, code, cluster: ctx.cluster.name, step, message, data });
+}
+
+/** Observes the release and decides (used by `check` and again by `run`, which never trusts a stale view). */
+export async function observeRelease(helm: Helm, prepared: PreparedRelease): Promise<{ current?: HelmRelease; decision: ReleaseDecision }> {
+  const current = await helm.status(prepared.spec.release, prepared.spec.namespace);
+  return { current, decision: decideRelease(current, prepared) };
+}
+
+/** Brings a release left `pending-*` back to a settled state, logged as recovery. */
+async function recover(
+  ctx: StepContext,
+  step: StepName,
+  helm: Helm,
+  prepared: PreparedRelease,
+  decision: Extract<ReleaseDecision, { action: 'recover-uninstall' | 'recover-rollback' }>,
+  current: HelmRelease,
+): Promise<void> {
+  const { release, namespace, timeoutSeconds } = prepared.spec;
+  if (decision.action === 'recover-uninstall') {
+    emit(ctx, step, 'warn', 'release.recover', `${decision.reason}: uninstalling it before installing again`, { release, action: 'uninstall', revision: current.version });
+    await helm.uninstall(release, namespace, timeoutSeconds);
+    return;
+  }
+  const history = await helm.history(release, namespace);
+  const earlier = history.filter((h) => h.revision < current.version).sort((a, b) => b.revision - a.revision);
+  const target = earlier.find((h) => h.status === 'deployed') ?? earlier.find((h) => h.status === 'superseded');
+  if (!target) {
+    emit(ctx, step, 'warn', 'release.recover', `${decision.reason} and has no earlier deployed revision: uninstalling it before installing again`, {
+      release,
+      action: 'uninstall',
+      revision: current.version,
+    });
+    await helm.uninstall(release, namespace, timeoutSeconds);
+    return;
+  }
+  emit(ctx, step, 'warn', 'release.recover', `${decision.reason}: rolling back to revision ${target.revision}, the last deployed one`, {
+    release,
+    action: 'rollback',
+    from: current.version,
+    to: target.revision,
+  });
+  await helm.rollback(release, namespace, target.revision, timeoutSeconds);
+}
+
+/** Installs or upgrades the release (or skips it when unchanged) and waits for its workloads. */
+export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm, kubeconfig: string, prepared: PreparedRelease, options: ApplyOptions): Promise<ReleaseRecord> {
+  const { release, namespace, timeoutSeconds } = prepared.spec;
+  const { current, decision } = await observeRelease(helm, prepared);
+  if (decision.action === 'skip') {
+    emit(ctx, step, 'info', 'release.skip', decision.evidence, { release, digest: prepared.digest });
+    return releaseRecord(prepared, 'unchanged', current);
+  }
+  if ((decision.action === 'recover-uninstall' || decision.action === 'recover-rollback') && current) {
+    await recover(ctx, step, helm, prepared, decision, current);
+  }
+  writePrepared(prepared);
+  emit(ctx, step, 'info', decision.action === 'install' ? 'release.install' : 'release.upgrade', `${decision.reason}: running helm upgrade --install`, {
+    release,
+    chart: prepared.spec.chart.name,
+    version: prepared.spec.chart.version,
+    digest: prepared.digest,
+    valuesFiles: prepared.spec.valuesFiles,
+  });
+  const deployed = await helm.upgradeInstall(prepared.spec);
+  if (deployed.info?.status !== 'deployed') {
+    throw new WsdError('StepFailed', `helm reported release ${release} as ${deployed.info?.status ?? 'unknown'} after upgrade --install; inspect it with helm history ${release} -n ${namespace}`);
+  }
+
+  const workloads = workloadsOf(deployed.manifest, namespace);
+  if (workloads.length > 0) {
+    const kc = loadClusterKubeConfig(kubeconfig);
+    const states = await waitForRollout(kc, workloads, {
+      timeoutMs: timeoutSeconds * 1000,
+      pollMs: options.pollMs,
+      signal: ctx.signal,
+      onObserve: (observed) =>
+        ctx.sink.emit({
+          level: 'debug',
+          code: 'release.rollout',
+          cluster: ctx.cluster.name,
+          step,
+          message: observed.map(describeWorkload).join('; '),
+        }),
+    });
+    emit(ctx, step, 'info', 'release.ready', `release ${release}: ${states.length} workloads rolled out`, { release, workloads: states.length });
+  }
+  return releaseRecord(prepared, 'deployed', deployed);
+}

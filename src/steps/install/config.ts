@@ -1,0 +1,179 @@
+/**
+ * Config sections of the install steps (`gitpod`, `jaeger`, `monitoring`) and of
+ * the alive test (`aliveTest`). The lead merges these schemas into the root
+ * config; each step reads its own section through {@link readSection} so it
+ * does not depend on the root type.
+ */
+import { z } from 'zod';
+import { WsdError } from '../../core/errors.js';
+
+/** Kubernetes names (DNS-1123 labels): release names and namespaces. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const k8sName = z.string().max(53).regex(DNS_LABEL, 'use lowercase letters, digits and dashes (a DNS-1123 label)');
+
+/**
+ * `--set` keys are restricted to plain dotted paths so helm's strvals parser and
+ * our own merge (for the values digest) read them the same way.
+ */
+export const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const setOverrides = z
+  .record(z.string().regex(SET_KEY, 'use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)'), z.union([z.string(), z.number(), z.boolean()]))
+  .default({});
+
+/** Where a chart comes from: a repository (https or oci) plus name, or a local chart directory. */
+export const chartSchema = z
+  .strictObject({
+    /** `https://…` chart repository or `oci://…` registry prefix. */
+    repository: z.string().regex(/^(https?|oci):\/\/\S+$/, 'use an https://, http:// or oci:// URL').optional(),
+    /** Local chart directory (instead of `repository`). */
+    path: z.string().min(1).optional(),
+    name: z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'use a chart name such as "gitpod"'),
+    /** Chart version; required with `repository` so the release is pinned. */
+    version: z.string().min(1).optional(),
+  })
+  .superRefine((chart, ctx) => {
+    if ((chart.repository === undefined) === (chart.path === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of chart.repository or chart.path' });
+    }
+    if (chart.repository !== undefined && chart.version === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['version'], message: 'pin chart.version when installing from a repository' });
+    }
+  });
+export type ChartConfig = z.infer<typeof chartSchema>;
+
+const timeoutSeconds = z.number().int().positive().max(24 * 3600);
+
+/** The Gitpod workspace-cluster release. */
+export const gitpodSectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  chart: chartSchema,
+  release: k8sName.default('gitpod'),
+  namespace: k8sName.default('default'),
+  timeoutSeconds: timeoutSeconds.default(900),
+  /** Values files applied to every cluster, before the cluster's own and the generated one. */
+  valuesFiles: z.array(z.string().min(1)).default([]),
+  /** YAML that pins component versions (`version`, `components.<name>.version`). */
+  versionsManifest: z.string().min(1),
+  /** Base domain; workspace hosts become `ws-<short name>.<domain>`. Falls back to the root `domain`. */
+  domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a DNS domain such as "gitpod.io"').optional(),
+  set: setOverrides,
+});
+export type GitpodSection = z.infer<typeof gitpodSectionSchema>;
+
+/** The Jaeger resource created once the operator's CRD is established. */
+const jaegerInstanceSchema = z.strictObject({
+  name: k8sName.default('jaeger'),
+  /** Defaults to the operator's namespace. */
+  namespace: k8sName.optional(),
+  spec: z.record(z.string(), z.unknown()).default({ strategy: 'allInOne' }),
+});
+
+/** jaeger-operator chart, then a `Jaeger` resource. */
+export const jaegerSectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  chart: chartSchema.prefault({
+    repository: 'https://jaegertracing.github.io/helm-charts',
+    name: 'jaeger-operator',
+    version: '2.57.0',
+  }),
+  release: k8sName.default('jaeger-operator'),
+  namespace: k8sName.default('jaeger'),
+  timeoutSeconds: timeoutSeconds.default(600),
+  valuesFiles: z.array(z.string().min(1)).default([]),
+  set: setOverrides,
+  instance: jaegerInstanceSchema.prefault({}),
+});
+export type JaegerSection = z.infer<typeof jaegerSectionSchema>;
+
+/** monitoring-satellite: a chart, or a directory of manifests applied server-side. */
+export const monitoringSectionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    chart: chartSchema.optional(),
+    /** Directory of `*.yaml`/`*.yml`/`*.json` manifests (CRDs are applied first). */
+    manifests: z.strictObject({ directory: z.string().min(1) }).optional(),
+    release: k8sName.default('monitoring-satellite'),
+    namespace: k8sName.default('monitoring-satellite'),
+    timeoutSeconds: timeoutSeconds.default(900),
+    valuesFiles: z.array(z.string().min(1)).default([]),
+    set: setOverrides,
+  })
+  .superRefine((section, ctx) => {
+    if ((section.chart === undefined) === (section.manifests === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of monitoring.chart or monitoring.manifests' });
+    }
+  });
+export type MonitoringSection = z.infer<typeof monitoringSectionSchema>;
+
+/** An HTTP(S) endpoint that must answer with the expected status. `{shortName}`, `{name}`, `{region}`, `{domain}` are expanded. */
+const httpCheckSchema = z.strictObject({
+  url: z.string().regex(/^https?:\/\/\S+$/, 'use an http:// or https:// URL'),
+  expectedStatus: z.number().int().min(100).max(599).default(200),
+  /** PEM CA bundle to trust (self-signed endpoints). */
+  caFile: z.string().min(1).optional(),
+});
+
+/** TCP (and TLS) reachability of the ws-manager URL meta clusters will dial. */
+const wsManagerCheckSchema = z.strictObject({
+  url: z.string().min(1).default('dns:///ws-manager.ws-{shortName}.{domain}:8080'),
+  tls: z.boolean().default(true),
+  caFile: z.string().min(1).optional(),
+  serverName: z.string().min(1).optional(),
+});
+
+/** Decides whether the new cluster is alive before it is registered. */
+export const aliveTestSectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  timeoutSeconds: z.number().positive().max(24 * 3600).default(600),
+  pollIntervalSeconds: z.number().positive().max(600).default(10),
+  command: z
+    .strictObject({
+      argv: z.array(z.string().min(1)).min(1),
+      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    })
+    .optional(),
+  rollout: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Defaults to the Gitpod release namespace. */
+      namespace: k8sName.optional(),
+    })
+    .prefault({}),
+  http: z.array(httpCheckSchema).default([]),
+  wsManager: wsManagerCheckSchema.optional(),
+});
+export type AliveTestSection = z.infer<typeof aliveTestSectionSchema>;
+
+/** Schemas by root key, for the lead to merge into the root config. */
+export const installConfigSections = {
+  gitpod: gitpodSectionSchema,
+  jaeger: jaegerSectionSchema,
+  monitoring: monitoringSectionSchema,
+  aliveTest: aliveTestSectionSchema,
+} as const;
+type Sections = typeof installConfigSections;
+
+/**
+ * Reads one section from the (already validated or raw) root config. Returns
+ * undefined when the section is absent; parsing again is cheap and keeps steps
+ * independent of how the root schema is typed.
+ */
+export function readSection<K extends keyof Sections>(config: unknown, key: K): z.infer<Sections[K]> | undefined {
+  const raw = (config as Record<string, unknown> | undefined)?.[key];
+  if (raw === undefined) return undefined;
+  const parsed = installConfigSections[key].safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = [key, ...(issue?.path ?? [])].join('.');
+    // Record keys report "Invalid key in record" with the real reason nested one level down.
+    const nested = issue && 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues[0] as { message?: string } | undefined) : undefined;
+    throw new WsdError('ConfigInvalid', `config ${where}: ${nested?.message ?? issue?.message ?? 'invalid'}; fix the config and run again`);
+  }
+  return parsed.data as z.infer<Sections[K]>;
+}
+
+/** The root `domain` when a section does not set its own. */
+export function rootDomain(config: unknown): string | undefined {
+  const domain = (config as { domain?: unknown } | undefined)?.domain;
+  return typeof domain === 'string' ? domain : undefined;
+}

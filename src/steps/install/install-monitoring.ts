@@ -1,0 +1,59 @@
+/**
+ * InstallMonitoring: monitoring-satellite, either as a chart (with generated
+ * cluster identity values) or as a directory of manifests applied server-side
+ * (CRDs first, wait until Established, then the rest).
+ */
+import type { PlanContext, Step } from '../step.js';
+import { readManifestDir } from '../../tools/kube/apply.js';
+import { resolvePath } from './cluster-context.js';
+import { readSection, type MonitoringSection } from './config.js';
+import { installationValues } from './generated-values.js';
+import { resolveChart } from './install-gitpod.js';
+import { prepareRelease, type PreparedRelease } from './release.js';
+import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
+
+function section(ctx: PlanContext): MonitoringSection | undefined {
+  return readSection(ctx.config, 'monitoring');
+}
+
+export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | undefined {
+  const s = section(ctx);
+  if (!s?.chart) return undefined;
+  return prepareRelease(ctx.clusterDir, {
+    release: s.release,
+    namespace: s.namespace,
+    chart: resolveChart(s.chart),
+    timeoutSeconds: s.timeoutSeconds,
+    valuesFiles: s.valuesFiles.map(resolvePath),
+    set: s.set,
+    generated: { ...installationValues(ctx.cluster, ctx.environment), clusterName: ctx.cluster.name },
+  });
+}
+
+export function monitoringManifests(ctx: PlanContext): ManifestSet | undefined {
+  const s = section(ctx);
+  if (!s?.manifests) return undefined;
+  const directory = resolvePath(s.manifests.directory);
+  return {
+    name: s.release,
+    namespace: s.namespace,
+    source: directory,
+    objects: readManifestDir(directory),
+    waitForCrds: [],
+    timeoutSeconds: s.timeoutSeconds,
+  };
+}
+
+export function createInstallMonitoringStep(options: InstallStepOptions = {}): Step {
+  return createComponentStep(
+    {
+      name: 'install-monitoring',
+      enabled: (ctx) => section(ctx)?.enabled === true,
+      release: prepareMonitoringRelease,
+      manifests: monitoringManifests,
+    },
+    options,
+  );
+}
+
+export const installMonitoringStep: Step = createInstallMonitoringStep();

@@ -1,0 +1,150 @@
+/**
+ * The shape shared by install-gitpod, install-jaeger and install-monitoring: an
+ * optional helm release, then optional plain manifests applied server-side
+ * (the Jaeger resource, monitoring-satellite as a directory). Sandbox clusters
+ * and `--dry-run` render instead of applying.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { join } from 'node:path';
+import { applyManifests, objectLabel, waitForCrdsEstablished } from '../../tools/kube/apply.js';
+import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
+import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
+import { upgradeArgv } from '../../tools/helm.js';
+import type { CheckResult, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
+import { applyRelease, observeRelease } from './apply-release.js';
+import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
+import { writeFileAtomic } from './generated-values.js';
+import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './release.js';
+import { releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
+import { canonicalJson } from './values.js';
+import { createHash } from 'node:crypto';
+
+/** Plain objects applied after the release. */
+export interface ManifestSet {
+  /** Name in outputs and in `<clusterDir>/releases/<name>/`. */
+  name: string;
+  namespace: string;
+  source: string;
+  objects: KubernetesObject[];
+  /** CRDs (installed by the release) that must be Established before these objects are applied. */
+  waitForCrds: string[];
+  timeoutSeconds: number;
+}
+
+/** What a concrete install step supplies. */
+export interface ComponentDefinition {
+  name: StepName;
+  enabled(ctx: PlanContext): boolean;
+  release(ctx: PlanContext): PreparedRelease | undefined;
+  manifests?(ctx: PlanContext): ManifestSet | undefined;
+}
+
+export interface InstallStepOptions {
+  /** Poll interval for roll-out and CRD waits (tests use a few ms). Default 5 s. */
+  pollMs?: number;
+}
+
+/** Transient helm/API failures: 3 attempts, 5 s apart, capped (as Terragrunt users expect). */
+export const INSTALL_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 };
+
+function manifestRecord(set: ManifestSet, status: ReleaseRecord['status']): ReleaseRecord {
+  return {
+    name: set.name,
+    namespace: set.namespace,
+    chart: `manifests:${set.source}`,
+    version: '-',
+    digest: createHash('sha256').update(canonicalJson(set.objects)).digest('hex'),
+    status,
+    valuesFiles: [],
+  };
+}
+
+/** `plan` entries: pure, from config and the values files only. */
+export function describeComponent(def: ComponentDefinition, ctx: PlanContext): PlannedAction[] {
+  const actions: PlannedAction[] = [];
+  const prepared = def.release(ctx);
+  const sandbox = isSandbox(ctx) || ctx.options.dryRun;
+  if (prepared) {
+    const { spec, digest } = prepared;
+    const data = { release: spec.release, namespace: spec.namespace, chart: spec.chart.name, version: spec.chart.version ?? 'local', valuesFiles: spec.valuesFiles, digest };
+    if (prepared.generatedFile) actions.push({ kind: 'file', description: `write generated values for ${spec.release}`, path: prepared.generatedFile });
+    if (sandbox) {
+      actions.push({ kind: 'file', description: `render release ${spec.release} client-side (helm template)`, path: releaseDir(ctx.clusterDir, spec.release), data });
+    } else {
+      actions.push({ kind: 'check', description: `helm status ${spec.release}: skip when deployed with chart ${data.version} and digest ${digest.slice(0, 12)}; recover pending-* first`, data });
+      actions.push({ kind: 'command', description: `install or upgrade ${spec.release}`, argv: ctx.redactor.redactValue(upgradeArgv(spec, '<kubeconfig from create-cluster>')), data });
+      actions.push({ kind: 'wait', description: `wait for the workloads of ${spec.release} to roll out` });
+    }
+  }
+  const set = def.manifests?.(ctx);
+  if (set) {
+    const verb = sandbox ? 'render' : 'server-side apply';
+    if (set.waitForCrds.length > 0 && !sandbox) actions.push({ kind: 'wait', description: `wait for CRDs ${set.waitForCrds.join(', ')} to be established` });
+    actions.push({ kind: sandbox ? 'file' : 'call', description: `${verb} ${set.objects.length} objects of ${set.name} (CRDs first)`, data: { objects: set.objects.map(objectLabel) } });
+  }
+  return actions;
+}
+
+async function applySet(ctx: StepContext, set: ManifestSet, kubeconfig: string, pollMs: number): Promise<string[]> {
+  const kc = loadClusterKubeConfig(kubeconfig);
+  const timing = { timeoutMs: set.timeoutSeconds * 1000, pollMs, signal: ctx.signal };
+  if (set.waitForCrds.length > 0) await waitForCrdsEstablished(kc, set.waitForCrds, timing);
+  const applied = await applyManifests(kc, set.objects, { ...timing, defaultNamespace: set.namespace });
+  const workloads = set.objects
+    .filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.kind ?? ''))
+    .map((o) => ({ kind: o.kind as WorkloadKind, name: o.metadata?.name ?? '', namespace: o.metadata?.namespace ?? set.namespace }));
+  if (workloads.length > 0) await waitForRollout(kc, workloads, timing);
+  return applied;
+}
+
+function renderSet(ctx: StepContext, set: ManifestSet): void {
+  const text = set.objects.map((o) => stringify(o)).join('---\n');
+  writeFileAtomic(join(releaseDir(ctx.clusterDir, set.name), 'manifest.yaml'), ctx.redactor.redact(text));
+}
+
+/** Builds the Step from a component definition. */
+export function createComponentStep(def: ComponentDefinition, options: InstallStepOptions = {}): Step {
+  const pollMs = options.pollMs ?? 5_000;
+  return {
+    name: def.name,
+    retry: INSTALL_RETRY,
+    applies: (ctx) => def.enabled(ctx),
+    describe: (ctx) => describeComponent(def, ctx),
+
+    async check(ctx): Promise<CheckResult> {
+      if (isSandbox(ctx) || ctx.options.dryRun) return { action: 'proceed', reason: 'rendering client-side' };
+      const prepared = def.release(ctx);
+      // Manifest sets are applied server-side every time: the apply itself is the idempotent check.
+      if (!prepared || def.manifests?.(ctx)) return { action: 'proceed' };
+      const helm = helmFor(ctx, def.name, kubeconfigFor(ctx));
+      const { current, decision } = await observeRelease(helm, prepared);
+      if (decision.action === 'skip') return { action: 'skip', evidence: decision.evidence, outputs: { releases: [releaseRecord(prepared, 'unchanged', current)] } };
+      return { action: 'proceed', reason: decision.reason };
+    },
+
+    async run(ctx): Promise<StepOutputs> {
+      const prepared = def.release(ctx);
+      const set = def.manifests?.(ctx);
+      const releases: ReleaseRecord[] = [];
+      if (isSandbox(ctx) || ctx.options.dryRun) {
+        const helm = helmFor(ctx, def.name);
+        const kubeconfig = isSandbox(ctx) ? SANDBOX_KUBECONFIG : '<kubeconfig from create-cluster>';
+        if (prepared) releases.push(await renderRelease(ctx, def.name, helm, prepared, kubeconfig));
+        if (set) {
+          renderSet(ctx, set);
+          releases.push(manifestRecord(set, 'rendered'));
+        }
+        return { sandbox: isSandbox(ctx), dryRun: ctx.options.dryRun, releases };
+      }
+      const kubeconfig = kubeconfigFor(ctx);
+      if (prepared) releases.push(await applyRelease(ctx, def.name, helmFor(ctx, def.name, kubeconfig), kubeconfig, prepared, { pollMs }));
+      let applied: string[] = [];
+      if (set) {
+        applied = await applySet(ctx, set, kubeconfig, pollMs);
+        releases.push(manifestRecord(set, 'deployed'));
+      }
+      return { releases, ...(applied.length > 0 ? { applied } : {}) };
+    },
+  };
+}

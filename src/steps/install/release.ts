@@ -1,0 +1,133 @@
+/**
+ * One helm release, helmfile-style: prepare (values files in order + generated
+ * values → merged values → digest), decide from `helm status` (skip / install /
+ * upgrade / recover a release left pending by an interrupted run), apply, then
+ * wait for the release's workloads through the Kubernetes API.
+ */
+import { WsdError } from '../../core/errors.js';
+import type { HelmRelease, ReleaseSpec } from '../../tools/helm.js';
+import type { ChartConfig } from './config.js';
+import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
+import { digestFromDescription, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
+
+/** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */
+export interface ReleaseInput {
+  release: string;
+  namespace: string;
+  chart: ChartConfig;
+  timeoutSeconds: number;
+  valuesFiles: readonly string[];
+  set: Readonly<Record<string, string | number | boolean>>;
+  /** Written to `<clusterDir>/values/<release>.generated.yaml` and applied last. */
+  generated?: Values;
+}
+
+/** A release ready to apply: the helm spec plus the merged values and their digest. */
+export interface PreparedRelease {
+  spec: ReleaseSpec;
+  digest: string;
+  values: Values;
+  generatedFile?: string;
+  generated?: Values;
+}
+
+/** What the summary shows about a release (journaled as step output). */
+export interface ReleaseRecord {
+  name: string;
+  namespace: string;
+  chart: string;
+  version: string;
+  digest: string;
+  status: 'deployed' | 'unchanged' | 'rendered';
+  revision?: number;
+  valuesFiles: string[];
+}
+
+/** Builds the release from config without side effects (reads the values files). */
+export function prepareRelease(clusterDir: string, input: ReleaseInput): PreparedRelease {
+  const generatedFile = input.generated ? generatedValuesPath(clusterDir, input.release) : undefined;
+  const valuesFiles = [...input.valuesFiles, ...(generatedFile ? [generatedFile] : [])];
+  const inline = new Map<string, Values>(generatedFile && input.generated ? [[generatedFile, input.generated]] : []);
+  const values = mergeValuesFiles(valuesFiles, input.set, inline);
+  const digest = valuesDigest(values);
+  return {
+    spec: {
+      release: input.release,
+      namespace: input.namespace,
+      chart: input.chart,
+      valuesFiles,
+      set: input.set,
+      timeoutSeconds: input.timeoutSeconds,
+      description: releaseDescription(digest),
+    },
+    digest,
+    values,
+    generatedFile,
+    generated: input.generated,
+  };
+}
+
+/** Writes the generated values file (before helm reads it). */
+export function writePrepared(prepared: PreparedRelease): void {
+  if (prepared.generatedFile && prepared.generated) writeGeneratedValues(prepared.generatedFile, prepared.generated);
+}
+
+/** The chart version we want, or what a local chart says once deployed. */
+export function wantedVersion(prepared: PreparedRelease, deployed?: HelmRelease): string {
+  return prepared.spec.chart.version ?? deployed?.chart?.metadata?.version ?? 'local';
+}
+
+export function releaseRecord(prepared: PreparedRelease, status: ReleaseRecord['status'], deployed?: HelmRelease): ReleaseRecord {
+  return {
+    name: prepared.spec.release,
+    namespace: prepared.spec.namespace,
+    chart: prepared.spec.chart.name,
+    version: wantedVersion(prepared, deployed),
+    digest: prepared.digest,
+    status,
+    ...(deployed ? { revision: deployed.version } : {}),
+    valuesFiles: [...prepared.spec.valuesFiles],
+  };
+}
+
+/** What to do about a release, decided from `helm status` alone. */
+export type ReleaseDecision =
+  | { action: 'skip'; evidence: string }
+  | { action: 'install'; reason: string }
+  | { action: 'upgrade'; reason: string }
+  | { action: 'recover-uninstall'; reason: string }
+  | { action: 'recover-rollback'; reason: string };
+
+/** Pure decision table (shared/design.md §5: a `pending-*` release needs recovery, never a blind retry). */
+export function decideRelease(current: HelmRelease | undefined, prepared: PreparedRelease): ReleaseDecision {
+  const { release, namespace } = prepared.spec;
+  const where = `release ${release} in namespace ${namespace}`;
+  if (!current) return { action: 'install', reason: `${where} does not exist` };
+  const status = current.info.status;
+  const revision = current.version;
+  switch (status) {
+    case 'pending-install':
+      return { action: 'recover-uninstall', reason: `${where} was left pending-install at revision ${revision} by an interrupted run` };
+    case 'pending-upgrade':
+    case 'pending-rollback':
+      return { action: 'recover-rollback', reason: `${where} was left ${status} at revision ${revision} by an interrupted run` };
+    case 'uninstalling':
+      throw new WsdError('StepFailed', `${where} is being uninstalled by another operation; wait for it to finish and run again`, { transient: true });
+    case 'deployed': {
+      const deployedVersion = current.chart?.metadata?.version;
+      const deployedDigest = digestFromDescription(current.info.description);
+      const wanted = prepared.spec.chart.version;
+      if (wanted === undefined) return { action: 'upgrade', reason: `${where} uses a local chart without a pinned version, so it is always upgraded` };
+      if (deployedVersion !== wanted) return { action: 'upgrade', reason: `${where} runs chart version ${deployedVersion ?? 'unknown'}, want ${wanted}` };
+      if (deployedDigest !== prepared.digest) {
+        return { action: 'upgrade', reason: `${where} was deployed with values digest ${deployedDigest?.slice(0, 12) ?? 'unknown'}, want ${prepared.digest.slice(0, 12)}` };
+      }
+      return {
+        action: 'skip',
+        evidence: `${where} is deployed at revision ${revision} with chart ${prepared.spec.chart.name} ${wanted} and values digest ${prepared.digest.slice(0, 12)}`,
+      };
+    }
+    default:
+      return { action: 'upgrade', reason: `${where} is ${status} at revision ${revision}` };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Kubernetes API access for one cluster. The kubeconfig always comes from the
+ * cluster's own file (written by create-cluster); the default ~/.kube/config is
+ * never read, so two clusters deployed in parallel can never cross.
+ */
+import { existsSync } from 'node:fs';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import { WsdError, isWsdError } from '../../core/errors.js';
+
+/** Loads the cluster's kubeconfig file (and nothing else). */
+export function loadClusterKubeConfig(file: string): KubeConfig {
+  if (!existsSync(file)) {
+    throw new WsdError('KubernetesError', `kubeconfig ${file} does not exist; run create-cluster for this cluster first`, { details: { file } });
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(file);
+  } catch (error) {
+    throw new WsdError('KubernetesError', `kubeconfig ${file} cannot be loaded: ${(error as Error).message}`, { details: { file }, cause: error });
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new WsdError('KubernetesError', `kubeconfig ${file} has no current cluster; set current-context in it`, { details: { file } });
+  }
+  return kc;
+}
+
+/** Network-level failures of the HTTP client (node-fetch `FetchError`, Node socket errors). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+
+/** Classifies a client-node failure: unreachable API server, 429 and 5xx are transient. */
+export function kubeError(error: unknown, what: string): WsdError {
+  if (isWsdError(error)) return error;
+  if (error instanceof ApiException) {
+    const status = error.code;
+    const body = error.body as { message?: string } | string | undefined;
+    const message = typeof body === 'object' && body?.message ? body.message : `HTTP ${status}`;
+    return new WsdError('KubernetesError', `${what} failed: ${message} (HTTP ${status})`, {
+      transient: status === 429 || status >= 500,
+      details: { status },
+      cause: error,
+    });
+  }
+  const code = (error as { code?: string; errno?: string }).code ?? (error as { errno?: string }).errno;
+  const message = error instanceof Error ? error.message : String(error);
+  const transient = (code !== undefined && NETWORK_CODES.has(code)) || /socket hang up|network timeout/i.test(message);
+  return new WsdError('KubernetesError', `${what} failed: ${message}${transient ? ' (API server unreachable, will be retried)' : ''}`, {
+    transient,
+    details: { code },
+    cause: error,
+  });
+}
+
+/** HTTP status of a client-node error, if it has one. */
+export function httpStatus(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/**
+ * Bounds one API call: the generated client has no request timeout, and a
+ * black-holed API server would otherwise hang a step forever.
+ */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WsdError('KubernetesError', `${what} got no answer within ${Math.round(ms / 1000)} s`, { transient: true })), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sleeps, but wakes up (rejecting with Interrupted) when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new WsdError('Interrupted', 'interrupted'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new WsdError('Interrupted', 'interrupted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * Rollout status of Deployments, DaemonSets and StatefulSets, judged the way
+ * `kubectl rollout status` judges them, read through the Kubernetes API of the
+ * cluster's own kubeconfig. When a workload is not ready we look at its pods
+ * for the reason (ImagePullBackOff, CrashLoopBackOff, Unschedulable…), so a
+ * failure names what is wrong instead of "timed out".
+ */
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1LabelSelector,
+  type V1Pod,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
+import { WsdError } from '../../core/errors.js';
+import { kubeError, sleep, withDeadline } from './kube-config.js';
+
+export type WorkloadKind = 'Deployment' | 'DaemonSet' | 'StatefulSet';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'DaemonSet', 'StatefulSet'];
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  name: string;
+  namespace: string;
+}
+
+/** What we observed about one workload. */
+export interface WorkloadState extends WorkloadRef {
+  ready: boolean;
+  /** e.g. "0/1 ready". */
+  summary: string;
+  /** Why it is not ready, from the workload's conditions or its pods. */
+  reason?: string;
+}
+
+interface Judgement {
+  ready: boolean;
+  summary: string;
+  reason?: string;
+}
+
+function staleGeneration(meta: { generation?: number } | undefined, observed: number | undefined): boolean {
+  return meta?.generation !== undefined && (observed ?? 0) < meta.generation;
+}
+
+/** kubectl's DeploymentStatusViewer. */
+export function judgeDeployment(d: V1Deployment): Judgement {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  const available = s.availableReplicas ?? 0;
+  const summary = `${s.readyReplicas ?? 0}/${want} ready`;
+  if (staleGeneration(d.metadata, s.observedGeneration)) return { ready: false, summary, reason: 'waiting for the controller to observe the new spec' };
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') return { ready: false, summary, reason: 'ProgressDeadlineExceeded' };
+  if ((s.updatedReplicas ?? 0) < want) return { ready: false, summary, reason: `${s.updatedReplicas ?? 0}/${want} updated` };
+  if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0)) return { ready: false, summary, reason: 'old replicas are pending termination' };
+  if (available < (s.updatedReplicas ?? 0)) return { ready: false, summary };
+  return { ready: true, summary };
+}
+
+/** kubectl's DaemonSetStatusViewer (OnDelete daemon sets are not rolled out by the controller). */
+export function judgeDaemonSet(ds: V1DaemonSet): Judgement {
+  const s = ds.status ?? { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 };
+  const summary = `${s.numberReady}/${s.desiredNumberScheduled} ready`;
+  if (ds.spec?.updateStrategy?.type === 'OnDelete') return { ready: true, summary };
+  if (staleGeneration(ds.metadata, s.observedGeneration)) return { ready: false, summary, reason: 'waiting for the controller to observe the new spec' };
+  if ((s.updatedNumberScheduled ?? 0) < s.desiredNumberScheduled) {
+    return { ready: false, summary, reason: `${s.updatedNumberScheduled ?? 0}/${s.desiredNumberScheduled} updated` };
+  }
+  if ((s.numberAvailable ?? 0) < s.desiredNumberScheduled) return { ready: false, summary };
+  return { ready: true, summary };
+}
+
+/** kubectl's StatefulSetStatusViewer. */
+export function judgeStatefulSet(sts: V1StatefulSet): Judgement {
+  const want = sts.spec?.replicas ?? 1;
+  const s = sts.status ?? { replicas: 0 };
+  const summary = `${s.readyReplicas ?? 0}/${want} ready`;
+  if (sts.spec?.updateStrategy?.type === 'OnDelete') return { ready: true, summary };
+  if (staleGeneration(sts.metadata, s.observedGeneration)) return { ready: false, summary, reason: 'waiting for the controller to observe the new spec' };
+  if ((s.readyReplicas ?? 0) < want) return { ready: false, summary };
+  const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  if (partition > 0) {
+    return (s.updatedReplicas ?? 0) < want - partition ? { ready: false, summary, reason: 'partitioned roll out in progress' } : { ready: true, summary };
+  }
+  if (s.updateRevision !== s.currentRevision) return { ready: false, summary, reason: `${s.updatedReplicas ?? 0}/${want} updated` };
+  return { ready: true, summary };
+}
+
+/** The most telling reason a pod is not ready, or undefined. */
+export function podProblem(pod: V1Pod): string | undefined {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const c of statuses) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') {
+      return `${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
+    }
+    const terminated = c.state?.terminated ?? c.lastState?.terminated;
+    if (terminated && terminated.exitCode !== 0 && !c.ready) return `${terminated.reason ?? 'Error'} (container ${c.name} exit code ${terminated.exitCode})`;
+  }
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled) return `${unscheduled.reason ?? 'Unschedulable'}${unscheduled.message ? ` (${unscheduled.message})` : ''}`;
+  for (const c of statuses) if (c.state?.waiting?.reason) return c.state.waiting.reason;
+  if (pod.status?.phase && pod.status.phase !== 'Running' && pod.status.phase !== 'Succeeded') return `pod ${pod.status.phase}`;
+  return undefined;
+}
+
+function selectorString(selector: V1LabelSelector | undefined): string | undefined {
+  const labels = selector?.matchLabels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** One-line description for logs and errors: "deployment ws-manager: 0/1 ready, reason ImagePullBackOff". */
+export function describeWorkload(state: WorkloadState): string {
+  return `${state.kind.toLowerCase()} ${state.name}: ${state.summary}${state.reason ? `, reason ${state.reason}` : ''}`;
+}
+
+const CALL_MS = 30_000;
+
+/** Reads the current state of workloads: all of a namespace, or the given ones. */
+export async function observeWorkloads(kc: KubeConfig, target: { namespace: string } | readonly WorkloadRef[]): Promise<WorkloadState[]> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespaces = Array.isArray(target) ? [...new Set(target.map((r) => r.namespace))] : [(target as { namespace: string }).namespace];
+  const states: Array<WorkloadState & { selector?: string }> = [];
+  for (const namespace of namespaces) {
+    try {
+      const [deployments, daemonSets, statefulSets] = await Promise.all([
+        withDeadline(apps.listNamespacedDeployment({ namespace }), CALL_MS, `listing deployments in ${namespace}`),
+        withDeadline(apps.listNamespacedDaemonSet({ namespace }), CALL_MS, `listing daemonsets in ${namespace}`),
+        withDeadline(apps.listNamespacedStatefulSet({ namespace }), CALL_MS, `listing statefulsets in ${namespace}`),
+      ]);
+      const add = (kind: WorkloadKind, name: string | undefined, judged: Judgement, selector: V1LabelSelector | undefined): void => {
+        states.push({ kind, name: name ?? '?', namespace, ...judged, selector: selectorString(selector) });
+      };
+      for (const d of deployments.items) add('Deployment', d.metadata?.name, judgeDeployment(d), d.spec?.selector);
+      for (const d of daemonSets.items) add('DaemonSet', d.metadata?.name, judgeDaemonSet(d), d.spec?.selector);
+      for (const d of statefulSets.items) add('StatefulSet', d.metadata?.name, judgeStatefulSet(d), d.spec?.selector);
+    } catch (error) {
+      throw kubeError(error, `reading workloads in namespace ${namespace}`);
+    }
+  }
+  let result = states;
+  if (Array.isArray(target)) {
+    result = (target as readonly WorkloadRef[]).map(
+      (ref) =>
+        states.find((s) => s.kind === ref.kind && s.name === ref.name && s.namespace === ref.namespace) ?? {
+          ...ref,
+          ready: false,
+          summary: 'not found',
+        },
+    );
+  }
+  for (const state of result) {
+    const selector = (state as { selector?: string }).selector;
+    if (state.ready || !selector) continue;
+    try {
+      const pods = await withDeadline(core.listNamespacedPod({ namespace: state.namespace, labelSelector: selector }), CALL_MS, `listing pods of ${state.name}`);
+      const problem = pods.items.map(podProblem).find((p) => p !== undefined);
+      if (problem) state.reason = problem;
+    } catch (error) {
+      throw kubeError(error, `reading pods of ${state.kind.toLowerCase()} ${state.name}`);
+    }
+  }
+  return result.map(({ kind, name, namespace, ready, summary, reason }) => ({ kind, name, namespace, ready, summary, ...(reason ? { reason } : {}) }));
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  pollMs: number;
+  signal?: AbortSignal;
+  /** Called after each observation (for progress events). */
+  onObserve?: (states: WorkloadState[]) => void;
+}
+
+/**
+ * Polls until every workload is rolled out. On timeout throws `KubernetesError`
+ * naming each workload still not ready with its last observed state.
+ */
+export async function waitForRollout(kc: KubeConfig, target: { namespace: string } | readonly WorkloadRef[], options: WaitOptions): Promise<WorkloadState[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: WorkloadState[] = [];
+  let lastError: WsdError | undefined;
+  while (true) {
+    try {
+      last = await observeWorkloads(kc, target);
+      lastError = undefined;
+      options.onObserve?.(last);
+      if (last.every((s) => s.ready)) return last;
+    } catch (error) {
+      lastError = kubeError(error, 'observing the roll out');
+      if (!lastError.transient) throw lastError;
+    }
+    if (Date.now() + options.pollMs > deadline) break;
+    await sleep(options.pollMs, options.signal);
+  }
+  const pending = last.filter((s) => !s.ready).map(describeWorkload);
+  const detail = lastError ? lastError.message : pending.join('; ');
+  throw new WsdError('KubernetesError', `workloads did not roll out within ${Math.round(options.timeoutMs / 1000)} s: ${detail}`, {
+    transient: lastError?.transient ?? false,
+    details: { pending: last.filter((s) => !s.ready) },
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * Generates the Terraform root module for one workspace cluster, in Terraform's
+ * JSON syntax (`*.tf.json`). The root calls `module "cluster"` and re-exports the
+ * outputs of the cluster-module contract. Generation is a pure function with
+ * sorted keys, so `destroy` can regenerate byte-identical files from the journaled
+ * input; every value that reaches a file is validated or escaped first.
+ */
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import { stableJson } from './stable-json.js';
+import { assertBackend, assertModuleSource, assertPassthroughKey, assertVariables, type ClusterModuleVariables } from './validate.js';
+
+export type { ClusterModuleVariables } from './validate.js';
+
+/** Outputs every cluster module provides; the root module re-exports exactly these. */
+export const CLUSTER_OUTPUTS = [
+  'cluster_name',
+  'short_name',
+  'region',
+  'endpoint',
+  'ca_certificate',
+  'ws_manager_host',
+  'workspace_host',
+] as const;
+export type ClusterOutputName = (typeof CLUSTER_OUTPUTS)[number];
+
+/** Re-exported as sensitive: real GKE modules mark them so, and a root output must not be less sensitive. */
+const SENSITIVE_OUTPUTS: ReadonlySet<string> = new Set(['endpoint', 'ca_certificate']);
+
+/** Where Terraform keeps the state of this root module. */
+export type BackendConfig =
+  | { type: 'gcs'; bucket: string; prefix: string }
+  | { type: 'local'; path: string }
+  /** The connection string comes from `PG_CONN_STR` at run time and is never written to a file. */
+  | { type: 'pg'; schemaName: string; connStr?: never };
+
+/** A JSON value a passthrough variable may carry. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface RootModuleInput {
+  /** Module source: a registry address, a git/URL source, or a local path (absolute or `./`). */
+  moduleSource: string;
+  /** Registry modules only. */
+  moduleVersion?: string;
+  /** The contract variables, plus extra variables the module accepts (passed through as given). */
+  variables: ClusterModuleVariables & Record<string, JsonValue>;
+  backend: BackendConfig;
+}
+
+/** File names the generator owns inside a working directory. */
+export const GENERATED_FILES = ['backend.tf.json', 'main.tf.json', 'outputs.tf.json'] as const;
+
+/**
+ * Terraform evaluates `${…}` and `%{…}` inside JSON strings of expressions:
+ * escape them so a passthrough value is always taken literally.
+ */
+function escapeTemplate(text: string): string {
+  // Replacement functions, not strings: in a replacement string `$$` would collapse to `$`.
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+function literal(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return escapeTemplate(value);
+  if (Array.isArray(value)) return value.map(literal);
+  if (value && typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    // Object keys are templates too in Terraform's JSON syntax.
+    for (const [k, v] of Object.entries(value)) out[escapeTemplate(k)] = literal(v);
+    return out;
+  }
+  return value;
+}
+
+function backendBlock(backend: BackendConfig): Record<string, unknown> {
+  switch (backend.type) {
+    case 'gcs':
+      return { gcs: { bucket: backend.bucket, prefix: backend.prefix } };
+    case 'local':
+      return { local: { path: backend.path } };
+    case 'pg':
+      return { pg: { schema_name: backend.schemaName } };
+  }
+}
+
+/**
+ * Returns the root module as file name → content. Throws `ConfigInvalid` when a
+ * name, the module source or the backend settings are not acceptable.
+ */
+export function generateRootModule(input: RootModuleInput): Record<string, string> {
+  assertModuleSource(input.moduleSource, input.moduleVersion);
+  assertVariables(input.variables);
+  assertBackend(input.backend);
+
+  const moduleArgs: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(input.variables)) {
+    assertPassthroughKey(key);
+    moduleArgs[key] = literal(value);
+  }
+  // Set after the variables so no passthrough key can replace the call's own arguments.
+  moduleArgs.source = input.moduleSource;
+  if (input.moduleVersion !== undefined) moduleArgs.version = input.moduleVersion;
+
+  const outputs: Record<string, Record<string, unknown>> = {};
+  for (const name of CLUSTER_OUTPUTS) {
+    outputs[name] = {
+      value: `\${module.cluster.${name}}`,
+      ...(SENSITIVE_OUTPUTS.has(name) ? { sensitive: true } : {}),
+    };
+  }
+
+  return {
+    'backend.tf.json': stableJson({ terraform: { backend: backendBlock(input.backend) } }),
+    'main.tf.json': stableJson({ module: { cluster: moduleArgs } }),
+    'outputs.tf.json': stableJson({ output: outputs }),
+  };
+}
+
+/**
+ * Writes the root module into `dir` (created when missing), each file atomically.
+ * Refuses a directory that holds other Terraform files: they would silently join
+ * the configuration. Returns the absolute paths written.
+ */
+export async function writeRootModule(dir: string, input: RootModuleInput): Promise<string[]> {
+  if (!isAbsolute(dir)) {
+    throw new WsdError('Internal', `terraform working dir "${dir}" must be an absolute path`, { source: 'internal' });
+  }
+  const files = generateRootModule(input);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const foreign = (await readdir(dir)).filter(
+    (f) => (f.endsWith('.tf') || f.endsWith('.tf.json')) && !(GENERATED_FILES as readonly string[]).includes(f),
+  );
+  if (foreign.length > 0) {
+    throw new WsdError(
+      'ConfigInvalid',
+      `terraform working dir ${dir} holds files ws-deployment did not generate (${foreign.sort().join(', ')}); remove them or use another state dir`,
+    );
+  }
+  const written: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const target = join(dir, name);
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, content, { mode: 0o600 });
+    await rename(temp, target);
+    written.push(target);
+  }
+  return written;
+}

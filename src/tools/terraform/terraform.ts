@@ -1,0 +1,218 @@
+/**
+ * A typed wrapper around the terraform CLI for one working directory (the root
+ * module written by `writeRootModule`). Always non-interactive (`-input=false`,
+ * `TF_IN_AUTOMATION`), reads the `-json` UI stream instead of scraping text,
+ * isolates its CLI config and plugin cache (see run-env.ts), and stops terraform
+ * with SIGINT so it can release its state lock. Failures become `ToolFailed`
+ * errors whose `transient` flag comes from the curated transient-error list.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { WsdError, isWsdError } from '../../core/errors.js';
+import type { EventSink } from '../../core/events.js';
+import type { Redactor } from '../../core/redact.js';
+import { ToolFailedError, runTool, type ToolResult } from '../exec.js';
+import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
+import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
+import { classifyTerraformError } from './transient-errors.js';
+
+export interface TerraformOptions extends RunEnvOptions {
+  /** Absolute path of the working dir holding the generated root module. */
+  workDir: string;
+  /** Terraform binary (looked up on PATH). Default `terraform`. */
+  binary?: string;
+  sink?: EventSink;
+  cluster?: string;
+  step?: string;
+  logFile?: string;
+  redactor?: Redactor;
+  /** Default abort signal for every operation (each call may pass its own). */
+  signal?: AbortSignal;
+  /** Per-command timeout. Default 60 minutes (GKE creation takes 10-20). */
+  timeoutMs?: number;
+  /** Time terraform gets after SIGINT to finish in-flight calls and unlock state. Default 120 s. */
+  killGraceMs?: number;
+  /** `-lock-timeout` for commands that lock the state, e.g. `30s`. Default: terraform's (no wait). */
+  lockTimeout?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** One root-module output as `terraform output -json` reports it. */
+export interface TerraformOutput {
+  value: unknown;
+  sensitive: boolean;
+  type?: unknown;
+}
+
+export interface PlanResult {
+  hasChanges: boolean;
+  changes: ChangeSummary;
+}
+
+const NO_CHANGES: ChangeSummary = { add: 0, change: 0, remove: 0, import: 0 };
+
+export class Terraform {
+  private readonly options: TerraformOptions;
+
+  constructor(options: TerraformOptions) {
+    if (!isAbsolute(options.workDir)) {
+      throw new WsdError('Internal', `terraform working dir "${options.workDir}" must be absolute`, { source: 'internal' });
+    }
+    if (options.lockTimeout !== undefined && !/^\d+[smh]$/.test(options.lockTimeout)) {
+      throw new WsdError('ConfigInvalid', `terraform lock timeout "${options.lockTimeout}" must look like 30s, 5m or 1h`);
+    }
+    this.options = options;
+    // The connection string carries a password: keep it out of every log line.
+    if (options.pgConnStr) options.redactor?.add(options.pgConnStr);
+  }
+
+  get workDir(): string {
+    return this.options.workDir;
+  }
+
+  /** `terraform init`: backend, modules and providers (into this dir's own plugin cache). */
+  async init(call: CallOptions = {}): Promise<void> {
+    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...this.lockArgs()], call);
+  }
+
+  /**
+   * `terraform plan -out=planFile -detailed-exitcode`: exit 0 = no changes,
+   * 2 = changes, anything else = error.
+   */
+  async plan(planFile: string, options: CallOptions & { destroy?: boolean } = {}): Promise<PlanResult> {
+    const argv = ['plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', `-out=${this.path(planFile)}`, ...this.lockArgs()];
+    if (options.destroy) argv.push('-destroy');
+    const result = await this.run('plan', argv, options, [0, 2]);
+    return { hasChanges: result.exitCode === 2, changes: changeSummary(result.stdout) ?? NO_CHANGES };
+  }
+
+  /** Applies a saved plan (no approval prompt: a saved plan is the approval). */
+  async apply(planFile: string, call: CallOptions = {}): Promise<ChangeSummary> {
+    const argv = ['apply', '-input=false', '-no-color', '-json', ...this.lockArgs(), this.path(planFile)];
+    const result = await this.run('apply', argv, call);
+    return changeSummary(result.stdout) ?? NO_CHANGES;
+  }
+
+  /** Destroys everything in the state (`apply -destroy -auto-approve`). */
+  async destroy(call: CallOptions = {}): Promise<ChangeSummary> {
+    const argv = ['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', ...this.lockArgs()];
+    const result = await this.run('destroy', argv, call);
+    return changeSummary(result.stdout) ?? NO_CHANGES;
+  }
+
+  /**
+   * Root-module outputs. Values arrive in clear text (sensitive ones too), so the
+   * output is neither streamed to the sink nor written to the step log.
+   */
+  async output(call: CallOptions = {}): Promise<Record<string, TerraformOutput>> {
+    const result = await this.run('output', ['output', '-json', '-no-color'], call, [0], { quiet: true });
+    const parsed = parseJson(result.stdout, 'terraform output -json') as Record<string, { value?: unknown; sensitive?: boolean; type?: unknown }>;
+    const outputs: Record<string, TerraformOutput> = {};
+    for (const [name, entry] of Object.entries(parsed)) {
+      outputs[name] = { value: entry.value, sensitive: entry.sensitive === true, type: entry.type };
+    }
+    return outputs;
+  }
+
+  /** Resource addresses in the state; empty when there is no state yet. */
+  async stateList(call: CallOptions = {}): Promise<string[]> {
+    try {
+      const result = await this.run('state list', ['state', 'list', '-no-color'], call, [0], { raw: true });
+      return result.stdout.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    } catch (error) {
+      if (error instanceof ToolFailedError && /No state file was found/.test(error.stderr + error.stdout)) return [];
+      throw this.wrap('state list', error);
+    }
+  }
+
+  /** The saved plan as Terraform's JSON plan representation (holds sensitive values: not logged). */
+  async showPlan(planFile: string, call: CallOptions = {}): Promise<Record<string, unknown>> {
+    const result = await this.run('show', ['show', '-json', '-no-color', this.path(planFile)], call, [0], { quiet: true });
+    return parseJson(result.stdout, 'terraform show -json') as Record<string, unknown>;
+  }
+
+  private lockArgs(): string[] {
+    return this.options.lockTimeout ? [`-lock-timeout=${this.options.lockTimeout}`] : [];
+  }
+
+  private path(file: string): string {
+    return isAbsolute(file) ? file : resolve(this.options.workDir, file);
+  }
+
+  private async run(
+    command: string,
+    args: string[],
+    call: CallOptions,
+    okExitCodes: readonly number[] = [0],
+    mode: { quiet?: boolean; raw?: boolean } = {},
+  ): Promise<ToolResult> {
+    const o = this.options;
+    const { env } = await prepareRunEnv(o);
+    const quiet = mode.quiet === true;
+    o.sink?.emit({ level: 'info', code: 'terraform.command', cluster: o.cluster, step: o.step, message: `terraform ${command} in ${o.workDir}` });
+    try {
+      return await runTool({
+        argv: [o.binary ?? 'terraform', ...args],
+        env,
+        cwd: o.workDir,
+        timeoutMs: o.timeoutMs ?? 60 * 60_000,
+        killGraceMs: o.killGraceMs ?? 120_000,
+        killSignal: 'SIGINT',
+        signal: call.signal ?? o.signal,
+        sink: quiet ? undefined : o.sink,
+        cluster: o.cluster,
+        step: o.step,
+        logFile: quiet ? undefined : o.logFile,
+        redactor: o.redactor,
+        okExitCodes,
+      });
+    } catch (error) {
+      if (mode.raw) throw error;
+      throw this.wrap(command, error);
+    }
+  }
+
+  /** Turns a failed run into an error naming terraform's own diagnostic, classified transient or not. */
+  private wrap(command: string, error: unknown): unknown {
+    if (!(error instanceof ToolFailedError) || error.code === 'ToolTimeout') return error;
+    const diags = diagnostics(error.stdout).filter((d) => d.severity === 'error');
+    const text = [...diags.map((d) => `${d.summary}\n${d.detail}`), error.stderr, diags.length ? '' : error.stdout].join('\n');
+    const classification = classifyTerraformError(text);
+    const first = diags[0];
+    const reason = first
+      ? `${first.summary}${first.detail ? `: ${first.detail.split('\n')[0]}` : ''}${first.where ? ` (${first.where})` : ''}`
+      : lastLine(error.stderr || error.stdout) || `exit code ${error.exitCode}`;
+    const next = classification.transient ? 'this looks transient; retrying may help' : 'fix the cause and run again';
+    return new WsdError('ToolFailed', `terraform ${command} failed in ${this.options.workDir}: ${reason}; ${next}`, {
+      transient: classification.transient,
+      cause: error,
+      details: {
+        command,
+        exitCode: error.exitCode,
+        transientPattern: classification.pattern,
+        diagnostics: diags.map((d) => ({ summary: d.summary, detail: d.detail, where: d.where })),
+      },
+    });
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim() ?? '';
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WsdError('ToolFailed', `${what} printed something that is not JSON; check the terraform version (>= 1.9 needed)`, {
+      cause: error,
+    });
+  }
+}
+
+/** True when `error` is a terraform failure our transient list says is worth retrying. */
+export function isTransientTerraformError(error: unknown): boolean {
+  return isWsdError(error) && error.transient;
+}

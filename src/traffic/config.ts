@@ -1,0 +1,109 @@
+/**
+ * The `trafficShift` config section (merged into the root config by the lead).
+ * Strict objects everywhere: a typo such as `intervall` is an error, not a silent default.
+ * Durations are strings in the YAML and milliseconds after parsing.
+ */
+import { z } from 'zod';
+import { analysisSchema } from './analysis-config.js';
+import { durationSchema } from './duration-schema.js';
+
+const percentSchema = z.number().int('percentages are whole numbers').min(1).max(100);
+
+const gateSchema = z.enum(['auto', 'manual']);
+
+/** Staff canary: uncordon behind `has-permission=<permission>` for `duration`, then drop the constraint. */
+const staffStageSchema = z.strictObject({
+  permission: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('new-workspace-cluster'),
+  duration: durationSchema.prefault('15m'),
+});
+
+const rollbackSchema = z.strictObject({
+  /** instant: one flip on every meta cluster; gradual: step back over `duration`. */
+  mode: z.enum(['instant', 'gradual']).default('instant'),
+  duration: durationSchema.prefault('5m'),
+  /** Number of steps a gradual rollback takes. */
+  steps: z.number().int().min(2).max(20).default(4),
+});
+
+const retireSchema = z.strictObject({
+  /** How long to wait for regular workspaces on old clusters to end before giving up. */
+  drainTimeout: durationSchema.prefault('24h'),
+  destroy: z.boolean().default(false),
+});
+
+const gatesSchema = z.strictObject({
+  beforeStart: gateSchema.default('auto'),
+  beforeIncrease: gateSchema.default('auto'),
+  beforePromotion: gateSchema.default('auto'),
+  /** Destroying a cluster cannot be undone, so a human confirms unless told otherwise. */
+  beforeDestroy: gateSchema.default('manual'),
+});
+
+/** Run an external job (argv, no shell) instead of the built-in shift. */
+const commandSchema = z.strictObject({
+  argv: z.array(z.string().min(1)).min(1, 'command.argv needs the program and its arguments'),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+  timeout: durationSchema.prefault('2h'),
+});
+
+export const trafficShiftSchema = z
+  .strictObject({
+    /** Explicit schedule: percent of new starts per region on the new clusters. */
+    steps: z.array(percentSchema).min(1).optional(),
+    /** Flagger-style schedule: stepWeight, 2×stepWeight, … up to maxWeight, then 100. */
+    stepWeight: percentSchema.optional(),
+    maxWeight: percentSchema.optional(),
+    interval: durationSchema.prefault('60s'),
+    /** Hold at 100 % (analysis keeps running) before the old clusters are retired. */
+    bake: durationSchema.prefault('0s'),
+    staffStage: staffStageSchema.optional(),
+    oldClusters: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1)]).default('auto'),
+    analysis: analysisSchema.optional(),
+    rollback: rollbackSchema.prefault({}),
+    retire: retireSchema.prefault({}),
+    gates: gatesSchema.prefault({}),
+    command: commandSchema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.steps !== undefined && t.stepWeight !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stepWeight'], message: 'use either steps or stepWeight/maxWeight, not both' });
+    }
+    if (t.maxWeight !== undefined && t.stepWeight === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxWeight'], message: 'maxWeight needs stepWeight' });
+    }
+    if (t.stepWeight !== undefined && t.maxWeight !== undefined && t.maxWeight < t.stepWeight) {
+      ctx.addIssue({ code: 'custom', path: ['maxWeight'], message: `maxWeight ${t.maxWeight} is below stepWeight ${t.stepWeight}` });
+    }
+    if (t.steps) {
+      for (let i = 1; i < t.steps.length; i++) {
+        if ((t.steps[i] ?? 0) <= (t.steps[i - 1] ?? 0)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i], message: `steps must increase: ${t.steps[i]} follows ${t.steps[i - 1]}` });
+        }
+      }
+      if (t.steps.at(-1) !== 100) {
+        ctx.addIssue({ code: 'custom', path: ['steps'], message: `the last step must be 100 (got ${t.steps.at(-1)}); add 100 to finish the shift` });
+      }
+    }
+    if (t.command === undefined) {
+      if (t.steps === undefined && t.stepWeight === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['steps'], message: 'give steps (e.g. [5, 25, 50, 100]) or stepWeight, or a command' });
+      }
+      if (t.analysis === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['analysis'], message: 'the built-in shift needs analysis (provider and metrics); without gates it would move traffic blind' });
+      }
+    }
+  });
+
+export type TrafficShiftInput = z.input<typeof trafficShiftSchema>;
+export type TrafficShiftConfig = z.output<typeof trafficShiftSchema>;
+
+/** The schedule as explicit percentages, always ending at 100. */
+export function expandSteps(config: Pick<TrafficShiftConfig, 'steps' | 'stepWeight' | 'maxWeight'>): number[] {
+  if (config.steps) return [...config.steps];
+  if (config.stepWeight === undefined) return [100];
+  const max = config.maxWeight ?? 100;
+  const out: number[] = [];
+  for (let w = config.stepWeight; w <= max; w += config.stepWeight) out.push(w);
+  if (out.at(-1) !== 100) out.push(100);
+  return out;
+}

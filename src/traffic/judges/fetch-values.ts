@@ -1,0 +1,71 @@
+/**
+ * Runs one metric's queries for every new and old cluster and keeps what came
+ * back as {@link QueryRecord}s. Never throws for a failed query: the failure is
+ * recorded so the classifier can say "metrics pipeline broken" with the cause.
+ */
+import { isAbortError } from '../../core/errors.js';
+import { isMetricQueryError, type MetricProvider } from '../providers/provider.js';
+import type { QueryRecord, Side } from './decision.js';
+import { resolveQuery, type QueryTarget } from './query-template.js';
+
+/** Queries in flight per metric: clusters per region are few, but the list comes from input. */
+const QUERY_CONCURRENCY = 4;
+
+export interface FetchRequest {
+  provider: MetricProvider;
+  template: string;
+  purpose: 'value' | 'samples';
+  /** Instant query at `now`, or a range query over the last interval at `stepMs`. */
+  mode: { kind: 'instant' } | { kind: 'range'; stepMs: number };
+  targets: ReadonlyArray<{ side: Side; target: QueryTarget }>;
+  intervalMs: number;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export interface FetchedQuery extends QueryRecord {
+  /** Non-finite values (Prometheus NaN from 0/0) dropped from `values`. */
+  dropped: number;
+}
+
+/** Fetches every target's query; results are in the order of `targets`. */
+export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
+  return mapLimit(req.targets, QUERY_CONCURRENCY, async ({ side, target }) => {
+    const query = resolveQuery(req.template, target, req.intervalMs);
+    const base = { side, cluster: target.cluster, purpose: req.purpose, query };
+    try {
+      const series =
+        req.mode.kind === 'instant'
+          ? await req.provider.instant(query, { time: req.now, signal: req.signal })
+          : await req.provider.range(query, {
+              start: new Date(req.now.getTime() - req.intervalMs),
+              end: req.now,
+              stepMs: req.mode.stepMs,
+              signal: req.signal,
+            });
+      const raw = series.flatMap((s) => s.points.map((p) => p[1]));
+      const values = raw.filter((v) => Number.isFinite(v));
+      return { ...base, series: series.length, values, dropped: raw.length - values.length };
+    } catch (error) {
+      // Our own abort is not a metrics failure: let it stop the evaluation.
+      if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+      const kind = isMetricQueryError(error) ? error.kind : 'unexpected';
+      const message = error instanceof Error ? error.message : String(error);
+      return { ...base, series: 0, values: [], dropped: 0, error: { kind, message } };
+    }
+  });
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return results;
+}

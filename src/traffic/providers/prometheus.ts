@@ -1,0 +1,180 @@
+/**
+ * Prometheus HTTP API provider (`/api/v1/query`, `/api/v1/query_range`) over
+ * `fetch`. Queries go in POST form bodies (no URL length limit, not in access
+ * logs). The bearer token is read from its file on every request (projected
+ * service-account tokens rotate), registered with the redactor, and never put
+ * into a message, an event or a decision record.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Redactor } from '../../core/redact.js';
+import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type RangeQueryOptions } from './provider.js';
+
+export interface PrometheusOptions {
+  url: string;
+  headers?: Record<string, string>;
+  bearerTokenFile?: string;
+  timeoutMs: number;
+  /** Receives the token and secret-looking header values so nothing downstream prints them. */
+  redactor?: Redactor;
+  /** For tests that need a different transport; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** Header names whose values we treat as secrets. */
+const SECRET_HEADER = /auth|token|key|secret|cookie|password/i;
+
+/** Prometheus encodes sample values as strings, with these spellings for infinities. */
+function parseSampleValue(text: unknown): number {
+  if (text === '+Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  if (typeof text !== 'string') return Number.NaN;
+  return Number(text);
+}
+
+export class PrometheusProvider implements MetricProvider {
+  readonly description: string;
+  private readonly base: URL;
+  private readonly options: PrometheusOptions;
+  /** From `https://user:pass@host`: fetch refuses URLs with credentials, so they become a header. */
+  private readonly basicAuth?: string;
+
+  constructor(options: PrometheusOptions) {
+    this.options = options;
+    const base = new URL(options.url);
+    // Credentials in the URL would leak into descriptions; drop them from what we show.
+    if (base.username || base.password) {
+      const user = decodeURIComponent(base.username);
+      const password = decodeURIComponent(base.password);
+      options.redactor?.add(password);
+      this.basicAuth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      options.redactor?.add(this.basicAuth.slice('Basic '.length));
+      base.username = '';
+      base.password = '';
+    }
+    this.description = `prometheus ${base.href.replace(/\/$/, '')}`;
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (SECRET_HEADER.test(name)) options.redactor?.add(value);
+    }
+  }
+
+  async instant(query: string, options: InstantQueryOptions = {}): Promise<MetricSeries[]> {
+    const form = new URLSearchParams({ query });
+    if (options.time) form.set('time', String(options.time.getTime() / 1000));
+    return this.call('api/v1/query', form, query, options.signal);
+  }
+
+  async range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]> {
+    const form = new URLSearchParams({
+      query,
+      start: String(options.start.getTime() / 1000),
+      end: String(options.end.getTime() / 1000),
+      step: String(Math.max(options.stepMs, 1) / 1000),
+    });
+    return this.call('api/v1/query_range', form, query, options.signal);
+  }
+
+  private async call(path: string, form: URLSearchParams, query: string, signal?: AbortSignal): Promise<MetricSeries[]> {
+    const timeoutSeconds = this.options.timeoutMs / 1000;
+    form.set('timeout', `${timeoutSeconds}s`);
+    const headers: Record<string, string> = {
+      ...this.options.headers,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (this.basicAuth) headers.authorization = this.basicAuth;
+    if (this.options.bearerTokenFile) headers.authorization = `Bearer ${await this.readToken(query)}`;
+
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const url = new URL(path, this.base);
+    let response: Response;
+    let text: string;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { method: 'POST', headers, body: form, signal: combined });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw new MetricQueryError('aborted', `query to ${this.description} aborted`, { query, cause: error });
+      if (timeout.aborted) {
+        throw new MetricQueryError('timeout', `${this.description} did not answer within ${timeoutSeconds}s; check its load or raise analysis.provider.timeout`, { query, cause: error });
+      }
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
+      throw new MetricQueryError('unreachable', `cannot reach ${this.description} (${code}); check the url and that Prometheus is running`, { query, cause: error });
+    }
+    return this.parse(response.status, text, query);
+  }
+
+  private async readToken(query: string): Promise<string> {
+    const file = this.options.bearerTokenFile ?? '';
+    try {
+      const token = (await readFile(file, 'utf8')).trim();
+      this.options.redactor?.add(token);
+      return token;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      throw new MetricQueryError('auth', `cannot read bearer token file ${file} (${code}); check analysis.provider.bearerTokenFile`, { query, cause: error });
+    }
+  }
+
+  private parse(status: number, text: string, query: string): MetricSeries[] {
+    let body: { status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      body = undefined;
+    }
+    const detail = body?.error ? `: ${body.errorType ?? 'error'}: ${body.error}` : '';
+    if (status === 401 || status === 403) {
+      throw new MetricQueryError('auth', `${this.description} refused the request (HTTP ${status}); check the bearer token and headers`, { query, status });
+    }
+    if (status === 400 || status === 422) {
+      throw new MetricQueryError('bad-query', `${this.description} rejected the query (HTTP ${status}${detail}); fix the query in analysis.metrics`, { query, status });
+    }
+    if (status === 503 && body?.errorType === 'timeout') {
+      throw new MetricQueryError('timeout', `${this.description} timed out evaluating the query${detail}`, { query, status });
+    }
+    if (status >= 500) throw new MetricQueryError('server', `${this.description} failed (HTTP ${status}${detail})`, { query, status });
+    if (status !== 200 || body === undefined || body.status !== 'success' || !body.data) {
+      throw new MetricQueryError('bad-response', `${this.description} returned an unexpected answer (HTTP ${status}${detail}); is the url the Prometheus API?`, { query, status });
+    }
+    return toSeries(body.data.resultType, body.data.result, this.description, query);
+  }
+}
+
+interface RawSample {
+  metric?: Record<string, string>;
+  value?: [number, string];
+  values?: Array<[number, string]>;
+}
+
+function toSeries(resultType: string | undefined, result: unknown, description: string, query: string): MetricSeries[] {
+  const point = (p: unknown): [number, number] => {
+    if (!Array.isArray(p) || p.length !== 2) throw new MetricQueryError('bad-response', `${description} returned a malformed sample`, { query });
+    return [Number(p[0]), parseSampleValue(p[1])];
+  };
+  switch (resultType) {
+    case 'vector':
+      return (result as RawSample[]).map((s) => ({ labels: s.metric ?? {}, points: [point(s.value)] }));
+    case 'matrix':
+      return (result as RawSample[]).map((s) => ({ labels: s.metric ?? {}, points: (s.values ?? []).map(point) }));
+    case 'scalar':
+      return [{ labels: {}, points: [point(result)] }];
+    default:
+      throw new MetricQueryError('bad-response', `${description} returned result type "${resultType}"; gate queries must yield numbers`, { query });
+  }
+}
+
+/** Builds the provider from the `analysis.provider` config section. */
+export function prometheusFromConfig(
+  config: { url: string; headers: Record<string, string>; bearerTokenFile?: string; timeout: number },
+  redactor?: Redactor,
+): PrometheusProvider {
+  return new PrometheusProvider({
+    url: config.url,
+    headers: config.headers,
+    bearerTokenFile: config.bearerTokenFile,
+    timeoutMs: config.timeout,
+    redactor,
+  });
+}

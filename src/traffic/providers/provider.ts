@@ -1,0 +1,67 @@
+/**
+ * Where gate metrics come from. The built-in implementation is Prometheus
+ * (`prometheus.ts`); the lead adds a simulator-backed provider for the sandbox.
+ * Implementations throw {@link MetricQueryError} for every failure so the judges
+ * can tell "the metrics pipeline is broken" from "there is no data".
+ */
+import { WsdError } from '../../core/errors.js';
+
+/** One time series: its labels and its points as [unix seconds, value]. */
+export interface MetricSeries {
+  labels: Record<string, string>;
+  points: Array<[number, number]>;
+}
+
+export interface InstantQueryOptions {
+  /** Evaluation time; defaults to the provider's now. */
+  time?: Date;
+  signal?: AbortSignal;
+}
+
+export interface RangeQueryOptions {
+  start: Date;
+  end: Date;
+  stepMs: number;
+  signal?: AbortSignal;
+}
+
+/** A source of metric values. Both calls return an empty array when the query matches no series. */
+export interface MetricProvider {
+  /** Human-readable description for decision records, e.g. `prometheus http://127.0.0.1:9090`. Never holds secrets. */
+  readonly description: string;
+  instant(query: string, options?: InstantQueryOptions): Promise<MetricSeries[]>;
+  range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]>;
+}
+
+/**
+ * Why a query failed:
+ * - `unreachable`: connection refused / DNS / reset: the metric source is down;
+ * - `timeout`: no answer within the configured timeout;
+ * - `auth`: 401/403: token or headers wrong;
+ * - `bad-query`: the server rejected the query (400/422): a config error;
+ * - `server`: 5xx or an error status in the body;
+ * - `bad-response`: the body is not what the API promises;
+ * - `aborted`: our own abort signal fired.
+ */
+export type MetricErrorKind = 'unreachable' | 'timeout' | 'auth' | 'bad-query' | 'server' | 'bad-response' | 'aborted';
+
+/** A failed metric query; `kind` drives the judges' classification. */
+export class MetricQueryError extends WsdError {
+  readonly kind: MetricErrorKind;
+
+  constructor(kind: MetricErrorKind, message: string, options: { query?: string; status?: number; cause?: unknown } = {}) {
+    super('MetricsUnavailable', message, {
+      source: kind === 'bad-query' || kind === 'auth' ? 'user' : 'internal',
+      transient: kind === 'unreachable' || kind === 'timeout' || kind === 'server',
+      details: { kind, query: options.query, status: options.status },
+      cause: options.cause,
+    });
+    this.name = 'MetricQueryError';
+    this.kind = kind;
+  }
+}
+
+/** True for errors thrown by a metric provider. */
+export function isMetricQueryError(error: unknown): error is MetricQueryError {
+  return error instanceof MetricQueryError;
+}

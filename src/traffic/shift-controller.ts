@@ -1,0 +1,304 @@
+/**
+ * The traffic shift: walks the schedule, measures every interval, and rolls back
+ * on fail / halt / operator abort. State lives in the journal after every change,
+ * so a crashed run resumes at the same step with the elapsed time honoured.
+ *
+ * Interrupts (the run's AbortSignal) stop where we are without rollback — the
+ * journal says where; a re-run continues, `rollbackShift` (shift-rollback.ts)
+ * restores the saved state; an operator's `abort` command rolls back.
+ */
+import { WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { expandSteps, type TrafficShiftConfig } from './config.js';
+import { measure } from './judges/measure.js';
+import { ZERO_COUNTERS } from './judges/step-verdict.js';
+import type { MetricProvider } from './providers/provider.js';
+import { scoreChanges, ShiftRegistry } from './shift-registry.js';
+import { restoreOriginal, stepBack } from './shift-rollback.js';
+import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
+
+export interface ShiftDeps {
+  registry: RegistryPort;
+  metas: readonly string[];
+  provider: MetricProvider;
+  clock: Clock;
+  journal: ShiftJournal;
+  control: ControlPort;
+  sink: EventSink;
+  signal?: AbortSignal;
+  /** How often control commands are polled while waiting. Default 1 s. */
+  pollMs?: number;
+}
+
+export interface ShiftInput {
+  config: TrafficShiftConfig;
+  newClusters: readonly ShiftCluster[];
+  oldClusters: readonly ShiftCluster[];
+}
+
+export interface ShiftResult {
+  outcome: 'promoted' | 'rolled-back';
+  reason?: string;
+  progress: ShiftProgress;
+}
+
+/** Thrown inside the loop to leave it for a rollback. */
+class RollbackRequest extends Error {}
+/** Thrown inside waits when the operator promotes. */
+class PromoteRequest extends Error {}
+
+/** Runs (or resumes) the shift to promotion or rollback. */
+export async function runShift(deps: ShiftDeps, input: ShiftInput): Promise<ShiftResult> {
+  return new ShiftRun(deps, input).run();
+}
+
+class ShiftRun {
+  private readonly steps: number[];
+  private readonly ops: ShiftRegistry;
+  private original: OriginalSnapshot = {};
+  private progress!: ShiftProgress;
+
+  constructor(
+    private readonly deps: ShiftDeps,
+    private readonly input: ShiftInput,
+  ) {
+    if (!input.config.analysis) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
+    this.steps = expandSteps(input.config);
+    this.ops = new ShiftRegistry(deps.registry, deps.metas, deps.clock, deps.sink);
+  }
+
+  async run(): Promise<ShiftResult> {
+    const { journal, signal } = this.deps;
+    const loaded = await journal.load();
+    if (loaded.progress?.phase === 'done') return { outcome: 'promoted', progress: loaded.progress };
+    if (loaded.progress?.phase === 'rolled-back') return { outcome: 'rolled-back', reason: loaded.progress.reason, progress: loaded.progress };
+    if (loaded.original) {
+      this.original = loaded.original;
+    } else {
+      const names = [...this.input.newClusters, ...this.input.oldClusters].map((c) => c.name);
+      this.original = await this.ops.snapshot(names, signal);
+      await journal.saveOriginalScores(this.original);
+    }
+    this.progress = loaded.progress ?? { phase: 'start', stepIndex: 0, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: ZERO_COUNTERS, paused: false };
+    if (loaded.progress) {
+      this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
+      await this.reapply();
+    }
+
+    try {
+      while (true) {
+        const p = this.progress;
+        if (p.phase === 'start') await this.start();
+        else if (p.phase === 'staff') await this.endStaffStage();
+        else if (p.phase === 'steps') await this.runStep();
+        else if (p.phase === 'bake') await this.runBake();
+        else return { outcome: p.phase === 'done' ? 'promoted' : 'rolled-back', reason: p.reason, progress: p };
+      }
+    } catch (error) {
+      if (error instanceof PromoteRequest) return this.promote();
+      if (error instanceof RollbackRequest) return this.rollback(error.message);
+      throw error;
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { config } = this.input;
+    await this.gate('beforeStart');
+    const staff = config.staffStage;
+    const news = this.input.newClusters;
+    if (staff) {
+      const constraint = `has-permission=${staff.permission}`;
+      await this.ops.apply((meta) => [
+        ...scoreChanges(this.steps[0] ?? 100, this.original[meta], news, this.input.oldClusters).filter((c) => news.some((n) => n.name === c.name)),
+        ...news.map((n) => ({ name: n.name, change: { admissionConstraint: { add: true, constraint } } })),
+        ...news.map((n) => ({ name: n.name, change: { cordoned: false } })),
+      ], this.deps.signal);
+      this.emit('info', 'traffic.staff', `staff stage: new clusters take starts of ${constraint} holders only`);
+      return this.save({ phase: 'staff', phaseStartedAtMs: this.deps.clock.now() });
+    }
+    await this.applyStep(0, true);
+  }
+
+  private async endStaffStage(): Promise<void> {
+    const staff = this.input.config.staffStage;
+    await this.waitUntil(this.progress.phaseStartedAtMs + (staff?.duration ?? 0));
+    await this.applyStep(0, false);
+    const constraint = `has-permission=${staff?.permission}`;
+    await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
+  }
+
+  /** Sets the scores of step `index` everywhere (uncordoning new clusters after their score is set). */
+  private async applyStep(index: number, uncordon: boolean): Promise<void> {
+    const percent = this.steps[index] ?? 100;
+    await this.ops.apply((meta) => [
+      ...scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters),
+      ...(uncordon ? this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })) : []),
+    ], this.deps.signal);
+    await this.save({ phase: 'steps', stepIndex: index, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0 });
+    this.emit('info', 'traffic.step', `step ${index + 1}/${this.steps.length}: ${percent} % of new starts on the new clusters`, { percent });
+  }
+
+  /**
+   * After a crash the registries may be half-way between two steps (an apply that
+   * failed on one meta, or a crash before the journal write): set the journaled
+   * step's scores again everywhere. Updates are idempotent; the step's clock is kept.
+   */
+  private async reapply(): Promise<void> {
+    const p = this.progress;
+    if (p.phase !== 'steps' && p.phase !== 'bake') return;
+    const percent = p.phase === 'bake' ? 100 : (this.steps[p.stepIndex] ?? 100);
+    await this.ops.apply((meta) => [
+      ...scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters),
+      ...this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })),
+    ], this.deps.signal);
+  }
+
+  private async runStep(): Promise<void> {
+    const passed = await this.measureUntil(() => true);
+    if (!passed) return;
+    const next = this.progress.stepIndex + 1;
+    if (next >= this.steps.length) {
+      await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0 });
+      return;
+    }
+    await this.gate(next === this.steps.length - 1 ? 'beforePromotion' : 'beforeIncrease');
+    await this.applyStep(next, false);
+  }
+
+  private async runBake(): Promise<void> {
+    const end = this.progress.phaseStartedAtMs + this.input.config.bake;
+    if (this.input.config.bake > 0) {
+      // Keep measuring through the bake; it ends on the first passing measurement after `bake`.
+      const done = await this.measureUntil(() => this.deps.clock.now() >= end);
+      if (!done) return;
+    }
+    await this.finish();
+  }
+
+  /**
+   * Measures every interval until a passing measurement for which `enough()` holds.
+   * Returns false when it returned early because the state changed (resume from pause).
+   */
+  private async measureUntil(enough: () => boolean): Promise<boolean> {
+    const analysis = this.input.config.analysis;
+    if (!analysis) return true;
+    const { clock, provider, journal, signal } = this.deps;
+    const interval = this.input.config.interval;
+    const delay = this.progress.phase === 'steps' && this.progress.stepIndex === 0 ? analysis.initialDelay : 0;
+    while (true) {
+      await this.waitUntil(this.progress.phaseStartedAtMs + delay + (this.progress.measurementsInStep + 1) * interval);
+      const now = clock.now();
+      const record = await measure(analysis, {
+        provider,
+        newClusters: this.input.newClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
+        oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
+        intervalMs: interval,
+        now: new Date(now),
+        elapsedInStepMs: now - this.progress.phaseStartedAtMs,
+        sampleDeadlineMs: analysis.sampleDeadline,
+        signal,
+      }, this.progress.counters);
+      const percent = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
+      await journal.recordDecision({ ...record, stepIndex: this.progress.stepIndex, percent });
+      await this.save({ counters: record.counters, measurementsInStep: this.progress.measurementsInStep + 1 });
+      this.emit(record.verdict === 'pass' || record.verdict === 'wait' ? 'info' : 'warn', 'traffic.measurement', `${this.describe()}: ${record.verdict}: ${record.message}`, {
+        verdict: record.verdict,
+        rule: record.rule,
+      });
+      if (record.verdict === 'fail' || record.verdict === 'halt') throw new RollbackRequest(`${record.verdict}: ${record.message}`);
+      if (record.verdict === 'inconclusive-pause') {
+        await this.save({ paused: true });
+        await this.waitUntil(clock.now());
+        await this.save({ counters: { ...this.progress.counters, inconclusive: 0 } });
+      }
+      if (record.verdict === 'pass' && enough()) return true;
+    }
+  }
+
+  /** Waits until `atMs` and while paused, reacting to control commands. */
+  private async waitUntil(atMs: number): Promise<void> {
+    const { clock, control, signal } = this.deps;
+    const pollMs = this.deps.pollMs ?? 1_000;
+    while (true) {
+      const command = await control.next();
+      if (command === 'abort') throw new RollbackRequest('aborted by an operator');
+      if (command === 'promote') throw new PromoteRequest();
+      if (command === 'pause' && !this.progress.paused) {
+        await this.save({ paused: true });
+        this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
+      }
+      if (command === 'resume' && this.progress.paused) {
+        await this.save({ paused: false });
+        this.emit('info', 'traffic.resumed', `resumed at ${this.describe()}`);
+      }
+      const now = clock.now();
+      if (!this.progress.paused && now >= atMs) return;
+      await clock.sleep(this.progress.paused ? pollMs : Math.min(pollMs, atMs - now), signal);
+    }
+  }
+
+  /** A manual gate holds like a pause until a human resumes (or promotes / aborts). */
+  private async gate(name: 'beforeStart' | 'beforeIncrease' | 'beforePromotion'): Promise<void> {
+    if (this.input.config.gates[name] !== 'manual') return;
+    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for resume, promote or abort`, { gate: name });
+    await this.save({ paused: true });
+    await this.waitUntil(this.deps.clock.now());
+  }
+
+  private async promote(): Promise<ShiftResult> {
+    this.emit('info', 'traffic.promote', `promoted by an operator at ${this.describe()}`);
+    await this.ops.apply((meta) => [
+      ...scoreChanges(100, this.original[meta], this.input.newClusters, this.input.oldClusters),
+      ...this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })),
+    ], this.deps.signal);
+    if (this.input.config.staffStage) {
+      const constraint = `has-permission=${this.input.config.staffStage.permission}`;
+      await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
+    }
+    return this.finish();
+  }
+
+  /** 100 % reached and baked: cordon the old clusters everywhere. */
+  private async finish(): Promise<ShiftResult> {
+    await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
+    await this.save({ phase: 'done', paused: false, phaseStartedAtMs: this.deps.clock.now() });
+    this.emit('info', 'traffic.done', 'new clusters take all new starts; old clusters cordoned');
+    return { outcome: 'promoted', progress: this.progress };
+  }
+
+  private async rollback(reason: string): Promise<ShiftResult> {
+    const { rollback } = this.input.config;
+    this.emit('error', 'traffic.rollback', `rolling back (${rollback.mode}) at ${this.describe()}: ${reason}`, { reason });
+    if (rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {
+      const from = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
+      await stepBack(this.ops, this.original, this.input, from, this.deps.sink, async (until) => {
+        try {
+          await this.waitUntil(until);
+          return true;
+        } catch (error) {
+          // abort (or promote) during a gradual rollback: finish it at once.
+          if (error instanceof RollbackRequest || error instanceof PromoteRequest) return false;
+          throw error;
+        }
+      }, this.deps.clock);
+    }
+    await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
+    await this.save({ phase: 'rolled-back', reason, paused: false });
+    return { outcome: 'rolled-back', reason, progress: this.progress };
+  }
+
+  private async save(change: Partial<ShiftProgress>): Promise<void> {
+    this.progress = { ...this.progress, ...change };
+    await this.deps.journal.recordStep(this.progress);
+  }
+
+  private describe(): string {
+    const p = this.progress;
+    if (p.phase === 'steps') return `step ${p.stepIndex + 1}/${this.steps.length} (${this.steps[p.stepIndex]} %)`;
+    return p.phase;
+  }
+
+  private emit(level: 'info' | 'warn' | 'error', code: string, message: string, data?: Record<string, unknown>): void {
+    this.deps.sink.emit({ level, code, step: 'traffic-shift', message, data });
+  }
+}

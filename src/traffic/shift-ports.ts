@@ -1,0 +1,82 @@
+/**
+ * The ports the shift controller works through. The lead wires the real
+ * registry client (one per meta cluster), the journal and the control channel;
+ * tests use behavioural fakes. Every call takes the run's AbortSignal.
+ */
+import type { MeasurementRecord } from './judges/measure.js';
+import type { AnalysisCounters } from './judges/step-verdict.js';
+import type { ClusterState } from './scores.js';
+
+/** What the controller needs from a registry's ClusterStatus. */
+export interface RegistryCluster {
+  name: string;
+  state: ClusterState;
+  score: number;
+  maxScore: number;
+  /** Static clusters come from the bridge config and cannot be changed. */
+  static: boolean;
+  /** Canonical constraint strings, e.g. `has-permission=new-workspace-cluster`, `has-feature-preview`. */
+  admissionConstraints: string[];
+}
+
+/** Exactly one property per Update, as the bridge's UpdateRequest. */
+export type RegistryChange =
+  | { score: number }
+  | { maxScore: number }
+  | { cordoned: boolean }
+  | { admissionConstraint: { add: boolean; constraint: string } };
+
+export interface RegistryPort {
+  list(meta: string, signal?: AbortSignal): Promise<RegistryCluster[]>;
+  update(meta: string, name: string, change: RegistryChange, signal?: AbortSignal): Promise<void>;
+}
+
+/** Time source; tests run it on vitest fake timers. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, rejects with an AbortError when `signal` fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A cluster taking part in the shift. `name` is the registry (short) name. */
+export interface ShiftCluster {
+  name: string;
+  /** Full GKE name, for `{{cluster}}` in queries. */
+  cluster: string;
+  region: string;
+}
+
+/** Per meta cluster, per cluster name: what it was before we changed anything. */
+export type OriginalSnapshot = Record<string, Record<string, RegistryCluster>>;
+
+export type ShiftPhase = 'start' | 'staff' | 'steps' | 'bake' | 'done' | 'rolled-back';
+
+/** Where the shift stands; journaled on every change so a crash resumes at the same point. */
+export interface ShiftProgress {
+  phase: ShiftPhase;
+  stepIndex: number;
+  /** Epoch ms when the current phase/step began: elapsed time survives a restart. */
+  phaseStartedAtMs: number;
+  /** Number of measurements taken in the current step (the next is due at start + (n+1)·interval). */
+  measurementsInStep: number;
+  counters: AnalysisCounters;
+  paused: boolean;
+  /** Why the shift was rolled back, when it was. */
+  reason?: string;
+}
+
+export interface ShiftJournal {
+  /** Called once, before the first registry change. */
+  saveOriginalScores(snapshot: OriginalSnapshot): Promise<void>;
+  recordDecision(record: MeasurementRecord & { stepIndex: number; percent: number }): Promise<void>;
+  recordStep(progress: ShiftProgress): Promise<void>;
+  load(): Promise<{ original?: OriginalSnapshot; progress?: ShiftProgress }>;
+}
+
+export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
+
+/** Commands from a human (CLI in another process, a file, an API); polled by the controller. */
+export interface ControlPort {
+  /** Returns and consumes the next pending command, if any. */
+  next(): Promise<ControlCommand | undefined>;
+}

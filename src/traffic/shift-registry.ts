@@ -1,0 +1,124 @@
+/**
+ * Registry operations of the shift, applied to every meta cluster: each meta
+ * keeps its own registry (design §3), so a change is only done when it is done
+ * everywhere. Metas run in parallel (bounded); changes within one meta run in
+ * order (score before uncordon, so a new cluster never takes traffic at its
+ * registration score). Transient failures are retried, bounded and visible.
+ */
+import { isWsdError, WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { mapLimit } from './judges/fetch-values.js';
+import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
+import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
+
+const META_CONCURRENCY = 8;
+const ATTEMPTS = 3;
+const RETRY_BASE_MS = 1_000;
+
+export interface NamedChange {
+  name: string;
+  change: RegistryChange;
+}
+
+export class ShiftRegistry {
+  constructor(
+    private readonly registry: RegistryPort,
+    private readonly metas: readonly string[],
+    private readonly clock: Clock,
+    private readonly sink: EventSink,
+  ) {}
+
+  /** Lists every meta and keeps the state of the shift's clusters; refuses missing or static ones. */
+  async snapshot(names: readonly string[], signal?: AbortSignal): Promise<OriginalSnapshot> {
+    const lists = await mapLimit(this.metas, META_CONCURRENCY, async (meta) => [meta, await this.registry.list(meta, signal)] as const);
+    const out: OriginalSnapshot = {};
+    for (const [meta, list] of lists) {
+      const byName = new Map(list.map((c) => [c.name, c]));
+      out[meta] = {};
+      for (const name of names) {
+        const c = byName.get(name);
+        if (!c) throw new WsdError('PreCheckRefused', `cluster ${name} is not registered with meta cluster ${meta}; register it everywhere before shifting traffic`);
+        if (c.static) throw new WsdError('PreCheckRefused', `cluster ${name} is static in meta cluster ${meta} (from the bridge config) and cannot be changed; remove it from the shift`);
+        out[meta][name] = { ...c, admissionConstraints: [...c.admissionConstraints] };
+      }
+    }
+    return out;
+  }
+
+  /** Applies per-meta change lists on every meta; throws after all metas finished if any failed. */
+  async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal): Promise<void> {
+    const failures: string[] = [];
+    await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
+      for (const { name, change } of changesFor(meta)) {
+        try {
+          await this.updateWithRetry(meta, name, change, signal);
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${error instanceof Error ? error.message : String(error)}`);
+          return; // later changes on this meta depend on this one (score before uncordon)
+        }
+      }
+    });
+    if (failures.length > 0) {
+      throw new WsdError('RegistryError', `registry update failed on ${failures.length} meta cluster(s): ${failures.join('; ')}; re-run to resume`, {
+        transient: true,
+        details: { failures },
+      });
+    }
+  }
+
+  private async updateWithRetry(meta: string, name: string, change: RegistryChange, signal?: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.registry.update(meta, name, change, signal);
+        return;
+      } catch (error) {
+        const transient = isWsdError(error) && error.transient;
+        if (!transient || attempt >= ATTEMPTS || signal?.aborted) throw error;
+        const waitMs = RETRY_BASE_MS * 2 ** (attempt - 1);
+        this.sink.emit({ level: 'warn', code: 'traffic.registry.retry', step: 'traffic-shift', message: `retrying update of ${name} on ${meta} in ${waitMs} ms (attempt ${attempt + 1} of ${ATTEMPTS})`, data: { meta, name, change } });
+        await this.clock.sleep(waitMs, signal);
+      }
+    }
+  }
+}
+
+/** Score changes that put `percent` % of new starts on the new clusters, compiled against one meta's original state. */
+export function scoreChanges(percent: number, original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[]): NamedChange[] {
+  const toScore = (c: ShiftCluster, role: 'new' | 'old'): ScoreCluster => {
+    const s = original?.[c.name];
+    return {
+      name: c.name,
+      role,
+      region: c.region,
+      // New clusters are uncordoned by the shift; their constraints are dropped after the staff stage.
+      state: role === 'new' ? 'AVAILABLE' : (s?.state ?? 'UNKNOWN'),
+      score: s?.score ?? 0,
+      maxScore: s?.maxScore ?? 100,
+      constraintSet: role === 'new' ? '' : constraintSetKey(s?.admissionConstraints ?? []),
+    };
+  };
+  const clusters = [...news.map((c) => toScore(c, 'new')), ...olds.map((c) => toScore(c, 'old'))];
+  return compileScores(percent, clusters).flatMap((r) =>
+    r.assignments.filter((a) => a.score !== undefined).map((a) => ({ name: a.name, change: { score: a.score as number } })),
+  );
+}
+
+/** Instant rollback for one meta: new clusters score 0 + cordoned + added constraints removed; old scores and cordon state restored. */
+export function rollbackChanges(original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[], staffConstraint?: string): NamedChange[] {
+  const out: NamedChange[] = [];
+  for (const c of news) {
+    out.push({ name: c.name, change: { score: 0 } }, { name: c.name, change: { cordoned: true } });
+    if (staffConstraint && !original?.[c.name]?.admissionConstraints.includes(staffConstraint)) {
+      out.push({ name: c.name, change: { admissionConstraint: { add: false, constraint: staffConstraint } } });
+    }
+  }
+  for (const c of olds) {
+    const s = original?.[c.name];
+    if (!s) continue;
+    out.push({ name: c.name, change: { score: s.score } });
+    // Only AVAILABLE/CORDONED map to the cordoned flag; a DRAINING cluster is left draining.
+    if (s.state === 'AVAILABLE' || s.state === 'CORDONED') out.push({ name: c.name, change: { cordoned: s.state === 'CORDONED' } });
+  }
+  return out;
+}

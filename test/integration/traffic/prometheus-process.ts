@@ -1,0 +1,79 @@
+/**
+ * Starts a real Prometheus for a test: temp dir, generated config scraping the
+ * given targets every second, TSDB in the temp dir, a free loopback port.
+ * Started through runTool (the project's only way to run a child process).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool, type ToolResult } from '../../../src/tools/exec.js';
+
+export interface RunningPrometheus {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A port that was free a moment ago (Prometheus cannot take port 0). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000): Promise<RunningPrometheus> {
+  const dir = await mkdtemp(join(tmpdir(), 'wsd-prom-'));
+  const port = await freePort();
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  evaluation_interval: 1s',
+    'scrape_configs:',
+    '  - job_name: ws',
+    '    static_configs:',
+    `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'prometheus.yml'), config);
+  const abort = new AbortController();
+  const process: Promise<ToolResult | undefined> = runTool({
+    argv: [
+      'prometheus',
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    cwd: dir,
+    signal: abort.signal,
+    timeoutMs: 120_000,
+    killGraceMs: 3_000,
+    maxBuffer: 1 << 20,
+  }).catch(() => undefined);
+  const url = `http://127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    abort.abort();
+    await process;
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) return { url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  throw new Error(`prometheus did not become ready on ${url} within ${readyTimeoutMs} ms`);
+}

@@ -1,0 +1,70 @@
+/**
+ * A tiny Prometheus exporter on 127.0.0.1 that counts workspace starts and
+ * start failures per cluster, like ws-manager does. The test sets each cluster's
+ * start rate and failure ratio; counters grow on a timer and stay integers.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface ClusterTraffic {
+  startsPerTick: number;
+  failureRatio: number;
+  starts: number;
+  failures: number;
+  failureCarry: number;
+  /** When false the cluster's series vanish from /metrics, as if the cluster died. */
+  visible: boolean;
+}
+
+export class WorkspaceExporter {
+  private readonly clusters = new Map<string, ClusterTraffic>();
+  private server?: Server;
+  private timer?: NodeJS.Timeout;
+
+  /** Sets (or adds) a cluster's traffic. */
+  set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean }): void {
+    const current = this.clusters.get(cluster) ?? { startsPerTick: 0, failureRatio: 0, starts: 0, failures: 0, failureCarry: 0, visible: true };
+    this.clusters.set(cluster, { ...current, ...traffic });
+  }
+
+  async start(tickMs = 100): Promise<number> {
+    this.timer = setInterval(() => this.tick(), tickMs);
+    this.server = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.render());
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return (this.server?.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private tick(): void {
+    for (const c of this.clusters.values()) {
+      c.starts += c.startsPerTick;
+      c.failureCarry += c.startsPerTick * c.failureRatio;
+      const whole = Math.floor(c.failureCarry + 1e-9);
+      c.failures += whole;
+      c.failureCarry -= whole;
+    }
+  }
+
+  private render(): string {
+    const lines = [
+      '# HELP gitpod_ws_manager_workspace_starts_total Workspace starts.',
+      '# TYPE gitpod_ws_manager_workspace_starts_total counter',
+    ];
+    const visible = [...this.clusters.entries()].filter(([, c]) => c.visible);
+    for (const [name, c] of visible) lines.push(`gitpod_ws_manager_workspace_starts_total{cluster="${name}"} ${c.starts}`);
+    lines.push('# HELP gitpod_ws_manager_workspace_starts_failure_total Failed workspace starts.');
+    lines.push('# TYPE gitpod_ws_manager_workspace_starts_failure_total counter');
+    for (const [name, c] of visible) lines.push(`gitpod_ws_manager_workspace_starts_failure_total{cluster="${name}"} ${c.failures}`);
+    return `${lines.join('\n')}\n`;
+  }
+}

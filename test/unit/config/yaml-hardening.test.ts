@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, configDir, edit, problems, valid, type ConfigDir } from './helpers.js';
+
+let ctx: ConfigDir;
+beforeAll(async () => {
+  ctx = await configDir();
+});
+afterAll(() => ctx.cleanup());
+
+const check = (text: string) => problems(text, ctx.file);
+
+describe('config yaml reading and hardening', () => {
+  it('reports yaml syntax errors positioned, without a stack', () => {
+    const lines = check(edit(BASE, 'dnsZone: gitpod.io', 'dnsZone: [gitpod.io'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^\d+:\d+: \(yaml\): yaml /);
+    expect(lines.join('\n')).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses duplicate keys', () => {
+    expect(check(edit(BASE, '  bucket: gitpod', '  network: other\n  bucket: gitpod'))).toEqual(['7:3: (yaml): yaml map keys must be unique']);
+  });
+
+  it('refuses more than one document', () => {
+    expect(check(`${BASE}---\nversion: v1\n`)).toEqual(['15:1: (yaml): a config holds exactly one yaml document; remove the extra "---" document']);
+  });
+
+  it('refuses an empty document and a non-mapping', () => {
+    expect(check('# nothing here\n')).toEqual(['1:1: (root): config is empty; start with "version: v1"']);
+    expect(check('- v1\n')).toEqual(['1:1: (root): expected a mapping, got a list']);
+  });
+
+  it('refuses files over 1 MiB', () => {
+    const big = `${BASE}# ${'x'.repeat(1024 * 1024)}\n`;
+    expect(check(big)).toEqual([`1:1: (yaml): config is ${Buffer.byteLength(big)} bytes; the limit is 1048576 bytes (1 MiB)`]);
+  });
+
+  it('refuses nesting deeper than 64 levels, in flow and block style', () => {
+    expect(check(`${BASE}x: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['15:67: (yaml): nesting deeper than 64 levels is not allowed']);
+    const block = Array.from({ length: 70 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n');
+    expect(check(block)).toEqual(['65:129: (yaml): nesting deeper than 64 levels is not allowed']);
+    // A hostile depth is refused quickly and without a stack overflow.
+    const started = Date.now();
+    expect(check(`a: ${'['.repeat(200_000)}`)).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses nesting that aliases push past the limit', () => {
+    const deep = `${'['.repeat(40)}1${']'.repeat(40)}`;
+    expect(check(`a: &d ${deep}\nb: ${'['.repeat(30)}*d${']'.repeat(30)}\n`)).toEqual([
+      '2:34: (yaml): alias *d nests the document deeper than 64 levels',
+    ]);
+  });
+
+  it('refuses a billion-laughs document quickly', () => {
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const started = Date.now();
+    const result = check(`${lines.join('\n')}\n`);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result).toHaveLength(1);
+    expect(result[0]).toMatch(/^\d+:\d+: \(yaml\): (yaml excessive alias count|aliases expand the document)/);
+  });
+
+  it('refuses unknown and self-referencing aliases', () => {
+    expect(check('a: *nope\n')).toEqual(['1:4: (yaml): unknown alias *nope: no anchor &nope comes before it']);
+    expect(check('a: &x [1, *x]\n')).toEqual(['1:11: (yaml): alias *x refers to a node that contains it; recursive structures are not allowed']);
+  });
+
+  it('accepts ordinary anchors and aliases', () => {
+    const text =
+      edit(BASE, '  - region: europe-west1\n    prefix', '  - region: &r europe-west1\n    prefix') +
+      '  - region: *r\n    prefix: ab\n    governedBy: prod-meta-eu01\n';
+    expect(valid(text, ctx.file).config.workspaceClusters.map((c) => c.region)).toEqual(['europe-west1', 'europe-west1']);
+  });
+
+  it('never lets yaml tags through as other types', () => {
+    expect(check(edit(BASE, 'network: gitpod-prod', 'network: !!binary aGVsbG8='))).toEqual([
+      '5:21: project.network: expected a string, got binary data',
+    ]);
+    expect(check(edit(BASE, 'network: gitpod-prod', 'network: !custom gitpod-prod'))).toEqual(['5:12: (yaml): yaml unresolved tag: !custom']);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Error contract of helm and the release inputs: transient vs permanent
+ * classification of real helm failure output, timeouts, a missing or too-old
+ * helm, missing values files and a broken versions manifest.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WsdError, isWsdError } from '../../../src/core/errors.js';
+import { runTool } from '../../../src/tools/exec.js';
+import { Helm, classifyHelmError } from '../../../src/tools/helm.js';
+import { createInstallGitpodStep } from '../../../src/steps/install/install-gitpod.js';
+import { VERSION, fakeHelmOnPath, gitpodWorld } from '../../fixtures/install/helm-fixture.js';
+import { makeContext } from '../../fixtures/install/step-context.js';
+
+let root: string;
+let restore: (() => Promise<void>) | undefined;
+const step = createInstallGitpodStep({ pollMs: 10 });
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'wsd-helm-err-'));
+});
+afterEach(async () => {
+  await restore?.();
+  restore = undefined;
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function failingUpgrade(stderr: string): Promise<WsdError> {
+  const world = gitpodWorld(root);
+  ({ restore } = await fakeHelmOnPath([VERSION, { match: ['list'], stdout: '[]' }, { match: ['upgrade'], exitCode: 1, stderr }]));
+  const { ctx } = makeContext({ root, config: world.config, kubeconfig: world.kubeconfig });
+  const error = await step.run(ctx).catch((e: unknown) => e);
+  if (!isWsdError(error)) throw new Error(`expected a WsdError, got ${String(error)}`);
+  return error;
+}
+
+describe('helm error classification', () => {
+  it('treats an unreachable API server as transient', async () => {
+    const error = await failingUpgrade(
+      'Error: Kubernetes cluster unreachable: Get "https://10.0.0.1/version": dial tcp 10.0.0.1:443: connect: connection refused\n',
+    );
+    expect(error.code).toBe('ToolFailed');
+    expect(error.transient).toBe(true);
+    expect(error.message).toContain('connection refused');
+  });
+
+  it('treats helm --wait running out of time as transient', async () => {
+    const error = await failingUpgrade('Error: UPGRADE FAILED: release gitpod failed, and has been rolled back due to atomic being set: timed out waiting for the condition\n');
+    expect(error.transient).toBe(true);
+  });
+
+  it('treats template errors as permanent', async () => {
+    const error = await failingUpgrade(
+      'Error: UPGRADE FAILED: template: gitpod/templates/ws-manager-deployment.yaml:12:20: executing "gitpod/templates/ws-manager-deployment.yaml" at <.Values.components.wsManager.image.name>: nil pointer evaluating interface {}.name\n',
+    );
+    expect(error.code).toBe('ToolFailed');
+    expect(error.transient).toBe(false);
+  });
+
+  it('treats our own timeout of a hanging helm as transient', async () => {
+    ({ restore } = await fakeHelmOnPath([{ match: ['status'], delayMs: 5_000 }]));
+    const error = await runTool({ argv: ['helm', 'status', 'gitpod'], timeoutMs: 200, killGraceMs: 200 }).catch((e: unknown) => classifyHelmError(e, 'helm status gitpod'));
+    expect(isWsdError(error) && error.code).toBe('ToolTimeout');
+    expect(isWsdError(error) && error.transient).toBe(true);
+  });
+
+  it('says which helm is needed when helm is missing', async () => {
+    const original = process.env.PATH;
+    process.env.PATH = join(root, 'empty-bin');
+    try {
+      const error = await new Helm({ homeDir: join(root, 'helm') }).ensureVersion().catch((e: unknown) => e);
+      expect(isWsdError(error) && error.code).toBe('ToolMissing');
+      expect((error as Error).message).toMatch(/helm is not installed or not on PATH; install helm >= 3\.8 from https:\/\/helm\.sh/);
+    } finally {
+      process.env.PATH = original;
+    }
+  });
+
+  it('refuses helm older than 3.8', async () => {
+    ({ restore } = await fakeHelmOnPath([{ match: ['version', '--template'], stdout: 'v3.7.2' }]));
+    const error = await new Helm({ homeDir: join(root, 'helm') }).ensureVersion().catch((e: unknown) => e);
+    expect(isWsdError(error) && error.code).toBe('ToolMissing');
+    expect((error as Error).message).toContain('found helm v3.7.2; ws-deployment needs helm >= 3.8');
+  });
+});
+
+describe('release inputs', () => {
+  it('names a missing values file', () => {
+    const world = gitpodWorld(root);
+    const missing = join(root, 'nope.yaml');
+    const { ctx } = makeContext({ root, config: world.config, cluster: { valuesFiles: [missing] } });
+    expect(() => step.describe(ctx)).toThrow(`values file ${missing} does not exist; fix the path in the config`);
+  });
+
+  it('requires the versions manifest to exist, parse and pin something', () => {
+    const world = gitpodWorld(root);
+    const gitpod = world.config.gitpod as Record<string, unknown>;
+    const manifest = join(root, 'versions.yaml');
+    const ctxWith = () => makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, versionsManifest: manifest } } }).ctx;
+    expect(() => step.describe(ctxWith())).toThrow(`versions manifest ${manifest} does not exist`);
+    writeFileSync(manifest, 'version: [unclosed\n');
+    expect(() => step.describe(ctxWith())).toThrow(`versions manifest ${manifest} is not valid YAML`);
+    writeFileSync(manifest, 'other: 1\n');
+    expect(() => step.describe(ctxWith())).toThrow('pins nothing');
+  });
+
+  it('rejects config that cannot be passed to helm safely', () => {
+    const world = gitpodWorld(root);
+    const gitpod = world.config.gitpod as Record<string, unknown>;
+    const { ctx } = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, set: { 'a[0].b': 'x' } } } });
+    expect(() => step.describe(ctx)).toThrow(/config gitpod\.set\.a\[0\]\.b: use a dotted path/);
+    const noVersion = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, chart: { repository: 'https://x', name: 'gitpod' } } } }).ctx;
+    expect(() => step.describe(noVersion)).toThrow(/pin chart.version/);
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * Contract tests of install-gitpod against a recording fake `helm` on PATH:
+ * the argv of install and upgrade, values file order, skip when unchanged,
+ * recovery of each pending-* state, and the non-interactive, per-cluster setup.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
+import type { FakeBin, FakeResponse } from '../../helpers/fake-bin.js';
+import { VERSION, fakeHelmOnPath, gitpodWorld, historyJson, listed, releaseJson } from '../../fixtures/install/helm-fixture.js';
+import { makeContext } from '../../fixtures/install/step-context.js';
+
+let root: string;
+let helm: FakeBin;
+let restore: () => Promise<void>;
+const step = createInstallGitpodStep({ pollMs: 10 });
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'wsd-helm-'));
+});
+afterEach(async () => {
+  await restore?.();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function setup(responses: FakeResponse[], name = 'c1') {
+  const world = gitpodWorld(root, name);
+  ({ helm, restore } = await fakeHelmOnPath(responses));
+  const { ctx, sink } = makeContext({
+    root: join(root, name),
+    config: world.config,
+    kubeconfig: world.kubeconfig,
+    cluster: { valuesFiles: [world.clusterValues] },
+  });
+  return { world, ctx, sink, prepared: prepareGitpodRelease(ctx)! };
+}
+
+const sub = (argv: string[]): string => argv[0] ?? '';
+
+describe('install-gitpod with helm', () => {
+  it('installs a missing release with the full non-interactive argv and values in order', async () => {
+    const { world, ctx, prepared } = await setup([VERSION, { match: ['list'], stdout: '[]' }, { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) }]);
+    const check = await step.check!(ctx);
+    expect(check).toEqual({ action: 'proceed', reason: 'release gitpod in namespace default does not exist' });
+    const outputs = await step.run(ctx);
+
+    const calls = await helm.calls();
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'version', 'list', 'upgrade']);
+    const generated = join(ctx.clusterDir, 'values', 'gitpod.generated.yaml');
+    expect(calls.at(-1)?.argv).toEqual([
+      'upgrade', '--install', 'gitpod', 'gitpod', '--repo', 'https://charts.example.com', '--version', '1.2.3',
+      '--kubeconfig', world.kubeconfig, '--namespace', 'default', '--create-namespace',
+      '--atomic', '--wait', '--timeout', '900s', '--reset-values', '--history-max', '10',
+      '--description', `ws-deployment values-sha256=${prepared.digest}`,
+      '--values', world.globalValues, '--values', world.clusterValues, '--values', generated,
+      '--set', 'components.proxy.replicas=3', '--set-string', 'installation.tenant=gitpod\\,eu',
+      '--output', 'json',
+    ]);
+    // Helm never shares ~/.config/helm: its dirs live in this cluster's folder, and stdin is empty.
+    for (const call of calls) {
+      expect(call.env.HELM_CONFIG_HOME).toBe(join(ctx.clusterDir, 'helm', 'config'));
+      expect(call.env.HELM_CACHE_HOME).toBe(join(ctx.clusterDir, 'helm', 'cache'));
+      expect(call.env.HELM_DATA_HOME).toBe(join(ctx.clusterDir, 'helm', 'data'));
+      expect(call.stdin).toBe('');
+    }
+    const values = parse(readFileSync(generated, 'utf8')) as Record<string, unknown>;
+    expect(values).toMatchObject({
+      hostname: 'gitpod.example.com',
+      workspaceHost: 'ws-eu17.gitpod.example.com',
+      installation: { shortname: 'eu17', region: 'europe-west1', cluster: 'gp-prod-ws-eu17-eu-west1', stage: 'production' },
+      version: 'commit-abc',
+      components: { wsManager: { version: 'commit-def' }, wsDaemon: { version: 'commit-xyz' } },
+    });
+    expect(outputs).toEqual({
+      releases: [{ name: 'gitpod', namespace: 'default', chart: 'gitpod', version: '1.2.3', digest: prepared.digest, status: 'deployed', revision: 1, valuesFiles: [world.globalValues, world.clusterValues, generated] }],
+    });
+  });
+
+  it('skips a release deployed with the same chart version and values digest, with evidence', async () => {
+    const world = gitpodWorld(root, 'probe');
+    const { ctx: probeCtx } = makeContext({ root: join(root, 'c1'), config: world.config, cluster: { valuesFiles: [world.clusterValues] } });
+    const digest = prepareGitpodRelease(probeCtx)!.digest;
+    const { ctx, prepared } = await setup([VERSION, listed(['gitpod']), { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${digest}` }) }]);
+    // Same config, different inputs dir: values content is equal, but file paths differ, so the digest (content-based) matches.
+    expect(prepared.digest).toBe(digest);
+    const check = await step.check!(ctx);
+    expect(check.action).toBe('skip');
+    expect(check.action === 'skip' && check.evidence).toBe(`release gitpod in namespace default is deployed at revision 4 with chart gitpod 1.2.3 and values digest ${digest.slice(0, 12)}`);
+    const outputs = await step.run(ctx);
+    expect((await helm.calls()).map((c) => sub(c.argv))).not.toContain('upgrade');
+    expect(outputs).toMatchObject({ releases: [{ name: 'gitpod', status: 'unchanged', revision: 4, digest }] });
+  });
+
+  it('upgrades when the values digest or the chart version differ', async () => {
+    const { ctx } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], times: 1, stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${'0'.repeat(64)}` }) },
+      { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, chartVersion: '1.2.2', description: 'Upgrade complete' }) },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 5 }) },
+    ]);
+    const first = await step.check!(ctx);
+    expect(first).toMatchObject({ action: 'proceed', reason: expect.stringContaining('values digest 000000000000') });
+    const second = await step.check!(ctx);
+    expect(second).toMatchObject({ action: 'proceed', reason: expect.stringContaining('runs chart version 1.2.2, want 1.2.3') });
+    await step.run(ctx);
+    expect((await helm.calls()).filter((c) => sub(c.argv) === 'upgrade')).toHaveLength(1);
+  });
+
+  it('recovers pending-install by uninstalling before installing again', async () => {
+    const { world, ctx, sink } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: releaseJson({ status: 'pending-install', revision: 1 }) },
+      { match: ['uninstall'], stdout: 'release "gitpod" uninstalled' },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) },
+    ]);
+    await step.run(ctx);
+    const calls = await helm.calls();
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'uninstall', 'upgrade']);
+    expect(calls[3]?.argv).toEqual(['uninstall', 'gitpod', '--kubeconfig', world.kubeconfig, '--namespace', 'default', '--wait', '--timeout', '900s']);
+    expect(sink.events.find((e) => e.code === 'release.recover')?.message).toContain('left pending-install at revision 1 by an interrupted run: uninstalling it');
+  });
+
+  it.each(['pending-upgrade', 'pending-rollback'])('recovers %s by rolling back to the last deployed revision', async (status) => {
+    const { world, ctx, sink } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: releaseJson({ status, revision: 7 }) },
+      {
+        match: ['history'],
+        stdout: historyJson([
+          { revision: 4, status: 'superseded' },
+          { revision: 5, status: status === 'pending-upgrade' ? 'deployed' : 'superseded' },
+          { revision: 6, status: 'failed' },
+          { revision: 7, status },
+        ]),
+      },
+      { match: ['rollback'], stdout: 'Rollback was a success! Happy Helming!' },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 9 }) },
+    ]);
+    await step.run(ctx);
+    const calls = await helm.calls();
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'history', 'rollback', 'upgrade']);
+    expect(calls[4]?.argv).toEqual(['rollback', 'gitpod', '5', '--kubeconfig', world.kubeconfig, '--namespace', 'default', '--wait', '--timeout', '900s']);
+    const recover = sink.events.find((e) => e.code === 'release.recover');
+    expect(recover?.level).toBe('warn');
+    expect(recover?.data).toMatchObject({ action: 'rollback', from: 7, to: 5 });
+  });
+
+  it('upgrades a failed release without any recovery', async () => {
+    const { ctx } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: releaseJson({ status: 'failed', revision: 3 }) },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 4 }) },
+    ]);
+    await step.run(ctx);
+    expect((await helm.calls()).map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'upgrade']);
+  });
+
+  it('never shares a kubeconfig or helm home between two clusters deployed in parallel', async () => {
+    const a = gitpodWorld(root, 'a');
+    const b = gitpodWorld(root, 'b');
+    ({ helm, restore } = await fakeHelmOnPath([VERSION, { match: ['list'], stdout: '[]' }, { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) }]));
+    const ca = makeContext({ root: join(root, 'a'), config: a.config, kubeconfig: a.kubeconfig, cluster: { name: 'gp-prod-ws-eu17-eu-west1' } }).ctx;
+    const cb = makeContext({ root: join(root, 'b'), config: b.config, kubeconfig: b.kubeconfig, cluster: { name: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', id: 18 } }).ctx;
+    await Promise.all([step.run(ca), step.run(cb)]);
+    const calls = await helm.calls();
+    expect(calls).toHaveLength(6);
+    for (const call of calls) {
+      const mine = call.env.HELM_CONFIG_HOME === join(ca.clusterDir, 'helm', 'config') ? a : b;
+      const dir = mine === a ? ca.clusterDir : cb.clusterDir;
+      expect(call.env.HELM_CONFIG_HOME).toBe(join(dir, 'helm', 'config'));
+      expect(call.env.KUBECONFIG).toBe(mine.kubeconfig);
+      const flag = call.argv.indexOf('--kubeconfig');
+      if (flag >= 0) expect(call.argv[flag + 1]).toBe(mine.kubeconfig);
+    }
+    expect(new Set(calls.map((c) => c.env.KUBECONFIG))).toEqual(new Set([a.kubeconfig, b.kubeconfig]));
+    expect(calls.every((c) => c.env.HELM_NAMESPACE === null)).toBe(true);
+  });
+
+  it('renders with helm template for --dry-run, without touching the cluster', async () => {
+    const { world, ctx } = await setup([VERSION, { match: ['template'], stdout: 'kind: Deployment\nmetadata: {name: ws-manager}\n' }]);
+    ctx.options.dryRun = true;
+    expect(await step.check!(ctx)).toMatchObject({ action: 'proceed' });
+    const outputs = await step.run(ctx);
+    const calls = await helm.calls();
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'template']);
+    expect(calls[1]?.argv).not.toContain('--kubeconfig');
+    expect(calls[1]?.argv.slice(0, 8)).toEqual(['template', 'gitpod', 'gitpod', '--repo', 'https://charts.example.com', '--version', '1.2.3', '--namespace']);
+    expect(calls[1]?.argv).toContain(world.globalValues);
+    expect(readFileSync(join(ctx.clusterDir, 'releases', 'gitpod', 'manifest.yaml'), 'utf8')).toContain('ws-manager');
+    expect(outputs).toMatchObject({ dryRun: true, releases: [{ name: 'gitpod', status: 'rendered', rendering: 'helm template' }] });
+  });
+
+  it('plans chart, version, values files in order and the merged digest without running anything', async () => {
+    const { world, ctx, prepared } = await setup([]);
+    const actions = step.describe(ctx);
+    const command = actions.find((a) => a.kind === 'command');
+    expect(command?.data).toEqual({
+      release: 'gitpod',
+      namespace: 'default',
+      chart: 'gitpod',
+      version: '1.2.3',
+      valuesFiles: [world.globalValues, world.clusterValues, join(ctx.clusterDir, 'values', 'gitpod.generated.yaml')],
+      digest: prepared.digest,
+    });
+    expect(command?.argv?.slice(0, 4)).toEqual(['helm', 'upgrade', '--install', 'gitpod']);
+    expect(await helm.calls()).toEqual([]);
+    expect(existsSync(join(ctx.clusterDir, 'values'))).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Sandbox clusters have no Kubernetes API: install steps render into
+ * `<clusterDir>/releases/<release>/` (helm template when helm is there, the
+ * recorded invocation otherwise) and still list their releases in outputs; the
+ * alive test reads the simulated health from `sandbox-health.json`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isWsdError } from '../../../src/core/errors.js';
+import { aliveTestStep } from '../../../src/steps/alive/alive-test.js';
+import { createInstallGitpodStep } from '../../../src/steps/install/install-gitpod.js';
+import { createInstallJaegerStep } from '../../../src/steps/install/install-jaeger.js';
+import { createInstallMonitoringStep } from '../../../src/steps/install/install-monitoring.js';
+import { VERSION, fakeHelmOnPath, gitpodWorld } from '../../fixtures/install/helm-fixture.js';
+import { makeContext } from '../../fixtures/install/step-context.js';
+
+let root: string;
+let restore: (() => Promise<void>) | undefined;
+const originalPath = process.env.PATH;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'wsd-sandbox-'));
+});
+afterEach(async () => {
+  await restore?.();
+  restore = undefined;
+  process.env.PATH = originalPath;
+  rmSync(root, { recursive: true, force: true });
+});
+
+function sandboxContext(config: Record<string, unknown>) {
+  return makeContext({ root, config, cluster: { type: 'sandbox', name: 'sandbox-eu17', shortName: 'eu17' } });
+}
+
+describe('install steps on a sandbox cluster', () => {
+  it('records the helm invocation and merged values when helm is not installed', async () => {
+    process.env.PATH = join(root, 'no-helm-here');
+    const world = gitpodWorld(root);
+    const { ctx, sink } = sandboxContext(world.config);
+    const step = createInstallGitpodStep();
+    expect(await step.check!(ctx)).toEqual({ action: 'proceed', reason: 'rendering client-side' });
+    const outputs = (await step.run(ctx)) as { sandbox: boolean; releases: Array<Record<string, unknown>> };
+
+    const dir = join(ctx.clusterDir, 'releases', 'gitpod');
+    const invocation = JSON.parse(readFileSync(join(dir, 'invocation.json'), 'utf8')) as { upgrade: string[]; digest: string };
+    expect(invocation.upgrade.slice(0, 5)).toEqual(['helm', 'upgrade', '--install', 'gitpod', 'gitpod']);
+    expect(invocation.upgrade[invocation.upgrade.indexOf('--kubeconfig') + 1]).toBe('<cluster kubeconfig>');
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('workspaceHost: ws-eu17.gitpod.example.com');
+    expect(existsSync(join(dir, 'manifest.yaml'))).toBe(false);
+    expect(existsSync(join(ctx.clusterDir, 'values', 'gitpod.generated.yaml'))).toBe(true);
+    expect(outputs.sandbox).toBe(true);
+    expect(outputs.releases).toEqual([
+      expect.objectContaining({ name: 'gitpod', chart: 'gitpod', version: '1.2.3', digest: invocation.digest, status: 'rendered', rendering: 'recorded' }),
+    ]);
+    expect(sink.events.some((e) => e.level === 'warn' && e.message.includes('helm >= 3.8'))).toBe(true);
+  });
+
+  it('renders with helm template when helm is on PATH, never with a kubeconfig', async () => {
+    let helm;
+    ({ helm, restore } = await fakeHelmOnPath([VERSION, { match: ['template'], stdout: '---\nkind: Deployment\nmetadata:\n  name: server\n' }]));
+    const world = gitpodWorld(root);
+    const { ctx } = sandboxContext(world.config);
+    const outputs = (await createInstallGitpodStep().run(ctx)) as { releases: Array<Record<string, unknown>> };
+    const calls = await helm.calls();
+    expect(calls.map((c) => c.argv[0])).toEqual(['version', 'template']);
+    expect(calls.every((c) => !c.argv.includes('--kubeconfig') && c.env.KUBECONFIG === null)).toBe(true);
+    expect(readFileSync(join(ctx.clusterDir, 'releases', 'gitpod', 'manifest.yaml'), 'utf8')).toContain('name: server');
+    expect(outputs.releases[0]).toMatchObject({ rendering: 'helm template', status: 'rendered' });
+  });
+
+  it('renders monitoring manifests and jaeger (chart + Jaeger resource) into the cluster folder', async () => {
+    process.env.PATH = join(root, 'no-helm-here');
+    const manifests = join(root, 'monitoring');
+    mkdirSync(manifests);
+    writeFileSync(join(manifests, '10-prometheus.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: prometheus}\nspec: {}\n');
+    writeFileSync(join(manifests, '00-crd.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: servicemonitors.monitoring.coreos.com}\n');
+    const config = { jaeger: {}, monitoring: { manifests: { directory: manifests } } };
+
+    const { ctx } = sandboxContext(config);
+    const monitoring = (await createInstallMonitoringStep().run(ctx)) as { releases: Array<Record<string, unknown>> };
+    expect(monitoring.releases).toEqual([expect.objectContaining({ name: 'monitoring-satellite', chart: `manifests:${manifests}`, status: 'rendered' })]);
+    expect(readFileSync(join(ctx.clusterDir, 'releases', 'monitoring-satellite', 'manifest.yaml'), 'utf8')).toMatch(/CustomResourceDefinition[\s\S]*prometheus/);
+
+    const jaeger = (await createInstallJaegerStep().run(ctx)) as { releases: Array<Record<string, unknown>> };
+    expect(jaeger.releases.map((r) => [r.name, r.chart, r.version])).toEqual([
+      ['jaeger-operator', 'jaeger-operator', '2.57.0'],
+      ['jaeger-operator-instance', 'manifests:jaeger.instance', '-'],
+    ]);
+    expect(readFileSync(join(ctx.clusterDir, 'releases', 'jaeger-operator-instance', 'manifest.yaml'), 'utf8')).toContain('kind: Jaeger');
+  });
+});
+
+describe('alive test on a sandbox cluster', () => {
+  const config = { aliveTest: { timeoutSeconds: 0.4, pollIntervalSeconds: 0.05 } };
+
+  it('passes when sandbox-health.json is missing', async () => {
+    const { ctx } = sandboxContext(config);
+    const outputs = await aliveTestStep.run(ctx);
+    expect(outputs).toMatchObject({ sandbox: true, checks: [{ name: 'sandbox health sandbox-eu17', state: 'healthy (no sandbox-health.json)' }] });
+  });
+
+  it('fails with the reason when the sandbox cluster is unhealthy', async () => {
+    const { ctx } = sandboxContext(config);
+    writeFileSync(join(ctx.clusterDir, 'sandbox-health.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
+    const error = await aliveTestStep.run(ctx).catch((e: unknown) => e);
+    expect(isWsdError(error) && error.code).toBe('AliveTestFailed');
+    expect((error as Error).message).toMatch(/^alive test failed after \d+ s: sandbox health sandbox-eu17: sandbox cluster sandbox-eu17 is unhealthy: ws-manager crash-looping$/);
+  });
+
+  it('passes once the cluster becomes healthy within the timeout', async () => {
+    const { ctx, sink } = sandboxContext({ aliveTest: { timeoutSeconds: 5, pollIntervalSeconds: 0.05 } });
+    const file = join(ctx.clusterDir, 'sandbox-health.json');
+    writeFileSync(file, JSON.stringify({ healthy: false, reason: 'starting' }));
+    const timer = setTimeout(() => writeFileSync(file, JSON.stringify({ healthy: true })), 150);
+    try {
+      await aliveTestStep.run(ctx);
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(sink.codes()).toContain('alive.wait');
+    expect(sink.codes().at(-1)).toBe('alive.pass');
+  });
+
+  it('rejects a malformed health file at once instead of calling it unhealthy', async () => {
+    const { ctx } = sandboxContext({ aliveTest: { timeoutSeconds: 60, pollIntervalSeconds: 0.05 } });
+    writeFileSync(join(ctx.clusterDir, 'sandbox-health.json'), '{"healthy": "yes"}');
+    const started = Date.now();
+    await expect(aliveTestStep.run(ctx)).rejects.toThrow('has no boolean "healthy"');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('plans only the sandbox health check', () => {
+    const { ctx } = sandboxContext({ ...config, aliveTest: { ...config.aliveTest, command: { argv: ['./check.sh'] } } });
+    expect(aliveTestStep.describe(ctx).map((a) => a.description)).toEqual([`sandbox health from ${join(ctx.clusterDir, 'sandbox-health.json')}`]);
+  });
+});

@@ -1,0 +1,100 @@
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../../src/state/file-store.js';
+import { lockFileName } from '../../../src/state/file-lock.js';
+
+const dirs: string[] = [];
+function tempStore(): FileStateStore {
+  const dir = mkdtempSync(join(tmpdir(), 'wsd-store-'));
+  dirs.push(dir);
+  return new FileStateStore(dir);
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const created = {
+  type: 'deployment.created' as const,
+  id: 'd-001',
+  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
+  clusterId: 101,
+  clusters: [{ index: 0, name: 'gp-dev-ws-eu101-eu-west1', shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
+  steps: [['create-cluster' as const]],
+};
+
+describe('file state store', () => {
+  it('journals records and reduces them into a snapshot that survives reopening', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    await j.append({ type: 'step.succeeded', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', outputs: { a: 1 }, durationMs: 5 });
+    const reopened = (await store.open('d-001')).snapshot();
+    expect(reopened.clusters[0]?.steps[0]).toMatchObject({ state: 'succeeded', attempts: 1, outputs: { a: 1 } });
+    expect(reopened.seq).toBe(3);
+    expect((await store.list()).map((d) => d.id)).toEqual(['d-001']);
+  });
+
+  it('recovers a journal whose last line was cut by a crash', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    appendFileSync(join(j.dir, 'journal.ndjson'), '{"seq":2,"type":"step.sta');
+    const reopened = await store.open('d-001');
+    expect(reopened.snapshot().clusters[0]?.steps[0]?.state).toBe('pending');
+    const lines = readFileSync(join(j.dir, 'journal.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.every((l) => JSON.parse(l))).toBeTruthy();
+    expect(lines.at(-1)).toContain('journal.recovered');
+  });
+
+  it('rebuilds state from the journal when the snapshot lags behind', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    const snapshotBefore = readFileSync(join(j.dir, 'snapshot.json'), 'utf8');
+    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    writeFileSync(join(j.dir, 'snapshot.json'), snapshotBefore); // crash between journal append and snapshot write
+    expect((await store.open('d-001')).snapshot().clusters[0]?.steps[0]?.state).toBe('running');
+  });
+
+  it('refuses a damaged journal line that is not the last', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    appendFileSync(join(j.dir, 'journal.ndjson'), 'garbage\n{"seq":3,"time":"t","type":"deployment.resumed","pid":1}\n');
+    await expect(store.open('d-001')).rejects.toMatchObject({ code: 'StateCorrupt' });
+  });
+
+  it('names the lock holder and refuses a second holder', async () => {
+    const store = tempStore();
+    const key = { project: 'p', environment: 'development' };
+    const first = await store.lock(key, { deploymentId: 'd-001', command: 'deploy' });
+    await expect(store.lock(key, { deploymentId: 'd-002', command: 'deploy' })).rejects.toMatchObject({
+      code: 'LockHeld',
+      message: expect.stringMatching(new RegExp(`pid ${process.pid} on .*deployment d-001 \\(deploy\\), since`)),
+    });
+    await first.release();
+    const second = await store.lock(key, { deploymentId: 'd-002', command: 'deploy' });
+    await second.release();
+  });
+
+  it('takes over a stale lock of a dead process on this host', async () => {
+    const store = tempStore();
+    const key = { project: 'p', environment: 'development' };
+    const { hostname } = await import('node:os');
+    const lockPath = join(store.root, 'locks', lockFileName(key));
+    (await store.lock(key, { deploymentId: 'd-000', command: 'deploy' })).release();
+    writeFileSync(lockPath, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), deploymentId: 'd-000', since: 'then', command: 'deploy' }));
+    const lock = await store.lock(key, { deploymentId: 'd-001', command: 'deploy' });
+    expect(lock.holder.deploymentId).toBe('d-001');
+    await lock.release();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('gives a clear error for a read-only state dir', async () => {
+    const store = tempStore();
+    chmodSync(store.root, 0o500);
+    await expect(store.create('d-001')).rejects.toMatchObject({ code: 'StateIo', message: expect.stringMatching(/not writable/) });
+  });
+});

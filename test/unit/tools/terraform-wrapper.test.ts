@@ -1,0 +1,133 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemorySink } from '../../../src/core/events.js';
+import { Redactor } from '../../../src/core/redact.js';
+import { Terraform } from '../../../src/tools/terraform/terraform.js';
+import { createFakeBin, type FakeBin, type FakeResponse } from '../../helpers/fake-bin.js';
+
+const ENV = ['TF_IN_AUTOMATION', 'TF_INPUT', 'TF_CLI_CONFIG_FILE', 'TF_PLUGIN_CACHE_DIR', 'TF_DATA_DIR', 'GOOGLE_APPLICATION_CREDENTIALS', 'PG_CONN_STR', 'TF_LOG'];
+
+function diagnostic(summary: string, detail: string): string {
+  return `${JSON.stringify({ '@level': 'error', '@message': `Error: ${summary}`, type: 'diagnostic', diagnostic: { severity: 'error', summary, detail } })}\n`;
+}
+function summary(operation: string, add: number): string {
+  return `${JSON.stringify({ type: 'change_summary', changes: { add, change: 0, import: 0, remove: 0, operation } })}\n`;
+}
+
+let workDir: string;
+let bin: FakeBin | undefined;
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'wsd-tfw-'));
+});
+afterEach(async () => {
+  await bin?.cleanup();
+  bin = undefined;
+  await rm(workDir, { recursive: true, force: true });
+});
+
+async function terraform(responses: FakeResponse[], extra: Partial<ConstructorParameters<typeof Terraform>[0]> = {}): Promise<Terraform> {
+  bin = await createFakeBin('terraform', { responses, recordEnv: ENV });
+  return new Terraform({ workDir, env: bin.pathEnv(), ...extra });
+}
+
+describe('Terraform wrapper', () => {
+  it('isolates every run: own CLI config (never ~/.terraformrc), own plugin cache, data dir in the working dir', async () => {
+    const previous = process.env.TF_CLI_CONFIG_FILE;
+    process.env.TF_CLI_CONFIG_FILE = '/root/.terraformrc';
+    process.env.TF_LOG = 'TRACE';
+    try {
+      const tf = await terraform([{ stdout: '' }], { credFile: '/secrets/sa.json' });
+      await tf.init();
+    } finally {
+      if (previous === undefined) delete process.env.TF_CLI_CONFIG_FILE;
+      else process.env.TF_CLI_CONFIG_FILE = previous;
+      delete process.env.TF_LOG;
+    }
+    const [call] = await bin!.calls();
+    expect(call!.argv).toEqual(['init', '-input=false', '-no-color', '-json']);
+    expect(call!.cwd).toBe(workDir);
+    expect(call!.env).toEqual({
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      TF_CLI_CONFIG_FILE: join(workDir, '.wsd', 'terraform.rc'),
+      TF_PLUGIN_CACHE_DIR: join(workDir, '.wsd', 'plugin-cache'),
+      TF_DATA_DIR: join(workDir, '.terraform'),
+      GOOGLE_APPLICATION_CREDENTIALS: '/secrets/sa.json',
+      PG_CONN_STR: null,
+      TF_LOG: null,
+    });
+    expect(await readFile(join(workDir, '.wsd', 'terraform.rc'), 'utf8')).toContain('disable_checkpoint = true');
+  });
+
+  it('plans with -detailed-exitcode: exit 2 means changes, 0 means none', async () => {
+    const tf = await terraform([
+      { match: ['plan'], times: 1, exitCode: 2, stdout: summary('plan', 2) },
+      { match: ['plan'], times: 1, exitCode: 0, stdout: summary('plan', 0) },
+    ]);
+    expect(await tf.plan('cluster.plan')).toEqual({ hasChanges: true, changes: { add: 2, change: 0, remove: 0, import: 0 } });
+    expect(await tf.plan('cluster.plan', { destroy: true })).toMatchObject({ hasChanges: false });
+    const calls = await bin!.calls();
+    expect(calls[0]!.argv).toEqual(['plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', `-out=${join(workDir, 'cluster.plan')}`]);
+    expect(calls[1]!.argv.at(-1)).toBe('-destroy');
+  });
+
+  it('applies the saved plan, destroys with -auto-approve, passes -lock-timeout', async () => {
+    const tf = await terraform([{ match: ['apply'], stdout: summary('apply', 2) }], { lockTimeout: '30s' });
+    expect(await tf.apply('cluster.plan')).toEqual({ add: 2, change: 0, remove: 0, import: 0 });
+    await tf.destroy();
+    const calls = await bin!.calls();
+    expect(calls[0]!.argv).toEqual(['apply', '-input=false', '-no-color', '-json', '-lock-timeout=30s', join(workDir, 'cluster.plan')]);
+    expect(calls[1]!.argv).toEqual(['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', '-lock-timeout=30s']);
+  });
+
+  it('turns diagnostics into a ToolFailed error, transient when the curated list says so', async () => {
+    const tf = await terraform([
+      { match: ['apply'], times: 1, exitCode: 1, stdout: diagnostic('Error creating Network', 'googleapi: Error 503: The service is currently unavailable.') },
+      { match: ['apply'], times: 1, exitCode: 1, stdout: diagnostic('Unsupported argument', 'An argument named "nodes" is not expected here.') },
+    ]);
+    const transient = await tf.apply('p').catch((e: unknown) => e);
+    expect(transient).toMatchObject({ code: 'ToolFailed', transient: true, details: { transientPattern: 'googleapi-503' } });
+    expect((transient as Error).message).toContain('terraform apply failed');
+    expect((transient as Error).message).toContain('Error creating Network: googleapi: Error 503');
+    const permanent = await tf.apply('p').catch((e: unknown) => e);
+    expect(permanent).toMatchObject({ code: 'ToolFailed', transient: false });
+    expect((permanent as Error).message).toContain('Unsupported argument');
+  });
+
+  it('reads outputs without streaming their values into events or the log', async () => {
+    const logFile = join(workDir, 'logs', 'create.log');
+    const sink = new MemorySink();
+    const tf = await terraform([{ match: ['output'], stdout: JSON.stringify({ ca_certificate: { sensitive: true, type: 'string', value: 'TOPSECRETCA' } }) }], { sink, logFile });
+    expect(await tf.output()).toEqual({ ca_certificate: { value: 'TOPSECRETCA', sensitive: true, type: 'string' } });
+    expect(JSON.stringify(sink.events)).not.toContain('TOPSECRETCA');
+    expect(await readFile(logFile, 'utf8').catch(() => '')).not.toContain('TOPSECRETCA');
+  });
+
+  it('lists state, and an absent state is an empty list', async () => {
+    const tf = await terraform([
+      { match: ['list'], times: 1, stdout: 'module.cluster.terraform_data.cluster\nmodule.cluster.terraform_data.dns\n' },
+      { match: ['list'], times: 1, exitCode: 1, stdout: 'No state file was found!\n' },
+    ]);
+    expect(await tf.stateList()).toEqual(['module.cluster.terraform_data.cluster', 'module.cluster.terraform_data.dns']);
+    expect(await tf.stateList()).toEqual([]);
+  });
+
+  it('hands the pg connection string to terraform only, redacted from logs', async () => {
+    const redactor = new Redactor();
+    const sink = new MemorySink();
+    const conn = 'postgres://tf:hunter2-secret@127.0.0.1:5432/state';
+    const tf = await terraform([{ stdout: `connecting to ${conn}\n` }], { pgConnStr: conn, redactor, sink });
+    await tf.init();
+    const [call] = await bin!.calls();
+    expect(call!.env.PG_CONN_STR).toBe(conn);
+    expect(process.env.PG_CONN_STR).toBeUndefined();
+    expect(JSON.stringify(sink.events)).not.toContain('hunter2-secret');
+  });
+
+  it('refuses a relative working dir and a malformed lock timeout', () => {
+    expect(() => new Terraform({ workDir: 'relative' })).toThrow(/absolute/);
+    expect(() => new Terraform({ workDir, lockTimeout: '30 seconds' })).toThrow(/lock timeout/);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { expandSteps, trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
+
+const analysis = {
+  provider: { type: 'prometheus', url: 'http://127.0.0.1:9090' },
+  metrics: [
+    {
+      name: 'start-failure-rate',
+      query: 'sum(rate(starts_failed_total{cluster="{{cluster}}"}[{{interval}}]))',
+      threshold: { max: 0.05 },
+      minSamples: 20,
+      samplesQuery: 'sum(increase(starts_total{cluster="{{cluster}}"}[{{interval}}]))',
+    },
+  ],
+};
+
+function parse(input: Record<string, unknown>) {
+  return trafficShiftSchema.safeParse(input as TrafficShiftInput);
+}
+
+function messages(input: Record<string, unknown>): string {
+  const r = parse(input);
+  return r.success ? '' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+}
+
+describe('trafficShift config', () => {
+  it('fills defaults and parses durations into milliseconds', () => {
+    const r = trafficShiftSchema.parse({ steps: [5, 25, 50, 100], analysis });
+    expect(r.interval).toBe(60_000);
+    expect(r.bake).toBe(0);
+    expect(r.oldClusters).toBe('auto');
+    expect(r.rollback).toEqual({ mode: 'instant', duration: 300_000, steps: 4 });
+    expect(r.retire).toEqual({ drainTimeout: 86_400_000, destroy: false });
+    expect(r.gates).toEqual({ beforeStart: 'auto', beforeIncrease: 'auto', beforePromotion: 'auto', beforeDestroy: 'manual' });
+    expect(r.analysis?.consecutiveErrorLimit).toBe(4);
+    expect(r.analysis?.failureLimit).toBe(0);
+    expect(r.analysis?.sampleDeadline).toBe(1_800_000);
+    expect(r.analysis?.provider).toEqual({ type: 'prometheus', url: 'http://127.0.0.1:9090', headers: {}, timeout: 10_000 });
+    expect(r.analysis?.metrics[0]?.dryRun).toBe(false);
+  });
+
+  it('parses a full section', () => {
+    const r = trafficShiftSchema.parse({
+      stepWeight: 10,
+      maxWeight: 50,
+      interval: '5m',
+      bake: '1h',
+      staffStage: { duration: '30m' },
+      oldClusters: ['eu16'],
+      analysis: {
+        ...analysis,
+        provider: { type: 'prometheus', url: 'https://prom.example.com', headers: { 'X-Org': '1' }, bearerTokenFile: '/run/token', timeout: '5s' },
+        metrics: [
+          ...analysis.metrics,
+          { name: 'startup-time', query: 'x{cluster="{{cluster}}"}', comparison: { method: 'mann-whitney', maxEffectSize: 0.3 }, dryRun: true },
+          { name: 'backup-failures', query: 'y{c="{{shortName}}",r="{{region}}"}', comparison: { method: 'ratio', maxRatio: 1.5 } },
+        ],
+        failureLimit: 1,
+        initialDelay: '2m',
+      },
+      rollback: { mode: 'gradual', duration: '10m' },
+      retire: { destroy: true, drainTimeout: '8h' },
+      gates: { beforePromotion: 'manual' },
+    });
+    expect(expandSteps(r)).toEqual([10, 20, 30, 40, 50, 100]);
+    expect(r.staffStage).toEqual({ permission: 'new-workspace-cluster', duration: 1_800_000 });
+    expect(r.analysis?.metrics[1]?.comparison).toMatchObject({ method: 'mann-whitney', confidence: 0.98, direction: 'increase', resolution: 15_000 });
+    expect(r.rollback.mode).toBe('gradual');
+  });
+
+  it('expands schedules', () => {
+    expect(expandSteps({ steps: [5, 25, 50, 100] })).toEqual([5, 25, 50, 100]);
+    expect(expandSteps({ stepWeight: 25 })).toEqual([25, 50, 75, 100]);
+    expect(expandSteps({ stepWeight: 30 })).toEqual([30, 60, 90, 100]);
+  });
+
+  it('accepts command mode without steps or analysis', () => {
+    const r = trafficShiftSchema.parse({ command: { argv: ['./shift.sh', '--region', 'eu'] } });
+    expect(r.command?.timeout).toBe(7_200_000);
+  });
+
+  it('refuses typos, bad schedules and bad durations with useful messages', () => {
+    expect(messages({ steps: [5, 100], analysis, intervall: '1m' })).toMatch(/Unrecognized key: "intervall"/);
+    expect(messages({ steps: [50, 25, 100], analysis })).toMatch(/steps.1: steps must increase: 25 follows 50/);
+    expect(messages({ steps: [5, 50], analysis })).toMatch(/last step must be 100/);
+    expect(messages({ steps: [5, 100], stepWeight: 5, analysis })).toMatch(/either steps or stepWeight/);
+    expect(messages({ steps: [5, 100], analysis, interval: '60' })).toMatch(/interval: invalid duration "60"/);
+    expect(messages({ steps: [2.5, 100], analysis })).toMatch(/whole numbers/);
+    expect(messages({ analysis })).toMatch(/give steps/);
+    expect(messages({ steps: [100] })).toMatch(/needs analysis/);
+    expect(messages({ stepWeight: 50, maxWeight: 20, analysis })).toMatch(/maxWeight 20 is below stepWeight 50/);
+  });
+
+  it('validates metrics', () => {
+    const withMetric = (m: Record<string, unknown>) => messages({ steps: [100], analysis: { ...analysis, metrics: [m] } });
+    expect(withMetric({ name: 'a', query: 'x{c="{{clustr}}"}', threshold: { max: 1 } })).toMatch(/unknown placeholder "\{\{clustr\}\}"/);
+    expect(withMetric({ name: 'a', query: 'x', threshold: { max: 1 }, comparison: { method: 'ratio', maxRatio: 2 } })).toMatch(/exactly one of threshold or comparison/);
+    expect(withMetric({ name: 'a', query: 'x', comparison: { method: 'ratio' } })).toMatch(/needs maxRatio/);
+    expect(withMetric({ name: 'a', query: 'x', threshold: {} })).toMatch(/needs min, max or both/);
+    expect(withMetric({ name: 'a', query: 'x', threshold: { max: 1 }, dryRun: true })).toMatch(/every metric is dryRun/);
+    expect(withMetric({ name: 'A b', query: 'x', threshold: { max: 1 } })).toMatch(/lowercase words/);
+    expect(
+      messages({ steps: [100], analysis: { ...analysis, metrics: [analysis.metrics[0], analysis.metrics[0]] } }),
+    ).toMatch(/duplicate metric name "start-failure-rate"/);
+    expect(messages({ steps: [100], analysis: { ...analysis, provider: { type: 'prometheus', url: 'ftp://x' } } })).toMatch(/http\(s\) URL/);
+  });
+});

@@ -1,0 +1,244 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemorySink } from '../../../src/core/events.js';
+import { realClock } from '../../../src/traffic/clock.js';
+import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
+import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
+import { FakeMetricProvider } from './fake-metric-provider.js';
+import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
+
+const METAS = ['meta-eu', 'meta-us'];
+const NEW = { name: 'eu18', cluster: 'gp-prod-ws-eu18-eu-west1', region: 'europe-west1' };
+const OLD = { name: 'eu17', cluster: 'gp-prod-ws-eu17-eu-west1', region: 'europe-west1' };
+const RATE = (short: string) => `fail_rate{c="${short}"}`;
+
+function config(extra: Partial<TrafficShiftInput> = {}) {
+  return trafficShiftSchema.parse({
+    steps: [25, 50, 100],
+    interval: '60s',
+    analysis: {
+      provider: { type: 'simulator' },
+      metrics: [{ name: 'start-failure-rate', query: 'fail_rate{c="{{shortName}}"}', threshold: { max: 0.05 } }],
+      consecutiveErrorLimit: 1,
+    },
+    ...extra,
+  } as TrafficShiftInput);
+}
+
+function setup() {
+  const registry = new FakeRegistry();
+  for (const meta of METAS) {
+    registry.add(meta, { name: 'eu18', state: 'CORDONED', score: 50 }).add(meta, { name: 'eu17', score: 100 });
+  }
+  const journal = new MemoryJournal(registry.log);
+  const provider = new FakeMetricProvider().set(RATE('eu18'), [0.01]).set(RATE('eu17'), [0.01]);
+  const control = new QueueControl();
+  const sink = new MemorySink();
+  const deps = { registry, metas: METAS, provider, clock: realClock, journal, control, sink };
+  return { registry, journal, provider, control, sink, deps };
+}
+
+/** Runs the shift on fake timers; `result()` reports it once settled. */
+function start(deps: ReturnType<typeof setup>['deps'], cfg = config(), signal?: AbortSignal) {
+  let settled: ShiftResult | Error | undefined;
+  runShift({ ...deps, signal }, { config: cfg, newClusters: [NEW], oldClusters: [OLD] }).then(
+    (r) => (settled = r),
+    (e: Error) => (settled = e),
+  );
+  return { result: () => settled };
+}
+
+const minutes = (n: number) => vi.advanceTimersByTimeAsync(n * 60_000);
+
+describe('shift controller', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2025-01-01T12:00:00Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('saves original scores first, walks the steps on every meta and promotes', async () => {
+    const { registry, journal, deps, sink } = setup();
+    const run = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(registry.log.filter((l) => l.startsWith('list')).length).toBe(2);
+    expect(registry.log.findIndex((l) => l === 'journal original')).toBeLessThan(registry.log.findIndex((l) => l.startsWith('update')));
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 25 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 75 });
+    }
+    // Score is set before the uncordon: a new cluster never takes traffic at its registration score.
+    const eu18 = registry.log.filter((l) => l.startsWith('update meta-eu eu18'));
+    expect(eu18.slice(0, 2)).toEqual(['update meta-eu eu18 {"score":25}', 'update meta-eu eu18 {"cordoned":false}']);
+    await minutes(1);
+    expect(registry.get('meta-us', 'eu18').score).toBe(50);
+    await minutes(1);
+    expect(registry.get('meta-us', 'eu17').score).toBe(0);
+    expect(run.result()).toBeUndefined();
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'promoted' });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'CORDONED', score: 0 });
+    }
+    expect(journal.decisions.map((d) => [d.percent, d.verdict])).toEqual([[25, 'pass'], [50, 'pass'], [100, 'pass']]);
+    expect(journal.decisions[0]?.decisions[0]?.queries[0]?.query).toBe(RATE('eu18'));
+    expect(sink.codes()).toContain('traffic.done');
+  });
+
+  it('rolls back instantly on a failing metric: new score 0 + cordoned, old scores restored, everywhere', async () => {
+    const { registry, provider, deps, journal } = setup();
+    const run = start(deps);
+    await minutes(1);
+    provider.set(RATE('eu18'), [0.4]);
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/^fail: failed measurements 1 > failureLimit 0: start-failure-rate on gp-prod-ws-eu18-eu-west1 is 0.4, above the maximum 0.05/) });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    }
+    expect(journal.progress).toMatchObject({ phase: 'rolled-back' });
+    // A re-run after a rollback does nothing.
+    const again = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(again.result()).toMatchObject({ outcome: 'rolled-back' });
+  });
+
+  it('halts and rolls back when metrics stay unavailable beyond consecutiveErrorLimit', async () => {
+    const { registry, provider, deps } = setup();
+    provider.fail(RATE('eu18'), 'unreachable');
+    const run = start(deps);
+    await minutes(1);
+    expect(run.result()).toBeUndefined();
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/^halt: metrics unavailable for 2 measurements in a row/) });
+    expect(registry.get('meta-eu', 'eu18').state).toBe('CORDONED');
+  });
+
+  it('steps back gradually over the rollback duration', async () => {
+    const { registry, provider, deps } = setup();
+    const run = start(deps, config({ rollback: { mode: 'gradual', duration: '4m', steps: 4 } }));
+    await minutes(1);
+    provider.set(RATE('eu18'), [0.4]);
+    await minutes(1);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(38);
+    await minutes(1);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25);
+    await minutes(1);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(13);
+    expect(run.result()).toBeUndefined();
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back' });
+    expect(registry.scores('meta-us', 'eu18')).toEqual([25, 50, 38, 25, 13, 0]);
+    expect(registry.get('meta-us', 'eu17')).toMatchObject({ score: 100, state: 'AVAILABLE' });
+  });
+
+  it('resumes after an interrupt at the same step, honouring the elapsed time, without re-snapshotting', async () => {
+    const { registry, journal, deps } = setup();
+    const abort = new AbortController();
+    const first = start(deps, config(), abort.signal);
+    await minutes(1.5); // step 2 began at 1 min
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect((first.result() as Error).name).toBe('AbortError');
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 1, measurementsInStep: 0 });
+    const listsBefore = registry.log.filter((l) => l.startsWith('list')).length;
+    // A meta cluster was left behind (an apply failed there before the crash): resume repairs it.
+    await registry.update('meta-us', 'eu18', { score: 25 });
+    const second = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(registry.get('meta-us', 'eu18').score).toBe(50);
+    await vi.advanceTimersByTimeAsync(28_998);
+    expect(journal.decisions.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000); // 60 s after step 2 began
+    expect(journal.decisions.length).toBe(2);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(100);
+    await minutes(1);
+    expect(second.result()).toMatchObject({ outcome: 'promoted' });
+    expect(journal.originalSaves).toBe(1);
+    expect(registry.log.filter((l) => l.startsWith('list')).length).toBe(listsBefore);
+  });
+
+  it('pauses, resumes, and promotes on command', async () => {
+    const { registry, journal, control, deps } = setup();
+    const run = start(deps);
+    control.push('pause');
+    await minutes(5);
+    expect(journal.decisions.length).toBe(0);
+    expect(journal.progress?.paused).toBe(true);
+    control.push('resume');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(journal.decisions.length).toBe(1);
+    control.push('promote');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(run.result()).toMatchObject({ outcome: 'promoted' });
+    expect(registry.get('meta-eu', 'eu18').score).toBe(100);
+    expect(registry.get('meta-eu', 'eu17').state).toBe('CORDONED');
+  });
+
+  it('rolls back on an abort command', async () => {
+    const { registry, control, deps } = setup();
+    const run = start(deps);
+    await minutes(1);
+    control.push('abort');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    expect(registry.get('meta-us', 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('pauses for a human on an inconclusive result and continues after resume', async () => {
+    const { provider, journal, control, deps, sink } = setup();
+    const cfg = config();
+    cfg.analysis!.metrics[0] = { ...cfg.analysis!.metrics[0]!, minSamples: 10, samplesQuery: 'starts{c="{{shortName}}"}' };
+    cfg.analysis!.sampleDeadline = 120_000;
+    provider.set('starts{c="eu18"}', [2]).set('starts{c="eu17"}', [50]);
+    const run = start(deps, cfg);
+    await minutes(1);
+    expect(journal.decisions.at(-1)?.verdict).toBe('wait');
+    await minutes(1);
+    expect(journal.decisions.at(-1)?.verdict).toBe('inconclusive-pause');
+    await minutes(10);
+    expect(journal.decisions.length).toBe(2);
+    expect(sink.codes()).not.toContain('traffic.rollback');
+    provider.set('starts{c="eu18"}', [20]);
+    control.push('resume');
+    await minutes(3);
+    expect(run.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
+  it('holds at a manual gate without touching the registry until resumed', async () => {
+    const { registry, control, deps } = setup();
+    start(deps, config({ gates: { beforeStart: 'manual' } }));
+    await minutes(10);
+    expect(registry.log.some((l) => l.startsWith('update'))).toBe(false);
+    control.push('resume');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 25 });
+  });
+
+  it('runs the staff stage behind the permission constraint, then removes it', async () => {
+    const { registry, deps } = setup();
+    start(deps, config({ staffStage: { duration: '5m' } }));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'AVAILABLE', admissionConstraints: ['has-permission=new-workspace-cluster'] });
+    expect(registry.get('meta-eu', 'eu17').score).toBe(100);
+    await minutes(5);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ admissionConstraints: [], score: 25 });
+    expect(registry.get('meta-eu', 'eu17').score).toBe(75);
+  });
+
+  it('retries transient registry errors and refuses static clusters', async () => {
+    const { registry, deps, sink } = setup();
+    registry.transientFailures = 2;
+    start(deps);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25);
+    expect(sink.codes().filter((c) => c === 'traffic.registry.retry').length).toBe(2);
+
+    const s = setup();
+    s.registry.add('meta-us', { name: 'eu17', static: true });
+    const refused = start(s.deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((refused.result() as Error).message).toMatch(/cluster eu17 is static in meta cluster meta-us/);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { trafficShiftSchema } from '../../../src/traffic/config.js';
+import type { ScoreCluster } from '../../../src/traffic/scores.js';
+import { buildTimeline } from '../../../src/traffic/timeline.js';
+
+const clusters: ScoreCluster[] = [
+  { name: 'eu18', role: 'new', region: 'europe-west1', state: 'CORDONED', score: 0, maxScore: 100, constraintSet: '' },
+  { name: 'eu17', role: 'old', region: 'europe-west1', state: 'AVAILABLE', score: 100, maxScore: 100, constraintSet: '' },
+];
+
+const analysis = {
+  provider: { type: 'prometheus', url: 'http://127.0.0.1:9090', timeout: '10s' },
+  metrics: [
+    { name: 'a', query: 'x{c="{{cluster}}"}', threshold: { max: 1 } },
+    { name: 'b', query: 'y{c="{{cluster}}"}', comparison: { method: 'mann-whitney' } },
+  ],
+  failureLimit: 1,
+  consecutiveErrorLimit: 2,
+  initialDelay: '2m',
+  sampleDeadline: '20m',
+};
+
+describe('shift timeline', () => {
+  it('lists scores and shares per step and the minimum time to promotion', () => {
+    const config = trafficShiftSchema.parse({ steps: [5, 25, 50, 100], interval: '5m', bake: '30m', analysis });
+    const t = buildTimeline(config, clusters);
+    expect(t.steps.map((s) => [s.percent, s.startsAtMs / 60_000, s.regions[0]?.effectivePercent])).toEqual([
+      [5, 0, 5],
+      [25, 7, 25],
+      [50, 12, 50],
+      [100, 17, 100],
+    ]);
+    expect(t.steps[1]?.regions[0]?.assignments.map((a) => [a.name, a.score])).toEqual([
+      ['eu18', 25],
+      ['eu17', 75],
+    ]);
+    // 2m delay + 3 intervals to reach 100 %, one more interval to measure it, then 30m bake.
+    expect(t.minTimeToFullMs).toBe(17 * 60_000);
+    expect(t.minTimeToPromotionMs).toBe((2 + 20 + 30) * 60_000);
+  });
+
+  it('computes the worst case from a bad signal to rollback', () => {
+    const config = trafficShiftSchema.parse({ steps: [50, 100], interval: '1m', analysis, rollback: { mode: 'gradual', duration: '4m' } });
+    const t = buildTimeline(config, clusters);
+    // 2 metrics × 1 batch of ≤4 clusters × 10 s timeout.
+    expect(t.measurementMaxMs).toBe(20_000);
+    // window fill (60 s) + (failureLimit 1 + 1) × (60 s + 20 s).
+    expect(t.detection.failingMetricMs).toBe(220_000);
+    // (consecutiveErrorLimit 2 + 1) × 80 s.
+    expect(t.detection.brokenMetricsMs).toBe(240_000);
+    expect(t.detection.silentClusterMs).toBe(20 * 60_000 + 80_000);
+    expect(t.rollbackMs).toBe(240_000);
+    expect(t.worstCaseToRollbackMs).toBe(480_000);
+  });
+
+  it('counts the staff stage and notes shares that max_score cannot reach', () => {
+    const tight: ScoreCluster[] = [
+      ...['a', 'b', 'c', 'd'].map((name) => ({ ...clusters[0]!, name })),
+      clusters[1]!,
+    ];
+    const config = trafficShiftSchema.parse({ steps: [1, 100], interval: '1m', staffStage: { duration: '10m' }, analysis });
+    const t = buildTimeline(config, tight);
+    expect(t.staffStageMs).toBe(600_000);
+    expect(t.steps[0]?.startsAtMs).toBe(600_000);
+    expect(t.minTimeToPromotionMs).toBe(600_000 + 120_000 + 2 * 60_000);
+    expect(t.notes.join('\n')).toMatch(/step 1 in europe-west1: 1 % requested, scores give 3.85 %/);
+    expect(t.notes.join('\n')).toMatch(/staff stage: only holders of new-workspace-cluster/);
+  });
+});
