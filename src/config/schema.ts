@@ -8,6 +8,9 @@ import { metaClustersSection, workspaceClustersSection } from './sections/cluste
 import { environmentField, versionField } from './sections/header.js';
 import { projectSection } from './sections/project.js';
 import { terraformSection } from './sections/terraform.js';
+import { installConfigSections } from '../steps/install/config.js';
+import { registrationSchema } from '../registry/config.js';
+import { trafficShiftSchema } from '../traffic/config.js';
 
 const sections = {
   version: versionField,
@@ -16,6 +19,12 @@ const sections = {
   metaClusters: metaClustersSection,
   workspaceClusters: workspaceClustersSection,
   terraform: terraformSection,
+  gitpod: installConfigSections.gitpod.optional(),
+  jaeger: installConfigSections.jaeger.optional(),
+  monitoring: installConfigSections.monitoring.optional(),
+  aliveTest: installConfigSections.aliveTest.optional(),
+  registration: registrationSchema.optional(),
+  trafficShift: trafficShiftSchema.optional(),
 };
 
 /**

@@ -91,7 +91,8 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
     intervalMs: interval,
     steps,
     minTimeToFullMs: start + (percents.length - 1) * interval,
-    minTimeToPromotionMs: start + percents.length * interval + config.bake,
+    // The bake ends at the first passing measurement after `bake`, measurements fall on the interval grid.
+    minTimeToPromotionMs: start + percents.length * interval + (interval > 0 ? Math.ceil(config.bake / interval) * interval : config.bake),
     measurementMaxMs,
     detection: { failingMetricMs, brokenMetricsMs, silentClusterMs },
     rollbackMs,

@@ -3,15 +3,24 @@
  * unique, governedBy exists, derived names valid) live in `../rules/`.
  */
 import { z } from 'zod';
+import { metaClusterAccessShape } from '../../registry/config.js';
 import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
 
 export const CLUSTER_TYPES = ['gke', 'k3s', 'sandbox'] as const;
 export type ClusterType = (typeof CLUSTER_TYPES)[number];
 
+export const META_CLUSTER_TYPES = ['gke', 'sandbox'] as const;
+
 export const metaClusterSchema = z.strictObject({
   name: gkeName().describe('GKE name of the meta cluster.'),
   region: gcpRegion().describe('GCP region, e.g. europe-west1.'),
+  type: z
+    .enum(META_CLUSTER_TYPES)
+    .default('gke')
+    .describe('gke: reach its ws-manager-bridge as configured below; sandbox: the embedded registry of the sandbox.'),
+  ...metaClusterAccessShape,
+  kubeconfig: configPath('file', 'kubeconfig').optional().describe('Kubeconfig of the meta cluster (for the port-forward to ws-manager-bridge).'),
 });
 
 export const workspaceClusterSchema = z.strictObject({

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
-import { sandboxModulePath } from '../../core/paths.js';
+import { SANDBOX_MODULE_DIR } from '../../tools/terraform/sandbox-module.js';
+import { externalTerraformDir } from '../../tools/terraform/external-generator.js';
 import type { BackendConfig, JsonValue, RootModuleInput } from '../../tools/terraform/generator.js';
 import type { ClusterTarget, PlanContext } from '../step.js';
 
@@ -53,7 +54,7 @@ export function backendFor(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, clust
 /** The root module's input: contract variables, passthrough variables, backend. */
 export function rootModuleInput(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, cluster: ClusterTarget): RootModuleInput {
   const section = terraformSection(ctx);
-  const source = section.module?.source ?? (cluster.type === 'sandbox' ? sandboxModulePath() : undefined);
+  const source = section.module?.source ?? (cluster.type === 'sandbox' ? SANDBOX_MODULE_DIR : undefined);
   if (!source) throw new WsdError('ConfigInvalid', `cluster ${cluster.name} (type ${cluster.type}) needs terraform.module.source: the module that creates a workspace cluster`);
   const { project } = ctx.config;
   return {
@@ -96,7 +97,7 @@ export function builtinWorkDir(ctx: Pick<PlanContext, 'clusterDir'>): string {
 export function externalWorkDir(ctx: Pick<PlanContext, 'config'>, cluster: ClusterTarget): string {
   const cwd = terraformSection(ctx).generator?.cwd;
   if (!cwd) throw new WsdError('ConfigInvalid', 'terraform.generator.mode is external but terraform.generator.cwd is not set');
-  return join(cwd, 'deploy', 'ws-clusters', `ws-${cluster.name}`, 'terraform');
+  return externalTerraformDir(cwd, cluster.name);
 }
 
 /** Does a local state file hold any resource? (The sandbox's existence check.) */

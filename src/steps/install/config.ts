@@ -5,6 +5,7 @@
  * does not depend on the root type.
  */
 import { z } from 'zod';
+import { configPath, resolveConfigPath } from '../../config/sections/paths.js';
 import { WsdError } from '../../core/errors.js';
 
 /** Kubernetes names (DNS-1123 labels): release names and namespaces. */
@@ -26,7 +27,7 @@ export const chartSchema = z
     /** `https://…` chart repository or `oci://…` registry prefix. */
     repository: z.string().regex(/^(https?|oci):\/\/\S+$/, 'use an https://, http:// or oci:// URL').optional(),
     /** Local chart directory (instead of `repository`). */
-    path: z.string().min(1).optional(),
+    path: z.string().min(1).transform(resolveConfigPath).optional(),
     name: z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'use a chart name such as "gitpod"'),
     /** Chart version; required with `repository` so the release is pinned. */
     version: z.string().min(1).optional(),
@@ -51,9 +52,9 @@ export const gitpodSectionSchema = z.strictObject({
   namespace: k8sName.default('default'),
   timeoutSeconds: timeoutSeconds.default(900),
   /** Values files applied to every cluster, before the cluster's own and the generated one. */
-  valuesFiles: z.array(z.string().min(1)).default([]),
+  valuesFiles: z.array(configPath('file', 'values file')).default([]),
   /** YAML that pins component versions (`version`, `components.<name>.version`). */
-  versionsManifest: z.string().min(1),
+  versionsManifest: configPath('file', 'versions manifest').optional(),
   /** Base domain; workspace hosts become `ws-<short name>.<domain>`. Falls back to the root `domain`. */
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a DNS domain such as "gitpod.io"').optional(),
   set: setOverrides,
@@ -79,7 +80,7 @@ export const jaegerSectionSchema = z.strictObject({
   release: k8sName.default('jaeger-operator'),
   namespace: k8sName.default('jaeger'),
   timeoutSeconds: timeoutSeconds.default(600),
-  valuesFiles: z.array(z.string().min(1)).default([]),
+  valuesFiles: z.array(configPath('file', 'values file')).default([]),
   set: setOverrides,
   instance: jaegerInstanceSchema.prefault({}),
 });
@@ -91,11 +92,11 @@ export const monitoringSectionSchema = z
     enabled: z.boolean().default(true),
     chart: chartSchema.optional(),
     /** Directory of `*.yaml`/`*.yml`/`*.json` manifests (CRDs are applied first). */
-    manifests: z.strictObject({ directory: z.string().min(1) }).optional(),
+    manifests: z.strictObject({ directory: configPath('directory', 'manifests folder') }).optional(),
     release: k8sName.default('monitoring-satellite'),
     namespace: k8sName.default('monitoring-satellite'),
     timeoutSeconds: timeoutSeconds.default(900),
-    valuesFiles: z.array(z.string().min(1)).default([]),
+    valuesFiles: z.array(configPath('file', 'values file')).default([]),
     set: setOverrides,
   })
   .superRefine((section, ctx) => {
@@ -110,14 +111,14 @@ const httpCheckSchema = z.strictObject({
   url: z.string().regex(/^https?:\/\/\S+$/, 'use an http:// or https:// URL'),
   expectedStatus: z.number().int().min(100).max(599).default(200),
   /** PEM CA bundle to trust (self-signed endpoints). */
-  caFile: z.string().min(1).optional(),
+  caFile: configPath('file', 'CA file').optional(),
 });
 
 /** TCP (and TLS) reachability of the ws-manager URL meta clusters will dial. */
 const wsManagerCheckSchema = z.strictObject({
   url: z.string().min(1).default('dns:///ws-manager.ws-{shortName}.{domain}:8080'),
   tls: z.boolean().default(true),
-  caFile: z.string().min(1).optional(),
+  caFile: configPath('file', 'CA file').optional(),
   serverName: z.string().min(1).optional(),
 });
 
@@ -172,8 +173,8 @@ export function readSection<K extends keyof Sections>(config: unknown, key: K): 
   return parsed.data as z.infer<Sections[K]>;
 }
 
-/** The root `domain` when a section does not set its own. */
+/** The installation's DNS zone when a section does not set its own domain. */
 export function rootDomain(config: unknown): string | undefined {
-  const domain = (config as { domain?: unknown } | undefined)?.domain;
+  const domain = (config as { project?: { dnsZone?: unknown } } | undefined)?.project?.dnsZone;
   return typeof domain === 'string' ? domain : undefined;
 }

@@ -26,6 +26,9 @@ export function prepareGitpodRelease(ctx: PlanContext): PreparedRelease | undefi
   if (!s) return undefined;
   const domain = s.domain ?? rootDomain(ctx.config);
   if (!domain) throw new WsdError('ConfigInvalid', 'gitpod.domain is not set (and there is no root domain); set the base domain, e.g. "gitpod.io"');
+  if (!s.versionsManifest) {
+    throw new WsdError('ConfigInvalid', 'install-gitpod needs the versions manifest that pins component versions: pass --versions-manifest FILE or set gitpod.versionsManifest');
+  }
   const versions = readVersionsManifest(resolvePath(s.versionsManifest));
   return prepareRelease(ctx.clusterDir, {
     release: s.release,

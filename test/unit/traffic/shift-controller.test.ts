@@ -3,6 +3,7 @@ import { MemorySink } from '../../../src/core/events.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
+import { rollbackShift } from '../../../src/traffic/shift-rollback.js';
 import { FakeMetricProvider } from './fake-metric-provider.js';
 import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
 
@@ -157,6 +158,24 @@ describe('shift controller', () => {
     expect(second.result()).toMatchObject({ outcome: 'promoted' });
     expect(journal.originalSaves).toBe(1);
     expect(registry.log.filter((l) => l.startsWith('list')).length).toBe(listsBefore);
+  });
+
+  it('rolls back from the journal alone after an interrupt (rollback command)', async () => {
+    const { registry, journal, deps } = setup();
+    const abort = new AbortController();
+    start(deps, config(), abort.signal);
+    await minutes(1.5);
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(50);
+    const progress = await rollbackShift(deps, { config: config(), newClusters: [NEW], oldClusters: [OLD] }, 'operator asked');
+    expect(progress).toMatchObject({ phase: 'rolled-back', reason: 'operator asked', stepIndex: 1 });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    }
+    expect(journal.progress?.phase).toBe('rolled-back');
+    await expect(rollbackShift({ ...deps, journal: new MemoryJournal() }, { config: config(), newClusters: [NEW], oldClusters: [OLD] }, 'x')).rejects.toThrow(/nothing to roll back/);
   });
 
   it('pauses, resumes, and promotes on command', async () => {

@@ -1,0 +1,103 @@
+/**
+ * RegisterCluster: registers the new cluster with every meta cluster's
+ * ws-manager-bridge (cordoned, one governor), journaling each meta cluster as
+ * it succeeds so `resume` finishes only the rest.
+ */
+import type { MetaAccessInput } from '../../registry/connect.js';
+import { registrationSchema, type RegistrationConfig } from '../../registry/config.js';
+import { checkRegistration, registerCluster, registrationUrl, type RegisterClusterInput } from '../../registry/register-cluster.js';
+import { fileTlsReader, kubeSecretTlsReader, type TlsReader } from '../../registry/tls-source.js';
+import { sandboxRegistry } from '../../sandbox/sandbox-registry.js';
+import { ensureSandboxTls, sandboxTlsDir } from '../../sandbox/sandbox-tls.js';
+import type { CheckResult, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
+
+type MetaConfig = MetaAccessInput & { type?: 'gke' | 'sandbox' };
+
+function metaClusters(ctx: Pick<PlanContext, 'config'>): MetaConfig[] {
+  return ctx.config.metaClusters as unknown as MetaConfig[];
+}
+
+function registration(ctx: Pick<PlanContext, 'config'>): RegistrationConfig {
+  return registrationSchema.parse((ctx.config as { registration?: unknown }).registration ?? {});
+}
+
+/** Sandbox meta clusters are served by the embedded registry; others as configured. */
+async function resolveAccess(ctx: StepContext): Promise<MetaAccessInput[]> {
+  return Promise.all(
+    metaClusters(ctx).map(async (meta) => {
+      if (meta.type !== 'sandbox') return meta;
+      const sim = await sandboxRegistry(ctx.sharedDir, meta.name);
+      return { name: meta.name, bridge: { address: sim.address } };
+    }),
+  );
+}
+
+async function tlsReader(ctx: StepContext, reg: RegistrationConfig): Promise<TlsReader> {
+  if (ctx.cluster.type === 'sandbox') return fileTlsReader(await ensureSandboxTls(ctx));
+  const kubeconfig = ctx.outputs['create-cluster']?.kubeconfig as string | undefined;
+  return kubeSecretTlsReader({ kubeconfig, namespace: reg.tlsSecret.namespace, name: reg.tlsSecret.name });
+}
+
+async function input(ctx: StepContext): Promise<RegisterClusterInput> {
+  const reg = registration(ctx);
+  const done = (ctx.previous?.registeredWith as string[] | undefined) ?? [];
+  return {
+    cluster: { name: ctx.cluster.name, shortName: ctx.cluster.shortName, region: ctx.cluster.region },
+    domain: ctx.config.project.dnsZone,
+    metaClusters: await resolveAccess(ctx),
+    governedBy: ctx.cluster.governedBy,
+    registration: reg,
+    tls: await tlsReader(ctx, reg),
+    done,
+    onRegistered: async (meta) => {
+      done.push(meta);
+      await ctx.checkpoint({ registeredWith: [...done] });
+    },
+    overwrite: ctx.options.overwrite,
+    sink: ctx.sink,
+    redactor: ctx.redactor,
+    signal: ctx.signal,
+    baseDir: ctx.clusterDir,
+  };
+}
+
+export const registerClusterStep: Step = {
+  name: 'register-cluster',
+  retry: { attempts: 3, initialDelayMs: 2_000, maxDelayMs: 20_000 },
+
+  applies: () => true,
+
+  describe(ctx: PlanContext): PlannedAction[] {
+    const reg = registration(ctx);
+    const url = registrationUrl({ cluster: ctx.cluster, domain: ctx.config.project.dnsZone, registration: reg });
+    const tls = ctx.cluster.type === 'sandbox' ? `files in ${sandboxTlsDir(ctx.clusterDir)}` : `secret ${reg.tlsSecret.namespace}/${reg.tlsSecret.name} of the new cluster`;
+    return [
+      { kind: 'check', description: 'List on every meta cluster: name and url unused (same name and url = already registered)' },
+      ...metaClusters(ctx).map((meta): PlannedAction => ({
+        kind: 'call',
+        description: `ClusterService.Register on ${meta.name}${meta.type === 'sandbox' ? ' (sandbox registry)' : ''}`,
+        data: {
+          name: ctx.cluster.shortName,
+          url,
+          govern: meta.name === ctx.cluster.governedBy,
+          cordoned: reg.cordoned,
+          preferability: reg.preferability,
+          admissionConstraints: reg.admissionConstraints,
+          tls,
+        },
+      })),
+    ];
+  },
+
+  async check(ctx: StepContext): Promise<CheckResult> {
+    const verdict = await checkRegistration(await input(ctx));
+    if (verdict.action === 'skip') return { action: 'skip', evidence: verdict.reason, outputs: { url: registrationUrl({ cluster: ctx.cluster, domain: ctx.config.project.dnsZone, registration: registration(ctx) }), registeredWith: metaClusters(ctx).map((m) => m.name) } };
+    if (verdict.action === 'refuse') return { action: 'refuse', reason: verdict.reason };
+    return { action: 'proceed', reason: verdict.reason };
+  },
+
+  async run(ctx: StepContext): Promise<StepOutputs> {
+    const result = await registerCluster(await input(ctx));
+    return { url: result.url, registeredWith: result.outcomes.map((o) => o.meta), outcomes: result.outcomes.map((o) => ({ meta: o.meta, outcome: o.outcome, detail: o.detail })) };
+  },
+};
