@@ -12,8 +12,8 @@ import { allocateClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
-import type { ClusterTarget, RunOptions, Step, StepName } from '../steps/step.js';
-import { runStepNode } from './step-runner.js';
+import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
+import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
 
 export interface EngineOptions extends RunOptions {
@@ -32,8 +32,10 @@ export interface EngineDeps {
   sink: EventSink;
   signal: AbortSignal;
   redactor: Redactor;
-  /** The ordered step list (see steps/all-steps.ts). */
+  /** The ordered per-cluster steps (see steps/all-steps.ts). */
   steps: readonly Step[];
+  /** Deployment-wide steps, run after every cluster's steps (the traffic shift). */
+  deploymentSteps?: readonly DeploymentStep[];
   /** Existence probe used for id allocation (the CreateCluster pre-run check's view). */
   probe: ExistenceProbe;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -78,6 +80,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
       clusterId,
       clusters: targets.map((t) => ({ index: t.index, name: t.name, shortName: t.shortName, id: t.id, region: t.region, prefix: t.prefix, governedBy: t.governedBy, type: t.type })),
       steps: targets.map(() => deps.steps.map((s) => s.name)),
+      deploymentSteps: (deps.deploymentSteps ?? []).map((s) => s.name),
     });
     deps.sink.emit({ level: 'info', code: 'deployment.start', message: `deployment ${id}: cluster id ${clusterId}, clusters ${targets.map((t) => t.name).join(', ')}`, data: { deploymentId: id, clusterId } });
     return await execute(loaded, journal, targets, options, deps);
@@ -120,14 +123,13 @@ function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
   }
 }
 
-interface StepNode extends WorkNode {
-  cluster: ClusterTarget;
-  step: Step;
-}
+type EngineNode = WorkNode & ({ cluster: ClusterTarget; step: Step } | { cluster?: undefined; step: DeploymentStep });
 
 async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const excluded = new Set<StepName>(deps.steps.map((s) => s.name).filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
-  const nodes: StepNode[] = [];
+  const allNames = [...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name);
+  const excluded = new Set<StepName>(allNames.filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
+  const nodes: EngineNode[] = [];
+  const lastOfCluster: string[] = [];
   for (const cluster of targets) {
     let previous: string | undefined;
     for (const step of deps.steps) {
@@ -135,6 +137,14 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
       nodes.push({ id: nodeId, kind: 'cluster-step', deps: previous ? [previous] : [], cluster, step });
       previous = nodeId;
     }
+    if (previous) lastOfCluster.push(previous);
+  }
+  // Deployment-wide steps wait for every cluster, and for each other in order.
+  let previousWide: string[] = lastOfCluster;
+  for (const step of deps.deploymentSteps ?? []) {
+    const nodeId = `*/${step.name}`;
+    nodes.push({ id: nodeId, kind: 'deployment-step', deps: previousWide, step });
+    previousWide = [nodeId];
   }
   const env = {
     deploymentId: journal.id,
@@ -142,6 +152,7 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     config: loaded.config,
     clusters: targets,
     journal,
+    store: deps.store,
     sharedDir: deps.store.root,
     sink: deps.sink,
     redactor: deps.redactor,
@@ -155,7 +166,7 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     concurrency: options.concurrency ? { 'cluster-step': options.concurrency } : undefined,
     failFast: options.failFast,
     signal: deps.signal,
-    execute: (node) => runStepNode(env, node.cluster, node.step),
+    execute: (node) => (node.cluster ? runStepNode(env, node.cluster, node.step as Step) : runDeploymentStepNode(env, node.step as DeploymentStep)),
   });
   return finish(journal, results, deps);
 }
@@ -163,7 +174,10 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
 async function finish(journal: DeploymentJournal, results: Map<string, NodeResult>, deps: EngineDeps): Promise<Snapshot> {
   const values = [...results.values()];
   const snap = journal.snapshot();
-  const failedSteps = snap.clusters.flatMap((c) => c.steps.filter((s) => s.state === 'failed').map((s) => ({ cluster: c.name, ...s })));
+  const failedSteps = [
+    ...snap.clusters.flatMap((c) => c.steps.filter((s) => s.state === 'failed').map((s) => ({ cluster: c.name, ...s }))),
+    ...snap.deploymentSteps.filter((s) => s.state === 'failed').map((s) => ({ cluster: 'deployment', ...s })),
+  ];
   let state: Snapshot['state'] = 'succeeded';
   let error: { code: string; message: string } | undefined;
   if (deps.signal.aborted || values.includes('interrupted')) {

@@ -1,16 +1,31 @@
 /**
- * Runs one cluster × step node: resume bookkeeping, pre-run check, retries,
- * journaling. The engine's only contact with a step implementation.
+ * Runs one node of the work graph (a cluster × step, or a deployment-wide step):
+ * resume bookkeeping, pre-run check, retries, journaling. The engine's only
+ * contact with step implementations.
  */
+import { join } from 'node:path';
 import { isAbortError, toWsdError, WsdError } from '../core/errors.js';
 import { scopedSink, type EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import type { DeploymentJournal } from '../state/store.js';
-import { isDone } from '../state/model.js';
-import type { ClusterTarget, PlanContext, RunOptions, Step, StepContext, StepName, StepOutputs } from '../steps/step.js';
-import type { NodeOutcome } from './work-graph.js';
+import { findStep, isDone } from '../state/model.js';
+import type { DeploymentJournal, StateStore } from '../state/store.js';
+import {
+  DEPLOYMENT_SCOPE,
+  type CheckResult,
+  type ClusterTarget,
+  type DeploymentPlanContext,
+  type DeploymentStep,
+  type DeploymentStepContext,
+  type PlanContext,
+  type RetryPolicy,
+  type RunOptions,
+  type Step,
+  type StepContext,
+  type StepName,
+  type StepOutputs,
+} from '../steps/step.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
-import { join } from 'node:path';
+import type { NodeOutcome } from './work-graph.js';
 
 export interface StepRunEnv {
   deploymentId: string;
@@ -18,6 +33,7 @@ export interface StepRunEnv {
   config: PlanContext['config'];
   clusters: readonly ClusterTarget[];
   journal: DeploymentJournal;
+  store: StateStore;
   /** The store's folder for files shared across deployments. */
   sharedDir: string;
   sink: EventSink;
@@ -30,22 +46,12 @@ export interface StepRunEnv {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export function clusterDirOf(journal: DeploymentJournal, cluster: ClusterTarget): string {
-  return join(journal.dir, cluster.name);
-}
-
-export function planContext(
-  env: Pick<StepRunEnv, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'options' | 'redactor' | 'sharedDir'>,
-  deploymentDir: string,
-  cluster: ClusterTarget,
-): PlanContext {
+export function deploymentPlanContext(env: Pick<StepRunEnv, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'options' | 'redactor' | 'sharedDir'>, deploymentDir: string): DeploymentPlanContext {
   return {
     deploymentId: env.deploymentId,
     environment: env.environment,
     config: env.config,
-    cluster,
     clusters: env.clusters,
-    clusterDir: join(deploymentDir, cluster.name),
     deploymentDir,
     sharedDir: env.sharedDir,
     options: env.options,
@@ -53,88 +59,140 @@ export function planContext(
   };
 }
 
-/** Runs one step of one cluster and journals what happened. Never throws. */
-export async function runStepNode(env: StepRunEnv, cluster: ClusterTarget, step: Step): Promise<NodeOutcome> {
-  const { journal } = env;
-  const sink = scopedSink(env.sink, { cluster: cluster.name, step: step.name });
-  const recorded = journal.snapshot().clusters.find((c) => c.name === cluster.name)?.steps.find((s) => s.name === step.name);
-  if (!recorded) throw new WsdError('Internal', `step ${step.name} of ${cluster.name} is not in the journal`, { source: 'internal' });
-  if (isDone(recorded.state)) {
-    sink.emit({ level: 'info', code: 'step.already-done', message: `already ${recorded.state} in an earlier run` });
-    return recorded.state === 'skipped' ? 'skipped' : 'succeeded';
-  }
-  if (env.excluded.has(step.name)) {
-    sink.emit({ level: 'info', code: 'step.excluded', message: 'not run (excluded by --only/--skip)' });
-    return 'skipped';
-  }
-  const base = planContext(env, journal.dir, cluster);
-  if (!step.applies(base)) {
-    await journal.append({ type: 'step.skipped', cluster: cluster.name, step: step.name, evidence: 'not applicable to this cluster' });
-    return 'skipped';
-  }
+export function planContext(env: Parameters<typeof deploymentPlanContext>[0], deploymentDir: string, cluster: ClusterTarget): PlanContext {
+  return { ...deploymentPlanContext(env, deploymentDir), cluster, clusterDir: join(deploymentDir, cluster.name) };
+}
 
-  const outputs: StepContext['outputs'] = {};
-  for (const s of journal.snapshot().clusters.find((c) => c.name === cluster.name)?.steps ?? []) {
-    if (s.outputs) outputs[s.name] = s.outputs;
-  }
-  const started = Date.now();
-  let attemptNo = recorded.attempts;
-  const ctx = (attempt: number): StepContext => ({
-    ...base,
-    outputs,
-    logFile: join(journal.dir, 'logs', cluster.name, `${step.name}.log`),
+/** What the generic runner needs from either kind of step. */
+interface Unit<C> {
+  key: string;
+  name: StepName;
+  applies: boolean;
+  check?(ctx: C): Promise<CheckResult>;
+  run(ctx: C): Promise<StepOutputs>;
+  retry?: RetryPolicy;
+  context(attempt: number, sink: EventSink): C;
+}
+
+/** Runs one step of one cluster. Never throws. */
+export function runStepNode(env: StepRunEnv, cluster: ClusterTarget, step: Step): Promise<NodeOutcome> {
+  const base = planContext(env, env.journal.dir, cluster);
+  return runUnit<StepContext>(env, {
+    key: cluster.name,
+    name: step.name,
+    applies: step.applies(base),
+    check: step.check?.bind(step),
+    run: step.run.bind(step),
+    retry: step.retry,
+    context: (attempt, sink) => {
+      const outputs: StepContext['outputs'] = {};
+      for (const s of env.journal.snapshot().clusters.find((c) => c.name === cluster.name)?.steps ?? []) {
+        if (s.outputs) outputs[s.name] = s.outputs;
+      }
+      return { ...base, ...common(env, cluster.name, step.name, attempt, sink), outputs };
+    },
+  });
+}
+
+/** Runs a deployment-wide step once every cluster is done. Never throws. */
+export function runDeploymentStepNode(env: StepRunEnv, step: DeploymentStep): Promise<NodeOutcome> {
+  const base = deploymentPlanContext(env, env.journal.dir);
+  return runUnit<DeploymentStepContext>(env, {
+    key: DEPLOYMENT_SCOPE,
+    name: step.name,
+    applies: step.applies(base),
+    check: step.check?.bind(step),
+    run: step.run.bind(step),
+    retry: step.retry,
+    context: (attempt, sink) => {
+      const outputs: DeploymentStepContext['outputs'] = {};
+      for (const c of env.journal.snapshot().clusters) {
+        outputs[c.name] = Object.fromEntries(c.steps.filter((s) => s.outputs).map((s) => [s.name, s.outputs]));
+      }
+      return {
+        ...base,
+        ...common(env, DEPLOYMENT_SCOPE, step.name, attempt, sink),
+        outputs,
+        takeControl: () => env.store.takeControl(env.journal.id),
+        record: async (code, message, data) => {
+          await env.journal.append({ type: 'event', level: 'info', code, step: step.name, message: env.redactor.redact(message), data: env.redactor.redactValue(data) });
+        },
+      };
+    },
+  });
+}
+
+function common(env: StepRunEnv, key: string, name: StepName, attempt: number, sink: EventSink) {
+  const logName = key === DEPLOYMENT_SCOPE ? 'deployment' : key;
+  return {
+    logFile: join(env.journal.dir, 'logs', logName, `${name}.log`),
     sink,
     redactor: env.redactor,
     signal: env.signal,
     attempt,
-    previous: journal.snapshot().clusters.find((c) => c.name === cluster.name)?.steps.find((s) => s.name === step.name)?.checkpoint,
+    previous: findStep(env.journal.snapshot(), key, name)?.checkpoint,
     checkpoint: async (partial: StepOutputs) => {
-      await journal.append({ type: 'step.checkpoint', cluster: cluster.name, step: step.name, outputs: env.redactor.redactValue(partial) });
+      await env.journal.append({ type: 'step.checkpoint', cluster: key, step: name, outputs: env.redactor.redactValue(partial) });
     },
-  });
+  };
+}
 
+async function runUnit<C>(env: StepRunEnv, unit: Unit<C>): Promise<NodeOutcome> {
+  const { journal } = env;
+  const sink = scopedSink(env.sink, unit.key === DEPLOYMENT_SCOPE ? { step: unit.name } : { cluster: unit.key, step: unit.name });
+  const recorded = findStep(journal.snapshot(), unit.key, unit.name);
+  if (!recorded) throw new WsdError('Internal', `step ${unit.name} of ${unit.key} is not in the journal`, { source: 'internal' });
+  if (isDone(recorded.state)) {
+    sink.emit({ level: 'info', code: 'step.already-done', message: `already ${recorded.state} in an earlier run` });
+    return recorded.state === 'skipped' ? 'skipped' : 'succeeded';
+  }
+  if (env.excluded.has(unit.name)) {
+    sink.emit({ level: 'info', code: 'step.excluded', message: 'not run (excluded by --only/--skip)' });
+    return 'skipped';
+  }
+  if (!unit.applies) {
+    await journal.append({ type: 'step.skipped', cluster: unit.key, step: unit.name, evidence: 'not applicable to this cluster' });
+    return 'skipped';
+  }
+  const started = Date.now();
+  let attemptNo = recorded.attempts;
   try {
     // The pre-run check runs on every (re)start, including a resume of a step that was in flight:
     // it is how we learn whether the interrupted attempt already took effect.
-    if (step.check) {
+    if (unit.check) {
       sink.emit({ level: 'info', code: 'step.check', message: 'pre-run check' });
-      const verdict = await step.check(ctx(attemptNo + 1));
+      const verdict = await unit.check(unit.context(attemptNo + 1, sink));
       if (verdict.action === 'skip') {
         sink.emit({ level: 'info', code: 'step.skip', message: `skipped: ${verdict.evidence}` });
-        await journal.append({ type: 'step.skipped', cluster: cluster.name, step: step.name, evidence: verdict.evidence, outputs: verdict.outputs && env.redactor.redactValue(verdict.outputs) });
+        await journal.append({ type: 'step.skipped', cluster: unit.key, step: unit.name, evidence: verdict.evidence, outputs: verdict.outputs && env.redactor.redactValue(verdict.outputs) });
         return 'skipped';
       }
       if (verdict.action === 'refuse') throw new WsdError('PreCheckRefused', verdict.reason);
     }
-    const policy = step.retry ?? { ...DEFAULT_RETRY, attempts: 1 };
-    const result = await withRetry(
-      policy,
-      (attempt) => step.run(ctx(attempt)),
-      {
-        signal: env.signal,
-        sleep: env.sleep,
-        onAttempt: async () => {
-          attemptNo++;
-          sink.emit({ level: 'info', code: 'step.start', message: attemptNo > 1 ? `attempt ${attemptNo}` : 'started', data: { attempt: attemptNo } });
-          await journal.append({ type: 'step.started', cluster: cluster.name, step: step.name, attempt: attemptNo });
-        },
-        onRetry: (attempt, error, delayMs) =>
-          sink.emit({ level: 'warn', code: 'step.retry', message: `transient failure, retrying in ${Math.round(delayMs / 1000)} s: ${error.message}`, data: { attempt, delayMs, error: error.code } }),
+    const result = await withRetry(unit.retry ?? { ...DEFAULT_RETRY, attempts: 1 }, (attempt) => unit.run(unit.context(attempt, sink)), {
+      signal: env.signal,
+      sleep: env.sleep,
+      onAttempt: async () => {
+        attemptNo++;
+        sink.emit({ level: 'info', code: 'step.start', message: attemptNo > 1 ? `attempt ${attemptNo}` : 'started', data: { attempt: attemptNo } });
+        await journal.append({ type: 'step.started', cluster: unit.key, step: unit.name, attempt: attemptNo });
       },
-    );
+      onRetry: (attempt, error, delayMs) =>
+        sink.emit({ level: 'warn', code: 'step.retry', message: `transient failure, retrying in ${Math.round(delayMs / 1000)} s: ${error.message}`, data: { attempt, delayMs, error: error.code } }),
+    });
     const durationMs = Date.now() - started;
-    await journal.append({ type: 'step.succeeded', cluster: cluster.name, step: step.name, outputs: env.redactor.redactValue(result), durationMs });
+    await journal.append({ type: 'step.succeeded', cluster: unit.key, step: unit.name, outputs: env.redactor.redactValue(result), durationMs });
     sink.emit({ level: 'info', code: 'step.succeeded', message: `succeeded in ${(durationMs / 1000).toFixed(1)} s`, data: { durationMs } });
     return 'succeeded';
   } catch (thrown) {
     if (env.signal.aborted || isAbortError(thrown)) {
-      await journal.append({ type: 'step.interrupted', cluster: cluster.name, step: step.name });
+      await journal.append({ type: 'step.interrupted', cluster: unit.key, step: unit.name });
       sink.emit({ level: 'warn', code: 'step.interrupted', message: 'interrupted' });
       return 'interrupted';
     }
     const error = toWsdError(thrown);
     const message = env.redactor.redact(error.message);
-    await journal.append({ type: 'step.failed', cluster: cluster.name, step: step.name, error: { code: error.code, message }, durationMs: Date.now() - started });
+    await journal.append({ type: 'step.failed', cluster: unit.key, step: unit.name, error: { code: error.code, message }, durationMs: Date.now() - started });
     sink.emit({ level: 'error', code: error.code === 'PreCheckRefused' ? 'step.refused' : 'step.failed', message, data: { error: error.code, ...env.redactor.redactValue(error.details) } });
     return 'failed';
   }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Redactor } from '../core/redact.js';
-import type { ClusterTarget, PlanContext, PlannedAction, RunOptions, Step } from '../steps/step.js';
+import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe } from './allocate-id.js';
 import { buildTargets } from './targets.js';
 
@@ -35,11 +35,14 @@ export interface PlanDocument {
   /** How the id was chosen: given with --cluster-id, or the first free one found now. */
   clusterIdSource: 'flag' | 'allocated';
   clusters: PlanCluster[];
+  /** Deployment-wide steps (the traffic shift: timeline, worst-case rollback time). */
+  deploymentSteps: PlanStep[];
 }
 
 export interface PlanInput {
   loaded: LoadedConfig;
   steps: readonly Step[];
+  deploymentSteps?: readonly DeploymentStep[];
   options: RunOptions;
   clusterId?: number;
   probe: ExistenceProbe;
@@ -54,6 +57,17 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, random: input.random }));
   const targets = buildTargets(config, clusterId);
   const deploymentDir = join(input.sharedDir, '<deployment>');
+  const wide: DeploymentPlanContext = {
+    deploymentId: '<deployment>',
+    environment: config.environment,
+    config,
+    clusters: targets,
+    deploymentDir,
+    sharedDir: input.sharedDir,
+    options: input.options,
+    redactor: input.redactor,
+  };
+  const wideSteps = input.deploymentSteps ?? [];
   return {
     version: PLAN_VERSION,
     environment: config.environment,
@@ -80,11 +94,21 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
         prefix: cluster.prefix,
         governedBy: cluster.governedBy,
         type: cluster.type,
-        steps: input.steps.map((step) => {
-          const applies = step.applies(ctx);
-          return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(ctx)) : [] };
-        }),
+        steps: [
+          ...input.steps.map((step) => {
+            const applies = step.applies(ctx);
+            return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(ctx)) : [] };
+          }),
+          ...wideSteps.map((step) => {
+            const applies = step.applies(wide);
+            return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describeCluster?.(wide, cluster) ?? []) : [] };
+          }),
+        ],
       };
+    }),
+    deploymentSteps: wideSteps.map((step) => {
+      const applies = step.applies(wide);
+      return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(wide)) : [] };
     }),
   };
 }

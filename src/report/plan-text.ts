@@ -13,5 +13,9 @@ export function renderPlan(plan: PlanDocument): string {
       }
     });
   }
+  for (const s of plan.deploymentSteps) {
+    lines.push('', `deployment-wide: ${s.name}${s.applies ? '' : ' (not applicable)'}`);
+    for (const a of s.actions) lines.push(`       ${a.kind.padEnd(7)} ${a.argv ? `$ ${a.argv.join(' ')}` : a.description}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -12,6 +12,8 @@ export interface StatusDocument {
   createdAt: string;
   updatedAt: string;
   error?: { code: string; message: string };
+  /** Deployment-wide steps (the traffic shift). */
+  steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; error?: { code: string; message: string } }>;
   clusters: Array<{
     name: string;
     shortName: string;
@@ -28,20 +30,25 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
     ...(snap.error ? { error: snap.error } : {}),
+    steps: (snap.deploymentSteps ?? []).map(stepEntry),
     clusters: snap.clusters.map((c) => ({
       name: c.name,
       shortName: c.shortName,
       region: c.region,
-      steps: c.steps.map((s) => ({
-        name: s.name,
-        state: s.state,
-        attempts: s.attempts,
-        ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
-        ...(s.evidence ? { evidence: s.evidence } : {}),
-        ...(s.error ? { error: s.error } : {}),
-        ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
-      })),
+      steps: c.steps.map(stepEntry),
     })),
+  };
+}
+
+function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['steps'][number] {
+  return {
+    name: s.name,
+    state: s.state,
+    attempts: s.attempts,
+    ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+    ...(s.evidence ? { evidence: s.evidence } : {}),
+    ...(s.error ? { error: s.error } : {}),
+    ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
   };
 }
 
@@ -62,9 +69,10 @@ function detail(s: StepRecordState): string {
 
 /** The cluster × step table printed at the end of `deploy` and by `status`. */
 export function renderSummary(snap: Snapshot): string {
-  const rows = snap.clusters.flatMap((c) =>
-    c.steps.map((s) => [c.name, s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)]),
-  );
+  const rows = [
+    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)])),
+    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)]),
+  ];
   const head = `deployment ${snap.id}: ${snap.state} (cluster id ${snap.clusterId})`;
   const tail = snap.error ? `\n${snap.error.message}` : '';
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n`;

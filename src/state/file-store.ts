@@ -9,7 +9,9 @@
  * snapshot has not seen yet are applied again, and a last line cut by a crash
  * is dropped (and reported) rather than failing the whole deployment.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -174,6 +176,30 @@ export class FileStateStore implements StateStore {
       }
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async sendControl(id: string, command: ControlCommand): Promise<void> {
+    const journal = await this.open(id);
+    const dir = join(journal.dir, 'control');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Names sort by time; the random tail keeps two senders in one millisecond apart.
+    writeFileAtomic(join(dir, `${Date.now().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}.json`), JSON.stringify({ command }));
+  }
+
+  async takeControl(id: string): Promise<ControlCommand | undefined> {
+    const dir = join(this.root, id, 'control');
+    if (!existsSync(dir)) return undefined;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      const path = join(dir, name);
+      try {
+        const { command } = JSON.parse(readFileSync(path, 'utf8')) as { command: ControlCommand };
+        unlinkSync(path);
+        return command;
+      } catch {
+        // Taken by a concurrent reader, or not a command file: skip it.
+      }
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {}

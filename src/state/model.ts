@@ -4,7 +4,7 @@
  * and PostgreSQL stores share it, and lets `resume` rebuild state from the
  * journal when a crash came between a journal append and a snapshot write.
  */
-import type { StepName, StepOutputs } from '../steps/step.js';
+import { DEPLOYMENT_SCOPE, type StepName, type StepOutputs } from '../steps/step.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
@@ -56,12 +56,14 @@ export interface Snapshot {
   inputs: DeploymentInputs;
   clusterId: number;
   clusters: ClusterRecordState[];
+  /** Steps that span the deployment (journal key `*`), e.g. the traffic shift. */
+  deploymentSteps: StepRecordState[];
   error?: { code: string; message: string };
 }
 
 /** Journal records. `event` records carry output only; the others change state. */
 export type JournalRecord = { seq: number; time: string } & (
-  | { type: 'deployment.created'; id: string; inputs: DeploymentInputs; clusterId: number; clusters: Omit<ClusterRecordState, 'steps'>[]; steps: StepName[][] }
+  | { type: 'deployment.created'; id: string; inputs: DeploymentInputs; clusterId: number; clusters: Omit<ClusterRecordState, 'steps'>[]; steps: StepName[][]; deploymentSteps?: StepName[] }
   | { type: 'step.started'; cluster: string; step: StepName; attempt: number }
   | { type: 'step.checkpoint'; cluster: string; step: StepName; outputs: StepOutputs }
   | { type: 'step.succeeded'; cluster: string; step: StepName; outputs: StepOutputs; durationMs: number }
@@ -92,11 +94,16 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
         ...c,
         steps: (record.steps[i] ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
       })),
+      deploymentSteps: (record.deploymentSteps ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
     };
   }
   if (!snapshot) throw new Error(`journal record ${record.seq} (${record.type}) comes before deployment.created`);
   const next: Snapshot = { ...snapshot, seq: record.seq, updatedAt: record.time };
   const step = (cluster: string, name: StepName, change: (s: StepRecordState) => StepRecordState): void => {
+    if (cluster === DEPLOYMENT_SCOPE) {
+      next.deploymentSteps = (next.deploymentSteps ?? []).map((s) => (s.name === name ? change(s) : s));
+      return;
+    }
     next.clusters = next.clusters.map((c) =>
       c.name === cluster ? { ...c, steps: c.steps.map((s) => (s.name === name ? change(s) : s)) } : c,
     );
@@ -132,6 +139,12 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       break;
   }
   return next;
+}
+
+/** The recorded state of one step (`cluster` = DEPLOYMENT_SCOPE for deployment-wide steps). */
+export function findStep(snapshot: Snapshot, cluster: string, name: StepName): StepRecordState | undefined {
+  const steps = cluster === DEPLOYMENT_SCOPE ? snapshot.deploymentSteps : snapshot.clusters.find((c) => c.name === cluster)?.steps;
+  return steps?.find((s) => s.name === name);
 }
 
 /** Step states that mean "done, never run again". */

@@ -2,6 +2,7 @@
  * Where deployments are kept. The file store is the default; a PostgreSQL
  * store implements the same contract for ephemeral CI pods.
  */
+import type { ControlCommand } from '../steps/step.js';
 import type { JournalInput, JournalRecord, Snapshot } from './model.js';
 
 /** Who holds an environment lock; shown verbatim when a second run is refused. */
@@ -45,6 +46,10 @@ export interface StateStore {
   open(id: string): Promise<DeploymentJournal>;
   /** Newest first. */
   list(): Promise<DeploymentSummary[]>;
+  /** Queues a control command for a running deployment (another terminal, another machine). */
+  sendControl(id: string, command: ControlCommand): Promise<void>;
+  /** Returns and removes the oldest queued control command. */
+  takeControl(id: string): Promise<ControlCommand | undefined>;
   /** Folder for files shared across deployments of this store (sandbox state, caches). */
   readonly root: string;
   close(): Promise<void>;

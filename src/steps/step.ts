@@ -130,3 +130,34 @@ export type PlanContext = Pick<
   StepContext,
   'deploymentId' | 'environment' | 'config' | 'cluster' | 'clusters' | 'clusterDir' | 'deploymentDir' | 'sharedDir' | 'options' | 'redactor'
 >;
+
+/** Journal key of steps that span the whole deployment (the traffic shift). */
+export const DEPLOYMENT_SCOPE = '*';
+
+/** Commands another terminal sends to a running deployment (`ws-deployment shift pause|resume|promote|abort`). */
+export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
+
+/** What a deployment-wide step may use. */
+export interface DeploymentStepContext extends Omit<StepContext, 'cluster' | 'clusterDir' | 'outputs'> {
+  /** Outputs of every cluster's steps: `outputs[clusterName][stepName]`. */
+  outputs: Record<string, Partial<Record<StepName, StepOutputs>>>;
+  /** Returns and consumes the oldest pending control command, if any. */
+  takeControl(): Promise<ControlCommand | undefined>;
+  /** Appends an informational record (decision records) to the journal. */
+  record(code: string, message: string, data: Record<string, unknown>): Promise<void>;
+}
+
+export type DeploymentPlanContext = Omit<PlanContext, 'cluster' | 'clusterDir'>;
+
+/** A step that runs once per deployment, after every cluster's steps (the traffic shift). */
+export interface DeploymentStep {
+  readonly name: StepName;
+  readonly scope: 'deployment';
+  applies(ctx: DeploymentPlanContext): boolean;
+  describe(ctx: DeploymentPlanContext): PlannedAction[];
+  /** What this step does to one cluster (its scores per stage), for the per-cluster plan. */
+  describeCluster?(ctx: DeploymentPlanContext, cluster: ClusterTarget): PlannedAction[];
+  check?(ctx: DeploymentStepContext): Promise<CheckResult>;
+  run(ctx: DeploymentStepContext): Promise<StepOutputs>;
+  readonly retry?: RetryPolicy;
+}

@@ -192,6 +192,14 @@ export const createCluster: Step = {
       writeKubeconfigFromOutputs(kubeconfig, { name: ctx.cluster.name, endpoint, caCertificate: ca });
     }
     const journaled = Object.fromEntries(JOURNALED_OUTPUTS.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
-    return { ...journaled, workDir, kubeconfig, backend: backendFor(ctx, ctx.cluster).type, changed: plan.hasChanges };
+    return {
+      ...journaled,
+      workDir,
+      kubeconfig,
+      backend: backendFor(ctx, ctx.cluster).type,
+      changed: plan.hasChanges,
+      // Destroy regenerates the module from this (no secrets: credentials come from the environment).
+      moduleInput: isExternalGenerator(ctx) ? undefined : rootModuleInput(ctx, ctx.cluster),
+    };
   },
 };

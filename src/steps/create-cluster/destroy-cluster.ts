@@ -1,0 +1,50 @@
+/**
+ * Destroys a cluster this tool created, from the root-module input its
+ * CreateCluster journaled: the generator is deterministic, so regenerating the
+ * files from that input gives the same module and the same backend (state).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import type { EventSink } from '../../core/events.js';
+import type { Redactor } from '../../core/redact.js';
+import { writeRootModule, type RootModuleInput } from '../../tools/terraform/generator.js';
+import { Terraform } from '../../tools/terraform/terraform.js';
+
+export interface DestroyClusterInput {
+  /** `create-cluster` outputs of the deployment that created the cluster. */
+  moduleInput: RootModuleInput;
+  /** A fresh folder to regenerate the module in. */
+  workDir: string;
+  credFile?: string;
+  pgConnStr?: string;
+  sink?: EventSink;
+  cluster?: string;
+  step?: string;
+  logFile?: string;
+  redactor?: Redactor;
+  signal?: AbortSignal;
+}
+
+/** Regenerates the root module and runs `terraform destroy`; returns how many resources went away. */
+export async function destroyCluster(input: DestroyClusterInput): Promise<{ removed: number }> {
+  if (!input.moduleInput?.backend) throw new WsdError('StateCorrupt', `no terraform module input journaled for ${input.cluster ?? 'the cluster'}; it was not created by ws-deployment, destroy it by hand`);
+  mkdirSync(input.workDir, { recursive: true, mode: 0o700 });
+  await writeRootModule(input.workDir, input.moduleInput);
+  const terraform = new Terraform({
+    workDir: input.workDir,
+    runDir: join(input.workDir, '..', 'terraform-run'),
+    credFile: input.credFile,
+    pgConnStr: input.pgConnStr,
+    sink: input.sink,
+    cluster: input.cluster,
+    step: input.step,
+    logFile: input.logFile,
+    redactor: input.redactor,
+    signal: input.signal,
+    lockTimeout: '60s',
+  });
+  await terraform.init();
+  const summary = await terraform.destroy();
+  return { removed: summary.remove };
+}
