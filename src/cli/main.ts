@@ -13,6 +13,10 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportError(error);
+  } finally {
+    // Embedded sandbox registries (gRPC servers) would keep the process alive.
+    const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
+    await stopSandboxRegistries();
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { clustersCommand } from './commands/clusters.js';
+import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { addGlobalOptions } from './options.js';
 
 const require = createRequire(import.meta.url);
@@ -71,6 +73,9 @@ export function buildProgram(): Command {
     .option('-o, --output <format>', 'text or json', 'text')
     .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status 20261125-083011-a1b2 --output json']))
     .action(lazy(() => import('./commands/status.js')));
+
+  program.addCommand(clustersCommand());
+  program.addCommand(new Command('sandbox').description('the sandbox: try ws-deployment on one machine').addCommand(sandboxRegistryCommand()));
 
   return program;
 }

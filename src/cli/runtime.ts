@@ -57,9 +57,6 @@ export function createRuntime(options: GlobalOptions): Runtime {
       process.off('SIGTERM', onSignal);
       renderer.close?.();
       await store.close();
-      // Only loaded when a sandbox deployment started one; stopping is then a no-op otherwise.
-      const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
-      await stopSandboxRegistries();
     },
   };
 }

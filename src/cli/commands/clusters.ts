@@ -49,6 +49,7 @@ interface TargetOptions {
   bridgeCert?: string;
   bridgeKey?: string;
   config?: string;
+  stateDir?: string;
   name?: string;
   yes?: boolean;
 }
@@ -86,18 +87,19 @@ async function target(command: Command): Promise<{ meta: MetaAccessInput; baseDi
     const tls = o.bridgeCa ? { ca: o.bridgeCa, cert: o.bridgeCert, key: o.bridgeKey } : undefined;
     return { meta: { name: o.bridge, bridge: { address: o.bridge, tls } }, baseDir: process.cwd() };
   }
-  if (!o.meta) throw new WsdError('UsageError', 'say which registry to use: --meta <meta cluster name> (from --config) or --bridge <host:port>');
-  if (!o.config) throw new WsdError('UsageError', `--meta ${o.meta} needs --config <file> with a metaClusters section`);
+  if (!o.config) throw new WsdError('UsageError', 'say which registry to use: --meta <meta cluster name> with --config <file>, or --bridge <host:port>');
   const file = resolve(o.config);
   const { loadConfig } = await import('../../config/load.js');
   const { config } = await loadConfig(file);
-  // The access fields (bridge, kubeconfig, context, namespace) come from registry/config.ts's metaClusterAccessShape.
-  const metas: MetaAccessInput[] = config.metaClusters;
-  const meta = metas.find((m) => m.name === o.meta);
+  const metas = config.metaClusters;
+  // With a single meta cluster in the config, --meta may be left out.
+  const meta = o.meta ? metas.find((m) => m.name === o.meta) : metas.length === 1 ? metas[0] : undefined;
   if (!meta) {
-    throw new WsdError('UsageError', `meta cluster "${o.meta}" is not in ${file}; it has ${metas.map((m) => m.name).join(', ') || 'none'}`);
+    const known = metas.map((m) => m.name).join(', ') || 'none';
+    throw new WsdError('UsageError', o.meta ? `meta cluster "${o.meta}" is not in ${file}; it has ${known}` : `${file} has several meta clusters (${known}); say which with --meta NAME`);
   }
-  return { meta, baseDir: dirname(file) };
+  const { resolveMetaAccess } = await import('../../sandbox/meta-access.js');
+  return { meta: await resolveMetaAccess(meta, resolve(o.stateDir ?? './.ws-deployment')), baseDir: dirname(file) };
 }
 
 /** Connects, runs `fn`, always closes the channel and any port-forward. */

@@ -8,13 +8,13 @@ import { FileStateStore } from '../../state/file-store.js';
 import { allSteps } from '../../steps/all-steps.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import { globalOptions } from '../options.js';
-import { engineOptions, outputFormat } from './shared.js';
+import { applyCliOverrides, engineOptions, outputFormat } from './shared.js';
 import { registerSecrets } from './secrets.js';
 
 export default async function plan(command: Command): Promise<void> {
   const options = globalOptions(command);
   const format = outputFormat(command);
-  const loaded = await loadConfig(options.config);
+  const loaded = applyCliOverrides(await loadConfig(options.config), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
   // Reading the store's root only: plan never creates the state dir.
   const sharedDir = new FileStateStore(options.stateDir).root;

@@ -6,12 +6,12 @@ import { renderSummary } from '../../report/summary.js';
 import { globalOptions } from '../options.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
-import { engineOptions, exitCodeOf } from './shared.js';
+import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
 import { registerSecrets } from './secrets.js';
 
 export default async function resume(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
-  const loaded = await loadConfig(options.config);
+  const loaded = applyCliOverrides(await loadConfig(options.config), options);
   const runtime = createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);

@@ -1,5 +1,9 @@
 /** Plumbing shared by the commands that run deployments. */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { LoadedConfig } from '../../config/load.js';
 import { WsdError, ExitCode } from '../../core/errors.js';
 import type { EngineOptions } from '../../engine/deployment.js';
 import type { Snapshot } from '../../state/model.js';
@@ -31,4 +35,15 @@ export function exitCodeOf(snap: Snapshot): number {
   if (snap.state === 'succeeded') return ExitCode.Success;
   if (snap.state === 'interrupted') return ExitCode.Interrupted;
   return snap.error?.code === 'PreCheckRefused' ? ExitCode.Refused : ExitCode.DeploymentFailed;
+}
+
+/** Command-line values that override the config: `--versions-manifest` wins over `gitpod.versionsManifest`. */
+export function applyCliOverrides(loaded: LoadedConfig, options: GlobalOptions): LoadedConfig {
+  if (!options.versionsManifest) return loaded;
+  const file = resolve(options.versionsManifest);
+  if (!existsSync(file)) throw new WsdError('UsageError', `--versions-manifest ${options.versionsManifest} does not exist (resolved to ${file})`);
+  if (loaded.config.gitpod) loaded.config.gitpod.versionsManifest = file;
+  // The manifest is an input of the deployment: a changed manifest changes the inputs hash.
+  const hash = createHash('sha256').update(loaded.hash).update(readFileSync(file)).digest('hex');
+  return { ...loaded, hash };
 }

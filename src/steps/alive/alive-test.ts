@@ -3,7 +3,7 @@
  * registered with the meta clusters. Checks (combinable): the user's command,
  * the roll out of the Gitpod namespace, HTTP(S) endpoints, and TCP/TLS
  * reachability of the ws-manager URL. Sandbox clusters have no Kubernetes API:
- * their simulated health (`sandbox-health.json`) is checked instead.
+ * their simulated health (`<state-dir>/sandbox/health/<cluster>.json`) is checked instead.
  */
 import { readSection, rootDomain, type AliveTestSection } from '../install/config.js';
 import { isSandbox, kubeconfigFor, resolvePath, expandTemplate } from '../install/cluster-context.js';
@@ -31,7 +31,7 @@ export function describeAliveTest(ctx: PlanContext): PlannedAction[] {
   const s = section(ctx);
   if (!s) return [];
   const limits = { timeoutSeconds: s.timeoutSeconds, pollIntervalSeconds: s.pollIntervalSeconds };
-  if (isSandbox(ctx)) return [{ kind: 'check', description: `sandbox health from ${sandboxHealthPath(ctx.clusterDir)}`, data: limits }];
+  if (isSandbox(ctx)) return [{ kind: 'check', description: `sandbox health from ${sandboxHealthPath(ctx.sharedDir, ctx.cluster.name)}`, data: limits }];
   const actions: PlannedAction[] = [];
   if (s.command) actions.push({ kind: 'command', description: 'alive test command (exit 0 = alive)', argv: ctx.redactor.redactValue(s.command.argv), data: limits });
   if (s.rollout.enabled) actions.push({ kind: 'check', description: `all workloads of namespace ${rolloutNamespace(ctx, s)} rolled out`, data: limits });
@@ -45,7 +45,7 @@ export function describeAliveTest(ctx: PlanContext): PlannedAction[] {
 
 /** Builds the checks for a cluster. */
 export function buildChecks(ctx: StepContext, s: AliveTestSection): AliveCheck[] {
-  if (isSandbox(ctx)) return [sandboxHealthCheck(ctx.clusterDir, ctx.cluster.name)];
+  if (isSandbox(ctx)) return [sandboxHealthCheck(ctx.sharedDir, ctx.cluster.name)];
   const checks: AliveCheck[] = [];
   const needsCluster = s.command !== undefined || s.rollout.enabled;
   const kubeconfig = needsCluster ? kubeconfigFor(ctx) : undefined;

@@ -97,14 +97,18 @@ export function rolloutCheck(kc: KubeConfig, namespace: string): AliveCheck {
   };
 }
 
-/** `<clusterDir>/sandbox-health.json`: `{"healthy": true}` or `{"healthy": false, "reason": "…"}`; missing = healthy. */
-export function sandboxHealthPath(clusterDir: string): string {
-  return join(clusterDir, 'sandbox-health.json');
+/**
+ * `<state-dir>/sandbox/health/<cluster>.json`: `{"healthy": true}` or `{"healthy": false, "reason": "…"}`;
+ * missing = healthy. It lives with the rest of the sandbox's world (keyed by cluster name, like its
+ * Terraform state), so a test or a person can make a cluster sick before or during a deployment.
+ */
+export function sandboxHealthPath(sharedDir: string, clusterName: string): string {
+  return join(sharedDir, 'sandbox', 'health', `${clusterName}.json`);
 }
 
 /** The simulated health of a sandbox cluster. A malformed file is an error, not "unhealthy". */
-export function sandboxHealthCheck(clusterDir: string, clusterName: string): AliveCheck {
-  const file = sandboxHealthPath(clusterDir);
+export function sandboxHealthCheck(sharedDir: string, clusterName: string): AliveCheck {
+  const file = sandboxHealthPath(sharedDir, clusterName);
   return {
     name: `sandbox health ${clusterName}`,
     async probe() {
@@ -112,7 +116,7 @@ export function sandboxHealthCheck(clusterDir: string, clusterName: string): Ali
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: 'healthy (no sandbox-health.json)' };
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: `healthy (no ${file})` };
         throw new WsdError('StateIo', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
       }
       let health: { healthy?: unknown; reason?: unknown };

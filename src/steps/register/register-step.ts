@@ -7,29 +7,20 @@ import type { MetaAccessInput } from '../../registry/connect.js';
 import { registrationSchema, type RegistrationConfig } from '../../registry/config.js';
 import { checkRegistration, registerCluster, registrationUrl, type RegisterClusterInput } from '../../registry/register-cluster.js';
 import { fileTlsReader, kubeSecretTlsReader, type TlsReader } from '../../registry/tls-source.js';
-import { sandboxRegistry } from '../../sandbox/sandbox-registry.js';
+import { resolveMetaAccess, type MetaClusterEntry } from '../../sandbox/meta-access.js';
 import { ensureSandboxTls, sandboxTlsDir } from '../../sandbox/sandbox-tls.js';
 import type { CheckResult, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
 
-type MetaConfig = MetaAccessInput & { type?: 'gke' | 'sandbox' };
-
-function metaClusters(ctx: Pick<PlanContext, 'config'>): MetaConfig[] {
-  return ctx.config.metaClusters as unknown as MetaConfig[];
+function metaClusters(ctx: Pick<PlanContext, 'config'>): MetaClusterEntry[] {
+  return ctx.config.metaClusters;
 }
 
 function registration(ctx: Pick<PlanContext, 'config'>): RegistrationConfig {
   return registrationSchema.parse((ctx.config as { registration?: unknown }).registration ?? {});
 }
 
-/** Sandbox meta clusters are served by the embedded registry; others as configured. */
 async function resolveAccess(ctx: StepContext): Promise<MetaAccessInput[]> {
-  return Promise.all(
-    metaClusters(ctx).map(async (meta) => {
-      if (meta.type !== 'sandbox') return meta;
-      const sim = await sandboxRegistry(ctx.sharedDir, meta.name);
-      return { name: meta.name, bridge: { address: sim.address } };
-    }),
-  );
+  return Promise.all(metaClusters(ctx).map((meta) => resolveMetaAccess(meta, ctx.sharedDir)));
 }
 
 async function tlsReader(ctx: StepContext, reg: RegistrationConfig): Promise<TlsReader> {

@@ -99,7 +99,7 @@ describe('release inputs', () => {
     const gitpod = world.config.gitpod as Record<string, unknown>;
     const manifest = join(root, 'versions.yaml');
     const ctxWith = () => makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, versionsManifest: manifest } } }).ctx;
-    expect(() => step.describe(ctxWith())).toThrow(`versions manifest ${manifest} does not exist`);
+    expect(() => step.describe(ctxWith())).toThrow(`versions manifest "${manifest}" does not exist`);
     writeFileSync(manifest, 'version: [unclosed\n');
     expect(() => step.describe(ctxWith())).toThrow(`versions manifest ${manifest} is not valid YAML`);
     writeFileSync(manifest, 'other: 1\n');

@@ -4,6 +4,8 @@
  * recorded invocation otherwise) and still list their releases in outputs; the
  * alive test reads the simulated health from `sandbox-health.json`.
  */
+import { mkdirSync as mkdirHealth } from 'node:fs';
+import { sandboxHealthPath } from '../../../src/steps/alive/cluster-checks.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,12 +100,12 @@ describe('alive test on a sandbox cluster', () => {
   it('passes when sandbox-health.json is missing', async () => {
     const { ctx } = sandboxContext(config);
     const outputs = await aliveTestStep.run(ctx);
-    expect(outputs).toMatchObject({ sandbox: true, checks: [{ name: 'sandbox health sandbox-eu17', state: 'healthy (no sandbox-health.json)' }] });
+    expect(outputs).toMatchObject({ sandbox: true, checks: [{ name: 'sandbox health sandbox-eu17', state: `healthy (no ${sandboxHealthPath(ctx.sharedDir, ctx.cluster.name)})` }] });
   });
 
   it('fails with the reason when the sandbox cluster is unhealthy', async () => {
     const { ctx } = sandboxContext(config);
-    writeFileSync(join(ctx.clusterDir, 'sandbox-health.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
+    writeFileSync(healthFile(ctx), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
     const error = await aliveTestStep.run(ctx).catch((e: unknown) => e);
     expect(isWsdError(error) && error.code).toBe('AliveTestFailed');
     expect((error as Error).message).toMatch(/^alive test failed after \d+ s: sandbox health sandbox-eu17: sandbox cluster sandbox-eu17 is unhealthy: ws-manager crash-looping$/);
@@ -111,7 +113,7 @@ describe('alive test on a sandbox cluster', () => {
 
   it('passes once the cluster becomes healthy within the timeout', async () => {
     const { ctx, sink } = sandboxContext({ aliveTest: { timeoutSeconds: 5, pollIntervalSeconds: 0.05 } });
-    const file = join(ctx.clusterDir, 'sandbox-health.json');
+    const file = healthFile(ctx);
     writeFileSync(file, JSON.stringify({ healthy: false, reason: 'starting' }));
     const timer = setTimeout(() => writeFileSync(file, JSON.stringify({ healthy: true })), 150);
     try {
@@ -125,7 +127,7 @@ describe('alive test on a sandbox cluster', () => {
 
   it('rejects a malformed health file at once instead of calling it unhealthy', async () => {
     const { ctx } = sandboxContext({ aliveTest: { timeoutSeconds: 60, pollIntervalSeconds: 0.05 } });
-    writeFileSync(join(ctx.clusterDir, 'sandbox-health.json'), '{"healthy": "yes"}');
+    writeFileSync(healthFile(ctx), '{"healthy": "yes"}');
     const started = Date.now();
     await expect(aliveTestStep.run(ctx)).rejects.toThrow('has no boolean "healthy"');
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -133,6 +135,13 @@ describe('alive test on a sandbox cluster', () => {
 
   it('plans only the sandbox health check', () => {
     const { ctx } = sandboxContext({ ...config, aliveTest: { ...config.aliveTest, command: { argv: ['./check.sh'] } } });
-    expect(aliveTestStep.describe(ctx).map((a) => a.description)).toEqual([`sandbox health from ${join(ctx.clusterDir, 'sandbox-health.json')}`]);
+    expect(aliveTestStep.describe(ctx).map((a) => a.description)).toEqual([`sandbox health from ${healthFile(ctx)}`]);
   });
 });
+
+/** The sandbox health file of the test cluster (its folder created). */
+function healthFile(ctx: { sharedDir: string; cluster: { name: string } }): string {
+  const file = sandboxHealthPath(ctx.sharedDir, ctx.cluster.name);
+  mkdirHealth(join(file, '..'), { recursive: true });
+  return file;
+}

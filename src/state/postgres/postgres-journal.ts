@@ -1,0 +1,87 @@
+/**
+ * One deployment's journal in PostgreSQL.
+ *
+ * Each append is one transaction: lock the deployment's snapshot row, check
+ * that nobody appended since we last did, insert the record, move the head and
+ * (for state records) the snapshot. So the snapshot never lags the journal, seq
+ * is gap-free per deployment, and a second writer fails cleanly instead of
+ * interleaving. A retried append (connection lost around COMMIT) finds out
+ * whether its first try committed through the `append_id` it wrote.
+ */
+import { randomBytes } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { WsdError } from '../../core/errors.js';
+import { applyRecord, type JournalInput, type JournalRecord, type Snapshot } from '../model.js';
+import type { DeploymentJournal } from '../store.js';
+import type { Database } from './database.js';
+
+export class PostgresJournal implements DeploymentJournal {
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    private readonly db: Database,
+    private current: Snapshot | undefined,
+    /** seq of the last record this journal knows (events included). */
+    private seq: number,
+  ) {}
+
+  snapshot(): Snapshot {
+    if (!this.current) throw new WsdError('StateCorrupt', `deployment ${this.id} has no journal records`);
+    return this.current;
+  }
+
+  async append(input: JournalInput): Promise<JournalRecord> {
+    const expected = this.seq;
+    const record = { ...input, seq: expected + 1, time: new Date().toISOString() } as JournalRecord;
+    // Event records carry output only; like the file store, they leave the snapshot alone.
+    const next = record.type === 'event' ? this.current : applyRecord(this.current, record);
+    const appendId = randomBytes(12).toString('hex');
+    await this.db.transaction(
+      `appending record ${record.seq} (${record.type}) to deployment ${this.id}`,
+      async (client) => {
+        const { rows } = await client.query<{ head_seq: string }>('SELECT head_seq FROM ws_deployment_snapshots WHERE deployment_id = $1 FOR UPDATE', [this.id]);
+        const row = rows[0];
+        if (!row) throw new WsdError('DeploymentNotFound', `deployment ${this.id} is no longer in the state database ${this.db.url.display}; it was deleted while this run used it`);
+        const head = Number(row.head_seq);
+        if (head !== expected) {
+          if (head === record.seq && (await this.committedBefore(client, record.seq, appendId))) return;
+          throw this.conflict(head, expected);
+        }
+        await client.query('INSERT INTO ws_deployment_events (deployment_id, seq, time, record, append_id) VALUES ($1, $2, $3, $4::jsonb, $5)', [
+          this.id,
+          record.seq,
+          record.time,
+          JSON.stringify(record),
+          appendId,
+        ]);
+        if (record.type === 'event') {
+          await client.query('UPDATE ws_deployment_snapshots SET head_seq = $2, updated_at = now() WHERE deployment_id = $1', [this.id, record.seq]);
+        } else {
+          await client.query('UPDATE ws_deployment_snapshots SET head_seq = $2, snapshot = $3::jsonb, snapshot_seq = $2, updated_at = now() WHERE deployment_id = $1', [
+            this.id,
+            record.seq,
+            JSON.stringify(next),
+          ]);
+        }
+      },
+      `the deployment stopped safely (its journal is intact up to record ${expected}); run \`ws-deployment resume ${this.id} --state ${this.db.url.display}\` when the database is back`,
+    );
+    this.seq = record.seq;
+    this.current = next;
+    return record;
+  }
+
+  /** True when the record at `seq` is the one this append wrote on an earlier try. */
+  private async committedBefore(client: PoolClient, seq: number, appendId: string): Promise<boolean> {
+    const { rows } = await client.query<{ append_id: string }>('SELECT append_id FROM ws_deployment_events WHERE deployment_id = $1 AND seq = $2', [this.id, seq]);
+    return rows[0]?.append_id === appendId;
+  }
+
+  private conflict(head: number, expected: number): WsdError {
+    return new WsdError(
+      'StateIo',
+      `deployment ${this.id} was appended to by another process (its journal is at record ${head}, this process last wrote ${expected}); two runs are driving one deployment: stop this one, check who holds the environment lock, then \`ws-deployment resume ${this.id}\``,
+      { details: { deploymentId: this.id, headSeq: head, expectedSeq: expected } },
+    );
+  }
+}
