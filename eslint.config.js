@@ -20,6 +20,10 @@ export default tseslint.config(
   },
   {
     files: ['bin/**', 'bench/**/*.mjs', 'test/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'AbortController', 'performance', 'Buffer', 'fetch'].map((g) => [g, 'readonly']),
+      ),
+    },
   },
 );

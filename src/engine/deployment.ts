@@ -58,9 +58,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy' });
   try {
     if (!options.allowUnfinished) {
-      const unfinished = (await deps.store.list()).find(
-        (d) => d.project === loaded.config.project.id && d.environment === loaded.config.environment && d.state !== 'succeeded',
-      );
+      const unfinished = await findUnfinished(deps.store, loaded);
       if (unfinished) {
         throw new WsdError(
           'ResumeRefused',
@@ -87,6 +85,20 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The newest deployment of this environment that did not finish and changed
+ * something (a step started). One refused before any step ran blocks nothing.
+ */
+async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
+  for (const d of await store.list()) {
+    if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
+    const snap = (await store.open(d.id)).snapshot();
+    const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
+    if (started) return { id: d.id, state: d.state };
+  }
+  return undefined;
 }
 
 /** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */

@@ -240,7 +240,7 @@ class ShiftRun {
   /** A manual gate holds like a pause until a human resumes (or promotes / aborts). */
   private async gate(name: 'beforeStart' | 'beforeIncrease' | 'beforePromotion'): Promise<void> {
     if (this.input.config.gates[name] !== 'manual') return;
-    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for resume, promote or abort`, { gate: name });
+    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
     await this.save({ paused: true });
     await this.waitUntil(this.deps.clock.now());
   }
@@ -280,7 +280,7 @@ class ShiftRun {
           if (error instanceof RollbackRequest || error instanceof PromoteRequest) return false;
           throw error;
         }
-      }, this.deps.clock);
+      }, this.deps.clock, this.deps.signal);
     }
     await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
     await this.save({ phase: 'rolled-back', reason, paused: false });

@@ -39,12 +39,13 @@ export async function stepBack(
   sink: EventSink,
   wait: (untilMs: number) => Promise<boolean>,
   clock: Pick<Clock, 'now'> = { now: () => Date.now() },
+  signal?: AbortSignal,
 ): Promise<void> {
   const { steps, duration } = input.config.rollback;
   for (let i = 1; i < steps; i++) {
     const percent = Math.round((from * (steps - i)) / steps);
     if (percent <= 0) break;
-    await ops.apply((meta) => scoreChanges(percent, original[meta], input.newClusters, input.oldClusters));
+    await ops.apply((meta) => scoreChanges(percent, original[meta], input.newClusters, input.oldClusters), signal);
     sink.emit({ level: 'warn', code: 'traffic.rollback.step', step: 'traffic-shift', message: `rollback: ${percent} % of new starts on the new clusters`, data: { percent } });
     if (!(await wait(clock.now() + duration / steps))) return;
   }

@@ -99,12 +99,15 @@ export class Database {
     );
   }
 
-  /** {@link run} inside BEGIN … COMMIT; a failed try is rolled back (or died with its connection). */
-  transaction<T>(action: string, fn: (client: PoolClient) => Promise<T>, advice?: string): Promise<T> {
+  /**
+   * {@link run} inside a transaction; a failed try is rolled back (or died with its connection).
+   * @param begin the BEGIN statement, e.g. `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` for consistent reads
+   */
+  transaction<T>(action: string, fn: (client: PoolClient) => Promise<T>, advice?: string, begin = 'BEGIN'): Promise<T> {
     return this.run(
       action,
       async (client) => {
-        await client.query('BEGIN');
+        await client.query(begin);
         try {
           const result = await fn(client);
           await client.query('COMMIT');

@@ -63,9 +63,14 @@ export const MIGRATIONS: readonly Migration[] = [
         id bigserial PRIMARY KEY,
         deployment_id text NOT NULL REFERENCES ws_deployment_snapshots (deployment_id) ON DELETE CASCADE,
         command text NOT NULL CHECK (command IN ('pause', 'resume', 'promote', 'abort')),
-        created_at timestamptz NOT NULL DEFAULT now()
+        -- random per send: a send retried after a lost connection is stored once
+        send_id text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        -- set when a run takes the command; kept as a record of who acted when
+        taken_by text,
+        taken_at timestamptz
       );
-      CREATE INDEX ws_deployment_control_pending ON ws_deployment_control (deployment_id, id);
+      CREATE INDEX ws_deployment_control_pending ON ws_deployment_control (deployment_id, id) WHERE taken_by IS NULL;
     `,
   },
 ];

@@ -1,0 +1,187 @@
+/**
+ * The PostgreSQL state store, for CI pods whose disk dies with them: journal,
+ * snapshots, environment locks and traffic-shift commands live in the
+ * database; only working files (terraform dirs, kubeconfigs, step logs) stay in
+ * a local work dir.
+ *
+ *   ws_deployment_snapshots  one row per deployment: head seq + reduced state
+ *   ws_deployment_events     the append-only journal, unique (deployment, seq)
+ *   ws_deployment_locks      who holds each environment's advisory lock
+ *   ws_deployment_control    pending shift commands
+ *
+ * Same semantics as {@link FileStateStore}: the journal is the truth, `open`
+ * replays the records the snapshot has not seen, `create` refuses an id that
+ * has records, `list` is newest first.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import { nullSink, type EventSink } from '../../core/events.js';
+import type { Redactor } from '../../core/redact.js';
+import { DEPLOYMENT_ID_PATTERN } from '../file-store.js';
+import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../model.js';
+import type { DeploymentJournal, DeploymentSummary, LockHolder, StateStore } from '../store.js';
+import { DEFAULT_RETRY, loadPg, parseStateUrl, type RetryPolicy } from './connection.js';
+import { sendControl, takeControl, type ControlCommand } from './control-queue.js';
+import { Database, withReconnect } from './database.js';
+import { migrate } from './migrations.js';
+import { PostgresJournal } from './postgres-journal.js';
+import { acquirePostgresLock, type PostgresLockHandle } from './postgres-lock.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…`; never logged, shown with the password redacted. */
+  url: string;
+  /** Local folder for working files (`root`); created when missing. */
+  workDir: string;
+  /** Receives the url's password so nothing that leaves the process shows it. */
+  redactor?: Redactor;
+  sink?: EventSink;
+  /**
+   * Called when the session holding an environment lock is lost: the lock is
+   * gone, so the run must stop. Wire it to the run's AbortController.
+   */
+  onLockLost?: (error: WsdError, holder: LockHolder) => void;
+  /** Reconnect attempts for journal operations; default 3 attempts over about 5 s. */
+  retry?: RetryPolicy;
+  /** How often a held lock's connection is probed; default 15 s. */
+  lockHeartbeatMs?: number;
+}
+
+/** Connects, applies schema migrations and returns the store. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStateStore> {
+  const url = parseStateUrl(options.url, options.redactor);
+  const sink = options.sink ?? nullSink;
+  const pg = await loadPg();
+  const db = new Database(pg, url, sink, options.retry ?? DEFAULT_RETRY);
+  try {
+    const applied = await db.run('applying schema migrations', (client) => migrate(client));
+    if (applied.length > 0) {
+      sink.emit({ level: 'info', code: 'state.migrated', message: `state database ${url.display}: applied schema migrations ${applied.join(', ')}`, data: { versions: applied } });
+    }
+    await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    if (error instanceof WsdError) throw error;
+    throw new WsdError('StateIo', `cannot create the work dir ${options.workDir} (${(error as Error).message}); pass a writable folder`, { cause: error });
+  }
+  return new PostgresStateStore(db, options, sink);
+}
+
+export class PostgresStateStore implements StateStore {
+  readonly root: string;
+  private readonly locks = new Set<PostgresLockHandle>();
+  private closed = false;
+
+  /** Use {@link openPostgresStore}, which migrates the schema first. */
+  constructor(
+    private readonly db: Database,
+    private readonly options: PostgresStoreOptions,
+    private readonly sink: EventSink,
+  ) {
+    this.root = options.workDir;
+  }
+
+  /** The connection string with its password redacted: the only form for messages. */
+  get displayUrl(): string {
+    return this.db.url.display;
+  }
+
+  async lock(key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<PostgresLockHandle> {
+    const handle = await withReconnect(
+      { url: this.db.url, sink: this.sink, retry: this.options.retry ?? DEFAULT_RETRY },
+      `locking environment ${key.environment} of project ${key.project}`,
+      () => acquirePostgresLock({ pg: this.db.pg, url: this.db.url, sink: this.sink, key, who, heartbeatMs: this.options.lockHeartbeatMs ?? 15_000 }),
+    );
+    this.locks.add(handle);
+    handle.onLockLost((error) => this.options.onLockLost?.(error, handle.holder));
+    const release = handle.release.bind(handle);
+    return Object.assign(handle, {
+      release: async () => {
+        this.locks.delete(handle);
+        await release();
+      },
+    });
+  }
+
+  async create(id: string): Promise<DeploymentJournal> {
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('UsageError', `invalid deployment id "${id}"`);
+    await this.db.run(`creating deployment ${id}`, async (client) => {
+      // Like the file store, an id without records (a crash before the first append) may be created again.
+      await client.query('INSERT INTO ws_deployment_snapshots (deployment_id) VALUES ($1) ON CONFLICT (deployment_id) DO NOTHING', [id]);
+      const { rows } = await client.query<{ head_seq: string }>('SELECT head_seq FROM ws_deployment_snapshots WHERE deployment_id = $1', [id]);
+      if (Number(rows[0]?.head_seq ?? 0) > 0) throw new WsdError('Internal', `deployment ${id} already exists`, { source: 'internal' });
+    });
+    return new PostgresJournal(id, await this.workDirOf(id), this.db, undefined, 0);
+  }
+
+  async open(id: string): Promise<DeploymentJournal> {
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
+    const loaded = await this.db.transaction(
+      `reading deployment ${id}`,
+      async (client) => {
+        const head = await client.query<{ head_seq: string; snapshot: Snapshot | null; snapshot_seq: string }>(
+          'SELECT head_seq, snapshot, snapshot_seq FROM ws_deployment_snapshots WHERE deployment_id = $1',
+          [id],
+        );
+        const row = head.rows[0];
+        if (!row || Number(row.head_seq) === 0) return undefined;
+        const after = row.snapshot ? Number(row.snapshot_seq) : 0;
+        const tail = await client.query<{ record: JournalRecord }>('SELECT record FROM ws_deployment_events WHERE deployment_id = $1 AND seq > $2 ORDER BY seq', [id, after]);
+        return { snapshot: row.snapshot ?? undefined, records: tail.rows.map((r) => r.record), seq: Number(row.head_seq) };
+      },
+      undefined,
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+    if (!loaded) {
+      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status\` or check --state`);
+    }
+    // The snapshot is written with every state record, so this tail is normally just trailing events.
+    let snap = loaded.snapshot;
+    for (const record of loaded.records) snap = applyRecord(snap, record);
+    if (!snap) throw new WsdError('StateCorrupt', `deployment ${id} has no journal records`);
+    if (snap.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {
+      throw new WsdError('StateCorrupt', `deployment ${id} was written by a newer ws-deployment (schema ${snap.schemaVersion}); upgrade ws-deployment`);
+    }
+    return new PostgresJournal(id, await this.workDirOf(id), this.db, snap, loaded.seq);
+  }
+
+  async list(): Promise<DeploymentSummary[]> {
+    return this.db.run('listing deployments', async (client) => {
+      const { rows } = await client.query<{ snapshot: Snapshot }>(
+        `SELECT snapshot FROM ws_deployment_snapshots WHERE snapshot IS NOT NULL ORDER BY snapshot->>'createdAt' COLLATE "C" DESC, deployment_id DESC`,
+      );
+      return rows.flatMap(({ snapshot: s }) =>
+        s.inputs ? [{ id: s.id, state: s.state, createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment }] : [],
+      );
+    });
+  }
+
+  /** Queues a traffic-shift command for a running deployment. */
+  sendControl(id: string, command: ControlCommand): Promise<void> {
+    return sendControl(this.db, id, command);
+  }
+
+  /** Takes the oldest pending command of a deployment (never returned twice), or undefined. */
+  takeControl(id: string): Promise<ControlCommand | undefined> {
+    return takeControl(this.db, id);
+  }
+
+  /** Releases locks still held and closes every connection; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const lock of [...this.locks]) await lock.release();
+    await this.db.close();
+  }
+
+  private async workDirOf(id: string): Promise<string> {
+    const dir = join(this.root, id);
+    try {
+      // Another machine may have started this deployment: its work dir is not here yet.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new WsdError('StateIo', `cannot create the work dir ${dir} (${(error as Error).message}); pass a writable folder`, { cause: error });
+    }
+    return dir;
+  }
+}

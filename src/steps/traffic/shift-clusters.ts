@@ -1,0 +1,52 @@
+/**
+ * Which clusters a shift moves traffic between. New: this deployment's clusters,
+ * by the short name they are registered under. Old: `trafficShift.oldClusters`
+ * (default `auto`: the other clusters registered with the same prefix), resolved
+ * once against every meta cluster's List and checkpointed, so a resumed shift
+ * works on exactly the clusters it started with.
+ */
+import { WsdError } from '../../core/errors.js';
+import type { Environment } from '../../names/names.js';
+import type { TrafficShiftConfig } from '../../traffic/config.js';
+import { resolveOldClusters, type NewClusterRef } from '../../traffic/old-clusters.js';
+import type { RegistryPort, ShiftCluster } from '../../traffic/shift-ports.js';
+import type { ClusterTarget } from '../step.js';
+
+export interface ShiftClusters {
+  newClusters: ShiftCluster[];
+  oldClusters: ShiftCluster[];
+}
+
+/** The new clusters of this deployment, with their prefixes (for old-cluster matching). */
+export function newClusterRefs(clusters: readonly ClusterTarget[]): NewClusterRef[] {
+  return clusters.map((c) => ({ name: c.shortName, cluster: c.name, region: c.region, prefix: c.prefix }));
+}
+
+/** Names registered on any meta cluster. */
+export async function registeredNames(registry: RegistryPort, metas: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  const names = new Set<string>();
+  for (const meta of metas) for (const c of await registry.list(meta, signal)) names.add(c.name);
+  return [...names].sort();
+}
+
+/** Resolves new and old clusters (or returns the checkpointed ones). */
+export async function resolveShiftClusters(input: {
+  config: TrafficShiftConfig;
+  clusters: readonly ClusterTarget[];
+  environment: Environment;
+  registry: RegistryPort;
+  metas: readonly string[];
+  previous?: unknown;
+  signal?: AbortSignal;
+}): Promise<ShiftClusters> {
+  const prev = input.previous as Partial<ShiftClusters> | undefined;
+  if (prev?.newClusters && prev.oldClusters) return { newClusters: prev.newClusters, oldClusters: prev.oldClusters };
+  const refs = newClusterRefs(input.clusters);
+  const registered = await registeredNames(input.registry, input.metas, input.signal);
+  const missing = refs.filter((r) => !registered.includes(r.name));
+  if (missing.length > 0) {
+    throw new WsdError('PreCheckRefused', `new cluster(s) ${missing.map((m) => m.name).join(', ')} are not registered with any meta cluster; run the register-cluster step first`);
+  }
+  const oldClusters = resolveOldClusters({ setting: input.config.oldClusters, registered, newClusters: refs, environment: input.environment });
+  return { newClusters: refs.map(({ prefix: _prefix, ...c }) => c), oldClusters };
+}

@@ -1,0 +1,92 @@
+/**
+ * The shift controller's {@link ShiftJournal} over the engine's journal: the
+ * saved original state and the progress are step checkpoints (so `resume` and
+ * `ctx.previous` hand them back after a crash), every decision record is a
+ * journal record, and the last {@link KEPT_DECISIONS} decisions (in short form)
+ * ride in the checkpoint too so `status` can show why the shift stands where it does.
+ */
+import type { MeasurementRecord } from '../../traffic/judges/measure.js';
+import type { OriginalSnapshot, ShiftJournal, ShiftProgress } from '../../traffic/shift-ports.js';
+import type { StepOutputs } from '../step.js';
+
+export const KEPT_DECISIONS = 20;
+
+/** A decision record without the raw query values (those stay in the journal record). */
+export interface DecisionSummary {
+  at: string;
+  stepIndex: number;
+  percent: number;
+  verdict: string;
+  rule: string;
+  message: string;
+  metrics: Array<{ metric: string; outcome: string; rule: string; message: string; dryRun: boolean; samples?: unknown; statistics?: unknown }>;
+}
+
+export interface ShiftCheckpointPorts {
+  checkpoint(partial: StepOutputs): Promise<void>;
+  record(code: string, message: string, data: Record<string, unknown>): Promise<void>;
+  previous?: StepOutputs;
+}
+
+export function summarise(record: MeasurementRecord & { stepIndex: number; percent: number }): DecisionSummary {
+  return {
+    at: record.at,
+    stepIndex: record.stepIndex,
+    percent: record.percent,
+    verdict: record.verdict,
+    rule: record.rule,
+    message: record.message,
+    metrics: record.decisions.map((d) => ({ metric: d.metric, outcome: d.outcome, rule: d.rule, message: d.message, dryRun: d.dryRun, samples: d.samples, statistics: d.statistics })),
+  };
+}
+
+/** A ShiftJournal that also remembers the decision that made the shift fail (for the step's error). */
+export class CheckpointShiftJournal implements ShiftJournal {
+  private original?: OriginalSnapshot;
+  private progress?: ShiftProgress;
+  private decisions: DecisionSummary[];
+  /** The last measurement whose verdict was fail or halt. */
+  lastFailing?: DecisionSummary;
+
+  constructor(private readonly ports: ShiftCheckpointPorts) {
+    const prev = ports.previous ?? {};
+    this.original = prev.original as OriginalSnapshot | undefined;
+    this.progress = prev.progress as ShiftProgress | undefined;
+    this.decisions = Array.isArray(prev.decisions) ? (prev.decisions as DecisionSummary[]) : [];
+    this.lastFailing = prev.lastFailing as DecisionSummary | undefined;
+  }
+
+  async saveOriginalScores(snapshot: OriginalSnapshot): Promise<void> {
+    this.original = snapshot;
+    // Durable before the controller makes its first change: rollback depends on it.
+    await this.ports.checkpoint({ original: snapshot });
+    const metas = Object.keys(snapshot);
+    const names = Object.keys(snapshot[metas[0] ?? ''] ?? {});
+    await this.ports.record('traffic.original-saved', `saved the state of ${names.join(', ')} on ${metas.join(', ')} before the first change`, { original: snapshot });
+  }
+
+  async recordDecision(record: MeasurementRecord & { stepIndex: number; percent: number }): Promise<void> {
+    const summary = summarise(record);
+    await this.ports.record('traffic.decision', `${record.verdict}: ${record.message}`, { ...record });
+    this.decisions = [...this.decisions, summary].slice(-KEPT_DECISIONS);
+    const partial: StepOutputs = { decisions: this.decisions };
+    if (record.verdict === 'fail' || record.verdict === 'halt') {
+      this.lastFailing = summary;
+      partial.lastFailing = summary;
+    }
+    await this.ports.checkpoint(partial);
+  }
+
+  async recordStep(progress: ShiftProgress): Promise<void> {
+    this.progress = progress;
+    await this.ports.checkpoint({ progress });
+  }
+
+  async load(): Promise<{ original?: OriginalSnapshot; progress?: ShiftProgress }> {
+    return { original: this.original, progress: this.progress };
+  }
+
+  recent(): DecisionSummary[] {
+    return [...this.decisions];
+  }
+}

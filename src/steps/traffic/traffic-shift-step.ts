@@ -1,0 +1,166 @@
+/**
+ * TrafficShift: the deployment-wide step that moves new workspace starts from
+ * the old clusters to this deployment's clusters, gated by metrics, with
+ * automatic rollback (src/traffic/shift-controller.ts does the shifting; this
+ * step wires it to the engine: registries, metrics, journal, control channel).
+ *
+ * Crash safety: the resolved clusters and the original scores are checkpointed
+ * before the first registry change, progress after every change; a resume hands
+ * them back as `ctx.previous` and the controller continues at the same step.
+ * An interrupt stops without rollback; `shift abort` and failed gates roll back.
+ */
+import { WsdError } from '../../core/errors.js';
+import type { TrafficShiftConfig } from '../../traffic/config.js';
+import { expandSteps } from '../../traffic/config.js';
+import { realClock } from '../../traffic/clock.js';
+import type { MetricProvider } from '../../traffic/providers/provider.js';
+import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
+import { runShift, type ShiftResult } from '../../traffic/shift-controller.js';
+import type { Clock, ControlPort } from '../../traffic/shift-ports.js';
+import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
+import { runCommandShift } from './command-shift.js';
+import { resolveShiftClusters, type ShiftClusters } from './shift-clusters.js';
+import { CheckpointShiftJournal, type DecisionSummary } from './shift-journal.js';
+import { describeShift, describeShiftCluster } from './shift-plan.js';
+import { openShiftSession, type SandboxShiftOptions } from './shift-session.js';
+
+export interface TrafficShiftStepOptions {
+  /**
+   * No human can answer (CI, no TTY): a manual gate without --yes fails before
+   * anything moves. Otherwise a manual gate waits for `ws-deployment shift resume`.
+   */
+  nonInteractive?: boolean;
+  sandbox?: SandboxShiftOptions;
+  /** Test hooks. */
+  clock?: Clock;
+  pollMs?: number;
+}
+
+const SHIFT_GATES = ['beforeStart', 'beforeIncrease', 'beforePromotion'] as const;
+
+export function shiftConfig(ctx: Pick<DeploymentPlanContext, 'config'>): TrafficShiftConfig | undefined {
+  return ctx.config.trafficShift;
+}
+
+/** `--yes` approves every manual gate of the shift (CI). */
+export function effectiveShiftConfig(config: TrafficShiftConfig, yes: boolean): TrafficShiftConfig {
+  if (!yes) return config;
+  return { ...config, gates: { ...config.gates, beforeStart: 'auto', beforeIncrease: 'auto', beforePromotion: 'auto' } };
+}
+
+function manualGates(config: TrafficShiftConfig): string[] {
+  return config.command ? [] : SHIFT_GATES.filter((g) => config.gates[g] === 'manual');
+}
+
+/** The step's failure message: the decision that fired (metric, values, threshold) and what it means for users. */
+export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
+  const p = result.progress;
+  const where = p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`;
+  const fired = lastFailing?.metrics.filter((m) => !m.dryRun && (m.outcome === 'fail' || m.outcome === 'error')).map((m) => `${m.message} [rule ${m.rule}]`) ?? [];
+  const why = fired.length > 0 ? `${result.reason ?? 'rolled back'}; deciding metrics: ${fired.join('; ')}` : (result.reason ?? 'rolled back');
+  return (
+    `traffic shift rolled back at ${where}: ${why}. ` +
+    'The old clusters take new starts again and the new clusters are cordoned; ' +
+    'sessions already on the new clusters stay there until their users stop them. ' +
+    'Fix the cause, then deploy a new generation (or inspect with `ws-deployment status`)'
+  );
+}
+
+export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): DeploymentStep {
+  return {
+    name: 'traffic-shift',
+    scope: 'deployment',
+    // Registry updates are retried inside; a transient failure that still escapes resumes from the checkpoint.
+    retry: { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 },
+
+    applies: (ctx) => shiftConfig(ctx) !== undefined,
+
+    describe(ctx: DeploymentPlanContext): PlannedAction[] {
+      const config = shiftConfig(ctx);
+      return config ? describeShift(ctx, effectiveShiftConfig(config, ctx.options.yes)) : [];
+    },
+
+    describeCluster(ctx, cluster) {
+      const config = shiftConfig(ctx);
+      return config ? describeShiftCluster(ctx, config, cluster) : [];
+    },
+
+    async check(ctx: DeploymentStepContext): Promise<CheckResult> {
+      const config = shiftConfig(ctx);
+      if (!config) return { action: 'proceed' };
+      const gates = manualGates(effectiveShiftConfig(config, ctx.options.yes));
+      if (gates.length > 0 && options.nonInteractive) {
+        return {
+          action: 'refuse',
+          reason: `trafficShift.gates ${gates.join(', ')} ${gates.length === 1 ? 'is' : 'are'} manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto`,
+        };
+      }
+      return { action: 'proceed' };
+    },
+
+    async run(ctx: DeploymentStepContext): Promise<StepOutputs> {
+      const base = shiftConfig(ctx);
+      if (!base) throw new WsdError('Internal', 'traffic-shift ran without trafficShift in the config', { source: 'internal' });
+      const config = effectiveShiftConfig(base, ctx.options.yes);
+      const session = await openShiftSession({ config: ctx.config, shift: config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, sandbox: options.sandbox, traffic: true });
+      try {
+        const metas = session.registry.metas;
+        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal });
+        if (!ctx.previous?.clusters) {
+          await ctx.checkpoint({ clusters });
+          await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas });
+        }
+        if (config.command) return await runCommandShift(ctx, config, clusters, metas);
+        return await builtIn(ctx, config, clusters, session.registry, session.provider, options);
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}
+
+async function builtIn(
+  ctx: DeploymentStepContext,
+  config: TrafficShiftConfig,
+  clusters: ShiftClusters,
+  registry: ConnectedRegistry,
+  provider: MetricProvider | undefined,
+  options: TrafficShiftStepOptions,
+): Promise<StepOutputs> {
+  if (!provider) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
+  const journal = new CheckpointShiftJournal(ctx);
+  const firstGeneration = clusters.oldClusters.length === 0;
+  let promoteNow = firstGeneration;
+  if (firstGeneration && !ctx.previous?.progress) {
+    ctx.sink.emit({ level: 'info', code: 'traffic.first-generation', message: 'no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once' });
+  }
+  const control: ControlPort = {
+    next: async () => {
+      if (promoteNow) {
+        promoteNow = false;
+        return 'promote';
+      }
+      return ctx.takeControl();
+    },
+  };
+  const steps = expandSteps(config);
+  const result = await runShift(
+    { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs },
+    { config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },
+  );
+  const outputs: StepOutputs = {
+    mode: 'built-in',
+    outcome: result.outcome,
+    newClusters: clusters.newClusters,
+    oldClusters: clusters.oldClusters,
+    metas: [...registry.metas],
+    steps,
+    phase: result.progress.phase,
+    measurements: result.progress.counters.measurements,
+    firstGeneration,
+  };
+  if (result.outcome === 'rolled-back') {
+    throw new WsdError('GateFailed', rollbackMessage(result, journal.lastFailing, steps), { details: { reason: result.reason, lastFailing: journal.lastFailing } });
+  }
+  return outputs;
+}

@@ -1,0 +1,46 @@
+/**
+ * SIGKILL at a step boundary, then `resume`: the deployment completes, every
+ * cluster exists exactly once, and no step that was journaled as done runs again.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/require-binary.js';
+import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift'];
+  afterAll(() => ws.cleanup());
+
+  it('completes, without duplicates and without re-running finished steps', async () => {
+    const run = startCli(['deploy', ...common, '--cluster-id', '160', '--concurrency', '1']);
+    await run.waitFor(/gp-dev-ws-eu160-eu-west1\] install-gitpod: succeeded/);
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const id = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d)) as string;
+    const resumed = await runCli(['resume', id, ...common]);
+    expect(resumed.stderr).not.toMatch(/\n\s+at /);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/succeeded \(cluster id 160\)/);
+    // Done before the kill: not run again (one `step.started` per step in the whole journal).
+    const journal = readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; cluster?: string; step?: string });
+    const starts = journal.filter((r) => r.type === 'step.started' && r.cluster === 'gp-dev-ws-eu160-eu-west1');
+    expect(starts.filter((r) => r.step === 'create-cluster')).toHaveLength(1);
+    expect(starts.filter((r) => r.step === 'install-gitpod')).toHaveLength(1);
+    expect(resumed.stderr).toMatch(/eu160-eu-west1\] create-cluster: already succeeded/);
+
+    const states = readdirSync(join(ws.stateDir, 'terraform-state')).filter((f) => f.endsWith('.tfstate'));
+    expect(states.sort()).toEqual(['gp-dev-ws-eu160-eu-west1.tfstate', 'gp-dev-ws-us160-us-west1.tfstate']);
+    for (const file of states) {
+      const state = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', file), 'utf8')) as { resources: Array<{ type: string; name: string }> };
+      expect(state.resources.filter((r) => r.name === 'cluster')).toHaveLength(1);
+    }
+    const list = await runCli(['clusters', 'list', '--config', ws.config, '--state-dir', ws.stateDir, '--output', 'json']);
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((c) => c.name).sort()).toEqual(['eu160', 'us160']);
+  });
+});

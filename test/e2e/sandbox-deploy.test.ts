@@ -1,0 +1,74 @@
+/**
+ * The quick start, end to end: deploy the sandbox with the real CLI, see the
+ * summary, status and registry, and see a second deploy of the same clusters refused.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/require-binary.js';
+import { runCli, sandboxWorkspace, type CliResult } from '../helpers/cli.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+describe.skipIf(!hasTerraform)('sandbox deploy', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  let first: CliResult;
+
+  beforeAll(async () => {
+    first = await runCli(['deploy', ...common, '--cluster-id', '150', '--skip', 'traffic-shift']);
+  });
+  afterAll(() => ws.cleanup());
+
+  it('runs every step of both clusters and prints the summary', () => {
+    expect(first.stderr).not.toMatch(/\n\s+at /); // no stack traces
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/deployment \S+: succeeded \(cluster id 150\)/);
+    for (const cluster of ['gp-dev-ws-eu150-eu-west1', 'gp-dev-ws-us150-us-west1']) {
+      for (const step of ['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster']) {
+        expect(first.stdout).toMatch(new RegExp(`${cluster}\\s+${step}\\s+succeeded\\s+1`));
+      }
+    }
+    expect(first.stdout).toContain('gitpod (gitpod 2022.11.0)');
+  });
+
+  it('shows the deployment with status --output json', async () => {
+    const status = await runCli(['status', ...common, '--output', 'json']);
+    expect(status.code).toBe(0);
+    const doc = JSON.parse(status.stdout) as { id: string; state: string; clusters: Array<{ name: string; steps: Array<{ name: string; state: string; attempts: number }> }> };
+    expect(doc.state).toBe('succeeded');
+    expect(doc.clusters.map((c) => c.name)).toEqual(['gp-dev-ws-eu150-eu-west1', 'gp-dev-ws-us150-us-west1']);
+    expect(doc.clusters[0]?.steps[0]).toEqual(expect.objectContaining({ name: 'create-cluster', state: 'succeeded', attempts: 1 }));
+  });
+
+  it('keeps exactly one terraform state per cluster, holding the cluster', () => {
+    const states = readdirSync(join(ws.stateDir, 'terraform-state')).filter((f) => f.endsWith('.tfstate'));
+    expect(states.sort()).toEqual(['gp-dev-ws-eu150-eu-west1.tfstate', 'gp-dev-ws-us150-us-west1.tfstate']);
+    const state = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', states[0] as string), 'utf8')) as { resources: Array<{ type: string; name: string }> };
+    expect(state.resources.map((r) => `${r.type}.${r.name}`)).toContain('terraform_data.cluster');
+  });
+
+  it('registered both clusters, cordoned, in the embedded registry', async () => {
+    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
+    expect(list.code).toBe(0);
+    const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; governed: boolean }>;
+    expect(entries.map((e) => e.name).sort()).toEqual(['eu150', 'us150']);
+    expect(entries.every((e) => e.state === 'CORDONED' && e.governed)).toBe(true);
+  });
+
+  it('refuses to deploy the same clusters again (exit 3) and creates nothing', async () => {
+    const again = await runCli(['deploy', ...common, '--cluster-id', '150', '--skip', 'traffic-shift']);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toMatch(/already exists \(terraform state .*\) and was not created by deployment/);
+    expect(readdirSync(join(ws.stateDir, 'terraform-state')).filter((f) => f.endsWith('.tfstate'))).toHaveLength(2);
+  });
+
+  it('plan --output json is a versioned document with the step names', async () => {
+    const plan = await runCli(['plan', ...common, '--cluster-id', '151', '--output', 'json']);
+    expect(plan.code).toBe(0);
+    const doc = JSON.parse(plan.stdout) as { version: number; clusters: Array<{ name: string; shortName: string; steps: Array<{ name: string }> }> };
+    expect(doc.version).toBe(1);
+    expect(doc.clusters[0]).toMatchObject({ name: 'gp-dev-ws-eu151-eu-west1', shortName: 'eu151' });
+    expect(doc.clusters[0]?.steps.map((s) => s.name).slice(0, 6)).toEqual(['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster']);
+  });
+});
