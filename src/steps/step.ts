@@ -16,6 +16,7 @@ export const STEP_NAMES = [
   'alive-test',
   'register-cluster',
   'traffic-shift',
+  'retire-old-clusters',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 

@@ -85,11 +85,17 @@ export class Database {
       action,
       async () => {
         const client = await this.pool.connect();
+        // pg emits 'error' on a checked-out client whose connection dies, besides failing its
+        // query; the pool only listens while the client is idle, and an unheard 'error' crashes.
+        const onError = (): void => undefined;
+        client.on('error', onError);
         try {
           const result = await fn(client);
+          client.off('error', onError);
           client.release();
           return result;
         } catch (error) {
+          client.off('error', onError);
           // A lost connection must not go back to the pool; any other error leaves it usable.
           client.release(isConnectionError(error) ? (error as Error) : undefined);
           throw error;

@@ -1,0 +1,134 @@
+/**
+ * RetireOldClusters: the deployment-wide step after the traffic shift. Behind
+ * the `beforeDestroy` gate, it retires every old cluster of the shift (see
+ * retire-cluster.ts), bounded in parallel because drains wait on users.
+ * Resumable: the cluster list and each cluster's progress are checkpointed.
+ */
+import { WsdError } from '../../core/errors.js';
+import type { StateStore } from '../../state/store.js';
+import { realClock } from '../../traffic/clock.js';
+import { formatDuration } from '../../traffic/duration.js';
+import { mapLimit } from '../../traffic/judges/fetch-values.js';
+import type { Clock } from '../../traffic/shift-ports.js';
+import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
+import { resolveShiftClusters } from '../traffic/shift-clusters.js';
+import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
+import { findCreatedBy } from './find-module-input.js';
+import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
+import { assertOthersTakeTraffic, waitForApproval } from './retire-guards.js';
+
+export interface RetireStepOptions {
+  /** Where earlier deployments are journaled (to find how an old cluster was created). */
+  store: StateStore;
+  /** No human can approve (CI, no TTY): a manual beforeDestroy gate without --yes fails up front. */
+  nonInteractive?: boolean;
+  sandbox?: SandboxShiftOptions;
+  /** How often a drain is checked. Default 30 s (sandbox: 1 s). */
+  pollMs?: number;
+  clock?: Clock;
+}
+
+const PARALLEL_RETIREMENTS = 4;
+
+function retireConfig(ctx: Pick<DeploymentPlanContext, 'config'>) {
+  return ctx.config.trafficShift;
+}
+
+function gateIsManual(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>): boolean {
+  return retireConfig(ctx)?.gates.beforeDestroy === 'manual' && !ctx.options.yes;
+}
+
+export function createRetireStep(options: RetireStepOptions): DeploymentStep {
+  return {
+    name: 'retire-old-clusters',
+    scope: 'deployment',
+    retry: { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 },
+
+    // Commanded shifts retire with their own tooling: we do not know they cordoned the old clusters.
+    applies: (ctx) => retireConfig(ctx) !== undefined && retireConfig(ctx)?.command === undefined,
+
+    describe(ctx: DeploymentPlanContext): PlannedAction[] {
+      const config = retireConfig(ctx);
+      if (!config) return [];
+      const r = config.retire;
+      return [
+        ...(gateIsManual(ctx) ? [{ kind: 'wait' as const, description: 'manual gate beforeDestroy: waits for `ws-deployment shift resume` (or pass --yes)' }] : []),
+        { kind: 'call', description: 'cordon every old cluster of the shift on every meta cluster (refused if no other cluster would take new starts)' },
+        { kind: 'wait', description: `wait until each runs no regular workspaces (Deregister without force is refused while any run), at most ${formatDuration(r.drainTimeout)}` },
+        { kind: 'call', description: 'ClusterService.Deregister (force=false) on every meta cluster' },
+        r.destroy
+          ? { kind: 'command', description: 'terraform destroy of each old cluster created by ws-deployment (module regenerated from its create-cluster outputs); others: the command to run is reported' }
+          : { kind: 'note', description: 'not destroyed (trafficShift.retire.destroy is false): the command to run is reported' },
+      ];
+    },
+
+    async check(ctx: DeploymentStepContext): Promise<CheckResult> {
+      if (gateIsManual(ctx) && options.nonInteractive && !ctx.previous?.approved) {
+        return { action: 'refuse', reason: 'trafficShift.gates.beforeDestroy is manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto' };
+      }
+      return { action: 'proceed' };
+    },
+
+    async run(ctx: DeploymentStepContext): Promise<StepOutputs> {
+      const config = retireConfig(ctx);
+      if (!config) throw new WsdError('Internal', 'retire-old-clusters ran without trafficShift in the config', { source: 'internal' });
+      const clock = options.clock ?? realClock;
+      const session = await openShiftSession({ config: ctx.config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, sandbox: { ...options.sandbox, faults: [] }, traffic: true });
+      try {
+        const { registry } = session;
+        const fromShift = (ctx.outputs['*'] as Record<string, StepOutputs | undefined> | undefined)?.['traffic-shift'];
+        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry, metas: registry.metas, previous: ctx.previous?.clusters ?? fromShift, signal: ctx.signal });
+        if (!ctx.previous?.clusters) await ctx.checkpoint({ clusters });
+        const olds = clusters.oldClusters;
+        if (olds.length === 0) return { retired: [], note: 'no old clusters to retire' };
+
+        if (gateIsManual(ctx) && !ctx.previous?.approved) {
+          await waitForApproval(ctx, `retire ${olds.map((o) => o.name).join(', ')} (cordon, drain, deregister${config.retire.destroy ? ', terraform destroy' : ''})`, clock);
+          await ctx.checkpoint({ approved: true });
+        }
+        await assertOthersTakeTraffic(registry, olds.map((o) => o.name), ctx.signal);
+
+        const all: Record<string, RetireProgress> = { ...(ctx.previous?.progress as Record<string, RetireProgress> | undefined) };
+        let writes = Promise.resolve();
+        // Checkpoints merge at the top level only: always write the whole map, one write at a time.
+        const persist = (name: string, p: RetireProgress) => {
+          all[name] = p;
+          writes = writes.then(() => ctx.checkpoint({ progress: { ...all } }));
+          return writes;
+        };
+        const pollMs = options.pollMs ?? (session.simulators.length > 0 ? 1_000 : 30_000);
+        const results = await mapLimit(olds, PARALLEL_RETIREMENTS, async (old) => {
+          const created = await findCreatedBy(options.store, old.name);
+          const target: RetireTarget = { name: old.name, fullName: created?.name ?? old.cluster, region: created?.region ?? old.region };
+          return retireCluster({
+            target,
+            registry,
+            project: ctx.config.project.id,
+            drainTimeoutMs: config.retire.drainTimeout,
+            pollMs,
+            destroy: config.retire.destroy,
+            moduleInput: created?.moduleInput,
+            workDir: retireWorkDir(ctx.deploymentDir, old.name),
+            credFile: ctx.config.project.gcpSACredFile,
+            pgConnStr: pgConnStr(ctx),
+            progress: all[old.name],
+            save: (p) => persist(old.name, p),
+            record: ctx.record,
+            clock,
+            sink: ctx.sink,
+            redactor: ctx.redactor,
+            logFile: ctx.logFile,
+            signal: ctx.signal,
+          });
+        });
+        await writes;
+        return {
+          retired: olds.map((o, i) => ({ name: o.name, cluster: o.cluster, destroyed: results[i]?.destroyed ?? false, manual: results[i]?.manual })),
+        };
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}
