@@ -15,6 +15,8 @@ export interface GlobalOptions {
   jsonLog: boolean;
   verbose: boolean;
   stateDir: string;
+  /** PostgreSQL state store URL; absent = files in stateDir. */
+  state?: string;
   clusterId?: number;
   concurrency?: number;
   failFast: boolean;
@@ -54,6 +56,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--json-log', 'emit NDJSON events on stderr', false)
     .option('-v, --verbose', 'show tool output and debug events', false)
     .option('--state-dir <dir>', 'where journals, locks and working files live', './.ws-deployment')
+    .option('--state <url>', 'keep journals and locks in PostgreSQL (postgres://…; env WS_DEPLOYMENT_STATE); working files stay in --state-dir', process.env.WS_DEPLOYMENT_STATE)
     .option('--cluster-id <id>', 'use this cluster id instead of allocating one', parsePositiveInt('--cluster-id'))
     .option('--concurrency <n>', 'clusters worked on at once (default: all)', parsePositiveInt('--concurrency'))
     .option('--fail-fast', 'stop scheduling every cluster after the first failure', false)

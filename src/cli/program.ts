@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { clustersCommand } from './commands/clusters.js';
+import { retireCommand } from './commands/retire.js';
+import { shiftCommand } from './commands/shift.js';
 import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { addGlobalOptions } from './options.js';
 
@@ -58,6 +60,7 @@ export function buildProgram(): Command {
     .command('deploy')
     .description('create, install, test and register the workspace clusters of the config')
     .option('--allow-unfinished', 'start even though an earlier deployment of this environment did not finish', false)
+    .option('--inject-fault <cluster:rate>', 'sandbox only: make a cluster fail this share of workspace starts (repeatable), e.g. eu:0.5', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'CI=true ws-deployment deploy --json-log --concurrency 2']))
     .action(lazy(() => import('./commands/deploy.js')));
 
@@ -75,6 +78,9 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/status.js')));
 
   program.addCommand(clustersCommand());
+  // copyInheritedSettings: exitOverride and help settings, so bad arguments never call process.exit.
+  program.addCommand(shiftCommand().copyInheritedSettings(program));
+  program.addCommand(retireCommand().copyInheritedSettings(program));
   program.addCommand(new Command('sandbox').description('the sandbox: try ws-deployment on one machine').addCommand(sandboxRegistryCommand()));
 
   return program;

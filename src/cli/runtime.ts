@@ -5,7 +5,7 @@
  */
 import { FanoutSink, type EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
-import { FileStateStore } from '../state/file-store.js';
+import { openStore } from './open-store.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
@@ -28,7 +28,7 @@ export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose
   return new LineRenderer(err, options.verbose);
 }
 
-export function createRuntime(options: GlobalOptions): Runtime {
+export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const redactor = new Redactor();
   const renderer = createRenderer(options);
   // Every event is redacted before any renderer sees it.
@@ -46,7 +46,14 @@ export function createRuntime(options: GlobalOptions): Runtime {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const store = new FileStateStore(options.stateDir);
+  const store = await openStore(options, {
+    redactor,
+    sink,
+    onLockLost: (error) => {
+      sink.emit({ level: 'error', code: 'run.lock-lost', message: `${error.message}: stopping` });
+      controller.abort(error);
+    },
+  });
   return {
     sink,
     redactor,

@@ -13,7 +13,7 @@ import type { EngineDeps, EngineOptions } from './deployment.js';
 import { runGraph } from './work-graph.js';
 
 export async function dryRun(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<PlanDocument> {
-  const plan = await buildPlan({ loaded, steps: deps.steps, options, clusterId: options.clusterId, probe: deps.probe, redactor: deps.redactor, sharedDir: deps.store.root, random: deps.random });
+  const plan = await buildPlan({ loaded, steps: deps.steps, deploymentSteps: deps.deploymentSteps, options, clusterId: options.clusterId, probe: deps.probe, redactor: deps.redactor, sharedDir: deps.store.root, random: deps.random });
   const targets = buildTargets(loaded.config, plan.clusterId);
   const deploymentDir = join(deps.store.root, 'dry-run');
   const nodes = targets.map((cluster) => ({ id: cluster.name, kind: 'cluster', deps: [], cluster }));

@@ -106,9 +106,12 @@ export function runDeploymentStepNode(env: StepRunEnv, step: DeploymentStep): Pr
     retry: step.retry,
     context: (attempt, sink) => {
       const outputs: DeploymentStepContext['outputs'] = {};
-      for (const c of env.journal.snapshot().clusters) {
+      const snap = env.journal.snapshot();
+      for (const c of snap.clusters) {
         outputs[c.name] = Object.fromEntries(c.steps.filter((s) => s.outputs).map((s) => [s.name, s.outputs]));
       }
+      // Earlier deployment-wide steps (the shift, for retire) under the scope key.
+      outputs[DEPLOYMENT_SCOPE] = Object.fromEntries(snap.deploymentSteps.filter((s) => s.outputs).map((s) => [s.name, s.outputs]));
       return {
         ...base,
         ...common(env, DEPLOYMENT_SCOPE, step.name, attempt, sink),

@@ -8,6 +8,7 @@
  * (`type: sandbox`) are served by the embedded registry simulator of the state
  * dir, every other meta cluster is reached as configured (direct or port-forward).
  */
+import { resolveMetaAccess, type MetaClusterEntry } from '../sandbox/meta-access.js';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
@@ -18,7 +19,7 @@ import type { ClusterStatus, UpdateProperty } from '../registry/types.js';
 import type { RegistryChange, RegistryCluster, RegistryPort } from './shift-ports.js';
 
 /** A meta cluster as the config lists it (access fields plus the sandbox marker). */
-export type MetaConfig = MetaAccessInput & { type?: 'gke' | 'sandbox' };
+export type MetaConfig = MetaClusterEntry;
 
 /** The meta clusters of a config. */
 export function metaClustersOf(config: { metaClusters: readonly unknown[] }): MetaConfig[] {
@@ -30,19 +31,9 @@ export function allSandbox(metas: readonly MetaConfig[]): boolean {
   return metas.length > 0 && metas.every((m) => m.type === 'sandbox');
 }
 
-/** Access for each meta: sandbox metas point at the embedded simulator (started on first use). */
-export async function resolveMetaAccess(metas: readonly MetaConfig[], sharedDir: string): Promise<MetaAccessInput[]> {
-  const out: MetaAccessInput[] = [];
-  for (const meta of metas) {
-    if (meta.type !== 'sandbox') {
-      out.push(meta);
-      continue;
-    }
-    const { sandboxRegistry } = await import('../sandbox/sandbox-registry.js');
-    const sim = await sandboxRegistry(sharedDir, meta.name);
-    out.push({ name: meta.name, bridge: { address: sim.address } });
-  }
-  return out;
+/** Access for each meta cluster (sandbox ones point at the embedded simulator). */
+export function resolveMetaAccessAll(metas: readonly MetaConfig[], sharedDir: string): Promise<MetaAccessInput[]> {
+  return Promise.all(metas.map((meta) => resolveMetaAccess(meta, sharedDir)));
 }
 
 /** Converts a List row into the port's view. */

@@ -109,8 +109,13 @@ export function rollbackChanges(original: OriginalSnapshot[string] | undefined, 
   const out: NamedChange[] = [];
   for (const c of news) {
     out.push({ name: c.name, change: { score: 0 } }, { name: c.name, change: { cordoned: true } });
-    if (staffConstraint && !original?.[c.name]?.admissionConstraints.includes(staffConstraint)) {
+    if (staffConstraint) {
+      // Remove drops every copy; re-adding once restores a constraint the cluster was registered with
+      // (the staff stage removed it), so a later uncordon cannot expose the cluster to everyone.
       out.push({ name: c.name, change: { admissionConstraint: { add: false, constraint: staffConstraint } } });
+      if (original?.[c.name]?.admissionConstraints.includes(staffConstraint)) {
+        out.push({ name: c.name, change: { admissionConstraint: { add: true, constraint: staffConstraint } } });
+      }
     }
   }
   for (const c of olds) {

@@ -14,10 +14,10 @@ import { registerSecrets } from './secrets.js';
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
   const loaded = applyCliOverrides(await loadConfig(options.config), options);
-  const runtime = createRuntime(options);
+  const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const deps = engineDeps(runtime, loaded.config);
+    const deps = engineDeps(runtime, loaded.config, { injectFault: command.opts<{ injectFault?: string[] }>().injectFault });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
       const plan = await dryRun(loaded, engineOptions(options), deps);

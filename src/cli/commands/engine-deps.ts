@@ -2,10 +2,11 @@
 import type { Config } from '../../config/schema.js';
 import type { EngineDeps } from '../../engine/deployment.js';
 import { allSteps } from '../../steps/all-steps.js';
+import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import type { Runtime } from '../runtime.js';
 
-export function engineDeps(runtime: Runtime, config: Config): EngineDeps {
+export function engineDeps(runtime: Runtime, config: Config, extra: { injectFault?: string[] } = {}): EngineDeps {
   // The service-account key never appears in any output.
   return {
     store: runtime.store,
@@ -13,6 +14,12 @@ export function engineDeps(runtime: Runtime, config: Config): EngineDeps {
     signal: runtime.signal,
     redactor: runtime.redactor,
     steps: allSteps(),
+    deploymentSteps: deploymentSteps({ store: runtime.store, nonInteractive: nonInteractive(), injectFaults: extra.injectFault }),
     probe: existenceProbe({ config, sharedDir: runtime.store.root, redactor: runtime.redactor, signal: runtime.signal }),
   };
+}
+
+/** Nobody can answer a manual gate: CI, or no terminal on stdin. */
+export function nonInteractive(): boolean {
+  return Boolean(process.env.CI) || !process.stdin.isTTY;
 }

@@ -6,6 +6,7 @@ import { buildPlan } from '../../plan/build-plan.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { FileStateStore } from '../../state/file-store.js';
 import { allSteps } from '../../steps/all-steps.js';
+import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import { globalOptions } from '../options.js';
 import { applyCliOverrides, engineOptions, outputFormat } from './shared.js';
@@ -17,10 +18,12 @@ export default async function plan(command: Command): Promise<void> {
   const loaded = applyCliOverrides(await loadConfig(options.config), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
   // Reading the store's root only: plan never creates the state dir.
-  const sharedDir = new FileStateStore(options.stateDir).root;
+  const store = new FileStateStore(options.stateDir);
+  const sharedDir = store.root;
   const doc = await buildPlan({
     loaded,
     steps: allSteps(),
+    deploymentSteps: deploymentSteps({ store, nonInteractive: true }),
     options: engineOptions(options),
     clusterId: options.clusterId,
     probe: existenceProbe({ config: loaded.config, sharedDir, redactor }),

@@ -12,7 +12,7 @@ import { registerSecrets } from './secrets.js';
 export default async function resume(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
   const loaded = applyCliOverrides(await loadConfig(options.config), options);
-  const runtime = createRuntime(options);
+  const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded.config));

@@ -15,7 +15,8 @@ import { WsdError } from '../../core/errors.js';
 import type { Database } from './database.js';
 
 /** What an operator can tell a running traffic shift. */
-export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
+export type { ControlCommand } from '../../steps/step.js';
+import type { ControlCommand } from '../../steps/step.js';
 
 export const CONTROL_COMMANDS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
 

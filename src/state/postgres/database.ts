@@ -40,7 +40,7 @@ export async function withReconnect<T>(ctx: ReconnectContext, action: string, at
       if (n >= attempts) {
         throw new WsdError(
           'StateIo',
-          `lost the connection to the state database ${ctx.url.display} while ${action} (${describePgError(error)}; ${attempts} attempts); ${advice ?? 'check that the database is reachable and run the command again'}`,
+          `cannot reach the state database ${ctx.url.display} while ${action} (${describePgError(error)}; gave up after ${attempts} attempts); ${advice ?? 'check that the database is reachable and run the command again'}`,
           { cause: error, transient: true, details: { attempts } },
         );
       }

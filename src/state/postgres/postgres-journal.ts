@@ -30,7 +30,21 @@ export class PostgresJournal implements DeploymentJournal {
     return this.current;
   }
 
-  async append(input: JournalInput): Promise<JournalRecord> {
+  /** The last append in flight: appends of one journal run one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Appends in call order. Steps of several clusters append at the same time;
+   * each append needs the seq and snapshot the previous one left, so they queue
+   * (the file store gets the same effect from synchronous writes).
+   */
+  append(input: JournalInput): Promise<JournalRecord> {
+    const next = this.queue.then(() => this.appendNow(input));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(input: JournalInput): Promise<JournalRecord> {
     const expected = this.seq;
     const record = { ...input, seq: expected + 1, time: new Date().toISOString() } as JournalRecord;
     // Event records carry output only; like the file store, they leave the snapshot alone.

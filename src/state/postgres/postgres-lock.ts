@@ -120,7 +120,21 @@ function holdLock(
   const controller = new AbortController();
   const listeners = new Set<(error: WsdError) => void>();
   let released = false;
-  let heartbeat: NodeJS.Timeout | undefined;
+  // A network that drops packets silently sends no error (and TCP keepalive takes minutes):
+  // ask the server now and then, and count a probe unanswered for a whole interval as a loss.
+  let probing = false;
+  const heartbeat = setInterval(() => {
+    if (probing) {
+      lose(new Error(`the database did not answer a liveness probe within ${options.heartbeatMs} ms`));
+      return;
+    }
+    probing = true;
+    client.query('SELECT 1').then(
+      () => (probing = false),
+      (error: unknown) => lose(error),
+    );
+  }, options.heartbeatMs);
+  heartbeat.unref();
 
   const lose = (cause: unknown): void => {
     if (released || controller.signal.aborted) return;
@@ -137,11 +151,6 @@ function holdLock(
     client.end().catch(() => undefined);
   };
   setConnectionErrorHandler(lose);
-  // A network that drops packets silently sends no error: ask the server now and then.
-  heartbeat = setInterval(() => {
-    client.query('SELECT 1').catch(lose);
-  }, options.heartbeatMs);
-  heartbeat.unref();
 
   return {
     holder,

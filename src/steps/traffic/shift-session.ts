@@ -13,7 +13,7 @@ import type { ProviderConfig } from '../../traffic/analysis-config.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
 import { prometheusFromConfig } from '../../traffic/providers/prometheus.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
-import { allSandbox, connectRegistry, metaClustersOf, resolveMetaAccess, type ConnectedRegistry } from '../../traffic/registry-adapter.js';
+import { allSandbox, connectRegistry, metaClustersOf, resolveMetaAccessAll, type ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import type { DeployConfigView, ClusterTarget } from '../step.js';
 
 /** Sandbox knobs, set by the CLI (`deploy --inject-fault`) or tests. */
@@ -66,12 +66,15 @@ function buildProvider(provider: ProviderConfig, simulators: RunningSimulator[],
 export async function openShiftSession(input: OpenSessionInput): Promise<ShiftSession> {
   const metas = metaClustersOf(input.config);
   const simulators = await sandboxSimulators(input.config, input.sharedDir);
-  const registry = await connectRegistry(await resolveMetaAccess(metas, input.sharedDir), { sink: input.sink, redactor: input.redactor, signal: input.signal });
+  const registry = await connectRegistry(await resolveMetaAccessAll(metas, input.sharedDir), { sink: input.sink, redactor: input.redactor, signal: input.signal });
   let traffic: SandboxTraffic | undefined;
   let provider: MetricProvider | undefined;
   try {
     const analysis = input.shift?.analysis;
     if (analysis && !input.shift?.command) provider = buildProvider(analysis.provider, simulators, input.redactor);
+    if (input.sandbox?.faults?.length && simulators.length === 0) {
+      throw new WsdError('UsageError', '--inject-fault works only when every meta cluster is a sandbox one (type: sandbox); remove it for real meta clusters');
+    }
     if (simulators.length > 0) {
       if (input.sandbox?.faults?.length) {
         const touched = await applyFaults(input.sandbox.faults, simulators, input.clusters);

@@ -56,8 +56,12 @@ function manualGates(config: TrafficShiftConfig): string[] {
 export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
   const where = p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`;
-  const fired = lastFailing?.metrics.filter((m) => !m.dryRun && (m.outcome === 'fail' || m.outcome === 'error')).map((m) => `${m.message} [rule ${m.rule}]`) ?? [];
-  const why = fired.length > 0 ? `${result.reason ?? 'rolled back'}; deciding metrics: ${fired.join('; ')}` : (result.reason ?? 'rolled back');
+  const reason = result.reason ?? 'rolled back';
+  // An operator's abort has no deciding metric; a gate failure names each metric that fired and its rule.
+  const fired = reason.startsWith('aborted') ? [] : (lastFailing?.metrics.filter((m) => !m.dryRun && (m.outcome === 'fail' || m.outcome === 'error')) ?? []);
+  const extra = fired.filter((m) => !reason.includes(m.message)).map((m) => m.message);
+  const rules = fired.map((m) => `${m.metric}: rule ${m.rule}`);
+  const why = `${reason}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}${rules.length > 0 ? ` [${rules.join(', ')}]` : ''}`;
   return (
     `traffic shift rolled back at ${where}: ${why}. ` +
     'The old clusters take new starts again and the new clusters are cordoned; ' +

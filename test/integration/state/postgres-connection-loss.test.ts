@@ -82,7 +82,7 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     expect(error).toMatchObject({
       code: 'StateIo',
       transient: true,
-      message: expect.stringMatching(/^lost the connection to the state database postgres:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/t_\w+\?sslmode=disable while appending record 3 \(step\.succeeded\) to deployment d-001 .*3 attempts\); the deployment stopped safely .*run `ws-deployment resume d-001 --state postgres:\/\/postgres:\[REDACTED\]@/),
+      message: expect.stringMatching(/^cannot reach the state database postgres:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/t_\w+\?sslmode=disable while appending record 3 \(step\.succeeded\) to deployment d-001 \(.*gave up after 3 attempts\); the deployment stopped safely .*run `ws-deployment resume d-001 --state postgres:\/\/postgres:\[REDACTED\]@/),
     });
     expect((error as Error).message).not.toContain(fx.server.password);
     expect(sink.events.filter((e) => e.code === 'state.reconnect')).toHaveLength(2);
@@ -96,6 +96,19 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     expect((await other.open('d-001')).snapshot()).toEqual(j.snapshot());
     await other.close();
     await s.close();
+  });
+
+  it('fails to open with StateIo when the database cannot be reached at all', async () => {
+    const url = await fx.freshDatabase();
+    proxy.setDown(true);
+    const sink = new MemorySink();
+    const error = await openPostgresStore({ url: proxy.via(url), workDir: await fx.workDir(), sink, retry: fastRetry }).catch((e: unknown) => e);
+    proxy.setDown(false);
+    expect(error).toMatchObject({
+      code: 'StateIo',
+      message: expect.stringMatching(/^cannot reach the state database postgres:\/\/postgres:\[REDACTED\]@.* while applying schema migrations .*gave up after 3 attempts\); check that the database is reachable/),
+    });
+    expect(sink.codes()).toEqual(['state.reconnect', 'state.reconnect']);
   });
 
   it('never gives two concurrent writers the same seq: one wins, the other fails cleanly', async () => {

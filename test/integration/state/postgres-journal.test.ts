@@ -47,6 +47,18 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     await s.close();
   });
 
+  it('keeps concurrent appends of one journal in call order, as parallel cluster steps make them', async () => {
+    const url = await fx.freshDatabase();
+    const s = await store(url);
+    const j = await s.create('d-001');
+    await j.append(created);
+    const records = await Promise.all(Array.from({ length: 20 }, (_, i) => j.append({ type: 'event', level: 'info', code: 'tool.line', message: `line ${i}` })));
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    const stored = await fx.query<{ seq: string; message: string }>(url, `SELECT seq, record->>'message' AS message FROM ws_deployment_events WHERE seq > 1 ORDER BY seq`);
+    expect(stored.map((r) => r.message)).toEqual(records.map((r) => (r.type === 'event' ? r.message : '')));
+    await s.close();
+  });
+
   it('rebuilds state from the journal when the snapshot lags behind', async () => {
     const url = await fx.freshDatabase();
     const s = await store(url);

@@ -6,6 +6,7 @@ import type { LockHolder } from '../../../src/state/store.js';
 import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
 import { startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 const key = { project: 'p', environment: 'production' };
 
@@ -98,6 +99,25 @@ describe.skipIf(!hasPostgres('the postgres lock is tested on a real server'))('p
     expect(late).toBe(true);
     await lock.release();
     await s.close();
+  });
+
+  it('notices a silent network partition on the lock connection through its heartbeat', async () => {
+    const proxy = await startTcpProxy(fx.server.port);
+    const url = await fx.freshDatabase();
+    const s = await openPostgresStore({ url: proxy.via(url), workDir: await fx.workDir(), lockHeartbeatMs: 150 });
+    const lock = await s.lock(key, { deploymentId: 'd-008', command: 'deploy' });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(lock.lost.aborted).toBe(false); // answered probes keep the lock
+
+    proxy.setBlackhole(true);
+    const started = Date.now();
+    await waitFor(() => lock.lost.aborted, 3_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(lock.lost.reason).toMatchObject({ code: 'StateIo', message: expect.stringMatching(/did not answer a liveness probe within 150 ms/) });
+    await lock.release(); // does not hang on the dead connection
+    proxy.setBlackhole(false);
+    await s.close();
+    await proxy.close();
   });
 
   it('releases held locks when the store is closed', async () => {

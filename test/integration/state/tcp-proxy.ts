@@ -13,6 +13,8 @@ export interface TcpProxy {
   via(url: string): string;
   /** While down, open connections are cut and new ones are reset at once. */
   setDown(down: boolean): void;
+  /** While on, bytes are dropped both ways and connections stay open: a silent network partition. */
+  setBlackhole(on: boolean): void;
   /** Cuts the connection that next receives a COMMIT confirmation, without forwarding it. */
   dropAfterNextCommit(): void;
   /** How many COMMIT confirmations were swallowed. */
@@ -23,6 +25,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let down = false;
+  let blackhole = false;
   let armed = false;
   let dropped = 0;
 
@@ -32,6 +35,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       return;
     }
     const upstream = connect(targetPort, '127.0.0.1');
+    // Like pg itself: without it, Nagle + delayed ACK add ~200 ms to every small message.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     sockets.add(client);
     sockets.add(upstream);
     const cut = (): void => {
@@ -42,9 +48,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     client.on('error', cut).on('close', cut);
     upstream.on('error', cut).on('close', cut);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (!blackhole) upstream.write(chunk);
+    });
     let pending = Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
+      if (blackhole) return;
       pending = Buffer.concat([pending, chunk]);
       // Forward whole messages only, so we can stop exactly before a COMMIT confirmation.
       while (pending.length >= 5) {
@@ -75,6 +84,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     setDown(value) {
       down = value;
       if (down) for (const s of [...sockets]) s.destroy();
+    },
+    setBlackhole(on) {
+      blackhole = on;
     },
     dropAfterNextCommit() {
       armed = true;

@@ -1,0 +1,30 @@
+/**
+ * Picks the state store: the file store under `--state-dir` by default, or
+ * PostgreSQL with `--state postgres://…` (env WS_DEPLOYMENT_STATE), so runs in
+ * ephemeral CI pods keep their journal and lock off the pod's disk.
+ */
+import type { EventSink } from '../core/events.js';
+import type { Redactor } from '../core/redact.js';
+import { WsdError } from '../core/errors.js';
+import { FileStateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/store.js';
+import type { GlobalOptions } from './options.js';
+
+export interface OpenStoreHooks {
+  redactor?: Redactor;
+  sink?: EventSink;
+  /** Called when a PostgreSQL lock connection is lost: the run must stop. */
+  onLockLost?: (error: WsdError) => void;
+}
+
+export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir'>, hooks: OpenStoreHooks = {}): Promise<StateStore> {
+  const url = options.state;
+  if (!url) return new FileStateStore(options.stateDir);
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new WsdError('UsageError', '--state must be a postgres:// URL (omit it to keep state in --state-dir); put the password in PGPASSWORD rather than the URL');
+  }
+  hooks.redactor?.add(url);
+  const { openPostgresStore } = await import('../state/postgres/postgres-store.js');
+  // Working files (terraform dirs, kubeconfigs, logs) still need a local folder.
+  return openPostgresStore({ url, workDir: options.stateDir, redactor: hooks.redactor, sink: hooks.sink, onLockLost: hooks.onLockLost });
+}

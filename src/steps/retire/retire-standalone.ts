@@ -1,0 +1,92 @@
+/**
+ * `ws-deployment retire --cluster NAME`: the retirement of one cluster outside a
+ * deployment, with the same logic as the retire-old-clusters step. It holds the
+ * environment lock (no deployment changes the registries meanwhile) and keeps
+ * its progress in `<state-dir>/retire/<name>.json`, so a second run continues.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { WsdError } from '../../core/errors.js';
+import type { EventSink } from '../../core/events.js';
+import type { Redactor } from '../../core/redact.js';
+import { writeFileAtomic } from '../../state/atomic-write.js';
+import type { StateStore } from '../../state/store.js';
+import { realClock } from '../../traffic/clock.js';
+import type { Clock } from '../../traffic/shift-ports.js';
+import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import type { DeployConfigView } from '../step.js';
+import { openShiftSession } from '../traffic/shift-session.js';
+import { findCreatedBy } from './find-module-input.js';
+import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
+import { assertOthersTakeTraffic } from './retire-guards.js';
+
+export interface RetireStandaloneInput {
+  config: DeployConfigView;
+  store: StateStore;
+  /** Registry short name (or the full name of a cluster an earlier deployment created). */
+  name: string;
+  /** The human confirmed (`--yes`). */
+  yes: boolean;
+  drainTimeoutMs?: number;
+  destroy?: boolean;
+  pollMs?: number;
+  sink: EventSink;
+  redactor: Redactor;
+  signal: AbortSignal;
+  clock?: Clock;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+export function progressFile(root: string, name: string): string {
+  return join(root, 'retire', `${name}.json`);
+}
+
+/** Retires one cluster; returns its final progress. */
+export async function retireStandalone(input: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
+  if (!NAME.test(input.name)) throw new WsdError('UsageError', `--cluster "${input.name}" is not a cluster name; use the short name the registry lists (e.g. eu17)`);
+  const created = await findCreatedBy(input.store, input.name);
+  const shortName = created?.shortName ?? input.name;
+  const retire = input.config.trafficShift?.retire;
+  const destroy = input.destroy ?? retire?.destroy ?? false;
+  if (!input.yes) {
+    throw new WsdError('UsageError', `retiring ${shortName} cordons it, waits for its sessions to end, deregisters it${destroy ? ' and destroys it' : ''}; pass --yes to confirm`);
+  }
+  const lock = await input.store.lock({ project: input.config.project.id, environment: input.config.environment }, { deploymentId: `retire-${shortName}`, command: 'retire' });
+  const session = await openShiftSession({ config: input.config, sharedDir: input.store.root, clusters: [], sink: input.sink, redactor: input.redactor, signal: input.signal, traffic: true });
+  try {
+    const file = progressFile(input.store.root, shortName);
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RetireProgress) : undefined;
+    if (!previous) {
+      const known = new Set((await Promise.all(session.registry.metas.map((m) => session.registry.list(m, input.signal)))).flat().map((c) => c.name));
+      if (!known.has(shortName) && !created) {
+        throw new WsdError('UsageError', `cluster ${shortName} is registered with no meta cluster and no deployment in ${input.store.root} created it; check the name with \`ws-deployment clusters list\``);
+      }
+      await assertOthersTakeTraffic(session.registry, [shortName], input.signal);
+    }
+    mkdirSync(dirname(file), { recursive: true });
+    const progress = await retireCluster({
+      target: { name: shortName, fullName: created?.name, region: created?.region },
+      registry: session.registry,
+      project: input.config.project.id,
+      drainTimeoutMs: input.drainTimeoutMs ?? retire?.drainTimeout ?? 24 * 3_600_000,
+      pollMs: input.pollMs ?? (session.simulators.length > 0 ? 1_000 : 30_000),
+      destroy,
+      moduleInput: created?.moduleInput,
+      workDir: retireWorkDir(input.store.root, shortName),
+      credFile: input.config.project.gcpSACredFile,
+      pgConnStr: pgConnStr({ config: input.config }),
+      progress: previous,
+      save: async (p) => writeFileAtomic(file, `${JSON.stringify(p, null, 2)}\n`),
+      record: async (code, message, data) => input.sink.emit({ level: 'info', code, cluster: shortName, message, data }),
+      clock: input.clock ?? realClock,
+      sink: input.sink,
+      redactor: input.redactor,
+      signal: input.signal,
+    });
+    return { ...progress, name: shortName, fullName: created?.name };
+  } finally {
+    await session.close();
+    await lock.release();
+  }
+}

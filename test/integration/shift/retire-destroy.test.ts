@@ -1,0 +1,50 @@
+/**
+ * The whole life cycle of a generation in the sandbox: an earlier deployment
+ * created eu1 with real Terraform; the next one shifts traffic to eu2, drains
+ * eu1 (simulated users end their sessions), deregisters it from both meta
+ * clusters and destroys it with `terraform destroy` from the module input the
+ * earlier deployment journaled.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { createCluster } from '../../../src/steps/create-cluster/create-cluster.js';
+import { createRetireStep } from '../../../src/steps/retire/retire-step.js';
+import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
+import { createHarness, METAS, SIM_ANALYSIS, wideStep, type Harness } from './harness.js';
+
+const hasTerraform = requireBinary('terraform', 'retiring destroys the sandbox cluster with real terraform');
+
+const SHIFT = `  steps: [50, 100]
+  interval: 1s
+  retire: { drainTimeout: 60s, destroy: true }
+  gates: { beforeDestroy: auto }
+${SIM_ANALYSIS}`;
+
+function resources(stateFile: string): number {
+  if (!existsSync(stateFile)) return 0;
+  return (JSON.parse(readFileSync(stateFile, 'utf8')) as { resources?: unknown[] }).resources?.length ?? 0;
+}
+
+describe.skipIf(!hasTerraform)('retire destroys what ws-deployment created', () => {
+  let h: Harness | undefined;
+  afterEach(async () => h?.close());
+
+  it('drains, deregisters everywhere and terraform-destroys the previous generation', async () => {
+    h = await createHarness(SHIFT);
+    const created = await h.deploy([], { clusterId: 1 }, undefined, [createCluster]);
+    expect(created.state, JSON.stringify(created.error)).toBe('succeeded');
+    const stateFile = join(h.store.root, 'terraform-state', 'gp-dev-ws-eu1-eu-west1.tfstate');
+    expect(resources(stateFile)).toBeGreaterThan(0);
+
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } }), createRetireStep({ store: h.store, pollMs: 200, sandbox: { startsPerSecond: 60, endShare: 0.8 } })], { clusterId: 2 });
+
+    expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
+    expect(wideStep(snap, 'retire-old-clusters')?.outputs).toMatchObject({ retired: [{ name: 'eu1', cluster: 'gp-dev-ws-eu1-eu-west1', destroyed: true }] });
+    expect(resources(stateFile)).toBe(0);
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
+  }, 180_000);
+});

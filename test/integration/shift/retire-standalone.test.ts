@@ -1,0 +1,46 @@
+/**
+ * `ws-deployment retire --cluster NAME`: the same retirement outside a
+ * deployment — asks for --yes, holds the environment lock, never forces, and a
+ * second run after a completed one changes nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { Redactor } from '../../../src/core/redact.js';
+import { progressFile, retireStandalone } from '../../../src/steps/retire/retire-standalone.js';
+import { createHarness, METAS, SIM_ANALYSIS, type Harness } from './harness.js';
+
+const SHIFT = `  steps: [100]
+  retire: { drainTimeout: 5s, destroy: true }
+${SIM_ANALYSIS}`;
+
+describe('retire command', () => {
+  let h: Harness | undefined;
+  afterEach(async () => h?.close());
+
+  it('needs --yes, then cordons, deregisters everywhere and says how to destroy a cluster it did not create', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: false, preferability: 'Prefer' });
+    const base = { config: h.loaded.config, store: h.store, name: 'eu1', sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100 };
+
+    await expect(retireStandalone({ ...base, yes: false })).rejects.toThrow(/pass --yes to confirm/);
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toContain('eu1');
+
+    const result = await retireStandalone({ ...base, yes: true });
+    expect(result).toMatchObject({ name: 'eu1', done: true, deregistered: [...METAS] });
+    expect(result.manual?.slice(0, 4)).toEqual(['gcloud', 'container', 'clusters', 'delete']);
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
+    expect(existsSync(progressFile(h.store.root, 'eu1'))).toBe(true);
+
+    // Idempotent: a second run finds the journaled progress and is done.
+    expect(await retireStandalone({ ...base, yes: true })).toMatchObject({ done: true });
+  });
+
+  it('refuses to retire the last cluster that takes new starts', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    await expect(retireStandalone({ config: h.loaded.config, store: h.store, name: 'eu1', yes: true, sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal })).rejects.toThrow(/no cluster that takes new starts/);
+    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu1')?.state).toBe('AVAILABLE');
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Steering a running shift from "another terminal" (the state store's control
+ * queue, as `ws-deployment shift …` uses it): abort rolls back; a manual gate
+ * without --yes waits for promote; with no human to ask it refuses up front.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendShiftControl } from '../../../src/cli/commands/shift.js';
+import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
+import { createHarness, METAS, SIM_ANALYSIS, scoresOf, waitFor, wideStep, type Harness } from './harness.js';
+
+const LONG = `  steps: [10, 20, 30, 40, 50, 100]
+  interval: 1s
+${SIM_ANALYSIS}`;
+
+const GATED = `  steps: [25, 100]
+  interval: 1s
+  gates: { beforeIncrease: manual, beforePromotion: manual }
+${SIM_ANALYSIS}`;
+
+describe('shift control', () => {
+  let h: Harness | undefined;
+  afterEach(async () => h?.close());
+
+  it('rolls back when an operator aborts', async () => {
+    h = await createHarness(LONG);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const before = scoresOf(await h.lists(), ['eu1']);
+    const run = h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } })]);
+    const harness = h;
+    const id = await (async () => {
+      await waitFor('the deployment to start', async () => (await harness.store.list()).length > 0);
+      return (await harness.store.list())[0]?.id as string;
+    })();
+    await waitFor('step 2 of the shift', async () => {
+      const p = wideStep((await harness.store.open(id)).snapshot(), 'traffic-shift')?.checkpoint?.progress as { stepIndex?: number } | undefined;
+      return (p?.stepIndex ?? 0) >= 1;
+    });
+    expect(await sendShiftControl(h.store, 'abort')).toBe(id);
+    const snap = await run;
+    expect(snap.state).toBe('failed');
+    expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/rolled back at step \d\/6 \(\d+ %\): aborted by an operator/);
+    expect(scoresOf(await h.lists(), ['eu1'])).toEqual(before);
+    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu2')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('holds at a manual gate until promote when --yes is not given', async () => {
+    h = await createHarness(GATED);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const run = h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } })]);
+    const harness = h;
+    let id = '';
+    await waitFor('the shift to wait at the gate', async () => {
+      id = (await harness.store.list())[0]?.id ?? '';
+      if (!id) return false;
+      const p = wideStep((await harness.store.open(id)).snapshot(), 'traffic-shift')?.checkpoint?.progress as { paused?: boolean; measurementsInStep?: number } | undefined;
+      return p?.paused === true && (p.measurementsInStep ?? 0) >= 1;
+    });
+    // Still at 25 % while it waits.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await h.list(METAS[0])).find((c) => c.name === 'eu1')?.state).toBe('AVAILABLE');
+    expect(h.sink.events.some((e) => e.code === 'traffic.gate' && /ws-deployment shift resume/.test(e.message))).toBe(true);
+    await sendShiftControl(h.store, 'promote', id);
+    const snap = await run;
+    expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
+    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu1')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('passes a manual gate with --yes', async () => {
+    h = await createHarness(GATED);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, nonInteractive: true, sandbox: { startsPerSecond: 60 } })], { yes: true });
+    expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
+  });
+
+  it('refuses a manual gate up front when no one can approve it', async () => {
+    h = await createHarness(GATED);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const before = scoresOf(await h.lists(), ['eu1', 'eu2']);
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, nonInteractive: true })]);
+    expect(snap.state).toBe('failed');
+    expect(snap.error?.code).toBe('PreCheckRefused');
+    expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/beforeIncrease, beforePromotion are manual .* pass --yes .* set the gate to auto/);
+    expect(scoresOf(await h.lists(), ['eu1', 'eu2'])).toEqual(before);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The same scenarios against both stores: whatever the engine sees from the
+ * file store, it must see from the PostgreSQL store.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../../src/state/file-store.js';
+import type { Snapshot } from '../../../src/state/model.js';
+import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
+import type { StateStore } from '../../../src/state/store.js';
+import { hasPostgres } from '../../helpers/postgres.js';
+import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
+
+const withPostgres = hasPostgres('the store contract runs against a real PostgreSQL');
+let fx: PgFixture | undefined;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  if (withPostgres) fx = await startPgFixture();
+});
+afterAll(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  await fx?.cleanup();
+});
+
+const kinds: Array<{ kind: string; open: () => Promise<StateStore>; skip: boolean }> = [
+  {
+    kind: 'file',
+    skip: false,
+    open: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'wsd-contract-'));
+      dirs.push(dir);
+      return new FileStateStore(dir);
+    },
+  },
+  {
+    kind: 'postgres',
+    skip: !withPostgres,
+    open: async () => openPostgresStore({ url: await fx!.freshDatabase(), workDir: await fx!.workDir() }),
+  },
+];
+
+/** Times differ between runs; everything else must not. */
+function timeless(s: Snapshot): unknown {
+  return JSON.parse(JSON.stringify(s, (k, v: unknown) => (k === 'createdAt' || k === 'updatedAt' || k === 'startedAt' || k === 'endedAt' ? 'T' : v)));
+}
+
+const script = [
+  { type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 },
+  { type: 'event', level: 'info', code: 'tool.line', message: 'terraform apply' },
+  { type: 'step.checkpoint', cluster: CLUSTER, step: 'create-cluster', outputs: { half: true } },
+  { type: 'step.failed', cluster: CLUSTER, step: 'create-cluster', error: { code: 'ToolFailed', message: 'quota' }, durationMs: 3 },
+  { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'quota' } },
+  { type: 'deployment.resumed', pid: 42 },
+  { type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: { endpoint: '10.0.0.1' }, durationMs: 9 },
+  { type: 'event', level: 'info', code: 'tool.line', message: 'done' },
+] as const;
+
+/** The snapshots and seqs each store produced for {@link script}, keyed by kind. */
+const observed = new Map<string, unknown>();
+
+describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
+  it.skipIf(skip)('numbers records 1, 2, 3… and reduces them the same way, live and after reopening', async () => {
+    const store = await open();
+    const j = await store.create('d-001');
+    const seqs = [(await j.append(created)).seq];
+    const live: unknown[] = [];
+    for (const record of script) {
+      seqs.push((await j.append(record)).seq);
+      live.push(timeless(j.snapshot()));
+    }
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Event records leave the live snapshot alone.
+    expect(j.snapshot().seq).toBe(8);
+    const reopened = await store.open('d-001');
+    expect(timeless(reopened.snapshot())).toEqual({ ...(timeless(j.snapshot()) as object), seq: 9 });
+    expect((await reopened.append({ type: 'deployment.resumed', pid: 1 })).seq).toBe(10);
+    observed.set(kind, { live, reopened: timeless(reopened.snapshot()) });
+    await store.close();
+  });
+
+  it.skipIf(skip)('numbers appends made at the same time (parallel cluster steps) in call order', async () => {
+    const store = await open();
+    const j = await store.create('d-001');
+    await j.append(created);
+    const records = await Promise.all(Array.from({ length: 10 }, (_, i) => j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: i + 1 })));
+    expect(records.map((r) => r.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(j.snapshot().clusters[0]?.steps[0]?.attempts).toBe(10);
+    expect((await store.open('d-001')).snapshot().clusters[0]?.steps[0]?.attempts).toBe(10);
+    await store.close();
+  });
+
+  it.skipIf(skip)('refuses duplicate and invalid ids, finds no unknown ones, lists newest first', async () => {
+    const store = await open();
+    await (await store.create('d-001')).append(created);
+    await expect(store.create('d-001')).rejects.toMatchObject({ code: 'Internal', message: 'deployment d-001 already exists' });
+    await expect(store.create('NOT valid')).rejects.toMatchObject({ code: 'UsageError' });
+    await expect(store.open('d-404')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    await expect(store.open('..')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    // An id created but never written (crash before the first record) is neither listed nor refused.
+    await store.create('d-002');
+    await expect(store.open('d-002')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    await new Promise((r) => setTimeout(r, 5));
+    await (await store.create('d-002')).append({ ...created, id: 'd-002' });
+    const list = await store.list();
+    expect(list.map((d) => d.id)).toEqual(['d-002', 'd-001']);
+    expect(list[0]).toEqual({ id: 'd-002', state: 'running', createdAt: expect.any(String), updatedAt: expect.any(String), project: 'p', environment: 'development' });
+    await store.close();
+  });
+
+  it.skipIf(skip)('locks an environment, names the holder on refusal, and frees it on release', async () => {
+    const store = await open();
+    const key = { project: 'p', environment: 'production' };
+    const held = await store.lock(key, { deploymentId: 'd-001', command: 'deploy' });
+    expect(held.holder).toEqual({ deploymentId: 'd-001', command: 'deploy', pid: process.pid, host: hostname(), since: expect.any(String) });
+    await expect(store.lock(key, { deploymentId: 'd-002', command: 'resume' })).rejects.toMatchObject({
+      code: 'LockHeld',
+      message: expect.stringContaining(`environment production of project p is locked by pid ${process.pid} on ${hostname()}, deployment d-001 (deploy), since ${held.holder.since}; wait for it to finish`),
+    });
+    await held.release();
+    await held.release();
+    const next = await store.lock(key, { deploymentId: 'd-002', command: 'resume' });
+    await next.release();
+    await store.close();
+  });
+});
+
+describe.skipIf(!withPostgres)('state store contract: both stores agree', () => {
+  it('produced identical snapshots for the same journal', () => {
+    expect(observed.get('postgres')).toBeDefined();
+    expect(observed.get('postgres')).toEqual(observed.get('file'));
+  });
+});
