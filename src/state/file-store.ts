@@ -15,6 +15,7 @@ import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
@@ -95,6 +96,7 @@ class FileJournal implements DeploymentJournal {
         throw ioError('write', join(this.dir, SNAPSHOT), error);
       }
     }
+    crashPoint(record.seq);
     return record;
   }
 }

@@ -8,6 +8,7 @@
  * interleaving. A retried append (connection lost around COMMIT) finds out
  * whether its first try committed through the `append_id` it wrote.
  */
+import { crashPoint } from '../crash-point.js';
 import { randomBytes } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { WsdError } from '../../core/errors.js';
@@ -82,6 +83,7 @@ export class PostgresJournal implements DeploymentJournal {
     );
     this.seq = record.seq;
     this.current = next;
+    crashPoint(record.seq);
     return record;
   }
 
