@@ -3,6 +3,7 @@
  * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM, the
  * state store and the redactor.
  */
+import { setMaxListeners } from 'node:events';
 import { FanoutSink, type EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { openStore } from './open-store.js';
@@ -34,6 +35,8 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   // Every event is redacted before any renderer sees it.
   const sink = new FanoutSink({ emit: (e) => renderer.emit(redactor.redactValue(e)) });
   const controller = new AbortController();
+  // Every running child process and gRPC call listens on this one signal.
+  setMaxListeners(0, controller.signal);
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;

@@ -22,6 +22,8 @@ const PATTERNS: Array<[RegExp, string]> = [
 
 export class Redactor {
   private readonly secrets = new Set<string>();
+  /** Longest first, so a secret that contains another is replaced whole; rebuilt on `add`. */
+  private ordered: string[] = [];
 
   /** Registers exact secret values (and, for multi-line values, each long line of them). */
   add(...values: Array<string | undefined>): this {
@@ -35,15 +37,14 @@ export class Redactor {
       }
       if (trimmed.length >= MIN_SECRET_LENGTH) this.secrets.add(Buffer.from(trimmed).toString('base64'));
     }
+    this.ordered = [...this.secrets].sort((a, b) => b.length - a.length);
     return this;
   }
 
   /** Replaces every registered secret and every secret-shaped pattern. */
   redact(text: string): string {
     let out = text;
-    // Longest first so a secret that contains another is replaced whole.
-    const ordered = [...this.secrets].sort((a, b) => b.length - a.length);
-    for (const secret of ordered) {
+    for (const secret of this.ordered) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);

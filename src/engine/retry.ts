@@ -2,7 +2,8 @@
  * Bounded retries with capped exponential backoff, for errors classified as
  * transient only, never after the abort signal fired. Each retry is an event.
  */
-import { isWsdError, WsdError } from '../core/errors.js';
+import { isWsdError, type WsdError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { RetryPolicy } from '../steps/step.js';
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 60_000 };
@@ -12,24 +13,6 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
 }
 
-/** Resolves after `ms`, or rejects with `Interrupted` as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new WsdError('Interrupted', 'interrupted'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new WsdError('Interrupted', 'interrupted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export function isTransient(error: unknown): boolean {
   return isWsdError(error) && error.transient;

@@ -4,6 +4,7 @@
  * Update of an absolute value) retry UNAVAILABLE / DEADLINE_EXCEEDED with capped
  * backoff; every failure becomes a WsdError (see `status-errors.ts`).
  */
+import { sleep } from '../core/sleep.js';
 import type * as Grpc from '@grpc/grpc-js';
 import { WsdError, isWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -187,17 +188,3 @@ export class RegistryClient {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new WsdError('Interrupted', 'interrupted while waiting to retry'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new WsdError('Interrupted', 'interrupted while waiting to retry'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -5,16 +5,9 @@
  */
 import type * as K8s from '@kubernetes/client-node';
 import { WsdError } from '../core/errors.js';
+import { kubeModule } from '../tools/kube/kube-module.js';
 
-export type KubeModule = typeof K8s;
-
-let loading: Promise<KubeModule> | undefined;
-
-/** The client library, loaded once. */
-export function kubeModule(): Promise<KubeModule> {
-  loading ??= import('@kubernetes/client-node');
-  return loading;
-}
+export { kubeModule, type KubeModule } from '../tools/kube/kube-module.js';
 
 /** Where to find a cluster's API: a kubeconfig file (default $KUBECONFIG / ~/.kube/config) and a context. */
 export interface KubeTarget {

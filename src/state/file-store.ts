@@ -10,7 +10,8 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
@@ -54,9 +55,17 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
   return records;
 }
 
+/** How often the snapshot cache is rewritten between deployment-level records. */
+const SNAPSHOT_INTERVAL_MS = 1_000;
+
 class FileJournal implements DeploymentJournal {
   private current: Snapshot | undefined;
   private seq: number;
+  private handle: FileHandle | undefined;
+  /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
+  private pending: Array<{ line: string; done: () => void; failed: (error: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
+  private snapshotWrittenAt = 0;
 
   constructor(
     readonly id: string,
@@ -74,30 +83,56 @@ class FileJournal implements DeploymentJournal {
     return this.current;
   }
 
+  /**
+   * Durable before it resolves. Concurrent appends (parallel clusters) share one
+   * write and one fdatasync (group commit), so the journal never serialises the run.
+   */
   async append(input: JournalInput): Promise<JournalRecord> {
     const record = { ...input, seq: ++this.seq, time: new Date().toISOString() } as JournalRecord;
-    const path = join(this.dir, JOURNAL);
-    try {
-      const fd = openSync(path, 'a', 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(record)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      throw ioError('append to', path, error);
-    }
-    if (record.type !== 'event') {
-      this.current = applyRecord(this.current, record);
-      try {
-        writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(this.current, null, 2)}\n`);
-      } catch (error) {
-        throw ioError('write', join(this.dir, SNAPSHOT), error);
-      }
-    }
+    if (record.type !== 'event') this.current = applyRecord(this.current, record);
+    await new Promise<void>((done, failed) => {
+      this.pending.push({ line: `${JSON.stringify(record)}\n`, done, failed });
+      this.flushing ??= this.flush();
+    });
+    if (record.type !== 'event') this.writeSnapshot(record.type.startsWith('deployment.'));
+    if (record.type === 'deployment.finished') await this.closeHandle();
     crashPoint(record.seq);
     return record;
+  }
+
+  private async flush(): Promise<void> {
+    const path = join(this.dir, JOURNAL);
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      try {
+        this.handle ??= await open(path, 'a', 0o600);
+        await this.handle.appendFile(batch.map((p) => p.line).join(''));
+        await this.handle.datasync();
+        for (const p of batch) p.done();
+      } catch (error) {
+        await this.closeHandle();
+        for (const p of batch) p.failed(ioError('append to', path, error));
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
+  /** The snapshot is a cache of the journal (`open` replays what it lacks): rewrite it now and then. */
+  private writeSnapshot(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.snapshotWrittenAt < SNAPSHOT_INTERVAL_MS) return;
+    this.snapshotWrittenAt = now;
+    try {
+      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(this.current)}\n`);
+    } catch (error) {
+      throw ioError('write', join(this.dir, SNAPSHOT), error);
+    }
   }
 }
 

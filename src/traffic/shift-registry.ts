@@ -11,6 +11,8 @@ import { mapLimit } from './judges/fetch-values.js';
 import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
 import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
 
+/** Clusters updated at once on one meta cluster (the bridge serialises writes anyway; this bounds in-flight calls). */
+const CLUSTER_CONCURRENCY = 8;
 const META_CONCURRENCY = 8;
 const ATTEMPTS = 3;
 const RETRY_BASE_MS = 1_000;
@@ -49,15 +51,20 @@ export class ShiftRegistry {
   async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal): Promise<void> {
     const failures: string[] = [];
     await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
-      for (const { name, change } of changesFor(meta)) {
-        try {
-          await this.updateWithRetry(meta, name, change, signal);
-        } catch (error) {
-          if (signal?.aborted) throw error;
-          failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${error instanceof Error ? error.message : String(error)}`);
-          return; // later changes on this meta depend on this one (score before uncordon)
+      // Order matters only within one cluster (score before uncordon): clusters are updated concurrently.
+      const byCluster = new Map<string, RegistryChange[]>();
+      for (const { name, change } of changesFor(meta)) byCluster.set(name, [...(byCluster.get(name) ?? []), change]);
+      await mapLimit([...byCluster], CLUSTER_CONCURRENCY, async ([name, changes]) => {
+        for (const change of changes) {
+          try {
+            await this.updateWithRetry(meta, name, change, signal);
+          } catch (error) {
+            if (signal?.aborted) throw error;
+            failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${error instanceof Error ? error.message : String(error)}`);
+            return; // this cluster's later changes depend on this one
+          }
         }
-      }
+      });
     });
     if (failures.length > 0) {
       throw new WsdError('RegistryError', `registry update failed on ${failures.length} meta cluster(s): ${failures.join('; ')}; re-run to resume`, {

@@ -44,13 +44,13 @@ export function describeAliveTest(ctx: PlanContext): PlannedAction[] {
 }
 
 /** Builds the checks for a cluster. */
-export function buildChecks(ctx: StepContext, s: AliveTestSection): AliveCheck[] {
+export async function buildChecks(ctx: StepContext, s: AliveTestSection): Promise<AliveCheck[]> {
   if (isSandbox(ctx)) return [sandboxHealthCheck(ctx.sharedDir, ctx.cluster.name)];
   const checks: AliveCheck[] = [];
   const needsCluster = s.command !== undefined || s.rollout.enabled;
   const kubeconfig = needsCluster ? kubeconfigFor(ctx) : undefined;
   if (s.command) checks.push(commandCheck(ctx, s.command, kubeconfig));
-  if (s.rollout.enabled && kubeconfig) checks.push(rolloutCheck(loadClusterKubeConfig(kubeconfig), rolloutNamespace(ctx, s)));
+  if (s.rollout.enabled && kubeconfig) checks.push(rolloutCheck(await loadClusterKubeConfig(kubeconfig), rolloutNamespace(ctx, s)));
   const domain = domainOf(ctx);
   for (const h of s.http) {
     checks.push(httpCheck({ url: expandTemplate(h.url, ctx.cluster, domain), expectedStatus: h.expectedStatus, caFile: h.caFile && resolvePath(h.caFile) }));
@@ -76,7 +76,7 @@ export const aliveTestStep: Step = {
   async run(ctx): Promise<StepOutputs> {
     const s = section(ctx);
     if (!s) return { checks: [] };
-    const checks = buildChecks(ctx, s);
+    const checks = await buildChecks(ctx, s);
     if (checks.length === 0) {
       ctx.sink.emit({ level: 'warn', code: 'alive.none', cluster: ctx.cluster.name, step: 'alive-test', message: 'alive test has no checks configured; nothing was verified' });
       return { checks: [] };

@@ -5,7 +5,7 @@
  */
 import { WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
-import { sleep } from '../../tools/kube/kube-config.js';
+import { sleep } from '../../core/sleep.js';
 
 /** What one probe saw. `state` is shown to users: make it specific ("0/1 ready, reason ImagePullBackOff"). */
 export interface ProbeResult {

@@ -96,7 +96,7 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
 
   const workloads = workloadsOf(deployed.manifest, namespace);
   if (workloads.length > 0) {
-    const kc = loadClusterKubeConfig(kubeconfig);
+    const kc = await loadClusterKubeConfig(kubeconfig);
     const states = await waitForRollout(kc, workloads, {
       timeoutMs: timeoutSeconds * 1000,
       pollMs: options.pollMs,

@@ -87,7 +87,7 @@ export function describeComponent(def: ComponentDefinition, ctx: PlanContext): P
 }
 
 async function applySet(ctx: StepContext, set: ManifestSet, kubeconfig: string, pollMs: number): Promise<string[]> {
-  const kc = loadClusterKubeConfig(kubeconfig);
+  const kc = await loadClusterKubeConfig(kubeconfig);
   const timing = { timeoutMs: set.timeoutSeconds * 1000, pollMs, signal: ctx.signal };
   if (set.waitForCrds.length > 0) await waitForCrdsEstablished(kc, set.waitForCrds, timing);
   const applied = await applyManifests(kc, set.objects, { ...timing, defaultNamespace: set.namespace });

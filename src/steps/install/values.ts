@@ -20,9 +20,12 @@ function isMap(value: unknown): value is Values {
  * Synchronous on purpose: `describe` (plan) is synchronous and shows the digest too.
  */
 export function readValuesFile(file: string, what = 'values file'): Values {
+  // The same files serve every cluster of a deployment: parse each once per content.
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
+    const cached = parsedCache.get(file);
+    if (cached?.text === text) return structuredClone(cached.values);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new WsdError('ConfigInvalid', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}; fix the path in the config`, {
@@ -39,10 +42,14 @@ export function readValuesFile(file: string, what = 'values file'): Values {
       cause: error,
     });
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (parsed === null || parsed === undefined) parsed = {};
   if (!isMap(parsed)) throw new WsdError('ConfigInvalid', `${what} ${file} must hold a YAML mapping at the top level`, { details: { file } });
+  parsedCache.set(file, { text, values: structuredClone(parsed) });
   return parsed;
 }
+
+/** Parsed values files keyed by path, valid while the file's text is unchanged. */
+const parsedCache = new Map<string, { text: string; values: Values }>();
 
 /** Deep merge with helm's rules: maps merge, everything else is replaced; `null` deletes a key. */
 export function mergeValues(base: Values, override: Values): Values {

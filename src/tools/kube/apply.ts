@@ -6,10 +6,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { kubeModule } from './kube-module.js';
 import { parseAllDocuments } from 'yaml';
 import { WsdError } from '../../core/errors.js';
-import { httpStatus, kubeError, sleep, withDeadline } from './kube-config.js';
+import { sleep } from '../../core/sleep.js';
+import { httpStatus, kubeError, withDeadline } from './kube-config.js';
 
 /** Field manager name in `managedFields`, so users see who owns the fields. */
 export const FIELD_MANAGER = 'ws-deployment';
@@ -63,6 +65,7 @@ const CALL_MS = 60_000;
 
 /** Server-side applies each object in order (force: we own these fields). Returns the labels applied. */
 export async function serverSideApply(kc: KubeConfig, objects: readonly KubernetesObject[], defaultNamespace?: string): Promise<string[]> {
+  const { KubernetesObjectApi, PatchStrategy } = await kubeModule();
   const client = KubernetesObjectApi.makeApiClient(kc);
   const applied: string[] = [];
   for (const original of objects) {
@@ -88,7 +91,7 @@ export async function waitForCrdsEstablished(
   names: readonly string[],
   options: { timeoutMs: number; pollMs: number; signal?: AbortSignal },
 ): Promise<void> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const api = kc.makeApiClient((await kubeModule()).ApiextensionsV1Api);
   const deadline = Date.now() + options.timeoutMs;
   let pending = [...names];
   let lastState = new Map<string, string>();

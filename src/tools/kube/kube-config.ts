@@ -4,15 +4,17 @@
  * never read, so two clusters deployed in parallel can never cross.
  */
 import { existsSync } from 'node:fs';
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { WsdError, isWsdError } from '../../core/errors.js';
+import { kubeModule } from './kube-module.js';
+
 
 /** Loads the cluster's kubeconfig file (and nothing else). */
-export function loadClusterKubeConfig(file: string): KubeConfig {
+export async function loadClusterKubeConfig(file: string): Promise<KubeConfig> {
   if (!existsSync(file)) {
     throw new WsdError('KubernetesError', `kubeconfig ${file} does not exist; run create-cluster for this cluster first`, { details: { file } });
   }
-  const kc = new KubeConfig();
+  const kc = new (await kubeModule()).KubeConfig();
   try {
     kc.loadFromFile(file);
   } catch (error) {
@@ -30,9 +32,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 /** Classifies a client-node failure: unreachable API server, 429 and 5xx are transient. */
 export function kubeError(error: unknown, what: string): WsdError {
   if (isWsdError(error)) return error;
-  if (error instanceof ApiException) {
-    const status = error.code;
-    const body = error.body as { message?: string } | string | undefined;
+  const status = httpStatus(error);
+  if (status !== undefined) {
+    const body = (error as { body?: unknown }).body as { message?: string } | string | undefined;
     const message = typeof body === 'object' && body?.message ? body.message : `HTTP ${status}`;
     return new WsdError('KubernetesError', `${what} failed: ${message} (HTTP ${status})`, {
       transient: status === 429 || status >= 500,
@@ -52,7 +54,10 @@ export function kubeError(error: unknown, what: string): WsdError {
 
 /** HTTP status of a client-node error, if it has one. */
 export function httpStatus(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
+  // client-node's ApiException (matched by shape: the library is loaded lazily).
+  if (error instanceof Error && error.name === 'ApiException') return (error as Error & { code?: number }).code;
+  const e = error as { code?: unknown; body?: unknown; headers?: unknown } | undefined;
+  return e && typeof e === 'object' && typeof e.code === 'number' && 'body' in e && 'headers' in e ? e.code : undefined;
 }
 
 /**
@@ -72,21 +77,3 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
   }
 }
 
-/** Sleeps, but wakes up (rejecting with Interrupted) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new WsdError('Interrupted', 'interrupted'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new WsdError('Interrupted', 'interrupted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

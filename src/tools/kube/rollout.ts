@@ -5,18 +5,18 @@
  * for the reason (ImagePullBackOff, CrashLoopBackOff, Unschedulable…), so a
  * failure names what is wrong instead of "timed out".
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1LabelSelector,
-  type V1Pod,
-  type V1StatefulSet,
+import type {
+  KubeConfig,
+  V1DaemonSet,
+  V1Deployment,
+  V1LabelSelector,
+  V1Pod,
+  V1StatefulSet,
 } from '@kubernetes/client-node';
+import { kubeModule } from './kube-module.js';
 import { WsdError } from '../../core/errors.js';
-import { kubeError, sleep, withDeadline } from './kube-config.js';
+import { sleep } from '../../core/sleep.js';
+import { kubeError, withDeadline } from './kube-config.js';
 
 export type WorkloadKind = 'Deployment' | 'DaemonSet' | 'StatefulSet';
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'DaemonSet', 'StatefulSet'];
@@ -125,6 +125,7 @@ const CALL_MS = 30_000;
 
 /** Reads the current state of workloads: all of a namespace, or the given ones. */
 export async function observeWorkloads(kc: KubeConfig, target: { namespace: string } | readonly WorkloadRef[]): Promise<WorkloadState[]> {
+  const { AppsV1Api, CoreV1Api } = await kubeModule();
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const namespaces = Array.isArray(target) ? [...new Set(target.map((r) => r.namespace))] : [(target as { namespace: string }).namespace];

@@ -37,7 +37,7 @@ describe('rollout through the Kubernetes API', () => {
     api.beforeRequest = (req, fake) => {
       if (req.path.endsWith('/deployments') && ++lists === 3) fake.put(deployment('ws-manager', 'default', 1));
     };
-    const kc = loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
+    const kc = await loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
     const seen: boolean[] = [];
     const states = await waitForRollout(kc, { namespace: 'default' }, { timeoutMs: 5_000, pollMs: 20, onObserve: (s) => seen.push(s.every((x) => x.ready)) });
     expect(states.map((s) => `${s.kind}/${s.name}:${s.ready}`)).toEqual(['Deployment/ws-manager:true', 'DaemonSet/ws-daemon:true']);
@@ -49,7 +49,7 @@ describe('rollout through the Kubernetes API', () => {
   it('times out on a stuck deployment with the reason from its pods', async () => {
     api.put(deployment('ws-manager', 'default', 0));
     api.put(pod('ws-manager-abc', 'default', 'ws-manager', 'ImagePullBackOff'));
-    const kc = loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
+    const kc = await loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
     const error = await waitForRollout(kc, { namespace: 'default' }, { timeoutMs: 300, pollMs: 50 }).catch((e: unknown) => e);
     expect(isWsdError(error) && error.code).toBe('KubernetesError');
     expect((error as Error).message).toContain('deployment ws-manager: 0/1 ready, reason ImagePullBackOff');
@@ -57,7 +57,7 @@ describe('rollout through the Kubernetes API', () => {
   });
 
   it('reports a named workload that does not exist', async () => {
-    const kc = loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
+    const kc = await loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a'));
     const states = await observeWorkloads(kc, [{ kind: 'StatefulSet', name: 'minio', namespace: 'default' }]);
     expect(states).toEqual([{ kind: 'StatefulSet', name: 'minio', namespace: 'default', ready: false, summary: 'not found' }]);
   });
@@ -68,8 +68,8 @@ describe('rollout through the Kubernetes API', () => {
       api.put(deployment('a', 'default', 1));
       other.api.put(deployment('b', 'default', 1));
       const [a, b] = await Promise.all([
-        observeWorkloads(loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a')), { namespace: 'default' }),
-        observeWorkloads(loadClusterKubeConfig(other.api.writeKubeconfig(other.dir, 'token-b')), { namespace: 'default' }),
+        observeWorkloads(await loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-a')), { namespace: 'default' }),
+        observeWorkloads(await loadClusterKubeConfig(other.api.writeKubeconfig(other.dir, 'token-b')), { namespace: 'default' }),
       ]);
       expect(a.map((s) => s.name)).toEqual(['a']);
       expect(b.map((s) => s.name)).toEqual(['b']);
@@ -84,13 +84,13 @@ describe('rollout through the Kubernetes API', () => {
   it('classifies an unreachable API server as transient', async () => {
     const kubeconfig = api.writeKubeconfig(dir, 'token-a');
     await api.stop();
-    const error = await observeWorkloads(loadClusterKubeConfig(kubeconfig), { namespace: 'default' }).catch((e: unknown) => e);
+    const error = await observeWorkloads(await loadClusterKubeConfig(kubeconfig), { namespace: 'default' }).catch((e: unknown) => e);
     expect(isWsdError(error) && error.transient).toBe(true);
     expect((error as Error).message).toMatch(/ECONNREFUSED|unreachable/);
     await api.start(); // afterEach stops it again
   });
 
-  it('refuses a kubeconfig path that does not exist instead of falling back to ~/.kube/config', () => {
-    expect(() => loadClusterKubeConfig(`${dir}/missing`)).toThrow(/does not exist; run create-cluster/);
+  it('refuses a kubeconfig path that does not exist instead of falling back to ~/.kube/config', async () => {
+    await expect(loadClusterKubeConfig(`${dir}/missing`)).rejects.toThrow(/does not exist; run create-cluster/);
   });
 });

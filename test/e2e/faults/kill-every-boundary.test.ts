@@ -1,0 +1,76 @@
+/**
+ * SIGKILL at every journal boundary of a one-cluster deployment, then `resume`.
+ * A clean run first counts the journal records R; then, for every N in 1..R-1,
+ * a fresh state dir is deployed with WSD_CRASH_AFTER_RECORD=N (the process
+ * kills itself right after record N is durable) and resumed. Each time the
+ * deployment must complete with every cluster existing exactly once, and no step
+ * journaled as done by record N may start again.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { runCli } from '../../helpers/cli.js';
+import { deploymentIds, expectClustersOnce, expectDenseSeqs, faultWorkspace, journaledClusters, readJournal, type JournalRecord } from './fault-workspace.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+const DONE = new Set(['step.succeeded', 'step.skipped']);
+const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster'];
+const key = (r: JournalRecord): string => `${r.cluster ?? ''}/${r.step ?? ''}`;
+
+describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume', () => {
+  const ws = faultWorkspace();
+  let records = 0;
+  afterAll(() => ws.cleanup());
+
+  beforeAll(async () => {
+    const stateDir = join(ws.dir, 'state-full');
+    const full = await runCli(['deploy', '--config', ws.config, '--state-dir', stateDir, ...ws.common.slice(4)]);
+    expect(full.code, full.stderr).toBe(0);
+    const journal = readJournal(stateDir, deploymentIds(stateDir)[0] as string);
+    expect(journal.at(-1)).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
+    records = journal.length;
+  });
+
+  it('completes from every boundary, each cluster once, no finished step re-run', { timeout: 170_000 }, async () => {
+    // created, 6 × (started, succeeded), 2 checkpoints, finished: a smaller count means the run changed shape.
+    expect(records).toBeGreaterThanOrEqual(16);
+    for (let n = 1; n < records; n++) {
+      const at = `boundary ${n} of ${records}`;
+      const stateDir = join(ws.dir, `state-${n}`);
+      const args = ['--config', ws.config, '--state-dir', stateDir, ...ws.common.slice(4)];
+
+      const crashed = await runCli(['deploy', ...args], { env: { WSD_CRASH_AFTER_RECORD: String(n) } });
+      expect(crashed.signal, `${at}: ${crashed.stderr}`).toBe('SIGKILL');
+      const [id] = deploymentIds(stateDir);
+      expect(id, at).toBeDefined();
+      const before = readJournal(stateDir, id as string);
+      expect(before.at(-1)?.seq, at).toBe(n);
+
+      const resumed = await runCli(['resume', id as string, ...args]);
+      expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
+      expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
+      expect(resumed.stdout, at).toMatch(/succeeded \(cluster id \d+\)/);
+      expect(deploymentIds(stateDir), `${at}: resume must not start a new deployment`).toEqual([id]);
+
+      const journal = readJournal(stateDir, id as string);
+      expect(journal.slice(0, n), `${at}: records before the crash are kept as they were`).toEqual(before);
+      expectDenseSeqs(journal);
+      expect(journal.at(-1), at).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
+
+      // Done at the crash → never started again.
+      const doneBefore = new Set(before.filter((r) => DONE.has(r.type)).map(key));
+      const restarted = journal.slice(n).filter((r) => r.type === 'step.started' && doneBefore.has(key(r)));
+      expect(restarted.map(key), `${at}: steps re-run after being journaled done`).toEqual([]);
+      // And every step ends done exactly once.
+      const clusters = journaledClusters(journal);
+      for (const c of clusters) {
+        for (const step of STEPS) {
+          const ends = journal.filter((r) => DONE.has(r.type) && r.cluster === c.full && r.step === step);
+          expect(ends, `${at}: ${c.full}/${step} done records`).toHaveLength(1);
+        }
+      }
+      await expectClustersOnce({ config: ws.config, stateDir }, clusters);
+    }
+  });
+});
