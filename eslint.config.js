@@ -19,7 +19,7 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    files: ['bin/**', 'bench/**/*.mjs', 'test/**/*.mjs'],
+    files: ['bin/**', 'bench/**/*.mjs', 'test/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
         ['process', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'AbortController', 'performance', 'Buffer', 'fetch'].map((g) => [g, 'readonly']),

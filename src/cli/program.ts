@@ -3,15 +3,13 @@
  * modules are imported lazily so `--version` and `validate` start fast.
  */
 import { Command } from 'commander';
-import { createRequire } from 'node:module';
 import { clustersCommand } from './commands/clusters.js';
 import { retireCommand } from './commands/retire.js';
 import { shiftCommand } from './commands/shift.js';
 import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
+import { packageVersion } from '../core/package-files.js';
 import { addGlobalOptions } from './options.js';
 
-const require = createRequire(import.meta.url);
-const { version } = require('../../package.json') as { version: string };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- positional arguments differ per command
 type Action = (command: Command, ...args: any[]) => Promise<void>;
@@ -32,7 +30,7 @@ function examples(lines: string[]): string {
 export function buildProgram(): Command {
   const program = addGlobalOptions(new Command('ws-deployment'))
     .description('Deploys Gitpod workspace clusters end to end and moves traffic onto them safely.')
-    .version(version)
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment plan --output json', 'ws-deployment status --output json']));

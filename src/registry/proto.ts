@@ -6,9 +6,9 @@
  * to this module, so it works from `src/` (tests) and from `dist/` (the package
  * ships `proto/` next to `dist/`).
  */
+import { packageFile } from '../core/package-files.js';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import { WsdError } from '../core/errors.js';
@@ -32,17 +32,13 @@ export const LOADER_OPTIONS: LoaderOptions = {
   oneofs: true,
 };
 
-/** Absolute path of the proto file: the nearest `proto/` above this module. */
+/** Absolute path of the proto file shipped with the package. */
 export function protoPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, PROTO_RELATIVE_PATH);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+  const path = packageFile(PROTO_RELATIVE_PATH);
+  if (!existsSync(path)) {
+    throw new WsdError('Internal', `cannot find ${path}; the package is incomplete, reinstall it`, { source: 'internal' });
   }
-  throw new WsdError('Internal', `cannot find ${PROTO_RELATIVE_PATH} above ${fileURLToPath(import.meta.url)}; the package is incomplete, reinstall it`, {
-    source: 'internal',
-  });
+  return path;
 }
 
 /** What callers get: the grpc module (so they need not import it eagerly) and the service. */

@@ -4,7 +4,7 @@
  * contract. Resolved from this file so it works from `src/` (tests, tsx) and from
  * `dist/` (the published package ships `terraform/` next to `dist/`).
  */
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../core/package-files.js';
 
 /** Absolute path of the sandbox module, usable as `moduleSource`. */
-export const SANDBOX_MODULE_DIR = fileURLToPath(new URL('../../../terraform/modules/sandbox-cluster', import.meta.url));
+export const SANDBOX_MODULE_DIR = packageFile('terraform', 'modules', 'sandbox-cluster');

@@ -9,6 +9,9 @@ import { expect } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli, sandboxWorkspace } from '../../helpers/cli.js';
 
+/** The deployment-wide steps; a shift with old clusters waits out its intervals, so most scenarios leave them out. */
+export const SKIP_DEPLOYMENT_STEPS = ['--skip', 'traffic-shift,retire-old-clusters'];
+
 /** The config as a plain object, for scenario edits. */
 export type ConfigDoc = Record<string, unknown> & { workspaceClusters: Array<Record<string, unknown>>; project: Record<string, unknown> };
 
@@ -16,8 +19,10 @@ export interface FaultWorkspace {
   dir: string;
   config: string;
   stateDir: string;
-  /** `--config … --state-dir …` plus `--skip traffic-shift,retire-old-clusters` (the shift takes many seconds). */
+  /** `--config … --state-dir …` plus {@link SKIP_DEPLOYMENT_STEPS}. */
   common: string[];
+  /** `--config <config> --state-dir <stateDir>` (default: the workspace's own state dir). */
+  args(stateDir?: string): string[];
   cleanup(): void;
 }
 
@@ -41,7 +46,8 @@ export function faultWorkspace(options: FaultWorkspaceOptions = {}): FaultWorksp
   options.edit?.(doc);
   writeFileSync(ws.config, stringify(doc));
   if (options.worldReadable) openUp(ws.dir);
-  return { ...ws, common: ['--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift,retire-old-clusters'] };
+  const args = (stateDir = ws.stateDir): string[] => ['--config', ws.config, '--state-dir', stateDir];
+  return { ...ws, args, common: [...args(), ...SKIP_DEPLOYMENT_STEPS] };
 }
 
 function openUp(dir: string): void {
