@@ -12,6 +12,8 @@ export interface StatusDocument {
   createdAt: string;
   updatedAt: string;
   error?: { code: string; message: string };
+  /** Where the traffic shift stands and the decisions behind it (from its journaled checkpoint). */
+  shift?: ShiftStatus;
   /** Deployment-wide steps (the traffic shift). */
   steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; error?: { code: string; message: string } }>;
   clusters: Array<{
@@ -30,6 +32,7 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
     ...(snap.error ? { error: snap.error } : {}),
+    ...shiftPart(snap),
     steps: (snap.deploymentSteps ?? []).map(stepEntry),
     clusters: snap.clusters.map((c) => ({
       name: c.name,
@@ -50,6 +53,39 @@ function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['step
     ...(s.error ? { error: s.error } : {}),
     ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
   };
+}
+
+export interface ShiftStatus {
+  phase?: string;
+  stepIndex?: number;
+  paused?: boolean;
+  reason?: string;
+  decisions: Array<{ at: string; percent: number; verdict: string; rule: string; message: string }>;
+}
+
+const SHOWN_DECISIONS = 5;
+
+function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
+  const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
+  const checkpoint = step?.checkpoint;
+  if (!checkpoint) return {};
+  const progress = checkpoint.progress as { phase?: string; stepIndex?: number; paused?: boolean; reason?: string } | undefined;
+  const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
+  return {
+    shift: {
+      phase: progress?.phase,
+      stepIndex: progress?.stepIndex,
+      paused: progress?.paused,
+      reason: progress?.reason,
+      decisions: decisions.slice(-SHOWN_DECISIONS).map(({ at, percent, verdict, rule, message }) => ({ at, percent, verdict, rule, message })),
+    },
+  };
+}
+
+function renderShift(shift: ShiftStatus): string {
+  const where = `traffic shift: ${shift.phase ?? 'not started'}${shift.stepIndex !== undefined ? `, step ${shift.stepIndex + 1}` : ''}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
+  const lines = shift.decisions.map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
+  return `${[where, ...(lines.length ? ['last decisions:', ...lines] : [])].join('\n')}\n`;
 }
 
 function duration(ms: number | undefined): string {
@@ -75,5 +111,6 @@ export function renderSummary(snap: Snapshot): string {
   ];
   const head = `deployment ${snap.id}: ${snap.state} (cluster id ${snap.clusterId})`;
   const tail = snap.error ? `\n${snap.error.message}` : '';
-  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n`;
+  const shift = shiftPart(snap).shift;
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n${shift ? renderShift(shift) : ''}`;
 }

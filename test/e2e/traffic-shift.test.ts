@@ -1,0 +1,83 @@
+/**
+ * The whole life cycle on the sandbox with the real CLI: a first generation,
+ * a second one whose new cluster fails starts (the shift rolls back on its own
+ * and says why), and a third one killed mid-shift and resumed (no score lost;
+ * it promotes and retires the previous generation with real Terraform).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/require-binary.js';
+import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+interface Entry {
+  name: string;
+  state: string;
+  score: number;
+}
+
+describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  afterAll(() => ws.cleanup());
+  // Shorter intervals than the example: the same flow in about a third of the time.
+  writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/bake: 5s/, 'bake: 2s').replace(/duration: 5s/, 'duration: 2s'));
+
+  const registry = async (): Promise<Map<string, Entry>> => {
+    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
+    expect(list.code).toBe(0);
+    return new Map((JSON.parse(list.stdout) as Entry[]).map((e) => [e.name, e]));
+  };
+
+  it('generation 1 deploys and takes all traffic', async () => {
+    const first = await runCli(['deploy', ...common, '--cluster-id', '200']);
+    expect(first.code).toBe(0);
+    const r = await registry();
+    expect(r.get('eu200')).toMatchObject({ state: 'AVAILABLE' });
+    expect(r.get('us200')).toMatchObject({ state: 'AVAILABLE' });
+  });
+
+  it('generation 2 with a failing cluster rolls back on its own, with the reason', async () => {
+    const before = await registry();
+    const second = await runCli(['deploy', ...common, '--cluster-id', '201', '--inject-fault', 'eu201:0.9']);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(/traffic-shift\s+failed/);
+    expect(second.stdout).toMatch(/start-failure-ratio on \S*eu201\S* is [\d.]+, above the maximum 0\.1/);
+    expect(second.stdout).toMatch(/sessions already on the new clusters stay/);
+    const status = JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { shift: { decisions: Array<{ verdict: string }> } };
+    expect(status.shift.decisions.at(-1)?.verdict).toBe('fail');
+    const after = await registry();
+    // The old generation is exactly as it was; the new one is out of rotation.
+    for (const old of ['eu200', 'us200']) expect(after.get(old)).toEqual(before.get(old));
+    for (const bad of ['eu201', 'us201']) expect(after.get(bad)).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('generation 3 killed mid-shift resumes without losing a score, promotes and retires generation 1', async () => {
+    const before = await registry();
+    const run = startCli(['deploy', ...common, '--cluster-id', '202', '--allow-unfinished']);
+    await run.waitFor(/traffic-shift: step 2\/3/, 120_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+
+    const id = (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id;
+    const journal = readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8');
+    const original = journal.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; outputs?: { original?: Record<string, Record<string, { score: number }>> } });
+    const saved = original.find((r) => r.type === 'step.checkpoint' && r.outputs?.original)?.outputs?.original;
+    expect(saved).toBeDefined();
+    // Saved before the first change: the old generation's scores as they were.
+    const meta = Object.values(saved ?? {})[0] ?? {};
+    expect(meta.eu200?.score).toBe(before.get('eu200')?.score);
+
+    const resumed = await runCli(['resume', id, ...common], {});
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/traffic-shift\s+succeeded/);
+    expect(resumed.stdout).toMatch(/retire-old-clusters\s+succeeded/);
+    const after = await registry();
+    expect(after.get('eu202')).toMatchObject({ state: 'AVAILABLE' });
+    expect(after.has('eu200')).toBe(false); // deregistered
+    const tfstate = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu200-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
+    expect(tfstate.resources).toEqual([]); // destroyed
+  }, 180_000);
+});
