@@ -53,7 +53,8 @@ export async function renderRelease(ctx: StepContext, step: StepName, helm: Helm
     if (!isWsdError(error) || error.code !== 'ToolMissing') throw error;
     helmAvailable = false;
     ctx.sink.emit({
-      level: 'warn',
+      // The sandbox works without helm by design; a dry run of a real cluster should say so louder.
+      level: ctx.cluster.type === 'sandbox' ? 'info' : 'warn',
       code: 'release.render',
       cluster: ctx.cluster.name,
       step,
