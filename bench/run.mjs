@@ -7,6 +7,8 @@ const BENCHMARKS = {
   'cli-cold-start': () => import('./cli-cold-start.mjs'),
   'journal-cost': () => import('./journal-cost.mjs'),
   'rollback-latency': () => import('./rollback-latency.mjs'),
+  // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
+  'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
 };
 
 const [name, ...args] = process.argv.slice(2);
@@ -19,7 +21,7 @@ if (name !== undefined && !(name in BENCHMARKS)) {
     const started = Date.now();
     console.log(`\n=== ${key} ===`);
     const mod = await load();
-    await mod.default(name ? args : []);
+    if (typeof mod.default === 'function') await mod.default(name ? args : []);
     console.log(`(${key}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 }

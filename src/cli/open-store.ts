@@ -19,7 +19,7 @@ export interface OpenStoreHooks {
 
 export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir'>, hooks: OpenStoreHooks = {}): Promise<StateStore> {
   const url = options.state;
-  if (!url) return new FileStateStore(options.stateDir);
+  if (!url) return new FileStateStore(options.stateDir, hooks.sink);
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new WsdError('UsageError', '--state must be a postgres:// URL (omit it to keep state in --state-dir); put the password in PGPASSWORD rather than the URL');
   }

@@ -15,6 +15,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
@@ -137,7 +138,11 @@ class FileJournal implements DeploymentJournal {
 }
 
 export class FileStateStore implements StateStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** Where to report what the store repaired (a torn journal line). */
+    private readonly sink?: EventSink,
+  ) {}
 
   /** Fails early, before any external change, when the state dir cannot be written. */
   private ensureWritable(): void {
@@ -189,7 +194,9 @@ export class FileStateStore implements StateStore {
     }
     const journal = new FileJournal(id, dir, records);
     if (torn !== undefined) {
-      await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message: `dropped a journal line cut by a crash (${torn.length} bytes)` });
+      const message = `deployment ${id}: dropped a journal line cut by a crash (${torn.length} bytes); the step it recorded is re-checked`;
+      await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message });
+      this.sink?.emit({ level: 'warn', code: 'journal.recovered', message });
     }
     const snap = journal.snapshot();
     if (snap.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {

@@ -14,6 +14,7 @@
 import type { MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
 import { judgeComparison } from './comparison.js';
+import { decisiveRatioFailure } from './decisive-ratio.js';
 import { fmt, type MetricDecision, type MetricOutcome, type Side } from './decision.js';
 import { fetchValues, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
@@ -101,6 +102,14 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   }
 
   if (samples.newTotal < metric.minSamples) {
+    const decisive = samples.configured
+      ? decisiveRatioFailure(
+          metric.name,
+          metric.threshold?.max,
+          newValue.map((q) => ({ cluster: q.cluster, value: q.values.at(-1), samples: samples.perCluster.get(q.cluster) ?? 0 })),
+        )
+      : undefined;
+    if (decisive) return record('fail', 'threshold.max.decisive', decisive, { samples: samples.summary });
     return waitOrInconclusive(
       'samples.below-minimum',
       `${metric.name}: ${fmt(samples.newTotal)} samples on new clusters, need ${metric.minSamples}`,

@@ -56,7 +56,7 @@ describe.skipIf(!ready)('sandbox quick start with traffic shift and retirement',
     expect(wideStep(second, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', oldClusters: [{ name: 'eu11' }, { name: 'us11' }] });
     expect(wideStep(second, 'retire-old-clusters')?.outputs).toMatchObject({ retired: [{ name: 'eu11', destroyed: true }, { name: 'us11', destroyed: true }] });
     const list = (await sandboxRegistry(store.root, 'dev-meta-eu01')).list();
-    expect(list.map((c) => [c.name, c.state, c.score, c.admissionConstraints.length])).toEqual([
+    expect(list.map((c) => [c.name, c.state, c.score, c.admissionConstraints.length]).sort()).toEqual([
       ['eu12', 'AVAILABLE', 100, 0],
       ['us12', 'AVAILABLE', 100, 0],
     ]);

@@ -56,7 +56,7 @@ describe('install steps on a sandbox cluster', () => {
     expect(outputs.releases).toEqual([
       expect.objectContaining({ name: 'gitpod', chart: 'gitpod', version: '1.2.3', digest: invocation.digest, status: 'rendered', rendering: 'recorded' }),
     ]);
-    expect(sink.events.some((e) => e.level === 'warn' && e.message.includes('helm >= 3.8'))).toBe(true);
+    expect(sink.events.some((e) => e.level === 'info' && e.message.includes('helm >= 3.8'))).toBe(true);
   });
 
   it('renders with helm template when helm is on PATH, never with a kubeconfig', async () => {

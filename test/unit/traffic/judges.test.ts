@@ -143,12 +143,20 @@ describe('metric evaluation and no-data classification', () => {
     });
 
     it('waits below minSamples, then becomes inconclusive at the deadline (never pass, never fail)', async () => {
-      const p = new FakeMetricProvider().set(q('eu18'), [0.5]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
+      const p = new FakeMetricProvider().set(q('eu18'), [0.2]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
       const early = await evaluateMetric(counted, ctx(p));
       expect(early).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum', samples: { new: 3, old: 120, min: 20 } });
       expect(early.message).toMatch(/3 samples on new clusters, need 20/);
       const late = await evaluateMetric(counted, ctx(p, { elapsedInStepMs: 1_800_000 }));
       expect(late).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+    });
+
+    it('fails early, below minSamples, when even the 98 % lower bound of the ratio is above the maximum', async () => {
+      // 2 of 3 starts failed: more samples cannot bring a 0.05 maximum back into reach.
+      const p = new FakeMetricProvider().set(q('eu18'), [2 / 3]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
+      const d = await evaluateMetric(counted, ctx(p));
+      expect(d).toMatchObject({ outcome: 'fail', rule: 'threshold.max.decisive' });
+      expect(d.message).toMatch(/on gp-prod-ws-eu18-eu-west1 is 0\.6667 over only 3 starts, but even its 98 % lower bound 0\.196 is above the maximum 0\.05/);
     });
 
     it('judges once enough samples arrived', async () => {
