@@ -3,25 +3,15 @@
  * written atomically (temp file, fsync, rename, fsync of the folder) so a crash
  * never leaves half a file behind.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
-import type { AdmissionConstraint, AdmissionPreference, ClusterState } from '../types.js';
+import type { ClusterStatus } from '../types.js';
 
 export const SIMULATOR_STATE_VERSION = 1;
 
-/** One registered (or static) cluster as the simulator keeps it. */
-export interface SimCluster {
-  name: string;
-  url: string;
-  state: ClusterState;
-  score: number;
-  maxScore: number;
-  governed: boolean;
-  static: boolean;
-  admissionConstraints: AdmissionConstraint[];
-  admissionPreferences: AdmissionPreference[];
+/** One registered (or static) cluster as the simulator keeps it: a List row plus what only the simulator needs. */
+export interface SimCluster extends ClusterStatus {
   /** sha256 of the TLS material: proves it was sent without keeping the key on disk. */
   tlsFingerprint?: string;
   registeredAt: string;
@@ -79,26 +69,11 @@ export async function readState(file: string): Promise<SimulatorState> {
   return { ...emptyState(), ...state } as SimulatorState;
 }
 
-/** Writes the state atomically. */
+/** Writes the state atomically (temp file, fsync, rename, fsync of the folder). */
 export async function writeState(file: string, state: SimulatorState): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(state, null, 2) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-    const dir = await open(dirname(file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw new WsdError('StateIo', `cannot write registry simulator state ${file}: ${(error as Error).message}`, { cause: error });
   }
 }

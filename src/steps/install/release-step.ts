@@ -14,7 +14,7 @@ import { upgradeArgv } from '../../tools/helm.js';
 import type { CheckResult, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
 import { applyRelease, observeRelease } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
-import { writeFileAtomic } from './generated-values.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './release.js';
 import { releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
 import { canonicalJson } from './values.js';

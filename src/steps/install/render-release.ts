@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { isWsdError } from '../../core/errors.js';
 import { templateArgv, upgradeArgv, type Helm } from '../../tools/helm.js';
 import type { StepContext, StepName } from '../step.js';
-import { writeFileAtomic } from './generated-values.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { releaseRecord, writePrepared, type PreparedRelease, type ReleaseRecord } from './release.js';
 
 /** Placeholder shown in recorded argv where a real cluster would pass its kubeconfig. */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
-import { writeFileAtomic } from '../../state/atomic-write.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { StateStore } from '../../state/store.js';
 import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';

@@ -5,8 +5,9 @@
  * sorted keys, so `destroy` can regenerate byte-identical files from the journaled
  * input; every value that reaches a file is validated or escaped first.
  */
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
 import { stableJson } from './stable-json.js';
 import { assertBackend, assertModuleSource, assertPassthroughKey, assertVariables, type ClusterModuleVariables } from './validate.js';
@@ -139,9 +140,7 @@ export async function writeRootModule(dir: string, input: RootModuleInput): Prom
   const written: string[] = [];
   for (const [name, content] of Object.entries(files)) {
     const target = join(dir, name);
-    const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, content, { mode: 0o600 });
-    await rename(temp, target);
+    writeFileAtomic(target, content);
     written.push(target);
   }
   return written;

@@ -41,7 +41,7 @@ async function rounds(root: string, count: number, n: number, prepare: (dir: str
     mkdirSync(dir, { recursive: true });
     prepare(dir);
     // Far enough ahead that every contender has loaded the module and is spinning.
-    const startAt = Date.now() + 500;
+    const startAt = Date.now() + 300;
     const attempts = await Promise.all(Array.from({ length: n }, () => contender(dir, startAt)));
     winners.push(attempts.filter((a) => a.won).length);
     for (const a of attempts.filter((x) => !x.won)) expect(a.message).toMatch(/is locked by pid \d+ on |another run is starting at the same time/);
@@ -53,14 +53,14 @@ describe('file lock under simultaneous contenders', () => {
   const root = mkdtempSync(join(tmpdir(), 'wsd-lock-race-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('lets exactly one of three win a free lock, every round', { timeout: 30_000 }, async () => {
-    const winners = await rounds(join(root, 'free'), 10, 3, () => undefined);
+  it('lets exactly one of four win a free lock, every round', { timeout: 30_000 }, async () => {
+    const winners = await rounds(join(root, 'free'), 8, 4, () => undefined);
     expect(winners).toEqual(winners.map(() => 1));
   });
 
   it('lets exactly one of two take over a stale lock, every round', { timeout: 30_000 }, async () => {
     const stale = JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), deploymentId: '20261125-000000-dead', command: 'deploy', since: new Date().toISOString() });
-    const winners = await rounds(join(root, 'stale'), 10, 2, (dir) => writeFileSync(join(dir, LOCK_FILE), stale));
+    const winners = await rounds(join(root, 'stale'), 8, 2, (dir) => writeFileSync(join(dir, LOCK_FILE), stale));
     expect(winners).toEqual(winners.map(() => 1));
   });
 });
