@@ -23,6 +23,8 @@ describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
     expect(killed.signal).toBe('SIGKILL');
 
     const id = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d)) as string;
+    const status = await runCli(['status', ...common, '--output', 'json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id, state: 'interrupted', error: { message: expect.stringContaining(`resume ${id}`) } });
     const resumed = await runCli(['resume', id, ...common]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code).toBe(0);
