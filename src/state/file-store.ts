@@ -62,7 +62,6 @@ const SNAPSHOT_INTERVAL_MS = 1_000;
 class FileJournal implements DeploymentJournal {
   private current: Snapshot | undefined;
   private seq: number;
-  private handle: FileHandle | undefined;
   /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
   private pending: Array<{ line: string; done: () => void; failed: (error: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
@@ -96,7 +95,6 @@ class FileJournal implements DeploymentJournal {
       this.flushing ??= this.flush();
     });
     if (record.type !== 'event') this.writeSnapshot(record.type.startsWith('deployment.'));
-    if (record.type === 'deployment.finished') await this.closeHandle();
     crashPoint(record.seq);
     return record;
   }
@@ -105,23 +103,20 @@ class FileJournal implements DeploymentJournal {
     const path = join(this.dir, JOURNAL);
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
+      let handle: FileHandle | undefined;
       try {
-        this.handle ??= await open(path, 'a', 0o600);
-        await this.handle.appendFile(batch.map((p) => p.line).join(''));
-        await this.handle.datasync();
+        // One open, write and fdatasync per batch, not per record.
+        handle = await open(path, 'a', 0o600);
+        await handle.appendFile(batch.map((p) => p.line).join(''));
+        await handle.datasync();
         for (const p of batch) p.done();
       } catch (error) {
-        await this.closeHandle();
         for (const p of batch) p.failed(ioError('append to', path, error));
+      } finally {
+        await handle?.close().catch(() => undefined);
       }
     }
     this.flushing = undefined;
-  }
-
-  private async closeHandle(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await handle?.close().catch(() => undefined);
   }
 
   /** The snapshot is a cache of the journal (`open` replays what it lacks): rewrite it now and then. */

@@ -1,0 +1,103 @@
+/**
+ * SIGKILL inside the traffic shift and the retirement of the previous
+ * generation, then `resume`. Generation 1 (cluster id 1) is deployed first, so
+ * generation 2 (id 2) really shifts traffic off it and destroys it. The shift's
+ * intervals are shortened to 1 s in the config copy. A clean generation-2 run
+ * shows where the interesting boundaries are: just after the old scores were
+ * saved, just after the first traffic change, after the shift, after the old
+ * cluster was deregistered, after it was destroyed. After each crash and resume:
+ * the deployment completes, the scores saved before the first change are never
+ * overwritten, the old cluster is deregistered and destroyed exactly once, and
+ * the registry ends with the new cluster alone, taking all traffic.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { runCli } from '../../helpers/cli.js';
+import { clusterResources, deploymentIds, expectDenseSeqs, faultWorkspace, readJournal, tfstateFiles, type JournalRecord } from './fault-workspace.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+const OLD = 'gp-dev-ws-eu1-eu-west1';
+const NEW = 'gp-dev-ws-eu2-eu-west1';
+const DONE = new Set(['step.succeeded', 'step.skipped']);
+const key = (r: JournalRecord): string => `${r.cluster ?? ''}/${r.step ?? ''}`;
+const count = (journal: JournalRecord[], match: (r: JournalRecord) => boolean): number => journal.filter(match).length;
+const hasOriginal = (r: JournalRecord): boolean => r.type === 'step.checkpoint' && r.step === 'traffic-shift' && 'original' in ((r.outputs as object | undefined) ?? {});
+const isEvent = (code: string) => (r: JournalRecord): boolean => r.type === 'event' && r.code === code;
+
+/** Where to crash, found in a clean run's journal. */
+const BOUNDARIES: Array<[string, (r: JournalRecord) => boolean]> = [
+  ['old scores saved', isEvent('traffic.original-saved')],
+  ['first traffic change', (r) => r.type === 'step.checkpoint' && r.step === 'traffic-shift' && (r.outputs as { progress?: { phase?: string } } | undefined)?.progress?.phase === 'steps'],
+  ['shift succeeded', (r) => r.type === 'step.succeeded' && r.step === 'traffic-shift'],
+  ['old cluster deregistered', isEvent('retire.deregistered')],
+  ['old cluster destroyed', isEvent('retire.destroyed')],
+];
+
+describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement, then resume', () => {
+  const ws = faultWorkspace({
+    edit: (doc) => {
+      const shift = doc.trafficShift as Record<string, unknown> & { analysis: { metrics: Array<Record<string, unknown>> }; retire: Record<string, unknown> };
+      Object.assign(shift, { steps: [50, 100], interval: '1s', bake: '1s', staffStage: { permission: 'new-workspace-cluster', duration: '1s' } });
+      for (const metric of shift.analysis.metrics) metric.minSamples = 1;
+      shift.retire.drainTimeout = '10s';
+    },
+  });
+  const boundaries: Array<{ name: string; seq: number }> = [];
+  afterAll(() => ws.cleanup());
+
+  /** A state dir holding generation 1, deployed and promoted. */
+  async function withGeneration1(stateDir: string): Promise<void> {
+    const gen1 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '1']);
+    expect(gen1.code, gen1.stderr).toBe(0);
+  }
+
+  beforeAll(async () => {
+    const stateDir = join(ws.dir, 'state-clean');
+    await withGeneration1(stateDir);
+    const gen2 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2']);
+    expect(gen2.code, gen2.stderr).toBe(0);
+    const journal = readJournal(stateDir, deploymentIds(stateDir)[1] as string);
+    expect(count(journal, isEvent('retire.destroyed'))).toBe(1); // the clean run really retires generation 1
+    for (const [name, match] of BOUNDARIES) {
+      const record = journal.find(match);
+      expect(record, name).toBeDefined();
+      boundaries.push({ name, seq: record?.seq as number });
+    }
+  }, 60_000);
+
+  it('completes from each boundary, retiring the old generation exactly once', { timeout: 150_000 }, async () => {
+    for (const { name, seq } of boundaries) {
+      const at = `${name} (record ${seq})`;
+      const stateDir = join(ws.dir, `state-${seq}`);
+      await withGeneration1(stateDir);
+      const crashed = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2'], { env: { WSD_CRASH_AFTER_RECORD: String(seq) } });
+      expect(crashed.signal, `${at}: ${crashed.stderr}`).toBe('SIGKILL');
+      const id = deploymentIds(stateDir)[1] as string;
+      const before = readJournal(stateDir, id);
+      // Timing-dependent records (decisions) may shift a record or two, but the crash is inside the deployment-wide steps.
+      expect(['traffic-shift', 'retire-old-clusters'], at).toContain(before.at(-1)?.step);
+
+      const resumed = await runCli(['resume', id, ...ws.args(stateDir)]);
+      expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
+      expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
+      const journal = readJournal(stateDir, id);
+      expect(journal.slice(0, seq), at).toEqual(before);
+      expectDenseSeqs(journal);
+      expect(journal.at(-1), at).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
+
+      const doneBefore = new Set(before.filter((r) => DONE.has(r.type)).map(key));
+      expect(journal.slice(seq).filter((r) => r.type === 'step.started' && doneBefore.has(key(r))).map(key), `${at}: re-run after done`).toEqual([]);
+      expect(count(journal, hasOriginal), `${at}: scores saved before the first change, once`).toBe(1);
+      expect(count(journal, isEvent('retire.deregistered')), `${at}: deregistered`).toBe(1);
+      expect(count(journal, isEvent('retire.destroyed')), `${at}: destroyed`).toBe(1);
+
+      expect(tfstateFiles(stateDir), at).toEqual([`${OLD}.tfstate`, `${NEW}.tfstate`]);
+      expect(clusterResources(stateDir, OLD), `${at}: old cluster destroyed`).toBe(0);
+      expect(clusterResources(stateDir, NEW), `${at}: new cluster once`).toBe(1);
+      const list = await runCli(['clusters', 'list', ...ws.args(stateDir), '--output', 'json']);
+      expect(JSON.parse(list.stdout), at).toEqual([expect.objectContaining({ name: 'eu2', state: 'AVAILABLE', score: 100 })]);
+    }
+  });
+});
