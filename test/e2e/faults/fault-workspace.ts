@@ -84,6 +84,13 @@ export function onlyDeployment(stateDir: string): string {
   return ids[0] as string;
 }
 
+/** The deployment that allocated cluster id `clusterId` (ids name the second they started, so two in one second sort at random). */
+export function deploymentOf(stateDir: string, clusterId: number): string {
+  const ids = deploymentIds(stateDir).filter((id) => readJournal(stateDir, id)[0]?.clusterId === clusterId);
+  expect(ids, `deployments with cluster id ${clusterId}`).toHaveLength(1);
+  return ids[0] as string;
+}
+
 export function journalPath(stateDir: string, id: string): string {
   return join(stateDir, id, 'journal.ndjson');
 }

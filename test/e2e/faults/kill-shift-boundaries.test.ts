@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { runCli } from '../../helpers/cli.js';
-import { clusterResources, deploymentIds, expectDenseSeqs, faultWorkspace, readJournal, tfstateFiles, type JournalRecord } from './fault-workspace.js';
+import { clusterResources, deploymentOf, expectDenseSeqs, faultWorkspace, readJournal, tfstateFiles, type JournalRecord } from './fault-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
@@ -58,7 +58,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
     await withGeneration1(stateDir);
     const gen2 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2']);
     expect(gen2.code, gen2.stderr).toBe(0);
-    const journal = readJournal(stateDir, deploymentIds(stateDir)[1] as string);
+    const journal = readJournal(stateDir, deploymentOf(stateDir, 2));
     expect(count(journal, isEvent('retire.destroyed'))).toBe(1); // the clean run really retires generation 1
     for (const [name, match] of BOUNDARIES) {
       const record = journal.find(match);
@@ -74,10 +74,10 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       await withGeneration1(stateDir);
       const crashed = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2'], { env: { WSD_CRASH_AFTER_RECORD: String(seq) } });
       expect(crashed.signal, `${at}: ${crashed.stderr}`).toBe('SIGKILL');
-      const id = deploymentIds(stateDir)[1] as string;
+      const id = deploymentOf(stateDir, 2);
       const before = readJournal(stateDir, id);
       // Timing-dependent records (decisions) may shift a record or two, but the crash is inside the deployment-wide steps.
-      expect(['traffic-shift', 'retire-old-clusters'], at).toContain(before.at(-1)?.step);
+      expect(['traffic-shift', 'retire-old-clusters'], `${at}: ${JSON.stringify(before.at(-1)).slice(0, 300)}`).toContain(before.at(-1)?.step);
 
       const resumed = await runCli(['resume', id, ...ws.args(stateDir)]);
       expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
