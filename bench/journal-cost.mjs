@@ -98,12 +98,10 @@ export default async function journalCost(args = []) {
     results.concurrency.file = await concurrent(file, 16);
 
     const pgModule = join(REPO_DIR, 'dist', 'state', 'postgres', 'postgres-store.js');
-    if (!existsSync(pgModule)) {
-      results.postgres = { todo: 'dist/state/postgres/postgres-store.js not built yet' };
-      rows.push(['postgres: TODO (store not built)', '—', '—', '—', '—', '—', '—']);
-    } else if (!hasPostgres()) {
-      results.postgres = { todo: 'initdb/postgres not on PATH' };
-      rows.push(['postgres: TODO (no initdb/postgres on PATH)', '—', '—', '—', '—', '—', '—']);
+    if (!existsSync(pgModule)) throw new Error(`${pgModule} is missing: run \`npm run build\` first`);
+    if (!hasPostgres()) {
+      results.postgres = { skipped: 'initdb/postgres not on PATH' };
+      rows.push(['postgres: not measured (no initdb/postgres on PATH)', '—', '—', '—', '—', '—', '—']);
     } else {
       const { openPostgresStore } = await import(pgModule);
       const server = await startPostgres();

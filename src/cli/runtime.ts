@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { FanoutSink, type EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
+import { canAsk, GatePrompter } from './gate-prompter.js';
 import { openStore } from './open-store.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
@@ -57,6 +58,8 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
       controller.abort(error);
     },
   });
+  // Manual gates ask on a terminal (and only there); elsewhere they wait for `shift resume` or --yes.
+  if (canAsk() && !options.yes) sink.add(new GatePrompter(store));
   return {
     sink,
     redactor,

@@ -4,6 +4,7 @@ import type { EngineDeps } from '../../engine/deployment.js';
 import { allSteps } from '../../steps/all-steps.js';
 import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
+import { canAsk } from '../gate-prompter.js';
 import type { Runtime } from '../runtime.js';
 
 export function engineDeps(runtime: Runtime, config: Config, extra: { injectFault?: string[] } = {}): EngineDeps {
@@ -21,5 +22,5 @@ export function engineDeps(runtime: Runtime, config: Config, extra: { injectFaul
 
 /** Nobody can answer a manual gate: CI, or no terminal on stdin. */
 export function nonInteractive(): boolean {
-  return Boolean(process.env.CI) || !process.stdin.isTTY;
+  return !canAsk();
 }

@@ -51,7 +51,8 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
       const before = readJournal(stateDir, id as string);
       expect(before.at(-1)?.seq, at).toBe(n);
 
-      const resumed = await runCli(['resume', id as string, ...args]);
+      // No id: `resume` must find the newest unfinished deployment by itself, whatever the crash left on disk.
+      const resumed = await runCli(['resume', ...args]);
       expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
       expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
       expect(resumed.stdout, at).toMatch(/succeeded \(cluster id \d+\)/);
