@@ -2,14 +2,24 @@
  * An exclusive lock per (project, environment) on the file system, as Atlantis
  * users expect: the refusal names the holder (pid, host, deployment, since).
  *
- * `open(O_EXCL)` is atomic on local file systems. A lock whose holder was a
- * process on this host that no longer exists is stale and is taken over.
+ * The lock file appears complete or not at all: the holder is written to a
+ * temp file which is then hard-linked into place (`link` fails if the lock
+ * exists), so a contender never reads a half-written lock and mistakes it for
+ * a stale one. A lock whose holder was a process on this host that no longer
+ * exists is stale; it is removed only under a short-lived takeover mutex,
+ * after re-reading it, so two contenders can never both remove a lock and both win.
  */
-import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { LockHandle, LockHolder } from './store.js';
+
+/** A takeover mutex older than this was left by a process that died mid-takeover. */
+const TAKEOVER_STALE_MS = 30_000;
+const ATTEMPTS = 100;
+const RETRY_MS = 10;
 
 export function lockFileName(key: { project: string; environment: string }): string {
   return `${key.project}--${key.environment}.lock`.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -28,58 +38,99 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, deployment ${h.deploymentId} (${h.command}), since ${h.since}`;
 }
 
+/** Creates `path` holding `content`, atomically and only if it does not exist. */
+function createExclusive(path: string, content: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temp, content, { mode: 0o600 });
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new WsdError('StateIo', `cannot create lock file ${path}: ${(error as Error).message}; check that the state dir is writable`, { cause: error });
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+function readRaw(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // released meanwhile
+  }
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  try {
+    return JSON.parse(raw) as LockHolder;
+  } catch {
+    return undefined; // damaged by hand: nobody can hold it
+  }
+}
+
+/** Blocks for `ms` (the lock API is synchronous; contention lasts milliseconds). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Removes the lock if it still holds exactly `seen`, under the takeover mutex; false if another contender is at it. */
+function removeStale(path: string, seen: string): boolean {
+  const mutex = `${path}.takeover`;
+  if (!createExclusive(mutex, String(process.pid))) {
+    try {
+      if (Date.now() - statSync(mutex).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(mutex);
+    } catch {
+      // gone meanwhile
+    }
+    return false;
+  }
+  try {
+    if (readRaw(path) === seen) unlinkSync(path);
+    return true;
+  } finally {
+    unlinkSync(mutex);
+  }
+}
+
 export function acquireFileLock(dir: string, key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): LockHandle {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, lockFileName(key));
   const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      try {
-        writeSync(fd, JSON.stringify(holder));
-      } finally {
-        closeSync(fd);
-      }
-      let released = false;
-      return {
-        holder,
-        release: async () => {
-          if (released) return;
-          released = true;
-          try {
-            const current = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
-            if (current.pid === holder.pid && current.deploymentId === holder.deploymentId) unlinkSync(path);
-          } catch {
-            // already gone
-          }
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new WsdError('StateIo', `cannot create lock file ${path}: ${(error as Error).message}; check that the state dir is writable`);
-      }
-    }
-    let current: LockHolder | undefined;
-    try {
-      current = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
-    } catch {
-      current = undefined; // half-written by a process killed mid-write: treat as stale
-    }
+  const content = JSON.stringify(holder);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (createExclusive(path, content)) return handle(path, holder);
+    const raw = readRaw(path);
+    if (raw === undefined) continue; // released between our attempt and the read
+    const current = parseHolder(raw);
     const stale = !current || (current.host === hostname() && !processAlive(current.pid));
-    if (!stale && current) {
+    if (!stale) {
       throw new WsdError(
         'LockHeld',
         `environment ${key.environment} of project ${key.project} is locked by ${describeHolder(current)}; wait for it to finish, or if that process is gone on another host, remove ${path}`,
         { details: { holder: current, lockFile: path } },
       );
     }
-    // Move the stale lock aside atomically; only one contender wins the rename.
-    try {
-      renameSync(path, `${path}.stale-${process.pid}`);
-      unlinkSync(`${path}.stale-${process.pid}`);
-    } catch {
-      // someone else took it over first; try again
-    }
+    if (!removeStale(path, raw)) pause(RETRY_MS);
   }
-  throw new WsdError('LockHeld', `could not take the lock ${path} after 3 attempts; another run is starting at the same time`);
+  throw new WsdError('LockHeld', `could not take the lock ${path}: other runs keep starting at the same time; try again`);
+}
+
+function handle(path: string, holder: LockHolder): LockHandle {
+  let released = false;
+  return {
+    holder,
+    release: async () => {
+      if (released) return;
+      released = true;
+      const current = parseHolder(readRaw(path) ?? '');
+      if (current?.pid === holder.pid && current.deploymentId === holder.deploymentId) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
 }

@@ -53,7 +53,7 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
 
       // No id: `resume` must find the newest unfinished deployment by itself, whatever the crash left on disk.
       const resumed = await runCli(['resume', ...args]);
-      expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
+      expect(resumed.stderr, `${at}: ${resumed.stderr.slice(-2000)}`).not.toMatch(/\n\s+at /);
       expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
       expect(resumed.stdout, at).toMatch(/succeeded \(cluster id \d+\)/);
       expect(deploymentIds(stateDir), `${at}: resume must not start a new deployment`).toEqual([id]);

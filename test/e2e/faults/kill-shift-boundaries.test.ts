@@ -80,7 +80,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       expect(['traffic-shift', 'retire-old-clusters'], `${at}: ${JSON.stringify(before.at(-1)).slice(0, 300)}`).toContain(before.at(-1)?.step);
 
       const resumed = await runCli(['resume', ...ws.args(stateDir)]); // the newest unfinished: generation 2
-      expect(resumed.stderr, at).not.toMatch(/\n\s+at /);
+      expect(resumed.stderr, `${at}: ${resumed.stderr.slice(-2000)}`).not.toMatch(/\n\s+at /);
       expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
       const journal = readJournal(stateDir, id);
       expect(journal.slice(0, seq), at).toEqual(before);
