@@ -94,7 +94,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
 async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
   for (const d of await store.list()) {
     if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
-    const snap = (await store.open(d.id)).snapshot();
+    const snap = (await store.open(d.id, { readOnly: true })).snapshot();
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
     if (started) return { id: d.id, state: d.state };
   }

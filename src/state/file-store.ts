@@ -148,6 +148,7 @@ export class FileStateStore implements StateStore {
       truncateSync(probe);
       writeFileAtomic(probe, '');
       readdirSync(this.root);
+      unlinkSync(probe); // a probe, not state: leave nothing behind
     } catch (error) {
       if (error instanceof WsdError) throw error;
       throw ioError('write to', this.root, error);
@@ -172,7 +173,7 @@ export class FileStateStore implements StateStore {
     return new FileJournal(id, dir, []);
   }
 
-  async open(id: string): Promise<DeploymentJournal> {
+  async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
     const dir = join(this.root, id);
     const path = join(dir, JOURNAL);
@@ -181,14 +182,14 @@ export class FileStateStore implements StateStore {
     }
     let torn: string | undefined;
     const records = readJournal(path, (line) => (torn = line));
-    if (torn !== undefined) {
+    if (torn !== undefined && !options.readOnly) {
       // Drop the torn tail on disk as well, so the next append starts on a fresh line.
       const text = readFileSync(path, 'utf8');
       const keep = text.slice(0, text.lastIndexOf(torn));
       writeFileAtomic(path, keep);
     }
     const journal = new FileJournal(id, dir, records);
-    if (torn !== undefined) {
+    if (torn !== undefined && !options.readOnly) {
       const message = `deployment ${id}: dropped a journal line cut by a crash (${torn.length} bytes); the step it recorded is re-checked`;
       await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message });
       this.sink?.emit({ level: 'warn', code: 'journal.recovered', message });

@@ -43,7 +43,11 @@ export interface StateStore {
   /** Takes the (project, environment) lock or throws `LockHeld` naming the holder. */
   lock(key: { project: string; environment: string }, holder: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle>;
   create(id: string): Promise<DeploymentJournal>;
-  open(id: string): Promise<DeploymentJournal>;
+  /**
+   * Opens a deployment. `readOnly` (status, listings) never repairs or appends: a last line that
+   * looks torn may be a record another process is writing right now.
+   */
+  open(id: string, options?: { readOnly?: boolean }): Promise<DeploymentJournal>;
   /** Newest first. */
   list(): Promise<DeploymentSummary[]>;
   /** Queues a control command for a running deployment (another terminal, another machine). */

@@ -15,7 +15,7 @@ export default async function status(command: Command, id?: string): Promise<voi
   try {
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
-    const snap = await liveState(store, (await store.open(chosen)).snapshot());
+    const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
     process.stdout.write(format === 'json' ? `${JSON.stringify(statusDocument(snap), null, 2)}\n` : renderSummary(snap));
   } finally {
     await store.close();

@@ -63,6 +63,29 @@ function toHolder(row: HolderRow): LockHolder {
   return { pid: row.pid, host: row.host, deploymentId: row.deployment_id, command: row.command, since: row.since };
 }
 
+/** How long a refused start waits for the winner's holder row (written right after it took the advisory lock). */
+const HOLDER_ROW_WAIT_MS = 3_000;
+
+/**
+ * The holder row of the session that holds the lock now. Just after a
+ * simultaneous start the winner has the advisory lock but has not written its
+ * row yet, and a row left by a dead session may still be there: only a row whose
+ * session is alive and holds an advisory lock names the holder, so wait a moment for it.
+ */
+async function liveHolder(client: Client, rowKey: string): Promise<HolderRow | undefined> {
+  const deadline = Date.now() + HOLDER_ROW_WAIT_MS;
+  for (;;) {
+    const { rows } = await client.query<HolderRow>(
+      `SELECT l.* FROM ws_deployment_locks l
+        WHERE l.lock_key = $1
+          AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted)`,
+      [rowKey],
+    );
+    if (rows[0] || Date.now() >= deadline) return rows[0];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Takes the lock or throws `LockHeld` naming the holder. Connection errors are thrown as they are (the caller retries). */
 export async function acquirePostgresLock(options: LockOptions): Promise<PostgresLockHandle> {
   const { key, sink, url } = options;
@@ -76,8 +99,8 @@ export async function acquirePostgresLock(options: LockOptions): Promise<Postgre
   try {
     await client.connect();
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [lockId]);
-    const current = (await client.query<HolderRow>('SELECT * FROM ws_deployment_locks WHERE lock_key = $1', [rowKey])).rows[0];
     if (!rows[0]?.ok) {
+      const current = await liveHolder(client, rowKey);
       const who = current
         ? `${describeHolder(toHolder(current))}; wait for it to finish, or if that run is gone but its database session lingers, end the session with SELECT pg_terminate_backend(${current.backend_pid})`
         : 'another ws-deployment session that is still starting; try again in a few seconds';
@@ -85,6 +108,7 @@ export async function acquirePostgresLock(options: LockOptions): Promise<Postgre
         details: { holder: current ? toHolder(current) : undefined, database: url.display },
       });
     }
+    const current = (await client.query<HolderRow>('SELECT * FROM ws_deployment_locks WHERE lock_key = $1', [rowKey])).rows[0];
     const holder: LockHolder = { ...options.who, pid: process.pid, host: hostname(), since: new Date().toISOString() };
     await client.query(
       `INSERT INTO ws_deployment_locks (lock_key, project, environment, pid, host, deployment_id, command, since, backend_pid)

@@ -24,7 +24,7 @@ export async function findCreatedBy(store: StateStore, name: string): Promise<Cr
   for (const summary of await store.list()) {
     let snap;
     try {
-      snap = (await store.open(summary.id)).snapshot();
+      snap = (await store.open(summary.id, { readOnly: true })).snapshot();
     } catch {
       continue; // a corrupt or foreign journal must not block retiring
     }

@@ -1,11 +1,13 @@
 /**
  * The file-store environment lock under contenders that start in the same
- * millisecond (separate processes running the compiled lock the CLI uses).
- * The CLI-level race in concurrent-deploy.test.ts has process start-up jitter
- * of tens of milliseconds, which hides windows of microseconds; here the
- * contenders spin until an agreed instant. Exactly one may win each round, both
- * on a free lock and on a stale lock left by a process that died (what every
- * SIGKILL in kill-every-boundary.test.ts leaves behind).
+ * millisecond: separate processes running the compiled lock the CLI uses. The
+ * CLI-level race in concurrent-deploy.test.ts has start-up jitter of tens of
+ * milliseconds, which hides windows of microseconds; here every contender first
+ * loads the module and reports ready, then all get one start time and spin
+ * until it. A winner holds the lock until the round ends, so two winners in a
+ * round held it at the same time. Exactly one may win, both on a free lock and
+ * on a stale lock left by a process that died (what every SIGKILL in
+ * kill-every-boundary.test.ts leaves behind).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,15 +24,50 @@ interface Attempt {
   message?: string;
 }
 
-function contender(dir: string, startAt: number): Promise<Attempt> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CONTENDER, dir, String(startAt), '200'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 && out.trim() ? resolve(JSON.parse(out) as Attempt) : reject(new Error(`contender exited ${code}: ${err}`))));
+interface Contender {
+  /** Resolves once the contender has loaded the lock module and waits for the start time. */
+  ready: Promise<void>;
+  /** Sends the start time. */
+  go(startAt: number): void;
+  /** Resolves with the contender's verdict as soon as it printed it (a winner keeps running). */
+  attempt: Promise<Attempt>;
+  /** Ends a winner (losers have exited already) and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+function contender(dir: string): Contender {
+  const child = spawn(process.execPath, [CONTENDER, dir, '20000'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    const complete = out.split('\n');
+    out = complete.pop() ?? '';
+    for (const line of complete) lines.push(JSON.parse(line) as Record<string, unknown>);
+    waiters.splice(0).forEach((w) => w());
   });
+  const line = (n: number): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (lines[n]) resolve(lines[n]);
+        else waiters.push(check);
+      };
+      check();
+      void closed.then((code) => reject(new Error(`contender exited ${code} after ${lines.length} lines: ${err}`)));
+    });
+  return {
+    ready: line(0).then(() => undefined),
+    go: (startAt) => child.stdin.end(`${startAt}\n`),
+    attempt: line(1).then((l) => ({ won: l.won === true, message: typeof l.message === 'string' ? l.message : undefined })),
+    stop: async () => {
+      child.kill('SIGKILL');
+      await closed;
+    },
+  };
 }
 
 /** Runs `rounds` rounds of `n` simultaneous contenders; returns how many won in each round. */
@@ -40,11 +77,18 @@ async function rounds(root: string, count: number, n: number, prepare: (dir: str
     const dir = join(root, `round-${round}`);
     mkdirSync(dir, { recursive: true });
     prepare(dir);
-    // Far enough ahead that every contender has loaded the module and is spinning.
-    const startAt = Date.now() + 300;
-    const attempts = await Promise.all(Array.from({ length: n }, () => contender(dir, startAt)));
-    winners.push(attempts.filter((a) => a.won).length);
-    for (const a of attempts.filter((x) => !x.won)) expect(a.message).toMatch(/is locked by pid \d+ on |another run is starting at the same time/);
+    const contenders = Array.from({ length: n }, () => contender(dir));
+    try {
+      await Promise.all(contenders.map((c) => c.ready));
+      // Everyone has loaded the module: a start a few milliseconds ahead finds them all spinning.
+      const startAt = Date.now() + 20;
+      for (const c of contenders) c.go(startAt);
+      const attempts = await Promise.all(contenders.map((c) => c.attempt));
+      winners.push(attempts.filter((a) => a.won).length);
+      for (const a of attempts.filter((x) => !x.won)) expect(a.message).toMatch(/is locked by pid \d+ on |other runs keep starting|another run is starting at the same time/);
+    } finally {
+      await Promise.all(contenders.map((c) => c.stop()));
+    }
   }
   return winners;
 }
