@@ -32,7 +32,20 @@ const INHERITED_ENV = [
   'CLOUDSDK_CONFIG',
 ];
 
-export interface ToolRunOptions {
+/** Where a tool call's output goes and what stops it: shared by every tool wrapper. */
+export interface ToolScope {
+  signal?: AbortSignal;
+  /** Receives each output line (already redacted). */
+  sink?: EventSink;
+  /** Event scope for streamed lines. */
+  cluster?: string;
+  step?: string;
+  /** Per-step log file; lines are appended, redacted. */
+  logFile?: string;
+  redactor?: Redactor;
+}
+
+export interface ToolRunOptions extends ToolScope {
   /** Program and arguments. `argv[0]` is looked up on PATH. */
   argv: readonly string[];
   /** Extra variables for this process only (credentials live here, never in our own env). */
@@ -44,15 +57,6 @@ export interface ToolRunOptions {
   killGraceMs?: number;
   /** Signal sent first on abort or timeout. Terraform reacts to SIGINT by stopping gracefully. */
   killSignal?: NodeJS.Signals;
-  signal?: AbortSignal;
-  /** Receives each output line (already redacted). */
-  sink?: EventSink;
-  /** Event scope for streamed lines. */
-  cluster?: string;
-  step?: string;
-  /** Per-step log file; lines are appended, redacted. */
-  logFile?: string;
-  redactor?: Redactor;
   /** Written to stdin, then stdin is closed (tools never get an interactive stdin). */
   input?: string;
   /** Exit codes that count as success (e.g. `terraform plan -detailed-exitcode` returns 2). */

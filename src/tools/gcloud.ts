@@ -11,19 +11,12 @@ import { chmod, mkdir, open } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import type { Redactor } from '../core/redact.js';
 import { gkeNameProblem } from '../names/names.js';
-import { ToolFailedError, runTool } from './exec.js';
+import { ToolFailedError, runTool, type ToolScope } from './exec.js';
 
-export interface GcloudCallOptions {
+export interface GcloudCallOptions extends ToolScope {
   /** Service-account key file; used by this gcloud process only. */
   credFile?: string;
-  sink?: EventSink;
-  signal?: AbortSignal;
-  logFile?: string;
-  redactor?: Redactor;
-  cluster?: string;
-  step?: string;
   /** More variables for the gcloud process (e.g. CLOUDSDK_CONFIG for an isolated config dir). */
   env?: Record<string, string>;
   /** Default 5 minutes. */

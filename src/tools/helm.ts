@@ -7,9 +7,7 @@
  */
 import { join } from 'node:path';
 import { WsdError, isWsdError } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
-import type { Redactor } from '../core/redact.js';
-import { ToolFailedError, runTool, type ToolResult } from './exec.js';
+import { ToolFailedError, runTool, type ToolResult, type ToolScope } from './exec.js';
 
 /** OCI charts became generally available in 3.8; older helm cannot pull them. */
 export const HELM_MIN_VERSION = [3, 8, 0] as const;
@@ -55,17 +53,11 @@ export interface HelmRevision {
 }
 
 /** Run-scoped facts every helm call needs. */
-export interface HelmContext {
+export interface HelmContext extends ToolScope {
   /** The cluster's own kubeconfig file; never the default one. Absent for client-side rendering. */
   kubeconfig?: string;
   /** Helm's config/cache/data live under this folder (per cluster). */
   homeDir: string;
-  signal?: AbortSignal;
-  sink?: EventSink;
-  cluster?: string;
-  step?: string;
-  logFile?: string;
-  redactor?: Redactor;
 }
 
 /** The helm environment: private dirs, the cluster's kubeconfig, nothing inherited beyond runTool's allow-list. */

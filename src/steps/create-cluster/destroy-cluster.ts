@@ -6,24 +6,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
-import type { EventSink } from '../../core/events.js';
-import type { Redactor } from '../../core/redact.js';
+import type { ToolScope } from '../../tools/exec.js';
 import { writeRootModule, type RootModuleInput } from '../../tools/terraform/generator.js';
 import { Terraform } from '../../tools/terraform/terraform.js';
 
-export interface DestroyClusterInput {
+export interface DestroyClusterInput extends ToolScope {
   /** `create-cluster` outputs of the deployment that created the cluster. */
   moduleInput: RootModuleInput;
   /** A fresh folder to regenerate the module in. */
   workDir: string;
   credFile?: string;
   pgConnStr?: string;
-  sink?: EventSink;
-  cluster?: string;
-  step?: string;
-  logFile?: string;
-  redactor?: Redactor;
-  signal?: AbortSignal;
 }
 
 /** Regenerates the root module and runs `terraform destroy`; returns how many resources went away. */

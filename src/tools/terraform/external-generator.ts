@@ -7,11 +7,9 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
-import type { EventSink } from '../../core/events.js';
-import type { Redactor } from '../../core/redact.js';
-import { runTool } from '../exec.js';
+import { runTool, type ToolScope } from '../exec.js';
 
-export interface ExternalGeneratorInput {
+export interface ExternalGeneratorInput extends ToolScope {
   /** Path of the script (absolute, or relative to `cwd`). It must be executable. */
   script: string;
   /** Absolute directory the script runs in (the user's ops checkout). */
@@ -23,12 +21,6 @@ export interface ExternalGeneratorInput {
   project: string;
   network: string;
   dnsZone: string;
-  sink?: EventSink;
-  signal?: AbortSignal;
-  logFile?: string;
-  redactor?: Redactor;
-  cluster?: string;
-  step?: string;
   env?: Record<string, string>;
   /** Default 10 minutes. */
   timeoutMs?: number;

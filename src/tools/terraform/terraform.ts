@@ -8,25 +8,17 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { WsdError, isWsdError } from '../../core/errors.js';
-import type { EventSink } from '../../core/events.js';
-import type { Redactor } from '../../core/redact.js';
-import { ToolFailedError, runTool, type ToolResult } from '../exec.js';
+import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
 
-export interface TerraformOptions extends RunEnvOptions {
+/** `signal` is the default abort signal of every operation (each call may pass its own). */
+export interface TerraformOptions extends RunEnvOptions, ToolScope {
   /** Absolute path of the working dir holding the generated root module. */
   workDir: string;
   /** Terraform binary (looked up on PATH). Default `terraform`. */
   binary?: string;
-  sink?: EventSink;
-  cluster?: string;
-  step?: string;
-  logFile?: string;
-  redactor?: Redactor;
-  /** Default abort signal for every operation (each call may pass its own). */
-  signal?: AbortSignal;
   /** Per-command timeout. Default 60 minutes (GKE creation takes 10-20). */
   timeoutMs?: number;
   /** Time terraform gets after SIGINT to finish in-flight calls and unlock state. Default 120 s. */
