@@ -7,7 +7,7 @@
  * anything is created.
  */
 import type { Config } from '../config/schema.js';
-import { WsdError } from '../core/errors.js';
+import { isWsdError, WsdError } from '../core/errors.js';
 import { CLUSTER_ID_MAX, CLUSTER_ID_MIN } from '../names/names.js';
 import type { ClusterTarget } from '../steps/step.js';
 import { buildTargets } from './targets.js';
@@ -32,7 +32,18 @@ async function isFree(config: Config, id: number, probe: ExistenceProbe): Promis
   // Sequential on purpose: a handful of clusters, and each probe may be a gcloud call with its own quota.
   for (const target of buildTargets(config, id)) {
     if (!target.create) continue;
-    if ((await probe(target)).exists) return false;
+    let found: Existence;
+    try {
+      found = await probe(target);
+    } catch (error) {
+      if (!isWsdError(error) || error.code === 'Interrupted') throw error;
+      throw new WsdError(error.code, `${error.message}; allocating a cluster id needs that answer (or pass --cluster-id ID to use a known id)`, {
+        transient: error.transient,
+        details: error.details,
+        cause: error,
+      });
+    }
+    if (found.exists) return false;
   }
   return true;
 }
