@@ -2,7 +2,6 @@
  * Cluster naming (shared/design.md §2): `gp-<env>-ws-<prefix><id>-<region-short>`.
  * The short name `<prefix><id>` is what the cluster registry and workspace hosts use.
  */
-import { WsdError } from '../core/errors.js';
 
 export type Environment = 'production' | 'staging' | 'development';
 
@@ -54,12 +53,6 @@ export function gkeNameProblem(name: string): string | undefined {
     return `"${name}" is not a valid GKE name: use lowercase letters, digits and dashes, start with a letter and end with a letter or digit`;
   }
   return undefined;
-}
-
-/** Throws a user error when `name` is not a valid GKE cluster name. */
-export function assertGkeName(name: string): void {
-  const problem = gkeNameProblem(name);
-  if (problem) throw new WsdError('ConfigInvalid', problem);
 }
 
 /** Names of one workspace cluster, derived once per deployment and stored in the journal. */

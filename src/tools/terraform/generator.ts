@@ -24,7 +24,6 @@ export const CLUSTER_OUTPUTS = [
   'ws_manager_host',
   'workspace_host',
 ] as const;
-export type ClusterOutputName = (typeof CLUSTER_OUTPUTS)[number];
 
 /** Re-exported as sensitive: real GKE modules mark them so, and a root output must not be less sensitive. */
 const SENSITIVE_OUTPUTS: ReadonlySet<string> = new Set(['endpoint', 'ca_certificate']);

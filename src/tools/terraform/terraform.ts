@@ -7,7 +7,7 @@
  * errors whose `transient` flag comes from the curated transient-error list.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { WsdError, isWsdError } from '../../core/errors.js';
+import { WsdError } from '../../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
@@ -204,7 +204,3 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** True when `error` is a terraform failure our transient list says is worth retrying. */
-export function isTransientTerraformError(error: unknown): boolean {
-  return isWsdError(error) && error.transient;
-}
