@@ -37,13 +37,19 @@ export function exitCodeOf(snap: Snapshot): number {
   return snap.error?.code === 'PreCheckRefused' ? ExitCode.Refused : ExitCode.DeploymentFailed;
 }
 
-/** Command-line values that override the config: `--versions-manifest` wins over `gitpod.versionsManifest`. */
+/**
+ * Command-line values that override the config (`--versions-manifest` wins over
+ * `gitpod.versionsManifest`), and the manifest's content folded into the inputs
+ * hash: a changed manifest is a changed input even when the config is not.
+ */
 export function applyCliOverrides(loaded: LoadedConfig, options: GlobalOptions): LoadedConfig {
-  if (!options.versionsManifest) return loaded;
-  const file = resolve(options.versionsManifest);
-  if (!existsSync(file)) throw new WsdError('UsageError', `--versions-manifest ${options.versionsManifest} does not exist (resolved to ${file})`);
-  if (loaded.config.gitpod) loaded.config.gitpod.versionsManifest = file;
-  // The manifest is an input of the deployment: a changed manifest changes the inputs hash.
-  const hash = createHash('sha256').update(loaded.hash).update(readFileSync(file)).digest('hex');
+  if (options.versionsManifest) {
+    const file = resolve(options.versionsManifest);
+    if (!existsSync(file)) throw new WsdError('UsageError', `--versions-manifest ${options.versionsManifest} does not exist (resolved to ${file})`);
+    if (loaded.config.gitpod) loaded.config.gitpod.versionsManifest = file;
+  }
+  const manifest = options.versionsManifest ? resolve(options.versionsManifest) : loaded.config.gitpod?.versionsManifest;
+  if (!manifest) return loaded;
+  const hash = createHash('sha256').update(loaded.hash).update(readFileSync(manifest)).digest('hex');
   return { ...loaded, hash };
 }
