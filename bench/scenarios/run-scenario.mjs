@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { nullSink } from '../../dist/core/events.js';
 import { RegistryClient } from '../../dist/registry/client.js';
 import { alwaysReachable, startSimulator } from '../../dist/registry/simulator/index.js';
+import { seededRandom } from '../../dist/registry/simulator/random.js';
 import { SimulatorProvider } from '../../dist/sandbox/simulator-provider.js';
 import { realClock } from '../../dist/traffic/clock.js';
 import { trafficShiftSchema } from '../../dist/traffic/config.js';
@@ -43,18 +44,6 @@ export const SHIFT_CONFIG = trafficShiftSchema.parse({
   },
 });
 
-/** Small seeded PRNG (mulberry32): traffic noise is reproducible per scenario. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function register(address, meta, name, cordoned, preferability) {
   const client = await RegistryClient.connect({ address, meta });
   try {
@@ -82,7 +71,7 @@ export async function runScenario(s) {
       await sim.setFailureRate('eu2', s.newRate);
     }
     registry = await connectRegistry(METAS.map((m, i) => ({ name: m, bridge: { address: sims[i].address } })), { signal: abort.signal });
-    const random = prng(s.seed);
+    const random = seededRandom(s.seed); // traffic noise is reproducible per scenario
     let carry = 0;
     let stopped = false;
     const loop = (async () => {
