@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fmt, printTable, REPO_DIR, summarize, writeResults } from './lib/report.mjs';
-import { hasPostgres, startPostgres } from './lib/postgres.mjs';
+import { postgresBinDir, startPostgres } from '../test/helpers/postgres-server.mjs';
 
 const STEP_NAMES = ['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster'];
 
@@ -99,12 +99,12 @@ export default async function journalCost(args = []) {
 
     const pgModule = join(REPO_DIR, 'dist', 'state', 'postgres', 'postgres-store.js');
     if (!existsSync(pgModule)) throw new Error(`${pgModule} is missing: run \`npm run build\` first`);
-    if (!hasPostgres()) {
+    if (postgresBinDir() === undefined) {
       results.postgres = { skipped: 'initdb/postgres not on PATH' };
       rows.push(['postgres: not measured (no initdb/postgres on PATH)', '—', '—', '—', '—', '—', '—']);
     } else {
       const { openPostgresStore } = await import(pgModule);
-      const server = await startPostgres();
+      const server = await startPostgres({ durable: true });
       try {
         const store = await openPostgresStore({ url: server.url, workDir: join(dir, 'pg-work') });
         try {
