@@ -6,7 +6,7 @@
  * their simulated health (`<state-dir>/sandbox/health/<cluster>.json`) is checked instead.
  */
 import { readSection, rootDomain, type AliveTestSection } from '../install/config.js';
-import { isSandbox, kubeconfigFor, resolvePath, expandTemplate } from '../install/cluster-context.js';
+import { isSandbox, kubeconfigFor, expandTemplate } from '../install/cluster-context.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import type { PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
 import { runChecks, type AliveCheck } from './checks.js';
@@ -53,14 +53,14 @@ export async function buildChecks(ctx: StepContext, s: AliveTestSection): Promis
   if (s.rollout.enabled && kubeconfig) checks.push(rolloutCheck(await loadClusterKubeConfig(kubeconfig), rolloutNamespace(ctx, s)));
   const domain = domainOf(ctx);
   for (const h of s.http) {
-    checks.push(httpCheck({ url: expandTemplate(h.url, ctx.cluster, domain), expectedStatus: h.expectedStatus, caFile: h.caFile && resolvePath(h.caFile) }));
+    checks.push(httpCheck({ url: expandTemplate(h.url, ctx.cluster, domain), expectedStatus: h.expectedStatus, caFile: h.caFile }));
   }
   if (s.wsManager) {
     checks.push(
       wsManagerCheck({
         url: expandTemplate(s.wsManager.url, ctx.cluster, domain),
         tls: s.wsManager.tls,
-        caFile: s.wsManager.caFile && resolvePath(s.wsManager.caFile),
+        caFile: s.wsManager.caFile,
         serverName: s.wsManager.serverName,
       }),
     );

@@ -4,7 +4,7 @@
  * private helm home, and small helpers (paths, URL templates).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { Helm } from '../../tools/helm.js';
 import type { ClusterTarget, PlanContext, StepContext, StepName } from '../step.js';
@@ -42,11 +42,6 @@ export function helmFor(ctx: StepContext, step: StepName, kubeconfig?: string): 
     logFile: ctx.logFile,
     redactor: ctx.redactor,
   });
-}
-
-/** Config paths are relative to the working directory unless absolute. */
-export function resolvePath(path: string): string {
-  return isAbsolute(path) ? path : resolve(path);
 }
 
 /** Expands `{name}`, `{shortName}`, `{region}`, `{domain}` in a URL template; unknown placeholders are an error. */

@@ -5,16 +5,10 @@
  */
 import { WsdError } from '../../core/errors.js';
 import type { PlanContext, Step } from '../step.js';
-import { resolvePath } from './cluster-context.js';
-import { readSection, rootDomain, type ChartConfig, type GitpodSection } from './config.js';
+import { readSection, rootDomain, type GitpodSection } from './config.js';
 import { gitpodGeneratedValues, readVersionsManifest } from './generated-values.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
 import { createComponentStep, type InstallStepOptions } from './release-step.js';
-
-/** Local chart paths are resolved like every other config path. */
-export function resolveChart(chart: ChartConfig): ChartConfig {
-  return chart.path === undefined ? chart : { ...chart, path: resolvePath(chart.path) };
-}
 
 function section(ctx: PlanContext): GitpodSection | undefined {
   return readSection(ctx.config, 'gitpod');
@@ -29,13 +23,13 @@ export function prepareGitpodRelease(ctx: PlanContext): PreparedRelease | undefi
   if (!s.versionsManifest) {
     throw new WsdError('ConfigInvalid', 'install-gitpod needs the versions manifest that pins component versions: pass --versions-manifest FILE or set gitpod.versionsManifest');
   }
-  const versions = readVersionsManifest(resolvePath(s.versionsManifest));
+  const versions = readVersionsManifest(s.versionsManifest);
   return prepareRelease(ctx.clusterDir, {
     release: s.release,
     namespace: s.namespace,
-    chart: resolveChart(s.chart),
+    chart: s.chart,
     timeoutSeconds: s.timeoutSeconds,
-    valuesFiles: [...s.valuesFiles.map(resolvePath), ...ctx.cluster.valuesFiles],
+    valuesFiles: [...s.valuesFiles, ...ctx.cluster.valuesFiles],
     set: s.set,
     generated: gitpodGeneratedValues({ cluster: ctx.cluster, environment: ctx.environment, domain, versions }),
   });

@@ -4,8 +4,6 @@
  */
 import type { PlanContext, Step } from '../step.js';
 import { readSection, type JaegerSection } from './config.js';
-import { resolveChart } from './install-gitpod.js';
-import { resolvePath } from './cluster-context.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
 import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
 
@@ -22,9 +20,9 @@ export function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefi
   return prepareRelease(ctx.clusterDir, {
     release: s.release,
     namespace: s.namespace,
-    chart: resolveChart(s.chart),
+    chart: s.chart,
     timeoutSeconds: s.timeoutSeconds,
-    valuesFiles: s.valuesFiles.map(resolvePath),
+    valuesFiles: s.valuesFiles,
     set: s.set,
   });
 }

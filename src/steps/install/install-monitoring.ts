@@ -5,10 +5,8 @@
  */
 import type { PlanContext, Step } from '../step.js';
 import { readManifestDir } from '../../tools/kube/apply.js';
-import { resolvePath } from './cluster-context.js';
 import { readSection, type MonitoringSection } from './config.js';
 import { installationValues } from './generated-values.js';
-import { resolveChart } from './install-gitpod.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
 import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
 
@@ -22,9 +20,9 @@ export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | un
   return prepareRelease(ctx.clusterDir, {
     release: s.release,
     namespace: s.namespace,
-    chart: resolveChart(s.chart),
+    chart: s.chart,
     timeoutSeconds: s.timeoutSeconds,
-    valuesFiles: s.valuesFiles.map(resolvePath),
+    valuesFiles: s.valuesFiles,
     set: s.set,
     generated: { ...installationValues(ctx.cluster, ctx.environment), clusterName: ctx.cluster.name },
   });
@@ -33,7 +31,7 @@ export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | un
 export function monitoringManifests(ctx: PlanContext): ManifestSet | undefined {
   const s = section(ctx);
   if (!s?.manifests) return undefined;
-  const directory = resolvePath(s.manifests.directory);
+  const directory = s.manifests.directory;
   return {
     name: s.release,
     namespace: s.namespace,
