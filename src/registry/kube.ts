@@ -8,6 +8,7 @@ import { WsdError } from '../core/errors.js';
 import { kubeModule } from '../tools/kube/kube-module.js';
 
 export { kubeModule, type KubeModule } from '../tools/kube/kube-module.js';
+export { kubeError } from '../tools/kube/kube-config.js';
 
 /** Where to find a cluster's API: a kubeconfig file (default $KUBECONFIG / ~/.kube/config) and a context. */
 export interface KubeTarget {
@@ -40,30 +41,4 @@ export async function loadKubeConfig(target: KubeTarget): Promise<K8s.KubeConfig
     throw new WsdError('ConfigInvalid', `${source} selects no cluster; set "context" to one of its contexts`);
   }
   return kc;
-}
-
-/** Maps a client-node failure (ApiException with an HTTP code, or a network error) to a WsdError. */
-export function kubeError(error: unknown, what: string): WsdError {
-  if (error instanceof WsdError) return error;
-  const code = (error as { code?: unknown }).code;
-  const status = typeof code === 'number' ? code : undefined;
-  const message = (error as Error)?.message ?? String(error);
-  const hint =
-    status === 401 || status === 403
-      ? 'the credentials of this kubeconfig context are not allowed to do this; refresh them or use another context'
-      : status === 404
-        ? 'it does not exist; check the namespace and name'
-        : status === undefined
-          ? 'the Kubernetes API is unreachable; check the context and your network'
-          : 'see the Kubernetes API server logs';
-  return new WsdError('KubernetesError', `${what} failed${status ? ` (HTTP ${status})` : ''}: ${firstLine(message)}; ${hint}`, {
-    transient: status === undefined || status >= 500 || status === 429,
-    details: { httpStatus: status },
-    cause: error,
-  });
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

@@ -29,14 +29,26 @@ export async function loadClusterKubeConfig(file: string): Promise<KubeConfig> {
 /** Network-level failures of the HTTP client (node-fetch `FetchError`, Node socket errors). */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
 
-/** Classifies a client-node failure: unreachable API server, 429 and 5xx are transient. */
+/** What to do about an API answer, by HTTP status. */
+function hintFor(status: number): string {
+  if (status === 401 || status === 403) return 'the credentials of this kubeconfig context are not allowed to do this; refresh them or use another context';
+  if (status === 404) return 'it does not exist; check the namespace and name';
+  if (status === 429 || status >= 500) return 'the API server is overloaded or failing; will be retried';
+  return 'see the Kubernetes API server logs';
+}
+
+/**
+ * Maps a client-node failure to a WsdError with what to do next. Transient: an
+ * unreachable API server (network errors), 429 and 5xx; everything else (bad
+ * kubeconfig, 4xx) is permanent, so it is not retried in vain.
+ */
 export function kubeError(error: unknown, what: string): WsdError {
   if (isWsdError(error)) return error;
   const status = httpStatus(error);
   if (status !== undefined) {
     const body = (error as { body?: unknown }).body as { message?: string } | string | undefined;
     const message = typeof body === 'object' && body?.message ? body.message : `HTTP ${status}`;
-    return new WsdError('KubernetesError', `${what} failed: ${message} (HTTP ${status})`, {
+    return new WsdError('KubernetesError', `${what} failed: ${firstLine(message)} (HTTP ${status}); ${hintFor(status)}`, {
       transient: status === 429 || status >= 500,
       details: { status },
       cause: error,
@@ -45,11 +57,17 @@ export function kubeError(error: unknown, what: string): WsdError {
   const code = (error as { code?: string; errno?: string }).code ?? (error as { errno?: string }).errno;
   const message = error instanceof Error ? error.message : String(error);
   const transient = (code !== undefined && NETWORK_CODES.has(code)) || /socket hang up|network timeout/i.test(message);
-  return new WsdError('KubernetesError', `${what} failed: ${message}${transient ? ' (API server unreachable, will be retried)' : ''}`, {
+  const hint = transient ? 'the Kubernetes API is unreachable, will be retried' : 'check the kubeconfig and its context';
+  return new WsdError('KubernetesError', `${what} failed: ${firstLine(message)} (${hint})`, {
     transient,
     details: { code },
     cause: error,
   });
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 /** HTTP status of a client-node error, if it has one. */
