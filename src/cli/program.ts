@@ -2,6 +2,7 @@
  * The commander program: global flags, commands, help with examples. Command
  * modules are imported lazily so `--version` and `validate` start fast.
  */
+import { examples } from './help.js';
 import { Command } from 'commander';
 import { clustersCommand } from './commands/clusters.js';
 import { retireCommand } from './commands/retire.js';
@@ -21,10 +22,6 @@ function lazy(load: () => Promise<{ default: Action }>) {
     const mod = await load();
     await mod.default(command, ...args.slice(0, -2));
   };
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
 export function buildProgram(): Command {

@@ -7,6 +7,7 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { examples } from '../help.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import type { RegistryClient } from '../../registry/client.js';
@@ -52,10 +53,6 @@ interface TargetOptions {
   stateDir?: string;
   name?: string;
   yes?: boolean;
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
 function integer(name: string) {

@@ -3,6 +3,7 @@
  * (never forced) and destroy one old cluster — the retire-old-clusters step for
  * a single cluster, e.g. one a refused drain left behind.
  */
+import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../../traffic/duration.js';
 import { globalOptions } from '../options.js';
@@ -23,7 +24,7 @@ export function retireCommand(): Command {
     .option('--drain-timeout <duration>', 'how long to wait for running workspaces (default: trafficShift.retire.drainTimeout, else 24h)', durationOption)
     .option('--destroy', 'terraform destroy after deregistering (default: trafficShift.retire.destroy)')
     .option('--no-destroy', 'deregister only; print the command that would destroy it')
-    .addHelpText('after', '\nExamples:\n  $ ws-deployment retire --cluster eu17 --yes\n  $ ws-deployment retire --cluster eu17 --drain-timeout 2h --no-destroy --yes\n')
+    .addHelpText('after', examples(['ws-deployment retire --cluster eu17 --yes', 'ws-deployment retire --cluster eu17 --drain-timeout 2h --no-destroy --yes']))
     .action(async (_opts: unknown, command: Command) => {
       // Loaded when the command runs, so registering it keeps `--version` and `validate` fast.
       const [{ loadConfig }, { retireStandalone }, { createRuntime }, { registerSecrets }] = await Promise.all([

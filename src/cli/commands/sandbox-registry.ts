@@ -4,6 +4,7 @@
  * to register with. Never part of a real deployment.
  */
 import { resolve } from 'node:path';
+import { examples } from '../help.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 export interface SandboxRegistryIo {
@@ -44,7 +45,7 @@ export function sandboxRegistryCommand(io: SandboxRegistryIo = processIo): Comma
     .option('--state <file>', 'JSON file holding the registry', './.ws-deployment/sandbox-registry.json')
     .option('--seed <n>', 'seed of simulated workspace starts', seed, 1)
     .addOption(new Option('--reachability <check>', 'how Register checks the ws-manager url').choices(['tcp', 'none']).default('tcp'))
-    .addHelpText('after', '\nExamples:\n  $ ws-deployment sandbox registry --port 50051\n  $ ws-deployment clusters --bridge 127.0.0.1:50051 list\n')
+    .addHelpText('after', examples(['ws-deployment sandbox registry --port 50051', 'ws-deployment clusters --bridge 127.0.0.1:50051 list']))
     .action(async (_o, command: Command) => {
       const o = command.opts<{ port: number; state: string; seed: number; reachability: 'tcp' | 'none' }>();
       const { startSimulator, alwaysReachable, tcpReachability } = await import('../../registry/simulator/index.js');

@@ -4,6 +4,7 @@
  * and picked up by the running deployment within a poll interval; `resume` also
  * approves a waiting manual gate (including beforeDestroy), `abort` rolls back.
  */
+import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import { openStore } from '../open-store.js';
@@ -45,7 +46,7 @@ export function shiftCommand(): Command {
     .description('steer a running traffic shift: pause, resume (also approves a manual gate), promote, abort (rolls back)')
     .argument('<action>', ACTIONS.join('|'), parseAction)
     .argument('[id]', 'deployment id (default: the newest running one)')
-    .addHelpText('after', '\nExamples:\n  $ ws-deployment shift pause\n  $ ws-deployment shift promote 20261125-083011-a1b2\n  $ ws-deployment shift abort\n')
+    .addHelpText('after', examples(['ws-deployment shift pause', 'ws-deployment shift promote 20261125-083011-a1b2', 'ws-deployment shift abort']))
     .action(async (action: ControlCommand, id: string | undefined, _opts: unknown, command: Command) => {
       const options = globalOptions(command);
       const store = await openStore(options);
