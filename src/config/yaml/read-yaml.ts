@@ -3,7 +3,7 @@
  * process: oversize input, deep nesting, alias bombs and cycles. Every problem
  * comes back as an offset-positioned issue; this module never throws on input.
  */
-import { Composer, LineCounter, Parser, visit, type CST, type Document } from 'yaml';
+import { Composer, LineCounter, Parser, isScalar, visit, type CST, type Document } from 'yaml';
 import { aliasIssues } from './alias-check.js';
 import { tooDeepOffset } from './cst-depth.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_DEPTH } from './limits.js';
@@ -57,6 +57,8 @@ export function readYaml(text: string): YamlRead {
 
   const aliases = aliasIssues(doc);
   if (aliases.length > 0) return { lineCounter, doc, issues: aliases };
+  const keys = keyIssues(doc);
+  if (keys.length > 0) return { lineCounter, doc, issues: keys };
 
   try {
     return { lineCounter, doc, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues };
@@ -65,6 +67,22 @@ export function readYaml(text: string): YamlRead {
     const message = error instanceof Error ? error.message : String(error);
     return { lineCounter, doc, issues: [{ offset: firstAliasOffset(doc), message: tidy(message) }] };
   }
+}
+
+/**
+ * Every config key is a word. A mapping, list or alias used as a key would be
+ * stringified by `toJS` (with a process warning on stderr) into a key nobody wrote.
+ */
+function keyIssues(doc: Document): YamlIssue[] {
+  const issues: YamlIssue[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key === null || isScalar(pair.key)) return;
+      const offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
+      issues.push({ offset, message: 'a key must be a plain word, not a mapping, list or alias; write the key as text' });
+    },
+  });
+  return issues;
 }
 
 function firstAliasOffset(doc: Document): number {

@@ -49,10 +49,13 @@ resource "terraform_data" "dns" {
 }
 
 # A slow resource, only when asked for: `sleep` runs directly (interpreter argv,
-# no shell) and terraform cancels it on SIGINT like a provider call.
+# no shell) and terraform cancels it on SIGINT like a provider call. It comes
+# after the cluster, like a real node pool, so an interrupted apply always
+# leaves a cluster that exists and a node pool that does not.
 resource "terraform_data" "slow" {
   count            = var.sandbox_apply_seconds > 0 ? 1 : 0
   triggers_replace = [var.name]
+  depends_on       = [terraform_data.cluster]
 
   provisioner "local-exec" {
     interpreter = ["sleep"]

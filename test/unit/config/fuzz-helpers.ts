@@ -40,11 +40,24 @@ terraform:
 export const TEMPLATE = parse(RICH) as Json;
 
 let ctx: ConfigDir;
+const warnings: string[] = [];
+const onWarning = (warning: Error) => warnings.push(warning.message);
 
-/** A config folder for the whole fuzz file; call from beforeAll. */
+/** A config folder for the whole fuzz file, and a watch on process warnings; call from beforeAll. */
 export async function fuzzDir(): Promise<ConfigDir> {
   ctx = await configDir();
-  return ctx;
+  process.on('warning', onWarning);
+  const { cleanup } = ctx;
+  return { ...ctx, cleanup: () => (process.off('warning', onWarning), cleanup()) };
+}
+
+/**
+ * Part of the contract: no input makes the parser print a process warning
+ * (the CLI user would see it on stderr). Warnings are emitted on a later tick.
+ */
+export async function processWarnings(): Promise<string[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return [...new Set(warnings)];
 }
 
 /** The contract under test. */

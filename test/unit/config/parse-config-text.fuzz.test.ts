@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { assertTotal, byteOp, fuzzDir, RICH, runsFor } from './fuzz-helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTotal, byteOp, fuzzDir, processWarnings, RICH, runsFor } from './fuzz-helpers.js';
 import type { ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => ctx.cleanup());
 
 describe('parseConfig fuzz: raw text', () => {
-  it('survives raw text mutations of a valid config', () => {
+  it('survives raw text mutations of a valid config', async () => {
     fc.assert(
       fc.property(fc.array(byteOp, { minLength: 1, maxLength: 6 }), (ops) => {
         let text = RICH;
@@ -22,9 +22,11 @@ describe('parseConfig fuzz: raw text', () => {
       }),
       { numRuns: runsFor(0.4) },
     );
+    expect(await processWarnings()).toEqual([]);
   });
 
-  it('survives arbitrary text', () => {
+  it('survives arbitrary text', async () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => assertTotal(text)), { numRuns: runsFor(0.1) });
+    expect(await processWarnings()).toEqual([]);
   });
 });

@@ -71,6 +71,21 @@ describe('config yaml reading and hardening', () => {
     expect(check('a: &x [1, *x]\n')).toEqual(['1:11: (yaml): alias *x refers to a node that contains it; recursive structures are not allowed']);
   });
 
+  it('refuses keys that are mappings, lists or aliases, positioned and without a process warning', () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(check('version: v1\n? {region: europe-west1}\n: x\n')).toEqual([
+        '2:3: (yaml): a key must be a plain word, not a mapping, list or alias; write the key as text',
+      ]);
+      expect(check('a: &k key\n*k : x\n')).toEqual(['2:1: (yaml): a key must be a plain word, not a mapping, list or alias; write the key as text']);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('accepts ordinary anchors and aliases', () => {
     const text =
       edit(BASE, '  - region: europe-west1\n    prefix', '  - region: &r europe-west1\n    prefix') +
