@@ -8,6 +8,7 @@ import { FanoutSink, type EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { canAsk, GatePrompter } from './gate-prompter.js';
 import { openStore } from './open-store.js';
+import { routeProcessWarnings } from './process-warnings.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
@@ -35,6 +36,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const renderer = createRenderer(options);
   // Every event is redacted before any renderer sees it.
   const sink = new FanoutSink({ emit: (e) => renderer.emit(redactor.redactValue(e)) });
+  const restoreWarnings = routeProcessWarnings(sink);
   const controller = new AbortController();
   // Every running child process and gRPC call listens on this one signal.
   setMaxListeners(0, controller.signal);
@@ -69,6 +71,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       renderer.close?.();
+      restoreWarnings();
       await store.close();
     },
   };
