@@ -15,7 +15,7 @@ import { RegistryModel, zeroCounters } from './registry-model.js';
 import { seededRandom } from './random.js';
 import { clusterServiceHandlers } from './service.js';
 import { MAX_TRIES_PER_START, pickCluster } from './selection.js';
-import { readState, writeState, type ClusterCounters, type SimCluster } from './state-file.js';
+import { readState, type ClusterCounters, type SimCluster } from './state-file.js';
 
 export type { ReachabilityChecker } from './reachability.js';
 export { alwaysReachable, tcpReachability } from './reachability.js';
@@ -70,13 +70,15 @@ export interface RunningSimulator {
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const { grpc, service } = await loadClusterService();
   await mkdir(dirname(options.stateFile), { recursive: true });
-  const state = await readState(options.stateFile);
-  for (const s of options.staticClusters ?? []) {
-    state.clusters = state.clusters.filter((c) => c.name !== s.name);
-    state.clusters.push({ ...s, admissionPreferences: s.admissionPreferences ?? [], static: true, registeredAt: new Date(0).toISOString() });
-  }
-  await writeState(options.stateFile, state);
+  const state = readState(options.stateFile);
   const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability());
+  // Also creates the file, so a corrupt one is refused before the server listens.
+  await model.serialised(() => {
+    for (const s of options.staticClusters ?? []) {
+      state.clusters = state.clusters.filter((c) => c.name !== s.name);
+      state.clusters.push({ ...s, admissionPreferences: s.admissionPreferences ?? [], static: true, registeredAt: new Date(0).toISOString() });
+    }
+  });
   const random = seededRandom(options.seed ?? 1);
 
   const server = new grpc.Server();
@@ -122,7 +124,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         for (let i = 0; i < n; i++) startOne(user, opts.prebuild ?? false, outcome);
         return outcome;
       }),
-    counters: () => structuredClone(state.counters),
+    counters: () => model.current().counters,
     setFailureRate: (name, rate) =>
       model.serialised(() => {
         if (!(rate >= 0 && rate <= 1)) throw new WsdError('UsageError', `failure rate ${rate} for ${name} must be between 0 and 1`);

@@ -2,15 +2,17 @@
  * The simulator's registry: the ClusterService semantics of shared/design.md §3
  * on top of a state file. Methods throw {@link SimStatusError} carrying the gRPC
  * status the real bridge would answer with. Mutations run one at a time (the
- * bridge serialises them through a queue too) and are persisted before they
- * are acknowledged.
+ * bridge serialises them through a queue too), also across processes sharing
+ * the file: each starts from the file's current content and is persisted
+ * before it is acknowledged. Readers answer from the file.
  */
 import { createHash } from 'node:crypto';
 import { sameConstraint } from '../constraints.js';
 import { GrpcStatus } from '../status-errors.js';
 import type { ClusterStatus, Preferability, RegisterInput, UpdateProperty } from '../types.js';
 import type { ReachabilityChecker } from './reachability.js';
-import { writeState, type ClusterCounters, type SimCluster, type SimulatorState } from './state-file.js';
+import { readState, writeState, type ClusterCounters, type SimCluster, type SimulatorState } from './state-file.js';
+import { withStateMutex } from './state-mutex.js';
 
 /** A refusal with the gRPC status code the bridge uses for it. */
 export class SimStatusError extends Error {
@@ -38,13 +40,20 @@ export class RegistryModel {
     private readonly reachability: ReachabilityChecker,
   ) {}
 
-  /** Runs `fn` after every earlier mutation finished; persists when it succeeds. */
+  /**
+   * Runs `fn` after every earlier mutation of this process finished, holding the
+   * file's mutex, on the file's current content; persists when it succeeds.
+   */
   serialised<T>(fn: () => Promise<T> | T, persist = true): Promise<T> {
-    const run = this.queue.then(async () => {
-      const result = await fn();
-      if (persist) await writeState(this.stateFile, this.state);
-      return result;
-    });
+    const run = this.queue.then(() =>
+      withStateMutex(this.stateFile, async () => {
+        // In place: callers hold references to `state` itself.
+        Object.assign(this.state, readState(this.stateFile));
+        const result = await fn();
+        if (persist) await writeState(this.stateFile, this.state);
+        return result;
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -134,9 +143,15 @@ export class RegistryModel {
     });
   }
 
+  /** The registry as it is on disk now (atomic renames: never half a write). */
+  current(): SimulatorState {
+    return readState(this.stateFile);
+  }
+
   /** Dynamic clusters first, then static ones (as the bridge lists them). */
   list(): ClusterStatus[] {
-    const ordered = [...this.state.clusters.filter((c) => !c.static), ...this.state.clusters.filter((c) => c.static)];
+    const { clusters } = this.current();
+    const ordered = [...clusters.filter((c) => !c.static), ...clusters.filter((c) => c.static)];
     return ordered.map((c) => ({
       name: c.name,
       url: c.url,

@@ -3,7 +3,7 @@
  * written atomically (temp file, fsync, rename, fsync of the folder) so a crash
  * never leaves half a file behind.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
 import type { ClusterStatus } from '../types.js';
@@ -44,11 +44,15 @@ export function emptyState(): SimulatorState {
   return { version: SIMULATOR_STATE_VERSION, clusters: [], counters: {}, failureRates: {}, unplaced: 0 };
 }
 
-/** Reads the state; a missing file is an empty registry. */
-export async function readState(file: string): Promise<SimulatorState> {
+/**
+ * Reads the state; a missing file is an empty registry. Synchronous: the file is
+ * small, and readers (List, counters) answer from disk so every process sees
+ * every other process's changes.
+ */
+export function readState(file: string): SimulatorState {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
     throw new WsdError('StateIo', `cannot read registry simulator state ${file}: ${(error as Error).message}`, { cause: error });
