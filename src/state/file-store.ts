@@ -141,17 +141,24 @@ export class FileStateStore implements StateStore {
 
   /** Fails early, before any external change, when the state dir cannot be written. */
   private ensureWritable(): void {
+    const probe = join(this.root, `.write-probe-${process.pid}`);
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
-      const probe = join(this.root, `.write-probe-${process.pid}`);
       appendFileSync(probe, 'x', { mode: 0o600 });
       truncateSync(probe);
       writeFileAtomic(probe, '');
       readdirSync(this.root);
-      unlinkSync(probe); // a probe, not state: leave nothing behind
     } catch (error) {
       if (error instanceof WsdError) throw error;
       throw ioError('write to', this.root, error);
+    } finally {
+      // A probe, not state: leave nothing behind, also when a full disk refused its content.
+      // (Where it could not be created it cannot be removed either: nothing to do.)
+      try {
+        unlinkSync(probe);
+      } catch {
+        // absent
+      }
     }
   }
 

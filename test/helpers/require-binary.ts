@@ -25,3 +25,15 @@ export function requireBinary(name: string, why: string): boolean {
   console.warn(`skipping: ${message}`);
   return false;
 }
+
+/**
+ * Like {@link requireBinary} for a capability that is not a binary (mounting
+ * a tmpfs, say): `available` false throws under WSD_REQUIRE_TOOLS=1, else prints why.
+ */
+export function requireCapability(available: boolean, what: string, why: string): boolean {
+  if (available) return true;
+  const message = `cannot ${what} here (${why})`;
+  if (process.env.WSD_REQUIRE_TOOLS === '1') throw new Error(`${message}; CI requires it`);
+  console.warn(`skipping: ${message}`);
+  return false;
+}
