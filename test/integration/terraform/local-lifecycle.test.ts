@@ -69,9 +69,8 @@ describe.skipIf(!requireBinary('terraform', 'terraform integration tests'))('ter
     expect(await tf.stateList()).toEqual([]);
     expect((await readdir(destroyDir)).filter((f) => f.endsWith('.tf.json')).sort()).toEqual(['backend.tf.json', 'main.tf.json', 'outputs.tf.json']);
 
-    // Measured: init + plan + apply of the sandbox module (reported, loosely bounded).
+    // Reported only: speed is measured by `npm run bench`, not asserted here.
     console.info(`sandbox init+plan+apply took ${applyMs} ms`);
-    expect(applyMs).toBeLessThan(20_000);
   });
 
   it('reports an empty state list before anything was applied', async () => {
