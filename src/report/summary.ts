@@ -83,7 +83,9 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
 }
 
 function renderShift(shift: ShiftStatus): string {
-  const where = `traffic shift: ${shift.phase ?? 'not started'}${shift.stepIndex !== undefined ? `, step ${shift.stepIndex + 1}` : ''}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
+  // The step is where a shift stands or stopped; once done it says nothing.
+  const step = shift.stepIndex !== undefined && shift.phase !== 'done' ? `, step ${shift.stepIndex + 1}` : '';
+  const where = `traffic shift: ${shift.phase ?? 'not started'}${step}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
   const lines = shift.decisions.map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
   return `${[where, ...(lines.length ? ['last decisions:', ...lines] : [])].join('\n')}\n`;
 }

@@ -84,6 +84,10 @@ class ShiftRun {
       this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
       await this.reapply();
     }
+    if (this.input.oldClusters.length === 0) {
+      // No steps, no gates, no staff stage: with no old generation there is no baseline to judge by and nothing to roll back to.
+      return this.promote('no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once');
+    }
 
     try {
       while (true) {
@@ -245,13 +249,15 @@ class ShiftRun {
     await this.waitUntil(this.deps.clock.now());
   }
 
-  private async promote(): Promise<ShiftResult> {
-    this.emit('info', 'traffic.promote', `promoted by an operator at ${this.describe()}`);
+  /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
+  private async promote(firstGeneration?: string): Promise<ShiftResult> {
+    this.emit('info', firstGeneration ? 'traffic.first-generation' : 'traffic.promote', firstGeneration ?? `promoted by an operator at ${this.describe()}`);
     await this.ops.apply((meta) => [
       ...scoreChanges(100, this.original[meta], this.input.newClusters, this.input.oldClusters),
       ...this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })),
     ], this.deps.signal);
-    if (this.input.config.staffStage) {
+    // A first generation never entered the staff stage: it has no constraint to remove.
+    if (this.input.config.staffStage && !firstGeneration) {
       const constraint = `has-permission=${this.input.config.staffStage.permission}`;
       await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
     }
@@ -262,7 +268,7 @@ class ShiftRun {
   private async finish(): Promise<ShiftResult> {
     await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
     await this.save({ phase: 'done', paused: false, phaseStartedAtMs: this.deps.clock.now() });
-    this.emit('info', 'traffic.done', 'new clusters take all new starts; old clusters cordoned');
+    this.emit('info', 'traffic.done', `new clusters take all new starts${this.input.oldClusters.length > 0 ? '; old clusters cordoned' : ''}`);
     return { outcome: 'promoted', progress: this.progress };
   }
 

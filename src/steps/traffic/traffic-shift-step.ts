@@ -134,19 +134,7 @@ async function builtIn(
   if (!provider) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
   const journal = new CheckpointShiftJournal(ctx);
   const firstGeneration = clusters.oldClusters.length === 0;
-  let promoteNow = firstGeneration;
-  if (firstGeneration && !ctx.previous?.progress) {
-    ctx.sink.emit({ level: 'info', code: 'traffic.first-generation', message: 'no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once' });
-  }
-  const control: ControlPort = {
-    next: async () => {
-      if (promoteNow) {
-        promoteNow = false;
-        return 'promote';
-      }
-      return ctx.takeControl();
-    },
-  };
+  const control: ControlPort = { next: () => ctx.takeControl() };
   const steps = expandSteps(config);
   const result = await runShift(
     { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs },

@@ -21,6 +21,7 @@ import { allSteps } from '../../../src/steps/all-steps.js';
 import { createRetireStep } from '../../../src/steps/retire/retire-step.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { wideStep } from './harness.js';
+import { renderSummary } from '../../../src/report/summary.js';
 
 const ready = requireBinary('terraform', 'the sandbox creates clusters with real terraform') && requireBinary('openssl', 'sandbox TLS material');
 
@@ -51,9 +52,11 @@ describe.skipIf(!ready)('sandbox quick start with traffic shift and retirement',
     const first = await deploy(11);
     expect(first.state, JSON.stringify(first.error)).toBe('succeeded');
     expect(wideStep(first, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', firstGeneration: true });
+    expect(renderSummary(first)).toMatch(/\ntraffic shift: done\n$/);
     const second = await deploy(12);
     expect(second.state, JSON.stringify(second.error)).toBe('succeeded');
     expect(wideStep(second, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', oldClusters: [{ name: 'eu11' }, { name: 'us11' }] });
+    expect(renderSummary(second)).toMatch(/\ntraffic shift: done\nlast decisions:\n/);
     expect(wideStep(second, 'retire-old-clusters')?.outputs).toMatchObject({ retired: [{ name: 'eu11', destroyed: true }, { name: 'us11', destroyed: true }] });
     const list = (await sandboxRegistry(store.root, 'dev-meta-eu01')).list();
     expect(list.map((c) => [c.name, c.state, c.score, c.admissionConstraints.length]).sort()).toEqual([

@@ -48,12 +48,20 @@ describe('traffic shift on the sandbox registries', () => {
     expect((step?.checkpoint?.decisions as unknown[]).length).toBe(decisions.length);
   });
 
-  it('promotes the first generation at once when there are no old clusters', async () => {
-    h = await createHarness(SHIFT);
+  it('promotes the first generation at once when there are no old clusters, without a staff stage or an operator', async () => {
+    h = await createHarness(`${SHIFT}\n  staffStage: { permission: new-workspace-cluster, duration: 1h }\n  gates: { beforeStart: manual }\n`);
     await h.register('eu2', { cordoned: true });
     const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 0 } })]);
     expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
     expect(wideStep(snap, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', firstGeneration: true, oldClusters: [] });
-    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu2')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    for (const meta of METAS) {
+      expect((await h.list(meta)).find((c) => c.name === 'eu2')).toMatchObject({ state: 'AVAILABLE', score: 100, admissionConstraints: [] });
+    }
+    const messages = h.sink.events.filter((e) => e.code.startsWith('traffic.')).map((e) => [e.code, e.message]);
+    expect(messages).toContainEqual(['traffic.first-generation', expect.stringContaining('no old clusters')]);
+    expect(messages).toContainEqual(['traffic.done', 'new clusters take all new starts']);
+    expect(messages.map(([code]) => code)).not.toContain('traffic.promote');
+    expect(messages.map(([code]) => code)).not.toContain('traffic.staff');
+    expect(messages.map(([code]) => code)).not.toContain('traffic.gate');
   });
 });
