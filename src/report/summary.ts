@@ -98,9 +98,19 @@ function duration(ms: number | undefined): string {
 function detail(s: StepRecordState): string {
   if (s.error) return s.error.message.split('\n')[0] ?? '';
   if (s.evidence) return s.evidence;
-  const releases = s.outputs?.releases;
-  if (Array.isArray(releases)) {
-    return releases.map((r: { name?: string; chart?: string; version?: string }) => `${r.name ?? '?'} (${r.chart ?? '?'} ${r.version ?? ''})`.replace(' )', ')')).join(', ');
+  const outputs = s.outputs ?? {};
+  if (Array.isArray(outputs.releases)) {
+    return outputs.releases.map((r: { name?: string; chart?: string; version?: string }) => `${r.name ?? '?'} (${r.chart ?? '?'} ${r.version ?? ''})`.replace(' )', ')')).join(', ');
+  }
+  // What a 3 a.m. reader of the table wants from the deployment-wide steps: what moved, what is gone.
+  if (outputs.outcome === 'promoted') {
+    const olds = Array.isArray(outputs.oldClusters) ? (outputs.oldClusters as Array<{ name: string }>).map((o) => o.name) : [];
+    return olds.length > 0 ? `promoted; ${olds.join(', ')} cordoned` : 'promoted (first generation)';
+  }
+  if (Array.isArray(outputs.retired)) {
+    const retired = outputs.retired as Array<{ name: string; destroyed?: boolean; manual?: string[] }>;
+    if (retired.length === 0) return typeof outputs.note === 'string' ? outputs.note : 'nothing to retire';
+    return retired.map((r) => `${r.name} ${r.destroyed ? 'destroyed' : r.manual ? `deregistered, destroy by hand: ${r.manual.join(' ')}` : 'deregistered'}`).join(', ');
   }
   return '';
 }

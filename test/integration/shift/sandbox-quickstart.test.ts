@@ -52,11 +52,17 @@ describe.skipIf(!ready)('sandbox quick start with traffic shift and retirement',
     const first = await deploy(11);
     expect(first.state, JSON.stringify(first.error)).toBe('succeeded');
     expect(wideStep(first, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', firstGeneration: true });
-    expect(renderSummary(first)).toMatch(/\ntraffic shift: done\n$/);
+    const firstTable = renderSummary(first);
+    expect(firstTable).toMatch(/\ntraffic shift: done\n$/);
+    expect(firstTable).toMatch(/traffic-shift +succeeded .* promoted \(first generation\)\n/);
+    expect(firstTable).toMatch(/retire-old-clusters +succeeded .* no old clusters to retire\n/);
     const second = await deploy(12);
     expect(second.state, JSON.stringify(second.error)).toBe('succeeded');
     expect(wideStep(second, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', oldClusters: [{ name: 'eu11' }, { name: 'us11' }] });
-    expect(renderSummary(second)).toMatch(/\ntraffic shift: done\nlast decisions:\n/);
+    const secondTable = renderSummary(second);
+    expect(secondTable).toMatch(/\ntraffic shift: done\nlast decisions:\n/);
+    expect(secondTable).toMatch(/traffic-shift +succeeded .* promoted; eu11, us11 cordoned\n/);
+    expect(secondTable).toMatch(/retire-old-clusters +succeeded .* eu11 destroyed, us11 destroyed\n/);
     expect(wideStep(second, 'retire-old-clusters')?.outputs).toMatchObject({ retired: [{ name: 'eu11', destroyed: true }, { name: 'us11', destroyed: true }] });
     const list = (await sandboxRegistry(store.root, 'dev-meta-eu01')).list();
     expect(list.map((c) => [c.name, c.state, c.score, c.admissionConstraints.length]).sort()).toEqual([
