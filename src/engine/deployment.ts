@@ -12,7 +12,7 @@ import { allocateClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
-import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
+import { CONCLUDED, type ClusterTarget, type DeploymentStep, type RunOptions, type Step, type StepName } from '../steps/step.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
 
@@ -96,20 +96,45 @@ async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<
     if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
     const snap = (await store.open(d.id, { readOnly: true })).snapshot();
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
-    if (started) return { id: d.id, state: d.state };
+    if (started && !concludedBy(snap)) return { id: d.id, state: d.state };
+  }
+  return undefined;
+}
+
+/** Why a failed deployment is final (see {@link CONCLUDED}), or undefined when it can be resumed. */
+function concludedBy(snap: Snapshot): string | undefined {
+  for (const s of [...snap.deploymentSteps, ...snap.clusters.flatMap((c) => c.steps)]) {
+    const why = s.checkpoint?.[CONCLUDED];
+    if (s.state === 'failed' && typeof why === 'string') return why;
+  }
+  return undefined;
+}
+
+/** The newest deployment of this environment that `resume` can continue. */
+async function newestResumable(store: StateStore, loaded: LoadedConfig): Promise<string | undefined> {
+  for (const d of await store.list()) {
+    if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
+    if (!concludedBy((await store.open(d.id, { readOnly: true })).snapshot())) return d.id;
   }
   return undefined;
 }
 
 /** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */
 export async function resumeDeployment(loaded: LoadedConfig, id: string | undefined, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const chosen = id ?? (await deps.store.list()).find((d) => d.project === loaded.config.project.id && d.environment === loaded.config.environment && d.state !== 'succeeded')?.id;
+  const chosen = id ?? (await newestResumable(deps.store, loaded));
   if (!chosen) throw new WsdError('DeploymentNotFound', 'no unfinished deployment of this environment to resume; start one with `ws-deployment deploy`');
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume' });
   try {
     const journal = await deps.store.open(chosen);
     const snap = journal.snapshot();
     if (snap.state === 'succeeded') throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);
+    const concluded = concludedBy(snap);
+    if (concluded) {
+      throw new WsdError(
+        'ResumeRefused',
+        `deployment ${chosen} is over: ${concluded}. Nothing to resume: fix the cause and deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`,
+      );
+    }
     const targets = buildTargets(loaded.config, snap.clusterId);
     assertSameNames(snap, targets);
     if (snap.inputs.configHash !== loaded.hash) {

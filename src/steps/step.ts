@@ -31,6 +31,13 @@ export type CheckResult =
 /** JSON-serialisable outputs a step hands to later steps (journaled; secrets must be marked). */
 export type StepOutputs = Record<string, unknown>;
 
+/**
+ * Checkpoint key of a step whose failure is an outcome, not an interruption
+ * (a traffic shift that rolled back): the value says why. Such a deployment has
+ * nothing left to resume and does not hold back the next one.
+ */
+export const CONCLUDED = 'concluded';
+
 /** One concrete thing a step would do, for `plan` (argv already redacted). */
 export interface PlannedAction {
   kind: 'command' | 'file' | 'call' | 'check' | 'wait' | 'note';

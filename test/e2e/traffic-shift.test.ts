@@ -1,8 +1,9 @@
 /**
  * The whole life cycle on the sandbox with the real CLI: a first generation,
  * a second one whose new cluster fails starts (the shift rolls back on its own
- * and says why), and a third one killed mid-shift and resumed (no score lost;
- * it promotes and retires the previous generation with real Terraform).
+ * and says why; that deployment is over: `resume` refuses it and it does not
+ * hold back the next), and a third one killed mid-shift and resumed (no score
+ * lost; it promotes and retires both earlier generations with real Terraform).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,11 +53,14 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     // The old generation is exactly as it was; the new one is out of rotation.
     for (const old of ['eu200', 'us200']) expect(after.get(old)).toEqual(before.get(old));
     for (const bad of ['eu201', 'us201']) expect(after.get(bad)).toMatchObject({ state: 'CORDONED', score: 0 });
+    const resume = await runCli(['resume', ...common]);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toMatch(/no unfinished deployment of this environment to resume/);
   });
 
-  it('generation 3 killed mid-shift resumes without losing a score, promotes and retires generation 1', async () => {
+  it('generation 3 killed mid-shift resumes without losing a score, promotes and retires generations 1 and 2', async () => {
     const before = await registry();
-    const run = startCli(['deploy', ...common, '--cluster-id', '202', '--allow-unfinished']);
+    const run = startCli(['deploy', ...common, '--cluster-id', '202']);
     await run.waitFor(/traffic-shift: step 2\/3/, 120_000);
     run.child.kill('SIGKILL');
     await run.done;
@@ -76,8 +80,10 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     expect(resumed.stdout).toMatch(/retire-old-clusters\s+succeeded/);
     const after = await registry();
     expect(after.get('eu202')).toMatchObject({ state: 'AVAILABLE' });
-    expect(after.has('eu200')).toBe(false); // deregistered
+    expect([...after.keys()].sort()).toEqual(['eu202', 'us202']); // generations 1 and 2 deregistered
     const tfstate = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu200-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
     expect(tfstate.resources).toEqual([]); // destroyed
+    const rolledBack = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu201-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
+    expect(rolledBack.resources).toEqual([]);
   }, 180_000);
 });

@@ -7,7 +7,7 @@
  */
 import type { MeasurementRecord } from '../../traffic/judges/measure.js';
 import type { OriginalSnapshot, ShiftJournal, ShiftProgress } from '../../traffic/shift-ports.js';
-import type { StepOutputs } from '../step.js';
+import { CONCLUDED, type StepOutputs } from '../step.js';
 
 export const KEPT_DECISIONS = 20;
 
@@ -79,7 +79,8 @@ export class CheckpointShiftJournal implements ShiftJournal {
 
   async recordStep(progress: ShiftProgress): Promise<void> {
     this.progress = progress;
-    await this.ports.checkpoint({ progress });
+    const concluded = progress.phase === 'rolled-back' ? { [CONCLUDED]: `its traffic shift rolled back: ${progress.reason ?? 'no reason recorded'}` } : {};
+    await this.ports.checkpoint({ progress, ...concluded });
   }
 
   async load(): Promise<{ original?: OriginalSnapshot; progress?: ShiftProgress }> {

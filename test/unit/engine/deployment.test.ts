@@ -12,7 +12,7 @@ import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
 import { resumeDeployment, startDeployment, type EngineDeps, type EngineOptions } from '../../../src/engine/deployment.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
-import type { Step, StepContext, StepName } from '../../../src/steps/step.js';
+import { CONCLUDED, type Step, type StepContext, type StepName } from '../../../src/steps/step.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -150,6 +150,23 @@ describe('deployment engine', () => {
     await expect(startDeployment(loaded, opts, deps(dir, d.steps as Step[]))).rejects.toMatchObject({ code: 'ResumeRefused', message: expect.stringContaining(`resume ${first.id}`) });
     const forced = await startDeployment(loaded, { ...opts, allowUnfinished: true }, deps(dir, [fakeStep('create-cluster')]));
     expect(forced.state).toBe('succeeded');
+  });
+
+  it('a deployment concluded by its failure (a rolled-back shift) blocks nothing and cannot be resumed', async () => {
+    const { loaded, dir } = config(['eu']);
+    const concluding = fakeStep('create-cluster', async (ctx) => {
+      await ctx.checkpoint({ [CONCLUDED]: 'its traffic shift rolled back: failure ratio 0.75 > 0.1' });
+      throw new WsdError('GateFailed', 'rolled back');
+    });
+    const first = await startDeployment(loaded, opts, deps(dir, [concluding]));
+    expect(first.state).toBe('failed');
+    await expect(resumeDeployment(loaded, first.id, opts, deps(dir, [concluding]))).rejects.toMatchObject({
+      code: 'ResumeRefused',
+      message: expect.stringMatching(/is over: its traffic shift rolled back: failure ratio 0\.75 > 0\.1\. Nothing to resume: fix the cause and deploy a new generation/),
+    });
+    await expect(resumeDeployment(loaded, undefined, opts, deps(dir, [concluding]))).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    const next = await startDeployment(loaded, { ...opts, clusterId: 121 }, deps(dir, [fakeStep('create-cluster')]));
+    expect(next.state).toBe('succeeded');
   });
 
   it('an abort interrupts the running step and journals it', async () => {
