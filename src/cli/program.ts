@@ -67,9 +67,10 @@ export function buildProgram(): Command {
 
   program
     .command('status [id]')
-    .description('show a deployment (default: the newest)')
+    .description('show a deployment (default: the newest), or list them all with --all')
     .option('-o, --output <format>', 'text or json', 'text')
-    .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status 20261125-083011-a1b2 --output json']))
+    .option('--all', 'list every deployment in the state store, newest first', false)
+    .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status --all', 'ws-deployment status 20261125-083011-a1b2 --output json']))
     .action(lazy(() => import('./commands/status.js')));
 
   program.addCommand(clustersCommand());

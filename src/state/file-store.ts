@@ -185,7 +185,7 @@ export class FileStateStore implements StateStore {
     const dir = join(this.root, id);
     const path = join(dir, JOURNAL);
     if (!existsSync(path)) {
-      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.root}; list deployments with \`ws-deployment status\` or pass --state-dir`);
+      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.root}; list deployments with \`ws-deployment status --all\` or pass --state-dir`);
     }
     let torn: string | undefined;
     const records = readJournal(path, (line) => (torn = line));

@@ -25,6 +25,9 @@ describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
     const id = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d)) as string;
     const status = await runCli(['status', ...common, '--output', 'json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ id, state: 'interrupted', error: { message: expect.stringContaining(`resume ${id}`) } });
+    // The listing sees through the journal's "running" too: nobody holds the lock.
+    const listed = await runCli(['status', '--all', ...common, '--output', 'json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id, state: 'interrupted' }]);
     const resumed = await runCli(['resume', id, ...common]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code).toBe(0);

@@ -85,5 +85,11 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     expect(tfstate.resources).toEqual([]); // destroyed
     const rolledBack = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu201-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
     expect(rolledBack.resources).toEqual([]);
+
+    const listed = await runCli(['status', '--all', ...common, '--output', 'json']);
+    expect((JSON.parse(listed.stdout) as Array<{ id: string; state: string }>).map((d) => d.state)).toEqual(['succeeded', 'failed', 'succeeded']);
+    const table = (await runCli(['status', '--all', ...common])).stdout.split('\n');
+    expect(table[0]).toMatch(/^ID\s+STATE\s+PROJECT\s+ENVIRONMENT\s+CREATED\s+UPDATED$/);
+    expect(table[1]).toMatch(new RegExp(`^${id}\\s+succeeded\\s+`));
   }, 180_000);
 });

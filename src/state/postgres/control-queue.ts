@@ -40,7 +40,7 @@ export async function sendControl(db: Database, id: string, command: string): Pr
     if (rowCount) return;
     const sent = await client.query('SELECT 1 FROM ws_deployment_control WHERE send_id = $1', [sendId]);
     if (sent.rowCount) return; // an earlier try committed before its connection was lost
-    throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${db.url.display}; list deployments with \`ws-deployment status\``);
+    throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${db.url.display}; list deployments with \`ws-deployment status --all\``);
   });
 }
 

@@ -133,7 +133,7 @@ export class PostgresStateStore implements StateStore {
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     );
     if (!loaded) {
-      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status\` or check --state`);
+      throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status --all\` or check --state`);
     }
     // The snapshot is written with every state record, so this tail is normally just trailing events.
     let snap = loaded.snapshot;
