@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { allocateClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
+import { allocateClusterId, lastUsedClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
@@ -38,8 +38,9 @@ export interface EngineDeps {
   deploymentSteps?: readonly DeploymentStep[];
   /** Existence probe used for id allocation (the CreateCluster pre-run check's view). */
   probe: ExistenceProbe;
+  /** Names registered with the meta clusters (their ids are taken); default: none known. */
+  registeredNames?: () => Promise<ReadonlySet<string>>;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
 }
 
 /** `20261125-083011-a1b2`: sortable, unique enough, safe as a folder name. */
@@ -67,7 +68,13 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
         );
       }
     }
-    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, random: deps.random }));
+    const clusterId =
+      options.clusterId ??
+      (await allocateClusterId(loaded.config, {
+        probe: deps.probe,
+        registered: await deps.registeredNames?.(),
+        lastUsed: await lastUsedClusterId(deps.store, lockKey(loaded)),
+      }));
     const targets = buildTargets(loaded.config, clusterId);
     const journal = await deps.store.create(id);
     // The id and names are journaled before anything external is created: resume reuses them.

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { scopedSink } from '../core/events.js';
+import { lastUsedClusterId } from '../plan/allocate-id.js';
 import { buildPlan, type PlanDocument } from '../plan/build-plan.js';
 import { buildTargets } from '../plan/targets.js';
 import type { StepContext } from '../steps/step.js';
@@ -13,7 +14,18 @@ import type { EngineDeps, EngineOptions } from './deployment.js';
 import { runGraph } from './work-graph.js';
 
 export async function dryRun(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<PlanDocument> {
-  const plan = await buildPlan({ loaded, steps: deps.steps, deploymentSteps: deps.deploymentSteps, options, clusterId: options.clusterId, probe: deps.probe, redactor: deps.redactor, sharedDir: deps.store.root, random: deps.random });
+  const plan = await buildPlan({
+    loaded,
+    steps: deps.steps,
+    deploymentSteps: deps.deploymentSteps,
+    options,
+    clusterId: options.clusterId,
+    probe: deps.probe,
+    redactor: deps.redactor,
+    sharedDir: deps.store.root,
+    registered: options.clusterId === undefined ? await deps.registeredNames?.() : undefined,
+    lastUsed: await lastUsedClusterId(deps.store, { project: loaded.config.project.id, environment: loaded.config.environment }),
+  });
   const targets = buildTargets(loaded.config, plan.clusterId);
   const deploymentDir = join(deps.store.root, 'dry-run');
   const nodes = targets.map((cluster) => ({ id: cluster.name, kind: 'cluster', deps: [], cluster }));

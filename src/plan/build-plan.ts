@@ -32,7 +32,7 @@ export interface PlanDocument {
   environment: string;
   project: string;
   clusterId: number;
-  /** How the id was chosen: given with --cluster-id, or the first free one found now. */
+  /** How the id was chosen: given with --cluster-id, or allocated now exactly as `deploy` would. */
   clusterIdSource: 'flag' | 'allocated';
   clusters: PlanCluster[];
   /** Deployment-wide steps (the traffic shift: timeline, worst-case rollback time). */
@@ -49,12 +49,15 @@ export interface PlanInput {
   redactor: Redactor;
   /** Where deployments would live (`<state-dir>`). */
   sharedDir: string;
-  random?: () => number;
+  /** Names registered with the meta clusters (their ids are taken). */
+  registered?: ReadonlySet<string>;
+  /** The id of the newest earlier deployment of the environment (allocation starts after it). */
+  lastUsed?: number;
 }
 
 export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const { config } = input.loaded;
-  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, random: input.random }));
+  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registered: input.registered, lastUsed: input.lastUsed }));
   const targets = buildTargets(config, clusterId);
   const deploymentDir = join(input.sharedDir, '<deployment>');
   const wide: DeploymentPlanContext = {

@@ -2,7 +2,7 @@
 import type { PlanDocument } from '../plan/build-plan.js';
 
 export function renderPlan(plan: PlanDocument): string {
-  const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'first free id now'})`];
+  const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'the next free id, as deploy would take it now'})`];
   for (const c of plan.clusters) {
     lines.push('', `${c.name} (${c.shortName}, ${c.region}, ${c.type}, governed by ${c.governedBy})`);
     c.steps.forEach((s, i) => {

@@ -3,8 +3,9 @@
  * the embedded registry (started on first use), the others as configured
  * (a direct bridge address or a port-forward).
  */
-import type { MetaAccessInput } from '../registry/connect.js';
-import { sandboxRegistry } from './sandbox-registry.js';
+import { withRegistry, type ConnectOptions, type MetaAccessInput } from '../registry/connect.js';
+import { readState } from '../registry/simulator/state-file.js';
+import { sandboxRegistry, sandboxRegistryStateFile } from './sandbox-registry.js';
 
 export type MetaClusterEntry = MetaAccessInput & { type?: 'gke' | 'sandbox' };
 
@@ -12,4 +13,20 @@ export async function resolveMetaAccess(meta: MetaClusterEntry, sharedDir: strin
   if (meta.type !== 'sandbox') return meta;
   const sim = await sandboxRegistry(sharedDir, meta.name);
   return { name: meta.name, bridge: { address: sim.address } };
+}
+
+/**
+ * Every name registered with any of `metas` (List on each). Read-only: a sandbox
+ * registry is read from its file, without starting a server or creating state,
+ * so `plan` can use it too.
+ */
+export async function registeredNames(metas: readonly MetaClusterEntry[], sharedDir: string, options: ConnectOptions = {}): Promise<Set<string>> {
+  const lists = await Promise.all(
+    metas.map(async (meta) =>
+      meta.type === 'sandbox'
+        ? readState(sandboxRegistryStateFile(sharedDir, meta.name)).clusters.map((c) => c.name)
+        : withRegistry(meta, options, async (client) => (await client.list()).map((c) => c.name)),
+    ),
+  );
+  return new Set(lists.flat());
 }

@@ -2,7 +2,7 @@
  * The quick start, end to end: deploy the sandbox with the real CLI, see the
  * summary, status and registry, and see a second deploy of the same clusters refused.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
@@ -70,5 +70,23 @@ describe.skipIf(!hasTerraform)('sandbox deploy', () => {
     expect(doc.version).toBe(1);
     expect(doc.clusters[0]).toMatchObject({ name: 'gp-dev-ws-eu151-eu-west1', shortName: 'eu151' });
     expect(doc.clusters[0]?.steps.map((s) => s.name).slice(0, 6)).toEqual(['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster']);
+  });
+
+  it('plan allocates the id deploy then takes: the next after the newest deployment\'s, skipping registered names', async () => {
+    // eu151 registered by someone else: 151 is taken although no cluster of ours exists under it.
+    const tls = join(ws.dir, 'tls');
+    mkdirSync(tls);
+    for (const file of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(tls, file), `test ${file}\n`);
+    const registered = await runCli(['clusters', ...common, 'register', '--name', 'eu151', '--url', 'dns:///ws-eu151.elsewhere:8080', '--tls-path', tls]);
+    expect(registered.code).toBe(0);
+
+    const plan = await runCli(['plan', ...common, '--output', 'json']);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ clusterId: 152, clusterIdSource: 'allocated' });
+    expect((await runCli(['plan', ...common])).stdout).toMatch(/^plan for development \(project sandbox-project\), cluster id 152 \(the next free id, as deploy would take it now\)$/m);
+
+    const deployed = await runCli(['deploy', ...common, '--skip', 'traffic-shift,retire-old-clusters']);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/succeeded \(cluster id 152\)/);
   });
 });

@@ -17,7 +17,7 @@ export default async function deploy(command: Command): Promise<void> {
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const deps = engineDeps(runtime, loaded.config, { injectFault: command.opts<{ injectFault?: string[] }>().injectFault });
+    const deps = engineDeps(runtime, loaded, { injectFault: command.opts<{ injectFault?: string[] }>().injectFault });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
       const plan = await dryRun(loaded, engineOptions(options), deps);

@@ -1,13 +1,16 @@
 /** Wires the core's dependencies for the commands that run or plan deployments. */
-import type { Config } from '../../config/schema.js';
+import { dirname } from 'node:path';
+import type { LoadedConfig } from '../../config/load.js';
 import type { EngineDeps } from '../../engine/deployment.js';
 import { allSteps } from '../../steps/all-steps.js';
 import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
+import { registeredNames } from '../../sandbox/meta-access.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import { canAsk } from '../gate-prompter.js';
 import type { Runtime } from '../runtime.js';
 
-export function engineDeps(runtime: Runtime, config: Config, extra: { injectFault?: string[] } = {}): EngineDeps {
+export function engineDeps(runtime: Runtime, loaded: LoadedConfig, extra: { injectFault?: string[] } = {}): EngineDeps {
+  const { config } = loaded;
   // The service-account key never appears in any output.
   return {
     store: runtime.store,
@@ -17,6 +20,7 @@ export function engineDeps(runtime: Runtime, config: Config, extra: { injectFaul
     steps: allSteps(),
     deploymentSteps: deploymentSteps({ store: runtime.store, nonInteractive: nonInteractive(), injectFaults: extra.injectFault }),
     probe: existenceProbe({ config, sharedDir: runtime.store.root, redactor: runtime.redactor, signal: runtime.signal }),
+    registeredNames: () => registeredNames(config.metaClusters, runtime.store.root, { baseDir: dirname(loaded.file), sink: runtime.sink, redactor: runtime.redactor, signal: runtime.signal }),
   };
 }
 

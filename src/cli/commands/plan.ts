@@ -1,13 +1,17 @@
 /** `ws-deployment plan`: what a deploy would do, per cluster and step; no side effects. */
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { Redactor } from '../../core/redact.js';
+import { lastUsedClusterId } from '../../plan/allocate-id.js';
 import { buildPlan } from '../../plan/build-plan.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { FileStateStore } from '../../state/file-store.js';
 import { allSteps } from '../../steps/all-steps.js';
 import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
+import { registeredNames } from '../../sandbox/meta-access.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
+import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { applyCliOverrides, engineOptions, outputFormat } from './shared.js';
 import { registerSecrets } from './secrets.js';
@@ -17,18 +21,27 @@ export default async function plan(command: Command): Promise<void> {
   const format = outputFormat(command);
   const loaded = applyCliOverrides(await loadConfig(options.config), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
-  // Reading the store's root only: plan never creates the state dir.
-  const store = new FileStateStore(options.stateDir);
+  // Reads only: plan never creates the state dir (a PostgreSQL store is opened for its listing).
+  const store = options.state ? await openStore(options, { redactor }) : new FileStateStore(options.stateDir);
   const sharedDir = store.root;
-  const doc = await buildPlan({
-    loaded,
-    steps: allSteps(),
-    deploymentSteps: deploymentSteps({ store, nonInteractive: true }),
-    options: engineOptions(options),
-    clusterId: options.clusterId,
-    probe: existenceProbe({ config: loaded.config, sharedDir, redactor }),
-    redactor,
-    sharedDir,
-  });
-  process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));
+  try {
+    const { config } = loaded;
+    // The id `deploy` would take now: after the newest deployment's, skipping every name that exists or is registered.
+    const allocating = options.clusterId === undefined;
+    const doc = await buildPlan({
+      loaded,
+      steps: allSteps(),
+      deploymentSteps: deploymentSteps({ store, nonInteractive: true }),
+      options: engineOptions(options),
+      clusterId: options.clusterId,
+      probe: existenceProbe({ config, sharedDir, redactor }),
+      redactor,
+      sharedDir,
+      registered: allocating ? await registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }) : undefined,
+      lastUsed: allocating ? await lastUsedClusterId(store, { project: config.project.id, environment: config.environment }) : undefined,
+    });
+    process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));
+  } finally {
+    await store.close();
+  }
 }

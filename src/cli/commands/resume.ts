@@ -15,7 +15,7 @@ export default async function resume(command: Command, id?: string): Promise<voi
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded.config));
+    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded));
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {
