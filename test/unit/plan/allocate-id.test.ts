@@ -56,10 +56,10 @@ describe('cluster id allocation', () => {
 
   it('says how to proceed when the probe cannot answer, and when every id is taken', async () => {
     const failing: ExistenceProbe = async () => {
-      throw new WsdError('AuthError', 'gcloud is not authenticated');
+      throw new WsdError('ToolFailed', 'gcloud is not authenticated');
     };
     await expect(allocateClusterId(config, { probe: failing })).rejects.toMatchObject({
-      code: 'AuthError',
+      code: 'ToolFailed',
       message: 'gcloud is not authenticated; allocating a cluster id needs that answer (or pass --cluster-id ID to use a known id)',
     });
     const full: ExistenceProbe = async () => ({ exists: true });
