@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { allocateClusterId, lastUsedClusterId, type ExistenceProbe } from '../plan/allocate-id.js';
+import { allocateClusterId, lastUsedClusterId, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
@@ -39,7 +39,7 @@ export interface EngineDeps {
   /** Existence probe used for id allocation (the CreateCluster pre-run check's view). */
   probe: ExistenceProbe;
   /** Names registered with the meta clusters (their ids are taken); default: none known. */
-  registeredNames?: () => Promise<ReadonlySet<string>>;
+  registeredNames?: RegisteredNames;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
       options.clusterId ??
       (await allocateClusterId(loaded.config, {
         probe: deps.probe,
-        registered: await deps.registeredNames?.(),
+        registeredNames: deps.registeredNames,
         lastUsed: await lastUsedClusterId(deps.store, lockKey(loaded)),
       }));
     const targets = buildTargets(loaded.config, clusterId);

@@ -23,7 +23,7 @@ export async function dryRun(loaded: LoadedConfig, options: EngineOptions, deps:
     probe: deps.probe,
     redactor: deps.redactor,
     sharedDir: deps.store.root,
-    registered: options.clusterId === undefined ? await deps.registeredNames?.() : undefined,
+    registeredNames: deps.registeredNames,
     lastUsed: await lastUsedClusterId(deps.store, { project: loaded.config.project.id, environment: loaded.config.environment }),
   });
   const targets = buildTargets(loaded.config, plan.clusterId);

@@ -26,31 +26,37 @@ export interface Existence {
 
 export type ExistenceProbe = (target: ClusterTarget) => Promise<Existence>;
 
+/** Names registered with any meta cluster (`eu17`): their ids are taken. */
+export type RegisteredNames = () => Promise<ReadonlySet<string>>;
+
 export interface AllocateOptions {
   probe: ExistenceProbe;
-  /** Short names registered with any meta cluster (`eu17`): their ids are taken. */
-  registered?: ReadonlySet<string>;
+  registeredNames?: RegisteredNames;
   /** The id the newest earlier deployment of this environment used: the search starts after it. */
   lastUsed?: number;
 }
 
+/** Runs a question allocation cannot do without; a failure says so, and how to do without it. */
+async function needed<T>(question: () => Promise<T>): Promise<T> {
+  try {
+    return await question();
+  } catch (error) {
+    if (!isWsdError(error) || error.code === 'Interrupted') throw error;
+    throw new WsdError(error.code, `${error.message}; allocating a cluster id needs that answer (or pass --cluster-id ID to use a known id)`, {
+      transient: error.transient,
+      details: error.details,
+      cause: error,
+    });
+  }
+}
+
 /** True when none of the clusters the deployment would create exists under `id`. */
-async function isFree(config: Config, id: number, options: AllocateOptions): Promise<boolean> {
+async function isFree(config: Config, id: number, probe: ExistenceProbe, registered: ReadonlySet<string>): Promise<boolean> {
   const targets = buildTargets(config, id).filter((t) => t.create);
-  if (targets.some((t) => options.registered?.has(t.shortName))) return false;
+  if (targets.some((t) => registered.has(t.shortName))) return false;
   // Sequential on purpose: a handful of clusters, and each probe may be a gcloud call with its own quota.
   for (const target of targets) {
-    let found: Existence;
-    try {
-      found = await options.probe(target);
-    } catch (error) {
-      if (!isWsdError(error) || error.code === 'Interrupted') throw error;
-      throw new WsdError(error.code, `${error.message}; allocating a cluster id needs that answer (or pass --cluster-id ID to use a known id)`, {
-        transient: error.transient,
-        details: error.details,
-        cause: error,
-      });
-    }
+    const found: Existence = await needed(() => probe(target));
     if (found.exists) return false;
   }
   return true;
@@ -70,8 +76,10 @@ export async function lastUsedClusterId(store: Pick<StateStore, 'list' | 'open'>
 }
 
 export async function allocateClusterId(config: Config, options: AllocateOptions): Promise<number> {
+  // One List per meta cluster for the whole search, not one per candidate.
+  const registered = options.registeredNames ? await needed(options.registeredNames) : new Set<string>();
   for (const id of candidateIds(options.lastUsed)) {
-    if (await isFree(config, id, options)) return id;
+    if (await isFree(config, id, options.probe, registered)) return id;
   }
   throw new WsdError('ClusterExists', `every cluster id from ${CLUSTER_ID_MIN} to ${CLUSTER_ID_MAX} is taken for these clusters; pass --cluster-id ID or retire old clusters`);
 }

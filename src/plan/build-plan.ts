@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Redactor } from '../core/redact.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step } from '../steps/step.js';
-import { allocateClusterId, type ExistenceProbe } from './allocate-id.js';
+import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
 
 export const PLAN_VERSION = 1;
@@ -49,15 +49,15 @@ export interface PlanInput {
   redactor: Redactor;
   /** Where deployments would live (`<state-dir>`). */
   sharedDir: string;
-  /** Names registered with the meta clusters (their ids are taken). */
-  registered?: ReadonlySet<string>;
+  /** Names registered with the meta clusters (their ids are taken); asked only when allocating. */
+  registeredNames?: RegisteredNames;
   /** The id of the newest earlier deployment of the environment (allocation starts after it). */
   lastUsed?: number;
 }
 
 export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const { config } = input.loaded;
-  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registered: input.registered, lastUsed: input.lastUsed }));
+  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registeredNames: input.registeredNames, lastUsed: input.lastUsed }));
   const targets = buildTargets(config, clusterId);
   const deploymentDir = join(input.sharedDir, '<deployment>');
   const wide: DeploymentPlanContext = {

@@ -37,7 +37,7 @@ export default async function plan(command: Command): Promise<void> {
       probe: existenceProbe({ config, sharedDir, redactor }),
       redactor,
       sharedDir,
-      registered: allocating ? await registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }) : undefined,
+      registeredNames: () => registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }),
       lastUsed: allocating ? await lastUsedClusterId(store, { project: config.project.id, environment: config.environment }) : undefined,
     });
     process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));

@@ -50,7 +50,10 @@ describe('cluster id allocation', () => {
 
   it('treats a short name registered with any meta cluster as taken, without probing it', async () => {
     const probe = probeOf([]);
-    expect(await allocateClusterId(config, { probe, lastUsed: 150, registered: new Set(['eu151', 'us152', 'as153']) })).toBe(153);
+    let lists = 0;
+    const registeredNames = async () => (lists++, new Set(['eu151', 'us152', 'as153']));
+    expect(await allocateClusterId(config, { probe, lastUsed: 150, registeredNames })).toBe(153);
+    expect(lists).toBe(1); // once per allocation, not per candidate
     expect(probe.asked).toEqual(['gp-prod-ws-eu153-eu-west1', 'gp-prod-ws-us153-us-west1']);
   });
 
@@ -61,6 +64,13 @@ describe('cluster id allocation', () => {
     await expect(allocateClusterId(config, { probe: failing })).rejects.toMatchObject({
       code: 'ToolFailed',
       message: 'gcloud is not authenticated; allocating a cluster id needs that answer (or pass --cluster-id ID to use a known id)',
+    });
+    const unreachable = async () => {
+      throw new WsdError('RegistryUnavailable', 'meta cluster prod-meta-eu01 did not answer list within 5000 ms');
+    };
+    await expect(allocateClusterId(config, { probe: probeOf([]), registeredNames: unreachable })).rejects.toMatchObject({
+      code: 'RegistryUnavailable',
+      message: expect.stringMatching(/did not answer list within 5000 ms; allocating a cluster id needs that answer \(or pass --cluster-id ID/),
     });
     const full: ExistenceProbe = async () => ({ exists: true });
     await expect(allocateClusterId(config, { probe: full })).rejects.toMatchObject({ code: 'ClusterExists', message: expect.stringContaining('pass --cluster-id ID') });
