@@ -95,15 +95,22 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
 }
 
 /**
- * The newest deployment of this environment that did not finish and changed
- * something (a step started). One refused before any step ran blocks nothing.
+ * Deployments of this environment that did not finish and can still be resumed,
+ * newest first (one concluded by its failure, see {@link CONCLUDED}, is over).
  */
-async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
+async function* resumable(store: StateStore, loaded: LoadedConfig): AsyncGenerator<Snapshot> {
   for (const d of await store.list()) {
     if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
     const snap = (await store.open(d.id, { readOnly: true })).snapshot();
+    if (!concludedBy(snap)) yield snap;
+  }
+}
+
+/** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
+async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
+  for await (const snap of resumable(store, loaded)) {
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
-    if (started && !concludedBy(snap)) return { id: d.id, state: d.state };
+    if (started) return { id: snap.id, state: snap.state };
   }
   return undefined;
 }
@@ -117,18 +124,15 @@ function concludedBy(snap: Snapshot): string | undefined {
   return undefined;
 }
 
-/** The newest deployment of this environment that `resume` can continue. */
-async function newestResumable(store: StateStore, loaded: LoadedConfig): Promise<string | undefined> {
-  for (const d of await store.list()) {
-    if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
-    if (!concludedBy((await store.open(d.id, { readOnly: true })).snapshot())) return d.id;
-  }
-  return undefined;
-}
-
 /** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */
 export async function resumeDeployment(loaded: LoadedConfig, id: string | undefined, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const chosen = id ?? (await newestResumable(deps.store, loaded));
+  let chosen = id;
+  if (chosen === undefined) {
+    for await (const snap of resumable(deps.store, loaded)) {
+      chosen = snap.id;
+      break;
+    }
+  }
   if (!chosen) throw new WsdError('DeploymentNotFound', 'no unfinished deployment of this environment to resume; start one with `ws-deployment deploy`');
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume' });
   try {
