@@ -39,6 +39,11 @@ function gateIsManual(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>): b
   return retireConfig(ctx)?.gates.beforeDestroy === 'manual' && !ctx.options.yes;
 }
 
+/** What this deployment's traffic shift handed on (its clusters and outcome); absent when it did not run. */
+function shiftOutputs(ctx: DeploymentStepContext): StepOutputs | undefined {
+  return (ctx.outputs['*'] as Record<string, StepOutputs | undefined> | undefined)?.['traffic-shift'];
+}
+
 export function createRetireStep(options: RetireStepOptions): DeploymentStep {
   return {
     name: 'retire-old-clusters',
@@ -64,6 +69,14 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
     },
 
     async check(ctx: DeploymentStepContext): Promise<CheckResult> {
+      // Retiring is only safe after this deployment's shift promoted the new clusters.
+      if (shiftOutputs(ctx)?.outcome !== 'promoted') {
+        return {
+          action: 'skip',
+          evidence:
+            'the traffic shift did not run in this deployment (excluded with --skip/--only), so the old clusters still take new starts and none is retired; shift first, or retire one by hand with `ws-deployment retire --cluster NAME`',
+        };
+      }
       if (gateIsManual(ctx) && options.nonInteractive && !ctx.previous?.approved) {
         return { action: 'refuse', reason: 'trafficShift.gates.beforeDestroy is manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto' };
       }
@@ -77,8 +90,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
       const session = await openShiftSession({ config: ctx.config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, sandbox: { ...options.sandbox, faults: [] }, traffic: true });
       try {
         const { registry } = session;
-        const fromShift = (ctx.outputs['*'] as Record<string, StepOutputs | undefined> | undefined)?.['traffic-shift'];
-        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry, metas: registry.metas, previous: ctx.previous?.clusters ?? fromShift, signal: ctx.signal });
+        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry, metas: registry.metas, previous: ctx.previous?.clusters ?? shiftOutputs(ctx), signal: ctx.signal });
         if (!ctx.previous?.clusters) await ctx.checkpoint({ clusters });
         const olds = clusters.oldClusters;
         if (olds.length === 0) return { retired: [], note: 'no old clusters to retire' };
