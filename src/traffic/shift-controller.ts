@@ -114,7 +114,10 @@ class ShiftRun {
       const constraint = `has-permission=${staff.permission}`;
       await this.ops.apply((meta) => [
         ...scoreChanges(this.steps[0] ?? 100, this.original[meta], news, this.input.oldClusters).filter((c) => news.some((n) => n.name === c.name)),
-        ...news.map((n) => ({ name: n.name, change: { admissionConstraint: { add: true, constraint } } })),
+        // Not twice: clusters registered behind the constraint already have it (the bridge would keep a duplicate).
+        ...news
+          .filter((n) => !this.original[meta]?.[n.name]?.admissionConstraints.includes(constraint))
+          .map((n) => ({ name: n.name, change: { admissionConstraint: { add: true, constraint } } })),
         ...news.map((n) => ({ name: n.name, change: { cordoned: false } })),
       ], this.deps.signal);
       this.emit('info', 'traffic.staff', `staff stage: new clusters take starts of ${constraint} holders only`);
@@ -256,8 +259,9 @@ class ShiftRun {
       ...scoreChanges(100, this.original[meta], this.input.newClusters, this.input.oldClusters),
       ...this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })),
     ], this.deps.signal);
-    // A first generation never entered the staff stage: it has no constraint to remove.
-    if (this.input.config.staffStage && !firstGeneration) {
+    // Also for a first generation: it never entered the staff stage, but it may have been registered behind the
+    // staff constraint (registration.admissionConstraints), and everyone must reach it now.
+    if (this.input.config.staffStage) {
       const constraint = `has-permission=${this.input.config.staffStage.permission}`;
       await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
     }

@@ -56,6 +56,12 @@ describe.skipIf(!ready)('sandbox quick start with traffic shift and retirement',
     expect(firstTable).toMatch(/\ntraffic shift: done\n$/);
     expect(firstTable).toMatch(/traffic-shift +succeeded .* promoted \(first generation\)\n/);
     expect(firstTable).toMatch(/retire-old-clusters +succeeded .* no old clusters to retire\n/);
+    // Registered staff-only (the example's registration), promoted for everyone.
+    const afterFirst = (await sandboxRegistry(store.root, 'dev-meta-eu01')).list();
+    expect(afterFirst.map((c) => [c.name, c.state, c.score, c.admissionConstraints.length]).sort()).toEqual([
+      ['eu11', 'AVAILABLE', 100, 0],
+      ['us11', 'AVAILABLE', 100, 0],
+    ]);
     const second = await deploy(12);
     expect(second.state, JSON.stringify(second.error)).toBe('succeeded');
     expect(wideStep(second, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', oldClusters: [{ name: 'eu11' }, { name: 'us11' }] });

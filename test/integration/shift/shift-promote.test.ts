@@ -50,7 +50,8 @@ describe('traffic shift on the sandbox registries', () => {
 
   it('promotes the first generation at once when there are no old clusters, without a staff stage or an operator', async () => {
     h = await createHarness(`${SHIFT}\n  staffStage: { permission: new-workspace-cluster, duration: 1h }\n  gates: { beforeStart: manual }\n`);
-    await h.register('eu2', { cordoned: true });
+    // Registered the way the sandbox example registers: cordoned and staff-only.
+    await h.register('eu2', { cordoned: true, constraints: ['has-permission=new-workspace-cluster'] });
     const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 0 } })]);
     expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
     expect(wideStep(snap, 'traffic-shift')?.outputs).toMatchObject({ outcome: 'promoted', firstGeneration: true, oldClusters: [] });

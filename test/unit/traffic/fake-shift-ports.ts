@@ -54,9 +54,9 @@ export class FakeRegistry implements RegistryPort {
     else if ('cordoned' in change) {
       if (c.state === 'AVAILABLE' || c.state === 'CORDONED') c.state = change.cordoned ? 'CORDONED' : 'AVAILABLE';
     } else {
+      // As the bridge (and the simulator): add appends even a duplicate, remove drops every copy.
       const { add, constraint } = change.admissionConstraint;
-      c.admissionConstraints = c.admissionConstraints.filter((x) => x !== constraint);
-      if (add) c.admissionConstraints.push(constraint);
+      c.admissionConstraints = add ? [...c.admissionConstraints, constraint] : c.admissionConstraints.filter((x) => x !== constraint);
     }
   }
 

@@ -246,6 +246,16 @@ describe('shift controller', () => {
     expect(registry.get('meta-eu', 'eu17').score).toBe(75);
   });
 
+  it('does not add the staff constraint twice to a cluster registered behind it', async () => {
+    const { registry, deps } = setup();
+    for (const meta of METAS) registry.get(meta, 'eu18').admissionConstraints = ['has-permission=new-workspace-cluster'];
+    start(deps, config({ staffStage: { duration: '5m' } }));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'AVAILABLE', admissionConstraints: ['has-permission=new-workspace-cluster'] });
+    await minutes(5);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ admissionConstraints: [], score: 25 });
+  });
+
   it('retries transient registry errors and refuses static clusters', async () => {
     const { registry, deps, sink } = setup();
     registry.transientFailures = 2;
