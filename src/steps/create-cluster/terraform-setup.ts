@@ -103,10 +103,17 @@ export function externalWorkDir(ctx: Pick<PlanContext, 'config'>, cluster: Clust
 /** Does a local state file hold any resource? (The sandbox's existence check.) */
 export function localStateHasResources(path: string, read: (p: string) => string): boolean {
   if (!existsSync(path)) return false;
+  const text = read(path);
+  // Terraform's own reading: an empty file is no state. A process killed while terraform
+  // created the file (e.g. SIGKILL during plan) leaves exactly that.
+  if (text.trim() === '') return false;
   try {
-    const state = JSON.parse(read(path)) as { resources?: unknown[] };
+    const state = JSON.parse(text) as { resources?: unknown[] };
     return Array.isArray(state.resources) && state.resources.length > 0;
   } catch {
-    throw new WsdError('StateCorrupt', `terraform state ${path} is not valid JSON; inspect it before going on`);
+    throw new WsdError(
+      'StateCorrupt',
+      `terraform state ${path} is not valid JSON, and terraform cannot read it either; restore it from ${path}.backup if that exists, otherwise inspect it and move it aside only if the cluster does not exist`,
+    );
   }
 }
