@@ -207,7 +207,10 @@ class ShiftRun {
       }, this.progress.counters);
       const percent = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
       await journal.recordDecision({ ...record, stepIndex: this.progress.stepIndex, percent });
-      await this.save({ counters: record.counters, measurementsInStep: this.progress.measurementsInStep + 1 });
+      // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
+      // interval) are skipped, not replayed: a burst of measurements would all read the same window.
+      const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
+      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed) });
       this.emit(record.verdict === 'pass' || record.verdict === 'wait' ? 'info' : 'warn', 'traffic.measurement', `${this.describe()}: ${record.verdict}: ${record.message}`, {
         verdict: record.verdict,
         rule: record.rule,

@@ -57,7 +57,10 @@ export interface ShiftProgress {
   stepIndex: number;
   /** Epoch ms when the current phase/step began: elapsed time survives a restart. */
   phaseStartedAtMs: number;
-  /** Number of measurements taken in the current step (the next is due at start + (n+1)·interval). */
+  /**
+   * Measurement slots of the current step used up (the next measurement is due at start + (n+1)·interval).
+   * One measurement per slot; slots missed while the tool was not running are skipped, not replayed.
+   */
   measurementsInStep: number;
   counters: AnalysisCounters;
   paused: boolean;

@@ -160,6 +160,29 @@ describe('shift controller', () => {
     expect(registry.log.filter((l) => l.startsWith('list')).length).toBe(listsBefore);
   });
 
+  it('after a long interruption measures once at the next slot instead of replaying the missed ones', async () => {
+    const { journal, deps } = setup();
+    const abort = new AbortController();
+    const cfg = config({ steps: [100], bake: '10m' });
+    start(deps, cfg, abort.signal);
+    await minutes(2.5); // 100 % passed at 1 min; one bake measurement at 2 min
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(journal.progress).toMatchObject({ phase: 'bake', measurementsInStep: 1 });
+    await minutes(6); // the process is gone for six minutes: slots 3…8 min pass unmeasured
+    const decisions = journal.decisions.length;
+    const second = start(deps, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    // One measurement for the slot that is due (its window holds the last interval's traffic), not six.
+    expect(journal.decisions.length).toBe(decisions + 1);
+    await vi.advanceTimersByTimeAsync(29_000); // the next slot boundary: 9 min
+    expect(journal.decisions.length).toBe(decisions + 1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(journal.decisions.length).toBe(decisions + 2);
+    await minutes(3); // the bake (10 min from 1 min) ends on the first pass at or after 11 min
+    expect(second.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
   it('rolls back from the journal alone after an interrupt (rollback command)', async () => {
     const { registry, journal, deps } = setup();
     const abort = new AbortController();
