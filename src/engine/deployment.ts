@@ -11,8 +11,9 @@ import type { Redactor } from '../core/redact.js';
 import { allocateClusterId, lastUsedClusterId, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
+import { concludedBy, resumableDeployments } from '../state/resumable.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
-import { CONCLUDED, type ClusterTarget, type DeploymentStep, type RunOptions, type Step, type StepName } from '../steps/step.js';
+import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
 
@@ -94,32 +95,11 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
   }
 }
 
-/**
- * Deployments of this environment that did not finish and can still be resumed,
- * newest first (one concluded by its failure, see {@link CONCLUDED}, is over).
- */
-async function* resumable(store: StateStore, loaded: LoadedConfig): AsyncGenerator<Snapshot> {
-  for (const d of await store.list()) {
-    if (d.project !== loaded.config.project.id || d.environment !== loaded.config.environment || d.state === 'succeeded') continue;
-    const snap = (await store.open(d.id, { readOnly: true })).snapshot();
-    if (!concludedBy(snap)) yield snap;
-  }
-}
-
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
 async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
-  for await (const snap of resumable(store, loaded)) {
+  for await (const snap of resumableDeployments(store, lockKey(loaded))) {
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
     if (started) return { id: snap.id, state: snap.state };
-  }
-  return undefined;
-}
-
-/** Why a failed deployment is final (see {@link CONCLUDED}), or undefined when it can be resumed. */
-function concludedBy(snap: Snapshot): string | undefined {
-  for (const s of [...snap.deploymentSteps, ...snap.clusters.flatMap((c) => c.steps)]) {
-    const why = s.checkpoint?.[CONCLUDED];
-    if (s.state === 'failed' && typeof why === 'string') return why;
   }
   return undefined;
 }
@@ -128,7 +108,7 @@ function concludedBy(snap: Snapshot): string | undefined {
 export async function resumeDeployment(loaded: LoadedConfig, id: string | undefined, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
   let chosen = id;
   if (chosen === undefined) {
-    for await (const snap of resumable(deps.store, loaded)) {
+    for await (const snap of resumableDeployments(deps.store, lockKey(loaded))) {
       chosen = snap.id;
       break;
     }

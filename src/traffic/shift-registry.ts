@@ -50,6 +50,7 @@ export class ShiftRegistry {
   /** Applies per-meta change lists on every meta; throws after all metas finished if any failed. */
   async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal): Promise<void> {
     const failures: string[] = [];
+    let allTransient = true;
     await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
       // Order matters only within one cluster (score before uncordon): clusters are updated concurrently.
       const byCluster = new Map<string, RegistryChange[]>();
@@ -60,6 +61,7 @@ export class ShiftRegistry {
             await this.updateWithRetry(meta, name, change, signal);
           } catch (error) {
             if (signal?.aborted) throw error;
+            allTransient &&= isWsdError(error) && error.transient;
             failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${error instanceof Error ? error.message : String(error)}`);
             return; // this cluster's later changes depend on this one
           }
@@ -67,8 +69,10 @@ export class ShiftRegistry {
       });
     });
     if (failures.length > 0) {
-      throw new WsdError('RegistryError', `registry update failed on ${failures.length} meta cluster(s): ${failures.join('; ')}; re-run to resume`, {
-        transient: true,
+      // Retrying the step only helps when every failure may pass (an unreachable bridge); a cluster
+      // that is not registered, or a refused change, stays so.
+      throw new WsdError('RegistryError', `registry update failed on ${failures.length} meta cluster(s): ${failures.join('; ')}; ${allTransient ? 're-run to resume' : 'fix the cause, then resume'}`, {
+        transient: allTransient,
         details: { failures },
       });
     }

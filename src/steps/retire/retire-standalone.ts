@@ -10,6 +10,7 @@ import { WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
+import { openDeploymentsUsing } from '../../state/resumable.js';
 import type { StateStore } from '../../state/store.js';
 import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';
@@ -42,6 +43,22 @@ export function progressFile(root: string, name: string): string {
   return join(root, 'retire', `${name}.json`);
 }
 
+/**
+ * A cluster an unfinished deployment still counts on must not vanish under it: its
+ * resume would fail at the registry (or, for a new cluster, retire what it built).
+ */
+async function assertNoOpenDeploymentUses(store: StateStore, key: { project: string; environment: string }, name: string): Promise<void> {
+  const users = await openDeploymentsUsing(store, key, name);
+  const first = users[0];
+  if (!first) return;
+  throw new WsdError(
+    'PreCheckRefused',
+    `cluster ${name} is part of unfinished deployment ${users.map((u) => `${u.id} (as ${u.as})`).join(', ')}; finish it first with \`ws-deployment resume ${first.id}\`` +
+      (first.as === 'old cluster' ? ', which retires its old clusters itself once the new ones are promoted' : ''),
+    { details: { deployments: users } },
+  );
+}
+
 /** Retires one cluster; returns its final progress. */
 export async function retireStandalone(input: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
   if (!NAME.test(input.name)) throw new WsdError('UsageError', `--cluster "${input.name}" is not a cluster name; use the short name the registry lists (e.g. eu17)`);
@@ -52,7 +69,14 @@ export async function retireStandalone(input: RetireStandaloneInput): Promise<Re
   if (!input.yes) {
     throw new WsdError('UsageError', `retiring ${shortName} cordons it, waits for its sessions to end, deregisters it${destroy ? ' and destroys it' : ''}; pass --yes to confirm`);
   }
-  const lock = await input.store.lock({ project: input.config.project.id, environment: input.config.environment }, { deploymentId: `retire-${shortName}`, command: 'retire' });
+  const key = { project: input.config.project.id, environment: input.config.environment };
+  const lock = await input.store.lock(key, { deploymentId: `retire-${shortName}`, command: 'retire' });
+  try {
+    await assertNoOpenDeploymentUses(input.store, key, shortName);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const session = await openShiftSession({ config: input.config, sharedDir: input.store.root, clusters: [], sink: input.sink, redactor: input.redactor, signal: input.signal, traffic: true });
   try {
     const file = progressFile(input.store.root, shortName);

@@ -5,6 +5,8 @@
  * the crash restores exactly the state saved before the first change.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Redactor } from '../../../src/core/redact.js';
+import { retireStandalone } from '../../../src/steps/retire/retire-standalone.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { createHarness, METAS, SIM_ANALYSIS, scoresOf, waitFor, wideStep, type Harness } from './harness.js';
 
@@ -73,5 +75,23 @@ describe('crash during a shift', () => {
     expect(snap.state).toBe('failed');
     expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/aborted by an operator/);
     expect(scoresOf(await h.lists(), ['eu1', 'eu3'])).toEqual(before);
+  });
+
+  it('refuses `retire --cluster` of a cluster the interrupted shift counts on, and the resume still finishes', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const id = await crashAtStep(h, 0);
+    const retire = (name: string) =>
+      retireStandalone({ config: h!.loaded.config, store: h!.store, name, yes: true, sink: h!.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100 });
+    await expect(retire('eu1')).rejects.toMatchObject({
+      code: 'PreCheckRefused',
+      message: `cluster eu1 is part of unfinished deployment ${id} (as old cluster); finish it first with \`ws-deployment resume ${id}\`, which retires its old clusters itself once the new ones are promoted`,
+    });
+    await expect(retire('eu2')).rejects.toMatchObject({ code: 'PreCheckRefused', message: expect.stringContaining(`${id} (as new cluster)`) });
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name).sort()).toEqual(['eu1', 'eu2']);
+    // The refusals released the environment lock.
+    const resumed = await h.resume(id, [createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } })]);
+    expect(resumed.state, JSON.stringify(resumed.error)).toBe('succeeded');
   });
 });

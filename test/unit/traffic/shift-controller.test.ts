@@ -279,6 +279,16 @@ describe('shift controller', () => {
     expect(registry.get('meta-eu', 'eu18')).toMatchObject({ admissionConstraints: [], score: 25 });
   });
 
+  it('a cluster that vanished from a registry is a permanent failure: no retry of the step', async () => {
+    const { registry, deps } = setup();
+    const run = start(deps, config({ steps: [100] }));
+    await vi.advanceTimersByTimeAsync(1);
+    registry.metas.get('meta-us')?.delete('eu17'); // retired behind the shift's back
+    await minutes(1);
+    const error = run.result() as Error & { code?: string; transient?: boolean };
+    expect(error).toMatchObject({ code: 'RegistryError', transient: false, message: expect.stringMatching(/meta-us\/eu17 .*not found on meta-us; fix the cause, then resume$/) });
+  });
+
   it('retries transient registry errors and refuses static clusters', async () => {
     const { registry, deps, sink } = setup();
     registry.transientFailures = 2;

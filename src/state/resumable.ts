@@ -1,0 +1,47 @@
+/**
+ * Which earlier deployments of an environment are still open: failed or
+ * interrupted, and not concluded by their failure (a traffic shift that rolled
+ * back is an outcome, see CONCLUDED in steps/step.ts). `deploy` refuses to start
+ * beside one, `resume` picks the newest, and `retire --cluster` refuses to take
+ * away a cluster one of them still counts on.
+ */
+import type { Snapshot } from './model.js';
+import type { StateStore } from './store.js';
+import { CONCLUDED } from '../steps/step.js';
+
+/**
+ * Deployments of this environment that did not finish and can still be resumed,
+ * newest first (one concluded by its failure is over).
+ */
+export async function* resumableDeployments(store: StateStore, key: { project: string; environment: string }): AsyncGenerator<Snapshot> {
+  for (const d of await store.list()) {
+    if (d.project !== key.project || d.environment !== key.environment || d.state === 'succeeded') continue;
+    const snap = (await store.open(d.id, { readOnly: true })).snapshot();
+    if (!concludedBy(snap)) yield snap;
+  }
+}
+
+/** Why a failed deployment is final (see {@link CONCLUDED}), or undefined when it can be resumed. */
+export function concludedBy(snap: Snapshot): string | undefined {
+  for (const s of [...snap.deploymentSteps, ...snap.clusters.flatMap((c) => c.steps)]) {
+    const why = s.checkpoint?.[CONCLUDED];
+    if (s.state === 'failed' && typeof why === 'string') return why;
+  }
+  return undefined;
+}
+
+/** Open deployments that count on registry short name `name` (as a new cluster, or as an old cluster of their shift). */
+export async function openDeploymentsUsing(store: StateStore, key: { project: string; environment: string }, name: string): Promise<Array<{ id: string; as: 'new cluster' | 'old cluster' }>> {
+  const found: Array<{ id: string; as: 'new cluster' | 'old cluster' }> = [];
+  for await (const snap of resumableDeployments(store, key)) {
+    if (snap.clusters.some((c) => c.shortName === name)) found.push({ id: snap.id, as: 'new cluster' });
+    else if (snap.deploymentSteps.some((s) => oldClustersOf(s.checkpoint).includes(name))) found.push({ id: snap.id, as: 'old cluster' });
+  }
+  return found;
+}
+
+/** The old clusters a shift or retirement checkpointed (`clusters.oldClusters`). */
+function oldClustersOf(checkpoint: Record<string, unknown> | undefined): string[] {
+  const olds = (checkpoint?.clusters as { oldClusters?: Array<{ name?: unknown }> } | undefined)?.oldClusters;
+  return Array.isArray(olds) ? olds.map((o) => String(o.name)) : [];
+}
