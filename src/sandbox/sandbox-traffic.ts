@@ -101,6 +101,21 @@ export function parseFaultSpec(text: string): FaultSpec {
   return { cluster: m[1] as string, rate };
 }
 
+/**
+ * Checks `--inject-fault` values before anything runs: each names a prefix of the
+ * config's workspace clusters, or a short name of one (`eu17`: an old cluster too).
+ */
+export function checkFaultSpecs(texts: readonly string[], prefixes: readonly string[]): FaultSpec[] {
+  return texts.map((text) => {
+    const spec = parseFaultSpec(text);
+    const prefix = prefixes.find((p) => spec.cluster === p || new RegExp(`^${p}\\d+$`).test(spec.cluster));
+    if (!prefix) {
+      throw new WsdError('UsageError', `--inject-fault "${text}" names "${spec.cluster}", which is no prefix (${prefixes.join(', ')}) or short name (e.g. ${prefixes[0] ?? 'eu'}17) of this config's workspace clusters`);
+    }
+    return spec;
+  });
+}
+
 /** The clusters a fault names: matched against short name, full name, then prefix. */
 export function resolveFaultTargets(spec: FaultSpec, clusters: ReadonlyArray<{ name: string; shortName: string; prefix: string }>): string[] {
   const exact = clusters.filter((c) => c.shortName === spec.cluster || c.name === spec.cluster);

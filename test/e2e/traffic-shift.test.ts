@@ -53,6 +53,15 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     // The old generation is exactly as it was; the new one is out of rotation.
     for (const old of ['eu200', 'us200']) expect(after.get(old)).toEqual(before.get(old));
     for (const bad of ['eu201', 'us201']) expect(after.get(bad)).toMatchObject({ state: 'CORDONED', score: 0 });
+    // The injected fault lasted that run only: the simulated registry fails no starts now.
+    const simState = JSON.parse(readFileSync(join(ws.stateDir, 'sandbox', 'registry', 'dev-meta-eu01.json'), 'utf8')) as { failureRates: Record<string, number> };
+    expect(simState.failureRates).toEqual({});
+    // A mistyped fault is refused before anything runs.
+    const deployments = (await runCli(['status', '--all', ...common, '--output', 'json'])).stdout;
+    const typo = await runCli(['deploy', ...common, '--inject-fault', 'xx:0.5']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--inject-fault "xx:0\.5" names "xx", which is no prefix \(eu, us\) or short name/);
+    expect((await runCli(['status', '--all', ...common, '--output', 'json'])).stdout).toBe(deployments);
     const resume = await runCli(['resume', ...common]);
     expect(resume.code).toBe(1);
     expect(resume.stderr).toMatch(/no unfinished deployment of this environment to resume/);

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { dryRun } from '../../engine/dry-run.js';
 import { startDeployment } from '../../engine/deployment.js';
 import { renderPlan } from '../../report/plan-text.js';
+import { checkFaultSpecs } from '../../sandbox/sandbox-traffic.js';
 import { renderSummary } from '../../report/summary.js';
 import { globalOptions } from '../options.js';
 import { createRuntime } from '../runtime.js';
@@ -14,10 +15,13 @@ import { registerSecrets } from './secrets.js';
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
   const loaded = applyCliOverrides(await loadConfig(options.config), options);
+  const { injectFault = [] } = command.opts<{ injectFault?: string[] }>();
+  // Before anything runs: a mistyped fault must not be found out after the clusters exist.
+  checkFaultSpecs(injectFault, loaded.config.workspaceClusters.map((c) => c.prefix));
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const deps = engineDeps(runtime, loaded, { injectFault: command.opts<{ injectFault?: string[] }>().injectFault });
+    const deps = engineDeps(runtime, loaded, { injectFault });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
       const plan = await dryRun(loaded, engineOptions(options), deps);

@@ -60,6 +60,8 @@ export interface RunningSimulator {
   counters(): Record<string, ClusterCounters>;
   /** Probability in [0, 1] that a start placed on `name` fails. */
   setFailureRate(name: string, rate: number): Promise<void>;
+  /** Every cluster back to failing no starts. */
+  clearFailureRates(): Promise<void>;
   /** Sets the number of running regular workspaces (or prebuilds) on `name`. */
   setRunning(name: string, n: number, kind?: 'regular' | 'prebuild'): Promise<void>;
   /** The registry as List returns it. */
@@ -129,6 +131,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       model.serialised(() => {
         if (!(rate >= 0 && rate <= 1)) throw new WsdError('UsageError', `failure rate ${rate} for ${name} must be between 0 and 1`);
         state.failureRates[name] = rate;
+      }),
+    clearFailureRates: () =>
+      model.serialised(() => {
+        state.failureRates = {};
       }),
     setRunning: (name, n, kind = 'regular') =>
       model.serialised(() => {

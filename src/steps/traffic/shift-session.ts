@@ -76,6 +76,8 @@ export async function openShiftSession(input: OpenSessionInput): Promise<ShiftSe
       throw new WsdError('UsageError', '--inject-fault works only when every meta cluster is a sandbox one (type: sandbox); remove it for real meta clusters');
     }
     if (simulators.length > 0) {
+      // Injected faults last one run: a crashed or earlier run's must not make a healthy cluster fail now.
+      for (const sim of simulators) await sim.clearFailureRates();
       if (input.sandbox?.faults?.length) {
         const touched = await applyFaults(input.sandbox.faults, simulators, input.clusters);
         input.sink.emit({ level: 'warn', code: 'sandbox.fault', message: `injected start failures on ${touched.join(', ')} (${input.sandbox.faults.map((f) => `${f.cluster}:${f.rate}`).join(', ')})` });
@@ -95,6 +97,7 @@ export async function openShiftSession(input: OpenSessionInput): Promise<ShiftSe
     simulators,
     close: async () => {
       await traffic?.stop();
+      if (input.sandbox?.faults?.length) for (const sim of simulators) await sim.clearFailureRates();
       if (provider instanceof SimulatorProvider) provider.stop();
       await registry.close();
     },
