@@ -60,6 +60,7 @@ export interface ShiftStatus {
   stepIndex?: number;
   paused?: boolean;
   reason?: string;
+  rolledBackFrom?: string;
   decisions: Array<{ at: string; percent: number; verdict: string; rule: string; message: string }>;
 }
 
@@ -69,7 +70,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
   const checkpoint = step?.checkpoint;
   if (!checkpoint) return {};
-  const progress = checkpoint.progress as { phase?: string; stepIndex?: number; paused?: boolean; reason?: string } | undefined;
+  const progress = checkpoint.progress as Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> | undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
   return {
     shift: {
@@ -77,15 +78,34 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       stepIndex: progress?.stepIndex,
       paused: progress?.paused,
       reason: progress?.reason,
+      ...(progress?.rolledBackFrom ? { rolledBackFrom: progress.rolledBackFrom } : {}),
       decisions: decisions.slice(-SHOWN_DECISIONS).map(({ at, percent, verdict, rule, message }) => ({ at, percent, verdict, rule, message })),
     },
   };
 }
 
+/** Where a shift stands, in words: `at step 2`, `in the staff stage`, `rolled back from the bake at 100 %`. */
+function shiftWhere(shift: ShiftStatus): string {
+  switch (shift.phase) {
+    case undefined:
+      return 'not started';
+    case 'start':
+      return 'starting';
+    case 'staff':
+      return 'in the staff stage';
+    case 'steps':
+      return `at step ${(shift.stepIndex ?? 0) + 1}`;
+    case 'bake':
+      return 'baking at 100 %';
+    case 'rolled-back':
+      return `rolled back${shift.rolledBackFrom ? ` from ${shift.rolledBackFrom}` : ''}`;
+    default:
+      return shift.phase;
+  }
+}
+
 function renderShift(shift: ShiftStatus): string {
-  // The step is where a shift stands or stopped; once done it says nothing.
-  const step = shift.stepIndex !== undefined && shift.phase !== 'done' ? `, step ${shift.stepIndex + 1}` : '';
-  const where = `traffic shift: ${shift.phase ?? 'not started'}${step}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
+  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
   const lines = shift.decisions.map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
   return `${[where, ...(lines.length ? ['last decisions:', ...lines] : [])].join('\n')}\n`;
 }

@@ -296,7 +296,7 @@ class ShiftRun {
       }, this.deps.clock, this.deps.signal);
     }
     await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
-    await this.save({ phase: 'rolled-back', reason, paused: false });
+    await this.save({ phase: 'rolled-back', reason, paused: false, rolledBackFrom: this.describe() });
     return { outcome: 'rolled-back', reason, progress: this.progress };
   }
 
@@ -308,6 +308,9 @@ class ShiftRun {
   private describe(): string {
     const p = this.progress;
     if (p.phase === 'steps') return `step ${p.stepIndex + 1}/${this.steps.length} (${this.steps[p.stepIndex]} %)`;
+    if (p.phase === 'staff') return 'the staff stage';
+    if (p.phase === 'bake') return 'the bake at 100 %';
+    if (p.phase === 'start') return 'the start';
     return p.phase;
   }
 

@@ -66,6 +66,8 @@ export interface ShiftProgress {
   paused: boolean;
   /** Why the shift was rolled back, when it was. */
   reason?: string;
+  /** Where it stood when it rolled back (`the staff stage`, `step 2/3 (50 %)`, `the bake at 100 %`). */
+  rolledBackFrom?: string;
 }
 
 export interface ShiftJournal {

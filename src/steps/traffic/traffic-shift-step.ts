@@ -55,7 +55,7 @@ function manualGates(config: TrafficShiftConfig): string[] {
 /** The step's failure message: the decision that fired (metric, values, threshold) and what it means for users. */
 export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
-  const where = p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`;
+  const where = p.rolledBackFrom ?? (p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`);
   const reason = result.reason ?? 'rolled back';
   // An operator's abort has no deciding metric; a gate failure names each metric that fired and its rule.
   const fired = reason.startsWith('aborted') ? [] : (lastFailing?.metrics.filter((m) => !m.dryRun && (m.outcome === 'fail' || m.outcome === 'error')) ?? []);
@@ -66,7 +66,9 @@ export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummar
     `traffic shift rolled back at ${where}: ${why}. ` +
     'The old clusters take new starts again and the new clusters are cordoned; ' +
     'sessions already on the new clusters stay there until their users stop them. ' +
-    'Fix the cause, then deploy a new generation (or inspect with `ws-deployment status`)'
+    (fired.length > 0 || !reason.startsWith('aborted')
+      ? 'Fix the cause, then deploy a new generation (or inspect with `ws-deployment status`)'
+      : 'Deploy a new generation when it is wanted again; this deployment is over')
   );
 }
 

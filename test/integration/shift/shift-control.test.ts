@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendShiftControl } from '../../../src/cli/commands/shift.js';
+import { renderSummary } from '../../../src/report/summary.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { createHarness, METAS, SIM_ANALYSIS, scoresOf, waitFor, wideStep, type Harness } from './harness.js';
 
@@ -40,8 +41,29 @@ describe('shift control', () => {
     const snap = await run;
     expect(snap.state).toBe('failed');
     expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/rolled back at step \d\/6 \(\d+ %\): aborted by an operator/);
+    // No metric fired: nothing to fix, just a new generation when wanted.
+    expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/Deploy a new generation when it is wanted again; this deployment is over$/);
+    expect(renderSummary(snap)).toMatch(/\ntraffic shift: rolled back from step \d\/6 \(\d+ %\); aborted by an operator\n/);
     expect(scoresOf(await h.lists(), ['eu1'])).toEqual(before);
     for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu2')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('says where an abort during the staff stage stopped it', async () => {
+    h = await createHarness(`${LONG}\n  staffStage: { permission: new-workspace-cluster, duration: 1h }\n`);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const run = h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } })]);
+    const harness = h;
+    let id = '';
+    await waitFor('the staff stage', async () => {
+      id = (await harness.store.list())[0]?.id ?? '';
+      const p = id ? (wideStep((await harness.store.open(id)).snapshot(), 'traffic-shift')?.checkpoint?.progress as { phase?: string } | undefined) : undefined;
+      return p?.phase === 'staff';
+    });
+    await sendShiftControl(h.store, 'abort');
+    const snap = await run;
+    expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/^traffic shift rolled back at the staff stage: aborted by an operator\./);
+    expect(renderSummary(snap)).toMatch(/\ntraffic shift: rolled back from the staff stage; aborted by an operator\n/);
   });
 
   it('holds at a manual gate until promote when --yes is not given', async () => {
