@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { configSchema, type Config } from './schema.js';
+import { versionsManifestFlagIssues } from './files/versions-manifest-flag.js';
 import { capIssues, ConfigInvalidError, sortIssues, type ConfigIssue } from './issues.js';
 import { unsupportedVersionMessage, SUPPORTED_VERSIONS } from './sections/header.js';
 import { withBaseDir } from './sections/paths.js';
@@ -28,16 +29,26 @@ export interface LoadedConfig {
   hash: string;
 }
 
+/** Command-line values that replace config values and are validated with it. */
+export interface LoadOptions {
+  /**
+   * `--versions-manifest FILE` (relative to the working directory): wins over
+   * `gitpod.versionsManifest`, and must exist and parse like it.
+   */
+  versionsManifest?: string;
+}
+
 function fileIssue(file: string, message: string): ConfigInvalidError {
   return new ConfigInvalidError([{ file, line: 0, col: 0, path: '', message }]);
 }
 
 /**
  * Validates config `text` as if read from `file` (relative paths resolve against
- * its folder, and referenced files must exist there). Synchronous and total: it
- * returns a config or throws {@link ConfigInvalidError}, whatever the text.
+ * its folder, and referenced files must exist there and parse when they are
+ * YAML). Synchronous and total: it returns a config or throws
+ * {@link ConfigInvalidError}, whatever the text.
  */
-export function parseConfig(text: string, file: string): LoadedConfig {
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
   const absolute = path.resolve(file);
   const dir = path.dirname(absolute);
   const read = readYaml(text);
@@ -65,10 +76,14 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   }
 
   const result = withBaseDir(dir, () => configSchema.safeParse(raw, { reportInput: true, error: () => GENERIC }));
-  if (!result.success) {
-    fail(toConfigIssues(result.error.issues, { file: absolute, doc, lineCounter: read.lineCounter, schema: configSchema }));
+  const configIssues = result.success ? [] : toConfigIssues(result.error.issues, { file: absolute, doc, lineCounter: read.lineCounter, schema: configSchema });
+  const flag = options.versionsManifest === undefined ? undefined : versionsManifestFlagIssues(options.versionsManifest);
+  if (configIssues.length > 0 || (flag?.issues.length ?? 0) > 0) {
+    // The flag's issues are positioned in another file: after the config's, not sorted into them.
+    throw new ConfigInvalidError(capIssues([...sortIssues(configIssues), ...(flag?.issues ?? [])]));
   }
   const config = result.data as Config;
+  if (flag && config.gitpod) config.gitpod.versionsManifest = flag.file;
   return { config, file: absolute, dir, text, hash: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
@@ -76,7 +91,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
  * Reads and validates the config file `file`. Refuses files that are missing,
  * not regular files, larger than 1 MiB or not UTF-8, all as ConfigInvalid.
  */
-export async function loadConfig(file: string): Promise<LoadedConfig> {
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const absolute = path.resolve(file);
   let handle;
   try {
@@ -106,6 +121,6 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   } catch {
     throw fileIssue(absolute, `config file ${absolute} is not valid utf-8; save it as utf-8 text`);
   }
-  return parseConfig(text, absolute);
+  return parseConfig(text, absolute, options);
 }
 

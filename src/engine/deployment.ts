@@ -151,11 +151,15 @@ function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
   }
 }
 
+/** The steps `--only`/`--skip` leave out of a run: the one definition deploy, resume and plan share. */
+export function excludedSteps(names: readonly StepName[], options: Pick<EngineOptions, 'only' | 'skip'>): Set<StepName> {
+  return new Set(names.filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
+}
+
 type EngineNode = WorkNode & ({ cluster: ClusterTarget; step: Step } | { cluster?: undefined; step: DeploymentStep });
 
 async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const allNames = [...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name);
-  const excluded = new Set<StepName>(allNames.filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
+  const excluded = excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options);
   const nodes: EngineNode[] = [];
   const lastOfCluster: string[] = [];
   for (const cluster of targets) {

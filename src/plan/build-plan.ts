@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Redactor } from '../core/redact.js';
-import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step } from '../steps/step.js';
+import { excludedSteps, type EngineOptions } from '../engine/deployment.js';
+import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
 
@@ -13,7 +14,10 @@ export const PLAN_VERSION = 1;
 
 export interface PlanStep {
   name: string;
+  /** Whether deploy would run the step: false when it does not apply to the cluster, or when it is `excluded`. */
   applies: boolean;
+  /** Set when `--only`/`--skip` leave the step out: the flag that did. Such a step has no actions. */
+  excluded?: '--only' | '--skip';
   actions: PlannedAction[];
 }
 
@@ -43,7 +47,8 @@ export interface PlanInput {
   loaded: LoadedConfig;
   steps: readonly Step[];
   deploymentSteps?: readonly DeploymentStep[];
-  options: RunOptions;
+  /** With `only`/`skip`, the plan marks the steps deploy would leave out with the same flags. */
+  options: RunOptions & Pick<EngineOptions, 'only' | 'skip'>;
   clusterId?: number;
   probe: ExistenceProbe;
   redactor: Redactor;
@@ -53,6 +58,16 @@ export interface PlanInput {
   registeredNames?: RegisteredNames;
   /** The id of the newest earlier deployment of the environment (allocation starts after it). */
   lastUsed?: number;
+}
+
+/**
+ * One plan entry. Excluded steps are neither asked whether they apply nor
+ * described: deploy does not run them, so plan must not fail on them either.
+ */
+function planStep(name: StepName, excluded: ReadonlySet<StepName>, options: PlanInput['options'], applies: () => boolean, describe: () => PlannedAction[]): PlanStep {
+  if (excluded.has(name)) return { name, applies: false, excluded: options.skip?.includes(name) ? '--skip' : '--only', actions: [] };
+  const applicable = applies();
+  return { name, applies: applicable, actions: applicable ? describe() : [] };
 }
 
 export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
@@ -71,6 +86,9 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
     redactor: input.redactor,
   };
   const wideSteps = input.deploymentSteps ?? [];
+  const excluded = excludedSteps([...input.steps, ...wideSteps].map((s) => s.name), input.options);
+  const entry = (name: StepName, applies: () => boolean, describe: () => PlannedAction[]): PlanStep =>
+    planStep(name, excluded, input.options, applies, () => input.redactor.redactValue(describe()));
   return {
     version: PLAN_VERSION,
     environment: config.environment,
@@ -98,20 +116,11 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
         governedBy: cluster.governedBy,
         type: cluster.type,
         steps: [
-          ...input.steps.map((step) => {
-            const applies = step.applies(ctx);
-            return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(ctx)) : [] };
-          }),
-          ...wideSteps.map((step) => {
-            const applies = step.applies(wide);
-            return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describeCluster?.(wide, cluster) ?? []) : [] };
-          }),
+          ...input.steps.map((step) => entry(step.name, () => step.applies(ctx), () => step.describe(ctx))),
+          ...wideSteps.map((step) => entry(step.name, () => step.applies(wide), () => step.describeCluster?.(wide, cluster) ?? [])),
         ],
       };
     }),
-    deploymentSteps: wideSteps.map((step) => {
-      const applies = step.applies(wide);
-      return { name: step.name, applies, actions: applies ? input.redactor.redactValue(step.describe(wide)) : [] };
-    }),
+    deploymentSteps: wideSteps.map((step) => entry(step.name, () => step.applies(wide), () => step.describe(wide))),
   };
 }

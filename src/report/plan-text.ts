@@ -1,12 +1,18 @@
 /** The human form of a plan: per cluster, the ordered steps and what each would do. */
-import type { PlanDocument } from '../plan/build-plan.js';
+import type { PlanDocument, PlanStep } from '../plan/build-plan.js';
+
+/** Why a step would not run, as a suffix of its line. */
+function notRun(step: PlanStep): string {
+  if (step.excluded) return ` (excluded by ${step.excluded})`;
+  return step.applies ? '' : ' (not applicable)';
+}
 
 export function renderPlan(plan: PlanDocument): string {
   const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'the next free id, as deploy would take it now'})`];
   for (const c of plan.clusters) {
     lines.push('', `${c.name} (${c.shortName}, ${c.region}, ${c.type}, governed by ${c.governedBy})`);
     c.steps.forEach((s, i) => {
-      lines.push(`  ${i + 1}. ${s.name}${s.applies ? '' : ' (not applicable)'}`);
+      lines.push(`  ${i + 1}. ${s.name}${notRun(s)}`);
       for (const a of s.actions) {
         const what = a.argv ? `$ ${a.argv.join(' ')}` : a.path ? `${a.description}: ${a.path}` : a.description;
         lines.push(`       ${a.kind.padEnd(7)} ${what}`);
@@ -14,7 +20,7 @@ export function renderPlan(plan: PlanDocument): string {
     });
   }
   for (const s of plan.deploymentSteps) {
-    lines.push('', `deployment-wide: ${s.name}${s.applies ? '' : ' (not applicable)'}`);
+    lines.push('', `deployment-wide: ${s.name}${notRun(s)}`);
     for (const a of s.actions) lines.push(`       ${a.kind.padEnd(7)} ${a.argv ? `$ ${a.argv.join(' ')}` : a.description}`);
   }
   return `${lines.join('\n')}\n`;

@@ -14,7 +14,7 @@ import { registerSecrets } from './secrets.js';
 
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config), options);
+  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
   const { injectFault = [] } = command.opts<{ injectFault?: string[] }>();
   // Before anything runs: a mistyped fault must not be found out after the clusters exist.
   checkFaultSpecs(injectFault, loaded.config.workspaceClusters.map((c) => c.prefix));

@@ -19,7 +19,7 @@ import { registerSecrets } from './secrets.js';
 export default async function plan(command: Command): Promise<void> {
   const options = globalOptions(command);
   const format = outputFormat(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config), options);
+  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
   // Reads only: plan never creates the state dir (a PostgreSQL store is opened for its listing).
   const store = options.state ? await openStore(options, { redactor }) : new FileStateStore(options.stateDir);

@@ -11,7 +11,7 @@ import { registerSecrets } from './secrets.js';
 
 export default async function resume(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config), options);
+  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);

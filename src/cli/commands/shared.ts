@@ -1,6 +1,6 @@
 /** Plumbing shared by the commands that run deployments. */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
@@ -38,18 +38,15 @@ export function exitCodeOf(snap: Snapshot): number {
 }
 
 /**
- * Command-line values that override the config (`--versions-manifest` wins over
- * `gitpod.versionsManifest`), and the manifest's content folded into the inputs
- * hash: a changed manifest is a changed input even when the config is not.
+ * The versions manifest's content folded into the inputs hash: a changed manifest
+ * is a changed input even when the config is not. (`--versions-manifest` itself is
+ * checked and put in place of `gitpod.versionsManifest` by loadConfig.)
  */
 export function applyCliOverrides(loaded: LoadedConfig, options: GlobalOptions): LoadedConfig {
-  if (options.versionsManifest) {
-    const file = resolve(options.versionsManifest);
-    if (!existsSync(file)) throw new WsdError('UsageError', `--versions-manifest ${options.versionsManifest} does not exist (resolved to ${file})`);
-    if (loaded.config.gitpod) loaded.config.gitpod.versionsManifest = file;
-  }
+  // loadConfig already checked the --versions-manifest file and put it in place of gitpod.versionsManifest.
   const manifest = options.versionsManifest ? resolve(options.versionsManifest) : loaded.config.gitpod?.versionsManifest;
   if (!manifest) return loaded;
+  // The manifest pins what gets installed: a changed manifest is a changed deployment input.
   const hash = createHash('sha256').update(loaded.hash).update(readFileSync(manifest)).digest('hex');
   return { ...loaded, hash };
 }

@@ -1,6 +1,7 @@
 /** Every cross-field rule, run together after the sections are validated. */
 import { bucketForGcsBackend } from './backend-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
+import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
 import type { CrossRule } from './rule.js';
 
 export const crossRules: readonly CrossRule[] = [
@@ -10,4 +11,6 @@ export const crossRules: readonly CrossRule[] = [
   prefixUniquePerRegion,
   derivedNamesValid,
   bucketForGcsBackend,
+  valuesFilesParse,
+  versionsManifestParses,
 ];

@@ -25,12 +25,16 @@ function tidy(message: string): string {
   return `yaml ${short.charAt(0).toLowerCase()}${short.slice(1)}`;
 }
 
-/** Reads one YAML document from `text`. */
-export function readYaml(text: string): YamlRead {
+/**
+ * Reads one YAML document from `text`. `subject` names the document in messages:
+ * the same limits guard the config and the YAML files it references (values
+ * files, the versions manifest).
+ */
+export function readYaml(text: string, subject = 'config'): YamlRead {
   const lineCounter = new LineCounter();
   const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_CONFIG_BYTES) {
-    return { lineCounter, issues: [{ offset: 0, message: `config is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)` }] };
+    return { lineCounter, issues: [{ offset: 0, message: `${subject} is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)` }] };
   }
 
   const tokens: CST.Token[] = Array.from(new Parser(lineCounter.addNewLine).parse(text));
@@ -46,11 +50,11 @@ export function readYaml(text: string): YamlRead {
   for (const next of composer.compose(tokens, true, text.length)) {
     if (doc === undefined) doc = next;
     else {
-      issues.push({ offset: next.range[0], message: 'a config holds exactly one yaml document; remove the extra "---" document' });
+      issues.push({ offset: next.range[0], message: `a ${subject} holds exactly one yaml document; remove the extra "---" document` });
       break;
     }
   }
-  if (doc === undefined) return { lineCounter, issues: [{ offset: 0, message: 'config is empty' }] };
+  if (doc === undefined) return { lineCounter, issues: [{ offset: 0, message: `${subject} is empty` }] };
 
   for (const problem of [...doc.errors, ...doc.warnings]) issues.push({ offset: problem.pos[0], message: tidy(problem.message) });
   if (issues.length > 0) return { lineCounter, doc, issues };

@@ -8,32 +8,10 @@
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { z } from 'zod';
-import { WsdError } from '../../core/errors.js';
+import type { VersionsManifest } from '../../config/files/versions-manifest.js';
 import type { Environment } from '../../names/names.js';
 import type { ClusterTarget } from '../step.js';
-import { readValuesFile, type Values } from './values.js';
-
-/** `version` for all components, `components.<name>.version` (or a plain string) per component. */
-const versionsManifestSchema = z.looseObject({
-  version: z.string().min(1).optional(),
-  components: z.record(z.string(), z.union([z.string().min(1), z.looseObject({ version: z.string().min(1) })])).optional(),
-});
-export type VersionsManifest = z.infer<typeof versionsManifestSchema>;
-
-/** Reads the versions manifest; it must exist, parse as YAML and pin something. */
-export function readVersionsManifest(file: string): VersionsManifest {
-  const raw = readValuesFile(file, 'versions manifest');
-  const parsed = versionsManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new WsdError('ConfigInvalid', `versions manifest ${file}: ${[...(issue?.path ?? [])].join('.')} ${issue?.message ?? 'is invalid'}`, { details: { file } });
-  }
-  if (parsed.data.version === undefined && parsed.data.components === undefined) {
-    throw new WsdError('ConfigInvalid', `versions manifest ${file} pins nothing: set "version" and/or "components.<name>.version"`, { details: { file } });
-  }
-  return parsed.data;
-}
+import type { Values } from './values.js';
 
 /** Identity of the installation, shared by every release of the cluster. */
 export function installationValues(cluster: ClusterTarget, environment: Environment): Values {

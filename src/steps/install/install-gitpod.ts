@@ -6,7 +6,8 @@
 import { WsdError } from '../../core/errors.js';
 import type { PlanContext, Step } from '../step.js';
 import { readSection, rootDomain, type GitpodSection } from './config.js';
-import { gitpodGeneratedValues, readVersionsManifest } from './generated-values.js';
+import { readVersionsManifest } from '../../config/files/versions-manifest.js';
+import { gitpodGeneratedValues } from './generated-values.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
 import { createComponentStep, type InstallStepOptions } from './release-step.js';
 

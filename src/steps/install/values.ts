@@ -5,51 +5,9 @@
  * deployed release is already up to date.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { WsdError } from '../../core/errors.js';
+import { isValuesMap as isMap, readValuesFile, type Values } from '../../config/files/values-file.js';
 
-export type Values = Record<string, unknown>;
-
-function isMap(value: unknown): value is Values {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Reads one values file; a missing or malformed file is a user error naming the file.
- * Synchronous on purpose: `describe` (plan) is synchronous and shows the digest too.
- */
-export function readValuesFile(file: string, what = 'values file'): Values {
-  // The same files serve every cluster of a deployment: parse each once per content.
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-    const cached = parsedCache.get(file);
-    if (cached?.text === text) return structuredClone(cached.values);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new WsdError('ConfigInvalid', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}; fix the path in the config`, {
-      details: { file },
-      cause: error,
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = parse(text);
-  } catch (error) {
-    throw new WsdError('ConfigInvalid', `${what} ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
-      details: { file },
-      cause: error,
-    });
-  }
-  if (parsed === null || parsed === undefined) parsed = {};
-  if (!isMap(parsed)) throw new WsdError('ConfigInvalid', `${what} ${file} must hold a YAML mapping at the top level`, { details: { file } });
-  parsedCache.set(file, { text, values: structuredClone(parsed) });
-  return parsed;
-}
-
-/** Parsed values files keyed by path, valid while the file's text is unchanged. */
-const parsedCache = new Map<string, { text: string; values: Values }>();
+export type { Values };
 
 /** Deep merge with helm's rules: maps merge, everything else is replaced; `null` deletes a key. */
 export function mergeValues(base: Values, override: Values): Values {

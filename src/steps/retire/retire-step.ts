@@ -58,6 +58,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
       if (!config) return [];
       const r = config.retire;
       return [
+        { kind: 'note', description: "only after this deployment's traffic shift promoted the new clusters (skipped otherwise, e.g. when the shift is excluded)" },
         ...(gateIsManual(ctx) ? [{ kind: 'wait' as const, description: 'manual gate beforeDestroy: waits for `ws-deployment shift resume` (or pass --yes)' }] : []),
         { kind: 'call', description: 'cordon every old cluster of the shift on every meta cluster (refused if no other cluster would take new starts)' },
         { kind: 'wait', description: `wait until each runs no regular workspaces (Deregister without force is refused while any run), at most ${formatDuration(r.drainTimeout)}` },
