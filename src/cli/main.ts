@@ -3,36 +3,28 @@
  * code in one place. Sets `process.exitCode` instead of exiting so `finally`
  * blocks (journal writes, lock release) always run.
  */
-import { CommanderError } from 'commander';
-import { exitCodeFor, ExitCode, isWsdError } from '../core/errors.js';
+import { JsonRenderer } from './render/line-renderer.js';
+import { ignoreClosedPipes } from './render/closed-pipes.js';
+import { ErrorOutput, jsonLogRequested } from './render/error-output.js';
+import { routeProcessWarnings } from './process-warnings.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  // First, so a reader closing the pipe early can never kill a running deployment.
+  ignoreClosedPipes();
+  const errors = new ErrorOutput(jsonLogRequested(argv));
+  // With --json-log every stderr line is NDJSON, Node's own warnings included (commands that
+  // build a runtime route them again, to their sink, while they run).
+  const restoreWarnings = errors.jsonLog ? routeProcessWarnings(new JsonRenderer(process.stderr, false)) : undefined;
+  const program = buildProgram({ errors });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error);
+    process.exitCode = errors.report(error);
   } finally {
     // Embedded sandbox registries (gRPC servers) would keep the process alive.
     const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
     await stopSandboxRegistries();
+    restoreWarnings?.();
   }
-}
-
-/** Prints an error the way a user can act on it; returns the exit code. */
-export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // commander already printed its message (or help / version).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.Success;
-    return ExitCode.Usage;
-  }
-  if (isWsdError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error.source === 'internal' && process.env.WSD_DEBUG) process.stderr.write(`${error.stack}\n`);
-    return exitCodeFor(error);
-  }
-  // Not ours: a bug. Say so, with the stack, since a user can only report it.
-  process.stderr.write(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return ExitCode.DeploymentFailed;
 }

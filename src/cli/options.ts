@@ -36,6 +36,40 @@ export function parsePositiveInt(name: string) {
   };
 }
 
+/** Largest value of the registry's int32 score fields. */
+export const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Registry scores (`score`, `max-score`): int32 on the wire, and the bridge
+ * weighs new workspace starts by them, so a negative one is meaningless.
+ */
+export function parseScore(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) > INT32_MAX) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${INT32_MAX} (0 takes no new workspaces), got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/**
+ * Registry names are short names such as `eu17`: they end up in host names
+ * (`ws-eu17.gitpod.io`) and in workspace records, so they are DNS labels.
+ */
+export const REGISTRY_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function registryNameProblem(name: string): string | undefined {
+  if (REGISTRY_NAME_PATTERN.test(name)) return undefined;
+  return `${JSON.stringify(name)} is not a valid registry name; use at most 63 lowercase letters, digits and dashes, not starting or ending with a dash, e.g. eu17`;
+}
+
+/** `clusters register --name`. */
+export function parseRegistryName(value: string): string {
+  const problem = registryNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
 function parseSteps(value: string, previous: StepName[] | undefined): StepName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) {

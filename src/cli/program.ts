@@ -10,7 +10,7 @@ import { shiftCommand } from './commands/shift.js';
 import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { packageVersion } from '../core/package-files.js';
 import { addGlobalOptions } from './options.js';
-
+import { ErrorOutput } from './render/error-output.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- positional arguments differ per command
 type Action = (command: Command, ...args: any[]) => Promise<void>;
@@ -24,11 +24,34 @@ function lazy(load: () => Promise<{ default: Action }>) {
   };
 }
 
-export function buildProgram(): Command {
+/**
+ * Gives every command below `command` its settings: exitOverride (a bad
+ * argument anywhere throws to main's one error handler, exit 2, instead of
+ * commander calling process.exit(1)) and the error output (NDJSON with
+ * --json-log). Command trees built in their own modules (`clusters`,
+ * `sandbox registry`) have their subcommands already, so `.command()`'s
+ * inheritance never reached them.
+ */
+function inheritSettings(command: Command): void {
+  for (const sub of command.commands) {
+    sub.copyInheritedSettings(command);
+    inheritSettings(sub);
+  }
+}
+
+export interface ProgramOptions {
+  /** Where parse errors go; default: plain text on stderr. */
+  errors?: ErrorOutput;
+}
+
+export function buildProgram(options: ProgramOptions = {}): Command {
+  const errors = options.errors ?? new ErrorOutput(false);
   const program = addGlobalOptions(new Command('ws-deployment'))
     .description('Deploys Gitpod workspace clusters end to end and moves traffic onto them safely.')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput(errors.commanderOutput())
+    // With --json-log the hint is part of the NDJSON error event instead.
+    .showHelpAfterError(errors.jsonLog ? false : '(run with --help for usage)')
     .exitOverride()
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment plan --output json', 'ws-deployment status --output json']));
 
@@ -74,10 +97,10 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/status.js')));
 
   program.addCommand(clustersCommand());
-  // copyInheritedSettings: exitOverride and help settings, so bad arguments never call process.exit.
-  program.addCommand(shiftCommand().copyInheritedSettings(program));
-  program.addCommand(retireCommand().copyInheritedSettings(program));
+  program.addCommand(shiftCommand());
+  program.addCommand(retireCommand());
   program.addCommand(new Command('sandbox').description('the sandbox: try ws-deployment on one machine').addCommand(sandboxRegistryCommand()));
 
+  inheritSettings(program);
   return program;
 }

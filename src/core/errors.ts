@@ -95,8 +95,12 @@ export const ExitCode = {
 export function exitCodeFor(error: unknown): number {
   if (!isWsdError(error)) return ExitCode.DeploymentFailed;
   switch (error.code) {
+    // Not found: the user named something that is not there (a deployment id, a registered cluster),
+    // or asked for "the newest" of none; the fix is a different command line, as for a usage error.
     case 'ConfigInvalid':
     case 'UsageError':
+    case 'DeploymentNotFound':
+    case 'RegistryNotFound':
       return ExitCode.Usage;
     case 'ClusterExists':
     case 'PreCheckRefused':

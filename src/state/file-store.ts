@@ -211,7 +211,17 @@ export class FileStateStore implements StateStore {
   async list(): Promise<DeploymentSummary[]> {
     if (!existsSync(this.root)) return [];
     const out: DeploymentSummary[] = [];
-    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = readdirSync(this.root, { withFileTypes: true });
+    } catch (error) {
+      // `--state-dir` naming a file is the likely mistake: say so rather than "check the state dir".
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        throw new WsdError('StateIo', `cannot list ${this.root} (ENOTDIR): it is a file, not a folder; pass --state-dir DIR with a folder`, { cause: error });
+      }
+      throw ioError('list', this.root, error);
+    }
+    for (const entry of entries) {
       if (!entry.isDirectory() || !DEPLOYMENT_ID_PATTERN.test(entry.name)) continue;
       const snapPath = join(this.root, entry.name, SNAPSHOT);
       if (!existsSync(snapPath)) continue;

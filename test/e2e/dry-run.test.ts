@@ -25,7 +25,7 @@ describe.skipIf(!hasTerraform)('deploy --dry-run', () => {
     const states = join(ws.stateDir, 'terraform-state');
     expect(existsSync(states) ? readdirSync(states).filter((f) => f.endsWith('.tfstate')) : []).toEqual([]);
     const status = await runCli(['status', '--config', ws.config, '--state-dir', ws.stateDir]);
-    expect(status.code).toBe(1);
+    expect(status.code).toBe(2);
     expect(status.stderr).toMatch(/no deployments in/);
   });
 });

@@ -63,7 +63,7 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     expect(typo.stderr).toMatch(/--inject-fault "xx:0\.5" names "xx", which is no prefix \(eu, us\) or short name/);
     expect((await runCli(['status', '--all', ...common, '--output', 'json'])).stdout).toBe(deployments);
     const resume = await runCli(['resume', ...common]);
-    expect(resume.code).toBe(1);
+    expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/no unfinished deployment of this environment to resume/);
   });
 

@@ -9,10 +9,11 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { WsdError } from '../../core/errors.js';
+import { isWsdError, WsdError } from '../../core/errors.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
+import { INT32_MAX, parseRegistryName, parseScore, registryNameProblem } from '../options.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
@@ -55,13 +56,6 @@ interface TargetOptions {
   yes?: boolean;
 }
 
-function integer(name: string) {
-  return (value: string): number => {
-    if (!/^-?\d+$/.test(value) || Math.abs(Number(value)) > 2 ** 31 - 1) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}"`);
-    return Number(value);
-  };
-}
-
 /** Every option of the command and its ancestors (root globals such as --config and --yes included). */
 function allOptions(command: Command): TargetOptions {
   return command.optsWithGlobals<TargetOptions>();
@@ -73,8 +67,15 @@ function requireName(command: Command): string {
   return name;
 }
 
+interface Target {
+  meta: MetaAccessInput;
+  baseDir: string;
+  /** The flags that chose this registry with --bridge, for hints that repeat them. */
+  bridgeFlags?: string;
+}
+
 /** Resolves `--meta` (through the config) or `--bridge` into connection settings. */
-async function target(command: Command): Promise<{ meta: MetaAccessInput; baseDir: string }> {
+async function target(command: Command): Promise<Target> {
   const o = allOptions(command);
   if (o.meta && o.bridge) throw new WsdError('UsageError', 'give either --meta or --bridge, not both');
   if (o.bridge) {
@@ -82,7 +83,10 @@ async function target(command: Command): Promise<{ meta: MetaAccessInput; baseDi
     if (!hostPortSchema.safeParse(o.bridge).success) throw new WsdError('UsageError', `--bridge must be host:port, got "${o.bridge}"`);
     if (!o.bridgeCa && (o.bridgeCert || o.bridgeKey)) throw new WsdError('UsageError', '--bridge-cert/--bridge-key need --bridge-ca');
     const tls = o.bridgeCa ? { ca: o.bridgeCa, cert: o.bridgeCert, key: o.bridgeKey } : undefined;
-    return { meta: { name: o.bridge, bridge: { address: o.bridge, tls } }, baseDir: process.cwd() };
+    const flags = [['--bridge', o.bridge], ['--bridge-ca', o.bridgeCa], ['--bridge-cert', o.bridgeCert], ['--bridge-key', o.bridgeKey]]
+      .flatMap(([flag, value]) => (value ? [`${flag} ${value}`] : []))
+      .join(' ');
+    return { meta: { name: o.bridge, bridge: { address: o.bridge, tls } }, baseDir: process.cwd(), bridgeFlags: flags };
   }
   if (!o.config) throw new WsdError('UsageError', 'say which registry to use: --meta <meta cluster name> with --config <file>, or --bridge <host:port>');
   const file = resolve(o.config);
@@ -101,9 +105,28 @@ async function target(command: Command): Promise<{ meta: MetaAccessInput; baseDi
 
 /** Connects, runs `fn`, always closes the channel and any port-forward. */
 async function withClient<T>(command: Command, fn: (client: RegistryClient, meta: string) => Promise<T>): Promise<T> {
-  const { meta, baseDir } = await target(command);
+  const { meta, baseDir, bridgeFlags } = await target(command);
   const { withRegistry } = await import('../../registry/connect.js');
-  return withRegistry(meta, { baseDir }, (client) => fn(client, meta.name));
+  try {
+    return await withRegistry(meta, { baseDir }, (client) => fn(client, meta.name));
+  } catch (error) {
+    throw bridgeFlags ? withBridgeHint(error, bridgeFlags) : error;
+  }
+}
+
+/**
+ * The registry's not-found message points at `clusters list --meta <name>`;
+ * reached with --bridge there is no meta cluster name, so the hint repeats the
+ * --bridge flags that did reach it.
+ */
+function withBridgeHint(error: unknown, bridgeFlags: string): unknown {
+  if (!isWsdError(error) || error.code !== 'RegistryNotFound') return error;
+  const { cluster, meta } = error.details as { cluster?: string; meta?: string };
+  return new WsdError(
+    'RegistryNotFound',
+    `cluster ${cluster ?? '(no name)'} is not registered with ${meta ?? 'the registry'}; see the registered names with \`ws-deployment clusters list ${bridgeFlags}\``,
+    { details: error.details, cause: error },
+  );
 }
 
 function preferabilityOf(value: string): Preferability {
@@ -122,7 +145,10 @@ async function registerInput(command: Command, io: ClustersIo): Promise<Register
     const text = o.fromFile === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((e: Error) => {
       throw new WsdError('UsageError', `cannot read ${source}: ${e.message}`);
     });
-    return parseRegisterFile(text, source);
+    const input = parseRegisterFile(text, source);
+    const problem = registryNameProblem(input.name);
+    if (problem) throw new WsdError('UsageError', `${source}: name ${problem}`);
+    return input;
   }
   if (!o.name || !o.url || !o.tlsPath) throw new WsdError('UsageError', 'register needs --name, --url and --tls-path (or --from-file)');
   const [{ fileTlsReader }, { parseConstraint }] = await Promise.all([import('../../registry/tls-source.js'), import('../../registry/constraints.js')]);
@@ -183,7 +209,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
   clusters
     .command('register')
     .description('register a workspace cluster (TLS from ca.crt, tls.crt, tls.key in --tls-path)')
-    .option('--name <name>', 'registry name, e.g. eu17')
+    .option('--name <name>', 'registry name: lowercase letters, digits and dashes, e.g. eu17', parseRegistryName)
     .option('--url <url>', 'ws-manager url, e.g. dns:///ws-eu17.gitpod.io:8080')
     .option('--tls-path <dir>', 'folder with ca.crt, tls.crt and tls.key (see get-tls-config)')
     .option('--hint-cordoned', 'register cordoned (no new workspaces)', false)
@@ -211,14 +237,17 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
       'ws-deployment clusters update --meta prod-meta-eu01 --name eu17 score 20',
       'ws-deployment clusters update --meta prod-meta-eu01 --name eu17 admission-constraint remove has-permission=new-workspace-cluster',
     ]));
+  // Parsed as arguments, so a bad number is a usage error commander reports like any other.
   updateCmd
-    .command('score <n>')
+    .command('score')
     .description('set the score (weight of new workspace starts)')
-    .action((n: string, _o, command: Command) => update(command, io, { score: integer('score')(n) }, `score set to ${n}`));
+    .argument('<n>', `whole number from 0 to ${INT32_MAX}`, parseScore('score'))
+    .action((n: number, _o, command: Command) => update(command, io, { score: n }, `score set to ${n}`));
   updateCmd
-    .command('max-score <n>')
+    .command('max-score')
     .description('set the maximum score')
-    .action((n: string, _o, command: Command) => update(command, io, { maxScore: integer('max-score')(n) }, `max score set to ${n}`));
+    .argument('<n>', `whole number from 0 to ${INT32_MAX}`, parseScore('max-score'))
+    .action((n: number, _o, command: Command) => update(command, io, { maxScore: n }, `max score set to ${n}`));
   updateCmd
     .command('admission-constraint <add|remove> <constraint>')
     .description('add or remove has-feature-preview or has-permission=<permission>')
