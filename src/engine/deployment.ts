@@ -69,6 +69,8 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
         );
       }
     }
+    const refusal = upFrontRefusal(loaded, options, deps);
+    if (refusal) throw new WsdError('PreCheckRefused', refusal);
     const clusterId =
       options.clusterId ??
       (await allocateClusterId(loaded.config, {
@@ -152,6 +154,18 @@ function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
 }
 
 /** The steps `--only`/`--skip` leave out of a run: the one definition deploy, resume and plan share. */
+/** The first refusal a deployment-wide step that will run can give before anything exists. */
+function upFrontRefusal(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): string | undefined {
+  const wide = deps.deploymentSteps ?? [];
+  const excluded = excludedSteps(wide.map((s) => s.name), options);
+  for (const step of wide) {
+    if (excluded.has(step.name)) continue;
+    const reason = step.refuseUpFront?.({ config: loaded.config, options });
+    if (reason) return `${step.name}: ${reason}; nothing was created`;
+  }
+  return undefined;
+}
+
 export function excludedSteps(names: readonly StepName[], options: Pick<EngineOptions, 'only' | 'skip'>): Set<StepName> {
   return new Set(names.filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
 }

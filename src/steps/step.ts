@@ -166,6 +166,11 @@ export interface DeploymentStep {
   /** What this step does to one cluster (its scores per stage), for the per-cluster plan. */
   describeCluster?(ctx: DeploymentPlanContext, cluster: ClusterTarget): PlannedAction[];
   check?(ctx: DeploymentStepContext): Promise<CheckResult>;
+  /**
+   * A refusal that is certain before anything runs (a manual gate no one can approve here):
+   * a new deployment stops before it creates anything instead of failing half-way.
+   */
+  refuseUpFront?(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>): string | undefined;
   run(ctx: DeploymentStepContext): Promise<StepOutputs>;
   readonly retry?: RetryPolicy;
 }

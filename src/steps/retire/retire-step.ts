@@ -44,6 +44,12 @@ function shiftOutputs(ctx: DeploymentStepContext): StepOutputs | undefined {
   return (ctx.outputs['*'] as Record<string, StepOutputs | undefined> | undefined)?.['traffic-shift'];
 }
 
+/** The beforeDestroy gate when it is manual and no one can approve it in this run (no terminal, or CI), as a refusal. */
+function unapprovableGate(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>, nonInteractive: boolean | undefined): string | undefined {
+  if (!gateIsManual(ctx) || !nonInteractive) return undefined;
+  return 'trafficShift.gates.beforeDestroy is manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto';
+}
+
 export function createRetireStep(options: RetireStepOptions): DeploymentStep {
   return {
     name: 'retire-old-clusters',
@@ -78,11 +84,11 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             'the traffic shift did not run in this deployment (excluded with --skip/--only), so the old clusters still take new starts and none is retired; shift first, or retire one by hand with `ws-deployment retire --cluster NAME`',
         };
       }
-      if (gateIsManual(ctx) && options.nonInteractive && !ctx.previous?.approved) {
-        return { action: 'refuse', reason: 'trafficShift.gates.beforeDestroy is manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto' };
-      }
-      return { action: 'proceed' };
+      const reason = ctx.previous?.approved ? undefined : unapprovableGate(ctx, options.nonInteractive);
+      return reason ? { action: 'refuse', reason } : { action: 'proceed' };
     },
+
+    refuseUpFront: (ctx) => unapprovableGate(ctx, options.nonInteractive),
 
     async run(ctx: DeploymentStepContext): Promise<StepOutputs> {
       const config = retireConfig(ctx);

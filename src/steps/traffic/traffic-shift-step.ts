@@ -52,6 +52,15 @@ function manualGates(config: TrafficShiftConfig): string[] {
   return config.command ? [] : SHIFT_GATES.filter((g) => config.gates[g] === 'manual');
 }
 
+/** Manual gates of the shift that no one can approve in this run (no terminal, or CI), as a refusal. */
+function unapprovableGates(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>, nonInteractive: boolean | undefined): string | undefined {
+  const config = shiftConfig(ctx);
+  if (!config || !nonInteractive) return undefined;
+  const gates = manualGates(effectiveShiftConfig(config, ctx.options.yes));
+  if (gates.length === 0) return undefined;
+  return `trafficShift.gates ${gates.join(', ')} ${gates.length === 1 ? 'is' : 'are'} manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto`;
+}
+
 /** The step's failure message: the decision that fired (metric, values, threshold) and what it means for users. */
 export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
@@ -92,17 +101,11 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
     },
 
     async check(ctx: DeploymentStepContext): Promise<CheckResult> {
-      const config = shiftConfig(ctx);
-      if (!config) return { action: 'proceed' };
-      const gates = manualGates(effectiveShiftConfig(config, ctx.options.yes));
-      if (gates.length > 0 && options.nonInteractive) {
-        return {
-          action: 'refuse',
-          reason: `trafficShift.gates ${gates.join(', ')} ${gates.length === 1 ? 'is' : 'are'} manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto`,
-        };
-      }
-      return { action: 'proceed' };
+      const reason = unapprovableGates(ctx, options.nonInteractive);
+      return reason ? { action: 'refuse', reason } : { action: 'proceed' };
     },
+
+    refuseUpFront: (ctx) => unapprovableGates(ctx, options.nonInteractive),
 
     async run(ctx: DeploymentStepContext): Promise<StepOutputs> {
       const base = shiftConfig(ctx);

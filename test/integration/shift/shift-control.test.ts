@@ -102,10 +102,12 @@ describe('shift control', () => {
     await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
     await h.register('eu2', { cordoned: true });
     const before = scoresOf(await h.lists(), ['eu1', 'eu2']);
-    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, nonInteractive: true })]);
-    expect(snap.state).toBe('failed');
-    expect(snap.error?.code).toBe('PreCheckRefused');
-    expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/beforeIncrease, beforePromotion are manual .* pass --yes .* set the gate to auto/);
+    // Before anything exists: no deployment journaled, nothing created or changed.
+    await expect(h.deploy([createTrafficShiftStep({ pollMs: 100, nonInteractive: true })])).rejects.toMatchObject({
+      code: 'PreCheckRefused',
+      message: expect.stringMatching(/^traffic-shift: trafficShift.gates beforeIncrease, beforePromotion are manual .* pass --yes .* set the gate to auto; nothing was created$/),
+    });
+    expect(await h.store.list()).toEqual([]);
     expect(scoresOf(await h.lists(), ['eu1', 'eu2'])).toEqual(before);
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * A manual gate in CI (no terminal, no --yes) is refused before anything
+ * exists: exit 3, no deployment journaled, no cluster created. With --yes the
+ * same deploy runs.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/require-binary.js';
+import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+describe.skipIf(!hasTerraform)('manual gates in CI', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  afterAll(() => ws.cleanup());
+  writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace('gates: { beforeDestroy: auto }', 'gates: { beforeStart: manual, beforeDestroy: manual }'));
+
+  it('are refused up front with what to set, and --yes approves them', async () => {
+    const refused = await runCli(['deploy', ...common]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/traffic-shift: trafficShift\.gates beforeStart is manual but no one can approve here \(no terminal, or CI\); pass --yes to approve, or set the gate to auto; nothing was created/);
+    expect(existsSync(join(ws.stateDir, 'terraform-state'))).toBe(false);
+    expect(JSON.parse((await runCli(['status', '--all', ...common, '--output', 'json'])).stdout)).toEqual([]);
+
+    const approved = await runCli(['deploy', ...common, '--yes']);
+    expect(approved.code, approved.stderr).toBe(0);
+  });
+});
