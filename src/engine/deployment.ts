@@ -64,7 +64,8 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
       if (unfinished) {
         throw new WsdError(
           'ResumeRefused',
-          `deployment ${unfinished.id} of this environment did not finish (${unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
+          // We hold the environment lock: one that still says "running" lost its process.
+          `deployment ${unfinished.id} of this environment did not finish (${unfinished.state === 'running' ? 'interrupted: its process is gone' : unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
           { details: { deploymentId: unfinished.id } },
         );
       }

@@ -28,6 +28,10 @@ describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
     // The listing sees through the journal's "running" too: nobody holds the lock.
     const listed = await runCli(['status', '--all', ...common, '--output', 'json']);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ id, state: 'interrupted' }]);
+    // A new deploy is refused until it is resumed, and says why in the same words as status.
+    const refused = await runCli(['deploy', ...common, '--cluster-id', '161']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`deployment ${id} of this environment did not finish (interrupted: its process is gone); continue it with \`ws-deployment resume ${id}\``);
     const resumed = await runCli(['resume', id, ...common]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code).toBe(0);
