@@ -4,7 +4,7 @@
  * per process: config validation reads them first, the install steps later get
  * the cached result, so a deploy never parses a file twice.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Document, LineCounter } from 'yaml';
 import { WsdError } from '../../core/errors.js';
 import { MAX_CONFIG_BYTES } from '../yaml/limits.js';
@@ -59,7 +59,8 @@ function wholeFile(message: string): FileOutcome<never> {
 function readText(file: string): { text: string } | { problem: FileOutcome<never> } {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; regular files ignore it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     return { problem: wholeFile(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`) };

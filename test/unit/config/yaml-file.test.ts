@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * The reader of referenced YAML files: parsed once per process per content
  * (validation and the install steps share it), copies handed out, positioned
@@ -59,6 +60,12 @@ describe('readYamlFile', () => {
     writeFileSync(latin1, Buffer.from('a: caf\xe9\n', 'latin1'));
     expect(readYamlFile(latin1, kind)).toEqual({ ok: false, problems: [{ kind: 'file', line: 0, col: 0, message: 'is not valid utf-8; save it as utf-8 text' }] });
     expect(kind.calls).toBe(0);
+  });
+
+  it('refuses a FIFO without waiting for a writer', () => {
+    const fifo = path.join(dir, 'values.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(readYamlFile(fifo, countingKind())).toEqual({ ok: false, problems: [{ kind: 'file', line: 0, col: 0, message: 'is not a regular file' }] });
   });
 
   it('keeps the hardened limits and names the file kind in their messages', () => {
