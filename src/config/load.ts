@@ -4,6 +4,7 @@
  * problem with its position.
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { configSchema, type Config } from './schema.js';
@@ -95,7 +96,8 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const absolute = path.resolve(file);
   let handle;
   try {
-    handle = await open(absolute, 'r');
+    // O_NONBLOCK: a FIFO must not make the open wait for a writer; the type check below refuses it.
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {

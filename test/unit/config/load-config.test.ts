@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -48,8 +49,11 @@ describe('loadConfig', () => {
     expect(error.message).toBe(`config file ${missing} does not exist; pass --config FILE or set WS_DEPLOYMENT_CONFIG`);
   });
 
-  it('refuses a folder, an oversize file and invalid utf-8', async () => {
+  it('refuses a folder, a FIFO (without waiting for a writer), an oversize file and invalid utf-8', async () => {
     expect((await loadError(ctx.dir)).message).toBe(`config file ${ctx.dir} is not a regular file; pass the path of a yaml file`);
+    const fifo = path.join(ctx.dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect((await loadError(fifo)).message).toBe(`config file ${fifo} is not a regular file; pass the path of a yaml file`);
     const big = path.join(ctx.dir, 'big.yaml');
     await writeFile(big, Buffer.alloc(1024 * 1024 + 1, 0x23));
     expect((await loadError(big)).message).toBe(`config file ${big} is 1048577 bytes; the limit is 1048576 bytes (1 MiB)`);
