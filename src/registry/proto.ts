@@ -9,6 +9,7 @@
 import { packageFile } from '../core/package-files.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import type * as Grpc from '@grpc/grpc-js';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import { WsdError } from '../core/errors.js';
@@ -56,6 +57,10 @@ let loading: Promise<ClusterServiceBinding> | undefined;
 export function loadClusterService(): Promise<ClusterServiceBinding> {
   loading ??= (async () => {
     const [grpc, loader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+    // grpc-js writes its own diagnostics ("E No address added out of total 1 resolved") raw to stderr, which
+    // breaks --json-log. As process warnings they follow the run's output (NDJSON, or a debug event); what
+    // went wrong reaches the user anyway through our own error for the failed call.
+    grpc.setLogger({ error: (...parts: unknown[]) => process.emitWarning(format(...parts), 'GrpcLog') });
     const definition = await loader.load(protoPath(), LOADER_OPTIONS);
     const loaded = grpc.loadPackageDefinition(definition);
     const pkg = loaded['workspacemanagerbridge'] as Grpc.GrpcObject | undefined;
