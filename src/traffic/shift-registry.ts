@@ -23,6 +23,9 @@ export interface NamedChange {
 }
 
 export class ShiftRegistry {
+  /** The score this run last set, per `meta/cluster`: a different one found later was set by someone else. */
+  private readonly lastScores = new Map<string, number>();
+
   constructor(
     private readonly registry: RegistryPort,
     private readonly metas: readonly string[],
@@ -78,10 +81,39 @@ export class ShiftRegistry {
     }
   }
 
+  /**
+   * Warns about scores someone changed outside the shift since it set them (a manual
+   * `clusters update` mid-shift): the shift's next change overwrites them, so say so.
+   * Best effort: a registry that cannot be listed now is not a reason to stop.
+   */
+  async reportDrift(signal?: AbortSignal): Promise<void> {
+    if (this.lastScores.size === 0) return;
+    await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
+      let list;
+      try {
+        list = await this.registry.list(meta, signal);
+      } catch {
+        return;
+      }
+      for (const c of list) {
+        const mine = this.lastScores.get(`${meta}/${c.name}`);
+        if (mine === undefined || c.score === mine) continue;
+        this.sink.emit({
+          level: 'warn',
+          code: 'traffic.drift',
+          step: 'traffic-shift',
+          message: `${c.name} on ${meta} has score ${c.score}, not the ${mine} the shift set: it was changed outside the shift, and the shift's next change overwrites it (\`ws-deployment shift pause\` holds a manual change)`,
+          data: { meta, name: c.name, score: c.score, expected: mine },
+        });
+      }
+    });
+  }
+
   private async updateWithRetry(meta: string, name: string, change: RegistryChange, signal?: AbortSignal): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.registry.update(meta, name, change, signal);
+        if ('score' in change) this.lastScores.set(`${meta}/${name}`, change.score);
         return;
       } catch (error) {
         const transient = isWsdError(error) && error.transient;
