@@ -40,6 +40,8 @@ export interface RetireTarget {
 
 export interface RetireClusterInput {
   target: RetireTarget;
+  /** The step or command its events and tool logs belong to. Default: the retire-old-clusters step. */
+  step?: string;
   registry: ConnectedRegistry;
   project: string;
   drainTimeoutMs: number;
@@ -141,7 +143,7 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
         pgConnStr: input.pgConnStr,
         sink: input.sink,
         cluster: target.name,
-        step: 'retire-old-clusters',
+        step: input.step ?? 'retire-old-clusters',
         logFile: input.logFile,
         redactor: input.redactor,
         signal: input.signal,

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
-import type { EventSink } from '../../core/events.js';
+import { scopedSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { openDeploymentsUsing } from '../../state/resumable.js';
@@ -60,7 +60,9 @@ async function assertNoOpenDeploymentUses(store: StateStore, key: { project: str
 }
 
 /** Retires one cluster; returns its final progress. */
-export async function retireStandalone(input: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
+export async function retireStandalone(given: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
+  // Every line it prints belongs to `retire` (outside a deployment there is no step to name).
+  const input = { ...given, sink: scopedSink(given.sink, { step: 'retire' }) };
   if (!NAME.test(input.name)) throw new WsdError('UsageError', `--cluster "${input.name}" is not a cluster name; use the short name the registry lists (e.g. eu17)`);
   const created = await findCreatedBy(input.store, input.name);
   const shortName = created?.shortName ?? input.name;
@@ -91,6 +93,7 @@ export async function retireStandalone(input: RetireStandaloneInput): Promise<Re
     mkdirSync(dirname(file), { recursive: true });
     const progress = await retireCluster({
       target: { name: shortName, fullName: created?.name, region: created?.region },
+      step: 'retire',
       registry: session.registry,
       project: input.config.project.id,
       drainTimeoutMs: input.drainTimeoutMs ?? retire?.drainTimeout ?? 24 * 3_600_000,

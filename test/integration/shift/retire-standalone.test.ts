@@ -31,6 +31,10 @@ describe('retire command', () => {
     expect(result.manual?.slice(0, 4)).toEqual(['gcloud', 'container', 'clusters', 'delete']);
     for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
     expect(existsSync(progressFile(h.store.root, 'eu1'))).toBe(true);
+    // Its output is labelled as the retire command's, not as a deployment step's.
+    const retireEvents = h.sink.events.filter((e) => e.code.startsWith('retire.'));
+    expect(retireEvents.length).toBeGreaterThan(0);
+    expect(new Set(retireEvents.map((e) => e.step))).toEqual(new Set(['retire']));
 
     // Idempotent: a second run finds the journaled progress and is done.
     expect(await retireStandalone({ ...base, yes: true })).toMatchObject({ done: true });
