@@ -56,6 +56,8 @@ class ShiftRun {
   private readonly steps: number[];
   private readonly ops: ShiftRegistry;
   private original: OriginalSnapshot = {};
+  /** When this run began watching (a resume: later than the step's start). */
+  private watchingSinceMs = 0;
   private progress!: ShiftProgress;
 
   constructor(
@@ -81,6 +83,7 @@ class ShiftRun {
     }
     this.progress = loaded.progress ?? { phase: 'start', stepIndex: 0, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: ZERO_COUNTERS, paused: false };
     if (loaded.progress) {
+      this.watchingSinceMs = this.deps.clock.now();
       this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
       await this.reapply();
     }
@@ -202,7 +205,10 @@ class ShiftRun {
         oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
         intervalMs: interval,
         now: new Date(now),
-        elapsedInStepMs: now - this.progress.phaseStartedAtMs,
+        // The sample deadline counts time this run watched: after a restart, samples get the whole
+        // deadline again. Waiting longer is safe; judging a stretch nobody watched (in the sandbox,
+        // one without any simulated users) is not.
+        elapsedInStepMs: now - Math.max(this.progress.phaseStartedAtMs, this.watchingSinceMs),
         sampleDeadlineMs: analysis.sampleDeadline,
         signal,
       }, this.progress.counters);

@@ -230,6 +230,27 @@ describe('shift controller', () => {
     expect(registry.get('meta-us', 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
   });
 
+  it('after a restart gives samples the whole deadline again instead of judging the time nobody watched', async () => {
+    const { provider, journal, deps } = setup();
+    const cfg = config();
+    cfg.analysis!.metrics[0] = { ...cfg.analysis!.metrics[0]!, minSamples: 10, samplesQuery: 'starts{c="{{shortName}}"}' };
+    cfg.analysis!.sampleDeadline = 120_000;
+    provider.set('starts{c="eu18"}', [2]).set('starts{c="eu17"}', [50]);
+    const abort = new AbortController();
+    start(deps, cfg, abort.signal);
+    await minutes(1.5); // one measurement: wait
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    await minutes(10); // down for ten minutes, far past the 2-minute deadline
+    start(deps, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(journal.decisions.at(-1)?.verdict).toBe('wait');
+    await minutes(2); // measurements at 12 and 13 min: still within 2 minutes of watching
+    expect(journal.decisions.at(-1)?.verdict).toBe('wait');
+    await minutes(1); // 14 min: the deadline passed while watching
+    expect(journal.decisions.at(-1)?.verdict).toBe('inconclusive-pause');
+  });
+
   it('pauses for a human on an inconclusive result and continues after resume', async () => {
     const { provider, journal, control, deps, sink } = setup();
     const cfg = config();
