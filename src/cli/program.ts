@@ -96,6 +96,13 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status --all', 'ws-deployment status 20261125-083011-a1b2 --output json']))
     .action(lazy(() => import('./commands/status.js')));
 
+  program
+    .command('report [id]')
+    .description('write a self-contained HTML report of a deployment (default: the newest): timeline, traffic, gates, decisions, registries')
+    .option('-o, --output <file>', 'where to write the HTML (- for stdout)', 'report.html')
+    .addHelpText('after', examples(['ws-deployment report --output report.html', 'ws-deployment report 20261125-083011-a1b2 --output /tmp/rollback.html --state postgres://ci@db/wsd']))
+    .action(lazy(() => import('./commands/report.js')));
+
   program.addCommand(clustersCommand());
   program.addCommand(shiftCommand());
   program.addCommand(retireCommand());

@@ -3,6 +3,7 @@
  * resume bookkeeping, pre-run check, retries, journaling. The engine's only
  * contact with step implementations.
  */
+import { journalingSink } from './journaled-events.js';
 import { join } from 'node:path';
 import { isAbortError, toWsdError, WsdError } from '../core/errors.js';
 import { scopedSink, type EventSink } from '../core/events.js';
@@ -142,7 +143,8 @@ function common(env: StepRunEnv, key: string, name: StepName, attempt: number, s
 
 async function runUnit<C>(env: StepRunEnv, unit: Unit<C>): Promise<NodeOutcome> {
   const { journal } = env;
-  const sink = scopedSink(env.sink, unit.key === DEPLOYMENT_SCOPE ? { step: unit.name } : { cluster: unit.key, step: unit.name });
+  const journaling = journalingSink(scopedSink(env.sink, unit.key === DEPLOYMENT_SCOPE ? { step: unit.name } : { cluster: unit.key, step: unit.name }), journal, env.redactor);
+  const sink = journaling.sink;
   const recorded = findStep(journal.snapshot(), unit.key, unit.name);
   if (!recorded) throw new WsdError('Internal', `step ${unit.name} of ${unit.key} is not in the journal`, { source: 'internal' });
   if (isDone(recorded.state)) {
@@ -184,10 +186,12 @@ async function runUnit<C>(env: StepRunEnv, unit: Unit<C>): Promise<NodeOutcome> 
         sink.emit({ level: 'warn', code: 'step.retry', message: `transient failure, retrying in ${Math.round(delayMs / 1000)} s: ${error.message}`, data: { attempt, delayMs, error: error.code } }),
     });
     const durationMs = Date.now() - started;
+    await journaling.flush();
     await journal.append({ type: 'step.succeeded', cluster: unit.key, step: unit.name, outputs: env.redactor.redactValue(result), durationMs });
     sink.emit({ level: 'info', code: 'step.succeeded', message: `succeeded in ${(durationMs / 1000).toFixed(1)} s`, data: { durationMs } });
     return 'succeeded';
   } catch (thrown) {
+    await journaling.flush();
     if (env.signal.aborted || isAbortError(thrown)) {
       await journal.append({ type: 'step.interrupted', cluster: unit.key, step: unit.name });
       sink.emit({ level: 'warn', code: 'step.interrupted', message: 'interrupted' });

@@ -180,6 +180,11 @@ export class FileStateStore implements StateStore {
     return new FileJournal(id, dir, []);
   }
 
+  async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
+    const journal = await this.open(id, { readOnly: true });
+    return readJournal(join(journal.dir, JOURNAL)).filter((r) => r.seq > afterSeq);
+  }
+
   async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
     const dir = join(this.root, id);

@@ -48,6 +48,11 @@ export interface StateStore {
    * looks torn may be a record another process is writing right now.
    */
   open(id: string, options?: { readOnly?: boolean }): Promise<DeploymentJournal>;
+  /**
+   * The journal records of a deployment after `afterSeq` (default: all), read-only and without
+   * the lock: what `report` and `status --watch` render.
+   */
+  readRecords(id: string, afterSeq?: number): Promise<JournalRecord[]>;
   /** Newest first. */
   list(): Promise<DeploymentSummary[]>;
   /** Queues a control command for a running deployment (another terminal, another machine). */

@@ -114,6 +114,14 @@ export class PostgresStateStore implements StateStore {
     return new PostgresJournal(id, await this.workDirOf(id), this.db, undefined, 0);
   }
 
+  async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
+    await this.open(id); // not-found and version errors, as for open
+    return this.db.run(`reading the journal of ${id}`, async (client) => {
+      const { rows } = await client.query<{ record: JournalRecord }>('SELECT record FROM ws_deployment_events WHERE deployment_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
+      return rows.map((r) => r.record);
+    });
+  }
+
   async open(id: string): Promise<DeploymentJournal> {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
     const loaded = await this.db.transaction(

@@ -117,7 +117,7 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
         const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal });
         if (!ctx.previous?.clusters) {
           await ctx.checkpoint({ clusters });
-          await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas });
+          await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas, ...(config.command ? {} : { steps: expandSteps(config), gates: (config.analysis?.metrics ?? []).map((m) => ({ name: m.name, ...(m.threshold ? { threshold: m.threshold } : {}) })) }) });
         }
         if (config.command) return await runCommandShift(ctx, config, clusters, metas);
         return await builtIn(ctx, config, clusters, session.registry, session.provider, options);

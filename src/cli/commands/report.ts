@@ -1,0 +1,27 @@
+/** `ws-deployment report [ID] --output report.html`: the HTML report of a deployment (default: the newest), from its journal. */
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { WsdError } from '../../core/errors.js';
+import { buildReportModel } from '../../report/html/report-model.js';
+import { renderReportHtml } from '../../report/html/render-report.js';
+import { openStore } from '../open-store.js';
+import { globalOptions } from '../options.js';
+
+export default async function report(command: Command, id?: string): Promise<void> {
+  const options = globalOptions(command);
+  const { output } = command.opts<{ output?: string }>();
+  const store = await openStore(options);
+  try {
+    const chosen = id ?? (await store.list())[0]?.id;
+    if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
+    const html = renderReportHtml(buildReportModel(await store.readRecords(chosen)));
+    if (!output || output === '-') {
+      process.stdout.write(html);
+      return;
+    }
+    writeFileAtomic(output, html);
+    process.stdout.write(`${output}\n`);
+  } finally {
+    await store.close();
+  }
+}

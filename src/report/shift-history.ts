@@ -1,0 +1,161 @@
+/**
+ * The traffic shift as a history, from the journal alone: its stages with
+ * their percent, each cluster's score over time (recomputed from the journaled
+ * original state with the shift's own score compiler, so the chart shows what
+ * the shift set), the rollback, and the operator's actions.
+ */
+import { DEPLOYMENT_SCOPE } from '../steps/step.js';
+import type { JournalRecord } from '../state/model.js';
+import { scoreChanges } from '../traffic/shift-registry.js';
+import type { OriginalSnapshot } from '../traffic/shift-ports.js';
+import { arr, checkpoints, clusterRefs, events, isObject, num, str, type ShiftClusterRef } from './journal-reading.js';
+
+export interface ShiftStage {
+  phase: string;
+  stepIndex: number;
+  /** Share of new starts (outside the staff stage) on the new generation, 0..100. */
+  percent: number;
+  label: string;
+  start: string;
+  end?: string;
+}
+
+export interface ScorePoint {
+  time: string;
+  score: number;
+}
+
+export interface OperatorAction {
+  time: string;
+  code: string;
+  message: string;
+}
+
+export interface ShiftHistory {
+  steps: number[];
+  newClusters: ShiftClusterRef[];
+  oldClusters: ShiftClusterRef[];
+  original?: OriginalSnapshot;
+  stages: ShiftStage[];
+  /** Per meta cluster, per registered cluster: score after each change. */
+  scores: Array<{ meta: string; cluster: string; role: 'new' | 'old'; points: ScorePoint[] }>;
+  rollback?: { time: string; reason: string; from?: string };
+  actions: OperatorAction[];
+  /** Configured gates (name and threshold), when the journal has them. */
+  gates: Array<{ name: string; threshold?: { min?: number; max?: number } }>;
+}
+
+const OPERATOR_CODES = new Set(['traffic.paused', 'traffic.resumed', 'traffic.promote', 'traffic.gate']);
+
+export function buildShiftHistory(records: readonly JournalRecord[]): ShiftHistory | undefined {
+  const cps = checkpoints(records, DEPLOYMENT_SCOPE, 'traffic-shift');
+  if (cps.length === 0) return undefined;
+  const clustersEvent = events(records, 'traffic.clusters')[0]?.data ?? {};
+  const fromCheckpoint = cps.find((c) => isObject(c.outputs.clusters))?.outputs.clusters as Record<string, unknown> | undefined;
+  const newClusters = clusterRefs(clustersEvent.newClusters ?? fromCheckpoint?.newClusters);
+  const oldClusters = clusterRefs(clustersEvent.oldClusters ?? fromCheckpoint?.oldClusters);
+  const steps = stepsOf(records, clustersEvent);
+  const original = cps.find((c) => isObject(c.outputs.original))?.outputs.original as OriginalSnapshot | undefined;
+
+  const stages: ShiftStage[] = [];
+  let rollback: ShiftHistory['rollback'];
+  for (const { time, outputs } of cps) {
+    const p = outputs.progress;
+    if (!isObject(p) || typeof p.phase !== 'string') continue;
+    const stepIndex = num(p.stepIndex) ?? 0;
+    const last = stages.at(-1);
+    if (last && last.phase === p.phase && last.stepIndex === stepIndex) continue;
+    if (last) last.end = time;
+    if (p.phase === 'rolled-back') rollback = { time, reason: str(p.reason) ?? '', from: str(p.rolledBackFrom) };
+    stages.push({ phase: p.phase, stepIndex, percent: percentOf(p.phase, stepIndex, steps), label: labelOf(p.phase, stepIndex, steps), start: time });
+  }
+  const end = records.find((r) => r.type !== 'step.checkpoint' && 'step' in r && r.step === 'traffic-shift' && (r.type === 'step.succeeded' || r.type === 'step.failed' || r.type === 'step.interrupted'));
+  const lastStage = stages.at(-1);
+  if (lastStage && end && lastStage.end === undefined && lastStage.phase !== 'done' && lastStage.phase !== 'rolled-back') lastStage.end = end.time;
+
+  const gates = arr(clustersEvent.gates).flatMap((g) =>
+    isObject(g) && typeof g.name === 'string' ? [{ name: g.name, ...(isObject(g.threshold) ? { threshold: { min: num(g.threshold.min), max: num(g.threshold.max) } } : {}) }] : [],
+  );
+  const actions = records.flatMap((r) =>
+    r.type === 'event' && (OPERATOR_CODES.has(r.code) || (r.code === 'traffic.rollback' && /operator|abort/i.test(r.message))) ? [{ time: r.time, code: r.code, message: r.message }] : [],
+  );
+  return { steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
+}
+
+function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string, unknown>): number[] {
+  const fromEvent = arr(clustersEvent.steps).map(num).filter((n): n is number => n !== undefined);
+  if (fromEvent.length > 0) return fromEvent;
+  const done = records.find((r) => r.type === 'step.succeeded' && r.step === 'traffic-shift');
+  const fromOutputs = done?.type === 'step.succeeded' ? arr(done.outputs.steps).map(num).filter((n): n is number => n !== undefined) : [];
+  if (fromOutputs.length > 0) return fromOutputs;
+  // Older journals: the percent each decision was taken at.
+  const byIndex = new Map<number, number>();
+  for (const e of events(records, 'traffic.decision')) {
+    const i = num(e.data?.stepIndex);
+    const p = num(e.data?.percent);
+    if (i !== undefined && p !== undefined) byIndex.set(i, p);
+  }
+  return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+}
+
+export function percentOf(phase: string, stepIndex: number, steps: readonly number[]): number {
+  if (phase === 'steps') return steps[stepIndex] ?? 100;
+  if (phase === 'bake' || phase === 'done') return 100;
+  return 0;
+}
+
+export function labelOf(phase: string, stepIndex: number, steps: readonly number[]): string {
+  switch (phase) {
+    case 'start':
+      return 'start';
+    case 'staff':
+      return 'staff stage';
+    case 'steps':
+      return `step ${stepIndex + 1}/${steps.length || '?'} (${steps[stepIndex] ?? '?'} %)`;
+    case 'bake':
+      return 'bake at 100 %';
+    case 'done':
+      return 'promoted';
+    case 'rolled-back':
+      return 'rolled back';
+    default:
+      return phase;
+  }
+}
+
+function scoreSeries(stages: readonly ShiftStage[], original: OriginalSnapshot | undefined, news: ShiftClusterRef[], olds: ShiftClusterRef[], steps: readonly number[]): ShiftHistory['scores'] {
+  if (!original) return [];
+  const out: ShiftHistory['scores'] = [];
+  const toShift = (c: ShiftClusterRef) => ({ name: c.name, cluster: c.cluster ?? c.name, region: c.region });
+  for (const [meta, clusters] of Object.entries(original)) {
+    const series = new Map<string, ScorePoint[]>();
+    for (const name of Object.keys(clusters)) series.set(name, []);
+    const set = (time: string, name: string, score: number): void => {
+      const points = series.get(name);
+      if (points && points.at(-1)?.score !== score) points.push({ time, score });
+    };
+    const first = stages[0];
+    if (first) for (const [name, c] of Object.entries(clusters)) set(first.start, name, c.score);
+    for (const stage of stages) {
+      if (stage.phase === 'rolled-back') {
+        for (const [name, c] of Object.entries(clusters)) set(stage.start, name, news.some((n) => n.name === name) ? 0 : c.score);
+        continue;
+      }
+      if (stage.phase === 'start') continue;
+      const percent = stage.phase === 'staff' ? (steps[0] ?? 100) : percentOf(stage.phase, stage.stepIndex, steps);
+      let changes: ReturnType<typeof scoreChanges> = [];
+      try {
+        changes = scoreChanges(percent, clusters, news.map(toShift), olds.map(toShift));
+      } catch {
+        continue; // the shift itself refused such a layout; it set nothing
+      }
+      for (const ch of changes) {
+        // The staff stage sets only the new clusters' scores.
+        if (stage.phase === 'staff' && !news.some((n) => n.name === ch.name)) continue;
+        if ('score' in ch.change && typeof ch.change.score === 'number') set(stage.start, ch.name, ch.change.score);
+      }
+    }
+    for (const [name, points] of series) out.push({ meta, cluster: name, role: news.some((n) => n.name === name) ? 'new' : 'old', points });
+  }
+  return out;
+}

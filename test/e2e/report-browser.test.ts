@@ -1,0 +1,124 @@
+/**
+ * `report` in a real browser: four sandbox deployments (a first generation, a
+ * promoted second generation, a rolled-back one, one whose alive test fails)
+ * rendered from their journals and loaded in the system's Chromium. The page
+ * loads offline without a console error, the timeline has one bar per step per
+ * cluster that ran, the rollback marker stands where the journal says, and a
+ * screenshot of each outcome is written under test-output/screenshots/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, launchChromium } from '../helpers/browser.js';
+import { REPO, runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { requireBinary } from '../helpers/require-binary.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+const chromiumPath = findChromium();
+const SHOTS = join(REPO, 'test-output', 'screenshots');
+
+interface Record_ {
+  type: string;
+  cluster?: string;
+  step?: string;
+  time: string;
+  outputs?: { progress?: { phase?: string } };
+}
+
+describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  const ids: Record<string, string> = {};
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  writeFileSync(
+    ws.config,
+    readFileSync(ws.config, 'utf8')
+      .replace(/interval: 5s/, 'interval: 2s')
+      .replace(/bake: 5s/, 'bake: 2s')
+      .replace(/duration: 5s/, 'duration: 2s')
+      .replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2'),
+  );
+  const newest = async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id;
+  const journal = (id: string): Record_[] =>
+    readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record_);
+
+  beforeAll(async () => {
+    expect((await runCli(['deploy', ...common, '--cluster-id', '210'])).code).toBe(0);
+    expect((await runCli(['deploy', ...common, '--cluster-id', '211'])).code).toBe(0);
+    ids.promoted = await newest();
+    expect((await runCli(['deploy', ...common, '--cluster-id', '212', '--inject-fault', 'eu212:0.9'])).code).toBe(1);
+    ids['rolled-back'] = await newest();
+    const health = join(ws.stateDir, 'sandbox', 'health');
+    mkdirSync(health, { recursive: true });
+    writeFileSync(join(health, 'gp-dev-ws-eu213-eu-west1.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
+    expect((await runCli(['deploy', ...common, '--cluster-id', '213'])).code).toBe(1);
+    ids.failed = await newest();
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium(chromiumPath as string);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    ws.cleanup();
+  });
+
+  for (const outcome of ['promoted', 'rolled-back', 'failed'] as const) {
+    it(`renders the ${outcome} deployment offline with one bar per step per cluster`, async () => {
+      const id = ids[outcome] as string;
+      const file = join(ws.dir, `${outcome}.html`);
+      const made = await runCli(['report', id, ...common, '--output', file]);
+      expect(made.code).toBe(0);
+      const page = await browser!.context.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.route('**/*', (route) => {
+        requests.push(route.request().url());
+        return route.request().url().startsWith('file:') ? route.continue() : route.abort();
+      });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 60_000 });
+      expect(problems).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+
+      const records = journal(id);
+      const ran = new Set(records.filter((r) => r.type === 'step.started' || r.type === 'step.skipped').map((r) => `${r.cluster}|${r.step}`));
+      const bars = await page.$$eval('svg.gantt rect.bar', (els) => els.map((e) => `${e.getAttribute('data-lane')}|${e.getAttribute('data-step')}`));
+      expect(bars.sort()).toEqual([...ran].sort());
+      expect(new Set(bars).size).toBe(bars.length);
+
+      const rollback = records.find((r) => r.type === 'step.checkpoint' && r.outputs?.progress?.phase === 'rolled-back');
+      const markers = await page.$$eval('svg.gantt .rollback-marker', (els) => els.map((e) => ({ time: e.getAttribute('data-time'), x: Number(e.querySelector('line')?.getAttribute('x1')) })));
+      if (outcome === 'rolled-back') {
+        expect(markers.map((m) => m.time)).toEqual([rollback?.time]);
+        // The marker stands inside the traffic-shift bar, where the shift rolled back.
+        const bar = await page.$eval('svg.gantt rect.bar[data-step="traffic-shift"]', (e) => ({ x: Number(e.getAttribute('x')), w: Number(e.getAttribute('width')), state: e.getAttribute('data-state') }));
+        expect(bar.state).toBe('failed');
+        expect(markers[0]!.x).toBeGreaterThanOrEqual(bar.x);
+        expect(markers[0]!.x).toBeLessThanOrEqual(bar.x + bar.w);
+        expect(await page.locator('svg.gate[data-metric="start-failure-ratio"] path.decision.decisive').count()).toBeGreaterThan(0);
+        expect(await page.locator('#registries').innerText()).toMatch(/eu212\s+CORDONED\s+0/);
+      } else {
+        expect(rollback).toBeUndefined();
+        expect(markers).toEqual([]);
+      }
+      if (outcome === 'promoted') {
+        expect(await page.locator('svg.traffic path.score').count()).toBe(4);
+        expect(await page.locator('svg.traffic .stage-boundary').count()).toBeGreaterThanOrEqual(5);
+        expect(await page.locator('#registries').innerText()).toMatch(/eu210\s+DEREGISTERED/);
+      }
+      if (outcome === 'failed') {
+        expect(await page.locator('svg.gantt rect.bar[data-state="failed"][data-step="alive-test"]').count()).toBe(1);
+        expect(await page.locator('#traffic').innerText()).toMatch(/did not run/);
+      }
+      await page.screenshot({ path: join(SHOTS, `report-${outcome}.png`), fullPage: true });
+      await page.close();
+    }, 120_000);
+  }
+});

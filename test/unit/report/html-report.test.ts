@@ -1,0 +1,69 @@
+/**
+ * The report model and HTML as pure functions of journal records: retries,
+ * a rollback, decision evidence of any shape, and hostile text escaped.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../../src/report/html/report-model.js';
+import { renderReportHtml } from '../../../src/report/html/render-report.js';
+import type { JournalRecord } from '../../../src/state/model.js';
+
+const EU = 'gp-dev-ws-eu5-eu-west1';
+let seq = 0;
+const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 12, 0, s)).toISOString();
+const rec = (s: number, r: Record<string, unknown>): JournalRecord => ({ seq: ++seq, time: at(s), ...r }) as JournalRecord;
+
+function journal(): JournalRecord[] {
+  seq = 0;
+  return [
+    rec(0, { type: 'deployment.created', id: '20260101-120000-abcd', inputs: { configFile: 'x', configHash: 'h', project: 'p', environment: 'dev' }, clusterId: 5, clusters: [{ index: 0, name: EU, shortName: 'eu5', id: 5, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }], steps: [['create-cluster', 'register-cluster']], deploymentSteps: ['traffic-shift'] }),
+    rec(1, { type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 }),
+    rec(3, { type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 2 }),
+    rec(5, { type: 'step.succeeded', cluster: EU, step: 'create-cluster', outputs: {}, durationMs: 4000 }),
+    rec(6, { type: 'step.skipped', cluster: EU, step: 'register-cluster', evidence: 'already registered <script>alert(1)</script>' }),
+    rec(7, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }),
+    rec(7, { type: 'event', level: 'info', code: 'traffic.clusters', step: 'traffic-shift', message: 'm', data: { newClusters: [{ name: 'eu5', cluster: EU, region: 'europe-west1' }], oldClusters: [{ name: 'eu4', cluster: 'gp-dev-ws-eu4-eu-west1', region: 'europe-west1' }], steps: [25, 100], gates: [{ name: 'errors', threshold: { max: 0.05 } }] } }),
+    rec(8, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { original: { meta: { eu5: { name: 'eu5', state: 'CORDONED', score: 50, maxScore: 100, static: false, admissionConstraints: [] }, eu4: { name: 'eu4', state: 'AVAILABLE', score: 100, maxScore: 100, static: false, admissionConstraints: [] } } } } }),
+    rec(9, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'steps', stepIndex: 0 } } }),
+    rec(11, { type: 'event', level: 'info', code: 'traffic.decision', step: 'traffic-shift', message: 'fail', data: { at: at(11), verdict: 'fail', rule: 'limit.failures', message: 'errors too high', stepIndex: 0, percent: 25, decisions: [{ metric: 'errors', outcome: 'fail', rule: 'comparison.mann-whitney', dryRun: false, value: 0.2, samples: { new: 4, old: 39 }, baseline: { value: 0, samples: 39 }, statistics: { method: 'mann-whitney', u: 3.5, p: 0.001, effect: 0.8 } }] } }),
+    rec(12, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'rolled-back', stepIndex: 0, reason: 'errors too high', rolledBackFrom: 'step 1/2 (25 %)' } } }),
+    rec(13, { type: 'step.failed', cluster: '*', step: 'traffic-shift', error: { code: 'GateFailed', message: 'rolled back' } }),
+    rec(14, { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'rolled back' } }),
+  ];
+}
+
+describe('HTML report model', () => {
+  it('has one bar per step with each attempt, the stages, scores and the rollback', () => {
+    const m = buildReportModel(journal(), new Date(at(20)));
+    expect(m.bars.map((b) => [b.step, b.state, b.attempts.map((a) => a.outcome)])).toEqual([
+      ['create-cluster', 'succeeded', ['retried', 'succeeded']],
+      ['register-cluster', 'skipped', []],
+      ['traffic-shift', 'failed', ['failed']],
+    ]);
+    expect(m.shift?.stages.map((s) => [s.label, s.percent])).toEqual([['step 1/2 (25 %)', 25], ['rolled back', 0]]);
+    expect(m.shift?.rollback).toMatchObject({ time: at(12), reason: 'errors too high', from: 'step 1/2 (25 %)' });
+    // 25 % next to one old cluster at 100: the scores read as percentages (25 / 75); rollback restores.
+    const eu5 = m.shift?.scores.find((s) => s.cluster === 'eu5')?.points.map((p) => p.score);
+    const eu4 = m.shift?.scores.find((s) => s.cluster === 'eu4')?.points.map((p) => p.score);
+    expect(eu5).toEqual([50, 25, 0]);
+    expect(eu4).toEqual([100, 75, 100]);
+    expect(m.registries.find((r) => r.cluster === 'eu5')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('shows whatever evidence a decision record carries and the configured threshold', () => {
+    const m = buildReportModel(journal());
+    expect(m.gates[0]).toMatchObject({ metric: 'errors', threshold: { max: 0.05 } });
+    expect(m.gates[0]?.points[0]).toMatchObject({ outcome: 'fail', values: [{ value: 0.2 }], samples: { new: 4, old: 39 } });
+    expect(m.gates[0]?.points[0]?.evidence).toMatchObject({ u: 3.5, p: 0.001, effect: 0.8, 'baseline.value': 0, 'baseline.samples': 39 });
+    const html = renderReportHtml(m);
+    expect(html).toContain('u=3.5');
+    expect(html).toContain('class="threshold max" data-value="0.05"');
+    expect(html).toContain(`class="rollback-marker" data-time="${at(12)}"`);
+  });
+
+  it('escapes journal text and references nothing outside the file', () => {
+    const html = renderReportHtml(buildReportModel(journal()));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+  });
+});
