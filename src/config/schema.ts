@@ -11,6 +11,7 @@ import { terraformSection } from './sections/terraform.js';
 import { installConfigSections } from '../steps/install/config.js';
 import { registrationSchema } from '../registry/config.js';
 import { trafficShiftSchema } from '../traffic/config.js';
+import { notificationsSchema } from '../notify/config.js';
 
 const sections = {
   version: versionField,
@@ -25,6 +26,7 @@ const sections = {
   aliveTest: installConfigSections.aliveTest.optional(),
   registration: registrationSchema.optional(),
   trafficShift: trafficShiftSchema.optional(),
+  notifications: notificationsSchema.optional(),
 };
 
 /**

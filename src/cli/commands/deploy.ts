@@ -11,6 +11,7 @@ import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
 import { registerSecrets } from './secrets.js';
+import { runObservers } from './observers.js';
 
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
@@ -21,7 +22,8 @@ export default async function deploy(command: Command): Promise<void> {
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const deps = engineDeps(runtime, loaded, { injectFault });
+    const observed = runObservers(runtime, loaded.config);
+    const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
       const plan = await dryRun(loaded, engineOptions(options), deps);
@@ -29,6 +31,7 @@ export default async function deploy(command: Command): Promise<void> {
       return;
     }
     const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps);
+    await observed.finish();
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {

@@ -8,12 +8,14 @@ import { registeredNames } from '../../sandbox/meta-access.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import { canAsk } from '../gate-prompter.js';
 import type { Runtime } from '../runtime.js';
+import { observedStore, type JournalObserver } from '../../state/observed-store.js';
 
-export function engineDeps(runtime: Runtime, loaded: LoadedConfig, extra: { injectFault?: string[] } = {}): EngineDeps {
+export function engineDeps(runtime: Runtime, loaded: LoadedConfig, extra: { injectFault?: string[]; observers?: JournalObserver[] } = {}): EngineDeps {
   const { config } = loaded;
   // The service-account key never appears in any output.
+  const store = observedStore(runtime.store, extra.observers ?? []);
   return {
-    store: runtime.store,
+    store,
     sink: runtime.sink,
     signal: runtime.signal,
     redactor: runtime.redactor,

@@ -8,6 +8,7 @@ import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
 import { registerSecrets } from './secrets.js';
+import { runObservers } from './observers.js';
 
 export default async function resume(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -15,7 +16,9 @@ export default async function resume(command: Command, id?: string): Promise<voi
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded));
+    const observed = runObservers(runtime, loaded.config);
+    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));
+    await observed.finish();
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {

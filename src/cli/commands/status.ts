@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import { renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
+import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import type { Snapshot } from '../../state/model.js';
 import type { DeploymentSummary, StateStore } from '../../state/store.js';
 import { openStore } from '../open-store.js';
@@ -23,7 +24,8 @@ export default async function status(command: Command, id?: string): Promise<voi
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
     const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
-    process.stdout.write(format === 'json' ? `${JSON.stringify(statusDocument(snap), null, 2)}\n` : renderSummary(snap));
+    const notes = notificationStatus(await store.readRecords(chosen));
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }

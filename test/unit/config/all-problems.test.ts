@@ -31,7 +31,7 @@ workspaceClusters:
     expect(problems(text, ctx.file)).toEqual([
       '1:1: project: missing required key "project"',
       '2:14: environment: the string "prod" is not allowed; use one of: production, staging, development',
-      '3:1: projct: unknown key "projct"; did you mean "project"? allowed keys: version, environment, project, metaClusters, workspaceClusters, terraform, gitpod, jaeger, monitoring, aliveTest, registration, trafficShift',
+      '3:1: projct: unknown key "projct"; did you mean "project"? allowed keys: version, environment, project, metaClusters, workspaceClusters, terraform, gitpod, jaeger, monitoring, aliveTest, registration, trafficShift, notifications',
       '7:11: metaClusters[1].name: duplicate meta cluster name "meta-eu01"; metaClusters[0] already uses it',
       '8:13: metaClusters[1].region: "eu" is not a gcp region; use the form europe-west1 or us-central1',
       '12:17: workspaceClusters[0].governedBy: "meta-us01" is not a meta cluster; meta clusters: meta-eu01',

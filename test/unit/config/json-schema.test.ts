@@ -20,7 +20,7 @@ describe('config json schema', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties as object)).toEqual(['version', 'environment', 'project', 'metaClusters', 'workspaceClusters', 'terraform', 'gitpod', 'jaeger', 'monitoring', 'aliveTest', 'registration', 'trafficShift']);
+    expect(Object.keys(schema.properties as object)).toEqual(['version', 'environment', 'project', 'metaClusters', 'workspaceClusters', 'terraform', 'gitpod', 'jaeger', 'monitoring', 'aliveTest', 'registration', 'trafficShift', 'notifications']);
     expect(schema.required).toEqual(['version', 'environment', 'project', 'metaClusters', 'workspaceClusters']);
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });

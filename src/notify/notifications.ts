@@ -1,0 +1,88 @@
+/**
+ * What to notify about, as a pure function of journal records: a renderer of
+ * the journal like the summary and the report. `NotificationState` carries the
+ * little that spans records (the deployment id, the last failing decision, for
+ * the rollback's evidence).
+ */
+import { DEPLOYMENT_SCOPE } from '../steps/step.js';
+import type { JournalRecord } from '../state/model.js';
+import { arr, isObject, num, str } from '../report/journal-reading.js';
+import type { NotificationKind } from './config.js';
+
+export interface Notification {
+  kind: NotificationKind;
+  deploymentId: string;
+  time: string;
+  title: string;
+  text: string;
+  /** Machine-readable details (evidence, command to run, state). */
+  data: Record<string, unknown>;
+}
+
+export interface NotificationState {
+  deploymentId: string;
+  lastFailing?: Record<string, unknown>;
+}
+
+/** The failing metrics of a decision, with the evidence the record carries. */
+export function evidenceOf(decision: Record<string, unknown> | undefined): Array<Record<string, unknown>> {
+  return arr(decision?.decisions)
+    .filter(isObject)
+    .filter((d) => d.outcome === 'fail' || d.outcome === 'halt' || d.outcome === 'error')
+    .map((d) => {
+      const values = arr(d.queries).filter(isObject).filter((q) => q.purpose === undefined || q.purpose === 'value').map((q) => ({ cluster: str(q.cluster), side: str(q.side), query: str(q.query), value: num(arr(q.values)[0]) }));
+      const { queries: _q, warnings: _w, ...rest } = d;
+      return { ...rest, ...(values.length ? { values } : {}) };
+    });
+}
+
+export function notificationsFor(record: JournalRecord, state: NotificationState): Notification[] {
+  const id = state.deploymentId;
+  const base = { deploymentId: id, time: record.time };
+  switch (record.type) {
+    case 'deployment.created':
+      state.deploymentId = record.id;
+      return [{ ...base, deploymentId: record.id, kind: 'deployment-started', title: `deployment ${record.id} started`, text: `${record.inputs.project}/${record.inputs.environment}: clusters ${record.clusters.map((c) => c.shortName).join(', ')}`, data: { clusterId: record.clusterId, clusters: record.clusters.map((c) => c.name) } }];
+    case 'deployment.resumed':
+      return [{ ...base, kind: 'deployment-started', title: `deployment ${id} resumed`, text: `resumed by process ${record.pid}`, data: { resumed: true } }];
+    case 'deployment.finished':
+      return [{ ...base, kind: 'deployment-finished', title: `deployment ${id} ${record.state}`, text: record.error?.message ?? `deployment ${id} ${record.state}`, data: { state: record.state, ...(record.error ? { error: record.error } : {}) } }];
+    case 'step.succeeded':
+      if (record.cluster === DEPLOYMENT_SCOPE && record.step === 'retire-old-clusters') {
+        const retired = arr(record.outputs.retired).filter(isObject).map((r) => str(r.name) ?? '?');
+        return [{ ...base, kind: 'retirement-done', title: `deployment ${id}: retirement done`, text: retired.length ? `retired ${retired.join(', ')}` : 'nothing to retire', data: { retired: record.outputs.retired ?? [] } }];
+      }
+      return [];
+    case 'step.checkpoint': {
+      const p = record.outputs.progress;
+      if (record.step !== 'traffic-shift' || !isObject(p) || p.phase !== 'rolled-back') return [];
+      const evidence = evidenceOf(state.lastFailing);
+      return [{ ...base, kind: 'rolled-back', title: `deployment ${id}: traffic shift rolled back`, text: `rolled back${p.rolledBackFrom ? ` from ${String(p.rolledBackFrom)}` : ''}: ${str(p.reason) ?? 'no reason recorded'}`, data: { reason: p.reason, from: p.rolledBackFrom, evidence, ...(state.lastFailing ? { decision: { at: state.lastFailing.at, verdict: state.lastFailing.verdict, rule: state.lastFailing.rule, message: state.lastFailing.message, percent: state.lastFailing.percent } } : {}) } }];
+    }
+    case 'event':
+      return eventNotifications(record, state, base);
+    default:
+      return [];
+  }
+}
+
+function eventNotifications(record: Extract<JournalRecord, { type: 'event' }>, state: NotificationState, base: { deploymentId: string; time: string }): Notification[] {
+  const id = state.deploymentId;
+  switch (record.code) {
+    case 'traffic.decision': {
+      const data = record.data ?? {};
+      if (data.verdict !== 'fail' && data.verdict !== 'halt') return [];
+      state.lastFailing = data;
+      return [{ ...base, kind: 'gate-failed', title: `deployment ${id}: gate failed`, text: str(data.message) ?? record.message, data: { verdict: data.verdict, rule: data.rule, percent: data.percent, evidence: evidenceOf(data) } }];
+    }
+    case 'traffic.step':
+    case 'traffic.done':
+      return [{ ...base, kind: 'step-promoted', title: `deployment ${id}: ${record.code === 'traffic.done' ? 'promoted' : 'shift step'}`, text: record.message, data: { ...(num(record.data?.percent) !== undefined ? { percent: record.data?.percent } : {}) } }];
+    case 'traffic.gate': {
+      const command = `ws-deployment shift resume ${id}`;
+      return [{ ...base, kind: 'gate-waiting', title: `deployment ${id}: waiting at a manual gate`, text: `${record.message}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
+    }
+    default:
+      return [];
+  }
+}

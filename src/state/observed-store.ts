@@ -1,0 +1,46 @@
+/**
+ * A StateStore whose journals report every durable append to an observer (the
+ * notifier, the trace exporter): the journal stays the one source, and the
+ * observers are renderers of it. The observer must return at once.
+ */
+import type { JournalRecord } from './model.js';
+import type { DeploymentJournal, StateStore } from './store.js';
+
+export type JournalObserver = (record: JournalRecord, journal: DeploymentJournal) => void;
+
+function observedJournal(journal: DeploymentJournal, observer: JournalObserver): DeploymentJournal {
+  return {
+    get id() {
+      return journal.id;
+    },
+    get dir() {
+      return journal.dir;
+    },
+    snapshot: () => journal.snapshot(),
+    append: async (input) => {
+      const record = await journal.append(input);
+      observer(record, journal);
+      return record;
+    },
+  };
+}
+
+export function observedStore(store: StateStore, observers: readonly JournalObserver[]): StateStore {
+  if (observers.length === 0) return store;
+  const observer: JournalObserver = (record, journal) => {
+    for (const o of observers) o(record, journal);
+  };
+  return {
+    get root() {
+      return store.root;
+    },
+    lock: (key, holder) => store.lock(key, holder),
+    create: async (id) => observedJournal(await store.create(id), observer),
+    open: async (id, options) => observedJournal(await store.open(id, options), observer),
+    readRecords: (id, afterSeq) => store.readRecords(id, afterSeq),
+    list: () => store.list(),
+    sendControl: (id, command) => store.sendControl(id, command),
+    takeControl: (id) => store.takeControl(id),
+    close: () => store.close(),
+  };
+}

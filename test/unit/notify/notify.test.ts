@@ -1,0 +1,69 @@
+/** Notifications as a pure function of journal records, and one delivery's retries and timeouts on fake time. */
+import { describe, expect, it } from 'vitest';
+import { displayUrl, webhookSchema } from '../../../src/notify/config.js';
+import { deliver, type DeliverDeps } from '../../../src/notify/deliver.js';
+import { notificationsFor, type NotificationState } from '../../../src/notify/notifications.js';
+import { payloadFor } from '../../../src/notify/payloads.js';
+import type { JournalRecord } from '../../../src/state/model.js';
+
+const ev = (seq: number, code: string, data: Record<string, unknown>, message = code): JournalRecord => ({ seq, time: '2026-01-01T00:00:00.000Z', type: 'event', level: 'info', code, step: 'traffic-shift', message, data });
+
+describe('notificationsFor', () => {
+  it('a manual gate says which command answers it; a rollback carries the failing decision once', () => {
+    const state: NotificationState = { deploymentId: '20260101-000000-abcd' };
+    const gate = notificationsFor(ev(1, 'traffic.gate', { gate: 'beforeDestroy' }, 'manual gate beforeDestroy'), state);
+    expect(gate.map((n) => n.kind)).toEqual(['gate-waiting']);
+    expect(gate[0]?.text).toContain('ws-deployment shift resume 20260101-000000-abcd');
+    const decision = { verdict: 'fail', rule: 'limit.failures', message: 'm', percent: 10, decisions: [{ metric: 'errors', outcome: 'fail', samples: { new: 4 }, queries: [{ purpose: 'value', cluster: 'c1', side: 'new', query: 'q', values: [0.5] }] }, { metric: 'latency', outcome: 'pass' }] };
+    expect(notificationsFor(ev(2, 'traffic.decision', decision), state).map((n) => n.kind)).toEqual(['gate-failed']);
+    const rb: JournalRecord = { seq: 3, time: 't', type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'rolled-back', reason: 'fail: m', rolledBackFrom: 'step 1/3 (10 %)' } } };
+    const out = notificationsFor(rb, state);
+    expect(out).toHaveLength(1);
+    expect(out[0]?.data.evidence).toEqual([{ metric: 'errors', outcome: 'fail', samples: { new: 4 }, values: [{ cluster: 'c1', side: 'new', query: 'q', value: 0.5 }] }]);
+    expect(notificationsFor({ ...rb, seq: 4, outputs: { progress: { phase: 'steps' } } }, state)).toEqual([]);
+  });
+});
+
+describe('payloads and URLs', () => {
+  it('shapes Slack and Teams bodies and never shows a URL path', () => {
+    const n = { kind: 'rolled-back' as const, deploymentId: 'd', time: 't', title: 'title', text: 'text', data: {} };
+    expect(payloadFor('slack', n)).toMatchObject({ text: 'title: text', blocks: expect.any(Array) });
+    expect(payloadFor('teams', n)).toMatchObject({ '@type': 'MessageCard', title: 'title', text: 'text' });
+    expect(displayUrl('https://hooks.slack.com/services/T00/B00/XXXX')).toBe('https://hooks.slack.com/***');
+    expect(webhookSchema.safeParse({ url: 'ftp://x' }).success).toBe(false);
+  });
+});
+
+describe('deliver', () => {
+  const hook = webhookSchema.parse({ url: 'http://127.0.0.1:9/hook/secret-token-123', retries: 3 });
+  const fake = (answers: Array<number | Error>): DeliverDeps & { sleeps: number[] } => {
+    let t = 0;
+    const sleeps: number[] = [];
+    return {
+      sleeps,
+      now: () => t,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+      fetch: (async () => {
+        const a = answers.shift();
+        if (a instanceof Error) throw a;
+        return new Response('', { status: a ?? 200 });
+      }) as typeof fetch,
+    };
+  };
+
+  it('retries 5xx, timeouts and resets with capped exponential backoff', async () => {
+    const deps = fake([500, Object.assign(new Error('t'), { name: 'TimeoutError' }), new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }), 200]);
+    expect(await deliver(hook, {}, deps)).toMatchObject({ ok: true, attempts: 4, status: 200 });
+    expect(deps.sleeps).toEqual([500, 1000, 2000]);
+  });
+
+  it('gives up after the retries, saying why without the URL; a 4xx is final', async () => {
+    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) });
+    const down = await deliver(hook, {}, fake([refused, refused, refused, refused]));
+    expect(down).toMatchObject({ ok: false, attempts: 4, error: 'ECONNREFUSED' });
+    expect(await deliver(hook, {}, fake([404]))).toMatchObject({ ok: false, attempts: 1, status: 404 });
+  });
+});
