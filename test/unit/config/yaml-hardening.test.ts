@@ -61,7 +61,7 @@ describe('config yaml reading and hardening', () => {
     // A hang guard, not a speed target: expanded, this document is 10^9 nodes.
     const started = Date.now();
     const result = check(`${lines.join('\n')}\n`);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(result).toHaveLength(1);
     expect(result[0]).toMatch(/^\d+:\d+: \(yaml\): (yaml excessive alias count|aliases expand the document)/);
   });
