@@ -92,6 +92,19 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     await store.close();
   });
 
+  it.skipIf(skip)('hands back the journal records (all, or after a seq) for report and watch, without the lock', async () => {
+    const store = await open();
+    const j = await store.create('d-001');
+    await j.append(created);
+    for (const record of script) await j.append(record);
+    const all = await store.readRecords('d-001');
+    expect(all.map((r) => [r.seq, r.type])).toEqual([[1, 'deployment.created'], ...script.map((r, i) => [i + 2, r.type])]);
+    expect(all[2]).toMatchObject({ type: 'event', code: 'tool.line', message: 'terraform apply', time: expect.any(String) });
+    expect((await store.readRecords('d-001', 7)).map((r) => r.seq)).toEqual([8, 9]);
+    await expect(store.readRecords('d-404')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    await store.close();
+  });
+
   it.skipIf(skip)('refuses duplicate and invalid ids, finds no unknown ones, lists newest first', async () => {
     const store = await open();
     await (await store.create('d-001')).append(created);
