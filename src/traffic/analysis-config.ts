@@ -124,6 +124,11 @@ export const analysisSchema = z
     initialDelay: durationSchema.prefault('0s'),
     /** How long one step may wait for enough samples before the result is inconclusive. */
     sampleDeadline: durationSchema.prefault('30m'),
+    /**
+     * First generation (no old clusters): it takes all starts at once, then its threshold gates run for this
+     * long; a failure fails the deployment and leaves the clusters as they are (there is nothing to roll back to).
+     */
+    firstGenerationWatch: durationSchema.prefault('0s'),
   })
   .superRefine((a, ctx) => {
     const seen = new Set<string>();

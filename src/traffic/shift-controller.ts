@@ -39,7 +39,8 @@ export interface ShiftInput {
 }
 
 export interface ShiftResult {
-  outcome: 'promoted' | 'rolled-back';
+  /** `failed`: a first generation's watch found a failing gate; its clusters were left as they are. */
+  outcome: 'promoted' | 'rolled-back' | 'failed';
   reason?: string;
   progress: ShiftProgress;
 }
@@ -76,6 +77,7 @@ class ShiftRun {
     const loaded = await journal.load();
     if (loaded.progress?.phase === 'done') return { outcome: 'promoted', progress: loaded.progress };
     if (loaded.progress?.phase === 'rolled-back') return { outcome: 'rolled-back', reason: loaded.progress.reason, progress: loaded.progress };
+    if (loaded.progress?.phase === 'failed') return { outcome: 'failed', reason: loaded.progress.reason, progress: loaded.progress };
     if (loaded.original) {
       this.original = loaded.original;
     } else {
@@ -89,10 +91,7 @@ class ShiftRun {
       this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
       await this.reapply();
     }
-    if (this.input.oldClusters.length === 0) {
-      // No steps, no gates, no staff stage: with no old generation there is no baseline to judge by and nothing to roll back to.
-      return this.promote('no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once');
-    }
+    if (this.input.oldClusters.length === 0) return this.firstGeneration();
 
     try {
       while (true) {
@@ -108,6 +107,36 @@ class ShiftRun {
       if (error instanceof RollbackRequest) return this.rollback(error.message);
       throw error;
     }
+  }
+
+  /**
+   * No old generation: nothing to compare with or fall back to, so the new clusters take all new starts at once;
+   * then, with `firstGenerationWatch`, the threshold gates run for that long and a failure fails the deployment.
+   */
+  private async firstGeneration(): Promise<ShiftResult> {
+    const watch = this.input.config.analysis?.firstGenerationWatch ?? 0;
+    const why = 'no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once';
+    if (watch <= 0) return this.promote(why);
+    if (this.progress.phase !== 'watch') {
+      await this.takeAll(why);
+      await this.save({ phase: 'watch', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      this.emit('info', 'traffic.watch', `watching the first generation's threshold gates for ${Math.round(watch / 1000)}s`);
+    }
+    const end = this.progress.phaseStartedAtMs + watch;
+    try {
+      const done = await this.measureUntil(() => this.deps.clock.now() >= end);
+      if (!done) return this.firstGeneration();
+    } catch (error) {
+      if (error instanceof RollbackRequest) {
+        const reason = `${error.message}; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation`;
+        this.emit('error', 'traffic.first-generation-failed', reason);
+        await this.save({ phase: 'failed', reason, paused: false });
+        return { outcome: 'failed', reason, progress: this.progress };
+      }
+      if (error instanceof PromoteRequest) return this.finish();
+      throw error;
+    }
+    return this.finish();
   }
 
   private async start(): Promise<void> {
@@ -208,8 +237,11 @@ class ShiftRun {
     const config = this.input.config;
     // The cadence: the shortest metric interval (each metric is measured when its own interval is due).
     const intervalOf = (m: (typeof analysis.metrics)[number]) => m.interval ?? config.interval;
-    const interval = Math.min(...analysis.metrics.map(intervalOf));
-    const delay = this.progress.phase === 'steps' && this.progress.stepIndex === 0 ? analysis.initialDelay : 0;
+    // Without old clusters only thresholds can be judged: comparisons have no baseline.
+    const judged = this.input.oldClusters.length > 0 ? analysis : { ...analysis, metrics: analysis.metrics.filter((m) => m.threshold !== undefined) };
+    if (judged.metrics.length === 0) return true;
+    const interval = Math.min(...judged.metrics.map(intervalOf));
+    const delay = (this.progress.phase === 'steps' && this.progress.stepIndex === 0) || this.progress.phase === 'watch' ? analysis.initialDelay : 0;
     // Disjoint windows only: a proportion metric whose lookback fits its interval adds up its windows over the stage.
     const accumulates = (m: (typeof analysis.metrics)[number]) => isProportionMetric(m) && lookbackOf(m, config.interval) <= intervalOf(m);
     while (true) {
@@ -220,12 +252,12 @@ class ShiftRun {
       const due = (m: (typeof analysis.metrics)[number]) =>
         m.dryRun || (p.counters.metrics?.[m.name]?.measurements ?? 0) < Math.floor((sinceStage - (m.initialDelay ?? 0)) / intervalOf(m));
       const percent = p.phase === 'bake' ? 100 : (this.steps[p.stepIndex] ?? 100);
-      const accumulated = Object.fromEntries(analysis.metrics.filter(accumulates).map((m) => [m.name, p.accumulated?.[m.name] ?? {}]));
-      const record = await measure(analysis, {
+      const accumulated = Object.fromEntries(judged.metrics.filter(accumulates).map((m) => [m.name, p.accumulated?.[m.name] ?? {}]));
+      const record = await measure(judged, {
         provider,
         newClusters: this.input.newClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
         oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
-        intervalMs: interval,
+        intervalMs: config.interval,
         now: new Date(now),
         // The sample deadline counts time this run watched: after a restart, samples get the whole
         // deadline again. Waiting longer is safe; judging a stretch nobody watched (in the sandbox,
@@ -312,6 +344,12 @@ class ShiftRun {
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
   private async promote(firstGeneration?: string): Promise<ShiftResult> {
+    await this.takeAll(firstGeneration);
+    return this.finish();
+  }
+
+  /** The new clusters take all new starts, without the staff constraint. */
+  private async takeAll(firstGeneration?: string): Promise<void> {
     this.emit('info', firstGeneration ? 'traffic.first-generation' : 'traffic.promote', firstGeneration ?? `promoted by an operator at ${this.describe()}`);
     await this.ops.apply((meta) => [
       ...scoreChanges(100, this.original[meta], this.input.newClusters, this.input.oldClusters),
@@ -323,7 +361,6 @@ class ShiftRun {
       const constraint = `has-permission=${this.input.config.staffStage.permission}`;
       await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
     }
-    return this.finish();
   }
 
   /** 100 % reached and baked: cordon the old clusters everywhere. */
@@ -366,6 +403,7 @@ class ShiftRun {
     if (p.phase === 'steps') return `step ${p.stepIndex + 1}/${this.steps.length} (${this.steps[p.stepIndex]} %)`;
     if (p.phase === 'staff') return 'the staff stage';
     if (p.phase === 'bake') return 'the bake at 100 %';
+    if (p.phase === 'watch') return "the first generation's watch";
     if (p.phase === 'start') return 'the start';
     return p.phase;
   }

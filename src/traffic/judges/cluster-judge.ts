@@ -71,11 +71,15 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   }
 
   if (input.proportion) {
-    const windowFailures = latest !== undefined ? Math.round(latest * windowSamples) : 0;
-    const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowSamples };
+    // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
+    const windowStarts = Math.round(windowSamples);
+    const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
+    const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
     if (metric.threshold) {
-      const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples);
+      // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
+      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;
+      const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
       return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
     }
     const rule = metric.comparison;

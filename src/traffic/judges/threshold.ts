@@ -75,10 +75,12 @@ export function judgeProportionThreshold(
   counts: { failures: number; samples: number },
   threshold: { min?: number; max?: number; confidence: number },
   minSamples: number,
+  /** The value the query returned (shown; the counts decide). Default: failures / samples. */
+  shown?: number,
 ): ProportionThresholdJudgement {
   const { failures, samples } = counts;
   const b = wilsonBounds(failures, samples, threshold.confidence);
-  const p = samples > 0 ? failures / samples : 0;
+  const p = shown ?? (samples > 0 ? failures / samples : 0);
   const level = `${fmt(threshold.confidence * 100)} %`;
   const statistics: DecisionStatistics = { method: 'proportion', n1: samples, meanNew: p, lower: b.lower, upper: b.upper, confidence: threshold.confidence };
   const seen = `${fmt(failures)} of ${fmt(samples)} starts`;
