@@ -71,7 +71,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
     }
   }, 60_000);
 
-  it('completes from each boundary, retiring the old generation exactly once', { timeout: 150_000 }, async () => {
+  it('completes from each boundary, retiring the old generation exactly once', { timeout: 240_000 }, async () => {
     for (const { name, seq } of boundaries) {
       const at = `${name} (record ${seq})`;
       const stateDir = join(ws.dir, `state-${seq}`);

@@ -114,4 +114,29 @@ describe('baseline at 100 % and first generation', () => {
     expect(result()).toMatchObject({ outcome: 'promoted' });
     expect(journal.decisions.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('measures each metric at its own interval and advances only when every metric passed in the step', async () => {
+    const { journal, provider, deps } = setup();
+    provider.set('fail{c="eu18"}', [0]).set('fail{c="eu17"}', [0]).set('slow{c="eu18"}', [0]).set('slow{c="eu17"}', [0]);
+    const result = run(deps, {
+      steps: [50, 100],
+      interval: '60s',
+      analysis: {
+        provider: { type: 'simulator' },
+        metrics: [
+          { name: 'fast', query: 'fail{c="{{shortName}}"}', threshold: { max: 0.1 } },
+          { name: 'slow', query: 'slow{c="{{shortName}}"}', threshold: { max: 0.1 }, interval: '3m' },
+        ],
+      },
+    });
+    await vi.advanceTimersByTimeAsync(2 * 60_000 + 1_000);
+    // Two ticks of the fast metric; the slow one is not due yet, so the step waits.
+    expect(journal.decisions.map((d) => d.decisions.map((x) => x.metric).join('+'))).toEqual(['fast', 'fast']);
+    expect(journal.decisions.map((d) => d.verdict)).toEqual(['wait', 'wait']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(journal.decisions.at(-1)?.decisions.map((x) => x.metric)).toEqual(['fast', 'slow']);
+    expect(journal.decisions.at(-1)).toMatchObject({ verdict: 'pass', percent: 50 });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(result()).toMatchObject({ outcome: 'promoted' });
+  });
 });
