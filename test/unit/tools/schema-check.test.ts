@@ -1,4 +1,5 @@
 /** Rendered objects against the Kubernetes schemas of kubernetes-models. */
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseManifests } from '../../../src/tools/kube/apply.js';
 import { checkObjects, mergeReports } from '../../../src/tools/kube/schema-check.js';
@@ -12,7 +13,7 @@ const deployment = (replicas: unknown) => ({
 
 describe('checkObjects', () => {
   it('accepts valid built-in objects and counts them as checked', async () => {
-    const report = await checkObjects([deployment(2), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } }]);
+    const report = await checkObjects([deployment(2), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } } as KubernetesObject]);
     expect(report).toEqual({ objects: 2, checked: 2, uncheckedKinds: [], violations: [] });
   });
 
