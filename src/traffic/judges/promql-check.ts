@@ -14,6 +14,9 @@ export const SAMPLE_VALUES: Readonly<Record<TemplateVariable, string>> = {
   shortName: 'eu17',
   region: 'europe-west1',
   interval: '5m',
+  lookback: '5m',
+  window: '1m',
+  resolution: '1m',
 };
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
