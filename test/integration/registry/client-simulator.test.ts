@@ -21,7 +21,7 @@ describe('RegistryClient against the simulator', () => {
     sim = await startSimulator({
       stateFile: join(tmp.dir, 'state.json'),
       reachability: async () => (reachable ? undefined : 'connection refused'),
-      staticClusters: [{ name: 'static1', url: 'dns:///static:8080', state: 'AVAILABLE', score: 10, maxScore: 100, governed: true, admissionConstraints: [] }],
+      staticClusters: [{ name: 'static1', url: 'dns:///static:8080', state: 'AVAILABLE', score: 10, maxScore: 100, governed: true, admissionConstraints: [], region: 'europe' }],
     });
     client = await RegistryClient.connect({ address: sim.address, meta: 'prod-meta-eu01' });
   });
@@ -32,20 +32,20 @@ describe('RegistryClient against the simulator', () => {
     await tmp.cleanup();
   });
 
-  it('Register: preferability sets the score, cordoned the state, govern the flag', async () => {
+  it('Register: preferability sets the score, cordoned the state; the current bridge governs every cluster; region is kept', async () => {
     await client.register(registerInput('eu17', { hints: { preferability: 'Prefer', cordoned: true, govern: true }, admissionConstraints: [{ type: 'has-permission', permission: 'new-workspace-cluster' }] }));
-    await client.register(registerInput('eu18', { hints: { preferability: 'None', cordoned: false, govern: false }, admissionPreferences: [{ type: 'user-level', level: 'pro' }] }));
-    await client.register(registerInput('eu19', { hints: { preferability: 'DontSchedule', cordoned: false, govern: false }, admissionConstraints: [{ type: 'has-feature-preview' }, { type: 'has-user-level', level: 'staff' }] }));
+    await client.register(registerInput('eu18', { hints: { preferability: 'None', cordoned: false, govern: false }, region: 'north-america' }));
+    await client.register(registerInput('eu19', { hints: { preferability: 'DontSchedule', cordoned: false, govern: false }, admissionConstraints: [{ type: 'has-feature-preview' }] }));
     const list = await client.list();
     expect(list.map((c) => [c.name, c.state, c.score, c.maxScore, c.governed, c.static])).toEqual([
       ['eu17', 'CORDONED', 100, 100, true, false],
-      ['eu18', 'AVAILABLE', 50, 100, false, false],
-      ['eu19', 'AVAILABLE', 0, 100, false, false],
+      ['eu18', 'AVAILABLE', 50, 100, true, false],
+      ['eu19', 'AVAILABLE', 0, 100, true, false],
       ['static1', 'AVAILABLE', 10, 100, true, true],
     ]);
     expect(list[0]?.admissionConstraints).toEqual([{ type: 'has-permission', permission: 'new-workspace-cluster' }]);
-    expect(list[1]?.admissionPreferences).toEqual([{ type: 'user-level', level: 'pro' }]);
-    expect(list[2]?.admissionConstraints).toEqual([{ type: 'has-feature-preview' }, { type: 'has-user-level', level: 'staff' }]);
+    expect(list[1]?.region).toBe('north-america');
+    expect(list[2]?.admissionConstraints).toEqual([{ type: 'has-feature-preview' }]);
   });
 
   it('Update changes exactly one property at a time', async () => {
@@ -53,9 +53,8 @@ describe('RegistryClient against the simulator', () => {
     await client.update('eu18', { maxScore: 40 });
     await client.update('eu18', { cordoned: true });
     await client.update('eu18', { admissionConstraint: { add: true, constraint: { type: 'has-permission', permission: 'new-workspace-cluster' } } });
-    await client.update('eu18', { admissionPreference: { add: false, preference: { type: 'user-level', level: 'pro' } } });
     let eu18 = (await client.list()).find((c) => c.name === 'eu18');
-    expect(eu18).toMatchObject({ score: 20, maxScore: 40, state: 'CORDONED', admissionPreferences: [] });
+    expect(eu18).toMatchObject({ score: 20, maxScore: 40, state: 'CORDONED', region: 'north-america' });
     expect(eu18?.admissionConstraints).toEqual([{ type: 'has-permission', permission: 'new-workspace-cluster' }]);
     await client.update('eu18', { admissionConstraint: { add: false, constraint: { type: 'has-permission', permission: 'new-workspace-cluster' } } });
     await client.update('eu18', { cordoned: false });

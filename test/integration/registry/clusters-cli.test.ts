@@ -73,7 +73,7 @@ describe('clusters commands', () => {
     expect(table[1]?.split(/\s{3,}/)).toEqual(['eu17', 'dns:///ws-eu17.x:8080', 'false', 'CORDONED', '100', '100', 'true', 'has-permission=new-workspace-cluster']);
     const json = JSON.parse((await run(['clusters', ...bridge, 'list', '--output', 'json'])).out) as Array<Record<string, unknown>>;
     expect(json).toEqual([
-      { name: 'eu17', url: 'dns:///ws-eu17.x:8080', state: 'CORDONED', score: 100, maxScore: 100, governed: true, static: false, admissionConstraints: ['has-permission=new-workspace-cluster'], admissionPreferences: [] },
+      { name: 'eu17', url: 'dns:///ws-eu17.x:8080', state: 'CORDONED', score: 100, maxScore: 100, governed: true, static: false, admissionConstraints: ['has-permission=new-workspace-cluster'], region: '' },
     ]);
   });
 
@@ -208,7 +208,7 @@ describe('sandbox registry', () => {
     try {
       await expect.poll(() => printed, { timeout: 10_000 }).toMatch(/^127\.0\.0\.1:\d+\n$/);
       const client = await RegistryClient.connect({ address: printed.trim() });
-      await client.register({ name: 'eu1', url: 'dns:///ws-eu1:8080', tls: TEST_TLS, hints: { preferability: 'None', cordoned: true, govern: false }, admissionConstraints: [], admissionPreferences: [] });
+      await client.register({ name: 'eu1', url: 'dns:///ws-eu1:8080', tls: TEST_TLS, hints: { preferability: 'None', cordoned: true, govern: false }, admissionConstraints: [], region: '' });
       client.close();
       const state = JSON.parse(await readFile(join(tmp.dir, 'reg.json'), 'utf8')) as { clusters: Array<{ name: string }> };
       expect(state.clusters.map((c) => c.name)).toEqual(['eu1']);
