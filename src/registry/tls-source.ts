@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { KubeTarget } from './kube.js';
 import { kubeError, kubeModule, loadKubeConfig } from './kube.js';
+import { httpStatus } from '../tools/kube/kube-config.js';
 import type { TlsMaterial } from './types.js';
 
 /** Reads the client TLS material ws-manager-bridge will use to dial ws-manager. */
@@ -46,8 +47,7 @@ export function kubeSecretTlsReader(target: KubeTarget & { namespace?: string; n
           data = (await api.readNamespacedSecret({ name, namespace })).data;
           break;
         } catch (error) {
-          const status = (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
-          if (status === 404 && i < names.length - 1) continue;
+          if (httpStatus(error) === 404 && i < names.length - 1) continue;
           throw kubeError(error, `reading ${description}${i > 0 ? ` (after ${names.slice(0, i).join(', ')} was not found)` : ''}`);
         }
       }

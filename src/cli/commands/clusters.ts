@@ -282,7 +282,6 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .option('--name <name>', 'registry name: lowercase letters, digits and dashes, e.g. eu17', parseRegistryName)
     .option('--url <url>', 'ws-manager url, e.g. dns:///ws-eu17.gitpod.io:8080')
     .option('--tls-path <dir>', 'folder with ca.crt, tls.crt and tls.key (see get-tls-config)')
-    .option('--hint-cordoned', 'register cordoned (no new workspaces)', false)
     .option('--region <region>', 'coarse region: europe, north-america, south-america, africa, asia, or "" for any (bridges since 2023-02)')
     .option('--hint-cordoned', 'register cordoned (no new workspaces)')
     .option('--hint-govern', 'legacy: bridges before 2023-03 govern the cluster only when set; current bridges govern every cluster')
@@ -370,6 +369,15 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
       const name = requireName(command);
       const force = command.opts<{ force: boolean }>().force;
       await withClient(command, async (client, meta) => {
+        // The bridge answers OK to an unknown (or static) name and deletes nothing: say what really happened.
+        const listed = (await client.list()).find((c) => c.name === name);
+        if (listed?.static) {
+          throw new WsdError('RegistryRefused', `cluster ${name} is static on ${meta} (defined in the bridge's own config), so the registry cannot remove it; edit the bridge config instead`);
+        }
+        if (!listed) {
+          io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
+          return;
+        }
         if (force) await confirmForce(command, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);
