@@ -117,6 +117,9 @@ describe('RegistryClient against the simulator', () => {
       message: expect.stringContaining('TLS config is incomplete'),
       details: expect.objectContaining({ grpcCode: 9 }),
     });
+    // Empty name or url pass the argument checks too, and fail the dial.
+    await expect(client.register(registerInput('', { url: 'dns:///ws-empty.example.com:8080' }))).rejects.toMatchObject({ details: expect.objectContaining({ grpcCode: 9 }) });
+    await expect(client.register(registerInput('eu24', { url: '' }))).rejects.toMatchObject({ details: expect.objectContaining({ grpcCode: 9 }) });
     const invalid = await rejection(client.register(registerInput('eu23', { region: 'europe-west1' })));
     expect(invalid).toMatchObject({ code: 'RegistryRefused', details: expect.objectContaining({ grpcCode: 3 }) });
     expect(invalid.message).toContain('region "europe-west1" is not one the bridge accepts');
