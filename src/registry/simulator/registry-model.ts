@@ -206,7 +206,8 @@ export class RegistryModel {
       maxScore: c.maxScore,
       governed: c.governed,
       static: c.static,
-      admissionConstraints: [...c.admissionConstraints],
+      // A state file from before 2022-07-style kinds were refused may hold one: the bridge would not list it.
+      admissionConstraints: c.admissionConstraints.filter((k) => k.type === 'has-feature-preview' || k.type === 'has-permission'),
       // State files written before regions existed have none.
       region: c.region ?? '',
     }));
