@@ -3,6 +3,7 @@ import { bucketForGcsBackend } from './backend-rules.js';
 import { noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
+import { bridgeRegionDerivable } from './region-rules.js';
 import type { CrossRule } from './rule.js';
 
 export const crossRules: readonly CrossRule[] = [
@@ -11,6 +12,7 @@ export const crossRules: readonly CrossRule[] = [
   governedByExists,
   prefixUniquePerRegion,
   derivedNamesValid,
+  bridgeRegionDerivable,
   bucketForGcsBackend,
   valuesFilesParse,
   versionsManifestParses,
