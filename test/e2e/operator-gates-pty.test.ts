@@ -101,7 +101,7 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     expect(result.lines.join('\n')).toMatch(/retirement refused by an operator at the beforeDestroy gate; nothing was changed/);
     const after = await registry();
     expect(after).toEqual({
-      ...Object.fromEntries(olds.map((n) => [n, { state: 'CORDONED', score: before[n]?.score }])),
+      ...Object.fromEntries(olds.map((n) => [n, { state: 'CORDONED', score: 0 }])), // as the promotion left them
       eu203: { state: 'AVAILABLE', score: 100 },
       us203: { state: 'AVAILABLE', score: 100 },
     });
