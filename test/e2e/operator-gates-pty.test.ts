@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
 import { startPty, type PtyResult, type PtyRun } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
 
@@ -122,4 +122,27 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     const after = await registry();
     expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
   }, 180_000);
+
+  it('`shift abort` to a deployment killed with SIGKILL is queued, shown by status, and applied by resume', async () => {
+    withGates('beforeDestroy: auto');
+    const before = await registry();
+    const run = startCli(['deploy', ...common, '--cluster-id', '205', '--allow-unfinished']);
+    await run.waitFor(/traffic-shift: step 2\/3/, 120_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const id = await newestId();
+    const reply = await runCli(['shift', 'abort', ...common]);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. .*the shift rolls back from step 2`));
+    const status = await runCli(['status', id, ...common]);
+    expect(status.stdout).toMatch(new RegExp(`\\npending shift commands: abort \\(sent \\d\\d:\\d\\d:\\d\\d\\); applied when \`ws-deployment resume ${id}\` continues it\\n$`));
+    const resumed = await runCli(['resume', id, ...common]);
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(resumed.stdout).toMatch(new RegExp(`^deployment ${id}: rolled back`));
+    expect(resumed.stdout).toMatch(/aborted by an operator/);
+    expect((await runCli(['status', id, ...common])).stdout).not.toMatch(/pending shift commands/);
+    const after = await registry();
+    for (const [name, entry] of Object.entries(before)) expect(after[name], name).toEqual(entry);
+    expect(after.eu205).toMatchObject({ state: 'CORDONED', score: 0 });
+  }, 240_000);
 });
