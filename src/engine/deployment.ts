@@ -174,7 +174,7 @@ export function excludedSteps(names: readonly StepName[], options: Pick<EngineOp
 type EngineNode = WorkNode & ({ cluster: ClusterTarget; step: Step } | { cluster?: undefined; step: DeploymentStep });
 
 async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const excluded = excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options);
+  const excluded = new Map([...excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options)].map((n) => [n, options.skip?.includes(n) ? ('--skip' as const) : ('--only' as const)]));
   const nodes: EngineNode[] = [];
   const lastOfCluster: string[] = [];
   for (const cluster of targets) {

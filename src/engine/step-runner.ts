@@ -40,8 +40,8 @@ export interface StepRunEnv {
   redactor: Redactor;
   signal: AbortSignal;
   options: RunOptions;
-  /** Steps filtered out by --only/--skip: passed through without running or journaling. */
-  excluded: ReadonlySet<StepName>;
+  /** Steps filtered out by --only/--skip, with the flag that did it: journaled as excluded, never run. */
+  excluded: ReadonlyMap<StepName, '--only' | '--skip'>;
   /** Test hook: replaces the backoff sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -149,8 +149,11 @@ async function runUnit<C>(env: StepRunEnv, unit: Unit<C>): Promise<NodeOutcome> 
     sink.emit({ level: 'info', code: 'step.already-done', message: `already ${recorded.state} in an earlier run` });
     return recorded.state === 'skipped' ? 'skipped' : 'succeeded';
   }
-  if (env.excluded.has(unit.name)) {
-    sink.emit({ level: 'info', code: 'step.excluded', message: 'not run (excluded by --only/--skip)' });
+  const excludedBy = env.excluded.get(unit.name);
+  if (excludedBy) {
+    sink.emit({ level: 'info', code: 'step.excluded', message: `not run (excluded by ${excludedBy})` });
+    // Journaled so the summary says so; still pending, so a later run without the flag runs it.
+    if (recorded.excluded !== excludedBy) await journal.append({ type: 'step.excluded', cluster: unit.key, step: unit.name, by: excludedBy });
     return 'skipped';
   }
   if (!unit.applies) {

@@ -16,6 +16,8 @@ export default async function resume(command: Command, id?: string): Promise<voi
   try {
     registerSecrets(runtime.redactor, loaded.config);
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded));
+    // First the live area goes: nothing may redraw over the summary.
+    await runtime.close();
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {
