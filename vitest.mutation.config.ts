@@ -9,9 +9,11 @@ export default defineConfig({
     include: [
       'test/unit/core/names.test.ts',
       'test/unit/state/file-store.test.ts',
+      'test/unit/state/file-lock.test.ts',
       'test/unit/tools/transient-errors.test.ts',
       'test/unit/engine/retry.test.ts',
       'test/unit/registry/config.test.ts',
+      'test/unit/registry/constraints.test.ts',
     ],
     testTimeout: 60_000,
     maxWorkers: 1,
