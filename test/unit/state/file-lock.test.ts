@@ -2,7 +2,7 @@
  * The file lock's rules, one by one: who may take a lock over, who may release
  * it, what a contender sees. (Cross-process contention: test/integration/state/store-contract.test.ts.)
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,8 @@ describe('file lock', () => {
     expect(holderOf(path)).toMatchObject({ pid: process.pid, host: hostname(), deploymentId: 'd-001', command: 'deploy' });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(lock.holder).toEqual(holderOf(path));
+    // The holder is written to a temp file first and linked into place; the temp file is gone.
+    expect(readdirSync(dir)).toEqual([lockFileName(KEY)]);
   });
 
   it('takes over a lock file damaged by hand (nobody can hold it)', () => {
@@ -78,7 +80,9 @@ describe('file lock', () => {
     const path = join(dir, lockFileName(KEY));
     writeFileSync(path, JSON.stringify({ pid: DEAD_PID, host: hostname(), deploymentId: 'd-000', command: 'deploy', since: 'then' }));
     writeFileSync(`${path}.takeover`, '999999');
-    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(/could not take the lock .*other runs keep starting at the same time; try again/);
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(
+      expect.objectContaining({ code: 'LockHeld', message: expect.stringMatching(/could not take the lock .*other runs keep starting at the same time; try again/) }),
+    );
     expect(holderOf(path)).toMatchObject({ deploymentId: 'd-000' });
   });
 
@@ -91,5 +95,22 @@ describe('file lock', () => {
     utimesSync(`${path}.takeover`, old, old);
     expect(acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' }).holder.deploymentId).toBe('d-001');
     expect(existsSync(`${path}.takeover`)).toBe(false);
+  });
+
+  it('a second release of an old handle never removes a newer lock of the same deployment', async () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    const old = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    await old.release();
+    acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'resume' });
+    await old.release();
+    expect(holderOf(path)).toMatchObject({ deploymentId: 'd-001', command: 'resume' });
+  });
+
+  it('release does not fail when the lock file was removed by hand', async () => {
+    const dir = lockDir();
+    const lock = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    unlinkSync(join(dir, lockFileName(KEY)));
+    await expect(lock.release()).resolves.toBeUndefined();
   });
 });
