@@ -12,10 +12,14 @@ interface ClusterLine {
   since: number;
 }
 
+/** Step events that mean the step is still under way (its releases may run together with others). */
+const ACTIVE = new Set(['start', 'check', 'retry']);
+
 const REDRAW_MS = 100;
 
 export class TtyRenderer implements EventSink {
-  private readonly clusters = new Map<string, ClusterLine>();
+  /** Per cluster, the last event of each step: steps of one cluster run together (the releases). */
+  private readonly clusters = new Map<string, Map<string, ClusterLine>>();
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -27,7 +31,10 @@ export class TtyRenderer implements EventSink {
   emit(input: EventInput): void {
     const event = { ...input, time: input.time ?? new Date().toISOString() } as DeployEvent;
     if (event.cluster && event.step && event.code.startsWith('step.')) {
-      this.clusters.set(event.cluster, { step: event.step, state: event.code.slice(5), since: Date.now() });
+      const steps = this.clusters.get(event.cluster) ?? new Map<string, ClusterLine>();
+      steps.delete(event.step); // re-inserted last: the newest event is the cluster's latest
+      steps.set(event.step, { step: event.step, state: event.code.slice(5), since: Date.now() });
+      this.clusters.set(event.cluster, steps);
     }
     const scrolls = event.level === 'warn' || event.level === 'error' || (event.level === 'info' && !event.cluster) || (this.verbose && event.level === 'debug');
     if (scrolls) {
@@ -65,9 +72,16 @@ export class TtyRenderer implements EventSink {
 
   private draw(): void {
     const width = Math.max(0, ...[...this.clusters.keys()].map((k) => k.length));
-    for (const [name, line] of this.clusters) {
-      const secs = Math.round((Date.now() - line.since) / 1000);
-      this.out.write(`${name.padEnd(width)}  ${line.step.padEnd(18)} ${line.state}${line.state === 'start' ? ` (${secs}s)` : ''}\n`);
+    for (const [name, steps] of this.clusters) {
+      const all = [...steps.values()];
+      const active = all.filter((l) => ACTIVE.has(l.state));
+      // Every step under way, side by side; once none is, the latest one's outcome.
+      const shown = active.length > 0 ? active : all.slice(-1);
+      const text = shown.map((line) => {
+        const secs = Math.round((Date.now() - line.since) / 1000);
+        return `${line.step.padEnd(shown.length > 1 ? 0 : 18)} ${line.state}${line.state === 'start' ? ` (${secs}s)` : ''}`;
+      });
+      this.out.write(`${name.padEnd(width)}  ${text.join('  |  ')}\n`);
     }
     this.drawn = this.clusters.size;
   }

@@ -1,6 +1,7 @@
 /** Every cross-field rule, run together after the sections are validated. */
 import { bucketForGcsBackend } from './backend-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
+import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
 import type { CrossRule } from './rule.js';
 
@@ -13,4 +14,5 @@ export const crossRules: readonly CrossRule[] = [
   bucketForGcsBackend,
   valuesFilesParse,
   versionsManifestParses,
+  releaseDependencies,
 ];
