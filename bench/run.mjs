@@ -4,6 +4,7 @@
  */
 const BENCHMARKS = {
   'engine-makespan': () => import('./engine-makespan.mjs'),
+  'critical-path': () => import('./critical-path.mjs'),
   'cli-cold-start': () => import('./cli-cold-start.mjs'),
   'journal-cost': () => import('./journal-cost.mjs'),
   'rollback-latency': () => import('./rollback-latency.mjs'),

@@ -207,6 +207,7 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     options,
     excluded,
     sleep: deps.sleep,
+    durable: new Map<string, Promise<unknown>>(),
   };
   const results = await runGraph(nodes, {
     // Every running step counts, whichever cluster it belongs to: the releases a cluster installs
@@ -214,8 +215,13 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     concurrency: options.concurrency ? { 'cluster-step': options.concurrency } : undefined,
     failFast: options.failFast,
     signal: deps.signal,
-    execute: (node) => (node.cluster ? runStepNode(env, node.cluster, node.step as Step) : runDeploymentStepNode(env, node.step as DeploymentStep)),
+    execute: (node) => {
+      const ordering = { id: node.id, after: node.deps };
+      return node.cluster ? runStepNode(env, node.cluster, node.step as Step, ordering) : runDeploymentStepNode(env, node.step as DeploymentStep, ordering);
+    },
   });
+  // Every success record durable before the deployment's end is recorded (a failed write throws here).
+  await Promise.all(env.durable.values());
   return finish(journal, results, deps);
 }
 
