@@ -8,6 +8,7 @@ const BENCHMARKS = {
   'cli-cold-start': () => import('./cli-cold-start.mjs'),
   'journal-cost': () => import('./journal-cost.mjs'),
   'rollback-latency': () => import('./rollback-latency.mjs'),
+  'rollback-link': () => import('./rollback-link.mjs'),
   // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
 };
