@@ -11,6 +11,7 @@ const BENCHMARKS = {
   'rollback-link': () => import('./rollback-link.mjs'),
   // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
+  'judge-false-fail': () => import('./judge-false-fail.mjs'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,5 +1,6 @@
 /** Every cross-field rule, run together after the sections are validated. */
 import { bucketForGcsBackend } from './backend-rules.js';
+import { noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
 import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
@@ -15,4 +16,6 @@ export const crossRules: readonly CrossRule[] = [
   valuesFilesParse,
   versionsManifestParses,
   releaseDependencies,
+  noBridgeOnSandboxMeta,
+  simulatorNeedsSandboxMetas,
 ];
