@@ -24,6 +24,7 @@ describe.skipIf(!hasTerraform)('SIGKILL mid-graph (releases installing together)
     helm = await createFakeBin('helm', {
       responses: [
         { match: ['version'], stdout: 'v3.14.4' },
+        { match: ['lint'], stdout: '1 chart(s) linted, 0 chart(s) failed\n' },
         // Held far longer than the test needs to see the others finish; the process is killed long before.
         { match: ['template', 'jaeger-operator'], times: 1, delayMs: 30_000, stdout: '---\n' },
         { match: ['template'], stdout: '---\n' },
