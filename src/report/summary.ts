@@ -4,6 +4,7 @@
  */
 import type { Snapshot, StepRecordState } from '../state/model.js';
 import { rolledBack } from '../state/resumable.js';
+import { overlappingSteps, stepWindow } from './step-window.js';
 import { renderTable } from './table.js';
 
 export interface StatusDocument {
@@ -21,7 +22,20 @@ export interface StatusDocument {
     name: string;
     shortName: string;
     region: string;
-    steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; excluded?: string; error?: { code: string; message: string }; releases?: unknown }>;
+    steps: Array<{
+      name: string;
+      state: StepRecordState['state'];
+      attempts: number;
+      durationMs?: number;
+      startedAt?: string;
+      endedAt?: string;
+      /** Steps of this cluster whose run overlapped this one (the releases install together). */
+      overlapping?: string[];
+      evidence?: string;
+      excluded?: string;
+      error?: { code: string; message: string };
+      releases?: unknown;
+    }>;
   }>;
 }
 
@@ -39,7 +53,10 @@ export function statusDocument(snap: Snapshot): StatusDocument {
       name: c.name,
       shortName: c.shortName,
       region: c.region,
-      steps: c.steps.map(stepEntry),
+      steps: c.steps.map((s) => {
+        const overlapping = overlappingSteps(s, c.steps, snap.updatedAt);
+        return { ...stepEntry(s), ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.endedAt ? { endedAt: s.endedAt } : {}), ...(overlapping.length ? { overlapping } : {}) };
+      }),
     })),
   };
 }
@@ -178,12 +195,12 @@ export function renderingLine(snap: Snapshot): string | undefined {
 /** The cluster × step table printed at the end of `deploy` and by `status`. */
 export function renderSummary(snap: Snapshot): string {
   const rows = [
-    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s), String(s.attempts), duration(s.durationMs), detail(s)])),
-    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s), String(s.attempts), duration(s.durationMs), detail(s)]),
+    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)])),
+    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)]),
   ];
   const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
   const tail = snap.error ? `\n${snap.error.message}` : '';
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
-  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}`;
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}`;
 }

@@ -27,6 +27,9 @@ interface ClusterLine {
   since: number;
 }
 
+/** Step events that mean the step is still under way (its releases may run together with others). */
+const ACTIVE = new Set(['start', 'check', 'retry']);
+
 /** A terminal stream: columns/rows are absent on a fake and on a pipe. */
 export type TerminalStream = Writable & { columns?: number; rows?: number };
 
@@ -43,7 +46,8 @@ const REDRAW_MS = 100;
 const DEFAULT_COLUMNS = 80;
 
 export class TtyRenderer implements EventSink, LiveArea {
-  private readonly clusters = new Map<string, ClusterLine>();
+  /** Per cluster, the last event of each step: steps of one cluster run together (the releases). */
+  private readonly clusters = new Map<string, Map<string, ClusterLine>>();
   private readonly area: ReturnType<typeof createLogUpdate>;
   private timer: NodeJS.Timeout | undefined;
   private held: string[] = [];
@@ -61,7 +65,10 @@ export class TtyRenderer implements EventSink, LiveArea {
   emit(input: EventInput): void {
     const event = { ...input, time: input.time ?? new Date().toISOString() } as DeployEvent;
     if (event.cluster && event.step && event.code.startsWith('step.')) {
-      this.clusters.set(event.cluster, { step: event.step, state: event.code.slice(5), since: Date.now() });
+      const steps = this.clusters.get(event.cluster) ?? new Map<string, ClusterLine>();
+      steps.delete(event.step); // re-inserted last: the newest event is the cluster's latest
+      steps.set(event.step, { step: event.step, state: event.code.slice(5), since: Date.now() });
+      this.clusters.set(event.cluster, steps);
     }
     const scrolls = event.level === 'warn' || event.level === 'error' || (event.level === 'info' && !event.cluster) || (this.verbose && event.level === 'debug');
     if (!scrolls) {
@@ -109,9 +116,16 @@ export class TtyRenderer implements EventSink, LiveArea {
   lines(): string[] {
     const columns = this.out.columns && this.out.columns > 0 ? this.out.columns : DEFAULT_COLUMNS;
     const width = Math.max(0, ...[...this.clusters.keys()].map((k) => k.length));
-    return [...this.clusters].map(([name, line]) => {
-      const secs = Math.round((Date.now() - line.since) / 1000);
-      const text = `${name.padEnd(width)}  ${line.step.padEnd(18)} ${line.state}${line.state === 'start' ? ` (${secs}s)` : ''}`;
+    return [...this.clusters].map(([name, steps]) => {
+      const all = [...steps.values()];
+      const active = all.filter((l) => ACTIVE.has(l.state));
+      // Every step under way, side by side; once none is, the latest one's outcome.
+      const shown = active.length > 0 ? active : all.slice(-1);
+      const parts = shown.map((line) => {
+        const secs = Math.round((Date.now() - line.since) / 1000);
+        return `${line.step.padEnd(shown.length > 1 ? 0 : 18)} ${line.state}${line.state === 'start' ? ` (${secs}s)` : ''}`;
+      });
+      const text = `${name.padEnd(width)}  ${parts.join('  |  ')}`;
       // One column spare: a line that fills the last column leaves some terminals waiting to wrap.
       return cliTruncate(text, Math.max(1, columns - 1));
     });

@@ -80,4 +80,23 @@ describe('renderers', () => {
     expect(out.text().slice(before)).toContain('WARN held');
     r.close();
   });
+
+  it('the terminal view shows the steps of a cluster that run together side by side, then the latest outcome', () => {
+    const out = stream();
+    const r = new TtyRenderer(out, false);
+    const ev = (code: string, step: string) => r.emit({ time, level: 'info', code, cluster: 'a', step, message: code });
+    ev('step.succeeded', 'create-cluster');
+    ev('step.start', 'install-gitpod');
+    ev('step.start', 'install-jaeger');
+    ev('step.start', 'install-monitoring');
+    ev('step.succeeded', 'install-jaeger');
+    r.close();
+    const lastFrame = (text: string) => (text.includes('\x1b[0J') ? text.slice(text.lastIndexOf('\x1b[0J') + 4) : text).split('\n').filter(Boolean);
+    expect(lastFrame(out.text())).toEqual([expect.stringMatching(/^a\s+install-gitpod start \(\d+s\) {2}\| {2}install-monitoring start \(\d+s\)$/)]);
+    ev('step.succeeded', 'install-gitpod');
+    ev('step.succeeded', 'install-monitoring');
+    r.close();
+    // close() leaves its frame on screen: the second close draws below it.
+    expect(lastFrame(out.text()).at(-1)).toMatch(/^a\s+install-monitoring\s+succeeded$/);
+  });
 });

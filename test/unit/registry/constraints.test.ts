@@ -11,21 +11,30 @@ describe('parseConstraint', () => {
     ['has-feature-preview', { type: 'has-feature-preview' }],
     ['  has-feature-preview \n', { type: 'has-feature-preview' }],
     ['has-permission=new-workspace-cluster', { type: 'has-permission', permission: 'new-workspace-cluster' }],
-    [' has-user-level=admin-users ', { type: 'has-user-level', level: 'admin-users' }],
     ['has-permission=a', { type: 'has-permission', permission: 'a' }],
   ])('reads %j', (text, expected) => {
     expect(parseConstraint(text)).toEqual(expected);
   });
 
-  it.each(['has-permission', 'has-permission=', 'has-user-level', 'has-permission=-x', 'has-permission=a b'])('asks for a value in %j', (text) => {
+  it.each(['has-permission', 'has-permission=', 'has-permission=-x', 'has-permission=a b'])('asks for a value in %j', (text) => {
     expect(() => parseConstraint(text)).toThrow(
-      expect.objectContaining({ code: 'UsageError', message: `admission constraint "${text}" needs a value such as ${text.trim().split('=')[0]}=new-workspace-cluster (letters, digits, dots, dashes)` }),
+      expect.objectContaining({ code: 'UsageError', message: `admission constraint "${text}" needs a value such as has-permission=new-workspace-cluster (letters, digits, dots, dashes)` }),
     );
   });
 
-  it.each(['has-feature', '=x', 'has-feature-preview=yes', ''])('names the three forms for the unknown %j', (text) => {
+  it.each(['has-feature', '=x', 'has-feature-preview=yes', ''])('names the two forms for the unknown %j', (text) => {
     expect(() => parseConstraint(text)).toThrow(
-      expect.objectContaining({ code: 'UsageError', message: `unknown admission constraint "${text}": use has-feature-preview, has-permission=<permission> or has-user-level=<level>` }),
+      expect.objectContaining({ code: 'UsageError', message: `unknown admission constraint "${text}": use has-feature-preview or has-permission=<permission>` }),
+    );
+  });
+
+  it.each([
+    ['has-user-level=admin-users', 'has-user-level', '2022-07', 3],
+    ['has-user-level', 'has-user-level', '2022-07', 3],
+    ['has-more-resources', 'has-more-resources', '2022-07', 4],
+  ])('refuses %j, which the bridge removed, naming when and the field', (text, kind, when, field) => {
+    expect(() => parseConstraint(text)).toThrow(
+      expect.objectContaining({ code: 'UsageError', message: expect.stringContaining(`${kind} was removed from ws-manager-bridge in ${when} (AdmissionConstraint field ${field})`) }),
     );
   });
 });
@@ -34,13 +43,12 @@ describe('formatConstraint and sameConstraint', () => {
   it('writes each form back as gpctl reads it', () => {
     expect(formatConstraint({ type: 'has-feature-preview' })).toBe('has-feature-preview');
     expect(formatConstraint({ type: 'has-permission', permission: 'p' })).toBe('has-permission=p');
-    expect(formatConstraint({ type: 'has-user-level', level: 'l' })).toBe('has-user-level=l');
   });
 
   it('compares by content', () => {
     expect(sameConstraint({ type: 'has-permission', permission: 'p' }, { type: 'has-permission', permission: 'p' })).toBe(true);
     expect(sameConstraint({ type: 'has-permission', permission: 'p' }, { type: 'has-permission', permission: 'q' })).toBe(false);
-    expect(sameConstraint({ type: 'has-permission', permission: 'x' }, { type: 'has-user-level', level: 'x' })).toBe(false);
+    expect(sameConstraint({ type: 'has-permission', permission: 'x' }, { type: 'has-feature-preview' })).toBe(false);
   });
 });
 
@@ -55,11 +63,5 @@ describe('satisfies', () => {
     expect(satisfies({ permissions: ['a', 'new-workspace-cluster'] }, { type: 'has-permission', permission: 'new-workspace-cluster' })).toBe(true);
     expect(satisfies({ permissions: ['new-workspace'] }, { type: 'has-permission', permission: 'new-workspace-cluster' })).toBe(false);
     expect(satisfies({}, { type: 'has-permission', permission: 'p' })).toBe(false);
-  });
-
-  it('a user level only for users of that level', () => {
-    expect(satisfies({ userLevel: 'admin-users' }, { type: 'has-user-level', level: 'admin-users' })).toBe(true);
-    expect(satisfies({ userLevel: 'users' }, { type: 'has-user-level', level: 'admin-users' })).toBe(false);
-    expect(satisfies({}, { type: 'has-user-level', level: 'admin-users' })).toBe(false);
   });
 });
