@@ -30,6 +30,7 @@ const DEFAULT_CASES = [
   [200, 0.2],
   [200, 1],
   [200, 5],
+  [1000, 1],
 ];
 
 /** Wraps a store so every journal append is timed. */
@@ -134,9 +135,19 @@ async function engineRun(dist, n, seconds) {
     };
     const options = { dryRun: false, overwrite: false, yes: true, verbose: false, failFast: false };
     const elu0 = performance.eventLoopUtilization();
+    // Peak memory of this process (the engine plus the benchmark's marks), sampled every 50 ms.
+    const memory = { rssMb: 0, heapUsedMb: 0 };
+    const sample = () => {
+      const m = process.memoryUsage();
+      memory.rssMb = Math.max(memory.rssMb, m.rss / 2 ** 20);
+      memory.heapUsedMb = Math.max(memory.heapUsedMb, m.heapUsed / 2 ** 20);
+    };
+    const sampler = setInterval(sample, 50);
     const t0 = performance.now();
     const snap = await dist.startDeployment(loaded, options, deps);
     const t1 = performance.now();
+    clearInterval(sampler);
+    sample();
     const elu = performance.eventLoopUtilization(elu0);
     if (snap.state !== 'succeeded') throw new Error(`benchmark deployment ended ${snap.state}: ${snap.error?.message}`);
     return {
@@ -147,6 +158,7 @@ async function engineRun(dist, n, seconds) {
       appendTotalMs: appendMs.reduce((s, v) => s + v, 0),
       appends: appendMs.length,
       eventLoopUtilization: elu.utilization,
+      memory,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -237,6 +249,7 @@ export default async function engineMakespan(args = []) {
       fmt(row.bareRatio, 3),
       fmt(row.engineMinusBareMs, 0),
       fmt(e.eventLoopUtilization, 2),
+      `${fmt(e.memory.rssMb, 0)} / ${fmt(e.memory.heapUsedMb, 0)}`,
     ]);
     splitRows.push([
       `${n} × ${seconds} s`,
@@ -252,7 +265,7 @@ export default async function engineMakespan(args = []) {
   }
   printTable(
     `engine makespan: ${STEPS.length} steps per cluster, each a real \`sleep\` via runTool; unbounded concurrency; file store in a temp dir (median of ${REPS} runs)`,
-    ['clusters × step', 'ideal ms', 'makespan ms', 'ratio', 'overhead/step ms', 'bare ms', 'bare ratio', 'engine − bare ms', 'event-loop util.'],
+    ['clusters × step', 'ideal ms', 'makespan ms', 'ratio', 'overhead/step ms', 'bare ms', 'bare ratio', 'engine − bare ms', 'event-loop util.', 'peak RSS / heap MB'],
     rows,
   );
   printTable(

@@ -4,9 +4,11 @@
  */
 const BENCHMARKS = {
   'engine-makespan': () => import('./engine-makespan.mjs'),
+  'critical-path': () => import('./critical-path.mjs'),
   'cli-cold-start': () => import('./cli-cold-start.mjs'),
   'journal-cost': () => import('./journal-cost.mjs'),
   'rollback-latency': () => import('./rollback-latency.mjs'),
+  'rollback-link': () => import('./rollback-link.mjs'),
   // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
   'judge-false-fail': () => import('./judge-false-fail.mjs'),

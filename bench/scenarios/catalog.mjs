@@ -12,6 +12,9 @@ export const TRAFFIC = { sparse: 40, medium: 150, high: 500 };
 export const NEW_RATES = [
   { rate: 0.02, label: 'good' },
   { rate: 0.05, label: 'good' },
+  // Near the gate: 2 points either side of the 0.1 threshold, where a gate earns its keep.
+  { rate: 0.08, label: 'good' },
+  { rate: 0.12, label: 'bad' },
   { rate: 0.2, label: 'bad' },
   { rate: 0.5, label: 'bad' },
 ];
@@ -21,7 +24,7 @@ export const SHAPES = ['steady', 'noisy'];
 export const BASELINE_RATE = 0.02;
 export const THRESHOLD = 0.1;
 
-/** 24 scenarios, seeds 1..24. */
+/** 36 scenarios (traffic × rate × shape), base seeds 1..36. */
 export function scenarios() {
   const out = [];
   let seed = 1;

@@ -15,34 +15,16 @@ import { alwaysReachable, startSimulator } from '../../dist/registry/simulator/i
 import { seededRandom } from '../../dist/registry/simulator/random.js';
 import { SimulatorProvider } from '../../dist/sandbox/simulator-provider.js';
 import { realClock } from '../../dist/traffic/clock.js';
-import { trafficShiftSchema } from '../../dist/traffic/config.js';
 import { connectRegistry } from '../../dist/traffic/registry-adapter.js';
 import { runShift } from '../../dist/traffic/shift-controller.js';
-import { BASELINE_RATE, THRESHOLD } from './catalog.mjs';
+import { BASELINE_RATE } from './catalog.mjs';
+import { SHIFT_CONFIG } from './shift-config.mjs';
 
 const METAS = ['meta-a', 'meta-b'];
 const TICK_MS = 50;
 const SCENARIO_TIMEOUT_MS = 30_000;
 
-/** The gate under test: the sandbox example's, at bench speed. */
-export const SHIFT_CONFIG = trafficShiftSchema.parse({
-  steps: [10, 25, 50, 100],
-  interval: '500ms',
-  analysis: {
-    provider: { type: 'simulator' },
-    metrics: [
-      {
-        name: 'start-failure-ratio',
-        query: 'failure_ratio({{shortName}}[{{interval}}])',
-        threshold: { max: THRESHOLD },
-        minSamples: 10,
-        samplesQuery: 'starts({{shortName}}[{{interval}}])',
-      },
-    ],
-    failureLimit: 1,
-    sampleDeadline: '3s',
-  },
-});
+export { SHIFT_CONFIG };
 
 async function register(address, meta, name, cordoned, preferability) {
   const client = await RegistryClient.connect({ address, meta });

@@ -3,38 +3,119 @@
  * event and waits for a control command (`shift resume` / `shift abort`, from
  * any terminal or machine). When this process has a TTY, this sink answers that
  * event with a question on the terminal and sends the answer as the command.
+ *
+ * The question is only one way to decide: when the gate is decided elsewhere
+ * (`shift resume|promote|abort` from another terminal, or the run ends or is
+ * interrupted), the event that says so withdraws the question, so the process
+ * goes on and exits with the deployment's real outcome instead of waiting for a
+ * keypress. Ctrl-C at the question interrupts the run like Ctrl-C anywhere
+ * else (exit 130): readline's raw mode turns it into a keypress, not a signal.
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface, type Interface } from 'node:readline/promises';
 import type { EventInput, EventSink } from '../core/events.js';
 import type { StateStore } from '../state/store.js';
+import type { LiveArea } from './render/tty-renderer.js';
 
 const GATE_EVENTS = new Set(['traffic.gate', 'retire.gate']);
 
+/** Events after which a gate no longer waits: decided (here or elsewhere), or the step or run ended. */
+const DECIDED = new Set([
+  'traffic.resumed',
+  'traffic.promote',
+  'traffic.rollback',
+  'traffic.done',
+  'retire.approved',
+  'step.succeeded',
+  'step.failed',
+  'step.refused',
+  'step.interrupted',
+  'run.interrupt',
+  'run.lock-lost',
+  'deployment.succeeded',
+  'deployment.failed',
+  'deployment.interrupted',
+]);
+
+const QUESTIONS: Record<string, string> = {
+  'traffic.gate': 'approve? [y = go on / a = abort and roll back / Enter = keep waiting] ',
+  'retire.gate': 'retire them? [y = go on / a = refuse, change nothing / Enter = keep waiting] ',
+};
+
+export interface GatePrompterOptions {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  /** The live progress area: erased while the question is on screen. */
+  area?: LiveArea;
+  /** Ctrl-C at the question: interrupt the run (the runtime's SIGINT handling). */
+  onInterrupt?: () => void;
+}
+
 export class GatePrompter implements EventSink {
   private deploymentId: string | undefined;
-  private asking = false;
+  private asking: { controller: AbortController; done: Promise<void> } | undefined;
 
   constructor(
     private readonly store: StateStore,
-    private readonly io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream } = { input: process.stdin, output: process.stderr },
+    private readonly options: GatePrompterOptions = {},
   ) {}
 
   emit(event: EventInput): void {
     const id = event.data?.deploymentId;
     if (typeof id === 'string') this.deploymentId = id;
+    if (this.asking && DECIDED.has(event.code)) {
+      this.withdraw();
+      return;
+    }
     if (!GATE_EVENTS.has(event.code) || this.asking || !this.deploymentId) return;
-    this.asking = true;
-    void this.ask(this.deploymentId, event.message).finally(() => (this.asking = false));
+    const controller = new AbortController();
+    const done = this.ask(this.deploymentId, event.code, controller.signal)
+      // The gate still waits for `shift resume|abort` from anywhere: say why this terminal cannot answer.
+      .catch((error: unknown) => void (this.options.output ?? process.stderr).write(`could not send the answer: ${error instanceof Error ? error.message : String(error)}; use \`ws-deployment shift resume|abort\`\n`))
+      .finally(() => {
+        if (this.asking?.controller === controller) this.asking = undefined;
+      });
+    this.asking = { controller, done };
   }
 
-  private async ask(id: string, message: string): Promise<void> {
-    const rl = createInterface({ input: this.io.input, output: this.io.output, terminal: true });
+  /** Withdraws an open question (the run is over); resolves once the terminal is given back. */
+  async close(): Promise<void> {
+    const open = this.asking;
+    this.withdraw();
+    await open?.done;
+  }
+
+  private withdraw(): void {
+    this.asking?.controller.abort();
+  }
+
+  private async ask(id: string, gate: string, signal: AbortSignal): Promise<void> {
+    const output = this.options.output ?? process.stderr;
+    this.options.area?.suspend();
+    const rl: Interface = createInterface({ input: this.options.input ?? process.stdin, output, terminal: true });
+    rl.on('SIGINT', () => {
+      output.write('^C\ninterrupted at the manual gate: nothing was approved or changed\n');
+      this.options.onInterrupt?.();
+    });
     try {
-      const answer = (await rl.question(`${message}\napprove? [y = go on / a = abort and roll back / anything else = keep waiting] `)).trim().toLowerCase();
-      if (answer === 'y' || answer === 'yes') await this.store.sendControl(id, 'resume');
-      else if (answer === 'a' || answer === 'abort') await this.store.sendControl(id, 'abort');
+      // Enter (or anything else) keeps waiting: ask again until the gate is decided, here or elsewhere.
+      while (!signal.aborted) {
+        const answer = (await rl.question(QUESTIONS[gate] ?? QUESTIONS['traffic.gate'] ?? '', { signal })).trim().toLowerCase();
+        if (answer === 'y' || answer === 'yes') {
+          await this.store.sendControl(id, 'resume');
+          return;
+        }
+        if (answer === 'a' || answer === 'abort') {
+          await this.store.sendControl(id, 'abort');
+          return;
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      // Decided elsewhere: end the question's line; the event that decided it scrolls next.
+      output.write('\n');
     } finally {
       rl.close();
+      this.options.area?.resume();
     }
   }
 }

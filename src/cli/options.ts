@@ -107,7 +107,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--state-dir <dir>', 'where journals, locks and working files live', './.ws-deployment')
     .option('--state <url>', 'keep journals and locks in PostgreSQL (postgres://…; env WS_DEPLOYMENT_STATE); working files stay in --state-dir', process.env.WS_DEPLOYMENT_STATE)
     .option('--cluster-id <id>', 'use this cluster id instead of allocating one', parsePositiveInt('--cluster-id'))
-    .option('--concurrency <n>', 'clusters worked on at once (default: all)', parsePositiveInt('--concurrency'))
+    .option('--concurrency <n>', 'steps running at once across all clusters (default: all); each runs one tool process at a time, so releases a cluster installs together take one each', parsePositiveInt('--concurrency'))
     .option('--fail-fast', 'stop scheduling every cluster after the first failure', false)
     .option('--only <steps>', 'run only these steps (comma separated, repeatable)', parseSteps)
     .option('--skip <steps>', 'skip these steps (comma separated, repeatable)', parseSteps)

@@ -10,6 +10,8 @@ import { shiftCommand } from './commands/shift.js';
 import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { packageVersion } from '../core/package-files.js';
 import { addGlobalOptions } from './options.js';
+import { visibleGlobalOptions } from './help-options.js';
+import { outputOption } from './commands/output-option.js';
 import { ErrorOutput } from './render/error-output.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- positional arguments differ per command
@@ -50,6 +52,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .description('Deploys Gitpod workspace clusters end to end and moves traffic onto them safely.')
     .version(packageVersion())
     .configureOutput(errors.commanderOutput())
+    // Each subcommand's --help lists the global flags that apply there (help-options.ts).
+    .configureHelp({ showGlobalOptions: true, visibleGlobalOptions })
     // With --json-log the hint is part of the NDJSON error event instead.
     .showHelpAfterError(errors.jsonLog ? false : '(run with --help for usage)')
     .exitOverride()
@@ -70,16 +74,18 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   program
     .command('plan')
     .description('show per cluster the ordered steps and exactly what each would do; changes nothing')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(outputOption())
     .addHelpText('after', examples(['ws-deployment plan --config deploy.yaml', 'ws-deployment plan --output json --cluster-id 17']))
     .action(lazy(() => import('./commands/plan.js')));
 
   program
     .command('deploy')
-    .description('create, install, test and register the workspace clusters of the config')
+    .description(
+      'deploy a new generation: create, install, test and register the workspace clusters of the config, shift traffic onto them (metric-gated, rolled back on a bad signal), then retire the old generation (cordon, drain, deregister, terraform destroy)',
+    )
     .option('--allow-unfinished', 'start even though an earlier deployment of this environment did not finish', false)
     .option('--inject-fault <cluster:rate>', 'sandbox only: make a cluster fail this share of workspace starts (repeatable), e.g. eu:0.5', (v: string, prev: string[] = []) => [...prev, v])
-    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'CI=true ws-deployment deploy --json-log --concurrency 2']))
+    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'ws-deployment deploy --cluster-id 17 --yes', 'ws-deployment deploy --only create-cluster,install-gitpod', 'CI=true ws-deployment deploy --json-log --concurrency 2']))
     .action(lazy(() => import('./commands/deploy.js')));
 
   program
@@ -91,7 +97,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   program
     .command('status [id]')
     .description('show a deployment (default: the newest), or list them all with --all')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(outputOption())
     .option('--all', 'list every deployment in the state store, newest first', false)
     .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status --all', 'ws-deployment status 20261125-083011-a1b2 --output json']))
     .action(lazy(() => import('./commands/status.js')));
@@ -106,7 +112,12 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   program.addCommand(clustersCommand());
   program.addCommand(shiftCommand());
   program.addCommand(retireCommand());
-  program.addCommand(new Command('sandbox').description('the sandbox: try ws-deployment on one machine').addCommand(sandboxRegistryCommand()));
+  program.addCommand(
+    new Command('sandbox')
+      .description('the sandbox: try ws-deployment on one machine')
+      .addHelpText('after', examples(['ws-deployment sandbox registry --help']))
+      .addCommand(sandboxRegistryCommand()),
+  );
 
   inheritSettings(program);
   return program;

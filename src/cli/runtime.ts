@@ -19,7 +19,10 @@ export interface Runtime {
   redactor: Redactor;
   signal: AbortSignal;
   store: StateStore;
-  /** Stops the live renderer and removes signal handlers. */
+  /**
+   * Withdraws an open gate question, erases the live area, removes signal handlers and closes the
+   * store. Call it before printing results (nothing may redraw over them); calling it again does nothing.
+   */
   close(): Promise<void>;
 }
 
@@ -61,18 +64,22 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     },
   });
   // Manual gates ask on a terminal (and only there); elsewhere they wait for `shift resume` or --yes.
-  if (canAsk() && !options.yes) sink.add(new GatePrompter(store));
+  const prompter = canAsk() && !options.yes ? new GatePrompter(store, { area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: () => onSignal('SIGINT') }) : undefined;
+  if (prompter) sink.add(prompter);
+  let closing: Promise<void> | undefined;
   return {
     sink,
     redactor,
     signal: controller.signal,
     store,
-    close: async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      renderer.close?.();
-      restoreWarnings();
-      await store.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await prompter?.close();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        renderer.close?.();
+        restoreWarnings();
+        await store.close();
+      })()),
   };
 }

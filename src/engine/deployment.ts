@@ -14,6 +14,7 @@ import type { Snapshot } from '../state/model.js';
 import { concludedBy, resumableDeployments } from '../state/resumable.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
+import { clusterStepGraph, lastSteps } from './cluster-graph.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
 
@@ -174,17 +175,16 @@ export function excludedSteps(names: readonly StepName[], options: Pick<EngineOp
 type EngineNode = WorkNode & ({ cluster: ClusterTarget; step: Step } | { cluster?: undefined; step: DeploymentStep });
 
 async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
-  const excluded = excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options);
+  const excluded = new Map([...excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options)].map((n) => [n, options.skip?.includes(n) ? ('--skip' as const) : ('--only' as const)]));
   const nodes: EngineNode[] = [];
   const lastOfCluster: string[] = [];
+  // One graph for every cluster: it depends on the config, not on the cluster.
+  const graph = clusterStepGraph(deps.steps, loaded.config);
   for (const cluster of targets) {
-    let previous: string | undefined;
-    for (const step of deps.steps) {
-      const nodeId = `${cluster.name}/${step.name}`;
-      nodes.push({ id: nodeId, kind: 'cluster-step', deps: previous ? [previous] : [], cluster, step });
-      previous = nodeId;
+    for (const { step, after } of graph) {
+      nodes.push({ id: `${cluster.name}/${step.name}`, kind: 'cluster-step', deps: after.map((d) => `${cluster.name}/${d}`), cluster, step });
     }
-    if (previous) lastOfCluster.push(previous);
+    for (const name of lastSteps(graph)) lastOfCluster.push(`${cluster.name}/${name}`);
   }
   // Deployment-wide steps wait for every cluster, and for each other in order.
   let previousWide: string[] = lastOfCluster;
@@ -207,14 +207,21 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     options,
     excluded,
     sleep: deps.sleep,
+    durable: new Map<string, Promise<unknown>>(),
   };
   const results = await runGraph(nodes, {
-    // Steps of one cluster run in order, so limiting running steps limits active clusters.
+    // Every running step counts, whichever cluster it belongs to: the releases a cluster installs
+    // together take one slot each. A step runs one external process at a time, so this bounds them.
     concurrency: options.concurrency ? { 'cluster-step': options.concurrency } : undefined,
     failFast: options.failFast,
     signal: deps.signal,
-    execute: (node) => (node.cluster ? runStepNode(env, node.cluster, node.step as Step) : runDeploymentStepNode(env, node.step as DeploymentStep)),
+    execute: (node) => {
+      const ordering = { id: node.id, after: node.deps };
+      return node.cluster ? runStepNode(env, node.cluster, node.step as Step, ordering) : runDeploymentStepNode(env, node.step as DeploymentStep, ordering);
+    },
   });
+  // Every success record durable before the deployment's end is recorded (a failed write throws here).
+  await Promise.all(env.durable.values());
   return finish(journal, results, deps);
 }
 

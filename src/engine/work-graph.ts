@@ -58,10 +58,28 @@ export function runGraph<N extends WorkNode>(nodes: readonly N[], options: RunGr
   const waiting = new Map<string, number>();
   for (const n of nodes) {
     waiting.set(n.id, n.deps.length);
-    for (const d of n.deps) dependents.set(d, [...(dependents.get(d) ?? []), n]);
+    for (const d of n.deps) {
+      const list = dependents.get(d);
+      if (list) list.push(n);
+      else dependents.set(d, [n]);
+    }
   }
-  // Ready queues per kind, in input order (stable, deterministic scheduling).
+  // Ready nodes, kept in input order: the earliest node in the input goes first (stable,
+  // deterministic). With a bound, a cluster that started goes on before the next one starts,
+  // as the steps of the input's first clusters come first.
+  const order = new Map(nodes.map((n, i) => [n.id, i]));
   const ready: N[] = nodes.filter((n) => n.deps.length === 0);
+  const enqueue = (node: N): void => {
+    const at = order.get(node.id) ?? 0;
+    let lo = 0;
+    let hi = ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((order.get((ready[mid] as N).id) ?? 0) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    ready.splice(lo, 0, node);
+  };
   const running = new Map<string, number>();
   let inFlight = 0;
   let stopped = false;
@@ -108,7 +126,7 @@ export function runGraph<N extends WorkNode>(nodes: readonly N[], options: RunGr
             for (const dep of dependents.get(node.id) ?? []) {
               const left = (waiting.get(dep.id) ?? 1) - 1;
               waiting.set(dep.id, left);
-              if (left === 0) ready.push(dep);
+              if (left === 0) enqueue(dep);
             }
           } else {
             block(node);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Redactor } from '../core/redact.js';
+import { clusterStepGraph } from '../engine/cluster-graph.js';
 import { excludedSteps, type EngineOptions } from '../engine/deployment.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
@@ -19,6 +20,12 @@ export interface PlanStep {
   /** Set when `--only`/`--skip` leave the step out: the flag that did. Such a step has no actions. */
   excluded?: '--only' | '--skip';
   actions: PlannedAction[];
+  /** Per-cluster steps: position in the cluster's step graph (steps of one stage may run together). */
+  stage?: number;
+  /** Per-cluster steps: the steps of the same cluster this one waits for. */
+  after?: string[];
+  /** Per-cluster steps: the steps of the same cluster that run at the same time as this one. */
+  alongside?: string[];
 }
 
 export interface PlanCluster {
@@ -89,6 +96,9 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const excluded = excludedSteps([...input.steps, ...wideSteps].map((s) => s.name), input.options);
   const entry = (name: StepName, applies: () => boolean, describe: () => PlannedAction[]): PlanStep =>
     planStep(name, excluded, input.options, applies, () => input.redactor.redactValue(describe()));
+  // The same graph deploy runs (engine/cluster-graph.ts): which steps run together.
+  const graph = clusterStepGraph(input.steps, config);
+  const lastStage = Math.max(0, ...graph.map((n) => n.stage));
   return {
     version: PLAN_VERSION,
     environment: config.environment,
@@ -116,8 +126,8 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
         governedBy: cluster.governedBy,
         type: cluster.type,
         steps: [
-          ...input.steps.map((step) => entry(step.name, () => step.applies(ctx), () => step.describe(ctx))),
-          ...wideSteps.map((step) => entry(step.name, () => step.applies(wide), () => step.describeCluster?.(wide, cluster) ?? [])),
+          ...graph.map(({ step, stage, after, alongside }) => ({ ...entry(step.name, () => step.applies(ctx), () => step.describe(ctx)), stage, after, alongside })),
+          ...wideSteps.map((step, i) => ({ ...entry(step.name, () => step.applies(wide), () => step.describeCluster?.(wide, cluster) ?? []), stage: lastStage + i + 1 })),
         ],
       };
     }),

@@ -52,6 +52,31 @@ export function remainingWorkspaces(details: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
+/**
+ * Why a connection failed, in words. grpc-js gives UNAVAILABLE with its channel's
+ * diagnostic text ("No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:1. Resolution note: ") and no structured cause, so the
+ * socket error name in that text is the only fact there is; the raw text stays
+ * in the error's details (`--json-log`). Classification is still by status code.
+ */
+export function unreachableBecause(details: string): string {
+  const reasons: Array<[RegExp, string]> = [
+    [/ECONNREFUSED/, 'nothing listens there (connection refused)'],
+    [/Name resolution failed|ENOTFOUND|EAI_AGAIN/i, 'the host name does not resolve'],
+    [/EHOSTUNREACH|ENETUNREACH/, 'the host cannot be reached from here (no route)'],
+    [/ETIMEDOUT|timed out/i, 'the connection timed out'],
+    [/ECONNRESET|socket hang up|Connection dropped/i, 'the connection was closed by the other side'],
+    [/certificate|SSL|TLS|handshake/i, 'the TLS handshake failed (the address may not speak TLS, or the certificate is not trusted)'],
+  ];
+  for (const [pattern, words] of reasons) if (pattern.test(details)) return words;
+  const cleaned = details
+    .replace(/No connection established\.\s*/i, '')
+    .replace(/Last error:\s*(Error:\s*)?/i, '')
+    .replace(/\.?\s*Resolution note:\s*$/i, '')
+    .trim();
+  return cleaned ? `the connection failed (${cleaned})` : 'the connection failed';
+}
+
 /** Maps a failed call to a WsdError; `redactor` scrubs anything the bridge echoed back. */
 export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?: Redactor): WsdError {
   const scrub = (text: string) => (redactor ? redactor.redact(text) : text);
@@ -67,7 +92,7 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
     case GrpcStatus.UNAVAILABLE:
       return make(
         'RegistryUnavailable',
-        `cannot reach the cluster registry of ${ctx.meta} at ${ctx.address} (${details}); check that ws-manager-bridge runs and the address or port-forward is right, then retry`,
+        `cannot reach the cluster registry of ${ctx.meta} at ${ctx.address}: ${unreachableBecause(details)}; check that ws-manager-bridge runs and the address or port-forward is right, then retry`,
         true,
       );
     case GrpcStatus.DEADLINE_EXCEEDED:

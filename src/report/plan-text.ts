@@ -7,12 +7,25 @@ function notRun(step: PlanStep): string {
   return step.applies ? '' : ' (not applicable)';
 }
 
+/**
+ * Which steps of the cluster's graph run with this one, and what it waits for when that is
+ * not simply every step of the stage before (a join, or a declared `dependsOn`).
+ */
+function together(step: PlanStep, steps: readonly PlanStep[]): string {
+  const parts: string[] = [];
+  if (step.alongside?.length) parts.push(`runs together with ${step.alongside.join(', ')}`);
+  const previous = steps.filter((s) => s.stage !== undefined && s.stage === (step.stage ?? 0) - 1).map((s) => s.name);
+  const after = step.after ?? [];
+  if (after.length > 1 || after.some((a) => !previous.includes(a))) parts.push(`after ${after.join(', ')}`);
+  return parts.length ? `  [${parts.join('; ')}]` : '';
+}
+
 export function renderPlan(plan: PlanDocument): string {
   const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'the next free id, as deploy would take it now'})`];
   for (const c of plan.clusters) {
     lines.push('', `${c.name} (${c.shortName}, ${c.region}, ${c.type}, governed by ${c.governedBy})`);
     c.steps.forEach((s, i) => {
-      lines.push(`  ${i + 1}. ${s.name}${notRun(s)}`);
+      lines.push(`  ${s.stage ?? i + 1}. ${s.name}${notRun(s)}${together(s, c.steps)}`);
       for (const a of s.actions) {
         const what = a.argv ? `$ ${a.argv.join(' ')}` : a.path ? `${a.description}: ${a.path}` : a.description;
         lines.push(`       ${a.kind.padEnd(7)} ${what}`);

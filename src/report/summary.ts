@@ -3,6 +3,8 @@
  * machine (`status --output json`).
  */
 import type { Snapshot, StepRecordState } from '../state/model.js';
+import { rolledBack } from '../state/resumable.js';
+import { overlappingSteps, stepWindow } from './step-window.js';
 import { renderTable } from './table.js';
 
 export interface StatusDocument {
@@ -20,7 +22,20 @@ export interface StatusDocument {
     name: string;
     shortName: string;
     region: string;
-    steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; error?: { code: string; message: string }; releases?: unknown }>;
+    steps: Array<{
+      name: string;
+      state: StepRecordState['state'];
+      attempts: number;
+      durationMs?: number;
+      startedAt?: string;
+      endedAt?: string;
+      /** Steps of this cluster whose run overlapped this one (the releases install together). */
+      overlapping?: string[];
+      evidence?: string;
+      excluded?: string;
+      error?: { code: string; message: string };
+      releases?: unknown;
+    }>;
   }>;
 }
 
@@ -38,7 +53,10 @@ export function statusDocument(snap: Snapshot): StatusDocument {
       name: c.name,
       shortName: c.shortName,
       region: c.region,
-      steps: c.steps.map(stepEntry),
+      steps: c.steps.map((s) => {
+        const overlapping = overlappingSteps(s, c.steps, snap.updatedAt);
+        return { ...stepEntry(s), ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.endedAt ? { endedAt: s.endedAt } : {}), ...(overlapping.length ? { overlapping } : {}) };
+      }),
     })),
   };
 }
@@ -50,6 +68,7 @@ function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['step
     attempts: s.attempts,
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
     ...(s.evidence ? { evidence: s.evidence } : {}),
+    ...(s.state === 'pending' && s.excluded ? { excluded: s.excluded } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
   };
@@ -115,7 +134,13 @@ function duration(ms: number | undefined): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }
 
+/** A step `--skip`/`--only` left out is skipped as far as a reader is concerned (it stays pending in the journal). */
+function stateOf(s: StepRecordState): string {
+  return s.state === 'pending' && s.excluded ? 'skipped' : s.state;
+}
+
 function detail(s: StepRecordState): string {
+  if (s.state === 'pending' && s.excluded) return `excluded by ${s.excluded}`;
   if (s.error) return s.error.message.split('\n')[0] ?? '';
   if (s.evidence) return s.evidence;
   const outputs = s.outputs ?? {};
@@ -170,12 +195,12 @@ export function renderingLine(snap: Snapshot): string | undefined {
 /** The cluster × step table printed at the end of `deploy` and by `status`. */
 export function renderSummary(snap: Snapshot): string {
   const rows = [
-    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)])),
-    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, s.state, String(s.attempts), duration(s.durationMs), detail(s)]),
+    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)])),
+    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)]),
   ];
-  const head = `deployment ${snap.id}: ${snap.state} (cluster id ${snap.clusterId})`;
+  const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
   const tail = snap.error ? `\n${snap.error.message}` : '';
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
-  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}`;
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}`;
 }

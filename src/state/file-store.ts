@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
-import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
+import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
 const SNAPSHOT = 'snapshot.json';
@@ -262,6 +262,21 @@ export class FileStateStore implements StateStore {
       }
     }
     return undefined;
+  }
+
+  async pendingControl(id: string): Promise<PendingControl[]> {
+    const dir = join(this.root, id, 'control');
+    if (!DEPLOYMENT_ID_PATTERN.test(id) || !existsSync(dir)) return [];
+    const pending: PendingControl[] = [];
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      try {
+        const { command } = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { command: ControlCommand };
+        pending.push({ command, sentAt: new Date(Number(name.slice(0, 15))).toISOString() });
+      } catch {
+        // Taken meanwhile, or not a command file.
+      }
+    }
+    return pending;
   }
 
   async close(): Promise<void> {}

@@ -22,6 +22,8 @@ export interface StepRecordState {
   /** Partial progress of an interrupted step (e.g. meta clusters already registered). */
   checkpoint?: StepOutputs;
   evidence?: string;
+  /** Left out of the last run by this flag (the step stays pending: a run without the flag does it). */
+  excluded?: '--only' | '--skip';
   error?: { code: string; message: string };
 }
 
@@ -70,6 +72,7 @@ export type JournalRecord = { seq: number; time: string } & (
   | { type: 'step.skipped'; cluster: string; step: StepName; evidence: string; outputs?: StepOutputs }
   | { type: 'step.failed'; cluster: string; step: StepName; error: { code: string; message: string }; durationMs?: number }
   | { type: 'step.interrupted'; cluster: string; step: StepName }
+  | { type: 'step.excluded'; cluster: string; step: StepName; by: '--only' | '--skip' }
   | { type: 'deployment.resumed'; pid: number }
   | { type: 'deployment.finished'; state: DeploymentState; error?: { code: string; message: string } }
   | { type: 'event'; level: string; code: string; cluster?: string; step?: string; message: string; data?: Record<string, unknown> }
@@ -110,7 +113,7 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
   };
   switch (record.type) {
     case 'step.started':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'running', attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined }));
+      step(record.cluster, record.step, (s) => ({ ...s, state: 'running', attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined }));
       break;
     case 'step.checkpoint':
       step(record.cluster, record.step, (s) => ({ ...s, checkpoint: { ...s.checkpoint, ...record.outputs } }));
@@ -123,6 +126,9 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       break;
     case 'step.failed':
       step(record.cluster, record.step, (s) => ({ ...s, state: 'failed', error: record.error, endedAt: record.time, durationMs: record.durationMs }));
+      break;
+    case 'step.excluded':
+      step(record.cluster, record.step, (s) => ({ ...s, excluded: record.by }));
       break;
     case 'step.interrupted':
       step(record.cluster, record.step, (s) => ({ ...s, state: 'interrupted', endedAt: record.time }));

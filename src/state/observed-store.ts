@@ -41,6 +41,7 @@ export function observedStore(store: StateStore, observers: readonly JournalObse
     list: () => store.list(),
     sendControl: (id, command) => store.sendControl(id, command),
     takeControl: (id) => store.takeControl(id),
+    pendingControl: (id) => store.pendingControl(id),
     close: () => store.close(),
   };
 }

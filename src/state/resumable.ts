@@ -30,6 +30,12 @@ export function concludedBy(snap: Snapshot): string | undefined {
   return undefined;
 }
 
+/** True when the deployment ended because its traffic shift rolled back (an outcome, shown as `rolled back`). */
+export function rolledBack(snap: Snapshot): boolean {
+  const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
+  return snap.state === 'failed' && shift?.state === 'failed' && typeof shift.checkpoint?.[CONCLUDED] === 'string';
+}
+
 /** Open deployments that count on registry short name `name` (as a new cluster, or as an old cluster of their shift). */
 export async function openDeploymentsUsing(store: StateStore, key: { project: string; environment: string }, name: string): Promise<Array<{ id: string; as: 'new cluster' | 'old cluster' }>> {
   const found: Array<{ id: string; as: 'new cluster' | 'old cluster' }> = [];

@@ -30,6 +30,12 @@ export interface DeploymentJournal {
   readonly dir: string;
 }
 
+/** A control command waiting for the deployment's process to take it. */
+export interface PendingControl {
+  command: ControlCommand;
+  sentAt: string;
+}
+
 export interface DeploymentSummary {
   id: string;
   state: Snapshot['state'];
@@ -59,6 +65,8 @@ export interface StateStore {
   sendControl(id: string, command: ControlCommand): Promise<void>;
   /** Returns and removes the oldest queued control command. */
   takeControl(id: string): Promise<ControlCommand | undefined>;
+  /** Commands queued and not taken yet, oldest first (`status` shows them; nothing is consumed). */
+  pendingControl(id: string): Promise<PendingControl[]>;
   /** Folder for files shared across deployments of this store (sandbox state, caches). */
   readonly root: string;
   close(): Promise<void>;

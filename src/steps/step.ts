@@ -131,6 +131,14 @@ export interface Step {
    */
   preview?(ctx: StepContext): Promise<PlannedAction[]>;
   readonly retry?: RetryPolicy;
+  /**
+   * Consecutive steps of one layer (the helm releases) run concurrently: each
+   * waits for the whole layer before it and is waited for by the whole layer
+   * after it. Absent: a layer of its own (the steps form a chain).
+   */
+  readonly layer?: string;
+  /** Steps of its own layer this one waits for (the config's `dependsOn`); validated with the config. */
+  dependsOn?(config: DeployConfigView): StepName[];
 }
 
 /** What `describe`/`applies` may use: no signal, no outputs, no side effects. */

@@ -141,6 +141,9 @@ class ShiftRun {
 
   private async start(): Promise<void> {
     const { config } = this.input;
+    // Commands sent before the shift started (queued while the clusters were built, or while no
+    // process ran the deployment) act before its first change, as `shift` told the operator.
+    await this.waitUntil(this.deps.clock.now());
     await this.gate('beforeStart');
     const staff = config.staffStage;
     const news = this.input.newClusters;
@@ -325,7 +328,7 @@ class ShiftRun {
         this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
       }
       if (command === 'resume' && this.progress.paused) {
-        await this.save({ paused: false });
+        await this.save({ paused: false, gate: undefined });
         this.emit('info', 'traffic.resumed', `resumed at ${this.describe()}`);
       }
       const now = clock.now();
@@ -338,7 +341,7 @@ class ShiftRun {
   private async gate(name: 'beforeStart' | 'beforeIncrease' | 'beforePromotion'): Promise<void> {
     if (this.input.config.gates[name] !== 'manual') return;
     this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
-    await this.save({ paused: true });
+    await this.save({ paused: true, gate: name });
     await this.waitUntil(this.deps.clock.now());
   }
 
@@ -367,7 +370,7 @@ class ShiftRun {
   private async finish(): Promise<ShiftResult> {
     await this.ops.reportDrift(this.deps.signal);
     await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
-    await this.save({ phase: 'done', paused: false, phaseStartedAtMs: this.deps.clock.now() });
+    await this.save({ phase: 'done', paused: false, gate: undefined, phaseStartedAtMs: this.deps.clock.now() });
     this.emit('info', 'traffic.done', `new clusters take all new starts${this.input.oldClusters.length > 0 ? '; old clusters cordoned' : ''}`);
     return { outcome: 'promoted', progress: this.progress };
   }
@@ -389,7 +392,7 @@ class ShiftRun {
       }, this.deps.clock, this.deps.signal);
     }
     await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
-    await this.save({ phase: 'rolled-back', reason, paused: false, rolledBackFrom: this.describe() });
+    await this.save({ phase: 'rolled-back', reason, paused: false, gate: undefined, rolledBackFrom: this.describe() });
     return { outcome: 'rolled-back', reason, progress: this.progress };
   }
 

@@ -64,6 +64,8 @@ export interface ShiftProgress {
   measurementsInStep: number;
   counters: AnalysisCounters;
   paused: boolean;
+  /** The manual gate it waits at while paused there (what `shift` tells an operator a command will do). */
+  gate?: 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
   /** Why the shift was rolled back, when it was. */
   reason?: string;
   /** Where it stood when it rolled back (`the staff stage`, `step 2/3 (50 %)`, `the bake at 100 %`). */

@@ -99,7 +99,8 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
     measurementMaxMs,
     detection: { failingMetricMs, brokenMetricsMs, silentClusterMs, stoppedReportingMs },
     rollbackMs,
-    worstCaseToRollbackMs: Math.max(failingMetricMs, brokenMetricsMs) + rollbackMs,
+    // The slowest of the three ways a bad new cluster is caught, then the rollback itself: never less than any part.
+    worstCaseToRollbackMs: Math.max(failingMetricMs, brokenMetricsMs, silentClusterMs) + rollbackMs,
     notes,
   };
 }

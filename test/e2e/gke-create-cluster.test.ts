@@ -11,10 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeBin, type FakeBin, type FakeResponse } from '../helpers/fake-bin.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { REPO, runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { gcloudStderr } from '../fixtures/recorded/gcloud-outputs.js';
 
 const hasTerraform = requireBinary('terraform', 'CreateCluster runs real terraform');
 const NAME = 'gp-prod-ws-eu17-eu-west1';
-const NOT_FOUND = `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/gitpod-test/locations/europe-west1/clusters/${NAME}.\n`;
+// Real gcloud wording for this very cluster and project, recorded by test/fixtures/recorded/record-gcloud.mjs.
+const NOT_FOUND = gcloudStderr('notFound');
 
 function config(dir: string): string {
   const file = join(dir, 'gke.yaml');
@@ -79,7 +81,7 @@ describe.skipIf(!hasTerraform)('CreateCluster on gke', () => {
 
   it('treats an authentication error as an error, never as "absent"', async () => {
     const { result, calls } = await run([
-      { match: ['describe'], exitCode: 1, stderr: 'ERROR: (gcloud.container.clusters.describe) You do not currently have an active account selected.\n' },
+      { match: ['describe'], exitCode: 1, stderr: gcloudStderr('noActiveAccount') },
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/could not tell whether cluster .* exists/);

@@ -16,15 +16,15 @@ describe('plan --only / --skip', () => {
     const eu = result.stdout.split('\n\n').find((block) => block.startsWith('gp-dev-ws-eu150-eu-west1'));
     expect(eu?.split('\n').filter((line) => /^ {2}\d\./.test(line))).toEqual([
       '  1. create-cluster (excluded by --only)',
-      '  2. install-gitpod (excluded by --only)',
-      '  3. install-jaeger (excluded by --only)',
-      '  4. install-monitoring (excluded by --only)',
-      '  5. alive-test',
-      '  6. register-cluster (excluded by --only)',
-      '  7. traffic-shift (excluded by --only)',
-      '  8. retire-old-clusters (excluded by --only)',
+      '  2. install-gitpod (excluded by --only)  [runs together with install-jaeger, install-monitoring]',
+      '  2. install-jaeger (excluded by --only)  [runs together with install-gitpod, install-monitoring]',
+      '  2. install-monitoring (excluded by --only)  [runs together with install-gitpod, install-jaeger]',
+      '  3. alive-test  [after install-gitpod, install-jaeger, install-monitoring]',
+      '  4. register-cluster (excluded by --only)',
+      '  5. traffic-shift (excluded by --only)',
+      '  6. retire-old-clusters (excluded by --only)',
     ]);
-    expect(eu).toMatch(/ {2}5\. alive-test\n {7}check {3}sandbox health/);
+    expect(eu).toMatch(/ {2}3\. alive-test {2}\[after install-gitpod, install-jaeger, install-monitoring\]\n {7}check {3}sandbox health/);
     expect(result.stdout).toContain('deployment-wide: traffic-shift (excluded by --only)');
   });
 
@@ -34,8 +34,8 @@ describe('plan --only / --skip', () => {
     const doc = JSON.parse(result.stdout) as { clusters: Array<{ steps: Array<{ name: string; applies: boolean; excluded?: string; actions: unknown[] }> }>; deploymentSteps: Array<{ name: string; applies: boolean; excluded?: string }> };
     for (const cluster of doc.clusters) {
       const byName = Object.fromEntries(cluster.steps.map((s) => [s.name, s]));
-      expect(byName['create-cluster']).toEqual({ name: 'create-cluster', applies: false, excluded: '--skip', actions: [] });
-      expect(byName['traffic-shift']).toEqual({ name: 'traffic-shift', applies: false, excluded: '--skip', actions: [] });
+      expect(byName['create-cluster']).toEqual({ name: 'create-cluster', applies: false, excluded: '--skip', actions: [], stage: 1, after: [], alongside: [] });
+      expect(byName['traffic-shift']).toEqual({ name: 'traffic-shift', applies: false, excluded: '--skip', actions: [], stage: 5 });
       expect(byName['install-gitpod']).toMatchObject({ applies: true });
       expect(byName['install-gitpod']?.excluded).toBeUndefined();
       expect(byName['install-gitpod']?.actions.length).toBeGreaterThan(0);

@@ -46,6 +46,22 @@ describe.skipIf(!hasTerraform)('sandbox deploy', () => {
     expect(doc.clusters[0]?.steps[0]).toEqual(expect.objectContaining({ name: 'create-cluster', state: 'succeeded', attempts: 1 }));
   });
 
+  it('shows the releases of a cluster overlapping (installed together), and nothing else overlapping', async () => {
+    const status = await runCli(['status', ...common, '--output', 'json']);
+    const doc = JSON.parse(status.stdout) as { clusters: Array<{ steps: Array<{ name: string; startedAt?: string; endedAt?: string; overlapping?: string[] }> }> };
+    for (const cluster of doc.clusters) {
+      const overlaps = Object.fromEntries(cluster.steps.map((s) => [s.name, s.overlapping ?? []]));
+      expect(overlaps['install-gitpod']).toEqual(['install-jaeger', 'install-monitoring']);
+      expect(overlaps['install-jaeger']).toEqual(['install-gitpod', 'install-monitoring']);
+      expect(overlaps['create-cluster']).toEqual([]);
+      expect(overlaps['alive-test']).toEqual([]);
+      expect(cluster.steps.every((s) => s.startedAt && s.endedAt)).toBe(true);
+    }
+    const table = await runCli(['status', ...common]);
+    // The RAN column: when each step ran, from the deployment's start.
+    expect(table.stdout).toMatch(/install-jaeger +succeeded +1 +\S+ +\+\d+\.\ds→\+\d+\.\ds/);
+  });
+
   it('keeps exactly one terraform state per cluster, holding the cluster', () => {
     const states = readdirSync(join(ws.stateDir, 'terraform-state')).filter((f) => f.endsWith('.tfstate'));
     expect(states.sort()).toEqual(['gp-dev-ws-eu150-eu-west1.tfstate', 'gp-dev-ws-us150-us-west1.tfstate']);

@@ -100,5 +100,7 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     const table = (await runCli(['status', '--all', ...common])).stdout.split('\n');
     expect(table[0]).toMatch(/^ID\s+STATE\s+PROJECT\s+ENVIRONMENT\s+CREATED\s+UPDATED$/);
     expect(table[1]).toMatch(new RegExp(`^${id}\\s+succeeded\\s+`));
+    // Generation 2's traffic shift rolled back: that is what its row says, not "failed".
+    expect(table[2]).toMatch(/^\S+\s+rolled back\s+sandbox-project\s+/);
   }, 180_000);
 });

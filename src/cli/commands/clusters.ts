@@ -8,12 +8,13 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { examples } from '../help.js';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { isWsdError, WsdError } from '../../core/errors.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
 import { INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
+import { outputOption } from './output-option.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
@@ -268,7 +269,8 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
   clusters
     .command('list')
     .description('list registered clusters')
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .addOption(outputOption())
+    .addHelpText('after', examples(['ws-deployment clusters list --meta prod-meta-eu01', 'ws-deployment clusters list --output json']))
     .action(async (_o, command: Command) => {
       const { clustersJson, clustersTable } = await import('../../registry/format.js');
       const output = command.opts<{ output: string }>().output;
@@ -352,6 +354,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
       .command(verb)
       .description(cordoned ? 'stop new workspace starts on a cluster' : 'allow new workspace starts again')
       .option('--name <name>', 'registry name of the cluster')
+      .addHelpText('after', examples([`ws-deployment clusters ${verb} --meta prod-meta-eu01 --name eu17`]))
       .action((_o, command: Command) => update(command, io, { cordoned }, cordoned ? 'cordoned' : 'uncordoned'));
   }
 

@@ -27,11 +27,14 @@ export default async function deploy(command: Command): Promise<void> {
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
       const plan = await dryRun(loaded, engineOptions(options), deps);
+      await runtime.close();
       process.stdout.write(renderPlan(plan));
       return;
     }
     const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps);
     await observed.finish();
+    // First the live area goes (and a gate question still on screen): nothing may redraw over the summary.
+    await runtime.close();
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {

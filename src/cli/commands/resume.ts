@@ -19,6 +19,8 @@ export default async function resume(command: Command, id?: string): Promise<voi
     const observed = runObservers(runtime, loaded.config);
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));
     await observed.finish();
+    // First the live area goes: nothing may redraw over the summary.
+    await runtime.close();
     process.stdout.write(renderSummary(snap));
     process.exitCode = exitCodeOf(snap);
   } finally {

@@ -2,18 +2,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
-import { WsdError, ExitCode } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import type { EngineOptions } from '../../engine/deployment.js';
 import type { Snapshot } from '../../state/model.js';
 import type { GlobalOptions } from '../options.js';
 
-export function outputFormat(command: Command): 'text' | 'json' {
-  const value = (command.opts() as { output?: string }).output ?? 'text';
-  if (value !== 'text' && value !== 'json') throw new WsdError('UsageError', `--output must be text or json, got "${value}"`);
-  return value;
-}
+/** `--output`: see output-option.ts (kept here for the commands that import it from shared). */
+export { outputFormat } from './output-option.js';
 
 export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptions> = {}): EngineOptions {
   return {

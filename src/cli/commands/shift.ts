@@ -1,12 +1,18 @@
 /**
- * `ws-deployment shift pause|resume|promote|abort [ID]`: steers a running
- * traffic shift from another terminal. The command is queued in the state store
- * and picked up by the running deployment within a poll interval; `resume` also
- * approves a waiting manual gate (including beforeDestroy), `abort` rolls back.
+ * `ws-deployment shift pause|resume|promote|abort [ID]`: steers a deployment's
+ * traffic shift (and answers its beforeDestroy gate) from another terminal.
+ * The command is queued in the state store; a running deployment takes it
+ * within a poll interval. The reply says what the command will do where the
+ * deployment stands (report/control-reply.ts); one that would change nothing is
+ * not sent. A deployment no process runs (killed, interrupted, failed) gets the
+ * command queued: `status` shows it and `resume` applies it.
  */
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
+import { controlReply } from '../../report/control-reply.js';
+import { hasLiveProcess } from '../../state/liveness.js';
+import { concludedBy } from '../../state/resumable.js';
 import { openStore } from '../open-store.js';
 import type { StateStore } from '../../state/store.js';
 import type { ControlCommand } from '../../steps/step.js';
@@ -14,45 +20,47 @@ import { globalOptions } from '../options.js';
 
 const ACTIONS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
 
-const EFFECT: Record<ControlCommand, string> = {
-  pause: 'the shift holds at its current step until resumed',
-  resume: 'the shift continues (and a waiting manual gate is approved)',
-  promote: 'the new clusters take all new starts now and the old ones are cordoned',
-  abort: 'the shift rolls back: old scores restored, new clusters cordoned',
-};
-
 function parseAction(value: string): ControlCommand {
   if (!(ACTIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown shift action "${value}"; use ${ACTIONS.join(', ')}`);
   return value as ControlCommand;
 }
 
-/** Queues `action` for deployment `id` (default: the newest running one); returns the id. */
-export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string): Promise<string> {
-  const deployments = await store.list();
-  const chosen = id ? deployments.find((d) => d.id === id) : deployments.find((d) => d.state === 'running');
+/** Queues `action` for deployment `id` (default: the newest unfinished one) when it would do something; returns the reply. */
+export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string): Promise<{ id: string; text: string }> {
+  let chosen = id;
   if (!chosen) {
-    throw new WsdError('DeploymentNotFound', id ? `no deployment ${id} in ${store.root}; list them with \`ws-deployment status\`` : `no running deployment in ${store.root}; pass its id, or check --state-dir`);
+    for (const d of await store.list()) {
+      if (d.state === 'succeeded') continue;
+      if (!concludedBy((await store.open(d.id, { readOnly: true })).snapshot())) {
+        chosen = d.id;
+        break;
+      }
+    }
   }
-  if (chosen.state !== 'running') {
-    throw new WsdError('UsageError', `deployment ${chosen.id} is ${chosen.state}, not running: nothing would pick up "${action}"; continue it with \`ws-deployment resume ${chosen.id}\` first`);
-  }
-  await store.sendControl(chosen.id, action);
-  return chosen.id;
+  if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
+  const snap = (await store.open(chosen, { readOnly: true })).snapshot();
+  const live = snap.state === 'running' && (await hasLiveProcess(store, snap, `shift ${action}`));
+  const reply = controlReply(snap, action, live);
+  if (!reply.send) throw new WsdError('ResumeRefused', reply.text);
+  await store.sendControl(chosen, action);
+  return { id: chosen, text: reply.text };
 }
 
 /** The `shift` command, ready to be added to the program. */
 export function shiftCommand(): Command {
   return new Command('shift')
-    .description('steer a running traffic shift: pause, resume (also approves a manual gate), promote, abort (rolls back)')
+    .description(
+      'steer a deployment’s traffic shift from another terminal: pause, resume (also approves a waiting manual gate, beforeDestroy included), promote, abort (rolls the shift back; at beforeDestroy it refuses the retirement). The reply says what the command does where the deployment stands; a deployment no process runs gets it queued until `resume`',
+    )
     .argument('<action>', ACTIONS.join('|'), parseAction)
-    .argument('[id]', 'deployment id (default: the newest running one)')
+    .argument('[id]', 'deployment id (default: the newest unfinished one)')
     .addHelpText('after', examples(['ws-deployment shift pause', 'ws-deployment shift promote 20261125-083011-a1b2', 'ws-deployment shift abort']))
     .action(async (action: ControlCommand, id: string | undefined, _opts: unknown, command: Command) => {
       const options = globalOptions(command);
       const store = await openStore(options);
       try {
-        const chosen = await sendShiftControl(store, action, id);
-        process.stdout.write(`${action} sent to deployment ${chosen}: ${EFFECT[action]}\n`);
+        const sent = await sendShiftControl(store, action, id);
+        process.stdout.write(`${sent.text}\n`);
       } finally {
         await store.close();
       }

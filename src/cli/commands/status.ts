@@ -5,7 +5,9 @@ import { renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import type { Snapshot } from '../../state/model.js';
-import type { DeploymentSummary, StateStore } from '../../state/store.js';
+import { rolledBack } from '../../state/resumable.js';
+import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
+import { liveState } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
@@ -25,39 +27,37 @@ export default async function status(command: Command, id?: string): Promise<voi
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
     const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
     const notes = notificationStatus(await store.readRecords(chosen));
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${notes ? renderNotificationStatus(notes) : ''}`);
+    // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them.
+    const pending = snap.state === 'succeeded' ? [] : await store.pendingControl(chosen);
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), pendingCommands: pending, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${renderPending(snap, pending)}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }
 }
 
-/** Every deployment, newest first, with the live state of those that claim to be running. */
-async function listLive(store: StateStore): Promise<DeploymentSummary[]> {
-  const out: DeploymentSummary[] = [];
+type Listed = DeploymentSummary & { rolledBack?: true };
+
+/** Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback says so. */
+async function listLive(store: StateStore): Promise<Listed[]> {
+  const out: Listed[] = [];
   for (const d of await store.list()) {
-    out.push(d.state === 'running' ? { ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state } : d);
+    if (d.state === 'running') out.push({ ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state });
+    else if (d.state === 'failed' && rolledBack((await store.open(d.id, { readOnly: true })).snapshot())) out.push({ ...d, rolledBack: true });
+    else out.push(d);
   }
   return out;
 }
 
-function renderList(list: DeploymentSummary[], format: 'text' | 'json'): string {
+function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
-  const rows = list.map((d) => [d.id, d.state, d.project, d.environment, d.createdAt, d.updatedAt]);
+  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.state, d.project, d.environment, d.createdAt, d.updatedAt]);
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n`;
 }
 
-/**
- * A journal that says `running` while nobody holds the environment lock was
- * left by a process that died (SIGKILL, a lost CI pod): show it as interrupted.
- */
-async function liveState(store: StateStore, snap: Snapshot): Promise<Snapshot> {
-  if (snap.state !== 'running') return snap;
-  try {
-    const lock = await store.lock({ project: snap.inputs.project, environment: snap.inputs.environment }, { deploymentId: snap.id, command: 'status' });
-    await lock.release();
-  } catch {
-    return snap; // held: it is running (or another run of this environment is)
-  }
-  return { ...snap, state: 'interrupted', error: { code: 'Interrupted', message: `the process running deployment ${snap.id} is gone; continue it with \`ws-deployment resume ${snap.id}\`` } };
+function renderPending(snap: Snapshot, pending: PendingControl[]): string {
+  if (pending.length === 0) return '';
+  const list = pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ');
+  const when = snap.state === 'running' ? 'its process takes them within a second' : `applied when \`ws-deployment resume ${snap.id}\` continues it`;
+  return `pending shift commands: ${list}; ${when}\n`;
 }

@@ -2,6 +2,7 @@
 import { bucketForGcsBackend } from './backend-rules.js';
 import { noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
+import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
 import { bridgeRegionDerivable } from './region-rules.js';
 import type { CrossRule } from './rule.js';
@@ -16,6 +17,7 @@ export const crossRules: readonly CrossRule[] = [
   bucketForGcsBackend,
   valuesFilesParse,
   versionsManifestParses,
+  releaseDependencies,
   noBridgeOnSandboxMeta,
   simulatorNeedsSandboxMetas,
 ];

@@ -59,3 +59,14 @@ export async function takeControl(db: Database, id: string): Promise<ControlComm
     return rows[0]?.command;
   });
 }
+
+/** Commands of deployment `id` not taken yet, oldest first. */
+export async function pendingControl(db: Database, id: string): Promise<Array<{ command: ControlCommand; sentAt: string }>> {
+  return db.run(`reading commands for deployment ${id}`, async (client) => {
+    const { rows } = await client.query<{ command: ControlCommand; created_at: Date }>(
+      'SELECT command, created_at FROM ws_deployment_control WHERE deployment_id = $1 AND taken_by IS NULL ORDER BY id',
+      [id],
+    );
+    return rows.map((r) => ({ command: r.command, sentAt: new Date(r.created_at).toISOString() }));
+  });
+}

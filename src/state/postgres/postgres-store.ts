@@ -20,9 +20,9 @@ import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import { DEPLOYMENT_ID_PATTERN } from '../file-store.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../model.js';
-import type { DeploymentJournal, DeploymentSummary, LockHolder, StateStore } from '../store.js';
+import type { DeploymentJournal, DeploymentSummary, LockHolder, PendingControl, StateStore } from '../store.js';
 import { DEFAULT_RETRY, loadPg, parseStateUrl, type RetryPolicy } from './connection.js';
-import { sendControl, takeControl, type ControlCommand } from './control-queue.js';
+import { pendingControl, sendControl, takeControl, type ControlCommand } from './control-queue.js';
 import { Database, withReconnect } from './database.js';
 import { migrate } from './migrations.js';
 import { PostgresJournal } from './postgres-journal.js';
@@ -172,6 +172,11 @@ export class PostgresStateStore implements StateStore {
   /** Takes the oldest pending command of a deployment (never returned twice), or undefined. */
   takeControl(id: string): Promise<ControlCommand | undefined> {
     return takeControl(this.db, id);
+  }
+
+  /** Commands queued for a deployment and not taken yet, oldest first. */
+  pendingControl(id: string): Promise<PendingControl[]> {
+    return pendingControl(this.db, id);
   }
 
   /** Releases locks still held and closes every connection; idempotent. */

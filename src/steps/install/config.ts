@@ -44,6 +44,13 @@ export type ChartConfig = z.infer<typeof chartSchema>;
 
 const timeoutSeconds = z.number().int().positive().max(24 * 3600);
 
+/**
+ * Releases this one waits for, by section name (`gitpod`, `jaeger`, `monitoring`).
+ * Releases install concurrently unless one is declared here; names and cycles are
+ * checked across sections by the config rule `releaseDependencies`.
+ */
+const dependsOn = z.array(z.string()).default([]);
+
 /** The Gitpod workspace-cluster release. */
 export const gitpodSectionSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -58,6 +65,7 @@ export const gitpodSectionSchema = z.strictObject({
   /** Base domain; workspace hosts become `ws-<short name>.<domain>`. Falls back to the root `domain`. */
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a DNS domain such as "gitpod.io"').optional(),
   set: setOverrides,
+  dependsOn,
 });
 export type GitpodSection = z.infer<typeof gitpodSectionSchema>;
 
@@ -82,6 +90,7 @@ export const jaegerSectionSchema = z.strictObject({
   timeoutSeconds: timeoutSeconds.default(600),
   valuesFiles: z.array(configPath('file', 'values file')).default([]),
   set: setOverrides,
+  dependsOn,
   instance: jaegerInstanceSchema.prefault({}),
 });
 export type JaegerSection = z.infer<typeof jaegerSectionSchema>;
@@ -98,6 +107,7 @@ export const monitoringSectionSchema = z
     timeoutSeconds: timeoutSeconds.default(900),
     valuesFiles: z.array(configPath('file', 'values file')).default([]),
     set: setOverrides,
+    dependsOn,
   })
   .superRefine((section, ctx) => {
     if ((section.chart === undefined) === (section.manifests === undefined)) {

@@ -11,7 +11,7 @@ import { applyManifests, objectLabel, waitForCrdsEstablished } from '../../tools
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
 import { upgradeArgv } from '../../tools/helm.js';
-import type { CheckResult, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
+import type { CheckResult, DeployConfigView, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
 import { applyRelease, observeRelease } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
@@ -19,6 +19,7 @@ import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './relea
 import { assertSchemaClean, releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
 import { checkObjects } from '../../tools/kube/schema-check.js';
 import { canonicalJson } from './values.js';
+import { RELEASE_STEPS, RELEASES_LAYER, releaseDependsOn, type ReleaseSection } from './release-order.js';
 import { createHash } from 'node:crypto';
 
 /** Plain objects applied after the release. */
@@ -59,6 +60,10 @@ function manifestRecord(set: ManifestSet, status: ReleaseRecord['status']): Rele
     status,
     valuesFiles: [],
   };
+}
+
+function releaseSectionOf(step: StepName): ReleaseSection | undefined {
+  return (Object.keys(RELEASE_STEPS) as ReleaseSection[]).find((k) => RELEASE_STEPS[k] === step);
 }
 
 /** `plan` entries: pure, from config and the values files only. */
@@ -111,9 +116,12 @@ async function renderSet(ctx: StepContext, set: ManifestSet): Promise<ReleaseRec
 /** Builds the Step from a component definition. */
 export function createComponentStep(def: ComponentDefinition, options: InstallStepOptions = {}): Step {
   const pollMs = options.pollMs ?? 5_000;
+  const section = releaseSectionOf(def.name);
   return {
     name: def.name,
     retry: INSTALL_RETRY,
+    // The releases of a cluster install together unless the config says one waits for another.
+    ...(section ? { layer: RELEASES_LAYER, dependsOn: (config: DeployConfigView) => releaseDependsOn(config, section) } : {}),
     applies: (ctx) => def.enabled(ctx),
     describe: (ctx) => describeComponent(def, ctx),
 

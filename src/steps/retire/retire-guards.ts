@@ -16,6 +16,8 @@ export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeCont
   while (true) {
     const command = await ctx.takeControl();
     if (command === 'resume' || command === 'promote') {
+      // On the terminal too: a question still open there is withdrawn by it (gate-prompter.ts).
+      ctx.sink.emit({ level: 'info', code: 'retire.approved', message: `manual gate beforeDestroy approved (${command}): retiring` });
       await ctx.record('retire.approved', `beforeDestroy approved (${command})`, { command });
       return;
     }

@@ -49,7 +49,9 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
       const [id] = deploymentIds(stateDir);
       expect(id, at).toBeDefined();
       const before = readJournal(stateDir, id as string);
-      expect(before.at(-1)?.seq, at).toBe(n);
+      // Records appended together (a cluster's releases start together) share one group commit:
+      // the kill after record N comes once N's whole batch is durable.
+      expect(before.at(-1)?.seq, at).toBeGreaterThanOrEqual(n);
 
       // No id: `resume` must find the newest unfinished deployment by itself, whatever the crash left on disk.
       const resumed = await runCli(['resume', ...args]);
@@ -59,13 +61,13 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
       expect(deploymentIds(stateDir), `${at}: resume must not start a new deployment`).toEqual([id]);
 
       const journal = readJournal(stateDir, id as string);
-      expect(journal.slice(0, n), `${at}: records before the crash are kept as they were`).toEqual(before);
+      expect(journal.slice(0, before.length), `${at}: records before the crash are kept as they were`).toEqual(before);
       expectDenseSeqs(journal);
       expect(journal.at(-1), at).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
 
       // Done at the crash → never started again.
       const doneBefore = new Set(before.filter((r) => DONE.has(r.type)).map(key));
-      const restarted = journal.slice(n).filter((r) => r.type === 'step.started' && doneBefore.has(key(r)));
+      const restarted = journal.slice(before.length).filter((r) => r.type === 'step.started' && doneBefore.has(key(r)));
       expect(restarted.map(key), `${at}: steps re-run after being journaled done`).toEqual([]);
       // And every step ends done exactly once.
       const clusters = journaledClusters(journal);

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasBinary, requireBinary } from '../../helpers/require-binary.js';
+import { requireBinary } from '../../helpers/require-binary.js';
 import { BIN, runCli, type CliResult } from '../../helpers/cli.js';
 import { expectClustersOnce, expectDenseSeqs, faultWorkspace, journalPath, onlyDeployment, readJournal, tfstateFiles } from './fault-workspace.js';
 import { fixtureTool } from './fixture-tool.js';
@@ -74,7 +74,7 @@ describe.skipIf(!hasTerraform)('torn journal and unwritable state dir', () => {
     await expectClustersOnce(ws, [cluster]);
   });
 
-  it.skipIf(asRoot && !hasBinary('runuser'))('refuses an unwritable state dir with a clear message before any external change', async () => {
+  it.skipIf(asRoot && !requireBinary('runuser', 'runs the CLI as user nobody, since root ignores file modes'))('refuses an unwritable state dir with a clear message before any external change', async () => {
     const ws = faultWorkspace({ worldReadable: true });
     // A recording terraform first on PATH: proves no terraform ran at all, not only that no state appeared.
     const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: '/bin/false' });

@@ -174,7 +174,7 @@ describe('transport failures', () => {
     const sink = new MemorySink();
     const client = await RegistryClient.connect({ address: `127.0.0.1:${port}`, meta: 'meta-x', sink, retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 } });
     try {
-      await expect(client.list()).rejects.toMatchObject({ code: 'RegistryUnavailable', transient: true, message: expect.stringContaining(`cannot reach the cluster registry of meta-x at 127.0.0.1:${port}`) });
+      await expect(client.list()).rejects.toMatchObject({ code: 'RegistryUnavailable', transient: true, message: `cannot reach the cluster registry of meta-x at 127.0.0.1:${port}: nothing listens there (connection refused); check that ws-manager-bridge runs and the address or port-forward is right, then retry` });
       expect(sink.codes().filter((c) => c === 'registry.retry')).toHaveLength(2);
       expect(sink.events.map((e) => e.data?.['delayMs'])).toEqual([10, 20]);
       sink.events.length = 0;

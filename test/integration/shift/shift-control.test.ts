@@ -37,7 +37,9 @@ describe('shift control', () => {
       const p = wideStep((await harness.store.open(id)).snapshot(), 'traffic-shift')?.checkpoint?.progress as { stepIndex?: number } | undefined;
       return (p?.stepIndex ?? 0) >= 1;
     });
-    expect(await sendShiftControl(h.store, 'abort')).toBe(id);
+    const reply = await sendShiftControl(h.store, 'abort');
+    expect(reply.id).toBe(id);
+    expect(reply.text).toMatch(new RegExp(`^abort sent to deployment ${id}; its process takes it within a second: the shift rolls back from step \\d: the saved scores of eu1 are restored and eu2 are cordoned`));
     const snap = await run;
     expect(snap.state).toBe('failed');
     expect(wideStep(snap, 'traffic-shift')?.error?.message).toMatch(/rolled back at step \d\/6 \(\d+ %\): aborted by an operator/);
@@ -83,10 +85,42 @@ describe('shift control', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await h.list(METAS[0])).find((c) => c.name === 'eu1')?.state).toBe('AVAILABLE');
     expect(h.sink.events.some((e) => e.code === 'traffic.gate' && /ws-deployment shift resume/.test(e.message))).toBe(true);
-    await sendShiftControl(h.store, 'promote', id);
+    expect((await sendShiftControl(h.store, 'promote', id)).text).toMatch(/eu2 take all new starts now and eu1 are cordoned/);
     const snap = await run;
     expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
     for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu1')).toMatchObject({ state: 'CORDONED', score: 0 });
+  });
+
+  it('queues a command for a deployment no process runs, shows it pending, and applies it on resume', async () => {
+    h = await createHarness(LONG);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const before = scoresOf(await h.lists(), ['eu1']);
+    const stop = new AbortController();
+    const shiftStep = () => createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } });
+    const run = h.deploy([shiftStep()], {}, stop.signal);
+    const harness = h;
+    let id = '';
+    await waitFor('step 2 of the shift', async () => {
+      id = (await harness.store.list())[0]?.id ?? '';
+      const p = id ? (wideStep((await harness.store.open(id)).snapshot(), 'traffic-shift')?.checkpoint?.progress as { stepIndex?: number } | undefined) : undefined;
+      return (p?.stepIndex ?? 0) >= 1;
+    });
+    stop.abort(new Error('SIGINT')); // Ctrl-C / SIGTERM: the process stops, the shift stays where it is
+    expect((await run).state).toBe('interrupted');
+    const reply = await sendShiftControl(h.store, 'abort');
+    expect(reply.id).toBe(id);
+    expect(reply.text).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. \`ws-deployment status ${id}\` shows it as pending, and \`ws-deployment resume ${id}\` applies it when the run gets back to this point: the shift rolls back from step \\d`));
+    expect((await h.store.pendingControl(id)).map((p) => p.command)).toEqual(['abort']);
+    // A second command that would change nothing is refused, not queued.
+    await expect(sendShiftControl(h.store, 'resume', id)).rejects.toMatchObject({ code: 'ResumeRefused', message: expect.stringMatching(/not paused .* nothing to resume/) });
+    const resumed = await h.resume(id, [shiftStep()]);
+    expect(resumed.state).toBe('failed');
+    expect(wideStep(resumed, 'traffic-shift')?.error?.message).toMatch(/aborted by an operator/);
+    expect(await h.store.pendingControl(id)).toEqual([]);
+    expect(scoresOf(await h.lists(), ['eu1'])).toEqual(before);
+    // Over now: a further command is refused with the reason.
+    await expect(sendShiftControl(h.store, 'pause', id)).rejects.toMatchObject({ message: expect.stringMatching(/is over \(its traffic shift rolled back/) });
   });
 
   it('passes a manual gate with --yes', async () => {

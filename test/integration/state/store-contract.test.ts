@@ -123,6 +123,26 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     await store.close();
   });
 
+  it.skipIf(skip)('queues shift commands visibly: pending until taken, oldest first, each taken once', async () => {
+    const store = await open();
+    await (await store.create('d-001')).append(created);
+    expect(await store.pendingControl('d-001')).toEqual([]);
+    await store.sendControl('d-001', 'pause');
+    await new Promise((r) => setTimeout(r, 5));
+    await store.sendControl('d-001', 'abort');
+    const pending = await store.pendingControl('d-001');
+    expect(pending.map((p) => p.command)).toEqual(['pause', 'abort']);
+    for (const p of pending) expect(Date.parse(p.sentAt)).toBeGreaterThan(Date.now() - 60_000);
+    // Looking does not take.
+    expect((await store.pendingControl('d-001')).length).toBe(2);
+    expect(await store.takeControl('d-001')).toBe('pause');
+    expect((await store.pendingControl('d-001')).map((p) => p.command)).toEqual(['abort']);
+    expect(await store.takeControl('d-001')).toBe('abort');
+    expect(await store.pendingControl('d-001')).toEqual([]);
+    expect(await store.takeControl('d-001')).toBeUndefined();
+    await store.close();
+  });
+
   it.skipIf(skip)('locks an environment, names the holder on refusal, and frees it on release', async () => {
     const store = await open();
     const key = { project: 'p', environment: 'production' };

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JsonRenderer, LineRenderer } from '../../../src/cli/render/line-renderer.js';
 import { TtyRenderer } from '../../../src/cli/render/tty-renderer.js';
+import xterm from '@xterm/headless';
+import { logicalLines } from '../../helpers/pty.js';
+
+const { Terminal } = xterm;
 
 function stream() {
   const chunks: string[] = [];
@@ -31,17 +35,68 @@ describe('renderers', () => {
     expect(JSON.parse(lines[0] as string)).toEqual({ time, level: 'info', code: 'deployment.start', message: 'go', data: { clusterId: 17 } });
   });
 
-  it('the terminal view keeps one line per cluster and scrolls warnings above it', () => {
+  it('the terminal view keeps one line per cluster, cut to the width, and scrolls warnings above it', async () => {
+    // Read back through an independent terminal emulator at 40 columns, where unwrapped lines used to corrupt the area.
+    // convertEol: a pty's line discipline turns \n into \r\n (onlcr); the emulator alone would not.
+    const term = new Terminal({ cols: 40, rows: 20, allowProposedApi: true, convertEol: true });
+    let pending = Promise.resolve();
+    const out = { columns: 40, rows: 20, write: (t: string) => void (pending = pending.then(() => new Promise<void>((r) => term.write(t, () => r())))) };
+    const r = new TtyRenderer(out, false);
+    const a = 'gp-dev-ws-eu201-eu-west1';
+    const b = 'gp-dev-ws-us201-us-west1';
+    for (const step of ['create-cluster', 'install-gitpod', 'install-monitoring']) {
+      r.emit({ time, level: 'info', code: 'step.start', cluster: a, step, message: 'started' });
+      r.emit({ time, level: 'warn', code: 'step.retry', cluster: a, step, message: 'retrying' });
+      r.emit({ time, level: 'info', code: 'step.succeeded', cluster: b, step, message: 'ok' });
+    }
+    await pending;
+    const screen = logicalLines(term);
+    expect(screen.filter((l) => l.startsWith(`${a} `))).toHaveLength(1);
+    expect(screen.filter((l) => l.startsWith(`${b} `))).toHaveLength(1);
+    expect(screen.filter((l) => l.includes('WARN retrying'))).toHaveLength(3);
+    // One row each: cut to the width, never wrapped.
+    for (const line of screen.filter((l) => l.startsWith(`${a} `) || l.startsWith(`${b} `))) expect(line.length).toBeLessThanOrEqual(39);
+
+    // close() erases the area: what the command prints next is never redrawn over.
+    r.close();
+    out.write('SUMMARY\n');
+    r.emit({ time, level: 'info', code: 'step.start', cluster: a, step: 'alive-test', message: 'late' });
+    await new Promise((res) => setTimeout(res, 250));
+    await pending;
+    const after = logicalLines(term);
+    expect(after.at(-1)).toBe('SUMMARY');
+    expect(after.filter((l) => l.startsWith(`${a} `) || l.startsWith(`${b} `))).toEqual([]);
+  });
+
+  it('holds output back while a question is on screen', () => {
     const out = stream();
     const r = new TtyRenderer(out, false);
     r.emit({ time, level: 'info', code: 'step.start', cluster: 'a', step: 'create-cluster', message: 'started' });
-    r.emit({ time, level: 'warn', code: 'step.retry', cluster: 'a', step: 'create-cluster', message: 'retrying' });
-    r.emit({ time, level: 'info', code: 'step.start', cluster: 'b', step: 'create-cluster', message: 'started' });
+    r.suspend();
+    const before = out.text().length;
+    r.emit({ time, level: 'warn', code: 'x', message: 'held' });
+    expect(out.text().length).toBe(before);
+    r.resume();
+    expect(out.text().slice(before)).toContain('WARN held');
     r.close();
-    const text = out.text();
-    expect(text).toContain('[a] create-cluster: WARN retrying');
-    expect(text).toContain('\x1b[1A\x1b[0J'); // redrawn in place
-    const last = text.slice(text.lastIndexOf('\x1b[0J') + 4);
-    expect(last.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^a\s+create-cluster\s+retry/), expect.stringMatching(/^b\s+create-cluster\s+start/)]);
+  });
+
+  it('the terminal view shows the steps of a cluster that run together side by side, then the latest outcome', () => {
+    const out = stream();
+    const r = new TtyRenderer(out, false);
+    const ev = (code: string, step: string) => r.emit({ time, level: 'info', code, cluster: 'a', step, message: code });
+    ev('step.succeeded', 'create-cluster');
+    ev('step.start', 'install-gitpod');
+    ev('step.start', 'install-jaeger');
+    ev('step.start', 'install-monitoring');
+    ev('step.succeeded', 'install-jaeger');
+    r.close();
+    const lastFrame = (text: string) => (text.includes('\x1b[0J') ? text.slice(text.lastIndexOf('\x1b[0J') + 4) : text).split('\n').filter(Boolean);
+    expect(lastFrame(out.text())).toEqual([expect.stringMatching(/^a\s+install-gitpod start \(\d+s\) {2}\| {2}install-monitoring start \(\d+s\)$/)]);
+    ev('step.succeeded', 'install-gitpod');
+    ev('step.succeeded', 'install-monitoring');
+    r.close();
+    // close() leaves its frame on screen: the second close draws below it.
+    expect(lastFrame(out.text()).at(-1)).toMatch(/^a\s+install-monitoring\s+succeeded$/);
   });
 });

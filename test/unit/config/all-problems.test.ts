@@ -37,7 +37,7 @@ workspaceClusters:
       '12:17: workspaceClusters[0].governedBy: "meta-us01" is not a meta cluster; meta clusters: meta-eu01',
       `13:19: workspaceClusters[0].valuesFiles[0]: values file "./missing.yaml" does not exist (resolved to ${ctx.dir}/missing.yaml); create it or fix the path`,
       '15:13: workspaceClusters[1].prefix: prefix "eu" is already used in region europe-west1 by workspaceClusters[0]; pick another prefix',
-      '17:5: workspaceClusters[1].tpye: unknown key "tpye"; did you mean "type"? allowed keys: name, region, prefix, governedBy, create, type, valuesFiles',
+      '17:5: workspaceClusters[1].tpye: unknown key "tpye"; did you mean "type"? allowed keys: name, region, prefix, governedBy, create, type, valuesFiles, bridgeRegion',
     ]);
   });
 

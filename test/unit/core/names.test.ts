@@ -40,4 +40,13 @@ describe('names', () => {
     expect(gkeNameProblem('gp-prod-')).toMatch(/not a valid GKE name/);
     expect(gkeNameProblem('1gp')).toMatch(/not a valid GKE name/);
   });
+
+  it('accepts a GKE name of exactly 40 characters and rejects one of 41 (the limit is inclusive)', () => {
+    // GKE: "The name must be 1-40 characters long". 40 is allowed, 41 is not.
+    const forty = `gp-prod-ws-eu17-${'a'.repeat(24)}`;
+    expect(forty).toHaveLength(40);
+    expect(gkeNameProblem(forty)).toBeUndefined();
+    expect(gkeNameProblem(`${forty}b`)).toMatch(/41 characters long; GKE allows at most 40/);
+    expect(gkeNameProblem('a')).toBeUndefined();
+  });
 });

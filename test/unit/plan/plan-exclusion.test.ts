@@ -94,12 +94,12 @@ describe('plan with --only / --skip', () => {
     const described: string[] = [];
     const doc = await plan({ ...base, only: ['alive-test', 'traffic-shift'], skip: ['traffic-shift'] }, described);
     expect(doc.clusters[0]?.steps).toEqual([
-      { name: 'create-cluster', applies: false, excluded: '--only', actions: [] },
-      { name: 'install-gitpod', applies: false, excluded: '--only', actions: [] },
-      { name: 'install-jaeger', applies: false, excluded: '--only', actions: [] },
-      { name: 'alive-test', applies: true, actions: [{ kind: 'note', description: 'alive-test would run' }] },
-      { name: 'traffic-shift', applies: false, excluded: '--skip', actions: [] },
-      { name: 'retire-old-clusters', applies: false, excluded: '--only', actions: [] },
+      { name: 'create-cluster', applies: false, excluded: '--only', actions: [], stage: 1, after: [], alongside: [] },
+      { name: 'install-gitpod', applies: false, excluded: '--only', actions: [], stage: 2, after: ['create-cluster'], alongside: [] },
+      { name: 'install-jaeger', applies: false, excluded: '--only', actions: [], stage: 3, after: ['install-gitpod'], alongside: [] },
+      { name: 'alive-test', applies: true, actions: [{ kind: 'note', description: 'alive-test would run' }], stage: 4, after: ['install-jaeger'], alongside: [] },
+      { name: 'traffic-shift', applies: false, excluded: '--skip', actions: [], stage: 5 },
+      { name: 'retire-old-clusters', applies: false, excluded: '--only', actions: [], stage: 6 },
     ]);
     expect(doc.deploymentSteps).toEqual([
       { name: 'traffic-shift', applies: false, excluded: '--skip', actions: [] },
@@ -107,12 +107,12 @@ describe('plan with --only / --skip', () => {
     ]);
     expect(described).toEqual(['alive-test']);
     // The JSON form carries the same fields (`plan --output json` prints the document as is).
-    expect(JSON.parse(JSON.stringify(doc.clusters[0]?.steps[0]))).toEqual({ name: 'create-cluster', applies: false, excluded: '--only', actions: [] });
+    expect(JSON.parse(JSON.stringify(doc.clusters[0]?.steps[0]))).toEqual({ name: 'create-cluster', applies: false, excluded: '--only', actions: [], stage: 1, after: [], alongside: [] });
   });
 
   it('keeps "not applicable" apart from excluded, and sets no excluded field without flags', async () => {
     const doc = await plan(base);
-    expect(doc.clusters[0]?.steps.find((s) => s.name === 'install-jaeger')).toEqual({ name: 'install-jaeger', applies: false, actions: [] });
+    expect(doc.clusters[0]?.steps.find((s) => s.name === 'install-jaeger')).toEqual({ name: 'install-jaeger', applies: false, actions: [], stage: 3, after: ['install-gitpod'], alongside: [] });
     expect(doc.clusters[0]?.steps.every((s) => !('excluded' in s))).toBe(true);
   });
 

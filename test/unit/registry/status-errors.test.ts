@@ -1,7 +1,7 @@
 /** Every gRPC status we distinguish maps to a stable WsdError code with an actionable message. */
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../../src/core/errors.js';
-import { GrpcStatus, registryError, remainingWorkspaces, type CallContext } from '../../../src/registry/status-errors.js';
+import { GrpcStatus, registryError, remainingWorkspaces, unreachableBecause, type CallContext } from '../../../src/registry/status-errors.js';
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({ operation: 'update', meta: 'prod-meta-eu01', address: '127.0.0.1:1', cluster: 'eu17', deadlineMs: 1000, ...over });
 
@@ -43,5 +43,17 @@ describe('registryError', () => {
   it('reads the workspace count from the bridge text', () => {
     expect(remainingWorkspaces('cluster is not empty (12 instances remaining)[a,b]')).toBe(12);
     expect(remainingWorkspaces('other')).toBeUndefined();
+  });
+});
+
+describe('an unreachable registry, in words', () => {
+  it('says why instead of quoting grpc-js diagnostics', () => {
+    const raw = 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: ';
+    const error = registryError({ code: GrpcStatus.UNAVAILABLE, details: raw }, ctx());
+    expect(error.message).toBe('cannot reach the cluster registry of prod-meta-eu01 at 127.0.0.1:1: nothing listens there (connection refused); check that ws-manager-bridge runs and the address or port-forward is right, then retry');
+    expect(error.details).toMatchObject({ grpcDetails: raw }); // the raw text stays for --json-log
+    expect(unreachableBecause('Name resolution failed for target dns:nohost.invalid:80')).toBe('the host name does not resolve');
+    expect(unreachableBecause('No connection established. Last error: Error: something new. Resolution note: ')).toBe('the connection failed (something new)');
+    expect(unreachableBecause('')).toBe('the connection failed');
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +91,23 @@ describe('file state store', () => {
     expect(lock.holder.deploymentId).toBe('d-001');
     await lock.release();
   });
+  it('never takes over a lock whose holder is on another host, whatever its age', async () => {
+    // On a shared (NFS) state dir the pid says nothing about a process on another host:
+    // taking that lock over would run two deploys of one environment at once.
+    const store = tempStore();
+    const key = { project: 'p', environment: 'development' };
+    const lockPath = join(store.root, 'locks', lockFileName(key));
+    (await store.lock(key, { deploymentId: 'd-000', command: 'deploy' })).release();
+    const holder = { pid: 2 ** 22 + 12345, host: 'other-host.example', deploymentId: 'd-000', since: '2001-01-01T00:00:00.000Z', command: 'deploy' };
+    writeFileSync(lockPath, JSON.stringify(holder));
+    const ancient = new Date('2001-01-01T00:00:00Z');
+    utimesSync(lockPath, ancient, ancient);
+    await expect(store.lock(key, { deploymentId: 'd-001', command: 'deploy' })).rejects.toMatchObject({
+      code: 'LockHeld',
+      message: expect.stringMatching(/locked by pid 4206649 on other-host\.example, deployment d-000.*if that process is gone on another host, remove /),
+    });
+    expect(JSON.parse(readFileSync(lockPath, 'utf8'))).toEqual(holder);
+  });
+
   // A read-only state dir: test/e2e/faults/torn-journal.test.ts (as user nobody, since root ignores modes).
 });

@@ -5,16 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { describeCluster, getCredentials, isClusterNotFound } from '../../../src/tools/gcloud.js';
 import { createFakeBin, type FakeBin, type FakeResponse } from '../../helpers/fake-bin.js';
+import { gcloudStderr } from '../../fixtures/recorded/gcloud-outputs.js';
 
 const REF = { name: 'gp-prod-ws-eu17-eu-west1', project: 'gitpod-prod-123', region: 'europe-west1' };
 const CRED_ENV = ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'GOOGLE_APPLICATION_CREDENTIALS', 'KUBECONFIG', 'CLOUDSDK_CORE_DISABLE_PROMPTS'];
 
-// What gcloud 4xx/5xx answers look like (gcloud prints them on stderr and exits 1).
-const NOT_FOUND = `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/gitpod-prod-123/locations/europe-west1/clusters/${REF.name}.\nCould not find [${REF.name}] in [europe-west1].\n`;
-const NO_AUTH = 'ERROR: (gcloud.container.clusters.describe) You do not currently have an active account selected.\nPlease run:\n\n  $ gcloud auth login\n';
-const DENIED = `ERROR: (gcloud.container.clusters.describe) ResponseError: code=403, message=Required "container.clusters.get" permission(s) for "projects/gitpod-prod-123/locations/europe-west1/clusters/${REF.name}".\n`;
+// Real gcloud answers (stderr, exit 1), recorded by test/fixtures/recorded/record-gcloud.mjs, moved to this project.
+const NOT_FOUND = gcloudStderr('notFound', REF.project);
+const NO_AUTH = gcloudStderr('noActiveAccount', REF.project);
+const DENIED = gcloudStderr('permissionDenied', REF.project).split('gp-prod-ws-eu18-eu-west1').join(REF.name);
+const BAD_KEY = gcloudStderr('malformedKeyFile', REF.project);
+const NETWORK = gcloudStderr('tokenEndpointUnreachable', REF.project);
+// Not recordable offline (the project lookup happens on Google's side); same ResponseError shape as NOT_FOUND above.
 const PROJECT_GONE = "ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/gitpod-prod-123.\n";
-const NETWORK = 'ERROR: gcloud crashed (ConnectionError): HTTPSConnectionPool(host=\'container.googleapis.com\', port=443): Max retries exceeded\n';
 
 const bins: FakeBin[] = [];
 const dirs: string[] = [];
@@ -48,7 +51,8 @@ describe('describeCluster', () => {
     ['no credentials', NO_AUTH],
     ['permission denied', DENIED],
     ['project not found', PROJECT_GONE],
-    ['network failure', NETWORK],
+    ['a malformed key file', BAD_KEY],
+    ['an unreachable token endpoint', NETWORK],
   ])('turns %s into an error, never into "absent"', async (_label, stderr) => {
     const gcloud = await fakeGcloud({ stderr, exitCode: 1 });
     await expect(describeCluster({ ...REF, env: gcloud.pathEnv() })).rejects.toMatchObject({

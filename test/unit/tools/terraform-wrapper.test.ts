@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,22 @@ const ENV = ['TF_IN_AUTOMATION', 'TF_INPUT', 'TF_CLI_CONFIG_FILE', 'TF_PLUGIN_CA
 function diagnostic(summary: string, detail: string): string {
   return `${JSON.stringify({ '@level': 'error', '@message': `Error: ${summary}`, type: 'diagnostic', diagnostic: { severity: 'error', summary, detail } })}\n`;
 }
-function summary(operation: string, add: number): string {
-  return `${JSON.stringify({ type: 'change_summary', changes: { add, change: 0, import: 0, remove: 0, operation } })}\n`;
+
+/** Real terraform 1.11 output, recorded by test/fixtures/recorded/record-terraform.mjs (checked against the binary by test/integration/terraform/recorded-outputs.test.ts). */
+interface RecordedCall {
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+const RECORDED = JSON.parse(readFileSync(new URL('../../fixtures/recorded/terraform-outputs.json', import.meta.url), 'utf8')) as {
+  cases: Record<'stateListNoState' | 'lifecycle' | 'unsupportedArgument', RecordedCall[]>;
+};
+/** A fake answer that is exactly what real terraform printed for this call (paths moved to this test's dir). */
+function recorded(name: keyof typeof RECORDED.cases, index: number, times?: number): FakeResponse {
+  const call = RECORDED.cases[name][index]!;
+  const here = (text: string) => text.split('<DIR>').join(workDir);
+  return { match: [call.argv[0]!, ...(call.argv[1] === '-destroy' ? ['-destroy'] : [])], times, exitCode: call.exitCode, stdout: here(call.stdout), stderr: here(call.stderr) };
 }
 
 let workDir: string;
@@ -62,10 +77,7 @@ describe('Terraform wrapper', () => {
   });
 
   it('plans with -detailed-exitcode: exit 2 means changes, 0 means none', async () => {
-    const tf = await terraform([
-      { match: ['plan'], times: 1, exitCode: 2, stdout: summary('plan', 2) },
-      { match: ['plan'], times: 1, exitCode: 0, stdout: summary('plan', 0) },
-    ]);
+    const tf = await terraform([recorded('lifecycle', 1, 1), recorded('lifecycle', 5, 1)]);
     expect(await tf.plan('cluster.plan')).toEqual({ hasChanges: true, changes: { add: 2, change: 0, remove: 0, import: 0 } });
     expect(await tf.plan('cluster.plan', { destroy: true })).toMatchObject({ hasChanges: false });
     const calls = await bin!.calls();
@@ -74,9 +86,9 @@ describe('Terraform wrapper', () => {
   });
 
   it('applies the saved plan, destroys with -auto-approve, passes -lock-timeout', async () => {
-    const tf = await terraform([{ match: ['apply'], stdout: summary('apply', 2) }], { lockTimeout: '30s' });
+    const tf = await terraform([recorded('lifecycle', 6), recorded('lifecycle', 2)], { lockTimeout: '30s' });
     expect(await tf.apply('cluster.plan')).toEqual({ add: 2, change: 0, remove: 0, import: 0 });
-    await tf.destroy();
+    expect(await tf.destroy()).toEqual({ add: 0, change: 0, remove: 2, import: 0 });
     const calls = await bin!.calls();
     expect(calls[0]!.argv).toEqual(['apply', '-input=false', '-no-color', '-json', '-lock-timeout=30s', join(workDir, 'cluster.plan')]);
     expect(calls[1]!.argv).toEqual(['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', '-lock-timeout=30s']);
@@ -85,7 +97,7 @@ describe('Terraform wrapper', () => {
   it('turns diagnostics into a ToolFailed error, transient when the curated list says so', async () => {
     const tf = await terraform([
       { match: ['apply'], times: 1, exitCode: 1, stdout: diagnostic('Error creating Network', 'googleapi: Error 503: The service is currently unavailable.') },
-      { match: ['apply'], times: 1, exitCode: 1, stdout: diagnostic('Unsupported argument', 'An argument named "nodes" is not expected here.') },
+      { ...recorded('unsupportedArgument', 1), match: ['apply'] },
     ]);
     const transient = await tf.apply('p').catch((e: unknown) => e);
     expect(transient).toMatchObject({ code: 'ToolFailed', transient: true, details: { transientPattern: 'googleapi-503' } });
@@ -93,24 +105,23 @@ describe('Terraform wrapper', () => {
     expect((transient as Error).message).toContain('Error creating Network: googleapi: Error 503');
     const permanent = await tf.apply('p').catch((e: unknown) => e);
     expect(permanent).toMatchObject({ code: 'ToolFailed', transient: false });
-    expect((permanent as Error).message).toContain('Unsupported argument');
+    expect((permanent as Error).message).toContain('Unsupported argument: An argument named "nodes" is not expected here. (main.tf:2)');
   });
 
   it('reads outputs without streaming their values into events or the log', async () => {
     const logFile = join(workDir, 'logs', 'create.log');
     const sink = new MemorySink();
-    const tf = await terraform([{ match: ['output'], stdout: JSON.stringify({ ca_certificate: { sensitive: true, type: 'string', value: 'TOPSECRETCA' } }) }], { sink, logFile });
+    const tf = await terraform([recorded('lifecycle', 3)], { sink, logFile });
     expect(await tf.output()).toEqual({ ca_certificate: { value: 'TOPSECRETCA', sensitive: true, type: 'string' } });
     expect(JSON.stringify(sink.events)).not.toContain('TOPSECRETCA');
     expect(await readFile(logFile, 'utf8').catch(() => '')).not.toContain('TOPSECRETCA');
   });
 
-  it('lists state, and an absent state is an empty list', async () => {
-    const tf = await terraform([
-      { match: ['list'], times: 1, stdout: 'module.cluster.terraform_data.cluster\nmodule.cluster.terraform_data.dns\n' },
-      { match: ['list'], times: 1, exitCode: 1, stdout: 'No state file was found!\n' },
-    ]);
-    expect(await tf.stateList()).toEqual(['module.cluster.terraform_data.cluster', 'module.cluster.terraform_data.dns']);
+  it('lists state, and an absent state is an empty list (terraform says so on stderr, exit 1)', async () => {
+    const noState = recorded('stateListNoState', 0, 1);
+    expect(noState).toMatchObject({ exitCode: 1, stdout: '', stderr: expect.stringMatching(/^No state file was found!/) });
+    const tf = await terraform([recorded('lifecycle', 4, 1), noState]);
+    expect(await tf.stateList()).toEqual(['terraform_data.cluster', 'terraform_data.dns']);
     expect(await tf.stateList()).toEqual([]);
   });
 

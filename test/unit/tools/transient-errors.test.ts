@@ -108,3 +108,29 @@ describe('classifyTerraformError: permanent errors', () => {
     expect(classifyTerraformError(output)).toEqual({ transient: false });
   });
 });
+
+describe('classifyTerraformError: quotas', () => {
+  // Only a per-interval request quota refills by itself; a daily or absolute quota
+  // stays exhausted for hours (or until a human raises it), so retrying only delays the failure.
+  it('treats a daily quota as permanent', () => {
+    const daily =
+      "Error: Error creating Subnetwork: googleapi: Error 403: Quota exceeded for quota metric 'Write requests' and limit 'Write requests per day' of service 'compute.googleapis.com' for consumer 'project_number:123'., dailyLimitExceeded";
+    expect(classifyTerraformError(daily)).toEqual({ transient: false });
+  });
+
+  it('treats a per-project quota group limit as permanent', () => {
+    const hard =
+      "Error: googleapi: Error 403: Quota exceeded for quota group 'default' and limit 'Clusters per project' of service 'container.googleapis.com' for consumer 'project_number:123'., quotaExceeded";
+    expect(classifyTerraformError(hard)).toEqual({ transient: false });
+  });
+
+  it.each([
+    ['per minute', "limit 'Read requests per minute'"],
+    ['per second', "limit 'Operations per second'"],
+    ['per 100 seconds', "limit 'Queries per 100 seconds'"],
+    ['per user per minute', "limit 'Read requests per user per minute'"],
+  ])('treats a quota %s as transient', (_label, limit) => {
+    const output = `Error: googleapi: Error 403: Quota exceeded for quota metric 'Reads' and ${limit} of service 'compute.googleapis.com' for consumer 'project_number:123'., quotaExceeded`;
+    expect(classifyTerraformError(output)).toMatchObject({ transient: true, pattern: 'rate-quota-per-interval' });
+  });
+});

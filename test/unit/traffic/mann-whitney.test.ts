@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { averageRanks, hodgesLehmann, mannWhitneyU } from '../../../src/traffic/stats/mann-whitney.js';
 import { erfc, normalSf } from '../../../src/traffic/stats/normal.js';
 
@@ -97,5 +98,40 @@ describe('normal tail', () => {
     expect(erfc(6) / 2.1519736712498913e-17).toBeCloseTo(1, 10);
     expect(erfc(-1)).toBeCloseTo(1.8427007929497148, 15);
     expect(normalSf(1.959963984540054)).toBeCloseTo(0.025, 14);
+  });
+});
+
+describe('mann-whitney p-value is a probability', () => {
+  // With U exactly at its mean n1·n2/2 the continuity-corrected z is negative and 2·sf(z)
+  // exceeds 1; a two-sided p is a probability, so it is 1 there (SciPy clips it the same way).
+  it('gives p = 1, not more, when U sits at its mean (asymptotic)', () => {
+    const r = mannWhitneyU([1, 4, 5, 8], [2, 3, 6, 7], 'asymptotic');
+    expect(r.u).toBe(8);
+    expect(r.uOther).toBe(8);
+    expect(r.z).toBeLessThan(0);
+    expect(r.pValue).toBe(1);
+  });
+
+  it('gives p = 1 with ties when U sits at its mean (asymptotic)', () => {
+    const r = mannWhitneyU([1, 2, 2, 3], [1, 2, 2, 3], 'asymptotic');
+    expect(r.u).toBe(8);
+    expect(r.pValue).toBe(1);
+  });
+
+  it('keeps every p in [0, 1] for both methods (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 9 }),
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 9 }),
+        (x, y) => {
+          for (const method of ['exact', 'asymptotic'] as const) {
+            if (method === 'exact' && new Set([...x, ...y]).size !== x.length + y.length) continue;
+            const p = mannWhitneyU(x, y, method).pValue;
+            if (!(p >= 0 && p <= 1)) return false;
+          }
+          return true;
+        },
+      ),
+    );
   });
 });

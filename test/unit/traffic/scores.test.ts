@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileScores, constraintSetKey, effectiveWeight, type ScoreCluster } from '../../../src/traffic/scores.js';
+import { compileScores, constraintSetKey, type ScoreCluster } from '../../../src/traffic/scores.js';
 
 function cluster(name: string, role: 'new' | 'old', extra: Partial<ScoreCluster> = {}): ScoreCluster {
   return { name, role, region: 'europe-west1', state: 'AVAILABLE', score: role === 'old' ? 100 : 0, maxScore: 100, constraintSet: '', ...extra };
@@ -10,12 +10,22 @@ function scoresOf(r: ReturnType<typeof compileScores>[number]): Record<string, n
   return Object.fromEntries(r.assignments.map((a) => [a.name, a.score]));
 }
 
-/** What the server would do with the scores: weighted share of every participating cluster. */
+/**
+ * The server's pick, written here from design §4 and not taken from the module under test:
+ * weighted random over AVAILABLE clusters of one constraint set, weight min(score, max_score), never negative.
+ */
+function serverWeight(c: ScoreCluster): number {
+  if (c.state !== 'AVAILABLE' || c.score <= 0) return 0;
+  return c.score < c.maxScore ? c.score : c.maxScore;
+}
+
+/** What the server would do with the scores: weighted share (in percent) of the new clusters. */
 function simulateShares(clusters: ScoreCluster[], scores: Record<string, number | undefined>): number {
-  const after = clusters.map((c) => ({ ...c, score: scores[c.name] ?? c.score }));
-  const total = after.reduce((a, c) => a + effectiveWeight(c), 0);
+  const set = clusters.find((c) => c.role === 'new')?.constraintSet ?? '';
+  const after = clusters.filter((c) => c.constraintSet === set).map((c) => ({ ...c, score: scores[c.name] ?? c.score }));
+  const total = after.reduce((a, c) => a + serverWeight(c), 0);
   if (total === 0) return 0;
-  return (100 * after.filter((c) => c.role === 'new').reduce((a, c) => a + effectiveWeight(c), 0)) / total;
+  return (100 * after.filter((c) => c.role === 'new').reduce((a, c) => a + serverWeight(c), 0)) / total;
 }
 
 describe('score compiler', () => {
@@ -27,6 +37,27 @@ describe('score compiler', () => {
     expect(scoresOf(compileScores(100, cs)[0]!)).toEqual({ eu18: 100, eu17: 0 });
     expect(scoresOf(compileScores(0, cs)[0]!)).toEqual({ eu18: 0, eu17: 100 });
     expect(compileScores(25, cs)[0]).toMatchObject({ percent: 25, effectivePercent: 25 });
+  });
+
+  // Hand-worked: with one score `a` per new cluster and `b` per old one (old at 100 before),
+  // the share is n·a / (n·a + o·b). Of the exact integer solutions the one whose total stays
+  // closest to the old total wins, then the larger new score. Each row is exact to the last digit,
+  // so a solver that only compared shares to whole points would pick a neighbour 0.2–0.5 points off.
+  it.each([
+    // new, old, percent, expected scores (new..., old...), why
+    [1, 2, 60, [99, 33, 33], 'a = 3b; 99/165 = 0.6; total 165 is the closest to 200 (96/32/32 gives 160)'],
+    [1, 2, 75, [96, 16, 16], 'a = 6b, a ≤ 100 ⇒ b ≤ 16; 96/128 = 0.75'],
+    [1, 2, 90, [90, 5, 5], 'a = 18b, a ≤ 100 ⇒ b ≤ 5; 90/100 = 0.9'],
+    [2, 1, 15, [6, 6, 68], 'c = 34a/3 ⇒ a ∈ {3, 6, 9…}; a = 9 needs c = 102 > 100; 12/80 = 0.15'],
+    [2, 1, 75, [39, 39, 26], 'c = 2a/3; totals 104 (a = 39) and 96 (a = 36) are both 4 from 100: the larger new score wins; 78/104 = 0.75'],
+  ] as Array<[number, number, number, number[], string]>)('gives %i new / %i old clusters at %i percent exactly the scores %j: %s', (n, o, p, expected, _why) => {
+    const cs = [...Array.from({ length: n }, (_, i) => cluster(`new${i}`, 'new')), ...Array.from({ length: o }, (_, i) => cluster(`old${i}`, 'old'))];
+    const r = compileScores(p, cs)[0]!;
+    expect(r.assignments.map((a) => a.score)).toEqual(expected);
+    expect(r.effectivePercent).toBe(p);
+    const newWeight = expected.slice(0, n).reduce((a, b) => a + b, 0);
+    const total = expected.reduce((a, b) => a + b, 0);
+    expect((100 * newWeight) / total).toBeCloseTo(p, 10);
   });
 
   it('lands within half a point for 1–4 new and 1–4 old clusters, except where max_score makes it impossible', () => {

@@ -210,8 +210,10 @@ describe('shift controller', () => {
     await minutes(5);
     expect(journal.decisions.length).toBe(0);
     expect(journal.progress?.paused).toBe(true);
+    // A pause sent before the shift started holds it before its first change.
+    expect(registry.get('meta-eu', 'eu18').state).toBe('CORDONED');
     control.push('resume');
-    await vi.advanceTimersByTimeAsync(1_000);
+    for (let s = 0; s < 600 && journal.decisions.length === 0; s++) await vi.advanceTimersByTimeAsync(1_000);
     expect(journal.decisions.length).toBe(1);
     control.push('promote');
     await vi.advanceTimersByTimeAsync(2_000);

@@ -50,7 +50,9 @@ describe('shift timeline', () => {
     expect(t.detection.brokenMetricsMs).toBe(240_000);
     expect(t.detection.silentClusterMs).toBe(20 * 60_000 + 80_000);
     expect(t.rollbackMs).toBe(240_000);
-    expect(t.worstCaseToRollbackMs).toBe(480_000);
+    // The slowest detection (a silent cluster, 21m20s) plus the gradual rollback (4m): never less than a part.
+    expect(t.worstCaseToRollbackMs).toBe(20 * 60_000 + 80_000 + 240_000);
+    for (const part of Object.values(t.detection)) expect(t.worstCaseToRollbackMs).toBeGreaterThanOrEqual(part + t.rollbackMs);
   });
 
   it('counts the staff stage and notes shares that max_score cannot reach', () => {

@@ -6,12 +6,15 @@
  * endian, as the kubelet sends it). The websocket side is a small RFC 6455
  * implementation so nothing outside this repository's dependencies is needed.
  * Requests must carry the kubeconfig's bearer token, like a real API server.
+ * Label selectors take the full grammar (test/helpers/label-selector.ts).
+ * Contract tests: fake-kube-api-contract.test.ts.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
+import { matchesSelector, parseSelector, SelectorError } from '../../../helpers/label-selector.js';
 
 export interface FakePod {
   name: string;
@@ -87,16 +90,6 @@ function parseFrames(buffer: Buffer, onFrame: (opcode: number, payload: Buffer) 
   return buf;
 }
 
-function matches(labels: Record<string, string>, selector: string): boolean {
-  return selector
-    .split(',')
-    .filter(Boolean)
-    .every((term) => {
-      const [k, v] = term.split('=');
-      return k !== undefined && labels[k] === v;
-    });
-}
-
 function podJson(p: FakePod) {
   return {
     metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
@@ -127,8 +120,14 @@ export async function startFakeKubeApi(tls: { cert: Buffer; key: Buffer; ca: Buf
     const url = new URL(req.url ?? '/', 'http://x');
     let m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
     if (req.method === 'GET' && m) {
-      const selector = url.searchParams.get('labelSelector') ?? '';
-      const items = pods.filter((p) => p.namespace === m?.[1] && matches(p.labels, selector)).map(podJson);
+      let selector;
+      try {
+        selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
+      } catch (error) {
+        if (!(error instanceof SelectorError)) throw error;
+        return sendJson(res, 400, status(400, 'BadRequest', `unable to parse requirement: ${error.message}`));
+      }
+      const items = pods.filter((p) => p.namespace === m?.[1] && matchesSelector(p.labels, selector)).map(podJson);
       return sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);

@@ -1,0 +1,102 @@
+/**
+ * What a `shift pause|resume|promote|abort` will actually do to a deployment,
+ * read from its journal: where the shift stands (not started, at a step, paused
+ * at a gate, done), whether the retirement waits at its beforeDestroy gate, and
+ * whether a process is running the deployment at all. The reply an operator
+ * gets is this text; a command that would change nothing is not sent.
+ *
+ * One rule for a deployment no process runs (killed with SIGKILL, stopped with
+ * Ctrl-C/SIGTERM, or failed and resumable): the command is queued, `status`
+ * shows it as pending, and `resume` applies it before anything else changes.
+ */
+import type { Snapshot, StepRecordState } from '../state/model.js';
+import { concludedBy } from '../state/resumable.js';
+import type { ControlCommand } from '../steps/step.js';
+
+export type ControlReply = { send: true; text: string } | { send: false; text: string };
+
+interface ShiftView {
+  phase?: string;
+  stepIndex?: number;
+  paused?: boolean;
+  gate?: string;
+}
+
+const step = (snap: Snapshot, name: string): StepRecordState | undefined => snap.deploymentSteps.find((s) => s.name === name);
+
+function names(list: unknown): string {
+  return Array.isArray(list) ? list.map((c: { name?: unknown }) => String(c.name)).join(', ') : '';
+}
+
+function where(shift: ShiftView): string {
+  if (shift.phase === 'steps') return `step ${(shift.stepIndex ?? 0) + 1}`;
+  if (shift.phase === 'staff') return 'the staff stage';
+  if (shift.phase === 'bake') return 'the bake at 100 %';
+  return 'its start';
+}
+
+/** The effect of `command` at the point the deployment stands (or will continue from). */
+function effect(snap: Snapshot, command: ControlCommand): ControlReply {
+  const shiftStep = step(snap, 'traffic-shift');
+  const retire = step(snap, 'retire-old-clusters');
+  const shift = (shiftStep?.checkpoint?.progress ?? {}) as ShiftView;
+  const clusters = (shiftStep?.checkpoint?.clusters ?? retire?.checkpoint?.clusters ?? {}) as { newClusters?: unknown; oldClusters?: unknown };
+  const news = names(clusters.newClusters) || snap.clusters.map((c) => c.shortName).join(', ');
+  const olds = names(clusters.oldClusters) || 'the old clusters';
+  const shiftOver = shiftStep?.state === 'succeeded' || shift.phase === 'done';
+
+  if (shiftOver || shiftStep?.state === 'skipped') {
+    const waiting = retire?.checkpoint?.awaiting === 'beforeDestroy' && !retire.checkpoint.approved && retire.state !== 'succeeded';
+    if (!waiting) {
+      return { send: false, text: `its traffic shift is over and the retirement of the old clusters ${retire?.checkpoint?.approved ? 'was approved and is under way' : 'needs no approval'}; shift commands change nothing now (steer single clusters with \`ws-deployment clusters update\`)` };
+    }
+    if (command === 'resume' || command === 'promote') {
+      return { send: true, text: `approves the beforeDestroy gate: ${olds} (cordoned, taking no new starts) are drained, deregistered and destroyed as configured` };
+    }
+    if (command === 'abort') {
+      return {
+        send: true,
+        text: `retirement refused: nothing is changed — ${news} keep all new starts at their scores, ${olds} stay cordoned and registered; the deployment ends as failed (\`ws-deployment resume ${snap.id}\` asks again, \`ws-deployment retire --cluster NAME\` retires one by hand)`,
+      };
+    }
+    return { send: false, text: `its traffic shift is over; the retirement waits at the beforeDestroy gate anyway: approve it with \`ws-deployment shift resume ${snap.id}\`, refuse it with \`ws-deployment shift abort ${snap.id}\`` };
+  }
+
+  const started = shift.phase !== undefined && shift.phase !== 'start';
+  const at = where(shift);
+  const gate = shift.gate ? ` (waiting at the manual gate ${shift.gate})` : '';
+  switch (command) {
+    case 'pause':
+      if (shift.paused) return { send: false, text: `the shift is already paused at ${at}${gate}; continue it with \`ws-deployment shift resume ${snap.id}\`` };
+      return { send: true, text: started ? `the shift holds at ${at} (scores stay as they are) until \`shift resume\`, \`promote\` or \`abort\`` : `the shift holds before its first change (${news} stay cordoned) until \`shift resume\`, \`promote\` or \`abort\`` };
+    case 'resume':
+      if (!shift.paused) return { send: false, text: `the shift is not paused (${started ? `at ${at}` : 'not started yet'}): it goes on by itself; nothing to resume` };
+      return { send: true, text: `the shift continues from ${at}${shift.gate ? ` (approves the manual gate ${shift.gate})` : ''}` };
+    case 'promote':
+      return { send: true, text: `${news} take all new starts now and ${olds} are cordoned; then the old clusters are retired (behind the beforeDestroy gate when it is manual)` };
+    case 'abort':
+      return {
+        send: true,
+        text: started
+          ? `the shift rolls back from ${at}: the saved scores of ${olds} are restored and ${news} are cordoned; the deployment ends as rolled back`
+          : `the shift is called off before its first change: ${news} stay cordoned, ${olds} keep their scores; the deployment ends as rolled back`,
+      };
+  }
+}
+
+/** The reply to `shift COMMAND` for this deployment; `live` = a process is running it now. */
+export function controlReply(snap: Snapshot, command: ControlCommand, live: boolean): ControlReply {
+  if (snap.state === 'succeeded') {
+    return { send: false, text: `deployment ${snap.id} succeeded: its traffic shift and retirement are over, nothing would take "${command}"; steer single clusters with \`ws-deployment clusters update\`` };
+  }
+  const concluded = concludedBy(snap);
+  if (concluded) return { send: false, text: `deployment ${snap.id} is over (${concluded}); nothing would take "${command}"` };
+  const what = effect(snap, command);
+  if (!what.send) return { send: false, text: `"${command}" not sent to deployment ${snap.id}: ${what.text}` };
+  if (live) return { send: true, text: `${command} sent to deployment ${snap.id}; its process takes it within a second: ${what.text}` };
+  const why = snap.state === 'failed' ? 'it failed' : 'its process is gone';
+  return {
+    send: true,
+    text: `${command} queued for deployment ${snap.id}: no process runs it now (${why}). \`ws-deployment status ${snap.id}\` shows it as pending, and \`ws-deployment resume ${snap.id}\` applies it when the run gets back to this point: ${what.text}`,
+  };
+}

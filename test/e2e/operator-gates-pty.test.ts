@@ -1,0 +1,148 @@
+/**
+ * An operator at a real terminal (a pseudo-terminal, read back through a
+ * headless terminal emulator) at manual gates of the sandbox:
+ * - approves beforeDestroy by typing y (80 columns);
+ * - has it approved from a second terminal with `shift resume` while the question
+ *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
+ * - has it refused from a second terminal with `shift abort` (200 columns): the reply
+ *   says what happens (nothing changed), exit 1;
+ * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved.
+ * Each checks the exit code, that the whole summary is the end of the screen (the
+ * live area never redraws over it; at 40 columns it does not corrupt it either), and
+ * the registry (`clusters list --output json`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
+import { startPty, type PtyResult, type PtyRun } from '../helpers/pty.js';
+import { requireBinary } from '../helpers/require-binary.js';
+
+const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
+
+interface Entry {
+  name: string;
+  state: string;
+  score: number;
+}
+
+describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  const example = readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 1s').replace(/bake: 5s/, 'bake: 1s').replace(/duration: 5s/, 'duration: 1s');
+  const withGates = (gates: string) => writeFileSync(ws.config, example.replace('gates: { beforeDestroy: auto }', `gates: { ${gates} }`));
+  afterAll(() => ws.cleanup());
+  // A failed test must not leave its deploy holding the environment lock for the next one.
+  let running: PtyRun | undefined;
+  afterEach(() => running?.kill());
+  const pty = (args: string[], cols: number): PtyRun => (running = startPty(args, { cols }));
+
+  const registry = async (): Promise<Record<string, Pick<Entry, 'state' | 'score'>>> => {
+    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    return Object.fromEntries((JSON.parse(list.stdout) as Entry[]).map((e) => [e.name, { state: e.state, score: e.score }]));
+  };
+  const newestId = async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id;
+
+  /** The summary `status` prints for the newest deployment ends the terminal, line for line. */
+  const expectSummaryAtEnd = async (result: PtyResult): Promise<void> => {
+    const status = await runCli(['status', ...common]);
+    const summary = status.stdout.trimEnd().split('\n');
+    expect(summary.length).toBeGreaterThan(10);
+    expect(result.lines.slice(-summary.length), result.raw).toEqual(summary);
+  };
+
+  beforeAll(async () => {
+    withGates('beforeDestroy: auto');
+    const first = await runCli(['deploy', ...common, '--cluster-id', '200']);
+    expect(first.code, first.stderr).toBe(0);
+  }, 180_000);
+
+  it('typing y at the beforeDestroy question retires the old generation (80 columns)', async () => {
+    withGates('beforeDestroy: manual');
+    const run = pty(['deploy', ...common, '--cluster-id', '201'], 80);
+    await run.waitForScreen(/retire them\? \[y = go on/);
+    run.type('y\r');
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(0);
+    await expectSummaryAtEnd(result);
+    expect(result.lines.join('\n')).toMatch(/manual gate beforeDestroy approved \(resume\)/);
+    expect(await registry()).toEqual({ eu201: { state: 'AVAILABLE', score: 100 }, us201: { state: 'AVAILABLE', score: 100 } });
+  }, 180_000);
+
+  it('`shift resume` from a second terminal withdraws the question and the deploy exits 0 (40 columns)', async () => {
+    withGates('beforeDestroy: manual');
+    const run = pty(['deploy', ...common, '--cluster-id', '202'], 40);
+    await run.waitForScreen(/retire them\? \[y = go on/);
+    const reply = await runCli(['shift', 'resume', ...common]);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toMatch(/^resume sent to deployment \S+; its process takes it within a second: approves the beforeDestroy gate: eu201, us201 \(cordoned, taking no new starts\) are drained, deregistered and destroyed/);
+    // No key is pressed: the remote decision alone ends the wait.
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(0);
+    await expectSummaryAtEnd(result);
+    // The live area (a row per cluster, no ATTEMPTS column) left nothing behind: no wrapped half, no duplicate.
+    expect(result.lines.filter((l) => /^gp-dev-ws-\S+ {2}/.test(l) && !/\s\d+\s/.test(l))).toEqual([]);
+    expect(await registry()).toEqual({ eu202: { state: 'AVAILABLE', score: 100 }, us202: { state: 'AVAILABLE', score: 100 } });
+  }, 180_000);
+
+  it('`shift abort` from a second terminal refuses the retirement and says nothing changed (200 columns)', async () => {
+    withGates('beforeDestroy: manual');
+    const before = await registry();
+    const olds = Object.keys(before).filter((n) => before[n]?.state === 'AVAILABLE').sort();
+    expect(olds.length).toBe(2);
+    const run = pty(['deploy', ...common, '--cluster-id', '203'], 200);
+    await run.waitForScreen(/retire them\? \[y = go on/);
+    const reply = await runCli(['shift', 'abort', ...common]);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toContain(`: retirement refused: nothing is changed — eu203, us203 keep all new starts at their scores, ${olds.join(', ')} stay cordoned and registered; the deployment ends as failed`);
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(1);
+    await expectSummaryAtEnd(result);
+    expect(result.lines.join('\n')).toMatch(/retirement refused by an operator at the beforeDestroy gate; nothing was changed/);
+    const after = await registry();
+    expect(after).toEqual({
+      ...Object.fromEntries(olds.map((n) => [n, { state: 'CORDONED', score: 0 }])), // as the promotion left them
+      eu203: { state: 'AVAILABLE', score: 100 },
+      us203: { state: 'AVAILABLE', score: 100 },
+    });
+  }, 180_000);
+
+  it('Ctrl-C at the beforeStart question interrupts the run: exit 130, nothing moved (80 columns)', async () => {
+    withGates('beforeStart: manual, beforeDestroy: auto');
+    const before = await registry();
+    const run = pty(['deploy', ...common, '--cluster-id', '204', '--allow-unfinished'], 80);
+    await run.waitForScreen(/approve\? \[y = go on/);
+    run.type('\x03');
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(130);
+    expect(result.lines.join('\n')).toMatch(/interrupted at the manual gate: nothing was approved or changed/);
+    await expectSummaryAtEnd(result);
+    const id = await newestId();
+    expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id}\``);
+    const after = await registry();
+    expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
+  }, 180_000);
+
+  it('`shift abort` to a deployment killed with SIGKILL is queued, shown by status, and applied by resume', async () => {
+    withGates('beforeDestroy: auto');
+    const before = await registry();
+    const run = startCli(['deploy', ...common, '--cluster-id', '205', '--allow-unfinished']);
+    await run.waitFor(/traffic-shift: step 2\/3/, 120_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const id = await newestId();
+    const reply = await runCli(['shift', 'abort', ...common]);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. .*the shift rolls back from step 2`));
+    const status = await runCli(['status', id, ...common]);
+    expect(status.stdout).toMatch(new RegExp(`\\npending shift commands: abort \\(sent \\d\\d:\\d\\d:\\d\\d\\); applied when \`ws-deployment resume ${id}\` continues it\\n$`));
+    const resumed = await runCli(['resume', id, ...common]);
+    expect(resumed.code, resumed.stderr).toBe(1);
+    expect(resumed.stdout).toMatch(new RegExp(`^deployment ${id}: rolled back`));
+    expect(resumed.stdout).toMatch(/aborted by an operator/);
+    expect((await runCli(['status', id, ...common])).stdout).not.toMatch(/pending shift commands/);
+    const after = await registry();
+    for (const [name, entry] of Object.entries(before)) expect(after[name], name).toEqual(entry);
+    expect(after.eu205).toMatchObject({ state: 'CORDONED', score: 0 });
+  }, 240_000);
+});

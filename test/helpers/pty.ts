@@ -1,0 +1,103 @@
+/**
+ * Runs the real CLI on a real pseudo-terminal (test/helpers/pty-run.py, Python's
+ * pty module) of a given size, and feeds everything it writes into a headless
+ * terminal emulator (@xterm/headless, the emulator of VS Code's terminal) — an
+ * independent model of a terminal, not ours — so a test can read the screen as
+ * an operator would see it: wrapped lines, erased lines and all.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import xterm from '@xterm/headless';
+import { BIN, REPO } from './cli.js';
+
+const { Terminal } = xterm;
+const PTY_RUN = join(REPO, 'test', 'helpers', 'pty-run.py');
+
+export interface PtyResult {
+  code: number | null;
+  /** Every logical line the terminal holds (scrollback + screen), wrapped rows joined, right-trimmed. */
+  lines: string[];
+  /** The raw bytes the program wrote, escape sequences included. */
+  raw: string;
+}
+
+export interface PtyRun {
+  /** Types `text` on the terminal's keyboard (`\r` is Enter, `\x03` Ctrl-C). */
+  type(text: string): void;
+  /** Resolves once the terminal shows text matching `pattern`. */
+  waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<PtyResult>;
+  /** Ends the run (a failed test must not leave a deploy holding the environment lock). */
+  kill(): void;
+}
+
+/** Starts `ws-deployment ARGS` on a COLS x ROWS terminal, as a person at a terminal would (no CI variable). */
+export function startPty(args: string[], options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string> }): PtyRun {
+  const rows = options.rows ?? 40;
+  const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true });
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env };
+  delete env.CI;
+  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), '--', process.execPath, BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  let parsed = Promise.resolve();
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const check = (): void => {
+    const text = logicalLines(term).join('\n');
+    for (const w of [...waiters]) {
+      if (w.pattern.test(text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    raw += d.toString('utf8');
+    parsed = new Promise<void>((res) => term.write(d, () => res())).then(check);
+  });
+  let errors = '';
+  child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const done = exited.then(async (code) => {
+    await parsed;
+    if (errors) raw += `\n[pty-run stderr] ${errors}`;
+    return { code, lines: logicalLines(term), raw };
+  });
+  return {
+    type: (text) => void child.stdin.write(text),
+    waitForScreen: (pattern, timeoutMs = 120_000) =>
+      new Promise((res, rej) => {
+        if (pattern.test(logicalLines(term).join('\n'))) return res();
+        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${logicalLines(term).join('\n')}`)), timeoutMs);
+        waiters.push({ pattern, resolve: () => (clearTimeout(timer), res()) });
+        void exited.then(async () => {
+          await parsed;
+          check();
+          clearTimeout(timer);
+          rej(new Error(`the CLI exited before the terminal showed ${pattern}; it shows:\n${logicalLines(term).join('\n')}`));
+        });
+      }),
+    done,
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
+
+/** The terminal's content as logical lines: a row the terminal wrapped is joined to the one before it. */
+export function logicalLines(term: InstanceType<typeof Terminal>): string[] {
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = 0; i < buffer.length; i++) {
+    const row = buffer.getLine(i);
+    if (!row) continue;
+    const text = row.translateToString(false);
+    if (row.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+    else lines.push(text);
+  }
+  // Trailing empty rows of the screen are not content.
+  const trimmed = lines.map((l) => l.trimEnd());
+  while (trimmed.length > 0 && trimmed.at(-1) === '') trimmed.pop();
+  return trimmed;
+}

@@ -1,0 +1,86 @@
+/**
+ * What `shift pause|resume|promote|abort` tells an operator, per state of the
+ * deployment, read from the journal's snapshot; and the summary's words for
+ * `--skip`ped steps and for a deployment whose shift rolled back.
+ */
+import { describe, expect, it } from 'vitest';
+import { controlReply } from '../../../src/report/control-reply.js';
+import { renderSummary, statusDocument } from '../../../src/report/summary.js';
+import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../../src/state/model.js';
+
+const clusters = { newClusters: [{ name: 'eu18' }, { name: 'us18' }], oldClusters: [{ name: 'eu17' }, { name: 'us17' }] };
+
+function snap(state: Snapshot['state'], deploymentSteps: StepRecordState[]): Snapshot {
+  return {
+    schemaVersion: 1,
+    seq: 1,
+    id: 'd-1',
+    state,
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:01:00.000Z',
+    inputs: {} as Snapshot['inputs'],
+    clusterId: 18,
+    clusters: [],
+    deploymentSteps,
+  };
+}
+
+const atBeforeDestroy = snap('running', [
+  { name: 'traffic-shift', state: 'succeeded', attempts: 1, checkpoint: { clusters, progress: { phase: 'done', stepIndex: 2, paused: false } } },
+  { name: 'retire-old-clusters', state: 'running', attempts: 1, checkpoint: { clusters, awaiting: 'beforeDestroy' } },
+]);
+
+describe('shift replies', () => {
+  it('abort at the beforeDestroy gate refuses the retirement and changes nothing (not "rolls back")', () => {
+    const reply = controlReply(atBeforeDestroy, 'abort', true);
+    expect(reply).toEqual({
+      send: true,
+      text: 'abort sent to deployment d-1; its process takes it within a second: retirement refused: nothing is changed — eu18, us18 keep all new starts at their scores, eu17, us17 stay cordoned and registered; the deployment ends as failed (`ws-deployment resume d-1` asks again, `ws-deployment retire --cluster NAME` retires one by hand)',
+    });
+    expect(reply.text).not.toMatch(/roll/);
+    expect(controlReply(atBeforeDestroy, 'resume', true).text).toMatch(/approves the beforeDestroy gate: eu17, us17 .* drained, deregistered and destroyed/);
+    expect(controlReply(atBeforeDestroy, 'pause', true)).toMatchObject({ send: false, text: expect.stringMatching(/waits at the beforeDestroy gate anyway/) });
+  });
+
+  it('pause on a succeeded deployment says it is over, instead of advising resume', () => {
+    const reply = controlReply(snap('succeeded', []), 'pause', false);
+    expect(reply.send).toBe(false);
+    expect(reply.text).toMatch(/^deployment d-1 succeeded: its traffic shift and retirement are over, nothing would take "pause"/);
+    expect(reply.text).not.toMatch(/ws-deployment resume/);
+  });
+
+  it('mid-shift: the effect at the step it stands at; without a process it is queued for resume', () => {
+    const mid = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 1, paused: false } } }]);
+    expect(controlReply(mid, 'abort', true).text).toMatch(/: the shift rolls back from step 2: the saved scores of eu17, us17 are restored and eu18, us18 are cordoned/);
+    expect(controlReply(mid, 'resume', true)).toMatchObject({ send: false, text: expect.stringMatching(/not paused \(at step 2\)/) });
+    const gone = controlReply(mid, 'abort', false);
+    expect(gone.text).toMatch(/^abort queued for deployment d-1: no process runs it now \(its process is gone\)\. `ws-deployment status d-1` shows it as pending, and `ws-deployment resume d-1` applies it/);
+    const interrupted = controlReply({ ...mid, state: 'interrupted' }, 'pause', false);
+    expect(interrupted).toMatchObject({ send: true, text: expect.stringMatching(/^pause queued for deployment d-1: no process runs it now/) });
+    const gated = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' } } }]);
+    expect(controlReply(gated, 'resume', true).text).toMatch(/the shift continues from step 1 \(approves the manual gate beforeIncrease\)/);
+  });
+
+  it('a rolled-back deployment is over', () => {
+    const rolled = snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { concluded: 'its traffic shift rolled back: fail' } }]);
+    expect(controlReply(rolled, 'abort', false)).toEqual({ send: false, text: 'deployment d-1 is over (its traffic shift rolled back: fail); nothing would take "abort"' });
+    expect(renderSummary(rolled).split('\n')[0]).toBe('deployment d-1: rolled back (cluster id 18)');
+  });
+});
+
+describe('steps left out with --skip', () => {
+  it('show as skipped (excluded by --skip), not pending', () => {
+    let s: Snapshot | undefined;
+    const records: JournalRecord[] = [
+      { seq: 1, time: 't', type: 'deployment.created', id: 'd-1', inputs: {} as Snapshot['inputs'], clusterId: 18, clusters: [], steps: [], deploymentSteps: ['traffic-shift', 'retire-old-clusters'] },
+      { seq: 2, time: 't', type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--skip' },
+    ];
+    for (const r of records) s = applyRecord(s, r);
+    const table = renderSummary({ ...(s as Snapshot), state: 'succeeded' });
+    expect(table).toMatch(/\(all clusters\)\s+traffic-shift\s+skipped\s+0\s+excluded by --skip\n/);
+    expect(statusDocument(s as Snapshot).steps[0]).toMatchObject({ state: 'pending', excluded: '--skip' });
+    // A later run without the flag runs it: starting clears the mark.
+    const started = applyRecord(s, { seq: 3, time: 't', type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 });
+    expect(started.deploymentSteps[0]?.excluded).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The file lock's rules, one by one: who may take a lock over, who may release
+ * it, what a contender sees. (Cross-process contention: test/integration/state/store-contract.test.ts.)
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { acquireFileLock, lockFileName } from '../../../src/state/file-lock.js';
+
+const KEY = { project: 'p', environment: 'development' };
+const DEAD_PID = 2 ** 22 + 12345;
+const dirs: string[] = [];
+function lockDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsd-lock-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const holderOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+describe('file lock', () => {
+  it('names the lock file after project and environment, with anything unsafe for a file name replaced', () => {
+    expect(lockFileName({ project: 'gitpod-prod.123', environment: 'production' })).toBe('gitpod-prod.123--production.lock');
+    expect(lockFileName({ project: 'a b/../c', environment: 'dev$' })).toBe('a_b_.._c--dev_.lock');
+  });
+
+  it('writes the holder (pid, host, deployment, command, since) readable by the owner only', () => {
+    const dir = lockDir();
+    const lock = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    const path = join(dir, lockFileName(KEY));
+    expect(holderOf(path)).toMatchObject({ pid: process.pid, host: hostname(), deploymentId: 'd-001', command: 'deploy' });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(lock.holder).toEqual(holderOf(path));
+    // The holder is written to a temp file first and linked into place; the temp file is gone.
+    expect(readdirSync(dir)).toEqual([lockFileName(KEY)]);
+  });
+
+  it('takes over a lock file damaged by hand (nobody can hold it)', () => {
+    const dir = lockDir();
+    writeFileSync(join(dir, lockFileName(KEY)), '{not json');
+    expect(acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' }).holder.deploymentId).toBe('d-002');
+  });
+
+  it('refuses a lock held by a live process on this host, naming it', () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), deploymentId: 'd-000', command: 'retire', since: 'then' }));
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(
+      expect.objectContaining({ code: 'LockHeld', details: { holder: expect.objectContaining({ deploymentId: 'd-000' }), lockFile: path } }),
+    );
+  });
+
+  it('release removes only its own lock, and only once', async () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    const first = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    await first.release();
+    expect(existsSync(path)).toBe(false);
+    // Another run takes the lock; the first handle's release (again) must leave it alone.
+    const second = acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' });
+    await first.release();
+    expect(holderOf(path)).toMatchObject({ deploymentId: 'd-002' });
+    // Same pid, other deployment (one process, two deployments): not ours either.
+    writeFileSync(path, JSON.stringify({ ...second.holder, deploymentId: 'd-003' }));
+    await second.release();
+    expect(holderOf(path)).toMatchObject({ deploymentId: 'd-003' });
+    // Other pid, same deployment id (a resumed run elsewhere): not ours.
+    writeFileSync(path, JSON.stringify({ ...second.holder, pid: DEAD_PID }));
+    const third = acquireFileLock(dir, KEY, { deploymentId: 'd-004', command: 'deploy' });
+    writeFileSync(path, JSON.stringify({ ...third.holder, pid: DEAD_PID }));
+    await third.release();
+    expect(holderOf(path)).toMatchObject({ pid: DEAD_PID, deploymentId: 'd-004' });
+  });
+
+  it('takes over a stale lock only through the takeover mutex: a fresh mutex means another contender is at it', () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    writeFileSync(path, JSON.stringify({ pid: DEAD_PID, host: hostname(), deploymentId: 'd-000', command: 'deploy', since: 'then' }));
+    writeFileSync(`${path}.takeover`, '999999');
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(
+      expect.objectContaining({ code: 'LockHeld', message: expect.stringMatching(/could not take the lock .*other runs keep starting at the same time; try again/) }),
+    );
+    expect(holderOf(path)).toMatchObject({ deploymentId: 'd-000' });
+  });
+
+  it('clears a takeover mutex left by a contender that died mid-takeover (older than 30 s), then takes the stale lock', () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    writeFileSync(path, JSON.stringify({ pid: DEAD_PID, host: hostname(), deploymentId: 'd-000', command: 'deploy', since: 'then' }));
+    writeFileSync(`${path}.takeover`, '999999');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(`${path}.takeover`, old, old);
+    expect(acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' }).holder.deploymentId).toBe('d-001');
+    expect(existsSync(`${path}.takeover`)).toBe(false);
+  });
+
+  it('a second release of an old handle never removes a newer lock of the same deployment', async () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    const old = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    await old.release();
+    acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'resume' });
+    await old.release();
+    expect(holderOf(path)).toMatchObject({ deploymentId: 'd-001', command: 'resume' });
+  });
+
+  it('release does not fail when the lock file was removed by hand', async () => {
+    const dir = lockDir();
+    const lock = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    unlinkSync(join(dir, lockFileName(KEY)));
+    await expect(lock.release()).resolves.toBeUndefined();
+  });
+});
