@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
+import { fromJournalPaths, originalRoot, toJournalPaths } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
@@ -60,6 +61,7 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
 const SNAPSHOT_INTERVAL_MS = 1_000;
 
 class FileJournal implements DeploymentJournal {
+  readonly dir: string;
   private current: Snapshot | undefined;
   private seq: number;
   /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
@@ -69,9 +71,14 @@ class FileJournal implements DeploymentJournal {
 
   constructor(
     readonly id: string,
-    readonly dir: string,
-    records: JournalRecord[],
+    /** The state dir: journaled paths are relative to it (see state-paths.ts). */
+    private readonly root: string,
+    stored: JournalRecord[],
   ) {
+    this.dir = join(root, id);
+    // Paths as they are here, also when the dir was copied or moved since (or an older journal holds absolute ones).
+    const legacy = originalRoot(stored, id);
+    const records = stored.map((r) => fromJournalPaths(r, root, legacy));
     let snap: Snapshot | undefined;
     for (const r of records) snap = applyRecord(snap, r);
     this.current = snap;
@@ -91,7 +98,7 @@ class FileJournal implements DeploymentJournal {
     const record = { ...input, seq: ++this.seq, time: new Date().toISOString() } as JournalRecord;
     if (record.type !== 'event') this.current = applyRecord(this.current, record);
     await new Promise<void>((done, failed) => {
-      this.pending.push({ line: `${JSON.stringify(record)}\n`, done, failed });
+      this.pending.push({ line: `${JSON.stringify(toJournalPaths(record, this.root))}\n`, done, failed });
       this.flushing ??= this.flush();
     });
     if (record.type !== 'event') this.writeSnapshot(record.type.startsWith('deployment.'));
@@ -125,7 +132,7 @@ class FileJournal implements DeploymentJournal {
     if (!force && now - this.snapshotWrittenAt < SNAPSHOT_INTERVAL_MS) return;
     this.snapshotWrittenAt = now;
     try {
-      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(this.current)}\n`);
+      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(toJournalPaths(this.current, this.root))}\n`);
     } catch (error) {
       throw ioError('write', join(this.dir, SNAPSHOT), error);
     }
@@ -177,7 +184,7 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw ioError('create', dir, error);
     }
-    return new FileJournal(id, dir, []);
+    return new FileJournal(id, this.root, []);
   }
 
   async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {
@@ -195,7 +202,7 @@ export class FileStateStore implements StateStore {
       const keep = text.slice(0, text.lastIndexOf(torn));
       writeFileAtomic(path, keep);
     }
-    const journal = new FileJournal(id, dir, records);
+    const journal = new FileJournal(id, this.root, records);
     if (torn !== undefined && !options.readOnly) {
       const message = `deployment ${id}: dropped a journal line cut by a crash (${torn.length} bytes); the step it recorded is re-checked`;
       await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message });

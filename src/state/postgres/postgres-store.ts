@@ -15,6 +15,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fromJournalPaths, originalRoot } from '../state-paths.js';
 import { WsdError } from '../../core/errors.js';
 import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
@@ -136,8 +137,9 @@ export class PostgresStateStore implements StateStore {
       throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status --all\` or check --state`);
     }
     // The snapshot is written with every state record, so this tail is normally just trailing events.
-    let snap = loaded.snapshot;
-    for (const record of loaded.records) snap = applyRecord(snap, record);
+    const legacy = originalRoot([loaded.snapshot, ...loaded.records], id);
+    let snap = fromJournalPaths(loaded.snapshot, this.root, legacy);
+    for (const record of loaded.records) snap = applyRecord(snap, fromJournalPaths(record, this.root, legacy));
     if (!snap) throw new WsdError('StateCorrupt', `deployment ${id} has no journal records`);
     if (snap.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {
       throw new WsdError('StateCorrupt', `deployment ${id} was written by a newer ws-deployment (schema ${snap.schemaVersion}); upgrade ws-deployment`);

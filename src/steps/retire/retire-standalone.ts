@@ -101,6 +101,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       destroy,
       moduleInput: created?.moduleInput,
       workDir: retireWorkDir(input.store.root, shortName),
+      stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,
       pgConnStr: pgConnStr({ config: input.config }),
       progress: previous,
