@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
+import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
 import { fromJournalPaths, originalRoot, toJournalPaths } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
 
@@ -230,14 +231,19 @@ export class FileStateStore implements StateStore {
     }
     for (const entry of entries) {
       if (!entry.isDirectory() || !DEPLOYMENT_ID_PATTERN.test(entry.name)) continue;
-      const snapPath = join(this.root, entry.name, SNAPSHOT);
-      if (!existsSync(snapPath)) continue;
+      // The journal is the truth: a folder without one holds no deployment, a snapshot without one proves nothing.
+      const journalPath = join(this.root, entry.name, JOURNAL);
+      if (!existsSync(journalPath)) continue;
+      let text: string;
       try {
-        const s = JSON.parse(readFileSync(snapPath, 'utf8')) as Snapshot;
-        out.push({ id: s.id, state: s.state, createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment });
-      } catch {
-        // A snapshot is rewritten atomically; an unreadable one is reported by `open`, not by a listing.
+        text = readFileSync(journalPath, 'utf8');
+      } catch (error) {
+        throw ioError('read', journalPath, error);
       }
+      const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
+      // A damaged, stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
+      const snap = cached ?? replay(readJournal(journalPath));
+      if (snap) out.push(summaryOf(snap));
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
