@@ -99,6 +99,11 @@ export function addGlobalOptions(program: Command): Command {
     .option('-y, --yes', 'approve manual gates without asking (CI)', false);
 }
 
+/** True when the user named a config (`--config` or WS_DEPLOYMENT_CONFIG), not the default path. */
+export function configGiven(command: Command): boolean {
+  return command.getOptionValueSourceWithGlobals('config') === 'cli' || process.env.WS_DEPLOYMENT_CONFIG !== undefined;
+}
+
 /** Reads the parsed global options of any (sub)command. */
 export function globalOptions(command: Command): GlobalOptions {
   const o = command.optsWithGlobals<GlobalOptions>();
