@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
+import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
 import { fromJournalPaths, originalRoot, toJournalPaths } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, StateStore } from './store.js';
@@ -149,6 +150,8 @@ export class FileStateStore implements StateStore {
 
   /** Fails early, before any external change, when the state dir cannot be written. */
   private ensureWritable(): void {
+    // Before any mkdir: some paths (/proc/…) send Node's recursive mkdir into an endless loop.
+    assertUsableStateDir(this.root);
     const probe = join(this.root, `.write-probe-${process.pid}`);
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });

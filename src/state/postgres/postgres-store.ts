@@ -15,6 +15,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertUsableStateDir } from '../state-dir-check.js';
 import { fromJournalPaths, originalRoot } from '../state-paths.js';
 import { WsdError } from '../../core/errors.js';
 import { nullSink, type EventSink } from '../../core/events.js';
@@ -178,6 +179,7 @@ export class PostgresStateStore implements StateStore {
 
   private async workDirOf(id: string): Promise<string> {
     const dir = join(this.root, id);
+    assertUsableStateDir(this.root);
     try {
       // Another machine may have started this deployment: its work dir is not here yet.
       await mkdir(dir, { recursive: true, mode: 0o700 });
