@@ -26,8 +26,10 @@ const PSEUDO_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
   [0x42494e4d, 'binfmt_misc'],
 ]);
 
-function fail(root: string, why: string, cause?: unknown): never {
-  throw new WsdError('StateIo', `cannot use ${root} as the state dir: ${why}; pass --state-dir DIR with a writable folder on a normal disk`, { cause, details: { stateDir: root } });
+const ELSEWHERE = 'pass --state-dir DIR with a writable folder on a normal disk';
+
+function fail(root: string, why: string, cause?: unknown, fix = ELSEWHERE): never {
+  throw new WsdError('StateIo', `cannot use ${root} as the state dir: ${why}; ${fix}`, { cause, details: { stateDir: root } });
 }
 
 /** The first part of `path` that exists (itself included). */
@@ -65,6 +67,7 @@ export function assertUsableStateDir(root: string): void {
     accessSync(existing.path, constants.W_OK | constants.X_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    fail(root, `${existing.path} is not writable${code === 'EROFS' ? ' (read-only filesystem)' : ''}`, error);
+    // The same words `deploy` has always used for an unwritable state dir.
+    fail(root, `${existing.path} is not writable${code === 'EROFS' ? ' (read-only filesystem)' : ''}`, error, 'the state dir is not writable; pass --state-dir DIR with a writable folder');
   }
 }

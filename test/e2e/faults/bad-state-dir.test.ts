@@ -76,7 +76,7 @@ describe('state dirs that cannot be one', () => {
     expect(JSON.parse(listed.stdout)).toMatchObject([{ id: 'd-ro-001', state: 'succeeded' }]);
     expect((await run(['status', 'd-ro-001', '--config', CONFIG, '--state-dir', stateDir], true)).code).toBe(0);
 
-    const message = new RegExp(`cannot use ${stateDir} as the state dir: ${stateDir} is not writable`);
+    const message = new RegExp(`cannot use ${stateDir} as the state dir: ${stateDir} is not writable; the state dir is not writable; pass --state-dir DIR with a writable folder`);
     expectClean(await run(['deploy', '--config', CONFIG, '--state-dir', stateDir], true), message);
     expectClean(await run(['clusters', 'cordon', '--name', 'eu150', '--yes', '--config', CONFIG, '--state-dir', stateDir], true), message);
   });
