@@ -13,7 +13,7 @@ import { requireBinary } from '../helpers/require-binary.js';
 import { REPO, runCli, sandboxWorkspace } from '../helpers/cli.js';
 
 const hasTerraform = requireBinary('terraform', 'CreateCluster runs real terraform');
-const NAME = 'gp-prod-ws-eu17-eu-west1';
+const NAME = 'gp-prod-ws-eu117-eu-west1';
 const NOT_FOUND = `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/gitpod-test/locations/europe-west1/clusters/${NAME}.\n`;
 
 function config(dir: string): string {
@@ -44,7 +44,7 @@ describe.skipIf(!hasTerraform)('CreateCluster on gke', () => {
 
   const run = async (responses: FakeResponse[]) => {
     gcloud = await createFakeBin('gcloud', { responses, recordEnv: ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'KUBECONFIG', 'GOOGLE_APPLICATION_CREDENTIALS'] });
-    const result = await runCli(['deploy', '--config', config(ws.dir), '--state-dir', ws.stateDir, '--cluster-id', '17', '--only', 'create-cluster', '--allow-unfinished'], {
+    const result = await runCli(['deploy', '--config', config(ws.dir), '--state-dir', ws.stateDir, '--cluster-id', '117', '--only', 'create-cluster', '--allow-unfinished'], {
       env: { PATH: gcloud.pathEnv().PATH },
     });
     return { result, calls: await gcloud.calls() };
