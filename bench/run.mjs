@@ -9,6 +9,7 @@ const BENCHMARKS = {
   'rollback-latency': () => import('./rollback-latency.mjs'),
   // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
+  'judge-false-fail': () => import('./judge-false-fail.mjs'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -26,27 +26,41 @@ const queryTemplateSchema = z
   });
 
 const thresholdSchema = z
-  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .strictObject({
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** Proportion metrics: one-sided level of the Wilson bounds (pass when the upper bound is within, fail when the lower one is beyond). */
+    confidence: z.number().gt(0.5).lt(1).default(0.95),
+  })
   .refine((t) => t.min !== undefined || t.max !== undefined, 'threshold needs min, max or both')
   .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, 'threshold min must not exceed max');
 
 const comparisonSchema = z
   .strictObject({
-    method: z.enum(['mann-whitney', 'ratio']),
-    /** 0.98 as Kayenta: the new side must differ with 98 % confidence before we call it worse. */
+    method: z.enum(['mann-whitney', 'ratio', 'proportion']),
+    /**
+     * 0.98 as Kayenta: the new side must be worse with 98 % confidence before we call it worse. The test is
+     * ONE-sided in the bad `direction` (α = 1 − confidence), two-sided at α for `either`.
+     */
     confidence: z.number().gt(0.5).lt(1).default(0.98),
+    /** Method `proportion`: tolerated absolute increase of the failure ratio over the baseline (e.g. 0.02 = 2 points). */
+    maxDifference: z.number().gt(0).lt(1).optional(),
     /** Bound on |rank-biserial correlation| (0..1); a significant but smaller difference still passes. */
     maxEffectSize: z.number().gt(0).max(1).optional(),
     /** Bound on mean(new) / mean(old) in the bad direction (e.g. 1.5 = 50 % worse). */
     maxRatio: z.number().gt(0).optional(),
     /** Which change is bad: a failure rate that increases, a success rate that decreases, or either. */
     direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
-    /** Step of the range query that yields the samples. */
+    /** Step of the range query that yields the samples; `{{window}}` in the query becomes this, so windows do not overlap. */
     resolution: durationSchema.prefault('15s'),
   })
   .refine((c) => c.method !== 'ratio' || c.maxRatio !== undefined, {
     message: 'comparison method "ratio" needs maxRatio',
     path: ['maxRatio'],
+  })
+  .refine((c) => c.method !== 'proportion' || c.maxDifference !== undefined, {
+    message: 'comparison method "proportion" needs maxDifference (the tolerated increase of the ratio, e.g. 0.02)',
+    path: ['maxDifference'],
   });
 
 /** One gate metric. Exactly one of `threshold` or `comparison`. */
@@ -62,9 +76,28 @@ export const metricSchema = z
     minSamples: z.number().int().min(0).default(0),
     /** Counts events on a cluster, e.g. workspace starts in `{{interval}}`; without it samples = data points. */
     samplesQuery: queryTemplateSchema.optional(),
+    /**
+     * The value is a ratio of events (failed starts / starts) over the samplesQuery's events: judged as counts
+     * (Wilson bounds, proportion test). Default: true when there is a samplesQuery and the bounds lie in [0, 1].
+     */
+    proportion: z.boolean().optional(),
+    /** Argo-style per-metric settings; each defaults to the analysis-wide value (interval: trafficShift.interval). */
+    interval: durationSchema.optional(),
+    /** Passing measurements this metric needs in a step before the step may advance (default 1). */
+    count: z.number().int().min(1).optional(),
+    initialDelay: durationSchema.optional(),
+    /** Query window (`{{interval}}`, `{{lookback}}`; the comparison's range); default: the metric's interval. */
+    lookback: durationSchema.optional(),
+    failureLimit: z.number().int().min(0).optional(),
+    consecutiveErrorLimit: z.number().int().min(0).optional(),
+    inconclusiveLimit: z.number().int().min(0).optional(),
   })
   .refine((m) => (m.threshold === undefined) !== (m.comparison === undefined), {
     message: 'a metric needs exactly one of threshold or comparison',
+  })
+  .refine((m) => m.comparison?.method !== 'proportion' || m.samplesQuery !== undefined, {
+    message: 'comparison method "proportion" needs a samplesQuery (the events the ratio is taken over, e.g. starts)',
+    path: ['samplesQuery'],
   });
 
 const prometheusSchema = z.strictObject({
@@ -91,6 +124,11 @@ export const analysisSchema = z
     initialDelay: durationSchema.prefault('0s'),
     /** How long one step may wait for enough samples before the result is inconclusive. */
     sampleDeadline: durationSchema.prefault('30m'),
+    /**
+     * First generation (no old clusters): it takes all starts at once, then its threshold gates run for this
+     * long; a failure fails the deployment and leaves the clusters as they are (there is nothing to roll back to).
+     */
+    firstGenerationWatch: durationSchema.prefault('0s'),
   })
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
@@ -104,6 +142,16 @@ export const analysisSchema = z
   });
 
 export type MetricConfig = z.output<typeof metricSchema>;
+
+/** True when the metric's value is a ratio of events judged as counts (see `proportion` above). */
+export function isProportionMetric(metric: Pick<MetricConfig, 'proportion' | 'samplesQuery' | 'threshold' | 'comparison'>): boolean {
+  if (metric.proportion !== undefined) return metric.proportion && metric.samplesQuery !== undefined;
+  if (metric.samplesQuery === undefined) return false;
+  if (metric.comparison) return metric.comparison.method === 'proportion';
+  const t = metric.threshold;
+  const inUnit = (v: number | undefined) => v === undefined || (v >= 0 && v <= 1);
+  return t !== undefined && inUnit(t.min) && inUnit(t.max);
+}
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type PrometheusProviderConfig = z.output<typeof prometheusSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;

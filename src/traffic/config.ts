@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { analysisSchema } from './analysis-config.js';
+import { formatDuration } from './duration.js';
+import { mannWhitneyU } from './stats/mann-whitney.js';
 import { durationSchema } from './duration-schema.js';
 
 const percentSchema = z.number().int('percentages are whole numbers').min(1).max(100);
@@ -82,6 +84,22 @@ export const trafficShiftSchema = z
       }
       if (t.steps.at(-1) !== 100) {
         ctx.addIssue({ code: 'custom', path: ['steps'], message: `the last step must be 100 (got ${t.steps.at(-1)}); add 100 to finish the shift` });
+      }
+    }
+    for (const [i, m] of (t.analysis?.metrics ?? []).entries()) {
+      const c = m.comparison;
+      if (c?.method !== 'mann-whitney') continue;
+      // A test that cannot reject with the most extreme data would pass every bad cluster: refuse it up front.
+      const lookback = m.lookback ?? m.interval ?? t.interval;
+      const points = Math.max(1, Math.floor(lookback / c.resolution));
+      const alternative = c.direction === 'either' ? 'two-sided' : 'greater';
+      const best = mannWhitneyU(Array.from({ length: points }, (_, k) => points + k), Array.from({ length: points }, (_, k) => k), { alternative }).minPValue;
+      if (best > 1 - c.confidence) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['analysis', 'metrics', i, 'comparison', 'resolution'],
+          message: `${m.name}: ${points} point(s) per side (lookback ${formatDuration(lookback)} / resolution ${formatDuration(c.resolution)}) can never show a difference at confidence ${c.confidence} (smallest possible p ${Number(best.toPrecision(3))}); lengthen lookback or interval, or shorten resolution`,
+        });
       }
     }
     if (t.command === undefined) {

@@ -10,12 +10,14 @@
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { expandSteps, type TrafficShiftConfig } from './config.js';
+import { isProportionMetric } from './analysis-config.js';
+import { lookbackOf } from './judges/metric-judge.js';
 import { measure } from './judges/measure.js';
-import { ZERO_COUNTERS } from './judges/step-verdict.js';
+import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
 import { scoreChanges, ShiftRegistry } from './shift-registry.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
-import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
+import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
 
 export interface ShiftDeps {
   registry: RegistryPort;
@@ -37,7 +39,8 @@ export interface ShiftInput {
 }
 
 export interface ShiftResult {
-  outcome: 'promoted' | 'rolled-back';
+  /** `failed`: a first generation's watch found a failing gate; its clusters were left as they are. */
+  outcome: 'promoted' | 'rolled-back' | 'failed';
   reason?: string;
   progress: ShiftProgress;
 }
@@ -74,6 +77,7 @@ class ShiftRun {
     const loaded = await journal.load();
     if (loaded.progress?.phase === 'done') return { outcome: 'promoted', progress: loaded.progress };
     if (loaded.progress?.phase === 'rolled-back') return { outcome: 'rolled-back', reason: loaded.progress.reason, progress: loaded.progress };
+    if (loaded.progress?.phase === 'failed') return { outcome: 'failed', reason: loaded.progress.reason, progress: loaded.progress };
     if (loaded.original) {
       this.original = loaded.original;
     } else {
@@ -87,10 +91,7 @@ class ShiftRun {
       this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
       await this.reapply();
     }
-    if (this.input.oldClusters.length === 0) {
-      // No steps, no gates, no staff stage: with no old generation there is no baseline to judge by and nothing to roll back to.
-      return this.promote('no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once');
-    }
+    if (this.input.oldClusters.length === 0) return this.firstGeneration();
 
     try {
       while (true) {
@@ -106,6 +107,36 @@ class ShiftRun {
       if (error instanceof RollbackRequest) return this.rollback(error.message);
       throw error;
     }
+  }
+
+  /**
+   * No old generation: nothing to compare with or fall back to, so the new clusters take all new starts at once;
+   * then, with `firstGenerationWatch`, the threshold gates run for that long and a failure fails the deployment.
+   */
+  private async firstGeneration(): Promise<ShiftResult> {
+    const watch = this.input.config.analysis?.firstGenerationWatch ?? 0;
+    const why = 'no old clusters: nothing to compare with or fall back to, so the new clusters take all new starts at once';
+    if (watch <= 0) return this.promote(why);
+    if (this.progress.phase !== 'watch') {
+      await this.takeAll(why);
+      await this.save({ phase: 'watch', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      this.emit('info', 'traffic.watch', `watching the first generation's threshold gates for ${Math.round(watch / 1000)}s`);
+    }
+    const end = this.progress.phaseStartedAtMs + watch;
+    try {
+      const done = await this.measureUntil(() => this.deps.clock.now() >= end);
+      if (!done) return this.firstGeneration();
+    } catch (error) {
+      if (error instanceof RollbackRequest) {
+        const reason = `${error.message}; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation`;
+        this.emit('error', 'traffic.first-generation-failed', reason);
+        await this.save({ phase: 'failed', reason, paused: false });
+        return { outcome: 'failed', reason, progress: this.progress };
+      }
+      if (error instanceof PromoteRequest) return this.finish();
+      throw error;
+    }
+    return this.finish();
   }
 
   private async start(): Promise<void> {
@@ -124,7 +155,7 @@ class ShiftRun {
         ...news.map((n) => ({ name: n.name, change: { cordoned: false } })),
       ], this.deps.signal);
       this.emit('info', 'traffic.staff', `staff stage: new clusters take starts of ${constraint} holders only`);
-      return this.save({ phase: 'staff', phaseStartedAtMs: this.deps.clock.now() });
+      return this.save({ phase: 'staff', phaseStartedAtMs: this.deps.clock.now(), shiftStartedAtMs: this.progress.shiftStartedAtMs ?? this.deps.clock.now() });
     }
     await this.applyStep(0, true);
   }
@@ -145,7 +176,16 @@ class ShiftRun {
       ...scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters),
       ...(uncordon ? this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })) : []),
     ], this.deps.signal);
-    await this.save({ phase: 'steps', stepIndex: index, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0 });
+    await this.save({
+      phase: 'steps',
+      stepIndex: index,
+      phaseStartedAtMs: this.deps.clock.now(),
+      measurementsInStep: 0,
+      shiftStartedAtMs: this.progress.shiftStartedAtMs ?? this.deps.clock.now(),
+      // Limits and accumulated counts are per stage: failures of different steps never add up.
+      counters: newStage(this.progress.counters),
+      accumulated: {},
+    });
     this.emit('info', 'traffic.step', `step ${index + 1}/${this.steps.length}: ${percent} % of new starts on the new clusters`, { percent });
   }
 
@@ -169,7 +209,7 @@ class ShiftRun {
     if (!passed) return;
     const next = this.progress.stepIndex + 1;
     if (next >= this.steps.length) {
-      await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0 });
+      await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
       return;
     }
     await this.gate(next === this.steps.length - 1 ? 'beforePromotion' : 'beforeIncrease');
@@ -194,30 +234,56 @@ class ShiftRun {
     const analysis = this.input.config.analysis;
     if (!analysis) return true;
     const { clock, provider, journal, signal } = this.deps;
-    const interval = this.input.config.interval;
-    const delay = this.progress.phase === 'steps' && this.progress.stepIndex === 0 ? analysis.initialDelay : 0;
+    const config = this.input.config;
+    // The cadence: the shortest metric interval (each metric is measured when its own interval is due).
+    const intervalOf = (m: (typeof analysis.metrics)[number]) => m.interval ?? config.interval;
+    // Without old clusters only thresholds can be judged: comparisons have no baseline.
+    const judged = this.input.oldClusters.length > 0 ? analysis : { ...analysis, metrics: analysis.metrics.filter((m) => m.threshold !== undefined) };
+    if (judged.metrics.length === 0) return true;
+    const interval = Math.min(...judged.metrics.map(intervalOf));
+    const delay = (this.progress.phase === 'steps' && this.progress.stepIndex === 0) || this.progress.phase === 'watch' ? analysis.initialDelay : 0;
+    // Disjoint windows only: a proportion metric whose lookback fits its interval adds up its windows over the stage.
+    const accumulates = (m: (typeof analysis.metrics)[number]) => isProportionMetric(m) && lookbackOf(m, config.interval) <= intervalOf(m);
     while (true) {
       await this.waitUntil(this.progress.phaseStartedAtMs + delay + (this.progress.measurementsInStep + 1) * interval);
       const now = clock.now();
-      const record = await measure(analysis, {
+      const p = this.progress;
+      const sinceStage = now - p.phaseStartedAtMs - delay;
+      const due = (m: (typeof analysis.metrics)[number]) =>
+        m.dryRun || (p.counters.metrics?.[m.name]?.measurements ?? 0) < Math.floor((sinceStage - (m.initialDelay ?? 0)) / intervalOf(m));
+      const percent = p.phase === 'bake' ? 100 : (this.steps[p.stepIndex] ?? 100);
+      const accumulated = Object.fromEntries(judged.metrics.filter(accumulates).map((m) => [m.name, p.accumulated?.[m.name] ?? {}]));
+      const record = await measure(judged, {
         provider,
         newClusters: this.input.newClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
         oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
-        intervalMs: interval,
+        intervalMs: config.interval,
         now: new Date(now),
         // The sample deadline counts time this run watched: after a restart, samples get the whole
         // deadline again. Waiting longer is safe; judging a stretch nobody watched (in the sandbox,
         // one without any simulated users) is not.
         elapsedInStepMs: now - Math.max(this.progress.phaseStartedAtMs, this.watchingSinceMs),
         sampleDeadlineMs: analysis.sampleDeadline,
+        // At 100 % the old clusters take no starts: compare with their values from before the shift began.
+        baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs) : undefined,
+        reported: new Set(p.reported ?? []),
+        accumulated,
         signal,
-      }, this.progress.counters);
-      const percent = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
-      await journal.recordDecision({ ...record, stepIndex: this.progress.stepIndex, percent });
+      }, p.counters, due);
+      await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores: this.scoresAt(percent) });
+      const reported = new Set(p.reported ?? []);
+      for (const d of record.decisions) for (const q of d.queries) if (q.side === 'new' && q.series > 0) reported.add(q.cluster);
+      const nextAccumulated = { ...(p.accumulated ?? {}) };
+      for (const d of record.decisions) {
+        if (!(d.metric in accumulated)) continue;
+        const counts = { ...(nextAccumulated[d.metric] ?? {}) };
+        for (const e of d.clusters ?? []) if (e.samples !== undefined && e.failures !== undefined) counts[e.cluster] = { failures: e.failures, samples: e.samples };
+        nextAccumulated[d.metric] = counts;
+      }
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
-      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed) });
+      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), accumulated: nextAccumulated });
       this.emit(record.verdict === 'pass' || record.verdict === 'wait' ? 'info' : 'warn', 'traffic.measurement', `${this.describe()}: ${record.verdict}: ${record.message}`, {
         verdict: record.verdict,
         rule: record.rule,
@@ -226,10 +292,24 @@ class ShiftRun {
       if (record.verdict === 'inconclusive-pause') {
         await this.save({ paused: true });
         await this.waitUntil(clock.now());
-        await this.save({ counters: { ...this.progress.counters, inconclusive: 0 } });
+        const metrics = Object.fromEntries(Object.entries(this.progress.counters.metrics ?? {}).map(([name, c]) => [name, { ...c, inconclusive: 0 }]));
+        await this.save({ counters: { ...this.progress.counters, inconclusive: 0, metrics } });
       }
       if (record.verdict === 'pass' && enough()) return true;
     }
+  }
+
+  /** The scores this shift sets at `percent`, per meta cluster (for the decision record). */
+  private scoresAt(percent: number): ScoresInEffect {
+    const out: ScoresInEffect = {};
+    for (const meta of this.deps.metas) {
+      const scores: Record<string, number> = {};
+      for (const c of scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters)) {
+        if ('score' in c.change) scores[c.name] = c.change.score;
+      }
+      out[meta] = scores;
+    }
+    return out;
   }
 
   /** Waits until `atMs` and while paused, reacting to control commands. */
@@ -264,6 +344,12 @@ class ShiftRun {
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
   private async promote(firstGeneration?: string): Promise<ShiftResult> {
+    await this.takeAll(firstGeneration);
+    return this.finish();
+  }
+
+  /** The new clusters take all new starts, without the staff constraint. */
+  private async takeAll(firstGeneration?: string): Promise<void> {
     this.emit('info', firstGeneration ? 'traffic.first-generation' : 'traffic.promote', firstGeneration ?? `promoted by an operator at ${this.describe()}`);
     await this.ops.apply((meta) => [
       ...scoreChanges(100, this.original[meta], this.input.newClusters, this.input.oldClusters),
@@ -275,7 +361,6 @@ class ShiftRun {
       const constraint = `has-permission=${this.input.config.staffStage.permission}`;
       await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
     }
-    return this.finish();
   }
 
   /** 100 % reached and baked: cordon the old clusters everywhere. */
@@ -318,6 +403,7 @@ class ShiftRun {
     if (p.phase === 'steps') return `step ${p.stepIndex + 1}/${this.steps.length} (${this.steps[p.stepIndex]} %)`;
     if (p.phase === 'staff') return 'the staff stage';
     if (p.phase === 'bake') return 'the bake at 100 %';
+    if (p.phase === 'watch') return "the first generation's watch";
     if (p.phase === 'start') return 'the start';
     return p.phase;
   }

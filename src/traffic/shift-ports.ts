@@ -49,7 +49,7 @@ export interface ShiftCluster {
 /** Per meta cluster, per cluster name: what it was before we changed anything. */
 export type OriginalSnapshot = Record<string, Record<string, RegistryCluster>>;
 
-export type ShiftPhase = 'start' | 'staff' | 'steps' | 'bake' | 'done' | 'rolled-back';
+export type ShiftPhase = 'start' | 'staff' | 'steps' | 'bake' | 'watch' | 'done' | 'rolled-back' | 'failed';
 
 /** Where the shift stands; journaled on every change so a crash resumes at the same point. */
 export interface ShiftProgress {
@@ -68,12 +68,21 @@ export interface ShiftProgress {
   reason?: string;
   /** Where it stood when it rolled back (`the staff stage`, `step 2/3 (50 %)`, `the bake at 100 %`). */
   rolledBackFrom?: string;
+  /** When the first traffic moved: at 100 % and in the bake the baseline is read from before this (baseline offset). */
+  shiftStartedAtMs?: number;
+  /** Full names of new clusters that returned series: their silence later means "stopped reporting". */
+  reported?: string[];
+  /** Proportion metrics: failures and starts accumulated in the current stage, per metric and cluster. */
+  accumulated?: Record<string, Record<string, { failures: number; samples: number }>>;
 }
+
+/** The scores a decision was taken under: per meta cluster, per cluster name. */
+export type ScoresInEffect = Record<string, Record<string, number>>;
 
 export interface ShiftJournal {
   /** Called once, before the first registry change. */
   saveOriginalScores(snapshot: OriginalSnapshot): Promise<void>;
-  recordDecision(record: MeasurementRecord & { stepIndex: number; percent: number }): Promise<void>;
+  recordDecision(record: MeasurementRecord & { stepIndex: number; percent: number; scores?: ScoresInEffect }): Promise<void>;
   recordStep(progress: ShiftProgress): Promise<void>;
   load(): Promise<{ original?: OriginalSnapshot; progress?: ShiftProgress }>;
 }

@@ -35,7 +35,7 @@ export interface ShiftTimeline {
   /** Longest a single measurement can take when every query times out. */
   measurementMaxMs: number;
   /** From a bad signal to the rollback decision, per cause. */
-  detection: { failingMetricMs: number; brokenMetricsMs: number; silentClusterMs: number };
+  detection: { failingMetricMs: number; brokenMetricsMs: number; silentClusterMs: number; stoppedReportingMs: number };
   /** Time the rollback itself takes (0 for instant: one flip on every meta cluster). */
   rollbackMs: number;
   /** max(detection of a failing metric, of broken metrics) + rollback. */
@@ -70,6 +70,9 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
   const failingMetricMs = interval + (failureLimit + 1) * cycle;
   const brokenMetricsMs = (errorLimit + 1) * cycle;
   const silentClusterMs = (analysis?.sampleDeadline ?? 0) + cycle;
+  // A cluster that reported before fails as soon as its series leave the query window (one lookback), at the next measurement.
+  const lookback = Math.max(0, ...(analysis?.metrics ?? []).map((m) => m.lookback ?? m.interval ?? interval));
+  const stoppedReportingMs = lookback + cycle;
   const rollbackMs = config.rollback.mode === 'gradual' ? config.rollback.duration : 0;
 
   const notes: string[] = [];
@@ -94,7 +97,7 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
     // The bake ends at the first passing measurement after `bake`, measurements fall on the interval grid.
     minTimeToPromotionMs: start + percents.length * interval + (interval > 0 ? Math.ceil(config.bake / interval) * interval : config.bake),
     measurementMaxMs,
-    detection: { failingMetricMs, brokenMetricsMs, silentClusterMs },
+    detection: { failingMetricMs, brokenMetricsMs, silentClusterMs, stoppedReportingMs },
     rollbackMs,
     worstCaseToRollbackMs: Math.max(failingMetricMs, brokenMetricsMs) + rollbackMs,
     notes,

@@ -6,7 +6,8 @@
  * ride in the checkpoint too so `status` can show why the shift stands where it does.
  */
 import type { MeasurementRecord } from '../../traffic/judges/measure.js';
-import type { OriginalSnapshot, ShiftJournal, ShiftProgress } from '../../traffic/shift-ports.js';
+import type { ClusterEvidence } from '../../traffic/judges/decision.js';
+import type { OriginalSnapshot, ScoresInEffect, ShiftJournal, ShiftProgress } from '../../traffic/shift-ports.js';
 import { CONCLUDED, type StepOutputs } from '../step.js';
 
 export const KEPT_DECISIONS = 20;
@@ -19,8 +20,12 @@ export interface DecisionSummary {
   verdict: string;
   rule: string;
   message: string;
-  metrics: Array<{ metric: string; outcome: string; rule: string; message: string; dryRun: boolean; samples?: unknown; statistics?: unknown }>;
+  /** The scores in effect during the measurement, per meta cluster and cluster. */
+  scores?: ScoresInEffect;
+  metrics: Array<{ metric: string; outcome: string; rule: string; message: string; dryRun: boolean; samples?: unknown; statistics?: unknown; clusters?: ClusterEvidence[] }>;
 }
+
+type DecisionInput = MeasurementRecord & { stepIndex: number; percent: number; scores?: ScoresInEffect };
 
 export interface ShiftCheckpointPorts {
   checkpoint(partial: StepOutputs): Promise<void>;
@@ -28,7 +33,7 @@ export interface ShiftCheckpointPorts {
   previous?: StepOutputs;
 }
 
-export function summarise(record: MeasurementRecord & { stepIndex: number; percent: number }): DecisionSummary {
+export function summarise(record: DecisionInput): DecisionSummary {
   return {
     at: record.at,
     stepIndex: record.stepIndex,
@@ -36,7 +41,17 @@ export function summarise(record: MeasurementRecord & { stepIndex: number; perce
     verdict: record.verdict,
     rule: record.rule,
     message: record.message,
-    metrics: record.decisions.map((d) => ({ metric: d.metric, outcome: d.outcome, rule: d.rule, message: d.message, dryRun: d.dryRun, samples: d.samples, statistics: d.statistics })),
+    ...(record.scores ? { scores: record.scores } : {}),
+    metrics: record.decisions.map((d) => ({
+      metric: d.metric,
+      outcome: d.outcome,
+      rule: d.rule,
+      message: d.message,
+      dryRun: d.dryRun,
+      samples: d.samples,
+      statistics: d.statistics,
+      ...(d.clusters ? { clusters: d.clusters } : {}),
+    })),
   };
 }
 
@@ -65,7 +80,7 @@ export class CheckpointShiftJournal implements ShiftJournal {
     await this.ports.record('traffic.original-saved', `saved the state of ${names.join(', ')} on ${metas.join(', ')} before the first change`, { original: snapshot });
   }
 
-  async recordDecision(record: MeasurementRecord & { stepIndex: number; percent: number }): Promise<void> {
+  async recordDecision(record: DecisionInput): Promise<void> {
     const summary = summarise(record);
     await this.ports.record('traffic.decision', `${record.verdict}: ${record.message}`, { ...record });
     this.decisions = [...this.decisions, summary].slice(-KEPT_DECISIONS);
@@ -79,7 +94,12 @@ export class CheckpointShiftJournal implements ShiftJournal {
 
   async recordStep(progress: ShiftProgress): Promise<void> {
     this.progress = progress;
-    const concluded = progress.phase === 'rolled-back' ? { [CONCLUDED]: `its traffic shift rolled back: ${progress.reason ?? 'no reason recorded'}` } : {};
+    const concluded =
+      progress.phase === 'rolled-back'
+        ? { [CONCLUDED]: `its traffic shift rolled back: ${progress.reason ?? 'no reason recorded'}` }
+        : progress.phase === 'failed'
+          ? { [CONCLUDED]: `its first generation failed its gates: ${progress.reason ?? 'no reason recorded'}` }
+          : {};
     await this.ports.checkpoint({ progress, ...concluded });
   }
 

@@ -8,6 +8,7 @@
 import { formatDuration } from '../../traffic/duration.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
 import type { ScoreCluster } from '../../traffic/scores.js';
+import { describeJudging } from '../../traffic/judging-plan.js';
 import { buildTimeline, type ShiftTimeline } from '../../traffic/timeline.js';
 import type { ClusterTarget, DeploymentPlanContext, PlannedAction } from '../step.js';
 
@@ -44,16 +45,17 @@ export function describeShift(ctx: DeploymentPlanContext, config: TrafficShiftCo
     const regions = step.regions.map((r) => `${r.region}: ${r.assignments.map((a) => `${a.name}=${a.score ?? '-'}`).join(' ')} → ${r.effectivePercent} % new`).join('; ');
     actions.push({
       kind: 'call',
-      description: `step ${step.index + 1}/${t.steps.length} at +${d(step.startsAtMs)}: ${step.percent} % of new starts on the new clusters (${regions}); measure every ${d(t.intervalMs)}`,
+      description: `step ${step.index + 1}/${t.steps.length} at +${d(step.startsAtMs)}: ${step.percent} % of new starts on the new clusters (${regions}); measure every ${d(t.intervalMs)}; judged: ${describeJudging(config.analysis, { kind: 'step', percent: step.percent })}`,
       data: { percent: step.percent, startsAtMs: step.startsAtMs, regions: step.regions },
     });
   }
+  if (config.bake > 0) actions.push({ kind: 'wait', description: `bake at 100 % for ${d(config.bake)}; judged: ${describeJudging(config.analysis, { kind: 'bake' })}` });
   const gates = Object.entries(config.gates).filter(([, v]) => v === 'manual').map(([k]) => k);
   actions.push(
     { kind: 'note', description: `full traffic at the earliest after ${d(t.minTimeToFullMs)}, promotion (old clusters cordoned) after ${d(t.minTimeToPromotionMs)}${config.bake > 0 ? ` including a bake of ${d(config.bake)}` : ''}` },
     {
       kind: 'note',
-      description: `worst case from a bad signal to rollback: ${d(t.worstCaseToRollbackMs)} (failing metric ${d(t.detection.failingMetricMs)}, broken metrics ${d(t.detection.brokenMetricsMs)}, silent cluster ${d(t.detection.silentClusterMs)}; rollback ${config.rollback.mode}${t.rollbackMs > 0 ? ` over ${d(t.rollbackMs)}` : ''})`,
+      description: `worst case from a bad signal to rollback: ${d(t.worstCaseToRollbackMs)} (failing metric ${d(t.detection.failingMetricMs)}, broken metrics ${d(t.detection.brokenMetricsMs)}, a cluster that stops reporting ${d(t.detection.stoppedReportingMs)}, one that never reports ${d(t.detection.silentClusterMs)}; rollback ${config.rollback.mode}${t.rollbackMs > 0 ? ` over ${d(t.rollbackMs)}` : ''})`,
       data: { ...t.detection, worstCaseToRollbackMs: t.worstCaseToRollbackMs },
     },
     ...t.notes.map((n): PlannedAction => ({ kind: 'note', description: n })),

@@ -156,6 +156,9 @@ async function builtIn(
     measurements: result.progress.counters.measurements,
     firstGeneration,
   };
+  if (result.outcome === 'failed') {
+    throw new WsdError('GateFailed', `first generation failed its gates during the watch: ${result.reason ?? 'no reason recorded'}`, { details: { reason: result.reason, lastFailing: journal.lastFailing } });
+  }
   if (result.outcome === 'rolled-back') {
     throw new WsdError('GateFailed', rollbackMessage(result, journal.lastFailing, steps), { details: { reason: result.reason, lastFailing: journal.lastFailing } });
   }

@@ -1,25 +1,32 @@
 /**
- * Comparison judge: new clusters (canary) against old clusters (baseline).
+ * Comparison judge: one new cluster (canary) against the baseline (old clusters, pooled).
  *
- * - `mann-whitney`: fails when the two-sided test is significant at `confidence`,
- *   the difference points in the bad `direction`, and — when `maxEffectSize` is set —
- *   |rank-biserial correlation| exceeds it (a tiny but significant shift on lots of
- *   data is not a reason to roll back; Kayenta pairs the test with an effect size too).
+ * - `mann-whitney`: a ONE-sided test in the bad `direction` (`increase` → alternative
+ *   "new values greater"), two-sided for `either`, at α = 1 − confidence. Fails when the
+ *   test rejects and — when `maxEffectSize` is set — |rank-biserial correlation| exceeds it
+ *   (a tiny but significant shift on lots of data is not a reason to roll back; Kayenta pairs
+ *   the test with an effect size too). When even the most extreme data could not reach α with
+ *   these sample sizes, the result is `inconclusive` with that reason — never a pass.
  * - `ratio`: fails when mean(new) / mean(old) is beyond `maxRatio` in the bad direction.
+ * - `proportion` (judgeProportionComparison): counts, not points — Newcombe bounds on
+ *   p_new − p_baseline: fail when the lower bound exceeds `maxDifference`, pass when the upper
+ *   bound is within it, otherwise wait for more events.
  */
-import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { mannWhitneyU, type Alternative } from '../stats/mann-whitney.js';
+import { differenceBounds } from '../stats/proportion.js';
 import { fmt, type DecisionStatistics } from './decision.js';
 
 export interface ComparisonRule {
-  method: 'mann-whitney' | 'ratio';
+  method: 'mann-whitney' | 'ratio' | 'proportion';
   confidence: number;
   maxEffectSize?: number;
   maxRatio?: number;
+  maxDifference?: number;
   direction: 'increase' | 'decrease' | 'either';
 }
 
 export interface ComparisonJudgement {
-  outcome: 'pass' | 'fail';
+  outcome: 'pass' | 'fail' | 'inconclusive' | 'wait';
   rule: string;
   message: string;
   statistics: DecisionStatistics;
@@ -29,17 +36,20 @@ export interface ComparisonJudgement {
 /** Kayenta warns below this many data points per side: the test has little power. */
 export const FEW_POINTS_WARNING = 50;
 
-/** Compares non-empty, finite samples of the new and the old side. */
-export function judgeComparison(metric: string, newValues: readonly number[], oldValues: readonly number[], rule: ComparisonRule): ComparisonJudgement {
+const ALTERNATIVE: Record<ComparisonRule['direction'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
+
+/** Compares non-empty, finite samples of the new and the old side. `subject` names what is judged (metric, or "metric on cluster"). */
+export function judgeComparison(subject: string, newValues: readonly number[], oldValues: readonly number[], rule: ComparisonRule): ComparisonJudgement {
   const meanNew = mean(newValues);
   const meanOld = mean(oldValues);
   const warnings: string[] = [];
-  if (rule.method === 'ratio') return judgeRatio(metric, meanNew, meanOld, rule, newValues.length, oldValues.length);
+  if (rule.method === 'ratio') return judgeRatio(subject, meanNew, meanOld, rule, newValues.length, oldValues.length);
 
   if (Math.min(newValues.length, oldValues.length) < FEW_POINTS_WARNING) {
-    warnings.push(`${metric}: only ${newValues.length} new and ${oldValues.length} baseline data points (below ${FEW_POINTS_WARNING}); the test has little power`);
+    warnings.push(`${subject}: only ${newValues.length} new and ${oldValues.length} baseline data points (below ${FEW_POINTS_WARNING}); the test has little power`);
   }
-  const r = mannWhitneyU(newValues, oldValues);
+  const alternative = ALTERNATIVE[rule.direction];
+  const r = mannWhitneyU(newValues, oldValues, { alternative });
   const alpha = 1 - rule.confidence;
   const statistics: DecisionStatistics = {
     method: 'mann-whitney',
@@ -47,24 +57,34 @@ export function judgeComparison(metric: string, newValues: readonly number[], ol
     n2: r.n2,
     u: r.u,
     pValue: r.pValue,
+    minPValue: r.minPValue,
     alpha,
+    alternative,
+    exactness: r.method,
     rankBiserial: r.rankBiserial,
     hodgesLehmann: r.hodgesLehmann,
     meanNew,
     meanOld,
   };
-  const facts = `new mean ${fmt(meanNew)} vs baseline ${fmt(meanOld)}, U=${fmt(r.u)}, p=${fmt(r.pValue)}, effect ${fmt(r.rankBiserial)}`;
-  const significant = r.pValue < alpha;
-  const bad = isBadDirection(r.rankBiserial, rule.direction);
-  if (!significant || !bad) {
-    const why = !significant ? `no significant difference at ${fmt(rule.confidence * 100)} % confidence` : `difference is in the harmless direction`;
-    return { outcome: 'pass', rule: 'mann-whitney.no-significant-worsening', message: `${metric}: ${why} (${facts})`, statistics, warnings };
+  const side = alternative === 'two-sided' ? 'two-sided' : `one-sided, new ${alternative === 'greater' ? 'higher' : 'lower'} is worse`;
+  const facts = `new mean ${fmt(meanNew)} vs baseline ${fmt(meanOld)}, U=${fmt(r.u)}, p=${fmt(r.pValue)} (${r.method}, ${side}), effect ${fmt(r.rankBiserial)}`;
+  if (r.minPValue > alpha) {
+    return {
+      outcome: 'inconclusive',
+      rule: 'mann-whitney.cannot-reject',
+      message: `${subject}: ${r.n1} new and ${r.n2} baseline points cannot show a difference at ${fmt(rule.confidence * 100)} % confidence (smallest possible p ${fmt(r.minPValue)} > ${fmt(alpha)}); lengthen lookback or shorten resolution (${facts})`,
+      statistics,
+      warnings,
+    };
+  }
+  if (r.pValue >= alpha) {
+    return { outcome: 'pass', rule: 'mann-whitney.no-significant-worsening', message: `${subject}: not worse at ${fmt(rule.confidence * 100)} % confidence (${facts})`, statistics, warnings };
   }
   if (rule.maxEffectSize !== undefined && Math.abs(r.rankBiserial) <= rule.maxEffectSize) {
     return {
       outcome: 'pass',
       rule: 'mann-whitney.effect-within-bound',
-      message: `${metric}: significant but small difference, effect ${fmt(Math.abs(r.rankBiserial))} ≤ ${fmt(rule.maxEffectSize)} (${facts})`,
+      message: `${subject}: significant but small difference, effect ${fmt(Math.abs(r.rankBiserial))} ≤ ${fmt(rule.maxEffectSize)} (${facts})`,
       statistics,
       warnings,
     };
@@ -73,13 +93,49 @@ export function judgeComparison(metric: string, newValues: readonly number[], ol
   return {
     outcome: 'fail',
     rule: 'mann-whitney.worse',
-    message: `${metric}: new clusters worse than baseline at ${fmt(rule.confidence * 100)} % confidence${bound} (${facts})`,
+    message: `${subject}: worse than baseline at ${fmt(rule.confidence * 100)} % confidence${bound} (${facts})`,
     statistics,
     warnings,
   };
 }
 
-function judgeRatio(metric: string, meanNew: number, meanOld: number, rule: ComparisonRule, n1: number, n2: number): ComparisonJudgement {
+export interface Counts {
+  failures: number;
+  samples: number;
+}
+
+/** Proportion of failures on a new cluster against the pooled baseline; `minSamples` applies to both sides. */
+export function judgeProportionComparison(subject: string, canary: Counts, baseline: Counts, rule: ComparisonRule, minSamples: number): ComparisonJudgement {
+  const tolerance = rule.maxDifference ?? 0;
+  const b = differenceBounds(canary.failures, canary.samples, baseline.failures, baseline.samples, rule.confidence);
+  const pNew = canary.samples > 0 ? canary.failures / canary.samples : 0;
+  const pOld = baseline.samples > 0 ? baseline.failures / baseline.samples : 0;
+  const statistics: DecisionStatistics = {
+    method: 'proportion',
+    n1: canary.samples,
+    n2: baseline.samples,
+    meanNew: pNew,
+    meanOld: pOld,
+    lower: b.lower,
+    upper: b.upper,
+    confidence: rule.confidence,
+    maxDifference: tolerance,
+  };
+  const facts = `${fmt(canary.failures)}/${fmt(canary.samples)} = ${fmt(pNew)} vs baseline ${fmt(baseline.failures)}/${fmt(baseline.samples)} = ${fmt(pOld)}, difference in [${fmt(b.lower)}, ${fmt(b.upper)}] at ${fmt(rule.confidence * 100)} %`;
+  const worseUp = rule.direction !== 'decrease' && b.lower > tolerance;
+  const worseDown = rule.direction !== 'increase' && b.upper < -tolerance;
+  if (worseUp || worseDown) {
+    return { outcome: 'fail', rule: 'proportion.worse', message: `${subject}: failure ratio worse than baseline by more than ${fmt(tolerance)} (${facts})`, statistics, warnings: [] };
+  }
+  const withinUp = rule.direction === 'decrease' || b.upper <= tolerance;
+  const withinDown = rule.direction === 'increase' || b.lower >= -tolerance;
+  if (withinUp && withinDown && canary.samples >= minSamples && baseline.samples >= minSamples) {
+    return { outcome: 'pass', rule: 'proportion.within', message: `${subject}: within ${fmt(tolerance)} of the baseline (${facts})`, statistics, warnings: [] };
+  }
+  return { outcome: 'wait', rule: 'proportion.undecided', message: `${subject}: not enough events to tell yet (${facts})`, statistics, warnings: [] };
+}
+
+function judgeRatio(subject: string, meanNew: number, meanOld: number, rule: ComparisonRule, n1: number, n2: number): ComparisonJudgement {
   const maxRatio = rule.maxRatio ?? Number.POSITIVE_INFINITY;
   // Both zero is equality; only-new-nonzero is an unbounded increase.
   const ratio = meanOld === 0 ? (meanNew === 0 ? 1 : meanNew > 0 ? Number.POSITIVE_INFINITY : 0) : meanNew / meanOld;
@@ -89,17 +145,11 @@ function judgeRatio(metric: string, meanNew: number, meanOld: number, rule: Comp
   const facts = `new mean ${fmt(meanNew)} / baseline ${fmt(meanOld)} = ${fmt(ratio)}`;
   if (tooHigh || tooLow) {
     const limit = tooHigh ? `above ${fmt(maxRatio)}` : `below ${fmt(1 / maxRatio)}`;
-    return { outcome: 'fail', rule: tooHigh ? 'ratio.above-max' : 'ratio.below-min', message: `${metric}: ratio ${limit} (${facts})`, statistics, warnings: [] };
+    return { outcome: 'fail', rule: tooHigh ? 'ratio.above-max' : 'ratio.below-min', message: `${subject}: ratio ${limit} (${facts})`, statistics, warnings: [] };
   }
-  return { outcome: 'pass', rule: 'ratio.within', message: `${metric}: ratio within bound ${fmt(maxRatio)} (${facts})`, statistics, warnings: [] };
-}
-
-function isBadDirection(effect: number, direction: ComparisonRule['direction']): boolean {
-  if (direction === 'increase') return effect > 0;
-  if (direction === 'decrease') return effect < 0;
-  return effect !== 0;
+  return { outcome: 'pass', rule: 'ratio.within', message: `${subject}: ratio within bound ${fmt(maxRatio)} (${facts})`, statistics, warnings: [] };
 }
 
 function mean(values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }

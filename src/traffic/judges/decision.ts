@@ -26,17 +26,66 @@ export interface QueryRecord {
 }
 
 export interface DecisionStatistics {
-  method: 'threshold' | 'mann-whitney' | 'ratio';
+  method: 'threshold' | 'mann-whitney' | 'ratio' | 'proportion';
   n1?: number;
   n2?: number;
   u?: number;
   pValue?: number;
+  /** Smallest p the test could give with these sizes: above alpha it cannot reject (inconclusive). */
+  minPValue?: number;
   alpha?: number;
+  /** Mann-Whitney: the one-sided (or two-sided) alternative tested; `greater` = new values larger. */
+  alternative?: 'two-sided' | 'greater' | 'less';
+  /** Mann-Whitney: exact (no ties), permutation (exact with ties) or asymptotic (normal approximation). */
+  exactness?: 'exact' | 'permutation' | 'asymptotic';
   rankBiserial?: number;
   hodgesLehmann?: number;
   meanNew?: number;
   meanOld?: number;
   ratio?: number;
+  /** Proportion judges: one-sided bounds at `confidence` (Wilson for a rate, Newcombe for a difference). */
+  lower?: number;
+  upper?: number;
+  confidence?: number;
+  maxDifference?: number;
+}
+
+/**
+ * The evidence for one cluster of one metric in one measurement: everything needed to
+ * re-check the decision by hand. A plain JSON shape (documented in docs/canary-analysis.md).
+ */
+export interface ClusterEvidence {
+  /** Full cluster name, as `{{cluster}}`. */
+  cluster: string;
+  outcome: MetricOutcome;
+  rule: string;
+  message: string;
+  /** The value query as sent (after placeholder substitution). */
+  query?: string;
+  /** The samples query as sent, when the metric has one. */
+  samplesQuery?: string;
+  /** Latest value (threshold metrics) or median of the points (comparisons). */
+  value?: number;
+  /** Data points the value query returned. */
+  points?: number;
+  /** Events behind the value: starts (samplesQuery, accumulated over the step for proportions) or points. */
+  samples?: number;
+  /** Proportion metrics: events counted as failures (value × samples, accumulated over the step). */
+  failures?: number;
+  /** Threshold metrics: the bounds judged against. */
+  threshold?: { min?: number; max?: number };
+  /** The baseline this cluster was compared with (comparison metrics). */
+  baseline?: {
+    clusters: string[];
+    value?: number;
+    points?: number;
+    samples?: number;
+    failures?: number;
+    /** ISO end of the baseline's window: `now`, or the shift's start at 100 % and in the bake (baseline offset). */
+    at: string;
+  };
+  /** The test or bound that decided, with its numbers (U, p, effect size, bounds…). */
+  statistics?: DecisionStatistics;
 }
 
 export interface MetricDecision {
@@ -51,6 +100,10 @@ export interface MetricDecision {
   queries: QueryRecord[];
   samples?: { new: number; old?: number; min: number };
   statistics?: DecisionStatistics;
+  /** Per cluster: query, value, samples, baseline, test and verdict (worst cluster decides the metric). */
+  clusters?: ClusterEvidence[];
+  /** The window judged: ISO start and end, and the comparison's resolution in ms. */
+  window?: { start: string; end: string; resolutionMs?: number };
   warnings: string[];
 }
 

@@ -15,10 +15,17 @@ export interface FetchRequest {
   provider: MetricProvider;
   template: string;
   purpose: 'value' | 'samples';
-  /** Instant query at `now`, or a range query over the last interval at `stepMs`. */
+  /**
+   * Instant query at `now`, or a range query at `stepMs` over the lookback: its points fall on
+   * multiples of `stepMs` (aligned, so consecutive measurements read the same grid) and, with
+   * `[{{window}}]` in the query, each point covers its own `stepMs` — independent samples.
+   */
   mode: { kind: 'instant' } | { kind: 'range'; stepMs: number };
   targets: ReadonlyArray<{ side: Side; target: QueryTarget }>;
+  /** The lookback: `{{interval}}`/`{{lookback}}` and the span of range queries. */
   intervalMs: number;
+  /** `{{window}}`/`{{resolution}}`; defaults to intervalMs. */
+  windowMs?: number;
   now: Date;
   signal?: AbortSignal;
 }
@@ -31,18 +38,13 @@ export interface FetchedQuery extends QueryRecord {
 /** Fetches every target's query; results are in the order of `targets`. */
 export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
   return mapLimit(req.targets, QUERY_CONCURRENCY, async ({ side, target }) => {
-    const query = resolveQuery(req.template, target, req.intervalMs);
+    const query = resolveQuery(req.template, target, req.intervalMs, req.windowMs ?? req.intervalMs);
     const base = { side, cluster: target.cluster, purpose: req.purpose, query };
     try {
       const series =
         req.mode.kind === 'instant'
           ? await req.provider.instant(query, { time: req.now, signal: req.signal })
-          : await req.provider.range(query, {
-              start: new Date(req.now.getTime() - req.intervalMs),
-              end: req.now,
-              stepMs: req.mode.stepMs,
-              signal: req.signal,
-            });
+          : await req.provider.range(query, { ...rangeWindow(req.now, req.intervalMs, req.mode.stepMs), stepMs: req.mode.stepMs, signal: req.signal });
       const raw = series.flatMap((s) => s.points.map((p) => p[1]));
       const values = raw.filter((v) => Number.isFinite(v));
       return { ...base, series: series.length, values, dropped: raw.length - values.length };
@@ -54,6 +56,14 @@ export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
       return { ...base, series: 0, values: [], dropped: 0, error: { kind, message } };
     }
   });
+}
+
+/** The aligned range of a comparison: points at multiples of `stepMs`, `lookbackMs / stepMs` of them (at least one). */
+export function rangeWindow(now: Date, lookbackMs: number, stepMs: number): { start: Date; end: Date } {
+  const step = Math.max(1, stepMs);
+  const end = Math.floor(now.getTime() / step) * step;
+  const points = Math.max(1, Math.floor(lookbackMs / step));
+  return { start: new Date(end - (points - 1) * step), end: new Date(end) };
 }
 
 /** Maps with at most `limit` calls in flight, keeping the input order. */

@@ -1,51 +1,74 @@
 /**
- * Evaluates one gate metric for one measurement and returns its decision record.
+ * Evaluates one gate metric for one measurement and returns its decision record,
+ * with the evidence of every new cluster (cluster-judge.ts judges each one; the
+ * worst cluster decides the metric — with a whole cluster as the canary unit,
+ * averaging a broken cluster with a healthy one would hide it).
  *
- * No-data classification comes before any judging, because "no data" has three
- * different meanings on a low-rate signal (design §4), and Flagger's "no data =
- * failure" is its most common complaint:
- * - a query failed, or neither side has any series → the metrics pipeline is
- *   broken: `error` (counted against consecutiveErrorLimit, then the shift halts);
- * - the baseline has data but a new cluster has none (and, with a samplesQuery,
- *   reports starts or stayed silent past the deadline) → `fail`: it may be dead;
- * - a new cluster had no traffic yet → `wait`, as for too few samples; past
- *   `sampleDeadline` that becomes `inconclusive` (a human decides).
+ * No-data classification comes first, because "no data" has distinct meanings on
+ * a low-rate signal (design §4), and Flagger's "no data = failure" is its most
+ * common complaint:
+ * - a query failed, or no cluster on either side has any series → the metrics
+ *   pipeline is broken: `error` (consecutiveErrorLimit, then the shift halts);
+ * - a new cluster whose series were there in an earlier measurement and are gone
+ *   now stopped reporting → `fail` at once (`no-data.stopped-reporting`);
+ * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
+ *   when the baseline has data (`no-data.never-reported`);
+ * - a new cluster that reports but had no starts yet → `wait`, as for too few samples.
+ *
+ * The baseline's window ends at `baselineAt` when given: at 100 % and in the bake the
+ * old clusters take no starts, so they are read from before the shift began (Kayenta's
+ * baseline offset).
  */
-import type { MetricConfig } from '../analysis-config.js';
+import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
-import { judgeComparison } from './comparison.js';
-import { decisiveRatioFailure } from './decisive-ratio.js';
-import { fmt, type MetricDecision, type MetricOutcome, type Side } from './decision.js';
-import { fetchValues, type FetchedQuery } from './fetch-values.js';
+import { judgeCluster, type Counts } from './cluster-judge.js';
+import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type Side } from './decision.js';
+import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
-import { judgeThreshold } from './threshold.js';
 
 export interface MeasurementContext {
   provider: MetricProvider;
   newClusters: readonly QueryTarget[];
   oldClusters: readonly QueryTarget[];
-  /** The step interval: `{{interval}}` and the range of comparison queries. */
+  /** Default lookback (`{{interval}}`) for metrics without their own `lookback`/`interval`. */
   intervalMs: number;
   now: Date;
   /** Time spent in the current step; compared with `sampleDeadlineMs`. */
   elapsedInStepMs: number;
   sampleDeadlineMs: number;
+  /** End of the baseline's window; default `now`. */
+  baselineAt?: Date;
+  /** Full names of new clusters that returned series in an earlier measurement of this shift. */
+  reported?: ReadonlySet<string>;
+  /** Proportion metrics: counts accumulated earlier in this step, per metric and cluster (disjoint windows only). */
+  accumulated?: Readonly<Record<string, Readonly<Record<string, Counts>>>>;
   signal?: AbortSignal;
+}
+
+const SEVERITY: MetricOutcome[] = ['fail', 'error', 'inconclusive', 'wait', 'pass'];
+
+/** The metric's query window. */
+export function lookbackOf(metric: Pick<MetricConfig, 'lookback' | 'interval'>, defaultMs: number): number {
+  return metric.lookback ?? metric.interval ?? defaultMs;
 }
 
 /** Runs the metric's queries and classifies/judges the result. Throws only on abort. */
 export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementContext): Promise<MetricDecision> {
-  const targets = [
-    ...ctx.newClusters.map((target) => ({ side: 'new' as Side, target })),
-    ...ctx.oldClusters.map((target) => ({ side: 'old' as Side, target })),
-  ];
-  const common = { provider: ctx.provider, targets, intervalMs: ctx.intervalMs, now: ctx.now, signal: ctx.signal };
-  const mode = metric.comparison ? ({ kind: 'range', stepMs: metric.comparison.resolution } as const) : ({ kind: 'instant' } as const);
-  const [valueQueries, sampleQueries] = await Promise.all([
-    fetchValues({ ...common, template: metric.query, purpose: 'value', mode }),
-    metric.samplesQuery ? fetchValues({ ...common, template: metric.samplesQuery, purpose: 'samples', mode: { kind: 'instant' } }) : Promise.resolve([]),
+  const lookbackMs = lookbackOf(metric, ctx.intervalMs);
+  const windowMs = metric.comparison?.method === 'mann-whitney' || metric.comparison?.method === 'ratio' ? metric.comparison.resolution : lookbackMs;
+  const baselineAt = ctx.baselineAt ?? ctx.now;
+  const mode = metric.comparison && metric.comparison.method !== 'proportion' ? ({ kind: 'range', stepMs: windowMs } as const) : ({ kind: 'instant' } as const);
+  const fetch = (side: Side, targets: readonly QueryTarget[], template: string, purpose: 'value' | 'samples', now: Date, kind: typeof mode) =>
+    fetchValues({ provider: ctx.provider, targets: targets.map((target) => ({ side, target })), intervalMs: lookbackMs, windowMs, now, signal: ctx.signal, template, purpose, mode: kind });
+  const instant = { kind: 'instant' } as const;
+  const [newValue, oldValue, newSamples, oldSamples] = await Promise.all([
+    fetch('new', ctx.newClusters, metric.query, 'value', ctx.now, mode),
+    fetch('old', ctx.oldClusters, metric.query, 'value', baselineAt, mode),
+    metric.samplesQuery ? fetch('new', ctx.newClusters, metric.samplesQuery, 'samples', ctx.now, instant) : Promise.resolve([]),
+    metric.samplesQuery ? fetch('old', ctx.oldClusters, metric.samplesQuery, 'samples', baselineAt, instant) : Promise.resolve([]),
   ]);
-  const queries = [...valueQueries, ...sampleQueries];
+  const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples];
+  const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
   const record = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<MetricDecision> = {}): MetricDecision => ({
     metric: metric.name,
     dryRun: metric.dryRun,
@@ -54,130 +77,77 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, ...q }) => q),
     warnings: warningsFor(queries),
+    window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
 
   const failed = queries.find((q) => q.error);
   if (failed?.error) {
-    return record(
-      'error',
-      'query-error',
-      `${metric.name}: ${failed.purpose} query for ${failed.cluster} failed (${failed.error.kind}): ${failed.error.message}; the metrics pipeline is broken`,
-    );
+    return record('error', 'query-error', `${metric.name}: ${failed.purpose} query for ${failed.cluster} failed (${failed.error.kind}): ${failed.error.message}; the metrics pipeline is broken`);
   }
-
-  const hasData = (q: FetchedQuery) => q.values.length > 0;
-  const newValue = valueQueries.filter((q) => q.side === 'new');
-  const oldValue = valueQueries.filter((q) => q.side === 'old');
-  const oldHasData = oldValue.some(hasData);
-  const samples = sampleCounts(metric, sampleQueries, newValue);
-  const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
-  const deadline = `${Math.round(ctx.sampleDeadlineMs / 1000)}s`;
-
-  if (!newValue.some(hasData) && !oldHasData) {
-    if (samples.configured && samples.anySeries && samples.newTotal === 0 && samples.oldTotal === 0) {
-      return waitOrInconclusive('no-data.no-traffic', `${metric.name}: no starts on new or baseline clusters yet`);
-    }
+  const anySeries = queries.some((q) => q.series > 0);
+  const anyStarts = [...newSamples, ...oldSamples].some((q) => q.values.some((v) => v > 0));
+  if (!anySeries || (!queries.some((q) => q.purpose === 'value' && q.values.length > 0) && metric.samplesQuery === undefined)) {
     return record(
       'error',
       'no-data.both-sides',
-      `${metric.name}: no data for new or baseline clusters: the metrics pipeline looks broken (check scraping and the query; add "or vector(0)" if the series appears only after the first event)`,
+      `${metric.name}: no series for new or baseline clusters: the metrics pipeline looks broken (check scraping and the query; add "or vector(0)" if the series appears only after the first event)`,
     );
   }
 
-  // Per new cluster: silent while others (the baseline, or other new clusters) have data.
-  for (const q of newValue) {
-    if (hasData(q)) continue;
-    const clusterSamples = samples.perCluster.get(q.cluster) ?? 0;
-    if (samples.configured && clusterSamples === 0) {
-      // No starts on it: "no traffic yet" unless the baseline saw starts for the whole deadline.
-      if (!oldHasData && samples.oldTotal === 0) continue;
-      if (!deadlinePassed) return waitOrInconclusive('no-data.no-traffic-yet', `${metric.name}: no starts on ${q.cluster} yet`);
-      return record('fail', 'no-data.new-silent', `${metric.name}: baseline has data but ${q.cluster} reported no starts within ${deadline}: the cluster may be dead`, {
-        samples: samples.summary,
-      });
-    }
-    const evidence = clusterSamples > 0 && samples.configured ? `reports ${fmt(clusterSamples)} starts but returns no data` : 'returns no data while other clusters do';
-    return record('fail', 'no-data.new-silent', `${metric.name}: ${q.cluster} ${evidence}: the cluster may be dead`, { samples: samples.summary });
+  const proportion = isProportionMetric(metric);
+  const sum = (qs: readonly FetchedQuery[]) => qs.reduce((a, q) => a + q.values.reduce((x, y) => x + y, 0), 0);
+  const baselineCounts: Counts = { failures: 0, samples: 0 };
+  for (const o of ctx.oldClusters) {
+    const v = oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
+    const n = sum(oldSamples.filter((q) => q.cluster === o.cluster));
+    baselineCounts.samples += n;
+    if (v !== undefined) baselineCounts.failures += Math.round(v * n);
   }
-
-  if (samples.newTotal < metric.minSamples) {
-    const decisive = samples.configured
-      ? decisiveRatioFailure(
-          metric.name,
-          metric.threshold?.max,
-          newValue.map((q) => ({ cluster: q.cluster, value: q.values.at(-1), samples: samples.perCluster.get(q.cluster) ?? 0 })),
-        )
-      : undefined;
-    if (decisive) return record('fail', 'threshold.max.decisive', decisive, { samples: samples.summary });
-    return waitOrInconclusive(
-      'samples.below-minimum',
-      `${metric.name}: ${fmt(samples.newTotal)} samples on new clusters, need ${metric.minSamples}`,
-    );
-  }
-
-  const newValues = newValue.flatMap((q) => q.values);
-  if (metric.threshold) {
-    const perCluster = newValue.flatMap((q) => q.values.map((value) => ({ cluster: q.cluster, value })));
-    const j = judgeThreshold(metric.name, perCluster, metric.threshold);
-    return record(j.outcome, j.rule, j.message, { statistics: j.statistics, samples: samples.summary });
-  }
-  const comparison = metric.comparison;
-  if (!comparison) throw new Error(`metric ${metric.name} has neither threshold nor comparison`);
-  const oldValues = oldValue.flatMap((q) => q.values);
-  if (oldValues.length === 0) {
-    return record('inconclusive', 'no-data.baseline-missing', `${metric.name}: new clusters have ${newValues.length} values but the baseline has none: nothing to compare with`, {
-      samples: samples.summary,
-    });
-  }
-  const j = judgeComparison(metric.name, newValues, oldValues, comparison);
-  const decision = record(j.outcome, j.rule, j.message, { statistics: j.statistics, samples: samples.summary });
-  decision.warnings.push(...j.warnings);
+  const baselinePoints = oldValue.flatMap((q) => q.values);
+  const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
+  const evidence: ClusterEvidence[] = ctx.newClusters.map((target) =>
+    judgeCluster({
+      metric,
+      target,
+      value: newValue.find((q) => q.cluster === target.cluster) as FetchedQuery,
+      samples: newSamples.find((q) => q.cluster === target.cluster),
+      proportion,
+      prior: ctx.accumulated?.[metric.name]?.[target.cluster],
+      reportedBefore: ctx.reported?.has(target.cluster) ?? false,
+      baseline: {
+        clusters: ctx.oldClusters.map((o) => o.cluster),
+        points: baselinePoints,
+        counts: baselineCounts,
+        hasData: baselinePoints.length > 0 || anyStarts,
+        at: baselineAt.toISOString(),
+      },
+      deadlinePassed,
+      deadlineMs: ctx.sampleDeadlineMs,
+    }),
+  );
+  const worst = SEVERITY.find((o) => evidence.some((e) => e.outcome === o)) ?? 'pass';
+  const deciding = evidence.filter((e) => e.outcome === worst);
+  const first = deciding[0];
+  const samples = {
+    new: evidence.reduce((a, e) => a + (e.samples ?? 0), 0),
+    ...(metric.samplesQuery ? { old: baselineCounts.samples } : {}),
+    min: metric.minSamples,
+  };
+  const outcome = worst === 'inconclusive' || worst === 'wait' ? waitOrInconclusive(worst, deadlinePassed) : worst;
+  const rule = outcome === 'inconclusive' && worst === 'wait' ? 'samples.deadline-passed' : (first?.rule ?? 'measurement.pass');
+  const detail = deciding.map((e) => e.message).join('; ');
+  const message = outcome === 'inconclusive' && worst === 'wait' ? `${detail} after ${Math.round(ctx.sampleDeadlineMs / 1000)}s (sampleDeadline): a human must decide` : detail;
+  const decision = record(outcome, rule, message || `${metric.name}: no new clusters to judge`, { samples, statistics: first?.statistics, clusters: evidence });
+  for (const e of evidence) if (e.statistics?.method === 'mann-whitney' && (e.statistics.n1 ?? 0) < 50) decision.warnings.push(`${metric.name} on ${e.cluster}: only ${e.statistics.n1} new and ${e.statistics.n2} baseline data points; the test has little power`);
   return decision;
-
-  function waitOrInconclusive(rule: string, message: string): MetricDecision {
-    if (deadlinePassed) {
-      return record('inconclusive', 'samples.deadline-passed', `${message} after ${deadline} (sampleDeadline): a human must decide`, { samples: samples.summary });
-    }
-    return record('wait', rule, `${message}; waiting (deadline ${deadline})`, { samples: samples.summary });
-  }
 }
 
-interface SampleCounts {
-  configured: boolean;
-  /** True when the samples query matched any series at all. */
-  anySeries: boolean;
-  newTotal: number;
-  oldTotal: number;
-  perCluster: Map<string, number>;
-  summary: { new: number; old?: number; min: number };
-}
-
-/** With a samplesQuery: summed event counts. Without: the number of data points on each side. */
-function sampleCounts(metric: MetricConfig, sampleQueries: FetchedQuery[], newValue: FetchedQuery[]): SampleCounts {
-  const perCluster = new Map<string, number>();
-  if (!metric.samplesQuery) {
-    const newTotal = newValue.reduce((a, q) => a + q.values.length, 0);
-    for (const q of newValue) perCluster.set(q.cluster, q.values.length);
-    return { configured: false, anySeries: true, newTotal, oldTotal: 0, perCluster, summary: { new: newTotal, min: metric.minSamples } };
-  }
-  let newTotal = 0;
-  let oldTotal = 0;
-  for (const q of sampleQueries) {
-    const sum = q.values.reduce((a, b) => a + b, 0);
-    if (q.side === 'new') {
-      newTotal += sum;
-      perCluster.set(q.cluster, (perCluster.get(q.cluster) ?? 0) + sum);
-    } else {
-      oldTotal += sum;
-    }
-  }
-  const anySeries = sampleQueries.some((q) => q.series > 0);
-  return { configured: true, anySeries, newTotal, oldTotal, perCluster, summary: { new: newTotal, old: oldTotal, min: metric.minSamples } };
+/** Waiting past the sample deadline is inconclusive: a human decides. */
+function waitOrInconclusive(worst: 'wait' | 'inconclusive', deadlinePassed: boolean): MetricOutcome {
+  return worst === 'inconclusive' || deadlinePassed ? 'inconclusive' : 'wait';
 }
 
 function warningsFor(queries: FetchedQuery[]): string[] {
-  return queries
-    .filter((q) => q.dropped > 0)
-    .map((q) => `${q.cluster}: ${q.dropped} non-finite value(s) (NaN, e.g. 0/0) ignored in the ${q.purpose} query`);
+  return queries.filter((q) => q.dropped > 0).map((q) => `${q.cluster}: ${q.dropped} non-finite value(s) (NaN, e.g. 0/0) ignored in the ${q.purpose} query`);
 }

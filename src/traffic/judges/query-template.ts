@@ -1,13 +1,15 @@
 /**
- * Query templates: `{{cluster}}`, `{{shortName}}`, `{{region}}` and `{{interval}}`
- * are replaced per cluster before a query is sent. Values are validated rather than
+ * Query templates: `{{cluster}}`, `{{shortName}}`, `{{region}}`, `{{interval}}` /
+ * `{{lookback}}` (the metric's query window) and `{{window}}` / `{{resolution}}`
+ * (a comparison's point spacing: `rate(x[{{window}}])` at that step gives
+ * non-overlapping, independent windows) are replaced per cluster before a query is sent. Values are validated rather than
  * escaped: cluster names and regions are plain identifiers, so anything else is a bug
  * or an injection attempt and must not reach PromQL.
  */
 import { WsdError } from '../../core/errors.js';
 import { formatDuration } from '../duration.js';
 
-export const TEMPLATE_VARIABLES = ['cluster', 'shortName', 'region', 'interval'] as const;
+export const TEMPLATE_VARIABLES = ['cluster', 'shortName', 'region', 'interval', 'lookback', 'window', 'resolution'] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 /** The cluster a query is resolved for. */
@@ -21,13 +23,16 @@ export interface QueryTarget {
 
 const SAFE_VALUE = /^[A-Za-z0-9._:-]+$/;
 
-/** Replaces every placeholder; `intervalMs` becomes a Prometheus duration such as `5m`. */
-export function resolveQuery(template: string, target: QueryTarget, intervalMs: number): string {
+/** Replaces every placeholder; durations become Prometheus durations such as `5m`. `windowMs` defaults to `intervalMs`. */
+export function resolveQuery(template: string, target: QueryTarget, intervalMs: number, windowMs: number = intervalMs): string {
   const values: Record<TemplateVariable, string> = {
     cluster: target.cluster,
     shortName: target.shortName,
     region: target.region,
     interval: formatDuration(intervalMs),
+    lookback: formatDuration(intervalMs),
+    window: formatDuration(windowMs),
+    resolution: formatDuration(windowMs),
   };
   return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_whole, name: string) => {
     if (!(name in values)) {

@@ -1,8 +1,11 @@
 /**
- * Threshold judge: every new cluster's value must lie within [min, max].
+ * Threshold judge: every new cluster's value must lie within [min, max]. Plain values
+ * (latencies, quantiles) are compared as they are; ratios of events are judged on their
+ * counts (judgeProportionThreshold).
  * One cluster out of bounds fails the metric: with a whole cluster as the canary
  * unit, averaging a broken cluster with a healthy one would hide it.
  */
+import { wilsonBounds } from '../stats/proportion.js';
 import { fmt, type DecisionStatistics } from './decision.js';
 
 export interface ClusterValue {
@@ -51,4 +54,70 @@ function describeBounds(t: { min?: number; max?: number }): string {
   if (t.min !== undefined && t.max !== undefined) return `[${fmt(t.min)}, ${fmt(t.max)}]`;
   if (t.max !== undefined) return `max ${fmt(t.max)}`;
   return `min ${fmt(t.min)}`;
+}
+
+export interface ProportionThresholdJudgement {
+  outcome: 'pass' | 'fail' | 'wait';
+  rule: 'threshold.max' | 'threshold.min' | 'threshold.within' | 'threshold.undecided' | 'threshold.max.decisive' | 'threshold.min.decisive' | 'samples.below-minimum';
+  message: string;
+  statistics: DecisionStatistics;
+}
+
+/**
+ * A ratio of events (failed starts / starts) on one cluster against its bounds, judged on the
+ * counts: fail when the one-sided Wilson bound on the good side is already beyond the threshold
+ * (more events cannot rescue it — also below `minSamples`), pass when the bound on the bad side is
+ * within it and there are `minSamples` events, otherwise wait. Never the point estimate alone.
+ */
+export function judgeProportionThreshold(
+  metric: string,
+  cluster: string,
+  counts: { failures: number; samples: number },
+  threshold: { min?: number; max?: number; confidence: number },
+  minSamples: number,
+  /** The value the query returned (shown; the counts decide). Default: failures / samples. */
+  shown?: number,
+): ProportionThresholdJudgement {
+  const { failures, samples } = counts;
+  const b = wilsonBounds(failures, samples, threshold.confidence);
+  const p = shown ?? (samples > 0 ? failures / samples : 0);
+  const level = `${fmt(threshold.confidence * 100)} %`;
+  const statistics: DecisionStatistics = { method: 'proportion', n1: samples, meanNew: p, lower: b.lower, upper: b.upper, confidence: threshold.confidence };
+  const seen = `${fmt(failures)} of ${fmt(samples)} starts`;
+  const early = samples < minSamples;
+  if (threshold.max !== undefined && b.lower > threshold.max) {
+    return {
+      outcome: 'fail',
+      rule: early ? 'threshold.max.decisive' : 'threshold.max',
+      message: `${metric} on ${cluster} is ${fmt(p)}, above the maximum ${fmt(threshold.max)}: ${seen}, ${level} lower bound ${fmt(b.lower)}${early ? ` (failing before minSamples ${minSamples}: more starts cannot bring it within)` : ''}`,
+      statistics,
+    };
+  }
+  if (threshold.min !== undefined && b.upper < threshold.min) {
+    return {
+      outcome: 'fail',
+      rule: early ? 'threshold.min.decisive' : 'threshold.min',
+      message: `${metric} on ${cluster} is ${fmt(p)}, below the minimum ${fmt(threshold.min)}: ${seen}, ${level} upper bound ${fmt(b.upper)}`,
+      statistics,
+    };
+  }
+  if (early) {
+    return { outcome: 'wait', rule: 'samples.below-minimum', message: `${metric} on ${cluster}: ${fmt(samples)} starts, need ${minSamples} (${seen})`, statistics };
+  }
+  const upperOk = threshold.max === undefined || b.upper <= threshold.max;
+  const lowerOk = threshold.min === undefined || b.lower >= threshold.min;
+  if (upperOk && lowerOk) {
+    return {
+      outcome: 'pass',
+      rule: 'threshold.within',
+      message: `${metric} on ${cluster} within ${describeBounds(threshold)}: ${seen}, ${level} bounds [${fmt(b.lower)}, ${fmt(b.upper)}]`,
+      statistics,
+    };
+  }
+  return {
+    outcome: 'wait',
+    rule: 'threshold.undecided',
+    message: `${metric} on ${cluster} is ${fmt(p)} (${seen}); its ${level} bounds [${fmt(b.lower)}, ${fmt(b.upper)}] straddle ${describeBounds(threshold)}: more starts needed`,
+    statistics,
+  };
 }

@@ -1,12 +1,30 @@
 /**
- * Two-sided Mann-Whitney U test (Wilcoxon rank-sum), as Kayenta uses to compare a
- * canary with its baseline. Matches SciPy's `mannwhitneyu` and R's `wilcox.test`:
- * average ranks for ties; the normal approximation with tie and continuity
- * correction; the exact null distribution for small samples without ties.
+ * Mann-Whitney U test (Wilcoxon rank-sum), as Kayenta uses to compare a canary
+ * with its baseline. Follows SciPy's `mannwhitneyu` (and R's `wilcox.test`):
+ * average ranks for ties, the normal approximation with tie and continuity
+ * correction, the exact null distribution for small samples, and the same
+ * `alternative`s — `greater` means "x tends to be larger than y".
+ *
+ * `auto` chooses as SciPy 1.7+ does (`_mwu_choose_method`): asymptotic when both
+ * samples have more than 8 values; otherwise exact when there are no ties. Where
+ * SciPy then falls back to the normal approximation (ties in a small sample) we
+ * compute the exact permutation p instead (mann-whitney-exact.ts): on tiny tied
+ * samples the approximation is off by up to ~0.5 and flips decisions.
+ *
+ * `minPValue` is the smallest p the test could give for these sample sizes (and
+ * ties): when it exceeds α the test cannot reject whatever the data, so a judge
+ * must call that inconclusive, never a pass.
  */
+import { EXACT_WORK_LIMIT, exactDistribution, exactWork, extremes, permutationDistribution, permutationWork, tails } from './mann-whitney-exact.js';
 import { normalSf } from './normal.js';
 
-export type MannWhitneyMethod = 'auto' | 'exact' | 'asymptotic';
+export type MannWhitneyMethod = 'auto' | 'exact' | 'asymptotic' | 'permutation';
+export type Alternative = 'two-sided' | 'greater' | 'less';
+
+export interface MannWhitneyOptions {
+  method?: MannWhitneyMethod;
+  alternative?: Alternative;
+}
 
 export interface MannWhitneyResult {
   /** U of the first sample (`x`): pairs with x > y, ties counting ½. R's W, SciPy's statistic. */
@@ -15,12 +33,15 @@ export interface MannWhitneyResult {
   uOther: number;
   n1: number;
   n2: number;
-  /** Two-sided p-value. */
+  alternative: Alternative;
+  /** p-value for `alternative`. */
   pValue: number;
-  method: 'exact' | 'asymptotic';
-  /** z of the normal approximation (with continuity correction); undefined for exact. */
+  /** Smallest p-value attainable with these sizes (and ties) under `alternative` and `method`. */
+  minPValue: number;
+  method: 'exact' | 'asymptotic' | 'permutation';
+  /** z of the normal approximation (with continuity correction); undefined for exact and permutation. */
   z?: number;
-  /** True when some values are tied (the exact distribution does not apply). */
+  /** True when some values are tied. */
   ties: boolean;
   /**
    * Rank-biserial correlation 2u/(n1·n2) − 1 in [−1, 1]: +1 when every x exceeds every y,
@@ -31,18 +52,18 @@ export interface MannWhitneyResult {
   hodgesLehmann?: number;
 }
 
-/** Exact p-values are computed up to this many values in total (cost grows as n1²·n2²). */
-export const EXACT_MAX_TOTAL = 60;
-/** `auto` uses the exact distribution when no ties and the smaller sample has at most this many values. */
-const AUTO_EXACT_MAX = 20;
+/** SciPy's `auto` goes exact only when at least one sample has this many values or fewer. */
+export const AUTO_EXACT_MAX = 8;
 /** Hodges-Lehmann needs n1·n2 differences; beyond this we leave it out rather than stall. */
 const HODGES_LEHMANN_MAX_PAIRS = 2_000_000;
 
 /**
  * Runs the test of `x` (new clusters) against `y` (baseline). Both samples need
  * at least one finite value; NaN/Infinity must be removed by the caller.
+ * The third argument may be a method name (backward compatible) or options.
  */
-export function mannWhitneyU(x: readonly number[], y: readonly number[], method: MannWhitneyMethod = 'auto'): MannWhitneyResult {
+export function mannWhitneyU(x: readonly number[], y: readonly number[], options: MannWhitneyMethod | MannWhitneyOptions = {}): MannWhitneyResult {
+  const { method = 'auto', alternative = 'two-sided' } = typeof options === 'string' ? { method: options } : options;
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError(`mann-whitney needs values on both sides (got ${n1} and ${n2})`);
@@ -54,33 +75,55 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[], method:
   const u = rankSumX - (n1 * (n1 + 1)) / 2;
   const uOther = n1 * n2 - u;
   const ties = tieSizes.some((t) => t > 1);
+  const chosen = chooseMethod(method, n1, n2, ties);
 
-  const useExact = method === 'exact' ? true : method === 'asymptotic' ? false : !ties && Math.min(n1, n2) <= AUTO_EXACT_MAX && n1 + n2 <= EXACT_MAX_TOTAL;
-  if (useExact && ties) throw new RangeError('the exact mann-whitney distribution does not apply to tied values; use asymptotic');
-  if (useExact && n1 + n2 > EXACT_MAX_TOTAL) throw new RangeError(`exact mann-whitney is limited to ${EXACT_MAX_TOTAL} values in total`);
-
-  const big = Math.max(u, uOther);
   const base = {
     u,
     uOther,
     n1,
     n2,
     ties,
+    alternative,
     rankBiserial: (2 * u) / (n1 * n2) - 1,
     hodgesLehmann: n1 * n2 <= HODGES_LEHMANN_MAX_PAIRS ? hodgesLehmann(x, y) : undefined,
   };
-  if (useExact) {
-    return { ...base, method: 'exact', pValue: Math.min(1, 2 * exactUpperTail(big, n1, n2)) };
+  if (chosen === 'exact' || chosen === 'permutation') {
+    const dist = chosen === 'exact' ? exactDistribution(n1, n2) : permutationDistribution(ranks.map((r) => Math.round(2 * r)), n1);
+    const { upper, lower } = tails(dist, Math.round(2 * u));
+    const ext = extremes(dist);
+    const pValue = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
+    const minPValue = alternative === 'greater' ? ext.highest : alternative === 'less' ? ext.lowest : Math.min(1, 2 * Math.min(ext.highest, ext.lowest));
+    return { ...base, method: chosen, pValue: Math.min(1, pValue), minPValue };
   }
   const n = n1 + n2;
   const tieTerm = tieSizes.reduce((acc, t) => acc + (t * t * t - t), 0);
-  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
-  if (variance <= 0) {
-    // Every value equal: no evidence of any difference.
-    return { ...base, method: 'asymptotic', pValue: 1, z: 0 };
+  const sd = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
+  const statistic = alternative === 'greater' ? u : alternative === 'less' ? uOther : Math.max(u, uOther);
+  const pFor = (s: number): { z: number; p: number } => {
+    // SciPy: z = (U − n1·n2/2 − ½)/σ; with σ = 0 (every value equal) the numerator is −½, z = −∞, p = 1.
+    const z = sd > 0 ? (s - (n1 * n2) / 2 - 0.5) / sd : Number.NEGATIVE_INFINITY;
+    const oneSided = normalSf(z);
+    return { z, p: Math.min(1, alternative === 'two-sided' ? 2 * oneSided : oneSided) };
+  };
+  const { z, p } = pFor(statistic);
+  return { ...base, method: 'asymptotic', z: Number.isFinite(z) ? z : 0, pValue: sd > 0 ? p : 1, minPValue: sd > 0 ? pFor(n1 * n2).p : 1 };
+}
+
+/** SciPy's `auto` rule, with the exact permutation p where SciPy would approximate small tied samples. */
+export function chooseMethod(method: MannWhitneyMethod, n1: number, n2: number, ties: boolean): 'exact' | 'asymptotic' | 'permutation' {
+  if (method === 'asymptotic') return 'asymptotic';
+  if (method === 'exact') {
+    if (ties) throw new RangeError('the exact mann-whitney distribution does not apply to tied values; use permutation or asymptotic');
+    if (exactWork(n1, n2) > EXACT_WORK_LIMIT) throw new RangeError(`exact mann-whitney for ${n1} and ${n2} values is too costly; use asymptotic`);
+    return 'exact';
   }
-  const z = (big - (n1 * n2) / 2 - 0.5) / Math.sqrt(variance);
-  return { ...base, method: 'asymptotic', z, pValue: Math.min(1, 2 * normalSf(z)) };
+  if (method === 'permutation') {
+    if (permutationWork(n1 + n2, Math.min(n1, n2)) > EXACT_WORK_LIMIT) throw new RangeError(`permutation mann-whitney for ${n1} and ${n2} values is too costly; use asymptotic`);
+    return 'permutation';
+  }
+  if (n1 > AUTO_EXACT_MAX && n2 > AUTO_EXACT_MAX) return 'asymptotic';
+  if (!ties) return exactWork(n1, n2) <= EXACT_WORK_LIMIT ? 'exact' : 'asymptotic';
+  return permutationWork(n1 + n2, Math.min(n1, n2)) <= EXACT_WORK_LIMIT ? 'permutation' : 'asymptotic';
 }
 
 /** Ranks 1..n with ties sharing the average rank; also the size of every tie group. */
@@ -98,39 +141,6 @@ export function averageRanks(values: readonly number[]): { ranks: number[]; tieS
     i = j + 1;
   }
   return { ranks, tieSizes };
-}
-
-/**
- * P(U ≥ u) under H0 without ties. Counts arrangements with the recurrence
- * c(m, n, k) = c(m−1, n, k−n) + c(m, n−1, k): only additions, so no cancellation.
- */
-function exactUpperTail(u: number, n1: number, n2: number): number {
-  const m = Math.min(n1, n2);
-  const n = Math.max(n1, n2);
-  // prev[j] = counts for (i-1, j); cur[j] = counts for (i, j), both as polynomials in k.
-  let prev: Float64Array[] = [];
-  for (let j = 0; j <= n; j++) prev.push(Float64Array.of(1));
-  for (let i = 1; i <= m; i++) {
-    const cur: Float64Array[] = [Float64Array.of(1)];
-    for (let j = 1; j <= n; j++) {
-      const poly = new Float64Array(i * j + 1);
-      const left = cur[j - 1] ?? new Float64Array(0);
-      for (let k = 0; k < left.length; k++) poly[k] = left[k] ?? 0;
-      const up = prev[j] ?? new Float64Array(0);
-      for (let k = 0; k < up.length; k++) poly[k + j] = (poly[k + j] ?? 0) + (up[k] ?? 0);
-      cur.push(poly);
-    }
-    prev = cur;
-  }
-  const counts = prev[n] ?? Float64Array.of(1);
-  let total = 0;
-  let tail = 0;
-  const threshold = Math.ceil(u - 1e-9);
-  for (let k = 0; k < counts.length; k++) {
-    total += counts[k] ?? 0;
-    if (k >= threshold) tail += counts[k] ?? 0;
-  }
-  return tail / total;
 }
 
 /** Median of all pairwise differences x_i − y_j. */

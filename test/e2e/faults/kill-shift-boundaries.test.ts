@@ -40,7 +40,11 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
     edit: (doc) => {
       const shift = doc.trafficShift as Record<string, unknown> & { analysis: { metrics: Array<Record<string, unknown>> }; retire: Record<string, unknown> };
       Object.assign(shift, { steps: [50, 100], interval: '1s', bake: '1s', staffStage: { permission: 'new-workspace-cluster', duration: '1s' } });
-      for (const metric of shift.analysis.metrics) metric.minSamples = 1;
+      for (const metric of shift.analysis.metrics) {
+        metric.minSamples = 1;
+        // This test is about crashes, not evidence: a loose bound lets a healthy 1 s window of ~10 starts pass at once.
+        (metric.threshold as Record<string, unknown>).confidence = 0.75;
+      }
       shift.retire.drainTimeout = '10s';
     },
   });
@@ -67,7 +71,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
     }
   }, 60_000);
 
-  it('completes from each boundary, retiring the old generation exactly once', { timeout: 150_000 }, async () => {
+  it('completes from each boundary, retiring the old generation exactly once', { timeout: 240_000 }, async () => {
     for (const { name, seq } of boundaries) {
       const at = `${name} (record ${seq})`;
       const stateDir = join(ws.dir, `state-${seq}`);

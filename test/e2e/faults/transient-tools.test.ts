@@ -56,13 +56,11 @@ describe.skipIf(!hasTerraform)('transient and permanent terraform failures', () 
     const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: realTerraform, applyFailures: [{ channel: 'json', summary: FORBIDDEN }] });
     cleanups.push(ws.cleanup, terraform.cleanup);
 
-    const started = Date.now();
     const run = await runCli(['deploy', ...ws.common, '--cluster-id', '182'], { env: { PATH: terraform.path } });
-    const elapsed = Date.now() - started;
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(/retrying/);
-    expect(elapsed, 'no backoff before failing').toBeLessThan(5_000);
+    // No backoff: the single apply and the single journaled attempt below say so without a wall clock.
     expect(run.stdout).toMatch(/gp-dev-ws-eu182-eu-west1\s+create-cluster\s+failed\s+1\s/);
     expect(run.stdout).toMatch(/gp-dev-ws-eu182-eu-west1\s+install-gitpod\s+pending\s+0/);
     expect(run.stderr).toMatch(/terraform apply failed in \S+: Error creating Cluster: googleapi: Error 403: Permission denied on resource project sandbox-project\., forbidden.*; fix the cause and run again/);

@@ -180,7 +180,7 @@ describe('transport failures', () => {
       await expect(client.list()).rejects.toMatchObject({ code: 'RegistryUnavailable', message: expect.stringContaining('did not answer list within 300 ms') });
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(550);
-      expect(elapsed).toBeLessThan(5_000);
+      expect(elapsed).toBeLessThan(30_000); // a hang guard, with margin for a loaded machine
     } finally {
       client.close();
       for (const s of sockets) s.destroy();

@@ -78,7 +78,7 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     const started = Date.now();
     const error = await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: {}, durationMs: 1 }).catch((e: unknown) => e);
     proxy.setDown(false);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(30_000); // bounded, not a TCP timeout of minutes
     expect(error).toMatchObject({
       code: 'StateIo',
       transient: true,

@@ -104,20 +104,24 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);
     expect(m.verdict).toBe('fail');
     expect(m.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'threshold.max' });
-    expect(m.decisions[0]?.message).toMatch(/^start-failure-ratio on gp-prod-ws-eu18-eu-west1 is 0\.[45]\d*, above the maximum 0\.1$/);
+    expect(m.decisions[0]?.message).toMatch(/^start-failure-ratio on gp-prod-ws-eu18-eu-west1 is 0\.[45]\d*, above the maximum 0\.1: \d+ of \d+ starts, 95 % lower bound 0\.\d+$/);
+    expect(m.decisions[0]?.clusters?.[0]).toMatchObject({ cluster: 'gp-prod-ws-eu18-eu-west1', outcome: 'fail', statistics: { method: 'proportion' } });
     expect(m.decisions[1]).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
     expect(m.decisions[1]?.statistics?.pValue).toBeLessThan(0.02);
     exporter.set('eu18', { failureRatio: 0.02 });
   });
 
-  it('fails a new cluster whose series vanish while the baseline reports', async () => {
+  it('fails a new cluster whose series vanish while the baseline reports: at once when it reported before, past the deadline when it never did', async () => {
     exporter.set('eu18', { visible: false });
     await waitFor('the eu18 series to leave the window', async () => (await window(resolved(RATIO, 'eu18'))).length === 0);
+    const stopped = await measure(analysis, { ...ctx(), reported: new Set(['gp-prod-ws-eu18-eu-west1']) }, ZERO_COUNTERS);
+    expect(stopped.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(stopped.verdict).toBe('fail');
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);
-    expect(m.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.no-traffic-yet' });
+    expect(m.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported' });
     const late = await measure(analysis, { ...ctx(), elapsedInStepMs: 60_000 }, ZERO_COUNTERS);
-    expect(late.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
-    expect(late.decisions[1]).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
+    expect(late.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
+    expect(late.decisions[1]).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
     expect(late.verdict).toBe('fail');
     exporter.set('eu18', { visible: true });
   });

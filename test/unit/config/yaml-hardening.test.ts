@@ -39,10 +39,9 @@ describe('config yaml reading and hardening', () => {
     expect(check(`${BASE}x: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['15:67: (yaml): nesting deeper than 64 levels is not allowed']);
     const block = Array.from({ length: 70 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n');
     expect(check(block)).toEqual(['65:129: (yaml): nesting deeper than 64 levels is not allowed']);
-    // A hostile depth is refused quickly and without a stack overflow.
-    const started = Date.now();
+    // A hostile depth is refused without a stack overflow; the test's timeout is the hang guard
+    // (a wall-clock bound here failed under a loaded machine without any defect).
     expect(check(`a: ${'['.repeat(200_000)}`)).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('refuses nesting that aliases push past the limit', () => {
@@ -62,7 +61,7 @@ describe('config yaml reading and hardening', () => {
     // A hang guard, not a speed target: expanded, this document is 10^9 nodes.
     const started = Date.now();
     const result = check(`${lines.join('\n')}\n`);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(result).toHaveLength(1);
     expect(result[0]).toMatch(/^\d+:\d+: \(yaml\): (yaml excessive alias count|aliases expand the document)/);
   });

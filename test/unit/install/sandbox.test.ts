@@ -130,7 +130,7 @@ describe('alive test on a sandbox cluster', () => {
     writeFileSync(healthFile(ctx), '{"healthy": "yes"}');
     const started = Date.now();
     await expect(aliveTestStep.run(ctx)).rejects.toThrow('has no boolean "healthy"');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(30_000); // not the 60 s alive timeout
   });
 
   it('plans only the sandbox health check', () => {

@@ -48,14 +48,15 @@ describe('comparison judge', () => {
     expect(j.rule).toBe('mann-whitney.worse');
     expect(j.statistics.pValue).toBeLessThan(0.02);
     expect(j.statistics.rankBiserial).toBe(1);
-    expect(j.message).toMatch(/^latency: new clusters worse than baseline at 98 % confidence/);
+    expect(j.message).toMatch(/^latency: worse than baseline at 98 % confidence/);
+    expect(j.statistics).toMatchObject({ alternative: 'greater', exactness: 'asymptotic' });
   });
 
-  it('passes equal distributions and improvements (one-sided badness on a two-sided test)', () => {
+  it('passes equal distributions and improvements (a one-sided test in the bad direction)', () => {
     expect(judgeComparison('m', [...baseline], baseline, rule).outcome).toBe('pass');
     const better = judgeComparison('m', baseline.map((v) => v - 0.02), baseline, rule);
     expect(better).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
-    expect(better.message).toMatch(/harmless direction/);
+    expect(better.message).toMatch(/not worse at 98 % confidence .*one-sided, new higher is worse/);
     expect(judgeComparison('m', baseline.map((v) => v - 0.02), baseline, { ...rule, direction: 'either' }).outcome).toBe('fail');
   });
 
@@ -118,8 +119,24 @@ describe('metric evaluation and no-data classification', () => {
     expect(d).toMatchObject({ outcome: 'error', rule: 'no-data.both-sides' });
   });
 
-  it('fails a new cluster that reports nothing while the baseline has data', async () => {
-    const d = await evaluateMetric(threshold, ctx(new FakeMetricProvider().set(q('eu17'), [0.02])));
+  it('waits for a new cluster that never reported while the baseline has data, and fails it past the deadline', async () => {
+    const p = new FakeMetricProvider().set(q('eu17'), [0.02]);
+    expect(await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0 }))).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported' });
+    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 1_800_000 }));
+    expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
+    expect(d.message).toMatch(/gp-prod-ws-eu18-eu-west1 reported nothing within 30m \(sampleDeadline\) while the baseline has data: the cluster may be dead/);
+  });
+
+  it('fails a new cluster at once when it reported before and its series are gone', async () => {
+    const p = new FakeMetricProvider().set(q('eu17'), [0.02]);
+    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0, reported: new Set([NEW.cluster]) }));
+    expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(d.clusters?.[0]).toMatchObject({ cluster: NEW.cluster, outcome: 'fail', query: q('eu18'), points: 0 });
+  });
+
+  it('fails a new cluster whose series exist but return no data while other clusters do', async () => {
+    const p = new FakeMetricProvider().set(q('eu18'), [Number.NaN]).set(q('eu17'), [0.02]);
+    const d = await evaluateMetric(threshold, ctx(p));
     expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
     expect(d.message).toMatch(/gp-prod-ws-eu18-eu-west1 returns no data while other clusters do: the cluster may be dead/);
   });
@@ -131,8 +148,8 @@ describe('metric evaluation and no-data classification', () => {
       const p = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [0]).set(s('eu17'), [120]);
       expect(await evaluateMetric(counted, ctx(p))).toMatchObject({ outcome: 'wait', rule: 'no-data.no-traffic-yet' });
       const late = await evaluateMetric(counted, ctx(p, { elapsedInStepMs: 1_800_000 }));
-      expect(late).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
-      expect(late.message).toMatch(/reported no starts within 1800s: the cluster may be dead/);
+      expect(late).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic' });
+      expect(late.message).toMatch(/the baseline has starts but gp-prod-ws-eu18-eu-west1 had none within 30m \(sampleDeadline\): the cluster may be dead/);
     });
 
     it('fails a new cluster that reports starts but no metric data', async () => {
@@ -143,20 +160,21 @@ describe('metric evaluation and no-data classification', () => {
     });
 
     it('waits below minSamples, then becomes inconclusive at the deadline (never pass, never fail)', async () => {
-      const p = new FakeMetricProvider().set(q('eu18'), [0.2]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
+      const p = new FakeMetricProvider().set(q('eu18'), [0]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
       const early = await evaluateMetric(counted, ctx(p));
       expect(early).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum', samples: { new: 3, old: 120, min: 20 } });
-      expect(early.message).toMatch(/3 samples on new clusters, need 20/);
+      expect(early.message).toMatch(/on gp-prod-ws-eu18-eu-west1: 3 starts, need 20/);
       const late = await evaluateMetric(counted, ctx(p, { elapsedInStepMs: 1_800_000 }));
       expect(late).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
     });
 
-    it('fails early, below minSamples, when even the 98 % lower bound of the ratio is above the maximum', async () => {
+    it('fails early, below minSamples, when even the 95 % lower bound of the ratio is above the maximum', async () => {
       // 2 of 3 starts failed: more samples cannot bring a 0.05 maximum back into reach.
       const p = new FakeMetricProvider().set(q('eu18'), [2 / 3]).set(q('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
       const d = await evaluateMetric(counted, ctx(p));
       expect(d).toMatchObject({ outcome: 'fail', rule: 'threshold.max.decisive' });
-      expect(d.message).toMatch(/on gp-prod-ws-eu18-eu-west1 is 0\.6667 over only 3 starts, but even its 98 % lower bound 0\.196 is above the maximum 0\.05/);
+      expect(d.message).toMatch(/on gp-prod-ws-eu18-eu-west1 is 0\.6667, above the maximum 0\.05: 2 of 3 starts, 95 % lower bound 0\.2\d+ \(failing before minSamples 20/);
+      expect(d.clusters?.[0]).toMatchObject({ failures: 2, samples: 3, statistics: { method: 'proportion', confidence: 0.95 } });
     });
 
     it('judges once enough samples arrived', async () => {
@@ -166,7 +184,7 @@ describe('metric evaluation and no-data classification', () => {
 
     it('waits when neither side has traffic (quiet hours) instead of calling the pipeline broken', async () => {
       const p = new FakeMetricProvider().set(s('eu18'), [0]).set(s('eu17'), [0]);
-      expect(await evaluateMetric(counted, ctx(p))).toMatchObject({ outcome: 'wait', rule: 'no-data.no-traffic' });
+      expect(await evaluateMetric(counted, ctx(p))).toMatchObject({ outcome: 'wait', rule: 'no-data.no-traffic-yet' });
     });
   });
 

@@ -49,8 +49,8 @@ describe('mann-whitney U against SciPy reference values', () => {
 });
 
 describe('mann-whitney U behaviour', () => {
-  it('auto picks asymptotic when there are ties and exact when there are none', () => {
-    expect(mannWhitneyU([1, 2, 2], [3, 4]).method).toBe('asymptotic');
+  it('auto picks the exact permutation p for small tied samples and exact when there are no ties', () => {
+    expect(mannWhitneyU([1, 2, 2], [3, 4]).method).toBe('permutation');
     expect(mannWhitneyU([1, 2, 5], [3, 4]).method).toBe('exact');
   });
 

@@ -265,7 +265,7 @@ describe('shift controller', () => {
     await minutes(10);
     expect(journal.decisions.length).toBe(2);
     expect(sink.codes()).not.toContain('traffic.rollback');
-    provider.set('starts{c="eu18"}', [20]);
+    provider.set('starts{c="eu18"}', [100]);
     control.push('resume');
     await minutes(3);
     expect(run.result()).toMatchObject({ outcome: 'promoted' });

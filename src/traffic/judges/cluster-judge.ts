@@ -1,0 +1,117 @@
+/**
+ * Judges one new cluster for one metric and returns its evidence record: the
+ * queries as sent, the value, the samples (and failures, for proportions), the
+ * baseline it was compared with, the statistics and the rule that decided.
+ *
+ * Proportion metrics (failed starts / starts) are judged on counts: the window's
+ * failures are value × starts, added to what this step already saw (the controller
+ * accumulates disjoint windows), so evidence grows with every measurement instead of
+ * a fixed window deciding on a handful of starts.
+ */
+import type { MetricConfig } from '../analysis-config.js';
+import { formatDuration } from '../duration.js';
+import { judgeComparison, judgeProportionComparison, type Counts } from './comparison.js';
+import { fmt, type ClusterEvidence, type MetricOutcome } from './decision.js';
+import type { FetchedQuery } from './fetch-values.js';
+import type { QueryTarget } from './query-template.js';
+import { judgeProportionThreshold, judgeThreshold } from './threshold.js';
+
+export type { Counts } from './comparison.js';
+
+export interface ClusterInput {
+  metric: MetricConfig;
+  target: QueryTarget;
+  value: FetchedQuery;
+  samples?: FetchedQuery;
+  proportion: boolean;
+  /** Counts of this cluster accumulated earlier in this step (proportions). */
+  prior?: Counts;
+  /** The cluster returned series in an earlier measurement of this shift. */
+  reportedBefore: boolean;
+  baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
+  deadlinePassed: boolean;
+  deadlineMs: number;
+}
+
+export function judgeCluster(input: ClusterInput): ClusterEvidence {
+  const { metric, target, value, samples, baseline } = input;
+  const name = metric.name;
+  const cluster = target.cluster;
+  const windowSamples = samples ? samples.values.reduce((a, b) => a + b, 0) : value.values.length;
+  const latest = value.values.at(-1);
+  const base = {
+    cluster,
+    query: value.query,
+    ...(samples ? { samplesQuery: samples.query } : {}),
+    points: value.values.length,
+    ...(metric.threshold ? { threshold: { min: metric.threshold.min, max: metric.threshold.max } } : {}),
+  };
+  const out = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<ClusterEvidence> = {}): ClusterEvidence => ({ ...base, outcome, rule, message, ...extra });
+  const baselineRecord = (extra: Partial<NonNullable<ClusterEvidence['baseline']>>) => ({ baseline: { clusters: baseline.clusters, at: baseline.at, ...extra } });
+
+  if (value.values.length === 0) {
+    const hasSeries = value.series > 0 || (samples?.series ?? 0) > 0;
+    if (!hasSeries) {
+      if (input.reportedBefore) {
+        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (the cluster or its scraping is down)`);
+      }
+      if (!input.deadlinePassed || !baseline.hasData) {
+        return out('wait', 'no-data.never-reported', `${name}: ${cluster} has not reported yet`, { samples: 0 });
+      }
+      return out('fail', 'no-data.never-reported', `${name}: ${cluster} reported nothing within ${formatDuration(input.deadlineMs)} (sampleDeadline) while the baseline has data: the cluster may be dead`);
+    }
+    if (samples && windowSamples > 0) {
+      return out('fail', 'no-data.new-silent', `${name}: ${cluster} reports ${fmt(windowSamples)} starts but returns no data: the cluster may be dead`, { samples: windowSamples });
+    }
+    if (!samples) return out('fail', 'no-data.new-silent', `${name}: ${cluster} returns no data while other clusters do: the cluster may be dead`);
+    if (input.deadlinePassed && baseline.counts.samples > 0 && (input.prior?.samples ?? 0) === 0) {
+      return out('fail', 'no-data.no-traffic', `${name}: the baseline has starts but ${cluster} had none within ${formatDuration(input.deadlineMs)} (sampleDeadline): the cluster may be dead`, { samples: 0 });
+    }
+    if (!input.proportion || (input.prior?.samples ?? 0) === 0) return out('wait', 'no-data.no-traffic-yet', `${name}: no starts on ${cluster} yet`, { samples: 0 });
+  }
+
+  if (input.proportion) {
+    // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
+    const windowStarts = Math.round(windowSamples);
+    const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
+    const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
+    const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
+    if (metric.threshold) {
+      // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
+      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;
+      const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
+      return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
+    }
+    const rule = metric.comparison;
+    if (!rule) throw new Error(`metric ${name} has neither threshold nor comparison`);
+    const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
+    if (baseline.counts.samples === 0) {
+      return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${fmt(counts.samples)} starts but the baseline has none: nothing to compare with`, { ...extra, ...b });
+    }
+    const j = judgeProportionComparison(`${name} on ${cluster}`, counts, baseline.counts, rule, metric.minSamples);
+    return out(j.outcome, j.rule, j.message, { ...extra, ...b, statistics: j.statistics });
+  }
+
+  if (windowSamples < metric.minSamples) {
+    return out('wait', 'samples.below-minimum', `${name}: ${fmt(windowSamples)} samples on ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: latest });
+  }
+  if (metric.threshold) {
+    const j = judgeThreshold(name, value.values.map((v) => ({ cluster, value: v })), metric.threshold);
+    return out(j.outcome, j.rule, j.message, { value: latest, samples: windowSamples, statistics: j.statistics });
+  }
+  const rule = metric.comparison;
+  if (!rule) throw new Error(`metric ${name} has neither threshold nor comparison`);
+  const b = baselineRecord({ points: baseline.points.length, value: median(baseline.points) });
+  if (baseline.points.length === 0) {
+    return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${value.values.length} values but the baseline has none: nothing to compare with`, { samples: windowSamples, value: median(value.values), ...b });
+  }
+  const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
+  return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
+}
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}

@@ -1,0 +1,29 @@
+/**
+ * A first generation is judged too: with `analysis.firstGenerationWatch`, the real CLI on the
+ * sandbox gives a fresh deployment all new starts, runs its threshold gate for the watch, and a
+ * failing cluster (`--inject-fault eu:0.8`) fails the deployment with exit 1, leaving the clusters
+ * as they are (there is no previous generation to return to) and saying so.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/require-binary.js';
+import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+describe.skipIf(!hasTerraform)('first generation watch on the sandbox', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
+  afterAll(() => ws.cleanup());
+  writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/sampleDeadline: 60s/, 'sampleDeadline: 60s\n    firstGenerationWatch: 20s'));
+
+  it('fails a bad first generation with exit 1 and leaves its clusters taking starts', { timeout: 180_000 }, async () => {
+    const first = await runCli(['deploy', ...common, '--cluster-id', '300', '--inject-fault', 'eu:0.8']);
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stdout + first.stderr).toMatch(/first generation failed its gates during the watch: .*start-failure-ratio on \S*eu300\S* is [\d.]+, above the maximum 0\.1/);
+    expect(first.stdout + first.stderr).toMatch(/left as they are/);
+    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
+    const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; score: number }>;
+    for (const name of ['eu300', 'us300']) expect(entries.find((e) => e.name === name)).toMatchObject({ state: 'AVAILABLE', score: 100 });
+  });
+});
