@@ -116,6 +116,11 @@ function prng(seed: number): () => number {
   };
 }
 
+/** An earlier fault in the same trial may have deleted the file. */
+function readOrEmpty(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
 type Fault = (root: string, pick: () => number, ids: string[], stale: Record<string, string>) => string;
 
 const SNAPSHOT_FAULTS: Fault[] = [
@@ -123,7 +128,7 @@ const SNAPSHOT_FAULTS: Fault[] = [
   (root, pick, ids) => {
     for (const id of ids) {
       const path = join(root, id, 'snapshot.json');
-      const text = readFileSync(path, 'utf8');
+      const text = readOrEmpty(path);
       writeFileSync(path, text.slice(0, Math.floor(pick() * text.length)));
     }
     return 'truncate snapshots';
@@ -133,8 +138,8 @@ const SNAPSHOT_FAULTS: Fault[] = [
   (root, _p, ids) => {
     const [a, b] = ids;
     if (!a || !b || a === b) return 'swap (no pair)';
-    const sa = readFileSync(join(root, a, 'snapshot.json'));
-    writeFileSync(join(root, a, 'snapshot.json'), readFileSync(join(root, b, 'snapshot.json')));
+    const sa = readOrEmpty(join(root, a, 'snapshot.json'));
+    writeFileSync(join(root, a, 'snapshot.json'), readOrEmpty(join(root, b, 'snapshot.json')));
     writeFileSync(join(root, b, 'snapshot.json'), sa);
     return `swap snapshots ${a} <-> ${b}`;
   },
@@ -160,7 +165,8 @@ describe('state-dir integrity (store level, randomized)', () => {
     const originalPrint = fingerprint(original);
     const ids = readdirSync(original).filter((d) => d.startsWith('d-'));
 
-    const seed = Number(process.env.WSD_FAULT_SEED ?? Date.now() % 100_000);
+    // A fixed seed keeps CI deterministic; WSD_FAULT_SEED=N explores others (a failure names its seed and trial).
+    const seed = Number(process.env.WSD_FAULT_SEED ?? 20_261_202);
     const pick = prng(seed);
     for (let trial = 0; trial < 40; trial++) {
       const copied = join(base, `trial-${trial}`);
