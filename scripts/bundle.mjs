@@ -21,7 +21,7 @@ await build({
   outdir,
   sourcemap: true,
   logLevel: 'warning',
-  external: ['@grpc/grpc-js', '@grpc/proto-loader', '@kubernetes/client-node', 'pg'],
+  external: ['@grpc/grpc-js', '@grpc/proto-loader', '@kubernetes/client-node', 'pg', 'kubernetes-models'],
   // Bundled CommonJS dependencies (commander) call require() for node built-ins.
   banner: { js: "import { createRequire as __wsdCreateRequire } from 'node:module'; const require = __wsdCreateRequire(import.meta.url);" },
 });

@@ -49,6 +49,21 @@ export function parseClusterId(value: string): number {
 /** Largest value of the registry's int32 score fields. */
 export const INT32_MAX = 2 ** 31 - 1;
 
+export const INT32_MIN = -(2 ** 31);
+
+/**
+ * `clusters update score|max-score`: any int32, as gpctl and the bridge take
+ * it (the command warns about negatives; the shift logic keeps refusing them).
+ */
+export function parseSignedScore(name: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value) || Number(value) > INT32_MAX || Number(value) < INT32_MIN) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${INT32_MIN} to ${INT32_MAX} (≤ 0 takes no new workspaces), got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
 /**
  * Registry scores (`score`, `max-score`): int32 on the wire, and the bridge
  * weighs new workspace starts by them, so a negative one is meaningless.

@@ -23,6 +23,7 @@
  */
 import { z } from 'zod';
 import { parseConstraint } from './constraints.js';
+import { bridgeRegionProblem } from './region.js';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$/;
 
@@ -48,6 +49,15 @@ export const bridgeTlsSchema = z
 
 /** Direct access to a bridge that is reachable without a port-forward. */
 export const bridgeAccessSchema = z.object({ address: hostPortSchema, tls: bridgeTlsSchema.optional() }).strict();
+
+/**
+ * A coarse bridge region (`europe`, `north-america`, `south-america`, `africa`,
+ * `asia`) or `""` (any region): see `region.ts` for how it is derived when absent.
+ */
+export const bridgeRegionSchema = z.string().superRefine((value, ctx) => {
+  const problem = bridgeRegionProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Fields to merge into each `metaClusters[]` item. */
 export const metaClusterAccessShape = {
@@ -93,8 +103,17 @@ export const registrationSchema = z
     /** Register cordoned so no user lands on the cluster before the traffic shift. */
     cordoned: z.boolean().default(true),
     admissionConstraints: z.array(constraintString).default([]),
-    /** Admission preferences by user level (e.g. `["professional"]`). */
-    admissionPreferences: z.array(z.string().min(1)).default([]),
+    /**
+     * Removed from ws-manager-bridge in 2022-02 (RegisterRequest 6 is reserved):
+     * still parsed so an old config gets a clear refusal, not "unknown key".
+     */
+    admissionPreferences: z
+      .array(z.string())
+      .max(0, {
+        message:
+          'admission preferences were removed from ws-manager-bridge in 2022-02 (RegisterRequest field 6); bridges since then ignore them. Delete admissionPreferences',
+      })
+      .optional(),
     /** Where the TLS material for Register lives in the new cluster. */
     tlsSecret: z
       .object({ name: z.string().min(1).default('ws-manager-client-tls'), namespace: z.string().min(1).default('default') })

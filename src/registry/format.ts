@@ -5,12 +5,14 @@
 import { formatConstraint } from './constraints.js';
 import type { ClusterStatus } from './types.js';
 
-const COLUMNS = ['NAME', 'URL', 'STATIC', 'STATE', 'SCORE', 'MAX SCORE', 'GOVERNED', 'CONSTRAINTS'] as const;
+const COLUMNS = ['NAME', 'URL', 'REGION', 'STATIC', 'STATE', 'SCORE', 'MAX SCORE', 'GOVERNED', 'CONSTRAINTS'] as const;
 
 function row(c: ClusterStatus): string[] {
   return [
     c.name,
     c.url,
+    // "" = any region (and what bridges before 2023-02 answer).
+    c.region || '-',
     String(c.static),
     c.state,
     String(c.score),

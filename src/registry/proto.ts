@@ -13,6 +13,7 @@ import { format } from 'node:util';
 import type * as Grpc from '@grpc/grpc-js';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import { WsdError } from '../core/errors.js';
+import { readLegacyGovern, withLegacyGovern } from './legacy-govern.js';
 
 /** Path of the proto file relative to the package root. */
 export const PROTO_RELATIVE_PATH = join('proto', 'workspacemanagerbridge', 'cluster-service.proto');
@@ -64,13 +65,36 @@ export function loadClusterService(): Promise<ClusterServiceBinding> {
     const definition = await loader.load(protoPath(), LOADER_OPTIONS);
     const loaded = grpc.loadPackageDefinition(definition);
     const pkg = loaded['workspacemanagerbridge'] as Grpc.GrpcObject | undefined;
-    const Client = pkg?.['ClusterService'] as Grpc.ServiceClientConstructor | undefined;
-    if (!Client) throw new WsdError('Internal', `${PROTO_RELATIVE_PATH} does not define ${SERVICE_NAME}`, { source: 'internal' });
-    return { grpc, Client, service: Client.service };
+    const Generated = pkg?.['ClusterService'] as Grpc.ServiceClientConstructor | undefined;
+    if (!Generated) throw new WsdError('Internal', `${PROTO_RELATIVE_PATH} does not define ${SERVICE_NAME}`, { source: 'internal' });
+    const service = withLegacyGovernHint(Generated.service);
+    return { grpc, Client: grpc.makeGenericClientConstructor(service, 'ClusterService'), service };
   })().catch((error: unknown) => {
     // A failed load (broken install) must not poison later attempts in a long-lived process.
     loading = undefined;
     throw error;
   });
   return loading;
+}
+
+/** Property a decoded RegisterRequest carries for the server: the raw legacy `govern` hint. */
+export const LEGACY_GOVERN_KEY = 'legacy_govern';
+
+/**
+ * The generated definition with Register's (de)serializers wrapped so the
+ * pre-2023-03 `govern` hint, reserved in the proto, still travels
+ * (`legacy-govern.ts`): the client writes it from `legacy_govern`, the
+ * simulator reads it back into the same property.
+ */
+function withLegacyGovernHint(service: Grpc.ServiceDefinition): Grpc.ServiceDefinition {
+  const register = service['Register'];
+  if (!register) throw new WsdError('Internal', `${SERVICE_NAME} has no Register`, { source: 'internal' });
+  return {
+    ...service,
+    Register: {
+      ...register,
+      requestSerialize: withLegacyGovern(register.requestSerialize as (value: object) => Buffer),
+      requestDeserialize: (bytes: Buffer) => ({ ...(register.requestDeserialize(bytes) as object), [LEGACY_GOVERN_KEY]: readLegacyGovern(bytes) }),
+    },
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * The register-cluster step's logic: register a new workspace cluster with
- * EVERY meta cluster — cordoned by default, `govern = true` only on the one
- * named in `governedBy` — and a pre-run check that makes re-runs safe.
+ * EVERY meta cluster — cordoned by default, with its coarse bridge region, the
+ * legacy `govern` hint only on the one named in `governedBy` (bridges before
+ * 2023-03 obey it, current ones govern every cluster) — and a pre-run check
+ * that makes re-runs safe.
  *
  * Resumable: the caller passes the meta clusters already done (from its journal)
  * and journals each new one through `onRegistered`, so an interrupted run
@@ -14,6 +16,7 @@ import { Redactor } from '../core/redact.js';
 import { parseConstraint } from './constraints.js';
 import { renderUrlTemplate, type RegistrationConfig } from './config.js';
 import { connectToMeta, type MetaAccessInput, type RegistryConnection } from './connect.js';
+import { registrationRegion } from './region.js';
 import type { TlsReader } from './tls-source.js';
 import type { ClusterStatus, RegisterInput, TlsMaterial } from './types.js';
 
@@ -40,7 +43,10 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
 }
 
 export interface RegisterClusterInput {
-  cluster: { name: string; shortName: string; region: string };
+  /** `region` is the GCP region; `bridgeRegion` the config's override of the derived bridge region. */
+  cluster: { name: string; shortName: string; region: string; bridgeRegion?: string };
+  /** Per meta cluster name: the config's `bridgeRegion` override for that registry. */
+  metaRegions?: Readonly<Record<string, string | undefined>>;
   /** Domain of the workspace cluster's hosts, for the url template. */
   domain: string;
   /** Every meta cluster of the installation. */
@@ -73,6 +79,11 @@ export interface MetaOutcome {
 export interface RegisterClusterResult {
   url: string;
   outcomes: MetaOutcome[];
+}
+
+/** The bridge region sent to `meta` (see `region.ts` for the mapping and precedence). */
+export function regionFor(input: Pick<RegisterClusterInput, 'cluster' | 'metaRegions'>, meta: string): string {
+  return registrationRegion({ gcpRegion: input.cluster.region, clusterOverride: input.cluster.bridgeRegion, metaOverride: input.metaRegions?.[meta] });
 }
 
 /** The ws-manager url the bridges will dial. */
@@ -190,17 +201,19 @@ async function registerWithOne(
       for (const old of finding.conflicting) await client.deregister({ name: old, force: false });
     }
     const govern = meta.name === input.governedBy;
+    const region = regionFor(input, meta.name);
     const request: RegisterInput = {
       name,
       url,
       tls: await readTls(),
       hints: { preferability: input.registration.preferability, cordoned: input.registration.cordoned, govern },
       admissionConstraints: input.registration.admissionConstraints.map(parseConstraint),
-      admissionPreferences: input.registration.admissionPreferences.map((level) => ({ type: 'user-level' as const, level })),
+      region,
     };
     await client.register(request);
     const state = request.hints.cordoned ? 'cordoned' : 'available';
-    return { already: false, text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, ${govern ? 'governed' : 'not governed'}`) };
+    const governs = govern ? 'governor' : 'not the governor (bridges since 2023-03 govern it anyway)';
+    return { already: false, text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, region ${region || '"" (any)'}, ${governs}`) };
   } finally {
     await connection.close();
   }

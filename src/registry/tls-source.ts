@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { KubeTarget } from './kube.js';
 import { kubeError, kubeModule, loadKubeConfig } from './kube.js';
+import { httpStatus } from '../tools/kube/kube-config.js';
 import type { TlsMaterial } from './types.js';
 
 /** Reads the client TLS material ws-manager-bridge will use to dial ws-manager. */
@@ -21,21 +22,34 @@ export interface TlsReader {
 export const TLS_SECRET_NAME = 'ws-manager-client-tls';
 const KEYS = { ca: 'ca.crt', crt: 'tls.crt', key: 'tls.key' } as const;
 
-/** Reads the secret through the Kubernetes API of the workspace cluster. */
-export function kubeSecretTlsReader(target: KubeTarget & { namespace?: string; name?: string }): TlsReader {
+/**
+ * Reads the secret through the Kubernetes API of the workspace cluster. With
+ * several names, the first that exists is used (a missing one falls through to
+ * the next; any other error stops).
+ */
+export function kubeSecretTlsReader(target: KubeTarget & { namespace?: string; name?: string | readonly string[] }): TlsReader {
   const namespace = target.namespace ?? 'default';
-  const name = target.name ?? TLS_SECRET_NAME;
-  const description = `secret ${namespace}/${name}${target.context ? ` in context ${target.context}` : ''}`;
+  const names = typeof target.name === 'string' ? [target.name] : target.name?.length ? target.name : [TLS_SECRET_NAME];
+  const where = target.context ? ` in context ${target.context}` : '';
+  let description = `secret ${namespace}/${names.join(' (else ')}${')'.repeat(names.length - 1)}${where}`;
   return {
-    description,
+    get description() {
+      return description;
+    },
     async read() {
       const k8s = await kubeModule();
       const kc = await loadKubeConfig(target);
+      const api = kc.makeApiClient(k8s.CoreV1Api);
       let data: Record<string, string> | undefined;
-      try {
-        data = (await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name, namespace })).data;
-      } catch (error) {
-        throw kubeError(error, `reading ${description}`);
+      for (const [i, name] of names.entries()) {
+        description = `secret ${namespace}/${name}${where}`;
+        try {
+          data = (await api.readNamespacedSecret({ name, namespace })).data;
+          break;
+        } catch (error) {
+          if (httpStatus(error) === 404 && i < names.length - 1) continue;
+          throw kubeError(error, `reading ${description}${i > 0 ? ` (after ${names.slice(0, i).join(', ')} was not found)` : ''}`);
+        }
       }
       const field = (key: string) => {
         const value = data?.[key];

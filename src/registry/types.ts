@@ -15,17 +15,15 @@ export type Preferability = 'None' | 'Prefer' | 'DontSchedule';
 
 export const PREFERABILITIES: readonly Preferability[] = ['None', 'Prefer', 'DontSchedule'];
 
-/** Who may get workspaces on a cluster. */
-export type AdmissionConstraint =
-  | { type: 'has-feature-preview' }
-  | { type: 'has-permission'; permission: string }
-  | { type: 'has-user-level'; level: string };
+/** Who may get workspaces on a cluster (the kinds the current bridge knows). */
+export type AdmissionConstraint = { type: 'has-feature-preview' } | { type: 'has-permission'; permission: string };
 
-/** Users the cluster prefers (informational for us; kept so round trips are lossless). */
-export interface AdmissionPreference {
-  type: 'user-level';
-  level: string;
-}
+/**
+ * Coarse region the bridge accepts (since 2023-02); `''` = the cluster may take
+ * workspaces from any region. Not a GCP region: see `region.ts`.
+ */
+export const BRIDGE_REGIONS = ['europe', 'north-america', 'south-america', 'africa', 'asia'] as const;
+export type BridgeRegion = (typeof BRIDGE_REGIONS)[number] | '';
 
 /** PEM text of the client certificate ws-manager-bridge uses to dial ws-manager. */
 export interface TlsMaterial {
@@ -37,6 +35,11 @@ export interface TlsMaterial {
 export interface RegistrationHints {
   preferability: Preferability;
   cordoned: boolean;
+  /**
+   * The pre-2023-03 `govern` hint (hints field 3, reserved in the current
+   * proto). Current bridges ignore it and govern every cluster; older ones take
+   * it as is. Sent as a raw varint, see `legacy-govern.ts`.
+   */
   govern: boolean;
 }
 
@@ -47,7 +50,8 @@ export interface RegisterInput {
   tls: TlsMaterial;
   hints: RegistrationHints;
   admissionConstraints: AdmissionConstraint[];
-  admissionPreferences: AdmissionPreference[];
+  /** Coarse region (field 7); bridges before 2023-02 ignore it. */
+  region: string;
 }
 
 /** One row of List. */
@@ -61,7 +65,8 @@ export interface ClusterStatus {
   /** Defined in the bridge's own config: the registry cannot change it. */
   static: boolean;
   admissionConstraints: AdmissionConstraint[];
-  admissionPreferences: AdmissionPreference[];
+  /** Coarse region (field 11); `''` from bridges before 2023-02 and for region-free clusters. */
+  region: string;
 }
 
 /** Exactly one property changed by Update. */
@@ -70,21 +75,16 @@ export type UpdateProperty =
   | { maxScore: number }
   | { cordoned: boolean }
   | { admissionConstraint: { add: boolean; constraint: AdmissionConstraint } }
-  | { admissionPreference: { add: boolean; preference: AdmissionPreference } };
+  /** Replaces the TLS material (UpdateRequest 7, bridges since 2024-06). */
+  | { tls: TlsMaterial };
 
 // ---- wire shapes (proto-loader: keepCase, enums: String, oneofs: true) ----
 
 export interface WireAdmissionConstraint {
   has_feature_preview?: Record<string, never> | null;
   has_permission?: { permission: string } | null;
-  has_user_level?: string;
   /** Set by proto-loader on decode: which oneof member is present. */
-  constraint?: 'has_feature_preview' | 'has_permission' | 'has_user_level';
-}
-
-export interface WireAdmissionPreference {
-  user_level?: string;
-  preference?: 'user_level';
+  constraint?: 'has_feature_preview' | 'has_permission';
 }
 
 export interface WireTlsConfig {
@@ -97,9 +97,11 @@ export interface WireRegisterRequest {
   name: string;
   url: string;
   tls?: WireTlsConfig | null;
-  hints?: { perfereability: Preferability | number; cordoned: boolean; govern: boolean } | null;
+  hints?: { perfereability: Preferability | number; cordoned: boolean } | null;
   admission_constraints: WireAdmissionConstraint[];
-  admission_preference: WireAdmissionPreference[];
+  region: string;
+  /** Not a proto field: the client's serializer turns it into the raw legacy hint (`legacy-govern.ts`). */
+  legacy_govern?: boolean;
 }
 
 export interface WireClusterStatus {
@@ -110,8 +112,8 @@ export interface WireClusterStatus {
   max_score: number;
   governed: boolean;
   admission_constraint: WireAdmissionConstraint[];
-  admission_preference: WireAdmissionPreference[];
   static: boolean;
+  region: string;
 }
 
 export interface WireUpdateRequest {
@@ -120,8 +122,8 @@ export interface WireUpdateRequest {
   max_score?: number;
   cordoned?: boolean;
   admission_constraint?: { add: boolean; constraint?: WireAdmissionConstraint | null } | null;
-  admission_preference?: { add: boolean; preference?: WireAdmissionPreference | null } | null;
-  property?: 'score' | 'max_score' | 'cordoned' | 'admission_constraint' | 'admission_preference';
+  tls?: WireTlsConfig | null;
+  property?: 'score' | 'max_score' | 'cordoned' | 'admission_constraint' | 'tls';
 }
 
 export interface WireDeregisterRequest {

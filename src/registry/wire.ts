@@ -5,13 +5,11 @@
 import { formatConstraint } from './constraints.js';
 import type {
   AdmissionConstraint,
-  AdmissionPreference,
   ClusterStatus,
   RegisterInput,
   TlsMaterial,
   UpdateProperty,
   WireAdmissionConstraint,
-  WireAdmissionPreference,
   WireClusterStatus,
   WireRegisterRequest,
   WireUpdateRequest,
@@ -23,33 +21,22 @@ export function constraintToWire(c: AdmissionConstraint): WireAdmissionConstrain
       return { has_feature_preview: {} };
     case 'has-permission':
       return { has_permission: { permission: c.permission } };
-    case 'has-user-level':
-      return { has_user_level: c.level };
   }
 }
 
 /** Undefined for an empty oneof (a newer bridge may send kinds we do not know). */
 export function constraintFromWire(w: WireAdmissionConstraint | null | undefined): AdmissionConstraint | undefined {
   if (!w) return undefined;
-  const which = w.constraint ?? (w.has_feature_preview ? 'has_feature_preview' : w.has_permission ? 'has_permission' : w.has_user_level ? 'has_user_level' : undefined);
+  const which = w.constraint ?? (w.has_feature_preview ? 'has_feature_preview' : w.has_permission ? 'has_permission' : undefined);
   switch (which) {
     case 'has_feature_preview':
       return { type: 'has-feature-preview' };
     case 'has_permission':
+      // A permission-less constraint is no constraint; dropped like an empty oneof.
       return w.has_permission?.permission ? { type: 'has-permission', permission: w.has_permission.permission } : undefined;
-    case 'has_user_level':
-      return w.has_user_level ? { type: 'has-user-level', level: w.has_user_level } : undefined;
     default:
       return undefined;
   }
-}
-
-export function preferenceToWire(p: AdmissionPreference): WireAdmissionPreference {
-  return { user_level: p.level };
-}
-
-export function preferenceFromWire(w: WireAdmissionPreference | null | undefined): AdmissionPreference | undefined {
-  return w?.user_level ? { type: 'user-level', level: w.user_level } : undefined;
 }
 
 function defined<T>(value: T | undefined): value is T {
@@ -72,9 +59,10 @@ export function registerToWire(input: RegisterInput): WireRegisterRequest {
     name: input.name,
     url: input.url,
     tls: tlsToWire(input.tls),
-    hints: { perfereability: input.hints.preferability, cordoned: input.hints.cordoned, govern: input.hints.govern },
+    hints: { perfereability: input.hints.preferability, cordoned: input.hints.cordoned },
     admission_constraints: input.admissionConstraints.map(constraintToWire),
-    admission_preference: input.admissionPreferences.map(preferenceToWire),
+    region: input.region,
+    legacy_govern: input.hints.govern,
   };
 }
 
@@ -88,7 +76,7 @@ export function statusFromWire(w: WireClusterStatus): ClusterStatus {
     governed: w.governed,
     static: w.static,
     admissionConstraints: (w.admission_constraint ?? []).map(constraintFromWire).filter(defined),
-    admissionPreferences: (w.admission_preference ?? []).map(preferenceFromWire).filter(defined),
+    region: w.region ?? '',
   };
 }
 
@@ -102,7 +90,7 @@ export function statusToWire(s: ClusterStatus): WireClusterStatus {
     governed: s.governed,
     static: s.static,
     admission_constraint: s.admissionConstraints.map(constraintToWire),
-    admission_preference: s.admissionPreferences.map(preferenceToWire),
+    region: s.region,
   };
 }
 
@@ -114,8 +102,7 @@ export function updateToWire(name: string, property: UpdateProperty): WireUpdate
     const m = property.admissionConstraint;
     return { name, admission_constraint: { add: m.add, constraint: constraintToWire(m.constraint) } };
   }
-  const m = property.admissionPreference;
-  return { name, admission_preference: { add: m.add, preference: preferenceToWire(m.preference) } };
+  return { name, tls: tlsToWire(property.tls) };
 }
 
 /** Short human description of an update, for events and errors. */
@@ -127,14 +114,16 @@ export function describeUpdate(property: UpdateProperty): string {
     const m = property.admissionConstraint;
     return `${m.add ? 'add' : 'remove'} admission constraint ${formatConstraint(m.constraint)}`;
   }
-  const m = property.admissionPreference;
-  return `${m.add ? 'add' : 'remove'} admission preference user-level=${m.preference.level}`;
+  return 'replace TLS material';
 }
 
 // ---- server side (simulator): wire → ours ----
 
-/** Decodes a RegisterRequest; `tls` stays undefined when absent so the server can refuse it. */
-export function registerFromWire(w: WireRegisterRequest): Omit<RegisterInput, 'tls' | 'hints'> & {
+/**
+ * Decodes a RegisterRequest; `tls` stays undefined when absent so the server can
+ * refuse it. `govern` is the legacy hint, read from the raw bytes by the caller.
+ */
+export function registerFromWire(w: WireRegisterRequest, govern: boolean): Omit<RegisterInput, 'tls' | 'hints'> & {
   tls?: TlsMaterial;
   hints: { preferability: string | number; cordoned: boolean; govern: boolean };
 } {
@@ -142,9 +131,9 @@ export function registerFromWire(w: WireRegisterRequest): Omit<RegisterInput, 't
     name: w.name,
     url: w.url,
     tls: w.tls ? tlsFromWire(w.tls) : undefined,
-    hints: { preferability: w.hints?.perfereability ?? 'None', cordoned: w.hints?.cordoned ?? false, govern: w.hints?.govern ?? false },
+    hints: { preferability: w.hints?.perfereability ?? 'None', cordoned: w.hints?.cordoned ?? false, govern },
     admissionConstraints: (w.admission_constraints ?? []).map(constraintFromWire).filter(defined),
-    admissionPreferences: (w.admission_preference ?? []).map(preferenceFromWire).filter(defined),
+    region: w.region ?? '',
   };
 }
 
@@ -161,10 +150,8 @@ export function updateFromWire(w: WireUpdateRequest): UpdateProperty | undefined
       const constraint = constraintFromWire(w.admission_constraint?.constraint);
       return constraint ? { admissionConstraint: { add: w.admission_constraint?.add ?? false, constraint } } : undefined;
     }
-    case 'admission_preference': {
-      const preference = preferenceFromWire(w.admission_preference?.preference);
-      return preference ? { admissionPreference: { add: w.admission_preference?.add ?? false, preference } } : undefined;
-    }
+    case 'tls':
+      return { tls: tlsFromWire(w.tls ?? { ca: '', crt: '', key: '' }) };
     default:
       return undefined;
   }

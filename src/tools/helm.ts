@@ -8,10 +8,14 @@
 import { join } from 'node:path';
 import { WsdError, isWsdError } from '../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from './exec.js';
+import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
 
-/** OCI charts became generally available in 3.8; older helm cannot pull them. */
-export const HELM_MIN_VERSION = [3, 8, 0] as const;
-const INSTALL_HINT = 'install helm >= 3.8 from https://helm.sh/docs/intro/install/ and make sure it is on PATH';
+/** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
+export const HELM_MIN_VERSION = [3, 12, 0] as const;
+const INSTALL_HINT = 'install helm >= 3.12 from https://helm.sh/docs/intro/install/ and make sure it is on PATH';
+
+/** Helm's major version: the flags of `upgrade` differ between 3 and 4. */
+export type HelmMajor = 3 | 4;
 
 /** Where a chart comes from (see `chartSchema`). */
 export interface ChartSource {
@@ -100,18 +104,32 @@ function valuesArgs(files: readonly string[]): string[] {
   return files.flatMap((file) => ['--values', file]);
 }
 
-/** The full `helm upgrade --install` argv (also shown by `plan`). */
-export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string): string[] {
+/**
+ * Roll back a failed upgrade and wait for readiness. Helm 4 deprecated `--atomic`
+ * for `--rollback-on-failure` (both imply waiting; `--wait` alone means helm 4's
+ * "watcher" strategy, the closest to helm 3's `--wait`).
+ */
+export function atomicFlags(major: HelmMajor): string[] {
+  return major >= 4 ? ['--rollback-on-failure', '--wait'] : ['--atomic', '--wait'];
+}
+
+/** The full `helm upgrade --install` argv (also shown by `plan`, for helm 3 unless told). */
+export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMajor = 3): string[] {
   return [
     'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart),
     '--kubeconfig', kubeconfig,
     '--namespace', spec.namespace, '--create-namespace',
-    '--atomic', '--wait', '--timeout', `${spec.timeoutSeconds}s`,
+    ...atomicFlags(major), '--timeout', `${spec.timeoutSeconds}s`,
     '--reset-values', '--history-max', '10',
     '--description', spec.description,
     ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
     '--output', 'json',
   ];
+}
+
+/** `helm lint` of the chart with the release's values (local charts only: lint needs a chart folder). */
+export function lintArgv(spec: ReleaseSpec): string[] {
+  return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set)];
 }
 
 /** Client-side rendering (`--dry-run`, sandbox clusters): no cluster contact. */
@@ -188,6 +206,8 @@ function atLeast(found: readonly number[], wanted: readonly number[]): boolean {
 /** Runs helm for one cluster. Every call is non-interactive and uses the cluster's own files. */
 export class Helm {
   private versionChecked: Promise<string> | undefined;
+  private binary: HelmBinary | undefined;
+  private majorVersion: HelmMajor = 3;
 
   constructor(private readonly ctx: HelmContext) {}
 
@@ -207,9 +227,10 @@ export class Helm {
   }
 
   private async exec(argv: string[], what: string, timeoutSeconds: number, okExitCodes?: number[], logged = true): Promise<ToolResult> {
+    this.binary ??= resolveHelmBinary();
     try {
       return await runTool({
-        argv,
+        argv: [this.binary.path, ...argv.slice(1)],
         env: helmEnv(this.ctx),
         // Helm gets its own --timeout; ours is a backstop a minute later.
         timeoutMs: (timeoutSeconds + 60) * 1000,
@@ -226,6 +247,16 @@ export class Helm {
     }
   }
 
+  /** The major version of the helm found (valid after {@link ensureVersion}). */
+  get major(): HelmMajor {
+    return this.majorVersion;
+  }
+
+  /** Where the helm binary came from (valid after {@link ensureVersion}). */
+  get source(): HelmBinary['source'] | undefined {
+    return this.binary?.source;
+  }
+
   /** Checks helm is there and recent enough; returns its version. Cached per instance. */
   ensureVersion(): Promise<string> {
     this.versionChecked ??= (async () => {
@@ -234,10 +265,11 @@ export class Helm {
       const result = await this.exec(['helm', 'version', '--template', '{{.Version}}'], 'helm version', 30, undefined, false);
       const version = parseVersion(result.stdout);
       if (!version || !atLeast(version, HELM_MIN_VERSION)) {
-        throw new WsdError('ToolMissing', `found helm ${result.stdout.trim() || 'of unknown version'}; ws-deployment needs helm >= 3.8: ${INSTALL_HINT}`, {
+        throw new WsdError('ToolMissing', `found helm ${result.stdout.trim() || 'of unknown version'}; ws-deployment needs helm >= 3.12: ${INSTALL_HINT}`, {
           details: { command: 'helm', found: result.stdout.trim() },
         });
       }
+      this.majorVersion = version[0] >= 4 ? 4 : 3;
       return result.stdout.trim();
     })();
     return this.versionChecked;
@@ -265,7 +297,8 @@ export class Helm {
 
   /** `helm upgrade --install …`; returns the deployed release (with its manifest). */
   async upgradeInstall(spec: ReleaseSpec): Promise<HelmRelease> {
-    const result = await this.run(upgradeArgv(spec, this.requireKubeconfig()), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds);
+    await this.ensureVersion();
+    const result = await this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds);
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
   }
 
@@ -283,6 +316,12 @@ export class Helm {
       `helm uninstall ${release}`,
       timeoutSeconds,
     );
+  }
+
+  /** Lints a local chart with the release's values; returns helm's report (warnings included). */
+  async lint(spec: ReleaseSpec): Promise<string> {
+    const result = await this.run(lintArgv(spec), `helm lint ${spec.release}`, spec.timeoutSeconds);
+    return result.stdout;
   }
 
   /** Renders the chart client-side; returns the manifest text. */

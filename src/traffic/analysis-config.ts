@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
+import { promqlProblem } from './judges/promql-check.js';
 
 const placeholderPattern = /\{\{\s*([^}]*?)\s*\}\}/g;
 
@@ -138,6 +139,15 @@ export const analysisSchema = z
     }
     if (a.metrics.every((m) => m.dryRun)) {
       ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'every metric is dryRun: nothing would gate the shift; make at least one decide' });
+    }
+    // Prometheus queries are PromQL (the simulator has its own small query language).
+    if (a.provider.type === 'prometheus') {
+      for (const [i, m] of a.metrics.entries()) {
+        for (const field of ['query', 'samplesQuery'] as const) {
+          const problem = m[field] === undefined ? undefined : promqlProblem(m[field]);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['metrics', i, field], message: problem });
+        }
+      }
     }
   });
 

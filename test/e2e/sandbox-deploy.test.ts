@@ -30,6 +30,11 @@ describe.skipIf(!hasTerraform)('sandbox deploy', () => {
       }
     }
     expect(first.stdout).toContain('gitpod (gitpod 2022.11.0)');
+    // Real helm (the packaged helm 4 when none is on PATH) rendered every release; the
+    // built-in kinds were schema-checked, the two Jaeger custom resources could not be.
+    expect(first.stdout).toMatch(
+      /^releases: rendered with helm template \(helm v4\.1\.\d+\), 26 objects, 24 checked against Kubernetes schemas; not checked \(no schema, custom resources\): jaegertracing\.io\/v1 Jaeger$/m,
+    );
   });
 
   it('shows the deployment with status --output json', async () => {
@@ -48,12 +53,16 @@ describe.skipIf(!hasTerraform)('sandbox deploy', () => {
     expect(state.resources.map((r) => `${r.type}.${r.name}`)).toContain('terraform_data.cluster');
   });
 
-  it('registered both clusters, cordoned, in the embedded registry', async () => {
+  it('registered both clusters, cordoned, with their coarse bridge region, in the embedded registry', async () => {
     const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
     expect(list.code).toBe(0);
-    const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; governed: boolean }>;
-    expect(entries.map((e) => e.name).sort()).toEqual(['eu150', 'us150']);
+    const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; governed: boolean; region: string }>;
+    expect(entries.map((e) => [e.name, e.region]).sort()).toEqual([['eu150', 'europe'], ['us150', 'north-america']]);
     expect(entries.every((e) => e.state === 'CORDONED' && e.governed)).toBe(true);
+    const table = await runCli(['clusters', 'list', ...common]);
+    expect(table.stdout).toMatch(/^NAME\s+URL\s+REGION\s/);
+    expect(table.stdout).toMatch(/\neu150\s+\S+\s+europe\s/);
+    expect(table.stdout).toMatch(/\nus150\s+\S+\s+north-america\s/);
   });
 
   it('refuses to deploy the same clusters again (exit 3) and creates nothing', async () => {

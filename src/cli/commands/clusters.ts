@@ -13,11 +13,13 @@ import { isWsdError, WsdError } from '../../core/errors.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
-import { INT32_MAX, parseRegistryName, parseScore, registryNameProblem } from '../options.js';
+import { INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
   stdout(text: string): void;
+  /** Warnings for people (default: stderr). */
+  warn?(text: string): void;
   /** True when a person can answer a question. */
   interactive(): boolean;
   /** Asks on stderr/stdin and returns the answer. */
@@ -28,6 +30,7 @@ export interface ClustersIo {
 
 export const processIo: ClustersIo = {
   stdout: (text) => void process.stdout.write(text),
+  warn: (text) => void process.stderr.write(text),
   interactive: () => Boolean(process.stdin.isTTY && process.stderr.isTTY),
   ask: async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -136,29 +139,66 @@ function preferabilityOf(value: string): Preferability {
   return p;
 }
 
+interface RegisterFlags {
+  name?: string;
+  url?: string;
+  tlsPath?: string;
+  region?: string;
+  hintCordoned?: boolean;
+  hintGovern?: boolean;
+  hintPreferability?: Preferability;
+  admissionConstraint: string[];
+  fromFile?: string;
+}
+
+/**
+ * The RegisterRequest: from `--from-file` when given, with every flag given on
+ * the command line overriding the file's field (gpctl-style: a shared file plus
+ * per-cluster --name/--url/--tls-path); from flags alone otherwise.
+ */
 async function registerInput(command: Command, io: ClustersIo): Promise<RegisterInput> {
-  const o = command.opts<{ name?: string; url?: string; tlsPath?: string; hintCordoned: boolean; hintGovern: boolean; hintPreferability: Preferability; admissionConstraint: string[]; fromFile?: string }>();
+  const o = command.opts<RegisterFlags>();
+  const fromCli = (key: keyof RegisterFlags) => command.getOptionValueSource(key) === 'cli';
+  const [{ fileTlsReader }, { parseConstraint }, { bridgeRegionProblem }] = await Promise.all([
+    import('../../registry/tls-source.js'),
+    import('../../registry/constraints.js'),
+    import('../../registry/region.js'),
+  ]);
+  if (o.region !== undefined) {
+    const problem = bridgeRegionProblem(o.region);
+    if (problem) throw new WsdError('UsageError', `--region: ${problem}`);
+  }
+  let base: Partial<RegisterInput> = {};
+  let source = 'the command line';
   if (o.fromFile) {
-    if (o.url || o.tlsPath || o.name) throw new WsdError('UsageError', '--from-file replaces --name, --url and --tls-path; give one or the other');
     const { parseRegisterFile } = await import('../../registry/register-file.js');
-    const source = o.fromFile === '-' ? 'stdin' : resolve(o.fromFile);
+    source = o.fromFile === '-' ? 'stdin' : resolve(o.fromFile);
     const text = o.fromFile === '-' ? await io.readStdin() : await readFile(source, 'utf8').catch((e: Error) => {
       throw new WsdError('UsageError', `cannot read ${source}: ${e.message}`);
     });
-    const input = parseRegisterFile(text, source);
-    const problem = registryNameProblem(input.name);
-    if (problem) throw new WsdError('UsageError', `${source}: name ${problem}`);
-    return input;
+    base = parseRegisterFile(text, source);
   }
-  if (!o.name || !o.url || !o.tlsPath) throw new WsdError('UsageError', 'register needs --name, --url and --tls-path (or --from-file)');
-  const [{ fileTlsReader }, { parseConstraint }] = await Promise.all([import('../../registry/tls-source.js'), import('../../registry/constraints.js')]);
+  const name = o.name ?? base.name;
+  const url = o.url ?? base.url;
+  const tls = o.tlsPath ? await fileTlsReader(resolve(o.tlsPath)).read() : base.tls;
+  const missing = [!name && '--name', !url && '--url', !tls && '--tls-path'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new WsdError('UsageError', `register needs ${missing.join(', ')}${o.fromFile ? ` (${source} does not set ${missing.length > 1 ? 'them' : 'it'} either)` : ' (or --from-file with those fields)'}`);
+  }
+  const problem = registryNameProblem(name as string);
+  if (problem) throw new WsdError('UsageError', `${o.fromFile && !o.name ? `${source}: ` : ''}name ${problem}`);
+  const hints = base.hints ?? { preferability: 'None', cordoned: false, govern: false };
   return {
-    name: o.name,
-    url: o.url,
-    tls: await fileTlsReader(resolve(o.tlsPath)).read(),
-    hints: { preferability: o.hintPreferability, cordoned: o.hintCordoned, govern: o.hintGovern },
-    admissionConstraints: o.admissionConstraint.map(parseConstraint),
-    admissionPreferences: [],
+    name: name as string,
+    url: url as string,
+    tls: tls as RegisterInput['tls'],
+    hints: {
+      preferability: fromCli('hintPreferability') || !o.fromFile ? (o.hintPreferability ?? 'None') : hints.preferability,
+      cordoned: fromCli('hintCordoned') || !o.fromFile ? (o.hintCordoned ?? false) : hints.cordoned,
+      govern: fromCli('hintGovern') || !o.fromFile ? (o.hintGovern ?? false) : hints.govern,
+    },
+    admissionConstraints: o.admissionConstraint.length > 0 || !o.fromFile ? o.admissionConstraint.map(parseConstraint) : (base.admissionConstraints ?? []),
+    region: o.region ?? base.region ?? '',
   };
 }
 
@@ -167,7 +207,32 @@ async function update(command: Command, io: ClustersIo, property: UpdateProperty
   await withClient(command, async (client, meta) => {
     await client.update(name, property);
     io.stdout(`${name}: ${done} on ${meta}\n`);
+    if ('score' in property || 'maxScore' in property) await warnScoreAboveMax(client, io, name);
   });
+}
+
+/**
+ * The bridge stores score and max score independently and weighs new starts by
+ * min(score, max_score): a score above max score is not an error, but it is
+ * not what it looks like either, so say what it means.
+ */
+async function warnScoreAboveMax(client: RegistryClient, io: ClustersIo, name: string): Promise<void> {
+  const cluster = (await client.list().catch(() => [])).find((c) => c.name === name);
+  if (!cluster || cluster.score <= cluster.maxScore) return;
+  io.warn?.(
+    `warning: ${name} now has score ${cluster.score} above its max score ${cluster.maxScore}; the bridge keeps both, ` +
+      `and workspace selection weighs the cluster by min(score, max_score) = ${cluster.maxScore}\n`,
+  );
+}
+
+/** Negative scores: the bridge takes any int32, but selection never picks a cluster with score ≤ 0. */
+function warnNegative(io: ClustersIo, what: string, n: number): void {
+  if (n >= 0) return;
+  io.warn?.(
+    what === 'score'
+      ? `warning: score ${n} is negative; the bridge accepts it, but a cluster with score ≤ 0 gets no new workspaces (same as 0), and traffic shifts of ws-deployment refuse negative scores\n`
+      : `warning: max score ${n} is negative; selection weighs by min(score, max_score), so this cluster gets no new workspaces whatever its score\n`,
+  );
 }
 
 async function confirmForce(command: Command, io: ClustersIo, name: string, meta: string): Promise<void> {
@@ -179,6 +244,10 @@ async function confirmForce(command: Command, io: ClustersIo, name: string, meta
   const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions. Type the cluster name to confirm: `);
   if (answer.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
 }
+
+/** gpctl's default since ws-manager-mk2 (2023-06), and the secret before it. */
+const MK2_TLS_SECRET = 'ws-manager-mk2-client-tls';
+const LEGACY_TLS_SECRET = 'ws-manager-client-tls';
 
 /** The `clusters` command tree. */
 export function clustersCommand(io: ClustersIo = processIo): Command {
@@ -193,6 +262,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
       'ws-deployment clusters list --meta prod-meta-eu01',
       'ws-deployment clusters --bridge 127.0.0.1:8080 list --output json',
       'ws-deployment clusters cordon --meta prod-meta-eu01 --name eu17',
+      'ws-deployment clusters swap --meta prod-meta-eu01 eu17 eu18',
     ]));
 
   clusters
@@ -212,20 +282,22 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .option('--name <name>', 'registry name: lowercase letters, digits and dashes, e.g. eu17', parseRegistryName)
     .option('--url <url>', 'ws-manager url, e.g. dns:///ws-eu17.gitpod.io:8080')
     .option('--tls-path <dir>', 'folder with ca.crt, tls.crt and tls.key (see get-tls-config)')
-    .option('--hint-cordoned', 'register cordoned (no new workspaces)', false)
-    .option('--hint-govern', 'this meta cluster governs the cluster', false)
-    .option('--hint-preferability <p>', 'none (score 50), prefer (100) or dontschedule (0)', preferabilityOf, 'None' as Preferability)
+    .option('--region <region>', 'coarse region: europe, north-america, south-america, africa, asia, or "" for any (bridges since 2023-02)')
+    .option('--hint-cordoned', 'register cordoned (no new workspaces)')
+    .option('--hint-govern', 'legacy: bridges before 2023-03 govern the cluster only when set; current bridges govern every cluster')
+    .option('--hint-preferability <p>', 'none (score 50), prefer (100) or dontschedule (0)', preferabilityOf)
     .option('--admission-constraint <c>', 'has-feature-preview or has-permission=<p> (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--from-file <file>', 'read a RegisterRequest (JSON, as gpctl) from a file, or - for stdin')
+    .option('--from-file <file>', 'read a RegisterRequest (JSON, as gpctl) from a file, or - for stdin; flags given too override its fields')
     .addHelpText('after', examples([
-      'ws-deployment clusters register --meta prod-meta-eu01 --name eu17 --url dns:///ws-eu17.gitpod.io:8080 --tls-path ./tls --hint-cordoned',
+      'ws-deployment clusters register --meta prod-meta-eu01 --name eu17 --url dns:///ws-eu17.gitpod.io:8080 --tls-path ./tls --region europe --hint-cordoned',
       'ws-deployment clusters register --bridge 127.0.0.1:8080 --from-file request.json',
+      'ws-deployment clusters register --bridge 127.0.0.1:8080 --from-file common.json --name eu18 --url dns:///ws-eu18.gitpod.io:8080',
     ]))
     .action(async (_o, command: Command) => {
       const input = await registerInput(command, io);
       await withClient(command, async (client, meta) => {
         await client.register(input);
-        io.stdout(`${input.name}: registered with ${meta} (${input.url}, ${input.hints.cordoned ? 'cordoned' : 'available'})\n`);
+        io.stdout(`${input.name}: registered with ${meta} (${input.url}, ${input.hints.cordoned ? 'cordoned' : 'available'}, region ${input.region || '"" (any)'})\n`);
       });
     });
 
@@ -236,18 +308,36 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .addHelpText('after', examples([
       'ws-deployment clusters update --meta prod-meta-eu01 --name eu17 score 20',
       'ws-deployment clusters update --meta prod-meta-eu01 --name eu17 admission-constraint remove has-permission=new-workspace-cluster',
+      'ws-deployment clusters update --meta prod-meta-eu01 --name eu17 tls --tls-path ./tls',
     ]));
   // Parsed as arguments, so a bad number is a usage error commander reports like any other.
   updateCmd
     .command('score')
     .description('set the score (weight of new workspace starts)')
-    .argument('<n>', `whole number from 0 to ${INT32_MAX}`, parseScore('score'))
-    .action((n: number, _o, command: Command) => update(command, io, { score: n }, `score set to ${n}`));
+    .argument('<n>', `whole number from ${INT32_MIN} to ${INT32_MAX} (≤ 0 takes no new workspaces)`, parseSignedScore('score'))
+    .action((n: number, _o, command: Command) => {
+      warnNegative(io, 'score', n);
+      return update(command, io, { score: n }, `score set to ${n}`);
+    });
   updateCmd
     .command('max-score')
-    .description('set the maximum score')
-    .argument('<n>', `whole number from 0 to ${INT32_MAX}`, parseScore('max-score'))
-    .action((n: number, _o, command: Command) => update(command, io, { maxScore: n }, `max score set to ${n}`));
+    .description('set the maximum score (selection weighs by min(score, max score))')
+    .argument('<n>', `whole number from ${INT32_MIN} to ${INT32_MAX}`, parseSignedScore('max-score'))
+    .action((n: number, _o, command: Command) => {
+      warnNegative(io, 'max-score', n);
+      return update(command, io, { maxScore: n }, `max score set to ${n}`);
+    });
+  updateCmd
+    .command('tls')
+    .description('replace the TLS material the bridge dials the cluster with (bridges since 2024-06)')
+    .requiredOption('--tls-path <dir>', 'folder with ca.crt, tls.crt and tls.key (see get-tls-config)')
+    .action(async (_o, command: Command) => {
+      const { fileTlsReader } = await import('../../registry/tls-source.js');
+      const tls = await fileTlsReader(resolve(command.opts<{ tlsPath: string }>().tlsPath)).read();
+      await update(command, io, { tls }, 'TLS material replaced');
+      // Older bridges do not know UpdateRequest.tls: to them the request sets nothing, and they answer OK.
+      io.warn?.('note: bridges older than 2024-06 accept this request but ignore it; on those, deregister and register again to rotate TLS\n');
+    });
   updateCmd
     .command('admission-constraint <add|remove> <constraint>')
     .description('add or remove has-feature-preview or has-permission=<permission>')
@@ -279,6 +369,15 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
       const name = requireName(command);
       const force = command.opts<{ force: boolean }>().force;
       await withClient(command, async (client, meta) => {
+        // The bridge answers OK to an unknown (or static) name and deletes nothing: say what really happened.
+        const listed = (await client.list()).find((c) => c.name === name);
+        if (listed?.static) {
+          throw new WsdError('RegistryRefused', `cluster ${name} is static on ${meta} (defined in the bridge's own config), so the registry cannot remove it; edit the bridge config instead`);
+        }
+        if (!listed) {
+          io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
+          return;
+        }
         if (force) await confirmForce(command, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);
@@ -286,18 +385,35 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     });
 
   clusters
+    .command('swap')
+    .description('swap state and score of two governed, non-static clusters (gpctl clusters swap; not atomic: four Updates in a row)')
+    .argument('<a>', 'registry name of the first cluster')
+    .argument('<b>', 'registry name of the second cluster')
+    .option('--ignore-admission-constraints', 'swap even when a cluster has admission constraints', false)
+    .addHelpText('after', examples(['ws-deployment clusters swap --meta prod-meta-eu01 eu17 eu18']))
+    .action(async (a: string, b: string, _o, command: Command) => {
+      const { swapClusters } = await import('../../registry/swap.js');
+      const ignore = command.opts<{ ignoreAdmissionConstraints: boolean }>().ignoreAdmissionConstraints;
+      await withClient(command, async (client, meta) => {
+        const r = await swapClusters(client, a, b, { ignoreAdmissionConstraints: ignore });
+        io.stdout(`swapped on ${meta}: ${r.a.name} now ${r.a.state} score ${r.a.score}; ${r.b.name} now ${r.b.state} score ${r.b.score}\n`);
+      });
+    });
+
+  clusters
     .command('get-tls-config')
-    .description('write ca.crt, tls.crt and tls.key (mode 0600) from the ws-manager-client-tls secret of a workspace cluster')
+    .description(`write ca.crt, tls.crt and tls.key (mode 0600) from the ${MK2_TLS_SECRET} secret (else ${LEGACY_TLS_SECRET}) of a workspace cluster`)
     .option('--kubeconfig <file>', 'kubeconfig of the workspace cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--namespace <ns>', 'namespace of the secret', 'default')
-    .option('--secret <name>', 'secret name', 'ws-manager-client-tls')
+    .option('--secret <name>', `secret name (default ${MK2_TLS_SECRET}, falling back to ${LEGACY_TLS_SECRET} when absent)`)
     .option('--output-dir <dir>', 'where to write the files', '.')
     .addHelpText('after', examples(['ws-deployment clusters get-tls-config --context gke_proj_europe-west1_gp-prod-ws-eu17-eu-west1 --output-dir ./tls']))
     .action(async (_o, command: Command) => {
-      const o = command.opts<{ kubeconfig?: string; context?: string; namespace: string; secret: string; outputDir: string }>();
+      const o = command.opts<{ kubeconfig?: string; context?: string; namespace: string; secret?: string; outputDir: string }>();
       const { kubeSecretTlsReader, TLS_FILE_NAMES } = await import('../../registry/tls-source.js');
-      const tls = await kubeSecretTlsReader({ kubeconfig: o.kubeconfig && resolve(o.kubeconfig), context: o.context, namespace: o.namespace, name: o.secret }).read();
+      const names = o.secret ? [o.secret] : [MK2_TLS_SECRET, LEGACY_TLS_SECRET];
+      const tls = await kubeSecretTlsReader({ kubeconfig: o.kubeconfig && resolve(o.kubeconfig), context: o.context, namespace: o.namespace, name: names }).read();
       const dir = resolve(o.outputDir);
       for (const [field, file] of Object.entries(TLS_FILE_NAMES) as Array<[keyof typeof TLS_FILE_NAMES, string]>) {
         const path = join(dir, file);

@@ -1,7 +1,9 @@
 /** Every cross-field rule, run together after the sections are validated. */
 import { bucketForGcsBackend } from './backend-rules.js';
+import { noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
+import { bridgeRegionDerivable } from './region-rules.js';
 import type { CrossRule } from './rule.js';
 
 export const crossRules: readonly CrossRule[] = [
@@ -10,7 +12,10 @@ export const crossRules: readonly CrossRule[] = [
   governedByExists,
   prefixUniquePerRegion,
   derivedNamesValid,
+  bridgeRegionDerivable,
   bucketForGcsBackend,
   valuesFilesParse,
   versionsManifestParses,
+  noBridgeOnSandboxMeta,
+  simulatorNeedsSandboxMetas,
 ];

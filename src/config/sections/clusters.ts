@@ -3,7 +3,7 @@
  * unique, governedBy exists, derived names valid) live in `../rules/`.
  */
 import { z } from 'zod';
-import { metaClusterAccessShape } from '../../registry/config.js';
+import { bridgeRegionSchema, metaClusterAccessShape } from '../../registry/config.js';
 import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
 
@@ -21,6 +21,9 @@ export const metaClusterSchema = z.strictObject({
     .describe('gke: reach its ws-manager-bridge as configured below; sandbox: the embedded registry of the sandbox.'),
   ...metaClusterAccessShape,
   kubeconfig: configPath('file', 'kubeconfig').optional().describe('Kubeconfig of the meta cluster (for the port-forward to ws-manager-bridge).'),
+  bridgeRegion: bridgeRegionSchema
+    .optional()
+    .describe('Region sent to this meta cluster for every workspace cluster (europe, north-america, south-america, africa, asia, or "" = any); wins over the workspace cluster\'s.'),
 });
 
 export const workspaceClusterSchema = z.strictObject({
@@ -34,6 +37,9 @@ export const workspaceClusterSchema = z.strictObject({
     .array(configPath('file', 'values file'))
     .default([])
     .describe('Extra Helm values files; relative paths resolve against the config folder.'),
+  bridgeRegion: bridgeRegionSchema
+    .optional()
+    .describe('Region registered with the bridges (europe, north-america, south-america, africa, asia, or "" = any); default: derived from region.'),
 });
 
 export const metaClustersSection = z

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { configPath } from './paths.js';
 import { dnsDomain, gcpProjectId, gcpResourceName, gcsBucket } from './primitives.js';
 
-export const projectSection = z
+const projectMapping = z
   .strictObject({
     id: gcpProjectId().describe('GCP project id, e.g. gitpod-191109.'),
     gcpSACredFile: configPath('file', 'service account key file')
@@ -16,3 +16,10 @@ export const projectSection = z
       .describe('Terraform state bucket; required when any cluster uses the gcs backend (the default for gke and k3s).'),
   })
   .describe('The GCP project the clusters live in.');
+
+/**
+ * `project: gitpod-staging` (the original design's spelling, a plain project id) is
+ * shorthand for `project: { id: gitpod-staging }`; what is then still missing is
+ * reported key by key, as for a mapping.
+ */
+export const projectSection = z.preprocess((value) => (typeof value === 'string' ? { id: value } : value), projectMapping);

@@ -6,6 +6,7 @@
 import { Composer, LineCounter, Parser, isScalar, visit, type CST, type Document } from 'yaml';
 import { aliasIssues } from './alias-check.js';
 import { tooDeepOffset } from './cst-depth.js';
+import { overIndentedKeys } from './over-indent.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_DEPTH } from './limits.js';
 import type { YamlIssue } from './yaml-issue.js';
 
@@ -56,7 +57,16 @@ export function readYaml(text: string, subject = 'config'): YamlRead {
   }
   if (doc === undefined) return { lineCounter, issues: [{ offset: 0, message: `${subject} is empty` }] };
 
-  for (const problem of [...doc.errors, ...doc.warnings]) issues.push({ offset: problem.pos[0], message: tidy(problem.message) });
+  const problems = [...doc.errors, ...doc.warnings];
+  // A list item's keys indented too deep set off a cascade of yaml errors: say it once, in words.
+  const overIndented = problems.length > 0 ? overIndentedKeys(text) : [];
+  for (const o of overIndented) issues.push(o.issue);
+  for (const problem of problems) {
+    const at = problem.pos[0];
+    if (overIndented.some((o) => at >= o.from && at <= o.to)) continue;
+    issues.push({ offset: at, message: tidy(problem.message) });
+  }
+  issues.sort((a, b) => a.offset - b.offset);
   if (issues.length > 0) return { lineCounter, doc, issues };
 
   const aliases = aliasIssues(doc);

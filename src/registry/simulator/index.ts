@@ -11,7 +11,8 @@ import type { UserProfile } from '../constraints.js';
 import { loadClusterService } from '../proto.js';
 import type { ClusterStatus } from '../types.js';
 import { tcpReachability, type ReachabilityChecker } from './reachability.js';
-import { RegistryModel, zeroCounters } from './registry-model.js';
+import { RegistryModel, zeroCounters, type BridgeVersion } from './registry-model.js';
+import { emptyState } from './state-file.js';
 import { seededRandom } from './random.js';
 import { clusterServiceHandlers } from './service.js';
 import { MAX_TRIES_PER_START, pickCluster } from './selection.js';
@@ -20,9 +21,10 @@ import { readState, type ClusterCounters, type SimCluster } from './state-file.j
 export type { ReachabilityChecker } from './reachability.js';
 export { alwaysReachable, tcpReachability } from './reachability.js';
 export type { ClusterCounters } from './state-file.js';
+export type { BridgeVersion } from './registry-model.js';
 
 /** A cluster from the bridge's own config: listed with `static = true`, never changeable. */
-export type StaticCluster = Omit<ClusterStatus, 'static' | 'admissionPreferences'> & { admissionPreferences?: ClusterStatus['admissionPreferences'] };
+export type StaticCluster = Omit<ClusterStatus, 'static' | 'region'> & { region?: string };
 
 export interface SimulatorOptions {
   host?: string;
@@ -37,6 +39,11 @@ export interface SimulatorOptions {
   /** How Register checks the new cluster's ws-manager. Default: a TCP connect within 3 s. */
   reachability?: ReachabilityChecker;
   staticClusters?: StaticCluster[];
+  /**
+   * Which bridge to play (default `current`: governs every cluster, knows TLS
+   * updates). `2023-02` takes `governed` from the legacy hint and ignores TLS updates.
+   */
+  bridgeVersion?: BridgeVersion;
 }
 
 /** Outcome of {@link RunningSimulator.simulateStarts}. */
@@ -66,6 +73,8 @@ export interface RunningSimulator {
   setRunning(name: string, n: number, kind?: 'regular' | 'prebuild'): Promise<void>;
   /** The registry as List returns it. */
   list(): ClusterStatus[];
+  /** Empties the registry and every counter, then re-adds the static clusters (tests reuse one server). */
+  reset(): Promise<void>;
 }
 
 /** Starts the simulator and resolves once it listens. */
@@ -73,14 +82,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const { grpc, service } = await loadClusterService();
   await mkdir(dirname(options.stateFile), { recursive: true });
   const state = readState(options.stateFile);
-  const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability());
-  // Also creates the file, so a corrupt one is refused before the server listens.
-  await model.serialised(() => {
+  const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability(), options.bridgeVersion ?? 'current');
+  const addStatic = () => {
     for (const s of options.staticClusters ?? []) {
       state.clusters = state.clusters.filter((c) => c.name !== s.name);
-      state.clusters.push({ ...s, admissionPreferences: s.admissionPreferences ?? [], static: true, registeredAt: new Date(0).toISOString() });
+      state.clusters.push({ ...s, region: s.region ?? '', static: true, registeredAt: new Date(0).toISOString() });
     }
-  });
+  };
+  // Also creates the file, so a corrupt one is refused before the server listens.
+  await model.serialised(addStatic);
   const random = seededRandom(options.seed ?? 1);
 
   const server = new grpc.Server();
@@ -143,6 +153,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         else counters.prebuilds = n;
       }),
     list: () => model.list(),
+    reset: () =>
+      model.serialised(() => {
+        Object.assign(state, emptyState());
+        addStatic();
+      }),
   };
 }
 

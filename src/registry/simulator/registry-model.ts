@@ -1,6 +1,6 @@
 /**
  * The simulator's registry: the ClusterService semantics of shared/design.md §3
- * on top of a state file. Methods throw {@link SimStatusError} carrying the gRPC
+ * (the current bridge, or optionally a 2023-02 one) on top of a state file. Methods throw {@link SimStatusError} carrying the gRPC
  * status the real bridge would answer with. Mutations run one at a time (the
  * bridge serialises them through a queue too), also across processes sharing
  * the file: each starts from the file's current content and is persisted
@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { sameConstraint } from '../constraints.js';
 import { GrpcStatus } from '../status-errors.js';
+import { bridgeRegionProblem } from '../region.js';
 import type { ClusterStatus, Preferability, RegisterInput, UpdateProperty } from '../types.js';
 import type { ReachabilityChecker } from './reachability.js';
 import { readState, writeState, type ClusterCounters, type SimCluster, type SimulatorState } from './state-file.js';
@@ -27,6 +28,14 @@ export class SimStatusError extends Error {
 export const PREFERABILITY_SCORE: Record<Preferability, number> = { Prefer: 100, None: 50, DontSchedule: 0 };
 export const MAX_SCORE = 100;
 
+/**
+ * Which bridge the simulator plays. `current`: every cluster governed, TLS
+ * updates. `2023-02`: the last bridge that took `governed` from the hint; it
+ * knows `region` but not UpdateRequest.tls, so a TLS update reaches it as an
+ * Update with no property (accepted, nothing changes).
+ */
+export type BridgeVersion = 'current' | '2023-02';
+
 export function zeroCounters(): ClusterCounters {
   return { starts: 0, failures: 0, running: 0, prebuilds: 0, brokenByForce: 0 };
 }
@@ -38,6 +47,7 @@ export class RegistryModel {
     readonly state: SimulatorState,
     private readonly stateFile: string,
     private readonly reachability: ReachabilityChecker,
+    private readonly version: BridgeVersion = 'current',
   ) {}
 
   /**
@@ -66,34 +76,60 @@ export class RegistryModel {
     return (this.state.counters[name] ??= zeroCounters());
   }
 
-  register(input: RegisterInput): Promise<void> {
+  /**
+   * Register, with the checks in this order (each stops at the first failure):
+   * 1. name, then url already listed → ALREADY_EXISTS;
+   * 2. unknown preferability → INVALID_ARGUMENT (checked by the gRPC handler, which sees the raw enum);
+   * 3. no TlsConfig at all → INVALID_ARGUMENT "missing required TLS config";
+   * 4. region not one the bridge accepts → INVALID_ARGUMENT;
+   * 5. the dial of the new ws-manager → FAILED_PRECONDITION. Empty name, empty
+   *    url or empty TLS fields pass 1–4 (they are well-formed proto3 values) and
+   *    fail here: there is nothing to dial, or nothing to dial with.
+   */
+  register(
+    input: Omit<RegisterInput, 'tls' | 'hints'> & { tls?: RegisterInput['tls']; hints: Omit<RegisterInput['hints'], 'preferability'> & { preferability: string | number } },
+  ): Promise<void> {
     return this.serialised(async () => {
-      if (!input.name) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'name is required');
-      if (!input.url) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'url is required');
-      if (!input.tls.ca || !input.tls.crt || !input.tls.key) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
       if (this.find(input.name)) {
         throw new SimStatusError(GrpcStatus.ALREADY_EXISTS, `a WorkspaceCluster with name ${input.name} already exists in the DB`);
       }
       if (this.state.clusters.some((c) => c.url === input.url)) {
         throw new SimStatusError(GrpcStatus.ALREADY_EXISTS, `a WorkspaceCluster with url ${input.url} already exists in the DB`);
       }
-      const unreachable = await this.reachability({ name: input.name, url: input.url, tls: input.tls }).catch((e: unknown) => String((e as Error)?.message ?? e));
-      if (unreachable) throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cannot reach ${input.url}: ${unreachable}`);
+      const preferability = input.hints.preferability;
+      if (typeof preferability !== 'string' || !Object.hasOwn(PREFERABILITY_SCORE, preferability)) {
+        throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `unknown preferability ${String(preferability)}`);
+      }
+      const tls = input.tls;
+      if (!tls) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
+      const regionProblem = bridgeRegionProblem(input.region);
+      if (regionProblem) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `invalid region: ${regionProblem}`);
+      const unreachable = await this.dial(input.name, input.url, tls);
+      if (unreachable) throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cannot reach ${input.url || '(empty url)'}: ${unreachable}`);
       this.state.clusters.push({
         name: input.name,
         url: input.url,
         state: input.hints.cordoned ? 'CORDONED' : 'AVAILABLE',
-        score: PREFERABILITY_SCORE[input.hints.preferability],
+        score: PREFERABILITY_SCORE[preferability as Preferability],
         maxScore: MAX_SCORE,
-        governed: input.hints.govern,
+        // Since 2023-03 the bridge governs every cluster it registers; before, the hint decided.
+        governed: this.version === 'current' ? true : input.hints.govern,
         static: false,
         admissionConstraints: [...input.admissionConstraints],
-        admissionPreferences: [...input.admissionPreferences],
-        tlsFingerprint: createHash('sha256').update(input.tls.ca).update(input.tls.crt).update(input.tls.key).digest('hex'),
+        region: input.region,
+        tlsFingerprint: fingerprint(tls),
         registeredAt: new Date().toISOString(),
       });
       this.counters(input.name);
     });
+  }
+
+  /** What dialling the new cluster's ws-manager would say; undefined = reachable. */
+  private async dial(name: string, url: string, tls: RegisterInput['tls']): Promise<string | undefined> {
+    if (!url) return 'the url is empty';
+    if (!name) return 'the cluster has no name to connect as';
+    if (!tls.ca || !tls.crt || !tls.key) return 'the TLS config is incomplete (ca, crt and key are all needed to dial ws-manager)';
+    return this.reachability({ name, url, tls }).catch((e: unknown) => String((e as Error)?.message ?? e));
   }
 
   /** Static clusters live outside the bridge's database: for Update/Deregister they do not exist. */
@@ -105,40 +141,50 @@ export class RegistryModel {
     return cluster;
   }
 
+  /**
+   * Update: unknown (or static) name → NOT_FOUND first; then a request that
+   * sets no property (or an empty constraint) is accepted and changes nothing.
+   */
   update(name: string, property: UpdateProperty | undefined): Promise<void> {
     return this.serialised(() => {
       const cluster = this.dynamic(name);
-      if (!property) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'update needs exactly one property');
+      if (!property) return;
       if ('score' in property) cluster.score = property.score;
       else if ('maxScore' in property) cluster.maxScore = property.maxScore;
       else if ('cordoned' in property) cluster.state = property.cordoned ? 'CORDONED' : 'AVAILABLE';
-      else if ('admissionConstraint' in property) {
+      else if ('tls' in property) {
+        // A 2023-02 bridge does not know field 7: to it, this Update sets nothing.
+        if (this.version === 'current') cluster.tlsFingerprint = fingerprint(property.tls);
+      } else {
         const { add, constraint } = property.admissionConstraint;
-        // Like the bridge: add appends (even a duplicate), remove drops every equal one.
+        // Add appends (even a duplicate), remove drops every equal one.
         cluster.admissionConstraints = add
           ? [...cluster.admissionConstraints, constraint]
           : cluster.admissionConstraints.filter((c) => !sameConstraint(c, constraint));
-      } else {
-        const { add, preference } = property.admissionPreference;
-        cluster.admissionPreferences = add
-          ? [...cluster.admissionPreferences, preference]
-          : cluster.admissionPreferences.filter((p) => p.level !== preference.level);
       }
     });
   }
 
+  /**
+   * Deregister: regular workspaces still running under that name → FAILED_PRECONDITION
+   * unless forced; otherwise the DB entry of that name goes, if there is one (an
+   * unknown, empty or static name deletes nothing and is accepted).
+   */
   deregister(name: string, force: boolean): Promise<void> {
     return this.serialised(() => {
-      this.dynamic(name);
-      const counters = this.counters(name);
-      if (counters.running > 0 && !force) {
-        const ids = Array.from({ length: counters.running }, (_, i) => `${name}-ws-${i + 1}`);
-        throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cluster is not empty (${counters.running} instances remaining)[${ids.join(',')}]`);
+      const counters = this.state.counters[name];
+      const running = counters?.running ?? 0;
+      if (running > 0 && !force) {
+        const ids = Array.from({ length: running }, (_, i) => `${name}-ws-${i + 1}`);
+        throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cluster is not empty (${running} instances remaining)[${ids.join(',')}]`);
       }
+      const cluster = this.find(name);
+      if (!cluster || cluster.static) return;
       // Forcing stops the remaining sessions: that is what --force breaks.
-      counters.brokenByForce += counters.running;
-      counters.running = 0;
-      counters.prebuilds = 0;
+      const own = this.counters(name);
+      own.brokenByForce += own.running;
+      own.running = 0;
+      own.prebuilds = 0;
       this.state.clusters = this.state.clusters.filter((c) => c.name !== name);
     });
   }
@@ -160,8 +206,15 @@ export class RegistryModel {
       maxScore: c.maxScore,
       governed: c.governed,
       static: c.static,
-      admissionConstraints: [...c.admissionConstraints],
-      admissionPreferences: [...c.admissionPreferences],
+      // A state file from before 2022-07-style kinds were refused may hold one: the bridge would not list it.
+      admissionConstraints: c.admissionConstraints.filter((k) => k.type === 'has-feature-preview' || k.type === 'has-permission'),
+      // State files written before regions existed have none.
+      region: c.region ?? '',
     }));
   }
+}
+
+/** sha256 of the TLS material: proves what was sent without keeping the key on disk. */
+export function fingerprint(tls: RegisterInput['tls']): string {
+  return createHash('sha256').update(tls.ca).update('\0').update(tls.crt).update('\0').update(tls.key).digest('hex');
 }

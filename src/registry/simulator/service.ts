@@ -4,7 +4,7 @@
  */
 import type * as Grpc from '@grpc/grpc-js';
 import { GrpcStatus } from '../status-errors.js';
-import { PREFERABILITIES, type Preferability, type WireDeregisterRequest, type WireRegisterRequest, type WireUpdateRequest } from '../types.js';
+import type { WireDeregisterRequest, WireRegisterRequest, WireUpdateRequest } from '../types.js';
 import { registerFromWire, statusToWire, updateFromWire } from '../wire.js';
 import { SimStatusError, type RegistryModel } from './registry-model.js';
 
@@ -26,13 +26,8 @@ function answer<Req>(work: (request: Req) => Promise<unknown>): Handler<Req> {
 export function clusterServiceHandlers(model: RegistryModel): Grpc.UntypedServiceImplementation {
   return {
     Register: answer<WireRegisterRequest>(async (request) => {
-      const decoded = registerFromWire(request);
-      if (!decoded.tls) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
-      const preferability = decoded.hints.preferability;
-      if (typeof preferability !== 'string' || !PREFERABILITIES.includes(preferability as Preferability)) {
-        throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `unknown preferability ${String(preferability)}`);
-      }
-      await model.register({ ...decoded, tls: decoded.tls, hints: { ...decoded.hints, preferability: preferability as Preferability } });
+      const decoded = registerFromWire(request, request.legacy_govern === true);
+      await model.register(decoded);
       return {};
     }),
     Update: answer<WireUpdateRequest>(async (request) => {

@@ -16,7 +16,8 @@ import { applyRelease, observeRelease } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './release.js';
-import { releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
+import { assertSchemaClean, releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
+import { checkObjects } from '../../tools/kube/schema-check.js';
 import { canonicalJson } from './values.js';
 import { createHash } from 'node:crypto';
 
@@ -98,9 +99,13 @@ async function applySet(ctx: StepContext, set: ManifestSet, kubeconfig: string, 
   return applied;
 }
 
-function renderSet(ctx: StepContext, set: ManifestSet): void {
+/** Writes the set's manifest and checks it against the Kubernetes schemas (custom resources stay unchecked). */
+async function renderSet(ctx: StepContext, set: ManifestSet): Promise<ReleaseRecord & { objects: number; checked: number; uncheckedKinds: string[] }> {
   const text = set.objects.map((o) => stringify(o)).join('---\n');
   writeFileAtomic(join(releaseDir(ctx.clusterDir, set.name), 'manifest.yaml'), ctx.redactor.redact(text));
+  const report = await checkObjects(set.objects);
+  assertSchemaClean(report, `manifests ${set.name} (${set.source})`);
+  return { ...manifestRecord(set, 'rendered'), objects: report.objects, checked: report.checked, uncheckedKinds: report.uncheckedKinds };
 }
 
 /** Builds the Step from a component definition. */
@@ -131,10 +136,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
         const helm = helmFor(ctx, def.name);
         const kubeconfig = isSandbox(ctx) ? SANDBOX_KUBECONFIG : '<kubeconfig from create-cluster>';
         if (prepared) releases.push(await renderRelease(ctx, def.name, helm, prepared, kubeconfig));
-        if (set) {
-          renderSet(ctx, set);
-          releases.push(manifestRecord(set, 'rendered'));
-        }
+        if (set) releases.push(await renderSet(ctx, set));
         return { sandbox: isSandbox(ctx), dryRun: ctx.options.dryRun, releases };
       }
       const kubeconfig = kubeconfigFor(ctx);

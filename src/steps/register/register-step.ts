@@ -5,7 +5,7 @@
  */
 import type { MetaAccessInput } from '../../registry/connect.js';
 import { registrationSchema, type RegistrationConfig } from '../../registry/config.js';
-import { checkRegistration, registerCluster, registrationUrl, type RegisterClusterInput } from '../../registry/register-cluster.js';
+import { checkRegistration, regionFor, registerCluster, registrationUrl, type RegisterClusterInput } from '../../registry/register-cluster.js';
 import { fileTlsReader, kubeSecretTlsReader, type TlsReader } from '../../registry/tls-source.js';
 import { resolveMetaAccess, type MetaClusterEntry } from '../../sandbox/meta-access.js';
 import { ensureSandboxTls, sandboxTlsDir } from '../../sandbox/sandbox-tls.js';
@@ -17,6 +17,15 @@ function metaClusters(ctx: Pick<PlanContext, 'config'>): MetaClusterEntry[] {
 
 function registration(ctx: Pick<PlanContext, 'config'>): RegistrationConfig {
   return registrationSchema.parse((ctx.config as { registration?: unknown }).registration ?? {});
+}
+
+/** The config's `bridgeRegion` of this workspace cluster, if set. */
+function clusterBridgeRegion(ctx: Pick<PlanContext, 'config' | 'cluster'>): string | undefined {
+  return ctx.config.workspaceClusters[ctx.cluster.index]?.bridgeRegion;
+}
+
+function metaRegions(ctx: Pick<PlanContext, 'config'>): Record<string, string | undefined> {
+  return Object.fromEntries(ctx.config.metaClusters.map((m) => [m.name, m.bridgeRegion]));
 }
 
 async function resolveAccess(ctx: StepContext): Promise<MetaAccessInput[]> {
@@ -33,7 +42,8 @@ async function input(ctx: StepContext): Promise<RegisterClusterInput> {
   const reg = registration(ctx);
   const done = (ctx.previous?.registeredWith as string[] | undefined) ?? [];
   return {
-    cluster: { name: ctx.cluster.name, shortName: ctx.cluster.shortName, region: ctx.cluster.region },
+    cluster: { name: ctx.cluster.name, shortName: ctx.cluster.shortName, region: ctx.cluster.region, bridgeRegion: clusterBridgeRegion(ctx) },
+    metaRegions: metaRegions(ctx),
     domain: ctx.config.project.dnsZone,
     metaClusters: await resolveAccess(ctx),
     governedBy: ctx.cluster.governedBy,
@@ -71,6 +81,7 @@ export const registerClusterStep: Step = {
           name: ctx.cluster.shortName,
           url,
           govern: meta.name === ctx.cluster.governedBy,
+          region: regionFor({ cluster: { ...ctx.cluster, bridgeRegion: clusterBridgeRegion(ctx) }, metaRegions: metaRegions(ctx) }, meta.name),
           cordoned: reg.cordoned,
           preferability: reg.preferability,
           admissionConstraints: reg.admissionConstraints,

@@ -2,12 +2,14 @@
  * RegistryClient ↔ simulator over real gRPC on 127.0.0.1 (plaintext): every RPC,
  * every status → WsdError mapping, deadlines and retries.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { startSimulator, type RunningSimulator } from '../../../src/registry/simulator/index.js';
+import { fingerprint } from '../../../src/registry/simulator/registry-model.js';
 import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
 
 describe('RegistryClient against the simulator', () => {
@@ -21,7 +23,7 @@ describe('RegistryClient against the simulator', () => {
     sim = await startSimulator({
       stateFile: join(tmp.dir, 'state.json'),
       reachability: async () => (reachable ? undefined : 'connection refused'),
-      staticClusters: [{ name: 'static1', url: 'dns:///static:8080', state: 'AVAILABLE', score: 10, maxScore: 100, governed: true, admissionConstraints: [] }],
+      staticClusters: [{ name: 'static1', url: 'dns:///static:8080', state: 'AVAILABLE', score: 10, maxScore: 100, governed: true, admissionConstraints: [], region: 'europe' }],
     });
     client = await RegistryClient.connect({ address: sim.address, meta: 'prod-meta-eu01' });
   });
@@ -32,20 +34,20 @@ describe('RegistryClient against the simulator', () => {
     await tmp.cleanup();
   });
 
-  it('Register: preferability sets the score, cordoned the state, govern the flag', async () => {
+  it('Register: preferability sets the score, cordoned the state; the current bridge governs every cluster; region is kept', async () => {
     await client.register(registerInput('eu17', { hints: { preferability: 'Prefer', cordoned: true, govern: true }, admissionConstraints: [{ type: 'has-permission', permission: 'new-workspace-cluster' }] }));
-    await client.register(registerInput('eu18', { hints: { preferability: 'None', cordoned: false, govern: false }, admissionPreferences: [{ type: 'user-level', level: 'pro' }] }));
-    await client.register(registerInput('eu19', { hints: { preferability: 'DontSchedule', cordoned: false, govern: false }, admissionConstraints: [{ type: 'has-feature-preview' }, { type: 'has-user-level', level: 'staff' }] }));
+    await client.register(registerInput('eu18', { hints: { preferability: 'None', cordoned: false, govern: false }, region: 'north-america' }));
+    await client.register(registerInput('eu19', { hints: { preferability: 'DontSchedule', cordoned: false, govern: false }, admissionConstraints: [{ type: 'has-feature-preview' }] }));
     const list = await client.list();
     expect(list.map((c) => [c.name, c.state, c.score, c.maxScore, c.governed, c.static])).toEqual([
       ['eu17', 'CORDONED', 100, 100, true, false],
-      ['eu18', 'AVAILABLE', 50, 100, false, false],
-      ['eu19', 'AVAILABLE', 0, 100, false, false],
+      ['eu18', 'AVAILABLE', 50, 100, true, false],
+      ['eu19', 'AVAILABLE', 0, 100, true, false],
       ['static1', 'AVAILABLE', 10, 100, true, true],
     ]);
     expect(list[0]?.admissionConstraints).toEqual([{ type: 'has-permission', permission: 'new-workspace-cluster' }]);
-    expect(list[1]?.admissionPreferences).toEqual([{ type: 'user-level', level: 'pro' }]);
-    expect(list[2]?.admissionConstraints).toEqual([{ type: 'has-feature-preview' }, { type: 'has-user-level', level: 'staff' }]);
+    expect(list[1]?.region).toBe('north-america');
+    expect(list[2]?.admissionConstraints).toEqual([{ type: 'has-feature-preview' }]);
   });
 
   it('Update changes exactly one property at a time', async () => {
@@ -53,9 +55,8 @@ describe('RegistryClient against the simulator', () => {
     await client.update('eu18', { maxScore: 40 });
     await client.update('eu18', { cordoned: true });
     await client.update('eu18', { admissionConstraint: { add: true, constraint: { type: 'has-permission', permission: 'new-workspace-cluster' } } });
-    await client.update('eu18', { admissionPreference: { add: false, preference: { type: 'user-level', level: 'pro' } } });
     let eu18 = (await client.list()).find((c) => c.name === 'eu18');
-    expect(eu18).toMatchObject({ score: 20, maxScore: 40, state: 'CORDONED', admissionPreferences: [] });
+    expect(eu18).toMatchObject({ score: 20, maxScore: 40, state: 'CORDONED', region: 'north-america' });
     expect(eu18?.admissionConstraints).toEqual([{ type: 'has-permission', permission: 'new-workspace-cluster' }]);
     await client.update('eu18', { admissionConstraint: { add: false, constraint: { type: 'has-permission', permission: 'new-workspace-cluster' } } });
     await client.update('eu18', { cordoned: false });
@@ -73,7 +74,9 @@ describe('RegistryClient against the simulator', () => {
       code: 'RegistryNotFound',
       message: expect.stringContaining('cluster eu99 is not registered with prod-meta-eu01'),
     });
-    await expect(client.deregister({ name: 'eu99', force: false })).rejects.toMatchObject({ code: 'RegistryNotFound' });
+    // Like the bridge: deregistering an unknown (or empty) name is accepted and deletes nothing.
+    await expect(client.deregister({ name: 'eu99', force: false })).resolves.toBeUndefined();
+    await expect(client.deregister({ name: '', force: false })).resolves.toBeUndefined();
   });
 
   it('static clusters cannot be changed: the NOT_FOUND is explained', async () => {
@@ -81,7 +84,9 @@ describe('RegistryClient against the simulator', () => {
       code: 'RegistryRefused',
       message: expect.stringContaining('cluster static1 is static on prod-meta-eu01'),
     });
-    await expect(client.deregister({ name: 'static1', force: true })).rejects.toMatchObject({ code: 'RegistryRefused' });
+    // Deregister of a static cluster deletes nothing (it is not in the bridge's database).
+    await client.deregister({ name: 'static1', force: true });
+    expect((await client.list()).some((c) => c.name === 'static1')).toBe(true);
   });
 
   it('ALREADY_EXISTS (same name, or same url under another name) → RegistryConflict', async () => {
@@ -106,11 +111,27 @@ describe('RegistryClient against the simulator', () => {
     expect((await client.list()).some((c) => c.name === 'eu21')).toBe(false);
   });
 
-  it('INVALID_ARGUMENT (no TLS) → RegistryRefused', async () => {
+  it('all-empty TLS passes the argument checks and fails the dial (FAILED_PRECONDITION); a GCP region is INVALID_ARGUMENT', async () => {
     await expect(client.register(registerInput('eu22', { tls: { ca: '', crt: '', key: '' } }))).rejects.toMatchObject({
       code: 'RegistryRefused',
-      message: expect.stringContaining('missing required TLS config'),
+      message: expect.stringContaining('TLS config is incomplete'),
+      details: expect.objectContaining({ grpcCode: 9 }),
     });
+    // Empty name or url pass the argument checks too, and fail the dial.
+    await expect(client.register(registerInput('', { url: 'dns:///ws-empty.example.com:8080' }))).rejects.toMatchObject({ details: expect.objectContaining({ grpcCode: 9 }) });
+    await expect(client.register(registerInput('eu24', { url: '' }))).rejects.toMatchObject({ details: expect.objectContaining({ grpcCode: 9 }) });
+    const invalid = await rejection(client.register(registerInput('eu23', { region: 'europe-west1' })));
+    expect(invalid).toMatchObject({ code: 'RegistryRefused', details: expect.objectContaining({ grpcCode: 3 }) });
+    expect(invalid.message).toContain('region "europe-west1" is not one the bridge accepts');
+    expect((await client.list()).map((c) => c.name)).not.toContain('eu23');
+  });
+
+  it('Update that sets no property is accepted and changes nothing; TLS update replaces the material', async () => {
+    const before = await client.list();
+    await client.update('eu18', { tls: { ca: 'CA2', crt: 'CRT2', key: 'KEY2' } });
+    expect(await client.list()).toEqual(before);
+    const state = JSON.parse(await readFile(join(tmp.dir, 'state.json'), 'utf8')) as { clusters: Array<{ name: string; tlsFingerprint: string }> };
+    expect(state.clusters.find((c) => c.name === 'eu18')?.tlsFingerprint).toBe(fingerprint({ ca: 'CA2', crt: 'CRT2', key: 'KEY2' }));
   });
 
   it('Deregister is refused while regular workspaces run, says how many and what --force breaks; prebuilds do not block', async () => {

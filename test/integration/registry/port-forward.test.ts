@@ -54,7 +54,7 @@ describe.skipIf(!requireBinary('openssl', 'makes the fake API server certificate
     const port = Number(connection.address.split(':')[1]);
     expect(port).toBeGreaterThan(0);
     expect(port).not.toBe(30303);
-    await connection.client.register({ name: 'eu17', url: 'dns:///ws-eu17.example.com:8080', tls: TLS, hints: { preferability: 'None', cordoned: true, govern: false }, admissionConstraints: [], admissionPreferences: [] });
+    await connection.client.register({ name: 'eu17', url: 'dns:///ws-eu17.example.com:8080', tls: TLS, hints: { preferability: 'None', cordoned: true, govern: false }, admissionConstraints: [], region: '' });
     const listed = await connection.client.list();
     expect(listed.map((c) => [c.name, c.state])).toEqual([['eu17', 'CORDONED']]);
     expect(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/gitpod/pods?labelSelector=component%3Dws-manager-bridge'))).toBe(true);

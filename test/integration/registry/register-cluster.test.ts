@@ -10,7 +10,7 @@ import { MemorySink } from '../../../src/core/events.js';
 import { registrationSchema } from '../../../src/registry/config.js';
 import { connectToMeta, type MetaAccessInput } from '../../../src/registry/connect.js';
 import { checkRegistration, registerCluster, type RegisterClusterInput } from '../../../src/registry/register-cluster.js';
-import { alwaysReachable, startSimulator, type ReachabilityChecker, type RunningSimulator } from '../../../src/registry/simulator/index.js';
+import { alwaysReachable, startSimulator, type BridgeVersion, type ReachabilityChecker, type RunningSimulator } from '../../../src/registry/simulator/index.js';
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
 
@@ -23,8 +23,9 @@ describe('registerCluster', () => {
   const sims = new Map<string, RunningSimulator>();
   let reachability: ReachabilityChecker;
 
-  const start = async (name: string) => {
-    const sim = await startSimulator({ stateFile: join(tmp.dir, `${name}.json`), reachability: (t) => reachability(t) });
+  // Bridges before 2023-03 take `governed` from the legacy hint: they show that exactly one is the governor.
+  const start = async (name: string, bridgeVersion: BridgeVersion = '2023-02') => {
+    const sim = await startSimulator({ stateFile: join(tmp.dir, `${name}.json`), reachability: (t) => reachability(t), bridgeVersion });
     sims.set(name, sim);
     return sim;
   };
@@ -87,6 +88,28 @@ describe('registerCluster', () => {
     });
     expect(sims.get('meta-eu')?.list()[0]?.admissionConstraints).toEqual([{ type: 'has-permission', permission: 'new-workspace-cluster' }]);
     expect(JSON.stringify(sink.events)).not.toContain('c3VwZXItc2VjcmV0');
+  });
+
+  it('current bridges: each gets the derived coarse region (or the overrides) and governs the cluster whatever the hint', async () => {
+    for (const m of ['meta-eu', 'meta-us', 'meta-asia']) await start(m, 'current');
+    const result = await registerCluster(input({ cluster: { ...CLUSTER, region: 'us-west1' }, metaRegions: { 'meta-asia': '' } }));
+    expect(result.outcomes.map((o) => o.detail)).toEqual([
+      expect.stringContaining('region north-america, not the governor (bridges since 2023-03 govern it anyway)'),
+      expect.stringContaining('region north-america, governor'),
+      expect.stringContaining('region "" (any), not the governor'),
+    ]);
+    const rows = Object.fromEntries([...sims.entries()].map(([meta, sim]) => [meta, sim.list().map((c) => [c.name, c.region, c.governed])]));
+    expect(rows).toEqual({ 'meta-eu': [['eu17', 'north-america', true]], 'meta-us': [['eu17', 'north-america', true]], 'meta-asia': [['eu17', '', true]] });
+  });
+
+  it('the workspace cluster override wins over the derived region; a bad one is refused by the bridge', async () => {
+    for (const m of ['meta-eu', 'meta-us', 'meta-asia']) await start(m, 'current');
+    await registerCluster(input({ cluster: { ...CLUSTER, bridgeRegion: 'asia' } }));
+    expect(sims.get('meta-eu')?.list().map((c) => c.region)).toEqual(['asia']);
+    await expect(registerCluster(input({ cluster: { ...CLUSTER, shortName: 'eu18', bridgeRegion: 'europe-west1' } }))).rejects.toMatchObject({
+      code: 'RegistryRefused',
+      message: expect.stringContaining('europe-west1'),
+    });
   });
 
   it('a re-run is idempotent: same name and url everywhere → skip', async () => {

@@ -98,7 +98,7 @@ export async function createHarness(shift: string, clusterId = 2): Promise<Harne
             tls: { ca: 'Y2E=', crt: 'Y3J0', key: 'a2V5' },
             hints: { preferability: options.preferability ?? 'None', cordoned: options.cordoned, govern: meta === METAS[0] },
             admissionConstraints: (options.constraints ?? []).map(parseConstraint),
-            admissionPreferences: [],
+            region: '',
           }),
         );
       }

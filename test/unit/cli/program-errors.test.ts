@@ -54,13 +54,13 @@ describe('clusters: scores and names are checked with a message saying what is a
   it.each([
     ['score', 'abc'],
     ['score', '1.5'],
-    ['score', '-5'],
+    ['score', '-2147483649'],
     ['score', '2147483648'],
-    ['max-score', '-1'],
+    ['max-score', '-1.5'],
   ])('update %s %s', async (property, value) => {
     const result = await run(['clusters', '--bridge', '127.0.0.1:1', 'update', '--name', 'eu17', property, value]);
     expect(result.code).toBe(2);
-    expect(result.err).toContain(`${property} must be a whole number from 0 to 2147483647`);
+    expect(result.err).toContain(`${property} must be a whole number from -2147483648 to 2147483647`);
     expect(result.err).toContain(`got "${value}"`);
   });
 
@@ -85,7 +85,7 @@ describe('--json-log: the final error is one NDJSON event, also when parsing fai
     [['--json-log', 'clusters', 'list', '--frob']],
     [['--json-log', 'deploy', '--concurrency', 'abc']],
     [['--json-log', 'frob']],
-    [['--json-log', 'clusters', 'update', '--name', 'eu17', 'score', '-5']],
+    [['--json-log', 'clusters', 'update', '--name', 'eu17', 'score', '-5.5']],
     [['status', 'nope', '--json-log', '--state-dir', tmp]],
   ])('%j', async (args) => {
     const result = await run(args, { jsonLog: true });

@@ -63,7 +63,7 @@ describe('config schema: one rule per test, exact positions', () => {
   it('points an unknown key at the key, with did-you-mean', () => {
     expect(check(edit(BASE, '    governedBy: prod', '    goverendBy: prod'))).toEqual([
       '12:5: workspaceClusters[0].governedBy: missing required key "governedBy"',
-      '14:5: workspaceClusters[0].goverendBy: unknown key "goverendBy"; did you mean "governedBy"? allowed keys: name, region, prefix, governedBy, create, type, valuesFiles',
+      '14:5: workspaceClusters[0].goverendBy: unknown key "goverendBy"; did you mean "governedBy"? allowed keys: name, region, prefix, governedBy, create, type, valuesFiles, bridgeRegion',
     ]);
   });
 
@@ -158,5 +158,19 @@ describe('config schema: one rule per test, exact positions', () => {
       '15:13: workspaceClusters[0].create: expected true or false, got the string "yes"',
       '16:11: workspaceClusters[0].type: the string "eks" is not allowed; use one of: gke, k3s, sandbox',
     ]);
+  });
+});
+
+describe('bridgeRegion (coarse region registered with the bridges)', () => {
+  it('accepts the five bridge regions and "", refuses a GCP region saying what to use', () => {
+    expect(valid(edit(BASE, '    governedBy: prod', '    bridgeRegion: ""\n    governedBy: prod'), ctx.file).config.workspaceClusters[0]?.bridgeRegion).toBe('');
+    expect(valid(edit(BASE, '    governedBy: prod', '    bridgeRegion: asia\n    governedBy: prod'), ctx.file).config.workspaceClusters[0]?.bridgeRegion).toBe('asia');
+    const problems = check(edit(BASE, '    governedBy: prod', '    bridgeRegion: europe-west1\n    governedBy: prod'));
+    expect(problems.join('\n')).toContain('workspaceClusters[0].bridgeRegion: region "europe-west1" is not one the bridge accepts');
+  });
+  it('a GCP region whose bridge region cannot be derived needs an explicit bridgeRegion', () => {
+    const problems = check(edit(BASE, 'region: europe-west1\n    prefix', 'region: mars-east1\n    prefix'));
+    expect(problems.join('\n')).toContain('cannot derive a bridge region from "mars-east1"; set bridgeRegion');
+    expect(valid(edit(BASE, 'region: europe-west1\n    prefix', 'region: mars-east1\n    bridgeRegion: europe\n    prefix'), ctx.file).config.workspaceClusters[0]?.region).toBe('mars-east1');
   });
 });

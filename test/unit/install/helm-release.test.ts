@@ -184,7 +184,7 @@ describe('install-gitpod with helm', () => {
   });
 
   it('renders with helm template for --dry-run, without touching the cluster', async () => {
-    const { world, ctx } = await setup([VERSION, { match: ['template'], stdout: 'kind: Deployment\nmetadata: {name: ws-manager}\n' }]);
+    const { world, ctx } = await setup([VERSION, { match: ['template'], stdout: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ws-manager}\n' }]);
     ctx.options.dryRun = true;
     expect(await step.check!(ctx)).toMatchObject({ action: 'proceed' });
     const outputs = await step.run(ctx);

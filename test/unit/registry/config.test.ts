@@ -13,7 +13,6 @@ describe('registration section', () => {
       preferability: 'None',
       cordoned: true,
       admissionConstraints: [],
-      admissionPreferences: [],
       tlsSecret: { name: 'ws-manager-client-tls', namespace: 'default' },
     });
   });
@@ -49,7 +48,6 @@ describe('constraints', () => {
     const constraint = fc.oneof(
       fc.constant({ type: 'has-feature-preview' as const }),
       value.map((permission) => ({ type: 'has-permission' as const, permission })),
-      value.map((level) => ({ type: 'has-user-level' as const, level })),
     );
     fc.assert(
       fc.property(constraint, (c) => {
@@ -61,6 +59,10 @@ describe('constraints', () => {
   it('rejects unknown kinds and missing values', () => {
     expect(() => parseConstraint('has-permission=')).toThrow(/needs a value/);
     expect(() => parseConstraint('has-role=admin')).toThrow(/unknown admission constraint/);
+  });
+  it('refuses the kinds the bridge removed, naming the version that dropped them', () => {
+    expect(() => parseConstraint('has-user-level=professional')).toThrow(/has-user-level was removed from ws-manager-bridge in 2022-07/);
+    expect(() => parseConstraint('has-more-resources')).toThrow(/has-more-resources was removed from ws-manager-bridge in 2022-07/);
   });
 });
 
@@ -83,8 +85,20 @@ describe('--from-file RegisterRequest', () => {
       tls: { ca: 'CA', crt: 'CRT', key: 'KEY' },
       hints: { preferability: 'DontSchedule', cordoned: true, govern: false },
       admissionConstraints: [{ type: 'has-permission', permission: 'p' }, { type: 'has-feature-preview' }],
-      admissionPreferences: [],
+      region: '',
     });
+  });
+  it('reads region, and refuses fields the bridge removed with the version that dropped them', () => {
+    const tls = { ca: b64('CA'), crt: b64('CRT'), key: b64('KEY') };
+    expect(parseRegisterFile(JSON.stringify({ name: 'a', url: 'u', tls, region: 'africa' }), 'r.json').region).toBe('africa');
+    expect(() => parseRegisterFile(JSON.stringify({ name: 'a', url: 'u', tls, region: 'europe-west1' }), 'r.json')).toThrow(/region: region "europe-west1" is not one the bridge accepts.*that is europe/);
+    expect(() => parseRegisterFile(JSON.stringify({ name: 'a', admissionConstraints: [{ hasUserLevel: 'pro' }] }), 'r.json')).toThrow(/hasUserLevel was removed from ws-manager-bridge in 2022-07/);
+    expect(() => parseRegisterFile(JSON.stringify({ name: 'a', admissionPreference: [{ userLevel: 'pro' }] }), 'r.json')).toThrow(/admissionPreference was removed from ws-manager-bridge in 2022-02/);
+  });
+  it('registration.admissionPreferences is refused with the version that removed it', () => {
+    const r = registrationSchema.safeParse({ admissionPreferences: ['professional'] });
+    expect(r.error?.issues[0]?.message).toMatch(/removed from ws-manager-bridge in 2022-02/);
+    expect(registrationSchema.safeParse({ admissionPreferences: [] }).success).toBe(true);
   });
   it('names the file and the field, never the key', () => {
     expect(() => parseRegisterFile('{', 'req.json')).toThrow(/req.json is not valid JSON/);

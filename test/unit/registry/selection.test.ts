@@ -70,9 +70,8 @@ describe('admission constraints and constraint sets', () => {
     expect(picked?.name).toBe('regular');
   });
 
-  it('feature preview and user level constraints need the matching trait', () => {
-    const levelled = c('lvl', 10, { admissionConstraints: [{ type: 'has-user-level', level: 'pro' }] });
-    expect(admissible([preview, levelled], { featurePreview: true, userLevel: 'pro' }).map((x) => x.name)).toEqual(['preview', 'lvl']);
-    expect(admissible([preview, levelled], { userLevel: 'free' })).toEqual([]);
+  it('feature preview constraints need the matching trait', () => {
+    expect(admissible([preview], { featurePreview: true }).map((x) => x.name)).toEqual(['preview']);
+    expect(admissible([preview], {})).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ export function registerInput(name: string, overrides: Partial<RegisterInput> = 
     tls: TEST_TLS,
     hints: { preferability: 'None', cordoned: false, govern: false },
     admissionConstraints: [],
-    admissionPreferences: [],
+    region: '',
     ...overrides,
   };
 }

@@ -1,0 +1,84 @@
+/**
+ * Gate queries are checked with the Prometheus project's own PromQL grammar
+ * (`@prometheus-io/lezer-promql`, the parser behind Prometheus' web UI) at
+ * `validate` time, so a typo fails before a deployment waits for its first
+ * measurement. Placeholders are first replaced with sample values of the right
+ * shape; an error's column is given in the query as written (placeholders and all).
+ */
+import { parser } from '@prometheus-io/lezer-promql';
+import { TEMPLATE_VARIABLES, type TemplateVariable } from './query-template.js';
+
+/** Values shaped like the real ones (names, regions and durations are PromQL-safe identifiers). */
+export const SAMPLE_VALUES: Readonly<Record<TemplateVariable, string>> = {
+  cluster: 'gp-prod-ws-eu17-eu-west1',
+  shortName: 'eu17',
+  region: 'europe-west1',
+  interval: '5m',
+  lookback: '5m',
+  window: '1m',
+  resolution: '1m',
+};
+
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+
+interface Substitution {
+  /** Where the placeholder is in the template and where its value is in the result. */
+  templateStart: number;
+  templateEnd: number;
+  resultStart: number;
+  resultEnd: number;
+}
+
+/** The query with sample values, plus a map back to template offsets; undefined with an unknown placeholder (reported elsewhere). */
+function substitute(template: string): { query: string; substitutions: Substitution[] } | undefined {
+  const substitutions: Substitution[] = [];
+  let query = '';
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1] ?? '';
+    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) return undefined;
+    query += template.slice(last, match.index);
+    const value = SAMPLE_VALUES[name as TemplateVariable];
+    substitutions.push({ templateStart: match.index, templateEnd: match.index + match[0].length, resultStart: query.length, resultEnd: query.length + value.length });
+    query += value;
+    last = match.index + match[0].length;
+  }
+  return { query: query + template.slice(last), substitutions };
+}
+
+/** Maps an offset of the substituted query back to the template (inside a value: the placeholder's start). */
+function templateOffset(offset: number, substitutions: readonly Substitution[]): number {
+  let delta = 0;
+  for (const s of substitutions) {
+    if (offset < s.resultStart) break;
+    if (offset < s.resultEnd) return s.templateStart;
+    delta = s.templateEnd - s.resultEnd;
+  }
+  return offset + delta;
+}
+
+/** Where the parser first gave up, or undefined when the query parses. */
+function firstError(query: string): number | undefined {
+  let at: number | undefined;
+  parser.parse(query).iterate({
+    enter: (node) => {
+      if (at !== undefined) return false;
+      if (node.type.isError) at = node.from;
+      return undefined;
+    },
+  });
+  return at;
+}
+
+/** A sentence naming the column (1-based, in the template) of the first syntax error, or undefined when the query is valid PromQL. */
+export function promqlProblem(template: string): string | undefined {
+  const substituted = substitute(template);
+  if (!substituted) return undefined;
+  const at = firstError(substituted.query);
+  if (at === undefined) return undefined;
+  const offset = Math.min(templateOffset(at, substituted.substitutions), template.length);
+  const near = offset >= template.length ? 'at the end of the query' : `near "${template.slice(offset, offset + 12)}"`;
+  return `not valid PromQL: syntax error at column ${offset + 1} of the query, ${near}; the query was parsed with placeholders set to sample values (${Object.entries(SAMPLE_VALUES)
+    .map(([k, v]) => `{{${k}}}=${v}`)
+    .join(', ')})`;
+}
