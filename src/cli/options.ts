@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { CLUSTER_ID_MAX, CLUSTER_ID_MIN } from '../names/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step.js';
 
 export interface GlobalOptions {
@@ -34,6 +35,15 @@ export function parsePositiveInt(name: string) {
     if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got "${value}"`);
     return Number(value);
   };
+}
+
+/** `--cluster-id`: a whole number in the id range names use (README: 100–299). */
+export function parseClusterId(value: string): number {
+  const id = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(id >= CLUSTER_ID_MIN && id <= CLUSTER_ID_MAX)) {
+    throw new InvalidArgumentError(`--cluster-id must be a whole number from ${CLUSTER_ID_MIN} to ${CLUSTER_ID_MAX}, got "${value}"; omit it to allocate a free one`);
+  }
+  return id;
 }
 
 /** Largest value of the registry's int32 score fields. */
@@ -106,12 +116,17 @@ export function addGlobalOptions(program: Command): Command {
     .option('-v, --verbose', 'show tool output and debug events', false)
     .option('--state-dir <dir>', 'where journals, locks and working files live', './.ws-deployment')
     .option('--state <url>', 'keep journals and locks in PostgreSQL (postgres://…; env WS_DEPLOYMENT_STATE); working files stay in --state-dir', process.env.WS_DEPLOYMENT_STATE)
-    .option('--cluster-id <id>', 'use this cluster id instead of allocating one', parsePositiveInt('--cluster-id'))
+    .option('--cluster-id <id>', 'use this cluster id (100-299) instead of allocating one', parseClusterId)
     .option('--concurrency <n>', 'steps running at once across all clusters (default: all); each runs one tool process at a time, so releases a cluster installs together take one each', parsePositiveInt('--concurrency'))
     .option('--fail-fast', 'stop scheduling every cluster after the first failure', false)
     .option('--only <steps>', 'run only these steps (comma separated, repeatable)', parseSteps)
     .option('--skip <steps>', 'skip these steps (comma separated, repeatable)', parseSteps)
     .option('-y, --yes', 'approve manual gates without asking (CI)', false);
+}
+
+/** True when the user named a config (`--config` or WS_DEPLOYMENT_CONFIG), not the default path. */
+export function configGiven(command: Command): boolean {
+  return command.getOptionValueSourceWithGlobals('config') === 'cli' || process.env.WS_DEPLOYMENT_CONFIG !== undefined;
 }
 
 /** Reads the parsed global options of any (sub)command. */

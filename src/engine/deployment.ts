@@ -60,17 +60,8 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
   const id = newDeploymentId();
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy' });
   try {
-    if (!options.allowUnfinished) {
-      const unfinished = await findUnfinished(deps.store, loaded);
-      if (unfinished) {
-        throw new WsdError(
-          'ResumeRefused',
-          // We hold the environment lock: one that still says "running" lost its process.
-          `deployment ${unfinished.id} of this environment did not finish (${unfinished.state === 'running' ? 'interrupted: its process is gone' : unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
-          { details: { deploymentId: unfinished.id } },
-        );
-      }
-    }
+    const unfinished = await unfinishedRefusal(loaded, options, deps);
+    if (unfinished) throw unfinished;
     const refusal = upFrontRefusal(loaded, options, deps);
     if (refusal) throw new WsdError('PreCheckRefused', refusal);
     const clusterId =
@@ -100,12 +91,25 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
-async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
+export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
     if (started) return { id: snap.id, state: snap.state };
   }
   return undefined;
+}
+
+/** Why `deploy` must not start beside an unfinished deployment of this environment (undefined: it may). */
+export async function unfinishedRefusal(loaded: LoadedConfig, options: EngineOptions, deps: Pick<EngineDeps, 'store'>): Promise<WsdError | undefined> {
+  if (options.allowUnfinished) return undefined;
+  const unfinished = await findUnfinished(deps.store, loaded);
+  if (!unfinished) return undefined;
+  return new WsdError(
+    'ResumeRefused',
+    // Under the environment lock, one that still says "running" lost its process.
+    `deployment ${unfinished.id} of this environment did not finish (${unfinished.state === 'running' ? 'interrupted: its process is gone' : unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
+    { details: { deploymentId: unfinished.id } },
+  );
 }
 
 /** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */
@@ -157,7 +161,7 @@ function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
 
 /** The steps `--only`/`--skip` leave out of a run: the one definition deploy, resume and plan share. */
 /** The first refusal a deployment-wide step that will run can give before anything exists. */
-function upFrontRefusal(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): string | undefined {
+export function upFrontRefusal(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): string | undefined {
   const wide = deps.deploymentSteps ?? [];
   const excluded = excludedSteps(wide.map((s) => s.name), options);
   for (const step of wide) {

@@ -5,6 +5,7 @@
  * later run (or `clusters list`) sees what an earlier one registered.
  */
 import { join } from 'node:path';
+import { assertUsableStateDir } from '../state/state-dir-check.js';
 import type { RunningSimulator } from '../registry/simulator/index.js';
 
 const running = new Map<string, Promise<RunningSimulator>>();
@@ -18,6 +19,8 @@ export function sandboxRegistry(sharedDir: string, meta: string): Promise<Runnin
   const stateFile = sandboxRegistryStateFile(sharedDir, meta);
   let sim = running.get(stateFile);
   if (!sim) {
+    // The simulator creates its folder: a path like /proc/wsd must be refused before that mkdir.
+    assertUsableStateDir(sharedDir);
     sim = import('../registry/simulator/index.js').then(({ startSimulator, alwaysReachable }) =>
       // Sandbox clusters have no ws-manager listening; their health is simulated by the alive test.
       startSimulator({ host: '127.0.0.1', port: 0, stateFile, reachability: alwaysReachable }),

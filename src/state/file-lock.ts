@@ -10,6 +10,7 @@
  * after re-reading it, so two contenders can never both remove a lock and both win.
  */
 import { randomBytes } from 'node:crypto';
+import { assertUsableStateDir } from './state-dir-check.js';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,11 @@ export function describeHolder(h: LockHolder): string {
 /** Creates `path` holding `content`, atomically and only if it does not exist. */
 function createExclusive(path: string, content: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, content, { mode: 0o600 });
+  try {
+    writeFileSync(temp, content, { mode: 0o600 });
+  } catch (error) {
+    throw new WsdError('StateIo', `cannot create lock file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
+  }
   try {
     linkSync(temp, path);
     return true;
@@ -94,7 +99,12 @@ function removeStale(path: string, seen: string): boolean {
 }
 
 export function acquireFileLock(dir: string, key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): LockHandle {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  assertUsableStateDir(dir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
+  }
   const path = join(dir, lockFileName(key));
   const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString() };
   const content = JSON.stringify(holder);

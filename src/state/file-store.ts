@@ -20,6 +20,9 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
+import { assertUsableStateDir } from './state-dir-check.js';
+import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
+import { fromJournalPaths, originalRoot, toJournalPaths } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
@@ -60,6 +63,7 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
 const SNAPSHOT_INTERVAL_MS = 1_000;
 
 class FileJournal implements DeploymentJournal {
+  readonly dir: string;
   private current: Snapshot | undefined;
   private seq: number;
   /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
@@ -69,9 +73,14 @@ class FileJournal implements DeploymentJournal {
 
   constructor(
     readonly id: string,
-    readonly dir: string,
-    records: JournalRecord[],
+    /** The state dir: journaled paths are relative to it (see state-paths.ts). */
+    private readonly root: string,
+    stored: JournalRecord[],
   ) {
+    this.dir = join(root, id);
+    // Paths as they are here, also when the dir was copied or moved since (or an older journal holds absolute ones).
+    const legacy = originalRoot(stored, id);
+    const records = stored.map((r) => fromJournalPaths(r, root, legacy));
     let snap: Snapshot | undefined;
     for (const r of records) snap = applyRecord(snap, r);
     this.current = snap;
@@ -91,7 +100,7 @@ class FileJournal implements DeploymentJournal {
     const record = { ...input, seq: ++this.seq, time: new Date().toISOString() } as JournalRecord;
     if (record.type !== 'event') this.current = applyRecord(this.current, record);
     await new Promise<void>((done, failed) => {
-      this.pending.push({ line: `${JSON.stringify(record)}\n`, done, failed });
+      this.pending.push({ line: `${JSON.stringify(toJournalPaths(record, this.root))}\n`, done, failed });
       this.flushing ??= this.flush();
     });
     if (record.type !== 'event') this.writeSnapshot(record.type.startsWith('deployment.'));
@@ -125,7 +134,7 @@ class FileJournal implements DeploymentJournal {
     if (!force && now - this.snapshotWrittenAt < SNAPSHOT_INTERVAL_MS) return;
     this.snapshotWrittenAt = now;
     try {
-      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(this.current)}\n`);
+      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(toJournalPaths(this.current, this.root))}\n`);
     } catch (error) {
       throw ioError('write', join(this.dir, SNAPSHOT), error);
     }
@@ -141,6 +150,8 @@ export class FileStateStore implements StateStore {
 
   /** Fails early, before any external change, when the state dir cannot be written. */
   private ensureWritable(): void {
+    // Before any mkdir: some paths (/proc/…) send Node's recursive mkdir into an endless loop.
+    assertUsableStateDir(this.root);
     const probe = join(this.root, `.write-probe-${process.pid}`);
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
@@ -177,7 +188,7 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw ioError('create', dir, error);
     }
-    return new FileJournal(id, dir, []);
+    return new FileJournal(id, this.root, []);
   }
 
   async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
@@ -200,7 +211,7 @@ export class FileStateStore implements StateStore {
       const keep = text.slice(0, text.lastIndexOf(torn));
       writeFileAtomic(path, keep);
     }
-    const journal = new FileJournal(id, dir, records);
+    const journal = new FileJournal(id, this.root, records);
     if (torn !== undefined && !options.readOnly) {
       const message = `deployment ${id}: dropped a journal line cut by a crash (${torn.length} bytes); the step it recorded is re-checked`;
       await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message });
@@ -228,14 +239,19 @@ export class FileStateStore implements StateStore {
     }
     for (const entry of entries) {
       if (!entry.isDirectory() || !DEPLOYMENT_ID_PATTERN.test(entry.name)) continue;
-      const snapPath = join(this.root, entry.name, SNAPSHOT);
-      if (!existsSync(snapPath)) continue;
+      // The journal is the truth: a folder without one holds no deployment, a snapshot without one proves nothing.
+      const journalPath = join(this.root, entry.name, JOURNAL);
+      if (!existsSync(journalPath)) continue;
+      let text: string;
       try {
-        const s = JSON.parse(readFileSync(snapPath, 'utf8')) as Snapshot;
-        out.push({ id: s.id, state: s.state, createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment });
-      } catch {
-        // A snapshot is rewritten atomically; an unreadable one is reported by `open`, not by a listing.
+        text = readFileSync(journalPath, 'utf8');
+      } catch (error) {
+        throw ioError('read', journalPath, error);
       }
+      const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
+      // A damaged, stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
+      const snap = cached ?? replay(readJournal(journalPath));
+      if (snap) out.push(summaryOf(snap));
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }

@@ -5,6 +5,8 @@
  * beside one, `resume` picks the newest, and `retire --cluster` refuses to take
  * away a cluster one of them still counts on.
  */
+import { existsSync } from 'node:fs';
+import { WsdError } from '../core/errors.js';
 import type { Snapshot } from './model.js';
 import type { StateStore } from './store.js';
 import { CONCLUDED } from '../steps/step.js';
@@ -50,4 +52,16 @@ export async function openDeploymentsUsing(store: StateStore, key: { project: st
 function oldClustersOf(checkpoint: Record<string, unknown> | undefined): string[] {
   const olds = (checkpoint?.clusters as { oldClusters?: Array<{ name?: unknown }> } | undefined)?.oldClusters;
   return Array.isArray(olds) ? olds.map((o) => String(o.name)) : [];
+}
+
+/**
+ * The config file deployment `id` ran with (journaled at its start), for a
+ * `resume ID` without --config. A file that is gone is refused with the fix.
+ */
+export async function journaledConfigFile(store: StateStore, id: string): Promise<string> {
+  const file = (await store.open(id, { readOnly: true })).snapshot().inputs.configFile;
+  if (!existsSync(file)) {
+    throw new WsdError('ConfigInvalid', `deployment ${id} ran with the config ${file}, which no longer exists; pass the config to resume it with --config FILE`);
+  }
+  return file;
 }

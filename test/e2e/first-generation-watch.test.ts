@@ -18,12 +18,12 @@ describe.skipIf(!hasTerraform)('first generation watch on the sandbox', () => {
   writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/sampleDeadline: 60s/, 'sampleDeadline: 60s\n    firstGenerationWatch: 20s'));
 
   it('fails a bad first generation with exit 1 and leaves its clusters taking starts', { timeout: 180_000 }, async () => {
-    const first = await runCli(['deploy', ...common, '--cluster-id', '300', '--inject-fault', 'eu:0.8']);
+    const first = await runCli(['deploy', ...common, '--cluster-id', '260', '--inject-fault', 'eu:0.8']);
     expect(first.code, first.stderr).toBe(1);
-    expect(first.stdout + first.stderr).toMatch(/first generation failed its gates during the watch: .*start-failure-ratio on \S*eu300\S* is [\d.]+, above the maximum 0\.1/);
+    expect(first.stdout + first.stderr).toMatch(/first generation failed its gates during the watch: .*start-failure-ratio on \S*eu260\S* is [\d.]+, above the maximum 0\.1/);
     expect(first.stdout + first.stderr).toMatch(/left as they are/);
     const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
     const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; score: number }>;
-    for (const name of ['eu300', 'us300']) expect(entries.find((e) => e.name === name)).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    for (const name of ['eu260', 'us260']) expect(entries.find((e) => e.name === name)).toMatchObject({ state: 'AVAILABLE', score: 100 });
   });
 });

@@ -14,9 +14,10 @@ import { REPO, runCli, sandboxWorkspace } from '../helpers/cli.js';
 import { gcloudStderr } from '../fixtures/recorded/gcloud-outputs.js';
 
 const hasTerraform = requireBinary('terraform', 'CreateCluster runs real terraform');
-const NAME = 'gp-prod-ws-eu17-eu-west1';
-// Real gcloud wording for this very cluster and project, recorded by test/fixtures/recorded/record-gcloud.mjs.
-const NOT_FOUND = gcloudStderr('notFound');
+const NAME = 'gp-prod-ws-eu117-eu-west1';
+// Real gcloud wording, recorded by test/fixtures/recorded/record-gcloud.mjs for gp-prod-ws-eu17-eu-west1
+// (an id below 100 is refused now); only the cluster name is swapped in.
+const NOT_FOUND = gcloudStderr('notFound').replaceAll('gp-prod-ws-eu17-eu-west1', NAME);
 
 function config(dir: string): string {
   const file = join(dir, 'gke.yaml');
@@ -46,7 +47,7 @@ describe.skipIf(!hasTerraform)('CreateCluster on gke', () => {
 
   const run = async (responses: FakeResponse[]) => {
     gcloud = await createFakeBin('gcloud', { responses, recordEnv: ['CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', 'KUBECONFIG', 'GOOGLE_APPLICATION_CREDENTIALS'] });
-    const result = await runCli(['deploy', '--config', config(ws.dir), '--state-dir', ws.stateDir, '--cluster-id', '17', '--only', 'create-cluster', '--allow-unfinished'], {
+    const result = await runCli(['deploy', '--config', config(ws.dir), '--state-dir', ws.stateDir, '--cluster-id', '117', '--only', 'create-cluster', '--allow-unfinished'], {
       env: { PATH: gcloud.pathEnv().PATH },
     });
     return { result, calls: await gcloud.calls() };

@@ -28,10 +28,10 @@ describe('the production example', () => {
   });
 
   it('plans both gke clusters with the real chart repositories, without calling gcloud', async () => {
-    const result = await runCli(['plan', '--config', config, '--state-dir', ws.stateDir, '--cluster-id', '17', '--output', 'json'], { env: { PATH: gcloud.pathEnv().PATH } });
+    const result = await runCli(['plan', '--config', config, '--state-dir', ws.stateDir, '--cluster-id', '117', '--output', 'json'], { env: { PATH: gcloud.pathEnv().PATH } });
     expect(result.code, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout) as { clusters: Array<{ name: string; steps: Array<{ name: string; actions?: Array<{ argv?: string[] }> }> }> };
-    expect(doc.clusters.map((c) => c.name)).toEqual(['gp-prod-ws-eu17-eu-west1', 'gp-prod-ws-us17-us-west1']);
+    expect(doc.clusters.map((c) => c.name)).toEqual(['gp-prod-ws-eu117-eu-west1', 'gp-prod-ws-us117-us-west1']);
     expect(result.stdout).toContain('https://charts.gitpod.io');
     expect(result.stdout).toContain('https://jaegertracing.github.io/helm-charts');
     expect(await gcloud.calls()).toEqual([]);

@@ -5,7 +5,7 @@
  * hold back the next), and a third one killed mid-shift and resumed (no score
  * lost; it promotes and retires both earlier generations with real Terraform).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
@@ -90,10 +90,11 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     const after = await registry();
     expect(after.get('eu202')).toMatchObject({ state: 'AVAILABLE' });
     expect([...after.keys()].sort()).toEqual(['eu202', 'us202']); // generations 1 and 2 deregistered
-    const tfstate = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu200-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
-    expect(tfstate.resources).toEqual([]); // destroyed
-    const rolledBack = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', 'gp-dev-ws-eu201-eu-west1.tfstate'), 'utf8')) as { resources: unknown[] };
-    expect(rolledBack.resources).toEqual([]);
+    // Destroyed: their emptied state files and backups are removed, not left to pile up.
+    for (const gone of ['eu200-eu-west1', 'us200-us-west1', 'eu201-eu-west1', 'us201-us-west1']) {
+      expect(existsSync(join(ws.stateDir, 'terraform-state', `gp-dev-ws-${gone}.tfstate`))).toBe(false);
+      expect(existsSync(join(ws.stateDir, 'terraform-state', `gp-dev-ws-${gone}.tfstate.backup`))).toBe(false);
+    }
 
     const listed = await runCli(['status', '--all', ...common, '--output', 'json']);
     expect((JSON.parse(listed.stdout) as Array<{ id: string; state: string }>).map((d) => d.state)).toEqual(['succeeded', 'failed', 'succeeded']);

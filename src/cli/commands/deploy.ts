@@ -6,6 +6,7 @@ import { startDeployment } from '../../engine/deployment.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { checkFaultSpecs } from '../../sandbox/sandbox-traffic.js';
 import { renderSummary } from '../../report/summary.js';
+import { ExitCode } from '../../core/errors.js';
 import { globalOptions } from '../options.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
@@ -26,9 +27,12 @@ export default async function deploy(command: Command): Promise<void> {
     const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
-      const plan = await dryRun(loaded, engineOptions(options), deps);
+      const { plan, refusals } = await dryRun(loaded, engineOptions({ ...options, dryRun: true }, { allowUnfinished }), deps);
+      // The real deploy would stop before changing anything: say why (before the live area closes), and exit as it would (3).
+      for (const reason of refusals) runtime.sink.emit({ level: 'error', code: 'dry-run.refused', message: `the deploy would be refused: ${reason}` });
       await runtime.close();
       process.stdout.write(renderPlan(plan));
+      if (refusals.length > 0) process.exitCode = ExitCode.Refused;
       return;
     }
     const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { resumeDeployment } from '../../engine/deployment.js';
 import { renderSummary } from '../../report/summary.js';
-import { globalOptions } from '../options.js';
+import { configGiven, globalOptions } from '../options.js';
+import { journaledConfigFile } from '../../state/resumable.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
@@ -12,9 +13,12 @@ import { runObservers } from './observers.js';
 
 export default async function resume(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
   const runtime = await createRuntime(options);
   try {
+    // `resume ID` continues with the config that deployment ran with, unless another is named.
+    const file = id !== undefined && !configGiven(command) ? await journaledConfigFile(runtime.store, id) : options.config;
+    if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
+    const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
     registerSecrets(runtime.redactor, loaded.config);
     const observed = runObservers(runtime, loaded.config);
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));

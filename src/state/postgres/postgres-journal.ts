@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { WsdError } from '../../core/errors.js';
 import { applyRecord, type JournalInput, type JournalRecord, type Snapshot } from '../model.js';
+import { dirname } from 'node:path';
+import { toJournalPaths } from '../state-paths.js';
 import type { DeploymentJournal } from '../store.js';
 import type { Database } from './database.js';
 
@@ -66,7 +68,8 @@ export class PostgresJournal implements DeploymentJournal {
           this.id,
           record.seq,
           record.time,
-          JSON.stringify(record),
+          // Paths under the work dir relative to it: another machine's work dir is elsewhere.
+          JSON.stringify(toJournalPaths(record, dirname(this.dir))),
           appendId,
         ]);
         if (record.type === 'event') {
@@ -75,7 +78,7 @@ export class PostgresJournal implements DeploymentJournal {
           await client.query('UPDATE ws_deployment_snapshots SET head_seq = $2, snapshot = $3::jsonb, snapshot_seq = $2, updated_at = now() WHERE deployment_id = $1', [
             this.id,
             record.seq,
-            JSON.stringify(next),
+            JSON.stringify(toJournalPaths(next, dirname(this.dir))),
           ]);
         }
       },

@@ -15,6 +15,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertUsableStateDir } from '../state-dir-check.js';
+import { fromJournalPaths, originalRoot } from '../state-paths.js';
 import { WsdError } from '../../core/errors.js';
 import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
@@ -144,8 +146,9 @@ export class PostgresStateStore implements StateStore {
       throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status --all\` or check --state`);
     }
     // The snapshot is written with every state record, so this tail is normally just trailing events.
-    let snap = loaded.snapshot;
-    for (const record of loaded.records) snap = applyRecord(snap, record);
+    const legacy = originalRoot([loaded.snapshot, ...loaded.records], id);
+    let snap = fromJournalPaths(loaded.snapshot, this.root, legacy);
+    for (const record of loaded.records) snap = applyRecord(snap, fromJournalPaths(record, this.root, legacy));
     if (!snap) throw new WsdError('StateCorrupt', `deployment ${id} has no journal records`);
     if (snap.schemaVersion > SNAPSHOT_SCHEMA_VERSION) {
       throw new WsdError('StateCorrupt', `deployment ${id} was written by a newer ws-deployment (schema ${snap.schemaVersion}); upgrade ws-deployment`);
@@ -189,6 +192,7 @@ export class PostgresStateStore implements StateStore {
 
   private async workDirOf(id: string): Promise<string> {
     const dir = join(this.root, id);
+    assertUsableStateDir(this.root);
     try {
       // Another machine may have started this deployment: its work dir is not here yet.
       await mkdir(dir, { recursive: true, mode: 0o700 });

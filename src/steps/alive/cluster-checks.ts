@@ -116,7 +116,7 @@ export function sandboxHealthCheck(sharedDir: string, clusterName: string): Aliv
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: `healthy (no ${file})` };
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, state: `healthy (no sandbox/health/${clusterName}.json in the state dir)` };
         throw new WsdError('StateIo', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
       }
       let health: { healthy?: unknown; reason?: unknown };

@@ -4,7 +4,7 @@
  * credentials. Shared by CreateCluster, its pre-run check, `plan` and destroy,
  * so all four always agree on the same state.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { SANDBOX_MODULE_DIR } from '../../tools/terraform/sandbox-module.js';
@@ -116,4 +116,24 @@ export function localStateHasResources(path: string, read: (p: string) => string
       `terraform state ${path} is not valid JSON, and terraform cannot read it either; restore it from ${path}.backup if that exists, otherwise inspect it and move it aside only if the cluster does not exist`,
     );
   }
+}
+
+/**
+ * Removes a local state file and its `.backup` once the state holds no resource
+ * (after a destroy). One that still holds resources, or cannot be read, is kept.
+ */
+export function removeEmptyLocalState(path: string): boolean {
+  try {
+    if (localStateHasResources(path, (p) => readFileSync(p, 'utf8'))) return false;
+  } catch {
+    return false; // unreadable: a human decides (localStateHasResources says how)
+  }
+  for (const file of [path, `${path}.backup`]) {
+    try {
+      unlinkSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return true;
 }

@@ -17,6 +17,7 @@ import type { RootModuleInput } from '../../tools/terraform/generator.js';
 import { formatDuration } from '../../traffic/duration.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import type { Clock } from '../../traffic/shift-ports.js';
+import { assertInsideStateDir } from '../../state/state-paths.js';
 import { destroyCluster } from '../create-cluster/destroy-cluster.js';
 
 /** Where the retirement of one cluster stands (checkpointed). */
@@ -52,6 +53,8 @@ export interface RetireClusterInput {
   moduleInput?: RootModuleInput;
   /** A private folder for regenerating the Terraform module. */
   workDir: string;
+  /** The state dir of this run (destroy acts on nothing outside it). */
+  stateDir: string;
   credFile?: string;
   pgConnStr?: string;
   progress?: RetireProgress;
@@ -70,6 +73,9 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
   const { target, registry, clock } = input;
   let progress: RetireProgress = { cordoned: [], deregistered: [], ...input.progress };
   if (progress.done) return progress;
+  // Before any change: a journal from another state dir must not lead this run to its Terraform state.
+  const backend = input.moduleInput?.backend;
+  if (input.destroy && !progress.destroyed && backend?.type === 'local') assertInsideStateDir(input.stateDir, backend.path, `the terraform state of ${target.name}`);
   const save = async (change: Partial<RetireProgress>) => {
     progress = { ...progress, ...change };
     await input.save(progress);
@@ -139,6 +145,7 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
       const result = await destroyCluster({
         moduleInput: input.moduleInput,
         workDir: input.workDir,
+        stateDir: input.stateDir,
         credFile: input.credFile,
         pgConnStr: input.pgConnStr,
         sink: input.sink,

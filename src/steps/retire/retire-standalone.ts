@@ -59,6 +59,25 @@ async function assertNoOpenDeploymentUses(store: StateStore, key: { project: str
   );
 }
 
+/**
+ * Names are `<prefix><id>` with one prefix per region (design §2): when no other
+ * registered cluster shares the prefix, this retirement leaves the region
+ * without a cluster and its users' new workspaces start elsewhere. A warning,
+ * not a refusal: closing a region can be the point.
+ */
+function warnIfLastOfRegion(sink: EventSink, name: string, region: string | undefined, registered: ReadonlySet<string>): void {
+  const prefix = name.replace(/\d+$/, '');
+  if (prefix === name) return;
+  const sameRegion = [...registered].filter((n) => n !== name && n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)));
+  if (sameRegion.length > 0) return;
+  sink.emit({
+    level: 'warn',
+    code: 'retire.last-of-region',
+    cluster: name,
+    message: `${name} is the only registered cluster of prefix ${prefix}${region ? ` (region ${region})` : ''}: after it is retired, new workspaces of that region start in other regions`,
+  });
+}
+
 /** Retires one cluster; returns its final progress. */
 export async function retireStandalone(given: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
   // Every line it prints belongs to `retire` (outside a deployment there is no step to name).
@@ -68,9 +87,10 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   const shortName = created?.shortName ?? input.name;
   const retire = input.config.trafficShift?.retire;
   const destroy = input.destroy ?? retire?.destroy ?? false;
-  if (!input.yes) {
+  const confirm = (): void => {
+    if (input.yes) return;
     throw new WsdError('UsageError', `retiring ${shortName} cordons it, waits for its sessions to end, deregisters it${destroy ? ' and destroys it' : ''}; pass --yes to confirm`);
-  }
+  };
   const key = { project: input.config.project.id, environment: input.config.environment };
   const lock = await input.store.lock(key, { deploymentId: `retire-${shortName}`, command: 'retire' });
   try {
@@ -85,10 +105,15 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RetireProgress) : undefined;
     if (!previous) {
       const known = new Set((await Promise.all(session.registry.metas.map((m) => session.registry.list(m, input.signal)))).flat().map((c) => c.name));
+      // Existence first: asking to confirm the retirement of a cluster that is not there helps nobody.
       if (!known.has(shortName) && !created) {
         throw new WsdError('UsageError', `cluster ${shortName} is registered with no meta cluster and no deployment in ${input.store.root} created it; check the name with \`ws-deployment clusters list\``);
       }
+      warnIfLastOfRegion(input.sink, shortName, created?.region, known);
+      confirm();
       await assertOthersTakeTraffic(session.registry, [shortName], input.signal);
+    } else {
+      confirm();
     }
     mkdirSync(dirname(file), { recursive: true });
     const progress = await retireCluster({
@@ -101,6 +126,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       destroy,
       moduleInput: created?.moduleInput,
       workDir: retireWorkDir(input.store.root, shortName),
+      stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,
       pgConnStr: pgConnStr({ config: input.config }),
       progress: previous,

@@ -131,6 +131,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             destroy: config.retire.destroy,
             moduleInput: created?.moduleInput,
             workDir: retireWorkDir(ctx.deploymentDir, old.name),
+            stateDir: ctx.sharedDir,
             credFile: ctx.config.project.gcpSACredFile,
             pgConnStr: pgConnStr(ctx),
             progress: all[old.name],

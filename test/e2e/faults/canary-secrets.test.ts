@@ -73,9 +73,9 @@ describe.skipIf(!hasTerraform)('canary secrets', () => {
     const real = execFileSync('which', ['terraform'], { encoding: 'utf8' }).trim();
     terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real, echoCredentials: true });
     const runs: Array<[string, string[]]> = [
-      ['plan', ['plan', ...ws.common, '--cluster-id', '95']],
-      ['plan json', ['plan', ...ws.common, '--cluster-id', '95', '--output', 'json']],
-      ['deploy', ['deploy', ...ws.common, '--cluster-id', '95', '--json-log', '-v']],
+      ['plan', ['plan', ...ws.common, '--cluster-id', '195']],
+      ['plan json', ['plan', ...ws.common, '--cluster-id', '195', '--output', 'json']],
+      ['deploy', ['deploy', ...ws.common, '--cluster-id', '195', '--json-log', '-v']],
       ['status', ['status', ...ws.common, '--output', 'json']],
       ['clusters list', ['clusters', 'list', ...ws.args(), '--output', 'json']],
     ];
@@ -88,7 +88,7 @@ describe.skipIf(!hasTerraform)('canary secrets', () => {
 
   it('runs every command successfully (so there was output to leak into)', () => {
     for (const [name, r] of Object.entries(outputs)) expect(r.code, `${name}: ${r.stderr}`).toBe(0);
-    expect(outputs.deploy?.stdout).toMatch(/succeeded \(cluster id 95\)/);
+    expect(outputs.deploy?.stdout).toMatch(/succeeded \(cluster id 195\)/);
     // -v and --json-log: tool output is on stderr as NDJSON events, so a leak would show here.
     expect(outputs.deploy?.stderr.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThan(20);
     // The wrapper did dump the key, and what reached the stream and the step log is the redacted form.

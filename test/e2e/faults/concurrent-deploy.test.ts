@@ -24,7 +24,7 @@ interface Outcome {
 
 /** Starts both deploys together and checks the one-wins-one-refused contract; returns who won. */
 async function race(ws: FaultWorkspace, extra: string[]): Promise<Outcome> {
-  const contenders = ['41', '42'].map((clusterId) => ({
+  const contenders = ['141', '142'].map((clusterId) => ({
     clusterId,
     run: startCli(['deploy', ...ws.args(), ...SKIP_DEPLOYMENT_STEPS, '--cluster-id', clusterId, ...extra]),
   }));

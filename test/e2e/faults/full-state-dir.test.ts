@@ -65,7 +65,7 @@ describe.skipIf(!hasTerraform || !canMount)('a full state dir', () => {
     mkdirSync(stateDir);
     fill(disk!.dir);
 
-    const run = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '93'], { env: { PATH: terraform.path } });
+    const run = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '193'], { env: { PATH: terraform.path } });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`(ENOSPC): the disk holding the state dir is full; free space or pass --state-dir DIR`);

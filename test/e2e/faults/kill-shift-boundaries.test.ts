@@ -1,6 +1,6 @@
 /**
  * SIGKILL inside the traffic shift and the retirement of the previous
- * generation, then `resume`. Generation 1 (cluster id 1) is deployed first, so
+ * generation, then `resume`. Generation 1 (cluster id 101) is deployed first, so
  * generation 2 (id 2) really shifts traffic off it and destroys it. The shift's
  * intervals are shortened to 1 s in the config copy. A clean generation-2 run
  * shows where the interesting boundaries are: just after the old scores were
@@ -18,8 +18,8 @@ import { clusterResources, deploymentOf, expectDenseSeqs, faultWorkspace, readJo
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
-const OLD = 'gp-dev-ws-eu1-eu-west1';
-const NEW = 'gp-dev-ws-eu2-eu-west1';
+const OLD = 'gp-dev-ws-eu101-eu-west1';
+const NEW = 'gp-dev-ws-eu102-eu-west1';
 const DONE = new Set(['step.succeeded', 'step.skipped']);
 const key = (r: JournalRecord): string => `${r.cluster ?? ''}/${r.step ?? ''}`;
 const count = (journal: JournalRecord[], match: (r: JournalRecord) => boolean): number => journal.filter(match).length;
@@ -53,14 +53,14 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
 
   /** A state dir holding generation 1, deployed and promoted. */
   async function withGeneration1(stateDir: string): Promise<void> {
-    const gen1 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '1']);
+    const gen1 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '101']);
     expect(gen1.code, gen1.stderr).toBe(0);
   }
 
   beforeAll(async () => {
     const stateDir = join(ws.dir, 'state-clean');
     await withGeneration1(stateDir);
-    const gen2 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2']);
+    const gen2 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '102']);
     expect(gen2.code, gen2.stderr).toBe(0);
     const journal = readJournal(stateDir, deploymentOf(stateDir, 2));
     expect(count(journal, isEvent('retire.destroyed'))).toBe(1); // the clean run really retires generation 1
@@ -76,7 +76,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       const at = `${name} (record ${seq})`;
       const stateDir = join(ws.dir, `state-${seq}`);
       await withGeneration1(stateDir);
-      const crashed = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '2'], { env: { WSD_CRASH_AFTER_RECORD: String(seq) } });
+      const crashed = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '102'], { env: { WSD_CRASH_AFTER_RECORD: String(seq) } });
       expect(crashed.signal, `${at}: ${crashed.stderr}`).toBe('SIGKILL');
       const id = deploymentOf(stateDir, 2);
       const before = readJournal(stateDir, id);
@@ -101,7 +101,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       expect(clusterResources(stateDir, OLD), `${at}: old cluster destroyed`).toBe(0);
       expect(clusterResources(stateDir, NEW), `${at}: new cluster once`).toBe(1);
       const list = await runCli(['clusters', 'list', ...ws.args(stateDir), '--output', 'json']);
-      expect(JSON.parse(list.stdout), at).toEqual([expect.objectContaining({ name: 'eu2', state: 'AVAILABLE', score: 100 })]);
+      expect(JSON.parse(list.stdout), at).toEqual([expect.objectContaining({ name: 'eu102', state: 'AVAILABLE', score: 100 })]);
     }
   });
 });

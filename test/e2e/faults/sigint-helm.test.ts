@@ -36,14 +36,14 @@ function alive(pid: number): boolean {
 describe.skipIf(!hasTerraform)('SIGINT during helm template', () => {
   const ws = faultWorkspace();
   const helm: FixtureTool = fixtureTool('helm', 'fake-helm.mjs', { templateDelayMs: 30_000 });
-  const cluster = 'gp-dev-ws-eu61-eu-west1';
+  const cluster = 'gp-dev-ws-eu161-eu-west1';
   afterAll(() => {
     ws.cleanup();
     helm.cleanup();
   });
 
   it('stops helm, exits 130, journals the interruption, and resumes to completion', async () => {
-    const run = startCli(['deploy', ...ws.common, '--cluster-id', '61'], { env: { PATH: helm.path } });
+    const run = startCli(['deploy', ...ws.common, '--cluster-id', '161'], { env: { PATH: helm.path } });
     await run.waitFor(/install-gitpod: started/);
     const start = await until('helm template to start', () => helm.calls().find((c) => c.event === 'start'));
     expect(start.argv.slice(0, 2)).toEqual(['template', 'gitpod']);
@@ -52,7 +52,7 @@ describe.skipIf(!hasTerraform)('SIGINT during helm template', () => {
 
     expect(result.code).toBe(130);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stdout).toMatch(/interrupted \(cluster id 61\)/);
+    expect(result.stdout).toMatch(/interrupted \(cluster id 161\)/);
     const signalled = helm.calls().find((c) => c.event === 'signal');
     expect(signalled?.pid).toBe(start.pid);
     expect(['SIGINT', 'SIGTERM']).toContain(signalled?.signal);
@@ -70,13 +70,13 @@ describe.skipIf(!hasTerraform)('SIGINT during helm template', () => {
     const resumed = await runCli(['resume', id, ...ws.common], { env: { PATH: helm.path } });
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/succeeded \(cluster id 61\)/);
+    expect(resumed.stdout).toMatch(/succeeded \(cluster id 161\)/);
     const manifest = readFileSync(join(ws.stateDir, id, cluster, 'releases', 'gitpod', 'manifest.yaml'), 'utf8');
     expect(manifest).toContain('name: gitpod-rendered');
 
     const starts = readJournal(ws.stateDir, id).filter((r) => r.type === 'step.started');
     expect(starts.filter((r) => r.step === 'create-cluster')).toHaveLength(1);
     expect(starts.filter((r) => r.step === 'install-gitpod')).toHaveLength(2);
-    await expectClustersOnce(ws, [{ full: cluster, short: 'eu61' }]);
+    await expectClustersOnce(ws, [{ full: cluster, short: 'eu161' }]);
   });
 });

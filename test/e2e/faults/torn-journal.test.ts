@@ -46,9 +46,9 @@ describe.skipIf(!hasTerraform)('torn journal and unwritable state dir', () => {
   it('resume drops a journal line cut by a crash, reports it, and completes', async () => {
     const ws = faultWorkspace();
     cleanups.push(ws.cleanup);
-    const cluster = { full: 'gp-dev-ws-eu91-eu-west1', short: 'eu91' };
+    const cluster = { full: 'gp-dev-ws-eu191-eu-west1', short: 'eu191' };
     // Record 4 is create-cluster's `step.succeeded`: the cluster exists, but its record will be lost.
-    const crashed = await runCli(['deploy', ...ws.common, '--cluster-id', '91'], { env: { WSD_CRASH_AFTER_RECORD: '4' } });
+    const crashed = await runCli(['deploy', ...ws.common, '--cluster-id', '191'], { env: { WSD_CRASH_AFTER_RECORD: '4' } });
     expect(crashed.signal).toBe('SIGKILL');
     const id = onlyDeployment(ws.stateDir);
     const before = readJournal(ws.stateDir, id);
@@ -60,10 +60,10 @@ describe.skipIf(!hasTerraform)('torn journal and unwritable state dir', () => {
     const resumed = await runCli(['resume', id, ...ws.common]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toMatch(/succeeded \(cluster id 91\)/);
+    expect(resumed.stdout).toMatch(/succeeded \(cluster id 191\)/);
     // Told, not silently repaired.
     expect(resumed.stderr).toMatch(/dropped a journal line cut by a crash/);
-    expect(resumed.stderr).toMatch(/eu91-eu-west1\] create-cluster: cluster exists .* terraform converges it/);
+    expect(resumed.stderr).toMatch(/eu191-eu-west1\] create-cluster: cluster exists .* terraform converges it/);
 
     const journal = readJournal(ws.stateDir, id); // every line parses again
     expectDenseSeqs(journal);
@@ -84,7 +84,7 @@ describe.skipIf(!hasTerraform)('torn journal and unwritable state dir', () => {
     mkdirSync(stateDir);
     chmodSync(stateDir, 0o555);
 
-    const run = await runUnprivileged(['deploy', ...ws.args(stateDir), '--cluster-id', '92'], { PATH: terraform.path }, ws.dir);
+    const run = await runUnprivileged(['deploy', ...ws.args(stateDir), '--cluster-id', '192'], { PATH: terraform.path }, ws.dir);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull();

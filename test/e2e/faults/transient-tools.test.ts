@@ -33,13 +33,13 @@ describe.skipIf(!hasTerraform)('transient and permanent terraform failures', () 
     });
     cleanups.push(ws.cleanup, terraform.cleanup);
 
-    const run = await runCli(['deploy', ...ws.common, '--cluster-id', '81'], { env: { PATH: terraform.path } });
+    const run = await runCli(['deploy', ...ws.common, '--cluster-id', '181'], { env: { PATH: terraform.path } });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/gp-dev-ws-eu81-eu-west1\s+create-cluster\s+succeeded\s+3\s/);
+    expect(run.stdout).toMatch(/gp-dev-ws-eu181-eu-west1\s+create-cluster\s+succeeded\s+3\s/);
     // Each retry is an event naming the error and the backoff: 5 s, then 10 s.
-    expect(run.stderr).toMatch(/eu81-eu-west1\] create-cluster: WARN transient failure, retrying in 5 s: terraform apply failed .*googleapi: Error 503/);
-    expect(run.stderr).toMatch(/eu81-eu-west1\] create-cluster: WARN transient failure, retrying in 10 s: terraform apply failed .*googleapi: Error 503/);
+    expect(run.stderr).toMatch(/eu181-eu-west1\] create-cluster: WARN transient failure, retrying in 5 s: terraform apply failed .*googleapi: Error 503/);
+    expect(run.stderr).toMatch(/eu181-eu-west1\] create-cluster: WARN transient failure, retrying in 10 s: terraform apply failed .*googleapi: Error 503/);
     expect(run.stderr).toMatch(/create-cluster: attempt 3/);
 
     const applies = terraform.calls().filter((c) => c.event === 'call' && c.argv[0] === 'apply');
@@ -48,7 +48,7 @@ describe.skipIf(!hasTerraform)('transient and permanent terraform failures', () 
     const id = onlyDeployment(ws.stateDir);
     const starts = readJournal(ws.stateDir, id).filter((r) => r.type === 'step.started' && r.step === 'create-cluster');
     expect(starts.map((r) => r.attempt)).toEqual([1, 2, 3]);
-    await expectClustersOnce(ws, [{ full: 'gp-dev-ws-eu81-eu-west1', short: 'eu81' }]);
+    await expectClustersOnce(ws, [{ full: 'gp-dev-ws-eu181-eu-west1', short: 'eu181' }]);
   });
 
   it('fails a permanent error at once: one attempt, no retry, exit 1, the cause named', async () => {
@@ -56,13 +56,13 @@ describe.skipIf(!hasTerraform)('transient and permanent terraform failures', () 
     const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: realTerraform, applyFailures: [{ channel: 'json', summary: FORBIDDEN }] });
     cleanups.push(ws.cleanup, terraform.cleanup);
 
-    const run = await runCli(['deploy', ...ws.common, '--cluster-id', '82'], { env: { PATH: terraform.path } });
+    const run = await runCli(['deploy', ...ws.common, '--cluster-id', '182'], { env: { PATH: terraform.path } });
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(/retrying/);
     // No backoff: the single apply and the single journaled attempt below say so without a wall clock.
-    expect(run.stdout).toMatch(/gp-dev-ws-eu82-eu-west1\s+create-cluster\s+failed\s+1\s/);
-    expect(run.stdout).toMatch(/gp-dev-ws-eu82-eu-west1\s+install-gitpod\s+pending\s+0/);
+    expect(run.stdout).toMatch(/gp-dev-ws-eu182-eu-west1\s+create-cluster\s+failed\s+1\s/);
+    expect(run.stdout).toMatch(/gp-dev-ws-eu182-eu-west1\s+install-gitpod\s+pending\s+0/);
     expect(run.stderr).toMatch(/terraform apply failed in \S+: Error creating Cluster: googleapi: Error 403: Permission denied on resource project sandbox-project\., forbidden.*; fix the cause and run again/);
     expect(terraform.calls().filter((c) => c.event === 'call' && c.argv[0] === 'apply')).toHaveLength(1);
 

@@ -45,6 +45,9 @@ describe.skipIf(!hasTerraform)('retire destroys what ws-deployment created', () 
     expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
     expect(wideStep(snap, 'retire-old-clusters')?.outputs).toMatchObject({ retired: [{ name: 'eu1', cluster: 'gp-dev-ws-eu1-eu-west1', destroyed: true }] });
     expect(resources(stateFile)).toBe(0);
+    // The emptied state and its backup are removed: one pair per destroyed cluster would pile up.
+    expect(existsSync(stateFile)).toBe(false);
+    expect(existsSync(`${stateFile}.backup`)).toBe(false);
     for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
   }, 180_000);
 });

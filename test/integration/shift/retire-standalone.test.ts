@@ -40,6 +40,24 @@ describe('retire command', () => {
     expect(await retireStandalone({ ...base, yes: true })).toMatchObject({ done: true });
   });
 
+  it('checks the cluster exists before asking for --yes, and warns when it is the only cluster of its region', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('us1', { cordoned: false, preferability: 'Prefer' });
+    const base = { config: h.loaded.config, store: h.store, sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100 };
+    await expect(retireStandalone({ ...base, name: 'nope', yes: false })).rejects.toThrow(/cluster nope is registered with no meta cluster/);
+
+    await expect(retireStandalone({ ...base, name: 'eu1', yes: false })).rejects.toThrow(/pass --yes to confirm/);
+    const warned = h.sink.events.filter((e) => e.code === 'retire.last-of-region');
+    expect(warned.map((e) => e.message)).toEqual(['eu1 is the only registered cluster of prefix eu: after it is retired, new workspaces of that region start in other regions']);
+    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu1')?.state).toBe('AVAILABLE');
+
+    // With a second cluster of the prefix, no warning.
+    await h.register('eu2', { cordoned: false, preferability: 'Prefer' });
+    await expect(retireStandalone({ ...base, name: 'eu1', yes: false })).rejects.toThrow(/pass --yes to confirm/);
+    expect(h.sink.events.filter((e) => e.code === 'retire.last-of-region')).toHaveLength(1);
+  });
+
   it('refuses to retire the last cluster that takes new starts', async () => {
     h = await createHarness(SHIFT);
     await h.register('eu1', { cordoned: false, preferability: 'Prefer' });

@@ -117,7 +117,7 @@ describe('alive test on a sandbox cluster', () => {
   it('passes when sandbox-health.json is missing', async () => {
     const { ctx } = sandboxContext(config);
     const outputs = await aliveTestStep.run(ctx);
-    expect(outputs).toMatchObject({ sandbox: true, checks: [{ name: 'sandbox health sandbox-eu17', state: `healthy (no ${sandboxHealthPath(ctx.sharedDir, ctx.cluster.name)})` }] });
+    expect(outputs).toMatchObject({ sandbox: true, checks: [{ name: 'sandbox health sandbox-eu17', state: 'healthy (no sandbox/health/sandbox-eu17.json in the state dir)' }] });
   });
 
   it('fails with the reason when the sandbox cluster is unhealthy', async () => {

@@ -1,0 +1,83 @@
+/**
+ * A state dir that cannot be one gets a clear error, never a hang or a stack
+ * trace: `/proc/wsd` (Node's recursive mkdir spins forever there), a path under
+ * a file, and a read-only dir, where commands that only read still work and
+ * the ones that write all say the same thing `deploy` says.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../../src/state/file-store.js';
+import { BIN, REPO, type CliResult } from '../../helpers/cli.js';
+import { hasBinary } from '../../helpers/require-binary.js';
+
+const asRoot = process.getuid?.() === 0;
+const CONFIG = join(REPO, 'examples', 'sandbox.yaml');
+
+/** Runs the CLI (as `nobody` when asked and we are root), killed after 60 s so a spin fails the test instead of hanging it. */
+function run(args: string[], unprivileged = false): Promise<CliResult & { ms: number }> {
+  const [cmd, argv] = unprivileged && asRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  const started = Date.now();
+  const child = spawn(cmd as string, argv as string[], { cwd: tmpdir(), env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started })));
+}
+
+function expectClean(result: CliResult, pattern: RegExp): void {
+  expect(result.signal, result.stderr).toBeNull();
+  expect(result.code, result.stderr).toBe(1);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+}
+
+describe('state dirs that cannot be one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wsd-bad-state-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses /proc/wsd at once instead of spinning, for every command that would create it', async () => {
+    for (const command of [['deploy'], ['clusters', 'list'], ['clusters', 'cordon', '--name', 'eu1', '--yes']]) {
+      const result = await run([...command, '--config', CONFIG, '--state-dir', '/proc/wsd']);
+      expectClean(result, /cannot use \/proc\/wsd as the state dir: \/proc is on the kernel's proc filesystem/);
+    }
+  });
+
+  it('names the file that stands where a folder must be', async () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const result = await run(['deploy', '--config', CONFIG, '--state-dir', join(dir, 'a-file', 'state')]);
+    expectClean(result, new RegExp(`${join(dir, 'a-file')} is not a folder`));
+  });
+
+  it.skipIf(asRoot && !hasBinary('runuser'))('a read-only state dir: reads work, writes get the one clean message', async () => {
+    const stateDir = join(dir, 'read-only');
+    const store = new FileStateStore(stateDir);
+    const journal = await store.create('d-ro-001');
+    await journal.append({
+      type: 'deployment.created',
+      id: 'd-ro-001',
+      inputs: { configFile: CONFIG, configHash: 'h', project: 'sandbox-project', environment: 'development' },
+      clusterId: 150,
+      clusters: [],
+      steps: [],
+    });
+    await journal.append({ type: 'deployment.finished', state: 'succeeded' });
+    // Root writes through any mode: the CLI runs as nobody on a root-owned, world-readable 0555 tree.
+    chmodSync(dir, 0o755);
+    chmodSync(join(stateDir, 'd-ro-001'), 0o555);
+    for (const f of ['journal.ndjson', 'snapshot.json']) chmodSync(join(stateDir, 'd-ro-001', f), 0o444);
+    chmodSync(stateDir, 0o555);
+
+    const listed = await run(['status', '--all', '--config', CONFIG, '--state-dir', stateDir, '--output', 'json'], true);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id: 'd-ro-001', state: 'succeeded' }]);
+    expect((await run(['status', 'd-ro-001', '--config', CONFIG, '--state-dir', stateDir], true)).code).toBe(0);
+
+    const message = new RegExp(`cannot use ${stateDir} as the state dir: ${stateDir} is not writable; the state dir is not writable; pass --state-dir DIR with a writable folder`);
+    expectClean(await run(['deploy', '--config', CONFIG, '--state-dir', stateDir], true), message);
+    expectClean(await run(['clusters', 'cordon', '--name', 'eu150', '--yes', '--config', CONFIG, '--state-dir', stateDir], true), message);
+  });
+});
