@@ -50,12 +50,12 @@ describe('CLI errors', () => {
     expect(missing.code).toBe(2);
     const bad = await runCli(['clusters', '--bridge', address, 'update', '--name', 'eu17', 'score', 'abc']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('score must be a whole number from 0 to 2147483647');
+    expect(bad.stderr).toContain('score must be a whole number from -2147483648 to 2147483647');
   });
 
   it('--json-log: every stderr line is one JSON event, the final error included', async () => {
     const cases: Array<[string[], number, string]> = [
-      [['--json-log', 'clusters', '--bridge', address, 'deregister', '--name', 'nope'], 2, 'RegistryNotFound'],
+      [['--json-log', 'clusters', '--bridge', address, 'cordon', '--name', 'nope'], 2, 'RegistryNotFound'],
       [['--json-log', 'status', 'nope', '--state-dir', stateDir], 2, 'DeploymentNotFound'],
       [['--json-log', '--config', join(dir, 'missing.yaml'), 'deploy'], 2, 'ConfigInvalid'],
       [['--json-log', 'deploy', '--concurrency', 'abc'], 2, 'UsageError'],

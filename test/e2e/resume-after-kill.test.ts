@@ -18,6 +18,15 @@ describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
   it('completes, without duplicates and without re-running finished steps', async () => {
     const run = startCli(['deploy', ...common, '--cluster-id', '160', '--concurrency', '1']);
     await run.waitFor(/gp-dev-ws-eu160-eu-west1\] install-gitpod: succeeded/);
+    // The success is durable with the next step's start (one group commit per hop): kill once the
+    // journal holds it, so the kill lands after a step journaled as done.
+    const deadline = Date.now() + 60_000;
+    const journaledDone = (): boolean => {
+      const dir = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d));
+      if (!dir) return false;
+      return readFileSync(join(ws.stateDir, dir, 'journal.ndjson'), 'utf8').split('\n').some((l) => l.includes('"step.succeeded"') && l.includes('"install-gitpod"') && l.includes('eu160'));
+    };
+    while (!journaledDone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     run.child.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.signal).toBe('SIGKILL');

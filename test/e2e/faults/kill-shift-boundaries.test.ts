@@ -18,7 +18,6 @@ import { clusterResources, deploymentOf, expectDenseSeqs, faultWorkspace, readJo
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
-const OLD = 'gp-dev-ws-eu101-eu-west1';
 const NEW = 'gp-dev-ws-eu102-eu-west1';
 const DONE = new Set(['step.succeeded', 'step.skipped']);
 const key = (r: JournalRecord): string => `${r.cluster ?? ''}/${r.step ?? ''}`;
@@ -62,7 +61,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
     await withGeneration1(stateDir);
     const gen2 = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '102']);
     expect(gen2.code, gen2.stderr).toBe(0);
-    const journal = readJournal(stateDir, deploymentOf(stateDir, 2));
+    const journal = readJournal(stateDir, deploymentOf(stateDir, 102));
     expect(count(journal, isEvent('retire.destroyed'))).toBe(1); // the clean run really retires generation 1
     for (const [name, match] of BOUNDARIES) {
       const record = journal.find(match);
@@ -78,7 +77,7 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       await withGeneration1(stateDir);
       const crashed = await runCli(['deploy', ...ws.args(stateDir), '--cluster-id', '102'], { env: { WSD_CRASH_AFTER_RECORD: String(seq) } });
       expect(crashed.signal, `${at}: ${crashed.stderr}`).toBe('SIGKILL');
-      const id = deploymentOf(stateDir, 2);
+      const id = deploymentOf(stateDir, 102);
       const before = readJournal(stateDir, id);
       // Timing-dependent records (decisions) may shift a record or two, but the crash is inside the deployment-wide steps.
       expect(['traffic-shift', 'retire-old-clusters'], `${at}: ${JSON.stringify(before.at(-1)).slice(0, 300)}`).toContain(before.at(-1)?.step);
@@ -87,18 +86,19 @@ describe.skipIf(!hasTerraform)('SIGKILL inside the traffic shift and retirement,
       expect(resumed.stderr, `${at}: ${resumed.stderr.slice(-2000)}`).not.toMatch(/\n\s+at /);
       expect(resumed.code, `${at}: ${resumed.stderr}`).toBe(0);
       const journal = readJournal(stateDir, id);
-      expect(journal.slice(0, seq), at).toEqual(before);
+      // A crash after record N may leave the records committed in the same batch (one fsync per hop).
+      expect(journal.slice(0, before.length), at).toEqual(before);
       expectDenseSeqs(journal);
       expect(journal.at(-1), at).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
 
       const doneBefore = new Set(before.filter((r) => DONE.has(r.type)).map(key));
-      expect(journal.slice(seq).filter((r) => r.type === 'step.started' && doneBefore.has(key(r))).map(key), `${at}: re-run after done`).toEqual([]);
+      expect(journal.slice(before.length).filter((r) => r.type === 'step.started' && doneBefore.has(key(r))).map(key), `${at}: re-run after done`).toEqual([]);
       expect(count(journal, hasOriginal), `${at}: scores saved before the first change, once`).toBe(1);
       expect(count(journal, isEvent('retire.deregistered')), `${at}: deregistered`).toBe(1);
       expect(count(journal, isEvent('retire.destroyed')), `${at}: destroyed`).toBe(1);
 
-      expect(tfstateFiles(stateDir), at).toEqual([`${OLD}.tfstate`, `${NEW}.tfstate`]);
-      expect(clusterResources(stateDir, OLD), `${at}: old cluster destroyed`).toBe(0);
+      // The old cluster is destroyed and its emptied state file removed (no empty state files pile up).
+      expect(tfstateFiles(stateDir), at).toEqual([`${NEW}.tfstate`]);
       expect(clusterResources(stateDir, NEW), `${at}: new cluster once`).toBe(1);
       const list = await runCli(['clusters', 'list', ...ws.args(stateDir), '--output', 'json']);
       expect(JSON.parse(list.stdout), at).toEqual([expect.objectContaining({ name: 'eu102', state: 'AVAILABLE', score: 100 })]);

@@ -84,9 +84,11 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);
     expect(m.decisions.map((d) => [d.metric, d.outcome, d.rule])).toEqual([
       ['start-failure-ratio', 'pass', 'threshold.within'],
-      ['start-failure-ratio-vs-baseline', 'pass', expect.stringMatching(/^mann-whitney\./)],
+      // Healthy never fails; with the few (often tied) points of one 5 s window the one-sided test
+      // may be unable to reject at all, and then says so (inconclusive) instead of passing.
+      ['start-failure-ratio-vs-baseline', expect.stringMatching(/^(pass|inconclusive)$/), expect.stringMatching(/^mann-whitney\./)],
     ]);
-    expect(m.verdict).toBe('pass');
+    expect(m.verdict).not.toBe('fail');
     const threshold = m.decisions[0]!;
     expect(threshold.queries[0]?.query).toBe(
       'sum(rate(gitpod_ws_manager_workspace_starts_failure_total{cluster="eu18"}[5s])) / sum(rate(gitpod_ws_manager_workspace_starts_total{cluster="eu18"}[5s]))',
