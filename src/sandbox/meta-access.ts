@@ -5,13 +5,14 @@
  */
 import { withRegistry, type ConnectOptions, type MetaAccessInput } from '../registry/connect.js';
 import { readState } from '../registry/simulator/state-file.js';
-import { sandboxRegistry, sandboxRegistryStateFile } from './sandbox-registry.js';
+import { sandboxRegistry, sandboxRegistryStateFile, type SandboxRegistryOptions } from './sandbox-registry.js';
 
 export type MetaClusterEntry = MetaAccessInput & { type?: 'gke' | 'sandbox' };
 
-export async function resolveMetaAccess(meta: MetaClusterEntry, sharedDir: string): Promise<MetaAccessInput> {
+/** `readOnly`: the caller only lists, so a sandbox registry starts without writing (works on a read-only state dir). */
+export async function resolveMetaAccess(meta: MetaClusterEntry, sharedDir: string, options: SandboxRegistryOptions = {}): Promise<MetaAccessInput> {
   if (meta.type !== 'sandbox') return meta;
-  const sim = await sandboxRegistry(sharedDir, meta.name);
+  const sim = await sandboxRegistry(sharedDir, meta.name, options);
   return { name: meta.name, bridge: { address: sim.address } };
 }
 

@@ -49,8 +49,9 @@ function firstExisting(path: string): { path: string; isDirectory: boolean } {
 /**
  * Throws a `StateIo` error naming the problem when `root` cannot become a
  * writable state dir; returns normally otherwise (creating it is then safe).
+ * `readOnly`: the caller only reads, so a folder it may read (or none yet) is enough.
  */
-export function assertUsableStateDir(root: string): void {
+export function assertUsableStateDir(root: string, options: { readOnly?: boolean } = {}): void {
   const existing = firstExisting(root);
   if (!existing.isDirectory) {
     fail(root, existing.path === root ? 'it is not a folder' : `${existing.path} is not a folder`);
@@ -63,11 +64,20 @@ export function assertUsableStateDir(root: string): void {
   }
   const pseudo = PSEUDO_FILESYSTEMS.get(type);
   if (pseudo) fail(root, `${existing.path} is on the kernel's ${pseudo} filesystem, which holds no files`);
+  if (options.readOnly) return assertReadable(root, existing.path);
   try {
     accessSync(existing.path, constants.W_OK | constants.X_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // The same words `deploy` has always used for an unwritable state dir.
     fail(root, `${existing.path} is not writable${code === 'EROFS' ? ' (read-only filesystem)' : ''}`, error, 'the state dir is not writable; pass --state-dir DIR with a writable folder');
+  }
+}
+
+function assertReadable(root: string, path: string): void {
+  try {
+    accessSync(path, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    fail(root, `${path} is not readable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error, 'pass --state-dir DIR with a folder you may read');
   }
 }

@@ -78,8 +78,12 @@ interface Target {
   bridgeFlags?: string;
 }
 
-/** Resolves `--meta` (through the config) or `--bridge` into connection settings. */
-async function target(command: Command): Promise<Target> {
+/**
+ * Resolves `--meta` (through the config) or `--bridge` into connection settings.
+ * `readOnly`: the command only lists, so a sandbox registry is opened without
+ * writing anything (it works on a read-only state dir).
+ */
+async function target(command: Command, readOnly: boolean): Promise<Target> {
   const o = allOptions(command);
   if (o.meta && o.bridge) throw new WsdError('UsageError', 'give either --meta or --bridge, not both');
   if (o.bridge) {
@@ -104,12 +108,12 @@ async function target(command: Command): Promise<Target> {
     throw new WsdError('UsageError', o.meta ? `meta cluster "${o.meta}" is not in ${file}; it has ${known}` : `${file} has several meta clusters (${known}); say which with --meta NAME`);
   }
   const { resolveMetaAccess } = await import('../../sandbox/meta-access.js');
-  return { meta: await resolveMetaAccess(meta, resolve(o.stateDir ?? './.ws-deployment')), baseDir: dirname(file) };
+  return { meta: await resolveMetaAccess(meta, resolve(o.stateDir ?? './.ws-deployment'), { readOnly }), baseDir: dirname(file) };
 }
 
-/** Connects, runs `fn`, always closes the channel and any port-forward. */
-async function withClient<T>(command: Command, fn: (client: RegistryClient, meta: string) => Promise<T>): Promise<T> {
-  const { meta, baseDir, bridgeFlags } = await target(command);
+/** Connects, runs `fn`, always closes the channel and any port-forward. `readOnly`: `fn` only lists. */
+async function withClient<T>(command: Command, fn: (client: RegistryClient, meta: string) => Promise<T>, readOnly = false): Promise<T> {
+  const { meta, baseDir, bridgeFlags } = await target(command, readOnly);
   const { withRegistry } = await import('../../registry/connect.js');
   try {
     return await withRegistry(meta, { baseDir }, (client) => fn(client, meta.name));
@@ -274,7 +278,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .action(async (_o, command: Command) => {
       const { clustersJson, clustersTable } = await import('../../registry/format.js');
       const output = command.opts<{ output: string }>().output;
-      const list = await withClient(command, (client) => client.list());
+      const list = await withClient(command, (client) => client.list(), true);
       io.stdout(output === 'json' ? clustersJson(list) : clustersTable(list));
     });
 

@@ -16,7 +16,7 @@ import { emptyState } from './state-file.js';
 import { seededRandom } from './random.js';
 import { clusterServiceHandlers } from './service.js';
 import { MAX_TRIES_PER_START, pickCluster } from './selection.js';
-import { readState, type ClusterCounters, type SimCluster } from './state-file.js';
+import { readState, type ClusterCounters, type SimCluster, type SimulatorState } from './state-file.js';
 
 export type { ReachabilityChecker } from './reachability.js';
 export { alwaysReachable, tcpReachability } from './reachability.js';
@@ -44,6 +44,13 @@ export interface SimulatorOptions {
    * updates). `2023-02` takes `governed` from the legacy hint and ignores TLS updates.
    */
   bridgeVersion?: BridgeVersion;
+  /**
+   * A read-only simulator, for commands that only read (`clusters list` on a
+   * read-only state dir): it creates no folder, writes no file and takes no
+   * lock; List answers from the file on disk, and every mutation (over gRPC or
+   * in-process) fails with the error `refusal` returns.
+   */
+  readOnly?: { refusal: () => Error };
 }
 
 /** Outcome of {@link RunningSimulator.simulateStarts}. */
@@ -80,17 +87,20 @@ export interface RunningSimulator {
 /** Starts the simulator and resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const { grpc, service } = await loadClusterService();
-  await mkdir(dirname(options.stateFile), { recursive: true });
+  if (!options.readOnly) await mkdir(dirname(options.stateFile), { recursive: true });
+  // Read once now, so a corrupt file is refused before the server listens.
   const state = readState(options.stateFile);
-  const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability(), options.bridgeVersion ?? 'current');
-  const addStatic = () => {
+  const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability(), options.bridgeVersion ?? 'current', options.readOnly?.refusal);
+  const addStaticTo = (target: SimulatorState) => {
     for (const s of options.staticClusters ?? []) {
-      state.clusters = state.clusters.filter((c) => c.name !== s.name);
-      state.clusters.push({ ...s, region: s.region ?? '', static: true, registeredAt: new Date(0).toISOString() });
+      target.clusters = target.clusters.filter((c) => c.name !== s.name);
+      target.clusters.push({ ...s, region: s.region ?? '', static: true, registeredAt: new Date(0).toISOString() });
     }
   };
-  // Also creates the file, so a corrupt one is refused before the server listens.
-  await model.serialised(addStatic);
+  const addStatic = () => addStaticTo(state);
+  // Also creates the file. Read-only, nothing is written: the static clusters are laid over each read instead.
+  if (options.readOnly) model.overlay = addStaticTo;
+  else await model.serialised(addStatic);
   const random = seededRandom(options.seed ?? 1);
 
   const server = new grpc.Server();

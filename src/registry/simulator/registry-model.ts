@@ -42,12 +42,16 @@ export function zeroCounters(): ClusterCounters {
 
 export class RegistryModel {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Applied to every read from disk (a read-only model's static clusters, which it never writes). */
+  overlay?: (state: SimulatorState) => void;
 
   constructor(
     readonly state: SimulatorState,
     private readonly stateFile: string,
     private readonly reachability: ReachabilityChecker,
     private readonly version: BridgeVersion = 'current',
+    /** Set = read-only: no lock, no write; every mutation fails with this error. */
+    private readonly readOnlyRefusal?: () => Error,
   ) {}
 
   /**
@@ -55,6 +59,7 @@ export class RegistryModel {
    * file's mutex, on the file's current content; persists when it succeeds.
    */
   serialised<T>(fn: () => Promise<T> | T, persist = true): Promise<T> {
+    if (this.readOnlyRefusal) return Promise.reject(this.readOnlyRefusal());
     const run = this.queue.then(() =>
       withStateMutex(this.stateFile, async () => {
         // In place: callers hold references to `state` itself.
@@ -191,7 +196,9 @@ export class RegistryModel {
 
   /** The registry as it is on disk now (atomic renames: never half a write). */
   current(): SimulatorState {
-    return readState(this.stateFile);
+    const state = readState(this.stateFile);
+    this.overlay?.(state);
+    return state;
   }
 
   /** Dynamic clusters first, then static ones (as the bridge lists them). */

@@ -3,6 +3,7 @@
  * answer with the status the real bridge would use.
  */
 import type * as Grpc from '@grpc/grpc-js';
+import { isWsdError } from '../../core/errors.js';
 import { GrpcStatus } from '../status-errors.js';
 import type { WireDeregisterRequest, WireRegisterRequest, WireUpdateRequest } from '../types.js';
 import { registerFromWire, statusToWire, updateFromWire } from '../wire.js';
@@ -16,6 +17,8 @@ function answer<Req>(work: (request: Req) => Promise<unknown>): Handler<Req> {
       (response) => callback(null, response),
       (error: unknown) => {
         if (error instanceof SimStatusError) callback({ code: error.code, details: error.details, name: 'SimStatusError', message: error.details });
+        // A read-only simulator's refusal names the state dir and the fix: pass it on as a refusal, not as an internal error.
+        else if (isWsdError(error) && error.code === 'StateIo') callback({ code: GrpcStatus.FAILED_PRECONDITION, details: error.message, name: 'StateIo', message: error.message });
         else callback({ code: GrpcStatus.INTERNAL, details: `simulator error: ${(error as Error)?.message ?? String(error)}`, name: 'Error', message: 'internal' });
       },
     );

@@ -1,14 +1,17 @@
 /**
  * A state dir that cannot be one gets a clear error, never a hang or a stack
  * trace: `/proc/wsd` (Node's recursive mkdir spins forever there), a path under
- * a file, and a read-only dir, where commands that only read still work and
+ * a file, and a read-only dir, where commands that only read (`status`,
+ * `clusters list` through a read-only sandbox registry, `plan`) still work and
  * the ones that write all say the same thing `deploy` says.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { emptyState, writeState } from '../../../src/registry/simulator/state-file.js';
+import { sandboxRegistryStateFile } from '../../../src/sandbox/sandbox-registry.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { BIN, REPO, type CliResult } from '../../helpers/cli.js';
 import { hasBinary } from '../../helpers/require-binary.js';
@@ -65,19 +68,37 @@ describe('state dirs that cannot be one', () => {
       steps: [],
     });
     await journal.append({ type: 'deployment.finished', state: 'succeeded' });
+    // What an earlier deploy registered with the sandbox registry: `clusters list` must show it without writing.
+    const registered = { url: 'dns:///ws-eu150.sandbox.gitpod-dev.test:8080', state: 'AVAILABLE' as const, score: 100, maxScore: 100, governed: true, static: false, admissionConstraints: [], registeredAt: new Date(0).toISOString() };
+    const registryFile = sandboxRegistryStateFile(stateDir, 'dev-meta-eu01');
+    mkdirSync(dirname(registryFile), { recursive: true });
+    await writeState(registryFile, { ...emptyState(), clusters: [{ ...registered, name: 'eu150', region: 'europe' }, { ...registered, name: 'us150', url: 'dns:///ws-us150.sandbox.gitpod-dev.test:8080', region: 'north-america' }] });
+    const registryBefore = readFileSync(registryFile, 'utf8');
     // Root writes through any mode: the CLI runs as nobody on a root-owned, world-readable 0555 tree.
     chmodSync(dir, 0o755);
     chmodSync(join(stateDir, 'd-ro-001'), 0o555);
     for (const f of ['journal.ndjson', 'snapshot.json']) chmodSync(join(stateDir, 'd-ro-001', f), 0o444);
-    chmodSync(stateDir, 0o555);
+    chmodSync(registryFile, 0o444);
+    for (const d of [dirname(registryFile), dirname(dirname(registryFile)), stateDir]) chmodSync(d, 0o555);
 
     const listed = await run(['status', '--all', '--config', CONFIG, '--state-dir', stateDir, '--output', 'json'], true);
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ id: 'd-ro-001', state: 'succeeded' }]);
     expect((await run(['status', 'd-ro-001', '--config', CONFIG, '--state-dir', stateDir], true)).code).toBe(0);
 
+    const clusters = await run(['clusters', 'list', '--output', 'json', '--config', CONFIG, '--state-dir', stateDir], true);
+    expect(clusters.code, clusters.stderr).toBe(0);
+    expect((JSON.parse(clusters.stdout) as Array<{ name: string; state: string }>).map((c) => [c.name, c.state])).toEqual([['eu150', 'AVAILABLE'], ['us150', 'AVAILABLE']]);
+    const plan = await run(['plan', '--output', 'json', '--config', CONFIG, '--state-dir', stateDir], true);
+    expect(plan.code, plan.stderr).toBe(0);
+    // The plan reads the registry too: its new generation avoids the registered id 150.
+    const planned = JSON.parse(plan.stdout) as { clusterId: number; clusters: Array<{ name: string }> };
+    expect(planned.clusterId).not.toBe(150);
+    expect(planned.clusters.length).toBeGreaterThan(0);
+
     const message = new RegExp(`cannot use ${stateDir} as the state dir: ${stateDir} is not writable; the state dir is not writable; pass --state-dir DIR with a writable folder`);
     expectClean(await run(['deploy', '--config', CONFIG, '--state-dir', stateDir], true), message);
     expectClean(await run(['clusters', 'cordon', '--name', 'eu150', '--yes', '--config', CONFIG, '--state-dir', stateDir], true), message);
+    expect(readFileSync(registryFile, 'utf8')).toBe(registryBefore);
   });
 });

@@ -7,6 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WsdError } from '../../../src/core/errors.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { hostPortOf } from '../../../src/registry/simulator/reachability.js';
 import { alwaysReachable, startSimulator, tcpReachability, type RunningSimulator } from '../../../src/registry/simulator/index.js';
@@ -54,6 +55,35 @@ describe('registry simulator', () => {
     await expect(start()).rejects.toMatchObject({ code: 'StateCorrupt', message: expect.stringContaining('version 99') });
     await writeFile(join(tmp.dir, 'state.json'), '{nope');
     await expect(start()).rejects.toMatchObject({ code: 'StateCorrupt' });
+  });
+
+  it('read-only: lists what is on disk (static clusters laid over), writes and locks nothing, refuses every change with its refusal', async () => {
+    const writer = await start();
+    const client = await RegistryClient.connect({ address: writer.address });
+    await client.register(registerInput('eu1'));
+    client.close();
+    const before = await readFile(join(tmp.dir, 'state.json'), 'utf8');
+    const refusal = () => new WsdError('StateIo', 'cannot use X as the state dir: X is not writable');
+    const reader = await start({ readOnly: { refusal }, staticClusters: [{ name: 'static1', url: 'dns:///static1:8080', state: 'AVAILABLE', score: 10, maxScore: 100, governed: true, admissionConstraints: [] }] });
+    const ro = await RegistryClient.connect({ address: reader.address });
+    try {
+      expect((await ro.list()).map((c) => [c.name, c.static])).toEqual([['eu1', false], ['static1', true]]);
+      await expect(ro.update('eu1', { cordoned: true })).rejects.toMatchObject({ code: 'RegistryRefused', message: expect.stringContaining('X is not writable') });
+    } finally {
+      ro.close();
+    }
+    await expect(reader.setRunning('eu1', 1)).rejects.toMatchObject({ code: 'StateIo', message: 'cannot use X as the state dir: X is not writable' });
+    // A change by the writer is seen by the reader: it answers from the file, not from a copy.
+    await writer.setRunning('eu1', 3);
+    expect(reader.counters()['eu1']?.running).toBe(3);
+    expect(await readdir(tmp.dir)).toEqual(['state.json']);
+    expect(JSON.parse(await readFile(join(tmp.dir, 'state.json'), 'utf8')).clusters).toEqual(JSON.parse(before).clusters);
+  });
+
+  it('read-only on a missing file: an empty registry, and no folder created', async () => {
+    const reader = await start({ stateFile: join(tmp.dir, 'not', 'there.json'), readOnly: { refusal: () => new Error('read-only') } });
+    expect(reader.list()).toEqual([]);
+    expect(await readdir(tmp.dir)).toEqual([]);
   });
 
   it('simulates starts weighted by score; failures retried on other clusters up to five tries', async () => {
