@@ -32,8 +32,8 @@ import {
 
 const PLAN_FILE = 'cluster.tfplan';
 
-/** Outputs every later step can rely on (sensitive ones stay out of the journal). */
-const JOURNALED_OUTPUTS = ['cluster_name', 'short_name', 'region', 'ws_manager_host', 'workspace_host'];
+/** Outputs every later step can rely on (sensitive ones stay out of the journal; docs/terraform-module.md). */
+export const JOURNALED_OUTPUTS = ['cluster_name', 'short_name', 'region', 'ws_manager_host', 'workspace_host'];
 
 /** Is the cluster there already? The one existence check, used by the pre-run check and id allocation. */
 export async function clusterExists(ctx: Pick<PlanContext, 'config' | 'sharedDir' | 'redactor'> & { signal?: AbortSignal; logFile?: string }, cluster: ClusterTarget): Promise<{ exists: boolean; where?: string }> {
