@@ -74,13 +74,14 @@ const cluster: ClusterTarget = {
   index: 0,
   name: 'gp-prod-ws-eu17-eu-west1',
   shortName: 'eu17',
+  id: 17,
   region: 'europe-west1',
   prefix: 'eu',
   governedBy: 'prod-meta-eu01',
   type: 'gke',
   create: true,
   valuesFiles: [],
-} as ClusterTarget;
+};
 
 function planContext(extraVariables: Record<string, string> = {}): Pick<PlanContext, 'config' | 'sharedDir'> {
   return {
