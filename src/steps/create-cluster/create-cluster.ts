@@ -113,7 +113,6 @@ export const createCluster: Step = {
   describe(ctx: PlanContext): PlannedAction[] {
     const external = isExternalGenerator(ctx);
     const workDir = external ? externalWorkDir(ctx, ctx.cluster) : builtinWorkDir(ctx);
-    const input = rootModuleInput(ctx, ctx.cluster);
     const actions: PlannedAction[] = [
       ctx.cluster.type === 'sandbox'
         ? { kind: 'check', description: `cluster exists? (terraform state ${localStatePath(ctx.sharedDir, ctx.cluster)})` }
@@ -127,6 +126,8 @@ export const createCluster: Step = {
       const g = terraformSection(ctx).generator ?? {};
       actions.push({ kind: 'command', description: 'generate the terraform module (ops repository script)', argv: [g.script ?? '', '-b', ctx.config.project.bucket ?? '', '-l', ctx.cluster.region, '-n', ctx.cluster.name, '-t', ctx.cluster.type, '-g', ctx.config.project.id, '-w', ctx.config.project.network, '-d', ctx.config.project.dnsZone] });
     } else {
+      // Only the builtin generator needs the module input: an external generator writes its own (and needs no module source).
+      const input = rootModuleInput(ctx, ctx.cluster);
       for (const file of ['backend.tf.json', 'main.tf.json', 'outputs.tf.json']) {
         actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables) } : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
       }
