@@ -2,7 +2,8 @@
  * What `plan`/`deploy` would ignore or refuse from the config alone, said by
  * `validate` at the config position instead: bridge access on a sandbox meta
  * cluster (which always uses the embedded registry), the `simulator` metrics
- * provider without sandbox meta clusters (it reads the sandbox registry's counters).
+ * provider without sandbox meta clusters (it reads the sandbox registry's counters),
+ * a created gke/k3s cluster without a Terraform module.
  */
 import { asList, asRecord, itemPath, type CrossRule, type RuleIssue } from './rule.js';
 
@@ -43,4 +44,30 @@ export const simulatorNeedsSandboxMetas: CrossRule = (config) => {
       message: `the simulator provider reads the sandbox registry's counters and needs every meta cluster to be type sandbox, but ${why}; use provider type prometheus for real meta clusters`,
     },
   ];
+};
+
+/** Cluster types Terraform creates from `terraform.module.source` (the sandbox brings its own module). */
+const NEEDS_MODULE = new Set(['gke', 'k3s']);
+
+/**
+ * A gke/k3s workspace cluster that is created needs the module that creates it,
+ * unless an external generator writes the Terraform (`plan` refuses otherwise).
+ * Said at each such cluster, at its `type` (at the item when gke is the default).
+ */
+export const moduleSourceForCreatedClusters: CrossRule = (config) => {
+  const terraform = asRecord(asRecord(config)?.terraform);
+  if (asRecord(terraform?.module)?.source !== undefined) return [];
+  if (asRecord(terraform?.generator)?.mode === 'external') return [];
+  const issues: RuleIssue[] = [];
+  asList(asRecord(config)?.workspaceClusters).forEach((item, index) => {
+    const fields = asRecord(item);
+    if (!fields || fields.create === false) return;
+    const type = fields.type ?? 'gke';
+    if (typeof type !== 'string' || !NEEDS_MODULE.has(type)) return;
+    issues.push({
+      path: ['workspaceClusters', index, 'type'],
+      message: `${itemPath('workspaceClusters', index)} is a ${type} cluster that Terraform creates, but terraform.module.source is not set; set it to the module that creates a workspace cluster (docs/terraform-module.md), or set create: false for an existing cluster`,
+    });
+  });
+  return issues;
 };

@@ -1,6 +1,6 @@
 /** Every cross-field rule, run together after the sections are validated. */
 import { bucketForGcsBackend } from './backend-rules.js';
-import { noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
+import { moduleSourceForCreatedClusters, noBridgeOnSandboxMeta, simulatorNeedsSandboxMetas } from './deploy-rules.js';
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
 import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
@@ -20,4 +20,5 @@ export const crossRules: readonly CrossRule[] = [
   releaseDependencies,
   noBridgeOnSandboxMeta,
   simulatorNeedsSandboxMetas,
+  moduleSourceForCreatedClusters,
 ];

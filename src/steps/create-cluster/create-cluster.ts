@@ -32,8 +32,8 @@ import {
 
 const PLAN_FILE = 'cluster.tfplan';
 
-/** Outputs every later step can rely on (sensitive ones stay out of the journal). */
-const JOURNALED_OUTPUTS = ['cluster_name', 'short_name', 'region', 'ws_manager_host', 'workspace_host'];
+/** Outputs every later step can rely on (sensitive ones stay out of the journal; docs/terraform-module.md). */
+export const JOURNALED_OUTPUTS = ['cluster_name', 'short_name', 'region', 'ws_manager_host', 'workspace_host'];
 
 /** Is the cluster there already? The one existence check, used by the pre-run check and id allocation. */
 export async function clusterExists(ctx: Pick<PlanContext, 'config' | 'sharedDir' | 'redactor'> & { signal?: AbortSignal; logFile?: string }, cluster: ClusterTarget): Promise<{ exists: boolean; where?: string }> {
@@ -113,7 +113,6 @@ export const createCluster: Step = {
   describe(ctx: PlanContext): PlannedAction[] {
     const external = isExternalGenerator(ctx);
     const workDir = external ? externalWorkDir(ctx, ctx.cluster) : builtinWorkDir(ctx);
-    const input = rootModuleInput(ctx, ctx.cluster);
     const actions: PlannedAction[] = [
       ctx.cluster.type === 'sandbox'
         ? { kind: 'check', description: `cluster exists? (terraform state ${localStatePath(ctx.sharedDir, ctx.cluster)})` }
@@ -127,6 +126,8 @@ export const createCluster: Step = {
       const g = terraformSection(ctx).generator ?? {};
       actions.push({ kind: 'command', description: 'generate the terraform module (ops repository script)', argv: [g.script ?? '', '-b', ctx.config.project.bucket ?? '', '-l', ctx.cluster.region, '-n', ctx.cluster.name, '-t', ctx.cluster.type, '-g', ctx.config.project.id, '-w', ctx.config.project.network, '-d', ctx.config.project.dnsZone] });
     } else {
+      // Only the builtin generator needs the module input: an external generator writes its own (and needs no module source).
+      const input = rootModuleInput(ctx, ctx.cluster);
       for (const file of ['backend.tf.json', 'main.tf.json', 'outputs.tf.json']) {
         actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables) } : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
       }

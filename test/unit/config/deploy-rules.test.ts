@@ -1,6 +1,8 @@
 /** Config that deploy would ignore or refuse is refused by validate, at its position (issue 11 item 8). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, configDir, edit, problems, valid, type ConfigDir } from './helpers.js';
+import { ConfigInvalidError } from '../../../src/config/issues.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { BASE, configDir, edit, MODULE_TAIL, problems, valid, type ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
 beforeAll(async () => {
@@ -33,5 +35,38 @@ describe('validate knows what deploy would ignore or refuse', () => {
 
   it('accepts the simulator provider with sandbox meta clusters', () => {
     expect(() => valid(sandboxMeta(BASE) + SIMULATOR, ctx.file)).not.toThrow();
+  });
+
+  describe('a created gke/k3s cluster needs terraform.module.source (plan refuses it otherwise)', () => {
+    // An own terraform section without a module: helpers.ts adds none then.
+    const NO_MODULE = 'terraform:\n  backend: { type: gcs, prefix: ws }\n';
+    const K3S = '  - region: europe-west2\n    prefix: k\n    governedBy: prod-meta-eu01\n    type: k3s\n';
+
+    it('refuses it at each such cluster: at its type, or at the item when gke is the default', () => {
+      expect(check(BASE + K3S + NO_MODULE)).toEqual([
+        '12:5: workspaceClusters[0].type: workspaceClusters[0] is a gke cluster that Terraform creates, but terraform.module.source is not set; set it to the module that creates a workspace cluster (docs/terraform-module.md), or set create: false for an existing cluster',
+        '18:11: workspaceClusters[1].type: workspaceClusters[1] is a k3s cluster that Terraform creates, but terraform.module.source is not set; set it to the module that creates a workspace cluster (docs/terraform-module.md), or set create: false for an existing cluster',
+      ]);
+    });
+
+    it('refuses the plain base config (no terraform section at all)', () => {
+      let caught: unknown;
+      try {
+        parseConfig(BASE, ctx.file);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigInvalidError);
+      expect((caught as ConfigInvalidError).message).toMatch(/:12:5: workspaceClusters\[0\]\.type: .*terraform\.module\.source is not set/);
+    });
+
+    it('accepts a module source, an external generator, existing clusters and sandbox clusters', () => {
+      expect(() => valid(BASE + K3S + MODULE_TAIL, ctx.file)).not.toThrow();
+      expect(() => valid(`${BASE}${K3S}terraform:\n  generator: { mode: external, script: ./gen.sh, cwd: ./modules }\n`, ctx.file)).not.toThrow();
+      const existing = edit(BASE, '    governedBy: prod-meta-eu01\n', '    governedBy: prod-meta-eu01\n    create: false\n');
+      expect(() => valid(existing + NO_MODULE, ctx.file)).not.toThrow();
+      const sandbox = edit(BASE, '    governedBy: prod-meta-eu01\n', '    governedBy: prod-meta-eu01\n    type: sandbox\n');
+      expect(() => valid(sandbox + NO_MODULE, ctx.file)).not.toThrow();
+    });
   });
 });

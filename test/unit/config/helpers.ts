@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { parseDocument } from 'yaml';
 import { ConfigInvalidError } from '../../../src/config/issues.js';
 import { parseConfig, type LoadedConfig } from '../../../src/config/load.js';
 
@@ -46,16 +47,32 @@ export function edit(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-/** Parses `text` expecting success. */
-export function valid(text: string, file: string): LoadedConfig {
-  return parseConfig(text, file);
+/** The module a gke/k3s workspace cluster needs; {@link withModule} appends it. */
+export const MODULE_TAIL = 'terraform:\n  module: { source: gitpod-io/ws-cluster/google }\n';
+
+/**
+ * `text` plus {@link MODULE_TAIL} when it is well-formed YAML whose root has
+ * workspace clusters and no `terraform` section: validation requires a module for
+ * created gke/k3s clusters, and appending it after everything else keeps every
+ * position the tests assert. A test with its own `terraform:` section (or none of
+ * the conditions) gets its text unchanged; deploy-rules.test.ts checks the rule.
+ */
+export function withModule(text: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || !doc.has('workspaceClusters') || doc.has('terraform')) return text;
+  return `${text}${text.endsWith('\n') ? '' : '\n'}${MODULE_TAIL}`;
 }
 
-/** Parses `text` expecting ConfigInvalid; returns each issue as `LINE:COL: path: message` (file prefix checked, then cut). */
+/** Parses `text` (with {@link withModule}) expecting success. */
+export function valid(text: string, file: string): LoadedConfig {
+  return parseConfig(withModule(text), file);
+}
+
+/** Parses `text` (with {@link withModule}) expecting ConfigInvalid; returns each issue as `LINE:COL: path: message` (file prefix checked, then cut). */
 export function problems(text: string, file: string): string[] {
   let caught: unknown;
   try {
-    parseConfig(text, file);
+    parseConfig(withModule(text), file);
   } catch (error) {
     caught = error;
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../../src/config/issues.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { BASE, configDir, edit, type ConfigDir } from './helpers.js';
+import { BASE, configDir, edit, withModule, type ConfigDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/config/valid-full.yaml', import.meta.url));
 
@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     const sub = path.join(ctx.dir, 'sub');
     await mkdir(sub, { recursive: true });
     const file = path.join(sub, 'ws.yaml');
-    await writeFile(file, edit(BASE, '  bucket:', '  gcpSACredFile: ../sa-key.json\n  bucket:'));
+    await writeFile(file, withModule(edit(BASE, '  bucket:', '  gcpSACredFile: ../sa-key.json\n  bucket:')));
     const loaded = await loadConfig(path.relative(process.cwd(), file));
     expect(loaded.file).toBe(file);
     expect(loaded.config.project.gcpSACredFile).toBe(path.join(ctx.dir, 'sa-key.json'));
@@ -74,7 +74,7 @@ describe('loadConfig', () => {
 
   it('positions issues in the file it read, with the absolute path', async () => {
     const file = path.join(ctx.dir, 'bad.yaml');
-    await writeFile(file, edit(BASE, 'environment: production', 'environment: prod'));
+    await writeFile(file, withModule(edit(BASE, 'environment: production', 'environment: prod')));
     const error = await loadError(file);
     expect(error.issues).toEqual([
       { file, line: 2, col: 14, path: 'environment', message: 'the string "prod" is not allowed; use one of: production, staging, development' },

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError } from '../../../src/config/issues.js';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
-import { BASE, configDir, problems, valid, type ConfigDir } from './helpers.js';
+import { BASE, configDir, problems, valid, withModule, type ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
 beforeAll(async () => {
@@ -113,7 +113,7 @@ describe('the versions manifest', () => {
 
 describe('--versions-manifest (LoadOptions.versionsManifest)', () => {
   async function loadError(options: { versionsManifest: string }, text = config({})): Promise<ConfigInvalidError> {
-    writeFileSync(ctx.file, text);
+    writeFileSync(ctx.file, withModule(text));
     const error = await loadConfig(ctx.file, options).then(
       () => undefined,
       (e: unknown) => e,
@@ -123,7 +123,7 @@ describe('--versions-manifest (LoadOptions.versionsManifest)', () => {
   }
 
   it('wins over gitpod.versionsManifest once it parses', async () => {
-    writeFileSync(ctx.file, config({}));
+    writeFileSync(ctx.file, withModule(config({})));
     writeFileSync(abs('versions-other.yaml'), 'version: 2023.1.0\n');
     // Relative to the working directory, like any command-line path.
     const loaded = await loadConfig(ctx.file, { versionsManifest: path.relative(process.cwd(), abs('versions-other.yaml')) });

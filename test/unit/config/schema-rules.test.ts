@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, configDir, edit, problems, valid, type ConfigDir } from './helpers.js';
+import { BASE, configDir, edit, MODULE_TAIL, problems, valid, type ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
 beforeAll(async () => {
@@ -20,7 +20,8 @@ describe('config schema: one rule per test, exact positions', () => {
       type: 'gke',
       valuesFiles: [],
     });
-    expect(config.terraform).toEqual({ module: {}, variables: {}, generator: { mode: 'builtin' } });
+    // The module source is helpers.ts MODULE_TAIL: a created gke cluster needs one.
+    expect(config.terraform).toEqual({ module: { source: 'gitpod-io/ws-cluster/google' }, variables: {}, generator: { mode: 'builtin' } });
   });
 
   it('refuses an unknown version naming the supported ones, and nothing else', () => {
@@ -118,7 +119,7 @@ describe('config schema: one rule per test, exact positions', () => {
     expect(check(noBucket)).toEqual([
       '4:3: project.bucket: missing required key "bucket": workspaceClusters[0] (gke) use the gcs backend, the default for gke and k3s; set project.bucket or terraform.backend.type local or pg',
     ]);
-    expect(() => valid(`${noBucket}terraform:\n  backend: { type: local }\n`, ctx.file)).not.toThrow();
+    expect(() => valid(`${noBucket}${MODULE_TAIL}  backend: { type: local }\n`, ctx.file)).not.toThrow();
     expect(() => valid(edit(noBucket, 'governedBy: prod-meta-eu01', 'governedBy: prod-meta-eu01\n    type: sandbox'), ctx.file)).not.toThrow();
   });
 

@@ -8,7 +8,9 @@ beforeAll(async () => {
 afterAll(() => ctx.cleanup());
 
 // BASE has 14 lines, so the terraform section starts on line 15.
-const tf = (body: string) => `${BASE}terraform:\n${body}`;
+// Without a module of their own, sections get one after the body (positions unchanged):
+// a created gke cluster needs it (deploy-rules.test.ts).
+const tf = (body: string) => `${BASE}terraform:\n${body}${body.includes('  module:') ? '' : '  module: { source: gitpod-io/ws-cluster/google }\n'}`;
 const check = (text: string) => problems(text, ctx.file);
 
 describe('config terraform section', () => {
