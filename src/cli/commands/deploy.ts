@@ -23,7 +23,7 @@ export default async function deploy(command: Command): Promise<void> {
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const observed = runObservers(runtime, loaded.config);
+    const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {

@@ -20,7 +20,7 @@ export default async function resume(command: Command, id?: string): Promise<voi
     if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
     const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
     registerSecrets(runtime.redactor, loaded.config);
-    const observed = runObservers(runtime, loaded.config);
+    const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));
     await observed.finish();
     // First the live area goes: nothing may redraw over the summary.
