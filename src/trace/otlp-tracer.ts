@@ -39,10 +39,10 @@ export class OtlpTracer {
   private announced = false;
 
   constructor(private readonly options: OtlpTracerOptions) {
-    const exporter = new OTLPTraceExporter({ url: tracesUrl(options.endpoint), timeoutMillis: options.exportTimeoutMs ?? 10_000 });
+    const exporter = new OTLPTraceExporter({ url: tracesUrl(options.endpoint), timeoutMillis: options.exportTimeoutMs ?? 5_000 });
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'ws-deployment' }),
-      spanProcessors: [new BatchSpanProcessor(exporter, { exportTimeoutMillis: options.exportTimeoutMs ?? 10_000 })],
+      spanProcessors: [new BatchSpanProcessor(exporter, { exportTimeoutMillis: options.exportTimeoutMs ?? 5_000 })],
     });
     this.tracer = this.provider.getTracer('ws-deployment');
   }

@@ -11,6 +11,7 @@
  * the rollback span carries the decision that failed.
  */
 import type { JournalRecord } from '../state/model.js';
+import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 
 export type AttributeValue = string | number | boolean | string[] | number[];
 export type Attributes = Record<string, AttributeValue>;
@@ -84,7 +85,8 @@ export class TraceMapping {
 
   private eventOps(record: Extract<JournalRecord, { type: 'event' }>): SpanOp[] {
     const data = record.data ?? {};
-    const owner = record.cluster && record.step ? this.attempts.get(stepKey(record.cluster, record.step)) : undefined;
+    // Events of a deployment-wide step (the shift) name the step only.
+    const owner = record.step ? this.attempts.get(stepKey(record.cluster ?? DEPLOYMENT_SCOPE, record.step)) : undefined;
     const parent = owner && this.isOpen(owner) ? owner : ROOT_KEY;
     switch (record.code) {
       case 'step.retry':

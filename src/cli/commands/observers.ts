@@ -12,7 +12,7 @@ import type { Runtime } from '../runtime.js';
 const DRAIN_MS = 30_000;
 
 /** How long the end of a run waits for the trace collector. */
-const TRACE_FLUSH_MS = 15_000;
+const TRACE_FLUSH_MS = 6_000;
 
 export interface RunObservers {
   observers: JournalObserver[];

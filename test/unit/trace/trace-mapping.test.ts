@@ -7,7 +7,7 @@ let seq = 0;
 const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const rec = (s: number, r: Record<string, unknown>): JournalRecord => ({ seq: ++seq, time: at(s), ...r }) as JournalRecord;
 const ev = (s: number, code: string, message: string, data?: Record<string, unknown>): JournalRecord =>
-  rec(s, { type: 'event', level: 'info', code, cluster: '*', step: 'traffic-shift', message, ...(data ? { data } : {}) });
+  rec(s, { type: 'event', level: 'info', code, step: 'traffic-shift', message, ...(data ? { data } : {}) });
 
 const failing = {
   verdict: 'fail',
