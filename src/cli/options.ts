@@ -97,17 +97,22 @@ export function parseRegistryName(value: string): string {
   return value;
 }
 
-/** `--otlp-endpoint`: an http(s) URL, checked before anything runs. */
-export function parseEndpoint(value: string): string {
+/** Why an OTLP endpoint is unusable (it must be an http(s) URL), or undefined. */
+export function otlpEndpointProblem(value: string, source = '--otlp-endpoint'): string | undefined {
   let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InvalidArgumentError(`--otlp-endpoint must be an http(s) URL of an OTLP/HTTP collector such as http://localhost:4318, got "${value}"`);
-  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return undefined;
+  return `${source} must be an http(s) URL of an OTLP/HTTP collector such as http://localhost:4318, got "${value}"`;
+}
+
+/** `--otlp-endpoint`: checked before anything runs. */
+export function parseEndpoint(value: string): string {
+  const problem = otlpEndpointProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 

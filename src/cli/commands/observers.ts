@@ -6,6 +6,8 @@
 import type { Config } from '../../config/schema.js';
 import { Notifier } from '../../notify/notifier.js';
 import type { JournalObserver } from '../../state/observed-store.js';
+import { WsdError } from '../../core/errors.js';
+import { otlpEndpointProblem } from '../options.js';
 import type { Runtime } from '../runtime.js';
 
 /** How long the end of a run waits for notifications still being delivered. */
@@ -32,6 +34,9 @@ export async function runObservers(runtime: Runtime, config: Config, otlpEndpoin
     finishers.push(() => notifier.drain(DRAIN_MS));
   }
   if (otlpEndpoint) {
+    // A value from OTEL_EXPORTER_OTLP_ENDPOINT is not checked by the option parser: checked here, before anything runs.
+    const problem = otlpEndpointProblem(otlpEndpoint, '--otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+    if (problem) throw new WsdError('UsageError', problem);
     runtime.redactor.add(...urlSecrets(otlpEndpoint));
     // Loaded only when asked for: a run without tracing never loads the OpenTelemetry SDK.
     const { OtlpTracer } = await import('../../trace/otlp-tracer.js');

@@ -21,8 +21,8 @@ export default async function resume(command: Command, id?: string): Promise<voi
     const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
     registerSecrets(runtime.redactor, loaded.config);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
-    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));
-    await observed.finish();
+    // Also when the run throws: what was traced (and notified) so far still goes out.
+    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers })).finally(() => observed.finish());
     // First the live area goes: nothing may redraw over the summary.
     await runtime.close();
     process.stdout.write(renderSummary(snap));
