@@ -24,6 +24,8 @@ export interface GlobalOptions {
   only?: StepName[];
   skip?: StepName[];
   yes: boolean;
+  /** OTLP/HTTP collector for the run's trace (env OTEL_EXPORTER_OTLP_ENDPOINT); absent = no tracing. */
+  otlpEndpoint?: string;
 }
 
 export function defaultConfigPath(): string {
@@ -95,6 +97,25 @@ export function parseRegistryName(value: string): string {
   return value;
 }
 
+/** Why an OTLP endpoint is unusable (it must be an http(s) URL), or undefined. */
+export function otlpEndpointProblem(value: string, source = '--otlp-endpoint'): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return undefined;
+  return `${source} must be an http(s) URL of an OTLP/HTTP collector such as http://localhost:4318, got "${value}"`;
+}
+
+/** `--otlp-endpoint`: checked before anything runs. */
+export function parseEndpoint(value: string): string {
+  const problem = otlpEndpointProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}
+
 function parseSteps(value: string, previous: StepName[] | undefined): StepName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of names) {
@@ -121,7 +142,8 @@ export function addGlobalOptions(program: Command): Command {
     .option('--fail-fast', 'stop scheduling every cluster after the first failure', false)
     .option('--only <steps>', 'run only these steps (comma separated, repeatable)', parseSteps)
     .option('--skip <steps>', 'skip these steps (comma separated, repeatable)', parseSteps)
-    .option('-y, --yes', 'approve manual gates without asking (CI)', false);
+    .option('-y, --yes', 'approve manual gates without asking (CI)', false)
+    .option('--otlp-endpoint <url>', 'export one OpenTelemetry trace per deploy/resume run to this OTLP/HTTP collector, e.g. http://jaeger:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT)', parseEndpoint, process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
 }
 
 /** True when the user named a config (`--config` or WS_DEPLOYMENT_CONFIG), not the default path. */

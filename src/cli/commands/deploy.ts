@@ -23,7 +23,7 @@ export default async function deploy(command: Command): Promise<void> {
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
-    const observed = runObservers(runtime, loaded.config);
+    const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();
     if (options.dryRun) {
@@ -35,8 +35,8 @@ export default async function deploy(command: Command): Promise<void> {
       if (refusals.length > 0) process.exitCode = ExitCode.Refused;
       return;
     }
-    const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps);
-    await observed.finish();
+    // Also when the run throws: what was traced (and notified) so far still goes out.
+    const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps).finally(() => observed.finish());
     // First the live area goes (and a gate question still on screen): nothing may redraw over the summary.
     await runtime.close();
     process.stdout.write(renderSummary(snap));

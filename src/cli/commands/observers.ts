@@ -1,15 +1,20 @@
 /**
  * The journal's observers for a run (`deploy`, `resume`): webhooks from the
- * config's `notifications:`, wired in front of the store, drained (bounded)
- * before the command ends.
+ * config's `notifications:` and, with `--otlp-endpoint`, the trace exporter,
+ * wired in front of the store, drained (bounded) before the command ends.
  */
 import type { Config } from '../../config/schema.js';
 import { Notifier } from '../../notify/notifier.js';
 import type { JournalObserver } from '../../state/observed-store.js';
+import { WsdError } from '../../core/errors.js';
+import { otlpEndpointProblem } from '../options.js';
 import type { Runtime } from '../runtime.js';
 
 /** How long the end of a run waits for notifications still being delivered. */
 const DRAIN_MS = 30_000;
+
+/** How long the end of a run waits for the trace collector. */
+const TRACE_FLUSH_MS = 6_000;
 
 export interface RunObservers {
   observers: JournalObserver[];
@@ -17,13 +22,34 @@ export interface RunObservers {
   finish(): Promise<void>;
 }
 
-export function runObservers(runtime: Runtime, config: Config): RunObservers {
+export async function runObservers(runtime: Runtime, config: Config, otlpEndpoint?: string): Promise<RunObservers> {
   const hooks = config.notifications?.webhooks ?? [];
   // Tokens live in webhook URLs (Slack, Teams): never in any output.
   runtime.redactor.add(...hooks.map((h) => h.url), ...hooks.flatMap((h) => urlSecrets(h.url)));
-  if (hooks.length === 0) return { observers: [], finish: async () => undefined };
-  const notifier = new Notifier({ webhooks: hooks }, runtime.sink);
-  return { observers: [(record, journal) => notifier.observe(record, journal)], finish: () => notifier.drain(DRAIN_MS) };
+  const observers: JournalObserver[] = [];
+  const finishers: Array<() => Promise<void>> = [];
+  if (hooks.length > 0) {
+    const notifier = new Notifier({ webhooks: hooks }, runtime.sink);
+    observers.push((record, journal) => notifier.observe(record, journal));
+    finishers.push(() => notifier.drain(DRAIN_MS));
+  }
+  if (otlpEndpoint) {
+    // A value from OTEL_EXPORTER_OTLP_ENDPOINT is not checked by the option parser: checked here, before anything runs.
+    const problem = otlpEndpointProblem(otlpEndpoint, '--otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+    if (problem) throw new WsdError('UsageError', problem);
+    runtime.redactor.add(...urlSecrets(otlpEndpoint));
+    // Loaded only when asked for: a run without tracing never loads the OpenTelemetry SDK.
+    const { OtlpTracer } = await import('../../trace/otlp-tracer.js');
+    const tracer = new OtlpTracer({ endpoint: otlpEndpoint, redactor: runtime.redactor, sink: runtime.sink });
+    observers.push((record, journal) => tracer.observe(record, journal));
+    finishers.push(() => tracer.shutdown(TRACE_FLUSH_MS));
+  }
+  return {
+    observers,
+    finish: async () => {
+      await Promise.all(finishers.map((f) => f()));
+    },
+  };
 }
 
 /** The path and query of a URL: where webhook tokens are. */

@@ -20,9 +20,9 @@ export default async function resume(command: Command, id?: string): Promise<voi
     if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
     const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
     registerSecrets(runtime.redactor, loaded.config);
-    const observed = runObservers(runtime, loaded.config);
-    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers }));
-    await observed.finish();
+    const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
+    // Also when the run throws: what was traced (and notified) so far still goes out.
+    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers })).finally(() => observed.finish());
     // First the live area goes: nothing may redraw over the summary.
     await runtime.close();
     process.stdout.write(renderSummary(snap));
