@@ -12,7 +12,7 @@ import type { PendingControl } from '../../state/store.js';
 import { DEPLOYMENT_SCOPE } from '../../steps/step.js';
 import { buildGates, type GatePoint, type GateSeries } from '../gate-series.js';
 import { checkpoints, events, isObject, num, str } from '../journal-reading.js';
-import { buildShiftHistory, labelOf, percentOf, type ShiftHistory } from '../shift-history.js';
+import { buildShiftHistory, labelOf, type ShiftHistory } from '../shift-history.js';
 
 export interface WatchInput {
   records: readonly JournalRecord[];
@@ -65,21 +65,23 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
   const stepIndex = num(progress?.stepIndex) ?? 0;
   const cadence = events(input.records, 'traffic.clusters')[0]?.data ?? {};
   const out: string[] = [];
-  let stage = `traffic shift: ${labelOf(phase, stepIndex, shift.steps)}`;
-  if (phase === 'steps' || phase === 'bake') stage += ` — ${percentOf(phase, stepIndex, shift.steps)} % of new starts on the new generation`;
+  out.push(`traffic shift: ${labelOf(phase, stepIndex, shift.steps)}`);
   const started = num(progress?.phaseStartedAtMs);
   if (clock && started !== undefined && phase !== 'done' && phase !== 'rolled-back' && phase !== 'failed') {
-    stage += `; ${duration(input.now - started)} in ${phase === 'steps' ? 'step' : 'stage'}`;
+    // Its own short line: the countdown must survive a narrow terminal cutting lines.
+    let timing = `  ${duration(input.now - started)} in ${phase === 'steps' ? 'step' : 'stage'}`;
     const next = nextMeasurement(phase, stepIndex, started, num(progress?.measurementsInStep) ?? 0, cadence);
-    if (next !== undefined && progress?.paused !== true) stage += next > input.now ? `; next measurement in ${duration(next - input.now)}` : '; measuring';
+    if (next !== undefined && progress?.paused !== true) timing += next > input.now ? `; next measurement in ${duration(next - input.now)}` : '; measuring';
+    out.push(timing);
   }
-  out.push(stage);
   const regions = regionShares(shift);
-  if (regions.length > 0) out.push(`  new generation's share per region: ${regions.join(', ')}`);
+  if (regions.length > 0) out.push(`  new generation's share: ${regions.join(', ')}`);
   const scores = currentScores(shift);
   if (scores) out.push(`  scores: ${scores}`);
   const { gates } = buildGates(input.records, shift.gates);
-  for (const g of gates) out.push(`  gate ${gateLine(g)}`);
+  // Decision records name clusters in full; the shift's own short names fit a narrow terminal.
+  const short = new Map([...shift.newClusters, ...shift.oldClusters].flatMap((c) => (c.cluster ? [[c.cluster, c.name] as const] : [])));
+  for (const g of gates) out.push(`  gate ${gateLine(g, short)}`);
   if (progress?.paused === true) {
     const gate = str(progress.gate);
     out.push(gate ? `waiting at manual gate ${gate}: approve with \`ws-deployment shift resume ${id}\` (or promote / abort)` : `paused: continue with \`ws-deployment shift resume ${id}\` (or promote / abort)`);
@@ -123,14 +125,15 @@ function regionShares(shift: ShiftHistory): string[] {
   });
 }
 
-function gateLine(g: GateSeries): string {
+function gateLine(g: GateSeries, short: ReadonlyMap<string, string>): string {
   const last: GatePoint | undefined = g.points.at(-1);
   const threshold = last?.threshold ?? g.threshold;
   const limit = threshold ? [threshold.max !== undefined ? `max ${threshold.max}` : '', threshold.min !== undefined ? `min ${threshold.min}` : ''].filter(Boolean).join(', ') : '';
   if (!last) return `${g.metric}: not measured yet${limit ? ` (${limit})` : ''}`;
-  const values = last.values.filter((v) => v.side === 'new').map((v) => `${v.cluster} ${round(v.value)}`).join(', ') || 'no value';
+  const values = last.values.filter((v) => v.side === 'new').map((v) => `${short.get(v.cluster) ?? v.cluster} ${round(v.value)}`).join(', ') || 'no value';
   const samples = last.samples?.new !== undefined ? `, ${last.samples.new} samples${last.samples.old !== undefined ? ` (baseline ${last.samples.old})` : ''}` : '';
-  return `${g.metric}: ${values}${limit ? ` vs ${limit}` : ''}${samples}: ${last.outcome}${last.dryRun ? ' (dry run)' : ''}`;
+  // The verdict first: a narrow terminal cuts the end of the line.
+  return `${g.metric} ${last.outcome}${last.dryRun ? ' (dry run)' : ''}: ${values}${limit ? ` vs ${limit}` : ''}${samples}`;
 }
 
 function round(v: number): string {
