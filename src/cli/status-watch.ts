@@ -12,6 +12,7 @@ import { createLogUpdate } from 'log-update';
 import type { JournalRecord } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
+import { isWsdError } from '../core/errors.js';
 import { exitCodeOf } from './commands/shared.js';
 
 export interface WatchOptions {
@@ -35,7 +36,7 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
     printed = new Set(lines);
   };
   while (true) {
-    records.push(...(await store.readRecords(id, records.at(-1)?.seq ?? 0)));
+    records.push(...(await newRecords(store, id, records.at(-1)?.seq ?? 0)));
     const pending = await store.pendingControl(id);
     const view = watchView({ records, pending, now: Date.now(), clock: tty });
     draw(view.lines);
@@ -45,5 +46,15 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
       return exitCodeOf(view.snapshot);
     }
     await new Promise((res) => setTimeout(res, options.pollMs ?? 1_000));
+  }
+}
+
+/** A deployment whose journal file exists but holds no whole record yet (it is being created) has none to show yet. */
+async function newRecords(store: StateStore, id: string, afterSeq: number): Promise<JournalRecord[]> {
+  try {
+    return await store.readRecords(id, afterSeq);
+  } catch (error) {
+    if (afterSeq === 0 && isWsdError(error) && error.code === 'StateCorrupt' && /has no journal records/.test(error.message)) return [];
+    throw error;
   }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import type { JournalRecord } from '../../../src/state/model.js';
 import type { StateStore } from '../../../src/state/store.js';
+import { WsdError } from '../../../src/core/errors.js';
 
 const ID = '20260101-120000-abcd';
 const EU = 'gp-dev-ws-eu5-eu-west1';
@@ -53,5 +54,24 @@ describe('status --watch loop (not a terminal)', () => {
       'exit code 1',
       '',
     ]);
+  });
+});
+
+describe('status --watch loop while the deployment is being created', () => {
+  it('waits through a journal with no whole record yet instead of failing', async () => {
+    const all = journal();
+    let polls = 0;
+    const store = {
+      readRecords: async (_id: string, afterSeq = 0) => {
+        polls += 1;
+        if (polls === 1) throw new WsdError('StateCorrupt', `deployment ${ID} has no journal records`);
+        return all.filter((r) => r.seq > afterSeq);
+      },
+      pendingControl: async () => [],
+    } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    expect(await watchDeployment(store, ID, { out, pollMs: 1 })).toBe(1);
+    expect(written.split('\n').slice(0, 2)).toEqual(['waiting for the deployment to start…', `deployment ${ID}: failed`]);
   });
 });
