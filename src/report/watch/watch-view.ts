@@ -54,7 +54,7 @@ function where(steps: readonly StepRecordState[]): string {
   if (failed) return `${failed.name} ${failed.state}`;
   const started = steps.filter((s) => s.state !== 'pending');
   if (started.length === 0) return 'waiting';
-  if (started.length === steps.length) return `all ${steps.length} steps done`;
+  if (started.length === steps.length) return `all ${steps.length} step${steps.length === 1 ? '' : 's'} done`;
   return `${started.at(-1)?.name} ${started.at(-1)?.state}`;
 }
 
