@@ -72,6 +72,9 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
     let timing = `  ${duration(input.now - started)} in ${phase === 'steps' ? 'step' : 'stage'}`;
     const next = nextMeasurement(phase, stepIndex, started, num(progress?.measurementsInStep) ?? 0, cadence);
     if (next !== undefined && progress?.paused !== true) timing += next > input.now ? `; next measurement in ${duration(next - input.now)}` : '; measuring';
+    // The staff stage lasts its duration; the bake at least its own (it ends on the first pass after it).
+    const length = phase === 'staff' ? num(cadence.staffMs) : phase === 'bake' ? num(cadence.bakeMs) : undefined;
+    if (length !== undefined && progress?.paused !== true && started + length > input.now) timing += `; ${phase === 'staff' ? 'ends' : 'bake ends'} in ${duration(started + length - input.now)}`;
     out.push(timing);
   }
   const regions = regionShares(shift);

@@ -94,6 +94,16 @@ describe('status --watch view', () => {
     expect(lines.at(-1)).toBe('deployment succeeded');
   });
 
+  it('in the staff stage: how long until it ends', () => {
+    const staff = journal(11);
+    staff.push({ seq: 99, time: at(12), type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'staff', stepIndex: 0, phaseStartedAtMs: T0 + 12_000, measurementsInStep: 0, paused: false } } } as JournalRecord);
+    const { lines } = watchView({ records: staff, pending: [], now: T0 + 14_000 });
+    expect(lines).toContain('traffic shift: staff stage');
+    expect(lines).toContain('  2s in stage');
+    const withStaff = staff.map((r) => (r.type === 'event' && r.code === 'traffic.clusters' ? { ...r, data: { ...r.data, staffMs: 5000 } } : r));
+    expect(watchView({ records: withStaff, pending: [], now: T0 + 14_000 }).lines).toContain('  2s in stage; ends in 3s');
+  });
+
   it('before the journal has a deployment: says it waits', () => {
     expect(watchView({ records: [], pending: [], now: T0 }).lines).toEqual(['waiting for the deployment to start…']);
   });
