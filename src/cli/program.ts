@@ -99,7 +99,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .description('show a deployment (default: the newest), or list them all with --all')
     .addOption(outputOption())
     .option('--all', 'list every deployment in the state store, newest first', false)
-    .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status --all', 'ws-deployment status 20261125-083011-a1b2 --output json']))
+    .option('-w, --watch', 'follow a deployment live (default: the newest running one) until it ends; exits with its exit code', false)
+    .addHelpText('after', examples(['ws-deployment status', 'ws-deployment status --all', 'ws-deployment status 20261125-083011-a1b2 --output json', 'ws-deployment status --watch --state-dir /shared/wsd-state']))
     .action(lazy(() => import('./commands/status.js')));
 
   program

@@ -11,14 +11,20 @@ import { liveState } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
+import { watchDeployment } from '../status-watch.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
   const format = outputFormat(command);
-  const { all } = command.opts<{ all: boolean }>();
+  const { all, watch } = command.opts<{ all: boolean; watch: boolean }>();
   if (all && id) throw new WsdError('UsageError', 'status takes either a deployment id or --all, not both');
+  if (watch && (all || format === 'json')) throw new WsdError('UsageError', '--watch shows one deployment as text; drop --all / --output json');
   const store = await openStore(options);
   try {
+    if (watch) {
+      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout });
+      return;
+    }
     if (all) {
       process.stdout.write(renderList(await listLive(store), format));
       return;
@@ -33,6 +39,13 @@ export default async function status(command: Command, id?: string): Promise<voi
   } finally {
     await store.close();
   }
+}
+
+/** `--watch` without an id: the newest deployment the journal calls running (read-only: no lock probe). */
+async function newestRunning(store: StateStore, where: string): Promise<string> {
+  const running = (await store.list()).find((d) => d.state === 'running');
+  if (!running) throw new WsdError('DeploymentNotFound', `no running deployment in ${where} to watch; start one with \`ws-deployment deploy\`, or watch a finished one by its id (\`ws-deployment status --all\` lists them)`);
+  return running.id;
 }
 
 type Listed = DeploymentSummary & { rolledBack?: true };

@@ -48,6 +48,21 @@ export function effectiveShiftConfig(config: TrafficShiftConfig, yes: boolean): 
   return { ...config, gates: { ...config.gates, beforeStart: 'auto', beforeIncrease: 'auto', beforePromotion: 'auto' } };
 }
 
+/**
+ * The shift's clock, journaled so `status --watch` (which reads the journal alone) can say when
+ * the next measurement is due: every shortest metric interval after the stage starts (plus the
+ * initial delay in the first step), and how long the staff stage and the bake last.
+ */
+function cadence(config: TrafficShiftConfig): Record<string, number> {
+  const metrics = config.analysis?.metrics ?? [];
+  return {
+    intervalMs: config.interval,
+    ...(metrics.length > 0 ? { measureEveryMs: Math.min(...metrics.map((m) => m.interval ?? config.interval)), initialDelayMs: config.analysis?.initialDelay ?? 0 } : {}),
+    bakeMs: config.bake,
+    ...(config.staffStage ? { staffMs: config.staffStage.duration } : {}),
+  };
+}
+
 function manualGates(config: TrafficShiftConfig): string[] {
   return config.command ? [] : SHIFT_GATES.filter((g) => config.gates[g] === 'manual');
 }
@@ -117,7 +132,7 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
         const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal });
         if (!ctx.previous?.clusters) {
           await ctx.checkpoint({ clusters });
-          await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas, ...(config.command ? {} : { steps: expandSteps(config), gates: (config.analysis?.metrics ?? []).map((m) => ({ name: m.name, ...(m.threshold ? { threshold: m.threshold } : {}) })) }) });
+          await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas, ...(config.command ? {} : { steps: expandSteps(config), gates: (config.analysis?.metrics ?? []).map((m) => ({ name: m.name, ...(m.threshold ? { threshold: m.threshold } : {}) })), ...cadence(config) }) });
         }
         if (config.command) return await runCommandShift(ctx, config, clusters, metas);
         return await builtIn(ctx, config, clusters, session.registry, session.provider, options);

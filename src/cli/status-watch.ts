@@ -1,0 +1,60 @@
+/**
+ * `status --watch`: polls the journal (read-only: no lock, so it never stands in
+ * the way of the run it watches, from any terminal or machine that reaches the
+ * state store) about once a second and shows {@link watchView}. On a TTY the view
+ * is redrawn in place (log-update erases the rows it drew; every line is cut to
+ * the width first so a wrapped line never leaves half of itself behind); on a pipe
+ * only lines that changed are printed, without the ticking clocks. It returns the
+ * deployment's exit code once the journal says it ended.
+ */
+import cliTruncate from 'cli-truncate';
+import { createLogUpdate } from 'log-update';
+import type { JournalRecord } from '../state/model.js';
+import type { StateStore } from '../state/store.js';
+import { watchView } from '../report/watch/watch-view.js';
+import { isWsdError } from '../core/errors.js';
+import { exitCodeOf } from './commands/shared.js';
+
+export interface WatchOptions {
+  out: NodeJS.WriteStream;
+  pollMs?: number;
+}
+
+export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
+  const { out } = options;
+  const tty = out.isTTY === true;
+  const area = tty ? createLogUpdate(out, { showCursor: true }) : undefined;
+  const records: JournalRecord[] = [];
+  let printed = new Set<string>();
+  const draw = (lines: string[]): void => {
+    if (area) {
+      const width = out.columns || 80;
+      area(lines.map((l) => cliTruncate(l, width)).join('\n'));
+      return;
+    }
+    for (const l of lines) if (!printed.has(l)) out.write(`${l}\n`);
+    printed = new Set(lines);
+  };
+  while (true) {
+    records.push(...(await newRecords(store, id, records.at(-1)?.seq ?? 0)));
+    const pending = await store.pendingControl(id);
+    const view = watchView({ records, pending, now: Date.now(), clock: tty });
+    draw(view.lines);
+    if (view.snapshot && view.snapshot.state !== 'running') {
+      area?.done();
+      out.write(`exit code ${exitCodeOf(view.snapshot)}\n`);
+      return exitCodeOf(view.snapshot);
+    }
+    await new Promise((res) => setTimeout(res, options.pollMs ?? 1_000));
+  }
+}
+
+/** A deployment whose journal file exists but holds no whole record yet (it is being created) has none to show yet. */
+async function newRecords(store: StateStore, id: string, afterSeq: number): Promise<JournalRecord[]> {
+  try {
+    return await store.readRecords(id, afterSeq);
+  } catch (error) {
+    if (afterSeq === 0 && isWsdError(error) && error.code === 'StateCorrupt' && /has no journal records/.test(error.message)) return [];
+    throw error;
+  }
+}

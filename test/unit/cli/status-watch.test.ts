@@ -1,0 +1,77 @@
+/**
+ * The `status --watch` loop on a pipe: it reads only new records each poll
+ * (afterSeq), prints only lines that changed, and returns the deployment's exit
+ * code (the CLI's mapping) once the journal says it ended.
+ */
+import { describe, expect, it } from 'vitest';
+import { watchDeployment } from '../../../src/cli/status-watch.js';
+import type { JournalRecord } from '../../../src/state/model.js';
+import type { StateStore } from '../../../src/state/store.js';
+import { WsdError } from '../../../src/core/errors.js';
+
+const ID = '20260101-120000-abcd';
+const EU = 'gp-dev-ws-eu5-eu-west1';
+const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 12, 0, s)).toISOString();
+
+function journal(): JournalRecord[] {
+  let seq = 0;
+  const rec = (s: number, r: Record<string, unknown>): JournalRecord => ({ seq: ++seq, time: at(s), ...r }) as JournalRecord;
+  return [
+    rec(0, { type: 'deployment.created', id: ID, inputs: { configFile: 'x', configHash: 'h', project: 'p', environment: 'dev' }, clusterId: 5, clusters: [{ index: 0, name: EU, shortName: 'eu5', id: 5, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }], steps: [['create-cluster']] }),
+    rec(1, { type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 }),
+    rec(2, { type: 'step.failed', cluster: EU, step: 'create-cluster', error: { code: 'ToolFailed', message: 'terraform apply failed' } }),
+    rec(3, { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'create-cluster failed on eu5' } }),
+  ];
+}
+
+describe('status --watch loop (not a terminal)', () => {
+  it('prints changed lines only, reads records after the last one, and exits 1 for a failed deployment', async () => {
+    const all = journal();
+    const asked: number[] = [];
+    let polls = 0;
+    // One more record becomes visible per poll, as a running deployment appends them.
+    const store = {
+      readRecords: async (id: string, afterSeq = 0) => {
+        expect(id).toBe(ID);
+        asked.push(afterSeq);
+        polls += 1;
+        return all.filter((r) => r.seq > afterSeq && r.seq <= polls);
+      },
+      pendingControl: async () => [],
+    } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const code = await watchDeployment(store, ID, { out, pollMs: 1 });
+    expect(code).toBe(1);
+    expect(asked).toEqual([0, 1, 2, 3]);
+    expect(written.split('\n')).toEqual([
+      `deployment ${ID}: running`,
+      `  ${EU}  waiting`,
+      `  ${EU}  create-cluster running`,
+      `  ${EU}  create-cluster failed`,
+      `deployment ${ID}: failed`,
+      'deployment failed: create-cluster failed on eu5',
+      'exit code 1',
+      '',
+    ]);
+  });
+});
+
+describe('status --watch loop while the deployment is being created', () => {
+  it('waits through a journal with no whole record yet instead of failing', async () => {
+    const all = journal();
+    let polls = 0;
+    const store = {
+      readRecords: async (_id: string, afterSeq = 0) => {
+        polls += 1;
+        if (polls === 1) throw new WsdError('StateCorrupt', `deployment ${ID} has no journal records`);
+        return all.filter((r) => r.seq > afterSeq);
+      },
+      pendingControl: async () => [],
+    } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    expect(await watchDeployment(store, ID, { out, pollMs: 1 })).toBe(1);
+    expect(written.split('\n').slice(0, 2)).toEqual(['waiting for the deployment to start…', `deployment ${ID}: failed`]);
+  });
+});
