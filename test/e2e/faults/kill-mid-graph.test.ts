@@ -44,7 +44,12 @@ describe.skipIf(!hasTerraform)('SIGKILL mid-graph (releases installing together)
     const id = onlyDeployment(ws.stateDir);
     // The journal at the kill: two releases done, jaeger running.
     const state = (step: string) => readJournal(ws.stateDir, id).filter((r) => r.step === step && r.type !== 'event').at(-1)?.type;
-    expect(RELEASES.map(state)).toEqual(['step.succeeded', 'step.started', 'step.succeeded']);
+    // A success is printed when the step ends and made durable with the next journal batch (one
+    // fsync per hop): wait for the journal to hold both before the kill.
+    const expected = ['step.succeeded', 'step.started', 'step.succeeded'];
+    const deadline = Date.now() + 60_000;
+    while (JSON.stringify(RELEASES.map(state)) !== JSON.stringify(expected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(RELEASES.map(state)).toEqual(expected);
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     const before = readJournal(ws.stateDir, id);
