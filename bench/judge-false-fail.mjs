@@ -13,21 +13,12 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { judgeComparison, judgeProportionComparison } from '../dist/traffic/judges/comparison.js';
 import { judgeProportionThreshold } from '../dist/traffic/judges/threshold.js';
+import { seededRandom } from '../dist/registry/simulator/random.js';
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export default function run(args = []) {
   const evaluations = Number(args[0] ?? process.argv[2] ?? 1000);
-  const rng = mulberry32(20261202);
+  const rng = seededRandom(20261202);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const poisson = (lambda) => {
     let k = 0;

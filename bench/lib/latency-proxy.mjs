@@ -5,18 +5,8 @@
  * with a TCP RST mid-stream, as a port-forward that dies does.
  */
 import { createServer, connect } from 'node:net';
-
-/** A small seeded generator (mulberry32): the same jitter sequence on every run. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The simulator's seeded generator (mulberry32): the same jitter sequence on every run.
+import { seededRandom } from '../../dist/registry/simulator/random.js';
 
 /**
  * Forwards `from` to `to`, each chunk after its delay, strictly in order: one queue and one
@@ -47,7 +37,7 @@ function delayedPipe(from, to, delay) {
  */
 export async function startLatencyProxy(target, { delayMs = 20, jitterMs = 5, seed = 1 } = {}) {
   const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const next = random(seed);
+  const next = seededRandom(seed);
   const delay = () => Math.max(0, delayMs + (next() * 2 - 1) * jitterMs);
   const pairs = new Set();
   const server = createServer((client) => {
