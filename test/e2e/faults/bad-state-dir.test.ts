@@ -14,7 +14,7 @@ import { emptyState, writeState } from '../../../src/registry/simulator/state-fi
 import { sandboxRegistryStateFile } from '../../../src/sandbox/sandbox-registry.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { BIN, REPO, type CliResult } from '../../helpers/cli.js';
-import { hasBinary } from '../../helpers/require-binary.js';
+import { requireBinary } from '../../helpers/require-binary.js';
 
 const asRoot = process.getuid?.() === 0;
 const CONFIG = join(REPO, 'examples', 'sandbox.yaml');
@@ -55,7 +55,7 @@ describe('state dirs that cannot be one', () => {
     expectClean(result, new RegExp(`${join(dir, 'a-file')} is not a folder`));
   });
 
-  it.skipIf(asRoot && !hasBinary('runuser'))('a read-only state dir: reads work, writes get the one clean message', async () => {
+  it.skipIf(asRoot && !requireBinary('runuser', 'runs the CLI as user nobody, since root ignores file modes'))('a read-only state dir: reads work, writes get the one clean message', async () => {
     const stateDir = join(dir, 'read-only');
     const store = new FileStateStore(stateDir);
     const journal = await store.create('d-ro-001');
