@@ -20,7 +20,7 @@ import { startFakeKubeApi, type FakeKubeApi } from '../../fixtures/install/fake-
 import { status } from '../../fixtures/install/fake-kube-writes.js';
 import { gitpodWorld } from '../../fixtures/install/helm-fixture.js';
 import { realHelms } from '../../fixtures/install/real-helm.js';
-import { CHART_VERSION, createDatabase, killHard, spawnHelm, writeGitpodChart } from '../../fixtures/install/real-helm-world.js';
+import { CHART_VERSION, createDatabase, killDuringConfigMapWrite, writeGitpodChart } from '../../fixtures/install/real-helm-world.js';
 import { makeContext } from '../../fixtures/install/step-context.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { requireBinary } from '../../helpers/require-binary.js';
@@ -123,31 +123,12 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(c.settings()?.['ws-manager']).toBe('{"cpu":3}');
   }, 180_000);
 
-  /** Runs real helm upgrade --install (the product's argv) and SIGKILLs it while the API server holds its ConfigMap write. */
+  /** Runs real helm upgrade --install (the product's argv, another value) and SIGKILLs it while the API server holds its ConfigMap write. */
   async function killMidWrite(c: ReturnType<typeof cluster>, namespace: string): Promise<void> {
     const prepared = prepareGitpodRelease(c.ctx)!;
     writePrepared(prepared);
-    let hit!: () => void;
-    const held = new Promise<void>((resolve) => (hit = resolve));
-    api.gate = (req) => {
-      if (req.method === 'GET' || !req.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps`)) return undefined;
-      hit();
-      return new Promise<void>(() => undefined); // never answered: the client is killed first
-    };
-    try {
-      const child = spawnHelm(helmBinary.path, upgradeArgv({ ...prepared.spec, set: { ...prepared.spec.set, 'components.server.replicas': 7 } }, c.kubeconfig, helmBinary.major).slice(1), {
-        homeDir: join(c.ctx.clusterDir, 'helm', 'killed'),
-        kubeconfig: c.kubeconfig,
-      });
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<string>((resolve) => child.once('exit', (code) => resolve(`helm exited (${code}) before the write was held: ${stderr}`)));
-      const outcome = await Promise.race([held.then(() => 'held'), exited]);
-      expect(outcome).toBe('held');
-      await killHard(child);
-    } finally {
-      api.gate = undefined;
-    }
+    const argv = upgradeArgv({ ...prepared.spec, set: { ...prepared.spec.set, 'components.server.replicas': 7 } }, c.kubeconfig, helmBinary.major);
+    await killDuringConfigMapWrite(api, helmBinary.path, argv.slice(1), { homeDir: join(c.ctx.clusterDir, 'helm', 'killed'), kubeconfig: c.kubeconfig }, namespace);
   }
 
   it('a release left pending-upgrade by a killed helm is rolled back to the last deployed revision, then upgraded', async () => {

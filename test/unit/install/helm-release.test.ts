@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
 import { createInstallJaegerStep } from '../../../src/steps/install/install-jaeger.js';
 import type { FakeBin, FakeResponse } from '../../helpers/fake-bin.js';
-import { VERSION, fakeHelmOnPath, gitpodWorld, historyJson, listed, releaseJson } from '../../fixtures/install/helm-fixture.js';
+import { VERSION, fakeHelmOnPath, gitpodWorld, historyJson, listed, releaseJson, statusJson } from '../../fixtures/install/helm-fixture.js';
 import { makeContext } from '../../fixtures/install/step-context.js';
 
 let root: string;
@@ -84,7 +84,7 @@ describe('install-gitpod with helm', () => {
     const world = gitpodWorld(root, 'probe');
     const { ctx: probeCtx } = makeContext({ root: join(root, 'c1'), config: world.config, cluster: { valuesFiles: [world.clusterValues] } });
     const digest = prepareGitpodRelease(probeCtx)!.digest;
-    const { ctx, prepared } = await setup([VERSION, listed(['gitpod']), { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${digest}` }) }]);
+    const { ctx, prepared } = await setup([VERSION, listed(['gitpod']), { match: ['status'], stdout: statusJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${digest}` }) }]);
     // Same config, different inputs dir: values content is equal, but file paths differ, so the digest (content-based) matches.
     expect(prepared.digest).toBe(digest);
     const check = await step.check!(ctx);
@@ -98,9 +98,10 @@ describe('install-gitpod with helm', () => {
   it('upgrades when the values digest or the chart version differ', async () => {
     const { ctx } = await setup([
       VERSION,
-      listed(['gitpod']),
-      { match: ['status'], times: 1, stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${'0'.repeat(64)}` }) },
-      { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, chartVersion: '1.2.2', description: 'Upgrade complete' }) },
+      { ...listed(['gitpod']), times: 1 },
+      { match: ['status'], times: 1, stdout: statusJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${'0'.repeat(64)}` }) },
+      listed(['gitpod'], '1.2.2'),
+      { match: ['status'], stdout: statusJson({ status: 'deployed', revision: 4, description: 'Upgrade complete' }) },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 5 }) },
     ]);
     const first = await step.check!(ctx);
@@ -115,7 +116,7 @@ describe('install-gitpod with helm', () => {
     const { world, ctx, sink } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status: 'pending-install', revision: 1 }) },
+      { match: ['status'], stdout: statusJson({ status: 'pending-install', revision: 1 }) },
       { match: ['uninstall'], stdout: 'release "gitpod" uninstalled' },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) },
     ]);
@@ -130,7 +131,7 @@ describe('install-gitpod with helm', () => {
     const { world, ctx, sink } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status, revision: 7 }) },
+      { match: ['status'], stdout: statusJson({ status, revision: 7 }) },
       {
         match: ['history'],
         stdout: historyJson([
@@ -156,7 +157,7 @@ describe('install-gitpod with helm', () => {
     const { ctx } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status: 'failed', revision: 3 }) },
+      { match: ['status'], stdout: statusJson({ status: 'failed', revision: 3 }) },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 4 }) },
     ]);
     await step.run(ctx);
