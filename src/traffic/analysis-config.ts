@@ -99,7 +99,28 @@ export const metricSchema = z
   .refine((m) => m.comparison?.method !== 'proportion' || m.samplesQuery !== undefined, {
     message: 'comparison method "proportion" needs a samplesQuery (the events the ratio is taken over, e.g. starts)',
     path: ['samplesQuery'],
+  })
+  .superRefine((m, ctx) => {
+    const problem = overlappingWindowProblem(m);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['query'], message: problem });
   });
+
+/** Comparison methods judged on the points of a range query (one point per `resolution`). */
+const POINT_METHODS: ReadonlySet<string> = new Set(['mann-whitney', 'ratio']);
+
+/**
+ * A point comparison's query is evaluated once per `resolution` over the lookback: `[{{interval}}]` (or
+ * `[{{lookback}}]`) there makes every point cover the whole lookback, so consecutive points share most of
+ * their data (5m windows every 15s overlap 95 %) and the test's α no longer holds. Refused, not warned.
+ */
+export function overlappingWindowProblem(metric: { name?: string; query: string; comparison?: { method: string } }): string | undefined {
+  if (!metric.comparison || !POINT_METHODS.has(metric.comparison.method)) return undefined;
+  const used = [...metric.query.matchAll(placeholderPattern)].map((match) => match[1] ?? '').filter((name) => name === 'interval' || name === 'lookback');
+  if (used.length === 0) return undefined;
+  const names = [...new Set(used)].map((name) => `{{${name}}}`).join(' and ');
+  const who = metric.name ? `${metric.name}: ` : '';
+  return `${who}${names} in a ${metric.comparison.method} comparison query makes each point cover the whole lookback, so the compared points come from overlapping windows and are not independent; use {{window}} (or {{resolution}}), e.g. rate(x[{{window}}]), so each point covers its own resolution-long window`;
+}
 
 const prometheusSchema = z.strictObject({
   type: z.literal('prometheus'),
