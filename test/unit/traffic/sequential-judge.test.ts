@@ -11,6 +11,7 @@ import { metricSchema } from '../../../src/traffic/analysis-config.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { judgeSequentialThreshold } from '../../../src/traffic/judges/threshold.js';
+import { describeJudging } from '../../../src/traffic/judging-plan.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
 import { bernoulliSprt, startsToAccept } from '../../../src/traffic/stats/sprt.js';
 import { seededRandom } from '../../../src/registry/simulator/random.js';
@@ -87,6 +88,13 @@ describe('threshold.sequential config', () => {
     expect(issues({ threshold: { max: 0.05, sequential: { healthy: 0.05 } } })).toEqual(['threshold.sequential.healthy: sequential.healthy 0.05 must lie below threshold max 0.05 (the rate a healthy cluster has, e.g. 0.01)']);
     expect(issues({ threshold: { min: 0.9, sequential: { healthy: 0.01 } } })[0]).toMatch(/^threshold\.sequential: sequential judges a failure ratio against its max/);
     expect(issues({ samplesQuery: undefined, threshold: { max: 0.05, sequential: { healthy: 0.01 } } })[0]).toMatch(/^threshold\.sequential: threshold\.sequential judges counts: the metric needs a samplesQuery/);
+  });
+
+  it('plan says what the sequential judge does and its error bounds', () => {
+    const t = trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: { type: 'simulator' }, metrics: [{ ...base, threshold: { max: 0.05, sequential: { healthy: 0.01 } } }] } });
+    expect(describeJudging(t.analysis, { kind: 'step', percent: 100 })).toBe(
+      'r: threshold max 0.05, sequential test (SPRT) of 0.01 against it on each cluster\'s counts of the stage: rolls back as soon as damning (false-rollback ≤ 0.01), passes as soon as sufficient (false-promotion ≤ 0.05)',
+    );
   });
 
   it('refuses overlapping windows (lookback longer than the interval): counts must not be added twice', () => {
