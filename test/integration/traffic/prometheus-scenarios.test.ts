@@ -26,7 +26,7 @@ import { summarise } from './scenarios/summary.js';
 
 const hasPrometheus = requireBinary('prometheus', 'the labelled scenario suite runs a real Prometheus');
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
-const CONCURRENCY = Number(process.env.WSD_SCENARIO_CONCURRENCY ?? 6);
+const CONCURRENCY = Number(process.env.WSD_SCENARIO_CONCURRENCY ?? 10);
 /** `WSD_SCENARIOS=s03,s17` runs those only (while working on them); the figures need them all. */
 const ONLY = process.env.WSD_SCENARIOS?.split(',');
 const SELECTED = ONLY ? SCENARIOS.filter((s) => ONLY.includes(s.id)) : SCENARIOS;
@@ -63,7 +63,7 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
     const wallSeconds = (Date.now() - started) / 1000;
     const summary = summarise(results, INTERVAL_MS);
     const table = results.map((r) => `${r.id} ${r.label.padEnd(21)} → ${r.outcome.padEnd(21)} ${String(r.detectIntervals ?? '').padEnd(5)} ${String(r.gen1Seconds ?? '').padEnd(5)} ${String(r.seconds).padEnd(6)} ${r.rule ?? ''} ${r.detail ?? ''}`).join('\n');
-    console.log(`${table}\nprecision ${summary.precision} recall ${summary.recall} median detect ${summary.medianDetectIntervals} intervals, ${wallSeconds.toFixed(0)} s wall`);
+    console.log(`\n${table}\nprecision ${summary.precision} recall ${summary.recall} median detect ${summary.medianDetectIntervals} intervals, ${wallSeconds.toFixed(0)} s wall`);
     expect(results.filter((r) => r.outcome !== r.label), table).toEqual([]);
     if (ONLY) return;
     if (process.env.WSD_WRITE_RESULTS === '1') {

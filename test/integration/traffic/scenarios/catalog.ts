@@ -30,7 +30,7 @@ export interface Change {
   bad?: boolean;
 }
 
-export type ConfigName = 'ratio' | 'ratio-limit1' | 'ratio-mw' | 'ratio-p95' | 'bake-compare' | 'ratio-watch' | 'p95-watch' | 'ratio-short-deadline' | 'ratio-errors';
+export type ConfigName = 'ratio' | 'ratio-limit1' | 'ratio-mw' | 'ratio-p95' | 'p95-only' | 'bake-compare' | 'ratio-watch' | 'p95-watch' | 'ratio-short-deadline' | 'ratio-errors';
 
 export interface Scenario {
   id: string;
@@ -97,9 +97,15 @@ const list: Array<Omit<Scenario, 'id'>> = [
   // low traffic: counts add up over the step until the evidence decides
   { name: 'low traffic, healthy', kind: 'low traffic', config: 'ratio', label: 'promote', rate: LOW },
   { name: 'low traffic, spike', kind: 'low traffic', config: 'ratio', label: 'roll back', rate: LOW, changes: [{ at: 'step1', new: SPIKE, bad: true }] },
-  { name: 'trickle: too few starts by the deadline', kind: 'low traffic', config: 'ratio-short-deadline', label: 'pause-for-human', rate: 0.5 },
+  // Poisson starts at 0.5/s on the new cluster: some 4 s windows have none, and their p95 is NaN (0/0), not "dead"
+  { name: 'sparse starts, p95 threshold without samplesQuery', kind: 'low traffic', config: 'p95-only', label: 'promote', rate: 1, old: NOISY, new: NOISY },
+  // 0.75 starts/s on the new cluster: ~9 by the 12 s deadline (never 20, even if load delays the measurement to 20 s),
+  // yet ~3 in every window, so the new cluster is never "without traffic".
+  { name: 'trickle: too few starts by the deadline', kind: 'low traffic', config: 'ratio-short-deadline', label: 'pause-for-human', rate: 1.5 },
   // metrics pipeline down: a halt rolls back
-  { name: 'scraping breaks at 100 %', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, changes: [{ at: 'step2', scrapeBroken: true, bad: true }] },
+  // At 50 % both sides are current: no series anywhere is "pipeline broken" (error, halt). (At 100 % the baseline is
+  // read from before the shift, so the same break reads as the new cluster stopping: a rollback all the same.)
+  { name: 'scraping breaks at the first step', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, changes: [{ at: 'step1', scrapeBroken: true, bad: true }] },
   { name: 'prometheus unreachable', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, prometheusDown: true, changes: [{ at: 'step1', bad: true }] },
   // first generation
   { name: 'first generation fails starts', kind: 'first generation bad', config: 'ratio-watch', label: 'fail-first-generation', rate: HIGH, old: SPIKE, firstGenerationBad: true },

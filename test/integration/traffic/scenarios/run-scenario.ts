@@ -96,7 +96,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     const seen = new Set<Stage>();
     let badAtMs: number | undefined;
     let paused = false;
-    const deadline = Date.now() + (o.timeoutMs ?? 150_000);
+    const deadline = Date.now() + (o.timeoutMs ?? 300_000);
     let records: JournalRecord[] = [];
     const journalPath = () => {
       const id = existsSync(stateDir) ? readdirSync(stateDir).find((d) => /^\d{8}-/.test(d) && d !== gen1Id) : undefined;
