@@ -41,6 +41,8 @@ export interface ScenarioResult {
   seconds: number;
   gen1Seconds?: number;
   measurements: number;
+  /** Generation 2's decisions in order, `percent:verdict:rule` (why a detection took the intervals it took). */
+  decisions?: string[];
   detail?: string;
 }
 
@@ -139,7 +141,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     const result = exited as CliResult | undefined;
     const path = journalPath();
     records = path && existsSync(path) ? readJournal(path) : records;
-    const decisions = events(records, 'traffic.decision').map((e) => e.data as { at: string; verdict: string; rule: string; decisions?: Array<{ outcome: string; rule: string }> });
+    const decisions = events(records, 'traffic.decision').map((e) => e.data as { at: string; percent: number; verdict: string; rule: string; decisions?: Array<{ outcome: string; rule: string }> });
     const deciding = decisions.find((d) => d.verdict === 'fail' || d.verdict === 'halt' || d.verdict === 'inconclusive-pause');
     const firstBadRule = deciding?.decisions?.find((d) => d.outcome === 'fail' || d.outcome === 'error' || d.outcome === 'inconclusive')?.rule ?? deciding?.rule;
     const has = (code: string) => events(records, code).length > 0;
@@ -157,6 +159,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       detectIntervals: detectIntervals === undefined ? undefined : Math.round(detectIntervals * 100) / 100,
       seconds: Math.round((Date.now() - started) / 100) / 10,
       measurements: decisions.length,
+      decisions: decisions.map((d) => `${d.percent}:${d.verdict}:${d.rule}`),
       detail: outcome === 'error' || outcome === 'timeout' ? (result ? tail(result) : 'no exit before the timeout') : undefined,
     };
   } finally {
