@@ -21,6 +21,7 @@ export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.first-generation',
   'traffic.done',
   'traffic.rollback',
+  'retire.gate',
   'step.retry',
 ]);
 

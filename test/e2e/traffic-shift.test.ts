@@ -65,7 +65,7 @@ describe.skipIf(!hasTerraform)('traffic shift on the sandbox', () => {
     const resume = await runCli(['resume', ...common]);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/no unfinished deployment of this environment to resume/);
-  });
+  }, 180_000);
 
   it('generation 3 killed mid-shift resumes without losing a score, promotes and retires generations 1 and 2', async () => {
     const before = await registry();

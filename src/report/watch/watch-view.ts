@@ -41,6 +41,8 @@ export function watchView(input: WatchInput): WatchView {
   for (const s of snap.deploymentSteps) if (s.state !== 'pending') lines.push(`  ${s.name}: ${s.state}`);
   const shift = buildShiftHistory(input.records);
   if (shift) lines.push(...shiftLines(input, shift, snap.id, clock));
+  const gate = retireGateLine(input.records, snap);
+  if (gate) lines.push(gate);
   if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
   if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : ''}`);
   return { lines, snapshot: snap };
@@ -91,6 +93,19 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
   }
   if (shift.rollback) out.push(`rolled back${shift.rollback.from ? ` from ${shift.rollback.from}` : ''}: ${shift.rollback.reason}`);
   return out;
+}
+
+/**
+ * The retirement's beforeDestroy gate while it waits: its latest `retire.gate` event, not yet answered by a
+ * `retire.approved` record, while the retire step still runs (a refusal ends the step).
+ */
+function retireGateLine(records: readonly JournalRecord[], snap: Snapshot): string | undefined {
+  const retire = snap.deploymentSteps.find((s) => s.name === 'retire-old-clusters');
+  if (retire?.state !== 'running') return undefined;
+  const asked = events(records, 'retire.gate').at(-1);
+  if (!asked || events(records, 'retire.approved').some((a) => a.seq > asked.seq)) return undefined;
+  const what = str(asked.data?.what);
+  return `waiting for approval at manual gate beforeDestroy${what ? ` (to ${what})` : ''}: approve with \`ws-deployment shift resume ${snap.id}\`, refuse with \`ws-deployment shift abort ${snap.id}\``;
 }
 
 /** When the shift measures next: start + initial delay (first step only) + (n+1) intervals; undefined when unknown. */
