@@ -23,6 +23,8 @@ export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.rollback',
   'retire.gate',
   'step.retry',
+  // A step's sub-phase (core/progress.ts), throttled at the source to one a second per step.
+  'step.progress',
 ]);
 
 export interface JournalingSink {

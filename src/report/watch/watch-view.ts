@@ -7,6 +7,7 @@
  * with the command that answers it, and queued commands. Pure, so it is tested
  * from hand-built records; the CLI only polls and draws.
  */
+import { PROGRESS_CODE } from '../../core/progress.js';
 import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../state/model.js';
 import type { PendingControl } from '../../state/store.js';
 import { DEPLOYMENT_SCOPE } from '../../steps/step.js';
@@ -37,7 +38,8 @@ export function watchView(input: WatchInput): WatchView {
   const clock = input.clock !== false;
   const lines = [`deployment ${snap.id}: ${snap.state}${clock ? ` (${duration(input.now - Date.parse(snap.createdAt))})` : ''}`];
   const width = Math.max(0, ...snap.clusters.map((c) => c.name.length));
-  for (const c of snap.clusters) lines.push(`  ${c.name.padEnd(width)}  ${where(c.steps)}`);
+  const phases = subPhases(input.records);
+  for (const c of snap.clusters) lines.push(`  ${c.name.padEnd(width)}  ${where(c.steps, (step) => phases.get(`${c.name}\u0000${step}`))}`);
   for (const s of snap.deploymentSteps) if (s.state !== 'pending') lines.push(`  ${s.name}: ${s.state}`);
   const shift = buildShiftHistory(input.records);
   if (shift) lines.push(...shiftLines(input, shift, snap.id, clock));
@@ -48,10 +50,30 @@ export function watchView(input: WatchInput): WatchView {
   return { lines, snapshot: snap };
 }
 
-/** The running step(s) of a cluster, or where it stopped. */
-function where(steps: readonly StepRecordState[]): string {
+/**
+ * The latest sub-phase (`step.progress`, e.g. `terraform apply 12/31 resources`) per cluster and step, of the
+ * step's current attempt: a new start or the step's end clears it.
+ */
+function subPhases(records: readonly JournalRecord[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of records) {
+    if (r.type === 'event' && r.code === PROGRESS_CODE && r.cluster && r.step) out.set(`${r.cluster}\u0000${r.step}`, r.message);
+    else if ((r.type === 'step.started' || r.type === 'step.succeeded' || r.type === 'step.failed') && 'cluster' in r) out.delete(`${r.cluster}\u0000${r.step}`);
+  }
+  return out;
+}
+
+/** The running step(s) of a cluster, with their sub-phase, or where it stopped. */
+function where(steps: readonly StepRecordState[], phaseOf: (step: string) => string | undefined = () => undefined): string {
   const running = steps.filter((s) => s.state === 'running');
-  if (running.length > 0) return running.map((s) => `${s.name} running${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`).join(', ');
+  if (running.length > 0) {
+    return running
+      .map((s) => {
+        const phase = phaseOf(s.name);
+        return `${s.name} running${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}${phase ? `: ${phase}` : ''}`;
+      })
+      .join(', ');
+  }
   const failed = steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
   if (failed) return `${failed.name} ${failed.state}`;
   const started = steps.filter((s) => s.state !== 'pending');
