@@ -14,6 +14,7 @@ import type { DeploymentJournal } from '../state/store.js';
 export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.staff',
   'traffic.step',
+  'traffic.bake',
   'traffic.gate',
   'traffic.paused',
   'traffic.resumed',

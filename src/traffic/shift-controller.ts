@@ -222,6 +222,8 @@ class ShiftRun {
     const next = this.progress.stepIndex + 1;
     if (next >= this.steps.length) {
       await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      // Journaled: the trace opens a bake stage span here, and the bake's decisions become its events.
+      this.emit('info', 'traffic.bake', `bake at 100 %: measuring for ${Math.round(this.input.config.bake / 1000)}s before the old clusters are cordoned`, { percent: 100, bakeMs: this.input.config.bake });
       return;
     }
     await this.gate(next === this.steps.length - 1 ? 'beforePromotion' : 'beforeIncrease');
