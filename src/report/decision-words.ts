@@ -71,6 +71,11 @@ function testWords(e: ClusterEvidence): string {
     const wilson = s?.method === 'proportion' && s.lower !== undefined && s.upper !== undefined ? `${level ?? ''} bounds [${fmt(s.lower)}, ${fmt(s.upper)}]`.trim() : '';
     return [...bounds, wilson].filter(Boolean).join(', ');
   }
+  if (e.threshold && s?.method === 'sequential') {
+    // SPRT: the log likelihood ratio of "at the maximum" against "healthy" (p0), with its error rates.
+    const value = e.value !== undefined ? `ratio ${fmt(e.value)} vs max ${fmt(e.threshold.max)}, ` : '';
+    return `${value}sequential test LLR ${fmt(s.llr)} (healthy ${fmt(s.p0)}, alpha ${fmt(s.alpha)}, beta ${fmt(s.beta)})`;
+  }
   if (!s) return '';
   if (s.method === 'mann-whitney') {
     return `Mann-Whitney U=${fmt(s.u)}, p=${fmt(s.pValue)} (alpha ${fmt(s.alpha)}, ${s.alternative ?? 'two-sided'}, ${s.exactness ?? 'exact'}), effect size ${fmt(s.rankBiserial)}, new mean ${fmt(s.meanNew)} vs baseline ${fmt(s.meanOld)}, ${fmt(s.n1)} vs ${fmt(s.n2)} points`;
