@@ -46,6 +46,12 @@ describe('decision evidence in words', () => {
     );
   });
 
+  it('a sequential threshold: the ratio, the LLR and its error rates', () => {
+    expect(clusterEvidenceWords('start-failure-ratio', { cluster: 'eu18', outcome: 'fail', rule: 'sequential.reject', message: '', value: 0.3, samples: 20, failures: 6, threshold: { max: 0.1 }, statistics: { method: 'sequential', llr: 3.2, p0: 0.02, alpha: 0.05, beta: 0.2 } })).toBe(
+      'start-failure-ratio on eu18: fail, 6 of 20 starts failed (ratio 0.3 vs max 0.1, sequential test LLR 3.2 (healthy 0.02, alpha 0.05, beta 0.2)) [rule sequential.reject]',
+    );
+  });
+
   it('a decision: head line with the tripped limit, one line per cluster, the scores set', () => {
     const lines = decisionEvidenceLines({
       at: '2026-11-25T10:17:31.502Z',
