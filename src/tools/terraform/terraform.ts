@@ -9,6 +9,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
+import { progressReporter, type ProgressReporter } from '../../core/progress.js';
+import { ApplyProgress } from './apply-progress.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
@@ -83,14 +85,14 @@ export class Terraform {
   /** Applies a saved plan (no approval prompt: a saved plan is the approval). */
   async apply(planFile: string, call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = ['apply', '-input=false', '-no-color', '-json', ...this.lockArgs(), this.path(planFile)];
-    const result = await this.run('apply', argv, call);
+    const result = await this.run('apply', argv, call, [0], { progress: new ApplyProgress('apply') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
   /** Destroys everything in the state (`apply -destroy -auto-approve`). */
   async destroy(call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = ['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', ...this.lockArgs()];
-    const result = await this.run('destroy', argv, call);
+    const result = await this.run('destroy', argv, call, [0], { progress: new ApplyProgress('destroy') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
@@ -138,7 +140,7 @@ export class Terraform {
     args: string[],
     call: CallOptions,
     okExitCodes: readonly number[] = [0],
-    mode: { quiet?: boolean; raw?: boolean } = {},
+    mode: { quiet?: boolean; raw?: boolean; progress?: ApplyProgress } = {},
   ): Promise<ToolResult> {
     const o = this.options;
     const { env } = await prepareRunEnv(o);
@@ -159,6 +161,7 @@ export class Terraform {
         logFile: quiet ? undefined : o.logFile,
         redactor: o.redactor,
         okExitCodes,
+        ...(mode.progress ? { onLine: progressLines(mode.progress, progressReporter({ sink: o.sink, cluster: o.cluster, step: o.step })) } : {}),
       });
     } catch (error) {
       if (mode.raw) throw error;
@@ -188,6 +191,15 @@ export class Terraform {
       },
     });
   }
+}
+
+/** Feeds stdout lines to the counter and reports its text (throttled; the last change always). */
+function progressLines(progress: ApplyProgress, reporter: ProgressReporter): (stream: 'stdout' | 'stderr', line: string) => void {
+  return (stream, line) => {
+    if (stream !== 'stdout') return;
+    const text = progress.onLine(line);
+    if (text) reporter.report(text, { final: progress.complete() });
+  };
 }
 
 function lastLine(text: string): string {
