@@ -18,7 +18,7 @@ import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
-import { acquireFileLock } from './file-lock.js';
+import { acquireFileLock, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
@@ -176,6 +176,10 @@ export class FileStateStore implements StateStore {
   async lock(key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle> {
     this.ensureWritable();
     return acquireFileLock(join(this.root, 'locks'), key, who);
+  }
+
+  async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {
+    return readLiveHolder(join(this.root, 'locks'), key);
   }
 
   async create(id: string): Promise<DeploymentJournal> {
