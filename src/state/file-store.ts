@@ -213,7 +213,12 @@ export class FileStateStore implements StateStore {
       // Drop the torn tail on disk as well, so the next append starts on a fresh line.
       const text = readFileSync(path, 'utf8');
       const keep = text.slice(0, text.lastIndexOf(torn));
-      writeFileAtomic(path, keep);
+      try {
+        writeFileAtomic(path, keep);
+      } catch (error) {
+        // A read-only or full state dir: say so (the journal on disk is as it was; readers skip the torn line).
+        throw ioError('repair the torn last line of', path, error);
+      }
     }
     const journal = new FileJournal(id, this.root, records);
     if (torn !== undefined && !options.readOnly) {
