@@ -6,7 +6,8 @@
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
  *   says what happens (nothing changed), exit 1;
- * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved.
+ * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved;
+ * - `resume`s a run stopped at the beforeIncrease question: asked again, y goes on.
  * Each checks the exit code, that the whole summary is the end of the screen (the
  * live area never redraws over it; at 40 columns it does not corrupt it either), and
  * the registry (`clusters list --output json`).
@@ -103,6 +104,29 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     const after = await registry();
     expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
   }, 180_000);
+
+  it('`resume` of a run stopped at the beforeIncrease question asks it again; y takes the next step: exit 0 (80 columns)', async () => {
+    withGates('beforeIncrease: manual, beforeDestroy: auto');
+    const stopped = pty(['deploy', ...common, '--cluster-id', '206', '--allow-unfinished'], 80);
+    await stopped.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+    stopped.type('\x03');
+    expect((await stopped.done).code).toBe(130);
+    const id = await newestId();
+    const resumed = pty(['resume', id, ...common], 80);
+    // Asked again (it used to hold silently, and after a remote resume measure step 1 again and ask the same gate twice).
+    await resumed.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+    resumed.type('y\r');
+    const result = await resumed.done;
+    expect(result.code, result.raw).toBe(0);
+    await expectSummaryAtEnd(result);
+    const screen = result.lines.join('\n');
+    expect(screen).toMatch(/step 2\/3: 50 % of new starts on the new clusters/);
+    expect(screen.match(/manual gate beforeIncrease/g)).toHaveLength(1);
+    expect(screen).not.toMatch(/step 1\/3 \(10 %\): (pass|wait)/);
+    const after = await registry();
+    expect(after.eu206).toEqual({ state: 'AVAILABLE', score: 100 });
+    expect(after.us206).toEqual({ state: 'AVAILABLE', score: 100 });
+  }, 240_000);
 
   it('`shift abort` to a deployment killed with SIGKILL is queued, shown by status, and applied by resume', async () => {
     withGates('beforeDestroy: auto');
