@@ -14,7 +14,7 @@ import { judgeComparison, judgeProportionComparison, type Counts } from './compa
 import { fmt, type ClusterEvidence, type MetricOutcome } from './decision.js';
 import type { FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
-import { judgeProportionThreshold, judgeThreshold } from './threshold.js';
+import { judgeProportionThreshold, judgeSequentialThreshold, judgeThreshold } from './threshold.js';
 
 export type { Counts } from './comparison.js';
 
@@ -63,6 +63,12 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     if (samples && windowSamples > 0) {
       return out('fail', 'no-data.new-silent', `${name}: ${cluster} reports ${fmt(windowSamples)} starts but returns no data: the cluster may be dead`, { samples: windowSamples });
     }
+    // NaN is not silence: a live cluster's ratio or histogram quantile over a window without events is 0/0.
+    // On real Prometheus data that is every quiet window of a low-traffic cluster, so it waits (and past
+    // sampleDeadline becomes inconclusive) instead of being called dead.
+    if (!samples && value.dropped > 0) {
+      return out('wait', 'no-data.no-events', `${name}: ${cluster} reports, but only NaN (0/0: no events in the window) yet`, { samples: 0 });
+    }
     if (!samples) return out('fail', 'no-data.new-silent', `${name}: ${cluster} returns no data while other clusters do: the cluster may be dead`);
     if (input.deadlinePassed && baseline.counts.samples > 0 && (input.prior?.samples ?? 0) === 0) {
       return out('fail', 'no-data.no-traffic', `${name}: the baseline has starts but ${cluster} had none within ${formatDuration(input.deadlineMs)} (sampleDeadline): the cluster may be dead`, { samples: 0 });
@@ -76,6 +82,11 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
+    const sequential = metric.threshold?.sequential;
+    if (sequential && metric.threshold?.max !== undefined) {
+      const j = judgeSequentialThreshold(name, cluster, counts, { ...sequential, max: metric.threshold.max }, metric.minSamples);
+      return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
+    }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
       const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;

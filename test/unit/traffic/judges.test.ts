@@ -135,10 +135,21 @@ describe('metric evaluation and no-data classification', () => {
   });
 
   it('fails a new cluster whose series exist but return no data while other clusters do', async () => {
-    const p = new FakeMetricProvider().set(q('eu18'), [Number.NaN]).set(q('eu17'), [0.02]);
+    const p = new FakeMetricProvider().set(q('eu18'), []).set(q('eu17'), [0.02]);
     const d = await evaluateMetric(threshold, ctx(p));
     expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
     expect(d.message).toMatch(/gp-prod-ws-eu18-eu-west1 returns no data while other clusters do: the cluster may be dead/);
+  });
+
+  it('waits on a new cluster whose values are NaN (0/0: a quiet window on real Prometheus), inconclusive past the deadline, never calling it dead', async () => {
+    // histogram_quantile or a ratio over a window without starts is NaN: the cluster reports, it just had no events.
+    const p = new FakeMetricProvider().set(q('eu18'), [Number.NaN]).set(q('eu17'), [0.02]);
+    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0 }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.no-events' });
+    expect(d.clusters?.[0]).toMatchObject({ cluster: NEW.cluster, outcome: 'wait', rule: 'no-data.no-events', samples: 0 });
+    expect(d.message).toBe('start-failure-rate: gp-prod-ws-eu18-eu-west1 reports, but only NaN (0/0: no events in the window) yet');
+    const late = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 1_800_000 }));
+    expect(late).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
   });
 
   describe('with a samples query', () => {
@@ -189,13 +200,14 @@ describe('metric evaluation and no-data classification', () => {
   });
 
   it('compares ranges for comparison metrics and is inconclusive without a baseline', async () => {
-    const cmp = metric({ comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const cmp = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const lat = (short: string) => `lat{c="${short}",w="30s"}`;
     const healthy = Array.from({ length: 10 }, (_, i) => 1 + i / 10);
-    const p = new FakeMetricProvider().set(q('eu18'), healthy.map((v) => v + 5)).set(q('eu17'), healthy);
+    const p = new FakeMetricProvider().set(lat('eu18'), healthy.map((v) => v + 5)).set(lat('eu17'), healthy);
     const d = await evaluateMetric(cmp, ctx(p));
     expect(p.calls.every((c) => c.kind === 'range')).toBe(true);
     expect(d).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse', statistics: { method: 'mann-whitney', n1: 10, n2: 10, u: 100 } });
-    const noBase = await evaluateMetric(cmp, ctx(new FakeMetricProvider().set(q('eu18'), healthy)));
+    const noBase = await evaluateMetric(cmp, ctx(new FakeMetricProvider().set(lat('eu18'), healthy)));
     expect(noBase).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing' });
   });
 
