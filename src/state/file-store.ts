@@ -18,7 +18,7 @@ import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
-import { acquireFileLock } from './file-lock.js';
+import { acquireFileLock, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
@@ -178,6 +178,10 @@ export class FileStateStore implements StateStore {
     return acquireFileLock(join(this.root, 'locks'), key, who);
   }
 
+  async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {
+    return readLiveHolder(join(this.root, 'locks'), key);
+  }
+
   async create(id: string): Promise<DeploymentJournal> {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('UsageError', `invalid deployment id "${id}"`);
     this.ensureWritable();
@@ -209,7 +213,12 @@ export class FileStateStore implements StateStore {
       // Drop the torn tail on disk as well, so the next append starts on a fresh line.
       const text = readFileSync(path, 'utf8');
       const keep = text.slice(0, text.lastIndexOf(torn));
-      writeFileAtomic(path, keep);
+      try {
+        writeFileAtomic(path, keep);
+      } catch (error) {
+        // A read-only or full state dir: say so (the journal on disk is as it was; readers skip the torn line).
+        throw ioError('repair the torn last line of', path, error);
+      }
     }
     const journal = new FileJournal(id, this.root, records);
     if (torn !== undefined && !options.readOnly) {

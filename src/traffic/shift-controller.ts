@@ -46,6 +46,8 @@ export interface ShiftResult {
   progress: ShiftProgress;
 }
 
+type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+
 /** Thrown inside the loop to leave it for a rollback; `brief` names what failed without the evidence (for log lines). */
 class RollbackRequest extends Error {
   constructor(
@@ -67,6 +69,8 @@ class ShiftRun {
   private readonly steps: number[];
   private readonly ops: ShiftRegistry;
   private original: OriginalSnapshot = {};
+  /** A gate a resumed run was approved at before reaching it again (see `resumeHeld`). */
+  private passedGate: GateName | undefined;
   /** When this run began watching (a resume: later than the step's start). */
   private watchingSinceMs = 0;
   private progress!: ShiftProgress;
@@ -102,6 +106,7 @@ class ShiftRun {
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
 
     try {
+      if (loaded.progress?.paused) await this.resumeHeld();
       while (true) {
         const p = this.progress;
         if (p.phase === 'start') await this.start();
@@ -362,11 +367,35 @@ class ShiftRun {
   }
 
   /** A manual gate holds like a pause until a human resumes (or promotes / aborts). */
-  private async gate(name: 'beforeStart' | 'beforeIncrease' | 'beforePromotion'): Promise<void> {
+  private async gate(name: GateName): Promise<void> {
     if (this.input.config.gates[name] !== 'manual') return;
-    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
+    if (this.passedGate === name) {
+      this.passedGate = undefined; // approved before this run reached it again (resumeHeld)
+      return;
+    }
+    this.emitGate(name);
     await this.save({ paused: true, gate: name });
     await this.waitUntil(this.deps.clock.now());
+  }
+
+  /** The gate's question: the terminal asks it (gate-prompter.ts), everyone else reads it. */
+  private emitGate(name: GateName): void {
+    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
+  }
+
+  /**
+   * A run resumed where the journal says the shift was held: say so (a gate is asked again on
+   * the terminal), hold until `shift resume|promote|abort`, and once approved do what the gate
+   * let through — the next step (or the start) — instead of measuring the passed step again
+   * and asking the same gate twice.
+   */
+  private async resumeHeld(): Promise<void> {
+    const gate = this.progress.gate as GateName | undefined;
+    if (gate) this.emitGate(gate);
+    else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
+    await this.waitUntil(this.deps.clock.now());
+    if (gate === 'beforeStart') this.passedGate = gate;
+    else if (gate && this.progress.phase === 'steps' && this.progress.stepIndex + 1 < this.steps.length) await this.applyStep(this.progress.stepIndex + 1, false);
   }
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */

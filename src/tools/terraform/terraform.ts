@@ -6,7 +6,8 @@
  * with SIGINT so it can release its state lock. Failures become `ToolFailed`
  * errors whose `transient` flag comes from the curated transient-error list.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
 import { progressReporter, type ProgressReporter } from '../../core/progress.js';
@@ -66,9 +67,16 @@ export class Terraform {
     return this.options.workDir;
   }
 
-  /** `terraform init`: backend, modules and providers (into this dir's own plugin cache). */
+  /**
+   * `terraform init`: backend, modules and providers (into this dir's own plugin cache).
+   * `-reconfigure` when the working dir was copied or moved with its state dir: its
+   * `.terraform` still names the old dir's local state file, and the generated
+   * backend (written from the dir in use) is the truth — never migrate from, or
+   * touch, the old dir's state.
+   */
   async init(call: CallOptions = {}): Promise<void> {
-    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...this.lockArgs()], call);
+    const reconfigure = localBackendMoved(this.options.workDir) ? ['-reconfigure'] : [];
+    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...reconfigure, ...this.lockArgs()], call);
   }
 
   /**
@@ -216,3 +224,29 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+
+/** The local state path a backend config names, if it is the local backend. */
+function localPath(read: () => string, pick: (json: Record<string, unknown>) => unknown): string | undefined {
+  try {
+    const path = pick(JSON.parse(read()) as Record<string, unknown>);
+    return typeof path === 'string' ? path : undefined;
+  } catch {
+    return undefined; // not initialised yet, or not ours: terraform init decides
+  }
+}
+
+/**
+ * True when `.terraform/terraform.tfstate` (what the last `init` saved) names another local
+ * state file than the generated `backend.tf.json`: the working dir came from another state dir.
+ */
+export function localBackendMoved(workDir: string): boolean {
+  const saved = localPath(
+    () => readFileSync(join(workDir, '.terraform', 'terraform.tfstate'), 'utf8'),
+    (j) => ((j.backend as { type?: string; config?: { path?: unknown } } | undefined)?.type === 'local' ? (j.backend as { config?: { path?: unknown } }).config?.path : undefined),
+  );
+  const generated = localPath(
+    () => readFileSync(join(workDir, 'backend.tf.json'), 'utf8'),
+    (j) => (j.terraform as { backend?: { local?: { path?: unknown } } } | undefined)?.backend?.local?.path,
+  );
+  return saved !== undefined && generated !== undefined && saved !== generated;
+}
