@@ -64,3 +64,29 @@ describe('file store snapshot cache', () => {
     expect((await store.list()).map((d) => [d.id, d.state])).toEqual([['d-001', 'succeeded']]);
   });
 });
+
+describe('file store group commit', () => {
+  it('a record appended a few promise hops after another (a success and the start it releases) shares its fdatasync', async () => {
+    const { open } = await import('node:fs/promises');
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const store = new FileStateStore(dir);
+    const j = await store.create('d-001');
+    await j.append(created);
+    const spy = vi.spyOn(proto, 'datasync');
+    try {
+      const first = j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      // As the engine does: the dependent's record comes after several awaits, within the same turn.
+      let hops = Promise.resolve();
+      for (let i = 0; i < 20; i++) hops = hops.then(() => undefined);
+      await hops;
+      const second = j.append({ type: 'step.checkpoint', cluster: CLUSTER, step: 'create-cluster', outputs: { phase: 1 } });
+      await Promise.all([first, second]);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readJournal(join(j.dir, 'journal.ndjson')).map((r) => r.type)).toEqual(['deployment.created', 'step.started', 'step.checkpoint']);
+  });
+});
