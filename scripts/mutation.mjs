@@ -53,7 +53,7 @@ export const GROUPS = {
   'transient-errors': { mutate: ['src/tools/terraform/transient-errors.ts'], tests: ['test/unit/tools/transient-errors.test.ts'] },
   registry: {
     mutate: ['src/registry/constraints.ts', 'src/registry/status-errors.ts', 'src/registry/register-cluster.ts'],
-    tests: ['test/unit/registry/config.test.ts', 'test/unit/registry/constraints.test.ts', 'test/unit/registry/status-errors.test.ts', 'test/integration/registry/register-cluster.test.ts'],
+    tests: ['test/unit/registry/config.test.ts', 'test/unit/registry/constraints.test.ts', 'test/unit/registry/status-errors.test.ts', 'test/unit/registry/register-cluster.test.ts'],
   },
   'retire-guards': { mutate: ['src/steps/retire/retire-guards.ts'], tests: ['test/unit/steps/retire-guards.test.ts'] },
 };

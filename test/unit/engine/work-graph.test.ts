@@ -192,3 +192,40 @@ describe('work graph rules', () => {
     expect(events.indexOf('start x3')).toBeGreaterThan(events.indexOf('end x1'));
   });
 });
+
+describe('work graph rules, continued', () => {
+  it('graph errors are internal errors (a bug in the plan, not the user’s config)', () => {
+    for (const nodes of [[node('a', ['zz'])], [node('a', ['b']), node('b', ['a'])]]) {
+      let error: { code?: string; source?: string } | undefined;
+      try {
+        checkGraph(nodes);
+      } catch (e) {
+        error = e as { code?: string; source?: string };
+      }
+      expect([error?.code, error?.source]).toEqual(['Internal', 'internal']);
+    }
+  });
+
+  it('names only the cycle itself, not the path that led to it', () => {
+    expect(() => checkGraph([node('x', ['a']), node('a', ['b']), node('b', ['a'])])).toThrow(/^dependency cycle: a → b → a$/);
+  });
+
+  it('a node with two dependencies starts only once both have finished, even with room to run', async () => {
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const events: string[] = [];
+    const done = runGraph([node('fast'), node('slow'), node('join', ['fast', 'slow'])], {
+      execute: async (n) => {
+        events.push(`start ${n.id}`);
+        if (n.id === 'slow') await slow;
+        events.push(`end ${n.id}`);
+        return 'succeeded';
+      },
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual(['start fast', 'end fast', 'start slow']);
+    releaseSlow();
+    await done;
+    expect(events.slice(3)).toEqual(['end slow', 'start join', 'end join']);
+  });
+});

@@ -110,6 +110,17 @@ describe('step records change only the named step of the named cluster', () => {
     expect(s.clusters.flatMap((c) => c.steps).every((st) => st.state === 'pending')).toBe(true);
     const t = apply(created(), T1, { type: 'step.started', cluster: 'gke-a', step: 'create-cluster', attempt: 1 });
     expect(t.deploymentSteps).toEqual([{ name: 'traffic-shift', state: 'pending', attempts: 0 }]);
+    // The same step name on another cluster is untouched.
+    expect(findStep(t, 'gke-b', 'create-cluster')).toEqual({ name: 'create-cluster', state: 'pending', attempts: 0 });
+  });
+
+  it('a deployment-scope record changes only the named deployment step', () => {
+    const two = applyRecord(undefined, { seq: 1, time: T0, type: 'deployment.created', id: 'd', inputs, clusterId: 1, clusters: [], steps: [], deploymentSteps: ['traffic-shift', 'retire-old-clusters'] } as JournalRecord);
+    const s = apply(two, T1, { type: 'step.interrupted', cluster: '*', step: 'retire-old-clusters' });
+    expect(s.deploymentSteps).toEqual([
+      { name: 'traffic-shift', state: 'pending', attempts: 0 },
+      { name: 'retire-old-clusters', state: 'interrupted', attempts: 0, endedAt: T1 },
+    ]);
   });
 
   it('a deployment-scope record on a snapshot without deployment steps is a no-op', () => {
