@@ -104,6 +104,7 @@ describe('a step that is already done, excluded or not applicable', () => {
     expect(await runStepNode(e, CLUSTER, step({ name: 'install-gitpod' as StepName, run: count }))).toBe('skipped');
     expect(ran).toBe(0);
     expect(journal.records).toHaveLength(2);
+    expect(e.sink.events.map((ev) => ev.level)).toEqual(['info', 'info']);
     expect(e.sink.events.map((ev) => [ev.code, ev.message, ev.cluster, ev.step])).toEqual([
       ['step.already-done', 'already succeeded in an earlier run', CLUSTER.name, 'create-cluster'],
       ['step.already-done', 'already skipped in an earlier run', CLUSTER.name, 'install-gitpod'],
@@ -140,7 +141,8 @@ describe('a step that is already done, excluded or not applicable', () => {
 
   it('refuses a step the journal does not know', async () => {
     const journal = new MemoryJournal(['create-cluster'] as StepName[]);
-    await expect(runStepNode(env(journal), CLUSTER, step({ name: 'install-gitpod' as StepName }))).rejects.toThrow(`step install-gitpod of ${CLUSTER.name} is not in the journal`);
+    const error = (await runStepNode(env(journal), CLUSTER, step({ name: 'install-gitpod' as StepName })).catch((e: unknown) => e)) as WsdError;
+    expect([error.code, error.source, error.message]).toEqual(['Internal', 'internal', `step install-gitpod of ${CLUSTER.name} is not in the journal`]);
   });
 });
 
@@ -166,6 +168,7 @@ describe('the pre-run check', () => {
     expect(outcome).toBe('skipped');
     expect(ran).toBe(false);
     expect(journal.changes()).toEqual([{ type: 'step.skipped', cluster: CLUSTER.name, step: 'create-cluster', evidence: 'state has it', outputs: { token: '[REDACTED]' } }]);
+    expect(e.sink.events.map((ev) => ev.level)).toEqual(['info', 'info']);
     expect(e.sink.events.map((ev) => [ev.code, ev.message])).toEqual([
       ['step.check', 'pre-run check'],
       ['step.skip', 'skipped: state has it'],
@@ -201,7 +204,12 @@ describe('running a step', () => {
       ['info', 'step.succeeded', { durationMs: expect.any(Number) }],
     ]);
     expect(e.sink.events[0]!.message).toBe('started');
-    expect(e.sink.events[1]!.message).toMatch(/^succeeded in \d+\.\d s$/);
+    // A unit step takes well under a minute: the duration is measured forward, in ms, shown in s.
+    const durationMs = (journal.changes()[1] as { durationMs: number }).durationMs;
+    expect(durationMs).toBeGreaterThanOrEqual(0);
+    expect(durationMs).toBeLessThan(60_000);
+    expect(e.sink.events[1]!.message).toBe(`succeeded in ${(durationMs / 1000).toFixed(1)} s`);
+    expect(Number(/^succeeded in (\d+\.\d) s$/.exec(e.sink.events[1]!.message)![1])).toBeLessThan(60);
   });
 
   it('a resumed step counts its attempts on from the journal', async () => {
@@ -266,6 +274,8 @@ describe('running a step', () => {
     }));
     expect(outcome).toBe('failed');
     expect(journal.changes().at(-1)).toEqual({ type: 'step.failed', cluster: CLUSTER.name, step: 'create-cluster', error: { code: 'ConfigInvalid', message: 'bad token [REDACTED]' }, durationMs: expect.any(Number) });
+    const failedMs = (journal.changes().at(-1) as { durationMs: number }).durationMs;
+    expect(failedMs >= 0 && failedMs < 60_000).toBe(true);
     expect(e.sink.events.at(-1)).toMatchObject({ level: 'error', code: 'step.failed', message: 'bad token [REDACTED]', data: { error: 'ConfigInvalid', where: '[REDACTED]', n: 1 } });
   });
 
@@ -309,7 +319,8 @@ describe('what a step sees', () => {
         return {};
       },
     }));
-    expect(seen!.outputs).toEqual({ 'create-cluster': { ip: '10.0.0.1' } });
+    // Only steps with outputs appear (toStrictEqual: no key with an undefined value).
+    expect(seen!.outputs).toStrictEqual({ 'create-cluster': { ip: '10.0.0.1' } });
     expect(seen!.previous).toEqual({ installed: ['a'] });
     expect(seen!.logFile).toBe('/state/dep-1/logs/gke-eu70/install-gitpod.log');
     expect(seen!.clusterDir).toBe('/state/dep-1/gke-eu70');
@@ -347,7 +358,7 @@ describe('a deployment-wide step', () => {
       },
     }));
     expect(outcome).toBe('succeeded');
-    expect(seen!.outputs).toEqual({ [CLUSTER.name]: { 'create-cluster': { ip: '1' } }, '*': { 'traffic-shift': { percent: 100 } } });
+    expect(seen!.outputs).toStrictEqual({ [CLUSTER.name]: { 'create-cluster': { ip: '1' } }, '*': { 'traffic-shift': { percent: 100 } } });
     expect(seen!.logFile).toBe('/state/dep-1/logs/deployment/retire-old-clusters.log');
     expect(journal.events()).toEqual([{ type: 'event', level: 'info', code: 'retire.approved', step: 'retire-old-clusters', message: 'approved with [REDACTED]', data: { who: '[REDACTED]' } }]);
     expect(journal.changes().slice(-2).map((c) => [c.type, c.cluster, c.step])).toEqual([
