@@ -12,6 +12,7 @@ const BENCHMARKS = {
   // Runs on import (a standalone script too: `node bench/traffic-scenarios.mjs`).
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
   'judge-false-fail': () => import('./judge-false-fail.mjs'),
+  'judge-sequential': () => import('./judge-sequential.mjs'),
 };
 
 const [name, ...args] = process.argv.slice(2);

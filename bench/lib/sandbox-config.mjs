@@ -4,7 +4,7 @@
  * spread over a few regions; the values files of examples/sandbox are copied
  * next to the generated file because the config validates that they exist.
  */
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_DIR } from './report.mjs';
 
@@ -60,7 +60,8 @@ export function sandboxConfigText(n) {
 export function writeSandboxConfig(dir, n) {
   const valuesDir = join(dir, 'sandbox');
   mkdirSync(valuesDir, { recursive: true });
-  for (const f of readdirSync(join(REPO_DIR, 'examples', 'sandbox'))) copyFileSync(join(REPO_DIR, 'examples', 'sandbox', f), join(valuesDir, f));
+  // The sandbox dir holds values files and the local charts (directories): copy it whole.
+  cpSync(join(REPO_DIR, 'examples', 'sandbox'), valuesDir, { recursive: true });
   const file = join(dir, `sandbox-${n}.yaml`);
   const text = sandboxConfigText(n);
   writeFileSync(file, text);

@@ -84,7 +84,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
       'deploy a new generation: create, install, test and register the workspace clusters of the config, shift traffic onto them (metric-gated, rolled back on a bad signal), then retire the old generation (cordon, drain, deregister, terraform destroy)',
     )
     .option('--allow-unfinished', 'start even though an earlier deployment of this environment did not finish', false)
-    .option('--inject-fault <cluster:rate>', 'sandbox only: make a cluster fail this share of workspace starts (repeatable), e.g. eu:0.5', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--inject-fault <cluster:rate>', 'sandbox only: make a cluster fail this share of workspace starts, e.g. eu:0.5, or its metrics vanish this long after the shift began, e.g. eu:vanish@10s (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'ws-deployment deploy --cluster-id 17 --yes', 'ws-deployment deploy --only create-cluster,install-gitpod', 'CI=true ws-deployment deploy --json-log --concurrency 2', 'ws-deployment deploy --otlp-endpoint http://localhost:4318   # one trace per run, e.g. to Jaeger']))
     .action(lazy(() => import('./commands/deploy.js')));
 

@@ -3,9 +3,10 @@
  * workspaces start on the sandbox registries at a steady rate — placed by the
  * simulator exactly as the server would place them (score-weighted, inside
  * constraint sets) — and running sessions end, so old clusters drain.
- * Also the fault knob `deploy --inject-fault <cluster>:<failure-rate>`.
+ * Also the fault knob `deploy --inject-fault <cluster>:<failure-rate>` (or `<cluster>:vanish@<duration>`).
  */
 import { WsdError } from '../core/errors.js';
+import { formatDuration, parseDuration } from '../traffic/duration.js';
 import type { EventSink } from '../core/events.js';
 import type { UserProfile } from '../registry/constraints.js';
 import type { RunningSimulator } from '../registry/simulator/index.js';
@@ -84,21 +85,28 @@ export async function endSessions(sim: RunningSimulator, share: number): Promise
   }
 }
 
-/** One `--inject-fault` value. */
-export interface FaultSpec {
-  /** Short name (`eu17`), full name, or a prefix (`eu`: this deployment's cluster of that prefix). */
-  cluster: string;
-  rate: number;
-}
+/**
+ * One `--inject-fault` value: a share of starts that fail (`eu:0.5`), or the cluster's metrics vanishing a
+ * while after the shift began (`eu:vanish@10s`: its series are gone from then on, as when its scraping dies
+ * — the cluster still takes starts and stays in the registry).
+ */
+export type FaultSpec = { cluster: string; rate: number; vanishAfterMs?: undefined } | { cluster: string; vanishAfterMs: number; rate?: undefined };
 
-/** Parses `<cluster>:<failure-rate>`, e.g. `eu:0.5`. */
+const USAGE = 'must be <cluster>:<failure-rate> with a rate between 0 and 1, or <cluster>:vanish@<duration>, e.g. eu:0.5, eu17:0.3 or eu:vanish@10s';
+
+/** Parses `<cluster>:<failure-rate>` (e.g. `eu:0.5`) or `<cluster>:vanish@<duration>` (e.g. `eu:vanish@10s`). */
 export function parseFaultSpec(text: string): FaultSpec {
+  const vanish = /^([a-z][a-z0-9-]*):vanish@(\d+(?:ms|s|m|h))$/.exec(text.trim());
+  if (vanish) return { cluster: vanish[1] as string, vanishAfterMs: parseDuration(vanish[2] as string) };
   const m = /^([a-z][a-z0-9-]*):((?:0|1)(?:\.\d+)?|\.\d+)$/.exec(text.trim());
   const rate = m ? Number(m[2]) : Number.NaN;
-  if (!m || !(rate >= 0 && rate <= 1)) {
-    throw new WsdError('UsageError', `--inject-fault "${text}" must be <cluster>:<failure-rate> with a rate between 0 and 1, e.g. eu:0.5 or eu17:0.3`);
-  }
+  if (!m || !(rate >= 0 && rate <= 1)) throw new WsdError('UsageError', `--inject-fault "${text}" ${USAGE}`);
   return { cluster: m[1] as string, rate };
+}
+
+/** How a fault is said back (`eu:0.5`, `eu:vanish@10s`). */
+export function describeFault(spec: FaultSpec): string {
+  return spec.vanishAfterMs !== undefined ? `${spec.cluster}:vanish@${formatDuration(spec.vanishAfterMs)}` : `${spec.cluster}:${spec.rate}`;
 }
 
 /**
@@ -131,10 +139,21 @@ export function resolveFaultTargets(spec: FaultSpec, clusters: ReadonlyArray<{ n
 export async function applyFaults(specs: readonly FaultSpec[], simulators: readonly RunningSimulator[], clusters: ReadonlyArray<{ name: string; shortName: string; prefix: string }>): Promise<string[]> {
   const touched: string[] = [];
   for (const spec of specs) {
+    if (spec.rate === undefined) continue;
     for (const name of resolveFaultTargets(spec, clusters)) {
       for (const sim of simulators) await sim.setFailureRate(name, spec.rate);
       touched.push(name);
     }
   }
   return touched;
+}
+
+/** Short name → epoch ms from which its metrics are gone, for the `vanish@` faults (counted from `startedAtMs`). */
+export function vanishTimes(specs: readonly FaultSpec[], clusters: ReadonlyArray<{ name: string; shortName: string; prefix: string }>, startedAtMs: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const spec of specs) {
+    if (spec.vanishAfterMs === undefined) continue;
+    for (const name of resolveFaultTargets(spec, clusters)) out.set(name, startedAtMs + spec.vanishAfterMs);
+  }
+  return out;
 }

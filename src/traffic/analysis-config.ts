@@ -26,15 +26,38 @@ const queryTemplateSchema = z
     }
   });
 
+/**
+ * Opt-in sequential judge for a proportion's `max` (docs/canary-analysis.md): an SPRT of `healthy` against
+ * `max` on the counts of the stage, with anytime-valid error bounds, so a stage advances as soon as the
+ * evidence suffices and rolls back as soon as it is damning.
+ */
+const sequentialSchema = z.strictObject({
+  /** Failure ratio of a healthy cluster (H0); must lie below `max` (H1). */
+  healthy: z.number().gt(0).lt(1),
+  /** Bound on the chance that a cluster at or below `healthy` is rolled back in a stage (α). */
+  falseRollback: z.number().gt(0).max(0.2).default(0.01),
+  /** Bound on the chance that a cluster at or above `max` passes a stage (β). */
+  falsePromotion: z.number().gt(0).max(0.5).default(0.05),
+});
+
 const thresholdSchema = z
   .strictObject({
     min: z.number().optional(),
     max: z.number().optional(),
     /** Proportion metrics: one-sided level of the Wilson bounds (pass when the upper bound is within, fail when the lower one is beyond). */
     confidence: z.number().gt(0.5).lt(1).default(0.95),
+    sequential: sequentialSchema.optional(),
   })
   .refine((t) => t.min !== undefined || t.max !== undefined, 'threshold needs min, max or both')
-  .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, 'threshold min must not exceed max');
+  .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, 'threshold min must not exceed max')
+  .superRefine((t, ctx) => {
+    if (!t.sequential) return;
+    if (t.max === undefined || t.min !== undefined || t.max <= 0 || t.max >= 1) {
+      ctx.addIssue({ code: 'custom', path: ['sequential'], message: 'sequential judges a failure ratio against its max: give threshold max (between 0 and 1) and no min' });
+    } else if (t.sequential.healthy >= t.max) {
+      ctx.addIssue({ code: 'custom', path: ['sequential', 'healthy'], message: `sequential.healthy ${t.sequential.healthy} must lie below threshold max ${t.max} (the rate a healthy cluster has, e.g. ${Number((t.max / 5).toPrecision(2))})` });
+    }
+  });
 
 const comparisonSchema = z
   .strictObject({
@@ -99,7 +122,32 @@ export const metricSchema = z
   .refine((m) => m.comparison?.method !== 'proportion' || m.samplesQuery !== undefined, {
     message: 'comparison method "proportion" needs a samplesQuery (the events the ratio is taken over, e.g. starts)',
     path: ['samplesQuery'],
+  })
+  .refine((m) => !m.threshold?.sequential || isProportionMetric(m), {
+    message: 'threshold.sequential judges counts: the metric needs a samplesQuery (the starts the failure ratio is taken over) and must not set proportion: false',
+    path: ['threshold', 'sequential'],
+  })
+  .superRefine((m, ctx) => {
+    const problem = overlappingWindowProblem(m);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['query'], message: problem });
   });
+
+/** Comparison methods judged on the points of a range query (one point per `resolution`). */
+const POINT_METHODS: ReadonlySet<string> = new Set(['mann-whitney', 'ratio']);
+
+/**
+ * A point comparison's query is evaluated once per `resolution` over the lookback: `[{{interval}}]` (or
+ * `[{{lookback}}]`) there makes every point cover the whole lookback, so consecutive points share most of
+ * their data (5m windows every 15s overlap 95 %) and the test's α no longer holds. Refused, not warned.
+ */
+export function overlappingWindowProblem(metric: { name?: string; query: string; comparison?: { method: string } }): string | undefined {
+  if (!metric.comparison || !POINT_METHODS.has(metric.comparison.method)) return undefined;
+  const used = [...metric.query.matchAll(placeholderPattern)].map((match) => match[1] ?? '').filter((name) => name === 'interval' || name === 'lookback');
+  if (used.length === 0) return undefined;
+  const names = [...new Set(used)].map((name) => `{{${name}}}`).join(' and ');
+  const who = metric.name ? `${metric.name}: ` : '';
+  return `${who}${names} in a ${metric.comparison.method} comparison query makes each point cover the whole lookback, so the compared points come from overlapping windows and are not independent; use {{window}} (or {{resolution}}), e.g. rate(x[{{window}}]), so each point covers its own resolution-long window`;
+}
 
 const prometheusSchema = z.strictObject({
   type: z.literal('prometheus'),
@@ -154,7 +202,12 @@ export const analysisSchema = z
 export type MetricConfig = z.output<typeof metricSchema>;
 
 /** True when the metric's value is a ratio of events judged as counts (see `proportion` above). */
-export function isProportionMetric(metric: Pick<MetricConfig, 'proportion' | 'samplesQuery' | 'threshold' | 'comparison'>): boolean {
+export function isProportionMetric(metric: {
+  proportion?: boolean;
+  samplesQuery?: string;
+  threshold?: { min?: number; max?: number };
+  comparison?: { method: string };
+}): boolean {
   if (metric.proportion !== undefined) return metric.proportion && metric.samplesQuery !== undefined;
   if (metric.samplesQuery === undefined) return false;
   if (metric.comparison) return metric.comparison.method === 'proportion';

@@ -87,6 +87,15 @@ export const trafficShiftSchema = z
       }
     }
     for (const [i, m] of (t.analysis?.metrics ?? []).entries()) {
+      // The sequential test adds up the stage's counts: only disjoint windows may be added.
+      const interval = m.interval ?? t.interval;
+      if (m.threshold?.sequential && (m.lookback ?? interval) > interval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['analysis', 'metrics', i, 'lookback'],
+          message: `${m.name}: threshold.sequential adds up the counts of each measurement, so its windows must not overlap, but lookback ${formatDuration(m.lookback ?? interval)} is longer than the interval ${formatDuration(interval)}; drop lookback or make it at most the interval`,
+        });
+      }
       const c = m.comparison;
       if (c?.method !== 'mann-whitney') continue;
       // A test that cannot reject with the most extreme data would pass every bad cluster: refuse it up front.

@@ -21,7 +21,12 @@ function describeMetric(m: MetricConfig, stage: Stage, full: boolean): string {
   const minSamples = m.minSamples > 0 ? `, ≥ ${m.minSamples} ${m.samplesQuery ? 'starts' : 'points'} per cluster` : '';
   if (m.threshold) {
     const bounds = [m.threshold.min !== undefined ? `min ${fmt(m.threshold.min)}` : '', m.threshold.max !== undefined ? `max ${fmt(m.threshold.max)}` : ''].filter(Boolean).join(', ');
-    const how = isProportionMetric(m) ? `${fmt(m.threshold.confidence * 100)} % Wilson bounds on each cluster's counts (accumulated over the stage)` : "each cluster's value";
+    const seq = m.threshold.sequential;
+    const how = seq
+      ? `sequential test (SPRT) of ${fmt(seq.healthy)} against it on each cluster's counts of the stage: rolls back as soon as damning (false-rollback ≤ ${fmt(seq.falseRollback)}), passes as soon as sufficient (false-promotion ≤ ${fmt(seq.falsePromotion)})`
+      : isProportionMetric(m)
+        ? `${fmt(m.threshold.confidence * 100)} % Wilson bounds on each cluster's counts (accumulated over the stage)`
+        : "each cluster's value";
     return `threshold ${bounds}, ${how}${minSamples}`;
   }
   const c = m.comparison;

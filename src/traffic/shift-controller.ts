@@ -252,8 +252,14 @@ class ShiftRun {
       const now = clock.now();
       const p = this.progress;
       const sinceStage = now - p.phaseStartedAtMs - delay;
+      // A metric is due when more of its own intervals (after its own initialDelay) have passed in this stage
+      // than it has measurements. Dry runs never decide and have no counters: due when their slot count grew
+      // since the previous tick — so they too wait for their initialDelay and keep their interval.
+      const slots = (m: (typeof analysis.metrics)[number], t: number) => Math.floor((t - (m.initialDelay ?? 0)) / intervalOf(m));
       const due = (m: (typeof analysis.metrics)[number]) =>
-        m.dryRun || (p.counters.metrics?.[m.name]?.measurements ?? 0) < Math.floor((sinceStage - (m.initialDelay ?? 0)) / intervalOf(m));
+        m.dryRun
+          ? slots(m, sinceStage) > Math.max(0, slots(m, p.measurementsInStep * interval))
+          : (p.counters.metrics?.[m.name]?.measurements ?? 0) < slots(m, sinceStage);
       const percent = p.phase === 'bake' ? 100 : (this.steps[p.stepIndex] ?? 100);
       const accumulated = Object.fromEntries(judged.metrics.filter(accumulates).map((m) => [m.name, p.accumulated?.[m.name] ?? {}]));
       const record = await measure(judged, {

@@ -1,7 +1,7 @@
 /**
  * Bad input: exit 2, every problem positioned, never a stack trace.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,26 @@ describe('bad configs', () => {
     expect((await runCli(['bogus'])).code).toBe(2);
     expect((await runCli(['deploy', '--concurrency', 'many'])).code).toBe(2);
     expect((await runCli(['deploy', '--only', 'create-clusters'])).stderr).toMatch(/unknown step "create-clusters"/);
+  });
+
+  it('validate, plan and deploy refuse {{interval}} in a comparison query (overlapping windows) at the query, naming {{window}}', async () => {
+    const example = readFileSync('examples/sandbox.yaml', 'utf8');
+    const metric = "      - { name: p95-vs-old, query: 'failure_ratio({{shortName}}[{{interval}}])', comparison: { method: mann-whitney, resolution: 1s } }\n";
+    const text = example.replace('    sampleDeadline: 60s\n', `${metric}    sampleDeadline: 60s\n`);
+    expect(text).not.toBe(example);
+    const line = text.split('\n').findIndex((l) => l.includes('p95-vs-old')) + 1;
+    // Next to the example's referenced files, so this is the one problem.
+    const overlapping = join(dir, 'examples', 'overlapping.yaml');
+    cpSync('examples', join(dir, 'examples'), { recursive: true });
+    writeFileSync(overlapping, text);
+    for (const command of ['validate', 'plan', 'deploy']) {
+      const result = await runCli([command, '--config', overlapping, '--state-dir', join(dir, 'state-overlapping')]);
+      expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(`${overlapping}:${line}:36: trafficShift.analysis.metrics[1].query: p95-vs-old: {{interval}} in a mann-whitney comparison query`);
+      expect(result.stderr).toContain('use {{window}} (or {{resolution}})');
+      expect(result.stderr.split('\n').filter((l) => l.includes('overlapping.yaml:'))).toHaveLength(1);
+    }
+    expect(existsSync(join(dir, 'state-overlapping', 'journal.jsonl'))).toBe(false);
   });
 
   it('validate accepts the sandbox example and exits 0', async () => {

@@ -7,7 +7,7 @@ import { WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import type { RunningSimulator } from '../../registry/simulator/index.js';
-import { applyFaults, startSandboxTraffic, type FaultSpec, type SandboxTraffic } from '../../sandbox/sandbox-traffic.js';
+import { applyFaults, describeFault, startSandboxTraffic, vanishTimes, type FaultSpec, type SandboxTraffic } from '../../sandbox/sandbox-traffic.js';
 import { SimulatorProvider } from '../../sandbox/simulator-provider.js';
 import type { ProviderConfig } from '../../traffic/analysis-config.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
@@ -55,12 +55,17 @@ export async function sandboxSimulators(config: DeployConfigView, sharedDir: str
   return Promise.all(metas.map((m) => sandboxRegistry(sharedDir, m.name)));
 }
 
-function buildProvider(provider: ProviderConfig, simulators: RunningSimulator[], redactor: Redactor): MetricProvider {
+function buildProvider(provider: ProviderConfig, simulators: RunningSimulator[], redactor: Redactor, vanish: ReadonlyMap<string, number>): MetricProvider {
   if (provider.type === 'prometheus') return prometheusFromConfig(provider, redactor);
   if (simulators.length === 0) {
     throw new WsdError('ConfigInvalid', 'trafficShift.analysis.provider "simulator" reads the sandbox registry simulator: it needs every meta cluster to be type sandbox; use a prometheus provider for real meta clusters');
   }
-  return new SimulatorProvider({ readers: simulators.map((s) => () => s.counters()), description: `registry simulator counters (${simulators.map((s) => s.address).join(', ')})` });
+  // `--inject-fault eu:vanish@10s`: from then on the cluster's series are missing, as when its scraping dies.
+  const visible = (counters: ReturnType<RunningSimulator['counters']>) => {
+    const now = Date.now();
+    return Object.fromEntries(Object.entries(counters).filter(([name]) => !(now >= (vanish.get(name) ?? Number.POSITIVE_INFINITY))));
+  };
+  return new SimulatorProvider({ readers: simulators.map((s) => () => visible(s.counters())), description: `registry simulator counters (${simulators.map((s) => s.address).join(', ')})` });
 }
 
 export async function openShiftSession(input: OpenSessionInput): Promise<ShiftSession> {
@@ -71,16 +76,21 @@ export async function openShiftSession(input: OpenSessionInput): Promise<ShiftSe
   let provider: MetricProvider | undefined;
   try {
     const analysis = input.shift?.analysis;
-    if (analysis && !input.shift?.command) provider = buildProvider(analysis.provider, simulators, input.redactor);
     if (input.sandbox?.faults?.length && simulators.length === 0) {
       throw new WsdError('UsageError', '--inject-fault works only when every meta cluster is a sandbox one (type: sandbox); remove it for real meta clusters');
+    }
+    const vanish = vanishTimes(input.sandbox?.faults ?? [], input.clusters, Date.now());
+    if (analysis && !input.shift?.command) provider = buildProvider(analysis.provider, simulators, input.redactor, vanish);
+    for (const [name, at] of vanish) {
+      input.sink.emit({ level: 'warn', code: 'sandbox.fault', message: `injected fault: the metrics of ${name} vanish at ${new Date(at).toISOString()}`, data: { cluster: name, vanishAt: new Date(at).toISOString() } });
     }
     if (simulators.length > 0) {
       // Injected faults last one run: a crashed or earlier run's must not make a healthy cluster fail now.
       for (const sim of simulators) await sim.clearFailureRates();
-      if (input.sandbox?.faults?.length) {
-        const touched = await applyFaults(input.sandbox.faults, simulators, input.clusters);
-        input.sink.emit({ level: 'warn', code: 'sandbox.fault', message: `injected start failures on ${touched.join(', ')} (${input.sandbox.faults.map((f) => `${f.cluster}:${f.rate}`).join(', ')})` });
+      const rates = (input.sandbox?.faults ?? []).filter((f) => f.rate !== undefined);
+      if (rates.length > 0) {
+        const touched = await applyFaults(rates, simulators, input.clusters);
+        input.sink.emit({ level: 'warn', code: 'sandbox.fault', message: `injected start failures on ${touched.join(', ')} (${rates.map(describeFault).join(', ')})` });
       }
       const rate = input.sandbox?.startsPerSecond ?? 20;
       if (input.traffic && rate > 0) {

@@ -14,7 +14,7 @@ import { judgeComparison, judgeProportionComparison, type Counts } from './compa
 import { fmt, type ClusterEvidence, type MetricOutcome } from './decision.js';
 import type { FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
-import { judgeProportionThreshold, judgeThreshold } from './threshold.js';
+import { judgeProportionThreshold, judgeSequentialThreshold, judgeThreshold } from './threshold.js';
 
 export type { Counts } from './comparison.js';
 
@@ -76,6 +76,11 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
+    const sequential = metric.threshold?.sequential;
+    if (sequential && metric.threshold?.max !== undefined) {
+      const j = judgeSequentialThreshold(name, cluster, counts, { ...sequential, max: metric.threshold.max }, metric.minSamples);
+      return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
+    }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
       const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;

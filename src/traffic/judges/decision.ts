@@ -26,7 +26,7 @@ export interface QueryRecord {
 }
 
 export interface DecisionStatistics {
-  method: 'threshold' | 'mann-whitney' | 'ratio' | 'proportion';
+  method: 'threshold' | 'mann-whitney' | 'ratio' | 'proportion' | 'sequential';
   n1?: number;
   n2?: number;
   u?: number;
@@ -48,6 +48,10 @@ export interface DecisionStatistics {
   upper?: number;
   confidence?: number;
   maxDifference?: number;
+  /** Sequential (SPRT): log likelihood ratio of `max` against `healthy` (p0), rejected at ≥ ln(1/alpha), accepted at ≤ ln(beta). */
+  llr?: number;
+  p0?: number;
+  beta?: number;
 }
 
 /**

@@ -6,6 +6,7 @@
  * unit, averaging a broken cluster with a healthy one would hide it.
  */
 import { wilsonBounds } from '../stats/proportion.js';
+import { bernoulliSprt } from '../stats/sprt.js';
 import { fmt, type DecisionStatistics } from './decision.js';
 
 export interface ClusterValue {
@@ -58,7 +59,17 @@ function describeBounds(t: { min?: number; max?: number }): string {
 
 export interface ProportionThresholdJudgement {
   outcome: 'pass' | 'fail' | 'wait';
-  rule: 'threshold.max' | 'threshold.min' | 'threshold.within' | 'threshold.undecided' | 'threshold.max.decisive' | 'threshold.min.decisive' | 'samples.below-minimum';
+  rule:
+    | 'threshold.max'
+    | 'threshold.min'
+    | 'threshold.within'
+    | 'threshold.undecided'
+    | 'threshold.max.decisive'
+    | 'threshold.min.decisive'
+    | 'samples.below-minimum'
+    | 'sequential.reject'
+    | 'sequential.accept'
+    | 'sequential.continue';
   message: string;
   statistics: DecisionStatistics;
 }
@@ -120,4 +131,32 @@ export function judgeProportionThreshold(
     message: `${metric} on ${cluster} is ${fmt(p)} (${seen}); its ${level} bounds [${fmt(b.lower)}, ${fmt(b.upper)}] straddle ${describeBounds(threshold)}: more starts needed`,
     statistics,
   };
+}
+
+/**
+ * The opt-in sequential judge (`threshold.sequential`): an SPRT of `healthy` (p0) against `max` (p1) on the
+ * stage's accumulated counts (stats/sprt.ts). Fails as soon as the likelihood ratio reaches 1/α (a cluster
+ * at or below p0 gets there with probability ≤ α, however many looks), passes as soon as it falls to β
+ * (and there are `minSamples` starts), otherwise waits for more starts.
+ */
+export function judgeSequentialThreshold(
+  metric: string,
+  cluster: string,
+  counts: { failures: number; samples: number },
+  rule: { max: number; healthy: number; falseRollback: number; falsePromotion: number },
+  minSamples: number,
+): ProportionThresholdJudgement {
+  const { failures, samples } = counts;
+  const r = bernoulliSprt(failures, samples, { p0: rule.healthy, p1: rule.max, alpha: rule.falseRollback, beta: rule.falsePromotion });
+  const p = samples > 0 ? failures / samples : 0;
+  const statistics: DecisionStatistics = { method: 'sequential', n1: samples, meanNew: p, llr: r.llr, p0: rule.healthy, alpha: rule.falseRollback, beta: rule.falsePromotion };
+  const facts = `${fmt(failures)} of ${fmt(samples)} starts, log likelihood ratio ${fmt(r.llr)} of ${fmt(rule.max)} against ${fmt(rule.healthy)} (roll back at ${fmt(r.upper)}, pass at ${fmt(r.lower)})`;
+  if (r.decision === 'reject') {
+    return { outcome: 'fail', rule: 'sequential.reject', message: `${metric} on ${cluster} is ${fmt(p)}: the evidence says the failure ratio is at ${fmt(rule.max)} rather than ${fmt(rule.healthy)} (${facts}; false-rollback bound ${fmt(rule.falseRollback)})`, statistics };
+  }
+  if (r.decision === 'accept' && samples >= minSamples) {
+    return { outcome: 'pass', rule: 'sequential.accept', message: `${metric} on ${cluster} is ${fmt(p)}: the evidence says healthy (${facts}; false-promotion bound ${fmt(rule.falsePromotion)})`, statistics };
+  }
+  const why = r.decision === 'accept' ? `; need ${minSamples} starts (minSamples)` : '';
+  return { outcome: 'wait', rule: 'sequential.continue', message: `${metric} on ${cluster} is ${fmt(p)}: not decided yet (${facts}${why})`, statistics };
 }

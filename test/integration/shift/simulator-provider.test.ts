@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { alwaysReachable, startSimulator, type RunningSimulator } from '../../../src/registry/simulator/index.js';
-import { parseFaultSpec, resolveFaultTargets } from '../../../src/sandbox/sandbox-traffic.js';
+import { describeFault, parseFaultSpec, resolveFaultTargets, vanishTimes } from '../../../src/sandbox/sandbox-traffic.js';
 import { parseSimulatorQuery, SimulatorProvider } from '../../../src/sandbox/simulator-provider.js';
 import { planTimeline } from '../../../src/steps/traffic/shift-plan.js';
 import { buildTargets } from '../../../src/plan/targets.js';
@@ -67,6 +67,15 @@ describe('simulator metric provider', () => {
     expect(resolveFaultTargets({ cluster: 'us2', rate: 1 }, clusters)).toEqual(['us2']);
     expect(resolveFaultTargets({ cluster: 'eu1', rate: 1 }, clusters)).toEqual(['eu1']);
     expect(() => resolveFaultTargets({ cluster: 'ap', rate: 1 }, clusters)).toThrow(/no cluster of this deployment/);
+  });
+
+  it('parses --inject-fault <cluster>:vanish@<duration> and times the vanish from the shift\'s start', () => {
+    expect(parseFaultSpec('eu:vanish@10s')).toEqual({ cluster: 'eu', vanishAfterMs: 10_000 });
+    expect(describeFault({ cluster: 'eu', vanishAfterMs: 90_000 })).toBe('eu:vanish@1m30s');
+    expect(() => parseFaultSpec('eu:vanish@soon')).toThrow(/<cluster>:vanish@<duration>/);
+    const clusters = [{ name: 'gp-dev-ws-eu2-eu-west1', shortName: 'eu2', prefix: 'eu' }, { name: 'gp-dev-ws-us2-us-west1', shortName: 'us2', prefix: 'us' }];
+    const specs = [parseFaultSpec('eu:vanish@10s'), parseFaultSpec('us:0.5')];
+    expect([...vanishTimes(specs, clusters, 1_000)]).toEqual([['eu2', 11_000]]);
   });
 
   it('the sandbox example promotes within a couple of minutes', () => {

@@ -19,12 +19,17 @@ const hasPrometheus = requireBinary('prometheus', 'traffic gate integration test
 const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
 const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
 const RATIO = `sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`;
+/** The comparison's points: one per non-overlapping 3 s window ({{interval}} there is refused by validate). */
+const RATIO_POINTS = `sum(rate(${FAILURES}[{{window}}])) / sum(rate(${STARTS}[{{window}}]))`;
+const COMPARISON_LOOKBACK_MS = 15_000;
+const COMPARISON_STEP_MS = 3_000;
 
 const analysis = analysisSchema.parse({
   provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
   metrics: [
     { name: 'start-failure-ratio', query: RATIO, threshold: { max: 0.1 }, minSamples: 20, samplesQuery: `sum(increase(${STARTS}[{{interval}}]))` },
-    { name: 'start-failure-ratio-vs-baseline', query: RATIO, comparison: { method: 'mann-whitney', resolution: '1s', maxEffectSize: 0.5 } },
+    // 5 independent points per side: 5 vs 5 can reach p = 1/252 < 0.02.
+    { name: 'start-failure-ratio-vs-baseline', query: RATIO_POINTS, lookback: '15s', comparison: { method: 'mann-whitney', resolution: '3s', maxEffectSize: 0.5 } },
   ],
   consecutiveErrorLimit: 0,
 });
@@ -57,10 +62,10 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     throw new Error(`timed out waiting for ${what}`);
   }
 
-  const resolved = (template: string, short: string) => template.replaceAll('{{shortName}}', short).replaceAll('{{interval}}', '5s');
-  /** Points of the last 5 s, as the comparison judge's range query sees them. */
+  const resolved = (template: string, short: string) => template.replaceAll('{{shortName}}', short).replaceAll('{{interval}}', '5s').replaceAll('{{window}}', '3s');
+  /** Points of the comparison's lookback, as its range query sees them. */
   const window = async (query: string) =>
-    (await provider.range(query, { start: new Date(Date.now() - 5_000), end: new Date(), stepMs: 1_000 })).flatMap((s) => s.points.map((p) => p[1]));
+    (await provider.range(query, { start: new Date(Date.now() - COMPARISON_LOOKBACK_MS), end: new Date(), stepMs: COMPARISON_STEP_MS })).flatMap((s) => s.points.map((p) => p[1]));
 
   beforeAll(async () => {
     exporter.set('eu17', { startsPerTick: 5, failureRatio: 0.02 });
@@ -99,10 +104,13 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     expect(m.source).toBe(`prometheus ${prometheus.url}`);
   });
 
-  it('fails on a failure spike on the new cluster', async () => {
+  it('fails on a failure spike on the new cluster', { timeout: 120_000 }, async () => {
     exporter.set('eu18', { failureRatio: 0.5 });
     // The comparison sees a range of rates: wait until the whole range shows the spike (the timeline's "window fill").
-    await waitFor('the spike to fill the window', async () => Math.min(...(await window(resolved(RATIO, 'eu18')))) > 0.4);
+    await waitFor('the spike to fill the window', async () => {
+      const points = await window(resolved(RATIO_POINTS, 'eu18'));
+      return points.length >= 5 && Math.min(...points) > 0.4 && (await window(resolved(RATIO_POINTS, 'eu17'))).length >= 5;
+    }, 45_000);
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);
     expect(m.verdict).toBe('fail');
     expect(m.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'threshold.max' });
@@ -113,9 +121,9 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     exporter.set('eu18', { failureRatio: 0.02 });
   });
 
-  it('fails a new cluster whose series vanish while the baseline reports: at once when it reported before, past the deadline when it never did', async () => {
+  it('fails a new cluster whose series vanish while the baseline reports: at once when it reported before, past the deadline when it never did', { timeout: 120_000 }, async () => {
     exporter.set('eu18', { visible: false });
-    await waitFor('the eu18 series to leave the window', async () => (await window(resolved(RATIO, 'eu18'))).length === 0);
+    await waitFor('the eu18 series to leave the comparison window', async () => (await window(resolved(RATIO_POINTS, 'eu18'))).length === 0, 45_000);
     const stopped = await measure(analysis, { ...ctx(), reported: new Set(['gp-prod-ws-eu18-eu-west1']) }, ZERO_COUNTERS);
     expect(stopped.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
     expect(stopped.verdict).toBe('fail');

@@ -10,7 +10,8 @@ type Answer = { values: number[][] } | { error: MetricErrorKind };
 
 export class FakeMetricProvider implements MetricProvider {
   readonly description = 'fake';
-  readonly calls: Array<{ kind: 'instant' | 'range'; query: string }> = [];
+  /** Every query with its times (epoch ms): `at` for instant queries, `start`/`end`/`stepMs` for ranges. */
+  readonly calls: Array<{ kind: 'instant' | 'range'; query: string; at?: number; start?: number; end?: number; stepMs?: number }> = [];
   private readonly answers = new Map<string, Answer>();
 
   /** Each inner array is one series: for instant queries its last value counts. */
@@ -25,13 +26,14 @@ export class FakeMetricProvider implements MetricProvider {
   }
 
   async instant(query: string, options?: { time?: Date }): Promise<MetricSeries[]> {
-    this.calls.push({ kind: 'instant', query });
-    const t = (options?.time ?? new Date()).getTime() / 1000;
+    const at = (options?.time ?? new Date()).getTime();
+    this.calls.push({ kind: 'instant', query, at });
+    const t = at / 1000;
     return this.answer(query).map((values, i) => ({ labels: { series: String(i) }, points: values.length ? [[t, values.at(-1) as number]] : [] }));
   }
 
   async range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]> {
-    this.calls.push({ kind: 'range', query });
+    this.calls.push({ kind: 'range', query, start: options.start.getTime(), end: options.end.getTime(), stepMs: options.stepMs });
     const start = options.start.getTime() / 1000;
     const step = options.stepMs / 1000;
     return this.answer(query).map((values, i) => ({

@@ -189,13 +189,14 @@ describe('metric evaluation and no-data classification', () => {
   });
 
   it('compares ranges for comparison metrics and is inconclusive without a baseline', async () => {
-    const cmp = metric({ comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const cmp = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const lat = (short: string) => `lat{c="${short}",w="30s"}`;
     const healthy = Array.from({ length: 10 }, (_, i) => 1 + i / 10);
-    const p = new FakeMetricProvider().set(q('eu18'), healthy.map((v) => v + 5)).set(q('eu17'), healthy);
+    const p = new FakeMetricProvider().set(lat('eu18'), healthy.map((v) => v + 5)).set(lat('eu17'), healthy);
     const d = await evaluateMetric(cmp, ctx(p));
     expect(p.calls.every((c) => c.kind === 'range')).toBe(true);
     expect(d).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse', statistics: { method: 'mann-whitney', n1: 10, n2: 10, u: 100 } });
-    const noBase = await evaluateMetric(cmp, ctx(new FakeMetricProvider().set(q('eu18'), healthy)));
+    const noBase = await evaluateMetric(cmp, ctx(new FakeMetricProvider().set(lat('eu18'), healthy)));
     expect(noBase).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing' });
   });
 
