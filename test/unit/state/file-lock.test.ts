@@ -113,6 +113,22 @@ describe('file lock', () => {
     unlinkSync(join(dir, lockFileName(KEY)));
     await expect(lock.release()).resolves.toBeUndefined();
   });
+
+  it('a lock file the filesystem cannot create is a StateIo error naming the file and the errno, never a hang', () => {
+    const dir = lockDir();
+    // 300 characters: longer than any file name the filesystem takes (255), also as root.
+    const key = { project: 'p', environment: 'e'.repeat(300) };
+    let error: (Error & { code?: string; cause?: unknown }) | undefined;
+    try {
+      acquireFileLock(dir, key, { deploymentId: 'd-001', command: 'deploy' });
+    } catch (e) {
+      error = e as Error & { code?: string; cause?: unknown };
+    }
+    expect(error?.code).toBe('StateIo');
+    expect(error?.message).toContain(`cannot create lock file ${join(dir, lockFileName(key))} (ENAMETOOLONG)`);
+    expect((error?.cause as { code?: string } | undefined)?.code).toBe('ENAMETOOLONG');
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('the lock holder, read without taking the lock (status on a read-only state dir)', () => {
