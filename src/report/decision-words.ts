@@ -24,7 +24,8 @@ export interface DecisionForWords {
 /** `start-failure-ratio on gp-dev-ws-eu201-eu-west1: fail, 2 of 2 starts failed (ratio 1 > max 0.1, …); baseline …: 0 of 39 starts failed (ratio 0) [rule threshold.max.decisive]` */
 export function clusterEvidenceWords(metric: string, e: ClusterEvidence): string {
   const parts = [`${metric} on ${e.cluster}: ${e.outcome}`, observed(e)];
-  const test = testWords(e);
+  // No value at all (a no-data rule): the judge's own words say why; there are no numbers to test.
+  const test = e.value === undefined && e.failures === undefined ? '' : testWords(e);
   const base = baselineWords(e);
   return `${parts.filter(Boolean).join(', ')}${test ? ` (${test})` : ''}${base ? `; ${base}` : ''} [rule ${e.rule}]`;
 }
@@ -54,7 +55,13 @@ export function scoresWords(scores: DecisionForWords['scores']): string {
 /** What the cluster showed: counts for a ratio of events, a value over samples otherwise. */
 function observed(e: ClusterEvidence): string {
   if (e.failures !== undefined && e.samples !== undefined) return `${fmt(e.failures)} of ${fmt(e.samples)} starts failed`;
-  if (e.value === undefined) return e.samples !== undefined ? `${fmt(e.samples)} samples, no value` : 'no value';
+  if (e.value === undefined) {
+    // The judge's message names the metric and cluster first (`m: cluster …`); the line already does.
+    const prefix = e.message?.indexOf(`: ${e.cluster} `) ?? -1;
+    const why = e.message && prefix >= 0 ? e.message.slice(prefix + e.cluster.length + 3) : (e.message ?? '');
+    const head = e.samples !== undefined ? `${fmt(e.samples)} samples, no value` : 'no value';
+    return why ? `${head}: ${why}` : head;
+  }
   const over = e.samples !== undefined ? ` over ${fmt(e.samples)} samples` : e.points !== undefined ? ` over ${fmt(e.points)} points` : '';
   return `value ${fmt(e.value)}${over}`;
 }

@@ -134,7 +134,8 @@ describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at 
           const result = await run.done;
           expect(result.code, result.raw).toBe(1);
           await expectSummaryAtEnd(result, common);
-          expect(result.lines.join('\n')).toContain(`traffic shift rolled back at ${phase.at}: aborted by an operator. The old clusters take new starts again`);
+          // The reason and what happened since are two lines of the summary.
+          expect(result.lines.join('\n')).toMatch(new RegExp(`traffic shift rolled back at ${escape(phase.at)}: aborted by an operator\\.\\s+The old clusters take new starts again`));
           const after = await registryOf(common);
           expect(after).toEqual({ ...before, eu211: { state: 'CORDONED', score: 0 }, us211: { state: 'CORDONED', score: 0 } });
         } finally {
