@@ -114,7 +114,7 @@ class FileJournal implements DeploymentJournal {
       if (record.type.startsWith('deployment.')) await written;
       else written?.catch(() => undefined);
     }
-    crashPoint(record.seq);
+    crashPoint(record);
     return record;
   }
 

@@ -27,7 +27,7 @@ describe('the sandbox registry shared by concurrent processes', () => {
     expect(registered.map((r) => [r.code, r.stderr])).toEqual(CLUSTERS.map(() => [0, '']));
 
     const updated = await Promise.all(CLUSTERS.map((name, i) => runCli(['clusters', ...common, 'update', '--name', name, 'score', String(10 + i)])));
-    expect(updated.map((r) => r.code)).toEqual(CLUSTERS.map(() => 0));
+    expect(updated.map((r) => [r.code, r.stderr])).toEqual(CLUSTERS.map(() => [0, expect.any(String)]));
 
     const list = await runCli(['clusters', ...common, 'list', '--output', 'json']);
     const rows = (JSON.parse(list.stdout) as Array<{ name: string; score: number }>).map((c) => [c.name, c.score]).sort();

@@ -86,7 +86,7 @@ export class PostgresJournal implements DeploymentJournal {
     );
     this.seq = record.seq;
     this.current = next;
-    crashPoint(record.seq);
+    crashPoint(record);
     return record;
   }
 
