@@ -276,12 +276,16 @@ class ShiftRun {
         // At 100 % the old clusters take no starts: compare with their values from before the shift began.
         baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs) : undefined,
         reported: new Set(p.reported ?? []),
+        gaps: p.gaps ?? {},
         accumulated,
         signal,
       }, p.counters, due);
       await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores: this.scoresAt(percent) });
       const reported = new Set(p.reported ?? []);
       for (const d of record.decisions) for (const q of d.queries) if (q.side === 'new' && q.series > 0) reported.add(q.cluster);
+      // Metrics measured now replace their gaps; one without cluster evidence (a query error) keeps them.
+      const gaps = { ...(p.gaps ?? {}) };
+      for (const d of record.decisions) if (d.clusters) gaps[d.metric] = d.clusters.filter((e) => e.rule === 'no-data.gap').map((e) => e.cluster);
       const nextAccumulated = { ...(p.accumulated ?? {}) };
       for (const d of record.decisions) {
         if (!(d.metric in accumulated)) continue;
@@ -292,7 +296,7 @@ class ShiftRun {
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
-      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), accumulated: nextAccumulated });
+      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), gaps, accumulated: nextAccumulated });
       this.emit(record.verdict === 'pass' || record.verdict === 'wait' ? 'info' : 'warn', 'traffic.measurement', `${this.describe()}: ${record.verdict}: ${record.message}`, {
         verdict: record.verdict,
         rule: record.rule,

@@ -28,6 +28,8 @@ export interface ClusterInput {
   prior?: Counts;
   /** The cluster returned series in an earlier measurement of this shift. */
   reportedBefore: boolean;
+  /** The cluster had reported, and this metric's previous measurement found none of its series (a gap). */
+  gapBefore?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
   deadlinePassed: boolean;
   deadlineMs: number;
@@ -52,8 +54,13 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (value.values.length === 0) {
     const hasSeries = value.series > 0 || (samples?.series ?? 0) > 0;
     if (!hasSeries) {
+      // One empty window is a missed or late scrape as often as a dead cluster (30 s scrapes, rate[1m]):
+      // it waits; a second empty measurement in a row is "stopped reporting", detected within two intervals.
+      if (input.reportedBefore && input.gapBefore) {
+        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in two measurements in a row; the cluster or its scraping is down)`);
+      }
       if (input.reportedBefore) {
-        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (the cluster or its scraping is down)`);
+        return out('wait', 'no-data.gap', `${name}: ${cluster} reported before, but none of its series are in this window (a missed scrape?); a second empty measurement means it stopped reporting`, { samples: 0 });
       }
       if (!input.deadlinePassed || !baseline.hasData) {
         return out('wait', 'no-data.never-reported', `${name}: ${cluster} has not reported yet`, { samples: 0 });

@@ -121,10 +121,15 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     exporter.set('eu18', { failureRatio: 0.02 });
   });
 
-  it('fails a new cluster whose series vanish while the baseline reports: at once when it reported before, past the deadline when it never did', { timeout: 120_000 }, async () => {
+  it('fails a new cluster whose series vanish while the baseline reports: at the second empty measurement when it reported before, past the deadline when it never did', { timeout: 120_000 }, async () => {
     exporter.set('eu18', { visible: false });
     await waitFor('the eu18 series to leave the comparison window', async () => (await window(resolved(RATIO_POINTS, 'eu18'))).length === 0, 45_000);
-    const stopped = await measure(analysis, { ...ctx(), reported: new Set(['gp-prod-ws-eu18-eu-west1']) }, ZERO_COUNTERS);
+    const reported = new Set(['gp-prod-ws-eu18-eu-west1']);
+    const gap = await measure(analysis, { ...ctx(), reported }, ZERO_COUNTERS);
+    expect(gap.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    expect(gap.verdict).toBe('wait');
+    const gaps = Object.fromEntries(analysis.metrics.map((m) => [m.name, ['gp-prod-ws-eu18-eu-west1']]));
+    const stopped = await measure(analysis, { ...ctx(), reported, gaps }, ZERO_COUNTERS);
     expect(stopped.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
     expect(stopped.verdict).toBe('fail');
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);
