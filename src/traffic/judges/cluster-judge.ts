@@ -123,6 +123,11 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (baseline.points.length === 0) {
     return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${value.values.length} values but the baseline has none: nothing to compare with`, { samples: windowSamples, value: median(value.values), ...b });
   }
+  // The baseline needs minSamples points too: late scrapes leave some of its windows empty, and a test on too few
+  // points cannot reject (inconclusive, a pause). Fewer points only delay: wait (inconclusive past sampleDeadline).
+  if (baseline.points.length < metric.minSamples) {
+    return out('wait', 'samples.baseline-below-minimum', `${name}: ${baseline.points.length} baseline points for ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: median(value.values), ...b });
+  }
   const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
   return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
 }

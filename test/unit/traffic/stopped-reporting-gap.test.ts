@@ -158,3 +158,24 @@ describe('a gap in a reporting cluster (controller)', () => {
     expect(rules(journal).slice(-2)).toEqual(['no-data.gap', 'no-data.stopped-reporting']);
   });
 });
+
+describe('a thin baseline (late scrapes) only delays a comparison', () => {
+  const metric = metricSchema.parse({ name: 'lat', query: 'lat{c="{{shortName}}"}', comparison: { method: 'mann-whitney', confidence: 0.99, resolution: '2s' }, lookback: '12s', minSamples: 6 });
+  const ctx = (provider: FakeMetricProvider, elapsedInStepMs: number): MeasurementContext => ({
+    provider,
+    newClusters: [{ cluster: NEW.cluster, shortName: NEW.name, region: NEW.region }],
+    oldClusters: [{ cluster: OLD.cluster, shortName: OLD.name, region: OLD.region }],
+    intervalMs: 4_000,
+    now: new Date('2025-01-01T12:00:00Z'),
+    elapsedInStepMs,
+    sampleDeadlineMs: 60_000,
+  });
+
+  it('waits while the baseline has fewer than minSamples points, inconclusive only past sampleDeadline, judged once it has them', async () => {
+    const thin = new FakeMetricProvider().set('lat{c="eu18"}', [8, 8.1, 8.2, 7.9, 8.3, 8]).set('lat{c="eu17"}', [8, 8.2, 7.9]);
+    expect(await evaluateMetric(metric, ctx(thin, 8_000))).toMatchObject({ outcome: 'wait', rule: 'samples.baseline-below-minimum' });
+    expect(await evaluateMetric(metric, ctx(thin, 60_000))).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+    const full = new FakeMetricProvider().set('lat{c="eu18"}', [8, 8.1, 8.2, 7.9, 8.3, 8]).set('lat{c="eu17"}', [8, 8.2, 7.9, 8.1, 8.05, 8.15]);
+    expect(await evaluateMetric(metric, ctx(full, 8_000))).toMatchObject({ outcome: 'pass' });
+  });
+});
