@@ -129,6 +129,11 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     return out('wait', 'samples.baseline-below-minimum', `${name}: ${baseline.points.length} baseline points for ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: median(value.values), ...b });
   }
   const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
+  // Too few distinct points (ties of histogram quantiles, windows emptied by late scrapes) cannot reject yet: the next
+  // windows may; it waits and becomes inconclusive (a human decides) only past sampleDeadline.
+  if (j.rule === 'mann-whitney.cannot-reject' && !input.deadlinePassed) {
+    return out('wait', j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
+  }
   return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
 }
 

@@ -178,4 +178,11 @@ describe('a thin baseline (late scrapes) only delays a comparison', () => {
     const full = new FakeMetricProvider().set('lat{c="eu18"}', [8, 8.1, 8.2, 7.9, 8.3, 8]).set('lat{c="eu17"}', [8, 8.2, 7.9, 8.1, 8.05, 8.15]);
     expect(await evaluateMetric(metric, ctx(full, 8_000))).toMatchObject({ outcome: 'pass' });
   });
+
+  it('a test that cannot reject yet (too few distinct points) waits until sampleDeadline, then is inconclusive', async () => {
+    const few = metricSchema.parse({ name: 'lat', query: 'lat{c="{{shortName}}"}', comparison: { method: 'mann-whitney', confidence: 0.98, resolution: '2s' }, lookback: '6s', minSamples: 3 });
+    const p = new FakeMetricProvider().set('lat{c="eu18"}', [5, 6, 7]).set('lat{c="eu17"}', [1, 2, 3]);
+    expect(await evaluateMetric(few, ctx(p, 8_000))).toMatchObject({ outcome: 'wait', rule: 'mann-whitney.cannot-reject' });
+    expect(await evaluateMetric(few, ctx(p, 60_000))).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+  });
 });
