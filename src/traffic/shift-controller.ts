@@ -292,6 +292,7 @@ class ShiftRun {
         // At 100 % the old clusters take no starts: compare with their values from before the shift began.
         baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs) : undefined,
         reported: new Set(p.reported ?? []),
+        gaps: p.gaps ?? {},
         accumulated,
         signal,
       }, p.counters, due);
@@ -299,6 +300,9 @@ class ShiftRun {
       await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores });
       const reported = new Set(p.reported ?? []);
       for (const d of record.decisions) for (const q of d.queries) if (q.side === 'new' && q.series > 0) reported.add(q.cluster);
+      // Metrics measured now replace their gaps; one without cluster evidence (a query error) keeps them.
+      const gaps = { ...(p.gaps ?? {}) };
+      for (const d of record.decisions) if (d.clusters) gaps[d.metric] = d.clusters.filter((e) => e.rule === 'no-data.gap').map((e) => e.cluster);
       const nextAccumulated = { ...(p.accumulated ?? {}) };
       for (const d of record.decisions) {
         if (!(d.metric in accumulated)) continue;
@@ -309,7 +313,7 @@ class ShiftRun {
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
-      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), accumulated: nextAccumulated });
+      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), gaps, accumulated: nextAccumulated });
       const failing = record.verdict === 'fail' || record.verdict === 'halt';
       // A failing measurement's evidence is printed once, by the summary; this line names what failed.
       // The event's data carries the whole record (queries, values, samples, baseline, statistics, scores) for --json-log.

@@ -74,6 +74,11 @@ export interface ShiftProgress {
   shiftStartedAtMs?: number;
   /** Full names of new clusters that returned series: their silence later means "stopped reporting". */
   reported?: string[];
+  /**
+   * Per metric: new clusters that had reported but returned no series at that metric's last measurement.
+   * A second empty measurement in a row (also across a restart) is "stopped reporting"; the first waits.
+   */
+  gaps?: Record<string, string[]>;
   /** Proportion metrics: failures and starts accumulated in the current stage, per metric and cluster. */
   accumulated?: Record<string, Record<string, { failures: number; samples: number }>>;
 }

@@ -70,9 +70,10 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
   const failingMetricMs = interval + (failureLimit + 1) * cycle;
   const brokenMetricsMs = (errorLimit + 1) * cycle;
   const silentClusterMs = (analysis?.sampleDeadline ?? 0) + cycle;
-  // A cluster that reported before fails as soon as its series leave the query window (one lookback), at the next measurement.
+  // A cluster that reported before fails once its series left the query window (one lookback) at two measurements
+  // in a row: the first empty one is a gap (a missed scrape), the second is "stopped reporting".
   const lookback = Math.max(0, ...(analysis?.metrics ?? []).map((m) => m.lookback ?? m.interval ?? interval));
-  const stoppedReportingMs = lookback + cycle;
+  const stoppedReportingMs = lookback + 2 * cycle;
   const rollbackMs = config.rollback.mode === 'gradual' ? config.rollback.duration : 0;
 
   const notes: string[] = [];

@@ -28,6 +28,8 @@ export interface ClusterInput {
   prior?: Counts;
   /** The cluster returned series in an earlier measurement of this shift. */
   reportedBefore: boolean;
+  /** The cluster had reported, and this metric's previous measurement found none of its series (a gap). */
+  gapBefore?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
   deadlinePassed: boolean;
   deadlineMs: number;
@@ -52,8 +54,13 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (value.values.length === 0) {
     const hasSeries = value.series > 0 || (samples?.series ?? 0) > 0;
     if (!hasSeries) {
+      // One empty window is a missed or late scrape as often as a dead cluster (30 s scrapes, rate[1m]):
+      // it waits; a second empty measurement in a row is "stopped reporting", detected within two intervals.
+      if (input.reportedBefore && input.gapBefore) {
+        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in two measurements in a row; the cluster or its scraping is down)`);
+      }
       if (input.reportedBefore) {
-        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (the cluster or its scraping is down)`);
+        return out('wait', 'no-data.gap', `${name}: ${cluster} reported before, but none of its series are in this window (a missed scrape?); a second empty measurement means it stopped reporting`, { samples: 0 });
       }
       if (!input.deadlinePassed || !baseline.hasData) {
         return out('wait', 'no-data.never-reported', `${name}: ${cluster} has not reported yet`, { samples: 0 });
@@ -117,7 +124,17 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (baseline.points.length === 0) {
     return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${value.values.length} values but the baseline has none: nothing to compare with`, { samples: windowSamples, value: median(value.values), ...b });
   }
+  // The baseline needs minSamples points too: late scrapes leave some of its windows empty, and a test on too few
+  // points cannot reject (inconclusive, a pause). Fewer points only delay: wait (inconclusive past sampleDeadline).
+  if (baseline.points.length < metric.minSamples) {
+    return out('wait', 'samples.baseline-below-minimum', `${name}: ${baseline.points.length} baseline points for ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: median(value.values), ...b });
+  }
   const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
+  // Too few distinct points (ties of histogram quantiles, windows emptied by late scrapes) cannot reject yet: the next
+  // windows may; it waits and becomes inconclusive (a human decides) only past sampleDeadline.
+  if (j.rule === 'mann-whitney.cannot-reject' && !input.deadlinePassed) {
+    return out('wait', j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
+  }
   return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
 }
 

@@ -14,7 +14,12 @@ export type Side = 'new' | 'old';
 export interface QueryRecord {
   side: Side;
   cluster: string;
-  purpose: 'value' | 'samples';
+  /**
+   * `liveness`: at 100 % and in the bake, the old clusters' value query at `now` (their baseline is read
+   * from before the shift), sent only when a new cluster's series are gone, to tell "the cluster stopped
+   * reporting" from "all scraping broke".
+   */
+  purpose: 'value' | 'samples' | 'liveness';
   /** The query after placeholder substitution, exactly as sent. */
   query: string;
   /** Number of series the query matched. */

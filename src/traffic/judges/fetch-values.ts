@@ -14,7 +14,7 @@ const QUERY_CONCURRENCY = 4;
 export interface FetchRequest {
   provider: MetricProvider;
   template: string;
-  purpose: 'value' | 'samples';
+  purpose: QueryRecord['purpose'];
   /**
    * Instant query at `now`, or a range query at `stepMs` over the lookback: its points fall on
    * multiples of `stepMs` (aligned, so consecutive measurements read the same grid) and, with

@@ -9,8 +9,11 @@
  * common complaint:
  * - a query failed, or no cluster on either side has any series → the metrics
  *   pipeline is broken: `error` (consecutiveErrorLimit, then the shift halts);
- * - a new cluster whose series were there in an earlier measurement and are gone
- *   now stopped reporting → `fail` at once (`no-data.stopped-reporting`);
+ * - a new cluster whose series were there in an earlier measurement and are gone:
+ *   the first empty measurement is a gap (`wait`, `no-data.gap`: one missed scrape must
+ *   not roll back a healthy shift), the second in a row is `fail` (`no-data.stopped-reporting`);
+ *   at 100 % and in the bake (baseline from before the shift) the old clusters are also
+ *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
  *   when the baseline has data (`no-data.never-reported`);
  * - a new cluster that reports but had no starts yet → `wait`, as for too few samples.
@@ -22,7 +25,7 @@
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
 import { judgeCluster, type Counts } from './cluster-judge.js';
-import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type Side } from './decision.js';
+import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
 
@@ -40,6 +43,8 @@ export interface MeasurementContext {
   baselineAt?: Date;
   /** Full names of new clusters that returned series in an earlier measurement of this shift. */
   reported?: ReadonlySet<string>;
+  /** Per metric: new clusters that had reported but had no series at that metric's previous measurement. */
+  gaps?: Readonly<Record<string, readonly string[]>>;
   /** Proportion metrics: counts accumulated earlier in this step, per metric and cluster (disjoint windows only). */
   accumulated?: Readonly<Record<string, Readonly<Record<string, Counts>>>>;
   signal?: AbortSignal;
@@ -58,7 +63,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const windowMs = metric.comparison?.method === 'mann-whitney' || metric.comparison?.method === 'ratio' ? metric.comparison.resolution : lookbackMs;
   const baselineAt = ctx.baselineAt ?? ctx.now;
   const mode = metric.comparison && metric.comparison.method !== 'proportion' ? ({ kind: 'range', stepMs: windowMs } as const) : ({ kind: 'instant' } as const);
-  const fetch = (side: Side, targets: readonly QueryTarget[], template: string, purpose: 'value' | 'samples', now: Date, kind: typeof mode) =>
+  const fetch = (side: Side, targets: readonly QueryTarget[], template: string, purpose: QueryRecord['purpose'], now: Date, kind: typeof mode) =>
     fetchValues({ provider: ctx.provider, targets: targets.map((target) => ({ side, target })), intervalMs: lookbackMs, windowMs, now, signal: ctx.signal, template, purpose, mode: kind });
   const instant = { kind: 'instant' } as const;
   const [newValue, oldValue, newSamples, oldSamples] = await Promise.all([
@@ -67,7 +72,12 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     metric.samplesQuery ? fetch('new', ctx.newClusters, metric.samplesQuery, 'samples', ctx.now, instant) : Promise.resolve([]),
     metric.samplesQuery ? fetch('old', ctx.oldClusters, metric.samplesQuery, 'samples', baselineAt, instant) : Promise.resolve([]),
   ]);
-  const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples];
+  // The baseline is from before the shift: a new cluster's silence alone cannot tell a dead cluster from broken
+  // scraping. Ask the old clusters' current series (only then: one extra query per old cluster).
+  const silent = (t: QueryTarget) => [...newValue, ...newSamples].every((q) => q.cluster !== t.cluster || (q.series === 0 && !q.error));
+  const reportedSilent = ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && silent(t));
+  const liveness = reportedSilent && baselineAt.getTime() !== ctx.now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', ctx.now, mode) : [];
+  const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples, ...liveness];
   const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
   const record = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<MetricDecision> = {}): MetricDecision => ({
     metric: metric.name,
@@ -85,7 +95,14 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   if (failed?.error) {
     return record('error', 'query-error', `${metric.name}: ${failed.purpose} query for ${failed.cluster} failed (${failed.error.kind}): ${failed.error.message}; the metrics pipeline is broken`);
   }
-  const anySeries = queries.some((q) => q.series > 0);
+  if (liveness.length > 0 && ctx.newClusters.every(silent) && liveness.every((q) => q.series === 0)) {
+    return record(
+      'error',
+      'no-data.pipeline',
+      `${metric.name}: no current series for new or old clusters (the baseline is read from before the shift): the metrics pipeline looks broken, not one cluster (check scraping)`,
+    );
+  }
+  const anySeries = queries.some((q) => q.purpose !== 'liveness' && q.series > 0);
   const anyStarts = [...newSamples, ...oldSamples].some((q) => q.values.some((v) => v > 0));
   if (!anySeries || (!queries.some((q) => q.purpose === 'value' && q.values.length > 0) && metric.samplesQuery === undefined)) {
     return record(
@@ -115,6 +132,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       proportion,
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
+      gapBefore: ctx.gaps?.[metric.name]?.includes(target.cluster) ?? false,
       baseline: {
         clusters: ctx.oldClusters.map((o) => o.cluster),
         points: baselinePoints,
@@ -134,7 +152,9 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     ...(metric.samplesQuery ? { old: baselineCounts.samples } : {}),
     min: metric.minSamples,
   };
-  const outcome = worst === 'inconclusive' || worst === 'wait' ? waitOrInconclusive(worst, deadlinePassed) : worst;
+  // A gap is not "too few samples": it waits for the next measurement even past sampleDeadline (never a pause).
+  const gapOnly = worst === 'wait' && deciding.every((e) => e.rule === 'no-data.gap');
+  const outcome = gapOnly ? 'wait' : worst === 'inconclusive' || worst === 'wait' ? waitOrInconclusive(worst, deadlinePassed) : worst;
   const rule = outcome === 'inconclusive' && worst === 'wait' ? 'samples.deadline-passed' : (first?.rule ?? 'measurement.pass');
   const detail = deciding.map((e) => e.message).join('; ');
   const message = outcome === 'inconclusive' && worst === 'wait' ? `${detail} after ${Math.round(ctx.sampleDeadlineMs / 1000)}s (sampleDeadline): a human must decide` : detail;

@@ -90,8 +90,9 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     expect(m.decisions.map((d) => [d.metric, d.outcome, d.rule])).toEqual([
       ['start-failure-ratio', 'pass', 'threshold.within'],
       // Healthy never fails; with the few (often tied) points of one 5 s window the one-sided test
-      // may be unable to reject at all, and then says so (inconclusive) instead of passing.
-      ['start-failure-ratio-vs-baseline', expect.stringMatching(/^(pass|inconclusive)$/), expect.stringMatching(/^mann-whitney\./)],
+      // may be unable to reject at all, and then says so instead of passing: it waits for later windows
+      // (inconclusive once sampleDeadline passed).
+      ['start-failure-ratio-vs-baseline', expect.stringMatching(/^(pass|wait|inconclusive)$/), expect.stringMatching(/^mann-whitney\./)],
     ]);
     expect(m.verdict).not.toBe('fail');
     const threshold = m.decisions[0]!;
@@ -121,10 +122,15 @@ describe.skipIf(!hasPrometheus)('gates on a real prometheus', () => {
     exporter.set('eu18', { failureRatio: 0.02 });
   });
 
-  it('fails a new cluster whose series vanish while the baseline reports: at once when it reported before, past the deadline when it never did', { timeout: 120_000 }, async () => {
+  it('fails a new cluster whose series vanish while the baseline reports: at the second empty measurement when it reported before, past the deadline when it never did', { timeout: 120_000 }, async () => {
     exporter.set('eu18', { visible: false });
     await waitFor('the eu18 series to leave the comparison window', async () => (await window(resolved(RATIO_POINTS, 'eu18'))).length === 0, 45_000);
-    const stopped = await measure(analysis, { ...ctx(), reported: new Set(['gp-prod-ws-eu18-eu-west1']) }, ZERO_COUNTERS);
+    const reported = new Set(['gp-prod-ws-eu18-eu-west1']);
+    const gap = await measure(analysis, { ...ctx(), reported }, ZERO_COUNTERS);
+    expect(gap.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    expect(gap.verdict).toBe('wait');
+    const gaps = Object.fromEntries(analysis.metrics.map((m) => [m.name, ['gp-prod-ws-eu18-eu-west1']]));
+    const stopped = await measure(analysis, { ...ctx(), reported, gaps }, ZERO_COUNTERS);
     expect(stopped.decisions[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
     expect(stopped.verdict).toBe('fail');
     const m = await measure(analysis, ctx(), ZERO_COUNTERS);

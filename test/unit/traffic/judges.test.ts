@@ -127,9 +127,10 @@ describe('metric evaluation and no-data classification', () => {
     expect(d.message).toMatch(/gp-prod-ws-eu18-eu-west1 reported nothing within 30m \(sampleDeadline\) while the baseline has data: the cluster may be dead/);
   });
 
-  it('fails a new cluster at once when it reported before and its series are gone', async () => {
+  it('fails a new cluster that reported before when its series are gone at a second measurement in a row', async () => {
     const p = new FakeMetricProvider().set(q('eu17'), [0.02]);
-    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0, reported: new Set([NEW.cluster]) }));
+    expect(await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0, reported: new Set([NEW.cluster]) }))).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0, reported: new Set([NEW.cluster]), gaps: { [threshold.name]: [NEW.cluster] } }));
     expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
     expect(d.clusters?.[0]).toMatchObject({ cluster: NEW.cluster, outcome: 'fail', query: q('eu18'), points: 0 });
   });

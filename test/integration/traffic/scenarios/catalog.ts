@@ -103,14 +103,17 @@ const list: Array<Omit<Scenario, 'id'>> = [
   // yet ~3 in every window, so the new cluster is never "without traffic".
   { name: 'trickle: too few starts by the deadline', kind: 'low traffic', config: 'ratio-short-deadline', label: 'pause-for-human', rate: 1.5 },
   // metrics pipeline down: a halt rolls back
-  // At 50 % both sides are current: no series anywhere is "pipeline broken" (error, halt). (At 100 % the baseline is
-  // read from before the shift, so the same break reads as the new cluster stopping: a rollback all the same.)
+  // At 50 % both sides are current: no series anywhere is "pipeline broken" (error, halt). At 100 % the baseline is
+  // read from before the shift; the judge then asks the old cluster's CURRENT series (a liveness query): gone too,
+  // so it is the pipeline (no-data.pipeline, error, halt), not the new cluster stopping.
   { name: 'scraping breaks at the first step', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, changes: [{ at: 'step1', scrapeBroken: true, bad: true }] },
   { name: 'prometheus unreachable', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, prometheusDown: true, changes: [{ at: 'step1', bad: true }] },
   // first generation
   { name: 'first generation fails starts', kind: 'first generation bad', config: 'ratio-watch', label: 'fail-first-generation', rate: HIGH, old: SPIKE, firstGenerationBad: true },
   { name: 'first generation starts slowly', kind: 'first generation bad', config: 'p95-watch', label: 'fail-first-generation', rate: HIGH, old: SLOW, firstGenerationBad: true },
   { name: 'first generation watched and healthy, then a healthy shift', kind: 'healthy', config: 'ratio-watch', label: 'promote', rate: HIGH },
+  // (appended: ids of the scenarios above stay as in BENCHMARKS.md §6) the break at 100 %, see "metrics pipeline down"
+  { name: 'scraping breaks at 100 %', kind: 'metrics pipeline down', config: 'ratio-errors', label: 'roll back', rate: HIGH, changes: [{ at: 'step2', scrapeBroken: true, bad: true }] },
 ];
 
 export const SCENARIOS: Scenario[] = list.map((s, i) => ({ id: `s${String(i + 1).padStart(2, '0')}`, ...s }));
