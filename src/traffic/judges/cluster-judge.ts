@@ -63,6 +63,12 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     if (samples && windowSamples > 0) {
       return out('fail', 'no-data.new-silent', `${name}: ${cluster} reports ${fmt(windowSamples)} starts but returns no data: the cluster may be dead`, { samples: windowSamples });
     }
+    // NaN is not silence: a live cluster's ratio or histogram quantile over a window without events is 0/0.
+    // On real Prometheus data that is every quiet window of a low-traffic cluster, so it waits (and past
+    // sampleDeadline becomes inconclusive) instead of being called dead.
+    if (!samples && value.dropped > 0) {
+      return out('wait', 'no-data.no-events', `${name}: ${cluster} reports, but only NaN (0/0: no events in the window) yet`, { samples: 0 });
+    }
     if (!samples) return out('fail', 'no-data.new-silent', `${name}: ${cluster} returns no data while other clusters do: the cluster may be dead`);
     if (input.deadlinePassed && baseline.counts.samples > 0 && (input.prior?.samples ?? 0) === 0) {
       return out('fail', 'no-data.no-traffic', `${name}: the baseline has starts but ${cluster} had none within ${formatDuration(input.deadlineMs)} (sampleDeadline): the cluster may be dead`, { samples: 0 });

@@ -27,7 +27,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000): Promise<RunningPrometheus> {
+/** `lifetimeMs`: Prometheus is stopped after this long at the latest (a suite that runs longer says so). */
+export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000, lifetimeMs = 120_000): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'wsd-prom-'));
   const port = await freePort();
   const config = [
@@ -52,7 +53,7 @@ export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000
     ],
     cwd: dir,
     signal: abort.signal,
-    timeoutMs: 120_000,
+    timeoutMs: lifetimeMs,
     killGraceMs: 3_000,
     maxBuffer: 1 << 20,
   }).catch(() => undefined);

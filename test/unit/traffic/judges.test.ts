@@ -135,10 +135,21 @@ describe('metric evaluation and no-data classification', () => {
   });
 
   it('fails a new cluster whose series exist but return no data while other clusters do', async () => {
-    const p = new FakeMetricProvider().set(q('eu18'), [Number.NaN]).set(q('eu17'), [0.02]);
+    const p = new FakeMetricProvider().set(q('eu18'), []).set(q('eu17'), [0.02]);
     const d = await evaluateMetric(threshold, ctx(p));
     expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
     expect(d.message).toMatch(/gp-prod-ws-eu18-eu-west1 returns no data while other clusters do: the cluster may be dead/);
+  });
+
+  it('waits on a new cluster whose values are NaN (0/0: a quiet window on real Prometheus), inconclusive past the deadline, never calling it dead', async () => {
+    // histogram_quantile or a ratio over a window without starts is NaN: the cluster reports, it just had no events.
+    const p = new FakeMetricProvider().set(q('eu18'), [Number.NaN]).set(q('eu17'), [0.02]);
+    const d = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 0 }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.no-events' });
+    expect(d.clusters?.[0]).toMatchObject({ cluster: NEW.cluster, outcome: 'wait', rule: 'no-data.no-events', samples: 0 });
+    expect(d.message).toBe('start-failure-rate: gp-prod-ws-eu18-eu-west1 reports, but only NaN (0/0: no events in the window) yet');
+    const late = await evaluateMetric(threshold, ctx(p, { elapsedInStepMs: 1_800_000 }));
+    expect(late).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
   });
 
   describe('with a samples query', () => {
