@@ -93,8 +93,23 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
   const failureLimit = analysis?.failureLimit ?? 0;
   const errorLimit = analysis?.consecutiveErrorLimit ?? 0;
   // One interval for the query window to fill with bad data, then limit+1 trips.
-  const failingMetricMs = interval + (failureLimit + 1) * cycle;
-  const brokenMetricsMs = (errorLimit + 1) * cycle;
+  // Per deciding metric, by the controller's schedule: a bad signal is seen once the metric's window holds it
+  // (its lookback) and, at a stage's start, not before the stage's delays (the staff stage and the analysis
+  // initialDelay on the first step, the metric's own initialDelay in every stage); then limit+1 measurements
+  // at its own interval, each landing on the next tick (up to one tick late when the grids differ).
+  const deciding = metrics.filter((m) => !m.dryRun);
+  const perMetric = (window: (m: (typeof metrics)[number]) => number, limit: (m: (typeof metrics)[number]) => number) =>
+    Math.max(
+      0,
+      ...deciding.map((m) => {
+        const every = metricInterval(m, interval);
+        const delay = m.initialDelay ?? 0;
+        const slack = delay % tickMs === 0 && every % tickMs === 0 ? 0 : tickMs;
+        return Math.max(window(m), staffStageMs + initialDelayMs) + delay + (limit(m) + 1) * (every + measurementMaxMs) + slack;
+      }),
+    );
+  const failingMetricMs = analysis ? perMetric((m) => m.lookback ?? metricInterval(m, interval), (m) => m.failureLimit ?? failureLimit) : interval + (failureLimit + 1) * cycle;
+  const brokenMetricsMs = analysis ? perMetric(() => 0, (m) => m.consecutiveErrorLimit ?? errorLimit) : (errorLimit + 1) * cycle;
   const silentClusterMs = (analysis?.sampleDeadline ?? 0) + cycle;
   // A cluster that reported before fails as soon as its series leave the query window (one lookback), at the next measurement.
   const lookback = Math.max(0, ...(analysis?.metrics ?? []).map((m) => m.lookback ?? m.interval ?? interval));

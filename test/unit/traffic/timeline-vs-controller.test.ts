@@ -13,6 +13,7 @@ import type { ClusterTarget, DeploymentPlanContext } from '../../../src/steps/st
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftConfig, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import type { ShiftProgress } from '../../../src/traffic/shift-ports.js';
+import type { ScoreCluster } from '../../../src/traffic/scores.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
 import { buildTimeline } from '../../../src/traffic/timeline.js';
 import { FakeMetricProvider } from './fake-metric-provider.js';
@@ -68,11 +69,15 @@ function toConfig(g: Generated): TrafficShiftConfig {
 }
 
 /** Runs the real controller to the end on the virtual clock; returns when each stage began and when it finished. */
-async function runController(config: TrafficShiftConfig): Promise<{ stages: Array<{ stage: string; at: number }>; result: ShiftResult | Error | undefined }> {
+async function runController(
+  config: TrafficShiftConfig,
+  spoil: (provider: FakeMetricProvider) => void = () => {},
+): Promise<{ stages: Array<{ stage: string; at: number }>; result: ShiftResult | Error | undefined; journal: StageJournal }> {
   const registry = new FakeRegistry();
   registry.add('meta-eu', { name: 'eu18', state: 'CORDONED', score: 50 }).add('meta-eu', { name: 'eu17', score: 100 });
   const provider = new FakeMetricProvider();
   for (const [i] of config.analysis?.metrics.entries() ?? []) for (const c of ['eu18', 'eu17']) provider.set(`m${i}{c="${c}"}`, [0.01]);
+  spoil(provider);
   const journal = new StageJournal(registry.log);
   // A long poll: waits go straight to their deadline (no 1 s steps), so the virtual run stays cheap.
   const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
@@ -83,15 +88,17 @@ async function runController(config: TrafficShiftConfig): Promise<{ stages: Arra
   );
   // Bounded: a config of this generator promotes within an hour of virtual time.
   for (let i = 0; i < 60 && result === undefined; i++) await vi.advanceTimersByTimeAsync(60_000);
-  return { stages: journal.stages, result };
+  return { stages: journal.stages, result, journal };
 }
+
+const SCORE_CLUSTERS: ScoreCluster[] = [
+  { name: 'eu18', role: 'new', region: 'europe-west1', state: 'CORDONED', score: 0, maxScore: 100, constraintSet: '' },
+  { name: 'eu17', role: 'old', region: 'europe-west1', state: 'AVAILABLE', score: 100, maxScore: 100, constraintSet: '' },
+];
 
 /** The stage ends the timeline promises, in the shape the controller's journal shows them. */
 function promised(config: TrafficShiftConfig): Array<{ stage: string; at: number }> {
-  const t = buildTimeline(config, [
-    { name: 'eu18', role: 'new', region: 'europe-west1', state: 'CORDONED', score: 0, maxScore: 100, constraintSet: '' },
-    { name: 'eu17', role: 'old', region: 'europe-west1', state: 'AVAILABLE', score: 100, maxScore: 100, constraintSet: '' },
-  ]);
+  const t = buildTimeline(config, SCORE_CLUSTERS);
   const stages = [...(t.staffStageMs > 0 ? [{ stage: 'staff', at: 0 }] : []), ...t.steps.map((s) => ({ stage: `step ${s.index}`, at: s.startsAtMs / 1000 }))];
   const last = t.steps.at(-1);
   // The controller enters the bake after the last step even without one (and finishes at once).
@@ -119,6 +126,30 @@ describe('the timeline plan promises is the schedule the controller keeps', () =
         expect(stages.filter((s) => s.stage !== 'start')).toEqual(promised(config));
       }),
       { numRuns: 40, seed: 20_261_202 },
+    );
+  });
+
+  it('rolls back a metric that fails (or errors) from the shift\'s start no later than the worst case plan promises (generated configs)', async () => {
+    const limits = fc.record({ failureLimit: fc.integer({ min: 0, max: 2 }), consecutiveErrorLimit: fc.integer({ min: 0, max: 2 }) }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(configArb, fc.array(limits, { minLength: 4, maxLength: 4 }), fc.nat(), fc.constantFrom('fail', 'error'), async (g, perMetric, pick, how) => {
+        vi.setSystemTime(T0);
+        const config = toConfig({ ...g, metrics: g.metrics.map((m, i) => ({ ...m, ...perMetric[i] })) });
+        const deciding = config.analysis?.metrics.map((m, i) => ({ m, i })).filter(({ m }) => !m.dryRun) ?? [];
+        const bad = deciding[pick % deciding.length]?.i ?? 0;
+        const { result, journal } = await runController(config, (provider) => {
+          for (const c of ['eu18', 'eu17']) {
+            if (how === 'fail' && c === 'eu18') provider.set(`m${bad}{c="${c}"}`, [0.5]);
+            if (how === 'error') provider.fail(`m${bad}{c="${c}"}`, 'unreachable');
+          }
+        });
+        expect(result).toMatchObject({ outcome: 'rolled-back' });
+        const decidedAt = (Date.parse(journal.decisions.at(-1)?.at ?? '') - T0) / 1000;
+        const t = buildTimeline(config, SCORE_CLUSTERS);
+        const bound = how === 'fail' ? t.detection.failingMetricMs : t.detection.brokenMetricsMs;
+        expect(decidedAt).toBeLessThanOrEqual(bound / 1000);
+      }),
+      { numRuns: 40, seed: 20_261_203 },
     );
   });
 
