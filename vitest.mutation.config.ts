@@ -1,20 +1,15 @@
 /**
  * The unit tests StrykerJS runs against each mutant (`npm run mutation`, see
- * TESTING.md): only the fast tests of the mutated modules, no build step.
+ * TESTING.md): only the fast unit tests of the group being mutated
+ * (scripts/mutation.mjs passes them in WSD_MUTATION_TESTS), no build step.
  */
 import { defineConfig } from 'vitest/config';
 
+const tests = process.env.WSD_MUTATION_TESTS?.split(',').filter((t) => t !== '');
+
 export default defineConfig({
   test: {
-    include: [
-      'test/unit/core/names.test.ts',
-      'test/unit/state/file-store.test.ts',
-      'test/unit/state/file-lock.test.ts',
-      'test/unit/tools/transient-errors.test.ts',
-      'test/unit/engine/retry.test.ts',
-      'test/unit/registry/config.test.ts',
-      'test/unit/registry/constraints.test.ts',
-    ],
+    include: tests ?? ['test/unit/**/*.test.ts'],
     testTimeout: 60_000,
     maxWorkers: 1,
   },

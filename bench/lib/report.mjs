@@ -61,9 +61,10 @@ export function printTable(title, header, rows) {
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-/** Writes `bench/results/<name>.json` and returns its path. */
+/** Writes `bench/results/<name>.json` (or into $WSD_BENCH_RESULTS_DIR) and returns its path. */
 export function writeResults(name, data) {
-  const dir = join(BENCH_DIR, 'results');
+  // WSD_BENCH_RESULTS_DIR: elsewhere (the smoke test must not overwrite the recorded figures).
+  const dir = process.env.WSD_BENCH_RESULTS_DIR || join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
   const doc = { benchmark: name, date: new Date().toISOString(), machine: machine(), ...data };

@@ -39,6 +39,21 @@ export interface LoadOptions {
   versionsManifest?: string;
 }
 
+/**
+ * The over-indented list items are the only yaml problem: validate the text with
+ * them aligned and report what else is wrong too, at the positions of the text as
+ * written (same lines; columns moved back where spaces were removed).
+ */
+function alignedIssues(aligned: { text: string; extraByLine: Map<number, number> }, file: string, absolute: string, options: LoadOptions): ConfigIssue[] {
+  try {
+    parseConfig(aligned.text, file, options);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError)) throw error;
+    return error.issues.map((i) => (i.file === absolute ? { ...i, col: i.col + (aligned.extraByLine.get(i.line) ?? 0) } : i));
+  }
+}
+
 function fileIssue(file: string, message: string): ConfigInvalidError {
   return new ConfigInvalidError([{ file, line: 0, col: 0, path: '', message }]);
 }
@@ -62,7 +77,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   };
 
   if (read.issues.length > 0 || read.doc === undefined) {
-    fail(read.issues.map((i) => ({ file: absolute, ...position(i.offset), path: '(yaml)', message: i.message })));
+    const yamlIssues = read.issues.map((i) => ({ file: absolute, ...position(i.offset), path: '(yaml)', message: i.message }));
+    fail([...yamlIssues, ...(read.aligned ? alignedIssues(read.aligned, file, absolute, options) : [])]);
   }
   const doc = read.doc as NonNullable<typeof read.doc>;
   const raw = read.value;

@@ -4,6 +4,7 @@
  * never a torn file.
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -32,5 +33,22 @@ export function fsyncDir(dir: string): void {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `path` with `content` (temp file + rename) without blocking the event
+ * loop and without fsync: readers see the old or the new content, never a torn
+ * file, but a power loss may leave either or an empty file. Only for caches that
+ * every reader validates and can rebuild (the deployment snapshot).
+ */
+export async function replaceFileUnsynced(path: string, content: string, mode = 0o600): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, content, { mode });
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
   }
 }

@@ -14,6 +14,7 @@ import type { DeploymentJournal } from '../state/store.js';
 export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.staff',
   'traffic.step',
+  'traffic.bake',
   'traffic.gate',
   'traffic.paused',
   'traffic.resumed',
@@ -21,7 +22,10 @@ export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.first-generation',
   'traffic.done',
   'traffic.rollback',
+  'retire.gate',
   'step.retry',
+  // A step's sub-phase (core/progress.ts), throttled at the source to one a second per step.
+  'step.progress',
 ]);
 
 export interface JournalingSink {

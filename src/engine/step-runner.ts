@@ -53,10 +53,10 @@ export interface StepRunEnv {
 }
 
 /**
- * How a node waits for the nodes before it. A node reports success as soon as its
- * `step.succeeded` record is applied to the snapshot, before it is durable, so its
- * dependent's `step.started` shares the same group commit (one fdatasync per hop
- * instead of two). Safety is kept where it matters: the dependent's tool runs only
+ * How a node waits for the nodes before it. A node returns success to the engine as
+ * soon as its `step.succeeded` record is applied to the snapshot, before it is durable,
+ * so its dependent's `step.started` shares the same group commit (one fdatasync per hop
+ * instead of two); the success line is printed only once the record is durable. Safety is kept where it matters: the dependent's tool runs only
  * once the predecessors' records are durable (awaited after its own `step.started`),
  * and where a store applies records only once durable (PostgreSQL), the dependent
  * waits for that before its pre-run check reads their outputs.
@@ -223,11 +223,12 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
       sleep: env.sleep,
       onAttempt: async () => {
         attemptNo++;
-        sink.emit({ level: 'info', code: 'step.start', message: attemptNo > 1 ? `attempt ${attemptNo}` : 'started', data: { attempt: attemptNo } });
         await journal.append({ type: 'step.started', cluster: unit.key, step: unit.name, attempt: attemptNo });
         // No tool runs before the records of the steps it builds on are durable. They were
         // appended before this one, so this is normally settled already (same or earlier batch).
         await predecessorsDurable(env, ordering);
+        // Told once it is durable, and after the predecessors' success lines (which wait for the same point).
+        sink.emit({ level: 'info', code: 'step.start', message: attemptNo > 1 ? `attempt ${attemptNo}` : 'started', data: { attempt: attemptNo } });
       },
       onRetry: (attempt, error, delayMs) =>
         sink.emit({ level: 'warn', code: 'step.retry', message: `transient failure, retrying in ${Math.round(delayMs / 1000)} s: ${error.message}`, data: { attempt, delayMs, error: error.code } }),
@@ -235,15 +236,20 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
     const durationMs = Date.now() - started;
     await journaling.flush();
     const succeeded = journal.append({ type: 'step.succeeded', cluster: unit.key, step: unit.name, outputs: env.redactor.redactValue(result), durationMs });
+    // What the operator is told is what happened: the success line (and NDJSON event) only once
+    // the record is durable. A failed write never shows it; the engine reports that failure.
+    const announced = succeeded.then(() => {
+      sink.emit({ level: 'info', code: 'step.succeeded', message: `succeeded in ${(durationMs / 1000).toFixed(1)} s`, data: { durationMs } });
+    });
     if (ordering && env.durable) {
-      // Dependents may start their checks now; they await this before running a tool, and the
-      // engine awaits every one before the deployment's end. Handled here so no rejection goes unobserved.
-      succeeded.catch(() => undefined);
-      env.durable.set(ordering.id, succeeded);
+      // Dependents may start their checks now (their step.started joins this record's group
+      // commit); they await this before running a tool, and the engine awaits every one before
+      // the deployment's end. Handled here so no rejection goes unobserved.
+      announced.catch(() => undefined);
+      env.durable.set(ordering.id, announced);
     } else {
-      await succeeded;
+      await announced;
     }
-    sink.emit({ level: 'info', code: 'step.succeeded', message: `succeeded in ${(durationMs / 1000).toFixed(1)} s`, data: { durationMs } });
     return 'succeeded';
   } catch (thrown) {
     await journaling.flush();

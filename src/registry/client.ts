@@ -47,7 +47,13 @@ export interface RegistryClientOptions {
 
 export const DEFAULT_DEADLINE_MS = 15_000;
 const REGISTER_DEADLINE_MS = 60_000;
-export const DEFAULT_RETRY: RetryOptions = { attempts: 4, initialDelayMs: 250, maxDelayMs: 2_000 };
+/**
+ * A dropped connection (a port-forward reset) is usually back at once: the first
+ * retry comes after 50 ms, so a reset mid-rollback costs a round trip, not a
+ * quarter second; later ones back off (50, 100, 200, 400 ms) for a bridge that
+ * is really gone, and the shift retries the step on top of that.
+ */
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000 };
 
 type Unary = (request: unknown, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response?: unknown) => void) => Grpc.ClientUnaryCall;
 

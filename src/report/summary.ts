@@ -5,6 +5,7 @@
 import type { Snapshot, StepRecordState } from '../state/model.js';
 import { rolledBack } from '../state/resumable.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
+import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
 
 export interface StatusDocument {
@@ -74,13 +75,21 @@ function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['step
   };
 }
 
+/**
+ * One decision with its evidence: per metric and new cluster the query as sent, the value, the samples, the
+ * baseline's value and samples, the threshold or test statistics, the rule and the outcome; the scores set.
+ */
+export type ShiftDecision = DecisionForWords & { stepIndex?: number; message: string };
+
 export interface ShiftStatus {
   phase?: string;
   stepIndex?: number;
   paused?: boolean;
   reason?: string;
   rolledBackFrom?: string;
-  decisions: Array<{ at: string; percent: number; verdict: string; rule: string; message: string }>;
+  decisions: ShiftDecision[];
+  /** The measurement that made the shift roll back (or a first generation fail), with its evidence. */
+  lastFailing?: ShiftDecision;
 }
 
 const SHOWN_DECISIONS = 5;
@@ -91,6 +100,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   if (!checkpoint) return {};
   const progress = checkpoint.progress as Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> | undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
+  const lastFailing = isDecision(checkpoint.lastFailing) ? checkpoint.lastFailing : undefined;
   return {
     shift: {
       phase: progress?.phase,
@@ -98,7 +108,8 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       paused: progress?.paused,
       reason: progress?.reason,
       ...(progress?.rolledBackFrom ? { rolledBackFrom: progress.rolledBackFrom } : {}),
-      decisions: decisions.slice(-SHOWN_DECISIONS).map(({ at, percent, verdict, rule, message }) => ({ at, percent, verdict, rule, message })),
+      decisions: decisions.slice(-SHOWN_DECISIONS),
+      ...(lastFailing ? { lastFailing } : {}),
     },
   };
 }
@@ -123,10 +134,22 @@ function shiftWhere(shift: ShiftStatus): string {
   }
 }
 
+function isDecision(value: unknown): value is ShiftDecision {
+  return typeof value === 'object' && value !== null && typeof (value as ShiftDecision).at === 'string' && Array.isArray((value as ShiftDecision).metrics);
+}
+
+/**
+ * The shift in words. A rollback's deciding measurement is explained once, with all its evidence; the reason
+ * (which quotes that evidence) and the same decision in the list below are left out so nothing is said twice.
+ */
 function renderShift(shift: ShiftStatus): string {
-  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${shift.reason ? `; ${shift.reason}` : ''}`;
-  const lines = shift.decisions.map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
-  return `${[where, ...(lines.length ? ['last decisions:', ...lines] : [])].join('\n')}\n`;
+  const over = shift.phase === 'rolled-back' || shift.phase === 'failed';
+  const failing = over ? shift.lastFailing : undefined;
+  const reason = shift.reason && !failing ? `; ${shift.reason}` : '';
+  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${reason}`;
+  const why = failing ? decisionEvidenceLines(failing, '    ').map((l, i) => (i === 0 ? `  why: ${l}` : l)) : [];
+  const lines = shift.decisions.filter((d) => d.at !== failing?.at).map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
+  return `${[where, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;
 }
 
 function duration(ms: number | undefined): string {

@@ -35,6 +35,49 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When the process `pid` started (ms since the epoch), from Linux's /proc; undefined
+ * elsewhere. /proc/PID/stat field 22 counts clock ticks (100 a second on Linux) since boot.
+ */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (!boot || !Number.isFinite(ticks)) return undefined;
+    return Number(boot[1]) * 1000 + ticks * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the lock's holder still runs: a holder on another host is assumed to (we cannot
+ * see it); on this host its pid must exist and must not have started after the lock was
+ * taken (a pid the kernel reused for an unrelated process after a `kill -9` holds nothing).
+ */
+export function holderAlive(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
+  if (!processAlive(holder.pid)) return false;
+  const started = processStartMs(holder.pid);
+  const since = Date.parse(holder.since);
+  // 2 s of slack: btime is rounded to the second and the lock is taken after the process starts.
+  return started === undefined || !Number.isFinite(since) || started <= since + 2_000;
+}
+
+/**
+ * The live holder of the lock, read without taking it (so it works on a read-only
+ * state dir): undefined when nobody holds it or its holder is gone.
+ */
+export function readLiveHolder(dir: string, key: { project: string; environment: string }): LockHolder | undefined {
+  const raw = readRaw(join(dir, lockFileName(key)));
+  if (raw === undefined) return undefined;
+  const holder = parseHolder(raw);
+  return holder && holderAlive(holder) ? holder : undefined;
+}
+
 export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, deployment ${h.deploymentId} (${h.command}), since ${h.since}`;
 }
@@ -113,7 +156,7 @@ export function acquireFileLock(dir: string, key: { project: string; environment
     const raw = readRaw(path);
     if (raw === undefined) continue; // released between our attempt and the read
     const current = parseHolder(raw);
-    const stale = !current || (current.host === hostname() && !processAlive(current.pid));
+    const stale = !current || !holderAlive(current);
     if (!stale) {
       throw new WsdError(
         'LockHeld',

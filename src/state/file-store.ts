@@ -16,9 +16,9 @@ import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { crashPoint } from './crash-point.js';
-import { acquireFileLock } from './file-lock.js';
+import { acquireFileLock, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
@@ -70,6 +70,9 @@ class FileJournal implements DeploymentJournal {
   private pending: Array<{ line: string; done: () => void; failed: (error: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private snapshotWrittenAt = 0;
+  /** The snapshot write under way (one at a time), and whether newer state waits for the next one. */
+  private snapshotWriting: Promise<void> | undefined;
+  private snapshotDirty = false;
 
   constructor(
     readonly id: string,
@@ -103,13 +106,24 @@ class FileJournal implements DeploymentJournal {
       this.pending.push({ line: `${JSON.stringify(toJournalPaths(record, this.root))}\n`, done, failed });
       this.flushing ??= this.flush();
     });
-    if (record.type !== 'event') this.writeSnapshot(record.type.startsWith('deployment.'));
+    if (record.type !== 'event') {
+      const written = this.writeSnapshot(record.type.startsWith('deployment.'));
+      // Deployment-level records (created, finished, …) wait for the cache to show them; the
+      // periodic rewrites between them run in the background and may fail quietly (the journal
+      // is the truth: a stale or missing snapshot is rebuilt from it by every reader).
+      if (record.type.startsWith('deployment.')) await written;
+      else written?.catch(() => undefined);
+    }
     crashPoint(record.seq);
     return record;
   }
 
   private async flush(): Promise<void> {
     const path = join(this.dir, JOURNAL);
+    // Start the batch one turn later, once this turn's promise chains have run: a step's
+    // `step.succeeded` and the `step.started` of the step it releases (appended a few
+    // microtasks later) then share one write + fdatasync instead of paying one each.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
       let handle: FileHandle | undefined;
@@ -128,15 +142,34 @@ class FileJournal implements DeploymentJournal {
     this.flushing = undefined;
   }
 
-  /** The snapshot is a cache of the journal (`open` replays what it lacks): rewrite it now and then. */
-  private writeSnapshot(force: boolean): void {
+  /**
+   * The snapshot is a cache of the journal (`open` replays what it lacks): rewrite it now and
+   * then. Off the event loop and coalesced: at most one write at a time, and the state of
+   * all records that arrived meanwhile goes into the next one. No fsync (a cache: readers
+   * check it against the journal's head), so a thousand clusters' snapshot never stalls the
+   * steps behind a disk flush. Resolves once a write holding this record's state is done.
+   */
+  private writeSnapshot(force: boolean): Promise<void> | undefined {
     const now = Date.now();
-    if (!force && now - this.snapshotWrittenAt < SNAPSHOT_INTERVAL_MS) return;
+    if (!force && now - this.snapshotWrittenAt < SNAPSHOT_INTERVAL_MS) return undefined;
     this.snapshotWrittenAt = now;
-    try {
-      writeFileAtomic(join(this.dir, SNAPSHOT), `${JSON.stringify(toJournalPaths(this.current, this.root))}\n`);
-    } catch (error) {
-      throw ioError('write', join(this.dir, SNAPSHOT), error);
+    this.snapshotDirty = true;
+    this.snapshotWriting ??= this.writeSnapshots().finally(() => {
+      this.snapshotWriting = undefined;
+    });
+    return this.snapshotWriting;
+  }
+
+  private async writeSnapshots(): Promise<void> {
+    const path = join(this.dir, SNAPSHOT);
+    while (this.snapshotDirty) {
+      this.snapshotDirty = false;
+      const text = `${JSON.stringify(toJournalPaths(this.current, this.root))}\n`;
+      try {
+        await replaceFileUnsynced(path, text);
+      } catch (error) {
+        throw ioError('write', path, error);
+      }
     }
   }
 }
@@ -178,6 +211,10 @@ export class FileStateStore implements StateStore {
     return acquireFileLock(join(this.root, 'locks'), key, who);
   }
 
+  async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {
+    return readLiveHolder(join(this.root, 'locks'), key);
+  }
+
   async create(id: string): Promise<DeploymentJournal> {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('UsageError', `invalid deployment id "${id}"`);
     this.ensureWritable();
@@ -209,7 +246,12 @@ export class FileStateStore implements StateStore {
       // Drop the torn tail on disk as well, so the next append starts on a fresh line.
       const text = readFileSync(path, 'utf8');
       const keep = text.slice(0, text.lastIndexOf(torn));
-      writeFileAtomic(path, keep);
+      try {
+        writeFileAtomic(path, keep);
+      } catch (error) {
+        // A read-only or full state dir: say so (the journal on disk is as it was; readers skip the torn line).
+        throw ioError('repair the torn last line of', path, error);
+      }
     }
     const journal = new FileJournal(id, this.root, records);
     if (torn !== undefined && !options.readOnly) {

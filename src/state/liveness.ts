@@ -6,16 +6,25 @@
  * its commands for the `resume` that continues it instead of pretending that
  * something is listening.
  */
+import { WsdError } from '../core/errors.js';
 import type { Snapshot } from './model.js';
 import type { StateStore } from './store.js';
 
-/** True when a process holds the deployment's environment lock (it runs, or another run of the environment does). */
+/**
+ * True when a process holds the deployment's environment lock (it runs, or another run of the
+ * environment does). The file store reads the lock's holder (pid, host, start time) without
+ * taking it: asking must not need a writable state dir, where a failed attempt would look
+ * like a holder and show a killed run as running.
+ */
 export async function hasLiveProcess(store: StateStore, snap: Snapshot, command: string): Promise<boolean> {
+  const key = { project: snap.inputs.project, environment: snap.inputs.environment };
+  if (store.lockHolder) return (await store.lockHolder(key)) !== undefined;
   try {
-    const lock = await store.lock({ project: snap.inputs.project, environment: snap.inputs.environment }, { deploymentId: snap.id, command });
+    const lock = await store.lock(key, { deploymentId: snap.id, command });
     await lock.release();
     return false;
-  } catch {
+  } catch (error) {
+    if (error instanceof WsdError && error.code !== 'LockHeld') throw error;
     return true; // held: it is running (or another run of this environment is)
   }
 }

@@ -35,6 +35,7 @@ export function observedStore(store: StateStore, observers: readonly JournalObse
       return store.root;
     },
     lock: (key, holder) => store.lock(key, holder),
+    ...(store.lockHolder ? { lockHolder: store.lockHolder.bind(store) } : {}),
     create: async (id) => observedJournal(await store.create(id), observer),
     open: async (id, options) => observedJournal(await store.open(id, options), observer),
     readRecords: (id, afterSeq) => store.readRecords(id, afterSeq),

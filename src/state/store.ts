@@ -48,6 +48,12 @@ export interface DeploymentSummary {
 export interface StateStore {
   /** Takes the (project, environment) lock or throws `LockHeld` naming the holder. */
   lock(key: { project: string; environment: string }, holder: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle>;
+  /**
+   * The live holder of the (project, environment) lock, read without taking it, so it
+   * works where the lock cannot be written (a read-only state dir); undefined when free.
+   * A store without it is asked by trying the lock.
+   */
+  lockHolder?(key: { project: string; environment: string }): Promise<LockHolder | undefined>;
   create(id: string): Promise<DeploymentJournal>;
   /**
    * Opens a deployment. `readOnly` (status, listings) never repairs or appends: a last line that

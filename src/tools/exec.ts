@@ -63,6 +63,8 @@ export interface ToolRunOptions extends ToolScope {
   okExitCodes?: readonly number[];
   /** Keep at most this many bytes of stdout in memory. Default 16 MiB. */
   maxBuffer?: number;
+  /** Each output line (redacted) as it arrives: for progress read from a tool's machine-readable stream. */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 export interface ToolResult {
@@ -198,6 +200,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     const emitLine = (stream: 'stdout' | 'stderr', raw: string): void => {
       const line = redactor.redact(raw.replace(/\r$/, ''));
       log?.write(`${line}\n`);
+      options.onLine?.(stream, line);
       options.sink?.emit({
         level: 'debug',
         code: `tool.${stream}`,

@@ -48,6 +48,19 @@ export interface HelmRelease {
   manifest?: string;
 }
 
+/** The fields of one `helm list -o json` entry we read. */
+export interface HelmListEntry {
+  name: string;
+  /** `<chart name>-<chart version>`, e.g. `gitpod-1.2.3`. */
+  chart?: string;
+}
+
+/** Splits helm list's `gitpod-1.2.3-rc.1` at the dash before the SemVer version (chart names may hold dashes and digits). */
+export function parseChartRef(chart: string | undefined): { name?: string; version?: string } {
+  const match = /^(.+?)-(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$/.exec(chart ?? '');
+  return match ? { name: match[1], version: match[2] } : {};
+}
+
 /** One entry of `helm history -o json`. */
 export interface HelmRevision {
   revision: number;
@@ -64,14 +77,28 @@ export interface HelmContext extends ToolScope {
   homeDir: string;
 }
 
-/** The helm environment: private dirs, the cluster's kubeconfig, nothing inherited beyond runTool's allow-list. */
-export function helmEnv(ctx: Pick<HelmContext, 'homeDir' | 'kubeconfig'>): Record<string, string | undefined> {
+/**
+ * Helm's own release-storage settings, passed through from our environment when
+ * the operator set them: `HELM_DRIVER` (secret, configmap, sql) and, for sql, its
+ * connection string. Everything else helm reads from the environment is ours.
+ */
+export const HELM_STORAGE_ENV = ['HELM_DRIVER', 'HELM_DRIVER_SQL_CONNECTION_STRING'] as const;
+
+/** The helm environment: private dirs, the cluster's kubeconfig, the release storage, nothing else beyond runTool's allow-list. */
+export function helmEnv(ctx: Pick<HelmContext, 'homeDir' | 'kubeconfig'>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const storage = Object.fromEntries(HELM_STORAGE_ENV.filter((key) => env[key]).map((key) => [key, env[key]]));
   return {
     HELM_CONFIG_HOME: join(ctx.homeDir, 'config'),
     HELM_CACHE_HOME: join(ctx.homeDir, 'cache'),
     HELM_DATA_HOME: join(ctx.homeDir, 'data'),
     KUBECONFIG: ctx.kubeconfig,
+    ...storage,
   };
+}
+
+/** `helm list` of every status: helm 3 needs `--all`; helm 4 lists all by default and has no `--all` (read from both binaries' `list --help`). */
+export function listAllArgs(major: HelmMajor): string[] {
+  return major >= 4 ? [] : ['--all'];
 }
 
 /** `[chart reference, --repo URL, --version V]` for a chart source. */
@@ -277,14 +304,18 @@ export class Helm {
 
   /** The release as helm knows it, or undefined when it does not exist (decided by `helm list`, not by error text). */
   async status(release: string, namespace: string): Promise<HelmRelease | undefined> {
+    await this.ensureVersion();
     const listed = await this.run(
-      ['helm', 'list', ...this.clusterArgs(namespace), '--all', '--filter', `^${release}$`, '--output', 'json'],
+      ['helm', 'list', ...this.clusterArgs(namespace), ...listAllArgs(this.majorVersion), '--filter', `^${release}$`, '--output', 'json'],
       `helm list ${release}`,
     );
-    const entries = parseJsonOutput<Array<{ name: string }>>(listed.stdout || '[]', 'helm list');
-    if (!entries.some((e) => e.name === release)) return undefined;
+    const entries = parseJsonOutput<HelmListEntry[]>(listed.stdout || '[]', 'helm list');
+    const entry = entries.find((e) => e.name === release);
+    if (!entry) return undefined;
     const result = await this.run(['helm', 'status', release, ...this.clusterArgs(namespace), '--output', 'json'], `helm status ${release}`);
-    return parseJsonOutput<HelmRelease>(result.stdout, 'helm status');
+    const status = parseJsonOutput<HelmRelease>(result.stdout, 'helm status');
+    // `helm status -o json` carries no chart (helm 3.18 and 4.1 both leave it out); `helm list` names it.
+    return status.chart?.metadata?.version ? status : { ...status, chart: { metadata: parseChartRef(entry.chart) } };
   }
 
   async history(release: string, namespace: string): Promise<HelmRevision[]> {

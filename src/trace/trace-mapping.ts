@@ -6,8 +6,8 @@
  *
  * Shape: one root span per deployment; under it one span per step per cluster
  * (the deployment-wide traffic shift too), each attempt a child of its step;
- * under the running attempt one span per shift stage (staff, step k/n, promote,
- * rollback). Each `traffic.decision` is a span event on the stage it judged;
+ * under the running attempt one span per shift stage (staff, step k/n, bake,
+ * promote, rollback). Each `traffic.decision` is a span event on the stage it judged;
  * the rollback span carries the decision that failed.
  */
 import type { JournalRecord } from '../state/model.js';
@@ -98,6 +98,8 @@ export class TraceMapping {
         const name = match ? `shift step ${match[1]}/${match[2]}` : 'shift step';
         return this.newStage(parent, name, record, typeof data.percent === 'number' ? { 'wsd.shift.percent': data.percent } : {});
       }
+      case 'traffic.bake':
+        return this.newStage(parent, 'shift bake', record, { 'wsd.shift.percent': 100, ...(typeof data.bakeMs === 'number' ? { 'wsd.shift.bake_ms': data.bakeMs } : {}) });
       case 'traffic.promote':
       case 'traffic.first-generation':
         return this.newStage(parent, record.code === 'traffic.promote' ? 'shift promote' : 'shift first generation', record, {});

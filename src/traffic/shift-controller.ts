@@ -12,6 +12,7 @@ import type { EventSink } from '../core/events.js';
 import { expandSteps, type TrafficShiftConfig } from './config.js';
 import { isProportionMetric } from './analysis-config.js';
 import { lookbackOf } from './judges/metric-judge.js';
+import { briefVerdict } from './judges/decision-brief.js';
 import { measure } from './judges/measure.js';
 import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
@@ -46,8 +47,17 @@ export interface ShiftResult {
   progress: ShiftProgress;
 }
 
-/** Thrown inside the loop to leave it for a rollback. */
-class RollbackRequest extends Error {}
+type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+
+/** Thrown inside the loop to leave it for a rollback; `brief` names what failed without the evidence (for log lines). */
+class RollbackRequest extends Error {
+  constructor(
+    message: string,
+    readonly brief?: string,
+  ) {
+    super(message);
+  }
+}
 /** Thrown inside waits when the operator promotes. */
 class PromoteRequest extends Error {}
 
@@ -60,6 +70,8 @@ class ShiftRun {
   private readonly steps: number[];
   private readonly ops: ShiftRegistry;
   private original: OriginalSnapshot = {};
+  /** A gate a resumed run was approved at before reaching it again (see `resumeHeld`). */
+  private passedGate: GateName | undefined;
   /** When this run began watching (a resume: later than the step's start). */
   private watchingSinceMs = 0;
   private progress!: ShiftProgress;
@@ -95,6 +107,7 @@ class ShiftRun {
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
 
     try {
+      if (loaded.progress?.paused) await this.resumeHeld();
       while (true) {
         const p = this.progress;
         if (p.phase === 'start') await this.start();
@@ -105,7 +118,7 @@ class ShiftRun {
       }
     } catch (error) {
       if (error instanceof PromoteRequest) return this.promote();
-      if (error instanceof RollbackRequest) return this.rollback(error.message);
+      if (error instanceof RollbackRequest) return this.rollback(error.message, error.brief);
       throw error;
     }
   }
@@ -130,7 +143,8 @@ class ShiftRun {
     } catch (error) {
       if (error instanceof RollbackRequest) {
         const reason = `${error.message}; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation`;
-        this.emit('error', 'traffic.first-generation-failed', reason);
+        const consequence = 'the first generation has no previous one to fall back to, so its clusters were left as they are';
+        this.emit('error', 'traffic.first-generation-failed', `${error.brief ?? error.message}; ${consequence}`, { reason });
         await this.save({ phase: 'failed', reason, paused: false });
         return { outcome: 'failed', reason, progress: this.progress };
       }
@@ -214,6 +228,8 @@ class ShiftRun {
     const next = this.progress.stepIndex + 1;
     if (next >= this.steps.length) {
       await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      // Journaled: the trace opens a bake stage span here, and the bake's decisions become its events.
+      this.emit('info', 'traffic.bake', `bake at 100 %: measuring for ${Math.round(this.input.config.bake / 1000)}s before the old clusters are cordoned`, { percent: 100, bakeMs: this.input.config.bake });
       return;
     }
     await this.gate(next === this.steps.length - 1 ? 'beforePromotion' : 'beforeIncrease');
@@ -281,7 +297,8 @@ class ShiftRun {
         accumulated,
         signal,
       }, p.counters, due);
-      await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores: this.scoresAt(percent) });
+      const scores = this.scoresAt(percent);
+      await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores });
       const reported = new Set(p.reported ?? []);
       for (const d of record.decisions) for (const q of d.queries) if (q.side === 'new' && q.series > 0) reported.add(q.cluster);
       const nextAccumulated = { ...(p.accumulated ?? {}) };
@@ -295,11 +312,17 @@ class ShiftRun {
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
       await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), accumulated: nextAccumulated });
-      this.emit(record.verdict === 'pass' || record.verdict === 'wait' ? 'info' : 'warn', 'traffic.measurement', `${this.describe()}: ${record.verdict}: ${record.message}`, {
-        verdict: record.verdict,
-        rule: record.rule,
+      const failing = record.verdict === 'fail' || record.verdict === 'halt';
+      // A failing measurement's evidence is printed once, by the summary; this line names what failed.
+      // The event's data carries the whole record (queries, values, samples, baseline, statistics, scores) for --json-log.
+      const brief = failing ? briefVerdict(record) : undefined;
+      this.emit(failing ? 'warn' : 'info', 'traffic.measurement', `${this.describe()}: ${brief ?? `${record.verdict}: ${record.message}`}`, {
+        ...record,
+        stepIndex: p.stepIndex,
+        percent,
+        scores,
       });
-      if (record.verdict === 'fail' || record.verdict === 'halt') throw new RollbackRequest(`${record.verdict}: ${record.message}`);
+      if (failing) throw new RollbackRequest(`${record.verdict}: ${record.message}`, brief);
       if (record.verdict === 'inconclusive-pause') {
         await this.save({ paused: true });
         await this.waitUntil(clock.now());
@@ -346,11 +369,35 @@ class ShiftRun {
   }
 
   /** A manual gate holds like a pause until a human resumes (or promotes / aborts). */
-  private async gate(name: 'beforeStart' | 'beforeIncrease' | 'beforePromotion'): Promise<void> {
+  private async gate(name: GateName): Promise<void> {
     if (this.input.config.gates[name] !== 'manual') return;
-    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
+    if (this.passedGate === name) {
+      this.passedGate = undefined; // approved before this run reached it again (resumeHeld)
+      return;
+    }
+    this.emitGate(name);
     await this.save({ paused: true, gate: name });
     await this.waitUntil(this.deps.clock.now());
+  }
+
+  /** The gate's question: the terminal asks it (gate-prompter.ts), everyone else reads it. */
+  private emitGate(name: GateName): void {
+    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
+  }
+
+  /**
+   * A run resumed where the journal says the shift was held: say so (a gate is asked again on
+   * the terminal), hold until `shift resume|promote|abort`, and once approved do what the gate
+   * let through — the next step (or the start) — instead of measuring the passed step again
+   * and asking the same gate twice.
+   */
+  private async resumeHeld(): Promise<void> {
+    const gate = this.progress.gate as GateName | undefined;
+    if (gate) this.emitGate(gate);
+    else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
+    await this.waitUntil(this.deps.clock.now());
+    if (gate === 'beforeStart') this.passedGate = gate;
+    else if (gate && this.progress.phase === 'steps' && this.progress.stepIndex + 1 < this.steps.length) await this.applyStep(this.progress.stepIndex + 1, false);
   }
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
@@ -383,9 +430,10 @@ class ShiftRun {
     return { outcome: 'promoted', progress: this.progress };
   }
 
-  private async rollback(reason: string): Promise<ShiftResult> {
+  private async rollback(reason: string, brief?: string): Promise<ShiftResult> {
     const { rollback } = this.input.config;
-    this.emit('error', 'traffic.rollback', `rolling back (${rollback.mode}) at ${this.describe()}: ${reason}`, { reason });
+    // After a failing measurement its line above says what failed; an operator's abort says so here.
+    this.emit('error', 'traffic.rollback', `rolling back (${rollback.mode}) at ${this.describe()}: ${brief ? 'the measurement above failed' : reason}`, { reason });
     if (rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {
       const from = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
       await stepBack(this.ops, this.original, this.input, from, this.deps.sink, async (until) => {

@@ -11,8 +11,14 @@ import { mapLimit } from './judges/fetch-values.js';
 import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
 import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
 
-/** Clusters updated at once on one meta cluster (the bridge serialises writes anyway; this bounds in-flight calls). */
-const CLUSTER_CONCURRENCY = 8;
+/**
+ * Clusters updated at once on one meta cluster. The bridge takes calls one at a
+ * time through its queue, so in-flight calls do not load it more; keeping many
+ * in flight hides the link's round trip (10–30 ms through a port-forward) behind
+ * the bridge's own work instead of paying it once per few clusters. The bound
+ * keeps a fleet of hundreds of clusters from opening hundreds of streams at once.
+ */
+export const CLUSTER_CONCURRENCY = 64;
 const META_CONCURRENCY = 8;
 const ATTEMPTS = 3;
 const RETRY_BASE_MS = 1_000;

@@ -20,7 +20,9 @@ describe.skipIf(!hasTerraform)('first generation watch on the sandbox', () => {
   it('fails a bad first generation with exit 1 and leaves its clusters taking starts', { timeout: 180_000 }, async () => {
     const first = await runCli(['deploy', ...common, '--cluster-id', '260', '--inject-fault', 'eu:0.8']);
     expect(first.code, first.stderr).toBe(1);
-    expect(first.stdout + first.stderr).toMatch(/first generation failed its gates during the watch: .*start-failure-ratio on \S*eu260\S* is [\d.]+, above the maximum 0\.1/);
+    expect(first.stdout + first.stderr).toMatch(/first generation failed its gates during the watch: fail: start-failure-ratio failed on \S*eu260\S*/);
+    // The evidence in words, once: the summary's explanation of the failing decision.
+    expect((first.stdout + first.stderr).match(/start-failure-ratio on \S*eu260\S*: fail, \d+ of \d+ starts failed \(ratio [\d.]+ > max 0\.1/g)).toHaveLength(1);
     expect(first.stdout + first.stderr).toMatch(/left as they are/);
     const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
     const entries = JSON.parse(list.stdout) as Array<{ name: string; state: string; score: number }>;

@@ -7,11 +7,12 @@
  * `status` says deliveries failed; the tokens in the URLs appear nowhere.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { shortenShift } from '../helpers/sandbox-config.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
@@ -34,7 +35,7 @@ describe.skipIf(!hasTerraform)('webhook notifications', () => {
 
   beforeAll(async () => {
     [good, hang, error500, reset] = await Promise.all([startReceiver('ok'), startReceiver('hang'), startReceiver('error500'), startReceiver('reset')]);
-    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/bake: 5s/, 'bake: 2s').replace(/duration: 5s/, 'duration: 2s'));
+    shortenShift(ws.config, { interval: '2s', bake: '2s', staff: '2s' });
     // The first generation runs without webhooks: the test is about the second one.
     expect((await runCli(['deploy', ...common, '--cluster-id', '220'])).code).toBe(0);
     appendFileSync(

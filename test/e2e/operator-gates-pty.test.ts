@@ -6,29 +6,26 @@
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
  *   says what happens (nothing changed), exit 1;
- * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved.
+ * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved;
+ * - `resume`s a run stopped at the beforeIncrease question: asked again, y goes on.
  * Each checks the exit code, that the whole summary is the end of the screen (the
  * live area never redraws over it; at 40 columns it does not corrupt it either), and
  * the registry (`clusters list --output json`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
-import { startPty, type PtyResult, type PtyRun } from '../helpers/pty.js';
+import { expectSummaryAtEnd as summaryAtEnd, registryOf, sendShift, startPty, type PtyResult, type PtyRun } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { withShiftTimes } from '../helpers/sandbox-config.js';
 
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
-
-interface Entry {
-  name: string;
-  state: string;
-  score: number;
-}
 
 describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
   const ws = sandboxWorkspace();
   const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  const example = readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 1s').replace(/bake: 5s/, 'bake: 1s').replace(/duration: 5s/, 'duration: 1s');
+  const example = withShiftTimes(readFileSync(ws.config, 'utf8'));
   const withGates = (gates: string) => writeFileSync(ws.config, example.replace('gates: { beforeDestroy: auto }', `gates: { ${gates} }`));
   afterAll(() => ws.cleanup());
   // A failed test must not leave its deploy holding the environment lock for the next one.
@@ -36,20 +33,10 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
   afterEach(() => running?.kill());
   const pty = (args: string[], cols: number): PtyRun => (running = startPty(args, { cols }));
 
-  const registry = async (): Promise<Record<string, Pick<Entry, 'state' | 'score'>>> => {
-    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
-    expect(list.code, list.stderr).toBe(0);
-    return Object.fromEntries((JSON.parse(list.stdout) as Entry[]).map((e) => [e.name, { state: e.state, score: e.score }]));
-  };
+  const registry = () => registryOf(common);
   const newestId = async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id;
 
-  /** The summary `status` prints for the newest deployment ends the terminal, line for line. */
-  const expectSummaryAtEnd = async (result: PtyResult): Promise<void> => {
-    const status = await runCli(['status', ...common]);
-    const summary = status.stdout.trimEnd().split('\n');
-    expect(summary.length).toBeGreaterThan(10);
-    expect(result.lines.slice(-summary.length), result.raw).toEqual(summary);
-  };
+  const expectSummaryAtEnd = (result: PtyResult) => summaryAtEnd(result, common);
 
   beforeAll(async () => {
     withGates('beforeDestroy: auto');
@@ -73,9 +60,7 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     withGates('beforeDestroy: manual');
     const run = pty(['deploy', ...common, '--cluster-id', '202'], 40);
     await run.waitForScreen(/retire them\? \[y = go on/);
-    const reply = await runCli(['shift', 'resume', ...common]);
-    expect(reply.code, reply.stderr).toBe(0);
-    expect(reply.stdout).toMatch(/^resume sent to deployment \S+; its process takes it within a second: approves the beforeDestroy gate: eu201, us201 \(cordoned, taking no new starts\) are drained, deregistered and destroyed/);
+    expect(await sendShift('resume', common)).toMatch(/^resume sent to deployment \S+; its process takes it within a second: approves the beforeDestroy gate: eu201, us201 \(cordoned, taking no new starts\) are drained, deregistered and destroyed/);
     // No key is pressed: the remote decision alone ends the wait.
     const result = await run.done;
     expect(result.code, result.raw).toBe(0);
@@ -92,9 +77,7 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     expect(olds.length).toBe(2);
     const run = pty(['deploy', ...common, '--cluster-id', '203'], 200);
     await run.waitForScreen(/retire them\? \[y = go on/);
-    const reply = await runCli(['shift', 'abort', ...common]);
-    expect(reply.code, reply.stderr).toBe(0);
-    expect(reply.stdout).toContain(`: retirement refused: nothing is changed — eu203, us203 keep all new starts at their scores, ${olds.join(', ')} stay cordoned and registered; the deployment ends as failed`);
+    expect(await sendShift('abort', common)).toContain(`: retirement refused: nothing is changed — eu203, us203 keep all new starts at their scores, ${olds.join(', ')} stay cordoned and registered; the deployment ends as failed`);
     const result = await run.done;
     expect(result.code, result.raw).toBe(1);
     await expectSummaryAtEnd(result);
@@ -123,6 +106,38 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
   }, 180_000);
 
+  it('`resume` of a run stopped at the beforeIncrease question asks it again; y takes the next step: exit 0 (80 columns)', async () => {
+    withGates('beforeIncrease: manual, beforeDestroy: auto');
+    const stopped = pty(['deploy', ...common, '--cluster-id', '206', '--allow-unfinished'], 80);
+    await stopped.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+    stopped.type('\x03');
+    expect((await stopped.done).code).toBe(130);
+    const id = await newestId();
+    // Step 1's measurements, as the journal records them (events of the run).
+    const stepOneMeasurements = (): number =>
+      readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"code":"traffic.decision"'))
+        .filter((line) => (JSON.parse(line) as { data?: { percent?: number } }).data?.percent === 10).length;
+    const measuredBefore = stepOneMeasurements();
+    expect(measuredBefore).toBeGreaterThan(0);
+    const resumed = pty(['resume', id, ...common], 80);
+    // Asked again (it used to hold silently, and after a remote resume measure step 1 again and ask the same gate twice).
+    await resumed.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+    resumed.type('y\r');
+    const result = await resumed.done;
+    expect(result.code, result.raw).toBe(0);
+    await expectSummaryAtEnd(result);
+    const screen = result.lines.join('\n');
+    expect(screen).toMatch(/step 2\/3: 50 % of new starts on the new clusters/);
+    expect(screen.match(/manual gate beforeIncrease/g)).toHaveLength(1);
+    // The approval went on to step 2: step 1, already passed, was not measured again.
+    expect(stepOneMeasurements()).toBe(measuredBefore);
+    const after = await registry();
+    expect(after.eu206).toEqual({ state: 'AVAILABLE', score: 100 });
+    expect(after.us206).toEqual({ state: 'AVAILABLE', score: 100 });
+  }, 240_000);
+
   it('`shift abort` to a deployment killed with SIGKILL is queued, shown by status, and applied by resume', async () => {
     withGates('beforeDestroy: auto');
     const before = await registry();
@@ -131,9 +146,7 @@ describe.skipIf(!hasTools)('manual gates at a real terminal', () => {
     run.child.kill('SIGKILL');
     await run.done;
     const id = await newestId();
-    const reply = await runCli(['shift', 'abort', ...common]);
-    expect(reply.code, reply.stderr).toBe(0);
-    expect(reply.stdout).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. .*the shift rolls back from step 2`));
+    expect(await sendShift('abort', common)).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. .*the shift rolls back from step 2`));
     const status = await runCli(['status', id, ...common]);
     expect(status.stdout).toMatch(new RegExp(`\\npending shift commands: abort \\(sent \\d\\d:\\d\\d:\\d\\d\\); applied when \`ws-deployment resume ${id}\` continues it\\n$`));
     const resumed = await runCli(['resume', id, ...common]);

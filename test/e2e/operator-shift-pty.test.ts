@@ -1,103 +1,151 @@
 /**
  * An operator at a real terminal (a pseudo-terminal read back through a headless
  * terminal emulator) watches a sandbox traffic shift while another terminal
- * steers it in the middle of a step (not at a gate):
- * - `shift pause` holds it (the screen says so, and it stays held), `shift resume`
- *   lets it go on, `shift promote` ends it at once: exit 0, old generation retired;
+ * steers it, at each phase of the shift: the staff stage, a running step and the
+ * bake. For every phase:
+ * - `shift pause` holds it (the reply and the screen say so, a second pause is
+ *   refused, the registry does not move), `shift resume` lets it go on, `shift
+ *   promote` ends it at once: exit 0, old generation retired;
  * - `shift abort` rolls it back: exit 1, the old generation takes every start again.
  * Each checks the exit code, that the whole summary ends the screen, and the
- * registry (`clusters list --output json`). Waits are on what the terminal and
- * `status` show, with long deadlines; there is no fixed sleep anywhere.
+ * registry (`clusters list --output json`).
+ *
+ * Each case has its own workspace (state dir, sandbox registry, config), so the
+ * cases run concurrently, three at a time. The phase being steered lasts 120 s,
+ * so commands sent by slow second processes on a loaded machine land inside it;
+ * promote and abort end the shift at once, so the long phase costs no time.
+ * Waits are on what the terminal shows, with long deadlines; there is no sleep.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
-import { startPty, type PtyResult, type PtyRun } from '../helpers/pty.js';
+import { expectSummaryAtEnd, registryOf, sendShift, startPty, type PtyRun } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { withShiftTimes, type ShiftTimes } from '../helpers/sandbox-config.js';
 
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 
-/** The shift's first step has begun (the event line the live view prints). */
-const STEP_1 = /step 1\/3: 10 % of new starts on the new clusters/;
+const HOLD = '120s';
 
-interface Entry {
-  name: string;
-  state: string;
-  score: number;
+interface Phase {
+  name: 'staff' | 'step' | 'bake';
+  /** The shift's waits: this phase lasts {@link HOLD}, the others 1 s. */
+  times: ShiftTimes;
+  /** The shift's steps (the bake comes sooner after a single step). */
+  steps: string;
+  /** What the terminal shows once the phase runs (an event line of the live view). */
+  reached: RegExp;
+  /** The phase in the shift's own words (`paused at …`, `promoted by an operator at …`). */
+  at: string;
+  /** The phase in the replies to `shift` (`the shift holds at …`). */
+  replyAt: string;
+  /** The journaled shift phase (`status --output json`). */
+  journaled: string;
 }
 
-describe.skipIf(!hasTools)('shift commands from a second terminal during a running step', () => {
+const PHASES: Phase[] = [
+  { name: 'staff', times: { staff: HOLD }, steps: '[10, 50, 100]', reached: /staff stage: new clusters take starts of has-permission=new-workspace-cluster holders only/, at: 'the staff stage', replyAt: 'the staff stage', journaled: 'staff' },
+  { name: 'step', times: { interval: HOLD }, steps: '[10, 50, 100]', reached: /step 1\/3: 10 % of new starts on the new clusters/, at: 'step 1/3 (10 %)', replyAt: 'step 1', journaled: 'steps' },
+  // The bake's first measurement is its first line on the screen (it comes one interval, 1 s, into the bake).
+  { name: 'bake', times: { bake: HOLD }, steps: '[100]', reached: /the bake at 100 %: \w+: /, at: 'the bake at 100 %', replyAt: 'the bake at 100 %', journaled: 'bake' },
+];
+
+/** Three cases at a time: each runs real terraform and a deploy process; the machine may have two cores. */
+function limit(slots: number): <T>(task: () => Promise<T>) => Promise<T> {
+  const waiting: Array<() => void> = [];
+  let free = slots;
+  return async (task) => {
+    if (free > 0) free--;
+    else await new Promise<void>((res) => waiting.push(res));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+const slot = limit(3);
+
+/** A workspace whose generation 1 (eu210, us210) is deployed, its config set up for `phase`. */
+async function workspaceAt(phase: Phase) {
   const ws = sandboxWorkspace();
   const common = ['--config', ws.config, '--state-dir', ws.stateDir];
   const example = readFileSync(ws.config, 'utf8');
-  // Fast everywhere but the steps: a step lasts long enough (60 s) that commands sent
-  // from slow second processes on a loaded machine still land inside step 1; promote
-  // and abort end the shift at once, so the long step costs no time.
-  const shiftConfig = (interval: string) =>
-    writeFileSync(ws.config, example.replace(/interval: 5s/, `interval: ${interval}`).replace(/bake: 5s/, 'bake: 1s').replace(/duration: 5s/, 'duration: 1s'));
-  afterAll(() => ws.cleanup());
-  let running: PtyRun | undefined;
-  afterEach(() => running?.kill());
-  const pty = (args: string[], cols: number): PtyRun => (running = startPty(args, { cols }));
+  // Generation 1 promotes at once (no old clusters); fast waits.
+  writeFileSync(ws.config, withShiftTimes(example));
+  const first = await runCli(['deploy', ...common, '--cluster-id', '210']);
+  expect(first.code, first.stderr).toBe(0);
+  writeFileSync(ws.config, withShiftTimes(example, phase.times).replace('steps: [10, 50, 100]', `steps: ${phase.steps}`));
+  return { ws, common };
+}
 
-  const registry = async (): Promise<Record<string, Pick<Entry, 'state' | 'score'>>> => {
-    const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
-    expect(list.code, list.stderr).toBe(0);
-    return Object.fromEntries((JSON.parse(list.stdout) as Entry[]).map((e) => [e.name, { state: e.state, score: e.score }]));
-  };
-  const send = async (action: string): Promise<string> => {
-    const reply = await runCli(['shift', action, ...common]);
-    expect(reply.code, reply.stderr).toBe(0);
-    return reply.stdout;
-  };
-  const expectSummaryAtEnd = async (result: PtyResult): Promise<void> => {
-    const status = await runCli(['status', ...common]);
-    const summary = status.stdout.trimEnd().split('\n');
-    expect(summary.length).toBeGreaterThan(10);
-    expect(result.lines.slice(-summary.length), result.raw).toEqual(summary);
-  };
+const journaledPhase = async (common: string[]): Promise<string | undefined> =>
+  (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { shift?: { phase?: string } }).shift?.phase;
 
-  beforeAll(async () => {
-    shiftConfig('1s');
-    const first = await runCli(['deploy', ...common, '--cluster-id', '210']);
-    expect(first.code, first.stderr).toBe(0);
-  }, 180_000);
+describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at each phase of the shift', () => {
+  for (const phase of PHASES) {
+    it(`${phase.name}: pause holds, resume lets it go on, promote ends it: exit 0, old generation retired`, () =>
+      slot(async () => {
+        const { ws, common } = await workspaceAt(phase);
+        let run: PtyRun | undefined;
+        try {
+          run = startPty(['deploy', ...common, '--cluster-id', '211'], { cols: 100 });
+          await run.waitForScreen(phase.reached);
+          expect(await sendShift('pause', common)).toMatch(new RegExp(`^pause sent to deployment \\S+; .*the shift holds at ${escape(phase.replyAt)} \\(scores stay as they are\\)`));
+          await run.waitForScreen(new RegExp(`paused at ${escape(phase.at)}; resume, promote or abort`));
+          expect(await journaledPhase(common)).toBe(phase.journaled);
+          const held = await registryOf(common);
+          // The journal agrees it holds: a second pause is refused (exit 3), saying where it stands.
+          const again = await runCli(['shift', 'pause', ...common]);
+          expect(again.code, again.stderr).toBe(3);
+          expect(again.stderr).toContain(`the shift is already paused at ${phase.replyAt};`);
+          // Held: nothing moved while the commands travelled.
+          expect(await registryOf(common)).toEqual(held);
+          expect(await sendShift('resume', common)).toMatch(new RegExp(`^resume sent to deployment \\S+; .*the shift continues from ${escape(phase.replyAt)}$`, 'm'));
+          await run.waitForScreen(new RegExp(`resumed at ${escape(phase.at)}`));
+          expect(await sendShift('promote', common)).toMatch(/^promote sent to deployment \S+; .*eu211, us211 take all new starts now and eu210, us210 are cordoned/);
+          const result = await run.done;
+          expect(result.code, result.raw).toBe(0);
+          await expectSummaryAtEnd(result, common);
+          expect(result.lines.join('\n')).toContain(`promoted by an operator at ${phase.at}`);
+          expect(await registryOf(common)).toEqual({ eu211: { state: 'AVAILABLE', score: 100 }, us211: { state: 'AVAILABLE', score: 100 } });
+          // Promoted from the staff stage too: everyone may start workspaces on the new clusters.
+          const list = JSON.parse((await runCli(['clusters', 'list', ...common, '--output', 'json'])).stdout) as Array<{ name: string; admissionConstraints: unknown[] }>;
+          expect(list.map((c) => [c.name, c.admissionConstraints]).sort()).toEqual([['eu211', []], ['us211', []]]);
+        } finally {
+          run?.kill();
+          ws.cleanup();
+        }
+      }),
+    400_000);
 
-  it('pause holds the step, resume lets it go on, promote ends it: exit 0, old generation retired (80 columns)', async () => {
-    shiftConfig('60s');
-    const run = pty(['deploy', ...common, '--cluster-id', '211'], 80);
-    await run.waitForScreen(STEP_1);
-    expect(await send('pause')).toMatch(/^pause sent to deployment \S+; .*the shift holds at step 1 \(scores stay as they are\)/);
-    await run.waitForScreen(/paused at step 1\/3 \(10 %\); resume, promote or abort/);
-    // The journal agrees it holds: a second pause is refused (exit 3), saying where it stands.
-    const again = await runCli(['shift', 'pause', ...common]);
-    expect(again.code, again.stderr).toBe(3);
-    expect(again.stderr).toMatch(/the shift is already paused at step 1;/);
-    expect(await send('resume')).toMatch(/^resume sent to deployment \S+; .*the shift continues from step 1$/m);
-    await run.waitForScreen(/resumed at step 1\/3 \(10 %\)/);
-    expect(await send('promote')).toMatch(/^promote sent to deployment \S+; .*eu211, us211 take all new starts now and eu210, us210 are cordoned/);
-    const result = await run.done;
-    expect(result.code, result.raw).toBe(0);
-    await expectSummaryAtEnd(result);
-    // Step 1 still, unless a very slow machine let its 60 s pass while the commands travelled.
-    expect(result.lines.join('\n')).toMatch(/promoted by an operator at step \d\/3 \(\d+ %\)/);
-    expect(await registry()).toEqual({ eu211: { state: 'AVAILABLE', score: 100 }, us211: { state: 'AVAILABLE', score: 100 } });
-  }, 240_000);
-
-  it('abort rolls the running step back: exit 1, the old generation takes every start again (120 columns)', async () => {
-    shiftConfig('60s');
-    const before = await registry();
-    const run = pty(['deploy', ...common, '--cluster-id', '212'], 120);
-    await run.waitForScreen(STEP_1);
-    expect(await send('abort')).toMatch(/^abort sent to deployment \S+; .*rolls back/);
-    const result = await run.done;
-    expect(result.code, result.raw).toBe(1);
-    await expectSummaryAtEnd(result);
-    // Step 1 still, unless a very slow machine let its 60 s pass while the command travelled.
-    expect(result.lines.join('\n')).toMatch(/traffic shift rolled back at step \d\/3 \(\d+ %\): aborted by an operator\. The old clusters take new starts again/);
-    const after = await registry();
-    for (const [name, entry] of Object.entries(before)) expect(after[name], name).toEqual(entry);
-    expect(after.eu212).toMatchObject({ state: 'CORDONED', score: 0 });
-    expect(after.us212).toMatchObject({ state: 'CORDONED', score: 0 });
-  }, 240_000);
+    it(`${phase.name}: abort rolls the shift back: exit 1, the old generation takes every start again`, () =>
+      slot(async () => {
+        const { ws, common } = await workspaceAt(phase);
+        let run: PtyRun | undefined;
+        try {
+          const before = await registryOf(common);
+          expect(before).toEqual({ eu210: { state: 'AVAILABLE', score: 100 }, us210: { state: 'AVAILABLE', score: 100 } });
+          run = startPty(['deploy', ...common, '--cluster-id', '211'], { cols: 100 });
+          await run.waitForScreen(phase.reached);
+          expect(await sendShift('abort', common)).toMatch(new RegExp(`^abort sent to deployment \\S+; .*the shift rolls back from ${escape(phase.replyAt)}: the saved scores of eu210, us210 are restored and eu211, us211 are cordoned`));
+          const result = await run.done;
+          expect(result.code, result.raw).toBe(1);
+          await expectSummaryAtEnd(result, common);
+          expect(result.lines.join('\n')).toContain(`traffic shift rolled back at ${phase.at}: aborted by an operator. The old clusters take new starts again`);
+          const after = await registryOf(common);
+          expect(after).toEqual({ ...before, eu211: { state: 'CORDONED', score: 0 }, us211: { state: 'CORDONED', score: 0 } });
+        } finally {
+          run?.kill();
+          ws.cleanup();
+        }
+      }),
+    400_000);
+  }
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace, startCli, type CliRun } from '../helpers/cli.js';
 import { startPty, type PtyRun } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { withShiftTimes } from '../helpers/sandbox-config.js';
 
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 
@@ -22,11 +23,7 @@ describe.skipIf(!hasTools)('status --watch at a real terminal', () => {
   const ws = sandboxWorkspace();
   const common = ['--config', ws.config, '--state-dir', ws.stateDir];
   // Short stages; a first step that waits 10 s before it measures, so the countdown is on screen long enough to be read under load.
-  const config = readFileSync(ws.config, 'utf8')
-    .replace(/interval: 5s/, 'interval: 2s')
-    .replace(/bake: 5s/, 'bake: 2s')
-    .replace(/duration: 5s/, 'duration: 2s')
-    .replace(/( {4})provider: \{ type: simulator \}/, '$1provider: { type: simulator }\n$1initialDelay: 10s');
+  const config = withShiftTimes(readFileSync(ws.config, 'utf8'), { interval: '2s', bake: '2s', staff: '2s' }).replace(/( {4})provider: \{ type: simulator \}/, '$1provider: { type: simulator }\n$1initialDelay: 10s');
   writeFileSync(ws.config, config);
   afterAll(() => ws.cleanup());
   let deploy: CliRun | undefined;

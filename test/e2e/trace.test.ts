@@ -7,10 +7,10 @@
  * whose rollback span holds the failing decision. The token in the endpoint URL
  * appears nowhere.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { shortenShift } from '../helpers/sandbox-config.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
@@ -23,7 +23,7 @@ describe.skipIf(!hasTerraform)('a trace per deployment', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/bake: 5s/, 'bake: 2s').replace(/duration: 5s/, 'duration: 2s'));
+    shortenShift(ws.config, { interval: '2s', bake: '2s', staff: '2s' });
   });
   afterAll(async () => {
     await receiver?.close();

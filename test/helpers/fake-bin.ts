@@ -72,6 +72,18 @@ for (let i = 0; ; i++) {
   try { fs.mkdirSync(lock); break; } catch (e) { if (i > 500) throw e; sleep(10); }
 }
 let record;
+// Handlers go in before the call is recorded: a test aborts as soon as it sees
+// the record, and a signal arriving before a handler existed would kill the
+// fake unrecorded (seen under load). Sync code runs to the end first, so a
+// signal is handled only after the record is written and the lock released.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    const delayed = record && config.responses[record.rule] && config.responses[record.rule].delayMs;
+    if (!delayed) { process.removeAllListeners(sig); process.kill(process.pid, sig); return; }
+    fs.appendFileSync(config.recordFile, JSON.stringify({ ...record, rule: -2, signal: sig }) + '\\n');
+    process.exit(130);
+  });
+}
 try {
   const previous = fs.existsSync(config.recordFile)
     ? fs.readFileSync(config.recordFile, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l))
@@ -103,14 +115,7 @@ const answer = () => {
   process.exitCode = response.exitCode || 0;
 };
 if (response.delayMs) {
-  const timer = setTimeout(answer, response.delayMs);
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      clearTimeout(timer);
-      fs.appendFileSync(config.recordFile, JSON.stringify({ ...record, rule: -2, signal: sig }) + '\\n');
-      process.exit(130);
-    });
-  }
+  setTimeout(answer, response.delayMs);
 } else {
   answer();
 }

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import xterm from '@xterm/headless';
-import { BIN, REPO } from './cli.js';
+import { expect } from 'vitest';
+import { BIN, REPO, runCli } from './cli.js';
 
 const { Terminal } = xterm;
 const PTY_RUN = join(REPO, 'test', 'helpers', 'pty-run.py');
@@ -100,4 +101,32 @@ export function logicalLines(term: InstanceType<typeof Terminal>): string[] {
   const trimmed = lines.map((l) => l.trimEnd());
   while (trimmed.length > 0 && trimmed.at(-1) === '') trimmed.pop();
   return trimmed;
+}
+
+/** A cluster as `clusters list --output json` shows it. */
+export interface RegistryEntry {
+  state: string;
+  score: number;
+}
+
+/** The registry by short name (`clusters list --output json`); `common` = `--config … --state-dir …`. */
+export async function registryOf(common: readonly string[]): Promise<Record<string, RegistryEntry>> {
+  const list = await runCli(['clusters', 'list', ...common, '--output', 'json']);
+  expect(list.code, list.stderr).toBe(0);
+  return Object.fromEntries((JSON.parse(list.stdout) as Array<RegistryEntry & { name: string }>).map((e) => [e.name, { state: e.state, score: e.score }]));
+}
+
+/** `shift ACTION` from a second terminal (another process); it must be accepted (exit 0). Returns the reply. */
+export async function sendShift(action: string, common: readonly string[]): Promise<string> {
+  const reply = await runCli(['shift', action, ...common]);
+  expect(reply.code, reply.stderr).toBe(0);
+  return reply.stdout;
+}
+
+/** The summary `status` prints for the newest deployment ends the terminal, line for line (nothing drew over it). */
+export async function expectSummaryAtEnd(result: PtyResult, common: readonly string[]): Promise<void> {
+  const status = await runCli(['status', ...common]);
+  const summary = status.stdout.trimEnd().split('\n');
+  expect(summary.length).toBeGreaterThan(10);
+  expect(result.lines.slice(-summary.length), result.raw).toEqual(summary);
 }

@@ -17,6 +17,25 @@ export interface OverIndented {
   /** Offsets the item spans: yaml's own errors inside are replaced by the issue. */
   from: number;
   to: number;
+  /** The over-indented lines (0-based) and how many spaces each has too many. */
+  lines: Array<{ line: number; extra: number }>;
+}
+
+/**
+ * The text with each over-indented key moved back under the item's first key.
+ * Lines stay where they are; only leading spaces go, so a position in the
+ * repaired text maps back by adding `extra` to the column on those lines.
+ */
+export function alignOverIndented(text: string, found: readonly OverIndented[]): { text: string; extraByLine: Map<number, number> } {
+  const lines = text.split('\n');
+  const extraByLine = new Map<number, number>();
+  for (const o of found) {
+    for (const { line, extra } of o.lines) {
+      lines[line] = lines[line]!.slice(extra);
+      extraByLine.set(line + 1, extra);
+    }
+  }
+  return { text: lines.join('\n'), extraByLine };
 }
 
 const ITEM = /^(\s*-\s+)([A-Za-z_][\w-]*):[ \t]+([^#\s].*)$/;
@@ -65,6 +84,7 @@ export function overIndentedKeys(text: string): OverIndented[] {
       },
       from: starts[i]!,
       to: starts[last.line]! + lines[last.line]!.length,
+      lines: keys.map((k) => ({ line: k.line, extra: k.column - column })),
     });
     i = j - 1;
   }

@@ -6,7 +6,7 @@
 import { Composer, LineCounter, Parser, isScalar, visit, type CST, type Document } from 'yaml';
 import { aliasIssues } from './alias-check.js';
 import { tooDeepOffset } from './cst-depth.js';
-import { overIndentedKeys } from './over-indent.js';
+import { alignOverIndented, overIndentedKeys } from './over-indent.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_DEPTH } from './limits.js';
 import type { YamlIssue } from './yaml-issue.js';
 
@@ -17,6 +17,12 @@ export interface YamlRead {
   /** The document as plain JS; only meaningful when `issues` is empty. */
   value?: unknown;
   issues: YamlIssue[];
+  /**
+   * When every issue is an over-indented list item: the text with those keys
+   * aligned, so the config can still be validated and both kinds of problems
+   * reported together (`extraByLine`: 1-based line → columns removed there).
+   */
+  aligned?: { text: string; extraByLine: Map<number, number> };
 }
 
 /** yaml's messages, made to fit ours: lowercase start, one line, no control characters. */
@@ -67,7 +73,10 @@ export function readYaml(text: string, subject = 'config'): YamlRead {
     issues.push({ offset: at, message: tidy(problem.message) });
   }
   issues.sort((a, b) => a.offset - b.offset);
-  if (issues.length > 0) return { lineCounter, doc, issues };
+  if (issues.length > 0) {
+    const onlyOverIndent = overIndented.length > 0 && issues.length === overIndented.length;
+    return { lineCounter, doc, issues, ...(onlyOverIndent ? { aligned: alignOverIndented(text, overIndented) } : {}) };
+  }
 
   const aliases = aliasIssues(doc);
   if (aliases.length > 0) return { lineCounter, doc, issues: aliases };

@@ -80,6 +80,8 @@ export interface RunningSimulator {
   setRunning(name: string, n: number, kind?: 'regular' | 'prebuild'): Promise<void>;
   /** The registry as List returns it. */
   list(): ClusterStatus[];
+  /** Durable writes of the state file so far (concurrent mutations share one: group commit). */
+  commits(): number;
   /** Empties the registry and every counter, then re-adds the static clusters (tests reuse one server). */
   reset(): Promise<void>;
 }
@@ -163,6 +165,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         else counters.prebuilds = n;
       }),
     list: () => model.list(),
+    commits: () => model.commits,
     reset: () =>
       model.serialised(() => {
         Object.assign(state, emptyState());

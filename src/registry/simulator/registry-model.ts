@@ -1,10 +1,11 @@
 /**
  * The simulator's registry: the ClusterService semantics of shared/design.md §3
  * (the current bridge, or optionally a 2023-02 one) on top of a state file. Methods throw {@link SimStatusError} carrying the gRPC
- * status the real bridge would answer with. Mutations run one at a time (the
- * bridge serialises them through a queue too), also across processes sharing
- * the file: each starts from the file's current content and is persisted
- * before it is acknowledged. Readers answer from the file.
+ * status the real bridge would answer with. Mutations take effect one at a time
+ * (the bridge serialises them through a queue too), also across processes
+ * sharing the file: each starts from the file's current content and is
+ * persisted before it is acknowledged; concurrent ones share one durable write
+ * (group commit). Readers answer from the file.
  */
 import { createHash } from 'node:crypto';
 import { sameConstraint } from '../constraints.js';
@@ -40,8 +41,22 @@ export function zeroCounters(): ClusterCounters {
   return { starts: 0, failures: 0, running: 0, prebuilds: 0, brokenByForce: 0 };
 }
 
+/** One mutation waiting for its turn, and who waits for its answer. */
+interface PendingMutation {
+  fn: () => unknown;
+  persist: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Mutations applied under one lock and one durable write at most (bounds the time the file's mutex is held). */
+const MAX_BATCH = 500;
+
 export class RegistryModel {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending: PendingMutation[] = [];
+  private draining = false;
+  /** Durable writes of the state file so far (a batch of concurrent mutations shares one). */
+  commits = 0;
   /** Applied to every read from disk (a read-only model's static clusters, which it never writes). */
   overlay?: (state: SimulatorState) => void;
 
@@ -55,22 +70,69 @@ export class RegistryModel {
   ) {}
 
   /**
-   * Runs `fn` after every earlier mutation of this process finished, holding the
-   * file's mutex, on the file's current content; persists when it succeeds.
+   * Runs `fn` after every earlier mutation of this process, holding the file's
+   * mutex, on the file's current content; resolves once its change is durable.
+   *
+   * Like the bridge, mutations take effect one at a time in arrival order; like
+   * a database's group commit, the ones that arrive while a write is under way
+   * share the next lock, read and write (fsync) instead of paying one each, so
+   * concurrent callers are not serialised behind each other's disk flushes.
+   * A mutation must throw before it changes anything (every one here validates
+   * first): its batch's other changes are still written.
    */
   serialised<T>(fn: () => Promise<T> | T, persist = true): Promise<T> {
     if (this.readOnlyRefusal) return Promise.reject(this.readOnlyRefusal());
-    const run = this.queue.then(() =>
-      withStateMutex(this.stateFile, async () => {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, persist, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        // A commit is synchronous file work: yield once to the poll phase first, so calls that
+        // arrived meanwhile (already in the socket buffers) join this batch instead of the next.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.commit(this.pending.splice(0, MAX_BATCH));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Applies a batch in order under the mutex and writes it once; answers each caller only after the write. */
+  private async commit(batch: PendingMutation[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await withStateMutex(this.stateFile, async () => {
         // In place: callers hold references to `state` itself.
         Object.assign(this.state, readState(this.stateFile));
-        const result = await fn();
-        if (persist) await writeState(this.stateFile, this.state);
-        return result;
-      }),
-    );
-    this.queue = run.catch(() => undefined);
-    return run;
+        let changed = false;
+        for (const op of batch) {
+          try {
+            outcomes.push({ ok: true, value: await op.fn() });
+            changed ||= op.persist;
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+        if (changed) {
+          await writeState(this.stateFile, this.state);
+          this.commits++;
+        }
+      });
+    } catch (error) {
+      // The lock or the write failed: nothing of this batch is acknowledged (the next batch re-reads the file).
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    batch.forEach((op, i) => {
+      const outcome = outcomes[i] as (typeof outcomes)[number];
+      if (outcome.ok) op.resolve(outcome.value);
+      else op.reject(outcome.error);
+    });
   }
 
   find(name: string): SimCluster | undefined {

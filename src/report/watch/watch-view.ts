@@ -7,6 +7,7 @@
  * with the command that answers it, and queued commands. Pure, so it is tested
  * from hand-built records; the CLI only polls and draws.
  */
+import { PROGRESS_CODE } from '../../core/progress.js';
 import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../state/model.js';
 import type { PendingControl } from '../../state/store.js';
 import { DEPLOYMENT_SCOPE } from '../../steps/step.js';
@@ -37,19 +38,42 @@ export function watchView(input: WatchInput): WatchView {
   const clock = input.clock !== false;
   const lines = [`deployment ${snap.id}: ${snap.state}${clock ? ` (${duration(input.now - Date.parse(snap.createdAt))})` : ''}`];
   const width = Math.max(0, ...snap.clusters.map((c) => c.name.length));
-  for (const c of snap.clusters) lines.push(`  ${c.name.padEnd(width)}  ${where(c.steps)}`);
+  const phases = subPhases(input.records);
+  for (const c of snap.clusters) lines.push(`  ${c.name.padEnd(width)}  ${where(c.steps, (step) => phases.get(`${c.name}\u0000${step}`))}`);
   for (const s of snap.deploymentSteps) if (s.state !== 'pending') lines.push(`  ${s.name}: ${s.state}`);
   const shift = buildShiftHistory(input.records);
   if (shift) lines.push(...shiftLines(input, shift, snap.id, clock));
+  const gate = retireGateLine(input.records, snap);
+  if (gate) lines.push(gate);
   if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
   if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : ''}`);
   return { lines, snapshot: snap };
 }
 
-/** The running step(s) of a cluster, or where it stopped. */
-function where(steps: readonly StepRecordState[]): string {
+/**
+ * The latest sub-phase (`step.progress`, e.g. `terraform apply 12/31 resources`) per cluster and step, of the
+ * step's current attempt: a new start or the step's end clears it.
+ */
+function subPhases(records: readonly JournalRecord[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of records) {
+    if (r.type === 'event' && r.code === PROGRESS_CODE && r.cluster && r.step) out.set(`${r.cluster}\u0000${r.step}`, r.message);
+    else if ((r.type === 'step.started' || r.type === 'step.succeeded' || r.type === 'step.failed') && 'cluster' in r) out.delete(`${r.cluster}\u0000${r.step}`);
+  }
+  return out;
+}
+
+/** The running step(s) of a cluster, with their sub-phase, or where it stopped. */
+function where(steps: readonly StepRecordState[], phaseOf: (step: string) => string | undefined = () => undefined): string {
   const running = steps.filter((s) => s.state === 'running');
-  if (running.length > 0) return running.map((s) => `${s.name} running${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}`).join(', ');
+  if (running.length > 0) {
+    return running
+      .map((s) => {
+        const phase = phaseOf(s.name);
+        return `${s.name} running${s.attempts > 1 ? ` (attempt ${s.attempts})` : ''}${phase ? `: ${phase}` : ''}`;
+      })
+      .join(', ');
+  }
   const failed = steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
   if (failed) return `${failed.name} ${failed.state}`;
   const started = steps.filter((s) => s.state !== 'pending');
@@ -91,6 +115,19 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
   }
   if (shift.rollback) out.push(`rolled back${shift.rollback.from ? ` from ${shift.rollback.from}` : ''}: ${shift.rollback.reason}`);
   return out;
+}
+
+/**
+ * The retirement's beforeDestroy gate while it waits: its latest `retire.gate` event, not yet answered by a
+ * `retire.approved` record, while the retire step still runs (a refusal ends the step).
+ */
+function retireGateLine(records: readonly JournalRecord[], snap: Snapshot): string | undefined {
+  const retire = snap.deploymentSteps.find((s) => s.name === 'retire-old-clusters');
+  if (retire?.state !== 'running') return undefined;
+  const asked = events(records, 'retire.gate').at(-1);
+  if (!asked || events(records, 'retire.approved').some((a) => a.seq > asked.seq)) return undefined;
+  const what = str(asked.data?.what);
+  return `waiting for approval at manual gate beforeDestroy${what ? ` (to ${what})` : ''}: approve with \`ws-deployment shift resume ${snap.id}\`, refuse with \`ws-deployment shift abort ${snap.id}\``;
 }
 
 /** When the shift measures next: start + initial delay (first step only) + (n+1) intervals; undefined when unknown. */

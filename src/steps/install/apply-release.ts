@@ -3,6 +3,7 @@
  * interrupted run left `pending-*`, `helm upgrade --install --atomic --wait`,
  * then wait for the release's own workloads through the Kubernetes API.
  */
+import { progressReporter } from '../../core/progress.js';
 import { WsdError } from '../../core/errors.js';
 import type { Helm, HelmRelease } from '../../tools/helm.js';
 import { parseManifests } from '../../tools/kube/apply.js';
@@ -97,20 +98,31 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
   const workloads = workloadsOf(deployed.manifest, namespace);
   if (workloads.length > 0) {
     const kc = await loadClusterKubeConfig(kubeconfig);
+    // The sub-phase `status --watch` shows for this cluster (journaled, throttled).
+    const progress = progressReporter({ sink: ctx.sink, cluster: ctx.cluster.name, step });
+    progress.report(rolloutsText(release, workloads.length));
     const states = await waitForRollout(kc, workloads, {
       timeoutMs: timeoutSeconds * 1000,
       pollMs: options.pollMs,
       signal: ctx.signal,
-      onObserve: (observed) =>
+      onObserve: (observed) => {
+        const waiting = observed.filter((o) => !o.ready).length;
+        progress.report(rolloutsText(release, waiting), { final: waiting === 0 });
         ctx.sink.emit({
           level: 'debug',
           code: 'release.rollout',
           cluster: ctx.cluster.name,
           step,
           message: observed.map(describeWorkload).join('; '),
-        }),
+        });
+      },
     });
     emit(ctx, step, 'info', 'release.ready', `release ${release}: ${states.length} workloads rolled out`, { release, workloads: states.length });
   }
   return releaseRecord(prepared, 'deployed', deployed);
+}
+
+/** `helm gitpod: waiting for 3 rollouts`, `helm gitpod: rollouts done`. */
+export function rolloutsText(release: string, waiting: number): string {
+  return waiting === 0 ? `helm ${release}: rollouts done` : `helm ${release}: waiting for ${waiting} rollout${waiting === 1 ? '' : 's'}`;
 }

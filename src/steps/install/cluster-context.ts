@@ -30,11 +30,22 @@ export function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster'>): st
   return kubeconfig;
 }
 
-/** Helm bound to this cluster: its kubeconfig (if any) and its own config/cache/data dirs. */
+/**
+ * Helm's config/cache/data folder of one step of one cluster. The releases of a
+ * cluster install concurrently (one step each), and helm writes its cache
+ * (repository indexes, downloaded charts) without locking; a folder per step
+ * means no two helm processes ever share one, while the calls of a step run
+ * one after another.
+ */
+export function helmHomeOf(clusterDir: string, step: StepName): string {
+  return join(clusterDir, 'helm', step);
+}
+
+/** Helm bound to this cluster and step: its kubeconfig (if any) and its own config/cache/data dirs. */
 export function helmFor(ctx: StepContext, step: StepName, kubeconfig?: string): Helm {
   return new Helm({
     kubeconfig,
-    homeDir: join(ctx.clusterDir, 'helm'),
+    homeDir: helmHomeOf(ctx.clusterDir, step),
     signal: ctx.signal,
     sink: ctx.sink,
     cluster: ctx.cluster.name,

@@ -12,7 +12,8 @@ import type { DeploymentStepContext } from '../step.js';
 
 /** Waits for `resume`/`promote` (approve) or `abort` sent through the control channel. */
 export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeControl' | 'sink' | 'signal' | 'record'>, what: string, clock: Clock, pollMs = 1_000): Promise<void> {
-  ctx.sink.emit({ level: 'info', code: 'retire.gate', message: `manual gate beforeDestroy: about to ${what}; approve with \`ws-deployment shift resume\`, refuse with \`ws-deployment shift abort\` (or re-run with --yes)` });
+  // Journaled (engine/journaled-events.ts), so `status --watch` in another terminal shows the gate waiting.
+  ctx.sink.emit({ level: 'info', code: 'retire.gate', message: `manual gate beforeDestroy: about to ${what}; approve with \`ws-deployment shift resume\`, refuse with \`ws-deployment shift abort\` (or re-run with --yes)`, data: { gate: 'beforeDestroy', what } });
   while (true) {
     const command = await ctx.takeControl();
     if (command === 'resume' || command === 'promote') {

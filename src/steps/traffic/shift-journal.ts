@@ -20,6 +20,8 @@ export interface DecisionSummary {
   verdict: string;
   rule: string;
   message: string;
+  /** fail, halt, inconclusive-pause: the limit that tripped, without the evidence. */
+  limit?: string;
   /** The scores in effect during the measurement, per meta cluster and cluster. */
   scores?: ScoresInEffect;
   metrics: Array<{ metric: string; outcome: string; rule: string; message: string; dryRun: boolean; samples?: unknown; statistics?: unknown; clusters?: ClusterEvidence[] }>;
@@ -41,6 +43,7 @@ export function summarise(record: DecisionInput): DecisionSummary {
     verdict: record.verdict,
     rule: record.rule,
     message: record.message,
+    ...(record.limit ? { limit: record.limit } : {}),
     ...(record.scores ? { scores: record.scores } : {}),
     metrics: record.decisions.map((d) => ({
       metric: d.metric,

@@ -13,6 +13,7 @@ import { WsdError } from '../../core/errors.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
 import { expandSteps } from '../../traffic/config.js';
 import { realClock } from '../../traffic/clock.js';
+import { briefVerdict, type BriefInput } from '../../traffic/judges/decision-brief.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import { runShift, type ShiftResult } from '../../traffic/shift-controller.js';
@@ -35,6 +36,9 @@ export interface TrafficShiftStepOptions {
   clock?: Clock;
   pollMs?: number;
 }
+
+const FIRST_GENERATION_LEFT =
+  'The first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation (the evidence: `ws-deployment status`)';
 
 const SHIFT_GATES = ['beforeStart', 'beforeIncrease', 'beforePromotion'] as const;
 
@@ -76,22 +80,24 @@ function unapprovableGates(ctx: Pick<DeploymentPlanContext, 'config' | 'options'
   return `trafficShift.gates ${gates.join(', ')} ${gates.length === 1 ? 'is' : 'are'} manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto`;
 }
 
-/** The step's failure message: the decision that fired (metric, values, threshold) and what it means for users. */
+/**
+ * The step's failure message: where it rolled back, what fired (metric, cluster, rule, the limit that tripped) and
+ * what it means for users. The evidence in words (values, samples, baseline, test) is not repeated here: the summary
+ * prints it once from the journaled decision, and the error names only what failed.
+ */
 export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
   const where = p.rolledBackFrom ?? (p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`);
   const reason = result.reason ?? 'rolled back';
   // An operator's abort has no deciding metric; a gate failure names each metric that fired and its rule.
-  const fired = reason.startsWith('aborted') ? [] : (lastFailing?.metrics.filter((m) => !m.dryRun && (m.outcome === 'fail' || m.outcome === 'error')) ?? []);
-  const extra = fired.filter((m) => !reason.includes(m.message)).map((m) => m.message);
-  const rules = fired.map((m) => `${m.metric}: rule ${m.rule}`);
-  const why = `${reason}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}${rules.length > 0 ? ` [${rules.join(', ')}]` : ''}`;
+  const aborted = reason.startsWith('aborted');
+  const why = !aborted && lastFailing ? briefVerdict({ verdict: lastFailing.verdict, limit: lastFailing.limit, decisions: lastFailing.metrics as BriefInput['decisions'] }) : reason;
   return (
-    `traffic shift rolled back at ${where}: ${why}. ` +
+    `traffic shift rolled back at ${where}: ${why}.\n` +
     'The old clusters take new starts again and the new clusters are cordoned; ' +
     'sessions already on the new clusters stay there until their users stop them. ' +
-    (fired.length > 0 || !reason.startsWith('aborted')
-      ? 'Fix the cause, then deploy a new generation (or inspect with `ws-deployment status`)'
+    (!aborted
+      ? 'Fix the cause, then deploy a new generation (the evidence: `ws-deployment status`)'
       : 'Deploy a new generation when it is wanted again; this deployment is over')
   );
 }
@@ -172,7 +178,10 @@ async function builtIn(
     firstGeneration,
   };
   if (result.outcome === 'failed') {
-    throw new WsdError('GateFailed', `first generation failed its gates during the watch: ${result.reason ?? 'no reason recorded'}`, { details: { reason: result.reason, lastFailing: journal.lastFailing } });
+    // Like a rollback: name what failed; the summary explains it once, with the evidence.
+    const failing = journal.lastFailing;
+    const brief = failing ? `${briefVerdict({ verdict: failing.verdict, limit: failing.limit, decisions: failing.metrics as BriefInput['decisions'] })}.\n${FIRST_GENERATION_LEFT}` : (result.reason ?? 'no reason recorded');
+    throw new WsdError('GateFailed', `first generation failed its gates during the watch: ${brief}`, { details: { reason: result.reason, lastFailing: journal.lastFailing } });
   }
   if (result.outcome === 'rolled-back') {
     throw new WsdError('GateFailed', rollbackMessage(result, journal.lastFailing, steps), { details: { reason: result.reason, lastFailing: journal.lastFailing } });

@@ -108,12 +108,34 @@ export function podProblem(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-function selectorString(selector: V1LabelSelector | undefined): string | undefined {
-  const labels = selector?.matchLabels;
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+/**
+ * A workload's label selector in the API's query syntax: `matchLabels` as `k=v`,
+ * `matchExpressions` as set-based requirements (`k in (a,b)`, `k notin (a,b)`,
+ * `k`, `!k`), all ANDed (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/).
+ * Undefined when the selector is empty (a workload always has one; an empty one would match every pod).
+ */
+export function selectorString(selector: V1LabelSelector | undefined): string | undefined {
+  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const expression of selector?.matchExpressions ?? []) {
+    const values = (expression.values ?? []).join(',');
+    switch (expression.operator) {
+      case 'In':
+        parts.push(`${expression.key} in (${values})`);
+        break;
+      case 'NotIn':
+        parts.push(`${expression.key} notin (${values})`);
+        break;
+      case 'Exists':
+        parts.push(expression.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${expression.key}`);
+        break;
+      default:
+        throw new WsdError('KubernetesError', `label selector operator ${expression.operator} of key ${expression.key} is not one of In, NotIn, Exists, DoesNotExist`);
+    }
+  }
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 /** One-line description for logs and errors: "deployment ws-manager: 0/1 ready, reason ImagePullBackOff". */

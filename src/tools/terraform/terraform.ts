@@ -6,9 +6,12 @@
  * with SIGINT so it can release its state lock. Failures become `ToolFailed`
  * errors whose `transient` flag comes from the curated transient-error list.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
+import { progressReporter, type ProgressReporter } from '../../core/progress.js';
+import { ApplyProgress } from './apply-progress.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
@@ -64,9 +67,16 @@ export class Terraform {
     return this.options.workDir;
   }
 
-  /** `terraform init`: backend, modules and providers (into this dir's own plugin cache). */
+  /**
+   * `terraform init`: backend, modules and providers (into this dir's own plugin cache).
+   * `-reconfigure` when the working dir was copied or moved with its state dir: its
+   * `.terraform` still names the old dir's local state file, and the generated
+   * backend (written from the dir in use) is the truth — never migrate from, or
+   * touch, the old dir's state.
+   */
   async init(call: CallOptions = {}): Promise<void> {
-    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...this.lockArgs()], call);
+    const reconfigure = localBackendMoved(this.options.workDir) ? ['-reconfigure'] : [];
+    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...reconfigure, ...this.lockArgs()], call);
   }
 
   /**
@@ -83,14 +93,14 @@ export class Terraform {
   /** Applies a saved plan (no approval prompt: a saved plan is the approval). */
   async apply(planFile: string, call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = ['apply', '-input=false', '-no-color', '-json', ...this.lockArgs(), this.path(planFile)];
-    const result = await this.run('apply', argv, call);
+    const result = await this.run('apply', argv, call, [0], { progress: new ApplyProgress('apply') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
   /** Destroys everything in the state (`apply -destroy -auto-approve`). */
   async destroy(call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = ['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', ...this.lockArgs()];
-    const result = await this.run('destroy', argv, call);
+    const result = await this.run('destroy', argv, call, [0], { progress: new ApplyProgress('destroy') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
@@ -138,7 +148,7 @@ export class Terraform {
     args: string[],
     call: CallOptions,
     okExitCodes: readonly number[] = [0],
-    mode: { quiet?: boolean; raw?: boolean } = {},
+    mode: { quiet?: boolean; raw?: boolean; progress?: ApplyProgress } = {},
   ): Promise<ToolResult> {
     const o = this.options;
     const { env } = await prepareRunEnv(o);
@@ -159,6 +169,7 @@ export class Terraform {
         logFile: quiet ? undefined : o.logFile,
         redactor: o.redactor,
         okExitCodes,
+        ...(mode.progress ? { onLine: progressLines(mode.progress, progressReporter({ sink: o.sink, cluster: o.cluster, step: o.step })) } : {}),
       });
     } catch (error) {
       if (mode.raw) throw error;
@@ -190,6 +201,15 @@ export class Terraform {
   }
 }
 
+/** Feeds stdout lines to the counter and reports its text (throttled; the last change always). */
+function progressLines(progress: ApplyProgress, reporter: ProgressReporter): (stream: 'stdout' | 'stderr', line: string) => void {
+  return (stream, line) => {
+    if (stream !== 'stdout') return;
+    const text = progress.onLine(line);
+    if (text) reporter.report(text, { final: progress.complete() });
+  };
+}
+
 function lastLine(text: string): string {
   return text.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim() ?? '';
 }
@@ -204,3 +224,29 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+
+/** The local state path a backend config names, if it is the local backend. */
+function localPath(read: () => string, pick: (json: Record<string, unknown>) => unknown): string | undefined {
+  try {
+    const path = pick(JSON.parse(read()) as Record<string, unknown>);
+    return typeof path === 'string' ? path : undefined;
+  } catch {
+    return undefined; // not initialised yet, or not ours: terraform init decides
+  }
+}
+
+/**
+ * True when `.terraform/terraform.tfstate` (what the last `init` saved) names another local
+ * state file than the generated `backend.tf.json`: the working dir came from another state dir.
+ */
+export function localBackendMoved(workDir: string): boolean {
+  const saved = localPath(
+    () => readFileSync(join(workDir, '.terraform', 'terraform.tfstate'), 'utf8'),
+    (j) => ((j.backend as { type?: string; config?: { path?: unknown } } | undefined)?.type === 'local' ? (j.backend as { config?: { path?: unknown } }).config?.path : undefined),
+  );
+  const generated = localPath(
+    () => readFileSync(join(workDir, 'backend.tf.json'), 'utf8'),
+    (j) => (j.terraform as { backend?: { local?: { path?: unknown } } } | undefined)?.backend?.local?.path,
+  );
+  return saved !== undefined && generated !== undefined && saved !== generated;
+}

@@ -82,20 +82,21 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
+    const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
     const sequential = metric.threshold?.sequential;
     if (sequential && metric.threshold?.max !== undefined) {
       const j = judgeSequentialThreshold(name, cluster, counts, { ...sequential, max: metric.threshold.max }, metric.minSamples);
-      return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
+      return out(j.outcome, j.rule, j.message, { ...extra, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });
     }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
       const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;
       const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
-      return out(j.outcome, j.rule, j.message, { ...extra, statistics: j.statistics });
+      // The baseline does not decide a threshold, but a reader weighs "4 of 4 failed" against it.
+      return out(j.outcome, j.rule, j.message, { ...extra, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });
     }
     const rule = metric.comparison;
     if (!rule) throw new Error(`metric ${name} has neither threshold nor comparison`);
-    const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
     if (baseline.counts.samples === 0) {
       return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${fmt(counts.samples)} starts but the baseline has none: nothing to compare with`, { ...extra, ...b });
     }
@@ -106,18 +107,23 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (windowSamples < metric.minSamples) {
     return out('wait', 'samples.below-minimum', `${name}: ${fmt(windowSamples)} samples on ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: latest });
   }
+  const b = baselineRecord({ points: baseline.points.length, value: median(baseline.points) });
   if (metric.threshold) {
     const j = judgeThreshold(name, value.values.map((v) => ({ cluster, value: v })), metric.threshold);
-    return out(j.outcome, j.rule, j.message, { value: latest, samples: windowSamples, statistics: j.statistics });
+    return out(j.outcome, j.rule, j.message, { value: latest, samples: windowSamples, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });
   }
   const rule = metric.comparison;
   if (!rule) throw new Error(`metric ${name} has neither threshold nor comparison`);
-  const b = baselineRecord({ points: baseline.points.length, value: median(baseline.points) });
   if (baseline.points.length === 0) {
     return out('inconclusive', 'no-data.baseline-missing', `${name}: ${cluster} has ${value.values.length} values but the baseline has none: nothing to compare with`, { samples: windowSamples, value: median(value.values), ...b });
   }
   const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
   return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
+}
+
+/** A first generation has no old clusters: no baseline to show next to a threshold. */
+function ctxHasBaseline(baseline: ClusterInput['baseline']): boolean {
+  return baseline.clusters.length > 0;
 }
 
 function median(values: readonly number[]): number | undefined {

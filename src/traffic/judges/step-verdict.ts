@@ -61,6 +61,8 @@ export interface VerdictResult {
   counters: AnalysisCounters;
   rule: string;
   message: string;
+  /** fail, halt and inconclusive-pause: the limit that tripped, without the metric's evidence (`failed measurements 1 > failureLimit 0`). */
+  limit?: string;
 }
 
 /** Worst first: one failing metric fails the measurement even if another errored. */
@@ -107,21 +109,22 @@ export function decideStep(decisions: readonly MetricDecision[], counters: Analy
     metrics,
   };
   const limit = (name: string, key: keyof VerdictLimits) => perMetric[name]?.[key] ?? limits[key];
-  const result = (verdict: StepVerdict, rule: string, message: string): VerdictResult => ({ verdict, outcome, counters: next, rule, message });
+  const result = (verdict: StepVerdict, rule: string, message: string, limit?: string): VerdictResult => ({ verdict, outcome, counters: next, rule, message, ...(limit ? { limit } : {}) });
+  const tripped = (verdict: StepVerdict, rule: string, limitText: string, d: MetricDecision) => result(verdict, rule, `${limitText}: ${d.message}`, limitText);
 
   for (const d of deciding.filter((x) => x.outcome === 'fail')) {
     const c = metrics[d.metric] as MetricCounters;
-    if (c.failures > limit(d.metric, 'failureLimit')) return result('fail', 'limit.failures', `failed measurements ${c.failures} > failureLimit ${limit(d.metric, 'failureLimit')}: ${d.message}`);
+    if (c.failures > limit(d.metric, 'failureLimit')) return tripped('fail', 'limit.failures', `failed measurements ${c.failures} > failureLimit ${limit(d.metric, 'failureLimit')}`, d);
   }
   for (const d of deciding.filter((x) => x.outcome === 'error')) {
     const c = metrics[d.metric] as MetricCounters;
     const max = limit(d.metric, 'consecutiveErrorLimit');
-    if (c.consecutiveErrors > max) return result('halt', 'limit.consecutive-errors', `metrics unavailable for ${c.consecutiveErrors} measurements in a row (> consecutiveErrorLimit ${max}): ${d.message}`);
+    if (c.consecutiveErrors > max) return tripped('halt', 'limit.consecutive-errors', `metrics unavailable for ${c.consecutiveErrors} measurements in a row (> consecutiveErrorLimit ${max})`, d);
   }
   for (const d of deciding.filter((x) => x.outcome === 'inconclusive')) {
     const c = metrics[d.metric] as MetricCounters;
     const max = limit(d.metric, 'inconclusiveLimit');
-    if (c.inconclusive > max) return result('inconclusive-pause', 'limit.inconclusive', `inconclusive measurements ${c.inconclusive} > inconclusiveLimit ${max}; pausing for a human: ${d.message}`);
+    if (c.inconclusive > max) return result('inconclusive-pause', 'limit.inconclusive', `inconclusive measurements ${c.inconclusive} > inconclusiveLimit ${max}; pausing for a human: ${d.message}`, `inconclusive measurements ${c.inconclusive} > inconclusiveLimit ${max}`);
   }
   const required = Object.keys(perMetric).length > 0 ? Object.keys(perMetric) : deciding.map((d) => d.metric);
   const missing = required.filter((name) => {

@@ -3,11 +3,13 @@
  * example cut down to what a scenario needs, the deployment journal as data, and
  * the "every cluster exists exactly once" check every crash scenario ends with.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli, sandboxWorkspace } from '../../helpers/cli.js';
+import { BIN, runCli, sandboxWorkspace, type CliResult } from '../../helpers/cli.js';
 
 /** The deployment-wide steps; a shift with old clusters waits out its intervals, so most scenarios leave them out. */
 export const SKIP_DEPLOYMENT_STEPS = ['--skip', 'traffic-shift,retire-old-clusters'];
@@ -142,4 +144,40 @@ export async function expectClustersOnce(ws: Pick<FaultWorkspace, 'config' | 'st
   expect(list.code, list.stderr).toBe(0);
   const names = (JSON.parse(list.stdout) as Array<{ name: string }>).map((c) => c.name).sort();
   expect(names).toEqual(clusters.map((c) => c.short).sort());
+}
+
+/** Running as root, file modes do not stop us: read-only runs of the CLI go through `runuser -u nobody`. */
+export const AS_ROOT = process.getuid?.() === 0;
+
+/** Runs the CLI as `nobody` when we are root (so a 0555 tree is read-only to it), else as ourselves. */
+export function runCliUnprivileged(args: string[]): Promise<CliResult> {
+  if (!AS_ROOT) return runCli(args);
+  return new Promise((resolve) => {
+    const child = spawn('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], { cwd: tmpdir(), env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Every folder under `dir` (and `dir`) 0555, every file 0444: readable by all, writable by none but root. */
+export function readOnlyTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) readOnlyTree(path);
+    else if (entry.isFile()) chmodSync(path, 0o444);
+  }
+  chmodSync(dir, 0o555);
+}
+
+/** Undoes {@link readOnlyTree} (owner-writable again), so the workspace can be removed by a non-root run. */
+export function writableTree(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) writableTree(path);
+    else if (entry.isFile()) chmodSync(path, 0o644);
+  }
 }

@@ -4,7 +4,8 @@
  * and open deployments (one interrupted mid-shift, one failed, one of another
  * environment) is damaged at random — snapshots deleted, truncated, torn,
  * garbled, swapped with another deployment's or with an older one of their
- * own, a torn journal tail, the dir copied or moved — and after each fault the
+ * own, a torn journal tail, the dir copied or moved, made read-only or put on a
+ * full disk — and after each fault the
  * set of open deployments, the clusters each one owns (new and old) and the
  * listing are exactly what they were, paths resolve inside the state dir in
  * use, and nothing outside that state dir changed.
@@ -12,17 +13,19 @@
  * Mostly in-process (the store is what every reader goes through); the CLI
  * part at the end replays the reported incident with a real crashed deploy.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { openDeploymentsUsing, resumableDeployments } from '../../../src/state/resumable.js';
+import { WsdError } from '../../../src/core/errors.js';
 import { CONCLUDED } from '../../../src/steps/step.js';
 import { runCli } from '../../helpers/cli.js';
-import { requireBinary } from '../../helpers/require-binary.js';
-import { faultWorkspace } from './fault-workspace.js';
+import { requireBinary, requireCapability } from '../../helpers/require-binary.js';
+import { AS_ROOT, faultWorkspace, readOnlyTree, writableTree } from './fault-workspace.js';
 
 const DEV = { project: 'p', environment: 'development' };
 const STAGING = { project: 'p', environment: 'staging' };
@@ -151,12 +154,84 @@ const SNAPSHOT_FAULTS: Fault[] = [
   },
 ];
 
+/** Runs `mount ARGS`; false when this machine does not let us (not root, no CAP_SYS_ADMIN). */
+function mount(...args: string[]): boolean {
+  try {
+    execFileSync('mount', args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a test may mount here: a real read-only mount and a real full tmpfs need root with CAP_SYS_ADMIN. */
+function canMount(base: string): boolean {
+  const probe = join(base, 'mount-probe');
+  mkdirSync(probe);
+  const ok = AS_ROOT && mount('-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe);
+  if (ok) execFileSync('umount', [probe]);
+  rmSync(probe, { recursive: true, force: true });
+  return ok;
+}
+
+/** Writes until the file system refuses: every data block is used. */
+function fill(dir: string): void {
+  const block = Buffer.alloc(4096);
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(dir, `filler-${i}`), block);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Makes the state dir at `root` read-only for this process: a read-only bind mount when we
+ * may mount (root writes through file modes), else 0555/0444 modes. Returns the undo.
+ */
+function makeReadOnly(root: string, mounting: boolean): () => void {
+  if (mounting) {
+    if (!mount('--bind', root, root) || !mount('-o', 'remount,bind,ro', root)) throw new Error(`cannot bind-mount ${root} read-only`);
+    return () => execFileSync('umount', [root]);
+  }
+  readOnlyTree(root);
+  return () => writableTree(root);
+}
+
+/** Moves the state dir at `root` onto a fresh tmpfs that is then filled to its last block; returns the new root and the undo. */
+function moveToFullDisk(root: string): { root: string; undo(): void } {
+  const disk = `${root}-disk`;
+  mkdirSync(disk);
+  if (!mount('-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', disk)) throw new Error(`cannot mount a tmpfs on ${disk}`);
+  const moved = join(disk, 'state');
+  cpSync(root, moved, { recursive: true });
+  rmSync(root, { recursive: true, force: true });
+  fill(disk);
+  return { root: moved, undo: () => (execFileSync('umount', [disk]), rmSync(disk, { recursive: true, force: true })) };
+}
+
+/** A writer opening every deployment on a dir it cannot write: it works, or fails with a clean StateIo error, and loses nothing. */
+async function openEach(root: string, ids: string[], what: string): Promise<void> {
+  for (const id of ids) {
+    try {
+      await new FileStateStore(root).open(id);
+    } catch (error) {
+      expect(error, `${what}: open ${id}`).toBeInstanceOf(WsdError);
+      expect((error as WsdError).code, `${what}: open ${id}: ${(error as Error).message}`).toBe('StateIo');
+    }
+  }
+}
+
 describe('state-dir integrity (store level, randomized)', () => {
   const base = mkdtempSync(join(tmpdir(), 'wsd-integrity-'));
   const original = join(base, 'original');
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('keeps the open deployments and the clusters they own through every fault', async () => {
+    // Read-only trials run anywhere (file modes when we may not mount); full-disk trials need a real tmpfs.
+    const mounting = requireCapability(canMount(base), 'mount a tmpfs or a read-only bind mount', 'the read-only and full-disk trials need root with CAP_SYS_ADMIN; without it read-only uses file modes and full-disk trials are left out');
     const stale = await buildStateDir(original);
     const truth = await observe(original);
     // The fixture is what the assertions need: two open dev deployments, one staging, eu101 an old cluster of d-103.
@@ -168,6 +243,7 @@ describe('state-dir integrity (store level, randomized)', () => {
     // A fixed seed keeps CI deterministic; WSD_FAULT_SEED=N explores others (a failure names its seed and trial).
     const seed = Number(process.env.WSD_FAULT_SEED ?? 20_261_202);
     const pick = prng(seed);
+    const environments = new Set<string>();
     for (let trial = 0; trial < 40; trial++) {
       const copied = join(base, `trial-${trial}`);
       cpSync(original, copied, { recursive: true });
@@ -184,14 +260,36 @@ describe('state-dir integrity (store level, randomized)', () => {
         root = moved;
         done.push('dir moved');
       }
+      // Then, in some trials, a dir nobody may write to, or one on a full disk.
+      const environment = pick();
+      let undo = (): void => undefined;
+      if (environment < 0.2) {
+        undo = makeReadOnly(root, mounting);
+        done.push(mounting ? 'read-only mount' : 'read-only modes');
+      } else if (environment < 0.4 && mounting) {
+        const full = moveToFullDisk(root);
+        root = full.root;
+        undo = full.undo;
+        done.push('full disk');
+      }
       const what = `seed ${seed} trial ${trial}: ${done.join(', ')}`;
-      expect(await observe(root), what).toEqual(truth);
-      // A writer opening every deployment (resume repairs a torn tail) still keeps them all, and writes inside its own dir only.
-      for (const id of ids) await new FileStateStore(root).open(id);
-      expect(await observe(root), `${what}, after a writable open`).toEqual(truth);
-      expect(fingerprint(original), what).toEqual(originalPrint);
+      environments.add(done.at(-1) ?? '');
+      try {
+        expect(await observe(root), what).toEqual(truth);
+        const faulted = fingerprint(root);
+        // A writer opening every deployment (resume repairs a torn tail) still keeps them all, and writes inside its own dir only;
+        // where it cannot write it says so (StateIo) and changes nothing.
+        await openEach(root, ids, what);
+        expect(await observe(root), `${what}, after a writable open`).toEqual(truth);
+        if (done.some((d) => d.startsWith('read-only'))) expect(fingerprint(root), `${what}: the read-only dir is unchanged`).toEqual(faulted);
+        expect(fingerprint(original), what).toEqual(originalPrint);
+      } finally {
+        undo();
+      }
       rmSync(root, { recursive: true, force: true });
     }
+    // The seed gave the trials their environments: a read-only dir, and a full disk where we may mount one.
+    expect([...environments].filter((e) => e.startsWith('read-only') || e === 'full disk').sort(), `seed ${seed}`).toEqual(mounting ? ['full disk', 'read-only mount'] : ['read-only modes']);
   }, 120_000);
 });
 

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
 import { loadClusterKubeConfig } from '../../../src/tools/kube/kube-config.js';
-import { observeWorkloads, waitForRollout } from '../../../src/tools/kube/rollout.js';
+import { observeWorkloads, selectorString, waitForRollout } from '../../../src/tools/kube/rollout.js';
 import { deployment, pod, startFakeKubeApi, type FakeKubeApi } from '../../fixtures/install/fake-kube-api.js';
 
 let api: FakeKubeApi;
@@ -92,5 +92,40 @@ describe('rollout through the Kubernetes API', () => {
 
   it('refuses a kubeconfig path that does not exist instead of falling back to ~/.kube/config', async () => {
     await expect(loadClusterKubeConfig(`${dir}/missing`)).rejects.toThrow(/does not exist; run create-cluster/);
+  });
+
+  it('finds the pods of a workload whose selector has set-based matchExpressions (In, NotIn, Exists, DoesNotExist)', async () => {
+    const selector = {
+      matchLabels: { app: 'ws' },
+      matchExpressions: [
+        { key: 'component', operator: 'In', values: ['ws-manager', 'ws-proxy'] },
+        { key: 'env', operator: 'NotIn', values: ['staging'] },
+        { key: 'tier', operator: 'Exists' },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    };
+    expect(selectorString(selector)).toBe('app=ws,component in (ws-manager,ws-proxy),env notin (staging),tier,!canary');
+    api.put({ ...deployment('ws-manager', 'default', 0), spec: { replicas: 1, selector } });
+    const labelled = (name: string, reason: string, labels: Record<string, string>) => {
+      const p = pod(name, 'default', 'ws-manager', reason);
+      api.put({ ...p, metadata: { ...p.metadata, labels } });
+    };
+    const base = { app: 'ws', component: 'ws-manager', tier: 'x', env: 'prod' };
+    // Each of these misses exactly one requirement; listed first, so an ignored requirement would pick its reason.
+    labelled('other-component', 'OOMKilled', { ...base, component: 'ws-daemon' });
+    labelled('staging', 'CreateContainerConfigError', { ...base, env: 'staging' });
+    labelled('no-tier', 'ImagePullBackOff', { app: 'ws', component: 'ws-manager', env: 'prod' });
+    labelled('canary', 'ErrImagePull', { ...base, canary: 'true' });
+    labelled('other-app', 'RunContainerError', { ...base, app: 'other' });
+    labelled('the-one', 'CrashLoopBackOff', { ...base, component: 'ws-proxy' });
+    const kc = await loadClusterKubeConfig(api.writeKubeconfig(dir, 'token-s'));
+    const [state] = await observeWorkloads(kc, [{ kind: 'Deployment', name: 'ws-manager', namespace: 'default' }]);
+    expect(state).toMatchObject({ ready: false, reason: expect.stringMatching(/^CrashLoopBackOff/) });
+    const query = api.requests.find((r) => r.path.endsWith('/pods'))?.query ?? '';
+    expect(new URLSearchParams(query).get('labelSelector')).toBe('app=ws,component in (ws-manager,ws-proxy),env notin (staging),tier,!canary');
+  });
+
+  it('refuses a selector operator Kubernetes does not have', () => {
+    expect(() => selectorString({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] })).toThrow(/operator Gt of key a is not one of In, NotIn, Exists, DoesNotExist/);
   });
 });

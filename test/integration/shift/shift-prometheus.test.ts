@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
+import { renderSummary } from '../../../src/report/summary.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { startPrometheus, type RunningPrometheus } from '../traffic/prometheus-process.js';
 import { WorkspaceExporter } from '../traffic/workspace-exporter.js';
@@ -73,7 +74,9 @@ describe.skipIf(!hasPrometheus)('traffic shift gated by a real prometheus', () =
     const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 0 } })]);
     expect(snap.state).toBe('failed');
     const message = wideStep(snap, 'traffic-shift')?.error?.message ?? '';
-    expect(message).toMatch(/start-failure-ratio on gp-dev-ws-eu2-eu-west1 is 0\.\d+, above the maximum 0\.1/);
+    expect(message).toMatch(/fail: start-failure-ratio failed on gp-dev-ws-eu2-eu-west1 \(rule threshold\.max(\.decisive)?\)/);
+    // The numbers (ratio 0.5 against max 0.1) are in the decision the summary explains.
+    expect(renderSummary(snap)).toMatch(/start-failure-ratio on gp-dev-ws-eu2-eu-west1: fail, .*(ratio|value) 0\.\d+ > max 0\.1/);
     expect(scoresOf(await h.lists(), ['eu1'])).toEqual(before);
   });
 });

@@ -34,6 +34,17 @@ describe('config json schema', () => {
     }
   });
 
+  it('shows the project shorthand: oneOf a project id string or the mapping, as the loader accepts', () => {
+    const project = (configJsonSchema().properties as Record<string, { oneOf?: Array<{ type?: string; pattern?: string }> }>).project;
+    expect(project?.oneOf?.map((s) => s.type)).toEqual(['string', 'object']);
+    const validate = validator();
+    const config = parse(BASE) as Record<string, unknown>;
+    expect(validate({ ...config, project: 'gitpod-staging' }), JSON.stringify(validate.errors)).toBe(true);
+    // The string is a project id, checked as one; a mapping without its keys is still refused.
+    expect(validate({ ...config, project: 'Not_A_Project' })).toBe(false);
+    expect(validate({ ...config, project: { network: 'x' } })).toBe(false);
+  });
+
   it('flags unknown keys, bad enums and bad names as the loader does', () => {
     const validate = validator();
     const config = parse(BASE) as Record<string, unknown>;

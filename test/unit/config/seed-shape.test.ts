@@ -31,8 +31,14 @@ describe('project as a plain id', () => {
 describe('over-indented keys of a list item', () => {
   it('says it once per item, in words, instead of the yaml error cascade', () => {
     const text = edit(BASE, '  - region: europe-west1\n    prefix: eu\n    governedBy: prod-meta-eu01\n', '  - region: europe-west1\n      prefix: eu\n      governedBy: prod-meta-eu01\n  - region: us-west1\n      prefix: us\n');
+    const gkeModule = (i: number) =>
+      `workspaceClusters[${i}].type: workspaceClusters[${i}] is a gke cluster that Terraform creates, but terraform.module.source is not set; set it to the module that creates a workspace cluster (docs/terraform-module.md), or set create: false for an existing cluster`;
+    // The yaml can still be read once the keys are aligned: what else is wrong is reported with it, at the written positions.
     expect(problems(text, ctx.file)).toEqual([
+      `12:5: ${gkeModule(0)}`,
       '13:7: (yaml): `prefix` and `governedBy` are indented more than `region` above them; align them (4 spaces before each key of this list item)',
+      '15:5: workspaceClusters[1].governedBy: missing required key "governedBy"',
+      `15:5: ${gkeModule(1)}`,
       '16:7: (yaml): `prefix` is indented more than `region` above it; align them (4 spaces before each key of this list item)',
     ]);
   });

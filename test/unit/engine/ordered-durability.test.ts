@@ -2,14 +2,16 @@
  * One durable write per hop: a step's `step.succeeded` and its dependent's
  * `step.started` share a group commit, yet no tool runs before the records of
  * the steps it builds on are durable. A store wrapper holds the durability of
- * create-cluster's success record until the test releases it.
+ * create-cluster's success record until the test releases it. What the operator
+ * is told follows the durable point: the success line (and NDJSON event, the same
+ * sink event) of create-cluster, and the dependent's start line, appear only
+ * after the release.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
 import { startDeployment } from '../../../src/engine/deployment.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
@@ -106,7 +108,7 @@ async function scenario(applyOnAppend: boolean) {
   const store = heldStore(new FileStateStore(join(dir, 'state')), (r) => r.type === 'step.succeeded' && r.step === 'create-cluster', released, applyOnAppend);
   const snap = await startDeployment(loaded, { dryRun: false, overwrite: false, yes: false, verbose: false, failFast: false, clusterId: 140 }, {
     store,
-    sink: new MemorySink(),
+    sink: { emit: (e) => (e.code === 'step.succeeded' || e.code === 'step.start' ? events.push(`${e.step}:${e.code} line`) : undefined) },
     signal: new AbortController().signal,
     redactor: new Redactor(),
     steps,
@@ -119,12 +121,30 @@ describe('ordered durability of step records', () => {
   it('file store: the dependent checks before its predecessor is durable, but runs its tool only after', async () => {
     const { snap, events } = await scenario(true);
     expect(snap.state).toBe('succeeded');
-    expect(events).toEqual(['create-cluster:run', 'alive-test:check sees {"from":"create-cluster"}', 'released', 'alive-test:run']);
+    expect(events).toEqual([
+      'create-cluster:step.start line',
+      'create-cluster:run',
+      'alive-test:check sees {"from":"create-cluster"}',
+      'released',
+      'create-cluster:step.succeeded line',
+      'alive-test:step.start line',
+      'alive-test:run',
+      'alive-test:step.succeeded line',
+    ]);
   });
 
   it('a store that applies records only once durable: the dependent waits before its check, so it sees the outputs', async () => {
     const { snap, events } = await scenario(false);
     expect(snap.state).toBe('succeeded');
-    expect(events).toEqual(['create-cluster:run', 'released', 'alive-test:check sees {"from":"create-cluster"}', 'alive-test:run']);
+    expect(events).toEqual([
+      'create-cluster:step.start line',
+      'create-cluster:run',
+      'released',
+      'create-cluster:step.succeeded line',
+      'alive-test:check sees {"from":"create-cluster"}',
+      'alive-test:step.start line',
+      'alive-test:run',
+      'alive-test:step.succeeded line',
+    ]);
   });
 });

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
+import { createInstallJaegerStep } from '../../../src/steps/install/install-jaeger.js';
 import type { FakeBin, FakeResponse } from '../../helpers/fake-bin.js';
-import { VERSION, fakeHelmOnPath, gitpodWorld, historyJson, listed, releaseJson } from '../../fixtures/install/helm-fixture.js';
+import { VERSION, fakeHelmOnPath, gitpodWorld, historyJson, listed, releaseJson, statusJson } from '../../fixtures/install/helm-fixture.js';
 import { makeContext } from '../../fixtures/install/step-context.js';
 
 let root: string;
@@ -61,9 +62,9 @@ describe('install-gitpod with helm', () => {
     ]);
     // Helm never shares ~/.config/helm: its dirs live in this cluster's folder, and stdin is empty.
     for (const call of calls) {
-      expect(call.env.HELM_CONFIG_HOME).toBe(join(ctx.clusterDir, 'helm', 'config'));
-      expect(call.env.HELM_CACHE_HOME).toBe(join(ctx.clusterDir, 'helm', 'cache'));
-      expect(call.env.HELM_DATA_HOME).toBe(join(ctx.clusterDir, 'helm', 'data'));
+      expect(call.env.HELM_CONFIG_HOME).toBe(join(ctx.clusterDir, 'helm', 'install-gitpod', 'config'));
+      expect(call.env.HELM_CACHE_HOME).toBe(join(ctx.clusterDir, 'helm', 'install-gitpod', 'cache'));
+      expect(call.env.HELM_DATA_HOME).toBe(join(ctx.clusterDir, 'helm', 'install-gitpod', 'data'));
       expect(call.stdin).toBe('');
     }
     const values = parse(readFileSync(generated, 'utf8')) as Record<string, unknown>;
@@ -83,7 +84,7 @@ describe('install-gitpod with helm', () => {
     const world = gitpodWorld(root, 'probe');
     const { ctx: probeCtx } = makeContext({ root: join(root, 'c1'), config: world.config, cluster: { valuesFiles: [world.clusterValues] } });
     const digest = prepareGitpodRelease(probeCtx)!.digest;
-    const { ctx, prepared } = await setup([VERSION, listed(['gitpod']), { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${digest}` }) }]);
+    const { ctx, prepared } = await setup([VERSION, listed(['gitpod']), { match: ['status'], stdout: statusJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${digest}` }) }]);
     // Same config, different inputs dir: values content is equal, but file paths differ, so the digest (content-based) matches.
     expect(prepared.digest).toBe(digest);
     const check = await step.check!(ctx);
@@ -97,9 +98,10 @@ describe('install-gitpod with helm', () => {
   it('upgrades when the values digest or the chart version differ', async () => {
     const { ctx } = await setup([
       VERSION,
-      listed(['gitpod']),
-      { match: ['status'], times: 1, stdout: releaseJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${'0'.repeat(64)}` }) },
-      { match: ['status'], stdout: releaseJson({ status: 'deployed', revision: 4, chartVersion: '1.2.2', description: 'Upgrade complete' }) },
+      { ...listed(['gitpod']), times: 1 },
+      { match: ['status'], times: 1, stdout: statusJson({ status: 'deployed', revision: 4, description: `ws-deployment values-sha256=${'0'.repeat(64)}` }) },
+      listed(['gitpod'], '1.2.2'),
+      { match: ['status'], stdout: statusJson({ status: 'deployed', revision: 4, description: 'Upgrade complete' }) },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 5 }) },
     ]);
     const first = await step.check!(ctx);
@@ -114,7 +116,7 @@ describe('install-gitpod with helm', () => {
     const { world, ctx, sink } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status: 'pending-install', revision: 1 }) },
+      { match: ['status'], stdout: statusJson({ status: 'pending-install', revision: 1 }) },
       { match: ['uninstall'], stdout: 'release "gitpod" uninstalled' },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) },
     ]);
@@ -129,7 +131,7 @@ describe('install-gitpod with helm', () => {
     const { world, ctx, sink } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status, revision: 7 }) },
+      { match: ['status'], stdout: statusJson({ status, revision: 7 }) },
       {
         match: ['history'],
         stdout: historyJson([
@@ -155,7 +157,7 @@ describe('install-gitpod with helm', () => {
     const { ctx } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: releaseJson({ status: 'failed', revision: 3 }) },
+      { match: ['status'], stdout: statusJson({ status: 'failed', revision: 3 }) },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 4 }) },
     ]);
     await step.run(ctx);
@@ -172,15 +174,27 @@ describe('install-gitpod with helm', () => {
     const calls = await helm.calls();
     expect(calls).toHaveLength(6);
     for (const call of calls) {
-      const mine = call.env.HELM_CONFIG_HOME === join(ca.clusterDir, 'helm', 'config') ? a : b;
+      const mine = call.env.HELM_CONFIG_HOME === join(ca.clusterDir, 'helm', 'install-gitpod', 'config') ? a : b;
       const dir = mine === a ? ca.clusterDir : cb.clusterDir;
-      expect(call.env.HELM_CONFIG_HOME).toBe(join(dir, 'helm', 'config'));
+      expect(call.env.HELM_CONFIG_HOME).toBe(join(dir, 'helm', 'install-gitpod', 'config'));
       expect(call.env.KUBECONFIG).toBe(mine.kubeconfig);
       const flag = call.argv.indexOf('--kubeconfig');
       if (flag >= 0) expect(call.argv[flag + 1]).toBe(mine.kubeconfig);
     }
     expect(new Set(calls.map((c) => c.env.KUBECONFIG))).toEqual(new Set([a.kubeconfig, b.kubeconfig]));
     expect(calls.every((c) => c.env.HELM_NAMESPACE === null)).toBe(true);
+  });
+
+  it('gives each release of one cluster its own helm home, so releases installing at the same time never share a cache', async () => {
+    const world = gitpodWorld(root, 'one');
+    ({ helm, restore } = await fakeHelmOnPath([VERSION, { match: ['template'], stdout: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' }]));
+    const { ctx } = makeContext({ root: join(root, 'one'), config: { ...world.config, jaeger: { instance: { spec: { strategy: 'allInOne' } } } }, kubeconfig: world.kubeconfig });
+    ctx.options.dryRun = true;
+    await Promise.all([step.run(ctx), createInstallJaegerStep({ pollMs: 10 }).run(ctx)]);
+    const calls = (await helm.calls()).filter((c) => sub(c.argv) === 'template');
+    const homes = (name: string) => new Set(calls.filter((c) => c.argv[1] === name).flatMap((c) => [c.env.HELM_CONFIG_HOME, c.env.HELM_CACHE_HOME, c.env.HELM_DATA_HOME]));
+    expect(homes('gitpod')).toEqual(new Set(['config', 'cache', 'data'].map((d) => join(ctx.clusterDir, 'helm', 'install-gitpod', d))));
+    expect(homes('jaeger-operator')).toEqual(new Set(['config', 'cache', 'data'].map((d) => join(ctx.clusterDir, 'helm', 'install-jaeger', d))));
   });
 
   it('renders with helm template for --dry-run, without touching the cluster', async () => {

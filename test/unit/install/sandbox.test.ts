@@ -64,7 +64,7 @@ describe('install steps on a sandbox cluster', () => {
     expect(calls.map((c) => c.argv[0])).toEqual(['version', 'template']);
     expect(calls.every((c) => !c.argv.includes('--kubeconfig') && c.env.KUBECONFIG === null)).toBe(true);
     expect(readFileSync(join(ctx.clusterDir, 'releases', 'gitpod', 'manifest.yaml'), 'utf8')).toContain('name: server');
-    expect(outputs.releases[0]).toMatchObject({ rendering: 'helm template', status: 'rendered', helmVersion: 'v3.14.4', objects: 1, checked: 1 });
+    expect(outputs.releases[0]).toMatchObject({ rendering: 'helm template', status: 'rendered', helmVersion: VERSION.stdout, objects: 1, checked: 1 });
   });
 
   it('refuses a rendered object the Kubernetes schema rejects, naming object and field', async () => {

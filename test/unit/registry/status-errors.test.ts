@@ -57,3 +57,92 @@ describe('an unreachable registry, in words', () => {
     expect(unreachableBecause('')).toBe('the connection failed');
   });
 });
+
+describe('registryError: the full message per status, each ending in what to do next', () => {
+  const full: Array<[string, number, Partial<CallContext>, string]> = [
+    ['deadline', GrpcStatus.DEADLINE_EXCEEDED, {}, "the cluster registry of prod-meta-eu01 did not answer update within 1000 ms; check the bridge's health and retry"],
+    ['not found', GrpcStatus.NOT_FOUND, {}, 'cluster eu17 is not registered with prod-meta-eu01; see the registered names with `ws-deployment clusters list --meta prod-meta-eu01`'],
+    ['name taken', GrpcStatus.ALREADY_EXISTS, { operation: 'register', url: 'dns:///x:1' }, 'prod-meta-eu01 refused to register eu17 (dns:///x:1): boom; the name or url is taken — deregister the old entry or choose another name'],
+    ['name taken, no url', GrpcStatus.ALREADY_EXISTS, { operation: 'register' }, 'prod-meta-eu01 refused to register eu17: boom; the name or url is taken — deregister the old entry or choose another name'],
+    ['register precondition', GrpcStatus.FAILED_PRECONDITION, { operation: 'register', url: 'dns:///x:1' }, 'prod-meta-eu01 could not reach ws-manager of eu17 at dns:///x:1: boom; the bridge dials ws-manager during Register, so DNS and certificates must be ready first (run the alive-test step)'],
+    ['register precondition, no url', GrpcStatus.FAILED_PRECONDITION, { operation: 'register' }, 'prod-meta-eu01 could not reach ws-manager of eu17 at (no url): boom; the bridge dials ws-manager during Register, so DNS and certificates must be ready first (run the alive-test step)'],
+    ['update precondition', GrpcStatus.FAILED_PRECONDITION, { change: 'score 5' }, 'prod-meta-eu01 refused score 5 of eu17: boom'],
+    ['update precondition, no change', GrpcStatus.FAILED_PRECONDITION, {}, 'prod-meta-eu01 refused update of eu17: boom'],
+    ['invalid', GrpcStatus.INVALID_ARGUMENT, {}, 'prod-meta-eu01 rejected update of eu17 as invalid: boom; fix the request and retry'],
+    ['permission', GrpcStatus.PERMISSION_DENIED, {}, 'prod-meta-eu01 denied update of eu17: boom; check the credentials used to reach the bridge'],
+    ['unauthenticated', GrpcStatus.UNAUTHENTICATED, { operation: 'list' }, 'prod-meta-eu01 denied list of eu17: boom; check the credentials used to reach the bridge'],
+    ['unimplemented', GrpcStatus.UNIMPLEMENTED, {}, '127.0.0.1:1 does not implement ClusterService update (boom); is it really the ws-manager-bridge of prod-meta-eu01?'],
+    ['cancelled', GrpcStatus.CANCELLED, {}, 'update on prod-meta-eu01 was cancelled'],
+    ['other', GrpcStatus.INTERNAL, {}, "update of eu17 on prod-meta-eu01 failed: boom (grpc code 13); see the bridge's logs"],
+    ['no cluster name', GrpcStatus.NOT_FOUND, { cluster: undefined }, 'cluster (no name) is not registered with prod-meta-eu01; see the registered names with `ws-deployment clusters list --meta prod-meta-eu01`'],
+  ];
+  it.each(full)('%s', (_, code, over, message) => {
+    expect(registryError({ code, details: 'boom' }, ctx(over)).message).toBe(message);
+  });
+
+  it('keeps the call facts in the details; only unavailable and deadline are transient', () => {
+    const error = registryError({ code: GrpcStatus.NOT_FOUND, details: 'x' }, ctx({ operation: 'list', address: 'a:1' }));
+    expect(error.details).toEqual({ meta: 'prod-meta-eu01', address: 'a:1', operation: 'list', cluster: 'eu17', grpcCode: 5, grpcDetails: 'x' });
+    expect(registryError({ code: GrpcStatus.CANCELLED }, ctx()).details).toMatchObject({ grpcCode: 1, operation: 'update' });
+    const transient = Object.values(GrpcStatus).filter((code) => registryError({ code }, ctx()).transient);
+    expect(transient.sort()).toEqual([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.UNAVAILABLE].sort());
+  });
+
+  it('quotes details, else the message, else "no details"; a missing code is UNKNOWN (2)', () => {
+    expect(registryError({ code: GrpcStatus.INTERNAL, details: '', message: 'from message' }, ctx()).message).toContain('failed: from message (grpc code 13)');
+    expect(registryError({ code: GrpcStatus.INTERNAL, message: 'from message' }, ctx()).message).toContain('failed: from message (');
+    expect(registryError({ code: GrpcStatus.INTERNAL, details: 'd', message: 'm' }, ctx()).message).toContain('failed: d (');
+    expect(registryError({ code: GrpcStatus.INTERNAL }, ctx()).message).toContain('failed: no details (');
+    expect(registryError({ code: GrpcStatus.INTERNAL, details: '', message: '' }, ctx()).message).toContain('failed: no details (');
+    const unknown = registryError({ details: 'x' }, ctx());
+    expect(unknown.code).toBe('RegistryError');
+    expect(unknown.message).toContain('(grpc code 2)');
+    expect(unknown.details).toMatchObject({ grpcCode: 2 });
+  });
+
+  it('scrubs what the bridge echoed back with the redactor, in the message and the details', () => {
+    const redactor = { redact: (t: string) => t.replaceAll('s3cret', '***') } as unknown as Parameters<typeof registryError>[2];
+    const error = registryError({ code: GrpcStatus.INVALID_ARGUMENT, details: 'bad key s3cret' }, ctx(), redactor);
+    expect(error.message).toBe('prod-meta-eu01 rejected update of eu17 as invalid: bad key ***; fix the request and retry');
+    expect(error.details).toMatchObject({ grpcDetails: 'bad key ***' });
+  });
+
+  it('counts the workspaces of a refused Deregister: one runs, several run', () => {
+    const two = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'cluster is not empty (2 instances remaining)' }, ctx({ operation: 'deregister' }));
+    expect(two.message).toBe(
+      "prod-meta-eu01 refused to deregister eu17: 2 regular workspaces still run on it; cordon it and wait until they stop, or pass --force, which stops those 2 and breaks their users' sessions",
+    );
+    const vague = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'busy' }, ctx({ operation: 'deregister' }));
+    expect(vague.message).toBe(
+      "prod-meta-eu01 refused to deregister eu17: regular workspaces still run on it; cordon it and wait until they stop, or pass --force, which stops them and breaks their users' sessions",
+    );
+    expect(remainingWorkspaces('(1 instance remaining)')).toBe(1);
+    expect(remainingWorkspaces('(0 instances remaining)')).toBe(0);
+    expect(remainingWorkspaces('(x instances remaining)')).toBeUndefined();
+  });
+});
+
+describe('unreachableBecause: one reason per socket error', () => {
+  it.each([
+    ['connect ECONNREFUSED 127.0.0.1:1', 'nothing listens there (connection refused)'],
+    ['getaddrinfo ENOTFOUND nohost', 'the host name does not resolve'],
+    ['getaddrinfo EAI_AGAIN nohost', 'the host name does not resolve'],
+    ['name resolution FAILED', 'the host name does not resolve'],
+    ['connect EHOSTUNREACH 10.0.0.1:443', 'the host cannot be reached from here (no route)'],
+    ['connect ENETUNREACH 10.0.0.1:443', 'the host cannot be reached from here (no route)'],
+    ['connect ETIMEDOUT 10.0.0.1:443', 'the connection timed out'],
+    ['handshake Timed Out', 'the connection timed out'],
+    ['read ECONNRESET', 'the connection was closed by the other side'],
+    ['Socket Hang Up', 'the connection was closed by the other side'],
+    ['connection dropped', 'the connection was closed by the other side'],
+    ['self-signed Certificate in chain', 'the TLS handshake failed (the address may not speak TLS, or the certificate is not trusted)'],
+    ['ssl routines', 'the TLS handshake failed (the address may not speak TLS, or the certificate is not trusted)'],
+    ['tls alert', 'the TLS handshake failed (the address may not speak TLS, or the certificate is not trusted)'],
+    ['no connection established.  last error: weird thing. resolution note: ', 'the connection failed (weird thing)'],
+    ['Last error: Error: odd', 'the connection failed (odd)'],
+    ['  plain words  ', 'the connection failed (plain words)'],
+    ['No connection established. Resolution note: ', 'the connection failed'],
+  ])('%s → %s', (details, words) => {
+    expect(unreachableBecause(details)).toBe(words);
+  });
+});

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireFileLock, lockFileName } from '../../../src/state/file-lock.js';
+import { acquireFileLock, lockFileName, readLiveHolder } from '../../../src/state/file-lock.js';
 
 const KEY = { project: 'p', environment: 'development' };
 const DEAD_PID = 2 ** 22 + 12345;
@@ -112,5 +112,59 @@ describe('file lock', () => {
     const lock = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
     unlinkSync(join(dir, lockFileName(KEY)));
     await expect(lock.release()).resolves.toBeUndefined();
+  });
+
+  it('a lock file the filesystem cannot create is a StateIo error naming the file and the errno, never a hang', () => {
+    const dir = lockDir();
+    // 300 characters: longer than any file name the filesystem takes (255), also as root.
+    const key = { project: 'p', environment: 'e'.repeat(300) };
+    let error: (Error & { code?: string; cause?: unknown }) | undefined;
+    try {
+      acquireFileLock(dir, key, { deploymentId: 'd-001', command: 'deploy' });
+    } catch (e) {
+      error = e as Error & { code?: string; cause?: unknown };
+    }
+    expect(error?.code).toBe('StateIo');
+    expect(error?.message).toContain(`cannot create lock file ${join(dir, lockFileName(key))} (ENAMETOOLONG)`);
+    expect((error?.cause as { code?: string } | undefined)?.code).toBe('ENAMETOOLONG');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the lock holder, read without taking the lock (status on a read-only state dir)', () => {
+  const write = (dir: string, holder: Record<string, unknown>) => writeFileSync(join(dir, lockFileName(KEY)), JSON.stringify({ host: hostname(), deploymentId: 'd-000', command: 'deploy', ...holder }));
+  /** When this test process started: a lock taken before it cannot be held by it (its pid was reused). */
+  const startedAt = Date.now() - process.uptime() * 1000;
+
+  it('is nobody when there is no lock file', () => {
+    expect(readLiveHolder(lockDir(), KEY)).toBeUndefined();
+  });
+
+  it('is the holder while its process runs, and nobody once it is gone', () => {
+    const dir = lockDir();
+    write(dir, { pid: process.pid, since: new Date().toISOString() });
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: process.pid, deploymentId: 'd-000' });
+    write(dir, { pid: DEAD_PID, since: new Date().toISOString() });
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('is nobody when its pid now belongs to a process that started after the lock was taken (pid reused after kill -9)', () => {
+    const dir = lockDir();
+    write(dir, { pid: process.pid, since: new Date(startedAt - 60_000).toISOString() });
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+    // … and a deploy takes such a lock over.
+    expect(acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' }).holder.deploymentId).toBe('d-001');
+  });
+
+  it('is the holder when it runs on another host (its process cannot be checked from here)', () => {
+    const dir = lockDir();
+    write(dir, { pid: DEAD_PID, host: `not-${hostname()}`, since: new Date().toISOString() });
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ host: `not-${hostname()}` });
+  });
+
+  it('is nobody when the lock file was damaged by hand', () => {
+    const dir = lockDir();
+    writeFileSync(join(dir, lockFileName(KEY)), '{not json');
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
   });
 });

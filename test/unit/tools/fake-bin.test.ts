@@ -64,7 +64,7 @@ describe('createFakeBin', () => {
     const controller = new AbortController();
     const run = runTool({ argv: ['terraform', 'apply'], env: bin.pathEnv(), signal: controller.signal, killSignal: 'SIGINT' });
     // Abort only once the fake has recorded its call (it is then waiting).
-    for (let i = 0; i < 200 && (await bin.calls()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 600 && (await bin.calls()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     await expect(run).rejects.toMatchObject({ code: 'Interrupted' });
     const calls = await bin.calls();

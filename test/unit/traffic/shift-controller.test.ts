@@ -283,6 +283,54 @@ describe('shift controller', () => {
     expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 25 });
   });
 
+  it('a run resumed while held at a manual gate asks again; the approval takes the next step without measuring again or asking twice', async () => {
+    const { registry, journal, control, deps } = setup();
+    const abort = new AbortController();
+    const first = start(deps, config({ gates: { beforeIncrease: 'manual' } }), abort.signal);
+    await minutes(1.5); // step 1 passed at 1 min: the gate holds before step 2
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' });
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect((first.result() as Error).name).toBe('AbortError');
+    const measured = journal.decisions.length;
+
+    const sink = new MemorySink();
+    const second = start({ ...deps, sink }, config({ gates: { beforeIncrease: 'manual' } }));
+    await minutes(5);
+    // The terminal of the resumed run is asked (the gate event), and nothing is measured while it holds.
+    expect(sink.events.filter((e) => e.code === 'traffic.gate').map((e) => e.data?.gate)).toEqual(['beforeIncrease']);
+    expect(journal.decisions.length).toBe(measured);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25);
+    control.push('resume');
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Approved: step 2 at once, as the gate promised; not step 1 measured again and the same gate asked twice.
+    expect(registry.get('meta-eu', 'eu18').score).toBe(50);
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 1, paused: false });
+    await minutes(3);
+    expect(second.result()).toMatchObject({ outcome: 'promoted' });
+    expect(sink.events.filter((e) => e.code === 'traffic.gate')).toHaveLength(1);
+  });
+
+  it('a run resumed while held at the beforeStart gate asks again and starts once approved', async () => {
+    const { registry, journal, control, deps } = setup();
+    const abort = new AbortController();
+    start(deps, config({ gates: { beforeStart: 'manual' } }), abort.signal);
+    await minutes(1);
+    expect(journal.progress).toMatchObject({ phase: 'start', paused: true, gate: 'beforeStart' });
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    const sink = new MemorySink();
+    start({ ...deps, sink }, config({ gates: { beforeStart: 'manual' } }));
+    await minutes(5);
+    expect(sink.events.filter((e) => e.code === 'traffic.gate').map((e) => e.data?.gate)).toEqual(['beforeStart']);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'CORDONED', score: 50 });
+    control.push('resume');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(registry.get('meta-eu', 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 25 });
+    await minutes(5);
+    expect(sink.events.filter((e) => e.code === 'traffic.gate')).toHaveLength(1);
+  });
+
   it('runs the staff stage behind the permission constraint, then removes it', async () => {
     const { registry, deps } = setup();
     start(deps, config({ staffStage: { duration: '5m' } }));

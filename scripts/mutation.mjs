@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * Mutation testing, one module group at a time (`npm run mutation [GROUP...]`,
+ * see TESTING.md). Each group mutates a few source files and runs only the unit
+ * tests that exercise them, so a run is bounded on a shared machine; each keeps
+ * its own incremental file, so a rerun after a small change only tests the
+ * mutants whose code or covering tests changed. The per-group JSON reports are
+ * then merged into reports/mutation/mutation.json and summarised per module.
+ *
+ *   npm run mutation                 # every group (incremental)
+ *   npm run mutation -- traffic-stats engine
+ *   npm run mutation -- --list       # the groups
+ *   npm run mutation -- --merge      # only re-merge the stored group reports
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIR = 'reports/mutation';
+
+/** Group -> the files it mutates and the unit tests that exercise them. */
+export const GROUPS = {
+  names: { mutate: ['src/names/names.ts'], tests: ['test/unit/core/names.test.ts'] },
+  'config-rules': {
+    mutate: ['src/config/rules/*.ts'],
+    tests: ['test/unit/config/schema-rules.test.ts', 'test/unit/config/deploy-rules.test.ts', 'test/unit/config/referenced-files.test.ts', 'test/unit/config/release-depends-on.test.ts', 'test/unit/config/all-problems.test.ts', 'test/unit/config/load-config.test.ts', 'test/unit/config/config-rules.test.ts'],
+  },
+  'traffic-judges': {
+    mutate: ['src/traffic/judges/*.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges-rules.test.ts'],
+  },
+  'traffic-stats': {
+    mutate: ['src/traffic/stats/*.ts'],
+    tests: ['test/unit/traffic/mann-whitney.test.ts', 'test/unit/traffic/mann-whitney-auto.test.ts', 'test/unit/traffic/stats-rules.test.ts'],
+  },
+  'traffic-shift': {
+    mutate: ['src/traffic/scores.ts', 'src/traffic/timeline.ts', 'src/traffic/shift-rollback.ts'],
+    tests: ['test/unit/traffic/scores.test.ts', 'test/unit/traffic/timeline.test.ts', 'test/unit/traffic/shift-controller.test.ts', 'test/unit/traffic/shift-rollback.test.ts'],
+  },
+  state: {
+    mutate: ['src/state/file-lock.ts', 'src/state/model.ts', 'src/state/resumable.ts', 'src/state/postgres/postgres-lock.ts'],
+    tests: ['test/unit/state/file-store.test.ts', 'test/unit/state/file-lock.test.ts', 'test/unit/state/postgres-lock-id.test.ts', 'test/unit/state/model.test.ts', 'test/unit/state/resumable.test.ts'],
+  },
+  engine: {
+    mutate: ['src/engine/retry.ts', 'src/engine/work-graph.ts'],
+    tests: ['test/unit/engine/retry.test.ts', 'test/unit/engine/work-graph.test.ts'],
+  },
+  // Its own unit tests only: test/unit/engine/deployment.test.ts also reaches it, but runs whole deployments on a file store (too slow per mutant); the score is a lower bound.
+  'step-runner': {
+    mutate: ['src/engine/step-runner.ts'],
+    tests: ['test/unit/engine/step-runner.test.ts'],
+  },
+  'transient-errors': { mutate: ['src/tools/terraform/transient-errors.ts'], tests: ['test/unit/tools/transient-errors.test.ts'] },
+  registry: {
+    mutate: ['src/registry/constraints.ts', 'src/registry/status-errors.ts', 'src/registry/register-cluster.ts'],
+    tests: ['test/unit/registry/config.test.ts', 'test/unit/registry/constraints.test.ts', 'test/unit/registry/status-errors.test.ts', 'test/unit/registry/register-cluster.test.ts'],
+  },
+  'retire-guards': { mutate: ['src/steps/retire/retire-guards.ts'], tests: ['test/unit/steps/retire-guards.test.ts'] },
+};
+
+function runGroup(name) {
+  const group = GROUPS[name];
+  const base = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
+  mkdirSync(join(DIR, 'groups'), { recursive: true });
+  const config = {
+    ...base,
+    mutate: group.mutate,
+    incrementalFile: join(DIR, 'groups', `${name}.incremental.json`),
+    jsonReporter: { fileName: join(DIR, 'groups', `${name}.json`) },
+    // Own sandbox directory: two groups may run side by side.
+    tempDirName: `.stryker-tmp-${name}`,
+  };
+  const configFile = `.stryker-${name}.config.json`;
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const tests = group.tests.filter((t) => existsSync(t));
+  console.log(`\n== ${name}: mutating ${group.mutate.join(' ')}; tests ${tests.join(' ')}`);
+  try {
+    const r = spawnSync('npx', ['stryker', 'run', configFile], { stdio: 'inherit', env: { ...process.env, WSD_MUTATION_TESTS: tests.join(',') } });
+    if (r.status !== 0) throw new Error(`stryker failed for group ${name} (exit ${r.status})`);
+  } finally {
+    rmSync(configFile, { force: true });
+  }
+}
+
+/** `src/a/*.ts` as a regular expression (only `*`, within one folder, is used in GROUPS). */
+function globToRegExp(glob) {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+}
+
+/** Merges the group reports into mutation.json and prints the per-module table. */
+function merge() {
+  const dir = join(DIR, 'groups');
+  const reports = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.incremental.json')).sort();
+  const merged = { files: {}, testFiles: {} };
+  for (const f of reports) {
+    const group = GROUPS[f.slice(0, -'.json'.length)];
+    if (!group) continue;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    const { files, testFiles, ...rest } = r;
+    Object.assign(merged, rest);
+    // A group's report also carries files its incremental file remembers from other runs: keep its own.
+    const own = group.mutate.map(globToRegExp);
+    for (const [file, result] of Object.entries(files)) if (own.some((re) => re.test(file))) merged.files[file] = result;
+    Object.assign(merged.testFiles, testFiles ?? {});
+  }
+  // Keys in a stable order so the committed report diffs cleanly.
+  merged.files = Object.fromEntries(Object.entries(merged.files).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(join(DIR, 'mutation.json'), JSON.stringify(merged));
+  const rows = [];
+  const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
+  for (const [file, { mutants }] of Object.entries(merged.files)) {
+    const c = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0 };
+    for (const m of mutants) if (m.status in c) c[m.status]++;
+    for (const k of Object.keys(c)) total[k] += c[k];
+    rows.push([file, c]);
+  }
+  const score = (c) => {
+    const valid = c.Killed + c.Timeout + c.Survived + c.NoCoverage;
+    return valid === 0 ? 'n/a' : `${((100 * (c.Killed + c.Timeout)) / valid).toFixed(2)} %`;
+  };
+  console.log('| module | score | killed | timeout | survived | no coverage |\n|---|---|---|---|---|---|');
+  for (const [file, c] of rows) console.log(`| \`${file}\` | ${score(c)} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} |`);
+  console.log(`| **all measured** | **${score(total)}** | ${total.Killed} | ${total.Timeout} | ${total.Survived} | ${total.NoCoverage} |`);
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--list')) {
+  for (const [name, g] of Object.entries(GROUPS)) console.log(`${name}: ${g.mutate.join(' ')}`);
+} else {
+  if (!args.includes('--merge')) {
+    const names = args.length > 0 ? args : Object.keys(GROUPS);
+    for (const n of names) if (!(n in GROUPS)) throw new Error(`unknown mutation group ${n}; known: ${Object.keys(GROUPS).join(', ')}`);
+    for (const n of names) runGroup(n);
+  }
+  merge();
+}

