@@ -18,6 +18,7 @@ import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
 import { scoreChanges, ShiftRegistry } from './shift-registry.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
+import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
 
 export interface ShiftDeps {
@@ -254,13 +255,14 @@ class ShiftRun {
     if (!analysis) return true;
     const { clock, provider, journal, signal } = this.deps;
     const config = this.input.config;
-    // The cadence: the shortest metric interval (each metric is measured when its own interval is due).
-    const intervalOf = (m: (typeof analysis.metrics)[number]) => m.interval ?? config.interval;
+    // The schedule rules live in stage-schedule.ts, shared with the timeline `plan` prints.
+    const intervalOf = (m: (typeof analysis.metrics)[number]) => metricInterval(m, config.interval);
     // Without old clusters only thresholds can be judged: comparisons have no baseline.
     const judged = this.input.oldClusters.length > 0 ? analysis : { ...analysis, metrics: analysis.metrics.filter((m) => m.threshold !== undefined) };
     if (judged.metrics.length === 0) return true;
-    const interval = Math.min(...judged.metrics.map(intervalOf));
-    const delay = (this.progress.phase === 'steps' && this.progress.stepIndex === 0) || this.progress.phase === 'watch' ? analysis.initialDelay : 0;
+    // The cadence: the shortest metric interval (each metric is measured when its own interval is due).
+    const interval = tickInterval(judged.metrics, config.interval);
+    const delay = stageDelay(this.progress, analysis.initialDelay);
     // Disjoint windows only: a proportion metric whose lookback fits its interval adds up its windows over the stage.
     const accumulates = (m: (typeof analysis.metrics)[number]) => isProportionMetric(m) && lookbackOf(m, config.interval) <= intervalOf(m);
     while (true) {
@@ -271,7 +273,7 @@ class ShiftRun {
       // A metric is due when more of its own intervals (after its own initialDelay) have passed in this stage
       // than it has measurements. Dry runs never decide and have no counters: due when their slot count grew
       // since the previous tick — so they too wait for their initialDelay and keep their interval.
-      const slots = (m: (typeof analysis.metrics)[number], t: number) => Math.floor((t - (m.initialDelay ?? 0)) / intervalOf(m));
+      const slots = (m: (typeof analysis.metrics)[number], t: number) => metricSlots(m, t, config.interval);
       const due = (m: (typeof analysis.metrics)[number]) =>
         m.dryRun
           ? slots(m, sinceStage) > Math.max(0, slots(m, p.measurementsInStep * interval))

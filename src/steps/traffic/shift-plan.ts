@@ -45,12 +45,16 @@ export function describeShift(ctx: DeploymentPlanContext, config: TrafficShiftCo
     const regions = step.regions.map((r) => `${r.region}: ${r.assignments.map((a) => `${a.name}=${a.score ?? '-'}`).join(' ')} → ${r.effectivePercent} % new`).join('; ');
     actions.push({
       kind: 'call',
-      description: `step ${step.index + 1}/${t.steps.length} at +${d(step.startsAtMs)}: ${step.percent} % of new starts on the new clusters (${regions}); measure every ${d(t.intervalMs)}; judged: ${describeJudging(config.analysis, { kind: 'step', percent: step.percent })}`,
-      data: { percent: step.percent, startsAtMs: step.startsAtMs, regions: step.regions },
+      description: `step ${step.index + 1}/${t.steps.length} at +${d(step.startsAtMs)}: ${step.percent} % of new starts on the new clusters (${regions}); measure every ${d(t.tickMs)}; ends at the earliest at +${d(step.endsAtMs)}; judged: ${describeJudging(config.analysis, { kind: 'step', percent: step.percent })}`,
+      data: { percent: step.percent, startsAtMs: step.startsAtMs, endsAtMs: step.endsAtMs, regions: step.regions },
     });
   }
-  if (config.bake > 0) actions.push({ kind: 'wait', description: `bake at 100 % for ${d(config.bake)}; judged: ${describeJudging(config.analysis, { kind: 'bake' })}` });
+  if (config.bake > 0) actions.push({ kind: 'wait', description: `bake at 100 % for ${d(config.bake)}, ends at the earliest at +${d(t.bakeEndsAtMs)}; judged: ${describeJudging(config.analysis, { kind: 'bake' })}` });
   const gates = Object.entries(config.gates).filter(([, v]) => v === 'manual').map(([k]) => k);
+  if (config.analysis) {
+    const delay = t.initialDelayMs > 0 ? ` (the first step after the initialDelay of ${d(t.initialDelayMs)})` : '';
+    actions.push({ kind: 'note', description: `a stage ends at the first measurement (every ${d(t.tickMs)}${delay}) at which every deciding metric has had its passing measurements in the stage: ${t.stageNeeds.join('; ')} — at the least ${t.ticksPerStage} measurement${t.ticksPerStage === 1 ? '' : 's'} per stage` });
+  }
   actions.push(
     { kind: 'note', description: `full traffic at the earliest after ${d(t.minTimeToFullMs)}, promotion (old clusters cordoned) after ${d(t.minTimeToPromotionMs)}${config.bake > 0 ? ` including a bake of ${d(config.bake)}` : ''}` },
     {

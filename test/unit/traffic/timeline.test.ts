@@ -44,10 +44,11 @@ describe('shift timeline', () => {
     const t = buildTimeline(config, clusters);
     // 2 metrics × 1 batch of ≤4 clusters × 10 s timeout.
     expect(t.measurementMaxMs).toBe(20_000);
-    // window fill (60 s) + (failureLimit 1 + 1) × (60 s + 20 s).
-    expect(t.detection.failingMetricMs).toBe(220_000);
-    // (consecutiveErrorLimit 2 + 1) × 80 s.
-    expect(t.detection.brokenMetricsMs).toBe(240_000);
+    // The first step measures nothing before the 2 m initialDelay (longer than the 60 s window fill),
+    // then (failureLimit 1 + 1) × (60 s + 20 s). (Was 220 s: the old model forgot the initialDelay.)
+    expect(t.detection.failingMetricMs).toBe(280_000);
+    // 2 m initialDelay + (consecutiveErrorLimit 2 + 1) × 80 s. (Was 240 s, same omission.)
+    expect(t.detection.brokenMetricsMs).toBe(360_000);
     expect(t.detection.silentClusterMs).toBe(20 * 60_000 + 80_000);
     expect(t.rollbackMs).toBe(240_000);
     // The slowest detection (a silent cluster, 21m20s) plus the gradual rollback (4m): never less than a part.
