@@ -78,6 +78,8 @@ function runGroup(name) {
     jsonReporter: { fileName: join(DIR, 'groups', `${name}.json`) },
     // Own sandbox directory: two groups may run side by side.
     tempDirName: `.stryker-tmp-${name}`,
+    // The instrumented dry run of a group's tests can pass Stryker's 5-minute default on the loaded shared machine.
+    dryRunTimeoutMinutes: 20,
   };
   const configFile = `.stryker-${name}.config.json`;
   writeFileSync(configFile, JSON.stringify(config, null, 2));
