@@ -63,9 +63,14 @@ export class FakeClient extends EventEmitter {
   }
 
   query<R = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<{ rows: R[] }> {
-    if (this.ended || this.backendPid === 0) return Promise.reject(new Error('Client was closed and is not queryable'));
     const sql = norm(text);
+    // Every statement the caller tried to send, also on a closed client (which refuses it, as pg does).
     this.statements.push(sql);
+    if (this.ended || this.backendPid === 0) return Promise.reject(new Error('Client was closed and is not queryable'));
+    const needed = Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    if (values.length < needed) {
+      return Promise.reject(Object.assign(new Error(`bind message supplies ${values.length} parameters, but prepared statement "" requires ${needed}`), { code: '08P01' }));
+    }
     if (this.server.blackhole) return new Promise(() => undefined); // a silent network: no answer, no error
     const failure = this.server.failNext.get(sql);
     if (failure) {
@@ -97,6 +102,8 @@ export class FakePostgres {
   /** Advisory lock id → holding backend pid and how often that session took it. */
   readonly advisory = new Map<string, { pid: number; count: number }>();
   readonly rows = new Map<string, HolderRowData>();
+  /** Every pg_advisory_unlock call: which session, which id, whether it held it. */
+  readonly unlocks: Array<{ pid: number; id: string; ok: boolean }> = [];
 
   /** The `pg` module shape the lock takes (`new pg.Client(config)`). */
   module(): { Client: new (config: Record<string, unknown>) => FakeClient } {
@@ -143,6 +150,7 @@ export class FakePostgres {
       case SQL.unlock: {
         const id = String(values[0]);
         const held = this.advisory.get(id);
+        this.unlocks.push({ pid, id, ok: held?.pid === pid });
         if (!held || held.pid !== pid) return [{ pg_advisory_unlock: false }];
         if (held.count > 1) held.count--;
         else this.advisory.delete(id);
