@@ -76,7 +76,7 @@ function compileRegion(percent: number, region: string, clusters: readonly Score
   const news = clusters.filter((c) => c.role === 'new');
   const sets = new Set(news.map((c) => c.constraintSet));
   if (sets.size > 1) {
-    throw new WsdError('PreCheckRefused', `new clusters in ${region} have different admission constraints (${[...sets].join(' | ') || 'none'}); give them the same constraints before shifting`);
+    throw new WsdError('PreCheckRefused', `new clusters in ${region} have different admission constraints (${[...sets].map((k) => k || 'none').join(' | ')}); give them the same constraints before shifting`);
   }
   const set = news[0]?.constraintSet ?? '';
   const excluded = new Map<string, string>();
