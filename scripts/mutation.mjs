@@ -25,9 +25,22 @@ export const GROUPS = {
     mutate: ['src/config/rules/*.ts'],
     tests: ['test/unit/config/schema-rules.test.ts', 'test/unit/config/deploy-rules.test.ts', 'test/unit/config/referenced-files.test.ts', 'test/unit/config/release-depends-on.test.ts', 'test/unit/config/all-problems.test.ts', 'test/unit/config/load-config.test.ts', 'test/unit/config/config-rules.test.ts'],
   },
-  'traffic-judges': {
-    mutate: ['src/traffic/judges/*.ts'],
-    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges-rules.test.ts'],
+  // traffic/judges in four groups (one file set each), so a rerun after a change to one judge stays short.
+  'judges-metric': {
+    mutate: ['src/traffic/judges/metric-judge.ts', 'src/traffic/judges/cluster-judge.ts', 'src/traffic/judges/fetch-values.ts', 'src/traffic/judges/measure.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/stopped-reporting-gap.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges/cluster-judge-rules.test.ts', 'test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
+  },
+  'judges-comparison': {
+    mutate: ['src/traffic/judges/comparison.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/comparison-rules.test.ts'],
+  },
+  'judges-verdict': {
+    mutate: ['src/traffic/judges/threshold.ts', 'src/traffic/judges/step-verdict.ts', 'src/traffic/judges/decision.ts', 'src/traffic/judges/decision-brief.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/sequential-judge.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/threshold-rules.test.ts', 'test/unit/traffic/judges/verdict-rules.test.ts'],
+  },
+  'judges-query': {
+    mutate: ['src/traffic/judges/promql-check.ts', 'src/traffic/judges/query-template.ts'],
+    tests: ['test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/query-rules.test.ts'],
   },
   'traffic-stats': {
     mutate: ['src/traffic/stats/*.ts'],
