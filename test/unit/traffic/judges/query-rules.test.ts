@@ -59,6 +59,19 @@ describe('promqlProblem columns', () => {
     expect(promqlProblem(q)).toContain('syntax error at column 45 of the query, near "* 2"');
   });
 
+  it('keeps the column of an error before the first placeholder, and counts one right after a value from the template', () => {
+    // "x +* {{cluster}}": the error "*" is at column 4, before the placeholder.
+    expect(promqlProblem('x +* {{cluster}}')).toContain('syntax error at column 4 of the query, near "* {{cluster}"');
+    // "rate(x[{{interval}}m])" becomes "rate(x[5mm])": the stray "m" right after the value is template column 20.
+    expect(promqlProblem('rate(x[{{interval}}m])')).toContain('syntax error at column 20 of the query, near "m])"');
+    // "{{shortName}}(1)" becomes "eu17(1)": a call of an unknown function; "(" is template column 14.
+    expect(promqlProblem('{{shortName}}(1)')).toContain('syntax error at column 14 of the query, near "(1)"');
+  });
+
+  it('reports the first syntax error, not a later one', () => {
+    expect(promqlProblem('x +* y +* z')).toContain('syntax error at column 4 of the query, near "* y +* z"');
+  });
+
   it('quotes at most 12 characters after the error', () => {
     expect(promqlProblem('x +* rate(abcdefghijklmnop[5m])')).toContain('column 4 of the query, near "* rate(abcde";');
   });
