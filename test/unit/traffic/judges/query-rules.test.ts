@@ -37,6 +37,14 @@ describe('resolveQuery', () => {
     for (const bad of ['eu17"} or vector(1) #', 'eu 17', 'eu17/x', '']) {
       expect(() => resolveQuery('x{c="{{shortName}}"}', { ...target, shortName: bad }, 60_000)).toThrow(`refusing to put "${bad}" into a query for {{shortName}}: only letters, digits and . _ : - are allowed`);
     }
+    let error: unknown;
+    try {
+      resolveQuery('{{cluster}}', { ...target, cluster: 'a b' }, 60_000);
+    } catch (e) {
+      error = e;
+    }
+    // Our bug, not the user's: the names were validated long before a query is built.
+    expect(error).toMatchObject({ code: 'Internal', source: 'internal' });
     expect(() => resolveQuery('{{region}}', { ...target, region: 'a.b_c:d-E9' }, 60_000)).not.toThrow();
     expect(() => resolveQuery('{{region}}', { ...target, region: 'x\nrate(y[1m])' }, 60_000)).toThrow(/refusing/);
   });
