@@ -12,5 +12,9 @@ export default defineConfig({
     include: tests ?? ['test/unit/**/*.test.ts'],
     testTimeout: 60_000,
     maxWorkers: 1,
+    // WSD_MUTATION_ISOLATE=0 (groups with `isolate: false` in scripts/mutation.mjs): test files share one module
+    // cache across mutant runs instead of re-importing the module graph for each; mutants are switched at run
+    // time (static mutants are ignored), so this is safe for tests that do not mock modules or keep global state.
+    isolate: process.env.WSD_MUTATION_ISOLATE !== '0',
   },
 });

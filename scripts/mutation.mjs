@@ -25,9 +25,32 @@ export const GROUPS = {
     mutate: ['src/config/rules/*.ts'],
     tests: ['test/unit/config/schema-rules.test.ts', 'test/unit/config/deploy-rules.test.ts', 'test/unit/config/referenced-files.test.ts', 'test/unit/config/release-depends-on.test.ts', 'test/unit/config/all-problems.test.ts', 'test/unit/config/load-config.test.ts', 'test/unit/config/config-rules.test.ts'],
   },
-  'traffic-judges': {
-    mutate: ['src/traffic/judges/*.ts'],
-    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges-rules.test.ts'],
+  // traffic/judges in five groups, so a rerun after a change to one judge stays short. Only the judges' unit tests:
+  // stopped-reporting-gap.test.ts also reaches them, but through whole shifts (shift controller), too slow per mutant.
+  'judges-metric': {
+    isolate: false,
+    mutate: ['src/traffic/judges/metric-judge.ts', 'src/traffic/judges/measure.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
+  },
+  'judges-cluster': {
+    isolate: false,
+    mutate: ['src/traffic/judges/cluster-judge.ts', 'src/traffic/judges/fetch-values.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/cluster-judge-rules.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
+  },
+  'judges-comparison': {
+    isolate: false,
+    mutate: ['src/traffic/judges/comparison.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/comparison-rules.test.ts'],
+  },
+  'judges-verdict': {
+    isolate: false,
+    mutate: ['src/traffic/judges/threshold.ts', 'src/traffic/judges/step-verdict.ts', 'src/traffic/judges/decision.ts', 'src/traffic/judges/decision-brief.ts'],
+    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/sequential-judge.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/threshold-rules.test.ts', 'test/unit/traffic/judges/verdict-rules.test.ts'],
+  },
+  'judges-query': {
+    isolate: false,
+    mutate: ['src/traffic/judges/promql-check.ts', 'src/traffic/judges/query-template.ts'],
+    tests: ['test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/query-rules.test.ts'],
   },
   'traffic-stats': {
     mutate: ['src/traffic/stats/*.ts'],
@@ -86,7 +109,7 @@ function runGroup(name) {
   const tests = group.tests.filter((t) => existsSync(t));
   console.log(`\n== ${name}: mutating ${group.mutate.join(' ')}; tests ${tests.join(' ')}`);
   try {
-    const r = spawnSync('npx', ['stryker', 'run', configFile], { stdio: 'inherit', env: { ...process.env, WSD_MUTATION_TESTS: tests.join(',') } });
+    const r = spawnSync('npx', ['stryker', 'run', configFile], { stdio: 'inherit', env: { ...process.env, WSD_MUTATION_TESTS: tests.join(','), ...(group.isolate === false ? { WSD_MUTATION_ISOLATE: '0' } : {}) } });
     if (r.status !== 0) throw new Error(`stryker failed for group ${name} (exit ${r.status})`);
   } finally {
     rmSync(configFile, { force: true });

@@ -1,0 +1,156 @@
+/**
+ * One new cluster's evidence as rules, fed directly (no provider): counts of a
+ * ratio are whole events and add up over the step, the value shown is the
+ * median of a comparison's points, the baseline is recorded next to a threshold only
+ * when there are old clusters, and "too few" waits until sampleDeadline.
+ * Expected values are counted by hand.
+ */
+import { describe, expect, it } from 'vitest';
+import { metricSchema, type MetricConfig } from '../../../../src/traffic/analysis-config.js';
+import { judgeCluster, type ClusterInput } from '../../../../src/traffic/judges/cluster-judge.js';
+import type { FetchedQuery } from '../../../../src/traffic/judges/fetch-values.js';
+
+const TARGET = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
+const AT = '2025-01-01T12:00:00.000Z';
+
+function metric(input: Record<string, unknown>): MetricConfig {
+  return metricSchema.parse({ name: 'm', query: 'v', ...input });
+}
+
+function query(values: number[], extra: Partial<FetchedQuery> = {}): FetchedQuery {
+  return { side: 'new', cluster: TARGET.cluster, purpose: 'value', query: 'v{eu18}', series: values.length > 0 ? 1 : 0, values, dropped: 0, ...extra };
+}
+
+function input(m: MetricConfig, extra: Partial<ClusterInput> = {}): ClusterInput {
+  return {
+    metric: m,
+    target: TARGET,
+    value: query([]),
+    proportion: false,
+    reportedBefore: false,
+    baseline: { clusters: ['old'], points: [], counts: { failures: 0, samples: 0 }, hasData: true, at: AT },
+    deadlinePassed: false,
+    deadlineMs: 600_000,
+    ...extra,
+  };
+}
+
+const counted = metric({ threshold: { max: 0.1 }, samplesQuery: 's', minSamples: 10 });
+const samples = (n: number) => query([n], { purpose: 'samples', query: 's{eu18}' });
+
+describe('ratios judged on whole events', () => {
+  it("rounds Prometheus' extrapolated starts and failures to whole events", () => {
+    // 243.1 starts → 243; 0.0123 × 243 = 2.99 → 3 failures.
+    const e = judgeCluster(input(counted, { value: query([0.0123]), samples: samples(243.1), proportion: true }));
+    expect(e).toMatchObject({ samples: 243, failures: 3, value: 3 / 243, samplesQuery: 's{eu18}', query: 'v{eu18}', points: 1, threshold: { max: 0.1 } });
+  });
+
+  it('never counts more failures than starts', () => {
+    const e = judgeCluster(input(counted, { value: query([1.6]), samples: samples(10), proportion: true }));
+    expect(e).toMatchObject({ samples: 10, failures: 10 });
+  });
+
+  it("adds this window to the step's earlier counts and shows the accumulated ratio", () => {
+    // Earlier 1 of 20; now 0.5 × 10 = 5 of 10 → 6 of 30.
+    const e = judgeCluster(input(counted, { value: query([0.5]), samples: samples(10), proportion: true, prior: { failures: 1, samples: 20 } }));
+    expect(e).toMatchObject({ samples: 30, failures: 6, value: 0.2 });
+    expect(e.statistics).toMatchObject({ method: 'proportion', n1: 30, meanNew: 0.2 });
+    // Without earlier counts the query's own value is the one shown.
+    const first = judgeCluster(input(counted, { value: query([0.5]), samples: samples(10), proportion: true }));
+    expect(first.statistics?.meanNew).toBe(0.5);
+  });
+
+  it('judges a quiet window (no starts, no value) on the earlier counts of the step', () => {
+    // Series exist, no starts and no ratio now; earlier 2 of 20: judged on 2 of 20.
+    const e = judgeCluster(input(counted, { value: query([], { series: 1 }), samples: samples(0), proportion: true, prior: { failures: 2, samples: 20 } }));
+    expect(e).toMatchObject({ samples: 20, failures: 2, value: 0.1 });
+  });
+
+  it('records the baseline counts next to a ratio threshold only when there are old clusters', () => {
+    const baseline = { clusters: ['old'], points: [], counts: { failures: 2, samples: 40 }, hasData: true, at: AT };
+    const e = judgeCluster(input(counted, { value: query([0]), samples: samples(20), proportion: true, baseline }));
+    expect(e.baseline).toEqual({ clusters: ['old'], at: AT, samples: 40, failures: 2, value: 0.05 });
+    const none = judgeCluster(input(counted, { value: query([0]), samples: samples(20), proportion: true, baseline: { ...baseline, clusters: [], counts: { failures: 0, samples: 0 } } }));
+    expect(none.baseline).toBeUndefined();
+  });
+
+  it('runs the sequential judge when the threshold asks for it, with the baseline beside it', () => {
+    const seq = metric({ threshold: { max: 0.1, sequential: { healthy: 0.01 } }, samplesQuery: 's', minSamples: 1 });
+    const e = judgeCluster(input(seq, { value: query([1]), samples: samples(3), proportion: true }));
+    expect(e).toMatchObject({ outcome: 'fail', rule: 'sequential.reject', samples: 3, failures: 3, statistics: { method: 'sequential' } });
+    expect(e.baseline).toEqual({ clusters: ['old'], at: AT, samples: 0, failures: 0, value: undefined });
+  });
+
+  it('compares a ratio with the baseline counts, and is inconclusive when the baseline has none', () => {
+    const cmp = metric({ samplesQuery: 's', comparison: { method: 'proportion', maxDifference: 0.02 }, minSamples: 10 });
+    const base = { clusters: ['old'], points: [], counts: { failures: 1, samples: 100 }, hasData: true, at: AT };
+    const e = judgeCluster(input(cmp, { value: query([0.2]), samples: samples(100), proportion: true, baseline: base }));
+    expect(e).toMatchObject({ outcome: 'fail', rule: 'proportion.worse', samples: 100, failures: 20, baseline: { samples: 100, failures: 1, value: 0.01 } });
+    const missing = judgeCluster(input(cmp, { value: query([0.2]), samples: samples(100), proportion: true, baseline: { ...base, counts: { failures: 0, samples: 0 } } }));
+    expect(missing).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing', message: `m: ${TARGET.cluster} has 100 starts but the baseline has none: nothing to compare with` });
+  });
+});
+
+describe('no value in the window', () => {
+  it('fails a cluster that reports starts but no value, and waits for one without starts until the deadline', () => {
+    expect(judgeCluster(input(counted, { value: query([], { series: 1 }), samples: samples(7), proportion: true }))).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent', samples: 7 });
+    const quiet = { value: query([], { series: 1 }), samples: samples(0), proportion: true, baseline: { clusters: ['old'], points: [], counts: { failures: 0, samples: 50 }, hasData: true, at: AT } };
+    expect(judgeCluster(input(counted, quiet))).toMatchObject({ outcome: 'wait', rule: 'no-data.no-traffic-yet', message: `m: no starts on ${TARGET.cluster} yet`, samples: 0 });
+    expect(judgeCluster(input(counted, { ...quiet, deadlinePassed: true }))).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic', message: `m: the baseline has starts but ${TARGET.cluster} had none within 10m (sampleDeadline): the cluster may be dead` });
+    // Past the deadline, a cluster that had starts earlier in the step is not called dead for one quiet window.
+    expect(judgeCluster(input(counted, { ...quiet, deadlinePassed: true, prior: { failures: 0, samples: 12 } })).rule).not.toBe('no-data.no-traffic');
+    // Nor when the baseline had no starts either.
+    expect(judgeCluster(input(counted, { ...quiet, deadlinePassed: true, baseline: { ...quiet.baseline, counts: { failures: 0, samples: 0 } } })).rule).toBe('no-data.no-traffic-yet');
+  });
+
+  it('waits for a cluster that never reported while the baseline has no data, even past the deadline', () => {
+    const m = metric({ threshold: { max: 1 } });
+    const e = judgeCluster(input(m, { deadlinePassed: true, baseline: { clusters: ['old'], points: [], counts: { failures: 0, samples: 0 }, hasData: false, at: AT } }));
+    expect(e).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported', message: `m: ${TARGET.cluster} has not reported yet`, samples: 0 });
+    expect(judgeCluster(input(m, { deadlinePassed: true })).outcome).toBe('fail');
+  });
+
+  it('counts a samples series as reporting', () => {
+    const m = metric({ threshold: { max: 1 }, samplesQuery: 's' });
+    const e = judgeCluster(input(m, { value: query([]), samples: query([0], { purpose: 'samples', series: 1 }), reportedBefore: true, gapBefore: true }));
+    expect(e.rule).not.toBe('no-data.stopped-reporting');
+  });
+});
+
+describe('points of a plain value', () => {
+  it('waits below minSamples data points with the latest value', () => {
+    const m = metric({ threshold: { max: 1 }, minSamples: 3 });
+    expect(judgeCluster(input(m, { value: query([0.2, 0.4]) }))).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum', message: `m: 2 samples on ${TARGET.cluster}, need 3`, samples: 2, value: 0.4 });
+    expect(judgeCluster(input(m, { value: query([0.2, 0.4, 0.3]) }))).toMatchObject({ outcome: 'pass', value: 0.3, samples: 3 });
+  });
+
+  it('checks every point of a threshold metric, records the baseline median beside it only with old clusters', () => {
+    const m = metric({ threshold: { max: 1 } });
+    const base = { clusters: ['old'], points: [5, 1, 3, 2], counts: { failures: 0, samples: 0 }, hasData: true, at: AT };
+    const e = judgeCluster(input(m, { value: query([2, 0.5]), baseline: base }));
+    expect(e).toMatchObject({ outcome: 'fail', rule: 'threshold.max', value: 0.5, samples: 2 });
+    // Median of 1, 2, 3, 5 = 2.5.
+    expect(e.baseline).toEqual({ clusters: ['old'], at: AT, points: 4, value: 2.5 });
+    expect(judgeCluster(input(m, { value: query([0.5]), baseline: { ...base, clusters: [] } })).baseline).toBeUndefined();
+  });
+
+  it('shows the median of the compared points, and waits for a baseline with fewer than minSamples points', () => {
+    const m = metric({ comparison: { method: 'ratio', maxRatio: 2, resolution: '1m' }, minSamples: 3 });
+    const base = { clusters: ['old'], points: [1, 1], counts: { failures: 0, samples: 0 }, hasData: true, at: AT };
+    const few = judgeCluster(input(m, { value: query([9, 1, 3]), baseline: base }));
+    expect(few).toMatchObject({ outcome: 'wait', rule: 'samples.baseline-below-minimum', message: `m: 2 baseline points for ${TARGET.cluster}, need 3`, value: 3, samples: 3, baseline: { points: 2, value: 1 } });
+    const enough = judgeCluster(input(m, { value: query([9, 1, 3]), baseline: { ...base, points: [1, 1, 1] } }));
+    // mean 13/3 over 1: above 2.
+    expect(enough).toMatchObject({ outcome: 'fail', rule: 'ratio.above-max', value: 3 });
+    const none = judgeCluster(input(m, { value: query([9, 1, 3, 4]), baseline: { ...base, points: [] } }));
+    // Median of 1, 3, 4, 9 = 3.5.
+    expect(none).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing', value: 3.5, message: `m: ${TARGET.cluster} has 4 values but the baseline has none: nothing to compare with` });
+  });
+
+  it('waits on a comparison that cannot reject yet, and is inconclusive with it past the deadline', () => {
+    const m = metric({ comparison: { method: 'mann-whitney', resolution: '1m' } });
+    const base = { clusters: ['old'], points: [1, 2], counts: { failures: 0, samples: 0 }, hasData: true, at: AT };
+    expect(judgeCluster(input(m, { value: query([3, 4]), baseline: base }))).toMatchObject({ outcome: 'wait', rule: 'mann-whitney.cannot-reject', value: 3.5 });
+    expect(judgeCluster(input(m, { value: query([3, 4]), baseline: base, deadlinePassed: true }))).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.cannot-reject' });
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * One metric's measurement as rules, with times and counts worked out by hand:
+ * which window and resolution the queries use, when the baseline is read, when the
+ * old clusters are asked for their current series (liveness), how the baseline's
+ * counts add up, that the worst new cluster decides, and when waiting becomes a
+ * human's decision.
+ */
+import { describe, expect, it } from 'vitest';
+import { metricSchema, type MetricConfig } from '../../../../src/traffic/analysis-config.js';
+import { evaluateMetric, lookbackOf, type MeasurementContext } from '../../../../src/traffic/judges/metric-judge.js';
+import { FakeMetricProvider } from '../fake-metric-provider.js';
+
+const NEW = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
+const NEW2 = { cluster: 'gp-prod-ws-eu19-eu-west1', shortName: 'eu19', region: 'europe-west1' };
+const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
+const OLD2 = { cluster: 'gp-prod-ws-eu16-eu-west1', shortName: 'eu16', region: 'europe-west1' };
+const NOW = new Date('2025-01-01T12:00:00Z');
+
+function metric(input: Record<string, unknown>): MetricConfig {
+  return metricSchema.parse({ name: 'm', query: 'v{c="{{shortName}}",w="{{interval}}"}', ...input });
+}
+
+function ctx(provider: FakeMetricProvider, extra: Partial<MeasurementContext> = {}): MeasurementContext {
+  return { provider, newClusters: [NEW], oldClusters: [OLD], intervalMs: 300_000, now: NOW, elapsedInStepMs: 0, sampleDeadlineMs: 1_800_000, ...extra };
+}
+
+const v = (short: string, w = '5m') => `v{c="${short}",w="${w}"}`;
+const s = (short: string) => `starts{c="${short}"}`;
+
+describe('query window', () => {
+  it("takes the metric's lookback, else its interval, else the default", () => {
+    expect(lookbackOf({ lookback: 60_000, interval: 120_000 }, 300_000)).toBe(60_000);
+    expect(lookbackOf({ interval: 120_000 }, 300_000)).toBe(120_000);
+    expect(lookbackOf({}, 300_000)).toBe(300_000);
+  });
+
+  it('asks a threshold metric one instant query per cluster at now over the lookback, and records that window', async () => {
+    const p = new FakeMetricProvider().set(v('eu18', '2m'), [0.01]).set(v('eu17', '2m'), [0.02]);
+    const d = await evaluateMetric(metric({ threshold: { max: 0.05 }, lookback: '2m' }), ctx(p));
+    expect(p.calls).toEqual([
+      { kind: 'instant', query: v('eu18', '2m'), at: NOW.getTime() },
+      { kind: 'instant', query: v('eu17', '2m'), at: NOW.getTime() },
+    ]);
+    expect(d.window).toEqual({ start: '2025-01-01T11:58:00.000Z', end: '2025-01-01T12:00:00.000Z' });
+  });
+
+  it('asks a comparison metric range queries at its resolution, aligned to it, and records the resolution', async () => {
+    // lookback 5m at 1m: 5 points ending at 12:00, so the range starts at 11:56.
+    const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '1m' } });
+    const p = new FakeMetricProvider();
+    await evaluateMetric(m, ctx(p, { now: new Date('2025-01-01T12:00:30Z') }));
+    expect(p.calls[0]).toEqual({ kind: 'range', query: 'lat{c="eu18",w="1m"}', start: Date.parse('2025-01-01T11:56:00Z'), end: Date.parse('2025-01-01T12:00:00Z'), stepMs: 60_000 });
+    const d = await evaluateMetric(m, ctx(p, { now: new Date('2025-01-01T12:00:30Z') }));
+    expect(d.window).toEqual({ start: '2025-01-01T11:56:00.000Z', end: '2025-01-01T12:00:00.000Z', resolutionMs: 60_000 });
+  });
+
+  it('uses the lookback as the step of a ratio comparison only through its resolution', async () => {
+    const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'ratio', resolution: '30s', maxRatio: 2 } });
+    const p = new FakeMetricProvider();
+    await evaluateMetric(m, ctx(p));
+    expect(p.calls.map((c) => [c.kind, c.query, c.stepMs])).toEqual([
+      ['range', 'lat{c="eu18",w="30s"}', 30_000],
+      ['range', 'lat{c="eu17",w="30s"}', 30_000],
+    ]);
+  });
+
+  it('asks a proportion comparison instant queries over the lookback', async () => {
+    const m = metric({ samplesQuery: 'starts{c="{{shortName}}"}', comparison: { method: 'proportion', maxDifference: 0.02 } });
+    const p = new FakeMetricProvider();
+    await evaluateMetric(m, ctx(p));
+    expect(p.calls.every((c) => c.kind === 'instant')).toBe(true);
+    expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17'), s('eu18'), s('eu17')]);
+  });
+
+  it('reads the old clusters at baselineAt and the new ones at now', async () => {
+    const before = new Date('2025-01-01T11:00:00Z');
+    const m = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [0.02]).set(s('eu18'), [10]).set(s('eu17'), [10]);
+    await evaluateMetric(m, ctx(p, { baselineAt: before }));
+    expect(p.calls.map((c) => [c.query, c.at])).toEqual([
+      [v('eu18'), NOW.getTime()],
+      [v('eu17'), before.getTime()],
+      [s('eu18'), NOW.getTime()],
+      [s('eu17'), before.getTime()],
+    ]);
+  });
+});
+
+describe('liveness of the old clusters', () => {
+  const m = metric({ threshold: { max: 0.05 } });
+  const before = new Date('2025-01-01T11:00:00Z');
+  const reported = new Set([NEW.cluster]);
+
+  it('asks the old clusters for current series only when a new cluster that reported is silent and the baseline is from before', async () => {
+    const p = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    await evaluateMetric(m, ctx(p, { baselineAt: before, reported }));
+    expect(p.calls.map((c) => c.at)).toEqual([NOW.getTime(), before.getTime(), NOW.getTime()]);
+    const silentOnly = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    await evaluateMetric(m, ctx(silentOnly, { baselineAt: NOW, reported }));
+    expect(silentOnly.calls).toHaveLength(2);
+    const neverReported = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    await evaluateMetric(m, ctx(neverReported, { baselineAt: before }));
+    expect(neverReported.calls).toHaveLength(2);
+    const talking = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [0.02]);
+    await evaluateMetric(m, ctx(talking, { baselineAt: before, reported }));
+    expect(talking.calls).toHaveLength(2);
+    const noOld = new FakeMetricProvider().set(v('eu18'), []);
+    await evaluateMetric(m, ctx(noOld, { baselineAt: before, reported, oldClusters: [] }));
+    expect(noOld.calls).toHaveLength(1);
+  });
+
+  it('calls it the pipeline when the old clusters have no current series either', async () => {
+    // The baseline (read at `before`) has data, but nothing answers now.
+    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    // The old cluster answers only at `before`: nothing has series now.
+    const provider = {
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        const at = options?.time?.getTime() ?? 0;
+        return at === before.getTime() ? byTime.instant(query, options) : [];
+      },
+      async range() {
+        return [];
+      },
+    };
+    const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported }));
+    expect(d).toMatchObject({ outcome: 'error', rule: 'no-data.pipeline' });
+    expect(d.message).toBe('m: no current series for new or old clusters (the baseline is read from before the shift): the metrics pipeline looks broken, not one cluster (check scraping)');
+    expect(d.queries.map((q) => q.purpose)).toEqual(['value', 'value', 'liveness']);
+  });
+
+  it('judges the silent cluster (a gap) when the old clusters still report now', async () => {
+    const p = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(m, ctx(p, { baselineAt: before, reported }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+  });
+
+  it('is not the pipeline when another new cluster still reports', async () => {
+    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu19'), [0.01]);
+    const provider = {
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        if (query === v('eu17') && options?.time?.getTime() !== before.getTime()) return [];
+        return byTime.instant(query, options);
+      },
+      async range() {
+        return [];
+      },
+    };
+    const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported, newClusters: [NEW, NEW2] }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+  });
+});
+
+describe('errors and empty data', () => {
+  const m = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
+
+  it('names the first failed query, its purpose, kind and message', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [0.02]).set(s('eu18'), [10]).fail(s('eu17'), 'timeout');
+    const d = await evaluateMetric(m, ctx(p));
+    expect(d).toMatchObject({ outcome: 'error', rule: 'query-error' });
+    expect(d.message).toBe(`m: samples query for ${OLD.cluster} failed (timeout): fake timeout for ${s('eu17')}; the metrics pipeline is broken`);
+  });
+
+  it('calls it the pipeline when there are series but no values anywhere and no samples query', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), []).set(v('eu17'), []);
+    const d = await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p));
+    expect(d).toMatchObject({ outcome: 'error', rule: 'no-data.both-sides' });
+    expect(d.message).toBe('m: no series for new or baseline clusters: the metrics pipeline looks broken (check scraping and the query; add "or vector(0)" if the series appears only after the first event)');
+  });
+
+  it('does not call it the pipeline when only the baseline has values', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), []).set(v('eu17'), [0.01]);
+    expect((await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p))).rule).toBe('no-data.new-silent');
+  });
+});
+
+describe('baseline counts', () => {
+  it('adds up every old cluster: failures = round(ratio × starts), starts summed', async () => {
+    // eu17: 0.1 × 100 = 10 failures; eu16: 0.2 × 51 = 10.2 → 10; samples 151.
+    const m = metric({ samplesQuery: 'starts{c="{{shortName}}"}', comparison: { method: 'proportion', maxDifference: 0.5 }, minSamples: 1 });
+    const p = new FakeMetricProvider().set(v('eu18'), [0.1]).set(s('eu18'), [10]).set(v('eu17'), [0.3, 0.1]).set(s('eu17'), [100]).set(v('eu16'), [0.2]).set(s('eu16'), [51]);
+    const d = await evaluateMetric(m, ctx(p, { oldClusters: [OLD, OLD2] }));
+    expect(d.samples).toEqual({ new: 10, old: 151, min: 1 });
+    expect(d.clusters?.[0]?.baseline).toEqual({ clusters: [OLD.cluster, OLD2.cluster], at: NOW.toISOString(), samples: 151, failures: 20, value: 20 / 151 });
+    expect(d.statistics).toMatchObject({ method: 'proportion', n2: 151, meanOld: 20 / 151 });
+  });
+
+  it('counts starts of an old cluster without a value as starts without failures', async () => {
+    const m = metric({ samplesQuery: 'starts{c="{{shortName}}"}', comparison: { method: 'proportion', maxDifference: 0.5 }, minSamples: 1 });
+    const p = new FakeMetricProvider().set(v('eu18'), [0.1]).set(s('eu18'), [10]).set(s('eu17'), [40]);
+    const d = await evaluateMetric(m, ctx(p));
+    expect(d.clusters?.[0]?.baseline).toMatchObject({ samples: 40, failures: 0 });
+  });
+
+  it('leaves out the old count without a samples query', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01, 0.02]).set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p));
+    expect(d.samples).toEqual({ new: 1, min: 0 });
+  });
+});
+
+describe('the worst cluster decides', () => {
+  const m = metric({ threshold: { max: 0.05 } });
+
+  it('fails on one failing cluster among passing ones, with its rule and message', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu19'), [0.5]).set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(m, ctx(p, { newClusters: [NEW, NEW2] }));
+    expect(d).toMatchObject({ outcome: 'fail', rule: 'threshold.max', message: `m on ${NEW2.cluster} is 0.5, above the maximum 0.05`, statistics: { method: 'threshold' } });
+    expect(d.clusters?.map((c) => c.outcome)).toEqual(['pass', 'fail']);
+  });
+
+  it('joins the messages of every cluster with the deciding outcome', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.06]).set(v('eu19'), [0.5]).set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(m, ctx(p, { newClusters: [NEW, NEW2] }));
+    expect(d.message).toBe(`m on ${NEW.cluster} is 0.06, above the maximum 0.05; m on ${NEW2.cluster} is 0.5, above the maximum 0.05`);
+  });
+
+  it('passes with every cluster within, and says so when there is no new cluster', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu19'), [0.02]).set(v('eu17'), [0.02]);
+    expect(await evaluateMetric(m, ctx(p, { newClusters: [NEW, NEW2] }))).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    const none = await evaluateMetric(m, ctx(new FakeMetricProvider().set(v('eu17'), [0.02]), { newClusters: [] }));
+    expect(none).toMatchObject({ outcome: 'pass', rule: 'measurement.pass', message: 'm: no new clusters to judge', clusters: [] });
+  });
+
+  it('ranks an error above a wait: a pipeline error on one cluster is not hidden by another that waits', async () => {
+    const counted = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}', minSamples: 20 });
+    // eu18 waits (3 starts); eu19 fails (starts but no data).
+    const p = new FakeMetricProvider().set(v('eu18'), [0]).set(s('eu18'), [3]).set(s('eu19'), [30]).set(v('eu17'), [0.02]).set(s('eu17'), [100]);
+    const d = await evaluateMetric(counted, ctx(p, { newClusters: [NEW, NEW2] }));
+    expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
+    expect(d.samples).toEqual({ new: 33, old: 100, min: 20 });
+  });
+});
+
+describe('waiting past sampleDeadline', () => {
+  const counted = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}', minSamples: 20 });
+  const p = () => new FakeMetricProvider().set(v('eu18'), [0]).set(v('eu17'), [0.02]).set(s('eu18'), [3]).set(s('eu17'), [120]);
+
+  it('becomes inconclusive exactly at the deadline, saying a human must decide', async () => {
+    expect((await evaluateMetric(counted, ctx(p(), { elapsedInStepMs: 1_799_999 }))).outcome).toBe('wait');
+    const d = await evaluateMetric(counted, ctx(p(), { elapsedInStepMs: 1_800_000 }));
+    expect(d).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+    expect(d.message).toBe(`m on ${NEW.cluster}: 3 starts, need 20 (0 of 3 starts) after 1800s (sampleDeadline): a human must decide`);
+  });
+
+  it('keeps a gap a wait past the deadline: one missed scrape is never a pause', async () => {
+    const gap = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(gap, { elapsedInStepMs: 10_000_000, reported: new Set([NEW.cluster]) }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+  });
+
+  it('does not treat a gap next to a cluster waiting for samples as a gap only', async () => {
+    const q = new FakeMetricProvider().set(v('eu18'), [0]).set(s('eu18'), [3]).set(v('eu17'), [0.02]).set(s('eu17'), [120]);
+    const d = await evaluateMetric(counted, ctx(q, { newClusters: [NEW, NEW2], reported: new Set([NEW2.cluster]), elapsedInStepMs: 1_800_000 }));
+    expect(d).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+  });
+});
+
+describe('warnings', () => {
+  it('warns that a Mann-Whitney test on fewer than 50 new points has little power, per cluster', async () => {
+    const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const ten = Array.from({ length: 10 }, (_, i) => 1 + i / 10);
+    const p = new FakeMetricProvider().set('lat{c="eu18",w="30s"}', ten).set('lat{c="eu17",w="30s"}', ten);
+    const d = await evaluateMetric(m, ctx(p));
+    expect(d.warnings).toContain(`m on ${NEW.cluster}: only 10 new and 10 baseline data points; the test has little power`);
+  });
+
+  it('names the cluster, count and query purpose of dropped non-finite values', async () => {
+    const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [Number.NaN], [Number.POSITIVE_INFINITY], [0.01]);
+    const d = await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p));
+    expect(d.warnings).toEqual([`${OLD.cluster}: 2 non-finite value(s) (NaN, e.g. 0/0) ignored in the value query`]);
+    expect(d.queries.every((q) => !('dropped' in q))).toBe(true);
+  });
+});
