@@ -21,21 +21,34 @@ const DIR = 'reports/mutation';
 /** Group -> the files it mutates and the unit tests that exercise them. */
 export const GROUPS = {
   names: { mutate: ['src/names/names.ts'], tests: ['test/unit/core/names.test.ts'] },
-  // Only the direct rule tests (each rule called on a config object, microseconds per test): the
+  // Config rules, tested directly (each rule called on a config object, milliseconds per test): the
   // loadConfig-level tests also run every rule, but parse YAML and validate every section per test.
-  'config-rules': {
-    mutate: ['src/config/rules/*.ts'],
-    tests: ['test/unit/config/rules/cluster-rules.test.ts', 'test/unit/config/rules/deploy-backend-region-rules.test.ts', 'test/unit/config/rules/release-and-file-rules.test.ts', 'test/unit/config/release-depends-on.test.ts'],
+  // Small groups, so each finishes (and is kept) on a loaded machine.
+  'config-rules-clusters': {
+    mutate: ['src/config/rules/cluster-rules.ts', 'src/config/rules/rule.ts'],
+    tests: ['test/unit/config/rules/cluster-rules.test.ts', 'test/unit/config/rules/malformed-input-rules.test.ts'],
+  },
+  'config-rules-deploy': {
+    mutate: ['src/config/rules/deploy-rules.ts', 'src/config/rules/backend-rules.ts', 'src/config/rules/region-rules.ts'],
+    tests: ['test/unit/config/rules/deploy-backend-region-rules.test.ts', 'test/unit/config/rules/malformed-input-rules.test.ts'],
+  },
+  'config-rules-files': {
+    mutate: ['src/config/rules/release-rules.ts', 'src/config/rules/referenced-file-rules.ts', 'src/config/rules/index.ts'],
+    tests: ['test/unit/config/rules/release-and-file-rules.test.ts', 'test/unit/config/rules/malformed-input-rules.test.ts'],
   },
   'traffic-judges': {
     mutate: ['src/traffic/judges/*.ts'],
     tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/step-verdict.test.ts', 'test/unit/traffic/promql-check.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges-rules.test.ts'],
   },
-  // Split from the count statistics. Without mann-whitney-auto.test.ts: its 255 table cases (samples of
+  // traffic/stats in three groups. Without mann-whitney-auto.test.ts: its 255 table cases (samples of
   // 100+ values) cost ~30 s per surviving mutant under instrumentation; the small-sample rule tests
   // cover each alternative and method instead, so the score is a lower bound.
   'stats-mann-whitney': {
-    mutate: ['src/traffic/stats/mann-whitney.ts', 'src/traffic/stats/mann-whitney-exact.ts'],
+    mutate: ['src/traffic/stats/mann-whitney.ts'],
+    tests: ['test/unit/traffic/mann-whitney.test.ts', 'test/unit/traffic/stats/mann-whitney-rules.test.ts'],
+  },
+  'stats-mann-whitney-exact': {
+    mutate: ['src/traffic/stats/mann-whitney-exact.ts'],
     tests: ['test/unit/traffic/mann-whitney.test.ts', 'test/unit/traffic/stats/mann-whitney-rules.test.ts'],
   },
   'stats-counts': {
