@@ -21,6 +21,10 @@ describe('release dependsOn', () => {
     expect(releaseDependencies({})).toEqual([]);
   });
 
+  it('sees no cycle in a chain monitoring → gitpod → jaeger (a walk that returned without a cycle leaves no node open)', () => {
+    expect(releaseDependencies({ gitpod: { dependsOn: ['jaeger'] }, monitoring: { dependsOn: ['gitpod'] } })).toEqual([]);
+  });
+
   it('reports unknown names at their entry, skips non-strings, and keeps entry positions for the cycle', () => {
     const config = { gitpod: { dependsOn: ['jaeger'] }, jaeger: { dependsOn: ['monitoring'] }, monitoring: { dependsOn: ['nope', 7, 'jaeger'] } };
     expect(releaseDependencies(config)).toEqual([

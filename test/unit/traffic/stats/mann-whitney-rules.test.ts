@@ -168,6 +168,8 @@ describe('method choice', () => {
     expect(chooseMethod('auto', 8, 600, true)).toBe('permutation');
     expect(chooseMethod('auto', 8, 700, true)).toBe('asymptotic');
     expect(chooseMethod('auto', 3, 600, true)).toBe('permutation');
+    // N is the pooled size n1 + n2: 2·688²·8² = 6.06e7 does not fit (|n1 − n2| = 672 would: 5.78e7).
+    expect(chooseMethod('auto', 8, 680, true)).toBe('asymptotic');
   });
 
   it('work formulas: exactWork(4, 6) = 4²·6²/4 = 144, permutationWork(10, 3) = 2·10²·3² = 1800', () => {
