@@ -26,7 +26,7 @@ export class ExporterProcess {
     this.dir = mkdtempSync(join(tmpdir(), 'wsd-exporter-'));
     const outfile = join(this.dir, 'exporter.mjs');
     await build({ entryPoints: [join(import.meta.dirname, 'exporter-child.ts')], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
-    const child = fork(outfile, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(outfile, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     return new Promise((resolve, reject) => {
       child.once('message', (m: { port: number }) => resolve(m.port));
@@ -53,6 +53,8 @@ export class ExporterProcess {
   }
 
   private send(m: ExporterMessage): void {
-    this.child?.send(m);
+    // A change sent before start() would be lost silently, and the scenario would run on defaults.
+    if (!this.child?.connected) throw new Error('the scenario exporter is not running: call start() first');
+    this.child.send(m);
   }
 }

@@ -55,9 +55,10 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
 
   beforeAll(async () => {
     // Every scenario's generation-1 cluster takes all starts from now on: the baseline before each shift has history.
-    oldSinceMs = Date.now();
+    const port = await exporter.start();
     for (const s of SELECTED) exporter.set(s.id, 'eu100', { rate: s.rate, ...s.old });
-    prometheus = await startPrometheus([`127.0.0.1:${await exporter.start()}`], 20_000, 1_200_000);
+    oldSinceMs = Date.now();
+    prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 1_200_000);
   }, 60_000);
   afterAll(async () => {
     await prometheus?.stop();
