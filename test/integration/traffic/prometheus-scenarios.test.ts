@@ -13,14 +13,16 @@
  * writes the measured table to bench/results/prometheus-scenarios.json.
  * CI installs Prometheus with: apt-get update && apt-get install -y prometheus
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../../helpers/cli.js';
+import { REPO, runCli } from '../../helpers/cli.js';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
-import { ScenarioExporter } from './scenario-exporter.js';
+import { ExporterProcess } from './exporter-process.js';
 import { INTERVAL_MS, SCENARIOS } from './scenarios/catalog.js';
+import { configText } from './scenarios/configs.js';
 import { runScenario, type ScenarioResult } from './scenarios/run-scenario.js';
 import { summarise } from './scenarios/summary.js';
 
@@ -29,22 +31,39 @@ const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform
 const CONCURRENCY = Number(process.env.WSD_SCENARIO_CONCURRENCY ?? 10);
 /** `WSD_SCENARIOS=s03,s17` runs those only (while working on them); the figures need them all. */
 const ONLY = process.env.WSD_SCENARIOS?.split(',');
-const SELECTED = ONLY ? SCENARIOS.filter((s) => ONLY.includes(s.id)) : SCENARIOS;
+/** `WSD_SCENARIO_REPEAT=N` runs each selected scenario N times at once (ids `s27r1`…): how often does it miss? */
+const REPEAT = Number(process.env.WSD_SCENARIO_REPEAT ?? 1);
+const PICKED = ONLY ? SCENARIOS.filter((s) => ONLY.includes(s.id)) : SCENARIOS;
+const SELECTED = REPEAT > 1 ? Array.from({ length: REPEAT }, (_, k) => PICKED.map((s) => ({ ...s, id: `${s.id}r${k + 1}` }))).flat() : PICKED;
 
 describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a real prometheus through the CLI', () => {
-  const exporter = new ScenarioExporter();
+  const exporter = new ExporterProcess();
   let prometheus: RunningPrometheus;
   let oldSinceMs = 0;
+  const templateDir = mkdtempSync(join(tmpdir(), 'wsd-prom-gen1-'));
+  let template: Promise<string> | undefined;
+  /** Generation 1 deployed once (no first-generation watch), copied into every scenario that does not watch it. */
+  const gen1Template = () =>
+    (template ??= (async () => {
+      const config = join(templateDir, 'deploy.yaml');
+      const stateDir = join(templateDir, 'state');
+      writeFileSync(config, configText('ratio', 'gen1', prometheus.url));
+      const r = await runCli(['deploy', '--config', config, '--state-dir', stateDir, '--cluster-id', '100']);
+      if (r.code !== 0) throw new Error(`generation 1 template failed: exit ${r.code}\n${r.stderr.slice(-2000)}`);
+      return stateDir;
+    })());
 
   beforeAll(async () => {
     // Every scenario's generation-1 cluster takes all starts from now on: the baseline before each shift has history.
+    const port = await exporter.start();
+    for (const s of SELECTED) exporter.set(s.id, 'eu100', { rate: s.rate, ...s.old });
     oldSinceMs = Date.now();
-    for (const s of SCENARIOS) exporter.set(s.id, 'eu100', { rate: s.rate, ...s.old });
-    prometheus = await startPrometheus([`127.0.0.1:${await exporter.start()}`], 20_000, 1_200_000);
+    prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 1_200_000);
   }, 60_000);
   afterAll(async () => {
     await prometheus?.stop();
     await exporter.stop();
+    rmSync(templateDir, { recursive: true, force: true });
   });
 
   it(`${SCENARIOS.length} scenarios: precision and recall of "roll back" ≥ 0.95, median time to detect ≤ 2 intervals, healthy shifts promote unattended`, { timeout: 900_000 }, async () => {
@@ -56,7 +75,7 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
       while (next < SELECTED.length) {
         const i = next++;
         const s = SELECTED[i]!;
-        results[i] = await runScenario(s, { exporter, prometheusUrl: prometheus.url, deadUrl: 'http://127.0.0.1:9', oldSinceMs });
+        results[i] = await runScenario(s, { exporter, gen1Template, prometheusUrl: prometheus.url, deadUrl: 'http://127.0.0.1:9', oldSinceMs });
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -69,10 +88,6 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
       expect(missed, table).toEqual([]);
       return;
     }
-    // The issue's goals, not "every scenario exactly as labelled": on a starved CI machine a bad
-    // shift may pause for a human instead of rolling back (counted against recall), and a judge
-    // configured at a 1 % level may, rarely, roll back a healthy shift (counted against precision;
-    // seen once in CI: s27, Mann-Whitney). What is checked exactly: no bad shift ever promotes.
     if (missed.length > 0) console.warn(`scenarios that ended differently from their label:\n${missed.map((r) => `${r.id} ${r.label} → ${r.outcome} ${r.rule ?? ''}`).join('\n')}`);
     if (process.env.WSD_WRITE_RESULTS === '1') {
       const out = { benchmark: 'prometheus-scenarios', intervalMs: INTERVAL_MS, concurrency: CONCURRENCY, wallSeconds: Math.round(wallSeconds), ...summary, scenarios: results };
@@ -82,8 +97,8 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
     expect(summary.precision, table).toBeGreaterThanOrEqual(0.95);
     expect(summary.recall, table).toBeGreaterThanOrEqual(0.95);
     expect(summary.medianDetectIntervals).toBeLessThanOrEqual(2);
-    // At most one healthy shift may miss promotion (a rare false alarm, or a pause under starvation).
-    expect(results.filter((r) => r.label === 'promote' && r.outcome !== 'promote').length, table).toBeLessThanOrEqual(1);
-    expect(results.filter((r) => r.label !== 'promote' && r.outcome === 'promote'), table).toEqual([]);
+    // Strict (issue #10: "every healthy shift promotes without a human"): no miss is allowed. A scenario
+    // whose verdict could flip by chance or by load is a defect of the scenario or of the product.
+    expect(missed, table).toEqual([]);
   });
 });

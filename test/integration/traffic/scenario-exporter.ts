@@ -7,11 +7,17 @@
  * Counters advance lazily from elapsed wall time (at each scrape and before each
  * change), not from a timer, so a starved event loop delays them but never
  * loses or invents starts: load can delay data, not change its shape.
+ * Every sample carries the exporter's own timestamp (Prometheus honours it): a scrape
+ * that Prometheus sends or we answer late still files the counters at the time they
+ * were read, and a missed scrape leaves a gap instead of staleness markers that
+ * would make a live cluster look vanished. The suite runs this class in its own
+ * process (exporter-process.ts), so a busy test worker cannot stall the scrapes.
  * Start times are drawn from a seeded generator (log-normal), so two clusters with
  * the same settings are two independent draws of the same distribution.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../../src/registry/simulator/random.js';
 
 /** A failure ratio that climbs from `from` by `perSecond` from the moment it is set, up to `max`. */
 export interface Ramp {
@@ -49,18 +55,6 @@ interface ClusterState extends Traffic {
   random: () => number;
 }
 
-/** mulberry32: small, seeded, good enough for test traffic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function hash(text: string): number {
   let h = 2166136261;
   for (const ch of text) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
@@ -88,7 +82,7 @@ export class ScenarioExporter {
       sumSeconds: 0,
       lastMs: now,
       rampSinceMs: now,
-      random: seeded(hash(key)),
+      random: seededRandom(hash(key)),
     };
     Object.assign(state, traffic);
     if (traffic.failureRatio !== undefined && typeof traffic.failureRatio !== 'number') state.rampSinceMs = now;
@@ -124,7 +118,8 @@ export class ScenarioExporter {
 
   /** Adds the starts of the time since the last advance, whole events only. */
   private advance(c: ClusterState, now: number): void {
-    const dt = Math.max(0, now - c.lastMs) / 1000;
+    if (now <= c.lastMs) return;
+    const dt = (now - c.lastMs) / 1000;
     const ratio = this.ratioAt(c, (c.lastMs + now) / 2);
     c.lastMs = now;
     if (dt === 0 || c.rate <= 0) return;
@@ -154,21 +149,23 @@ export class ScenarioExporter {
     }
   }
 
-  private render(now: number): string {
+  /** The exposition as of `now`, every sample stamped with `now` (ms). */
+  render(now: number): string {
     const starts = ['# TYPE gitpod_ws_manager_workspace_starts_total counter'];
     const failures = ['# TYPE gitpod_ws_manager_workspace_starts_failure_total counter'];
     const histogram = ['# TYPE gitpod_ws_manager_workspace_startup_seconds histogram'];
+    const at = Math.floor(now);
     for (const [key, c] of this.clusters) {
       this.advance(c, now);
       if (!c.visible) continue;
       const [scenario, cluster] = key.split('/');
       const labels = `scenario="${scenario}",cluster="${cluster}"`;
-      starts.push(`gitpod_ws_manager_workspace_starts_total{${labels}} ${c.starts}`);
-      failures.push(`gitpod_ws_manager_workspace_starts_failure_total{${labels}} ${c.failures}`);
-      for (const [b, le] of BUCKETS.entries()) histogram.push(`gitpod_ws_manager_workspace_startup_seconds_bucket{${labels},le="${le}"} ${c.buckets[b]}`);
-      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_bucket{${labels},le="+Inf"} ${c.starts}`);
-      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_sum{${labels}} ${c.sumSeconds}`);
-      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_count{${labels}} ${c.starts}`);
+      starts.push(`gitpod_ws_manager_workspace_starts_total{${labels}} ${c.starts} ${at}`);
+      failures.push(`gitpod_ws_manager_workspace_starts_failure_total{${labels}} ${c.failures} ${at}`);
+      for (const [b, le] of BUCKETS.entries()) histogram.push(`gitpod_ws_manager_workspace_startup_seconds_bucket{${labels},le="${le}"} ${c.buckets[b]} ${at}`);
+      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_bucket{${labels},le="+Inf"} ${c.starts} ${at}`);
+      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_sum{${labels}} ${c.sumSeconds} ${at}`);
+      histogram.push(`gitpod_ws_manager_workspace_startup_seconds_count{${labels}} ${c.starts} ${at}`);
     }
     return `${[...starts, ...failures, ...histogram].join('\n')}\n`;
   }

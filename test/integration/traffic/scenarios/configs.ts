@@ -76,7 +76,7 @@ export function shiftBlock(config: ConfigName, scenario: string, prometheusUrl: 
   interval: ${INTERVAL_MS / 1000}s
   bake: ${bake}
   analysis:
-    provider: { type: prometheus, url: "${prometheusUrl}", timeout: 3s }
+    provider: { type: prometheus, url: "${prometheusUrl}", timeout: 10s }
     metrics:
 ${list.join('\n')}
     sampleDeadline: ${deadline}${extra}

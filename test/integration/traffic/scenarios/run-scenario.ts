@@ -14,13 +14,13 @@
  * Time to detect: from the moment the bad change was applied to the `at` of the
  * first journaled `fail`/`halt` decision, in shift intervals.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJournal } from '../../../../src/state/file-store.js';
 import type { JournalRecord } from '../../../../src/state/model.js';
 import { startCli, type CliResult } from '../../../helpers/cli.js';
-import type { ScenarioExporter, Traffic } from '../scenario-exporter.js';
+import type { Traffic } from '../scenario-exporter.js';
 import { INTERVAL_MS, type Label, type Scenario, type Stage } from './catalog.js';
 import { configText } from './configs.js';
 
@@ -46,8 +46,20 @@ export interface ScenarioResult {
   detail?: string;
 }
 
+/** What the driver changes on the exporter (it runs in its own process: exporter-process.ts). */
+export interface TrafficControl {
+  set(scenario: string, cluster: string, traffic: Partial<Traffic>): void;
+  setScenarioVisible(scenario: string, visible: boolean): void;
+}
+
 export interface RunOptions {
-  exporter: ScenarioExporter;
+  exporter: TrafficControl;
+  /**
+   * A state dir holding a deployed generation 1 (`--cluster-id 100`) without a first-generation
+   * watch: copied (state dirs are relocatable) instead of deploying generation 1 again, which was
+   * most of the suite's cost. Scenarios that watch generation 1 still deploy it themselves.
+   */
+  gen1Template?: () => Promise<string>;
   prometheusUrl: string;
   /** A URL where nothing listens (the "prometheus unreachable" scenarios). */
   deadUrl: string;
@@ -60,6 +72,8 @@ const OLD = 'eu100';
 const NEW = 'eu101';
 /** The Mann-Whitney baseline at 100 % reads 12 s before the shift: have that much history and a margin. */
 const HISTORY_MS = 16_000;
+/** Configs whose generation 1 is watched (firstGenerationWatch): never copied from the template. */
+const WATCHED: readonly string[] = ['ratio-watch', 'p95-watch'];
 
 type EventRecord = Extract<JournalRecord, { type: 'event' }>;
 type CheckpointRecord = Extract<JournalRecord, { type: 'step.checkpoint' }>;
@@ -75,18 +89,23 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   const base: Pick<ScenarioResult, 'id' | 'name' | 'kind' | 'config' | 'label' | 'measurements' | 'gen1Seconds'> = { id: s.id, name: s.name, kind: s.kind, config: s.config, label: s.label, measurements: 0 };
   const started = Date.now();
   try {
-    // Generation 1: judged by itself only with firstGenerationWatch.
-    const gen1 = await startCli(['deploy', ...common, '--cluster-id', '100']).done;
-    const gen1Failed = /first generation failed its gates/.test(gen1.stdout + gen1.stderr);
-    if (s.firstGenerationBad || gen1.code !== 0) {
-      const outcome: Outcome = gen1.code === 1 && gen1Failed ? 'fail-first-generation' : gen1.code === 0 ? 'promote' : 'error';
-      const gen1Dir = existsSync(stateDir) ? readdirSync(stateDir).find((d) => /^\d{8}-/.test(d)) : undefined;
-      const gen1Records = gen1Dir ? readJournal(join(stateDir, gen1Dir, 'journal.ndjson')) : [];
-      const failing = events(gen1Records, 'traffic.decision').map((e) => e.data as { verdict: string; decisions?: Array<{ outcome: string; rule: string }> }).find((d) => d.verdict === 'fail');
-      const rule = failing?.decisions?.find((d) => d.outcome === 'fail')?.rule;
-      return { ...base, outcome, rule, seconds: (Date.now() - started) / 1000, detail: outcome === 'error' ? tail(gen1) : undefined };
+    if (o.gen1Template && !WATCHED.includes(s.config)) {
+      cpSync(await o.gen1Template(), stateDir, { recursive: true });
+      base.gen1Seconds = 0;
+    } else {
+      // Generation 1: judged by itself only with firstGenerationWatch.
+      const gen1 = await startCli(['deploy', ...common, '--cluster-id', '100']).done;
+      const gen1Failed = /first generation failed its gates/.test(gen1.stdout + gen1.stderr);
+      if (s.firstGenerationBad || gen1.code !== 0) {
+        const outcome: Outcome = gen1.code === 1 && gen1Failed ? 'fail-first-generation' : gen1.code === 0 ? 'promote' : 'error';
+        const gen1Dir = existsSync(stateDir) ? readdirSync(stateDir).find((d) => /^\d{8}-/.test(d)) : undefined;
+        const gen1Records = gen1Dir ? readJournal(join(stateDir, gen1Dir, 'journal.ndjson')) : [];
+        const failing = events(gen1Records, 'traffic.decision').map((e) => e.data as { verdict: string; decisions?: Array<{ outcome: string; rule: string }> }).find((d) => d.verdict === 'fail');
+        const rule = failing?.decisions?.find((d) => d.outcome === 'fail')?.rule;
+        return { ...base, outcome, rule, seconds: (Date.now() - started) / 1000, detail: outcome === 'error' ? tail(gen1) : undefined };
+      }
+      base.gen1Seconds = Math.round((Date.now() - started) / 100) / 10;
     }
-    base.gen1Seconds = Math.round((Date.now() - started) / 100) / 10;
     const gen1Id = readdirSync(stateDir).find((d) => /^\d{8}-/.test(d));
 
     // Generation 2's cluster exists (it reports, with no starts: it is cordoned) unless it never reports.
@@ -164,6 +183,9 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     };
   } finally {
     o.exporter.setScenarioVisible(s.id, false);
+    // `WSD_SCENARIO_JOURNALS=DIR` keeps each scenario's journals (decision records) for diagnosis.
+    const keep = process.env.WSD_SCENARIO_JOURNALS;
+    if (keep && existsSync(stateDir)) cpSync(stateDir, join(keep, `${s.id}-${Date.now()}`), { recursive: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }
