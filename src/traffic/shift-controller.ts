@@ -18,6 +18,7 @@ import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
 import { scoreChanges, ShiftRegistry } from './shift-registry.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
+import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
 
@@ -70,6 +71,8 @@ class ShiftRun {
   private readonly steps: number[];
   private readonly ops: ShiftRegistry;
   private original: OriginalSnapshot = {};
+  /** The old clusters serving when the shift started: the comparison baseline (see `servingClusters`). */
+  private baseline: readonly ShiftCluster[] = [];
   /** A gate a resumed run was approved at before reaching it again (see `resumeHeld`). */
   private passedGate: GateName | undefined;
   /** When this run began watching (a resume: later than the step's start). */
@@ -105,6 +108,12 @@ class ShiftRun {
       await this.reapply();
     }
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
+    this.baseline = servingClusters(this.input.oldClusters, this.original);
+    const idle = this.input.oldClusters.filter((o) => !this.baseline.includes(o)).map((o) => o.name);
+    if (idle.length > 0) {
+      const rest = this.baseline.length > 0 ? `the baseline is ${this.baseline.map((o) => o.name).join(', ')}` : 'no old cluster serves, so comparison metrics have no baseline';
+      this.emit('warn', 'traffic.baseline', `${idle.join(', ')} took no starts when the shift began (cordoned or at score 0, e.g. a rolled-back generation): not part of the comparison baseline; ${rest}`, { idle, baseline: this.baseline.map((o) => o.name) });
+    }
 
     try {
       if (loaded.progress?.paused) await this.resumeHeld();
@@ -283,7 +292,8 @@ class ShiftRun {
       const record = await measure(judged, {
         provider,
         newClusters: this.input.newClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
-        oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
+        // The baseline: old clusters that served when the shift began, not an earlier rolled-back generation.
+        oldClusters: this.baseline.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
         intervalMs: config.interval,
         now: new Date(now),
         // The sample deadline counts time this run watched: after a restart, samples get the whole
