@@ -6,12 +6,18 @@
  * bare chains (runTool only, no engine) to separate the engine's cost from the
  * cost of starting hundreds of processes on this machine.
  *
- *   node bench/run.mjs engine-makespan [--step SECONDS] [N …]
+ *   node bench/run.mjs engine-makespan [--step SECONDS] [--dist DIR] [N …]
+ *
+ * On a shared machine makespans swing with the load; the CPU time this process spends
+ * (user + system, `process.cpuUsage`) in the engine run against the bare run does not, so
+ * both are printed, with the load average around each case. `--dist DIR` runs another
+ * build (e.g. a copy of an older commit's `dist/`) for an interleaved A/B.
  */
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { fmt, printTable, summarize, writeResults } from './lib/report.mjs';
 import { writeSandboxConfig } from './lib/sandbox-config.mjs';
@@ -143,9 +149,11 @@ async function engineRun(dist, n, seconds) {
       memory.heapUsedMb = Math.max(memory.heapUsedMb, m.heapUsed / 2 ** 20);
     };
     const sampler = setInterval(sample, 50);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const snap = await dist.startDeployment(loaded, options, deps);
     const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
     sample();
     const elu = performance.eventLoopUtilization(elu0);
@@ -158,6 +166,7 @@ async function engineRun(dist, n, seconds) {
       appendTotalMs: appendMs.reduce((s, v) => s + v, 0),
       appends: appendMs.length,
       eventLoopUtilization: elu.utilization,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       memory,
     };
   } finally {
@@ -168,6 +177,7 @@ async function engineRun(dist, n, seconds) {
 /** The same child processes, chained per cluster with plain awaits: the floor of this machine. */
 async function bareRun(dist, n, seconds) {
   const marks = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: n }, async (_, c) => {
@@ -180,35 +190,49 @@ async function bareRun(dist, n, seconds) {
       }
     }),
   );
-  return { makespanMs: performance.now() - t0, ...breakdown(marks, t0, seconds) };
+  const makespanMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { makespanMs, cpuMs: (cpu.user + cpu.system) / 1000, ...breakdown(marks, t0, seconds) };
 }
 
-async function loadDist() {
+async function loadDist(dir) {
+  const base = pathToFileURL(`${resolve(dir ?? new URL('../dist', import.meta.url).pathname)}/`);
+  const load = (path) => import(new URL(path, base).href);
   const [{ startDeployment }, { parseConfig }, { FileStateStore }, { nullSink }, { Redactor }, { runTool }] = await Promise.all([
-    import('../dist/engine/deployment.js'),
-    import('../dist/config/load.js'),
-    import('../dist/state/file-store.js'),
-    import('../dist/core/events.js'),
-    import('../dist/core/redact.js'),
-    import('../dist/tools/exec.js'),
+    load('engine/deployment.js'),
+    load('config/load.js'),
+    load('state/file-store.js'),
+    load('core/events.js'),
+    load('core/redact.js'),
+    load('tools/exec.js'),
   ]);
   return { startDeployment, parseConfig, FileStateStore, nullSink, Redactor, runTool };
 }
 
 function parseArgs(args) {
-  const stepAt = args.indexOf('--step');
-  const step = stepAt >= 0 ? Number(args[stepAt + 1]) : undefined;
-  const sizes = args.filter((_, i) => i !== stepAt && i !== stepAt + 1).map(Number);
-  if (step === undefined && sizes.length === 0) return DEFAULT_CASES;
-  return (sizes.length ? sizes : [1, 10, 50, 200]).map((n) => [n, step ?? 0.2]);
+  const flag = (name) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? { at, value: args[at + 1] } : undefined;
+  };
+  const step = flag('--step');
+  const dist = flag('--dist');
+  const used = new Set([step?.at, step && step.at + 1, dist?.at, dist && dist.at + 1]);
+  const sizes = args.filter((_, i) => !used.has(i)).map(Number);
+  const cases = step === undefined && sizes.length === 0 ? DEFAULT_CASES : (sizes.length ? sizes : [1, 10, 50, 200]).map((n) => [n, Number(step?.value ?? 0.2)]);
+  return { cases, dist: dist?.value };
 }
+
+const load1 = () => Math.round(loadavg()[0] * 10) / 10;
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The run with the median makespan speaks for its case. */
 const pickMedian = (runs) => [...runs].sort((a, b) => a.makespanMs - b.makespanMs)[Math.floor(runs.length / 2)];
 
 export default async function engineMakespan(args = []) {
-  const cases = parseArgs(args);
-  const dist = await loadDist();
+  const { cases, dist: distDir } = parseArgs(args);
+  const dist = await loadDist(distDir);
+  if (distDir) console.log(`dist: ${resolve(distDir)}`);
   await engineRun(dist, 2, 0.01); // warm-up: module compilation and first spawns
   const rows = [];
   const splitRows = [];
@@ -217,6 +241,7 @@ export default async function engineMakespan(args = []) {
     const ideal = STEPS.length * seconds * 1000;
     const engine = [];
     const bare = [];
+    const loadBefore = load1();
     for (let r = 0; r < REPS; r++) {
       engine.push(await engineRun(dist, n, seconds));
       bare.push(await bareRun(dist, n, seconds));
@@ -237,7 +262,14 @@ export default async function engineMakespan(args = []) {
       bare: b,
       allMakespansMs: engine.map((x) => x.makespanMs),
       allBareMakespansMs: bare.map((x) => x.makespanMs),
+      // CPU of this process: the engine's own cost, steadier than makespans under load.
+      cpuMs: median(engine.map((x) => x.cpuMs)),
+      bareCpuMs: median(bare.map((x) => x.cpuMs)),
+      allCpuMs: engine.map((x) => x.cpuMs),
+      allBareCpuMs: bare.map((x) => x.cpuMs),
+      loadAverage: [loadBefore, load1()],
     };
+    row.engineCpuPerStepMs = (row.cpuMs - row.bareCpuMs) / (n * STEPS.length);
     results.push(row);
     rows.push([
       `${n} × ${seconds} s`,
@@ -250,6 +282,9 @@ export default async function engineMakespan(args = []) {
       fmt(row.engineMinusBareMs, 0),
       fmt(e.eventLoopUtilization, 2),
       `${fmt(e.memory.rssMb, 0)} / ${fmt(e.memory.heapUsedMb, 0)}`,
+      `${fmt(row.cpuMs, 0)} / ${fmt(row.bareCpuMs, 0)}`,
+      fmt(row.engineCpuPerStepMs, 3),
+      `${row.loadAverage[0]} → ${row.loadAverage[1]}`,
     ]);
     splitRows.push([
       `${n} × ${seconds} s`,
@@ -265,7 +300,7 @@ export default async function engineMakespan(args = []) {
   }
   printTable(
     `engine makespan: ${STEPS.length} steps per cluster, each a real \`sleep\` via runTool; unbounded concurrency; file store in a temp dir (median of ${REPS} runs)`,
-    ['clusters × step', 'ideal ms', 'makespan ms', 'ratio', 'overhead/step ms', 'bare ms', 'bare ratio', 'engine − bare ms', 'event-loop util.', 'peak RSS / heap MB'],
+    ['clusters × step', 'ideal ms', 'makespan ms', 'ratio', 'overhead/step ms', 'bare ms', 'bare ratio', 'engine − bare ms', 'event-loop util.', 'peak RSS / heap MB', 'CPU ms engine / bare (median)', 'engine CPU/step ms', 'load avg'],
     rows,
   );
   printTable(

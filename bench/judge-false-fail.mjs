@@ -14,24 +14,14 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { judgeComparison, judgeProportionComparison } from '../dist/traffic/judges/comparison.js';
 import { judgeProportionThreshold } from '../dist/traffic/judges/threshold.js';
 import { seededRandom } from '../dist/registry/simulator/random.js';
+import { poissonSampler } from './lib/sampling.mjs';
 
 
 export default function run(args = []) {
   const evaluations = Number(args[0] ?? process.argv[2] ?? 1000);
   const rng = seededRandom(20261202);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-  const poisson = (lambda) => {
-    let k = 0;
-    let p = Math.exp(-lambda);
-    let s = p;
-    const u = rng();
-    while (u > s) {
-      k++;
-      p *= lambda / k;
-      s += p;
-    }
-    return k;
-  };
+  const poisson = poissonSampler(rng);
   /** One 30 s window of one healthy cluster. */
   const window = () => {
     const starts = poisson(12);

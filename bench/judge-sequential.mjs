@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { judgeProportionThreshold, judgeSequentialThreshold } from '../dist/traffic/judges/threshold.js';
 import { seededRandom } from '../dist/registry/simulator/random.js';
+import { poissonSampler } from './lib/sampling.mjs';
 
 const MAX_MEASUREMENTS = 60;
 const RULE = { max: 0.05, healthy: 0.01, falseRollback: 0.01, falsePromotion: 0.05 };
@@ -20,18 +21,7 @@ const RULE = { max: 0.05, healthy: 0.01, falseRollback: 0.01, falsePromotion: 0.
 export default function run(args = []) {
   const runs = Number(args[0] ?? process.argv[2] ?? 2000);
   const rng = seededRandom(20261202);
-  const poisson = (lambda) => {
-    let k = 0;
-    let p = Math.exp(-lambda);
-    let s = p;
-    const u = rng();
-    while (u > s) {
-      k++;
-      p *= lambda / k;
-      s += p;
-    }
-    return k;
-  };
+  const poisson = poissonSampler(rng);
   const judges = {
     'sequential (SPRT 0.01 vs 0.05, α 0.01, β 0.05)': (c) => judgeSequentialThreshold('r', 'c', c, RULE, 0).outcome,
     'fixed: Wilson bounds, max 0.05, confidence 0.99': (c) => judgeProportionThreshold('r', 'c', c, { max: 0.05, confidence: 0.99 }, 0).outcome,

@@ -20,6 +20,12 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(@)/g, `$1${REDACTED}$2`],
 ];
 
+/**
+ * Cheap pre-check: every pattern above needs one of these words, and most strings (names,
+ * paths, object labels) contain none, so one scan replaces five.
+ */
+const PATTERN_TRIGGER = /PRIVATE KEY|private_key|bearer|password|passwd|secret|token|postgres/i;
+
 export class Redactor {
   private readonly secrets = new Set<string>();
   /** Longest first, so a secret that contains another is replaced whole; rebuilt on `add`. */
@@ -47,6 +53,7 @@ export class Redactor {
     for (const secret of this.ordered) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    if (!PATTERN_TRIGGER.test(out)) return out;
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isAbortError, toWsdError, WsdError } from '../core/errors.js';
 import { scopedSink, type EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { findStep, isDone } from '../state/model.js';
+import { findCluster, findStep, isDone } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import {
   DEPLOYMENT_SCOPE,
@@ -108,7 +108,7 @@ export function runStepNode(env: StepRunEnv, cluster: ClusterTarget, step: Step,
     retry: step.retry,
     context: (attempt, sink) => {
       const outputs: StepContext['outputs'] = {};
-      for (const s of env.journal.snapshot().clusters.find((c) => c.name === cluster.name)?.steps ?? []) {
+      for (const s of findCluster(env.journal.snapshot(), cluster.name)?.steps ?? []) {
         if (s.outputs) outputs[s.name] = s.outputs;
       }
       return { ...base, ...common(env, cluster.name, step.name, attempt, sink), outputs };

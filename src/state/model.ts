@@ -107,9 +107,15 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       next.deploymentSteps = (next.deploymentSteps ?? []).map((s) => (s.name === name ? change(s) : s));
       return;
     }
-    next.clusters = next.clusters.map((c) =>
-      c.name === cluster ? { ...c, steps: c.steps.map((s) => (s.name === name ? change(s) : s)) } : c,
-    );
+    // One cluster changes: copy the array of references and replace that one entry, found by
+    // name in O(1), so a record costs the same at 1,000 clusters as at one.
+    const at = clusterIndex(next.clusters, cluster);
+    if (at === undefined) return;
+    const clusters = next.clusters.slice();
+    const c = clusters[at] as ClusterRecordState;
+    clusters[at] = { ...c, steps: c.steps.map((s) => (s.name === name ? change(s) : s)) };
+    indexes.set(clusters, indexes.get(next.clusters) as Map<string, number>);
+    next.clusters = clusters;
   };
   switch (record.type) {
     case 'step.started':
@@ -147,9 +153,35 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
   return next;
 }
 
+/**
+ * Cluster name → position, per clusters array. A record changes one cluster, and the
+ * engine looks clusters up by name several times per step: scanning 1,000 of them each
+ * time made the run quadratic. Each new array inherits its predecessor's index (names
+ * and order never change after `deployment.created`); an entry is checked before it is
+ * trusted, so an array changed by hand is simply indexed again.
+ */
+const indexes = new WeakMap<readonly ClusterRecordState[], Map<string, number>>();
+
+function clusterIndex(clusters: readonly ClusterRecordState[], name: string): number | undefined {
+  const at = indexes.get(clusters)?.get(name);
+  if (at !== undefined && clusters[at]?.name === name) return at;
+  // Not indexed yet, changed by hand, or a name it does not hold (rare): index it again.
+  const index = new Map<string, number>();
+  // The first of equal names wins, as `find` did.
+  for (let i = clusters.length - 1; i >= 0; i--) index.set((clusters[i] as ClusterRecordState).name, i);
+  indexes.set(clusters, index);
+  return index.get(name);
+}
+
+/** The recorded state of one cluster, by name. */
+export function findCluster(snapshot: Snapshot, name: string): ClusterRecordState | undefined {
+  const at = clusterIndex(snapshot.clusters, name);
+  return at === undefined ? undefined : snapshot.clusters[at];
+}
+
 /** The recorded state of one step (`cluster` = DEPLOYMENT_SCOPE for deployment-wide steps). */
 export function findStep(snapshot: Snapshot, cluster: string, name: StepName): StepRecordState | undefined {
-  const steps = cluster === DEPLOYMENT_SCOPE ? snapshot.deploymentSteps : snapshot.clusters.find((c) => c.name === cluster)?.steps;
+  const steps = cluster === DEPLOYMENT_SCOPE ? snapshot.deploymentSteps : findCluster(snapshot, cluster)?.steps;
   return steps?.find((s) => s.name === name);
 }
 

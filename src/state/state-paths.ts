@@ -48,6 +48,22 @@ export function toJournalPaths<T>(value: T, root: string): T {
   }) as T;
 }
 
+/** A path under the state dir that does not spell the state dir out: `//`, `/./`, `/../`, or a trailing `/.`/`/..`. */
+const UNNORMALISED = /\/\.{0,2}(?:\/|")/;
+
+/**
+ * `JSON.stringify(toJournalPaths(value, root))`, without the deep copy when nothing in it can
+ * name a file under `root`: every record and the snapshot go through here, and for most of
+ * them (no paths) the copy cost several times the serialisation. Conservative: the text must
+ * not contain the state dir nor any unnormalised path, else the full mapping runs.
+ */
+export function journalText(value: unknown, root: string): string {
+  const text = JSON.stringify(value);
+  const base = resolve(root);
+  if (!text.includes(base) && !UNNORMALISED.test(text) && JSON.stringify(base) === `"${base}"`) return text;
+  return JSON.stringify(toJournalPaths(value, root));
+}
+
 /**
  * The state dir an older journal (absolute paths) was written in: the folder
  * holding `<id>/` or `terraform-state/` in one of its paths. Undefined when no

@@ -7,12 +7,12 @@
  * `status` says deliveries failed; the tokens in the URLs appear nowhere.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
-import { runCli, sandboxWorkspace } from '../helpers/cli.js';
-import { shortenShift } from '../helpers/sandbox-config.js';
+import { runCli } from '../helpers/cli.js';
+import { useGeneration1 } from '../helpers/shift-workspace.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
@@ -26,42 +26,25 @@ interface Note {
 }
 
 describe.skipIf(!hasTerraform)('webhook notifications', () => {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
   let good: Receiver;
   let hang: Receiver;
   let error500: Receiver;
   let reset: Receiver;
-
-  beforeAll(async () => {
+  // The first generation runs without webhooks: the test is about the second one.
+  const ws = useGeneration1(220, async (w) => {
     [good, hang, error500, reset] = await Promise.all([startReceiver('ok'), startReceiver('hang'), startReceiver('error500'), startReceiver('reset')]);
-    shortenShift(ws.config, { interval: '2s', bake: '2s', staff: '2s' });
-    // The first generation runs without webhooks: the test is about the second one.
-    expect((await runCli(['deploy', ...common, '--cluster-id', '220'])).code).toBe(0);
-    appendFileSync(
-      ws.config,
-      [
-        'notifications:',
-        '  webhooks:',
-        `    - url: ${good.url}/services/${TOKEN}`,
-        `    - url: ${good.url}/slack/${TOKEN}?x=1`,
-        '      format: slack',
-        '      events: [rolled-back]',
-        `    - url: ${hang.url}/hook/${TOKEN}`,
-        '      timeout: 1s',
-        '      retries: 1',
-        `    - url: ${error500.url}/hook/${TOKEN}`,
-        '      retries: 2',
-        `    - url: ${reset.url}/hook/${TOKEN}`,
-        '      retries: 1',
-        '',
-      ].join('\n'),
-    );
-  }, 180_000);
+    w.addWebhooks([
+      { url: `${good.url}/services/${TOKEN}` },
+      { url: `${good.url}/slack/${TOKEN}?x=1`, format: 'slack', events: ['rolled-back'] },
+      { url: `${hang.url}/hook/${TOKEN}`, timeout: '1s', retries: 1 },
+      { url: `${error500.url}/hook/${TOKEN}`, retries: 2 },
+      { url: `${reset.url}/hook/${TOKEN}`, retries: 1 },
+    ]);
+  });
+  const common = ws.common;
 
   afterAll(async () => {
     await Promise.all([good, hang, error500, reset].map((r) => r?.close()));
-    ws.cleanup();
   });
 
   it('a rollback sends exactly one rolled-back webhook with the evidence; broken receivers change nothing', async () => {

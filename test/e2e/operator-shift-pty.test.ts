@@ -10,18 +10,21 @@
  * Each checks the exit code, that the whole summary ends the screen, and the
  * registry (`clusters list --output json`).
  *
- * Each case has its own workspace (state dir, sandbox registry, config), so the
- * cases run concurrently, three at a time. The phase being steered lasts 120 s,
- * so commands sent by slow second processes on a loaded machine land inside it;
- * promote and abort end the shift at once, so the long phase costs no time.
+ * Generation 1 (eu210, us210) is deployed once; each case has its own copy of
+ * that workspace (state dir, sandbox registry, config: state dirs are
+ * relocatable), so the cases run concurrently, three at a time. The phase being
+ * steered lasts 120 s, so commands sent by slow second processes on a loaded
+ * machine land inside it; promote and abort end the shift at once, so the long
+ * phase costs no time.
  * Waits are on what the terminal shows, with long deadlines; there is no sleep.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { expectSummaryAtEnd, registryOf, sendShift, startPty, type PtyRun } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { withShiftTimes, type ShiftTimes } from '../helpers/sandbox-config.js';
+import { deployGenerationOne, limit, type GenerationOne } from '../helpers/sandbox-generation.js';
 
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 
@@ -51,44 +54,33 @@ const PHASES: Phase[] = [
 ];
 
 /** Three cases at a time: each runs real terraform and a deploy process; the machine may have two cores. */
-function limit(slots: number): <T>(task: () => Promise<T>) => Promise<T> {
-  const waiting: Array<() => void> = [];
-  let free = slots;
-  return async (task) => {
-    if (free > 0) free--;
-    else await new Promise<void>((res) => waiting.push(res));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    }
-  };
-}
 const slot = limit(3);
+/** A case's deadline counts its wait for a slot too. */
+const CASE_TIMEOUT = 600_000;
 
-/** A workspace whose generation 1 (eu210, us210) is deployed, its config set up for `phase`. */
-async function workspaceAt(phase: Phase) {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  const example = readFileSync(ws.config, 'utf8');
-  // Generation 1 promotes at once (no old clusters); fast waits.
-  writeFileSync(ws.config, withShiftTimes(example));
-  const first = await runCli(['deploy', ...common, '--cluster-id', '210']);
-  expect(first.code, first.stderr).toBe(0);
-  writeFileSync(ws.config, withShiftTimes(example, phase.times).replace('steps: [10, 50, 100]', `steps: ${phase.steps}`));
-  return { ws, common };
+/** A copy of the workspace whose generation 1 (eu210, us210) is deployed, its config set up for `phase`; removed when the case ends. */
+function workspaceAt(generationOne: GenerationOne, phase: Phase, { onTestFinished }: TestContext) {
+  const ws = generationOne.copy();
+  onTestFinished(() => ws.cleanup());
+  writeFileSync(ws.config, withShiftTimes(ws.example, phase.times).replace('steps: [10, 50, 100]', `steps: ${phase.steps}`));
+  return { ws, common: ws.common };
 }
 
 const journaledPhase = async (common: string[]): Promise<string | undefined> =>
   (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { shift?: { phase?: string } }).shift?.phase;
 
 describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at each phase of the shift', () => {
+  let generationOne: GenerationOne;
+  // Generation 1 promotes at once (no old clusters); fast waits.
+  beforeAll(async () => {
+    generationOne = await deployGenerationOne(210, (example) => withShiftTimes(example));
+  }, 300_000);
+  afterAll(() => generationOne?.cleanup());
+
   for (const phase of PHASES) {
-    it(`${phase.name}: pause holds, resume lets it go on, promote ends it: exit 0, old generation retired`, () =>
+    it(`${phase.name}: pause holds, resume lets it go on, promote ends it: exit 0, old generation retired`, (ctx) =>
       slot(async () => {
-        const { ws, common } = await workspaceAt(phase);
+        const { common } = workspaceAt(generationOne, phase, ctx);
         let run: PtyRun | undefined;
         try {
           run = startPty(['deploy', ...common, '--cluster-id', '211'], { cols: 100 });
@@ -116,14 +108,13 @@ describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at 
           expect(list.map((c) => [c.name, c.admissionConstraints]).sort()).toEqual([['eu211', []], ['us211', []]]);
         } finally {
           run?.kill();
-          ws.cleanup();
         }
       }),
-    400_000);
+    CASE_TIMEOUT);
 
-    it(`${phase.name}: abort rolls the shift back: exit 1, the old generation takes every start again`, () =>
+    it(`${phase.name}: abort rolls the shift back: exit 1, the old generation takes every start again`, (ctx) =>
       slot(async () => {
-        const { ws, common } = await workspaceAt(phase);
+        const { common } = workspaceAt(generationOne, phase, ctx);
         let run: PtyRun | undefined;
         try {
           const before = await registryOf(common);
@@ -140,10 +131,9 @@ describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at 
           expect(after).toEqual({ ...before, eu211: { state: 'CORDONED', score: 0 }, us211: { state: 'CORDONED', score: 0 } });
         } finally {
           run?.kill();
-          ws.cleanup();
         }
       }),
-    400_000);
+    CASE_TIMEOUT);
   }
 });
 

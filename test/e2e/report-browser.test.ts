@@ -5,14 +5,16 @@
  * loads offline without a console error, the timeline has one bar per step per
  * cluster that ran, the rollback marker stands where the journal says, and a
  * screenshot of each outcome is written under test-output/screenshots/.
+ * The three later deployments each start from a copy of generation 1's state dir.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../helpers/browser.js';
-import { REPO, runCli, sandboxWorkspace } from '../helpers/cli.js';
+import { REPO, runCli } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { shiftWorkspace } from '../helpers/shift-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const chromiumPath = findChromium();
@@ -27,38 +29,38 @@ interface Record_ {
 }
 
 describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser', () => {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  const ids: Record<string, string> = {};
+  const ws = shiftWorkspace({ edit: (text) => text.replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2') });
+  /** Each outcome's deployment id and the state dir holding it. */
+  const runs: Record<string, { id: string; stateDir: string }> = {};
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  writeFileSync(
-    ws.config,
-    readFileSync(ws.config, 'utf8')
-      .replace(/interval: 5s/, 'interval: 2s')
-      .replace(/bake: 5s/, 'bake: 2s')
-      .replace(/duration: 5s/, 'duration: 2s')
-      .replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2'),
-  );
-  const newest = async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id;
-  const journal = (id: string): Record_[] =>
-    readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record_);
 
+  // Generation 1 once; then the three outcomes, each in its own copy of that state dir, at the same time
+  // (they share nothing but generation 1; the copy is what `cp -r` of a state dir gives, a tested property),
+  // while the browser starts.
   beforeAll(async () => {
-    expect((await runCli(['deploy', ...common, '--cluster-id', '210'])).code).toBe(0);
-    expect((await runCli(['deploy', ...common, '--cluster-id', '211'])).code).toBe(0);
-    ids.promoted = await newest();
-    expect((await runCli(['deploy', ...common, '--cluster-id', '212', '--inject-fault', 'eu212:0.9'])).code).toBe(1);
-    ids['rolled-back'] = await newest();
-    const health = join(ws.stateDir, 'sandbox', 'health');
-    mkdirSync(health, { recursive: true });
-    writeFileSync(join(health, 'gp-dev-ws-eu213-eu-west1.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
-    expect((await runCli(['deploy', ...common, '--cluster-id', '213'])).code).toBe(1);
-    ids.failed = await newest();
+    await ws.deployGeneration(210);
+    const outcome = async (name: string, args: string[], code: number, prepare?: (stateDir: string) => void): Promise<void> => {
+      const stateDir = ws.copyState(`state-${name}`);
+      prepare?.(stateDir);
+      const run = await runCli(['deploy', ...ws.args(stateDir), ...args]);
+      expect(run.code, `${name}: ${run.stderr}`).toBe(code);
+      runs[name] = { id: await ws.newestId(stateDir), stateDir };
+    };
+    const failingHealth = (stateDir: string): void => {
+      const health = join(stateDir, 'sandbox', 'health');
+      mkdirSync(health, { recursive: true });
+      writeFileSync(join(health, 'gp-dev-ws-eu213-eu-west1.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
+    };
     mkdirSync(SHOTS, { recursive: true });
-    browser = await launchChromium(chromiumPath as string);
+    const launching = launchChromium(chromiumPath as string).then((b) => (browser = b));
+    // allSettled: a failing one must not leave the others running while afterAll removes their dirs.
+    const settled = await Promise.allSettled([
+      outcome('promoted', ['--cluster-id', '211'], 0),
+      outcome('rolled-back', ['--cluster-id', '212', '--inject-fault', 'eu212:0.9'], 1),
+      outcome('failed', ['--cluster-id', '213'], 1, failingHealth),
+      launching,
+    ]);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
   }, 300_000);
 
   afterAll(async () => {
@@ -68,9 +70,9 @@ describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser',
 
   for (const outcome of ['promoted', 'rolled-back', 'failed'] as const) {
     it(`renders the ${outcome} deployment offline with one bar per step per cluster`, async () => {
-      const id = ids[outcome] as string;
+      const { id, stateDir } = runs[outcome]!;
       const file = join(ws.dir, `${outcome}.html`);
-      const made = await runCli(['report', id, ...common, '--output', file]);
+      const made = await runCli(['report', id, ...ws.args(stateDir), '--output', file]);
       expect(made.code).toBe(0);
       const page = await browser!.context.newPage();
       const problems: string[] = [];
@@ -87,7 +89,7 @@ describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser',
       expect(problems).toEqual([]);
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
 
-      const records = journal(id);
+      const records = ws.journal<Record_>(id, stateDir);
       const ran = new Set(records.filter((r) => r.type === 'step.started' || r.type === 'step.skipped').map((r) => `${r.cluster}|${r.step}`));
       const bars = await page.$$eval('svg.gantt rect.bar', (els) => els.map((e) => `${e.getAttribute('data-lane')}|${e.getAttribute('data-step')}`));
       expect(bars.sort()).toEqual([...ran].sort());

@@ -16,6 +16,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { QUICK_GATE, shortenShift } from '../helpers/sandbox-config.js';
 import { parse, stringify } from 'yaml';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
@@ -37,6 +38,8 @@ function fingerprint(dir: string): Record<string, string> {
 describe.skipIf(!hasTerraform)('a copied state dir', () => {
   const ws = sandboxWorkspace();
   const copy = join(ws.dir, 'copied-state');
+  // Generation 2's shift in seconds (the relocation is tested, not the shift): short waits, a gate that passes on its minSamples.
+  shortenShift(ws.config, { confidence: QUICK_GATE });
   afterAll(() => ws.cleanup());
 
   it('deploys the next generation in the copy without touching the original', async () => {

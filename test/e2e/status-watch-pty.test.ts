@@ -6,57 +6,61 @@
  * in step and the countdown to the next measurement; at the end it shows the
  * promotion, each gate's value against its threshold with samples, and the watch
  * exits with the deployment's exit code. No line is wider than the terminal.
+ *
+ * Generation 1 is deployed once; each width watches a deploy in its own copy of
+ * that workspace (state dirs are relocatable), and the two run concurrently.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, sandboxWorkspace, startCli, type CliRun } from '../helpers/cli.js';
-import { startPty, type PtyRun } from '../helpers/pty.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
+import { startPty } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
-import { withShiftTimes } from '../helpers/sandbox-config.js';
+import { QUICK_GATE, withShiftTimes } from '../helpers/sandbox-config.js';
+import { deployGenerationOne, type GenerationOne } from '../helpers/sandbox-generation.js';
 
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 
 const ID = /^\d{8}-\d{6}-[0-9a-z]+$/;
 
-describe.skipIf(!hasTools)('status --watch at a real terminal', () => {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  // Short stages; a first step that waits 10 s before it measures, so the countdown is on screen long enough to be read under load.
-  const config = withShiftTimes(readFileSync(ws.config, 'utf8'), { interval: '2s', bake: '2s', staff: '2s' }).replace(/( {4})provider: \{ type: simulator \}/, '$1provider: { type: simulator }\n$1initialDelay: 10s');
-  writeFileSync(ws.config, config);
-  afterAll(() => ws.cleanup());
-  let deploy: CliRun | undefined;
-  let watch: PtyRun | undefined;
-  afterEach(() => {
-    watch?.kill();
-    deploy?.child.kill('SIGINT');
-  });
+/**
+ * Short stages, and a gate that passes on its minSamples (QUICK_GATE: the watch is tested, not the statistics);
+ * a first step that waits 20 s before it measures, so the countdown is on screen long enough to be read under load
+ * (the watch redraws every second).
+ */
+const watchedConfig = (example: string): string =>
+  withShiftTimes(example, { interval: '2s', bake: '2s', staff: '2s', confidence: QUICK_GATE }).replace(/( {4})provider: \{ type: simulator \}/, '$1provider: { type: simulator }\n$1initialDelay: 20s');
 
-  const deployments = (): string[] => (existsSync(ws.stateDir) ? readdirSync(ws.stateDir).filter((d) => ID.test(d) && existsSync(join(ws.stateDir, d, 'journal.ndjson'))) : []);
-
-  /** Resolves with the id of a deployment that was not there before (polls the state dir; long deadline for a loaded machine). */
-  const newDeployment = async (known: string[]): Promise<string> => {
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const found = deployments().find((d) => !known.includes(d));
-      if (found) return found;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    throw new Error(`no new deployment appeared in ${ws.stateDir}`);
-  };
-
+describe.skipIf(!hasTools).concurrent('status --watch at a real terminal', () => {
+  let generationOne: GenerationOne;
   beforeAll(async () => {
-    const first = await runCli(['deploy', ...common, '--cluster-id', '200']);
-    expect(first.code, first.stderr).toBe(0);
+    generationOne = await deployGenerationOne(200, watchedConfig);
   }, 300_000);
+  afterAll(() => generationOne?.cleanup());
 
   for (const [cols, clusterId] of [[60, 201], [120, 202]] as const) {
-    it(`shows the shift live and exits with the deployment's exit code (${cols} columns)`, async () => {
+    it(`shows the shift live and exits with the deployment's exit code (${cols} columns)`, async ({ onTestFinished }) => {
+      const ws = generationOne.copy();
+      onTestFinished(() => ws.cleanup());
+      const { common, stateDir } = ws;
+      const deployments = (): string[] => (existsSync(stateDir) ? readdirSync(stateDir).filter((d) => ID.test(d) && existsSync(join(stateDir, d, 'journal.ndjson'))) : []);
+      /** Resolves with the id of a deployment that was not there before (polls the state dir; long deadline for a loaded machine). */
+      const newDeployment = async (known: string[]): Promise<string> => {
+        const deadline = Date.now() + 120_000;
+        while (Date.now() < deadline) {
+          const found = deployments().find((d) => !known.includes(d));
+          if (found) return found;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+        throw new Error(`no new deployment appeared in ${stateDir}`);
+      };
+
       const known = deployments();
-      deploy = startCli(['deploy', ...common, '--cluster-id', String(clusterId)]);
+      const deploy = startCli(['deploy', ...common, '--cluster-id', String(clusterId)]);
+      onTestFinished(() => void deploy.child.kill('SIGINT'));
       const id = await newDeployment(known);
-      watch = startPty(['status', '--watch', id, ...common], { cols });
+      const watch = startPty(['status', '--watch', id, ...common], { cols });
+      onTestFinished(() => watch.kill());
       // Live: the first step, the new generation's share per region, the time in step and the countdown.
       await watch.waitForScreen(/traffic shift: step 1\/3 \(10 %\)\n {2}\d+s in step; next measurement in \d+s\n {2}new generation's share: \S+ 10 %/, 240_000);
       const deployed = await deploy.done;

@@ -5,33 +5,24 @@
  * events (decisions, passing), and it lies within its parent. Checked by the
  * local OTLP/HTTP receiver that decodes the OTLP JSON encoding itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
-import { runCli, sandboxWorkspace } from '../helpers/cli.js';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { runCli } from '../helpers/cli.js';
+import { useTracedWorkspace } from '../helpers/traced-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
 describe.skipIf(!hasTerraform)('the bake in the trace', () => {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  let receiver: OtlpReceiver;
+  const { ws, receiver } = useTracedWorkspace();
 
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    writeFileSync(ws.config, readFileSync(ws.config, 'utf8').replace(/interval: 5s/, 'interval: 2s').replace(/bake: 5s/, 'bake: 2s').replace(/duration: 5s/, 'duration: 2s'));
-    expect((await runCli(['deploy', ...common, '--cluster-id', '280'])).code).toBe(0);
+    await ws.deployGeneration(280);
   }, 180_000);
-  afterAll(async () => {
-    await receiver?.close();
-    ws.cleanup();
-  });
 
   it('a promoted shift has a bake stage span after its last step, holding the bake decisions', async () => {
-    const run = await runCli(['deploy', ...common, '--cluster-id', '281', '--otlp-endpoint', receiver.url]);
+    const run = await runCli(['deploy', ...ws.common, '--cluster-id', '281', '--otlp-endpoint', receiver().url]);
     expect(run.code, run.stderr).toBe(0);
-    const spans = receiver.spans;
+    const spans = receiver().spans;
     const attempt = spans.find((s) => s.name === 'traffic-shift attempt 1');
     expect(attempt).toBeDefined();
     const stages = spans.filter((s) => s.parentSpanId === attempt!.spanId).sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));

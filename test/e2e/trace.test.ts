@@ -7,28 +7,18 @@
  * whose rollback span holds the failing decision. The token in the endpoint URL
  * appears nowhere.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
-import { runCli, sandboxWorkspace } from '../helpers/cli.js';
-import { shortenShift } from '../helpers/sandbox-config.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { runCli } from '../helpers/cli.js';
+import { type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { useTracedWorkspace } from '../helpers/traced-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const TOKEN = 'otlp-T0KEN-9f8e7d6c5b4a';
 
 describe.skipIf(!hasTerraform)('a trace per deployment', () => {
-  const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
-  let receiver: OtlpReceiver;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    shortenShift(ws.config, { interval: '2s', bake: '2s', staff: '2s' });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    ws.cleanup();
-  });
+  const { ws, receiver: started } = useTracedWorkspace();
+  const common = ws.common;
 
   it('a collector that is down changes nothing but a warning', async () => {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
@@ -38,6 +28,7 @@ describe.skipIf(!hasTerraform)('a trace per deployment', () => {
   }, 180_000);
 
   it('a rollback exports one trace whose rollback span holds the failing decision', async () => {
+    const receiver = started();
     const run = await runCli(['deploy', ...common, '--cluster-id', '231', '--inject-fault', 'eu231:0.9', '--otlp-endpoint', `${receiver.url}/otlp/${TOKEN}`]);
     expect(run.code).toBe(1);
     expect(receiver.paths.every((p) => p === `/otlp/${TOKEN}/v1/traces`)).toBe(true);

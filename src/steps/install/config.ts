@@ -165,13 +165,25 @@ export const installConfigSections = {
 type Sections = typeof installConfigSections;
 
 /**
+ * Parsed sections by the config's own section object: every cluster's steps read the same
+ * sections (500 clusters, 4 steps), and a schema parse each time was a measurable part of `plan`.
+ * Keyed weakly, so a config dropped is forgotten; the parsed value is frozen because it is shared
+ * (the loaded config is never changed after validation).
+ */
+const parsedSections = new WeakMap<object, Map<string, unknown>>();
+
+/**
  * Reads one section from the (already validated or raw) root config. Returns
- * undefined when the section is absent; parsing again is cheap and keeps steps
- * independent of how the root schema is typed.
+ * undefined when the section is absent; parsing here keeps steps independent of
+ * how the root schema is typed.
  */
 export function readSection<K extends keyof Sections>(config: unknown, key: K): z.infer<Sections[K]> | undefined {
   const raw = (config as Record<string, unknown> | undefined)?.[key];
   if (raw === undefined) return undefined;
+  const cacheable = typeof raw === 'object' && raw !== null;
+  // By object and key: a YAML alias can put one object under two sections with different schemas.
+  const known = cacheable ? parsedSections.get(raw)?.get(key) : undefined;
+  if (known !== undefined) return known as z.infer<Sections[K]>;
   const parsed = installConfigSections[key].safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -180,7 +192,17 @@ export function readSection<K extends keyof Sections>(config: unknown, key: K): 
     const nested = issue && 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues[0] as { message?: string } | undefined) : undefined;
     throw new WsdError('ConfigInvalid', `config ${where}: ${nested?.message ?? issue?.message ?? 'invalid'}; fix the config and run again`);
   }
-  return parsed.data as z.infer<Sections[K]>;
+  const data = deepFreeze(parsed.data) as z.infer<Sections[K]>;
+  if (cacheable) parsedSections.set(raw, (parsedSections.get(raw) ?? new Map<string, unknown>()).set(key, data));
+  return data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /** The installation's DNS zone when a section does not set its own domain. */

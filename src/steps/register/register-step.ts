@@ -15,8 +15,15 @@ function metaClusters(ctx: Pick<PlanContext, 'config'>): MetaClusterEntry[] {
   return ctx.config.metaClusters;
 }
 
+/** Parsed once per loaded config: `plan` of 500 clusters asked 500 times (the config is not changed after loading). */
+const parsedRegistration = new WeakMap<object, RegistrationConfig>();
+
 function registration(ctx: Pick<PlanContext, 'config'>): RegistrationConfig {
-  return registrationSchema.parse((ctx.config as { registration?: unknown }).registration ?? {});
+  const known = parsedRegistration.get(ctx.config);
+  if (known) return known;
+  const parsed = Object.freeze(registrationSchema.parse((ctx.config as { registration?: unknown }).registration ?? {}));
+  parsedRegistration.set(ctx.config, parsed);
+  return parsed;
 }
 
 /** The config's `bridgeRegion` of this workspace cluster, if set. */

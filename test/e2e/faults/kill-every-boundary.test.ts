@@ -7,12 +7,14 @@
  * a fresh state dir is deployed with WSD_CRASH_AFTER_RECORD=N (the process
  * kills itself right after record N is durable) and resumed. Each time the
  * deployment must complete with every cluster existing exactly once, and no step
- * journaled as done by record N may start again.
+ * journaled as done by record N may start again. The boundaries are independent
+ * (one state dir each), so three run at a time.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { runCli } from '../../helpers/cli.js';
+import { forEachBounded } from '../../helpers/bounded.js';
 import { deploymentIds, expectClustersOnce, expectDenseSeqs, faultWorkspace, journaledClusters, readJournal, type JournalRecord } from './fault-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
@@ -21,6 +23,8 @@ const DONE = new Set(['step.succeeded', 'step.skipped']);
 const CLUSTER_STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster'];
 const DEPLOYMENT_STEPS = ['traffic-shift', 'retire-old-clusters'];
 const key = (r: JournalRecord): string => `${r.cluster ?? ''}/${r.step ?? ''}`;
+/** Boundaries in flight at once: each is a deploy and a resume, mostly waiting on terraform, helm and fsync. */
+const CONCURRENT = 3;
 
 describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume', () => {
   const ws = faultWorkspace();
@@ -37,10 +41,11 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
     records = journal.filter((r) => !(r.type === 'event' && (r as { code?: unknown }).code === 'step.progress')).length;
   });
 
-  it('completes from every boundary, each cluster once, no finished step re-run', { timeout: 900_000 } /* a hang guard: ~20 deploy+resume pairs, slow on a loaded 2-core machine */, async () => {
+  it('completes from every boundary, each cluster once, no finished step re-run', { timeout: 900_000 } /* a hang guard: ~28 deploy+resume pairs, three at a time, slow on a loaded 2-core machine */, async () => {
     // created, 8 × (started, succeeded), checkpoints, events, finished: fewer means the run changed shape.
     expect(records).toBeGreaterThanOrEqual(18);
-    for (let n = 1; n < records; n++) {
+    const boundaries = Array.from({ length: records - 1 }, (_, i) => i + 1);
+    await forEachBounded(boundaries, CONCURRENT, async (n) => {
       const at = `boundary ${n} of ${records}`;
       const stateDir = join(ws.dir, `state-${n}`);
       const args = ws.args(stateDir);
@@ -77,6 +82,6 @@ describe.skipIf(!hasTerraform)('SIGKILL at every journal boundary, then resume',
         expect(journal.filter((r) => DONE.has(r.type) && key(r) === unit), `${at}: ${unit} done records`).toHaveLength(1);
       }
       await expectClustersOnce({ config: ws.config, stateDir }, clusters);
-    }
+    });
   });
 });

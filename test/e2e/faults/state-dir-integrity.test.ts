@@ -24,6 +24,7 @@ import { openDeploymentsUsing, resumableDeployments } from '../../../src/state/r
 import { WsdError } from '../../../src/core/errors.js';
 import { CONCLUDED } from '../../../src/steps/step.js';
 import { runCli } from '../../helpers/cli.js';
+import { fillDisk, mountTmpfs } from '../../helpers/full-disk.js';
 import { requireBinary, requireCapability } from '../../helpers/require-binary.js';
 import { AS_ROOT, faultWorkspace, readOnlyTree, writableTree } from './fault-workspace.js';
 
@@ -168,23 +169,10 @@ function mount(...args: string[]): boolean {
 function canMount(base: string): boolean {
   const probe = join(base, 'mount-probe');
   mkdirSync(probe);
-  const ok = AS_ROOT && mount('-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe);
+  const ok = AS_ROOT && mountTmpfs(probe, '64k');
   if (ok) execFileSync('umount', [probe]);
   rmSync(probe, { recursive: true, force: true });
   return ok;
-}
-
-/** Writes until the file system refuses: every data block is used. */
-function fill(dir: string): void {
-  const block = Buffer.alloc(4096);
-  for (let i = 0; ; i++) {
-    try {
-      writeFileSync(join(dir, `filler-${i}`), block);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return;
-      throw error;
-    }
-  }
 }
 
 /**
@@ -204,11 +192,11 @@ function makeReadOnly(root: string, mounting: boolean): () => void {
 function moveToFullDisk(root: string): { root: string; undo(): void } {
   const disk = `${root}-disk`;
   mkdirSync(disk);
-  if (!mount('-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', disk)) throw new Error(`cannot mount a tmpfs on ${disk}`);
+  if (!mountTmpfs(disk, '1m')) throw new Error(`cannot mount a tmpfs on ${disk}`);
   const moved = join(disk, 'state');
   cpSync(root, moved, { recursive: true });
   rmSync(root, { recursive: true, force: true });
-  fill(disk);
+  fillDisk(disk);
   return { root: moved, undo: () => (execFileSync('umount', [disk]), rmSync(disk, { recursive: true, force: true })) };
 }
 

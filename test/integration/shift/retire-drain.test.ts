@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxRegistry } from '../../../src/sandbox/sandbox-registry.js';
 import { createRetireStep } from '../../../src/steps/retire/retire-step.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
-import { createHarness, METAS, SIM_ANALYSIS, wideStep, type Harness } from './harness.js';
+import { METAS, SIM_ANALYSIS, wideStep, type Harness } from './harness.js';
+import { oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
 
 const SHIFT = `  steps: [50, 100]
   interval: 1s
@@ -22,14 +23,8 @@ describe('retire old clusters', () => {
   afterEach(async () => h?.close());
 
   it('refuses while workspaces run past the drain timeout, then deregisters once they ended', async () => {
-    h = await createHarness(SHIFT);
-    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
-    await h.register('eu2', { cordoned: true });
-    const steps = [
-      createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } }),
-      // No simulated users during the retirement: nobody ends the sessions on eu1.
-      createRetireStep({ store: h.store, pollMs: 200, sandbox: { startsPerSecond: 0 } }),
-    ];
+    h = await oldAndNewCluster(SHIFT);
+    const steps = shiftAndRetireSteps(h, 200);
     const first = await h.deploy(steps);
     expect(wideStep(first, 'traffic-shift')?.state).toBe('succeeded');
     const retire = wideStep(first, 'retire-old-clusters');
@@ -55,9 +50,7 @@ describe('retire old clusters', () => {
   });
 
   it('retires nothing when this deployment did not shift (shift excluded), and says why', async () => {
-    h = await createHarness(SHIFT);
-    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
-    await h.register('eu2', { cordoned: true });
+    h = await oldAndNewCluster(SHIFT);
     const snap = await h.deploy([createTrafficShiftStep(), createRetireStep({ store: h.store, sandbox: { startsPerSecond: 0 } })], { skip: ['traffic-shift'] });
     expect(snap.state).toBe('succeeded');
     expect(wideStep(snap, 'retire-old-clusters')).toMatchObject({

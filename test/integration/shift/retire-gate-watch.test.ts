@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sendShiftControl } from '../../../src/cli/commands/shift.js';
 import { watchView } from '../../../src/report/watch/watch-view.js';
 import { sandboxRegistry } from '../../../src/sandbox/sandbox-registry.js';
-import { createRetireStep } from '../../../src/steps/retire/retire-step.js';
-import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
-import { createHarness, METAS, SIM_ANALYSIS, waitFor, wideStep, type Harness } from './harness.js';
+import { METAS, SIM_ANALYSIS, waitFor, wideStep, type Harness } from './harness.js';
+import { oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
 
 const SHIFT = `  steps: [100]
   interval: 1s
@@ -25,14 +24,9 @@ describe('the beforeDestroy gate in status --watch', () => {
   afterEach(async () => h?.close());
 
   it('shows the waiting gate with the commands that answer it, until it is approved', async () => {
-    h = await createHarness(SHIFT);
+    h = await oldAndNewCluster(SHIFT);
     const harness = h;
-    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
-    await h.register('eu2', { cordoned: true });
-    const run = h.deploy([
-      createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } }),
-      createRetireStep({ store: h.store, pollMs: 100, sandbox: { startsPerSecond: 0 } }),
-    ]);
+    const run = h.deploy(shiftAndRetireSteps(h));
     let id = '';
     const view = async () => watchView({ records: await harness.store.readRecords(id), pending: await harness.store.pendingControl(id), now: Date.now() }).lines;
     await waitFor('the deployment to start', async () => (id = (await harness.store.list())[0]?.id ?? '') !== '', 60_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
 import { MIGRATIONS } from '../../../src/state/postgres/migrations.js';
@@ -57,6 +57,28 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     const stored = await fx.query<{ seq: string; message: string }>(url, `SELECT seq, record->>'message' AS message FROM ws_deployment_events WHERE seq > 1 ORDER BY seq`);
     expect(stored.map((r) => r.message)).toEqual(records.map((r) => (r.type === 'event' ? r.message : '')));
     await s.close();
+  });
+
+  it('rewrites the snapshot row for deployment-level records, not for every step record; reopening replays the rest', async () => {
+    // The clock stands still, so only the record rules decide (not how fast this machine is).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const url = await fx.freshDatabase();
+      const s = await store(url);
+      const j = await s.create('d-001');
+      await j.append(created);
+      await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: { a: 1 }, durationMs: 5 });
+      const row = async () => (await fx.query<{ head_seq: string; snapshot_seq: string }>(url, 'SELECT head_seq, snapshot_seq FROM ws_deployment_snapshots'))[0];
+      expect(await row()).toEqual({ head_seq: '3', snapshot_seq: '1' });
+      expect((await s.open('d-001')).snapshot()).toEqual(j.snapshot());
+      await j.append({ type: 'deployment.finished', state: 'succeeded' });
+      expect(await row()).toEqual({ head_seq: '4', snapshot_seq: '4' });
+      expect((await s.list()).map((d) => [d.id, d.state])).toEqual([['d-001', 'succeeded']]);
+      await s.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rebuilds state from the journal when the snapshot lags behind', async () => {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
  * (validation and the install steps share it), copies handed out, positioned
  * errors for the steps that read the files after validation.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,23 @@ describe('readYamlFile', () => {
     writeFileSync(f, 'a: 2\n');
     expect(readYamlFile(f, kind)).toEqual({ ok: true, value: { a: 2 } });
     expect(kind.calls).toBe(2);
+  });
+
+  it('never serves a remembered text once the file changed: same-size rewrite, replace by rename, removal', () => {
+    const kind = countingKind();
+    const f = file('remembered.yaml', 'a: 1\n');
+    expect(readYamlFile(f, kind)).toEqual({ ok: true, value: { a: 1 } });
+    // Same length, same second: only ctime (and the content) tells.
+    writeFileSync(f, 'a: 3\n');
+    expect(readYamlFile(f, kind)).toEqual({ ok: true, value: { a: 3 } });
+    // An atomic replace (write a temp file, rename over) gives the path a new inode.
+    const replacement = file('remembered.yaml.tmp', 'a: 4\n');
+    renameSync(replacement, f);
+    expect(readYamlFile(f, kind)).toEqual({ ok: true, value: { a: 4 } });
+    rmSync(f);
+    expect(readYamlFile(f, kind)).toEqual({ ok: false, problems: [{ kind: 'file', line: 0, col: 0, message: 'does not exist' }] });
+    writeFileSync(f, 'a: 5\n');
+    expect(readYamlFile(f, kind)).toEqual({ ok: true, value: { a: 5 } });
   });
 
   it('hands out copies: a caller changing its values does not change the next reader’s', () => {

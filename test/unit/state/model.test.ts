@@ -3,7 +3,7 @@
  * snapshot, written out by hand. Both stores and `resume` rebuild state with it.
  */
 import { describe, expect, it } from 'vitest';
-import { applyRecord, findStep, isDone, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../../../src/state/model.js';
+import { applyRecord, findCluster, findStep, isDone, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../../../src/state/model.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:01:00.000Z';
@@ -166,5 +166,19 @@ describe('findStep and isDone', () => {
   it('counts only succeeded and skipped as done', () => {
     const done = (['pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted'] as const).filter(isDone);
     expect(done).toEqual(['succeeded', 'skipped']);
+  });
+});
+
+describe('cluster lookup by name', () => {
+  it('finds every cluster of a large deployment, and follows an array changed by hand', () => {
+    const clusters = Array.from({ length: 300 }, (_, i) => ({ index: i, name: `c${i}`, shortName: `s${i}`, id: i, region: 'r', prefix: 'eu', governedBy: 'eu', type: 'gke' as const }));
+    let snap = applyRecord(undefined, { seq: 1, time: T0, type: 'deployment.created', id: 'd1', inputs, clusterId: 0, clusters, steps: clusters.map(() => ['create-cluster']) } as JournalRecord);
+    for (let i = 299; i >= 0; i -= 7) snap = apply(snap, T1, { type: 'step.started', cluster: `c${i}`, step: 'create-cluster', attempt: 1 });
+    for (let i = 0; i < 300; i++) expect(findCluster(snap, `c${i}`)?.steps[0]?.state, `c${i}`).toBe((299 - i) % 7 === 0 ? 'running' : 'pending');
+    expect(findCluster(snap, 'nope')).toBeUndefined();
+    // Reordered by hand (a test fixture, an edited snapshot): the index is rebuilt, never trusted blindly.
+    const reordered: Snapshot = { ...snap, clusters: [...snap.clusters].reverse() };
+    expect(findStep(reordered, 'c299', 'create-cluster')?.state).toBe('running');
+    expect(apply(reordered, T2, { type: 'step.failed', cluster: 'c1', step: 'create-cluster', error: { code: 'X', message: 'm' } }).clusters[298]?.steps[0]?.state).toBe('failed');
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nullSink } from '../../../src/core/events.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
-import { assertInsideStateDir, fromJournalPaths, originalRoot, toJournalPaths } from '../../../src/state/state-paths.js';
+import { assertInsideStateDir, fromJournalPaths, journalText, originalRoot, toJournalPaths } from '../../../src/state/state-paths.js';
 import { retireCluster } from '../../../src/steps/retire/retire-cluster.js';
 import type { ConnectedRegistry } from '../../../src/traffic/registry-adapter.js';
 
@@ -104,5 +104,22 @@ describe('journaled paths', () => {
     });
     await expect(run).rejects.toMatchObject({ code: 'StateCorrupt' });
     expect(calls).toEqual([]);
+  });
+});
+
+describe('journalText', () => {
+  it('is the serialised toJournalPaths for paths inside, outside, unnormalised and look-alike', () => {
+    const root = '/srv/state';
+    const values: unknown[] = [
+      { type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 },
+      { outputs: { kubeconfig: '/srv/state/d-001/kc', other: '/srv/other/kc', url: 'https://example.test//x' } },
+      { a: '/srv//state/d-001/kc', b: '/srv/./state/x', c: '/srv/x/../state/y', d: '/srv/state/.', e: '/srv/state' },
+      { look: '/srv/statement/x', rel: 'srv/state/x', multi: '/srv/state/x\ny', list: ['/srv/state/a', 1, null, true] },
+      'plain',
+      ['/srv/state/z'],
+    ];
+    for (const value of values) expect(journalText(value, root), JSON.stringify(value)).toBe(JSON.stringify(toJournalPaths(value, root)));
+    // The fast path really is taken only when nothing changes: a path inside is rewritten.
+    expect(journalText({ p: '/srv//state/a' }, root)).toBe('{"p":"<state-dir>/a"}');
   });
 });
