@@ -59,3 +59,15 @@ export function resolveOldClusters(input: ResolveOldInput): ShiftCluster[] {
   }
   return input.setting.map(toCluster);
 }
+
+/**
+ * The old clusters that serve: AVAILABLE with a score above 0 on at least one meta
+ * cluster in `original` (the registry as the shift found it, checkpointed, so a
+ * resumed shift keeps the same baseline). These are the comparison baseline. An
+ * earlier generation that was rolled back is still registered with the prefix,
+ * but cordoned at score 0: it takes no starts, so its series (empty, or from the
+ * time it failed) say nothing about what the new clusters should look like.
+ */
+export function servingClusters<C extends { name: string }>(olds: readonly C[], original: Readonly<Record<string, Readonly<Record<string, { state: string; score: number }>>>>): C[] {
+  return olds.filter((o) => Object.values(original).some((meta) => meta[o.name]?.state === 'AVAILABLE' && (meta[o.name]?.score ?? 0) > 0));
+}

@@ -18,6 +18,7 @@ import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
 import { scoreChanges, ShiftRegistry } from './shift-registry.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
+import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
 
@@ -70,6 +71,8 @@ class ShiftRun {
   private readonly steps: number[];
   private readonly ops: ShiftRegistry;
   private original: OriginalSnapshot = {};
+  /** The old clusters serving when the shift started: the comparison baseline (see `servingClusters`). */
+  private baseline: readonly ShiftCluster[] = [];
   /** A gate a resumed run was approved at before reaching it again (see `resumeHeld`). */
   private passedGate: GateName | undefined;
   /** When this run began watching (a resume: later than the step's start). */
@@ -105,6 +108,12 @@ class ShiftRun {
       await this.reapply();
     }
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
+    this.baseline = servingClusters(this.input.oldClusters, this.original);
+    const idle = this.input.oldClusters.filter((o) => !this.baseline.includes(o)).map((o) => o.name);
+    if (idle.length > 0) {
+      const rest = this.baseline.length > 0 ? `the baseline is ${this.baseline.map((o) => o.name).join(', ')}` : 'no old cluster serves, so comparison metrics have no baseline';
+      this.emit('warn', 'traffic.baseline', `${idle.join(', ')} took no starts when the shift began (cordoned or at score 0, e.g. a rolled-back generation): not part of the comparison baseline; ${rest}`, { idle, baseline: this.baseline.map((o) => o.name) });
+    }
 
     try {
       if (loaded.progress?.paused) await this.resumeHeld();
@@ -133,7 +142,7 @@ class ShiftRun {
     if (watch <= 0) return this.promote(why);
     if (this.progress.phase !== 'watch') {
       await this.takeAll(why);
-      await this.save({ phase: 'watch', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      await this.save({ phase: 'watch', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {}, windowEnds: {} });
       this.emit('info', 'traffic.watch', `watching the first generation's threshold gates for ${Math.round(watch / 1000)}s`);
     }
     const end = this.progress.phaseStartedAtMs + watch;
@@ -203,6 +212,7 @@ class ShiftRun {
       // Limits and accumulated counts are per stage: failures of different steps never add up.
       counters: newStage(this.progress.counters),
       accumulated: {},
+      windowEnds: {},
     });
     this.emit('info', 'traffic.step', `step ${index + 1}/${this.steps.length}: ${percent} % of new starts on the new clusters`, { percent });
   }
@@ -227,7 +237,7 @@ class ShiftRun {
     if (!passed) return;
     const next = this.progress.stepIndex + 1;
     if (next >= this.steps.length) {
-      await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {} });
+      await this.save({ phase: 'bake', phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: newStage(this.progress.counters), accumulated: {}, windowEnds: {} });
       // Journaled: the trace opens a bake stage span here, and the bake's decisions become its events.
       this.emit('info', 'traffic.bake', `bake at 100 %: measuring for ${Math.round(this.input.config.bake / 1000)}s before the old clusters are cordoned`, { percent: 100, bakeMs: this.input.config.bake });
       return;
@@ -265,6 +275,10 @@ class ShiftRun {
     const delay = stageDelay(this.progress, analysis.initialDelay);
     // Disjoint windows only: a proportion metric whose lookback fits its interval adds up its windows over the stage.
     const accumulates = (m: (typeof analysis.metrics)[number]) => isProportionMetric(m) && lookbackOf(m, config.interval) <= intervalOf(m);
+    // Windows that add up must tile: a window as long as the interval starts where the metric's previous one
+    // ended (a late or skipped measurement reads a longer window), so no start falls between two of them.
+    // A `lookback` shorter than the interval samples part of each interval on purpose and is left as it is.
+    const tiles = (m: (typeof analysis.metrics)[number]) => accumulates(m) && lookbackOf(m, config.interval) === intervalOf(m);
     while (true) {
       await this.waitUntil(this.progress.phaseStartedAtMs + delay + (this.progress.measurementsInStep + 1) * interval);
       const now = clock.now();
@@ -283,7 +297,8 @@ class ShiftRun {
       const record = await measure(judged, {
         provider,
         newClusters: this.input.newClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
-        oldClusters: this.input.oldClusters.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
+        // The baseline: old clusters that served when the shift began, not an earlier rolled-back generation.
+        oldClusters: this.baseline.map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region })),
         intervalMs: config.interval,
         now: new Date(now),
         // The sample deadline counts time this run watched: after a restart, samples get the whole
@@ -296,6 +311,7 @@ class ShiftRun {
         reported: new Set(p.reported ?? []),
         gaps: p.gaps ?? {},
         accumulated,
+        windowStarts: Object.fromEntries(judged.metrics.filter(tiles).flatMap((m) => (p.windowEnds?.[m.name] !== undefined ? [[m.name, p.windowEnds[m.name] as number]] : []))),
         signal,
       }, p.counters, due);
       const scores = this.scoresAt(percent);
@@ -312,10 +328,13 @@ class ShiftRun {
         for (const e of d.clusters ?? []) if (e.samples !== undefined && e.failures !== undefined) counts[e.cluster] = { failures: e.failures, samples: e.samples };
         nextAccumulated[d.metric] = counts;
       }
+      // A window that errored is read again: the next one starts where the last counted one ended.
+      const windowEnds = { ...(p.windowEnds ?? {}) };
+      for (const d of record.decisions) if (judged.metrics.some((m) => m.name === d.metric && tiles(m)) && d.outcome !== 'error') windowEnds[d.metric] = now;
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);
-      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), gaps, accumulated: nextAccumulated });
+      await this.save({ counters: record.counters, measurementsInStep: Math.max(this.progress.measurementsInStep + 1, slotsPassed), reported: [...reported].sort(), gaps, accumulated: nextAccumulated, windowEnds });
       const failing = record.verdict === 'fail' || record.verdict === 'halt';
       // A failing measurement's evidence is printed once, by the summary; this line names what failed.
       // The event's data carries the whole record (queries, values, samples, baseline, statistics, scores) for --json-log.
@@ -328,13 +347,18 @@ class ShiftRun {
       });
       if (failing) throw new RollbackRequest(`${record.verdict}: ${record.message}`, brief);
       if (record.verdict === 'inconclusive-pause') {
-        await this.save({ paused: true });
+        await this.save({ paused: true, pausedBy: 'inconclusive' });
         await this.waitUntil(clock.now());
-        const metrics = Object.fromEntries(Object.entries(this.progress.counters.metrics ?? {}).map(([name, c]) => [name, { ...c, inconclusive: 0 }]));
-        await this.save({ counters: { ...this.progress.counters, inconclusive: 0, metrics } });
+        await this.resetInconclusive();
       }
       if (record.verdict === 'pass' && enough()) return true;
     }
+  }
+
+  /** A human resumed an inconclusive pause: the metrics get their inconclusiveLimit again. */
+  private async resetInconclusive(): Promise<void> {
+    const metrics = Object.fromEntries(Object.entries(this.progress.counters.metrics ?? {}).map(([name, c]) => [name, { ...c, inconclusive: 0 }]));
+    await this.save({ counters: { ...this.progress.counters, inconclusive: 0, metrics }, pausedBy: undefined });
   }
 
   /** The scores this shift sets at `percent`, per meta cluster (for the decision record). */
@@ -400,6 +424,8 @@ class ShiftRun {
     if (gate) this.emitGate(gate);
     else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
     await this.waitUntil(this.deps.clock.now());
+    // Held by an inconclusive result: resumed, it resets the counters as the run that paused would have.
+    if (this.progress.pausedBy === 'inconclusive') await this.resetInconclusive();
     if (gate === 'beforeStart') this.passedGate = gate;
     else if (gate && this.progress.phase === 'steps' && this.progress.stepIndex + 1 < this.steps.length) await this.applyStep(this.progress.stepIndex + 1, false);
   }

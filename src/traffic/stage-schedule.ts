@@ -67,3 +67,26 @@ export function earliestStageMs(metrics: readonly ScheduledMetric[], defaultInte
   const k = minimumMs === undefined || tick <= 0 ? passing : Math.max(passing, Math.ceil((minimumMs - delayMs) / tick));
   return delayMs + k * tick;
 }
+
+/**
+ * When, counted from the start of a stage, `metric` has had `failures` measurements at or after
+ * `fromMs` (time since the stage began, stage delay included), measuring by the rules above: ticks
+ * every `tick` after `delayMs`, the metric due when its slot count grew. `fromMs` is when its
+ * measurements start to fail (e.g. the sample deadline: `elapsedInStep ≥ sampleDeadline` is checked
+ * at the tick, so a slot that came up before the deadline and is measured at a tick after it counts).
+ * Ticks are walked one by one, as the controller does: bounded by the stage length a caller asks about.
+ */
+export function nthFailingTickMs(metric: ScheduledMetric, defaultIntervalMs: number, tickMs: number, delayMs: number, fromMs: number, failures: number): number {
+  if (tickMs <= 0) return delayMs + Math.max(0, fromMs);
+  let measured = 0;
+  let failed = 0;
+  // A slot comes up at least every interval (≥ tick): this many ticks always reach the last failure.
+  const maxTicks = Math.ceil((Math.max(0, fromMs) + (metric.initialDelay ?? 0) + (failures + 1) * metricInterval(metric, defaultIntervalMs)) / tickMs) + 2;
+  for (let j = 1; j <= maxTicks; j++) {
+    if (measured >= metricSlots(metric, j * tickMs, defaultIntervalMs)) continue;
+    measured++;
+    const at = delayMs + j * tickMs;
+    if (at >= fromMs && ++failed >= failures) return at;
+  }
+  return delayMs + maxTicks * tickMs;
+}

@@ -16,7 +16,7 @@ import { expandSteps } from './config.js';
 import { formatDuration } from './duration.js';
 import { compileScores, type RegionScores, type ScoreCluster } from './scores.js';
 import { startsToAccept } from './stats/sprt.js';
-import { earliestPassingTick, earliestStageMs, metricInterval, passesNeeded, tickInterval } from './stage-schedule.js';
+import { earliestPassingTick, earliestStageMs, metricInterval, nthFailingTickMs, passesNeeded, tickInterval } from './stage-schedule.js';
 
 /** Mirrors judges/fetch-values.ts. */
 const QUERY_CONCURRENCY = 4;
@@ -54,7 +54,7 @@ export interface ShiftTimeline {
   detection: { failingMetricMs: number; brokenMetricsMs: number; silentClusterMs: number; stoppedReportingMs: number };
   /** Time the rollback itself takes (0 for instant: one flip on every meta cluster). */
   rollbackMs: number;
-  /** max(detection of a failing metric, of broken metrics) + rollback. */
+  /** The slowest detection (failing metric, broken metrics, silent cluster, stopped reporting) + rollback. */
   worstCaseToRollbackMs: number;
   notes: string[];
 }
@@ -110,11 +110,31 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
     );
   const failingMetricMs = analysis ? perMetric((m) => m.lookback ?? metricInterval(m, interval), (m) => m.failureLimit ?? failureLimit) : interval + (failureLimit + 1) * cycle;
   const brokenMetricsMs = analysis ? perMetric(() => 0, (m) => m.consecutiveErrorLimit ?? errorLimit) : (errorLimit + 1) * cycle;
-  const silentClusterMs = (analysis?.sampleDeadline ?? 0) + cycle;
-  // A cluster that reported before fails once its series left the query window (one lookback) at two measurements
-  // in a row: the first empty one is a gap (a missed scrape), the second is "stopped reporting".
-  const lookback = Math.max(0, ...(analysis?.metrics ?? []).map((m) => m.lookback ?? m.interval ?? interval));
-  const stoppedReportingMs = lookback + 2 * cycle;
+  // Silence is seen by every metric that queries the cluster's series; the promise holds as long as one
+  // of them does (a query with `or vector(0)` never goes silent), so it is the slowest metric's time.
+  // Never reported: the first step (after the staff stage, which measures nothing) waits until
+  // sampleDeadline (counted from the step's start), then each of the metric's measurements at its own
+  // interval fails (`no-data.never-reported` / `no-traffic`) until its failureLimit trips.
+  const deadline = analysis?.sampleDeadline ?? 0;
+  const silentClusterMs = analysis
+    ? Math.max(0, ...deciding.map((m) => {
+        const limit = m.failureLimit ?? failureLimit;
+        return staffStageMs + nthFailingTickMs(m, interval, tickMs, initialDelayMs, deadline, limit + 1) + (limit + 1) * measurementMaxMs;
+      }))
+    : deadline + cycle;
+  // Stopped reporting, counted from the moment the series stop: they leave the metric's window after one
+  // lookback; the metric's next measurement is a gap (one missed scrape must not roll back), each later one
+  // fails (`no-data.stopped-reporting`) until its failureLimit trips. The next measurement is at most one
+  // interval away, or — when a stage ends first — the metric's initialDelay plus one interval after the new
+  // stage began (no later than one interval after the lookback); up to one tick late when the grids differ.
+  const stoppedReportingMs = analysis
+    ? Math.max(0, ...deciding.map((m) => {
+        const every = metricInterval(m, interval);
+        const limit = m.failureLimit ?? failureLimit;
+        const slack = (m.initialDelay ?? 0) % tickMs === 0 && every % tickMs === 0 ? 0 : tickMs;
+        return (m.lookback ?? every) + (m.initialDelay ?? 0) + (limit + 3) * every + slack + (limit + 2) * measurementMaxMs;
+      }))
+    : interval + 2 * cycle;
   const rollbackMs = config.rollback.mode === 'gradual' ? config.rollback.duration : 0;
 
   const notes: string[] = [];
@@ -155,7 +175,7 @@ export function buildTimeline(config: TrafficShiftConfig, clusters: readonly Sco
     detection: { failingMetricMs, brokenMetricsMs, silentClusterMs, stoppedReportingMs },
     rollbackMs,
     // The slowest of the three ways a bad new cluster is caught, then the rollback itself: never less than any part.
-    worstCaseToRollbackMs: Math.max(failingMetricMs, brokenMetricsMs, silentClusterMs) + rollbackMs,
+    worstCaseToRollbackMs: Math.max(failingMetricMs, brokenMetricsMs, silentClusterMs, stoppedReportingMs) + rollbackMs,
     notes,
   };
 }

@@ -47,6 +47,11 @@ export interface MeasurementContext {
   gaps?: Readonly<Record<string, readonly string[]>>;
   /** Proportion metrics: counts accumulated earlier in this step, per metric and cluster (disjoint windows only). */
   accumulated?: Readonly<Record<string, Readonly<Record<string, Counts>>>>;
+  /**
+   * Per metric: epoch ms where its window starts instead of `now − lookback` (the end of its previous
+   * window, so windows whose counts are added up tile: no start is lost between two of them).
+   */
+  windowStarts?: Readonly<Record<string, number>>;
   signal?: AbortSignal;
 }
 
@@ -59,7 +64,8 @@ export function lookbackOf(metric: Pick<MetricConfig, 'lookback' | 'interval'>, 
 
 /** Runs the metric's queries and classifies/judges the result. Throws only on abort. */
 export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementContext): Promise<MetricDecision> {
-  const lookbackMs = lookbackOf(metric, ctx.intervalMs);
+  const tiledFrom = ctx.windowStarts?.[metric.name];
+  const lookbackMs = tiledFrom !== undefined && tiledFrom < ctx.now.getTime() ? ctx.now.getTime() - tiledFrom : lookbackOf(metric, ctx.intervalMs);
   const windowMs = metric.comparison?.method === 'mann-whitney' || metric.comparison?.method === 'ratio' ? metric.comparison.resolution : lookbackMs;
   const baselineAt = ctx.baselineAt ?? ctx.now;
   const mode = metric.comparison && metric.comparison.method !== 'proportion' ? ({ kind: 'range', stepMs: windowMs } as const) : ({ kind: 'instant' } as const);

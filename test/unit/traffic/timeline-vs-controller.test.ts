@@ -16,6 +16,7 @@ import type { ShiftProgress } from '../../../src/traffic/shift-ports.js';
 import type { ScoreCluster } from '../../../src/traffic/scores.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
 import { buildTimeline } from '../../../src/traffic/timeline.js';
+import type { RangeQueryOptions } from '../../../src/traffic/providers/provider.js';
 import { FakeMetricProvider } from './fake-metric-provider.js';
 import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
 
@@ -31,6 +32,36 @@ class StageJournal extends MemoryJournal {
     const stage = progress.phase === 'steps' ? `step ${progress.stepIndex}` : progress.phase;
     if (this.stages.at(-1)?.stage !== stage) this.stages.push({ stage, at: (progress.phaseStartedAtMs - T0) / 1000 });
     await super.recordStep(progress);
+  }
+}
+
+/**
+ * The new cluster's series: present until `vanishAfterMs` after they were first read (then gone, as a
+ * cluster that stopped reporting), or never there (`vanishAfterMs` < 0: a cluster that never reports).
+ */
+class VanishingProvider extends FakeMetricProvider {
+  firstReadAtMs: number | undefined;
+  constructor(private readonly vanishAfterMs: number) {
+    super();
+  }
+
+  get vanishedAtMs(): number | undefined {
+    return this.firstReadAtMs === undefined ? undefined : this.firstReadAtMs + this.vanishAfterMs;
+  }
+
+  private gone(query: string): boolean {
+    if (!query.includes('eu18')) return false;
+    if (this.vanishAfterMs < 0) return true;
+    this.firstReadAtMs ??= Date.now();
+    return Date.now() >= (this.vanishedAtMs as number);
+  }
+
+  override async instant(query: string, options?: { time?: Date }) {
+    return this.gone(query) ? [] : super.instant(query, options);
+  }
+
+  override async range(query: string, options: RangeQueryOptions) {
+    return this.gone(query) ? [] : super.range(query, options);
   }
 }
 
@@ -54,7 +85,7 @@ const configArb = fc.record({
 });
 type Generated = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
 
-function toConfig(g: Generated): TrafficShiftConfig {
+function toConfig(g: Generated, extra: { sampleDeadline?: string } = {}): TrafficShiftConfig {
   return trafficShiftSchema.parse({
     steps: g.steps,
     interval: g.interval,
@@ -63,6 +94,7 @@ function toConfig(g: Generated): TrafficShiftConfig {
     analysis: {
       provider: { type: 'simulator' },
       initialDelay: g.initialDelay,
+      ...extra,
       metrics: g.metrics.map((m, i) => ({ name: `m${i}`, query: `m${i}{c="{{shortName}}"}`, threshold: { max: 0.05 }, ...m })),
     },
   } as TrafficShiftInput);
@@ -72,10 +104,10 @@ function toConfig(g: Generated): TrafficShiftConfig {
 async function runController(
   config: TrafficShiftConfig,
   spoil: (provider: FakeMetricProvider) => void = () => {},
+  provider: FakeMetricProvider = new FakeMetricProvider(),
 ): Promise<{ stages: Array<{ stage: string; at: number }>; result: ShiftResult | Error | undefined; journal: StageJournal }> {
   const registry = new FakeRegistry();
   registry.add('meta-eu', { name: 'eu18', state: 'CORDONED', score: 50 }).add('meta-eu', { name: 'eu17', score: 100 });
-  const provider = new FakeMetricProvider();
   for (const [i] of config.analysis?.metrics.entries() ?? []) for (const c of ['eu18', 'eu17']) provider.set(`m${i}{c="${c}"}`, [0.01]);
   spoil(provider);
   const journal = new StageJournal(registry.log);
@@ -150,6 +182,43 @@ describe('the timeline plan promises is the schedule the controller keeps', () =
         expect(decidedAt).toBeLessThanOrEqual(bound / 1000);
       }),
       { numRuns: 40, seed: 20_261_203 },
+    );
+  });
+
+  const failureLimits = fc.array(fc.record({ failureLimit: fc.integer({ min: 0, max: 2 }) }, { requiredKeys: [] }), { minLength: 4, maxLength: 4 });
+  const deadlines = seconds([20, 45, 60, 150, 300]);
+
+  it('rolls back a cluster that never reports no later than plan promises, each metric at its own interval (generated configs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(configArb, failureLimits, deadlines, async (g, perMetric, sampleDeadline) => {
+        vi.setSystemTime(T0);
+        const config = toConfig({ ...g, metrics: g.metrics.map((m, i) => ({ ...m, ...perMetric[i] })) }, { sampleDeadline });
+        const { result, journal } = await runController(config, () => {}, new VanishingProvider(-1));
+        expect(result).toMatchObject({ outcome: 'rolled-back' });
+        const last = journal.decisions.at(-1);
+        expect(last?.decisions.find((d) => d.outcome === 'fail')?.rule).toBe('no-data.never-reported');
+        const decidedAt = Date.parse(last?.at ?? '') - T0;
+        expect(decidedAt).toBeLessThanOrEqual(buildTimeline(config, SCORE_CLUSTERS).detection.silentClusterMs);
+      }),
+      { numRuns: 30, seed: 20_261_204 },
+    );
+  });
+
+  it('rolls back a cluster that stopped reporting no later than plan promises after its series stopped (generated configs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(configArb, failureLimits, fc.integer({ min: 1, max: 400 }), async (g, perMetric, vanishAfterS) => {
+        vi.setSystemTime(T0);
+        // Steps long enough that the series stop during the shift, not after its promotion.
+        const config = toConfig({ ...g, steps: [10, 20, 30, 40, 50, 100], bake: '600s', metrics: g.metrics.map((m, i) => ({ ...m, ...perMetric[i] })) });
+        const provider = new VanishingProvider(vanishAfterS * 1000);
+        const { result, journal } = await runController(config, () => {}, provider);
+        expect(result).toMatchObject({ outcome: 'rolled-back' });
+        const last = journal.decisions.at(-1);
+        expect(last?.decisions.find((d) => d.outcome === 'fail')?.rule).toBe('no-data.stopped-reporting');
+        const sinceStopped = Date.parse(last?.at ?? '') - (provider.vanishedAtMs as number);
+        expect(sinceStopped).toBeLessThanOrEqual(buildTimeline(config, SCORE_CLUSTERS).detection.stoppedReportingMs);
+      }),
+      { numRuns: 30, seed: 20_261_205 },
     );
   });
 

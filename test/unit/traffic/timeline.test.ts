@@ -49,11 +49,40 @@ describe('shift timeline', () => {
     expect(t.detection.failingMetricMs).toBe(280_000);
     // 2 m initialDelay + (consecutiveErrorLimit 2 + 1) × 80 s. (Was 240 s, same omission.)
     expect(t.detection.brokenMetricsMs).toBe(360_000);
-    expect(t.detection.silentClusterMs).toBe(20 * 60_000 + 80_000);
+    // Never reported: the step's ticks are at 2m + k·1m; the 20 m sampleDeadline has passed at the tick at 20m
+    // (1st failure) and failureLimit 1 trips at 21m; + 2 × 20 s measurements. (Was 21m20s: one interval after
+    // the deadline, whatever the limit.)
+    expect(t.detection.silentClusterMs).toBe(21 * 60_000 + 40_000);
+    // Stopped reporting, from the moment the series stop: 1m lookback + (failureLimit 1 + 3) × 1m (a gap first,
+    // a stage that may end in between) + 3 × 20 s.
+    expect(t.detection.stoppedReportingMs).toBe(6 * 60_000);
     expect(t.rollbackMs).toBe(240_000);
-    // The slowest detection (a silent cluster, 21m20s) plus the gradual rollback (4m): never less than a part.
-    expect(t.worstCaseToRollbackMs).toBe(20 * 60_000 + 80_000 + 240_000);
+    // The slowest detection (a silent cluster, 21m40s) plus the gradual rollback (4m): never less than a part.
+    expect(t.worstCaseToRollbackMs).toBe(21 * 60_000 + 40_000 + 240_000);
     for (const part of Object.values(t.detection)) expect(t.worstCaseToRollbackMs).toBeGreaterThanOrEqual(part + t.rollbackMs);
+  });
+
+  it('promises silence per metric at its own interval, after the staff stage', () => {
+    const config = trafficShiftSchema.parse({
+      steps: [50, 100],
+      interval: '1m',
+      staffStage: { duration: '10m' },
+      analysis: {
+        provider: { type: 'simulator' },
+        sampleDeadline: '5m',
+        metrics: [
+          { name: 'fast', query: 'x{c="{{cluster}}"}', threshold: { max: 1 } },
+          { name: 'slow', query: 'y{c="{{cluster}}"}', threshold: { max: 1 }, interval: '4m', initialDelay: '30s', failureLimit: 1, lookback: '2m' },
+        ],
+      },
+    });
+    const t = buildTimeline(config, clusters);
+    // slow's slots in the first step (after the 10m staff stage, which measures nothing): 4m30s, 8m30s, 12m30s;
+    // each measured at the next 1m tick (5m, 9m, 13m); the 5m deadline has passed at 5m, failureLimit 1 trips at 9m.
+    // fast alone would have caught it at 5m: the promise is the slowest metric's, as a query with `or vector(0)` never goes silent.
+    expect(t.detection.silentClusterMs).toBe(10 * 60_000 + 9 * 60_000);
+    // slow: 2m lookback + 30s initialDelay + (1 + 3) × 4m + one tick (its grid is off the 1m ticks by 30 s).
+    expect(t.detection.stoppedReportingMs).toBe(2 * 60_000 + 30_000 + 16 * 60_000 + 60_000);
   });
 
   it('counts the staff stage and notes shares that max_score cannot reach', () => {

@@ -1,0 +1,130 @@
+/**
+ * A proportion metric adds its windows' counts up over a stage, so its windows must tile: each starts
+ * where the previous one ended. Before, every window was `[now − interval, now]`: a measurement that
+ * ran late (a slow query: the slots it overran are skipped) or a metric whose interval is off the
+ * controller's tick left starts between two windows uncounted (and counted others twice).
+ * The provider here is a counter of one start per second (and one failure per 100 starts), answered
+ * from the window in the query, like `increase()`: the stage's accumulated starts must equal the
+ * seconds its windows covered, with no gap.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemorySink } from '../../../src/core/events.js';
+import { realClock } from '../../../src/traffic/clock.js';
+import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
+import { parseDuration } from '../../../src/traffic/duration.js';
+import type { MetricProvider, MetricSeries } from '../../../src/traffic/providers/provider.js';
+import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
+import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
+
+const T0 = Date.parse('2025-01-01T12:00:00Z');
+const NEW = { name: 'eu18', cluster: 'gp-prod-ws-eu18-eu-west1', region: 'europe-west1' };
+const OLD = { name: 'eu17', cluster: 'gp-prod-ws-eu17-eu-west1', region: 'europe-west1' };
+
+/** `starts[W]` = W in seconds; `ratio[W]` = 0.01; `lat[W]` = 1. Queries at `slowAtMs` take `slowForMs`. */
+class CounterProvider implements MetricProvider {
+  readonly description = 'counter';
+  readonly windows: Array<{ query: string; start: number; end: number }> = [];
+  constructor(
+    private readonly slowAtMs = Number.NaN,
+    private readonly slowForMs = 0,
+  ) {}
+
+  async instant(query: string, options?: { time?: Date }): Promise<MetricSeries[]> {
+    const end = (options?.time ?? new Date()).getTime();
+    const window = parseDuration(/\[([^\]]+)\]/.exec(query)?.[1] ?? '0s');
+    this.windows.push({ query, start: end - window, end });
+    if (end === this.slowAtMs) await new Promise((resolve) => setTimeout(resolve, this.slowForMs));
+    const value = query.startsWith('starts') ? window / 1000 : query.startsWith('ratio') ? 0.01 : 1;
+    return [{ labels: {}, points: [[end / 1000, value]] }];
+  }
+
+  async range(): Promise<MetricSeries[]> {
+    throw new Error('not used');
+  }
+}
+
+async function run(input: TrafficShiftInput, provider: CounterProvider) {
+  const registry = new FakeRegistry();
+  registry.add('meta-eu', { name: 'eu18', state: 'CORDONED', score: 0 }).add('meta-eu', { name: 'eu17', score: 100 });
+  const journal = new MemoryJournal(registry.log);
+  const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
+  let settled: ShiftResult | Error | undefined;
+  runShift(deps, { config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters: [OLD] }).then(
+    (r) => (settled = r),
+    (e: Error) => (settled = e),
+  );
+  for (let i = 0; i < 30 && settled === undefined; i++) await vi.advanceTimersByTimeAsync(60_000);
+  return { settled, journal };
+}
+
+/** The new cluster's starts windows of the first step, in order. */
+function firstStepWindows(provider: CounterProvider, journal: MemoryJournal) {
+  const stepEnd = Date.parse(journal.decisions.filter((d) => d.stepIndex === 0).at(-1)?.at ?? '');
+  return provider.windows.filter((w) => w.query.startsWith('starts') && w.query.includes('eu18') && w.end <= stepEnd);
+}
+
+const ratioMetric = { name: 'failures', query: 'ratio{c="{{shortName}}"}[{{interval}}]', samplesQuery: 'starts{c="{{shortName}}"}[{{interval}}]', threshold: { max: 0.05 }, minSamples: 1 };
+
+describe('windows whose counts add up tile the stage', () => {
+  beforeEach(() => vi.useFakeTimers({ now: T0 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('a measurement that overran its slots is followed by a window from where the last one ended', async () => {
+    // The measurement at +30s takes 45 s: the slot at +60s is skipped, the next measurement is at +90s.
+    const provider = new CounterProvider(T0 + 30_000, 45_000);
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, metrics: [{ ...ratioMetric, count: 3 }] } },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000])).toEqual([
+      [0, 30],
+      [30, 90],
+      [90, 120],
+      [120, 150],
+    ]);
+    // Every start of the step counted once (30 starts are too few to pass at max 0.05: it waits first).
+    const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
+    expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe(150);
+  });
+
+  it('a metric whose interval is off the controller tick reads windows that meet, not overlap and leave gaps', async () => {
+    // Ticks every 20 s (latency); failures is due at slots 30, 60, 90 s → measured at the ticks 40, 60, 100 s.
+    const provider = new CounterProvider();
+    const { settled, journal } = await run(
+      {
+        steps: [50, 100],
+        interval: '20s',
+        analysis: {
+          provider: { type: 'simulator' },
+          metrics: [{ ...ratioMetric, interval: '30s', count: 3 }, { name: 'latency', query: 'lat{c="{{shortName}}"}[{{interval}}]', threshold: { max: 5 } }],
+        },
+      },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000])).toEqual([
+      [10, 40],
+      [40, 60],
+      [60, 100],
+      [100, 120],
+      [120, 160],
+    ]);
+    for (let i = 1; i < windows.length; i++) expect(windows[i]?.start).toBe(windows[i - 1]?.end);
+  });
+
+  it('leaves a lookback shorter than the interval alone: it samples part of each interval by choice', async () => {
+    const provider = new CounterProvider();
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, metrics: [{ ...ratioMetric, lookback: '10s', count: 2 }] } },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    const starts = provider.windows.filter((w) => w.query.startsWith('starts') && w.query.includes('eu18'));
+    // A 10 s lookback samples the last 10 s of each 30 s interval, by the operator's choice.
+    for (const w of starts) expect(w.end - w.start).toBe(10_000);
+    expect(journal.decisions.length).toBeGreaterThanOrEqual(4);
+  });
+});
