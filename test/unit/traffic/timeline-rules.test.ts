@@ -35,10 +35,11 @@ describe('shift timeline rules', () => {
     // 12 m bake = ⌈12/5⌉ = 3 intervals after the last step.
     expect(t.bakeEndsAtMs).toBe(30 * M);
     expect(t.minTimeToPromotionMs).toBe(30 * M);
-    // failing: one interval to fill the window + (0 + 1) intervals; broken: (0 + 1); silent: 0 + 1; stopped: 0 + 2.
-    expect(t.detection).toEqual({ failingMetricMs: 10 * M, brokenMetricsMs: 5 * M, silentClusterMs: 5 * M, stoppedReportingMs: 10 * M });
+    // failing: one interval to fill the window + (0 + 1) intervals; broken: (0 + 1); silent: 0 + 1;
+    // stopped: the series leave the window (1 interval), the next measurement is a gap, the one after fails: 3.
+    expect(t.detection).toEqual({ failingMetricMs: 10 * M, brokenMetricsMs: 5 * M, silentClusterMs: 5 * M, stoppedReportingMs: 15 * M });
     expect(t.rollbackMs).toBe(0);
-    expect(t.worstCaseToRollbackMs).toBe(10 * M);
+    expect(t.worstCaseToRollbackMs).toBe(15 * M);
     expect(t.notes).toEqual([FLIP, STAYS]);
   });
 
@@ -80,9 +81,11 @@ describe('shift timeline rules', () => {
     expect(off.measurementMaxMs).toBe(20_000);
     expect(off.detection.failingMetricMs).toBe(570_000);
     expect(off.detection.brokenMetricsMs).toBe(430_000);
-    // silent: sampleDeadline 30 m + one interval and measurement; the worst case is the slowest of the three.
-    expect(off.detection.silentClusterMs).toBe(30 * M + 80_000);
-    expect(off.worstCaseToRollbackMs).toBe(30 * M + 80_000);
+    // silent (never reported): the step starts after the 2 m staff stage and measures every minute from its
+    // 1 m initial delay; from sampleDeadline (30 m after the step's start) each measurement fails, and the third
+    // (failureLimit 2) trips at 32 m: 2 + 32 m + 3 measurements × 20 s = 35 m. The worst case is the slowest.
+    expect(off.detection.silentClusterMs).toBe(35 * M);
+    expect(off.worstCaseToRollbackMs).toBe(35 * M);
     expect(off.stageNeeds).toEqual(['m: 1 pass every 1m after 30s']);
     // On the grid (1 m): no slack, 240 + 60 + 240 = 540 s and 180 + 60 + 160 = 400 s.
     const on = buildTimeline(config('1m'), [NEW, OLD]);
@@ -90,18 +93,23 @@ describe('shift timeline rules', () => {
     expect(on.detection.brokenMetricsMs).toBe(400_000);
   });
 
-  it('gives stopped reporting as the longest lookback (else interval) plus two measurement cycles', () => {
+  it('gives stopped reporting per metric: its lookback (else its interval) plus three of its own intervals', () => {
+    // After the lookback the series are gone; the next measurement is at most one interval away (or one
+    // interval into a new stage), it is a gap, the one after fails (failureLimit 0): a 5 + 3 × 1, b 2 + 3 × 2, c 1 + 3.
     const metrics = [metric('a', { lookback: '5m' }), metric('b', { interval: '2m' }), metric('c')];
     const t = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics } }), [NEW, OLD]);
-    expect(t.detection.stoppedReportingMs).toBe(5 * M + 2 * M);
-    const noLookback = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('b', { interval: '2m' }), metric('c')] } }), [NEW, OLD]);
-    expect(noLookback.detection.stoppedReportingMs).toBe(2 * M + 2 * M);
+    expect(t.detection.stoppedReportingMs).toBe(8 * M);
+    const noLookback = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('c')] } }), [NEW, OLD]);
+    expect(noLookback.detection.stoppedReportingMs).toBe(4 * M);
+    const slow = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('b', { interval: '2m' }), metric('c')] } }), [NEW, OLD]);
+    expect(slow.detection.stoppedReportingMs).toBe(8 * M);
   });
 
   it('adds a gradual rollback to the worst case and drops the one-flip note; notes the inconclusive pause under an analysis', () => {
     const t = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('a')], sampleDeadline: '10m' }, rollback: { mode: 'gradual', duration: '4m' } }), [NEW, OLD]);
     expect(t.rollbackMs).toBe(4 * M);
-    expect(t.worstCaseToRollbackMs).toBe(10 * M + 1 * M + 4 * M);
+    // Silent is the slowest: the first measurement at sampleDeadline (10 m) fails and trips (limit 0); then 4 m of rollback.
+    expect(t.worstCaseToRollbackMs).toBe(10 * M + 4 * M);
     expect(t.notes).toEqual([STAYS, PAUSE]);
   });
 
