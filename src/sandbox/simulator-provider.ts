@@ -43,7 +43,9 @@ interface Sample {
   counters: Record<string, CounterSnapshot>;
 }
 
-const QUERY = /^\s*(starts|failures|failure_ratio|running)\(\s*([A-Za-z0-9._:-]+)\s*(?:\[\s*([0-9]+(?:ms|s|m|h))\s*\])?\s*\)\s*$/;
+// The window is a Prometheus duration, compound ones included (`1m30s`, `4s989ms`): tiled
+// measurement windows (src/traffic/judges/fetch-values.ts) span whatever time passed since the last.
+const QUERY = /^\s*(starts|failures|failure_ratio|running)\(\s*([A-Za-z0-9._:-]+)\s*(?:\[\s*((?:[0-9]+(?:ms|s|m|h|d))+)\s*\])?\s*\)\s*$/;
 
 type Fn = 'starts' | 'failures' | 'failure_ratio' | 'running';
 
@@ -60,7 +62,12 @@ export function parseSimulatorQuery(query: string): ParsedQuery {
     throw new MetricQueryError('bad-query', `simulator query "${query}" is not understood; use starts(<cluster>[<window>]), failures(…), failure_ratio(…) or running(<cluster>)`, { query });
   }
   const fn = m[1] as Fn;
-  const windowMs = m[3] ? parseDuration(m[3]) : undefined;
+  let windowMs: number | undefined;
+  try {
+    windowMs = m[3] ? parseDuration(m[3]) : undefined;
+  } catch {
+    throw new MetricQueryError('bad-query', `simulator query "${query}" has a window that is not a duration (units once each, largest first: 1m30s, 4s989ms)`, { query });
+  }
   if (fn !== 'running' && windowMs === undefined) {
     throw new MetricQueryError('bad-query', `simulator query "${query}" needs a window, e.g. ${fn}(${m[2]}[{{interval}}])`, { query });
   }

@@ -56,6 +56,11 @@ describe('simulator metric provider', () => {
     expect(() => parseSimulatorQuery('rate(x[5m])')).toThrow(/not understood/);
     expect(() => parseSimulatorQuery('starts(eu1)')).toThrow(/needs a window/);
     expect(parseSimulatorQuery('failure_ratio(eu17[30s])')).toEqual({ fn: 'failure_ratio', cluster: 'eu17', windowMs: 30_000 });
+    // Tiled windows span what passed since the last one: compound Prometheus durations, as the controller writes them.
+    expect(parseSimulatorQuery('failure_ratio(eu17[4s989ms])')).toEqual({ fn: 'failure_ratio', cluster: 'eu17', windowMs: 4_989 });
+    expect(parseSimulatorQuery('starts(eu17[1m30s])')).toEqual({ fn: 'starts', cluster: 'eu17', windowMs: 90_000 });
+    expect(parseSimulatorQuery('starts(eu17[1h2m3s4ms])')).toEqual({ fn: 'starts', cluster: 'eu17', windowMs: 3_723_004 });
+    expect(() => parseSimulatorQuery('starts(eu17[30s1m])')).toThrow(/not a duration/);
   });
 
   it('parses and targets --inject-fault', () => {
