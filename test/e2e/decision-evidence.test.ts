@@ -41,12 +41,16 @@ interface Decision {
   metrics: Array<{ metric: string; outcome: string; rule: string; clusters?: Evidence[] }>;
 }
 
+/** `fn(cluster[<a Prometheus duration>])`, e.g. failure_ratio(eu272[2s]) or failure_ratio(eu272[1s998ms]). */
+const windowed = (fn: string, cluster: string) => new RegExp(`^${fn}\\(${cluster}\\[(?:\\d+(?:ms|s|m))+\\]\\)$`);
+
 /** The evidence of one cluster, checked field by field against what the sandbox did. */
 function expectFullEvidence(e: Evidence | undefined, short: string, olds: string[]): asserts e is Evidence {
   expect(e).toBeDefined();
   expect(e).toMatchObject({ outcome: 'fail', rule: expect.stringMatching(/^threshold\.max/), threshold: { max: 0.1 } });
-  expect(e?.query).toBe(`failure_ratio(${short}[2s])`);
-  expect(e?.samplesQuery).toBe(`starts(${short}[2s])`);
+  // Counted windows tile (each starts where the last counted one ended): about the 2 s interval, any Prometheus duration.
+  expect(e?.query).toMatch(windowed('failure_ratio', short));
+  expect(e?.samplesQuery).toMatch(windowed('starts', short));
   expect(e?.samples).toBeGreaterThan(0);
   expect(e?.failures).toBeGreaterThan(0);
   expect(e?.value).toBeGreaterThan(0.1);
@@ -81,7 +85,7 @@ describe.skipIf(!hasTerraform)('a rollback explains its decision once, with the 
     expect(metric?.outcome).toBe('fail');
     const eu = metric?.clusters?.find((c) => c.cluster === 'gp-dev-ws-eu271-eu-west1');
     expectFullEvidence(eu, 'eu271', olds);
-    expect(metric?.clusters?.find((c) => c.cluster === 'gp-dev-ws-us271-us-west1')).toMatchObject({ query: 'failure_ratio(us271[2s])' });
+    expect(metric?.clusters?.find((c) => c.cluster === 'gp-dev-ws-us271-us-west1')).toMatchObject({ query: expect.stringMatching(windowed('failure_ratio', 'us271')) });
     // The scores the step had set: 10 % of new starts on the new generation.
     expect(failing.scores?.['dev-meta-eu01']).toMatchObject({ eu271: 10, us271: 10, eu270: 90, us270: 90 });
 
@@ -124,8 +128,8 @@ describe.skipIf(!hasTerraform)('a rollback explains its decision once, with the 
     expectFullEvidence(metric?.clusters?.find((c) => c.cluster === 'gp-dev-ws-eu272-eu-west1'), 'eu272', olds272);
     // Every query as sent, with what it returned, for both sides.
     expect(metric?.queries).toEqual(expect.arrayContaining([
-      expect.objectContaining({ side: 'new', cluster: 'gp-dev-ws-eu272-eu-west1', purpose: 'value', query: 'failure_ratio(eu272[2s])', values: expect.any(Array) }),
-      expect.objectContaining({ side: 'old', cluster: 'gp-dev-ws-eu270-eu-west1', purpose: 'samples', query: 'starts(eu270[2s])' }),
+      expect.objectContaining({ side: 'new', cluster: 'gp-dev-ws-eu272-eu-west1', purpose: 'value', query: expect.stringMatching(windowed('failure_ratio', 'eu272')), values: expect.any(Array) }),
+      expect.objectContaining({ side: 'old', cluster: 'gp-dev-ws-eu270-eu-west1', purpose: 'samples', query: expect.stringMatching(windowed('starts', 'eu270')) }),
     ]));
     // Passing and waiting measurements carry their record too, not only verdict and rule.
     for (const m of measurements) expect(m.data).toMatchObject({ verdict: expect.any(String), decisions: expect.any(Array), scores: expect.any(Object) });

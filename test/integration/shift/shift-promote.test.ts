@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
+import { parseDuration } from '../../../src/traffic/duration.js';
 import { createHarness, METAS, SIM_ANALYSIS, scoresOf, wideStep, type Harness } from './harness.js';
 import { journalEvents } from './journal.js';
 
@@ -44,7 +45,13 @@ describe('traffic shift on the sandbox registries', () => {
     expect(passes.map((d) => d.data?.percent)).toEqual([25, 50, 100]);
     // Each record carries the query as sent and the values it returned.
     const q = (passes[0]?.data?.decisions as Array<{ queries: Array<{ query: string; values: number[] }> }>)[0]?.queries[0];
-    expect(q?.query).toMatch(/^failure_ratio\(eu2\[1s\]\)$/);
+    // The failure ratio's windows tile (each starts where the last counted one ended), so the span is
+    // whatever passed since: about the 1 s interval, written as a Prometheus duration (`1s`, `999ms`, `1s12ms`).
+    const window = /^failure_ratio\(eu2\[((?:\d+(?:ms|s|m))+)\]\)$/.exec(q?.query ?? '');
+    expect(window, q?.query).not.toBeNull();
+    const spanMs = parseDuration(window![1]!);
+    expect(spanMs).toBeGreaterThan(0);
+    expect(spanMs).toBeLessThanOrEqual(30_000);
     expect((step?.checkpoint?.decisions as unknown[]).length).toBe(decisions.length);
   });
 
