@@ -9,8 +9,9 @@
  * snapshot may trail the head by a few step records: `open` replays the records
  * after `snapshot_seq`, and a listing's state changes only with deployment-level
  * records, which always write it. Rewriting the whole snapshot row with every
- * step record made one record cost 11 ms at 200 clusters (1 ms at one). A retried append (connection lost around COMMIT) finds out
- * whether its first try committed through the `append_id` it wrote.
+ * step record made one record cost 11 ms at 200 clusters (1 ms at one).
+ * A retried append (connection lost around COMMIT) finds out whether its first
+ * try committed through the `append_id` it wrote.
  */
 import { crashPoint } from '../crash-point.js';
 import { randomBytes } from 'node:crypto';
