@@ -13,8 +13,9 @@
  * both counted from the moment the driver applied the bad change to the exporter:
  * - SCHEDULED: to the time the controller's schedule set for the deciding measurement (its
  *   stage's start + k × tick, from the journal). It says how many measurements the evidence
- *   needed and does not depend on how late a loaded machine ran them. The issue's goal, median
- *   ≤ 2, is asserted on this figure.
+ *   needed and does not depend on how late a loaded machine ran them (unless one outlasts a
+ *   whole interval: the controller then skips that slot). The issue's goal, median ≤ 2, is
+ *   asserted on this figure.
  * - WALL CLOCK: to when that measurement actually ran (the decision's `at`). On a loaded 2-core
  *   CI machine (two CI runs at once) measurements run late, so its gate allows half an interval
  *   more: median ≤ 2.5.

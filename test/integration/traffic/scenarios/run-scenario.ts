@@ -18,8 +18,8 @@
  * - scheduled (`detectScheduledIntervals`): to the time the controller's schedule set for that same
  *   measurement (its stage's `phaseStartedAtMs` + stage delay + k × tick, stage-schedule.ts, read from
  *   the journal's progress checkpoint before the decision). How many measurements the evidence needed,
- *   independent of how late each one ran; load can only make the driver apply the change later, which
- *   shortens it (never lengthens it).
+ *   independent of how late each one ran. Load makes the driver apply the change later, which shortens it;
+ *   it grows only when a measurement outlasts a whole interval (the controller skips the slots that passed).
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
