@@ -10,7 +10,7 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
@@ -89,8 +89,21 @@ export async function appendDurablyOffLoop(path: string, text: string): Promise<
   }
 }
 
+/**
+ * Makes a folder's entries durable: a new file's data can be on disk while its name is not (POSIX asks for an fsync
+ * of the folder), and a journal whose name a crash loses is a deployment whose clusters nobody knows about.
+ */
+export function syncDirectory(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The journal's disk writes, one call per group commit (an object, so a test can count them or slow them). */
-export const journalDisk = { append: appendDurably, appendOffLoop: appendDurablyOffLoop, now: () => performance.now() };
+export const journalDisk = { append: appendDurably, appendOffLoop: appendDurablyOffLoop, syncDirectory, now: () => performance.now() };
 
 /**
  * A write on the loop slower than this (a busy disk) sends the next ones to the thread pool
@@ -118,6 +131,8 @@ class FileJournal implements DeploymentJournal {
   private snapshotWriting: Promise<void> | undefined;
   private snapshotDirty = false;
   private readonly clusterTexts = new WeakMap<ClusterRecordState, string>();
+  /** The journal's name (and its deployment folder's) is durable: after the first write of a new journal, once. */
+  private namesDurable: boolean;
 
   constructor(
     readonly id: string,
@@ -126,6 +141,7 @@ class FileJournal implements DeploymentJournal {
     stored: JournalRecord[],
   ) {
     this.dir = join(root, id);
+    this.namesDurable = stored.length > 0;
     // Paths as they are here, also when the dir was copied or moved since (or an older journal holds absolute ones).
     const legacy = originalRoot(stored, id);
     const records = stored.map((r) => fromJournalPaths(r, root, legacy));
@@ -196,6 +212,11 @@ class FileJournal implements DeploymentJournal {
           const started = journalDisk.now();
           journalDisk.append(path, text);
           if (journalDisk.now() - started > SLOW_WRITE_MS) this.offLoopUntil = journalDisk.now() + OFF_LOOP_MS;
+        }
+        if (!this.namesDurable) {
+          journalDisk.syncDirectory(this.dir);
+          journalDisk.syncDirectory(this.root);
+          this.namesDurable = true;
         }
       } catch (error) {
         for (const p of batch) p.failed(ioError('append to', path, error));

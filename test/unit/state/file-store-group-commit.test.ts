@@ -4,7 +4,7 @@
  * goes to disk in one durable write, in append order; the appends resolve only
  * after it, and a failed write rejects every append of its batch with the path
  * and the fix, while the next batch is written again. Ordering is by the loop's
- * phases (timers, then check), not by time, so nothing here races.
+ * phases (check), not by time, so nothing here races.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,15 +42,17 @@ describe('file journal group commit', () => {
     const j = await new FileStateStore(dir).create('d-001');
     await j.append(created);
     const spy = vi.spyOn(journalDisk, 'append');
-    // Two timers created together expire in the same timers phase: two callbacks of one turn,
-    // as two children's exits are. Each appends; neither waits for the other.
+    // Two immediates queued together run in one check phase, always: two callbacks of one turn, as two
+    // children's exits are (timers would not do: two 1 ms timers can expire in different turns on a busy
+    // machine). Each appends; neither waits for the other. The flush the first schedules is an immediate
+    // queued during the check phase, which Node runs only in the next turn.
     const appends = await new Promise<Array<Promise<unknown>>>((resolve) => {
       const out: Array<Promise<unknown>> = [];
-      setTimeout(() => out.push(j.append(started(CLUSTERS[0] as string))), 1);
-      setTimeout(() => {
+      setImmediate(() => out.push(j.append(started(CLUSTERS[0] as string))));
+      setImmediate(() => {
         out.push(j.append(started(CLUSTERS[1] as string)));
         resolve(out);
-      }, 1);
+      });
     });
     await Promise.all(appends);
     expect(spy).toHaveBeenCalledTimes(1);
@@ -129,5 +131,20 @@ describe('file journal group commit', () => {
       `step.checkpoint ${CLUSTERS[1]}`,
       `step.succeeded ${CLUSTERS[1]}`,
     ]);
+  });
+
+  it("a new journal's name and its deployment folder's are made durable after its first write, once; an opened one's are not synced again", async () => {
+    const store = new FileStateStore(dir);
+    const sync = vi.spyOn(journalDisk, 'syncDirectory');
+    const j = await store.create('d-001');
+    expect(sync).not.toHaveBeenCalled();
+    await j.append(created);
+    expect(sync.mock.calls.map((c) => c[0])).toEqual([j.dir, dir]);
+    await j.append({ type: 'deployment.resumed', pid: process.pid });
+    expect(sync).toHaveBeenCalledTimes(2);
+    const reopened = await store.open('d-001');
+    // A deployment-level record: its append waits for the snapshot cache, so no write outlives the test's folder.
+    await reopened.append({ type: 'deployment.resumed', pid: process.pid });
+    expect(sync).toHaveBeenCalledTimes(2);
   });
 });
