@@ -2,11 +2,18 @@
  * The comparison judges' rules on hand-worked cases. Mann-Whitney on 4 against 4
  * untied points: every new value above every old one gives U = 16 and an exact
  * one-sided p = 1/C(8,4) = 1/70, two-sided 2/70; 2 against 2 can never go below
- * p = 1/C(4,2) = 1/6. Ratios are mean over mean; proportions use Newcombe's bounds
- * on the difference, built here from the closed-form Wilson interval.
+ * p = 1/C(4,2) = 1/6. Ties in a small sample: the exact permutation p is counted here by
+ * enumerating every split, the normal-approximation p is SciPy's (literals from SciPy 1.17.1
+ * `mannwhitneyu(x, y, alternative=...)`, whose `auto` takes the approximation there).
+ * Ratios are mean over mean; proportions use Newcombe's bounds on the difference, built
+ * here from the closed-form Wilson interval.
  */
 import { describe, expect, it } from 'vitest';
+import { metricSchema } from '../../../../src/traffic/analysis-config.js';
 import { judgeComparison, judgeProportionComparison, type ComparisonRule } from '../../../../src/traffic/judges/comparison.js';
+import { measure } from '../../../../src/traffic/judges/measure.js';
+import { ZERO_COUNTERS } from '../../../../src/traffic/judges/step-verdict.js';
+import { FakeMetricProvider } from '../fake-metric-provider.js';
 
 const Z95 = 1.6448536269514722;
 const HIGH = [10, 11, 12, 13];
@@ -84,6 +91,103 @@ describe('Mann-Whitney comparison', () => {
     expect(judgeComparison('x', fifty, fifty, mw()).warnings).toEqual([]);
     expect(judgeComparison('x', fifty.slice(1), fifty, mw()).warnings).toEqual(['x: only 49 new and 50 baseline data points (below 50); the test has little power']);
     expect(judgeComparison('x', fifty, fifty.slice(1), mw()).warnings).toEqual(['x: only 50 new and 49 baseline data points (below 50); the test has little power']);
+  });
+});
+
+/** One-sided (new greater) permutation p by enumerating every choice of the new side's positions in the pooled sample. */
+function permutationGreater(x: readonly number[], y: readonly number[]): number {
+  const pooled = [...x, ...y];
+  const u = (idx: readonly number[]) => {
+    let s = 0;
+    for (const i of idx) for (let j = 0; j < pooled.length; j++) if (!idx.includes(j)) s += (pooled[i] as number) > (pooled[j] as number) ? 1 : pooled[i] === pooled[j] ? 0.5 : 0;
+    return s;
+  };
+  const observed = u(x.map((_, i) => i));
+  let atLeast = 0;
+  let total = 0;
+  const visit = (start: number, chosen: number[]) => {
+    if (chosen.length === x.length) {
+      total++;
+      if (u(chosen) >= observed) atLeast++;
+      return;
+    }
+    for (let i = start; i < pooled.length; i++) visit(i + 1, [...chosen, i]);
+  };
+  visit(0, []);
+  return atLeast / total;
+}
+
+describe('Mann-Whitney on ties in a small sample: the exact test and the normal approximation must agree', () => {
+  // U = 27 of 32; exact p = 25/495 (counted below), SciPy's approximation 0.03246803357021272: either side of 0.05.
+  const X = [2, 3, 3, 2];
+  const Y = [3, 1, 2, 1, 0, 0, 1, 2];
+  const SCIPY_GREATER = 0.03246803357021272;
+  // Every new value above every old one, with ties: exact 1/210, SciPy's approximation 0.0063903357114262.
+  const TOP = [3, 3, 4, 4];
+  const BOTTOM = [0, 0, 1, 1, 2, 2];
+
+  it('the reference values: exact p by enumeration, and the approximation equals SciPy', () => {
+    expect(permutationGreater(X, Y)).toBeCloseTo(25 / 495, 15);
+    expect(permutationGreater(TOP, BOTTOM)).toBeCloseTo(1 / 210, 15);
+    const j = judgeComparison('x', X, Y, mw({ confidence: 0.9 }));
+    expect(j.statistics).toMatchObject({ exactness: 'permutation', alternative: 'greater', u: 27 });
+    expect(j.statistics.pValue).toBeCloseTo(25 / 495, 14);
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(SCIPY_GREATER, 14);
+  });
+
+  it('says it cannot decide, with both p-values and α, when they fall on different sides of α (exact above, approximation below)', () => {
+    const j = judgeComparison('lat on c', X, Y, mw());
+    expect(j.outcome).toBe('inconclusive');
+    expect(j.rule).toBe('mann-whitney.ties-undecided');
+    expect(j.message).toBe(
+      'lat on c: ties in a small sample: the exact test (p=0.05051) and the normal approximation (p=0.03247) disagree at α=0.05; more points decide (new mean 2.5 vs baseline 1.25, U=27, p=0.05051 (permutation, one-sided, new higher is worse), effect 0.6875)',
+    );
+    // The test stays one-sided in the bad direction: the same data is a clear pass the other way round.
+    expect(judgeComparison('x', X, Y, mw({ direction: 'decrease' })).outcome).toBe('pass');
+  });
+
+  it('says it cannot decide when the exact test rejects and the approximation does not', () => {
+    const j = judgeComparison('x', TOP, BOTTOM, mw({ confidence: 0.995 }));
+    expect(j).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+    expect(j.statistics.pValue).toBeCloseTo(1 / 210, 14);
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(0.0063903357114262, 14);
+    expect(j.message).toContain('the exact test (p=0.004762) and the normal approximation (p=0.00639) disagree at α=0.005;');
+  });
+
+  it('decides when both are on the same side of α: fail below both, pass above both', () => {
+    expect(judgeComparison('x', X, Y, mw({ confidence: 0.9 }))).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
+    expect(judgeComparison('x', X, Y, mw({ confidence: 0.98 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    expect(judgeComparison('x', TOP, BOTTOM, mw())).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
+  });
+
+  it('passes a disagreement whose effect is within maxEffectSize (inclusive): either test then passes', () => {
+    // Effect 2·27/32 − 1 = 0.6875.
+    expect(judgeComparison('x', X, Y, mw({ maxEffectSize: 0.6875 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    expect(judgeComparison('x', TOP, BOTTOM, mw({ confidence: 0.995, maxEffectSize: 1 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.effect-within-bound' });
+    expect(judgeComparison('x', X, Y, mw({ maxEffectSize: 0.68 }))).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+  });
+
+  it('has no approximate p without ties or with large samples, so it never says it cannot decide there', () => {
+    expect(judgeComparison('x', HIGH, LOW, mw()).statistics.asymptoticPValue).toBeUndefined();
+    const big = Array.from({ length: 9 }, (_, i) => Math.floor(i / 2));
+    expect(judgeComparison('x', big, big, mw()).statistics).toMatchObject({ exactness: 'asymptotic' });
+    expect(judgeComparison('x', big, big, mw()).statistics.asymptoticPValue).toBeUndefined();
+  });
+
+  it('through a measurement: the inconclusive result counts against inconclusiveLimit (0 pauses, 1 measures again)', async () => {
+    const NEW = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
+    const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
+    const p = new FakeMetricProvider().set('p95{c="eu18"}', X).set('p95{c="eu17"}', Y);
+    const metric = metricSchema.parse({ name: 'p95', query: 'p95{c="{{shortName}}"}', comparison: { method: 'mann-whitney', confidence: 0.95, resolution: '1m' } });
+    const ctx = { provider: p, newClusters: [NEW], oldClusters: [OLD], intervalMs: 600_000, now: new Date('2025-01-01T12:10:00Z'), elapsedInStepMs: 600_000, sampleDeadlineMs: 1_800_000 };
+    const paused = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 0 }, ctx, ZERO_COUNTERS);
+    expect(paused.decisions[0]).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+    expect(paused.decisions[0]?.message).toContain('ties in a small sample: the exact test (p=0.05051) and the normal approximation (p=0.03247) disagree at α=0.05; more points decide');
+    expect(paused).toMatchObject({ verdict: 'inconclusive-pause', rule: 'limit.inconclusive' });
+    const tolerated = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 1 }, ctx, ZERO_COUNTERS);
+    expect(tolerated).toMatchObject({ verdict: 'wait', outcome: 'inconclusive' });
+    const again = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 1 }, ctx, tolerated.counters);
+    expect(again).toMatchObject({ verdict: 'inconclusive-pause', rule: 'limit.inconclusive' });
   });
 });
 
