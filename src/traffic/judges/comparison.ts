@@ -73,11 +73,12 @@ export function judgeComparison(subject: string, newValues: readonly number[], o
   };
   const side = alternative === 'two-sided' ? 'two-sided' : `one-sided, new ${alternative === 'greater' ? 'higher' : 'lower'} is worse`;
   const facts = `new mean ${fmt(meanNew)} vs baseline ${fmt(meanOld)}, U=${fmt(r.u)}, p=${fmt(r.pValue)} (${r.method}, ${side}), effect ${fmt(r.rankBiserial)}`;
-  if (r.minPValue > alpha) {
+  // The test rejects when p < α, so a smallest possible p of exactly α can never reject either.
+  if (r.minPValue >= alpha) {
     return {
       outcome: 'inconclusive',
       rule: 'mann-whitney.cannot-reject',
-      message: `${subject}: ${r.n1} new and ${r.n2} baseline points cannot show a difference at ${fmt(rule.confidence * 100)} % confidence (smallest possible p ${fmt(r.minPValue)} > ${fmt(alpha)}); lengthen lookback or shorten resolution (${facts})`,
+      message: `${subject}: ${r.n1} new and ${r.n2} baseline points cannot show a difference at ${fmt(rule.confidence * 100)} % confidence (smallest possible p ${fmt(r.minPValue)} ${r.minPValue === alpha ? '=' : '>'} ${fmt(alpha)}); lengthen lookback or shorten resolution (${facts})`,
       statistics,
       warnings,
     };

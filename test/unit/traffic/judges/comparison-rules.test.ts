@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { metricSchema } from '../../../../src/traffic/analysis-config.js';
 import { judgeComparison, judgeProportionComparison, type ComparisonRule } from '../../../../src/traffic/judges/comparison.js';
+import { differenceBounds } from '../../../../src/traffic/stats/proportion.js';
 import { measure } from '../../../../src/traffic/judges/measure.js';
 import { ZERO_COUNTERS } from '../../../../src/traffic/judges/step-verdict.js';
 import { FakeMetricProvider } from '../fake-metric-provider.js';
@@ -84,6 +85,18 @@ describe('Mann-Whitney comparison', () => {
     const over = judgeComparison('x', HIGH, LOW, mw({ maxEffectSize: 0.99 }));
     expect(over.outcome).toBe('fail');
     expect(over.message).toMatch(/^x: worse than baseline at 95 % confidence, effect above 0\.99 \(/);
+  });
+
+  it('rejects only when p < α: a p of exactly α passes, and a smallest possible p of exactly α can never reject (inconclusive)', () => {
+    // One new value above 6 of 7 baseline values: U = 6, P(U ≥ 6) = 2/8 = 0.25 = 1 − 0.75 exactly; smallest p 1/8.
+    const atAlpha = judgeComparison('x', [6.5], [1, 2, 3, 4, 5, 6, 7], mw({ confidence: 0.75 }));
+    expect(atAlpha.statistics).toMatchObject({ pValue: 0.25, minPValue: 0.125, alpha: 0.25 });
+    expect(atAlpha).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    // One value above all of 3: P(U ≥ 3) = 1/4, the smallest p there is, equal to α.
+    const never = judgeComparison('x', [10], [1, 2, 3], mw({ confidence: 0.75 }));
+    expect(never.statistics).toMatchObject({ pValue: 0.25, minPValue: 0.25, alpha: 0.25 });
+    expect(never).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.cannot-reject' });
+    expect(never.message).toMatch(/^x: 1 new and 3 baseline points cannot show a difference at 75 % confidence \(smallest possible p 0\.25 = 0\.25\);/);
   });
 
   it('warns only below 50 points on either side', () => {
@@ -202,7 +215,14 @@ describe('ratio comparison', () => {
       statistics: { method: 'ratio', n1: 2, n2: 2, meanNew: 3, meanOld: 1, ratio: 3 },
       warnings: [],
     });
-    expect(judgeComparison('x', [2, 2], [1, 1], ratio(2))).toMatchObject({ outcome: 'pass', rule: 'ratio.within', message: 'x: ratio within bound 2 (new mean 2 / baseline 1 = 2)' });
+    expect(judgeComparison('x', [2, 2], [1, 1], ratio(2))).toEqual({
+      outcome: 'pass',
+      rule: 'ratio.within',
+      message: 'x: ratio within bound 2 (new mean 2 / baseline 1 = 2)',
+      statistics: { method: 'ratio', n1: 2, n2: 2, meanNew: 2, meanOld: 1, ratio: 2 },
+      // Only Mann-Whitney warns about few points: a ratio of means has no test to lack power.
+      warnings: [],
+    });
   });
 
   it('fails below 1/maxRatio in the decrease direction (inclusive bound), and only in the bad direction', () => {
@@ -241,6 +261,31 @@ describe('proportion comparison (Newcombe bounds on the difference)', () => {
     const f = (v: number) => Number(v.toPrecision(4));
     expect(j.message).toBe(`r on c: failure ratio worse than baseline by more than 0.02 (10/100 = 0.1 vs baseline 1/100 = 0.01, difference in [${f(b.lower)}, ${f(b.upper)}] at 95 %)`);
     expect(j.warnings).toEqual([]);
+  });
+
+  it('never warns, whatever it decides: the counts are the evidence, not a number of points', () => {
+    for (const [k1, k2, minSamples] of [[10, 1, 100], [1, 1, 100], [1, 1, 101]]) {
+      expect(judgeProportionComparison('r', { failures: k1, samples: 100 }, { failures: k2, samples: 100 }, rule(0.05), minSamples).warnings).toEqual([]);
+    }
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(0.05), 100).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(0.05), 101).outcome).toBe('wait');
+  });
+
+  it('a bound exactly at the tolerance is within it: worse only strictly beyond, within inclusive, each direction', () => {
+    // The tolerance is set to the bound itself (Newcombe bounds from the stats module), so only the comparison is tested.
+    const worse = differenceBounds(10, 100, 1, 100, 0.95);
+    expect(worse.lower).toBeGreaterThan(0);
+    expect(judgeProportionComparison('r', { failures: 10, samples: 100 }, { failures: 1, samples: 100 }, rule(worse.lower), 1).outcome).not.toBe('fail');
+    expect(judgeProportionComparison('r', { failures: 10, samples: 100 }, { failures: 1, samples: 100 }, rule(worse.lower * 0.999), 1).outcome).toBe('fail');
+    const better = differenceBounds(1, 100, 10, 100, 0.95);
+    expect(better.upper).toBeLessThan(0);
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 10, samples: 100 }, rule(-better.upper, 'decrease'), 1).outcome).not.toBe('fail');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 10, samples: 100 }, rule(-better.upper * 0.999, 'decrease'), 1).outcome).toBe('fail');
+    const same = differenceBounds(1, 100, 1, 100, 0.95);
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(same.upper), 1).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(same.upper * 0.999), 1).outcome).toBe('wait');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(-same.lower, 'decrease'), 1).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(-same.lower * 0.999, 'decrease'), 1).outcome).toBe('wait');
   });
 
   it('takes a missing maxDifference as 0', () => {
