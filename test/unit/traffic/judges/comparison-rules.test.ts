@@ -264,7 +264,7 @@ describe('proportion comparison (Newcombe bounds on the difference)', () => {
   });
 
   it('never warns, whatever it decides: the counts are the evidence, not a number of points', () => {
-    for (const [k1, k2, minSamples] of [[10, 1, 100], [1, 1, 100], [1, 1, 101]]) {
+    for (const [k1, k2, minSamples] of [[10, 1, 100], [1, 1, 100], [1, 1, 101]] as const) {
       expect(judgeProportionComparison('r', { failures: k1, samples: 100 }, { failures: k2, samples: 100 }, rule(0.05), minSamples).warnings).toEqual([]);
     }
     expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(0.05), 100).outcome).toBe('pass');
