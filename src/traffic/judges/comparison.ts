@@ -65,7 +65,7 @@ export function judgeComparison(subject: string, newValues: readonly number[], o
     alpha,
     alternative,
     exactness: r.method,
-    ...(r.asymptoticPValue === undefined ? {} : { asymptoticPValue: r.asymptoticPValue }),
+    asymptoticPValue: r.asymptoticPValue,
     rankBiserial: r.rankBiserial,
     hodgesLehmann: r.hodgesLehmann,
     meanNew,

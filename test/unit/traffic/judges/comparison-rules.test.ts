@@ -167,6 +167,18 @@ describe('Mann-Whitney on ties in a small sample: the exact test and the normal 
     expect(j.message).toContain('the exact test (p=0.004762) and the normal approximation (p=0.00639) disagree at α=0.005;');
   });
 
+  it('an exact p of exactly α does not reject: with the approximation below α, that is a disagreement', () => {
+    // [2,2,1] vs [2,1,0,0,0]: 7 of the C(8,3) = 56 splits reach U ≥ 13, so p = 1/8 = 1 − 0.875 exactly;
+    // SciPy's approximation 0.07782434558402676; smallest p 1/56.
+    const x = [2, 2, 1];
+    const y = [2, 1, 0, 0, 0];
+    expect(permutationGreater(x, y)).toBe(0.125);
+    const j = judgeComparison('x', x, y, mw({ confidence: 0.875 }));
+    expect(j.statistics).toMatchObject({ pValue: 0.125, alpha: 0.125, exactness: 'permutation' });
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(0.07782434558402676, 14);
+    expect(j).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+  });
+
   it('decides when both are on the same side of α: fail below both, pass above both', () => {
     expect(judgeComparison('x', X, Y, mw({ confidence: 0.9 }))).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
     expect(judgeComparison('x', X, Y, mw({ confidence: 0.98 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
