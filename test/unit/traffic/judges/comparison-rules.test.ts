@@ -199,12 +199,16 @@ describe('Mann-Whitney on ties in a small sample: the exact test and the normal 
     expect(judgeComparison('x', big, big, mw()).statistics.asymptoticPValue).toBeUndefined();
   });
 
-  it('through a measurement: the inconclusive result counts against inconclusiveLimit (0 pauses, 1 measures again)', async () => {
+  it('through a measurement: waits while later windows may decide; past sampleDeadline it is inconclusive and counts against inconclusiveLimit (0 pauses, 1 measures again)', async () => {
     const NEW = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
     const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
     const p = new FakeMetricProvider().set('p95{c="eu18"}', X).set('p95{c="eu17"}', Y);
     const metric = metricSchema.parse({ name: 'p95', query: 'p95{c="{{shortName}}"}', comparison: { method: 'mann-whitney', confidence: 0.95, resolution: '1m' } });
-    const ctx = { provider: p, newClusters: [NEW], oldClusters: [OLD], intervalMs: 600_000, now: new Date('2025-01-01T12:10:00Z'), elapsedInStepMs: 600_000, sampleDeadlineMs: 1_800_000 };
+    const early = { provider: p, newClusters: [NEW], oldClusters: [OLD], intervalMs: 600_000, now: new Date('2025-01-01T12:10:00Z'), elapsedInStepMs: 600_000, sampleDeadlineMs: 1_800_000 };
+    const waiting = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 0 }, early, ZERO_COUNTERS);
+    expect(waiting.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'mann-whitney.ties-undecided' });
+    expect(waiting).toMatchObject({ verdict: 'wait' });
+    const ctx = { ...early, elapsedInStepMs: 1_800_000 };
     const paused = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 0 }, ctx, ZERO_COUNTERS);
     expect(paused.decisions[0]).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
     expect(paused.decisions[0]?.message).toContain('ties in a small sample: the exact test (p=0.05051) and the normal approximation (p=0.03247) disagree at α=0.05; more points decide');
