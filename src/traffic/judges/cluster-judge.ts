@@ -152,9 +152,10 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     return out('wait', 'samples.baseline-below-minimum', `${name}: ${baseline.points.length} baseline points for ${cluster}, need ${metric.minSamples}`, { samples: windowSamples, value: median(value.values), ...b });
   }
   const j = judgeComparison(`${name} on ${cluster}`, value.values, baseline.points, rule);
-  // Too few distinct points (ties of histogram quantiles, windows emptied by late scrapes) cannot reject yet: the next
-  // windows may; it waits and becomes inconclusive (a human decides) only past sampleDeadline.
-  if (j.rule === 'mann-whitney.cannot-reject' && !input.deadlinePassed) {
+  // Too few distinct points (ties of histogram quantiles, windows emptied by late scrapes) cannot reject yet, and ties in a
+  // small sample may leave the exact and the approximate test on either side of α: the next windows may decide; it waits
+  // and becomes inconclusive (a human decides) only past sampleDeadline.
+  if ((j.rule === 'mann-whitney.cannot-reject' || j.rule === 'mann-whitney.ties-undecided') && !input.deadlinePassed) {
     return out('wait', j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });
   }
   return out(j.outcome, j.rule, j.message, { value: median(value.values), samples: windowSamples, ...b, statistics: j.statistics });

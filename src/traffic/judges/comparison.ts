@@ -7,6 +7,10 @@
  *   (a tiny but significant shift on lots of data is not a reason to roll back; Kayenta pairs
  *   the test with an effect size too). When even the most extreme data could not reach α with
  *   these sample sizes, the result is `inconclusive` with that reason — never a pass.
+ *   Ties in a small sample (one side ≤ 8 values): the p is the exact permutation p, where
+ *   SciPy's `auto` uses the normal approximation; when the two fall on different sides of α
+ *   the result is `inconclusive` (`mann-whitney.ties-undecided`): the judge never takes a
+ *   decision that either test would contradict, and more points decide.
  * - `ratio`: fails when mean(new) / mean(old) is beyond `maxRatio` in the bad direction.
  * - `proportion` (judgeProportionComparison): counts, not points — Newcombe bounds on
  *   p_new − p_baseline: fail when the lower bound exceeds `maxDifference`, pass when the upper
@@ -61,6 +65,7 @@ export function judgeComparison(subject: string, newValues: readonly number[], o
     alpha,
     alternative,
     exactness: r.method,
+    asymptoticPValue: r.asymptoticPValue,
     rankBiserial: r.rankBiserial,
     hodgesLehmann: r.hodgesLehmann,
     meanNew,
@@ -68,11 +73,23 @@ export function judgeComparison(subject: string, newValues: readonly number[], o
   };
   const side = alternative === 'two-sided' ? 'two-sided' : `one-sided, new ${alternative === 'greater' ? 'higher' : 'lower'} is worse`;
   const facts = `new mean ${fmt(meanNew)} vs baseline ${fmt(meanOld)}, U=${fmt(r.u)}, p=${fmt(r.pValue)} (${r.method}, ${side}), effect ${fmt(r.rankBiserial)}`;
-  if (r.minPValue > alpha) {
+  // The test rejects when p < α, so a smallest possible p of exactly α can never reject either.
+  if (r.minPValue >= alpha) {
     return {
       outcome: 'inconclusive',
       rule: 'mann-whitney.cannot-reject',
-      message: `${subject}: ${r.n1} new and ${r.n2} baseline points cannot show a difference at ${fmt(rule.confidence * 100)} % confidence (smallest possible p ${fmt(r.minPValue)} > ${fmt(alpha)}); lengthen lookback or shorten resolution (${facts})`,
+      message: `${subject}: ${r.n1} new and ${r.n2} baseline points cannot show a difference at ${fmt(rule.confidence * 100)} % confidence (smallest possible p ${fmt(r.minPValue)} ${r.minPValue === alpha ? '=' : '>'} ${fmt(alpha)}); lengthen lookback or shorten resolution (${facts})`,
+      statistics,
+      warnings,
+    };
+  }
+  const smallEffect = rule.maxEffectSize !== undefined && Math.abs(r.rankBiserial) <= rule.maxEffectSize;
+  // A small effect passes whichever p holds; otherwise the two tests must agree on the side of α.
+  if (r.asymptoticPValue !== undefined && r.asymptoticPValue < alpha !== r.pValue < alpha && !smallEffect) {
+    return {
+      outcome: 'inconclusive',
+      rule: 'mann-whitney.ties-undecided',
+      message: `${subject}: ties in a small sample: the exact test (p=${fmt(r.pValue)}) and the normal approximation (p=${fmt(r.asymptoticPValue)}) disagree at α=${fmt(alpha)}; more points decide (${facts})`,
       statistics,
       warnings,
     };
@@ -80,7 +97,7 @@ export function judgeComparison(subject: string, newValues: readonly number[], o
   if (r.pValue >= alpha) {
     return { outcome: 'pass', rule: 'mann-whitney.no-significant-worsening', message: `${subject}: not worse at ${fmt(rule.confidence * 100)} % confidence (${facts})`, statistics, warnings };
   }
-  if (rule.maxEffectSize !== undefined && Math.abs(r.rankBiserial) <= rule.maxEffectSize) {
+  if (smallEffect) {
     return {
       outcome: 'pass',
       rule: 'mann-whitney.effect-within-bound',

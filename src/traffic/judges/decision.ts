@@ -43,6 +43,8 @@ export interface DecisionStatistics {
   alternative?: 'two-sided' | 'greater' | 'less';
   /** Mann-Whitney: exact (no ties), permutation (exact with ties) or asymptotic (normal approximation). */
   exactness?: 'exact' | 'permutation' | 'asymptotic';
+  /** Mann-Whitney with `permutation` (ties in a small sample): the normal-approximation p SciPy's `auto` would give. */
+  asymptoticPValue?: number;
   rankBiserial?: number;
   hodgesLehmann?: number;
   meanNew?: number;

@@ -9,7 +9,9 @@
  * samples have more than 8 values; otherwise exact when there are no ties. Where
  * SciPy then falls back to the normal approximation (ties in a small sample) we
  * compute the exact permutation p instead (mann-whitney-exact.ts): on tiny tied
- * samples the approximation is off by up to ~0.5 and flips decisions.
+ * samples the approximation is off by up to ~0.5. SciPy's approximate p comes
+ * along (`asymptoticPValue`), so a judge can refuse to decide where the two fall
+ * on different sides of its α rather than contradict either.
  *
  * `minPValue` is the smallest p the test could give for these sample sizes (and
  * ties): when it exceeds α the test cannot reject whatever the data, so a judge
@@ -41,6 +43,11 @@ export interface MannWhitneyResult {
   method: 'exact' | 'asymptotic' | 'permutation';
   /** z of the normal approximation (with continuity correction); undefined for exact and permutation. */
   z?: number;
+  /**
+   * With method `permutation` only: the normal-approximation p (tie and continuity corrected) for the
+   * same data and alternative — what SciPy's `auto` answers for ties in a small sample.
+   */
+  asymptoticPValue?: number;
   /** True when some values are tied. */
   ties: boolean;
   /**
@@ -87,26 +94,38 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[], options
     rankBiserial: (2 * u) / (n1 * n2) - 1,
     hodgesLehmann: n1 * n2 <= HODGES_LEHMANN_MAX_PAIRS ? hodgesLehmann(x, y) : undefined,
   };
+  const normal = (): { z: number; p: number; minP: number } => normalApproximation(u, n1, n2, tieSizes, alternative);
   if (chosen === 'exact' || chosen === 'permutation') {
     const dist = chosen === 'exact' ? exactDistribution(n1, n2) : permutationDistribution(ranks.map((r) => Math.round(2 * r)), n1);
     const { upper, lower } = tails(dist, Math.round(2 * u));
     const ext = extremes(dist);
     const pValue = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
     const minPValue = alternative === 'greater' ? ext.highest : alternative === 'less' ? ext.lowest : Math.min(1, 2 * Math.min(ext.highest, ext.lowest));
-    return { ...base, method: chosen, pValue: Math.min(1, pValue), minPValue };
+    const exact = { ...base, method: chosen, pValue: Math.min(1, pValue), minPValue };
+    return chosen === 'permutation' ? { ...exact, asymptoticPValue: normal().p } : exact;
   }
+  const { z, p, minP } = normal();
+  return { ...base, method: 'asymptotic', z, pValue: p, minPValue: minP };
+}
+
+/**
+ * SciPy's normal approximation: z = (U − n1·n2/2 − ½)/σ with the tie-corrected σ, for the U the
+ * alternative looks at (the larger one when two-sided, doubled). With σ = 0 (every value equal)
+ * nothing can be told apart: p = 1, and z is reported as 0.
+ */
+function normalApproximation(u: number, n1: number, n2: number, tieSizes: readonly number[], alternative: Alternative): { z: number; p: number; minP: number } {
   const n = n1 + n2;
+  const uOther = n1 * n2 - u;
   const tieTerm = tieSizes.reduce((acc, t) => acc + (t * t * t - t), 0);
   const sd = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
-  const statistic = alternative === 'greater' ? u : alternative === 'less' ? uOther : Math.max(u, uOther);
+  if (!(sd > 0)) return { z: 0, p: 1, minP: 1 };
   const pFor = (s: number): { z: number; p: number } => {
-    // SciPy: z = (U − n1·n2/2 − ½)/σ; with σ = 0 (every value equal) the numerator is −½, z = −∞, p = 1.
-    const z = sd > 0 ? (s - (n1 * n2) / 2 - 0.5) / sd : Number.NEGATIVE_INFINITY;
+    const z = (s - (n1 * n2) / 2 - 0.5) / sd;
     const oneSided = normalSf(z);
     return { z, p: Math.min(1, alternative === 'two-sided' ? 2 * oneSided : oneSided) };
   };
-  const { z, p } = pFor(statistic);
-  return { ...base, method: 'asymptotic', z: Number.isFinite(z) ? z : 0, pValue: sd > 0 ? p : 1, minPValue: sd > 0 ? pFor(n1 * n2).p : 1 };
+  const statistic = alternative === 'greater' ? u : alternative === 'less' ? uOther : Math.max(u, uOther);
+  return { ...pFor(statistic), minP: pFor(n1 * n2).p };
 }
 
 /** SciPy's `auto` rule, with the exact permutation p where SciPy would approximate small tied samples. */

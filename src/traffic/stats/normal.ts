@@ -1,17 +1,27 @@
 /**
- * Standard normal tail probabilities, accurate to ~1e-14 relative, without a
- * numerics dependency. erfc uses a positive-term series below 2.5 (no
- * cancellation) and a Lentz continued fraction above (where 1 - erf would lose
- * every digit of a small tail).
+ * Standard normal tail probabilities without a numerics dependency. erfc uses a
+ * positive-term series for erf below 1 (where erfc > 0.15, so 1 − erf loses less
+ * than one digit) and a Lentz continued fraction from 1 up (≤ 200 terms there,
+ * fewer further out), where 1 − erf would lose the digits of a small tail.
+ *
+ * Accuracy, measured against mpmath at 40 digits on a grid (x = 0.005 … 7.995 step 0.005;
+ * z = −8 … 8 step 0.01; literals in test/unit/traffic/stats/normal.test.ts): erfc within
+ * 4.0e-15 relative, normalSf within 1.1e-14 relative (z/√2 itself rounds, which costs up
+ * to ~z²·1e-16 far out in the tail).
+ * (With the switch at 2.5, 1 − erf lost up to 1.4e-12 just below it: normalSf(3.5) was
+ * off by 6.5e-13.)
  */
 
 const SQRT_PI = Math.sqrt(Math.PI);
+
+/** Below this the series (1 − erf) is used, from it the continued fraction (each within 4e-15 on its side). */
+export const ERFC_SERIES_BELOW = 1;
 
 /** Complementary error function erfc(x) = 1 - erf(x). */
 export function erfc(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x < 0) return 2 - erfc(-x);
-  if (x < 2.5) return 1 - erfSeries(x);
+  if (x < ERFC_SERIES_BELOW) return 1 - erfSeries(x);
   return erfcContinuedFraction(x);
 }
 

@@ -6,16 +6,18 @@
  * tables are what SciPy says (skipped with a printed reason otherwise; WSD_REQUIRE_TOOLS=1
  * turns the skip into a failure, as for every tool).
  *
- * Where we differ from SciPy's `auto`, on purpose: tied samples with one side of 8 or fewer
+ * Where our p differs from SciPy's `auto`, on purpose: tied samples with one side of 8 or fewer
  * values. SciPy's `auto` takes the normal approximation there; we take the exact permutation
  * p, which SciPy computes with method=PermutationMethod() (recorded as `permutationP`) and
- * its docs recommend for that case. Every decision that differs at 0.05 is such a case, and
- * agrees with SciPy's permutation test.
+ * its docs recommend for that case. The comparison judge carries both, and where they fall
+ * on different sides of α it says it cannot decide: no decision of the judge differs from
+ * SciPy's, at any level the configs use (checked below through `judgeComparison`).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { judgeComparison, type ComparisonRule } from '../../../src/traffic/judges/comparison.js';
 import { mannWhitneyU, type Alternative } from '../../../src/traffic/stats/mann-whitney.js';
 import { requireCapability } from '../../helpers/require-binary.js';
 
@@ -132,10 +134,57 @@ describe("mann-whitney method 'auto' against SciPy's recorded answers", () => {
       }
       // Same method: the same p to rounding (measured 2e-15), so no decision differs at 0.05.
       expect(maxDelta).toBeLessThan(1e-12);
-      // Different method (permutation vs SciPy's normal approximation): the decisions that differ, all
-      // tied samples with one side of 8 or fewer, where SciPy's own permutation test agrees with us.
+      // Different method (permutation vs SciPy's normal approximation): the p-values on different sides of
+      // 0.05, all tied samples with one side of 8 or fewer, where SciPy's own permutation test agrees with us.
+      // The judge says it cannot decide on exactly these (next block).
       expect(flips.every((f) => smallTied(table.cases.find((c) => f.startsWith(`${c.name} `)) as ScipyCase))).toBe(true);
-      console.info(`scipy ${table.scipy}: max |Δp| ${maxDelta.toExponential(1)} where the method is the same; decisions at 0.05 that differ (permutation vs SciPy's approximation): ${flips.length} [${flips.join(', ')}]`);
+      expect(flips).toEqual(['small-vs-large-tied-3 two-sided', 'small-tied-26 two-sided', 'small-tied-30 greater', 'small-tied-32 less']);
+      console.info(`scipy ${table.scipy}: max |Δp| ${maxDelta.toExponential(1)} where the method is the same; p on different sides of 0.05 (permutation vs SciPy's approximation): ${flips.length} [${flips.join(', ')}]`);
+    });
+  }
+
+  for (const table of [current, debian]) {
+    it(`the comparison judge never takes a decision SciPy ${table.scipy}'s auto would not, at α 0.1, 0.05, 0.02, 0.01: it says it cannot decide instead`, () => {
+      const DIRECTION: Record<Alternative, ComparisonRule['direction']> = { greater: 'increase', less: 'decrease', 'two-sided': 'either' };
+      const lines: string[] = [];
+      for (const level of [0.1, 0.05, 0.02, 0.01]) {
+        const undecided: string[] = [];
+        const cannotReject: string[] = [];
+        let decided = 0;
+        for (const [i, c] of table.cases.entries()) {
+          for (const a of ALTERNATIVES) {
+            const label = `${c.name} ${a}`;
+            const j = judgeComparison('m', c.x, c.y, { method: 'mann-whitney', confidence: 1 - level, direction: DIRECTION[a] });
+            // The level the judge applies (1 − confidence in floating point), so both sides use one α.
+            const alpha = j.statistics.alpha as number;
+            const scipyRejects = c.results[a].p < alpha;
+            if (j.outcome === 'inconclusive') {
+              expect(['mann-whitney.ties-undecided', 'mann-whitney.cannot-reject'], label).toContain(j.rule);
+              if (j.rule === 'mann-whitney.ties-undecided') {
+                // Undecided exactly where the exact test and SciPy's auto fall on different sides of α.
+                const exact = permutationP(i, a) ?? enumeratedPermutationP(c.x, c.y, a);
+                expect(exact < alpha, `${label} at ${level}`).not.toBe(scipyRejects);
+                undecided.push(label);
+              } else cannotReject.push(label);
+              continue;
+            }
+            decided++;
+            expect(j.outcome === 'fail', `${label} at ${level}: ${j.message}`).toBe(scipyRejects);
+            // Where the exact test (SciPy's permutation p, or an enumeration) and SciPy's auto p straddle α,
+            // deciding would contradict one of them: the judge must not have decided.
+            if (smallTied(c)) {
+              const exact = permutationP(i, a) ?? enumeratedPermutationP(c.x, c.y, a);
+              expect(exact < alpha, `${label} at ${level}: exact ${exact}, SciPy ${c.results[a].p}`).toBe(scipyRejects);
+            }
+          }
+        }
+        // "Cannot decide because the tests disagree" only where ties put a small sample on the permutation p.
+        for (const u of undecided) expect(smallTied(table.cases.find((c) => u.startsWith(`${c.name} `)) as ScipyCase), u).toBe(true);
+        expect(decided + undecided.length + cannotReject.length).toBe(table.cases.length * ALTERNATIVES.length);
+        if (level === 0.05) expect(undecided).toEqual(['small-vs-large-tied-3 two-sided', 'small-tied-26 two-sided', 'small-tied-30 greater', 'small-tied-32 less']);
+        lines.push(`α=${level}: ${decided} decided as SciPy, ${undecided.length} ties-undecided [${undecided.join(', ')}], ${cannotReject.length} cannot-reject`);
+      }
+      console.info(`judge vs scipy ${table.scipy}:\n  ${lines.join('\n  ')}`);
     });
   }
 

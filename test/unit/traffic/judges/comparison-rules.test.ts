@@ -2,11 +2,19 @@
  * The comparison judges' rules on hand-worked cases. Mann-Whitney on 4 against 4
  * untied points: every new value above every old one gives U = 16 and an exact
  * one-sided p = 1/C(8,4) = 1/70, two-sided 2/70; 2 against 2 can never go below
- * p = 1/C(4,2) = 1/6. Ratios are mean over mean; proportions use Newcombe's bounds
- * on the difference, built here from the closed-form Wilson interval.
+ * p = 1/C(4,2) = 1/6. Ties in a small sample: the exact permutation p is counted here by
+ * enumerating every split, the normal-approximation p is SciPy's (literals from SciPy 1.17.1
+ * `mannwhitneyu(x, y, alternative=...)`, whose `auto` takes the approximation there).
+ * Ratios are mean over mean; proportions use Newcombe's bounds on the difference, built
+ * here from the closed-form Wilson interval.
  */
 import { describe, expect, it } from 'vitest';
+import { metricSchema } from '../../../../src/traffic/analysis-config.js';
 import { judgeComparison, judgeProportionComparison, type ComparisonRule } from '../../../../src/traffic/judges/comparison.js';
+import { differenceBounds } from '../../../../src/traffic/stats/proportion.js';
+import { measure } from '../../../../src/traffic/judges/measure.js';
+import { ZERO_COUNTERS } from '../../../../src/traffic/judges/step-verdict.js';
+import { FakeMetricProvider } from '../fake-metric-provider.js';
 
 const Z95 = 1.6448536269514722;
 const HIGH = [10, 11, 12, 13];
@@ -79,11 +87,136 @@ describe('Mann-Whitney comparison', () => {
     expect(over.message).toMatch(/^x: worse than baseline at 95 % confidence, effect above 0\.99 \(/);
   });
 
+  it('rejects only when p < α: a p of exactly α passes, and a smallest possible p of exactly α can never reject (inconclusive)', () => {
+    // One new value above 6 of 7 baseline values: U = 6, P(U ≥ 6) = 2/8 = 0.25 = 1 − 0.75 exactly; smallest p 1/8.
+    const atAlpha = judgeComparison('x', [6.5], [1, 2, 3, 4, 5, 6, 7], mw({ confidence: 0.75 }));
+    expect(atAlpha.statistics).toMatchObject({ pValue: 0.25, minPValue: 0.125, alpha: 0.25 });
+    expect(atAlpha).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    // One value above all of 3: P(U ≥ 3) = 1/4, the smallest p there is, equal to α.
+    const never = judgeComparison('x', [10], [1, 2, 3], mw({ confidence: 0.75 }));
+    expect(never.statistics).toMatchObject({ pValue: 0.25, minPValue: 0.25, alpha: 0.25 });
+    expect(never).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.cannot-reject' });
+    expect(never.message).toMatch(/^x: 1 new and 3 baseline points cannot show a difference at 75 % confidence \(smallest possible p 0\.25 = 0\.25\);/);
+  });
+
   it('warns only below 50 points on either side', () => {
     const fifty = Array.from({ length: 50 }, (_, i) => i);
     expect(judgeComparison('x', fifty, fifty, mw()).warnings).toEqual([]);
     expect(judgeComparison('x', fifty.slice(1), fifty, mw()).warnings).toEqual(['x: only 49 new and 50 baseline data points (below 50); the test has little power']);
     expect(judgeComparison('x', fifty, fifty.slice(1), mw()).warnings).toEqual(['x: only 50 new and 49 baseline data points (below 50); the test has little power']);
+  });
+});
+
+/** One-sided (new greater) permutation p by enumerating every choice of the new side's positions in the pooled sample. */
+function permutationGreater(x: readonly number[], y: readonly number[]): number {
+  const pooled = [...x, ...y];
+  const u = (idx: readonly number[]) => {
+    let s = 0;
+    for (const i of idx) for (let j = 0; j < pooled.length; j++) if (!idx.includes(j)) s += (pooled[i] as number) > (pooled[j] as number) ? 1 : pooled[i] === pooled[j] ? 0.5 : 0;
+    return s;
+  };
+  const observed = u(x.map((_, i) => i));
+  let atLeast = 0;
+  let total = 0;
+  const visit = (start: number, chosen: number[]) => {
+    if (chosen.length === x.length) {
+      total++;
+      if (u(chosen) >= observed) atLeast++;
+      return;
+    }
+    for (let i = start; i < pooled.length; i++) visit(i + 1, [...chosen, i]);
+  };
+  visit(0, []);
+  return atLeast / total;
+}
+
+describe('Mann-Whitney on ties in a small sample: the exact test and the normal approximation must agree', () => {
+  // U = 27 of 32; exact p = 25/495 (counted below), SciPy's approximation 0.03246803357021272: either side of 0.05.
+  const X = [2, 3, 3, 2];
+  const Y = [3, 1, 2, 1, 0, 0, 1, 2];
+  const SCIPY_GREATER = 0.03246803357021272;
+  // Every new value above every old one, with ties: exact 1/210, SciPy's approximation 0.0063903357114262.
+  const TOP = [3, 3, 4, 4];
+  const BOTTOM = [0, 0, 1, 1, 2, 2];
+
+  it('the reference values: exact p by enumeration, and the approximation equals SciPy', () => {
+    expect(permutationGreater(X, Y)).toBeCloseTo(25 / 495, 15);
+    expect(permutationGreater(TOP, BOTTOM)).toBeCloseTo(1 / 210, 15);
+    const j = judgeComparison('x', X, Y, mw({ confidence: 0.9 }));
+    expect(j.statistics).toMatchObject({ exactness: 'permutation', alternative: 'greater', u: 27 });
+    expect(j.statistics.pValue).toBeCloseTo(25 / 495, 14);
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(SCIPY_GREATER, 14);
+  });
+
+  it('says it cannot decide, with both p-values and α, when they fall on different sides of α (exact above, approximation below)', () => {
+    const j = judgeComparison('lat on c', X, Y, mw());
+    expect(j.outcome).toBe('inconclusive');
+    expect(j.rule).toBe('mann-whitney.ties-undecided');
+    expect(j.message).toBe(
+      'lat on c: ties in a small sample: the exact test (p=0.05051) and the normal approximation (p=0.03247) disagree at α=0.05; more points decide (new mean 2.5 vs baseline 1.25, U=27, p=0.05051 (permutation, one-sided, new higher is worse), effect 0.6875)',
+    );
+    // The test stays one-sided in the bad direction: the same data is a clear pass the other way round.
+    expect(judgeComparison('x', X, Y, mw({ direction: 'decrease' })).outcome).toBe('pass');
+  });
+
+  it('says it cannot decide when the exact test rejects and the approximation does not', () => {
+    const j = judgeComparison('x', TOP, BOTTOM, mw({ confidence: 0.995 }));
+    expect(j).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+    expect(j.statistics.pValue).toBeCloseTo(1 / 210, 14);
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(0.0063903357114262, 14);
+    expect(j.message).toContain('the exact test (p=0.004762) and the normal approximation (p=0.00639) disagree at α=0.005;');
+  });
+
+  it('an exact p of exactly α does not reject: with the approximation below α, that is a disagreement', () => {
+    // [2,2,1] vs [2,1,0,0,0]: 7 of the C(8,3) = 56 splits reach U ≥ 13, so p = 1/8 = 1 − 0.875 exactly;
+    // SciPy's approximation 0.07782434558402676; smallest p 1/56.
+    const x = [2, 2, 1];
+    const y = [2, 1, 0, 0, 0];
+    expect(permutationGreater(x, y)).toBe(0.125);
+    const j = judgeComparison('x', x, y, mw({ confidence: 0.875 }));
+    expect(j.statistics).toMatchObject({ pValue: 0.125, alpha: 0.125, exactness: 'permutation' });
+    expect(j.statistics.asymptoticPValue).toBeCloseTo(0.07782434558402676, 14);
+    expect(j).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+  });
+
+  it('decides when both are on the same side of α: fail below both, pass above both', () => {
+    expect(judgeComparison('x', X, Y, mw({ confidence: 0.9 }))).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
+    expect(judgeComparison('x', X, Y, mw({ confidence: 0.98 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    expect(judgeComparison('x', TOP, BOTTOM, mw())).toMatchObject({ outcome: 'fail', rule: 'mann-whitney.worse' });
+  });
+
+  it('passes a disagreement whose effect is within maxEffectSize (inclusive): either test then passes', () => {
+    // Effect 2·27/32 − 1 = 0.6875.
+    expect(judgeComparison('x', X, Y, mw({ maxEffectSize: 0.6875 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.no-significant-worsening' });
+    expect(judgeComparison('x', TOP, BOTTOM, mw({ confidence: 0.995, maxEffectSize: 1 }))).toMatchObject({ outcome: 'pass', rule: 'mann-whitney.effect-within-bound' });
+    expect(judgeComparison('x', X, Y, mw({ maxEffectSize: 0.68 }))).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+  });
+
+  it('has no approximate p without ties or with large samples, so it never says it cannot decide there', () => {
+    expect(judgeComparison('x', HIGH, LOW, mw()).statistics.asymptoticPValue).toBeUndefined();
+    const big = Array.from({ length: 9 }, (_, i) => Math.floor(i / 2));
+    expect(judgeComparison('x', big, big, mw()).statistics).toMatchObject({ exactness: 'asymptotic' });
+    expect(judgeComparison('x', big, big, mw()).statistics.asymptoticPValue).toBeUndefined();
+  });
+
+  it('through a measurement: waits while later windows may decide; past sampleDeadline it is inconclusive and counts against inconclusiveLimit (0 pauses, 1 measures again)', async () => {
+    const NEW = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
+    const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
+    const p = new FakeMetricProvider().set('p95{c="eu18"}', X).set('p95{c="eu17"}', Y);
+    const metric = metricSchema.parse({ name: 'p95', query: 'p95{c="{{shortName}}"}', comparison: { method: 'mann-whitney', confidence: 0.95, resolution: '1m' } });
+    const early = { provider: p, newClusters: [NEW], oldClusters: [OLD], intervalMs: 600_000, now: new Date('2025-01-01T12:10:00Z'), elapsedInStepMs: 600_000, sampleDeadlineMs: 1_800_000 };
+    const waiting = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 0 }, early, ZERO_COUNTERS);
+    expect(waiting.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'mann-whitney.ties-undecided' });
+    expect(waiting).toMatchObject({ verdict: 'wait' });
+    const ctx = { ...early, elapsedInStepMs: 1_800_000 };
+    const paused = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 0 }, ctx, ZERO_COUNTERS);
+    expect(paused.decisions[0]).toMatchObject({ outcome: 'inconclusive', rule: 'mann-whitney.ties-undecided' });
+    expect(paused.decisions[0]?.message).toContain('ties in a small sample: the exact test (p=0.05051) and the normal approximation (p=0.03247) disagree at α=0.05; more points decide');
+    expect(paused).toMatchObject({ verdict: 'inconclusive-pause', rule: 'limit.inconclusive' });
+    const tolerated = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 1 }, ctx, ZERO_COUNTERS);
+    expect(tolerated).toMatchObject({ verdict: 'wait', outcome: 'inconclusive' });
+    const again = await measure({ metrics: [metric], failureLimit: 0, consecutiveErrorLimit: 0, inconclusiveLimit: 1 }, ctx, tolerated.counters);
+    expect(again).toMatchObject({ verdict: 'inconclusive-pause', rule: 'limit.inconclusive' });
   });
 });
 
@@ -98,7 +231,14 @@ describe('ratio comparison', () => {
       statistics: { method: 'ratio', n1: 2, n2: 2, meanNew: 3, meanOld: 1, ratio: 3 },
       warnings: [],
     });
-    expect(judgeComparison('x', [2, 2], [1, 1], ratio(2))).toMatchObject({ outcome: 'pass', rule: 'ratio.within', message: 'x: ratio within bound 2 (new mean 2 / baseline 1 = 2)' });
+    expect(judgeComparison('x', [2, 2], [1, 1], ratio(2))).toEqual({
+      outcome: 'pass',
+      rule: 'ratio.within',
+      message: 'x: ratio within bound 2 (new mean 2 / baseline 1 = 2)',
+      statistics: { method: 'ratio', n1: 2, n2: 2, meanNew: 2, meanOld: 1, ratio: 2 },
+      // Only Mann-Whitney warns about few points: a ratio of means has no test to lack power.
+      warnings: [],
+    });
   });
 
   it('fails below 1/maxRatio in the decrease direction (inclusive bound), and only in the bad direction', () => {
@@ -137,6 +277,31 @@ describe('proportion comparison (Newcombe bounds on the difference)', () => {
     const f = (v: number) => Number(v.toPrecision(4));
     expect(j.message).toBe(`r on c: failure ratio worse than baseline by more than 0.02 (10/100 = 0.1 vs baseline 1/100 = 0.01, difference in [${f(b.lower)}, ${f(b.upper)}] at 95 %)`);
     expect(j.warnings).toEqual([]);
+  });
+
+  it('never warns, whatever it decides: the counts are the evidence, not a number of points', () => {
+    for (const [k1, k2, minSamples] of [[10, 1, 100], [1, 1, 100], [1, 1, 101]] as const) {
+      expect(judgeProportionComparison('r', { failures: k1, samples: 100 }, { failures: k2, samples: 100 }, rule(0.05), minSamples).warnings).toEqual([]);
+    }
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(0.05), 100).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(0.05), 101).outcome).toBe('wait');
+  });
+
+  it('a bound exactly at the tolerance is within it: worse only strictly beyond, within inclusive, each direction', () => {
+    // The tolerance is set to the bound itself (Newcombe bounds from the stats module), so only the comparison is tested.
+    const worse = differenceBounds(10, 100, 1, 100, 0.95);
+    expect(worse.lower).toBeGreaterThan(0);
+    expect(judgeProportionComparison('r', { failures: 10, samples: 100 }, { failures: 1, samples: 100 }, rule(worse.lower), 1).outcome).not.toBe('fail');
+    expect(judgeProportionComparison('r', { failures: 10, samples: 100 }, { failures: 1, samples: 100 }, rule(worse.lower * 0.999), 1).outcome).toBe('fail');
+    const better = differenceBounds(1, 100, 10, 100, 0.95);
+    expect(better.upper).toBeLessThan(0);
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 10, samples: 100 }, rule(-better.upper, 'decrease'), 1).outcome).not.toBe('fail');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 10, samples: 100 }, rule(-better.upper * 0.999, 'decrease'), 1).outcome).toBe('fail');
+    const same = differenceBounds(1, 100, 1, 100, 0.95);
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(same.upper), 1).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(same.upper * 0.999), 1).outcome).toBe('wait');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(-same.lower, 'decrease'), 1).outcome).toBe('pass');
+    expect(judgeProportionComparison('r', { failures: 1, samples: 100 }, { failures: 1, samples: 100 }, rule(-same.lower * 0.999, 'decrease'), 1).outcome).toBe('wait');
   });
 
   it('takes a missing maxDifference as 0', () => {

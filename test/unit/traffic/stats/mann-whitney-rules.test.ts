@@ -99,6 +99,26 @@ describe('asymptotic method with ties, each alternative (SciPy method="asymptoti
 });
 
 describe('permutation method on small tied samples (enumerated: every split equally likely)', () => {
+  it("carries SciPy's normal-approximation p along (what its auto answers here): [2,3,3,2] vs [3,1,2,1,0,0,1,2]", () => {
+    // SciPy 1.17.1 mannwhitneyu(x, y, alternative=A) (method auto takes the approximation for these tied samples).
+    const x = [2, 3, 3, 2];
+    const y = [3, 1, 2, 1, 0, 0, 1, 2];
+    const expected = { greater: 0.03246803357021272, less: 0.9783848859052446, 'two-sided': 0.06493606714042544 } as const;
+    for (const alternative of ['greater', 'less', 'two-sided'] as const) {
+      const r = mannWhitneyU(x, y, { alternative });
+      expect(r.method).toBe('permutation');
+      close(r.asymptoticPValue, expected[alternative], 14);
+      expect(r.z).toBeUndefined();
+    }
+    // Permutation p by enumeration: 25 of the C(12,4) = 495 splits reach U ≥ 27.
+    close(mannWhitneyU(x, y, { alternative: 'greater' }).pValue, 25 / 495, 14);
+    // Only the permutation method carries it: exact and asymptotic results are already SciPy's.
+    expect(mannWhitneyU([1, 2], [3, 4]).asymptoticPValue).toBeUndefined();
+    expect(mannWhitneyU(x, y, 'asymptotic').asymptoticPValue).toBeUndefined();
+    // Every value equal: the approximation has σ = 0 and says p = 1, as the permutation test does.
+    expect(mannWhitneyU([3, 3, 3], [3, 3], 'permutation')).toMatchObject({ pValue: 1, asymptoticPValue: 1 });
+  });
+
   it('[1,2,2,5] vs [2,3,3]: U = 4; greater 28/35, less 10/35, two-sided 20/35; min p 3/35, 1/35, 2/35', () => {
     const x = [1, 2, 2, 5];
     const y = [2, 3, 3];
