@@ -72,6 +72,21 @@ describe('query window', () => {
     expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17'), s('eu18'), s('eu17')]);
   });
 
+  it('starts a tiled window where the previous one ended (no start lost between two windows), else takes the lookback', async () => {
+    const m = metric({ threshold: { max: 0.05 } });
+    // The previous window ended 90 s ago: this one spans those 90 s.
+    const tiled = new FakeMetricProvider();
+    const d = await evaluateMetric(m, ctx(tiled, { windowStarts: { m: NOW.getTime() - 90_000 } }));
+    expect(tiled.calls.map((c) => c.query)).toEqual([v('eu18', '1m30s'), v('eu17', '1m30s')]);
+    expect(d.window).toEqual({ start: '2025-01-01T11:58:30.000Z', end: '2025-01-01T12:00:00.000Z' });
+    // Another metric's tile, or one that does not lie before now, leaves the lookback (5m).
+    for (const windowStarts of [{ other: NOW.getTime() - 90_000 }, { m: NOW.getTime() }] as Array<Record<string, number>>) {
+      const p = new FakeMetricProvider();
+      await evaluateMetric(m, ctx(p, { windowStarts }));
+      expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17')]);
+    }
+  });
+
   it('reads the old clusters at baselineAt and the new ones at now', async () => {
     const before = new Date('2025-01-01T11:00:00Z');
     const m = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
