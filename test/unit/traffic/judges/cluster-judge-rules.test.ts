@@ -155,7 +155,9 @@ describe('no value in the window', () => {
 
   it('waits on a cluster whose only values are NaN (0/0: no events), and fails one with series but no values at all', () => {
     const m = metric({ threshold: { max: 1 } });
-    expect(judgeCluster(input(m, { value: query([], { series: 1, dropped: 2 }), deadlinePassed: true }))).toMatchObject({ outcome: 'wait', rule: 'no-data.no-events', samples: 0 });
+    const nan = judgeCluster(input(m, { value: query([], { series: 1, dropped: 2 }), deadlinePassed: true }));
+    expect(nan).toMatchObject({ outcome: 'wait', rule: 'no-data.no-events', samples: 0 });
+    expect(nan.message).toContain(TARGET.cluster);
     const silent = judgeCluster(input(m, { value: query([], { series: 1 }) }));
     expect(silent).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
     expect(silent.message).toContain(TARGET.cluster);
