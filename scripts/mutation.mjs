@@ -36,17 +36,32 @@ export const GROUPS = {
     mutate: ['src/config/rules/release-rules.ts', 'src/config/rules/referenced-file-rules.ts', 'src/config/rules/index.ts'],
     tests: ['test/unit/config/rules/release-and-file-rules.test.ts', 'test/unit/config/rules/malformed-input-rules.test.ts'],
   },
-  // traffic/judges in five groups, so a rerun after a change to one judge stays short. Only the judges' unit tests:
+  // traffic/judges in seven groups, so a rerun after a change to one judge stays short. Only the judges' unit tests:
   // stopped-reporting-gap.test.ts also reaches them, but through whole shifts (shift controller), too slow per mutant.
+  // metric-judge, measure, cluster-judge and fetch-values one file each: two files per group with every judges test
+  // never finished (~1.5 h at nice 19 under load; the cost is Stryker's per-mutant vitest rerun and the load, not the
+  // tests, which take milliseconds). Each group runs the rule tests of its own file (plus judges.test.ts, which calls
+  // evaluateMetric directly, and stopped-reporting-scrapes.test.ts for the scrape-interval rule). counts-and-baseline
+  // and the shift-controller tests also reach some of these mutants but are not rerun: the scores are lower bounds.
   'judges-metric': {
     isolate: false,
-    mutate: ['src/traffic/judges/metric-judge.ts', 'src/traffic/judges/measure.ts'],
-    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
+    mutate: ['src/traffic/judges/metric-judge.ts'],
+    tests: ['test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges.test.ts', 'test/unit/traffic/stopped-reporting-scrapes.test.ts'],
+  },
+  'judges-measure': {
+    isolate: false,
+    mutate: ['src/traffic/judges/measure.ts'],
+    tests: ['test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
   },
   'judges-cluster': {
     isolate: false,
-    mutate: ['src/traffic/judges/cluster-judge.ts', 'src/traffic/judges/fetch-values.ts'],
-    tests: ['test/unit/traffic/judges.test.ts', 'test/unit/traffic/counts-and-baseline.test.ts', 'test/unit/traffic/judges/cluster-judge-rules.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
+    mutate: ['src/traffic/judges/cluster-judge.ts'],
+    tests: ['test/unit/traffic/judges/cluster-judge-rules.test.ts', 'test/unit/traffic/judges/metric-judge-rules.test.ts', 'test/unit/traffic/stopped-reporting-scrapes.test.ts'],
+  },
+  'judges-fetch': {
+    isolate: false,
+    mutate: ['src/traffic/judges/fetch-values.ts'],
+    tests: ['test/unit/traffic/judges/fetch-and-measure-rules.test.ts'],
   },
   'judges-comparison': {
     isolate: false,

@@ -66,6 +66,20 @@ describe('ratios judged on whole events', () => {
     expect(e).toMatchObject({ samples: 20, failures: 2, value: 0.1 });
   });
 
+  it("shows the query's own ratio for the step's first window (not the rounded counts), the counts' ratio afterwards", () => {
+    // 0.0123 × 243 → 3 failures: the counts say 3/243 = 0.01235, the query said 0.0123.
+    const first = judgeCluster(input(counted, { value: query([0.0123]), samples: samples(243), proportion: true }));
+    expect(first.statistics?.meanNew).toBe(0.0123);
+    expect(first.value).toBe(3 / 243);
+    const later = judgeCluster(input(counted, { value: query([0.0123]), samples: samples(243), proportion: true, prior: { failures: 0, samples: 7 } }));
+    expect(later.statistics?.meanNew).toBe(3 / 250);
+  });
+
+  it('keeps the query value of a window without starts instead of dividing 0 by 0', () => {
+    const e = judgeCluster(input(counted, { value: query([0.02]), samples: samples(0), proportion: true }));
+    expect(e).toMatchObject({ samples: 0, failures: 0, value: 0.02 });
+  });
+
   it('records the baseline counts next to a ratio threshold only when there are old clusters', () => {
     const baseline = { clusters: ['old'], points: [], counts: { failures: 2, samples: 40 }, hasData: true, at: AT };
     const e = judgeCluster(input(counted, { value: query([0]), samples: samples(20), proportion: true, baseline }));
@@ -86,7 +100,10 @@ describe('ratios judged on whole events', () => {
     const base = { clusters: ['old'], points: [], counts: { failures: 1, samples: 100 }, hasData: true, at: AT };
     const e = judgeCluster(input(cmp, { value: query([0.2]), samples: samples(100), proportion: true, baseline: base }));
     expect(e).toMatchObject({ outcome: 'fail', rule: 'proportion.worse', samples: 100, failures: 20, baseline: { samples: 100, failures: 1, value: 0.01 } });
+    expect(e.message).toContain(TARGET.cluster);
     const missing = judgeCluster(input(cmp, { value: query([0.2]), samples: samples(100), proportion: true, baseline: { ...base, counts: { failures: 0, samples: 0 } } }));
+    // The evidence still carries the cluster's counts and the (empty) baseline beside them.
+    expect(missing).toMatchObject({ samples: 100, failures: 20, value: 0.2, baseline: { clusters: ['old'], samples: 0, failures: 0 } });
     expect(missing).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing', message: `m: ${TARGET.cluster} has 100 starts but the baseline has none: nothing to compare with` });
   });
 });
@@ -108,6 +125,53 @@ describe('no value in the window', () => {
     const e = judgeCluster(input(m, { deadlinePassed: true, baseline: { clusters: ['old'], points: [], counts: { failures: 0, samples: 0 }, hasData: false, at: AT } }));
     expect(e).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported', message: `m: ${TARGET.cluster} has not reported yet`, samples: 0 });
     expect(judgeCluster(input(m, { deadlinePassed: true })).outcome).toBe('fail');
+  });
+
+  it('waits one empty measurement of a cluster that reported (a gap), fails the second in a row (stopped reporting)', () => {
+    const m = metric({ threshold: { max: 1 } });
+    const gap = judgeCluster(input(m, { reportedBefore: true }));
+    expect(gap).toMatchObject({ outcome: 'wait', rule: 'no-data.gap', samples: 0 });
+    expect(gap.message).toContain(TARGET.cluster);
+    // A gap is never a failure on its own, past the deadline and with a baseline that has data too.
+    expect(judgeCluster(input(m, { reportedBefore: true, gapBefore: false, deadlinePassed: true })).outcome).toBe('wait');
+    // Consecutive means consecutive: the previous measurement of this metric was the gap.
+    const stopped = judgeCluster(input(m, { reportedBefore: true, gapBefore: true }));
+    expect(stopped).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(stopped.message).toContain(TARGET.cluster);
+    // Stopping is not waiting for samples: it fails before the deadline and whatever the baseline holds.
+    const noBaseline = { clusters: ['old'], points: [], counts: { failures: 0, samples: 0 }, hasData: false, at: AT };
+    expect(judgeCluster(input(m, { reportedBefore: true, gapBefore: true, baseline: noBaseline }))).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+  });
+
+  it('keeps never reporting apart from stopping: without earlier series it is never-reported, whatever the gaps say', () => {
+    const m = metric({ threshold: { max: 1 } });
+    expect(judgeCluster(input(m, { gapBefore: true }))).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported', samples: 0 });
+    const dead = judgeCluster(input(m, { gapBefore: true, deadlinePassed: true }));
+    expect(dead).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
+    // The message names the cluster and the deadline it missed (600 000 ms = 10m).
+    expect(dead.message).toContain(TARGET.cluster);
+    expect(dead.message).toContain('10m');
+  });
+
+  it('waits on a cluster whose only values are NaN (0/0: no events), and fails one with series but no values at all', () => {
+    const m = metric({ threshold: { max: 1 } });
+    const nan = judgeCluster(input(m, { value: query([], { series: 1, dropped: 2 }), deadlinePassed: true }));
+    expect(nan).toMatchObject({ outcome: 'wait', rule: 'no-data.no-events', samples: 0 });
+    expect(nan.message).toContain(TARGET.cluster);
+    const silent = judgeCluster(input(m, { value: query([], { series: 1 }) }));
+    expect(silent).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
+    expect(silent.message).toContain(TARGET.cluster);
+    // With a samples query, NaN is not the signal: starts without a value fail (counted above), none wait.
+    expect(judgeCluster(input(counted, { value: query([], { series: 1, dropped: 1 }), samples: samples(7), proportion: true })).rule).toBe('no-data.new-silent');
+  });
+
+  it('names the cluster and its starts when it reports starts but no value, and records no starts for no traffic', () => {
+    const e = judgeCluster(input(counted, { value: query([], { series: 1 }), samples: samples(7), proportion: true }));
+    expect(e.message).toContain(TARGET.cluster);
+    expect(e.message).toContain('7 starts');
+    const base = { clusters: ['old'], points: [], counts: { failures: 0, samples: 50 }, hasData: true, at: AT };
+    const dead = judgeCluster(input(counted, { value: query([], { series: 1 }), samples: samples(0), proportion: true, baseline: base, deadlinePassed: true }));
+    expect(dead).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic', samples: 0 });
   });
 
   it('counts a samples series as reporting', () => {
@@ -132,6 +196,16 @@ describe('points of a plain value', () => {
     // Median of 1, 2, 3, 5 = 2.5.
     expect(e.baseline).toEqual({ clusters: ['old'], at: AT, points: 4, value: 2.5 });
     expect(judgeCluster(input(m, { value: query([0.5]), baseline: { ...base, clusters: [] } })).baseline).toBeUndefined();
+    // Old clusters without points: no median (not 0).
+    expect(judgeCluster(input(m, { value: query([0.5]), baseline: { ...base, points: [] } })).baseline).toStrictEqual({ clusters: ['old'], at: AT, points: 0, value: undefined });
+  });
+
+  it('refuses a metric with neither threshold nor comparison (the config schema never lets one through) instead of judging it', () => {
+    const bare = { ...metric({ threshold: { max: 1 } }), threshold: undefined } as MetricConfig;
+    expect(() => judgeCluster(input(bare, { value: query([0.5]) }))).toThrow('metric m has neither threshold nor comparison');
+    const base = { clusters: ['old'], points: [], counts: { failures: 1, samples: 100 }, hasData: true, at: AT };
+    const ratio = { ...counted, threshold: undefined } as MetricConfig;
+    expect(() => judgeCluster(input(ratio, { value: query([0.1]), samples: samples(50), proportion: true, baseline: base }))).toThrow('metric m has neither threshold nor comparison');
   });
 
   it('shows the median of the compared points, and waits for a baseline with fewer than minSamples points', () => {
@@ -142,6 +216,7 @@ describe('points of a plain value', () => {
     const enough = judgeCluster(input(m, { value: query([9, 1, 3]), baseline: { ...base, points: [1, 1, 1] } }));
     // mean 13/3 over 1: above 2.
     expect(enough).toMatchObject({ outcome: 'fail', rule: 'ratio.above-max', value: 3 });
+    expect(enough.message).toContain(TARGET.cluster);
     const none = judgeCluster(input(m, { value: query([9, 1, 3, 4]), baseline: { ...base, points: [] } }));
     // Median of 1, 3, 4, 9 = 3.5.
     expect(none).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing', value: 3.5, message: `m: ${TARGET.cluster} has 4 values but the baseline has none: nothing to compare with` });

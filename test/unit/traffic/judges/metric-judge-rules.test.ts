@@ -72,11 +72,32 @@ describe('query window', () => {
     expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17'), s('eu18'), s('eu17')]);
   });
 
+  it('starts a tiled window where the previous one ended (no start lost between two windows), else takes the lookback', async () => {
+    const m = metric({ threshold: { max: 0.05 } });
+    // The previous window ended 90 s ago: this one spans those 90 s.
+    const tiled = new FakeMetricProvider();
+    const d = await evaluateMetric(m, ctx(tiled, { windowStarts: { m: NOW.getTime() - 90_000 } }));
+    expect(tiled.calls.map((c) => c.query)).toEqual([v('eu18', '1m30s'), v('eu17', '1m30s')]);
+    expect(d.window).toEqual({ start: '2025-01-01T11:58:30.000Z', end: '2025-01-01T12:00:00.000Z' });
+    // Another metric's tile, or one that does not lie before now, leaves the lookback (5m).
+    for (const windowStarts of [{ other: NOW.getTime() - 90_000 }, { m: NOW.getTime() }] as Array<Record<string, number>>) {
+      const p = new FakeMetricProvider();
+      await evaluateMetric(m, ctx(p, { windowStarts }));
+      expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17')]);
+    }
+  });
+
   it('reads the old clusters at baselineAt and the new ones at now', async () => {
     const before = new Date('2025-01-01T11:00:00Z');
     const m = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
     const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [0.02]).set(s('eu18'), [10]).set(s('eu17'), [10]);
-    await evaluateMetric(m, ctx(p, { baselineAt: before }));
+    const d = await evaluateMetric(m, ctx(p, { baselineAt: before }));
+    expect(d.queries.map((q) => [q.side, q.purpose, q.cluster])).toEqual([
+      ['new', 'value', NEW.cluster],
+      ['old', 'value', OLD.cluster],
+      ['new', 'samples', NEW.cluster],
+      ['old', 'samples', OLD.cluster],
+    ]);
     expect(p.calls.map((c) => [c.query, c.at])).toEqual([
       [v('eu18'), NOW.getTime()],
       [v('eu17'), before.getTime()],
@@ -126,7 +147,11 @@ describe('liveness of the old clusters', () => {
     const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported }));
     expect(d).toMatchObject({ outcome: 'error', rule: 'no-data.pipeline' });
     expect(d.message).toBe('m: no current series for new or old clusters (the baseline is read from before the shift): the metrics pipeline looks broken, not one cluster (check scraping)');
-    expect(d.queries.map((q) => q.purpose)).toEqual(['value', 'value', 'liveness']);
+    expect(d.queries.map((q) => [q.side, q.purpose])).toEqual([
+      ['new', 'value'],
+      ['old', 'value'],
+      ['old', 'liveness'],
+    ]);
   });
 
   it('judges the silent cluster (a gap) when the old clusters still report now', async () => {
@@ -149,6 +174,59 @@ describe('liveness of the old clusters', () => {
     };
     const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported, newClusters: [NEW, NEW2] }));
     expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    // The reported, silent cluster alone is enough to ask: the other new cluster talking does not hide it.
+    expect(d.queries.filter((q) => q.purpose === 'liveness').map((q) => q.cluster)).toEqual([OLD.cluster]);
+  });
+
+  it('is not the pipeline while any old cluster still reports now', async () => {
+    // eu17 and eu16 both answer at `before`; now only eu16 does.
+    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu16'), [0.03]);
+    const provider = {
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        if (query === v('eu17') && options?.time?.getTime() !== before.getTime()) return [];
+        return byTime.instant(query, options);
+      },
+      async range() {
+        return [];
+      },
+    };
+    const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported, oldClusters: [OLD, OLD2] }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+  });
+
+  it("does not take the old clusters' current series (asked only for liveness) as data of the window", async () => {
+    // Nothing has series in the window (old read at `before`); the old cluster answers only now.
+    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]).set(s('eu17'), [10]);
+    const provider = {
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        return options?.time?.getTime() === before.getTime() ? [] : byTime.instant(query, options);
+      },
+      async range() {
+        return [];
+      },
+    };
+    const counted = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
+    const d = await evaluateMetric(counted, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported }));
+    expect(d.queries.some((q) => q.purpose === 'liveness' && q.series > 0)).toBe(true);
+    expect(d).toMatchObject({ outcome: 'error', rule: 'no-data.both-sides' });
+    // Without a samples query: series in the window but no values; only the liveness query has values.
+    const other = { cluster: 'gp-prod-ws-eu19-eu-west1' };
+    const valueless = {
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        if (query === v('eu19')) return [];
+        if (options?.time?.getTime() === before.getTime() || query === v('eu18')) return [{ labels: {}, points: [] }];
+        return byTime.instant(query, options);
+      },
+      async range() {
+        return [];
+      },
+    };
+    const e = await evaluateMetric(m, ctx(valueless as unknown as FakeMetricProvider, { baselineAt: before, reported: new Set([other.cluster]), newClusters: [NEW, NEW2] }));
+    expect(e.queries.some((q) => q.purpose === 'liveness' && q.values.length > 0)).toBe(true);
+    expect(e).toMatchObject({ outcome: 'error', rule: 'no-data.both-sides' });
   });
 });
 
@@ -172,6 +250,41 @@ describe('errors and empty data', () => {
   it('does not call it the pipeline when only the baseline has values', async () => {
     const p = new FakeMetricProvider().set(v('eu18'), []).set(v('eu17'), [0.01]);
     expect((await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p))).rule).toBe('no-data.new-silent');
+  });
+});
+
+describe('a new cluster that never reported, past sampleDeadline', () => {
+  const counted = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}' });
+  const late = { elapsedInStepMs: 1_800_000 };
+
+  it('fails when the baseline has starts, even without a value point', async () => {
+    const p = new FakeMetricProvider().set(s('eu17'), [5]);
+    expect(await evaluateMetric(counted, ctx(p, late))).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
+  });
+
+  it('keeps waiting (then a human decides) when the baseline has neither points nor starts: nothing says the cluster is dead', async () => {
+    const p = new FakeMetricProvider().set(s('eu17'), [0]);
+    const d = await evaluateMetric(counted, ctx(p, late));
+    expect(d.outcome).not.toBe('fail');
+    expect(d.clusters?.[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.never-reported' });
+  });
+
+  it('fails when the baseline has value points', async () => {
+    const p = new FakeMetricProvider().set(v('eu17'), [0.01]);
+    expect(await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p, late))).toMatchObject({ outcome: 'fail', rule: 'no-data.never-reported' });
+  });
+
+  it("fails with no series anywhere as the pipeline (error), not as this cluster's failure", async () => {
+    expect(await evaluateMetric(counted, ctx(new FakeMetricProvider(), late))).toMatchObject({ outcome: 'error', rule: 'no-data.both-sides' });
+  });
+});
+
+describe("another metric's state", () => {
+  it("does not apply another metric's gaps or accumulated counts", async () => {
+    const m = metric({ threshold: { max: 0.05 } });
+    const p = new FakeMetricProvider().set(v('eu17'), [0.02]);
+    const d = await evaluateMetric(m, ctx(p, { reported: new Set([NEW.cluster]), gaps: { other: [NEW.cluster] }, accumulated: { other: { [NEW.cluster]: { failures: 1, samples: 2 } } } }));
+    expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
   });
 });
 
@@ -257,6 +370,16 @@ describe('waiting past sampleDeadline', () => {
   });
 });
 
+describe('inconclusive from a cluster', () => {
+  it('is not called a sampleDeadline wait: only waiting past the deadline says so', async () => {
+    const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'ratio', resolution: '1m', maxRatio: 2 } });
+    const p = new FakeMetricProvider().set('lat{c="eu18",w="1m"}', [1, 2]).set('lat{c="eu17",w="1m"}', []);
+    const d = await evaluateMetric(m, ctx(p, { elapsedInStepMs: 1_800_000 }));
+    expect(d).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.baseline-missing' });
+    expect(d.message).not.toContain('sampleDeadline');
+  });
+});
+
 describe('warnings', () => {
   it('warns that a Mann-Whitney test on fewer than 50 new points has little power, per cluster', async () => {
     const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '30s' } });
@@ -264,6 +387,15 @@ describe('warnings', () => {
     const p = new FakeMetricProvider().set('lat{c="eu18",w="30s"}', ten).set('lat{c="eu17",w="30s"}', ten);
     const d = await evaluateMetric(m, ctx(p));
     expect(d.warnings).toContain(`m on ${NEW.cluster}: only 10 new and 10 baseline data points; the test has little power`);
+  });
+
+  it('does not warn from 50 new points on', async () => {
+    const m = metric({ query: 'lat{c="{{shortName}}",w="{{window}}"}', comparison: { method: 'mann-whitney', resolution: '30s' } });
+    const fifty = Array.from({ length: 50 }, (_, i) => 1 + i / 50);
+    const p = new FakeMetricProvider().set('lat{c="eu18",w="30s"}', fifty).set('lat{c="eu17",w="30s"}', fifty);
+    const d = await evaluateMetric(m, ctx(p, { intervalMs: 1_500_000 }));
+    expect(d.statistics).toMatchObject({ method: 'mann-whitney', n1: 50 });
+    expect(d.warnings).toEqual([]);
   });
 
   it('names the cluster, count and query purpose of dropped non-finite values', async () => {
