@@ -83,6 +83,10 @@ describe('stage schedule', () => {
     expect(nthFailingTickMs(m, 10 * S, 30 * S, 60 * S, 151 * S, 1)).toBe(210 * S);
     // trafficShift.interval when the metric has none: 60, 120, 180 s on a 60 s tick.
     expect(nthFailingTickMs(metric({}), 60 * S, 60 * S, 0, 0, 3)).toBe(180 * S);
+    // A metric far slower than the tick (every 150 s on a 30 s tick) and one with a long initialDelay (300 s, then every
+    // 60 s): the ticks are walked as far as their slots need, 150 s and 360 s.
+    expect(nthFailingTickMs(metric({ interval: 150 * S }), 60 * S, 30 * S, 0, 0, 1)).toBe(150 * S);
+    expect(nthFailingTickMs(metric({ interval: 60 * S, initialDelay: 300 * S }), 60 * S, 60 * S, 0, 0, 1)).toBe(360 * S);
     // No cadence: the delay plus the moment failures start (never before the stage's delay).
     expect(nthFailingTickMs(m, 10 * S, 0, 5 * S, -3 * S, 1)).toBe(5 * S);
     expect(nthFailingTickMs(m, 10 * S, 0, 5 * S, 10 * S, 1)).toBe(15 * S);
