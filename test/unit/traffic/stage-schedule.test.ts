@@ -4,7 +4,7 @@
  * end-to-end agreement is checked in timeline-vs-controller.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { earliestPassingTick, earliestStageMs, metricInterval, metricSlots, passesNeeded, stageDelay, tickInterval, type ScheduledMetric } from '../../../src/traffic/stage-schedule.js';
+import { earliestPassingTick, earliestStageMs, metricInterval, metricSlots, nthFailingTickMs, passesNeeded, stageDelay, tickInterval, type ScheduledMetric } from '../../../src/traffic/stage-schedule.js';
 
 const S = 1_000;
 const metric = (m: Partial<ScheduledMetric>): ScheduledMetric => ({ name: 'm', dryRun: false, ...m });
@@ -70,5 +70,25 @@ describe('stage schedule', () => {
     // No cadence at all: just the delay.
     expect(earliestStageMs([], 0, 5 * S, 10 * S)).toBe(5 * S);
     expect(earliestStageMs([], 0, 5 * S)).toBe(5 * S);
+  });
+
+  it('finds the tick of the nth failing measurement: due slots only, counted from the moment failures start (at it included)', () => {
+    // Every 60 s after 30 s, ticking every 30 s after a 60 s stage delay: slots come up at ticks 3 (t = 90 s), 5, 7 …,
+    // measured at 60 + 90 = 150 s, 60 + 150 = 210 s.
+    const m = metric({ interval: 60 * S, initialDelay: 30 * S });
+    expect(nthFailingTickMs(m, 10 * S, 30 * S, 60 * S, 0, 1)).toBe(150 * S);
+    expect(nthFailingTickMs(m, 10 * S, 30 * S, 60 * S, 0, 2)).toBe(210 * S);
+    // Failing from 150 s: the measurement at 150 s is the first failure; from 151 s it is the next one.
+    expect(nthFailingTickMs(m, 10 * S, 30 * S, 60 * S, 150 * S, 1)).toBe(150 * S);
+    expect(nthFailingTickMs(m, 10 * S, 30 * S, 60 * S, 151 * S, 1)).toBe(210 * S);
+    // trafficShift.interval when the metric has none: 60, 120, 180 s on a 60 s tick.
+    expect(nthFailingTickMs(metric({}), 60 * S, 60 * S, 0, 0, 3)).toBe(180 * S);
+    // A metric far slower than the tick (every 150 s on a 30 s tick) and one with a long initialDelay (300 s, then every
+    // 60 s): the ticks are walked as far as their slots need, 150 s and 360 s.
+    expect(nthFailingTickMs(metric({ interval: 150 * S }), 60 * S, 30 * S, 0, 0, 1)).toBe(150 * S);
+    expect(nthFailingTickMs(metric({ interval: 60 * S, initialDelay: 300 * S }), 60 * S, 60 * S, 0, 0, 1)).toBe(360 * S);
+    // No cadence: the delay plus the moment failures start (never before the stage's delay).
+    expect(nthFailingTickMs(m, 10 * S, 0, 5 * S, -3 * S, 1)).toBe(5 * S);
+    expect(nthFailingTickMs(m, 10 * S, 0, 5 * S, 10 * S, 1)).toBe(15 * S);
   });
 });

@@ -103,6 +103,12 @@ describe('shift timeline rules', () => {
     expect(noLookback.detection.stoppedReportingMs).toBe(4 * M);
     const slow = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('b', { interval: '2m' }), metric('c')] } }), [NEW, OLD]);
     expect(slow.detection.stoppedReportingMs).toBe(8 * M);
+    // Off the 1 m tick grid (every 90 s): a tick of slack, 90 + 3 × 90 + 60 s = 7 m (c: 4 m). On it with an initialDelay
+    // of 1 m: none, 1 + 1 + 3 × 1 = 5 m.
+    const offGrid = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('b', { interval: '90s' }), metric('c')] } }), [NEW, OLD]);
+    expect(offGrid.detection.stoppedReportingMs).toBe(7 * M);
+    const delayed = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [metric('d', { initialDelay: '1m' })] } }), [NEW, OLD]);
+    expect(delayed.detection.stoppedReportingMs).toBe(5 * M);
   });
 
   it('adds a gradual rollback to the worst case and drops the one-flip note; notes the inconclusive pause under an analysis', () => {
