@@ -40,7 +40,7 @@ export function decisionEvidenceLines(d: DecisionForWords, indent = '  '): strin
     else for (const e of m.clusters) lines.push(`${indent}${clusterEvidenceWords(label, e)}`);
   }
   const scores = scoresWords(d.scores);
-  if (scores) lines.push(`${indent}scores set: ${scores}`);
+  if (scores) lines.push(`${indent}scores during the measurement: ${scores}`);
   return lines;
 }
 

@@ -3,7 +3,7 @@
  * machine (`status --output json`).
  */
 import type { Snapshot, StepRecordState } from '../state/model.js';
-import { rolledBack } from '../state/resumable.js';
+import { concludedBy, rolledBack } from '../state/resumable.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
@@ -18,7 +18,7 @@ export interface StatusDocument {
   /** Where the traffic shift stands and the decisions behind it (from its journaled checkpoint). */
   shift?: ShiftStatus;
   /** Deployment-wide steps (the traffic shift). */
-  steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; error?: { code: string; message: string } }>;
+  steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; notRun?: string; error?: { code: string; message: string } }>;
   clusters: Array<{
     name: string;
     shortName: string;
@@ -34,6 +34,8 @@ export interface StatusDocument {
       overlapping?: string[];
       evidence?: string;
       excluded?: string;
+      /** A pending step of a deployment that is over: why it will never run. */
+      notRun?: string;
       error?: { code: string; message: string };
       releases?: unknown;
     }>;
@@ -41,6 +43,7 @@ export interface StatusDocument {
 }
 
 export function statusDocument(snap: Snapshot): StatusDocument {
+  const over = overBecause(snap);
   return {
     id: snap.id,
     state: snap.state,
@@ -49,20 +52,20 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     updatedAt: snap.updatedAt,
     ...(snap.error ? { error: snap.error } : {}),
     ...shiftPart(snap),
-    steps: (snap.deploymentSteps ?? []).map(stepEntry),
+    steps: (snap.deploymentSteps ?? []).map((s) => stepEntry(s, over)),
     clusters: snap.clusters.map((c) => ({
       name: c.name,
       shortName: c.shortName,
       region: c.region,
       steps: c.steps.map((s) => {
         const overlapping = overlappingSteps(s, c.steps, snap.updatedAt);
-        return { ...stepEntry(s), ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.endedAt ? { endedAt: s.endedAt } : {}), ...(overlapping.length ? { overlapping } : {}) };
+        return { ...stepEntry(s, over), ...(s.startedAt ? { startedAt: s.startedAt } : {}), ...(s.endedAt ? { endedAt: s.endedAt } : {}), ...(overlapping.length ? { overlapping } : {}) };
       }),
     })),
   };
 }
 
-function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['steps'][number] {
+function stepEntry(s: StepRecordState, over: string | undefined): StatusDocument['clusters'][number]['steps'][number] {
   return {
     name: s.name,
     state: s.state,
@@ -70,6 +73,7 @@ function stepEntry(s: StepRecordState): StatusDocument['clusters'][number]['step
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
     ...(s.evidence ? { evidence: s.evidence } : {}),
     ...(s.state === 'pending' && s.excluded ? { excluded: s.excluded } : {}),
+    ...(s.state === 'pending' && !s.excluded && over ? { notRun: over } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
   };
@@ -157,13 +161,29 @@ function duration(ms: number | undefined): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
 }
 
-/** A step `--skip`/`--only` left out is skipped as far as a reader is concerned (it stays pending in the journal). */
-function stateOf(s: StepRecordState): string {
-  return s.state === 'pending' && s.excluded ? 'skipped' : s.state;
+/**
+ * Why the steps still pending will never run, or undefined while they can: a deployment concluded by its outcome (a
+ * rolled-back shift, a first generation that failed its gates) is over, and `resume` refuses it. "pending" would
+ * promise a step that nothing will ever run.
+ */
+export function overBecause(snap: Snapshot): string | undefined {
+  const concluded = concludedBy(snap);
+  if (concluded === undefined) return undefined;
+  return `the deployment is over (${concluded.split(':')[0]})`;
 }
 
-function detail(s: StepRecordState): string {
+/**
+ * A step `--skip`/`--only` left out is skipped as far as a reader is concerned (it stays pending in the journal);
+ * one that a concluded deployment will never reach is "not run".
+ */
+function stateOf(s: StepRecordState, over: string | undefined): string {
+  if (s.state === 'pending' && s.excluded) return 'skipped';
+  return s.state === 'pending' && over ? 'not run' : s.state;
+}
+
+function detail(s: StepRecordState, over: string | undefined): string {
   if (s.state === 'pending' && s.excluded) return `excluded by ${s.excluded}`;
+  if (s.state === 'pending' && over) return over;
   if (s.error) return s.error.message.split('\n')[0] ?? '';
   if (s.evidence) return s.evidence;
   const outputs = s.outputs ?? {};
@@ -217,9 +237,10 @@ export function renderingLine(snap: Snapshot): string | undefined {
 
 /** The cluster × step table printed at the end of `deploy` and by `status`. */
 export function renderSummary(snap: Snapshot): string {
+  const over = overBecause(snap);
   const rows = [
-    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)])),
-    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s)]),
+    ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)])),
+    ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)]),
   ];
   const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
   const tail = snap.error ? `\n${snap.error.message}` : '';

@@ -6,7 +6,8 @@
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import type { JournalRecord } from '../state/model.js';
 
-export type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending';
+/** `not run`: still pending when the deployment was concluded by its outcome (nothing will ever run it). */
+export type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending' | 'not run';
 
 export interface Attempt {
   attempt: number;

@@ -6,13 +6,14 @@
  * transient (API server unreachable, timeouts) and permanent (template errors).
  */
 import { join } from 'node:path';
-import { WsdError, isWsdError } from '../core/errors.js';
-import { ToolFailedError, runTool, type ToolResult, type ToolScope } from './exec.js';
+import { WsdError } from '../core/errors.js';
+import { runTool, type ToolResult, type ToolScope } from './exec.js';
 import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
+import { lintArgv, listAllArgs, templateArgv, upgradeArgv } from './helm-argv.js';
+import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
 
 /** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
 export const HELM_MIN_VERSION = [3, 12, 0] as const;
-const INSTALL_HINT = 'install helm >= 3.12 from https://helm.sh/docs/intro/install/ and make sure it is on PATH';
 
 /** Helm's major version: the flags of `upgrade` differ between 3 and 4. */
 export type HelmMajor = 3 | 4;
@@ -94,126 +95,6 @@ export function helmEnv(ctx: Pick<HelmContext, 'homeDir' | 'kubeconfig'>, env: N
     KUBECONFIG: ctx.kubeconfig,
     ...storage,
   };
-}
-
-/** `helm list` of every status: helm 3 needs `--all`; helm 4 lists all by default and has no `--all` (read from both binaries' `list --help`). */
-export function listAllArgs(major: HelmMajor): string[] {
-  return major >= 4 ? [] : ['--all'];
-}
-
-/** `[chart reference, --repo URL, --version V]` for a chart source. */
-export function chartArgs(chart: ChartSource): string[] {
-  const args: string[] = [];
-  if (chart.path !== undefined) args.push(chart.path);
-  else if (chart.repository?.startsWith('oci://')) args.push(`${chart.repository.replace(/\/+$/, '')}/${chart.name}`);
-  else args.push(chart.name, '--repo', chart.repository ?? '');
-  if (chart.version !== undefined) args.push('--version', chart.version);
-  return args;
-}
-
-/** Escapes a `--set-string` value for helm's strvals parser (commas separate pairs). */
-function escapeSetValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
-}
-
-/** `--set`/`--set-string` pairs in a stable (sorted) order; strings stay strings. */
-export function setArgs(set: Readonly<Record<string, string | number | boolean>>): string[] {
-  const args: string[] = [];
-  for (const key of Object.keys(set).sort()) {
-    const value = set[key];
-    if (typeof value === 'string') args.push('--set-string', `${key}=${escapeSetValue(value)}`);
-    else args.push('--set', `${key}=${String(value)}`);
-  }
-  return args;
-}
-
-function valuesArgs(files: readonly string[]): string[] {
-  return files.flatMap((file) => ['--values', file]);
-}
-
-/**
- * Roll back a failed upgrade and wait for readiness. Helm 4 deprecated `--atomic`
- * for `--rollback-on-failure` (both imply waiting; `--wait` alone means helm 4's
- * "watcher" strategy, the closest to helm 3's `--wait`).
- */
-export function atomicFlags(major: HelmMajor): string[] {
-  return major >= 4 ? ['--rollback-on-failure', '--wait'] : ['--atomic', '--wait'];
-}
-
-/** The full `helm upgrade --install` argv (also shown by `plan`, for helm 3 unless told). */
-export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMajor = 3): string[] {
-  return [
-    'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart),
-    '--kubeconfig', kubeconfig,
-    '--namespace', spec.namespace, '--create-namespace',
-    ...atomicFlags(major), '--timeout', `${spec.timeoutSeconds}s`,
-    '--reset-values', '--history-max', '10',
-    '--description', spec.description,
-    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
-    '--output', 'json',
-  ];
-}
-
-/** `helm lint` of the chart with the release's values (local charts only: lint needs a chart folder). */
-export function lintArgv(spec: ReleaseSpec): string[] {
-  return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set)];
-}
-
-/** Client-side rendering (`--dry-run`, sandbox clusters): no cluster contact. */
-export function templateArgv(spec: ReleaseSpec): string[] {
-  return [
-    'helm', 'template', spec.release, ...chartArgs(spec.chart),
-    '--namespace', spec.namespace,
-    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
-  ];
-}
-
-/** Patterns of helm/Kubernetes client errors that a later attempt may not see. */
-const TRANSIENT = /connection refused|i\/o timeout|tls handshake timeout|context deadline exceeded|timed out waiting for the condition|connection reset by peer|no such host|server is currently unable to handle the request|etcdserver: request timed out|client\.timeout exceeded|too many requests|service unavailable|http2: server sent goaway|unexpected eof/i;
-/** Rendering errors: the chart or values are wrong, retrying cannot help. */
-const PERMANENT = /parse error|execution error|template: |yaml: |unable to build kubernetes objects|values don't meet the specifications|chart requires kubeversion/i;
-
-/** Turns a failed helm invocation into a WsdError with the right transient flag. */
-export function classifyHelmError(error: unknown, what: string): WsdError {
-  if (!isWsdError(error)) return new WsdError('ToolFailed', `${what} failed: ${String(error)}`, { cause: error });
-  if (error.code === 'ToolMissing') {
-    return new WsdError('ToolMissing', `helm is not installed or not on PATH; ${INSTALL_HINT}`, { details: { command: 'helm' } });
-  }
-  if (error.code === 'Interrupted') return error;
-  if (error.code === 'ToolTimeout') {
-    return new WsdError('ToolTimeout', `${what} timed out; the API server may be slow or unreachable, it will be retried`, {
-      transient: true,
-      details: error.details,
-      cause: error,
-    });
-  }
-  const output = error instanceof ToolFailedError ? `${error.stderr}\n${error.stdout}` : error.message;
-  const transient = !PERMANENT.test(output) && TRANSIENT.test(output);
-  const last = output.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-  return new WsdError('ToolFailed', `${what} failed: ${last}${transient ? ' (transient, will be retried)' : ''}`, {
-    transient,
-    details: error.details,
-    cause: error,
-  });
-}
-
-/**
- * Parses helm's `-o json` output. Some helm versions print a human line such as
- * `Release "x" does not exist. Installing it now.` before the JSON on stdout,
- * so parsing starts at the first line that opens a JSON value.
- */
-export function parseJsonOutput<T>(stdout: string, what: string): T {
-  const lines = stdout.split('\n');
-  const start = lines.findIndex((line) => /^\s*[[{]/.test(line));
-  try {
-    if (start < 0) throw new Error('no JSON in the output');
-    return JSON.parse(lines.slice(start).join('\n')) as T;
-  } catch (error) {
-    throw new WsdError('ToolFailed', `${what} printed no valid JSON (${(error as Error).message}); run it by hand to see why`, {
-      details: { stdout: stdout.slice(0, 500) },
-      cause: error,
-    });
-  }
 }
 
 function parseVersion(text: string): [number, number, number] | undefined {

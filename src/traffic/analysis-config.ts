@@ -174,6 +174,13 @@ export const analysisSchema = z
     /** How long one step may wait for enough samples before the result is inconclusive. */
     sampleDeadline: durationSchema.prefault('30m'),
     /**
+     * How often the metrics pipeline scrapes the clusters (Prometheus' `scrape_interval`), when known. A window
+     * that spans at least 3 scrapes keeps the 2 samples rate()/increase() need even when one scrape is missed, so
+     * a new cluster that reported before and has no series in such a window stopped reporting at once; unset (or a
+     * shorter window), its first empty window is a gap and the second in a row decides.
+     */
+    scrapeInterval: durationSchema.optional(),
+    /**
      * First generation (no old clusters): it takes all starts at once, then its threshold gates run for this
      * long; a failure fails the deployment and leaves the clusters as they are (there is nothing to roll back to).
      */

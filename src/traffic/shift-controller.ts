@@ -306,6 +306,7 @@ class ShiftRun {
         // one without any simulated users) is not.
         elapsedInStepMs: now - Math.max(this.progress.phaseStartedAtMs, this.watchingSinceMs),
         sampleDeadlineMs: analysis.sampleDeadline,
+        scrapeIntervalMs: analysis.scrapeInterval,
         // At 100 % the old clusters take no starts: compare with their values from before the shift began.
         baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs) : undefined,
         reported: new Set(p.reported ?? []),

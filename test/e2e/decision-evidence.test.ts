@@ -96,7 +96,7 @@ describe.skipIf(!hasTerraform)('a rollback explains its decision once, with the 
       `(ratio ${fmt(eu.value!)} > max 0.1, 95 % bounds [${fmt(eu.statistics!.lower!)}, ${fmt(eu.statistics!.upper!)}]); ` +
       `baseline ${b.clusters.join(' + ')}: ${fmt(b.failures!)} of ${fmt(b.samples!)} starts failed (ratio ${fmt(b.value!)}) [rule ${eu.rule}]`;
     expect(all.match(new RegExp(escape(words), 'g')), all).toHaveLength(1);
-    expect(all.match(/scores set: dev-meta-eu01: /g)).toHaveLength(1);
+    expect(all.match(/scores during the measurement: dev-meta-eu01: /g)).toHaveLength(1);
     expect(all.match(/why: decision at \d\d:\d\d:\d\d, 10 % of new starts: fail \(failed measurements 1 > failureLimit 0\) \[rule limit\.failures\]/g)).toHaveLength(1);
     // No other line repeats the numbers: the judge's one-line message and the tripped limit with it are gone from the output.
     expect(all).not.toMatch(/above the maximum/);

@@ -1,6 +1,7 @@
 /**
  * Prints one closing line `N passed, N failed, N skipped` after vitest's own
- * report: CI tooling reads that plain line to count tests.
+ * report: CI tooling reads that plain line to count tests. Above it, one line per
+ * failure (`FAILED file › test`), so a CI log cut to its tail still names them.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -9,16 +10,23 @@ export default class PlainSummaryReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const names: string[] = [];
     for (const mod of testModules) {
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
+        else if (state === 'failed') {
+          failed++;
+          names.push(`FAILED ${mod.moduleId.replace(`${process.cwd()}/`, '')} › ${test.fullName}`);
+        } else skipped++;
       }
       // A file that failed to load has no tests but is a failure.
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) {
+        failed++;
+        names.push(`FAILED ${mod.moduleId.replace(`${process.cwd()}/`, '')} (the file did not load)`);
+      }
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const list = names.length > 0 ? `\n${names.join('\n')}` : '';
+    process.stdout.write(`${list}\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

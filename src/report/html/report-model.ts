@@ -3,6 +3,7 @@ import { applyRecord, type JournalRecord, type Snapshot } from '../../state/mode
 import { buildGates, type DecisionRow, type GateSeries } from '../gate-series.js';
 import { buildRegistries, type RegistryRow } from '../registry-final.js';
 import { buildShiftHistory, type ShiftHistory } from '../shift-history.js';
+import { overBecause } from '../summary.js';
 import { buildTimeline, type TimelineBar } from '../timeline.js';
 
 export interface ReportModel {
@@ -28,9 +29,11 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   const t0 = Date.parse(snapshot.createdAt);
   const last = Date.parse(records.at(-1)?.time ?? snapshot.updatedAt);
   const t1 = Math.max(t0 + 1000, snapshot.state === 'running' ? Math.max(last, now.getTime()) : last);
+  const over = overBecause(snapshot);
+  const bars = buildTimeline(records).map((b): TimelineBar => (over && b.state === 'pending' ? { ...b, state: 'not run', detail: over } : b));
   return {
     snapshot,
-    bars: buildTimeline(records),
+    bars,
     shift,
     gates,
     decisions,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { applyManifests, objectLabel, waitForCrdsEstablished } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
-import { upgradeArgv } from '../../tools/helm.js';
+import { upgradeArgv } from '../../tools/helm-argv.js';
 import type { CheckResult, DeployConfigView, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
 import { applyRelease, observeRelease } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';

@@ -33,6 +33,21 @@ export interface ClusterInput {
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
   deadlinePassed: boolean;
   deadlineMs: number;
+  /** The span one value of the query covers (instant: the lookback; range: the resolution). */
+  windowMs?: number;
+  /** analysis.scrapeInterval, when known. */
+  scrapeIntervalMs?: number;
+}
+
+/**
+ * rate()/increase() need two samples in their window. A window spanning this many scrape intervals holds at
+ * least this many samples, so one missed (or late) scrape still leaves two: when it is empty, the series are gone.
+ */
+export const SCRAPES_PER_DAMNING_WINDOW = 3;
+
+/** The window is long enough that its emptiness is no missed scrape (scrapeInterval known, ≥ 3 scrapes). */
+export function emptyWindowIsDamning(windowMs: number | undefined, scrapeIntervalMs: number | undefined): boolean {
+  return windowMs !== undefined && scrapeIntervalMs !== undefined && scrapeIntervalMs > 0 && windowMs >= SCRAPES_PER_DAMNING_WINDOW * scrapeIntervalMs;
 }
 
 export function judgeCluster(input: ClusterInput): ClusterEvidence {
@@ -56,8 +71,15 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     if (!hasSeries) {
       // One empty window is a missed or late scrape as often as a dead cluster (30 s scrapes, rate[1m]):
       // it waits; a second empty measurement in a row is "stopped reporting", detected within two intervals.
+      // Unless the window spans ≥ 3 known scrape intervals: one missed scrape leaves 2 samples there, enough
+      // for rate(), so an empty one means the series are gone (the old clusters' current series are asked
+      // first at 100 %, so a broken pipeline is still `no-data.pipeline`, not this).
       if (input.reportedBefore && input.gapBefore) {
         return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in two measurements in a row; the cluster or its scraping is down)`);
+      }
+      if (input.reportedBefore && emptyWindowIsDamning(input.windowMs, input.scrapeIntervalMs)) {
+        const scrapes = Math.floor((input.windowMs ?? 0) / (input.scrapeIntervalMs ?? 1));
+        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in a ${formatDuration(input.windowMs ?? 0)} window, ${scrapes} scrapes of ${formatDuration(input.scrapeIntervalMs ?? 0)}: one missed scrape cannot empty it; the cluster or its scraping is down)`);
       }
       if (input.reportedBefore) {
         return out('wait', 'no-data.gap', `${name}: ${cluster} reported before, but none of its series are in this window (a missed scrape?); a second empty measurement means it stopped reporting`, { samples: 0 });

@@ -12,6 +12,8 @@
  * - a new cluster whose series were there in an earlier measurement and are gone:
  *   the first empty measurement is a gap (`wait`, `no-data.gap`: one missed scrape must
  *   not roll back a healthy shift), the second in a row is `fail` (`no-data.stopped-reporting`);
+ *   with `scrapeInterval` known, an empty window spanning ≥ 3 scrapes fails at once (no single
+ *   missed scrape empties it);
  *   at 100 % and in the bake (baseline from before the shift) the old clusters are also
  *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
@@ -39,6 +41,8 @@ export interface MeasurementContext {
   /** Time spent in the current step; compared with `sampleDeadlineMs`. */
   elapsedInStepMs: number;
   sampleDeadlineMs: number;
+  /** analysis.scrapeInterval: an empty window spanning ≥ 3 scrapes is no missed scrape (see cluster-judge.ts). */
+  scrapeIntervalMs?: number;
   /** End of the baseline's window; default `now`. */
   baselineAt?: Date;
   /** Full names of new clusters that returned series in an earlier measurement of this shift. */
@@ -139,6 +143,9 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
       gapBefore: ctx.gaps?.[metric.name]?.includes(target.cluster) ?? false,
+      // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
+      windowMs: mode.kind === 'range' ? windowMs : lookbackMs,
+      scrapeIntervalMs: ctx.scrapeIntervalMs,
       baseline: {
         clusters: ctx.oldClusters.map((o) => o.cluster),
         points: baselinePoints,

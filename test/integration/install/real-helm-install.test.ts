@@ -15,7 +15,7 @@ import { isWsdError } from '../../../src/core/errors.js';
 import { helmFor } from '../../../src/steps/install/cluster-context.js';
 import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
 import { writePrepared } from '../../../src/steps/install/release.js';
-import { upgradeArgv } from '../../../src/tools/helm.js';
+import { upgradeArgv } from '../../../src/tools/helm-argv.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../../fixtures/install/fake-kube-api.js';
 import { status } from '../../fixtures/install/fake-kube-writes.js';
 import { gitpodWorld } from '../../fixtures/install/helm-fixture.js';

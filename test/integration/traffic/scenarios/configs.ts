@@ -49,7 +49,11 @@ function metrics(scenario: string) {
   };
 }
 
-/** The `trafficShift` block of a config. */
+/**
+ * The `trafficShift` block of a config. `scrapeInterval: 1s` is the suite's Prometheus' own scrape_interval
+ * (prometheus-process.ts), stated as the README's example states its pipeline's: a 4 s window then spans 4
+ * scrapes, so a vanished cluster fails at its first empty window instead of waiting one gap.
+ */
 export function shiftBlock(config: ConfigName, scenario: string, prometheusUrl: string): string {
   const m = metrics(scenario);
   let list = [m.ratio()];
@@ -79,7 +83,8 @@ export function shiftBlock(config: ConfigName, scenario: string, prometheusUrl: 
     provider: { type: prometheus, url: "${prometheusUrl}", timeout: 10s }
     metrics:
 ${list.join('\n')}
-    sampleDeadline: ${deadline}${extra}
+    sampleDeadline: ${deadline}
+    scrapeInterval: 1s${extra}
   retire: { drainTimeout: 10s, destroy: false }
   gates: { beforeDestroy: auto }
 `;

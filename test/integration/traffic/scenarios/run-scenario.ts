@@ -11,8 +11,15 @@
  * `traffic.done` → promote; `traffic.rollback` → roll back; a decision with verdict
  * `inconclusive-pause` → pause-for-human (then the run is interrupted);
  * `traffic.first-generation-failed` → fail-first-generation.
- * Time to detect: from the moment the bad change was applied to the `at` of the
- * first journaled `fail`/`halt` decision, in shift intervals.
+ * Time to detect, two figures, both from the moment the driver applied the bad change (`badAtMs`)
+ * and in shift intervals:
+ * - wall-clock (`detectIntervals`): to the `at` of the first journaled `fail`/`halt` decision, i.e.
+ *   when that measurement actually ran: includes how late a loaded machine ran it;
+ * - scheduled (`detectScheduledIntervals`): to the time the controller's schedule set for that same
+ *   measurement (its stage's `phaseStartedAtMs` + stage delay + k × tick, stage-schedule.ts, read from
+ *   the journal's progress checkpoint before the decision). How many measurements the evidence needed,
+ *   independent of how late each one ran. Load makes the driver apply the change later, which shortens it;
+ *   it grows only when a measurement outlasts a whole interval (the controller skips the slots that passed).
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +42,15 @@ export interface ScenarioResult {
   outcome: Outcome;
   /** Rule of the first failing (or pausing) decision. */
   rule?: string;
-  /** Intervals from the bad change to the journaled rollback decision. */
+  /** Intervals from the bad change to the journaled rollback decision (wall clock: when it ran). */
   detectIntervals?: number;
+  /** Intervals from the bad change to the time the schedule set for that decision (load-independent). */
+  detectScheduledIntervals?: number;
   /** Seconds from the scenario's start to its outcome, and of generation 1's deploy. */
   seconds: number;
   gen1Seconds?: number;
   measurements: number;
-  /** Generation 2's decisions in order, `percent:verdict:rule` (why a detection took the intervals it took). */
+  /** Generation 2's decisions in order, `percent:verdict:metric rules` (why a detection took the intervals it took). */
   decisions?: string[];
   detail?: string;
 }
@@ -171,14 +180,18 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     else if (result) outcome = 'error';
     const rolledBack = decisions.find((d) => d.verdict === 'fail' || d.verdict === 'halt');
     const detectIntervals = outcome === 'roll back' && rolledBack && badAtMs !== undefined ? (Date.parse(rolledBack.at) - badAtMs) / INTERVAL_MS : undefined;
+    const scheduledAt = rolledBack ? scheduledAtMs(records, rolledBack) : undefined;
+    const detectScheduled = outcome === 'roll back' && scheduledAt !== undefined && badAtMs !== undefined ? (scheduledAt - badAtMs) / INTERVAL_MS : undefined;
+    const round2 = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 100) / 100);
     return {
       ...base,
       outcome,
       rule: firstBadRule,
-      detectIntervals: detectIntervals === undefined ? undefined : Math.round(detectIntervals * 100) / 100,
+      detectIntervals: round2(detectIntervals),
+      detectScheduledIntervals: round2(detectScheduled),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       measurements: decisions.length,
-      decisions: decisions.map((d) => `${d.percent}:${d.verdict}:${d.rule}`),
+      decisions: decisions.map((d) => `${d.percent}:${d.verdict}:${(d.decisions ?? []).map((m) => m.rule).join('+') || d.rule}`),
       detail: outcome === 'error' || outcome === 'timeout' ? (result ? tail(result) : 'no exit before the timeout') : undefined,
     };
   } finally {
@@ -188,6 +201,24 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     if (keep && existsSync(stateDir)) cpSync(stateDir, join(keep, `${s.id}-${Date.now()}`), { recursive: true });
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * When the controller's schedule set the measurement journaled as `decision`: the progress checkpoint
+ * before it holds its stage's start and the measurements the stage had, the `traffic.clusters` event the
+ * tick and the first step's initialDelay (shift-controller.ts `measureUntil`, stage-schedule.ts).
+ */
+function scheduledAtMs(records: readonly JournalRecord[], decision: { at: string }): number | undefined {
+  const clusters = events(records, 'traffic.clusters')[0]?.data as { measureEveryMs?: number; intervalMs?: number; initialDelayMs?: number } | undefined;
+  const tick = clusters?.measureEveryMs ?? clusters?.intervalMs ?? INTERVAL_MS;
+  let progress: { phase?: string; stepIndex?: number; phaseStartedAtMs?: number; measurementsInStep?: number } | undefined;
+  for (const r of records) {
+    if (r.type === 'event' && r.code === 'traffic.decision' && (r.data as { at?: string }).at === decision.at) break;
+    if (r.type === 'step.checkpoint') progress = ((r as CheckpointRecord).outputs?.progress as typeof progress) ?? progress;
+  }
+  if (progress?.phaseStartedAtMs === undefined || progress.measurementsInStep === undefined) return undefined;
+  const delay = (progress.phase === 'steps' && progress.stepIndex === 0) || progress.phase === 'watch' ? (clusters?.initialDelayMs ?? 0) : 0;
+  return progress.phaseStartedAtMs + delay + (progress.measurementsInStep + 1) * tick;
 }
 
 /** The shift stage generation 2's journal says it is in (its latest progress checkpoint). */

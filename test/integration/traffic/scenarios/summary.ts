@@ -1,7 +1,8 @@
 /**
  * The suite's figures: precision and recall of "roll back" (a rollback is a
  * positive; a pause is not), the median time to detect over the rollbacks of
- * bad scenarios (in shift intervals), and the outcome mix per label.
+ * bad scenarios (in shift intervals; wall-clock and scheduled, see
+ * run-scenario.ts), and the outcome mix per label.
  */
 import type { ScenarioResult } from './run-scenario.js';
 
@@ -12,8 +13,12 @@ export interface Summary {
   falseNegatives: number;
   precision: number;
   recall: number;
+  /** Wall clock: to when the deciding measurement ran. */
   medianDetectIntervals: number;
   maxDetectIntervals: number;
+  /** Scheduled: to when the controller's schedule set the deciding measurement (load-independent). */
+  medianScheduledDetectIntervals: number;
+  maxScheduledDetectIntervals: number;
   /** Per label: how many scenarios ended in each outcome. */
   confusion: Record<string, Record<string, number>>;
 }
@@ -31,6 +36,7 @@ export function summarise(results: readonly ScenarioResult[], _intervalMs: numbe
   const fp = results.filter((r) => r.label !== 'roll back' && positive(r)).length;
   const fn = results.filter((r) => r.label === 'roll back' && !positive(r)).length;
   const detect = results.filter((r) => r.label === 'roll back' && positive(r) && r.detectIntervals !== undefined).map((r) => r.detectIntervals as number);
+  const scheduled = results.filter((r) => r.label === 'roll back' && positive(r) && r.detectScheduledIntervals !== undefined).map((r) => r.detectScheduledIntervals as number);
   const confusion: Summary['confusion'] = {};
   for (const r of results) {
     const row = (confusion[r.label] ??= {});
@@ -46,6 +52,8 @@ export function summarise(results: readonly ScenarioResult[], _intervalMs: numbe
     recall: tp + fn === 0 ? 0 : round(tp / (tp + fn)),
     medianDetectIntervals: round(median(detect)),
     maxDetectIntervals: round(Math.max(...detect)),
+    medianScheduledDetectIntervals: round(median(scheduled)),
+    maxScheduledDetectIntervals: round(Math.max(...scheduled)),
     confusion,
   };
 }

@@ -1,0 +1,78 @@
+/**
+ * The argv of each helm command the tool runs (and `plan` shows), for helm 3 and 4:
+ * pure functions, so the flags are tested against both real binaries' `--help`
+ * without running a release.
+ */
+import type { ChartSource, HelmMajor, ReleaseSpec } from './helm.js';
+
+/** `helm list` of every status: helm 3 needs `--all`; helm 4 lists all by default and has no `--all` (read from both binaries' `list --help`). */
+export function listAllArgs(major: HelmMajor): string[] {
+  return major >= 4 ? [] : ['--all'];
+}
+
+/** `[chart reference, --repo URL, --version V]` for a chart source. */
+export function chartArgs(chart: ChartSource): string[] {
+  const args: string[] = [];
+  if (chart.path !== undefined) args.push(chart.path);
+  else if (chart.repository?.startsWith('oci://')) args.push(`${chart.repository.replace(/\/+$/, '')}/${chart.name}`);
+  else args.push(chart.name, '--repo', chart.repository ?? '');
+  if (chart.version !== undefined) args.push('--version', chart.version);
+  return args;
+}
+
+/** Escapes a `--set-string` value for helm's strvals parser (commas separate pairs). */
+function escapeSetValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
+}
+
+/** `--set`/`--set-string` pairs in a stable (sorted) order; strings stay strings. */
+export function setArgs(set: Readonly<Record<string, string | number | boolean>>): string[] {
+  const args: string[] = [];
+  for (const key of Object.keys(set).sort()) {
+    const value = set[key];
+    if (typeof value === 'string') args.push('--set-string', `${key}=${escapeSetValue(value)}`);
+    else args.push('--set', `${key}=${String(value)}`);
+  }
+  return args;
+}
+
+function valuesArgs(files: readonly string[]): string[] {
+  return files.flatMap((file) => ['--values', file]);
+}
+
+/**
+ * Roll back a failed upgrade and wait for readiness. Helm 4 deprecated `--atomic`
+ * for `--rollback-on-failure` (both imply waiting; `--wait` alone means helm 4's
+ * "watcher" strategy, the closest to helm 3's `--wait`).
+ */
+export function atomicFlags(major: HelmMajor): string[] {
+  return major >= 4 ? ['--rollback-on-failure', '--wait'] : ['--atomic', '--wait'];
+}
+
+/** The full `helm upgrade --install` argv (also shown by `plan`, for helm 3 unless told). */
+export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMajor = 3): string[] {
+  return [
+    'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart),
+    '--kubeconfig', kubeconfig,
+    '--namespace', spec.namespace, '--create-namespace',
+    ...atomicFlags(major), '--timeout', `${spec.timeoutSeconds}s`,
+    '--reset-values', '--history-max', '10',
+    '--description', spec.description,
+    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
+    '--output', 'json',
+  ];
+}
+
+/** `helm lint` of the chart with the release's values (local charts only: lint needs a chart folder). */
+export function lintArgv(spec: ReleaseSpec): string[] {
+  return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set)];
+}
+
+/** Client-side rendering (`--dry-run`, sandbox clusters): no cluster contact. */
+export function templateArgv(spec: ReleaseSpec): string[] {
+  return [
+    'helm', 'template', spec.release, ...chartArgs(spec.chart),
+    '--namespace', spec.namespace,
+    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
+  ];
+}
