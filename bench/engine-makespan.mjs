@@ -120,7 +120,7 @@ function breakdown(marks, t0, seconds) {
   return { gapMs: summarize(gap), lagMs: summarize(lag), engineMs: summarize(engine), spawnMs: summarize(spawn), firstStartMs: summarize(firstStart) };
 }
 
-async function engineRun(dist, n, seconds) {
+export async function engineRun(dist, n, seconds) {
   const dir = mkdtempSync(join(tmpdir(), 'wsd-bench-engine-'));
   try {
     const { text, file } = writeSandboxConfig(dir, n);
@@ -175,7 +175,7 @@ async function engineRun(dist, n, seconds) {
 }
 
 /** The same child processes, chained per cluster with plain awaits: the floor of this machine. */
-async function bareRun(dist, n, seconds) {
+export async function bareRun(dist, n, seconds) {
   const marks = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -195,7 +195,7 @@ async function bareRun(dist, n, seconds) {
   return { makespanMs, cpuMs: (cpu.user + cpu.system) / 1000, ...breakdown(marks, t0, seconds) };
 }
 
-async function loadDist(dir) {
+export async function loadDist(dir) {
   const base = pathToFileURL(`${resolve(dir ?? new URL('../dist', import.meta.url).pathname)}/`);
   const load = (path) => import(new URL(path, base).href);
   const [{ startDeployment }, { parseConfig }, { FileStateStore }, { nullSink }, { Redactor }, { runTool }] = await Promise.all([

@@ -10,7 +10,8 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, write } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
@@ -62,12 +63,21 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
 const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC;
 
 /**
- * Appends `text` durably with one call into the thread pool. Opening and closing an existing
- * file are metadata lookups, done here synchronously; the write and its flush to disk (the
- * slow part) run off the event loop. One pool round trip instead of four (open, write,
- * fdatasync, close): each round trip waited for a free moment of a busy event loop.
+ * Appends `text` durably: one `write` on an O_DSYNC descriptor, on the calling thread, so
+ * the appends it makes durable resolve in the same event-loop turn (see `FileJournal.flush`).
  */
-export async function appendDurably(path: string, text: string): Promise<void> {
+export function appendDurably(path: string, text: string): void {
+  const fd = openSync(path, JOURNAL_FLAGS, 0o600);
+  try {
+    const data = Buffer.from(text, 'utf8');
+    for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset, data.length - offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The same write in the thread pool: the loop runs on meanwhile, and notices the end a turn later. */
+export async function appendDurablyOffLoop(path: string, text: string): Promise<void> {
   const fd = openSync(path, JOURNAL_FLAGS, 0o600);
   try {
     const data = Buffer.from(text, 'utf8');
@@ -79,8 +89,15 @@ export async function appendDurably(path: string, text: string): Promise<void> {
   }
 }
 
-/** The journal's disk writes, one call per group commit (an object, so a test can count them). */
-export const journalDisk = { append: appendDurably };
+/** The journal's disk writes, one call per group commit (an object, so a test can count them or slow them). */
+export const journalDisk = { append: appendDurably, appendOffLoop: appendDurablyOffLoop, now: () => performance.now() };
+
+/**
+ * A write on the loop slower than this (a busy disk) sends the next ones to the thread pool
+ * for {@link OFF_LOOP_MS}: blocking the loop is worth it only while a flush is short.
+ */
+export const SLOW_WRITE_MS = 5;
+const OFF_LOOP_MS = 1_000;
 
 /** How often the snapshot cache is rewritten between deployment-level records. */
 const SNAPSHOT_INTERVAL_MS = 1_000;
@@ -91,7 +108,11 @@ class FileJournal implements DeploymentJournal {
   private seq: number;
   /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
   private pending: Array<{ line: string; done: () => void; failed: (error: unknown) => void }> = [];
-  private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
+  /** A thread-pool write is under way: records wait for it, then go in the next one. */
+  private flushingOffLoop = false;
+  /** Until then (journalDisk.now), writes go to the thread pool: the last one on the loop was slow. */
+  private offLoopUntil = 0;
   private snapshotWrittenAt = 0;
   /** The snapshot write under way (one at a time), and whether newer state waits for the next one. */
   private snapshotWriting: Promise<void> | undefined;
@@ -128,7 +149,7 @@ class FileJournal implements DeploymentJournal {
     if (record.type !== 'event') this.current = applyRecord(this.current, record);
     await new Promise<void>((done, failed) => {
       this.pending.push({ line: `${journalText(record, this.root)}\n`, done, failed });
-      this.flushing ??= this.flush();
+      this.scheduleFlush();
     });
     if (record.type !== 'event') {
       const written = this.writeSnapshot(record.type.startsWith('deployment.'));
@@ -142,23 +163,51 @@ class FileJournal implements DeploymentJournal {
     return record;
   }
 
+  /**
+   * One durable write for every record appended in this event-loop turn, also from different
+   * callbacks of it (the children that exited together), started once the turn's I/O
+   * callbacks have run (check phase): each step's `step.succeeded` and the `step.started` of
+   * the step it releases share it. On a fast disk the write runs on the loop (about 2 ms), so
+   * the released steps start in this same turn. In the thread pool, its end had to wait for
+   * the loop to come round again, behind a burst of child-process spawns (the other
+   * clusters' steps, 3 to 20 ms each): most of a hop, seconds under load. A slow write
+   * (busy disk) sends the next ones to the thread pool for a second, so a slow disk never
+   * holds the loop for long; records that arrive meanwhile form the next batch.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushingOffLoop) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
   private async flush(): Promise<void> {
     const path = join(this.dir, JOURNAL);
-    // Start the batch once this turn's promise chains have run (a tick queued from them runs
-    // after them): a step's `step.succeeded` and the `step.started` of the step it releases,
-    // appended a few microtasks later, share one write. Not a whole event-loop turn later:
-    // under load that turn held the hop behind every other callback of the turn.
-    await new Promise<void>((resolve) => process.nextTick(resolve));
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
+      const text = batch.map((p) => p.line).join('');
       try {
-        await journalDisk.append(path, batch.map((p) => p.line).join(''));
-        for (const p of batch) p.done();
+        if (journalDisk.now() < this.offLoopUntil) {
+          this.flushingOffLoop = true;
+          await journalDisk.appendOffLoop(path, text);
+        } else {
+          const started = journalDisk.now();
+          journalDisk.append(path, text);
+          if (journalDisk.now() - started > SLOW_WRITE_MS) this.offLoopUntil = journalDisk.now() + OFF_LOOP_MS;
+        }
       } catch (error) {
         for (const p of batch) p.failed(ioError('append to', path, error));
+        continue;
+      } finally {
+        this.flushingOffLoop = false;
       }
+      for (const p of batch) p.done();
+      // On the loop, the records the released steps append form the next turn's batch.
+      if (journalDisk.now() >= this.offLoopUntil) break;
     }
-    this.flushing = undefined;
+    if (this.pending.length > 0) this.scheduleFlush();
   }
 
   /**

@@ -118,6 +118,24 @@ export function childEnv(extra: Record<string, string | undefined> = {}): Record
 }
 
 /**
+ * One `abort` listener per signal, fanning out to every child that runs under it: an EventTarget checks each new
+ * listener against all it holds (linear), so 1,000 children each adding their own cost quadratic main-thread time.
+ */
+const abortSubscribers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
+  let subscribers = abortSubscribers.get(signal);
+  if (!subscribers) {
+    const set = new Set<() => void>();
+    subscribers = set;
+    abortSubscribers.set(signal, set);
+    signal.addEventListener('abort', () => [...set].forEach((fn) => fn()), { once: true });
+  }
+  subscribers.add(callback);
+  return () => subscribers.delete(callback);
+}
+
+/**
  * Runs a tool to completion. Resolves with its output on an accepted exit code;
  * rejects with {@link ToolFailedError} (non-zero exit, timeout), `ToolMissing`
  * (not on PATH) or `Interrupted` (aborted through `signal`).
@@ -182,7 +200,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       aborted = true;
       terminate();
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = options.signal ? onAbortOf(options.signal, onAbort) : undefined;
 
     const lineSplitter = (stream: 'stdout' | 'stderr') => {
       let pending = '';
@@ -222,7 +240,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
+      unsubscribe?.();
       return true;
     };
 

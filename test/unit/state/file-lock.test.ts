@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { acquireFileLock, lockFileName, readLiveHolder } from '../../../src/state/file-lock.js';
 
 const KEY = { project: 'p', environment: 'development' };
@@ -17,8 +17,30 @@ function lockDir(): string {
   return dir;
 }
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** `kill(pid, 0)` answers as for a live process of another user (EPERM), or a gone one (ESRCH), for `pid` only. */
+function killAnswers(pid: number, answer: 'EPERM' | 'ESRCH' | 'alive'): void {
+  const real = process.kill.bind(process);
+  vi.spyOn(process, 'kill').mockImplementation((target: number, signal?: string | number) => {
+    if (target !== pid) return real(target, signal);
+    if (answer === 'alive') return true;
+    throw Object.assign(new Error(`kill ${answer}`), { code: answer });
+  });
+}
+
+/**
+ * When process `pid` started (ms since the epoch), read here from /proc by hand: btime (boot, whole
+ * seconds, /proc/stat) plus field 22 of /proc/PID/stat (start, in clock ticks of 10 ms since boot).
+ */
+function startedMs(pid: number): number {
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  const afterName = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1) ?? '';
+  // Fields from 3 on; field 22 (starttime) is the 20th of them.
+  return btime * 1000 + Number(afterName.split(' ')[19]) * 10;
+}
 const holderOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
 describe('file lock', () => {
@@ -154,6 +176,46 @@ describe('the lock holder, read without taking the lock (status on a read-only s
     expect(readLiveHolder(dir, KEY)).toBeUndefined();
     // … and a deploy takes such a lock over.
     expect(acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' }).holder.deploymentId).toBe('d-001');
+  });
+
+  it('is the holder while its pid belongs to another user (kill answers EPERM: the process exists), and nobody when kill answers ESRCH', () => {
+    const dir = lockDir();
+    write(dir, { pid: DEAD_PID, since: new Date().toISOString() });
+    killAnswers(DEAD_PID, 'EPERM');
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: DEAD_PID });
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(expect.objectContaining({ code: 'LockHeld' }));
+    vi.restoreAllMocks();
+    killAnswers(DEAD_PID, 'ESRCH');
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+  });
+
+  it('is the holder while its pid runs even when its start time cannot be read (no /proc entry, as on macOS)', () => {
+    const dir = lockDir();
+    // kill(pid, 0) succeeds, but /proc has no such pid: the start time is unknown, so the pid is trusted.
+    killAnswers(DEAD_PID, 'alive');
+    expect(existsSync(`/proc/${DEAD_PID}`)).toBe(false);
+    write(dir, { pid: DEAD_PID, since: new Date().toISOString() });
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: DEAD_PID });
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' })).toThrow(expect.objectContaining({ code: 'LockHeld' }));
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('allows 2 s between the holder process starting and the lock being taken, and not a tick more', () => {
+    const dir = lockDir();
+    // btime may step by a second when the wall clock is adjusted: retry until the start time is read the same around the check.
+    for (let attempt = 0; ; attempt++) {
+      const started = startedMs(process.pid);
+      write(dir, { pid: process.pid, since: new Date(started - 2_000).toISOString() });
+      const atLimit = readLiveHolder(dir, KEY);
+      write(dir, { pid: process.pid, since: new Date(started - 2_010).toISOString() });
+      const beyond = readLiveHolder(dir, KEY);
+      write(dir, { pid: process.pid, since: new Date(started).toISOString() });
+      const atStart = readLiveHolder(dir, KEY);
+      if (startedMs(process.pid) !== started && attempt < 3) continue;
+      expect(atLimit).toMatchObject({ pid: process.pid });
+      expect(beyond).toBeUndefined();
+      expect(atStart).toMatchObject({ pid: process.pid });
+      break;
+    }
   });
 
   it('is the holder when it runs on another host (its process cannot be checked from here)', () => {

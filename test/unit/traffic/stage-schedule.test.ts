@@ -53,6 +53,9 @@ describe('stage schedule', () => {
     expect(earliestPassingTick([metric({ interval: 60 * S, initialDelay: 45 * S }), metric({ interval: 30 * S })], 60 * S)).toBe(4);
     expect(earliestPassingTick([metric({ dryRun: true })], 60 * S)).toBe(1);
     expect(earliestPassingTick([], 0)).toBe(1);
+    // A zero metric interval (no cadence): the stage is judged once, never at tick 0/0.
+    expect(earliestPassingTick([metric({ interval: 0 })], 60 * S)).toBe(1);
+    expect(earliestPassingTick([metric({ interval: 0, initialDelay: 30 * S, count: 2 })], 60 * S)).toBe(1);
   });
 
   it('ends a stage at delay + k·tick, and a bake not before its minimum', () => {

@@ -128,6 +128,36 @@ describe('shift timeline rules', () => {
     );
   });
 
+  it('notes the starts a sequential test needs to pass without a failure, or minSamples when that is more', () => {
+    // SPRT of healthy 0.01 against max 0.1 (α 0.01, β 0.05 by default): each start without a failure adds
+    // ln(0.9/0.99) ≈ −0.09531 to the log likelihood ratio; it passes at ln 0.05 ≈ −2.9957: ⌈31.43⌉ = 32 starts.
+    const seq = (minSamples: number) => metric('seq', { threshold: { max: 0.1, sequential: { healthy: 0.01 } }, minSamples, samplesQuery: 'starts{c="{{cluster}}"}' });
+    // A comparison metric (no threshold) counts minSamples only.
+    const compared = metric('cmp', { threshold: undefined, comparison: { method: 'mann-whitney' }, minSamples: 7 });
+    const notes = (m: Record<string, unknown>) => buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics: [m, compared] } }), [NEW, OLD]).notes;
+    const traffic = (needs: string) => `the earliest times assume enough traffic: a stage passes only once ${needs}, cmp ≥ 7 points per cluster in the stage; with less traffic it measures on until they arrive`;
+    expect(notes(seq(10))).toContain(traffic('seq ≥ 32 starts per cluster (sequential test, without a failure)'));
+    expect(notes(seq(50))).toContain(traffic('seq ≥ 50 starts per cluster (sequential test, without a failure)'));
+    // Without minSamples the sequential test alone puts the metric in the note.
+    expect(notes(seq(0))).toContain(traffic('seq ≥ 32 starts per cluster (sequential test, without a failure)'));
+  });
+
+  it('allows a tick of slack for a metric whose interval is off the tick grid, and none for one on it', () => {
+    // Ticks every minute (the shortest interval); the other metric measures every 90 s (off the grid) or 2 m (on it).
+    // Simulator (no timeout), failureLimit 0, consecutiveErrorLimit 1, no delays:
+    //   failing: its window (one interval) + 1 interval + slack: 90 + 90 + 60 = 240 s; on the grid 120 + 120 = 240 s;
+    //   broken: 2 intervals + slack: 180 + 60 = 240 s; on the grid 2 × 120 = 240 s. (The 1 m metric: 120 s, 120 s.)
+    const timeline = (other: string) => buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, consecutiveErrorLimit: 1, metrics: [metric('fast'), metric('other', { interval: other })] } }), [NEW, OLD]);
+    const off = timeline('90s');
+    expect(off.tickMs).toBe(M);
+    expect([off.detection.failingMetricMs, off.detection.brokenMetricsMs]).toEqual([240_000, 240_000]);
+    const on = timeline('2m');
+    expect([on.detection.failingMetricMs, on.detection.brokenMetricsMs]).toEqual([240_000, 240_000]);
+    // 75 s: 75 + 75 + 60 = 210 s and 150 + 60 = 210 s, where no slack would give 150 s.
+    const off75 = timeline('75s');
+    expect([off75.detection.failingMetricMs, off75.detection.brokenMetricsMs]).toEqual([210_000, 210_000]);
+  });
+
   it('notes a step whose share misses the request by half a point or more (max_score), and not one that misses by less', () => {
     // New capped at 1, old at 7: 1/(1+7) = 12.5 % is the closest to 12 % (1/(1+6) = 14.3 %): off by exactly 0.5.
     const capped = { ...NEW, maxScore: 1 };

@@ -106,6 +106,24 @@ describe('ratio threshold on counts (one-sided 95 % Wilson bounds)', () => {
     expect(j.message).toBe(`ratio on c is 0.0512 (5 of 100 starts); its 95 % bounds [${Number(b.lower.toPrecision(4))}, ${Number(b.upper.toPrecision(4))}] straddle max 0.05: more starts needed`);
   });
 
+  // With no failures the Wilson lower bound is exactly 0, with only failures the upper bound is exactly 1
+  // (closed form: centre and margin are equal, z²/2n over 1 + z²/n): bounds that sit exactly on a threshold.
+  it('treats a bound exactly on the threshold as within it (bounds are inclusive, as for plain values)', () => {
+    const none = { failures: 0, samples: 10 };
+    const all = { failures: 10, samples: 10 };
+    // 0 of 10 against max 0: the lower bound 0 is not above it (no fail); the upper bound is, so wait.
+    const atMax = judgeProportionThreshold('ratio', 'c', none, t(0), 10);
+    expect(atMax.statistics.lower).toBe(0);
+    expect(atMax).toMatchObject({ outcome: 'wait', rule: 'threshold.undecided' });
+    // 10 of 10 against min 1: the upper bound 1 is not below it (no fail); the lower bound is, so wait.
+    const atMin = judgeProportionThreshold('ok-ratio', 'c', all, t(undefined, 1), 10);
+    expect(atMin.statistics.upper).toBe(1);
+    expect(atMin).toMatchObject({ outcome: 'wait', rule: 'threshold.undecided' });
+    // 10 of 10 within max 1 and 0 of 10 within min 0: the bound on the threshold passes.
+    expect(judgeProportionThreshold('ratio', 'c', all, t(1), 10)).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    expect(judgeProportionThreshold('ok-ratio', 'c', none, t(undefined, 0), 10)).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+  });
+
   it('shows 0 as the ratio of no starts', () => {
     const j = judgeProportionThreshold('ratio', 'c', { failures: 0, samples: 0 }, t(0.1), 1);
     expect(j).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum' });

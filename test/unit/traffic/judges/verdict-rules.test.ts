@@ -115,6 +115,11 @@ describe('passes a stage needs', () => {
     expect('limit' in two).toBe(false);
   });
 
+  it('lists every metric still short of its passes, in config order, separated by commas', () => {
+    const r = decideStep([decision('x', 'pass'), decision('y', 'pass')], ZERO_COUNTERS, limits, { x: { count: 2 }, y: { count: 3 }, z: {} });
+    expect(r.message).toBe('measuring again: passing measurements so far in this stage: x 1/2, y 1/3, z 0/1');
+  });
+
   it('lists a required metric that was not measured at all as 0 of its count', () => {
     const r = decideStep([decision('x', 'pass')], ZERO_COUNTERS, limits, { x: {}, y: { count: 3 } });
     expect(r.message).toBe('measuring again: passing measurements so far in this stage: y 0/3');
