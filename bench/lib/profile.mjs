@@ -4,6 +4,7 @@
  * exactly where the time went instead of guessing.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Self time per function and per file, largest first, in ms. */
 export function summarizeProfile(path, { top = 15, root = '' } = {}) {
@@ -30,6 +31,38 @@ export function summarizeProfile(path, { top = 15, root = '' } = {}) {
   return { totalMs: totalUs / 1000, functions: sorted(fn), files: sorted(file) };
 }
 
+/** Per bundle file: the `// node_modules/…` / `// dist/…` markers esbuild writes before each source file, by line. */
+const bundleMarkers = new Map();
+
+/**
+ * The source a line of an esbuild bundle came from, as a file:// URL of it, so the
+ * bundled CLI's samples count for their package instead of for `dist/bundle`.
+ */
+function unbundledUrl(url, line, root) {
+  if (!url.includes('/dist/bundle/')) return url;
+  let markers = bundleMarkers.get(url);
+  if (!markers) {
+    markers = [];
+    try {
+      readFileSync(fileURLToPath(url), 'utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          const m = /^\/\/ ((?:node_modules|dist)\/\S+)/.exec(text);
+          if (m) markers.push([i, m[1]]);
+        });
+    } catch {
+      // not readable any more: attribute to the bundle file
+    }
+    bundleMarkers.set(url, markers);
+  }
+  let source;
+  for (const [at, file] of markers) {
+    if (at > line) break;
+    source = file;
+  }
+  return source ? `file://${root}/${source}` : url;
+}
+
 /** Self time per package (node_modules/<pkg>, dist/<folder>, node: internals), largest first. */
 export function profileByPackage(path, root = '') {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
@@ -37,7 +70,8 @@ export function profileByPackage(path, root = '') {
   const usPerSample = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
   const out = new Map();
   for (const id of profile.samples) {
-    const url = byId.get(id)?.callFrame.url ?? '';
+    const frame = byId.get(id)?.callFrame;
+    const url = frame ? unbundledUrl(frame.url, frame.lineNumber, root) : '';
     let key;
     const nm = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
     if (nm) key = nm[1];

@@ -3,7 +3,7 @@
  * `# yaml-language-server: $schema=...`). Generated from the zod schema on
  * demand, never at import: the CLI's cold start stays cheap.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema } from './schema.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };

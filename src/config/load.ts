@@ -92,7 +92,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     fail([{ file: absolute, ...position(locate(doc, ['version']).valueOffset), path: 'version', message: unsupportedVersionMessage(version) }]);
   }
 
-  const result = withBaseDir(dir, () => configSchema.safeParse(raw, { reportInput: true, error: () => GENERIC }));
+  // jitless: a config is parsed once per process, and zod's compiled fast path for each object
+  // schema costs more to generate and compile than one parse saves (cold start, BENCHMARKS.md).
+  const result = withBaseDir(dir, () => configSchema.safeParse(raw, { reportInput: true, error: () => GENERIC, jitless: true }));
   const configIssues = result.success ? [] : toConfigIssues(result.error.issues, { file: absolute, doc, lineCounter: read.lineCounter, schema: configSchema });
   const flag = options.versionsManifest === undefined ? undefined : versionsManifestFlagIssues(options.versionsManifest);
   if (configIssues.length > 0 || (flag?.issues.length ?? 0) > 0) {

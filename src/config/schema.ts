@@ -2,7 +2,7 @@
  * The config v1 schema, composed from one schema per section. A new section is
  * one line in `sections` below; rules that span sections go to `rules/index.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { crossRules } from './rules/index.js';
 import { metaClustersSection, workspaceClustersSection } from './sections/clusters.js';
 import { environmentField, versionField } from './sections/header.js';

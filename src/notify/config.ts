@@ -1,5 +1,5 @@
 /** The `notifications:` config section: webhooks and what they are sent for. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../traffic/duration-schema.js';
 
 export const NOTIFICATION_KINDS = ['deployment-started', 'deployment-finished', 'step-promoted', 'gate-failed', 'rolled-back', 'gate-waiting', 'retirement-done'] as const;

@@ -21,7 +21,7 @@
  *   admissionConstraints: ["has-permission=new-workspace-cluster"]
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConstraint } from './constraints.js';
 import { bridgeRegionProblem } from './region.js';
 

@@ -5,7 +5,7 @@
  * Fields the bridge removed are refused by name with the version that dropped
  * them; the legacy `hints.govern` is still read (bridges before 2023-03 obey it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { WsdError } from '../core/errors.js';
 import { REMOVED_CONSTRAINT_KINDS } from './constraints.js';
 import { bridgeRegionProblem } from './region.js';

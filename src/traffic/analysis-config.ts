@@ -3,7 +3,7 @@
  * gate each step, and how failed / erroring / inconclusive measurements are
  * counted (Argo Rollouts semantics: a limit of N tolerates N, the N+1st trips).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
 import { promqlProblem } from './judges/promql-check.js';

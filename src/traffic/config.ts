@@ -3,7 +3,7 @@
  * Strict objects everywhere: a typo such as `intervall` is an error, not a silent default.
  * Durations are strings in the YAML and milliseconds after parsing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { analysisSchema } from './analysis-config.js';
 import { formatDuration } from './duration.js';
 import { mannWhitneyU } from './stats/mann-whitney.js';

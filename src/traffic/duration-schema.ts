@@ -1,5 +1,5 @@
 /** Zod schema for duration strings: validates with {@link parseDuration}, outputs milliseconds. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isWsdError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 

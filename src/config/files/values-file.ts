@@ -4,7 +4,7 @@
  * config lists; the install steps read them through {@link readValuesFile}.
  */
 import { describeValue } from '../messages.js';
-import { readYamlFile, throwFileProblem, type FileOutcome, type FileProblem, type YamlFileKind } from './yaml-file.js';
+import { readYamlFile, readYamlFileShared, throwFileProblem, type FileOutcome, type FileProblem, type YamlFileKind } from './yaml-file.js';
 
 export type Values = Record<string, unknown>;
 
@@ -38,6 +38,16 @@ export function checkValuesFile(file: string): FileOutcome<Values> {
  */
 export function readValuesFile(file: string): Values {
   const outcome = checkValuesFile(file);
+  if (!outcome.ok) throwFileProblem(file, valuesFileKind.subject, outcome.problems[0] as FileProblem);
+  return outcome.value;
+}
+
+/**
+ * {@link readValuesFile} without the copy: the cached values, deeply frozen, the same
+ * object while the file is unchanged (for merges memoized by identity).
+ */
+export function readValuesFileShared(file: string): Readonly<Values> {
+  const outcome = readYamlFileShared(file, valuesFileKind);
   if (!outcome.ok) throwFileProblem(file, valuesFileKind.subject, outcome.problems[0] as FileProblem);
   return outcome.value;
 }

@@ -4,7 +4,7 @@
  * It must exist, parse and pin something; install-gitpod turns it into
  * generated values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../messages.js';
 import { formatPath } from '../zod-issues.js';
 import { isValuesMap } from './values-file.js';

@@ -6,6 +6,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import type { Document, LineCounter } from 'yaml';
+import { deepFreeze } from '../../core/deep-freeze.js';
 import { WsdError } from '../../core/errors.js';
 import { MAX_CONFIG_BYTES } from '../yaml/limits.js';
 import { locate } from '../yaml/locate.js';
@@ -126,12 +127,8 @@ function interpretText<T>(text: string, kind: YamlFileKind<T>): FileOutcome<T> {
   return kind.interpret({ value: read.value ?? null, positionOf: (path) => positionIn(read.lineCounter, locate(doc, path).valueOffset) });
 }
 
-/**
- * Reads `file` (absolute) as a `kind` file. Never throws: every problem comes
- * back positioned inside the file. The outcome is cached by the file's text, and
- * a value is returned as a copy so callers may change it freely.
- */
-export function readYamlFile<T>(file: string, kind: YamlFileKind<T>): FileOutcome<T> {
+/** The cached outcome of `file` as a `kind` file, (re)interpreted when its text changed. */
+function cachedOutcome<T>(file: string, kind: YamlFileKind<T>): FileOutcome<T> {
   const read = readText(file);
   if ('problem' in read) return read.problem;
   let byFile = cache.get(kind as YamlFileKind<unknown>);
@@ -144,8 +141,30 @@ export function readYamlFile<T>(file: string, kind: YamlFileKind<T>): FileOutcom
     entry = { text: read.text, outcome: interpretText(read.text, kind) };
     byFile.set(file, entry);
   }
-  const outcome = entry.outcome as FileOutcome<T>;
+  return entry.outcome as FileOutcome<T>;
+}
+
+/**
+ * Reads `file` (absolute) as a `kind` file. Never throws: every problem comes
+ * back positioned inside the file. The outcome is cached by the file's text, and
+ * a value is returned as a copy so callers may change it freely.
+ */
+export function readYamlFile<T>(file: string, kind: YamlFileKind<T>): FileOutcome<T> {
+  const outcome = cachedOutcome(file, kind);
   return outcome.ok ? { ok: true, value: structuredClone(outcome.value) } : outcome;
+}
+
+/**
+ * Like {@link readYamlFile}, without the copy: the value is the cached one, deeply
+ * frozen, and the same object for as long as the file's text is unchanged, so a
+ * caller may memoize what it derives from it by identity (`plan` merges the same
+ * values files for every cluster).
+ */
+export function readYamlFileShared<T>(file: string, kind: YamlFileKind<T>): FileOutcome<Readonly<T>> {
+  const outcome = cachedOutcome(file, kind);
+  // Frozen here, not when cached: the other readers only ever see copies of it.
+  if (outcome.ok) deepFreeze(outcome.value);
+  return outcome;
 }
 
 /** `/abs/values/eu.yaml:3:6: yaml …` for a positioned problem, `values file /abs/values/eu.yaml does not exist` otherwise. */

@@ -2,7 +2,7 @@
  * `metaClusters:` and `workspaceClusters:`. Rules that span clusters (names
  * unique, governedBy exists, derived names valid) live in `../rules/`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { bridgeRegionSchema, metaClusterAccessShape } from '../../registry/config.js';
 import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';

@@ -1,5 +1,5 @@
 /** The two top-level scalars every config starts with: its format version and its environment. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { quote } from '../messages.js';
 
 /** Config format versions this build reads. */

@@ -4,7 +4,7 @@
  * keeps shell metacharacters, whitespace and `..` out; every other string is
  * checked for control characters (which hide text in terminals and logs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GKE_NAME_MAX, GKE_NAME_PATTERN, gkeNameProblem } from '../../names/names.js';
 import { quote } from '../messages.js';
 

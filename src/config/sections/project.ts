@@ -1,5 +1,5 @@
 /** `project:` — the GCP project the workspace clusters live in. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { configPath } from './paths.js';
 import { dnsDomain, gcpProjectId, gcpResourceName, gcsBucket } from './primitives.js';
 

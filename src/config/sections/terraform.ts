@@ -3,7 +3,7 @@
  * the state lives and how the root module is generated. All optional; the lead
  * (plan) picks per-cluster-type defaults for what is left out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { quote } from '../messages.js';
 import { existenceProblem, configPath, resolveConfigPath } from './paths.js';
 import { checkedString, controlCharProblem, envVarName, hclIdentifier, patternString, pgIdentifier, storagePrefix } from './primitives.js';

@@ -4,7 +4,7 @@
  * config; each step reads its own section through {@link readSection} so it
  * does not depend on the root type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { configPath, resolveConfigPath } from '../../config/sections/paths.js';
 import { WsdError } from '../../core/errors.js';
 

@@ -5,7 +5,8 @@
  * deployed release is already up to date.
  */
 import { createHash } from 'node:crypto';
-import { isValuesMap as isMap, readValuesFile, type Values } from '../../config/files/values-file.js';
+import { deepFreeze } from '../../core/deep-freeze.js';
+import { isValuesMap as isMap, readValuesFileShared, type Values } from '../../config/files/values-file.js';
 
 export type { Values };
 
@@ -48,14 +49,39 @@ export function valuesDigest(values: Values): string {
   return createHash('sha256').update(canonicalJson(values)).digest('hex');
 }
 
-/** Merges files (read in order; `inline` supplies files not written yet) plus set overrides. */
+/**
+ * Merges of files read from disk, by their list, each with the (frozen, cached) values it
+ * was merged from: `plan` of 500 clusters merges the same global values files 1,500 times.
+ * A file whose text changed comes back as another object, so the entry no longer matches.
+ */
+const merges = new Map<string, { sources: ReadonlyArray<Readonly<Values>>; merged: Values }>();
+
+function mergeFromDisk(files: readonly string[]): Values {
+  const sources = files.map(readValuesFileShared);
+  const key = files.join('\0');
+  const known = merges.get(key);
+  if (known && known.sources.every((source, i) => source === sources[i])) return known.merged;
+  let merged: Values = {};
+  for (const source of sources) merged = mergeValues(merged, source);
+  // Shared by every caller from now on: frozen so that no caller can change another's values.
+  deepFreeze(merged);
+  merges.set(key, { sources, merged });
+  return merged;
+}
+
+/**
+ * Merges files (read in order; `inline` supplies files not written yet) plus set overrides.
+ * The result may share (frozen) parts with other results: treat it as read-only.
+ */
 export function mergeValuesFiles(
   files: readonly string[],
   set: Readonly<Record<string, string | number | boolean>>,
   inline: ReadonlyMap<string, Values> = new Map(),
 ): Values {
-  let merged: Values = {};
-  for (const file of files) merged = mergeValues(merged, inline.get(file) ?? readValuesFile(file));
+  const fromDisk = files.findIndex((file) => inline.has(file));
+  const head = fromDisk === -1 ? files : files.slice(0, fromDisk);
+  let merged = mergeFromDisk(head);
+  for (const file of files.slice(head.length)) merged = mergeValues(merged, inline.get(file) ?? readValuesFileShared(file));
   return applySet(merged, set);
 }
 
