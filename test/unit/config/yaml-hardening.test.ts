@@ -35,13 +35,15 @@ describe('config yaml reading and hardening', () => {
     expect(check(big)).toEqual([`1:1: (yaml): config is ${Buffer.byteLength(withModule(big))} bytes; the limit is 1048576 bytes (1 MiB)`]);
   });
 
-  it('refuses nesting deeper than 64 levels, in flow and block style', () => {
+  // The timeout is the hang guard for the hostile depth below, with room for a loaded CI machine (7 s alone; 72 s
+  // was seen with many test files at once, against vitest's 60 s).
+  it('refuses nesting deeper than 64 levels, in flow and block style', { timeout: 240_000 }, () => {
     expect(check(`${BASE}x: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['15:67: (yaml): nesting deeper than 64 levels is not allowed']);
     const block = Array.from({ length: 70 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n');
     expect(check(block)).toEqual(['65:129: (yaml): nesting deeper than 64 levels is not allowed']);
-    // A hostile depth is refused without a stack overflow; the test's timeout is the hang guard
-    // (a wall-clock bound here failed under a loaded machine without any defect).
-    expect(check(`a: ${'['.repeat(200_000)}`)).toHaveLength(1);
+    // A hostile depth is refused without a stack overflow (100 000 levels: ten times what recursion survives);
+    // the test's timeout is the hang guard (a wall-clock bound here failed under a loaded machine without any defect).
+    expect(check(`a: ${'['.repeat(100_000)}`)).toHaveLength(1);
   });
 
   it('refuses nesting that aliases push past the limit', () => {
