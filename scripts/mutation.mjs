@@ -118,12 +118,12 @@ export const GROUPS = {
   // Its own unit tests only: test/unit/engine/deployment.test.ts also reaches it, but runs whole deployments on a file store (too slow per mutant); the score is a lower bound.
   'step-runner': {
     mutate: ['src/engine/step-runner.ts'],
-    tests: ['test/unit/engine/step-runner.test.ts'],
+    tests: ['test/unit/engine/step-runner.test.ts', 'test/unit/engine/step-runner-ordering-edges.test.ts'],
   },
   'transient-errors': { mutate: ['src/tools/terraform/transient-errors.ts'], tests: ['test/unit/tools/transient-errors.test.ts'] },
   registry: {
     mutate: ['src/registry/constraints.ts', 'src/registry/status-errors.ts', 'src/registry/register-cluster.ts'],
-    tests: ['test/unit/registry/config.test.ts', 'test/unit/registry/constraints.test.ts', 'test/unit/registry/status-errors.test.ts', 'test/unit/registry/register-cluster.test.ts'],
+    tests: ['test/unit/registry/config.test.ts', 'test/unit/registry/constraints.test.ts', 'test/unit/registry/status-errors.test.ts', 'test/unit/registry/register-cluster.test.ts', 'test/unit/registry/registry-edge-rules.test.ts'],
   },
   'retire-guards': { mutate: ['src/steps/retire/retire-guards.ts'], tests: ['test/unit/steps/retire-guards.test.ts'] },
 };
