@@ -154,6 +154,19 @@ describe('liveness of the old clusters', () => {
     ]);
   });
 
+  /** `byTime`, except that eu17's series answer only at `before` (it reported, then went silent). */
+  const silentNow = (byTime: FakeMetricProvider): FakeMetricProvider =>
+    ({
+      description: 'fake',
+      async instant(query: string, options?: { time?: Date }) {
+        if (query === v('eu17') && options?.time?.getTime() !== before.getTime()) return [];
+        return byTime.instant(query, options);
+      },
+      async range() {
+        return [];
+      },
+    }) as unknown as FakeMetricProvider;
+
   it('judges the silent cluster (a gap) when the old clusters still report now', async () => {
     const p = new FakeMetricProvider().set(v('eu17'), [0.02]);
     const d = await evaluateMetric(m, ctx(p, { baselineAt: before, reported }));
@@ -161,18 +174,8 @@ describe('liveness of the old clusters', () => {
   });
 
   it('is not the pipeline when another new cluster still reports', async () => {
-    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu19'), [0.01]);
-    const provider = {
-      description: 'fake',
-      async instant(query: string, options?: { time?: Date }) {
-        if (query === v('eu17') && options?.time?.getTime() !== before.getTime()) return [];
-        return byTime.instant(query, options);
-      },
-      async range() {
-        return [];
-      },
-    };
-    const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported, newClusters: [NEW, NEW2] }));
+    const provider = silentNow(new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu19'), [0.01]));
+    const d = await evaluateMetric(m, ctx(provider, { baselineAt: before, reported, newClusters: [NEW, NEW2] }));
     expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
     // The reported, silent cluster alone is enough to ask: the other new cluster talking does not hide it.
     expect(d.queries.filter((q) => q.purpose === 'liveness').map((q) => q.cluster)).toEqual([OLD.cluster]);
@@ -180,18 +183,8 @@ describe('liveness of the old clusters', () => {
 
   it('is not the pipeline while any old cluster still reports now', async () => {
     // eu17 and eu16 both answer at `before`; now only eu16 does.
-    const byTime = new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu16'), [0.03]);
-    const provider = {
-      description: 'fake',
-      async instant(query: string, options?: { time?: Date }) {
-        if (query === v('eu17') && options?.time?.getTime() !== before.getTime()) return [];
-        return byTime.instant(query, options);
-      },
-      async range() {
-        return [];
-      },
-    };
-    const d = await evaluateMetric(m, ctx(provider as unknown as FakeMetricProvider, { baselineAt: before, reported, oldClusters: [OLD, OLD2] }));
+    const provider = silentNow(new FakeMetricProvider().set(v('eu17'), [0.02]).set(v('eu16'), [0.03]));
+    const d = await evaluateMetric(m, ctx(provider, { baselineAt: before, reported, oldClusters: [OLD, OLD2] }));
     expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
   });
 
