@@ -6,7 +6,7 @@
  * for any caller. Journal on the real reducer, in memory; no timers except one
  * short yield, whose length only matters for the "has not run yet" side.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
 import { runStepNode, type StepRunEnv } from '../../../src/engine/step-runner.js';
@@ -22,7 +22,11 @@ class MemoryJournal implements DeploymentJournal {
   readonly dir = '/state/dep-1';
   readonly records: JournalRecord[] = [];
   private snap: Snapshot;
-  constructor(steps: StepName[]) {
+  /** `slowDurable`: a success record is applied at once but durable only a macrotask later (as a group commit). */
+  constructor(
+    steps: StepName[],
+    private readonly slowDurable = false,
+  ) {
     this.snap = applyRecord(undefined, {
       seq: 1,
       time: '2026-01-01T00:00:00Z',
@@ -39,6 +43,7 @@ class MemoryJournal implements DeploymentJournal {
     const full = { ...record, seq: this.snap.seq + 1, time: '2026-01-01T00:01:00Z' } as JournalRecord;
     this.snap = applyRecord(this.snap, full);
     this.records.push(full);
+    if (this.slowDurable && record.type === 'step.succeeded') await new Promise((resolve) => setImmediate(resolve));
     return full;
   }
   snapshot(): Snapshot {
@@ -77,9 +82,11 @@ function install(events: string[]): Step {
   } as Step;
 }
 
+afterEach(() => vi.restoreAllMocks());
+
 describe('an ordering and a durability map, each without the other', () => {
   it('a durability map without an ordering: the step runs and succeeds, its success awaited, nothing recorded in the map', async () => {
-    const journal = new MemoryJournal([INSTALL]);
+    const journal = new MemoryJournal([INSTALL], true);
     const durable = new Map<string, Promise<unknown>>();
     const events: string[] = [];
     const e = env(journal, durable);
@@ -92,7 +99,7 @@ describe('an ordering and a durability map, each without the other', () => {
   });
 
   it('an ordering without a durability map: the step runs and succeeds, its success awaited before it reports', async () => {
-    const journal = new MemoryJournal(['create-cluster' as StepName, INSTALL]);
+    const journal = new MemoryJournal(['create-cluster' as StepName, INSTALL], true);
     await journal.append({ type: 'step.succeeded', cluster: CLUSTER.name, step: 'create-cluster' as StepName, outputs: {}, durationMs: 1 });
     const events: string[] = [];
     const e = env(journal);
@@ -119,6 +126,36 @@ describe('a predecessor id the journal does not know', () => {
     // Polls with a long deadline: the check runs without waiting for the release.
     for (let i = 0; i < 2000 && events.length === 0 && !settled; i++) await new Promise((r) => setTimeout(r, 5));
     expect(events).toEqual(['check']);
+    release();
+    expect(await running).toBe('succeeded');
+    expect(events).toEqual(['check', 'run']);
+  });
+});
+
+describe('the success line', () => {
+  it('gives the duration in seconds with one decimal', async () => {
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    const e = env(new MemoryJournal([INSTALL]));
+    const events: string[] = [];
+    const step = { ...install(events), run: async () => (clock.mockReturnValue(1_002_500), {}) } as Step;
+    expect(await runStepNode(e, CLUSTER, step)).toBe('succeeded');
+    expect(e.sink.events.filter((ev) => ev.code === 'step.succeeded').map((ev) => ev.message)).toEqual(['succeeded in 2.5 s']);
+  });
+});
+
+describe('predecessors partly in the snapshot', () => {
+  it('one done, one not yet visible: the check waits for the one not visible', async () => {
+    const journal = new MemoryJournal(['create-cluster' as StepName, 'install-jaeger' as StepName, INSTALL]);
+    await journal.append({ type: 'step.succeeded', cluster: CLUSTER.name, step: 'create-cluster' as StepName, outputs: {}, durationMs: 1 });
+    let release!: () => void;
+    const durable = new Map<string, Promise<unknown>>([
+      ['gke-eu70/create-cluster', Promise.resolve()],
+      ['gke-eu70/install-jaeger', new Promise<void>((resolve) => (release = resolve))],
+    ]);
+    const events: string[] = [];
+    const running = runStepNode(env(journal, durable), CLUSTER, install(events), { id: 'gke-eu70/install-gitpod', after: ['gke-eu70/create-cluster', 'gke-eu70/install-jaeger'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([]);
     release();
     expect(await running).toBe('succeeded');
     expect(events).toEqual(['check', 'run']);
