@@ -97,7 +97,8 @@ describe.skipIf(!hasTerraform)('sandbox deploy', () => {
     expect(doc.clusters[0]?.steps.map((s) => s.name).slice(0, 6)).toEqual(['create-cluster', 'install-gitpod', 'install-jaeger', 'install-monitoring', 'alive-test', 'register-cluster']);
   });
 
-  it('plan allocates the id deploy then takes: the next after the newest deployment\'s, skipping registered names', async () => {
+  // Four CLI runs and a whole deploy: 60 s was not enough with two CI runs at once on 2 cores.
+  it('plan allocates the id deploy then takes: the next after the newest deployment\'s, skipping registered names', { timeout: 240_000 }, async () => {
     // eu151 registered by someone else: 151 is taken although no cluster of ours exists under it.
     const tls = join(ws.dir, 'tls');
     mkdirSync(tls);
