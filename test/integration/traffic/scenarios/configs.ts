@@ -23,11 +23,16 @@ function metrics(scenario: string) {
         threshold: { max: 0.05 }
         minSamples: 20
         samplesQuery: '${samples}'${extra}`,
-    /** p95 start time by one-sided Mann-Whitney on independent 2 s windows (12 s lookback: 6 points a side). */
+    /**
+     * p95 start time by one-sided Mann-Whitney on independent 2 s windows: 16 s lookback, 8 windows a side, 6 needed.
+     * A 2 s window holds two 1 s scrapes, the least rate() needs, so one scrape missed or not yet ingested (the newest
+     * window ends now) loses its point: with 6 windows and minSamples 6, a CI machine under load kept a healthy shift
+     * at "samples.below-minimum" (4–5 of 6) until sampleDeadline. Two spare windows absorb that.
+     */
     mannWhitney: `      - name: startup-time-p95
         query: 'histogram_quantile(0.95, sum by (le) (rate(${buckets}[{{window}}])))'
         comparison: { method: mann-whitney, confidence: 0.99, maxEffectSize: 0.3, resolution: 2s }
-        lookback: 12s
+        lookback: 16s
         minSamples: 6
         failureLimit: 1`,
     /** p95 start time against a fixed bound, judged once the window holds 10 starts. */
