@@ -252,3 +252,21 @@ describe('exact and permutation distributions (hand-worked)', () => {
     expect(t.lower).toBe(1);
   });
 });
+
+describe('Hodges-Lehmann shift: up to 2,000,000 pairs, left out beyond', () => {
+  // y = 0..n2-1, x = the same values + 0.5: every x_i − y_j is k + 0.5 for an integer k, and the median of the
+  // differences of two evenly spaced samples shifted by 0.5 is the shift of their medians: (n1-1)/2 + 0.5 − (n2-1)/2.
+  const range = (n: number, plus = 0) => Array.from({ length: n }, (_, i) => i + plus);
+
+  it('is computed at exactly 2,000,000 pairs (1000 × 2000), as the median of all differences', () => {
+    const r = mannWhitneyU(range(1000, 0.5), range(2000), 'two-sided');
+    expect(r.n1 * r.n2).toBe(2_000_000);
+    expect(r.hodgesLehmann).toBe((1000 - 1) / 2 + 0.5 - (2000 - 1) / 2);
+  });
+
+  it('is left out (undefined, not a stall) one row of pairs beyond (1000 × 2001)', () => {
+    const r = mannWhitneyU(range(1000, 0.5), range(2001), 'two-sided');
+    expect(r.n1 * r.n2).toBe(2_001_000);
+    expect(r.hodgesLehmann).toBeUndefined();
+  });
+});
