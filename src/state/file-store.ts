@@ -10,7 +10,7 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
@@ -288,27 +288,40 @@ export class FileStateStore implements StateStore {
     private readonly sink?: EventSink,
   ) {}
 
-  /** Fails early, before any external change, when the state dir cannot be written. */
+  /** The state dir passed the write probe: a run checks it once (lock, then create), not before each. */
+  private writable = false;
+
+  /**
+   * Fails early, before any external change, when the state dir cannot be written: create, write,
+   * truncate, rename and list, as the journal and its caches will. Without fsync: the probe asks
+   * whether we may, not whether it lasts (each journal write is durable on its own), and a flush
+   * here would sit in front of every deployment's first step.
+   */
   private ensureWritable(): void {
+    if (this.writable) return;
     // Before any mkdir: some paths (/proc/…) send Node's recursive mkdir into an endless loop.
     assertUsableStateDir(this.root);
     const probe = join(this.root, `.write-probe-${process.pid}`);
+    const renamed = `${probe}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       mkdirSync(this.root, { recursive: true, mode: 0o700 });
-      appendFileSync(probe, 'x', { mode: 0o600 });
-      truncateSync(probe);
-      writeFileAtomic(probe, '');
+      appendFileSync(renamed, 'x', { mode: 0o600 });
+      truncateSync(renamed);
+      renameSync(renamed, probe);
       readdirSync(this.root);
+      this.writable = true;
     } catch (error) {
       if (error instanceof WsdError) throw error;
       throw ioError('write to', this.root, error);
     } finally {
       // A probe, not state: leave nothing behind, also when a full disk refused its content.
       // (Where it could not be created it cannot be removed either: nothing to do.)
-      try {
-        unlinkSync(probe);
-      } catch {
-        // absent
+      for (const path of [renamed, probe]) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // absent
+        }
       }
     }
   }

@@ -103,7 +103,8 @@ export const trafficShiftSchema = z
       const points = Math.max(1, Math.floor(lookback / c.resolution));
       const alternative = c.direction === 'either' ? 'two-sided' : 'greater';
       const best = mannWhitneyU(Array.from({ length: points }, (_, k) => points + k), Array.from({ length: points }, (_, k) => k), { alternative }).minPValue;
-      if (best > 1 - c.confidence) {
+      // As the judge: it rejects only when p < α, so a smallest possible p of exactly α cannot reject either.
+      if (best >= 1 - c.confidence) {
         ctx.addIssue({
           code: 'custom',
           path: ['analysis', 'metrics', i, 'comparison', 'resolution'],

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,6 +35,14 @@ describe('file state store', () => {
     expect(reopened.clusters[0]?.steps[0]).toMatchObject({ state: 'succeeded', attempts: 1, outputs: { a: 1 } });
     expect(reopened.seq).toBe(3);
     expect((await store.list()).map((d) => d.id)).toEqual(['d-001']);
+  });
+
+  it('probes the state dir (create, write, rename, list) and leaves nothing of the probe behind', async () => {
+    const store = tempStore();
+    const lock = await store.lock({ project: 'p', environment: 'development' }, { deploymentId: 'd-001', command: 'deploy' });
+    await (await store.create('d-001')).append(created);
+    await lock.release();
+    expect(readdirSync(store.root).filter((n) => n.includes('probe'))).toEqual([]);
   });
 
   it('recovers a journal whose last line was cut by a crash', async () => {

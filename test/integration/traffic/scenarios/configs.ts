@@ -24,15 +24,16 @@ function metrics(scenario: string) {
         minSamples: 20
         samplesQuery: '${samples}'${extra}`,
     /**
-     * p95 start time by one-sided Mann-Whitney on independent 2 s windows: 16 s lookback, 8 windows a side, 6 needed.
-     * A 2 s window holds two 1 s scrapes, the least rate() needs, so one scrape missed or not yet ingested (the newest
-     * window ends now) loses its point: with 6 windows and minSamples 6, a CI machine under load kept a healthy shift
-     * at "samples.below-minimum" (4–5 of 6) until sampleDeadline. Two spare windows absorb that.
+     * p95 start time by one-sided Mann-Whitney on independent 3 s windows: 24 s lookback, 8 windows a side, 6 needed.
+     * rate() needs two samples in a window. 2 s windows held exactly two 1 s scrapes, so one scrape missed or stamped
+     * late lost the window's point; before the shift (the baseline at 100 % and in the bake) such a gap is permanent,
+     * and a CI pair kept healthy bake shifts at "samples.baseline-below-minimum" until sampleDeadline (s03, s05, s07,
+     * s08). A 3 s window holds three scrapes, so one lost scrape costs no point; two spare windows absorb the rest.
      */
     mannWhitney: `      - name: startup-time-p95
         query: 'histogram_quantile(0.95, sum by (le) (rate(${buckets}[{{window}}])))'
-        comparison: { method: mann-whitney, confidence: 0.99, maxEffectSize: 0.3, resolution: 2s }
-        lookback: 16s
+        comparison: { method: mann-whitney, confidence: 0.99, maxEffectSize: 0.3, resolution: 3s }
+        lookback: 24s
         minSamples: 6
         failureLimit: 1`,
     /** p95 start time against a fixed bound, judged once the window holds 10 starts. */
