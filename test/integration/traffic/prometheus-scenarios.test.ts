@@ -68,8 +68,10 @@ describe.skipIf(!hasPrometheus || !hasTerraform)('labelled canary scenarios on a
     // Every scenario's generation-1 cluster takes all starts from now on: the baseline before each shift has history.
     const port = await exporter.start();
     for (const s of SELECTED) exporter.set(s.id, 'eu100', { rate: s.rate, ...s.old });
-    oldSinceMs = Date.now();
     prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 1_200_000);
+    // History begins when Prometheus scrapes, not when the exporter counts: taken before the start, a slow start
+    // under a CI pair ate the margin, and the first bake shifts found fewer baseline points than minSamples for good.
+    oldSinceMs = Date.now();
   }, 60_000);
   afterAll(async () => {
     await prometheus?.stop();
