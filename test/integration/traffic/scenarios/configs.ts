@@ -25,10 +25,10 @@ function metrics(scenario: string) {
         samplesQuery: '${samples}'${extra}`,
     /**
      * p95 start time by one-sided Mann-Whitney on independent 3 s windows: 24 s lookback, 8 windows a side, 6 needed.
-     * rate() needs two samples in a window. 2 s windows held exactly two 1 s scrapes, so one scrape missed or stamped
-     * late lost the window's point; before the shift (the baseline at 100 % and in the bake) such a gap is permanent,
-     * and a CI pair kept healthy bake shifts at "samples.baseline-below-minimum" until sampleDeadline (s03, s05, s07,
-     * s08). A 3 s window holds three scrapes, so one lost scrape costs no point; two spare windows absorb the rest.
+     * rate() needs two samples in a window: a 3 s window holds three 1 s scrapes, so one scrape missed or stamped late
+     * costs no point (a 2 s window lost its point), and two spare windows absorb the rest. Before the shift (the
+     * baseline at 100 % and in the bake) a lost point is lost for good, and the history there must begin after
+     * Prometheus' first scrape (prometheus-scenarios.test.ts takes oldSinceMs once it is up).
      */
     mannWhitney: `      - name: startup-time-p95
         query: 'histogram_quantile(0.95, sum by (le) (rate(${buckets}[{{window}}])))'
