@@ -3,6 +3,8 @@
  * (TTY progress, prefixed CI lines, NDJSON); the core never prints.
  */
 
+import { extend } from './extend.js';
+
 export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** One thing that happened. `code` is a stable dotted identifier such as `step.start`. */
@@ -37,7 +39,7 @@ export class FanoutSink implements EventSink {
   }
 
   emit(event: EventInput): void {
-    const stamped = { ...event, time: event.time ?? new Date().toISOString() };
+    const stamped = extend(event, { time: event.time ?? new Date().toISOString() });
     for (const sink of this.sinks) sink.emit(stamped);
   }
 }
@@ -47,7 +49,7 @@ export class MemorySink implements EventSink {
   readonly events: DeployEvent[] = [];
 
   emit(event: EventInput): void {
-    this.events.push({ ...event, time: event.time ?? new Date().toISOString() });
+    this.events.push(extend(event, { time: event.time ?? new Date().toISOString() }));
   }
 
   codes(): string[] {
@@ -60,5 +62,5 @@ export const nullSink: EventSink = { emit: () => undefined };
 
 /** Returns a sink that adds `cluster`/`step` to every event it forwards. */
 export function scopedSink(sink: EventSink, scope: { cluster?: string; step?: string }): EventSink {
-  return { emit: (event) => sink.emit({ ...scope, ...event }) };
+  return { emit: (event) => sink.emit(Object.assign({}, scope, event)) };
 }

@@ -26,7 +26,11 @@ import {
   type StepOutputs,
 } from '../steps/step.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { extend } from '../core/extend.js';
 import type { NodeOutcome } from './work-graph.js';
+
+/** A step without a retry policy runs once. */
+const ONE_ATTEMPT: RetryPolicy = Object.freeze({ ...DEFAULT_RETRY, attempts: 1 });
 
 export interface StepRunEnv {
   deploymentId: string;
@@ -82,7 +86,7 @@ export function deploymentPlanContext(env: Pick<StepRunEnv, 'deploymentId' | 'en
 }
 
 export function planContext(env: Parameters<typeof deploymentPlanContext>[0], deploymentDir: string, cluster: ClusterTarget): PlanContext {
-  return { ...deploymentPlanContext(env, deploymentDir), cluster, clusterDir: join(deploymentDir, cluster.name) };
+  return extend(deploymentPlanContext(env, deploymentDir), { cluster, clusterDir: join(deploymentDir, cluster.name) });
 }
 
 /** What the generic runner needs from either kind of step. */
@@ -111,7 +115,7 @@ export function runStepNode(env: StepRunEnv, cluster: ClusterTarget, step: Step,
       for (const s of findCluster(env.journal.snapshot(), cluster.name)?.steps ?? []) {
         if (s.outputs) outputs[s.name] = s.outputs;
       }
-      return { ...base, ...common(env, cluster.name, step.name, attempt, sink), outputs };
+      return Object.assign({}, base, common(env, cluster.name, step.name, attempt, sink), { outputs });
     },
   });
 }
@@ -218,7 +222,7 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
       }
       if (verdict.action === 'refuse') throw new WsdError('PreCheckRefused', verdict.reason);
     }
-    const result = await withRetry(unit.retry ?? { ...DEFAULT_RETRY, attempts: 1 }, (attempt) => unit.run(unit.context(attempt, sink)), {
+    const result = await withRetry(unit.retry ?? ONE_ATTEMPT, (attempt) => unit.run(unit.context(attempt, sink)), {
       signal: env.signal,
       sleep: env.sleep,
       onAttempt: async () => {

@@ -9,8 +9,11 @@ import type { ClusterTarget } from '../steps/step.js';
 export function buildTargets(config: Config, clusterId: number): ClusterTarget[] {
   return config.workspaceClusters.map((wc, index) => {
     const names = deriveNames({ environment: config.environment, prefix: wc.prefix, region: wc.region, id: clusterId, explicitName: wc.name });
+    // Built field by field: a spread here cost more than deriving the names (1,000 clusters, twice per deploy).
     return {
-      ...names,
+      name: names.name,
+      shortName: names.shortName,
+      id: names.id,
       index,
       region: wc.region,
       prefix: wc.prefix,

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
+import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
 import { acquireFileLock, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
@@ -161,7 +162,7 @@ class FileJournal implements DeploymentJournal {
    * write and one fdatasync (group commit), so the journal never serialises the run.
    */
   async append(input: JournalInput): Promise<JournalRecord> {
-    const record = { ...input, seq: ++this.seq, time: new Date().toISOString() } as JournalRecord;
+    const record = extend(input, { seq: ++this.seq, time: new Date().toISOString() }) as JournalRecord;
     if (record.type !== 'event') this.current = applyRecord(this.current, record);
     await new Promise<void>((done, failed) => {
       this.pending.push({ line: `${journalText(record, this.root)}\n`, done, failed });

@@ -4,6 +4,7 @@
  * and PostgreSQL stores share it, and lets `resume` rebuild state from the
  * journal when a crash came between a journal append and a snapshot write.
  */
+import { extend } from '../core/extend.js';
 import { DEPLOYMENT_SCOPE, type StepName, type StepOutputs } from '../steps/step.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
@@ -93,15 +94,12 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       updatedAt: record.time,
       inputs: record.inputs,
       clusterId: record.clusterId,
-      clusters: record.clusters.map((c, i) => ({
-        ...c,
-        steps: (record.steps[i] ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
-      })),
+      clusters: record.clusters.map((c, i) => extend(c, { steps: (record.steps[i] ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })) })),
       deploymentSteps: (record.deploymentSteps ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
     };
   }
   if (!snapshot) throw new Error(`journal record ${record.seq} (${record.type}) comes before deployment.created`);
-  const next: Snapshot = { ...snapshot, seq: record.seq, updatedAt: record.time };
+  const next: Snapshot = extend(snapshot, { seq: record.seq, updatedAt: record.time });
   const step = (cluster: string, name: StepName, change: (s: StepRecordState) => StepRecordState): void => {
     if (cluster === DEPLOYMENT_SCOPE) {
       next.deploymentSteps = (next.deploymentSteps ?? []).map((s) => (s.name === name ? change(s) : s));
@@ -113,31 +111,31 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
     if (at === undefined) return;
     const clusters = next.clusters.slice();
     const c = clusters[at] as ClusterRecordState;
-    clusters[at] = { ...c, steps: c.steps.map((s) => (s.name === name ? change(s) : s)) };
+    clusters[at] = extend(c, { steps: c.steps.map((s) => (s.name === name ? change(s) : s)) });
     indexes.set(clusters, indexes.get(next.clusters) as Map<string, number>);
     next.clusters = clusters;
   };
   switch (record.type) {
     case 'step.started':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'running', attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'running' as const, attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined }));
       break;
     case 'step.checkpoint':
       step(record.cluster, record.step, (s) => ({ ...s, checkpoint: { ...s.checkpoint, ...record.outputs } }));
       break;
     case 'step.succeeded':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'succeeded', outputs: record.outputs, endedAt: record.time, durationMs: record.durationMs }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'succeeded' as const, outputs: record.outputs, endedAt: record.time, durationMs: record.durationMs }));
       break;
     case 'step.skipped':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'skipped', evidence: record.evidence, outputs: record.outputs ?? s.outputs, endedAt: record.time }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'skipped' as const, evidence: record.evidence, outputs: record.outputs ?? s.outputs, endedAt: record.time }));
       break;
     case 'step.failed':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'failed', error: record.error, endedAt: record.time, durationMs: record.durationMs }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'failed' as const, error: record.error, endedAt: record.time, durationMs: record.durationMs }));
       break;
     case 'step.excluded':
-      step(record.cluster, record.step, (s) => ({ ...s, excluded: record.by }));
+      step(record.cluster, record.step, (s) => extend(s, { excluded: record.by }));
       break;
     case 'step.interrupted':
-      step(record.cluster, record.step, (s) => ({ ...s, state: 'interrupted', endedAt: record.time }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'interrupted' as const, endedAt: record.time }));
       break;
     case 'deployment.resumed':
       next.state = 'running';

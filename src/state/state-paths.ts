@@ -59,9 +59,22 @@ const UNNORMALISED = /\/\.{0,2}(?:\/|")/;
  */
 export function journalText(value: unknown, root: string): string {
   const text = JSON.stringify(value);
-  const base = resolve(root);
-  if (!text.includes(base) && !UNNORMALISED.test(text) && JSON.stringify(base) === `"${base}"`) return text;
+  const { base, plain } = resolvedRoot(root);
+  if (plain && !text.includes(base) && !UNNORMALISED.test(text)) return text;
   return JSON.stringify(toJournalPaths(value, root));
+}
+
+/**
+ * `root` resolved, and whether JSON spells it as it is. Kept for the last absolute root (a relative
+ * one depends on the working directory): per record, resolving cost as much as the checks.
+ */
+let lastRoot: { root: string; base: string; plain: boolean } | undefined;
+function resolvedRoot(root: string): { base: string; plain: boolean } {
+  if (lastRoot?.root === root) return lastRoot;
+  const base = resolve(root);
+  const resolved = { root, base, plain: JSON.stringify(base) === `"${base}"` };
+  if (isAbsolute(root)) lastRoot = resolved;
+  return resolved;
 }
 
 /**
