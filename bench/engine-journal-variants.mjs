@@ -3,17 +3,23 @@
  * journal as it is and with parts of it taken away, interleaved with bare chains, in one process.
  *
  *   node bench/engine-journal-variants.mjs [N] [SECONDS] [REPS] [VARIANTS] [DIST_DIR]
- *   node bench/engine-journal-variants.mjs 200 1 8 bare,file,offloop,nodisk,memory
+ *   node bench/engine-journal-variants.mjs 200 1 8 bare,journal,journal+nodisk,memory,file
  *
  *   file     the file store as shipped (group commit, O_DSYNC write on the loop)
  *   offloop  every journal write in the thread pool (as after a slow write)
  *   nodisk   the same journal with its disk writes and folder fsyncs made no-ops (not durable)
  *   memory   no journal code at all: records applied to an in-memory snapshot (not durable)
+ *   journal  no engine: bare chains that journal each hop as the engine does (the previous step's
+ *            `step.succeeded` and the next one's `step.started`, durable before the child starts)
+ *            through the real file journal; the floor of a write-ahead journal on this disk.
+ *            `journal+nodisk` and `journal+offloop` take its writes away or into the thread pool
  *
  * Experiments to locate the engine's overhead, not configurations: only `file` is durable.
  * Prints the median makespan and CPU of each variant.
  */
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { bareRun, engineRun, loadDist } from './engine-makespan.mjs';
 
 const [n = '200', s = '1', reps = '5', list = 'bare,file,offloop,nodisk,memory', distArg] = process.argv.slice(2);
@@ -42,11 +48,42 @@ class MemoryJournalStore extends dist.FileStateStore {
   }
 }
 
+const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger'];
+
+/** Bare chains plus the engine's journal records per hop, durable before each child starts. */
+async function journalRun(n, seconds) {
+  const dir = mkdtempSync(join(tmpdir(), 'wsd-bench-journal-'));
+  try {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const journal = await new dist.FileStateStore(join(dir, 'state')).create('bench-journal');
+    const clusters = Array.from({ length: n }, (_, i) => ({ index: i, name: `gp-dev-ws-c${i}`, shortName: `c${i}`, id: 1, region: 'europe-west1', prefix: 'c', governedBy: 'm', type: 'sandbox' }));
+    await journal.append({ type: 'deployment.created', id: 'bench-journal', inputs: { configFile: 'c.yaml', configHash: 'h', project: 'p', environment: 'development' }, clusterId: 1, clusters, steps: clusters.map(() => STEPS), deploymentSteps: [] });
+    await Promise.all(
+      clusters.map(async ({ name }) => {
+        for (let index = 0; index < STEPS.length; index++) {
+          if (index > 0) void journal.append({ type: 'step.succeeded', cluster: name, step: STEPS[index - 1], outputs: { slept: seconds }, durationMs: seconds * 1000 });
+          await journal.append({ type: 'step.started', cluster: name, step: STEPS[index], attempt: 1 });
+          await dist.runTool({ argv: ['sleep', String(seconds)] });
+        }
+        await journal.append({ type: 'step.succeeded', cluster: name, step: STEPS.at(-1), outputs: { slept: seconds }, durationMs: seconds * 1000 });
+      }),
+    );
+    await journal.append({ type: 'deployment.finished', state: 'succeeded' });
+    const cpu = process.cpuUsage(cpu0);
+    return { makespanMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `nodisk` and `offloop` also combine with `journal`: `journal+nodisk`, `journal+offloop`. */
 function setVariant(variant) {
+  const flags = variant.split('+');
   Object.assign(fileStore.journalDisk, disk);
-  if (variant === 'nodisk') Object.assign(fileStore.journalDisk, { append: () => undefined, syncDirectory: () => undefined });
+  if (flags.includes('nodisk')) Object.assign(fileStore.journalDisk, { append: () => undefined, syncDirectory: () => undefined });
   // The store goes to the thread pool while `now() < offLoopUntil` (0 at first): never true of real time.
-  if (variant === 'offloop') fileStore.journalDisk.now = () => -1;
+  if (flags.includes('offloop')) fileStore.journalDisk.now = () => -1;
 }
 
 const variants = list.split(',');
@@ -55,7 +92,8 @@ const results = Object.fromEntries(variants.map((v) => [v, []]));
 for (let r = 0; r < Number(reps); r++) {
   for (const variant of variants) {
     setVariant(variant);
-    const run = variant === 'bare' ? await bareRun(dist, Number(n), Number(s)) : await engineRun(variant === 'memory' ? { ...dist, FileStateStore: MemoryJournalStore } : dist, Number(n), Number(s));
+    const run =
+      variant === 'bare' ? await bareRun(dist, Number(n), Number(s)) : variant.startsWith('journal') ? await journalRun(Number(n), Number(s)) : await engineRun(variant === 'memory' ? { ...dist, FileStateStore: MemoryJournalStore } : dist, Number(n), Number(s));
     results[variant].push(run);
   }
 }
