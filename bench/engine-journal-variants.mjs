@@ -20,7 +20,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bareRun, engineRun, loadDist } from './engine-makespan.mjs';
+import { bareRun, engineRun, loadDist, STEPS } from './engine-makespan.mjs';
 
 const [n = '200', s = '1', reps = '5', list = 'bare,file,offloop,nodisk,memory', distArg] = process.argv.slice(2);
 const distDir = resolve(distArg ?? new URL('../dist', import.meta.url).pathname);
@@ -47,8 +47,6 @@ class MemoryJournalStore extends dist.FileStateStore {
     };
   }
 }
-
-const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger'];
 
 /** Bare chains plus the engine's journal records per hop, durable before each child starts. */
 async function journalRun(n, seconds) {

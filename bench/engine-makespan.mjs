@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fmt, printTable, summarize, writeResults } from './lib/report.mjs';
 import { writeSandboxConfig } from './lib/sandbox-config.mjs';
 
-const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger'];
+export const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger'];
 const REPS = 3;
 /**
  * [clusters, step seconds]: the brief's sizes at 0.2 s, plus 200 at 1 s and 5 s: the overhead is

@@ -62,5 +62,5 @@ export const nullSink: EventSink = { emit: () => undefined };
 
 /** Returns a sink that adds `cluster`/`step` to every event it forwards. */
 export function scopedSink(sink: EventSink, scope: { cluster?: string; step?: string }): EventSink {
-  return { emit: (event) => sink.emit(Object.assign({}, scope, event)) };
+  return { emit: (event) => sink.emit(extend(scope, event)) };
 }
