@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Redactor } from '../core/redact.js';
 import { clusterStepGraph } from '../engine/cluster-graph.js';
 import { excludedSteps, type EngineOptions } from '../engine/deployment.js';
+import type { HelmMajor } from '../tools/helm.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
@@ -65,6 +66,8 @@ export interface PlanInput {
   registeredNames?: RegisteredNames;
   /** The id of the newest earlier deployment of the environment (allocation starts after it). */
   lastUsed?: number;
+  /** The major version of the helm deploy would run, so helm commands show its flags. */
+  helmMajor?: HelmMajor;
 }
 
 /**
@@ -117,6 +120,7 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
         sharedDir: input.sharedDir,
         options: input.options,
         redactor: input.redactor,
+        helmMajor: input.helmMajor,
       };
       return {
         name: cluster.name,

@@ -6,6 +6,7 @@
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
 import type { ClusterNames, Environment } from '../names/names.js';
+import type { HelmMajor } from '../tools/helm.js';
 
 /** Step names as they appear in plans, journals and `--only/--skip`. */
 export const STEP_NAMES = [
@@ -145,7 +146,10 @@ export interface Step {
 export type PlanContext = Pick<
   StepContext,
   'deploymentId' | 'environment' | 'config' | 'cluster' | 'clusters' | 'clusterDir' | 'deploymentDir' | 'sharedDir' | 'options' | 'redactor'
->;
+> & {
+  /** `plan` only: the major version of the helm deploy would run (absent: unknown, helm 3's flags are shown). */
+  helmMajor?: HelmMajor;
+};
 
 /** Journal key of steps that span the whole deployment (the traffic shift). */
 export const DEPLOYMENT_SCOPE = '*';

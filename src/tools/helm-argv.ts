@@ -49,7 +49,7 @@ export function atomicFlags(major: HelmMajor): string[] {
   return major >= 4 ? ['--rollback-on-failure', '--wait'] : ['--atomic', '--wait'];
 }
 
-/** The full `helm upgrade --install` argv (also shown by `plan`, for helm 3 unless told). */
+/** The full `helm upgrade --install` argv (also shown by `plan`, for the major of the helm found; helm 3 when none). */
 export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMajor = 3): string[] {
   return [
     'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart),

@@ -5,6 +5,7 @@
  * output (`-o json`) instead of scraped text, and errors classified into
  * transient (API server unreachable, timeouts) and permanent (template errors).
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import { runTool, type ToolResult, type ToolScope } from './exec.js';
@@ -109,6 +110,22 @@ function atLeast(found: readonly number[], wanted: readonly number[]): boolean {
     if (f !== w) return f > w;
   }
   return true;
+}
+
+/**
+ * The major version of the helm a deploy would run, for `plan` to show that helm's
+ * flags (`--atomic` or `--rollback-on-failure`). `helm version` reads nothing under
+ * its home dir, so an unused temp path keeps plan free of side effects. Undefined
+ * when there is no usable helm: deploy would stop on that with the fix.
+ */
+export async function installedHelmMajor(signal?: AbortSignal): Promise<HelmMajor | undefined> {
+  const helm = new Helm({ homeDir: join(tmpdir(), 'ws-deployment-plan-helm'), signal });
+  try {
+    await helm.ensureVersion();
+    return helm.major;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs helm for one cluster. Every call is non-interactive and uses the cluster's own files. */

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { Redactor } from '../../core/redact.js';
 import { lastUsedClusterId } from '../../plan/allocate-id.js';
 import { buildPlan } from '../../plan/build-plan.js';
+import { installedHelmMajor } from '../../tools/helm.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { FileStateStore } from '../../state/file-store.js';
 import { allSteps } from '../../steps/all-steps.js';
@@ -39,6 +40,8 @@ export default async function plan(command: Command): Promise<void> {
       sharedDir,
       registeredNames: () => registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }),
       lastUsed: allocating ? await lastUsedClusterId(store, { project: config.project.id, environment: config.environment }) : undefined,
+      // Only real clusters run `helm upgrade`, whose flags differ between helm 3 and 4.
+      helmMajor: config.workspaceClusters.some((c) => c.type !== 'sandbox') ? await installedHelmMajor() : undefined,
     });
     process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));
   } finally {

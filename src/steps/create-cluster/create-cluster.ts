@@ -15,6 +15,7 @@ import type { ExistenceProbe } from '../../plan/allocate-id.js';
 import { describeCluster, getCredentials } from '../../tools/gcloud.js';
 import { runExternalGenerator } from '../../tools/terraform/external-generator.js';
 import { writeRootModule } from '../../tools/terraform/generator.js';
+import { OUTPUT_ARGV, applyArgv, initArgv, planArgv } from '../../tools/terraform/argv.js';
 import { Terraform, type TerraformOutput } from '../../tools/terraform/terraform.js';
 import type { CheckResult, ClusterTarget, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
 import { kubeconfigPath, writeKubeconfigFromOutputs } from './kubeconfig.js';
@@ -27,6 +28,7 @@ import {
   localStatePath,
   pgConnStr,
   rootModuleInput,
+  STATE_LOCK_TIMEOUT,
   terraformSection,
 } from './terraform-setup.js';
 
@@ -96,7 +98,7 @@ export function terraformFor(ctx: StepContext, workDir: string): Terraform {
     logFile: ctx.logFile,
     redactor: ctx.redactor,
     signal: ctx.signal,
-    lockTimeout: '60s',
+    lockTimeout: STATE_LOCK_TIMEOUT,
   });
 }
 
@@ -132,11 +134,13 @@ export const createCluster: Step = {
         actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables) } : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
       }
     }
+    // The argv run() passes (tools/terraform/argv.ts), in the same working dir.
+    const lock = { lockTimeout: STATE_LOCK_TIMEOUT };
     actions.push(
-      { kind: 'command', description: 'terraform init', argv: ['terraform', 'init', '-input=false', '-no-color', '-json'] },
-      { kind: 'command', description: 'terraform plan', argv: ['terraform', 'plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', `-out=${PLAN_FILE}`] },
-      { kind: 'command', description: 'terraform apply of that plan', argv: ['terraform', 'apply', '-input=false', '-no-color', '-json', PLAN_FILE] },
-      { kind: 'command', description: 'read outputs', argv: ['terraform', 'output', '-json'] },
+      { kind: 'command', description: 'terraform init', argv: ['terraform', ...initArgv(lock)] },
+      { kind: 'command', description: 'terraform plan', argv: ['terraform', ...planArgv(join(workDir, PLAN_FILE), lock)] },
+      { kind: 'command', description: 'terraform apply of that plan', argv: ['terraform', ...applyArgv(join(workDir, PLAN_FILE), lock)] },
+      { kind: 'command', description: 'read outputs', argv: ['terraform', ...OUTPUT_ARGV] },
     );
     actions.push(
       ctx.cluster.type === 'gke'

@@ -10,7 +10,7 @@ import { assertInsideStateDir } from '../../state/state-paths.js';
 import type { ToolScope } from '../../tools/exec.js';
 import { writeRootModule, type RootModuleInput } from '../../tools/terraform/generator.js';
 import { Terraform } from '../../tools/terraform/terraform.js';
-import { removeEmptyLocalState } from './terraform-setup.js';
+import { removeEmptyLocalState, STATE_LOCK_TIMEOUT } from './terraform-setup.js';
 
 export interface DestroyClusterInput extends ToolScope {
   /** `create-cluster` outputs of the deployment that created the cluster. */
@@ -43,7 +43,7 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<{ remo
     logFile: input.logFile,
     redactor: input.redactor,
     signal: input.signal,
-    lockTimeout: '60s',
+    lockTimeout: STATE_LOCK_TIMEOUT,
   });
   await terraform.init();
   const summary = await terraform.destroy();

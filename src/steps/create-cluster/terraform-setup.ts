@@ -12,6 +12,12 @@ import { externalTerraformDir } from '../../tools/terraform/external-generator.j
 import type { BackendConfig, JsonValue, RootModuleInput } from '../../tools/terraform/generator.js';
 import type { ClusterTarget, PlanContext } from '../step.js';
 
+/**
+ * How long create and destroy wait for a Terraform state lock held by another run
+ * (a teammate's apply, a crashed run's lock on a remote backend) before failing.
+ */
+export const STATE_LOCK_TIMEOUT = '60s';
+
 /** The parts of the root config this step reads. */
 export interface TerraformSection {
   module?: { source?: string; version?: string };

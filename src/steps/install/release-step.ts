@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { applyManifests, objectLabel, waitForCrdsEstablished } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
-import { upgradeArgv } from '../../tools/helm-argv.js';
+import { lintArgv, templateArgv, upgradeArgv } from '../../tools/helm-argv.js';
 import type { CheckResult, DeployConfigView, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
 import { applyRelease, observeRelease } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
@@ -76,10 +76,15 @@ export function describeComponent(def: ComponentDefinition, ctx: PlanContext): P
     const data = { release: spec.release, namespace: spec.namespace, chart: spec.chart.name, version: spec.chart.version ?? 'local', valuesFiles: spec.valuesFiles, digest };
     if (prepared.generatedFile) actions.push({ kind: 'file', description: `write generated values for ${spec.release}`, path: prepared.generatedFile });
     if (sandbox) {
+      // The argv renderRelease runs (lint only for a chart folder), so plan shows what deploy does.
+      if (spec.chart.path !== undefined) actions.push({ kind: 'command', description: `lint the chart of ${spec.release}`, argv: ctx.redactor.redactValue(lintArgv(spec)) });
+      actions.push({ kind: 'command', description: `render ${spec.release}`, argv: ctx.redactor.redactValue(templateArgv(spec)) });
       actions.push({ kind: 'file', description: `render release ${spec.release} client-side (helm template)`, path: releaseDir(ctx.clusterDir, spec.release), data });
     } else {
       actions.push({ kind: 'check', description: `helm status ${spec.release}: skip when deployed with chart ${data.version} and digest ${digest.slice(0, 12)}; recover pending-* first`, data });
-      actions.push({ kind: 'command', description: `install or upgrade ${spec.release}`, argv: ctx.redactor.redactValue(upgradeArgv(spec, '<kubeconfig from create-cluster>')), data });
+      // The flags of the helm found now; without one, deploy stops (helm missing) and plan shows helm 3's.
+      const flags = ctx.helmMajor ? `helm ${ctx.helmMajor}` : 'no helm found: shown with helm 3 flags';
+      actions.push({ kind: 'command', description: `install or upgrade ${spec.release} (${flags})`, argv: ctx.redactor.redactValue(upgradeArgv(spec, '<kubeconfig from create-cluster>', ctx.helmMajor)), data });
       actions.push({ kind: 'wait', description: `wait for the workloads of ${spec.release} to roll out` });
     }
   }

@@ -10,7 +10,8 @@ import { realClock } from '../../traffic/clock.js';
 import { formatDuration } from '../../traffic/duration.js';
 import { mapLimit } from '../../traffic/judges/fetch-values.js';
 import type { Clock } from '../../traffic/shift-ports.js';
-import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import { destroyArgv } from '../../tools/terraform/argv.js';
+import { pgConnStr, STATE_LOCK_TIMEOUT } from '../create-cluster/terraform-setup.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { resolveShiftClusters } from '../traffic/shift-clusters.js';
 import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
@@ -70,7 +71,11 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         { kind: 'wait', description: `wait until each runs no regular workspaces (Deregister without force is refused while any run), at most ${formatDuration(r.drainTimeout)}` },
         { kind: 'call', description: 'ClusterService.Deregister (force=false) on every meta cluster' },
         r.destroy
-          ? { kind: 'command', description: 'terraform destroy of each old cluster created by ws-deployment (module regenerated from its create-cluster outputs); others: the command to run is reported' }
+          ? {
+              kind: 'command',
+              description: 'terraform destroy of each old cluster created by ws-deployment (module regenerated from its create-cluster outputs and initialised, then this); others: the command to run is reported',
+              argv: ['terraform', ...destroyArgv({ lockTimeout: STATE_LOCK_TIMEOUT })],
+            }
           : { kind: 'note', description: 'not destroyed (trafficShift.retire.destroy is false): the command to run is reported' },
       ];
     },

@@ -12,6 +12,7 @@ import { WsdError } from '../../core/errors.js';
 import { ToolFailedError, runTool, type ToolResult, type ToolScope } from '../exec.js';
 import { progressReporter, type ProgressReporter } from '../../core/progress.js';
 import { ApplyProgress } from './apply-progress.js';
+import { OUTPUT_ARGV, applyArgv, destroyArgv, initArgv, planArgv } from './argv.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
@@ -75,8 +76,7 @@ export class Terraform {
    * touch, the old dir's state.
    */
   async init(call: CallOptions = {}): Promise<void> {
-    const reconfigure = localBackendMoved(this.options.workDir) ? ['-reconfigure'] : [];
-    await this.run('init', ['init', '-input=false', '-no-color', '-json', ...reconfigure, ...this.lockArgs()], call);
+    await this.run('init', initArgv({ reconfigure: localBackendMoved(this.options.workDir), lockTimeout: this.options.lockTimeout }), call);
   }
 
   /**
@@ -84,22 +84,21 @@ export class Terraform {
    * 2 = changes, anything else = error.
    */
   async plan(planFile: string, options: CallOptions & { destroy?: boolean } = {}): Promise<PlanResult> {
-    const argv = ['plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', `-out=${this.path(planFile)}`, ...this.lockArgs()];
-    if (options.destroy) argv.push('-destroy');
+    const argv = planArgv(this.path(planFile), { lockTimeout: this.options.lockTimeout, destroy: options.destroy });
     const result = await this.run('plan', argv, options, [0, 2]);
     return { hasChanges: result.exitCode === 2, changes: changeSummary(result.stdout) ?? NO_CHANGES };
   }
 
   /** Applies a saved plan (no approval prompt: a saved plan is the approval). */
   async apply(planFile: string, call: CallOptions = {}): Promise<ChangeSummary> {
-    const argv = ['apply', '-input=false', '-no-color', '-json', ...this.lockArgs(), this.path(planFile)];
+    const argv = applyArgv(this.path(planFile), { lockTimeout: this.options.lockTimeout });
     const result = await this.run('apply', argv, call, [0], { progress: new ApplyProgress('apply') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
   /** Destroys everything in the state (`apply -destroy -auto-approve`). */
   async destroy(call: CallOptions = {}): Promise<ChangeSummary> {
-    const argv = ['apply', '-destroy', '-auto-approve', '-input=false', '-no-color', '-json', ...this.lockArgs()];
+    const argv = destroyArgv({ lockTimeout: this.options.lockTimeout });
     const result = await this.run('destroy', argv, call, [0], { progress: new ApplyProgress('destroy') });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
@@ -109,7 +108,7 @@ export class Terraform {
    * output is neither streamed to the sink nor written to the step log.
    */
   async output(call: CallOptions = {}): Promise<Record<string, TerraformOutput>> {
-    const result = await this.run('output', ['output', '-json', '-no-color'], call, [0], { quiet: true });
+    const result = await this.run('output', [...OUTPUT_ARGV], call, [0], { quiet: true });
     const parsed = parseJson(result.stdout, 'terraform output -json') as Record<string, { value?: unknown; sensitive?: boolean; type?: unknown }>;
     const outputs: Record<string, TerraformOutput> = {};
     for (const [name, entry] of Object.entries(parsed)) {
@@ -133,10 +132,6 @@ export class Terraform {
   async showPlan(planFile: string, call: CallOptions = {}): Promise<Record<string, unknown>> {
     const result = await this.run('show', ['show', '-json', '-no-color', this.path(planFile)], call, [0], { quiet: true });
     return parseJson(result.stdout, 'terraform show -json') as Record<string, unknown>;
-  }
-
-  private lockArgs(): string[] {
-    return this.options.lockTimeout ? [`-lock-timeout=${this.options.lockTimeout}`] : [];
   }
 
   private path(file: string): string {
