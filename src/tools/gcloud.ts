@@ -68,6 +68,16 @@ export function isClusterNotFound(stderr: string, ref: ClusterRef): boolean {
   return notFound && names;
 }
 
+/** The arguments of the existence check (also shown by `plan`). */
+export function describeArgs(ref: ClusterRef): string[] {
+  return ['container', 'clusters', 'describe', ref.name, '--project', ref.project, '--region', ref.region, '--format=json'];
+}
+
+/** The arguments that write a cluster's kubeconfig (also shown by `plan`). */
+export function getCredentialsArgs(ref: ClusterRef): string[] {
+  return ['container', 'clusters', 'get-credentials', ref.name, '--project', ref.project, '--region', ref.region];
+}
+
 /**
  * `gcloud container clusters describe NAME --project P --region R --format=json`.
  * Resolves `{ exists: false }` only on gcloud's NOT_FOUND for this cluster; any
@@ -75,7 +85,7 @@ export function isClusterNotFound(stderr: string, ref: ClusterRef): boolean {
  */
 export async function describeCluster(ref: ClusterRef & GcloudCallOptions): Promise<DescribeResult> {
   assertRef(ref);
-  const argv = [ref.binary ?? 'gcloud', 'container', 'clusters', 'describe', ref.name, '--project', ref.project, '--region', ref.region, '--format=json'];
+  const argv = [ref.binary ?? 'gcloud', ...describeArgs(ref)];
   try {
     const result = await runTool({
       argv,
@@ -132,7 +142,7 @@ export async function getCredentials(ref: ClusterRef & GcloudCallOptions & { kub
   // Create it 0600 before gcloud writes client credentials into it.
   await (await open(ref.kubeconfigPath, 'a', 0o600)).close();
   await chmod(ref.kubeconfigPath, 0o600);
-  const argv = [ref.binary ?? 'gcloud', 'container', 'clusters', 'get-credentials', ref.name, '--project', ref.project, '--region', ref.region];
+  const argv = [ref.binary ?? 'gcloud', ...getCredentialsArgs(ref)];
   try {
     await runTool({
       argv,

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import type { ExistenceProbe } from '../../plan/allocate-id.js';
-import { describeCluster, getCredentials } from '../../tools/gcloud.js';
+import { describeArgs, describeCluster, getCredentials, getCredentialsArgs } from '../../tools/gcloud.js';
 import { runExternalGenerator } from '../../tools/terraform/external-generator.js';
 import { writeRootModule } from '../../tools/terraform/generator.js';
 import { OUTPUT_ARGV, applyArgv, initArgv, planArgv } from '../../tools/terraform/argv.js';
@@ -115,13 +115,14 @@ export const createCluster: Step = {
   describe(ctx: PlanContext): PlannedAction[] {
     const external = isExternalGenerator(ctx);
     const workDir = external ? externalWorkDir(ctx, ctx.cluster) : builtinWorkDir(ctx);
+    const ref = { name: ctx.cluster.name, project: ctx.config.project.id, region: ctx.cluster.region };
     const actions: PlannedAction[] = [
       ctx.cluster.type === 'sandbox'
         ? { kind: 'check', description: `cluster exists? (terraform state ${localStatePath(ctx.sharedDir, ctx.cluster)})` }
         : {
             kind: 'check',
             description: 'cluster exists? (GKE)',
-            argv: ['gcloud', 'container', 'clusters', 'describe', ctx.cluster.name, '--project', ctx.config.project.id, '--region', ctx.cluster.region, '--format=json'],
+            argv: ['gcloud', ...describeArgs(ref)],
           },
     ];
     if (external) {
@@ -144,7 +145,7 @@ export const createCluster: Step = {
     );
     actions.push(
       ctx.cluster.type === 'gke'
-        ? { kind: 'command', description: 'write the cluster kubeconfig', argv: ['gcloud', 'container', 'clusters', 'get-credentials', ctx.cluster.name, '--project', ctx.config.project.id, '--region', ctx.cluster.region], path: kubeconfigPath(ctx.clusterDir) }
+        ? { kind: 'command', description: 'write the cluster kubeconfig', argv: ['gcloud', ...getCredentialsArgs(ref)], path: kubeconfigPath(ctx.clusterDir) }
         : { kind: 'file', description: 'kubeconfig from the module outputs', path: kubeconfigPath(ctx.clusterDir) },
     );
     return actions;
