@@ -105,6 +105,16 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   if (failed?.error) {
     return record('error', 'query-error', `${metric.name}: ${failed.purpose} query for ${failed.cluster} failed (${failed.error.kind}): ${failed.error.message}; the metrics pipeline is broken`);
   }
+  // A proportion is one ratio per cluster, weighed by that cluster's starts. Several series (per pod, per node: a
+  // missing sum) cannot be weighed by one start count, and picking one of them hides the others' failures.
+  const ambiguous = isProportionMetric(metric) ? queries.find((q) => q.purpose === 'value' && q.series > 1) : undefined;
+  if (ambiguous) {
+    return record(
+      'error',
+      'query.many-series',
+      `${metric.name}: the ${ambiguous.purpose} query ${ambiguous.query} returns ${ambiguous.series} series for ${ambiguous.cluster}, but a failure ratio must be one series per cluster; aggregate it (e.g. sum(rate(failed[…])) / sum(rate(started[…])))`,
+    );
+  }
   if (liveness.length > 0 && ctx.newClusters.every(silent) && liveness.every((q) => q.series === 0)) {
     return record(
       'error',
