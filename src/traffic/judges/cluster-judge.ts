@@ -8,7 +8,7 @@
  * accumulates disjoint windows), so evidence grows with every measurement instead of
  * a fixed window deciding on a handful of starts.
  */
-import type { MetricConfig } from '../analysis-config.js';
+import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import { formatDuration } from '../duration.js';
 import { judgeComparison, judgeProportionComparison, type Counts } from './comparison.js';
 import { fmt, type ClusterEvidence, type MetricOutcome } from './decision.js';
@@ -50,12 +50,19 @@ export function emptyWindowIsDamning(windowMs: number | undefined, scrapeInterva
   return windowMs !== undefined && scrapeIntervalMs !== undefined && scrapeIntervalMs > 0 && windowMs >= SCRAPES_PER_DAMNING_WINDOW * scrapeIntervalMs;
 }
 
+/** Whether the metric's judge takes ±Inf values (plain thresholds) rather than leaving them out. */
+export function thresholdJudgesInfinities(metric: MetricConfig): boolean {
+  return metric.threshold !== undefined && !isProportionMetric(metric);
+}
+
 export function judgeCluster(input: ClusterInput): ClusterEvidence {
   const { metric, target, value, samples, baseline } = input;
   const name = metric.name;
   const cluster = target.cluster;
-  const windowSamples = samples ? samples.values.reduce((a, b) => a + b, 0) : value.values.length;
-  const latest = value.values.at(-1);
+  // A plain threshold judges ±Inf (a latency quantile past the largest bucket) like any value; counts cannot.
+  const judged = !input.proportion && metric.threshold ? [...value.values, ...value.infinities] : value.values;
+  const windowSamples = samples ? samples.values.reduce((a, b) => a + b, 0) : judged.length;
+  const latest = judged.at(-1);
   const base = {
     cluster,
     query: value.query,
@@ -66,7 +73,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   const out = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<ClusterEvidence> = {}): ClusterEvidence => ({ ...base, outcome, rule, message, ...extra });
   const baselineRecord = (extra: Partial<NonNullable<ClusterEvidence['baseline']>>) => ({ baseline: { clusters: baseline.clusters, at: baseline.at, ...extra } });
 
-  if (value.values.length === 0) {
+  if (judged.length === 0) {
     const hasSeries = value.series > 0 || (samples?.series ?? 0) > 0;
     if (!hasSeries) {
       // One empty window is a missed or late scrape as often as a dead cluster (30 s scrapes, rate[1m]):
@@ -138,7 +145,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   }
   const b = baselineRecord({ points: baseline.points.length, value: median(baseline.points) });
   if (metric.threshold) {
-    const j = judgeThreshold(name, value.values.map((v) => ({ cluster, value: v })), metric.threshold);
+    const j = judgeThreshold(name, judged.map((v) => ({ cluster, value: v })), metric.threshold);
     return out(j.outcome, j.rule, j.message, { value: latest, samples: windowSamples, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });
   }
   const rule = metric.comparison;

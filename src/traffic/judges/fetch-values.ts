@@ -31,8 +31,13 @@ export interface FetchRequest {
 }
 
 export interface FetchedQuery extends QueryRecord {
-  /** Non-finite values (Prometheus NaN from 0/0) dropped from `values`. */
+  /** NaN values (Prometheus' 0/0: no events in the window) dropped from `values`. */
   dropped: number;
+  /**
+   * ±Inf values, kept out of `values` (the statistics need finite numbers) but not dropped: +Inf is
+   * histogram_quantile's answer when every event fell in the +Inf bucket, the worst latency there is.
+   */
+  infinities: number[];
 }
 
 /** Fetches every target's query; results are in the order of `targets`. */
@@ -47,13 +52,14 @@ export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
           : await req.provider.range(query, { ...rangeWindow(req.now, req.intervalMs, req.mode.stepMs), stepMs: req.mode.stepMs, signal: req.signal });
       const raw = series.flatMap((s) => s.points.map((p) => p[1]));
       const values = raw.filter((v) => Number.isFinite(v));
-      return { ...base, series: series.length, values, dropped: raw.length - values.length };
+      const infinities = raw.filter((v) => v === Infinity || v === -Infinity);
+      return { ...base, series: series.length, values, infinities, dropped: raw.length - values.length - infinities.length };
     } catch (error) {
       // Our own abort is not a metrics failure: let it stop the evaluation.
       if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
       const kind = isMetricQueryError(error) ? error.kind : 'unexpected';
       const message = error instanceof Error ? error.message : String(error);
-      return { ...base, series: 0, values: [], dropped: 0, error: { kind, message } };
+      return { ...base, series: 0, values: [], infinities: [], dropped: 0, error: { kind, message } };
     }
   });
 }

@@ -26,7 +26,7 @@
  */
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
-import { judgeCluster, type Counts } from './cluster-judge.js';
+import { judgeCluster, thresholdJudgesInfinities, type Counts } from './cluster-judge.js';
 import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
@@ -95,8 +95,8 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     outcome,
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
-    queries: queries.map(({ dropped: _dropped, ...q }) => q),
-    warnings: warningsFor(queries),
+    queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
+    warnings: warningsFor(metric, queries),
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -191,6 +191,11 @@ function waitOrInconclusive(worst: 'wait' | 'inconclusive', deadlinePassed: bool
   return worst === 'inconclusive' || deadlinePassed ? 'inconclusive' : 'wait';
 }
 
-function warningsFor(queries: FetchedQuery[]): string[] {
-  return queries.filter((q) => q.dropped > 0).map((q) => `${q.cluster}: ${q.dropped} non-finite value(s) (NaN, e.g. 0/0) ignored in the ${q.purpose} query`);
+function warningsFor(metric: MetricConfig, queries: FetchedQuery[]): string[] {
+  const nan = queries.filter((q) => q.dropped > 0).map((q) => `${q.cluster}: ${q.dropped} NaN value(s) (0/0: no events) ignored in the ${q.purpose} query`);
+  // A plain threshold judges a new cluster's ±Inf like any value; statistics, counts and the baseline cannot, so say
+  // they were left out.
+  const judged = (q: FetchedQuery) => q.side === 'new' && q.purpose === 'value' && thresholdJudgesInfinities(metric);
+  const infinite = queries.filter((q) => q.infinities.length > 0 && !judged(q));
+  return [...nan, ...infinite.map((q) => `${q.cluster}: ${q.infinities.length} infinite value(s) ignored in the ${q.purpose} query`)];
 }

@@ -218,6 +218,6 @@ describe('metric evaluation and no-data classification', () => {
     const d = await evaluateMetric(dry, ctx(p));
     expect(d).toMatchObject({ dryRun: true, outcome: 'fail' });
     expect(d.message).toMatch(/^\[dry run\] /);
-    expect(d.warnings[0]).toMatch(/1 non-finite value/);
+    expect(d.warnings[0]).toMatch(/1 NaN value/);
   });
 });

@@ -18,7 +18,7 @@ function metric(input: Record<string, unknown>): MetricConfig {
 }
 
 function query(values: number[], extra: Partial<FetchedQuery> = {}): FetchedQuery {
-  return { side: 'new', cluster: TARGET.cluster, purpose: 'value', query: 'v{eu18}', series: values.length > 0 ? 1 : 0, values, dropped: 0, ...extra };
+  return { side: 'new', cluster: TARGET.cluster, purpose: 'value', query: 'v{eu18}', series: values.length > 0 ? 1 : 0, values, dropped: 0, infinities: [], ...extra };
 }
 
 function input(m: MetricConfig, extra: Partial<ClusterInput> = {}): ClusterInput {

@@ -1,6 +1,6 @@
 /**
  * Fetching and measuring as rules: a failed query is recorded with its kind (never
- * thrown) except our own abort; non-finite values are dropped and counted; range
+ * thrown) except our own abort; NaN values are dropped and counted, ±Inf kept apart; range
  * windows are aligned to the step (times worked out by hand); at most `limit` queries
  * are in flight and results keep the input order; a measurement judges only the due
  * metrics and never lets a dry-run metric's limits decide.
@@ -38,22 +38,22 @@ describe('fetchValues', () => {
     const p = new FakeMetricProvider().set('v{c="eu18",i="5m",w="5m"}', [1, 2], [3]).set('v{c="eu17",i="5m",w="5m"}', [4]);
     const r = await fetchValues(request(p));
     expect(r).toEqual([
-      { side: 'new', cluster: A.cluster, purpose: 'value', query: 'v{c="eu18",i="5m",w="5m"}', series: 2, values: [2, 3], dropped: 0 },
-      { side: 'old', cluster: B.cluster, purpose: 'value', query: 'v{c="eu17",i="5m",w="5m"}', series: 1, values: [4], dropped: 0 },
+      { side: 'new', cluster: A.cluster, purpose: 'value', query: 'v{c="eu18",i="5m",w="5m"}', series: 2, values: [2, 3], infinities: [], dropped: 0 },
+      { side: 'old', cluster: B.cluster, purpose: 'value', query: 'v{c="eu17",i="5m",w="5m"}', series: 1, values: [4], infinities: [], dropped: 0 },
     ]);
     expect(p.calls.map((c) => c.at)).toEqual([NOW.getTime(), NOW.getTime()]);
   });
 
-  it('asks a range aligned to the step and keeps every point; drops and counts non-finite values', async () => {
+  it('asks a range aligned to the step and keeps every point; drops and counts NaN, keeps infinities apart', async () => {
     const p = new FakeMetricProvider().set('v{c="eu18",i="5m",w="1m"}', [1, Number.NaN, 2, Number.NEGATIVE_INFINITY]);
     const [r] = await fetchValues(request(p, { mode: { kind: 'range', stepMs: 60_000 }, windowMs: 60_000, targets: [{ side: 'new', target: A }] }));
-    expect(r).toMatchObject({ series: 1, values: [1, 2], dropped: 2 });
+    expect(r).toMatchObject({ series: 1, values: [1, 2], infinities: [Number.NEGATIVE_INFINITY], dropped: 1 });
     expect(p.calls).toEqual([{ kind: 'range', query: 'v{c="eu18",i="5m",w="1m"}', start: Date.parse('2025-01-01T11:56:00Z'), end: Date.parse('2025-01-01T12:00:00Z'), stepMs: 60_000 }]);
   });
 
   it('records a failed query with its kind and message instead of throwing', async () => {
     const [q] = await fetchValues(request(throwing(new MetricQueryError('auth', 'HTTP 401 from prometheus')), { targets: [{ side: 'new', target: A }] }));
-    expect(q).toEqual({ side: 'new', cluster: A.cluster, purpose: 'value', query: 'v{c="eu18",i="5m",w="5m"}', series: 0, values: [], dropped: 0, error: { kind: 'auth', message: 'HTTP 401 from prometheus' } });
+    expect(q).toEqual({ side: 'new', cluster: A.cluster, purpose: 'value', query: 'v{c="eu18",i="5m",w="5m"}', series: 0, values: [], infinities: [], dropped: 0, error: { kind: 'auth', message: 'HTTP 401 from prometheus' } });
     const [u] = await fetchValues(request(throwing(new TypeError('boom')), { targets: [{ side: 'new', target: A }] }));
     expect(u?.error).toEqual({ kind: 'unexpected', message: 'boom' });
     const [s] = await fetchValues(request(throwing('plain text'), { targets: [{ side: 'new', target: A }] }));

@@ -391,10 +391,13 @@ describe('warnings', () => {
     expect(d.warnings).toEqual([]);
   });
 
-  it('names the cluster, count and query purpose of dropped non-finite values', async () => {
+  it('names the cluster, count and query purpose of dropped NaN and unjudged infinite values', async () => {
     const p = new FakeMetricProvider().set(v('eu18'), [0.01]).set(v('eu17'), [Number.NaN], [Number.POSITIVE_INFINITY], [0.01]);
     const d = await evaluateMetric(metric({ threshold: { max: 0.05 } }), ctx(p));
-    expect(d.warnings).toEqual([`${OLD.cluster}: 2 non-finite value(s) (NaN, e.g. 0/0) ignored in the value query`]);
-    expect(d.queries.every((q) => !('dropped' in q))).toBe(true);
+    expect(d.warnings).toEqual([
+      `${OLD.cluster}: 1 NaN value(s) (0/0: no events) ignored in the value query`,
+      `${OLD.cluster}: 1 infinite value(s) ignored in the value query`,
+    ]);
+    expect(d.queries.every((q) => !('dropped' in q) && !('infinities' in q))).toBe(true);
   });
 });
