@@ -91,12 +91,32 @@ export class RegistryClient {
   /** Registers a cluster. Not retried: a lost answer after success would turn a retry into ALREADY_EXISTS. */
   async register(input: RegisterInput): Promise<void> {
     this.redactor.add(input.tls.key);
-    await this.call('Register', registerToWire(input), {
-      operation: 'register',
-      cluster: input.name,
-      url: input.url,
-      deadlineMs: Math.max(this.deadlineMs, REGISTER_DEADLINE_MS),
-    }, false);
+    try {
+      await this.call('Register', registerToWire(input), {
+        operation: 'register',
+        cluster: input.name,
+        url: input.url,
+        deadlineMs: Math.max(this.deadlineMs, REGISTER_DEADLINE_MS),
+      }, false);
+    } catch (error) {
+      throw await this.refineAlreadyExists(error, input);
+    }
+  }
+
+  /**
+   * ALREADY_EXISTS for the very name and url asked for is an earlier Register that went through (its answer lost):
+   * "deregister the old entry" would remove the cluster just registered, so say what is there instead.
+   */
+  private async refineAlreadyExists(error: unknown, input: RegisterInput): Promise<unknown> {
+    if (!isWsdError(error) || error.code !== 'RegistryConflict') return error;
+    const same = (await this.list().catch(() => undefined))?.find((c) => c.name === input.name && c.url === input.url);
+    if (!same) return error;
+    return new WsdError(
+      'RegistryConflict',
+      `${input.name} is already registered with ${this.meta} at ${input.url} (${same.state}, score ${same.score}, region ${same.region || '"" (any)'}): ` +
+        `an earlier register went through; nothing was changed (deregister it first only to register it with other settings)`,
+      { details: { ...error.details, alreadyRegistered: true }, cause: error },
+    );
   }
 
   /** Changes exactly one property of a registered cluster. */

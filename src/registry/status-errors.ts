@@ -88,6 +88,15 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
   const make = (wsdCode: ConstructorParameters<typeof WsdError>[0], message: string, transient = false) =>
     new WsdError(wsdCode, message, { transient, details: facts });
 
+  if (outcomeUnknown(code, ctx, details)) {
+    const done = ctx.operation === 'register' ? 'registered' : 'deregistered';
+    const what =
+      code === GrpcStatus.DEADLINE_EXCEEDED
+        ? `the cluster registry of ${ctx.meta} did not answer ${ctx.operation} of ${who} within ${ctx.deadlineMs} ms`
+        : `the connection to the cluster registry of ${ctx.meta} at ${ctx.address} was lost during ${ctx.operation} of ${who} (${unreachableBecause(details)})`;
+    return make('RegistryUnavailable', `${what}: the bridge may have ${done} it anyway; see with \`clusters list\` whether it did before retrying`, true);
+  }
+
   switch (code) {
     case GrpcStatus.UNAVAILABLE:
       return make(
@@ -128,6 +137,17 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
     default:
       return make('RegistryError', `${ctx.operation} of ${who} on ${ctx.meta} failed: ${details} (grpc code ${code}); see the bridge's logs`);
   }
+}
+
+/**
+ * Register and Deregister are not retried, and a lost answer does not mean a lost request: past the deadline, or
+ * when a connection that was established drops (grpc-js says "No connection established" only when none was), the
+ * bridge may have done it. Saying "cannot reach" then sends the operator to retry into ALREADY_EXISTS.
+ */
+function outcomeUnknown(code: number, ctx: CallContext, details: string): boolean {
+  if (ctx.operation !== 'register' && ctx.operation !== 'deregister') return false;
+  if (code === GrpcStatus.DEADLINE_EXCEEDED) return true;
+  return code === GrpcStatus.UNAVAILABLE && !/No connection established/i.test(details);
 }
 
 function preconditionMessage(ctx: CallContext, who: string, details: string): string {

@@ -90,12 +90,21 @@ describe('RegistryClient against the simulator', () => {
   });
 
   it('ALREADY_EXISTS (same name, or same url under another name) → RegistryConflict', async () => {
-    await expect(client.register(registerInput('eu17'))).rejects.toMatchObject({ code: 'RegistryConflict', message: expect.stringContaining('name eu17 already exists') });
+    await expect(client.register(registerInput('eu17', { url: 'dns:///ws-eu17-other.example.com:8080' }))).rejects.toMatchObject({
+      code: 'RegistryConflict',
+      message: expect.stringContaining('name eu17 already exists'),
+    });
     await expect(client.register(registerInput('eu20', { url: 'dns:///ws-eu17.example.com:8080' }))).rejects.toMatchObject({
       code: 'RegistryConflict',
       message: expect.stringContaining('url dns:///ws-eu17.example.com:8080 already exists'),
     });
     await expect(client.register(registerInput('static1'))).rejects.toMatchObject({ code: 'RegistryConflict' });
+  });
+
+  it('ALREADY_EXISTS for the very name and url asked for says it is registered (an earlier answer was lost), not "deregister it"', async () => {
+    const error = await client.register(registerInput('eu17')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RegistryConflict', details: { alreadyRegistered: true } });
+    expect((error as Error).message).toMatch(/^eu17 is already registered with prod-meta-eu01 at dns:\/\/\/ws-eu17\.example\.com:8080 \(CORDONED, score 100, region "" \(any\)\): an earlier register went through; nothing was changed/);
   });
 
   it('FAILED_PRECONDITION on Register → RegistryRefused saying DNS and certificates must be ready', async () => {

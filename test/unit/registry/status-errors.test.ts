@@ -30,6 +30,21 @@ describe('registryError', () => {
     });
   }
 
+  it('a Register or Deregister whose answer was lost says the bridge may have done it, not that it is unreachable', () => {
+    for (const [operation, done] of [['register', 'registered'], ['deregister', 'deregistered']] as const) {
+      const deadline = registryError({ code: GrpcStatus.DEADLINE_EXCEEDED, details: 'Deadline exceeded' }, ctx({ operation }));
+      expect(deadline.message).toBe(
+        `the cluster registry of prod-meta-eu01 did not answer ${operation} of eu17 within 1000 ms: the bridge may have ${done} it anyway; see with \`clusters list\` whether it did before retrying`,
+      );
+      const dropped = registryError({ code: GrpcStatus.UNAVAILABLE, details: 'Connection dropped' }, ctx({ operation }));
+      expect(dropped.message).toMatch(new RegExp(`^the connection to the cluster registry of prod-meta-eu01 at 127.0.0.1:1 was lost during ${operation} of eu17 .*may have ${done} it anyway`));
+      expect([deadline.transient, dropped.transient, deadline.code, dropped.code]).toEqual([true, true, 'RegistryUnavailable', 'RegistryUnavailable']);
+      // Never connected: the request never left, so "cannot reach" is the truth.
+      const refused = registryError({ code: GrpcStatus.UNAVAILABLE, details: 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1' }, ctx({ operation }));
+      expect(refused.message).toMatch(/^cannot reach the cluster registry of prod-meta-eu01/);
+    }
+  });
+
   it('a refused Deregister says how many workspaces run and what --force breaks', () => {
     const error = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'cluster is not empty (1 instances remaining)[a]' }, ctx({ operation: 'deregister' }));
     expect(error.message).toBe(
