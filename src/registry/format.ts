@@ -18,9 +18,17 @@ function row(c: ClusterStatus): string[] {
     String(c.score),
     String(c.maxScore),
     String(c.governed),
-    c.admissionConstraints.map(formatConstraint).join(',') || '-',
+    constraintsText(c).join(',') || '-',
   ];
 }
+
+/** Known constraints in their `has-permission=…` form, then one `unknown` per constraint of a kind we cannot read. */
+export function constraintsText(c: ClusterStatus): string[] {
+  return [...c.admissionConstraints.map(formatConstraint), ...Array.from({ length: c.unknownConstraints ?? 0 }, () => UNKNOWN_CONSTRAINT)];
+}
+
+/** How a constraint of a kind this tool does not know (a legacy or newer bridge's) is shown. */
+export const UNKNOWN_CONSTRAINT = 'unknown';
 
 /** Left-aligned columns separated by three spaces; ends with a newline. */
 export function clustersTable(clusters: readonly ClusterStatus[]): string {
@@ -33,7 +41,10 @@ export function clustersTable(clusters: readonly ClusterStatus[]): string {
 export function clustersJson(clusters: readonly ClusterStatus[]): string {
   return (
     JSON.stringify(
-      clusters.map((c) => ({ ...c, admissionConstraints: c.admissionConstraints.map(formatConstraint) })),
+      clusters.map((c) => {
+        const { unknownConstraints: _counted, ...rest } = c;
+        return { ...rest, admissionConstraints: constraintsText(c) };
+      }),
       null,
       2,
     ) + '\n'

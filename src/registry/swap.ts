@@ -26,7 +26,8 @@ function swapProblem(c: ClusterStatus, ignoreConstraints: boolean): string | und
   if (c.static) return `${c.name} is static (defined in the bridge's config), so the registry cannot change it`;
   if (!c.governed) return `${c.name} is not governed by this meta cluster`;
   if (c.state !== 'AVAILABLE' && c.state !== 'CORDONED') return `${c.name} is ${c.state}; only AVAILABLE and CORDONED clusters can swap`;
-  if (!ignoreConstraints && c.admissionConstraints.length > 0) {
+  // Constraints of a kind we cannot read (a legacy has_more_resources) are constraints all the same.
+  if (!ignoreConstraints && c.admissionConstraints.length + (c.unknownConstraints ?? 0) > 0) {
     return `${c.name} has admission constraints, so it serves other users than a plain cluster; pass --ignore-admission-constraints to swap anyway`;
   }
   return undefined;

@@ -65,6 +65,11 @@ export interface ClusterStatus {
   /** Defined in the bridge's own config: the registry cannot change it. */
   static: boolean;
   admissionConstraints: AdmissionConstraint[];
+  /**
+   * Admission constraints of a kind this tool does not know (an empty oneof to us): `has_user_level` or
+   * `has_more_resources` on bridges before 2022-07, or a kind newer than our proto. The cluster still has them.
+   */
+  unknownConstraints?: number;
   /** Coarse region (field 11); `''` from bridges before 2023-02 and for region-free clusters. */
   region: string;
 }

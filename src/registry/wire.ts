@@ -67,6 +67,8 @@ export function registerToWire(input: RegisterInput): WireRegisterRequest {
 }
 
 export function statusFromWire(w: WireClusterStatus): ClusterStatus {
+  const constraints = (w.admission_constraint ?? []).map(constraintFromWire);
+  const unknown = constraints.filter((c) => c === undefined).length;
   return {
     name: w.name,
     url: w.url,
@@ -75,7 +77,8 @@ export function statusFromWire(w: WireClusterStatus): ClusterStatus {
     maxScore: w.max_score,
     governed: w.governed,
     static: w.static,
-    admissionConstraints: (w.admission_constraint ?? []).map(constraintFromWire).filter(defined),
+    admissionConstraints: constraints.filter(defined),
+    ...(unknown > 0 ? { unknownConstraints: unknown } : {}),
     region: w.region ?? '',
   };
 }

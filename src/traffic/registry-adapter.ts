@@ -14,7 +14,8 @@ import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
 import type { RegistryClient } from '../registry/client.js';
 import { connectToMeta, type MetaAccessInput, type RegistryConnection } from '../registry/connect.js';
-import { formatConstraint, parseConstraint } from '../registry/constraints.js';
+import { parseConstraint } from '../registry/constraints.js';
+import { constraintsText } from '../registry/format.js';
 import type { ClusterStatus, UpdateProperty } from '../registry/types.js';
 import type { RegistryChange, RegistryCluster, RegistryPort } from './shift-ports.js';
 
@@ -44,7 +45,8 @@ export function toRegistryCluster(status: ClusterStatus): RegistryCluster {
     score: status.score,
     maxScore: status.maxScore,
     static: status.static,
-    admissionConstraints: status.admissionConstraints.map(formatConstraint),
+    // Unknown kinds stay visible so such a cluster keeps its own constraint set in the score split.
+    admissionConstraints: constraintsText(status),
   };
 }
 
