@@ -62,7 +62,7 @@ export class PrometheusProvider implements MetricProvider {
   async instant(query: string, options: InstantQueryOptions = {}): Promise<MetricSeries[]> {
     const form = new URLSearchParams({ query });
     if (options.time) form.set('time', String(options.time.getTime() / 1000));
-    return this.call('api/v1/query', form, query, options.signal);
+    return this.call('api/v1/query', form, query, options.signal, 'instant');
   }
 
   async range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]> {
@@ -72,10 +72,10 @@ export class PrometheusProvider implements MetricProvider {
       end: String(options.end.getTime() / 1000),
       step: String(Math.max(options.stepMs, 1) / 1000),
     });
-    return this.call('api/v1/query_range', form, query, options.signal);
+    return this.call('api/v1/query_range', form, query, options.signal, 'range');
   }
 
-  private async call(path: string, form: URLSearchParams, query: string, signal?: AbortSignal): Promise<MetricSeries[]> {
+  private async call(path: string, form: URLSearchParams, query: string, signal: AbortSignal | undefined, kind: QueryKind): Promise<MetricSeries[]> {
     const timeoutSeconds = this.options.timeoutMs / 1000;
     form.set('timeout', `${timeoutSeconds}s`);
     const headers: Record<string, string> = {
@@ -102,7 +102,7 @@ export class PrometheusProvider implements MetricProvider {
       const code = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
       throw new MetricQueryError('unreachable', `cannot reach ${this.description} (${code}); check the url and that Prometheus is running`, { query, cause: error });
     }
-    return this.parse(response.status, text, query);
+    return this.parse(response.status, text, query, kind);
   }
 
   private async readToken(query: string): Promise<string> {
@@ -117,7 +117,7 @@ export class PrometheusProvider implements MetricProvider {
     }
   }
 
-  private parse(status: number, text: string, query: string): MetricSeries[] {
+  private parse(status: number, text: string, query: string, kind: QueryKind): MetricSeries[] {
     let body: { status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
     try {
       body = JSON.parse(text) as typeof body;
@@ -138,7 +138,7 @@ export class PrometheusProvider implements MetricProvider {
     if (status !== 200 || body === undefined || body.status !== 'success' || !body.data) {
       throw new MetricQueryError('bad-response', `${this.description} returned an unexpected answer (HTTP ${status}${detail}); is the url the Prometheus API?`, { query, status });
     }
-    return toSeries(body.data.resultType, body.data.result, this.description, query);
+    return toSeries(body.data.resultType, body.data.result, this.description, query, kind);
   }
 }
 
@@ -148,7 +148,9 @@ interface RawSample {
   values?: Array<[number, string]>;
 }
 
-function toSeries(resultType: string | undefined, result: unknown, description: string, query: string): MetricSeries[] {
+type QueryKind = 'instant' | 'range';
+
+function toSeries(resultType: string | undefined, result: unknown, description: string, query: string, kind: QueryKind): MetricSeries[] {
   const point = (p: unknown): [number, number] => {
     if (!Array.isArray(p) || p.length !== 2) throw new MetricQueryError('bad-response', `${description} returned a malformed sample`, { query });
     return [Number(p[0]), parseSampleValue(p[1])];
@@ -157,9 +159,16 @@ function toSeries(resultType: string | undefined, result: unknown, description: 
     case 'vector':
       return (result as RawSample[]).map((s) => ({ labels: s.metric ?? {}, points: [point(s.value)] }));
     case 'matrix':
+      // Valid PromQL of the wrong type: an instant query answering a matrix selects raw samples (`x[5m]`). Taking
+      // them as values would judge raw counter totals (a samplesQuery of millions of "starts"): a config error.
+      if (kind === 'instant') {
+        throw new MetricQueryError('bad-query', `${description} answered a range vector (matrix) to the gate query ${query}: it selects raw samples; wrap the selector in a function that yields one value per series (rate, increase, …_over_time)`, { query });
+      }
       return (result as RawSample[]).map((s) => ({ labels: s.metric ?? {}, points: (s.values ?? []).map(point) }));
     case 'scalar':
       return [{ labels: {}, points: [point(result)] }];
+    case 'string':
+      throw new MetricQueryError('bad-query', `${description} answered a string to the gate query ${query}; gate queries must yield numbers`, { query });
     default:
       throw new MetricQueryError('bad-response', `${description} returned result type "${resultType}"; gate queries must yield numbers`, { query });
   }

@@ -80,7 +80,12 @@ describe('prometheus provider over HTTP', () => {
     expect((await kindOf(p, { status: 503, body: JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out' }) })).kind).toBe('timeout');
     expect((await kindOf(p, { status: 502, body: '<html>bad gateway</html>' })).kind).toBe('server');
     expect((await kindOf(p, { status: 200, body: '<html>login</html>' })).kind).toBe('bad-response');
-    expect((await kindOf(p, { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'string', result: [1, 'x'] } }) })).kind).toBe('bad-response');
+    // Valid PromQL of the wrong type is the query's fault, not the pipeline's.
+    expect((await kindOf(p, { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'string', result: [1, 'x'] } }) })).kind).toBe('bad-query');
+    const raw = await kindOf(p, { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '4000'], [2, '4010']] }] } }) });
+    expect(raw.kind).toBe('bad-query');
+    expect(raw.message).toMatch(/answered a range vector \(matrix\) to the gate query up: it selects raw samples; wrap the selector/);
+    expect((await kindOf(p, { status: 200, body: JSON.stringify({ status: 'success', data: { resultType: 'streams', result: [] } }) })).kind).toBe('bad-response');
     const slow = await kindOf(p, { status: 200, body: '{}', delayMs: 2_000 });
     expect(slow.kind).toBe('timeout');
     expect(slow.transient).toBe(true);
