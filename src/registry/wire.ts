@@ -3,6 +3,7 @@
  * types. Pure functions, so the simulator and the client share one mapping.
  */
 import { formatConstraint } from './constraints.js';
+import { TLS_CHANGE } from './status-errors.js';
 import type {
   AdmissionConstraint,
   ClusterStatus,
@@ -117,7 +118,7 @@ export function describeUpdate(property: UpdateProperty): string {
     const m = property.admissionConstraint;
     return `${m.add ? 'add' : 'remove'} admission constraint ${formatConstraint(m.constraint)}`;
   }
-  return 'replace TLS material';
+  return TLS_CHANGE;
 }
 
 // ---- server side (simulator): wire → ours ----

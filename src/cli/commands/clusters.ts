@@ -340,7 +340,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .action(async (_o, command: Command) => {
       const { fileTlsReader } = await import('../../registry/tls-source.js');
       const tls = await fileTlsReader(resolve(command.opts<{ tlsPath: string }>().tlsPath)).read();
-      await update(command, io, { tls }, 'TLS material replaced');
+      await update(command, io, { tls }, 'TLS replacement accepted');
       // Older bridges do not know UpdateRequest.tls: to them the request sets nothing, and they answer OK.
       io.warn?.('note: bridges older than 2024-06 accept this request but ignore it; on those, deregister and register again to rotate TLS\n');
     });

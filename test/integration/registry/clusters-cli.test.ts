@@ -141,7 +141,7 @@ describe('clusters commands', () => {
     await writeFile(join(tls2, 'tls.key'), 'KEY2');
     const warnings: string[] = [];
     const r = await run(['clusters', ...bridge, 'update', '--name', 'eu19', 'tls', '--tls-path', tls2], { warn: (t) => void warnings.push(t) });
-    expect(r.out).toBe(`eu19: TLS material replaced on ${sim.address}\n`);
+    expect(r.out).toBe(`eu19: TLS replacement accepted on ${sim.address}\n`);
     expect(warnings.join('')).toContain('older than 2024-06');
     const state = JSON.parse(await readFile(join(tmp.dir, 'state.json'), 'utf8')) as { clusters: Array<{ name: string; tlsFingerprint: string }> };
     expect(state.clusters.find((c) => c.name === 'eu19')?.tlsFingerprint).toBe(fingerprint({ ca: 'CA2', crt: 'CRT2', key: 'KEY2' }));

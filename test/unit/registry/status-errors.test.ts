@@ -45,6 +45,14 @@ describe('registryError', () => {
     }
   });
 
+  it('UNIMPLEMENTED for a TLS replacement is an old bridge, not a wrong address', () => {
+    const error = registryError({ code: GrpcStatus.UNIMPLEMENTED, details: 'tls update not supported' }, ctx({ change: 'replace TLS material' }));
+    expect(error.code).toBe('RegistryRefused');
+    expect(error.message).toBe(
+      'prod-meta-eu01 cannot replace the TLS material of eu17 in place (tls update not supported): its bridge predates UpdateRequest.tls (2024-06); deregister and register the cluster again to rotate its TLS',
+    );
+  });
+
   it('a refused Deregister says how many workspaces run and what --force breaks', () => {
     const error = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'cluster is not empty (1 instances remaining)[a]' }, ctx({ operation: 'deregister' }));
     expect(error.message).toBe(
