@@ -182,7 +182,12 @@ export class Terraform {
     const reason = first
       ? `${first.summary}${first.detail ? `: ${first.detail.split('\n')[0]}` : ''}${first.where ? ` (${first.where})` : ''}`
       : lastLine(error.stderr || error.stdout) || `exit code ${error.exitCode}`;
-    const next = classification.transient ? 'this looks transient; retrying may help' : 'fix the cause and run again';
+    const holder = first ? lockHolder(first.detail) : undefined;
+    const next = holder
+      ? `${holder}; if that run is certainly gone, release it with \`terraform force-unlock ${lockInfo(first?.detail ?? '', 'ID')}\` in ${this.options.workDir}`
+      : classification.transient
+        ? 'this looks transient; retrying may help'
+        : 'fix the cause and run again';
     return new WsdError('ToolFailed', `terraform ${command} failed in ${this.options.workDir}: ${reason}; ${next}`, {
       transient: classification.transient,
       cause: error,
@@ -194,6 +199,24 @@ export class Terraform {
       },
     });
   }
+}
+
+/** A field of terraform's "Lock Info:" block ("  Who:       root@vm"). */
+function lockInfo(detail: string, field: string): string | undefined {
+  return new RegExp(`^\\s*${field}:[ \\t]*(\\S.*)$`, 'm').exec(detail)?.[1]?.trim();
+}
+
+/**
+ * Who holds the state lock, from the "Error acquiring the state lock" diagnostic: its first line is only
+ * "resource temporarily unavailable", and the operator must know whose run it is (and its ID to unlock).
+ */
+function lockHolder(detail: string): string | undefined {
+  const id = lockInfo(detail, 'ID');
+  if (!/Lock Info:/.test(detail) || !id) return undefined;
+  const who = lockInfo(detail, 'Who') ?? 'unknown';
+  const operation = lockInfo(detail, 'Operation')?.replace(/^OperationType/, '').toLowerCase() ?? 'an operation';
+  const since = lockInfo(detail, 'Created');
+  return `the state is locked by ${who} for ${operation}${since ? ` since ${since}` : ''} (lock ID ${id})`;
 }
 
 /** Feeds stdout lines to the counter and reports its text (throttled; the last change always). */

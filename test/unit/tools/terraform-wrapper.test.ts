@@ -108,6 +108,33 @@ describe('Terraform wrapper', () => {
     expect((permanent as Error).message).toContain('Unsupported argument: An argument named "nodes" is not expected here. (main.tf:2)');
   });
 
+  it('names the holder of a state lock and its ID, as terraform 1.11 reports them', async () => {
+    // The detail exactly as terraform 1.11.4 printed it while another `terraform apply` held the local state.
+    const detail = [
+      'Error message: resource temporarily unavailable',
+      'Lock Info:',
+      '  ID:        864c2c6b-434e-c776-3503-2f90cadb9390',
+      '  Path:      terraform.tfstate',
+      '  Operation: OperationTypeApply',
+      '  Who:       root@vm',
+      '  Version:   1.11.4',
+      '  Created:   2026-12-03 08:24:53.253828862 +0000 UTC',
+      '  Info:      ',
+      '',
+      '',
+      'Terraform acquires a state lock to protect the state from being written',
+      'by multiple users at the same time.',
+    ].join('\n');
+    const tf = await terraform([{ match: ['apply'], times: 1, exitCode: 1, stdout: diagnostic('Error acquiring the state lock', detail) }]);
+    const error = await tf.apply('p').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ToolFailed', transient: true, details: { transientPattern: 'state-lock' } });
+    expect((error as Error).message).toBe(
+      `terraform apply failed in ${workDir}: Error acquiring the state lock: Error message: resource temporarily unavailable; ` +
+        'the state is locked by root@vm for apply since 2026-12-03 08:24:53.253828862 +0000 UTC (lock ID 864c2c6b-434e-c776-3503-2f90cadb9390); ' +
+        `if that run is certainly gone, release it with \`terraform force-unlock 864c2c6b-434e-c776-3503-2f90cadb9390\` in ${workDir}`,
+    );
+  });
+
   it('reads outputs without streaming their values into events or the log', async () => {
     const logFile = join(workDir, 'logs', 'create.log');
     const sink = new MemorySink();
