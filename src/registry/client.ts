@@ -139,7 +139,7 @@ export class RegistryClient {
   /** Removes a cluster. Without `force` the bridge refuses while regular workspaces run on it. */
   async deregister(request: { name: string; force: boolean }): Promise<void> {
     try {
-      await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, deadlineMs: this.deadlineMs }, false);
+      await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, force: request.force, deadlineMs: this.deadlineMs }, false);
     } catch (error) {
       throw await this.refineNotFound(error, request.name);
     }

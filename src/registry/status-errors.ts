@@ -39,6 +39,8 @@ export interface CallContext {
   url?: string;
   /** Human form of an Update, e.g. "score 20". */
   change?: string;
+  /** Deregister: whether `force` was sent. */
+  force?: boolean;
   deadlineMs: number;
 }
 
@@ -162,6 +164,13 @@ function preconditionMessage(ctx: CallContext, who: string, details: string): st
     case 'deregister': {
       const n = remainingWorkspaces(details);
       const count = n === undefined ? 'regular workspaces' : `${n} regular workspace${n === 1 ? '' : 's'}`;
+      if (ctx.force) {
+        // force came in 2021-11: an older bridge skips the field and refuses as if it were not sent.
+        return (
+          `${ctx.meta} refused to deregister ${who} although force was sent: ${count} still run${n === 1 ? 's' : ''} on it, ` +
+          `and this bridge ignores force (it predates DeregisterRequest.force, 2021-11); cordon it and wait until they stop`
+        );
+      }
       return (
         `${ctx.meta} refused to deregister ${who}: ${count} still run${n === 1 ? 's' : ''} on it; ` +
         `cordon it and wait until they stop, or pass --force, which stops ${n === undefined ? 'them' : `those ${n}`} and breaks their users' sessions`

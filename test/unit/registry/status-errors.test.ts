@@ -53,6 +53,13 @@ describe('registryError', () => {
     );
   });
 
+  it('a Deregister refused although force was sent is a bridge that predates force, not a hint to pass --force', () => {
+    const error = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'cluster is not empty (3 instances remaining)' }, ctx({ operation: 'deregister', force: true }));
+    expect(error.message).toBe(
+      'prod-meta-eu01 refused to deregister eu17 although force was sent: 3 regular workspaces still run on it, and this bridge ignores force (it predates DeregisterRequest.force, 2021-11); cordon it and wait until they stop',
+    );
+  });
+
   it('a refused Deregister says how many workspaces run and what --force breaks', () => {
     const error = registryError({ code: GrpcStatus.FAILED_PRECONDITION, details: 'cluster is not empty (1 instances remaining)[a]' }, ctx({ operation: 'deregister' }));
     expect(error.message).toBe(
