@@ -16,7 +16,8 @@ import { briefVerdict } from './judges/decision-brief.js';
 import { measure } from './judges/measure.js';
 import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
-import { scoreChanges, ShiftRegistry } from './shift-registry.js';
+import { expectedTraffic, scoreChanges, ShiftRegistry } from './shift-registry.js';
+import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
@@ -313,6 +314,7 @@ class ShiftRun {
         gaps: p.gaps ?? {},
         accumulated,
         windowStarts: Object.fromEntries(judged.metrics.filter(tiles).flatMap((m) => (p.windowEnds?.[m.name] !== undefined ? [[m.name, p.windowEnds[m.name] as number]] : []))),
+        expected: this.expectedAt(percent),
         signal,
       }, p.counters, due);
       const scores = this.scoresAt(percent);
@@ -363,6 +365,18 @@ class ShiftRun {
   }
 
   /** The scores this shift sets at `percent`, per meta cluster (for the decision record). */
+  /** Per new cluster, the starts it should get at `percent`: the smallest share any meta cluster gives it (the most cautious). */
+  private expectedAt(percent: number): Record<string, ExpectedTraffic> {
+    const out: Record<string, ExpectedTraffic> = {};
+    for (const meta of this.deps.metas) {
+      for (const [cluster, e] of Object.entries(expectedTraffic(percent, this.original[meta], this.input.newClusters, this.input.oldClusters))) {
+        const seen = out[cluster];
+        if (!seen || e.share < seen.share) out[cluster] = e;
+      }
+    }
+    return out;
+  }
+
   private scoresAt(percent: number): ScoresInEffect {
     const out: ScoresInEffect = {};
     for (const meta of this.deps.metas) {

@@ -7,6 +7,7 @@
  */
 import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { mapLimit } from './judges/fetch-values.js';
 import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
 import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
@@ -132,8 +133,7 @@ export class ShiftRegistry {
   }
 }
 
-/** Score changes that put `percent` % of new starts on the new clusters, compiled against one meta's original state. */
-export function scoreChanges(percent: number, original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[]): NamedChange[] {
+function scoreClusters(original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[]): ScoreCluster[] {
   const toScore = (c: ShiftCluster, role: 'new' | 'old'): ScoreCluster => {
     const s = original?.[c.name];
     return {
@@ -147,10 +147,31 @@ export function scoreChanges(percent: number, original: OriginalSnapshot[string]
       constraintSet: role === 'new' ? '' : constraintSetKey(s?.admissionConstraints ?? []),
     };
   };
-  const clusters = [...news.map((c) => toScore(c, 'new')), ...olds.map((c) => toScore(c, 'old'))];
-  return compileScores(percent, clusters).flatMap((r) =>
+  return [...news.map((c) => toScore(c, 'new')), ...olds.map((c) => toScore(c, 'old'))];
+}
+
+/** Score changes that put `percent` % of new starts on the new clusters, compiled against one meta's original state. */
+export function scoreChanges(percent: number, original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[]): NamedChange[] {
+  return compileScores(percent, scoreClusters(original, news, olds)).flatMap((r) =>
     r.assignments.filter((a) => a.score !== undefined).map((a) => ({ name: a.name, change: { score: a.score as number } })),
   );
+}
+
+/**
+ * The new starts a new cluster should get at `percent`, by full cluster name: its share of its region's
+ * (and constraint set's) new starts, the old clusters' share, and which old clusters take that share (full
+ * names). The gates weigh a new cluster's silence with it: no start in a quiet region is no evidence.
+ */
+export function expectedTraffic(percent: number, original: OriginalSnapshot[string] | undefined, news: readonly ShiftCluster[], olds: readonly ShiftCluster[]): Record<string, ExpectedTraffic> {
+  const full = new Map([...news, ...olds].map((c) => [c.name, c.cluster]));
+  const out: Record<string, ExpectedTraffic> = {};
+  for (const region of compileScores(percent, scoreClusters(original, news, olds))) {
+    const taking = region.assignments.filter((a) => a.role === 'old' && a.score !== undefined);
+    const oldShare = taking.reduce((sum, a) => sum + a.share, 0);
+    const competitors = taking.map((a) => full.get(a.name) ?? a.name);
+    for (const a of region.assignments) if (a.role === 'new' && a.score !== undefined) out[full.get(a.name) ?? a.name] = { share: a.share, oldShare, competitors };
+  }
+  return out;
 }
 
 /** Instant rollback for one meta: new clusters score 0 + cordoned + added constraints removed; old scores and cordon state restored. */

@@ -18,6 +18,33 @@ import { judgeProportionThreshold, judgeSequentialThreshold, judgeThreshold } fr
 
 export type { Counts } from './comparison.js';
 
+/** The new starts a new cluster should get now (see `expectedTraffic` in shift-registry.ts). */
+export interface ExpectedTraffic {
+  /** Its share of its region's new starts (0..1). */
+  share: number;
+  /** The old clusters' share of them (0 at 100 %). */
+  oldShare: number;
+  /** Full names of the old clusters that take that share (or took it, before the shift, at 100 %). */
+  competitors: readonly string[];
+}
+
+/**
+ * A healthy cluster's silence must be this improbable before it counts as dead: below it, "no starts" is
+ * a failure; above it, too little traffic to tell, and the gate waits (inconclusive past sampleDeadline).
+ */
+export const SILENCE_ALPHA = 0.01;
+
+/**
+ * The probability that a healthy new cluster got no start while its competitors got `starts`: each of
+ * those starts chose between it and them by weight (share : oldShare). At 100 % the competitors' starts
+ * are from before the shift (baselineAt), so they are the Poisson rate the cluster now takes its share of.
+ */
+export function silenceProbability(expected: ExpectedTraffic, starts: number): number {
+  if (expected.share <= 0) return 1;
+  if (expected.oldShare > 0) return (expected.oldShare / (expected.oldShare + expected.share)) ** starts;
+  return Math.exp(-starts * expected.share);
+}
+
 export interface ClusterInput {
   metric: MetricConfig;
   target: QueryTarget;
@@ -37,6 +64,11 @@ export interface ClusterInput {
   windowMs?: number;
   /** analysis.scrapeInterval, when known. */
   scrapeIntervalMs?: number;
+  /**
+   * What the cluster should get, with the starts its competitors had in this window (proportions).
+   * Absent (a caller that knows no scores): any baseline start makes a silent cluster's silence count.
+   */
+  traffic?: ExpectedTraffic & { competitorStarts: number };
 }
 
 /**
@@ -107,7 +139,16 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     }
     if (!samples) return out('fail', 'no-data.new-silent', `${name}: ${cluster} returns no data while other clusters do: the cluster may be dead`);
     if (input.deadlinePassed && baseline.counts.samples > 0 && (input.prior?.samples ?? 0) === 0) {
-      return out('fail', 'no-data.no-traffic', `${name}: the baseline has starts but ${cluster} had none within ${formatDuration(input.deadlineMs)} (sampleDeadline): the cluster may be dead`, { samples: 0 });
+      const t = input.traffic;
+      if (!t) return out('fail', 'no-data.no-traffic', `${name}: the baseline has starts but ${cluster} had none within ${formatDuration(input.deadlineMs)} (sampleDeadline): the cluster may be dead`, { samples: 0 });
+      // Silence is evidence only when a healthy cluster would rarely be silent: at a 10 % share, 20 starts
+      // on the old clusters leave a healthy one without any 12 % of the time.
+      const p = silenceProbability(t, t.competitorStarts);
+      const odds = `${fmt(t.competitorStarts)} starts on the clusters sharing its region's traffic${t.oldShare > 0 ? '' : ' before the shift'} and ${fmt(t.share * 100)} % of them its share: a healthy cluster gets none with probability ${p < 0.0001 ? p.toExponential(1) : fmt(p)}`;
+      if (p < SILENCE_ALPHA) {
+        return out('fail', 'no-data.no-traffic', `${name}: ${cluster} had no starts within ${formatDuration(input.deadlineMs)} (sampleDeadline); ${odds}, below ${SILENCE_ALPHA}: the cluster may be dead`, { samples: 0 });
+      }
+      return out('wait', 'no-data.too-little-traffic', `${name}: ${cluster} had no starts within ${formatDuration(input.deadlineMs)} (sampleDeadline), but ${odds}: too little traffic to tell a dead cluster from a quiet one`, { samples: 0 });
     }
     if (!input.proportion || (input.prior?.samples ?? 0) === 0) return out('wait', 'no-data.no-traffic-yet', `${name}: no starts on ${cluster} yet`, { samples: 0 });
   }

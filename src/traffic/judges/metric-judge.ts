@@ -26,7 +26,7 @@
  */
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
-import { judgeCluster, thresholdJudgesInfinities, type Counts } from './cluster-judge.js';
+import { judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
 import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
@@ -56,6 +56,8 @@ export interface MeasurementContext {
    * window, so windows whose counts are added up tile: no start is lost between two of them).
    */
   windowStarts?: Readonly<Record<string, number>>;
+  /** Per new cluster (full name): the starts it should get now; weighs its silence (see cluster-judge.ts). */
+  expected?: Readonly<Record<string, ExpectedTraffic>>;
   signal?: AbortSignal;
 }
 
@@ -142,6 +144,12 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     if (v !== undefined) baselineCounts.failures += Math.round(v * n);
   }
   const baselinePoints = oldValue.flatMap((q) => q.values);
+  const trafficOf = (cluster: string): ClusterInput['traffic'] => {
+    const expected = ctx.expected?.[cluster];
+    if (!expected) return undefined;
+    const competitorStarts = sum(oldSamples.filter((q) => expected.competitors.includes(q.cluster)));
+    return { ...expected, competitorStarts };
+  };
   const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
   const evidence: ClusterEvidence[] = ctx.newClusters.map((target) =>
     judgeCluster({
@@ -165,6 +173,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       },
       deadlinePassed,
       deadlineMs: ctx.sampleDeadlineMs,
+      traffic: trafficOf(target.cluster),
     }),
   );
   const worst = SEVERITY.find((o) => evidence.some((e) => e.outcome === o)) ?? 'pass';

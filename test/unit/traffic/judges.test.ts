@@ -164,6 +164,32 @@ describe('metric evaluation and no-data classification', () => {
       expect(late.message).toMatch(/the baseline has starts but gp-prod-ws-eu18-eu-west1 had none within 30m \(sampleDeadline\): the cluster may be dead/);
     });
 
+    // A silent new cluster is dead only when a healthy one would rarely be silent: it weighs its share of the
+    // region's starts against the starts its competitors took (a real low-traffic shift is silent often).
+    it('past the deadline, weighs a silent cluster\'s share: too little traffic waits (inconclusive), much traffic fails', async () => {
+      const expected = { [NEW.cluster]: { share: 0.1, oldShare: 0.9, competitors: [OLD.cluster] } };
+      const quiet = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [0]).set(s('eu17'), [20]);
+      const paused = await evaluateMetric(counted, ctx(quiet, { elapsedInStepMs: 1_800_000, expected }));
+      expect(paused).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+      expect(paused.clusters?.[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.too-little-traffic' });
+      expect(paused.message).toMatch(/20 starts on the clusters sharing its region's traffic and 10 % of them its share: a healthy cluster gets none with probability 0\.12\d*: too little traffic/);
+      const busy = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [0]).set(s('eu17'), [120]);
+      const dead = await evaluateMetric(counted, ctx(busy, { elapsedInStepMs: 1_800_000, expected }));
+      expect(dead).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic' });
+      expect(dead.message).toMatch(/probability 3\.2e-6, below 0\.01: the cluster may be dead/);
+      // Starts on old clusters that do not share its traffic (another region, another set) are no evidence.
+      const elsewhere = { [NEW.cluster]: { share: 0.1, oldShare: 0.9, competitors: ['gp-prod-ws-us17-us-west1'] } };
+      expect((await evaluateMetric(counted, ctx(busy, { elapsedInStepMs: 1_800_000, expected: elsewhere }))).clusters?.[0]).toMatchObject({ rule: 'no-data.too-little-traffic' });
+    });
+
+    it('at 100 % (baseline from before the shift) takes the competitors\' former starts as the rate it now gets', async () => {
+      const expected = { [NEW.cluster]: { share: 1, oldShare: 0, competitors: [OLD.cluster] } };
+      const few = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [0]).set(s('eu17'), [2]);
+      expect((await evaluateMetric(counted, ctx(few, { elapsedInStepMs: 1_800_000, expected }))).clusters?.[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.too-little-traffic' });
+      const many = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [0]).set(s('eu17'), [10]);
+      expect(await evaluateMetric(counted, ctx(many, { elapsedInStepMs: 1_800_000, expected }))).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic' });
+    });
+
     it('fails a new cluster that reports starts but no metric data', async () => {
       const p = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [30]).set(s('eu17'), [120]);
       const d = await evaluateMetric(counted, ctx(p));

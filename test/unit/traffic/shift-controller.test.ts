@@ -253,6 +253,26 @@ describe('shift controller', () => {
     expect(journal.decisions.at(-1)?.verdict).toBe('inconclusive-pause');
   });
 
+  // At 25 % a healthy new cluster gets none of 5 starts 24 % of the time: a quiet region is no evidence
+  // of a dead cluster, but 60 starts without one (P ≈ 3e-8) are.
+  it.each([
+    [5, 'inconclusive-pause', false],
+    [60, 'fail', true],
+  ] as const)('past the deadline, a silent new cluster beside %i old starts a window: %s', async (oldStarts, verdict, rolledBack) => {
+    const { provider, journal, deps, sink } = setup();
+    const cfg = config();
+    cfg.analysis!.metrics[0] = { ...cfg.analysis!.metrics[0]!, query: 'ratio{c="{{shortName}}"}', minSamples: 10, samplesQuery: 'starts{c="{{shortName}}"}' };
+    cfg.analysis!.sampleDeadline = 120_000;
+    provider.set('ratio{c="eu17"}', [0.01]).set('starts{c="eu18"}', [0]).set(`starts{c="eu17"}`, [oldStarts]);
+    start(deps, cfg);
+    await minutes(1);
+    expect(journal.decisions.at(-1)?.verdict).toBe('wait');
+    await minutes(1);
+    expect(journal.decisions.at(-1)?.verdict).toBe(verdict);
+    expect(journal.decisions.at(-1)?.decisions[0]?.clusters?.[0]?.rule).toBe(rolledBack ? 'no-data.no-traffic' : 'no-data.too-little-traffic');
+    expect(sink.codes().includes('traffic.rollback')).toBe(rolledBack);
+  });
+
   it('pauses for a human on an inconclusive result and continues after resume', async () => {
     const { provider, journal, control, deps, sink } = setup();
     const cfg = config();
