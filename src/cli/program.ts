@@ -75,7 +75,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .command('plan')
     .description('show per cluster the ordered steps and exactly what each would do; changes nothing')
     .addOption(outputOption())
-    .addHelpText('after', examples(['ws-deployment plan --config deploy.yaml', 'ws-deployment plan --output json --cluster-id 17']))
+    .addHelpText('after', examples(['ws-deployment plan --config deploy.yaml', 'ws-deployment plan --output json --cluster-id 117']))
     .action(lazy(() => import('./commands/plan.js')));
 
   program
@@ -85,7 +85,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     )
     .option('--allow-unfinished', 'start even though an earlier deployment of this environment did not finish', false)
     .option('--inject-fault <cluster:rate>', 'sandbox only: make a cluster fail this share of workspace starts, e.g. eu:0.5, or its metrics vanish this long after the shift began, e.g. eu:vanish@10s (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'ws-deployment deploy --cluster-id 17 --yes', 'ws-deployment deploy --only create-cluster,install-gitpod', 'CI=true ws-deployment deploy --json-log --concurrency 2', 'ws-deployment deploy --otlp-endpoint http://localhost:4318   # one trace per run, e.g. to Jaeger']))
+    .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment deploy --dry-run', 'ws-deployment deploy --cluster-id 117 --yes', 'ws-deployment deploy --only create-cluster,install-gitpod', 'CI=true ws-deployment deploy --json-log --concurrency 2', 'ws-deployment deploy --otlp-endpoint http://localhost:4318   # one trace per run, e.g. to Jaeger']))
     .action(lazy(() => import('./commands/deploy.js')));
 
   program

@@ -2,9 +2,9 @@
  * What `--help` tells a user: every command has an example; a subcommand lists
  * the global flags that apply there (deploy: --dry-run, --yes, --only,
  * --cluster-id); deploy says it shifts traffic and retires; and `--output`
- * takes the same values everywhere.
+ * takes the same values everywhere; every example parses.
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli/program.js';
 
@@ -54,5 +54,26 @@ describe('help', () => {
       expect(option?.defaultValue).toBe('text');
       expect(option?.description).toBe('text or json ("table" is accepted for text)');
     }
+  });
+
+  it('every example of every --help parses: its flags exist and take the values it gives them', async () => {
+    const lines = [program, ...all(program).map(([, c]) => c)].flatMap((c) => [...help(c).matchAll(/^ {2}\$ (.+)$/gm)].map((m) => m[1] as string));
+    expect(lines.length).toBeGreaterThan(20);
+    const refused: string[] = [];
+    for (const line of new Set(lines)) {
+      // Shell around the command (`CI=true …`, `> file`, `# comment`) is not ours to parse.
+      const words = line.replace(/\s+#.*$/, '').replace(/\s*>.*$/, '').split(/\s+/).filter((w) => !/^[A-Z_]+=/.test(w));
+      expect(words[0], line).toBe('ws-deployment');
+      // A fresh program whose commands do nothing: only commander and the option parsers run.
+      const parser = buildProgram();
+      for (const [, c] of all(parser)) c.action(async () => undefined).configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
+      parser.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
+      try {
+        await parser.parseAsync(['node', ...words]);
+      } catch (error) {
+        if (!(error instanceof CommanderError && error.code === 'commander.helpDisplayed')) refused.push(`${line}: ${(error as Error).message}`);
+      }
+    }
+    expect(refused).toEqual([]);
   });
 });
