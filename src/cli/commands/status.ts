@@ -12,6 +12,7 @@ import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
 import { watchDeployment } from '../status-watch.js';
+import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -33,9 +34,13 @@ export default async function status(command: Command, id?: string): Promise<voi
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
     const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
     const notes = notificationStatus(await store.readRecords(chosen));
-    // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them.
-    const pending = snap.state === 'succeeded' ? [] : await store.pendingControl(chosen);
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), pendingCommands: pending, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${renderPending(snap, pending)}${notes ? renderNotificationStatus(notes) : ''}`);
+    // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them,
+    // unless the deployment is over (resume refuses it): then they are listed as never applied.
+    const queued = await store.pendingControl(chosen);
+    const over = overBecause(snap) !== undefined;
+    const pending = over ? [] : queued;
+    const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), pendingCommands: pending, ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }
@@ -73,4 +78,8 @@ function renderPending(snap: Snapshot, pending: PendingControl[]): string {
   const list = pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ');
   const when = snap.state === 'running' ? 'its process takes them within a second' : `applied when \`ws-deployment resume ${snap.id}\` continues it`;
   return `pending shift commands: ${list}; ${when}\n`;
+}
+
+function lineOf(text: string | undefined): string {
+  return text ? `${text}\n` : '';
 }

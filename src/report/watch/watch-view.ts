@@ -14,6 +14,7 @@ import { DEPLOYMENT_SCOPE } from '../../steps/step.js';
 import { buildGates, type GatePoint, type GateSeries } from '../gate-series.js';
 import { checkpoints, events, isObject, num, str } from '../journal-reading.js';
 import { buildShiftHistory, labelOf, type ShiftHistory } from '../shift-history.js';
+import { unappliedLine } from '../unapplied-commands.js';
 
 export interface WatchInput {
   records: readonly JournalRecord[];
@@ -45,7 +46,10 @@ export function watchView(input: WatchInput): WatchView {
   if (shift) lines.push(...shiftLines(input, shift, snap.id, clock));
   const gate = retireGateLine(input.records, snap);
   if (gate) lines.push(gate);
-  if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
+  // Commands queued for a deployment that is over are never taken: say so instead of listing them as queued.
+  const unapplied = unappliedLine(snap, input.pending);
+  if (unapplied) lines.push(unapplied);
+  else if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
   if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : ''}`);
   return { lines, snapshot: snap };
 }

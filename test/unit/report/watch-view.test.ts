@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { watchView } from '../../../src/report/watch/watch-view.js';
-import type { JournalRecord } from '../../../src/state/model.js';
+import type { JournalRecord, Snapshot, StepRecordState } from '../../../src/state/model.js';
+import { unappliedLine } from '../../../src/report/unapplied-commands.js';
+import { CONCLUDED } from '../../../src/steps/step.js';
 
 const ID = '20260101-120000-abcd';
 const EU = 'gp-dev-ws-eu5-eu-west1';
@@ -106,5 +108,27 @@ describe('status --watch view', () => {
 
   it('before the journal has a deployment: says it waits', () => {
     expect(watchView({ records: [], pending: [], now: T0 }).lines).toEqual(['waiting for the deployment to start…']);
+  });
+
+  it('commands queued for a deployment that is over are said to be never applied, not queued', () => {
+    const { lines } = watchView({ records: journal(42), pending: [{ command: 'promote', sentAt: at(41) }], now: T0 + 43_000 });
+    expect(lines).not.toContain('queued commands: promote (sent 12:00:41)');
+    expect(lines).toContain(`shift commands never applied: promote (sent 12:00:41); deployment ${ID} succeeded, so nothing takes them`);
+  });
+});
+
+describe('unapplied shift commands', () => {
+  const base = watchView({ records: journal(41), pending: [], now: T0 + 41_000 }).snapshot as Snapshot;
+  const pending = [{ command: 'promote' as const, sentAt: at(40) }];
+
+  it('a rolled-back deployment (over) never takes queued commands', () => {
+    const shift = base.deploymentSteps.find((s) => s.name === 'traffic-shift') as StepRecordState;
+    const rolledBack: Snapshot = { ...base, state: 'failed', deploymentSteps: [{ ...shift, state: 'failed', checkpoint: { [CONCLUDED]: 'its traffic shift rolled back: aborted by an operator' } }] };
+    expect(unappliedLine(rolledBack, pending)).toBe(`shift commands never applied: promote (sent 12:00:40); deployment ${ID} is over: its traffic shift rolled back: aborted by an operator, so nothing takes them`);
+  });
+
+  it('a running or resumable deployment still takes them', () => {
+    expect(unappliedLine(base, pending)).toBeUndefined();
+    expect(unappliedLine({ ...base, state: 'failed' }, pending)).toBeUndefined();
   });
 });
