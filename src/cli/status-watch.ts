@@ -5,19 +5,23 @@
  * is redrawn in place (log-update erases the rows it drew; every line is cut to
  * the width first so a wrapped line never leaves half of itself behind); on a pipe
  * only lines that changed are printed, without the ticking clocks. It returns the
- * deployment's exit code once the journal says it ended.
+ * deployment's exit code once the journal says it ended, or 130 once the process
+ * running it is gone (killed, its terminal closed): the journal then says `running`
+ * for ever, and a watch that waited for it would never end.
  */
 import cliTruncate from 'cli-truncate';
 import { createLogUpdate } from 'log-update';
-import type { JournalRecord } from '../state/model.js';
+import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
-import { isWsdError } from '../core/errors.js';
+import { ExitCode, isWsdError } from '../core/errors.js';
 import { exitCodeOf } from './commands/shared.js';
 
 export interface WatchOptions {
   out: NodeJS.WriteStream;
   pollMs?: number;
+  /** Whether a process still runs the deployment (read without taking a lock); absent: not checked. */
+  isLive?: (snap: Snapshot) => Promise<boolean>;
 }
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
@@ -36,7 +40,8 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
     printed = new Set(lines);
   };
   while (true) {
-    records.push(...(await newRecords(store, id, records.at(-1)?.seq ?? 0)));
+    const fresh = await newRecords(store, id, records.at(-1)?.seq ?? 0);
+    records.push(...fresh);
     const pending = await store.pendingControl(id);
     const view = watchView({ records, pending, now: Date.now(), clock: tty });
     draw(view.lines);
@@ -44,6 +49,15 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
       area?.done();
       out.write(`exit code ${exitCodeOf(view.snapshot)}\n`);
       return exitCodeOf(view.snapshot);
+    }
+    // A quiet journal that says running: is anyone still running it? A run journals its end before it
+    // lets go of the lock, so records that arrived meanwhile mean it ended (or goes on): look again.
+    if (view.snapshot && fresh.length === 0 && options.isLive && !(await options.isLive(view.snapshot))) {
+      if ((await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0) {
+        area?.done();
+        out.write(`deployment interrupted: the process running deployment ${id} is gone; continue it with \`ws-deployment resume ${id}\`\nexit code ${ExitCode.Interrupted}\n`);
+        return ExitCode.Interrupted;
+      }
     }
     await new Promise((res) => setTimeout(res, options.pollMs ?? 1_000));
   }

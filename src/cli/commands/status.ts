@@ -23,7 +23,10 @@ export default async function status(command: Command, id?: string): Promise<voi
   const store = await openStore(options);
   try {
     if (watch) {
-      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout });
+      // Only where the lock holder can be read without taking the lock: a watch must never stand in a run's way.
+      const lockHolder = store.lockHolder?.bind(store);
+      const isLive = lockHolder ? async (snap: Snapshot) => (await lockHolder({ project: snap.inputs.project, environment: snap.inputs.environment })) !== undefined : undefined;
+      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout, isLive });
       return;
     }
     if (all) {

@@ -75,3 +75,38 @@ describe('status --watch loop while the deployment is being created', () => {
     expect(written.split('\n').slice(0, 2)).toEqual(['waiting for the deployment to start…', `deployment ${ID}: failed`]);
   });
 });
+
+describe('status --watch of a deployment whose process is gone', () => {
+  const running = () => journal().slice(0, 2);
+
+  it('ends with 130 and the resume command once the journal is quiet and no process holds the lock', async () => {
+    const store = { readRecords: async (_id: string, afterSeq = 0) => running().filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const asked: string[] = [];
+    const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async (snap) => (asked.push(snap.id), false) });
+    expect(code).toBe(130);
+    expect(asked).toEqual([ID]);
+    expect(written).toContain(`deployment interrupted: the process running deployment ${ID} is gone; continue it with \`ws-deployment resume ${ID}\``);
+    expect(written.endsWith('exit code 130\n')).toBe(true);
+  });
+
+  it('keeps watching while a process holds the lock, and shows the end it journals before letting go', async () => {
+    const all = journal();
+    let polls = 0;
+    const store = {
+      // Quiet for three polls, then the run journals its end (and only then releases the lock).
+      readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && (polls > 4 || r.seq <= 2))),
+      pendingControl: async () => [],
+    } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    // The lock is gone from the fourth question on: the end was journaled just before.
+    let questions = 0;
+    const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => ++questions < 3 });
+    expect(code).toBe(1);
+    expect(written).not.toContain('interrupted');
+    expect(written.endsWith('exit code 1\n')).toBe(true);
+  });
+});
+
