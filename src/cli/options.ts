@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CLUSTER_ID_MAX, CLUSTER_ID_MIN } from '../names/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step.js';
+import { WsdError } from '../core/errors.js';
 
 export interface GlobalOptions {
   config: string;
@@ -154,5 +155,10 @@ export function configGiven(command: Command): boolean {
 /** Reads the parsed global options of any (sub)command. */
 export function globalOptions(command: Command): GlobalOptions {
   const o = command.optsWithGlobals<GlobalOptions>();
+  // --skip takes steps out of --only; when it takes out all of them nothing would run, and the
+  // "deployment" would succeed (exit 0) having done nothing: a mistake, not a request.
+  if (o.only?.length && o.only.every((s) => o.skip?.includes(s))) {
+    throw new WsdError('UsageError', `--skip removes every step --only names (${[...new Set(o.only)].join(', ')}), so nothing would run; drop one of the two flags, or name in --only a step --skip leaves`);
+  }
   return { ...o, config: resolve(o.config), stateDir: resolve(o.stateDir) };
 }

@@ -50,6 +50,19 @@ describe('usage errors exit 2 everywhere in the command tree', () => {
   });
 });
 
+describe('--skip taking out every step --only names', () => {
+  it.each([['deploy'], ['plan'], ['resume']])('%s refuses it before anything runs (it would run nothing and succeed)', async (command) => {
+    const result = await run([command, '--only', 'create-cluster', '--skip', 'alive-test,create-cluster', '--config', join(tmp, 'absent.yaml'), '--state-dir', join(tmp, 'state')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe('error: --skip removes every step --only names (create-cluster), so nothing would run; drop one of the two flags, or name in --only a step --skip leaves\n');
+  });
+
+  it('--skip taking out some of them is fine (it subtracts): the run goes on to the config', async () => {
+    const result = await run(['plan', '--only', 'alive-test,traffic-shift', '--skip', 'traffic-shift', '--config', join(tmp, 'absent.yaml')]);
+    expect(result.err).toMatch(/^error: config file .*absent\.yaml does not exist/);
+  });
+});
+
 describe('clusters: scores and names are checked with a message saying what is allowed', () => {
   it.each([
     ['score', 'abc'],
