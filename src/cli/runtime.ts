@@ -12,6 +12,7 @@ import { routeProcessWarnings } from './process-warnings.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
+import { canRedraw } from './render/terminal.js';
 import type { GlobalOptions } from './options.js';
 
 export interface Runtime {
@@ -26,11 +27,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Picks the renderer: NDJSON with --json-log, live progress on a TTY, prefixed lines otherwise (CI). */
+/** Picks the renderer: NDJSON with --json-log, live progress on a TTY that can redraw, prefixed lines otherwise (CI, TERM=dumb). */
 export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose'>): EventSink & { close?(): void } {
   const err = process.stderr;
   if (options.jsonLog) return new JsonRenderer(err, options.verbose);
-  if (err.isTTY && !process.env.CI) return new TtyRenderer(err, options.verbose);
+  if (canRedraw(err) && !process.env.CI) return new TtyRenderer(err, options.verbose);
   return new LineRenderer(err, options.verbose);
 }
 

@@ -16,6 +16,7 @@ import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
 import { ExitCode, isWsdError } from '../core/errors.js';
 import { exitCodeOf } from './commands/shared.js';
+import { canRedraw } from './render/terminal.js';
 
 export interface WatchOptions {
   out: NodeJS.WriteStream;
@@ -26,7 +27,8 @@ export interface WatchOptions {
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
   const { out } = options;
-  const tty = out.isTTY === true;
+  // TERM=dumb cannot redraw: it gets the pipe's changed lines.
+  const tty = canRedraw(out);
   const area = tty ? createLogUpdate(out, { showCursor: true }) : undefined;
   const records: JournalRecord[] = [];
   let printed = new Set<string>();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonRenderer, LineRenderer } from '../../../src/cli/render/line-renderer.js';
 import { TtyRenderer } from '../../../src/cli/render/tty-renderer.js';
+import { canRedraw } from '../../../src/cli/render/terminal.js';
 import xterm from '@xterm/headless';
 import { logicalLines } from '../../helpers/pty.js';
 
@@ -13,6 +14,14 @@ function stream() {
 const time = '2026-11-25T08:30:01.000Z';
 
 describe('renderers', () => {
+  it('only a terminal that can redraw gets the live area: not a pipe, not TERM=dumb', () => {
+    expect(canRedraw({ isTTY: true }, { TERM: 'xterm-256color' })).toBe(true);
+    expect(canRedraw({ isTTY: true }, {})).toBe(true);
+    expect(canRedraw({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(canRedraw({ isTTY: false }, { TERM: 'xterm' })).toBe(false);
+    expect(canRedraw({}, { TERM: 'xterm' })).toBe(false);
+  });
+
   it('CI lines carry the cluster as a prefix and hide tool output unless verbose', () => {
     const out = stream();
     const r = new LineRenderer(out, false);
