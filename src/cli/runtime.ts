@@ -1,6 +1,6 @@
 /**
  * What a long-running command needs around the core: the event sink with the
- * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM, the
+ * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM/SIGHUP, the
  * state store and the redactor.
  */
 import { setMaxListeners } from 'node:events';
@@ -56,6 +56,9 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The terminal closed (ssh dropped, window closed): stop like Ctrl-C, so the journal says interrupted
+  // and tools get their grace time, instead of Node's default of dying on the spot.
+  process.on('SIGHUP', onSignal);
   const store = await openStore(options, {
     redactor,
     sink,
@@ -78,6 +81,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
         await prompter?.close();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('SIGHUP', onSignal);
         renderer.close?.();
         restoreWarnings();
         await store.close();

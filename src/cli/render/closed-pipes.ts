@@ -16,8 +16,9 @@ export function ignoreClosedPipes(streams: EventEmitter[] = [process.stdout, pro
     if (guarded.has(stream)) continue;
     guarded.add(stream);
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      // After EPIPE the stream is destroyed: later writes are no-ops, not new errors.
-      if (error.code === 'EPIPE') return;
+      // After EPIPE the stream is destroyed: later writes are no-ops, not new errors. EIO is the
+      // same for a terminal that closed (SIGHUP): the run is stopping, and must get to journal it.
+      if (error.code === 'EPIPE' || error.code === 'EIO') return;
       // Anything else is what it was without this listener: an uncaught error.
       throw error;
     });

@@ -3,6 +3,8 @@
  * to helm (the fake records it and dies of it, leaving no orphan), exits 130,
  * journals the step as interrupted, and `resume` with a helm that answers at
  * once finishes the deployment without re-running the steps that were done.
+ * SIGHUP (the terminal closed) stops the run the same way, instead of Node's
+ * default of dying on the spot with the journal still saying running.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,3 +88,29 @@ describe.skipIf(!hasTerraform)('SIGINT during helm template', () => {
     await expectClustersOnce(ws, [{ full: cluster, short: 'eu161' }]);
   });
 });
+
+describe.skipIf(!hasTerraform)('SIGHUP (terminal closed) during helm template', () => {
+  const ws = faultWorkspace();
+  const helm: FixtureTool = fixtureTool('helm', 'fake-helm.mjs', { templateDelayMs: 30_000 });
+  afterAll(() => {
+    ws.cleanup();
+    helm.cleanup();
+  });
+
+  it('stops helm, exits 130 and journals the interruption, like Ctrl-C', async () => {
+    const run = startCli(['deploy', ...ws.common, '--cluster-id', '162'], { env: { PATH: helm.path } });
+    await run.waitFor(/install-gitpod: started/);
+    const start = await until('helm template gitpod to start', () => helm.calls().find((c) => c.event === 'start' && c.argv[0] === 'template' && c.argv[1] === 'gitpod'));
+    run.child.kill('SIGHUP');
+    const result = await run.done;
+
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('received SIGHUP: stopping running steps');
+    expect(result.stdout).toMatch(/interrupted \(cluster id 162\)/);
+    expect(helm.calls().some((c) => c.event === 'signal' && c.pid === start.pid)).toBe(true);
+    for (const started of helm.calls().filter((c) => c.event === 'start')) expect(alive(started.pid), 'helm outlived the CLI').toBe(false);
+    const id = onlyDeployment(ws.stateDir);
+    expect(readJournal(ws.stateDir, id).some((r) => r.type === 'deployment.finished' && (r as { state?: string }).state === 'interrupted')).toBe(true);
+  });
+});
+

@@ -1,4 +1,4 @@
-/** Writes to a stdout/stderr whose reader went away are dropped; other stream errors stay fatal. */
+/** Writes to a stdout/stderr whose reader (pipe or terminal) went away are dropped; other stream errors stay fatal. */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ignoreClosedPipes } from '../../../src/cli/render/closed-pipes.js';
@@ -15,10 +15,16 @@ describe('ignoreClosedPipes', () => {
     expect(() => stdout.emit('error', errnoError('EPIPE'))).not.toThrow();
   });
 
+  it('drops EIO, what a terminal that closed (SIGHUP) answers, so the stopping run gets to journal it', () => {
+    const stderr = new EventEmitter();
+    ignoreClosedPipes([stderr]);
+    expect(() => stderr.emit('error', errnoError('EIO'))).not.toThrow();
+  });
+
   it('leaves any other stream error as fatal as before', () => {
     const stderr = new EventEmitter();
     ignoreClosedPipes([stderr]);
-    expect(() => stderr.emit('error', errnoError('EIO'))).toThrow('EIO');
+    expect(() => stderr.emit('error', errnoError('EBADF'))).toThrow('EBADF');
   });
 
   it('guards a stream once however often main() runs', () => {
