@@ -13,6 +13,7 @@ import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
 import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
+import { waitingGateLine } from '../../report/watch/watch-view.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -36,14 +37,17 @@ export default async function status(command: Command, id?: string): Promise<voi
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
     const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
-    const notes = notificationStatus(await store.readRecords(chosen));
+    const records = await store.readRecords(chosen);
+    const notes = notificationStatus(records);
+    // A run waiting for an operator says so here too, with the command that answers it.
+    const waiting = waitingGateLine(records, snap);
     // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them,
     // unless the deployment is over (resume refuses it): then they are listed as never applied.
     const queued = await store.pendingControl(chosen);
     const over = overBecause(snap) !== undefined;
     const pending = over ? [] : queued;
     const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), pendingCommands: pending, ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), pendingCommands: pending, ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }

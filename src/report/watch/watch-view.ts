@@ -122,6 +122,20 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
 }
 
 /**
+ * The manual gate a running deployment waits at, with the command that answers it, for `status`
+ * (the watch shows the shift's inside its traffic-shift lines): the shift's gate while its progress
+ * says paused at one, else the retirement's beforeDestroy gate.
+ */
+export function waitingGateLine(records: readonly JournalRecord[], snap: Snapshot): string | undefined {
+  if (snap.state !== 'running') return undefined;
+  const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
+  const progress = shift?.checkpoint?.progress as { paused?: unknown; gate?: unknown } | undefined;
+  const gate = shift?.state === 'running' && progress?.paused === true ? str(progress.gate) : undefined;
+  if (gate) return `waiting at manual gate ${gate}: approve with \`ws-deployment shift resume ${snap.id}\` (or promote / abort)`;
+  return retireGateLine(records, snap);
+}
+
+/**
  * The retirement's beforeDestroy gate while it waits: its latest `retire.gate` event, not yet answered by a
  * `retire.approved` record, while the retire step still runs (a refusal ends the step).
  */

@@ -5,7 +5,7 @@
  * a waiting manual gate with its command, queued commands, and the end.
  */
 import { describe, expect, it } from 'vitest';
-import { watchView } from '../../../src/report/watch/watch-view.js';
+import { waitingGateLine, watchView } from '../../../src/report/watch/watch-view.js';
 import type { JournalRecord, Snapshot, StepRecordState } from '../../../src/state/model.js';
 import { unappliedLine } from '../../../src/report/unapplied-commands.js';
 import { CONCLUDED } from '../../../src/steps/step.js';
@@ -132,3 +132,16 @@ describe('unapplied shift commands', () => {
     expect(unappliedLine({ ...base, state: 'failed' }, pending)).toBeUndefined();
   });
 });
+
+describe('the gate a running deployment waits at, for status', () => {
+  it('names the shift gate and the command that answers it, only while the run waits there', () => {
+    const at18 = journal(18);
+    const waiting = watchView({ records: at18, pending: [], now: T0 + 20_000 }).snapshot as Snapshot;
+    expect(waitingGateLine(at18, waiting)).toBe(`waiting at manual gate beforeIncrease: approve with \`ws-deployment shift resume ${ID}\` (or promote / abort)`);
+    // The process is gone: resume asks again, status says interrupted instead.
+    expect(waitingGateLine(at18, { ...waiting, state: 'interrupted' })).toBeUndefined();
+    const at30 = journal(30);
+    expect(waitingGateLine(at30, watchView({ records: at30, pending: [], now: T0 + 31_000 }).snapshot as Snapshot)).toBeUndefined();
+  });
+});
+
