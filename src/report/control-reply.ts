@@ -84,6 +84,29 @@ function effect(snap: Snapshot, command: ControlCommand): ControlReply {
   }
 }
 
+/**
+ * The reply to `shift COMMAND` for a deployment with commands already queued (`queued`, oldest first),
+ * which its run takes before this one: the reply must describe where the deployment will stand then.
+ * After a queued abort or promote the shift's course is set, and another command would be taken by
+ * a deployment that is over or promoted: it is refused, naming what is queued. Queued pauses and
+ * resumes fold into the paused flag the new command meets.
+ */
+export function controlReplyAfter(snap: Snapshot, command: ControlCommand, live: boolean, queued: readonly ControlCommand[]): ControlReply {
+  // Past the shift (its beforeDestroy gate) a queued resume is an approval: as decisive as abort.
+  const shiftStep = step(snap, 'traffic-shift');
+  const shiftOver = shiftStep?.state === 'succeeded' || shiftStep?.state === 'skipped' || (shiftStep?.checkpoint?.progress as ShiftView | undefined)?.phase === 'done';
+  const decisive = queued.find((c) => c === 'abort' || c === 'promote' || (shiftOver && c === 'resume'));
+  if (decisive && !concludedBy(snap) && snap.state !== 'succeeded') {
+    return { send: false, text: `"${command}" not sent to deployment ${snap.id}: "${decisive}" is already queued for it and is taken first (\`ws-deployment status ${snap.id}\` lists what is queued); ${command === decisive ? 'sending it again changes nothing' : `after it, "${command}" would not do what it says now`}` };
+  }
+  const last = [...queued].reverse().find((c) => c === 'pause' || c === 'resume');
+  if (!last) return controlReply(snap, command, live);
+  const steps = snap.deploymentSteps.map((s) =>
+    s.name === 'traffic-shift' ? { ...s, checkpoint: { ...s.checkpoint, progress: { ...((s.checkpoint?.progress as object | undefined) ?? {}), paused: last === 'pause' } } } : s,
+  );
+  return controlReply({ ...snap, deploymentSteps: steps }, command, live);
+}
+
 /** The reply to `shift COMMAND` for this deployment; `live` = a process is running it now. */
 export function controlReply(snap: Snapshot, command: ControlCommand, live: boolean): ControlReply {
   if (snap.state === 'succeeded') {

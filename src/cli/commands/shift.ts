@@ -10,7 +10,7 @@
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
-import { controlReply } from '../../report/control-reply.js';
+import { controlReplyAfter } from '../../report/control-reply.js';
 import { hasLiveProcess } from '../../state/liveness.js';
 import { concludedBy } from '../../state/resumable.js';
 import { openStore } from '../open-store.js';
@@ -40,7 +40,9 @@ export async function sendShiftControl(store: StateStore, action: ControlCommand
   if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
   const snap = (await store.open(chosen, { readOnly: true })).snapshot();
   const live = snap.state === 'running' && (await hasLiveProcess(store, snap, `shift ${action}`));
-  const reply = controlReply(snap, action, live);
+  // Commands still queued are taken before this one: the reply is about where they leave the deployment.
+  const queued = (await store.pendingControl(chosen)).map((p) => p.command);
+  const reply = controlReplyAfter(snap, action, live, queued);
   if (!reply.send) throw new WsdError('ResumeRefused', reply.text);
   await store.sendControl(chosen, action);
   return { id: chosen, text: reply.text };

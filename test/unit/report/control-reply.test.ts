@@ -4,7 +4,7 @@
  * `--skip`ped steps and for a deployment whose shift rolled back.
  */
 import { describe, expect, it } from 'vitest';
-import { controlReply } from '../../../src/report/control-reply.js';
+import { controlReply, controlReplyAfter } from '../../../src/report/control-reply.js';
 import { renderSummary, statusDocument } from '../../../src/report/summary.js';
 import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../../src/state/model.js';
 
@@ -84,3 +84,28 @@ describe('steps left out with --skip', () => {
     expect(started.deploymentSteps[0]?.excluded).toBeUndefined();
   });
 });
+
+describe('shift replies with commands already queued (taken first)', () => {
+  const atStep1 = (paused: boolean) =>
+    snap('interrupted', [{ name: 'traffic-shift', state: 'interrupted', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 0, paused } } }]);
+
+  it('after a queued abort, promote is refused instead of promising all new starts on the new clusters', () => {
+    const reply = controlReplyAfter(atStep1(false), 'promote', false, ['abort']);
+    expect(reply.send).toBe(false);
+    expect(reply.text).toMatch(/^"promote" not sent to deployment d-1: "abort" is already queued for it and is taken first/);
+    expect(controlReplyAfter(atStep1(false), 'abort', false, ['abort'])).toMatchObject({ send: false, text: expect.stringMatching(/sending it again changes nothing/) });
+  });
+
+  it('after a queued pause, resume is accepted (it continues the shift), and a second pause is refused', () => {
+    expect(controlReply(atStep1(false), 'resume', false).send).toBe(false);
+    expect(controlReplyAfter(atStep1(false), 'resume', false, ['pause'])).toMatchObject({ send: true, text: expect.stringMatching(/the shift continues from step 1$/) });
+    expect(controlReplyAfter(atStep1(false), 'pause', false, ['pause'])).toMatchObject({ send: false, text: expect.stringMatching(/already paused at step 1/) });
+    expect(controlReplyAfter(atStep1(true), 'pause', false, ['resume']).send).toBe(true);
+  });
+
+  it('at the beforeDestroy gate a queued approval is decisive: abort after it is refused', () => {
+    expect(controlReplyAfter(atBeforeDestroy, 'abort', true, ['resume'])).toMatchObject({ send: false, text: expect.stringMatching(/"resume" is already queued/) });
+    expect(controlReplyAfter(atBeforeDestroy, 'abort', true, [])).toEqual(controlReply(atBeforeDestroy, 'abort', true));
+  });
+});
+
