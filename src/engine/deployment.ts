@@ -122,6 +122,9 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
     }
   }
   if (!chosen) throw new WsdError('DeploymentNotFound', 'no unfinished deployment of this environment to resume; start one with `ws-deployment deploy`');
+  // The lock guards the deployment's own environment: a config naming another project or environment
+  // would take another lock and let this run beside the one that holds the deployment's.
+  assertSameEnvironment((await deps.store.open(chosen, { readOnly: true })).snapshot(), loaded);
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume' });
   try {
     const journal = await deps.store.open(chosen);
@@ -145,6 +148,18 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
   } finally {
     await lock.release();
   }
+}
+
+/** Refuses a resume whose config names another project or environment than the deployment ran in (and is locked by). */
+function assertSameEnvironment(snap: Snapshot, loaded: LoadedConfig): void {
+  const journaled = { project: snap.inputs.project, environment: snap.inputs.environment };
+  const now = lockKey(loaded);
+  if (journaled.project === now.project && journaled.environment === now.environment) return;
+  throw new WsdError(
+    'ResumeRefused',
+    `deployment ${snap.id} belongs to environment ${journaled.environment} of project ${journaled.project}, but the config ${loaded.file} is for environment ${now.environment} of project ${now.project}; resume it with the config it ran with (\`ws-deployment resume ${snap.id}\` without --config uses it)`,
+    { details: { deploymentId: snap.id } },
+  );
 }
 
 /** Refuses a resume whose config would now name different clusters than the journal holds. */

@@ -143,6 +143,22 @@ describe('deployment engine', () => {
 
   });
 
+  it('refuses to resume with the config of another project: that would take another lock than the deployment\'s', async () => {
+    const { loaded, dir } = config(['eu']);
+    const d = deps(dir, [fakeStep('create-cluster', async () => { throw new WsdError('ToolFailed', 'boom'); })]);
+    const first = await startDeployment(loaded, opts, d);
+    // Same cluster names (they do not hold the project), other project: its lock would not exclude a run of the first.
+    const other = parseConfig(loaded.text.replace('id: engine-test', 'id: other-project'), loaded.file);
+    const ran: string[] = [];
+    const steps = [fakeStep('create-cluster', async () => { ran.push('create-cluster'); return {}; })];
+    await expect(resumeDeployment(other, first.id, opts, deps(dir, steps))).rejects.toMatchObject({
+      code: 'ResumeRefused',
+      message: expect.stringMatching(/belongs to environment development of project engine-test, but the config .* is for environment development of project other-project/),
+    });
+    expect(ran).toEqual([]);
+    expect((await d.store.open(first.id, { readOnly: true })).snapshot().state).toBe('failed');
+  });
+
   it('refuses a new deploy while an earlier one of the environment is unfinished', async () => {
     const { loaded, dir } = config(['eu']);
     const d = deps(dir, [fakeStep('create-cluster', async () => { throw new WsdError('ToolFailed', 'boom'); })]);
