@@ -420,7 +420,9 @@ export class FileStateStore implements StateStore {
   }
 
   async sendControl(id: string, command: ControlCommand): Promise<void> {
-    const journal = await this.open(id);
+    // Read-only: the deployment's own process may be appending right now, and an open that repairs
+    // a last line it reads half-written would replace the journal under it (and append with its seqs).
+    const journal = await this.open(id, { readOnly: true });
     const dir = join(journal.dir, 'control');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Names sort by time; the random tail keeps two senders in one millisecond apart.

@@ -57,6 +57,18 @@ describe('file state store', () => {
     expect(lines.at(-1)).toContain('journal.recovered');
   });
 
+  it('sending a shift command never rewrites the journal, whose last line its running process may be writing', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    // What a reader can see while the running deployment's append is half done.
+    appendFileSync(join(j.dir, 'journal.ndjson'), '{"seq":2,"type":"step.sta');
+    const before = readFileSync(join(j.dir, 'journal.ndjson'), 'utf8');
+    await store.sendControl('d-001', 'pause');
+    expect(readFileSync(join(j.dir, 'journal.ndjson'), 'utf8')).toBe(before);
+    expect(await store.pendingControl('d-001')).toMatchObject([{ command: 'pause' }]);
+  });
+
   it('rebuilds state from the journal when the snapshot lags behind', async () => {
     const store = tempStore();
     const j = await store.create('d-001');
