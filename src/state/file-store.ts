@@ -10,7 +10,7 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { join } from 'node:path';
@@ -58,6 +58,20 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
     }
   }
   return records;
+}
+
+/** True when the file is empty or its last byte is a newline. */
+function endsWithNewline(path: string): boolean {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const { size } = fstatSync(fd);
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Append-only, and each write returns only once its data is on disk (O_DSYNC: write + fdatasync in one call). */
@@ -372,6 +386,15 @@ export class FileStateStore implements StateStore {
       } catch (error) {
         // A read-only or full state dir: say so (the journal on disk is as it was; readers skip the torn line).
         throw ioError('repair the torn last line of', path, error);
+      }
+    }
+    if (torn === undefined && !options.readOnly && !endsWithNewline(path)) {
+      // A whole last record without its newline (cut just before it, or saved by an editor that
+      // drops it): the next append would join it on one line, damaging the journal mid-file.
+      try {
+        appendDurably(path, '\n');
+      } catch (error) {
+        throw ioError('end the last line of', path, error);
       }
     }
     const journal = new FileJournal(id, this.root, records);

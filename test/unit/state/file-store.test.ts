@@ -57,6 +57,18 @@ describe('file state store', () => {
     expect(lines.at(-1)).toContain('journal.recovered');
   });
 
+  it('ends a whole last record that lost its newline before appending, so the next record gets its own line', async () => {
+    const store = tempStore();
+    const j = await store.create('d-001');
+    await j.append(created);
+    const path = join(j.dir, 'journal.ndjson');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/\n$/, ''));
+    const reopened = await store.open('d-001');
+    await reopened.append({ type: 'deployment.resumed', pid: 1 });
+    expect((await store.readRecords('d-001')).map((r) => r.type)).toEqual(['deployment.created', 'deployment.resumed']);
+    expect((await store.open('d-001')).snapshot().seq).toBe(2);
+  });
+
   it('sending a shift command never rewrites the journal, whose last line its running process may be writing', async () => {
     const store = tempStore();
     const j = await store.create('d-001');
