@@ -110,11 +110,17 @@ function readRaw(path: string): string | undefined {
 }
 
 function parseHolder(raw: string): LockHolder | undefined {
+  let parsed: unknown;
   try {
-    return JSON.parse(raw) as LockHolder;
+    parsed = JSON.parse(raw);
   } catch {
     return undefined; // damaged by hand: nobody can hold it
   }
+  // Valid JSON that names no process (`{}`, `42`, a string) is damaged too: read as a holder it would
+  // be "on another host" (host undefined), held forever and shown as "pid undefined on undefined".
+  const holder = parsed as Partial<LockHolder> | null;
+  const named = typeof holder === 'object' && holder !== null && Number.isInteger(holder.pid) && typeof holder.host === 'string' && holder.host !== '';
+  return named ? (holder as LockHolder) : undefined;
 }
 
 /** Blocks for `ms` (the lock API is synchronous; contention lasts milliseconds). */

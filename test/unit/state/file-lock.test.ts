@@ -66,6 +66,15 @@ describe('file lock', () => {
     expect(acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' }).holder.deploymentId).toBe('d-002');
   });
 
+  it('takes over a lock file that is valid JSON but names no holder (damaged: nobody can hold it)', () => {
+    for (const damaged of ['{}', '42', '"x"', '[]', '{"pid":"1","host":7}']) {
+      const dir = lockDir();
+      writeFileSync(join(dir, lockFileName(KEY)), damaged);
+      expect(readLiveHolder(dir, KEY)).toBeUndefined();
+      expect(acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' }).holder.deploymentId).toBe('d-002');
+    }
+  });
+
   it('refuses a lock held by a live process on this host, naming it', () => {
     const dir = lockDir();
     const path = join(dir, lockFileName(KEY));
