@@ -109,6 +109,14 @@ function readRaw(path: string): string | undefined {
   }
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function parseHolder(raw: string): LockHolder | undefined {
   let parsed: unknown;
   try {
@@ -160,7 +168,11 @@ export function acquireFileLock(dir: string, key: { project: string; environment
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusive(path, content)) return handle(path, holder);
     const raw = readRaw(path);
-    if (raw === undefined) continue; // released between our attempt and the read
+    if (raw === undefined) {
+      // A folder in its place cannot be read nor replaced: retrying would only end in "try again".
+      if (isFolder(path)) throw new WsdError('StateIo', `the lock file ${path} is a folder, which no run of ws-deployment makes; remove it and run again`, { details: { lockFile: path } });
+      continue; // released between our attempt and the read
+    }
     const current = parseHolder(raw);
     const stale = !current || !holderAlive(current);
     if (!stale) {

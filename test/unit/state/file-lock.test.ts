@@ -2,7 +2,7 @@
  * The file lock's rules, one by one: who may take a lock over, who may release
  * it, what a contender sees. (Cross-process contention: test/integration/state/store-contract.test.ts.)
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -73,6 +73,13 @@ describe('file lock', () => {
       expect(readLiveHolder(dir, KEY)).toBeUndefined();
       expect(acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' }).holder.deploymentId).toBe('d-002');
     }
+  });
+
+  it('names a folder where the lock file belongs, rather than blaming runs that keep starting', () => {
+    const dir = lockDir();
+    const path = join(dir, lockFileName(KEY));
+    mkdirSync(join(path, 'sub'), { recursive: true });
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' })).toThrow(expect.objectContaining({ code: 'StateIo', message: expect.stringContaining(`the lock file ${path} is a folder`) }));
   });
 
   it('refuses a lock held by a live process on this host, naming it', () => {
