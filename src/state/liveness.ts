@@ -8,25 +8,32 @@
  */
 import { WsdError } from '../core/errors.js';
 import type { Snapshot } from './model.js';
-import type { StateStore } from './store.js';
+import type { LockHolder, StateStore } from './store.js';
 
 /**
- * True when a process holds the deployment's environment lock (it runs, or another run of the
- * environment does). The file store reads the lock's holder (pid, host, start time) without
- * taking it: asking must not need a writable state dir, where a failed attempt would look
- * like a holder and show a killed run as running.
+ * True when a process holds the deployment's environment lock for this deployment. The lock is
+ * one per environment, so a holder running another deployment (a `deploy --allow-unfinished`
+ * beside a killed one) proves this one has no process. The file store reads the lock's holder
+ * (pid, host, start time) without taking it: asking must not need a writable state dir, where a
+ * failed attempt would look like a holder and show a killed run as running.
  */
 export async function hasLiveProcess(store: StateStore, snap: Snapshot, command: string): Promise<boolean> {
   const key = { project: snap.inputs.project, environment: snap.inputs.environment };
-  if (store.lockHolder) return (await store.lockHolder(key)) !== undefined;
+  if (store.lockHolder) return runs(await store.lockHolder(key), snap.id);
   try {
     const lock = await store.lock(key, { deploymentId: snap.id, command });
     await lock.release();
     return false;
   } catch (error) {
     if (error instanceof WsdError && error.code !== 'LockHeld') throw error;
-    return true; // held: it is running (or another run of this environment is)
+    // Held: by this deployment's run, unless the holder is named and runs another one.
+    const holder = error instanceof WsdError ? (error.details.holder as LockHolder | undefined) : undefined;
+    return holder === undefined || runs(holder, snap.id);
   }
+}
+
+function runs(holder: LockHolder | undefined, id: string): boolean {
+  return holder !== undefined && holder.deploymentId === id;
 }
 
 /** The snapshot as an operator should see it: `running` without a live process is interrupted. */
