@@ -158,10 +158,30 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
   return new Promise<ToolResult>((resolve, reject) => {
     const started = Date.now();
     let log: WriteStream | undefined;
+    // The per-step log is a copy of what the events carry: one that cannot be written (a full disk,
+    // a folder in its place, a read-only logs folder) is said once and dropped. Unhandled, the
+    // stream's 'error' event ended the whole run at once, its steps unjournaled and its tools running.
+    const dropLog = (error: unknown): void => {
+      log = undefined;
+      options.sink?.emit({
+        level: 'warn',
+        code: 'tool.log-unwritable',
+        cluster: options.cluster,
+        step: options.step,
+        message: `cannot write the log ${options.logFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${command}'s output goes on in the events only. Free space or fix that path for later runs`,
+      });
+    };
     if (options.logFile) {
-      mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
-      log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
-      log.write(`$ ${shown}\n`);
+      try {
+        mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 });
+        const stream = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
+        stream.once('error', dropLog);
+        stream.on('error', () => undefined); // later errors of a dropped stream: already said
+        log = stream;
+        log.write(`$ ${shown}\n`);
+      } catch (error) {
+        dropLog(error);
+      }
     }
     options.sink?.emit({
       level: 'debug',
