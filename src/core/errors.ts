@@ -66,10 +66,28 @@ export function isWsdError(error: unknown): error is WsdError {
   return error instanceof WsdError;
 }
 
+/**
+ * A full or read-only disk met by a write deep in a step (a rendered release, a kubeconfig) is the
+ * operator's to fix, not a bug to report: say which file and what to do.
+ */
+function diskError(error: unknown): WsdError | undefined {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const where = typeof path === 'string' ? ` ${path}` : '';
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new WsdError('StateIo', `cannot write${where} (${code}): the disk holding the state dir is full; free space, then continue with \`ws-deployment resume\``, { cause: error });
+  }
+  if (code === 'EROFS') {
+    return new WsdError('StateIo', `cannot write${where} (EROFS): the state dir is on a read-only filesystem; pass --state-dir DIR with a writable folder`, { cause: error });
+  }
+  return undefined;
+}
+
 /** Wraps an unknown throw into an internal error, keeping the original as `cause`. */
 export function toWsdError(error: unknown): WsdError {
   if (isWsdError(error)) return error;
   if (isAbortError(error)) return new WsdError('Interrupted', 'interrupted', { cause: error });
+  const disk = diskError(error);
+  if (disk) return disk;
   const message = error instanceof Error ? error.message : String(error);
   return new WsdError('Internal', `internal error: ${message}`, { source: 'internal', cause: error });
 }
