@@ -4,6 +4,7 @@
  * and PostgreSQL stores share it, and lets `resume` rebuild state from the
  * journal when a crash came between a journal append and a snapshot write.
  */
+import { WsdError } from '../core/errors.js';
 import { extend } from '../core/extend.js';
 import { DEPLOYMENT_SCOPE, type StepName, type StepOutputs } from '../steps/step.js';
 
@@ -85,6 +86,9 @@ export type JournalInput = JournalRecord extends infer R ? (R extends JournalRec
 /** Applies one record to a snapshot (pure; returns a new snapshot). */
 export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecord): Snapshot {
   if (record.type === 'deployment.created') {
+    // A second one would silently reset every step to pending (a line copied by hand, two journals
+    // joined): resume would then re-check clusters this deployment made as if someone else's.
+    if (snapshot) throw damaged(`journal record ${record.seq} is a second deployment.created (the first is before record ${snapshot.seq})`);
     return {
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
       seq: record.seq,
@@ -98,7 +102,7 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       deploymentSteps: (record.deploymentSteps ?? []).map((name) => ({ name, state: 'pending' as const, attempts: 0 })),
     };
   }
-  if (!snapshot) throw new Error(`journal record ${record.seq} (${record.type}) comes before deployment.created`);
+  if (!snapshot) throw damaged(`journal record ${record.seq} (${record.type}) comes before deployment.created`);
   const next: Snapshot = extend(snapshot, { seq: record.seq, updatedAt: record.time });
   const step = (cluster: string, name: StepName, change: (s: StepRecordState) => StepRecordState): void => {
     if (cluster === DEPLOYMENT_SCOPE) {
@@ -149,6 +153,11 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       break;
   }
   return next;
+}
+
+/** A journal that cannot be replayed: the operator's to repair (StateCorrupt), not a bug to report. */
+function damaged(what: string): WsdError {
+  return new WsdError('StateCorrupt', `${what}; the journal was edited or damaged: restore it from a backup of the state dir`);
 }
 
 /**

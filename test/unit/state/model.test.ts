@@ -62,6 +62,14 @@ describe('deployment.created', () => {
 
   it('refuses any other record before it, naming its seq and type', () => {
     expect(() => applyRecord(undefined, { seq: 4, time: T0, type: 'deployment.resumed', pid: 1 })).toThrow('journal record 4 (deployment.resumed) comes before deployment.created');
+    // A damaged journal, not a bug: StateCorrupt (the CLI shows it without "internal error (please report)").
+    expect(() => applyRecord(undefined, { seq: 4, time: T0, type: 'deployment.resumed', pid: 1 })).toThrow(expect.objectContaining({ code: 'StateCorrupt' }));
+  });
+
+  it('refuses a second deployment.created rather than resetting every step to pending', () => {
+    const snap = apply(created(), T1, { type: 'step.started', cluster: 'gke-a', step: 'create-cluster', attempt: 1 });
+    const again = { seq: 9, time: T2, type: 'deployment.created', id: 'd1', inputs, clusterId: 7, clusters: [], steps: [] } as JournalRecord;
+    expect(() => applyRecord(snap, again)).toThrow(expect.objectContaining({ code: 'StateCorrupt', message: expect.stringContaining('journal record 9 is a second deployment.created') }));
   });
 });
 
