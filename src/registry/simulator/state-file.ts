@@ -63,11 +63,14 @@ export function readState(file: string): SimulatorState {
   } catch (error) {
     throw new WsdError('StateCorrupt', `registry simulator state ${file} is not valid JSON; delete it to start with an empty registry`, { cause: error });
   }
-  const state = parsed as Partial<SimulatorState>;
-  if (state.version !== SIMULATOR_STATE_VERSION || !Array.isArray(state.clusters)) {
+  // `null`, a number or a string parse too: read as an object they crashed every reader with a TypeError.
+  const state = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Partial<SimulatorState>;
+  if (state.version !== SIMULATOR_STATE_VERSION || !Array.isArray(state.clusters) || !state.clusters.every((c) => c !== null && typeof c === 'object' && typeof c.name === 'string')) {
     throw new WsdError(
       'StateCorrupt',
-      `registry simulator state ${file} has version ${String(state.version)}, expected ${SIMULATOR_STATE_VERSION}; delete it to start with an empty registry`,
+      state.version === SIMULATOR_STATE_VERSION
+        ? `registry simulator state ${file} has a damaged cluster list; delete it to start with an empty registry`
+        : `registry simulator state ${file} has version ${String(state.version)}, expected ${SIMULATOR_STATE_VERSION}; delete it to start with an empty registry`,
     );
   }
   return { ...emptyState(), ...state } as SimulatorState;
