@@ -78,6 +78,23 @@ function warnIfLastOfRegion(sink: EventSink, name: string, region: string | unde
   });
 }
 
+/** The saved progress of a retirement; damaged content is refused with the fix, never a SyntaxError. */
+function readProgress(file: string, name: string): RetireProgress | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    parsed = undefined;
+  }
+  if (parsed === null) return undefined;
+  const progress = parsed as Partial<RetireProgress> | undefined;
+  if (typeof progress !== 'object' || !Array.isArray(progress.cordoned) || !Array.isArray(progress.deregistered)) {
+    throw new WsdError('StateCorrupt', `the retirement progress of ${name} in ${file} is damaged; delete that file and run again: every step of the retirement is checked again (cordon, deregister and destroy are safe to repeat)`);
+  }
+  return progress as RetireProgress;
+}
+
 /** Retires one cluster; returns its final progress. */
 export async function retireStandalone(given: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
   // Every line it prints belongs to `retire` (outside a deployment there is no step to name).
@@ -102,9 +119,16 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   const session = await openShiftSession({ config: input.config, sharedDir: input.store.root, clusters: [], sink: input.sink, redactor: input.redactor, signal: input.signal, traffic: true });
   try {
     const file = progressFile(input.store.root, shortName);
-    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RetireProgress) : undefined;
+    const stored = existsSync(file) ? readProgress(file, shortName) : undefined;
+    let registered: Set<string> | undefined;
+    const registeredNow = async (): Promise<Set<string>> =>
+      (registered ??= new Set((await Promise.all(session.registry.metas.map((m) => session.registry.list(m, input.signal)))).flat().map((c) => c.name)));
+    // A finished retirement is kept so that running it again changes nothing; but a cluster registered
+    // under that name now is another one (ids come round again, --cluster-id reuses one): retire it anew
+    // rather than answer "destroyed" for a cluster that still takes workspaces.
+    const previous = stored?.done && (await registeredNow()).has(shortName) ? undefined : stored;
     if (!previous) {
-      const known = new Set((await Promise.all(session.registry.metas.map((m) => session.registry.list(m, input.signal)))).flat().map((c) => c.name));
+      const known = await registeredNow();
       // Existence first: asking to confirm the retirement of a cluster that is not there helps nobody.
       if (!known.has(shortName) && !created) {
         throw new WsdError('UsageError', `cluster ${shortName} is registered with no meta cluster and no deployment in ${input.store.root} created it; check the name with \`ws-deployment clusters list\``);

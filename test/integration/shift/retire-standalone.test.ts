@@ -4,7 +4,8 @@
  * second run after a completed one changes nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Redactor } from '../../../src/core/redact.js';
 import { progressFile, retireStandalone } from '../../../src/steps/retire/retire-standalone.js';
 import { createHarness, METAS, SIM_ANALYSIS, type Harness } from './harness.js';
@@ -38,6 +39,28 @@ describe('retire command', () => {
 
     // Idempotent: a second run finds the journaled progress and is done.
     expect(await retireStandalone({ ...base, yes: true })).toMatchObject({ done: true });
+  });
+
+  it('retires anew a cluster registered again under the name of one it retired before (a reused id)', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: false, preferability: 'Prefer' });
+    const base = { config: h.loaded.config, store: h.store, name: 'eu1', sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100, yes: true };
+    expect(await retireStandalone(base)).toMatchObject({ done: true });
+    // A later generation takes id 1 again (the range wrapped, or --cluster-id 1).
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    expect(await retireStandalone(base)).toMatchObject({ done: true, deregistered: [...METAS] });
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
+  });
+
+  it('refuses a damaged progress file with the fix', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: false, preferability: 'Prefer' });
+    mkdirSync(dirname(progressFile(h.store.root, 'eu1')), { recursive: true });
+    writeFileSync(progressFile(h.store.root, 'eu1'), 'garbage');
+    const base = { config: h.loaded.config, store: h.store, name: 'eu1', sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100, yes: true };
+    await expect(retireStandalone(base)).rejects.toMatchObject({ code: 'StateCorrupt', message: expect.stringMatching(/retirement progress of eu1 in .* is damaged; delete that file and run again/) });
   });
 
   it('checks the cluster exists before asking for --yes, and warns when it is the only cluster of its region', async () => {
