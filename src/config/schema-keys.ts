@@ -8,6 +8,7 @@ interface Def {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   getter?: () => z.ZodType;
   element?: z.ZodType;
   valueType?: z.ZodType;
@@ -23,7 +24,8 @@ function def(schema: z.ZodType): Def {
 function unwrap(schema: z.ZodType): z.ZodType {
   for (let i = 0; i < 32; i++) {
     const d = def(schema);
-    const inner = d.innerType ?? d.in ?? d.getter?.();
+    // `z.preprocess(fn, schema)` is a pipe whose input side is the bare function: the keys are on its output side.
+    const inner = d.type === 'pipe' && d.in && def(d.in).type === 'transform' ? d.out : (d.innerType ?? d.in ?? d.getter?.());
     if (inner === undefined) return schema;
     schema = inner;
   }
