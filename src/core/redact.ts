@@ -16,15 +16,18 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
   [/("private_key"\s*:\s*")(?:[^"\\]|\\.)*(")/g, `$1${REDACTED}$2`],
   [/(\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`],
-  [/(\b(?:password|passwd|secret|token)=)[^\s&'"]+/gi, `$1${REDACTED}`],
+  // Query strings and assignments: `token=`, and the prefixed spellings APIs use (`access_token=`, `api_key=`, `client_secret=`, `X-Api-Key=`).
+  [/(\b(?:[A-Za-z0-9]+[_-])*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|sig)=)[^\s&'"]+/gi, `$1${REDACTED}`],
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(@)/g, `$1${REDACTED}$2`],
+  // The password of any URL with userinfo (`https://user:pass@host/`): an alive check's or a proxy's URL.
+  [/(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#@]+(@)/g, `$1${REDACTED}$2`],
 ];
 
 /**
  * Cheap pre-check: every pattern above needs one of these words, and most strings (names,
  * paths, object labels) contain none, so one scan replaces five.
  */
-const PATTERN_TRIGGER = /PRIVATE KEY|private_key|bearer|password|passwd|secret|token|postgres/i;
+const PATTERN_TRIGGER = /PRIVATE KEY|private_key|bearer|password|passwd|secret|token|postgres|key=|sig=|:\/\/[^\s/]*@/i;
 
 export class Redactor {
   private readonly secrets = new Set<string>();

@@ -18,6 +18,17 @@ describe('Redactor', () => {
     expect(r.redact('https://x?token=abcdef123&y=1')).toBe(`https://x?token=${REDACTED}&y=1`);
   });
 
+  it('redacts URL passwords and prefixed query tokens of any scheme', () => {
+    const r = new Redactor();
+    expect(r.redact('GET http://u:hunter22@127.0.0.1:8/health answers 200')).toBe(`GET http://u:${REDACTED}@127.0.0.1:8/health answers 200`);
+    expect(r.redact('https://:pw-only@h/')).toBe(`https://:${REDACTED}@h/`);
+    expect(r.redact('prometheus http://h/prom/?api_key=abc123def&x=1')).toBe(`prometheus http://h/prom/?api_key=${REDACTED}&x=1`);
+    expect(r.redact('https://h/?access_token=abc123def')).toBe(`https://h/?access_token=${REDACTED}`);
+    expect(r.redact('client_secret=abc123def X-Api-Key=zzz123')).toBe(`client_secret=${REDACTED} X-Api-Key=${REDACTED}`);
+    // No password: nothing to hide (user@host, emails, ssh-style git sources stay readable).
+    expect(r.redact('git::https://git@github.com/a/b.git and ops@gitpod.io')).toBe('git::https://git@github.com/a/b.git and ops@gitpod.io');
+  });
+
   it('ignores values too short to be secrets and leaves plain text alone', () => {
     const r = new Redactor().add('ab', undefined, '');
     expect(r.redact('ab cd terraform apply')).toBe('ab cd terraform apply');
