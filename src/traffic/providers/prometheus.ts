@@ -51,7 +51,11 @@ export class PrometheusProvider implements MetricProvider {
       base.username = '';
       base.password = '';
     }
-    this.description = `prometheus ${base.href.replace(/\/$/, '')}`;
+    // A query string is where API gateways take keys (`?key=…`): registered, and only its presence shown.
+    for (const value of base.searchParams.values()) options.redactor?.add(value, encodeURIComponent(value));
+    const shown = new URL(base.href);
+    shown.search = base.search ? '***' : '';
+    this.description = `prometheus ${shown.href.replace(/\/$/, '')}`;
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
     for (const [name, value] of Object.entries(options.headers ?? {})) {
@@ -89,6 +93,8 @@ export class PrometheusProvider implements MetricProvider {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const url = new URL(path, this.base);
+    // A relative path drops the base's query string: keep it (a gateway's key, a tenant).
+    url.search = this.base.search;
     let response: Response;
     let text: string;
     try {

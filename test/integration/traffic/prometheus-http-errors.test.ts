@@ -122,4 +122,14 @@ describe('prometheus provider over HTTP', () => {
     expect(e.kind).toBe('auth');
     expect(e.message).toMatch(/cannot read bearer token file .*nope \(ENOENT\)/);
   });
+
+  it('keeps a key in the query string of the url out of its description and sends it', async () => {
+    const redactor = new Redactor();
+    const p = new PrometheusProvider({ url: `${url}/?key=gw-key-8a7b6c5d&tenant=team-a1`, timeoutMs: 2_000, redactor });
+    expect(p.description).toBe(`prometheus ${url}/?***`);
+    const error = await kindOf(p, { status: 401, body: '' });
+    expect(error.message).not.toContain('gw-key-8a7b6c5d');
+    expect(seen.at(-1)?.path).toBe('/prom/api/v1/query?key=gw-key-8a7b6c5d&tenant=team-a1');
+    expect(redactor.redact('source prometheus http://h/?key=gw-key-8a7b6c5d')).not.toContain('gw-key-8a7b6c5d');
+  });
 });
