@@ -4,6 +4,7 @@
  * counted (Argo Rollouts semantics: a limit of N tolerates N, the N+1st trips).
  */
 import * as z from 'zod';
+import { configRelativePath } from '../config/sections/paths.js';
 import { durationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
 import { promqlProblem } from './judges/promql-check.js';
@@ -153,8 +154,11 @@ const prometheusSchema = z.strictObject({
   type: z.literal('prometheus'),
   url: z.url({ protocol: /^https?$/, error: 'prometheus url must be an http(s) URL' }),
   headers: z.record(z.string(), z.string()).default({}),
-  /** Read at run time, registered with the redactor, never logged. */
-  bearerTokenFile: z.string().min(1).optional(),
+  /**
+   * Read at run time (it may be a projected token that exists only where the run happens), registered with
+   * the redactor, never logged; relative to the config folder like every config path.
+   */
+  bearerTokenFile: configRelativePath().optional(),
   timeout: durationSchema.prefault('10s'),
 });
 

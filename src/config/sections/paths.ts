@@ -58,3 +58,11 @@ export function configPath(kind: PathKind, what: string) {
     return absolute;
   });
 }
+
+/**
+ * A path resolved against the config folder but not required to exist when the config is
+ * checked: a file that only exists where the deployment runs (a projected, rotating token).
+ */
+export function configRelativePath() {
+  return plainText().transform((value) => resolveConfigPath(value));
+}
