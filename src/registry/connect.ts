@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
@@ -46,7 +47,19 @@ async function readTlsFiles(tls: { ca: string; cert?: string; key?: string }, ba
       throw new WsdError('ConfigInvalid', `cannot read the ${what} for the bridge of ${meta} at ${full}: ${(error as Error).message}`, { cause: error });
     }
   };
-  return { ca: await read(tls.ca, 'CA certificate'), cert: await read(tls.cert, 'client certificate'), key: await read(tls.key, 'client key') };
+  const files = { ca: await read(tls.ca, 'CA certificate'), cert: await read(tls.cert, 'client certificate'), key: await read(tls.key, 'client key') };
+  // gRPC would throw OpenSSL's bare words ("DECODER routines::unsupported") from deep inside: check them here, named.
+  try {
+    createSecureContext({ ca: files.ca, cert: files.cert, key: files.key });
+  } catch (error) {
+    const named = [`ca ${resolve(baseDir, tls.ca)}`, tls.cert && `cert ${resolve(baseDir, tls.cert)}`, tls.key && `key ${resolve(baseDir, tls.key)}`].filter(Boolean).join(', ');
+    throw new WsdError(
+      'ConfigInvalid',
+      `the TLS files for the bridge of ${meta} cannot be used (${(error as Error).message}; ${named}); metaClusters[].bridge.tls needs PEM files: the CA certificate, the client certificate and its unencrypted private key`,
+      { cause: error },
+    );
+  }
+  return files;
 }
 
 /** Opens a connection to the registry of `meta`. */
@@ -62,6 +75,7 @@ export async function connectToMeta(meta: MetaAccessInput, options: ConnectOptio
   };
   if (meta.bridge) {
     const tls = meta.bridge.tls ? await readTlsFiles(meta.bridge.tls, baseDir, meta.name) : undefined;
+    options.redactor?.add(tls?.key?.toString('utf8'));
     const client = await RegistryClient.connect({ ...clientOptions, address: meta.bridge.address, tls });
     return { client, address: meta.bridge.address, via: 'direct', close: () => Promise.resolve(client.close()) };
   }

@@ -3,9 +3,11 @@
  * certificates made by the real openssl CLI; a wrong CA fails as UNAVAILABLE.
  * Also: a gRPC server that does not implement ClusterService answers UNIMPLEMENTED.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../src/registry/client.js';
+import { Redactor } from '../../../src/core/redact.js';
 import { connectToMeta } from '../../../src/registry/connect.js';
 import { loadClusterService } from '../../../src/registry/proto.js';
 import { alwaysReachable, startSimulator, type RunningSimulator } from '../../../src/registry/simulator/index.js';
@@ -45,6 +47,26 @@ describe.skipIf(!requireBinary('openssl', 'makes the test CA and certificates'))
     } finally {
       await connection.close();
     }
+  });
+
+  it('an unusable key file is a config error naming the files, not an internal error', async () => {
+    await writeFile(join(tmp.dir, 'broken.key'), '-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----\n');
+    const redactor = new Redactor();
+    const attempt = connectToMeta(
+      { name: 'meta-tls', bridge: { address: mutual.address, tls: { ca: 'ca.crt', cert: 'client.crt', key: 'broken.key' } } },
+      { baseDir: tmp.dir, redactor },
+    );
+    await expect(attempt).rejects.toMatchObject({ code: 'ConfigInvalid', message: expect.stringMatching(/bridge of meta-tls cannot be used .*key .*broken\.key.*bridge\.tls needs PEM files/) });
+  });
+
+  it('registers the client key with the redactor', async () => {
+    const redactor = new Redactor();
+    const connection = await connectToMeta(
+      { name: 'meta-tls', bridge: { address: mutual.address, tls: { ca: 'ca.crt', cert: 'client.crt', key: 'client.key' } } },
+      { baseDir: tmp.dir, redactor },
+    );
+    await connection.close();
+    expect(redactor.redact(pki.clientKey.toString('utf8').trim())).toBe('[REDACTED]');
   });
 
   it('without a client certificate the mutual-TLS bridge is unreachable', async () => {
