@@ -32,11 +32,12 @@ export async function deliver(hook: WebhookConfig, body: unknown, deps: DeliverD
   const started = deps.now();
   let last: Pick<DeliveryOutcome, 'status' | 'error'> = {};
   const total = hook.retries + 1;
+  const { url, authorization } = splitCredentials(hook.url);
   for (let attempt = 1; attempt <= total; attempt++) {
     try {
-      const res = await deps.fetch(hook.url, {
+      const res = await deps.fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'ws-deployment' },
+        headers: { 'content-type': 'application/json', 'user-agent': 'ws-deployment', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(hook.timeout),
         redirect: 'error',
@@ -51,6 +52,19 @@ export async function deliver(hook: WebhookConfig, body: unknown, deps: DeliverD
     if (attempt < total) await deps.sleep(Math.min(MAX_DELAY_MS, INITIAL_DELAY_MS * 2 ** (attempt - 1)));
   }
   return { ok: false, attempts: total, ...last, durationMs: deps.now() - started };
+}
+
+/**
+ * `https://user:pass@host/…` as the URL without its userinfo plus a Basic authorization header:
+ * fetch refuses a URL with credentials, so such a webhook would never be delivered.
+ */
+function splitCredentials(raw: string): { url: string; authorization?: string } {
+  const u = new URL(raw);
+  if (!u.username && !u.password) return { url: raw };
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.href, authorization };
 }
 
 /** A fetch error in words, without the URL (it may hold a token). */

@@ -66,4 +66,20 @@ describe('deliver', () => {
     expect(down).toMatchObject({ ok: false, attempts: 4, error: 'ECONNREFUSED' });
     expect(await deliver(hook, {}, fake([404]))).toMatchObject({ ok: false, attempts: 1, status: 404 });
   });
+
+  it('sends the credentials of a url with userinfo as basic auth (fetch refuses such urls)', async () => {
+    const seen: Array<{ url: string; auth?: string }> = [];
+    const deps: DeliverDeps = {
+      now: () => 0,
+      sleep: async () => {},
+      fetch: (async (url: string | URL | Request, init?: RequestInit) => {
+        seen.push({ url: String(url), auth: (init?.headers as Record<string, string>).authorization });
+        new Request(url, init); // throws, as fetch does, for a url with credentials
+        return new Response('', { status: 200 });
+      }) as typeof fetch,
+    };
+    const basic = webhookSchema.parse({ url: 'http://hook%20user:p%40ss-word@127.0.0.1:9/hook', retries: 0 });
+    expect(await deliver(basic, {}, deps)).toMatchObject({ ok: true, attempts: 1 });
+    expect(seen).toEqual([{ url: 'http://127.0.0.1:9/hook', auth: `Basic ${Buffer.from('hook user:p@ss-word').toString('base64')}` }]);
+  });
 });
