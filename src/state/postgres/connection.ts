@@ -23,6 +23,9 @@ export function loadPg(): Promise<PgModule> {
 
 const SSL_MODES = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']);
 
+/** Query parameters of a state url that hold secrets. */
+const SECRET_PARAMS = ['password', 'sslpassword'] as const;
+
 /** A parsed state URL: the string pg connects with, and the same string safe to print. */
 export interface StateUrl {
   connectionString: string;
@@ -49,12 +52,19 @@ export function parseStateUrl(url: string, redactor?: Redactor): StateUrl {
     redactor?.add(url, parsed.password, safeDecode(parsed.password));
     parsed.password = REDACTED;
   }
+  // pg (like libpq) also takes the password, and the client key's passphrase, as query parameters.
+  for (const name of SECRET_PARAMS) {
+    const value = parsed.searchParams.get(name);
+    if (value === null) continue;
+    redactor?.add(url, value, encodeURIComponent(value));
+    parsed.searchParams.set(name, REDACTED);
+  }
   const sslmode = parsed.searchParams.get('sslmode');
   if (sslmode !== null && !SSL_MODES.has(sslmode)) {
     throw new WsdError('UsageError', `sslmode "${sslmode}" in the state url is not known; use one of ${[...SSL_MODES].join(', ')}`);
   }
   // URL keeps "[REDACTED]" percent-encoded; show it readable.
-  const display = parsed.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+  const display = parsed.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED);
   return { connectionString: url, display };
 }
 

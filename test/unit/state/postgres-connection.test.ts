@@ -12,6 +12,13 @@ describe('state url', () => {
     expect(redactor.redact('password is s3cr/et-pw and s3cr%2Fet-pw')).toBe('password is [REDACTED] and [REDACTED]');
   });
 
+  it('redacts a password given as a query parameter', () => {
+    const redactor = new Redactor();
+    const url = parseStateUrl('postgres://deployer@db/wsd?password=q-s3cret-pw&sslmode=require&sslpassword=key-pass-42', redactor);
+    expect(url.display).toBe('postgres://deployer@db/wsd?password=[REDACTED]&sslmode=require&sslpassword=[REDACTED]');
+    expect(redactor.redact('q-s3cret-pw key-pass-42')).toBe('[REDACTED] [REDACTED]');
+  });
+
   it('accepts a url without password (peer or .pgpass auth) unchanged', () => {
     expect(parseStateUrl('postgresql://deployer@db/wsd').display).toBe('postgresql://deployer@db/wsd');
   });
