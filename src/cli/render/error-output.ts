@@ -8,12 +8,19 @@
 import { CommanderError, type OutputConfiguration } from 'commander';
 import { ExitCode, exitCodeFor, isWsdError } from '../../core/errors.js';
 import type { DeployEvent } from '../../core/events.js';
+import { Redactor } from '../../core/redact.js';
 import type { Writable } from './line-renderer.js';
 
 /** Stable event code of the final error (`data.error` holds the error's own code). */
 export const ERROR_EVENT_CODE = 'cli.error';
 
 const USAGE_HINT = 'run with --help for usage';
+
+/**
+ * The last error may quote what the user gave (a bad --otlp-endpoint with a password in it, a
+ * state url) and is printed outside the run's redactor: secret shapes are masked here too.
+ */
+const scrub = new Redactor();
 
 /**
  * True when the command line asks for NDJSON on stderr. Read from argv before
@@ -40,7 +47,7 @@ export class ErrorOutput {
     return {
       outputError: (text, write) => {
         this.commanderPrinted = true;
-        if (!this.jsonLog) write(text);
+        if (!this.jsonLog) write(scrub.redact(text));
       },
       // With --json-log the only other thing commander writes to stderr is the usage shown when a
       // command is missing: that goes to stdout with the rest of the help, stderr stays NDJSON.
@@ -58,8 +65,8 @@ export class ErrorOutput {
         const details = Object.keys(error.details).length > 0 ? error.details : undefined;
         this.event(error.message, { error: error.code, exitCode, details, stack: debugStack });
       } else {
-        this.err.write(`error: ${error.message}\n`);
-        if (debugStack) this.err.write(`${debugStack}\n`);
+        this.err.write(scrub.redact(`error: ${error.message}\n`));
+        if (debugStack) this.err.write(scrub.redact(`${debugStack}\n`));
       }
       return exitCode;
     }
@@ -67,7 +74,7 @@ export class ErrorOutput {
     const text = error instanceof Error ? error.message : String(error);
     const stack = error instanceof Error ? error.stack : undefined;
     if (this.jsonLog) this.event(`internal error (please report): ${text}`, { error: 'Internal', exitCode: ExitCode.DeploymentFailed, stack });
-    else this.err.write(`internal error (please report): ${stack ?? text}\n`);
+    else this.err.write(scrub.redact(`internal error (please report): ${stack ?? text}\n`));
     return ExitCode.DeploymentFailed;
   }
 
@@ -82,12 +89,12 @@ export class ErrorOutput {
     const message = error.message.replace(/^error: /, '');
     if (this.jsonLog) this.event(`${message} (${USAGE_HINT})`, { error: 'UsageError', exitCode: ExitCode.Usage, reason: error.code });
     // A CommanderError commander did not print (thrown by our own code) must not end the run silently.
-    else if (!this.commanderPrinted) this.err.write(`error: ${message}\n(${USAGE_HINT})\n`);
+    else if (!this.commanderPrinted) this.err.write(scrub.redact(`error: ${message}\n(${USAGE_HINT})\n`));
     return ExitCode.Usage;
   }
 
   private event(message: string, data: Record<string, unknown>): void {
-    const event: DeployEvent = { time: new Date().toISOString(), level: 'error', code: ERROR_EVENT_CODE, message, data: withoutUndefined(data) };
+    const event: DeployEvent = { time: new Date().toISOString(), level: 'error', code: ERROR_EVENT_CODE, message: scrub.redact(message), data: scrub.redactValue(withoutUndefined(data)) };
     let line: string;
     try {
       line = JSON.stringify(event);

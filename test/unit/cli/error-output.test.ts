@@ -116,3 +116,27 @@ describe('ErrorOutput', () => {
     expect(ndjson(err.text())).toEqual([expect.objectContaining({ code: 'cli.error', data: { error: 'UsageError', exitCode: 2 } })]);
   });
 });
+
+describe('secrets in the final error', () => {
+  const bad = 'http://u:pw-9f8e7d6c@127.0.0.1:99999';
+  const usage = new WsdError('UsageError', `--otlp-endpoint must be an http(s) URL, got "${bad}"`);
+
+  it('masks a password the message quotes, plain and as NDJSON', () => {
+    const plain = stream();
+    new ErrorOutput(false, plain).report(usage);
+    expect(plain.text()).toBe('error: --otlp-endpoint must be an http(s) URL, got "http://u:[REDACTED]@127.0.0.1:99999"\n');
+    const json = stream();
+    new ErrorOutput(true, json).report(new WsdError('StateIo', 'cannot reach postgres://d@h/db?password=pw-9f8e7d6c', { details: { url: bad } }));
+    expect(json.text()).not.toContain('pw-9f8e7d6c');
+  });
+
+  it('masks it in what commander prints about a bad option value', () => {
+    const out = new ErrorOutput(false);
+    let written = '';
+    out.commanderOutput().outputError?.(`error: option '--otlp-endpoint <url>' argument '${bad}' is invalid.\n`, (t) => (written += t));
+    expect(written).not.toContain('pw-9f8e7d6c');
+    const plain = stream();
+    new ErrorOutput(false, plain).report(new Error(`boom at ${bad}`));
+    expect(plain.text()).not.toContain('pw-9f8e7d6c');
+  });
+});
