@@ -5,8 +5,8 @@
  * sorted keys, so `destroy` can regenerate byte-identical files from the journaled
  * input; every value that reaches a file is validated or escaped first.
  */
-import { mkdir, readdir } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
 import { stableJson } from './stable-json.js';
@@ -127,6 +127,13 @@ export async function writeRootModule(dir: string, input: RootModuleInput): Prom
   }
   const files = generateRootModule(input);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (input.backend.type === 'local') {
+    // Terraform creates the state file's folder itself, world-readable, and a state holds the cluster's
+    // credentials (CA, endpoints, whatever the module's resources keep): ours is private.
+    const stateDir = dirname(input.backend.path);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await chmod(stateDir, 0o700);
+  }
   const foreign = (await readdir(dir)).filter(
     (f) => (f.endsWith('.tf') || f.endsWith('.tf.json')) && !(GENERATED_FILES as readonly string[]).includes(f),
   );

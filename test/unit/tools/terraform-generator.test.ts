@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -133,6 +133,16 @@ describe('writeRootModule', () => {
     await writeRootModule(dir, input());
     expect(await readFile(join(dir, 'main.tf.json'), 'utf8')).toBe(first);
     expect((await readdir(dir)).sort()).toEqual(['backend.tf.json', 'main.tf.json', 'outputs.tf.json']);
+  });
+
+  it('keeps the local backend\'s state folder private, even one that exists world-readable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wsd-gen-'));
+    dirs.push(dir);
+    const stateDir = join(dir, 'terraform-state');
+    await mkdir(stateDir);
+    await chmod(stateDir, 0o755);
+    await writeRootModule(join(dir, 'work'), input({ backend: { type: 'local', path: join(stateDir, 'c.tfstate') } }));
+    expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a directory holding foreign terraform files', async () => {
