@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import type { Redactor } from '../../core/redact.js';
 
+/** Names of environment variables whose values are credentials (API_TOKEN, DB_PASSWORD, AWS_SECRET_ACCESS_KEY …). */
+const SECRET_ENV_NAME = /auth|token|key|secret|cookie|passw|credential/i;
+
 export function registerSecrets(redactor: Redactor, config: Config): Redactor {
+  // Commands we run get these in their environment and may echo them (set -x, curl -v): their output is logged.
+  for (const env of [config.aliveTest?.command?.env, config.trafficShift?.command?.env]) {
+    for (const [name, value] of Object.entries(env ?? {})) if (SECRET_ENV_NAME.test(name)) redactor.add(value);
+  }
   const keyFile = config.project.gcpSACredFile;
   if (keyFile) {
     try {
