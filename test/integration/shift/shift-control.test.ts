@@ -112,8 +112,8 @@ describe('shift control', () => {
     expect(reply.id).toBe(id);
     expect(reply.text).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. \`ws-deployment status ${id}\` shows it as pending, and \`ws-deployment resume ${id}\` applies it when the run gets back to this point: the shift rolls back from step \\d`));
     expect((await h.store.pendingControl(id)).map((p) => p.command)).toEqual(['abort']);
-    // A second command that would change nothing is refused, not queued.
-    await expect(sendShiftControl(h.store, 'resume', id)).rejects.toMatchObject({ code: 'ResumeRefused', message: expect.stringMatching(/not paused .* nothing to resume/) });
+    // A second command is refused, not queued: the queued abort is taken first and sets the shift's course.
+    await expect(sendShiftControl(h.store, 'resume', id)).rejects.toMatchObject({ code: 'ResumeRefused', message: expect.stringMatching(/"resume" not sent to deployment .*: "abort" is already queued for it and is taken first/) });
     const resumed = await h.resume(id, [shiftStep()]);
     expect(resumed.state).toBe('failed');
     expect(wideStep(resumed, 'traffic-shift')?.error?.message).toMatch(/aborted by an operator/);
