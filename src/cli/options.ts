@@ -133,7 +133,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('-c, --config <file>', 'deployment config (env WS_DEPLOYMENT_CONFIG)', defaultConfigPath())
     .option('--versions-manifest <file>', 'versions manifest pinning component versions')
     .option('--dry-run', 'show what would change (runs tool-native previews such as terraform plan), change nothing', false)
-    .option('--overwrite', 'take over clusters/registrations that exist but were not created by this deployment', false)
+    .option('--overwrite', 'take over clusters/registrations that exist but were not created by this deployment, and recover helm releases another run left pending', false)
     .option('--json-log', 'emit NDJSON events on stderr', false)
     .option('-v, --verbose', 'show tool output and debug events', false)
     .option('--state-dir <dir>', 'where journals, locks and working files live', './.ws-deployment')

@@ -45,7 +45,8 @@ export interface HelmRelease {
   namespace: string;
   /** Revision number. */
   version: number;
-  info: { status: string; description?: string };
+  /** `last_deployed`: when this revision was created (for a pending one: when its run started), RFC 3339. */
+  info: { status: string; description?: string; last_deployed?: string };
   chart?: { metadata?: { name?: string; version?: string } };
   manifest?: string;
 }

@@ -1,6 +1,6 @@
 /**
  * Applies one prepared release to a real cluster: observe, recover a release an
- * interrupted run left `pending-*`, `helm upgrade --install --atomic --wait`,
+ * interrupted run left `pending-*` (when no live helm run can own it), `helm upgrade --install --atomic --wait`,
  * then wait for the release's own workloads through the Kubernetes API.
  */
 import { progressReporter } from '../../core/progress.js';
@@ -10,6 +10,7 @@ import { parseManifests } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, describeWorkload, waitForRollout, type WorkloadKind, type WorkloadRef } from '../../tools/kube/rollout.js';
 import type { StepContext, StepName } from '../step.js';
+import { markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
 import { decideRelease, releaseRecord, writePrepared, type PreparedRelease, type ReleaseDecision, type ReleaseRecord } from './release.js';
 
 export interface ApplyOptions {
@@ -35,7 +36,11 @@ export async function observeRelease(helm: Helm, prepared: PreparedRelease): Pro
   return { current, decision: decideRelease(current, prepared) };
 }
 
-/** Brings a release left `pending-*` back to a settled state, logged as recovery. */
+/**
+ * Brings a release left `pending-*` back to a settled state, logged as recovery,
+ * once {@link pendingVerdict} found no helm run can still be working on it.
+ * Returns the release's latest revision afterwards (0: it no longer exists).
+ */
 async function recover(
   ctx: StepContext,
   step: StepName,
@@ -43,32 +48,39 @@ async function recover(
   prepared: PreparedRelease,
   decision: Extract<ReleaseDecision, { action: 'recover-uninstall' | 'recover-rollback' }>,
   current: HelmRelease,
-): Promise<void> {
+  why: string,
+): Promise<number> {
   const { release, namespace, timeoutSeconds } = prepared.spec;
   if (decision.action === 'recover-uninstall') {
-    emit(ctx, step, 'warn', 'release.recover', `${decision.reason}: uninstalling it before installing again`, { release, action: 'uninstall', revision: current.version });
+    emit(ctx, step, 'warn', 'release.recover', `${decision.reason}; safe to recover: ${why}; uninstalling it before installing again`, { release, action: 'uninstall', revision: current.version });
     await helm.uninstall(release, namespace, timeoutSeconds);
-    return;
+    return 0;
   }
-  const history = await helm.history(release, namespace);
-  const earlier = history.filter((h) => h.revision < current.version).sort((a, b) => b.revision - a.revision);
-  const target = earlier.find((h) => h.status === 'deployed') ?? earlier.find((h) => h.status === 'superseded');
+  const target = rollbackTarget(await helm.history(release, namespace), current.version);
   if (!target) {
-    emit(ctx, step, 'warn', 'release.recover', `${decision.reason} and has no earlier deployed revision: uninstalling it before installing again`, {
+    emit(ctx, step, 'warn', 'release.recover', `${decision.reason} and has no earlier deployed revision; safe to recover: ${why}; uninstalling it before installing again`, {
       release,
       action: 'uninstall',
       revision: current.version,
     });
     await helm.uninstall(release, namespace, timeoutSeconds);
-    return;
+    return 0;
   }
-  emit(ctx, step, 'warn', 'release.recover', `${decision.reason}: rolling back to revision ${target.revision}, the last deployed one`, {
+  emit(ctx, step, 'warn', 'release.recover', `${decision.reason}; safe to recover: ${why}; rolling back to revision ${target.revision}, the last deployed one`, {
     release,
     action: 'rollback',
     from: current.version,
     to: target.revision,
   });
+  // Journaled first: if this rollback is interrupted in turn, its pending revision is ours.
+  await markHelmRun(ctx, prepared, 'rollback', current.version + 1);
   await helm.rollback(release, namespace, target.revision, timeoutSeconds);
+  return current.version + 1;
+}
+
+/** Whether the pending release may be recovered now (shared by the pre-run check and run). */
+export function pendingVerdictFor(ctx: StepContext, helm: Helm, kubeconfig: string, prepared: PreparedRelease, current: HelmRelease): Promise<PendingVerdict> {
+  return pendingVerdict({ ctx, prepared, current, kubeconfig, history: () => helm.history(prepared.spec.release, prepared.spec.namespace) });
 }
 
 /** Installs or upgrades the release (or skips it when unchanged) and waits for its workloads. */
@@ -79,8 +91,11 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
     emit(ctx, step, 'info', 'release.skip', decision.evidence, { release, digest: prepared.digest });
     return releaseRecord(prepared, 'unchanged', current);
   }
+  let latest = current?.version ?? 0;
   if ((decision.action === 'recover-uninstall' || decision.action === 'recover-rollback') && current) {
-    await recover(ctx, step, helm, prepared, decision, current);
+    const verdict = await pendingVerdictFor(ctx, helm, kubeconfig, prepared, current);
+    if (!verdict.safe) throw new WsdError('PreCheckRefused', verdict.reason, { details: { release, namespace, status: current.info.status, revision: current.version } });
+    latest = await recover(ctx, step, helm, prepared, decision, current, verdict.why);
   }
   writePrepared(prepared);
   emit(ctx, step, 'info', decision.action === 'install' ? 'release.install' : 'release.upgrade', `${decision.reason}: running helm upgrade --install`, {
@@ -90,6 +105,8 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
     digest: prepared.digest,
     valuesFiles: prepared.spec.valuesFiles,
   });
+  // Journaled first: a resume that finds this revision pending knows it was this step's own run.
+  await markHelmRun(ctx, prepared, 'upgrade', latest + 1);
   const deployed = await helm.upgradeInstall(prepared.spec);
   if (deployed.info?.status !== 'deployed') {
     throw new WsdError('StepFailed', `helm reported release ${release} as ${deployed.info?.status ?? 'unknown'} after upgrade --install; inspect it with helm history ${release} -n ${namespace}`);

@@ -12,7 +12,7 @@ import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
 import { lintArgv, templateArgv, upgradeArgv } from '../../tools/helm-argv.js';
 import type { CheckResult, DeployConfigView, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
-import { applyRelease, observeRelease } from './apply-release.js';
+import { applyRelease, observeRelease, pendingVerdictFor } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './release.js';
@@ -135,9 +135,15 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
       const prepared = def.release(ctx);
       // Manifest sets are applied server-side every time: the apply itself is the idempotent check.
       if (!prepared || def.manifests?.(ctx)) return { action: 'proceed' };
-      const helm = helmFor(ctx, def.name, kubeconfigFor(ctx));
+      const kubeconfig = kubeconfigFor(ctx);
+      const helm = helmFor(ctx, def.name, kubeconfig);
       const { current, decision } = await observeRelease(helm, prepared);
       if (decision.action === 'skip') return { action: 'skip', evidence: decision.evidence, outputs: { releases: [releaseRecord(prepared, 'unchanged', current)] } };
+      if ((decision.action === 'recover-uninstall' || decision.action === 'recover-rollback') && current) {
+        // A pending release another helm run may still own is refused before the step starts.
+        const verdict = await pendingVerdictFor(ctx, helm, kubeconfig, prepared, current);
+        if (!verdict.safe) return { action: 'refuse', reason: verdict.reason };
+      }
       return { action: 'proceed', reason: decision.reason };
     },
 

@@ -98,7 +98,10 @@ export type ReleaseDecision =
   | { action: 'recover-uninstall'; reason: string }
   | { action: 'recover-rollback'; reason: string };
 
-/** Pure decision table (shared/design.md §5: a `pending-*` release needs recovery, never a blind retry). */
+/**
+ * Pure decision table (shared/design.md §5: a `pending-*` release needs recovery, never a blind retry;
+ * whether recovering it is safe — no live helm run owns it — is pending-release.ts's call).
+ */
 export function decideRelease(current: HelmRelease | undefined, prepared: PreparedRelease): ReleaseDecision {
   const { release, namespace } = prepared.spec;
   const where = `release ${release} in namespace ${namespace}`;
@@ -107,10 +110,10 @@ export function decideRelease(current: HelmRelease | undefined, prepared: Prepar
   const revision = current.version;
   switch (status) {
     case 'pending-install':
-      return { action: 'recover-uninstall', reason: `${where} was left pending-install at revision ${revision} by an interrupted run` };
+      return { action: 'recover-uninstall', reason: `${where} is pending-install at revision ${revision}` };
     case 'pending-upgrade':
     case 'pending-rollback':
-      return { action: 'recover-rollback', reason: `${where} was left ${status} at revision ${revision} by an interrupted run` };
+      return { action: 'recover-rollback', reason: `${where} is ${status} at revision ${revision}` };
     case 'uninstalling':
       throw new WsdError('StepFailed', `${where} is being uninstalled by another operation; wait for it to finish and run again`, { transient: true });
     case 'deployed': {

@@ -4,7 +4,8 @@
  * upgrade on changed values, a failed upgrade rolled back by helm and recovered by
  * the next run, rollback, uninstall, and releases left `pending-install` /
  * `pending-upgrade` by a helm killed with SIGKILL while the API server was
- * answering slowly — recovered by the product's pending-* handling.
+ * answering slowly — refused while they may belong to a live run, recovered by the
+ * product's pending-* handling once the step's journal says the killed run was its own.
  * Helm stores releases in PostgreSQL (`HELM_DRIVER=sql`, passed through by the product).
  */
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -123,6 +124,8 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(c.settings()?.['ws-manager']).toBe('{"cpu":3}');
   }, 180_000);
 
+  const ownRun = (namespace: string, revision: number) => ({ helmRun: { release: 'gitpod', namespace, command: 'upgrade', revision, startedAt: new Date().toISOString() } });
+
   /** Runs real helm upgrade --install (the product's argv, another value) and SIGKILLs it while the API server holds its ConfigMap write. */
   async function killMidWrite(c: ReturnType<typeof cluster>, namespace: string): Promise<void> {
     const prepared = prepareGitpodRelease(c.ctx)!;
@@ -136,7 +139,12 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     await step.run(c.ctx);
     await killMidWrite(c, 'killed-upgrade');
     expect((await c.helm.status('gitpod', 'killed-upgrade'))?.info.status).toBe('pending-upgrade');
+    // Not journaled by this step and younger than its timeout: another live run may own it.
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'refuse', reason: expect.stringMatching(/is pending-upgrade at revision 2 since \d{4}-\d\d-\d\dT[\d:.]+Z \(/) });
+    expect(await c.history()).toEqual(['1:deployed', '2:pending-upgrade']);
 
+    // What the step journals before it runs helm: the killed run was this step's own attempt.
+    c.ctx.previous = ownRun('killed-upgrade', 2);
     c.setWsManager(5);
     const outputs = await step.run(c.ctx);
     const recover = c.sink.events.find((e) => e.code === 'release.recover');
@@ -151,6 +159,7 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     const c = cluster('killed-install');
     await killMidWrite(c, 'killed-install');
     expect((await c.helm.status('gitpod', 'killed-install'))?.info.status).toBe('pending-install');
+    c.ctx.previous = ownRun('killed-install', 1);
 
     const outputs = await step.run(c.ctx);
     expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'uninstall', revision: 1 });

@@ -30,13 +30,13 @@ afterEach(async () => {
 async function setup(responses: FakeResponse[], name = 'c1') {
   const world = gitpodWorld(root, name);
   ({ helm, restore } = await fakeHelmOnPath(responses));
-  const { ctx, sink } = makeContext({
+  const { ctx, sink, checkpoints } = makeContext({
     root: join(root, name),
     config: world.config,
     kubeconfig: world.kubeconfig,
     cluster: { valuesFiles: [world.clusterValues] },
   });
-  return { world, ctx, sink, prepared: prepareGitpodRelease(ctx)! };
+  return { world, ctx, sink, checkpoints, prepared: prepareGitpodRelease(ctx)! };
 }
 
 const sub = (argv: string[]): string => argv[0] ?? '';
@@ -112,26 +112,37 @@ describe('install-gitpod with helm', () => {
     expect((await helm.calls()).filter((c) => sub(c.argv) === 'upgrade')).toHaveLength(1);
   });
 
-  it('recovers pending-install by uninstalling before installing again', async () => {
-    const { world, ctx, sink } = await setup([
+  /** This step's own journaled mark of a helm call that created `revision` (what an interrupted attempt leaves). */
+  const ownRun = (revision: number, command = 'upgrade') => ({ helmRun: { release: 'gitpod', namespace: 'default', command, revision, startedAt: '2026-01-01T00:00:00.000Z' } });
+  /** `info.last_deployed` this many minutes ago (the gitpod release's --timeout is 900 s: stale after 35 min). */
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+  it('recovers pending-install left by its own interrupted attempt by uninstalling before installing again', async () => {
+    const { world, ctx, sink, checkpoints } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: statusJson({ status: 'pending-install', revision: 1 }) },
+      { match: ['status'], stdout: statusJson({ status: 'pending-install', revision: 1, lastDeployed: minutesAgo(1) }) },
       { match: ['uninstall'], stdout: 'release "gitpod" uninstalled' },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) },
     ]);
+    ctx.previous = ownRun(1);
+    expect(await step.check!(ctx)).toMatchObject({ action: 'proceed' });
     await step.run(ctx);
     const calls = await helm.calls();
-    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'uninstall', 'upgrade']);
-    expect(calls[3]?.argv).toEqual(['uninstall', 'gitpod', '--kubeconfig', world.kubeconfig, '--namespace', 'default', '--wait', '--timeout', '900s']);
-    expect(sink.events.find((e) => e.code === 'release.recover')?.message).toContain('left pending-install at revision 1 by an interrupted run: uninstalling it');
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'version', 'list', 'status', 'uninstall', 'upgrade']);
+    expect(calls[6]?.argv).toEqual(['uninstall', 'gitpod', '--kubeconfig', world.kubeconfig, '--namespace', 'default', '--wait', '--timeout', '900s']);
+    const message = sink.events.find((e) => e.code === 'release.recover')?.message;
+    expect(message).toContain('is pending-install at revision 1; safe to recover: revision 1 was started by an earlier attempt of this step in deployment deploy-1');
+    expect(message).toContain('uninstalling it before installing again');
+    // The new install is journaled before helm runs: it creates revision 1 again.
+    expect(checkpoints).toEqual([{ helmRun: expect.objectContaining({ release: 'gitpod', command: 'upgrade', revision: 1 }) }]);
   });
 
-  it.each(['pending-upgrade', 'pending-rollback'])('recovers %s by rolling back to the last deployed revision', async (status) => {
-    const { world, ctx, sink } = await setup([
+  it.each(['pending-upgrade', 'pending-rollback'])('recovers %s left by its own interrupted attempt by rolling back to the last deployed revision', async (status) => {
+    const { world, ctx, sink, checkpoints } = await setup([
       VERSION,
       listed(['gitpod']),
-      { match: ['status'], stdout: statusJson({ status, revision: 7 }) },
+      { match: ['status'], stdout: statusJson({ status, revision: 7, lastDeployed: minutesAgo(1) }) },
       {
         match: ['history'],
         stdout: historyJson([
@@ -144,6 +155,7 @@ describe('install-gitpod with helm', () => {
       { match: ['rollback'], stdout: 'Rollback was a success! Happy Helming!' },
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 9 }) },
     ]);
+    ctx.previous = ownRun(7, status === 'pending-upgrade' ? 'upgrade' : 'rollback');
     await step.run(ctx);
     const calls = await helm.calls();
     expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'history', 'rollback', 'upgrade']);
@@ -151,6 +163,70 @@ describe('install-gitpod with helm', () => {
     const recover = sink.events.find((e) => e.code === 'release.recover');
     expect(recover?.level).toBe('warn');
     expect(recover?.data).toMatchObject({ action: 'rollback', from: 7, to: 5 });
+    // Each mutating call is journaled before it runs, with the revision it creates.
+    expect(checkpoints.map((c) => c.helmRun)).toEqual([
+      expect.objectContaining({ command: 'rollback', revision: 8 }),
+      expect.objectContaining({ command: 'upgrade', revision: 9 }),
+    ]);
+  });
+
+  it.each([
+    ['pending-upgrade', undefined, '`helm rollback gitpod 5 --namespace default --kubeconfig '],
+    ['pending-install', undefined, '`helm uninstall gitpod --namespace default --kubeconfig '],
+    // Our own mark names another revision: a newer run (not ours) is pending now.
+    ['pending-upgrade', 6, '`helm rollback gitpod 5 --namespace default --kubeconfig '],
+  ] as const)('refuses to recover a %s another live helm run may own (own mark: %s), naming it, since when, and the fixes', async (status, marked, fix) => {
+    const since = minutesAgo(3);
+    const { world, ctx } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: statusJson({ status, revision: 7, lastDeployed: since }) },
+      { match: ['history'], stdout: historyJson([{ revision: 5, status: 'deployed' }, { revision: 6, status: 'failed' }, { revision: 7, status }]) },
+    ]);
+    if (marked) ctx.previous = ownRun(marked);
+    const check = await step.check!(ctx);
+    expect(check.action).toBe('refuse');
+    const reason = check.action === 'refuse' ? check.reason : '';
+    expect(reason).toContain(`release gitpod in namespace default is ${status} at revision 7 since ${since} (3 min ago), and not from an interrupted attempt of deployment deploy-1`);
+    expect(reason).toContain('another helm run (an operator or a CI job) may still be working on it');
+    expect(reason).toContain('`ws-deployment resume deploy-1`');
+    expect(reason).toContain(`after ${new Date(Date.parse(since) + 35 * 60_000).toISOString()} it counts as abandoned`);
+    expect(reason).toContain(`${fix}${world.kubeconfig}\``);
+    expect(reason).toContain('resume with --overwrite');
+    // run re-observes and refuses the same way, changing nothing.
+    await expect(step.run(ctx)).rejects.toMatchObject({ code: 'PreCheckRefused', message: expect.stringContaining(`is ${status} at revision 7 since ${since}`) });
+    expect((await helm.calls()).map((c) => sub(c.argv)).filter((s) => ['rollback', 'uninstall', 'upgrade'].includes(s))).toEqual([]);
+  });
+
+  it('recovers a pending release older than any live helm run can be, and says why that is safe', async () => {
+    const { ctx, sink } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: statusJson({ status: 'pending-upgrade', revision: 7, lastDeployed: minutesAgo(36) }) },
+      { match: ['history'], stdout: historyJson([{ revision: 6, status: 'deployed' }, { revision: 7, status: 'pending-upgrade' }]) },
+      { match: ['rollback'], stdout: 'Rollback was a success! Happy Helming!' },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 9 }) },
+    ]);
+    expect(await step.check!(ctx)).toMatchObject({ action: 'proceed' });
+    await step.run(ctx);
+    expect((await helm.calls()).map((c) => sub(c.argv))).toContain('rollback');
+    const message = sink.events.find((e) => e.code === 'release.recover')?.message;
+    expect(message).toMatch(/safe to recover: it has been pending since \S+ \(36 min ago\), longer than any live helm run with --timeout 900s can take \(2100 s\)/);
+    expect(message).toContain('rolling back to revision 6');
+  });
+
+  it('recovers a young foreign pending release with --overwrite, saying so', async () => {
+    const { ctx, sink } = await setup([
+      VERSION,
+      listed(['gitpod']),
+      { match: ['status'], stdout: statusJson({ status: 'pending-install', revision: 1, lastDeployed: minutesAgo(2) }) },
+      { match: ['uninstall'], stdout: 'release "gitpod" uninstalled' },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 1 }) },
+    ]);
+    ctx.options.overwrite = true;
+    await step.run(ctx);
+    expect((await helm.calls()).map((c) => sub(c.argv))).toContain('uninstall');
+    expect(sink.events.find((e) => e.code === 'release.recover')?.message).toContain('not from this deployment, but --overwrite was given');
   });
 
   it('upgrades a failed release without any recovery', async () => {

@@ -1,0 +1,116 @@
+/**
+ * Whether a release found `pending-*` may be recovered (rolled back or
+ * uninstalled) without breaking a helm run that is still live. Helm marks a
+ * release pending for the whole of an install/upgrade/rollback, so a pending
+ * release is either left behind by a run that died or being worked on right now
+ * by another operator or CI job; recovering the latter would roll back (or
+ * delete) under it. It is safe when the pending revision is the one this step's
+ * own interrupted attempt created (journaled before every mutating helm call),
+ * or when it is older than any live helm run can be, or when the operator says
+ * so with --overwrite.
+ */
+import type { HelmRelease, HelmRevision } from '../../tools/helm.js';
+import type { StepContext } from '../step.js';
+import type { PreparedRelease } from './release.js';
+
+/** The checkpoint key under which the step journals a mutating helm call before running it. */
+export const HELM_RUN_KEY = 'helmRun';
+
+/** What the step journals right before `helm upgrade --install` or `helm rollback`. */
+export interface HelmRunMark {
+  release: string;
+  namespace: string;
+  command: 'upgrade' | 'rollback';
+  /** The revision this call creates (and leaves pending if it is interrupted). */
+  revision: number;
+  startedAt: string;
+}
+
+/** Journals that this step is about to run a helm call creating `revision` (before running it). */
+export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, command: HelmRunMark['command'], revision: number): Promise<void> {
+  const mark: HelmRunMark = { release: prepared.spec.release, namespace: prepared.spec.namespace, command, revision, startedAt: new Date().toISOString() };
+  await ctx.checkpoint({ [HELM_RUN_KEY]: mark });
+}
+
+/**
+ * After how long a pending revision is abandoned for certain. Helm's --timeout
+ * bounds each wait of a run separately (the resources, and every hook), and our
+ * own helm is killed a minute after it; twice the timeout plus five minutes
+ * covers a run that waits on a hook and on its resources, and clock skew between
+ * the machine that started it and this one.
+ */
+export function staleAfterSeconds(timeoutSeconds: number): number {
+  return 2 * timeoutSeconds + 300;
+}
+
+/** The revision a rollback of a pending release goes back to: the newest deployed, else superseded, one before it. */
+export function rollbackTarget(history: readonly HelmRevision[], pendingRevision: number): HelmRevision | undefined {
+  const earlier = history.filter((h) => h.revision < pendingRevision).sort((a, b) => b.revision - a.revision);
+  return earlier.find((h) => h.status === 'deployed') ?? earlier.find((h) => h.status === 'superseded');
+}
+
+export type PendingVerdict = { safe: true; why: string } | { safe: false; reason: string };
+
+export interface PendingInput {
+  ctx: Pick<StepContext, 'previous' | 'options' | 'deploymentId'>;
+  prepared: PreparedRelease;
+  current: HelmRelease;
+  kubeconfig: string;
+  /** Reads the history, only to name the exact revision of the manual rollback in a refusal. */
+  history: () => Promise<HelmRevision[]>;
+  now?: number;
+}
+
+function ownMark(previous: StepContext['previous'], prepared: PreparedRelease): HelmRunMark | undefined {
+  const mark = previous?.[HELM_RUN_KEY] as Partial<HelmRunMark> | undefined;
+  if (!mark || mark.release !== prepared.spec.release || mark.namespace !== prepared.spec.namespace || typeof mark.revision !== 'number') return undefined;
+  return mark as HelmRunMark;
+}
+
+function ago(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'less than a minute ago';
+  if (minutes < 120) return `${minutes} min ago`;
+  return `${Math.floor(minutes / 60)} h ago`;
+}
+
+/** Decides whether recovering the pending release is safe; a refusal names the release, its state, since when, and the ways out. */
+export async function pendingVerdict(input: PendingInput): Promise<PendingVerdict> {
+  const { ctx, prepared, current, kubeconfig } = input;
+  const { release, namespace, timeoutSeconds } = prepared.spec;
+  const status = current.info.status;
+  const mark = ownMark(ctx.previous, prepared);
+  if (mark && mark.revision === current.version) {
+    return { safe: true, why: `revision ${current.version} was started by an earlier attempt of this step in deployment ${ctx.deploymentId} (helm ${mark.command} at ${mark.startedAt}), which was interrupted` };
+  }
+  const now = input.now ?? Date.now();
+  const since = Date.parse(current.info.last_deployed ?? '');
+  const staleMs = staleAfterSeconds(timeoutSeconds) * 1000;
+  if (Number.isFinite(since) && now - since > staleMs) {
+    return {
+      safe: true,
+      why: `it has been pending since ${new Date(since).toISOString()} (${ago(now - since)}), longer than any live helm run with --timeout ${timeoutSeconds}s can take (${staleAfterSeconds(timeoutSeconds)} s), so the run that left it is gone`,
+    };
+  }
+  const sinceText = Number.isFinite(since) ? `since ${new Date(since).toISOString()} (${ago(now - since)})` : 'since an unknown time (helm status shows no last_deployed)';
+  if (ctx.options.overwrite) {
+    return { safe: true, why: `it is pending ${sinceText} and not from this deployment, but --overwrite was given` };
+  }
+  const target = await manualFix(input, status, kubeconfig);
+  const until = Number.isFinite(since) ? ` after ${new Date(since + staleMs).toISOString()} it counts as abandoned and is recovered automatically;` : '';
+  return {
+    safe: false,
+    reason:
+      `release ${release} in namespace ${namespace} is ${status} at revision ${current.version} ${sinceText}, and not from an interrupted attempt of deployment ${ctx.deploymentId}: ` +
+      `another helm run (an operator or a CI job) may still be working on it. Wait for that run to finish and run again (\`ws-deployment resume ${ctx.deploymentId}\`);${until} ` +
+      `if you know no helm run is live, recover it by hand with ${target} and run again, or resume with --overwrite to let ws-deployment recover it`,
+  };
+}
+
+async function manualFix(input: PendingInput, status: string, kubeconfig: string): Promise<string> {
+  const { release, namespace } = input.prepared.spec;
+  const where = `${release} --namespace ${namespace} --kubeconfig ${kubeconfig}`;
+  if (status === 'pending-install') return `\`helm uninstall ${where}\``;
+  const target = rollbackTarget(await input.history(), input.current.version);
+  return target ? `\`helm rollback ${release} ${target.revision} --namespace ${namespace} --kubeconfig ${kubeconfig}\`` : `\`helm uninstall ${where}\` (it has no earlier deployed revision)`;
+}
