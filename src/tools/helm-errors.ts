@@ -11,6 +11,17 @@ export const HELM_INSTALL_HINT = 'install helm >= 3.12 from https://helm.sh/docs
 const INSTALL_HINT = HELM_INSTALL_HINT;
 /** Patterns of helm/Kubernetes client errors that a later attempt may not see. */
 const TRANSIENT = /connection refused|i\/o timeout|tls handshake timeout|context deadline exceeded|timed out waiting for the condition|connection reset by peer|no such host|server is currently unable to handle the request|etcdserver: request timed out|client\.timeout exceeded|too many requests|service unavailable|http2: server sent goaway|unexpected eof/i;
+/**
+ * `--atomic` (helm 3) / `--rollback-on-failure` (helm 4) gave up and undid the
+ * release. Real helm 3.18 prints `Error: UPGRADE FAILED: release gitpod failed,
+ * and has been rolled back due to atomic being set: context deadline exceeded`,
+ * helm 4.1 `… due to rollback-on-failure being set: resource StatefulSet/ns/x not
+ * ready. status: …, message: … context deadline exceeded`; a first install says
+ * `has been uninstalled`. Older helm 3 said `timed out waiting for the condition`.
+ */
+const ROLLED_BACK = /has been (rolled back|uninstalled) due to (atomic|rollback-on-failure) being set: ([\s\S]*)/i;
+/** The cause after ROLLED_BACK that means `--wait` used up the whole timeout. */
+const WAIT_TIMEOUT = /context deadline exceeded|timed out waiting for the condition/i;
 /** Rendering errors: the chart or values are wrong, retrying cannot help. */
 const PERMANENT = /parse error|execution error|template: |yaml: |unable to build kubernetes objects|values don't meet the specifications|chart requires kubeversion/i;
 
@@ -29,8 +40,20 @@ export function classifyHelmError(error: unknown, what: string): WsdError {
     });
   }
   const output = error instanceof ToolFailedError ? `${error.stderr}\n${error.stdout}` : error.message;
-  const transient = !PERMANENT.test(output) && TRANSIENT.test(output);
   const last = output.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  const undone = ROLLED_BACK.exec(output);
+  if (undone && WAIT_TIMEOUT.test(undone[3] ?? '')) {
+    // The workloads never became ready within --timeout: another attempt would wait the
+    // whole timeout again (minutes) for the same result, so this is for a human to look at.
+    const state = undone[1] === 'uninstalled' ? 'helm uninstalled the new release' : 'helm rolled the release back to its previous revision';
+    return new WsdError(
+      'ToolFailed',
+      `${what} failed: the release's workloads did not become ready within its timeout, so ${state} (not retried: another attempt would wait the whole timeout again). ` +
+        `Look at its workloads for why (kubectl get pods, kubectl describe pod, kubectl logs in the release's namespace), fix that, and run again; helm said: ${last}`,
+      { transient: false, details: error.details, cause: error },
+    );
+  }
+  const transient = !PERMANENT.test(output) && TRANSIENT.test(output);
   return new WsdError('ToolFailed', `${what} failed: ${last}${transient ? ' (transient, will be retried)' : ''}`, {
     transient,
     details: error.details,

@@ -47,8 +47,33 @@ describe('helm error classification', () => {
     expect(error.message).toContain('connection refused');
   });
 
-  it('treats helm --wait running out of time as transient', async () => {
-    const error = await failingUpgrade('Error: UPGRADE FAILED: release gitpod failed, and has been rolled back due to atomic being set: timed out waiting for the condition\n');
+  // What real helm 3.18 and 4.1 print when --wait runs out of time on a StatefulSet that never
+  // becomes ready (run against the fake API server of test/fixtures/install, --timeout 5s).
+  const ROLLOUT_TIMEOUTS = {
+    'helm 3.18': 'Error: UPGRADE FAILED: release gitpod failed, and has been rolled back due to atomic being set: context deadline exceeded\n',
+    'helm 4.1':
+      'level=WARN msg="upgrade failed" name=gitpod error="resource StatefulSet/ns4/ws-manager not ready. status: Unknown, message: \\ncontext deadline exceeded"\n' +
+      'Error: UPGRADE FAILED: release gitpod failed, and has been rolled back due to rollback-on-failure being set: resource StatefulSet/ns4/ws-manager not ready. status: Unknown, message: \ncontext deadline exceeded\n',
+    'older helm 3': 'Error: UPGRADE FAILED: release gitpod failed, and has been rolled back due to atomic being set: timed out waiting for the condition\n',
+  };
+
+  it.each(Object.entries(ROLLOUT_TIMEOUTS))('treats workloads that never became ready before an atomic rollback as permanent (%s), saying it was rolled back', async (_, stderr) => {
+    const error = await failingUpgrade(stderr);
+    expect(error.code).toBe('ToolFailed');
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain("the release's workloads did not become ready within its timeout, so helm rolled the release back to its previous revision (not retried");
+    expect(error.message).toContain('Look at its workloads for why (kubectl get pods');
+    expect(error.message).toMatch(/helm said: .*has been rolled back due to/);
+  });
+
+  it('says a first install that timed out was uninstalled by helm', async () => {
+    const error = await failingUpgrade('Error: INSTALLATION FAILED: release gitpod failed, and has been uninstalled due to atomic being set: context deadline exceeded\n');
+    expect(error.transient).toBe(false);
+    expect(error.message).toContain('so helm uninstalled the new release');
+  });
+
+  it('still retries a deadline that is the API server being slow, not a rollout', async () => {
+    const error = await failingUpgrade('Error: Kubernetes cluster unreachable: Get "https://10.0.0.1/version": context deadline exceeded\n');
     expect(error.transient).toBe(true);
   });
 
