@@ -1,6 +1,6 @@
 /** The `notifications:` config section: webhooks and what they are sent for. */
 import * as z from 'zod';
-import { durationSchema } from '../traffic/duration-schema.js';
+import { positiveDurationSchema } from '../traffic/duration-schema.js';
 
 export const NOTIFICATION_KINDS = ['deployment-started', 'deployment-finished', 'step-promoted', 'gate-failed', 'rolled-back', 'gate-waiting', 'retirement-done'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -10,7 +10,7 @@ export const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'a webhook url must be an http:// or https:// URL' }).describe('the webhook URL (secrets in it are redacted everywhere)'),
   format: z.enum(['json', 'slack', 'teams']).default('json').describe('payload shape: generic JSON, Slack incoming webhook, Teams connector card'),
   events: z.array(z.enum(NOTIFICATION_KINDS)).min(1).optional().describe('what to send (default: everything)'),
-  timeout: durationSchema.prefault('5s').describe('per attempt'),
+  timeout: positiveDurationSchema('every delivery would abort at once; write e.g. 5s').prefault('5s').describe('per attempt'),
   retries: z.number().int().min(0).max(10).default(3).describe('attempts after the first, with capped exponential backoff'),
 });
 

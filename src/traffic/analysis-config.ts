@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { configRelativePath } from '../config/sections/paths.js';
-import { durationSchema } from './duration-schema.js';
+import { durationSchema, positiveDurationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
 import { promqlProblem } from './judges/promql-check.js';
 
@@ -77,7 +77,7 @@ const comparisonSchema = z
     /** Which change is bad: a failure rate that increases, a success rate that decreases, or either. */
     direction: z.enum(['increase', 'decrease', 'either']).default('increase'),
     /** Step of the range query that yields the samples; `{{window}}` in the query becomes this, so windows do not overlap. */
-    resolution: durationSchema.prefault('15s'),
+    resolution: positiveDurationSchema('it is the step between the compared points; write e.g. 15s').prefault('15s'),
   })
   .refine((c) => c.method !== 'ratio' || c.maxRatio !== undefined, {
     message: 'comparison method "ratio" needs maxRatio',
@@ -107,12 +107,12 @@ export const metricSchema = z
      */
     proportion: z.boolean().optional(),
     /** Argo-style per-metric settings; each defaults to the analysis-wide value (interval: trafficShift.interval). */
-    interval: durationSchema.optional(),
+    interval: positiveDurationSchema('it is the time between measurements; write e.g. 60s, or omit it to use trafficShift.interval').optional(),
     /** Passing measurements this metric needs in a step before the step may advance (default 1). */
     count: z.number().int().min(1).optional(),
     initialDelay: durationSchema.optional(),
     /** Query window (`{{interval}}`, `{{lookback}}`; the comparison's range); default: the metric's interval. */
-    lookback: durationSchema.optional(),
+    lookback: positiveDurationSchema('a 0s query window holds no data; write e.g. 5m, or omit it to use the interval').optional(),
     failureLimit: z.number().int().min(0).optional(),
     consecutiveErrorLimit: z.number().int().min(0).optional(),
     inconclusiveLimit: z.number().int().min(0).optional(),
@@ -159,7 +159,7 @@ const prometheusSchema = z.strictObject({
    * the redactor, never logged; relative to the config folder like every config path.
    */
   bearerTokenFile: configRelativePath().optional(),
-  timeout: durationSchema.prefault('10s'),
+  timeout: positiveDurationSchema('every query would abort at once; write e.g. 10s').prefault('10s'),
 });
 
 const simulatorSchema = z.strictObject({ type: z.literal('simulator') });
@@ -176,14 +176,14 @@ export const analysisSchema = z
     /** Wait before the first measurement so the new clusters see some starts. */
     initialDelay: durationSchema.prefault('0s'),
     /** How long one step may wait for enough samples before the result is inconclusive. */
-    sampleDeadline: durationSchema.prefault('30m'),
+    sampleDeadline: positiveDurationSchema('every wait (too few starts yet, a late scrape) would turn inconclusive, and a new cluster not yet scraped would fail, at the first measurement; write e.g. 30m').prefault('30m'),
     /**
      * How often the metrics pipeline scrapes the clusters (Prometheus' `scrape_interval`), when known. A window
      * that spans at least 3 scrapes keeps the 2 samples rate()/increase() need even when one scrape is missed, so
      * a new cluster that reported before and has no series in such a window stopped reporting at once; unset (or a
      * shorter window), its first empty window is a gap and the second in a row decides.
      */
-    scrapeInterval: durationSchema.optional(),
+    scrapeInterval: positiveDurationSchema("write Prometheus' scrape_interval, e.g. 30s, or omit it when unknown").optional(),
     /**
      * First generation (no old clusters): it takes all starts at once, then its threshold gates run for this
      * long; a failure fails the deployment and leaves the clusters as they are (there is nothing to roll back to).

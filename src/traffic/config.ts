@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { analysisSchema } from './analysis-config.js';
 import { formatDuration } from './duration.js';
 import { mannWhitneyU } from './stats/mann-whitney.js';
-import { durationSchema } from './duration-schema.js';
+import { durationSchema, positiveDurationSchema } from './duration-schema.js';
 
 const percentSchema = z.number().int('percentages are whole numbers').min(1).max(100);
 
@@ -16,20 +16,20 @@ const gateSchema = z.enum(['auto', 'manual']);
 /** Staff canary: uncordon behind `has-permission=<permission>` for `duration`, then drop the constraint. */
 const staffStageSchema = z.strictObject({
   permission: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('new-workspace-cluster'),
-  duration: durationSchema.prefault('15m'),
+  duration: positiveDurationSchema('the staff canary would end at once; write e.g. 15m, or drop staffStage to go straight to the first step').prefault('15m'),
 });
 
 const rollbackSchema = z.strictObject({
   /** instant: one flip on every meta cluster; gradual: step back over `duration`. */
   mode: z.enum(['instant', 'gradual']).default('instant'),
-  duration: durationSchema.prefault('5m'),
+  duration: positiveDurationSchema('a gradual rollback steps back over this time; write e.g. 5m, or use mode: instant to roll back in one flip').prefault('5m'),
   /** Number of steps a gradual rollback takes. */
   steps: z.number().int().min(2).max(20).default(4),
 });
 
 const retireSchema = z.strictObject({
   /** How long to wait for regular workspaces on old clusters to end before giving up. */
-  drainTimeout: durationSchema.prefault('24h'),
+  drainTimeout: positiveDurationSchema('running workspaces would get no time to end, so every drain is refused; write e.g. 24h').prefault('24h'),
   destroy: z.boolean().default(false),
 });
 
@@ -45,7 +45,7 @@ const gatesSchema = z.strictObject({
 const commandSchema = z.strictObject({
   argv: z.array(z.string().min(1)).min(1, 'command.argv needs the program and its arguments'),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
-  timeout: durationSchema.prefault('2h'),
+  timeout: positiveDurationSchema('the command would be stopped as it starts; write e.g. 2h').prefault('2h'),
 });
 
 export const trafficShiftSchema = z
@@ -55,7 +55,7 @@ export const trafficShiftSchema = z
     /** Flagger-style schedule: stepWeight, 2×stepWeight, … up to maxWeight, then 100. */
     stepWeight: percentSchema.optional(),
     maxWeight: percentSchema.optional(),
-    interval: durationSchema.prefault('60s'),
+    interval: positiveDurationSchema('it is the time between measurements (and their query window); write e.g. 60s').prefault('60s'),
     /** Hold at 100 % (analysis keeps running) before the old clusters are retired. */
     bake: durationSchema.prefault('0s'),
     staffStage: staffStageSchema.optional(),

@@ -15,3 +15,12 @@ export const durationSchema = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/**
+ * A duration where 0s has no meaning (an interval, a timeout, a window): `fix` says what 0s would do and
+ * what to write instead, e.g. `every query would abort at once; write e.g. 10s`. Fields where 0 means
+ * "none" (initialDelay, bake, firstGenerationWatch) keep {@link durationSchema}.
+ */
+export function positiveDurationSchema(fix: string) {
+  return durationSchema.refine((ms) => ms > 0, { message: `must be longer than 0s: ${fix}`, abort: true });
+}

@@ -9,11 +9,15 @@ import { parseDuration } from '../../traffic/duration.js';
 import { globalOptions } from '../options.js';
 
 function durationOption(value: string): number {
+  let ms: number;
   try {
-    return parseDuration(value);
+    ms = parseDuration(value);
   } catch {
     throw new InvalidArgumentError(`--drain-timeout must be a duration such as 30m or 24h, got "${value}"`);
   }
+  // As trafficShift.retire.drainTimeout: 0s gives running workspaces no time to end, so the drain is refused.
+  if (ms <= 0) throw new InvalidArgumentError(`--drain-timeout must be longer than 0s (running workspaces need time to end), got "${value}"; write e.g. 30m or 24h`);
+  return ms;
 }
 
 /** The `retire` command, ready to be added to the program. */
