@@ -324,16 +324,18 @@ class ShiftRun {
       // Metrics measured now replace their gaps; one without cluster evidence (a query error) keeps them.
       const gaps = { ...(p.gaps ?? {}) };
       for (const d of record.decisions) if (d.clusters) gaps[d.metric] = d.clusters.filter((e) => e.rule === 'no-data.gap').map((e) => e.cluster);
+      // A partial answer (server warnings) undercounts: like an error, its counts are not added and its window is read again.
+      const partial = (d: (typeof record.decisions)[number]) => d.queries.some((q) => (q.warnings?.length ?? 0) > 0);
       const nextAccumulated = { ...(p.accumulated ?? {}) };
       for (const d of record.decisions) {
-        if (!(d.metric in accumulated)) continue;
+        if (!(d.metric in accumulated) || partial(d)) continue;
         const counts = { ...(nextAccumulated[d.metric] ?? {}) };
         for (const e of d.clusters ?? []) if (e.samples !== undefined && e.failures !== undefined) counts[e.cluster] = { failures: e.failures, samples: e.samples };
         nextAccumulated[d.metric] = counts;
       }
       // A window that errored is read again: the next one starts where the last counted one ended.
       const windowEnds = { ...(p.windowEnds ?? {}) };
-      for (const d of record.decisions) if (judged.metrics.some((m) => m.name === d.metric && tiles(m)) && d.outcome !== 'error') windowEnds[d.metric] = now;
+      for (const d of record.decisions) if (judged.metrics.some((m) => m.name === d.metric && tiles(m)) && d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = now;
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);

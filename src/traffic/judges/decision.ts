@@ -28,6 +28,8 @@ export interface QueryRecord {
   values: number[];
   /** Set when the query failed: the error kind and message. */
   error?: { kind: string; message: string };
+  /** The server's warnings: the answer may be partial (a store down), so its series may be incomplete. */
+  warnings?: string[];
 }
 
 export interface DecisionStatistics {

@@ -53,7 +53,8 @@ export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
       const raw = series.flatMap((s) => s.points.map((p) => p[1]));
       const values = raw.filter((v) => Number.isFinite(v));
       const infinities = raw.filter((v) => v === Infinity || v === -Infinity);
-      return { ...base, series: series.length, values, infinities, dropped: raw.length - values.length - infinities.length };
+      const partial = series.warnings && series.warnings.length > 0 ? { warnings: [...series.warnings] } : {};
+      return { ...base, series: series.length, values, infinities, dropped: raw.length - values.length - infinities.length, ...partial };
     } catch (error) {
       // Our own abort is not a metrics failure: let it stop the evaluation.
       if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;

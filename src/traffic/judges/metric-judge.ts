@@ -188,9 +188,29 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const gapOnly = worst === 'wait' && deciding.every((e) => e.rule === 'no-data.gap');
   const outcome = gapOnly ? 'wait' : worst === 'inconclusive' || worst === 'wait' ? waitOrInconclusive(worst, deadlinePassed) : worst;
   const rule = outcome === 'inconclusive' && worst === 'wait' ? 'samples.deadline-passed' : (first?.rule ?? 'measurement.pass');
-  const detail = deciding.map((e) => e.message).join('; ');
+  const detail = deciding.map((e) => e.message).join('; ') || `${metric.name}: no new clusters to judge`;
   const message = outcome === 'inconclusive' && worst === 'wait' ? `${detail} after ${Math.round(ctx.sampleDeadlineMs / 1000)}s (sampleDeadline): a human must decide` : detail;
-  const decision = record(outcome, rule, message || `${metric.name}: no new clusters to judge`, { samples, statistics: first?.statistics, clusters: evidence });
+  const extra = { samples, statistics: first?.statistics, clusters: evidence };
+  // A partial answer (the server's warnings: a store down) may lack exactly the series of a failing cluster or of
+  // the baseline, so it never passes on its own: the metric waits for a complete answer, and past sampleDeadline
+  // a human decides. A fail, error, wait or inconclusive stands (the series that did come back already say so;
+  // rolling back on part of the data is the safe side) with the warning in its message.
+  const partial = partialQueries(queries);
+  if (partial.length > 0) {
+    const said = `the answer was partial (${partial.map((q) => `${q.purpose} query for ${q.cluster}: ${(q.warnings ?? []).join('; ')}`).join('; ')})`;
+    if (outcome !== 'pass') return withPowerWarnings(record(outcome, rule, `${message}; ${said}`, extra), metric, evidence);
+    const stillPartial = deadlinePassed ? `and ${Math.round(ctx.sampleDeadlineMs / 1000)}s (sampleDeadline) have passed: a human must decide` : 'measuring again for a complete answer';
+    return withPowerWarnings(record(waitOrInconclusive('wait', deadlinePassed), 'query.partial', `${metric.name}: would pass, but ${said}: a missing series may hide a failing cluster; ${stillPartial}`, extra), metric, evidence);
+  }
+  return withPowerWarnings(record(outcome, rule, message, extra), metric, evidence);
+}
+
+/** Queries the server answered with warnings (a partial response). */
+function partialQueries(queries: readonly FetchedQuery[]): FetchedQuery[] {
+  return queries.filter((q) => (q.warnings?.length ?? 0) > 0);
+}
+
+function withPowerWarnings(decision: MetricDecision, metric: MetricConfig, evidence: readonly ClusterEvidence[]): MetricDecision {
   for (const e of evidence) if (e.statistics?.method === 'mann-whitney' && (e.statistics.n1 ?? 0) < 50) decision.warnings.push(`${metric.name} on ${e.cluster}: only ${e.statistics.n1} new and ${e.statistics.n2} baseline data points; the test has little power`);
   return decision;
 }
@@ -206,5 +226,6 @@ function warningsFor(metric: MetricConfig, queries: FetchedQuery[]): string[] {
   // they were left out.
   const judged = (q: FetchedQuery) => q.side === 'new' && q.purpose === 'value' && thresholdJudgesInfinities(metric);
   const infinite = queries.filter((q) => q.infinities.length > 0 && !judged(q));
-  return [...nan, ...infinite.map((q) => `${q.cluster}: ${q.infinities.length} infinite value(s) ignored in the ${q.purpose} query`)];
+  const partial = partialQueries(queries).flatMap((q) => (q.warnings ?? []).map((w) => `${q.cluster}: partial answer to the ${q.purpose} query: ${w}`));
+  return [...partial, ...nan, ...infinite.map((q) => `${q.cluster}: ${q.infinities.length} infinite value(s) ignored in the ${q.purpose} query`)];
 }

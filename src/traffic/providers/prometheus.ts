@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Redactor } from '../../core/redact.js';
-import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type RangeQueryOptions } from './provider.js';
+import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type MetricSeriesList, type RangeQueryOptions } from './provider.js';
 
 export interface PrometheusOptions {
   url: string;
@@ -63,13 +63,13 @@ export class PrometheusProvider implements MetricProvider {
     }
   }
 
-  async instant(query: string, options: InstantQueryOptions = {}): Promise<MetricSeries[]> {
+  async instant(query: string, options: InstantQueryOptions = {}): Promise<MetricSeriesList> {
     const form = new URLSearchParams({ query });
     if (options.time) form.set('time', String(options.time.getTime() / 1000));
     return this.call('api/v1/query', form, query, options.signal, 'instant');
   }
 
-  async range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]> {
+  async range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList> {
     const form = new URLSearchParams({
       query,
       start: String(options.start.getTime() / 1000),
@@ -79,7 +79,7 @@ export class PrometheusProvider implements MetricProvider {
     return this.call('api/v1/query_range', form, query, options.signal, 'range');
   }
 
-  private async call(path: string, form: URLSearchParams, query: string, signal: AbortSignal | undefined, kind: QueryKind): Promise<MetricSeries[]> {
+  private async call(path: string, form: URLSearchParams, query: string, signal: AbortSignal | undefined, kind: QueryKind): Promise<MetricSeriesList> {
     const timeoutSeconds = this.options.timeoutMs / 1000;
     form.set('timeout', `${timeoutSeconds}s`);
     const headers: Record<string, string> = {
@@ -123,8 +123,8 @@ export class PrometheusProvider implements MetricProvider {
     }
   }
 
-  private parse(status: number, text: string, query: string, kind: QueryKind): MetricSeries[] {
-    let body: { status?: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } } | undefined;
+  private parse(status: number, text: string, query: string, kind: QueryKind): MetricSeriesList {
+    let body: { status?: string; errorType?: string; error?: string; warnings?: unknown; data?: { resultType?: string; result?: unknown } } | undefined;
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -144,8 +144,27 @@ export class PrometheusProvider implements MetricProvider {
     if (status !== 200 || body === undefined || body.status !== 'success' || !body.data) {
       throw new MetricQueryError('bad-response', `${this.description} returned an unexpected answer (HTTP ${status}${detail}); is the url the Prometheus API?`, { query, status });
     }
-    return toSeries(body.data.resultType, body.data.result, this.description, query, kind);
+    const series: MetricSeriesList = toSeries(body.data.resultType, body.data.result, this.description, query, kind);
+    const warnings = partialWarnings(body.warnings);
+    if (warnings.length > 0) series.warnings = warnings;
+    return series;
   }
+}
+
+/** Warnings kept per query, and the length of each: enough to name the store that was down, not a flood in the journal. */
+const MAX_WARNINGS = 5;
+const MAX_WARNING_LENGTH = 300;
+
+/**
+ * The `warnings` of a successful answer (a partial response: a store or remote-read endpoint did not answer). Only
+ * `warnings`: Prometheus 3's `infos` (e.g. "metric might not be a counter") do not say data is missing.
+ */
+function partialWarnings(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const texts = raw.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))).filter((w) => w.trim() !== '');
+  const kept = texts.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH)}…` : w));
+  if (texts.length > MAX_WARNINGS) kept.push(`… and ${texts.length - MAX_WARNINGS} more`);
+  return kept;
 }
 
 interface RawSample {

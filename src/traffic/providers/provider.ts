@@ -25,12 +25,19 @@ export interface RangeQueryOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a query returns: its series, and `warnings` when the server answered but said the answer may be
+ * incomplete (Prometheus' `warnings`: Thanos or remote read with a store down gives a partial response,
+ * `status: success`). A partial answer may lack a failing cluster's series, so the judges must see it.
+ */
+export type MetricSeriesList = MetricSeries[] & { warnings?: string[] };
+
 /** A source of metric values. Both calls return an empty array when the query matches no series. */
 export interface MetricProvider {
   /** Human-readable description for decision records, e.g. `prometheus http://127.0.0.1:9090`. Never holds secrets. */
   readonly description: string;
-  instant(query: string, options?: InstantQueryOptions): Promise<MetricSeries[]>;
-  range(query: string, options: RangeQueryOptions): Promise<MetricSeries[]>;
+  instant(query: string, options?: InstantQueryOptions): Promise<MetricSeriesList>;
+  range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList>;
 }
 
 /**

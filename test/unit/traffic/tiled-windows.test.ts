@@ -12,7 +12,7 @@ import { MemorySink } from '../../../src/core/events.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { parseDuration } from '../../../src/traffic/duration.js';
-import type { MetricProvider, MetricSeries } from '../../../src/traffic/providers/provider.js';
+import type { MetricProvider, MetricSeries, MetricSeriesList } from '../../../src/traffic/providers/provider.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
 import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
 
@@ -27,15 +27,19 @@ class CounterProvider implements MetricProvider {
   constructor(
     private readonly slowAtMs = Number.NaN,
     private readonly slowForMs = 0,
+    /** Queries at this time answer with a warning (a partial response: a store down). */
+    private readonly partialAtMs = Number.NaN,
   ) {}
 
-  async instant(query: string, options?: { time?: Date }): Promise<MetricSeries[]> {
+  async instant(query: string, options?: { time?: Date }): Promise<MetricSeriesList> {
     const end = (options?.time ?? new Date()).getTime();
     const window = parseDuration(/\[([^\]]+)\]/.exec(query)?.[1] ?? '0s');
     this.windows.push({ query, start: end - window, end });
     if (end === this.slowAtMs) await new Promise((resolve) => setTimeout(resolve, this.slowForMs));
     const value = query.startsWith('starts') ? window / 1000 : query.startsWith('ratio') ? 0.01 : 1;
-    return [{ labels: {}, points: [[end / 1000, value]] }];
+    const series: MetricSeriesList = [{ labels: {}, points: [[end / 1000, value]] }];
+    if (end === this.partialAtMs) series.warnings = ['store eu-2 unavailable: partial response'];
+    return series;
   }
 
   async range(): Promise<MetricSeries[]> {
@@ -113,6 +117,27 @@ describe('windows whose counts add up tile the stage', () => {
       [120, 160],
     ]);
     for (let i = 1; i < windows.length; i++) expect(windows[i]?.start).toBe(windows[i - 1]?.end);
+  });
+
+  it('reads a partial answer\'s window again and does not add its counts (it may lack starts)', async () => {
+    const provider = new CounterProvider(Number.NaN, 0, T0 + 60_000);
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, metrics: [{ ...ratioMetric, count: 3 }] } },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    // The second measurement's answer is partial: it does not pass, and says why.
+    expect(journal.decisions[1]?.decisions[0]?.outcome).toBe('wait');
+    expect(journal.decisions[1]?.decisions[0]?.message).toContain('the answer was partial');
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 3)).toEqual([
+      [0, 30],
+      [30, 60],
+      [30, 90],
+    ]);
+    // Every start of the step counted once: the partial window's 30 were not added before being read again.
+    const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
+    expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe((windows.at(-1)?.end ?? 0) / 1000 - T0 / 1000);
   });
 
   it('leaves a lookback shorter than the interval alone: it samples part of each interval by choice', async () => {
