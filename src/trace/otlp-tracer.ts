@@ -25,10 +25,24 @@ export interface OtlpTracerOptions {
   exportTimeoutMs?: number;
 }
 
-/** The traces URL for an endpoint given as OTEL_EXPORTER_OTLP_ENDPOINT is: a base URL. */
+/**
+ * The traces URL for an endpoint given as OTEL_EXPORTER_OTLP_ENDPOINT is: a base URL whose PATH gets `/v1/traces`
+ * (the spec's rule), its query string kept: `http://h/?token=X` → `http://h/v1/traces?token=X`, not
+ * `http://h/?token=X/v1/traces`, where the collector sees another token and a 404 path and the trace is lost.
+ */
 export function tracesUrl(endpoint: string): string {
-  const trimmed = endpoint.replace(/\/+$/, '');
-  return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    // Not a URL (the option parser refuses those): appended as text, for the exporter to report.
+    const trimmed = endpoint.replace(/\/+$/, '');
+    return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/v1/traces') ? path : `${path}/v1/traces`;
+  url.hash = '';
+  return url.href;
 }
 
 export class OtlpTracer {

@@ -55,7 +55,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       raw.push(body);
       paths.push(req.url ?? '');
-      if (req.method !== 'POST' || !(req.url ?? '').endsWith('/v1/traces') || !/json/.test(req.headers['content-type'] ?? '')) {
+      if (req.method !== 'POST' || !new URL(req.url ?? '/', 'http://receiver').pathname.endsWith('/v1/traces') || !/json/.test(req.headers['content-type'] ?? '')) {
         return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       }
       const request = JSON.parse(body) as { resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> };

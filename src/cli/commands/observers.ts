@@ -52,11 +52,15 @@ export async function runObservers(runtime: Runtime, config: Config, otlpEndpoin
   };
 }
 
-/** The path and query of a URL: where webhook tokens are. */
-function urlSecrets(url: string): string[] {
+/**
+ * The path and query of a URL: where webhook and collector tokens are. Each query value too, raw and
+ * percent-encoded: `?token=X&tenant=a` puts `token=X` in some texts and the bare X in others (an exporter's error).
+ */
+export function urlSecrets(url: string): string[] {
   try {
     const u = new URL(url);
-    return [u.pathname.length > 1 ? u.pathname : '', u.search.slice(1), u.password].filter((s) => s.length >= 8);
+    const values = [...u.searchParams.values()].flatMap((v) => [v, encodeURIComponent(v)]);
+    return [u.pathname.length > 1 ? u.pathname : '', u.search.slice(1), ...values, u.password].filter((s) => s.length >= 8);
   } catch {
     return [];
   }

@@ -16,4 +16,10 @@ describe('OTLP endpoint', () => {
     expect(tracesUrl('http://h:4318/')).toBe('http://h:4318/v1/traces');
     expect(tracesUrl('http://h:4318/otlp/v1/traces')).toBe('http://h:4318/otlp/v1/traces');
   });
+
+  it('appends /v1/traces to the path and keeps the query string (a token), never after it', () => {
+    expect(tracesUrl('http://h/?token=X')).toBe('http://h/v1/traces?token=X');
+    expect(tracesUrl('http://h:4318/otlp/?token=X&tenant=a')).toBe('http://h:4318/otlp/v1/traces?token=X&tenant=a');
+    expect(tracesUrl('http://h:4318/otlp/v1/traces?token=X')).toBe('http://h:4318/otlp/v1/traces?token=X');
+  });
 });
