@@ -143,6 +143,7 @@ export function runDeploymentStepNode(env: StepRunEnv, step: DeploymentStep, ord
         ...common(env, DEPLOYMENT_SCOPE, step.name, attempt, sink),
         outputs,
         takeControl: () => env.store.takeControl(env.journal.id),
+        pendingControl: async () => (await env.store.pendingControl(env.journal.id)).map((p) => p.command),
         record: async (code, message, data) => {
           await env.journal.append({ type: 'event', level: 'info', code, step: step.name, message: env.redactor.redact(message), data: env.redactor.redactValue(data) });
         },

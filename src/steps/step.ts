@@ -163,6 +163,8 @@ export interface DeploymentStepContext extends Omit<StepContext, 'cluster' | 'cl
   outputs: Record<string, Partial<Record<StepName, StepOutputs>>>;
   /** Returns and consumes the oldest pending control command, if any. */
   takeControl(): Promise<ControlCommand | undefined>;
+  /** The pending control commands, oldest first, without consuming them (a gate answered ahead of time). */
+  pendingControl(): Promise<ControlCommand[]>;
   /** Appends an informational record (decision records) to the journal. */
   record(code: string, message: string, data: Record<string, unknown>): Promise<void>;
 }

@@ -51,6 +51,15 @@ function unapprovableGate(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>
   return 'trafficShift.gates.beforeDestroy is manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto';
 }
 
+/**
+ * Whether the gate's answer is already queued (`shift resume|promote|abort` sent while no process ran the
+ * deployment, e.g. after it failed at the gate): waitForApproval takes it without asking anyone, so the
+ * run can go on without a terminal, as the reply to that command promised.
+ */
+async function answeredAhead(ctx: Pick<DeploymentStepContext, 'pendingControl'>): Promise<boolean> {
+  return (await ctx.pendingControl()).some((c) => c === 'resume' || c === 'promote' || c === 'abort');
+}
+
 export function createRetireStep(options: RetireStepOptions): DeploymentStep {
   return {
     name: 'retire-old-clusters',
@@ -89,8 +98,11 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             'the traffic shift did not run in this deployment (excluded with --skip/--only), so the old clusters still take new starts and none is retired; shift first, or retire one by hand with `ws-deployment retire --cluster NAME`',
         };
       }
-      const reason = ctx.previous?.approved ? undefined : unapprovableGate(ctx, options.nonInteractive);
-      return reason ? { action: 'refuse', reason } : { action: 'proceed' };
+      const reason = ctx.previous?.approved || (await answeredAhead(ctx)) ? undefined : unapprovableGate(ctx, options.nonInteractive);
+      if (!reason) return { action: 'proceed' };
+      // Once the gate was reached, `shift resume` queues its answer (control-reply.ts), and a resume here takes it.
+      const ahead = ctx.previous?.awaiting === 'beforeDestroy' ? `; or approve it ahead with \`ws-deployment shift resume ${ctx.deploymentId}\`, then resume again` : '';
+      return { action: 'refuse', reason: `${reason}${ahead}` };
     },
 
     refuseUpFront: (ctx) => unapprovableGate(ctx, options.nonInteractive),
