@@ -90,7 +90,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
 
   program
     .command('resume [id]')
-    .description('continue a failed or interrupted deployment (default: the newest unfinished one)')
+    .description('continue a failed or interrupted deployment (default: the newest unfinished one: of --config’s environment, or with no --config of the state store, with the config it ran with)')
     .addHelpText('after', examples(['ws-deployment resume', 'ws-deployment resume 20261125-083011-a1b2']))
     .action(lazy(() => import('./commands/resume.js')));
 

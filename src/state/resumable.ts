@@ -23,6 +23,16 @@ export async function* resumableDeployments(store: StateStore, key: { project: s
   }
 }
 
+/** The newest deployment of any environment in the store that can still be resumed (or taken shift commands). */
+export async function newestUnfinished(store: StateStore): Promise<Snapshot | undefined> {
+  for (const d of await store.list()) {
+    if (d.state === 'succeeded') continue;
+    const snap = (await store.open(d.id, { readOnly: true })).snapshot();
+    if (!concludedBy(snap)) return snap;
+  }
+  return undefined;
+}
+
 /** Why a failed deployment is final (see {@link CONCLUDED}), or undefined when it can be resumed. */
 export function concludedBy(snap: Snapshot): string | undefined {
   for (const s of [...snap.deploymentSteps, ...snap.clusters.flatMap((c) => c.steps)]) {

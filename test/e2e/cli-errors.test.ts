@@ -70,6 +70,12 @@ describe('CLI errors', () => {
     }
   });
 
+  it('`resume` with neither id nor config and nothing unfinished says so, not that the default config is missing', async () => {
+    const result = await runCli(['resume', '--state-dir', stateDir], { env: { HOME: dir } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with \`ws-deployment deploy\`, or check --state-dir\n`);
+  });
+
   it('--state-dir naming a regular file: a clear state error, no stack', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');

@@ -1,6 +1,7 @@
 /**
  * `resume ID` without --config continues with the config file the deployment
- * journaled at its start (what `status` and the interrupt message suggest), and
+ * journaled at its start (what `status` and the interrupt message suggest); a bare
+ * `resume` does so for the newest unfinished deployment and names it; both
  * still refuses, saying what changed, when that file now names other clusters.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { faultWorkspace, onlyDeployment, SKIP_DEPLOYMENT_STEPS } from './faults/
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
-describe.skipIf(!hasTerraform)('resume without --config', () => {
+describe.skipIf(!hasTerraform)('resume [ID] without --config', () => {
   const ws = faultWorkspace();
   // No ~/ws-deployment.yaml: a home of its own, and the run starts elsewhere.
   const home = mkdtempSync(join(tmpdir(), 'wsd-home-'));
@@ -31,8 +32,11 @@ describe.skipIf(!hasTerraform)('resume without --config', () => {
 
     const original = readFileSync(ws.config, 'utf8');
     writeFileSync(ws.config, original.replace(/prefix: eu/, 'prefix: ex'));
-    const refused = await runCli(['resume', id, ...bare], { env, cwd: home });
+    // Neither an id nor a config: the newest unfinished deployment, named, with its journaled config.
+    const refused = await runCli(['resume', ...bare], { env, cwd: home });
     expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`resuming ${id}, the newest unfinished deployment`);
+    expect(refused.stderr).toContain(`using the config deployment ${id} ran with: ${ws.config}`);
     expect(refused.stderr).toMatch(/changes cluster names \(journal: gp-dev-ws-eu171-eu-west1\/eu171\/europe-west1; config now: gp-dev-ws-ex171-eu-west1\/ex171\/europe-west1\)/);
 
     writeFileSync(ws.config, original);

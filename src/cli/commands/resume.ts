@@ -4,7 +4,8 @@ import { loadConfig } from '../../config/load.js';
 import { resumeDeployment } from '../../engine/deployment.js';
 import { renderSummary } from '../../report/summary.js';
 import { configGiven, globalOptions } from '../options.js';
-import { journaledConfigFile } from '../../state/resumable.js';
+import { journaledConfigFile, newestUnfinished } from '../../state/resumable.js';
+import { WsdError } from '../../core/errors.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
@@ -15,8 +16,16 @@ export default async function resume(command: Command, id?: string): Promise<voi
   const options = globalOptions(command);
   const runtime = await createRuntime(options);
   try {
+    const given = configGiven(command);
+    // Neither an id nor a config: the newest unfinished deployment of any environment, with the config it ran
+    // with (the default config file may belong to another environment, or not exist).
+    if (id === undefined && !given) {
+      id = (await newestUnfinished(runtime.store))?.id;
+      if (id === undefined) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${options.state ? 'the state database' : options.stateDir} to resume; start one with \`ws-deployment deploy\`, or check --state-dir`);
+      runtime.sink.emit({ level: 'info', code: 'resume.chosen', message: `resuming ${id}, the newest unfinished deployment (\`ws-deployment status --all\` lists them; \`resume ID\` picks another)`, data: { deploymentId: id } });
+    }
     // `resume ID` continues with the config that deployment ran with, unless another is named.
-    const file = id !== undefined && !configGiven(command) ? await journaledConfigFile(runtime.store, id) : options.config;
+    const file = id !== undefined && !given ? await journaledConfigFile(runtime.store, id) : options.config;
     if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
     const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
     registerSecrets(runtime.redactor, loaded.config);

@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import { controlReplyAfter } from '../../report/control-reply.js';
 import { hasLiveProcess } from '../../state/liveness.js';
-import { concludedBy } from '../../state/resumable.js';
+import { newestUnfinished } from '../../state/resumable.js';
 import { openStore } from '../open-store.js';
 import type { StateStore } from '../../state/store.js';
 import type { ControlCommand } from '../../steps/step.js';
@@ -27,16 +27,7 @@ function parseAction(value: string): ControlCommand {
 
 /** Queues `action` for deployment `id` (default: the newest unfinished one) when it would do something; returns the reply. */
 export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string): Promise<{ id: string; text: string }> {
-  let chosen = id;
-  if (!chosen) {
-    for (const d of await store.list()) {
-      if (d.state === 'succeeded') continue;
-      if (!concludedBy((await store.open(d.id, { readOnly: true })).snapshot())) {
-        chosen = d.id;
-        break;
-      }
-    }
-  }
+  const chosen = id ?? (await newestUnfinished(store))?.id;
   if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
   const snap = (await store.open(chosen, { readOnly: true })).snapshot();
   const live = snap.state === 'running' && (await hasLiveProcess(store, snap, `shift ${action}`));
