@@ -160,5 +160,7 @@ export function globalOptions(command: Command): GlobalOptions {
   if (o.only?.length && o.only.every((s) => o.skip?.includes(s))) {
     throw new WsdError('UsageError', `--skip removes every step --only names (${[...new Set(o.only)].join(', ')}), so nothing would run; drop one of the two flags, or name in --only a step --skip leaves`);
   }
-  return { ...o, config: resolve(o.config), stateDir: resolve(o.stateDir) };
+  // An empty path and '-' (stdin) stay as given: resolved, they would name the working directory or a file '-' in it.
+  const config = o.config.trim() === '' || o.config === '-' ? o.config : resolve(o.config);
+  return { ...o, config, stateDir: resolve(o.stateDir) };
 }

@@ -111,6 +111,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
  * not regular files, larger than 1 MiB or not UTF-8, all as ConfigInvalid.
  */
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  // Caught before resolving: '' would resolve to the working directory, '-' to a file named '-' in it.
+  if (file.trim() === '') throw fileIssue(file, 'the config path is empty (--config "" or an empty WS_DEPLOYMENT_CONFIG); pass --config FILE with the path of a yaml file');
+  if (file === '-') throw fileIssue(file, 'reading the config from stdin (--config -) is not supported: a resume needs the file again; save it to a file and pass --config FILE');
   const absolute = path.resolve(file);
   let handle;
   try {

@@ -369,7 +369,7 @@ export class FileStateStore implements StateStore {
   }
 
   async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {
-    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
     const dir = join(this.root, id);
     const path = join(dir, JOURNAL);
     if (!existsSync(path)) {

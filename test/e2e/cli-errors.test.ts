@@ -76,6 +76,15 @@ describe('CLI errors', () => {
     expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with \`ws-deployment deploy\`, or check --state-dir\n`);
   });
 
+  it('--config "" and --config - are named for what they are; an invalid id points at `status --all`', async () => {
+    const empty = await runCli(['validate', '--config', '']);
+    expect([empty.code, empty.stderr]).toEqual([2, 'error: the config path is empty (--config "" or an empty WS_DEPLOYMENT_CONFIG); pass --config FILE with the path of a yaml file\n']);
+    const stdin = await runCli(['deploy', '--config', '-', '--state-dir', stateDir]);
+    expect([stdin.code, stdin.stderr]).toEqual([2, 'error: reading the config from stdin (--config -) is not supported: a resume needs the file again; save it to a file and pass --config FILE\n']);
+    const id = await runCli(['status', '../etc', '--state-dir', stateDir]);
+    expect([id.code, id.stderr]).toEqual([2, 'error: "../etc" is not a deployment id; list them with `ws-deployment status --all`\n']);
+  });
+
   it('--state-dir naming a regular file: a clear state error, no stack', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');

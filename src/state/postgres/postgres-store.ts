@@ -125,7 +125,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async open(id: string): Promise<DeploymentJournal> {
-    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status\``);
+    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
     const loaded = await this.db.transaction(
       `reading deployment ${id}`,
       async (client) => {

@@ -111,7 +111,8 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     await expect(store.create('d-001')).rejects.toMatchObject({ code: 'Internal', message: 'deployment d-001 already exists' });
     await expect(store.create('NOT valid')).rejects.toMatchObject({ code: 'UsageError' });
     await expect(store.open('d-404')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
-    await expect(store.open('..')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
+    // The fix names the command that lists every id (plain `status` shows only the newest).
+    await expect(store.open('..')).rejects.toMatchObject({ code: 'DeploymentNotFound', message: '".." is not a deployment id; list them with `ws-deployment status --all`' });
     // An id created but never written (crash before the first record) is neither listed nor refused.
     await store.create('d-002');
     await expect(store.open('d-002')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
