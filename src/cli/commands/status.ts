@@ -7,7 +7,7 @@ import { notificationStatus, renderNotificationStatus } from '../../report/notif
 import type { Snapshot } from '../../state/model.js';
 import { rolledBack } from '../../state/resumable.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
-import { liveState } from '../../state/liveness.js';
+import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
@@ -24,9 +24,9 @@ export default async function status(command: Command, id?: string): Promise<voi
   const store = await openStore(options);
   try {
     if (watch) {
-      // Only where the lock holder can be read without taking the lock: a watch must never stand in a run's way.
-      const lockHolder = store.lockHolder?.bind(store);
-      const isLive = lockHolder ? async (snap: Snapshot) => (await lockHolder({ project: snap.inputs.project, environment: snap.inputs.environment })) !== undefined : undefined;
+      // Only where the lock holder can be read without taking the lock (file and PostgreSQL stores): a watch must
+      // never stand in a run's way. A holder running another deployment of the environment does not keep this one alive.
+      const isLive = store.lockHolder ? (snap: Snapshot) => hasLiveProcess(store, snap, 'status --watch') : undefined;
       process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout, isLive });
       return;
     }

@@ -75,15 +75,30 @@ const HOLDER_ROW_WAIT_MS = 3_000;
 async function liveHolder(client: Client, rowKey: string): Promise<HolderRow | undefined> {
   const deadline = Date.now() + HOLDER_ROW_WAIT_MS;
   for (;;) {
-    const { rows } = await client.query<HolderRow>(
-      `SELECT l.* FROM ws_deployment_locks l
-        WHERE l.lock_key = $1
-          AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted)`,
-      [rowKey],
-    );
-    if (rows[0] || Date.now() >= deadline) return rows[0];
+    const row = await liveHolderRow(client, rowKey);
+    if (row || Date.now() >= deadline) return row;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The holder row whose session is alive and holds an advisory lock now; a row a dead session left names no one. */
+async function liveHolderRow(client: Pick<Client, 'query'>, rowKey: string): Promise<HolderRow | undefined> {
+  const { rows } = await client.query<HolderRow>(
+    `SELECT l.* FROM ws_deployment_locks l
+      WHERE l.lock_key = $1
+        AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted)`,
+    [rowKey],
+  );
+  return rows[0];
+}
+
+/**
+ * Who holds the lock of `key`, read without taking it (for `status`, `status --watch`, `shift`): a process
+ * killed with SIGKILL loses its session, PostgreSQL frees its advisory lock, and its row names no one any more.
+ */
+export async function readLockHolder(client: Pick<Client, 'query'>, key: { project: string; environment: string }): Promise<LockHolder | undefined> {
+  const row = await liveHolderRow(client, lockRowKey(key));
+  return row ? toHolder(row) : undefined;
 }
 
 /** Takes the lock or throws `LockHeld` naming the holder. Connection errors are thrown as they are (the caller retries). */

@@ -2,13 +2,17 @@
  * `status --watch` on the PostgreSQL state store: a second store (another
  * process or machine) follows a deployment while the running one holds the
  * environment lock — the watch never needs it — sees each new record and a
- * queued shift command, and returns the deployment's exit code when it ends.
+ * queued shift command, and returns the deployment's exit code when it ends;
+ * `ws-deployment status --watch` of a run whose process died (its database
+ * session ended, so PostgreSQL freed its advisory lock) ends with 130 instead
+ * of waiting for ever on a journal that says running.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../../helpers/cli.js';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created, startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
 
 describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('status --watch on the postgres state store', () => {
   let fx: PgFixture;
@@ -53,4 +57,40 @@ describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('
       await runner.close();
     }
   }, 120_000);
+
+  it('`status --watch` ends with 130 once the process running the deployment is gone, and says how to continue', async () => {
+    const url = await fx.freshDatabase();
+    const runner = await openPostgresStore({ url, workDir: await fx.workDir() });
+    try {
+      await runner.lock({ project: 'p', environment: 'development' }, { deploymentId: 'd-001', command: 'deploy' });
+      const j = await runner.create('d-001');
+      await j.append(created);
+      await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      const watch = startCli(['status', '--watch', 'd-001', '--state', url, '--state-dir', await fx.workDir()]);
+      let stdout = '';
+      watch.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes(`${CLUSTER}  create-cluster running`)) {
+        if (Date.now() > deadline) throw new Error(`the watch never showed the running step; it printed:\n${stdout}`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      // Alive, the run is seen as such from another store (the watch's view), without taking its lock.
+      const reader = await openPostgresStore({ url, workDir: await fx.workDir() });
+      try {
+        expect(await reader.lockHolder({ project: 'p', environment: 'development' })).toMatchObject({ deploymentId: 'd-001', command: 'deploy', pid: process.pid });
+        expect(watch.child.exitCode).toBeNull();
+        // The run's process dies as with SIGKILL: its lock session ends, the journal still says running.
+        expect(await fx.terminate(url, 'ws-deployment-lock')).toBe(1);
+        await waitFor(async () => (await reader.lockHolder({ project: 'p', environment: 'development' })) === undefined, 30_000);
+      } finally {
+        await reader.close();
+      }
+      const ended = await Promise.race([watch.done, new Promise<undefined>((res) => setTimeout(res, 90_000, undefined))]);
+      if (!ended) watch.child.kill('SIGKILL');
+      expect(ended?.code, `the watch did not end; it printed:\n${stdout}`).toBe(130);
+      expect(stdout.trimEnd().split('\n').slice(-2)).toEqual(['deployment interrupted: the process running deployment d-001 is gone; continue it with `ws-deployment resume d-001`', 'exit code 130']);
+    } finally {
+      await runner.close();
+    }
+  }, 180_000);
 });
