@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
-import { WsdError } from '../core/errors.js';
+import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { allocateClusterId, lastUsedClusterId, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
+import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import type { Snapshot } from '../state/model.js';
 import { concludedBy, resumableDeployments } from '../state/resumable.js';
@@ -64,13 +64,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
     if (unfinished) throw unfinished;
     const refusal = upFrontRefusal(loaded, options, deps);
     if (refusal) throw new WsdError('PreCheckRefused', refusal);
-    const clusterId =
-      options.clusterId ??
-      (await allocateClusterId(loaded.config, {
-        probe: deps.probe,
-        registeredNames: deps.registeredNames,
-        lastUsed: await lastUsedClusterId(deps.store, lockKey(loaded)),
-      }));
+    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, registeredNames: deps.registeredNames, ...(await idHistory(deps, lockKey(loaded))) }));
     const targets = buildTargets(loaded.config, clusterId);
     const journal = await deps.store.create(id);
     // The id and names are journaled before anything external is created: resume reuses them.
@@ -90,6 +84,13 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
   }
 }
 
+/** What earlier deployments tell allocation; a damaged journal that hides its cluster id is said, not skipped quietly. */
+export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: { project: string; environment: string }): Promise<{ lastUsed?: number; taken: ReadonlySet<number> }> {
+  const { lastUsed, taken, unknown } = await clusterIdHistory(deps.store, key);
+  for (const message of unknown) deps.sink.emit({ level: 'warn', code: 'journal.damaged', message });
+  return { lastUsed, taken };
+}
+
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
 export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
@@ -102,7 +103,18 @@ export async function findUnfinished(store: StateStore, loaded: LoadedConfig): P
 /** Why `deploy` must not start beside an unfinished deployment of this environment (undefined: it may). */
 export async function unfinishedRefusal(loaded: LoadedConfig, options: EngineOptions, deps: Pick<EngineDeps, 'store'>): Promise<WsdError | undefined> {
   if (options.allowUnfinished) return undefined;
-  const unfinished = await findUnfinished(deps.store, loaded);
+  let unfinished;
+  try {
+    unfinished = await findUnfinished(deps.store, loaded);
+  } catch (error) {
+    // A journal damaged mid-file may hold a run of this environment that did not finish: refuse, with its fix and ours.
+    if (!isWsdError(error) || error.code !== 'StateCorrupt' || typeof error.details.file !== 'string') throw error;
+    return new WsdError(
+      'ResumeRefused',
+      `${error.message}; or, once you know its clusters are gone or may stay, start a new deployment anyway with --allow-unfinished (its cluster id, where the journal still shows it, is not reused)`,
+      { details: error.details, cause: error },
+    );
+  }
   if (!unfinished) return undefined;
   return new WsdError(
     'ResumeRefused',

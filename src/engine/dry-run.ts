@@ -12,11 +12,10 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { scopedSink } from '../core/events.js';
-import { lastUsedClusterId } from '../plan/allocate-id.js';
 import { buildPlan, type PlanDocument } from '../plan/build-plan.js';
 import { buildTargets } from '../plan/targets.js';
 import type { StepContext } from '../steps/step.js';
-import { unfinishedRefusal, upFrontRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
+import { idHistory, unfinishedRefusal, upFrontRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
 import { runGraph } from './work-graph.js';
 
 export interface DryRunResult {
@@ -41,7 +40,7 @@ export async function dryRun(loaded: LoadedConfig, options: EngineOptions, deps:
     redactor: deps.redactor,
     sharedDir: deps.store.root,
     registeredNames: deps.registeredNames,
-    lastUsed: await lastUsedClusterId(deps.store, { project: loaded.config.project.id, environment: loaded.config.environment }),
+    ...(await idHistory(deps, { project: loaded.config.project.id, environment: loaded.config.environment })),
   });
   const targets = buildTargets(loaded.config, plan.clusterId);
   const deploymentDir = join(deps.store.root, 'dry-run');

@@ -66,6 +66,8 @@ export interface PlanInput {
   registeredNames?: RegisteredNames;
   /** The id of the newest earlier deployment of the environment (allocation starts after it). */
   lastUsed?: number;
+  /** Ids never to take (see `ClusterIdHistory.taken`). */
+  taken?: ReadonlySet<number>;
   /** The major version of the helm deploy would run, so helm commands show its flags. */
   helmMajor?: HelmMajor;
 }
@@ -82,7 +84,7 @@ function planStep(name: StepName, excluded: ReadonlySet<StepName>, options: Plan
 
 export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const { config } = input.loaded;
-  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registeredNames: input.registeredNames, lastUsed: input.lastUsed }));
+  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registeredNames: input.registeredNames, lastUsed: input.lastUsed, taken: input.taken }));
   const targets = buildTargets(config, clusterId);
   const deploymentDir = join(input.sharedDir, '<deployment>');
   const wide: DeploymentPlanContext = {

@@ -13,18 +13,19 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
+import { journalDamagedError, journalDamageFix } from './journal-damage.js';
 import { acquireFileLock, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
-import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
+import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
 const SNAPSHOT = 'snapshot.json';
@@ -41,23 +42,49 @@ function ioError(action: string, path: string, error: unknown): WsdError {
   return new WsdError('StateIo', `cannot ${action} ${path} (${code ?? (error as Error).message}): ${hint}`, { cause: error });
 }
 
-/** Reads journal records; a torn last line (crash mid-append) is reported through `onTorn` and dropped. */
-export function readJournal(path: string, onTorn?: (line: string) => void): JournalRecord[] {
-  const text = readFileSync(path, 'utf8');
+/** Where a journal is damaged mid-file: the records before it are intact, nothing after it is trusted. */
+export interface JournalDamageAt {
+  /** 1-based line number of the first line that is not a JSON record. */
+  line: number;
+  /** The intact records before it. */
+  records: JournalRecord[];
+}
+
+/** Line number of the first line that is no JSON record (a torn last line aside), with the records before it. */
+function scanJournal(text: string, onTorn?: (line: string) => void): { records: JournalRecord[]; damagedLine?: number } {
   const lines = text.split('\n');
   const records: JournalRecord[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line) continue;
+    let record: unknown;
     try {
-      records.push(JSON.parse(line) as JournalRecord);
+      record = JSON.parse(line);
     } catch {
-      const isLast = lines.slice(i + 1).every((l) => l === '');
-      if (!isLast) throw new WsdError('StateCorrupt', `journal ${path} line ${i + 1} is not valid JSON; the journal was edited or damaged`);
-      onTorn?.(line);
+      record = undefined;
     }
+    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+      records.push(record as JournalRecord);
+      continue;
+    }
+    const isLast = lines.slice(i + 1).every((l) => l === '');
+    if (!isLast) return { records, damagedLine: i + 1 };
+    onTorn?.(line);
   }
+  return { records };
+}
+
+/** Reads journal records; a torn last line (crash mid-append) is reported through `onTorn` and dropped. */
+export function readJournal(path: string, onTorn?: (line: string) => void): JournalRecord[] {
+  const { records, damagedLine } = scanJournal(readFileSync(path, 'utf8'), onTorn);
+  if (damagedLine !== undefined) throw journalDamagedError(basename(dirname(path)), path, damagedLine);
   return records;
+}
+
+/** Where the journal text is damaged mid-file (undefined: it is whole, a torn last line aside). */
+export function journalDamage(text: string): JournalDamageAt | undefined {
+  const { records, damagedLine } = scanJournal(text);
+  return damagedLine === undefined ? undefined : { line: damagedLine, records };
 }
 
 /** True when the file is empty or its last byte is a newline. */
@@ -296,6 +323,30 @@ class FileJournal implements DeploymentJournal {
   }
 }
 
+/**
+ * A listing entry for a journal damaged mid-file, so one bad line hides nothing else in the dir.
+ * What the intact records before it say (project, environment, cluster id) is kept: it is what
+ * `deploy` and `plan` need to stay clear of the deployment's clusters. Nothing after it is read.
+ */
+function damagedSummary(id: string, path: string, damage: JournalDamageAt): DeploymentSummary {
+  let intact: Snapshot | undefined;
+  try {
+    intact = replay(damage.records);
+  } catch {
+    intact = undefined; // the intact part does not replay either: nothing of it is known
+  }
+  const found: JournalDamage = { file: path, line: damage.line, fix: journalDamageFix(path, damage.line), ...(intact ? { clusterId: intact.clusterId } : {}) };
+  return {
+    id,
+    state: 'damaged',
+    createdAt: intact?.createdAt ?? '',
+    updatedAt: intact?.updatedAt ?? '',
+    project: intact?.inputs.project ?? '',
+    environment: intact?.inputs.environment ?? '',
+    damaged: found,
+  };
+}
+
 export class FileStateStore implements StateStore {
   constructor(
     readonly root: string,
@@ -435,8 +486,17 @@ export class FileStateStore implements StateStore {
         throw ioError('read', journalPath, error);
       }
       const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
+      if (cached) {
+        out.push(summaryOf(cached));
+        continue;
+      }
       // A damaged, stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
-      const snap = cached ?? replay(readJournal(journalPath));
+      const damage = journalDamage(text);
+      if (damage) {
+        out.push(damagedSummary(entry.name, journalPath, damage));
+        continue;
+      }
+      const snap = replay(readJournal(journalPath));
       if (snap) out.push(summaryOf(snap));
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -9,14 +9,22 @@ import { existsSync } from 'node:fs';
 import { WsdError } from '../core/errors.js';
 import type { Snapshot } from './model.js';
 import type { StateStore } from './store.js';
+import { damagedListingError, mayBelongTo } from './journal-damage.js';
 import { CONCLUDED } from '../steps/step.js';
 
 /**
  * Deployments of this environment that did not finish and can still be resumed,
- * newest first (one concluded by its failure is over).
+ * newest first (one concluded by its failure is over). Throws `StateCorrupt` at a
+ * deployment whose journal is damaged mid-file and may be of this environment.
  */
 export async function* resumableDeployments(store: StateStore, key: { project: string; environment: string }): AsyncGenerator<Snapshot> {
   for (const d of await store.list()) {
+    // Damaged mid-file: whether it finished is past the damage, and guessing could start a run beside
+    // one that holds clusters. One that may be of this environment stops the caller, saying where and what to do.
+    if (d.damaged) {
+      if (mayBelongTo(d, key)) throw damagedListingError({ ...d, damaged: d.damaged });
+      continue;
+    }
     if (d.project !== key.project || d.environment !== key.environment || d.state === 'succeeded') continue;
     const snap = (await store.open(d.id, { readOnly: true })).snapshot();
     if (!concludedBy(snap)) yield snap;

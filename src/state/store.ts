@@ -36,13 +36,25 @@ export interface PendingControl {
   sentAt: string;
 }
 
+/** A deployment whose journal is damaged mid-file: where, and what to do (see `list`). */
+export interface JournalDamage {
+  file: string;
+  /** 1-based line of the first damaged record; nothing after it is read. */
+  line: number;
+  fix: string;
+  /** The cluster id journaled before the damage; absent when the damage hides it (then project and environment are '' too). */
+  clusterId?: number;
+}
+
 export interface DeploymentSummary {
   id: string;
-  state: Snapshot['state'];
+  /** `damaged`: the journal cannot be read past a line in the middle (`damaged` says where); open() refuses it. */
+  state: Snapshot['state'] | 'damaged';
   createdAt: string;
   updatedAt: string;
   project: string;
   environment: string;
+  damaged?: JournalDamage;
 }
 
 export interface StateStore {
@@ -65,7 +77,10 @@ export interface StateStore {
    * the lock: what `report` and `status --watch` render.
    */
   readRecords(id: string, afterSeq?: number): Promise<JournalRecord[]>;
-  /** Newest first. */
+  /**
+   * Newest first. A deployment whose journal is damaged mid-file is listed as `damaged` (with what
+   * the intact part before the damage says) rather than failing the listing of every other one.
+   */
   list(): Promise<DeploymentSummary[]>;
   /** Queues a control command for a running deployment (another terminal, another machine). */
   sendControl(id: string, command: ControlCommand): Promise<void>;

@@ -3,11 +3,12 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { Redactor } from '../../core/redact.js';
-import { lastUsedClusterId } from '../../plan/allocate-id.js';
+import { clusterIdHistory } from '../../plan/allocate-id.js';
 import { buildPlan } from '../../plan/build-plan.js';
 import { installedHelmMajor } from '../../tools/helm.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { FileStateStore } from '../../state/file-store.js';
+import type { StateStore } from '../../state/store.js';
 import { allSteps } from '../../steps/all-steps.js';
 import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
 import { registeredNames } from '../../sandbox/meta-access.js';
@@ -39,7 +40,7 @@ export default async function plan(command: Command): Promise<void> {
       redactor,
       sharedDir,
       registeredNames: () => registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }),
-      lastUsed: allocating ? await lastUsedClusterId(store, { project: config.project.id, environment: config.environment }) : undefined,
+      ...(allocating ? await history(store, { project: config.project.id, environment: config.environment }) : {}),
       // Only real clusters run `helm upgrade`, whose flags differ between helm 3 and 4.
       helmMajor: config.workspaceClusters.some((c) => c.type !== 'sandbox') ? await installedHelmMajor() : undefined,
     });
@@ -47,4 +48,11 @@ export default async function plan(command: Command): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** Earlier deployments' cluster ids; a damaged journal that hides its id is said on stderr (the plan on stdout stays parseable). */
+async function history(store: StateStore, key: { project: string; environment: string }): Promise<{ lastUsed?: number; taken: ReadonlySet<number> }> {
+  const { lastUsed, taken, unknown } = await clusterIdHistory(store, key);
+  for (const message of unknown) process.stderr.write(`warning: ${message}\n`);
+  return { lastUsed, taken };
 }

@@ -66,7 +66,8 @@ type Listed = DeploymentSummary & { rolledBack?: true };
 async function listLive(store: StateStore): Promise<Listed[]> {
   const out: Listed[] = [];
   for (const d of await store.list()) {
-    if (d.state === 'running') out.push({ ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state });
+    if (d.damaged) out.push(d);
+    else if (d.state === 'running') out.push({ ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state });
     else if (d.state === 'failed' && rolledBack((await store.open(d.id, { readOnly: true })).snapshot())) out.push({ ...d, rolledBack: true });
     else out.push(d);
   }
@@ -76,8 +77,10 @@ async function listLive(store: StateStore): Promise<Listed[]> {
 function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
-  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.state, d.project, d.environment, d.createdAt, d.updatedAt]);
-  return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n`;
+  // A damaged journal hides what the damage covers: '?' rather than a guess.
+  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
+  const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: journal ${d.damaged.file} line ${d.damaged.line} is not valid JSON (edited or damaged); ${d.damaged.fix}\n`] : []));
+  return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }
 
 function renderPending(snap: Snapshot, pending: PendingControl[]): string {

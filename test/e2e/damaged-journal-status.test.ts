@@ -1,0 +1,60 @@
+/**
+ * `status --all` on a state dir where one journal is damaged mid-file: the others are listed as
+ * usual, the damaged one as `damaged` with its file, line and fix (text and JSON), exit 0; and
+ * `status ID` of the damaged one refuses with the same words.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { runCli } from '../helpers/cli.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wsd-damaged-status-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function deployment(store: FileStateStore, id: string, clusterId: number): Promise<string> {
+  const j = await store.create(id);
+  await j.append({
+    type: 'deployment.created',
+    id,
+    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
+    clusterId,
+    clusters: [{ index: 0, name: `gp-dev-ws-eu${clusterId}-eu-west1`, shortName: `eu${clusterId}`, id: clusterId, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
+    steps: [['create-cluster']],
+  });
+  await j.append({ type: 'step.started', cluster: `gp-dev-ws-eu${clusterId}-eu-west1`, step: 'create-cluster', attempt: 1 });
+  await j.append({ type: 'deployment.finished', state: 'succeeded' });
+  return join(j.dir, 'journal.ndjson');
+}
+
+describe('status with a journal damaged mid-file', () => {
+  it('lists it as damaged beside the others, and status ID says where and what to do', async () => {
+    const store = new FileStateStore(root);
+    await deployment(store, '20260101-000000-aaaa', 101);
+    const journal = await deployment(store, '20260102-000000-bbbb', 102);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[1] = 'garbage{{';
+    writeFileSync(journal, lines.join('\n'));
+    rmSync(join(root, '20260102-000000-bbbb', 'snapshot.json'));
+
+    const text = await runCli(['status', '--all', '--state-dir', root]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/20260101-000000-aaaa\s+succeeded/);
+    expect(text.stdout).toMatch(/20260102-000000-bbbb\s+damaged\s+p\s+development/);
+    expect(text.stdout).toContain(`20260102-000000-bbbb: journal ${journal} line 2 is not valid JSON`);
+    expect(text.stdout).toMatch(/repair line 2 by hand/);
+
+    const json = await runCli(['status', '--all', '--output', 'json', '--state-dir', root]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ id: '20260102-000000-bbbb', state: 'damaged', damaged: expect.objectContaining({ file: journal, line: 2, clusterId: 102 }) }),
+      expect.objectContaining({ id: '20260101-000000-aaaa', state: 'succeeded' }),
+    ]);
+
+    const one = await runCli(['status', '20260102-000000-bbbb', '--state-dir', root]);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toContain(`deployment 20260102-000000-bbbb: journal ${journal} line 2 is not valid JSON`);
+    expect(one.stderr).toMatch(/restore .* from a backup of the state dir/);
+  });
+});
