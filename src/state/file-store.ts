@@ -15,7 +15,7 @@ import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { basename, dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
+import type { EventInput, EventSink } from '../core/events.js';
 import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
@@ -175,12 +175,15 @@ class FileJournal implements DeploymentJournal {
   private readonly clusterTexts = new WeakMap<ClusterRecordState, string>();
   /** The journal's name (and its deployment folder's) is durable: after the first write of a new journal, once. */
   private namesDurable: boolean;
+  private snapshotWarned = false;
 
   constructor(
     readonly id: string,
     /** The state dir: journaled paths are relative to it (see state-paths.ts). */
     private readonly root: string,
     stored: JournalRecord[],
+    /** Where a failed snapshot write is reported (once). */
+    private readonly onWarning?: (event: EventInput) => void,
   ) {
     this.dir = join(root, id);
     this.namesDurable = stored.length > 0;
@@ -210,12 +213,12 @@ class FileJournal implements DeploymentJournal {
       this.scheduleFlush();
     });
     if (record.type !== 'event') {
-      const written = this.writeSnapshot(record.type.startsWith('deployment.'));
       // Deployment-level records (created, finished, …) wait for the cache to show them; the
-      // periodic rewrites between them run in the background and may fail quietly (the journal
-      // is the truth: a stale or missing snapshot is rebuilt from it by every reader).
+      // periodic rewrites between them run in the background. Neither may fail the run: the
+      // record is durable in the journal, the truth, and every reader rebuilds a stale or
+      // missing snapshot from it. A failed write is said once.
+      const written = this.writeSnapshot(record.type.startsWith('deployment.'))?.catch((error: unknown) => this.snapshotFailed(error));
       if (record.type.startsWith('deployment.')) await written;
-      else written?.catch(() => undefined);
     }
     crashPoint(record);
     return record;
@@ -309,6 +312,14 @@ class FileJournal implements DeploymentJournal {
     return `${journalText(rest, this.root).slice(0, -1)},"clusters":[${parts.join(',')}]}`;
   }
 
+  /** The snapshot cache could not be written: warn once (later failures are the same story), carry on. */
+  private snapshotFailed(error: unknown): void {
+    if (this.snapshotWarned) return;
+    this.snapshotWarned = true;
+    const message = `${error instanceof Error ? error.message : String(error)}; carrying on: snapshot.json is only a cache, the journal holds every record and readers rebuild from it`;
+    this.onWarning?.({ level: 'warn', code: 'snapshot.unwritten', message });
+  }
+
   private async writeSnapshots(): Promise<void> {
     const path = join(this.dir, SNAPSHOT);
     while (this.snapshotDirty) {
@@ -353,6 +364,8 @@ export class FileStateStore implements StateStore {
     /** Where to report what the store repaired (a torn journal line). */
     private readonly sink?: EventSink,
   ) {}
+
+  private readonly warn = (event: EventInput): void => this.sink?.emit(event);
 
   /** The state dir passed the write probe: a run checks it once (lock, then create), not before each. */
   private writable = false;
@@ -411,7 +424,7 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw ioError('create', dir, error);
     }
-    return new FileJournal(id, this.root, []);
+    return new FileJournal(id, this.root, [], this.warn);
   }
 
   async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
@@ -448,7 +461,7 @@ export class FileStateStore implements StateStore {
         throw ioError('end the last line of', path, error);
       }
     }
-    const journal = new FileJournal(id, this.root, records);
+    const journal = new FileJournal(id, this.root, records, this.warn);
     if (torn !== undefined && !options.readOnly) {
       const message = `deployment ${id}: dropped a journal line cut by a crash (${torn.length} bytes); the step it recorded is re-checked`;
       await journal.append({ type: 'event', level: 'warn', code: 'journal.recovered', message });

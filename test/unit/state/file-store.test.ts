@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EventSink } from '../../../src/core/events.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { lockFileName } from '../../../src/state/file-lock.js';
 
@@ -89,6 +90,27 @@ describe('file state store', () => {
     await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
     writeFileSync(join(j.dir, 'snapshot.json'), snapshotBefore); // crash between journal append and snapshot write
     expect((await store.open('d-001')).snapshot().clusters[0]?.steps[0]?.state).toBe('running');
+  });
+
+  it('carries on when the snapshot cannot be written: the record is in the journal, one warning says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-store-'));
+    dirs.push(dir);
+    const events: Array<{ code: string; message: string }> = [];
+    const store = new FileStateStore(dir, { emit: (e) => events.push(e) } as EventSink);
+    const j = await store.create('d-001');
+    await j.append(created);
+    // A folder where the snapshot goes: every rename onto it fails, as on a full disk.
+    rmSync(join(j.dir, 'snapshot.json'));
+    mkdirSync(join(j.dir, 'snapshot.json', 'in-the-way'), { recursive: true });
+    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    await j.append({ type: 'deployment.finished', state: 'failed' });
+    await j.append({ type: 'deployment.resumed', pid: 1 });
+    expect(events.filter((e) => e.code === 'snapshot.unwritten')).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/cannot write .*snapshot\.json .*snapshot\.json is only a cache, the journal holds every record/) }),
+    ]);
+    // Readers rebuild from the journal.
+    expect((await store.list()).map((d) => d.state)).toEqual(['running']);
+    expect((await new FileStateStore(dir).open('d-001', { readOnly: true })).snapshot().clusters[0]?.steps[0]?.state).toBe('running');
   });
 
   it('refuses a damaged journal line that is not the last', async () => {
