@@ -155,7 +155,26 @@ function removeStale(path: string, seen: string): boolean {
   }
 }
 
+/**
+ * `<state-dir>/locks` that exists but is no folder (a stray file): name it and the fix. The state
+ * dir check below would call the lock folder the state dir and send the operator to --state-dir.
+ */
+function assertLockFolder(dir: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    return; // absent (created below) or unreadable (the checks below say why)
+  }
+  if (!isDirectory) {
+    throw new WsdError('StateIo', `the lock folder ${dir} is a file, not a folder (ws-deployment keeps its environment locks there); remove it or move it aside and run again`, {
+      details: { lockFolder: dir },
+    });
+  }
+}
+
 export function acquireFileLock(dir: string, key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): LockHandle {
+  assertLockFolder(dir);
   assertUsableStateDir(dir);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

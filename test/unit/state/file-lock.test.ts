@@ -82,6 +82,21 @@ describe('file lock', () => {
     expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' })).toThrow(expect.objectContaining({ code: 'StateIo', message: expect.stringContaining(`the lock file ${path} is a folder`) }));
   });
 
+  it('names a file where the lock folder belongs and says to move it, rather than blaming the state dir', () => {
+    const dir = join(lockDir(), 'locks');
+    writeFileSync(dir, 'stray');
+    let error: unknown;
+    try {
+      acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'StateIo', message: expect.stringContaining(`the lock folder ${dir} is a file, not a folder`) });
+    expect((error as Error).message).toMatch(/remove it or move it aside/);
+    expect((error as Error).message).not.toMatch(/as the state dir|--state-dir/);
+    expect(readFileSync(dir, 'utf8')).toBe('stray'); // nothing lost
+  });
+
   it('refuses a lock held by a live process on this host, naming it', () => {
     const dir = lockDir();
     const path = join(dir, lockFileName(KEY));
