@@ -43,7 +43,7 @@ function ioError(action: string, path: string, error: unknown): WsdError {
 }
 
 /** Where a journal is damaged mid-file: the records before it are intact, nothing after it is trusted. */
-export interface JournalDamageAt {
+interface JournalDamageAt {
   /** 1-based line number of the first line that is not a JSON record. */
   line: number;
   /** The intact records before it. */
@@ -79,12 +79,6 @@ export function readJournal(path: string, onTorn?: (line: string) => void): Jour
   const { records, damagedLine } = scanJournal(readFileSync(path, 'utf8'), onTorn);
   if (damagedLine !== undefined) throw journalDamagedError(basename(dirname(path)), path, damagedLine);
   return records;
-}
-
-/** Where the journal text is damaged mid-file (undefined: it is whole, a torn last line aside). */
-export function journalDamage(text: string): JournalDamageAt | undefined {
-  const { records, damagedLine } = scanJournal(text);
-  return damagedLine === undefined ? undefined : { line: damagedLine, records };
 }
 
 /** True when the file is empty or its last byte is a newline. */
@@ -504,12 +498,12 @@ export class FileStateStore implements StateStore {
         continue;
       }
       // A damaged, stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
-      const damage = journalDamage(text);
-      if (damage) {
-        out.push(damagedSummary(entry.name, journalPath, damage));
+      const { records, damagedLine } = scanJournal(text);
+      if (damagedLine !== undefined) {
+        out.push(damagedSummary(entry.name, journalPath, { line: damagedLine, records }));
         continue;
       }
-      const snap = replay(readJournal(journalPath));
+      const snap = replay(records);
       if (snap) out.push(summaryOf(snap));
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -8,7 +8,15 @@
 import type { DeploymentStep } from '../../src/steps/step.js';
 import { createRetireStep } from '../../src/steps/retire/retire-step.js';
 import { createTrafficShiftStep } from '../../src/steps/traffic/traffic-shift-step.js';
-import { createHarness, type Harness } from '../integration/shift/harness.js';
+import { createHarness, SIM_ANALYSIS, type Harness } from '../integration/shift/harness.js';
+
+/** A brisk shift straight to 100 % whose retirement waits at a manual beforeDestroy gate (no destroy). */
+export const MANUAL_DESTROY_SHIFT = `  steps: [100]
+  interval: 1s
+  bake: 1s
+  retire: { drainTimeout: 30s, destroy: false }
+  gates: { beforeDestroy: manual }
+${SIM_ANALYSIS}`;
 
 /** A harness for `shift` (the trafficShift YAML block) with eu1 old and promoted, eu2 new and cordoned. */
 export async function oldAndNewCluster(shift: string): Promise<Harness> {

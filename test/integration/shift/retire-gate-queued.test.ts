@@ -10,15 +10,10 @@ import { renderSummary } from '../../../src/report/summary.js';
 import { sandboxRegistry } from '../../../src/sandbox/sandbox-registry.js';
 import { createRetireStep } from '../../../src/steps/retire/retire-step.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
-import { METAS, SIM_ANALYSIS, waitFor, wideStep, type Harness } from './harness.js';
-import { oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
+import { METAS, waitFor, wideStep, type Harness } from './harness.js';
+import { MANUAL_DESTROY_SHIFT, oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
 
-const SHIFT = `  steps: [100]
-  interval: 1s
-  bake: 1s
-  retire: { drainTimeout: 30s, destroy: false }
-  gates: { beforeDestroy: manual }
-${SIM_ANALYSIS}`;
+const SHIFT = MANUAL_DESTROY_SHIFT;
 
 describe('a queued approval of the beforeDestroy gate', () => {
   let h: Harness | undefined;

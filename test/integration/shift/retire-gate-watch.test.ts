@@ -9,15 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sendShiftControl } from '../../../src/cli/commands/shift.js';
 import { watchView } from '../../../src/report/watch/watch-view.js';
 import { sandboxRegistry } from '../../../src/sandbox/sandbox-registry.js';
-import { METAS, SIM_ANALYSIS, waitFor, wideStep, type Harness } from './harness.js';
-import { oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
+import { METAS, waitFor, wideStep, type Harness } from './harness.js';
+import { MANUAL_DESTROY_SHIFT, oldAndNewCluster, shiftAndRetireSteps } from '../../helpers/retire-harness.js';
 
-const SHIFT = `  steps: [100]
-  interval: 1s
-  bake: 1s
-  retire: { drainTimeout: 30s, destroy: false }
-  gates: { beforeDestroy: manual }
-${SIM_ANALYSIS}`;
+const SHIFT = MANUAL_DESTROY_SHIFT;
 
 describe('the beforeDestroy gate in status --watch', () => {
   let h: Harness | undefined;
