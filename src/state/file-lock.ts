@@ -8,14 +8,20 @@
  * a stale one. A lock whose holder was a process on this host that no longer
  * exists is stale; it is removed only under a short-lived takeover mutex,
  * after re-reading it, so two contenders can never both remove a lock and both win.
+ *
+ * The lock records the folder it was taken in (real path, device, inode). A state dir
+ * copied (`cp -a`, a backup restored) while a run held its lock carries the lock file
+ * along, naming a process that is alive but works in the original: in the copy such a
+ * lock holds nothing, and `status` says where it came from. A lock without that record
+ * (written by an older version) is judged by its holder alone, as before.
  */
 import { randomBytes } from 'node:crypto';
 import { assertUsableStateDir } from './state-dir-check.js';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
-import type { LockHandle, LockHolder } from './store.js';
+import type { LockHandle, LockHolder, LockPlace } from './store.js';
 
 /** A takeover mutex older than this was left by a process that died mid-takeover. */
 const TAKEOVER_STALE_MS = 30_000;
@@ -67,15 +73,57 @@ export function holderAlive(holder: LockHolder): boolean {
   return started === undefined || !Number.isFinite(since) || started <= since + 2_000;
 }
 
+/** The lock folder `dir` by real path and identity; undefined when it cannot be read. */
+function placeOf(dir: string): LockPlace | undefined {
+  try {
+    const stat = statSync(dir);
+    return { path: realpathSync(dir), dev: stat.dev, ino: stat.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The folder a lock read in `dir` was taken in, when that is another folder (this one is a copy):
+ * undefined when it was taken here or does not say. On this host the device and inode decide (a
+ * state dir moved while it runs is still the same folder); a holder on another host sees the
+ * share under its own device number, so there both its inode and its path must differ.
+ */
+function takenElsewhere(holder: LockHolder, dir: string): string | undefined {
+  const recorded = holder.dir;
+  if (!recorded || typeof recorded.path !== 'string') return undefined;
+  const here = placeOf(dir);
+  if (!here) return undefined;
+  const other = holder.host === hostname() ? recorded.dev !== here.dev || recorded.ino !== here.ino : recorded.ino !== here.ino && recorded.path !== here.path;
+  return other ? recorded.path : undefined;
+}
+
+/** Whether `holder`, read from the lock file in `dir`, holds the lock: taken in this very folder by a process that still runs. */
+function holds(holder: LockHolder, dir: string): boolean {
+  return takenElsewhere(holder, dir) === undefined && holderAlive(holder);
+}
+
 /**
  * The live holder of the lock, read without taking it (so it works on a read-only
- * state dir): undefined when nobody holds it or its holder is gone.
+ * state dir): undefined when nobody holds it here, its holder is gone, or the lock
+ * was copied from another state dir.
  */
 export function readLiveHolder(dir: string, key: { project: string; environment: string }): LockHolder | undefined {
   const raw = readRaw(join(dir, lockFileName(key)));
   if (raw === undefined) return undefined;
   const holder = parseHolder(raw);
-  return holder && holderAlive(holder) ? holder : undefined;
+  return holder && holds(holder, dir) ? holder : undefined;
+}
+
+/**
+ * What to tell the operator when the lock file in `dir` names a live run that works in another
+ * folder (this state dir was copied while it ran there): undefined for any other lock.
+ */
+export function copiedLockNote(dir: string, key: { project: string; environment: string }): string | undefined {
+  const holder = parseHolder(readRaw(join(dir, lockFileName(key))) ?? '');
+  const from = holder && takenElsewhere(holder, dir);
+  if (!holder || !from || !holderAlive(holder)) return undefined;
+  return `its lock was copied from ${from} while ${describeHolder(holder)} ran there; not running here`;
 }
 
 export function describeHolder(h: LockHolder): string {
@@ -182,7 +230,7 @@ export function acquireFileLock(dir: string, key: { project: string; environment
     throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
   }
   const path = join(dir, lockFileName(key));
-  const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString(), dir: placeOf(dir) };
   const content = JSON.stringify(holder);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusive(path, content)) return handle(path, holder);
@@ -193,7 +241,8 @@ export function acquireFileLock(dir: string, key: { project: string; environment
       continue; // released between our attempt and the read
     }
     const current = parseHolder(raw);
-    const stale = !current || !holderAlive(current);
+    // A lock copied along with the state dir holds nothing here: taken over like a stale one.
+    const stale = !current || !holds(current, dir);
     if (!stale) {
       throw new WsdError(
         'LockHeld',

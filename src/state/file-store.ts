@@ -20,7 +20,7 @@ import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
 import { journalDamagedError, journalDamageFix } from './journal-damage.js';
-import { acquireFileLock, readLiveHolder } from './file-lock.js';
+import { acquireFileLock, copiedLockNote, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
@@ -406,6 +406,10 @@ export class FileStateStore implements StateStore {
 
   async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {
     return readLiveHolder(join(this.root, 'locks'), key);
+  }
+
+  async lockNote(key: { project: string; environment: string }): Promise<string | undefined> {
+    return copiedLockNote(join(this.root, 'locks'), key);
   }
 
   async create(id: string): Promise<DeploymentJournal> {

@@ -39,5 +39,10 @@ function runs(holder: LockHolder | undefined, id: string): boolean {
 /** The snapshot as an operator should see it: `running` without a live process is interrupted. */
 export async function liveState(store: StateStore, snap: Snapshot): Promise<Snapshot> {
   if (snap.state !== 'running' || (await hasLiveProcess(store, snap, 'status'))) return snap;
-  return { ...snap, state: 'interrupted', error: { code: 'Interrupted', message: `the process running deployment ${snap.id} is gone; continue it with \`ws-deployment resume ${snap.id}\`` } };
+  const copied = await store.lockNote?.({ project: snap.inputs.project, environment: snap.inputs.environment });
+  // A copy's deployment is not running here, but the run in the original still works on the same clusters.
+  const message = copied
+    ? `this state dir is a copy: ${copied}. That run still works on the deployment's clusters: once it is over, continue here with \`ws-deployment resume ${snap.id}\``
+    : `the process running deployment ${snap.id} is gone; continue it with \`ws-deployment resume ${snap.id}\``;
+  return { ...snap, state: 'interrupted', error: { code: 'Interrupted', message } };
 }

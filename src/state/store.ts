@@ -12,6 +12,19 @@ export interface LockHolder {
   deploymentId: string;
   since: string;
   command: string;
+  /**
+   * File store: the lock folder the lock was taken in. A state dir copied while a run held its lock
+   * carries the lock file along; in the copy this names the original, so the lock holds nothing there.
+   * Absent in locks written before it was recorded (and in the PostgreSQL store).
+   */
+  dir?: LockPlace;
+}
+
+/** A folder by real path and identity (a copy, even at the same path after a move, has another inode). */
+export interface LockPlace {
+  path: string;
+  dev: number;
+  ino: number;
 }
 
 /** A held lock; `release` is idempotent. */
@@ -66,6 +79,11 @@ export interface StateStore {
    * A store without it is asked by trying the lock.
    */
   lockHolder?(key: { project: string; environment: string }): Promise<LockHolder | undefined>;
+  /**
+   * Why the lock file names a live process that holds nothing here (this state dir is a copy made
+   * while that run held the lock in the original), for `status` to say so; undefined otherwise.
+   */
+  lockNote?(key: { project: string; environment: string }): Promise<string | undefined>;
   create(id: string): Promise<DeploymentJournal>;
   /**
    * Opens a deployment. `readOnly` (status, listings) never repairs or appends: a last line that

@@ -2,11 +2,11 @@
  * The file lock's rules, one by one: who may take a lock over, who may release
  * it, what a contender sees. (Cross-process contention: test/integration/state/store-contract.test.ts.)
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { acquireFileLock, lockFileName, readLiveHolder } from '../../../src/state/file-lock.js';
+import { acquireFileLock, copiedLockNote, lockFileName, readLiveHolder } from '../../../src/state/file-lock.js';
 
 const KEY = { project: 'p', environment: 'development' };
 const DEAD_PID = 2 ** 22 + 12345;
@@ -259,5 +259,34 @@ describe('the lock holder, read without taking the lock (status on a read-only s
     const dir = lockDir();
     writeFileSync(join(dir, lockFileName(KEY)), '{not json');
     expect(readLiveHolder(dir, KEY)).toBeUndefined();
+  });
+
+  it('is the holder in the same folder moved elsewhere (same inode), and nobody in a copy of it', () => {
+    const parent = lockDir();
+    const dir = join(parent, 'locks');
+    const lock = acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    const moved = join(parent, 'moved');
+    renameSync(dir, moved);
+    expect(readLiveHolder(moved, KEY)).toMatchObject({ deploymentId: 'd-001' });
+    const copy = join(parent, 'copy');
+    cpSync(moved, copy, { recursive: true });
+    expect(readLiveHolder(copy, KEY)).toBeUndefined();
+    expect(copiedLockNote(copy, KEY)).toContain(`copied from ${join(realpathSync(parent), 'locks')} while pid ${process.pid}`);
+    expect(copiedLockNote(moved, KEY)).toBeUndefined();
+    expect(lock.holder.dir?.path).toBe(join(realpathSync(parent), 'locks'));
+  });
+
+  it('on another host, a lock whose folder has another inode but the same path is the same share (device numbers differ between hosts)', () => {
+    const dir = lockDir();
+    const here = { path: realpathSync(dir), dev: statSync(dir).dev, ino: statSync(dir).ino };
+    const write = (place: Record<string, unknown>) =>
+      writeFileSync(join(dir, lockFileName(KEY)), JSON.stringify({ pid: DEAD_PID, host: `not-${hostname()}`, deploymentId: 'd-000', command: 'deploy', since: new Date().toISOString(), dir: place }));
+    write({ ...here, dev: here.dev + 1 });
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: DEAD_PID });
+    write({ ...here, dev: here.dev + 1, ino: here.ino + 1 });
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: DEAD_PID });
+    write({ path: '/elsewhere/locks', dev: here.dev + 1, ino: here.ino + 1 });
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+    expect(copiedLockNote(dir, KEY)).toContain('copied from /elsewhere/locks');
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * A state dir copied (`cp -a`) while a run holds its environment lock carries the
+ * lock file along, naming a process that is alive but works in the original. In
+ * the copy that lock holds nothing: `status` shows the deployment interrupted and
+ * says where the lock came from, and a resume there takes the lock. The original
+ * stays locked. (The copy's lock used to read as held: `running`, and resume refused.)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lockFileName } from '../../src/state/file-lock.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { runCli } from '../helpers/cli.js';
+
+const KEY = { project: 'p', environment: 'development' };
+const ID = '20260101-000000-abcd';
+
+describe('a state dir copied while its deployment runs', () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'wsd-copy-lock-')));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is not running in the copy (status says the lock was copied from the original), and the copy can be locked; the original stays held', async () => {
+    const original = join(root, 'state');
+    const store = new FileStateStore(original);
+    const journal = await store.create(ID);
+    await journal.append({ type: 'deployment.created', id: ID, inputs: { configFile: '/c.yaml', configHash: 'h', ...KEY }, clusterId: 101, clusters: [], steps: [] });
+    // This test process is the live run holding the original's lock.
+    const lock = await store.lock(KEY, { deploymentId: ID, command: 'deploy' });
+    try {
+      const copy = join(root, 'copy');
+      execFileSync('cp', ['-a', original, copy]);
+
+      const inOriginal = await runCli(['status', '--state-dir', original, '--output', 'json']);
+      expect(inOriginal.code, inOriginal.stderr).toBe(0);
+      expect((JSON.parse(inOriginal.stdout) as { state: string }).state).toBe('running');
+
+      const inCopy = await runCli(['status', '--state-dir', copy]);
+      expect(inCopy.code, inCopy.stderr).toBe(0);
+      expect(inCopy.stdout).toMatch(/interrupted/);
+      expect(inCopy.stdout).toContain(`copied from ${join(original, 'locks')} while pid ${process.pid}`);
+      expect(inCopy.stdout).toContain('not running here');
+      const listed = await runCli(['status', '--all', '--state-dir', copy, '--output', 'json']);
+      expect((JSON.parse(listed.stdout) as Array<{ state: string }>).map((d) => d.state)).toEqual(['interrupted']);
+
+      // What resume does first: take the lock. In the copy it is free; the original's is still held.
+      const copyStore = new FileStateStore(copy);
+      const taken = await copyStore.lock(KEY, { deploymentId: ID, command: 'resume' });
+      expect(taken.holder.dir?.path).toBe(join(copy, 'locks'));
+      await taken.release();
+      await expect(new FileStateStore(original).lock(KEY, { deploymentId: ID, command: 'resume' })).rejects.toMatchObject({ code: 'LockHeld' });
+    } finally {
+      await lock.release();
+    }
+  }, 120_000);
+
+  it('reads a lock written without the folder it was taken in (older versions) as before: held while its process runs', async () => {
+    const original = join(root, 'old');
+    const store = new FileStateStore(original);
+    const journal = await store.create(ID);
+    await journal.append({ type: 'deployment.created', id: ID, inputs: { configFile: '/c.yaml', configHash: 'h', ...KEY }, clusterId: 101, clusters: [], steps: [] });
+    const lock = await store.lock(KEY, { deploymentId: ID, command: 'deploy' });
+    try {
+      const file = join(original, 'locks', lockFileName(KEY));
+      const { dir: _dir, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify(old));
+      const copy = join(root, 'old-copy');
+      execFileSync('cp', ['-a', original, copy]);
+      const inCopy = await runCli(['status', '--state-dir', copy, '--output', 'json']);
+      expect(inCopy.code, inCopy.stderr).toBe(0);
+      expect((JSON.parse(inCopy.stdout) as { state: string }).state).toBe('running');
+      await expect(new FileStateStore(copy).lock(KEY, { deploymentId: ID, command: 'resume' })).rejects.toMatchObject({ code: 'LockHeld' });
+    } finally {
+      await lock.release();
+    }
+  }, 120_000);
+});
