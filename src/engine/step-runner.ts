@@ -27,6 +27,7 @@ import {
 } from '../steps/step.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 import { extend } from '../core/extend.js';
+import { checkpointChildJournal, waitForOrphans, withChildJournal } from '../tools/child-journal.js';
 import type { NodeOutcome } from './work-graph.js';
 
 /** A step without a retry policy runs once. */
@@ -161,9 +162,14 @@ function common(env: StepRunEnv, key: string, name: StepName, attempt: number, s
     signal: env.signal,
     attempt,
     previous: findStep(env.journal.snapshot(), key, name)?.checkpoint,
-    checkpoint: async (partial: StepOutputs) => {
-      await env.journal.append({ type: 'step.checkpoint', cluster: key, step: name, outputs: env.redactor.redactValue(partial) });
-    },
+    checkpoint: checkpointer(env, key, name),
+  };
+}
+
+/** Journals a step's checkpoint (merged into the earlier ones at the top level). */
+function checkpointer(env: StepRunEnv, key: string, name: StepName): (partial: StepOutputs) => Promise<void> {
+  return async (partial) => {
+    await env.journal.append({ type: 'step.checkpoint', cluster: key, step: name, outputs: env.redactor.redactValue(partial) });
   };
 }
 
@@ -211,11 +217,16 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
   const started = Date.now();
   let attemptNo = recorded.attempts;
   try {
+    // A tool an earlier run of this step left running when it was killed still works on its target:
+    // nothing (not even the check's observation) runs against it before it exits.
+    await waitForOrphans(recorded.checkpoint, { sink, signal: env.signal });
+    const children = checkpointChildJournal(checkpointer(env, unit.key, unit.name));
     // The pre-run check runs on every (re)start, including a resume of a step that was in flight:
     // it is how we learn whether the interrupted attempt already took effect.
-    if (unit.check) {
+    const check = unit.check;
+    if (check) {
       sink.emit({ level: 'info', code: 'step.check', message: 'pre-run check' });
-      const verdict = await unit.check(unit.context(attemptNo + 1, sink));
+      const verdict = await withChildJournal(children, () => check(unit.context(attemptNo + 1, sink)));
       if (verdict.action === 'skip') {
         sink.emit({ level: 'info', code: 'step.skip', message: `skipped: ${verdict.evidence}` });
         await journal.append({ type: 'step.skipped', cluster: unit.key, step: unit.name, evidence: verdict.evidence, outputs: verdict.outputs && env.redactor.redactValue(verdict.outputs) });
@@ -223,7 +234,7 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
       }
       if (verdict.action === 'refuse') throw new WsdError('PreCheckRefused', verdict.reason);
     }
-    const result = await withRetry(unit.retry ?? ONE_ATTEMPT, (attempt) => unit.run(unit.context(attempt, sink)), {
+    const result = await withRetry(unit.retry ?? ONE_ATTEMPT, (attempt) => withChildJournal(children, () => unit.run(unit.context(attempt, sink))), {
       signal: env.signal,
       sleep: env.sleep,
       onAttempt: async () => {

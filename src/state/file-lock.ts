@@ -21,6 +21,7 @@ import { linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
+import { pidExists, processStartMs } from '../core/process-identity.js';
 import type { LockHandle, LockHolder, LockPlace } from './store.js';
 
 /** A takeover mutex older than this was left by a process that died mid-takeover. */
@@ -32,33 +33,6 @@ export function lockFileName(key: { project: string; environment: string }): str
   return `${key.project}--${key.environment}.lock`.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * When the process `pid` started (ms since the epoch), from Linux's /proc; undefined
- * elsewhere. /proc/PID/stat field 22 counts clock ticks (100 a second on Linux) since boot.
- */
-function processStartMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    if (!boot || !Number.isFinite(ticks)) return undefined;
-    return Number(boot[1]) * 1000 + ticks * 10;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Whether the lock's holder still runs: a holder on another host is assumed to (we cannot
  * see it); on this host its pid must exist and must not have started after the lock was
@@ -66,7 +40,7 @@ function processStartMs(pid: number): number | undefined {
  */
 export function holderAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
-  if (!processAlive(holder.pid)) return false;
+  if (!pidExists(holder.pid)) return false;
   const started = processStartMs(holder.pid);
   const since = Date.parse(holder.since);
   // 2 s of slack: btime is rounded to the second and the lock is taken after the process starts.

@@ -7,10 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
+import { identify } from '../core/process-identity.js';
+import { activeChildJournal } from './child-journal.js';
 
 /** Variables a child inherits from our own environment; everything else is passed explicitly. */
 const INHERITED_ENV = [
@@ -65,6 +67,13 @@ export interface ToolRunOptions extends ToolScope {
   maxBuffer?: number;
   /** Each output line (redacted) as it arrives: for progress read from a tool's machine-readable stream. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * What this call changes or locks (`release gitpod in namespace default`, a terraform working dir).
+   * Inside a step, such a call's child is journaled as soon as it is spawned, so a resume after a
+   * SIGKILL waits for it instead of acting under it (see child-journal.ts); the call settles only
+   * once that record is durable.
+   */
+  target?: string;
 }
 
 export interface ToolResult {
@@ -154,8 +163,10 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
   if (options.signal?.aborted) {
     return Promise.reject(new WsdError('Interrupted', `interrupted before starting ${command}`));
   }
+  const childJournal = options.target === undefined ? undefined : activeChildJournal();
+  let journaled: Promise<void> | undefined;
 
-  return new Promise<ToolResult>((resolve, reject) => {
+  const run = new Promise<ToolResult>((resolve, reject) => {
     const started = Date.now();
     let log: WriteStream | undefined;
     // The per-step log is a copy of what the events carry: one that cannot be written (a full disk,
@@ -198,6 +209,16 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
     });
+    if (childJournal && options.target !== undefined && child.pid !== undefined) {
+      journaled = childJournal.spawned({
+        ...identify(child.pid),
+        tool: [basename(command), args[0]].filter(Boolean).join(' '),
+        target: options.target,
+        startedAt: new Date(started).toISOString(),
+        boundMs: timeoutMs + graceMs,
+      });
+      journaled.catch(() => undefined); // observed below, once the child is done
+    }
 
     let stdout = '';
     let stderr = '';
@@ -322,4 +343,16 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       return redactor.redactValue([...options.argv]);
     }
   });
+  if (!childJournal) return run;
+  // Settled only once the child's record is durable: a step's next action never comes before it.
+  return run.then(
+    async (result) => {
+      await journaled;
+      return result;
+    },
+    async (error: unknown) => {
+      await journaled?.catch(() => undefined);
+      throw error;
+    },
+  );
 }

@@ -129,6 +129,11 @@ export async function installedHelmMajor(signal?: AbortSignal): Promise<HelmMajo
   }
 }
 
+/** What a mutating helm call works on, as journaled with its child (see child-journal.ts). */
+function releaseTarget(release: string, namespace: string): string {
+  return `release ${release} in namespace ${namespace}`;
+}
+
 /** Runs helm for one cluster. Every call is non-interactive and uses the cluster's own files. */
 export class Helm {
   private versionChecked: Promise<string> | undefined;
@@ -146,13 +151,13 @@ export class Helm {
     return ['--kubeconfig', this.requireKubeconfig(), '--namespace', namespace];
   }
 
-  /** Runs `helm …` (argv includes "helm"); errors are classified. */
-  async run(argv: string[], what: string, timeoutSeconds = 300, okExitCodes?: number[]): Promise<ToolResult> {
+  /** Runs `helm …` (argv includes "helm"); errors are classified. `target`: the release a mutating call works on (runTool's). */
+  async run(argv: string[], what: string, timeoutSeconds = 300, okExitCodes?: number[], target?: string): Promise<ToolResult> {
     await this.ensureVersion();
-    return this.exec(argv, what, timeoutSeconds, okExitCodes);
+    return this.exec(argv, what, timeoutSeconds, okExitCodes, true, target);
   }
 
-  private async exec(argv: string[], what: string, timeoutSeconds: number, okExitCodes?: number[], logged = true): Promise<ToolResult> {
+  private async exec(argv: string[], what: string, timeoutSeconds: number, okExitCodes?: number[], logged = true, target?: string): Promise<ToolResult> {
     this.binary ??= resolveHelmBinary();
     try {
       return await runTool({
@@ -167,6 +172,7 @@ export class Helm {
         logFile: logged ? this.ctx.logFile : undefined,
         redactor: this.ctx.redactor,
         okExitCodes,
+        target,
       });
     } catch (error) {
       throw classifyHelmError(error, what);
@@ -228,7 +234,7 @@ export class Helm {
   /** `helm upgrade --install …`; returns the deployed release (with its manifest). */
   async upgradeInstall(spec: ReleaseSpec): Promise<HelmRelease> {
     await this.ensureVersion();
-    const result = await this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds);
+    const result = await this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds, undefined, releaseTarget(spec.release, spec.namespace));
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
   }
 
@@ -237,6 +243,8 @@ export class Helm {
       ['helm', 'rollback', release, String(revision), ...this.clusterArgs(namespace), '--wait', '--timeout', `${timeoutSeconds}s`],
       `helm rollback ${release} ${revision}`,
       timeoutSeconds,
+      undefined,
+      releaseTarget(release, namespace),
     );
   }
 
@@ -245,6 +253,8 @@ export class Helm {
       ['helm', 'uninstall', release, ...this.clusterArgs(namespace), '--wait', '--timeout', `${timeoutSeconds}s`],
       `helm uninstall ${release}`,
       timeoutSeconds,
+      undefined,
+      releaseTarget(release, namespace),
     );
   }
 

@@ -5,8 +5,9 @@
  * release is either left behind by a run that died or being worked on right now
  * by another operator or CI job; recovering the latter would roll back (or
  * delete) under it. It is safe when the pending revision is the one this step's
- * own interrupted attempt created (journaled before every mutating helm call),
- * or when it is older than any live helm run can be, or when the operator says
+ * own interrupted attempt created (journaled before every mutating helm call;
+ * if that attempt's helm outlived a killed run, the step runner has waited for it
+ * to exit before this step runs again: tools/child-journal.ts), or when it is older than any live helm run can be, or when the operator says
  * so with --overwrite.
  */
 import type { HelmRelease, HelmRevision } from '../../tools/helm.js';

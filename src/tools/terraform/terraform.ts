@@ -85,21 +85,21 @@ export class Terraform {
    */
   async plan(planFile: string, options: CallOptions & { destroy?: boolean } = {}): Promise<PlanResult> {
     const argv = planArgv(this.path(planFile), { lockTimeout: this.options.lockTimeout, destroy: options.destroy });
-    const result = await this.run('plan', argv, options, [0, 2]);
+    const result = await this.run('plan', argv, options, [0, 2], { locks: true });
     return { hasChanges: result.exitCode === 2, changes: changeSummary(result.stdout) ?? NO_CHANGES };
   }
 
   /** Applies a saved plan (no approval prompt: a saved plan is the approval). */
   async apply(planFile: string, call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = applyArgv(this.path(planFile), { lockTimeout: this.options.lockTimeout });
-    const result = await this.run('apply', argv, call, [0], { progress: new ApplyProgress('apply') });
+    const result = await this.run('apply', argv, call, [0], { progress: new ApplyProgress('apply'), locks: true });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
   /** Destroys everything in the state (`apply -destroy -auto-approve`). */
   async destroy(call: CallOptions = {}): Promise<ChangeSummary> {
     const argv = destroyArgv({ lockTimeout: this.options.lockTimeout });
-    const result = await this.run('destroy', argv, call, [0], { progress: new ApplyProgress('destroy') });
+    const result = await this.run('destroy', argv, call, [0], { progress: new ApplyProgress('destroy'), locks: true });
     return changeSummary(result.stdout) ?? NO_CHANGES;
   }
 
@@ -143,7 +143,8 @@ export class Terraform {
     args: string[],
     call: CallOptions,
     okExitCodes: readonly number[] = [0],
-    mode: { quiet?: boolean; raw?: boolean; progress?: ApplyProgress } = {},
+    /** `locks`: the command holds the state lock (plan, apply, destroy): its child is journaled (runTool's `target`). */
+    mode: { quiet?: boolean; raw?: boolean; progress?: ApplyProgress; locks?: boolean } = {},
   ): Promise<ToolResult> {
     const o = this.options;
     const { env } = await prepareRunEnv(o);
@@ -164,6 +165,7 @@ export class Terraform {
         logFile: quiet ? undefined : o.logFile,
         redactor: o.redactor,
         okExitCodes,
+        ...(mode.locks ? { target: o.workDir } : {}),
         ...(mode.progress ? { onLine: progressLines(mode.progress, progressReporter({ sink: o.sink, cluster: o.cluster, step: o.step })) } : {}),
       });
     } catch (error) {

@@ -3,10 +3,13 @@
  * in-memory journal built with the real reducer: what it journals, what it
  * emits, and what it returns for each way a step can go.
  */
-import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { WsdError } from '../../../src/core/errors.js';
 import { Redactor } from '../../../src/core/redact.js';
+import { identify } from '../../../src/core/process-identity.js';
+import { runTool } from '../../../src/tools/exec.js';
 import { runDeploymentStepNode, runStepNode, type StepRunEnv } from '../../../src/engine/step-runner.js';
 import { applyRecord, type JournalInput, type JournalRecord, type Snapshot } from '../../../src/state/model.js';
 import type { DeploymentJournal, StateStore } from '../../../src/state/store.js';
@@ -414,4 +417,49 @@ describe('ordering between nodes', () => {
     await running;
     expect(events).toEqual(['check']);
   });
+});
+
+describe('a tool child an interrupted run of the step left running', () => {
+  it('journals each tool child with a target at spawn, and a later run waits for it before its check and run', async () => {
+    const journal = new MemoryJournal(['install-gitpod']);
+    // The first run's helm: journaled when spawned; the run is then "killed" (the child lives on).
+    let orphan: ChildProcess | undefined;
+    const first = step({
+      name: 'install-gitpod',
+      run: async () => {
+        await runTool({ argv: [process.execPath, '-e', 'process.stdout.write(String(process.pid))'], target: 'release gitpod in namespace default' });
+        orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+        const children = (journal.snapshot().clusters[0]?.steps[0]?.checkpoint?.children ?? []) as Array<Record<string, unknown>>;
+        expect(children).toEqual([expect.objectContaining({ tool: 'node -e', target: 'release gitpod in namespace default', pid: expect.any(Number) })]);
+        // Stand the live orphan in for the journaled child, as if the run had been killed while it ran.
+        await journal.append({ type: 'step.checkpoint', cluster: CLUSTER.name, step: 'install-gitpod', outputs: { children: [{ ...children[0], ...identify(orphan.pid as number) }] } });
+        throw new WsdError('Interrupted', 'killed');
+      },
+    });
+    expect(await runStepNode(env(journal), CLUSTER, first)).toBe('interrupted');
+    const live = orphan as ChildProcess;
+    const exited = new Promise((r) => live.once('exit', r));
+    const seen: string[] = [];
+    const second = step({
+      name: 'install-gitpod',
+      check: async () => {
+        seen.push(live.exitCode === null && live.signalCode === null ? 'check while the orphan runs' : 'check');
+        return { action: 'proceed' };
+      },
+      run: async () => {
+        seen.push('run');
+        return {};
+      },
+    });
+    const e = env(journal);
+    const running = runStepNode(e, CLUSTER, second);
+    // The wait says what it waits for; the step has not started meanwhile.
+    await vi.waitFor(() => expect(e.sink.events.map((x) => x.code)).toContain('tool.orphan-wait'), { timeout: 60_000 });
+    expect(seen).toEqual([]);
+    live.kill('SIGKILL');
+    await exited;
+    expect(await running).toBe('succeeded');
+    expect(seen).toEqual(['check', 'run']);
+    expect(e.sink.events.find((x) => x.code === 'tool.orphan-wait')?.message).toContain(`waiting for pid ${live.pid} (node -e, release gitpod in namespace default`);
+  }, 120_000);
 });

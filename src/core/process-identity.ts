@@ -1,0 +1,87 @@
+/**
+ * Telling one process from another that later got the same pid. Linux's
+ * /proc/PID/stat field 22 is the start time in clock ticks since boot: together
+ * with the boot id it names one process for good, where a pid is reused by the
+ * kernel within minutes on a busy CI box. Elsewhere (no /proc) only the pid is known.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+/** One process as journaled: pid, and where /proc tells them, its start time and the boot it ran in. */
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** /proc/PID/stat field 22: clock ticks since boot. */
+  startTicks?: number;
+  /** /proc/sys/kernel/random/boot_id: a reboot restarts the tick count. */
+  bootId?: string;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields 3 on of /proc/PID/stat; undefined without /proc or once the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 of /proc/PID/stat (start time, clock ticks since boot); undefined without /proc or once the process is gone. */
+export function processStartTicks(pid: number): number | undefined {
+  const ticks = Number(statFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
+}
+
+/**
+ * When the process `pid` started (ms since the epoch), from Linux's /proc; undefined
+ * elsewhere. Clock ticks are 100 a second on Linux; btime (/proc/stat) is the boot, in seconds.
+ */
+export function processStartMs(pid: number): number | undefined {
+  const ticks = processStartTicks(pid);
+  const boot = /^btime (\d+)$/m.exec(readText('/proc/stat') ?? '');
+  if (ticks === undefined || !boot) return undefined;
+  return Number(boot[1]) * 1000 + ticks * 10;
+}
+
+function bootId(): string | undefined {
+  return readText('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
+}
+
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The identity of the running process `pid` (just spawned: read at once, before it can exit and its pid be reused). */
+export function identify(pid: number): ProcessIdentity {
+  const startTicks = processStartTicks(pid);
+  const boot = bootId();
+  return { pid, host: hostname(), ...(startTicks !== undefined ? { startTicks } : {}), ...(boot ? { bootId: boot } : {}) };
+}
+
+/**
+ * Whether the journaled process still runs: `elsewhere` when it ran on another host (it cannot be
+ * seen from here); `gone` when its pid is free, belongs to a process that started at another time,
+ * or the machine rebooted since. Without /proc a live pid is taken for it.
+ */
+export function stillRunning(id: ProcessIdentity): 'running' | 'gone' | 'elsewhere' {
+  if (id.host !== hostname()) return 'elsewhere';
+  if (id.bootId !== undefined && bootId() !== undefined && id.bootId !== bootId()) return 'gone';
+  if (!pidExists(id.pid)) return 'gone';
+  const fields = statFields(id.pid);
+  // A zombie has finished: only its exit status waits for a parent (one a container's init may never reap).
+  if (fields?.[0] === 'Z') return 'gone';
+  if (id.startTicks === undefined || fields === undefined) return 'running';
+  return Number(fields[19]) === id.startTicks ? 'running' : 'gone';
+}

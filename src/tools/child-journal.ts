@@ -1,0 +1,147 @@
+/**
+ * Tool children that outlive a killed run. A run killed with SIGKILL (OOM, a CI
+ * runner stopped) cannot stop its children: a `helm upgrade` or `terraform apply`
+ * it started goes on working on its release or state. A resume that ran its own
+ * tool against that target meanwhile would act under it (roll back the revision
+ * helm is still installing, wait on terraform's state lock and fail).
+ *
+ * So a tool call that changes or locks a target (runTool's `target`) is journaled
+ * in its step's checkpoint as soon as it is spawned: the child's identity (pid,
+ * start time, boot, host), the tool, the target, and how long the run would have
+ * let it go on (its timeout plus kill grace). Before a step runs again, its
+ * journaled children that still run are waited for, with a line naming each; one
+ * that outlives its bound stops the resume with its pid and the fix. A pid reused
+ * by an unrelated process has another start time and is not waited for.
+ *
+ * The step runner sets the journal for the duration of a step (AsyncLocalStorage),
+ * so every tool wrapper's calls are covered without each passing it on. A run
+ * killed between the spawn and the checkpoint's write leaves its child unjournaled.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { WsdError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { stillRunning, type ProcessIdentity } from '../core/process-identity.js';
+import { sleep as abortableSleep } from '../core/sleep.js';
+
+/** The checkpoint key under which a step's tool children are journaled. */
+export const CHILDREN_KEY = 'children';
+
+/** One tool child as journaled when it was spawned. */
+export interface ChildMark extends ProcessIdentity {
+  /** `helm upgrade`, `terraform apply`. */
+  tool: string;
+  /** What it works on: `release gitpod in namespace default`, a terraform working dir. */
+  target: string;
+  startedAt: string;
+  /** How long after `startedAt` the run that started it would have killed it (timeout plus kill grace). */
+  boundMs: number;
+}
+
+/** Where a step's children are journaled. */
+export interface ChildJournal {
+  /** Journals `mark` (resolves once durable). */
+  spawned(mark: ChildMark): Promise<void>;
+}
+
+const current = new AsyncLocalStorage<ChildJournal>();
+
+/** Runs `fn` with its tool children journaled through `journal`. */
+export function withChildJournal<T>(journal: ChildJournal, fn: () => Promise<T>): Promise<T> {
+  return current.run(journal, fn);
+}
+
+/** The journal of the step this code runs in, if any. */
+export function activeChildJournal(): ChildJournal | undefined {
+  return current.getStore();
+}
+
+/**
+ * A step's child journal over its checkpoint: the children of this run, the latest per target (a
+ * target's calls run one after another, so an earlier one has ended), written whole and one at a time
+ * (checkpoints merge at the top level only).
+ */
+export function checkpointChildJournal(checkpoint: (partial: Record<string, unknown>) => Promise<void>): ChildJournal {
+  const marks = new Map<string, ChildMark>();
+  let writes: Promise<void> = Promise.resolve();
+  return {
+    spawned(mark) {
+      marks.set(mark.target, mark);
+      const snapshot = [...marks.values()];
+      writes = writes.catch(() => undefined).then(() => checkpoint({ [CHILDREN_KEY]: snapshot }));
+      return writes;
+    },
+  };
+}
+
+function asMarks(value: unknown): ChildMark[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (m): m is ChildMark =>
+      typeof m === 'object' && m !== null && Number.isInteger((m as ChildMark).pid) && typeof (m as ChildMark).host === 'string' && typeof (m as ChildMark).tool === 'string' && typeof (m as ChildMark).target === 'string',
+  );
+}
+
+export function describeChild(mark: ChildMark): string {
+  return `pid ${mark.pid} (${mark.tool}, ${mark.target}, started ${mark.startedAt})`;
+}
+
+export interface OrphanWait {
+  sink: EventSink;
+  signal?: AbortSignal;
+  /** Test hooks. */
+  now?: () => number;
+  pollMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** How often a wait that goes on is said again. */
+const REMIND_MS = 60_000;
+
+/**
+ * Waits until none of the children journaled in `checkpoint` (an earlier run's) still runs.
+ * Throws `PreCheckRefused` naming the pid when one runs past its bound, `Interrupted` when `signal` aborts.
+ */
+export async function waitForOrphans(checkpoint: Record<string, unknown> | undefined, options: OrphanWait): Promise<void> {
+  const now = options.now ?? Date.now;
+  const pause = options.sleep ?? abortableSleep;
+  const pollMs = options.pollMs ?? 1_000;
+  for (const mark of asMarks(checkpoint?.[CHILDREN_KEY])) {
+    const state = stillRunning(mark);
+    if (state === 'gone') continue;
+    if (state === 'elsewhere') {
+      options.sink.emit({
+        level: 'warn',
+        code: 'tool.orphan-elsewhere',
+        message: `the interrupted run started ${describeChild(mark)} on host ${mark.host}, which cannot be checked from here; if it still runs there, stop it before going on`,
+        data: { pid: mark.pid, host: mark.host, tool: mark.tool, target: mark.target },
+      });
+      continue;
+    }
+    const started = Date.parse(mark.startedAt);
+    const deadline = (Number.isFinite(started) ? started : now()) + (Number.isFinite(mark.boundMs) ? mark.boundMs : 0);
+    const until = new Date(deadline).toISOString();
+    options.sink.emit({
+      level: 'warn',
+      code: 'tool.orphan-wait',
+      message: `waiting for ${describeChild(mark)}: the interrupted run left it running, and it still works on ${mark.target}; nothing runs against it until it exits (at the latest ${until})`,
+      data: { pid: mark.pid, tool: mark.tool, target: mark.target, until },
+    });
+    let reminded = now();
+    for (;;) {
+      if (now() > deadline) {
+        throw new WsdError(
+          'PreCheckRefused',
+          `${describeChild(mark)}, left running by the interrupted run, still works on ${mark.target} past ${until}, longer than that run would have let it; stop it (\`kill ${mark.pid}\`, and wait for it to exit), then run again`,
+          { details: { pid: mark.pid, tool: mark.tool, target: mark.target } },
+        );
+      }
+      await pause(pollMs, options.signal);
+      if (stillRunning(mark) !== 'running') break;
+      if (now() - reminded >= REMIND_MS) {
+        reminded = now();
+        options.sink.emit({ level: 'info', code: 'tool.orphan-wait', message: `still waiting for ${describeChild(mark)} (at the latest until ${until})`, data: { pid: mark.pid } });
+      }
+    }
+    options.sink.emit({ level: 'info', code: 'tool.orphan-gone', message: `pid ${mark.pid} (${mark.tool}) has exited; going on`, data: { pid: mark.pid } });
+  }
+}
