@@ -72,24 +72,49 @@ const HOLDER_ROW_WAIT_MS = 3_000;
  * row yet, and a row left by a dead session may still be there: only a row whose
  * session is alive and holds an advisory lock names the holder, so wait a moment for it.
  */
-async function liveHolder(client: Client, rowKey: string): Promise<HolderRow | undefined> {
+async function liveHolder(client: Client, key: { project: string; environment: string }): Promise<HolderRow | undefined> {
   const deadline = Date.now() + HOLDER_ROW_WAIT_MS;
   for (;;) {
-    const row = await liveHolderRow(client, rowKey);
+    const row = await liveHolderRow(client, key);
     if (row || Date.now() >= deadline) return row;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** The holder row whose session is alive and holds an advisory lock now; a row a dead session left names no one. */
-async function liveHolderRow(client: Pick<Client, 'query'>, rowKey: string): Promise<HolderRow | undefined> {
-  const { rows } = await client.query<HolderRow>(
-    `SELECT l.* FROM ws_deployment_locks l
-      WHERE l.lock_key = $1
-        AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted)`,
-    [rowKey],
-  );
+/**
+ * The row's session holds this key's advisory lock, in the database `$db` names ('=' this one, '<>' another):
+ * pg_locks shows a bigint key as classid (its high 32 bits) and objid (its low 32 bits) with objsubid 1.
+ * pg_locks spans every database of the server, and a backend pid alone is no proof: a row copied into
+ * another database (pg_dump of a running deployment's database) names a session that holds the lock
+ * there, not here; a row restored on another server may name an unrelated backend with the same pid.
+ */
+function holdsThisLock(db: '=' | '<>'): string {
+  return `EXISTS (SELECT 1 FROM pg_locks p WHERE ${lockOfRow(db)})`;
+}
+
+function lockOfRow(db: '=' | '<>'): string {
+  return `p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted
+    AND p.objsubid = 1 AND p.classid::bigint = (($2::bigint >> 32) & 4294967295) AND p.objid::bigint = ($2::bigint & 4294967295)
+    AND p.database ${db} (SELECT oid FROM pg_database WHERE datname = current_database())`;
+}
+
+/** The holder row whose session is alive and holds this key's advisory lock in this database now; any other row names no one. */
+async function liveHolderRow(client: Pick<Client, 'query'>, key: { project: string; environment: string }): Promise<HolderRow | undefined> {
+  const { rows } = await client.query<HolderRow>(`SELECT l.* FROM ws_deployment_locks l WHERE l.lock_key = $1 AND ${holdsThisLock('=')}`, [lockRowKey(key), advisoryLockId(key)]);
   return rows[0];
+}
+
+/**
+ * What to tell the operator when the holder row names a run that holds this key's lock in another database of
+ * the server (this database is a copy made while it ran there): undefined for any other row.
+ */
+export async function copiedLockRowNote(client: Pick<Client, 'query'>, key: { project: string; environment: string }): Promise<string | undefined> {
+  const { rows } = await client.query<HolderRow & { datname: string }>(
+    `SELECT l.*, d.datname FROM ws_deployment_locks l JOIN pg_locks p ON ${lockOfRow('<>')} JOIN pg_database d ON d.oid = p.database WHERE l.lock_key = $1`,
+    [lockRowKey(key), advisoryLockId(key)],
+  );
+  const row = rows[0];
+  return row ? `its lock row was copied from database ${row.datname} while ${describeHolder(toHolder(row))} ran there; not running here` : undefined;
 }
 
 /**
@@ -97,7 +122,7 @@ async function liveHolderRow(client: Pick<Client, 'query'>, rowKey: string): Pro
  * killed with SIGKILL loses its session, PostgreSQL frees its advisory lock, and its row names no one any more.
  */
 export async function readLockHolder(client: Pick<Client, 'query'>, key: { project: string; environment: string }): Promise<LockHolder | undefined> {
-  const row = await liveHolderRow(client, lockRowKey(key));
+  const row = await liveHolderRow(client, key);
   return row ? toHolder(row) : undefined;
 }
 
@@ -115,7 +140,7 @@ export async function acquirePostgresLock(options: LockOptions): Promise<Postgre
     await client.connect();
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [lockId]);
     if (!rows[0]?.ok) {
-      const current = await liveHolder(client, rowKey);
+      const current = await liveHolder(client, key);
       const who = current
         ? `${describeHolder(toHolder(current))}; wait for it to finish, or if that run is gone but its database session lingers, end the session with SELECT pg_terminate_backend(${current.backend_pid})`
         : 'another ws-deployment session that is still starting; try again in a few seconds';

@@ -28,7 +28,7 @@ import { pendingControl, sendControl, takeControl, type ControlCommand } from '.
 import { Database, withReconnect } from './database.js';
 import { migrate } from './migrations.js';
 import { PostgresJournal } from './postgres-journal.js';
-import { acquirePostgresLock, readLockHolder, type PostgresLockHandle } from './postgres-lock.js';
+import { acquirePostgresLock, copiedLockRowNote, readLockHolder, type PostgresLockHandle } from './postgres-lock.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…`; never logged, shown with the password redacted. */
@@ -108,6 +108,10 @@ export class PostgresStateStore implements StateStore {
   /** The live holder of an environment's lock, without taking it: a watch or `status` never stands in a run's way. */
   async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {
     return this.db.run(`reading the lock holder of environment ${key.environment} of project ${key.project}`, (client) => readLockHolder(client, key));
+  }
+
+  async lockNote(key: { project: string; environment: string }): Promise<string | undefined> {
+    return this.db.run(`reading the lock of environment ${key.environment} of project ${key.project}`, (client) => copiedLockRowNote(client, key));
   }
 
   async create(id: string): Promise<DeploymentJournal> {

@@ -46,6 +46,29 @@ describe.skipIf(!hasPostgres('the postgres lock is tested on a real server'))('p
     await podB.close();
   });
 
+  it('reads a holder row copied into another database (a dump of a running deployment restored) as not held there, saying where it came from', async () => {
+    const url = await fx.freshDatabase();
+    const copyUrl = await fx.freshDatabase();
+    const original = await openPostgresStore({ url, workDir: await fx.workDir() });
+    const copy = await openPostgresStore({ url: copyUrl, workDir: await fx.workDir() });
+    const held = await original.lock(key, { deploymentId: 'd-001', command: 'deploy' });
+    // What pg_dump of the running deployment's database carries into the copy: the holder row.
+    const [row] = await fx.query(url, 'SELECT * FROM ws_deployment_locks');
+    const columns = Object.keys(row ?? {});
+    await fx.query(copyUrl, `INSERT INTO ws_deployment_locks (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(row ?? {}));
+
+    expect(await original.lockHolder(key)).toMatchObject({ deploymentId: 'd-001' });
+    expect(await copy.lockHolder(key)).toBeUndefined();
+    const database = new URL(url).pathname.slice(1);
+    expect(await copy.lockNote(key)).toBe(`its lock row was copied from database ${database} while pid ${process.pid} on ${hostname()}, deployment d-001 (deploy), since ${held.holder.since} ran there; not running here`);
+    expect(await original.lockNote(key)).toBeUndefined();
+    const taken = await copy.lock(key, { deploymentId: 'd-001', command: 'resume' });
+    await taken.release();
+    await held.release();
+    await original.close();
+    await copy.close();
+  });
+
   it('takes over from a holder whose session died, and says so', async () => {
     const url = await fx.freshDatabase();
     const lostA: WsdError[] = [];

@@ -7,7 +7,7 @@
  *   session, stack (a session that holds one may take it again and must unlock
  *   as often), and are all freed when the session ends;
  * - `pg_advisory_unlock` of a lock the session does not hold returns false;
- * - `pg_locks` lists granted advisory locks with the holding backend's pid;
+ * - `pg_locks` lists granted advisory locks with the holding backend's pid and the key;
  * - an ended session answers nothing more ("Client was closed and is not
  *   queryable"); a terminated backend raises 57P01 on its client, then `end`.
  *
@@ -33,8 +33,9 @@ const norm = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 const SQL = {
   tryLock: 'SELECT pg_try_advisory_lock($1::bigint) AS ok',
+  // This key's advisory lock (classid/objid: the bigint's halves) held by the row's session, in this (the only) database.
   liveHolder:
-    "SELECT l.* FROM ws_deployment_locks l WHERE l.lock_key = $1 AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted)",
+    "SELECT l.* FROM ws_deployment_locks l WHERE l.lock_key = $1 AND EXISTS (SELECT 1 FROM pg_locks p WHERE p.pid = l.backend_pid AND p.locktype = 'advisory' AND p.granted AND p.objsubid = 1 AND p.classid::bigint = (($2::bigint >> 32) & 4294967295) AND p.objid::bigint = ($2::bigint & 4294967295) AND p.database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
   row: 'SELECT * FROM ws_deployment_locks WHERE lock_key = $1',
   upsert:
     'INSERT INTO ws_deployment_locks (lock_key, project, environment, pid, host, deployment_id, command, since, backend_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_backend_pid()) ON CONFLICT (lock_key) DO UPDATE SET project = EXCLUDED.project, environment = EXCLUDED.environment, pid = EXCLUDED.pid, host = EXCLUDED.host, deployment_id = EXCLUDED.deployment_id, command = EXCLUDED.command, since = EXCLUDED.since, backend_pid = EXCLUDED.backend_pid',
@@ -158,7 +159,7 @@ export class FakePostgres {
       }
       case SQL.liveHolder: {
         const row = this.rows.get(String(values[0]));
-        const live = row && [...this.advisory.values()].some((l) => l.pid === row.backend_pid);
+        const live = row && this.advisory.get(String(values[1]))?.pid === row.backend_pid;
         return live ? [{ ...row }] : [];
       }
       case SQL.row: {
