@@ -22,17 +22,54 @@
  * - Deregister: regular workspaces running under the name and no force →
  *   FAILED_PRECONDITION; otherwise the entry goes (an unknown name deletes
  *   nothing, OK). Forcing stops the running workspaces.
+ *
+ * Versions: every row of design.md's History table. A bridge of version V
+ * speaks the shapes of V — a field added later is unknown to it (skipped on
+ * decode, absent from List), a field removed later is still there:
+ * - before 2021-11 DeregisterRequest has no `force` (a forced Deregister is a
+ *   plain one); before 2022-02 ClusterStatus 9 carries admission preferences
+ *   (chosen shape: repeated string), listed for every cluster;
+ * - AdmissionConstraint 3 `has_user_level` until 2022-07 (chosen type: string,
+ *   the level), 4 `has_more_resources` (bool) from 2022-02 until 2022-07;
+ * - ClusterStatus 10 `application_cluster` from 2022-10 until 2023-03 (chosen
+ *   type: string, listed as "app-<name>");
+ * - region (RegisterRequest 7, ClusterStatus 11) and its check from 2023-02;
+ * - `govern` from the hint before 2023-03, always true since;
+ * - UpdateRequest 7 `tls` from 2024-06 ("current").
+ *
+ * Faults, for tests of what the client does when the network misbehaves. The
+ * gRPC server sits behind a TCP relay (the address clients get), so the bridge
+ * can cut connections as a port-forward reset does:
+ * - `dropAfterApply(method)`: the next call of `method` is applied, then every
+ *   connection is cut before the answer goes out (the answer is lost);
+ * - `hang(method)`: calls of `method` are never answered;
+ * - `slow(method, ms)`: answers of `method` come `ms` late;
+ * - `restart()`: every connection is cut and the port refuses connections
+ *   until the bridge is back (state kept, as a bridge keeps it in its database);
+ * - `seedConstraint(name, constraint)`: gives a cluster a constraint our client
+ *   cannot send (an old kind), as a bridge of that time would hold it.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
-export type ReferenceVersion = 'current' | '2023-02';
+/** Every row of design.md §3's History table; "current" is 2024-06. */
+export const REFERENCE_VERSIONS = ['2021-10', '2021-11', '2022-02', '2022-07', '2022-10', '2023-02', '2023-03', 'current'] as const;
+export type ReferenceVersion = (typeof REFERENCE_VERSIONS)[number];
 
-interface Constraint {
-  kind: 'has-feature-preview' | 'has-permission';
+/** `since <= version` (versions are YYYY-MM, "current" is the newest). */
+function atLeast(version: ReferenceVersion, since: string): boolean {
+  return (version === 'current' ? '2024-06' : version) >= since;
+}
+
+export type ReferenceMethod = 'Register' | 'Update' | 'Deregister' | 'List';
+
+export interface Constraint {
+  kind: 'has-feature-preview' | 'has-permission' | 'has-user-level' | 'has-more-resources';
   permission?: string;
+  level?: string;
 }
 
 /** One List row, in our plain shape (what the test compares). */
@@ -65,16 +102,35 @@ class Refusal extends Error {
   }
 }
 
+/** The current proto, changed into the shapes `version` speaks (History table). */
 function loadRoot(version: ReferenceVersion): protobuf.Root {
   const text = readFileSync(fileURLToPath(new URL('./cluster-service.proto', import.meta.url)), 'utf8');
   const root = protobuf.parse(text, { keepCase: true }).root;
-  if (version === '2023-02') {
-    // Before 2023-03 the hints had `govern = 3`; before 2024-06 UpdateRequest had no `tls = 7`.
-    root.lookupType('workspacemanagerbridge.RegistrationHints').add(new protobuf.Field('govern', 3, 'bool'));
-    const update = root.lookupType('workspacemanagerbridge.UpdateRequest');
-    const tls = update.fields['tls'];
-    if (tls) update.remove(tls);
+  const type = (name: string) => root.lookupType(`workspacemanagerbridge.${name}`);
+  const drop = (message: string, field: string) => {
+    const f = type(message).fields[field];
+    if (f) type(message).remove(f);
+  };
+  const constraint = type('AdmissionConstraint');
+  const oneof = constraint.oneofs['constraint'];
+  if (!oneof) throw new Error('AdmissionConstraint has no oneof');
+  if (!atLeast(version, '2022-07')) {
+    constraint.add(new protobuf.Field('has_user_level', 3, 'string'));
+    oneof.add(constraint.fields['has_user_level'] as protobuf.Field);
   }
+  if (atLeast(version, '2022-02') && !atLeast(version, '2022-07')) {
+    constraint.add(new protobuf.Field('has_more_resources', 4, 'bool'));
+    oneof.add(constraint.fields['has_more_resources'] as protobuf.Field);
+  }
+  if (!atLeast(version, '2021-11')) drop('DeregisterRequest', 'force');
+  if (!atLeast(version, '2022-02')) type('ClusterStatus').add(new protobuf.Field('admission_preference', 9, 'string', 'repeated'));
+  if (atLeast(version, '2022-10') && !atLeast(version, '2023-03')) type('ClusterStatus').add(new protobuf.Field('application_cluster', 10, 'string'));
+  if (!atLeast(version, '2023-02')) {
+    drop('RegisterRequest', 'region');
+    drop('ClusterStatus', 'region');
+  }
+  if (!atLeast(version, '2023-03')) type('RegistrationHints').add(new protobuf.Field('govern', 3, 'bool'));
+  if (!atLeast(version, '2024-06')) drop('UpdateRequest', 'tls');
   root.resolveAll();
   return root;
 }
@@ -82,16 +138,27 @@ function loadRoot(version: ReferenceVersion): protobuf.Root {
 function constraintOf(raw: Record<string, unknown> | undefined): Constraint | undefined {
   if (!raw) return undefined;
   if (raw['has_feature_preview']) return { kind: 'has-feature-preview' };
+  if (typeof raw['has_user_level'] === 'string' && raw['has_user_level']) return { kind: 'has-user-level', level: raw['has_user_level'] };
+  if (raw['has_more_resources']) return { kind: 'has-more-resources' };
   const permission = (raw['has_permission'] as { permission?: string } | undefined)?.permission;
   return permission ? { kind: 'has-permission', permission } : undefined;
 }
 
-const same = (a: Constraint, b: Constraint) => a.kind === b.kind && (a.permission ?? '') === (b.permission ?? '');
+const same = (a: Constraint, b: Constraint) => a.kind === b.kind && (a.permission ?? '') === (b.permission ?? '') && (a.level ?? '') === (b.level ?? '');
 
 export class ReferenceBridge {
   private readonly clusters = new Map<string, Entry>();
   private readonly running = new Map<string, number>();
   private readonly server = new grpc.Server();
+  private relay: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private grpcPort = 0;
+  private relayPort = 0;
+  private readonly drops = new Set<ReferenceMethod>();
+  private readonly hung = new Set<ReferenceMethod>();
+  private readonly delays = new Map<ReferenceMethod, number>();
+  /** Calls received per method (answered or not), for tests that count retries. */
+  readonly calls: Record<ReferenceMethod, number> = { Register: 0, Update: 0, Deregister: 0, List: 0 };
   address = '';
 
   constructor(readonly version: ReferenceVersion = 'current') {}
@@ -108,13 +175,24 @@ export class ReferenceBridge {
       responseSerialize: (v: object) => Buffer.from(t(res).encode(t(res).fromObject(v)).finish()),
       responseDeserialize: (b: Buffer) => t(res).toObject(t(res).decode(b)),
     });
-    const wrap = (fn: (req: Record<string, unknown>) => object) => (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
+    const wrap = (name: ReferenceMethod, fn: (req: Record<string, unknown>) => object) => (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
+      this.calls[name]++;
+      if (this.hung.has(name)) return;
+      let answer: { error: grpc.ServerErrorResponse | null; value?: object };
       try {
-        cb(null, fn(call.request));
+        answer = { error: null, value: fn(call.request) };
       } catch (e) {
-        if (e instanceof Refusal) cb({ code: e.code, details: e.message });
-        else cb({ code: Status.INTERNAL, details: String(e) });
+        answer = { error: e instanceof Refusal ? { name: 'Refusal', message: e.message, code: e.code, details: e.message } : { name: 'Error', message: String(e), code: Status.INTERNAL, details: String(e) } };
       }
+      if (this.drops.delete(name)) {
+        // Applied; the answer is lost with the connection.
+        this.cutConnections();
+        return;
+      }
+      const send = () => cb(answer.error, answer.value);
+      const delay = this.delays.get(name);
+      if (delay) setTimeout(send, delay);
+      else send();
     };
     this.server.addService(
       {
@@ -124,30 +202,99 @@ export class ReferenceBridge {
         List: method('List', 'ListRequest', 'ListResponse'),
       },
       {
-        Register: wrap((r) => this.register(r)),
-        Update: wrap((r) => this.update(r)),
-        Deregister: wrap((r) => this.deregister(r)),
-        List: wrap(() => ({ status: this.rows().map(toWire) })),
+        Register: wrap('Register', (r) => this.register(r)),
+        Update: wrap('Update', (r) => this.update(r)),
+        Deregister: wrap('Deregister', (r) => this.deregister(r)),
+        List: wrap('List', () => ({ status: this.rows().map((row) => toWire(row, this.version)) })),
       },
     );
-    const port = await new Promise<number>((resolve, reject) =>
+    this.grpcPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
     );
-    this.address = `127.0.0.1:${port}`;
+    await this.listen();
+    this.address = `127.0.0.1:${this.relayPort}`;
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  /** The TCP relay clients connect to: one upstream connection per client connection. */
+  private listen(): Promise<void> {
+    const relay = createServer((down) => {
+      const up = tcpConnect(this.grpcPort, '127.0.0.1');
+      for (const s of [down, up]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+      down.on('close', () => up.destroy());
+      up.on('close', () => down.destroy());
+    });
+    this.relay = relay;
+    return new Promise((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(this.relayPort, '127.0.0.1', () => {
+        const address = relay.address();
+        if (address && typeof address === 'object') this.relayPort = address.port;
+        resolve();
+      });
+    });
+  }
+
+  /** Resets every open connection (what a port-forward drop looks like to the client). */
+  cutConnections(): void {
+    for (const s of this.sockets) s.resetAndDestroy();
+  }
+
+  /** Cuts every connection and refuses new ones for `downMs`, then listens on the same address again; state is kept. */
+  async restart(downMs = 0): Promise<void> {
+    const relay = this.relay;
+    this.relay = undefined;
+    this.cutConnections();
+    if (relay) await new Promise<void>((resolve) => relay.close(() => resolve()));
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.listen();
+  }
+
+  /** The next call of `method` is applied, and the connection cut before its answer goes out. */
+  dropAfterApply(method: ReferenceMethod): void {
+    this.drops.add(method);
+  }
+
+  /** Calls of `method` are received and never answered (until `hang(method, false)`). */
+  hang(method: ReferenceMethod, on = true): void {
+    if (on) this.hung.add(method);
+    else this.hung.delete(method);
+  }
+
+  /** Answers of `method` come `ms` late (0: on time). */
+  slow(method: ReferenceMethod, ms: number): void {
+    this.delays.set(method, ms);
+  }
+
+  async stop(): Promise<void> {
+    this.cutConnections();
+    if (this.relay) await new Promise<void>((resolve) => this.relay?.close(() => resolve()));
+    // Hung calls never finish on their own: no graceful shutdown to wait for.
+    this.server.forceShutdown();
   }
 
   reset(): void {
     this.clusters.clear();
     this.running.clear();
+    this.drops.clear();
+    this.hung.clear();
+    this.delays.clear();
   }
 
   /** Regular workspaces running on `name` (what blocks a non-forced Deregister). */
   setRunning(name: string, n: number): void {
     this.running.set(name, n);
+  }
+
+  /** Adds a constraint to a registered cluster as the bridge stores it (also kinds our client cannot send). */
+  seedConstraint(name: string, constraint: Constraint): void {
+    const c = this.clusters.get(name);
+    if (!c) throw new Error(`no cluster ${name}`);
+    c.constraints = [...c.constraints, constraint];
   }
 
   rows(): ReferenceRow[] {
@@ -169,6 +316,7 @@ export class ReferenceBridge {
     if (score === undefined) throw new Refusal(Status.INVALID_ARGUMENT, `unknown preferability ${hints.perfereability}`);
     const tlsRaw = r['tls'] as { ca?: string; crt?: string; key?: string } | undefined;
     if (!tlsRaw) throw new Refusal(Status.INVALID_ARGUMENT, 'TLS is required');
+    // Before 2023-02 the field does not exist: decoded as absent, no check.
     const region = String(r['region'] ?? '');
     if (!REGIONS.includes(region)) throw new Refusal(Status.INVALID_ARGUMENT, `region ${region}`);
     const tls = { ca: tlsRaw.ca ?? '', crt: tlsRaw.crt ?? '', key: tlsRaw.key ?? '' };
@@ -180,7 +328,7 @@ export class ReferenceBridge {
       state: hints.cordoned ? 'CORDONED' : 'AVAILABLE',
       score,
       maxScore: 100,
-      governed: this.version === 'current' ? true : hints.govern === true,
+      governed: atLeast(this.version, '2023-03') ? true : hints.govern === true,
       static: false,
       constraints,
       region,
@@ -188,7 +336,6 @@ export class ReferenceBridge {
     });
     return {};
   }
-
   private update(r: Record<string, unknown>): object {
     const c = this.clusters.get(String(r['name'] ?? ''));
     if (!c) throw new Refusal(Status.NOT_FOUND, `no cluster ${String(r['name'])}`);
@@ -232,8 +379,24 @@ export class ReferenceBridge {
 const pem = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 const STATE_NUMBER: Record<string, number> = { UNKNOWN: 0, AVAILABLE: 1, CORDONED: 2, DRAINING: 3 };
 
-function toWire(row: ReferenceRow): object {
+function constraintToWire(k: Constraint): object {
+  switch (k.kind) {
+    case 'has-feature-preview':
+      return { has_feature_preview: {} };
+    case 'has-permission':
+      return { has_permission: { permission: k.permission } };
+    case 'has-user-level':
+      return { has_user_level: k.level };
+    case 'has-more-resources':
+      return { has_more_resources: true };
+  }
+}
+
+/** Fields the version does not have are left out by `fromObject`; the old ones it still has carry made-up values. */
+function toWire(row: ReferenceRow, version: ReferenceVersion): object {
   return {
+    admission_preference: ['user-level:default'],
+    application_cluster: `app-${row.name}`,
     name: row.name,
     url: row.url,
     state: STATE_NUMBER[row.state],
@@ -241,7 +404,7 @@ function toWire(row: ReferenceRow): object {
     max_score: row.maxScore,
     governed: row.governed,
     static: row.static,
-    admission_constraint: row.constraints.map((k) => (k.kind === 'has-feature-preview' ? { has_feature_preview: {} } : { has_permission: { permission: k.permission } })),
-    region: row.region,
+    admission_constraint: row.constraints.map(constraintToWire),
+    ...(atLeast(version, '2023-02') ? { region: row.region } : {}),
   };
 }
