@@ -2,16 +2,19 @@
  * Typed client of one meta cluster's cluster registry (ws-manager-bridge
  * ClusterService). Every call has a deadline; idempotent calls (List, and
  * Update of an absolute value) retry UNAVAILABLE / DEADLINE_EXCEEDED with capped
- * backoff; every failure becomes a WsdError (see `status-errors.ts`).
+ * backoff; every failure becomes a WsdError (see `status-errors.ts`). When the answer to a call that must not
+ * be repeated is lost (Register, Deregister, a constraint change), List tells
+ * whether it went through, and that is what the caller hears.
  */
 import { sleep } from '../core/sleep.js';
 import type * as Grpc from '@grpc/grpc-js';
-import { WsdError, isWsdError } from '../core/errors.js';
+import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { loadClusterService } from './proto.js';
 import { GrpcStatus, registryError, type CallContext, type GrpcErrorLike } from './status-errors.js';
 import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
+import { formatConstraint, sameConstraint } from './constraints.js';
 import { describeUpdate, registerToWire, statusFromWire, updateToWire } from './wire.js';
 
 /** PEM contents for a TLS channel to the bridge (all optional: CA alone = server-auth TLS). */
@@ -40,7 +43,7 @@ export interface RegistryClientOptions {
   retry?: RetryOptions;
   /** Scrubs TLS material the bridge might echo back in an error. */
   redactor?: Redactor;
-  /** Receives `registry.retry` events. */
+  /** Receives `registry.retry` and `registry.answer-lost` events. */
   sink?: EventSink;
   signal?: AbortSignal;
 }
@@ -54,6 +57,12 @@ const REGISTER_DEADLINE_MS = 60_000;
  * is really gone, and the shift retries the step on top of that.
  */
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000 };
+
+/** What a Register, Deregister or Update that went through reports. */
+export interface CallOutcome {
+  /** The answer was lost; List showed that the call went through. */
+  answerLost?: string;
+}
 
 type Unary = (request: unknown, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response?: unknown) => void) => Grpc.ClientUnaryCall;
 
@@ -89,7 +98,7 @@ export class RegistryClient {
   }
 
   /** Registers a cluster. Not retried: a lost answer after success would turn a retry into ALREADY_EXISTS. */
-  async register(input: RegisterInput): Promise<void> {
+  async register(input: RegisterInput): Promise<CallOutcome> {
     this.redactor.add(input.tls.key);
     try {
       await this.call('Register', registerToWire(input), {
@@ -98,9 +107,46 @@ export class RegistryClient {
         url: input.url,
         deadlineMs: Math.max(this.deadlineMs, REGISTER_DEADLINE_MS),
       }, false);
+      return {};
     } catch (error) {
+      if (lostAnswer(error)) {
+        return this.settleLostAnswer(error, `${input.name} registered at ${input.url}`, (clusters) => clusters.some((c) => c.name === input.name && c.url === input.url));
+      }
       throw await this.refineAlreadyExists(error, input);
     }
+  }
+
+  /**
+   * A call that must not be repeated lost its answer: List says whether it went through. Done → the caller
+   * goes on (with a warning saying so); not done → it did not happen, and retrying is safe; List failing
+   * too → the original "may have" error, with List's failure added.
+   */
+  private async settleLostAnswer(error: WsdError, shows: string, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
+    const lost = String(error.details['answerLost']);
+    let clusters: ClusterStatus[];
+    try {
+      clusters = await this.list();
+    } catch (listError) {
+      throw new WsdError(error.code, `${error.message} (List to find out failed too: ${toWsdError(listError).message})`, {
+        transient: true,
+        details: error.details,
+        cause: error,
+      });
+    }
+    if (done(clusters)) {
+      this.options.sink?.emit({
+        level: 'warn',
+        code: 'registry.answer-lost',
+        message: `${lost}; List on ${this.meta} shows ${shows}, so it went through`,
+        data: { meta: this.meta, operation: error.details['operation'], cluster: error.details['cluster'] },
+      });
+      return { answerLost: lost };
+    }
+    throw new WsdError('RegistryUnavailable', `${lost}; List on ${this.meta} right after does not show ${shows}, so it did not go through: retry once the bridge answers`, {
+      transient: true,
+      details: { ...error.details, answerLost: lost, applied: false },
+      cause: error,
+    });
   }
 
   /**
@@ -120,27 +166,35 @@ export class RegistryClient {
   }
 
   /** Changes exactly one property of a registered cluster. */
-  async update(name: string, property: UpdateProperty): Promise<void> {
+  async update(name: string, property: UpdateProperty): Promise<CallOutcome> {
     const keys = Object.keys(property);
     if (keys.length !== 1) {
       throw new WsdError('Internal', `registry update of ${name} must change exactly one property, got ${keys.join(', ') || 'none'}`, {
         source: 'internal',
       });
     }
-    // Setting an absolute value twice is harmless; adding a constraint twice is not.
-    const idempotent = 'score' in property || 'maxScore' in property || 'cordoned' in property;
+    // Setting an absolute value (TLS material included) twice is harmless; adding a constraint twice is not.
+    const repeatable = !('admissionConstraint' in property);
     try {
-      await this.call('Update', updateToWire(name, property), { operation: 'update', cluster: name, change: describeUpdate(property), deadlineMs: this.deadlineMs }, idempotent);
+      await this.call('Update', updateToWire(name, property), { operation: 'update', cluster: name, change: describeUpdate(property), repeatable, deadlineMs: this.deadlineMs }, repeatable);
+      return {};
     } catch (error) {
+      if (lostAnswer(error) && 'admissionConstraint' in property) {
+        const { add, constraint } = property.admissionConstraint;
+        const has = (clusters: ClusterStatus[]) => clusters.find((c) => c.name === name)?.admissionConstraints.some((k) => sameConstraint(k, constraint)) ?? false;
+        return this.settleLostAnswer(error, `${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`, (clusters) => has(clusters) === add);
+      }
       throw await this.refineNotFound(error, name);
     }
   }
 
   /** Removes a cluster. Without `force` the bridge refuses while regular workspaces run on it. */
-  async deregister(request: { name: string; force: boolean }): Promise<void> {
+  async deregister(request: { name: string; force: boolean }): Promise<CallOutcome> {
     try {
       await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, force: request.force, deadlineMs: this.deadlineMs }, false);
+      return {};
     } catch (error) {
+      if (lostAnswer(error)) return this.settleLostAnswer(error, `no ${request.name}`, (clusters) => !clusters.some((c) => c.name === request.name));
       throw await this.refineNotFound(error, request.name);
     }
   }
@@ -214,3 +268,7 @@ export class RegistryClient {
   }
 }
 
+/** A Register, Deregister or constraint change whose answer was lost (see `outcomeUnknown` in status-errors.ts). */
+function lostAnswer(error: unknown): error is WsdError {
+  return isWsdError(error) && typeof error.details['answerLost'] === 'string';
+}

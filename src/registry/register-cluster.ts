@@ -210,11 +210,30 @@ async function registerWithOne(
       admissionConstraints: input.registration.admissionConstraints.map(parseConstraint),
       region,
     };
-    await client.register(request);
+    const { answerLost } = await client.register(request);
     const state = request.hints.cordoned ? 'cordoned' : 'available';
     const governs = govern ? 'governor' : 'not the governor (bridges since 2023-03 govern it anyway)';
-    return { already: false, text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, region ${region || '"" (any)'}, ${governs}`) };
+    const lost = answerLost ? ' (its answer was lost; List shows it registered)' : '';
+    const gap = region ? await regionDropped(client, name, region, meta.name) : undefined;
+    if (gap) input.sink?.emit({ level: 'warn', code: 'registry.region-ignored', cluster: input.cluster.name, step: 'register-cluster', message: gap, data: { meta: meta.name, region } });
+    return {
+      already: false,
+      text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, region ${gap ? `none (${region} sent, not kept)` : region || '"" (any)'}, ${governs}${lost}`),
+    };
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Bridges before 2023-02 have no RegisterRequest.region: they skip it without a word and list no region, and the
+ * cluster takes workspaces from every region. Said, not failed: the registration is what that bridge can do.
+ */
+async function regionDropped(client: RegistryConnection['client'], name: string, region: string, meta: string): Promise<string | undefined> {
+  const listed = (await client.list().catch(() => undefined))?.find((c) => c.name === name);
+  if (!listed || listed.region) return undefined;
+  return (
+    `${meta} registered ${name} without the region ${region}: its ws-manager-bridge predates RegisterRequest.region (2023-02) and skips it, ` +
+    `so ${name} may take workspaces from every region; upgrade that bridge to have regions kept`
+  );
 }

@@ -41,6 +41,8 @@ export interface CallContext {
   change?: string;
   /** Deregister: whether `force` was sent. */
   force?: boolean;
+  /** Update: sending it twice is harmless (an absolute value), so a lost answer is retried, not reported. */
+  repeatable?: boolean;
   deadlineMs: number;
 }
 
@@ -94,12 +96,16 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
     new WsdError(wsdCode, message, { transient, details: facts });
 
   if (outcomeUnknown(code, ctx, details)) {
-    const done = ctx.operation === 'register' ? 'registered' : 'deregistered';
+    const done = ctx.operation === 'register' ? 'registered' : ctx.operation === 'deregister' ? 'deregistered' : 'changed';
     const what =
       code === GrpcStatus.DEADLINE_EXCEEDED
-        ? `the cluster registry of ${ctx.meta} did not answer ${ctx.operation} of ${who} within ${ctx.deadlineMs} ms`
-        : `the connection to the cluster registry of ${ctx.meta} at ${ctx.address} was lost during ${ctx.operation} of ${who} (${unreachableBecause(details)})`;
-    return make('RegistryUnavailable', `${what}: the bridge may have ${done} it anyway; see with \`clusters list\` whether it did before retrying`, true);
+        ? `the cluster registry of ${ctx.meta} did not answer ${ctx.change ?? ctx.operation} of ${who} within ${ctx.deadlineMs} ms`
+        : `the connection to the cluster registry of ${ctx.meta} at ${ctx.address} was lost during ${ctx.change ?? ctx.operation} of ${who} (${unreachableBecause(details)})`;
+    // `answerLost` lets the client, which can List, replace the "may have" by what happened.
+    return new WsdError('RegistryUnavailable', `${what}: the bridge may have ${done} it anyway; see with \`clusters list\` whether it did before retrying`, {
+      transient: true,
+      details: { ...facts, answerLost: what },
+    });
   }
 
   switch (code) {
@@ -149,12 +155,13 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
 }
 
 /**
- * Register and Deregister are not retried, and a lost answer does not mean a lost request: past the deadline, or
+ * Register, Deregister and an Update that must not be sent twice (a constraint change) are not retried, and a lost
+ * answer does not mean a lost request: past the deadline, or
  * when a connection that was established drops (grpc-js says "No connection established" only when none was), the
  * bridge may have done it. Saying "cannot reach" then sends the operator to retry into ALREADY_EXISTS.
  */
 function outcomeUnknown(code: number, ctx: CallContext, details: string): boolean {
-  if (ctx.operation !== 'register' && ctx.operation !== 'deregister') return false;
+  if (ctx.operation === 'list' || (ctx.operation === 'update' && ctx.repeatable !== false)) return false;
   if (code === GrpcStatus.DEADLINE_EXCEEDED) return true;
   return code === GrpcStatus.UNAVAILABLE && !/No connection established/i.test(details);
 }

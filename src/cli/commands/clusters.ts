@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline/promises';
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { isWsdError, WsdError } from '../../core/errors.js';
+import type { EventSink } from '../../core/events.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
@@ -111,12 +112,16 @@ async function target(command: Command, readOnly: boolean): Promise<Target> {
   return { meta: await resolveMetaAccess(meta, resolve(o.stateDir ?? './.ws-deployment'), { readOnly }), baseDir: dirname(file) };
 }
 
-/** Connects, runs `fn`, always closes the channel and any port-forward. `readOnly`: `fn` only lists. */
-async function withClient<T>(command: Command, fn: (client: RegistryClient, meta: string) => Promise<T>, readOnly = false): Promise<T> {
+/**
+ * Connects, runs `fn`, always closes the channel and any port-forward. `readOnly`: `fn` only lists. The client's
+ * warnings (a bridge that keeps quiet, retries, an answer lost) go to the operator as they happen.
+ */
+async function withClient<T>(command: Command, io: ClustersIo, fn: (client: RegistryClient, meta: string) => Promise<T>, readOnly = false): Promise<T> {
   const { meta, baseDir, bridgeFlags } = await target(command, readOnly);
   const { withRegistry } = await import('../../registry/connect.js');
+  const sink: EventSink = { emit: (event) => void (event.level === 'warn' || event.level === 'error' ? io.warn?.(`${event.message}\n`) : undefined) };
   try {
-    return await withRegistry(meta, { baseDir }, (client) => fn(client, meta.name));
+    return await withRegistry(meta, { baseDir, sink }, (client) => fn(client, meta.name));
   } catch (error) {
     throw bridgeFlags ? withBridgeHint(error, bridgeFlags) : error;
   }
@@ -209,7 +214,7 @@ async function registerInput(command: Command, io: ClustersIo): Promise<Register
 
 async function update(command: Command, io: ClustersIo, property: UpdateProperty, done: string): Promise<void> {
   const name = requireName(command);
-  await withClient(command, async (client, meta) => {
+  await withClient(command, io, async (client, meta) => {
     await client.update(name, property);
     io.stdout(`${name}: ${done} on ${meta}\n`);
     if ('score' in property || 'maxScore' in property) await warnScoreAboveMax(client, io, name);
@@ -278,7 +283,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .action(async (_o, command: Command) => {
       const { clustersJson, clustersTable } = await import('../../registry/format.js');
       const output = command.opts<{ output: string }>().output;
-      const list = await withClient(command, (client) => client.list(), true);
+      const list = await withClient(command, io, (client) => client.list(), true);
       io.stdout(output === 'json' ? clustersJson(list) : clustersTable(list));
     });
 
@@ -301,7 +306,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     ]))
     .action(async (_o, command: Command) => {
       const input = await registerInput(command, io);
-      await withClient(command, async (client, meta) => {
+      await withClient(command, io, async (client, meta) => {
         await client.register(input);
         io.stdout(`${input.name}: registered with ${meta} (${input.url}, ${input.hints.cordoned ? 'cordoned' : 'available'}, region ${input.region || '"" (any)'})\n`);
       });
@@ -375,7 +380,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .action(async (_o, command: Command) => {
       const name = requireName(command);
       const force = command.opts<{ force: boolean }>().force;
-      await withClient(command, async (client, meta) => {
+      await withClient(command, io, async (client, meta) => {
         // The bridge answers OK to an unknown (or static) name and deletes nothing: say what really happened.
         const listed = (await client.list()).find((c) => c.name === name);
         if (listed?.static) {
@@ -401,7 +406,7 @@ export function clustersCommand(io: ClustersIo = processIo): Command {
     .action(async (a: string, b: string, _o, command: Command) => {
       const { swapClusters } = await import('../../registry/swap.js');
       const ignore = command.opts<{ ignoreAdmissionConstraints: boolean }>().ignoreAdmissionConstraints;
-      await withClient(command, async (client, meta) => {
+      await withClient(command, io, async (client, meta) => {
         const r = await swapClusters(client, a, b, { ignoreAdmissionConstraints: ignore });
         io.stdout(`swapped on ${meta}: ${r.a.name} now ${r.a.state} score ${r.a.score}; ${r.b.name} now ${r.b.state} score ${r.b.score}\n`);
       });

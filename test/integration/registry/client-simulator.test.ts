@@ -75,8 +75,8 @@ describe('RegistryClient against the simulator', () => {
       message: expect.stringContaining('cluster eu99 is not registered with prod-meta-eu01'),
     });
     // Like the bridge: deregistering an unknown (or empty) name is accepted and deletes nothing.
-    await expect(client.deregister({ name: 'eu99', force: false })).resolves.toBeUndefined();
-    await expect(client.deregister({ name: '', force: false })).resolves.toBeUndefined();
+    await expect(client.deregister({ name: 'eu99', force: false })).resolves.toEqual({});
+    await expect(client.deregister({ name: '', force: false })).resolves.toEqual({});
   });
 
   it('static clusters cannot be changed: the NOT_FOUND is explained', async () => {

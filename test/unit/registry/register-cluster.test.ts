@@ -43,10 +43,12 @@ class FakeMeta {
         register: async (input: RegisterInput) => {
           if (this.fail?.on === 'register') throw this.fail.error;
           this.registered.push(input);
+          return {};
         },
         deregister: async (request: { name: string; force: boolean }) => {
           this.deregistered.push(request);
           this.clusters = this.clusters.filter((c) => c.name !== request.name);
+          return {};
         },
       } as unknown as RegistryConnection['client'],
     };

@@ -1,0 +1,230 @@
+/**
+ * The real client, step logic and `clusters` CLI against the reference bridge
+ * (test/helpers/reference-bridge, written from design.md §3 only) when the
+ * network misbehaves and when the bridge is an old one:
+ * - a Register/Deregister/Update applied, its answer lost with the connection:
+ *   the tool finds out by List, says what happened and goes on (or retries);
+ * - constraint kinds our proto no longer has (bridges before 2022-07): shown,
+ *   respected, kept through cordon/uncordon/score;
+ * - every History version: register, cordon, uncordon, score, deregister work,
+ *   or fail/warn naming the version gap;
+ * - a List the bridge never answers: progress lines, a bounded wait, an error
+ *   naming the bridge and the fix (short configured deadlines, no long waits).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clustersCommand } from '../../../src/cli/commands/clusters.js';
+import { MemorySink } from '../../../src/core/events.js';
+import { RegistryClient } from '../../../src/registry/client.js';
+import { registrationSchema } from '../../../src/registry/config.js';
+import { connectToMeta } from '../../../src/registry/connect.js';
+import { registerCluster } from '../../../src/registry/register-cluster.js';
+import { swapClusters } from '../../../src/registry/swap.js';
+import { fileTlsReader } from '../../../src/registry/tls-source.js';
+import { REFERENCE_VERSIONS, ReferenceBridge, type ReferenceVersion } from '../../helpers/reference-bridge/reference-bridge.js';
+import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
+
+const FAST = { retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 }, deadlineMs: 5_000 };
+const bridges: ReferenceBridge[] = [];
+const clients: RegistryClient[] = [];
+
+async function bridge(version: ReferenceVersion = 'current'): Promise<ReferenceBridge> {
+  const b = new ReferenceBridge(version);
+  await b.start();
+  bridges.push(b);
+  return b;
+}
+
+async function client(b: ReferenceBridge, sink = new MemorySink(), over: Partial<Parameters<typeof RegistryClient.connect>[0]> = {}): Promise<RegistryClient> {
+  const c = await RegistryClient.connect({ address: b.address, meta: 'meta-eu', sink, ...FAST, ...over });
+  clients.push(c);
+  return c;
+}
+
+/** Runs `ws-deployment clusters …` in-process; stdout and warnings captured. */
+async function cli(args: string[]): Promise<{ out: string; warn: string; error?: Error }> {
+  const result = { out: '', warn: '', error: undefined as Error | undefined };
+  const root = new Command('ws-deployment').exitOverride().option('-c, --config <file>').option('-y, --yes', 'approve', false);
+  root.addCommand(
+    clustersCommand({
+      stdout: (t) => void (result.out += t),
+      warn: (t) => void (result.warn += t),
+      interactive: () => false,
+      ask: async () => '',
+      readStdin: async () => '',
+    }),
+  );
+  root.commands.forEach(function deep(c: Command) {
+    c.exitOverride();
+    c.commands.forEach(deep);
+  });
+  await root.parseAsync(['node', 'ws-deployment', ...args]).catch((e: Error) => void (result.error = e));
+  return result;
+}
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  tmp = await tempDir('wsd-refault-');
+  await mkdir(join(tmp.dir, 'tls'));
+  await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
+  await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
+  await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await Promise.all(bridges.splice(0).map((b) => b.stop()));
+});
+afterAll(() => tmp.cleanup());
+
+describe('an answer lost after the bridge applied the call', () => {
+  it('Register: List shows it registered, so it went through; said so, no error', async () => {
+    const b = await bridge();
+    const sink = new MemorySink();
+    const c = await client(b, sink);
+    b.dropAfterApply('Register');
+    await expect(c.register(registerInput('eu1'))).resolves.toMatchObject({ answerLost: expect.stringContaining('was lost during register of eu1') });
+    expect(b.rows().map((r) => r.name)).toEqual(['eu1']);
+    const lost = sink.events.find((e) => e.code === 'registry.answer-lost');
+    expect(lost?.message).toMatch(/List on meta-eu shows eu1 registered at dns:\/\/\/ws-eu1\.example\.com:8080, so it went through$/);
+  });
+
+  it('Register refused and then cut: List does not show it, so the tool says it did not happen (no "may have")', async () => {
+    const b = await bridge();
+    const c = await client(b);
+    b.dropAfterApply('Register');
+    const error = await rejection(c.register(registerInput('eu1', { tls: { ...TEST_TLS, key: '' } })));
+    expect(error).toMatchObject({ code: 'RegistryUnavailable', transient: true });
+    expect(error.message).toMatch(/List on meta-eu right after does not show eu1 registered at .*, so it did not go through: retry once the bridge answers$/);
+    expect(error.message).not.toContain('may have');
+    expect(b.rows()).toEqual([]);
+  });
+
+  it('Deregister: List no longer shows it, so it went through', async () => {
+    const b = await bridge();
+    const sink = new MemorySink();
+    const c = await client(b, sink);
+    await c.register(registerInput('eu1'));
+    b.dropAfterApply('Deregister');
+    await expect(c.deregister({ name: 'eu1', force: false })).resolves.toMatchObject({ answerLost: expect.any(String) });
+    expect(b.rows()).toEqual([]);
+    expect(sink.codes()).toContain('registry.answer-lost');
+  });
+
+  it('Update: an absolute value is sent again; a constraint change is not, List settles it (no duplicate)', async () => {
+    const b = await bridge();
+    const c = await client(b);
+    await c.register(registerInput('eu1'));
+    b.dropAfterApply('Update');
+    await expect(c.update('eu1', { cordoned: true })).resolves.toEqual({});
+    expect(b.rows()[0]?.state).toBe('CORDONED');
+    b.dropAfterApply('Update');
+    await expect(c.update('eu1', { admissionConstraint: { add: true, constraint: { type: 'has-feature-preview' } } })).resolves.toMatchObject({ answerLost: expect.any(String) });
+    expect(b.rows()[0]?.constraints).toEqual([{ kind: 'has-feature-preview' }]);
+    expect(b.calls.Update).toBe(3);
+  });
+
+  it('register-cluster step logic: the meta whose answer was lost is journaled as registered, and the detail says how it knows', async () => {
+    const eu = await bridge('2023-02');
+    const us = await bridge('current');
+    us.dropAfterApply('Register');
+    const journal: string[] = [];
+    const result = await registerCluster({
+      cluster: { name: 'gp-ws-eu17', shortName: 'eu17', region: 'europe-west1' },
+      domain: 'gitpod.example',
+      metaClusters: [
+        { name: 'meta-eu', bridge: { address: eu.address } },
+        { name: 'meta-us', bridge: { address: us.address } },
+      ],
+      governedBy: 'meta-eu',
+      registration: registrationSchema.parse({}),
+      tls: fileTlsReader(join(tmp.dir, 'tls')),
+      connect: (meta) => connectToMeta(meta, FAST),
+      onRegistered: async (m) => void journal.push(m),
+    });
+    expect(journal).toEqual(['meta-eu', 'meta-us']);
+    expect(result.outcomes.map((o) => [o.meta, o.outcome])).toEqual([
+      ['meta-eu', 'registered'],
+      ['meta-us', 'registered'],
+    ]);
+    expect(result.outcomes[1]?.detail).toContain('its answer was lost; List shows it registered');
+    for (const b of [eu, us]) expect(b.rows().map((r) => [r.name, r.region])).toEqual([['eu17', 'europe']]);
+  });
+
+  it('CLI: `clusters register` and `clusters deregister` print what happened, with the lost answer on stderr', async () => {
+    const b = await bridge();
+    b.dropAfterApply('Register');
+    const reg = await cli(['clusters', '--bridge', b.address, 'register', '--name', 'eu17', '--url', 'dns:///ws-eu17.x:8080', '--tls-path', join(tmp.dir, 'tls')]);
+    expect(reg.error).toBeUndefined();
+    expect(reg.out).toBe(`eu17: registered with ${b.address} (dns:///ws-eu17.x:8080, available, region "" (any))\n`);
+    expect(reg.warn).toMatch(/was lost during register of eu17 .*so it went through\n$/);
+    b.dropAfterApply('Deregister');
+    const dereg = await cli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu17']);
+    expect(dereg.error).toBeUndefined();
+    expect(dereg.out).toBe(`eu17: deregistered from ${b.address}\n`);
+    expect(dereg.warn).toMatch(/shows no eu17, so it went through\n$/);
+    expect(b.rows()).toEqual([]);
+  });
+});
+
+describe('constraint kinds this tool does not know (bridges before 2022-07)', () => {
+  it.each(['2021-10', '2022-02'] as const)('%s: listed as unknown, respected by swap, kept through cordon/uncordon/score', async (version) => {
+    const b = await bridge(version);
+    const c = await client(b);
+    const governed = { hints: { preferability: 'None' as const, cordoned: false, govern: true } };
+    await c.register(registerInput('old', governed));
+    await c.register(registerInput('plain', governed));
+    b.seedConstraint('old', { kind: 'has-user-level', level: 'professional' });
+    if (version === '2022-02') b.seedConstraint('old', { kind: 'has-more-resources' });
+    const unknown = version === '2022-02' ? 2 : 1;
+    expect((await c.list()).find((x) => x.name === 'old')).toMatchObject({ admissionConstraints: [], unknownConstraints: unknown });
+    const table = await cli(['clusters', '--bridge', b.address, 'list']);
+    expect(table.out.split('\n').find((l) => l.startsWith('old'))).toMatch(new RegExp(`${Array(unknown).fill('unknown').join(',')}$`));
+    await expect(swapClusters(c, 'old', 'plain')).rejects.toMatchObject({ code: 'RegistryRefused', message: expect.stringContaining('old has admission constraints') });
+    await c.update('old', { cordoned: true });
+    await c.update('old', { cordoned: false });
+    await c.update('old', { score: 7 });
+    expect(b.rows().find((r) => r.name === 'old')).toMatchObject({ state: 'AVAILABLE', score: 7, constraints: expect.arrayContaining([{ kind: 'has-user-level', level: 'professional' }]) });
+    expect(b.rows().find((r) => r.name === 'old')?.constraints).toHaveLength(unknown);
+  });
+});
+
+describe('every bridge version of the History table', () => {
+  it.each(REFERENCE_VERSIONS)('%s: register, cordon, uncordon, score, deregister; what the version lacks is named', async (version) => {
+    const b = await bridge(version);
+    const sink = new MemorySink();
+    const result = await registerCluster({
+      cluster: { name: 'gp-ws-eu17', shortName: 'eu17', region: 'europe-west1' },
+      domain: 'gitpod.example',
+      metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }],
+      governedBy: 'meta-eu',
+      registration: registrationSchema.parse({}),
+      tls: fileTlsReader(join(tmp.dir, 'tls')),
+      connect: (meta) => connectToMeta(meta, FAST),
+      sink,
+    });
+    const hasRegion = version >= '2023-02' || version === 'current';
+    expect(result.outcomes[0]?.detail).toContain(hasRegion ? 'region europe' : 'region none (europe sent, not kept)');
+    const gap = sink.events.find((e) => e.code === 'registry.region-ignored');
+    if (hasRegion) expect(gap).toBeUndefined();
+    else expect(gap?.message).toBe('meta-eu registered eu17 without the region europe: its ws-manager-bridge predates RegisterRequest.region (2023-02) and skips it, so eu17 may take workspaces from every region; upgrade that bridge to have regions kept');
+    expect(b.rows()[0]).toMatchObject({ name: 'eu17', state: 'CORDONED', governed: true });
+
+    const c = await client(b);
+    await c.update('eu17', { cordoned: false });
+    expect((await c.list())[0]?.state).toBe('AVAILABLE');
+    await c.update('eu17', { score: 20 });
+    await c.update('eu17', { cordoned: true });
+    expect(await c.list()).toMatchObject([{ name: 'eu17', state: 'CORDONED', score: 20, region: hasRegion ? 'europe' : '' }]);
+
+    b.setRunning('eu17', 2);
+    if (version === '2021-10') {
+      const refused = await rejection(c.deregister({ name: 'eu17', force: true }));
+      expect(refused.message).toContain('this bridge ignores force (it predates DeregisterRequest.force, 2021-11)');
+      b.setRunning('eu17', 0);
+    }
+    await c.deregister({ name: 'eu17', force: true });
+    expect(b.rows()).toEqual([]);
+  });
+});
