@@ -2,7 +2,9 @@
  * Typed client of one meta cluster's cluster registry (ws-manager-bridge
  * ClusterService). Every call has a deadline; idempotent calls (List, and
  * Update of an absolute value) retry UNAVAILABLE / DEADLINE_EXCEEDED with capped
- * backoff; every failure becomes a WsdError (see `status-errors.ts`). When the answer to a call that must not
+ * backoff, a call the bridge takes but never answers at most `unanswered`
+ * times, with a `registry.waiting` line while it waits; every failure becomes
+ * a WsdError (see `status-errors.ts`). When the answer to a call that must not
  * be repeated is lost (Register, Deregister, a constraint change), List tells
  * whether it went through, and that is what the caller hears.
  */
@@ -29,6 +31,11 @@ export interface RetryOptions {
   attempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Of those, attempts that may end at the deadline (default 2). A bridge that takes the call and never answers
+   * is hung, not blinking: five full deadlines were 76 s of silence, this bounds the wait to about two.
+   */
+  unanswered?: number;
 }
 
 export interface RegistryClientOptions {
@@ -43,8 +50,10 @@ export interface RegistryClientOptions {
   retry?: RetryOptions;
   /** Scrubs TLS material the bridge might echo back in an error. */
   redactor?: Redactor;
-  /** Receives `registry.retry` and `registry.answer-lost` events. */
+  /** Receives `registry.retry`, `registry.waiting` and `registry.answer-lost` events. */
   sink?: EventSink;
+  /** How often a `registry.waiting` line reports a call still unanswered. Default 5 s. */
+  progressMs?: number;
   signal?: AbortSignal;
 }
 
@@ -56,7 +65,8 @@ const REGISTER_DEADLINE_MS = 60_000;
  * quarter second; later ones back off (50, 100, 200, 400 ms) for a bridge that
  * is really gone, and the shift retries the step on top of that.
  */
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000 };
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000, unanswered: 2 };
+const DEFAULT_PROGRESS_MS = 5_000;
 
 /** What a Register, Deregister or Update that went through reports. */
 export interface CallOutcome {
@@ -229,20 +239,31 @@ export class RegistryClient {
   private async call(method: string, request: unknown, ctx: Omit<CallContext, 'meta' | 'address'>, idempotent: boolean): Promise<unknown> {
     const full: CallContext = { ...ctx, meta: this.meta, address: this.address };
     const attempts = idempotent ? Math.max(1, this.retry.attempts) : 1;
+    const unanswered = Math.max(1, this.retry.unanswered ?? DEFAULT_RETRY.unanswered ?? 1);
+    const started = Date.now();
     let delay = this.retry.initialDelayMs;
+    let timedOut = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(method, request, full.deadlineMs);
+        return await this.once(method, request, full, { attempt, of: attempts, started });
       } catch (raw) {
         if (isWsdError(raw)) throw raw;
+        const code = (raw as GrpcErrorLike).code;
+        if (code === GrpcStatus.DEADLINE_EXCEEDED) timedOut++;
         const error = registryError(raw as GrpcErrorLike, full, this.redactor);
-        const retryable = (raw as GrpcErrorLike).code === GrpcStatus.UNAVAILABLE || (raw as GrpcErrorLike).code === GrpcStatus.DEADLINE_EXCEEDED;
-        if (!retryable || attempt >= attempts || this.options.signal?.aborted) throw error;
+        const retryable = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED;
+        const giveUp = !retryable || attempt >= attempts || timedOut >= unanswered || this.options.signal?.aborted;
+        if (giveUp) throw idempotent && code === GrpcStatus.DEADLINE_EXCEEDED ? this.unanswered(error, full, timedOut, Date.now() - started) : error;
+        const why =
+          code === GrpcStatus.DEADLINE_EXCEEDED
+            ? `no answer within ${seconds(full.deadlineMs)} (gives up after ${unanswered} unanswered)`
+            : `failed (${error.message})`;
         this.options.sink?.emit({
           level: 'warn',
           code: 'registry.retry',
-          message: `${ctx.operation} on ${this.meta} failed (${error.message}); retry ${attempt + 1}/${attempts} in ${delay} ms`,
-          data: { meta: this.meta, operation: ctx.operation, attempt, delayMs: delay },
+          message:
+            `${ctx.operation} on ${this.meta}: ${why}; attempt ${attempt + 1} of ${attempts} in ${delay} ms, ${seconds(Date.now() - started)} so far`,
+          data: { meta: this.meta, operation: ctx.operation, attempt, attempts, delayMs: delay },
         });
         await sleep(delay, this.options.signal);
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
@@ -250,13 +271,42 @@ export class RegistryClient {
     }
   }
 
-  private once(method: string, request: unknown, deadlineMs: number): Promise<unknown> {
+  /** The final error of a call the bridge took and did not answer, `timedOut` times: name the bridge and what to do. */
+  private unanswered(error: WsdError, ctx: CallContext, timedOut: number, elapsedMs: number): WsdError {
+    return new WsdError(
+      'RegistryUnavailable',
+      `the cluster registry of ${ctx.meta} (ws-manager-bridge at ${ctx.address}) took ${ctx.change ?? ctx.operation} ${timedOut} times and never answered ` +
+        `(${seconds(ctx.deadlineMs)} each, ${seconds(elapsedMs)} in all): the bridge is hung or overloaded; check its pod in ${ctx.meta} ` +
+        `(logs, restart it), then retry`,
+      { transient: true, details: { ...error.details, unanswered: timedOut }, cause: error },
+    );
+  }
+
+  private once(method: string, request: unknown, ctx: CallContext, progress: { attempt: number; of: number; started: number }): Promise<unknown> {
     const fn = (this.client as unknown as Record<string, Unary>)[method];
     if (!fn) throw new WsdError('Internal', `ClusterService has no method ${method}`, { source: 'internal' });
     const signal = this.options.signal;
     if (signal?.aborted) return Promise.reject(new WsdError('Interrupted', `interrupted before ${method} on ${this.meta}`));
+    const sink = this.options.sink;
+    const sent = Date.now();
+    // A line every few seconds while the bridge keeps quiet: at 3 a.m. silence reads as a hung tool.
+    const waiting = sink
+      ? setInterval(() => {
+          const now = Date.now();
+          sink.emit({
+            level: 'warn',
+            code: 'registry.waiting',
+            message:
+              `still waiting for the cluster registry of ${this.meta} (${this.address}) to answer ${ctx.change ?? ctx.operation}: ` +
+              `${seconds(now - sent)} into attempt ${progress.attempt} of ${progress.of} (gives up after ${seconds(ctx.deadlineMs)}), ${seconds(now - progress.started)} in all`,
+            data: { meta: this.meta, operation: ctx.operation, attempt: progress.attempt, attempts: progress.of, waitedMs: now - progress.started },
+          });
+        }, this.options.progressMs ?? DEFAULT_PROGRESS_MS)
+      : undefined;
+    waiting?.unref();
     return new Promise((resolve, reject) => {
-      const call = fn.call(this.client, request, new this.grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
+      const call = fn.call(this.client, request, new this.grpc.Metadata(), { deadline: sent + ctx.deadlineMs }, (error, response) => {
+        clearInterval(waiting);
         signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
         else resolve(response);
@@ -271,4 +321,8 @@ export class RegistryClient {
 /** A Register, Deregister or constraint change whose answer was lost (see `outcomeUnknown` in status-errors.ts). */
 function lostAnswer(error: unknown): error is WsdError {
   return isWsdError(error) && typeof error.details['answerLost'] === 'string';
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -22,6 +22,7 @@
  * ```
  */
 import * as z from 'zod';
+import { positiveDurationSchema } from '../traffic/duration-schema.js';
 import { parseConstraint } from './constraints.js';
 import { bridgeRegionProblem } from './region.js';
 
@@ -70,6 +71,13 @@ export const metaClusterAccessShape = {
   bridgeSelector: z.string().min(1).default(BRIDGE_SELECTOR),
   /** ClusterService port inside the bridge pod. */
   bridgePort: z.number().int().min(1).max(65535).default(BRIDGE_PORT),
+  /**
+   * How long one call to the bridge may take (default 15s; Register at least 60s, the bridge dials ws-manager).
+   * A call the bridge takes and never answers is tried twice, so about twice this bounds the wait.
+   */
+  bridgeTimeout: positiveDurationSchema('every call to the bridge would fail at once; write e.g. 15s')
+    .optional()
+    .describe('How long one call to ws-manager-bridge may take, e.g. 15s (the default; Register gets at least 60s). A bridge that never answers is given two tries.'),
 };
 
 export const metaClusterAccessSchema = z.object(metaClusterAccessShape);

@@ -67,7 +67,7 @@ export async function connectToMeta(meta: MetaAccessInput, options: ConnectOptio
   const baseDir = options.baseDir ?? process.cwd();
   const clientOptions = {
     meta: meta.name,
-    deadlineMs: options.deadlineMs,
+    deadlineMs: options.deadlineMs ?? meta.bridgeTimeout,
     retry: options.retry,
     redactor: options.redactor,
     sink: options.sink,

@@ -13,7 +13,7 @@ export type MetaClusterEntry = MetaAccessInput & { type?: 'gke' | 'sandbox' };
 export async function resolveMetaAccess(meta: MetaClusterEntry, sharedDir: string, options: SandboxRegistryOptions = {}): Promise<MetaAccessInput> {
   if (meta.type !== 'sandbox') return meta;
   const sim = await sandboxRegistry(sharedDir, meta.name, options);
-  return { name: meta.name, bridge: { address: sim.address } };
+  return { name: meta.name, bridge: { address: sim.address }, bridgeTimeout: meta.bridgeTimeout };
 }
 
 /**

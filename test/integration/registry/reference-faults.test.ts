@@ -13,56 +13,21 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clustersCommand } from '../../../src/cli/commands/clusters.js';
 import { MemorySink } from '../../../src/core/events.js';
-import { RegistryClient } from '../../../src/registry/client.js';
 import { registrationSchema } from '../../../src/registry/config.js';
 import { connectToMeta } from '../../../src/registry/connect.js';
 import { registerCluster } from '../../../src/registry/register-cluster.js';
 import { swapClusters } from '../../../src/registry/swap.js';
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
-import { REFERENCE_VERSIONS, ReferenceBridge, type ReferenceVersion } from '../../helpers/reference-bridge/reference-bridge.js';
+import { REFERENCE_VERSIONS } from '../../helpers/reference-bridge/reference-bridge.js';
+import { clustersCli, FAST, referenceFixture } from './support/reference.js';
 import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
 
-const FAST = { retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 }, deadlineMs: 5_000 };
-const bridges: ReferenceBridge[] = [];
-const clients: RegistryClient[] = [];
-
-async function bridge(version: ReferenceVersion = 'current'): Promise<ReferenceBridge> {
-  const b = new ReferenceBridge(version);
-  await b.start();
-  bridges.push(b);
-  return b;
-}
-
-async function client(b: ReferenceBridge, sink = new MemorySink(), over: Partial<Parameters<typeof RegistryClient.connect>[0]> = {}): Promise<RegistryClient> {
-  const c = await RegistryClient.connect({ address: b.address, meta: 'meta-eu', sink, ...FAST, ...over });
-  clients.push(c);
-  return c;
-}
-
-/** Runs `ws-deployment clusters …` in-process; stdout and warnings captured. */
-async function cli(args: string[]): Promise<{ out: string; warn: string; error?: Error }> {
-  const result = { out: '', warn: '', error: undefined as Error | undefined };
-  const root = new Command('ws-deployment').exitOverride().option('-c, --config <file>').option('-y, --yes', 'approve', false);
-  root.addCommand(
-    clustersCommand({
-      stdout: (t) => void (result.out += t),
-      warn: (t) => void (result.warn += t),
-      interactive: () => false,
-      ask: async () => '',
-      readStdin: async () => '',
-    }),
-  );
-  root.commands.forEach(function deep(c: Command) {
-    c.exitOverride();
-    c.commands.forEach(deep);
-  });
-  await root.parseAsync(['node', 'ws-deployment', ...args]).catch((e: Error) => void (result.error = e));
-  return result;
-}
+const ref = referenceFixture();
+const bridge = ref.bridge;
+const client = ref.client;
+const cli = clustersCli;
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
@@ -72,10 +37,7 @@ beforeAll(async () => {
   await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
   await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
 });
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(bridges.splice(0).map((b) => b.stop()));
-});
+afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());
 
 describe('an answer lost after the bridge applied the call', () => {

@@ -1,0 +1,52 @@
+/** Reference bridges, clients on them and the in-process `clusters` CLI, for the reference-* tests. */
+import { Command } from 'commander';
+import { clustersCommand } from '../../../../src/cli/commands/clusters.js';
+import { MemorySink } from '../../../../src/core/events.js';
+import { RegistryClient } from '../../../../src/registry/client.js';
+import { ReferenceBridge, type ReferenceVersion } from '../../../helpers/reference-bridge/reference-bridge.js';
+
+export const FAST = { retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 }, deadlineMs: 5_000 };
+
+/** Starts bridges and opens clients; `cleanup()` (afterEach) closes and stops them all. */
+export function referenceFixture() {
+  const bridges: ReferenceBridge[] = [];
+  const clients: RegistryClient[] = [];
+  return {
+    async bridge(version: ReferenceVersion = 'current'): Promise<ReferenceBridge> {
+      const b = new ReferenceBridge(version);
+      await b.start();
+      bridges.push(b);
+      return b;
+    },
+    async client(b: ReferenceBridge, sink = new MemorySink(), over: Partial<Parameters<typeof RegistryClient.connect>[0]> = {}): Promise<RegistryClient> {
+      const c = await RegistryClient.connect({ address: b.address, meta: 'meta-eu', sink, ...FAST, ...over });
+      clients.push(c);
+      return c;
+    },
+    async cleanup(): Promise<void> {
+      for (const c of clients.splice(0)) c.close();
+      await Promise.all(bridges.splice(0).map((b) => b.stop()));
+    },
+  };
+}
+
+/** Runs `ws-deployment [--config F] clusters …` in-process; stdout, warnings and the error captured. */
+export async function clustersCli(args: string[]): Promise<{ out: string; warn: string; error?: Error }> {
+  const result = { out: '', warn: '', error: undefined as Error | undefined };
+  const root = new Command('ws-deployment').exitOverride().option('-c, --config <file>').option('-y, --yes', 'approve', false);
+  root.addCommand(
+    clustersCommand({
+      stdout: (t) => void (result.out += t),
+      warn: (t) => void (result.warn += t),
+      interactive: () => false,
+      ask: async () => '',
+      readStdin: async () => '',
+    }),
+  );
+  root.commands.forEach(function deep(c: Command) {
+    c.exitOverride();
+    c.commands.forEach(deep);
+  });
+  await root.parseAsync(['node', 'ws-deployment', ...args]).catch((e: Error) => void (result.error = e));
+  return result;
+}
