@@ -120,7 +120,7 @@ export class RegistryClient {
       return {};
     } catch (error) {
       if (lostAnswer(error)) {
-        return this.settleLostAnswer(error, `${input.name} registered at ${input.url}`, (clusters) => clusters.some((c) => c.name === input.name && c.url === input.url));
+        return this.settleLostAnswer(error, seen(`show ${input.name} registered at ${input.url}`), (clusters) => clusters.some((c) => c.name === input.name && c.url === input.url));
       }
       throw await this.refineAlreadyExists(error, input);
     }
@@ -131,7 +131,7 @@ export class RegistryClient {
    * goes on (with a warning saying so); not done → it did not happen, and retrying is safe; List failing
    * too → the original "may have" error, with List's failure added.
    */
-  private async settleLostAnswer(error: WsdError, shows: string, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
+  private async settleLostAnswer(error: WsdError, says: { done: string; notDone: string }, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
     const lost = String(error.details['answerLost']);
     let clusters: ClusterStatus[];
     try {
@@ -147,12 +147,17 @@ export class RegistryClient {
       this.options.sink?.emit({
         level: 'warn',
         code: 'registry.answer-lost',
-        message: `${lost}; List on ${this.meta} shows ${shows}, so it went through`,
+        message: `${lost}; List on ${this.meta} ${says.done}, so it went through`,
         data: { meta: this.meta, operation: error.details['operation'], cluster: error.details['cluster'] },
       });
       return { answerLost: lost };
     }
-    throw new WsdError('RegistryUnavailable', `${lost}; List on ${this.meta} right after does not show ${shows}, so it did not go through: retry once the bridge answers`, {
+    // Past the deadline the bridge may still be at it (Register dials ws-manager): "not yet", not "never".
+    const outcome =
+      error.details['grpcCode'] === GrpcStatus.DEADLINE_EXCEEDED
+        ? ', but the bridge may still be at it (a retry that finds it done says so)'
+        : ', so it did not go through';
+    throw new WsdError('RegistryUnavailable', `${lost}; List on ${this.meta} right after ${says.notDone}${outcome}; retry once the bridge answers`, {
       transient: true,
       details: { ...error.details, answerLost: lost, applied: false },
       cause: error,
@@ -192,7 +197,7 @@ export class RegistryClient {
       if (lostAnswer(error) && 'admissionConstraint' in property) {
         const { add, constraint } = property.admissionConstraint;
         const has = (clusters: ClusterStatus[]) => clusters.find((c) => c.name === name)?.admissionConstraints.some((k) => sameConstraint(k, constraint)) ?? false;
-        return this.settleLostAnswer(error, `${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`, (clusters) => has(clusters) === add);
+        return this.settleLostAnswer(error, seen(`show ${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`), (clusters) => has(clusters) === add);
       }
       throw await this.refineNotFound(error, name);
     }
@@ -204,7 +209,7 @@ export class RegistryClient {
       await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, force: request.force, deadlineMs: this.deadlineMs }, false);
       return {};
     } catch (error) {
-      if (lostAnswer(error)) return this.settleLostAnswer(error, `no ${request.name}`, (clusters) => !clusters.some((c) => c.name === request.name));
+      if (lostAnswer(error)) return this.settleLostAnswer(error, { done: `no longer lists ${request.name}`, notDone: `still lists ${request.name}` }, (clusters) => !clusters.some((c) => c.name === request.name));
       throw await this.refineNotFound(error, request.name);
     }
   }
@@ -316,6 +321,11 @@ export class RegistryClient {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** What List says, either way, about a state it can show ("show eu1 registered at …"). */
+function seen(state: string): { done: string; notDone: string } {
+  return { done: `${state.replace(/^show /, 'shows ')}`, notDone: `does not ${state}` };
 }
 
 /** A Register, Deregister or constraint change whose answer was lost (see `outcomeUnknown` in status-errors.ts). */

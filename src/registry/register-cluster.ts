@@ -10,7 +10,7 @@
  * finishes the rest. A failure on one meta cluster does not stop the others;
  * the error at the end lists each meta cluster's outcome.
  */
-import { WsdError, toWsdError } from '../core/errors.js';
+import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { parseConstraint } from './constraints.js';
@@ -210,7 +210,15 @@ async function registerWithOne(
       admissionConstraints: input.registration.admissionConstraints.map(parseConstraint),
       region,
     };
-    const { answerLost } = await client.register(request);
+    let answerLost: string | undefined;
+    try {
+      ({ answerLost } = await client.register(request));
+    } catch (error) {
+      // Listed absent, then ALREADY_EXISTS with our very name and url: an earlier Register whose answer was lost
+      // finished in between (a bridge still dialing ws-manager when we gave up). That is the outcome we want.
+      if (!(isWsdError(error) && error.details['alreadyRegistered'] === true)) throw error;
+      return { already: true, text: redactor.redact(error.message) };
+    }
     const state = request.hints.cordoned ? 'cordoned' : 'available';
     const governs = govern ? 'governor' : 'not the governor (bridges since 2023-03 govern it anyway)';
     const lost = answerLost ? ' (its answer was lost; List shows it registered)' : '';
