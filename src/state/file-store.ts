@@ -496,17 +496,19 @@ export class FileStateStore implements StateStore {
       } catch (error) {
         throw ioError('read', journalPath, error);
       }
-      const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
-      if (cached) {
-        out.push(summaryOf(cached));
-        continue;
-      }
-      // A damaged, stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
+      // Damage first: a snapshot written before the journal was damaged still looks current, and
+      // listing from it would show a state that `status ID`, `resume` and `deploy` then refuse to read.
       const { records, damagedLine } = scanJournal(text);
       if (damagedLine !== undefined) {
         out.push(damagedSummary(entry.name, journalPath, { line: damagedLine, records }));
         continue;
       }
+      const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
+      if (cached) {
+        out.push(summaryOf(cached));
+        continue;
+      }
+      // A stale or foreign snapshot is rebuilt from the journal rather than hiding the deployment.
       const snap = replay(records);
       if (snap) out.push(summaryOf(snap));
     }
