@@ -42,21 +42,10 @@ export function buildTimeline(records: readonly JournalRecord[]): TimelineBar[] 
   created.clusters.forEach((c, i) => (created.steps[i] ?? []).forEach((s) => add(c.name, s)));
   (created.deploymentSteps ?? []).forEach((s) => add(DEPLOYMENT_SCOPE, s));
 
-  const closeOpen = (bar: TimelineBar, time: string, outcome: Attempt['outcome']): void => {
-    const open = bar.attempts.at(-1);
-    if (open && open.end === undefined) {
-      open.end = time;
-      open.outcome = outcome;
-    }
-  };
   for (const r of records) {
     if (r.type === 'deployment.finished') {
       // A step still open when the deployment ended was cut off (a kill, then a later finish).
-      for (const bar of bars.filter((b) => b.state === 'running')) {
-        closeOpen(bar, r.time, 'interrupted');
-        bar.state = 'interrupted';
-        bar.end = r.time;
-      }
+      cutOff(bars, r.time);
       continue;
     }
     if (r.type !== 'step.started' && r.type !== 'step.succeeded' && r.type !== 'step.failed' && r.type !== 'step.skipped' && r.type !== 'step.interrupted') continue;
@@ -96,4 +85,21 @@ export function buildTimeline(records: readonly JournalRecord[]): TimelineBar[] 
     }
   }
   return bars;
+}
+
+function closeOpen(bar: TimelineBar, time: string, outcome: Attempt['outcome']): void {
+  const open = bar.attempts.at(-1);
+  if (open && open.end === undefined) {
+    open.end = time;
+    open.outcome = outcome;
+  }
+}
+
+/** Bars still running at `time` were cut off there: interrupted (the deployment ended, or its process is gone). */
+export function cutOff(bars: TimelineBar[], time: string): void {
+  for (const bar of bars.filter((b) => b.state === 'running')) {
+    closeOpen(bar, time, 'interrupted');
+    bar.state = 'interrupted';
+    bar.end = time;
+  }
 }

@@ -7,7 +7,7 @@
  * something is listening.
  */
 import { WsdError } from '../core/errors.js';
-import type { Snapshot } from './model.js';
+import type { Snapshot, StepRecordState } from './model.js';
 import type { LockHolder, StateStore } from './store.js';
 
 /**
@@ -40,9 +40,25 @@ function runs(holder: LockHolder | undefined, id: string): boolean {
 export async function liveState(store: StateStore, snap: Snapshot): Promise<Snapshot> {
   if (snap.state !== 'running' || (await hasLiveProcess(store, snap, 'status'))) return snap;
   const copied = await store.lockNote?.({ project: snap.inputs.project, environment: snap.inputs.environment });
+  return processGone(snap, copied);
+}
+
+/**
+ * A `running` snapshot whose process is gone: the deployment is interrupted, and so is every step
+ * the journal still calls running (nothing runs it; `resume` re-checks it), as a SIGINT would have left them.
+ * `copied` says why a live lock holds nothing here (this state dir is a copy of one where it runs).
+ */
+export function processGone(snap: Snapshot, copied?: string): Snapshot {
+  const cut = (s: StepRecordState): StepRecordState => (s.state === 'running' ? { ...s, state: 'interrupted' } : s);
   // A copy's deployment is not running here, but the run in the original still works on the same clusters.
   const message = copied
     ? `this state dir is a copy: ${copied}. That run still works on the deployment's clusters: once it is over, continue here with \`ws-deployment resume ${snap.id}\``
     : `the process running deployment ${snap.id} is gone; continue it with \`ws-deployment resume ${snap.id}\``;
-  return { ...snap, state: 'interrupted', error: { code: 'Interrupted', message } };
+  return {
+    ...snap,
+    state: 'interrupted',
+    error: { code: 'Interrupted', message },
+    clusters: snap.clusters.map((c) => ({ ...c, steps: c.steps.map(cut) })),
+    deploymentSteps: (snap.deploymentSteps ?? []).map(cut),
+  };
 }

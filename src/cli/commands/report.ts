@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
 import { buildReportModel } from '../../report/html/report-model.js';
 import { renderReportHtml } from '../../report/html/render-report.js';
+import { hasLiveProcess } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 
@@ -14,7 +15,10 @@ export default async function report(command: Command, id?: string): Promise<voi
   try {
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
-    const html = renderReportHtml(buildReportModel(await store.readRecords(chosen)));
+    // A run killed mid-way leaves `running` in its journal: the report says interrupted, as `status` does.
+    const snap = (await store.open(chosen, { readOnly: true })).snapshot();
+    const processGone = snap.state === 'running' && !(await hasLiveProcess(store, snap, 'report'));
+    const html = renderReportHtml(buildReportModel(await store.readRecords(chosen), new Date(), { processGone }));
     if (!output || output === '-') {
       process.stdout.write(html);
       return;

@@ -4,7 +4,8 @@ import { buildGates, type DecisionRow, type GateSeries } from '../gate-series.js
 import { buildRegistries, type RegistryRow } from '../registry-final.js';
 import { buildShiftHistory, type ShiftHistory } from '../shift-history.js';
 import { overBecause } from '../summary.js';
-import { buildTimeline, type TimelineBar } from '../timeline.js';
+import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
+import { processGone } from '../../state/liveness.js';
 
 export interface ReportModel {
   snapshot: Snapshot;
@@ -20,17 +21,25 @@ export interface ReportModel {
   generatedAt: string;
 }
 
-export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date()): ReportModel {
-  let snapshot: Snapshot | undefined;
-  for (const r of records) snapshot = applyRecord(snapshot, r);
-  if (!snapshot) throw new Error('the journal has no deployment.created record');
+/**
+ * `processGone`: the journal says running but no process runs it (killed): shown as interrupted, its
+ * running steps cut off at the last record rather than stretched to the time the report is made.
+ */
+export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date(), options: { processGone?: boolean } = {}): ReportModel {
+  let replayed: Snapshot | undefined;
+  for (const r of records) replayed = applyRecord(replayed, r);
+  if (!replayed) throw new Error('the journal has no deployment.created record');
+  const gone = options.processGone === true && replayed.state === 'running';
+  const snapshot = gone ? processGone(replayed) : replayed;
   const shift = buildShiftHistory(records);
   const { gates, decisions } = buildGates(records, shift?.gates);
   const t0 = Date.parse(snapshot.createdAt);
   const last = Date.parse(records.at(-1)?.time ?? snapshot.updatedAt);
   const t1 = Math.max(t0 + 1000, snapshot.state === 'running' ? Math.max(last, now.getTime()) : last);
   const over = overBecause(snapshot);
-  const bars = buildTimeline(records).map((b): TimelineBar => (over && b.state === 'pending' ? { ...b, state: 'not run', detail: over } : b));
+  const timeline = buildTimeline(records);
+  if (gone) cutOff(timeline, new Date(last).toISOString());
+  const bars = timeline.map((b): TimelineBar => (over && b.state === 'pending' ? { ...b, state: 'not run', detail: over } : b));
   return {
     snapshot,
     bars,

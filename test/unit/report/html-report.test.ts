@@ -66,4 +66,19 @@ describe('HTML report model', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
   });
+
+  it('cuts a killed run off at its last record, however long after it the report is made', () => {
+    // Cut after each record up to the shift: whatever was in flight then.
+    for (let n = 2; n <= 8; n++) {
+      const records = journal().slice(0, n);
+      const lastTime = records.at(-1)?.time as string;
+      for (const later of [0, 60, 86_400]) {
+        const m = buildReportModel(records, new Date(Date.parse(lastTime) + later * 1000), { processGone: true });
+        expect(m.snapshot.state).toBe('interrupted');
+        expect(m.bars.map((b) => b.state)).not.toContain('running');
+        expect(m.span.t1).toBe(Math.max(Date.parse(records[0]?.time as string) + 1000, Date.parse(lastTime)));
+        for (const b of m.bars.filter((x) => x.state === 'interrupted')) expect(b.end).toBe(lastTime);
+      }
+    }
+  });
 });
