@@ -37,7 +37,11 @@ export function wilsonBounds(failures: number, trials: number, confidence: numbe
   const centre = p + z2 / (2 * trials);
   const margin = z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
   const denominator = 1 + z2 / trials;
-  return { lower: Math.max(0, (centre - margin) / denominator), upper: Math.min(1, (centre + margin) / denominator) };
+  // With no failures (all failed) the bound is exactly 0 (1); the closed form leaves rounding noise
+  // such as 2e-17, which the decision's words and JSON would show the operator.
+  const lower = p === 0 ? 0 : Math.max(0, (centre - margin) / denominator);
+  const upper = p === 1 ? 1 : Math.min(1, (centre + margin) / denominator);
+  return { lower, upper };
 }
 
 /** Newcombe's bounds for p1 − p2 (each one-sided at `confidence`). */

@@ -59,6 +59,15 @@ describe('wilsonBounds', () => {
     expect(b.upper).toBeCloseTo(0.21294197008340698, 10);
   });
 
+  it('has bounds exactly 0 with no failures and exactly 1 when every start failed, for any trials and confidence', () => {
+    for (const c of [0.8, 0.9, 0.95, 0.99, 0.999]) {
+      for (let n = 1; n <= 400; n++) {
+        expect(wilsonBounds(0, n, c).lower, `0 of ${n} at ${c}`).toBe(0);
+        expect(wilsonBounds(n, n, c).upper, `${n} of ${n} at ${c}`).toBe(1);
+      }
+    }
+  });
+
   it('has upper bound 1 when every start failed (lower 0.78706 for 10 of 10 at 95 %)', () => {
     const b = wilsonBounds(10, 10, 0.95);
     expect(b.lower).toBeCloseTo(0.7870580299165931, 10);
