@@ -14,7 +14,7 @@ import { createLogUpdate } from 'log-update';
 import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
-import { ExitCode, isWsdError } from '../core/errors.js';
+import { isWsdError } from '../core/errors.js';
 import { exitCodeOf } from './commands/shared.js';
 import { canRedraw } from './render/terminal.js';
 
@@ -41,25 +41,26 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
     for (const l of lines) if (!printed.has(l)) out.write(`${l}\n`);
     printed = new Set(lines);
   };
-  while (true) {
+  for (let first = true; ; first = false) {
     const fresh = await newRecords(store, id, records.at(-1)?.seq ?? 0);
     records.push(...fresh);
     const pending = await store.pendingControl(id);
-    const view = watchView({ records, pending, now: Date.now(), clock: tty });
+    let view = watchView({ records, pending, now: Date.now(), clock: tty });
+    // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
+    // running): is anyone still running it? A run journals its end before it lets go of the lock, so
+    // records that arrived meanwhile mean it ended (or goes on): look again.
+    const gone =
+      view.snapshot?.state === 'running' &&
+      (first || fresh.length === 0) &&
+      options.isLive !== undefined &&
+      !(await options.isLive(view.snapshot)) &&
+      (await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0;
+    if (gone) view = watchView({ records, pending, now: Date.now(), clock: tty, processGone: true });
     draw(view.lines);
     if (view.snapshot && view.snapshot.state !== 'running') {
       area?.done();
       out.write(`exit code ${exitCodeOf(view.snapshot)}\n`);
       return exitCodeOf(view.snapshot);
-    }
-    // A quiet journal that says running: is anyone still running it? A run journals its end before it
-    // lets go of the lock, so records that arrived meanwhile mean it ended (or goes on): look again.
-    if (view.snapshot && fresh.length === 0 && options.isLive && !(await options.isLive(view.snapshot))) {
-      if ((await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0) {
-        area?.done();
-        out.write(`deployment interrupted: the process running deployment ${id} is gone; continue it with \`ws-deployment resume ${id}\`\nexit code ${ExitCode.Interrupted}\n`);
-        return ExitCode.Interrupted;
-      }
     }
     await new Promise((res) => setTimeout(res, options.pollMs ?? 1_000));
   }

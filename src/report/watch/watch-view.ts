@@ -7,6 +7,7 @@
  * with the command that answers it, and queued commands. Pure, so it is tested
  * from hand-built records; the CLI only polls and draws.
  */
+import { processGone } from '../../state/liveness.js';
 import { PROGRESS_CODE } from '../../core/progress.js';
 import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../state/model.js';
 import type { PendingControl } from '../../state/store.js';
@@ -23,6 +24,8 @@ export interface WatchInput {
   now: number;
   /** False: leave out what changes every second (time in stage, countdown), for logs that print changes only. */
   clock?: boolean;
+  /** The journal says running but no process runs it (killed): shown as interrupted, as `status` shows it. */
+  processGone?: boolean;
 }
 
 export interface WatchView {
@@ -36,6 +39,7 @@ export function watchView(input: WatchInput): WatchView {
     if (r.type === 'deployment.created' || snap) snap = applyRecord(snap, r);
   }
   if (!snap) return { lines: ['waiting for the deployment to start…'] };
+  if (input.processGone && snap.state === 'running') snap = processGone(snap);
   const clock = input.clock !== false;
   const lines = [`deployment ${snap.id}: ${snap.state}${clock ? ` (${duration(input.now - Date.parse(snap.createdAt))})` : ''}`];
   const width = Math.max(0, ...snap.clusters.map((c) => c.name.length));
@@ -78,8 +82,9 @@ function where(steps: readonly StepRecordState[], phaseOf: (step: string) => str
       })
       .join(', ');
   }
-  const failed = steps.find((s) => s.state === 'failed' || s.state === 'interrupted');
-  if (failed) return `${failed.name} ${failed.state}`;
+  // Every one: releases install together, and a kill or Ctrl-C cuts off all of them.
+  const stopped = steps.filter((s) => s.state === 'failed' || s.state === 'interrupted');
+  if (stopped.length > 0) return stopped.map((s) => `${s.name} ${s.state}`).join(', ');
   const started = steps.filter((s) => s.state !== 'pending');
   if (started.length === 0) return 'waiting';
   if (started.length === steps.length) return `all ${steps.length} step${steps.length === 1 ? '' : 's'} done`;

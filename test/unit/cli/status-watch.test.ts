@@ -101,9 +101,8 @@ describe('status --watch of a deployment whose process is gone', () => {
     } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
-    // The lock is gone from the fourth question on: the end was journaled just before.
-    let questions = 0;
-    const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => ++questions < 3 });
+    // The lock is gone from the fourth poll on: the end was journaled just before (the fifth read shows it).
+    const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => polls < 4 });
     expect(code).toBe(1);
     expect(written).not.toContain('interrupted');
     expect(written.endsWith('exit code 1\n')).toBe(true);
@@ -130,3 +129,34 @@ describe('status --watch on a terminal that cannot redraw (TERM=dumb)', () => {
   });
 });
 
+describe('status --watch of a run killed before the watch started', () => {
+  // Killed at each point of the journal: after the start, mid-step, after the step failed but before the end.
+  for (const cut of [1, 2, 3]) {
+    it(`never draws it as running, and ends with 130 at once (journal cut after record ${cut})`, async () => {
+      const records = journal().slice(0, cut);
+      const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+      let written = '';
+      const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+      const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => false });
+      expect(code).toBe(130);
+      expect(written.split('\n')[0]).toBe(`deployment ${ID}: interrupted`);
+      expect(written).not.toMatch(/\brunning\b(?! deployment)/);
+      expect(written).toContain(`deployment interrupted: the process running deployment ${ID} is gone; continue it with \`ws-deployment resume ${ID}\``);
+      expect(written.endsWith('exit code 130\n')).toBe(true);
+    });
+  }
+
+  it('names every step it cut off (releases installing together)', async () => {
+    const [created] = journal();
+    const records = [
+      { ...created, steps: [['install-gitpod', 'install-jaeger']] },
+      { seq: 2, time: at(1), type: 'step.started', cluster: EU, step: 'install-gitpod', attempt: 1 },
+      { seq: 3, time: at(1), type: 'step.started', cluster: EU, step: 'install-jaeger', attempt: 1 },
+    ] as JournalRecord[];
+    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    expect(await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => false })).toBe(130);
+    expect(written).toContain(`${EU}  install-gitpod interrupted, install-jaeger interrupted`);
+  });
+});
