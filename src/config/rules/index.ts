@@ -4,7 +4,7 @@ import { moduleSourceForCreatedClusters, noBridgeOnSandboxMeta, simulatorNeedsSa
 import { derivedNamesValid, explicitNamesUnique, governedByExists, metaNamesUnique, prefixUniquePerRegion } from './cluster-rules.js';
 import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
-import { bridgeRegionDerivable } from './region-rules.js';
+import { bridgeRegionDerivable, regionsKnown } from './region-rules.js';
 import type { CrossRule } from './rule.js';
 
 export const crossRules: readonly CrossRule[] = [
@@ -13,6 +13,7 @@ export const crossRules: readonly CrossRule[] = [
   governedByExists,
   prefixUniquePerRegion,
   derivedNamesValid,
+  regionsKnown,
   bridgeRegionDerivable,
   bucketForGcsBackend,
   valuesFilesParse,

@@ -1,7 +1,7 @@
 /** `project:` — the GCP project the workspace clusters live in. */
 import * as z from 'zod';
 import { configPath } from './paths.js';
-import { dnsDomain, gcpProjectId, gcpResourceName, gcsBucket } from './primitives.js';
+import { dnsDomain, gcpProjectId, gcpRegion, gcpResourceName, gcsBucket } from './primitives.js';
 
 const projectMapping = z
   .strictObject({
@@ -14,6 +14,10 @@ const projectMapping = z
     bucket: gcsBucket()
       .optional()
       .describe('Terraform state bucket; required when any cluster uses the gcs backend (the default for gke and k3s).'),
+    extraRegions: z
+      .array(gcpRegion())
+      .default([])
+      .describe("GCP regions newer than this build's list of regions, accepted as they are (a region in neither list is refused as a likely typo)."),
   })
   .describe('The GCP project the clusters live in.');
 

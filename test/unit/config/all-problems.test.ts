@@ -75,7 +75,7 @@ describe('did-you-mean', () => {
   it('suggests keys under project: (a section that also takes a plain project id)', () => {
     const text = `version: v1\nproject:\n  id: gitpod-191109\n  network: gitpod-prod\n  dnsZone: gitpod.io\n  buckt: b\n`;
     expect(problems(text, ctx.file)).toContain(
-      '6:3: project.buckt: unknown key "buckt"; did you mean "bucket"? allowed keys: id, gcpSACredFile, network, dnsZone, bucket',
+      '6:3: project.buckt: unknown key "buckt"; did you mean "bucket"? allowed keys: id, gcpSACredFile, network, dnsZone, bucket, extraRegions',
     );
   });
 });
