@@ -11,8 +11,9 @@ import { configSchema, type Config } from './schema.js';
 import { versionsManifestFlagIssues } from './files/versions-manifest-flag.js';
 import { capIssues, ConfigInvalidError, sortIssues, type ConfigIssue } from './issues.js';
 import { unsupportedVersionMessage, SUPPORTED_VERSIONS } from './sections/header.js';
+import { credentialFileWarnings } from './rules/secret-file-modes.js';
 import { withBaseDir } from './sections/paths.js';
-import { GENERIC, toConfigIssues } from './zod-issues.js';
+import { formatPath, GENERIC, toConfigIssues } from './zod-issues.js';
 import { MAX_CONFIG_BYTES } from './yaml/limits.js';
 import { locate } from './yaml/locate.js';
 import { readYaml } from './yaml/read-yaml.js';
@@ -28,6 +29,8 @@ export interface LoadedConfig {
   text: string;
   /** sha256 (hex) of `text`: the journal records which config a deployment ran with. */
   hash: string;
+  /** What is allowed but unwise (a credential file others can read): shown, never fatal. */
+  warnings: ConfigIssue[];
 }
 
 /** Command-line values that replace config values and are validated with it. */
@@ -103,7 +106,13 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const config = result.data as Config;
   if (flag && config.gitpod) config.gitpod.versionsManifest = flag.file;
-  return { config, file: absolute, dir, text, hash: createHash('sha256').update(text, 'utf8').digest('hex') };
+  const warnings = withBaseDir(dir, () => credentialFileWarnings(raw)).map((w) => ({
+    file: absolute,
+    ...position(locate(doc, w.path).valueOffset),
+    path: formatPath(w.path),
+    message: w.message,
+  }));
+  return { config, file: absolute, dir, text, hash: createHash('sha256').update(text, 'utf8').digest('hex'), warnings };
 }
 
 /**

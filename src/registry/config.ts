@@ -42,14 +42,26 @@ export const hostPortSchema = z
     return port >= 1 && port <= 65535;
   }, 'port must be between 1 and 65535');
 
-/** TLS files for a direct connection to a bridge (paths; relative ones resolve against the config file). */
-export const bridgeTlsSchema = z
-  .object({ ca: z.string().min(1), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
-  .strict()
-  .refine((t) => (t.cert === undefined) === (t.key === undefined), 'give both cert and key for client authentication, or neither');
+/** How a TLS file path is read: the config layer passes one that resolves and checks it. */
+export type TlsPathSchema = (what: string) => z.ZodType<string, string>;
+
+const plainPath: TlsPathSchema = () => z.string().min(1);
+
+/** TLS files for a direct connection to a bridge (paths; the config resolves relative ones against its folder). */
+export function bridgeTlsSchemaWith(path: TlsPathSchema) {
+  return z
+    .object({ ca: path('bridge CA file'), cert: path('bridge client certificate').optional(), key: path('bridge client key').optional() })
+    .strict()
+    .refine((t) => (t.cert === undefined) === (t.key === undefined), 'give both cert and key for client authentication, or neither');
+}
 
 /** Direct access to a bridge that is reachable without a port-forward. */
-export const bridgeAccessSchema = z.object({ address: hostPortSchema, tls: bridgeTlsSchema.optional() }).strict();
+export function bridgeAccessSchemaWith(path: TlsPathSchema) {
+  return z.object({ address: hostPortSchema, tls: bridgeTlsSchemaWith(path).optional() }).strict();
+}
+
+export const bridgeTlsSchema = bridgeTlsSchemaWith(plainPath);
+export const bridgeAccessSchema = bridgeAccessSchemaWith(plainPath);
 
 /**
  * A coarse bridge region (`europe`, `north-america`, `south-america`, `africa`,

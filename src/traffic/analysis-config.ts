@@ -4,7 +4,7 @@
  * counted (Argo Rollouts semantics: a limit of N tolerates N, the N+1st trips).
  */
 import * as z from 'zod';
-import { configRelativePath } from '../config/sections/paths.js';
+import { configPath } from '../config/sections/paths.js';
 import { durationSchema, positiveDurationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
 import { promqlProblem } from './judges/promql-check.js';
@@ -155,10 +155,11 @@ const prometheusSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'prometheus url must be an http(s) URL' }),
   headers: z.record(z.string(), z.string()).default({}),
   /**
-   * Read at run time (it may be a projected token that exists only where the run happens), registered with
-   * the redactor, never logged; relative to the config folder like every config path.
+   * Read at each query (a projected token rotates), registered with the redactor, never logged; relative to
+   * the config folder like every config path, and required to be readable at validate time like each of them:
+   * found missing only at the traffic shift, it would stop a deployment whose clusters already exist.
    */
-  bearerTokenFile: configRelativePath().optional(),
+  bearerTokenFile: configPath('file', 'bearer token file').optional(),
   timeout: positiveDurationSchema('every query would abort at once; write e.g. 10s').prefault('10s'),
 });
 

@@ -11,7 +11,7 @@ import { globalOptions } from '../options.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
-import { registerSecrets } from './secrets.js';
+import { emitConfigWarnings, registerSecrets } from './secrets.js';
 import { runObservers } from './observers.js';
 
 export default async function deploy(command: Command): Promise<void> {
@@ -23,6 +23,7 @@ export default async function deploy(command: Command): Promise<void> {
   const runtime = await createRuntime(options);
   try {
     registerSecrets(runtime.redactor, loaded.config);
+    emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });
     const { allowUnfinished } = command.opts<{ allowUnfinished: boolean }>();

@@ -1,6 +1,7 @@
 /** `ws-deployment plan`: what a deploy would do, per cluster and step; no side effects. */
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { formatIssue } from '../../config/issues.js';
 import { loadConfig } from '../../config/load.js';
 import { Redactor } from '../../core/redact.js';
 import { clusterIdHistory } from '../../plan/allocate-id.js';
@@ -23,6 +24,7 @@ export default async function plan(command: Command): Promise<void> {
   const format = outputFormat(command);
   const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${formatIssue(warning)}\n`);
   // Reads only: plan never creates the state dir (a PostgreSQL store is opened for its listing).
   const store = options.state ? await openStore(options, { redactor }) : new FileStateStore(options.stateDir);
   const sharedDir = store.root;

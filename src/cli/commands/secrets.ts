@@ -1,7 +1,15 @@
 /** Registers the secret values a config points at, before anything is logged. */
 import { readFileSync } from 'node:fs';
+import { formatIssue } from '../../config/issues.js';
+import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
+
+/** The config's warnings (credential files others can read) as events: a run says them before it starts. */
+export function emitConfigWarnings(sink: EventSink, loaded: LoadedConfig): void {
+  for (const warning of loaded.warnings) sink.emit({ level: 'warn', code: 'config.warning', message: formatIssue(warning) });
+}
 
 /** Names of environment variables whose values are credentials (API_TOKEN, DB_PASSWORD, AWS_SECRET_ACCESS_KEY …). */
 const SECRET_ENV_NAME = /auth|token|key|secret|cookie|passw|credential/i;

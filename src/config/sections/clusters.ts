@@ -3,7 +3,7 @@
  * unique, governedBy exists, derived names valid) live in `../rules/`.
  */
 import * as z from 'zod';
-import { bridgeRegionSchema, metaClusterAccessShape } from '../../registry/config.js';
+import { bridgeAccessSchemaWith, bridgeRegionSchema, metaClusterAccessShape } from '../../registry/config.js';
 import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
 
@@ -20,6 +20,9 @@ export const metaClusterSchema = z.strictObject({
     .default('gke')
     .describe('gke: reach its ws-manager-bridge as configured below; sandbox: the embedded registry of the sandbox.'),
   ...metaClusterAccessShape,
+  bridge: bridgeAccessSchemaWith((what) => configPath('file', what))
+    .optional()
+    .describe('Direct access to the bridge (address, tls: ca, cert, key files), instead of a port-forward.'),
   kubeconfig: configPath('file', 'kubeconfig').optional().describe('Kubeconfig of the meta cluster (for the port-forward to ws-manager-bridge).'),
   bridgeRegion: bridgeRegionSchema
     .optional()

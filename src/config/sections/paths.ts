@@ -1,9 +1,12 @@
 /**
  * File and directory references in the config. Relative paths are resolved
  * against the config file's folder (not the working directory) so a config
- * means the same thing wherever the CLI runs, and each reference must exist.
+ * means the same thing wherever the CLI runs, and each reference must exist and
+ * be readable when the config is validated: a file the run needs halfway (a
+ * bridge's TLS key at registration, a bearer token at the traffic shift) must
+ * not be found missing after clusters were created.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { quote } from '../messages.js';
 import { plainText } from './primitives.js';
@@ -30,19 +33,36 @@ export function resolveConfigPath(value: string): string {
   return path.resolve(baseDir ?? process.cwd(), value);
 }
 
-export type PathKind = 'file' | 'directory';
+/** `file or directory`: a helm chart, which is a folder or a packaged `.tgz`; `program`: a file we execute. */
+export type PathKind = 'file' | 'program' | 'directory' | 'file or directory';
 
-/** Why `absolute` is not an existing `kind`, or undefined when it is. */
+/** Why `absolute` is not an existing, readable `kind`, or undefined when it is. */
 export function existenceProblem(absolute: string, kind: PathKind): string | undefined {
   try {
     const stat = statSync(absolute, { throwIfNoEntry: false });
     if (stat === undefined) return `does not exist (resolved to ${absolute}); create it or fix the path`;
-    if (kind === 'file' && !stat.isFile()) return `is not a regular file (resolved to ${absolute})`;
+    if ((kind === 'file' || kind === 'program') && !stat.isFile()) return `is not a regular file (resolved to ${absolute})`;
     if (kind === 'directory' && !stat.isDirectory()) return `is not a directory (resolved to ${absolute})`;
+    if (kind === 'file or directory' && !stat.isFile() && !stat.isDirectory()) return `is neither a regular file nor a directory (resolved to ${absolute})`;
+    // A folder is read by listing it and entering it: both bits.
+    accessSync(absolute, stat.isDirectory() ? constants.R_OK | constants.X_OK : constants.R_OK);
+    if (kind === 'program' && !isExecutable(absolute)) return `is not executable (resolved to ${absolute}); run chmod +x on it`;
     return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    return `cannot be read (${code}, resolved to ${absolute})`;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      return `is not readable by this user (${code}, resolved to ${absolute}); fix its permissions (chmod/chown) or run as a user that can read it`;
+    }
+    return `cannot be read (${code ?? 'unknown error'}, resolved to ${absolute})`;
+  }
+}
+
+function isExecutable(absolute: string): boolean {
+  try {
+    accessSync(absolute, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -57,12 +77,4 @@ export function configPath(kind: PathKind, what: string) {
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${quote(value)} ${problem}`, input: value });
     return absolute;
   });
-}
-
-/**
- * A path resolved against the config folder but not required to exist when the config is
- * checked: a file that only exists where the deployment runs (a projected, rotating token).
- */
-export function configRelativePath() {
-  return plainText().transform((value) => resolveConfigPath(value));
 }

@@ -112,7 +112,7 @@ const backendSection = z
 const generatorSection = z
   .strictObject({
     mode: z.enum(['builtin', 'external']).default('builtin').describe('builtin: ws-deployment writes the root module; external: a script does.'),
-    script: configPath('file', 'generator script').optional().describe('external: the script that writes the root module.'),
+    script: configPath('program', 'generator script').optional().describe('external: the script that writes the root module.'),
     cwd: configPath('directory', 'generator folder').optional().describe('external: the folder the script runs in.'),
   })
   .superRefine(

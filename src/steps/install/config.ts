@@ -5,7 +5,7 @@
  * does not depend on the root type.
  */
 import * as z from 'zod';
-import { configPath, resolveConfigPath } from '../../config/sections/paths.js';
+import { configPath } from '../../config/sections/paths.js';
 import { WsdError } from '../../core/errors.js';
 
 /** Kubernetes names (DNS-1123 labels): release names and namespaces. */
@@ -26,8 +26,8 @@ export const chartSchema = z
   .strictObject({
     /** `https://…` chart repository or `oci://…` registry prefix. */
     repository: z.string().regex(/^(https?|oci):\/\/\S+$/, 'use an https://, http:// or oci:// URL').optional(),
-    /** Local chart directory (instead of `repository`). */
-    path: z.string().min(1).transform(resolveConfigPath).optional(),
+    /** Local chart directory or packaged `.tgz` (instead of `repository`). */
+    path: configPath('file or directory', 'chart').optional(),
     name: z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'use a chart name such as "gitpod"'),
     /** Chart version; required with `repository` so the release is pinned. */
     version: z.string().min(1).optional(),

@@ -37,7 +37,7 @@ export async function configDir(): Promise<ConfigDir> {
   await mkdir(path.join(dir, 'modules', 'ws-cluster'), { recursive: true });
   await writeFile(path.join(dir, 'sa-key.json'), '{}\n');
   await writeFile(path.join(dir, 'values', 'eu.yaml'), 'a: 1\n');
-  await writeFile(path.join(dir, 'gen.sh'), '#!/bin/sh\n');
+  await writeFile(path.join(dir, 'gen.sh'), '#!/bin/sh\n', { mode: 0o755 });
   return { dir, file: path.join(dir, 'ws.yaml'), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -49,7 +49,7 @@ describe('trafficShift config', () => {
       oldClusters: ['eu16'],
       analysis: {
         ...analysis,
-        provider: { type: 'prometheus', url: 'https://prom.example.com', headers: { 'X-Org': '1' }, bearerTokenFile: '/run/token', timeout: '5s' },
+        provider: { type: 'prometheus', url: 'https://prom.example.com', headers: { 'X-Org': '1' }, bearerTokenFile: import.meta.filename, timeout: '5s' },
         metrics: [
           ...analysis.metrics,
           { name: 'startup-time', query: 'x{cluster="{{cluster}}"}', comparison: { method: 'mann-whitney', maxEffectSize: 0.3 }, dryRun: true },
