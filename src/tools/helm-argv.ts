@@ -36,7 +36,9 @@ export function setArgs(set: Readonly<Record<string, string | number | boolean>>
   return args;
 }
 
-function valuesArgs(files: readonly string[]): string[] {
+/** `--values` for each values file, then the secret values file (its path only: the values never reach argv). */
+function valuesArgs(spec: Pick<ReleaseSpec, 'valuesFiles' | 'secretValuesFile'>): string[] {
+  const files = spec.secretValuesFile === undefined ? spec.valuesFiles : [...spec.valuesFiles, spec.secretValuesFile];
   return files.flatMap((file) => ['--values', file]);
 }
 
@@ -58,14 +60,14 @@ export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMa
     ...atomicFlags(major), '--timeout', `${spec.timeoutSeconds}s`,
     '--reset-values', '--history-max', '10',
     '--description', spec.description,
-    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
+    ...valuesArgs(spec), ...setArgs(spec.set),
     '--output', 'json',
   ];
 }
 
 /** `helm lint` of the chart with the release's values (local charts only: lint needs a chart folder). */
 export function lintArgv(spec: ReleaseSpec): string[] {
-  return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set)];
+  return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec), ...setArgs(spec.set)];
 }
 
 /** Client-side rendering (`--dry-run`, sandbox clusters): no cluster contact. */
@@ -73,6 +75,6 @@ export function templateArgv(spec: ReleaseSpec): string[] {
   return [
     'helm', 'template', spec.release, ...chartArgs(spec.chart),
     '--namespace', spec.namespace,
-    ...valuesArgs(spec.valuesFiles), ...setArgs(spec.set),
+    ...valuesArgs(spec), ...setArgs(spec.set),
   ];
 }

@@ -11,6 +11,7 @@ import { WsdError } from '../core/errors.js';
 import { runTool, type ToolResult, type ToolScope } from './exec.js';
 import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
 import { lintArgv, listAllArgs, templateArgv, upgradeArgv } from './helm-argv.js';
+import { withSecretValues } from './helm-secret-values.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
 
 /** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
@@ -33,7 +34,12 @@ export interface ReleaseSpec {
   namespace: string;
   chart: ChartSource;
   valuesFiles: readonly string[];
+  /** `--set`/`--set-string` pairs: never secret ones (helm's argv shows in `ps` and in the plan). */
   set: Readonly<Record<string, string | number | boolean>>;
+  /** Secret values (nested): written to {@link secretValuesFile} (0600) for the call only, see helm-secret-values.ts. */
+  secretValues?: Readonly<Record<string, unknown>>;
+  /** Where the secret values file lives during a call; passed as the last `--values`. */
+  secretValuesFile?: string;
   timeoutSeconds: number;
   /** Written with `--description`; carries the values digest so the next run can compare. */
   description: string;
@@ -234,7 +240,7 @@ export class Helm {
   /** `helm upgrade --install …`; returns the deployed release (with its manifest). */
   async upgradeInstall(spec: ReleaseSpec): Promise<HelmRelease> {
     await this.ensureVersion();
-    const result = await this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds, undefined, releaseTarget(spec.release, spec.namespace));
+    const result = await withSecretValues(spec, () => this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds, undefined, releaseTarget(spec.release, spec.namespace)));
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
   }
 
@@ -260,13 +266,13 @@ export class Helm {
 
   /** Lints a local chart with the release's values; returns helm's report (warnings included). */
   async lint(spec: ReleaseSpec): Promise<string> {
-    const result = await this.run(lintArgv(spec), `helm lint ${spec.release}`, spec.timeoutSeconds);
+    const result = await withSecretValues(spec, () => this.run(lintArgv(spec), `helm lint ${spec.release}`, spec.timeoutSeconds));
     return result.stdout;
   }
 
   /** Renders the chart client-side; returns the manifest text. */
   async template(spec: ReleaseSpec): Promise<string> {
-    const result = await this.run(templateArgv(spec), `helm template ${spec.release}`, spec.timeoutSeconds);
+    const result = await withSecretValues(spec, () => this.run(templateArgv(spec), `helm template ${spec.release}`, spec.timeoutSeconds));
     return result.stdout;
   }
 }

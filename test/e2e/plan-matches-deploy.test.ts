@@ -7,7 +7,14 @@
  * The plan once hard-coded terraform's argv apart from the code that runs it and
  * drifted (no `-lock-timeout`, a relative plan file, `output` without `-no-color`):
  * this compares with what ran, not with the code's own idea of it.
+ *
+ * The config carries a secret terraform variable and a secret helm value: neither
+ * may show in the plan, in any argv that ran, or anywhere in the state dir
+ * (journal, logs, generated and rendered files), yet each reaches its tool
+ * (terraform's environment, helm's 0600 values file; the wrappers check both).
  */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +24,13 @@ import { runCli, sandboxWorkspace } from '../helpers/cli.js';
 interface Recorded {
   tool: string;
   argv: string[];
+  /** terraform: TF_VAR_sandbox_secret held the secret; helm: the secret values files (mode, holds the secret). */
+  tfVar: boolean;
+  files: Array<{ mode: string; holds: boolean }>;
 }
+
+const TF_SECRET = 'tf-secret-${not-a-template} value';
+const HELM_SECRET = 'helm-db-pa55,word=x';
 
 interface PlanDoc {
   clusters: Array<{ steps: Array<{ actions: Array<{ argv?: string[] }> }> }>;
@@ -33,7 +46,11 @@ function wrapper(dir: string, name: string, real: string, record: string): strin
       `#!${process.execPath}`,
       "const { appendFileSync } = require('node:fs');",
       "const { spawnSync } = require('node:child_process');",
-      `appendFileSync(${JSON.stringify(record)}, JSON.stringify({ tool: ${JSON.stringify(name)}, argv: process.argv.slice(2) }) + '\\n');`,
+      "const { statSync, readFileSync } = require('node:fs');",
+      'const argv = process.argv.slice(2);',
+      `const tfVar = process.env.TF_VAR_sandbox_secret === ${JSON.stringify(TF_SECRET)};`,
+      `const files = argv.filter((a) => a.endsWith('.secret.json')).map((f) => ({ mode: (statSync(f).mode & 0o777).toString(8), holds: JSON.parse(readFileSync(f, 'utf8')).components.db.password === ${JSON.stringify(HELM_SECRET)} }));`,
+      `appendFileSync(${JSON.stringify(record)}, JSON.stringify({ tool: ${JSON.stringify(name)}, argv, tfVar, files }) + '\\n');`,
       `const r = spawnSync(${JSON.stringify(real)}, process.argv.slice(2), { stdio: 'inherit' });`,
       'process.exit(r.status ?? 1);',
       '',
@@ -56,6 +73,13 @@ function planned(doc: PlanDoc): string[] {
 describe('plan shows the commands deploy runs', { timeout: 300_000 }, () => {
   const ws = sandboxWorkspace();
   afterAll(() => ws.cleanup());
+  const sandbox = readFileSync(ws.config, 'utf8');
+  const gitpodValues = '  valuesFiles: [./sandbox/values-common.yaml]\n';
+  expect(sandbox).toContain(gitpodValues);
+  writeFileSync(
+    ws.config,
+    `${sandbox.replace(gitpodValues, `${gitpodValues}  set: { components.db.password: ${JSON.stringify(HELM_SECRET)} }\n`)}terraform:\n  variables: { sandbox_secret: ${JSON.stringify(TF_SECRET)} }\n`,
+  );
   const bin = join(ws.dir, 'wrappers');
   const record = join(ws.dir, 'calls.ndjson');
   mkdirSync(bin);
@@ -66,15 +90,38 @@ describe('plan shows the commands deploy runs', { timeout: 300_000 }, () => {
   const env = { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, WSD_HELM: helm };
   const common = ['--config', ws.config, '--state-dir', ws.stateDir];
 
+  /** Files under the state dir that hold `text` (empty: none). */
+  function grep(text: string): string {
+    try {
+      return execFileSync('grep', ['-rlF', '--', text, ws.stateDir], { encoding: 'utf8' });
+    } catch (error) {
+      if ((error as { status?: number }).status === 1) return '';
+      throw error;
+    }
+  }
+
   /** Plans, deploys, and returns both sides as argv lines (the helm version probe left out: it changes nothing). */
   async function planThenDeploy(): Promise<{ plan: string[]; ran: string[]; doc: PlanDoc }> {
+    const text = await runCli(['plan', ...common], { env });
+    expect(text.code, text.stderr).toBe(0);
     const plan = await runCli(['plan', ...common, '--output', 'json'], { env });
     expect(plan.code, plan.stderr).toBe(0);
+    for (const secret of [TF_SECRET, HELM_SECRET]) expect(`${text.stdout}${text.stderr}${plan.stdout}${plan.stderr}`).not.toContain(secret);
     writeFileSync(record, '');
     const deploy = await runCli(['deploy', ...common], { env });
     expect(deploy.code, deploy.stderr).toBe(0);
     const calls = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded) : [];
     const ran = calls.filter((c) => !(c.tool === 'helm' && c.argv[0] === 'version')).map((c) => line([c.tool, ...c.argv]));
+    // Out of sight, yet there: no argv holds a secret; every terraform call had the variable, every helm render the file.
+    for (const secret of [TF_SECRET, HELM_SECRET]) expect(`${ran.join('\n')}${deploy.stdout}${deploy.stderr}`).not.toContain(secret);
+    expect(calls.filter((c) => c.tool === 'terraform').every((c) => c.tfVar)).toBe(true);
+    const renders = calls.filter((c) => c.tool === 'helm' && c.argv[0] === 'template' && c.argv.includes('gitpod'));
+    expect(renders.length).toBeGreaterThan(0);
+    for (const c of renders) expect(c.files).toEqual([{ mode: '600', holds: true }]);
+    // Nothing in the state dir (journal, logs, generated and rendered files, terraform state) holds either value…
+    for (const secret of [TF_SECRET, HELM_SECRET]) expect(grep(secret)).toBe('');
+    // …and the module got the terraform one: its digest is in a local state.
+    expect(grep(createHash('sha256').update(TF_SECRET).digest('hex'))).toContain('.tfstate');
     const doc = JSON.parse(plan.stdout) as PlanDoc;
     return { plan: planned(doc), ran, doc };
   }

@@ -5,20 +5,22 @@ import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
+import { isCredentialName, secretTexts } from '../../core/secret-names.js';
+import { secretHelmValues, secretTerraformVariables } from '../../steps/secret-values.js';
 
 /** The config's warnings (credential files others can read) as events: a run says them before it starts. */
 export function emitConfigWarnings(sink: EventSink, loaded: LoadedConfig): void {
   for (const warning of loaded.warnings) sink.emit({ level: 'warn', code: 'config.warning', message: formatIssue(warning) });
 }
 
-/** Names of environment variables whose values are credentials (API_TOKEN, DB_PASSWORD, AWS_SECRET_ACCESS_KEY …). */
-const SECRET_ENV_NAME = /auth|token|key|secret|cookie|passw|credential/i;
 
 export function registerSecrets(redactor: Redactor, config: Config): Redactor {
   // Commands we run get these in their environment and may echo them (set -x, curl -v): their output is logged.
   for (const env of [config.aliveTest?.command?.env, config.trafficShift?.command?.env]) {
-    for (const [name, value] of Object.entries(env ?? {})) if (SECRET_ENV_NAME.test(name)) redactor.add(value);
+    for (const [name, value] of Object.entries(env ?? {})) if (isCredentialName(name)) redactor.add(value);
   }
+  // Passthrough values marked secret or credential-named: they reach the tools by env or a 0600 file, and never show.
+  for (const value of [...Object.values(secretTerraformVariables(config)), ...secretHelmValues(config)]) redactor.add(...secretTexts(value));
   const keyFile = config.project.gcpSACredFile;
   if (keyFile) {
     try {

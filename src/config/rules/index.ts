@@ -6,6 +6,7 @@ import { releaseDependencies } from './release-rules.js';
 import { valuesFilesParse, versionsManifestParses } from './referenced-file-rules.js';
 import { bridgeRegionDerivable, regionsKnown } from './region-rules.js';
 import type { CrossRule } from './rule.js';
+import { secretNamesExist } from './secret-rules.js';
 
 export const crossRules: readonly CrossRule[] = [
   metaNamesUnique,
@@ -22,4 +23,5 @@ export const crossRules: readonly CrossRule[] = [
   noBridgeOnSandboxMeta,
   simulatorNeedsSandboxMetas,
   moduleSourceForCreatedClusters,
+  secretNamesExist,
 ];

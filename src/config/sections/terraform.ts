@@ -139,6 +139,10 @@ export const terraformSection = z
   .strictObject({
     module: moduleSection.prefault({}).describe('The Terraform module that creates one workspace cluster.'),
     variables: z.record(hclIdentifier(), terraformValue).default({}).describe('Extra module variables, passed through.'),
+    secretVariables: z
+      .array(hclIdentifier())
+      .default([])
+      .describe('Variables whose values are secret besides the credential-named ones (password, secret, token, key, credential, auth): passed as TF_VAR_ and declared sensitive, never written to a file or shown.'),
     backend: backendSection.optional().describe('Terraform state backend; the default depends on the cluster type.'),
     generator: generatorSection.prefault({}).describe('How the Terraform root module is produced.'),
   })

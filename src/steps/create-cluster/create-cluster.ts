@@ -8,7 +8,7 @@
  * Terraform (an interrupted apply is finished, a complete one plans no change);
  * found otherwise → refuse unless --overwrite.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import type { ExistenceProbe } from '../../plan/allocate-id.js';
@@ -28,6 +28,7 @@ import {
   localStatePath,
   pgConnStr,
   rootModuleInput,
+  secretTerraformEnv,
   STATE_LOCK_TIMEOUT,
   terraformSection,
 } from './terraform-setup.js';
@@ -92,6 +93,8 @@ export function terraformFor(ctx: StepContext, workDir: string): Terraform {
     runDir: join(ctx.clusterDir, 'terraform-run'),
     credFile: ctx.config.project.gcpSACredFile,
     pgConnStr: pgConnStr(ctx),
+    // Secret passthrough variables: for terraform's process only (rootModuleInput names them, without values).
+    env: secretTerraformEnv(ctx),
     sink: ctx.sink,
     cluster: ctx.cluster.name,
     step: 'create-cluster',
@@ -132,7 +135,9 @@ export const createCluster: Step = {
       // Only the builtin generator needs the module input: an external generator writes its own (and needs no module source).
       const input = rootModuleInput(ctx, ctx.cluster);
       for (const file of ['backend.tf.json', 'main.tf.json', 'outputs.tf.json']) {
-        actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables) } : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
+        const secret = Object.keys(input.sensitiveVariables ?? {});
+        const moduleData = { module: input.moduleSource, variables: ctx.redactor.redactValue(input.variables), ...(secret.length > 0 ? { secretVariables: `${secret.join(', ')} (sensitive, from TF_VAR_ in terraform's environment)` } : {}) };
+        actions.push({ kind: 'file', description: 'generated root module', path: join(workDir, file), data: file === 'main.tf.json' ? moduleData : file === 'backend.tf.json' ? { backend: input.backend } : undefined });
       }
     }
     // The argv run() passes (tools/terraform/argv.ts), in the same working dir.
@@ -169,7 +174,8 @@ export const createCluster: Step = {
     const workDir = await workDirFor(ctx);
     const terraform = terraformFor(ctx, workDir);
     await terraform.init();
-    const plan = await terraform.plan(join(workDir, PLAN_FILE));
+    const planFile = join(workDir, PLAN_FILE);
+    const plan = await terraform.plan(planFile).finally(() => rmSync(planFile, { force: true }));
     const c = plan.changes;
     return [{ kind: 'command', description: `terraform plan: ${c.add} to add, ${c.change} to change, ${c.remove} to destroy`, data: { ...c, workDir } }];
   },
@@ -178,12 +184,19 @@ export const createCluster: Step = {
     const workDir = await workDirFor(ctx);
     const terraform = terraformFor(ctx, workDir);
     await terraform.init();
+    let changed = false;
     const planFile = join(workDir, PLAN_FILE);
-    const plan = await terraform.plan(planFile);
-    if (plan.hasChanges) {
-      // From here the cluster may exist: a resume must converge it, not refuse it.
-      await ctx.checkpoint({ applyStarted: true, workDir });
-      await terraform.apply(planFile);
+    try {
+      const plan = await terraform.plan(planFile);
+      if (plan.hasChanges) {
+        // From here the cluster may exist: a resume must converge it, not refuse it.
+        await ctx.checkpoint({ applyStarted: true, workDir });
+        await terraform.apply(planFile);
+      }
+      changed = plan.hasChanges;
+    } finally {
+      // A saved plan holds every variable's value, secret ones in clear text: it lives no longer than the apply.
+      rmSync(planFile, { force: true });
     }
     const outputs = plainOutputs(await terraform.output());
     const kubeconfig = kubeconfigPath(ctx.clusterDir);
@@ -203,8 +216,8 @@ export const createCluster: Step = {
       workDir,
       kubeconfig,
       backend: backendFor(ctx, ctx.cluster).type,
-      changed: plan.hasChanges,
-      // Destroy regenerates the module from this (no secrets: credentials come from the environment).
+      changed,
+      // Destroy regenerates the module from this (no secrets: credentials and secret variables come from the environment).
       moduleInput: isExternalGenerator(ctx) ? undefined : rootModuleInput(ctx, ctx.cluster),
     };
   },

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { SANDBOX_MODULE_DIR } from '../../tools/terraform/sandbox-module.js';
 import { externalTerraformDir } from '../../tools/terraform/external-generator.js';
-import type { BackendConfig, JsonValue, RootModuleInput } from '../../tools/terraform/generator.js';
+import { splitSecrets } from '../../core/secret-names.js';
+import { templateLiteral, type BackendConfig, type JsonValue, type RootModuleInput } from '../../tools/terraform/generator.js';
 import type { ClusterTarget, PlanContext } from '../step.js';
 
 /**
@@ -22,6 +23,8 @@ export const STATE_LOCK_TIMEOUT = '60s';
 export interface TerraformSection {
   module?: { source?: string; version?: string };
   variables?: Record<string, JsonValue>;
+  /** Variables to pass as secrets besides the credential-named ones. */
+  secretVariables?: string[];
   backend?: { type?: 'gcs' | 'local' | 'pg'; prefix?: string; connStrEnv?: string; schemaName?: string };
   generator?: { mode?: 'builtin' | 'external'; script?: string; cwd?: string };
 }
@@ -57,9 +60,37 @@ export function backendFor(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, clust
   }
 }
 
-/** The root module's input: contract variables, passthrough variables, backend. */
+/** Variables of the module contract: set by us, whatever a passthrough variable of the same name says. */
+const CONTRACT_VARIABLES: ReadonlySet<string> = new Set(['project', 'region', 'name', 'short_name', 'network', 'dns_zone', 'cluster_type']);
+
+/** The passthrough variables split into those written into the module and the secret ones (core/secret-names.ts). */
+function passthrough(ctx: Pick<PlanContext, 'config'>): { plain: Record<string, JsonValue>; secret: Record<string, JsonValue> } {
+  const section = terraformSection(ctx);
+  const own = Object.fromEntries(Object.entries(section.variables ?? {}).filter(([name]) => !CONTRACT_VARIABLES.has(name)));
+  return splitSecrets(own, section.secretVariables ?? []);
+}
+
+/** The secret passthrough variables by name: they reach terraform only as `TF_VAR_<name>` (see {@link secretTerraformEnv}). */
+export function secretTerraformValues(ctx: Pick<PlanContext, 'config'>): Record<string, JsonValue> {
+  return passthrough(ctx).secret;
+}
+
+/**
+ * The environment that carries the secret variables to terraform, for this process only:
+ * never in a file we write, the journal or the plan. A string is passed as is (a `string`
+ * variable reads it literally); anything else as its JSON form, which terraform parses as an
+ * HCL expression for a variable of type `any` (templates escaped, like in the module file).
+ */
+export function secretTerraformEnv(ctx: Pick<PlanContext, 'config'>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secretTerraformValues(ctx)).map(([name, value]) => [`TF_VAR_${name}`, typeof value === 'string' ? value : JSON.stringify(templateLiteral(value))]),
+  );
+}
+
+/** The root module's input: contract variables, passthrough variables (secret ones by name and type only), backend. */
 export function rootModuleInput(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, cluster: ClusterTarget): RootModuleInput {
   const section = terraformSection(ctx);
+  const { plain, secret } = passthrough(ctx);
   const source = section.module?.source ?? (cluster.type === 'sandbox' ? SANDBOX_MODULE_DIR : undefined);
   if (!source) throw new WsdError('ConfigInvalid', `cluster ${cluster.name} (type ${cluster.type}) needs terraform.module.source: the module that creates a workspace cluster`);
   const { project } = ctx.config;
@@ -67,7 +98,7 @@ export function rootModuleInput(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, 
     moduleSource: source,
     moduleVersion: section.module?.version,
     variables: {
-      ...(section.variables ?? {}),
+      ...plain,
       project: project.id,
       region: cluster.region,
       name: cluster.name,
@@ -76,6 +107,7 @@ export function rootModuleInput(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, 
       dns_zone: project.dnsZone,
       cluster_type: cluster.type,
     },
+    sensitiveVariables: Object.fromEntries(Object.entries(secret).map(([name, value]) => [name, typeof value === 'string' ? 'string' : 'any'])),
     backend: backendFor(ctx, cluster),
   };
 }

@@ -21,6 +21,13 @@ const setOverrides = z
   .record(z.string().regex(SET_KEY, 'use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)'), z.union([z.string(), z.number(), z.boolean()]))
   .default({});
 
+/**
+ * `set` keys whose values are secret besides the credential-named ones (core/secret-names.ts):
+ * they reach helm in a 0600 values file removed after the call, never in its argv (`ps`, the plan).
+ * Each must be a key of `set` (config rule `secretNamesExist`).
+ */
+const secretSet = z.array(z.string().regex(SET_KEY, 'use a key of set')).default([]);
+
 /** Where a chart comes from: a repository (https or oci) plus name, or a local chart directory. */
 export const chartSchema = z
   .strictObject({
@@ -65,6 +72,7 @@ export const gitpodSectionSchema = z.strictObject({
   /** Base domain; workspace hosts become `ws-<short name>.<domain>`. Falls back to the root `domain`. */
   domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a DNS domain such as "gitpod.io"').optional(),
   set: setOverrides,
+  secretSet,
   dependsOn,
 });
 export type GitpodSection = z.infer<typeof gitpodSectionSchema>;
@@ -90,6 +98,7 @@ export const jaegerSectionSchema = z.strictObject({
   timeoutSeconds: timeoutSeconds.default(600),
   valuesFiles: z.array(configPath('file', 'values file')).default([]),
   set: setOverrides,
+  secretSet,
   dependsOn,
   instance: jaegerInstanceSchema.prefault({}),
 });
@@ -107,6 +116,7 @@ export const monitoringSectionSchema = z
     timeoutSeconds: timeoutSeconds.default(900),
     valuesFiles: z.array(configPath('file', 'values file')).default([]),
     set: setOverrides,
+    secretSet,
     dependsOn,
   })
   .superRefine((section, ctx) => {

@@ -32,6 +32,7 @@ export function prepareGitpodRelease(ctx: PlanContext): PreparedRelease | undefi
     timeoutSeconds: s.timeoutSeconds,
     valuesFiles: [...s.valuesFiles, ...ctx.cluster.valuesFiles],
     set: s.set,
+    secretSet: s.secretSet,
     generated: gitpodGeneratedValues({ cluster: ctx.cluster, environment: ctx.environment, domain, versions }),
   });
 }

@@ -24,6 +24,7 @@ export function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefi
     timeoutSeconds: s.timeoutSeconds,
     valuesFiles: s.valuesFiles,
     set: s.set,
+    secretSet: s.secretSet,
   });
 }
 

@@ -24,6 +24,7 @@ export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | un
     timeoutSeconds: s.timeoutSeconds,
     valuesFiles: s.valuesFiles,
     set: s.set,
+    secretSet: s.secretSet,
     generated: { ...installationValues(ctx.cluster, ctx.environment), clusterName: ctx.cluster.name },
   });
 }

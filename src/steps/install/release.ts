@@ -8,7 +8,9 @@ import { WsdError } from '../../core/errors.js';
 import type { HelmRelease, ReleaseSpec } from '../../tools/helm.js';
 import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
-import { digestFromDescription, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
+import { splitSecrets } from '../../core/secret-names.js';
+import { secretValuesPath } from '../../tools/helm-secret-values.js';
+import { applySet, digestFromDescription, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
 
 /** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */
 export interface ReleaseInput {
@@ -18,6 +20,8 @@ export interface ReleaseInput {
   timeoutSeconds: number;
   valuesFiles: readonly string[];
   set: Readonly<Record<string, string | number | boolean>>;
+  /** `set` keys that are secret besides the credential-named ones: passed in a 0600 values file, not in argv. */
+  secretSet?: readonly string[];
   /** Written to `<clusterDir>/values/<release>.generated.yaml` and applied last. */
   generated?: Values;
 }
@@ -48,15 +52,19 @@ export function prepareRelease(clusterDir: string, input: ReleaseInput): Prepare
   const generatedFile = input.generated ? generatedValuesPath(clusterDir, input.release) : undefined;
   const valuesFiles = [...input.valuesFiles, ...(generatedFile ? [generatedFile] : [])];
   const inline = new Map<string, Values>(generatedFile && input.generated ? [[generatedFile, input.generated]] : []);
+  // The digest covers every value, secret ones included (as before they were split off), so no release is upgraded for nothing.
   const values = mergeValuesFiles(valuesFiles, input.set, inline);
   const digest = valuesDigest(values);
+  const { plain, secret } = splitSecrets(input.set, input.secretSet);
+  const hasSecrets = Object.keys(secret).length > 0;
   return {
     spec: {
       release: input.release,
       namespace: input.namespace,
       chart: input.chart,
       valuesFiles,
-      set: input.set,
+      set: plain,
+      ...(hasSecrets ? { secretValues: applySet({}, secret), secretValuesFile: secretValuesPath(clusterDir, input.release) } : {}),
       timeoutSeconds: input.timeoutSeconds,
       description: releaseDescription(digest),
     },

@@ -62,7 +62,8 @@ export function assertSchemaClean(report: SchemaReport, what: string): void {
 export async function renderRelease(ctx: StepContext, step: StepName, helm: Helm, prepared: PreparedRelease, kubeconfig = SANDBOX_KUBECONFIG): Promise<RenderResult> {
   const dir = releaseDir(ctx.clusterDir, prepared.spec.release);
   writePrepared(prepared);
-  writeFileAtomic(join(dir, 'values.yaml'), stringify(prepared.values));
+  // Merged values hold the secret ones too: redacted like every other file we write.
+  writeFileAtomic(join(dir, 'values.yaml'), stringify(ctx.redactor.redactValue(prepared.values)));
   let helmVersion: string | undefined;
   try {
     helmVersion = await helm.ensureVersion();

@@ -57,6 +57,8 @@ export interface RetireClusterInput {
   stateDir: string;
   credFile?: string;
   pgConnStr?: string;
+  /** `TF_VAR_` values of secret terraform variables (from the running config). */
+  terraformEnv?: Record<string, string>;
   progress?: RetireProgress;
   save(progress: RetireProgress): Promise<void>;
   record(code: string, message: string, data: Record<string, unknown>): Promise<void>;
@@ -148,6 +150,7 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
         stateDir: input.stateDir,
         credFile: input.credFile,
         pgConnStr: input.pgConnStr,
+        terraformEnv: input.terraformEnv,
         sink: input.sink,
         cluster: target.name,
         step: input.step ?? 'retire-old-clusters',

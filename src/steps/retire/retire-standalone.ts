@@ -14,7 +14,7 @@ import { openDeploymentsUsing } from '../../state/resumable.js';
 import type { StateStore } from '../../state/store.js';
 import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';
-import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import { pgConnStr, secretTerraformEnv } from '../create-cluster/terraform-setup.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
@@ -153,6 +153,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,
       pgConnStr: pgConnStr({ config: input.config }),
+      terraformEnv: secretTerraformEnv({ config: input.config }),
       progress: previous,
       save: async (p) => writeFileAtomic(file, `${JSON.stringify(p, null, 2)}\n`),
       record: async (code, message, data) => input.sink.emit({ level: 'info', code, cluster: shortName, message, data }),

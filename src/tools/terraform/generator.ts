@@ -45,6 +45,13 @@ export interface RootModuleInput {
   moduleVersion?: string;
   /** The contract variables, plus extra variables the module accepts (passed through as given). */
   variables: ClusterModuleVariables & Record<string, JsonValue>;
+  /**
+   * Passthrough variables whose values are secret, by name and type constraint only: each is
+   * declared `sensitive` in the root module and passed to the module as `var.<name>`; terraform
+   * reads the value from `TF_VAR_<name>`, so it is in no file we write (and this input, which is
+   * journaled for destroy, holds no value).
+   */
+  sensitiveVariables?: Record<string, 'string' | 'any'>;
   backend: BackendConfig;
 }
 
@@ -60,13 +67,14 @@ function escapeTemplate(text: string): string {
   return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
-function literal(value: JsonValue): JsonValue {
+/** `value` with every `${…}`/`%{…}` escaped, so terraform takes its strings (and keys) literally. */
+export function templateLiteral(value: JsonValue): JsonValue {
   if (typeof value === 'string') return escapeTemplate(value);
-  if (Array.isArray(value)) return value.map(literal);
+  if (Array.isArray(value)) return value.map(templateLiteral);
   if (value && typeof value === 'object') {
     const out: Record<string, JsonValue> = {};
     // Object keys are templates too in Terraform's JSON syntax.
-    for (const [k, v] of Object.entries(value)) out[escapeTemplate(k)] = literal(v);
+    for (const [k, v] of Object.entries(value)) out[escapeTemplate(k)] = templateLiteral(v);
     return out;
   }
   return value;
@@ -95,7 +103,13 @@ export function generateRootModule(input: RootModuleInput): Record<string, strin
   const moduleArgs: Record<string, JsonValue> = {};
   for (const [key, value] of Object.entries(input.variables)) {
     assertPassthroughKey(key);
-    moduleArgs[key] = literal(value);
+    moduleArgs[key] = templateLiteral(value);
+  }
+  const declared: Record<string, Record<string, unknown>> = {};
+  for (const [name, type] of Object.entries(input.sensitiveVariables ?? {})) {
+    assertPassthroughKey(name);
+    declared[name] = { type, sensitive: true };
+    moduleArgs[name] = `\${var.${name}}`;
   }
   // Set after the variables so no passthrough key can replace the call's own arguments.
   moduleArgs.source = input.moduleSource;
@@ -111,7 +125,8 @@ export function generateRootModule(input: RootModuleInput): Record<string, strin
 
   return {
     'backend.tf.json': stableJson({ terraform: { backend: backendBlock(input.backend) } }),
-    'main.tf.json': stableJson({ module: { cluster: moduleArgs } }),
+    // Without secret variables the file is what it always was (no empty `variable` block).
+    'main.tf.json': stableJson({ module: { cluster: moduleArgs }, ...(Object.keys(declared).length > 0 ? { variable: declared } : {}) }),
     'outputs.tf.json': stableJson({ output: outputs }),
   };
 }

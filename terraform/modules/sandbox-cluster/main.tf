@@ -62,3 +62,10 @@ resource "terraform_data" "slow" {
     command     = tostring(var.sandbox_apply_seconds)
   }
 }
+
+# Proof that a secret variable (passed as TF_VAR_, never written to a file) reached the module:
+# its digest, not the value, lands in the state.
+resource "terraform_data" "secret_digest" {
+  count = nonsensitive(var.sandbox_secret != "") ? 1 : 0
+  input = nonsensitive(sha256(var.sandbox_secret))
+}

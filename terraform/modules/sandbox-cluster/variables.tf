@@ -85,3 +85,10 @@ variable "sandbox_fail_with" {
   type        = string
   default     = ""
 }
+
+variable "sandbox_secret" {
+  description = "Sandbox only: a secret passthrough value. Its sha256 (never the value) is kept in the state, so tests can see it reached terraform."
+  type        = string
+  default     = ""
+  sensitive   = true
+}

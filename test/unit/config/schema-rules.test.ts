@@ -21,7 +21,7 @@ describe('config schema: one rule per test, exact positions', () => {
       valuesFiles: [],
     });
     // The module source is helpers.ts MODULE_TAIL: a created gke cluster needs one.
-    expect(config.terraform).toEqual({ module: { source: 'gitpod-io/ws-cluster/google' }, variables: {}, generator: { mode: 'builtin' } });
+    expect(config.terraform).toEqual({ module: { source: 'gitpod-io/ws-cluster/google' }, variables: {}, secretVariables: [], generator: { mode: 'builtin' } });
   });
 
   it('refuses an unknown version naming the supported ones, and nothing else', () => {

@@ -1,0 +1,38 @@
+/**
+ * Names marked secret must name a passthrough value (a typo would leave the value
+ * it meant to hide in the plan), and credential-named values are secret by default.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCredentialName, splitSecrets } from '../../../src/core/secret-names.js';
+import { BASE, configDir, problems, valid, type ConfigDir } from './helpers.js';
+
+let ctx: ConfigDir;
+beforeAll(async () => {
+  ctx = await configDir();
+});
+afterAll(() => ctx.cleanup());
+
+describe('secret passthrough values', () => {
+  it('treats credential-named keys as secret, and marked ones', () => {
+    for (const name of ['db_password', 'API_TOKEN', 'oauth.clientSecret', 'ssh_private_key', 'gcp_credentials', 'basic_auth']) expect(isCredentialName(name)).toBe(true);
+    for (const name of ['machine_type', 'components.proxy.replicas', 'region']) expect(isCredentialName(name)).toBe(false);
+    expect(splitSecrets({ db_password: 'x', machine_type: 'n2', license: 'l' }, ['license'])).toEqual({
+      plain: { machine_type: 'n2' },
+      secret: { db_password: 'x', license: 'l' },
+    });
+  });
+
+  it('accepts marked names that the values set', () => {
+    const text = `${BASE}terraform:\n  module: { source: gitpod-io/ws-cluster/google }\n  variables: { license: abc, db_password: x }\n  secretVariables: [license]\n`;
+    expect(valid(text, ctx.file).config.terraform.secretVariables).toEqual(['license']);
+  });
+
+  it('refuses marked names that no value has, with a guess', () => {
+    const text = `${BASE}terraform:\n  module: { source: gitpod-io/ws-cluster/google }\n  variables: { license: abc }\n  secretVariables: [licence, other]\ngitpod:\n  chart: { path: ./values, name: gitpod }\n  set: { db.pass: x }\n  secretSet: [db.pas]\n`;
+    expect(problems(text, ctx.file)).toEqual([
+      '18:21: terraform.secretVariables[0]: "licence" is not a key of terraform.variables; did you mean "license"? list only keys that terraform.variables sets',
+      '18:30: terraform.secretVariables[1]: "other" is not a key of terraform.variables; list only keys that terraform.variables sets',
+      '22:15: gitpod.secretSet[0]: "db.pas" is not a key of gitpod.set; did you mean "db.pass"? list only keys that gitpod.set sets',
+    ]);
+  });
+});
