@@ -12,14 +12,16 @@
  * The lock records the folder it was taken in (real path, device, inode). A state dir
  * copied (`cp -a`, a backup restored) while a run held its lock carries the lock file
  * along, naming a process that is alive but works in the original: in the copy such a
- * lock holds nothing, and `status` says where it came from. A lock without that record
+ * lock does not mean the deployment runs here (`status` says where it came from), but while
+ * that process lives a run in the copy is refused, since both would act on the same
+ * clusters; once it is gone the lock is stale here like any other. A lock without that record
  * (written by an older version) is judged by its holder alone, as before.
  */
 import { randomBytes } from 'node:crypto';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import { pidExists, processStartMs } from '../core/process-identity.js';
 import type { LockHandle, LockHolder, LockPlace } from './store.js';
@@ -215,7 +217,17 @@ export function acquireFileLock(dir: string, key: { project: string; environment
       continue; // released between our attempt and the read
     }
     const current = parseHolder(raw);
-    // A lock copied along with the state dir holds nothing here: taken over like a stale one.
+    const from = current && takenElsewhere(current, dir);
+    if (current && from && holderAlive(current)) {
+      // The run that holds the original still works on the clusters this copy's journal names:
+      // a second run here would act on them at the same time (and could retire what it deploys).
+      throw new WsdError(
+        'LockHeld',
+        `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${dirname(from)}\`), then run this again here`,
+        { details: { holder: current, lockFile: path, copiedFrom: from } },
+      );
+    }
+    // A lock copied along with the state dir from a run that is over holds nothing here: taken over like a stale one.
     const stale = !current || !holds(current, dir);
     if (!stale) {
       throw new WsdError(

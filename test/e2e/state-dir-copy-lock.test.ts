@@ -1,9 +1,10 @@
 /**
  * A state dir copied (`cp -a`) while a run holds its environment lock carries the
  * lock file along, naming a process that is alive but works in the original. In
- * the copy that lock holds nothing: `status` shows the deployment interrupted and
- * says where the lock came from, and a resume there takes the lock. The original
- * stays locked. (The copy's lock used to read as held: `running`, and resume refused.)
+ * the copy that lock does not mean the deployment runs there: `status` shows it interrupted and
+ * says where the lock came from. While that process lives, a resume in the copy is refused with
+ * that reason (both would act on the same clusters); once it is over, the copy's lock is taken over.
+ * (The copy used to read as `running`, and resume refused naming only the pid.)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,11 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli } from '../helpers/cli.js';
 
 const KEY = { project: 'p', environment: 'development' };
+
+/** A pid no process has: a child that has exited and been reaped. */
+function deadPid(): number {
+  return Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
+}
 const ID = '20260101-000000-abcd';
 
 describe('a state dir copied while its deployment runs', () => {
@@ -44,15 +50,28 @@ describe('a state dir copied while its deployment runs', () => {
       const listed = await runCli(['status', '--all', '--state-dir', copy, '--output', 'json']);
       expect((JSON.parse(listed.stdout) as Array<{ state: string }>).map((d) => d.state)).toEqual(['interrupted']);
 
-      // What resume does first: take the lock. In the copy it is free; the original's is still held.
+      // What resume does first: take the lock. While the original's run lives, the copy refuses too:
+      // both would act on the same clusters. The refusal says it is a copy and of what.
       const copyStore = new FileStateStore(copy);
-      const taken = await copyStore.lock(KEY, { deploymentId: ID, command: 'resume' });
-      expect(taken.holder.dir?.path).toBe(join(copy, 'locks'));
-      await taken.release();
+      const refused = await copyStore.lock(KEY, { deploymentId: ID, command: 'resume' }).then(
+        () => undefined,
+        (error: unknown) => error as { code: string; message: string },
+      );
+      expect(refused?.code).toBe('LockHeld');
+      expect(refused?.message).toContain(`this state dir is a copy: its lock was copied from ${join(original, 'locks')}`);
+      expect(refused?.message).toContain(`--state-dir ${original}`);
       await expect(new FileStateStore(original).lock(KEY, { deploymentId: ID, command: 'resume' })).rejects.toMatchObject({ code: 'LockHeld' });
     } finally {
       await lock.release();
     }
+    // Once the original's run is over, the copy's lock (still naming it) is taken over like a stale one.
+    // Released in the original only: the copy keeps its copied lock file, now naming a finished holder.
+    const copyLock = join(root, 'copy', 'locks', lockFileName(KEY));
+    const copied = JSON.parse(readFileSync(copyLock, 'utf8')) as Record<string, unknown>;
+    writeFileSync(copyLock, JSON.stringify({ ...copied, pid: deadPid() }));
+    const taken = await new FileStateStore(join(root, 'copy')).lock(KEY, { deploymentId: ID, command: 'resume' });
+    expect(taken.holder.dir?.path).toBe(join(root, 'copy', 'locks'));
+    await taken.release();
   }, 120_000);
 
   it('reads a lock written without the folder it was taken in (older versions) as before: held while its process runs', async () => {
