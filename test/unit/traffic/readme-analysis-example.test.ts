@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { trafficShiftSchema } from '../../../src/traffic/config.js';
@@ -10,7 +12,14 @@ function readmeShift(): unknown {
   const start = readme.indexOf('\ntrafficShift:\n');
   const end = readme.indexOf('```', start);
   expect(start).toBeGreaterThan(0);
-  return (parse(readme.slice(start, end)) as { trafficShift: unknown }).trafficShift;
+  const shift = (parse(readme.slice(start, end)) as { trafficShift: { analysis: { provider: { bearerTokenFile?: string } } } }).trafficShift;
+  // The example's token file sits beside its config, which this fragment has none of; the file must exist
+  // at validate (tested with the config loader), so the fragment gets one of its own.
+  expect(shift.analysis.provider.bearerTokenFile).toBe('./token');
+  const token = join(mkdtempSync(join(tmpdir(), 'wsd-readme-token-')), 'token');
+  writeFileSync(token, 'example-token\n', { mode: 0o600 });
+  shift.analysis.provider.bearerTokenFile = token;
+  return shift;
 }
 
 describe("the README's analysis example", () => {
