@@ -333,9 +333,16 @@ class ShiftRun {
         for (const e of d.clusters ?? []) if (e.samples !== undefined && e.failures !== undefined) counts[e.cluster] = { failures: e.failures, samples: e.samples };
         nextAccumulated[d.metric] = counts;
       }
-      // A window that errored is read again: the next one starts where the last counted one ended.
+      // A window that errored is read again: the next one starts where the last counted one ended, or, when
+      // none was counted yet in this stage, where the failed one started, so the stage's first interval is
+      // counted too (the next good window is the whole stretch since, not only the last interval).
       const windowEnds = { ...(p.windowEnds ?? {}) };
-      for (const d of record.decisions) if (judged.metrics.some((m) => m.name === d.metric && tiles(m)) && d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = now;
+      for (const d of record.decisions) {
+        const m = judged.metrics.find((x) => x.name === d.metric && tiles(x));
+        if (!m) continue;
+        if (d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = now;
+        else windowEnds[d.metric] ??= now - lookbackOf(m, config.interval);
+      }
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an
       // interval) are skipped, not replayed: a burst of measurements would all read the same window.
       const slotsPassed = Math.floor((clock.now() - this.progress.phaseStartedAtMs - delay) / interval);

@@ -81,7 +81,10 @@ export interface ShiftProgress {
   gaps?: Record<string, string[]>;
   /** Proportion metrics: failures and starts accumulated in the current stage, per metric and cluster. */
   accumulated?: Record<string, Record<string, { failures: number; samples: number }>>;
-  /** Proportion metrics adding up windows: epoch ms where each one's last counted window ended in this stage (the next starts there). */
+  /**
+   * Proportion metrics adding up windows: epoch ms where each one's next window starts: where its last counted window
+   * of this stage ended, or, while none was counted (the first errored or was partial), where the first one started.
+   */
   windowEnds?: Record<string, number>;
   /** Set while paused by an inconclusive result: resuming (also in a later run) resets the inconclusive counters. */
   pausedBy?: 'inconclusive';

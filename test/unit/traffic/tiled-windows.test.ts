@@ -29,12 +29,15 @@ class CounterProvider implements MetricProvider {
     private readonly slowForMs = 0,
     /** Queries at this time answer with a warning (a partial response: a store down). */
     private readonly partialAtMs = Number.NaN,
+    /** Queries at this time fail (the server is down). */
+    private readonly failAtMs = Number.NaN,
   ) {}
 
   async instant(query: string, options?: { time?: Date }): Promise<MetricSeriesList> {
     const end = (options?.time ?? new Date()).getTime();
     const window = parseDuration(/\[([^\]]+)\]/.exec(query)?.[1] ?? '0s');
     this.windows.push({ query, start: end - window, end });
+    if (end === this.failAtMs) throw new Error('connect ECONNREFUSED 127.0.0.1:9090');
     if (end === this.slowAtMs) await new Promise((resolve) => setTimeout(resolve, this.slowForMs));
     const value = query.startsWith('starts') ? window / 1000 : query.startsWith('ratio') ? 0.01 : 1;
     const series: MetricSeriesList = [{ labels: {}, points: [[end / 1000, value]] }];
@@ -136,6 +139,28 @@ describe('windows whose counts add up tile the stage', () => {
       [30, 90],
     ]);
     // Every start of the step counted once: the partial window's 30 were not added before being read again.
+    const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
+    expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe((windows.at(-1)?.end ?? 0) / 1000 - T0 / 1000);
+  });
+
+  // The first measurement of a stage had no counted window before it: the next good one must still start at the stage.
+  it.each([
+    ['partial', new CounterProvider(Number.NaN, 0, T0 + 30_000)],
+    ['failed', new CounterProvider(Number.NaN, 0, Number.NaN, T0 + 30_000)],
+  ])('after a %s first measurement of a stage, the next window covers the stage from its start', async (_kind, provider) => {
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, metrics: [{ ...ratioMetric, count: 3 }] } },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    expect(journal.decisions[0]?.decisions[0]?.outcome).not.toBe('pass');
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 3)).toEqual([
+      [0, 30],
+      [0, 60],
+      [60, 90],
+    ]);
+    // Every start of the step counted once, the first interval's included.
     const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
     expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe((windows.at(-1)?.end ?? 0) / 1000 - T0 / 1000);
   });
