@@ -11,6 +11,7 @@
  */
 import type { Snapshot, StepRecordState } from '../state/model.js';
 import { concludedBy } from '../state/resumable.js';
+import { queuedScope } from './shift-gates.js';
 import type { ControlCommand } from '../steps/step.js';
 
 export type ControlReply = { send: true; text: string } | { send: false; text: string };
@@ -71,7 +72,7 @@ function effect(snap: Snapshot, command: ControlCommand): ControlReply {
       return { send: true, text: started ? `the shift holds at ${at} (scores stay as they are) until \`shift resume\`, \`promote\` or \`abort\`` : `the shift holds before its first change (${news} stay cordoned) until \`shift resume\`, \`promote\` or \`abort\`` };
     case 'resume':
       if (!shift.paused) return { send: false, text: `the shift is not paused (${started ? `at ${at}` : 'not started yet'}): it goes on by itself; nothing to resume` };
-      return { send: true, text: `the shift continues from ${at}${shift.gate ? ` (approves the manual gate ${shift.gate})` : ''}` };
+      return { send: true, text: `the shift continues from ${at}${shift.gate ? ` and ${queuedScope(snap, 'resume') ?? `approves the manual gate ${shift.gate}`}` : ''}` };
     case 'promote':
       return { send: true, text: `${news} take all new starts now and ${olds} are cordoned; then the old clusters are retired (behind the beforeDestroy gate when it is manual)` };
     case 'abort':

@@ -21,7 +21,7 @@ import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
-import type { Clock, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
+import type { Clock, ControlCommand, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
 
 export interface ShiftDeps {
   registry: RegistryPort;
@@ -34,6 +34,24 @@ export interface ShiftDeps {
   signal?: AbortSignal;
   /** How often control commands are polled while waiting. Default 1 s. */
   pollMs?: number;
+  /**
+   * No one can answer a manual gate in this run (CI, no terminal, no --yes): a gate reached with no answer
+   * queued (see {@link ControlPort.pending}) stops the run there, held and journaled, instead of waiting.
+   */
+  unattended?: boolean;
+}
+
+/**
+ * A manual gate reached where no one can answer it and no answer is queued: the shift holds there (scores
+ * unchanged, journaled as paused at the gate) and the run stops, to be answered with `shift` and resumed.
+ */
+export class GateUnanswered extends Error {
+  constructor(
+    readonly gate: GateName,
+    readonly where: string,
+  ) {
+    super(`manual gate ${gate} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
+  }
 }
 
 export interface ShiftInput {
@@ -49,7 +67,10 @@ export interface ShiftResult {
   progress: ShiftProgress;
 }
 
-type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+export type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+
+/** Queued commands that answer a manual gate: resume approves this gate, promote every remaining one, abort rolls back. */
+export const GATE_ANSWERS: readonly ControlCommand[] = ['resume', 'promote', 'abort'];
 
 /** Thrown inside the loop to leave it for a rollback; `brief` names what failed without the evidence (for log lines). */
 class RollbackRequest extends Error {
@@ -429,7 +450,20 @@ class ShiftRun {
     }
     this.emitGate(name);
     await this.save({ paused: true, gate: name });
+    await this.stopIfUnanswered(name);
     await this.waitUntil(this.deps.clock.now());
+  }
+
+  /**
+   * Where no one can answer (see {@link ShiftDeps.unattended}), a gate with no answer queued would wait forever:
+   * stop instead, held at the gate as journaled. A queued answer is taken by the wait that follows.
+   */
+  private async stopIfUnanswered(name: GateName): Promise<void> {
+    if (!this.deps.unattended) return;
+    const queued = (await this.deps.control.pending?.()) ?? [];
+    if (queued.some((c) => GATE_ANSWERS.includes(c))) return;
+    this.emit('warn', 'traffic.gate-unanswered', `manual gate ${name} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
+    throw new GateUnanswered(name, this.describe());
   }
 
   /** The gate's question: the terminal asks it (gate-prompter.ts), everyone else reads it. */
@@ -447,6 +481,7 @@ class ShiftRun {
     const gate = this.progress.gate as GateName | undefined;
     if (gate) this.emitGate(gate);
     else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
+    if (gate) await this.stopIfUnanswered(gate);
     await this.waitUntil(this.deps.clock.now());
     // Held by an inconclusive result: resumed, it resets the counters as the run that paused would have.
     if (this.progress.pausedBy === 'inconclusive') await this.resetInconclusive();

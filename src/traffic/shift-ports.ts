@@ -107,4 +107,6 @@ export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
 export interface ControlPort {
   /** Returns and consumes the next pending command, if any. */
   next(): Promise<ControlCommand | undefined>;
+  /** The commands queued and not taken yet, oldest first, without taking them (absent: none can be queued ahead). */
+  pending?(): Promise<ControlCommand[]>;
 }

@@ -14,6 +14,7 @@ import { outputFormat } from './shared.js';
 import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 import { waitingGateLine } from '../../report/watch/watch-view.js';
+import { heldGateLine, queuedScope } from '../../report/shift-gates.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -40,14 +41,14 @@ export default async function status(command: Command, id?: string): Promise<voi
     const records = await store.readRecords(chosen);
     const notes = notificationStatus(records);
     // A run waiting for an operator says so here too, with the command that answers it.
-    const waiting = waitingGateLine(records, snap);
+    const waiting = waitingGateLine(records, snap) ?? heldGateLine(snap);
     // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them,
     // unless the deployment is over (resume refuses it): then they are listed as never applied.
     const queued = await store.pendingControl(chosen);
     const over = overBecause(snap) !== undefined;
     const pending = over ? [] : queued;
     const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), pendingCommands: pending, ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }
@@ -85,9 +86,15 @@ function renderList(list: Listed[], format: 'text' | 'json'): string {
 
 function renderPending(snap: Snapshot, pending: PendingControl[]): string {
   if (pending.length === 0) return '';
-  const list = pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ');
+  // What each answers where the shift holds (a queued resume covers that gate only, promote every remaining one).
+  const list = pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})${scopeOf(snap, p) ? `: ${scopeOf(snap, p)}` : ''}`).join(', ');
   const when = snap.state === 'running' ? 'its process takes them within a second' : `applied when \`ws-deployment resume ${snap.id}\` continues it`;
   return `pending shift commands: ${list}; ${when}\n`;
+}
+
+/** A pending command's scope at the held gate: only the first answer counts, the run takes it there. */
+function scopeOf(snap: Snapshot, p: PendingControl): string | undefined {
+  return queuedScope(snap, p.command);
 }
 
 function lineOf(text: string | undefined): string {

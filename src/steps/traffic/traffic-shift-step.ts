@@ -16,8 +16,8 @@ import { realClock } from '../../traffic/clock.js';
 import { briefVerdict, type BriefInput } from '../../traffic/judges/decision-brief.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
-import { runShift, type ShiftResult } from '../../traffic/shift-controller.js';
-import type { Clock, ControlPort } from '../../traffic/shift-ports.js';
+import { GATE_ANSWERS, GateUnanswered, runShift, type ShiftResult } from '../../traffic/shift-controller.js';
+import type { Clock, ControlPort, ShiftProgress } from '../../traffic/shift-ports.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { runCommandShift } from './command-shift.js';
 import { resolveShiftClusters, type ShiftClusters } from './shift-clusters.js';
@@ -80,6 +80,16 @@ function unapprovableGates(ctx: Pick<DeploymentPlanContext, 'config' | 'options'
   return `trafficShift.gates ${gates.join(', ')} ${gates.length === 1 ? 'is' : 'are'} manual but no one can approve here (no terminal, or CI); pass --yes to approve, or set the gate to auto`;
 }
 
+/** What answers a manual gate ahead, for a run where no one can answer it (the scopes of the queued commands). */
+export function answerAheadHint(id: string): string {
+  return `answer it ahead with \`ws-deployment shift resume ${id}\` (approves this gate only: a resume without a terminal stops again at the next manual gate), \`shift promote ${id}\` (promotes fully: answers every remaining gate) or \`shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
+}
+
+/** A CI run stopped at a manual gate no one could answer: where the shift holds, and the commands that go on. */
+function unansweredMessage(stop: GateUnanswered, id: string): string {
+  return `the shift holds at ${stop.where}, waiting at the manual gate ${stop.gate}: no one can approve it here (no terminal, or CI) and no answer was queued; the scores stay as they are; ${answerAheadHint(id)}, or pass --yes to approve every gate`;
+}
+
 /**
  * The step's failure message: where it rolled back, what fired (metric, cluster, rule, the limit that tripped) and
  * what it means for users. The evidence in words (values, samples, baseline, test) is not repeated here: the summary
@@ -123,7 +133,13 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
 
     async check(ctx: DeploymentStepContext): Promise<CheckResult> {
       const reason = unapprovableGates(ctx, options.nonInteractive);
-      return reason ? { action: 'refuse', reason } : { action: 'proceed' };
+      if (!reason) return { action: 'proceed' };
+      // Where no one can answer, the run still goes on when it can take a queued answer, or has started: the
+      // controller takes what is queued at each gate and stops, held, at the first gate nothing answers.
+      const progress = ctx.previous?.progress as ShiftProgress | undefined;
+      if ((await ctx.pendingControl()).some((c) => GATE_ANSWERS.includes(c))) return { action: 'proceed' };
+      if (progress && progress.phase !== 'start' && !progress.gate) return { action: 'proceed' };
+      return { action: 'refuse', reason: progress?.gate ? `${reason}; the shift waits at the manual gate ${progress.gate}: ${answerAheadHint(ctx.deploymentId)}` : reason };
     },
 
     refuseUpFront: (ctx) => unapprovableGates(ctx, options.nonInteractive),
@@ -137,7 +153,8 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
         const metas = session.registry.metas;
         const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal });
         if (!ctx.previous?.clusters) {
-          await ctx.checkpoint({ clusters });
+          // The schedule and its manual gates: `shift` and `status` say which gate a queued answer covers and which comes next.
+          await ctx.checkpoint({ clusters, ...(config.command ? {} : { schedule: { steps: expandSteps(config), manualGates: manualGates(config) } }) });
           await ctx.record('traffic.clusters', `shifting from ${clusters.oldClusters.map((c) => c.name).join(', ') || 'no old clusters'} to ${clusters.newClusters.map((c) => c.name).join(', ')}`, { ...clusters, metas, ...(config.command ? {} : { steps: expandSteps(config), gates: (config.analysis?.metrics ?? []).map((m) => ({ name: m.name, ...(m.threshold ? { threshold: m.threshold } : {}) })), ...cadence(config) }) });
         }
         if (config.command) return await runCommandShift(ctx, config, clusters, metas);
@@ -160,12 +177,15 @@ async function builtIn(
   if (!provider) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
   const journal = new CheckpointShiftJournal(ctx);
   const firstGeneration = clusters.oldClusters.length === 0;
-  const control: ControlPort = { next: () => ctx.takeControl() };
+  const control: ControlPort = { next: () => ctx.takeControl(), pending: () => ctx.pendingControl() };
   const steps = expandSteps(config);
   const result = await runShift(
-    { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs },
+    { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs, unattended: options.nonInteractive },
     { config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof GateUnanswered) throw new WsdError('PreCheckRefused', unansweredMessage(error, ctx.deploymentId), { details: { gate: error.gate } });
+    throw error;
+  });
   const outputs: StepOutputs = {
     mode: 'built-in',
     outcome: result.outcome,

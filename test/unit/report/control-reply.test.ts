@@ -58,7 +58,19 @@ describe('shift replies', () => {
     const interrupted = controlReply({ ...mid, state: 'interrupted' }, 'pause', false);
     expect(interrupted).toMatchObject({ send: true, text: expect.stringMatching(/^pause queued for deployment d-1: no process runs it now/) });
     const gated = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' } } }]);
-    expect(controlReply(gated, 'resume', true).text).toMatch(/the shift continues from step 1 \(approves the manual gate beforeIncrease\)/);
+    expect(controlReply(gated, 'resume', true).text).toMatch(/the shift continues from step 1 and approves the manual gate beforeIncrease only \(a later manual gate stops a resume without a terminal again/);
+  });
+
+  it('a resume queued at a shift gate names its scope: that gate only, and the next manual gate', () => {
+    const at = (stepIndex: number, gate: string, manualGates: string[]) =>
+      snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { clusters, schedule: { steps: [10, 25, 50, 100], manualGates }, progress: { phase: 'steps', stepIndex, paused: true, gate } } }]);
+    expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease', 'beforePromotion']), 'resume', false).text).toMatch(
+      /approves the manual gate beforeIncrease only \(the next manual gate, beforeIncrease \(before step 3\/4\), stops a resume without a terminal again; `shift promote` answers every remaining gate\)$/,
+    );
+    expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease']), 'resume', false).text).toMatch(/the next manual gate, beforeIncrease \(before step 3\/4\)/);
+    expect(controlReply(at(1, 'beforeIncrease', ['beforeIncrease', 'beforePromotion']), 'resume', false).text).toMatch(/the next manual gate, beforePromotion \(before step 4\/4\)/);
+    expect(controlReply(at(2, 'beforePromotion', ['beforeIncrease', 'beforePromotion']), 'resume', false).text).toMatch(/approves the manual gate beforePromotion only \(no manual gate follows it;/);
+    expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease']), 'resume', false).text).toMatch(/^resume queued for deployment d-1/);
   });
 
   it('a rolled-back deployment is over', () => {
