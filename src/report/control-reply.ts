@@ -63,6 +63,11 @@ function effect(snap: Snapshot, command: ControlCommand): ControlReply {
     return { send: false, text: `its traffic shift is over; the retirement waits at the beforeDestroy gate anyway: approve it with \`ws-deployment shift resume ${snap.id}\`, refuse it with \`ws-deployment shift abort ${snap.id}\`` };
   }
 
+  const decided = (shiftStep?.checkpoint?.progress as { rollingBack?: unknown; promoting?: unknown } | undefined) ?? {};
+  if (decided.rollingBack || decided.promoting) {
+    const course = decided.rollingBack ? 'rolling back' : 'being promoted (an operator asked)';
+    return { send: false, text: `the shift is ${course} and its run stopped before that finished; \`ws-deployment resume ${snap.id}\` finishes it, and no shift command changes that` };
+  }
   const started = shift.phase !== undefined && shift.phase !== 'start';
   const at = where(shift);
   const gate = shift.gate ? ` (waiting at the manual gate ${shift.gate})` : '';

@@ -91,6 +91,8 @@ export interface ShiftStatus {
   paused?: boolean;
   reason?: string;
   rolledBackFrom?: string;
+  /** A rollback or an operator's promote that started and has not finished (the run stopped half-way). */
+  unfinished?: 'rollback' | 'promote';
   decisions: ShiftDecision[];
   /** The measurement that made the shift roll back (or a first generation fail), with its evidence. */
   lastFailing?: ShiftDecision;
@@ -102,7 +104,8 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
   const checkpoint = step?.checkpoint;
   if (!checkpoint) return {};
-  const progress = checkpoint.progress as Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> | undefined;
+  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> & { rollingBack?: { reason?: string }; promoting?: boolean }) | undefined;
+  const unfinished = progress?.rollingBack ? 'rollback' : progress?.promoting ? 'promote' : undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
   const lastFailing = isDecision(checkpoint.lastFailing) ? checkpoint.lastFailing : undefined;
   return {
@@ -112,6 +115,8 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       paused: progress?.paused,
       reason: progress?.reason,
       ...(progress?.rolledBackFrom ? { rolledBackFrom: progress.rolledBackFrom } : {}),
+      ...(unfinished ? { unfinished } : {}),
+      ...(progress?.rollingBack?.reason && !progress.reason ? { reason: progress.rollingBack.reason } : {}),
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
     },
@@ -150,7 +155,14 @@ function renderShift(shift: ShiftStatus): string {
   const over = shift.phase === 'rolled-back' || shift.phase === 'failed';
   const failing = over ? shift.lastFailing : undefined;
   const reason = shift.reason && !failing ? `; ${shift.reason}` : '';
-  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${reason}`;
+  // Stopped half-way through a decided course: the registries may be between two states; resume finishes it.
+  const unfinished =
+    shift.unfinished === 'rollback'
+      ? '; rolling back, not finished: `resume` finishes the rollback (the saved scores restored, the new clusters cordoned on every meta cluster)'
+      : shift.unfinished === 'promote'
+        ? '; promoting (an operator asked), not finished: `resume` finishes it (all new starts on the new clusters, the old cordoned, on every meta cluster)'
+        : '';
+  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}`;
   const why = failing ? decisionEvidenceLines(failing, '    ').map((l, i) => (i === 0 ? `  why: ${l}` : l)) : [];
   const lines = shift.decisions.filter((d) => d.at !== failing?.at).map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
   return `${[where, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;

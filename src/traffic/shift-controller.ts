@@ -124,11 +124,15 @@ class ShiftRun {
       await journal.saveOriginalScores(this.original);
     }
     this.progress = loaded.progress ?? { phase: 'start', stepIndex: 0, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: ZERO_COUNTERS, paused: false };
+    const decided = this.progress.rollingBack ?? (this.progress.promoting ? 'promote' : undefined);
     if (loaded.progress) {
       this.watchingSinceMs = this.deps.clock.now();
-      this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}`);
-      await this.reapply();
+      this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}${decided ? (decided === 'promote' ? ': finishing its promotion' : ': finishing its rollback') : ''}`);
+      // A decided course is finished, not undone: setting the journaled step's scores again would walk it back.
+      if (!decided) await this.reapply();
     }
+    if (decided === 'promote') return this.promote();
+    if (decided) return this.rollback(decided.reason, decided.brief);
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
     this.baseline = servingClusters(this.input.oldClusters, this.original);
     const idle = this.input.oldClusters.filter((o) => !this.baseline.includes(o)).map((o) => o.name);
@@ -491,6 +495,7 @@ class ShiftRun {
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
   private async promote(firstGeneration?: string): Promise<ShiftResult> {
+    if (!firstGeneration && !this.progress.promoting) await this.save({ promoting: true });
     await this.takeAll(firstGeneration);
     return this.finish();
   }
@@ -514,16 +519,19 @@ class ShiftRun {
   private async finish(): Promise<ShiftResult> {
     await this.ops.reportDrift(this.deps.signal);
     await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
-    await this.save({ phase: 'done', paused: false, gate: undefined, phaseStartedAtMs: this.deps.clock.now() });
+    await this.save({ phase: 'done', paused: false, gate: undefined, promoting: undefined, phaseStartedAtMs: this.deps.clock.now() });
     this.emit('info', 'traffic.done', `new clusters take all new starts${this.input.oldClusters.length > 0 ? '; old clusters cordoned' : ''}`);
     return { outcome: 'promoted', progress: this.progress };
   }
 
   private async rollback(reason: string, brief?: string): Promise<ShiftResult> {
     const { rollback } = this.input.config;
+    // Resumed half-way (the journal says it was under way): finish at once, as an abort during a gradual rollback does.
+    const resumed = this.progress.rollingBack !== undefined;
+    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}) } });
     // After a failing measurement its line above says what failed; an operator's abort says so here.
-    this.emit('error', 'traffic.rollback', `rolling back (${rollback.mode}) at ${this.describe()}: ${brief ? 'the measurement above failed' : reason}`, { reason });
-    if (rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {
+    this.emit('error', 'traffic.rollback', `rolling back (${resumed ? 'finishing at once' : rollback.mode}) at ${this.describe()}: ${brief ? (resumed ? brief : 'the measurement above failed') : reason}`, { reason });
+    if (!resumed && rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {
       const from = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
       await stepBack(this.ops, this.original, this.input, from, this.deps.sink, async (until) => {
         try {
@@ -537,7 +545,7 @@ class ShiftRun {
       }, this.deps.clock, this.deps.signal);
     }
     await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
-    await this.save({ phase: 'rolled-back', reason, paused: false, gate: undefined, rolledBackFrom: this.describe() });
+    await this.save({ phase: 'rolled-back', reason, paused: false, gate: undefined, rollingBack: undefined, rolledBackFrom: this.describe() });
     return { outcome: 'rolled-back', reason, progress: this.progress };
   }
 

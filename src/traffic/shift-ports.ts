@@ -64,6 +64,13 @@ export interface ShiftProgress {
   measurementsInStep: number;
   counters: AnalysisCounters;
   paused: boolean;
+  /**
+   * Set before the first registry change of a rollback (a failed gate or an operator's abort) or of an operator's
+   * promote: a run stopped half-way (SIGKILL, a bridge error) finishes that on resume instead of shifting on
+   * from the journaled step, whose scores it would set again, and the operator's command is not lost.
+   */
+  rollingBack?: { reason: string; brief?: string };
+  promoting?: boolean;
   /** The manual gate it waits at while paused there (what `shift` tells an operator a command will do). */
   gate?: 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
   /** Why the shift was rolled back, when it was. */

@@ -69,8 +69,10 @@ export async function rollbackShift(deps: RollbackDeps, input: RollbackInput, re
   const ops = new ShiftRegistry(deps.registry, deps.metas, deps.clock, deps.sink);
   deps.sink.emit({ level: 'error', code: 'traffic.rollback', step: 'traffic-shift', message: `rolling back (instant): ${reason}`, data: { reason } });
   await restoreOriginal(ops, original, input, deps.signal);
+  // A rollback or promote the run left unfinished is settled by this one.
+  const { rollingBack: _rollingBack, promoting: _promoting, ...before } = progress ?? { stepIndex: 0, measurementsInStep: 0, counters: ZERO_COUNTERS };
   const done: ShiftProgress = {
-    ...(progress ?? { stepIndex: 0, measurementsInStep: 0, counters: ZERO_COUNTERS }),
+    ...before,
     phase: 'rolled-back',
     phaseStartedAtMs: deps.clock.now(),
     paused: false,

@@ -73,6 +73,17 @@ describe('shift replies', () => {
     expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease']), 'resume', false).text).toMatch(/^resume queued for deployment d-1/);
   });
 
+  it('a rollback or promote that started and did not finish: shift commands are refused, resume finishes it, the summary says so', () => {
+    const mid = (progress: Record<string, unknown>) => snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 1, paused: false, ...progress } } }]);
+    const rolling = mid({ rollingBack: { reason: 'aborted by an operator' } });
+    for (const command of ['pause', 'resume', 'promote', 'abort'] as const) {
+      expect(controlReply(rolling, command, false)).toEqual({ send: false, text: `"${command}" not sent to deployment d-1: the shift is rolling back and its run stopped before that finished; \`ws-deployment resume d-1\` finishes it, and no shift command changes that` });
+    }
+    expect(renderSummary(rolling)).toMatch(/\ntraffic shift: at step 2; rolling back, not finished: `resume` finishes the rollback .*; aborted by an operator\n/);
+    expect(controlReply(mid({ promoting: true }), 'abort', false).text).toMatch(/being promoted \(an operator asked\)/);
+    expect(renderSummary(mid({ promoting: true }))).toMatch(/\ntraffic shift: at step 2; promoting \(an operator asked\), not finished: `resume` finishes it/);
+  });
+
   it('a rolled-back deployment is over', () => {
     const rolled = snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { concluded: 'its traffic shift rolled back: fail' } }]);
     expect(controlReply(rolled, 'abort', false)).toEqual({ send: false, text: 'deployment d-1 is over (its traffic shift rolled back: fail); nothing would take "abort"' });

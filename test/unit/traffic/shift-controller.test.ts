@@ -222,6 +222,75 @@ describe('shift controller', () => {
     expect(registry.get('meta-eu', 'eu17').state).toBe('CORDONED');
   });
 
+  // A decided course (rollback or promote) stopped half-way by a bridge error or a kill is finished on resume:
+  // never walked back to the journaled step's scores, never measured again, on every meta cluster alike.
+  it('a rollback stopped half-way by a bridge error is finished on resume, not the shift', async () => {
+    const { registry, journal, control, deps } = setup();
+    const run = start(deps);
+    await minutes(1.5); // at step 2 (50 %)
+    control.push('abort');
+    registry.transientFailures = 1_000; // the bridges go away as the rollback starts
+    for (let s = 0; s < 60 && run.result() === undefined; s++) await vi.advanceTimersByTimeAsync(1_000);
+    expect(run.result()).toBeInstanceOf(Error);
+    expect(journal.progress).toMatchObject({ phase: 'steps', rollingBack: { reason: 'aborted by an operator' } });
+    registry.transientFailures = 0;
+    const decisions = journal.decisions.length;
+    const logBefore = registry.log.length;
+    const resumed = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(resumed.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    }
+    // Not one update raised a new cluster's score again, and nothing was measured.
+    expect(registry.log.slice(logBefore).filter((l) => /eu18 \{"score":[1-9]/.test(l))).toEqual([]);
+    expect(journal.decisions.length).toBe(decisions);
+    expect(journal.progress).toMatchObject({ phase: 'rolled-back' });
+    expect(journal.progress?.rollingBack).toBeUndefined();
+  });
+
+  it('a gradual rollback interrupted half-way is finished at once on resume', async () => {
+    const { registry, provider, deps } = setup();
+    const cfg = config({ rollback: { mode: 'gradual', duration: '4m', steps: 4 } });
+    const abort = new AbortController();
+    start(deps, cfg, abort.signal);
+    await minutes(1);
+    provider.set(RATE('eu18'), [0.4]);
+    await minutes(2); // failed at 50 %, stepped back to 38 %, then 25 %
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25);
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    provider.set(RATE('eu18'), [0.01]); // healthy again: a resumed shift would now go on
+    const resumed = start(deps, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(resumed.result()).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/^fail: /) });
+    for (const meta of METAS) expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+    expect(registry.scores('meta-us', 'eu18')).toEqual([25, 50, 38, 25, 0]);
+  });
+
+  it('an operator\'s promote stopped half-way by a bridge error is finished on resume', async () => {
+    const { registry, journal, control, deps } = setup();
+    const run = start(deps);
+    await minutes(0.5); // at step 1 (25 %)
+    control.push('promote');
+    registry.transientFailures = 1_000;
+    for (let s = 0; s < 60 && run.result() === undefined; s++) await vi.advanceTimersByTimeAsync(1_000);
+    expect(run.result()).toBeInstanceOf(Error);
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 0, promoting: true });
+    registry.transientFailures = 0;
+    const resumed = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(resumed.result()).toMatchObject({ outcome: 'promoted' });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'CORDONED' });
+    }
+    // Never walked back to step 1's 25 %.
+    expect(registry.scores('meta-us', 'eu18').at(-1)).toBe(100);
+    expect(registry.scores('meta-us', 'eu18').filter((x) => x === 25)).toHaveLength(1);
+  });
+
   it('rolls back on an abort command', async () => {
     const { registry, control, deps } = setup();
     const run = start(deps);
