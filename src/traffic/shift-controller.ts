@@ -495,7 +495,8 @@ class ShiftRun {
 
   /** Full traffic at once: asked by an operator, or `firstGeneration` (the reason why). */
   private async promote(firstGeneration?: string): Promise<ShiftResult> {
-    if (!firstGeneration && !this.progress.promoting) await this.save({ promoting: true });
+    // Decided: a gate or pause it was held at no longer holds it (nor makes `status` call it held).
+    if (!firstGeneration && !this.progress.promoting) await this.save({ promoting: true, paused: false, gate: undefined, pausedBy: undefined });
     await this.takeAll(firstGeneration);
     return this.finish();
   }
@@ -528,7 +529,8 @@ class ShiftRun {
     const { rollback } = this.input.config;
     // Resumed half-way (the journal says it was under way): finish at once, as an abort during a gradual rollback does.
     const resumed = this.progress.rollingBack !== undefined;
-    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}) } });
+    // A gate's or a pause's hold ends here: the gradual steps down wait only for their time (a new pause holds them).
+    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}) }, paused: false, gate: undefined, pausedBy: undefined });
     // After a failing measurement its line above says what failed; an operator's abort says so here.
     this.emit('error', 'traffic.rollback', `rolling back (${resumed ? 'finishing at once' : rollback.mode}) at ${this.describe()}: ${brief ? (resumed ? brief : 'the measurement above failed') : reason}`, { reason });
     if (!resumed && rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {

@@ -301,6 +301,18 @@ describe('shift controller', () => {
     expect(registry.get('meta-us', 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
   });
 
+  it('a gradual rollback after an abort at a manual gate steps down and finishes (the gate\'s hold does not hold it)', async () => {
+    const { registry, control, journal, deps } = setup();
+    const cfg = config({ rollback: { mode: 'gradual', duration: '4m', steps: 4 }, gates: { beforeIncrease: 'manual' } } as Partial<TrafficShiftInput>);
+    const run = start(deps, cfg);
+    await minutes(1.5);
+    expect(journal.progress).toMatchObject({ paused: true, gate: 'beforeIncrease' });
+    control.push('abort');
+    await minutes(5);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    expect(registry.scores('meta-us', 'eu18')).toEqual([25, 19, 13, 6, 0]);
+  });
+
   it('after a restart gives samples the whole deadline again instead of judging the time nobody watched', async () => {
     const { provider, journal, deps } = setup();
     const cfg = config();
