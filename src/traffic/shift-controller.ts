@@ -47,10 +47,11 @@ export interface ShiftDeps {
  */
 export class GateUnanswered extends Error {
   constructor(
-    readonly gate: GateName,
+    /** The manual gate, or `inconclusive`: the pause for a human after inconclusive results (inconclusiveLimit). */
+    readonly gate: GateName | 'inconclusive',
     readonly where: string,
   ) {
-    super(`manual gate ${gate} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
+    super(`${gate === 'inconclusive' ? 'the pause on an inconclusive result' : `manual gate ${gate}`} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
   }
 }
 
@@ -385,6 +386,7 @@ class ShiftRun {
       if (failing) throw new RollbackRequest(`${record.verdict}: ${record.message}`, brief);
       if (record.verdict === 'inconclusive-pause') {
         await this.save({ paused: true, pausedBy: 'inconclusive' });
+        await this.stopIfUnanswered('inconclusive');
         await this.waitUntil(clock.now());
         await this.resetInconclusive();
       }
@@ -462,11 +464,12 @@ class ShiftRun {
    * Where no one can answer (see {@link ShiftDeps.unattended}), a gate with no answer queued would wait forever:
    * stop instead, held at the gate as journaled. A queued answer is taken by the wait that follows.
    */
-  private async stopIfUnanswered(name: GateName): Promise<void> {
+  private async stopIfUnanswered(name: GateName | 'inconclusive'): Promise<void> {
     if (!this.deps.unattended) return;
     const queued = (await this.deps.control.pending?.()) ?? [];
     if (queued.some((c) => GATE_ANSWERS.includes(c))) return;
-    this.emit('warn', 'traffic.gate-unanswered', `manual gate ${name} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
+    const what = name === 'inconclusive' ? 'the pause on an inconclusive result' : `manual gate ${name}`;
+    this.emit('warn', 'traffic.gate-unanswered', `${what} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
     throw new GateUnanswered(name, this.describe());
   }
 
@@ -486,6 +489,7 @@ class ShiftRun {
     if (gate) this.emitGate(gate);
     else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
     if (gate) await this.stopIfUnanswered(gate);
+    else if (this.progress.pausedBy === 'inconclusive') await this.stopIfUnanswered('inconclusive');
     await this.waitUntil(this.deps.clock.now());
     // Held by an inconclusive result: resumed, it resets the counters as the run that paused would have.
     if (this.progress.pausedBy === 'inconclusive') await this.resetInconclusive();

@@ -104,4 +104,8 @@ export class QueueControl implements ControlPort {
   async next(): Promise<ControlCommand | undefined> {
     return this.queue.shift();
   }
+
+  async pending(): Promise<ControlCommand[]> {
+    return [...this.queue];
+  }
 }

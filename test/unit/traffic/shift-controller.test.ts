@@ -374,6 +374,32 @@ describe('shift controller', () => {
     expect(run.result()).toMatchObject({ outcome: 'promoted' });
   });
 
+  it('where no one can answer, an inconclusive pause stops the run held instead of waiting; a queued resume goes on', async () => {
+    const { registry, provider, journal, control, deps } = setup();
+    const cfg = config();
+    cfg.analysis!.metrics[0] = { ...cfg.analysis!.metrics[0]!, minSamples: 10, samplesQuery: 'starts{c="{{shortName}}"}' };
+    cfg.analysis!.sampleDeadline = 120_000;
+    provider.set('starts{c="eu18"}', [2]).set('starts{c="eu17"}', [50]);
+    const unattended = { ...deps, unattended: true };
+    const run = start(unattended, cfg);
+    await minutes(2);
+    expect(run.result()).toMatchObject({ name: 'Error', gate: 'inconclusive', message: expect.stringMatching(/^the pause on an inconclusive result at step 1\/3 \(25 %\): no one can answer it here/) });
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 0, paused: true, pausedBy: 'inconclusive' });
+    for (const meta of METAS) expect(registry.get(meta, 'eu18').score).toBe(25);
+    // Resumed with nothing queued: stops again at once, measuring nothing.
+    const decisions = journal.decisions.length;
+    const again = start(unattended, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(again.result()).toMatchObject({ gate: 'inconclusive' });
+    expect(journal.decisions.length).toBe(decisions);
+    // A queued resume answers it: the run measures on and promotes.
+    provider.set('starts{c="eu18"}', [100]);
+    control.push('resume');
+    const answered = start(unattended, cfg);
+    await minutes(5);
+    expect(answered.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
   it('holds at a manual gate without touching the registry until resumed', async () => {
     const { registry, control, deps } = setup();
     start(deps, config({ gates: { beforeStart: 'manual' } }));
