@@ -2,6 +2,7 @@
  * What a deployment looks like to a human (`deploy` summary, `status`) and to a
  * machine (`status --output json`).
  */
+import { heldGateLine } from './shift-gates.js';
 import type { Snapshot, StepRecordState } from '../state/model.js';
 import { concludedBy, rolledBack } from '../state/resumable.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
@@ -258,5 +259,9 @@ export function renderSummary(snap: Snapshot): string {
   const tail = snap.error ? `\n${snap.error.message}` : '';
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
-  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}`;
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;
+}
+
+function lineOf(text: string | undefined): string {
+  return text ? `${text}\n` : '';
 }

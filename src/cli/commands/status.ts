@@ -14,7 +14,7 @@ import { outputFormat } from './shared.js';
 import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 import { waitingGateLine } from '../../report/watch/watch-view.js';
-import { heldGateLine, queuedScope } from '../../report/shift-gates.js';
+import { queuedScope } from '../../report/shift-gates.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -41,7 +41,7 @@ export default async function status(command: Command, id?: string): Promise<voi
     const records = await store.readRecords(chosen);
     const notes = notificationStatus(records);
     // A run waiting for an operator says so here too, with the command that answers it.
-    const waiting = waitingGateLine(records, snap) ?? heldGateLine(snap);
+    const waiting = waitingGateLine(records, snap);
     // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them,
     // unless the deployment is over (resume refuses it): then they are listed as never applied.
     const queued = await store.pendingControl(chosen);
