@@ -69,3 +69,10 @@ export function heldGateLine(snap: Snapshot): string | undefined {
   const id = snap.id;
   return `traffic shift: held at the manual gate ${held.gate} (${position(held)}) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`shift promote ${id}\` promotes fully, \`shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }
+
+/** `status --output json`'s `held`: the manual gate a deployment no process runs is held at, as `heldGateLine` says it. */
+export function heldGateDocument(snap: Snapshot): { gate: string; position: string; message: string } | undefined {
+  const held = heldGate(snap);
+  const message = heldGateLine(snap);
+  return held && message ? { gate: held.gate, position: position(held), message } : undefined;
+}

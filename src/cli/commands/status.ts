@@ -14,7 +14,7 @@ import { outputFormat } from './shared.js';
 import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 import { waitingGateLine } from '../../report/watch/watch-view.js';
-import { queuedScope } from '../../report/shift-gates.js';
+import { heldGateDocument, queuedScope } from '../../report/shift-gates.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -42,13 +42,15 @@ export default async function status(command: Command, id?: string): Promise<voi
     const notes = notificationStatus(records);
     // A run waiting for an operator says so here too, with the command that answers it.
     const waiting = waitingGateLine(records, snap);
+    // A shift held at a manual gate that no process runs (a CI resume stopped there): where, and what answers it.
+    const held = heldGateDocument(snap);
     // Commands sent with `shift` that no process has taken yet (the deployment is not running): resume applies them,
     // unless the deployment is over (resume refuses it): then they are listed as never applied.
     const queued = await store.pendingControl(chosen);
     const over = overBecause(snap) !== undefined;
     const pending = over ? [] : queued;
     const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
   } finally {
     await store.close();
   }

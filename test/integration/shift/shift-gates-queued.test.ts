@@ -71,6 +71,9 @@ describe('queued answers to the shift gates in CI', () => {
     const after = await runCli(['status', id, '--state-dir', h.store.root]);
     expect(after.stdout).toMatch(new RegExp(`held at the manual gate beforePromotion \\(step 2/3, 50 %\\) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`shift promote ${id}\` promotes fully, \`shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``));
     expect(renderSummary(held)).toMatch(/waiting at the manual gate beforePromotion/);
+    const json = JSON.parse((await runCli(['status', id, '--state-dir', h.store.root, '--output', 'json'])).stdout) as { held?: { gate: string; position: string; message: string } };
+    expect(json.held).toMatchObject({ gate: 'beforePromotion', position: 'step 2/3, 50 %' });
+    expect(json.held?.message).toContain(`shift promote ${id}`);
 
     // A queued promote: every remaining gate. The run promotes fully.
     expect((await sendShiftControl(h.store, 'promote', id)).text).toMatch(/queued/);
