@@ -61,6 +61,8 @@ describe('CLI errors', () => {
       [['--json-log', 'deploy', '--concurrency', 'abc'], 2, 'UsageError'],
       [['--json-log', 'frob'], 2, 'UsageError'],
       [['--json-log', 'clusters', 'list', '--bridge', '127.0.0.1:1'], 1, 'RegistryUnavailable'],
+      // A warning of the clusters command itself comes before the error, as an event too.
+      [['--json-log', 'clusters', '--bridge', address, 'update', '--name', 'nope', 'score', '--', '-5'], 2, 'RegistryNotFound'],
     ];
     for (const [args, code, error] of cases) {
       const result = await runCli(args);

@@ -119,7 +119,10 @@ async function target(command: Command, readOnly: boolean): Promise<Target> {
 async function withClient<T>(command: Command, io: ClustersIo, fn: (client: RegistryClient, meta: string) => Promise<T>, readOnly = false): Promise<T> {
   const { meta, baseDir, bridgeFlags } = await target(command, readOnly);
   const { withRegistry } = await import('../../registry/connect.js');
-  const sink: EventSink = { emit: (event) => void (event.level === 'warn' || event.level === 'error' ? io.warn?.(`${event.message}\n`) : undefined) };
+  const jsonLog = command.optsWithGlobals<{ jsonLog?: boolean }>().jsonLog === true;
+  const sink: EventSink = {
+    emit: (event) => void (event.level === 'warn' || event.level === 'error' ? io.warn?.(jsonLog ? `${JSON.stringify({ ...event, time: event.time ?? new Date().toISOString() })}\n` : `${event.message}\n`) : undefined),
+  };
   try {
     return await withRegistry(meta, { baseDir, sink }, (client) => fn(client, meta.name));
   } catch (error) {
@@ -226,6 +229,13 @@ async function update(command: Command, io: ClustersIo, property: UpdateProperty
  * min(score, max_score): a score above max score is not an error, but it is
  * not what it looks like either, so say what it means.
  */
+/** A warning line as the NDJSON event `--json-log` prints (the client's events keep their own code). */
+function warningEvent(text: string): string {
+  const line = text.trimEnd();
+  if (line.startsWith('{')) return `${line}\n`;
+  return `${JSON.stringify({ level: 'warn', code: 'clusters.warning', message: line.replace(/^(warning|note): /, ''), time: new Date().toISOString() })}\n`;
+}
+
 async function warnScoreAboveMax(client: RegistryClient, io: ClustersIo, name: string): Promise<void> {
   const cluster = (await client.list().catch(() => [])).find((c) => c.name === name);
   if (!cluster || cluster.score <= cluster.maxScore) return;
@@ -260,8 +270,14 @@ const MK2_TLS_SECRET = 'ws-manager-mk2-client-tls';
 const LEGACY_TLS_SECRET = 'ws-manager-client-tls';
 
 /** The `clusters` command tree. */
-export function clustersCommand(io: ClustersIo = processIo): Command {
+export function clustersCommand(given: ClustersIo = processIo): Command {
+  // With --json-log every stderr line is one JSON event: warnings too (known once the command line is parsed).
+  let jsonLog = false;
+  const io: ClustersIo = given.warn ? { ...given, warn: (text) => given.warn?.(jsonLog ? warningEvent(text) : text) } : given;
   const clusters = new Command('clusters')
+    .hook('preAction', (_clusters, action) => {
+      jsonLog = action.optsWithGlobals<{ jsonLog?: boolean }>().jsonLog === true;
+    })
     .description('inspect and change the cluster registry of a meta cluster (gpctl clusters)')
     .option('--meta <name>', 'meta cluster from the config whose registry to use')
     .option('--bridge <host:port>', 'talk to this ws-manager-bridge directly instead')
