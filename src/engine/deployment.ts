@@ -10,7 +10,7 @@ import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
 import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
-import type { Snapshot } from '../state/model.js';
+import { excludedPending, partialNote, type Snapshot } from '../state/model.js';
 import { concludedBy, resumableDeployments } from '../state/resumable.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
@@ -119,12 +119,17 @@ export async function unfinishedRefusal(loaded: LoadedConfig, options: EngineOpt
   return new WsdError(
     'ResumeRefused',
     // Under the environment lock, one that still says "running" lost its process.
-    `deployment ${unfinished.id} of this environment did not finish (${unfinished.state === 'running' ? 'interrupted: its process is gone' : unfinished.state}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
+    `deployment ${unfinished.id} of this environment did not finish (${unfinishedWords(unfinished.state)}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
     { details: { deploymentId: unfinished.id } },
   );
 }
 
-/** Continues a failed or interrupted deployment (the newest unfinished one when `id` is absent). */
+function unfinishedWords(state: Snapshot['state']): string {
+  if (state === 'running') return 'interrupted: its process is gone';
+  return state === 'partial' ? 'partial: steps excluded by --only/--skip were not run' : state;
+}
+
+/** Continues a failed, interrupted or partial deployment (the newest unfinished one when `id` is absent). */
 export async function resumeDeployment(loaded: LoadedConfig, id: string | undefined, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
   let chosen = id;
   if (chosen === undefined) {
@@ -237,6 +242,7 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     signal: deps.signal,
     options,
     excluded,
+    notNeededForTraffic: new Set(deps.steps.filter((s) => s.notNeededForTraffic).map((s) => s.name)),
     sleep: deps.sleep,
     durable: new Map<string, Promise<unknown>>(),
   };
@@ -277,7 +283,12 @@ async function finish(journal: DeploymentJournal, results: Map<string, NodeResul
       message: first ? `${first.cluster} ${first.name}: ${first.error?.message ?? 'failed'}` : 'deployment failed',
     };
   }
-  await journal.append({ type: 'deployment.finished', state, error });
-  deps.sink.emit({ level: state === 'succeeded' ? 'info' : 'error', code: `deployment.${state}`, message: `deployment ${journal.id} ${state}`, data: { deploymentId: journal.id } });
+  // Nothing failed but steps were left out: honest about it, and `resume` runs them (exit code stays 0).
+  const excluded = excludedPending(snap).length;
+  if (state === 'succeeded' && excluded > 0) state = 'partial';
+  await journal.append({ type: 'deployment.finished', state, error, ...(state === 'partial' ? { excluded } : {}) });
+  const message = state === 'partial' ? `deployment ${journal.id} partial: ${partialNote(snap, excluded)}` : `deployment ${journal.id} ${state}`;
+  const level = state === 'succeeded' ? 'info' : state === 'partial' ? 'warn' : 'error';
+  deps.sink.emit({ level, code: `deployment.${state}`, message, data: { deploymentId: journal.id, ...(state === 'partial' ? { excluded } : {}) } });
   return journal.snapshot();
 }

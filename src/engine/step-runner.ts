@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isAbortError, toWsdError, WsdError } from '../core/errors.js';
 import { scopedSink, type EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { findCluster, findStep, isDone } from '../state/model.js';
+import { findCluster, findStep, heldBackWords, isDone } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import {
   DEPLOYMENT_SCOPE,
@@ -46,8 +46,10 @@ export interface StepRunEnv {
   redactor: Redactor;
   signal: AbortSignal;
   options: RunOptions;
-  /** Steps filtered out by --only/--skip, with the flag that did it: journaled as excluded, never run. */
+  /** Steps filtered out by --only/--skip, with the flag that did it: journaled as excluded, left pending for `resume`. */
   excluded: ReadonlyMap<StepName, '--only' | '--skip'>;
+  /** Cluster steps the deployment-wide steps may run past while they are excluded ({@link Step.notNeededForTraffic}). */
+  notNeededForTraffic?: ReadonlySet<StepName>;
   /** Test hook: replaces the backoff sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -99,6 +101,8 @@ interface Unit<C> {
   run(ctx: C): Promise<StepOutputs>;
   retry?: RetryPolicy;
   context(attempt: number, sink: EventSink): C;
+  /** Pending steps this one must not run past (`cluster/step`); none: it may run. */
+  waitsFor?(): string[];
 }
 
 /** Runs one step of one cluster. Never throws. */
@@ -131,6 +135,7 @@ export function runDeploymentStepNode(env: StepRunEnv, step: DeploymentStep, ord
     check: step.check?.bind(step),
     run: step.run.bind(step),
     retry: step.retry,
+    waitsFor: () => heldBehind(env, step.name),
     context: (attempt, sink) => {
       const outputs: DeploymentStepContext['outputs'] = {};
       const snap = env.journal.snapshot();
@@ -151,6 +156,20 @@ export function runDeploymentStepNode(env: StepRunEnv, step: DeploymentStep, ord
       };
     },
   });
+}
+
+/**
+ * The steps a deployment-wide step waits for: every cluster step still pending (only excluded ones can be, once
+ * the clusters' steps are through) that the new clusters need to serve, and the deployment-wide steps before it.
+ * The shift must not promote, nor the retirement destroy, past an install, test or registration left out.
+ */
+function heldBehind(env: StepRunEnv, name: StepName): string[] {
+  const snap = env.journal.snapshot();
+  const before = snap.deploymentSteps.slice(0, snap.deploymentSteps.findIndex((s) => s.name === name));
+  return [
+    ...snap.clusters.flatMap((c) => c.steps.filter((s) => s.state === 'pending' && !env.notNeededForTraffic?.has(s.name)).map((s) => `${c.name}/${s.name}`)),
+    ...before.filter((s) => s.state === 'pending').map((s) => `${DEPLOYMENT_SCOPE}/${s.name}`),
+  ];
 }
 
 function common(env: StepRunEnv, key: string, name: StepName, attempt: number, sink: EventSink) {
@@ -203,15 +222,22 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
     sink.emit({ level: 'info', code: 'step.already-done', message: `already ${recorded.state} in an earlier run` });
     return recorded.state === 'skipped' ? 'skipped' : 'succeeded';
   }
+  // Before the flags: a step that does nothing here is done, not left for a later run.
+  if (!unit.applies) {
+    await journal.append({ type: 'step.skipped', cluster: unit.key, step: unit.name, evidence: 'not applicable to this cluster' });
+    return 'skipped';
+  }
   const excludedBy = env.excluded.get(unit.name);
   if (excludedBy) {
     sink.emit({ level: 'info', code: 'step.excluded', message: `not run (excluded by ${excludedBy})` });
-    // Journaled so the summary says so; still pending, so a later run without the flag runs it.
+    // Journaled so the summary says so; still pending, so `resume` (without the flag) runs it.
     if (recorded.excluded !== excludedBy) await journal.append({ type: 'step.excluded', cluster: unit.key, step: unit.name, by: excludedBy });
     return 'skipped';
   }
-  if (!unit.applies) {
-    await journal.append({ type: 'step.skipped', cluster: unit.key, step: unit.name, evidence: 'not applicable to this cluster' });
+  const waitsFor = unit.waitsFor?.() ?? [];
+  if (waitsFor.length > 0) {
+    sink.emit({ level: 'warn', code: 'step.held', message: `held back (resume runs it): ${heldBackWords(waitsFor)}`, data: { waitsFor } });
+    if (recorded.excluded !== 'held' || recorded.waitsFor?.join() !== waitsFor.join()) await journal.append({ type: 'step.excluded', cluster: unit.key, step: unit.name, by: 'held', waitsFor });
     return 'skipped';
   }
   const started = Date.now();

@@ -5,7 +5,7 @@
  * the rollback's evidence).
  */
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
-import type { JournalRecord } from '../state/model.js';
+import { partialNote, type JournalRecord } from '../state/model.js';
 import { arr, isObject, num, str } from '../report/journal-reading.js';
 import type { NotificationKind } from './config.js';
 
@@ -45,8 +45,12 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       return [{ ...base, deploymentId: record.id, kind: 'deployment-started', title: `deployment ${record.id} started`, text: `${record.inputs.project}/${record.inputs.environment}: clusters ${record.clusters.map((c) => c.shortName).join(', ')}`, data: { clusterId: record.clusterId, clusters: record.clusters.map((c) => c.name) } }];
     case 'deployment.resumed':
       return [{ ...base, kind: 'deployment-started', title: `deployment ${id} resumed`, text: `resumed by process ${record.pid}`, data: { resumed: true } }];
-    case 'deployment.finished':
-      return [{ ...base, kind: 'deployment-finished', title: `deployment ${id} ${record.state}`, text: record.error?.message ?? `deployment ${id} ${record.state}`, data: { state: record.state, ...(record.error ? { error: record.error } : {}) } }];
+    case 'deployment.finished': {
+      // A partial run says how many steps it left and the command that runs them.
+      const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0, command: `ws-deployment resume ${id}` } : undefined;
+      const text = record.error?.message ?? (partial ? `deployment ${id} partial: ${partialNote({ id }, partial.excluded)}` : `deployment ${id} ${record.state}`);
+      return [{ ...base, kind: 'deployment-finished', title: `deployment ${id} ${record.state}`, text, data: { state: record.state, ...(partial ?? {}), ...(record.error ? { error: record.error } : {}) } }];
+    }
     case 'step.succeeded':
       if (record.cluster === DEPLOYMENT_SCOPE && record.step === 'retire-old-clusters') {
         const retired = arr(record.outputs.retired).filter(isObject).map((r) => str(r.name) ?? '?');

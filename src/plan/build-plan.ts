@@ -8,6 +8,7 @@ import type { Redactor } from '../core/redact.js';
 import { clusterStepGraph } from '../engine/cluster-graph.js';
 import { excludedSteps, type EngineOptions } from '../engine/deployment.js';
 import type { HelmMajor } from '../tools/helm.js';
+import type { ExcludedBy } from '../state/model.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
@@ -18,8 +19,11 @@ export interface PlanStep {
   name: string;
   /** Whether deploy would run the step: false when it does not apply to the cluster, or when it is `excluded`. */
   applies: boolean;
-  /** Set when `--only`/`--skip` leave the step out: the flag that did. Such a step has no actions. */
-  excluded?: '--only' | '--skip';
+  /**
+   * Set when `--only`/`--skip` leave the step out: the flag that did; `held` for a deployment-wide step deploy
+   * holds back behind a step left out (see Step.notNeededForTraffic). Such a step has no actions.
+   */
+  excluded?: ExcludedBy;
   actions: PlannedAction[];
   /** Per-cluster steps: position in the cluster's step graph (steps of one stage may run together). */
   stage?: number;
@@ -76,8 +80,9 @@ export interface PlanInput {
  * One plan entry. Excluded steps are neither asked whether they apply nor
  * described: deploy does not run them, so plan must not fail on them either.
  */
-function planStep(name: StepName, excluded: ReadonlySet<StepName>, options: PlanInput['options'], applies: () => boolean, describe: () => PlannedAction[]): PlanStep {
+function planStep(name: StepName, excluded: ReadonlySet<StepName>, held: ReadonlySet<StepName>, options: PlanInput['options'], applies: () => boolean, describe: () => PlannedAction[]): PlanStep {
   if (excluded.has(name)) return { name, applies: false, excluded: options.skip?.includes(name) ? '--skip' : '--only', actions: [] };
+  if (held.has(name) && applies()) return { name, applies: false, excluded: 'held', actions: [] };
   const applicable = applies();
   return { name, applies: applicable, actions: applicable ? describe() : [] };
 }
@@ -97,10 +102,24 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
     options: input.options,
     redactor: input.redactor,
   };
+  const clusterContext = (cluster: ClusterTarget): PlanContext => ({
+    deploymentId: '<deployment>',
+    environment: config.environment,
+    config,
+    cluster,
+    clusters: targets,
+    clusterDir: join(deploymentDir, cluster.name),
+    deploymentDir,
+    sharedDir: input.sharedDir,
+    options: input.options,
+    redactor: input.redactor,
+    helmMajor: input.helmMajor,
+  });
   const wideSteps = input.deploymentSteps ?? [];
   const excluded = excludedSteps([...input.steps, ...wideSteps].map((s) => s.name), input.options);
+  const held = heldWideSteps(input.steps, wideSteps, excluded, targets.map((cluster) => clusterContext(cluster)), wide);
   const entry = (name: StepName, applies: () => boolean, describe: () => PlannedAction[]): PlanStep =>
-    planStep(name, excluded, input.options, applies, () => input.redactor.redactValue(describe()));
+    planStep(name, excluded, held, input.options, applies, () => input.redactor.redactValue(describe()));
   // The same graph deploy runs (engine/cluster-graph.ts): which steps run together.
   const graph = clusterStepGraph(input.steps, config);
   const lastStage = Math.max(0, ...graph.map((n) => n.stage));
@@ -111,19 +130,7 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
     clusterId,
     clusterIdSource: input.clusterId === undefined ? 'allocated' : 'flag',
     clusters: targets.map((cluster) => {
-      const ctx: PlanContext = {
-        deploymentId: '<deployment>',
-        environment: config.environment,
-        config,
-        cluster,
-        clusters: targets,
-        clusterDir: join(deploymentDir, cluster.name),
-        deploymentDir,
-        sharedDir: input.sharedDir,
-        options: input.options,
-        redactor: input.redactor,
-        helmMajor: input.helmMajor,
-      };
+      const ctx = clusterContext(cluster);
       return {
         name: cluster.name,
         shortName: cluster.shortName,
@@ -139,4 +146,19 @@ export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
     }),
     deploymentSteps: wideSteps.map((step) => entry(step.name, () => step.applies(wide), () => step.describe(wide))),
   };
+}
+
+/**
+ * The deployment-wide steps deploy would hold back (step-runner.ts): those after a cluster step left out that the
+ * clusters need to serve, or after a deployment-wide step left out. A step that does not apply holds nothing back.
+ */
+function heldWideSteps(steps: readonly Step[], wideSteps: readonly DeploymentStep[], excluded: ReadonlySet<StepName>, contexts: readonly PlanContext[], wide: DeploymentPlanContext): Set<StepName> {
+  const held = new Set<StepName>();
+  let blocked = steps.some((step) => excluded.has(step.name) && !step.notNeededForTraffic && contexts.some((ctx) => step.applies(ctx)));
+  for (const step of wideSteps) {
+    if (!step.applies(wide)) continue;
+    if (blocked && !excluded.has(step.name)) held.add(step.name);
+    blocked ||= excluded.has(step.name);
+  }
+  return held;
 }

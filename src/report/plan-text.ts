@@ -3,6 +3,7 @@ import type { PlanDocument, PlanStep } from '../plan/build-plan.js';
 
 /** Why a step would not run, as a suffix of its line. */
 function notRun(step: PlanStep): string {
+  if (step.excluded === 'held') return ' (held back behind a step left out; `resume` runs it after that one)';
   if (step.excluded) return ` (excluded by ${step.excluded})`;
   return step.applies ? '' : ' (not applicable)';
 }

@@ -3,7 +3,7 @@
  * machine (`status --output json`).
  */
 import { heldGateLine } from './shift-gates.js';
-import type { Snapshot, StepRecordState } from '../state/model.js';
+import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
 import { concludedBy, rolledBack } from '../state/resumable.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
@@ -12,6 +12,8 @@ import { renderTable } from './table.js';
 export interface StatusDocument {
   id: string;
   state: Snapshot['state'];
+  /** For `partial`: how many steps were left out and are still pending, and the command that runs them. */
+  excluded?: { count: number; command: string };
   clusterId: number;
   createdAt: string;
   updatedAt: string;
@@ -35,6 +37,8 @@ export interface StatusDocument {
       overlapping?: string[];
       evidence?: string;
       excluded?: string;
+      /** For `excluded: 'held'`: the pending steps it waits for. */
+      waitsFor?: string[];
       /** A pending step of a deployment that is over: why it will never run. */
       notRun?: string;
       error?: { code: string; message: string };
@@ -48,6 +52,7 @@ export function statusDocument(snap: Snapshot): StatusDocument {
   return {
     id: snap.id,
     state: snap.state,
+    ...excludedPart(snap),
     clusterId: snap.clusterId,
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
@@ -66,6 +71,13 @@ export function statusDocument(snap: Snapshot): StatusDocument {
   };
 }
 
+/** The steps left out (pending and excluded), once the deployment no longer runs and is not over. */
+function excludedPart(snap: Snapshot): { excluded?: StatusDocument['excluded'] } {
+  if (snap.state === 'running' || overBecause(snap)) return {};
+  const count = excludedPending(snap).length;
+  return count > 0 ? { excluded: { count, command: `ws-deployment resume ${snap.id}` } } : {};
+}
+
 function stepEntry(s: StepRecordState, over: string | undefined): StatusDocument['clusters'][number]['steps'][number] {
   return {
     name: s.name,
@@ -73,7 +85,7 @@ function stepEntry(s: StepRecordState, over: string | undefined): StatusDocument
     attempts: s.attempts,
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
     ...(s.evidence ? { evidence: s.evidence } : {}),
-    ...(s.state === 'pending' && s.excluded ? { excluded: s.excluded } : {}),
+    ...(s.state === 'pending' && s.excluded ? { excluded: s.excluded, ...(s.waitsFor ? { waitsFor: s.waitsFor } : {}) } : {}),
     ...(s.state === 'pending' && !s.excluded && over ? { notRun: over } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.outputs?.releases ? { releases: s.outputs.releases } : {}),
@@ -186,15 +198,16 @@ export function overBecause(snap: Snapshot): string | undefined {
 }
 
 /**
- * A step `--skip`/`--only` left out is skipped as far as a reader is concerned (it stays pending in the journal);
- * one that a concluded deployment will never reach is "not run".
+ * A step `--skip`/`--only` left out (or held back behind one) is "excluded": pending, `resume` runs it. One that a
+ * concluded deployment will never reach is "not run".
  */
 function stateOf(s: StepRecordState, over: string | undefined): string {
-  if (s.state === 'pending' && s.excluded) return 'skipped';
+  if (s.state === 'pending' && s.excluded && !over) return 'excluded';
   return s.state === 'pending' && over ? 'not run' : s.state;
 }
 
 function detail(s: StepRecordState, over: string | undefined): string {
+  if (s.state === 'pending' && s.excluded === 'held') return `held back: ${heldBackWords(s.waitsFor ?? [])}`;
   if (s.state === 'pending' && s.excluded) return `excluded by ${s.excluded}`;
   if (s.state === 'pending' && over) return over;
   if (s.error) return s.error.message.split('\n')[0] ?? '';
@@ -256,7 +269,8 @@ export function renderSummary(snap: Snapshot): string {
     ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)]),
   ];
   const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
-  const tail = snap.error ? `\n${snap.error.message}` : '';
+  const excluded = excludedPart(snap).excluded;
+  const tail = [snap.error?.message, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;

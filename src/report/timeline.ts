@@ -4,10 +4,13 @@
  * attempt inside it. Pure: journal records in, rows out.
  */
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
-import type { JournalRecord } from '../state/model.js';
+import { heldBackWords, type JournalRecord } from '../state/model.js';
 
-/** `not run`: still pending when the deployment was concluded by its outcome (nothing will ever run it). */
-export type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending' | 'not run';
+/**
+ * `not run`: still pending when the deployment was concluded by its outcome (nothing will ever run it);
+ * `excluded`: left out by --only/--skip (or held back behind such a step), pending for `resume`.
+ */
+export type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending' | 'excluded' | 'not run';
 
 export interface Attempt {
   attempt: number;
@@ -48,9 +51,16 @@ export function buildTimeline(records: readonly JournalRecord[]): TimelineBar[] 
       cutOff(bars, r.time);
       continue;
     }
-    if (r.type !== 'step.started' && r.type !== 'step.succeeded' && r.type !== 'step.failed' && r.type !== 'step.skipped' && r.type !== 'step.interrupted') continue;
+    if (r.type !== 'step.started' && r.type !== 'step.succeeded' && r.type !== 'step.failed' && r.type !== 'step.skipped' && r.type !== 'step.interrupted' && r.type !== 'step.excluded') continue;
     const bar = index.get(`${r.cluster}\u0000${r.step}`);
     if (!bar) continue;
+    if (r.type === 'step.excluded') {
+      if (bar.state === 'pending' || bar.state === 'excluded') {
+        bar.state = 'excluded';
+        bar.detail = r.by === 'held' ? `held back: ${heldBackWords(r.waitsFor ?? [])}` : `excluded by ${r.by}`;
+      }
+      continue;
+    }
     switch (r.type) {
       case 'step.started':
         closeOpen(bar, r.time, 'retried');

@@ -11,7 +11,17 @@ import { DEPLOYMENT_SCOPE, type StepName, type StepOutputs } from '../steps/step
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
-export type DeploymentState = 'running' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * `partial`: nothing failed, but steps excluded by --only/--skip (or held back behind them) are still pending;
+ * `resume ID` runs them. Exit code 0, like `succeeded`.
+ */
+export type DeploymentState = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+
+/**
+ * Why a step was left out of a run: the flag, or `held` for a deployment-wide step (the traffic shift, the
+ * retirement) that must not run past a required step still pending (see `waitsFor`).
+ */
+export type ExcludedBy = '--only' | '--skip' | 'held';
 
 export interface StepRecordState {
   name: StepName;
@@ -24,8 +34,10 @@ export interface StepRecordState {
   /** Partial progress of an interrupted step (e.g. meta clusters already registered). */
   checkpoint?: StepOutputs;
   evidence?: string;
-  /** Left out of the last run by this flag (the step stays pending: a run without the flag does it). */
-  excluded?: '--only' | '--skip';
+  /** Left out of the last run (the step stays pending: `resume` without the flag runs it). */
+  excluded?: ExcludedBy;
+  /** For `excluded: 'held'`: the pending steps it waits for (`cluster/step`). */
+  waitsFor?: string[];
   error?: { code: string; message: string };
 }
 
@@ -74,9 +86,9 @@ export type JournalRecord = { seq: number; time: string } & (
   | { type: 'step.skipped'; cluster: string; step: StepName; evidence: string; outputs?: StepOutputs }
   | { type: 'step.failed'; cluster: string; step: StepName; error: { code: string; message: string }; durationMs?: number }
   | { type: 'step.interrupted'; cluster: string; step: StepName }
-  | { type: 'step.excluded'; cluster: string; step: StepName; by: '--only' | '--skip' }
+  | { type: 'step.excluded'; cluster: string; step: StepName; by: ExcludedBy; waitsFor?: string[] }
   | { type: 'deployment.resumed'; pid: number }
-  | { type: 'deployment.finished'; state: DeploymentState; error?: { code: string; message: string } }
+  | { type: 'deployment.finished'; state: DeploymentState; error?: { code: string; message: string }; excluded?: number }
   | { type: 'event'; level: string; code: string; cluster?: string; step?: string; message: string; data?: Record<string, unknown> }
 );
 
@@ -121,7 +133,7 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
   };
   switch (record.type) {
     case 'step.started':
-      step(record.cluster, record.step, (s) => extend(s, { state: 'running' as const, attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined }));
+      step(record.cluster, record.step, (s) => extend(s, { state: 'running' as const, attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined, waitsFor: undefined }));
       break;
     case 'step.checkpoint':
       step(record.cluster, record.step, (s) => ({ ...s, checkpoint: { ...s.checkpoint, ...record.outputs } }));
@@ -136,7 +148,7 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       step(record.cluster, record.step, (s) => extend(s, { state: 'failed' as const, error: record.error, endedAt: record.time, durationMs: record.durationMs }));
       break;
     case 'step.excluded':
-      step(record.cluster, record.step, (s) => extend(s, { excluded: record.by }));
+      step(record.cluster, record.step, (s) => extend(s, { excluded: record.by, waitsFor: record.waitsFor }));
       break;
     case 'step.interrupted':
       step(record.cluster, record.step, (s) => extend(s, { state: 'interrupted' as const, endedAt: record.time }));
@@ -195,4 +207,23 @@ export function findStep(snapshot: Snapshot, cluster: string, name: StepName): S
 /** Step states that mean "done, never run again". */
 export function isDone(state: StepState): boolean {
   return state === 'succeeded' || state === 'skipped';
+}
+
+/** Steps a run left out (excluded or held back) that are still pending, as `cluster/step` (`*` for deployment-wide). */
+export function excludedPending(snapshot: Snapshot): string[] {
+  return [
+    ...snapshot.clusters.flatMap((c) => c.steps.filter((s) => s.state === 'pending' && s.excluded).map((s) => `${c.name}/${s.name}`)),
+    ...snapshot.deploymentSteps.filter((s) => s.state === 'pending' && s.excluded).map((s) => `${DEPLOYMENT_SCOPE}/${s.name}`),
+  ];
+}
+
+/** What a partial deployment's reader is told: how many steps are left, and the command that runs them. */
+export function partialNote(snapshot: Pick<Snapshot, 'id'>, count: number): string {
+  return `${count} step${count === 1 ? '' : 's'} not run yet (left out by --only/--skip, or held back behind one left out); run them with \`ws-deployment resume ${snapshot.id}\``;
+}
+
+/** Why a held-back step did not run, in words: `waits for excluded a/x, b/x and 2 more`. */
+export function heldBackWords(waitsFor: readonly string[]): string {
+  const shown = waitsFor.length > 3 ? `${waitsFor.slice(0, 3).join(', ')} and ${waitsFor.length - 3} more` : waitsFor.join(', ');
+  return `waits for excluded ${shown}`;
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { applyRecord, type JournalRecord, type Snapshot } from './model.js';
 import type { DeploymentSummary } from './store.js';
 
-const STATES: ReadonlySet<string> = new Set(['running', 'succeeded', 'failed', 'interrupted']);
+const STATES: ReadonlySet<string> = new Set(['running', 'succeeded', 'partial', 'failed', 'interrupted']);
 
 function parseLine(line: string): JournalRecord | undefined {
   try {

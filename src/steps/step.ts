@@ -133,6 +133,12 @@ export interface Step {
   preview?(ctx: StepContext): Promise<PlannedAction[]>;
   readonly retry?: RetryPolicy;
   /**
+   * True for a step the new clusters can serve without (tracing): the deployment-wide steps (the traffic
+   * shift, the retirement) may run while it is excluded. Absent: they are held back until it is done, so
+   * --skip/--only can never promote a cluster that is not installed, tested and registered.
+   */
+  readonly notNeededForTraffic?: boolean;
+  /**
    * Consecutive steps of one layer (the helm releases) run concurrently: each
    * waits for the whole layer before it and is waited for by the whole layer
    * after it. Absent: a layer of its own (the steps form a chain).

@@ -70,8 +70,9 @@ export class TraceMapping {
       }
       case 'deployment.finished':
         if (this.isOpen(ROOT_KEY)) {
-          ops.push({ op: 'event', key: ROOT_KEY, name: 'finished', time: record.time, attributes: { 'wsd.state': record.state } });
-          ops.push(...this.end(ROOT_KEY, record.time, record.state === 'succeeded' ? undefined : (record.error ? `${record.error.code}: ${record.error.message}` : record.state)));
+          ops.push({ op: 'event', key: ROOT_KEY, name: 'finished', time: record.time, attributes: { 'wsd.state': record.state, ...(record.state === 'partial' ? { 'wsd.excluded': record.excluded ?? 0 } : {}) } });
+          // Partial is not an error (nothing failed): the state attribute tells it apart.
+          ops.push(...this.end(ROOT_KEY, record.time, record.state === 'succeeded' || record.state === 'partial' ? undefined : (record.error ? `${record.error.code}: ${record.error.message}` : record.state)));
         }
         break;
       case 'event':

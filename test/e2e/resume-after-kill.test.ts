@@ -12,7 +12,7 @@ const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform
 
 describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
   const ws = sandboxWorkspace();
-  const common = ['--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift'];
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir];
   afterAll(() => ws.cleanup());
 
   it('completes, without duplicates and without re-running finished steps', async () => {

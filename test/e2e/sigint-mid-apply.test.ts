@@ -42,7 +42,7 @@ describe.skipIf(!hasTerraform)('SIGINT during terraform apply', () => {
     slowApply(ws.config, 0);
     const resumed = await runCli(['resume', ...common]);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toMatch(/succeeded \(cluster id 170\)/);
+    expect(resumed.stdout).toMatch(/partial \(cluster id 170\)/);
     expect(existsSync(join(tfstate, 'gp-dev-ws-eu170-eu-west1.tfstate'))).toBe(true);
   });
 });

@@ -26,9 +26,9 @@ export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptio
   };
 }
 
-/** Exit code of a finished deployment: 0, 1 failed, 3 refused by a pre-run check, 130 interrupted. */
+/** Exit code of a finished deployment: 0 (also partial: nothing failed), 1 failed, 3 refused by a pre-run check, 130 interrupted. */
 export function exitCodeOf(snap: Snapshot): number {
-  if (snap.state === 'succeeded') return ExitCode.Success;
+  if (snap.state === 'succeeded' || snap.state === 'partial') return ExitCode.Success;
   if (snap.state === 'interrupted') return ExitCode.Interrupted;
   return snap.error?.code === 'PreCheckRefused' ? ExitCode.Refused : ExitCode.DeploymentFailed;
 }

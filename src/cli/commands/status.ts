@@ -4,7 +4,7 @@ import { WsdError } from '../../core/errors.js';
 import { renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
-import type { Snapshot } from '../../state/model.js';
+import { excludedPending, type Snapshot } from '../../state/model.js';
 import { rolledBack } from '../../state/resumable.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
@@ -63,7 +63,7 @@ async function newestRunning(store: StateStore, where: string): Promise<string> 
   return running.id;
 }
 
-type Listed = DeploymentSummary & { rolledBack?: true };
+type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number };
 
 /** Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback says so. */
 async function listLive(store: StateStore): Promise<Listed[]> {
@@ -72,6 +72,8 @@ async function listLive(store: StateStore): Promise<Listed[]> {
     if (d.damaged) out.push(d);
     else if (d.state === 'running') out.push({ ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state });
     else if (d.state === 'failed' && rolledBack((await store.open(d.id, { readOnly: true })).snapshot())) out.push({ ...d, rolledBack: true });
+    // How many steps a partial one left for `resume`.
+    else if (d.state === 'partial') out.push({ ...d, excluded: excludedPending((await store.open(d.id, { readOnly: true })).snapshot()).length });
     else out.push(d);
   }
   return out;
@@ -81,7 +83,7 @@ function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
   // A damaged journal hides what the damage covers: '?' rather than a guess.
-  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
+  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
   const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: journal ${d.damaged.file} line ${d.damaged.line} is not valid JSON (edited or damaged); ${d.damaged.fix}\n`] : []));
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }

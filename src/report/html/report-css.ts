@@ -3,7 +3,7 @@ export const REPORT_CSS = `
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#111;background:#fff;max-width:1200px}
 h1{font-size:20px;margin:0}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}h3{font-size:14px;margin:12px 0 4px}
 .state{display:inline-block;padding:2px 8px;border-radius:4px;font-weight:600;background:#e5e7eb}
-.state.succeeded{background:#d1fae5}.state.failed{background:#fee2e2}.state.running{background:#dbeafe}.state.interrupted{background:#fef3c7}
+.state.succeeded{background:#d1fae5}.state.failed{background:#fee2e2}.state.running{background:#dbeafe}.state.interrupted{background:#fef3c7}.state.partial{background:#fef3c7}
 .error,.rollback{color:#991b1b;white-space:pre-wrap}
 svg.chart{display:block;border:1px solid #eee;margin:4px 0;font-size:11px}
 svg text{fill:#333}svg .tick{fill:#777}svg .grid{stroke:#eee}

@@ -39,7 +39,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   const over = overBecause(snapshot);
   const timeline = buildTimeline(records);
   if (gone) cutOff(timeline, new Date(last).toISOString());
-  const bars = timeline.map((b): TimelineBar => (over && b.state === 'pending' ? { ...b, state: 'not run', detail: over } : b));
+  const bars = timeline.map((b): TimelineBar => (over && (b.state === 'pending' || b.state === 'excluded') ? { ...b, state: 'not run', detail: over } : b));
   return {
     snapshot,
     bars,

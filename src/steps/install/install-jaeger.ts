@@ -51,6 +51,8 @@ export function createInstallJaegerStep(options: InstallStepOptions = {}): Step 
       enabled: (ctx) => section(ctx)?.enabled === true,
       release: prepareJaegerRelease,
       manifests: jaegerInstance,
+      // Tracing only: the shift's gates do not read it (monitoring may feed them, so it is not marked).
+      notNeededForTraffic: true,
     },
     options,
   );

@@ -40,6 +40,8 @@ export interface ComponentDefinition {
   enabled(ctx: PlanContext): boolean;
   release(ctx: PlanContext): PreparedRelease | undefined;
   manifests?(ctx: PlanContext): ManifestSet | undefined;
+  /** See {@link Step.notNeededForTraffic}. */
+  notNeededForTraffic?: boolean;
 }
 
 export interface InstallStepOptions {
@@ -125,6 +127,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
   return {
     name: def.name,
     retry: INSTALL_RETRY,
+    ...(def.notNeededForTraffic ? { notNeededForTraffic: true } : {}),
     // The releases of a cluster install together unless the config says one waits for another.
     ...(section ? { layer: RELEASES_LAYER, dependsOn: (config: DeployConfigView) => releaseDependsOn(config, section) } : {}),
     applies: (ctx) => def.enabled(ctx),

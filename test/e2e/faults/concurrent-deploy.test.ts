@@ -36,7 +36,7 @@ async function race(ws: FaultWorkspace, extra: string[]): Promise<Outcome> {
   const loser = { ...contenders[1 - w], result: results[1 - w] };
   for (const r of results) expect(r.stderr).not.toMatch(/\n\s+at /);
 
-  const winnerId = /deployment (\S+): succeeded/.exec(winner.result?.stdout ?? '')?.[1];
+  const winnerId = /deployment (\S+): partial/.exec(winner.result?.stdout ?? '')?.[1];
   expect(winnerId).toBeDefined();
   expect(loser.result?.stderr).toMatch(
     new RegExp(`environment development of project sandbox-project is locked by pid ${winner.run?.child.pid} on ${hostname()}, deployment ${winnerId} \\(deploy\\), since \\d{4}-`),

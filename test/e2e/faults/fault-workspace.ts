@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIN, runCli, sandboxWorkspace, type CliResult } from '../../helpers/cli.js';
 
-/** The deployment-wide steps; a shift with old clusters waits out its intervals, so most scenarios leave them out. */
+/** The deployment-wide steps; a shift with old clusters waits out its intervals, so most scenarios leave them out (such a run ends `partial`). */
 export const SKIP_DEPLOYMENT_STEPS = ['--skip', 'traffic-shift,retire-old-clusters'];
 
 /** The config as a plain object, for scenario edits. */

@@ -348,6 +348,8 @@ describe('a deployment-wide step', () => {
   it('sees every cluster’s outputs and earlier deployment steps under *, logs under deployment/, journals under *', async () => {
     const journal = new MemoryJournal(['create-cluster', 'install-gitpod'] as StepName[], ['traffic-shift', 'retire-old-clusters'] as StepName[]);
     await journal.append({ type: 'step.succeeded', cluster: CLUSTER.name, step: 'create-cluster' as StepName, outputs: { ip: '1' }, durationMs: 1 });
+    // Every cluster step is done before a deployment-wide step runs (a pending one holds it back).
+    await journal.append({ type: 'step.skipped', cluster: CLUSTER.name, step: 'install-gitpod' as StepName, evidence: 'up to date' });
     await journal.append({ type: 'step.succeeded', cluster: '*', step: 'traffic-shift' as StepName, outputs: { percent: 100 }, durationMs: 1 });
     let seen: DeploymentStepContext | undefined;
     const e = env(journal);

@@ -24,6 +24,17 @@ describe('notificationsFor', () => {
   });
 });
 
+describe('deployment-finished', () => {
+  it('a partial deployment says so, with the count of steps not run and the command that runs them', () => {
+    const state: NotificationState = { deploymentId: 'd-9' };
+    const [partial] = notificationsFor({ seq: 1, time: 't', type: 'deployment.finished', state: 'partial', excluded: 2 }, state);
+    expect(partial).toMatchObject({ kind: 'deployment-finished', title: 'deployment d-9 partial', data: { state: 'partial', excluded: 2, command: 'ws-deployment resume d-9' } });
+    expect(partial?.text).toContain('2 steps not run yet');
+    const [done] = notificationsFor({ seq: 2, time: 't', type: 'deployment.finished', state: 'succeeded' }, state);
+    expect(done?.data).toEqual({ state: 'succeeded' });
+  });
+});
+
 describe('payloads and URLs', () => {
   it('shapes Slack and Teams bodies and never shows a URL path', () => {
     const n = { kind: 'rolled-back' as const, deploymentId: 'd', time: 't', title: 'title', text: 'text', data: {} };

@@ -85,6 +85,9 @@ describe('plan with --only / --skip', () => {
     ['--only alive-test', { only: ['alive-test'] }],
     ['--skip create-cluster,traffic-shift', { skip: ['create-cluster', 'traffic-shift'] }],
     ['--only alive-test,traffic-shift --skip traffic-shift', { only: ['alive-test', 'traffic-shift'], skip: ['traffic-shift'] }],
+    // The shift and the retirement are held back behind a step the clusters need; not behind one that does not apply.
+    ['--skip install-gitpod', { skip: ['install-gitpod'] }],
+    ['--skip install-jaeger', { skip: ['install-jaeger'] }],
   ])('lists exactly the steps deploy runs with %s', async (_label, flags) => {
     const options = { ...base, ...flags };
     expect(wouldRun(await plan(options))).toEqual(await deployed(options));
@@ -116,7 +119,7 @@ describe('plan with --only / --skip', () => {
     expect(doc.clusters[0]?.steps.every((s) => !('excluded' in s))).toBe(true);
   });
 
-  it('text: excluded steps say by which flag, with no actions under them', async () => {
+  it('text: excluded steps say by which flag, held-back ones why, with no actions under them', async () => {
     const text = renderPlan(await plan({ ...base, skip: ['install-gitpod', 'retire-old-clusters'] }));
     expect(text).toContain(
       [
@@ -126,12 +129,10 @@ describe('plan with --only / --skip', () => {
         '  3. install-jaeger (not applicable)',
         '  4. alive-test',
         '       note    alive-test would run',
-        '  5. traffic-shift',
-        '       note    traffic-shift for this cluster',
+        '  5. traffic-shift (held back behind a step left out; `resume` runs it after that one)',
         '  6. retire-old-clusters (excluded by --skip)',
         '',
-        'deployment-wide: traffic-shift',
-        '       note    traffic-shift would run',
+        'deployment-wide: traffic-shift (held back behind a step left out; `resume` runs it after that one)',
         '',
         'deployment-wide: retire-old-clusters (excluded by --skip)',
         '',

@@ -92,16 +92,19 @@ describe('shift replies', () => {
 });
 
 describe('steps left out with --skip', () => {
-  it('show as skipped (excluded by --skip), not pending', () => {
+  it('show as excluded (by --skip), with the count and the resume command of a partial deployment', () => {
     let s: Snapshot | undefined;
     const records: JournalRecord[] = [
       { seq: 1, time: 't', type: 'deployment.created', id: 'd-1', inputs: {} as Snapshot['inputs'], clusterId: 18, clusters: [], steps: [], deploymentSteps: ['traffic-shift', 'retire-old-clusters'] },
       { seq: 2, time: 't', type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--skip' },
     ];
     for (const r of records) s = applyRecord(s, r);
-    const table = renderSummary({ ...(s as Snapshot), state: 'succeeded' });
-    expect(table).toMatch(/\(all clusters\)\s+traffic-shift\s+skipped\s+0\s+excluded by --skip\n/);
-    expect(statusDocument(s as Snapshot).steps[0]).toMatchObject({ state: 'pending', excluded: '--skip' });
+    const partial = { ...(s as Snapshot), state: 'partial' as const };
+    const table = renderSummary(partial);
+    expect(table).toMatch(/\(all clusters\)\s+traffic-shift\s+excluded\s+0\s+excluded by --skip\n/);
+    expect(table).toContain('partial: 1 step not run yet (left out by --only/--skip, or held back behind one left out); run them with `ws-deployment resume d-1`');
+    expect(statusDocument(partial).steps[0]).toMatchObject({ state: 'pending', excluded: '--skip' });
+    expect(statusDocument(partial).excluded).toEqual({ count: 1, command: 'ws-deployment resume d-1' });
     // A later run without the flag runs it: starting clears the mark.
     const started = applyRecord(s, { seq: 3, time: 't', type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 });
     expect(started.deploymentSteps[0]?.excluded).toBeUndefined();

@@ -94,4 +94,14 @@ describe('TraceMapping', () => {
   it('decisionAttributes tolerates records without evidence', () => {
     expect(decisionAttributes({ verdict: 'wait' })).toEqual({ 'wsd.decision.verdict': 'wait', 'wsd.decision.metrics': [] });
   });
+
+  it('a partial run ends its root span without error, with the state and the count of steps left out', () => {
+    const mapping = new TraceMapping('d2');
+    const ops = [
+      rec(0, { type: 'deployment.created', id: 'd2', inputs: { configFile: 'f', configHash: 'h', project: 'p', environment: 'dev' }, clusterId: 202, clusters: [{ name: 'c2' }], steps: [['create-cluster']], deploymentSteps: [] }),
+      rec(1, { type: 'deployment.finished', state: 'partial', excluded: 3 }),
+    ].flatMap((r) => mapping.map(r));
+    expect(ops).toContainEqual({ op: 'event', key: ROOT_KEY, name: 'finished', time: at(1), attributes: { 'wsd.state': 'partial', 'wsd.excluded': 3 } });
+    expect(ops.at(-1)).toEqual({ op: 'end', key: ROOT_KEY, time: at(1), error: undefined });
+  });
 });
