@@ -9,7 +9,7 @@
  */
 import { processGone } from '../../state/liveness.js';
 import { PROGRESS_CODE } from '../../core/progress.js';
-import { applyRecord, type JournalRecord, type Snapshot, type StepRecordState } from '../../state/model.js';
+import { applyRecord, excludedPending, partialNote, type JournalRecord, type Snapshot, type StepRecordState } from '../../state/model.js';
 import type { PendingControl } from '../../state/store.js';
 import { DEPLOYMENT_SCOPE } from '../../steps/step.js';
 import { buildGates, type GatePoint, type GateSeries } from '../gate-series.js';
@@ -54,7 +54,8 @@ export function watchView(input: WatchInput): WatchView {
   const unapplied = unappliedLine(snap, input.pending);
   if (unapplied) lines.push(unapplied);
   else if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
-  if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : ''}`);
+  const partial = snap.state === 'partial' ? `: ${partialNote(snap, excludedPending(snap).length)}` : '';
+  if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : partial}`);
   return { lines, snapshot: snap };
 }
 

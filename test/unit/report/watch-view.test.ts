@@ -96,6 +96,16 @@ describe('status --watch view', () => {
     expect(lines.at(-1)).toBe('deployment succeeded');
   });
 
+  it('at the end of a partial run: how many steps were left out and the command that runs them', () => {
+    const records = journal(8);
+    const finished = [
+      { seq: 100, time: at(9), type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--skip' },
+      { seq: 101, time: at(9), type: 'deployment.finished', state: 'partial', excluded: 1 },
+    ] as JournalRecord[];
+    const { lines } = watchView({ records: [...records, ...finished], pending: [], now: T0 + 10_000 });
+    expect(lines.at(-1)).toBe(`deployment partial: 1 step not run yet (left out by --only/--skip, or held back behind one left out); run them with \`ws-deployment resume ${ID}\``);
+  });
+
   it('in the staff stage: how long until it ends', () => {
     const staff = journal(11);
     staff.push({ seq: 99, time: at(12), type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'staff', stepIndex: 0, phaseStartedAtMs: T0 + 12_000, measurementsInStep: 0, paused: false } } } as JournalRecord);
