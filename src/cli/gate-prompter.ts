@@ -14,6 +14,7 @@
 import { createInterface, type Interface } from 'node:readline/promises';
 import type { EventInput, EventSink } from '../core/events.js';
 import type { StateStore } from '../state/store.js';
+import { bareCommands, type NextCommands } from '../core/next-command.js';
 import type { LiveArea } from './render/tty-renderer.js';
 
 const GATE_EVENTS = new Set(['traffic.gate', 'retire.gate']);
@@ -48,6 +49,8 @@ export interface GatePrompterOptions {
   area?: LiveArea;
   /** Ctrl-C at the question: interrupt the run (the runtime's SIGINT handling). */
   onInterrupt?: () => void;
+  /** Completes the command it suggests (core/next-command.ts). */
+  next?: NextCommands;
 }
 
 export class GatePrompter implements EventSink {
@@ -68,9 +71,13 @@ export class GatePrompter implements EventSink {
     }
     if (!GATE_EVENTS.has(event.code) || this.asking || !this.deploymentId) return;
     const controller = new AbortController();
-    const done = this.ask(this.deploymentId, event.code, controller.signal)
+    const gated = this.deploymentId;
+    const done = this.ask(gated, event.code, controller.signal)
       // The gate still waits for `shift resume|abort` from anywhere: say why this terminal cannot answer.
-      .catch((error: unknown) => void (this.options.output ?? process.stderr).write(`could not send the answer: ${error instanceof Error ? error.message : String(error)}; use \`ws-deployment shift resume|abort\`\n`))
+      .catch((error: unknown) => {
+        const text = `could not send the answer: ${error instanceof Error ? error.message : String(error)}; use \`ws-deployment shift resume|abort ${gated}\``;
+        (this.options.output ?? process.stderr).write(`${(this.options.next ?? bareCommands).text(text)}\n`);
+      })
       .finally(() => {
         if (this.asking?.controller === controller) this.asking = undefined;
       });

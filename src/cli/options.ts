@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CLUSTER_ID_MAX, CLUSTER_ID_MIN } from '../names/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step.js';
 import { WsdError } from '../core/errors.js';
+import { nextCommands, type NextCommands, type StateReach } from '../core/next-command.js';
 
 export interface GlobalOptions {
   config: string;
@@ -27,6 +28,8 @@ export interface GlobalOptions {
   yes: boolean;
   /** OTLP/HTTP collector for the run's trace (env OTEL_EXPORTER_OTLP_ENDPOINT); absent = no tracing. */
   otlpEndpoint?: string;
+  /** Completes the commands the tool suggests with how this run reached its state (core/next-command.ts). */
+  next: NextCommands;
 }
 
 export function defaultConfigPath(): string {
@@ -162,5 +165,17 @@ export function globalOptions(command: Command): GlobalOptions {
   }
   // An empty path and '-' (stdin) stay as given: resolved, they would name the working directory or a file '-' in it.
   const config = o.config.trim() === '' || o.config === '-' ? o.config : resolve(o.config);
-  return { ...o, config, stateDir: resolve(o.stateDir) };
+  return { ...o, config, stateDir: resolve(o.stateDir), next: nextCommands(stateReach(command)) };
+}
+
+/** How `command` reaches its state and config: what a command suggested to the operator must repeat. */
+export function stateReach(command: Command): StateReach {
+  const o = command.optsWithGlobals<Pick<GlobalOptions, 'config' | 'state' | 'stateDir'>>();
+  const named = configGiven(command) && o.config.trim() !== '' && o.config !== '-';
+  return {
+    stateDir: resolve(o.stateDir),
+    state: o.state || undefined,
+    stateFromEnv: command.getOptionValueSourceWithGlobals('state') !== 'cli',
+    ...(named ? { config: resolve(o.config) } : {}),
+  };
 }

@@ -14,12 +14,15 @@ import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
 import { canRedraw } from './render/terminal.js';
 import type { GlobalOptions } from './options.js';
+import type { NextCommands } from '../core/next-command.js';
 
 export interface Runtime {
   sink: FanoutSink;
   redactor: Redactor;
   signal: AbortSignal;
   store: StateStore;
+  /** Completes the commands the run suggests with how it reached its state: everything it prints goes through it. */
+  next: NextCommands;
   /**
    * Withdraws an open gate question, erases the live area, removes signal handlers and closes the
    * store. Call it before printing results (nothing may redraw over them); calling it again does nothing.
@@ -38,8 +41,9 @@ export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose
 export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const redactor = new Redactor();
   const renderer = createRenderer(options);
-  // Every event is redacted before any renderer sees it.
-  const sink = new FanoutSink({ emit: (e) => renderer.emit(redactor.redactValue(e)) });
+  // Every event is redacted before any renderer sees it; then the commands in it get the flags that reach this
+  // state (after: the state URL they may name is the redacted one, without its password).
+  const sink = new FanoutSink({ emit: (e) => renderer.emit(options.next.value(redactor.redactValue(e))) });
   const restoreWarnings = routeProcessWarnings(sink);
   const controller = new AbortController();
   // Every running child process and gRPC call listens on this one signal.
@@ -68,7 +72,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     },
   });
   // Manual gates ask on a terminal (and only there); elsewhere they wait for `shift resume` or --yes.
-  const prompter = canAsk() && !options.yes ? new GatePrompter(store, { area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: () => onSignal('SIGINT') }) : undefined;
+  const prompter = canAsk() && !options.yes ? new GatePrompter(store, { next: options.next, area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: () => onSignal('SIGINT') }) : undefined;
   if (prompter) sink.add(prompter);
   let closing: Promise<void> | undefined;
   return {
@@ -76,6 +80,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     redactor,
     signal: controller.signal,
     store,
+    next: options.next,
     close: () =>
       (closing ??= (async () => {
         await prompter?.close();

@@ -15,6 +15,7 @@ import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
 import { isWsdError } from '../core/errors.js';
+import { bareCommands, type NextCommands } from '../core/next-command.js';
 import { exitCodeOf } from './commands/shared.js';
 import { canRedraw } from './render/terminal.js';
 
@@ -23,6 +24,8 @@ export interface WatchOptions {
   pollMs?: number;
   /** Whether a process still runs the deployment (read without taking a lock); absent: not checked. */
   isLive?: (snap: Snapshot) => Promise<boolean>;
+  /** Completes the commands the view suggests (core/next-command.ts). */
+  next?: NextCommands;
 }
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
@@ -32,7 +35,8 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
   const area = tty ? createLogUpdate(out, { showCursor: true }) : undefined;
   const records: JournalRecord[] = [];
   let printed = new Set<string>();
-  const draw = (lines: string[]): void => {
+  const draw = (shown: string[]): void => {
+    const lines = shown.map((l) => (options.next ?? bareCommands).text(l));
     if (area) {
       const width = out.columns || 80;
       area(lines.map((l) => cliTruncate(l, width)).join('\n'));

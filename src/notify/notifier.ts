@@ -11,6 +11,7 @@ import { displayUrl, type NotificationsConfig } from './config.js';
 import { deliver, defaultDeliverDeps, type DeliverDeps } from './deliver.js';
 import { notificationsFor, type NotificationState } from './notifications.js';
 import { payloadFor } from './payloads.js';
+import { bareCommands, type NextCommands } from '../core/next-command.js';
 
 export class Notifier {
   private readonly state: NotificationState = { deploymentId: '' };
@@ -20,13 +21,15 @@ export class Notifier {
     private readonly config: NotificationsConfig,
     private readonly sink: EventSink,
     private readonly deps: DeliverDeps = defaultDeliverDeps,
+    /** Completes the commands a notification suggests with how this run reached its state (core/next-command.ts). */
+    private readonly next: NextCommands = bareCommands,
   ) {}
 
   /** Called after each durable append. Returns at once. */
   observe(record: JournalRecord, journal: DeploymentJournal): void {
     if (record.type === 'event' && record.code.startsWith('notify.')) return;
     this.state.deploymentId ||= journal.id;
-    for (const n of notificationsFor(record, this.state)) {
+    for (const n of this.next.value(notificationsFor(record, this.state))) {
       this.config.webhooks.forEach((hook, index) => {
         if (hook.events && !hook.events.includes(n.kind)) return;
         const target = displayUrl(hook.url);

@@ -40,7 +40,7 @@ export default async function deploy(command: Command): Promise<void> {
     const snap = await startDeployment(loaded, engineOptions(options, { allowUnfinished }), deps).finally(() => observed.finish());
     // First the live area goes (and a gate question still on screen): nothing may redraw over the summary.
     await runtime.close();
-    process.stdout.write(renderSummary(snap));
+    process.stdout.write(runtime.next.text(renderSummary(snap)));
     process.exitCode = exitCodeOf(snap);
   } finally {
     await runtime.close();

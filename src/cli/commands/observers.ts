@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import { Notifier } from '../../notify/notifier.js';
+import { defaultDeliverDeps } from '../../notify/deliver.js';
 import type { JournalObserver } from '../../state/observed-store.js';
 import { WsdError } from '../../core/errors.js';
 import { otlpEndpointProblem } from '../options.js';
@@ -29,7 +30,7 @@ export async function runObservers(runtime: Runtime, config: Config, otlpEndpoin
   const observers: JournalObserver[] = [];
   const finishers: Array<() => Promise<void>> = [];
   if (hooks.length > 0) {
-    const notifier = new Notifier({ webhooks: hooks }, runtime.sink);
+    const notifier = new Notifier({ webhooks: hooks }, runtime.sink, defaultDeliverDeps, runtime.next);
     observers.push((record, journal) => notifier.observe(record, journal));
     finishers.push(() => notifier.drain(DRAIN_MS));
   }

@@ -18,7 +18,7 @@ export default async function report(command: Command, id?: string): Promise<voi
     // A run killed mid-way leaves `running` in its journal: the report says interrupted, as `status` does.
     const snap = (await store.open(chosen, { readOnly: true })).snapshot();
     const processGone = snap.state === 'running' && !(await hasLiveProcess(store, snap, 'report'));
-    const html = renderReportHtml(buildReportModel(await store.readRecords(chosen), new Date(), { processGone }));
+    const html = renderReportHtml(options.next.value(buildReportModel(await store.readRecords(chosen), new Date(), { processGone })));
     if (!output || output === '-') {
       process.stdout.write(html);
       return;

@@ -35,7 +35,7 @@ export default async function resume(command: Command, id?: string): Promise<voi
     const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers })).finally(() => observed.finish());
     // First the live area goes: nothing may redraw over the summary.
     await runtime.close();
-    process.stdout.write(renderSummary(snap));
+    process.stdout.write(runtime.next.text(renderSummary(snap)));
     process.exitCode = exitCodeOf(snap);
   } finally {
     await runtime.close();

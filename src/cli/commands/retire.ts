@@ -56,7 +56,7 @@ export function retireCommand(): Command {
         });
         await runtime.close(); // the live area goes first: nothing may redraw over the result
         const end = result.destroyed ? 'destroyed' : result.manual ? `not destroyed; run: ${result.manual.join(' ')}` : 'deregistered';
-        process.stdout.write(`${result.name}: cordoned, drained, deregistered from ${result.deregistered.join(', ')}; ${end}\n`);
+        process.stdout.write(runtime.next.text(`${result.name}: cordoned, drained, deregistered from ${result.deregistered.join(', ')}; ${end}\n`));
       } finally {
         await runtime.close();
       }

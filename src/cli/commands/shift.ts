@@ -53,7 +53,7 @@ export function shiftCommand(): Command {
       const store = await openStore(options);
       try {
         const sent = await sendShiftControl(store, action, id);
-        process.stdout.write(`${sent.text}\n`);
+        process.stdout.write(`${options.next.text(sent.text)}\n`);
       } finally {
         await store.close();
       }

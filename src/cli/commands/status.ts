@@ -28,11 +28,11 @@ export default async function status(command: Command, id?: string): Promise<voi
       // Only where the lock holder can be read without taking the lock (file and PostgreSQL stores): a watch must
       // never stand in a run's way. A holder running another deployment of the environment does not keep this one alive.
       const isLive = store.lockHolder ? (snap: Snapshot) => hasLiveProcess(store, snap, 'status --watch') : undefined;
-      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout, isLive });
+      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout, isLive, next: options.next });
       return;
     }
     if (all) {
-      process.stdout.write(renderList(await listLive(store), format));
+      process.stdout.write(renderList(options.next.value(await listLive(store)), format));
       return;
     }
     const chosen = id ?? (await store.list())[0]?.id;
@@ -50,7 +50,8 @@ export default async function status(command: Command, id?: string): Promise<voi
     const over = overBecause(snap) !== undefined;
     const pending = over ? [] : queued;
     const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
-    process.stdout.write(format === 'json' ? `${JSON.stringify({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }, null, 2)}\n` : `${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`);
+    // The commands it suggests get the flags that reach this state: in JSON before quoting, in text as written.
+    process.stdout.write(format === 'json' ? `${JSON.stringify(options.next.value({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }), null, 2)}\n` : options.next.text(`${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`));
   } finally {
     await store.close();
   }

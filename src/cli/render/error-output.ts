@@ -9,6 +9,7 @@ import { CommanderError, type OutputConfiguration } from 'commander';
 import { ExitCode, exitCodeFor, isWsdError } from '../../core/errors.js';
 import type { DeployEvent } from '../../core/events.js';
 import { Redactor } from '../../core/redact.js';
+import { bareCommands, type NextCommands } from '../../core/next-command.js';
 import type { Writable } from './line-renderer.js';
 
 /** Stable event code of the final error (`data.error` holds the error's own code). */
@@ -35,6 +36,8 @@ export function jsonLogRequested(argv: readonly string[]): boolean {
 export class ErrorOutput {
   /** Set once commander has printed an error itself (plain mode). */
   private commanderPrinted = false;
+  /** Completes the commands an error suggests; set once the command line is parsed (program.ts), so a usage error has none. */
+  next: NextCommands = bareCommands;
 
   constructor(
     readonly jsonLog: boolean,
@@ -65,7 +68,7 @@ export class ErrorOutput {
         const details = Object.keys(error.details).length > 0 ? error.details : undefined;
         this.event(error.message, { error: error.code, exitCode, details, stack: debugStack });
       } else {
-        this.err.write(scrub.redact(`error: ${error.message}\n`));
+        this.err.write(this.next.text(scrub.redact(`error: ${error.message}\n`)));
         if (debugStack) this.err.write(scrub.redact(`${debugStack}\n`));
       }
       return exitCode;
@@ -94,7 +97,7 @@ export class ErrorOutput {
   }
 
   private event(message: string, data: Record<string, unknown>): void {
-    const event: DeployEvent = { time: new Date().toISOString(), level: 'error', code: ERROR_EVENT_CODE, message: scrub.redact(message), data: scrub.redactValue(withoutUndefined(data)) };
+    const event: DeployEvent = { time: new Date().toISOString(), level: 'error', code: ERROR_EVENT_CODE, message: this.next.text(scrub.redact(message)), data: this.next.value(scrub.redactValue(withoutUndefined(data))) };
     let line: string;
     try {
       line = JSON.stringify(event);

@@ -98,7 +98,7 @@ export class PostgresJournal implements DeploymentJournal {
           ]);
         }
       },
-      `the deployment stopped safely (its journal is intact up to record ${expected}); run \`ws-deployment resume ${this.id} --state ${this.db.url.display}\` when the database is back`,
+      `the deployment stopped safely (its journal is intact up to record ${expected}); run \`ws-deployment resume ${this.id}\` when the database is back`,
     );
     this.seq = record.seq;
     this.current = next;

@@ -205,7 +205,7 @@ function holdLock(
     clearInterval(heartbeat);
     const error = new WsdError(
       'StateIo',
-      `lost the database session holding the lock of environment ${key.environment} of project ${key.project} (${describePgError(cause)}); the lock is gone, so this run stops before another one can start alongside it; run \`ws-deployment resume ${holder.deploymentId} --state ${url.display}\` when the database is back`,
+      `lost the database session holding the lock of environment ${key.environment} of project ${key.project} (${describePgError(cause)}); the lock is gone, so this run stops before another one can start alongside it; run \`ws-deployment resume ${holder.deploymentId}\` when the database is back`,
       { cause, transient: true, details: { deploymentId: holder.deploymentId, database: url.display } },
     );
     controller.abort(error);

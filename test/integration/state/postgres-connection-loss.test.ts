@@ -82,7 +82,7 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     expect(error).toMatchObject({
       code: 'StateIo',
       transient: true,
-      message: expect.stringMatching(/^cannot reach the state database postgres:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/t_\w+\?sslmode=disable while appending record 3 \(step\.succeeded\) to deployment d-001 \(.*gave up after 3 attempts\); the deployment stopped safely .*run `ws-deployment resume d-001 --state postgres:\/\/postgres:\[REDACTED\]@/),
+      message: expect.stringMatching(/^cannot reach the state database postgres:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/t_\w+\?sslmode=disable while appending record 3 \(step\.succeeded\) to deployment d-001 \(.*gave up after 3 attempts\); the deployment stopped safely .*run `ws-deployment resume d-001` when the database is back/),
     });
     expect((error as Error).message).not.toContain(fx.server.password);
     expect(sink.events.filter((e) => e.code === 'state.reconnect')).toHaveLength(2);

@@ -183,7 +183,7 @@ describe('postgres environment lock (fake server)', () => {
     const off = lock.onLockLost(unsubscribed);
     off();
     db.terminate(db.clients[0]!.backendPid);
-    const expected = `lost the database session holding the lock of environment production of project p (57P01: terminating connection due to administrator command); the lock is gone, so this run stops before another one can start alongside it; run \`ws-deployment resume d-002 --state ${DISPLAY}\` when the database is back`;
+    const expected = `lost the database session holding the lock of environment production of project p (57P01: terminating connection due to administrator command); the lock is gone, so this run stops before another one can start alongside it; run \`ws-deployment resume d-002\` when the database is back`;
     expect(lock.lost.aborted).toBe(true);
     expect(lock.lost.reason).toMatchObject({ code: 'StateIo', transient: true, message: expected, details: { deploymentId: 'd-002', database: DISPLAY } });
     expect((lock.lost.reason as Error).cause).toMatchObject({ code: '57P01' });

@@ -1,0 +1,98 @@
+/**
+ * Every command the tool tells the operator to run (`continue it with
+ * \`ws-deployment resume ID\``, the gate's `shift resume`, …) must work when
+ * copied and run as printed, from any working directory: it has to reach the
+ * same state the run reached. The core, the journal and the webhooks' builders
+ * write these commands bare (`ws-deployment resume ID`): the journal is portable
+ * (a state dir copied elsewhere is read from there), so a path baked into it would
+ * point at the old place. The CLI, which alone knows how the state was reached,
+ * completes them on the way out with {@link NextCommands.text} / {@link NextCommands.value}:
+ *
+ * - `--state-dir` always, as an absolute path (the default `./.ws-deployment`
+ *   too: the command may be run from another terminal, or read in a CI log or a
+ *   chat message far from the cwd it names), quoted for POSIX sh when needed;
+ * - with PostgreSQL state, `--state "$WS_DEPLOYMENT_STATE"` when the URL came from
+ *   that variable, else the URL without its password (which is never printed: the
+ *   command then needs PGPASSWORD or ~/.pgpass, where the README says it belongs);
+ * - `--config`, absolute, for the commands that read a config (deploy, plan,
+ *   retire) when one was named; `resume ID` takes the config its deployment ran with.
+ *
+ * A command that already names its state (`--state-dir`/`--state`) is left alone.
+ */
+import { resolve } from 'node:path';
+
+/** Subcommands that read the state store, and of them, those that read a config. */
+const STATE_COMMANDS = new Set(['deploy', 'plan', 'resume', 'status', 'shift', 'report', 'retire']);
+const CONFIG_COMMANDS = new Set(['deploy', 'plan', 'retire']);
+
+/** The environment variable `--state` defaults to. */
+export const STATE_ENV = 'WS_DEPLOYMENT_STATE';
+
+export interface StateReach {
+  stateDir: string;
+  /** PostgreSQL URL, when the state lives there. */
+  state?: string;
+  /** True when `state` came from {@link STATE_ENV}, not from `--state`. */
+  stateFromEnv?: boolean;
+  /** The config, when one was named (`--config`, WS_DEPLOYMENT_CONFIG). */
+  config?: string;
+}
+
+export interface NextCommands {
+  /** Completes every `ws-deployment …` command in backticks in `text`, or `text` itself when it is one command. */
+  text(text: string): string;
+  /** {@link text} on every string of a JSON-like value. */
+  value<T>(value: T): T;
+}
+
+/** Quotes a word for POSIX sh when it needs it (display only: the tool never runs a shell). */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The URL without the password in it (userinfo or a `password=` parameter): what may be printed. */
+export function urlWithoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    for (const key of [...u.searchParams.keys()]) if (/pass/i.test(key)) u.searchParams.delete(key);
+    return u.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@\s]*):[^@\s]*@/, '$1@');
+  }
+}
+
+/** The flags that reach the state (and config) a command of `sub` needs. */
+export function reachFlags(reach: StateReach, sub: string): string {
+  if (!STATE_COMMANDS.has(sub)) return '';
+  const flags = [`--state-dir ${shellQuote(resolve(reach.stateDir))}`];
+  if (reach.state) flags.push(reach.stateFromEnv ? `--state "$${STATE_ENV}"` : `--state ${shellQuote(urlWithoutPassword(reach.state))}`);
+  if (reach.config && CONFIG_COMMANDS.has(sub) && reach.config !== '-') flags.push(`--config ${shellQuote(resolve(reach.config))}`);
+  return ` ${flags.join(' ')}`;
+}
+
+function complete(command: string, reach: StateReach): string {
+  if (/(^|\s)--state(-dir)?(\s|=|$)/.test(command)) return command;
+  const sub = command.split(/\s+/)[1] ?? '';
+  return `${command.trimEnd()}${reachFlags(reach, sub)}`;
+}
+
+const WHOLE = /^ws-deployment \S[^`\n]*$/;
+const QUOTED = /`(ws-deployment [^`\n]+)`/g;
+
+export function nextCommands(reach: StateReach): NextCommands {
+  const text = (s: string): string => (WHOLE.test(s) ? complete(s, reach) : s.includes('`ws-deployment ') ? s.replace(QUOTED, (_, c: string) => `\`${complete(c, reach)}\``) : s);
+  const value = <T>(v: T): T => {
+    if (typeof v === 'string') return text(v) as T;
+    if (Array.isArray(v)) return v.map(value) as T;
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x)])) as T;
+    }
+    return v;
+  };
+  return { text, value };
+}
+
+/** Leaves every command as written (tests, and callers without a state). */
+export const bareCommands: NextCommands = { text: (s) => s, value: (v) => v };

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { nextCommands, reachFlags, shellQuote, urlWithoutPassword } from '../../../src/core/next-command.js';
+
+describe('next commands: what the operator is told to run reaches the same state', () => {
+  it('adds the state dir, absolute and quoted for sh, to every command that reads state', () => {
+    const next = nextCommands({ stateDir: "/tmp/my state/it's" });
+    expect(next.text('continue it with `ws-deployment resume d-1`, or `ws-deployment status --all`')).toBe(
+      `continue it with \`ws-deployment resume d-1 --state-dir '/tmp/my state/it'\\''s'\`, or \`ws-deployment status --all --state-dir '/tmp/my state/it'\\''s'\``,
+    );
+    expect(next.text('ws-deployment shift resume d-1')).toBe(`ws-deployment shift resume d-1 --state-dir '/tmp/my state/it'\\''s'`);
+  });
+
+  it('leaves commands that name their state, commands that read none, and other text alone', () => {
+    const next = nextCommands({ stateDir: '/s' });
+    expect(next.text('`ws-deployment resume d-1 --state-dir /x`')).toBe('`ws-deployment resume d-1 --state-dir /x`');
+    expect(next.text('`ws-deployment clusters list --meta m`')).toBe('`ws-deployment clusters list --meta m`');
+    expect(next.text('ws-deployment needs helm >= 3.12')).toBe('ws-deployment needs helm >= 3.12');
+    expect(next.text('no command here')).toBe('no command here');
+  });
+
+  it('names a PostgreSQL state by its variable when it came from one, else by its URL without the password', () => {
+    expect(reachFlags({ stateDir: '/s', state: 'postgres://u:pw@db/wsd', stateFromEnv: true }, 'resume')).toBe(' --state-dir /s --state "$WS_DEPLOYMENT_STATE"');
+    expect(reachFlags({ stateDir: '/s', state: 'postgres://u:pw@db/wsd?sslmode=disable&password=x', stateFromEnv: false }, 'resume')).toBe(
+      " --state-dir /s --state 'postgres://u@db/wsd?sslmode=disable'",
+    );
+    expect(urlWithoutPassword('postgres://u:p%40ss@db:5432/wsd')).toBe('postgres://u@db:5432/wsd');
+  });
+
+  it('adds a named config only to the commands that read one', () => {
+    const reach = { stateDir: '/s', config: '/c/deploy.yaml' };
+    expect(reachFlags(reach, 'retire')).toBe(' --state-dir /s --config /c/deploy.yaml');
+    expect(reachFlags(reach, 'resume')).toBe(' --state-dir /s');
+  });
+
+  it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
+    const next = nextCommands({ stateDir: '/s' });
+    expect(next.value({ a: ['see `ws-deployment status d`'], n: 3, command: 'ws-deployment shift abort d', none: undefined })).toEqual({
+      a: ['see `ws-deployment status d --state-dir /s`'],
+      n: 3,
+      command: 'ws-deployment shift abort d --state-dir /s',
+      none: undefined,
+    });
+    expect(shellQuote('/plain/path-1.2')).toBe('/plain/path-1.2');
+  });
+});
