@@ -75,7 +75,7 @@ describe('CLI errors', () => {
   it('`resume` with neither id nor config and nothing unfinished says so, not that the default config is missing', async () => {
     const result = await runCli(['resume', '--state-dir', stateDir], { env: { HOME: dir } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with \`ws-deployment deploy\`, or check --state-dir\n`);
+    expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with \`ws-deployment deploy --state-dir ${stateDir}\`, or check --state-dir\n`);
   });
 
   it('--config "" and --config - are named for what they are; an invalid id points at `status --all`', async () => {
@@ -84,7 +84,7 @@ describe('CLI errors', () => {
     const stdin = await runCli(['deploy', '--config', '-', '--state-dir', stateDir]);
     expect([stdin.code, stdin.stderr]).toEqual([2, 'error: reading the config from stdin (--config -) is not supported: a resume needs the file again; save it to a file and pass --config FILE\n']);
     const id = await runCli(['status', '../etc', '--state-dir', stateDir]);
-    expect([id.code, id.stderr]).toEqual([2, 'error: "../etc" is not a deployment id; list them with `ws-deployment status --all`\n']);
+    expect([id.code, id.stderr]).toEqual([2, `error: "../etc" is not a deployment id; list them with \`ws-deployment status --all --state-dir ${stateDir}\`\n`]);
   });
 
   it('--state-dir naming a regular file: a clear state error, no stack', async () => {

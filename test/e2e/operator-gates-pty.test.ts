@@ -129,7 +129,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
       expect(result.lines.join('\n')).toMatch(/interrupted at the manual gate: nothing was approved or changed/);
       await expectSummaryAtEnd(result, common);
       const id = await newestId();
-      expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id}\``);
+      expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id} --state-dir`);
       const after = await registry();
       expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
     }),
@@ -182,7 +182,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
       const id = await newestId();
       expect(await sendShift('abort', common)).toMatch(new RegExp(`^abort queued for deployment ${id}: no process runs it now \\(its process is gone\\)\\. .*the shift rolls back from step 2`));
       const status = await runCli(['status', id, ...common]);
-      expect(status.stdout).toMatch(new RegExp(`\\npending shift commands: abort \\(sent \\d\\d:\\d\\d:\\d\\d\\); applied when \`ws-deployment resume ${id}\` continues it\\n$`));
+      expect(status.stdout).toMatch(new RegExp(`\\npending shift commands: abort \\(sent \\d\\d:\\d\\d:\\d\\d\\); applied when \`ws-deployment resume ${id} --state-dir [^\`]+\` continues it\\n$`));
       const resumed = await runCli(['resume', id, ...common]);
       expect(resumed.code, resumed.stderr).toBe(1);
       expect(resumed.stdout).toMatch(new RegExp(`^deployment ${id}: rolled back`));

@@ -40,7 +40,7 @@ describe.skipIf(!hasTerraform)('resume after SIGKILL', () => {
     // A new deploy is refused until it is resumed, and says why in the same words as status.
     const refused = await runCli(['deploy', ...common, '--cluster-id', '161']);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain(`deployment ${id} of this environment did not finish (interrupted: its process is gone); continue it with \`ws-deployment resume ${id}\``);
+    expect(refused.stderr).toContain(`deployment ${id} of this environment did not finish (interrupted: its process is gone); continue it with \`ws-deployment resume ${id} --state-dir ${ws.stateDir}\``);
     const resumed = await runCli(['resume', id, ...common]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
     expect(resumed.code).toBe(0);

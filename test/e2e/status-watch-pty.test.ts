@@ -88,7 +88,7 @@ describe('status --watch with nothing to watch', () => {
     try {
       const r = await runCli(['status', '--watch', '--state-dir', ws.stateDir]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/no running deployment in \S+ to watch; start one with `ws-deployment deploy`, or watch a finished one by its id/);
+      expect(r.stderr).toMatch(/no running deployment in \S+ to watch; start one with `ws-deployment deploy --state-dir \S+`, or watch a finished one by its id/);
     } finally {
       ws.cleanup();
     }

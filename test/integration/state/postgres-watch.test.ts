@@ -66,7 +66,8 @@ describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('
       const j = await runner.create('d-001');
       await j.append(created);
       await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
-      const watch = startCli(['status', '--watch', 'd-001', '--state', url, '--state-dir', await fx.workDir()]);
+      const watchDir = await fx.workDir();
+      const watch = startCli(['status', '--watch', 'd-001', '--state', url, '--state-dir', watchDir]);
       let stdout = '';
       watch.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
       const deadline = Date.now() + 60_000;
@@ -88,7 +89,12 @@ describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('
       const ended = await Promise.race([watch.done, new Promise<undefined>((res) => setTimeout(res, 90_000, undefined))]);
       if (!ended) watch.child.kill('SIGKILL');
       expect(ended?.code, `the watch did not end; it printed:\n${stdout}`).toBe(130);
-      expect(stdout.trimEnd().split('\n').slice(-2)).toEqual(['deployment interrupted: the process running deployment d-001 is gone; continue it with `ws-deployment resume d-001`', 'exit code 130']);
+      // The command it suggests reaches this database, and never prints its password (PGPASSWORD supplies it).
+      const shown = `'${url.replace(/^(postgres:\/\/[^:/@]+):[^@]+@/, '$1@')}'`;
+      expect(stdout.trimEnd().split('\n').slice(-2)).toEqual([
+        `deployment interrupted: the process running deployment d-001 is gone; continue it with \`ws-deployment resume d-001 --state-dir ${watchDir} --state ${shown}\``,
+        'exit code 130',
+      ]);
     } finally {
       await runner.close();
     }
