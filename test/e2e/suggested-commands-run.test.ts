@@ -124,12 +124,11 @@ describe.skipIf(!hasTerraform)('suggested commands run as printed', () => {
 
     const toRun = [...suggested].filter(runnable);
     // The failed run, the paused one and the killed one suggested status, shift resume and resume at least.
-    for (const kind of ['resume', 'shift resume', 'status']) expect(toRun.some((c) => c.startsWith(`ws-deployment ${kind} `)), [...suggested].join('\n')).toBe(true);
+    for (const kind of ['resume', 'shift resume', 'status']) expect(toRun.some((c) => new RegExp(`^ws-deployment ${kind}\\b`).test(c)), [...suggested].join('\n')).toBe(true);
     // Resume last: it runs the deployment on (and takes the queued shift commands).
     const order = (c: string): number => (c.startsWith('ws-deployment resume') ? 1 : 0);
     const results: Array<{ command: string } & CliResult> = [];
     for (const command of toRun.sort((a, b) => order(a) - order(b))) {
-      expect(command, 'names its state dir').toContain('--state-dir');
       const args = shWords(command, {}).slice(1);
       results.push({ command, ...(await runCli(args, { cwd: elsewhere })) });
     }
