@@ -67,7 +67,7 @@ export function heldGateLine(snap: Snapshot): string | undefined {
   const held = heldGate(snap);
   if (!held || snap.state === 'running' || snap.state === 'succeeded') return undefined;
   const id = snap.id;
-  return `traffic shift: held at the manual gate ${held.gate} (${position(held)}) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`shift promote ${id}\` promotes fully, \`shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
+  return `traffic shift: held at the manual gate ${held.gate} (${position(held)}) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }
 
 /** `status --output json`'s `held`: the manual gate a deployment no process runs is held at, as `heldGateLine` says it. */

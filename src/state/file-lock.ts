@@ -23,6 +23,7 @@ import { linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, 
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
+import { shellQuote } from '../core/next-command.js';
 import { pidExists, processStartMs } from '../core/process-identity.js';
 import type { LockHandle, LockHolder, LockPlace } from './store.js';
 
@@ -223,7 +224,7 @@ export function acquireFileLock(dir: string, key: { project: string; environment
       // a second run here would act on them at the same time (and could retire what it deploys).
       throw new WsdError(
         'LockHeld',
-        `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${dirname(from)}\`), then run this again here`,
+        `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${shellQuote(dirname(from))}\`), then run this again here`,
         { details: { holder: current, lockFile: path, copiedFrom: from } },
       );
     }

@@ -82,13 +82,13 @@ function unapprovableGates(ctx: Pick<DeploymentPlanContext, 'config' | 'options'
 
 /** What answers a manual gate ahead, for a run where no one can answer it (the scopes of the queued commands). */
 export function answerAheadHint(id: string): string {
-  return `answer it ahead with \`ws-deployment shift resume ${id}\` (approves this gate only: a resume without a terminal stops again at the next manual gate), \`shift promote ${id}\` (promotes fully: answers every remaining gate) or \`shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
+  return `answer it ahead with \`ws-deployment shift resume ${id}\` (approves this gate only: a resume without a terminal stops again at the next manual gate), \`ws-deployment shift promote ${id}\` (promotes fully: answers every remaining gate) or \`ws-deployment shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
 }
 
 /** A CI run stopped at a manual gate no one could answer: where the shift holds, and the commands that go on. */
 function unansweredMessage(stop: GateUnanswered, id: string): string {
   if (stop.gate === 'inconclusive') {
-    return `the shift holds at ${stop.where}, paused on inconclusive results (inconclusiveLimit) for a human to decide: no one can answer here (no terminal, or CI) and no answer was queued; the scores stay as they are; answer it with \`ws-deployment shift resume ${id}\` (measures on, with the inconclusive limit afresh), \`shift promote ${id}\` (promotes fully) or \`shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
+    return `the shift holds at ${stop.where}, paused on inconclusive results (inconclusiveLimit) for a human to decide: no one can answer here (no terminal, or CI) and no answer was queued; the scores stay as they are; answer it with \`ws-deployment shift resume ${id}\` (measures on, with the inconclusive limit afresh), \`ws-deployment shift promote ${id}\` (promotes fully) or \`ws-deployment shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
   }
   return `the shift holds at ${stop.where}, waiting at the manual gate ${stop.gate}: no one can approve it here (no terminal, or CI) and no answer was queued; the scores stay as they are; ${answerAheadHint(id)}, or pass --yes to approve every gate`;
 }

@@ -46,7 +46,7 @@ describe('queued answers to the shift gates in CI', () => {
     // Nothing queued: refused, naming the commands and their scopes; nothing moves.
     const refused = await h.resume(id, ci());
     expect(exitCodeOf(refused)).toBe(3);
-    expect(wideStep(refused, 'traffic-shift')?.error?.message).toMatch(new RegExp(`the shift waits at the manual gate beforeIncrease: answer it ahead with \`ws-deployment shift resume ${id}\` \\(approves this gate only.*\`shift promote ${id}\` \\(promotes fully`));
+    expect(wideStep(refused, 'traffic-shift')?.error?.message).toMatch(new RegExp(`the shift waits at the manual gate beforeIncrease: answer it ahead with \`ws-deployment shift resume ${id}\` \\(approves this gate only.*\`ws-deployment shift promote ${id}\` \\(promotes fully`));
     const at25 = await eu2Scores();
     expect(at25[0]).toBe(at25[1]);
     expect(at25[0]).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe('queued answers to the shift gates in CI', () => {
     expect(held.state).toBe('failed');
     expect(exitCodeOf(held)).toBe(3);
     const message = wideStep(held, 'traffic-shift')?.error?.message ?? '';
-    expect(message).toMatch(new RegExp(`^the shift holds at step 2/3 \\(50 %\\), waiting at the manual gate beforePromotion: no one can approve it here .*\`ws-deployment shift resume ${id}\`.*\`shift promote ${id}\`.*then \`ws-deployment resume ${id}\``));
+    expect(message).toMatch(new RegExp(`^the shift holds at step 2/3 \\(50 %\\), waiting at the manual gate beforePromotion: no one can approve it here .*\`ws-deployment shift resume ${id}\`.*\`ws-deployment shift promote ${id}\`.*then \`ws-deployment resume ${id}\``));
     expect(await progress(id)).toMatchObject({ phase: 'steps', stepIndex: 1, paused: true, gate: 'beforePromotion' });
     expect(await h.store.pendingControl(id)).toEqual([]);
     // Every meta cluster agrees: step 2's scores, not promoted, not rolled back.
@@ -69,7 +69,7 @@ describe('queued answers to the shift gates in CI', () => {
     expect(h.sink.events.some((e) => e.code === 'traffic.gate-unanswered')).toBe(true);
     // status (CLI, no stdin) says where it holds and what answers it.
     const after = await runCli(['status', id, '--state-dir', h.store.root]);
-    expect(after.stdout).toMatch(new RegExp(`held at the manual gate beforePromotion \\(step 2/3, 50 %\\) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`shift promote ${id}\` promotes fully, \`shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``));
+    expect(after.stdout).toMatch(new RegExp(`held at the manual gate beforePromotion \\(step 2/3, 50 %\\) and no process runs it: \`ws-deployment shift resume ${id}[^\`]*\` approves it, \`ws-deployment shift promote ${id}[^\`]*\` promotes fully, \`ws-deployment shift abort ${id}[^\`]*\` rolls back; then \`ws-deployment resume ${id}[^\`]*\``));
     expect(renderSummary(held)).toMatch(/waiting at the manual gate beforePromotion/);
     const json = JSON.parse((await runCli(['status', id, '--state-dir', h.store.root, '--output', 'json'])).stdout) as { held?: { gate: string; position: string; message: string } };
     expect(json.held).toMatchObject({ gate: 'beforePromotion', position: 'step 2/3, 50 %' });
