@@ -123,7 +123,7 @@ export function controlReply(snap: Snapshot, command: ControlCommand, live: bool
   const what = effect(snap, command);
   if (!what.send) return { send: false, text: `"${command}" not sent to deployment ${snap.id}: ${what.text}` };
   if (live) return { send: true, text: `${command} sent to deployment ${snap.id}; its process takes it within a second: ${what.text}` };
-  const why = snap.state === 'failed' ? 'it failed' : 'its process is gone';
+  const why = snap.state === 'failed' ? 'it failed' : snap.state === 'partial' ? 'it ended partial: steps left out by --only/--skip did not run' : 'its process is gone';
   return {
     send: true,
     text: `${command} queued for deployment ${snap.id}: no process runs it now (${why}). \`ws-deployment status ${snap.id}\` shows it as pending, and \`ws-deployment resume ${snap.id}\` applies it when the run gets back to this point: ${what.text}`,

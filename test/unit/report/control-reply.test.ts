@@ -55,6 +55,9 @@ describe('shift replies', () => {
     expect(controlReply(mid, 'resume', true)).toMatchObject({ send: false, text: expect.stringMatching(/not paused \(at step 2\)/) });
     const gone = controlReply(mid, 'abort', false);
     expect(gone.text).toMatch(/^abort queued for deployment d-1: no process runs it now \(its process is gone\)\. `ws-deployment status d-1` shows it as pending, and `ws-deployment resume d-1` applies it/);
+    // A partial run ended by itself (exit 0): its process is not "gone", its shift was left out.
+    const excluded = snap('partial', [{ name: 'traffic-shift', state: 'pending', attempts: 0 }]);
+    expect(controlReply(excluded, 'pause', false).text).toMatch(/^pause queued for deployment d-1: no process runs it now \(it ended partial: steps left out by --only\/--skip did not run\)\. .*`ws-deployment resume d-1` applies it/);
     const interrupted = controlReply({ ...mid, state: 'interrupted' }, 'pause', false);
     expect(interrupted).toMatchObject({ send: true, text: expect.stringMatching(/^pause queued for deployment d-1: no process runs it now/) });
     const gated = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' } } }]);
