@@ -5,7 +5,6 @@
 import type { ReportModel } from './report-model.js';
 import { ganttSvg, gateSvg, trafficSvg } from './charts.js';
 import { esc } from './svg.js';
-import { excludedPending, partialNote, type Snapshot } from '../../state/model.js';
 import { REPORT_CSS } from './report-css.js';
 
 function table(head: string[], rows: string[][], cls: string): string {
@@ -26,7 +25,7 @@ export function renderReportHtml(m: ReportModel): string {
   const outcome = m.shift?.rollback ? 'rolled back' : s.state;
   const head = `<header><h1>Deployment ${esc(s.id)}</h1><p class="state ${esc(s.state)}" data-state="${esc(s.state)}">${esc(outcome)}</p>
 <p>${esc(s.inputs.project)} / ${esc(s.inputs.environment)} · cluster id ${s.clusterId} · started ${esc(s.createdAt)} · last record ${esc(s.updatedAt)} · report made ${esc(m.generatedAt)}</p>
-${s.error ? `<p class="error">${esc(s.error.message)}</p>` : ''}${partialLine(s)}</header>`;
+${s.error ? `<p class="error">${esc(s.error.message)}</p>` : ''}${partialLine(m)}</header>`;
   const rollback = m.shift?.rollback;
   const timeline = `<section id="timeline"><h2>Timeline</h2>${ganttSvg(m.bars, m.span, shortNames, rollback)}</section>`;
   const traffic = m.shift
@@ -66,8 +65,7 @@ ${s.error ? `<p class="error">${esc(s.error.message)}</p>` : ''}${partialLine(s)
 }
 
 /** A partial deployment: how many steps are left and the command that runs them. */
-function partialLine(s: Snapshot): string {
-  if (s.state !== 'partial') return '';
-  const count = excludedPending(s).length;
-  return `<p class="partial" data-excluded="${count}">${esc(partialNote(s, count))}</p>`;
+function partialLine(m: ReportModel): string {
+  if (!m.partial) return '';
+  return `<p class="partial" data-excluded="${m.partial.excluded}">${esc(m.partial.message)}</p>`;
 }

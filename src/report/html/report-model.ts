@@ -1,5 +1,5 @@
 /** Everything the HTML report shows, built from a deployment's journal records alone. */
-import { applyRecord, type JournalRecord, type Snapshot } from '../../state/model.js';
+import { applyRecord, excludedPending, partialNote, type JournalRecord, type Snapshot } from '../../state/model.js';
 import { buildGates, type DecisionRow, type GateSeries } from '../gate-series.js';
 import { buildRegistries, type RegistryRow } from '../registry-final.js';
 import { buildShiftHistory, type ShiftHistory } from '../shift-history.js';
@@ -19,6 +19,11 @@ export interface ReportModel {
   span: { t0: number; t1: number };
   /** When the report was made (for running deployments). */
   generatedAt: string;
+  /**
+   * A partial deployment: how many steps are left and what runs them. Part of the model, not worded at
+   * render time, so the CLI completes its `resume` command with the state flags like every other one.
+   */
+  partial?: { excluded: number; message: string };
 }
 
 /**
@@ -50,5 +55,11 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     notifications: records.flatMap((r) => (r.type === 'event' && r.code.startsWith('notify.') ? [{ time: r.time, message: r.message, level: r.level }] : [])),
     span: { t0, t1 },
     generatedAt: now.toISOString(),
+    ...(snapshot.state === 'partial' ? { partial: partialOf(snapshot) } : {}),
   };
+}
+
+function partialOf(snapshot: Snapshot): { excluded: number; message: string } {
+  const excluded = excludedPending(snapshot).length;
+  return { excluded, message: partialNote(snapshot, excluded) };
 }

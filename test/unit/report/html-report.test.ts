@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportModel } from '../../../src/report/html/report-model.js';
 import { renderReportHtml } from '../../../src/report/html/render-report.js';
 import type { JournalRecord } from '../../../src/state/model.js';
+import { nextCommands } from '../../../src/core/next-command.js';
 
 const EU = 'gp-dev-ws-eu5-eu-west1';
 let seq = 0;
@@ -58,6 +59,14 @@ describe('HTML report model', () => {
     expect(html).toContain('u=3.5');
     expect(html).toContain('class="threshold max" data-value="0.05"');
     expect(html).toContain(`class="rollback-marker" data-time="${at(12)}"`);
+  });
+
+  it('a partial deployment names the resume command with the state it was read from, as status does', () => {
+    const records = journal().slice(0, 5);
+    records.push(rec(6, { type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--skip' }), rec(7, { type: 'deployment.finished', state: 'partial', excluded: 1 }));
+    const html = renderReportHtml(nextCommands({ stateDir: '/srv/wsd-state' }).value(buildReportModel(records, new Date(at(20)))));
+    expect(html).toContain('<p class="partial" data-excluded="1">1 step not run yet');
+    expect(html).toContain("run them with `ws-deployment resume 20260101-120000-abcd --state-dir /srv/wsd-state`");
   });
 
   it('escapes journal text and references nothing outside the file', () => {
