@@ -9,6 +9,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shellQuote } from '../../src/core/next-command.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
@@ -77,7 +78,8 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     expect(first.stdout).toMatch(new RegExp(`deployment ${id}: partial`));
     expect(first.stdout).toMatch(/gp-dev-ws-eu161-eu-west1\s+install-gitpod\s+excluded\s+0\s+excluded by --only/);
     expect(first.stdout).toMatch(/traffic-shift\s+excluded\s+0\s+excluded by --only/);
-    expect(first.stdout).toContain(`run them with \`ws-deployment resume ${id}\``);
+    // Suggested commands reach the run's state when copied (core/next-command.ts).
+    expect(first.stdout).toContain(`run them with \`ws-deployment resume ${id} --state-dir ${shellQuote(ws.stateDir)}\``);
     const afterFirst = journal(id).length;
     expect(started(journal(id)).sort()).toEqual(['gp-dev-ws-eu161-eu-west1/create-cluster', 'gp-dev-ws-us161-us-west1/create-cluster']);
 
@@ -121,10 +123,11 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     const text = await runCli(['status', id, ...common]);
     expect(text.stdout).toMatch(new RegExp(`deployment ${id}: partial`));
     expect(text.stdout).toMatch(/gp-dev-ws-eu162-eu-west1\s+install-jaeger\s+excluded\s+0\s+excluded by --skip/);
-    expect(text.stdout).toContain(`\`ws-deployment resume ${id}\``);
+    const resume = `ws-deployment resume ${id} --state-dir ${shellQuote(ws.stateDir)}`;
+    expect(text.stdout).toContain(`\`${resume}\``);
     const doc = await statusJson(common, id);
     expect(doc.state).toBe('partial');
-    expect(doc.excluded).toEqual({ count: 2, command: `ws-deployment resume ${id}` });
+    expect(doc.excluded).toEqual({ count: 2, command: resume });
     const all = await runCli(['status', '--all', ...common]);
     expect(all.stdout).toMatch(new RegExp(`${id}\\s+partial \\(2 excluded\\)`));
     const allJson = JSON.parse((await runCli(['status', '--all', ...common, '--output', 'json'])).stdout) as Array<{ id: string; state: string; excluded?: number }>;
@@ -133,14 +136,15 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     const finished = receiver.received.map((r) => r.body as { kind: string; title: string; text: string; data: Record<string, unknown> }).filter((n) => n.kind === 'deployment-finished');
     expect(finished).toHaveLength(1);
     expect(finished[0]?.title).toBe(`deployment ${id} partial`);
-    expect(finished[0]?.data).toMatchObject({ state: 'partial', excluded: 2, command: `ws-deployment resume ${id}` });
-    expect(finished[0]?.text).toContain(`ws-deployment resume ${id}`);
+    expect(finished[0]?.data).toMatchObject({ state: 'partial', excluded: 2, command: resume });
+    expect(finished[0]?.text).toContain(`\`${resume}\``);
 
     const html = join(ws.dir, 'report.html');
     expect((await runCli(['report', id, ...common, '--output', html])).code).toBe(0);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('data-state="partial"');
-    expect(page).toMatch(/<p class="partial" data-excluded="2">2 steps not run yet .*ws-deployment resume /);
+    expect(page).toMatch(/<p class="partial" data-excluded="2">2 steps not run yet /);
+    expect(page).toContain(`\`${resume}\`</p>`);
 
     const before = journal(id).length;
     const resumed = await runCli(['resume', id, '--state-dir', ws.stateDir]);
