@@ -11,7 +11,7 @@ import type { Redactor } from '../core/redact.js';
 import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, type Snapshot } from '../state/model.js';
-import { concludedBy, resumableDeployments } from '../state/resumable.js';
+import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
 import { clusterStepGraph, lastSteps } from './cluster-graph.js';
@@ -154,6 +154,8 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
         `deployment ${chosen} is over: ${concluded}. Nothing to resume: fix the cause and deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`,
       );
     }
+    const newer = await supersededBy(deps.store, snap);
+    if (newer) throw supersededError(snap, newer);
     const targets = buildTargets(loaded.config, snap.clusterId);
     assertSameNames(snap, targets);
     if (snap.inputs.configHash !== loaded.hash) {
@@ -165,6 +167,20 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * A deployment a newer one superseded (that one's traffic shift succeeded) must not go on: its shift would
+ * move the environment's traffic back onto its clusters and its retirement would take the newer generation.
+ */
+function supersededError(snap: Snapshot, newer: string): WsdError {
+  const created = createdClusters(snap);
+  const left = created.length > 0 ? `; the clusters it created (${created.join(', ')}) take no traffic from it: retire each with \`ws-deployment retire --cluster NAME --yes\`` : '';
+  return new WsdError(
+    'ResumeRefused',
+    `deployment ${snap.id} is superseded: the newer deployment ${newer} of this environment moved its traffic onto its own clusters, and resuming ${snap.id} would shift that traffic back and retire ${newer}'s clusters as old. Nothing to resume${left}`,
+    { details: { deploymentId: snap.id, supersededBy: newer, clusters: created } },
+  );
 }
 
 /** Refuses a resume whose config names another project or environment than the deployment ran in (and is locked by). */

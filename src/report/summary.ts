@@ -4,7 +4,7 @@
  */
 import { heldGateLine } from './shift-gates.js';
 import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
-import { concludedBy, rolledBack } from '../state/resumable.js';
+import { concludedBy, createdClusters, rolledBack } from '../state/resumable.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
@@ -18,6 +18,8 @@ export interface StatusDocument {
   createdAt: string;
   updatedAt: string;
   error?: { code: string; message: string };
+  /** A newer deployment of the environment was promoted after this one began: nothing resumes this one. */
+  supersededBy?: string;
   /** Where the traffic shift stands and the decisions behind it (from its journaled checkpoint). */
   shift?: ShiftStatus;
   /** Deployment-wide steps (the traffic shift). */
@@ -57,6 +59,7 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
     ...(snap.error ? { error: snap.error } : {}),
+    ...(snap.supersededBy && snap.state !== 'succeeded' ? { supersededBy: snap.supersededBy } : {}),
     ...shiftPart(snap),
     steps: (snap.deploymentSteps ?? []).map((s) => stepEntry(s, over)),
     clusters: snap.clusters.map((c) => ({
@@ -192,6 +195,7 @@ function duration(ms: number | undefined): string {
  * promise a step that nothing will ever run.
  */
 export function overBecause(snap: Snapshot): string | undefined {
+  if (snap.supersededBy && snap.state !== 'succeeded') return `the deployment is over (superseded by ${snap.supersededBy})`;
   const concluded = concludedBy(snap);
   if (concluded === undefined) return undefined;
   return `the deployment is over (${concluded.split(':')[0]})`;
@@ -270,10 +274,18 @@ export function renderSummary(snap: Snapshot): string {
   ];
   const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
   const excluded = excludedPart(snap).excluded;
-  const tail = [snap.error?.message, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined].filter(Boolean).map((l) => `\n${l}`).join('');
+  const tail = [snap.error?.message, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;
+}
+
+/** A superseded deployment's last word: why nothing resumes it, and what to do with the clusters it created. */
+function supersededLine(snap: Snapshot): string | undefined {
+  if (!snap.supersededBy || snap.state === 'succeeded') return undefined;
+  const created = createdClusters(snap);
+  const left = created.length > 0 ? `; retire the clusters it created (${created.join(', ')}) with \`ws-deployment retire --cluster NAME --yes\`` : '';
+  return `superseded: the newer deployment ${snap.supersededBy} moved this environment's traffic onto its own clusters, so nothing resumes this one${left}`;
 }
 
 function lineOf(text: string | undefined): string {

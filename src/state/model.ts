@@ -75,6 +75,11 @@ export interface Snapshot {
   /** Steps that span the deployment (journal key `*`), e.g. the traffic shift. */
   deploymentSteps: StepRecordState[];
   error?: { code: string; message: string };
+  /**
+   * Never journaled: set by readers (`status`, `report`) when a newer deployment of the environment was
+   * promoted after this one began (`supersededBy` in state/resumable.ts): this one is over.
+   */
+  supersededBy?: string;
 }
 
 /** Journal records. `event` records carry output only; the others change state. */

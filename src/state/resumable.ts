@@ -14,10 +14,12 @@ import { CONCLUDED } from '../steps/step.js';
 
 /**
  * Deployments of this environment that did not finish and can still be resumed,
- * newest first (one concluded by its failure is over). Throws `StateCorrupt` at a
+ * newest first (one concluded by its failure is over, and so is one superseded: a
+ * newer deployment's traffic shift succeeded, see {@link supersededBy}). Throws `StateCorrupt` at a
  * deployment whose journal is damaged mid-file and may be of this environment.
  */
 export async function* resumableDeployments(store: StateStore, key: { project: string; environment: string }): AsyncGenerator<Snapshot> {
+  let superseding: string | undefined;
   for (const d of await store.list()) {
     // Damaged mid-file: whether it finished is past the damage, and guessing could start a run beside
     // one that holds clusters. One that may be of this environment stops the caller, saying where and what to do.
@@ -25,18 +27,46 @@ export async function* resumableDeployments(store: StateStore, key: { project: s
       if (mayBelongTo(d, key)) throw damagedListingError({ ...d, damaged: d.damaged });
       continue;
     }
-    if (d.project !== key.project || d.environment !== key.environment || d.state === 'succeeded') continue;
+    if (d.project !== key.project || d.environment !== key.environment) continue;
+    if (d.state === 'succeeded' && superseding) continue;
     const snap = (await store.open(d.id, { readOnly: true })).snapshot();
-    if (!concludedBy(snap)) yield snap;
+    if (d.state !== 'succeeded' && !superseding && !concludedBy(snap)) yield snap;
+    if (promoted(snap)) superseding ??= d.id;
   }
 }
 
-/** The newest deployment of any environment in the store that can still be resumed (or taken shift commands). */
+/**
+ * The newest deployment of any environment in the store that can still be resumed (or taken shift commands):
+ * neither concluded nor superseded.
+ */
 export async function newestUnfinished(store: StateStore): Promise<Snapshot | undefined> {
+  const superseded = new Set<string>();
   for (const d of await store.list()) {
-    if (d.state === 'succeeded') continue;
+    if (d.damaged) continue;
+    const env = `${d.project}\u0000${d.environment}`;
+    if (d.state === 'succeeded' && superseded.has(env)) continue;
     const snap = (await store.open(d.id, { readOnly: true })).snapshot();
-    if (!concludedBy(snap)) return snap;
+    if (d.state !== 'succeeded' && !superseded.has(env) && !concludedBy(snap)) return snap;
+    if (promoted(snap)) superseded.add(env);
+  }
+  return undefined;
+}
+
+/** True when the deployment's traffic shift succeeded: its clusters took over the environment's new starts. */
+function promoted(snap: Snapshot): boolean {
+  return snap.deploymentSteps.some((s) => s.name === 'traffic-shift' && s.state === 'succeeded');
+}
+
+/**
+ * The newer deployment of the same environment that supersedes `snap`: one whose traffic shift succeeded
+ * (it began after `snap`). Resuming `snap` then would shift the environment's traffic back onto
+ * its clusters and retire the newer generation as old, so it is over (its clusters: \`retire --cluster\`).
+ */
+export async function supersededBy(store: StateStore, snap: Snapshot): Promise<string | undefined> {
+  for (const d of await store.list()) {
+    if (d.id === snap.id) return undefined; // newest first: nothing newer supersedes it
+    if (d.damaged || d.project !== snap.inputs.project || d.environment !== snap.inputs.environment) continue;
+    if (promoted((await store.open(d.id, { readOnly: true })).snapshot())) return d.id;
   }
   return undefined;
 }
@@ -82,4 +112,9 @@ export async function journaledConfigFile(store: StateStore, id: string): Promis
     throw new WsdError('ConfigInvalid', `deployment ${id} ran with the config ${file}, which no longer exists; pass the config to resume it with --config FILE`);
   }
   return file;
+}
+
+/** Short names of the clusters whose creation the deployment began (what a superseded one leaves to retire). */
+export function createdClusters(snap: Snapshot): string[] {
+  return snap.clusters.filter((c) => c.steps.some((s) => s.name === 'create-cluster' && s.attempts > 0)).map((c) => c.shortName);
 }

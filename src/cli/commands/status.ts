@@ -5,7 +5,7 @@ import { renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
-import { rolledBack } from '../../state/resumable.js';
+import { rolledBack, supersededBy } from '../../state/resumable.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
@@ -37,7 +37,9 @@ export default async function status(command: Command, id?: string): Promise<voi
     }
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
-    const snap = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
+    const read = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
+    const newer = read.state === 'succeeded' || read.state === 'running' ? undefined : await supersededBy(store, read);
+    const snap = newer ? { ...read, supersededBy: newer } : read;
     const records = await store.readRecords(chosen);
     const notes = notificationStatus(records);
     // A run waiting for an operator says so here too, with the command that answers it.

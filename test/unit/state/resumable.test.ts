@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WsdError } from '../../../src/core/errors.js';
 import type { DeploymentState, Snapshot, StepRecordState } from '../../../src/state/model.js';
-import { concludedBy, journaledConfigFile, openDeploymentsUsing, resumableDeployments, rolledBack } from '../../../src/state/resumable.js';
+import { concludedBy, createdClusters, journaledConfigFile, newestUnfinished, openDeploymentsUsing, resumableDeployments, rolledBack, supersededBy } from '../../../src/state/resumable.js';
 import type { StateStore } from '../../../src/state/store.js';
 
 const KEY = { project: 'p', environment: 'prod' };
@@ -100,8 +100,10 @@ describe('resumableDeployments', () => {
       { snap: snapshot('d1', { state: 'running' }) },
     ]);
     expect(await ids(resumableDeployments(s, KEY))).toEqual(['d5', 'd1']);
+    // d4 is opened too, to see whether its shift promoted it (then d1 would be superseded; it did not).
     expect(opened).toEqual([
       { id: 'd5', readOnly: true },
+      { id: 'd4', readOnly: true },
       { id: 'd1', readOnly: true },
     ]);
   });
@@ -109,6 +111,33 @@ describe('resumableDeployments', () => {
   it('leaves out a deployment concluded by its failure (a rolled-back shift is an outcome)', async () => {
     const { s } = store([{ snap: snapshot('d2', { deploymentSteps: [step('traffic-shift', 'failed', { concluded: 'rolled back' })] }) }, { snap: snapshot('d1') }]);
     expect(await ids(resumableDeployments(s, KEY))).toEqual(['d1']);
+  });
+});
+
+describe('superseded: a newer deployment of the environment was promoted (its traffic shift succeeded)', () => {
+  const promotedBy = (id: string, state: DeploymentState) => snapshot(id, { state, deploymentSteps: [step('traffic-shift', 'succeeded')] });
+  const partial = snapshot('d1', { state: 'partial', clusters: [cluster('eu101', [step('create-cluster', 'succeeded')]), cluster('us101', [{ ...step('create-cluster', 'pending'), attempts: 0 }])] });
+
+  it('is over for resume, deploy and retire --cluster, whatever state the newer one ended in', async () => {
+    for (const state of ['succeeded', 'partial', 'failed', 'interrupted'] as const) {
+      const { s } = store([{ snap: promotedBy('d2', state) }, { snap: partial }]);
+      expect(await ids(resumableDeployments(s, KEY)), state).toEqual(state === 'succeeded' ? [] : ['d2']);
+      expect(await supersededBy(s, partial), state).toBe('d2');
+      expect((await newestUnfinished(s))?.id, state).toBe(state === 'succeeded' ? undefined : 'd2');
+      expect(await openDeploymentsUsing(s, KEY, 'eu101'), state).toEqual([]);
+    }
+  });
+
+  it('is not superseded by a newer deployment that did not promote, one of another environment, or an older one', async () => {
+    const unpromoted = snapshot('d3', { state: 'succeeded', deploymentSteps: [step('traffic-shift', 'skipped')] });
+    const { s } = store([{ snap: unpromoted }, { snap: promotedBy('d2', 'succeeded'), environment: 'staging' }, { snap: partial }, { snap: promotedBy('d0', 'succeeded') }]);
+    expect(await ids(resumableDeployments(s, KEY))).toEqual(['d1']);
+    expect(await supersededBy(s, partial)).toBeUndefined();
+    expect((await newestUnfinished(s))?.id).toBe('d1');
+  });
+
+  it('names the clusters whose creation began, for retire --cluster', () => {
+    expect(createdClusters(partial)).toEqual(['eu101']);
   });
 });
 
