@@ -10,7 +10,8 @@ import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
 import { splitSecrets } from '../../core/secret-names.js';
 import { secretValuesPath } from '../../tools/helm-secret-values.js';
-import { applySet, digestFromDescription, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
+import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
+import { REDACTED, type Redactor } from '../../core/redact.js';
 
 /** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */
 export interface ReleaseInput {
@@ -73,6 +74,21 @@ export function prepareRelease(clusterDir: string, input: ReleaseInput): Prepare
     generatedFile,
     generated: input.generated,
   };
+}
+
+/** `values` with every leaf replaced by {@link REDACTED} (maps kept, so it overlays exactly those keys). */
+function masked(values: Values): Values {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value !== null && typeof value === 'object' && !Array.isArray(value) ? masked(value as Values) : REDACTED]));
+}
+
+/**
+ * The merged values as they may be written down (the rendered `values.yaml`): secret `set` keys
+ * hidden by key, then everything else through the redactor. Text redaction alone would miss a
+ * secret number (it only rewrites strings) and one shorter than the redactor's minimum length.
+ */
+export function shownValues(prepared: PreparedRelease, redactor: Redactor): Values {
+  const secret = prepared.spec.secretValues;
+  return redactor.redactValue(secret ? mergeValues(prepared.values, masked(secret as Values)) : prepared.values);
 }
 
 /** Writes the generated values file (before helm reads it). */

@@ -16,7 +16,7 @@ import type { Helm } from '../../tools/helm.js';
 import { templateArgv, upgradeArgv } from '../../tools/helm-argv.js';
 import type { StepContext, StepName } from '../step.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { releaseRecord, writePrepared, type PreparedRelease, type ReleaseRecord } from './release.js';
+import { releaseRecord, shownValues, writePrepared, type PreparedRelease, type ReleaseRecord } from './release.js';
 
 /** Placeholder shown in recorded argv where a real cluster would pass its kubeconfig. */
 export const SANDBOX_KUBECONFIG = '<cluster kubeconfig>';
@@ -62,8 +62,8 @@ export function assertSchemaClean(report: SchemaReport, what: string): void {
 export async function renderRelease(ctx: StepContext, step: StepName, helm: Helm, prepared: PreparedRelease, kubeconfig = SANDBOX_KUBECONFIG): Promise<RenderResult> {
   const dir = releaseDir(ctx.clusterDir, prepared.spec.release);
   writePrepared(prepared);
-  // Merged values hold the secret ones too: redacted like every other file we write.
-  writeFileAtomic(join(dir, 'values.yaml'), stringify(ctx.redactor.redactValue(prepared.values)));
+  // Merged values hold the secret ones too: hidden by key, and redacted like every other file we write.
+  writeFileAtomic(join(dir, 'values.yaml'), stringify(shownValues(prepared, ctx.redactor)));
   let helmVersion: string | undefined;
   try {
     helmVersion = await helm.ensureVersion();
