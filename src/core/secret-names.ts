@@ -15,11 +15,21 @@ export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name);
 }
 
-/** The keys of `values` that are secret: marked in `marked`, or credential-named; sorted. */
+/** The values under credential-named keys anywhere inside `value` (objects and lists walked). */
+function credentialLeaves(value: unknown, underCredential = false): unknown[] {
+  if (Array.isArray(value)) return value.flatMap((v) => credentialLeaves(v, underCredential));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([key, v]) => credentialLeaves(v, underCredential || isCredentialName(key)));
+  return underCredential ? [value] : [];
+}
+
+/**
+ * The keys of `values` that are secret: marked in `marked`, credential-named, or holding a
+ * credential-named key inside (a Terraform object variable `db = { password = … }`); sorted.
+ */
 export function secretKeys(values: Readonly<Record<string, unknown>>, marked: readonly string[] = []): string[] {
   const explicit = new Set(marked);
   return Object.keys(values)
-    .filter((key) => explicit.has(key) || isCredentialName(key))
+    .filter((key) => explicit.has(key) || isCredentialName(key) || credentialLeaves(values[key]).length > 0)
     .sort();
 }
 
@@ -32,9 +42,12 @@ export function splitSecrets<V>(values: Readonly<Record<string, V>>, marked: rea
   return { plain, secret: hidden };
 }
 
-/** The texts under which a secret value may show up in output: itself (strings) or its JSON form. */
+/**
+ * The texts under which a secret value may show up in output: itself (strings) or its JSON form,
+ * and for an object each value under a credential-named key inside it (a tool's error may quote one alone).
+ */
 export function secretTexts(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
-  return [JSON.stringify(value)];
+  return [JSON.stringify(value), ...credentialLeaves(value).filter((leaf) => leaf !== null && typeof leaf !== 'object').map(String)];
 }

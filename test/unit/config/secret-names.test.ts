@@ -3,7 +3,7 @@
  * it meant to hide in the plan), and credential-named values are secret by default.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCredentialName, splitSecrets } from '../../../src/core/secret-names.js';
+import { isCredentialName, secretTexts, splitSecrets } from '../../../src/core/secret-names.js';
 import { BASE, configDir, problems, valid, type ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
@@ -20,6 +20,13 @@ describe('secret passthrough values', () => {
       plain: { machine_type: 'n2' },
       secret: { db_password: 'x', license: 'l' },
     });
+  });
+
+  it('treats a value holding a credential-named key anywhere inside as secret, and registers what is under it', () => {
+    const values = { db: { host: 'db.internal', password: 'nested-pw-1' }, replicas: [{ name: 'a', auth: { token: 'listed-tk-2' } }], machine: { type: 'n2' } };
+    expect(splitSecrets(values)).toEqual({ plain: { machine: { type: 'n2' } }, secret: { db: values.db, replicas: values.replicas } });
+    expect(secretTexts(values.db)).toEqual([JSON.stringify(values.db), 'nested-pw-1']);
+    expect(secretTexts(values.replicas)).toEqual([JSON.stringify(values.replicas), 'listed-tk-2']);
   });
 
   it('accepts marked names that the values set', () => {
