@@ -7,6 +7,7 @@ import { valuesFilesParse, versionsManifestParses } from './referenced-file-rule
 import { bridgeRegionDerivable, regionsKnown } from './region-rules.js';
 import type { CrossRule } from './rule.js';
 import { secretNamesExist } from './secret-rules.js';
+import { contractVariablesNotPassed } from './terraform-variable-rules.js';
 
 export const crossRules: readonly CrossRule[] = [
   metaNamesUnique,
@@ -24,4 +25,5 @@ export const crossRules: readonly CrossRule[] = [
   simulatorNeedsSandboxMetas,
   moduleSourceForCreatedClusters,
   secretNamesExist,
+  contractVariablesNotPassed,
 ];

@@ -61,7 +61,7 @@ export function backendFor(ctx: Pick<PlanContext, 'config' | 'sharedDir'>, clust
 }
 
 /** Variables of the module contract: set by us, whatever a passthrough variable of the same name says. */
-const CONTRACT_VARIABLES: ReadonlySet<string> = new Set(['project', 'region', 'name', 'short_name', 'network', 'dns_zone', 'cluster_type']);
+export const CONTRACT_VARIABLES: ReadonlySet<string> = new Set(['project', 'region', 'name', 'short_name', 'network', 'dns_zone', 'cluster_type']);
 
 /** The passthrough variables split into those written into the module and the secret ones (core/secret-names.ts). */
 function passthrough(ctx: Pick<PlanContext, 'config'>): { plain: Record<string, JsonValue>; secret: Record<string, JsonValue> } {

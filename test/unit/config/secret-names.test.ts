@@ -42,4 +42,11 @@ describe('secret passthrough values', () => {
       '22:15: gitpod.secretSet[0]: "db.pas" is not a key of gitpod.set; did you mean "db.pass"? list only keys that gitpod.set sets',
     ]);
   });
+
+  it('refuses module contract variables in terraform.variables (the tool sets them; they were dropped without a word)', () => {
+    const text = `${BASE}terraform:\n  module: { source: gitpod-io/ws-cluster/google }\n  variables: { region: us-east1, machine_type: n2 }\n  secretVariables: [region]\n`;
+    expect(problems(text, ctx.file)).toEqual([
+      expect.stringMatching(/^\d+:\d+: terraform\.variables\.region: "region" is a module contract variable \(cluster_type, dns_zone, name, network, project, region, short_name\): ws-deployment sets it for each cluster from project and workspaceClusters; remove it from terraform\.variables$/),
+    ]);
+  });
 });

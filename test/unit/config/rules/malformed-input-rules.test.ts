@@ -43,9 +43,9 @@ describe('cross rules on malformed input', () => {
     }
   });
 
-  it('run every rule: 15 of them, each a function', () => {
-    expect(crossRules).toHaveLength(15);
-    expect(new Set(crossRules).size).toBe(15);
+  it('run every rule: 16 of them, each a function', () => {
+    expect(crossRules).toHaveLength(16);
+    expect(new Set(crossRules).size).toBe(16);
   });
 
   it('read a non-mapping workspace cluster as the default gke type for the gcs backend', () => {
