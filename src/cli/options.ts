@@ -101,7 +101,11 @@ export function parseRegistryName(value: string): string {
   return value;
 }
 
-/** Why an OTLP endpoint is unusable (it must be an http(s) URL), or undefined. */
+/**
+ * Why an OTLP endpoint is unusable (it must be an http(s) URL), or undefined. The value itself is
+ * not repeated: collector URLs carry tokens (`?token=`, a path segment, userinfo), and a mistyped
+ * one (no scheme) is not recognised as a URL by the redactor. Only the scheme it has is named.
+ */
 export function otlpEndpointProblem(value: string, source = '--otlp-endpoint'): string | undefined {
   let url: URL | undefined;
   try {
@@ -110,13 +114,17 @@ export function otlpEndpointProblem(value: string, source = '--otlp-endpoint'): 
     url = undefined;
   }
   if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return undefined;
-  return `${source} must be an http(s) URL of an OTLP/HTTP collector such as http://localhost:4318, got "${value}"`;
+  const got = url && /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && value.startsWith(`${url.protocol}//`) ? `a ${url.protocol}// URL` : 'a value without http:// or https:// in front';
+  return `${source} must be an http(s) URL of an OTLP/HTTP collector such as http://localhost:4318, got ${got} (not shown: it may hold a token)`;
 }
 
-/** `--otlp-endpoint`: checked before anything runs. */
+/**
+ * `--otlp-endpoint`: checked before anything runs. A usage error of our own, not commander's
+ * InvalidArgumentError, whose message would quote the value (and any token in it).
+ */
 export function parseEndpoint(value: string): string {
   const problem = otlpEndpointProblem(value);
-  if (problem) throw new InvalidArgumentError(problem);
+  if (problem) throw new WsdError('UsageError', problem);
   return value;
 }
 
