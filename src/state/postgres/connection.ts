@@ -37,16 +37,20 @@ export interface StateUrl {
  * Validates a `postgres://` / `postgresql://` URL and registers its password
  * with the redactor, so neither the URL nor the password ever reaches a log.
  */
+/** How to write the state URL (said whenever one is refused). */
+const URL_ADVICE = 'use postgres://USER@HOST:PORT/DATABASE?sslmode=require with the password in PGPASSWORD (or percent-encode it in the url: / is %2F, @ is %40, # is %23)';
+
 export function parseStateUrl(url: string, redactor?: Redactor): StateUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     // The raw text may hold a password: never echo it.
-    throw new WsdError('UsageError', 'the state url is not a valid url; use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require');
+    // The usual cause is a password with / ? # @ or : in it. The advice names no `USER:PASSWORD@`: the redactor would print it as `USER:[REDACTED]@`.
+    throw new WsdError('UsageError', `the state url is not a valid url; ${URL_ADVICE}`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new WsdError('UsageError', `the state url scheme "${parsed.protocol}" is not supported; use postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+    throw new WsdError('UsageError', `the state url scheme "${parsed.protocol}" is not supported; ${URL_ADVICE}`);
   }
   if (parsed.password) {
     redactor?.add(url, parsed.password, safeDecode(parsed.password));

@@ -35,6 +35,20 @@ describe('state url', () => {
     expect(message).toMatch(/not a valid url/);
     expect(message).not.toContain('topsecret');
   });
+
+  it('says how to write the url in words the redactor leaves alone (it once printed USER:[REDACTED]@HOST)', () => {
+    const redactor = new Redactor();
+    for (const url of ['postgres://u:pa/ss@w@db/x', 'mysql://u@db/x']) {
+      let message = '';
+      try {
+        parseStateUrl(url);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/PGPASSWORD.*%40/);
+      expect(redactor.redact(message)).toBe(message);
+    }
+  });
 });
 
 describe('connection errors', () => {
