@@ -7,12 +7,27 @@
  * secret only stays out of sight.
  */
 
-/** Names of credentials: passwords, secrets, tokens, keys, credentials, auth, cookies. */
-const CREDENTIAL_NAME = /passw|secret|token|key|credential|auth|cookie/i;
+/** Words that name a credential by themselves. */
+const CREDENTIAL_WORDS = new Set(['password', 'passwd', 'passphrase', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'cookie', 'auth', 'apikey', 'privatekey']);
+/** A word that ends like one of them names a credential too (`PGPASSWORD`, `githubtoken`). */
+const CREDENTIAL_ENDING = /(password|passwd|passphrase|secret|token|apikey|privatekey)$/;
+/** Words that make a following `key` a credential (`api_key`, `tls.privateKey`, `serviceAccountKey`); `key` alone is not one (`kms.keyRing`). */
+const KEY_QUALIFIERS = new Set(['api', 'private', 'access', 'secret', 'account', 'signing', 'encryption', 'ssh', 'client', 'master', 'tls']);
 
-/** Does `name` (an environment variable, a Terraform variable, a dotted helm key) name a credential? */
+/**
+ * Does `name` (an environment variable, a Terraform variable, a dotted helm key) name a credential? Judged on its
+ * last dotted segment, by words (`db_password`, `clientSecret`, `API_TOKEN`, `ssh_private_key`), not by substrings:
+ * a value under a name that only contains one (`kms.keyRingLocation: europe-west1`, `auth.provider: github`)
+ * would otherwise be hidden in every text that mentions it, the journal's outputs included.
+ */
 export function isCredentialName(name: string): boolean {
-  return CREDENTIAL_NAME.test(name);
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  const words = last
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.some((word, i) => CREDENTIAL_WORDS.has(word) || CREDENTIAL_ENDING.test(word) || (word === 'key' && KEY_QUALIFIERS.has(words[i - 1] ?? '')));
 }
 
 /** The values under credential-named keys anywhere inside `value` (objects and lists walked). */

@@ -15,7 +15,10 @@ afterAll(() => ctx.cleanup());
 describe('secret passthrough values', () => {
   it('treats credential-named keys as secret, and marked ones', () => {
     for (const name of ['db_password', 'API_TOKEN', 'oauth.clientSecret', 'ssh_private_key', 'gcp_credentials', 'basic_auth']) expect(isCredentialName(name)).toBe(true);
+    for (const name of ['tls.privateKey', 'serviceAccountKey', 'AWS_SECRET_ACCESS_KEY', 'auth.clientSecret', 'PGPASSWORD_FILE', 'api-key']) expect(isCredentialName(name), name).toBe(true);
     for (const name of ['machine_type', 'components.proxy.replicas', 'region']) expect(isCredentialName(name)).toBe(false);
+    // Names that only contain a credential word: hiding their values would hide them everywhere (a region, a provider).
+    for (const name of ['kms.keyRingLocation', 'auth.provider', 'author', 'monkey_count', 'keyring', 'tokenizer_mode', 'key']) expect(isCredentialName(name), name).toBe(false);
     expect(splitSecrets({ db_password: 'x', machine_type: 'n2', license: 'l' }, ['license'])).toEqual({
       plain: { machine_type: 'n2' },
       secret: { db_password: 'x', license: 'l' },
