@@ -53,7 +53,7 @@ export async function newestUnfinished(store: StateStore): Promise<Snapshot | un
 }
 
 /** True when the deployment's traffic shift succeeded: its clusters took over the environment's new starts. */
-function promoted(snap: Snapshot): boolean {
+export function promoted(snap: Snapshot): boolean {
   return snap.deploymentSteps.some((s) => s.name === 'traffic-shift' && s.state === 'succeeded');
 }
 

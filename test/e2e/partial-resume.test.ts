@@ -107,6 +107,46 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     expect(again.stderr).toContain('already succeeded');
   });
 
+  it('a partial run superseded by a newer promoted deployment is over: resume refuses it, bare resume skips it, its clusters can be retired', async () => {
+    const { ws, common, journal } = workspace();
+    spaces.push(ws);
+    const partial = await runCli(['deploy', ...common, '--cluster-id', '171', '--only', 'create-cluster']);
+    expect(partial.code).toBe(0);
+    const id = idOf(partial.stdout);
+    // The newer generation, started beside it on purpose, promotes (its shift succeeds).
+    const newer = await runCli(['deploy', ...common, '--cluster-id', '172', '--allow-unfinished']);
+    expect(newer.code, newer.stderr).toBe(0);
+    const newerId = idOf(newer.stdout);
+    const before = journal(id).length;
+
+    const bare = await runCli(['resume', ...common]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('no unfinished deployment of this environment to resume');
+    const refused = await runCli(['resume', id, '--state-dir', ws.stateDir]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`deployment ${id} is superseded: the newer deployment ${newerId} of this environment moved its traffic onto its own clusters`);
+    expect(refused.stderr).toContain('the clusters it created (eu171, us171)');
+    // Refused before anything: the old run's journal did not grow, and the newer generation still stands.
+    expect(journal(id)).toHaveLength(before);
+    const doc = (await statusJson(common, id)) as StatusJson & { supersededBy?: string };
+    expect(doc.supersededBy).toBe(newerId);
+    expect(doc.excluded).toBeUndefined();
+    const text = await runCli(['status', id, ...common]);
+    expect(text.stdout).toContain(`superseded: the newer deployment ${newerId}`);
+    const listed = JSON.parse((await runCli(['status', '--all', ...common, '--output', 'json'])).stdout) as Array<{ id: string; supersededBy?: string }>;
+    expect(listed.find((d) => d.id === id)?.supersededBy).toBe(newerId);
+    expect(listed.find((d) => d.id === newerId)?.supersededBy).toBeUndefined();
+    expect((await statusJson(common, newerId)).state).toBe('succeeded');
+
+    // What it created is no longer held by an open deployment: retire --cluster takes it.
+    const retired = await runCli(['retire', '--cluster', 'eu171', '--yes', ...common]);
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(retired.stdout).toContain('eu171');
+    // And the next deploy does not wait on it.
+    const next = await runCli(['deploy', ...common, '--cluster-id', '173', '--dry-run']);
+    expect(next.stderr).not.toContain(id);
+  });
+
   it('--skip install-jaeger: partial in the summary, status, status --all and the webhook; resume runs only install-jaeger', async () => {
     const { ws, common, journal } = workspace();
     spaces.push(ws);

@@ -5,7 +5,7 @@ import { renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
-import { rolledBack, supersededBy } from '../../state/resumable.js';
+import { promoted, rolledBack, supersededBy } from '../../state/resumable.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { openStore } from '../open-store.js';
@@ -66,18 +66,30 @@ async function newestRunning(store: StateStore, where: string): Promise<string> 
   return running.id;
 }
 
-type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number };
+type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number; supersededBy?: string };
 
-/** Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback says so. */
+/**
+ * Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback
+ * says so, and an unfinished one that a newer promoted deployment of its environment superseded names it (resume refuses it).
+ */
 async function listLive(store: StateStore): Promise<Listed[]> {
   const out: Listed[] = [];
+  const promotedIn = new Map<string, string>();
   for (const d of await store.list()) {
-    if (d.damaged) out.push(d);
-    else if (d.state === 'running') out.push({ ...d, state: (await liveState(store, (await store.open(d.id, { readOnly: true })).snapshot())).state });
-    else if (d.state === 'failed' && rolledBack((await store.open(d.id, { readOnly: true })).snapshot())) out.push({ ...d, rolledBack: true });
+    if (d.damaged) {
+      out.push(d);
+      continue;
+    }
+    const env = `${d.project}\u0000${d.environment}`;
+    const newer = promotedIn.get(env);
+    const snap = d.state !== 'succeeded' || !newer ? (await store.open(d.id, { readOnly: true })).snapshot() : undefined;
+    if (snap && !newer && promoted(snap)) promotedIn.set(env, d.id);
+    const superseded = newer && d.state !== 'succeeded' ? { supersededBy: newer } : {};
+    if (d.state === 'running' && snap) out.push({ ...d, state: (await liveState(store, snap)).state, ...superseded });
+    else if (d.state === 'failed' && snap && rolledBack(snap)) out.push({ ...d, rolledBack: true });
     // How many steps a partial one left for `resume`.
-    else if (d.state === 'partial') out.push({ ...d, excluded: excludedPending((await store.open(d.id, { readOnly: true })).snapshot()).length });
-    else out.push(d);
+    else if (d.state === 'partial' && snap) out.push({ ...d, ...(newer ? superseded : { excluded: excludedPending(snap).length }) });
+    else out.push({ ...d, ...superseded });
   }
   return out;
 }
@@ -86,7 +98,7 @@ function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
   // A damaged journal hides what the damage covers: '?' rather than a guess.
-  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
+  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
   const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: journal ${d.damaged.file} line ${d.damaged.line} is not valid JSON (edited or damaged); ${d.damaged.fix}\n`] : []));
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }
