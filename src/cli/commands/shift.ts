@@ -10,10 +10,6 @@
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
-import { controlReplyAfter } from '../../report/control-reply.js';
-import { hasLiveProcess } from '../../state/liveness.js';
-import { newestUnfinished } from '../../state/resumable.js';
-import { openStore } from '../open-store.js';
 import type { StateStore } from '../../state/store.js';
 import type { ControlCommand } from '../../steps/step.js';
 import { globalOptions } from '../options.js';
@@ -27,6 +23,8 @@ function parseAction(value: string): ControlCommand {
 
 /** Queues `action` for deployment `id` (default: the newest unfinished one) when it would do something; returns the reply. */
 export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string): Promise<{ id: string; text: string }> {
+  // Loaded when a shift command runs: every other command (validate's cold start) registers this one without them.
+  const [{ controlReplyAfter }, { hasLiveProcess }, { newestUnfinished }] = await Promise.all([import('../../report/control-reply.js'), import('../../state/liveness.js'), import('../../state/resumable.js')]);
   const chosen = id ?? (await newestUnfinished(store))?.id;
   if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
   const snap = (await store.open(chosen, { readOnly: true })).snapshot();
@@ -50,6 +48,7 @@ export function shiftCommand(): Command {
     .addHelpText('after', examples(['ws-deployment shift pause', 'ws-deployment shift promote 20261125-083011-a1b2', 'ws-deployment shift abort']))
     .action(async (action: ControlCommand, id: string | undefined, _opts: unknown, command: Command) => {
       const options = globalOptions(command);
+      const { openStore } = await import('../open-store.js');
       const store = await openStore(options);
       try {
         const sent = await sendShiftControl(store, action, id);
