@@ -77,6 +77,10 @@ export interface CallOutcome {
 type Unary = (request: unknown, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response?: unknown) => void) => Grpc.ClientUnaryCall;
 
 /** Client of one registry. Create with {@link RegistryClient.connect}; {@link close} when done. */
+/** How many Lists settle a lost answer, and the pause between them (the bridge may still be applying it). */
+const SETTLE_LOOKS = 4;
+const SETTLE_PAUSE_MS = 250;
+
 export class RegistryClient {
   readonly meta: string;
   readonly address: string;
@@ -133,15 +137,21 @@ export class RegistryClient {
    */
   private async settleLostAnswer(error: WsdError, says: { done: string; notDone: string }, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
     const lost = String(error.details['answerLost']);
-    let clusters: ClusterStatus[];
-    try {
-      clusters = await this.list();
-    } catch (listError) {
-      throw new WsdError(error.code, `${error.message} (List to find out failed too: ${toWsdError(listError).message})`, {
-        transient: true,
-        details: error.details,
-        cause: error,
-      });
+    let clusters: ClusterStatus[] = [];
+    // The bridge handles a request it received whether or not the connection that brought it lives on, so a
+    // List right after the loss can come before the change: look a few times before calling it not done.
+    for (let look = 0; look < SETTLE_LOOKS; look++) {
+      if (look > 0) await sleep(SETTLE_PAUSE_MS);
+      try {
+        clusters = await this.list();
+      } catch (listError) {
+        throw new WsdError(error.code, `${error.message} (List to find out failed too: ${toWsdError(listError).message})`, {
+          transient: true,
+          details: error.details,
+          cause: error,
+        });
+      }
+      if (done(clusters)) break;
     }
     if (done(clusters)) {
       this.options.sink?.emit({
