@@ -288,6 +288,7 @@ function supersededLine(snap: Snapshot): string | undefined {
   return `superseded: the newer deployment ${snap.supersededBy} moved this environment's traffic onto its own clusters, so nothing resumes this one${left}`;
 }
 
-function lineOf(text: string | undefined): string {
+/** `text` as a line of its own, or nothing. */
+export function lineOf(text: string | undefined): string {
   return text ? `${text}\n` : '';
 }

@@ -1,7 +1,7 @@
 /** `ws-deployment status [ID]`: one deployment as a table or JSON (default: the newest); `--all` lists them. */
 import type { Command } from 'commander';
 import { WsdError } from '../../core/errors.js';
-import { renderSummary, statusDocument } from '../../report/summary.js';
+import { lineOf, renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
@@ -116,6 +116,3 @@ function scopeOf(snap: Snapshot, p: PendingControl): string | undefined {
   return queuedScope(snap, p.command);
 }
 
-function lineOf(text: string | undefined): string {
-  return text ? `${text}\n` : '';
-}
