@@ -4,7 +4,7 @@
  * with the boot id it names one process for good, where a pid is reused by the
  * kernel within minutes on a busy CI box. Elsewhere (no /proc) only the pid is known.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** One process as journaled: pid, and where /proc tells them, its start time and the boot it ran in. */
@@ -63,6 +63,12 @@ export function pidExists(pid: number): boolean {
   }
 }
 
+/** This machine as a journaled process names it: host, and the boot it runs in. */
+export function thisMachine(): Pick<ProcessIdentity, 'host' | 'bootId'> {
+  const boot = bootId();
+  return { host: hostname(), ...(boot ? { bootId: boot } : {}) };
+}
+
 /** The identity of the running process `pid` (just spawned: read at once, before it can exit and its pid be reused). */
 export function identify(pid: number): ProcessIdentity {
   const startTicks = processStartTicks(pid);
@@ -84,4 +90,28 @@ export function stillRunning(id: ProcessIdentity): 'running' | 'gone' | 'elsewhe
   if (fields?.[0] === 'Z') return 'gone';
   if (id.startTicks === undefined || fields === undefined) return 'running';
   return Number(fields[19]) === id.startTicks ? 'running' : 'gone';
+}
+
+/**
+ * The processes here whose environment holds `entry` (`NAME=value`), as /proc shows it to this
+ * user (another user's processes are not readable, and a zombie's environment is empty); none
+ * without /proc. This process is never one of them.
+ */
+export function processesWithEnv(entry: string): ProcessIdentity[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const found: ProcessIdentity[] = [];
+  for (const name of pids) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    const environ = readText(`/proc/${pid}/environ`);
+    if (environ === undefined || !environ.split('\0').includes(entry)) continue;
+    const id = identify(pid);
+    if (id.startTicks !== undefined || pidExists(pid)) found.push(id);
+  }
+  return found;
 }

@@ -14,20 +14,37 @@
  * by an unrelated process has another start time and is not waited for.
  *
  * The step runner sets the journal for the duration of a step (AsyncLocalStorage),
- * so every tool wrapper's calls are covered without each passing it on. A run
- * killed between the spawn and the checkpoint's write leaves its child unjournaled.
+ * so every tool wrapper's calls are covered without each passing it on.
+ *
+ * The call is journaled twice: before the spawn, with a token the child gets in its
+ * environment (`WSD_TOOL_RUN`) and no pid yet, and after it, with the pid. A run
+ * killed between the spawn and the second write leaves a child that only the token
+ * names: a resume finds it (and anything it started, which inherits the variable) by
+ * that token in /proc/PID/environ. So no child that changes a target is ever
+ * unjournaled; the price is one more checkpoint per terraform or helm call, which
+ * take seconds to minutes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { stillRunning, type ProcessIdentity } from '../core/process-identity.js';
+import { hostname } from 'node:os';
+import { processesWithEnv, stillRunning, type ProcessIdentity } from '../core/process-identity.js';
 import { sleep as abortableSleep } from '../core/sleep.js';
 
 /** The checkpoint key under which a step's tool children are journaled. */
 export const CHILDREN_KEY = 'children';
 
-/** One tool child as journaled when it was spawned. */
-export interface ChildMark extends ProcessIdentity {
+/** The variable that carries a tool call's token into its child's environment (and its children's). */
+export const CHILD_TOKEN_ENV = 'WSD_TOOL_RUN';
+
+/**
+ * One tool call as journaled: before its spawn with `token` and no `pid`, after it with the child's
+ * identity. Marks of journals written before the token have a pid and no token.
+ */
+export interface ChildMark extends Partial<ProcessIdentity> {
+  host: string;
+  /** A random id in the child's environment as `WSD_TOOL_RUN`. */
+  token?: string;
   /** `helm upgrade`, `terraform apply`. */
   tool: string;
   /** What it works on: `release gitpod in namespace default`, a terraform working dir. */
@@ -39,11 +56,22 @@ export interface ChildMark extends ProcessIdentity {
 
 /** Where a step's children are journaled. */
 export interface ChildJournal {
-  /** Journals `mark` (resolves once durable). */
+  /** Journals `mark`, before the spawn (no pid) and after it (resolves once durable). */
   spawned(mark: ChildMark): Promise<void>;
 }
 
 const current = new AsyncLocalStorage<ChildJournal>();
+
+const crashTool = process.env.WSD_CRASH_AFTER_SPAWN;
+
+/**
+ * Fault injection for the crash suites, like `state/crash-point.ts`: with `WSD_CRASH_AFTER_SPAWN=TOOL`
+ * (`terraform apply`) the process kills itself with SIGKILL right after spawning that tool, before
+ * the child's pid can be journaled. Unset (always, outside those tests) it costs one comparison.
+ */
+export function crashAfterSpawn(tool: string): void {
+  if (crashTool !== undefined && tool === crashTool) process.kill(process.pid, 'SIGKILL');
+}
 
 /** Runs `fn` with its tool children journaled through `journal`. */
 export function withChildJournal<T>(journal: ChildJournal, fn: () => Promise<T>): Promise<T> {
@@ -77,12 +105,35 @@ function asMarks(value: unknown): ChildMark[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (m): m is ChildMark =>
-      typeof m === 'object' && m !== null && Number.isInteger((m as ChildMark).pid) && typeof (m as ChildMark).host === 'string' && typeof (m as ChildMark).tool === 'string' && typeof (m as ChildMark).target === 'string',
+      typeof m === 'object' &&
+      m !== null &&
+      (Number.isInteger((m as ChildMark).pid) || typeof (m as ChildMark).token === 'string') &&
+      typeof (m as ChildMark).host === 'string' &&
+      typeof (m as ChildMark).tool === 'string' &&
+      typeof (m as ChildMark).target === 'string',
   );
 }
 
-export function describeChild(mark: ChildMark): string {
-  return `pid ${mark.pid} (${mark.tool}, ${mark.target}, started ${mark.startedAt})`;
+/** A process to wait for: the journaled child, or one found by its call's token. */
+type Orphan = ProcessIdentity & Pick<ChildMark, 'tool' | 'target' | 'startedAt' | 'boundMs'>;
+
+export function describeChild(child: Orphan): string {
+  return `pid ${child.pid} (${child.tool}, ${child.target}, started ${child.startedAt})`;
+}
+
+/**
+ * The processes of a journaled call that may still run here: its journaled child, and every process
+ * whose environment holds the call's token (the child if the run was killed before its pid was
+ * journaled, and what the child started).
+ */
+function orphansOf(mark: ChildMark): Orphan[] {
+  const found = new Map<number, Orphan>();
+  const as = (id: ProcessIdentity): Orphan => ({ ...id, tool: mark.tool, target: mark.target, startedAt: mark.startedAt, boundMs: mark.boundMs });
+  if (mark.pid !== undefined && stillRunning(mark as ProcessIdentity) === 'running') found.set(mark.pid, as(mark as ProcessIdentity));
+  if (mark.token !== undefined) {
+    for (const id of processesWithEnv(`${CHILD_TOKEN_ENV}=${mark.token}`)) if (!found.has(id.pid)) found.set(id.pid, as(id));
+  }
+  return [...found.values()];
 }
 
 export interface OrphanWait {
@@ -105,18 +156,18 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? abortableSleep;
   const pollMs = options.pollMs ?? 1_000;
-  for (const mark of asMarks(checkpoint?.[CHILDREN_KEY])) {
-    const state = stillRunning(mark);
-    if (state === 'gone') continue;
-    if (state === 'elsewhere') {
-      options.sink.emit({
-        level: 'warn',
-        code: 'tool.orphan-elsewhere',
-        message: `the interrupted run started ${describeChild(mark)} on host ${mark.host}, which cannot be checked from here; if it still runs there, stop it before going on`,
-        data: { pid: mark.pid, host: mark.host, tool: mark.tool, target: mark.target },
-      });
-      continue;
-    }
+  const marks = asMarks(checkpoint?.[CHILDREN_KEY]);
+  const here = hostname();
+  for (const mark of marks.filter((m) => m.host !== here)) {
+    const which = mark.pid !== undefined ? `pid ${mark.pid}` : 'a child';
+    options.sink.emit({
+      level: 'warn',
+      code: 'tool.orphan-elsewhere',
+      message: `the interrupted run started ${which} (${mark.tool}, ${mark.target}, started ${mark.startedAt}) on host ${mark.host}, which cannot be checked from here; if it still runs there, stop it before going on`,
+      data: { ...(mark.pid !== undefined ? { pid: mark.pid } : {}), host: mark.host, tool: mark.tool, target: mark.target },
+    });
+  }
+  for (const mark of marks.filter((m) => m.host === here).flatMap(orphansOf)) {
     const started = Date.parse(mark.startedAt);
     const deadline = (Number.isFinite(started) ? started : now()) + (Number.isFinite(mark.boundMs) ? mark.boundMs : 0);
     const until = new Date(deadline).toISOString();

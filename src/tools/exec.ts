@@ -6,13 +6,14 @@
  * line by line into events and a per-step log file, secrets redacted first.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
-import { identify } from '../core/process-identity.js';
-import { activeChildJournal } from './child-journal.js';
+import { identify, thisMachine } from '../core/process-identity.js';
+import { activeChildJournal, CHILD_TOKEN_ENV, crashAfterSpawn } from './child-journal.js';
 
 /** Variables a child inherits from our own environment; everything else is passed explicitly. */
 const INHERITED_ENV = [
@@ -166,7 +167,11 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
   const childJournal = options.target === undefined ? undefined : activeChildJournal();
   let journaled: Promise<void> | undefined;
 
-  const run = new Promise<ToolResult>((resolve, reject) => {
+  const token = childJournal ? randomUUID() : undefined;
+  const tool = [basename(command), args[0]].filter(Boolean).join(' ');
+  const bound = timeoutMs + graceMs;
+
+  const start = (): Promise<ToolResult> => new Promise<ToolResult>((resolve, reject) => {
     const started = Date.now();
     let log: WriteStream | undefined;
     // The per-step log is a copy of what the events carry: one that cannot be written (a full disk,
@@ -205,17 +210,19 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
 
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: childEnv(options.env),
+      env: childEnv(token === undefined ? options.env : { ...options.env, [CHILD_TOKEN_ENV]: token }),
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
     });
+    crashAfterSpawn(tool);
     if (childJournal && options.target !== undefined && child.pid !== undefined) {
       journaled = childJournal.spawned({
         ...identify(child.pid),
-        tool: [basename(command), args[0]].filter(Boolean).join(' '),
+        token,
+        tool,
         target: options.target,
         startedAt: new Date(started).toISOString(),
-        boundMs: timeoutMs + graceMs,
+        boundMs: bound,
       });
       journaled.catch(() => undefined); // observed below, once the child is done
     }
@@ -343,8 +350,14 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       return redactor.redactValue([...options.argv]);
     }
   });
-  if (!childJournal) return run;
-  // Settled only once the child's record is durable: a step's next action never comes before it.
+  if (!childJournal || options.target === undefined) return start();
+  // The call is journaled before its child exists (by the token the child will carry) and again with
+  // its pid; it is settled only once that second record is durable: a step's next action never comes
+  // before it.
+  const intent = { ...thisMachine(), token, tool, target: options.target, startedAt: new Date().toISOString(), boundMs: bound };
+  const run = childJournal.spawned(intent).then(() =>
+    options.signal?.aborted ? Promise.reject(new WsdError('Interrupted', `interrupted before starting ${command}`)) : start(),
+  );
   return run.then(
     async (result) => {
       await journaled;

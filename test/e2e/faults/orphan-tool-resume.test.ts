@@ -6,6 +6,11 @@
  * only once it has exited. The orphan is a wrapper in front of the real terraform
  * that holds its apply until the test releases it, so the order is decided by the
  * calls it records, not by timing.
+ *
+ * The second case kills the run right after the spawn, before the child's pid can
+ * be journaled (`WSD_CRASH_AFTER_SPAWN`): the call was journaled before the spawn
+ * with a token the child carries in its environment, and the resume finds the
+ * orphan by it.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -39,24 +44,25 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(!hasTerraform)('resume after a SIGKILL that left terraform apply running', () => {
-  const ws = faultWorkspace();
-  const release = join(ws.dir, 'release-apply');
-  const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: realTerraform, holdApply: release });
-  afterAll(() => {
-    writeFileSync(release, ''); // never leave the orphan waiting
-    ws.cleanup();
-    terraform.cleanup();
-  });
+  const cleanups: Array<() => void> = [];
+  afterAll(() => cleanups.forEach((cleanup) => cleanup()));
 
-  it('waits for the orphaned apply, naming it, and runs no terraform in its dir before it has exited', async () => {
-    const run = startCli(['deploy', ...ws.common, '--cluster-id', '173'], { env: { PATH: terraform.path } });
+  async function orphanedApplyIsWaitedFor(
+    killRun: (run: ReturnType<typeof startCli>, pid: number, id: string, stateDir: string) => Promise<void>,
+    crashEnv: Record<string, string> = {},
+  ): Promise<void> {
+    const ws = faultWorkspace();
+    const release = join(ws.dir, 'release-apply');
+    const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: realTerraform, holdApply: release });
+    cleanups.push(() => {
+      writeFileSync(release, ''); // never leave the orphan waiting
+      ws.cleanup();
+      terraform.cleanup();
+    });
+    const run = startCli(['deploy', ...ws.common, '--cluster-id', '173'], { env: { PATH: terraform.path, ...crashEnv } });
     const held = await until('terraform apply to start', () => terraform.calls().find((c) => c.event === 'held'));
     const id = onlyDeployment(ws.stateDir);
-    // The child is journaled right after it is spawned: kill once that record is there.
-    await until('the apply to be journaled', () =>
-      readJournal(ws.stateDir, id).find((r) => r.type === 'step.checkpoint' && JSON.stringify(r).includes(`"pid":${held.pid}`)),
-    );
-    run.child.kill('SIGKILL');
+    await killRun(run, held.pid, id, ws.stateDir);
     expect((await run.done).signal).toBe('SIGKILL');
     expect(alive(held.pid), 'the apply outlived the CLI').toBe(true);
 
@@ -79,5 +85,28 @@ describe.skipIf(!hasTerraform)('resume after a SIGKILL that left terraform apply
     expect(resumeCalls.length).toBeGreaterThan(0);
     for (const { c, i } of resumeCalls) expect(i, `terraform ${c.argv.join(' ')} ran while the orphan worked`).toBeGreaterThan(done);
     await expectClustersOnce(ws, [{ full: 'gp-dev-ws-eu173-eu-west1', short: 'eu173' }]);
+  }
+
+  it('waits for the orphaned apply, naming it, and runs no terraform in its dir before it has exited', async () => {
+    await orphanedApplyIsWaitedFor(async (run, pid, id, stateDir) => {
+      // The child is journaled right after it is spawned: kill once that record is there.
+      await until('the apply to be journaled', () =>
+        readJournal(stateDir, id).find((r) => r.type === 'step.checkpoint' && JSON.stringify(r).includes(`"pid":${pid}`)),
+      );
+      run.child.kill('SIGKILL');
+    });
+  }, 300_000);
+
+  it('finds an apply whose pid was never journaled (killed right after the spawn) by its token, and waits for it', async () => {
+    await orphanedApplyIsWaitedFor(
+      async (run, pid, id, stateDir) => {
+        // The run killed itself right after spawning apply: its pid is nowhere in the journal.
+        await run.done;
+        const journal = JSON.stringify(readJournal(stateDir, id));
+        expect(journal).not.toContain(`"pid":${pid}`);
+        expect(journal).toMatch(/"token":"[^"]+","tool":"terraform apply"/);
+      },
+      { WSD_CRASH_AFTER_SPAWN: 'terraform apply' },
+    );
   }, 300_000);
 });

@@ -5,12 +5,13 @@
  * that outlives its bound stops the resume naming its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
-import { identify, processStartTicks } from '../../../src/core/process-identity.js';
-import { CHILDREN_KEY, checkpointChildJournal, waitForOrphans, withChildJournal, type ChildMark } from '../../../src/tools/child-journal.js';
+import { identify, processesWithEnv, processStartTicks, stillRunning } from '../../../src/core/process-identity.js';
+import { CHILD_TOKEN_ENV, CHILDREN_KEY, checkpointChildJournal, waitForOrphans, withChildJournal, type ChildMark } from '../../../src/tools/child-journal.js';
 import { runTool } from '../../../src/tools/exec.js';
 
 const children: ChildProcess[] = [];
@@ -112,10 +113,79 @@ describe('journaling tool children at spawn', () => {
       await runTool({ argv: [process.execPath, '-e', ''], target: 'release a in namespace n', timeoutMs: 5_000, killGraceMs: 1_000 });
       await runTool({ argv: [process.execPath, '-e', ''], target: 'release b in namespace n', timeoutMs: 5_000, killGraceMs: 1_000 });
     });
-    expect(written).toHaveLength(2);
-    const marks = written[1]?.[CHILDREN_KEY] as ChildMark[];
+    // Each call twice: before its spawn (a token, no pid) and after it (the pid, with the same token).
+    expect(written).toHaveLength(4);
+    const intent = (written[0]?.[CHILDREN_KEY] as ChildMark[])[0];
+    expect(intent).toMatchObject({ host: hostname(), tool: 'node -e', target: 'release a in namespace n', token: expect.any(String) });
+    expect(intent?.pid).toBeUndefined();
+    const marks = written[3]?.[CHILDREN_KEY] as ChildMark[];
     expect(marks.map((m) => m.target)).toEqual(['release a in namespace n', 'release b in namespace n']);
-    expect(marks[0]).toMatchObject({ host: hostname(), tool: 'node -e', boundMs: 6_000 });
+    expect(marks[0]).toMatchObject({ host: hostname(), tool: 'node -e', boundMs: 6_000, token: intent?.token, pid: expect.any(Number) });
     if (hasProc) expect(marks[0]?.startTicks).toEqual(expect.any(Number));
+  });
+
+  it('gives the child its token in the environment, and spawns nothing when the call cannot be journaled first', async () => {
+    const written: Array<Record<string, unknown>> = [];
+    const journal = checkpointChildJournal(async (partial) => {
+      written.push(partial);
+    });
+    const result = await withChildJournal(journal, () =>
+      runTool({ argv: [process.execPath, '-e', `process.stdout.write(process.env.${CHILD_TOKEN_ENV} ?? '')`], target: 't', timeoutMs: 5_000 }),
+    );
+    expect(result.stdout).toBe((written[0]?.[CHILDREN_KEY] as ChildMark[])[0]?.token);
+
+    const marker = join(mkdtempSync(join(tmpdir(), 'wsd-intent-')), 'ran');
+    const failing = checkpointChildJournal(() => Promise.reject(new Error('disk full')));
+    await expect(
+      withChildJournal(failing, () => runTool({ argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], target: 't' })),
+    ).rejects.toThrow('disk full');
+    expect(existsSync(marker), 'the tool ran although its call was never journaled').toBe(false);
+  });
+});
+
+describe.skipIf(!hasProc)('a child whose pid was never journaled (the run was killed right after the spawn)', () => {
+  it('is found by the token in its environment, with what it started, and waited for until both have exited', async () => {
+    const token = 'test-token-' + process.pid;
+    // The orphan and a process it started (terraform's providers): both carry the token.
+    const parent = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); setInterval(() => {}, 1000)`], {
+      stdio: 'ignore',
+      env: { ...process.env, [CHILD_TOKEN_ENV]: token },
+    });
+    children.push(parent);
+    let found = processesWithEnv(`${CHILD_TOKEN_ENV}=${token}`);
+    for (let i = 0; found.length < 2 && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      found = processesWithEnv(`${CHILD_TOKEN_ENV}=${token}`);
+    }
+    expect(found.map((p) => p.pid)).toContain(parent.pid);
+    expect(found).toHaveLength(2);
+    const grandchild = found.find((p) => p.pid !== parent.pid)?.pid as number;
+    onTestFinished(() => {
+      for (const p of found) if (stillRunning(p) === 'running') process.kill(p.pid, 'SIGKILL');
+    });
+
+    const intent: ChildMark = { host: hostname(), token, tool: 'terraform apply', target: 'dir x', startedAt: new Date().toISOString(), boundMs: 600_000 };
+    const sink = new MemorySink();
+    let polls = 0;
+    await waitForOrphans(
+      { [CHILDREN_KEY]: [intent] },
+      {
+        sink,
+        pollMs: 1,
+        sleep: async () => {
+          // Each is waited for until it ends: end the orphan after two polls, then what it started.
+          if (++polls % 2 === 0) {
+            const next = found.find((p) => stillRunning(p) === 'running');
+            if (next) process.kill(next.pid, 'SIGKILL');
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        },
+      },
+    );
+    const waited = sink.events.filter((e) => e.code === 'tool.orphan-wait').map((e) => e.message);
+    expect(waited).toHaveLength(2);
+    expect(waited.join('\n')).toContain(`waiting for pid ${parent.pid} (terraform apply, dir x, started`);
+    expect(waited.join('\n')).toContain(`waiting for pid ${grandchild} (terraform apply, dir x, started`);
+    expect(processesWithEnv(`${CHILD_TOKEN_ENV}=${token}`)).toEqual([]);
   });
 });
