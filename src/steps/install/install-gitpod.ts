@@ -9,6 +9,7 @@ import { readSection, rootDomain, type GitpodSection } from './config.js';
 import { readVersionsManifest } from '../../config/files/versions-manifest.js';
 import { gitpodGeneratedValues } from './generated-values.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
+import { readDigestKey } from './values-digest-key.js';
 import { createComponentStep, type InstallStepOptions } from './release-step.js';
 
 function section(ctx: PlanContext): GitpodSection | undefined {
@@ -34,7 +35,7 @@ export function prepareGitpodRelease(ctx: PlanContext): PreparedRelease | undefi
     set: s.set,
     secretSet: s.secretSet,
     generated: gitpodGeneratedValues({ cluster: ctx.cluster, environment: ctx.environment, domain, versions }),
-  });
+  }, readDigestKey(ctx.sharedDir));
 }
 
 export function createInstallGitpodStep(options: InstallStepOptions = {}): Step {

@@ -5,6 +5,7 @@
 import type { PlanContext, Step } from '../step.js';
 import { readSection, type JaegerSection } from './config.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
+import { readDigestKey } from './values-digest-key.js';
 import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
 
 /** The CRD the operator chart installs; the Jaeger resource waits for it. */
@@ -25,7 +26,7 @@ export function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefi
     valuesFiles: s.valuesFiles,
     set: s.set,
     secretSet: s.secretSet,
-  });
+  }, readDigestKey(ctx.sharedDir));
 }
 
 /** The `Jaeger` resource (jaegertracing.io/v1). */

@@ -8,6 +8,7 @@ import { readManifestDir } from '../../tools/kube/apply.js';
 import { readSection, type MonitoringSection } from './config.js';
 import { installationValues } from './generated-values.js';
 import { prepareRelease, type PreparedRelease } from './release.js';
+import { readDigestKey } from './values-digest-key.js';
 import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
 
 function section(ctx: PlanContext): MonitoringSection | undefined {
@@ -26,7 +27,7 @@ export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | un
     set: s.set,
     secretSet: s.secretSet,
     generated: { ...installationValues(ctx.cluster, ctx.environment), clusterName: ctx.cluster.name },
-  });
+  }, readDigestKey(ctx.sharedDir));
 }
 
 export function monitoringManifests(ctx: PlanContext): ManifestSet | undefined {

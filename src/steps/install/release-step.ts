@@ -19,6 +19,7 @@ import { releaseRecord, type PreparedRelease, type ReleaseRecord } from './relea
 import { assertSchemaClean, releaseDir, renderRelease, SANDBOX_KUBECONFIG } from './render-release.js';
 import { checkObjects } from '../../tools/kube/schema-check.js';
 import { canonicalJson } from './values.js';
+import { digestKeyPath, ensureDigestKey } from './values-digest-key.js';
 import { RELEASE_STEPS, RELEASES_LAYER, releaseDependsOn, type ReleaseSection } from './release-order.js';
 import { createHash } from 'node:crypto';
 
@@ -75,15 +76,23 @@ export function describeComponent(def: ComponentDefinition, ctx: PlanContext): P
   const sandbox = isSandbox(ctx) || ctx.options.dryRun;
   if (prepared) {
     const { spec, digest } = prepared;
-    const data = { release: spec.release, namespace: spec.namespace, chart: spec.chart.name, version: spec.chart.version ?? 'local', valuesFiles: spec.valuesFiles, digest };
+    const data = { release: spec.release, namespace: spec.namespace, chart: spec.chart.name, version: spec.chart.version ?? 'local', valuesFiles: spec.valuesFiles, digest, digestKind: prepared.digestKind };
     if (prepared.generatedFile) actions.push({ kind: 'file', description: `write generated values for ${spec.release}`, path: prepared.generatedFile });
+    if (prepared.digestKind === 'unkeyed') {
+      actions.push({
+        kind: 'file',
+        description: `create the values digest key (its values hold secrets; a release deployed before is upgraded once, as its recorded digest cannot match)`,
+        path: digestKeyPath(ctx.sharedDir),
+      });
+    }
     if (sandbox) {
       // The argv renderRelease runs (lint only for a chart folder), so plan shows what deploy does.
       if (spec.chart.path !== undefined) actions.push({ kind: 'command', description: `lint the chart of ${spec.release}`, argv: ctx.redactor.redactValue(lintArgv(spec)) });
       actions.push({ kind: 'command', description: `render ${spec.release}`, argv: ctx.redactor.redactValue(templateArgv(spec)) });
       actions.push({ kind: 'file', description: `render release ${spec.release} client-side (helm template)`, path: releaseDir(ctx.clusterDir, spec.release), data });
     } else {
-      actions.push({ kind: 'check', description: `helm status ${spec.release}: skip when deployed with chart ${data.version} and digest ${digest.slice(0, 12)}; recover pending-* first`, data });
+      const same = prepared.digestKind === 'unkeyed' ? 'the values digest made with the new key' : `${prepared.digestKind} digest ${digest.slice(0, 12)}`;
+      actions.push({ kind: 'check', description: `helm status ${spec.release}: skip when deployed with chart ${data.version} and ${same}; recover pending-* first`, data });
       // The flags of the helm found now; without one, deploy stops (helm missing) and plan shows helm 3's.
       const flags = ctx.helmMajor ? `helm ${ctx.helmMajor}` : 'no helm found: shown with helm 3 flags';
       actions.push({ kind: 'command', description: `install or upgrade ${spec.release} (${flags})`, argv: ctx.redactor.redactValue(upgradeArgv(spec, '<kubeconfig from create-cluster>', ctx.helmMajor)), data });
@@ -120,6 +129,14 @@ async function renderSet(ctx: StepContext, set: ManifestSet): Promise<ReleaseRec
   return { ...manifestRecord(set, 'rendered'), objects: report.objects, checked: report.checked, uncheckedKinds: report.uncheckedKinds };
 }
 
+/** The release as check and run use it: a release whose values hold secrets gets the state dir's digest key, made now if missing. */
+function preparedRelease(def: ComponentDefinition, ctx: StepContext): PreparedRelease | undefined {
+  const prepared = def.release(ctx);
+  if (prepared?.digestKind !== 'unkeyed' || ctx.options.dryRun) return prepared;
+  ensureDigestKey(ctx.sharedDir);
+  return def.release(ctx);
+}
+
 /** Builds the Step from a component definition. */
 export function createComponentStep(def: ComponentDefinition, options: InstallStepOptions = {}): Step {
   const pollMs = options.pollMs ?? 5_000;
@@ -135,7 +152,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
 
     async check(ctx): Promise<CheckResult> {
       if (isSandbox(ctx) || ctx.options.dryRun) return { action: 'proceed', reason: 'rendering client-side' };
-      const prepared = def.release(ctx);
+      const prepared = preparedRelease(def, ctx);
       // Manifest sets are applied server-side every time: the apply itself is the idempotent check.
       if (!prepared || def.manifests?.(ctx)) return { action: 'proceed' };
       const kubeconfig = kubeconfigFor(ctx);
@@ -151,7 +168,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
     },
 
     async run(ctx): Promise<StepOutputs> {
-      const prepared = def.release(ctx);
+      const prepared = preparedRelease(def, ctx);
       const set = def.manifests?.(ctx);
       const releases: ReleaseRecord[] = [];
       if (isSandbox(ctx) || ctx.options.dryRun) {

@@ -10,7 +10,7 @@ import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
 import { splitSecrets } from '../../core/secret-names.js';
 import { secretValuesPath } from '../../tools/helm-secret-values.js';
-import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type Values } from './values.js';
+import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type DigestKind, type Values } from './values.js';
 import { REDACTED, type Redactor } from '../../core/redact.js';
 
 /** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */
@@ -30,7 +30,9 @@ export interface ReleaseInput {
 /** A release ready to apply: the helm spec plus the merged values and their digest. */
 export interface PreparedRelease {
   spec: ReleaseSpec;
+  /** Hex; keyed when the values hold secrets, '' when they do and no key exists yet (see {@link DigestKind}). */
   digest: string;
+  digestKind: DigestKind;
   values: Values;
   generatedFile?: string;
   generated?: Values;
@@ -43,21 +45,27 @@ export interface ReleaseRecord {
   chart: string;
   version: string;
   digest: string;
+  /** Absent: `sha256`. A keyed digest tells nothing about the values without the state dir's key. */
+  digestKind?: DigestKind;
   status: 'deployed' | 'unchanged' | 'rendered';
   revision?: number;
   valuesFiles: string[];
 }
 
-/** Builds the release from config without side effects (reads the values files). */
-export function prepareRelease(clusterDir: string, input: ReleaseInput): PreparedRelease {
+/**
+ * Builds the release from config without side effects (reads the values files). `digestKey`: the
+ * state dir's values digest key (values-digest-key.ts), needed when the values hold secrets.
+ */
+export function prepareRelease(clusterDir: string, input: ReleaseInput, digestKey?: Buffer): PreparedRelease {
   const generatedFile = input.generated ? generatedValuesPath(clusterDir, input.release) : undefined;
   const valuesFiles = [...input.valuesFiles, ...(generatedFile ? [generatedFile] : [])];
   const inline = new Map<string, Values>(generatedFile && input.generated ? [[generatedFile, input.generated]] : []);
-  // The digest covers every value, secret ones included (as before they were split off), so no release is upgraded for nothing.
   const values = mergeValuesFiles(valuesFiles, input.set, inline);
-  const digest = valuesDigest(values);
   const { plain, secret } = splitSecrets(input.set, input.secretSet);
   const hasSecrets = Object.keys(secret).length > 0;
+  // The digest covers every value, secret ones included, so a rotated secret upgrades the release;
+  // with secrets it is keyed, since a plain hash shown in the plan would let anyone test guesses of them.
+  const { digest, kind } = valuesDigest(values, hasSecrets, digestKey);
   return {
     spec: {
       release: input.release,
@@ -67,9 +75,10 @@ export function prepareRelease(clusterDir: string, input: ReleaseInput): Prepare
       set: plain,
       ...(hasSecrets ? { secretValues: applySet({}, secret), secretValuesFile: secretValuesPath(clusterDir, input.release) } : {}),
       timeoutSeconds: input.timeoutSeconds,
-      description: releaseDescription(digest),
+      description: releaseDescription(digest, kind),
     },
     digest,
+    digestKind: kind,
     values,
     generatedFile,
     generated: input.generated,
@@ -108,6 +117,7 @@ export function releaseRecord(prepared: PreparedRelease, status: ReleaseRecord['
     chart: prepared.spec.chart.name,
     version: wantedVersion(prepared, deployed),
     digest: prepared.digest,
+    ...(prepared.digestKind === 'sha256' ? {} : { digestKind: prepared.digestKind }),
     status,
     ...(deployed ? { revision: deployed.version } : {}),
     valuesFiles: [...prepared.spec.valuesFiles],
@@ -146,8 +156,10 @@ export function decideRelease(current: HelmRelease | undefined, prepared: Prepar
       const wanted = prepared.spec.chart.version;
       if (wanted === undefined) return { action: 'upgrade', reason: `${where} uses a local chart without a pinned version, so it is always upgraded` };
       if (deployedVersion !== wanted) return { action: 'upgrade', reason: `${where} runs chart version ${deployedVersion ?? 'unknown'}, want ${wanted}` };
-      if (deployedDigest !== prepared.digest) {
-        return { action: 'upgrade', reason: `${where} was deployed with values digest ${deployedDigest?.slice(0, 12) ?? 'unknown'}, want ${prepared.digest.slice(0, 12)}` };
+      if (prepared.digestKind === 'unkeyed') return { action: 'upgrade', reason: `${where}: its values hold secrets and the state dir has no values digest key yet` };
+      if (deployedDigest !== `${prepared.digestKind}=${prepared.digest}`) {
+        const shown = deployedDigest === undefined ? 'unknown' : deployedDigest.slice(0, deployedDigest.indexOf('=') + 13);
+        return { action: 'upgrade', reason: `${where} was deployed with values digest ${shown}, want ${prepared.digestKind}=${prepared.digest.slice(0, 12)}` };
       }
       return {
         action: 'skip',

@@ -4,7 +4,7 @@
  * The merged result is hashed into the values digest that decides whether a
  * deployed release is already up to date.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { deepFreeze } from '../../core/deep-freeze.js';
 import { isValuesMap as isMap, readValuesFileShared, type Values } from '../../config/files/values-file.js';
 
@@ -44,9 +44,19 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** sha256 (hex) of the canonical merged values. */
-export function valuesDigest(values: Values): string {
-  return createHash('sha256').update(canonicalJson(values)).digest('hex');
+/**
+ * How a digest was made: `sha256` for values without secrets (the same in every state dir),
+ * `hmac-sha256` keyed with the state dir's key (values-digest-key.ts) when they hold secret `set`
+ * values, `unkeyed` when they do and there is no key yet (plan before the first deploy): no digest.
+ */
+export type DigestKind = 'sha256' | 'hmac-sha256' | 'unkeyed';
+
+/** The digest (hex; '' when unkeyed) of the canonical merged values: see {@link DigestKind}. */
+export function valuesDigest(values: Values, secret: boolean, key?: Buffer): { digest: string; kind: DigestKind } {
+  const text = canonicalJson(values);
+  if (!secret) return { digest: createHash('sha256').update(text).digest('hex'), kind: 'sha256' };
+  if (!key) return { digest: '', kind: 'unkeyed' };
+  return { digest: createHmac('sha256', key).update(text).digest('hex'), kind: 'hmac-sha256' };
 }
 
 /**
@@ -85,16 +95,19 @@ export function mergeValuesFiles(
   return applySet(merged, set);
 }
 
-const DESCRIPTION_PREFIX = 'ws-deployment values-sha256=';
+const DESCRIPTION_PREFIX = 'ws-deployment values-';
 
-/** The release description that records the digest (`helm upgrade --description`). */
-export function releaseDescription(digest: string): string {
-  return `${DESCRIPTION_PREFIX}${digest}`;
+/** The release description that records the digest and its kind (`helm upgrade --description`). */
+export function releaseDescription(digest: string, kind: DigestKind): string {
+  return `${DESCRIPTION_PREFIX}${kind}=${digest}`;
 }
 
-/** The digest recorded in a release description, if we wrote it. */
+/**
+ * The digest recorded in a release description, if we wrote it, as `<kind>=<hex>`: a plain and a
+ * keyed digest of the same values never compare equal (a release deployed before its values held
+ * secrets, or by a version without keyed digests, is upgraded once).
+ */
 export function digestFromDescription(description: string | undefined): string | undefined {
-  if (!description?.startsWith(DESCRIPTION_PREFIX)) return undefined;
-  const digest = description.slice(DESCRIPTION_PREFIX.length).trim();
-  return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+  const match = /^ws-deployment values-(sha256|hmac-sha256)=([0-9a-f]{64})\s*$/.exec(description ?? '');
+  return match ? `${match[1]}=${match[2]}` : undefined;
 }

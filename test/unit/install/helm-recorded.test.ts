@@ -23,6 +23,7 @@ function prepared(version = '1.2.3'): PreparedRelease {
   return {
     spec: { release: 'gitpod', namespace: 'recorded', chart: { repository: 'https://charts.example.com', name: 'gitpod', version }, valuesFiles: [], set: {}, timeoutSeconds: 60, description: '' },
     digest: ZEROS,
+    digestKind: 'sha256',
     values: {},
   };
 }
@@ -46,7 +47,7 @@ describe.each(recordings)('recorded helm $helm output', (rec) => {
   it('status -o json has no chart: the chart version comes from helm list', () => {
     const status = json<HelmRelease>('status');
     expect(status.chart).toBeUndefined();
-    expect(digestFromDescription(status.info.description)).toBe(ZEROS);
+    expect(digestFromDescription(status.info.description)).toBe(`sha256=${ZEROS}`);
     const [entry] = json<Array<{ name: string; chart: string }>>('list');
     expect(parseChartRef(entry?.chart)).toEqual({ name: 'gitpod', version: '1.2.3' });
     expect(json<unknown[]>('listMissing')).toEqual([]);

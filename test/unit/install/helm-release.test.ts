@@ -105,7 +105,7 @@ describe('install-gitpod with helm', () => {
       { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 5 }) },
     ]);
     const first = await step.check!(ctx);
-    expect(first).toMatchObject({ action: 'proceed', reason: expect.stringContaining('values digest 000000000000') });
+    expect(first).toMatchObject({ action: 'proceed', reason: expect.stringContaining('values digest sha256=000000000000') });
     const second = await step.check!(ctx);
     expect(second).toMatchObject({ action: 'proceed', reason: expect.stringContaining('runs chart version 1.2.2, want 1.2.3') });
     await step.run(ctx);
@@ -298,6 +298,7 @@ describe('install-gitpod with helm', () => {
       version: '1.2.3',
       valuesFiles: [world.globalValues, world.clusterValues, join(ctx.clusterDir, 'values', 'gitpod.generated.yaml')],
       digest: prepared.digest,
+      digestKind: 'sha256',
     });
     expect(command?.argv?.slice(0, 4)).toEqual(['helm', 'upgrade', '--install', 'gitpod']);
     expect(await helm.calls()).toEqual([]);

@@ -36,7 +36,7 @@ describe('merging values files', () => {
     const first = mergeValuesFiles(files, { replicas: 3 }, inline);
     expect(first).toEqual({ image: { tag: 'b', pull: 'never' }, replicas: 3, region: 'eu', installation: { cluster: 'eu01' } });
     expect(mergeValuesFiles(files, { replicas: 3 }, inline)).toEqual(first);
-    expect(valuesDigest(mergeValuesFiles(files, { replicas: 3 }, inline))).toBe(valuesDigest(first));
+    expect(valuesDigest(mergeValuesFiles(files, { replicas: 3 }, inline), false)).toEqual(valuesDigest(first, false));
 
     // A longer text: size alone tells the reader's stat check the file changed.
     write('region.yaml', { image: { tag: 'c' }, region: 'us-west', extra: { added: true } });
