@@ -161,7 +161,37 @@ const prometheusSchema = z.strictObject({
    */
   bearerTokenFile: configPath('file', 'bearer token file').optional(),
   timeout: positiveDurationSchema('every query would abort at once; write e.g. 10s').prefault('10s'),
+}).superRefine((p, ctx) => {
+  for (const conflict of authConflicts(p)) ctx.addIssue({ code: 'custom', path: conflict.path, message: conflict.message });
 });
+
+/**
+ * A request carries one Authorization header: credentials in the url (sent as basic auth), a
+ * `bearerTokenFile` and an `Authorization` header each set it, and the provider would keep one
+ * and drop the others without a word (a password that silently does nothing). Refused, naming
+ * both and the fix; the credentials themselves are never shown.
+ */
+function authConflicts(p: { url: string; headers: Record<string, string>; bearerTokenFile?: string }): Array<{ path: string[]; message: string }> {
+  let userinfo = false;
+  try {
+    const url = new URL(p.url);
+    userinfo = url.username !== '' || url.password !== '';
+  } catch {
+    return []; // the url's own check reports it
+  }
+  const header = Object.keys(p.headers).find((name) => name.toLowerCase() === 'authorization');
+  const sources = [
+    ...(userinfo ? [{ path: ['url'], what: 'url carries credentials (user:password@, sent as basic auth)', fix: 'remove user:password@ from the url' }] : []),
+    ...(p.bearerTokenFile !== undefined ? [{ path: ['bearerTokenFile'], what: 'bearerTokenFile is set (sent as a bearer token)', fix: 'remove bearerTokenFile' }] : []),
+    ...(header !== undefined ? [{ path: ['headers', header], what: `headers.${header} is set`, fix: `remove headers.${header}` }] : []),
+  ];
+  if (sources.length < 2) return [];
+  const [first, ...rest] = sources as [(typeof sources)[number], ...typeof sources];
+  return rest.map((other) => ({
+    path: other.path,
+    message: `both the ${first.what} and ${other.what}, but a request sends one Authorization header, so one of them would be silently dropped; choose one: ${first.fix}, or ${other.fix}`,
+  }));
+}
 
 const simulatorSchema = z.strictObject({ type: z.literal('simulator') });
 

@@ -19,6 +19,10 @@ export function registerSecrets(redactor: Redactor, config: Config): Redactor {
   for (const env of [config.aliveTest?.command?.env, config.trafficShift?.command?.env]) {
     for (const [name, value] of Object.entries(env ?? {})) if (isCredentialName(name)) redactor.add(value);
   }
+  // Credentials in the Prometheus url (`user:password@`, or a token as the user): registered before anything runs,
+  // not only when the shift builds its provider, since the redactor's url pattern misses a user without a password.
+  const provider = config.trafficShift?.analysis?.provider;
+  if (provider?.type === 'prometheus') redactor.add(...urlUserinfo(provider.url));
   // Passthrough values marked secret or credential-named: they reach the tools by env or a 0600 file, and never show.
   for (const value of [...Object.values(secretTerraformVariables(config)), ...secretHelmValues(config)]) redactor.add(...secretTexts(value));
   const keyFile = config.project.gcpSACredFile;
@@ -33,4 +37,14 @@ export function registerSecrets(redactor: Redactor, config: Config): Redactor {
     }
   }
   return redactor;
+}
+
+/** The user and password of a url, raw and decoded ('' when absent or the url does not parse). */
+function urlUserinfo(url: string): string[] {
+  try {
+    const { username, password } = new URL(url);
+    return [username, password].flatMap((part) => [part, decodeURIComponent(part)]);
+  } catch {
+    return [];
+  }
 }

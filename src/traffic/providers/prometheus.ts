@@ -45,7 +45,7 @@ export class PrometheusProvider implements MetricProvider {
     if (base.username || base.password) {
       const user = decodeURIComponent(base.username);
       const password = decodeURIComponent(base.password);
-      options.redactor?.add(password);
+      options.redactor?.add(user, password); // a token may be the user (`https://TOKEN@host`)
       this.basicAuth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
       options.redactor?.add(this.basicAuth.slice('Basic '.length));
       base.username = '';

@@ -14,4 +14,13 @@ describe('registerSecrets', () => {
     const r = registerSecrets(new Redactor(), config);
     expect(r.redact('alive-tok-31337 shift-pw-4242 werft-k-777 europe-west1')).toBe('[REDACTED] [REDACTED] [REDACTED] europe-west1');
   });
+
+  it('registers the user and password of the prometheus url before any provider exists', () => {
+    const provider = { type: 'prometheus', url: 'https://glc_t0ken%2Fx@prom.example.com', headers: {}, timeout: 10_000 };
+    const r = registerSecrets(new Redactor(), { project: {}, trafficShift: { analysis: { provider } } } as unknown as Config);
+    // The redactor's url pattern only knows user:password@; a token as the user must be registered.
+    expect(r.redact('GET https://glc_t0ken%2Fx@prom.example.com/api (glc_t0ken/x)')).toBe('GET https://[REDACTED]@prom.example.com/api ([REDACTED])');
+    const both = registerSecrets(new Redactor(), { project: {}, trafficShift: { analysis: { provider: { ...provider, url: 'https://sre-user:pw-4242-x@h' } } } } as unknown as Config);
+    expect(both.redact('sre-user pw-4242-x')).toBe('[REDACTED] [REDACTED]');
+  });
 });
