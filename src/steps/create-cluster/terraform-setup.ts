@@ -82,9 +82,12 @@ export function secretTerraformValues(ctx: Pick<PlanContext, 'config'>): Record<
  * HCL expression for a variable of type `any` (templates escaped, like in the module file).
  */
 export function secretTerraformEnv(ctx: Pick<PlanContext, 'config'>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(secretTerraformValues(ctx)).map(([name, value]) => [`TF_VAR_${name}`, typeof value === 'string' ? value : JSON.stringify(templateLiteral(value))]),
-  );
+  return Object.fromEntries(Object.entries(secretTerraformValues(ctx)).map(([name, value]) => [`TF_VAR_${name}`, tfVarText(value)]));
+}
+
+/** A variable's value as `TF_VAR_<name>` carries it (see {@link secretTerraformEnv}). */
+export function tfVarText(value: JsonValue): string {
+  return typeof value === 'string' ? value : JSON.stringify(templateLiteral(value));
 }
 
 /** The root module's input: contract variables, passthrough variables (secret ones by name and type only), backend. */

@@ -14,7 +14,8 @@ import { openDeploymentsUsing } from '../../state/resumable.js';
 import type { StateStore } from '../../state/store.js';
 import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';
-import { pgConnStr, secretTerraformEnv } from '../create-cluster/terraform-setup.js';
+import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import { destroyTerraformEnvs } from './destroy-env.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
@@ -127,6 +128,9 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
     // under that name now is another one (ids come round again, --cluster-id reuses one): retire it anew
     // rather than answer "destroyed" for a cluster that still takes workspaces.
     const previous = stored?.done && (await registeredNow()).has(shortName) ? undefined : stored;
+    // Before any change: a destroy that would lack a secret variable stops now (destroy-env.ts).
+    const needs = destroy && created?.moduleInput?.backend && !previous?.destroyed && !previous?.done ? [{ cluster: shortName, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];
+    const terraformEnv = destroyTerraformEnvs(needs, { config: input.config }, input.redactor).get(shortName);
     if (!previous) {
       const known = await registeredNow();
       // Existence first: asking to confirm the retirement of a cluster that is not there helps nobody.
@@ -153,7 +157,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,
       pgConnStr: pgConnStr({ config: input.config }),
-      terraformEnv: secretTerraformEnv({ config: input.config }),
+      terraformEnv,
       progress: previous,
       save: async (p) => writeFileAtomic(file, `${JSON.stringify(p, null, 2)}\n`),
       record: async (code, message, data) => input.sink.emit({ level: 'info', code, cluster: shortName, message, data }),

@@ -11,10 +11,11 @@ import { formatDuration } from '../../traffic/duration.js';
 import { mapLimit } from '../../traffic/judges/fetch-values.js';
 import type { Clock } from '../../traffic/shift-ports.js';
 import { destroyArgv } from '../../tools/terraform/argv.js';
-import { pgConnStr, secretTerraformEnv, STATE_LOCK_TIMEOUT } from '../create-cluster/terraform-setup.js';
+import { pgConnStr, STATE_LOCK_TIMEOUT } from '../create-cluster/terraform-setup.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { resolveShiftClusters } from '../traffic/shift-clusters.js';
 import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
+import { destroyTerraformEnvs } from './destroy-env.js';
 import { findCreatedBy } from './find-module-input.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
 import { assertOthersTakeTraffic, waitForApproval } from './retire-guards.js';
@@ -75,6 +76,15 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
       const r = config.retire;
       return [
         { kind: 'note', description: "only after this deployment's traffic shift promoted the new clusters (skipped otherwise, e.g. when the shift is excluded)" },
+        ...(r.destroy
+          ? [
+              {
+                kind: 'check' as const,
+                description:
+                  'before the gate and before any cluster is touched: each destroy has every secret terraform variable its cluster was created with (journaled by name, never by value), from terraform.variables or an exported TF_VAR_<name>; a missing one stops the retirement naming it',
+              },
+            ]
+          : []),
         ...(gateIsManual(ctx) ? [{ kind: 'wait' as const, description: 'manual gate beforeDestroy: waits for `ws-deployment shift resume` (or pass --yes)' }] : []),
         { kind: 'call', description: 'cordon every old cluster of the shift on every meta cluster (refused if no other cluster would take new starts)' },
         { kind: 'wait', description: `wait until each runs no regular workspaces (Deregister without force is refused while any run), at most ${formatDuration(r.drainTimeout)}` },
@@ -119,6 +129,21 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         const olds = clusters.oldClusters;
         if (olds.length === 0) return { retired: [], note: 'no old clusters to retire' };
 
+        const previousProgress = ctx.previous?.progress as Record<string, RetireProgress> | undefined;
+        const createdBy = await Promise.all(olds.map((old) => findCreatedBy(options.store, old.name)));
+        // Before the gate and before any cluster is touched: a destroy that would lack a secret variable stops now.
+        const destroyEnvs = destroyTerraformEnvs(
+          config.retire.destroy
+            ? olds.flatMap((old, i) => {
+                const created = createdBy[i];
+                const done = previousProgress?.[old.name]?.destroyed || previousProgress?.[old.name]?.done;
+                return created?.moduleInput?.backend && !done ? [{ cluster: old.name, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];
+              })
+            : [],
+          ctx,
+          ctx.redactor,
+        );
+
         if (gateIsManual(ctx) && !ctx.previous?.approved) {
           // Journaled, so `shift resume|abort` can tell the operator what answering this gate does.
           await ctx.checkpoint({ awaiting: 'beforeDestroy' });
@@ -127,7 +152,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         }
         await assertOthersTakeTraffic(registry, olds.map((o) => o.name), ctx.signal);
 
-        const all: Record<string, RetireProgress> = { ...(ctx.previous?.progress as Record<string, RetireProgress> | undefined) };
+        const all: Record<string, RetireProgress> = { ...previousProgress };
         let writes = Promise.resolve();
         // Checkpoints merge at the top level only: always write the whole map, one write at a time.
         const persist = (name: string, p: RetireProgress) => {
@@ -137,7 +162,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         };
         const pollMs = options.pollMs ?? (session.simulators.length > 0 ? 1_000 : 30_000);
         const results = await mapLimit(olds, PARALLEL_RETIREMENTS, async (old) => {
-          const created = await findCreatedBy(options.store, old.name);
+          const created = createdBy[olds.indexOf(old)];
           const target: RetireTarget = { name: old.name, fullName: created?.name ?? old.cluster, region: created?.region ?? old.region };
           return retireCluster({
             target,
@@ -151,7 +176,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             stateDir: ctx.sharedDir,
             credFile: ctx.config.project.gcpSACredFile,
             pgConnStr: pgConnStr(ctx),
-            terraformEnv: secretTerraformEnv(ctx),
+            terraformEnv: destroyEnvs.get(old.name),
             progress: all[old.name],
             save: (p) => persist(old.name, p),
             record: ctx.record,

@@ -109,8 +109,9 @@ export async function createHarness(shift: string, clusterId = 2): Promise<Harne
       for (const meta of METAS) out[meta] = await harness.list(meta);
       return out;
     },
-    deploy: (steps, options = {}, signal = new AbortController().signal, clusterSteps = []) => startDeployment(loaded, engineOptions(options), deps(steps, signal, clusterSteps)),
-    resume: (id, steps, options = {}, signal = new AbortController().signal) => resumeDeployment(loaded, id, engineOptions(options), deps(steps, signal)),
+    // `harness.loaded` is read at each call: a test may switch the config between generations.
+    deploy: (steps, options = {}, signal = new AbortController().signal, clusterSteps = []) => startDeployment(harness.loaded, engineOptions(options), deps(steps, signal, clusterSteps)),
+    resume: (id, steps, options = {}, signal = new AbortController().signal) => resumeDeployment(harness.loaded, id, engineOptions(options), deps(steps, signal)),
     async close() {
       await stopSandboxRegistries();
       await store.close();
