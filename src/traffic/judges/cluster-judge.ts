@@ -57,6 +57,8 @@ export interface ClusterInput {
   reportedBefore: boolean;
   /** The cluster had reported, and this metric's previous measurement found none of its series (a gap). */
   gapBefore?: boolean;
+  /** Proportions: the value query found series on some cluster (either side) in this measurement: its metrics exist. */
+  valueSeriesSeen?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
   deadlinePassed: boolean;
   deadlineMs: number;
@@ -105,7 +107,20 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   const out = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<ClusterEvidence> = {}): ClusterEvidence => ({ ...base, outcome, rule, message, ...extra });
   const baselineRecord = (extra: Partial<NonNullable<ClusterEvidence['baseline']>>) => ({ baseline: { clusters: baseline.clusters, at: baseline.at, ...extra } });
 
-  if (judged.length === 0) {
+  // A labelled failure counter (client_golang's CounterVec) has no series before the cluster's first failure, so on a
+  // healthy cluster the ratio sum(rate(failures)) / sum(rate(starts)) is an empty vector while its starts are there.
+  // Where the query found series on another cluster its metrics exist: no series here is no failure counted (0).
+  // Where it found none anywhere, a misspelt metric looks the same: no evidence either way (wait, a human past the deadline).
+  const noFailureSeries = input.proportion && samples !== undefined && windowSamples > 0 && value.series === 0;
+  if (noFailureSeries && !input.valueSeriesSeen) {
+    return out(
+      'wait',
+      'no-data.no-failure-series',
+      `${name}: the value query returns no series on any cluster, though ${cluster} had ${fmt(windowSamples)} starts: either no failure was counted anywhere yet (a labelled failure counter has no series before its first failure) or the query names a metric that does not exist; check the query, and write its failure part as (sum(rate(…[{{interval}}])) or vector(0)) to count a missing failure counter as 0`,
+      { samples: windowSamples },
+    );
+  }
+  if (judged.length === 0 && !noFailureSeries) {
     const hasSeries = value.series > 0 || (samples?.series ?? 0) > 0;
     if (!hasSeries) {
       // One empty window is a missed or late scrape as often as a dead cluster (30 s scrapes, rate[1m]):

@@ -27,7 +27,7 @@
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
 import { judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
-import { type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
+import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
 
@@ -98,7 +98,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
-    warnings: warningsFor(metric, queries),
+    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? uncountedFailures(queries) : [])],
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -151,6 +151,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     return { ...expected, competitorStarts };
   };
   const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
+  const valueSeriesSeen = queries.some((q) => q.purpose === 'value' && q.series > 0);
   const evidence: ClusterEvidence[] = ctx.newClusters.map((target) =>
     judgeCluster({
       metric,
@@ -161,6 +162,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
       gapBefore: ctx.gaps?.[metric.name]?.includes(target.cluster) ?? false,
+      valueSeriesSeen,
       // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
       windowMs: mode.kind === 'range' ? windowMs : lookbackMs,
       scrapeIntervalMs: ctx.scrapeIntervalMs,
@@ -203,6 +205,22 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     return withPowerWarnings(record(waitOrInconclusive('wait', deadlinePassed), 'query.partial', `${metric.name}: would pass, but ${said}: a missing series may hide a failing cluster; ${stillPartial}`, extra), metric, evidence);
   }
   return withPowerWarnings(record(outcome, rule, message, extra), metric, evidence);
+}
+
+/**
+ * Clusters counted as 0 failures because their value query had no series while they had starts and the query
+ * found series elsewhere (cluster-judge.ts): said in the record, as a renamed failure metric would look the same.
+ */
+function uncountedFailures(queries: readonly FetchedQuery[]): string[] {
+  if (!queries.some((q) => q.purpose === 'value' && q.series > 0)) return [];
+  return queries
+    .filter((q) => q.purpose === 'value' && q.series === 0 && !q.error)
+    .flatMap((q) => {
+      const starts = queries.filter((s) => s.purpose === 'samples' && s.side === q.side && s.cluster === q.cluster).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
+      return Math.round(starts) > 0
+        ? [`${q.cluster}: the value query returned no series while the cluster had ${fmt(starts)} starts: counted as 0 failures (a labelled failure counter has no series before its first failure; a renamed failure metric would look the same)`]
+        : [];
+    });
 }
 
 /** Queries the server answered with warnings (a partial response). */

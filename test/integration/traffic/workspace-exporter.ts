@@ -14,6 +14,11 @@ interface ClusterTraffic {
   failureCarry: number;
   /** When false the cluster's series vanish from /metrics, as if the cluster died. */
   visible: boolean;
+  /**
+   * Like a labelled counter of a Prometheus client library (client_golang's CounterVec): the failure series
+   * is exported only from the cluster's first failure on, not as 0 before it.
+   */
+  failuresFromFirst: boolean;
 }
 
 export class WorkspaceExporter {
@@ -22,9 +27,15 @@ export class WorkspaceExporter {
   private timer?: NodeJS.Timeout;
 
   /** Sets (or adds) a cluster's traffic. */
-  set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean }): void {
-    const current = this.clusters.get(cluster) ?? { startsPerTick: 0, failureRatio: 0, starts: 0, failures: 0, failureCarry: 0, visible: true };
+  set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean; failuresFromFirst?: boolean }): void {
+    const current = this.clusters.get(cluster) ?? { startsPerTick: 0, failureRatio: 0, starts: 0, failures: 0, failureCarry: 0, visible: true, failuresFromFirst: false };
     this.clusters.set(cluster, { ...current, ...traffic });
+  }
+
+  /** The cluster's ws-manager restarts: its counters start again from 0 (a counter reset), same labels. */
+  restart(cluster: string): void {
+    const c = this.clusters.get(cluster);
+    if (c) Object.assign(c, { starts: 0, failures: 0, failureCarry: 0 });
   }
 
   async start(tickMs = 100): Promise<number> {
@@ -64,7 +75,7 @@ export class WorkspaceExporter {
     for (const [name, c] of visible) lines.push(`gitpod_ws_manager_workspace_starts_total{cluster="${name}"} ${c.starts}`);
     lines.push('# HELP gitpod_ws_manager_workspace_starts_failure_total Failed workspace starts.');
     lines.push('# TYPE gitpod_ws_manager_workspace_starts_failure_total counter');
-    for (const [name, c] of visible) lines.push(`gitpod_ws_manager_workspace_starts_failure_total{cluster="${name}"} ${c.failures}`);
+    for (const [name, c] of visible) if (!c.failuresFromFirst || c.failures > 0) lines.push(`gitpod_ws_manager_workspace_starts_failure_total{cluster="${name}"} ${c.failures}`);
     return `${lines.join('\n')}\n`;
   }
 }

@@ -190,11 +190,32 @@ describe('metric evaluation and no-data classification', () => {
       expect(await evaluateMetric(counted, ctx(many, { elapsedInStepMs: 1_800_000, expected }))).toMatchObject({ outcome: 'fail', rule: 'no-data.no-traffic' });
     });
 
-    it('fails a new cluster that reports starts but no metric data', async () => {
-      const p = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [30]).set(s('eu17'), [120]);
+    it('fails a new cluster that reports starts and a value series without data', async () => {
+      const p = new FakeMetricProvider().set(q('eu17'), [0.02]).set(q('eu18'), []).set(s('eu18'), [30]).set(s('eu17'), [120]);
       const d = await evaluateMetric(counted, ctx(p));
       expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
       expect(d.message).toMatch(/reports 30 starts but returns no data/);
+    });
+
+    // Real Prometheus: a labelled failure counter has no series before the first failure, so the ratio is empty.
+    it('counts a new cluster with starts but no value series as 0 failures where the query found series elsewhere, and says so', async () => {
+      const p = new FakeMetricProvider().set(q('eu17'), [0.02]).set(s('eu18'), [300]).set(s('eu17'), [120]);
+      const d = await evaluateMetric(counted, ctx(p));
+      expect(d).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+      expect(d.clusters?.[0]).toMatchObject({ samples: 300, failures: 0, value: 0 });
+      expect(d.warnings).toEqual([
+        'gp-prod-ws-eu18-eu-west1: the value query returned no series while the cluster had 300 starts: counted as 0 failures (a labelled failure counter has no series before its first failure; a renamed failure metric would look the same)',
+      ]);
+    });
+
+    it('waits (inconclusive past the deadline) when no cluster has a value series though they have starts: a misspelt metric looks the same', async () => {
+      const p = new FakeMetricProvider().set(s('eu18'), [300]).set(s('eu17'), [120]);
+      const d = await evaluateMetric(counted, ctx(p));
+      expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.no-failure-series', warnings: [] });
+      expect(d.message).toBe(
+        'start-failure-rate: the value query returns no series on any cluster, though gp-prod-ws-eu18-eu-west1 had 300 starts: either no failure was counted anywhere yet (a labelled failure counter has no series before its first failure) or the query names a metric that does not exist; check the query, and write its failure part as (sum(rate(…[{{interval}}])) or vector(0)) to count a missing failure counter as 0',
+      );
+      expect(await evaluateMetric(counted, ctx(p, { elapsedInStepMs: 1_800_000 }))).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
     });
 
     it('waits below minSamples, then becomes inconclusive at the deadline (never pass, never fail)', async () => {

@@ -331,8 +331,8 @@ describe('the worst cluster decides', () => {
 
   it('ranks an error above a wait: a pipeline error on one cluster is not hidden by another that waits', async () => {
     const counted = metric({ threshold: { max: 0.05 }, samplesQuery: 'starts{c="{{shortName}}"}', minSamples: 20 });
-    // eu18 waits (3 starts); eu19 fails (starts but no data).
-    const p = new FakeMetricProvider().set(v('eu18'), [0]).set(s('eu18'), [3]).set(s('eu19'), [30]).set(v('eu17'), [0.02]).set(s('eu17'), [100]);
+    // eu18 waits (3 starts); eu19 fails (starts, a value series, but no data).
+    const p = new FakeMetricProvider().set(v('eu18'), [0]).set(s('eu18'), [3]).set(v('eu19'), []).set(s('eu19'), [30]).set(v('eu17'), [0.02]).set(s('eu17'), [100]);
     const d = await evaluateMetric(counted, ctx(p, { newClusters: [NEW, NEW2] }));
     expect(d).toMatchObject({ outcome: 'fail', rule: 'no-data.new-silent' });
     expect(d.samples).toEqual({ new: 33, old: 100, min: 20 });

@@ -1,0 +1,116 @@
+/**
+ * Counter semantics of a real Prometheus (Debian's binary) that the judges' own fakes do not model:
+ * - a labelled failure counter (client_golang's CounterVec) has no series until the cluster's first failure,
+ *   so the documented ratio `sum(rate(failures)) / sum(rate(starts))` is an EMPTY vector on a healthy new
+ *   cluster — no failures counted is 0 failures, not a dead cluster;
+ * - a ws-manager restart resets the counters inside a window: rate()/increase() count across the reset.
+ * Each case measures with the README's queries against an exporter scraped every second.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisSchema } from '../../../src/traffic/analysis-config.js';
+import { measure } from '../../../src/traffic/judges/measure.js';
+import type { MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
+import { ZERO_COUNTERS } from '../../../src/traffic/judges/step-verdict.js';
+import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { waitFor } from '../shift/harness.js';
+import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
+import { WorkspaceExporter } from './workspace-exporter.js';
+
+const hasPrometheus = requireBinary('prometheus', 'counter semantics are checked against a real Prometheus');
+
+const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
+const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
+
+const analysis = analysisSchema.parse({
+  provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
+  metrics: [
+    {
+      name: 'start-failure-ratio',
+      query: `sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`,
+      samplesQuery: `sum(increase(${STARTS}[{{interval}}]))`,
+      threshold: { max: 0.1 },
+      minSamples: 20,
+    },
+  ],
+  consecutiveErrorLimit: 0,
+});
+
+const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
+
+describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => {
+  const exporter = new WorkspaceExporter();
+  let prometheus: RunningPrometheus;
+  let provider: PrometheusProvider;
+
+  const ctx = (newShort: string, oldShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
+    provider,
+    newClusters: [target(newShort)],
+    oldClusters: [target(oldShort)],
+    intervalMs: 5_000,
+    now: new Date(),
+    elapsedInStepMs: 5_000,
+    sampleDeadlineMs: 60_000,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    // The baseline has had failures (its failure series exists); the new clusters have had none yet.
+    exporter.set('eu17', { startsPerTick: 5, failureRatio: 0.02 });
+    exporter.set('eu18', { startsPerTick: 5, failureRatio: 0, failuresFromFirst: true });
+    // A region where no cluster has counted a failure since its ws-manager started.
+    exporter.set('eu20', { startsPerTick: 5, failureRatio: 0, failuresFromFirst: true });
+    exporter.set('eu21', { startsPerTick: 5, failureRatio: 0, failuresFromFirst: true });
+    exporter.set('eu30', { startsPerTick: 5, failureRatio: 0.02 });
+    prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`], 20_000, 180_000);
+    provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 5_000 });
+    // A full 5 s window of scrapes on every cluster.
+    await waitFor('7 s of scrapes', async () => {
+      const n = await provider.range('gitpod_ws_manager_workspace_starts_total', { start: new Date(Date.now() - 7_000), end: new Date(), stepMs: 1_000 });
+      return n.length === 5 && n.every((s) => s.points.length >= 7);
+    }, 30_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await exporter.stop();
+  });
+
+  it('passes a healthy new cluster whose failure counter has no series yet (no failure counted), saying why', async () => {
+    // What Prometheus itself answers: the ratio is an empty vector (no series), the starts are there.
+    const ratio = await provider.instant(analysis.metrics[0]!.query.replaceAll('{{shortName}}', 'eu18').replaceAll('{{interval}}', '5s'));
+    expect(ratio).toHaveLength(0);
+    const m = await measure(analysis, ctx('eu18', 'eu17', { reported: new Set([target('eu18').cluster]) }), ZERO_COUNTERS);
+    expect(m.decisions[0]).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    expect(m.decisions[0]?.clusters?.[0]).toMatchObject({ failures: 0 });
+    expect(m.decisions[0]?.clusters?.[0]?.samples).toBeGreaterThanOrEqual(20);
+    expect(m.decisions[0]?.warnings.join('\n')).toMatch(/gp-prod-ws-eu18-eu-west1: the value query returned no series while the cluster had \d+ starts: counted as 0 failures/);
+    expect(m.verdict).toBe('pass');
+  });
+
+  it('does not pass on no failure series anywhere (a misspelt metric looks the same): waits, inconclusive past the deadline', async () => {
+    const m = await measure(analysis, ctx('eu21', 'eu20'), ZERO_COUNTERS);
+    expect(m.decisions[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.no-failure-series' });
+    expect(m.decisions[0]?.message).toMatch(/or vector\(0\)/);
+    const late = await measure(analysis, ctx('eu21', 'eu20', { elapsedInStepMs: 60_000 }), ZERO_COUNTERS);
+    expect(late.decisions[0]).toMatchObject({ outcome: 'inconclusive', rule: 'samples.deadline-passed' });
+    // Written with `or vector(0)`, the same data is 0 failures of many starts: it passes.
+    const zeroFilled = { ...analysis, metrics: [{ ...analysis.metrics[0]!, query: `(sum(rate(${FAILURES}[{{interval}}])) or vector(0)) / sum(rate(${STARTS}[{{interval}}]))` }] };
+    expect((await measure(zeroFilled, ctx('eu21', 'eu20'), ZERO_COUNTERS)).decisions[0]).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+  });
+
+  it('counts across a counter reset (the new cluster\'s ws-manager restarts inside the window): neither negative nor inflated starts', async () => {
+    const before = await measure(analysis, ctx('eu30', 'eu17'), ZERO_COUNTERS);
+    const steady = before.decisions[0]?.clusters?.[0]?.samples ?? 0;
+    expect(steady).toBeGreaterThan(20);
+    exporter.restart('eu30');
+    // The reset lies inside the next 5 s window once two more scrapes are in.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const m = await measure(analysis, ctx('eu30', 'eu17'), ZERO_COUNTERS);
+    expect(m.decisions[0]).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    const counted = m.decisions[0]?.clusters?.[0]?.samples ?? 0;
+    // A reset read as a drop would give negative or no starts; read as a new counter from its old total, millions.
+    expect(counted).toBeGreaterThan(steady / 4);
+    expect(counted).toBeLessThan(steady * 4);
+  });
+});
