@@ -34,8 +34,9 @@ export interface FetchedQuery extends QueryRecord {
   /** NaN values (Prometheus' 0/0: no events in the window) dropped from `values`. */
   dropped: number;
   /**
-   * ±Inf values, kept out of `values` (the statistics need finite numbers) but not dropped: +Inf is
-   * histogram_quantile's answer when every event fell in the +Inf bucket, the worst latency there is.
+   * ±Inf values, kept out of `values` (the statistics need finite numbers) but not dropped: a plain threshold
+   * judges them (+Inf is above every max). histogram_quantile answers the largest finite `le`, not +Inf, when the
+   * quantile lies in the +Inf bucket (docs/canary-analysis.md).
    */
   infinities: number[];
 }
