@@ -218,7 +218,7 @@ function uncountedFailures(queries: readonly FetchedQuery[]): string[] {
     .flatMap((q) => {
       const starts = queries.filter((s) => s.purpose === 'samples' && s.side === q.side && s.cluster === q.cluster).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
       return Math.round(starts) > 0
-        ? [`${q.cluster}: the value query returned no series while the cluster had ${fmt(starts)} starts: counted as 0 failures (a labelled failure counter has no series before its first failure; a renamed failure metric would look the same)`]
+        ? [`${q.cluster}: the value query returned no series while the cluster had ${fmt(Math.round(starts))} starts: counted as 0 failures (a labelled failure counter has no series before its first failure; a renamed failure metric would look the same)`]
         : [];
     });
 }
