@@ -4,7 +4,7 @@
  * Durations are strings in the YAML and milliseconds after parsing.
  */
 import * as z from 'zod';
-import { analysisSchema } from './analysis-config.js';
+import { analysisSchema, type MetricConfig } from './analysis-config.js';
 import { formatDuration } from './duration.js';
 import { mannWhitneyU } from './stats/mann-whitney.js';
 import { durationSchema, positiveDurationSchema } from './duration-schema.js';
@@ -96,6 +96,9 @@ export const trafficShiftSchema = z
           message: `${m.name}: threshold.sequential adds up the counts of each measurement, so its windows must not overlap, but lookback ${formatDuration(m.lookback ?? interval)} is longer than the interval ${formatDuration(interval)}; drop lookback or make it at most the interval`,
         });
       }
+      const scrape = t.analysis?.provider.type === 'prometheus' ? t.analysis.scrapeInterval : undefined;
+      const short = scrape === undefined ? undefined : shortWindowProblem(m, m.lookback ?? interval, scrape);
+      if (short) ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics', i, ...short.path], message: short.message });
       const c = m.comparison;
       if (c?.method !== 'mann-whitney') continue;
       // A test that cannot reject with the most extreme data would pass every bad cluster: refuse it up front.
@@ -121,6 +124,28 @@ export const trafficShiftSchema = z
       }
     }
   });
+
+/**
+ * rate()/increase() need two samples inside their window, so on real Prometheus a window shorter than two scrape
+ * intervals is empty on every cluster (every point of a comparison, every instant query): a gate that always
+ * errors and halts the shift. Named with the window a query actually uses: `{{window}}` (a point comparison's
+ * resolution; otherwise the lookback) and `{{interval}}`/`{{lookback}}` (the lookback).
+ */
+function shortWindowProblem(m: MetricConfig, lookbackMs: number, scrapeMs: number): { path: string[]; message: string } | undefined {
+  const text = `${m.query}\n${m.samplesQuery ?? ''}`;
+  const pointWise = m.comparison?.method === 'mann-whitney' || m.comparison?.method === 'ratio';
+  const windows: Array<{ placeholder: string; ms: number; path: string[]; field: string }> = [];
+  if (/\{\{\s*(window|resolution)\s*\}\}/.test(text)) {
+    windows.push(pointWise && m.comparison ? { placeholder: '{{window}}', ms: m.comparison.resolution, path: ['comparison', 'resolution'], field: 'resolution' } : { placeholder: '{{window}}', ms: lookbackMs, path: ['lookback'], field: 'lookback (or interval)' });
+  }
+  if (/\{\{\s*(interval|lookback)\s*\}\}/.test(text)) windows.push({ placeholder: '{{interval}}', ms: lookbackMs, path: ['lookback'], field: 'lookback (or interval)' });
+  const short = windows.find((w) => w.ms < 2 * scrapeMs);
+  if (!short) return undefined;
+  return {
+    path: short.path,
+    message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two scrapes of ${formatDuration(scrapeMs)} (analysis.scrapeInterval), and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed scrape harmless)`,
+  };
+}
 
 export type TrafficShiftInput = z.input<typeof trafficShiftSchema>;
 export type TrafficShiftConfig = z.output<typeof trafficShiftSchema>;

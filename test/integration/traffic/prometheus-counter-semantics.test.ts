@@ -3,11 +3,14 @@
  * - a labelled failure counter (client_golang's CounterVec) has no series until the cluster's first failure,
  *   so the documented ratio `sum(rate(failures)) / sum(rate(starts))` is an EMPTY vector on a healthy new
  *   cluster — no failures counted is 0 failures, not a dead cluster;
- * - a ws-manager restart resets the counters inside a window: rate()/increase() count across the reset.
+ * - a ws-manager restart resets the counters inside a window: rate()/increase() count across the reset;
+ * - a window shorter than two scrapes holds one sample, and rate() answers nothing: `validate` refuses it when
+ *   analysis.scrapeInterval says so.
  * Each case measures with the README's queries against an exporter scraped every second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../../src/traffic/analysis-config.js';
+import { trafficShiftSchema } from '../../../src/traffic/config.js';
 import { measure } from '../../../src/traffic/judges/measure.js';
 import type { MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
 import { ZERO_COUNTERS } from '../../../src/traffic/judges/step-verdict.js';
@@ -112,5 +115,33 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
     // A reset read as a drop would give negative or no starts; read as a new counter from its old total, millions.
     expect(counted).toBeGreaterThan(steady / 4);
     expect(counted).toBeLessThan(steady * 4);
+  });
+
+  it('finds (almost) nothing in windows shorter than two scrapes, so such a window is refused when scrapeInterval is known', async () => {
+    const points = `sum(rate(${FAILURES.replace('{{shortName}}', 'eu17')}[1s])) / sum(rate(${STARTS.replace('{{shortName}}', 'eu17')}[1s]))`;
+    const end = Math.floor(Date.now() / 1000) * 1000;
+    const answer = await provider.range(points, { start: new Date(end - 9_000), end: new Date(end), stepMs: 1_000 });
+    const found = answer.flatMap((s) => s.points).length;
+    // 10 evaluation times; a [1s] window holds a second sample only when a scrape falls exactly on its edge.
+    expect(found).toBeLessThanOrEqual(2);
+    const shift = (resolution: string) => ({
+      steps: [50, 100],
+      interval: '10s',
+      analysis: {
+        provider: { type: 'prometheus', url: prometheus.url },
+        scrapeInterval: '1s',
+        metrics: [
+          { ...analysis.metrics[0], interval: undefined, lookback: undefined, minSamples: 20, threshold: { max: 0.1 } },
+          { name: 'ratio-vs-baseline', query: `sum(rate(${FAILURES}[{{window}}])) / sum(rate(${STARTS}[{{window}}]))`, comparison: { method: 'mann-whitney', resolution } },
+        ],
+      },
+    });
+    const refused = trafficShiftSchema.safeParse(shift('1s'));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['analysis', 'metrics', 1, 'comparison', 'resolution'] });
+    expect(refused.error?.issues[0]?.message).toBe(
+      'ratio-vs-baseline: its {{window}} window of 1s holds fewer than two scrapes of 1s (analysis.scrapeInterval), and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make resolution at least 2s (4s keeps one missed scrape harmless)',
+    );
+    expect(trafficShiftSchema.safeParse(shift('2s')).success).toBe(true);
   });
 });

@@ -105,3 +105,28 @@ describe('trafficShift config', () => {
     expect(messages({ steps: [100], analysis: { ...analysis, provider: { type: 'prometheus', url: 'ftp://x' } } })).toMatch(/http\(s\) URL/);
   });
 });
+
+// rate()/increase() need two samples in their window: on real Prometheus a shorter one is empty on every cluster
+// (test/integration/traffic/prometheus-counter-semantics.test.ts).
+describe('a query window shorter than two scrapes (analysis.scrapeInterval)', () => {
+  const withScrape = (scrape: string, metric: Record<string, unknown>, interval = '5m') => ({ steps: [50, 100], interval, analysis: { ...analysis, scrapeInterval: scrape, metrics: [metric] } });
+  const points = { name: 'p95', query: 'histogram_quantile(0.95, sum by (le) (rate(b{cluster="{{cluster}}"}[{{window}}])))', comparison: { method: 'mann-whitney', resolution: '30s' } };
+
+  it('refuses a comparison resolution below two scrapes, naming the window, the scrape and the fix', () => {
+    expect(messages(withScrape('30s', points))).toBe(
+      'analysis.metrics.0.comparison.resolution: p95: its {{window}} window of 30s holds fewer than two scrapes of 30s (analysis.scrapeInterval), and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make resolution at least 1m (2m keeps one missed scrape harmless)',
+    );
+    expect(messages(withScrape('30s', { ...points, comparison: { method: 'mann-whitney', resolution: '1m' } }))).toBe('');
+    // Unknown scrape interval: nothing to check against.
+    expect(messages({ steps: [50, 100], interval: '5m', analysis: { ...analysis, metrics: [points] } })).toBe('');
+  });
+
+  it('refuses a lookback (or interval) below two scrapes for {{interval}} and for {{window}} outside a point comparison', () => {
+    expect(messages(withScrape('30s', analysis.metrics[0] as Record<string, unknown>, '45s'))).toMatch(/^analysis\.metrics\.0\.lookback: start-failure-rate: its \{\{interval\}\} window of 45s holds fewer than two scrapes of 30s .*make lookback \(or interval\) at least 1m/);
+    expect(messages(withScrape('30s', { ...analysis.metrics[0], lookback: '1m' }, '45s'))).toBe('');
+    const instant = { name: 'p95', query: 'histogram_quantile(0.95, sum by (le) (rate(b[{{window}}])))', threshold: { max: 10 }, lookback: '50s' };
+    expect(messages(withScrape('30s', instant))).toMatch(/^analysis\.metrics\.0\.lookback: p95: its \{\{window\}\} window of 50s/);
+    // A query with its own fixed window is the author's choice.
+    expect(messages(withScrape('30s', { name: 'up', query: 'min(up{cluster="{{cluster}}"})', threshold: { min: 1 }, lookback: '10s' }))).toBe('');
+  });
+});

@@ -32,8 +32,10 @@ describe("the README's analysis example", () => {
   });
 
   it('refuses a comparison that can never reject, naming the fix', () => {
-    const input = readmeShift() as { interval: string; analysis: { metrics: Array<Record<string, unknown>> } };
+    const input = readmeShift() as { interval: string; analysis: { metrics: Array<Record<string, unknown>>; scrapeInterval?: string } };
     input.interval = '45s';
+    // Only this problem: 15 s windows of the README's 30 s scrapes would also be refused (too short for rate()).
+    delete input.analysis.scrapeInterval;
     input.analysis.metrics[1] = { ...input.analysis.metrics[1], comparison: { method: 'mann-whitney', confidence: 0.98, resolution: '15s' } };
     const r = trafficShiftSchema.safeParse(input);
     expect(r.success).toBe(false);
