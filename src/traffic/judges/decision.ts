@@ -30,6 +30,8 @@ export interface QueryRecord {
   error?: { kind: string; message: string };
   /** The server's warnings: the answer may be partial (a store down), so its series may be incomplete. */
   warnings?: string[];
+  /** PromQL's own warnings about the query (`PromQL warning: …`): the answer is complete, the query questionable. */
+  annotations?: string[];
 }
 
 export interface DecisionStatistics {

@@ -55,7 +55,8 @@ export async function fetchValues(req: FetchRequest): Promise<FetchedQuery[]> {
       const values = raw.filter((v) => Number.isFinite(v));
       const infinities = raw.filter((v) => v === Infinity || v === -Infinity);
       const partial = series.warnings && series.warnings.length > 0 ? { warnings: [...series.warnings] } : {};
-      return { ...base, series: series.length, values, infinities, dropped: raw.length - values.length - infinities.length, ...partial };
+      const noted = series.annotations && series.annotations.length > 0 ? { annotations: [...series.annotations] } : {};
+      return { ...base, series: series.length, values, infinities, dropped: raw.length - values.length - infinities.length, ...partial, ...noted };
     } catch (error) {
       // Our own abort is not a metrics failure: let it stop the evaluation.
       if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;

@@ -245,5 +245,6 @@ function warningsFor(metric: MetricConfig, queries: FetchedQuery[]): string[] {
   const judged = (q: FetchedQuery) => q.side === 'new' && q.purpose === 'value' && thresholdJudgesInfinities(metric);
   const infinite = queries.filter((q) => q.infinities.length > 0 && !judged(q));
   const partial = partialQueries(queries).flatMap((q) => (q.warnings ?? []).map((w) => `${q.cluster}: partial answer to the ${q.purpose} query: ${w}`));
-  return [...partial, ...nan, ...infinite.map((q) => `${q.cluster}: ${q.infinities.length} infinite value(s) ignored in the ${q.purpose} query`)];
+  const noted = queries.flatMap((q) => (q.annotations ?? []).map((a) => `${q.cluster}: Prometheus about the ${q.purpose} query: ${a}`));
+  return [...partial, ...noted, ...nan, ...infinite.map((q) => `${q.cluster}: ${q.infinities.length} infinite value(s) ignored in the ${q.purpose} query`)];
 }

@@ -145,8 +145,16 @@ export class PrometheusProvider implements MetricProvider {
       throw new MetricQueryError('bad-response', `${this.description} returned an unexpected answer (HTTP ${status}${detail}); is the url the Prometheus API?`, { query, status });
     }
     const series: MetricSeriesList = toSeries(body.data.resultType, body.data.result, this.description, query, kind);
-    const warnings = partialWarnings(body.warnings);
+    const raw = Array.isArray(body.warnings) ? (body.warnings as unknown[]) : [];
+    // Prometheus 2.47–2.53 sent PromQL's annotations in `warnings` too (2.54 moved its infos to `infos`): none of
+    // them says data is missing. A healthy classic histogram trips "PromQL info: input to histogram_quantile needed
+    // to be fixed for monotonicity" (its buckets are not scraped atomically): taken for a partial answer, it would
+    // hold a latency gate forever.
+    const promql = (w: unknown) => typeof w === 'string' && /^PromQL (info|warning):/.test(w);
+    const warnings = boundedTexts(raw.filter((w) => !promql(w)));
     if (warnings.length > 0) series.warnings = warnings;
+    const annotations = boundedTexts(raw.filter((w) => typeof w === 'string' && w.startsWith('PromQL warning:')));
+    if (annotations.length > 0) series.annotations = annotations;
     return series;
   }
 }
@@ -156,11 +164,11 @@ const MAX_WARNINGS = 5;
 const MAX_WARNING_LENGTH = 300;
 
 /**
- * The `warnings` of a successful answer (a partial response: a store or remote-read endpoint did not answer). Only
- * `warnings`: Prometheus 3's `infos` (e.g. "metric might not be a counter") do not say data is missing.
+ * Server texts kept for the record: the `warnings` of a successful answer that say it is partial (a store or
+ * remote-read endpoint did not answer), or PromQL's own warnings. Prometheus 3's `infos` (e.g. "metric might not
+ * be a counter") are not read: they do not say data is missing.
  */
-function partialWarnings(raw: unknown): string[] {
-  if (!Array.isArray(raw)) return [];
+function boundedTexts(raw: readonly unknown[]): string[] {
   const texts = raw.map((w) => (typeof w === 'string' ? w : JSON.stringify(w))).filter((w) => w.trim() !== '');
   const kept = texts.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH)}…` : w));
   if (texts.length > MAX_WARNINGS) kept.push(`… and ${texts.length - MAX_WARNINGS} more`);

@@ -29,8 +29,9 @@ export interface RangeQueryOptions {
  * What a query returns: its series, and `warnings` when the server answered but said the answer may be
  * incomplete (Prometheus' `warnings`: Thanos or remote read with a store down gives a partial response,
  * `status: success`). A partial answer may lack a failing cluster's series, so the judges must see it.
+ * `annotations`: PromQL's own warnings about the query (Prometheus ≥ 2.47): shown, but the answer is complete.
  */
-export type MetricSeriesList = MetricSeries[] & { warnings?: string[] };
+export type MetricSeriesList = MetricSeries[] & { warnings?: string[]; annotations?: string[] };
 
 /** A source of metric values. Both calls return an empty array when the query matches no series. */
 export interface MetricProvider {

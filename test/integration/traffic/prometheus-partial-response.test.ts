@@ -112,4 +112,25 @@ describe('prometheus partial responses', () => {
     expect(d.outcome).toBe('pass');
     expect(d.warnings).toEqual([]);
   });
+
+  // Prometheus 2.47–2.53 sent PromQL's annotations in `warnings` (2.54 moved the infos to `infos`). The texts are
+  // Prometheus' own (util/annotations). None says data is missing: a healthy classic histogram trips the first.
+  const MONOTONICITY = 'PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name "gitpod_ws_manager_workspace_startup_seconds_bucket" (1:25)';
+  const BAD_LE = 'PromQL warning: bucket label "le" is missing or has a malformed value of "" for metric name "x_bucket" (1:25)';
+
+  it('passes on an answer whose warnings are PromQL annotations (Prometheus 2.47–2.53), keeping its warnings in the record', async () => {
+    answers = { 'errors{c="eu18"}': { value: '0.01', warnings: [MONOTONICITY, BAD_LE] }, 'errors{c="eu17"}': { value: '0.01', warnings: [MONOTONICITY] } };
+    const series = await provider().instant('errors{c="eu18"}');
+    expect(series.warnings).toBeUndefined();
+    expect(series.annotations).toEqual([BAD_LE]);
+    const d = await evaluateMetric(metric, ctx());
+    expect(d).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    expect(d.warnings).toEqual([`${NEW.cluster}: Prometheus about the value query: ${BAD_LE}`]);
+    expect(d.queries.find((q) => q.cluster === NEW.cluster)?.annotations).toEqual([BAD_LE]);
+  });
+
+  it('still holds a pass back when a store-down warning comes with the annotations', async () => {
+    answers = { 'errors{c="eu18"}': { value: '0.01', warnings: [MONOTONICITY, STORE_DOWN] }, 'errors{c="eu17"}': { value: '0.01' } };
+    expect(await evaluateMetric(metric, ctx())).toMatchObject({ outcome: 'wait', rule: 'query.partial' });
+  });
 });
