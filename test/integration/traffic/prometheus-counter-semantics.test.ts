@@ -5,7 +5,9 @@
  *   cluster — no failures counted is 0 failures, not a dead cluster;
  * - a ws-manager restart resets the counters inside a window: rate()/increase() count across the reset;
  * - a window shorter than two scrapes holds one sample, and rate() answers nothing: `validate` refuses it when
- *   analysis.scrapeInterval says so.
+ *   analysis.scrapeInterval says so;
+ * - Prometheus restarts mid-stage: while it is down the gate errors (the pipeline, never the cluster), and after
+ *   it the head replayed from the WAL still holds what was scraped before, so a tiled window reads across the gap.
  * Each case measures with the README's queries against an exporter scraped every second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +145,29 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
       'ratio-vs-baseline: its {{window}} window of 1s holds fewer than two scrapes of 1s (analysis.scrapeInterval), and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make resolution at least 2s (4s keeps one missed scrape harmless)',
     );
     expect(trafficShiftSchema.safeParse(shift('2s')).success).toBe(true);
+  });
+
+  // Last: it restarts the Prometheus the other cases read.
+  it('survives a Prometheus restart mid-stage: error while it is down, then a window tiled from before the restart counts across the gap', { timeout: 120_000 }, async () => {
+    const metricName = analysis.metrics[0]!.name;
+    const first = await measure(analysis, ctx('eu30', 'eu17'), ZERO_COUNTERS);
+    expect(first.decisions[0]).toMatchObject({ outcome: 'pass' });
+    // The stage's last counted window ended 3 s before this measurement: the next one reads from there, before the restart.
+    const lastCountedEnd = Date.parse(first.at) - 3_000;
+    const before = first.decisions[0]?.clusters?.[0]?.samples ?? 0;
+    const restarted = prometheus.restart(3_000);
+    await waitFor('prometheus to go down', async () => !(await fetch(`${prometheus.url}/-/ready`).then((r) => r.ok, () => false)), 30_000);
+    const down = await measure(analysis, ctx('eu30', 'eu17', { reported: new Set([target('eu30').cluster]), windowStarts: { [metricName]: lastCountedEnd } }), ZERO_COUNTERS);
+    expect(down.decisions[0]).toMatchObject({ outcome: 'error', rule: 'query-error' });
+    await restarted;
+    // Fresh scrapes after the restart, so the window's end holds samples from both sides of the gap.
+    await waitFor('two scrapes after the restart', async () => {
+      const n = await provider.instant('count_over_time(gitpod_ws_manager_workspace_starts_total{cluster="eu30"}[2500ms])').catch(() => []);
+      return (n[0]?.points[0]?.[1] ?? 0) >= 2;
+    }, 30_000);
+    const after = await measure(analysis, ctx('eu30', 'eu17', { reported: new Set([target('eu30').cluster]), windowStarts: { [metricName]: lastCountedEnd } }), ZERO_COUNTERS);
+    expect(after.decisions[0]).toMatchObject({ outcome: 'pass', rule: 'threshold.within' });
+    // The window starts before the restart: its starts from then (replayed from the WAL) and across the gap count.
+    expect(after.decisions[0]?.clusters?.[0]?.samples ?? 0).toBeGreaterThan(before);
   });
 });

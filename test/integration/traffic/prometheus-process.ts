@@ -12,6 +12,8 @@ import { runTool, type ToolResult } from '../../../src/tools/exec.js';
 export interface RunningPrometheus {
   url: string;
   stop(): Promise<void>;
+  /** Stops Prometheus (SIGTERM), keeps its TSDB, waits `downMs`, starts it again on the same port and waits until ready. */
+  restart(downMs: number): Promise<void>;
 }
 
 /** A port that was free a moment ago (Prometheus cannot take port 0). */
@@ -42,39 +44,54 @@ export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const abort = new AbortController();
-  const process: Promise<ToolResult | undefined> = runTool({
-    argv: [
-      'prometheus',
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    cwd: dir,
-    signal: abort.signal,
-    timeoutMs: lifetimeMs,
-    killGraceMs: 3_000,
-    maxBuffer: 1 << 20,
-  }).catch(() => undefined);
   const url = `http://127.0.0.1:${port}`;
+  const launch = () => {
+    const abort = new AbortController();
+    const done: Promise<ToolResult | undefined> = runTool({
+      argv: [
+        'prometheus',
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      cwd: dir,
+      signal: abort.signal,
+      timeoutMs: lifetimeMs,
+      killGraceMs: 3_000,
+      maxBuffer: 1 << 20,
+    }).catch(() => undefined);
+    return { abort, done };
+  };
+  let running = launch();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    abort.abort();
-    await process;
+    running.abort.abort();
+    await running.done;
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + readyTimeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) return { url, stop };
-    } catch {
-      // not listening yet
+  const ready = async (): Promise<boolean> => {
+    const deadline = Date.now() + readyTimeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if ((await fetch(`${url}/-/ready`)).ok) return true;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return false;
+  };
+  const restart = async (downMs: number) => {
+    running.abort.abort();
+    await running.done;
+    await new Promise((r) => setTimeout(r, downMs));
+    running = launch();
+    if (!(await ready())) throw new Error(`prometheus did not become ready again on ${url} within ${readyTimeoutMs} ms`);
+  };
+  if (await ready()) return { url, stop, restart };
   await stop();
   throw new Error(`prometheus did not become ready on ${url} within ${readyTimeoutMs} ms`);
 }
