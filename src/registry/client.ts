@@ -52,7 +52,7 @@ export interface RegistryClientOptions {
   redactor?: Redactor;
   /** Receives `registry.retry`, `registry.waiting` and `registry.answer-lost` events. */
   sink?: EventSink;
-  /** How often a `registry.waiting` line reports a call still unanswered. Default 5 s. */
+  /** How often a `registry.waiting` line reports a call still unanswered. Default 5 s, or a third of a shorter deadline. */
   progressMs?: number;
   signal?: AbortSignal;
 }
@@ -67,6 +67,8 @@ const REGISTER_DEADLINE_MS = 60_000;
  */
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000, unanswered: 2 };
 const DEFAULT_PROGRESS_MS = 5_000;
+/** A short deadline (`bridgeTimeout: 2s`) still gets its waiting lines, at most this often. */
+const MIN_PROGRESS_MS = 250;
 
 /** What a Register, Deregister or Update that went through reports. */
 export interface CallOutcome {
@@ -290,7 +292,7 @@ export class RegistryClient {
   private unanswered(error: WsdError, ctx: CallContext, timedOut: number, elapsedMs: number): WsdError {
     return new WsdError(
       'RegistryUnavailable',
-      `the cluster registry of ${ctx.meta} (ws-manager-bridge at ${ctx.address}) took ${ctx.change ?? ctx.operation} ${timedOut} times and never answered ` +
+      `the cluster registry of ${ctx.meta} (ws-manager-bridge at ${ctx.address}) took ${callWords(ctx)} ${timedOut} times and never answered ` +
         `(${seconds(ctx.deadlineMs)} each, ${seconds(elapsedMs)} in all): the bridge is hung or overloaded; check its pod in ${ctx.meta} ` +
         `(logs, restart it), then retry`,
       { transient: true, details: { ...error.details, unanswered: timedOut }, cause: error },
@@ -312,11 +314,11 @@ export class RegistryClient {
             level: 'warn',
             code: 'registry.waiting',
             message:
-              `still waiting for the cluster registry of ${this.meta} (${this.address}) to answer ${ctx.change ?? ctx.operation}: ` +
+              `still waiting for the cluster registry of ${this.meta} (${this.address}) to answer ${callWords(ctx)}: ` +
               `${seconds(now - sent)} into attempt ${progress.attempt} of ${progress.of} (gives up after ${seconds(ctx.deadlineMs)}), ${seconds(now - progress.started)} in all`,
             data: { meta: this.meta, operation: ctx.operation, attempt: progress.attempt, attempts: progress.of, waitedMs: now - progress.started },
           });
-        }, this.options.progressMs ?? DEFAULT_PROGRESS_MS)
+        }, this.options.progressMs ?? Math.min(DEFAULT_PROGRESS_MS, Math.max(MIN_PROGRESS_MS, Math.floor(ctx.deadlineMs / 3))))
       : undefined;
     waiting?.unref();
     return new Promise((resolve, reject) => {
@@ -341,6 +343,11 @@ function seen(state: string): { done: string; notDone: string } {
 /** A Register, Deregister or constraint change whose answer was lost (see `outcomeUnknown` in status-errors.ts). */
 function lostAnswer(error: unknown): error is WsdError {
   return isWsdError(error) && typeof error.details['answerLost'] === 'string';
+}
+
+/** `list`, or an update with its cluster: `update of eu18 (score 50)`. */
+function callWords(ctx: CallContext): string {
+  return ctx.change && ctx.cluster ? `${ctx.operation} of ${ctx.cluster} (${ctx.change})` : (ctx.change ?? ctx.operation);
 }
 
 function seconds(ms: number): string {

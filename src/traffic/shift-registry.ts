@@ -4,6 +4,14 @@
  * everywhere. Metas run in parallel (bounded); changes within one meta run in
  * order (score before uncordon, so a new cluster never takes traffic at its
  * registration score). Transient failures are retried, bounded and visible.
+ *
+ * The bound per update: the client retries a refused connection itself (about a
+ * second) and gives up on a bridge that takes a call and never answers after two
+ * deadlines (`metaClusters[].bridgeTimeout`), with `registry.waiting` lines while
+ * it waits. On top, the shift retries a refused connection {@link ATTEMPTS} times
+ * (1 s, 2 s apart: a bridge pod restarting), but never a call that went
+ * unanswered: retrying that would multiply the client's wait (3 × 2 deadlines).
+ * So one update costs at most 2 × bridgeTimeout + about 5 s.
  */
 import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -21,7 +29,7 @@ import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluste
  */
 export const CLUSTER_CONCURRENCY = 64;
 const META_CONCURRENCY = 8;
-const ATTEMPTS = 3;
+export const ATTEMPTS = 3;
 const RETRY_BASE_MS = 1_000;
 
 export interface NamedChange {
@@ -60,6 +68,8 @@ export class ShiftRegistry {
   /** Applies per-meta change lists on every meta; throws after all metas finished if any failed. */
   async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal): Promise<void> {
     const failures: string[] = [];
+    /** Per meta cluster that failed, its first error (what the operator is told about it). */
+    const failedMetas: Record<string, string> = {};
     let allTransient = true;
     await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
       // Order matters only within one cluster (score before uncordon): clusters are updated concurrently.
@@ -72,7 +82,9 @@ export class ShiftRegistry {
           } catch (error) {
             if (signal?.aborted) throw error;
             allTransient &&= isWsdError(error) && error.transient;
-            failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${error instanceof Error ? error.message : String(error)}`);
+            const message = error instanceof Error ? error.message : String(error);
+            failures.push(`${meta}/${name} ${JSON.stringify(change)}: ${message}`);
+            failedMetas[meta] ??= message;
             return; // this cluster's later changes depend on this one
           }
         }
@@ -81,9 +93,9 @@ export class ShiftRegistry {
     if (failures.length > 0) {
       // Retrying the step only helps when every failure may pass (an unreachable bridge); a cluster
       // that is not registered, or a refused change, stays so.
-      throw new WsdError('RegistryError', `registry update failed on ${failures.length} meta cluster(s): ${failures.join('; ')}; ${allTransient ? 're-run to resume' : 'fix the cause, then resume'}`, {
+      throw new WsdError('RegistryError', `registry update failed on ${Object.keys(failedMetas).length} meta cluster(s): ${failures.join('; ')}; ${allTransient ? 're-run to resume' : 'fix the cause, then resume'}`, {
         transient: allTransient,
-        details: { failures },
+        details: { failures, failedMetas },
       });
     }
   }
@@ -124,7 +136,9 @@ export class ShiftRegistry {
         return;
       } catch (error) {
         const transient = isWsdError(error) && error.transient;
-        if (!transient || attempt >= ATTEMPTS || signal?.aborted) throw error;
+        // A bridge that took the call and never answered already cost the client its two deadlines: not again.
+        const unanswered = isWsdError(error) && error.details['unanswered'] !== undefined;
+        if (!transient || unanswered || attempt >= ATTEMPTS || signal?.aborted) throw error;
         const waitMs = RETRY_BASE_MS * 2 ** (attempt - 1);
         this.sink.emit({ level: 'warn', code: 'traffic.registry.retry', step: 'traffic-shift', message: `retrying update of ${name} on ${meta} in ${waitMs} ms (attempt ${attempt + 1} of ${ATTEMPTS})`, data: { meta, name, change } });
         await this.clock.sleep(waitMs, signal);

@@ -46,6 +46,7 @@
  * - `slow(method, ms)`: answers of `method` come `ms` late;
  * - `restart()`: every connection is cut and the port refuses connections
  *   until the bridge is back (state kept, as a bridge keeps it in its database);
+ *   `down()` and `up()` do the same in two halves, for a bridge gone until a test says;
  * - `seedConstraint(name, constraint)`: gives a cluster a constraint our client
  *   cannot send (an old kind), as a bridge of that time would hold it.
  */
@@ -246,12 +247,22 @@ export class ReferenceBridge {
 
   /** Cuts every connection and refuses new ones for `downMs`, then listens on the same address again; state is kept. */
   async restart(downMs = 0): Promise<void> {
+    await this.down();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.up();
+  }
+
+  /** Cuts every connection and refuses new ones until {@link up} (a bridge pod gone for as long as a test says). */
+  async down(): Promise<void> {
     const relay = this.relay;
     this.relay = undefined;
     this.cutConnections();
     if (relay) await new Promise<void>((resolve) => relay.close(() => resolve()));
-    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.listen();
+  }
+
+  /** Listens on the same address again after {@link down}; state is kept. */
+  up(): Promise<void> {
+    return this.listen();
   }
 
   /** The next call of `method` is applied, and the connection cut before its answer goes out. */
