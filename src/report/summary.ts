@@ -8,6 +8,7 @@ import { concludedBy, createdClusters, rolledBack } from '../state/resumable.js'
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
+import { scoresText } from '../traffic/shift-ports.js';
 
 export interface StatusDocument {
   id: string;
@@ -109,6 +110,8 @@ export interface ShiftStatus {
   rolledBackFrom?: string;
   /** A rollback or an operator's promote that started and has not finished (the run stopped half-way). */
   unfinished?: 'rollback' | 'promote';
+  /** Meta clusters an unfinished rollback could not reach yet: the error and the last scores known there. */
+  rollbackIncomplete?: Array<{ meta: string; error: string; scores: Record<string, number> }>;
   decisions: ShiftDecision[];
   /** The measurement that made the shift roll back (or a first generation fail), with its evidence. */
   lastFailing?: ShiftDecision;
@@ -120,7 +123,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
   const checkpoint = step?.checkpoint;
   if (!checkpoint) return {};
-  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> & { rollingBack?: { reason?: string }; promoting?: boolean }) | undefined;
+  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
   const unfinished = progress?.rollingBack ? 'rollback' : progress?.promoting ? 'promote' : undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
   const lastFailing = isDecision(checkpoint.lastFailing) ? checkpoint.lastFailing : undefined;
@@ -132,11 +135,19 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       reason: progress?.reason,
       ...(progress?.rolledBackFrom ? { rolledBackFrom: progress.rolledBackFrom } : {}),
       ...(unfinished ? { unfinished } : {}),
+      ...(progress?.rollingBack?.incomplete?.length ? { rollbackIncomplete: progress.rollingBack.incomplete } : {}),
       ...(progress?.rollingBack?.reason && !progress.reason ? { reason: progress.rollingBack.reason } : {}),
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
     },
   };
+}
+
+/** `(incomplete on meta-us: <error>; last known scores there: eu1 80, eu2 20)`, when the rollback reached some meta clusters only. */
+function incompleteText(shift: ShiftStatus): string {
+  const incomplete = shift.rollbackIncomplete ?? [];
+  if (incomplete.length === 0) return '';
+  return ` (incomplete on ${incomplete.map((i) => `${i.meta}: ${i.error}; last known scores there: ${scoresText(i.scores)}`).join('; ')})`;
 }
 
 /** Where a shift stands, in words: `at step 2`, `in the staff stage`, `rolled back from the bake at 100 %`. */
@@ -174,7 +185,7 @@ function renderShift(shift: ShiftStatus): string {
   // Stopped half-way through a decided course: the registries may be between two states; resume finishes it.
   const unfinished =
     shift.unfinished === 'rollback'
-      ? '; rolling back, not finished: `resume` finishes the rollback (the saved scores restored, the new clusters cordoned on every meta cluster)'
+      ? `; rolling back, not finished${incompleteText(shift)}: \`resume\` finishes the rollback (the saved scores restored, the new clusters cordoned on every meta cluster)`
       : shift.unfinished === 'promote'
         ? '; promoting (an operator asked), not finished: `resume` finishes it (all new starts on the new clusters, the old cordoned, on every meta cluster)'
         : '';

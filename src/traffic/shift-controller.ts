@@ -6,8 +6,14 @@
  * Interrupts (the run's AbortSignal) stop where we are without rollback — the
  * journal says where; a re-run continues, `rollbackShift` (shift-rollback.ts)
  * restores the saved state; an operator's `abort` command rolls back.
+ *
+ * Any other failure on the way forward (an update a meta cluster's bridge did not
+ * take after its retries, a bug) rolls back too, as Argo Rollouts and Flagger abort
+ * a failed progression: left alone, meta clusters could disagree by a step. A
+ * rollback a meta cluster does not take is reported ({@link RollbackIncomplete});
+ * it stays journaled as under way, so `resume` finishes it.
  */
-import { WsdError } from '../core/errors.js';
+import { isAbortError, isWsdError, toWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { expandSteps, type TrafficShiftConfig } from './config.js';
 import { isProportionMetric } from './analysis-config.js';
@@ -21,7 +27,7 @@ import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
-import type { Clock, ControlCommand, ControlPort, OriginalSnapshot, RegistryPort, ScoresInEffect, ShiftCluster, ShiftJournal, ShiftProgress } from './shift-ports.js';
+import { scoresText, type Clock, type ControlCommand, type ControlPort, type IncompleteRollback, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
 export interface ShiftDeps {
   registry: RegistryPort;
@@ -53,6 +59,34 @@ export class GateUnanswered extends Error {
   ) {
     super(`${gate === 'inconclusive' ? 'the pause on an inconclusive result' : `manual gate ${gate}`} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
   }
+}
+
+/**
+ * A rollback some meta clusters did not take (their bridge stayed down): rolled back everywhere else, journaled as
+ * under way, and `resume` finishes it. Transient when every failure may pass, so the step's own retries try again.
+ */
+export class RollbackIncomplete extends WsdError {
+  constructor(
+    readonly reason: string,
+    readonly incomplete: IncompleteRollback[],
+    readonly rolledBack: string[],
+    transient: boolean,
+  ) {
+    const where = incomplete.map((i) => `${i.meta} (${i.error}; last known scores there: ${scoresText(i.scores)})`).join('; ');
+    super(
+      'RegistryError',
+      `traffic shift rollback incomplete on ${where}. ` +
+        `${rolledBack.length > 0 ? `Rolled back on ${rolledBack.join(', ')}. ` : ''}Why it rolled back: ${reason}. ` +
+        `Once the bridge answers, resume finishes the rollback there (it does not retry the step)`,
+      { transient, details: { reason, incomplete, rolledBack } },
+    );
+  }
+}
+
+/** Failures the shift does not answer with a rollback: a stop, a hold, a journal it cannot write (nothing would record the rollback). */
+function stopsWithoutRollback(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted || isAbortError(error) || error instanceof GateUnanswered) return true;
+  return isWsdError(error) && (error.code === 'StateIo' || error.code === 'StateCorrupt' || error.code === 'LockHeld');
 }
 
 export interface ShiftInput {
@@ -100,6 +134,8 @@ class ShiftRun {
   private passedGate: GateName | undefined;
   /** When this run began watching (a resume: later than the step's start). */
   private watchingSinceMs = 0;
+  /** Set once the gates passed and the old clusters are being cordoned: a failure there is not rolled back. */
+  private concluding = false;
   private progress!: ShiftProgress;
 
   constructor(
@@ -129,11 +165,10 @@ class ShiftRun {
     if (loaded.progress) {
       this.watchingSinceMs = this.deps.clock.now();
       this.emit('info', 'traffic.resume', `resuming the shift at ${this.describe()}${decided ? (decided === 'promote' ? ': finishing its promotion' : ': finishing its rollback') : ''}`);
-      // A decided course is finished, not undone: setting the journaled step's scores again would walk it back.
-      if (!decided) await this.reapply();
     }
     if (decided === 'promote') return this.promote();
-    if (decided) return this.rollback(decided.reason, decided.brief);
+    // A decided course is finished, not undone: setting the journaled step's scores again would walk it back.
+    if (decided) return this.rollback(decided.reason, decided.brief, decided.cause);
     if (this.input.oldClusters.length === 0) return this.firstGeneration();
     this.baseline = servingClusters(this.input.oldClusters, this.original);
     const idle = this.input.oldClusters.filter((o) => !this.baseline.includes(o)).map((o) => o.name);
@@ -143,6 +178,7 @@ class ShiftRun {
     }
 
     try {
+      if (loaded.progress) await this.reapply();
       if (loaded.progress?.paused) await this.resumeHeld();
       while (true) {
         const p = this.progress;
@@ -155,8 +191,17 @@ class ShiftRun {
     } catch (error) {
       if (error instanceof PromoteRequest) return this.promote();
       if (error instanceof RollbackRequest) return this.rollback(error.message, error.brief);
-      throw error;
+      if (this.concluding || stopsWithoutRollback(error, this.deps.signal)) throw error;
+      return this.rollback(this.failureReason(error), undefined, 'error');
     }
+  }
+
+  /** Why a failure of the shift itself rolls it back: which meta clusters failed and how, or the error. */
+  private failureReason(error: unknown): string {
+    const failed = isWsdError(error) ? (error.details['failedMetas'] as Record<string, string> | undefined) : undefined;
+    const entries = Object.entries(failed ?? {});
+    if (entries.length === 0) return toWsdError(error).message;
+    return entries.map(([meta, e]) => `meta cluster ${meta} failed: ${e}`).join('; ');
   }
 
   /**
@@ -522,6 +567,7 @@ class ShiftRun {
 
   /** 100 % reached and baked: cordon the old clusters everywhere. */
   private async finish(): Promise<ShiftResult> {
+    this.concluding = true;
     await this.ops.reportDrift(this.deps.signal);
     await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
     await this.save({ phase: 'done', paused: false, gate: undefined, promoting: undefined, phaseStartedAtMs: this.deps.clock.now() });
@@ -529,30 +575,68 @@ class ShiftRun {
     return { outcome: 'promoted', progress: this.progress };
   }
 
-  private async rollback(reason: string, brief?: string): Promise<ShiftResult> {
+  private async rollback(reason: string, brief?: string, cause?: 'error'): Promise<ShiftResult> {
     const { rollback } = this.input.config;
     // Resumed half-way (the journal says it was under way): finish at once, as an abort during a gradual rollback does.
     const resumed = this.progress.rollingBack !== undefined;
     // A gate's or a pause's hold ends here: the gradual steps down wait only for their time (a new pause holds them).
-    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}) }, paused: false, gate: undefined, pausedBy: undefined });
+    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}), ...(cause ? { cause } : {}) }, paused: false, gate: undefined, pausedBy: undefined });
     // After a failing measurement its line above says what failed; an operator's abort says so here.
     this.emit('error', 'traffic.rollback', `rolling back (${resumed ? 'finishing at once' : rollback.mode}) at ${this.describe()}: ${brief ? (resumed ? brief : 'the measurement above failed') : reason}`, { reason });
     if (!resumed && rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {
       const from = this.progress.phase === 'bake' ? 100 : (this.steps[this.progress.stepIndex] ?? 100);
-      await stepBack(this.ops, this.original, this.input, from, this.deps.sink, async (until) => {
-        try {
-          await this.waitUntil(until);
-          return true;
-        } catch (error) {
-          // abort (or promote) during a gradual rollback: finish it at once.
-          if (error instanceof RollbackRequest || error instanceof PromoteRequest) return false;
-          throw error;
-        }
-      }, this.deps.clock, this.deps.signal);
+      try {
+        await stepBack(this.ops, this.original, this.input, from, this.deps.sink, async (until) => {
+          try {
+            await this.waitUntil(until);
+            return true;
+          } catch (error) {
+            // abort (or promote) during a gradual rollback: finish it at once.
+            if (error instanceof RollbackRequest || error instanceof PromoteRequest) return false;
+            throw error;
+          }
+        }, this.deps.clock, this.deps.signal);
+      } catch (error) {
+        if (stopsWithoutRollback(error, this.deps.signal)) throw error;
+        // A step down a meta cluster did not take: the flip below restores everything it can at once.
+        this.emit('warn', 'traffic.rollback.flip', `a gradual step back failed (${toWsdError(error).message}): restoring the saved state at once`);
+      }
     }
-    await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
+    await this.restoreEverywhere(reason);
     await this.save({ phase: 'rolled-back', reason, paused: false, gate: undefined, rollingBack: undefined, rolledBackFrom: this.describe() });
     return { outcome: 'rolled-back', reason, progress: this.progress };
+  }
+
+  /** The instant flip on every meta cluster; one that does not take it is journaled and reported (resume finishes). */
+  private async restoreEverywhere(reason: string): Promise<void> {
+    try {
+      await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
+    } catch (error) {
+      const failed = isWsdError(error) ? (error.details['failedMetas'] as Record<string, string> | undefined) : undefined;
+      if (stopsWithoutRollback(error, this.deps.signal) || !failed) throw error;
+      const incomplete = Object.entries(failed).map(([meta, e]) => ({ meta, error: e, scores: this.lastKnownScores(meta) }));
+      const rolledBack = this.deps.metas.filter((m) => !(m in failed));
+      const under = this.progress.rollingBack ?? { reason };
+      await this.save({ rollingBack: { ...under, incomplete } });
+      const stop = new RollbackIncomplete(reason, incomplete, rolledBack, isWsdError(error) && error.transient);
+      this.emit('error', 'traffic.rollback.incomplete', stop.message, { incomplete, rolledBack });
+      throw stop;
+    }
+  }
+
+  /**
+   * The scores known in effect on `meta`: what its bridge confirmed in this run, over what an earlier run
+   * journaled, over what the journaled stage sets (before the shift's first change: the saved ones).
+   */
+  private lastKnownScores(meta: string): Record<string, number> {
+    const saved = Object.fromEntries(Object.entries(this.original[meta] ?? {}).map(([name, c]) => [name, c.score]));
+    const p = this.progress;
+    const percent = p.phase === 'bake' ? 100 : p.phase === 'steps' ? (this.steps[p.stepIndex] ?? 100) : p.phase === 'staff' ? (this.steps[0] ?? 100) : undefined;
+    const news = new Set(this.input.newClusters.map((c) => c.name));
+    // The staff stage sets only the new clusters' scores.
+    const staged = percent === undefined ? {} : Object.fromEntries(Object.entries(this.scoresAt(percent)[meta] ?? {}).filter(([name]) => p.phase !== 'staff' || news.has(name)));
+    const journaled = p.rollingBack?.incomplete?.find((i) => i.meta === meta)?.scores ?? {};
+    return { ...saved, ...staged, ...journaled, ...this.ops.confirmedScores(meta) };
   }
 
   private async save(change: Partial<ShiftProgress>): Promise<void> {

@@ -69,7 +69,17 @@ export interface ShiftProgress {
    * promote: a run stopped half-way (SIGKILL, a bridge error) finishes that on resume instead of shifting on
    * from the journaled step, whose scores it would set again, and the operator's command is not lost.
    */
-  rollingBack?: { reason: string; brief?: string };
+  rollingBack?: {
+    reason: string;
+    brief?: string;
+    /** `error`: not a gate or an operator but a failure of the shift itself (a registry that stayed down, a bug). */
+    cause?: 'error';
+    /**
+     * Meta clusters the rollback could not finish on (their bridge did not answer): the error and the last scores
+     * known there, per cluster. `resume` finishes the rollback; this says where it stands until then.
+     */
+    incomplete?: IncompleteRollback[];
+  };
   promoting?: boolean;
   /** The manual gate it waits at while paused there (what `shift` tells an operator a command will do). */
   gate?: 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
@@ -95,6 +105,20 @@ export interface ShiftProgress {
   windowEnds?: Record<string, number>;
   /** Set while paused by an inconclusive result: resuming (also in a later run) resets the inconclusive counters. */
   pausedBy?: 'inconclusive';
+}
+
+/** A meta cluster a rollback could not finish on. */
+export interface IncompleteRollback {
+  meta: string;
+  error: string;
+  /** The last score known in effect there per cluster (confirmed by the bridge, or as the journaled step set it). */
+  scores: Record<string, number>;
+}
+
+/** `eu1 80, eu2 20`: the scores of an {@link IncompleteRollback}, in words. */
+export function scoresText(scores: Record<string, number>): string {
+  const entries = Object.entries(scores);
+  return entries.length > 0 ? entries.map(([name, score]) => `${name} ${score}`).join(', ') : 'none known';
 }
 
 /** The scores a decision was taken under: per meta cluster, per cluster name. */

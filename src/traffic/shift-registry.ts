@@ -100,6 +100,13 @@ export class ShiftRegistry {
     }
   }
 
+  /** The scores this run saw a meta cluster accept, per cluster (what is known to be in effect there). */
+  confirmedScores(meta: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, score] of this.lastScores) if (key.startsWith(`${meta}/`)) out[key.slice(meta.length + 1)] = score;
+    return out;
+  }
+
   /**
    * Warns about scores someone changed outside the shift since it set them (a manual
    * `clusters update` mid-shift): the shift's next change overwrites them, so say so.

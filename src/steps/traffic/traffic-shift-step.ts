@@ -16,7 +16,7 @@ import { realClock } from '../../traffic/clock.js';
 import { briefVerdict, type BriefInput } from '../../traffic/judges/decision-brief.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
-import { GATE_ANSWERS, GateUnanswered, runShift, type ShiftResult } from '../../traffic/shift-controller.js';
+import { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, runShift, type ShiftResult } from '../../traffic/shift-controller.js';
 import type { Clock, ControlPort, ShiftProgress } from '../../traffic/shift-ports.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { runCommandShift } from './command-shift.js';
@@ -119,7 +119,8 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
   return {
     name: 'traffic-shift',
     scope: 'deployment',
-    // Registry updates are retried inside; a transient failure that still escapes resumes from the checkpoint.
+    // Registry updates are retried inside, and a forward failure rolls back; what still escapes transient (a rollback
+    // a meta cluster did not take, a List before the first change) resumes from the checkpoint: the rollback is finished.
     retry: { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 },
 
     applies: (ctx) => shiftConfig(ctx) !== undefined,
@@ -187,6 +188,8 @@ async function builtIn(
     { config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },
   ).catch((error: unknown) => {
     if (error instanceof GateUnanswered) throw new WsdError('PreCheckRefused', unansweredMessage(error, ctx.deploymentId), { details: { gate: error.gate } });
+    // The exact command that finishes it (the step's own retries, when transient, run it first).
+    if (error instanceof RollbackIncomplete) throw new WsdError(error.code, `${error.message}: \`ws-deployment resume ${ctx.deploymentId}\``, { transient: error.transient, details: error.details, cause: error });
     throw error;
   });
   const outputs: StepOutputs = {

@@ -489,6 +489,40 @@ describe('shift controller', () => {
     expect(error).toMatchObject({ code: 'RegistryError', transient: false, message: expect.stringMatching(/meta-us\/eu17 .*not found on meta-us; fix the cause, then resume$/) });
   });
 
+  it('an internal error mid-shift rolls back on every meta cluster, naming where it happened', async () => {
+    const { registry, deps, journal } = setup();
+    const run = start(deps);
+    await vi.advanceTimersByTimeAsync(1);
+    const update = registry.update.bind(registry);
+    let broken = true;
+    registry.update = async (meta, name, change) => {
+      // A bug on the way to step 2 on one meta cluster: not transient, not a registry answer.
+      if (broken && meta === 'meta-us' && 'score' in change && change.score === 50) {
+        broken = false;
+        throw new TypeError("Cannot read properties of undefined (reading 'score')");
+      }
+      return update(meta, name, change);
+    };
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: "meta cluster meta-us failed: Cannot read properties of undefined (reading 'score')" });
+    for (const meta of METAS) {
+      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
+      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    }
+    expect(journal.progress).toMatchObject({ phase: 'rolled-back', rolledBackFrom: 'step 1/3 (25 %)' });
+  });
+
+  it('an internal error outside the registry (recording a decision) rolls back too', async () => {
+    const { registry, deps, journal } = setup();
+    journal.recordDecision = async () => {
+      throw new TypeError('decision is not iterable');
+    };
+    const run = start(deps);
+    await minutes(1);
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: 'internal error: decision is not iterable' });
+    for (const meta of METAS) expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+  });
+
   it('warns when someone changed a score the shift set, before overwriting it', async () => {
     const { registry, deps, sink } = setup();
     start(deps);
