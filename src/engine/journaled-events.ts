@@ -22,6 +22,8 @@ export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.first-generation',
   'traffic.done',
   'traffic.rollback',
+  // A meta cluster the rollback did not reach: the trace and the report say so where the run stopped.
+  'traffic.rollback.incomplete',
   'retire.gate',
   'step.retry',
   // A step's sub-phase (core/progress.ts), throttled at the source to one a second per step.

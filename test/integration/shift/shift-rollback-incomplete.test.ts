@@ -6,10 +6,11 @@
  * says so too. With the registry back, that command finishes the rollback.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderSummary } from '../../../src/report/summary.js';
+import { renderSummary, statusDocument } from '../../../src/report/summary.js';
 import { sandboxRegistry, stopSandboxRegistries } from '../../../src/sandbox/sandbox-registry.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { createHarness, METAS, SIM_ANALYSIS, scoresOf, wideStep, type Harness } from './harness.js';
+import { journalEvents } from './journal.js';
 
 const SHIFT = `  steps: [20, 50, 100]
   interval: 1s
@@ -45,6 +46,9 @@ describe('a meta cluster that goes down mid-shift and stays down', () => {
     );
     expect(scoresOf({ [METAS[0]]: await h.list(METAS[0]) }, ['eu1', 'eu2'])[METAS[0]]).toEqual({ ...before[METAS[0]], eu2: { ...before[METAS[0]]?.eu2, score: 0 } });
     expect(renderSummary(snap)).toMatch(new RegExp(`traffic shift: at step 1; rolling back, not finished \\(incomplete on ${METAS[1]}: .*; last known scores there: eu[12] \\d+, eu[12] \\d+\\): \`resume\` finishes the rollback`));
+
+    expect(statusDocument(snap).shift?.rollbackIncomplete).toEqual([{ meta: METAS[1], error: expect.any(String), scores: expect.objectContaining({ eu1: expect.any(Number), eu2: expect.any(Number) }) }]);
+    expect(journalEvents(h.store.root, snap.id, 'traffic.rollback.incomplete').length).toBeGreaterThan(0);
 
     // Back (a new registry on the same state), and the command the error named.
     h.sink.emit = emit;
