@@ -5,7 +5,8 @@
  * the rollback's evidence).
  */
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
-import { partialNote, type JournalRecord } from '../state/model.js';
+import { partialNote, type JournalRecord, type Snapshot } from '../state/model.js';
+import { deploymentOutcome, type Severity } from '../report/outcome.js';
 import { arr, isObject, num, str } from '../report/journal-reading.js';
 import type { NotificationKind } from './config.js';
 
@@ -17,6 +18,8 @@ export interface Notification {
   text: string;
   /** Machine-readable details (evidence, command to run, state). */
   data: Record<string, unknown>;
+  /** What the receiver colours it by (a failed deployment is never green). */
+  severity: Severity;
 }
 
 export interface NotificationState {
@@ -36,32 +39,37 @@ export function evidenceOf(decision: Record<string, unknown> | undefined): Array
     });
 }
 
-export function notificationsFor(record: JournalRecord, state: NotificationState): Notification[] {
+/**
+ * `snapshot` is the deployment after `record`: how a deployment ended depends on more than its last record (a
+ * rollback, a promotion, a gate may be records of an earlier run that this one resumed).
+ */
+export function notificationsFor(record: JournalRecord, state: NotificationState, snapshot: () => Snapshot): Notification[] {
   const id = state.deploymentId;
   const base = { deploymentId: id, time: record.time };
   switch (record.type) {
     case 'deployment.created':
       state.deploymentId = record.id;
-      return [{ ...base, deploymentId: record.id, kind: 'deployment-started', title: `deployment ${record.id} started`, text: `${record.inputs.project}/${record.inputs.environment}: clusters ${record.clusters.map((c) => c.shortName).join(', ')}`, data: { clusterId: record.clusterId, clusters: record.clusters.map((c) => c.name) } }];
+      return [{ ...base, deploymentId: record.id, kind: 'deployment-started', severity: 'info', title: `deployment ${record.id} started`, text: `${record.inputs.project}/${record.inputs.environment}: clusters ${record.clusters.map((c) => c.shortName).join(', ')}`, data: { clusterId: record.clusterId, clusters: record.clusters.map((c) => c.name) } }];
     case 'deployment.resumed':
-      return [{ ...base, kind: 'deployment-started', title: `deployment ${id} resumed`, text: `resumed by process ${record.pid}`, data: { resumed: true } }];
+      return [{ ...base, kind: 'deployment-started', severity: 'info', title: `deployment ${id} resumed`, text: `resumed by process ${record.pid}`, data: { resumed: true } }];
     case 'deployment.finished': {
       // A partial run says how many steps it left and the command that runs them.
       const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0, command: `ws-deployment resume ${id}` } : undefined;
-      const text = record.error?.message ?? (partial ? `deployment ${id} partial: ${partialNote({ id }, partial.excluded)}` : `deployment ${id} ${record.state}`);
-      return [{ ...base, kind: 'deployment-finished', title: `deployment ${id} ${record.state}`, text, data: { state: record.state, ...(partial ?? {}), ...(record.error ? { error: record.error } : {}) } }];
+      const { outcome, severity, words } = deploymentOutcome(snapshot());
+      const text = record.error?.message ?? (partial ? `deployment ${id} partial: ${partialNote({ id }, partial.excluded)}` : `deployment ${id} ${words}`);
+      return [{ ...base, kind: 'deployment-finished', severity, title: `deployment ${id} ${words}`, text, data: { state: record.state, outcome, ...(partial ?? {}), ...(record.error ? { error: record.error } : {}) } }];
     }
     case 'step.succeeded':
       if (record.cluster === DEPLOYMENT_SCOPE && record.step === 'retire-old-clusters') {
         const retired = arr(record.outputs.retired).filter(isObject).map((r) => str(r.name) ?? '?');
-        return [{ ...base, kind: 'retirement-done', title: `deployment ${id}: retirement done`, text: retired.length ? `retired ${retired.join(', ')}` : 'nothing to retire', data: { retired: record.outputs.retired ?? [] } }];
+        return [{ ...base, kind: 'retirement-done', severity: 'success', title: `deployment ${id}: retirement done`, text: retired.length ? `retired ${retired.join(', ')}` : 'nothing to retire', data: { retired: record.outputs.retired ?? [] } }];
       }
       return [];
     case 'step.checkpoint': {
       const p = record.outputs.progress;
       if (record.step !== 'traffic-shift' || !isObject(p) || p.phase !== 'rolled-back') return [];
       const evidence = evidenceOf(state.lastFailing);
-      return [{ ...base, kind: 'rolled-back', title: `deployment ${id}: traffic shift rolled back`, text: `rolled back${p.rolledBackFrom ? ` from ${String(p.rolledBackFrom)}` : ''}: ${str(p.reason) ?? 'no reason recorded'}`, data: { reason: p.reason, from: p.rolledBackFrom, evidence, ...(state.lastFailing ? { decision: { at: state.lastFailing.at, verdict: state.lastFailing.verdict, rule: state.lastFailing.rule, message: state.lastFailing.message, percent: state.lastFailing.percent } } : {}) } }];
+      return [{ ...base, kind: 'rolled-back', severity: 'failure', title: `deployment ${id}: traffic shift rolled back`, text: `rolled back${p.rolledBackFrom ? ` from ${String(p.rolledBackFrom)}` : ''}: ${str(p.reason) ?? 'no reason recorded'}`, data: { reason: p.reason, from: p.rolledBackFrom, evidence, ...(state.lastFailing ? { decision: { at: state.lastFailing.at, verdict: state.lastFailing.verdict, rule: state.lastFailing.rule, message: state.lastFailing.message, percent: state.lastFailing.percent } } : {}) } }];
     }
     case 'event':
       return eventNotifications(record, state, base);
@@ -77,14 +85,14 @@ function eventNotifications(record: Extract<JournalRecord, { type: 'event' }>, s
       const data = record.data ?? {};
       if (data.verdict !== 'fail' && data.verdict !== 'halt') return [];
       state.lastFailing = data;
-      return [{ ...base, kind: 'gate-failed', title: `deployment ${id}: gate failed`, text: str(data.message) ?? record.message, data: { verdict: data.verdict, rule: data.rule, percent: data.percent, evidence: evidenceOf(data) } }];
+      return [{ ...base, kind: 'gate-failed', severity: 'failure', title: `deployment ${id}: gate failed`, text: str(data.message) ?? record.message, data: { verdict: data.verdict, rule: data.rule, percent: data.percent, evidence: evidenceOf(data) } }];
     }
     case 'traffic.step':
     case 'traffic.done':
-      return [{ ...base, kind: 'step-promoted', title: `deployment ${id}: ${record.code === 'traffic.done' ? 'promoted' : 'shift step'}`, text: record.message, data: { ...(num(record.data?.percent) !== undefined ? { percent: record.data?.percent } : {}) } }];
+      return [{ ...base, kind: 'step-promoted', severity: record.code === 'traffic.done' ? 'success' : 'info', title: `deployment ${id}: ${record.code === 'traffic.done' ? 'promoted' : 'shift step'}`, text: record.message, data: { ...(num(record.data?.percent) !== undefined ? { percent: record.data?.percent } : {}) } }];
     case 'traffic.gate': {
       const command = `ws-deployment shift resume ${id}`;
-      return [{ ...base, kind: 'gate-waiting', title: `deployment ${id}: waiting at a manual gate`, text: `${record.message}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
+      return [{ ...base, kind: 'gate-waiting', severity: 'attention', title: `deployment ${id}: waiting at a manual gate`, text: `${record.message}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
     }
     default:
       return [];

@@ -29,7 +29,7 @@ export class Notifier {
   observe(record: JournalRecord, journal: DeploymentJournal): void {
     if (record.type === 'event' && record.code.startsWith('notify.')) return;
     this.state.deploymentId ||= journal.id;
-    for (const n of this.next.value(notificationsFor(record, this.state))) {
+    for (const n of this.next.value(notificationsFor(record, this.state, () => journal.snapshot()))) {
       this.config.webhooks.forEach((hook, index) => {
         if (hook.events && !hook.events.includes(n.kind)) return;
         const target = displayUrl(hook.url);

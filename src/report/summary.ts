@@ -4,7 +4,8 @@
  */
 import { heldGateLine } from './shift-gates.js';
 import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
-import { concludedBy, createdClusters, rolledBack } from '../state/resumable.js';
+import { concludedBy, createdClusters } from '../state/resumable.js';
+import { deploymentOutcome } from './outcome.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
@@ -283,7 +284,7 @@ export function renderSummary(snap: Snapshot): string {
     ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)])),
     ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)]),
   ];
-  const head = `deployment ${snap.id}: ${rolledBack(snap) ? 'rolled back' : snap.state} (cluster id ${snap.clusterId})`;
+  const head = `deployment ${snap.id}: ${deploymentOutcome(snap).words} (cluster id ${snap.clusterId})`;
   const excluded = excludedPart(snap).excluded;
   const tail = [snap.error?.message, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;

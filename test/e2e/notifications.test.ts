@@ -63,10 +63,11 @@ describe.skipIf(!hasTerraform)('webhook notifications', () => {
     expect(evidence[0]?.values?.find((v) => v.cluster === 'gp-dev-ws-eu221-eu-west1')?.value).toBeGreaterThan(0.1);
     expect(evidence[0]?.samples).toMatchObject({ new: expect.any(Number), old: expect.any(Number) });
 
-    const slack = good.received.filter((r) => r.path.startsWith('/slack/')).map((r) => r.body as { text: string; blocks: unknown[] });
+    const slack = good.received.filter((r) => r.path.startsWith('/slack/')).map((r) => r.body as { text: string; attachments: Array<{ color: string; blocks: unknown[] }> });
     expect(slack).toHaveLength(1);
     expect(slack[0]?.text).toMatch(/rolled back/);
-    expect(slack[0]?.blocks.length).toBeGreaterThan(0);
+    expect(slack[0]?.attachments[0]?.blocks.length).toBeGreaterThan(0);
+    expect(slack[0]?.attachments[0]?.color).toBe('#D92D20'); // a rollback is red
 
     // Retries happened against the broken receivers.
     expect(error500.hits).toBeGreaterThanOrEqual(3);

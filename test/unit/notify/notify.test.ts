@@ -4,41 +4,45 @@ import { displayUrl, webhookSchema } from '../../../src/notify/config.js';
 import { deliver, type DeliverDeps } from '../../../src/notify/deliver.js';
 import { notificationsFor, type NotificationState } from '../../../src/notify/notifications.js';
 import { payloadFor } from '../../../src/notify/payloads.js';
-import type { JournalRecord } from '../../../src/state/model.js';
+import type { JournalRecord, Snapshot } from '../../../src/state/model.js';
 
+const noSnapshot = (): Snapshot => {
+  throw new Error('not asked for');
+};
 const ev = (seq: number, code: string, data: Record<string, unknown>, message = code): JournalRecord => ({ seq, time: '2026-01-01T00:00:00.000Z', type: 'event', level: 'info', code, step: 'traffic-shift', message, data });
 
 describe('notificationsFor', () => {
   it('a manual gate says which command answers it; a rollback carries the failing decision once', () => {
     const state: NotificationState = { deploymentId: '20260101-000000-abcd' };
-    const gate = notificationsFor(ev(1, 'traffic.gate', { gate: 'beforeDestroy' }, 'manual gate beforeDestroy'), state);
+    const gate = notificationsFor(ev(1, 'traffic.gate', { gate: 'beforeDestroy' }, 'manual gate beforeDestroy'), state, noSnapshot);
     expect(gate.map((n) => n.kind)).toEqual(['gate-waiting']);
     expect(gate[0]?.text).toContain('ws-deployment shift resume 20260101-000000-abcd');
     const decision = { verdict: 'fail', rule: 'limit.failures', message: 'm', percent: 10, decisions: [{ metric: 'errors', outcome: 'fail', samples: { new: 4 }, queries: [{ purpose: 'value', cluster: 'c1', side: 'new', query: 'q', values: [0.5] }] }, { metric: 'latency', outcome: 'pass' }] };
-    expect(notificationsFor(ev(2, 'traffic.decision', decision), state).map((n) => n.kind)).toEqual(['gate-failed']);
+    expect(notificationsFor(ev(2, 'traffic.decision', decision), state, noSnapshot).map((n) => n.kind)).toEqual(['gate-failed']);
     const rb: JournalRecord = { seq: 3, time: 't', type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'rolled-back', reason: 'fail: m', rolledBackFrom: 'step 1/3 (10 %)' } } };
-    const out = notificationsFor(rb, state);
+    const out = notificationsFor(rb, state, noSnapshot);
     expect(out).toHaveLength(1);
     expect(out[0]?.data.evidence).toEqual([{ metric: 'errors', outcome: 'fail', samples: { new: 4 }, values: [{ cluster: 'c1', side: 'new', query: 'q', value: 0.5 }] }]);
-    expect(notificationsFor({ ...rb, seq: 4, outputs: { progress: { phase: 'steps' } } }, state)).toEqual([]);
+    expect(notificationsFor({ ...rb, seq: 4, outputs: { progress: { phase: 'steps' } } }, state, noSnapshot)).toEqual([]);
   });
 });
 
 describe('deployment-finished', () => {
   it('a partial deployment says so, with the count of steps not run and the command that runs them', () => {
     const state: NotificationState = { deploymentId: 'd-9' };
-    const [partial] = notificationsFor({ seq: 1, time: 't', type: 'deployment.finished', state: 'partial', excluded: 2 }, state);
+    const snap = { id: 'd-9', state: 'partial', deploymentSteps: [], clusters: [] } as unknown as Snapshot;
+    const [partial] = notificationsFor({ seq: 1, time: 't', type: 'deployment.finished', state: 'partial', excluded: 2 }, state, () => snap);
     expect(partial).toMatchObject({ kind: 'deployment-finished', title: 'deployment d-9 partial', data: { state: 'partial', excluded: 2, command: 'ws-deployment resume d-9' } });
     expect(partial?.text).toContain('2 steps not run yet');
-    const [done] = notificationsFor({ seq: 2, time: 't', type: 'deployment.finished', state: 'succeeded' }, state);
-    expect(done?.data).toEqual({ state: 'succeeded' });
+    const [done] = notificationsFor({ seq: 2, time: 't', type: 'deployment.finished', state: 'succeeded' }, state, () => ({ ...snap, state: 'succeeded' }));
+    expect(done?.data).toEqual({ state: 'succeeded', outcome: 'succeeded' });
   });
 });
 
 describe('payloads and URLs', () => {
   it('shapes Slack and Teams bodies and never shows a URL path', () => {
-    const n = { kind: 'rolled-back' as const, deploymentId: 'd', time: 't', title: 'title', text: 'text', data: {} };
-    expect(payloadFor('slack', n)).toMatchObject({ text: 'title: text', blocks: expect.any(Array) });
+    const n = { kind: 'rolled-back' as const, severity: 'failure' as const, deploymentId: 'd', time: 't', title: 'title', text: 'text', data: {} };
+    expect(payloadFor('slack', n)).toMatchObject({ text: 'title: text', attachments: [{ color: '#D92D20', blocks: expect.any(Array) }] });
     expect(payloadFor('teams', n)).toMatchObject({ '@type': 'MessageCard', title: 'title', text: 'text' });
     expect(displayUrl('https://hooks.slack.com/services/T00/B00/XXXX')).toBe('https://hooks.slack.com/***');
     expect(webhookSchema.safeParse({ url: 'ftp://x' }).success).toBe(false);

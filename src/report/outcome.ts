@@ -1,0 +1,47 @@
+/**
+ * How a deployment ended, in one word and one severity, for every reader that
+ * says it in a line or a colour (the summary's head, the webhooks). The state
+ * alone is not enough: `failed` covers a rolled-back shift (an outcome), a
+ * retirement that failed after the traffic moved, and a failure that `resume`
+ * continues; a refused step (exit 3) may be a shift held at a manual gate.
+ */
+import type { Snapshot } from '../state/model.js';
+import { promoted, rolledBack } from '../state/resumable.js';
+import { heldGate } from './shift-gates.js';
+
+export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'retire-failed' | 'failed';
+
+/** `success`: nothing to do; `attention`: someone must act (resume, answer a gate) but nothing broke; `failure`: it broke. */
+export type Severity = 'info' | 'success' | 'attention' | 'failure';
+
+export interface DeploymentOutcome {
+  outcome: Outcome;
+  severity: Severity;
+  /** The outcome in words, as the head line says it: `rolled back`, `held at the manual gate beforePromotion`. */
+  words: string;
+}
+
+export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
+  const at = (outcome: Outcome, severity: Severity, words: string = outcome): DeploymentOutcome => ({ outcome, severity, words });
+  if (snap.supersededBy && snap.state !== 'succeeded') return at('superseded', 'info', `${snap.state}, superseded by ${snap.supersededBy}`);
+  switch (snap.state) {
+    case 'running':
+      return at('running', 'info');
+    case 'succeeded':
+      return at('succeeded', 'success');
+    case 'partial':
+      return at('partial', 'attention');
+    case 'interrupted':
+      return at('interrupted', 'attention');
+    case 'failed':
+      break;
+  }
+  if (rolledBack(snap)) return at('rolled-back', 'failure', 'rolled back');
+  if (snap.error?.code === 'PreCheckRefused') {
+    const held = heldGate(snap);
+    return held ? at('held', 'attention', `held at the manual gate ${held.gate}`) : at('refused', 'attention');
+  }
+  // The traffic moved onto the new clusters; what failed came after (the retirement of the old ones).
+  if (promoted(snap)) return at('retire-failed', 'failure', 'failed after promotion (retiring the old clusters)');
+  return at('failed', 'failure');
+}

@@ -1,0 +1,156 @@
+/**
+ * What a webhook says about how a deployment ended, for every outcome the journal can record: the
+ * Notifier delivers to a real HTTP receiver, and each body is checked against the receiver's documented
+ * schema (Teams MessageCard, Slack incoming webhook with Block Kit in a coloured attachment, the generic
+ * JSON). The colour follows the exit code the run gave: green only for a success, red for exit 1, amber
+ * for what needs a human but did not break (partial, held at a gate, refused, interrupted).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Notifier } from '../../src/notify/notifier.js';
+import { defaultDeliverDeps } from '../../src/notify/deliver.js';
+import { webhookSchema } from '../../src/notify/config.js';
+import { applyRecord, type JournalInput, type JournalRecord, type Snapshot } from '../../src/state/model.js';
+import type { DeploymentJournal } from '../../src/state/store.js';
+import { exitCodeOf } from '../../src/cli/commands/shared.js';
+import type { StepName } from '../../src/steps/step.js';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
+
+const ID = '20260101-000000-abcd';
+type Input = JournalInput;
+
+const created: Input = {
+  type: 'deployment.created',
+  id: ID,
+  inputs: { configFile: 'c.yaml', configHash: 'h', project: 'p', environment: 'dev' },
+  clusterId: 7,
+  clusters: [{ index: 0, name: 'gp-dev-ws-eu07', shortName: 'eu07', id: 7, region: 'eu', prefix: 'gp', governedBy: 'm', type: 'sandbox' }],
+  steps: [['create-cluster', 'install-gitpod']],
+  deploymentSteps: ['traffic-shift', 'retire-old-clusters'],
+};
+const ok = (cluster: string, step: StepName): Input[] => [
+  { type: 'step.started', cluster, step, attempt: 1 },
+  { type: 'step.succeeded', cluster, step, outputs: {}, durationMs: 5 },
+] as Input[];
+const failed = (cluster: string, step: StepName, code = 'StepFailed', outputs?: Record<string, unknown>): Input[] => [
+  { type: 'step.started', cluster, step, attempt: 1 },
+  ...(outputs ? [{ type: 'step.checkpoint', cluster, step, outputs }] : []),
+  { type: 'step.failed', cluster, step, error: { code, message: `${step} broke` } },
+] as Input[];
+const finished = (state: Snapshot['state'], code?: string, excluded?: number): Input => ({ type: 'deployment.finished', state, ...(code ? { error: { code, message: `it ended: ${code}` } } : {}), ...(excluded ? { excluded } : {}) });
+const installed = [...ok('gp-dev-ws-eu07', 'create-cluster'), ...ok('gp-dev-ws-eu07', 'install-gitpod')];
+
+/** Each outcome as the journal of one or two runs (a resumed run sees only its own records). */
+const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp }> = {
+  succeeded: { runs: [[created, ...installed, ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), finished('succeeded')]], outcome: 'succeeded', title: /succeeded$/ },
+  partial: {
+    runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.excluded', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', by: '--skip' } as Input, finished('partial', undefined, 1)]],
+    outcome: 'partial',
+    title: /partial$/,
+  },
+  interrupted: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.started', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', attempt: 1 } as Input, { type: 'step.interrupted', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod' } as Input, finished('interrupted', 'Interrupted')]], outcome: 'interrupted', title: /interrupted$/ },
+  failed: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod'), finished('failed', 'DeploymentFailed')]], outcome: 'failed', title: /failed$/ },
+  refused: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod', 'PreCheckRefused'), finished('failed', 'PreCheckRefused')]], outcome: 'refused', title: /refused$/ },
+  'rolled back': {
+    runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), finished('failed', 'DeploymentFailed')]],
+    outcome: 'rolled-back',
+    title: /rolled back$/,
+  },
+  'held at a gate (CI)': {
+    runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'PreCheckRefused', { progress: { phase: 'steps', stepIndex: 1, paused: true, gate: 'beforePromotion' } }), finished('failed', 'PreCheckRefused')]],
+    outcome: 'held',
+    title: /held at the manual gate beforePromotion$/,
+  },
+  // The shift promoted in a first run that was interrupted; the resumed run fails at the retirement.
+  'retirement failed after a promotion, in a resumed run': {
+    runs: [
+      [created, ...installed, ...ok('*', 'traffic-shift'), finished('interrupted', 'Interrupted')],
+      [{ type: 'deployment.resumed', pid: 1 } as Input, ...failed('*', 'retire-old-clusters'), finished('failed', 'DeploymentFailed')],
+    ],
+    outcome: 'retire-failed',
+    title: /failed after promotion/,
+  },
+};
+
+/** The journal's counterpart: records applied as the store applies them; the notifier observes only `run`'s records. */
+function journalOf(): { journal: DeploymentJournal; append(r: Input): JournalRecord } {
+  let snap: Snapshot | undefined;
+  let seq = 0;
+  const append = (r: Input): JournalRecord => {
+    const record = { ...r, seq: ++seq, time: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString() } as JournalRecord;
+    snap = applyRecord(snap, record);
+    return record;
+  };
+  const journal = { id: ID, dir: '/nonexistent', snapshot: () => snap as Snapshot, append: async (r: Input) => append(r) } as DeploymentJournal;
+  return { journal, append };
+}
+
+const HEX = /^[0-9A-F]{6}$/i;
+const severityForExit = (code: number, state: string): string => (code === 1 ? 'failure' : code === 0 && state === 'succeeded' ? 'success' : 'attention');
+
+interface Finished {
+  teams: Record<string, unknown>;
+  slack: Record<string, unknown>;
+  json: Record<string, unknown>;
+}
+
+describe('deployment-finished webhooks for every outcome', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver('ok');
+  });
+  afterAll(async () => receiver.close());
+
+  async function deliverRuns(name: string, runs: Input[][]): Promise<{ snap: Snapshot; bodies: Finished }> {
+    const { journal, append } = journalOf();
+    const hooks = (['teams', 'slack', 'json'] as const).map((format) => webhookSchema.parse({ url: `${receiver.url}/${format}/${encodeURIComponent(name)}`, format, events: ['deployment-finished'], retries: 0 }));
+    for (const run of runs) {
+      const notifier = new Notifier({ webhooks: hooks }, { emit: () => {} }, defaultDeliverDeps);
+      for (const r of run) notifier.observe(append(r), journal);
+      await notifier.drain(30_000);
+    }
+    // The last run's: a resumed deployment ends once more.
+    const body = (format: string) => receiver.received.filter((r) => r.path === `/${format}/${encodeURIComponent(name)}`).at(-1)?.body as Record<string, unknown>;
+    return { snap: journal.snapshot(), bodies: { teams: body('teams'), slack: body('slack'), json: body('json') } };
+  }
+
+  for (const [name, { runs, outcome, title }] of Object.entries(OUTCOMES)) {
+    it(`${name}: each format names the outcome and is coloured by it`, async () => {
+      const { snap, bodies } = await deliverRuns(name, runs);
+      const severity = severityForExit(exitCodeOf(snap), snap.state);
+
+      // Generic JSON: the outcome and severity as fields.
+      expect(bodies.json).toMatchObject({ kind: 'deployment-finished', severity, deploymentId: ID, data: { state: snap.state, outcome } });
+      expect(bodies.json.title).toMatch(title);
+
+      // Teams MessageCard: @type/@context, a summary, themeColor a hex colour, facts of name/value strings.
+      const card = bodies.teams;
+      expect(card).toMatchObject({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions' });
+      expect(typeof card.summary).toBe('string');
+      expect(card.themeColor).toMatch(HEX);
+      for (const f of (card.sections as Array<{ facts: Array<{ name: unknown; value: unknown }> }>)[0]!.facts) expect([typeof f.name, typeof f.value]).toEqual(['string', 'string']);
+      expect(card.title).toMatch(title);
+
+      // Slack: a fallback `text`; an attachment whose color is good/warning/danger or #hex, holding valid blocks.
+      const slack = bodies.slack as { text: string; attachments: Array<{ color: string; blocks: Array<{ type: string; text?: { type: string; text: string }; elements?: unknown[] }> }> };
+      expect(typeof slack.text).toBe('string');
+      expect(slack.attachments).toHaveLength(1);
+      const { color, blocks } = slack.attachments[0]!;
+      expect(color).toMatch(/^(good|warning|danger|#[0-9A-F]{6})$/i);
+      const header = blocks.find((b) => b.type === 'header')!;
+      expect(header.text?.type).toBe('plain_text');
+      expect(header.text!.text.length).toBeLessThanOrEqual(150);
+      expect(header.text!.text).toMatch(title);
+      for (const b of blocks.filter((x) => x.type === 'section')) expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+      for (const b of blocks.filter((x) => x.type === 'context')) expect(b.elements!.length).toBeLessThanOrEqual(10);
+
+      // One colour per severity, the same in both cards; green only for a success, red only for a failure.
+      expect(color.slice(1).toUpperCase()).toBe(String(card.themeColor).toUpperCase());
+      const green = '2E7D32';
+      const red = 'D92D20';
+      expect(String(card.themeColor).toUpperCase() === green).toBe(severity === 'success');
+      expect(String(card.themeColor).toUpperCase() === red).toBe(severity === 'failure');
+      // A title never says succeeded for anything else.
+      expect(/succeeded/.test(String(card.title))).toBe(snap.state === 'succeeded');
+    });
+  }
+});
