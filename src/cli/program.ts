@@ -78,8 +78,9 @@ export function buildProgram(options: ProgramOptions = {}): Command {
 
   program
     .command('plan')
-    .description('show per cluster the ordered steps and exactly what each would do; changes nothing')
+    .description('show per cluster the ordered steps and exactly what each would do, and whether an earlier deployment of the environment would stop deploy; changes nothing')
     .addOption(outputOption())
+    .option('--allow-unfinished', 'plan the deploy --allow-unfinished would run (not stopped by an unfinished deployment)', false)
     .addHelpText('after', examples(['ws-deployment plan --config deploy.yaml', 'ws-deployment plan --output json --cluster-id 117']))
     .action(lazy(() => import('./commands/plan.js')));
 

@@ -51,7 +51,7 @@ export function newDeploymentId(now = new Date()): string {
   return `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${randomBytes(2).toString('hex')}`;
 }
 
-function lockKey(loaded: LoadedConfig): { project: string; environment: string } {
+export function lockKey(loaded: LoadedConfig): { project: string; environment: string } {
   return { project: loaded.config.project.id, environment: loaded.config.environment };
 }
 
@@ -101,7 +101,7 @@ export async function findUnfinished(store: StateStore, loaded: LoadedConfig): P
 }
 
 /** Why `deploy` must not start beside an unfinished deployment of this environment (undefined: it may). */
-export async function unfinishedRefusal(loaded: LoadedConfig, options: EngineOptions, deps: Pick<EngineDeps, 'store'>): Promise<WsdError | undefined> {
+export async function unfinishedRefusal(loaded: LoadedConfig, options: Pick<EngineOptions, 'allowUnfinished'>, deps: Pick<EngineDeps, 'store'>): Promise<WsdError | undefined> {
   if (options.allowUnfinished) return undefined;
   let unfinished;
   try {
@@ -120,7 +120,7 @@ export async function unfinishedRefusal(loaded: LoadedConfig, options: EngineOpt
     'ResumeRefused',
     // Under the environment lock, one that still says "running" lost its process.
     `deployment ${unfinished.id} of this environment did not finish (${unfinishedWords(unfinished.state)}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
-    { details: { deploymentId: unfinished.id } },
+    { details: { deploymentId: unfinished.id, state: unfinished.state, words: unfinishedWords(unfinished.state) } },
   );
 }
 

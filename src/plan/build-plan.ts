@@ -8,6 +8,7 @@ import type { Redactor } from '../core/redact.js';
 import { clusterStepGraph } from '../engine/cluster-graph.js';
 import { excludedSteps, type EngineOptions } from '../engine/deployment.js';
 import type { HelmMajor } from '../tools/helm.js';
+import type { StartRefusal } from '../engine/start-verdict.js';
 import type { ExcludedBy } from '../state/model.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
@@ -53,6 +54,12 @@ export interface PlanDocument {
   clusters: PlanCluster[];
   /** Deployment-wide steps (the traffic shift: timeline, worst-case rollback time). */
   deploymentSteps: PlanStep[];
+  /**
+   * Set by `plan` when `deploy` with the same flags would be refused at its start by an earlier run of the
+   * environment: one that holds its lock, or one that did not finish (see engine/start-verdict.ts). Absent: none
+   * stands in the way (the steps' own pre-run checks are `deploy --dry-run`'s).
+   */
+  refusal?: StartRefusal;
 }
 
 export interface PlanInput {

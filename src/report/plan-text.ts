@@ -21,8 +21,24 @@ function together(step: PlanStep, steps: readonly PlanStep[]): string {
   return parts.length ? `  [${parts.join('; ')}]` : '';
 }
 
+/** Why `deploy` would stop before the steps below, and what to run instead: said first and last, not to be missed. */
+function refusalLines(plan: PlanDocument): string[] {
+  const r = plan.refusal;
+  if (!r) return [];
+  const what = r.code === 'LockHeld' ? 'follow it' : 'continue it';
+  const [first, ...rest] = r.commands;
+  return [
+    `DEPLOY WOULD BE REFUSED (${r.code}, exit 3)${r.deploymentId ? `: deployment ${r.deploymentId} (${r.state ?? '?'})` : ''}`,
+    `  ${r.message}`,
+    ...(first ? [`  ${r.deploymentId ? what : 'instead'}: ${first}`] : []),
+    ...rest.map((c) => `  or start a new deployment beside it: ${c}`),
+  ];
+}
+
 export function renderPlan(plan: PlanDocument): string {
+  const refusal = refusalLines(plan);
   const lines = [`plan for ${plan.environment} (project ${plan.project}), cluster id ${plan.clusterId} (${plan.clusterIdSource === 'flag' ? 'from --cluster-id' : 'the next free id, as deploy would take it now'})`];
+  if (refusal.length > 0) lines.push('', ...refusal);
   for (const c of plan.clusters) {
     lines.push('', `${c.name} (${c.shortName}, ${c.region}, ${c.type}, governed by ${c.governedBy})`);
     c.steps.forEach((s, i) => {
@@ -37,5 +53,6 @@ export function renderPlan(plan: PlanDocument): string {
     lines.push('', `deployment-wide: ${s.name}${notRun(s)}`);
     for (const a of s.actions) lines.push(`       ${a.kind.padEnd(7)} ${a.argv ? `$ ${a.argv.join(' ')}` : a.description}`);
   }
+  if (refusal.length > 0) lines.push('', `${refusal[0] ?? ''}: the steps above would not run`);
   return `${lines.join('\n')}\n`;
 }

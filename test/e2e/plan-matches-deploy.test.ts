@@ -8,6 +8,9 @@
  * drifted (no `-lock-timeout`, a relative plan file, `output` without `-no-color`):
  * this compares with what ran, not with the code's own idea of it.
  *
+ * With an unfinished deployment of the environment, `plan` says `deploy` would be refused (naming it, its
+ * state and the commands) and `deploy` is refused exactly so.
+ *
  * The config carries a secret terraform variable and a secret helm value: neither
  * may show in the plan, in any argv that ran, or anywhere in the state dir
  * (journal, logs, generated and rendered files), yet each reaches its tool
@@ -144,5 +147,32 @@ describe('plan shows the commands deploy runs', { timeout: 300_000 }, () => {
     const init = plan.find((l) => l.startsWith('terraform init '));
     const expected = [...plan.filter((l) => l !== destroy), destroy, destroy, init, init].sort();
     expect([...ran].sort()).toEqual(expected);
+  });
+
+  it('an unfinished deployment: plan says deploy would be refused, naming it, its state and the commands; deploy is refused so', async () => {
+    const partial = await runCli(['deploy', ...common, '--only', 'create-cluster'], { env });
+    expect(partial.code, partial.stderr).toBe(0);
+    const id = (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string; state: string }).id;
+    const text = await runCli(['plan', ...common], { env });
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    // First, right under the plan's head, and again as its last line.
+    expect(lines[2]).toBe(`DEPLOY WOULD BE REFUSED (ResumeRefused, exit 3): deployment ${id} (partial: steps excluded by --only/--skip were not run)`);
+    expect(lines.at(-1)).toBe(`${lines[2]}: the steps above would not run`);
+    expect(text.stdout).toContain(`continue it: ws-deployment resume ${id} --state-dir ${ws.stateDir}`);
+    expect(text.stdout).toMatch(/or start a new deployment beside it: ws-deployment deploy --allow-unfinished --state-dir \S+ --config \S+/);
+    const json = JSON.parse((await runCli(['plan', ...common, '--output', 'json'], { env })).stdout) as { refusal?: { code: string; deploymentId: string; state: string; message: string; commands: string[] } };
+    expect(json.refusal).toMatchObject({ code: 'ResumeRefused', deploymentId: id, state: expect.stringMatching(/^partial/) });
+    expect(json.refusal?.commands.map((c) => c.split(' --')[0])).toEqual([`ws-deployment resume ${id}`, 'ws-deployment deploy']);
+    // deploy does what plan said: refused (3) with the same words, nothing started.
+    const before = readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8');
+    const deploy = await runCli(['deploy', ...common], { env });
+    expect(deploy.code).toBe(3);
+    expect(deploy.stderr).toContain(`deployment ${id} of this environment did not finish (partial: steps excluded by --only/--skip were not run)`);
+    expect(JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout)).toMatchObject({ id });
+    expect(readFileSync(join(ws.stateDir, id, 'journal.ndjson'), 'utf8')).toBe(before);
+    // And the plan of `deploy --allow-unfinished` has no refusal.
+    const allowed = JSON.parse((await runCli(['plan', ...common, '--output', 'json', '--allow-unfinished'], { env })).stdout) as { refusal?: unknown };
+    expect(allowed.refusal).toBeUndefined();
   });
 });

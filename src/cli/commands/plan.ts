@@ -7,6 +7,7 @@ import { Redactor } from '../../core/redact.js';
 import { clusterIdHistory } from '../../plan/allocate-id.js';
 import { buildPlan } from '../../plan/build-plan.js';
 import { installedHelmMajor } from '../../tools/helm.js';
+import { startRefusal } from '../../engine/start-verdict.js';
 import { renderPlan } from '../../report/plan-text.js';
 import { FileStateStore } from '../../state/file-store.js';
 import type { StateStore } from '../../state/store.js';
@@ -46,7 +47,11 @@ export default async function plan(command: Command): Promise<void> {
       // Only real clusters run `helm upgrade`, whose flags differ between helm 3 and 4.
       helmMajor: config.workspaceClusters.some((c) => c.type !== 'sandbox') ? await installedHelmMajor() : undefined,
     });
-    process.stdout.write(format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderPlan(doc));
+    // What `deploy` with the same flags would do about the environment's earlier runs: its very check, said here.
+    const { allowUnfinished } = command.opts<{ allowUnfinished?: boolean }>();
+    const refusal = await startRefusal(loaded, { allowUnfinished }, { store });
+    const shown = refusal ? { ...doc, refusal: options.next.value(refusal) } : doc;
+    process.stdout.write(format === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : renderPlan(shown));
   } finally {
     await store.close();
   }

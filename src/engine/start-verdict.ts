@@ -1,0 +1,45 @@
+/**
+ * What `deploy` would do at its start about the environment's earlier runs, read without taking the lock, for
+ * `plan` to say before anyone runs it: refused because a run holds the environment's lock, refused because an
+ * earlier deployment did not finish (the very check `deploy` makes: {@link unfinishedRefusal}), or starts.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import { describeHolder } from '../state/file-lock.js';
+import { lockKey, unfinishedRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
+
+export interface StartRefusal {
+  /** The error `deploy` would stop with (exit code 3). */
+  code: 'LockHeld' | 'ResumeRefused';
+  /** `deploy`'s own message. */
+  message: string;
+  /** The deployment in the way (absent for a damaged journal that hides it). */
+  deploymentId?: string;
+  /** Its state as `deploy` says it (`failed`, `interrupted: its process is gone`, `partial: …`). */
+  state?: string;
+  /** What to run instead, in order of preference. */
+  commands: string[];
+}
+
+export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOptions, 'allowUnfinished'>, deps: Pick<EngineDeps, 'store'>): Promise<StartRefusal | undefined> {
+  const key = lockKey(loaded);
+  // `deploy` takes the lock first: a live holder refuses it before anything else is looked at.
+  const holder = await deps.store.lockHolder?.(key);
+  if (holder) {
+    return {
+      code: 'LockHeld',
+      message: `environment ${key.environment} of project ${key.project} is locked by ${describeHolder(holder)}; deploy would be refused until it finishes`,
+      deploymentId: holder.deploymentId,
+      state: 'running',
+      commands: [`ws-deployment status --watch ${holder.deploymentId}`],
+    };
+  }
+  const refusal = await unfinishedRefusal(loaded, options, deps);
+  if (!refusal) return undefined;
+  const id = typeof refusal.details.deploymentId === 'string' ? refusal.details.deploymentId : undefined;
+  return {
+    code: 'ResumeRefused',
+    message: refusal.message,
+    ...(id ? { deploymentId: id, state: String(refusal.details.words) } : {}),
+    commands: [...(id ? [`ws-deployment resume ${id}`] : []), 'ws-deployment deploy --allow-unfinished'],
+  };
+}
