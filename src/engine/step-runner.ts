@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isAbortError, toWsdError, WsdError } from '../core/errors.js';
 import { scopedSink, type EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { findCluster, findStep, heldBackWords, isDone } from '../state/model.js';
+import { findCluster, findStep, heldBackWords, isDone, STEP_BEGIN } from '../state/model.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import {
   DEPLOYMENT_SCOPE,
@@ -240,9 +240,13 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
     if (recorded.excluded !== 'held' || recorded.waitsFor?.join() !== waitsFor.join()) await journal.append({ type: 'step.excluded', cluster: unit.key, step: unit.name, by: 'held', waitsFor });
     return 'skipped';
   }
-  const started = Date.now();
+  let started = Date.now();
   let attemptNo = recorded.attempts;
   try {
+    // Where this run of the step begins (the wait for orphans and the pre-run check included), in the journal:
+    // the step's trace span starts there, and its duration (the summary's DURATION) counts from there.
+    const begun = await journal.append({ type: 'event', level: 'info', code: STEP_BEGIN, cluster: unit.key, step: unit.name, message: unit.check ? 'begins: pre-run check' : 'begins' });
+    started = Date.parse(begun.time);
     // A tool an earlier run of this step left running when it was killed still works on its target:
     // nothing (not even the check's observation) runs against it before it exits.
     await waitForOrphans(recorded.checkpoint, { sink, signal: env.signal });
@@ -275,8 +279,9 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
       onRetry: (attempt, error, delayMs) =>
         sink.emit({ level: 'warn', code: 'step.retry', message: `transient failure, retrying in ${Math.round(delayMs / 1000)} s: ${error.message}`, data: { attempt, delayMs, error: error.code } }),
     });
-    const durationMs = Date.now() - started;
     await journaling.flush();
+    // After the flush: every record of the run lies within [started, started + durationMs] (the trace's span).
+    const durationMs = Date.now() - started;
     const succeeded = journal.append({ type: 'step.succeeded', cluster: unit.key, step: unit.name, outputs: env.redactor.redactValue(result), durationMs });
     // What the operator is told is what happened: the success line (and NDJSON event) only once
     // the record is durable. A failed write never shows it; the engine reports that failure.

@@ -82,6 +82,12 @@ export interface Snapshot {
   supersededBy?: string;
 }
 
+/**
+ * The event record a step's run begins with (before the wait for orphans and its pre-run check): the step's
+ * `durationMs` counts from its time, and the trace's step span starts there, so the two agree.
+ */
+export const STEP_BEGIN = 'step.begin';
+
 /** Journal records. `event` records carry output only; the others change state. */
 export type JournalRecord = { seq: number; time: string } & (
   | { type: 'deployment.created'; id: string; inputs: DeploymentInputs; clusterId: number; clusters: Omit<ClusterRecordState, 'steps'>[]; steps: StepName[][]; deploymentSteps?: StepName[] }

@@ -5,12 +5,14 @@
  * here lets it be tested without a collector, like the summary and `status`.
  *
  * Shape: one root span per deployment; under it one span per step per cluster
- * (the deployment-wide traffic shift too), each attempt a child of its step;
+ * (the deployment-wide traffic shift too), from where its run begins (the pre-run check, a child span of its
+ * own) to its end, so the span lasts exactly the step's `durationMs` (the summary's DURATION); each attempt a
+ * child of its step;
  * under the running attempt one span per shift stage (staff, step k/n, bake,
  * promote, rollback). Each `traffic.decision` is a span event on the stage it judged;
  * the rollback span carries the decision that failed.
  */
-import type { JournalRecord } from '../state/model.js';
+import { STEP_BEGIN, type JournalRecord } from '../state/model.js';
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 
 export type AttributeValue = string | number | boolean | string[] | number[];
@@ -25,6 +27,7 @@ export const ROOT_KEY = 'deployment';
 
 const stepKey = (cluster: string, step: string): string => `step:${cluster}/${step}`;
 const attemptKey = (cluster: string, step: string, attempt: number): string => `attempt:${cluster}/${step}#${attempt}`;
+const checkKey = (cluster: string, step: string): string => `check:${cluster}/${step}`;
 
 /** Turns journal records into span operations; remembers which spans are open. */
 export class TraceMapping {
@@ -34,6 +37,8 @@ export class TraceMapping {
   private readonly attempts = new Map<string, string>();
   private stage?: string;
   private stageCount = 0;
+  /** When each open step's run began (its STEP_BEGIN record), in ms: its end is that plus the journaled durationMs. */
+  private readonly begun = new Map<string, number>();
   private lastFailing?: Attributes;
 
   constructor(private readonly deploymentId: string) {}
@@ -45,6 +50,7 @@ export class TraceMapping {
       case 'step.started': {
         const step = stepKey(record.cluster, record.step);
         if (!this.isOpen(step)) ops.push(this.start(step, ROOT_KEY, record.step, record.time, { 'wsd.cluster': record.cluster, 'wsd.step': record.step }));
+        ops.push(...this.end(checkKey(record.cluster, record.step), record.time));
         const previous = this.attempts.get(step);
         if (previous && this.isOpen(previous)) ops.push(...this.end(previous, record.time, 'retried'));
         const attempt = attemptKey(record.cluster, record.step, record.attempt);
@@ -53,10 +59,10 @@ export class TraceMapping {
         break;
       }
       case 'step.succeeded':
-        ops.push(...this.end(stepKey(record.cluster, record.step), record.time));
+        ops.push(...this.end(stepKey(record.cluster, record.step), this.endTime(record)));
         break;
       case 'step.failed':
-        ops.push(...this.end(stepKey(record.cluster, record.step), record.time, `${record.error.code}: ${record.error.message}`));
+        ops.push(...this.end(stepKey(record.cluster, record.step), this.endTime(record), `${record.error.code}: ${record.error.message}`));
         break;
       case 'step.interrupted':
         ops.push(...this.end(stepKey(record.cluster, record.step), record.time, 'interrupted'));
@@ -84,7 +90,27 @@ export class TraceMapping {
     return ops;
   }
 
+  /** A step's end: its run's beginning plus the journaled duration (what the summary shows), else the record's time. */
+  private endTime(record: Extract<JournalRecord, { type: 'step.succeeded' | 'step.failed' }>): string {
+    const key = stepKey(record.cluster, record.step);
+    const begun = this.begun.get(key);
+    this.begun.delete(key);
+    return begun !== undefined && record.durationMs !== undefined ? new Date(begun + record.durationMs).toISOString() : record.time;
+  }
+
+  /** A step's run begins: its span starts here, with the pre-run check (until the first attempt starts) as a child. */
+  private begin(record: Extract<JournalRecord, { type: 'event' }>): SpanOp[] {
+    if (!record.step) return [];
+    const cluster = record.cluster ?? DEPLOYMENT_SCOPE;
+    const step = stepKey(cluster, record.step);
+    if (this.isOpen(step)) return [];
+    this.begun.set(step, Date.parse(record.time));
+    const attributes = { 'wsd.cluster': cluster, 'wsd.step': record.step };
+    return [this.start(step, ROOT_KEY, record.step, record.time, attributes), this.start(checkKey(cluster, record.step), step, `${record.step} pre-run check`, record.time, attributes)];
+  }
+
   private eventOps(record: Extract<JournalRecord, { type: 'event' }>): SpanOp[] {
+    if (record.code === STEP_BEGIN) return this.begin(record);
     const data = record.data ?? {};
     // Events of a deployment-wide step (the shift) name the step only.
     const owner = record.step ? this.attempts.get(stepKey(record.cluster ?? DEPLOYMENT_SCOPE, record.step)) : undefined;

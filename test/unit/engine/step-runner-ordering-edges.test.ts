@@ -40,7 +40,7 @@ class MemoryJournal implements DeploymentJournal {
     });
   }
   async append(record: JournalInput): Promise<JournalRecord> {
-    const full = { ...record, seq: this.snap.seq + 1, time: '2026-01-01T00:01:00Z' } as JournalRecord;
+    const full = { ...record, seq: this.snap.seq + 1, time: new Date(Date.now()).toISOString() } as JournalRecord; // the process clock, as the real stores
     this.snap = applyRecord(this.snap, full);
     this.records.push(full);
     if (this.slowDurable && record.type === 'step.succeeded') await new Promise((resolve) => setImmediate(resolve));

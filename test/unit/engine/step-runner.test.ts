@@ -39,7 +39,7 @@ class MemoryJournal implements DeploymentJournal {
     });
   }
   async append(record: JournalInput): Promise<JournalRecord> {
-    const full = { ...record, seq: this.snap.seq + 1, time: '2026-01-01T00:01:00Z' } as JournalRecord;
+    const full = { ...record, seq: this.snap.seq + 1, time: new Date(Date.now()).toISOString() } as JournalRecord; // the process clock, as the real stores
     this.snap = applyRecord(this.snap, full);
     this.records.push(full);
     return full;
@@ -262,7 +262,7 @@ describe('running a step', () => {
     const retry = e.sink.events.find((ev) => ev.code === 'step.retry');
     expect(retry).toMatchObject({ level: 'warn', message: 'transient failure, retrying in 2 s: rate limited', data: { attempt: 1, delayMs: 2_000, error: 'ToolFailed' } });
     // The retry is journaled (report and status read the journal alone), before the step's end record.
-    expect(journal.events().map((ev) => ev.code)).toEqual(['step.retry']);
+    expect(journal.events().map((ev) => ev.code)).toEqual(['step.begin', 'step.retry']);
     const order = journal.records.map((r) => r.type);
     expect(order.indexOf('event')).toBeLessThan(order.indexOf('step.succeeded'));
   });
@@ -365,7 +365,8 @@ describe('a deployment-wide step', () => {
     expect(outcome).toBe('succeeded');
     expect(seen!.outputs).toStrictEqual({ [CLUSTER.name]: { 'create-cluster': { ip: '1' } }, '*': { 'traffic-shift': { percent: 100 } } });
     expect(seen!.logFile).toBe('/state/dep-1/logs/deployment/retire-old-clusters.log');
-    expect(journal.events()).toEqual([{ type: 'event', level: 'info', code: 'retire.approved', step: 'retire-old-clusters', message: 'approved with [REDACTED]', data: { who: '[REDACTED]' } }]);
+    // The run's beginning (the step's duration and trace span count from it) is journaled under * too.
+    expect(journal.events()).toEqual([{ type: 'event', level: 'info', code: 'step.begin', cluster: '*', step: 'retire-old-clusters', message: 'begins' }, { type: 'event', level: 'info', code: 'retire.approved', step: 'retire-old-clusters', message: 'approved with [REDACTED]', data: { who: '[REDACTED]' } }]);
     expect(journal.changes().slice(-2).map((c) => [c.type, c.cluster, c.step])).toEqual([
       ['step.started', '*', 'retire-old-clusters'],
       ['step.succeeded', '*', 'retire-old-clusters'],
