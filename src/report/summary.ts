@@ -5,7 +5,7 @@
 import { heldGateLine } from './shift-gates.js';
 import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
 import { concludedBy, createdClusters } from '../state/resumable.js';
-import { deploymentOutcome } from './outcome.js';
+import { deploymentOutcome, type Outcome } from './outcome.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
 import { decisionEvidenceLines, type DecisionForWords } from './decision-words.js';
 import { renderTable } from './table.js';
@@ -14,6 +14,8 @@ import { scoresText } from '../traffic/shift-ports.js';
 export interface StatusDocument {
   id: string;
   state: Snapshot['state'];
+  /** How it ended (or stands), as the summary's head line says it: see report/outcome.ts. */
+  outcome: Outcome;
   /** For `partial`: how many steps were left out and are still pending, and the command that runs them. */
   excluded?: { count: number; command: string };
   clusterId: number;
@@ -56,6 +58,7 @@ export function statusDocument(snap: Snapshot): StatusDocument {
   return {
     id: snap.id,
     state: snap.state,
+    outcome: deploymentOutcome(snap).outcome,
     ...excludedPart(snap),
     clusterId: snap.clusterId,
     createdAt: snap.createdAt,
@@ -286,14 +289,23 @@ export function renderSummary(snap: Snapshot): string {
   ];
   const head = `deployment ${snap.id}: ${deploymentOutcome(snap).words} (cluster id ${snap.clusterId})`;
   const excluded = excludedPart(snap).excluded;
-  const tail = [snap.error?.message, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
+  const tail = [errorLine(snap), excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;
 }
 
+/**
+ * The deployment's error, as the reader should take it: an interruption's says `resume` continues it, which is
+ * no longer true once a newer deployment superseded it (the superseded line says what is left to do instead).
+ */
+export function errorLine(snap: Snapshot): string | undefined {
+  if (snap.error?.code === 'Interrupted' && snap.supersededBy) return undefined;
+  return snap.error?.message;
+}
+
 /** A superseded deployment's last word: why nothing resumes it, and what to do with the clusters it created. */
-function supersededLine(snap: Snapshot): string | undefined {
+export function supersededLine(snap: Snapshot): string | undefined {
   if (!snap.supersededBy || snap.state === 'succeeded') return undefined;
   const created = createdClusters(snap);
   const left = created.length > 0 ? `; retire the clusters it created (${created.join(', ')}) with \`ws-deployment retire --cluster NAME --yes\`` : '';

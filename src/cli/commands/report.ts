@@ -5,6 +5,7 @@ import { WsdError } from '../../core/errors.js';
 import { buildReportModel } from '../../report/html/report-model.js';
 import { renderReportHtml } from '../../report/html/render-report.js';
 import { hasLiveProcess } from '../../state/liveness.js';
+import { supersededBy } from '../../state/resumable.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 
@@ -18,7 +19,9 @@ export default async function report(command: Command, id?: string): Promise<voi
     // A run killed mid-way leaves `running` in its journal: the report says interrupted, as `status` does.
     const snap = (await store.open(chosen, { readOnly: true })).snapshot();
     const processGone = snap.state === 'running' && !(await hasLiveProcess(store, snap, 'report'));
-    const html = renderReportHtml(options.next.value(buildReportModel(await store.readRecords(chosen), new Date(), { processGone })));
+    // Superseded by a newer promoted deployment: over, as `status` says (one still running is not judged).
+    const newer = snap.state === 'succeeded' || (snap.state === 'running' && !processGone) ? undefined : await supersededBy(store, snap);
+    const html = renderReportHtml(options.next.value(buildReportModel(await store.readRecords(chosen), new Date(), { processGone, ...(newer ? { supersededBy: newer } : {}) })));
     if (!output || output === '-') {
       process.stdout.write(html);
       return;

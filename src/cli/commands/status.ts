@@ -8,6 +8,7 @@ import { excludedPending, type Snapshot } from '../../state/model.js';
 import { promoted, rolledBack, supersededBy } from '../../state/resumable.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
+import { deploymentOutcome, type Outcome } from '../../report/outcome.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './shared.js';
@@ -66,7 +67,7 @@ async function newestRunning(store: StateStore, where: string): Promise<string> 
   return running.id;
 }
 
-type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number; supersededBy?: string };
+type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number; supersededBy?: string; outcome?: Outcome; outcomeWords?: string };
 
 /**
  * Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback
@@ -86,7 +87,9 @@ async function listLive(store: StateStore): Promise<Listed[]> {
     if (snap && !newer && promoted(snap)) promotedIn.set(env, d.id);
     const superseded = newer && d.state !== 'succeeded' ? { supersededBy: newer } : {};
     if (d.state === 'running' && snap) out.push({ ...d, state: (await liveState(store, snap)).state, ...superseded });
-    else if (d.state === 'failed' && snap && rolledBack(snap)) out.push({ ...d, rolledBack: true });
+    else if (d.state === 'failed' && snap && rolledBack(snap)) out.push({ ...d, rolledBack: true, outcome: 'rolled-back' });
+    // A failure is said as `status ID` says it (held at a gate, refused, failed after promotion).
+    else if (d.state === 'failed' && snap && !newer) out.push({ ...d, ...outcomeOf(snap) });
     // How many steps a partial one left for `resume`.
     else if (d.state === 'partial' && snap) out.push({ ...d, ...(newer ? superseded : { excluded: excludedPending(snap).length }) });
     else out.push({ ...d, ...superseded });
@@ -94,11 +97,16 @@ async function listLive(store: StateStore): Promise<Listed[]> {
   return out;
 }
 
+function outcomeOf(snap: Snapshot): Pick<Listed, 'outcome' | 'outcomeWords'> {
+  const { outcome, words } = deploymentOutcome(snap);
+  return { outcome, outcomeWords: words };
+}
+
 function renderList(list: Listed[], format: 'text' | 'json'): string {
-  if (format === 'json') return `${JSON.stringify(list, null, 2)}\n`;
+  if (format === 'json') return `${JSON.stringify(list.map(({ outcomeWords: _w, ...d }) => d), null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
   // A damaged journal hides what the damage covers: '?' rather than a guess.
-  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : d.state, d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
+  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : (d.outcomeWords ?? d.state), d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
   const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: journal ${d.damaged.file} line ${d.damaged.line} is not valid JSON (edited or damaged); ${d.damaged.fix}\n`] : []));
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }

@@ -3,6 +3,8 @@
  * script, no network at view time). A pure function of the report model.
  */
 import type { ReportModel } from './report-model.js';
+import { deploymentOutcome } from '../outcome.js';
+import { errorLine } from '../summary.js';
 import { ganttSvg, gateSvg, trafficSvg } from './charts.js';
 import { esc } from './svg.js';
 import { REPORT_CSS } from './report-css.js';
@@ -22,10 +24,12 @@ export function renderReportHtml(m: ReportModel): string {
   const s = m.snapshot;
   const shortNames = new Map(s.clusters.map((c) => [c.name, c.shortName]));
   for (const c of [...(m.shift?.newClusters ?? []), ...(m.shift?.oldClusters ?? [])]) if (c.cluster) shortNames.set(c.cluster, c.name);
-  const outcome = m.shift?.rollback ? 'rolled back' : s.state;
+  // Said as the summary's head says it (held at a gate, failed after promotion, superseded …).
+  const outcome = m.shift?.rollback ? 'rolled back' : deploymentOutcome(s).words;
+  const error = errorLine(s);
   const head = `<header><h1>Deployment ${esc(s.id)}</h1><p class="state ${esc(s.state)}" data-state="${esc(s.state)}">${esc(outcome)}</p>
 <p>${esc(s.inputs.project)} / ${esc(s.inputs.environment)} · cluster id ${s.clusterId} · started ${esc(s.createdAt)} · last record ${esc(s.updatedAt)} · report made ${esc(m.generatedAt)}</p>
-${s.error ? `<p class="error">${esc(s.error.message)}</p>` : ''}${partialLine(m)}</header>`;
+${error ? `<p class="error">${esc(error)}</p>` : ''}${partialLine(m)}${m.superseded ? `<p class="superseded">${esc(m.superseded)}</p>` : ''}</header>`;
   const rollback = m.shift?.rollback;
   const timeline = `<section id="timeline"><h2>Timeline</h2>${ganttSvg(m.bars, m.span, shortNames, rollback)}</section>`;
   const traffic = m.shift

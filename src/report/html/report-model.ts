@@ -3,7 +3,7 @@ import { applyRecord, excludedPending, partialNote, type JournalRecord, type Sna
 import { buildGates, type DecisionRow, type GateSeries } from '../gate-series.js';
 import { buildRegistries, type RegistryRow } from '../registry-final.js';
 import { buildShiftHistory, type ShiftHistory } from '../shift-history.js';
-import { overBecause } from '../summary.js';
+import { overBecause, supersededLine } from '../summary.js';
 import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
 import { processGone } from '../../state/liveness.js';
 
@@ -24,18 +24,23 @@ export interface ReportModel {
    * render time, so the CLI completes its `resume` command with the state flags like every other one.
    */
   partial?: { excluded: number; message: string };
+  /** Set when a newer deployment of the environment superseded this unfinished one: why nothing resumes it, what is left. */
+  superseded?: string;
 }
 
 /**
  * `processGone`: the journal says running but no process runs it (killed): shown as interrupted, its
  * running steps cut off at the last record rather than stretched to the time the report is made.
  */
-export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date(), options: { processGone?: boolean } = {}): ReportModel {
+export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date(), options: { processGone?: boolean; supersededBy?: string } = {}): ReportModel {
   let replayed: Snapshot | undefined;
   for (const r of records) replayed = applyRecord(replayed, r);
   if (!replayed) throw new Error('the journal has no deployment.created record');
   const gone = options.processGone === true && replayed.state === 'running';
-  const snapshot = gone ? processGone(replayed) : replayed;
+  const live = gone ? processGone(replayed) : replayed;
+  // As `status` says it: a newer promoted deployment made this one over (the reader's fact, never journaled).
+  const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
+  const superseded = supersededLine(snapshot);
   const shift = buildShiftHistory(records);
   const { gates, decisions } = buildGates(records, shift?.gates);
   const t0 = Date.parse(snapshot.createdAt);
@@ -55,7 +60,8 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     notifications: records.flatMap((r) => (r.type === 'event' && r.code.startsWith('notify.') ? [{ time: r.time, message: r.message, level: r.level }] : [])),
     span: { t0, t1 },
     generatedAt: now.toISOString(),
-    ...(snapshot.state === 'partial' ? { partial: partialOf(snapshot) } : {}),
+    ...(snapshot.state === 'partial' && !over ? { partial: partialOf(snapshot) } : {}),
+    ...(superseded ? { superseded } : {}),
   };
 }
 

@@ -1,0 +1,112 @@
+/**
+ * Every reader says how a deployment ended in the same words: `status` (head line), `status --output json`
+ * (`outcome`), `status --all` (STATE, and `outcome` in JSON) and the HTML report (its head), for journals of
+ * each outcome written to a real file store. A superseded deployment is over everywhere: no reader tells the
+ * operator to `resume` it (its interruption's message said so) or that `resume` runs its excluded steps.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { runCli } from '../helpers/cli.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wsd-outcome-readers-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+type Append = Parameters<Awaited<ReturnType<FileStateStore['create']>>['append']>[0];
+const EU = 'gp-dev-ws-eu101-eu-west1';
+const ok = (cluster: string, step: string): Append[] => [
+  { type: 'step.started', cluster, step, attempt: 1 },
+  { type: 'step.succeeded', cluster, step, outputs: {}, durationMs: 5 },
+] as Append[];
+const installed = [...ok(EU, 'create-cluster'), ...ok(EU, 'register-cluster')];
+const failedShift = (code: string, checkpoint: Record<string, unknown>): Append[] => [
+  { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 },
+  { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: checkpoint },
+  { type: 'step.failed', cluster: '*', step: 'traffic-shift', error: { code, message: 'the shift stopped' } },
+] as Append[];
+
+/** Each case: its records after `deployment.created`, and the words its head must say. Oldest first. */
+const CASES: Array<{ id: string; env: string; records: Append[]; words: string; outcome: string }> = [
+  {
+    id: '20260101-000001-aaaa',
+    env: 'held',
+    records: [...installed, ...failedShift('PreCheckRefused', { progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } }), { type: 'deployment.finished', state: 'failed', error: { code: 'PreCheckRefused', message: '* traffic-shift: the shift holds at step 1/3' } }],
+    words: 'held at the manual gate beforeIncrease',
+    outcome: 'held',
+  },
+  {
+    id: '20260101-000002-aaaa',
+    env: 'retire',
+    records: [
+      ...installed,
+      ...ok('*', 'traffic-shift'),
+      { type: 'step.started', cluster: '*', step: 'retire-old-clusters', attempt: 1 },
+      { type: 'step.failed', cluster: '*', step: 'retire-old-clusters', error: { code: 'ToolFailed', message: 'terraform destroy failed' } },
+      { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'deployment retire-old-clusters: terraform destroy failed' } },
+    ],
+    words: 'failed after promotion (retiring the old clusters)',
+    outcome: 'retire-failed',
+  },
+  // Interrupted, then a newer deployment of its environment promoted: superseded.
+  {
+    id: '20260101-000003-aaaa',
+    env: 'superseded',
+    records: [
+      { type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 },
+      { type: 'step.interrupted', cluster: EU, step: 'create-cluster' },
+      { type: 'deployment.finished', state: 'interrupted', error: { code: 'Interrupted', message: 'deployment 20260101-000003-aaaa was interrupted; continue it with `ws-deployment resume 20260101-000003-aaaa`' } },
+    ],
+    words: 'interrupted, superseded by 20260101-000004-aaaa',
+    outcome: 'superseded',
+  },
+  { id: '20260101-000004-aaaa', env: 'superseded', records: [...installed, ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), { type: 'deployment.finished', state: 'succeeded' }], words: 'succeeded', outcome: 'succeeded' },
+];
+
+async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<void> {
+  const j = await store.create(c.id);
+  await j.append({
+    type: 'deployment.created',
+    id: c.id,
+    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: c.env },
+    clusterId: 101,
+    clusters: [{ index: 0, name: EU, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
+    steps: [['create-cluster', 'register-cluster']],
+    deploymentSteps: ['traffic-shift', 'retire-old-clusters'],
+  });
+  for (const r of c.records) await j.append(r);
+}
+
+describe('every reader says the same outcome', { timeout: 120_000 }, () => {
+  it('status, status --output json, status --all (text and JSON) and the report agree, per outcome', async () => {
+    const store = new FileStateStore(root);
+    for (const c of CASES) await make(store, c);
+    const all = await runCli(['status', '--all', '--state-dir', root]);
+    const allJson = JSON.parse((await runCli(['status', '--all', '--output', 'json', '--state-dir', root])).stdout) as Array<{ id: string; outcome?: string; supersededBy?: string }>;
+    for (const c of CASES) {
+      const text = await runCli(['status', c.id, '--state-dir', root]);
+      expect(text.stdout.split('\n')[0], c.id).toBe(`deployment ${c.id}: ${c.words} (cluster id 101)`);
+      const json = JSON.parse((await runCli(['status', c.id, '--output', 'json', '--state-dir', root])).stdout) as { outcome: string };
+      expect(json.outcome, c.id).toBe(c.outcome);
+      const row = all.stdout.split('\n').find((l) => l.startsWith(c.id)) ?? '';
+      const listed = allJson.find((d) => d.id === c.id)!;
+      if (c.outcome === 'superseded') {
+        expect(row).toMatch(/ interrupted, superseded /);
+        expect(listed.supersededBy).toBe('20260101-000004-aaaa');
+      } else {
+        expect(row, c.id).toContain(` ${c.words} `);
+        if (c.outcome !== 'succeeded') expect(listed.outcome, c.id).toBe(c.outcome);
+      }
+      const out = join(root, `${c.id}.html`);
+      expect((await runCli(['report', c.id, '--output', out, '--state-dir', root])).code).toBe(0);
+      const html = readFileSync(out, 'utf8');
+      expect(/<p class="state [^"]*" data-state="[^"]*">([^<]*)<\/p>/.exec(html)?.[1], c.id).toBe(c.words);
+      // Nothing tells the operator to resume what nothing resumes.
+      if (c.outcome === 'superseded') {
+        for (const said of [text.stdout, html]) expect(said).not.toMatch(/continue it with/);
+        expect(html).toContain('superseded: the newer deployment 20260101-000004-aaaa moved this environment');
+      }
+    }
+  });
+});
