@@ -144,7 +144,8 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
   };
   switch (record.type) {
     case 'step.started':
-      step(record.cluster, record.step, (s) => extend(s, { state: 'running' as const, attempts: record.attempt, startedAt: s.startedAt ?? record.time, error: undefined, excluded: undefined, waitsFor: undefined }));
+      // An earlier run's duration is not this run's: an interrupted run would otherwise show it as its own.
+      step(record.cluster, record.step, (s) => extend(s, { state: 'running' as const, attempts: record.attempt, startedAt: s.startedAt ?? record.time, durationMs: undefined, error: undefined, excluded: undefined, waitsFor: undefined }));
       break;
     case 'step.checkpoint':
       step(record.cluster, record.step, (s) => ({ ...s, checkpoint: { ...s.checkpoint, ...record.outputs } }));

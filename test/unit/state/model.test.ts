@@ -74,17 +74,21 @@ describe('deployment.created', () => {
 });
 
 describe('step records change only the named step of the named cluster', () => {
-  it('step.started: running, the attempt number, the first start time kept, old error and exclusion cleared', () => {
+  it('step.started: running, the attempt number, the first start time kept, old error, duration and exclusion cleared', () => {
     let s = apply(created(), T1, { type: 'step.excluded', cluster: 'gke-a', step: 'install-gitpod', by: '--skip' });
     expect(findStep(s, 'gke-a', 'install-gitpod')).toEqual({ name: 'install-gitpod', state: 'pending', attempts: 0, excluded: '--skip' });
     s = apply(s, T1, { type: 'step.started', cluster: 'gke-a', step: 'install-gitpod', attempt: 1 }, { type: 'step.failed', cluster: 'gke-a', step: 'install-gitpod', error: { code: 'E', message: 'm' }, durationMs: 5 });
     expect(findStep(s, 'gke-a', 'install-gitpod')).toEqual({ name: 'install-gitpod', state: 'failed', attempts: 1, startedAt: T1, endedAt: T1, durationMs: 5, error: { code: 'E', message: 'm' }, excluded: undefined });
     s = apply(s, T2, { type: 'step.started', cluster: 'gke-a', step: 'install-gitpod', attempt: 2 });
     expect(findStep(s, 'gke-a', 'install-gitpod')).toMatchObject({ state: 'running', attempts: 2, startedAt: T1, error: undefined, excluded: undefined });
+    expect(findStep(s, 'gke-a', 'install-gitpod')?.durationMs).toBeUndefined();
+    // Interrupted in this run: no duration is shown as its own (the failed run's 5 ms is not this run's).
+    s = apply(s, T2, { type: 'step.interrupted', cluster: 'gke-a', step: 'install-gitpod' });
+    expect(findStep(s, 'gke-a', 'install-gitpod')?.durationMs).toBeUndefined();
     // The same step name on the other cluster, and the other step here, are untouched.
     expect(findStep(s, 'gke-b', 'create-cluster')).toEqual({ name: 'create-cluster', state: 'pending', attempts: 0 });
     expect(findStep(s, 'gke-a', 'create-cluster')).toEqual({ name: 'create-cluster', state: 'pending', attempts: 0 });
-    expect(s.seq).toBe(5);
+    expect(s.seq).toBe(6);
     expect(s.updatedAt).toBe(T2);
     expect(s.createdAt).toBe(T0);
   });
