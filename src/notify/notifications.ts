@@ -56,7 +56,8 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       // A partial run says how many steps it left and the command that runs them.
       const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0, command: `ws-deployment resume ${id}` } : undefined;
       const { outcome, severity, words } = deploymentOutcome(snapshot());
-      const text = record.error?.message ?? (partial ? `deployment ${id} partial: ${partialNote({ id }, partial.excluded)}` : `deployment ${id} ${words}`);
+      // The title already says which deployment and how it ended: the text says what follows (Slack shows `title: text`).
+      const text = record.error?.message ?? (partial ? partialNote({ id }, partial.excluded) : `deployment ${id} ${words}`);
       return [{ ...base, kind: 'deployment-finished', severity, title: `deployment ${id} ${words}`, text, data: { state: record.state, outcome, ...(partial ?? {}), ...(record.error ? { error: record.error } : {}) } }];
     }
     case 'step.succeeded':
