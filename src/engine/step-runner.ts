@@ -240,13 +240,17 @@ async function runUnit<C>(env: StepRunEnv, ordering: Ordering | undefined, unit:
     if (recorded.excluded !== 'held' || recorded.waitsFor?.join() !== waitsFor.join()) await journal.append({ type: 'step.excluded', cluster: unit.key, step: unit.name, by: 'held', waitsFor });
     return 'skipped';
   }
-  let started = Date.now();
+  const started = Date.now();
   let attemptNo = recorded.attempts;
   try {
     // Where this run of the step begins (the wait for orphans and the pre-run check included), in the journal:
-    // the step's trace span starts there, and its duration (the summary's DURATION) counts from there.
-    const begun = await journal.append({ type: 'event', level: 'info', code: STEP_BEGIN, cluster: unit.key, step: unit.name, message: unit.check ? 'begins: pre-run check' : 'begins' });
-    started = Date.parse(begun.time);
+    // the step's trace span starts there, and its duration (the summary's DURATION) counts from there. Not
+    // awaited: it joins the group commit of the step's next record (its `step.started`), where a durable write
+    // of its own would cost every hop a second fdatasync before its child starts. A failed write fails that
+    // next record too, which is where the run learns of it.
+    journal
+      .append({ type: 'event', level: 'info', code: STEP_BEGIN, cluster: unit.key, step: unit.name, message: unit.check ? 'begins: pre-run check' : 'begins', data: { begunAt: new Date(started).toISOString() } })
+      .catch(() => undefined);
     // A tool an earlier run of this step left running when it was killed still works on its target:
     // nothing (not even the check's observation) runs against it before it exits.
     await waitForOrphans(recorded.checkpoint, { sink, signal: env.signal });

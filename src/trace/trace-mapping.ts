@@ -104,9 +104,11 @@ export class TraceMapping {
     const cluster = record.cluster ?? DEPLOYMENT_SCOPE;
     const step = stepKey(cluster, record.step);
     if (this.isOpen(step)) return [];
-    this.begun.set(step, Date.parse(record.time));
+    // The run's own clock reading (the record is appended without waiting, so its time may come a little later).
+    const at = typeof record.data?.begunAt === 'string' && Number.isFinite(Date.parse(record.data.begunAt)) ? record.data.begunAt : record.time;
+    this.begun.set(step, Date.parse(at));
     const attributes = { 'wsd.cluster': cluster, 'wsd.step': record.step };
-    return [this.start(step, ROOT_KEY, record.step, record.time, attributes), this.start(checkKey(cluster, record.step), step, `${record.step} pre-run check`, record.time, attributes)];
+    return [this.start(step, ROOT_KEY, record.step, at, attributes), this.start(checkKey(cluster, record.step), step, `${record.step} pre-run check`, at, attributes)];
   }
 
   private eventOps(record: Extract<JournalRecord, { type: 'event' }>): SpanOp[] {

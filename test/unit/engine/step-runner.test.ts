@@ -366,7 +366,7 @@ describe('a deployment-wide step', () => {
     expect(seen!.outputs).toStrictEqual({ [CLUSTER.name]: { 'create-cluster': { ip: '1' } }, '*': { 'traffic-shift': { percent: 100 } } });
     expect(seen!.logFile).toBe('/state/dep-1/logs/deployment/retire-old-clusters.log');
     // The run's beginning (the step's duration and trace span count from it) is journaled under * too.
-    expect(journal.events()).toEqual([{ type: 'event', level: 'info', code: 'step.begin', cluster: '*', step: 'retire-old-clusters', message: 'begins' }, { type: 'event', level: 'info', code: 'retire.approved', step: 'retire-old-clusters', message: 'approved with [REDACTED]', data: { who: '[REDACTED]' } }]);
+    expect(journal.events()).toEqual([{ type: 'event', level: 'info', code: 'step.begin', cluster: '*', step: 'retire-old-clusters', message: 'begins', data: { begunAt: expect.any(String) } }, { type: 'event', level: 'info', code: 'retire.approved', step: 'retire-old-clusters', message: 'approved with [REDACTED]', data: { who: '[REDACTED]' } }]);
     expect(journal.changes().slice(-2).map((c) => [c.type, c.cluster, c.step])).toEqual([
       ['step.started', '*', 'retire-old-clusters'],
       ['step.succeeded', '*', 'retire-old-clusters'],
