@@ -16,6 +16,7 @@ import type { EventInput, EventSink } from '../core/events.js';
 import type { StateStore } from '../state/store.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import type { LiveArea } from './render/tty-renderer.js';
+import { operatorName } from '../core/operator.js';
 
 const GATE_EVENTS = new Set(['traffic.gate', 'retire.gate']);
 
@@ -108,11 +109,11 @@ export class GatePrompter implements EventSink {
       while (!signal.aborted) {
         const answer = (await rl.question(QUESTIONS[gate] ?? QUESTIONS['traffic.gate'] ?? '', { signal })).trim().toLowerCase();
         if (answer === 'y' || answer === 'yes') {
-          await this.store.sendControl(id, 'resume');
+          await this.store.sendControl(id, 'resume', operatorName('answered at the prompt'));
           return;
         }
         if (answer === 'a' || answer === 'abort') {
-          await this.store.sendControl(id, 'abort');
+          await this.store.sendControl(id, 'abort', operatorName('answered at the prompt'));
           return;
         }
       }

@@ -3,6 +3,7 @@
  * machine (`status --output json`).
  */
 import { heldGateLine } from './shift-gates.js';
+import type { GateApproval } from '../traffic/shift-ports.js';
 import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
 import { concludedBy, createdClusters } from '../state/resumable.js';
 import { deploymentOutcome, type Outcome } from './outcome.js';
@@ -119,6 +120,8 @@ export interface ShiftStatus {
   decisions: ShiftDecision[];
   /** The measurement that made the shift roll back (or a first generation fail), with its evidence. */
   lastFailing?: ShiftDecision;
+  /** The manual gates approved so far, oldest first: which, where, who sent the answer and when the run took it. */
+  approvals?: GateApproval[];
 }
 
 const SHOWN_DECISIONS = 5;
@@ -127,7 +130,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
   const checkpoint = step?.checkpoint;
   if (!checkpoint) return {};
-  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
+  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom' | 'approvals'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
   const unfinished = progress?.rollingBack ? 'rollback' : progress?.promoting ? 'promote' : undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
   const lastFailing = isDecision(checkpoint.lastFailing) ? checkpoint.lastFailing : undefined;
@@ -143,6 +146,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       ...(progress?.rollingBack?.reason && !progress.reason ? { reason: progress.rollingBack.reason } : {}),
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
+      ...(Array.isArray(progress?.approvals) && progress.approvals.length > 0 ? { approvals: progress.approvals } : {}),
     },
   };
 }
@@ -196,7 +200,8 @@ function renderShift(shift: ShiftStatus): string {
   const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}`;
   const why = failing ? decisionEvidenceLines(failing, '    ').map((l, i) => (i === 0 ? `  why: ${l}` : l)) : [];
   const lines = shift.decisions.filter((d) => d.at !== failing?.at).map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
-  return `${[where, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;
+  const approvals = (shift.approvals ?? []).map((a) => `  approved: ${a.gate} at ${a.where} by ${a.by ?? 'an operator'} (taken ${a.at}${a.sentAt ? `, sent ${a.sentAt}` : ''})`);
+  return `${[where, ...approvals, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;
 }
 
 function duration(ms: number | undefined): string {

@@ -515,25 +515,25 @@ export class FileStateStore implements StateStore {
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  async sendControl(id: string, command: ControlCommand): Promise<void> {
+  async sendControl(id: string, command: ControlCommand, by?: string): Promise<void> {
     // Read-only: the deployment's own process may be appending right now, and an open that repairs
     // a last line it reads half-written would replace the journal under it (and append with its seqs).
     const journal = await this.open(id, { readOnly: true });
     const dir = join(journal.dir, 'control');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Names sort by time; the random tail keeps two senders in one millisecond apart.
-    writeFileAtomic(join(dir, `${Date.now().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}.json`), JSON.stringify({ command }));
+    writeFileAtomic(join(dir, `${Date.now().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}.json`), JSON.stringify({ command, ...(by ? { by } : {}) }));
   }
 
-  async takeControl(id: string): Promise<ControlCommand | undefined> {
+  async takeControl(id: string): Promise<PendingControl | undefined> {
     const dir = join(this.root, id, 'control');
     if (!existsSync(dir)) return undefined;
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       const path = join(dir, name);
       try {
-        const { command } = JSON.parse(readFileSync(path, 'utf8')) as { command: ControlCommand };
+        const taken = controlOf(name, readFileSync(path, 'utf8'));
         unlinkSync(path);
-        return command;
+        return taken;
       } catch {
         // Taken by a concurrent reader, or not a command file: skip it.
       }
@@ -547,8 +547,7 @@ export class FileStateStore implements StateStore {
     const pending: PendingControl[] = [];
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       try {
-        const { command } = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { command: ControlCommand };
-        pending.push({ command, sentAt: new Date(Number(name.slice(0, 15))).toISOString() });
+        pending.push(controlOf(name, readFileSync(join(dir, name), 'utf8')));
       } catch {
         // Taken meanwhile, or not a command file.
       }
@@ -557,4 +556,10 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A queued command file (named by its send time in ms, see `sendControl`) as a PendingControl. */
+function controlOf(name: string, text: string): PendingControl {
+  const { command, by } = JSON.parse(text) as { command: ControlCommand; by?: unknown };
+  return { command, sentAt: new Date(Number(name.slice(0, 15))).toISOString(), ...(typeof by === 'string' ? { by } : {}) };
 }

@@ -41,7 +41,7 @@ export function observedStore(store: StateStore, observers: readonly JournalObse
     open: async (id, options) => observedJournal(await store.open(id, options), observer),
     readRecords: (id, afterSeq) => store.readRecords(id, afterSeq),
     list: () => store.list(),
-    sendControl: (id, command) => store.sendControl(id, command),
+    sendControl: (id, command, by) => store.sendControl(id, command, by),
     takeControl: (id) => store.takeControl(id),
     pendingControl: (id) => store.pendingControl(id),
     close: () => store.close(),

@@ -47,6 +47,8 @@ export interface DeploymentJournal {
 export interface PendingControl {
   command: ControlCommand;
   sentAt: string;
+  /** Who sent it (`user@host (how)`); absent for commands queued before senders were recorded. */
+  by?: string;
 }
 
 /** A deployment whose journal is damaged mid-file: where, and what to do (see `list`). */
@@ -101,9 +103,9 @@ export interface StateStore {
    */
   list(): Promise<DeploymentSummary[]>;
   /** Queues a control command for a running deployment (another terminal, another machine). */
-  sendControl(id: string, command: ControlCommand): Promise<void>;
-  /** Returns and removes the oldest queued control command. */
-  takeControl(id: string): Promise<ControlCommand | undefined>;
+  sendControl(id: string, command: ControlCommand, by?: string): Promise<void>;
+  /** Returns and removes the oldest queued control command (with when and by whom it was sent). */
+  takeControl(id: string): Promise<PendingControl | undefined>;
   /** Commands queued and not taken yet, oldest first (`status` shows them; nothing is consumed). */
   pendingControl(id: string): Promise<PendingControl[]>;
   /** Folder for files shared across deployments of this store (sandbox state, caches). */

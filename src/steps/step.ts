@@ -163,12 +163,19 @@ export const DEPLOYMENT_SCOPE = '*';
 /** Commands another terminal sends to a running deployment (`ws-deployment shift pause|resume|promote|abort`). */
 export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
 
+/** A control command taken from the queue: what, when it was sent and by whom (`user@host (how)`, when the sender said). */
+export interface TakenControl {
+  command: ControlCommand;
+  sentAt: string;
+  by?: string;
+}
+
 /** What a deployment-wide step may use. */
 export interface DeploymentStepContext extends Omit<StepContext, 'cluster' | 'clusterDir' | 'outputs'> {
   /** Outputs of every cluster's steps: `outputs[clusterName][stepName]`. */
   outputs: Record<string, Partial<Record<StepName, StepOutputs>>>;
   /** Returns and consumes the oldest pending control command, if any. */
-  takeControl(): Promise<ControlCommand | undefined>;
+  takeControl(): Promise<TakenControl | undefined>;
   /** The pending control commands, oldest first, without consuming them (a gate answered ahead of time). */
   pendingControl(): Promise<ControlCommand[]>;
   /** Appends an informational record (decision records) to the journal. */

@@ -27,7 +27,14 @@ import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
-import { scoresText, type Clock, type ControlCommand, type ControlPort, type IncompleteRollback, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+import { scoresText, type Clock, type ControlCommand, type ControlPort, type GateApproval, type IncompleteRollback, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+
+type TakenCommand = Awaited<ReturnType<ControlPort['next']>>;
+
+/** ` by alice@host (shift resume)`, when the sender said who it is. */
+function byWhom(taken: TakenCommand): string {
+  return taken?.by ? ` by ${taken.by}` : '';
+}
 
 export interface ShiftDeps {
   registry: RegistryPort;
@@ -54,10 +61,10 @@ export interface ShiftDeps {
 export class GateUnanswered extends Error {
   constructor(
     /** The manual gate, or `inconclusive`: the pause for a human after inconclusive results (inconclusiveLimit). */
-    readonly gate: GateName | 'inconclusive',
+    readonly gate: HoldName,
     readonly where: string,
   ) {
-    super(`${gate === 'inconclusive' ? 'the pause on an inconclusive result' : `manual gate ${gate}`} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
+    super(`${holdWords(gate)} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
   }
 }
 
@@ -103,6 +110,14 @@ export interface ShiftResult {
 }
 
 export type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+
+/** What holds a shift for a human: a manual gate, or the pause after inconclusive results. */
+export type HoldName = GateName | 'inconclusive';
+
+function holdWords(name: HoldName): string {
+  if (name === 'inconclusive') return 'the pause on an inconclusive result';
+  return `manual gate ${name}`;
+}
 
 /** Queued commands that answer a manual gate: resume approves this gate, promote every remaining one, abort rolls back. */
 export const GATE_ANSWERS: readonly ControlCommand[] = ['resume', 'promote', 'abort'];
@@ -180,6 +195,7 @@ class ShiftRun {
     try {
       if (loaded.progress) await this.reapply();
       if (loaded.progress?.paused) await this.resumeHeld();
+      else if (loaded.progress?.approved) await this.passJournaledApproval(loaded.progress.approved);
       while (true) {
         const p = this.progress;
         if (p.phase === 'start') await this.start();
@@ -254,7 +270,7 @@ class ShiftRun {
         ...news.map((n) => ({ name: n.name, change: { cordoned: false } })),
       ], this.deps.signal);
       this.emit('info', 'traffic.staff', `staff stage: new clusters take starts of ${constraint} holders only`);
-      return this.save({ phase: 'staff', phaseStartedAtMs: this.deps.clock.now(), shiftStartedAtMs: this.progress.shiftStartedAtMs ?? this.deps.clock.now() });
+      return this.save({ phase: 'staff', phaseStartedAtMs: this.deps.clock.now(), shiftStartedAtMs: this.progress.shiftStartedAtMs ?? this.deps.clock.now(), approved: undefined });
     }
     await this.applyStep(0, true);
   }
@@ -285,6 +301,8 @@ class ShiftRun {
       counters: newStage(this.progress.counters),
       accumulated: {},
       windowEnds: {},
+      // What an approved gate let through is done: a later run does not take the step again.
+      approved: undefined,
     });
     this.emit('info', 'traffic.step', `step ${index + 1}/${this.steps.length}: ${percent} % of new starts on the new clusters`, { percent });
   }
@@ -432,17 +450,17 @@ class ShiftRun {
       if (record.verdict === 'inconclusive-pause') {
         await this.save({ paused: true, pausedBy: 'inconclusive' });
         await this.stopIfUnanswered('inconclusive');
+        // The resume that ends the hold resets the inconclusive counters in the same write (see endHold).
         await this.waitUntil(clock.now());
-        await this.resetInconclusive();
       }
       if (record.verdict === 'pass' && enough()) return true;
     }
   }
 
   /** A human resumed an inconclusive pause: the metrics get their inconclusiveLimit again. */
-  private async resetInconclusive(): Promise<void> {
+  private inconclusiveReset(): Partial<ShiftProgress> {
     const metrics = Object.fromEntries(Object.entries(this.progress.counters.metrics ?? {}).map(([name, c]) => [name, { ...c, inconclusive: 0 }]));
-    await this.save({ counters: { ...this.progress.counters, inconclusive: 0, metrics }, pausedBy: undefined });
+    return { counters: { ...this.progress.counters, inconclusive: 0, metrics }, pausedBy: undefined };
   }
 
   /** The scores this shift sets at `percent`, per meta cluster (for the decision record). */
@@ -475,17 +493,15 @@ class ShiftRun {
     const { clock, control, signal } = this.deps;
     const pollMs = this.deps.pollMs ?? 1_000;
     while (true) {
-      const command = await control.next();
+      const taken = await control.next();
+      const command = taken?.command;
       if (command === 'abort') throw new RollbackRequest('aborted by an operator');
       if (command === 'promote') throw new PromoteRequest();
       if (command === 'pause' && !this.progress.paused) {
         await this.save({ paused: true });
-        this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
+        this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort: \`ws-deployment shift resume\` continues it${taken?.by ? ` (paused by ${taken.by})` : ''}`, { ...(taken?.by ? { by: taken.by } : {}) });
       }
-      if (command === 'resume' && this.progress.paused) {
-        await this.save({ paused: false, gate: undefined });
-        this.emit('info', 'traffic.resumed', `resumed at ${this.describe()}`);
-      }
+      if (command === 'resume' && this.progress.paused) await this.endHold(taken);
       const now = clock.now();
       if (!this.progress.paused && now >= atMs) return;
       await clock.sleep(this.progress.paused ? pollMs : Math.min(pollMs, atMs - now), signal);
@@ -506,15 +522,35 @@ class ShiftRun {
   }
 
   /**
-   * Where no one can answer (see {@link ShiftDeps.unattended}), a gate with no answer queued would wait forever:
-   * stop instead, held at the gate as journaled. A queued answer is taken by the wait that follows.
+   * Ends a hold (`shift resume`, or `y` at the gate's question). At a manual gate the approval — which gate,
+   * where, who sent it, when — is journaled in the same write that ends the hold, before anything the gate lets
+   * through: a run stopped right after it (SIGKILL) takes that step on resume instead of asking again.
    */
-  private async stopIfUnanswered(name: GateName | 'inconclusive'): Promise<void> {
+  private async endHold(taken: TakenCommand | undefined): Promise<void> {
+    const gate = this.progress.gate;
+    const approval: GateApproval | undefined = gate
+      ? { gate, where: this.describe(), ...(taken?.by ? { by: taken.by } : {}), ...(taken?.sentAt ? { sentAt: taken.sentAt } : {}), at: new Date(this.deps.clock.now()).toISOString() }
+      : undefined;
+    await this.save({
+      paused: false,
+      gate: undefined,
+      // Held by an inconclusive result: resumed, the metrics get their inconclusiveLimit again, in the same write.
+      ...(this.progress.pausedBy === 'inconclusive' ? this.inconclusiveReset() : {}),
+      ...(approval ? { approved: approval, approvals: [...(this.progress.approvals ?? []), approval] } : {}),
+    });
+    if (approval) this.emit('info', 'traffic.resumed', `${approval.gate} approved at ${approval.where}${byWhom(taken)}`, { approval });
+    else this.emit('info', 'traffic.resumed', `resumed at ${this.describe()}${byWhom(taken)}`, { ...(taken?.by ? { by: taken.by } : {}) });
+  }
+
+  /**
+   * Where no one can answer (see {@link ShiftDeps.unattended}), a hold with no answer queued would wait forever:
+   * stop instead, held as journaled. A queued answer is taken by the wait that follows.
+   */
+  private async stopIfUnanswered(name: HoldName): Promise<void> {
     if (!this.deps.unattended) return;
     const queued = (await this.deps.control.pending?.()) ?? [];
     if (queued.some((c) => GATE_ANSWERS.includes(c))) return;
-    const what = name === 'inconclusive' ? 'the pause on an inconclusive result' : `manual gate ${name}`;
-    this.emit('warn', 'traffic.gate-unanswered', `${what} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
+    this.emit('warn', 'traffic.gate-unanswered', `${holdWords(name)} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
     throw new GateUnanswered(name, this.describe());
   }
 
@@ -536,8 +572,19 @@ class ShiftRun {
     if (gate) await this.stopIfUnanswered(gate);
     else if (this.progress.pausedBy === 'inconclusive') await this.stopIfUnanswered('inconclusive');
     await this.waitUntil(this.deps.clock.now());
-    // Held by an inconclusive result: resumed, it resets the counters as the run that paused would have.
-    if (this.progress.pausedBy === 'inconclusive') await this.resetInconclusive();
+    await this.passApproved();
+  }
+
+  /** A run stopped after an approval was journaled and before the step it lets through: go on past the gate, not ask again. */
+  private async passJournaledApproval(approval: GateApproval): Promise<void> {
+    // traffic.resumed is journaled: the report shows the approval even when its run stopped before saying so.
+    this.emit('info', 'traffic.resumed', `${approval.gate} was approved at ${approval.where}${approval.by ? ` by ${approval.by}` : ''} at ${approval.at} before the last run stopped: going on past it`, { approval });
+    await this.passApproved();
+  }
+
+  /** Does what the approved gate lets through — the next step (or the start) — instead of measuring the passed step again. */
+  private async passApproved(): Promise<void> {
+    const gate = this.progress.approved?.gate;
     if (gate === 'beforeStart') this.passedGate = gate;
     else if (gate && this.progress.phase === 'steps' && this.progress.stepIndex + 1 < this.steps.length) await this.applyStep(this.progress.stepIndex + 1, false);
   }

@@ -105,6 +105,26 @@ export interface ShiftProgress {
   windowEnds?: Record<string, number>;
   /** Set while paused by an inconclusive result: resuming (also in a later run) resets the inconclusive counters. */
   pausedBy?: 'inconclusive';
+  /**
+   * A manual gate approved here and not acted on yet: journaled in the same write that ends the hold, so a run
+   * stopped before the step it lets through (SIGKILL) takes that step on resume instead of asking again.
+   * Cleared by the change it lets through.
+   */
+  approved?: GateApproval;
+  /** Every manual gate approved so far, oldest first: `status` and the report say who approved and when. */
+  approvals?: GateApproval[];
+}
+
+/** An operator's approval of a manual gate: which, where the shift stood, who sent it and when. */
+export interface GateApproval {
+  gate: 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
+  /** Where the shift stood, in words (`step 1/3 (10 %)`). */
+  where: string;
+  /** Who sent the answer (`user@host (how)`), when the sender said. */
+  by?: string;
+  sentAt?: string;
+  /** When the run took it. */
+  at: string;
 }
 
 /** A meta cluster a rollback could not finish on. */
@@ -137,7 +157,7 @@ export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
 /** Commands from a human (CLI in another process, a file, an API); polled by the controller. */
 export interface ControlPort {
   /** Returns and consumes the next pending command, if any. */
-  next(): Promise<ControlCommand | undefined>;
+  next(): Promise<{ command: ControlCommand; sentAt?: string; by?: string } | undefined>;
   /** The commands queued and not taken yet, oldest first, without taking them (absent: none can be queued ahead). */
   pending?(): Promise<ControlCommand[]>;
 }

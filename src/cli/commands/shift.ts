@@ -13,6 +13,7 @@ import { WsdError } from '../../core/errors.js';
 import type { StateStore } from '../../state/store.js';
 import type { ControlCommand } from '../../steps/step.js';
 import { globalOptions } from '../options.js';
+import { operatorName } from '../../core/operator.js';
 
 const ACTIONS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
 
@@ -33,7 +34,7 @@ export async function sendShiftControl(store: StateStore, action: ControlCommand
   const queued = (await store.pendingControl(chosen)).map((p) => p.command);
   const reply = controlReplyAfter(snap, action, live, queued);
   if (!reply.send) throw new WsdError('ResumeRefused', reply.text);
-  await store.sendControl(chosen, action);
+  await store.sendControl(chosen, action, operatorName(`shift ${action}`));
   return { id: chosen, text: reply.text };
 }
 

@@ -73,6 +73,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ws_deployment_control_pending ON ws_deployment_control (deployment_id, id) WHERE taken_by IS NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'control sender',
+    // Who sent a command (`user@host (how)`): the journal says who approved a gate.
+    sql: `ALTER TABLE ws_deployment_control ADD COLUMN sent_by text;`,
+  },
 ];
 
 /** Applies the migrations this database has not seen; returns the versions applied now. */

@@ -177,12 +177,12 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** Queues a traffic-shift command for a running deployment. */
-  sendControl(id: string, command: ControlCommand): Promise<void> {
-    return sendControl(this.db, id, command);
+  sendControl(id: string, command: ControlCommand, by?: string): Promise<void> {
+    return sendControl(this.db, id, command, by);
   }
 
   /** Takes the oldest pending command of a deployment (never returned twice), or undefined. */
-  takeControl(id: string): Promise<ControlCommand | undefined> {
+  takeControl(id: string): Promise<PendingControl | undefined> {
     return takeControl(this.db, id);
   }
 

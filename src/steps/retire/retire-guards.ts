@@ -10,16 +10,32 @@ import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import type { Clock } from '../../traffic/shift-ports.js';
 import type { DeploymentStepContext } from '../step.js';
 
-/** Waits for `resume`/`promote` (approve) or `abort` sent through the control channel. */
-export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeControl' | 'sink' | 'signal' | 'record'>, what: string, clock: Clock, pollMs = 1_000): Promise<void> {
+/** The beforeDestroy gate's approval as journaled: the command, who sent it (`user@host (how)`) and when, when it was taken. */
+export interface DestroyApproval {
+  command: 'resume' | 'promote';
+  by?: string;
+  sentAt?: string;
+  at: string;
+}
+
+/**
+ * Waits for `resume`/`promote` (approve) or `abort` sent through the control channel. The approval is
+ * checkpointed (`approved`) before this returns, so a run stopped right after it (SIGKILL) retires on
+ * resume instead of asking again; one taken but not journaled yet is asked for again.
+ */
+export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeControl' | 'sink' | 'signal' | 'record' | 'checkpoint'>, what: string, clock: Clock, pollMs = 1_000): Promise<void> {
   // Journaled (engine/journaled-events.ts), so `status --watch` in another terminal shows the gate waiting.
   ctx.sink.emit({ level: 'info', code: 'retire.gate', message: `manual gate beforeDestroy: about to ${what}; approve with \`ws-deployment shift resume\`, refuse with \`ws-deployment shift abort\` (or re-run with --yes)`, data: { gate: 'beforeDestroy', what } });
   while (true) {
-    const command = await ctx.takeControl();
+    const taken = await ctx.takeControl();
+    const command = taken?.command;
     if (command === 'resume' || command === 'promote') {
+      const approved: DestroyApproval = { command, ...(taken?.by ? { by: taken.by } : {}), ...(taken?.sentAt ? { sentAt: taken.sentAt } : {}), at: new Date(clock.now()).toISOString() };
+      await ctx.checkpoint({ approved, awaiting: null });
+      const by = taken?.by ? ` by ${taken.by}` : '';
       // On the terminal too: a question still open there is withdrawn by it (gate-prompter.ts).
-      ctx.sink.emit({ level: 'info', code: 'retire.approved', message: `manual gate beforeDestroy approved (${command}): retiring` });
-      await ctx.record('retire.approved', `beforeDestroy approved (${command})`, { command });
+      ctx.sink.emit({ level: 'info', code: 'retire.approved', message: `manual gate beforeDestroy approved (${command})${by}: retiring` });
+      await ctx.record('retire.approved', `beforeDestroy approved (${command})${by}`, { ...approved });
       return;
     }
     if (command === 'abort') {

@@ -148,7 +148,6 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
           // Journaled, so `shift resume|abort` can tell the operator what answering this gate does.
           await ctx.checkpoint({ awaiting: 'beforeDestroy' });
           await waitForApproval(ctx, `retire ${olds.map((o) => o.name).join(', ')} (cordon, drain, deregister${config.retire.destroy ? ', terraform destroy' : ''})`, clock);
-          await ctx.checkpoint({ approved: true, awaiting: null });
         }
         await assertOthersTakeTraffic(registry, olds.map((o) => o.name), ctx.signal);
 

@@ -149,7 +149,7 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     await s.sendControl('d-001', 'promote');
     // Two pollers at once never get the same command.
     const [a, b] = await Promise.all([s.takeControl('d-001'), s.takeControl('d-001')]);
-    expect([a, b].sort()).toEqual(['pause', 'promote']);
+    expect([a?.command, b?.command].sort()).toEqual(['pause', 'promote']);
     expect(await s.takeControl('d-001')).toBeUndefined();
     await expect(s.sendControl('d-404', 'abort')).rejects.toMatchObject({ code: 'DeploymentNotFound' });
     await expect(s.sendControl('d-001', 'explode' as 'abort')).rejects.toMatchObject({ code: 'UsageError' });

@@ -128,17 +128,19 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     const store = await open();
     await (await store.create('d-001')).append(created);
     expect(await store.pendingControl('d-001')).toEqual([]);
-    await store.sendControl('d-001', 'pause');
+    await store.sendControl('d-001', 'pause', 'alice@box (shift pause)');
     await new Promise((r) => setTimeout(r, 5));
     await store.sendControl('d-001', 'abort');
     const pending = await store.pendingControl('d-001');
     expect(pending.map((p) => p.command)).toEqual(['pause', 'abort']);
+    // Who sent it travels with it: the journal names who approved a gate.
+    expect(pending.map((p) => p.by)).toEqual(['alice@box (shift pause)', undefined]);
     for (const p of pending) expect(Date.parse(p.sentAt)).toBeGreaterThan(Date.now() - 60_000);
     // Looking does not take.
     expect((await store.pendingControl('d-001')).length).toBe(2);
-    expect(await store.takeControl('d-001')).toBe('pause');
+    expect(await store.takeControl('d-001')).toEqual({ command: 'pause', sentAt: pending[0]!.sentAt, by: 'alice@box (shift pause)' });
     expect((await store.pendingControl('d-001')).map((p) => p.command)).toEqual(['abort']);
-    expect(await store.takeControl('d-001')).toBe('abort');
+    expect((await store.takeControl('d-001'))?.command).toBe('abort');
     expect(await store.pendingControl('d-001')).toEqual([]);
     expect(await store.takeControl('d-001')).toBeUndefined();
     await store.close();

@@ -58,7 +58,7 @@ class MemoryJournal implements DeploymentJournal {
 
 function env(journal: MemoryJournal, over: Partial<StepRunEnv> = {}): StepRunEnv & { sink: MemorySink; sleeps: number[] } {
   const sleeps: number[] = [];
-  const controls = ['pause' as const];
+  const controls = [{ command: 'pause' as const, sentAt: '2026-01-01T00:00:00.000Z' }];
   return {
     deploymentId: journal.id,
     environment: { project: 'p', name: 'prod' } as unknown as StepRunEnv['environment'],
@@ -357,7 +357,7 @@ describe('a deployment-wide step', () => {
       name: 'retire-old-clusters' as StepName,
       run: async (ctx) => {
         seen = ctx;
-        expect(await ctx.takeControl()).toBe('pause');
+        expect((await ctx.takeControl())?.command).toBe('pause');
         await ctx.record('retire.approved', `approved with ${SECRET}`, { who: SECRET });
         return { retired: 1 };
       },

@@ -15,6 +15,9 @@ import type { Clock, RegistryCluster } from '../../../src/traffic/shift-ports.js
 function gate(commands: Array<ControlCommand | undefined>) {
   const sink = new MemorySink();
   const records: Array<{ code: string; message: string; data: Record<string, unknown> }> = [];
+  /** Checkpoints and records in the order they were journaled. */
+  const journal: string[] = [];
+  const checkpoints: Array<Record<string, unknown>> = [];
   const sleeps: Array<{ ms: number; signal?: AbortSignal }> = [];
   const signal = new AbortController().signal;
   let polls = 0;
@@ -23,10 +26,16 @@ function gate(commands: Array<ControlCommand | undefined>) {
     signal,
     takeControl: async () => {
       polls++;
-      return commands.shift();
+      const command = commands.shift();
+      return command ? { command, sentAt: '2026-01-01T00:00:00.000Z', by: 'alice@box (shift resume)' } : undefined;
     },
     record: async (code: string, message: string, data: Record<string, unknown>) => {
       records.push({ code, message, data });
+      journal.push(code);
+    },
+    checkpoint: async (partial: Record<string, unknown>) => {
+      checkpoints.push(partial);
+      journal.push('checkpoint');
     },
   };
   const clock: Clock = {
@@ -37,7 +46,7 @@ function gate(commands: Array<ControlCommand | undefined>) {
       if (sleeps.length > commands.length + 20) throw new Error('the gate kept polling after its answer');
     },
   };
-  return { ctx, clock, sink, records, sleeps, signal, polls: () => polls };
+  return { ctx, clock, sink, records, checkpoints, journal, sleeps, signal, polls: () => polls };
 }
 
 describe('the beforeDestroy gate', () => {
@@ -50,11 +59,15 @@ describe('the beforeDestroy gate', () => {
     );
   });
 
-  it.each(['resume', 'promote'] as const)('is approved by %s, which is journaled and shown', async (command) => {
+  it.each(['resume', 'promote'] as const)('is approved by %s, checkpointed (who, when) before anything else, and shown', async (command) => {
     const g = gate([command]);
     await waitForApproval(g.ctx, 'retire', g.clock);
-    expect(g.records).toEqual([{ code: 'retire.approved', message: `beforeDestroy approved (${command})`, data: { command } }]);
-    expect(g.sink.events[1]).toMatchObject({ level: 'info', code: 'retire.approved', message: `manual gate beforeDestroy approved (${command}): retiring` });
+    const approved = { command, by: 'alice@box (shift resume)', sentAt: '2026-01-01T00:00:00.000Z', at: '1970-01-01T00:00:00.000Z' };
+    // The checkpoint is what a resumed run reads: it comes first, so a run killed after any later write retires without asking.
+    expect(g.journal).toEqual(['checkpoint', 'retire.approved']);
+    expect(g.checkpoints).toEqual([{ approved, awaiting: null }]);
+    expect(g.records).toEqual([{ code: 'retire.approved', message: `beforeDestroy approved (${command}) by alice@box (shift resume)`, data: approved }]);
+    expect(g.sink.events[1]).toMatchObject({ level: 'info', code: 'retire.approved', message: `manual gate beforeDestroy approved (${command}) by alice@box (shift resume): retiring` });
     expect(g.sleeps).toEqual([]);
   });
 
@@ -67,6 +80,7 @@ describe('the beforeDestroy gate', () => {
       'retirement refused by an operator at the beforeDestroy gate; nothing was changed — the old clusters still take the share the shift left them (none after a promotion: they are cordoned)',
     );
     expect(g.records).toEqual([]);
+    expect(g.checkpoints).toEqual([]);
     expect(g.sink.codes()).toEqual(['retire.gate']);
   });
 

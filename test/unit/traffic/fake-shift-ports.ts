@@ -95,17 +95,17 @@ export class MemoryJournal implements ShiftJournal {
 }
 
 export class QueueControl implements ControlPort {
-  private readonly queue: ControlCommand[] = [];
+  private readonly queue: Array<{ command: ControlCommand; by?: string; sentAt?: string }> = [];
 
-  push(command: ControlCommand): void {
-    this.queue.push(command);
+  push(command: ControlCommand, by?: string): void {
+    this.queue.push({ command, ...(by ? { by, sentAt: '2026-01-01T00:00:00.000Z' } : {}) });
   }
 
-  async next(): Promise<ControlCommand | undefined> {
+  async next(): Promise<{ command: ControlCommand; by?: string; sentAt?: string } | undefined> {
     return this.queue.shift();
   }
 
   async pending(): Promise<ControlCommand[]> {
-    return [...this.queue];
+    return this.queue.map((q) => q.command);
   }
 }

@@ -438,6 +438,90 @@ describe('shift controller', () => {
     expect(sink.events.filter((e) => e.code === 'traffic.gate')).toHaveLength(1);
   });
 
+  /**
+   * Stops the run for good (as SIGKILL would) right after the journal write that ends a manual gate's hold: the
+   * write is durable, nothing after it happens. The next run reads the same journal.
+   */
+  function killAfterApproval(journal: MemoryJournal): { killed: () => boolean } {
+    let killed = false;
+    const record = journal.recordStep.bind(journal);
+    journal.recordStep = async (progress) => {
+      const held = journal.progress?.paused === true && journal.progress.gate !== undefined;
+      await record(progress);
+      if (!killed && held && !progress.paused) {
+        killed = true;
+        journal.recordStep = record;
+        return new Promise<void>(() => {});
+      }
+    };
+    return { killed: () => killed };
+  }
+
+  it.each([false, true])('an approval journaled just before the run was killed is honoured on resume, not asked again (unattended: %s)', async (unattended) => {
+    const { registry, journal, control, deps } = setup();
+    const cfg = config({ gates: { beforeIncrease: 'manual' } });
+    const kill = killAfterApproval(journal);
+    start(deps, cfg);
+    await minutes(1.5); // step 1 passed at 1 min: the gate holds before step 2
+    control.push('resume', 'alice@box (shift resume)');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(kill.killed()).toBe(true);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25); // killed before step 2
+    const measured = journal.decisions.length;
+
+    const sink = new MemorySink();
+    const resumedDeps = { ...deps, sink, unattended };
+    const second = start(resumedDeps, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    // Approved: step 2 at once; step 1 is not measured again, the gate not asked again, nothing needs queuing.
+    expect(sink.codes()).not.toContain('traffic.gate');
+    expect(second.result()).toBeUndefined();
+    expect(journal.decisions.length).toBe(measured);
+    expect(registry.get('meta-eu', 'eu18').score).toBe(50);
+    expect(sink.events.find((e) => e.code === 'traffic.resumed')?.message).toMatch(/^beforeIncrease was approved at step 1\/3 \(25 %\) by alice@box \(shift resume\) at 2025-01-01T12:01:\d\d\.\d{3}Z before the last run stopped: going on past it$/);
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 1, paused: false, approvals: [{ gate: 'beforeIncrease', where: 'step 1/3 (25 %)', by: 'alice@box (shift resume)' }] });
+    expect(journal.progress?.approved).toBeUndefined();
+    await minutes(3);
+    expect(second.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
+  it('an approval not journaled is asked for again: a run killed at the gate holds there on resume', async () => {
+    const { registry, journal, deps } = setup();
+    const cfg = config({ gates: { beforeIncrease: 'manual' } });
+    const abort = new AbortController();
+    start(deps, cfg, abort.signal);
+    await minutes(1.5);
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    const ci = { ...deps, unattended: true };
+    const second = start(ci, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(second.result()).toMatchObject({ gate: 'beforeIncrease' });
+    expect(registry.get('meta-eu', 'eu18').score).toBe(25);
+    expect(journal.progress?.approvals).toBeUndefined();
+  });
+
+  it('an inconclusive pause resumed just before the run was killed measures on with its limit afresh', async () => {
+    const { journal, provider, control, deps } = setup();
+    const cfg = config();
+    cfg.analysis!.metrics[0] = { ...cfg.analysis!.metrics[0]!, minSamples: 10, samplesQuery: 'starts{c="{{shortName}}"}' };
+    cfg.analysis!.sampleDeadline = 120_000;
+    provider.set('starts{c="eu18"}', [2]).set('starts{c="eu17"}', [50]);
+    start(deps, cfg);
+    await minutes(2);
+    expect(journal.progress).toMatchObject({ paused: true, pausedBy: 'inconclusive' });
+    // Stopped right after the resume's write: its counters must already be reset in it.
+    const record = journal.recordStep.bind(journal);
+    journal.recordStep = async (progress) => {
+      await record(progress);
+      if (!progress.paused) return new Promise<void>(() => {});
+    };
+    control.push('resume');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(journal.progress).toMatchObject({ paused: false, counters: { inconclusive: 0 } });
+    expect(journal.progress?.pausedBy).toBeUndefined();
+  });
+
   it('a run resumed while held at the beforeStart gate asks again and starts once approved', async () => {
     const { registry, journal, control, deps } = setup();
     const abort = new AbortController();

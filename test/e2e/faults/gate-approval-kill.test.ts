@@ -1,0 +1,82 @@
+/**
+ * Operator answers around SIGKILL, in CI (no terminal, no --yes), on the sandbox with generation 1 deployed
+ * first so generation 2 really shifts: a manual gate's approval journaled just before the run was killed is
+ * honoured by `resume` (not asked again, not needing a second answer) and `status` names who approved it and
+ * when. Each scenario starts from generation 2 killed right after its first traffic change (a `--yes` run:
+ * the gate then is auto), and resumes without `--yes`. The kills are placed by what the journal holds
+ * (`WSD_CRASH_AFTER_MATCH`, state/crash-point.ts), not by timing.
+ */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { runCli } from '../../helpers/cli.js';
+import { QUICK_GATE } from '../../helpers/sandbox-config.js';
+import { deploymentOf, faultWorkspace, readJournal, type JournalRecord } from './fault-workspace.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+const isEvent = (code: string) => (r: JournalRecord): boolean => r.type === 'event' && r.code === code;
+const progressOf = (r: JournalRecord | undefined) => (r?.type === 'step.checkpoint' ? (r.outputs as { progress?: Record<string, unknown> } | undefined)?.progress : undefined);
+
+describe.skipIf(!hasTerraform)('operator answers around SIGKILL, in CI', () => {
+  const ws = faultWorkspace({
+    edit: (doc) => {
+      const shift = doc.trafficShift as Record<string, unknown> & { analysis: { metrics: Array<Record<string, unknown>> } };
+      Object.assign(shift, { steps: [50, 75, 100], interval: '1s', bake: '1s', gates: { beforeIncrease: 'manual', beforeDestroy: 'auto' } });
+      delete shift.staffStage;
+      for (const metric of shift.analysis.metrics) {
+        metric.minSamples = 1;
+        // Not about the evidence: a healthy 1 s window passes at once.
+        (metric.threshold as Record<string, unknown>).confidence = QUICK_GATE;
+      }
+    },
+  });
+  const generation1 = join(ws.dir, 'state-generation-1');
+  afterAll(() => ws.cleanup());
+
+  beforeAll(async () => {
+    const gen1 = await runCli(['deploy', ...ws.args(generation1), '--cluster-id', '101', '--yes']);
+    expect(gen1.code, gen1.stderr).toBe(0);
+  }, 240_000);
+
+  /** Generation 2 in `name`'s state dir, killed right after its first traffic change (step 1, 50 %). */
+  async function killedInStep1(name: string): Promise<{ dir: string; id: string }> {
+    const dir = join(ws.dir, name);
+    cpSync(generation1, dir, { recursive: true });
+    const killed = await runCli(['deploy', ...ws.args(dir), '--cluster-id', '102', '--yes'], { env: { WSD_CRASH_AFTER_MATCH: '"phase":"steps"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    return { dir, id: deploymentOf(dir, 102) };
+  }
+
+  it('an approval journaled just before SIGKILL is honoured by resume, and status names who approved it', { timeout: 300_000 }, async () => {
+    const { dir, id } = await killedInStep1('state-approval');
+    // In CI the resumed shift measures step 1 and stops held at the manual gate: nobody can answer here.
+    const held = await runCli(['resume', id, ...ws.args(dir)]);
+    expect(held.code, held.stderr).toBe(3);
+    expect(held.stderr).toMatch(/waiting at the manual gate beforeIncrease/);
+    const sent = await runCli(['shift', 'resume', id, ...ws.args(dir)]);
+    expect(sent.code, sent.stderr).toBe(0);
+
+    // The answer is taken and journaled; the run dies right after that write, before step 2.
+    const killed = await runCli(['resume', id, ...ws.args(dir)], { env: { WSD_CRASH_AFTER_MATCH: '"approved":{"gate":"beforeIncrease"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const before = readJournal(dir, id);
+    expect(progressOf(before.at(-1))).toMatchObject({ phase: 'steps', stepIndex: 0, paused: false, approved: { gate: 'beforeIncrease', by: expect.stringMatching(/@.* \(shift resume\)$/) } });
+    const gatesAsked = before.filter(isEvent('traffic.gate')).length;
+
+    const status = await runCli(['status', id, ...ws.args(dir)]);
+    expect(status.stdout).toMatch(/approved: beforeIncrease at step 1\/3 \(50 %\) by \S+@\S+ \(shift resume\) \(taken \d{4}-\d\d-\d\dT[\d:.]+Z, sent \d{4}-/);
+
+    // Nothing queued, no terminal: the journaled approval is the answer, so the run goes on to the end.
+    const resumed = await runCli(['resume', id, ...ws.args(dir)]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/beforeIncrease was approved at step 1\/3 \(50 %\) by \S+ \(shift resume\) at \S+ before the last run stopped: going on past it/);
+    const journal = readJournal(dir, id);
+    expect(journal.filter(isEvent('traffic.gate')).length, 'the gate is not asked again').toBe(gatesAsked);
+    expect(journal.at(-1)).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
+    const json = JSON.parse((await runCli(['status', id, ...ws.args(dir), '--output', 'json'])).stdout) as { shift: { approvals: unknown[] } };
+    expect(json.shift.approvals).toEqual([expect.objectContaining({ gate: 'beforeIncrease', where: 'step 1/3 (50 %)', by: expect.stringMatching(/\(shift resume\)$/) })]);
+  });
+});
+
