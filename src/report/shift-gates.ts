@@ -62,10 +62,27 @@ export function queuedScope(snap: Snapshot, command: ControlCommand): string | u
   return undefined;
 }
 
-/** For a deployment no process runs, held at a shift gate: where, and the commands that answer it. */
+/**
+ * For a deployment no process runs, paused without a gate (an operator's `shift pause`, or the pause on
+ * inconclusive results) as a CI run stops there: where, and the commands that continue it.
+ */
+function heldPauseLine(snap: Snapshot): string | undefined {
+  const checkpoint = shiftStep(snap)?.checkpoint;
+  const progress = checkpoint?.progress as { paused?: unknown; gate?: unknown; stepIndex?: unknown; phase?: unknown; pausedBy?: unknown; rollingBack?: unknown } | undefined;
+  if (progress?.paused !== true || typeof progress.gate === 'string' || snap.state === 'running' || snap.state === 'succeeded') return undefined;
+  const id = snap.id;
+  if (progress.rollingBack) return `traffic shift: its rollback is paused and no process runs it: \`ws-deployment resume ${id}\` finishes the rollback at once`;
+  const schedule = checkpoint?.schedule as { steps?: number[] } | undefined;
+  const where = position({ gate: '', stepIndex: typeof progress.stepIndex === 'number' && progress.phase === 'steps' ? progress.stepIndex : -1, steps: schedule?.steps });
+  const why = progress.pausedBy === 'inconclusive' ? 'on inconclusive results (inconclusiveLimit)' : 'by an operator (`shift pause`)';
+  return `traffic shift: paused ${why} (${where}) and no process runs it: \`ws-deployment shift resume ${id}\` continues it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
+}
+
+/** For a deployment no process runs, held at a shift gate (or paused): where, and the commands that answer it. */
 export function heldGateLine(snap: Snapshot): string | undefined {
   const held = heldGate(snap);
-  if (!held || snap.state === 'running' || snap.state === 'succeeded') return undefined;
+  if (!held) return heldPauseLine(snap);
+  if (snap.state === 'running' || snap.state === 'succeeded') return undefined;
   const id = snap.id;
   return `traffic shift: held at the manual gate ${held.gate} (${position(held)}) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }

@@ -60,9 +60,16 @@ export interface ShiftDeps {
  */
 export class GateUnanswered extends Error {
   constructor(
-    /** The manual gate, or `inconclusive`: the pause for a human after inconclusive results (inconclusiveLimit). */
+    /**
+     * The manual gate; `inconclusive`: the pause for a human after inconclusive results (inconclusiveLimit);
+     * `pause`: an operator's `shift pause`.
+     */
     readonly gate: HoldName,
     readonly where: string,
+    /** `pause`: who paused it (`user@host (how)`), when the sender said. */
+    readonly by?: string,
+    /** Held half-way through a gradual rollback: `resume` finishes it at once (no `shift` command changes that). */
+    readonly rollingBack = false,
   ) {
     super(`${holdWords(gate)} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
   }
@@ -111,11 +118,12 @@ export interface ShiftResult {
 
 export type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
 
-/** What holds a shift for a human: a manual gate, or the pause after inconclusive results. */
-export type HoldName = GateName | 'inconclusive';
+/** What holds a shift for a human: a manual gate, the pause after inconclusive results, an operator's pause. */
+export type HoldName = GateName | 'inconclusive' | 'pause';
 
 function holdWords(name: HoldName): string {
   if (name === 'inconclusive') return 'the pause on an inconclusive result';
+  if (name === 'pause') return "an operator's pause";
   return `manual gate ${name}`;
 }
 
@@ -500,6 +508,8 @@ class ShiftRun {
       if (command === 'pause' && !this.progress.paused) {
         await this.save({ paused: true });
         this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort: \`ws-deployment shift resume\` continues it${taken?.by ? ` (paused by ${taken.by})` : ''}`, { ...(taken?.by ? { by: taken.by } : {}) });
+        // Where no one can resume it (CI), the run stops held here rather than waiting for nobody.
+        await this.stopIfUnanswered('pause', taken?.by);
       }
       if (command === 'resume' && this.progress.paused) await this.endHold(taken);
       const now = clock.now();
@@ -546,12 +556,12 @@ class ShiftRun {
    * Where no one can answer (see {@link ShiftDeps.unattended}), a hold with no answer queued would wait forever:
    * stop instead, held as journaled. A queued answer is taken by the wait that follows.
    */
-  private async stopIfUnanswered(name: HoldName): Promise<void> {
+  private async stopIfUnanswered(name: HoldName, by?: string): Promise<void> {
     if (!this.deps.unattended) return;
     const queued = (await this.deps.control.pending?.()) ?? [];
     if (queued.some((c) => GATE_ANSWERS.includes(c))) return;
     this.emit('warn', 'traffic.gate-unanswered', `${holdWords(name)} at ${this.describe()}: no one can answer it here and no answer is queued; the shift holds here and this run stops`, { gate: name });
-    throw new GateUnanswered(name, this.describe());
+    throw new GateUnanswered(name, this.describe(), by, this.progress.rollingBack !== undefined);
   }
 
   /** The gate's question: the terminal asks it (gate-prompter.ts), everyone else reads it. */
@@ -569,8 +579,7 @@ class ShiftRun {
     const gate = this.progress.gate as GateName | undefined;
     if (gate) this.emitGate(gate);
     else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
-    if (gate) await this.stopIfUnanswered(gate);
-    else if (this.progress.pausedBy === 'inconclusive') await this.stopIfUnanswered('inconclusive');
+    await this.stopIfUnanswered(gate ?? (this.progress.pausedBy === 'inconclusive' ? 'inconclusive' : 'pause'));
     await this.waitUntil(this.deps.clock.now());
     await this.passApproved();
   }

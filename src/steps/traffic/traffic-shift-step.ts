@@ -87,6 +87,11 @@ export function answerAheadHint(id: string): string {
 
 /** A CI run stopped at a manual gate no one could answer: where the shift holds, and the commands that go on. */
 function unansweredMessage(stop: GateUnanswered, id: string): string {
+  if (stop.gate === 'pause') {
+    const who = `paused by ${stop.by ?? 'an operator (`shift pause`)'}: no one can resume it here (no terminal, or CI)`;
+    if (stop.rollingBack) return `the shift's rollback holds at ${stop.where}, ${who}; continue it with \`ws-deployment resume ${id}\` (finishes the rollback at once)`;
+    return `the shift holds at ${stop.where}, ${who}; the scores stay as they are; continue it with \`ws-deployment shift resume ${id}\` (measures on from here), \`ws-deployment shift promote ${id}\` (promotes fully) or \`ws-deployment shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
+  }
   if (stop.gate === 'inconclusive') {
     return `the shift holds at ${stop.where}, paused on inconclusive results (inconclusiveLimit) for a human to decide: no one can answer here (no terminal, or CI) and no answer was queued; the scores stay as they are; answer it with \`ws-deployment shift resume ${id}\` (measures on, with the inconclusive limit afresh), \`ws-deployment shift promote ${id}\` (promotes fully) or \`ws-deployment shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
   }

@@ -2,9 +2,10 @@
  * Operator answers around SIGKILL, in CI (no terminal, no --yes), on the sandbox with generation 1 deployed
  * first so generation 2 really shifts: a manual gate's approval journaled just before the run was killed is
  * honoured by `resume` (not asked again, not needing a second answer) and `status` names who approved it and
- * when. Each scenario starts from generation 2 killed right after its first traffic change (a `--yes` run:
- * the gate then is auto), and resumes without `--yes`. The kills are placed by what the journal holds
- * (`WSD_CRASH_AFTER_MATCH`, state/crash-point.ts), not by timing.
+ * when; an operator's `shift pause` stops a CI run held (exit 3), saying who paused it and the commands that
+ * continue it, instead of waiting for nobody. Each scenario starts from generation 2 killed right after its
+ * first traffic change (a `--yes` run: the gate then is auto), and resumes without `--yes`. The kills are
+ * placed by what the journal holds (`WSD_CRASH_AFTER_MATCH`, state/crash-point.ts), not by timing.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +78,30 @@ describe.skipIf(!hasTerraform)('operator answers around SIGKILL, in CI', () => {
     expect(journal.at(-1)).toMatchObject({ type: 'deployment.finished', state: 'succeeded' });
     const json = JSON.parse((await runCli(['status', id, ...ws.args(dir), '--output', 'json'])).stdout) as { shift: { approvals: unknown[] } };
     expect(json.shift.approvals).toEqual([expect.objectContaining({ gate: 'beforeIncrease', where: 'step 1/3 (50 %)', by: expect.stringMatching(/\(shift resume\)$/) })]);
+  });
+
+  it("an operator's pause stops a CI run held (exit 3), naming who paused it and the commands that continue it", { timeout: 300_000 }, async () => {
+    const { dir, id } = await killedInStep1('state-pause');
+    const paused = await runCli(['shift', 'pause', id, ...ws.args(dir)]);
+    expect(paused.code, paused.stderr).toBe(0);
+    const stopped = await runCli(['resume', id, ...ws.args(dir)]);
+    expect(stopped.code, stopped.stderr).toBe(3);
+    expect(stopped.stderr).toContain(`the shift holds at step 1/3 (50 %), paused by `);
+    expect(stopped.stderr).toMatch(/paused by \S+@\S+ \(shift pause\): no one can resume it here \(no terminal, or CI\)/);
+    // The commands carry the flags that reach this state dir (core/next-command.ts).
+    expect(stopped.stderr).toContain(`continue it with \`ws-deployment shift resume ${id} --state-dir ${dir}\``);
+    expect(stopped.stderr).toContain(`then \`ws-deployment resume ${id} --state-dir ${dir}\``);
+    expect(progressOf(readJournal(dir, id).filter((r) => r.type === 'step.checkpoint' && r.step === 'traffic-shift').at(-1))).toMatchObject({ phase: 'steps', stepIndex: 0, paused: true });
+
+    const status = await runCli(['status', id, ...ws.args(dir)]);
+    expect(status.stdout).toContain(`traffic shift: paused by an operator (\`shift pause\`) (step 1/3, 50 %) and no process runs it: \`ws-deployment shift resume ${id} --state-dir ${dir}\` continues it`);
+    // Resumed with nothing queued: held again at once, not waiting.
+    const again = await runCli(['resume', id, ...ws.args(dir)]);
+    expect(again.code, again.stderr).toBe(3);
+    // The commands it printed continue it (up to the manual gate, which --yes approves here).
+    expect((await runCli(['shift', 'resume', id, ...ws.args(dir)])).code).toBe(0);
+    const resumed = await runCli(['resume', id, ...ws.args(dir), '--yes']);
+    expect(resumed.code, resumed.stderr).toBe(0);
   });
 });
 

@@ -501,6 +501,26 @@ describe('shift controller', () => {
     expect(journal.progress?.approvals).toBeUndefined();
   });
 
+  it("where no one can answer, an operator's pause stops the run held (who paused it named); resumed, it stops again until a resume is queued", async () => {
+    const { registry, journal, control, deps } = setup();
+    const cfg = config();
+    const unattended = { ...deps, unattended: true };
+    const run = start(unattended, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    control.push('pause', 'bob@box (shift pause)');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(run.result()).toMatchObject({ name: 'Error', gate: 'pause', by: 'bob@box (shift pause)', where: 'step 1/3 (25 %)' });
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 0, paused: true });
+    for (const meta of METAS) expect(registry.get(meta, 'eu18').score).toBe(25);
+    const again = start(unattended, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(again.result()).toMatchObject({ gate: 'pause' });
+    control.push('resume');
+    const answered = start(unattended, cfg);
+    await minutes(5);
+    expect(answered.result()).toMatchObject({ outcome: 'promoted' });
+  });
+
   it('an inconclusive pause resumed just before the run was killed measures on with its limit afresh', async () => {
     const { journal, provider, control, deps } = setup();
     const cfg = config();
