@@ -45,6 +45,19 @@ export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeCont
   }
 }
 
+/**
+ * Commands queued before the beforeDestroy gate was reached were sent to the traffic shift (their reply said
+ * what they do there: `promote` "then retired behind the beforeDestroy gate"); one the shift did not take
+ * (sent as it finished) must not answer the gate. Taken and journaled as not applied, so the gate asks.
+ */
+export async function dropShiftCommands(ctx: Pick<DeploymentStepContext, 'takeControl' | 'sink' | 'record'>): Promise<void> {
+  for (let taken = await ctx.takeControl(); taken; taken = await ctx.takeControl()) {
+    const message = `"${taken.command}" sent ${taken.sentAt}${taken.by ? ` by ${taken.by}` : ''} was for the traffic shift, which finished before taking it: not applied, and not an answer to the beforeDestroy gate`;
+    ctx.sink.emit({ level: 'warn', code: 'retire.stale-command', message });
+    await ctx.record('retire.stale-command', message, { ...taken });
+  }
+}
+
 /** Refuses when no cluster besides `retiring` would take new starts on some meta cluster. */
 export async function assertOthersTakeTraffic(registry: ConnectedRegistry, retiring: readonly string[], signal?: AbortSignal): Promise<void> {
   for (const meta of registry.metas) {

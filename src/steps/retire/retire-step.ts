@@ -18,7 +18,7 @@ import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-ses
 import { destroyTerraformEnvs } from './destroy-env.js';
 import { findCreatedBy } from './find-module-input.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
-import { assertOthersTakeTraffic, waitForApproval } from './retire-guards.js';
+import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from './retire-guards.js';
 
 export interface RetireStepOptions {
   /** Where earlier deployments are journaled (to find how an old cluster was created). */
@@ -57,7 +57,9 @@ function unapprovableGate(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>
  * deployment, e.g. after it failed at the gate): waitForApproval takes it without asking anyone, so the
  * run can go on without a terminal, as the reply to that command promised.
  */
-async function answeredAhead(ctx: Pick<DeploymentStepContext, 'pendingControl'>): Promise<boolean> {
+async function answeredAhead(ctx: Pick<DeploymentStepContext, 'pendingControl' | 'previous'>): Promise<boolean> {
+  // Only once the gate was reached: before, what is queued was sent to the shift (see dropShiftCommands).
+  if (ctx.previous?.awaiting !== 'beforeDestroy') return false;
   return (await ctx.pendingControl()).some((c) => c === 'resume' || c === 'promote' || c === 'abort');
 }
 
@@ -145,6 +147,8 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         );
 
         if (gateIsManual(ctx) && !ctx.previous?.approved) {
+          // Reached now (not waiting already in an earlier run): what is queued was sent to the shift.
+          if (ctx.previous?.awaiting !== 'beforeDestroy') await dropShiftCommands(ctx);
           // Journaled, so `shift resume|abort` can tell the operator what answering this gate does.
           await ctx.checkpoint({ awaiting: 'beforeDestroy' });
           await waitForApproval(ctx, `retire ${olds.map((o) => o.name).join(', ')} (cordon, drain, deregister${config.retire.destroy ? ', terraform destroy' : ''})`, clock);

@@ -7,7 +7,7 @@
  * first traffic change (a `--yes` run: the gate then is auto), and resumes without `--yes`. The kills are
  * placed by what the journal holds (`WSD_CRASH_AFTER_MATCH`, state/crash-point.ts), not by timing.
  */
-import { cpSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
@@ -105,3 +105,41 @@ describe.skipIf(!hasTerraform)('operator answers around SIGKILL, in CI', () => {
   });
 });
 
+/**
+ * `shift promote` answers the shift's gates, not the retirement's: its reply says the old clusters are then retired
+ * "behind the beforeDestroy gate when it is manual". A promote the shift did not take (sent as it finished) must
+ * therefore not approve the destruction: not in CI (the run refuses at the gate, nothing retired), not on a terminal.
+ */
+describe.skipIf(!hasTerraform)('a promote left queued by a finished shift, at a manual beforeDestroy gate', () => {
+  const ws = faultWorkspace({
+    edit: (doc) => {
+      const shift = doc.trafficShift as Record<string, unknown> & { analysis: { metrics: Array<Record<string, unknown>> } };
+      Object.assign(shift, { steps: [100], interval: '1s', bake: '1s', gates: { beforeDestroy: 'manual' } });
+      delete shift.staffStage;
+      for (const metric of shift.analysis.metrics) {
+        metric.minSamples = 1;
+        (metric.threshold as Record<string, unknown>).confidence = QUICK_GATE;
+      }
+    },
+  });
+  afterAll(() => ws.cleanup());
+
+  it('is not taken as the approval: a CI resume refuses at the gate and nothing is retired', { timeout: 300_000 }, async () => {
+    const gen1 = await runCli(['deploy', ...ws.args(), '--cluster-id', '101', '--yes']);
+    expect(gen1.code, gen1.stderr).toBe(0);
+    const gen2 = await runCli(['deploy', ...ws.args(), '--cluster-id', '102', '--yes', '--skip', 'retire-old-clusters']);
+    expect(gen2.code, gen2.stderr).toBe(0); // partial: promoted, the retirement left out
+    const id = deploymentOf(ws.stateDir, 102);
+    // As `shift promote` queues it (file-store.ts sendControl): sent while the shift ran, the shift finished first.
+    const control = join(ws.stateDir, id, 'control');
+    mkdirSync(control, { recursive: true });
+    writeFileSync(join(control, `${Date.now().toString().padStart(15, '0')}-abcdef.json`), JSON.stringify({ command: 'promote', by: 'alice@box (shift promote)' }));
+
+    const resumed = await runCli(['resume', id, ...ws.args()]);
+    expect(resumed.code, resumed.stderr).toBe(3);
+    expect(resumed.stderr).toMatch(/trafficShift\.gates\.beforeDestroy is manual but no one can approve here/);
+    expect(readJournal(ws.stateDir, id).filter(isEvent('retire.destroyed'))).toEqual([]);
+    const list = JSON.parse((await runCli(['clusters', 'list', ...ws.args(), '--output', 'json'])).stdout) as Array<{ name: string }>;
+    expect(list.map((c) => c.name).sort()).toEqual(['eu101', 'eu102']);
+  });
+});

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { WsdError } from '../../../src/core/errors.js';
 import type { ControlCommand } from '../../../src/steps/step.js';
-import { assertOthersTakeTraffic, waitForApproval } from '../../../src/steps/retire/retire-guards.js';
+import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from '../../../src/steps/retire/retire-guards.js';
 import type { ConnectedRegistry } from '../../../src/traffic/registry-adapter.js';
 import type { Clock, RegistryCluster } from '../../../src/traffic/shift-ports.js';
 
@@ -94,6 +94,21 @@ describe('the beforeDestroy gate', () => {
       { ms: 250, signal: g.signal },
     ]);
     expect(g.records.map((r) => r.code)).toEqual(['retire.approved']);
+  });
+
+  it('does not take a promote sent to the shift (queued before the gate was reached) as its answer: dropped, journaled, then asked', async () => {
+    const g = gate(['promote', 'pause']);
+    await dropShiftCommands(g.ctx);
+    expect(g.records.map((r) => [r.code, r.data.command])).toEqual([
+      ['retire.stale-command', 'promote'],
+      ['retire.stale-command', 'pause'],
+    ]);
+    expect(g.records[0]!.message).toBe('"promote" sent 2026-01-01T00:00:00.000Z by alice@box (shift resume) was for the traffic shift, which finished before taking it: not applied, and not an answer to the beforeDestroy gate');
+    expect(g.sink.events.map((e) => e.level)).toEqual(['warn', 'warn']);
+    // The gate now asks: nothing approves it until an answer comes.
+    const h = gate([undefined, 'resume']);
+    await waitForApproval(h.ctx, 'retire', h.clock, 250);
+    expect(h.polls()).toBe(2);
   });
 
   it('polls once a second by default', async () => {
