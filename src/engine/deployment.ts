@@ -207,7 +207,6 @@ function assertSameNames(snap: Snapshot, targets: ClusterTarget[]): void {
   }
 }
 
-/** The steps `--only`/`--skip` leave out of a run: the one definition deploy, resume and plan share. */
 /** The first refusal a deployment-wide step that will run can give before anything exists. */
 export function upFrontRefusal(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): string | undefined {
   const wide = deps.deploymentSteps ?? [];
@@ -220,6 +219,7 @@ export function upFrontRefusal(loaded: LoadedConfig, options: EngineOptions, dep
   return undefined;
 }
 
+/** The steps `--only`/`--skip` leave out of a run: the one definition deploy, resume and plan share. */
 export function excludedSteps(names: readonly StepName[], options: Pick<EngineOptions, 'only' | 'skip'>): Set<StepName> {
   return new Set(names.filter((n) => (options.only?.length ? !options.only.includes(n) : false) || (options.skip ?? []).includes(n)));
 }

@@ -146,6 +146,8 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
       // Where no one can answer, the run still goes on when it can take a queued answer, or has started: the
       // controller takes what is queued at each gate and stops, held, at the first gate nothing answers.
       const progress = ctx.previous?.progress as ShiftProgress | undefined;
+      // A decided rollback or promote passes no gate: its resume finishes it, even one decided before the first step.
+      if (progress?.rollingBack || progress?.promoting) return { action: 'proceed' };
       if ((await ctx.pendingControl()).some((c) => GATE_ANSWERS.includes(c))) return { action: 'proceed' };
       if (progress && progress.phase !== 'start' && !progress.gate) return { action: 'proceed' };
       return { action: 'refuse', reason: progress?.gate ? `${reason}; the shift waits at the manual gate ${progress.gate}: ${answerAheadHint(ctx.deploymentId)}` : reason };

@@ -6,6 +6,8 @@
  * says so too. With the registry back, that command finishes the rollback.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { sendShiftControl } from '../../../src/cli/commands/shift.js';
+import { exitCodeOf } from '../../../src/cli/commands/shared.js';
 import { renderSummary, statusDocument } from '../../../src/report/summary.js';
 import { sandboxRegistry, stopSandboxRegistries } from '../../../src/sandbox/sandbox-registry.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
@@ -60,4 +62,34 @@ describe('a meta cluster that goes down mid-shift and stays down', () => {
     const restored = scoresOf(await h.lists(), ['eu1', 'eu2']);
     for (const meta of METAS) expect(restored[meta]).toEqual({ ...before[meta], eu2: { ...before[meta]?.eu2, score: 0 } });
   });
+
+  it('a rollback decided at the first change is finished by a resume where no one can answer the manual gates (CI)', async () => {
+    h = await createHarness(`  steps: [20, 100]
+  interval: 1s
+  gates: { beforeStart: manual }
+${SIM_ANALYSIS}`);
+    const harness = h;
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: true });
+    const before = scoresOf(await h.lists(), ['eu1', 'eu2']);
+    // An attended run: the beforeStart gate is answered, and meta-us's registry goes away before the first change.
+    const emit = h.sink.emit.bind(h.sink);
+    h.sink.emit = (e) => {
+      emit(e);
+      if (e.code === 'traffic.gate') void harness.store.list().then(([d]) => sendShiftControl(harness.store, 'resume', d?.id ?? ''));
+      if (e.code === 'traffic.resumed') void sandboxRegistry(harness.store.root, METAS[1]).then((sim) => sim.stop());
+    };
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, sandbox: { startsPerSecond: 60 } })]);
+    expect(snap.state).toBe('failed');
+    expect(wideStep(snap, 'traffic-shift')?.checkpoint?.progress).toMatchObject({ phase: 'start', rollingBack: { cause: 'error' } });
+
+    // CI: no terminal, nothing queued. The gate was passed; the resume only finishes the rollback, it is not refused.
+    h.sink.emit = emit;
+    await stopSandboxRegistries();
+    const resumed = await h.resume(snap.id, [createTrafficShiftStep({ pollMs: 100, nonInteractive: true, sandbox: { startsPerSecond: 60 } })]);
+    expect(exitCodeOf(resumed), wideStep(resumed, 'traffic-shift')?.error?.message).toBe(1);
+    expect(wideStep(resumed, 'traffic-shift')?.checkpoint?.progress).toMatchObject({ phase: 'rolled-back' });
+    const restored = scoresOf(await h.lists(), ['eu1', 'eu2']);
+    for (const meta of METAS) expect(restored[meta]).toEqual({ ...before[meta], eu2: { ...before[meta]?.eu2, score: 0 } });
+  }, 240_000);
 });
