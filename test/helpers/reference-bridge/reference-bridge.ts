@@ -42,13 +42,28 @@
  * can cut connections as a port-forward reset does:
  * - `dropAfterApply(method)`: the next call of `method` is applied, then every
  *   connection is cut before the answer goes out (the answer is lost);
+ * - `applyLate(method)`: the next call of `method` is taken, every connection
+ *   cut, and the call held unapplied until the test says `releaseLate()` (a
+ *   request still on its way when the client asked List; see "Ordering");
  * - `hang(method)`: calls of `method` are never answered;
  * - `slow(method, ms)`: answers of `method` come `ms` late;
  * - `restart()`: every connection is cut and the port refuses connections
  *   until the bridge is back (state kept, as a bridge keeps it in its database);
- *   `down()` and `up()` do the same in two halves, for a bridge gone until a test says;
+ *   `down()` / `up()` do the two halves, for a bridge down as long as a test wants;
  * - `seedConstraint(name, constraint)`: gives a cluster a constraint our client
- *   cannot send (an old kind), as a bridge of that time would hold it.
+ *   cannot send (an old kind), as a bridge of that time would hold it;
+ *   `seedRegistration(request)`: a cluster registered by hand (gpctl), no client involved.
+ *
+ * Ordering (so a fault test checks the client, not the scheduler). The real
+ * bridge runs every call through one queue, so a call it took is applied before
+ * any later call is answered; this one handles each call to the end when it
+ * arrives, which is the same. Only a request still in transit can land after
+ * a List that came later, and here that happens only when a test says so
+ * (`applyLate` + `releaseLate`): a call that reaches the handler after its
+ * connection was cut (bytes the relay had passed on before the reset) is
+ * dropped, never applied, whatever the timing. Every cut waits until the relay
+ * has closed both ends; `reset()` waits for the cuts, cancels late answers and
+ * held calls, and listens again, so nothing of one test case reaches the next.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
@@ -84,6 +99,15 @@ export interface ReferenceRow {
   static: boolean;
   constraints: Constraint[];
   region: string;
+}
+
+/** One client connection through the relay and its upstream connection to the gRPC server. */
+interface Link {
+  down: Socket;
+  up: Socket;
+  cut: boolean;
+  /** Both ends closed. */
+  closed: Promise<void>;
 }
 
 interface Entry extends ReferenceRow {
@@ -152,7 +176,15 @@ export class ReferenceBridge {
   private readonly running = new Map<string, number>();
   private readonly server = new grpc.Server();
   private relay: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly links = new Set<Link>();
+  /** Open relay links by the port of their upstream end: what the gRPC server sees as a call's peer. */
+  private readonly linkByPort = new Map<number, Link>();
+  /** Delayed answers not sent yet (`slow`), cancelled by `reset()`. */
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cuts under way (a fault cuts from inside a handler), awaited by `reset()`. */
+  private readonly cutting = new Set<Promise<void>>();
+  private readonly late = new Set<ReferenceMethod>();
+  private held: Array<() => void> = [];
   private grpcPort = 0;
   private relayPort = 0;
   private readonly drops = new Set<ReferenceMethod>();
@@ -178,7 +210,21 @@ export class ReferenceBridge {
     });
     const wrap = (name: ReferenceMethod, fn: (req: Record<string, unknown>) => object) => (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
       this.calls[name]++;
+      // Its connection was cut before it got here: the request died with it (see "Ordering").
+      if (this.fromCutLink(call.getPeer())) return;
       if (this.hung.has(name)) return;
+      if (this.late.delete(name)) {
+        // Taken off the wire unapplied and unanswered; the test applies it when it says.
+        this.held.push(() => {
+          try {
+            fn(call.request);
+          } catch {
+            // Refused when it lands: nothing applied, and nobody to tell.
+          }
+        });
+        this.track(this.cutConnections());
+        return;
+      }
       let answer: { error: grpc.ServerErrorResponse | null; value?: object };
       try {
         answer = { error: null, value: fn(call.request) };
@@ -187,13 +233,17 @@ export class ReferenceBridge {
       }
       if (this.drops.delete(name)) {
         // Applied; the answer is lost with the connection.
-        this.cutConnections();
+        this.track(this.cutConnections());
         return;
       }
       const send = () => cb(answer.error, answer.value);
       const delay = this.delays.get(name);
-      if (delay) setTimeout(send, delay);
-      else send();
+      if (!delay) return send();
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        send();
+      }, delay);
+      this.timers.add(timer);
     };
     this.server.addService(
       {
@@ -220,11 +270,18 @@ export class ReferenceBridge {
   private listen(): Promise<void> {
     const relay = createServer((down) => {
       const up = tcpConnect(this.grpcPort, '127.0.0.1');
-      for (const s of [down, up]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
+      const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+      const link: Link = { down, up, cut: false, closed: Promise.all([closed(down), closed(up)]).then(() => undefined) };
+      this.links.add(link);
+      // Known before any byte goes up, so every call the server gets is traced to its link.
+      up.once('connect', () => {
+        if (up.localPort !== undefined) this.linkByPort.set(up.localPort, link);
+      });
+      void link.closed.then(() => {
+        this.links.delete(link);
+        for (const [port, l] of this.linkByPort) if (l === link) this.linkByPort.delete(port);
+      });
+      for (const s of [down, up]) s.on('error', () => undefined);
       down.pipe(up).pipe(down);
       down.on('close', () => up.destroy());
       up.on('close', () => down.destroy());
@@ -240,9 +297,48 @@ export class ReferenceBridge {
     });
   }
 
-  /** Resets every open connection (what a port-forward drop looks like to the client). */
-  cutConnections(): void {
-    for (const s of this.sockets) s.resetAndDestroy();
+  /** A call whose relay link was cut, or is gone (the server saw the socket close first). */
+  private fromCutLink(peer: string): boolean {
+    const port = Number(/:(\d+)$/.exec(peer)?.[1]);
+    const link = Number.isInteger(port) ? this.linkByPort.get(port) : undefined;
+    return !link || link.cut;
+  }
+
+  private track(cut: Promise<void>): void {
+    this.cutting.add(cut);
+    void cut.then(() => this.cutting.delete(cut));
+  }
+
+  /**
+   * Resets every open connection (what a port-forward drop looks like to the client) and resolves once the relay
+   * has closed both ends of each; anything the server still reads from them is dropped (see "Ordering").
+   */
+  async cutConnections(): Promise<void> {
+    const links = [...this.links];
+    for (const link of links) {
+      link.cut = true;
+      link.down.unpipe(link.up);
+      link.up.unpipe(link.down);
+      link.down.resetAndDestroy();
+      link.up.resetAndDestroy();
+    }
+    await Promise.all(links.map((l) => l.closed));
+  }
+
+  /** Cuts every connection and refuses new ones until {@link up}; state is kept. */
+  async down(): Promise<void> {
+    const relay = this.relay;
+    this.relay = undefined;
+    if (relay) {
+      const closed = new Promise<void>((resolve) => relay.close(() => resolve()));
+      await this.cutConnections();
+      await closed;
+    }
+  }
+
+  /** Listens again on the same address after {@link down} (no-op when listening). */
+  async up(): Promise<void> {
+    if (!this.relay) await this.listen();
   }
 
   /** Cuts every connection and refuses new ones for `downMs`, then listens on the same address again; state is kept. */
@@ -252,22 +348,22 @@ export class ReferenceBridge {
     await this.up();
   }
 
-  /** Cuts every connection and refuses new ones until {@link up} (a bridge pod gone for as long as a test says). */
-  async down(): Promise<void> {
-    const relay = this.relay;
-    this.relay = undefined;
-    this.cutConnections();
-    if (relay) await new Promise<void>((resolve) => relay.close(() => resolve()));
-  }
-
-  /** Listens on the same address again after {@link down}; state is kept. */
-  up(): Promise<void> {
-    return this.listen();
-  }
-
   /** The next call of `method` is applied, and the connection cut before its answer goes out. */
   dropAfterApply(method: ReferenceMethod): void {
     this.drops.add(method);
+  }
+
+  /** The next call of `method` is taken, every connection cut, and the call held unapplied until {@link releaseLate}. */
+  applyLate(method: ReferenceMethod): void {
+    this.late.add(method);
+  }
+
+  /** Applies the held calls (in the order they came); returns how many there were. */
+  releaseLate(): number {
+    const held = this.held;
+    this.held = [];
+    for (const apply of held) apply();
+    return held.length;
   }
 
   /** Calls of `method` are received and never answered (until `hang(method, false)`). */
@@ -282,16 +378,35 @@ export class ReferenceBridge {
   }
 
   async stop(): Promise<void> {
-    this.cutConnections();
-    if (this.relay) await new Promise<void>((resolve) => this.relay?.close(() => resolve()));
+    await this.down();
+    await Promise.all(this.cutting);
+    for (const timer of this.timers) clearTimeout(timer);
     // Hung calls never finish on their own: no graceful shutdown to wait for.
     this.server.forceShutdown();
   }
 
-  reset(): void {
+  /**
+   * Back to a fresh bridge on the same address, and nothing of what went before still under way: every
+   * connection cut and closed, delayed answers cancelled, held calls dropped, faults, clusters, workspaces and
+   * call counts cleared, listening.
+   */
+  async reset(): Promise<void> {
+    this.clearFaults();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.held = [];
+    await this.cutConnections();
+    await Promise.all(this.cutting);
+    await this.up();
     this.clusters.clear();
     this.running.clear();
+    for (const method of Object.keys(this.calls) as ReferenceMethod[]) this.calls[method] = 0;
+  }
+
+  /** Faults armed and not yet fired (drop, late, hang, slow) are disarmed; state and connections are kept. */
+  clearFaults(): void {
     this.drops.clear();
+    this.late.clear();
     this.hung.clear();
     this.delays.clear();
   }
@@ -310,6 +425,11 @@ export class ReferenceBridge {
 
   rows(): ReferenceRow[] {
     return [...this.clusters.values()].map(({ tls: _tls, ...row }) => ({ ...row, constraints: [...row.constraints] }));
+  }
+
+  /** Registers as a hand tool would (the wire shape of RegisterRequest), straight into the bridge's state. */
+  seedRegistration(request: Record<string, unknown>): void {
+    this.register(request);
   }
 
   /** TLS material stored for `name` (PEM text), to check TLS updates. */

@@ -9,9 +9,12 @@
  * - every History version: register, cordon, uncordon, score, deregister work,
  *   or fail/warn naming the version gap;
  * - a List the bridge never answers: progress lines, a bounded wait, an error
- *   naming the bridge and the fix (short configured deadlines, no long waits).
+ *   naming the bridge and the fix (short configured deadlines, no long waits);
+ * - the harness itself: `reset()` leaves nothing of the case before, `down()`
+ *   holds until `up()` (what the property test's determinism rests on).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
@@ -168,6 +171,43 @@ describe('an answer lost after the bridge applied the call', () => {
     expect(dereg.out).toBe(`eu17: deregistered from ${b.address}\n`);
     expect(dereg.warn).toMatch(/no longer lists eu17, so it went through\n$/);
     expect(b.rows()).toEqual([]);
+  });
+});
+
+describe('the fault harness itself', () => {
+  it('reset() leaves nothing of the case before: held calls dropped, armed faults disarmed, state and counts cleared', async () => {
+    const b = await bridge();
+    const c = await client(b);
+    b.applyLate('Register');
+    await rejection(c.register(registerInput('eu1')));
+    b.dropAfterApply('Register');
+    b.slow('List', 60_000);
+    await b.reset();
+    expect(b.releaseLate()).toBe(0);
+    expect(b.rows()).toEqual([]);
+    expect(b.calls).toEqual({ Register: 0, Update: 0, Deregister: 0, List: 0 });
+    // List first: it is retried past the connection the reset cut, which the client may not have noticed yet.
+    expect(await c.list()).toEqual([]);
+    // The drop armed before the reset does not fire, and the slow List is gone.
+    await expect(c.register(registerInput('eu2'))).resolves.toEqual({});
+    expect((await c.list()).map((x) => x.name)).toEqual(['eu2']);
+  });
+
+  it('a bridge down refuses connections until up(), whatever the timing', async () => {
+    const b = await bridge();
+    const [host, port] = b.address.split(':') as [string, string];
+    const connects = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = netConnect(Number(port), host, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+    await b.down();
+    expect(await connects()).toBe(false);
+    await b.up();
+    expect(await connects()).toBe(true);
   });
 });
 
