@@ -79,10 +79,6 @@ export interface CallOutcome {
 type Unary = (request: unknown, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response?: unknown) => void) => Grpc.ClientUnaryCall;
 
 /** Client of one registry. Create with {@link RegistryClient.connect}; {@link close} when done. */
-/** How many Lists settle a lost answer, and the pause between them (the bridge may still be applying it). */
-const SETTLE_LOOKS = 4;
-const SETTLE_PAUSE_MS = 250;
-
 export class RegistryClient {
   readonly meta: string;
   readonly address: string;
@@ -134,26 +130,24 @@ export class RegistryClient {
 
   /**
    * A call that must not be repeated lost its answer: List says whether it went through. Done → the caller
-   * goes on (with a warning saying so); not done → it did not happen, and retrying is safe; List failing
-   * too → the original "may have" error, with List's failure added.
+   * goes on (with a warning saying so); not done → the bridge had not done it and retrying is safe (a retry
+   * that finds it done after all says so); List failing too → the original "may have" error, with List's
+   * failure added.
    */
   private async settleLostAnswer(error: WsdError, says: { done: string; notDone: string }, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
     const lost = String(error.details['answerLost']);
-    let clusters: ClusterStatus[] = [];
-    // The bridge handles a request it received whether or not the connection that brought it lives on, so a
-    // List right after the loss can come before the change: look a few times before calling it not done.
-    for (let look = 0; look < SETTLE_LOOKS; look++) {
-      if (look > 0) await sleep(SETTLE_PAUSE_MS);
-      try {
-        clusters = await this.list();
-      } catch (listError) {
-        throw new WsdError(error.code, `${error.message} (List to find out failed too: ${toWsdError(listError).message})`, {
-          transient: true,
-          details: error.details,
-          cause: error,
-        });
-      }
-      if (done(clusters)) break;
+    // One List settles it: the bridge runs every call through one queue, so a List it takes after the lost call
+    // is answered after that call was applied or refused. Only a request still in transit can land later, and no
+    // number of Lists or pauses bounds that: the error says so, and the next run's List or ALREADY_EXISTS finds it.
+    let clusters: ClusterStatus[];
+    try {
+      clusters = await this.list();
+    } catch (listError) {
+      throw new WsdError(error.code, `${error.message} (List to find out failed too: ${toWsdError(listError).message})`, {
+        transient: true,
+        details: error.details,
+        cause: error,
+      });
     }
     if (done(clusters)) {
       this.options.sink?.emit({
@@ -168,7 +162,7 @@ export class RegistryClient {
     const outcome =
       error.details['grpcCode'] === GrpcStatus.DEADLINE_EXCEEDED
         ? ', but the bridge may still be at it (a retry that finds it done says so)'
-        : ', so it did not go through';
+        : ', so the bridge had not done it (a request still in transit could land later: a retry that finds it done says so)';
     throw new WsdError('RegistryUnavailable', `${lost}; List on ${this.meta} right after ${says.notDone}${outcome}; retry once the bridge answers`, {
       transient: true,
       details: { ...error.details, answerLost: lost, applied: false },

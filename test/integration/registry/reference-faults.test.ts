@@ -61,9 +61,37 @@ describe('an answer lost after the bridge applied the call', () => {
     b.dropAfterApply('Register');
     const error = await rejection(c.register(registerInput('eu1', { tls: { ...TEST_TLS, key: '' } })));
     expect(error).toMatchObject({ code: 'RegistryUnavailable', transient: true });
-    expect(error.message).toMatch(/List on meta-eu right after does not show eu1 registered at .*, so it did not go through; retry once the bridge answers$/);
+    expect(error.message).toMatch(/List on meta-eu right after does not show eu1 registered at .*, so the bridge had not done it \(a request still in transit could land later: a retry that finds it done says so\); retry once the bridge answers$/);
     expect(error.message).not.toContain('may have');
     expect(b.rows()).toEqual([]);
+    // One List settles it (the bridge queues every call): no polling in the hope that it lands.
+    expect(b.calls.List).toBe(1);
+  });
+
+  it('Register that lands after the settling List: not called "never"; the next run finds it and journals it', async () => {
+    const b = await bridge();
+    const c = await client(b);
+    b.applyLate('Register');
+    const error = await rejection(c.register(registerInput('eu17', { url: 'dns:///ws-eu17.gitpod.example:8080' })));
+    expect(error.message).toContain('does not show eu17 registered');
+    expect(error.message).not.toMatch(/did not go through|never/);
+    expect(b.calls.List).toBe(1);
+    // The request was still on its way: it lands now, after the client asked.
+    expect(b.releaseLate()).toBe(1);
+    const journal: string[] = [];
+    const result = await registerCluster({
+      cluster: { name: 'gp-ws-eu17', shortName: 'eu17', region: 'europe-west1' },
+      domain: 'gitpod.example',
+      metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }],
+      governedBy: 'meta-eu',
+      registration: registrationSchema.parse({}),
+      tls: fileTlsReader(join(tmp.dir, 'tls')),
+      connect: (meta) => connectToMeta(meta, FAST),
+      onRegistered: async (m) => void journal.push(m),
+    });
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(['already-registered']);
+    expect(journal).toEqual(['meta-eu']);
+    expect(b.rows().map((r) => r.name)).toEqual(['eu17']);
   });
 
   it('Deregister: List no longer shows it, so it went through', async () => {
