@@ -11,18 +11,18 @@ import { globalOptions } from '../options.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
-import { emitConfigWarnings, registerSecrets } from './secrets.js';
+import { emitConfigWarnings, registerSecrets, withSecretFreeHash } from './secrets.js';
 import { runObservers } from './observers.js';
 
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
+  const raw = await loadConfig(options.config, { versionsManifest: options.versionsManifest });
   const { injectFault = [] } = command.opts<{ injectFault?: string[] }>();
   // Before anything runs: a mistyped fault must not be found out after the clusters exist.
-  checkFaultSpecs(injectFault, loaded.config.workspaceClusters.map((c) => c.prefix));
+  checkFaultSpecs(injectFault, raw.config.workspaceClusters.map((c) => c.prefix));
   const runtime = await createRuntime(options);
   try {
-    registerSecrets(runtime.redactor, loaded.config);
+    const loaded = applyCliOverrides(withSecretFreeHash(raw, registerSecrets(runtime.redactor, raw.config)), options);
     emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     const deps = engineDeps(runtime, loaded, { injectFault, observers: observed.observers });

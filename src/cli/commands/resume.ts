@@ -9,7 +9,7 @@ import { WsdError } from '../../core/errors.js';
 import { createRuntime } from '../runtime.js';
 import { engineDeps } from './engine-deps.js';
 import { applyCliOverrides, engineOptions, exitCodeOf } from './shared.js';
-import { emitConfigWarnings, registerSecrets } from './secrets.js';
+import { emitConfigWarnings, registerSecrets, withSecretFreeHash } from './secrets.js';
 import { runObservers } from './observers.js';
 
 export default async function resume(command: Command, id?: string): Promise<void> {
@@ -27,8 +27,8 @@ export default async function resume(command: Command, id?: string): Promise<voi
     // `resume ID` continues with the config that deployment ran with, unless another is named.
     const file = id !== undefined && !given ? await journaledConfigFile(runtime.store, id) : options.config;
     if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
-    const loaded = applyCliOverrides(await loadConfig(file, { versionsManifest: options.versionsManifest }), options);
-    registerSecrets(runtime.redactor, loaded.config);
+    const raw = await loadConfig(file, { versionsManifest: options.versionsManifest });
+    const loaded = applyCliOverrides(withSecretFreeHash(raw, registerSecrets(runtime.redactor, raw.config)), options);
     emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     // Also when the run throws: what was traced (and notified) so far still goes out.

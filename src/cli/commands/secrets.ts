@@ -1,4 +1,5 @@
 /** Registers the secret values a config points at, before anything is logged. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatIssue } from '../../config/issues.js';
 import type { LoadedConfig } from '../../config/load.js';
@@ -13,7 +14,7 @@ export function emitConfigWarnings(sink: EventSink, loaded: LoadedConfig): void 
   for (const warning of loaded.warnings) sink.emit({ level: 'warn', code: 'config.warning', message: formatIssue(warning) });
 }
 
-
+/** Registers every secret value of `config` with `redactor` (returned), before anything is logged. */
 export function registerSecrets(redactor: Redactor, config: Config): Redactor {
   // Commands we run get these in their environment and may echo them (set -x, curl -v): their output is logged.
   for (const env of [config.aliveTest?.command?.env, config.trafficShift?.command?.env]) {
@@ -37,6 +38,15 @@ export function registerSecrets(redactor: Redactor, config: Config): Redactor {
     }
   }
   return redactor;
+}
+
+/**
+ * `loaded` with its hash taken over the config text with the secret values `redactor` knows replaced. The hash is
+ * journaled (the deployment's inputs): over the raw text, a weak secret written in the config could be found by
+ * hashing guesses with the rest of the file, which sits in a repository. A changed secret alone is no changed config.
+ */
+export function withSecretFreeHash(loaded: LoadedConfig, redactor: Redactor): LoadedConfig {
+  return { ...loaded, hash: createHash('sha256').update(redactor.redact(loaded.text), 'utf8').digest('hex') };
 }
 
 /** The user and password of a url, raw and decoded ('' when absent or the url does not parse). */

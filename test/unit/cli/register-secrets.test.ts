@@ -1,6 +1,8 @@
 /** Credentials given to the commands we run (aliveTest.command.env, trafficShift.command.env) are secrets too. */
 import { describe, expect, it } from 'vitest';
-import { registerSecrets } from '../../../src/cli/commands/secrets.js';
+import { createHash } from 'node:crypto';
+import { registerSecrets, withSecretFreeHash } from '../../../src/cli/commands/secrets.js';
+import type { LoadedConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { Redactor } from '../../../src/core/redact.js';
 
@@ -22,5 +24,23 @@ describe('registerSecrets', () => {
     expect(r.redact('GET https://glc_t0ken%2Fx@prom.example.com/api (glc_t0ken/x)')).toBe('GET https://[REDACTED]@prom.example.com/api ([REDACTED])');
     const both = registerSecrets(new Redactor(), { project: {}, trafficShift: { analysis: { provider: { ...provider, url: 'https://sre-user:pw-4242-x@h' } } } } as unknown as Config);
     expect(both.redact('sre-user pw-4242-x')).toBe('[REDACTED] [REDACTED]');
+  });
+
+  it('hashes the config for the journal without its secret values: nothing of a secret can be checked against it', () => {
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const loaded = (token: string): LoadedConfig => {
+      const config = { project: {}, aliveTest: { command: { argv: ['./check'], env: { API_TOKEN: token } } } } as unknown as Config;
+      const text = `version: v1\naliveTest:\n  command:\n    argv: [./check]\n    env: { API_TOKEN: ${token} }\n`;
+      return { config, text, hash: sha(text) } as unknown as LoadedConfig;
+    };
+    const hashOf = (token: string) => {
+      const raw = loaded(token);
+      return withSecretFreeHash(raw, registerSecrets(new Redactor(), raw.config)).hash;
+    };
+    // A guess of the secret, hashed with the rest of the file, does not give the journaled hash.
+    expect(hashOf('hunter2-weak')).not.toBe(sha(loaded('hunter2-weak').text));
+    // Only the secret differs: the same hash (a rotated secret is no changed config); anything else changes it.
+    expect(hashOf('hunter2-weak')).toBe(hashOf('another-secret-9'));
+    expect(hashOf('hunter2-weak')).toMatch(/^[0-9a-f]{64}$/);
   });
 });
