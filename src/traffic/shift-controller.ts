@@ -27,7 +27,10 @@ import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { restoreOriginal, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
-import { scoresText, type Clock, type ControlCommand, type ControlPort, type GateApproval, type IncompleteRollback, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+import { GATE_ANSWERS, GateUnanswered, holdWords, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
+import { type Clock, type ControlPort, type GateApproval, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+
+export { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
 
 type TakenCommand = Awaited<ReturnType<ControlPort['next']>>;
 
@@ -54,48 +57,7 @@ export interface ShiftDeps {
   unattended?: boolean;
 }
 
-/**
- * A manual gate reached where no one can answer it and no answer is queued: the shift holds there (scores
- * unchanged, journaled as paused at the gate) and the run stops, to be answered with `shift` and resumed.
- */
-export class GateUnanswered extends Error {
-  constructor(
-    /**
-     * The manual gate; `inconclusive`: the pause for a human after inconclusive results (inconclusiveLimit);
-     * `pause`: an operator's `shift pause`.
-     */
-    readonly gate: HoldName,
-    readonly where: string,
-    /** `pause`: who paused it (`user@host (how)`), when the sender said. */
-    readonly by?: string,
-    /** Held half-way through a gradual rollback: `resume` finishes it at once (no `shift` command changes that). */
-    readonly rollingBack = false,
-  ) {
-    super(`${holdWords(gate)} at ${where}: no one can answer it here (no terminal, or CI) and no answer was queued`);
-  }
-}
 
-/**
- * A rollback some meta clusters did not take (their bridge stayed down): rolled back everywhere else, journaled as
- * under way, and `resume` finishes it. Transient when every failure may pass, so the step's own retries try again.
- */
-export class RollbackIncomplete extends WsdError {
-  constructor(
-    readonly reason: string,
-    readonly incomplete: IncompleteRollback[],
-    readonly rolledBack: string[],
-    transient: boolean,
-  ) {
-    const where = incomplete.map((i) => `${i.meta} (${i.error}; last known scores there: ${scoresText(i.scores)})`).join('; ');
-    super(
-      'RegistryError',
-      `traffic shift rollback incomplete on ${where}. ` +
-        `${rolledBack.length > 0 ? `Rolled back on ${rolledBack.join(', ')}. ` : ''}Why it rolled back: ${reason}. ` +
-        `Once the bridge answers, resume finishes the rollback there (it does not retry the step)`,
-      { transient, details: { reason, incomplete, rolledBack } },
-    );
-  }
-}
 
 /** Failures the shift does not answer with a rollback: a stop, a hold, a journal it cannot write (nothing would record the rollback). */
 function stopsWithoutRollback(error: unknown, signal?: AbortSignal): boolean {
@@ -115,20 +77,6 @@ export interface ShiftResult {
   reason?: string;
   progress: ShiftProgress;
 }
-
-export type GateName = 'beforeStart' | 'beforeIncrease' | 'beforePromotion';
-
-/** What holds a shift for a human: a manual gate, the pause after inconclusive results, an operator's pause. */
-export type HoldName = GateName | 'inconclusive' | 'pause';
-
-function holdWords(name: HoldName): string {
-  if (name === 'inconclusive') return 'the pause on an inconclusive result';
-  if (name === 'pause') return "an operator's pause";
-  return `manual gate ${name}`;
-}
-
-/** Queued commands that answer a manual gate: resume approves this gate, promote every remaining one, abort rolls back. */
-export const GATE_ANSWERS: readonly ControlCommand[] = ['resume', 'promote', 'abort'];
 
 /** Thrown inside the loop to leave it for a rollback; `brief` names what failed without the evidence (for log lines). */
 class RollbackRequest extends Error {

@@ -192,7 +192,7 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     expect(started(journal(id), before).sort()).toEqual(['gp-dev-ws-eu162-eu-west1/install-jaeger', 'gp-dev-ws-us162-us-west1/install-jaeger']);
     expect((await statusJson(common, id)).state).toBe('succeeded');
     const last = receiver.received.map((r) => r.body as { kind: string; data: Record<string, unknown> }).filter((n) => n.kind === 'deployment-finished').at(-1);
-    expect(last?.data).toEqual({ state: 'succeeded' });
+    expect(last?.data).toEqual({ state: 'succeeded', outcome: 'succeeded' });
   });
 
   it('--skip register-cluster: the shift and the retirement are held back, nothing is promoted; resume --only narrows', async () => {

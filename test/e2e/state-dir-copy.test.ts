@@ -78,8 +78,8 @@ describe.skipIf(!hasTerraform)('a copied state dir with a half-created cluster',
     const doc = parse(readFileSync(ws.config, 'utf8')) as { workspaceClusters: unknown[] };
     doc.workspaceClusters = doc.workspaceClusters.slice(0, 1);
     writeFileSync(ws.config, stringify(doc));
-    // Record 4 is create-cluster's "apply started" checkpoint (after its start and the plan's journaled child): init and plan are done, apply is next.
-    const killed = await runCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '232', '--skip', 'traffic-shift,retire-old-clusters'], { env: { WSD_CRASH_AFTER_RECORD: '4' } });
+    // Killed right after create-cluster's "apply started" checkpoint: init and plan are done, apply is next.
+    const killed = await runCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '232', '--skip', 'traffic-shift,retire-old-clusters'], { env: { WSD_CRASH_AFTER_MATCH: '"applyStarted":true' } });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const [id] = readdirSync(ws.stateDir).filter((d) => /^\d{8}-/.test(d));
     const last = readFileSync(join(ws.stateDir, id as string, 'journal.ndjson'), 'utf8').trimEnd().split('\n').at(-1) ?? '';

@@ -16,7 +16,8 @@ import { realClock } from '../../traffic/clock.js';
 import { briefVerdict, type BriefInput } from '../../traffic/judges/decision-brief.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
-import { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, runShift, type ShiftResult } from '../../traffic/shift-controller.js';
+import type { ShiftResult } from '../../traffic/shift-controller.js';
+import { GATE_ANSWERS, GateUnanswered, RollbackIncomplete } from '../../traffic/shift-stops.js';
 import type { Clock, ControlPort, ShiftProgress } from '../../traffic/shift-ports.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { runCommandShift } from './command-shift.js';
@@ -190,6 +191,8 @@ async function builtIn(
   const firstGeneration = clusters.oldClusters.length === 0;
   const control: ControlPort = { next: () => ctx.takeControl(), pending: () => ctx.pendingControl() };
   const steps = expandSteps(config);
+  // The controller loads when a shift runs: `plan` and `validate` load this step for its description only.
+  const { runShift } = await import('../../traffic/shift-controller.js');
   const result = await runShift(
     { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs, unattended: options.nonInteractive },
     { config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },

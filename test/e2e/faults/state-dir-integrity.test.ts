@@ -290,7 +290,7 @@ describe.skipIf(!hasTerraform)('state-dir integrity through the CLI', () => {
 
   it('a damaged snapshot does not hide a deployment killed mid-shift', async () => {
     expect((await runCli(['deploy', ...ws.args(), '--cluster-id', '240'])).code).toBe(0);
-    const crashed = await runCli(['deploy', ...ws.args(), '--cluster-id', '241'], { env: { WSD_CRASH_AFTER_RECORD: '44' } });
+    const crashed = await runCli(['deploy', ...ws.args(), '--cluster-id', '241'], { env: { WSD_CRASH_AFTER_MATCH: '"type":"step.started","cluster":"*","step":"traffic-shift"' } });
     expect(crashed.signal).toBe('SIGKILL');
     const all = await listIds();
     const id = all[0] as string;

@@ -47,13 +47,14 @@ describe.skipIf(!hasTerraform)('torn journal and unwritable state dir', () => {
     const ws = faultWorkspace();
     cleanups.push(ws.cleanup);
     const cluster = { full: 'gp-dev-ws-eu191-eu-west1', short: 'eu191' };
-    // Record 6 is create-cluster's `step.succeeded` (after its start, the plan's and the apply's journaled
-    // children and the "apply started" checkpoint): the cluster exists, but its record will be lost.
-    const crashed = await runCli(['deploy', ...ws.common, '--cluster-id', '191'], { env: { WSD_CRASH_AFTER_RECORD: '6' } });
+    // Killed right after create-cluster's `step.succeeded`: the cluster exists, but its record will be lost.
+    const crashed = await runCli(['deploy', ...ws.common, '--cluster-id', '191'], {
+      env: { WSD_CRASH_AFTER_MATCH: `"type":"step.succeeded","cluster":"${cluster.full}","step":"create-cluster"` },
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const id = onlyDeployment(ws.stateDir);
     const before = readJournal(ws.stateDir, id);
-    // The 6th boundary is create-cluster's success; its dependents' `step.started` share its group
+    // That boundary is create-cluster's success; its dependents' `step.started` share its group
     // commit, so the crash leaves them after it. A crash mid-write leaves the batch cut at any line:
     // keep the journal up to that success and cut it in the middle (throttled step.progress
     // records before it may move its seq).
