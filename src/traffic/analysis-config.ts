@@ -97,7 +97,10 @@ export const metricSchema = z
     comparison: comparisonSchema.optional(),
     /** Evaluated and reported, never decides (Argo's per-metric dry run). */
     dryRun: z.boolean().default(false),
-    /** Fewer events than this on the new side → wait (up to sampleDeadline), neither pass nor fail. */
+    /**
+     * Fewer events than this on the new side → wait (up to sampleDeadline), neither pass nor fail. Events are the
+     * samplesQuery's counts, or a comparison's points; a threshold without a samplesQuery may not set it above 1.
+     */
     minSamples: z.number().int().min(0).default(0),
     /** Counts events on a cluster, e.g. workspace starts in `{{interval}}`; without it samples = data points. */
     samplesQuery: queryTemplateSchema.optional(),
@@ -123,6 +126,14 @@ export const metricSchema = z
   .refine((m) => m.comparison?.method !== 'proportion' || m.samplesQuery !== undefined, {
     message: 'comparison method "proportion" needs a samplesQuery (the events the ratio is taken over, e.g. starts)',
     path: ['samplesQuery'],
+  })
+  .refine((m) => m.comparison !== undefined || m.samplesQuery !== undefined || m.minSamples <= 1, {
+    // A threshold is an instant query: without a samplesQuery its "samples" are the values it returns, one per series
+    // (one per cluster when aggregated), so minSamples 5 would never be met, or be met by five pods' series. Like
+    // Kayenta's minimum it must count events; refused rather than given a meaning nobody expects.
+    message:
+      'minSamples counts events (e.g. workspace starts), but this threshold metric has no samplesQuery: its samples would be the series its instant query returns (one per cluster when aggregated), so minSamples above 1 would never be met (or be met only by several series); add a samplesQuery that counts the events in the window, e.g. sum(increase(starts_total{cluster="{{cluster}}"}[{{interval}}])), or remove minSamples',
+    path: ['minSamples'],
   })
   .refine((m) => !m.threshold?.sequential || isProportionMetric(m), {
     message: 'threshold.sequential judges counts: the metric needs a samplesQuery (the starts the failure ratio is taken over) and must not set proportion: false',

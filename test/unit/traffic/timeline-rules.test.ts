@@ -124,8 +124,8 @@ describe('shift timeline rules', () => {
       metric('slow', { interval: '2m', initialDelay: '90s', count: 2 }),
       metric('fast'),
       metric('starts', { threshold: { max: 0.05 }, minSamples: 20, samplesQuery: 'starts{c="{{cluster}}"}' }),
-      metric('points', { minSamples: 5 }),
-      metric('dry', { dryRun: true, minSamples: 9 }),
+      metric('points', { threshold: undefined, comparison: { method: 'mann-whitney' }, minSamples: 5 }),
+      metric('dry', { dryRun: true, minSamples: 9, samplesQuery: 'starts{c="{{cluster}}"}' }),
     ];
     const t = buildTimeline(trafficShiftSchema.parse({ steps: [100], interval: '1m', analysis: { provider: simulator, metrics } }), [NEW, OLD]);
     expect(t.stageNeeds).toEqual(['slow: 2 passes every 2m after 1m30s', 'fast: 1 pass every 1m', 'starts: 1 pass every 1m', 'points: 1 pass every 1m']);

@@ -183,9 +183,11 @@ describe('no value in the window', () => {
 
 describe('points of a plain value', () => {
   it('waits below minSamples data points with the latest value', () => {
-    const m = metric({ threshold: { max: 1 }, minSamples: 3 });
-    expect(judgeCluster(input(m, { value: query([0.2, 0.4]) }))).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum', message: `m: 2 samples on ${TARGET.cluster}, need 3`, samples: 2, value: 0.4 });
-    expect(judgeCluster(input(m, { value: query([0.2, 0.4, 0.3]) }))).toMatchObject({ outcome: 'pass', value: 0.3, samples: 3 });
+    // Points are samples for comparisons (a threshold without a samplesQuery may not set minSamples above 1: validate).
+    const m = metric({ comparison: { method: 'ratio', maxRatio: 2, resolution: '1m' }, lookback: '3m', minSamples: 3 });
+    const baseline = { clusters: ['old'], points: [0.3, 0.3, 0.3], counts: { failures: 0, samples: 0 }, hasData: true, at: AT };
+    expect(judgeCluster(input(m, { value: query([0.2, 0.4]), baseline }))).toMatchObject({ outcome: 'wait', rule: 'samples.below-minimum', message: `m: 2 samples on ${TARGET.cluster}, need 3`, samples: 2, value: 0.4 });
+    expect(judgeCluster(input(m, { value: query([0.2, 0.4, 0.3]), baseline }))).toMatchObject({ outcome: 'pass', samples: 3 });
   });
 
   it('checks every point of a threshold metric, records the baseline median beside it only with old clusters', () => {
