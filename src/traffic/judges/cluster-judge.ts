@@ -67,6 +67,11 @@ export interface ClusterInput {
   /** analysis.scrapeInterval, when known. */
   scrapeIntervalMs?: number;
   /**
+   * Set when the pipeline did not scrape throughout the window (a Prometheus restart or stall; see
+   * `scrapesInWindow`): why. Then an empty window is no evidence of its own (targets resume at their own offsets).
+   */
+  scrapingInterrupted?: string;
+  /**
    * What the cluster should get, with the starts its competitors had in this window (proportions).
    * Absent (a caller that knows no scores): any baseline start makes a silent cluster's silence count.
    */
@@ -131,12 +136,15 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
       if (input.reportedBefore && input.gapBefore) {
         return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in two measurements in a row; the cluster or its scraping is down)`);
       }
-      if (input.reportedBefore && emptyWindowIsDamning(input.windowMs, input.scrapeIntervalMs)) {
+      // ... and unless the pipeline itself stopped scraping in the window: after a Prometheus restart the targets
+      // resume at their own offsets, and a live cluster may have one sample there while the old clusters have two.
+      if (input.reportedBefore && input.scrapingInterrupted === undefined && emptyWindowIsDamning(input.windowMs, input.scrapeIntervalMs)) {
         const scrapes = Math.floor((input.windowMs ?? 0) / (input.scrapeIntervalMs ?? 1));
         return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in a ${formatDuration(input.windowMs ?? 0)} window, ${scrapes} scrapes of ${formatDuration(input.scrapeIntervalMs ?? 0)}: one missed scrape cannot empty it; the cluster or its scraping is down)`);
       }
       if (input.reportedBefore) {
-        return out('wait', 'no-data.gap', `${name}: ${cluster} reported before, but none of its series are in this window (a missed scrape?); a second empty measurement means it stopped reporting`, { samples: 0 });
+        const why = input.scrapingInterrupted === undefined ? 'a missed scrape?' : `${input.scrapingInterrupted}: no evidence against the cluster`;
+        return out('wait', 'no-data.gap', `${name}: ${cluster} reported before, but none of its series are in this window (${why}); a second empty measurement means it stopped reporting`, { samples: 0 });
       }
       if (!input.deadlinePassed || !baseline.hasData) {
         return out('wait', 'no-data.never-reported', `${name}: ${cluster} has not reported yet`, { samples: 0 });

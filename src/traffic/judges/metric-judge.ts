@@ -13,7 +13,8 @@
  *   the first empty measurement is a gap (`wait`, `no-data.gap`: one missed scrape must
  *   not roll back a healthy shift), the second in a row is `fail` (`no-data.stopped-reporting`);
  *   with `scrapeInterval` known, an empty window spanning ≥ 3 scrapes fails at once (no single
- *   missed scrape empties it);
+ *   missed scrape empties it), unless Prometheus itself did not scrape throughout that window
+ *   (a restart or stall: scrape-continuity.ts), when it is a gap again;
  *   at 100 % and in the bake (baseline from before the shift) the old clusters are also
  *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
@@ -26,10 +27,11 @@
  */
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import type { MetricProvider } from '../providers/provider.js';
-import { judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
+import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
+import { scrapingInterruption } from './scrape-continuity.js';
 
 export interface MeasurementContext {
   provider: MetricProvider;
@@ -90,6 +92,14 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const reportedSilent = ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && silent(t));
   const liveness = reportedSilent && baselineAt.getTime() !== ctx.now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', ctx.now, mode) : [];
   const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples, ...liveness];
+  // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
+  const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
+  const gapBefore = (t: QueryTarget) => ctx.gaps?.[metric.name]?.includes(t.cluster) ?? false;
+  // The fast "stopped reporting" rule trusts an empty window only when the pipeline scraped throughout it.
+  const fastRuleWouldFire =
+    emptyWindowIsDamning(valueWindowMs, ctx.scrapeIntervalMs) && ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error));
+  const lastPointAt = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs).end : ctx.now;
+  const scrapingInterrupted = fastRuleWouldFire ? await scrapingInterruption(ctx.provider, valueWindowMs, ctx.scrapeIntervalMs ?? 1, lastPointAt, ctx.signal) : undefined;
   const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
   const record = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<MetricDecision> = {}): MetricDecision => ({
     metric: metric.name,
@@ -161,11 +171,11 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       proportion,
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
-      gapBefore: ctx.gaps?.[metric.name]?.includes(target.cluster) ?? false,
+      gapBefore: gapBefore(target),
       valueSeriesSeen,
-      // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
-      windowMs: mode.kind === 'range' ? windowMs : lookbackMs,
+      windowMs: valueWindowMs,
       scrapeIntervalMs: ctx.scrapeIntervalMs,
+      ...(scrapingInterrupted === undefined ? {} : { scrapingInterrupted }),
       baseline: {
         clusters: ctx.oldClusters.map((o) => o.cluster),
         points: baselinePoints,

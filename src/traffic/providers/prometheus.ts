@@ -69,6 +69,17 @@ export class PrometheusProvider implements MetricProvider {
     return this.call('api/v1/query', form, query, options.signal, 'instant');
   }
 
+  /**
+   * `up` gets a sample at every scrape of every target, the target down or not (its value says which); only
+   * Prometheus not scraping leaves a hole in it. So the best-scraped target's count over the window says whether
+   * Prometheus scraped throughout it (a restart, a stall: fewer than the window's scrapes everywhere).
+   */
+  async scrapesInWindow(windowMs: number, options: InstantQueryOptions = {}): Promise<number | undefined> {
+    const answer = await this.instant(`max(count_over_time(up[${Math.max(1, Math.round(windowMs))}ms]))`, options);
+    const value = answer[0]?.points.at(-1)?.[1];
+    return value !== undefined && Number.isFinite(value) ? value : undefined;
+  }
+
   async range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList> {
     const form = new URLSearchParams({
       query,

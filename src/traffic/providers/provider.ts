@@ -39,6 +39,13 @@ export interface MetricProvider {
   readonly description: string;
   instant(query: string, options?: InstantQueryOptions): Promise<MetricSeriesList>;
   range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList>;
+  /**
+   * Whether the pipeline itself scraped throughout the `windowMs` ending at `options.time`: the most scrapes any one
+   * target had there (undefined: nothing to tell). A restarted or stalled Prometheus has no target with a full window,
+   * and targets resume at their own offsets, so a live cluster may have one sample where another has two. Optional:
+   * a provider without it (the simulator: a model without outages) is taken to scrape throughout.
+   */
+  scrapesInWindow?(windowMs: number, options?: InstantQueryOptions): Promise<number | undefined>;
 }
 
 /**
