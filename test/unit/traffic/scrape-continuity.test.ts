@@ -1,0 +1,76 @@
+/**
+ * The fast "stopped reporting" rule trusts an empty window only when the pipeline scraped throughout it
+ * (scrape-continuity.ts). A provider that can tell and says it did not, cannot say, or fails to answer: the empty
+ * window is a gap (wait). A provider that cannot tell at all (the simulator, a model without outages) keeps the rule.
+ * The real-Prometheus case (a restart) is test/integration/traffic/prometheus-restart-window.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { metricSchema } from '../../../src/traffic/analysis-config.js';
+import { evaluateMetric, type MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
+import { scrapingInterruption } from '../../../src/traffic/judges/scrape-continuity.js';
+import { MetricQueryError, type MetricProvider } from '../../../src/traffic/providers/provider.js';
+import { FakeMetricProvider } from './fake-metric-provider.js';
+
+const NEW = { cluster: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', region: 'europe-west1' };
+const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
+const NOW = new Date('2025-01-01T12:00:00Z');
+
+/** The old cluster reports, the new one (which reported before) has no series; `up` as the test says. */
+function provider(scrapes: () => Promise<number | undefined>): FakeMetricProvider & { asked: Array<{ windowMs: number; at?: Date }> } {
+  const fake = new FakeMetricProvider().set('fail_rate{c="eu17"}', [0.01]);
+  const asked: Array<{ windowMs: number; at?: Date }> = [];
+  return Object.assign(fake, {
+    asked,
+    scrapesInWindow: async (windowMs: number, options?: { time?: Date }) => {
+      asked.push({ windowMs, at: options?.time });
+      return scrapes();
+    },
+  });
+}
+
+describe('whether Prometheus scraped throughout an empty window', () => {
+  const metric = metricSchema.parse({ name: 'm', query: 'fail_rate{c="{{shortName}}"}', threshold: { max: 0.05 } });
+  const ctx = (p: MetricProvider): MeasurementContext => ({
+    provider: p,
+    newClusters: [NEW],
+    oldClusters: [OLD],
+    intervalMs: 60_000,
+    now: NOW,
+    elapsedInStepMs: 60_000,
+    sampleDeadlineMs: 600_000,
+    scrapeIntervalMs: 10_000,
+    reported: new Set([NEW.cluster]),
+  });
+
+  it('fails at once when some target has every scrape of the window (asked at the window, once)', async () => {
+    const p = provider(async () => 6);
+    expect(await evaluateMetric(metric, ctx(p))).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(p.asked).toEqual([{ windowMs: 60_000, at: NOW }]);
+  });
+
+  it('waits (a gap) when no target has, when up is missing, and when the check fails', async () => {
+    const cases: Array<[() => Promise<number | undefined>, RegExp]> = [
+      [async () => 5, /Prometheus did not scrape throughout the 1m window \(the best-scraped target has 5 samples of up, 6 scrapes of 10s expected: a restart or a stall of Prometheus\): no evidence against the cluster/],
+      [async () => undefined, /\(no target has samples of up, 6 scrapes/],
+      [async () => Promise.reject(new MetricQueryError('server', 'prometheus answered 503')), /whether Prometheus scraped throughout the 1m window is unknown \(max\(count_over_time\(up\[…\]\)\) failed: prometheus answered 503\)/],
+    ];
+    for (const [scrapes, message] of cases) {
+      const d = await evaluateMetric(metric, ctx(provider(scrapes)));
+      expect(d).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+      expect(d.message).toMatch(message);
+    }
+  });
+
+  it('does not ask when the rule would not fire (the new cluster reports), and keeps it for a provider that cannot tell', async () => {
+    const p = provider(async () => 0);
+    p.set('fail_rate{c="eu18"}', [0.01]);
+    expect(await evaluateMetric(metric, ctx(p))).toMatchObject({ outcome: 'pass' });
+    expect(p.asked).toEqual([]);
+    expect(await scrapingInterruption(new FakeMetricProvider(), 60_000, 10_000, NOW)).toBeUndefined();
+  });
+
+  it('lets our own abort through', async () => {
+    const p = provider(async () => Promise.reject(new MetricQueryError('aborted', 'aborted')));
+    await expect(evaluateMetric(metric, ctx(p))).rejects.toThrow('aborted');
+  });
+});
