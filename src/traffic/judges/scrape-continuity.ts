@@ -17,6 +17,14 @@ export async function scrapingInterruption(provider: MetricProvider, windowMs: n
   const expected = Math.floor(windowMs / scrapeIntervalMs);
   const window = `the ${formatDuration(windowMs)} window`;
   try {
+    // A restart inside the window says it alone; a job scraping faster than scrapeInterval could keep up's count full.
+    const started = await provider.startedAt?.({ signal }).catch((error: unknown) => {
+      if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+      return undefined; // not served (Thanos, a gateway): up's count still tells
+    });
+    if (started && started.getTime() > at.getTime() - windowMs) {
+      return `Prometheus (re)started at ${started.toISOString()}, inside ${window}, and the targets resumed at their own scrape offsets`;
+    }
     const best = await provider.scrapesInWindow(windowMs, { time: at, signal });
     if (best !== undefined && best >= expected) return undefined;
     const seen = best === undefined ? 'no target has samples of up' : `the best-scraped target has ${best} samples of up`;

@@ -80,6 +80,24 @@ export class PrometheusProvider implements MetricProvider {
     return value !== undefined && Number.isFinite(value) ? value : undefined;
   }
 
+  /**
+   * When this Prometheus process started (`/api/v1/status/runtimeinfo`): a restart late in a window is seen even where
+   * a job scraped faster than `scrapeInterval` keeps a full count of `up`. Undefined where the endpoint is not served
+   * (Thanos, a gateway) or says nothing usable.
+   */
+  async startedAt(options: { signal?: AbortSignal } = {}): Promise<Date | undefined> {
+    const path = 'api/v1/status/runtimeinfo';
+    const { status, text } = await this.send(path, undefined, path, options.signal);
+    if (status !== 200) return undefined;
+    try {
+      const started = (JSON.parse(text) as { data?: { startTime?: unknown } }).data?.startTime;
+      const at = typeof started === 'string' ? new Date(started) : undefined;
+      return at && Number.isFinite(at.getTime()) ? at : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList> {
     const form = new URLSearchParams({
       query,
@@ -91,11 +109,17 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   private async call(path: string, form: URLSearchParams, query: string, signal: AbortSignal | undefined, kind: QueryKind): Promise<MetricSeriesList> {
+    form.set('timeout', `${this.options.timeoutMs / 1000}s`);
+    const { status, text } = await this.send(path, form, query, signal);
+    return this.parse(status, text, query, kind);
+  }
+
+  /** POST with the form, or GET without one (the status endpoints take GET only). */
+  private async send(path: string, form: URLSearchParams | undefined, query: string, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
     const timeoutSeconds = this.options.timeoutMs / 1000;
-    form.set('timeout', `${timeoutSeconds}s`);
     const headers: Record<string, string> = {
       ...this.options.headers,
-      'content-type': 'application/x-www-form-urlencoded',
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       accept: 'application/json',
     };
     if (this.basicAuth) headers.authorization = this.basicAuth;
@@ -109,7 +133,7 @@ export class PrometheusProvider implements MetricProvider {
     let response: Response;
     let text: string;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { method: 'POST', headers, body: form, signal: combined });
+      response = await (this.options.fetch ?? fetch)(url, form ? { method: 'POST', headers, body: form, signal: combined } : { method: 'GET', headers, signal: combined });
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw new MetricQueryError('aborted', `query to ${this.description} aborted`, { query, cause: error });
@@ -119,7 +143,7 @@ export class PrometheusProvider implements MetricProvider {
       const code = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
       throw new MetricQueryError('unreachable', `cannot reach ${this.description} (${code}); check the url and that Prometheus is running`, { query, cause: error });
     }
-    return this.parse(response.status, text, query, kind);
+    return { status: response.status, text };
   }
 
   private async readToken(query: string): Promise<string> {

@@ -46,6 +46,8 @@ export interface MetricProvider {
    * a provider without it (the simulator: a model without outages) is taken to scrape throughout.
    */
   scrapesInWindow?(windowMs: number, options?: InstantQueryOptions): Promise<number | undefined>;
+  /** When the metrics server last (re)started, when it says (Prometheus' runtimeinfo): scraping begins after that. */
+  startedAt?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
 }
 
 /**

@@ -69,6 +69,17 @@ describe('whether Prometheus scraped throughout an empty window', () => {
     expect(await scrapingInterruption(new FakeMetricProvider(), 60_000, 10_000, NOW)).toBeUndefined();
   });
 
+  it('waits when the server (re)started inside the window, whatever up says; a start before it, or none known, leaves it to up', async () => {
+    const restarted = (startedAt: () => Promise<Date | undefined>, scrapes: number) => Object.assign(provider(async () => scrapes), { startedAt });
+    const inside = await evaluateMetric(metric, ctx(restarted(async () => new Date(NOW.getTime() - 30_000), 6)));
+    expect(inside).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    expect(inside.message).toContain('(Prometheus (re)started at 2025-01-01T11:59:30.000Z, inside the 1m window, and the targets resumed at their own scrape offsets: no evidence against the cluster)');
+    expect(await evaluateMetric(metric, ctx(restarted(async () => new Date(NOW.getTime() - 61_000), 6)))).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    // runtimeinfo not served (Thanos): up's count decides.
+    expect(await evaluateMetric(metric, ctx(restarted(async () => Promise.reject(new MetricQueryError('bad-response', 'not found')), 6)))).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(await evaluateMetric(metric, ctx(restarted(async () => undefined, 2)))).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+  });
+
   it('lets our own abort through', async () => {
     const p = provider(async () => Promise.reject(new MetricQueryError('aborted', 'aborted')));
     await expect(evaluateMetric(metric, ctx(p))).rejects.toThrow('aborted');
