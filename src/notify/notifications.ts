@@ -6,7 +6,7 @@
  */
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { partialNote, type JournalRecord, type Snapshot } from '../state/model.js';
-import { deploymentOutcome, type Severity } from '../report/outcome.js';
+import { deploymentOutcome, type DeploymentOutcome, type Severity } from '../report/outcome.js';
 import { arr, isObject, num, str } from '../report/journal-reading.js';
 import type { NotificationKind } from './config.js';
 
@@ -53,12 +53,13 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
     case 'deployment.resumed':
       return [{ ...base, kind: 'deployment-started', severity: 'info', title: `deployment ${id} resumed`, text: `resumed by process ${record.pid}`, data: { resumed: true } }];
     case 'deployment.finished': {
-      // A partial run says how many steps it left and the command that runs them.
-      const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0, command: `ws-deployment resume ${id}` } : undefined;
-      const { outcome, severity, words } = deploymentOutcome(snapshot());
-      // The title already says which deployment and how it ended: the text says what follows (Slack shows `title: text`).
-      const text = record.error?.message ?? (partial ? partialNote({ id }, partial.excluded) : `deployment ${id} ${words}`);
-      return [{ ...base, kind: 'deployment-finished', severity, title: `deployment ${id} ${words}`, text, data: { state: record.state, outcome, ...(partial ?? {}), ...(record.error ? { error: record.error } : {}) } }];
+      const snap = snapshot();
+      const told = deploymentOutcome(snap);
+      // A partial run says how many steps it left; where `resume` is what comes next, the command that runs it.
+      const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0 } : undefined;
+      const resumes = partial || told.outcome === 'interrupted' || told.next?.includes(`\`ws-deployment resume ${id}\``);
+      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(resumes ? { command: `ws-deployment resume ${id}` } : {}), ...(told.next ? { next: told.next } : {}), ...(record.error ? { error: record.error } : {}) };
+      return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, text: finishedText(record, snap, told), data }];
     }
     case 'step.succeeded':
       if (record.cluster === DEPLOYMENT_SCOPE && record.step === 'retire-old-clusters') {
@@ -77,6 +78,14 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
     default:
       return [];
   }
+}
+
+/** What follows the finished title (Slack shows `title: text`): what is left, what failed and what to do next. */
+function finishedText(record: Extract<JournalRecord, { type: 'deployment.finished' }>, snap: Snapshot, told: DeploymentOutcome): string {
+  const id = snap.id;
+  if (record.state === 'partial') return partialNote({ id }, record.excluded ?? 0);
+  const lines = [record.error?.message ?? `deployment ${id} ${told.words}`, ...(told.next ? [`Next: ${told.next}`] : [])];
+  return lines.join('\n');
 }
 
 function eventNotifications(record: Extract<JournalRecord, { type: 'event' }>, state: NotificationState, base: { deploymentId: string; time: string }): Notification[] {

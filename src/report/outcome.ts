@@ -6,7 +6,7 @@
  * continues; a refused step (exit 3) may be a shift held at a manual gate.
  */
 import type { Snapshot } from '../state/model.js';
-import { promoted, rolledBack } from '../state/resumable.js';
+import { concludedBy, promoted, rolledBack } from '../state/resumable.js';
 import { heldGate } from './shift-gates.js';
 
 export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'retire-failed' | 'failed';
@@ -19,9 +19,32 @@ export interface DeploymentOutcome {
   severity: Severity;
   /** The outcome in words, as the head line says it: `rolled back`, `held at the manual gate beforePromotion`. */
   words: string;
+  /**
+   * What the operator does next, for a deployment that failed: `resume` retries a failure that did not conclude
+   * it; one concluded by its outcome (a rolled-back shift) is over. Absent where another line of every reader
+   * already says it (an interruption's error, the partial note, the superseded line, the held gate's commands)
+   * and where nothing is to be done. Commands bare: the CLI completes them (core/next-command.ts).
+   */
+  next?: string;
 }
 
 export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
+  const told = headOutcome(snap);
+  const next = nextStep(snap, told.outcome);
+  return next ? { ...told, next } : told;
+}
+
+/** `fix the cause, then resume` where `resume` retries the failed step; what is true instead where it refuses. */
+function nextStep(snap: Snapshot, outcome: Outcome): string | undefined {
+  if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back') return undefined;
+  const concluded = concludedBy(snap);
+  if (concluded !== undefined) {
+    return `nothing resumes this deployment (${concluded.split(':')[0]}): fix the cause if there is one, then deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`;
+  }
+  return `fix the cause, then \`ws-deployment resume ${snap.id}\``;
+}
+
+function headOutcome(snap: Snapshot): DeploymentOutcome {
   const at = (outcome: Outcome, severity: Severity, words: string = outcome): DeploymentOutcome => ({ outcome, severity, words });
   if (snap.supersededBy && snap.state !== 'succeeded') return at('superseded', 'info', `${snap.state}, superseded by ${snap.supersededBy}`);
   switch (snap.state) {

@@ -17,6 +17,8 @@ export interface StatusDocument {
   state: Snapshot['state'];
   /** How it ended (or stands), as the summary's head line says it: see report/outcome.ts. */
   outcome: Outcome;
+  /** For a failed deployment: what to do next (`fix the cause, then \`ws-deployment resume ID\``, or what is true instead). */
+  next?: string;
   /** For `partial`: how many steps were left out and are still pending, and the command that runs them. */
   excluded?: { count: number; command: string };
   clusterId: number;
@@ -56,10 +58,12 @@ export interface StatusDocument {
 
 export function statusDocument(snap: Snapshot): StatusDocument {
   const over = overBecause(snap);
+  const { outcome, next } = deploymentOutcome(snap);
   return {
     id: snap.id,
     state: snap.state,
-    outcome: deploymentOutcome(snap).outcome,
+    outcome,
+    ...(next ? { next } : {}),
     ...excludedPart(snap),
     clusterId: snap.clusterId,
     createdAt: snap.createdAt,
@@ -292,9 +296,10 @@ export function renderSummary(snap: Snapshot): string {
     ...snap.clusters.flatMap((c) => c.steps.map((s) => [c.name, s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)])),
     ...(snap.deploymentSteps ?? []).map((s) => ['(all clusters)', s.name, stateOf(s, over), String(s.attempts), duration(s.durationMs), stepWindow(s, snap.createdAt), detail(s, over)]),
   ];
-  const head = `deployment ${snap.id}: ${deploymentOutcome(snap).words} (cluster id ${snap.clusterId})`;
+  const { words, next } = deploymentOutcome(snap);
+  const head = `deployment ${snap.id}: ${words} (cluster id ${snap.clusterId})`;
   const excluded = excludedPart(snap).excluded;
-  const tail = [errorLine(snap), excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
+  const tail = [errorLine(snap), next ? `next: ${next}` : undefined, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;

@@ -39,21 +39,27 @@ const failed = (cluster: string, step: StepName, code = 'StepFailed', outputs?: 
 const finished = (state: Snapshot['state'], code?: string, excluded?: number): Input => ({ type: 'deployment.finished', state, ...(code ? { error: { code, message: `it ended: ${code}` } } : {}), ...(excluded ? { excluded } : {}) });
 const installed = [...ok('gp-dev-ws-eu07', 'create-cluster'), ...ok('gp-dev-ws-eu07', 'install-gitpod')];
 
+/** What a failure that `resume` retries ends with (the command bare: the CLI completes it). */
+const RESUME_NEXT = new RegExp(`^fix the cause, then \`ws-deployment resume ${ID}\`$`);
+
 /** Each outcome as the journal of one or two runs (a resumed run sees only its own records). */
-const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp }> = {
+const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp; next?: RegExp; resumes?: true }> = {
   succeeded: { runs: [[created, ...installed, ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), finished('succeeded')]], outcome: 'succeeded', title: /succeeded$/ },
   partial: {
     runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.excluded', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', by: '--skip' } as Input, finished('partial', undefined, 1)]],
     outcome: 'partial',
     title: /partial$/,
+    resumes: true,
   },
-  interrupted: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.started', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', attempt: 1 } as Input, { type: 'step.interrupted', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod' } as Input, finished('interrupted', 'Interrupted')]], outcome: 'interrupted', title: /interrupted$/ },
-  failed: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod'), finished('failed', 'DeploymentFailed')]], outcome: 'failed', title: /failed$/ },
-  refused: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod', 'PreCheckRefused'), finished('failed', 'PreCheckRefused')]], outcome: 'refused', title: /refused$/ },
+  interrupted: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.started', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', attempt: 1 } as Input, { type: 'step.interrupted', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod' } as Input, finished('interrupted', 'Interrupted')]], outcome: 'interrupted', title: /interrupted$/, resumes: true },
+  failed: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod'), finished('failed', 'DeploymentFailed')]], outcome: 'failed', title: /failed$/, next: RESUME_NEXT, resumes: true },
+  refused: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod', 'PreCheckRefused'), finished('failed', 'PreCheckRefused')]], outcome: 'refused', title: /refused$/, next: RESUME_NEXT, resumes: true },
   'rolled back': {
     runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), finished('failed', 'DeploymentFailed')]],
     outcome: 'rolled-back',
     title: /rolled back$/,
+    // Concluded: `resume` refuses it, so the text says what is true instead.
+    next: /^nothing resumes this deployment \(its traffic shift rolled back\): .*deploy a new generation/,
   },
   'held at a gate (CI)': {
     runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'PreCheckRefused', { progress: { phase: 'steps', stepIndex: 1, paused: true, gate: 'beforePromotion' } }), finished('failed', 'PreCheckRefused')]],
@@ -68,6 +74,8 @@ const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp
     ],
     outcome: 'retire-failed',
     title: /failed after promotion/,
+    next: RESUME_NEXT,
+    resumes: true,
   },
 };
 
@@ -113,7 +121,18 @@ describe('deployment-finished webhooks for every outcome', () => {
     return { snap: journal.snapshot(), bodies: { teams: body('teams'), slack: body('slack'), json: body('json') } };
   }
 
-  for (const [name, { runs, outcome, title }] of Object.entries(OUTCOMES)) {
+  for (const [name, { runs, outcome, title, next, resumes }] of Object.entries(OUTCOMES)) {
+    it(`${name}: the text names the next step`, async () => {
+      const { bodies } = await deliverRuns(`${name} (text)`, runs);
+      const json = bodies.json as { title: string; text: string; data: { next?: string; command?: string } };
+      if (next) {
+        expect(json.data.next).toMatch(next);
+        expect(json.text.split('\n').at(-1)).toBe(`Next: ${json.data.next}`);
+      } else expect(json.data.next).toBeUndefined();
+      expect(json.data.command).toBe(resumes ? `ws-deployment resume ${ID}` : undefined);
+      if (next && resumes) expect(json.text).toContain(`\`ws-deployment resume ${ID}\``);
+    });
+
     it(`${name}: each format names the outcome and is coloured by it`, async () => {
       const { snap, bodies } = await deliverRuns(name, runs);
       const severity = severityForExit(exitCodeOf(snap), snap.state);

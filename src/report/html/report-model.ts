@@ -4,6 +4,7 @@ import { buildGates, type DecisionRow, type GateSeries } from '../gate-series.js
 import { buildRegistries, type RegistryRow } from '../registry-final.js';
 import { buildShiftHistory, type ShiftHistory } from '../shift-history.js';
 import { overBecause, supersededLine } from '../summary.js';
+import { deploymentOutcome } from '../outcome.js';
 import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
 import { processGone } from '../../state/liveness.js';
 
@@ -24,6 +25,8 @@ export interface ReportModel {
    * render time, so the CLI completes its `resume` command with the state flags like every other one.
    */
   partial?: { excluded: number; message: string };
+  /** A failed deployment's next step, as the summary says it (report/outcome.ts); worded here for the same reason as `partial`. */
+  next?: string;
   /** Set when a newer deployment of the environment superseded this unfinished one: why nothing resumes it, what is left. */
   superseded?: string;
 }
@@ -41,6 +44,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   // As `status` says it: a newer promoted deployment made this one over (the reader's fact, never journaled).
   const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
   const superseded = supersededLine(snapshot);
+  const { next } = deploymentOutcome(snapshot);
   const shift = buildShiftHistory(records);
   const { gates, decisions } = buildGates(records, shift?.gates);
   const t0 = Date.parse(snapshot.createdAt);
@@ -62,6 +66,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     generatedAt: now.toISOString(),
     ...(snapshot.state === 'partial' && !over ? { partial: partialOf(snapshot) } : {}),
     ...(superseded ? { superseded } : {}),
+    ...(next ? { next } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ describe('notificationsFor', () => {
 describe('deployment-finished', () => {
   it('a partial deployment says so, with the count of steps not run and the command that runs them', () => {
     const state: NotificationState = { deploymentId: 'd-9' };
-    const snap = { id: 'd-9', state: 'partial', deploymentSteps: [], clusters: [] } as unknown as Snapshot;
+    const snap = { id: 'd-9', state: 'partial', inputs: { project: 'p', environment: 'dev' }, deploymentSteps: [], clusters: [] } as unknown as Snapshot;
     const [partial] = notificationsFor({ seq: 1, time: 't', type: 'deployment.finished', state: 'partial', excluded: 2 }, state, () => snap);
     expect(partial).toMatchObject({ kind: 'deployment-finished', title: 'deployment d-9 partial', data: { state: 'partial', excluded: 2, command: 'ws-deployment resume d-9' } });
     expect(partial?.text).toMatch(/^2 steps not run yet/);
