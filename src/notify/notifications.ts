@@ -80,11 +80,17 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
   }
 }
 
-/** What follows the finished title (Slack shows `title: text`): what is left, what failed and what to do next. */
+/**
+ * What follows the finished title (Slack shows `title: text`): never the title again, but what it does not say: what
+ * ran, what is left, what failed and what to do next.
+ */
 function finishedText(record: Extract<JournalRecord, { type: 'deployment.finished' }>, snap: Snapshot, told: DeploymentOutcome): string {
   const id = snap.id;
   if (record.state === 'partial') return partialNote({ id }, record.excluded ?? 0);
-  const lines = [record.error?.message ?? `deployment ${id} ${told.words}`, ...(told.next ? [`Next: ${told.next}`] : [])];
+  // The interruption's error is the title and the next command: the command alone.
+  if (record.state === 'interrupted') return `continue it with \`ws-deployment resume ${id}\``;
+  if (record.state === 'succeeded') return `${snap.inputs.project}/${snap.inputs.environment}: every step succeeded on ${snap.clusters.map((c) => c.shortName).join(', ') || 'no clusters'}`;
+  const lines = [record.error?.message ?? record.state, ...(told.next ? [`Next: ${told.next}`] : [])];
   return lines.join('\n');
 }
 

@@ -122,15 +122,25 @@ describe('deployment-finished webhooks for every outcome', () => {
   }
 
   for (const [name, { runs, outcome, title, next, resumes }] of Object.entries(OUTCOMES)) {
-    it(`${name}: the text names the next step`, async () => {
+    it(`${name}: the text says what follows the title, never the title again, and names the next step`, async () => {
       const { bodies } = await deliverRuns(`${name} (text)`, runs);
       const json = bodies.json as { title: string; text: string; data: { next?: string; command?: string } };
+      const restated = new RegExp(`(^|[^-\\w])deployment ${ID}\\b`);
+      for (const [text, heading] of [
+        [json.text, json.title],
+        [String(bodies.teams.text), String(bodies.teams.title)],
+        [(bodies.slack.attachments as Array<{ blocks: Array<{ type: string; text?: { text: string } }> }>)[0]!.blocks.find((b) => b.type === 'section')!.text!.text, json.title],
+      ] as const) {
+        expect(text).not.toContain(heading);
+        expect(text).not.toMatch(restated);
+      }
+      expect(String(bodies.slack.text)).toBe(`${json.title}: ${json.text}`);
       if (next) {
         expect(json.data.next).toMatch(next);
         expect(json.text.split('\n').at(-1)).toBe(`Next: ${json.data.next}`);
       } else expect(json.data.next).toBeUndefined();
       expect(json.data.command).toBe(resumes ? `ws-deployment resume ${ID}` : undefined);
-      if (next && resumes) expect(json.text).toContain(`\`ws-deployment resume ${ID}\``);
+      if (resumes) expect(json.text).toContain(`\`ws-deployment resume ${ID}\``);
     });
 
     it(`${name}: each format names the outcome and is coloured by it`, async () => {
