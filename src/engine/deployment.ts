@@ -12,6 +12,7 @@ import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type Register
 import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, type Snapshot } from '../state/model.js';
 import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
+import { deploymentOutcome } from '../report/outcome.js';
 import type { DeploymentJournal, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
 import { clusterStepGraph, lastSteps } from './cluster-graph.js';
@@ -92,10 +93,10 @@ export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: {
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
-export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state'] } | undefined> {
+export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string } | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
-    if (started) return { id: snap.id, state: snap.state };
+    if (started) return { id: snap.id, state: snap.state, words: unfinishedWords(snap) };
   }
   return undefined;
 }
@@ -119,14 +120,19 @@ export async function unfinishedRefusal(loaded: LoadedConfig, options: Pick<Engi
   return new WsdError(
     'ResumeRefused',
     // Under the environment lock, one that still says "running" lost its process.
-    `deployment ${unfinished.id} of this environment did not finish (${unfinishedWords(unfinished.state)}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
-    { details: { deploymentId: unfinished.id, state: unfinished.state, words: unfinishedWords(unfinished.state) } },
+    `deployment ${unfinished.id} of this environment did not finish (${unfinished.words}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
+    { details: { deploymentId: unfinished.id, state: unfinished.state, words: unfinished.words } },
   );
 }
 
-function unfinishedWords(state: Snapshot['state']): string {
-  if (state === 'running') return 'interrupted: its process is gone';
-  return state === 'partial' ? 'partial: steps excluded by --only/--skip were not run' : state;
+/**
+ * How it stands, in the words `status` uses (report/outcome.ts: `held at the manual gate X`, `refused`, `failed
+ * after promotion …`), with why where the state alone does not say it.
+ */
+function unfinishedWords(snap: Snapshot): string {
+  if (snap.state === 'running') return 'interrupted: its process is gone';
+  if (snap.state === 'partial') return 'partial: steps excluded by --only/--skip were not run';
+  return deploymentOutcome(snap).words;
 }
 
 /** Continues a failed, interrupted or partial deployment (the newest unfinished one when `id` is absent). */

@@ -14,7 +14,7 @@ export interface StartRefusal {
   message: string;
   /** The deployment in the way (absent for a damaged journal that hides it). */
   deploymentId?: string;
-  /** Its state as `deploy` says it (`failed`, `interrupted: its process is gone`, `partial: …`). */
+  /** How it stands, in the words `status` uses (`failed`, `held at the manual gate beforePromotion`, `interrupted: its process is gone`, `partial: …`); absent when a damaged journal hides it. */
   state?: string;
   /** What to run instead, in order of preference. */
   commands: string[];
@@ -39,7 +39,9 @@ export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOpt
   return {
     code: 'ResumeRefused',
     message: refusal.message,
-    ...(id ? { deploymentId: id, state: String(refusal.details.words) } : {}),
+    ...(id ? { deploymentId: id } : {}),
+    // A damaged journal names the deployment but not how it stands (that is past the damage).
+    ...(id && typeof refusal.details.words === 'string' ? { state: refusal.details.words } : {}),
     commands: [...(id ? [`ws-deployment resume ${id}`] : []), 'ws-deployment deploy --allow-unfinished'],
   };
 }
