@@ -13,7 +13,7 @@ import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, type Snapshot } from '../state/model.js';
 import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
 import { deploymentOutcome } from '../report/outcome.js';
-import type { DeploymentJournal, StateStore } from '../state/store.js';
+import type { DeploymentJournal, LockHolder, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
 import { clusterStepGraph, lastSteps } from './cluster-graph.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
@@ -28,6 +28,8 @@ export interface EngineOptions extends RunOptions {
   clusterId?: number;
   /** Start even though an earlier deployment of this environment did not finish. */
   allowUnfinished?: boolean;
+  /** No one can answer a manual gate in this run (CI, no terminal): recorded in the lock, see {@link LockHolder.unattended}. */
+  unattended?: boolean;
 }
 
 export interface EngineDeps {
@@ -56,10 +58,15 @@ export function lockKey(loaded: LoadedConfig): { project: string; environment: s
   return { project: loaded.config.project.id, environment: loaded.config.environment };
 }
 
+/** Whether the run can be answered at a gate, for the lock to say (`shift pause` tells the operator what follows). */
+function attendance(options: Pick<EngineOptions, 'unattended'>): Pick<LockHolder, 'unattended'> {
+  return options.unattended === undefined ? {} : { unattended: options.unattended };
+}
+
 /** Starts a new deployment of `loaded` and runs it to the end. */
 export async function startDeployment(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
   const id = newDeploymentId();
-  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy' });
+  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy', ...attendance(options) });
   try {
     const unfinished = await unfinishedRefusal(loaded, options, deps);
     if (unfinished) throw unfinished;
@@ -148,7 +155,7 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
   // The lock guards the deployment's own environment: a config naming another project or environment
   // would take another lock and let this run beside the one that holds the deployment's.
   assertSameEnvironment((await deps.store.open(chosen, { readOnly: true })).snapshot(), loaded);
-  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume' });
+  const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume', ...attendance(options) });
   try {
     const journal = await deps.store.open(chosen);
     const snap = journal.snapshot();

@@ -97,7 +97,7 @@ function effect(snap: Snapshot, command: ControlCommand): ControlReply {
  * a deployment that is over or promoted: it is refused, naming what is queued. Queued pauses and
  * resumes fold into the paused flag the new command meets.
  */
-export function controlReplyAfter(snap: Snapshot, command: ControlCommand, live: boolean, queued: readonly ControlCommand[]): ControlReply {
+export function controlReplyAfter(snap: Snapshot, command: ControlCommand, live: boolean, queued: readonly ControlCommand[], unattended?: boolean): ControlReply {
   // Past the shift (its beforeDestroy gate) a queued resume is an approval: as decisive as abort.
   const shiftStep = step(snap, 'traffic-shift');
   const shiftOver = shiftStep?.state === 'succeeded' || shiftStep?.state === 'skipped' || (shiftStep?.checkpoint?.progress as ShiftView | undefined)?.phase === 'done';
@@ -106,15 +106,28 @@ export function controlReplyAfter(snap: Snapshot, command: ControlCommand, live:
     return { send: false, text: `"${command}" not sent to deployment ${snap.id}: "${decisive}" is already queued for it and is taken first (\`ws-deployment status ${snap.id}\` lists what is queued); ${command === decisive ? 'sending it again changes nothing' : `after it, "${command}" would not do what it says now`}` };
   }
   const last = [...queued].reverse().find((c) => c === 'pause' || c === 'resume');
-  if (!last) return controlReply(snap, command, live);
+  if (!last) return controlReply(snap, command, live, unattended);
   const steps = snap.deploymentSteps.map((s) =>
     s.name === 'traffic-shift' ? { ...s, checkpoint: { ...s.checkpoint, progress: { ...((s.checkpoint?.progress as object | undefined) ?? {}), paused: last === 'pause' } } } : s,
   );
-  return controlReply({ ...snap, deploymentSteps: steps }, command, live);
+  return controlReply({ ...snap, deploymentSteps: steps }, command, live, unattended);
 }
 
-/** The reply to `shift COMMAND` for this deployment; `live` = a process is running it now. */
-export function controlReply(snap: Snapshot, command: ControlCommand, live: boolean): ControlReply {
+/**
+ * What a hold means for the run that takes it: one at a terminal waits for the answer; one no one can answer (CI,
+ * no terminal) stops there, held, with exit 3 (traffic/shift-controller.ts stopIfUnanswered). `unattended`
+ * undefined: not known (the lock did not record it), so both are said.
+ */
+function holdConsequence(id: string, unattended: boolean | undefined): string {
+  const answer = `\`ws-deployment shift resume ${id}\` (or \`promote\` / \`abort\`)`;
+  const stops = `stops there, held, with exit 3 rather than wait: answer it with ${answer}, then \`ws-deployment resume ${id}\``;
+  if (unattended === true) return `no one can answer this run (CI, or no terminal), so it ${stops}`;
+  if (unattended === false) return `this run (at a terminal) waits there for ${answer}`;
+  return `a run at a terminal waits there for ${answer}; an unattended run (CI, or no terminal) ${stops}`;
+}
+
+/** The reply to `shift COMMAND` for this deployment; `live` = a process is running it now (`unattended`: see {@link holdConsequence}). */
+export function controlReply(snap: Snapshot, command: ControlCommand, live: boolean, unattended?: boolean): ControlReply {
   if (snap.state === 'succeeded') {
     return { send: false, text: `deployment ${snap.id} succeeded: its traffic shift and retirement are over, nothing would take "${command}"; steer single clusters with \`ws-deployment clusters update\`` };
   }
@@ -122,7 +135,10 @@ export function controlReply(snap: Snapshot, command: ControlCommand, live: bool
   if (concluded) return { send: false, text: `deployment ${snap.id} is over (${concluded}); nothing would take "${command}"` };
   const what = effect(snap, command);
   if (!what.send) return { send: false, text: `"${command}" not sent to deployment ${snap.id}: ${what.text}` };
-  if (live) return { send: true, text: `${command} sent to deployment ${snap.id}; its process takes it within a second: ${what.text}` };
+  if (live) {
+    const then = command === 'pause' ? `; ${holdConsequence(snap.id, unattended)}` : '';
+    return { send: true, text: `${command} sent to deployment ${snap.id}; its process takes it within a second: ${what.text}${then}` };
+  }
   const why = snap.state === 'failed' ? 'it failed' : snap.state === 'partial' ? 'it ended partial: steps left out by --only/--skip did not run' : 'its process is gone';
   return {
     send: true,

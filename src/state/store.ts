@@ -18,6 +18,11 @@ export interface LockHolder {
    * Absent in locks written before it was recorded (and in the PostgreSQL store).
    */
   dir?: LockPlace;
+  /**
+   * True when no one can answer a manual gate in the holder's run (CI, no terminal): a hold there stops the run
+   * (exit 3) rather than waiting. Absent where it is not known (older locks, the PostgreSQL store).
+   */
+  unattended?: boolean;
 }
 
 /** A folder by real path and identity (a copy, even at the same path after a move, has another inode). */

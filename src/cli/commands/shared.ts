@@ -7,6 +7,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { EngineOptions } from '../../engine/deployment.js';
 import type { Snapshot } from '../../state/model.js';
 import type { GlobalOptions } from '../options.js';
+import { canAsk } from '../gate-prompter.js';
 
 /** `--output`: see output-option.ts (kept here for the commands that import it from shared). */
 export { outputFormat } from './output-option.js';
@@ -22,6 +23,8 @@ export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptio
     only: options.only,
     skip: options.skip,
     clusterId: options.clusterId,
+    // As the gates decide it (engine-deps.ts nonInteractive): recorded in the lock for `shift pause` to say.
+    unattended: !canAsk(),
     ...extra,
   };
 }

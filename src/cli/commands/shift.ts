@@ -30,9 +30,12 @@ export async function sendShiftControl(store: StateStore, action: ControlCommand
   if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
   const snap = (await store.open(chosen, { readOnly: true })).snapshot();
   const live = snap.state === 'running' && (await hasLiveProcess(store, snap, `shift ${action}`));
+  // Whether the live run can be answered at a gate, as its lock recorded it (undefined: not known, both are said).
+  const holder = live ? await store.lockHolder?.({ project: snap.inputs.project, environment: snap.inputs.environment }) : undefined;
+  const unattended = holder?.deploymentId === chosen ? holder.unattended : undefined;
   // Commands still queued are taken before this one: the reply is about where they leave the deployment.
   const queued = (await store.pendingControl(chosen)).map((p) => p.command);
-  const reply = controlReplyAfter(snap, action, live, queued);
+  const reply = controlReplyAfter(snap, action, live, queued, unattended);
   if (!reply.send) throw new WsdError('ResumeRefused', reply.text);
   await store.sendControl(chosen, action, operatorName(`shift ${action}`));
   return { id: chosen, text: reply.text };
