@@ -4,7 +4,10 @@
  * earlier deployment did not finish (the very check `deploy` makes: {@link unfinishedRefusal}), or starts.
  */
 import type { LoadedConfig } from '../config/load.js';
+import { dirname } from 'node:path';
 import { describeHolder } from '../state/file-lock.js';
+import type { LockHolder } from '../state/store.js';
+import { shellQuote } from '../core/next-command.js';
 import { lockKey, unfinishedRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
 
 export interface StartRefusal {
@@ -32,6 +35,13 @@ export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOpt
       state: 'running',
       commands: [`ws-deployment status --watch ${holder.deploymentId}`],
     };
+  }
+  // A lock copied along with this state dir while its run lives in the original: deploy is refused with that.
+  const copied = await deps.store.copiedLockRefusal?.(key);
+  if (copied) {
+    const from = String(copied.details.copiedFrom);
+    const by = copied.details.holder as LockHolder;
+    return { code: 'LockHeld', message: copied.message, deploymentId: by.deploymentId, state: `running in ${dirname(from)}`, commands: [`ws-deployment status --state-dir ${shellQuote(dirname(from))} ${by.deploymentId}`] };
   }
   const refusal = await unfinishedRefusal(loaded, options, deps);
   if (!refusal) return undefined;

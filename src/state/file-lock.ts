@@ -103,6 +103,28 @@ export function copiedLockNote(dir: string, key: { project: string; environment:
   return `its lock was copied from ${from} while ${describeHolder(holder)} ran there; not running here`;
 }
 
+/**
+ * The refusal for a lock copied along with this state dir while its run lives in the original: that run still works
+ * on the clusters this copy's journal names, and a second run here would act on them at the same time (and could
+ * retire what it deploys). Undefined for any other lock.
+ */
+function copiedHolderError(current: LockHolder, dir: string, path: string): WsdError | undefined {
+  const from = takenElsewhere(current, dir);
+  if (!from || !holderAlive(current)) return undefined;
+  return new WsdError(
+    'LockHeld',
+    `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${shellQuote(dirname(from))}\`), then run this again here`,
+    { details: { holder: current, lockFile: path, copiedFrom: from } },
+  );
+}
+
+/** What taking the lock in `dir` would be refused with because this state dir is a copy (see {@link copiedHolderError}), read without taking it. */
+export function copiedLockRefusal(dir: string, key: { project: string; environment: string }): WsdError | undefined {
+  const path = join(dir, lockFileName(key));
+  const holder = parseHolder(readRaw(path) ?? '');
+  return holder && copiedHolderError(holder, dir, path);
+}
+
 export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, deployment ${h.deploymentId} (${h.command}), since ${h.since}`;
 }
@@ -218,16 +240,8 @@ export function acquireFileLock(dir: string, key: { project: string; environment
       continue; // released between our attempt and the read
     }
     const current = parseHolder(raw);
-    const from = current && takenElsewhere(current, dir);
-    if (current && from && holderAlive(current)) {
-      // The run that holds the original still works on the clusters this copy's journal names:
-      // a second run here would act on them at the same time (and could retire what it deploys).
-      throw new WsdError(
-        'LockHeld',
-        `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${shellQuote(dirname(from))}\`), then run this again here`,
-        { details: { holder: current, lockFile: path, copiedFrom: from } },
-      );
-    }
+    const copied = current && copiedHolderError(current, dir, path);
+    if (copied) throw copied;
     // A lock copied along with the state dir from a run that is over holds nothing here: taken over like a stale one.
     const stale = !current || !holds(current, dir);
     if (!stale) {

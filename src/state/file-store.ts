@@ -20,7 +20,7 @@ import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
 import { journalDamagedError, journalDamageFix } from './journal-damage.js';
-import { acquireFileLock, copiedLockNote, readLiveHolder } from './file-lock.js';
+import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
@@ -410,6 +410,10 @@ export class FileStateStore implements StateStore {
 
   async lockNote(key: { project: string; environment: string }): Promise<string | undefined> {
     return copiedLockNote(join(this.root, 'locks'), key);
+  }
+
+  async copiedLockRefusal(key: { project: string; environment: string }): Promise<WsdError | undefined> {
+    return copiedLockRefusal(join(this.root, 'locks'), key);
   }
 
   async create(id: string): Promise<DeploymentJournal> {

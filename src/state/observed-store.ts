@@ -37,6 +37,7 @@ export function observedStore(store: StateStore, observers: readonly JournalObse
     lock: (key, holder) => store.lock(key, holder),
     ...(store.lockHolder ? { lockHolder: store.lockHolder.bind(store) } : {}),
     ...(store.lockNote ? { lockNote: store.lockNote.bind(store) } : {}),
+    ...(store.copiedLockRefusal ? { copiedLockRefusal: store.copiedLockRefusal.bind(store) } : {}),
     create: async (id) => observedJournal(await store.create(id), observer),
     open: async (id, options) => observedJournal(await store.open(id, options), observer),
     readRecords: (id, afterSeq) => store.readRecords(id, afterSeq),

@@ -3,6 +3,7 @@
  * store implements the same contract for ephemeral CI pods.
  */
 import type { ControlCommand } from '../steps/step.js';
+import type { WsdError } from '../core/errors.js';
 import type { JournalInput, JournalRecord, Snapshot } from './model.js';
 
 /** Who holds an environment lock; shown verbatim when a second run is refused. */
@@ -91,6 +92,11 @@ export interface StateStore {
    * while that run held the lock in the original), for `status` to say so; undefined otherwise.
    */
   lockNote?(key: { project: string; environment: string }): Promise<string | undefined>;
+  /**
+   * The `LockHeld` that {@link lock} would throw because the lock was copied along with this state dir while its
+   * run still lives in the original (read without taking it, for `plan` to say what `deploy` does); undefined otherwise.
+   */
+  copiedLockRefusal?(key: { project: string; environment: string }): Promise<WsdError | undefined>;
   create(id: string): Promise<DeploymentJournal>;
   /**
    * Opens a deployment. `readOnly` (status, listings) never repairs or appends: a last line that

@@ -74,6 +74,44 @@ describe('a state dir copied while its deployment runs', () => {
     await taken.release();
   }, 120_000);
 
+  it('plan in the copy says what deploy there does while the original run lives: refused (LockHeld), the copy named, nothing started', async () => {
+    // A config's project is a GCP project id.
+    const PKEY = { project: 'plan-copy-test', environment: 'development' };
+    const original = join(root, 'plan');
+    const store = new FileStateStore(original);
+    const journal = await store.create(ID);
+    await journal.append({ type: 'deployment.created', id: ID, inputs: { configFile: '/c.yaml', configHash: 'h', ...PKEY }, clusterId: 101, clusters: [], steps: [] });
+    const config = join(root, 'plan.yaml');
+    writeFileSync(
+      config,
+      `version: v1
+environment: ${PKEY.environment}
+project: { id: ${PKEY.project}, network: n, dnsZone: example.test }
+metaClusters: [{ name: meta-eu01, region: europe-west1 }]
+workspaceClusters:
+  - { region: europe-west1, prefix: eu, governedBy: meta-eu01, type: sandbox }
+`,
+    );
+    const lock = await store.lock(PKEY, { deploymentId: ID, command: 'deploy' });
+    try {
+      const copy = join(root, 'plan-copy');
+      execFileSync('cp', ['-a', original, copy]);
+      const plan = await runCli(['plan', '--config', config, '--state-dir', copy, '--cluster-id', '102', '--output', 'json']);
+      expect(plan.code, plan.stderr).toBe(0);
+      const refusal = (JSON.parse(plan.stdout) as { refusal?: { code: string; message: string; deploymentId: string; commands: string[] } }).refusal;
+      const deploy = await runCli(['deploy', '--config', config, '--state-dir', copy, '--cluster-id', '102']);
+      expect(deploy.code).toBe(3);
+      expect(refusal).toMatchObject({ code: 'LockHeld', deploymentId: ID });
+      expect(refusal?.message).toContain(`this state dir is a copy: its lock was copied from ${join(original, 'locks')}`);
+      // The same words deploy is refused with, and the command that watches the run where it lives.
+      expect(deploy.stderr).toContain(refusal!.message);
+      expect(refusal?.commands[0]).toContain(`--state-dir ${original}`);
+      expect((await new FileStateStore(copy).list()).map((d) => d.id)).toEqual([ID]);
+    } finally {
+      await lock.release();
+    }
+  }, 120_000);
+
   it('reads a lock written without the folder it was taken in (older versions) as before: held while its process runs', async () => {
     const original = join(root, 'old');
     const store = new FileStateStore(original);
