@@ -6,7 +6,8 @@
  * times, with a `registry.waiting` line while it waits; every failure becomes
  * a WsdError (see `status-errors.ts`). When the answer to a call that must not
  * be repeated is lost (Register, Deregister, a constraint change), List tells
- * whether it went through, and that is what the caller hears.
+ * whether it went through, and that is what the caller hears; when List shows a
+ * call lost with its connection not done, it is sent once more.
  */
 import { sleep } from '../core/sleep.js';
 import type * as Grpc from '@grpc/grpc-js';
@@ -86,9 +87,14 @@ export class RegistryClient {
   private readonly retry: RetryOptions;
   private readonly redactor: Redactor;
 
+  /** Calls under way on {@link client}: a channel is replaced only when none is. */
+  private inFlight = 0;
+  private closed = false;
+
   private constructor(
     private readonly grpc: typeof Grpc,
-    private readonly client: Grpc.Client,
+    private client: Grpc.Client,
+    private readonly open: () => Grpc.Client,
     private readonly options: RegistryClientOptions,
   ) {
     this.address = options.address;
@@ -104,13 +110,18 @@ export class RegistryClient {
     const creds = options.tls
       ? grpc.credentials.createSsl(options.tls.ca ?? null, options.tls.key ?? null, options.tls.cert ?? null)
       : grpc.credentials.createInsecure();
-    // Keep reconnect attempts short: a deadline bounds each call anyway, and retries are ours.
-    const client = new Client(options.address, creds, { 'grpc.max_reconnect_backoff_ms': 2_000, 'grpc.enable_retries': 0 });
-    return new RegistryClient(grpc, client, options);
+    // Retries are ours, and so is the connection: grpc-js otherwise shares one among clients of an address, and a
+    // client opened after a reset, or after the bridge came back, inherits a dead connection or a reconnect backoff.
+    const open = () =>
+      new Client(options.address, creds, { 'grpc.max_reconnect_backoff_ms': 2_000, 'grpc.enable_retries': 0, 'grpc.use_local_subchannel_pool': 1 });
+    return new RegistryClient(grpc, open(), open, options);
   }
 
-  /** Registers a cluster. Not retried: a lost answer after success would turn a retry into ALREADY_EXISTS. */
-  async register(input: RegisterInput): Promise<CallOutcome> {
+  /**
+   * Registers a cluster. Not retried blindly: a lost answer after success would turn a retry into ALREADY_EXISTS.
+   * Sent once more only when List shows a Register lost with its connection not done (`resend`).
+   */
+  async register(input: RegisterInput, resend = true): Promise<CallOutcome> {
     this.redactor.add(input.tls.key);
     try {
       await this.call('Register', registerToWire(input), {
@@ -122,7 +133,17 @@ export class RegistryClient {
       return {};
     } catch (error) {
       if (lostAnswer(error)) {
-        return this.settleLostAnswer(error, seen(`show ${input.name} registered at ${input.url}`), (clusters) => clusters.some((c) => c.name === input.name && c.url === input.url));
+        const again = async () => {
+          try {
+            return await this.register(input, false);
+          } catch (retryError) {
+            // ALREADY_EXISTS for our very name and url: the lost one was still on its way and landed first.
+            if (isWsdError(retryError) && retryError.details['alreadyRegistered'] === true) return { answerLost: String(error.details['answerLost']) };
+            throw retryError;
+          }
+        };
+        const registered = (clusters: ClusterStatus[]) => clusters.some((c) => c.name === input.name && c.url === input.url);
+        return this.settleLostAnswer(error, seen(`show ${input.name} registered at ${input.url}`), registered, resend ? again : undefined);
       }
       throw await this.refineAlreadyExists(error, input);
     }
@@ -131,10 +152,16 @@ export class RegistryClient {
   /**
    * A call that must not be repeated lost its answer: List says whether it went through. Done → the caller
    * goes on (with a warning saying so); not done → the bridge had not done it and retrying is safe (a retry
-   * that finds it done after all says so); List failing too → the original "may have" error, with List's
-   * failure added.
+   * that finds it done after all says so), so a call lost with its connection is sent `again`, once (a reset
+   * port-forward or bridge: the first call on the dead connection is lost, the next one goes through); List
+   * failing too → the original "may have" error, with List's failure added.
    */
-  private async settleLostAnswer(error: WsdError, says: { done: string; notDone: string }, done: (clusters: ClusterStatus[]) => boolean): Promise<CallOutcome> {
+  private async settleLostAnswer(
+    error: WsdError,
+    says: { done: string; notDone: string },
+    done: (clusters: ClusterStatus[]) => boolean,
+    again?: () => Promise<CallOutcome>,
+  ): Promise<CallOutcome> {
     const lost = String(error.details['answerLost']);
     // One List settles it: the bridge runs every call through one queue, so a List it takes after the lost call
     // is answered after that call was applied or refused. Only a request still in transit can land later, and no
@@ -157,6 +184,17 @@ export class RegistryClient {
         data: { meta: this.meta, operation: error.details['operation'], cluster: error.details['cluster'] },
       });
       return { answerLost: lost };
+    }
+    // Past the deadline the bridge may still be at it (Register dials ws-manager): sending it again would wait
+    // another deadline behind it, so that one is left to the operator.
+    if (again && error.details['grpcCode'] === GrpcStatus.UNAVAILABLE) {
+      this.options.sink?.emit({
+        level: 'warn',
+        code: 'registry.retry',
+        message: `${lost}; List on ${this.meta} right after ${says.notDone}, so the bridge had not done it: sending it once more`,
+        data: { meta: this.meta, operation: error.details['operation'], cluster: error.details['cluster'], resent: true },
+      });
+      return again();
     }
     // Past the deadline the bridge may still be at it (Register dials ws-manager): "not yet", not "never".
     const outcome =
@@ -186,8 +224,8 @@ export class RegistryClient {
     );
   }
 
-  /** Changes exactly one property of a registered cluster. */
-  async update(name: string, property: UpdateProperty): Promise<CallOutcome> {
+  /** Changes exactly one property of a registered cluster; `resend` as in {@link register}. */
+  async update(name: string, property: UpdateProperty, resend = true): Promise<CallOutcome> {
     const keys = Object.keys(property);
     if (keys.length !== 1) {
       throw new WsdError('Internal', `registry update of ${name} must change exactly one property, got ${keys.join(', ') || 'none'}`, {
@@ -203,19 +241,28 @@ export class RegistryClient {
       if (lostAnswer(error) && 'admissionConstraint' in property) {
         const { add, constraint } = property.admissionConstraint;
         const has = (clusters: ClusterStatus[]) => clusters.find((c) => c.name === name)?.admissionConstraints.some((k) => sameConstraint(k, constraint)) ?? false;
-        return this.settleLostAnswer(error, seen(`show ${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`), (clusters) => has(clusters) === add);
+        // Sent again, a copy still in transit could add the constraint twice: the same set of users admitted, and a
+        // removal drops every copy.
+        const again = resend ? () => this.update(name, property, false) : undefined;
+        return this.settleLostAnswer(error, seen(`show ${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`), (clusters) => has(clusters) === add, again);
       }
       throw await this.refineNotFound(error, name);
     }
   }
 
-  /** Removes a cluster. Without `force` the bridge refuses while regular workspaces run on it. */
-  async deregister(request: { name: string; force: boolean }): Promise<CallOutcome> {
+  /**
+   * Removes a cluster. Without `force` the bridge refuses while regular workspaces run on it. `resend` as in
+   * {@link register}: the bridge accepts a Deregister of a name it does not have, so a second one is harmless.
+   */
+  async deregister(request: { name: string; force: boolean }, resend = true): Promise<CallOutcome> {
     try {
       await this.call('Deregister', { name: request.name, force: request.force }, { operation: 'deregister', cluster: request.name, force: request.force, deadlineMs: this.deadlineMs }, false);
       return {};
     } catch (error) {
-      if (lostAnswer(error)) return this.settleLostAnswer(error, { done: `no longer lists ${request.name}`, notDone: `still lists ${request.name}` }, (clusters) => !clusters.some((c) => c.name === request.name));
+      if (lostAnswer(error)) {
+        const again = resend ? () => this.deregister(request, false) : undefined;
+        return this.settleLostAnswer(error, { done: `no longer lists ${request.name}`, notDone: `still lists ${request.name}` }, (clusters) => !clusters.some((c) => c.name === request.name), again);
+      }
       throw await this.refineNotFound(error, request.name);
     }
   }
@@ -227,7 +274,15 @@ export class RegistryClient {
   }
 
   close(): void {
+    this.closed = true;
     this.client.close();
+  }
+
+  /** A fresh channel in place of the current one, unless another call still runs on it (or the client is closed). */
+  private reopen(): void {
+    if (this.inFlight > 0 || this.closed) return;
+    this.client.close();
+    this.client = this.open();
   }
 
   /**
@@ -277,6 +332,9 @@ export class RegistryClient {
           data: { meta: this.meta, operation: ctx.operation, attempt, attempts, delayMs: delay },
         });
         await sleep(delay, this.options.signal);
+        // The old channel may sit in grpc-js's reconnect backoff (1 s and more) and fail every attempt fast,
+        // although the bridge is back: each retry after a failed connection gets a channel that connects now.
+        if (code === GrpcStatus.UNAVAILABLE) this.reopen();
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
     }
@@ -315,8 +373,10 @@ export class RegistryClient {
         }, this.options.progressMs ?? Math.min(DEFAULT_PROGRESS_MS, Math.max(MIN_PROGRESS_MS, Math.floor(ctx.deadlineMs / 3))))
       : undefined;
     waiting?.unref();
+    this.inFlight++;
     return new Promise((resolve, reject) => {
       const call = fn.call(this.client, request, new this.grpc.Metadata(), { deadline: sent + ctx.deadlineMs }, (error, response) => {
+        this.inFlight--;
         clearInterval(waiting);
         signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
