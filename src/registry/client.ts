@@ -340,13 +340,17 @@ export class RegistryClient {
     }
   }
 
-  /** The final error of a call the bridge took and did not answer, `timedOut` times: name the bridge and what to do. */
+  /**
+   * The final error of a call the bridge took and did not answer, `timedOut` times: name the bridge and what to do
+   * about it. What to do next is the caller's (run the command again, resume the shift): the message is quoted
+   * inside theirs (`details.unanswered` marks it), so it ends with the bridge.
+   */
   private unanswered(error: WsdError, ctx: CallContext, timedOut: number, elapsedMs: number): WsdError {
     return new WsdError(
       'RegistryUnavailable',
       `the cluster registry of ${ctx.meta} (ws-manager-bridge at ${ctx.address}) took ${callWords(ctx)} ${timedOut} times and never answered ` +
         `(${seconds(ctx.deadlineMs)} each, ${seconds(elapsedMs)} in all): the bridge is hung or overloaded; check its pod in ${ctx.meta} ` +
-        `(logs, restart it), then retry`,
+        `(logs, restart it)`,
       { transient: true, details: { ...error.details, unanswered: timedOut }, cause: error },
     );
   }

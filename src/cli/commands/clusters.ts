@@ -126,8 +126,14 @@ async function withClient<T>(command: Command, io: ClustersIo, fn: (client: Regi
   try {
     return await withRegistry(meta, { baseDir, sink }, (client) => fn(client, meta.name));
   } catch (error) {
-    throw bridgeFlags ? withBridgeHint(error, bridgeFlags) : error;
+    throw withRetryHint(bridgeFlags ? withBridgeHint(error, bridgeFlags) : error);
   }
+}
+
+/** The client's "never answered" error names the bridge and leaves the next step to its caller: here, the command. */
+function withRetryHint(error: unknown): unknown {
+  if (!isWsdError(error) || error.details['unanswered'] === undefined) return error;
+  return new WsdError(error.code, `${error.message}, then run the command again`, { transient: error.transient, details: error.details, cause: error });
 }
 
 /**

@@ -122,6 +122,8 @@ describe('a shift whose bridge fails mid-shift (reference bridges)', () => {
     expect(result).toMatchObject({ outcome: 'rolled-back' });
     const reason = (result as ShiftResult).reason ?? '';
     expect(reason).toMatch(/^meta cluster meta-us failed: the cluster registry of meta-us \(ws-manager-bridge at 127\.0\.0\.1:\d+\) took update of eu1[78] \(score \d+\) 2 times and never answered/);
+    // Quoted inside the reason, the client's message ends with the bridge, not with a "then retry" of its own.
+    expect(reason).toMatch(/the bridge is hung or overloaded; check its pod in meta-us \(logs, restart it\)$/);
     // meta-eu had taken step 2 (the split): both lists are back as saved.
     expect({ eu: s.rows(s.eu), us: s.rows(s.us) }).toEqual(s.before);
     expect(s.journal.progress).toMatchObject({ phase: 'rolled-back', rollingBack: undefined });
