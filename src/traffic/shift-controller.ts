@@ -242,11 +242,10 @@ class ShiftRun {
   /** Sets the scores of step `index` everywhere (uncordoning new clusters after their score is set). */
   private async applyStep(index: number, uncordon: boolean): Promise<void> {
     const percent = this.steps[index] ?? 100;
-    await this.ops.reportDrift(this.deps.signal);
     await this.ops.apply((meta) => [
       ...scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters),
       ...(uncordon ? this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })) : []),
-    ], this.deps.signal);
+    ], this.deps.signal, { checkDrift: true });
     await this.save({
       phase: 'steps',
       stepIndex: index,
@@ -572,8 +571,7 @@ class ShiftRun {
   /** 100 % reached and baked: cordon the old clusters everywhere. */
   private async finish(): Promise<ShiftResult> {
     this.concluding = true;
-    await this.ops.reportDrift(this.deps.signal);
-    await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal);
+    await this.ops.apply(() => this.input.oldClusters.map((o) => ({ name: o.name, change: { cordoned: true } })), this.deps.signal, { checkDrift: true });
     await this.save({ phase: 'done', paused: false, gate: undefined, promoting: undefined, phaseStartedAtMs: this.deps.clock.now() });
     this.emit('info', 'traffic.done', `new clusters take all new starts${this.input.oldClusters.length > 0 ? '; old clusters cordoned' : ''}`);
     return { outcome: 'promoted', progress: this.progress };

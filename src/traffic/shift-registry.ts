@@ -11,7 +11,11 @@
  * it waits. On top, the shift retries a refused connection {@link ATTEMPTS} times
  * (1 s, 2 s apart: a bridge pod restarting), but never a call that went
  * unanswered: retrying that would multiply the client's wait (3 × 2 deadlines).
- * So one update costs at most 2 × bridgeTimeout + about 5 s.
+ * So one update costs at most 2 × bridgeTimeout + about 5 s. The drift check
+ * before a step runs inside the same per-meta work: a bridge that leaves its
+ * List unanswered fails that meta cluster at once, with that List's error,
+ * instead of then waiting on updates too (a hung meta cluster costs a step
+ * 2 × bridgeTimeout, not 4).
  */
 import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -65,13 +69,24 @@ export class ShiftRegistry {
     return out;
   }
 
-  /** Applies per-meta change lists on every meta; throws after all metas finished if any failed. */
-  async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal): Promise<void> {
+  /**
+   * Applies per-meta change lists on every meta; throws after all metas finished if any failed. `checkDrift`:
+   * first report scores changed outside the shift on each meta (see {@link checkDrift}).
+   */
+  async apply(changesFor: (meta: string) => NamedChange[], signal?: AbortSignal, options: { checkDrift?: boolean } = {}): Promise<void> {
     const failures: string[] = [];
     /** Per meta cluster that failed, its first error (what the operator is told about it). */
     const failedMetas: Record<string, string> = {};
     let allTransient = true;
     await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
+      const hung = options.checkDrift ? await this.checkDrift(meta, signal) : undefined;
+      if (hung) {
+        // Its updates would wait on the same queue: the meta cluster fails now, on the List's own wait.
+        allTransient &&= hung.transient;
+        failures.push(`${meta} (List before the change): ${hung.message}`);
+        failedMetas[meta] = hung.message;
+        return;
+      }
       // Order matters only within one cluster (score before uncordon): clusters are updated concurrently.
       const byCluster = new Map<string, RegistryChange[]>();
       for (const { name, change } of changesFor(meta)) byCluster.set(name, [...(byCluster.get(name) ?? []), change]);
@@ -108,31 +123,32 @@ export class ShiftRegistry {
   }
 
   /**
-   * Warns about scores someone changed outside the shift since it set them (a manual
-   * `clusters update` mid-shift): the shift's next change overwrites them, so say so.
-   * Best effort: a registry that cannot be listed now is not a reason to stop.
+   * Warns about scores someone changed outside the shift on `meta` since it set them (a manual
+   * `clusters update` mid-shift): the shift's next change overwrites them, so say so. Best effort: a
+   * registry that cannot be listed now is not a reason to stop, except one that took the List and never
+   * answered (returned): its updates would wait the same deadlines again.
    */
-  async reportDrift(signal?: AbortSignal): Promise<void> {
-    if (this.lastScores.size === 0) return;
-    await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
-      let list;
-      try {
-        list = await this.registry.list(meta, signal);
-      } catch {
-        return;
-      }
-      for (const c of list) {
-        const mine = this.lastScores.get(`${meta}/${c.name}`);
-        if (mine === undefined || c.score === mine) continue;
-        this.sink.emit({
-          level: 'warn',
-          code: 'traffic.drift',
-          step: 'traffic-shift',
-          message: `${c.name} on ${meta} has score ${c.score}, not the ${mine} the shift set: it was changed outside the shift, and the shift's next change overwrites it (\`ws-deployment shift pause\` holds a manual change)`,
-          data: { meta, name: c.name, score: c.score, expected: mine },
-        });
-      }
-    });
+  private async checkDrift(meta: string, signal?: AbortSignal): Promise<WsdError | undefined> {
+    if (![...this.lastScores.keys()].some((key) => key.startsWith(`${meta}/`))) return undefined;
+    let list;
+    try {
+      list = await this.registry.list(meta, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return isWsdError(error) && error.details['unanswered'] !== undefined ? error : undefined;
+    }
+    for (const c of list) {
+      const mine = this.lastScores.get(`${meta}/${c.name}`);
+      if (mine === undefined || c.score === mine) continue;
+      this.sink.emit({
+        level: 'warn',
+        code: 'traffic.drift',
+        step: 'traffic-shift',
+        message: `${c.name} on ${meta} has score ${c.score}, not the ${mine} the shift set: it was changed outside the shift, and the shift's next change overwrites it (\`ws-deployment shift pause\` holds a manual change)`,
+        data: { meta, name: c.name, score: c.score, expected: mine },
+      });
+    }
+    return undefined;
   }
 
   private async updateWithRetry(meta: string, name: string, change: RegistryChange, signal?: AbortSignal): Promise<void> {

@@ -135,6 +135,37 @@ describe('a shift whose bridge fails mid-shift (reference bridges)', () => {
     expect(sink.events.find((e) => e.code === 'traffic.rollback')?.message).toMatch(/^rolling back \(instant\) at step 1\/3 \(20 %\): meta cluster meta-us failed: /);
   });
 
+  it('a bridge hung altogether at a step: the List before the step is its only wait (two deadlines, not four), with waiting lines; rolled back on both', async () => {
+    const s = await setup();
+    const sink = new HookSink();
+    const at = { hang: { List: 0, Update: 0 }, rollback: { List: 0, Update: 0 } };
+    sink.hooks.push((e) => {
+      // After step 1 is set everywhere, meta-us takes every call and answers none, until the rollback began.
+      if (e.code === 'traffic.step' && e.data?.percent === 20) {
+        s.us.hang('List');
+        s.us.hang('Update');
+        at.hang = { List: s.us.calls.List, Update: s.us.calls.Update };
+      }
+      if (e.code === 'traffic.rollback') {
+        at.rollback = { List: s.us.calls.List, Update: s.us.calls.Update };
+        s.us.hang('List', false);
+        s.us.hang('Update', false);
+      }
+    });
+    const { result } = await shift(s, sink);
+
+    expect(result).toMatchObject({ outcome: 'rolled-back' });
+    expect((result as ShiftResult).reason).toMatch(
+      /^meta cluster meta-us failed: the cluster registry of meta-us \(ws-manager-bridge at 127\.0\.0\.1:\d+\) took list 2 times and never answered \(0\.6 s each, [0-9.]+ s in all\): the bridge is hung or overloaded; check its pod in meta-us \(logs, restart it\)$/,
+    );
+    // The drift check's List waited its two deadlines; no update was then sent to wait two more each.
+    expect({ List: at.rollback.List - at.hang.List, Update: at.rollback.Update - at.hang.Update }).toEqual({ List: 2, Update: 0 });
+    const waiting = sink.events.filter((e) => e.code === 'registry.waiting').map((e) => e.message);
+    expect(waiting.some((m) => /^still waiting for the cluster registry of meta-us .* to answer list: /.test(m))).toBe(true);
+    expect({ eu: s.rows(s.eu), us: s.rows(s.us) }).toEqual(s.before);
+    expect(s.journal.progress).toMatchObject({ phase: 'rolled-back', rollingBack: undefined });
+  });
+
   it('a bridge that goes down and stays down: rolled back where it answers, reported with its last known scores; resume finishes the rollback once it is back', async () => {
     const s = await setup();
     const sink = new HookSink();
