@@ -24,10 +24,10 @@ import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
 import type { MetricProvider } from './providers/provider.js';
 import { expectedTraffic, scoreChanges, ShiftRegistry } from './shift-registry.js';
 import type { ExpectedTraffic } from './judges/cluster-judge.js';
-import { restoreOriginal, stepBack } from './shift-rollback.js';
+import { cannotRecordRollback, lastKnownScores, restoreOrRecord, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
-import { GATE_ANSWERS, GateUnanswered, holdWords, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
+import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
 import { type Clock, type ControlPort, type GateApproval, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
 export { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
@@ -62,7 +62,7 @@ export interface ShiftDeps {
 /** Failures the shift does not answer with a rollback: a stop, a hold, a journal it cannot write (nothing would record the rollback). */
 function stopsWithoutRollback(error: unknown, signal?: AbortSignal): boolean {
   if (signal?.aborted || isAbortError(error) || error instanceof GateUnanswered) return true;
-  return isWsdError(error) && (error.code === 'StateIo' || error.code === 'StateCorrupt' || error.code === 'LockHeld');
+  return cannotRecordRollback(error);
 }
 
 export interface ShiftInput {
@@ -611,34 +611,14 @@ class ShiftRun {
 
   /** The instant flip on every meta cluster; one that does not take it is journaled and reported (resume finishes). */
   private async restoreEverywhere(reason: string): Promise<void> {
-    try {
-      await restoreOriginal(this.ops, this.original, this.input, this.deps.signal);
-    } catch (error) {
-      const failed = isWsdError(error) ? (error.details['failedMetas'] as Record<string, string> | undefined) : undefined;
-      if (stopsWithoutRollback(error, this.deps.signal) || !failed) throw error;
-      const incomplete = Object.entries(failed).map(([meta, e]) => ({ meta, error: e, scores: this.lastKnownScores(meta) }));
-      const rolledBack = this.deps.metas.filter((m) => !(m in failed));
-      const under = this.progress.rollingBack ?? { reason };
-      await this.save({ rollingBack: { ...under, incomplete } });
-      const stop = new RollbackIncomplete(reason, incomplete, rolledBack, isWsdError(error) && error.transient);
-      this.emit('error', 'traffic.rollback.incomplete', stop.message, { incomplete, rolledBack });
-      throw stop;
-    }
-  }
-
-  /**
-   * The scores known in effect on `meta`: what its bridge confirmed in this run, over what an earlier run
-   * journaled, over what the journaled stage sets (before the shift's first change: the saved ones).
-   */
-  private lastKnownScores(meta: string): Record<string, number> {
-    const saved = Object.fromEntries(Object.entries(this.original[meta] ?? {}).map(([name, c]) => [name, c.score]));
-    const p = this.progress;
-    const percent = p.phase === 'bake' ? 100 : p.phase === 'steps' ? (this.steps[p.stepIndex] ?? 100) : p.phase === 'staff' ? (this.steps[0] ?? 100) : undefined;
-    const news = new Set(this.input.newClusters.map((c) => c.name));
-    // The staff stage sets only the new clusters' scores.
-    const staged = percent === undefined ? {} : Object.fromEntries(Object.entries(this.scoresAt(percent)[meta] ?? {}).filter(([name]) => p.phase !== 'staff' || news.has(name)));
-    const journaled = p.rollingBack?.incomplete?.find((i) => i.meta === meta)?.scores ?? {};
-    return { ...saved, ...staged, ...journaled, ...this.ops.confirmedScores(meta) };
+    await restoreOrRecord(this.ops, this.original, this.input, reason, {
+      metas: this.deps.metas,
+      sink: this.deps.sink,
+      signal: this.deps.signal,
+      stops: (error) => stopsWithoutRollback(error, this.deps.signal),
+      scoresOf: (meta) => lastKnownScores(meta, this.original, this.progress, this.steps, this.input, this.ops),
+      record: (incomplete) => this.save({ rollingBack: { ...(this.progress.rollingBack ?? { reason }), incomplete } }),
+    });
   }
 
   private async save(change: Partial<ShiftProgress>): Promise<void> {

@@ -9,6 +9,9 @@ import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic
 import type { OriginalSnapshot, ShiftProgress } from '../../../src/traffic/shift-ports.js';
 import { ShiftRegistry } from '../../../src/traffic/shift-registry.js';
 import { restoreOriginal, rollbackShift, stepBack } from '../../../src/traffic/shift-rollback.js';
+import { RollbackIncomplete } from '../../../src/traffic/shift-controller.js';
+import { WsdError } from '../../../src/core/errors.js';
+import type { RegistryPort } from '../../../src/traffic/shift-ports.js';
 import { FakeRegistry, MemoryJournal } from './fake-shift-ports.js';
 
 const META = 'meta-eu';
@@ -138,5 +141,33 @@ describe('rollback command (from the journal)', () => {
       paused: false,
       reason: 'aborted',
     });
+  });
+
+  it('a meta cluster it cannot reach: rolled back elsewhere, journaled as under way with what is known there, reported as the shift reports it', async () => {
+    const { registry, original, sink, input } = setup();
+    const US = 'meta-us';
+    registry.add(US, { name: 'eu18', state: 'AVAILABLE', score: 50 }).add(US, { name: 'eu17', score: 50 });
+    // meta-us refuses every connection (its bridge stays down).
+    const port: RegistryPort = {
+      list: (meta) => registry.list(meta),
+      update: (meta, name, change) =>
+        meta === US ? Promise.reject(new WsdError('RegistryUnavailable', 'cannot reach the cluster registry of meta-us', { transient: true })) : registry.update(meta, name, change),
+    };
+    const journal = new MemoryJournal();
+    journal.original = { ...original, [US]: structuredClone(original[META] ?? {}) };
+    journal.progress = { phase: 'steps', stepIndex: 0, phaseStartedAtMs: NOW - 5_000, measurementsInStep: 1, counters: { measurements: 1, failures: 0, errors: 0, consecutiveErrors: 0, inconclusive: 0 }, paused: false };
+    const error = await rollbackShift({ registry: port, metas: [META, US], clock, journal, sink }, input, 'operator abort').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RollbackIncomplete);
+    expect(error).toMatchObject({ code: 'RegistryError', transient: true });
+    expect((error as Error).message).toBe(
+      'traffic shift rollback incomplete on meta-us (cannot reach the cluster registry of meta-us; last known scores there: eu18 50, eu17 50). ' +
+        'Rolled back on meta-eu. Why it rolled back: operator abort. Once the bridge answers, resume finishes the rollback there (it does not retry the step)',
+    );
+    const incomplete = [{ meta: US, error: 'cannot reach the cluster registry of meta-us', scores: { eu18: 50, eu17: 50 } }];
+    // What `status` reads (rollbackIncomplete in its JSON) and `resume` finishes.
+    expect(journal.progress).toMatchObject({ phase: 'steps', rollingBack: { reason: 'operator abort', incomplete } });
+    expect(sink.events.find((e) => e.code === 'traffic.rollback.incomplete')).toMatchObject({ level: 'error', message: (error as Error).message });
+    expect(registry.get(META, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
   });
 });
