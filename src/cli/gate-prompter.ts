@@ -10,6 +10,7 @@
  * goes on and exits with the deployment's real outcome instead of waiting for a
  * keypress. Ctrl-C at the question interrupts the run like Ctrl-C anywhere
  * else (exit 130): readline's raw mode turns it into a keypress, not a signal.
+ * Ctrl-D (end of input) does the same: nobody is left to answer on this terminal.
  */
 import { createInterface, type Interface } from 'node:readline/promises';
 import type { EventInput, EventSink } from '../core/events.js';
@@ -100,10 +101,17 @@ export class GatePrompter implements EventSink {
     const output = this.options.output ?? process.stderr;
     this.options.area?.suspend();
     const rl: Interface = createInterface({ input: this.options.input ?? process.stdin, output, terminal: true });
-    rl.on('SIGINT', () => {
-      output.write('^C\ninterrupted at the manual gate: nothing was approved or changed\n');
+    // Ctrl-C, and Ctrl-D (end of input: readline closes itself), are a clear no: the run stops, nothing is approved.
+    // Without the close case Ctrl-D left the gate waiting under a vanished question, the live area drawn over its line.
+    let leaving = false;
+    const refuse = (key: string): void => {
+      if (leaving) return;
+      leaving = true;
+      output.write(`${key}\ninterrupted at the manual gate: nothing was approved or changed\n`);
       this.options.onInterrupt?.();
-    });
+    };
+    rl.on('SIGINT', () => refuse('^C'));
+    rl.on('close', () => refuse('^D'));
     try {
       // Enter (or anything else) keeps waiting: ask again until the gate is decided, here or elsewhere.
       while (!signal.aborted) {
@@ -119,9 +127,10 @@ export class GatePrompter implements EventSink {
       }
     } catch (error) {
       if (!signal.aborted) throw error;
-      // Decided elsewhere: end the question's line; the event that decided it scrolls next.
-      output.write('\n');
+      // Decided elsewhere: end the question's line; the event that decided it scrolls next (a refusal ended it already).
+      if (!leaving) output.write('\n');
     } finally {
+      leaving = true; // our own close below is not the operator's Ctrl-D
       rl.close();
       this.options.area?.resume();
     }

@@ -6,7 +6,7 @@
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
  *   says what happens (nothing changed), exit 1;
- * - presses Ctrl-C at the beforeStart question: exit 130, nothing moved;
+ * - presses Ctrl-C, or Ctrl-D (end of input), at the beforeStart question: exit 130, nothing moved;
  * - `resume`s a run stopped at the beforeIncrease question: asked again, y goes on.
  * Each checks the exit code, that the whole summary is the end of the screen (the
  * live area never redraws over it; at 40 columns it does not corrupt it either), and
@@ -117,23 +117,26 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
     }),
   CASE_TIMEOUT);
 
-  it('Ctrl-C at the beforeStart question interrupts the run: exit 130, nothing moved (80 columns)', (ctx) =>
-    slot(async () => {
-      const { common, registry, newestId, pty } = workspace(ctx, generationOne, 'beforeStart: manual, beforeDestroy: auto');
-      const before = await registry();
-      const run = pty(['deploy', ...common, '--cluster-id', '204', '--allow-unfinished'], 80);
-      await run.waitForScreen(/approve\? \[y = go on/);
-      run.type('\x03');
-      const result = await run.done;
-      expect(result.code, result.raw).toBe(130);
-      expect(result.lines.join('\n')).toMatch(/interrupted at the manual gate: nothing was approved or changed/);
-      await expectSummaryAtEnd(result, common);
-      const id = await newestId();
-      expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id} --state-dir`);
-      const after = await registry();
-      expect(after).toEqual({ ...before, eu204: { state: 'CORDONED', score: 50 }, us204: { state: 'CORDONED', score: 50 } });
-    }),
-  CASE_TIMEOUT);
+  for (const [key, name, caret, clusterId] of [['\x03', 'Ctrl-C', '\\^C', '204'], ['\x04', 'Ctrl-D (end of input)', '\\^D', '207']] as const) {
+    it(`${name} at the beforeStart question interrupts the run: exit 130, nothing moved (80 columns)`, (ctx) =>
+      slot(async () => {
+        const { common, registry, newestId, pty } = workspace(ctx, generationOne, 'beforeStart: manual, beforeDestroy: auto');
+        const before = await registry();
+        const run = pty(['deploy', ...common, '--cluster-id', clusterId, '--allow-unfinished'], 80);
+        await run.waitForScreen(/approve\? \[y = go on/);
+        run.type(key);
+        const result = await run.done;
+        expect(result.code, result.raw).toBe(130);
+        // The key is echoed on the question's line, the refusal under it: the live area drew over neither.
+        expect(result.lines.join('\n')).toMatch(new RegExp(`approve\\? \\[y = go on[^\\n]*${caret}\\ninterrupted at the manual gate: nothing was approved or changed\\n`));
+        await expectSummaryAtEnd(result, common);
+        const id = await newestId();
+        expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id} --state-dir`);
+        const after = await registry();
+        expect(after).toEqual({ ...before, [`eu${clusterId}`]: { state: 'CORDONED', score: 50 }, [`us${clusterId}`]: { state: 'CORDONED', score: 50 } });
+      }),
+    CASE_TIMEOUT);
+  }
 
   it('`resume` of a run stopped at the beforeIncrease question asks it again; y takes the next step: exit 0 (80 columns)', (ctx) =>
     slot(async () => {
