@@ -24,8 +24,8 @@ export interface ClustersIo {
   warn?(text: string): void;
   /** True when a person can answer a question. */
   interactive(): boolean;
-  /** Asks on stderr/stdin and returns the answer. */
-  ask(question: string): Promise<string>;
+  /** Asks on stderr/stdin and returns the answer; undefined when the person refused to answer (Ctrl-C, Ctrl-D). */
+  ask(question: string): Promise<string | undefined>;
   /** Reads all of stdin (for `--from-file -`). */
   readStdin(): Promise<string>;
 }
@@ -37,8 +37,19 @@ export const processIo: ClustersIo = {
   ask: async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      return await rl.question(question);
+      // Ctrl-C (a key in readline's raw mode) and Ctrl-D (end of input) are a clear no, not an internal error:
+      // readline rejected the question with an AbortError, which reached the operator as a stack trace.
+      return await new Promise<string | undefined>((resolve) => {
+        const refuse = (key: string): void => {
+          process.stderr.write(`${key}\n`);
+          resolve(undefined);
+        };
+        rl.once('SIGINT', () => refuse('^C'));
+        rl.once('close', () => refuse('^D'));
+        rl.question(question).then(resolve, () => resolve(undefined));
+      });
     } finally {
+      rl.removeAllListeners('close'); // our own close below is not the operator's Ctrl-D
       rl.close();
     }
   },
@@ -268,7 +279,7 @@ async function confirmForce(command: Command, io: ClustersIo, name: string, meta
     throw new WsdError('UsageError', `deregister --force of ${name} stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal`);
   }
   const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions. Type the cluster name to confirm: `);
-  if (answer.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
+  if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
 }
 
 /** gpctl's default since ws-manager-mk2 (2023-06), and the secret before it. */

@@ -1,0 +1,65 @@
+/**
+ * `clusters deregister --force` on a real terminal (a pseudo-terminal read back
+ * through a headless terminal emulator) asks to type the cluster's name. What an
+ * operator may press instead — Ctrl-C, Ctrl-D (end of input), Enter, a wrong
+ * name — is a clear no: exit 130, "not confirmed; nothing changed" under the
+ * question, no stack trace, the registry as it was. The name itself deregisters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryOf, startPty } from '../helpers/pty.js';
+import { requireBinary } from '../helpers/require-binary.js';
+import { deployGenerationOne, type GenerationOne, type SandboxCopy } from '../helpers/sandbox-generation.js';
+
+const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
+
+/** Its trailing space is no content on the screen. */
+const QUESTION = /Type the cluster name to confirm:/;
+
+describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real terminal', () => {
+  let generationOne: GenerationOne;
+  let ws: SandboxCopy;
+  beforeAll(async () => {
+    generationOne = await deployGenerationOne(220);
+    ws = generationOne.copy();
+  }, 180_000);
+  afterAll(() => {
+    ws?.cleanup();
+    generationOne?.cleanup();
+  });
+
+  const deregister = (cols: number) =>
+    startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu220', '--force'], { cols });
+
+  for (const [name, keys, echo] of [
+    ['Ctrl-C', '\x03', '^C'],
+    ['Ctrl-D (end of input)', '\x04', '^D'],
+    ['Enter', '\r', ''],
+    ['a wrong name', 'eu22\r', 'eu22'],
+  ] as const) {
+    it(`${name} at the question is a no: exit 130, nothing changed`, async ({ onTestFinished }) => {
+      const before = await registryOf(ws.common);
+      expect(before.eu220?.state).toBe('AVAILABLE');
+      const run = deregister(80);
+      onTestFinished(() => run.kill());
+      await run.waitForScreen(QUESTION);
+      run.type(keys);
+      const result = await run.done;
+      expect(result.code, result.raw).toBe(130);
+      const screen = result.lines.join('\n');
+      expect(screen).not.toMatch(/internal error|AbortError/);
+      expect(screen).toMatch(new RegExp(`Type the cluster name to confirm:${echo ? ' ' : ''}${echo.replace('^', '\\^')}\\nerror: deregistration of eu220 not confirmed; nothing changed$`));
+      expect(await registryOf(ws.common)).toEqual(before);
+    }, 60_000);
+  }
+
+  it('typing the name deregisters it (40 columns)', async ({ onTestFinished }) => {
+    const run = deregister(40);
+    onTestFinished(() => run.kill());
+    await run.waitForScreen(QUESTION);
+    run.type('eu220\r');
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(0);
+    expect(result.lines.at(-1)).toBe('eu220: deregistered from dev-meta-eu01 (forced)');
+    expect(await registryOf(ws.common)).not.toHaveProperty('eu220');
+  }, 60_000);
+});
