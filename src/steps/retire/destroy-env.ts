@@ -24,8 +24,17 @@ export interface DestroyEnvNeed {
 
 /** The secret variables of `need` that neither the config nor this process's `TF_VAR_` supply. */
 export function missingDestroyVariables(need: DestroyEnvNeed, ctx: Pick<PlanContext, 'config'>, env: NodeJS.ProcessEnv = process.env): string[] {
-  const variables = terraformSection(ctx).variables ?? {};
-  return Object.keys(need.moduleInput?.sensitiveVariables ?? {}).filter((name) => !(name in variables && !CONTRACT_VARIABLES.has(name)) && env[`TF_VAR_${name}`] === undefined);
+  return secretNames(need).filter((name) => destroyVariableValue(name, ctx, env) === undefined);
+}
+
+function secretNames(need: DestroyEnvNeed): string[] {
+  return Object.keys(need.moduleInput?.sensitiveVariables ?? {});
+}
+
+/** The value the config supplies for `name` (a contract variable is the tool's own, never the config's), else `TF_VAR_<name>`. */
+function destroyVariableValue(name: string, ctx: Pick<PlanContext, 'config'>, env: NodeJS.ProcessEnv): string | undefined {
+  const configured = terraformSection(ctx).variables?.[name];
+  return configured !== undefined && !CONTRACT_VARIABLES.has(name) ? tfVarText(configured) : env[`TF_VAR_${name}`];
 }
 
 /**
@@ -35,11 +44,9 @@ export function missingDestroyVariables(need: DestroyEnvNeed, ctx: Pick<PlanCont
 export function destroyTerraformEnv(need: DestroyEnvNeed, ctx: Pick<PlanContext, 'config'>, redactor?: Redactor, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const missing = missingDestroyVariables(need, ctx, env);
   if (missing.length > 0) throw destroyVariablesError([{ ...need, missing }]);
-  const variables = terraformSection(ctx).variables ?? {};
   const out: Record<string, string> = {};
-  for (const name of Object.keys(need.moduleInput?.sensitiveVariables ?? {})) {
-    const configured = variables[name];
-    const value = configured !== undefined && !CONTRACT_VARIABLES.has(name) ? tfVarText(configured) : (env[`TF_VAR_${name}`] as string);
+  for (const name of secretNames(need)) {
+    const value = destroyVariableValue(name, ctx, env) as string;
     redactor?.add(value);
     out[`TF_VAR_${name}`] = value;
   }
