@@ -26,5 +26,14 @@ export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir
   hooks.redactor?.add(url);
   const { openPostgresStore } = await import('../state/postgres/postgres-store.js');
   // Working files (terraform dirs, kubeconfigs, logs) still need a local folder.
-  return openPostgresStore({ url, workDir: options.stateDir, redactor: hooks.redactor, sink: hooks.sink, onLockLost: hooks.onLockLost });
+  const store = await openPostgresStore({ url, workDir: options.stateDir, redactor: hooks.redactor, sink: hooks.sink, onLockLost: hooks.onLockLost });
+  // The values digest key lives in the database; a work dir's older key becomes it, so the digests it keyed still match.
+  const { readDigestKey, useStoreDigestKey } = await import('../steps/install/values-digest-key.js');
+  try {
+    useStoreDigestKey(store.root, await store.valuesDigestKey(readDigestKey(store.root)));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }

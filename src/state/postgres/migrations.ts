@@ -79,6 +79,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // Who sent a command (`user@host (how)`): the journal says who approved a gate.
     sql: `ALTER TABLE ws_deployment_control ADD COLUMN sent_by text;`,
   },
+  {
+    version: 4,
+    name: 'keys',
+    // The values digest key (steps/install/values-digest-key.ts): kept with the journals it keys, not
+    // in a CI pod's work dir that the next pod does not have.
+    sql: `CREATE TABLE ws_deployment_keys (name text PRIMARY KEY, value text NOT NULL CHECK (value ~ '^[0-9a-f]{64}$'), created_at timestamptz NOT NULL DEFAULT now());`,
+  },
 ];
 
 /** Applies the migrations this database has not seen; returns the versions applied now. */

@@ -13,6 +13,7 @@
  * replays the records the snapshot has not seen, `create` refuses an id that
  * has records, `list` is newest first.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertUsableStateDir } from '../state-dir-check.js';
@@ -103,6 +104,19 @@ export class PostgresStateStore implements StateStore {
         await release();
       },
     });
+  }
+
+  /**
+   * The values digest key, made once per database: `seed` (the key a work dir already holds, so the digests it
+   * keyed still match) or 32 random bytes. Two pods asking at once get the same key (first insert wins).
+   */
+  async valuesDigestKey(seed?: Buffer): Promise<Buffer> {
+    const value = (seed ?? randomBytes(32)).toString('hex');
+    const rows = await this.db.run('reading the values digest key', async (client) => {
+      await client.query(`INSERT INTO ws_deployment_keys (name, value) VALUES ('values-digest', $1) ON CONFLICT (name) DO NOTHING`, [value]);
+      return (await client.query<{ value: string }>(`SELECT value FROM ws_deployment_keys WHERE name = 'values-digest'`)).rows;
+    });
+    return Buffer.from(rows[0]!.value, 'hex');
   }
 
   /** The live holder of an environment's lock, without taking it: a watch or `status` never stands in a run's way. */

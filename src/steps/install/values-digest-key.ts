@@ -3,14 +3,15 @@
  * records HMAC-SHA256(key, values) instead of a plain SHA-256: the digest shows in the plan,
  * the journal, the report and helm's own output (the release description), and a plain hash
  * of a weak secret is brute-forced offline in seconds. The key is 32 random bytes in
- * `<state-dir>/values-digest.key` (PostgreSQL state: in the work dir), owner-only, made by the
- * first deploy that needs it and never printed. Losing it is safe: the next digests differ
+ * `<state-dir>/values-digest.key`, owner-only, made by the first deploy that needs it and never
+ * printed; with PostgreSQL state it is kept in the database (`useStoreDigestKey`), since a CI pod's
+ * work dir does not outlive the pod. Losing it is safe: the next digests differ
  * from the recorded ones, so those releases are upgraded once (with unchanged values), never
  * skipped; a key that is not 64 hex digits counts as lost and is replaced.
  */
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, fsyncSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { fsyncDir } from '../../core/atomic-write.js';
 
@@ -21,8 +22,18 @@ export function digestKeyPath(sharedDir: string): string {
   return join(sharedDir, DIGEST_KEY_FILE);
 }
 
+/** Keys a state store holds itself (PostgreSQL), by the shared folder they stand for: these win over the file. */
+const storeKeys = new Map<string, Buffer>();
+
+/** From now on, the key of `sharedDir` is `key` (the store's own, loaded when it opened). */
+export function useStoreDigestKey(sharedDir: string, key: Buffer): void {
+  storeKeys.set(resolve(sharedDir), key);
+}
+
 /** The key, or undefined when there is none (or it is damaged: then it is as good as lost). Never creates it (plan). */
 export function readDigestKey(sharedDir: string): Buffer | undefined {
+  const held = storeKeys.get(resolve(sharedDir));
+  if (held) return held;
   let text: string;
   try {
     text = readFileSync(digestKeyPath(sharedDir), 'utf8').trim();
