@@ -1,6 +1,6 @@
 /** `ws-deployment report [ID] --output report.html`: the HTML report of a deployment (default: the newest), from its journal. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../core/atomic-write.js';
+import { writeOutputFile } from '../../core/output-file.js';
 import { WsdError } from '../../core/errors.js';
 import { buildReportModel } from '../../report/html/report-model.js';
 import { renderReportHtml } from '../../report/html/render-report.js';
@@ -26,7 +26,7 @@ export default async function report(command: Command, id?: string): Promise<voi
       process.stdout.write(html);
       return;
     }
-    writeFileAtomic(output, html);
+    writeOutputFile(output, html);
     process.stdout.write(`${output}\n`);
   } finally {
     await store.close();
