@@ -7,7 +7,8 @@
  * a WsdError (see `status-errors.ts`). When the answer to a call that must not
  * be repeated is lost (Register, Deregister, a constraint change), List tells
  * whether it went through, and that is what the caller hears; when List shows a
- * call lost with its connection not done, it is sent once more.
+ * call lost with its connection not done, it is sent once more (an add, then
+ * checked by List: the first copy may have landed too).
  */
 import { sleep } from '../core/sleep.js';
 import type * as Grpc from '@grpc/grpc-js';
@@ -16,7 +17,7 @@ import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { loadClusterService } from './proto.js';
 import { GrpcStatus, registryError, type CallContext, type GrpcErrorLike } from './status-errors.js';
-import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
+import type { AdmissionConstraint, ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
 import { formatConstraint, sameConstraint } from './constraints.js';
 import { describeUpdate, registerToWire, statusFromWire, updateToWire } from './wire.js';
 
@@ -241,12 +242,59 @@ export class RegistryClient {
       if (lostAnswer(error) && 'admissionConstraint' in property) {
         const { add, constraint } = property.admissionConstraint;
         const has = (clusters: ClusterStatus[]) => clusters.find((c) => c.name === name)?.admissionConstraints.some((k) => sameConstraint(k, constraint)) ?? false;
-        // Sent again, a copy still in transit could add the constraint twice: the same set of users admitted, and a
-        // removal drops every copy.
-        const again = resend ? () => this.update(name, property, false) : undefined;
+        // Sent again, a copy still in transit may land too: List after the second send finds an add there twice.
+        const again = resend
+          ? async () => {
+              const outcome = await this.update(name, property, false);
+              if (add) await this.keepOnce(name, constraint);
+              return outcome;
+            }
+          : undefined;
         return this.settleLostAnswer(error, seen(`show ${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`), (clusters) => has(clusters) === add, again);
       }
       throw await this.refineNotFound(error, name);
+    }
+  }
+
+  /**
+   * After an add sent twice, List: when both copies landed (the first one was still on its way), the bridge holds
+   * the constraint twice (it appends, and would keep both), so it is removed (which drops every copy) and added once.
+   * In between the cluster lacks it for a round trip, as it did just before the add (List said so). A first copy
+   * landing after this List is out of reach; the shift's constraint sets count a constraint once all the same.
+   */
+  private async keepOnce(name: string, constraint: AdmissionConstraint): Promise<void> {
+    let clusters: ClusterStatus[];
+    try {
+      clusters = await this.list();
+    } catch (error) {
+      this.options.sink?.emit({
+        level: 'warn',
+        code: 'registry.duplicate-unknown',
+        message: `added ${formatConstraint(constraint)} to ${name} on ${this.meta} with a second send, and could not List to check that it is there once (${toWsdError(error).message}); \`ws-deployment clusters list --meta ${this.meta}\` shows it`,
+        data: { meta: this.meta, cluster: name, constraint: formatConstraint(constraint) },
+      });
+      return;
+    }
+    const copies = clusters.find((c) => c.name === name)?.admissionConstraints.filter((k) => sameConstraint(k, constraint)).length ?? 0;
+    if (copies <= 1) return;
+    const text = formatConstraint(constraint);
+    this.options.sink?.emit({
+      level: 'warn',
+      code: 'registry.duplicate-removed',
+      message: `${name} on ${this.meta} lists ${text} ${copies} times: the first add landed after all, besides the second; removing it and adding it once`,
+      data: { meta: this.meta, cluster: name, constraint: text, copies },
+    });
+    try {
+      await this.update(name, { admissionConstraint: { add: false, constraint } }, false);
+      await this.update(name, { admissionConstraint: { add: true, constraint } }, false);
+    } catch (error) {
+      const cause = toWsdError(error);
+      throw new WsdError(
+        cause.code,
+        `${name} on ${this.meta} listed ${text} ${copies} times after a second add, and setting it back to once failed: ${cause.message}; ` +
+          `check with \`ws-deployment clusters list --meta ${this.meta}\`, and if ${text} is missing add it with \`ws-deployment clusters update --meta ${this.meta} --name ${name} admission-constraint add ${text}\``,
+        { transient: cause.transient, details: { ...cause.details, duplicate: copies }, cause },
+      );
     }
   }
 

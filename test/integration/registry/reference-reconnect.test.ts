@@ -87,6 +87,56 @@ describe('a call lost with its connection, which List shows not done, is sent on
     expect(b.calls).toMatchObject({ Update: 2, Deregister: 2 });
   });
 
+  it('a constraint add whose first copy lands too: the cluster ends with it once, and the operator is told', async () => {
+    const b = await ref.bridge();
+    const sink = new MemorySink();
+    const c = await ref.client(b, sink);
+    await c.register(registerInput('eu1', { admissionConstraints: [{ type: 'has-feature-preview' }] }));
+    b.applyLate('Update');
+    const list = c.list.bind(c);
+    let lists = 0;
+    // The held add lands right after the List that settles it "not done", before the second send.
+    c.list = async () => {
+      const rows = await list();
+      if (++lists === 1) expect(b.releaseLate()).toBe(1);
+      return rows;
+    };
+    const staff = { type: 'has-permission', permission: 'new-workspace-cluster' } as const;
+    await expect(c.update('eu1', { admissionConstraint: { add: true, constraint: staff } })).resolves.toEqual({});
+    // What the operator asked for: the staff constraint once, and the constraint it had before kept.
+    expect(b.rows()[0]?.constraints).toEqual([{ kind: 'has-feature-preview' }, { kind: 'has-permission', permission: 'new-workspace-cluster' }]);
+    expect(sink.events.find((e) => e.code === 'registry.duplicate-removed')?.message).toBe(
+      'eu1 on meta-eu lists has-permission=new-workspace-cluster 2 times: the first add landed after all, besides the second; removing it and adding it once',
+    );
+  });
+
+  it('a constraint add sent twice whose first copy never lands: once, nothing more sent', async () => {
+    const b = await ref.bridge();
+    const sink = new MemorySink();
+    const c = await ref.client(b, sink);
+    await c.register(registerInput('eu1'));
+    b.applyLate('Update');
+    await c.update('eu1', { admissionConstraint: { add: true, constraint: { type: 'has-feature-preview' } } });
+    expect(b.rows()[0]?.constraints).toEqual([{ kind: 'has-feature-preview' }]);
+    expect(b.calls).toMatchObject({ Update: 2, List: 2 });
+    expect(sink.events.some((e) => e.code === 'registry.duplicate-removed')).toBe(false);
+  });
+
+  it('score, cordon and Deregister sent twice: a first copy landing late sets what the second did', async () => {
+    const b = await ref.bridge();
+    const c = await ref.client(b);
+    await c.register(registerInput('eu1'));
+    await c.register(registerInput('eu2'));
+    b.applyLate('Update');
+    await c.update('eu1', { score: 30 });
+    b.applyLate('Update');
+    await c.update('eu1', { cordoned: true });
+    b.applyLate('Deregister');
+    await c.deregister({ name: 'eu2', force: false });
+    expect(b.releaseLate()).toBe(3);
+    expect(b.rows()).toMatchObject([{ name: 'eu1', score: 30, state: 'CORDONED' }]);
+  });
+
   it('not past a deadline: the bridge may still be at it, so that is left to the operator', async () => {
     const b = await ref.bridge();
     const c = await ref.client(b, new MemorySink(), { deadlineMs: 300 });
