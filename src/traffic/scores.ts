@@ -14,6 +14,7 @@
  * scores read as percentages (25 / 75); then the largest new score.
  */
 import { WsdError } from '../core/errors.js';
+import { UNKNOWN_CONSTRAINT } from '../registry/format.js';
 
 export type ClusterState = 'UNKNOWN' | 'AVAILABLE' | 'CORDONED' | 'DRAINING';
 
@@ -53,9 +54,15 @@ export interface CompileOptions {
   assumeNewAvailable?: boolean;
 }
 
-/** Canonical, order-independent key of a cluster's admission constraints. */
+/**
+ * Canonical, order-independent key of a cluster's admission constraints. A constraint listed twice (a bridge keeps
+ * an add that lands twice) admits the users it admits once: one set. Each `unknown` stays, as it may be another kind.
+ */
 export function constraintSetKey(constraints: readonly string[]): string {
-  return [...constraints].sort().join('&');
+  return constraints
+    .filter((c, i) => c === UNKNOWN_CONSTRAINT || constraints.indexOf(c) === i)
+    .sort()
+    .join('&');
 }
 
 /** Weight the server uses for a cluster. */

@@ -31,6 +31,11 @@ describe('score compiler rules', () => {
     expect(constraintSetKey([])).toBe('');
   });
 
+  it('keys a constraint the bridge lists twice as the set it is in once (the same users admitted); each unknown kind counts', () => {
+    expect(constraintSetKey(['has-permission=x', 'has-feature-preview', 'has-permission=x'])).toBe('has-feature-preview&has-permission=x');
+    expect(constraintSetKey(['unknown', 'unknown'])).toBe('unknown&unknown');
+  });
+
   it('weighs a cluster as the server does: min(score, max_score) when AVAILABLE, never negative, else 0', () => {
     expect(effectiveWeight({ state: 'AVAILABLE', score: 30, maxScore: 100 })).toBe(30);
     expect(effectiveWeight({ state: 'AVAILABLE', score: 100, maxScore: 40 })).toBe(40);
