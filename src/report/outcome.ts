@@ -2,14 +2,16 @@
  * How a deployment ended, in one word and one severity, for every reader that
  * says it in a line or a colour (the summary's head, the webhooks). The state
  * alone is not enough: `failed` covers a rolled-back shift (an outcome), a
+ * first generation that failed its gates (an outcome too, but nothing was rolled
+ * back: there was no earlier generation, so its clusters keep taking starts), a
  * retirement that failed after the traffic moved, and a failure that `resume`
  * continues; a refused step (exit 3) may be a shift held at a manual gate.
  */
 import type { Snapshot } from '../state/model.js';
-import { concludedBy, promoted, rolledBack } from '../state/resumable.js';
+import { concludedBy, promoted, shiftConclusion } from '../state/resumable.js';
 import { heldGate } from './shift-gates.js';
 
-export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'retire-failed' | 'failed';
+export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'first-generation-failed' | 'retire-failed' | 'failed';
 
 /** `success`: nothing to do; `attention`: someone must act (resume, answer a gate) but nothing broke; `failure`: it broke. */
 export type Severity = 'info' | 'success' | 'attention' | 'failure';
@@ -28,6 +30,12 @@ export interface DeploymentOutcome {
   next?: string;
 }
 
+/**
+ * A first generation whose gates failed: the shift gave its clusters every new start before the watch, and with no
+ * earlier generation to return to it left them so. "Rolled back" would tell an SRE the users are safe; they are not.
+ */
+export const FIRST_GENERATION_FAILED = 'first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start';
+
 export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
   const told = headOutcome(snap);
   const next = nextStep(snap, told.outcome);
@@ -36,7 +44,7 @@ export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
 
 /** `fix the cause, then resume` where `resume` retries the failed step; what is true instead where it refuses. */
 function nextStep(snap: Snapshot, outcome: Outcome): string | undefined {
-  if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back') return undefined;
+  if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back' && outcome !== 'first-generation-failed') return undefined;
   const concluded = concludedBy(snap);
   if (concluded !== undefined) {
     return `nothing resumes this deployment (${concluded.split(':')[0]}): fix the cause if there is one, then deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`;
@@ -59,7 +67,9 @@ function headOutcome(snap: Snapshot): DeploymentOutcome {
     case 'failed':
       break;
   }
-  if (rolledBack(snap)) return at('rolled-back', 'failure', 'rolled back');
+  const concluded = shiftConclusion(snap);
+  if (concluded === 'rolled-back') return at('rolled-back', 'failure', 'rolled back');
+  if (concluded === 'first-generation-failed') return at(concluded, 'failure', FIRST_GENERATION_FAILED);
   if (snap.error?.code === 'PreCheckRefused') {
     const held = heldGate(snap);
     return held ? at('held', 'attention', `held at the manual gate ${held.gate}`) : at('refused', 'attention');

@@ -118,6 +118,8 @@ export function labelOf(phase: string, stepIndex: number, steps: readonly number
       return 'promoted';
     case 'rolled-back':
       return 'rolled back';
+    case 'failed':
+      return 'gates failed (first generation, left taking every start)';
     default:
       return phase;
   }

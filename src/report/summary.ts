@@ -177,6 +177,9 @@ function shiftWhere(shift: ShiftStatus): string {
       return 'baking at 100 %';
     case 'rolled-back':
       return `rolled back${shift.rolledBackFrom ? ` from ${shift.rolledBackFrom}` : ''}`;
+    case 'failed':
+      // Only a first generation's watch ends so: nothing was rolled back (there was nothing to return to).
+      return 'the first generation failed its gates in the watch; its clusters were left taking every new start';
     default:
       return shift.phase;
   }

@@ -80,10 +80,22 @@ export function concludedBy(snap: Snapshot): string | undefined {
   return undefined;
 }
 
+/**
+ * How the traffic shift concluded a failed deployment: `rolled-back` (new starts back on the old clusters), or
+ * `first-generation-failed` (its gates failed with no old clusters: nothing to roll back to, so the new clusters
+ * still take every new start); undefined when the shift did not conclude it.
+ */
+export function shiftConclusion(snap: Snapshot): 'rolled-back' | 'first-generation-failed' | undefined {
+  const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
+  if (snap.state !== 'failed' || shift?.state !== 'failed' || typeof shift.checkpoint?.[CONCLUDED] !== 'string') return undefined;
+  const progress = shift.checkpoint['progress'];
+  const phase = typeof progress === 'object' && progress !== null ? (progress as { phase?: unknown }).phase : undefined;
+  return phase === 'failed' ? 'first-generation-failed' : 'rolled-back';
+}
+
 /** True when the deployment ended because its traffic shift rolled back (an outcome, shown as `rolled back`). */
 export function rolledBack(snap: Snapshot): boolean {
-  const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
-  return snap.state === 'failed' && shift?.state === 'failed' && typeof shift.checkpoint?.[CONCLUDED] === 'string';
+  return shiftConclusion(snap) === 'rolled-back';
 }
 
 /** Open deployments that count on registry short name `name` (as a new cluster, or as an old cluster of their shift). */

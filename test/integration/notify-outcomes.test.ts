@@ -61,6 +61,13 @@ const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp
     // Concluded: `resume` refuses it, so the text says what is true instead.
     next: /^nothing resumes this deployment \(its traffic shift rolled back\): .*deploy a new generation/,
   },
+  // No old clusters: nothing was rolled back, the failing clusters keep every new start, and the title says so.
+  'first generation failed its gates': {
+    runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'GateFailed', { concluded: 'its first generation failed its gates: fail; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation', progress: { phase: 'failed', reason: 'fail' } }), finished('failed', 'DeploymentFailed')]],
+    outcome: 'first-generation-failed',
+    title: /first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start$/,
+    next: /^nothing resumes this deployment \(its first generation failed its gates\): .*deploy a new generation/,
+  },
   'held at a gate (CI)': {
     runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'PreCheckRefused', { progress: { phase: 'steps', stepIndex: 1, paused: true, gate: 'beforePromotion' } }), finished('failed', 'PreCheckRefused')]],
     outcome: 'held',

@@ -43,6 +43,10 @@ const CASES: Record<string, { journal: JournalInput[]; next: RegExp }> = {
     journal: [created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), end('DeploymentFailed')],
     next: /^nothing resumes this deployment \(its traffic shift rolled back\): .*deploy a new generation/,
   },
+  'a first generation that failed its gates (concluded)': {
+    journal: [created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...failed('*', 'traffic-shift', 'GateFailed', { concluded: 'its first generation failed its gates: fail; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation', progress: { phase: 'failed', reason: 'fail' } }), end('DeploymentFailed')],
+    next: /^nothing resumes this deployment \(its first generation failed its gates\): .*deploy a new generation/,
+  },
 };
 
 describe('the next step of a failed deployment', () => {
@@ -61,6 +65,20 @@ describe('the next step of a failed deployment', () => {
       expect(doc.next!.includes('ws-deployment resume')).toBe(!name.includes('concluded'));
     });
   }
+
+  it('a first generation that failed its gates is not said to be rolled back: its clusters still take every start', () => {
+    const recs = records(CASES['a first generation that failed its gates (concluded)']!.journal);
+    const snap = recs.reduce<Snapshot | undefined>((s, r) => applyRecord(s, r), undefined)!;
+    const words = 'first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start';
+    expect(statusDocument(snap).outcome).toBe('first-generation-failed');
+    const summary = renderSummary(snap);
+    expect(summary.split('\n')[0]).toBe(`deployment ${ID}: ${words} (cluster id 5)`);
+    expect(summary).toContain('traffic shift: the first generation failed its gates in the watch; its clusters were left taking every new start');
+    expect(summary).not.toMatch(/rolled back/);
+    const html = renderReportHtml(buildReportModel(recs, new Date(Date.UTC(2026, 0, 1, 13))));
+    expect(html).toContain(esc(words));
+    expect(html).not.toMatch(/rolled back/);
+  });
 
   it('says nothing where another line already does, or nothing is to be done', () => {
     const succeeded = records([created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), { type: 'deployment.finished', state: 'succeeded' } as JournalInput]);
