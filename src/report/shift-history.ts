@@ -100,7 +100,8 @@ function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string
 
 export function percentOf(phase: string, stepIndex: number, steps: readonly number[]): number {
   if (phase === 'steps') return steps[stepIndex] ?? 100;
-  if (phase === 'bake' || phase === 'done') return 100;
+  // A first generation (`watch`, and `failed` after it) takes every new start: nothing was taken back when it failed.
+  if (phase === 'bake' || phase === 'done' || phase === 'watch' || phase === 'failed') return 100;
   return 0;
 }
 
