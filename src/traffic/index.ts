@@ -14,6 +14,5 @@ export type { MetricDecision, MetricOutcome } from './judges/decision.js';
 export { decideStep, ZERO_COUNTERS, type StepVerdict, type AnalysisCounters } from './judges/step-verdict.js';
 export { mannWhitneyU, type MannWhitneyResult } from './stats/mann-whitney.js';
 export { runShift, type ShiftDeps, type ShiftInput, type ShiftResult } from './shift-controller.js';
-export { rollbackShift, type RollbackDeps } from './shift-rollback.js';
 export { realClock } from './clock.js';
 export type * from './shift-ports.js';

@@ -4,8 +4,8 @@
  * so a crashed run resumes at the same step with the elapsed time honoured.
  *
  * Interrupts (the run's AbortSignal) stop where we are without rollback — the
- * journal says where; a re-run continues, `rollbackShift` (shift-rollback.ts)
- * restores the saved state; an operator's `abort` command rolls back.
+ * journal says where; a re-run continues; an operator's `abort` command rolls back
+ * (sent while no process runs the deployment, it waits for `resume`).
  *
  * Any other failure on the way forward (an update a meta cluster's bridge did not
  * take after its retries, a bug) rolls back too, as Argo Rollouts and Flagger abort

@@ -4,18 +4,16 @@
  * their saved scores and cordon state. Gradual: equal steps down over
  * `rollback.duration` first, then the same flip (Argo Rollouts cannot do this).
  *
- * `rollbackShift` is the standalone form for a `rollback` command after an
- * interrupted or finished run: it needs only the journal's saved original state
- * (no command calls it today: `shift abort` on a deployment no process runs is
- * queued for `resume`, whose shift rolls back). Both forms report a meta cluster
- * that does not take the flip the same way ({@link restoreOrRecord}).
+ * There is no standalone rollback: `shift abort` on a deployment no process runs
+ * is queued for `resume`, whose shift rolls back from the journal's saved state. A
+ * meta cluster that does not take the flip is journaled and reported
+ * ({@link restoreOrRecord}).
  */
-import { isWsdError, WsdError } from '../core/errors.js';
+import { isWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { expandSteps, type TrafficShiftConfig } from './config.js';
+import type { TrafficShiftConfig } from './config.js';
 import { rollbackChanges, scoreChanges, ShiftRegistry } from './shift-registry.js';
-import { type Clock, type IncompleteRollback, type OriginalSnapshot, type RegistryPort, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
-import { ZERO_COUNTERS } from './judges/step-verdict.js';
+import type { Clock, IncompleteRollback, OriginalSnapshot, ShiftCluster, ShiftProgress } from './shift-ports.js';
 import { RollbackIncomplete } from './shift-stops.js';
 
 export { RollbackIncomplete };
@@ -105,55 +103,4 @@ export async function stepBack(
     sink.emit({ level: 'warn', code: 'traffic.rollback.step', step: 'traffic-shift', message: `rollback: ${percent} % of new starts on the new clusters`, data: { percent } });
     if (!(await wait(clock.now() + duration / steps))) return;
   }
-}
-
-export interface RollbackDeps {
-  registry: RegistryPort;
-  metas: readonly string[];
-  clock: Clock;
-  journal: ShiftJournal;
-  sink: EventSink;
-  signal?: AbortSignal;
-}
-
-/**
- * Instant rollback from the journal, e.g. `ws-deployment rollback` after an interrupt. As the shift's own: journaled
- * as under way before the first change, and a meta cluster that does not take it is journaled
- * (`progress.rollingBack.incomplete`, what `status` shows) and reported ({@link RollbackIncomplete}); `resume`
- * finishes it.
- */
-export async function rollbackShift(deps: RollbackDeps, input: RollbackInput, reason: string): Promise<ShiftProgress> {
-  const { original, progress } = await deps.journal.load();
-  if (!original) {
-    throw new WsdError('ResumeRefused', 'no saved original scores in the journal: the shift never changed the registry, so there is nothing to roll back');
-  }
-  const ops = new ShiftRegistry(deps.registry, deps.metas, deps.clock, deps.sink);
-  const start: ShiftProgress = progress ?? { phase: 'start', stepIndex: 0, phaseStartedAtMs: deps.clock.now(), measurementsInStep: 0, counters: ZERO_COUNTERS, paused: false };
-  // As the shift journals its own: under way before the first change (a hold ends here, an unfinished promote is
-  // settled by this rollback, one under way keeps its reason), so a stop half-way leaves it for `resume` to finish.
-  const { promoting: _promoting, ...decided } = start;
-  let under: ShiftProgress = { ...decided, paused: false, gate: undefined, pausedBy: undefined, rollingBack: start.rollingBack ?? { reason } };
-  await deps.journal.recordStep(under);
-  deps.sink.emit({ level: 'error', code: 'traffic.rollback', step: 'traffic-shift', message: `rolling back (instant): ${reason}`, data: { reason } });
-  await restoreOrRecord(ops, original, input, reason, {
-    metas: deps.metas,
-    sink: deps.sink,
-    signal: deps.signal,
-    stops: cannotRecordRollback,
-    scoresOf: (meta) => lastKnownScores(meta, original, under, expandSteps(input.config), input, ops),
-    record: async (incomplete) => {
-      under = { ...under, rollingBack: { ...(under.rollingBack ?? { reason }), incomplete } };
-      await deps.journal.recordStep(under);
-    },
-  });
-  const { rollingBack: _rollingBack, promoting: _p, ...before } = progress ?? { stepIndex: 0, measurementsInStep: 0, counters: ZERO_COUNTERS };
-  const done: ShiftProgress = {
-    ...before,
-    phase: 'rolled-back',
-    phaseStartedAtMs: deps.clock.now(),
-    paused: false,
-    reason,
-  };
-  await deps.journal.recordStep(done);
-  return done;
 }

@@ -3,7 +3,6 @@ import { MemorySink } from '../../../src/core/events.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
-import { rollbackShift } from '../../../src/traffic/shift-rollback.js';
 import { FakeMetricProvider } from './fake-metric-provider.js';
 import { FakeRegistry, MemoryJournal, QueueControl } from './fake-shift-ports.js';
 
@@ -183,24 +182,6 @@ describe('shift controller', () => {
     expect(journal.decisions.length).toBe(decisions + 2);
     await minutes(3); // the bake (10 min from 1 min) ends on the first pass at or after 11 min
     expect(second.result()).toMatchObject({ outcome: 'promoted' });
-  });
-
-  it('rolls back from the journal alone after an interrupt (rollback command)', async () => {
-    const { registry, journal, deps } = setup();
-    const abort = new AbortController();
-    start(deps, config(), abort.signal);
-    await minutes(1.5);
-    abort.abort();
-    await vi.advanceTimersByTimeAsync(1);
-    expect(registry.get('meta-eu', 'eu18').score).toBe(50);
-    const progress = await rollbackShift(deps, { config: config(), newClusters: [NEW], oldClusters: [OLD] }, 'operator asked');
-    expect(progress).toMatchObject({ phase: 'rolled-back', reason: 'operator asked', stepIndex: 1 });
-    for (const meta of METAS) {
-      expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
-      expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
-    }
-    expect(journal.progress?.phase).toBe('rolled-back');
-    await expect(rollbackShift({ ...deps, journal: new MemoryJournal() }, { config: config(), newClusters: [NEW], oldClusters: [OLD] }, 'x')).rejects.toThrow(/nothing to roll back/);
   });
 
   it('pauses, resumes, and promotes on command', async () => {

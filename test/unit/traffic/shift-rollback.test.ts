@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
-import type { OriginalSnapshot, ShiftProgress } from '../../../src/traffic/shift-ports.js';
+import type { IncompleteRollback, OriginalSnapshot, ShiftProgress } from '../../../src/traffic/shift-ports.js';
 import { ShiftRegistry } from '../../../src/traffic/shift-registry.js';
-import { restoreOriginal, rollbackShift, stepBack } from '../../../src/traffic/shift-rollback.js';
+import { cannotRecordRollback, lastKnownScores, restoreOrRecord, restoreOriginal, stepBack } from '../../../src/traffic/shift-rollback.js';
 import { RollbackIncomplete } from '../../../src/traffic/shift-controller.js';
 import { WsdError } from '../../../src/core/errors.js';
 import type { RegistryPort } from '../../../src/traffic/shift-ports.js';
-import { FakeRegistry, MemoryJournal } from './fake-shift-ports.js';
+import { FakeRegistry } from './fake-shift-ports.js';
 
 const META = 'meta-eu';
 const NEW = { name: 'eu18', cluster: 'gp-prod-ws-eu18-eu-west1', region: 'europe-west1' };
@@ -96,54 +96,8 @@ describe('instant rollback (the flip)', () => {
   });
 });
 
-describe('rollback command (from the journal)', () => {
-  it('refuses when the journal has no saved original scores: nothing was changed', async () => {
-    const { registry, sink, input } = setup();
-    const journal = new MemoryJournal();
-    await expect(rollbackShift({ registry, metas: [META], clock, journal, sink }, input, 'operator')).rejects.toMatchObject({
-      code: 'ResumeRefused',
-      message: 'no saved original scores in the journal: the shift never changed the registry, so there is nothing to roll back',
-    });
-    expect(registry.log.filter((l) => l.startsWith('update'))).toEqual([]);
-  });
-
-  it('flips back, says why, and journals rolled-back where the shift stood', async () => {
-    const { registry, original, sink, input } = setup();
-    const journal = new MemoryJournal();
-    journal.original = original;
-    const counters = { measurements: 7, failures: 1, errors: 0, consecutiveErrors: 0, inconclusive: 2 };
-    journal.progress = { phase: 'steps', stepIndex: 1, phaseStartedAtMs: NOW - 5_000, measurementsInStep: 3, counters, paused: true, gate: 'beforeIncrease' };
-    const done = await rollbackShift({ registry, metas: [META], clock, journal, sink }, input, 'p99 latency over 2s');
-    const expected: ShiftProgress = { phase: 'rolled-back', stepIndex: 1, phaseStartedAtMs: NOW, measurementsInStep: 3, counters, paused: false, gate: 'beforeIncrease', reason: 'p99 latency over 2s' };
-    expect(done).toEqual(expected);
-    expect(journal.progress).toEqual(expected);
-    expect(sink.events.find((e) => e.code === 'traffic.rollback')).toMatchObject({
-      level: 'error',
-      step: 'traffic-shift',
-      message: 'rolling back (instant): p99 latency over 2s',
-      data: { reason: 'p99 latency over 2s' },
-    });
-    expect(registry.get(META, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
-    expect(registry.get(META, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
-  });
-
-  it('journals a rollback from the first step when no progress was recorded yet', async () => {
-    const { registry, original, sink, input } = setup();
-    const journal = new MemoryJournal();
-    journal.original = original;
-    const done = await rollbackShift({ registry, metas: [META], clock, journal, sink }, input, 'aborted');
-    expect(done).toEqual({
-      phase: 'rolled-back',
-      stepIndex: 0,
-      measurementsInStep: 0,
-      counters: { measurements: 0, failures: 0, errors: 0, consecutiveErrors: 0, inconclusive: 0 },
-      phaseStartedAtMs: NOW,
-      paused: false,
-      reason: 'aborted',
-    });
-  });
-
-  it('a meta cluster it cannot reach: rolled back elsewhere, journaled as under way with what is known there, reported as the shift reports it', async () => {
+describe('a rollback a meta cluster does not take', () => {
+  it('rolled back elsewhere, recorded as under way with what is known there, reported as RollbackIncomplete', async () => {
     const { registry, original, sink, input } = setup();
     const US = 'meta-us';
     registry.add(US, { name: 'eu18', state: 'AVAILABLE', score: 50 }).add(US, { name: 'eu17', score: 50 });
@@ -153,10 +107,17 @@ describe('rollback command (from the journal)', () => {
       update: (meta, name, change) =>
         meta === US ? Promise.reject(new WsdError('RegistryUnavailable', 'cannot reach the cluster registry of meta-us', { transient: true })) : registry.update(meta, name, change),
     };
-    const journal = new MemoryJournal();
-    journal.original = { ...original, [US]: structuredClone(original[META] ?? {}) };
-    journal.progress = { phase: 'steps', stepIndex: 0, phaseStartedAtMs: NOW - 5_000, measurementsInStep: 1, counters: { measurements: 1, failures: 0, errors: 0, consecutiveErrors: 0, inconclusive: 0 }, paused: false };
-    const error = await rollbackShift({ registry: port, metas: [META, US], clock, journal, sink }, input, 'operator abort').catch((e: unknown) => e);
+    const both = { ...original, [US]: structuredClone(original[META] ?? {}) };
+    const progress: ShiftProgress = { phase: 'steps', stepIndex: 0, phaseStartedAtMs: NOW - 5_000, measurementsInStep: 1, counters: { measurements: 1, failures: 0, errors: 0, consecutiveErrors: 0, inconclusive: 0 }, paused: false };
+    const ops = new ShiftRegistry(port, [META, US], clock, sink);
+    const recorded: IncompleteRollback[][] = [];
+    const error = await restoreOrRecord(ops, both, input, 'operator abort', {
+      metas: [META, US],
+      sink,
+      stops: cannotRecordRollback,
+      scoresOf: (meta) => lastKnownScores(meta, both, progress, [50, 100], input, ops),
+      record: async (incomplete) => void recorded.push(incomplete),
+    }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RollbackIncomplete);
     expect(error).toMatchObject({ code: 'RegistryError', transient: true });
@@ -164,9 +125,8 @@ describe('rollback command (from the journal)', () => {
       'traffic shift rollback incomplete on meta-us (cannot reach the cluster registry of meta-us; last known scores there: eu18 50, eu17 50). ' +
         'Rolled back on meta-eu. Why it rolled back: operator abort. Once the bridge answers, resume finishes the rollback there (it does not retry the step)',
     );
-    const incomplete = [{ meta: US, error: 'cannot reach the cluster registry of meta-us', scores: { eu18: 50, eu17: 50 } }];
-    // What `status` reads (rollbackIncomplete in its JSON) and `resume` finishes.
-    expect(journal.progress).toMatchObject({ phase: 'steps', rollingBack: { reason: 'operator abort', incomplete } });
+    // What the shift journals as `progress.rollingBack.incomplete` (what `status` reads and `resume` finishes).
+    expect(recorded).toEqual([[{ meta: US, error: 'cannot reach the cluster registry of meta-us', scores: { eu18: 50, eu17: 50 } }]]);
     expect(sink.events.find((e) => e.code === 'traffic.rollback.incomplete')).toMatchObject({ level: 'error', message: (error as Error).message });
     expect(registry.get(META, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
   });
