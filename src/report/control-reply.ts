@@ -33,6 +33,7 @@ function where(shift: ShiftView): string {
   if (shift.phase === 'steps') return `step ${(shift.stepIndex ?? 0) + 1}`;
   if (shift.phase === 'staff') return 'the staff stage';
   if (shift.phase === 'bake') return 'the bake at 100 %';
+  if (shift.phase === 'watch') return "the first generation's watch";
   return 'its start';
 }
 
@@ -81,6 +82,10 @@ function effect(snap: Snapshot, command: ControlCommand): ControlReply {
     case 'promote':
       return { send: true, text: `${news} take all new starts now and ${olds} are cordoned; then the old clusters are retired (behind the beforeDestroy gate when it is manual)` };
     case 'abort':
+      // No old clusters: the new ones took every start when the watch began, and nothing is there to return to.
+      if (shift.phase === 'watch') {
+        return { send: true, text: `the first generation has no earlier one to roll back to: the watch stops, ${news} keep every new start, and the deployment ends as failed (fix them or deploy a new generation)` };
+      }
       return {
         send: true,
         text: started

@@ -49,6 +49,14 @@ describe('shift replies', () => {
     expect(reply.text).not.toMatch(/ws-deployment resume/);
   });
 
+  it("abort in a first generation's watch does not promise a rollback: its clusters keep every start", () => {
+    const watch = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters: { ...clusters, oldClusters: [] }, progress: { phase: 'watch', stepIndex: 0, paused: false } } }]);
+    const reply = controlReply(watch, 'abort', true);
+    expect(reply.text).toMatch(/: the first generation has no earlier one to roll back to: the watch stops, eu18, us18 keep every new start, and the deployment ends as failed/);
+    expect(reply.text).not.toMatch(/rolls back|rolled back|cordoned/);
+    expect(controlReply(watch, 'pause', true).text).toMatch(/holds at the first generation's watch/);
+  });
+
   it('mid-shift: the effect at the step it stands at; without a process it is queued for resume', () => {
     const mid = snap('running', [{ name: 'traffic-shift', state: 'running', attempts: 1, checkpoint: { clusters, progress: { phase: 'steps', stepIndex: 1, paused: false } } }]);
     expect(controlReply(mid, 'abort', true).text).toMatch(/: the shift rolls back from step 2: the saved scores of eu17, us17 are restored and eu18, us18 are cordoned/);
