@@ -67,8 +67,8 @@ export interface ClusterInput {
   /** analysis.scrapeInterval, when known. */
   scrapeIntervalMs?: number;
   /**
-   * Set when the pipeline did not scrape throughout the window (a Prometheus restart or stall; see
-   * `scrapesInWindow`): why. Then an empty window is no evidence of its own (targets resume at their own offsets).
+   * Set when the cluster's own scrape targets were not scraped successfully throughout the window (a hung exporter,
+   * a Prometheus restart or stall; see scrape-continuity.ts): why. Then an empty window is no evidence of its own.
    */
   scrapingInterrupted?: string;
   /**
@@ -136,8 +136,9 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
       if (input.reportedBefore && input.gapBefore) {
         return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in two measurements in a row; the cluster or its scraping is down)`);
       }
-      // ... and unless the pipeline itself stopped scraping in the window: after a Prometheus restart the targets
-      // resume at their own offsets, and a live cluster may have one sample there while the old clusters have two.
+      // ... and unless its own targets were not scraped throughout the window: after a Prometheus restart the targets
+      // resume at their own offsets (a live cluster may have one sample where the old clusters have two), and a hung
+      // exporter empties the window of a cluster that may be alive.
       if (input.reportedBefore && input.scrapingInterrupted === undefined && emptyWindowIsDamning(input.windowMs, input.scrapeIntervalMs)) {
         const scrapes = Math.floor((input.windowMs ?? 0) / (input.scrapeIntervalMs ?? 1));
         return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in a ${formatDuration(input.windowMs ?? 0)} window, ${scrapes} scrapes of ${formatDuration(input.scrapeIntervalMs ?? 0)}: one missed scrape cannot empty it; the cluster or its scraping is down)`);

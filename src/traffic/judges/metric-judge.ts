@@ -13,8 +13,9 @@
  *   the first empty measurement is a gap (`wait`, `no-data.gap`: one missed scrape must
  *   not roll back a healthy shift), the second in a row is `fail` (`no-data.stopped-reporting`);
  *   with `scrapeInterval` known, an empty window spanning ≥ 3 scrapes fails at once (no single
- *   missed scrape empties it), unless Prometheus itself did not scrape throughout that window
- *   (a restart or stall: scrape-continuity.ts), when it is a gap again;
+ *   missed scrape empties it), unless the cluster's own targets were not scraped successfully
+ *   throughout that window (a hung exporter, a Prometheus restart or stall: scrape-continuity.ts),
+ *   when it is a gap again;
  *   at 100 % and in the bake (baseline from before the shift) the old clusters are also
  *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
@@ -31,6 +32,7 @@ import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type Clu
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
+import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
 
 export interface MeasurementContext {
@@ -95,11 +97,16 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
   const gapBefore = (t: QueryTarget) => ctx.gaps?.[metric.name]?.includes(t.cluster) ?? false;
-  // The fast "stopped reporting" rule trusts an empty window only when the pipeline scraped throughout it.
-  const fastRuleWouldFire =
-    emptyWindowIsDamning(valueWindowMs, ctx.scrapeIntervalMs) && ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error));
+  // The fast "stopped reporting" rule trusts an empty window only when the cluster's own targets were scraped throughout it.
+  const fastRuleWouldFire = (t: QueryTarget) =>
+    emptyWindowIsDamning(valueWindowMs, ctx.scrapeIntervalMs) && (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error);
   const lastPointAt = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs).end : ctx.now;
-  const scrapingInterrupted = fastRuleWouldFire ? await scrapingInterruption(ctx.provider, valueWindowMs, ctx.scrapeIntervalMs ?? 1, lastPointAt, ctx.signal) : undefined;
+  const interruptions = new Map<string, string>();
+  for (const t of ctx.newClusters.filter(fastRuleWouldFire)) {
+    const selectors = [...new Set(queries.filter((q) => q.side === 'new' && q.cluster === t.cluster).flatMap((q) => vectorSelectors(q.query)))];
+    const why = await scrapingInterruption(ctx.provider, selectors, valueWindowMs, ctx.scrapeIntervalMs ?? 1, lastPointAt, ctx.signal);
+    if (why !== undefined) interruptions.set(t.cluster, why);
+  }
   const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
   const record = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<MetricDecision> = {}): MetricDecision => ({
     metric: metric.name,
@@ -175,7 +182,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       valueSeriesSeen,
       windowMs: valueWindowMs,
       scrapeIntervalMs: ctx.scrapeIntervalMs,
-      ...(scrapingInterrupted === undefined ? {} : { scrapingInterrupted }),
+      ...(interruptions.has(target.cluster) ? { scrapingInterrupted: interruptions.get(target.cluster) } : {}),
       baseline: {
         clusters: ctx.oldClusters.map((o) => o.cluster),
         points: baselinePoints,

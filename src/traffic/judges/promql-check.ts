@@ -82,3 +82,19 @@ export function promqlProblem(template: string): string | undefined {
     .map(([k, v]) => `{{${k}}}=${v}`)
     .join(', ')})`;
 }
+
+/**
+ * The series selectors of a (resolved) query, as written (`name{label="value"}`, without range, offset or `@`),
+ * each once: which series the query reads, so the judge can ask about the targets that expose them.
+ */
+export function vectorSelectors(query: string): string[] {
+  const found = new Set<string>();
+  parser.parse(query).iterate({
+    enter: (node) => {
+      if (node.type.name !== 'VectorSelector') return undefined;
+      found.add(query.slice(node.from, node.to));
+      return false;
+    },
+  });
+  return [...found];
+}

@@ -70,12 +70,18 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   /**
-   * `up` gets a sample at every scrape of every target, the target down or not (its value says which); only
-   * Prometheus not scraping leaves a hole in it. So the best-scraped target's count over the window says whether
-   * Prometheus scraped throughout it (a restart, a stall: fewer than the window's scrapes everywhere).
+   * `up` gets a sample at every scrape of every target, 1 when it succeeded (a target that hangs or refuses gets 0),
+   * so `sum_over_time(up[window])` is a target's successful scrapes there. Asked of the targets (job, instance)
+   * that exposed any of `selectors` within `spanMs` before the evaluation time: the canary's own, not every job's
+   * (another job's full count says nothing of the canary's). The fewest of them, or undefined when none of them
+   * has `up` in the window (its target gone from discovery, or series federated or remote-written under labels
+   * that are no target of this Prometheus).
    */
-  async scrapesInWindow(windowMs: number, options: InstantQueryOptions = {}): Promise<number | undefined> {
-    const answer = await this.instant(`max(count_over_time(up[${Math.max(1, Math.round(windowMs))}ms]))`, options);
+  async targetScrapes(selectors: readonly string[], windowMs: number, spanMs: number, options: InstantQueryOptions = {}): Promise<number | undefined> {
+    if (selectors.length === 0) return undefined;
+    const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
+    const exposed = selectors.map((s) => `group by (job, instance) (last_over_time(${s}[${ms(spanMs)}]))`).join(' or ');
+    const answer = await this.instant(`min(sum_over_time(up[${ms(windowMs)}]) and on (job, instance) (${exposed}))`, options);
     const value = answer[0]?.points.at(-1)?.[1];
     return value !== undefined && Number.isFinite(value) ? value : undefined;
   }

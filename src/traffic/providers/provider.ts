@@ -40,12 +40,13 @@ export interface MetricProvider {
   instant(query: string, options?: InstantQueryOptions): Promise<MetricSeriesList>;
   range(query: string, options: RangeQueryOptions): Promise<MetricSeriesList>;
   /**
-   * Whether the pipeline itself scraped throughout the `windowMs` ending at `options.time`: the most scrapes any one
-   * target had there (undefined: nothing to tell). A restarted or stalled Prometheus has no target with a full window,
-   * and targets resume at their own offsets, so a live cluster may have one sample where another has two. Optional:
-   * a provider without it (the simulator: a model without outages) is taken to scrape throughout.
+   * Whether the canary's own scrape targets were scraped throughout the `windowMs` ending at `options.time`: the
+   * fewest successful scrapes there of any target that exposed one of `selectors` (series selectors of the canary's
+   * queries) within `spanMs` before it; undefined: nothing to tell. A hung exporter, a failing scrape, a stalled or
+   * restarted Prometheus leave fewer than the window's scrapes. Optional: a provider without it (the simulator: a
+   * model without outages) is taken to scrape throughout.
    */
-  scrapesInWindow?(windowMs: number, options?: InstantQueryOptions): Promise<number | undefined>;
+  targetScrapes?(selectors: readonly string[], windowMs: number, spanMs: number, options?: InstantQueryOptions): Promise<number | undefined>;
   /** When the metrics server last (re)started, when it says (Prometheus' runtimeinfo): scraping begins after that. */
   startedAt?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
 }

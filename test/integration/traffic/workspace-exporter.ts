@@ -3,7 +3,7 @@
  * start failures per cluster, like ws-manager does. The test sets each cluster's
  * start rate and failure ratio; counters grow on a timer and stay integers.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 interface ClusterTraffic {
@@ -25,6 +25,8 @@ export class WorkspaceExporter {
   private readonly clusters = new Map<string, ClusterTraffic>();
   private server?: Server;
   private timer?: NodeJS.Timeout;
+  /** Scrapes held unanswered while the exporter hangs (Prometheus gives up at its scrape timeout). */
+  private hanging?: Set<ServerResponse>;
 
   /** Sets (or adds) a cluster's traffic. */
   set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean; failuresFromFirst?: boolean }): void {
@@ -38,11 +40,24 @@ export class WorkspaceExporter {
     if (c) Object.assign(c, { starts: 0, failures: 0, failureCarry: 0 });
   }
 
+  /** The exporter hangs (accepts scrapes, never answers) or answers again: a stall of this one target, Prometheus running. */
+  hang(on: boolean): void {
+    if (on) this.hanging ??= new Set();
+    else {
+      for (const res of this.hanging ?? []) res.destroy();
+      this.hanging = undefined;
+    }
+  }
+
   async start(tickMs = 100): Promise<number> {
     this.timer = setInterval(() => this.tick(), tickMs);
     this.server = createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
+        return;
+      }
+      if (this.hanging) {
+        this.hanging.add(res);
         return;
       }
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.render());
@@ -53,6 +68,8 @@ export class WorkspaceExporter {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.hang(false);
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 

@@ -1,8 +1,9 @@
 /**
- * The fast "stopped reporting" rule trusts an empty window only when the pipeline scraped throughout it
- * (scrape-continuity.ts). A provider that can tell and says it did not, cannot say, or fails to answer: the empty
- * window is a gap (wait). A provider that cannot tell at all (the simulator, a model without outages) keeps the rule.
- * The real-Prometheus case (a restart) is test/integration/traffic/prometheus-restart-window.test.ts.
+ * The fast "stopped reporting" rule trusts an empty window only when the new cluster's own scrape targets were
+ * scraped throughout it (scrape-continuity.ts). A provider that can tell and says they were not, cannot say, or
+ * fails to answer: the empty window is a gap (wait). A provider that cannot tell at all (the simulator, a model
+ * without outages) keeps the rule. The real-Prometheus cases: a restart (prometheus-restart-window.test.ts), a hung
+ * exporter while other targets keep up full (prometheus-target-stall.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { metricSchema } from '../../../src/traffic/analysis-config.js';
@@ -16,19 +17,19 @@ const OLD = { cluster: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'e
 const NOW = new Date('2025-01-01T12:00:00Z');
 
 /** The old cluster reports, the new one (which reported before) has no series; `up` as the test says. */
-function provider(scrapes: () => Promise<number | undefined>): FakeMetricProvider & { asked: Array<{ windowMs: number; at?: Date }> } {
+function provider(scrapes: () => Promise<number | undefined>): FakeMetricProvider & { asked: Array<{ selectors: readonly string[]; windowMs: number; at?: Date }> } {
   const fake = new FakeMetricProvider().set('fail_rate{c="eu17"}', [0.01]);
-  const asked: Array<{ windowMs: number; at?: Date }> = [];
+  const asked: Array<{ selectors: readonly string[]; windowMs: number; at?: Date }> = [];
   return Object.assign(fake, {
     asked,
-    scrapesInWindow: async (windowMs: number, options?: { time?: Date }) => {
-      asked.push({ windowMs, at: options?.time });
+    targetScrapes: async (selectors: readonly string[], windowMs: number, _spanMs: number, options?: { time?: Date }) => {
+      asked.push({ selectors, windowMs, at: options?.time });
       return scrapes();
     },
   });
 }
 
-describe('whether Prometheus scraped throughout an empty window', () => {
+describe("whether the new cluster's targets were scraped throughout an empty window", () => {
   const metric = metricSchema.parse({ name: 'm', query: 'fail_rate{c="{{shortName}}"}', threshold: { max: 0.05 } });
   const ctx = (p: MetricProvider): MeasurementContext => ({
     provider: p,
@@ -42,17 +43,17 @@ describe('whether Prometheus scraped throughout an empty window', () => {
     reported: new Set([NEW.cluster]),
   });
 
-  it('fails at once when some target has every scrape of the window (asked at the window, once)', async () => {
+  it("fails at once when the cluster's targets have every scrape of the window (asked of its own series, at the window, once)", async () => {
     const p = provider(async () => 6);
     expect(await evaluateMetric(metric, ctx(p))).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
-    expect(p.asked).toEqual([{ windowMs: 60_000, at: NOW }]);
+    expect(p.asked).toEqual([{ selectors: ['fail_rate{c="eu18"}'], windowMs: 60_000, at: NOW }]);
   });
 
-  it('waits (a gap) when no target has, when up is missing, and when the check fails', async () => {
+  it('waits (a gap) when a target of the cluster missed scrapes, when none has up, and when the check fails', async () => {
     const cases: Array<[() => Promise<number | undefined>, RegExp]> = [
-      [async () => 5, /Prometheus did not scrape throughout the 1m window \(the best-scraped target has 5 samples of up, 6 scrapes of 10s expected: a restart or a stall of Prometheus\): no evidence against the cluster/],
-      [async () => undefined, /\(no target has samples of up, 6 scrapes/],
-      [async () => Promise.reject(new MetricQueryError('server', 'prometheus answered 503')), /whether Prometheus scraped throughout the 1m window is unknown \(max\(count_over_time\(up\[…\]\)\) failed: prometheus answered 503\)/],
+      [async () => 5, /its scrape targets were not scraped throughout the 1m window \(a target that exposed its series had 5 successful scrapes \(up = 1\) of 6 of 10s: its exporter hung or failed, or Prometheus stalled or restarted\): no evidence against the cluster/],
+      [async () => undefined, /\(no target that exposed its series has samples of up there: gone from service discovery, or its series are not scraped by this Prometheus\)/],
+      [async () => Promise.reject(new MetricQueryError('server', 'prometheus answered 503')), /whether its scrape targets were scraped throughout the 1m window is unknown \(sum_over_time\(up\[…\]\) failed: prometheus answered 503\)/],
     ];
     for (const [scrapes, message] of cases) {
       const d = await evaluateMetric(metric, ctx(provider(scrapes)));
@@ -66,7 +67,7 @@ describe('whether Prometheus scraped throughout an empty window', () => {
     p.set('fail_rate{c="eu18"}', [0.01]);
     expect(await evaluateMetric(metric, ctx(p))).toMatchObject({ outcome: 'pass' });
     expect(p.asked).toEqual([]);
-    expect(await scrapingInterruption(new FakeMetricProvider(), 60_000, 10_000, NOW)).toBeUndefined();
+    expect(await scrapingInterruption(new FakeMetricProvider(), ['fail_rate{c="eu18"}'], 60_000, 10_000, NOW)).toBeUndefined();
   });
 
   it('waits when the server (re)started inside the window, whatever up says; a start before it, or none known, leaves it to up', async () => {
