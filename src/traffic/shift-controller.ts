@@ -17,7 +17,7 @@ import { isAbortError, isWsdError, toWsdError, WsdError } from '../core/errors.j
 import type { EventSink } from '../core/events.js';
 import { expandSteps, type TrafficShiftConfig } from './config.js';
 import { isProportionMetric } from './analysis-config.js';
-import { lookbackOf } from './judges/metric-judge.js';
+import { lookbackOf, WINDOW_TOO_SHORT } from './judges/metric-judge.js';
 import { briefVerdict } from './judges/decision-brief.js';
 import { measure } from './judges/measure.js';
 import { newStage, ZERO_COUNTERS } from './judges/step-verdict.js';
@@ -384,6 +384,8 @@ class ShiftRun {
       for (const d of record.decisions) {
         const m = judged.metrics.find((x) => x.name === d.metric && tiles(x));
         if (!m) continue;
+        // A window too short to read (the previous measurement ran late) is read with the next one.
+        if (d.rule === WINDOW_TOO_SHORT) continue;
         if (d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = now;
         else windowEnds[d.metric] ??= now - lookbackOf(m, config.interval);
       }

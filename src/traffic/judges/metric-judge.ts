@@ -27,6 +27,7 @@
  * baseline offset).
  */
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
+import { formatDuration } from '../duration.js';
 import type { MetricProvider } from '../providers/provider.js';
 import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
@@ -72,10 +73,25 @@ export function lookbackOf(metric: Pick<MetricConfig, 'lookback' | 'interval'>, 
   return metric.lookback ?? metric.interval ?? defaultMs;
 }
 
+/** The rule of a tiled window too short to read: the controller keeps its start for the next window. */
+export const WINDOW_TOO_SHORT = 'window.too-short';
+
+/**
+ * The shortest tiled window worth reading: two scrapes (rate()/increase() need two samples in their window), or,
+ * with scrapeInterval unknown, half the metric's own span (which validate let through as several scrapes).
+ */
+function shortestTiledWindowMs(metric: MetricConfig, ctx: MeasurementContext): number {
+  return ctx.scrapeIntervalMs !== undefined ? 2 * ctx.scrapeIntervalMs : lookbackOf(metric, ctx.intervalMs) / 2;
+}
+
 /** Runs the metric's queries and classifies/judges the result. Throws only on abort. */
 export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementContext): Promise<MetricDecision> {
   const tiledFrom = ctx.windowStarts?.[metric.name];
-  const lookbackMs = tiledFrom !== undefined && tiledFrom < ctx.now.getTime() ? ctx.now.getTime() - tiledFrom : lookbackOf(metric, ctx.intervalMs);
+  // A tiled window is short after a measurement that ran late (this one on time) and negative when evaluation times
+  // come out of order. On Prometheus it holds one sample or none: judged, a healthy cluster's empty window is a gap
+  // (twice: stopped reporting) or no data on either side (an error). It waits, and the next window starts here.
+  if (tiledFrom !== undefined && ctx.now.getTime() - tiledFrom < shortestTiledWindowMs(metric, ctx)) return tooShort(metric, ctx, tiledFrom);
+  const lookbackMs = tiledFrom !== undefined ? ctx.now.getTime() - tiledFrom : lookbackOf(metric, ctx.intervalMs);
   const windowMs = metric.comparison?.method === 'mann-whitney' || metric.comparison?.method === 'ratio' ? metric.comparison.resolution : lookbackMs;
   const baselineAt = ctx.baselineAt ?? ctx.now;
   const mode = metric.comparison && metric.comparison.method !== 'proportion' ? ({ kind: 'range', stepMs: windowMs } as const) : ({ kind: 'instant' } as const);
@@ -222,6 +238,25 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     return withPowerWarnings(record(waitOrInconclusive('wait', deadlinePassed), 'query.partial', `${metric.name}: would pass, but ${said}: a missing series may hide a failing cluster; ${stillPartial}`, extra), metric, evidence);
   }
   return withPowerWarnings(record(outcome, rule, message, extra), metric, evidence);
+}
+
+function tooShort(metric: MetricConfig, ctx: MeasurementContext, tiledFrom: number): MetricDecision {
+  const spanMs = ctx.now.getTime() - tiledFrom;
+  const from = new Date(tiledFrom).toISOString();
+  const why =
+    spanMs <= 0
+      ? `this measurement's time ${ctx.now.toISOString()} is not after the end of the last counted window (${from}): evaluation times out of order (a clock stepped back?)`
+      : `the window since the last counted one (${from}) is only ${formatDuration(spanMs)}, shorter than ${ctx.scrapeIntervalMs !== undefined ? `two scrapes of ${formatDuration(ctx.scrapeIntervalMs)} (analysis.scrapeInterval)` : `half the metric's ${formatDuration(lookbackOf(metric, ctx.intervalMs))} window`}: the previous measurement ran late`;
+  return {
+    metric: metric.name,
+    dryRun: metric.dryRun,
+    outcome: 'wait',
+    rule: WINDOW_TOO_SHORT,
+    message: `${metric.dryRun ? '[dry run] ' : ''}${metric.name}: ${why}; rate()/increase() need two samples in their window, so nothing is read now and the next window starts at ${from}`,
+    queries: [],
+    warnings: [],
+    window: { start: from, end: ctx.now.toISOString() },
+  };
 }
 
 /**

@@ -10,6 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { realClock } from '../../../src/traffic/clock.js';
+import type { Clock } from '../../../src/traffic/shift-ports.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { parseDuration } from '../../../src/traffic/duration.js';
 import type { MetricProvider, MetricSeries, MetricSeriesList } from '../../../src/traffic/providers/provider.js';
@@ -50,11 +51,11 @@ class CounterProvider implements MetricProvider {
   }
 }
 
-async function run(input: TrafficShiftInput, provider: CounterProvider) {
+async function run(input: TrafficShiftInput, provider: CounterProvider, clock: Clock = realClock) {
   const registry = new FakeRegistry();
   registry.add('meta-eu', { name: 'eu18', state: 'CORDONED', score: 0 }).add('meta-eu', { name: 'eu17', score: 100 });
   const journal = new MemoryJournal(registry.log);
-  const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
+  const deps = { registry, metas: ['meta-eu'], provider, clock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
   let settled: ShiftResult | Error | undefined;
   runShift(deps, { config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters: [OLD] }).then(
     (r) => (settled = r),
@@ -94,6 +95,39 @@ describe('windows whose counts add up tile the stage', () => {
     // Every start of the step counted once (30 starts are too few to pass at max 0.05: it waits first).
     const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
     expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe(150);
+  });
+
+  it('a tick that woke late is followed by an on-time one whose window is too short to read: it waits, and the next reads from the late one', async () => {
+    // The wait for the slot at +60s oversleeps to +85s (a loaded machine): that window is [30, 85]; the slot at +90s
+    // would read [85, 90], 5 s, under two scrapes of 10 s: on Prometheus no sample or one (see prometheus-late-window.test.ts).
+    let late = true;
+    const clock: Clock = {
+      now: realClock.now,
+      sleep: (ms, signal) => {
+        const oversleep = late && Date.now() + ms === T0 + 60_000;
+        if (oversleep) late = false;
+        return realClock.sleep(oversleep ? ms + 25_000 : ms, signal);
+      },
+    };
+    const provider = new CounterProvider();
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, scrapeInterval: '10s', metrics: [{ ...ratioMetric, count: 3 }] } },
+      provider,
+      clock,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 3)).toEqual([
+      [0, 30],
+      [30, 85],
+      [85, 120],
+    ]);
+    const short = journal.decisions.find((d) => d.decisions[0]?.rule === 'window.too-short');
+    expect(short?.at).toBe(new Date(T0 + 90_000).toISOString());
+    expect(short?.decisions[0]?.outcome).toBe('wait');
+    // Every start of the step counted once.
+    const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
+    expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe((windows.at(-1)?.end ?? 0) / 1000 - T0 / 1000);
   });
 
   it('a metric whose interval is off the controller tick reads windows that meet, not overlap and leave gaps', async () => {

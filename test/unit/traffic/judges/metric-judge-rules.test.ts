@@ -74,17 +74,26 @@ describe('query window', () => {
 
   it('starts a tiled window where the previous one ended (no start lost between two windows), else takes the lookback', async () => {
     const m = metric({ threshold: { max: 0.05 } });
-    // The previous window ended 90 s ago: this one spans those 90 s.
+    // The previous window ended 200 s ago: this one spans those 200 s.
     const tiled = new FakeMetricProvider();
-    const d = await evaluateMetric(m, ctx(tiled, { windowStarts: { m: NOW.getTime() - 90_000 } }));
-    expect(tiled.calls.map((c) => c.query)).toEqual([v('eu18', '1m30s'), v('eu17', '1m30s')]);
-    expect(d.window).toEqual({ start: '2025-01-01T11:58:30.000Z', end: '2025-01-01T12:00:00.000Z' });
-    // Another metric's tile, or one that does not lie before now, leaves the lookback (5m).
-    for (const windowStarts of [{ other: NOW.getTime() - 90_000 }, { m: NOW.getTime() }] as Array<Record<string, number>>) {
-      const p = new FakeMetricProvider();
-      await evaluateMetric(m, ctx(p, { windowStarts }));
-      expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17')]);
+    const d = await evaluateMetric(m, ctx(tiled, { windowStarts: { m: NOW.getTime() - 200_000 } }));
+    expect(tiled.calls.map((c) => c.query)).toEqual([v('eu18', '3m20s'), v('eu17', '3m20s')]);
+    expect(d.window).toEqual({ start: '2025-01-01T11:56:40.000Z', end: '2025-01-01T12:00:00.000Z' });
+    // Under half its 5m window (scrapeInterval unknown), or under two scrapes when known, it waits, reading nothing.
+    for (const [from, extra] of [[NOW.getTime() - 90_000, {}], [NOW.getTime() - 15_000, { scrapeIntervalMs: 10_000 }]] as const) {
+      const early = new FakeMetricProvider();
+      expect(await evaluateMetric(m, ctx(early, { windowStarts: { m: from }, ...extra }))).toMatchObject({ outcome: 'wait', rule: 'window.too-short' });
+      expect(early.calls).toEqual([]);
     }
+    // Another metric's tile leaves the lookback (5m).
+    const other = new FakeMetricProvider();
+    await evaluateMetric(m, ctx(other, { windowStarts: { other: NOW.getTime() - 90_000 } }));
+    expect(other.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17')]);
+    // One that does not lie before now (evaluation times out of order) is not replaced by the lookback, which would
+    // count the starts of windows already counted again: nothing is read, it waits (prometheus-late-window.test.ts).
+    const backwards = new FakeMetricProvider();
+    expect(await evaluateMetric(m, ctx(backwards, { windowStarts: { m: NOW.getTime() } }))).toMatchObject({ outcome: 'wait', rule: 'window.too-short' });
+    expect(backwards.calls).toEqual([]);
   });
 
   it('reads the old clusters at baselineAt and the new ones at now', async () => {
