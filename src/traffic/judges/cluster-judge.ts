@@ -57,6 +57,8 @@ export interface ClusterInput {
   reportedBefore: boolean;
   /** The cluster had reported, and this metric's previous measurement found none of its series (a gap). */
   gapBefore?: boolean;
+  /** Proportions: failures of failure series born in the window, which rate() misses (counter-births.ts). */
+  bornFailures?: number;
   /** Proportions: the value query found series on some cluster (either side) in this measurement: its metrics exist. */
   valueSeriesSeen?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
@@ -180,7 +182,8 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   if (input.proportion) {
     // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
     const windowStarts = Math.round(windowSamples);
-    const windowFailures = latest !== undefined ? Math.min(windowStarts, Math.round(latest * windowStarts)) : 0;
+    const born = input.bornFailures ?? 0;
+    const windowFailures = Math.min(windowStarts, (latest !== undefined ? Math.round(latest * windowStarts) : 0) + born);
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
     const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
@@ -191,7 +194,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
-      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined ? latest : undefined;
+      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined && born === 0 ? latest : undefined;
       const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
       // The baseline does not decide a threshold, but a reader weighs "4 of 4 failed" against it.
       return out(j.outcome, j.rule, j.message, { ...extra, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });

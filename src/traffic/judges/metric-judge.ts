@@ -33,6 +33,7 @@ import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type Clu
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
+import { bornFailures } from './counter-births.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
 
@@ -110,6 +111,16 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const reportedSilent = ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && silent(t));
   const liveness = reportedSilent && baselineAt.getTime() !== ctx.now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', ctx.now, mode) : [];
   const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples, ...liveness];
+  // A failure ratio's failure series born in the window (counted from 0: rate() misses their first failure).
+  const births = new Map<string, { failures: number; series: number }>();
+  if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
+    const asked = [...newValue.map((q) => [q, ctx.now] as const), ...oldValue.map((q) => [q, baselineAt] as const)].filter(([q]) => !q.error);
+    const found = await Promise.all(asked.map(([q, at]) => bornFailures(ctx.provider, q.query, lookbackMs, at, ctx.signal)));
+    asked.forEach(([q], i) => {
+      const b = found[i];
+      if (b && b.series > 0) births.set(q.cluster, b);
+    });
+  }
   // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
   const gapBefore = (t: QueryTarget) => ctx.gaps?.[metric.name]?.includes(t.cluster) ?? false;
@@ -131,7 +142,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
-    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? uncountedFailures(queries) : [])],
+    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births), ...uncountedFailures(queries, births)] : [])],
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -174,7 +185,8 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     const v = oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
     const n = sum(oldSamples.filter((q) => q.cluster === o.cluster));
     baselineCounts.samples += n;
-    if (v !== undefined) baselineCounts.failures += Math.round(v * n);
+    const born = births.get(o.cluster)?.failures ?? 0;
+    if (v !== undefined || born > 0) baselineCounts.failures += Math.min(Math.round(n), Math.round((v ?? 0) * n) + born);
   }
   const baselinePoints = oldValue.flatMap((q) => q.values);
   const trafficOf = (cluster: string): ClusterInput['traffic'] => {
@@ -184,7 +196,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     return { ...expected, competitorStarts };
   };
   const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
-  const valueSeriesSeen = queries.some((q) => q.purpose === 'value' && q.series > 0);
+  const valueSeriesSeen = queries.some((q) => q.purpose === 'value' && q.series > 0) || births.size > 0;
   const evidence: ClusterEvidence[] = ctx.newClusters.map((target) =>
     judgeCluster({
       metric,
@@ -195,6 +207,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
       gapBefore: gapBefore(target),
+      bornFailures: births.get(target.cluster)?.failures,
       valueSeriesSeen,
       windowMs: valueWindowMs,
       scrapeIntervalMs: ctx.scrapeIntervalMs,
@@ -259,14 +272,22 @@ function tooShort(metric: MetricConfig, ctx: MeasurementContext, tiledFrom: numb
   };
 }
 
+/** Says where failure series born in the window were counted from 0. */
+function bornWarnings(births: ReadonlyMap<string, { failures: number; series: number }>): string[] {
+  return [...births].map(
+    ([cluster, b]) =>
+      `${cluster}: ${b.series} failure series began in the window: counted from 0 (${b.failures} failure(s) that rate()/increase() miss, as they need two samples of a series; pre-initialise labelled failure counters to 0 to make this unnecessary)`,
+  );
+}
+
 /**
  * Clusters counted as 0 failures because their value query had no series while they had starts and the query
  * found series elsewhere (cluster-judge.ts): said in the record, as a renamed failure metric would look the same.
  */
-function uncountedFailures(queries: readonly FetchedQuery[]): string[] {
-  if (!queries.some((q) => q.purpose === 'value' && q.series > 0)) return [];
+function uncountedFailures(queries: readonly FetchedQuery[], births: ReadonlyMap<string, unknown>): string[] {
+  if (!queries.some((q) => q.purpose === 'value' && q.series > 0) && births.size === 0) return [];
   return queries
-    .filter((q) => q.purpose === 'value' && q.series === 0 && !q.error)
+    .filter((q) => q.purpose === 'value' && q.series === 0 && !q.error && !births.has(q.cluster))
     .flatMap((q) => {
       const starts = queries.filter((s) => s.purpose === 'samples' && s.side === q.side && s.cluster === q.cluster).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
       return Math.round(starts) > 0

@@ -67,12 +67,14 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
     exporter.set('eu20', { startsPerTick: 5, failureRatio: 0, failuresFromFirst: true });
     exporter.set('eu21', { startsPerTick: 5, failureRatio: 0, failuresFromFirst: true });
     exporter.set('eu30', { startsPerTick: 5, failureRatio: 0.02 });
+    // A new cluster whose first failure comes later (its failure series is born at 1).
+    exporter.set('eu19', { startsPerTick: 1, failureRatio: 0, failuresFromFirst: true });
     prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`], 20_000, 180_000);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 5_000 });
     // A full 5 s window of scrapes on every cluster.
     await waitFor('7 s of scrapes', async () => {
       const n = await provider.range('gitpod_ws_manager_workspace_starts_total', { start: new Date(Date.now() - 7_000), end: new Date(), stepMs: 1_000 });
-      return n.length === 5 && n.every((s) => s.points.length >= 7);
+      return n.length === 6 && n.every((s) => s.points.length >= 7);
     }, 30_000);
   }, 60_000);
 
@@ -91,6 +93,23 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
     expect(m.decisions[0]?.clusters?.[0]?.samples).toBeGreaterThanOrEqual(20);
     expect(m.decisions[0]?.warnings.join('\n')).toMatch(/gp-prod-ws-eu18-eu-west1: the value query returned no series while the cluster had \d+ starts: counted as 0 failures/);
     expect(m.verdict).toBe('pass');
+  });
+
+  it("counts a failure series' first failure: rate() needs two samples, so a series born at 1 shows no increase", async () => {
+    exporter.fail('eu19', 1);
+    const bornAt = Date.now();
+    // Two scrapes of the new series, both inside the window, evaluated in the past (stored).
+    await waitFor('two scrapes of the new failure series', async () => {
+      const n = await provider.instant(`count_over_time(${FAILURES.replace('{{shortName}}', 'eu19')}[5s])`);
+      return (n[0]?.points[0]?.[1] ?? 0) >= 2 && Date.now() - bornAt < 3_000;
+    }, 30_000);
+    const at = new Date(Date.now() - 200);
+    // What Prometheus itself answers: no increase of the failure counter, though one start failed.
+    const failures = await provider.instant(`sum(increase(${FAILURES.replace('{{shortName}}', 'eu19')}[5s]))`, { time: at });
+    expect(failures[0]?.points[0]?.[1] ?? 0).toBe(0);
+    const m = await measure(analysis, ctx('eu19', 'eu17', { now: at }), ZERO_COUNTERS);
+    expect(m.decisions[0]?.clusters?.[0]).toMatchObject({ failures: 1 });
+    expect(m.decisions[0]?.warnings.join('\n')).toMatch(/gp-prod-ws-eu19-eu-west1: 1 failure series began in the window: counted from 0/);
   });
 
   it('does not pass on no failure series anywhere (a misspelt metric looks the same): waits, inconclusive past the deadline', async () => {

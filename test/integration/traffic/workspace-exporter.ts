@@ -34,6 +34,12 @@ export class WorkspaceExporter {
     this.clusters.set(cluster, { ...current, ...traffic });
   }
 
+  /** `n` starts of the cluster fail now (a CounterVec's failure series is born here if it had none). */
+  fail(cluster: string, n: number): void {
+    const c = this.clusters.get(cluster);
+    if (c) c.failures += n;
+  }
+
   /** The cluster's ws-manager restarts: its counters start again from 0 (a counter reset), same labels. */
   restart(cluster: string): void {
     const c = this.clusters.get(cluster);

@@ -1,0 +1,49 @@
+/**
+ * A failure ratio's first failures, which rate()/increase() never see. They need two samples of a series: a
+ * labelled failure counter (client_golang's CounterVec) has no series before its first failure and appears at 1,
+ * so that failure is no increase (documented Prometheus semantics), and a new cluster's first failure of each
+ * series (per reason, per pod) is lost; where it is the cluster's only failure series the value query is empty
+ * and the judge counts 0 failures. Pre-initialised counters (exported as 0 from the start) do not have this.
+ *
+ * The judge counts such a series from 0: for the failure part of the ratio (the left side of its top-level `/`),
+ * the series that have a sample in the window and none in the hour before it were born in the window, and their
+ * smallest value there is what rate() missed. A series seen within that hour is never counted so (a target that
+ * was not scraped for a while resumes with its old total): no failure is counted that did not happen in the window.
+ */
+import { parser } from '@prometheus-io/lezer-promql';
+import { isAbortError } from '../../core/errors.js';
+import { isMetricQueryError, type MetricProvider } from '../providers/provider.js';
+import { vectorSelectors } from './promql-check.js';
+
+/** How long a series must have been absent before the window to count as born in it. */
+const UNSEEN_BEFORE_MS = 60 * 60_000;
+
+/** The failure part of a ratio query: the left operand of its outermost `/`, or undefined for another shape. */
+function failurePart(query: string): string | undefined {
+  let node = parser.parse(query).topNode.firstChild;
+  while (node?.name === 'ParenExpr') node = node.firstChild;
+  if (node?.name !== 'BinaryExpr') return undefined;
+  const left = node.firstChild;
+  const op = left?.nextSibling;
+  if (!left || !op || query.slice(op.from, op.to).trim() !== '/') return undefined;
+  return query.slice(left.from, left.to);
+}
+
+/** The failures rate() missed in the window (series born in it), and how many series; undefined when unknown. */
+export async function bornFailures(provider: MetricProvider, valueQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<{ failures: number; series: number } | undefined> {
+  const part = failurePart(valueQuery);
+  const selectors = part === undefined ? [] : vectorSelectors(part);
+  if (selectors.length === 0) return undefined;
+  const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
+  try {
+    // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
+    const answers = await Promise.all(
+      selectors.map((s) => provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)})`, { time: at, signal })),
+    );
+    const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
+    return { failures: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
+  } catch (error) {
+    if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+    return undefined;
+  }
+}
