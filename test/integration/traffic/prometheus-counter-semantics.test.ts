@@ -97,13 +97,15 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
 
   it("counts a failure series' first failure: rate() needs two samples, so a series born at 1 shows no increase", async () => {
     exporter.fail('eu19', 1);
-    const bornAt = Date.now();
-    // Two scrapes of the new series, both inside the window, evaluated in the past (stored).
+    // Evaluated just after the new series' second sample, as Prometheus stored them: both lie in the 5 s window.
+    let times: number[] = [];
     await waitFor('two scrapes of the new failure series', async () => {
-      const n = await provider.instant(`count_over_time(${FAILURES.replace('{{shortName}}', 'eu19')}[5s])`);
-      return (n[0]?.points[0]?.[1] ?? 0) >= 2 && Date.now() - bornAt < 3_000;
+      const raw = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(`${FAILURES.replace('{{shortName}}', 'eu19')}[30s]`)}`);
+      const body = (await raw.json()) as { data: { result: Array<{ values: Array<[number, string]> }> } };
+      times = (body.data.result[0]?.values ?? []).map(([t]) => Math.round(t * 1000));
+      return times.length >= 2;
     }, 30_000);
-    const at = new Date(Date.now() - 200);
+    const at = new Date((times[1] ?? 0) + 100);
     // What Prometheus itself answers: no increase of the failure counter, though one start failed.
     const failures = await provider.instant(`sum(increase(${FAILURES.replace('{{shortName}}', 'eu19')}[5s]))`, { time: at });
     expect(failures[0]?.points[0]?.[1] ?? 0).toBe(0);
