@@ -10,7 +10,7 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fstatSync, lstatSync, readlinkSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { basename, dirname, join } from 'node:path';
@@ -19,7 +19,7 @@ import type { EventInput, EventSink } from '../core/events.js';
 import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
-import { journalDamagedError, journalDamageFix } from './journal-damage.js';
+import { journalDamagedError, journalDamageFix, journalLostFix } from './journal-damage.js';
 import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
@@ -30,6 +30,45 @@ import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, L
 const JOURNAL = 'journal.ndjson';
 const SNAPSHOT = 'snapshot.json';
 export const DEPLOYMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+/** The ids `deploy` generates (engine/deployment.ts): an entry so named is a deployment's, never the store's own (`locks`). */
+const GENERATED_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/**
+ * Why deployment folder `id` holds a deployment whose journal cannot be read at all, or undefined when it
+ * holds none (another store folder, or one a crash left before its first record) or a readable journal.
+ * The journal is the truth: a folder that holds a snapshot, logs or a cluster's files but no journal is
+ * a deployment whose clusters may exist, so it is damaged, never "no deployment".
+ */
+function lostJournal(root: string, id: string): JournalDamage | undefined {
+  if (!GENERATED_ID_PATTERN.test(id)) return undefined;
+  const folder = join(root, id);
+  const journal = join(folder, JOURNAL);
+  const damaged = (file: string, problem: string): JournalDamage => ({ file, line: 1, problem, fix: journalLostFix(journal, folder) });
+  const entry = lstatSync(folder);
+  if (entry.isSymbolicLink()) return damaged(folder, `is a symlink (to ${readlinkSync(folder)}), not a folder of the state dir: nothing a deployment journals may lie outside it`);
+  if (!entry.isDirectory()) return damaged(folder, 'is a file, not a deployment folder');
+  let others: string[];
+  try {
+    others = readdirSync(folder).filter((n) => n !== JOURNAL);
+  } catch (error) {
+    return damaged(folder, `cannot be listed (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let journalEntry;
+  try {
+    journalEntry = lstatSync(journal);
+  } catch {
+    return others.length > 0 ? damaged(journal, `is missing while its folder holds ${others.sort().join(', ')} (the journal was deleted or moved)`) : undefined;
+  }
+  if (!journalEntry.isFile()) return damaged(journal, journalEntry.isDirectory() ? 'is a folder, not the journal file' : 'is not a regular file (a symlink or a device)');
+  let text: string;
+  try {
+    text = readFileSync(journal, 'utf8');
+  } catch (error) {
+    return damaged(journal, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (scanJournal(text).records.length === 0 && others.length > 0) return damaged(journal, `holds no record while its folder holds ${others.sort().join(', ')} (the journal was emptied)`);
+  return undefined;
+}
 
 function ioError(action: string, path: string, error: unknown): WsdError {
   const code = (error as NodeJS.ErrnoException).code;
@@ -438,6 +477,8 @@ export class FileStateStore implements StateStore {
     if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
     const dir = join(this.root, id);
     const path = join(dir, JOURNAL);
+    const lost = existsSync(dir) || isSymlink(dir) ? lostJournal(this.root, id) : undefined;
+    if (lost) throw journalDamagedError(id, lost.file, lost.line, lost.fix, lost.problem);
     if (!existsSync(path)) {
       throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.root}; list deployments with \`ws-deployment status --all\` or pass --state-dir`);
     }
@@ -490,6 +531,12 @@ export class FileStateStore implements StateStore {
       throw ioError('list', this.root, error);
     }
     for (const entry of entries) {
+      // A deployment's folder whose journal cannot be read at all is listed as damaged: one hides nothing else in the dir.
+      const lost = lostJournal(this.root, entry.name);
+      if (lost) {
+        out.push({ id: entry.name, state: 'damaged', createdAt: '', updatedAt: '', project: '', environment: '', damaged: lost });
+        continue;
+      }
       if (!entry.isDirectory() || !DEPLOYMENT_ID_PATTERN.test(entry.name)) continue;
       // The journal is the truth: a folder without one holds no deployment, a snapshot without one proves nothing.
       const journalPath = join(this.root, entry.name, JOURNAL);
@@ -560,6 +607,14 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {}
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** A queued command file (named by its send time in ms, see `sendControl`) as a PendingControl. */

@@ -15,16 +15,32 @@ export function journalDamageFix(path: string, line: number): string {
   );
 }
 
-/** The error for deployment `id`, whose journal `path` is damaged at `line`. */
-export function journalDamagedError(id: string, path: string, line: number, fix = journalDamageFix(path, line)): WsdError {
-  return new WsdError('StateCorrupt', `deployment ${id}: journal ${path} line ${line} is not valid JSON (the journal was edited or damaged); ${fix}`, {
+/**
+ * What to do about a deployment folder whose journal cannot be read at all (missing, emptied, not a
+ * file, or the folder itself not one of the state dir): its clusters may exist, so never "no deployment".
+ */
+export function journalLostFix(path: string, folder: string): string {
+  return (
+    `restore ${path} from a backup of the state dir (the journal is the truth: snapshot.json and the other files are only caches of it); ` +
+    `if the deployment is over, move ${folder} out of the state dir (its clusters stay as they are: check them with \`ws-deployment clusters list\`)`
+  );
+}
+
+/** How a damaged journal is said: where it is and what is wrong with it. */
+export function damageWords(damage: Pick<JournalDamage, 'file' | 'line' | 'problem'>): string {
+  return damage.problem ? `${damage.file} ${damage.problem}` : `journal ${damage.file} line ${damage.line} is not valid JSON (the journal was edited or damaged)`;
+}
+
+/** The error for deployment `id`, whose journal `path` is damaged at `line` (or, with `problem`, cannot be read at all). */
+export function journalDamagedError(id: string, path: string, line: number, fix = journalDamageFix(path, line), problem?: string): WsdError {
+  return new WsdError('StateCorrupt', `deployment ${id}: ${damageWords({ file: path, line, problem })}; ${fix}`, {
     details: { deploymentId: id, file: path, line },
   });
 }
 
 /** The same error for a listed damaged deployment. */
 export function damagedListingError(summary: DeploymentSummary & { damaged: JournalDamage }): WsdError {
-  return journalDamagedError(summary.id, summary.damaged.file, summary.damaged.line, summary.damaged.fix);
+  return journalDamagedError(summary.id, summary.damaged.file, summary.damaged.line, summary.damaged.fix, summary.damaged.problem);
 }
 
 /**

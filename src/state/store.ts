@@ -63,6 +63,12 @@ export interface JournalDamage {
   /** 1-based line of the first damaged record; nothing after it is read. */
   line: number;
   fix: string;
+  /**
+   * Set when the journal cannot be read at all (then `line` is 1): what is wrong, after the path, e.g.
+   * `is missing while its folder holds other files`; `file` is then the journal's path or, for a
+   * deployment folder that is a symlink or a file, the folder's.
+   */
+  problem?: string;
   /** The cluster id journaled before the damage; absent when the damage hides it (then project and environment are '' too). */
   clusterId?: number;
 }

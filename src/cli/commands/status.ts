@@ -6,6 +6,7 @@ import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
 import { promoted, rolledBack, supersededBy } from '../../state/resumable.js';
+import { damageWords } from '../../state/journal-damage.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { deploymentOutcome, type Outcome } from '../../report/outcome.js';
@@ -107,7 +108,7 @@ function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (list.length === 0) return 'no deployments\n';
   // A damaged journal hides what the damage covers: '?' rather than a guess.
   const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : (d.outcomeWords ?? d.state), d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
-  const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: journal ${d.damaged.file} line ${d.damaged.line} is not valid JSON (edited or damaged); ${d.damaged.fix}\n`] : []));
+  const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: ${damageWords(d.damaged)}; ${d.damaged.fix}\n`] : []));
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }
 
