@@ -577,8 +577,8 @@ export class FileStateStore implements StateStore {
   }
 
   async takeControl(id: string): Promise<PendingControl | undefined> {
-    const dir = join(this.root, id, 'control');
-    if (!existsSync(dir)) return undefined;
+    const dir = controlDir(this.root, id);
+    if (!dir) return undefined;
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       const path = join(dir, name);
       try {
@@ -593,8 +593,8 @@ export class FileStateStore implements StateStore {
   }
 
   async pendingControl(id: string): Promise<PendingControl[]> {
-    const dir = join(this.root, id, 'control');
-    if (!DEPLOYMENT_ID_PATTERN.test(id) || !existsSync(dir)) return [];
+    const dir = DEPLOYMENT_ID_PATTERN.test(id) ? controlDir(this.root, id) : undefined;
+    if (!dir) return [];
     const pending: PendingControl[] = [];
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       try {
@@ -607,6 +607,25 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The folder of deployment `id`'s queued shift commands, undefined when none was ever queued. One that is
+ * no folder of the state dir (a file, a symlink) is said with the fix, not read through or past.
+ */
+function controlDir(root: string, id: string): string | undefined {
+  const dir = join(root, id, 'control');
+  let entry;
+  try {
+    entry = lstatSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (entry.isDirectory()) return dir;
+  throw new WsdError(
+    'StateCorrupt',
+    `${dir} is ${entry.isSymbolicLink() ? 'a symlink' : 'a file'}, not the folder of the shift commands queued for deployment ${id}: move it out of the state dir, then send the commands again (\`ws-deployment shift pause|resume|promote|abort ${id}\`)`,
+  );
 }
 
 function isSymlink(path: string): boolean {
