@@ -55,7 +55,10 @@ export function readState(file: string): SimulatorState {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    throw new WsdError('StateIo', `cannot read registry simulator state ${file}: ${(error as Error).message}`, { cause: error });
+    // Said in words with the fix (as a file that is no JSON is), not as Node's "EISDIR: illegal operation on a directory".
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'EISDIR' ? 'it is a folder, not a file' : code === 'ENOTDIR' ? 'a folder on its path is a file' : `${code ?? (error as Error).message}`;
+    throw new WsdError('StateIo', `cannot read registry simulator state ${file} (${what}); move what is in its place out of the state dir to start with an empty registry`, { cause: error });
   }
   let parsed: unknown;
   try {
