@@ -60,6 +60,12 @@ export interface ToolRunOptions extends ToolScope {
   killGraceMs?: number;
   /** Signal sent first on abort or timeout. Terraform reacts to SIGINT by stopping gracefully. */
   killSignal?: NodeJS.Signals;
+  /**
+   * Start the tool in its own process group, so that only our forwarded `killSignal` reaches it. A Ctrl-C at a
+   * terminal goes to the whole foreground group: terraform got the terminal's SIGINT and ours, and two
+   * interrupts make it exit at once ("data loss may have occurred"), state unwritten and lock left.
+   */
+  ownProcessGroup?: boolean;
   /** Written to stdin, then stdin is closed (tools never get an interactive stdin). */
   input?: string;
   /** Exit codes that count as success (e.g. `terraform plan -detailed-exitcode` returns 2). */
@@ -213,6 +219,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       env: childEnv(token === undefined ? options.env : { ...options.env, [CHILD_TOKEN_ENV]: token }),
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
+      detached: options.ownProcessGroup === true,
     });
     crashAfterSpawn(tool);
     if (childJournal && options.target !== undefined && child.pid !== undefined) {

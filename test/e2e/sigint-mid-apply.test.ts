@@ -46,3 +46,33 @@ describe.skipIf(!hasTerraform)('SIGINT during terraform apply', () => {
     expect(existsSync(join(tfstate, 'gp-dev-ws-eu170-eu-west1.tfstate'))).toBe(true);
   });
 });
+
+describe.skipIf(!hasTerraform)('Ctrl-C at a terminal during terraform apply', () => {
+  const ws = sandboxWorkspace();
+  const common = ['--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift'];
+  afterAll(() => ws.cleanup());
+
+  // The terminal sends SIGINT to its whole foreground process group: terraform used to get it next to
+  // ours, and two interrupts make it exit at once ("data loss may have occurred"), no graceful stop.
+  it('gives terraform one interrupt only, so it stops gracefully', async () => {
+    slowApply(ws.config, 30);
+    const run = startCli(['deploy', ...common, '--cluster-id', '171'], { processGroup: true });
+    await run.waitFor(/terraform apply in/);
+    // Signal only once terraform runs the slow resource (its log says so): terraform itself must be in the group.
+    const id = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d)) as string;
+    const logFile = join(ws.stateDir, id, 'logs', 'gp-dev-ws-eu171-eu-west1', 'create-cluster.log');
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(logFile) && /slow\[0\]: \(local-exec\): Executing/.test(readFileSync(logFile, 'utf8'))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.kill(-(run.child.pid as number), 'SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toMatch(/slow\[0\]: \(local-exec\): Executing/);
+    expect(log).toMatch(/Interrupt received/);
+    expect(log).not.toMatch(/Two interrupts received/);
+    expect(readdirSync(join(ws.stateDir, 'terraform-state')).filter((f) => f.includes('lock'))).toEqual([]);
+  });
+});

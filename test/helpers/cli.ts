@@ -25,11 +25,16 @@ export interface CliRun {
 }
 
 /** Starts the CLI; CI=true so output is plain prefixed lines. */
-export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+/**
+ * `processGroup`: the CLI leads its own process group, as a shell job at a terminal does, so a test can
+ * signal the whole group (`process.kill(-pid, ...)`) the way Ctrl-C at a terminal does.
+ */
+export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; processGroup?: boolean } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, CI: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   });
   let stdout = '';
   let stderr = '';

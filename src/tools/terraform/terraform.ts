@@ -158,6 +158,8 @@ export class Terraform {
         timeoutMs: o.timeoutMs ?? 60 * 60_000,
         killGraceMs: o.killGraceMs ?? 120_000,
         killSignal: 'SIGINT',
+        // Our SIGINT is its only one: a second (the terminal's Ctrl-C too) makes terraform stop at once.
+        ownProcessGroup: true,
         signal: call.signal ?? o.signal,
         sink: quiet ? undefined : o.sink,
         cluster: o.cluster,
