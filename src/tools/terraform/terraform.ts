@@ -186,9 +186,9 @@ export class Terraform {
     const reason = first
       ? `${first.summary}${first.detail ? `: ${first.detail.split('\n')[0]}` : ''}${first.where ? ` (${first.where})` : ''}`
       : lastLine(error.stderr || error.stdout) || `exit code ${error.exitCode}`;
-    const holder = first ? lockHolder(first.detail) : undefined;
-    const next = holder
-      ? `${holder}; if that run is certainly gone, release it with \`terraform force-unlock ${lockInfo(first?.detail ?? '', 'ID')}\` in ${this.options.workDir}`
+    const lock = first?.summary === 'Error acquiring the state lock' ? lockAdvice(first.detail, this.options.workDir) : undefined;
+    const next = lock
+      ? lock
       : classification.transient
         ? 'this looks transient; retrying may help'
         : 'fix the cause and run again';
@@ -223,6 +223,25 @@ function lockHolder(detail: string): string | undefined {
   return `the state is locked by ${who} for ${operation}${since ? ` since ${since}` : ''} (lock ID ${id})`;
 }
 
+/** Backends whose lock lives only as long as its holder's process (a kernel file lock, a database session). */
+const PROCESS_BOUND_LOCKS = new Set(['local', 'pg']);
+
+/**
+ * What to do about a state lock, by the backend the working dir was initialised with. A local or pg lock
+ * ends with the process holding it: it is never stale, and `force-unlock` cannot release it (terraform
+ * answers "LocalState not locked"); the pg backend's "Lock Info" is even this run's own, not the holder's.
+ * Other backends (gcs) keep a lock object a killed run leaves behind: force-unlock, once that run is gone.
+ */
+function lockAdvice(detail: string, workDir: string): string | undefined {
+  const backend = savedBackend(workDir)?.type;
+  if (typeof backend === 'string' && PROCESS_BOUND_LOCKS.has(backend)) {
+    const holder = backend === 'pg' ? 'another terraform run holds the pg state lock (terraform does not say which)' : lockHolder(detail);
+    return `${holder ?? 'another terraform run holds the state lock'}; a ${backend} state lock is held only while that terraform process runs: wait for it to finish or stop it (one SIGINT lets it write its state and unlock), then run again; \`terraform force-unlock\` cannot release it`;
+  }
+  const holder = lockHolder(detail);
+  return holder && `${holder}; if that run is certainly gone, release it with \`terraform force-unlock ${lockInfo(detail, 'ID')}\` in ${workDir}`;
+}
+
 /** Feeds stdout lines to the counter and reports its text (throttled; the last change always). */
 function progressLines(progress: ApplyProgress, reporter: ProgressReporter): (stream: 'stdout' | 'stderr', line: string) => void {
   return (stream, line) => {
@@ -247,6 +266,16 @@ function parseJson(text: string, what: string): unknown {
 }
 
 
+/** The backend the last `init` saved in the working dir (`.terraform/terraform.tfstate`), if any. */
+function savedBackend(workDir: string): { type?: unknown; config?: { path?: unknown } } | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(join(workDir, '.terraform', 'terraform.tfstate'), 'utf8')) as { backend?: { type?: unknown; config?: { path?: unknown } } };
+    return saved.backend ?? undefined;
+  } catch {
+    return undefined; // not initialised yet, or not ours
+  }
+}
+
 /** The local state path a backend config names, if it is the local backend. */
 function localPath(read: () => string, pick: (json: Record<string, unknown>) => unknown): string | undefined {
   try {
@@ -262,10 +291,8 @@ function localPath(read: () => string, pick: (json: Record<string, unknown>) => 
  * state file than the generated `backend.tf.json`: the working dir came from another state dir.
  */
 export function localBackendMoved(workDir: string): boolean {
-  const saved = localPath(
-    () => readFileSync(join(workDir, '.terraform', 'terraform.tfstate'), 'utf8'),
-    (j) => ((j.backend as { type?: string; config?: { path?: unknown } } | undefined)?.type === 'local' ? (j.backend as { config?: { path?: unknown } }).config?.path : undefined),
-  );
+  const backend = savedBackend(workDir);
+  const saved = backend?.type === 'local' && typeof backend.config?.path === 'string' ? backend.config.path : undefined;
   const generated = localPath(
     () => readFileSync(join(workDir, 'backend.tf.json'), 'utf8'),
     (j) => (j.terraform as { backend?: { local?: { path?: unknown } } } | undefined)?.backend?.local?.path,
