@@ -166,4 +166,32 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 1 })]);
     expect(await c.history()).toEqual(['1:deployed']);
   }, 180_000);
+
+  // The refusal tells the operator to resume with --overwrite when no helm run is live: that must work.
+  it('a pending-upgrade left by a run not of this deployment: the refusal offers --overwrite, and --overwrite recovers it', async () => {
+    const c = cluster('overwrite-upgrade');
+    await step.run(c.ctx);
+    await killMidWrite(c, 'overwrite-upgrade');
+    const refused = await step.check!(c.ctx);
+    expect(refused).toMatchObject({ action: 'refuse', reason: expect.stringContaining('resume with --overwrite') });
+
+    c.ctx.options = { ...c.ctx.options, overwrite: true };
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed' });
+    const outputs = await step.run(c.ctx);
+    expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'rollback', from: 2, to: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 4 })]);
+    expect(c.settings()).toMatchObject({ 'server-replicas': '2' });
+  }, 180_000);
+
+  it('a pending-install left by a run not of this deployment: --overwrite uninstalls and installs it', async () => {
+    const c = cluster('overwrite-install');
+    await killMidWrite(c, 'overwrite-install');
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'refuse', reason: expect.stringContaining('resume with --overwrite') });
+
+    c.ctx.options = { ...c.ctx.options, overwrite: true };
+    const outputs = await step.run(c.ctx);
+    expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'uninstall', revision: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 1 })]);
+    expect(await c.history()).toEqual(['1:deployed']);
+  }, 180_000);
 });
