@@ -144,6 +144,9 @@ export const terraformSection = z
       .default([])
       .describe('Variables whose values are secret besides the credential-named ones (password, secret, token, key, credential, auth): passed as TF_VAR_ and declared sensitive, never written to a file or shown.'),
     backend: backendSection.optional().describe('Terraform state backend; the default depends on the cluster type.'),
+    providerMirror: configPath('directory', 'provider mirror folder')
+      .optional()
+      .describe('A folder made with `terraform providers mirror` (resolved against the config folder): terraform installs its providers from there only, for machines without access to the provider registry.'),
     generator: generatorSection.prefault({}).describe('How the Terraform root module is produced.'),
   })
   .prefault({})

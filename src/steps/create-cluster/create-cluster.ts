@@ -93,6 +93,7 @@ export function terraformFor(ctx: StepContext, workDir: string): Terraform {
     runDir: join(ctx.clusterDir, 'terraform-run'),
     credFile: ctx.config.project.gcpSACredFile,
     pgConnStr: pgConnStr(ctx),
+    providerMirror: terraformSection(ctx).providerMirror,
     // Secret passthrough variables: for terraform's process only (rootModuleInput names them, without values).
     env: secretTerraformEnv(ctx),
     sink: ctx.sink,

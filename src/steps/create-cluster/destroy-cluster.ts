@@ -19,6 +19,8 @@ export interface DestroyClusterInput extends ToolScope {
   workDir: string;
   credFile?: string;
   pgConnStr?: string;
+  /** `terraform.providerMirror` of the running config. */
+  providerMirror?: string;
   /** `TF_VAR_` values of the secret variables the module input declares (terraform needs them to destroy too). */
   terraformEnv?: Record<string, string>;
   /** The state dir of this run: a local Terraform state elsewhere is never touched. */
@@ -39,6 +41,7 @@ export async function destroyCluster(input: DestroyClusterInput): Promise<{ remo
     runDir: join(input.workDir, '..', 'terraform-run'),
     credFile: input.credFile,
     pgConnStr: input.pgConnStr,
+    providerMirror: input.providerMirror,
     env: input.terraformEnv,
     sink: input.sink,
     cluster: input.cluster,

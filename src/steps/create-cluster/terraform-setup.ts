@@ -27,6 +27,8 @@ export interface TerraformSection {
   secretVariables?: string[];
   backend?: { type?: 'gcs' | 'local' | 'pg'; prefix?: string; connStrEnv?: string; schemaName?: string };
   generator?: { mode?: 'builtin' | 'external'; script?: string; cwd?: string };
+  /** Folder written by `terraform providers mirror`: the only place terraform installs providers from. */
+  providerMirror?: string;
 }
 
 export function terraformSection(ctx: Pick<PlanContext, 'config'>): TerraformSection {

@@ -57,6 +57,8 @@ export interface RetireClusterInput {
   stateDir: string;
   credFile?: string;
   pgConnStr?: string;
+  /** `terraform.providerMirror` of the running config. */
+  providerMirror?: string;
   /** `TF_VAR_` values of secret terraform variables (from the running config). */
   terraformEnv?: Record<string, string>;
   progress?: RetireProgress;
@@ -150,6 +152,7 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
         stateDir: input.stateDir,
         credFile: input.credFile,
         pgConnStr: input.pgConnStr,
+        providerMirror: input.providerMirror,
         terraformEnv: input.terraformEnv,
         sink: input.sink,
         cluster: target.name,

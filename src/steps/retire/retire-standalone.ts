@@ -14,7 +14,7 @@ import { openDeploymentsUsing } from '../../state/resumable.js';
 import type { StateStore } from '../../state/store.js';
 import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';
-import { pgConnStr } from '../create-cluster/terraform-setup.js';
+import { pgConnStr, terraformSection } from '../create-cluster/terraform-setup.js';
 import { destroyTerraformEnvs } from './destroy-env.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
@@ -157,6 +157,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,
       pgConnStr: pgConnStr({ config: input.config }),
+      providerMirror: terraformSection({ config: input.config }).providerMirror,
       terraformEnv,
       progress: previous,
       save: async (p) => writeFileAtomic(file, `${JSON.stringify(p, null, 2)}\n`),

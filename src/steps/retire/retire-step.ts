@@ -11,7 +11,7 @@ import { formatDuration } from '../../traffic/duration.js';
 import { mapLimit } from '../../traffic/judges/fetch-values.js';
 import type { Clock } from '../../traffic/shift-ports.js';
 import { destroyArgv } from '../../tools/terraform/argv.js';
-import { pgConnStr, STATE_LOCK_TIMEOUT } from '../create-cluster/terraform-setup.js';
+import { pgConnStr, STATE_LOCK_TIMEOUT, terraformSection } from '../create-cluster/terraform-setup.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { resolveShiftClusters } from '../traffic/shift-clusters.js';
 import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
@@ -179,6 +179,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             stateDir: ctx.sharedDir,
             credFile: ctx.config.project.gcpSACredFile,
             pgConnStr: pgConnStr(ctx),
+            providerMirror: terraformSection(ctx).providerMirror,
             terraformEnv: destroyEnvs.get(old.name),
             progress: all[old.name],
             save: (p) => persist(old.name, p),

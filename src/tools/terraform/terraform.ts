@@ -187,9 +187,12 @@ export class Terraform {
       ? `${first.summary}${first.detail ? `: ${first.detail.split('\n')[0]}` : ''}${first.where ? ` (${first.where})` : ''}`
       : lastLine(error.stderr || error.stdout) || `exit code ${error.exitCode}`;
     const lock = first?.summary === 'Error acquiring the state lock' ? lockAdvice(first.detail, this.options.workDir) : undefined;
+    const provider = providerAdvice(diags, this.options.providerMirror, classification.transient);
     const next = lock
       ? lock
-      : classification.transient
+      : provider
+        ? provider
+        : classification.transient
         ? 'this looks transient; retrying may help'
         : 'fix the cause and run again';
     return new WsdError('ToolFailed', `terraform ${command} failed in ${this.options.workDir}: ${reason}; ${next}`, {
@@ -221,6 +224,25 @@ function lockHolder(detail: string): string | undefined {
   const operation = lockInfo(detail, 'Operation')?.replace(/^OperationType/, '').toLowerCase() ?? 'an operation';
   const since = lockInfo(detail, 'Created');
   return `the state is locked by ${who} for ${operation}${since ? ` since ${since}` : ''} (lock ID ${id})`;
+}
+
+/** Diagnostics of `init` that could not get a provider (from the registry, or from the configured mirror). */
+const PROVIDER_INSTALL = /^(?:Failed to query available provider packages|Failed to install provider|Failed to resolve provider packages)/;
+
+/**
+ * What to do when `init` cannot get a provider: name it, and the way to install it without the registry
+ * (a machine offline or firewalled retried "transient" DNS errors and was told only to retry).
+ */
+function providerAdvice(diags: ReadonlyArray<{ summary: string; detail: string }>, mirror: string | undefined, transient: boolean): string | undefined {
+  const failed = diags.find((d) => PROVIDER_INSTALL.test(d.summary));
+  if (!failed) return undefined;
+  const provider = /\bprovider ((?:[\w.-]+\/)?[\w.-]+\/[\w.-]+)/.exec(failed.detail)?.[1] ?? 'a provider';
+  const mirrorCommand = (dir: string) => `\`terraform providers mirror ${dir}\` (run where the registry is reachable, in a module that requires ${provider})`;
+  if (mirror !== undefined) return `terraform installs providers only from terraform.providerMirror ${mirror}, and ${provider} is not there in a version the module accepts: add it with ${mirrorCommand(mirror)}, then run again`;
+  return (
+    `terraform could not get ${provider} from its registry${transient ? ' (if the registry was unreachable for a moment, retrying helps)' : ''}; ` +
+    `on a machine without registry access, set terraform.providerMirror to a folder made with ${mirrorCommand('<folder>')}`
+  );
 }
 
 /** Backends whose lock lives only as long as its holder's process (a kernel file lock, a database session). */

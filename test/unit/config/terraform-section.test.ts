@@ -49,6 +49,13 @@ describe('config terraform section', () => {
     ]);
   });
 
+  it('resolves the provider mirror folder and checks it exists', () => {
+    expect(valid(tf('  providerMirror: ./modules\n'), ctx.file).config.terraform.providerMirror).toBe(`${ctx.dir}/modules`);
+    expect(check(tf('  providerMirror: ./mirror\n'))).toEqual([
+      `16:19: terraform.providerMirror: provider mirror folder "./mirror" does not exist (resolved to ${ctx.dir}/mirror); create it or fix the path`,
+    ]);
+  });
+
   it('checks backend fields against the backend type', () => {
     expect(valid(tf('  backend: { type: pg, connStrEnv: PG_CONN_STR, schemaName: ws_state }\n'), ctx.file).config.terraform.backend).toEqual({
       type: 'pg',
