@@ -26,6 +26,8 @@ export interface RetireProgress {
   deregistered: string[];
   drainStartedAtMs?: number;
   destroyed?: boolean;
+  /** A terraform destroy was started (a resume that finds nothing left to destroy knows why). */
+  destroyStarted?: boolean;
   /** What a human must run when we cannot destroy it ourselves. */
   manual?: string[];
   done?: boolean;
@@ -146,6 +148,8 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
       emit('warn', 'retire.destroy-skipped', `${target.name} deregistered; not destroyed (trafficShift.retire.destroy is false): ${manual.join(' ')}`);
     } else if (input.moduleInput?.backend) {
       emit('info', 'retire.destroy', `terraform destroy of ${target.fullName ?? target.name}`);
+      const again = progress.destroyStarted === true;
+      if (!again) await save({ destroyStarted: true });
       const result = await destroyCluster({
         moduleInput: input.moduleInput,
         workDir: input.workDir,
@@ -162,7 +166,15 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
         signal: input.signal,
       });
       await save({ destroyed: true });
-      await input.record('retire.destroyed', `${target.fullName ?? target.name} destroyed (${result.removed} resources)`, { cluster: target.name, removed: result.removed });
+      const name = target.fullName ?? target.name;
+      if (result.removed === 0) {
+        // Terraform destroys what its state lists, and succeeds on an empty one: "destroyed" would be a guess.
+        const why = again
+          ? 'an earlier attempt of this retirement destroyed them, or the state was lost before it'
+          : 'its state holds no resources though ws-deployment created the cluster: the state was lost or moved, and the cluster may still run; look for it in the project and delete it by hand';
+        emit('warn', 'retire.destroyed-nothing', `${name}: terraform destroy removed nothing: ${why}`);
+      }
+      await input.record('retire.destroyed', result.removed === 0 ? `${name}: terraform destroy removed nothing (its state holds no resources)` : `${name} destroyed (${result.removed} resources)`, { cluster: target.name, removed: result.removed });
     } else {
       const manual = manualCommand(input);
       await save({ manual });
