@@ -68,6 +68,18 @@ function unionIssues(path: Path, issue: Extract<Issue, { code: 'invalid_union' }
   return [{ path, issue: { ...issue, message: `expected ${allowed}, got ${describeValue(issue.input)}` } }];
 }
 
+/** A size or range limit: a number's limit is on its value, a list's on its items, a string's on its characters. */
+function bound(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>, side: 'least' | 'most', limit: number | bigint, inclusive = true): string {
+  const value = Number(limit);
+  if (issue.origin === 'number' || issue.origin === 'bigint') {
+    const range = inclusive ? `at ${side} ${value}` : `${side === 'least' ? 'more' : 'less'} than ${value}`;
+    return `must be ${range}, got ${describeValue(issue.input)}; use a number ${range}`;
+  }
+  const unit = issue.origin === 'array' || issue.origin === 'set' ? 'item' : 'character';
+  const count = `${value} ${unit}${value === 1 ? '' : 's'}`;
+  return side === 'least' ? `needs at least ${count}` : `allows at most ${count}`;
+}
+
 function message(issue: Issue, missing: boolean): string {
   if (issue.message !== GENERIC && issue.message !== '') return issue.message;
   switch (issue.code) {
@@ -80,9 +92,9 @@ function message(issue: Issue, missing: boolean): string {
         : `${describeValue(issue.input)} is not allowed; use one of: ${allowed}`;
     }
     case 'too_small':
-      return `needs at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
+      return bound(issue, 'least', issue.minimum, issue.inclusive);
     case 'too_big':
-      return `allows at most ${String(issue.maximum)} ${issue.origin === 'array' ? 'items' : 'characters'}`;
+      return bound(issue, 'most', issue.maximum, issue.inclusive);
     default:
       return `invalid value ${describeValue(issue.input)}`;
   }

@@ -82,7 +82,9 @@ export const trafficShiftSchema = z
           ctx.addIssue({ code: 'custom', path: ['steps', i], message: `steps must increase: ${t.steps[i]} follows ${t.steps[i - 1]}` });
         }
       }
-      if (t.steps.at(-1) !== 100) {
+      // An empty list or a last step over 100 is reported at the list or the step already: once is enough.
+      const last = t.steps.at(-1);
+      if (last !== undefined && last < 100) {
         ctx.addIssue({ code: 'custom', path: ['steps'], message: `the last step must be 100 (got ${t.steps.at(-1)}); add 100 to finish the shift` });
       }
     }
