@@ -6,7 +6,7 @@
 import type { LineCounter, Document } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigIssue } from './issues.js';
-import { describeValue, quote, unknownKeyMessage } from './messages.js';
+import { describeValue, nearest, quote, unknownKeyMessage } from './messages.js';
 import { allowedKeys } from './schema-keys.js';
 import { locate } from './yaml/locate.js';
 
@@ -107,6 +107,10 @@ export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): Con
     const { line, col } = ctx.lineCounter.linePos(offset);
     out.push({ file: ctx.file, line: Math.max(line, 1), col: Math.max(col, 1), path: formatPath(path), message: oneLine(text) });
   };
+  // A misspelt required key is one mistake: its unknown-key issue says "did you mean", so the key's
+  // "missing" issue is left out (formatted paths of the keys suggested, and of the keys missing).
+  const suggested = new Set<string>();
+  const missingAt = new Map<ConfigIssue, string>();
   const queue: Array<{ path: Path; issue: Issue }> = issues.map((issue) => ({ path: issue.path, issue }));
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const { path, issue } = next;
@@ -115,6 +119,8 @@ export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): Con
       for (const key of issue.keys) {
         const found = locate(ctx.doc, [...path, key]);
         at(found.keyOffset ?? found.valueOffset, [...path, key], unknownKeyMessage(key, allowed));
+        const guess = nearest(key, allowed);
+        if (guess !== undefined) suggested.add(formatPath([...path, guess]));
       }
     } else if (issue.code === 'invalid_union' && issue.message === GENERIC) {
       queue.unshift(...unionIssues(path, issue));
@@ -125,8 +131,13 @@ export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): Con
       at(found.keyOffset ?? found.valueOffset, path, text);
     } else {
       const found = locate(ctx.doc, path);
-      at(found.valueOffset, path, message({ ...issue, path: [...path] } as Issue, !found.complete && issue.input === undefined));
+      const missing = !found.complete && issue.input === undefined;
+      at(found.valueOffset, path, message({ ...issue, path: [...path] } as Issue, missing));
+      if (missing) missingAt.set(out[out.length - 1] as ConfigIssue, formatPath(path));
     }
   }
-  return out;
+  return out.filter((issue) => {
+    const missing = missingAt.get(issue);
+    return missing === undefined || !suggested.has(missing);
+  });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editDistance, nearest, unknownKeyMessage } from '../../../src/config/messages.js';
-import { configDir, problems, type ConfigDir } from './helpers.js';
+import { BASE, configDir, problems, type ConfigDir } from './helpers.js';
 
 let ctx: ConfigDir;
 beforeAll(async () => {
@@ -29,7 +29,6 @@ workspaceClusters:
     tpye: k3s
 `;
     expect(problems(text, ctx.file)).toEqual([
-      '1:1: project: missing required key "project"',
       '2:14: environment: the string "prod" is not allowed; use one of: production, staging, development',
       '3:1: projct: unknown key "projct"; did you mean "project"? allowed keys: version, environment, project, metaClusters, workspaceClusters, terraform, gitpod, jaeger, monitoring, aliveTest, registration, trafficShift, notifications',
       '7:11: metaClusters[1].name: duplicate meta cluster name "meta-eu01"; metaClusters[0] already uses it',
@@ -77,5 +76,24 @@ describe('did-you-mean', () => {
     expect(problems(text, ctx.file)).toContain(
       '6:3: project.buckt: unknown key "buckt"; did you mean "bucket"? allowed keys: id, gcpSACredFile, network, dnsZone, bucket, extraRegions',
     );
+  });
+});
+
+describe('a misspelt required key', () => {
+  it('is one problem: the did-you-mean, not also "missing required key"', () => {
+    expect(problems(BASE.replace('    prefix: eu', '    prefx: eu'), ctx.file)).toEqual([
+      '13:5: workspaceClusters[0].prefx: unknown key "prefx"; did you mean "prefix"? allowed keys: name, region, prefix, governedBy, create, type, valuesFiles, bridgeRegion',
+    ]);
+    expect(problems(BASE.replace('version: v1', 'verison: v1').replace('  network:', '  netwrok:'), ctx.file)).toEqual([
+      '1:1: verison: unknown key "verison"; did you mean "version"? allowed keys: version, environment, project, metaClusters, workspaceClusters, terraform, gitpod, jaeger, monitoring, aliveTest, registration, trafficShift, notifications',
+      '5:3: project.netwrok: unknown key "netwrok"; did you mean "network"? allowed keys: id, gcpSACredFile, network, dnsZone, bucket, extraRegions',
+    ]);
+  });
+
+  it('a missing key with no near misspelling is still reported missing', () => {
+    expect(problems(BASE.replace('    prefix: eu\n', '    zzzzzzzz: eu\n'), ctx.file)).toEqual([
+      '12:5: workspaceClusters[0].prefix: missing required key "prefix"',
+      '13:5: workspaceClusters[0].zzzzzzzz: unknown key "zzzzzzzz"; allowed keys: name, region, prefix, governedBy, create, type, valuesFiles, bridgeRegion',
+    ]);
   });
 });
