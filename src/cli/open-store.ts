@@ -17,13 +17,24 @@ export interface OpenStoreHooks {
   onLockLost?: (error: WsdError) => void;
 }
 
-export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir'>, hooks: OpenStoreHooks = {}): Promise<StateStore> {
+export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir' | 'stateEnv'>, hooks: OpenStoreHooks = {}): Promise<StateStore> {
   const url = options.state;
   if (!url) return new FileStateStore(options.stateDir, hooks.sink);
+  const env = options.stateEnv;
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new WsdError('UsageError', '--state must be a postgres:// URL (omit it to keep state in --state-dir); put the password in PGPASSWORD rather than the URL');
+    const name = env ? `${env} (used when --state is not given)` : '--state';
+    const fix = env ? `fix it or unset ${env} to keep state in --state-dir` : 'omit it to keep state in --state-dir';
+    throw new WsdError('UsageError', `${name} must be a postgres:// URL (${fix}); put the password in PGPASSWORD rather than the URL`);
   }
   hooks.redactor?.add(url);
+  const { parseStateUrl } = await import('../state/postgres/connection.js');
+  try {
+    parseStateUrl(url);
+  } catch (error) {
+    // Its message never holds the url (it may hold a password); where the url came from, it does not know.
+    if (env && error instanceof WsdError) throw new WsdError(error.code, `${env}: ${error.message}`);
+    throw error;
+  }
   const { openPostgresStore } = await import('../state/postgres/postgres-store.js');
   // Working files (terraform dirs, kubeconfigs, logs) still need a local folder.
   const store = await openPostgresStore({ url, workDir: options.stateDir, redactor: hooks.redactor, sink: hooks.sink, onLockLost: hooks.onLockLost });

@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CLUSTER_ID_MAX, CLUSTER_ID_MIN } from '../names/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step.js';
 import { WsdError } from '../core/errors.js';
-import { nextCommands, type NextCommands, type StateReach } from '../core/next-command.js';
+import { nextCommands, STATE_ENV, type NextCommands, type StateReach } from '../core/next-command.js';
 
 export interface GlobalOptions {
   config: string;
@@ -20,6 +20,10 @@ export interface GlobalOptions {
   stateDir: string;
   /** PostgreSQL state store URL; absent = files in stateDir. */
   state?: string;
+  /** The environment variable `config` came from (no --config), for messages about the path. */
+  configEnv?: typeof CONFIG_ENV;
+  /** The environment variable `state` came from (no --state), for messages about the url. */
+  stateEnv?: typeof STATE_ENV;
   clusterId?: number;
   concurrency?: number;
   failFast: boolean;
@@ -32,8 +36,10 @@ export interface GlobalOptions {
   next: NextCommands;
 }
 
+export const CONFIG_ENV = 'WS_DEPLOYMENT_CONFIG';
+
 export function defaultConfigPath(): string {
-  return process.env.WS_DEPLOYMENT_CONFIG ?? join(homedir(), 'ws-deployment.yaml');
+  return process.env[CONFIG_ENV] ?? join(homedir(), 'ws-deployment.yaml');
 }
 
 export function parsePositiveInt(name: string) {
@@ -158,9 +164,14 @@ export function addGlobalOptions(program: Command): Command {
     .option('--otlp-endpoint <url>', 'export one OpenTelemetry trace per deploy/resume run to this OTLP/HTTP collector, e.g. http://jaeger:4318 (env OTEL_EXPORTER_OTLP_ENDPOINT)', parseEndpoint, process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
 }
 
+/** {@link CONFIG_ENV} when the config path is its value (no --config): messages about the path name it. */
+export function configEnvOf(command: Command): typeof CONFIG_ENV | undefined {
+  return command.getOptionValueSourceWithGlobals('config') !== 'cli' && process.env[CONFIG_ENV] !== undefined ? CONFIG_ENV : undefined;
+}
+
 /** True when the user named a config (`--config` or WS_DEPLOYMENT_CONFIG), not the default path. */
 export function configGiven(command: Command): boolean {
-  return command.getOptionValueSourceWithGlobals('config') === 'cli' || process.env.WS_DEPLOYMENT_CONFIG !== undefined;
+  return command.getOptionValueSourceWithGlobals('config') === 'cli' || process.env[CONFIG_ENV] !== undefined;
 }
 
 /** Reads the parsed global options of any (sub)command. */
@@ -173,7 +184,10 @@ export function globalOptions(command: Command): GlobalOptions {
   }
   // An empty path and '-' (stdin) stay as given: resolved, they would name the working directory or a file '-' in it.
   const config = o.config.trim() === '' || o.config === '-' ? o.config : resolve(o.config);
-  return { ...o, config, stateDir: resolve(o.stateDir), next: nextCommands(stateReach(command)) };
+  // A bad value from the environment must say so: the operator looks for it in the command line first.
+  const configEnv = configEnvOf(command);
+  const stateEnv = command.getOptionValueSourceWithGlobals('state') !== 'cli' && o.state ? STATE_ENV : undefined;
+  return { ...o, config, stateDir: resolve(o.stateDir), configEnv, stateEnv, next: nextCommands(stateReach(command)) };
 }
 
 /** How `command` reaches its state and config: what a command suggested to the operator must repeat. */

@@ -40,6 +40,8 @@ export interface LoadOptions {
    * `gitpod.versionsManifest`, and must exist and parse like it.
    */
   versionsManifest?: string;
+  /** The environment variable the config path came from: messages about the path name it. */
+  pathFromEnv?: string;
 }
 
 /**
@@ -120,10 +122,19 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
  * not regular files, larger than 1 MiB or not UTF-8, all as ConfigInvalid.
  */
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.pathFromEnv;
   // Caught before resolving: '' would resolve to the working directory, '-' to a file named '-' in it.
-  if (file.trim() === '') throw fileIssue(file, 'the config path is empty (--config "" or an empty WS_DEPLOYMENT_CONFIG); pass --config FILE with the path of a yaml file');
-  if (file === '-') throw fileIssue(file, 'reading the config from stdin (--config -) is not supported: a resume needs the file again; save it to a file and pass --config FILE');
+  if (file.trim() === '') {
+    const given = env ? `${env} is set but empty` : '--config ""';
+    throw fileIssue(file, `the config path is empty (${given}); ${env ? `set ${env} to` : 'pass --config FILE with'} the path of a yaml file`);
+  }
+  if (file === '-') {
+    const given = env ? `${env}=-` : '--config -';
+    throw fileIssue(file, `reading the config from stdin (${given}) is not supported: a resume needs the file again; save it to a file and pass --config FILE`);
+  }
   const absolute = path.resolve(file);
+  // Every message about the file itself says where its path came from, when that was not --config.
+  const shown = env ? `${absolute} (from ${env})` : absolute;
   let handle;
   try {
     // O_NONBLOCK: a FIFO must not make the open wait for a writer; the type check below refuses it.
@@ -131,17 +142,17 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw fileIssue(absolute, `config file ${absolute} does not exist; pass --config FILE or set WS_DEPLOYMENT_CONFIG`);
+      throw fileIssue(absolute, `config file ${shown} does not exist; ${env ? `fix ${env} or pass --config FILE` : 'pass --config FILE or set WS_DEPLOYMENT_CONFIG'}`);
     }
-    throw fileIssue(absolute, `config file ${absolute} cannot be opened (${code ?? String(error)}); check the path and its permissions`);
+    throw fileIssue(absolute, `config file ${shown} cannot be opened (${code ?? String(error)}); check the path and its permissions`);
   }
   let bytes: Buffer;
   try {
     const stat = await handle.stat();
     // Checked on the open handle: a FIFO or device would block or never end.
-    if (!stat.isFile()) throw fileIssue(absolute, `config file ${absolute} is not a regular file; pass the path of a yaml file`);
+    if (!stat.isFile()) throw fileIssue(absolute, `config file ${shown} is not a regular file; pass the path of a yaml file`);
     if (stat.size > MAX_CONFIG_BYTES) {
-      throw fileIssue(absolute, `config file ${absolute} is ${stat.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)`);
+      throw fileIssue(absolute, `config file ${shown} is ${stat.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)`);
     }
     bytes = await handle.readFile();
   } finally {
@@ -151,7 +162,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw fileIssue(absolute, `config file ${absolute} is not valid utf-8; save it as utf-8 text`);
+    throw fileIssue(absolute, `config file ${shown} is not valid utf-8; save it as utf-8 text`);
   }
   return parseConfig(text, absolute, options);
 }

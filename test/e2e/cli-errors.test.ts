@@ -80,7 +80,7 @@ describe('CLI errors', () => {
 
   it('--config "" and --config - are named for what they are; an invalid id points at `status --all`', async () => {
     const empty = await runCli(['validate', '--config', '']);
-    expect([empty.code, empty.stderr]).toEqual([2, 'error: the config path is empty (--config "" or an empty WS_DEPLOYMENT_CONFIG); pass --config FILE with the path of a yaml file\n']);
+    expect([empty.code, empty.stderr]).toEqual([2, 'error: the config path is empty (--config ""); pass --config FILE with the path of a yaml file\n']);
     const stdin = await runCli(['deploy', '--config', '-', '--state-dir', stateDir]);
     expect([stdin.code, stdin.stderr]).toEqual([2, 'error: reading the config from stdin (--config -) is not supported: a resume needs the file again; save it to a file and pass --config FILE\n']);
     const id = await runCli(['status', '../etc', '--state-dir', stateDir]);

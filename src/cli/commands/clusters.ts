@@ -14,7 +14,7 @@ import type { EventSink } from '../../core/events.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
-import { INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
+import { configEnvOf, INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
 import { outputOption } from './output-option.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
@@ -111,7 +111,7 @@ async function target(command: Command, readOnly: boolean): Promise<Target> {
   if (!o.config) throw new WsdError('UsageError', 'say which registry to use: --meta <meta cluster name> with --config <file>, or --bridge <host:port>');
   const file = resolve(o.config);
   const { loadConfig } = await import('../../config/load.js');
-  const { config } = await loadConfig(file);
+  const { config } = await loadConfig(file, { pathFromEnv: configEnvOf(command) });
   const metas = config.metaClusters;
   // With a single meta cluster in the config, --meta may be left out.
   const meta = o.meta ? metas.find((m) => m.name === o.meta) : metas.length === 1 ? metas[0] : undefined;

@@ -16,7 +16,7 @@ import { runObservers } from './observers.js';
 
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
-  const raw = await loadConfig(options.config, { versionsManifest: options.versionsManifest });
+  const raw = await loadConfig(options.config, { versionsManifest: options.versionsManifest, pathFromEnv: options.configEnv });
   const { injectFault = [] } = command.opts<{ injectFault?: string[] }>();
   // Before anything runs: a mistyped fault must not be found out after the clusters exist.
   checkFaultSpecs(injectFault, raw.config.workspaceClusters.map((c) => c.prefix));

@@ -23,7 +23,7 @@ import { registerSecrets } from './secrets.js';
 export default async function plan(command: Command): Promise<void> {
   const options = globalOptions(command);
   const format = outputFormat(command);
-  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest }), options);
+  const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest, pathFromEnv: options.configEnv }), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${formatIssue(warning)}\n`);
   // Reads only: plan never creates the state dir (a PostgreSQL store is opened for its listing).

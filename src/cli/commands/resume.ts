@@ -27,7 +27,7 @@ export default async function resume(command: Command, id?: string): Promise<voi
     // `resume ID` continues with the config that deployment ran with, unless another is named.
     const file = id !== undefined && !given ? await journaledConfigFile(runtime.store, id) : options.config;
     if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
-    const raw = await loadConfig(file, { versionsManifest: options.versionsManifest });
+    const raw = await loadConfig(file, { versionsManifest: options.versionsManifest, pathFromEnv: file === options.config ? options.configEnv : undefined });
     const loaded = applyCliOverrides(withSecretFreeHash(raw, registerSecrets(runtime.redactor, raw.config)), options);
     emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);

@@ -39,7 +39,7 @@ export function retireCommand(): Command {
       ]);
       const options = globalOptions(command);
       const own = command.opts<{ cluster: string; drainTimeout?: number; destroy?: boolean }>();
-      const loaded = await loadConfig(options.config);
+      const loaded = await loadConfig(options.config, { pathFromEnv: options.configEnv });
       const runtime = await createRuntime(options);
       try {
         registerSecrets(runtime.redactor, loaded.config);

@@ -6,7 +6,7 @@ import { globalOptions } from '../options.js';
 
 export default async function validate(command: Command): Promise<void> {
   const options = globalOptions(command);
-  const { config, file, warnings } = await loadConfig(options.config, { versionsManifest: options.versionsManifest });
+  const { config, file, warnings } = await loadConfig(options.config, { versionsManifest: options.versionsManifest, pathFromEnv: options.configEnv });
   // Valid all the same: warnings go to stderr, the verdict to stdout.
   for (const warning of warnings) process.stderr.write(`warning: ${formatIssue(warning)}\n`);
   process.stdout.write(
