@@ -3,7 +3,7 @@
  * schema itself (format checks, rules) are kept; zod's generic ones are replaced
  * by messages that name the bad value and what is allowed.
  */
-import type { LineCounter, Document } from 'yaml';
+import { isScalar, type LineCounter, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigIssue } from './issues.js';
 import { describeValue, nearest, quote, unknownKeyMessage } from './messages.js';
@@ -100,6 +100,18 @@ function message(issue: Issue, missing: boolean): string {
   }
 }
 
+/**
+ * YAML reads an unquoted `010`, `1e3`, `0x1F` or `true` as a number or boolean: where text is expected,
+ * say what was written (zod only saw 10, 1000, 31) and that quotes keep it text.
+ */
+function quoteHint(issue: Issue, doc: Document, path: Path): string {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'string') return '';
+  if (typeof issue.input !== 'number' && typeof issue.input !== 'boolean') return '';
+  const node = doc.getIn(path as unknown[], true);
+  const written = isScalar(node) && typeof node.source === 'string' ? node.source : String(issue.input);
+  return ` (written ${written}); put it in quotes, "${written}", to keep it text`;
+}
+
 /** Converts one zod result's issues into positioned config issues. */
 export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -132,7 +144,7 @@ export function toConfigIssues(issues: readonly Issue[], ctx: IssueContext): Con
     } else {
       const found = locate(ctx.doc, path);
       const missing = !found.complete && issue.input === undefined;
-      at(found.valueOffset, path, message({ ...issue, path: [...path] } as Issue, missing));
+      at(found.valueOffset, path, message({ ...issue, path: [...path] } as Issue, missing) + quoteHint(issue, ctx.doc, path));
       if (missing) missingAt.set(out[out.length - 1] as ConfigIssue, formatPath(path));
     }
   }
