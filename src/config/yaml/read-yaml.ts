@@ -63,7 +63,14 @@ export function readYaml(text: string, subject = 'config'): YamlRead {
   }
   if (doc === undefined) return { lineCounter, issues: [{ offset: 0, message: `${subject} is empty` }] };
 
-  const problems = [...doc.errors, ...doc.warnings];
+  const all = [...doc.errors, ...doc.warnings];
+  // A tab used to indent sets off a cascade of yaml errors about the lines after it: report the tabs alone,
+  // each with its fix (what else is wrong shows once they are spaces).
+  const tabs = all.filter((p) => p.code === 'TAB_AS_INDENT');
+  if (tabs.length > 0) {
+    return { lineCounter, doc, issues: tabs.map((t) => ({ offset: t.pos[0], message: 'a tab indents this line; yaml indents with spaces only: replace the tab with spaces' })) };
+  }
+  const problems = all;
   // A list item's keys indented too deep set off a cascade of yaml errors: say it once, in words.
   const overIndented = problems.length > 0 ? overIndentedKeys(text) : [];
   for (const o of overIndented) issues.push(o.issue);

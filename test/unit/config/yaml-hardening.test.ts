@@ -102,3 +102,25 @@ describe('config yaml reading and hardening', () => {
     expect(check(edit(BASE, 'network: gitpod-prod', 'network: !custom gitpod-prod'))).toEqual(['5:12: (yaml): yaml unresolved tag: !custom']);
   });
 });
+
+describe('config yaml: tabs, BOM and CRLF', () => {
+  it('a tab used to indent is reported once per line, with the fix, and without the cascade it sets off', () => {
+    const text = edit(edit(BASE, '  id: gitpod-191109', '\tid: gitpod-191109'), '    prefix: eu', '\t  prefix: eu');
+    expect(check(text)).toEqual([
+      '4:1: (yaml): a tab indents this line; yaml indents with spaces only: replace the tab with spaces',
+      '13:1: (yaml): a tab indents this line; yaml indents with spaces only: replace the tab with spaces',
+    ]);
+  });
+
+  it('a tab inside a value or after a key is not indentation and is fine', () => {
+    expect(valid(edit(BASE, 'network: gitpod-prod', 'network:\tgitpod-prod'), ctx.file).config.project.network).toBe('gitpod-prod');
+  });
+
+  it('a UTF-8 BOM and CRLF line ends read like the plain file, with the same positions', () => {
+    expect(valid(`\ufeff${BASE}`, ctx.file).config.environment).toBe('production');
+    expect(valid(BASE.replaceAll('\n', '\r\n'), ctx.file).config.environment).toBe('production');
+    expect(check(`\ufeff${edit(BASE, 'environment: production', 'environment: prod')}`.replaceAll('\n', '\r\n'))).toEqual([
+      '2:14: environment: the string "prod" is not allowed; use one of: production, staging, development',
+    ]);
+  });
+});
