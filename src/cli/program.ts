@@ -97,7 +97,8 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   program
     .command('resume [id]')
     .description('continue a failed or interrupted deployment (default: the newest unfinished one: of --config’s environment, or with no --config of the state store, with the config it ran with)')
-    .addHelpText('after', examples(['ws-deployment resume', 'ws-deployment resume 20261125-083011-a1b2']))
+    .option('--retry-shift', 'start the traffic shift of deployment ID, which rolled back, again from its first step with fresh gates, then go on as resume does (retire the old generation); journaled with who and when', false)
+    .addHelpText('after', examples(['ws-deployment resume', 'ws-deployment resume 20261125-083011-a1b2', 'ws-deployment resume 20261125-083011-a1b2 --retry-shift']))
     .action(lazy(() => import('./commands/resume.js')));
 
   program

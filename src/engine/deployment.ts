@@ -10,7 +10,7 @@ import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
 import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
-import { excludedPending, partialNote, type Snapshot } from '../state/model.js';
+import { excludedPending, partialNote, shiftAttempt, type Snapshot } from '../state/model.js';
 import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
 import { deploymentOutcome } from '../report/outcome.js';
 import type { DeploymentJournal, LockHolder, StateStore } from '../state/store.js';
@@ -18,6 +18,8 @@ import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '
 import { clusterStepGraph, lastSteps } from './cluster-graph.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
+import { retryRecord, retryRefusalOf, retryRefused, retryShiftCommand, SHIFT_STEP, shiftRetryable } from './shift-retry.js';
+import { operatorName } from '../core/operator.js';
 
 export interface EngineOptions extends RunOptions {
   /** Clusters worked on at once; default: all. */
@@ -30,6 +32,8 @@ export interface EngineOptions extends RunOptions {
   allowUnfinished?: boolean;
   /** No one can answer a manual gate in this run (CI, no terminal): recorded in the lock, see {@link LockHolder.unattended}. */
   unattended?: boolean;
+  /** `resume --retry-shift`: start a rolled-back traffic shift again from its first step (engine/shift-retry.ts). */
+  retryShift?: boolean;
 }
 
 export interface EngineDeps {
@@ -100,9 +104,10 @@ export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: {
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
-export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string } | undefined> {
+export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string} | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
-    const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0);
+    // A retried shift's deployment is open again, with more than one attempt: the shift itself counts as started.
+    const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0) || (snap.shiftRetries?.length ?? 0) > 0;
     if (started) return { id: snap.id, state: snap.state, words: unfinishedWords(snap) };
   }
   return undefined;
@@ -137,9 +142,12 @@ export async function unfinishedRefusal(loaded: LoadedConfig, options: Pick<Engi
  * after promotion …`), with why where the state alone does not say it.
  */
 function unfinishedWords(snap: Snapshot): string {
-  if (snap.state === 'running') return 'interrupted: its process is gone';
-  if (snap.state === 'partial') return 'partial: steps excluded by --only/--skip were not run';
-  return deploymentOutcome(snap).words;
+  // A retried shift says its attempt: what `plan` and `deploy` report of it is this attempt, not the rolled-back one.
+  const attempt = shiftAttempt(snap) > 1 ? `; its traffic shift is on attempt ${shiftAttempt(snap)} (\`resume --retry-shift\`)` : '';
+  if (snap.state === 'running') return `interrupted: its process is gone${attempt}`;
+  if (snap.state === 'partial') return `partial: steps excluded by --only/--skip were not run${attempt}`;
+  const words = deploymentOutcome(snap).words;
+  return words.includes('attempt') ? words : `${words}${attempt}`;
 }
 
 /** Continues a failed, interrupted or partial deployment (the newest unfinished one when `id` is absent). */
@@ -160,16 +168,17 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
     const journal = await deps.store.open(chosen);
     const snap = journal.snapshot();
     if (snap.state === 'succeeded') throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);
-    const concluded = concludedBy(snap);
+    const targets = buildTargets(loaded.config, snap.clusterId);
+    if (options.retryShift) await beginShiftRetry(journal, loaded, targets, deps);
+    const concluded = concludedBy(journal.snapshot());
     if (concluded) {
       throw new WsdError(
         'ResumeRefused',
-        `deployment ${chosen} is over: ${concluded}. Nothing to resume: fix the cause and deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`,
+        `deployment ${chosen} is over: ${concluded}. Nothing to resume: ${concludedFix(snap)}`,
       );
     }
     const newer = await supersededBy(deps.store, snap);
     if (newer) throw supersededError(snap, newer);
-    const targets = buildTargets(loaded.config, snap.clusterId);
     assertSameNames(snap, targets);
     if (snap.inputs.configHash !== loaded.hash) {
       deps.sink.emit({ level: 'warn', code: 'resume.config-changed', message: 'the config changed since this deployment started; names are unchanged, so steps not yet done use the new config' });
@@ -180,6 +189,33 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
   } finally {
     await lock.release();
   }
+}
+
+/** What the operator of a deployment concluded by its outcome can do: retry a rolled-back shift, or deploy anew. */
+function concludedFix(snap: Snapshot): string {
+  const fresh = 'fix the cause and deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted';
+  return shiftRetryable(snap) ? `fix the cause, then start its traffic shift again with \`${retryShiftCommand(snap.id)}\`, or ${fresh}` : fresh;
+}
+
+/**
+ * `--retry-shift`, under the lock: refused (nothing changed) where a retry would do harm, else journaled before
+ * anything changes; the record makes the shift pending again with no checkpoint, so the run that follows (or a
+ * `resume` after a crash) starts it from its first step.
+ */
+async function beginShiftRetry(journal: DeploymentJournal, loaded: LoadedConfig, targets: ClusterTarget[], deps: EngineDeps): Promise<void> {
+  const snap = journal.snapshot();
+  const refusal = retryRefusalOf(snap, deps.store.root);
+  if (refusal) throw retryRefused(refusal, snap);
+  const newer = await supersededBy(deps.store, snap);
+  if (newer) throw supersededError(snap, newer);
+  assertSameNames(snap, targets);
+  const step = (deps.deploymentSteps ?? []).find((s) => s.name === SHIFT_STEP);
+  if (!step) throw new WsdError('Internal', 'resume --retry-shift: no traffic-shift step is loaded', { source: 'internal' });
+  const live = await step.retryRefusal?.({ deploymentId: snap.id, environment: loaded.config.environment, config: loaded.config, clusters: targets, sharedDir: deps.store.root, sink: deps.sink, redactor: deps.redactor, signal: deps.signal });
+  if (live) throw retryRefused(live, snap);
+  const record = retryRecord(snap, operatorName('resume --retry-shift'));
+  await journal.append(record);
+  deps.sink.emit({ level: 'info', code: 'shift.retry', message: `retrying the traffic shift of ${snap.id} from its first step (attempt ${record.attempt}; the last one: ${record.after})`, data: { deploymentId: snap.id, attempt: record.attempt, by: record.by } });
 }
 
 /**

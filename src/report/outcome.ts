@@ -7,8 +7,8 @@
  * retirement that failed after the traffic moved, and a failure that `resume`
  * continues; a refused step (exit 3) may be a shift held at a manual gate.
  */
-import type { Snapshot } from '../state/model.js';
-import { concludedBy, promoted, shiftConclusion } from '../state/resumable.js';
+import { shiftAttempt, type Snapshot } from '../state/model.js';
+import { concludedBy, promoted, retryShiftCommand, shiftConclusion, shiftRetryable } from '../state/resumable.js';
 import { heldGate } from './shift-gates.js';
 
 export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'first-generation-failed' | 'retire-failed' | 'failed';
@@ -47,6 +47,9 @@ function nextStep(snap: Snapshot, outcome: Outcome): string | undefined {
   if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back' && outcome !== 'first-generation-failed') return undefined;
   const concluded = concludedBy(snap);
   if (concluded !== undefined) {
+    if (shiftRetryable(snap)) {
+      return `fix the cause (the evidence: \`ws-deployment status ${snap.id}\`), then start its traffic shift again from the first step with \`${retryShiftCommand(snap.id)}\`; or deploy a new generation, which retires this one's clusters as old once it is promoted`;
+    }
     return `nothing resumes this deployment (${concluded.split(':')[0]}): fix the cause if there is one, then deploy a new generation; its clusters count as old clusters then and are retired once the new generation is promoted`;
   }
   return `fix the cause, then \`ws-deployment resume ${snap.id}\``;
@@ -68,7 +71,8 @@ function headOutcome(snap: Snapshot): DeploymentOutcome {
       break;
   }
   const concluded = shiftConclusion(snap);
-  if (concluded === 'rolled-back') return at('rolled-back', 'failure', 'rolled back');
+  // A retried shift says which attempt rolled back: the evidence of the one before is in the report, not this one's.
+  if (concluded === 'rolled-back') return at('rolled-back', 'failure', shiftAttempt(snap) > 1 ? `rolled back (shift attempt ${shiftAttempt(snap)})` : 'rolled back');
   if (concluded === 'first-generation-failed') return at(concluded, 'failure', FIRST_GENERATION_FAILED);
   if (snap.error?.code === 'PreCheckRefused') {
     const held = heldGate(snap);

@@ -32,6 +32,8 @@ export interface OperatorAction {
 }
 
 export interface ShiftHistory {
+  /** The attempt shown: 1, or the one the last `resume --retry-shift` began. */
+  attempt: number;
   steps: number[];
   newClusters: ShiftClusterRef[];
   oldClusters: ShiftClusterRef[];
@@ -47,7 +49,11 @@ export interface ShiftHistory {
 
 const OPERATOR_CODES = new Set(['traffic.paused', 'traffic.resumed', 'traffic.promote', 'traffic.gate']);
 
-export function buildShiftHistory(records: readonly JournalRecord[]): ShiftHistory | undefined {
+export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory | undefined {
+  // A retried shift (`resume --retry-shift`) started over: its stages, scores and rollback are the last attempt's;
+  // the retries themselves are operator actions, and the attempts before are in the journal's decisions.
+  const retries = all.flatMap((r) => (r.type === 'shift.retried' ? [r] : []));
+  const records = retries.length > 0 ? all.slice(all.indexOf(retries.at(-1) as JournalRecord) + 1) : all;
   const cps = checkpoints(records, DEPLOYMENT_SCOPE, 'traffic-shift');
   if (cps.length === 0) return undefined;
   const clustersEvent = events(records, 'traffic.clusters')[0]?.data ?? {};
@@ -76,10 +82,14 @@ export function buildShiftHistory(records: readonly JournalRecord[]): ShiftHisto
   const gates = arr(clustersEvent.gates).flatMap((g) =>
     isObject(g) && typeof g.name === 'string' ? [{ name: g.name, ...(isObject(g.threshold) ? { threshold: { min: num(g.threshold.min), max: num(g.threshold.max) } } : {}) }] : [],
   );
-  const actions = records.flatMap((r) =>
-    r.type === 'event' && (OPERATOR_CODES.has(r.code) || (r.code === 'traffic.rollback' && /operator|abort/i.test(r.message))) ? [{ time: r.time, code: r.code, message: r.message }] : [],
+  const actions = all.flatMap((r) =>
+    r.type === 'shift.retried'
+      ? [{ time: r.time, code: 'shift.retried', message: `retried by ${r.by}: attempt ${r.attempt} from the first step, after ${r.after}` }]
+      : r.type === 'event' && (OPERATOR_CODES.has(r.code) || (r.code === 'traffic.rollback' && /operator|abort/i.test(r.message)))
+        ? [{ time: r.time, code: r.code, message: r.message }]
+        : [],
   );
-  return { steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
+  return { attempt: retries.at(-1)?.attempt ?? 1, steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
 }
 
 function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string, unknown>): number[] {

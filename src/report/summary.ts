@@ -4,7 +4,7 @@
  */
 import { heldGateLine } from './shift-gates.js';
 import type { GateApproval } from '../traffic/shift-ports.js';
-import { excludedPending, heldBackWords, partialNote, type Snapshot, type StepRecordState } from '../state/model.js';
+import { excludedPending, heldBackWords, partialNote, shiftAttempt, type ShiftRetry, type Snapshot, type StepRecordState } from '../state/model.js';
 import { concludedBy, createdClusters } from '../state/resumable.js';
 import { deploymentOutcome, type Outcome } from './outcome.js';
 import { overlappingSteps, stepWindow } from './step-window.js';
@@ -126,13 +126,19 @@ export interface ShiftStatus {
   lastFailing?: ShiftDecision;
   /** The manual gates approved so far, oldest first: which, where, who sent the answer and when the run took it. */
   approvals?: GateApproval[];
+  /** A retried shift (`resume ID --retry-shift`): which attempt this is (2, 3, …); absent for the first. */
+  attempt?: number;
+  /** Each retry, oldest first: who, when, the attempt it began and how the one before ended. */
+  retries?: ShiftRetry[];
 }
 
 const SHOWN_DECISIONS = 5;
 
 function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   const step = (snap.deploymentSteps ?? []).find((s) => s.name === 'traffic-shift');
-  const checkpoint = step?.checkpoint;
+  const retried = snap.shiftRetries?.length ? { attempt: shiftAttempt(snap), retries: snap.shiftRetries } : {};
+  // Retried and not started yet: the attempt is still told (its phase: not started).
+  const checkpoint = step?.checkpoint ?? (snap.shiftRetries?.length ? {} : undefined);
   if (!checkpoint) return {};
   const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom' | 'approvals'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
   const unfinished = progress?.rollingBack ? 'rollback' : progress?.promoting ? 'promote' : undefined;
@@ -151,6 +157,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
       ...(Array.isArray(progress?.approvals) && progress.approvals.length > 0 ? { approvals: progress.approvals } : {}),
+      ...retried,
     },
   };
 }
@@ -204,11 +211,13 @@ function renderShift(shift: ShiftStatus): string {
       : shift.unfinished === 'promote'
         ? '; promoting (an operator asked), not finished: `resume` finishes it (all new starts on the new clusters, the old cordoned, on every meta cluster)'
         : '';
-  const where = `traffic shift: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}`;
+  const attempt = shift.attempt ? ` (attempt ${shift.attempt})` : '';
+  const retries = (shift.retries ?? []).map((r) => `  retried: attempt ${r.attempt} by ${r.by} at ${r.at}, after ${r.after}`);
+  const where = `traffic shift${attempt}: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}`;
   const why = failing ? decisionEvidenceLines(failing, '    ').map((l, i) => (i === 0 ? `  why: ${l}` : l)) : [];
   const lines = shift.decisions.filter((d) => d.at !== failing?.at).map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
   const approvals = (shift.approvals ?? []).map((a) => `  approved: ${a.gate} at ${a.where} by ${a.by ?? 'an operator'} (taken ${a.at}${a.sentAt ? `, sent ${a.sentAt}` : ''})`);
-  return `${[where, ...approvals, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;
+  return `${[where, ...retries, ...approvals, ...why, ...(lines.length ? [failing ? 'earlier decisions:' : 'last decisions:', ...lines] : [])].join('\n')}\n`;
 }
 
 function duration(ms: number | undefined): string {

@@ -76,10 +76,24 @@ export interface Snapshot {
   deploymentSteps: StepRecordState[];
   error?: { code: string; message: string };
   /**
+   * Each `resume ID --retry-shift` of a shift that had rolled back (journal `shift.retried`), oldest first: the
+   * shift's attempt is their count plus one. Absent: the first attempt.
+   */
+  shiftRetries?: ShiftRetry[];
+  /**
    * Never journaled: set by readers (`status`, `report`) when a newer deployment of the environment was
    * promoted after this one began (`supersededBy` in state/resumable.ts): this one is over.
    */
   supersededBy?: string;
+}
+
+/** One retry of a rolled-back shift: who asked, when, the attempt it began, and why the one before ended. */
+export interface ShiftRetry {
+  at: string;
+  by: string;
+  attempt: number;
+  /** How the attempt before ended (its `concluded` reason): `its traffic shift rolled back: …`. */
+  after: string;
 }
 
 /**
@@ -99,6 +113,11 @@ export type JournalRecord = { seq: number; time: string } & (
   | { type: 'step.interrupted'; cluster: string; step: StepName }
   | { type: 'step.excluded'; cluster: string; step: StepName; by: ExcludedBy; waitsFor?: string[] }
   | { type: 'deployment.resumed'; pid: number }
+  /**
+   * `resume ID --retry-shift`, journaled before anything changes: the deployment-wide step `step` (the traffic shift)
+   * starts over, pending with no checkpoint (fresh gates, clusters resolved again); `attempt` counts from 1.
+   */
+  | { type: 'shift.retried'; step: StepName; attempt: number; by: string; after: string }
   | { type: 'deployment.finished'; state: DeploymentState; error?: { code: string; message: string }; excluded?: number }
   | { type: 'event'; level: string; code: string; cluster?: string; step?: string; message: string; data?: Record<string, unknown> }
 );
@@ -169,6 +188,12 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       next.state = 'running';
       next.error = undefined;
       break;
+    case 'shift.retried':
+      // A fresh start: no progress, saved scores, decisions or conclusion of the attempt before survive in the step
+      // (the journal keeps them for the report); the attempt count lives on the deployment.
+      step(DEPLOYMENT_SCOPE, record.step, (s) => ({ name: s.name, state: 'pending' as const, attempts: 0 }));
+      next.shiftRetries = [...(snapshot.shiftRetries ?? []), { at: record.time, by: record.by, attempt: record.attempt, after: record.after }];
+      break;
     case 'deployment.finished':
       next.state = record.state;
       next.error = record.error;
@@ -214,6 +239,11 @@ export function findCluster(snapshot: Snapshot, name: string): ClusterRecordStat
 export function findStep(snapshot: Snapshot, cluster: string, name: StepName): StepRecordState | undefined {
   const steps = cluster === DEPLOYMENT_SCOPE ? snapshot.deploymentSteps : findCluster(snapshot, cluster)?.steps;
   return steps?.find((s) => s.name === name);
+}
+
+/** The traffic shift's attempt: 1, then one more for each `resume ID --retry-shift`. */
+export function shiftAttempt(snapshot: Pick<Snapshot, 'shiftRetries'>): number {
+  return snapshot.shiftRetries?.at(-1)?.attempt ?? 1;
 }
 
 /** Step states that mean "done, never run again". */

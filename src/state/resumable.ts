@@ -98,6 +98,25 @@ export function rolledBack(snap: Snapshot): boolean {
   return shiftConclusion(snap) === 'rolled-back';
 }
 
+/** The command that retries deployment `id`'s rolled-back shift (bare: the CLI completes it, core/next-command.ts). */
+export function retryShiftCommand(id: string): string {
+  return `ws-deployment resume ${id} --retry-shift`;
+}
+
+/** The phase the traffic shift's checkpoint says it reached (`rolled-back`, `failed`, `done`, …). */
+export function shiftPhase(snap: Snapshot): unknown {
+  const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
+  return (shift?.checkpoint?.progress as { phase?: unknown } | undefined)?.phase;
+}
+
+/**
+ * Whether `resume ID --retry-shift` may start `snap`'s shift again as far as its journal tells: the shift rolled back
+ * completely (not a first generation's failed watch, which moved nothing back) and nothing newer superseded it.
+ */
+export function shiftRetryable(snap: Snapshot): boolean {
+  return rolledBack(snap) && shiftPhase(snap) === 'rolled-back' && !snap.supersededBy;
+}
+
 /** Open deployments that count on registry short name `name` (as a new cluster, or as an old cluster of their shift). */
 export async function openDeploymentsUsing(store: StateStore, key: { project: string; environment: string }, name: string): Promise<Array<{ id: string; as: 'new cluster' | 'old cluster' }>> {
   const found: Array<{ id: string; as: 'new cluster' | 'old cluster' }> = [];

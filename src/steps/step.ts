@@ -199,5 +199,13 @@ export interface DeploymentStep {
    */
   refuseUpFront?(ctx: Pick<DeploymentPlanContext, 'config' | 'options'>): string | undefined;
   run(ctx: DeploymentStepContext): Promise<StepOutputs>;
+  /**
+   * Before `resume --retry-shift` starts this step over (and journals anything): why it cannot, as the world
+   * stands (the new clusters left a meta cluster's registry), or undefined.
+   */
+  retryRefusal?(ctx: RetryCheckContext): Promise<string | undefined>;
   readonly retry?: RetryPolicy;
 }
+
+/** What {@link DeploymentStep.retryRefusal} may use: no journal, nothing to record. */
+export type RetryCheckContext = Pick<DeploymentStepContext, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'sharedDir' | 'sink' | 'redactor' | 'signal'>;

@@ -58,8 +58,8 @@ const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp
     runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), finished('failed', 'DeploymentFailed')]],
     outcome: 'rolled-back',
     title: /rolled back$/,
-    // Concluded: `resume` refuses it, so the text says what is true instead.
-    next: /^nothing resumes this deployment \(its traffic shift rolled back\): .*deploy a new generation/,
+    // Concluded: a plain `resume` refuses it; its shift can be retried (or a new generation deployed).
+    next: /^fix the cause .*then start its traffic shift again from the first step with `ws-deployment resume \S+ --retry-shift`; or deploy a new generation/,
   },
   // No old clusters: nothing was rolled back, the failing clusters keep every new start, and the title says so.
   'first generation failed its gates': {

@@ -17,6 +17,11 @@ export default async function resume(command: Command, id?: string): Promise<voi
   const runtime = await createRuntime(options);
   try {
     const given = configGiven(command);
+    const { retryShift } = command.opts<{ retryShift?: boolean }>();
+    // A rolled-back deployment is over, so "the newest unfinished one" is never it: the retry names its deployment.
+    if (retryShift && id === undefined) {
+      throw new WsdError('UsageError', '--retry-shift needs the id of the deployment whose shift rolled back: `ws-deployment resume ID --retry-shift` (`ws-deployment status --all` lists them)');
+    }
     // Neither an id nor a config: the newest unfinished deployment of any environment, with the config it ran
     // with (the default config file may belong to another environment, or not exist).
     if (id === undefined && !given) {
@@ -32,7 +37,7 @@ export default async function resume(command: Command, id?: string): Promise<voi
     emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);
     // Also when the run throws: what was traced (and notified) so far still goes out.
-    const snap = await resumeDeployment(loaded, id, engineOptions(options), engineDeps(runtime, loaded, { observers: observed.observers })).finally(() => observed.finish());
+    const snap = await resumeDeployment(loaded, id, engineOptions(options, { retryShift }), engineDeps(runtime, loaded, { observers: observed.observers })).finally(() => observed.finish());
     // First the live area goes: nothing may redraw over the summary.
     await runtime.close();
     process.stdout.write(runtime.next.text(renderSummary(snap)));

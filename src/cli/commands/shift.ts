@@ -18,7 +18,9 @@ import { operatorName } from '../../core/operator.js';
 const ACTIONS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
 
 function parseAction(value: string): ControlCommand {
-  if (!(ACTIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown shift action "${value}"; use ${ACTIONS.join(', ')}`);
+  // A retry is a run (lock, config, retirement after it), not a command queued for one: it is resume's flag.
+  if (value === 'retry') throw new InvalidArgumentError('a shift that rolled back is retried by a run, not a queued command: `ws-deployment resume ID --retry-shift`');
+  if (!(ACTIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown shift action "${value}"; use ${ACTIONS.join(', ')} (a rolled-back shift: \`ws-deployment resume ID --retry-shift\`)`);
   return value as ControlCommand;
 }
 

@@ -25,7 +25,8 @@ export function renderReportHtml(m: ReportModel): string {
   const shortNames = new Map(s.clusters.map((c) => [c.name, c.shortName]));
   for (const c of [...(m.shift?.newClusters ?? []), ...(m.shift?.oldClusters ?? [])]) if (c.cluster) shortNames.set(c.cluster, c.name);
   // Said as the summary's head says it (held at a gate, failed after promotion, superseded …).
-  const outcome = m.shift?.rollback ? 'rolled back' : deploymentOutcome(s).words;
+  const told = deploymentOutcome(s);
+  const outcome = m.shift?.rollback && told.outcome !== 'rolled-back' ? 'rolled back' : told.words;
   const error = errorLine(s);
   const head = `<header><h1>Deployment ${esc(s.id)}</h1><p class="state ${esc(s.state)}" data-state="${esc(s.state)}">${esc(outcome)}</p>
 <p>${esc(s.inputs.project)} / ${esc(s.inputs.environment)} · cluster id ${s.clusterId} · started ${esc(s.createdAt)} · last record ${esc(s.updatedAt)} · report made ${esc(m.generatedAt)}</p>
@@ -33,7 +34,7 @@ ${error ? `<p class="error">${esc(error)}</p>` : ''}${m.next ? `<p class="next">
   const rollback = m.shift?.rollback;
   const timeline = `<section id="timeline"><h2>Timeline</h2>${ganttSvg(m.bars, m.span, shortNames, rollback)}</section>`;
   const traffic = m.shift
-    ? `<section id="traffic"><h2>Traffic shift</h2>${rollback ? `<p class="rollback">rolled back ${rollback.from ? `from ${esc(rollback.from)} ` : ''}at ${esc(rollback.time)}: ${esc(rollback.reason)}</p>` : ''}${trafficSvg(m.shift, m.span)}</section>`
+    ? `<section id="traffic"><h2>Traffic shift${m.shift.attempt > 1 ? ` (attempt ${m.shift.attempt}, retried)` : ''}</h2>${rollback ? `<p class="rollback">rolled back ${rollback.from ? `from ${esc(rollback.from)} ` : ''}at ${esc(rollback.time)}: ${esc(rollback.reason)}</p>` : ''}${trafficSvg(m.shift, m.span)}</section>`
     : '<section id="traffic"><h2>Traffic shift</h2><p class="empty">the traffic shift did not run</p></section>';
   const gates = `<section id="gates"><h2>Gates</h2>${m.gates.length ? m.gates.map((g) => `<h3>${esc(g.metric)}${g.threshold ? ` <small>(${g.threshold.min !== undefined ? `min ${g.threshold.min} ` : ''}${g.threshold.max !== undefined ? `max ${g.threshold.max}` : ''})</small>` : ''}</h3>${gateSvg(g, m.span, shortNames)}`).join('') : '<p class="empty">no measurements</p>'}</section>`;
   const decisions = `<section id="decisions"><h2>Decisions</h2>${table(

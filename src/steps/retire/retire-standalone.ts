@@ -5,7 +5,7 @@
  * its progress in `<state-dir>/retire/<name>.json`, so a second run continues.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { scopedSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
@@ -19,6 +19,7 @@ import { destroyTerraformEnvs } from './destroy-env.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
+import { progressFile } from './retire-files.js';
 import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
 import { assertOthersTakeTraffic } from './retire-guards.js';
 
@@ -40,9 +41,7 @@ export interface RetireStandaloneInput {
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-export function progressFile(root: string, name: string): string {
-  return join(root, 'retire', `${name}.json`);
-}
+export { progressFile };
 
 /**
  * A cluster an unfinished deployment still counts on must not vanish under it: its

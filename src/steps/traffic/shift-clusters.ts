@@ -29,6 +29,23 @@ export async function registeredNames(registry: RegistryPort, metas: readonly st
   return [...names].sort();
 }
 
+/**
+ * For a retried shift: the new clusters some meta cluster no longer lists, or lists as draining (deregistered or being
+ * retired: a shift onto them would fail half-way or send starts to a cluster on its way out), as a refusal.
+ */
+export async function missingNewClusters(registry: RegistryPort & { metas: readonly string[] }, names: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+  const gone: string[] = [];
+  for (const meta of registry.metas) {
+    const listed = new Map((await registry.list(meta, signal)).map((c) => [c.name, c.state]));
+    for (const name of names) {
+      if (!listed.has(name)) gone.push(`${name} is not registered with ${meta}`);
+      else if (listed.get(name) === 'DRAINING') gone.push(`${name} is draining on ${meta}`);
+    }
+  }
+  if (gone.length === 0) return undefined;
+  return `the new clusters are no longer there to shift to (${gone.join('; ')}): deregistered, retired or gone since the shift rolled back; a retry would move traffic onto them; deploy a new generation`;
+}
+
 /** Resolves new and old clusters (or returns the checkpointed ones). */
 export async function resolveShiftClusters(input: {
   config: TrafficShiftConfig;

@@ -21,7 +21,7 @@ import { GATE_ANSWERS, GateUnanswered, RollbackIncomplete } from '../../traffic/
 import type { Clock, ControlPort, ShiftProgress } from '../../traffic/shift-ports.js';
 import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStepContext, PlannedAction, StepOutputs } from '../step.js';
 import { runCommandShift } from './command-shift.js';
-import { resolveShiftClusters, type ShiftClusters } from './shift-clusters.js';
+import { missingNewClusters, newClusterRefs, resolveShiftClusters, type ShiftClusters } from './shift-clusters.js';
 import { CheckpointShiftJournal, type DecisionSummary } from './shift-journal.js';
 import { describeShift, describeShiftCluster } from './shift-plan.js';
 import { openShiftSession, type SandboxShiftOptions } from './shift-session.js';
@@ -155,6 +155,16 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
     },
 
     refuseUpFront: (ctx) => unapprovableGates(ctx, options.nonInteractive),
+
+    async retryRefusal(ctx) {
+      // No simulated users and no metrics: only the registries' Lists are read.
+      const session = await openShiftSession({ config: ctx.config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, traffic: false });
+      try {
+        return await missingNewClusters(session.registry, newClusterRefs(ctx.clusters).map((c) => c.name), ctx.signal);
+      } finally {
+        await session.close();
+      }
+    },
 
     async run(ctx: DeploymentStepContext): Promise<StepOutputs> {
       const base = shiftConfig(ctx);

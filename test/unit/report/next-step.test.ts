@@ -41,7 +41,12 @@ const CASES: Record<string, { journal: JournalInput[]; next: RegExp }> = {
   },
   'a rolled-back shift (concluded)': {
     journal: [created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), end('DeploymentFailed')],
-    next: /^nothing resumes this deployment \(its traffic shift rolled back\): .*deploy a new generation/,
+    // Over for `resume`, but its shift can start again: the retry first, a new generation as the other way.
+    next: new RegExp(`^fix the cause \\(the evidence: \`ws-deployment status ${ID}\`\\), then start its traffic shift again from the first step with \`ws-deployment resume ${ID} --retry-shift\`; or deploy a new generation`),
+  },
+  'a first generation that failed its watch (concluded)': {
+    journal: [created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...failed('*', 'traffic-shift', 'GateFailed', { concluded: 'its first generation failed its gates: fail', progress: { phase: 'failed', reason: 'fail' } }), end('DeploymentFailed')],
+    next: /^nothing resumes this deployment \(its first generation failed its gates\): .*deploy a new generation/,
   },
   'a first generation that failed its gates (concluded)': {
     journal: [created, ...ok(EU, 'create-cluster'), ...ok(EU, 'install-gitpod'), ...failed('*', 'traffic-shift', 'GateFailed', { concluded: 'its first generation failed its gates: fail; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation', progress: { phase: 'failed', reason: 'fail' } }), end('DeploymentFailed')],
@@ -62,7 +67,7 @@ describe('the next step of a failed deployment', () => {
       const html = renderReportHtml(model);
       expect(html).toContain(`<p class="next">next: ${esc(doc.next)}</p>`);
       // `resume` is named only where it would retry.
-      expect(doc.next!.includes('ws-deployment resume')).toBe(!name.includes('concluded'));
+      expect(doc.next!.includes(`ws-deployment resume ${ID}\``)).toBe(!name.includes('concluded'));
     });
   }
 
