@@ -11,6 +11,7 @@ import type { Redactor } from '../core/redact.js';
 import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, shiftAttempt, type Snapshot } from '../state/model.js';
+import { holdAnswers } from '../report/shift-gates.js';
 import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
 import { deploymentOutcome } from '../report/outcome.js';
 import type { DeploymentJournal, LockHolder, StateStore } from '../state/store.js';
@@ -104,11 +105,11 @@ export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: {
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
-export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string} | undefined> {
+export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string; answers: Array<{ command: string; does: string }> } | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
     // A retried shift's deployment is open again, with more than one attempt: the shift itself counts as started.
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0) || (snap.shiftRetries?.length ?? 0) > 0;
-    if (started) return { id: snap.id, state: snap.state, words: unfinishedWords(snap) };
+    if (started) return { id: snap.id, state: snap.state, words: unfinishedWords(snap), answers: holdAnswers(snap) };
   }
   return undefined;
 }
@@ -129,11 +130,15 @@ export async function unfinishedRefusal(loaded: LoadedConfig, options: Pick<Engi
     );
   }
   if (!unfinished) return undefined;
+  // Held at a gate or paused: a resume where no one can answer (CI) would stop there again; the answers come first.
+  const answers = unfinished.answers.length
+    ? `; a resume without a terminal stops there again: answer it first with ${unfinished.answers.map((a) => `\`${a.command}\` (${a.does})`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, then continue it with \`ws-deployment resume ${unfinished.id}\``
+    : `; continue it with \`ws-deployment resume ${unfinished.id}\``;
   return new WsdError(
     'ResumeRefused',
     // Under the environment lock, one that still says "running" lost its process.
-    `deployment ${unfinished.id} of this environment did not finish (${unfinished.words}); continue it with \`ws-deployment resume ${unfinished.id}\`, or start a new one anyway with --allow-unfinished`,
-    { details: { deploymentId: unfinished.id, state: unfinished.state, words: unfinished.words } },
+    `deployment ${unfinished.id} of this environment did not finish (${unfinished.words})${answers}, or start a new one anyway with --allow-unfinished`,
+    { details: { deploymentId: unfinished.id, state: unfinished.state, words: unfinished.words, answers: unfinished.answers.map((a) => a.command) } },
   );
 }
 

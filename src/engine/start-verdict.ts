@@ -52,6 +52,7 @@ export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOpt
     ...(id ? { deploymentId: id } : {}),
     // A damaged journal names the deployment but not how it stands (that is past the damage).
     ...(id && typeof refusal.details.words === 'string' ? { state: refusal.details.words } : {}),
-    commands: [...(id ? [`ws-deployment resume ${id}`] : []), 'ws-deployment deploy --allow-unfinished'],
+    // Held at a gate: its answers first, or an unattended resume stops there again.
+    commands: [...(Array.isArray(refusal.details.answers) ? (refusal.details.answers as string[]) : []), ...(id ? [`ws-deployment resume ${id}`] : []), 'ws-deployment deploy --allow-unfinished'],
   };
 }

@@ -78,6 +78,22 @@ function heldPauseLine(snap: Snapshot): string | undefined {
   return `traffic shift: paused ${why} (${where}) and no process runs it: \`ws-deployment shift resume ${id}\` continues it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }
 
+/**
+ * The `shift` commands that answer where the shift holds (a manual gate, or a pause) before `resume` goes on: a
+ * resume where no one can answer (CI) otherwise stops there again. Empty when it does not hold (or holds half-way
+ * through a rollback, which `resume` alone finishes).
+ */
+export function holdAnswers(snap: Snapshot): Array<{ command: string; does: string }> {
+  const progress = shiftStep(snap)?.checkpoint?.progress as { paused?: unknown; rollingBack?: unknown } | undefined;
+  if (progress?.paused !== true || progress.rollingBack || snap.state === 'succeeded') return [];
+  const id = snap.id;
+  return [
+    { command: `ws-deployment shift resume ${id}`, does: heldGate(snap) ? 'approves the gate' : 'continues it' },
+    { command: `ws-deployment shift promote ${id}`, does: 'promotes fully' },
+    { command: `ws-deployment shift abort ${id}`, does: 'rolls back' },
+  ];
+}
+
 /** For a deployment no process runs, held at a shift gate (or paused): where, and the commands that answer it. */
 export function heldGateLine(snap: Snapshot): string | undefined {
   const held = heldGate(snap);

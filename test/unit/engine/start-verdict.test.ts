@@ -153,7 +153,10 @@ describe('plan says what deploy does about earlier runs', () => {
         expect(verdict.commands).toContain('ws-deployment deploy --allow-unfinished');
         if (verdict.deploymentId) {
           expect(ran.refused.message).toContain(verdict.deploymentId);
-          expect(verdict.commands[0]).toBe(`ws-deployment resume ${verdict.deploymentId}`);
+          // Held at a gate, the commands that answer it come first: an unattended resume alone would stop there again.
+          const answers = state === 'held at a manual gate' ? ['resume', 'promote', 'abort'].map((a) => `ws-deployment shift ${a} ${verdict.deploymentId}`) : [];
+          expect(verdict.commands.slice(0, answers.length + 1)).toEqual([...answers, `ws-deployment resume ${verdict.deploymentId}`]);
+          for (const a of answers) expect(ran.refused.message).toContain(`\`${a}\``);
           if (ran.refused.details.file) {
             // Damaged mid-file: how it stands is past the damage, so no state is claimed.
             expect(verdict.state).toBeUndefined();
