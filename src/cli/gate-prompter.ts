@@ -18,6 +18,7 @@ import type { StateStore } from '../state/store.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import type { LiveArea } from './render/tty-renderer.js';
 import { operatorName } from '../core/operator.js';
+import { keepAnswerable } from './render/question-terminal.js';
 
 const GATE_EVENTS = new Set(['traffic.gate', 'retire.gate']);
 
@@ -100,7 +101,9 @@ export class GatePrompter implements EventSink {
   private async ask(id: string, gate: string, signal: AbortSignal): Promise<void> {
     const output = this.options.output ?? process.stderr;
     this.options.area?.suspend();
-    const rl: Interface = createInterface({ input: this.options.input ?? process.stdin, output, terminal: true });
+    const input = this.options.input ?? process.stdin;
+    const rl: Interface = createInterface({ input, output, terminal: true });
+    keepAnswerable(rl, input);
     // Ctrl-C, and Ctrl-D (end of input: readline closes itself), are a clear no: the run stops, nothing is approved.
     // Without the close case Ctrl-D left the gate waiting under a vanished question, the live area drawn over its line.
     let leaving = false;

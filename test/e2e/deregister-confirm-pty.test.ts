@@ -4,6 +4,8 @@
  * operator may press instead — Ctrl-C, Ctrl-D (end of input), Enter, a wrong
  * name — is a clear no: exit 130, "not confirmed; nothing changed" under the
  * question, no stack trace, the registry as it was. The name itself deregisters.
+ * Ctrl-Z then `fg` (under a job-control parent, as under a shell) gives the
+ * question back, answerable, with what was typed before the stop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryOf, startPty } from '../helpers/pty.js';
@@ -27,8 +29,8 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
     generationOne?.cleanup();
   });
 
-  const deregister = (cols: number) =>
-    startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu220', '--force'], { cols });
+  const deregister = (cols: number, control = false) =>
+    startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu220', '--force'], { cols, control });
 
   for (const [name, keys, echo] of [
     ['Ctrl-C', '\x03', '^C'],
@@ -51,6 +53,28 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
       expect(await registryOf(ws.common)).toEqual(before);
     }, 60_000);
   }
+
+  it('Ctrl-Z then `fg` at the question: the question is back with what was typed, and keys reach it', async ({ onTestFinished }) => {
+    const before = await registryOf(ws.common);
+    const run = deregister(80, true);
+    onTestFinished(() => run.kill());
+    await run.waitForScreen(QUESTION);
+    run.type('eu2');
+    await run.waitForScreen(/confirm: eu2$/);
+    await run.suspend();
+    const mark = run.written();
+    await run.foreground();
+    // Redrawn once raw mode is back: keys typed from here reach the question (they were all ignored).
+    await run.waitForOutput(/Type the cluster name to confirm: eu2/, mark);
+    run.type('2\r');
+    await run.waitForScreen(/not confirmed/, 60_000);
+    const result = await run.done;
+    expect(result.code, result.raw).toBe(130);
+    // The question once, with everything typed before and after the stop.
+    expect(result.lines.join('\n')).toMatch(/^--force deregisters eu220 [^\n]*Type the cluster name to confirm: eu22\nerror: deregistration of eu220 not confirmed; nothing changed$/);
+    expect(result.lines.filter((l) => QUESTION.test(l))).toHaveLength(1);
+    expect(await registryOf(ws.common)).toEqual(before);
+  }, 120_000);
 
   it('typing the name deregisters it (40 columns)', async ({ onTestFinished }) => {
     const run = deregister(40);

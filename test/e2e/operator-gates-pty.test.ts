@@ -2,6 +2,8 @@
  * An operator at a real terminal (a pseudo-terminal, read back through a
  * headless terminal emulator) at manual gates of the sandbox:
  * - approves beforeDestroy by typing y (80 columns);
+ * - stops the deploy with Ctrl-Z at that question and continues it with `fg` (under a
+ *   job-control parent, as under a shell): asked again, y goes on;
  * - has it approved from a second terminal with `shift resume` while the question
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
@@ -50,8 +52,8 @@ function workspace({ onTestFinished }: TestContext, generationOne: GenerationOne
     registry: () => registryOf(common),
     newestId: async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id,
     // A failed test must not leave its deploy running.
-    pty: (args: string[], cols: number): PtyRun => {
-      const run = startPty(args, { cols });
+    pty: (args: string[], cols: number, control = false): PtyRun => {
+      const run = startPty(args, { cols, control });
       onTestFinished(() => run.kill());
       return run;
     },
@@ -76,6 +78,26 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
       await expectSummaryAtEnd(result, common);
       expect(result.lines.join('\n')).toMatch(/manual gate beforeDestroy approved \(resume\)/);
       expect(await registry()).toEqual({ eu201: { state: 'AVAILABLE', score: 100 }, us201: { state: 'AVAILABLE', score: 100 } });
+    }),
+  CASE_TIMEOUT);
+
+  it('Ctrl-Z then `fg` at the beforeDestroy question: asked again, y retires the old generation (80 columns)', (ctx) =>
+    slot(async () => {
+      const { common, registry, pty } = workspace(ctx, generationOne, 'beforeDestroy: manual');
+      const run = pty(['deploy', ...common, '--cluster-id', '208'], 80, true);
+      await run.waitForScreen(/retire them\? \[y = go on/);
+      await run.suspend();
+      const mark = run.written();
+      await run.foreground();
+      // Redrawn once raw mode is back: keys typed from here reach the question (after `fg` they were all ignored).
+      await run.waitForOutput(/retire them\? \[y = go on/, mark);
+      run.type('y\r');
+      await run.waitForScreen(/manual gate beforeDestroy approved \(resume\)/);
+      const result = await run.done;
+      expect(result.code, result.raw).toBe(0);
+      await expectSummaryAtEnd(result, common);
+      expect(result.lines.filter((l) => /retire them\?/.test(l))).toHaveLength(1);
+      expect(await registry()).toEqual({ eu208: { state: 'AVAILABLE', score: 100 }, us208: { state: 'AVAILABLE', score: 100 } });
     }),
   CASE_TIMEOUT);
 

@@ -3,35 +3,105 @@
 Runs a command on a real pseudo-terminal of COLS x ROWS (the operator-interaction
 e2e tests: node-pty cannot be built here, Python's pty module is the pty).
 
-    pty-run.py COLS ROWS -- ARGV...
+    pty-run.py COLS ROWS [--control] -- ARGV...
 
 Everything the command writes to the terminal comes out on our stdout, byte for
 byte (escape sequences included); what we read on stdin is typed into the
 terminal (b"\\x03" is Ctrl-C, as a key). Exits with the command's exit code, or
 128 + the signal that killed it.
+
+With --control, fd 3 is a control channel (a line per message) and the command
+runs under a job-control parent, as under a shell: it is the foreground process
+group of the terminal, in a group that is not orphaned, so Ctrl-Z really stops
+it (a session leader's group is orphaned: the kernel discards its stop signals).
+Commands in: `resize COLS ROWS` (answered `resized`), `fg` (answered `continued`
+once SIGCONT is sent). Reports out: `stopped` once the command is stopped and the
+parent has taken the terminal back and restored its own modes, as a shell does.
 """
 import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import sys
 import termios
 
+CONTROL = 3
+
+
+def set_size(fd: int, cols: int, rows: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def exit_status(status: int) -> int:
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def job_control(argv: list, commands: int, reports: int) -> None:
+    """The child side under --control: a minimal job-control shell running one job in the foreground."""
+    for sig in (signal.SIGTTOU, signal.SIGTTIN, signal.SIGTSTP):
+        signal.signal(sig, signal.SIG_IGN)
+    shell_modes = termios.tcgetattr(0)
+    job = os.fork()
+    if job == 0:
+        os.setpgid(0, 0)
+        os.tcsetpgrp(0, os.getpgrp())  # SIGTTOU is still ignored here
+        for sig in (signal.SIGTTOU, signal.SIGTTIN, signal.SIGTSTP):
+            signal.signal(sig, signal.SIG_DFL)
+        for fd in (CONTROL, commands, reports):
+            os.close(fd)
+        os.execvp(argv[0], argv)
+    try:
+        os.setpgid(job, job)  # also here, as shells do: whichever runs first puts the job in its group
+    except PermissionError:
+        pass  # the job has exec'd already: it did it itself
+    wanted = os.fdopen(commands, "r")
+    while True:
+        _, status = os.waitpid(job, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            os._exit(exit_status(status))
+        os.tcsetpgrp(0, os.getpgrp())
+        termios.tcsetattr(0, termios.TCSADRAIN, shell_modes)
+        os.write(reports, b"stopped\n")
+        if wanted.readline().strip() != "fg":
+            os.killpg(job, signal.SIGKILL)
+            continue
+        os.tcsetpgrp(0, job)
+        os.killpg(job, signal.SIGCONT)
+        os.write(reports, b"continued\n")
+
 
 def main() -> int:
     cols, rows = int(sys.argv[1]), int(sys.argv[2])
-    argv = sys.argv[4:] if sys.argv[3] == "--" else sys.argv[3:]
+    rest = sys.argv[3:]
+    control = rest[0] == "--control"
+    if control:
+        rest = rest[1:]
+    argv = rest[1:] if rest[0] == "--" else rest
+    if control:
+        commands_r, commands_w = os.pipe()
+        reports_r, reports_w = os.pipe()
     pid, master = pty.fork()
     if pid == 0:
         # The child side: size the terminal before the program can ask for it.
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        set_size(0, cols, rows)
+        if control:
+            os.close(commands_w)
+            os.close(reports_r)
+            job_control(argv, commands_r, reports_w)
         os.execvp(argv[0], argv)
     stdin = sys.stdin.buffer.fileno()
     stdout = sys.stdout.buffer.fileno()
     reading_stdin = True
+    if control:
+        os.close(commands_r)
+        os.close(reports_w)
+        requests = b""
     while True:
-        sources = [master] + ([stdin] if reading_stdin else [])
+        sources = [master] + ([stdin] if reading_stdin else []) + ([CONTROL, reports_r] if control else [])
         ready, _, _ = select.select(sources, [], [])
         if stdin in ready:
             data = os.read(stdin, 4096)
@@ -39,6 +109,22 @@ def main() -> int:
                 os.write(master, data)
             else:
                 reading_stdin = False
+        if control and reports_r in ready:
+            os.write(CONTROL, os.read(reports_r, 4096))
+        if control and CONTROL in ready:
+            data = os.read(CONTROL, 4096)
+            if not data:
+                control = False
+            requests += data
+            while b"\n" in requests:
+                line, requests = requests.split(b"\n", 1)
+                words = line.decode().split()
+                if words[:1] == ["resize"]:
+                    # The kernel sends SIGWINCH to the terminal's foreground process group.
+                    set_size(master, int(words[1]), int(words[2]))
+                    os.write(CONTROL, b"resized\n")
+                elif words == ["fg"]:
+                    os.write(commands_w, b"fg\n")
         if master in ready:
             try:
                 data = os.read(master, 65536)
@@ -48,9 +134,7 @@ def main() -> int:
                 break
             os.write(stdout, data)
     _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+    return exit_status(status)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
  * independent model of a terminal, not ours — so a test can read the screen as
  * an operator would see it: wrapped lines, erased lines and all.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import xterm from '@xterm/headless';
 import { expect } from 'vitest';
 import { BIN, REPO, runCli } from './cli.js';
@@ -30,26 +31,38 @@ export interface PtyRun {
   done: Promise<PtyResult>;
   /** Ends the run (a failed test must not leave a deploy holding the environment lock). */
   kill(): void;
+  /** How much raw output has arrived so far: a mark for {@link PtyRun.waitForOutput}. */
+  written(): number;
+  /** Resolves once the raw output after `mark` matches `pattern`. */
+  waitForOutput(pattern: RegExp, mark: number, timeoutMs?: number): Promise<void>;
+  /** `control` only: resizes the terminal (the emulator first, then the pty: the program gets SIGWINCH). */
+  resize(cols: number, rows?: number): Promise<void>;
+  /** `control` only: presses Ctrl-Z; resolves once the program is stopped and the terminal is back with its parent. */
+  suspend(): Promise<void>;
+  /** `control` only: `fg`; resolves once the program is the foreground again and has been sent SIGCONT. */
+  foreground(): Promise<void>;
 }
 
-/** Starts `ws-deployment ARGS` on a COLS x ROWS terminal, as a person at a terminal would (no CI variable). */
-export function startPty(args: string[], options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string> }): PtyRun {
-  const rows = options.rows ?? 40;
+/**
+ * Starts `ws-deployment ARGS` on a COLS x ROWS terminal, as a person at a terminal would (no CI variable).
+ * `control`: under a job-control parent, with a control channel (pty-run.py --control) for resize, Ctrl-Z and fg.
+ */
+export function startPty(args: string[], options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean }): PtyRun {
+  let rows = options.rows ?? 40;
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true });
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env };
   delete env.CI;
-  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), '--', process.execPath, BIN, ...args], {
+  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), '--', process.execPath, BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    stdio: ['pipe', 'pipe', 'pipe', options.control ? 'pipe' : 'ignore'],
+  }) as ChildProcessWithoutNullStreams; // stdin, stdout and stderr are pipes: fd 3 only makes the type lose that
   let raw = '';
   let parsed = Promise.resolve();
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const waiters: Array<{ matches: () => boolean; resolve: () => void }> = [];
   const check = (): void => {
-    const text = logicalLines(term).join('\n');
     for (const w of [...waiters]) {
-      if (w.pattern.test(text)) {
+      if (w.matches()) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
@@ -67,20 +80,70 @@ export function startPty(args: string[], options: { cols: number; rows?: number;
     if (errors) raw += `\n[pty-run stderr] ${errors}`;
     return { code, lines: logicalLines(term), raw };
   });
+  // The control channel's replies, a line each; `reply` waits for the next one that is `expected`.
+  const controlChannel = child.stdio[3] as Duplex | null;
+  let replies = '';
+  const replyWaiters: Array<() => void> = [];
+  controlChannel?.on('data', (d: Buffer) => {
+    replies += d.toString();
+    for (const wake of replyWaiters.splice(0)) wake();
+  });
+  const reply = async (expected: string, timeoutMs = 120_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = replies.indexOf('\n');
+      if (line >= 0) {
+        const got = replies.slice(0, line);
+        replies = replies.slice(line + 1);
+        if (got !== expected) throw new Error(`pty-run answered "${got}", expected "${expected}"`);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`pty-run did not answer "${expected}"; the terminal shows:\n${logicalLines(term).join('\n')}`);
+      await new Promise<void>((res) => {
+        const timer = setTimeout(res, deadline - Date.now());
+        replyWaiters.push(() => (clearTimeout(timer), res()));
+      });
+    }
+  };
+  const send = (command: string): void => {
+    if (!controlChannel) throw new Error('start the pty with { control: true } to resize it or stop the program');
+    controlChannel.write(`${command}\n`);
+  };
+  const waitFor = (matches: () => boolean, what: () => string, timeoutMs: number): Promise<void> =>
+    new Promise((res, rej) => {
+      if (matches()) return res();
+      const timer = setTimeout(() => rej(new Error(`timed out waiting for ${what()}`)), timeoutMs);
+      waiters.push({ matches, resolve: () => (clearTimeout(timer), res()) });
+      void exited.then(async () => {
+        await parsed;
+        check();
+        clearTimeout(timer);
+        rej(new Error(`the CLI exited before ${what()}`));
+      });
+    });
   return {
     type: (text) => void child.stdin.write(text),
     waitForScreen: (pattern, timeoutMs = 120_000) =>
-      new Promise((res, rej) => {
-        if (pattern.test(logicalLines(term).join('\n'))) return res();
-        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${pattern} on the terminal; it shows:\n${logicalLines(term).join('\n')}`)), timeoutMs);
-        waiters.push({ pattern, resolve: () => (clearTimeout(timer), res()) });
-        void exited.then(async () => {
-          await parsed;
-          check();
-          clearTimeout(timer);
-          rej(new Error(`the CLI exited before the terminal showed ${pattern}; it shows:\n${logicalLines(term).join('\n')}`));
-        });
-      }),
+      waitFor(() => pattern.test(logicalLines(term).join('\n')), () => `${pattern} on the terminal; it shows:\n${logicalLines(term).join('\n')}`, timeoutMs),
+    written: () => raw.length,
+    waitForOutput: (pattern, mark, timeoutMs = 120_000) =>
+      waitFor(() => pattern.test(raw.slice(mark)), () => `${pattern} in the output after ${JSON.stringify(raw.slice(0, mark).slice(-200))}; it wrote ${JSON.stringify(raw.slice(mark))}`, timeoutMs),
+    resize: async (cols, newRows = rows) => {
+      // Everything written at the old size is on the emulator's screen before it changes size, as on a real terminal.
+      await parsed;
+      rows = newRows;
+      term.resize(cols, rows);
+      send(`resize ${cols} ${rows}`);
+      await reply('resized');
+    },
+    suspend: async () => {
+      child.stdin.write('\x1a');
+      await reply('stopped');
+    },
+    foreground: async () => {
+      send('fg');
+      await reply('continued');
+    },
     done,
     kill: () => void child.kill('SIGKILL'),
   };

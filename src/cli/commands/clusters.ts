@@ -16,6 +16,7 @@ import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
 import { configEnvOf, INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
 import { outputOption } from './output-option.js';
+import { keepAnswerable } from '../render/question-terminal.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
@@ -36,6 +37,7 @@ export const processIo: ClustersIo = {
   interactive: () => Boolean(process.stdin.isTTY && process.stderr.isTTY),
   ask: async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    keepAnswerable(rl, process.stdin);
     try {
       // Ctrl-C (a key in readline's raw mode) and Ctrl-D (end of input) are a clear no, not an internal error:
       // readline rejected the question with an AbortError, which reached the operator as a stack trace.
