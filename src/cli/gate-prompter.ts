@@ -40,9 +40,10 @@ const DECIDED = new Set([
   'deployment.interrupted',
 ]);
 
-const QUESTIONS: Record<string, string> = {
-  'traffic.gate': 'approve? [y = go on / a = abort and roll back / Enter = keep waiting] ',
-  'retire.gate': 'retire them? [y = go on / a = refuse, change nothing / Enter = keep waiting] ',
+/** What each key does (a line, written once), then the prompt asked until the gate is decided (short: render/question-terminal.ts). */
+const QUESTIONS: Record<string, { keys: string; prompt: string }> = {
+  'traffic.gate': { keys: 'y = go on / a = abort and roll back / Enter = keep waiting', prompt: 'approve? [y/a/Enter] ' },
+  'retire.gate': { keys: 'y = go on / a = refuse, change nothing / Enter = keep waiting', prompt: 'retire them? [y/a/Enter] ' },
 };
 
 export interface GatePrompterOptions {
@@ -116,9 +117,11 @@ export class GatePrompter implements EventSink {
     rl.on('SIGINT', () => refuse('^C'));
     rl.on('close', () => refuse('^D'));
     try {
+      const question = QUESTIONS[gate] ?? QUESTIONS['traffic.gate'];
+      output.write(`${question?.keys ?? ''}\n`);
       // Enter (or anything else) keeps waiting: ask again until the gate is decided, here or elsewhere.
       while (!signal.aborted) {
-        const answer = (await rl.question(QUESTIONS[gate] ?? QUESTIONS['traffic.gate'] ?? '', { signal })).trim().toLowerCase();
+        const answer = (await rl.question(question?.prompt ?? '', { signal })).trim().toLowerCase();
         if (answer === 'y' || answer === 'yes') {
           await this.store.sendControl(id, 'resume', operatorName('answered at the prompt'));
           return;

@@ -5,7 +5,9 @@
  * name — is a clear no: exit 130, "not confirmed; nothing changed" under the
  * question, no stack trace, the registry as it was. The name itself deregisters.
  * Ctrl-Z then `fg` (under a job-control parent, as under a shell) gives the
- * question back, answerable, with what was typed before the stop.
+ * question back, answerable, with what was typed before the stop; a resize
+ * (narrower, then wider) leaves it on screen once and whole, whether the
+ * terminal re-wraps the cursor's line (VTE, iTerm2, kitty) or cuts it (xterm.js).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryOf, startPty } from '../helpers/pty.js';
@@ -16,6 +18,8 @@ const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') &
 
 /** Its trailing space is no content on the screen. */
 const QUESTION = /Type the cluster name to confirm:/;
+/** The line above the question (the question's own line stays short: a resize redraws it). */
+const WARNING = '--force deregisters eu220 from dev-meta-eu01 even while regular workspaces run on it, breaking those sessions.';
 
 describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real terminal', () => {
   let generationOne: GenerationOne;
@@ -29,8 +33,8 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
     generationOne?.cleanup();
   });
 
-  const deregister = (cols: number, control = false) =>
-    startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu220', '--force'], { cols, control });
+  const deregister = (cols: number, control = false, reflowCursorLine = false) =>
+    startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu220', '--force'], { cols, control, reflowCursorLine });
 
   for (const [name, keys, echo] of [
     ['Ctrl-C', '\x03', '^C'],
@@ -71,10 +75,30 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
     const result = await run.done;
     expect(result.code, result.raw).toBe(130);
     // The question once, with everything typed before and after the stop.
-    expect(result.lines.join('\n')).toMatch(/^--force deregisters eu220 [^\n]*Type the cluster name to confirm: eu22\nerror: deregistration of eu220 not confirmed; nothing changed$/);
-    expect(result.lines.filter((l) => QUESTION.test(l))).toHaveLength(1);
+    expect(result.lines).toEqual([WARNING, 'Type the cluster name to confirm: eu22', 'error: deregistration of eu220 not confirmed; nothing changed']);
     expect(await registryOf(ws.common)).toEqual(before);
   }, 120_000);
+
+  for (const reflowCursorLine of [false, true]) {
+    it(`a resize with the question on screen, narrower then wider, leaves it once and whole (${reflowCursorLine ? 'a terminal that re-wraps the cursor line' : 'one that cuts it'})`, async ({ onTestFinished }) => {
+      const run = deregister(80, true, reflowCursorLine);
+      onTestFinished(() => run.kill());
+      await run.waitForScreen(QUESTION);
+      run.type('eu2');
+      await run.waitForScreen(/confirm: eu2$/);
+      for (const cols of [40, 120]) {
+        const mark = run.written();
+        await run.resize(cols);
+        // Redrawn for the new width (readline answers the resize with the prompt and what was typed).
+        await run.waitForOutput(/confirm: eu2/, mark);
+        expect(await run.screen(), `at ${cols} columns`).toEqual([WARNING, 'Type the cluster name to confirm: eu2']);
+      }
+      run.type('2\r');
+      const result = await run.done;
+      expect(result.code, result.raw).toBe(130);
+      expect(result.lines.at(-1)).toBe('error: deregistration of eu220 not confirmed; nothing changed');
+    }, 120_000);
+  }
 
   it('typing the name deregisters it (40 columns)', async ({ onTestFinished }) => {
     const run = deregister(40);

@@ -4,6 +4,7 @@
  * - approves beforeDestroy by typing y (80 columns);
  * - stops the deploy with Ctrl-Z at that question and continues it with `fg` (under a
  *   job-control parent, as under a shell): asked again, y goes on;
+ * - resizes the terminal (80, 40, 120 columns) at that question: it is on screen once and whole;
  * - has it approved from a second terminal with `shift resume` while the question
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
@@ -52,8 +53,8 @@ function workspace({ onTestFinished }: TestContext, generationOne: GenerationOne
     registry: () => registryOf(common),
     newestId: async (): Promise<string> => (JSON.parse((await runCli(['status', ...common, '--output', 'json'])).stdout) as { id: string }).id,
     // A failed test must not leave its deploy running.
-    pty: (args: string[], cols: number, control = false): PtyRun => {
-      const run = startPty(args, { cols, control });
+    pty: (args: string[], cols: number, terminal: { control?: boolean; reflowCursorLine?: boolean } = {}): PtyRun => {
+      const run = startPty(args, { cols, ...terminal });
       onTestFinished(() => run.kill());
       return run;
     },
@@ -71,7 +72,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
     slot(async () => {
       const { common, registry, pty } = workspace(ctx, generationOne, 'beforeDestroy: manual');
       const run = pty(['deploy', ...common, '--cluster-id', '201'], 80);
-      await run.waitForScreen(/retire them\? \[y = go on/);
+      await run.waitForScreen(/retire them\? \[y\/a\/Enter\]/);
       run.type('y\r');
       const result = await run.done;
       expect(result.code, result.raw).toBe(0);
@@ -84,13 +85,13 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
   it('Ctrl-Z then `fg` at the beforeDestroy question: asked again, y retires the old generation (80 columns)', (ctx) =>
     slot(async () => {
       const { common, registry, pty } = workspace(ctx, generationOne, 'beforeDestroy: manual');
-      const run = pty(['deploy', ...common, '--cluster-id', '208'], 80, true);
-      await run.waitForScreen(/retire them\? \[y = go on/);
+      const run = pty(['deploy', ...common, '--cluster-id', '208'], 80, { control: true });
+      await run.waitForScreen(/retire them\? \[y\/a\/Enter\]/);
       await run.suspend();
       const mark = run.written();
       await run.foreground();
       // Redrawn once raw mode is back: keys typed from here reach the question (after `fg` they were all ignored).
-      await run.waitForOutput(/retire them\? \[y = go on/, mark);
+      await run.waitForOutput(/retire them\? \[y\/a\/Enter\]/, mark);
       run.type('y\r');
       await run.waitForScreen(/manual gate beforeDestroy approved \(resume\)/);
       const result = await run.done;
@@ -101,11 +102,35 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
     }),
   CASE_TIMEOUT);
 
+  it('a resize at the beforeDestroy question, narrower then wider, leaves it once and whole; y goes on (80, 40, 120 columns)', (ctx) =>
+    slot(async () => {
+      const { common, registry, pty } = workspace(ctx, generationOne, 'beforeDestroy: manual');
+      // A terminal that re-wraps the cursor's line too (VTE, iTerm2, kitty): readline's redraw left the top of the old question.
+      const run = pty(['deploy', ...common, '--cluster-id', '209'], 80, { control: true, reflowCursorLine: true });
+      const keys = 'y = go on / a = refuse, change nothing / Enter = keep waiting';
+      await run.waitForScreen(/retire them\? \[y\/a\/Enter\]/);
+      for (const cols of [40, 120]) {
+        const mark = run.written();
+        await run.resize(cols);
+        await run.waitForOutput(/retire them\? \[y\/a\/Enter\]/, mark);
+        const screen = await run.screen();
+        expect(screen.slice(-2), `at ${cols} columns`).toEqual([keys, 'retire them? [y/a/Enter]']);
+        expect(screen.filter((l) => /retire them\?|keep waiting/.test(l)), `at ${cols} columns`).toHaveLength(2);
+      }
+      run.type('y\r');
+      await run.waitForScreen(/manual gate beforeDestroy approved \(resume\)/);
+      const result = await run.done;
+      expect(result.code, result.raw).toBe(0);
+      await expectSummaryAtEnd(result, common);
+      expect(await registry()).toEqual({ eu209: { state: 'AVAILABLE', score: 100 }, us209: { state: 'AVAILABLE', score: 100 } });
+    }),
+  CASE_TIMEOUT);
+
   it('`shift resume` from a second terminal withdraws the question and the deploy exits 0 (40 columns)', (ctx) =>
     slot(async () => {
       const { common, registry, pty } = workspace(ctx, generationOne, 'beforeDestroy: manual');
       const run = pty(['deploy', ...common, '--cluster-id', '202'], 40);
-      await run.waitForScreen(/retire them\? \[y = go on/);
+      await run.waitForScreen(/retire them\? \[y\/a\/Enter\]/);
       expect(await sendShift('resume', common)).toMatch(new RegExp(`^resume sent to deployment \\S+; its process takes it within a second: approves the beforeDestroy gate: ${OLD.join(', ')} \\(cordoned, taking no new starts\\) are drained, deregistered and destroyed`));
       // No key is pressed: the remote decision alone ends the wait.
       const result = await run.done;
@@ -124,7 +149,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
       const olds = Object.keys(before).filter((n) => before[n]?.state === 'AVAILABLE').sort();
       expect(olds.length).toBe(2);
       const run = pty(['deploy', ...common, '--cluster-id', '203'], 200);
-      await run.waitForScreen(/retire them\? \[y = go on/);
+      await run.waitForScreen(/retire them\? \[y\/a\/Enter\]/);
       expect(await sendShift('abort', common)).toContain(`: retirement refused: nothing is changed — eu203, us203 keep all new starts at their scores, ${olds.join(', ')} stay cordoned and registered; the deployment ends as failed`);
       const result = await run.done;
       expect(result.code, result.raw).toBe(1);
@@ -145,12 +170,12 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
         const { common, registry, newestId, pty } = workspace(ctx, generationOne, 'beforeStart: manual, beforeDestroy: auto');
         const before = await registry();
         const run = pty(['deploy', ...common, '--cluster-id', clusterId, '--allow-unfinished'], 80);
-        await run.waitForScreen(/approve\? \[y = go on/);
+        await run.waitForScreen(/approve\? \[y\/a\/Enter\]/);
         run.type(key);
         const result = await run.done;
         expect(result.code, result.raw).toBe(130);
         // The key is echoed on the question's line, the refusal under it: the live area drew over neither.
-        expect(result.lines.join('\n')).toMatch(new RegExp(`approve\\? \\[y = go on[^\\n]*${caret}\\ninterrupted at the manual gate: nothing was approved or changed\\n`));
+        expect(result.lines.join('\n')).toMatch(new RegExp(`approve\\? \\[y/a/Enter\\][^\\n]*${caret}\\ninterrupted at the manual gate: nothing was approved or changed\\n`));
         await expectSummaryAtEnd(result, common);
         const id = await newestId();
         expect(result.lines.join('\n')).toContain(`continue it with \`ws-deployment resume ${id} --state-dir`);
@@ -164,7 +189,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
     slot(async () => {
       const { ws, common, registry, newestId, pty } = workspace(ctx, generationOne, 'beforeIncrease: manual, beforeDestroy: auto');
       const stopped = pty(['deploy', ...common, '--cluster-id', '206', '--allow-unfinished'], 80);
-      await stopped.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+      await stopped.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y\/a\/Enter\]/);
       stopped.type('\x03');
       expect((await stopped.done).code).toBe(130);
       const id = await newestId();
@@ -178,7 +203,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
       expect(measuredBefore).toBeGreaterThan(0);
       const resumed = pty(['resume', id, ...common], 80);
       // Asked again (it used to hold silently, and after a remote resume measure step 1 again and ask the same gate twice).
-      await resumed.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y = go on/);
+      await resumed.waitForScreen(/manual gate beforeIncrease at step 1\/3 \(10 %\)[\s\S]*approve\? \[y\/a\/Enter\]/);
       resumed.type('y\r');
       const result = await resumed.done;
       expect(result.code, result.raw).toBe(0);

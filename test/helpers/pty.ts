@@ -33,6 +33,8 @@ export interface PtyRun {
   kill(): void;
   /** How much raw output has arrived so far: a mark for {@link PtyRun.waitForOutput}. */
   written(): number;
+  /** The terminal's logical lines now (everything written so far parsed). */
+  screen(): Promise<string[]>;
   /** Resolves once the raw output after `mark` matches `pattern`. */
   waitForOutput(pattern: RegExp, mark: number, timeoutMs?: number): Promise<void>;
   /** `control` only: resizes the terminal (the emulator first, then the pty: the program gets SIGWINCH). */
@@ -46,10 +48,15 @@ export interface PtyRun {
 /**
  * Starts `ws-deployment ARGS` on a COLS x ROWS terminal, as a person at a terminal would (no CI variable).
  * `control`: under a job-control parent, with a control channel (pty-run.py --control) for resize, Ctrl-Z and fg.
+ * `reflowCursorLine`: on a resize the emulator re-wraps the line the cursor is on too, as VTE (GNOME Terminal),
+ * iTerm2, kitty and Windows Terminal do; by default it cuts that line, as xterm.js (VS Code) and xterm do.
  */
-export function startPty(args: string[], options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean }): PtyRun {
+export function startPty(
+  args: string[],
+  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean },
+): PtyRun {
   let rows = options.rows ?? 40;
-  const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true });
+  const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env };
   delete env.CI;
   const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), '--', process.execPath, BIN, ...args], {
@@ -125,6 +132,10 @@ export function startPty(args: string[], options: { cols: number; rows?: number;
     type: (text) => void child.stdin.write(text),
     waitForScreen: (pattern, timeoutMs = 120_000) =>
       waitFor(() => pattern.test(logicalLines(term).join('\n')), () => `${pattern} on the terminal; it shows:\n${logicalLines(term).join('\n')}`, timeoutMs),
+    screen: async () => {
+      await parsed;
+      return logicalLines(term);
+    },
     written: () => raw.length,
     waitForOutput: (pattern, mark, timeoutMs = 120_000) =>
       waitFor(() => pattern.test(raw.slice(mark)), () => `${pattern} in the output after ${JSON.stringify(raw.slice(0, mark).slice(-200))}; it wrote ${JSON.stringify(raw.slice(mark))}`, timeoutMs),

@@ -16,7 +16,7 @@ import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
 import { configEnvOf, INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
 import { outputOption } from './output-option.js';
-import { keepAnswerable } from '../render/question-terminal.js';
+import { keepAnswerable, promptLine } from '../render/question-terminal.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
@@ -25,7 +25,10 @@ export interface ClustersIo {
   warn?(text: string): void;
   /** True when a person can answer a question. */
   interactive(): boolean;
-  /** Asks on stderr/stdin and returns the answer; undefined when the person refused to answer (Ctrl-C, Ctrl-D). */
+  /**
+   * Asks on stderr/stdin and returns the answer; undefined when the person refused to answer (Ctrl-C, Ctrl-D).
+   * Lines before the last are written as they are; the last is the prompt (short: render/question-terminal.ts).
+   */
   ask(question: string): Promise<string | undefined>;
   /** Reads all of stdin (for `--from-file -`). */
   readStdin(): Promise<string>;
@@ -48,7 +51,7 @@ export const processIo: ClustersIo = {
         };
         rl.once('SIGINT', () => refuse('^C'));
         rl.once('close', () => refuse('^D'));
-        rl.question(question).then(resolve, () => resolve(undefined));
+        rl.question(promptLine(process.stderr, question)).then(resolve, () => resolve(undefined));
       });
     } finally {
       rl.removeAllListeners('close'); // our own close below is not the operator's Ctrl-D
@@ -280,7 +283,7 @@ async function confirmForce(command: Command, io: ClustersIo, name: string, meta
   if (!io.interactive()) {
     throw new WsdError('UsageError', `deregister --force of ${name} stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal`);
   }
-  const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions. Type the cluster name to confirm: `);
+  const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions.\nType the cluster name to confirm: `);
   if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
 }
 

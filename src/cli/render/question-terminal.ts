@@ -10,12 +10,31 @@
  * never returned. Here the key stops the process the way a shell expects (cooked
  * mode given back first) and, once continued, takes raw mode back and redraws the
  * question with what was typed so far.
+ *
+ * A resize: readline redraws its prompt line by moving up as many rows as the
+ * line took at the old width, but where the cursor is after a resize depends on
+ * the terminal: VTE, iTerm2, kitty re-wrap the cursor's line (a narrower terminal
+ * left the top of the old question above the new one, a wider one lost lines
+ * above it), xterm.js (VS Code) and xterm cut it. No count is right for both, so
+ * the line readline redraws is kept short enough not to wrap (see
+ * {@link promptLine}): everything else is written above it as ordinary lines,
+ * which every terminal re-wraps or cuts itself and nothing redraws.
  */
 import type { Interface } from 'node:readline';
 
 /** The input side of a question: a TTY read stream, or a fake without raw mode. */
 interface QuestionInput {
   setRawMode?(mode: boolean): unknown;
+}
+
+/**
+ * Writes a question's lines but its last to `output`, and returns the last: the short prompt readline
+ * asks (and redraws). A line per sentence the operator must read; the prompt says what to type.
+ */
+export function promptLine(output: NodeJS.WritableStream, question: string): string {
+  const cut = question.lastIndexOf('\n');
+  if (cut >= 0) output.write(question.slice(0, cut + 1));
+  return question.slice(cut + 1);
 }
 
 export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): void {

@@ -25,7 +25,7 @@ describe('manual gates on a terminal', () => {
     const { sent, shown, input, area } = setup();
     input.write('y\n');
     await settle();
-    expect(shown()).toContain('approve? [y = go on / a = abort and roll back');
+    expect(shown()).toMatch(/^y = go on \/ a = abort and roll back \/ Enter = keep waiting\n.*approve\? \[y\/a\/Enter\] /);
     expect(sent).toEqual([['d-1', 'resume']]);
     expect(area).toMatchObject({ suspended: 1, resumed: 1 });
   });
@@ -36,7 +36,7 @@ describe('manual gates on a terminal', () => {
     const other = setup();
     other.input.write('\n');
     await settle();
-    expect(a.shown()).toContain('retire them? [y = go on / a = refuse, change nothing');
+    expect(a.shown()).toMatch(/^y = go on \/ a = refuse, change nothing \/ Enter = keep waiting\n.*retire them\? \[y\/a\/Enter\] /);
     expect(a.sent).toEqual([['d-1', 'abort']]);
     expect(other.sent).toEqual([]);
     expect(other.shown().match(/approve\?/g)).toHaveLength(2);
