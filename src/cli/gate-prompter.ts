@@ -143,7 +143,11 @@ export class GatePrompter implements EventSink {
   }
 }
 
-/** True when a person can answer on this terminal. */
+/**
+ * True when a person can answer on this terminal: keys from it (stdin) and the question on it (stderr).
+ * With stderr sent to a file (`2>log`) the question went into the file, escape codes and all, and the
+ * deploy sat at an invisible question: such a run is unattended (a manual gate is refused up front).
+ */
 export function canAsk(): boolean {
-  return Boolean(process.stdin.isTTY) && !process.env.CI;
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
 }

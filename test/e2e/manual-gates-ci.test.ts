@@ -1,11 +1,13 @@
 /**
  * A manual gate in CI (no terminal, no --yes) is refused before anything
  * exists: exit 3, no deployment journaled, no cluster created. With --yes the
- * same deploy runs.
+ * same deploy runs. At a terminal whose stderr goes to a file (`2>FILE`) the
+ * question would be written to the file, unseen: refused the same way.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startPty } from '../helpers/pty.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { runCli, sandboxWorkspace } from '../helpers/cli.js';
 
@@ -27,4 +29,19 @@ describe.skipIf(!hasTerraform)('manual gates in CI', () => {
     const approved = await runCli(['deploy', ...common, '--yes']);
     expect(approved.code, approved.stderr).toBe(0);
   });
+
+  it('at a terminal with stderr sent to a file (2>FILE) are refused the same way: the question would go to the file', async ({ onTestFinished }) => {
+    // A first generation (approved with --yes), so this deploy shifts traffic and reaches the gates.
+    const first = await runCli(['deploy', ...common, '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    const log = join(ws.dir, 'deploy-stderr.log');
+    const run = startPty(['deploy', ...common], { cols: 80, stderrTo: log });
+    onTestFinished(() => run.kill());
+    const result = await run.done;
+    expect(result.code, readFileSync(log, 'utf8')).toBe(3);
+    const written = readFileSync(log, 'utf8');
+    expect(written).toMatch(/no one can approve here \(no terminal, or CI\); pass --yes to approve, or set the gate to auto; nothing was created/);
+    // Plain lines: nothing meant for a terminal went to the file.
+    expect(written).not.toContain('\x1b');
+  }, 300_000);
 });

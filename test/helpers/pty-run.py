@@ -3,12 +3,14 @@
 Runs a command on a real pseudo-terminal of COLS x ROWS (the operator-interaction
 e2e tests: node-pty cannot be built here, Python's pty module is the pty).
 
-    pty-run.py COLS ROWS [--control] -- ARGV...
+    pty-run.py COLS ROWS [--control] [--stderr FILE] -- ARGV...
 
 Everything the command writes to the terminal comes out on our stdout, byte for
 byte (escape sequences included); what we read on stdin is typed into the
 terminal (b"\\x03" is Ctrl-C, as a key). Exits with the command's exit code, or
 128 + the signal that killed it.
+
+With --stderr FILE the command's stderr is FILE instead of the terminal (`2>FILE`).
 
 With --control, fd 3 is a control channel (a line per message) and the command
 runs under a job-control parent, as under a shell: it is the foreground process
@@ -80,6 +82,9 @@ def main() -> int:
     control = rest[0] == "--control"
     if control:
         rest = rest[1:]
+    stderr_file = None
+    if rest[0] == "--stderr":
+        stderr_file, rest = rest[1], rest[2:]
     argv = rest[1:] if rest[0] == "--" else rest
     if control:
         commands_r, commands_w = os.pipe()
@@ -88,6 +93,8 @@ def main() -> int:
     if pid == 0:
         # The child side: size the terminal before the program can ask for it.
         set_size(0, cols, rows)
+        if stderr_file is not None:
+            os.dup2(os.open(stderr_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
         if control:
             os.close(commands_w)
             os.close(reports_r)

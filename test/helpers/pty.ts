@@ -50,16 +50,17 @@ export interface PtyRun {
  * `control`: under a job-control parent, with a control channel (pty-run.py --control) for resize, Ctrl-Z and fg.
  * `reflowCursorLine`: on a resize the emulator re-wraps the line the cursor is on too, as VTE (GNOME Terminal),
  * iTerm2, kitty and Windows Terminal do; by default it cuts that line, as xterm.js (VS Code) and xterm do.
+ * `stderrTo`: the CLI's stderr goes to that file, not the terminal (`2>FILE`).
  */
 export function startPty(
   args: string[],
-  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean },
+  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean; stderrTo?: string },
 ): PtyRun {
   let rows = options.rows ?? 40;
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env };
   delete env.CI;
-  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), '--', process.execPath, BIN, ...args], {
+  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), ...(options.stderrTo ? ['--stderr', options.stderrTo] : []), '--', process.execPath, BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env,
     stdio: ['pipe', 'pipe', 'pipe', options.control ? 'pipe' : 'ignore'],
