@@ -7,6 +7,7 @@
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { partialNote, type JournalRecord, type Snapshot } from '../state/model.js';
 import { deploymentOutcome, type DeploymentOutcome, type Severity } from '../report/outcome.js';
+import { retryShiftCommand, shiftRetryable } from '../state/resumable.js';
 import { arr, isObject, num, str } from '../report/journal-reading.js';
 import type { NotificationKind } from './config.js';
 
@@ -57,8 +58,10 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       const told = deploymentOutcome(snap);
       // A partial run says how many steps it left; where `resume` is what comes next, the command that runs it.
       const partial = record.state === 'partial' ? { excluded: record.excluded ?? 0 } : undefined;
+      // A rolled-back shift that can start again: the command is the retry its `next` offers (a plain `resume` refuses it).
       const resumes = partial || told.outcome === 'interrupted' || told.next?.includes(`\`ws-deployment resume ${id}\``);
-      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(resumes ? { command: `ws-deployment resume ${id}` } : {}), ...(told.next ? { next: told.next } : {}), ...(record.error ? { error: record.error } : {}) };
+      const command = resumes ? `ws-deployment resume ${id}` : shiftRetryable(snap) ? retryShiftCommand(id) : undefined;
+      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(record.error ? { error: record.error } : {}) };
       return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, text: finishedText(record, snap, told), data }];
     }
     case 'step.succeeded':

@@ -43,23 +43,28 @@ const installed = [...ok('gp-dev-ws-eu07', 'create-cluster'), ...ok('gp-dev-ws-e
 const RESUME_NEXT = new RegExp(`^fix the cause, then \`ws-deployment resume ${ID}\`$`);
 
 /** Each outcome as the journal of one or two runs (a resumed run sees only its own records). */
-const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp; next?: RegExp; resumes?: true }> = {
+/**
+ * `command`: what `data.command` carries, where one command is what comes next: `resume` (it continues the
+ * deployment) or `retry-shift` (`resume ID --retry-shift`, which starts a rolled-back shift again).
+ */
+const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp; next?: RegExp; command?: 'resume' | 'retry-shift' }> = {
   succeeded: { runs: [[created, ...installed, ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), finished('succeeded')]], outcome: 'succeeded', title: /succeeded$/ },
   partial: {
     runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.excluded', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', by: '--skip' } as Input, finished('partial', undefined, 1)]],
     outcome: 'partial',
     title: /partial$/,
-    resumes: true,
+    command: 'resume',
   },
-  interrupted: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.started', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', attempt: 1 } as Input, { type: 'step.interrupted', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod' } as Input, finished('interrupted', 'Interrupted')]], outcome: 'interrupted', title: /interrupted$/, resumes: true },
-  failed: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod'), finished('failed', 'DeploymentFailed')]], outcome: 'failed', title: /failed$/, next: RESUME_NEXT, resumes: true },
-  refused: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod', 'PreCheckRefused'), finished('failed', 'PreCheckRefused')]], outcome: 'refused', title: /refused$/, next: RESUME_NEXT, resumes: true },
+  interrupted: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), { type: 'step.started', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod', attempt: 1 } as Input, { type: 'step.interrupted', cluster: 'gp-dev-ws-eu07', step: 'install-gitpod' } as Input, finished('interrupted', 'Interrupted')]], outcome: 'interrupted', title: /interrupted$/, command: 'resume' },
+  failed: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod'), finished('failed', 'DeploymentFailed')]], outcome: 'failed', title: /failed$/, next: RESUME_NEXT, command: 'resume' },
+  refused: { runs: [[created, ...ok('gp-dev-ws-eu07', 'create-cluster'), ...failed('gp-dev-ws-eu07', 'install-gitpod', 'PreCheckRefused'), finished('failed', 'PreCheckRefused')]], outcome: 'refused', title: /refused$/, next: RESUME_NEXT, command: 'resume' },
   'rolled back': {
     runs: [[created, ...installed, ...failed('*', 'traffic-shift', 'ShiftRolledBack', { concluded: 'its traffic shift rolled back: fail', progress: { phase: 'rolled-back', reason: 'fail' } }), finished('failed', 'DeploymentFailed')]],
     outcome: 'rolled-back',
     title: /rolled back$/,
     // Concluded: a plain `resume` refuses it; its shift can be retried (or a new generation deployed).
     next: /^fix the cause .*then start its traffic shift again from the first step with `ws-deployment resume \S+ --retry-shift`; or deploy a new generation/,
+    command: 'retry-shift',
   },
   // No old clusters: nothing was rolled back, the failing clusters keep every new start, and the title says so.
   'first generation failed its gates': {
@@ -82,7 +87,7 @@ const OUTCOMES: Record<string, { runs: Input[][]; outcome: string; title: RegExp
     outcome: 'retire-failed',
     title: /failed after promotion/,
     next: RESUME_NEXT,
-    resumes: true,
+    command: 'resume',
   },
 };
 
@@ -128,7 +133,7 @@ describe('deployment-finished webhooks for every outcome', () => {
     return { snap: journal.snapshot(), bodies: { teams: body('teams'), slack: body('slack'), json: body('json') } };
   }
 
-  for (const [name, { runs, outcome, title, next, resumes }] of Object.entries(OUTCOMES)) {
+  for (const [name, { runs, outcome, title, next, command }] of Object.entries(OUTCOMES)) {
     it(`${name}: the text says what follows the title, never the title again, and names the next step`, async () => {
       const { bodies } = await deliverRuns(`${name} (text)`, runs);
       const json = bodies.json as { title: string; text: string; data: { next?: string; command?: string } };
@@ -146,8 +151,9 @@ describe('deployment-finished webhooks for every outcome', () => {
         expect(json.data.next).toMatch(next);
         expect(json.text.split('\n').at(-1)).toBe(`Next: ${json.data.next}`);
       } else expect(json.data.next).toBeUndefined();
-      expect(json.data.command).toBe(resumes ? `ws-deployment resume ${ID}` : undefined);
-      if (resumes) expect(json.text).toContain(`\`ws-deployment resume ${ID}\``);
+      const expected = command === 'resume' ? `ws-deployment resume ${ID}` : command === 'retry-shift' ? `ws-deployment resume ${ID} --retry-shift` : undefined;
+      expect(json.data.command).toBe(expected);
+      if (expected) expect(json.text).toContain(`\`${expected}\``);
     });
 
     it(`${name}: each format names the outcome and is coloured by it`, async () => {
