@@ -8,10 +8,10 @@
  * continues; a refused step (exit 3) may be a shift held at a manual gate.
  */
 import { shiftAttempt, type Snapshot } from '../state/model.js';
-import { concludedBy, promoted, retryShiftCommand, shiftConclusion, shiftRetryable } from '../state/resumable.js';
+import { concludedBy, firstGenerationAbort, promoted, retryShiftCommand, shiftConclusion, shiftRetryable } from '../state/resumable.js';
 import { heldGate } from './shift-gates.js';
 
-export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'first-generation-failed' | 'retire-failed' | 'failed';
+export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'first-generation-failed' | 'first-generation-aborted' | 'retire-failed' | 'failed';
 
 /** `success`: nothing to do; `attention`: someone must act (resume, answer a gate) but nothing broke; `failure`: it broke. */
 export type Severity = 'info' | 'success' | 'attention' | 'failure';
@@ -36,6 +36,14 @@ export interface DeploymentOutcome {
  */
 export const FIRST_GENERATION_FAILED = 'first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start';
 
+/**
+ * A first generation whose watch an operator ended with `shift abort`: said as that (who, when), never as failed
+ * gates; the traffic is as after a failed watch, and an SRE who expects an abort to have moved users back learns it did not.
+ */
+export function firstGenerationAborted(abort: { by?: string; at: string }): string {
+  return `first generation aborted by ${abort.by ?? 'an operator'} at ${abort.at}; nothing to roll back to, so its clusters still take every new workspace start`;
+}
+
 export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
   const told = headOutcome(snap);
   const next = nextStep(snap, told.outcome);
@@ -44,7 +52,7 @@ export function deploymentOutcome(snap: Snapshot): DeploymentOutcome {
 
 /** `fix the cause, then resume` where `resume` retries the failed step; what is true instead where it refuses. */
 function nextStep(snap: Snapshot, outcome: Outcome): string | undefined {
-  if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back' && outcome !== 'first-generation-failed') return undefined;
+  if (outcome !== 'failed' && outcome !== 'retire-failed' && outcome !== 'refused' && outcome !== 'rolled-back' && outcome !== 'first-generation-failed' && outcome !== 'first-generation-aborted') return undefined;
   const concluded = concludedBy(snap);
   if (concluded !== undefined) {
     if (shiftRetryable(snap)) {
@@ -74,6 +82,8 @@ function headOutcome(snap: Snapshot): DeploymentOutcome {
   // A retried shift says which attempt rolled back: the evidence of the one before is in the report, not this one's.
   if (concluded === 'rolled-back') return at('rolled-back', 'failure', shiftAttempt(snap) > 1 ? `rolled back (shift attempt ${shiftAttempt(snap)})` : 'rolled back');
   if (concluded === 'first-generation-failed') return at(concluded, 'failure', FIRST_GENERATION_FAILED);
+  const abort = firstGenerationAbort(snap);
+  if (abort) return at('first-generation-aborted', 'failure', firstGenerationAborted(abort));
   if (snap.error?.code === 'PreCheckRefused') {
     const held = heldGate(snap);
     return held ? at('held', 'attention', `held at the manual gate ${held.gate}`) : at('refused', 'attention');

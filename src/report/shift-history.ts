@@ -73,7 +73,7 @@ export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory |
     if (last && last.phase === p.phase && last.stepIndex === stepIndex) continue;
     if (last) last.end = time;
     if (p.phase === 'rolled-back') rollback = { time, reason: str(p.reason) ?? '', from: str(p.rolledBackFrom) };
-    stages.push({ phase: p.phase, stepIndex, percent: percentOf(p.phase, stepIndex, steps), label: labelOf(p.phase, stepIndex, steps), start: time });
+    stages.push({ phase: p.phase, stepIndex, percent: percentOf(p.phase, stepIndex, steps), label: labelOf(p.phase, stepIndex, steps, isObject(p.aborted)), start: time });
   }
   const end = records.find((r) => r.type !== 'step.checkpoint' && 'step' in r && r.step === 'traffic-shift' && (r.type === 'step.succeeded' || r.type === 'step.failed' || r.type === 'step.interrupted'));
   const lastStage = stages.at(-1);
@@ -115,7 +115,8 @@ export function percentOf(phase: string, stepIndex: number, steps: readonly numb
   return 0;
 }
 
-export function labelOf(phase: string, stepIndex: number, steps: readonly number[]): string {
+/** `aborted`: the journaled progress records an operator's abort (`ShiftProgress.aborted`), which ends a first generation's watch as `failed`. */
+export function labelOf(phase: string, stepIndex: number, steps: readonly number[], aborted = false): string {
   switch (phase) {
     case 'start':
       return 'start';
@@ -130,7 +131,7 @@ export function labelOf(phase: string, stepIndex: number, steps: readonly number
     case 'rolled-back':
       return 'rolled back';
     case 'failed':
-      return 'gates failed (first generation, left taking every start)';
+      return `${aborted ? 'aborted by an operator' : 'gates failed'} (first generation, left taking every start)`;
     default:
       return phase;
   }

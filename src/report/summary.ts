@@ -3,7 +3,7 @@
  * machine (`status --output json`).
  */
 import { heldGateLine } from './shift-gates.js';
-import type { GateApproval } from '../traffic/shift-ports.js';
+import type { GateApproval, OperatorAbort } from '../traffic/shift-ports.js';
 import { excludedPending, heldBackWords, partialNote, shiftAttempt, type ShiftRetry, type Snapshot, type StepRecordState } from '../state/model.js';
 import { concludedBy, createdClusters } from '../state/resumable.js';
 import { deploymentOutcome, type Outcome } from './outcome.js';
@@ -126,6 +126,8 @@ export interface ShiftStatus {
   lastFailing?: ShiftDecision;
   /** The manual gates approved so far, oldest first: which, where, who sent the answer and when the run took it. */
   approvals?: GateApproval[];
+  /** The operator's `shift abort` that ended a first generation's watch (who, when). */
+  aborted?: OperatorAbort;
   /** A retried shift (`resume ID --retry-shift`): which attempt this is (2, 3, …); absent for the first. */
   attempt?: number;
   /** Each retry, oldest first: who, when, the attempt it began and how the one before ended. */
@@ -140,7 +142,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
   // Retried and not started yet: the attempt is still told (its phase: not started).
   const checkpoint = step?.checkpoint ?? (snap.shiftRetries?.length ? {} : undefined);
   if (!checkpoint) return {};
-  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom' | 'approvals'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
+  const progress = checkpoint.progress as (Pick<ShiftStatus, 'phase' | 'stepIndex' | 'paused' | 'reason' | 'rolledBackFrom' | 'approvals' | 'aborted'> & { rollingBack?: { reason?: string; incomplete?: ShiftStatus['rollbackIncomplete'] }; promoting?: boolean }) | undefined;
   const unfinished = progress?.rollingBack ? 'rollback' : progress?.promoting ? 'promote' : undefined;
   const decisions = (Array.isArray(checkpoint.decisions) ? checkpoint.decisions : []) as ShiftStatus['decisions'];
   const lastFailing = isDecision(checkpoint.lastFailing) ? checkpoint.lastFailing : undefined;
@@ -157,6 +159,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
       ...(Array.isArray(progress?.approvals) && progress.approvals.length > 0 ? { approvals: progress.approvals } : {}),
+      ...(progress?.phase === 'failed' && typeof progress.aborted?.at === 'string' ? { aborted: progress.aborted } : {}),
       ...retried,
     },
   };
@@ -184,9 +187,12 @@ function shiftWhere(shift: ShiftStatus): string {
       return 'baking at 100 %';
     case 'rolled-back':
       return `rolled back${shift.rolledBackFrom ? ` from ${shift.rolledBackFrom}` : ''}`;
-    case 'failed':
+    case 'failed': {
       // Only a first generation's watch ends so: nothing was rolled back (there was nothing to return to).
-      return 'the first generation failed its gates in the watch; its clusters were left taking every new start';
+      const a = shift.aborted;
+      const ended = a ? `the first generation's watch was aborted by ${a.by ?? 'an operator'} (taken ${a.at}${a.sentAt ? `, sent ${a.sentAt}` : ''})` : 'the first generation failed its gates in the watch';
+      return `${ended}; its clusters were left taking every new start`;
+    }
     default:
       return shift.phase;
   }
@@ -202,7 +208,8 @@ function isDecision(value: unknown): value is ShiftDecision {
  */
 function renderShift(shift: ShiftStatus): string {
   const over = shift.phase === 'rolled-back' || shift.phase === 'failed';
-  const failing = over ? shift.lastFailing : undefined;
+  // An operator's abort decided it, not a measurement: no earlier failing one is shown as the reason.
+  const failing = over && !shift.aborted ? shift.lastFailing : undefined;
   const reason = shift.reason && !failing ? `; ${shift.reason}` : '';
   // Stopped half-way through a decided course: the registries may be between two states; resume finishes it.
   const unfinished =

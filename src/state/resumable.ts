@@ -11,6 +11,7 @@ import type { Snapshot } from './model.js';
 import type { StateStore } from './store.js';
 import { damagedListingError, mayBelongTo } from './journal-damage.js';
 import { CONCLUDED } from '../steps/step.js';
+import type { OperatorAbort } from '../traffic/shift-ports.js';
 
 /**
  * Deployments of this environment that did not finish and can still be resumed,
@@ -81,16 +82,30 @@ export function concludedBy(snap: Snapshot): string | undefined {
 }
 
 /**
- * How the traffic shift concluded a failed deployment: `rolled-back` (new starts back on the old clusters), or
+ * How the traffic shift concluded a failed deployment: `rolled-back` (new starts back on the old clusters),
  * `first-generation-failed` (its gates failed with no old clusters: nothing to roll back to, so the new clusters
- * still take every new start); undefined when the shift did not conclude it.
+ * still take every new start) or `first-generation-aborted` (an operator's `shift abort` ended that watch, with the
+ * same consequence); undefined when the shift did not conclude it.
  */
-export function shiftConclusion(snap: Snapshot): 'rolled-back' | 'first-generation-failed' | undefined {
+export function shiftConclusion(snap: Snapshot): 'rolled-back' | 'first-generation-failed' | 'first-generation-aborted' | undefined {
   const shift = snap.deploymentSteps.find((s) => s.name === 'traffic-shift');
   if (snap.state !== 'failed' || shift?.state !== 'failed' || typeof shift.checkpoint?.[CONCLUDED] !== 'string') return undefined;
   const progress = shift.checkpoint['progress'];
-  const phase = typeof progress === 'object' && progress !== null ? (progress as { phase?: unknown }).phase : undefined;
-  return phase === 'failed' ? 'first-generation-failed' : 'rolled-back';
+  const { phase, aborted } = typeof progress === 'object' && progress !== null ? (progress as { phase?: unknown; aborted?: unknown }) : {};
+  if (phase !== 'failed') return 'rolled-back';
+  return operatorAbort(aborted) ? 'first-generation-aborted' : 'first-generation-failed';
+}
+
+/** The operator's abort that ended a first generation's watch, as journaled (see `ShiftProgress.aborted`). */
+export function firstGenerationAbort(snap: Snapshot): OperatorAbort | undefined {
+  if (shiftConclusion(snap) !== 'first-generation-aborted') return undefined;
+  const progress = snap.deploymentSteps.find((s) => s.name === 'traffic-shift')?.checkpoint?.['progress'] as { aborted?: unknown };
+  return operatorAbort(progress.aborted) ? progress.aborted : undefined;
+}
+
+/** A journaled abort record, read defensively (a checkpoint is data from disk). */
+function operatorAbort(value: unknown): value is OperatorAbort {
+  return typeof value === 'object' && value !== null && typeof (value as OperatorAbort).at === 'string';
 }
 
 /** True when the deployment ended because its traffic shift rolled back (an outcome, shown as `rolled back`). */

@@ -28,7 +28,7 @@ import { cannotRecordRollback, lastKnownScores, restoreOrRecord, stepBack } from
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
-import { type Clock, type ControlPort, type GateApproval, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+import { type Clock, type ControlPort, type GateApproval, type OperatorAbort, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
 export { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
 
@@ -83,6 +83,8 @@ class RollbackRequest extends Error {
   constructor(
     message: string,
     readonly brief?: string,
+    /** An operator's `shift abort`: the command as taken (who sent it, when). */
+    readonly abort?: NonNullable<TakenCommand>,
   ) {
     super(message);
   }
@@ -195,10 +197,15 @@ class ShiftRun {
       if (!done) return this.firstGeneration();
     } catch (error) {
       if (error instanceof RollbackRequest) {
-        const reason = `${error.message}; the first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation`;
         const consequence = 'the first generation has no previous one to fall back to, so its clusters were left as they are';
-        this.emit('error', 'traffic.first-generation-failed', `${error.brief ?? error.message}; ${consequence}`, { reason });
-        await this.save({ phase: 'failed', reason, paused: false });
+        const reason = `${error.message}; ${consequence} (they take all new starts): fix them or deploy a new generation`;
+        // An operator's abort is journaled as such (who, when) in the same write: no reader calls it a failed gate.
+        const aborted: OperatorAbort | undefined = error.abort
+          ? { where: this.describe(), ...(error.abort.by ? { by: error.abort.by } : {}), ...(error.abort.sentAt ? { sentAt: error.abort.sentAt } : {}), at: new Date(this.deps.clock.now()).toISOString() }
+          : undefined;
+        if (aborted) this.emit('error', 'traffic.first-generation-aborted', `first generation's watch aborted by ${aborted.by ?? 'an operator'}; ${consequence}`, { reason, aborted });
+        else this.emit('error', 'traffic.first-generation-failed', `${error.brief ?? error.message}; ${consequence}`, { reason });
+        await this.save({ phase: 'failed', reason, paused: false, ...(aborted ? { aborted } : {}) });
         return { outcome: 'failed', reason, progress: this.progress };
       }
       if (error instanceof PromoteRequest) return this.finish();
@@ -452,7 +459,7 @@ class ShiftRun {
     while (true) {
       const taken = await control.next();
       const command = taken?.command;
-      if (command === 'abort') throw new RollbackRequest('aborted by an operator');
+      if (command === 'abort') throw new RollbackRequest('aborted by an operator', undefined, taken);
       if (command === 'promote') throw new PromoteRequest();
       if (command === 'pause' && !this.progress.paused) {
         await this.save({ paused: true });

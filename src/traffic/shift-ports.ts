@@ -113,6 +113,21 @@ export interface ShiftProgress {
   approved?: GateApproval;
   /** Every manual gate approved so far, oldest first: `status` and the report say who approved and when. */
   approvals?: GateApproval[];
+  /**
+   * An operator's `shift abort` that ended a first generation's watch (phase `failed`): who sent it and when. Every
+   * reader then says an operator aborted it, not that its gates failed (and, as for a failed watch, that its clusters
+   * still take every new start: there was nothing to roll back to).
+   */
+  aborted?: OperatorAbort;
+}
+
+/** An operator's `shift abort`: where the shift stood, who sent it and when (as {@link GateApproval}). */
+export interface OperatorAbort {
+  where: string;
+  by?: string;
+  sentAt?: string;
+  /** When the run took it. */
+  at: string;
 }
 
 /** An operator's approval of a manual gate: which, where the shift stood, who sent it and when. */

@@ -5,7 +5,8 @@ import { lineOf, renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
-import { promoted, rolledBack, supersededBy } from '../../state/resumable.js';
+import { firstGenerationAbort, promoted, rolledBack, supersededBy } from '../../state/resumable.js';
+import type { OperatorAbort } from '../../traffic/shift-ports.js';
 import { damageWords } from '../../state/journal-damage.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
@@ -68,7 +69,7 @@ async function newestRunning(store: StateStore, where: string): Promise<string> 
   return running.id;
 }
 
-type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number; supersededBy?: string; outcome?: Outcome; outcomeWords?: string };
+type Listed = DeploymentSummary & { rolledBack?: true; excluded?: number; supersededBy?: string; outcome?: Outcome; outcomeWords?: string; aborted?: OperatorAbort };
 
 /**
  * Every deployment, newest first, with the live state of those that claim to be running; a failure that is a rollback
@@ -98,9 +99,11 @@ async function listLive(store: StateStore): Promise<Listed[]> {
   return out;
 }
 
-function outcomeOf(snap: Snapshot): Pick<Listed, 'outcome' | 'outcomeWords'> {
+function outcomeOf(snap: Snapshot): Pick<Listed, 'outcome' | 'outcomeWords' | 'aborted'> {
   const { outcome, words } = deploymentOutcome(snap);
-  return { outcome, outcomeWords: words };
+  // A first generation's watch an operator aborted: who and when, as `status ID --output json` has it (shift.aborted).
+  const aborted = firstGenerationAbort(snap);
+  return { outcome, outcomeWords: words, ...(aborted ? { aborted } : {}) };
 }
 
 function renderList(list: Listed[], format: 'text' | 'json'): string {

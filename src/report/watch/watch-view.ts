@@ -99,7 +99,7 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
   const stepIndex = num(progress?.stepIndex) ?? 0;
   const cadence = events(input.records, 'traffic.clusters')[0]?.data ?? {};
   const out: string[] = [];
-  out.push(`traffic shift: ${labelOf(phase, stepIndex, shift.steps)}`);
+  out.push(`traffic shift: ${labelOf(phase, stepIndex, shift.steps, isObject(progress?.aborted))}`);
   const started = num(progress?.phaseStartedAtMs);
   if (clock && started !== undefined && phase !== 'done' && phase !== 'rolled-back' && phase !== 'failed') {
     // Its own short line: the countdown must survive a narrow terminal cutting lines.

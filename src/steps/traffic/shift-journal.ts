@@ -101,7 +101,7 @@ export class CheckpointShiftJournal implements ShiftJournal {
       progress.phase === 'rolled-back'
         ? { [CONCLUDED]: `its traffic shift rolled back: ${progress.reason ?? 'no reason recorded'}` }
         : progress.phase === 'failed'
-          ? { [CONCLUDED]: `its first generation failed its gates: ${progress.reason ?? 'no reason recorded'}` }
+          ? { [CONCLUDED]: `its first generation ${progress.aborted ? 'was aborted by an operator' : 'failed its gates'}: ${progress.reason ?? 'no reason recorded'}` }
           : {};
     await this.ports.checkpoint({ progress, ...concluded });
   }

@@ -223,6 +223,11 @@ async function builtIn(
     measurements: result.progress.counters.measurements,
     firstGeneration,
   };
+  if (result.outcome === 'failed' && result.progress.aborted) {
+    // No gate failed: an operator ended the watch. Who and when; the clusters are as a failed watch leaves them.
+    const { by, at } = result.progress.aborted;
+    throw new WsdError('GateFailed', `first generation's watch aborted by ${by ?? 'an operator'} at ${at}.\n${FIRST_GENERATION_LEFT}`, { details: { reason: result.reason, aborted: result.progress.aborted } });
+  }
   if (result.outcome === 'failed') {
     // Like a rollback: name what failed; the summary explains it once, with the evidence.
     const failing = journal.lastFailing;
