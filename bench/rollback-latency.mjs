@@ -1,7 +1,7 @@
 /**
  * Rollback latency: from a failed decision to the last acknowledged Update on
  * every meta cluster. Three registry simulators (real gRPC on 127.0.0.1), each
- * with 10 new and 10 old clusters registered; the real path: `rollbackShift`
+ * with 10 new and 10 old clusters registered; the real path: the shift's instant flip `restoreOrRecord`
  * (src/traffic/shift-rollback.ts) over `connectRegistry` (the RegistryPort
  * adapter over RegistryClient, src/traffic/registry-adapter.ts). Before each
  * repetition the registries are put back mid-shift (untimed); after each, every

@@ -2,7 +2,7 @@
  * The set-up shared by the rollback benchmarks (rollback-latency on loopback,
  * rollback-link through latency proxies): 3 registry simulators with `perKind`
  * new + `perKind` old clusters registered as a deployment leaves them, the
- * real rollback path (`rollbackShift` over `connectRegistry`), and the untimed
+ * real rollback path (the shift's instant flip, `restoreOrRecord`, over `connectRegistry`), and the untimed
  * helpers that put the registries back mid-shift and verify (by List, directly
  * on the simulators) that a rollback restored them.
  */
@@ -79,7 +79,6 @@ export async function startRollbackRig({ perKind, link, tmpfs = false, separate 
     const original = await new m.ShiftRegistry(direct, METAS, clock, m.nullSink).snapshot([...news, ...olds].map((c) => c.name));
     // The instant rollback reads only staffStage (and rollback.mode); the rest of a shift config does not take part.
     const config = { staffStage: { permission: PERMISSION, duration: 900_000 }, rollback: { mode: 'instant', duration: 300_000, steps: 4 } };
-    const journal = { saveOriginalScores: async () => undefined, recordDecision: async () => undefined, recordStep: async () => undefined, load: async () => ({ original }) };
     return {
       news,
       olds,
@@ -88,8 +87,18 @@ export async function startRollbackRig({ perKind, link, tmpfs = false, separate 
       commits: () => servers.commits(),
       /** Resets (TCP RST) every proxied connection; resolves to how many. */
       reset: () => servers.reset(),
-      /** The rollback under test: the product's path, through the proxies when there are. */
-      rollback: () => m.rollbackShift({ registry: linked, metas: METAS, clock, journal, sink: m.nullSink }, { config, newClusters: news, oldClusters: olds }, 'bench: failed decision'),
+      /**
+       * The rollback under test: the shift's own instant flip (`restoreOrRecord`, as `ShiftController` calls it, its
+       * journal writes left out), through the proxies when there are.
+       */
+      rollback: () =>
+        m.restoreOrRecord(new m.ShiftRegistry(linked, METAS, clock, m.nullSink), original, { config, newClusters: news, oldClusters: olds }, 'bench: failed decision', {
+          metas: METAS,
+          sink: m.nullSink,
+          stops: () => false,
+          scoresOf: () => ({}),
+          record: async () => undefined,
+        }),
       /** Untimed, direct: new clusters uncordoned at 60 without the staff constraint, old ones at 40. */
       midShift: () =>
         Promise.all(
