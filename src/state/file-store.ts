@@ -23,6 +23,7 @@ import { journalDamagedError, journalDamageFix, journalLostFix } from './journal
 import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
+import { assertDeploymentWritable, assertStoreFoldersWritable } from './deployment-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
@@ -440,6 +441,8 @@ export class FileStateStore implements StateStore {
 
   async lock(key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle> {
     this.ensureWritable();
+    // Before the lock and any record: a damaged store folder is refused with nothing journaled.
+    assertStoreFoldersWritable(this.root);
     return acquireFileLock(join(this.root, 'locks'), key, who);
   }
 
@@ -484,6 +487,9 @@ export class FileStateStore implements StateStore {
     }
     let torn: string | undefined;
     const records = readJournal(path, (line) => (torn = line));
+    // A writer (deploy, resume, retire) refuses a damaged deployment folder before its first change
+    // (the torn-line repair included): found mid-run, it would fail a step after its start was journaled.
+    if (!options.readOnly) assertDeploymentWritable(dir, replay(records)?.clusters.map((c) => c.name) ?? []);
     if (torn !== undefined && !options.readOnly) {
       // Drop the torn tail on disk as well, so the next append starts on a fresh line.
       const text = readFileSync(path, 'utf8');

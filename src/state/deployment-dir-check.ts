@@ -1,0 +1,85 @@
+/**
+ * What a run that writes (deploy, resume, retire) checks in the state dir before it takes the lock or
+ * appends a record: the folders it will write in are real folders of the state dir, and nothing it will read or write there is a symlink (nothing of a deployment may lie outside
+ * its state dir). A damaged entry found later, mid-run, would fail a step after its
+ * start was journaled (or fail a traffic shift into a rollback); found here, it is refused with nothing
+ * journaled, nothing run, and the message names the path and the fix. Readers never call this: they
+ * survive such entries (status shows what it can).
+ */
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { WsdError } from '../core/errors.js';
+
+const MOVE_ASIDE = 'move it out of the state dir (`mv PATH /some/other/folder/`), then run the command again: ws-deployment creates anew what it needs there (the journal keeps what was done; shift commands that were queued must be sent again)';
+
+function damaged(path: string, what: string): WsdError {
+  return new WsdError('StateCorrupt', `${path} ${what}; ${MOVE_ASIDE.replaceAll('PATH', path)}`, { details: { path } });
+}
+
+function entryOf(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `path`, when present, is a folder; `as` says what it is for. */
+function assertFolder(path: string, as: string): boolean {
+  const entry = entryOf(path);
+  if (!entry) return false;
+  if (entry.isSymbolicLink()) throw damaged(path, `is a symlink, not ${as} (nothing of a deployment may lie outside its state dir)`);
+  if (!entry.isDirectory()) throw damaged(path, `is a file, not ${as}`);
+  return true;
+}
+
+/** `path`, when present, is a regular file. */
+function assertFile(path: string, as: string): void {
+  const entry = entryOf(path);
+  if (!entry) return;
+  if (entry.isSymbolicLink()) throw damaged(path, `is a symlink, not ${as} (nothing of a deployment may lie outside its state dir)`);
+  if (!entry.isFile()) throw damaged(path, `is not a regular file, but should be ${as}`);
+}
+
+/** No entry of folder `dir` is a symlink (the folder itself was checked). */
+function assertNoSymlinks(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isSymbolicLink()) throw damaged(join(dir, entry.name), 'is a symlink (nothing of a deployment may lie outside its state dir)');
+  }
+}
+
+/**
+ * The state dir's own folders a run writes in: `locks/` (the environment lock and its files) and
+ * `terraform-state/` (the clusters' local Terraform states).
+ */
+export function assertStoreFoldersWritable(root: string): void {
+  for (const [name, as, file] of [
+    ['locks', 'the folder of the environment locks', 'an environment lock'],
+    ['terraform-state', "the folder of the clusters' Terraform states", "a cluster's Terraform state"],
+  ] as const) {
+    const dir = join(root, name);
+    if (!assertFolder(dir, as)) continue;
+    for (const entry of readdirSync(dir)) assertFile(join(dir, entry), file);
+  }
+}
+
+/**
+ * Deployment folder `dir`, which a run is about to append to: its journal, the folder of its queued shift
+ * commands (`control/`), its logs and the working folder of each of `clusters` (and their first level).
+ * The snapshot is a cache (a damaged one is rewritten, an unwritable one warned about), so it is not checked.
+ */
+export function assertDeploymentWritable(dir: string, clusters: readonly string[]): void {
+  assertFolder(dir, 'a deployment folder');
+  assertFile(join(dir, 'journal.ndjson'), "the deployment's journal");
+  assertNoSymlinks(dir);
+  if (assertFolder(join(dir, 'control'), 'the folder of the shift commands queued for the deployment')) {
+    for (const entry of readdirSync(join(dir, 'control'))) assertFile(join(dir, 'control', entry), 'a queued shift command');
+  }
+  if (assertFolder(join(dir, 'logs'), "the folder of the deployment's logs")) {
+    assertNoSymlinks(join(dir, 'logs'));
+    for (const cluster of clusters) assertFolder(join(dir, 'logs', cluster), `the folder of ${cluster}'s logs`);
+  }
+  for (const cluster of clusters) {
+    if (assertFolder(join(dir, cluster), `the working folder of ${cluster}`)) assertNoSymlinks(join(dir, cluster));
+  }
+}

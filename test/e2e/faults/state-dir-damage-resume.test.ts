@@ -1,0 +1,146 @@
+/**
+ * A damaged state dir under the commands that write: `resume` refuses it before it
+ * takes a step or journals a record, naming the path and the fix (state-dir-damage.test.ts covers the
+ * reading commands).
+ *
+ * One real state: generation 2 of the sandbox held in its traffic shift (paused, no one to answer in CI)
+ * over a finished generation 1; an undamaged `resume` holds again (exit 3). Per case, on a fresh copy:
+ *   - damage: each entry `resume` reads or writes, listed from the dir (the held deployment's own entries,
+ *     its logs' first level, the store's `locks/` and `terraform-state/` and their files; a per-cluster
+ *     entry is taken once, for the first cluster), each damage (deleted, truncated to 0, truncated
+ *     mid-line, garbage appended, replaced by a folder (a folder: by a file), symlink to a copy outside);
+ * Properties: a documented exit code and no internal error text; either `resume` does what it does
+ * undamaged (exit 3, the shift held again) or it refuses with the held deployment's journal
+ * byte-identical and a message naming the damaged path. Nothing outside
+ * the state dir changes. Left out (they do not bear on this state's resume): the working files below a
+ * cluster's folder (the sandbox's steps there are done), the sandbox registry's files, and generation 1.
+ * A journal cut mid-line or with garbage appended is a torn last line by design (a crash mid-append looks
+ * the same): `resume` drops it and goes on, so those two cases are held only to the first property.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, sandboxWorkspace, startCli } from '../../helpers/cli.js';
+import { requireBinary } from '../../helpers/require-binary.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+const EXIT_CODES = [0, 1, 2, 3, 130];
+const INTERNAL = /^\s+at .+:\d+:\d+\)?$|internal error|TypeError|RangeError|Cannot read propert|is not a function|Unexpected token|Unexpected end of JSON/m;
+
+const root = mkdtempSync(join(tmpdir(), 'wsd-resume-damage-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let held = '';
+let id = '';
+
+function copy(): { dir: string; config: string; stateDir: string; outside: string } {
+  const dir = mkdtempSync(join(root, 'case-'));
+  cpSync(held, dir, { recursive: true });
+  mkdirSync(join(dir, 'outside'));
+  return { dir, config: join(dir, 'examples', 'sandbox.yaml'), stateDir: join(dir, 'state'), outside: join(dir, 'outside') };
+}
+
+const CLUSTER = /gp-dev-ws-[a-z]+\d+-[a-z]+-[a-z]+\d+/g;
+/** What resume reads or writes, from the dir: the deployment's entries and its logs' first level, locks/ and terraform-state/ with their files. */
+function targets(stateDir: string): string[] {
+  const below = (rel: string): string[] => readdirSync(join(stateDir, rel)).map((n) => join(rel, n));
+  const all = [id, ...below(id), ...below(join(id, 'logs')), 'locks', ...below('locks'), 'terraform-state', ...below('terraform-state')];
+  const seen = new Set<string>();
+  return all.filter((rel) => {
+    const shape = rel.replace(CLUSTER, 'CLUSTER');
+    if (seen.has(shape)) return false;
+    seen.add(shape);
+    return true;
+  });
+}
+
+type Damage = 'deleted' | 'truncated to 0' | 'truncated mid-line' | 'garbage appended' | 'replaced' | 'symlink outside';
+const DAMAGES: Damage[] = ['deleted', 'truncated to 0', 'truncated mid-line', 'garbage appended', 'replaced', 'symlink outside'];
+
+function damage(path: string, how: Damage, outside: string): boolean {
+  const isDir = lstatSync(path).isDirectory();
+  switch (how) {
+    case 'deleted':
+      rmSync(path, { recursive: true, force: true });
+      return true;
+    case 'truncated to 0':
+    case 'truncated mid-line': {
+      if (isDir) return false;
+      const size = readFileSync(path).length;
+      if (how === 'truncated mid-line' && size < 2) return false;
+      truncateSync(path, how === 'truncated to 0' ? 0 : Math.floor(size / 2));
+      return true;
+    }
+    case 'garbage appended':
+      if (isDir) return false;
+      appendFileSync(path, 'garbage{{\u0000\u00ff');
+      return true;
+    case 'replaced':
+      rmSync(path, { recursive: true, force: true });
+      if (isDir) writeFileSync(path, 'not a folder\n');
+      else mkdirSync(path);
+      return true;
+    case 'symlink outside': {
+      const target = join(outside, createHash('sha256').update(path).digest('hex').slice(0, 12));
+      renameSync(path, target);
+      symlinkSync(target, path);
+      return true;
+    }
+  }
+}
+
+function hash(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}
+/** Content hash of every file under `dir`. */
+function tree(dir: string): string {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  return files.map((e) => `${relative(dir, join(e.parentPath, e.name))}:${hash(join(e.parentPath, e.name))}`).sort().join('\n');
+}
+
+describe.skipIf(!hasTerraform)('resume on a damaged state dir', () => {
+  beforeAll(async () => {
+    const ws = sandboxWorkspace();
+    const first = await runCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '241']);
+    expect(first.code, first.stderr).toBe(0);
+    const run = startCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '242']);
+    await run.waitFor(/traffic-shift: started/, 240_000);
+    id = readdirSync(ws.stateDir).filter((n) => /^\d{8}-/.test(n)).sort().at(-1)!;
+    const pause = await runCli(['shift', 'pause', id, '--config', ws.config, '--state-dir', ws.stateDir]);
+    expect(pause.code, pause.stderr).toBe(0);
+    expect((await run.done).code).toBe(3);
+    held = ws.dir;
+  }, 600_000);
+
+  it('every entry resume reads, every damage: resume holds as undamaged, or refuses with nothing journaled and the path named', async () => {
+    const problems: string[] = [];
+    const base = copy();
+    const undamaged = await runCli(['resume', id, '--config', base.config, '--state-dir', base.stateDir]);
+    expect(undamaged.code, undamaged.stderr).toBe(3);
+    for (const target of targets(base.stateDir)) {
+      for (const how of DAMAGES) {
+        const ws = copy();
+        if (!damage(join(ws.stateDir, target), how, ws.outside)) continue;
+        const journal = join(ws.stateDir, id, 'journal.ndjson');
+        const before = { journal: hash(journal), outside: tree(ws.outside) };
+        const r = await runCli(['resume', id, '--config', ws.config, '--state-dir', ws.stateDir]);
+        const label = `${target} ${how} → ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+        if (!EXIT_CODES.includes(r.code ?? -1) || INTERNAL.test(r.stderr)) problems.push(`undocumented exit or internal error: ${label}`);
+        if (tree(ws.outside) !== before.outside) problems.push(`a file outside the state dir changed: ${label}`);
+        const tornByDesign = target.endsWith('journal.ndjson') && (how === 'truncated mid-line' || how === 'garbage appended');
+        const refused = hash(journal) === before.journal && r.stderr.includes(join(ws.stateDir, target));
+        // The deployment's folder deleted whole: the deployment is gone, and "not found" (exit 2) is then the truth.
+        const gone = target === id && how === 'deleted' && r.code === 2;
+        if (!tornByDesign && !gone && r.code !== 3 && !refused) problems.push(`neither as undamaged nor refused untouched: ${label}`);
+        rmSync(ws.dir, { recursive: true, force: true });
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 900_000);
+});
+
