@@ -1,16 +1,44 @@
 /**
  * What a run that writes (deploy, resume, retire) checks in the state dir before it takes the lock or
- * appends a record: the folders it will write in are real folders of the state dir, and nothing it will read or write there is a symlink (nothing of a deployment may lie outside
- * its state dir). A damaged entry found later, mid-run, would fail a step after its
+ * appends a record: the folders it will write in are real folders of the state dir that this user may
+ * write, and nothing it will read or write there is a symlink (nothing of a deployment may lie outside
+ * its state dir). A damaged or foreign-owned entry found later, mid-run, would fail a step after its
  * start was journaled (or fail a traffic shift into a rollback); found here, it is refused with nothing
  * journaled, nothing run, and the message names the path and the fix. Readers never call this: they
  * survive such entries (status shows what it can).
  */
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 
 const MOVE_ASIDE = 'move it out of the state dir (`mv PATH /some/other/folder/`), then run the command again: ws-deployment creates anew what it needs there (the journal keeps what was done; shift commands that were queued must be sent again)';
+
+/** Who this process runs as, for the chown the fix names. */
+function whoAmI(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'this user');
+  }
+}
+
+/** True for the errno codes that mean "this user may not" (not "it is not there"). */
+export function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** What to do when `path` of the state dir belongs to another user or lost its modes. */
+export function permissionFix(path: string): string {
+  return `run ws-deployment as the user that owns the state dir (\`ls -ld ${path}\` shows who), or give this user (${whoAmI()}) access: \`chown -R ${whoAmI()} ${path}\` or \`chmod -R u+rwX ${path}\``;
+}
+
+/** The refusal for `path`, which this user may not `action` (read, write in, list). */
+export function permissionError(path: string, action: string, error?: unknown): WsdError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'EACCES';
+  return new WsdError('StateIo', `cannot ${action} ${path} (${code}): ${permissionFix(path)}`, { cause: error, details: { path } });
+}
 
 function damaged(path: string, what: string): WsdError {
   return new WsdError('StateCorrupt', `${path} ${what}; ${MOVE_ASIDE.replaceAll('PATH', path)}`, { details: { path } });
@@ -19,26 +47,37 @@ function damaged(path: string, what: string): WsdError {
 function entryOf(path: string): Stats | undefined {
   try {
     return lstatSync(path);
-  } catch {
+  } catch (error) {
+    if (isPermissionError(error)) throw permissionError(path, 'inspect', error);
     return undefined;
   }
 }
 
-/** `path`, when present, is a folder; `as` says what it is for. */
+/** `path`, when present, is a folder this user may list and write in; `as` says what it is for. */
 function assertFolder(path: string, as: string): boolean {
   const entry = entryOf(path);
   if (!entry) return false;
   if (entry.isSymbolicLink()) throw damaged(path, `is a symlink, not ${as} (nothing of a deployment may lie outside its state dir)`);
   if (!entry.isDirectory()) throw damaged(path, `is a file, not ${as}`);
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw permissionError(path, `list and write in ${as}`, error);
+  }
   return true;
 }
 
-/** `path`, when present, is a regular file. */
+/** `path`, when present, is a regular file this user may read and write. */
 function assertFile(path: string, as: string): void {
   const entry = entryOf(path);
   if (!entry) return;
   if (entry.isSymbolicLink()) throw damaged(path, `is a symlink, not ${as} (nothing of a deployment may lie outside its state dir)`);
   if (!entry.isFile()) throw damaged(path, `is not a regular file, but should be ${as}`);
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw permissionError(path, `read and write ${as}`, error);
+  }
 }
 
 /** No entry of folder `dir` is a symlink (the folder itself was checked). */

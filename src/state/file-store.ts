@@ -23,7 +23,7 @@ import { journalDamagedError, journalDamageFix, journalLostFix } from './journal
 import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
-import { assertDeploymentWritable, assertStoreFoldersWritable } from './deployment-dir-check.js';
+import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError, permissionError, permissionFix } from './deployment-dir-check.js';
 import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
@@ -52,6 +52,7 @@ function lostJournal(root: string, id: string): JournalDamage | undefined {
   try {
     others = readdirSync(folder).filter((n) => n !== JOURNAL);
   } catch (error) {
+    if (isPermissionError(error)) return { file: folder, line: 1, problem: `cannot be listed (${(error as NodeJS.ErrnoException).code})`, fix: permissionFix(folder) };
     return damaged(folder, `cannot be listed (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   let journalEntry;
@@ -65,6 +66,8 @@ function lostJournal(root: string, id: string): JournalDamage | undefined {
   try {
     text = readFileSync(journal, 'utf8');
   } catch (error) {
+    // Another user's journal (or one that lost its modes) is intact: the fix is access, not a backup.
+    if (isPermissionError(error)) return { file: journal, line: 1, problem: `cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: permissionFix(journal) };
     return damaged(journal, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   if (scanJournal(text).records.length === 0 && others.length > 0) return damaged(journal, `holds no record while its folder holds ${others.sort().join(', ')} (the journal was emptied)`);
@@ -441,7 +444,7 @@ export class FileStateStore implements StateStore {
 
   async lock(key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): Promise<LockHandle> {
     this.ensureWritable();
-    // Before the lock and any record: a damaged store folder is refused with nothing journaled.
+    // Before the lock and any record: a damaged or foreign-owned store folder is refused with nothing journaled.
     assertStoreFoldersWritable(this.root);
     return acquireFileLock(join(this.root, 'locks'), key, who);
   }
@@ -487,7 +490,7 @@ export class FileStateStore implements StateStore {
     }
     let torn: string | undefined;
     const records = readJournal(path, (line) => (torn = line));
-    // A writer (deploy, resume, retire) refuses a damaged deployment folder before its first change
+    // A writer (deploy, resume, retire) refuses a damaged or foreign-owned deployment folder before its first change
     // (the torn-line repair included): found mid-run, it would fail a step after its start was journaled.
     if (!options.readOnly) assertDeploymentWritable(dir, replay(records)?.clusters.map((c) => c.name) ?? []);
     if (torn !== undefined && !options.readOnly) {
@@ -585,7 +588,7 @@ export class FileStateStore implements StateStore {
   async takeControl(id: string): Promise<PendingControl | undefined> {
     const dir = controlDir(this.root, id);
     if (!dir) return undefined;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of listControl(dir).filter((n) => n.endsWith('.json')).sort()) {
       const path = join(dir, name);
       try {
         const taken = controlOf(name, readFileSync(path, 'utf8'));
@@ -602,7 +605,7 @@ export class FileStateStore implements StateStore {
     const dir = DEPLOYMENT_ID_PATTERN.test(id) ? controlDir(this.root, id) : undefined;
     if (!dir) return [];
     const pending: PendingControl[] = [];
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const name of listControl(dir).filter((n) => n.endsWith('.json')).sort()) {
       try {
         pending.push(controlOf(name, readFileSync(join(dir, name), 'utf8')));
       } catch {
@@ -624,7 +627,8 @@ function controlDir(root: string, id: string): string | undefined {
   let entry;
   try {
     entry = lstatSync(dir);
-  } catch {
+  } catch (error) {
+    if (isPermissionError(error)) throw permissionError(dir, 'inspect', error);
     return undefined;
   }
   if (entry.isDirectory()) return dir;
@@ -632,6 +636,16 @@ function controlDir(root: string, id: string): string | undefined {
     'StateCorrupt',
     `${dir} is ${entry.isSymbolicLink() ? 'a symlink' : 'a file'}, not the folder of the shift commands queued for deployment ${id}: move it out of the state dir, then send the commands again (\`ws-deployment shift pause|resume|promote|abort ${id}\`)`,
   );
+}
+
+/** The names in control folder `dir`; one this user may not list is said with the fix, never as an internal error. */
+function listControl(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if (isPermissionError(error)) throw permissionError(dir, 'list the shift commands queued in', error);
+    throw ioError('list', dir, error);
+  }
 }
 
 function isSymlink(path: string): boolean {
