@@ -59,6 +59,8 @@ export interface ClusterInput {
   gapBefore?: boolean;
   /** Proportions: failures of failure series born in the window, which rate() misses (counter-births.ts). */
   bornFailures?: number;
+  /** Proportions: starts of start series born in the window, which increase() misses (counter-births.ts). */
+  bornStarts?: number;
   /** Proportions: the value query found series on some cluster (either side) in this measurement: its metrics exist. */
   valueSeriesSeen?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
@@ -102,7 +104,10 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
   const cluster = target.cluster;
   // A plain threshold judges ±Inf (a latency quantile past the largest bucket) like any value; counts cannot.
   const judged = !input.proportion && metric.threshold ? [...value.values, ...value.infinities] : value.values;
-  const windowSamples = samples ? samples.values.reduce((a, b) => a + b, 0) : judged.length;
+  // The starts the samplesQuery saw; the value query's ratio saw the same ones (failures = value × these).
+  const seenSamples = samples ? samples.values.reduce((a, b) => a + b, 0) : judged.length;
+  const bornStarts = input.proportion ? (input.bornStarts ?? 0) : 0;
+  const windowSamples = seenSamples + bornStarts;
   const latest = judged.at(-1);
   const base = {
     cluster,
@@ -181,9 +186,9 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
 
   if (input.proportion) {
     // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
-    const windowStarts = Math.round(windowSamples);
+    const windowStarts = Math.round(seenSamples) + bornStarts;
     const born = input.bornFailures ?? 0;
-    const windowFailures = Math.min(windowStarts, (latest !== undefined ? Math.round(latest * windowStarts) : 0) + born);
+    const windowFailures = Math.min(windowStarts, (latest !== undefined ? Math.round(latest * Math.round(seenSamples)) : 0) + born);
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
     const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
@@ -194,7 +199,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
-      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined && born === 0 ? latest : undefined;
+      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined && born === 0 && bornStarts === 0 ? latest : undefined;
       const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
       // The baseline does not decide a threshold, but a reader weighs "4 of 4 failed" against it.
       return out(j.outcome, j.rule, j.message, { ...extra, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });

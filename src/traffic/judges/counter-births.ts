@@ -9,6 +9,12 @@
  * the series that have a sample in the window and none in the hour before it were born in the window, and their
  * smallest value there is what rate() missed. A series seen within that hour is never counted so (a target that
  * was not scraped for a while resumes with its old total): no failure is counted that did not happen in the window.
+ *
+ * The starts (the ratio's denominator, the samplesQuery) lose their first start the same way when their counter is
+ * labelled (per workspace class, per pod). Left uncorrected, that makes a healthy cluster look worse than it is:
+ * its failures are counted from 0 but its starts are not, so a series' first start that failed reads as 1 failure
+ * of 0 starts from that series (e.g. 1 of 1 where 1 of 2 happened; with many labels, 2 of 10 where 2 of 40 did).
+ * So a samplesQuery that only adds counters up is counted from 0 as well.
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import { isAbortError } from '../../core/errors.js';
@@ -29,10 +35,43 @@ function failurePart(query: string): string | undefined {
   return query.slice(left.from, left.to);
 }
 
-/** The failures rate() missed in the window (series born in it), and how many series; undefined when unknown. */
-export async function bornFailures(provider: MetricProvider, valueQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<{ failures: number; series: number } | undefined> {
+/**
+ * Whether a samplesQuery only adds counters up (`sum(increase(starts[…]))`, `+`, `or`): then every series it reads
+ * counts starts, and a series' missed first start belongs to the count. Any other operator (a difference, a ratio)
+ * could turn an added start into a wrong one: left as it is.
+ */
+function onlyAddsUp(query: string): boolean {
+  let adds = true;
+  parser.parse(query).iterate({
+    enter: (node) => {
+      if (node.type.isError) adds = false;
+      if (!adds || node.type.name !== 'BinaryExpr') return adds ? undefined : false;
+      const op = node.node.firstChild?.nextSibling;
+      if (!op || !['+', 'or'].includes(query.slice(op.from, op.to).trim().toLowerCase())) adds = false;
+      return undefined;
+    },
+  });
+  return adds;
+}
+
+/** The events rate() missed in the window (series born in it), and how many series; undefined when unknown. */
+export interface Born {
+  count: number;
+  series: number;
+}
+
+/** The failures rate() missed in the window (failure series born in it); undefined when unknown. */
+export async function bornFailures(provider: MetricProvider, valueQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
   const part = failurePart(valueQuery);
-  const selectors = part === undefined ? [] : vectorSelectors(part);
+  return bornIn(provider, part === undefined ? [] : vectorSelectors(part), windowMs, at, signal);
+}
+
+/** The starts increase() missed in the window (start series born in it) of a samplesQuery that adds counters up. */
+export async function bornStarts(provider: MetricProvider, samplesQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
+  return bornIn(provider, onlyAddsUp(samplesQuery) ? vectorSelectors(samplesQuery) : [], windowMs, at, signal);
+}
+
+async function bornIn(provider: MetricProvider, selectors: readonly string[], windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
   if (selectors.length === 0) return undefined;
   const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
   try {
@@ -41,7 +80,7 @@ export async function bornFailures(provider: MetricProvider, valueQuery: string,
       selectors.map((s) => provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)})`, { time: at, signal })),
     );
     const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
-    return { failures: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
+    return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
   } catch (error) {
     if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
     return undefined;

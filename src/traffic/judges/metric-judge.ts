@@ -33,7 +33,7 @@ import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type Clu
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
-import { bornFailures } from './counter-births.js';
+import { bornFailures, bornStarts, type Born } from './counter-births.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
 
@@ -111,15 +111,20 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const reportedSilent = ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && silent(t));
   const liveness = reportedSilent && baselineAt.getTime() !== ctx.now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', ctx.now, mode) : [];
   const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples, ...liveness];
-  // A failure ratio's failure series born in the window (counted from 0: rate() misses their first failure).
-  const births = new Map<string, { failures: number; series: number }>();
+  // A failure ratio's failure and start series born in the window (counted from 0: rate() misses their first event).
+  const births = new Map<string, Born>();
+  const startBirths = new Map<string, Born>();
   if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
-    const asked = [...newValue.map((q) => [q, ctx.now] as const), ...oldValue.map((q) => [q, baselineAt] as const)].filter(([q]) => !q.error);
-    const found = await Promise.all(asked.map(([q, at]) => bornFailures(ctx.provider, q.query, lookbackMs, at, ctx.signal)));
-    asked.forEach(([q], i) => {
-      const b = found[i];
-      if (b && b.series > 0) births.set(q.cluster, b);
-    });
+    const at = (q: FetchedQuery) => (q.side === 'new' ? ctx.now : baselineAt);
+    const ask = async (qs: readonly FetchedQuery[], find: typeof bornFailures, into: Map<string, Born>) => {
+      const asked = qs.filter((q) => !q.error);
+      const found = await Promise.all(asked.map((q) => find(ctx.provider, q.query, lookbackMs, at(q), ctx.signal)));
+      asked.forEach((q, i) => {
+        const b = found[i];
+        if (b && b.series > 0) into.set(q.cluster, b);
+      });
+    };
+    await Promise.all([ask([...newValue, ...oldValue], bornFailures, births), ask([...newSamples, ...oldSamples], bornStarts, startBirths)]);
   }
   // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
@@ -142,7 +147,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
-    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births), ...uncountedFailures(queries, births)] : [])],
+    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births, 'failure'), ...bornWarnings(startBirths, 'start'), ...uncountedFailures(queries, births)] : [])],
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -183,10 +188,12 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const baselineCounts: Counts = { failures: 0, samples: 0 };
   for (const o of ctx.oldClusters) {
     const v = oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
+    // value × the starts the value query saw is the failures it saw; the starts it missed are added after.
     const n = sum(oldSamples.filter((q) => q.cluster === o.cluster));
-    baselineCounts.samples += n;
-    const born = births.get(o.cluster)?.failures ?? 0;
-    if (v !== undefined || born > 0) baselineCounts.failures += Math.min(Math.round(n), Math.round((v ?? 0) * n) + born);
+    const starts = Math.round(n) + (startBirths.get(o.cluster)?.count ?? 0);
+    baselineCounts.samples += starts;
+    const born = births.get(o.cluster)?.count ?? 0;
+    if (v !== undefined || born > 0) baselineCounts.failures += Math.min(starts, Math.round((v ?? 0) * n) + born);
   }
   const baselinePoints = oldValue.flatMap((q) => q.values);
   const trafficOf = (cluster: string): ClusterInput['traffic'] => {
@@ -207,7 +214,8 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
       gapBefore: gapBefore(target),
-      bornFailures: births.get(target.cluster)?.failures,
+      bornFailures: births.get(target.cluster)?.count,
+      bornStarts: startBirths.get(target.cluster)?.count,
       valueSeriesSeen,
       windowMs: valueWindowMs,
       scrapeIntervalMs: ctx.scrapeIntervalMs,
@@ -272,11 +280,11 @@ function tooShort(metric: MetricConfig, ctx: MeasurementContext, tiledFrom: numb
   };
 }
 
-/** Says where failure series born in the window were counted from 0. */
-function bornWarnings(births: ReadonlyMap<string, { failures: number; series: number }>): string[] {
+/** Says where failure or start series born in the window were counted from 0. */
+function bornWarnings(births: ReadonlyMap<string, Born>, what: 'failure' | 'start'): string[] {
   return [...births].map(
     ([cluster, b]) =>
-      `${cluster}: ${b.series} failure series began in the window: counted from 0 (${b.failures} failure(s) that rate()/increase() miss, as they need two samples of a series; pre-initialise labelled failure counters to 0 to make this unnecessary)`,
+      `${cluster}: ${b.series} ${what} series began in the window: counted from 0 (${b.count} ${what}(s) that rate()/increase() miss, as they need two samples of a series; pre-initialise labelled ${what} counters to 0 to make this unnecessary)`,
   );
 }
 

@@ -69,6 +69,8 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
     exporter.set('eu30', { startsPerTick: 5, failureRatio: 0.02 });
     // A new cluster whose first failure comes later (its failure series is born at 1).
     exporter.set('eu19', { startsPerTick: 1, failureRatio: 0, failuresFromFirst: true });
+    // A new cluster without starts yet whose starts counter is labelled too: its starts series is born at its first start.
+    exporter.set('eu22', { startsPerTick: 0, failureRatio: 0, failuresFromFirst: true, startsFromFirst: true });
     prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`], 20_000, 180_000);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 5_000 });
     // A full 5 s window of scrapes on every cluster.
@@ -112,6 +114,33 @@ describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => 
     const m = await measure(analysis, ctx('eu19', 'eu17', { now: at }), ZERO_COUNTERS);
     expect(m.decisions[0]?.clusters?.[0]).toMatchObject({ failures: 1 });
     expect(m.decisions[0]?.warnings.join('\n')).toMatch(/gp-prod-ws-eu19-eu-west1: 1 failure series began in the window: counted from 0/);
+  });
+
+  it("counts a starts series' first start too: a first start that failed is 1 failure of 2 starts, not of 1", async () => {
+    // The cluster's first start fails (both series are born at 1), a later one succeeds.
+    exporter.addStarts('eu22', 1, 1);
+    const raw = async (selector: string): Promise<Array<[number, number]>> => {
+      const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(`${selector}[30s]`)}`);
+      const body = (await r.json()) as { data: { result: Array<{ values: Array<[number, string]> }> } };
+      return (body.data.result[0]?.values ?? []).map(([t, v]) => [Math.round(t * 1000), Number(v)]);
+    };
+    const starts = STARTS.replace('{{shortName}}', 'eu22');
+    await waitFor('the new starts series scraped', async () => (await raw(starts)).length >= 1, 30_000);
+    exporter.addStarts('eu22', 1);
+    let samples: Array<[number, number]> = [];
+    await waitFor('four scrapes of the new starts series, the second start among them', async () => {
+      samples = await raw(starts);
+      return samples.length >= 4 && samples.at(-1)?.[1] === 2;
+    }, 30_000);
+    // Evaluated just after the fourth sample: the series' birth (at 1) and the second start lie in the 5 s window.
+    const at = new Date((samples[3]?.[0] ?? 0) + 100);
+    expect(samples[0]?.[1]).toBe(1);
+    // What Prometheus itself answers: fewer than 2 starts (the first one is no increase; the rest is extrapolation).
+    const seen = await provider.instant(analysis.metrics[0]!.samplesQuery!.replaceAll('{{shortName}}', 'eu22').replaceAll('{{interval}}', '5s'), { time: at });
+    expect(Math.round(seen[0]?.points[0]?.[1] ?? 0)).toBeLessThan(2);
+    const m = await measure(analysis, ctx('eu22', 'eu17', { now: at }), ZERO_COUNTERS);
+    expect(m.decisions[0]?.clusters?.[0]).toMatchObject({ failures: 1, samples: 2 });
+    expect(m.decisions[0]?.warnings.join('\n')).toMatch(/gp-prod-ws-eu22-eu-west1: 1 start series began in the window: counted from 0/);
   });
 
   it('does not pass on no failure series anywhere (a misspelt metric looks the same): waits, inconclusive past the deadline', async () => {

@@ -19,6 +19,8 @@ interface ClusterTraffic {
    * is exported only from the cluster's first failure on, not as 0 before it.
    */
   failuresFromFirst: boolean;
+  /** The same for the starts series: exported from the cluster's first start on (a labelled starts counter). */
+  startsFromFirst: boolean;
 }
 
 export class WorkspaceExporter {
@@ -29,9 +31,15 @@ export class WorkspaceExporter {
   private hanging?: Set<ServerResponse>;
 
   /** Sets (or adds) a cluster's traffic. */
-  set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean; failuresFromFirst?: boolean }): void {
-    const current = this.clusters.get(cluster) ?? { startsPerTick: 0, failureRatio: 0, starts: 0, failures: 0, failureCarry: 0, visible: true, failuresFromFirst: false };
+  set(cluster: string, traffic: { startsPerTick?: number; failureRatio?: number; visible?: boolean; failuresFromFirst?: boolean; startsFromFirst?: boolean }): void {
+    const current = this.clusters.get(cluster) ?? { startsPerTick: 0, failureRatio: 0, starts: 0, failures: 0, failureCarry: 0, visible: true, failuresFromFirst: false, startsFromFirst: false };
     this.clusters.set(cluster, { ...current, ...traffic });
+  }
+
+  /** `n` starts of the cluster now, `failed` of them failing (a CounterVec's series are born here if it had none). */
+  addStarts(cluster: string, n: number, failed = 0): void {
+    const c = this.clusters.get(cluster);
+    if (c) Object.assign(c, { starts: c.starts + n, failures: c.failures + failed });
   }
 
   /** `n` starts of the cluster fail now (a CounterVec's failure series is born here if it had none). */
@@ -95,7 +103,7 @@ export class WorkspaceExporter {
       '# TYPE gitpod_ws_manager_workspace_starts_total counter',
     ];
     const visible = [...this.clusters.entries()].filter(([, c]) => c.visible);
-    for (const [name, c] of visible) lines.push(`gitpod_ws_manager_workspace_starts_total{cluster="${name}"} ${c.starts}`);
+    for (const [name, c] of visible) if (!c.startsFromFirst || c.starts > 0) lines.push(`gitpod_ws_manager_workspace_starts_total{cluster="${name}"} ${c.starts}`);
     lines.push('# HELP gitpod_ws_manager_workspace_starts_failure_total Failed workspace starts.');
     lines.push('# TYPE gitpod_ws_manager_workspace_starts_failure_total counter');
     for (const [name, c] of visible) if (!c.failuresFromFirst || c.failures > 0) lines.push(`gitpod_ws_manager_workspace_starts_failure_total{cluster="${name}"} ${c.failures}`);

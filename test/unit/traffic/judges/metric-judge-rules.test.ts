@@ -26,6 +26,8 @@ function ctx(provider: FakeMetricProvider, extra: Partial<MeasurementContext> = 
 
 const v = (short: string, w = '5m') => `v{c="${short}",w="${w}"}`;
 const s = (short: string) => `starts{c="${short}"}`;
+/** The query for start series born in the 5m window (counter-births.ts). */
+const born = (short: string) => `min_over_time(${s(short)}[300000ms]) unless last_over_time(${s(short)}[3600000ms] offset 300000ms)`;
 
 describe('query window', () => {
   it("takes the metric's lookback, else its interval, else the default", () => {
@@ -69,7 +71,18 @@ describe('query window', () => {
     const p = new FakeMetricProvider();
     await evaluateMetric(m, ctx(p));
     expect(p.calls.every((c) => c.kind === 'instant')).toBe(true);
-    expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17'), s('eu18'), s('eu17')]);
+    // The starts' series born in the window are asked too (counter-births.ts): a first start is no increase.
+    expect(p.calls.map((c) => c.query)).toEqual([v('eu18'), v('eu17'), s('eu18'), s('eu17'), born('eu18'), born('eu17')]);
+  });
+
+  it('counts born start series only of a samplesQuery that adds counters up: a difference could make an added start a wrong one', async () => {
+    const asked = async (samplesQuery: string) => {
+      const p = new FakeMetricProvider();
+      await evaluateMetric(metric({ samplesQuery, threshold: { max: 0.05 } }), ctx(p));
+      return p.calls.map((c) => c.query).filter((q) => q.startsWith('min_over_time('));
+    };
+    expect(await asked('sum(increase(a{c="{{shortName}}"}[5m])) + sum(increase(b{c="{{shortName}}"}[5m]))')).toHaveLength(4);
+    expect(await asked('sum(increase(a{c="{{shortName}}"}[5m])) - sum(increase(b{c="{{shortName}}"}[5m]))')).toEqual([]);
   });
 
   it('starts a tiled window where the previous one ended (no start lost between two windows), else takes the lookback', async () => {
@@ -112,6 +125,8 @@ describe('query window', () => {
       [v('eu17'), before.getTime()],
       [s('eu18'), NOW.getTime()],
       [s('eu17'), before.getTime()],
+      [born('eu18'), NOW.getTime()],
+      [born('eu17'), before.getTime()],
     ]);
   });
 });
