@@ -133,7 +133,13 @@ export const trafficShiftSchema = z
  * errors and halts the shift. Named with the window a query actually uses: `{{window}}` (a point comparison's
  * resolution; otherwise the lookback) and `{{interval}}`/`{{lookback}}` (the lookback).
  */
-function shortWindowProblem(m: MetricConfig, lookbackMs: number, scrapeMs: number): { path: string[]; message: string } | undefined {
+export function shortWindowProblem(
+  m: MetricConfig,
+  lookbackMs: number,
+  scrapeMs: number,
+  source = '(analysis.scrapeInterval)',
+  fix = '',
+): { path: string[]; message: string } | undefined {
   const text = `${m.query}\n${m.samplesQuery ?? ''}`;
   const pointWise = m.comparison?.method === 'mann-whitney' || m.comparison?.method === 'ratio';
   const windows: Array<{ placeholder: string; ms: number; path: string[]; field: string }> = [];
@@ -145,7 +151,7 @@ function shortWindowProblem(m: MetricConfig, lookbackMs: number, scrapeMs: numbe
   if (!short) return undefined;
   return {
     path: short.path,
-    message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two scrapes of ${formatDuration(scrapeMs)} (analysis.scrapeInterval), and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed scrape harmless)`,
+    message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two scrapes of ${formatDuration(scrapeMs)} ${source}, and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed scrape harmless)${fix}`,
   };
 }
 

@@ -13,6 +13,7 @@ import { WsdError } from '../../core/errors.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
 import { expandSteps } from '../../traffic/config.js';
 import { realClock } from '../../traffic/clock.js';
+import { checkRealScrapeIntervals } from '../../traffic/scrape-interval-check.js';
 import { briefVerdict, type BriefInput } from '../../traffic/judges/decision-brief.js';
 import type { MetricProvider } from '../../traffic/providers/provider.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
@@ -188,6 +189,20 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
   };
 }
 
+/**
+ * Pre-flight, before the shift's first registry change: every gate window must hold two scrapes as Prometheus really
+ * does them (validate could check only analysis.scrapeInterval). Refused like an unregistered new cluster; what
+ * could not be checked is a warning. A shift under way is not stopped half-way for it.
+ */
+async function refuseWindowsBelowRealScrapes(ctx: DeploymentStepContext, config: TrafficShiftConfig, clusters: ShiftClusters, provider: MetricProvider): Promise<void> {
+  const progress = ctx.previous?.progress as ShiftProgress | undefined;
+  if (progress && (progress.phase !== 'start' || progress.rollingBack || progress.promoting)) return;
+  const targets = [...clusters.newClusters, ...clusters.oldClusters].map((c) => ({ cluster: c.cluster, shortName: c.name, region: c.region }));
+  const { refusals, warnings } = await checkRealScrapeIntervals(config, provider, targets, ctx.signal);
+  for (const message of warnings) ctx.sink.emit({ level: 'warn', code: 'traffic.scrape-interval', message });
+  if (refusals.length > 0) throw new WsdError('PreCheckRefused', `the traffic shift did not start: ${refusals.join('; ')}`);
+}
+
 async function builtIn(
   ctx: DeploymentStepContext,
   config: TrafficShiftConfig,
@@ -197,6 +212,7 @@ async function builtIn(
   options: TrafficShiftStepOptions,
 ): Promise<StepOutputs> {
   if (!provider) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
+  await refuseWindowsBelowRealScrapes(ctx, config, clusters, provider);
   const journal = new CheckpointShiftJournal(ctx);
   const firstGeneration = clusters.oldClusters.length === 0;
   const control: ControlPort = { next: () => ctx.takeControl(), pending: () => ctx.pendingControl() };

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Redactor } from '../../core/redact.js';
 import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type MetricSeriesList, type RangeQueryOptions } from './provider.js';
+import { configIntervals, targetIntervals, type TargetInterval } from './scrape-intervals.js';
 
 export interface PrometheusOptions {
   url: string;
@@ -92,13 +93,39 @@ export class PrometheusProvider implements MetricProvider {
    * (Thanos, a gateway) or says nothing usable.
    */
   async startedAt(options: { signal?: AbortSignal } = {}): Promise<Date | undefined> {
-    const path = 'api/v1/status/runtimeinfo';
-    const { status, text } = await this.send(path, undefined, path, options.signal);
+    const started = (await this.statusData<{ startTime?: unknown }>('api/v1/status/runtimeinfo', options.signal))?.startTime;
+    const at = typeof started === 'string' ? new Date(started) : undefined;
+    return at && Number.isFinite(at.getTime()) ? at : undefined;
+  }
+
+  /**
+   * How often Prometheus really scrapes the targets (job, instance) that exposed any of `selectors` within `spanMs`
+   * before now (scrape-intervals.ts). [] when no target of this Prometheus exposed them (series federated or
+   * remote-written under labels that are no target here, or not there yet); undefined when the targets endpoint is
+   * not served (Thanos, a gateway).
+   */
+  async scrapeIntervals(selectors: readonly string[], spanMs: number, options: { signal?: AbortSignal } = {}): Promise<TargetInterval[] | undefined> {
+    if (selectors.length === 0) return [];
+    const span = `${Math.max(1, Math.round(spanMs))}ms`;
+    const answer = await this.instant(selectors.map((s) => `group by (job, instance) (last_over_time(${s}[${span}]))`).join(' or '), { signal: options.signal });
+    const exposing = answer.map((s) => ({ job: s.labels.job ?? '', instance: s.labels.instance ?? '' })).filter((e) => e.job !== '');
+    if (exposing.length === 0) return [];
+    const targets = await this.statusData<{ activeTargets?: unknown }>('api/v1/targets', options.signal);
+    if (!targets || !Array.isArray(targets.activeTargets)) return undefined;
+    const config = async () => {
+      const yaml = (await this.statusData<{ yaml?: unknown }>('api/v1/status/config', options.signal))?.yaml;
+      return typeof yaml === 'string' ? configIntervals(yaml) : undefined;
+    };
+    return targetIntervals(exposing, targets.activeTargets as Parameters<typeof targetIntervals>[1], config);
+  }
+
+  /** A status endpoint's `data` (GET), or undefined where it is not served or says nothing usable. */
+  private async statusData<T>(path: string, signal: AbortSignal | undefined): Promise<Partial<T> | undefined> {
+    const { status, text } = await this.send(path, undefined, path, signal);
     if (status !== 200) return undefined;
     try {
-      const started = (JSON.parse(text) as { data?: { startTime?: unknown } }).data?.startTime;
-      const at = typeof started === 'string' ? new Date(started) : undefined;
-      return at && Number.isFinite(at.getTime()) ? at : undefined;
+      const data = (JSON.parse(text) as { data?: unknown }).data;
+      return data !== null && typeof data === 'object' ? (data as Partial<T>) : undefined;
     } catch {
       return undefined;
     }

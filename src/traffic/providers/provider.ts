@@ -5,6 +5,9 @@
  * can tell "the metrics pipeline is broken" from "there is no data".
  */
 import { WsdError } from '../../core/errors.js';
+import type { TargetInterval } from './scrape-intervals.js';
+
+export type { TargetInterval } from './scrape-intervals.js';
 
 /** One time series: its labels and its points as [unix seconds, value]. */
 export interface MetricSeries {
@@ -47,6 +50,11 @@ export interface MetricProvider {
    * model without outages) is taken to scrape throughout.
    */
   targetScrapes?(selectors: readonly string[], windowMs: number, spanMs: number, options?: InstantQueryOptions): Promise<number | undefined>;
+  /**
+   * How often the targets that exposed any of `selectors` within `spanMs` before now are really scraped: [] when no
+   * target of the server exposed them, undefined when it cannot say. Optional: the simulator has no scraping.
+   */
+  scrapeIntervals?(selectors: readonly string[], spanMs: number, options?: { signal?: AbortSignal }): Promise<TargetInterval[] | undefined>;
   /** When the metrics server last (re)started, when it says (Prometheus' runtimeinfo): scraping begins after that. */
   startedAt?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
 }

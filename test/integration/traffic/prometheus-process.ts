@@ -29,8 +29,16 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A further scrape job, e.g. one scraped more slowly than the global 1 s. */
+export interface ScrapeJob {
+  name: string;
+  targets: string[];
+  /** Its own scrape_interval (e.g. `3s`); the global 1 s without it. */
+  scrapeInterval?: string;
+}
+
 /** `lifetimeMs`: Prometheus is stopped after this long at the latest (a suite that runs longer says so). */
-export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000, lifetimeMs = 120_000): Promise<RunningPrometheus> {
+export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000, lifetimeMs = 120_000, jobs: readonly ScrapeJob[] = []): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'wsd-prom-'));
   const port = await freePort();
   const config = [
@@ -41,6 +49,12 @@ export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000
     '  - job_name: ws',
     '    static_configs:',
     `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+    ...jobs.flatMap((j) => [
+      `  - job_name: ${j.name}`,
+      ...(j.scrapeInterval ? [`    scrape_interval: ${j.scrapeInterval}`] : []),
+      '    static_configs:',
+      `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`,
+    ]),
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);

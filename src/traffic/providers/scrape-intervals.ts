@@ -1,0 +1,71 @@
+/**
+ * How often Prometheus really scrapes the targets that expose a gate's series. `analysis.scrapeInterval` is what
+ * the operator believes; a job scraped more slowly leaves a window fewer than two scrapes, and rate()/increase()
+ * answer nothing there. Read from `/api/v1/targets` (each active target's `scrapeInterval`, Prometheus ≥ 2.x),
+ * or, where a target does not say, from `/api/v1/status/config` (the job's `scrape_interval`, else the global one,
+ * else Prometheus' default 1m), matched by the target's scrape pool (its `job_name`).
+ */
+import { parse } from 'yaml';
+import { parseDuration } from '../duration.js';
+
+/** Prometheus' own default `scrape_interval`. */
+const PROMETHEUS_DEFAULT_MS = 60_000;
+
+export interface TargetInterval {
+  /** `job/instance` as Prometheus labels the target. */
+  target: string;
+  job: string;
+  intervalMs: number;
+}
+
+interface RawTarget {
+  labels?: Record<string, string>;
+  scrapePool?: string;
+  scrapeInterval?: string;
+}
+
+/** A Prometheus duration (`30s`, `1m30s`), or undefined. */
+function duration(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const ms = parseDuration(text);
+    return ms > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each job's scrape_interval from the config's YAML text (`job_name` → ms); undefined when unreadable. */
+export function configIntervals(yamlText: string): Map<string, number> | undefined {
+  try {
+    const config = parse(yamlText) as { global?: { scrape_interval?: unknown }; scrape_configs?: Array<{ job_name?: unknown; scrape_interval?: unknown }> } | null;
+    const global = duration(config?.global?.scrape_interval) ?? PROMETHEUS_DEFAULT_MS;
+    return new Map((config?.scrape_configs ?? []).filter((c) => typeof c.job_name === 'string').map((c) => [c.job_name as string, duration(c.scrape_interval) ?? global]));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The scrape intervals of the `exposing` targets (job, instance) among the active ones in `/api/v1/targets`'s
+ * answer; `config` is asked only for a target that does not give its own. A target not found is left out.
+ */
+export async function targetIntervals(
+  exposing: ReadonlyArray<{ job: string; instance: string }>,
+  activeTargets: readonly RawTarget[],
+  config: () => Promise<Map<string, number> | undefined>,
+): Promise<TargetInterval[]> {
+  const out: TargetInterval[] = [];
+  let jobs: Map<string, number> | undefined;
+  for (const e of exposing) {
+    const t = activeTargets.find((a) => a.labels?.job === e.job && a.labels?.instance === e.instance);
+    if (!t) continue;
+    let ms = duration(t.scrapeInterval);
+    if (ms === undefined) {
+      jobs ??= (await config()) ?? new Map();
+      ms = jobs.get(t.scrapePool ?? e.job);
+    }
+    if (ms !== undefined) out.push({ target: `${e.job}/${e.instance}`, job: e.job, intervalMs: ms });
+  }
+  return out;
+}
