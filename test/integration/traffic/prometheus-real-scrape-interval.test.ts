@@ -10,8 +10,9 @@ import { trafficShiftSchema } from '../../../src/traffic/config.js';
 import { configIntervals } from '../../../src/traffic/providers/scrape-intervals.js';
 import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
 import { checkRealScrapeIntervals } from '../../../src/traffic/scrape-interval-check.js';
+import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
 import { requireBinary } from '../../helpers/require-binary.js';
-import { waitFor } from '../shift/harness.js';
+import { createHarness, scoresOf, waitFor, wideStep } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
 
@@ -48,13 +49,13 @@ describe.skipIf(!hasPrometheus)('the real scrape interval of a gate series, befo
 
   beforeAll(async () => {
     // The gate's clusters (eu17 old, eu18 new) behind a job scraped every 3 s; another region's behind the global 1 s.
-    for (const short of ['eu17', 'eu18']) slow.set(short, { startsPerTick: 5, failureRatio: 0.02 });
+    for (const short of ['eu17', 'eu18', 'eu1', 'eu2']) slow.set(short, { startsPerTick: 5, failureRatio: 0.02 });
     fast.set('eu40', { startsPerTick: 5, failureRatio: 0.02 });
     const slowPort = await slow.start(100);
     slowTarget = `ws-slow/127.0.0.1:${slowPort}`;
     prometheus = await startPrometheus([`127.0.0.1:${await fast.start(100)}`], 20_000, 120_000, [{ name: 'ws-slow', targets: [`127.0.0.1:${slowPort}`], scrapeInterval: '3s' }]);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 5_000 });
-    await waitFor('both jobs scraped', async () => (await provider.instant('count(gitpod_ws_manager_workspace_starts_total)'))[0]?.points[0]?.[1] === 3, 30_000);
+    await waitFor('both jobs scraped', async () => (await provider.instant('count(gitpod_ws_manager_workspace_starts_total)'))[0]?.points[0]?.[1] === 5, 30_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -73,6 +74,36 @@ describe.skipIf(!hasPrometheus)('the real scrape interval of a gate series, befo
     // Without scrapeInterval validate cannot check anything: the real interval still refuses.
     const unset = await checkRealScrapeIntervals(shift({ interval: '5s' }), provider, [target('eu18'), target('eu17')]);
     expect(unset.refusals[0]).toMatch(/window of 5s holds fewer than two scrapes of 3s \(.*analysis\.scrapeInterval is not set\)/);
+  });
+
+  it('refuses the shift in deploy before its first registry change: the new cluster stays cordoned, the old one keeps its traffic', { timeout: 60_000 }, async () => {
+    const q = (t: string) => `'${t}'`; // YAML single quotes: the queries hold double quotes only
+    const h = await createHarness(
+      [
+        '  steps: [50, 100]',
+        '  interval: 5s',
+        '  analysis:',
+        `    provider: { type: prometheus, url: '${prometheus.url}' }`,
+        '    scrapeInterval: 1s',
+        '    metrics:',
+        '      - name: start-failure-ratio',
+        `        query: ${q(`sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`)}`,
+        `        samplesQuery: ${q(`sum(increase(${STARTS}[{{interval}}]))`)}`,
+        '        threshold: { max: 0.1 }',
+      ].join('\n'),
+    );
+    try {
+      await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+      await h.register('eu2', { cordoned: true });
+      const before = scoresOf(await h.lists(), ['eu1', 'eu2']);
+      const snap = await h.deploy([createTrafficShiftStep()]);
+      const error = wideStep(snap, 'traffic-shift')?.error;
+      expect(error).toMatchObject({ code: 'PreCheckRefused' });
+      expect(error?.message).toMatch(/^the traffic shift did not start: start-failure-ratio: its \{\{interval\}\} window of 5s holds fewer than two scrapes of 3s \(Prometheus' real scrape interval of ws-slow\/127\.0\.0\.1:\d+/);
+      expect(scoresOf(await h.lists(), ['eu1', 'eu2'])).toEqual(before);
+    } finally {
+      await h.close();
+    }
   });
 
   it('lets a window of two real scrapes start, warning that scrapeInterval is not what Prometheus does', async () => {
