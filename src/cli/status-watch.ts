@@ -2,15 +2,16 @@
  * `status --watch`: polls the journal (read-only: no lock, so it never stands in
  * the way of the run it watches, from any terminal or machine that reaches the
  * state store) about once a second and shows {@link watchView}. On a TTY the view
- * is redrawn in place (log-update erases the rows it drew; every line is cut to
- * the width first so a wrapped line never leaves half of itself behind); on a pipe
+ * is redrawn on the terminal's alternate screen (render/watch-screen.ts: a resize
+ * or a frame taller than the terminal leaves nothing behind, and the operator's
+ * screen comes back untouched with the last frame printed under it); on a pipe
  * only lines that changed are printed, without the ticking clocks. It returns the
  * deployment's exit code once the journal says it ended, or 130 once the process
  * running it is gone (killed, its terminal closed): the journal then says `running`
- * for ever, and a watch that waited for it would never end.
+ * for ever, and a watch that waited for it would never end. Ctrl-C (or SIGTERM,
+ * SIGHUP) stops the watch, not the deployment, and says so: 130, after the screen
+ * is given back.
  */
-import cliTruncate from 'cli-truncate';
-import { createLogUpdate } from 'log-update';
 import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
@@ -18,6 +19,7 @@ import { isWsdError } from '../core/errors.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import { exitCodeOf } from './commands/shared.js';
 import { canRedraw } from './render/terminal.js';
+import { watchScreen } from './render/watch-screen.js';
 
 export interface WatchOptions {
   out: NodeJS.WriteStream;
@@ -29,44 +31,72 @@ export interface WatchOptions {
 }
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
+  // Ctrl-C stops the watch, not the deployment: the signal wakes the loop, which gives the screen back and says so.
+  const stop = { signal: undefined as NodeJS.Signals | undefined, wake: () => {} };
+  const onSignal = (name: NodeJS.Signals): void => {
+    stop.signal = name;
+    stop.wake();
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    return await follow(store, id, options, stop);
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+  }
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+async function follow(store: StateStore, id: string, options: WatchOptions, stop: { signal?: NodeJS.Signals; wake: () => void }): Promise<number> {
   const { out } = options;
   // TERM=dumb cannot redraw: it gets the pipe's changed lines.
   const tty = canRedraw(out);
-  const area = tty ? createLogUpdate(out, { showCursor: true }) : undefined;
+  const screen = tty ? watchScreen(out) : undefined;
+  const next = options.next ?? bareCommands;
   const records: JournalRecord[] = [];
   let printed = new Set<string>();
   const draw = (shown: string[]): void => {
-    const lines = shown.map((l) => (options.next ?? bareCommands).text(l));
-    if (area) {
-      const width = out.columns || 80;
-      area(lines.map((l) => cliTruncate(l, width)).join('\n'));
-      return;
-    }
+    const lines = shown.map((l) => next.text(l));
+    if (screen) return screen.draw(lines);
     for (const l of lines) if (!printed.has(l)) out.write(`${l}\n`);
     printed = new Set(lines);
   };
-  for (let first = true; ; first = false) {
-    const fresh = await newRecords(store, id, records.at(-1)?.seq ?? 0);
-    records.push(...fresh);
-    const pending = await store.pendingControl(id);
-    let view = watchView({ records, pending, now: Date.now(), clock: tty });
-    // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
-    // running): is anyone still running it? A run journals its end before it lets go of the lock, so
-    // records that arrived meanwhile mean it ended (or goes on): look again.
-    const gone =
-      view.snapshot?.state === 'running' &&
-      (first || fresh.length === 0) &&
-      options.isLive !== undefined &&
-      !(await options.isLive(view.snapshot)) &&
-      (await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0;
-    if (gone) view = watchView({ records, pending, now: Date.now(), clock: tty, processGone: true });
-    draw(view.lines);
-    if (view.snapshot && view.snapshot.state !== 'running') {
-      area?.done();
-      out.write(`exit code ${exitCodeOf(view.snapshot)}\n`);
-      return exitCodeOf(view.snapshot);
+  /** The last frame stays (printed on the normal screen), then the outcome: nothing is redrawn after this. */
+  const end = (line: string, code: number): number => {
+    screen?.close();
+    out.write(next.text(`${line}\n`));
+    return code;
+  };
+  try {
+    for (let first = true; ; first = false) {
+      const fresh = await newRecords(store, id, records.at(-1)?.seq ?? 0);
+      records.push(...fresh);
+      const pending = await store.pendingControl(id);
+      let view = watchView({ records, pending, now: Date.now(), clock: tty });
+      // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
+      // running): is anyone still running it? A run journals its end before it lets go of the lock, so
+      // records that arrived meanwhile mean it ended (or goes on): look again.
+      const gone =
+        view.snapshot?.state === 'running' &&
+        (first || fresh.length === 0) &&
+        options.isLive !== undefined &&
+        !(await options.isLive(view.snapshot)) &&
+        (await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0;
+      if (gone) view = watchView({ records, pending, now: Date.now(), clock: tty, processGone: true });
+      if (stop.signal) break;
+      draw(view.lines);
+      if (view.snapshot && view.snapshot.state !== 'running') return end(`exit code ${exitCodeOf(view.snapshot)}`, exitCodeOf(view.snapshot));
+      await new Promise<void>((res) => {
+        const timer = setTimeout(res, options.pollMs ?? 1_000);
+        stop.wake = () => (clearTimeout(timer), res());
+      });
+      if (stop.signal) break;
     }
-    await new Promise((res) => setTimeout(res, options.pollMs ?? 1_000));
+    // The deployment runs in another process, which the operator's Ctrl-C here never reached.
+    return end(`stopped watching (${stop.signal}); deployment ${id} goes on: \`ws-deployment status --watch ${id}\` follows it again`, 130);
+  } finally {
+    // An error (the state store failed) gives the screen back too, before it is reported.
+    screen?.close();
   }
 }
 

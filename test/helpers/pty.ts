@@ -21,6 +21,8 @@ export interface PtyResult {
   lines: string[];
   /** The raw bytes the program wrote, escape sequences included. */
   raw: string;
+  /** Where the terminal was left: which screen it shows, and the cursor's column (0: the next prompt starts a clean line). */
+  left: { screen: 'normal' | 'alternate'; cursorColumn: number };
 }
 
 export interface PtyRun {
@@ -51,10 +53,12 @@ export interface PtyRun {
  * `reflowCursorLine`: on a resize the emulator re-wraps the line the cursor is on too, as VTE (GNOME Terminal),
  * iTerm2, kitty and Windows Terminal do; by default it cuts that line, as xterm.js (VS Code) and xterm do.
  * `stderrTo`: the CLI's stderr goes to that file, not the terminal (`2>FILE`).
+ * `before`: what the terminal showed before the program started (earlier output, the shell's command line),
+ * written to the emulator first, so a test can see whether the program left it alone.
  */
 export function startPty(
   args: string[],
-  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean; stderrTo?: string },
+  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean; stderrTo?: string; before?: string },
 ): PtyRun {
   let rows = options.rows ?? 40;
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
@@ -66,7 +70,7 @@ export function startPty(
     stdio: ['pipe', 'pipe', 'pipe', options.control ? 'pipe' : 'ignore'],
   }) as ChildProcessWithoutNullStreams; // stdin, stdout and stderr are pipes: fd 3 only makes the type lose that
   let raw = '';
-  let parsed = Promise.resolve();
+  let parsed = options.before === undefined ? Promise.resolve() : new Promise<void>((res) => term.write(options.before!, () => res()));
   const waiters: Array<{ matches: () => boolean; resolve: () => void }> = [];
   const check = (): void => {
     for (const w of [...waiters]) {
@@ -86,7 +90,7 @@ export function startPty(
   const done = exited.then(async (code) => {
     await parsed;
     if (errors) raw += `\n[pty-run stderr] ${errors}`;
-    return { code, lines: logicalLines(term), raw };
+    return { code, lines: logicalLines(term), raw, left: { screen: term.buffer.active.type, cursorColumn: term.buffer.active.cursorX } };
   });
   // The control channel's replies, a line each; `reply` waits for the next one that is `expected`.
   const controlChannel = child.stdio[3] as Duplex | null;
