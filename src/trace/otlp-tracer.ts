@@ -45,6 +45,21 @@ export function tracesUrl(endpoint: string): string {
   return url.href;
 }
 
+/**
+ * A URL as messages show it: without `user:password@`. The exporter sends those as basic auth, and a token
+ * is often the user alone (`https://TOKEN@host`), which no URL pattern can tell from a plain name.
+ */
+function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
 export class OtlpTracer {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
@@ -81,7 +96,7 @@ export class OtlpTracer {
       this.spans.set(op.key, span);
       if (!parent && !this.announced) {
         this.announced = true;
-        this.options.sink.emit({ level: 'info', code: 'trace.started', message: `exporting the trace ${span.spanContext().traceId} to ${this.options.redactor.redact(tracesUrl(this.options.endpoint))}`, data: { traceId: span.spanContext().traceId } });
+        this.options.sink.emit({ level: 'info', code: 'trace.started', message: `exporting the trace ${span.spanContext().traceId} to ${this.options.redactor.redact(withoutUserinfo(tracesUrl(this.options.endpoint)))}`, data: { traceId: span.spanContext().traceId } });
       }
       return;
     }

@@ -54,15 +54,25 @@ export async function runObservers(runtime: Runtime, config: Config, otlpEndpoin
 }
 
 /**
- * The path and query of a URL: where webhook and collector tokens are. Each query value too, raw and
+ * The path, query and userinfo of a URL: where webhook and collector tokens are. Each query value too, raw and
  * percent-encoded: `?token=X&tenant=a` puts `token=X` in some texts and the bare X in others (an exporter's error).
  */
 export function urlSecrets(url: string): string[] {
   try {
     const u = new URL(url);
     const values = [...u.searchParams.values()].flatMap((v) => [v, encodeURIComponent(v)]);
-    return [u.pathname.length > 1 ? u.pathname : '', u.search.slice(1), ...values, u.password].filter((s) => s.length >= 8);
+    // Userinfo decoded too (the exporter sends it as basic auth): the redactor derives its encoded forms. A token may be the user alone.
+    const userinfo = [u.username, u.password].flatMap((v) => [v, safeDecode(v)]);
+    return [u.pathname.length > 1 ? u.pathname : '', u.search.slice(1), ...values, ...userinfo].filter((s) => s.length >= 8);
   } catch {
     return [];
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
