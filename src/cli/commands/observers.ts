@@ -35,9 +35,10 @@ export async function runObservers(runtime: Runtime, config: Config, otlpEndpoin
     finishers.push(() => notifier.drain(DRAIN_MS));
   }
   if (otlpEndpoint) {
-    // A value from OTEL_EXPORTER_OTLP_ENDPOINT is not checked by the option parser: checked here, before anything runs.
-    const problem = otlpEndpointProblem(otlpEndpoint, '--otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)');
-    if (problem) throw new WsdError('UsageError', problem);
+    // A value from OTEL_EXPORTER_OTLP_ENDPOINT is not checked by the option parser (a --otlp-endpoint is, and wins):
+    // checked here, before anything runs, naming the variable the bad value came from.
+    const problem = otlpEndpointProblem(otlpEndpoint, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    if (problem) throw new WsdError('UsageError', `${problem}; correct or unset it, or give --otlp-endpoint`);
     runtime.redactor.add(...urlSecrets(otlpEndpoint));
     // Loaded only when asked for: a run without tracing never loads the OpenTelemetry SDK.
     const { OtlpTracer } = await import('../../trace/otlp-tracer.js');

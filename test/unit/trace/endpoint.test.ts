@@ -25,10 +25,15 @@ describe('OTLP endpoint', () => {
     for (const endpoint of endpoints) {
       // A valid config, so the environment's endpoint is checked (before anything runs: the state dir is never made).
       const common = ['deploy', '--config', SANDBOX, '--state-dir', join(tmpdir(), `wsd-endpoint-${process.pid}-never-made`)];
-      for (const run of [() => runCli([...common, '--otlp-endpoint', endpoint]), () => runCli(common, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } })]) {
+      const runs: Array<[() => ReturnType<typeof runCli>, RegExp]> = [
+        [() => runCli([...common, '--otlp-endpoint', endpoint]), /--otlp-endpoint must be an http\(s\) URL/],
+        // The variable alone is named (a bad flag never gets this far), with the way out.
+        [() => runCli(common, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } }), /error: OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL .*; correct or unset it, or give --otlp-endpoint/],
+      ];
+      for (const [run, said] of runs) {
         const r = await run();
         expect(r.code, r.stderr).toBe(2);
-        expect(r.stderr).toMatch(/must be an http\(s\) URL/);
+        expect(r.stderr).toMatch(said);
         for (const token of tokens) expect(r.stdout + r.stderr).not.toContain(token);
       }
     }
