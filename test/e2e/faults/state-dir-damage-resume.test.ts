@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ import { BIN, runCli, sandboxWorkspace, startCli, type CliResult } from '../../h
 import { requireBinary } from '../../helpers/require-binary.js';
 import { lockFileName } from '../../../src/state/file-lock.js';
 import { AS_ROOT } from './fault-workspace.js';
+import { damage, DAMAGES } from '../../helpers/state-damage.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const EXIT_CODES = [0, 1, 2, 3, 130];
@@ -61,40 +62,8 @@ function targets(stateDir: string): string[] {
   });
 }
 
-type Damage = 'deleted' | 'truncated to 0' | 'truncated mid-line' | 'garbage appended' | 'replaced' | 'symlink outside';
-const DAMAGES: Damage[] = ['deleted', 'truncated to 0', 'truncated mid-line', 'garbage appended', 'replaced', 'symlink outside'];
-
-function damage(path: string, how: Damage, outside: string): boolean {
-  const isDir = lstatSync(path).isDirectory();
-  switch (how) {
-    case 'deleted':
-      rmSync(path, { recursive: true, force: true });
-      return true;
-    case 'truncated to 0':
-    case 'truncated mid-line': {
-      if (isDir) return false;
-      const size = readFileSync(path).length;
-      if (how === 'truncated mid-line' && size < 2) return false;
-      truncateSync(path, how === 'truncated to 0' ? 0 : Math.floor(size / 2));
-      return true;
-    }
-    case 'garbage appended':
-      if (isDir) return false;
-      appendFileSync(path, 'garbage{{\u0000\u00ff');
-      return true;
-    case 'replaced':
-      rmSync(path, { recursive: true, force: true });
-      if (isDir) writeFileSync(path, 'not a folder\n');
-      else mkdirSync(path);
-      return true;
-    case 'symlink outside': {
-      const target = join(outside, createHash('sha256').update(path).digest('hex').slice(0, 12));
-      renameSync(path, target);
-      symlinkSync(target, path);
-      return true;
-    }
-  }
-}
+/** Every damage but chmod 000, which does not bind root: the permission case below runs as `nobody`. */
+const RESUME_DAMAGES = DAMAGES.filter((how) => how !== 'chmod 000');
 
 function hash(path: string): string {
   try {
@@ -154,7 +123,7 @@ describe.skipIf(!hasTerraform)('resume on a damaged or foreign-owned state dir',
     const undamaged = await runCli(['resume', id, '--config', base.config, '--state-dir', base.stateDir]);
     expect(undamaged.code, undamaged.stderr).toBe(3);
     for (const target of targets(base.stateDir)) {
-      for (const how of DAMAGES) {
+      for (const how of RESUME_DAMAGES) {
         const ws = copy();
         if (!damage(join(ws.stateDir, target), how, ws.outside)) continue;
         const journal = join(ws.stateDir, id, 'journal.ndjson');

@@ -23,13 +23,14 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace, startCli } from '../../helpers/cli.js';
 import { runInProcess } from '../../helpers/in-process-cli.js';
 import { requireBinary } from '../../helpers/require-binary.js';
+import { damage, DAMAGES } from '../../helpers/state-damage.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const EXIT_CODES = [0, 1, 2, 3, 130];
@@ -83,50 +84,6 @@ function targets(stateDir: string): string[][] {
   const files = all.filter((rel) => working(rel) && lstatSync(join(stateDir, rel)).isFile());
   const folders = all.filter((rel) => working(rel) && rel.split(sep).length === 3 && lstatSync(join(stateDir, rel)).isDirectory());
   return [...single.map((rel) => [rel]), ...[files, folders].filter((t) => t.length > 0)];
-}
-
-type Damage = 'deleted' | 'truncated to 0' | 'truncated mid-line' | 'garbage appended' | 'replaced by a folder' | 'chmod 000' | 'symlink outside';
-const DAMAGES: Damage[] = ['deleted', 'truncated to 0', 'truncated mid-line', 'garbage appended', 'replaced by a folder', 'chmod 000', 'symlink outside'];
-
-/** Applies `damage` to `path`; false when it does not apply to what is there (truncating a folder). */
-function damage(path: string, how: Damage, outside: string): boolean {
-  const isDir = lstatSync(path).isDirectory();
-  switch (how) {
-    case 'deleted':
-      rmSync(path, { recursive: true, force: true });
-      return true;
-    case 'truncated to 0':
-      if (isDir) return false;
-      truncateSync(path, 0);
-      return true;
-    case 'truncated mid-line': {
-      if (isDir) return false;
-      const text = readFileSync(path);
-      if (text.length < 2) return false;
-      let at = Math.floor(text.length / 2);
-      while (at > 1 && text[at - 1] === 0x0a) at--;
-      truncateSync(path, at);
-      return true;
-    }
-    case 'garbage appended':
-      if (isDir) return false;
-      appendFileSync(path, 'garbage{{\u0000\u00ff');
-      return true;
-    case 'replaced by a folder':
-      rmSync(path, { recursive: true, force: true });
-      if (isDir) writeFileSync(path, 'not a folder\n');
-      else mkdirSync(path);
-      return true;
-    case 'chmod 000':
-      chmodSync(path, 0);
-      return true;
-    case 'symlink outside': {
-      const target = join(outside, createHash('sha256').update(path).digest('hex').slice(0, 12));
-      renameSync(path, target);
-      symlinkSync(target, path);
-      return true;
-    }
-  }
 }
 
 /** Content hash of every file under `dir` (symlinks not followed), by relative path. */
