@@ -139,6 +139,7 @@ export function shortWindowProblem(
   scrapeMs: number,
   source = '(analysis.scrapeInterval)',
   fix = '',
+  unit: 'scrape' | 'evaluation' = 'scrape',
 ): { path: string[]; message: string } | undefined {
   const text = `${m.query}\n${m.samplesQuery ?? ''}`;
   const pointWise = m.comparison?.method === 'mann-whitney' || m.comparison?.method === 'ratio';
@@ -151,7 +152,7 @@ export function shortWindowProblem(
   if (!short) return undefined;
   return {
     path: short.path,
-    message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two scrapes of ${formatDuration(scrapeMs)} ${source}, and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed scrape harmless)${fix}`,
+    message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two ${unit}s of ${formatDuration(scrapeMs)} ${source}, and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed ${unit} harmless)${fix}`,
   };
 }
 

@@ -4,7 +4,9 @@
  * scrapes the jobs that expose a gate's series more slowly, a window holds fewer than two scrapes and rate()/
  * increase() answer nothing: a gate that errors on every cluster until the shift halts, or a healthy cluster's
  * "gap". So the real `scrape_interval` of those targets is read from Prometheus (providers/scrape-intervals.ts) and
- * such a window refuses the shift, naming the metric, its window, the real interval and the fix. Where it cannot be
+ * such a window refuses the shift, naming the metric, its window, the real interval and the fix. Series written by a
+ * recording rule carry no target's labels: there the rule group's evaluation interval (/api/v1/rules) spaces the
+ * samples, and a window shorter than two evaluations refuses the shift the same way. Where it cannot be
  * read (series federated or remote-written under labels that are no target of this Prometheus, an endpoint not
  * served, an error) the shift goes on with a warning: the windows were checked against `scrapeInterval` only.
  */
@@ -61,6 +63,19 @@ export async function checkRealScrapeIntervals(
     }
     const slowest = intervals.reduce((a, b) => (b.intervalMs > a.intervalMs ? b : a));
     const real = formatDuration(slowest.intervalMs);
+    // A recording rule's series get a sample per evaluation of its group: that interval, not a scrape's, spaces them.
+    if (slowest.rule !== undefined) {
+      const problem = shortWindowProblem(
+        m,
+        lookbackMs,
+        slowest.intervalMs,
+        `(the evaluation interval of ${slowest.target}, whose recording rule ${slowest.rule} writes its series)`,
+        ', or evaluate that rule group more often (its interval)',
+        'evaluation',
+      );
+      if (problem) found.refusals.push(problem.message);
+      continue;
+    }
     const problem = shortWindowProblem(
       m,
       lookbackMs,

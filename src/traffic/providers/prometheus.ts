@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Redactor } from '../../core/redact.js';
 import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type MetricSeriesList, type RangeQueryOptions } from './provider.js';
-import { configIntervals, targetIntervals, type TargetInterval } from './scrape-intervals.js';
+import { configIntervals, ruleIntervals, selectorMetricName, targetIntervals, type TargetInterval } from './scrape-intervals.js';
 
 export interface PrometheusOptions {
   url: string;
@@ -100,23 +100,27 @@ export class PrometheusProvider implements MetricProvider {
 
   /**
    * How often Prometheus really scrapes the targets (job, instance) that exposed any of `selectors` within `spanMs`
-   * before now (scrape-intervals.ts). [] when no target of this Prometheus exposed them (series federated or
-   * remote-written under labels that are no target here, or not there yet); undefined when the targets endpoint is
-   * not served (Thanos, a gateway).
+   * before now (scrape-intervals.ts), and how often it evaluates the recording rules that write any of them (their
+   * group's interval: a rule's series carry no target's labels). [] when neither a target nor a rule of this
+   * Prometheus makes them (series federated or remote-written, or not there yet); undefined when neither the targets
+   * nor the rules endpoint is served (Thanos, a gateway).
    */
   async scrapeIntervals(selectors: readonly string[], spanMs: number, options: { signal?: AbortSignal } = {}): Promise<TargetInterval[] | undefined> {
     if (selectors.length === 0) return [];
+    const names = new Set(selectors.map(selectorMetricName).filter((n): n is string => n !== undefined));
+    const groups = names.size > 0 ? (await this.statusData<{ groups?: unknown }>('api/v1/rules', options.signal))?.groups : undefined;
+    const rules = Array.isArray(groups) ? ruleIntervals(names, groups as Parameters<typeof ruleIntervals>[1]) : [];
     const span = `${Math.max(1, Math.round(spanMs))}ms`;
     const answer = await this.instant(selectors.map((s) => `group by (job, instance) (last_over_time(${s}[${span}]))`).join(' or '), { signal: options.signal });
     const exposing = answer.map((s) => ({ job: s.labels.job ?? '', instance: s.labels.instance ?? '' })).filter((e) => e.job !== '');
-    if (exposing.length === 0) return [];
+    if (exposing.length === 0) return rules;
     const targets = await this.statusData<{ activeTargets?: unknown }>('api/v1/targets', options.signal);
-    if (!targets || !Array.isArray(targets.activeTargets)) return undefined;
+    if (!targets || !Array.isArray(targets.activeTargets)) return rules.length > 0 ? rules : undefined;
     const config = async () => {
       const yaml = (await this.statusData<{ yaml?: unknown }>('api/v1/status/config', options.signal))?.yaml;
       return typeof yaml === 'string' ? configIntervals(yaml) : undefined;
     };
-    return targetIntervals(exposing, targets.activeTargets as Parameters<typeof targetIntervals>[1], config);
+    return [...rules, ...(await targetIntervals(exposing, targets.activeTargets as Parameters<typeof targetIntervals>[1], config))];
   }
 
   /** A status endpoint's `data` (GET), or undefined where it is not served or says nothing usable. */

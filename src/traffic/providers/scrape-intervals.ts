@@ -12,10 +12,45 @@ import { parseDuration } from '../duration.js';
 const PROMETHEUS_DEFAULT_MS = 60_000;
 
 export interface TargetInterval {
-  /** `job/instance` as Prometheus labels the target. */
+  /** `job/instance` as Prometheus labels the target; for a recording rule, its group (`rule group "ws" (file)`). */
   target: string;
   job: string;
   intervalMs: number;
+  /** Set where the series are written by a recording rule: its group's evaluation interval is their sample spacing. */
+  rule?: string;
+}
+
+interface RawRuleGroup {
+  name?: unknown;
+  file?: unknown;
+  /** Seconds. */
+  interval?: unknown;
+  rules?: Array<{ name?: unknown; type?: unknown }>;
+}
+
+/** The metric name a series selector selects (`name{…}` or `{__name__="name", …}`), or undefined. */
+export function selectorMetricName(selector: string): string | undefined {
+  const named = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(selector)?.[1];
+  return named ?? /__name__\s*=\s*"([^"]+)"/.exec(selector)?.[1];
+}
+
+/**
+ * The recording rules among `/api/v1/rules`' groups that write any of `names`: each with its group's evaluation
+ * interval, which spaces their samples as a scrape interval spaces a target's (a rule's series carry no job or
+ * instance of a target, so `/api/v1/targets` cannot say it).
+ */
+export function ruleIntervals(names: ReadonlySet<string>, groups: readonly RawRuleGroup[]): TargetInterval[] {
+  const out: TargetInterval[] = [];
+  for (const g of groups) {
+    const seconds = typeof g.interval === 'number' && g.interval > 0 ? g.interval : undefined;
+    if (seconds === undefined) continue;
+    for (const r of g.rules ?? []) {
+      if (r.type !== 'recording' || typeof r.name !== 'string' || !names.has(r.name)) continue;
+      const where = typeof g.file === 'string' && g.file !== '' ? ` (${g.file})` : '';
+      out.push({ target: `rule group "${String(g.name)}"${where}`, job: '', intervalMs: Math.round(seconds * 1000), rule: r.name });
+    }
+  }
+  return out;
 }
 
 interface RawTarget {

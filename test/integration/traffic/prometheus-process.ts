@@ -37,14 +37,29 @@ export interface ScrapeJob {
   scrapeInterval?: string;
 }
 
-/** `lifetimeMs`: Prometheus is stopped after this long at the latest (a suite that runs longer says so). */
-export async function startPrometheus(targets: string[], readyTimeoutMs = 20_000, lifetimeMs = 120_000, jobs: readonly ScrapeJob[] = []): Promise<RunningPrometheus> {
+/**
+ * `lifetimeMs`: Prometheus is stopped after this long at the latest (a suite that runs longer says so). `rules`: the
+ * text of a rule file (groups of recording rules), checked by `promtool check rules` before Prometheus loads it.
+ */
+export async function startPrometheus(
+  targets: string[],
+  readyTimeoutMs = 20_000,
+  lifetimeMs = 120_000,
+  jobs: readonly ScrapeJob[] = [],
+  rules?: string,
+): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'wsd-prom-'));
   const port = await freePort();
+  if (rules !== undefined) {
+    await writeFile(join(dir, 'rules.yml'), rules);
+    // Rejects (ToolFailedError, with promtool's complaint) on a rule file Prometheus would refuse.
+    await runTool({ argv: ['promtool', 'check', 'rules', join(dir, 'rules.yml')], cwd: dir, timeoutMs: 30_000, maxBuffer: 1 << 20 });
+  }
   const config = [
     'global:',
     '  scrape_interval: 1s',
     '  evaluation_interval: 1s',
+    ...(rules !== undefined ? ['rule_files:', `  - ${join(dir, 'rules.yml')}`] : []),
     'scrape_configs:',
     '  - job_name: ws',
     '    static_configs:',

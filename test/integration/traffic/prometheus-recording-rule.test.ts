@@ -1,0 +1,126 @@
+/**
+ * A gate on series written by recording rules (real Prometheus, Debian's binary; the rule file is checked by
+ * promtool). Such series carry no job/instance of the target that exposed their inputs, so the "own target stall"
+ * check finds no target (scrape-continuity.ts) and the real-interval read finds no scrape target: the rule group's
+ * evaluation interval (/api/v1/rules) spaces their samples instead. What must hold:
+ * - a healthy canary passes measurement after measurement (no gap, no stall, no rollback);
+ * - a canary that stops reporting fails in two measurements (a gap, then stopped reporting: the slower rule,
+ *   as the empty window cannot be tied to a target's scrapes);
+ * - a window shorter than two evaluations of the rule group refuses the shift before it starts, naming the group
+ *   and the fix (it would hold one sample often: rate() answers nothing there, a healthy canary gets gap after gap
+ *   and "stopped reporting").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisSchema } from '../../../src/traffic/analysis-config.js';
+import { trafficShiftSchema } from '../../../src/traffic/config.js';
+import { evaluateMetric, type MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
+import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
+import { checkRealScrapeIntervals } from '../../../src/traffic/scrape-interval-check.js';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { waitFor } from '../shift/harness.js';
+import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
+import { WorkspaceExporter } from './workspace-exporter.js';
+
+const hasPrometheus = requireBinary('prometheus', 'gates on recording-rule series are judged against a real Prometheus');
+
+const STARTS = 'gitpod_ws_manager_workspace_starts_total';
+const FAST = 'cluster:ws_starts:rate3s';
+const SLOW = 'cluster:ws_starts:sum';
+const RULES = [
+  'groups:',
+  '  - name: ws-fast',
+  '    interval: 1s',
+  '    rules:',
+  `      - record: ${FAST}`,
+  `        expr: sum by (cluster) (rate(${STARTS}[3s]))`,
+  '  - name: ws-slow',
+  '    interval: 5s',
+  '    rules:',
+  `      - record: ${SLOW}`,
+  `        expr: sum by (cluster) (${STARTS})`,
+  '',
+].join('\n');
+const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
+const analysis = (query: string, lookback: string) => ({
+  provider: { type: 'prometheus' as const, url: 'http://127.0.0.1:1' },
+  scrapeInterval: '1s',
+  metrics: [{ name: 'start-rate', query, threshold: { min: 1 }, lookback }],
+});
+/** 3 s windows over a rule evaluated every second. */
+const metric = analysisSchema.parse(analysis(`avg_over_time(${FAST}{cluster="{{shortName}}"}[{{interval}}])`, '3s')).metrics[0] as NonNullable<
+  ReturnType<typeof analysisSchema.parse>['metrics'][0]
+>;
+
+describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheus)', () => {
+  const exporter = new WorkspaceExporter();
+  let prometheus: RunningPrometheus;
+  let provider: PrometheusProvider;
+
+  const count = async (query: string, at: number) => Number((await provider.instant(query, { time: new Date(at) }))[0]?.points.at(-1)?.[1] ?? 0);
+  const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
+    provider,
+    newClusters: [target(newShort)],
+    oldClusters: [target('c1')],
+    intervalMs: 3_000,
+    now: new Date(at),
+    elapsedInStepMs: 3_000,
+    sampleDeadlineMs: 600_000,
+    scrapeIntervalMs: 1_000,
+    reported: new Set([target(newShort).cluster]),
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    for (const c of ['c1', 'c2', 'c3']) exporter.set(c, { startsPerTick: 5, failureRatio: 0 });
+    const port = await exporter.start(100);
+    prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 170_000, [], RULES);
+    provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });
+    // 12 evaluations in 15 s: every window measured below (back to 8.5 s ago) lies after the rule's first ones.
+    await waitFor('12 evaluations of the fast rule for every cluster', async () => (await provider.instant(`count_over_time(${FAST}[15s]) >= 12`)).length === 3, 60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await exporter.stop();
+  });
+
+  it('passes a healthy canary measurement after measurement, and lets a window of two evaluations start', async () => {
+    const first = Date.now() - 1_500;
+    for (let k = 0; k < 5; k++) {
+      const d = await evaluateMetric(metric, ctx(first - k * 1_000, 'c2'));
+      expect(d.outcome, d.message).toBe('pass');
+    }
+    const config = trafficShiftSchema.parse({ steps: [50, 100], interval: '3s', analysis: { ...analysis(metric.query, '3s'), provider: { type: 'prometheus', url: prometheus.url } } });
+    expect(await checkRealScrapeIntervals(config, provider, [target('c2'), target('c1')])).toEqual({ refusals: [], warnings: [] });
+  });
+
+  it('fails a canary that stops reporting in two measurements: a gap (no target to check), then stopped reporting', async () => {
+    exporter.set('c3', { visible: false });
+    const goneAt = Date.now();
+    let at = 0;
+    await waitFor('a 3s window after c3 vanished, without its rule series', async () => {
+      at = Date.now() - 1_500;
+      return at - 3_000 > goneAt + 1_500 && (await count(`count_over_time(${FAST}{cluster="c3"}[3s])`, at)) === 0;
+    }, 60_000);
+    const d = await evaluateMetric(metric, ctx(at, 'c3'));
+    expect(d.clusters?.[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
+    expect(d.clusters?.[0]?.message).toMatch(/no target that exposed its series has samples of up/);
+    const again = await evaluateMetric(metric, ctx(at, 'c3', { gaps: { [metric.name]: [target('c3').cluster] } }));
+    expect(again.clusters?.[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+  }, 90_000);
+
+  it('refuses a window shorter than two evaluations of the rule group that writes the series, naming it and the fix', async () => {
+    const config = trafficShiftSchema.parse({
+      steps: [50, 100],
+      interval: '6s',
+      analysis: { ...analysis(`sum(rate(${SLOW}{cluster="{{shortName}}"}[{{interval}}]))`, '6s'), provider: { type: 'prometheus', url: prometheus.url } },
+    });
+    const found = await checkRealScrapeIntervals(config, provider, [target('c2'), target('c1')]);
+    expect(found.warnings).toEqual([]);
+    expect(found.refusals).toEqual([
+      expect.stringMatching(
+        /^start-rate: its \{\{interval\}\} window of 6s holds fewer than two evaluations of 5s \(the evaluation interval of rule group "ws-slow" \(\/.*rules\.yml\), whose recording rule cluster:ws_starts:sum writes its series\), .*make lookback \(or interval\) at least 10s \(20s keeps one missed evaluation harmless\), or evaluate that rule group more often \(its interval\)$/,
+      ),
+    ]);
+  });
+});
