@@ -40,6 +40,8 @@ export function describeShift(ctx: DeploymentPlanContext, config: TrafficShiftCo
   const actions: PlannedAction[] = [
     { kind: 'check', description: `List on every meta cluster (${ctx.config.metaClusters.map((m) => m.name).join(', ')}): new clusters ${news} registered; old clusters ${oldSetting}; save their scores before the first change` },
   ];
+  const intervals = realIntervalCheck(config);
+  if (intervals) actions.push(intervals);
   if (t.staffStageMs > 0) actions.push({ kind: 'wait', description: `staff stage: new clusters uncordoned for holders of ${config.staffStage?.permission} only, ${d(t.staffStageMs)}` });
   for (const step of t.steps) {
     const regions = step.regions.map((r) => `${r.region}: ${r.assignments.map((a) => `${a.name}=${a.score ?? '-'}`).join(' ')} → ${r.effectivePercent} % new`).join('; ');
@@ -66,6 +68,24 @@ export function describeShift(ctx: DeploymentPlanContext, config: TrafficShiftCo
   );
   if (gates.length > 0) actions.push({ kind: 'note', description: `manual gates: ${gates.join(', ')} (approve with --yes, or \`ws-deployment shift resume\` while it waits)` });
   return actions;
+}
+
+/**
+ * `plan` asks no server, so the gate windows it let through were checked against `analysis.scrapeInterval` only
+ * (nothing without it). Said, with what the run checks before the first change (traffic-shift-step.ts,
+ * scrape-interval-check.ts), so a plan that passes is not taken for windows Prometheus can fill.
+ */
+function realIntervalCheck(config: TrafficShiftConfig): PlannedAction | undefined {
+  const analysis = config.analysis;
+  if (analysis?.provider.type !== 'prometheus') return undefined;
+  const here =
+    analysis.scrapeInterval === undefined
+      ? 'this plan checked no gate window against a scrape interval (analysis.scrapeInterval is not set)'
+      : `this plan checked the gate windows against analysis.scrapeInterval (${d(analysis.scrapeInterval)}) only`;
+  return {
+    kind: 'check',
+    description: `${here}; before the first registry change the run reads the real interval from Prometheus (the scrape interval of the targets exposing each gate's series, or the evaluation interval of the recording rules writing them) and refuses the shift for a window shorter than two of them; where it cannot be read (federated or remote-written series, an endpoint not served) it warns and goes on with the windows checked here`,
+  };
 }
 
 /** One cluster's score at every stage of the shift. */

@@ -277,4 +277,22 @@ describe('plan text', () => {
     // The SPRT's fastest acceptance (no failure): ceil(ln 0.05 / ln(0.95 / 0.99)) = 73 starts.
     expect(text).toMatch(/failures ≥ 73 starts per cluster \(sequential test, without a failure\)/);
   });
+  it('says that the windows were checked against analysis.scrapeInterval only, and that the run checks the real interval before the first change', () => {
+    const shift = (scrapeInterval?: string) =>
+      trafficShiftSchema.parse({
+        steps: [100],
+        interval: '60s',
+        analysis: {
+          provider: { type: 'prometheus', url: 'http://127.0.0.1:9' },
+          ...(scrapeInterval ? { scrapeInterval } : {}),
+          metrics: [{ name: 'starts', query: 'sum(rate(s{c="{{shortName}}"}[{{interval}}]))', threshold: { min: 1 } }],
+        },
+      } as TrafficShiftInput);
+    const text = (c: TrafficShiftConfig) => describeShift(ctx, c).map((a) => a.description).join('\n');
+    expect(text(shift('15s'))).toMatch(/checked the gate windows against analysis\.scrapeInterval \(15s\) only; before the first registry change the run reads the real interval from Prometheus .* refuses the shift for a window shorter than two of them; where it cannot be read .* it warns/);
+    expect(text(shift())).toMatch(/checked no gate window against a scrape interval \(analysis\.scrapeInterval is not set\); before the first registry change/);
+    // The simulator has no scraping: nothing to check, nothing said.
+    expect(text(trafficShiftSchema.parse({ steps: [100], analysis: { provider: { type: 'simulator' }, metrics: [{ name: 'm', query: 'm', threshold: { max: 1 } }] } } as TrafficShiftInput))).not.toMatch(/real interval/);
+  });
 });
+
