@@ -12,8 +12,11 @@ import { runTool, type ToolResult } from '../../../src/tools/exec.js';
 export interface RunningPrometheus {
   url: string;
   stop(): Promise<void>;
-  /** Stops Prometheus (SIGTERM), keeps its TSDB, waits `downMs`, starts it again on the same port and waits until ready. */
-  restart(downMs: number): Promise<void>;
+  /**
+   * Stops Prometheus (SIGTERM), keeps its TSDB (or loses it: `lose`, an emptyDir volume), waits `downMs`, starts it
+   * again on the same port and waits until ready.
+   */
+  restart(downMs: number, options?: { lose?: boolean }): Promise<void>;
 }
 
 /** A port that was free a moment ago (Prometheus cannot take port 0). */
@@ -113,9 +116,10 @@ export async function startPrometheus(
     }
     return false;
   };
-  const restart = async (downMs: number) => {
+  const restart = async (downMs: number, options: { lose?: boolean } = {}) => {
     running.abort.abort();
     await running.done;
+    if (options.lose) await rm(join(dir, 'data'), { recursive: true, force: true });
     await new Promise((r) => setTimeout(r, downMs));
     running = launch();
     if (!(await ready())) throw new Error(`prometheus did not become ready again on ${url} within ${readyTimeoutMs} ms`);
