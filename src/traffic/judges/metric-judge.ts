@@ -20,7 +20,10 @@
  *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
  *   when the baseline has data (`no-data.never-reported`);
- * - a new cluster that reports but had no starts yet → `wait`, as for too few samples.
+ * - a new cluster that reports but had no starts yet → `wait`, as for too few samples;
+ * - an empty value window over series written by a recording rule evaluated less than twice per window
+ *   (rule-spacing.ts) → `wait` (`no-data.sparse-window`; past `sampleDeadline`, `inconclusive`): one evaluation
+ *   writes every cluster's series, so it empties them all at once and says nothing of any cluster.
  *
  * The baseline's window ends at `baselineAt` when given: at 100 % and in the bake the
  * old clusters take no starts, so they are read from before the shift began (Kayenta's
@@ -36,6 +39,7 @@ import type { QueryTarget } from './query-template.js';
 import { bornFailures, bornStarts, type Born } from './counter-births.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
+import { sparseRuleWindow } from './rule-spacing.js';
 
 export interface MeasurementContext {
   provider: MetricProvider;
@@ -172,6 +176,16 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       'no-data.pipeline',
       `${metric.name}: no current series for new or old clusters (the baseline is read from before the shift): the metrics pipeline looks broken, not one cluster (check scraping)`,
     );
+  }
+  // An empty value window over recording-rule series evaluated less than twice per window says nothing (rule-spacing.ts).
+  const emptyValues = [...newValue, ...oldValue].filter((q) => q.values.length === 0);
+  if (emptyValues.length > 0) {
+    const sparse = await sparseRuleWindow(ctx.provider, [...new Set(emptyValues.flatMap((q) => vectorSelectors(q.query)))], valueWindowMs, ctx.signal);
+    if (sparse !== undefined) {
+      const deadlinePassed = ctx.elapsedInStepMs >= ctx.sampleDeadlineMs;
+      const then = deadlinePassed ? `and ${Math.round(ctx.sampleDeadlineMs / 1000)}s (sampleDeadline) have passed: a human must decide` : 'waiting for the next measurement';
+      return record(waitOrInconclusive('wait', deadlinePassed), 'no-data.sparse-window', `${metric.name}: no value for ${emptyValues.map((q) => q.cluster).join(', ')}: ${sparse}; ${then}`);
+    }
   }
   const anySeries = queries.some((q) => q.purpose !== 'liveness' && q.series > 0);
   const anyStarts = [...newSamples, ...oldSamples].some((q) => q.values.some((v) => v > 0));

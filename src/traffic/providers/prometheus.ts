@@ -107,9 +107,7 @@ export class PrometheusProvider implements MetricProvider {
    */
   async scrapeIntervals(selectors: readonly string[], spanMs: number, options: { signal?: AbortSignal } = {}): Promise<TargetInterval[] | undefined> {
     if (selectors.length === 0) return [];
-    const names = new Set(selectors.map(selectorMetricName).filter((n): n is string => n !== undefined));
-    const groups = names.size > 0 ? (await this.statusData<{ groups?: unknown }>('api/v1/rules', options.signal))?.groups : undefined;
-    const rules = Array.isArray(groups) ? ruleIntervals(names, groups as Parameters<typeof ruleIntervals>[1]) : [];
+    const rules = (await this.ruleIntervals(selectors, options)) ?? [];
     const span = `${Math.max(1, Math.round(spanMs))}ms`;
     const answer = await this.instant(selectors.map((s) => `group by (job, instance) (last_over_time(${s}[${span}]))`).join(' or '), { signal: options.signal });
     const exposing = answer.map((s) => ({ job: s.labels.job ?? '', instance: s.labels.instance ?? '' })).filter((e) => e.job !== '');
@@ -121,6 +119,17 @@ export class PrometheusProvider implements MetricProvider {
       return typeof yaml === 'string' ? configIntervals(yaml) : undefined;
     };
     return [...rules, ...(await targetIntervals(exposing, targets.activeTargets as Parameters<typeof targetIntervals>[1], config))];
+  }
+
+  /**
+   * The recording rules of this Prometheus that write any of `selectors`' metrics, each with its group's evaluation
+   * interval (/api/v1/rules); undefined where the endpoint is not served.
+   */
+  async ruleIntervals(selectors: readonly string[], options: { signal?: AbortSignal } = {}): Promise<TargetInterval[] | undefined> {
+    const names = new Set(selectors.map(selectorMetricName).filter((n): n is string => n !== undefined));
+    if (names.size === 0) return [];
+    const groups = (await this.statusData<{ groups?: unknown }>('api/v1/rules', options.signal))?.groups;
+    return Array.isArray(groups) ? ruleIntervals(names, groups as Parameters<typeof ruleIntervals>[1]) : undefined;
   }
 
   /** A status endpoint's `data` (GET), or undefined where it is not served or says nothing usable. */

@@ -55,6 +55,11 @@ export interface MetricProvider {
    * target of the server exposed them, undefined when it cannot say. Optional: the simulator has no scraping.
    */
   scrapeIntervals?(selectors: readonly string[], spanMs: number, options?: { signal?: AbortSignal }): Promise<TargetInterval[] | undefined>;
+  /**
+   * The recording rules that write any of `selectors`' metrics, with their group's evaluation interval (which spaces
+   * their samples as a scrape interval does a target's); undefined when the server cannot say. Optional.
+   */
+  ruleIntervals?(selectors: readonly string[], options?: { signal?: AbortSignal }): Promise<TargetInterval[] | undefined>;
   /** When the metrics server last (re)started, when it says (Prometheus' runtimeinfo): scraping begins after that. */
   startedAt?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
 }

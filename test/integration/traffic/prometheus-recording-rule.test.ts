@@ -8,7 +8,8 @@
  *   as the empty window cannot be tied to a target's scrapes);
  * - a window shorter than two evaluations of the rule group refuses the shift before it starts, naming the group
  *   and the fix (it would hold one sample often: rate() answers nothing there, a healthy canary gets gap after gap
- *   and "stopped reporting").
+ *   and "stopped reporting"); a shift that got past that check (resumed, the group slowed since) waits on such an
+ *   empty window (`no-data.sparse-window`; a human past sampleDeadline), never fails or errors on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../../src/traffic/analysis-config.js';
@@ -123,4 +124,25 @@ describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheu
       ),
     ]);
   });
+
+  it('waits, neither failing nor erroring, on a window emptied by a rule group evaluated less than twice in it', async () => {
+    const slow = analysisSchema.parse(analysis(`sum(rate(${SLOW}{cluster="{{shortName}}"}[{{interval}}]))`, '6s')).metrics[0] as typeof metric;
+    const slowCtx = (at: number, extra: Partial<MeasurementContext> = {}) => ctx(at, 'c2', { intervalMs: 6_000, gaps: { [slow.name]: [target('c2').cluster] }, ...extra });
+    // The group writes every cluster's series at each evaluation, 5 s apart: a 6 s window ending 1–5 s after one holds
+    // only that one (rate() answers nothing, on both sides); ending within 1 s after one, it holds two.
+    let last = 0;
+    await waitFor('two evaluations of the slow group, the last one 3 s ago', async () => {
+      const stamps = await provider.instant(`timestamp(${SLOW}{cluster="c2"})`);
+      last = Number(stamps[0]?.points.at(-1)?.[1] ?? 0) * 1000;
+      return last > 0 && Date.now() - last >= 3_000 && (await count(`count_over_time(${SLOW}{cluster="c2"}[12s])`, last)) >= 2;
+    }, 60_000);
+    const empty = await evaluateMetric(slow, slowCtx(last + 2_500));
+    expect(empty.queries.every((q) => q.series === 0)).toBe(true); // the premise: one evaluation, no rate()
+    expect(empty).toMatchObject({ outcome: 'wait', rule: 'no-data.sparse-window' });
+    expect(empty.message).toMatch(/recording rule cluster:ws_starts:sum of rule group "ws-slow" .*evaluated every 5s: a 6s window holds fewer than two evaluations/);
+    expect(await evaluateMetric(slow, slowCtx(last + 2_500, { elapsedInStepMs: 600_000 }))).toMatchObject({ outcome: 'inconclusive', rule: 'no-data.sparse-window' });
+    // A window holding two evaluations is judged as any other.
+    expect((await evaluateMetric(slow, slowCtx(last + 200))).outcome).toBe('pass');
+  });
 });
+
