@@ -38,12 +38,18 @@ export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose
   return new LineRenderer(err, options.verbose);
 }
 
+/**
+ * The run's sink: every event is redacted before any renderer sees it; then the commands in it get the flags that
+ * reach this state (after: the state URL they may name is the redacted one, without its password).
+ */
+export function redactedSink(renderer: EventSink, redactor: Redactor, next: NextCommands): FanoutSink {
+  return new FanoutSink({ emit: (e) => renderer.emit(next.value(redactor.redactValue(e))) });
+}
+
 export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const redactor = new Redactor();
   const renderer = createRenderer(options);
-  // Every event is redacted before any renderer sees it; then the commands in it get the flags that reach this
-  // state (after: the state URL they may name is the redacted one, without its password).
-  const sink = new FanoutSink({ emit: (e) => renderer.emit(options.next.value(redactor.redactValue(e))) });
+  const sink = redactedSink(renderer, redactor, options.next);
   const restoreWarnings = routeProcessWarnings(sink);
   const controller = new AbortController();
   // Every running child process and gRPC call listens on this one signal.

@@ -3,9 +3,12 @@
  * logs, plans, reports) passes through a Redactor first.
  *
  * Two mechanisms: exact values registered at run time (a key file's content,
- * a bearer token read from a file, TLS keys) and patterns for secret shapes we
+ * a bearer token read from a file, TLS keys), in each encoded form they may be
+ * shown in (JSON, HTML, URL, base64, shell and YAML quoting), and patterns for secret shapes we
  * may meet without having registered them (PEM private keys, service-account JSON).
  */
+
+import { literalsPattern, secretForms } from './secret-forms.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -30,35 +33,44 @@ const PATTERNS: Array<[RegExp, string]> = [
 const PATTERN_TRIGGER = /PRIVATE KEY|private_key|bearer|password|passwd|secret|token|postgres|key=|sig=|:\/\/[^\s/]*@/i;
 
 export class Redactor {
-  private readonly secrets = new Set<string>();
-  /** Longest first, so a secret that contains another is replaced whole; rebuilt on `add`. */
-  private ordered: string[] = [];
+  /** Each registered secret with its forms (see `secret-forms.ts`). */
+  private readonly secrets = new Map<string, string[]>();
+  /**
+   * Every form of every secret in one matcher, so a line is scanned once however many secrets there are.
+   * Built at the first `redact` after an `add` (building it costs milliseconds; values are added one by one).
+   */
+  private matcher?: RegExp;
+  private stale = false;
 
-  /** Registers exact secret values (and, for multi-line values, each long line of them). */
+  /** Registers exact secret values (and, for multi-line values, each long line of them), in every form they may be shown in. */
   add(...values: Array<string | undefined>): this {
     for (const value of values) {
       if (!value) continue;
       const trimmed = value.trim();
-      if (trimmed.length >= MIN_SECRET_LENGTH) this.secrets.add(trimmed);
-      // Tools print secrets line by line (PEM bodies), and base64 forms travel over gRPC.
+      if (trimmed.length >= MIN_SECRET_LENGTH) this.register(trimmed);
+      // Tools print secrets line by line (PEM bodies).
       for (const line of trimmed.split(/\r?\n/)) {
-        if (line.trim().length >= 16) this.secrets.add(line.trim());
+        if (line.trim().length >= 16) this.register(line.trim());
       }
-      if (trimmed.length >= MIN_SECRET_LENGTH) this.secrets.add(Buffer.from(trimmed).toString('base64'));
     }
-    this.ordered = [...this.secrets].sort((a, b) => b.length - a.length);
     return this;
   }
 
   /** Replaces every registered secret and every secret-shaped pattern. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.ordered) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (this.stale) {
+      this.matcher = literalsPattern([...this.secrets.values()].flat());
+      this.stale = false;
     }
+    const out = this.matcher ? text.replace(this.matcher, REDACTED) : text;
     if (!PATTERN_TRIGGER.test(out)) return out;
-    for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-    return out;
+    return PATTERNS.reduce((current, [pattern, replacement]) => current.replace(pattern, replacement), out);
+  }
+
+  private register(secret: string): void {
+    if (this.secrets.has(secret)) return;
+    this.secrets.set(secret, secretForms(secret));
+    this.stale = true;
   }
 
   /** Deep-redacts a JSON-like value (strings anywhere inside it). */
