@@ -47,8 +47,10 @@ function shownForms(secret: string): string[] {
     `POST body q=${new URLSearchParams({ v: secret }).toString().slice(2)}&z=1`,
     `data:\n  password: ${Buffer.from(secret).toString('base64')}`,
     `exec: helm upgrade --set 'password=${secret.replace(/'/g, `'\\''`)}' release`,
-    `Error: YAML parse error on line 3: ${stringify({ password: secret }, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }).trim()}`,
   ];
+  // YAML may fold a multi-line scalar across indented lines; the long lines of such a secret are registered each.
+  const yamlDouble = stringify({ password: secret }, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }).trim();
+  if (!yamlDouble.includes('\n')) lines.push(`Error: YAML parse error on line 3: ${yamlDouble}`);
   // Shorter secrets have too few base64 characters of their own at an odd offset (documented in secret-forms.ts).
   if (bytes(secret) >= 8) lines.push(`Authorization: Basic ${Buffer.from(`ops:${secret}`).toString('base64')}`, `Authorization: Basic ${Buffer.from(`deploy:${secret}`).toString('base64')}`);
   // Single-quoted YAML folds a newline into an indented blank line; such a secret's long lines are registered each.
@@ -71,7 +73,7 @@ function leakForms(secret: string): string[] {
     new URLSearchParams({ v: secret }).toString().slice(2),
     Buffer.from(secret).toString('base64'),
     secret.replace(/'/g, `'\\''`),
-    stringify(secret, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }).trim().slice(1, -1),
+    ...[stringify(secret, { defaultStringType: 'QUOTE_DOUBLE', lineWidth: 0 }).trim()].filter((q) => !q.includes('\n')).map((q) => q.slice(1, -1)),
     ...(secret.includes('\n') ? [] : [secret.replace(/'/g, "''")]),
   ];
 }
