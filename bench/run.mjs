@@ -13,6 +13,7 @@ const BENCHMARKS = {
   'traffic-scenarios': () => import('./traffic-scenarios.mjs'),
   'judge-false-fail': () => import('./judge-false-fail.mjs'),
   'judge-sequential': () => import('./judge-sequential.mjs'),
+  'redact-cost': () => import('./redact-cost.mjs'),
 };
 
 const [name, ...args] = process.argv.slice(2);

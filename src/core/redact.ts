@@ -8,12 +8,13 @@
  * may meet without having registered them (PEM private keys, service-account JSON).
  */
 
-import { literalsPattern, secretForms } from './secret-forms.js';
+import { KEY_LENGTH, LiteralMatcher } from './literal-matcher.js';
+import { secretForms } from './secret-forms.js';
 
 export const REDACTED = '[REDACTED]';
 
-/** Values shorter than this are not registered: redacting "a" would shred every log line. */
-const MIN_SECRET_LENGTH = 6;
+/** Values shorter than this are not registered: redacting "a" would shred every log line. (No form is shorter than its secret.) */
+const MIN_SECRET_LENGTH = KEY_LENGTH;
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],
@@ -33,14 +34,9 @@ const PATTERNS: Array<[RegExp, string]> = [
 const PATTERN_TRIGGER = /PRIVATE KEY|private_key|bearer|password|passwd|secret|token|postgres|key=|sig=|:\/\/[^\s/]*@/i;
 
 export class Redactor {
-  /** Each registered secret with its forms (see `secret-forms.ts`). */
-  private readonly secrets = new Map<string, string[]>();
-  /**
-   * Every form of every secret in one matcher, so a line is scanned once however many secrets there are.
-   * Built at the first `redact` after an `add` (building it costs milliseconds; values are added one by one).
-   */
-  private matcher?: RegExp;
-  private stale = false;
+  private readonly secrets = new Set<string>();
+  /** Every form of every secret: a line is scanned once however many secrets there are, and an add costs its own forms only. */
+  private readonly forms = new LiteralMatcher();
 
   /** Registers exact secret values (and, for multi-line values, each long line of them), in every form they may be shown in. */
   add(...values: Array<string | undefined>): this {
@@ -58,19 +54,15 @@ export class Redactor {
 
   /** Replaces every registered secret and every secret-shaped pattern. */
   redact(text: string): string {
-    if (this.stale) {
-      this.matcher = literalsPattern([...this.secrets.values()].flat());
-      this.stale = false;
-    }
-    const out = this.matcher ? text.replace(this.matcher, REDACTED) : text;
+    const out = this.forms.replace(text, REDACTED);
     if (!PATTERN_TRIGGER.test(out)) return out;
     return PATTERNS.reduce((current, [pattern, replacement]) => current.replace(pattern, replacement), out);
   }
 
   private register(secret: string): void {
     if (this.secrets.has(secret)) return;
-    this.secrets.set(secret, secretForms(secret));
-    this.stale = true;
+    this.secrets.add(secret);
+    for (const form of secretForms(secret)) this.forms.add(form);
   }
 
   /** Deep-redacts a JSON-like value (strings anywhere inside it). */

@@ -47,6 +47,11 @@ describe('benchmark set-up smoke test', () => {
     expect(results).toHaveProperty('machine');
   }, 180_000);
 
+  it('redact-cost, smallest case', async () => {
+    const { results } = await bench(['redact-cost', '5', '--reps', '1']);
+    expect(results).toMatchObject({ reps: 1, rows: [{ secrets: 5 }] });
+  }, 180_000);
+
   it('rollback-link, smallest case: the rollback and the reset runs end with every registry restored', async () => {
     const { results } = await bench(['rollback-link', '1', '--delay', '1', '--jitter', '0', '--clusters', '2']);
     expect(results).toMatchObject({ newClusters: 2, oldClusters: 2, repetitions: 1 });
