@@ -2,8 +2,9 @@
  * The redactor's matcher against a reference that finds occurrences the plain way (indexOf for every literal at
  * every position): on a two-letter alphabet literals overlap, contain each other and share their first units.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KEY_LENGTH, LiteralMatcher } from '../../../src/core/literal-matcher.js';
 
 /** Every occurrence of every literal; overlapping ones merged into one replacement, adjacent ones kept apart. */
@@ -73,6 +74,20 @@ describe('LiteralMatcher', () => {
     const m = matcher('secret\u{1F600}', 'passw\uD83D');
     expect(m.replace('a secret\u{1F600} b', '#')).toBe('a # b');
     expect(m.replace('passw\u{1F600}', '#')).toBe('#\uDE00');
+  });
+
+  it('compares a few literals, not all of them, where a text shows the stretch many share (PEM keys of one kind)', () => {
+    const header = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg';
+    const keys = Array.from({ length: 200 }, (_, i) => `${header}${createHash('sha256').update(String(i)).digest('base64').slice(0, 16)}`);
+    const m = matcher(...keys);
+    const compared = vi.spyOn(String.prototype, 'startsWith');
+    try {
+      expect(m.replace(`a key: ${header}and-not-one-of-them`, '#')).toBe(`a key: ${header}and-not-one-of-them`);
+      expect(compared.mock.calls.length).toBeLessThan(20);
+      expect(m.replace(`a key: ${keys[123]}!`, '#')).toBe('a key: #!');
+    } finally {
+      compared.mockRestore();
+    }
   });
 
   it('refuses a literal shorter than its key, which it could not find', () => {
