@@ -22,9 +22,22 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = errors.report(error);
   } finally {
-    // Embedded sandbox registries (gRPC servers) would keep the process alive.
-    const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
-    await stopSandboxRegistries();
-    restoreWarnings?.();
+    // The command is over (its runtime's signal handlers are gone), but stopping takes a moment more. A signal
+    // now (the second of a runner's SIGINT-then-SIGTERM, a second Ctrl-C) would otherwise kill the process with
+    // Node's default: death by signal (143, 129), an exit code no table documents. Its outcome is settled and
+    // journaled: exit with it at once.
+    const exitNow = (): void => process.exit(process.exitCode ?? 130);
+    for (const signal of WIND_DOWN_SIGNALS) process.on(signal, exitNow);
+    try {
+      // Embedded sandbox registries (gRPC servers) would keep the process alive.
+      const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
+      await stopSandboxRegistries();
+    } finally {
+      for (const signal of WIND_DOWN_SIGNALS) process.off(signal, exitNow);
+      restoreWarnings?.();
+    }
   }
 }
+
+/** The signals a run stops on (cli/runtime.ts). */
+const WIND_DOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
