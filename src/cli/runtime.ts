@@ -24,8 +24,9 @@ export interface Runtime {
   /** Completes the commands the run suggests with how it reached its state: everything it prints goes through it. */
   next: NextCommands;
   /**
-   * Withdraws an open gate question, erases the live area, removes signal handlers and closes the
-   * store. Call it before printing results (nothing may redraw over them); calling it again does nothing.
+   * Withdraws an open gate question, erases the live area, closes the store, then removes the signal
+   * handlers (meanwhile a second signal still exits 130). Call it before printing results (nothing may
+   * redraw over them); calling it again does nothing.
    */
   close(): Promise<void>;
 }
@@ -55,8 +56,12 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   // Every running child process and gRPC call listens on this one signal.
   setMaxListeners(0, controller.signal);
   let signals = 0;
+  let closing: Promise<void> | undefined;
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;
+    // Closing, the run is over: nothing left to stop, and the live area is going. The handler stays until the
+    // store is closed (releasing the lock takes I/O), so a signal then is not Node's default death by signal.
+    if (signals === 1 && closing !== undefined) return;
     if (signals === 1) {
       sink.emit({ level: 'warn', code: 'run.interrupt', message: `received ${name}: stopping running steps (press Ctrl-C again to exit at once)` });
       controller.abort(new Error(name));
@@ -80,7 +85,6 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   // Manual gates ask on a terminal (and only there); elsewhere they wait for `shift resume` or --yes.
   const prompter = canAsk() && !options.yes ? new GatePrompter(store, { next: options.next, area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: () => onSignal('SIGINT') }) : undefined;
   if (prompter) sink.add(prompter);
-  let closing: Promise<void> | undefined;
   return {
     sink,
     redactor,
@@ -90,12 +94,15 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     close: () =>
       (closing ??= (async () => {
         await prompter?.close();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGHUP', onSignal);
         renderer.close?.();
         restoreWarnings();
-        await store.close();
+        try {
+          await store.close();
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          process.off('SIGHUP', onSignal);
+        }
       })()),
   };
 }
