@@ -533,6 +533,13 @@ class ShiftRun {
    */
   private async resumeHeld(): Promise<void> {
     const gate = this.progress.gate as GateName | undefined;
+    if (gate && this.input.config.gates[gate] !== 'manual') {
+      // The earlier run was stopped (a signal, a kill) while held at a manual gate this run's config does not
+      // hold at (`--yes`, or the gate set to auto since): this run approves it, as it would have on reaching it.
+      await this.endHold({ command: 'resume', by: `this run (${gate} is not manual for it: --yes or the config)` });
+      await this.passApproved();
+      return;
+    }
     if (gate) this.emitGate(gate);
     else this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort`);
     await this.stopIfUnanswered(gate ?? (this.progress.pausedBy === 'inconclusive' ? 'inconclusive' : 'pause'));
