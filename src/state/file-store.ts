@@ -24,7 +24,8 @@ import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } fr
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
 import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError, permissionError, permissionFix } from './deployment-dir-check.js';
-import { cachedSnapshot, journalHead, replay, summaryOf } from './snapshot-cache.js';
+import { cachedSnapshot, journalHead, readSnapshotCache, replay, summaryOf } from './snapshot-cache.js';
+import { lostRecords } from './lost-records.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
@@ -197,9 +198,15 @@ const SNAPSHOT_INTERVAL_MS = 1_000;
 class FileJournal implements DeploymentJournal {
   readonly dir: string;
   private current: Snapshot | undefined;
+  /**
+   * The state of the records already on disk: what the snapshot cache is written from. `current` also
+   * holds records still waiting for their write, and a snapshot showing one a crash then lost would be
+   * a snapshot ahead of the journal, which `open` takes as records lost from the journal (see lost-records.ts).
+   */
+  private durable: Snapshot | undefined;
   private seq: number;
-  /** Lines waiting for the next write + fdatasync, with the appends waiting on them. */
-  private pending: Array<{ line: string; done: () => void; failed: (error: unknown) => void }> = [];
+  /** Lines waiting for the next write + fdatasync, with the appends waiting on them (and a state record's state after it). */
+  private pending: Array<{ line: string; after?: Snapshot; done: () => void; failed: (error: unknown) => void }> = [];
   private flushScheduled = false;
   /** A thread-pool write is under way: records wait for it, then go in the next one. */
   private flushingOffLoop = false;
@@ -230,6 +237,7 @@ class FileJournal implements DeploymentJournal {
     let snap: Snapshot | undefined;
     for (const r of records) snap = applyRecord(snap, r);
     this.current = snap;
+    this.durable = snap;
     this.seq = records.at(-1)?.seq ?? 0;
   }
 
@@ -246,7 +254,7 @@ class FileJournal implements DeploymentJournal {
     const record = extend(input, { seq: ++this.seq, time: new Date().toISOString() }) as JournalRecord;
     if (record.type !== 'event') this.current = applyRecord(this.current, record);
     await new Promise<void>((done, failed) => {
-      this.pending.push({ line: `${journalText(record, this.root)}\n`, done, failed });
+      this.pending.push({ line: `${journalText(record, this.root)}\n`, ...(record.type !== 'event' ? { after: this.current } : {}), done, failed });
       this.scheduleFlush();
     });
     if (record.type !== 'event') {
@@ -306,6 +314,7 @@ class FileJournal implements DeploymentJournal {
       } finally {
         this.flushingOffLoop = false;
       }
+      for (const p of batch) if (p.after) this.durable = p.after;
       for (const p of batch) p.done();
       // On the loop, the records the released steps append form the next turn's batch.
       if (journalDisk.now() >= this.offLoopUntil) break;
@@ -361,7 +370,8 @@ class FileJournal implements DeploymentJournal {
     const path = join(this.dir, SNAPSHOT);
     while (this.snapshotDirty) {
       this.snapshotDirty = false;
-      const text = `${this.snapshotText(this.snapshot())}\n`;
+      if (!this.durable) return;
+      const text = `${this.snapshotText(this.durable)}\n`;
       try {
         await replaceFileUnsynced(path, text);
       } catch (error) {
@@ -372,18 +382,18 @@ class FileJournal implements DeploymentJournal {
 }
 
 /**
- * A listing entry for a journal damaged mid-file, so one bad line hides nothing else in the dir.
+ * A listing entry for a journal damaged mid-file (or, with `lost`, one that lost records), so one bad line hides nothing else in the dir.
  * What the intact records before it say (project, environment, cluster id) is kept: it is what
  * `deploy` and `plan` need to stay clear of the deployment's clusters. Nothing after it is read.
  */
-function damagedSummary(id: string, path: string, damage: JournalDamageAt): DeploymentSummary {
+function damagedSummary(id: string, path: string, damage: JournalDamageAt, lost?: JournalDamage): DeploymentSummary {
   let intact: Snapshot | undefined;
   try {
     intact = replay(damage.records);
   } catch {
     intact = undefined; // the intact part does not replay either: nothing of it is known
   }
-  const found: JournalDamage = { file: path, line: damage.line, fix: journalDamageFix(path, damage.line), ...(intact ? { clusterId: intact.clusterId } : {}) };
+  const found: JournalDamage = { ...(lost ?? { file: path, line: damage.line, fix: journalDamageFix(path, damage.line) }), ...(intact ? { clusterId: intact.clusterId } : {}) };
   return {
     id,
     state: 'damaged',
@@ -488,8 +498,12 @@ export class FileStateStore implements StateStore {
     if (!existsSync(path)) {
       throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.root}; list deployments with \`ws-deployment status --all\` or pass --state-dir`);
     }
+    // The snapshot before the journal: read in this order, it shows more than the journal only when records were lost.
+    const cached = readSnapshotCache(join(dir, SNAPSHOT));
     let torn: string | undefined;
     const records = readJournal(path, (line) => (torn = line));
+    const missing = lostRecords(path, records, cached);
+    if (missing) throw journalDamagedError(id, missing.file, missing.line, missing.fix, missing.problem);
     // A writer (deploy, resume, retire) refuses a damaged or foreign-owned deployment folder before its first change
     // (the torn-line repair included): found mid-run, it would fail a step after its start was journaled.
     if (!options.readOnly) assertDeploymentWritable(dir, replay(records)?.clusters.map((c) => c.name) ?? []);
@@ -550,6 +564,7 @@ export class FileStateStore implements StateStore {
       // The journal is the truth: a folder without one holds no deployment, a snapshot without one proves nothing.
       const journalPath = join(this.root, entry.name, JOURNAL);
       if (!existsSync(journalPath)) continue;
+      const read = readSnapshotCache(join(this.root, entry.name, SNAPSHOT)); // before the journal: see lost-records.ts
       let text: string;
       try {
         text = readFileSync(journalPath, 'utf8');
@@ -563,7 +578,12 @@ export class FileStateStore implements StateStore {
         out.push(damagedSummary(entry.name, journalPath, { line: damagedLine, records }));
         continue;
       }
-      const cached = cachedSnapshot(join(this.root, entry.name, SNAPSHOT), entry.name, journalHead(text));
+      const missing = lostRecords(journalPath, records, read);
+      if (missing) {
+        out.push(damagedSummary(entry.name, journalPath, { line: missing.line, records }, missing));
+        continue;
+      }
+      const cached = cachedSnapshot(read, entry.name, journalHead(text));
       if (cached) {
         out.push(summaryOf(cached));
         continue;

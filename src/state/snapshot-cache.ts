@@ -32,14 +32,22 @@ export function journalHead(text: string): number | undefined {
   return undefined;
 }
 
-/** The cached snapshot of deployment `id` when it can be trusted for a summary, else undefined. */
-export function cachedSnapshot(path: string, id: string, head: number | undefined): Snapshot | undefined {
-  let snap: Snapshot;
+/**
+ * The snapshot cache at `path` as it parses, undefined when missing, torn or unreadable. Read it before
+ * the journal: it is written only once the records it shows are on disk, so read first it can never
+ * show more than the journal read after it holds, unless records were lost (see lost-records.ts).
+ */
+export function readSnapshotCache(path: string): unknown {
   try {
-    snap = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch {
-    return undefined; // missing, torn or unreadable
+    return undefined;
   }
+}
+
+/** `snap` (as read by {@link readSnapshotCache}) when it can be trusted for deployment `id`'s summary, else undefined. */
+export function cachedSnapshot(read: unknown, id: string, head: number | undefined): Snapshot | undefined {
+  const snap = read as Snapshot;
   const wellFormed =
     snap !== null &&
     typeof snap === 'object' &&
