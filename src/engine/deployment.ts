@@ -21,6 +21,8 @@ import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
 import { retryRecord, retryRefusalOf, retryRefused, retryShiftCommand, SHIFT_STEP, shiftRetryable } from './shift-retry.js';
 import { operatorName } from '../core/operator.js';
+import { assertSandboxFolderWritable } from '../state/deployment-dir-check.js';
+import { usesSandbox } from '../sandbox/uses-sandbox.js';
 
 export interface EngineOptions extends RunOptions {
   /** Clusters worked on at once; default: all. */
@@ -68,11 +70,17 @@ function attendance(options: Pick<EngineOptions, 'unattended'>): Pick<LockHolder
   return options.unattended === undefined ? {} : { unattended: options.unattended };
 }
 
+/** Before anything is journaled: the state dir's folders the steps of this run share are real folders of it (see deployment-dir-check.ts). */
+function assertSharedFolders(loaded: LoadedConfig, deps: Pick<EngineDeps, 'store'>): void {
+  if (usesSandbox(loaded.config)) assertSandboxFolderWritable(deps.store.root);
+}
+
 /** Starts a new deployment of `loaded` and runs it to the end. */
 export async function startDeployment(loaded: LoadedConfig, options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
   const id = newDeploymentId();
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: id, command: 'deploy', ...attendance(options) });
   try {
+    assertSharedFolders(loaded, deps);
     const unfinished = await unfinishedRefusal(loaded, options, deps);
     if (unfinished) throw unfinished;
     const refusal = upFrontRefusal(loaded, options, deps);
@@ -170,6 +178,7 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
   assertSameEnvironment((await deps.store.open(chosen, { readOnly: true })).snapshot(), loaded);
   const lock = await deps.store.lock(lockKey(loaded), { deploymentId: chosen, command: 'resume', ...attendance(options) });
   try {
+    assertSharedFolders(loaded, deps);
     const journal = await deps.store.open(chosen);
     const snap = journal.snapshot();
     if (snap.state === 'succeeded') throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);

@@ -122,3 +122,20 @@ export function assertDeploymentWritable(dir: string, clusters: readonly string[
     if (assertFolder(join(dir, cluster), `the working folder of ${cluster}`)) assertNoSymlinks(join(dir, cluster));
   }
 }
+
+/**
+ * The sandbox's folder of the state dir (`sandbox/`: the registry simulator's state, the clusters' health
+ * files), for a run with sandbox clusters: found later, a file in its place failed the alive test or the
+ * traffic shift with ENOTDIR after their start was journaled. Two levels: its folders and their files.
+ */
+export function assertSandboxFolderWritable(root: string): void {
+  const dir = join(root, 'sandbox');
+  if (!assertFolder(dir, "the folder of the sandbox's registry and health files")) return;
+  assertNoSymlinks(dir);
+  // registry/ (sandbox-registry.ts) and health/ (alive/cluster-checks.ts): folders of files.
+  for (const name of ['registry', 'health']) {
+    const path = join(dir, name);
+    if (!assertFolder(path, `the folder of the sandbox's ${name} files`)) continue;
+    for (const file of readdirSync(path)) assertFile(join(path, file), `a file of the sandbox's ${name}`);
+  }
+}

@@ -20,6 +20,8 @@ import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
 import { progressFile } from './retire-files.js';
+import { assertSandboxFolderWritable } from '../../state/deployment-dir-check.js';
+import { usesSandbox } from '../../sandbox/uses-sandbox.js';
 import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
 import { assertOthersTakeTraffic } from './retire-guards.js';
 
@@ -111,6 +113,8 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   const key = { project: input.config.project.id, environment: input.config.environment };
   const lock = await input.store.lock(key, { deploymentId: `retire-${shortName}`, command: 'retire' });
   try {
+    // Before any change: the sandbox's folder it writes in is of the state dir.
+    if (usesSandbox(input.config)) assertSandboxFolderWritable(input.store.root);
     await assertNoOpenDeploymentUses(input.store, key, shortName);
   } catch (error) {
     await lock.release();
