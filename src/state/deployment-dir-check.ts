@@ -139,3 +139,17 @@ export function assertSandboxFolderWritable(root: string): void {
     for (const file of readdirSync(path)) assertFile(join(path, file), `a file of the sandbox's ${name}`);
   }
 }
+
+/**
+ * What `retire --cluster NAME` writes in: `retire/`, the retirement's progress file (`retire/NAME.json`)
+ * and its working folder (`retire/NAME/`, the Terraform files of a destroy), none a symlink or of the wrong kind.
+ */
+export function assertRetireWritable(root: string, name: string): void {
+  const dir = join(root, 'retire');
+  if (!assertFolder(dir, 'the folder of the standalone retirements')) return;
+  assertFile(join(dir, `${name}.json`), `the retirement progress of ${name}`);
+  const work = join(dir, name);
+  if (!assertFolder(work, `the working folder of ${name}'s retirement`)) return;
+  assertNoSymlinks(work);
+  assertFolder(join(work, 'terraform'), `the Terraform folder of ${name}'s retirement`);
+}

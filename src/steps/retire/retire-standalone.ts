@@ -20,7 +20,7 @@ import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
 import { progressFile } from './retire-files.js';
-import { assertSandboxFolderWritable } from '../../state/deployment-dir-check.js';
+import { assertRetireWritable, assertSandboxFolderWritable } from '../../state/deployment-dir-check.js';
 import { usesSandbox } from '../../sandbox/uses-sandbox.js';
 import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
 import { assertOthersTakeTraffic } from './retire-guards.js';
@@ -113,7 +113,8 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   const key = { project: input.config.project.id, environment: input.config.environment };
   const lock = await input.store.lock(key, { deploymentId: `retire-${shortName}`, command: 'retire' });
   try {
-    // Before any change: the sandbox's folder it writes in is of the state dir.
+    // Before any change or progress written: what this retirement writes in is of the state dir.
+    assertRetireWritable(input.store.root, shortName);
     if (usesSandbox(input.config)) assertSandboxFolderWritable(input.store.root);
     await assertNoOpenDeploymentUses(input.store, key, shortName);
   } catch (error) {

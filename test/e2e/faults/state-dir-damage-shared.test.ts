@@ -1,12 +1,13 @@
 /**
  * The state dir's shared entries a writing run uses beside its deployment's own (state-dir-damage-resume.test.ts
  * covers those): the sandbox's folder (`sandbox/`, the registry simulator's state and the clusters' health
- * files) under `deploy`. Each replaced by the wrong kind (a folder by a file, a file by a folder) or by
+ * files) under `deploy`, and a standalone retirement's entries (`retire/`, `retire/NAME.json`, `retire/NAME/`)
+ * under `retire --cluster NAME`. Each replaced by the wrong kind (a folder by a file, a file by a folder) or by
  * a symlink to a copy outside the state dir: the run is refused before it journals or changes anything,
  * naming the path and the fix; nothing outside the state dir and nothing in the registry changes.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,17 @@ describe.skipIf(!hasTerraform)('shared entries of the state dir damaged under th
 
   it("deploy with sandbox clusters: the sandbox's folder or one of its folders of the wrong kind or a symlink is refused before anything is journaled", async () => {
     const problems = await refusals([{ rel: 'sandbox' }, { rel: join('sandbox', 'registry') }], (ws) => ['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '244']);
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it("retire --cluster NAME: the retirements' folder, NAME's progress file or working folder of the wrong kind or a symlink is refused before any change", async () => {
+    // What an earlier, interrupted retirement of eu243 leaves: its progress and its working folder.
+    const interrupted = (stateDir: string): void => {
+      mkdirSync(join(stateDir, 'retire', 'eu243', 'terraform'), { recursive: true });
+      writeFileSync(join(stateDir, 'retire', 'eu243.json'), JSON.stringify({ cordoned: [], deregistered: [] }));
+    };
+    const targets = ['retire', join('retire', 'eu243.json'), join('retire', 'eu243'), join('retire', 'eu243', 'terraform')].map((rel) => ({ rel, prepare: interrupted }));
+    const problems = await refusals(targets, (ws) => ['retire', '--cluster', 'eu243', '--yes', '--config', ws.config, '--state-dir', ws.stateDir]);
     expect(problems).toEqual([]);
   }, 600_000);
 });
