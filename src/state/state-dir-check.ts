@@ -3,10 +3,11 @@
  * loops forever (100 % CPU, deaf to SIGTERM: the loop never yields) on paths
  * such as `/proc/wsd`, so no input may reach it unchecked: walk up to the
  * first existing ancestor, which must be a writable folder on a normal
- * filesystem (not proc, sysfs or another kernel pseudo-filesystem).
+ * filesystem (not proc, sysfs or another kernel pseudo-filesystem). A writer's state dir must also
+ * leave room below it for the paths a run creates.
  */
 import { accessSync, constants, statfsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { WsdError } from '../core/errors.js';
 
 /** Kernel pseudo-filesystems (statfs magic numbers) that can never hold files of ours. */
@@ -27,6 +28,16 @@ const PSEUDO_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
 ]);
 
 const ELSEWHERE = 'pass --state-dir DIR with a writable folder on a normal disk';
+
+/** Linux refuses a path longer than this (PATH_MAX, bytes, its final NUL included). */
+const PATH_MAX = 4096;
+/**
+ * What a run's files need below the state dir: its own (`<id>/<cluster>/releases/…`, about 100 bytes)
+ * and those terraform and helm create in its folders (`.terraform/providers/registry.terraform.io/…`),
+ * which resolve further paths from there; a state dir under 4 KiB by less than 200 bytes failed
+ * `terraform init` mid-run. Kept well clear of that.
+ */
+const BELOW_STATE_DIR = 1024;
 
 function fail(root: string, why: string, cause?: unknown, fix = ELSEWHERE): never {
   throw new WsdError('StateIo', `cannot use ${root} as the state dir: ${why}; ${fix}`, { cause, details: { stateDir: root } });
@@ -65,6 +76,11 @@ export function assertUsableStateDir(root: string, options: { readOnly?: boolean
   const pseudo = PSEUDO_FILESYSTEMS.get(type);
   if (pseudo) fail(root, `${existing.path} is on the kernel's ${pseudo} filesystem, which holds no files`);
   if (options.readOnly) return assertReadable(root, existing.path);
+  // Found mid-run, an over-long path failed a step (terraform init) after its start was journaled.
+  const length = Buffer.byteLength(resolve(root));
+  if (length > PATH_MAX - BELOW_STATE_DIR) {
+    fail(root, `its path is ${length} bytes long, and the files a run creates below it (terraform's among them) would pass the ${PATH_MAX}-byte limit of a path`, undefined, `pass --state-dir DIR with a path under ${PATH_MAX - BELOW_STATE_DIR} bytes`);
+  }
   try {
     accessSync(existing.path, constants.W_OK | constants.X_OK);
   } catch (error) {

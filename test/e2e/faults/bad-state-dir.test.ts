@@ -1,12 +1,12 @@
 /**
  * A state dir that cannot be one gets a clear error, never a hang or a stack
  * trace: `/proc/wsd` (Node's recursive mkdir spins forever there), a path under
- * a file, and a read-only dir, where commands that only read (`status`,
+ * a file, a path too long for the files a run creates below it, and a read-only dir, where commands that only read (`status`,
  * `clusters list` through a read-only sandbox registry, `plan`) still work and
  * the ones that write all say the same thing `deploy` says.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('state dirs that cannot be one', () => {
     writeFileSync(join(dir, 'a-file'), 'x');
     const result = await run(['deploy', '--config', CONFIG, '--state-dir', join(dir, 'a-file', 'state')]);
     expectClean(result, new RegExp(`${join(dir, 'a-file')} is not a folder`));
+  });
+
+  it('refuses a state dir whose path leaves no room below it for the files a run creates, before anything is created; status still reads it', async () => {
+    // Multi-byte names (the limit is in bytes), folders of 200 bytes each (a name may have 255), 3,900 bytes in all.
+    let parent = dir;
+    while (Buffer.byteLength(parent) < 3_700) parent = join(parent, 'ü'.repeat(100));
+    mkdirSync(parent, { recursive: true });
+    const stateDir = join(parent, 'state');
+    const result = await run(['deploy', '--config', CONFIG, '--state-dir', stateDir, '--cluster-id', '150']);
+    expectClean(result, /its path is \d+ bytes long, and the files a run creates below it .* pass --state-dir DIR with a path under 3072 bytes/);
+    expect(readdirSync(parent)).toEqual([]);
+    const status = await run(['status', '--config', CONFIG, '--state-dir', stateDir]);
+    expect(status.stderr).not.toMatch(/internal error|\n\s+at |bytes long/);
   });
 
   it.skipIf(asRoot && !requireBinary('runuser', 'runs the CLI as user nobody, since root ignores file modes'))('a read-only state dir: reads work, writes get the one clean message', async () => {
