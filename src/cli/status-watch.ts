@@ -10,7 +10,8 @@
  * running it is gone (killed, its terminal closed): the journal then says `running`
  * for ever, and a watch that waited for it would never end. Ctrl-C (or SIGTERM,
  * SIGHUP) stops the watch, not the deployment, and says so: 130, after the screen
- * is given back.
+ * is given back. A terminal without an alternate screen (render/terminal.ts)
+ * gets the pipe's changed lines, without escape codes.
  */
 import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
@@ -18,7 +19,7 @@ import { watchView } from '../report/watch/watch-view.js';
 import { isWsdError } from '../core/errors.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import { exitCodeOf } from './commands/shared.js';
-import { canRedraw } from './render/terminal.js';
+import { terminalAbilities } from './render/terminal.js';
 import { watchScreen } from './render/watch-screen.js';
 
 export interface WatchOptions {
@@ -49,8 +50,8 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 async function follow(store: StateStore, id: string, options: WatchOptions, stop: { signal?: NodeJS.Signals; wake: () => void }): Promise<number> {
   const { out } = options;
-  // TERM=dumb cannot redraw: it gets the pipe's changed lines.
-  const tty = canRedraw(out);
+  // A terminal without an alternate screen (TERM=dumb, vt100, a Linux console) gets the pipe's changed lines.
+  const tty = terminalAbilities(out).alternateScreen;
   const screen = tty ? watchScreen(out) : undefined;
   const next = options.next ?? bareCommands;
   const records: JournalRecord[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonRenderer, LineRenderer } from '../../../src/cli/render/line-renderer.js';
 import { TtyRenderer } from '../../../src/cli/render/tty-renderer.js';
-import { canRedraw } from '../../../src/cli/render/terminal.js';
+import { canRedraw, terminalAbilities } from '../../../src/cli/render/terminal.js';
 import xterm from '@xterm/headless';
 import { logicalLines } from '../../helpers/pty.js';
 
@@ -14,12 +14,18 @@ function stream() {
 const time = '2026-11-25T08:30:01.000Z';
 
 describe('renderers', () => {
-  it('only a terminal that can redraw gets the live area: not a pipe, not TERM=dumb', () => {
+  it('only a terminal that can redraw gets the live area: not a pipe, not TERM=dumb, unset, empty or a VT52', () => {
     expect(canRedraw({ isTTY: true }, { TERM: 'xterm-256color' })).toBe(true);
-    expect(canRedraw({ isTTY: true }, {})).toBe(true);
-    expect(canRedraw({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(canRedraw({ isTTY: true }, { TERM: 'vt100' })).toBe(true);
+    for (const TERM of [undefined, '', 'dumb', 'unknown', 'vt52']) expect(canRedraw({ isTTY: true }, { TERM }), `TERM=${TERM}`).toBe(false);
     expect(canRedraw({ isTTY: false }, { TERM: 'xterm' })).toBe(false);
     expect(canRedraw({}, { TERM: 'xterm' })).toBe(false);
+  });
+
+  it('only a terminal whose terminfo entry has smcup gets the alternate screen', () => {
+    for (const TERM of ['xterm', 'xterm-256color', 'screen-256color', 'tmux-256color', 'rxvt-unicode', 'alacritty']) expect(terminalAbilities({ isTTY: true }, { TERM }), TERM).toEqual({ redraw: true, alternateScreen: true });
+    for (const TERM of ['vt100', 'vt220', 'ansi', 'linux', 'cons25']) expect(terminalAbilities({ isTTY: true }, { TERM }), TERM).toEqual({ redraw: true, alternateScreen: false });
+    for (const TERM of ['dumb', 'vt52']) expect(terminalAbilities({ isTTY: true }, { TERM }), TERM).toEqual({ redraw: false, alternateScreen: false });
   });
 
   it('CI lines carry the cluster as a prefix and hide tool output unless verbose', () => {

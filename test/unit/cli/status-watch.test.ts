@@ -109,24 +109,29 @@ describe('status --watch of a deployment whose process is gone', () => {
   });
 });
 
-describe('status --watch on a terminal that cannot redraw (TERM=dumb)', () => {
-  it('prints plain changed lines, no escape codes', async () => {
-    const all = journal();
-    let polls = 0;
-    const store = { readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && r.seq <= polls)), pendingControl: async () => [] } as unknown as StateStore;
-    let written = '';
-    const out = { isTTY: true, columns: 80, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
-    const before = process.env.TERM;
-    process.env.TERM = 'dumb';
-    try {
-      expect(await watchDeployment(store, ID, { out, pollMs: 1 })).toBe(1);
-    } finally {
-      if (before === undefined) delete process.env.TERM;
-      else process.env.TERM = before;
-    }
-    expect(written).not.toContain('\u001b');
-    expect(written.endsWith('exit code 1\n')).toBe(true);
-  });
+describe('status --watch on a terminal without an alternate screen', () => {
+  // No cursor control at all (dumb, unset, empty, VT52), or cursor control but no smcup (vt100, the Linux console).
+  for (const term of ['dumb', undefined, '', 'vt52', 'vt100', 'linux']) {
+    it(`prints plain changed lines, no escape codes (TERM=${term ?? 'unset'})`, async () => {
+      const all = journal();
+      let polls = 0;
+      const store = { readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && r.seq <= polls)), pendingControl: async () => [] } as unknown as StateStore;
+      let written = '';
+      const out = { isTTY: true, columns: 80, rows: 24, on: () => out, off: () => out, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+      const before = process.env.TERM;
+      if (term === undefined) delete process.env.TERM;
+      else process.env.TERM = term;
+      try {
+        expect(await watchDeployment(store, ID, { out, pollMs: 1 })).toBe(1);
+      } finally {
+        if (before === undefined) delete process.env.TERM;
+        else process.env.TERM = before;
+      }
+      expect(written).not.toContain('\u001b');
+      expect(written.split('\n').filter((l) => l === `  ${EU}  create-cluster running`)).toHaveLength(1);
+      expect(written.endsWith('exit code 1\n')).toBe(true);
+    });
+  }
 });
 
 describe('status --watch of a run killed before the watch started', () => {
