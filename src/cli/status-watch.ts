@@ -10,7 +10,8 @@
  * running it is gone (killed, its terminal closed): the journal then says `running`
  * for ever, and a watch that waited for it would never end. Ctrl-C (or SIGTERM,
  * SIGHUP) stops the watch, not the deployment, and says so: 130, after the screen
- * is given back. A terminal without an alternate screen (render/terminal.ts)
+ * is given back; on a pipe it says so on stderr (stdout holds only the view's lines,
+ * for whatever reads them). A terminal without an alternate screen (render/terminal.ts)
  * gets the pipe's changed lines, without escape codes.
  */
 import type { JournalRecord, Snapshot } from '../state/model.js';
@@ -29,6 +30,8 @@ export interface WatchOptions {
   isLive?: (snap: Snapshot) => Promise<boolean>;
   /** Completes the commands the view suggests (core/next-command.ts). */
   next?: NextCommands;
+  /** Where Ctrl-C's "the deployment goes on" goes when `out` is not a terminal (default: process.stderr). */
+  err?: { write(text: string): unknown };
 }
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
@@ -93,8 +96,12 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
       });
       if (stop.signal) break;
     }
-    // The deployment runs in another process, which the operator's Ctrl-C here never reached.
-    return end(`stopped watching (${stop.signal}); deployment ${id} goes on: \`ws-deployment status --watch ${id}\` follows it again`, 130);
+    // The deployment runs in another process, which the operator's Ctrl-C here never reached. On a pipe or
+    // in a file the lines are the watch's data (`| grep`, `> log`): a note about the watch goes to stderr.
+    const stopped = `stopped watching (${stop.signal}); deployment ${id} goes on: \`ws-deployment status --watch ${id}\` follows it again`;
+    if (out.isTTY) return end(stopped, 130);
+    (options.err ?? process.stderr).write(next.text(`${stopped}\n`));
+    return 130;
   } finally {
     // An error (the state store failed) gives the screen back too, before it is reported.
     screen?.close();

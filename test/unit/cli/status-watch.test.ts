@@ -134,6 +134,24 @@ describe('status --watch on a terminal without an alternate screen', () => {
   }
 });
 
+describe('status --watch on a pipe, stopped with Ctrl-C', () => {
+  it('leaves stdout to the view: the note that the deployment goes on is on stderr, 130', async () => {
+    const records = journal().slice(0, 2);
+    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    let written = '';
+    let errors = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    const err = { write: (s: string) => (errors += s) };
+    const watching = watchDeployment(store, ID, { out, err, pollMs: 5 });
+    // The first frame is out: the watch is waiting for the next poll.
+    while (!written.includes('create-cluster running')) await new Promise((res) => setTimeout(res, 5));
+    process.emit('SIGINT', 'SIGINT');
+    expect(await watching).toBe(130);
+    expect(written).toBe(`deployment ${ID}: running\n  ${EU}  create-cluster running\n`);
+    expect(errors).toBe(`stopped watching (SIGINT); deployment ${ID} goes on: \`ws-deployment status --watch ${ID}\` follows it again\n`);
+  });
+});
+
 describe('status --watch of a run killed before the watch started', () => {
   // Killed at each point of the journal: after the start, mid-step, after the step failed but before the end.
   for (const cut of [1, 2, 3]) {
