@@ -3,12 +3,20 @@
  * warnings and errors scroll above it. Tool output stays in the step log files
  * (or shows with -v as prefixed lines), never interleaved raw.
  *
- * Erasing and redrawing the area is `log-update`'s job: it counts the rows the
- * last frame took at the terminal's current width (wrapped lines included) and
- * caps the frame at the terminal's height, which a hand-counted `ESC[nA` got
- * wrong on narrow terminals (a wrapped line duplicated, a cluster's line lost).
- * On top of that every line is cut to the width with `cli-truncate` (which
- * measures wide characters), so one cluster is always exactly one row.
+ * The area is the last rows above the cursor, which waits on an empty row under
+ * it; a redraw moves up the rows the last frame takes now, erases below and writes
+ * the new frame. Every line is cut to the width with `cli-truncate` (which measures
+ * wide characters), so a cluster is one row, until the window is made narrower:
+ * VTE, iTerm2, kitty, Alacritty, Windows Terminal, xterm.js (VS Code) and tmux
+ * re-wrap the rows on screen, and a line then takes several. log-update counted the
+ * rows at the width it drew at and left the top of the older frame behind; here a
+ * resize redraws at once, counting the rows the way those terminals re-wrap. (xterm
+ * and st cut rows instead: there the count is too high and a few rows above the area
+ * are erased. The cursor cannot be parked at the top of the area instead: xterm.js
+ * moves it down by every row a resize adds, also below it.) A frame taller than the
+ * terminal is cut to its height, with a last row saying how many clusters are not
+ * shown: rows that scrolled off the top could never be erased again, and copies of
+ * the frame piled up in the scrollback.
  *
  * Two rules keep the area from touching anything else on the screen:
  * - `suspend()` (a manual gate's question is being asked) erases the area and
@@ -17,7 +25,6 @@
  *   nothing is ever redrawn over the summary (events after close are plain lines).
  */
 import cliTruncate from 'cli-truncate';
-import { createLogUpdate } from 'log-update';
 import type { DeployEvent, EventInput, EventSink } from '../../core/events.js';
 import { formatLine, type Writable } from './line-renderer.js';
 
@@ -30,8 +37,8 @@ interface ClusterLine {
 /** Step events that mean the step is still under way (its releases may run together with others). */
 const ACTIVE = new Set(['start', 'check', 'retry']);
 
-/** A terminal stream: columns/rows are absent on a fake and on a pipe. */
-export type TerminalStream = Writable & { columns?: number; rows?: number };
+/** A terminal stream: columns/rows are absent on a fake and on a pipe; `resize` is a TTY's event. */
+export type TerminalStream = Writable & { columns?: number; rows?: number; on?(event: 'resize', listener: () => void): unknown; off?(event: 'resize', listener: () => void): unknown };
 
 /** What a prompt needs from the live area (see gate-prompter.ts). */
 export interface LiveArea {
@@ -44,11 +51,15 @@ export interface LiveArea {
 const REDRAW_MS = 100;
 /** Used when the stream does not say (a fake in tests). */
 const DEFAULT_COLUMNS = 80;
+const DEFAULT_ROWS = 24;
+const ERASE_BELOW = '\x1b[J';
 
 export class TtyRenderer implements EventSink, LiveArea {
   /** Per cluster, the last event of each step: steps of one cluster run together (the releases). */
   private readonly clusters = new Map<string, Map<string, ClusterLine>>();
-  private readonly area: ReturnType<typeof createLogUpdate>;
+  /** The frame on screen (the cursor is on the row under it); empty when none is. */
+  private shown: string[] = [];
+  private readonly onResize = (): void => this.draw();
   private timer: NodeJS.Timeout | undefined;
   private held: string[] = [];
   private suspended = false;
@@ -58,8 +69,7 @@ export class TtyRenderer implements EventSink, LiveArea {
     private readonly out: TerminalStream,
     private readonly verbose: boolean,
   ) {
-    // The cursor stays visible: a manual gate may ask a question in the middle of the run.
-    this.area = createLogUpdate(out as unknown as NodeJS.WriteStream, { showCursor: true });
+    out.on?.('resize', this.onResize);
   }
 
   emit(input: EventInput): void {
@@ -81,7 +91,7 @@ export class TtyRenderer implements EventSink, LiveArea {
     } else if (this.suspended) {
       this.held.push(line);
     } else {
-      this.area.clear();
+      this.erase();
       this.out.write(line);
       this.draw();
     }
@@ -91,7 +101,7 @@ export class TtyRenderer implements EventSink, LiveArea {
     if (this.closed || this.suspended) return;
     this.suspended = true;
     this.stopTimer();
-    this.area.clear();
+    this.erase();
   }
 
   resume(): void {
@@ -105,8 +115,8 @@ export class TtyRenderer implements EventSink, LiveArea {
   close(): void {
     if (this.closed) return;
     this.stopTimer();
-    if (!this.suspended) this.area.clear();
-    this.area.done();
+    if (!this.suspended) this.erase();
+    this.out.off?.('resize', this.onResize);
     this.closed = true;
     this.suspended = false;
     this.flushHeld();
@@ -114,7 +124,7 @@ export class TtyRenderer implements EventSink, LiveArea {
 
   /** The area as it would be drawn now (one line per cluster, cut to the width). */
   lines(): string[] {
-    const columns = this.out.columns && this.out.columns > 0 ? this.out.columns : DEFAULT_COLUMNS;
+    const columns = this.columns();
     const width = Math.max(0, ...[...this.clusters.keys()].map((k) => k.length));
     return [...this.clusters].map(([name, steps]) => {
       const all = [...steps.values()];
@@ -149,10 +159,37 @@ export class TtyRenderer implements EventSink, LiveArea {
     this.timer.unref();
   }
 
+  private columns(): number {
+    return this.out.columns && this.out.columns > 0 ? this.out.columns : DEFAULT_COLUMNS;
+  }
+
+  /** The rows the frame on screen takes now: a terminal re-wraps its lines when made narrower than they are. */
+  private rowsOnScreen(): number {
+    const columns = this.columns();
+    // Lines are ASCII but for the ellipsis cli-truncate adds (one column): their length is their width.
+    return this.shown.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / columns)), 0);
+  }
+
+  /** What erases the frame on screen: up to its first row, then everything below. */
+  private eraseCode(): string {
+    const rows = this.rowsOnScreen();
+    return rows > 0 ? `\x1b[${rows}A\r${ERASE_BELOW}` : '';
+  }
+
+  private erase(): void {
+    const code = this.eraseCode();
+    if (code) this.out.write(code);
+    this.shown = [];
+  }
+
   private draw(): void {
     if (this.closed || this.suspended) return;
     const lines = this.lines();
-    if (lines.length === 0) this.area.clear();
-    else this.area(lines.join('\n'));
+    // The cursor's row stays under the frame: a frame as tall as the screen would scroll its first row away.
+    const rows = Math.max(1, (this.out.rows && this.out.rows > 0 ? this.out.rows : DEFAULT_ROWS) - 1);
+    const fit = lines.length <= rows ? lines : [...lines.slice(0, rows - 1), cliTruncate(`… ${lines.length - rows + 1} more clusters: a taller terminal shows them`, Math.max(1, this.columns() - 1))];
+    // One write: a signal handler or another write never lands between erasing and drawing.
+    this.out.write(`${this.eraseCode()}${fit.map((l) => `${l}\n`).join('')}`);
+    this.shown = fit;
   }
 }

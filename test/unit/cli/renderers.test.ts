@@ -113,3 +113,77 @@ describe('renderers', () => {
     r.close();
   });
 });
+
+describe('the terminal view on a terminal that is resized or short', () => {
+  const names = ['gp-dev-ws-eu201-europe-west1', 'gp-dev-ws-us201-us-west1', 'gp-dev-ws-ap201-asia-southeast1'];
+  /** A renderer writing to an independent terminal emulator (a pty's onlcr: convertEol) that can be resized as a window is. */
+  function onTerminal(cols: number, rows: number, reflowCursorLine: boolean) {
+    const term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true, convertEol: true, reflowCursorLine });
+    let pending = Promise.resolve();
+    const listeners: Array<() => void> = [];
+    const out = {
+      columns: cols,
+      rows,
+      write: (t: string) => void (pending = pending.then(() => new Promise<void>((r) => term.write(t, () => r())))),
+      on: (_: 'resize', l: () => void) => void listeners.push(l),
+      off: (_: 'resize', l: () => void) => void listeners.splice(listeners.indexOf(l), 1),
+    };
+    // What the operator had on screen before: it must survive every redraw and resize.
+    out.write('earlier output the view must not touch\n$ ws-deployment deploy\n');
+    const r = new TtyRenderer(out, false);
+    return {
+      r,
+      out,
+      screen: async () => (await pending, logicalLines(term)),
+      resize: async (c: number, h = out.rows) => {
+        // Everything written at the old size is on screen before the window changes (then SIGWINCH); a redraw
+        // the view's timer writes meanwhile too.
+        for (let seen; seen !== pending; ) await (seen = pending);
+        term.resize(c, h);
+        out.columns = c;
+        out.rows = h;
+        for (const l of [...listeners]) l();
+      },
+    };
+  }
+  const step = (r: TtyRenderer, cluster: string, s: string) => r.emit({ time, level: 'info', code: 'step.start', cluster, step: s, message: 'started' });
+
+  for (const reflowCursorLine of [false, true]) {
+    it(`narrower and wider: one line per cluster, no fragment of an older frame, the lines above kept (${reflowCursorLine ? 're-wraps' : 'cuts'} the cursor line)`, async () => {
+      const t = onTerminal(70, 30, reflowCursorLine);
+      for (const n of names) step(t.r, n, 'install-monitoring');
+      // Lines longer than the terminal (re-wrapped too), enough of them to fill the screen and the scrollback.
+      for (let i = 0; i < 40; i++) t.r.emit({ time, level: 'info', code: 'shift.watch', message: `the first generation's watch: pass: all deciding metrics passed, again and again (${i})` });
+      t.r.emit({ time, level: 'warn', code: 'step.retry', cluster: names[0], step: 'install-monitoring', message: 'retrying' });
+      for (const cols of [40, 120, 30, 90, 24, 70, 20, 100]) {
+        await t.resize(cols);
+        const screen = await t.screen();
+        const expected = ['earlier output the view must not touch', '$ ws-deployment deploy', ...Array.from({ length: 40 }, (_, i) => `08:30:01 the first generation's watch: pass: all deciding metrics passed, again and again (${i})`), `08:30:01 [${names[0]}] install-monitoring: WARN retrying`, ...t.r.lines()];
+        expect(screen, `at ${cols} columns`).toEqual(expected);
+        for (const line of t.r.lines()) expect(line.length).toBeLessThan(cols);
+      }
+      t.r.close();
+      t.out.write('SUMMARY\n');
+      const after = await t.screen();
+      expect(after.slice(-2)).toEqual([`08:30:01 [${names[0]}] install-monitoring: WARN retrying`, 'SUMMARY']);
+    });
+  }
+
+  it('a frame taller than the terminal is cut to its height with a line saying how many more: no copies scroll away', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => `gp-dev-ws-eu${300 + i}-europe-west1`);
+    const t = onTerminal(60, 6, true);
+    for (const s of ['create-cluster', 'install-gitpod', 'install-monitoring']) for (const n of many) step(t.r, n, s);
+    t.r.emit({ time, level: 'warn', code: 'x', message: 'a warning scrolls above' });
+    for (const n of many) step(t.r, n, 'alive-test');
+    const screen = await t.screen();
+    // Scrollback included: each cluster's line at most once, the warning once, the last row says what is cut.
+    for (const n of many) expect(screen.filter((l) => l.startsWith(`${n} `)).length, screen.join('\n')).toBeLessThanOrEqual(1);
+    expect(screen.filter((l) => l.includes('a warning scrolls above'))).toHaveLength(1);
+    expect(screen.at(-1)).toMatch(/^… 8 more clusters: a taller terminal shows them$/);
+    expect(screen.slice(-5, -1)).toEqual(t.r.lines().slice(0, 4));
+    // A taller window shows them all.
+    await t.resize(60, 20);
+    expect((await t.screen()).slice(-12)).toEqual(t.r.lines());
+    t.r.close();
+  });
+});
