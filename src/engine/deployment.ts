@@ -12,14 +12,14 @@ import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type Register
 import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, shiftAttempt, type Snapshot } from '../state/model.js';
 import { holdAnswers } from '../report/shift-gates.js';
-import { concludedBy, createdClusters, resumableDeployments, supersededBy } from '../state/resumable.js';
+import { concludedBy, createdClusters, resumableDeployments, retryShiftCommand, shiftRetryable, supersededBy } from '../state/resumable.js';
 import { deploymentOutcome } from '../report/outcome.js';
 import type { DeploymentJournal, LockHolder, StateStore } from '../state/store.js';
 import type { ClusterTarget, DeploymentStep, RunOptions, Step, StepName } from '../steps/step.js';
 import { clusterStepGraph, lastSteps } from './cluster-graph.js';
 import { runDeploymentStepNode, runStepNode } from './step-runner.js';
 import { runGraph, type NodeResult, type WorkNode } from './work-graph.js';
-import { retryRecord, retryRefusalOf, retryRefused, retryShiftCommand, SHIFT_STEP, shiftRetryable } from './shift-retry.js';
+import { retryRecord, retryRefusalOf, retryRefused, SHIFT_STEP } from './shift-retry.js';
 import { operatorName } from '../core/operator.js';
 import { assertSandboxFolderWritable } from '../state/deployment-dir-check.js';
 import { usesSandbox } from '../sandbox/uses-sandbox.js';

@@ -16,8 +16,6 @@ import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { progressFile } from '../steps/retire/retire-files.js';
 import { deploymentOutcome } from '../report/outcome.js';
 
-export { retryShiftCommand, shiftRetryable };
-
 export const SHIFT_STEP = 'traffic-shift';
 
 function shiftProgress(snap: Snapshot): { phase?: unknown; rollingBack?: { incomplete?: Array<{ meta?: unknown }> } } | undefined {

@@ -208,3 +208,12 @@ describe('resume --retry-shift', () => {
     });
   });
 });
+
+describe('engine/shift-retry.ts', () => {
+  it('exports only its own code: the resumable helpers are imported from state/resumable.ts, their home, not through it', async () => {
+    const own = await import('../../../src/engine/shift-retry.js');
+    const home = await import('../../../src/state/resumable.js');
+    const borrowed = Object.keys(own).filter((name) => (home as Record<string, unknown>)[name] === (own as Record<string, unknown>)[name]);
+    expect(borrowed).toEqual([]);
+  });
+});
