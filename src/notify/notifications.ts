@@ -73,8 +73,11 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
     case 'step.checkpoint': {
       const p = record.outputs.progress;
       if (record.step !== 'traffic-shift' || !isObject(p) || p.phase !== 'rolled-back') return [];
-      const evidence = evidenceOf(state.lastFailing);
-      return [{ ...base, kind: 'rolled-back', severity: 'failure', title: `deployment ${id}: traffic shift rolled back`, text: `rolled back${p.rolledBackFrom ? ` from ${String(p.rolledBackFrom)}` : ''}: ${str(p.reason) ?? 'no reason recorded'}`, data: { reason: p.reason, from: p.rolledBackFrom, evidence, ...(state.lastFailing ? { decision: { at: state.lastFailing.at, verdict: state.lastFailing.verdict, rule: state.lastFailing.rule, message: state.lastFailing.message, percent: state.lastFailing.percent } } : {}) } }];
+      // An operator's abort decided it (who, when): an earlier failing measurement is not its evidence.
+      const aborted = isObject(p.aborted) && typeof p.aborted.at === 'string' ? p.aborted : undefined;
+      const failing = aborted ? undefined : state.lastFailing;
+      const evidence = evidenceOf(failing);
+      return [{ ...base, kind: 'rolled-back', severity: 'failure', title: `deployment ${id}: traffic shift rolled back`, text: `rolled back${p.rolledBackFrom ? ` from ${String(p.rolledBackFrom)}` : ''}: ${str(p.reason) ?? 'no reason recorded'}`, data: { reason: p.reason, from: p.rolledBackFrom, evidence, ...(aborted ? { aborted } : {}), ...(failing ? { decision: { at: failing.at, verdict: failing.verdict, rule: failing.rule, message: failing.message, percent: failing.percent } } : {}) } }];
     }
     case 'event':
       return eventNotifications(record, state, base);

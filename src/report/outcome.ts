@@ -8,8 +8,9 @@
  * continues; a refused step (exit 3) may be a shift held at a manual gate.
  */
 import { shiftAttempt, type Snapshot } from '../state/model.js';
-import { concludedBy, firstGenerationAbort, promoted, retryShiftCommand, shiftConclusion, shiftRetryable } from '../state/resumable.js';
+import { concludedBy, concludingAbort, firstGenerationAbort, promoted, retryShiftCommand, shiftConclusion, shiftRetryable } from '../state/resumable.js';
 import { heldGate } from './shift-gates.js';
+import { abortWords } from '../traffic/shift-ports.js';
 
 export type Outcome = 'running' | 'succeeded' | 'partial' | 'superseded' | 'held' | 'refused' | 'interrupted' | 'rolled-back' | 'first-generation-failed' | 'first-generation-aborted' | 'retire-failed' | 'failed';
 
@@ -80,7 +81,12 @@ function headOutcome(snap: Snapshot): DeploymentOutcome {
   }
   const concluded = shiftConclusion(snap);
   // A retried shift says which attempt rolled back: the evidence of the one before is in the report, not this one's.
-  if (concluded === 'rolled-back') return at('rolled-back', 'failure', shiftAttempt(snap) > 1 ? `rolled back (shift attempt ${shiftAttempt(snap)})` : 'rolled back');
+  if (concluded === 'rolled-back') {
+    // An operator's abort rolled it back: who and when, as a first generation's abort is said.
+    const abort = concludingAbort(snap);
+    const words = shiftAttempt(snap) > 1 ? `rolled back (shift attempt ${shiftAttempt(snap)})` : 'rolled back';
+    return at('rolled-back', 'failure', abort ? `${words}: ${abortWords(abort)}` : words);
+  }
   if (concluded === 'first-generation-failed') return at(concluded, 'failure', FIRST_GENERATION_FAILED);
   const abort = firstGenerationAbort(snap);
   if (abort) return at('first-generation-aborted', 'failure', firstGenerationAborted(abort));

@@ -115,7 +115,7 @@ export function percentOf(phase: string, stepIndex: number, steps: readonly numb
   return 0;
 }
 
-/** `aborted`: the journaled progress records an operator's abort (`ShiftProgress.aborted`), which ends a first generation's watch as `failed`. */
+/** `aborted`: the journaled progress records an operator's abort (`ShiftProgress.aborted`): it ends a first generation's watch as `failed`, any other shift as `rolled-back`. */
 export function labelOf(phase: string, stepIndex: number, steps: readonly number[], aborted = false): string {
   switch (phase) {
     case 'start':
@@ -129,7 +129,7 @@ export function labelOf(phase: string, stepIndex: number, steps: readonly number
     case 'done':
       return 'promoted';
     case 'rolled-back':
-      return 'rolled back';
+      return aborted ? 'rolled back (aborted by an operator)' : 'rolled back';
     case 'failed':
       return `${aborted ? 'aborted by an operator' : 'gates failed'} (first generation, left taking every start)`;
     default:

@@ -126,7 +126,7 @@ export interface ShiftStatus {
   lastFailing?: ShiftDecision;
   /** The manual gates approved so far, oldest first: which, where, who sent the answer and when the run took it. */
   approvals?: GateApproval[];
-  /** The operator's `shift abort` that ended a first generation's watch (who, when). */
+  /** The operator's `shift abort` that ended a first generation's watch or rolled the shift back (who, when). */
   aborted?: OperatorAbort;
   /** A retried shift (`resume ID --retry-shift`): which attempt this is (2, 3, …); absent for the first. */
   attempt?: number;
@@ -159,7 +159,7 @@ function shiftPart(snap: Snapshot): { shift?: ShiftStatus } {
       decisions: decisions.slice(-SHOWN_DECISIONS),
       ...(lastFailing ? { lastFailing } : {}),
       ...(Array.isArray(progress?.approvals) && progress.approvals.length > 0 ? { approvals: progress.approvals } : {}),
-      ...(progress?.phase === 'failed' && typeof progress.aborted?.at === 'string' ? { aborted: progress.aborted } : {}),
+      ...((progress?.phase === 'failed' || progress?.phase === 'rolled-back' || progress?.rollingBack) && typeof progress.aborted?.at === 'string' ? { aborted: progress.aborted } : {}),
       ...retried,
     },
   };

@@ -98,9 +98,18 @@ export function shiftConclusion(snap: Snapshot): 'rolled-back' | 'first-generati
 
 /** The operator's abort that ended a first generation's watch, as journaled (see `ShiftProgress.aborted`). */
 export function firstGenerationAbort(snap: Snapshot): OperatorAbort | undefined {
-  if (shiftConclusion(snap) !== 'first-generation-aborted') return undefined;
-  const progress = snap.deploymentSteps.find((s) => s.name === 'traffic-shift')?.checkpoint?.['progress'] as { aborted?: unknown };
-  return operatorAbort(progress.aborted) ? progress.aborted : undefined;
+  return shiftConclusion(snap) === 'first-generation-aborted' ? concludingAbort(snap) : undefined;
+}
+
+/**
+ * The operator's abort that concluded the shift, as journaled: one that ended a first generation's watch, or one that
+ * rolled a shift back. Undefined when no abort concluded it (gates failed, an error, older journals).
+ */
+export function concludingAbort(snap: Snapshot): OperatorAbort | undefined {
+  const conclusion = shiftConclusion(snap);
+  if (conclusion !== 'first-generation-aborted' && conclusion !== 'rolled-back') return undefined;
+  const progress = snap.deploymentSteps.find((s) => s.name === 'traffic-shift')?.checkpoint?.['progress'] as { aborted?: unknown } | undefined;
+  return operatorAbort(progress?.aborted) ? progress.aborted : undefined;
 }
 
 /** A journaled abort record, read defensively (a checkpoint is data from disk). */

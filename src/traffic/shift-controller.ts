@@ -28,7 +28,7 @@ import { cannotRecordRollback, lastKnownScores, restoreOrRecord, stepBack } from
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
-import { type Clock, type ControlPort, type GateApproval, type OperatorAbort, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
+import { abortWords, type Clock, type ControlPort, type GateApproval, type OperatorAbort, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
 export { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
 
@@ -164,7 +164,11 @@ class ShiftRun {
       }
     } catch (error) {
       if (error instanceof PromoteRequest) return this.promote();
-      if (error instanceof RollbackRequest) return this.rollback(error.message, error.brief);
+      if (error instanceof RollbackRequest) {
+        // An operator's abort is journaled as such (who, when), as a first generation's is: every reader names them.
+        const aborted = this.abortOf(error);
+        return aborted ? this.rollback(abortWords(aborted), undefined, undefined, aborted) : this.rollback(error.message, error.brief);
+      }
       if (this.concluding || stopsWithoutRollback(error, this.deps.signal)) throw error;
       return this.rollback(this.failureReason(error), undefined, 'error');
     }
@@ -200,9 +204,7 @@ class ShiftRun {
         const consequence = 'the first generation has no previous one to fall back to, so its clusters were left as they are';
         const reason = `${error.message}; ${consequence} (they take all new starts): fix them or deploy a new generation`;
         // An operator's abort is journaled as such (who, when) in the same write: no reader calls it a failed gate.
-        const aborted: OperatorAbort | undefined = error.abort
-          ? { where: this.describe(), ...(error.abort.by ? { by: error.abort.by } : {}), ...(error.abort.sentAt ? { sentAt: error.abort.sentAt } : {}), at: new Date(this.deps.clock.now()).toISOString() }
-          : undefined;
+        const aborted = this.abortOf(error);
         if (aborted) this.emit('error', 'traffic.first-generation-aborted', `first generation's watch aborted by ${aborted.by ?? 'an operator'}; ${consequence}`, { reason, aborted });
         else this.emit('error', 'traffic.first-generation-failed', `${error.brief ?? error.message}; ${consequence}`, { reason });
         await this.save({ phase: 'failed', reason, paused: false, ...(aborted ? { aborted } : {}) });
@@ -593,12 +595,20 @@ class ShiftRun {
     return { outcome: 'promoted', progress: this.progress };
   }
 
-  private async rollback(reason: string, brief?: string, cause?: 'error'): Promise<ShiftResult> {
+  /** The operator's `shift abort` behind `error` (where the shift stood, who sent it, when this run took it), if it is one. */
+  private abortOf(error: RollbackRequest): OperatorAbort | undefined {
+    const taken = error.abort;
+    if (!taken) return undefined;
+    return { where: this.describe(), ...(taken.by ? { by: taken.by } : {}), ...(taken.sentAt ? { sentAt: taken.sentAt } : {}), at: new Date(this.deps.clock.now()).toISOString() };
+  }
+
+  /** `aborted`: an operator's abort decided it; journaled with the rollback's start, so a resumed rollback keeps it. */
+  private async rollback(reason: string, brief?: string, cause?: 'error', aborted?: OperatorAbort): Promise<ShiftResult> {
     const { rollback } = this.input.config;
     // Resumed half-way (the journal says it was under way): finish at once, as an abort during a gradual rollback does.
     const resumed = this.progress.rollingBack !== undefined;
     // A gate's or a pause's hold ends here: the gradual steps down wait only for their time (a new pause holds them).
-    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}), ...(cause ? { cause } : {}) }, paused: false, gate: undefined, pausedBy: undefined });
+    if (!resumed) await this.save({ rollingBack: { reason, ...(brief ? { brief } : {}), ...(cause ? { cause } : {}) }, paused: false, gate: undefined, pausedBy: undefined, ...(aborted ? { aborted } : {}) });
     // After a failing measurement its line above says what failed; an operator's abort says so here.
     this.emit('error', 'traffic.rollback', `rolling back (${resumed ? 'finishing at once' : rollback.mode}) at ${this.describe()}: ${brief ? (resumed ? brief : 'the measurement above failed') : reason}`, { reason });
     if (!resumed && rollback.mode === 'gradual' && (this.progress.phase === 'steps' || this.progress.phase === 'bake')) {

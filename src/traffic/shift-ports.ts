@@ -114,9 +114,10 @@ export interface ShiftProgress {
   /** Every manual gate approved so far, oldest first: `status` and the report say who approved and when. */
   approvals?: GateApproval[];
   /**
-   * An operator's `shift abort` that ended a first generation's watch (phase `failed`): who sent it and when. Every
-   * reader then says an operator aborted it, not that its gates failed (and, as for a failed watch, that its clusters
-   * still take every new start: there was nothing to roll back to).
+   * An operator's `shift abort` that ended the shift: who sent it and when. It ends a first generation's watch (phase
+   * `failed`): every reader then says an operator aborted it, not that its gates failed (and, as for a failed watch,
+   * that its clusters still take every new start: there was nothing to roll back to). Any other shift it rolls back
+   * (journaled with `rollingBack`, kept in `rolled-back`): every reader says who aborted it and when.
    */
   aborted?: OperatorAbort;
 }
@@ -128,6 +129,11 @@ export interface OperatorAbort {
   sentAt?: string;
   /** When the run took it. */
   at: string;
+}
+
+/** An operator's abort in words, as the reason of the rollback it decided: `aborted by alice@host (shift abort) at <time>`. */
+export function abortWords(abort: Pick<OperatorAbort, 'by' | 'at'>): string {
+  return `aborted by ${abort.by ?? 'an operator'} at ${abort.at}`;
 }
 
 /** An operator's approval of a manual gate: which, where the shift stood, who sent it and when. */

@@ -126,7 +126,7 @@ describe.skipIf(!hasTools).concurrent('shift commands from a second terminal at 
           expect(result.code, result.raw).toBe(1);
           await expectSummaryAtEnd(result, common);
           // The reason and what happened since are two lines of the summary.
-          expect(result.lines.join('\n')).toMatch(new RegExp(`traffic shift rolled back at ${escape(phase.at)}: aborted by an operator\\.\\s+The old clusters take new starts again`));
+          expect(result.lines.join('\n')).toMatch(new RegExp(`traffic shift rolled back at ${escape(phase.at)}: aborted by \\S+@\\S+ \\(shift abort\\) at \\S+\\.\\s+The old clusters take new starts again`));
           const after = await registryOf(common);
           expect(after).toEqual({ ...before, eu211: { state: 'CORDONED', score: 0 }, us211: { state: 'CORDONED', score: 0 } });
         } finally {

@@ -5,7 +5,7 @@ import { lineOf, renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
 import { excludedPending, type Snapshot } from '../../state/model.js';
-import { firstGenerationAbort, promoted, rolledBack, supersededBy } from '../../state/resumable.js';
+import { concludingAbort, promoted, rolledBack, supersededBy } from '../../state/resumable.js';
 import type { OperatorAbort } from '../../traffic/shift-ports.js';
 import { damageWords } from '../../state/journal-damage.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
@@ -89,7 +89,7 @@ async function listLive(store: StateStore): Promise<Listed[]> {
     if (snap && !newer && promoted(snap)) promotedIn.set(env, d.id);
     const superseded = newer && d.state !== 'succeeded' ? { supersededBy: newer } : {};
     if (d.state === 'running' && snap) out.push({ ...d, state: (await liveState(store, snap)).state, ...superseded });
-    else if (d.state === 'failed' && snap && rolledBack(snap)) out.push({ ...d, rolledBack: true, outcome: 'rolled-back' });
+    else if (d.state === 'failed' && snap && rolledBack(snap)) out.push({ ...d, rolledBack: true, ...outcomeOf(snap) });
     // A failure is said as `status ID` says it (held at a gate, refused, failed after promotion).
     else if (d.state === 'failed' && snap && !newer) out.push({ ...d, ...outcomeOf(snap) });
     // How many steps a partial one left for `resume`.
@@ -101,8 +101,8 @@ async function listLive(store: StateStore): Promise<Listed[]> {
 
 function outcomeOf(snap: Snapshot): Pick<Listed, 'outcome' | 'outcomeWords' | 'aborted'> {
   const { outcome, words } = deploymentOutcome(snap);
-  // A first generation's watch an operator aborted: who and when, as `status ID --output json` has it (shift.aborted).
-  const aborted = firstGenerationAbort(snap);
+  // A shift an operator aborted (a first generation's watch, or a rollback): who and when, as `status ID --output json` has it (shift.aborted).
+  const aborted = concludingAbort(snap);
   return { outcome, outcomeWords: words, ...(aborted ? { aborted } : {}) };
 }
 
@@ -110,7 +110,7 @@ function renderList(list: Listed[], format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(list.map(({ outcomeWords: _w, ...d }) => d), null, 2)}\n`;
   if (list.length === 0) return 'no deployments\n';
   // A damaged journal hides what the damage covers: '?' rather than a guess.
-  const rows = list.map((d) => [d.id, d.rolledBack ? 'rolled back' : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : (d.outcomeWords ?? d.state), d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
+  const rows = list.map((d) => [d.id, d.rolledBack ? (d.outcomeWords ?? 'rolled back') : d.excluded !== undefined ? `partial (${d.excluded} excluded)` : d.supersededBy ? `${d.state}, superseded` : (d.outcomeWords ?? d.state), d.project || '?', d.environment || '?', d.createdAt || '?', d.updatedAt || '?']);
   const damaged = list.flatMap((d) => (d.damaged ? [`${d.id}: ${damageWords(d.damaged)}; ${d.damaged.fix}\n`] : []));
   return `${renderTable(['ID', 'STATE', 'PROJECT', 'ENVIRONMENT', 'CREATED', 'UPDATED'], rows)}\n${damaged.join('')}`;
 }

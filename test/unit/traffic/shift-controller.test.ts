@@ -49,6 +49,9 @@ function start(deps: ReturnType<typeof setup>['deps'], cfg = config(), signal?: 
 
 const minutes = (n: number) => vi.advanceTimersByTimeAsync(n * 60_000);
 
+/** An operator's abort is the reason, with when the run took it (who, where `shift abort` names a sender). */
+const ABORTED = expect.stringMatching(/^aborted by an operator at \d{4}-\d\d-\d\dT/);
+
 describe('shift controller', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: new Date('2025-01-01T12:00:00Z') });
@@ -213,13 +216,15 @@ describe('shift controller', () => {
     registry.transientFailures = 1_000; // the bridges go away as the rollback starts
     for (let s = 0; s < 60 && run.result() === undefined; s++) await vi.advanceTimersByTimeAsync(1_000);
     expect(run.result()).toBeInstanceOf(Error);
-    expect(journal.progress).toMatchObject({ phase: 'steps', rollingBack: { reason: 'aborted by an operator' } });
+    expect(journal.progress).toMatchObject({ phase: 'steps', rollingBack: { reason: ABORTED } });
     registry.transientFailures = 0;
     const decisions = journal.decisions.length;
     const logBefore = registry.log.length;
     const resumed = start(deps);
     await vi.advanceTimersByTimeAsync(1);
-    expect(resumed.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    expect(resumed.result()).toMatchObject({ outcome: 'rolled-back', reason: ABORTED });
+    // Who and when, journaled with the rollback's start, are kept by the run that finishes it.
+    expect(journal.progress).toMatchObject({ phase: 'rolled-back', aborted: { where: 'step 2/3 (50 %)', at: expect.any(String) } });
     for (const meta of METAS) {
       expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
       expect(registry.get(meta, 'eu17')).toMatchObject({ state: 'AVAILABLE', score: 100 });
@@ -278,7 +283,7 @@ describe('shift controller', () => {
     await minutes(1);
     control.push('abort');
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: ABORTED });
     expect(registry.get('meta-us', 'eu18')).toMatchObject({ state: 'CORDONED', score: 0 });
   });
 
@@ -290,7 +295,7 @@ describe('shift controller', () => {
     expect(journal.progress).toMatchObject({ paused: true, gate: 'beforeIncrease' });
     control.push('abort');
     await minutes(5);
-    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by an operator' });
+    expect(run.result()).toMatchObject({ outcome: 'rolled-back', reason: ABORTED });
     expect(registry.scores('meta-us', 'eu18')).toEqual([25, 19, 13, 6, 0]);
   });
 
