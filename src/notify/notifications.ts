@@ -16,6 +16,11 @@ export interface Notification {
   deploymentId: string;
   time: string;
   title: string;
+  /**
+   * The title in a few words, where a receiver's header cannot take the whole one (Slack's, 150 characters): `deployment
+   * X: first generation aborted` for one whose title names who aborted it and when. The whole title then opens the text.
+   */
+  headline?: string;
   text: string;
   /** Machine-readable details (evidence, command to run, state). */
   data: Record<string, unknown>;
@@ -62,7 +67,7 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       const resumes = partial || told.outcome === 'interrupted' || told.next?.includes(`\`ws-deployment resume ${id}\``);
       const command = resumes ? `ws-deployment resume ${id}` : shiftRetryable(snap) ? retryShiftCommand(id) : undefined;
       const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(record.error ? { error: record.error } : {}) };
-      return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, text: finishedText(record, snap, told), data }];
+      return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, headline: `deployment ${id}: ${told.outcome.replaceAll('-', ' ')}`, text: finishedText(record, snap, told), data }];
     }
     case 'step.succeeded':
       if (record.cluster === DEPLOYMENT_SCOPE && record.step === 'retire-old-clusters') {
