@@ -22,6 +22,7 @@
  * ```
  */
 import * as z from 'zod';
+import { patternString } from '../config/sections/primitives.js';
 import { positiveDurationSchema } from '../traffic/duration-schema.js';
 import { parseConstraint } from './constraints.js';
 import { bridgeRegionProblem } from './region.js';
@@ -78,7 +79,7 @@ export const metaClusterAccessShape = {
   bridge: bridgeAccessSchema.optional(),
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes namespace name').default('default'),
+  namespace: patternString(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a kubernetes namespace name; use lowercase letters, digits and dashes, starting and ending with a letter or digit', 'default', 63).default('default'),
   /** Label selector of the bridge pods. */
   bridgeSelector: z.string().min(1).default(BRIDGE_SELECTOR),
   /** ClusterService port inside the bridge pod. */

@@ -4,6 +4,7 @@
  * counted (Argo Rollouts semantics: a limit of N tolerates N, the N+1st trips).
  */
 import * as z from 'zod';
+import { patternString } from '../config/sections/primitives.js';
 import { configPath } from '../config/sections/paths.js';
 import { durationSchema, positiveDurationSchema } from './duration-schema.js';
 import { TEMPLATE_VARIABLES } from './judges/query-template.js';
@@ -91,7 +92,7 @@ const comparisonSchema = z
 /** One gate metric. Exactly one of `threshold` or `comparison`. */
 export const metricSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'metric names are lowercase words joined by dashes'),
+    name: patternString(/^[a-z][a-z0-9-]*$/, 'a metric name; use lowercase letters, digits and dashes, starting with a letter', 'error-rate', 128),
     query: queryTemplateSchema,
     threshold: thresholdSchema.optional(),
     comparison: comparisonSchema.optional(),

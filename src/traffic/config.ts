@@ -4,6 +4,7 @@
  * Durations are strings in the YAML and milliseconds after parsing.
  */
 import * as z from 'zod';
+import { envVarName, patternString } from '../config/sections/primitives.js';
 import { analysisSchema, type MetricConfig } from './analysis-config.js';
 import { formatDuration } from './duration.js';
 import { mannWhitneyU } from './stats/mann-whitney.js';
@@ -15,7 +16,7 @@ const gateSchema = z.enum(['auto', 'manual']);
 
 /** Staff canary: uncordon behind `has-permission=<permission>` for `duration`, then drop the constraint. */
 const staffStageSchema = z.strictObject({
-  permission: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('new-workspace-cluster'),
+  permission: patternString(/^[a-z0-9][a-z0-9-]*$/, 'a permission name; use lowercase letters, digits and dashes, starting with a letter or digit', 'new-workspace-cluster', 128).default('new-workspace-cluster'),
   duration: positiveDurationSchema('the staff canary would end at once; write e.g. 15m, or drop staffStage to go straight to the first step').prefault('15m'),
 });
 
@@ -44,7 +45,7 @@ const gatesSchema = z.strictObject({
 /** Run an external job (argv, no shell) instead of the built-in shift. */
 const commandSchema = z.strictObject({
   argv: z.array(z.string().min(1)).min(1, 'command.argv needs the program and its arguments'),
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+  env: z.record(envVarName(), z.string()).default({}),
   timeout: positiveDurationSchema('the command would be stopped as it starts; write e.g. 2h').prefault('2h'),
 });
 

@@ -43,7 +43,7 @@ describe('the seed example', () => {
       ...STILL_NEEDED,
       '13:7: (yaml): `prefix` and `governedBy` are indented more than `region` above them; align them (4 spaces before each key of this list item)',
       `15:5: ${GKE_MODULE(1)}`,
-      '15:13: workspaceClusters[1].region: "us-west-1" is not a gcp region; use the form europe-west1 or us-central1',
+      '15:13: workspaceClusters[1].region: "us-west-1" is not a gcp region; use the form <area>-<direction><number>; e.g. "europe-west1"',
       '16:7: (yaml): `prefix` and `governedBy` are indented more than `region` above them; align them (4 spaces before each key of this list item)',
       // Column 19 of the line as written (17 once aligned).
       '17:19: workspaceClusters[1].governedBy: "prod-meta-eu01" is not a meta cluster; meta clusters: stag-meta-eu01',
@@ -58,7 +58,7 @@ describe('the seed example', () => {
     expect(errors).toEqual([
       ...STILL_NEEDED,
       `15:5: ${GKE_MODULE(1)}`,
-      '15:13: workspaceClusters[1].region: "us-west-1" is not a gcp region; use the form europe-west1 or us-central1',
+      '15:13: workspaceClusters[1].region: "us-west-1" is not a gcp region; use the form <area>-<direction><number>; e.g. "europe-west1"',
       '17:17: workspaceClusters[1].governedBy: "prod-meta-eu01" is not a meta cluster; meta clusters: stag-meta-eu01',
     ]);
   });

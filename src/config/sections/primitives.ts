@@ -35,10 +35,17 @@ export function checkedString(problem: (value: string) => string | undefined, hi
     .meta(hints);
 }
 
-/** A string that must match `pattern`; the message names the value and what is allowed. */
-export function patternString(pattern: RegExp, allowed: string, maxLength = 256) {
+/**
+ * A string that must match `pattern`. The message names the value, what it is not and the rule (`allowed`: `a chart
+ * name; use …`), how long it is where that is what is wrong, and a valid `example` to write instead.
+ */
+export function patternString(pattern: RegExp, allowed: string, example: string, maxLength = 256) {
   return checkedString(
-    (value) => (value.length <= maxLength && pattern.test(value) ? undefined : `${quote(value)} is not ${allowed}`),
+    (value) => {
+      if (value.length <= maxLength && pattern.test(value)) return undefined;
+      const length = value.length > maxLength ? ` (it is ${value.length} characters long; at most ${maxLength} are allowed)` : '';
+      return `${quote(value)} is not ${allowed}${length}; e.g. ${quote(example)}`;
+    },
     { pattern: pattern.source, maxLength },
   );
 }
@@ -57,13 +64,14 @@ export function plainText(maxLength = 4096) {
 
 /** GCP regions: `europe-west1`, `us-central1`, `northamerica-northeast2`. */
 export const gcpRegion = () =>
-  patternString(/^[a-z]+-[a-z]+[0-9]{1,2}$/, 'a gcp region; use the form europe-west1 or us-central1', 40);
+  patternString(/^[a-z]+-[a-z]+[0-9]{1,2}$/, 'a gcp region; use the form <area>-<direction><number>', 'europe-west1', 40);
 
 /** GCP project ids: 6–30 characters, lowercase letters, digits and dashes, starting with a letter. */
 export const gcpProjectId = () =>
   patternString(
     /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
     'a gcp project id; use 6–30 lowercase letters, digits and dashes, start with a letter and end with a letter or digit',
+    'gitpod-191109',
     30,
   );
 
@@ -72,6 +80,7 @@ export const gcpResourceName = (what: string) =>
   patternString(
     /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
     `a valid ${what} name; use at most 63 lowercase letters, digits and dashes, starting with a letter`,
+    'gitpod-prod',
     63,
   );
 
@@ -79,7 +88,8 @@ export const gcpResourceName = (what: string) =>
 export const dnsDomain = () =>
   patternString(
     /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    'a dns domain; use lowercase labels separated by dots, e.g. gitpod.io',
+    'a dns domain; use lowercase labels separated by dots',
+    'gitpod.io',
     253,
   );
 
@@ -88,6 +98,7 @@ export const gcsBucket = () =>
   patternString(
     /^(?!goog)(?!.*\.\.)(?=.{3,63}$)[a-z0-9][a-z0-9_.-]*[a-z0-9]$/,
     'a gcs bucket name; use 3–63 lowercase letters, digits, dashes, underscores and dots, starting and ending with a letter or digit',
+    'gitpod-prod-tf-state',
     63,
   );
 
@@ -98,31 +109,32 @@ export const gkeName = () =>
     if (problem === undefined) return undefined;
     // names.ts shows the name raw; ours must stay one short line whatever the name holds.
     const shown = `"${value}"`;
-    return problem.startsWith(shown) ? `${quote(value)}${problem.slice(shown.length)}` : problem;
+    return `${problem.startsWith(shown) ? `${quote(value)}${problem.slice(shown.length)}` : problem}; e.g. "prod-meta-eu01"`;
   }, {
     pattern: GKE_NAME_PATTERN.source,
     maxLength: GKE_NAME_MAX,
   });
 
 /** Workspace cluster prefix: the letters of the short name (`eu` in `eu17`). */
-export const clusterPrefix = () => patternString(/^[a-z]{1,8}$/, 'a valid prefix; use 1–8 lowercase letters (a–z)', 8);
+export const clusterPrefix = () => patternString(/^[a-z]{1,8}$/, 'a valid prefix; use 1–8 lowercase letters (a–z)', 'eu', 8);
 
 /** Names of environment variables, e.g. `PG_CONN_STR`. */
 export const envVarName = () =>
-  patternString(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name; use uppercase letters, digits and underscores', 128);
+  patternString(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name; use uppercase letters, digits and underscores, not starting with a digit', 'PG_CONN_STR', 128);
 
 /** A PostgreSQL identifier (no quoting needed). */
 export const pgIdentifier = () =>
-  patternString(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a postgresql schema name; use letters, digits and underscores, not starting with a digit', 63);
+  patternString(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a postgresql schema name; use letters, digits and underscores, not starting with a digit', 'ws_deployment', 63);
 
 /** An object path inside a bucket: relative, no `.`/`..` segments, no empty segments. */
 export const storagePrefix = () =>
   patternString(
     /^(?!.*\/\/)(?!\/)(?!.*\/$)(?!(.*\/)?\.{1,2}(\/|$))[A-Za-z0-9._/-]+$/,
     'a valid state prefix; use letters, digits, dots, dashes, underscores and single slashes, no "." or ".." segments',
+    'ws-clusters/prod',
     256,
   );
 
 /** HCL identifiers: Terraform variable names. */
 export const hclIdentifier = () =>
-  patternString(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a terraform variable name; use letters, digits, underscores and dashes, starting with a letter', 64);
+  patternString(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a terraform variable name; use letters, digits, underscores and dashes, starting with a letter or underscore', 'machine_type', 64);

@@ -44,7 +44,7 @@ const moduleSection = z
     source: moduleSource
       .optional()
       .describe('Local folder (./, ../ or /; resolved against the config folder), registry or git source.'),
-    version: patternString(/^[0-9A-Za-z.,<>=~! -]+$/, 'a terraform version constraint, e.g. "~> 1.2"', 64)
+    version: patternString(/^[0-9A-Za-z.,<>=~! -]+$/, 'a terraform version constraint; use versions and the operators = != > >= < <= ~> separated by commas', '~> 1.2', 64)
       .optional()
       .describe('Version constraint for registry sources.'),
   })

@@ -5,12 +5,13 @@
  * does not depend on the root type.
  */
 import * as z from 'zod';
+import { patternString } from '../../config/sections/primitives.js';
 import { configPath } from '../../config/sections/paths.js';
 import { WsdError } from '../../core/errors.js';
 
 /** Kubernetes names (DNS-1123 labels): release names and namespaces. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const k8sName = z.string().max(53).regex(DNS_LABEL, 'use lowercase letters, digits and dashes (a DNS-1123 label)');
+const k8sName = patternString(DNS_LABEL, 'a kubernetes name; use lowercase letters, digits and dashes, starting and ending with a letter or digit (a DNS-1123 label)', 'gitpod', 53);
 
 /**
  * `--set` keys are restricted to plain dotted paths so helm's strvals parser and
@@ -18,7 +19,7 @@ const k8sName = z.string().max(53).regex(DNS_LABEL, 'use lowercase letters, digi
  */
 export const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const setOverrides = z
-  .record(z.string().regex(SET_KEY, 'use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)'), z.union([z.string(), z.number(), z.boolean()]))
+  .record(patternString(SET_KEY, 'a set key; use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)', 'components.proxy.replicas'), z.union([z.string(), z.number(), z.boolean()]))
   .default({});
 
 /**
@@ -26,16 +27,16 @@ const setOverrides = z
  * they reach helm in a 0600 values file removed after the call, never in its argv (`ps`, the plan).
  * Each must be a key of `set` (config rule `secretNamesExist`).
  */
-const secretSet = z.array(z.string().regex(SET_KEY, 'use a key of set')).default([]);
+const secretSet = z.array(patternString(SET_KEY, 'a key of set; use a dotted path of letters, digits, "_" and "-"', 'database.password')).default([]);
 
 /** Where a chart comes from: a repository (https or oci) plus name, or a local chart directory. */
 export const chartSchema = z
   .strictObject({
     /** `https://…` chart repository or `oci://…` registry prefix. */
-    repository: z.string().regex(/^(https?|oci):\/\/\S+$/, 'use an https://, http:// or oci:// URL').optional(),
+    repository: patternString(/^(https?|oci):\/\/\S+$/, 'a chart repository; use an https://, http:// or oci:// URL without spaces', 'https://charts.gitpod.io', 2048).optional(),
     /** Local chart directory or packaged `.tgz` (instead of `repository`). */
     path: configPath('file or directory', 'chart').optional(),
-    name: z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'use a chart name such as "gitpod"'),
+    name: patternString(/^[a-z0-9][-a-z0-9_.]*$/, 'a chart name; use lowercase letters, digits, "-", "_" and ".", starting with a letter or digit', 'gitpod'),
     /** Chart version; required with `repository` so the release is pinned. */
     version: z.string().min(1).optional(),
   })
@@ -70,7 +71,7 @@ export const gitpodSectionSchema = z.strictObject({
   /** YAML that pins component versions (`version`, `components.<name>.version`). */
   versionsManifest: configPath('file', 'versions manifest').optional(),
   /** Base domain; workspace hosts become `ws-<short name>.<domain>`. Falls back to the root `domain`. */
-  domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'use a DNS domain such as "gitpod.io"').optional(),
+  domain: patternString(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a dns domain; use lowercase letters, digits, dashes and dots, starting and ending with a letter or digit', 'gitpod.io', 253).optional(),
   set: setOverrides,
   secretSet,
   dependsOn,
@@ -128,7 +129,7 @@ export type MonitoringSection = z.infer<typeof monitoringSectionSchema>;
 
 /** An HTTP(S) endpoint that must answer with the expected status. `{shortName}`, `{name}`, `{region}`, `{domain}` are expanded. */
 const httpCheckSchema = z.strictObject({
-  url: z.string().regex(/^https?:\/\/\S+$/, 'use an http:// or https:// URL'),
+  url: patternString(/^https?:\/\/\S+$/, 'an alive-test url; use an http:// or https:// URL without spaces', 'https://ws-{shortName}.{domain}/healthz', 2048),
   expectedStatus: z.number().int().min(100).max(599).default(200),
   /** PEM CA bundle to trust (self-signed endpoints). */
   caFile: configPath('file', 'CA file').optional(),
@@ -150,7 +151,7 @@ export const aliveTestSectionSchema = z.strictObject({
   command: z
     .strictObject({
       argv: z.array(z.string().min(1)).min(1),
-      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+      env: z.record(patternString(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name; use letters, digits and underscores, not starting with a digit', 'KUBECONFIG', 128), z.string()).default({}),
     })
     .optional(),
   rollout: z

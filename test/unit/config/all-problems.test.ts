@@ -32,7 +32,7 @@ workspaceClusters:
       '2:14: environment: the string "prod" is not allowed; use one of: production, staging, development',
       '3:1: projct: unknown key "projct"; did you mean "project"? allowed keys: version, environment, project, metaClusters, workspaceClusters, terraform, gitpod, jaeger, monitoring, aliveTest, registration, trafficShift, notifications',
       '7:11: metaClusters[1].name: duplicate meta cluster name "meta-eu01"; metaClusters[0] already uses it',
-      '8:13: metaClusters[1].region: "eu" is not a gcp region; use the form europe-west1 or us-central1',
+      '8:13: metaClusters[1].region: "eu" is not a gcp region; use the form <area>-<direction><number>; e.g. "europe-west1"',
       '12:17: workspaceClusters[0].governedBy: "meta-us01" is not a meta cluster; meta clusters: meta-eu01',
       `13:19: workspaceClusters[0].valuesFiles[0]: values file "./missing.yaml" does not exist (resolved to ${ctx.dir}/missing.yaml); create it or fix the path`,
       '15:13: workspaceClusters[1].prefix: prefix "eu" is already used in region europe-west1 by workspaceClusters[0]; pick another prefix',

@@ -38,7 +38,7 @@ describe('gcp regions', () => {
 
   it('checks the shape of project.extraRegions like any region', () => {
     const text = edit(BASE, '  bucket: gitpod-prod-tf-state\n', '  bucket: gitpod-prod-tf-state\n  extraRegions: [US West 9]\n');
-    expect(problems(text, ctx.file)).toEqual(['8:18: project.extraRegions[0]: "US West 9" is not a gcp region; use the form europe-west1 or us-central1']);
+    expect(problems(text, ctx.file)).toEqual(['8:18: project.extraRegions[0]: "US West 9" is not a gcp region; use the form <area>-<direction><number>; e.g. "europe-west1"']);
   });
 
   it('knows every region in its list, each of the shape the schema accepts', () => {

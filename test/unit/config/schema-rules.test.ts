@@ -41,19 +41,19 @@ describe('config schema: one rule per test, exact positions', () => {
 
   it('checks the gcp project id shape', () => {
     expect(check(edit(BASE, 'id: gitpod-191109', 'id: Gitpod_1'))).toEqual([
-      '4:7: project.id: "Gitpod_1" is not a gcp project id; use 6–30 lowercase letters, digits and dashes, start with a letter and end with a letter or digit',
+      '4:7: project.id: "Gitpod_1" is not a gcp project id; use 6–30 lowercase letters, digits and dashes, start with a letter and end with a letter or digit; e.g. "gitpod-191109"',
     ]);
   });
 
   it('checks the region shape', () => {
     expect(check(edit(BASE, '    region: europe-west1\nworkspace', '    region: Europe-West1\nworkspace'))).toEqual([
-      '10:13: metaClusters[0].region: "Europe-West1" is not a gcp region; use the form europe-west1 or us-central1',
+      '10:13: metaClusters[0].region: "Europe-West1" is not a gcp region; use the form <area>-<direction><number>; e.g. "europe-west1"',
     ]);
   });
 
   it('checks the prefix shape (no shell metacharacters)', () => {
     expect(check(edit(BASE, 'prefix: eu', 'prefix: "eu;rm"'))).toEqual([
-      '13:13: workspaceClusters[0].prefix: "eu;rm" is not a valid prefix; use 1–8 lowercase letters (a–z)',
+      '13:13: workspaceClusters[0].prefix: "eu;rm" is not a valid prefix; use 1–8 lowercase letters (a–z); e.g. "eu"',
     ]);
   });
 
@@ -108,7 +108,7 @@ describe('config schema: one rule per test, exact positions', () => {
   it('checks explicit names and their uniqueness', () => {
     const two = `${BASE}  - name: ws-eu01\n    region: europe-west2\n    prefix: eu\n    governedBy: prod-meta-eu01\n`;
     expect(check(edit(two, '  - region: europe-west1\n', '  - name: Ws_eu01\n    region: europe-west1\n'))).toEqual([
-      '12:11: workspaceClusters[0].name: "Ws_eu01" is not a valid GKE name: use lowercase letters, digits and dashes, start with a letter and end with a letter or digit',
+      '12:11: workspaceClusters[0].name: "Ws_eu01" is not a valid GKE name: use lowercase letters, digits and dashes, start with a letter and end with a letter or digit; e.g. "prod-meta-eu01"',
     ]);
     expect(check(edit(two, '  - region: europe-west1\n', '  - name: ws-eu01\n    region: europe-west1\n'))).toEqual([
       '16:11: workspaceClusters[1].name: duplicate workspace cluster name "ws-eu01"; workspaceClusters[0] already uses it',
@@ -127,9 +127,9 @@ describe('config schema: one rule per test, exact positions', () => {
   it('checks bucket, network and dns names (no traversal or metacharacters)', () => {
     const text = edit(edit(edit(BASE, 'bucket: gitpod-prod-tf-state', 'bucket: a..b'), 'network: gitpod-prod', 'network: "net $(id)"'), 'dnsZone: gitpod.io', 'dnsZone: ../etc');
     expect(check(text)).toEqual([
-      '5:12: project.network: "net $(id)" is not a valid vpc network name; use at most 63 lowercase letters, digits and dashes, starting with a letter',
-      '6:12: project.dnsZone: "../etc" is not a dns domain; use lowercase labels separated by dots, e.g. gitpod.io',
-      '7:11: project.bucket: "a..b" is not a gcs bucket name; use 3–63 lowercase letters, digits, dashes, underscores and dots, starting and ending with a letter or digit',
+      '5:12: project.network: "net $(id)" is not a valid vpc network name; use at most 63 lowercase letters, digits and dashes, starting with a letter; e.g. "gitpod-prod"',
+      '6:12: project.dnsZone: "../etc" is not a dns domain; use lowercase labels separated by dots; e.g. "gitpod.io"',
+      '7:11: project.bucket: "a..b" is not a gcs bucket name; use 3–63 lowercase letters, digits, dashes, underscores and dots, starting and ending with a letter or digit; e.g. "gitpod-prod-tf-state"',
     ]);
   });
 

@@ -42,7 +42,7 @@ describe('config terraform section', () => {
     const ok = valid(tf('  variables:\n    n: 3\n    pem: "a\\nb"\n    l: [a, {b: true}]\n'), ctx.file);
     expect(ok.config.terraform.variables).toEqual({ n: 3, pem: 'a\nb', l: ['a', { b: true }] });
     expect(check(tf('  variables:\n    "bad name": 1\n    empty:\n    deep: {a: [1, null]}\n    ctl: "x\\u0001"\n'))).toEqual([
-      '17:5: terraform.variables["bad name"]: "bad name" is not a terraform variable name; use letters, digits, underscores and dashes, starting with a letter',
+      '17:5: terraform.variables["bad name"]: "bad name" is not a terraform variable name; use letters, digits, underscores and dashes, starting with a letter or underscore; e.g. "machine_type"',
       '18:5: terraform.variables.empty: expected a string, a number, true or false, a list or a mapping, got an empty value (null)',
       '19:19: terraform.variables.deep.a[1]: expected a string, a number, true or false, a list or a mapping, got an empty value (null)',
       '20:10: terraform.variables.ctl: contains the control character U+0001 at position 2; remove it',
@@ -64,11 +64,11 @@ describe('config terraform section', () => {
     });
     expect(check(tf('  backend: { type: local, prefix: x, connStrEnv: "pg conn" }\n'))).toEqual([
       '16:35: terraform.backend.prefix: applies only to backend type gcs, not "local"; remove it',
-      '16:50: terraform.backend.connStrEnv: "pg conn" is not an environment variable name; use uppercase letters, digits and underscores',
+      '16:50: terraform.backend.connStrEnv: "pg conn" is not an environment variable name; use uppercase letters, digits and underscores, not starting with a digit; e.g. "PG_CONN_STR"',
       '16:50: terraform.backend.connStrEnv: applies only to backend type pg, not "local"; remove it',
     ]);
     expect(check(tf('  backend: { type: gcs, prefix: ../state }\n'))).toEqual([
-      '16:33: terraform.backend.prefix: "../state" is not a valid state prefix; use letters, digits, dots, dashes, underscores and single slashes, no "." or ".." segments',
+      '16:33: terraform.backend.prefix: "../state" is not a valid state prefix; use letters, digits, dots, dashes, underscores and single slashes, no "." or ".." segments; e.g. "ws-clusters/prod"',
     ]);
     expect(check(tf('  backend: { type: s3 }\n'))).toEqual(['16:20: terraform.backend.type: the string "s3" is not allowed; use one of: gcs, local, pg']);
   });

@@ -139,7 +139,7 @@ describe('release inputs', () => {
     const world = gitpodWorld(root);
     const gitpod = world.config.gitpod as Record<string, unknown>;
     const { ctx } = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, set: { 'a[0].b': 'x' } } } });
-    expect(() => step.describe(ctx)).toThrow(/config gitpod\.set\.a\[0\]\.b: use a dotted path/);
+    expect(() => step.describe(ctx)).toThrow(/config gitpod\.set\.a\[0\]\.b: "a\[0\]\.b" is not a set key; use a dotted path/);
     const noVersion = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, chart: { repository: 'https://x', name: 'gitpod' } } } }).ctx;
     expect(() => step.describe(noVersion)).toThrow(/pin chart.version/);
   });
