@@ -1,14 +1,11 @@
 /**
- * Kubernetes access for the registry code: kubeconfig loading and API error
- * mapping. `@kubernetes/client-node` is imported lazily, like grpc: commands
- * that never touch a cluster must not pay for it at start-up.
+ * Kubernetes access for the registry code: kubeconfig loading (the lazy module
+ * and API error mapping are `tools/kube/`'s). `@kubernetes/client-node` is imported
+ * lazily, like grpc: commands that never touch a cluster must not pay for it at start-up.
  */
 import type * as K8s from '@kubernetes/client-node';
 import { WsdError } from '../core/errors.js';
 import { kubeModule } from '../tools/kube/kube-module.js';
-
-export { kubeModule, type KubeModule } from '../tools/kube/kube-module.js';
-export { kubeError } from '../tools/kube/kube-config.js';
 
 /** Where to find a cluster's API: a kubeconfig file (default $KUBECONFIG / ~/.kube/config) and a context. */
 export interface KubeTarget {

@@ -11,7 +11,8 @@ import { Writable } from 'node:stream';
 import type * as K8s from '@kubernetes/client-node';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { kubeError, kubeModule } from './kube.js';
+import { kubeModule } from '../tools/kube/kube-module.js';
+import { kubeError } from '../tools/kube/kube-config.js';
 
 export interface PortForwardOptions {
   kubeConfig: K8s.KubeConfig;

@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import type { KubeTarget } from './kube.js';
-import { kubeError, kubeModule, loadKubeConfig } from './kube.js';
-import { httpStatus } from '../tools/kube/kube-config.js';
+import { loadKubeConfig } from './kube.js';
+import { kubeModule } from '../tools/kube/kube-module.js';
+import { httpStatus, kubeError } from '../tools/kube/kube-config.js';
 import type { TlsMaterial } from './types.js';
 
 /** Reads the client TLS material ws-manager-bridge will use to dial ws-manager. */

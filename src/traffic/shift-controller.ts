@@ -30,8 +30,6 @@ import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-s
 import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
 import { abortWords, type Clock, type ControlPort, type GateApproval, type OperatorAbort, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
-export { GATE_ANSWERS, GateUnanswered, RollbackIncomplete, type GateName, type HoldName } from './shift-stops.js';
-
 type TakenCommand = Awaited<ReturnType<ControlPort['next']>>;
 
 /** ` by alice@host (shift resume)`, when the sender said who it is. */

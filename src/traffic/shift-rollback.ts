@@ -16,8 +16,6 @@ import { rollbackChanges, scoreChanges, ShiftRegistry } from './shift-registry.j
 import type { Clock, IncompleteRollback, OriginalSnapshot, ShiftCluster, ShiftProgress } from './shift-ports.js';
 import { RollbackIncomplete } from './shift-stops.js';
 
-export { RollbackIncomplete };
-
 /** A journal that cannot be written: nothing would record the rollback, so it is not reported as incomplete. */
 export function cannotRecordRollback(error: unknown): boolean {
   return isWsdError(error) && (error.code === 'StateIo' || error.code === 'StateCorrupt' || error.code === 'LockHeld');

@@ -17,7 +17,8 @@ import { registeredNames } from '../../sandbox/meta-access.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
-import { applyCliOverrides, engineOptions, outputFormat } from './shared.js';
+import { applyCliOverrides, engineOptions } from './shared.js';
+import { outputFormat } from './output-option.js';
 import { registerSecrets } from './secrets.js';
 
 export default async function plan(command: Command): Promise<void> {

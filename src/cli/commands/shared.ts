@@ -9,9 +9,6 @@ import type { Snapshot } from '../../state/model.js';
 import type { GlobalOptions } from '../options.js';
 import { canAsk } from '../gate-prompter.js';
 
-/** `--output`: see output-option.ts (kept here for the commands that import it from shared). */
-export { outputFormat } from './output-option.js';
-
 export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptions> = {}): EngineOptions {
   return {
     dryRun: options.dryRun,

@@ -13,7 +13,7 @@ import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { deploymentOutcome, type Outcome } from '../../report/outcome.js';
 import { openStore } from '../open-store.js';
 import { globalOptions } from '../options.js';
-import { outputFormat } from './shared.js';
+import { outputFormat } from './output-option.js';
 import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 import { waitingGateLine } from '../../report/watch/watch-view.js';

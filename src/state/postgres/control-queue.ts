@@ -15,8 +15,6 @@ import { WsdError } from '../../core/errors.js';
 import type { Database } from './database.js';
 import type { PendingControl } from '../store.js';
 
-/** What an operator can tell a running traffic shift. */
-export type { ControlCommand } from '../../steps/step.js';
 import type { ControlCommand } from '../../steps/step.js';
 
 export const CONTROL_COMMANDS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { VersionsManifest } from '../../config/files/versions-manifest.js';
 import type { Environment } from '../../names/names.js';
 import type { ClusterTarget } from '../step.js';
-import type { Values } from './values.js';
+import type { Values } from '../../config/files/values-file.js';
 
 /** Identity of the installation, shared by every release of the cluster. */
 export function installationValues(cluster: ClusterTarget, environment: Environment): Values {

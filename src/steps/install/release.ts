@@ -10,7 +10,8 @@ import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
 import { splitSecrets } from '../../core/secret-names.js';
 import { secretValuesPath } from '../../tools/helm-secret-values.js';
-import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type DigestKind, type Values } from './values.js';
+import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type DigestKind } from './values.js';
+import type { Values } from '../../config/files/values-file.js';
 import { REDACTED, type Redactor } from '../../core/redact.js';
 
 /** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */

@@ -8,8 +8,6 @@ import { createHash, createHmac } from 'node:crypto';
 import { deepFreeze } from '../../core/deep-freeze.js';
 import { isValuesMap as isMap, readValuesFileShared, type Values } from '../../config/files/values-file.js';
 
-export type { Values };
-
 /** Deep merge with helm's rules: maps merge, everything else is replaced; `null` deletes a key. */
 export function mergeValues(base: Values, override: Values): Values {
   const out: Values = { ...base };

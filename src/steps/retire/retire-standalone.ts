@@ -43,8 +43,6 @@ export interface RetireStandaloneInput {
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-export { progressFile };
-
 /**
  * A cluster an unfinished deployment still counts on must not vanish under it: its
  * resume would fail at the registry (or, for a new cluster, retire what it built).

@@ -12,8 +12,6 @@ import { WsdError } from '../../core/errors.js';
 import { stableJson } from './stable-json.js';
 import { assertBackend, assertModuleSource, assertPassthroughKey, assertVariables, type ClusterModuleVariables } from './validate.js';
 
-export type { ClusterModuleVariables } from './validate.js';
-
 /** Outputs every cluster module provides; the root module re-exports exactly these. */
 export const CLUSTER_OUTPUTS = [
   'cluster_name',

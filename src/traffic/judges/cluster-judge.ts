@@ -16,8 +16,6 @@ import type { FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
 import { judgeProportionThreshold, judgeSequentialThreshold, judgeThreshold } from './threshold.js';
 
-export type { Counts } from './comparison.js';
-
 /** The new starts a new cluster should get now (see `expectedTraffic` in shift-registry.ts). */
 export interface ExpectedTraffic {
   /** Its share of its region's new starts (0..1). */

@@ -32,7 +32,8 @@
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import { formatDuration } from '../duration.js';
 import type { MetricProvider } from '../providers/provider.js';
-import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type ClusterInput, type Counts, type ExpectedTraffic } from './cluster-judge.js';
+import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type ClusterInput, type ExpectedTraffic } from './cluster-judge.js';
+import type { Counts } from './comparison.js';
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';

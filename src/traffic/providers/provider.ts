@@ -7,8 +7,6 @@
 import { WsdError } from '../../core/errors.js';
 import type { TargetInterval } from './scrape-intervals.js';
 
-export type { TargetInterval } from './scrape-intervals.js';
-
 /** One time series: its labels and its points as [unix seconds, value]. */
 export interface MetricSeries {
   labels: Record<string, string>;

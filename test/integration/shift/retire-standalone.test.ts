@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redactor } from '../../../src/core/redact.js';
-import { progressFile, retireStandalone } from '../../../src/steps/retire/retire-standalone.js';
+import { retireStandalone } from '../../../src/steps/retire/retire-standalone.js';
+import { progressFile } from '../../../src/steps/retire/retire-files.js';
 import { createHarness, METAS, SIM_ANALYSIS, type Harness } from './harness.js';
 
 const SHIFT = `  steps: [100]

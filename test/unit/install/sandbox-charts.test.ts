@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readVersionsManifest } from '../../../src/config/files/versions-manifest.js';
 import { packageFile } from '../../../src/core/package-files.js';
 import { gitpodGeneratedValues, installationValues, generatedValuesPath, writeGeneratedValues } from '../../../src/steps/install/generated-values.js';
-import type { Values } from '../../../src/steps/install/values.js';
+import type { Values } from '../../../src/config/files/values-file.js';
 import { Helm, type ReleaseSpec } from '../../../src/tools/helm.js';
 import { parseManifests } from '../../../src/tools/kube/apply.js';
 import { checkObjects } from '../../../src/tools/kube/schema-check.js';

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readValuesFile } from '../../../src/config/files/values-file.js';
-import { mergeValues, mergeValuesFiles, valuesDigest, type Values } from '../../../src/steps/install/values.js';
+import { readValuesFile, type Values } from '../../../src/config/files/values-file.js';
+import { mergeValues, mergeValuesFiles, valuesDigest } from '../../../src/steps/install/values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wsd-values-memo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic
 import type { IncompleteRollback, OriginalSnapshot, ShiftProgress } from '../../../src/traffic/shift-ports.js';
 import { ShiftRegistry } from '../../../src/traffic/shift-registry.js';
 import { cannotRecordRollback, lastKnownScores, restoreOrRecord, restoreOriginal, stepBack } from '../../../src/traffic/shift-rollback.js';
-import { RollbackIncomplete } from '../../../src/traffic/shift-controller.js';
+import { RollbackIncomplete } from '../../../src/traffic/shift-stops.js';
 import { WsdError } from '../../../src/core/errors.js';
 import type { RegistryPort } from '../../../src/traffic/shift-ports.js';
 import { FakeRegistry } from './fake-shift-ports.js';
