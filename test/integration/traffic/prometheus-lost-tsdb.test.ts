@@ -12,11 +12,11 @@ import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
+import { measureContext } from './measure-context.js';
 
 const hasPrometheus = requireBinary('prometheus', 'a restart on a lost TSDB is judged against a real Prometheus');
 
 const STARTS = 'gitpod_ws_manager_workspace_starts_total';
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
 const metrics = analysisSchema.parse({
   provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
   metrics: [
@@ -30,18 +30,7 @@ describe.skipIf(!hasPrometheus)('Prometheus restarted on a lost TSDB (real prome
   let prometheus: RunningPrometheus;
   let provider: PrometheusProvider;
   const count = async (q: string) => Number((await provider.instant(q))[0]?.points.at(-1)?.[1] ?? 0);
-  const ctx = (now: number, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
-    provider,
-    newClusters: [target('c2')],
-    oldClusters: [target('c1')],
-    intervalMs: 3_000,
-    now: new Date(now),
-    elapsedInStepMs: 3_000,
-    sampleDeadlineMs: 600_000,
-    scrapeIntervalMs: 1_000,
-    reported: new Set([target('c2').cluster]),
-    ...extra,
-  });
+  const ctx = (now: number, extra: Partial<MeasurementContext> = {}) => measureContext(provider, now, { new: 'c2', old: 'c1' }, extra);
 
   beforeAll(async () => {
     for (const c of ['c1', 'c2']) exporter.set(c, { startsPerTick: 5, failureRatio: 0 });

@@ -21,6 +21,7 @@ import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
+import { measureContext, target } from './measure-context.js';
 
 const hasPrometheus = requireBinary('prometheus', 'gates on recording-rule series are judged against a real Prometheus');
 
@@ -41,7 +42,6 @@ const RULES = [
   `        expr: sum by (cluster) (${STARTS})`,
   '',
 ].join('\n');
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
 const analysis = (query: string, lookback: string) => ({
   provider: { type: 'prometheus' as const, url: 'http://127.0.0.1:1' },
   scrapeInterval: '1s',
@@ -58,18 +58,7 @@ describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheu
   let provider: PrometheusProvider;
 
   const count = async (query: string, at: number) => Number((await provider.instant(query, { time: new Date(at) }))[0]?.points.at(-1)?.[1] ?? 0);
-  const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
-    provider,
-    newClusters: [target(newShort)],
-    oldClusters: [target('c1')],
-    intervalMs: 3_000,
-    now: new Date(at),
-    elapsedInStepMs: 3_000,
-    sampleDeadlineMs: 600_000,
-    scrapeIntervalMs: 1_000,
-    reported: new Set([target(newShort).cluster]),
-    ...extra,
-  });
+  const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}) => measureContext(provider, at, { new: newShort, old: 'c1' }, extra);
 
   beforeAll(async () => {
     for (const c of ['c1', 'c2', 'c3']) exporter.set(c, { startsPerTick: 5, failureRatio: 0 });

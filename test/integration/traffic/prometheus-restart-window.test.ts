@@ -11,17 +11,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../../src/traffic/analysis-config.js';
-import { evaluateMetric, type MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
+import { evaluateMetric } from '../../../src/traffic/judges/metric-judge.js';
 import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
+import { measureContext } from './measure-context.js';
 
 const hasPrometheus = requireBinary('prometheus', 'the stopped-reporting rule across a Prometheus restart runs a real Prometheus');
 
 const SHORT = ['c1', 'c2', 'c3'] as const;
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
 const STARTS = 'gitpod_ws_manager_workspace_starts_total';
 /** 3 s windows, 1 s scrapes (prometheus-process.ts): the fast rule's 3 scrapes. */
 const metric = analysisSchema.parse({
@@ -43,17 +43,7 @@ describe.skipIf(!hasPrometheus)('an empty window after a Prometheus restart (rea
   }
   /** The samples after the outage: those after the last gap longer than the window. */
   const afterOutage = (times: number[]) => times.slice(times.findLastIndex((t, i) => i > 0 && t - (times[i - 1] ?? t) > 3_000));
-  const ctx = (now: Date, clusters: { old: string; new: string }): MeasurementContext => ({
-    provider,
-    newClusters: [target(clusters.new)],
-    oldClusters: [target(clusters.old)],
-    intervalMs: 3_000,
-    now,
-    elapsedInStepMs: 3_000,
-    sampleDeadlineMs: 600_000,
-    scrapeIntervalMs: 1_000,
-    reported: new Set([target(clusters.new).cluster]),
-  });
+  const ctx = (now: Date, clusters: { old: string; new: string }) => measureContext(provider, now, clusters);
 
   beforeAll(async () => {
     const ports = await Promise.all(

@@ -15,11 +15,11 @@ import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
+import { measureContext, target } from './measure-context.js';
 
 const hasPrometheus = requireBinary('prometheus', 'a stall of one scrape target is judged against a real Prometheus');
 
 const SHORT = ['c1', 'c2', 'c3'] as const;
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
 const STARTS = 'gitpod_ws_manager_workspace_starts_total';
 /** 3 s windows, 1 s scrapes (prometheus-process.ts): the fast rule's 3 scrapes. */
 const metric = analysisSchema.parse({
@@ -38,18 +38,7 @@ describe.skipIf(!hasPrometheus)("a stall of the canary's own scrape target (real
     const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}&time=${at / 1000}`);
     return ((await r.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
   };
-  const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
-    provider,
-    newClusters: [target(newShort)],
-    oldClusters: [target('c1')],
-    intervalMs: 3_000,
-    now: new Date(at),
-    elapsedInStepMs: 3_000,
-    sampleDeadlineMs: 600_000,
-    scrapeIntervalMs: 1_000,
-    reported: new Set([target(newShort).cluster]),
-    ...extra,
-  });
+  const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}) => measureContext(provider, at, { new: newShort, old: 'c1' }, extra);
 
   beforeAll(async () => {
     ports = await Promise.all(
