@@ -12,7 +12,7 @@ import type { JournalRecord } from './model.js';
 import type { JournalDamage } from './store.js';
 
 /** What to do: put the lost records back, or say explicitly that their loss is accepted. */
-export function lostRecordsFix(journal: string, snapshot: string): string {
+function lostRecordsFix(journal: string, snapshot: string): string {
   return (
     `restore ${journal} from a backup of the state dir (the whole deployment folder ${dirname(journal)}), then run the command again; ` +
     `or, to accept the loss and go on from what the journal holds (steps whose success was lost are checked again; shift commands sent since must be sent again), ` +

@@ -270,5 +270,4 @@ export function isProportionMetric(metric: {
   return t !== undefined && inUnit(t.min) && inUnit(t.max);
 }
 export type ProviderConfig = z.output<typeof providerSchema>;
-export type PrometheusProviderConfig = z.output<typeof prometheusSchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
