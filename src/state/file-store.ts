@@ -25,7 +25,7 @@ import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type Jou
 import { assertUsableStateDir } from './state-dir-check.js';
 import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError, permissionError, permissionFix } from './deployment-dir-check.js';
 import { cachedSnapshot, journalHead, readSnapshotCache, replay, summaryOf } from './snapshot-cache.js';
-import { lostRecords } from './lost-records.js';
+import { lostRecords, SNAPSHOT_MARK } from './lost-records.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
@@ -355,7 +355,8 @@ class FileJournal implements DeploymentJournal {
       }
       return text;
     });
-    return `${journalText(rest, this.root).slice(0, -1)},"clusters":[${parts.join(',')}]}`;
+    // Marked as written from records on disk: an older writer's unmarked one may show a record it lost in a crash (lost-records.ts).
+    return `${journalText({ ...rest, ...SNAPSHOT_MARK }, this.root).slice(0, -1)},"clusters":[${parts.join(',')}]}`;
   }
 
   /** The snapshot cache could not be written: warn once (later failures are the same story), carry on. */

@@ -3,7 +3,7 @@
  * apart from a crash's torn last line by the snapshot cache: it is written only from records already on
  * disk, so after a crash it never shows more than the journal holds, and one that does proves a loss.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -49,6 +49,13 @@ async function finished(): Promise<void> {
   await j.append(succeeded);
   await j.append({ type: 'deployment.finished', state: 'succeeded' });
   expect(snapshotSeq('d-001')).toBe(5);
+}
+
+/** The state dir of an older ws-deployment killed while a journal write was slow: its snapshot shows record 4, its journal ends at 3 (see its README). */
+function olderWritersCrash(): void {
+  cpSync(join(__dirname, '../../fixtures/state/older-writer-slow-write/d-001'), join(dir, 'd-001'), { recursive: true });
+  expect(snapshotSeq('d-001')).toBe(4);
+  expect(readJournal(journalOf('d-001')).map((r) => r.seq)).toEqual([1, 2, 3]);
 }
 
 describe('records lost from a journal', () => {
@@ -116,7 +123,7 @@ describe('records lost from a journal', () => {
     expect(readJournal(journalOf('d-001')).at(-1)).toMatchObject({ type: 'event', code: 'journal.recovered' });
   });
 
-  it('a journal cut at a line end (no torn line) that lost records is refused as well', async () => {
+  it('a journal cut at a line end (no torn line) that lost records is refused as well, its records however close in time to the snapshot', async () => {
     await finished();
     const lines = readFileSync(journalOf('d-001'), 'utf8').split('\n');
     writeFileSync(journalOf('d-001'), `${lines.slice(0, 4).join('\n')}\n`);
@@ -137,5 +144,35 @@ describe('records lost from a journal', () => {
     expect((await store.list())[0]?.state).toBe('running');
     expect((await store.open('d-001')).snapshot().seq).toBe(2);
     expect(existsSync(journalOf('d-001'))).toBe(true);
+  });
+
+  it("an older ws-deployment's snapshot, ahead of a journal that lost nothing (killed while a write was slow), is a crash's: listed, opened, written on", async () => {
+    olderWritersCrash();
+    const store = new FileStateStore(dir);
+    expect((await store.list())[0]).toMatchObject({ id: 'd-001', state: 'running' });
+    const j = await store.open('d-001');
+    expect(j.snapshot().seq).toBe(3);
+    await j.append({ type: 'deployment.finished', state: 'succeeded' });
+    // Written by this version, the snapshot is marked: ahead of its journal again, it would be a loss.
+    expect(JSON.parse(readFileSync(join(dir, 'd-001', 'snapshot.json'), 'utf8'))).toMatchObject({ seq: 4, writtenFrom: 'journal-on-disk' });
+  });
+
+  it("an older ws-deployment's snapshot ahead of a torn journal tail (the kill cut record 3 as well) is a crash's, repaired", async () => {
+    olderWritersCrash();
+    cut('d-001', 2);
+    const store = new FileStateStore(dir);
+    expect((await store.list())[0]?.state).toBe('running');
+    expect((await store.open('d-001')).snapshot().seq).toBe(2);
+    expect(readJournal(journalOf('d-001')).at(-1)).toMatchObject({ type: 'event', code: 'journal.recovered' });
+  });
+
+  it("an older ws-deployment's snapshot ahead of a journal put back from an older copy (its records long before the snapshot's) is a loss", async () => {
+    olderWritersCrash();
+    const hourEarlier = (time: string) => new Date(Date.parse(time) - 3_600_000).toISOString();
+    const lines = readJournal(journalOf('d-001')).map((r) => `${JSON.stringify({ ...r, time: hourEarlier(r.time) })}\n`);
+    writeFileSync(journalOf('d-001'), lines.join(''));
+    const store = new FileStateStore(dir);
+    await expect(store.open('d-001', { readOnly: true })).rejects.toThrow(/lost record 4: it ends at record 3/);
+    expect((await store.list())[0]?.state).toBe('damaged');
   });
 });
