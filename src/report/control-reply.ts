@@ -11,7 +11,7 @@
  */
 import type { Snapshot, StepRecordState } from '../state/model.js';
 import { concludedBy } from '../state/resumable.js';
-import { queuedScope } from './shift-gates.js';
+import { heldGate, queuedScope } from './shift-gates.js';
 import type { ControlCommand } from '../steps/step.js';
 
 export type ControlReply = { send: true; text: string } | { send: false; text: string };
@@ -144,7 +144,10 @@ export function controlReply(snap: Snapshot, command: ControlCommand, live: bool
     const then = command === 'pause' ? `; ${holdConsequence(snap.id, unattended)}` : '';
     return { send: true, text: `${command} sent to deployment ${snap.id}; its process takes it within a second: ${what.text}${then}` };
   }
-  const why = snap.state === 'failed' ? 'it failed' : snap.state === 'partial' ? 'it ended partial: steps left out by --only/--skip did not run' : 'its process is gone';
+  // A run that stopped held at a manual gate no one could answer (CI: exit 3) ends as failed, but nothing failed:
+  // it waits for this very answer.
+  const held = snap.state === 'failed' ? heldGate(snap) : undefined;
+  const why = held ? `it stopped held at the manual gate ${held.gate}, where no one could answer it` : snap.state === 'failed' ? 'it failed' : snap.state === 'partial' ? 'it ended partial: steps left out by --only/--skip did not run' : 'its process is gone';
   return {
     send: true,
     text: `${command} queued for deployment ${snap.id}: no process runs it now (${why}). \`ws-deployment status ${snap.id}\` shows it as pending, and \`ws-deployment resume ${snap.id}\` applies it when the run gets back to this point: ${what.text}`,

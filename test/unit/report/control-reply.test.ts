@@ -75,6 +75,10 @@ describe('shift replies', () => {
   it('a resume queued at a shift gate names its scope: that gate only, and the next manual gate', () => {
     const at = (stepIndex: number, gate: string, manualGates: string[]) =>
       snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { clusters, schedule: { steps: [10, 25, 50, 100], manualGates }, progress: { phase: 'steps', stepIndex, paused: true, gate } } }]);
+    // Held in CI (exit 3, the run ends as failed): it did not fail, it waits for this answer.
+    expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease']), 'abort', false).text).toMatch(
+      /^abort queued for deployment d-1: no process runs it now \(it stopped held at the manual gate beforeIncrease, where no one could answer it\)\. /,
+    );
     expect(controlReply(at(0, 'beforeIncrease', ['beforeIncrease', 'beforePromotion']), 'resume', false).text).toMatch(
       /approves the manual gate beforeIncrease only \(the next manual gate, beforeIncrease \(before step 3\/4\), stops a resume without a terminal again; `shift promote` answers every remaining gate\)$/,
     );
