@@ -8,11 +8,21 @@ import { ignoreClosedPipes } from './render/closed-pipes.js';
 import { ErrorOutput, jsonLogRequested } from './render/error-output.js';
 import { routeProcessWarnings } from './process-warnings.js';
 import { buildProgram } from './program.js';
+import { guardStopSignals } from './stop-signals.js';
+import { WsdError } from '../core/errors.js';
 
 export async function main(argv: string[]): Promise<void> {
   // First, so a reader closing the pipe early can never kill a running deployment.
   ignoreClosedPipes();
   const errors = new ErrorOutput(jsonLogRequested(argv));
+  // A signal no command handles (before a run's runtime exists, in a read-only command, while the process stops)
+  // exits at once with a documented code, never Node's death by signal (143, 129). While the command runs: 130,
+  // said like any error. Once it is over (the second of a runner's SIGINT-then-SIGTERM while the sandbox registries
+  // stop): its outcome is settled and journaled, exit with it (none set: it succeeded, 0).
+  let settled = false;
+  const unguard = guardStopSignals((name) => {
+    process.exit(settled ? (process.exitCode ?? 0) : errors.report(new WsdError('Interrupted', `interrupted (${name}) before the command finished`)));
+  });
   // With --json-log every stderr line is NDJSON, Node's own warnings included (commands that
   // build a runtime route them again, to their sink, while they run).
   const restoreWarnings = errors.jsonLog ? routeProcessWarnings(new JsonRenderer(process.stderr, false)) : undefined;
@@ -22,22 +32,14 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = errors.report(error);
   } finally {
-    // The command is over (its runtime's signal handlers are gone), but stopping takes a moment more. A signal
-    // now (the second of a runner's SIGINT-then-SIGTERM, a second Ctrl-C) would otherwise kill the process with
-    // Node's default: death by signal (143, 129), an exit code no table documents. Its outcome is settled and
-    // journaled: exit with it at once.
-    const exitNow = (): void => process.exit(process.exitCode ?? 130);
-    for (const signal of WIND_DOWN_SIGNALS) process.on(signal, exitNow);
+    settled = true;
     try {
       // Embedded sandbox registries (gRPC servers) would keep the process alive.
       const { stopSandboxRegistries } = await import('../sandbox/sandbox-registry.js');
       await stopSandboxRegistries();
     } finally {
-      for (const signal of WIND_DOWN_SIGNALS) process.off(signal, exitNow);
+      unguard();
       restoreWarnings?.();
     }
   }
 }
-
-/** The signals a run stops on (cli/runtime.ts). */
-const WIND_DOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -9,6 +9,7 @@ import { Redactor } from '../core/redact.js';
 import { canAsk, GatePrompter } from './gate-prompter.js';
 import { openStore } from './open-store.js';
 import { routeProcessWarnings } from './process-warnings.js';
+import { onStopSignal } from './stop-signals.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
@@ -69,11 +70,9 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // The terminal closed (ssh dropped, window closed): stop like Ctrl-C, so the journal says interrupted
-  // and tools get their grace time, instead of Node's default of dying on the spot.
-  process.on('SIGHUP', onSignal);
+  // SIGHUP too: the terminal closed (ssh dropped, window closed): stop like Ctrl-C, so the journal says
+  // interrupted and tools get their grace time.
+  const releaseSignals = onStopSignal(onSignal);
   const store = await openStore(options, {
     redactor,
     sink,
@@ -99,9 +98,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
         try {
           await store.close();
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          process.off('SIGHUP', onSignal);
+          releaseSignals();
         }
       })()),
   };

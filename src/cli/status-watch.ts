@@ -22,6 +22,7 @@ import { bareCommands, type NextCommands } from '../core/next-command.js';
 import { exitCodeOf } from './commands/shared.js';
 import { terminalAbilities } from './render/terminal.js';
 import { watchScreen } from './render/watch-screen.js';
+import { onStopSignal } from './stop-signals.js';
 
 export interface WatchOptions {
   out: NodeJS.WriteStream;
@@ -41,15 +42,13 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
     stop.signal = name;
     stop.wake();
   };
-  for (const s of SIGNALS) process.on(s, onSignal);
+  const release = onStopSignal(onSignal);
   try {
     return await follow(store, id, options, stop);
   } finally {
-    for (const s of SIGNALS) process.off(s, onSignal);
+    release();
   }
 }
-
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 async function follow(store: StateStore, id: string, options: WatchOptions, stop: { signal?: NodeJS.Signals; wake: () => void }): Promise<number> {
   const { out } = options;

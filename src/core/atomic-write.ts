@@ -3,10 +3,11 @@
  * it over the target, fsync the folder. A reader sees the old or the new content,
  * never a torn file.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { onProcessExit } from './exit-cleanup.js';
 
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
   const dir = dirname(path);
@@ -44,11 +45,15 @@ export function fsyncDir(dir: string): void {
  */
 export async function replaceFileUnsynced(path: string, content: string, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Between the awaits a signal may exit the process (cli/stop-signals.ts): the temp file goes with it.
+  const forget = onProcessExit(() => rmSync(tmp, { force: true }));
   try {
     await writeFile(tmp, content, { mode });
     await rename(tmp, path);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
     throw error;
+  } finally {
+    forget();
   }
 }

@@ -7,13 +7,14 @@ import { resolve } from 'node:path';
 import { examples } from '../help.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { WsdError } from '../../core/errors.js';
+import { onStopSignal } from '../stop-signals.js';
 
 export interface SandboxRegistryIo {
   /** The address, alone on its line: what scripts read. */
   stdout(text: string): void;
   /** What people read: where it listens, where its state is, how to stop it. */
   stderr?(text: string): void;
-  /** Resolves when the simulator should stop (default: SIGINT or SIGTERM). */
+  /** Resolves when the simulator should stop (default: SIGINT, SIGTERM or SIGHUP; a second one exits at once). */
   untilStopped(): Promise<void>;
 }
 
@@ -22,13 +23,10 @@ const processIo: SandboxRegistryIo = {
   stderr: (text) => void process.stderr.write(text),
   untilStopped: () =>
     new Promise((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+      const release = onStopSignal(() => {
+        release();
         done();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      });
     }),
 };
 
