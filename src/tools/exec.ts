@@ -5,7 +5,7 @@
  * an AbortSignal that forwards SIGTERM then escalates to SIGKILL, output streamed
  * line by line into events and a per-step log file, secrets redacted first.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -13,6 +13,7 @@ import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { identify, thisMachine } from '../core/process-identity.js';
+import { onProcessExit } from '../core/exit-cleanup.js';
 import { activeChildJournal, CHILD_TOKEN_ENV, crashAfterSpawn } from './child-journal.js';
 
 /** Variables a child inherits from our own environment; everything else is passed explicitly. */
@@ -151,6 +152,16 @@ function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
   return () => subscribers.delete(callback);
 }
 
+/** SIGKILL for a child still running (its whole process group when it leads one), at our exit. */
+function killUnjournaled(child: ChildProcess, groupLeader: boolean): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(groupLeader ? -child.pid : child.pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
 /**
  * Runs a tool to completion. Resolves with its output on an accepted exit code;
  * rejects with {@link ToolFailedError} (non-zero exit, timeout), `ToolMissing`
@@ -222,6 +233,12 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       detached: options.ownProcessGroup === true,
     });
     crashAfterSpawn(tool);
+    // A child the journal does not name (a read-only call: `helm template`, `terraform validate`, gcloud, kubectl)
+    // must not outlive us: an exit at a second signal, or a read-only command's first, leaves none running
+    // (one that ignores SIGTERM would otherwise go on with nobody waiting for it). A journaled one is left to
+    // finish: `resume` waits for it.
+    const forgetChild = token === undefined ? onProcessExit(() => killUnjournaled(child, options.ownProcessGroup === true)) : undefined;
+    child.once('exit', () => forgetChild?.());
     if (childJournal && options.target !== undefined && child.pid !== undefined) {
       journaled = childJournal.spawned({
         ...identify(child.pid),

@@ -25,6 +25,8 @@ export interface FakeResponse {
   exitCode?: number;
   /** Wait this long before answering (to test timeouts and interrupts). */
   delayMs?: number;
+  /** While delaying, ignore SIGINT and SIGTERM (recorded, as a stuck tool would ignore them): only SIGKILL stops it. */
+  ignoreSignals?: boolean;
   /** Write `content` to the file named by this env variable (e.g. KUBECONFIG), as the real tool would. */
   writeToEnvFile?: { env: string; content: string };
 }
@@ -37,8 +39,10 @@ export interface FakeCall {
   stdin: string;
   /** Index of the rule that answered, or -1. */
   rule: number;
-  /** Set when the fake was stopped by a signal while delaying. */
+  /** Set when the fake was stopped by a signal while delaying (or got one it ignored: rule -3). */
   signal?: string;
+  /** The fake's process id. */
+  pid: number;
 }
 
 export interface FakeBin {
@@ -80,6 +84,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     const delayed = record && config.responses[record.rule] && config.responses[record.rule].delayMs;
     if (!delayed) { process.removeAllListeners(sig); process.kill(process.pid, sig); return; }
+    if (config.responses[record.rule].ignoreSignals) { fs.appendFileSync(config.recordFile, JSON.stringify({ ...record, rule: -3, signal: sig }) + '\\n'); return; }
     fs.appendFileSync(config.recordFile, JSON.stringify({ ...record, rule: -2, signal: sig }) + '\\n');
     process.exit(130);
   });
@@ -95,7 +100,7 @@ try {
   for (const name of config.recordEnv) env[name] = process.env[name] === undefined ? null : process.env[name];
   let stdin = '';
   if (!process.stdin.isTTY) { try { stdin = fs.readFileSync(0, 'utf8'); } catch { stdin = ''; } }
-  record = { argv, cwd: process.cwd(), env, stdin, rule };
+  record = { argv, cwd: process.cwd(), env, stdin, rule, pid: process.pid };
   fs.appendFileSync(config.recordFile, JSON.stringify(record) + '\\n');
 } finally {
   fs.rmdirSync(lock);

@@ -3,13 +3,14 @@
  * loading), in read-only commands (validate, plan, status, status --watch, report), and once the command is over
  * while the process stops. Every one exits with a documented code (130 while the command runs, said on stderr;
  * the command's own code once it is over), never Node's death by signal (143, 129), leaves nothing half-written
- *. The points are chosen by what the process loads (test/helpers/module-hold.mjs holds
+ * and no tool child running. The points are chosen by what the process loads (test/helpers/module-hold.mjs holds
  * a module load for good and says so in a file), never by a sleep.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, sandboxWorkspace, startCli, type CliResult } from '../../helpers/cli.js';
+import { createFakeBin } from '../../helpers/fake-bin.js';
 
 const HOLD = join(REPO, 'test', 'helpers', 'module-hold.mjs');
 const ws = sandboxWorkspace();
@@ -74,3 +75,39 @@ describe('a signal no run handles', () => {
     expect(result.stderr).toBe('');
   });
 });
+
+describe('a tool child nobody journaled, that ignores SIGINT and SIGTERM', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('does not outlive plan stopped by %s', { timeout: 120_000 }, async (signal) => {
+    // `plan` of gke clusters asks helm its version (read-only, unjournaled); this helm never answers and ignores signals.
+    const helm = await createFakeBin('helm', { responses: [{ match: ['version'], delayMs: 600_000, ignoreSignals: true }] });
+    const run = startCli(['plan', '--config', join(ws.dir, 'examples', 'production.yaml'), '--state-dir', ws.stateDir, '--cluster-id', '117'], { cwd: ws.dir, env: { WSD_HELM: helm.path } });
+    let pid: number | undefined;
+    try {
+      for (const deadline = Date.now() + 60_000; pid === undefined; ) {
+        if (Date.now() > deadline) throw new Error('helm version was never called');
+        pid = (await helm.calls())[0]?.pid;
+        const exited = pid === undefined ? await Promise.race([run.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10))]) : undefined;
+        if (exited) throw new Error(`plan exited (${exited.code ?? exited.signal}) before calling helm: ${exited.stderr}`);
+      }
+      run.child.kill(signal);
+      const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`plan still running 60 s after ${signal}`)), 60_000).unref());
+      const result = await Promise.race([run.done, guard]);
+      expect({ code: result.code, signal: result.signal }, result.stderr).toEqual({ code: 130, signal: null });
+      expect(running(pid), `the fake helm (pid ${pid}) outlived the CLI`).toBe(false);
+    } finally {
+      run.child.kill('SIGKILL');
+      if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
+      await helm.cleanup();
+    }
+  });
+});
+
+/** Whether `pid` is a live process (a zombie is dead, only not reaped: PID 1 of a container may never reap it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
