@@ -10,6 +10,7 @@ import { routeProcessWarnings } from './process-warnings.js';
 import { buildProgram } from './program.js';
 import { guardStopSignals } from './stop-signals.js';
 import { WsdError } from '../core/errors.js';
+import { interruptedMessage } from './interrupted-message.js';
 
 export async function main(argv: string[]): Promise<void> {
   // First, so a reader closing the pipe early can never kill a running deployment.
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   // stop): its outcome is settled and journaled, exit with it (none set: it succeeded, 0).
   let settled = false;
   const unguard = guardStopSignals((name) => {
-    process.exit(settled ? (process.exitCode ?? 0) : errors.report(new WsdError('Interrupted', `interrupted (${name}) before the command finished`)));
+    process.exit(settled ? (process.exitCode ?? 0) : errors.report(new WsdError('Interrupted', interruptedMessage(name, argv))));
   });
   // With --json-log every stderr line is NDJSON, Node's own warnings included (commands that
   // build a runtime route them again, to their sink, while they run).
@@ -43,3 +44,4 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
 }
+
