@@ -17,8 +17,7 @@
  * So a samplesQuery that only adds counters up is counted from 0 as well.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { isAbortError } from '../../core/errors.js';
-import { isMetricQueryError, type MetricProvider } from '../providers/provider.js';
+import type { MetricProvider } from '../providers/provider.js';
 import { vectorSelectors } from './promql-check.js';
 
 /** How long a series must have been absent before the window to count as born in it. */
@@ -54,19 +53,19 @@ function onlyAddsUp(query: string): boolean {
   return adds;
 }
 
-/** The events rate() missed in the window (series born in it), and how many series; undefined when unknown. */
+/** The events rate() missed in the window (series born in it), and how many series. */
 export interface Born {
   count: number;
   series: number;
 }
 
-/** The failures rate() missed in the window (failure series born in it); undefined when unknown. */
+/** The failures rate() missed in the window (failure series born in it); undefined for a query of another shape; throws when the query fails. */
 export async function bornFailures(provider: MetricProvider, valueQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
   const part = failurePart(valueQuery);
   return bornIn(provider, part === undefined ? [] : vectorSelectors(part), windowMs, at, signal);
 }
 
-/** The starts increase() missed in the window (start series born in it) of a samplesQuery that adds counters up. */
+/** The starts increase() missed in the window (start series born in it) of a samplesQuery that adds counters up; throws like bornFailures. */
 export async function bornStarts(provider: MetricProvider, samplesQuery: string, windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
   return bornIn(provider, onlyAddsUp(samplesQuery) ? vectorSelectors(samplesQuery) : [], windowMs, at, signal);
 }
@@ -74,15 +73,11 @@ export async function bornStarts(provider: MetricProvider, samplesQuery: string,
 async function bornIn(provider: MetricProvider, selectors: readonly string[], windowMs: number, at: Date, signal?: AbortSignal): Promise<Born | undefined> {
   if (selectors.length === 0) return undefined;
   const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
-  try {
-    // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
-    const answers = await Promise.all(
-      selectors.map((s) => provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)})`, { time: at, signal })),
-    );
-    const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
-    return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
-  } catch (error) {
-    if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
-    return undefined;
-  }
+  // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
+  // A failed one throws: what it would have counted is unknown, not 0 (a canary's only failures may be born here).
+  const answers = await Promise.all(
+    selectors.map((s) => provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)})`, { time: at, signal })),
+  );
+  const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
+  return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
 }

@@ -31,7 +31,8 @@
  */
 import { isProportionMetric, type MetricConfig } from '../analysis-config.js';
 import { formatDuration } from '../duration.js';
-import type { MetricProvider } from '../providers/provider.js';
+import { isAbortError } from '../../core/errors.js';
+import { isMetricQueryError, type MetricProvider } from '../providers/provider.js';
 import { emptyWindowIsDamning, judgeCluster, thresholdJudgesInfinities, type ClusterInput, type ExpectedTraffic } from './cluster-judge.js';
 import type { Counts } from './comparison.js';
 import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, type QueryRecord, type Side } from './decision.js';
@@ -119,11 +120,24 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   // A failure ratio's failure and start series born in the window (counted from 0: rate() misses their first event).
   const births = new Map<string, Born>();
   const startBirths = new Map<string, Born>();
+  // A births check that failed: its count is unknown, and taken for 0 it could pass a canary whose failures all began
+  // in the window (its value query is then empty). The measurement is a pipeline error, as for its own queries.
+  let birthsFailed: string | undefined;
   if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
     const at = (q: FetchedQuery) => (q.side === 'new' ? ctx.now : baselineAt);
     const ask = async (qs: readonly FetchedQuery[], find: typeof bornFailures, into: Map<string, Born>) => {
       const asked = qs.filter((q) => !q.error);
-      const found = await Promise.all(asked.map((q) => find(ctx.provider, q.query, lookbackMs, at(q), ctx.signal)));
+      const what = find === bornFailures ? 'failure' : 'start';
+      const found = await Promise.all(
+        asked.map((q) =>
+          find(ctx.provider, q.query, lookbackMs, at(q), ctx.signal).catch((error: unknown) => {
+            if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+            const kind = isMetricQueryError(error) ? error.kind : 'unexpected';
+            birthsFailed ??= `the query for ${what} series born in the window for ${q.cluster} failed (${kind}): ${error instanceof Error ? error.message : String(error)}`;
+            return undefined;
+          }),
+        ),
+      );
       asked.forEach((q, i) => {
         const b = found[i];
         if (b && b.series > 0) into.set(q.cluster, b);
@@ -161,6 +175,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   if (failed?.error) {
     return record('error', 'query-error', `${metric.name}: ${failed.purpose} query for ${failed.cluster} failed (${failed.error.kind}): ${failed.error.message}; the metrics pipeline is broken`);
   }
+  if (birthsFailed !== undefined) return record('error', 'query-error', `${metric.name}: ${birthsFailed}; its failures cannot be counted, the metrics pipeline is broken`);
   // A proportion is one ratio per cluster, weighed by that cluster's starts. Several series (per pod, per node: a
   // missing sum) cannot be weighed by one start count, and picking one of them hides the others' failures.
   const ambiguous = isProportionMetric(metric) ? queries.find((q) => q.purpose === 'value' && q.series > 1) : undefined;

@@ -43,6 +43,7 @@ export interface ScrapeJob {
 /**
  * `lifetimeMs`: Prometheus is stopped after this long at the latest (a suite that runs longer says so). `rules`: the
  * text of a rule file (groups of recording rules), checked by `promtool check rules` before Prometheus loads it.
+ * `flags`: further command-line flags (`--query.max-samples=…`, `--query.max-concurrency=…`).
  */
 export async function startPrometheus(
   targets: string[],
@@ -50,6 +51,7 @@ export async function startPrometheus(
   lifetimeMs = 120_000,
   jobs: readonly ScrapeJob[] = [],
   rules?: string,
+  flags: readonly string[] = [],
 ): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'wsd-prom-'));
   const port = await freePort();
@@ -86,6 +88,7 @@ export async function startPrometheus(
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
+        ...flags,
       ],
       cwd: dir,
       signal: abort.signal,
