@@ -109,4 +109,57 @@ describe.skipIf(!hasPrometheus)('a slow or limited prometheus (real binary)', ()
     const again = await measure(ratio(), ctx(provider, 'new', { now: at }), m.counters);
     expect(again).toMatchObject({ verdict: 'halt', rule: 'limit.consecutive-errors' });
   }, 120_000);
+
+  const rate = (lookback: string) =>
+    analysisSchema.parse({
+      provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
+      metrics: ['a', 'b', 'c'].map((n) => ({ name: `start-rate-${n}`, query: `sum(rate(${STARTS}[{{interval}}]))`, threshold: { min: 1 }, lookback })),
+      consecutiveErrorLimit: 1,
+    });
+
+  it('errs on a window over --query.max-samples (HTTP 422, execution), and halts at consecutiveErrorLimit', async () => {
+    const prometheus = await start(['--query.max-samples=20']);
+    const provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });
+    // A 60 s window passes while it holds fewer than 20 samples, then Prometheus refuses to load it.
+    let m: Awaited<ReturnType<typeof measure>> | undefined;
+    await waitFor('a 60 s window over 20 samples', async () => {
+      m = await measure(rate('60s'), ctx(provider, 'new'), ZERO_COUNTERS);
+      if (m.decisions.some((d) => d.outcome !== 'pass')) return true;
+      expect(m.verdict).not.toBe('fail');
+      return false;
+    }, 60_000);
+    expect(m?.decisions.map((d) => [d.outcome, d.rule])).toEqual([['error', 'query-error'], ['error', 'query-error'], ['error', 'query-error']]);
+    expect(m?.decisions[0]?.message).toMatch(/HTTP 422: execution: query processing would load too many samples into memory/);
+    expect(m?.verdict).toBe('wait');
+    const again = await measure(rate('60s'), ctx(provider, 'new'), m!.counters);
+    expect(again).toMatchObject({ verdict: 'halt', rule: 'limit.consecutive-errors' });
+    // A window the limit allows is judged as usual on the same Prometheus.
+    expect((await measure(rate('5s'), ctx(provider, 'new'), ZERO_COUNTERS)).verdict).toBe('pass');
+  }, 120_000);
+
+  it('with --query.max-concurrency=1 queues a measurement\'s queries, and errs while an expensive query holds the slot', async () => {
+    const prometheus = await start(['--query.max-concurrency=1']);
+    // Three metrics, two clusters, value queries all at once: one at a time in Prometheus, all answered.
+    const patient = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });
+    expect((await measure(rate('5s'), ctx(patient, 'new'), ZERO_COUNTERS)).verdict).toBe('pass');
+    const engineQueries = async () => Number(/^prometheus_engine_queries (\S+)$/m.exec(await (await fetch(`${prometheus.url}/metrics`)).text())?.[1] ?? 0);
+    const hurried = new PrometheusProvider({ url: prometheus.url, timeoutMs: 500 });
+    let seen: Awaited<ReturnType<typeof measure>> | undefined;
+    // A subquery at 1 ms steps over an hour (3.6 M points) runs for seconds; measured while it is running, every query
+    // waits in the queue past its 500 ms. Repeated in case the hog finished first on a fast machine.
+    await waitFor('a measurement while the expensive query holds the only slot', async () => {
+      const body = new URLSearchParams({ query: 'count_over_time(vector(1)[1h:1ms])' });
+      const hog = fetch(`${prometheus.url}/api/v1/query`, { method: 'POST', body }).then((r) => r.text());
+      await waitFor('the expensive query running', async () => (await engineQueries()) >= 1, 10_000);
+      const m = await measure(rate('5s'), ctx(hurried, 'new'), ZERO_COUNTERS);
+      await hog;
+      expect(m.verdict).not.toBe('fail');
+      if (m.decisions.every((d) => d.outcome === 'pass')) return false;
+      seen = m;
+      return true;
+    }, 60_000);
+    expect(seen?.decisions.map((d) => [d.outcome, d.rule])).toEqual([['error', 'query-error'], ['error', 'query-error'], ['error', 'query-error']]);
+    expect(seen?.decisions[0]?.message).toMatch(/\(timeout\)/);
+    expect(seen?.verdict).toBe('wait');
+  }, 120_000);
 });
