@@ -38,6 +38,11 @@ export interface ScrapeJob {
   targets: string[];
   /** Its own scrape_interval (e.g. `3s`); the global 1 s without it. */
   scrapeInterval?: string;
+  /**
+   * Targets from this file (file_sd, JSON) instead of `targets`: a test rewrites it to take a target out of service
+   * discovery (Prometheus then writes staleness markers for its series) or to bring it back.
+   */
+  fileSd?: string;
 }
 
 /**
@@ -72,8 +77,9 @@ export async function startPrometheus(
     ...jobs.flatMap((j) => [
       `  - job_name: ${j.name}`,
       ...(j.scrapeInterval ? [`    scrape_interval: ${j.scrapeInterval}`] : []),
-      '    static_configs:',
-      `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`,
+      ...(j.fileSd
+        ? ['    file_sd_configs:', `      - files: ['${j.fileSd}']`, '        refresh_interval: 1s']
+        : ['    static_configs:', `      - targets: [${j.targets.map((t) => `'${t}'`).join(', ')}]`]),
     ]),
     '',
   ].join('\n');
