@@ -216,7 +216,11 @@ export class PrometheusProvider implements MetricProvider {
       throw new MetricQueryError('auth', `${this.description} refused the request (HTTP ${status}); check the bearer token and headers`, { query, status });
     }
     if (status === 400 || status === 422) {
-      throw new MetricQueryError('bad-query', `${this.description} rejected the query (HTTP ${status}${detail}); fix the query in analysis.metrics`, { query, status });
+      // A valid query over more samples than the server's limit: editing the query's syntax would not help.
+      const fix = /too many samples/i.test(body?.error ?? '')
+        ? "the window holds more samples than the server's --query.max-samples allows: shorten the metric's lookback (or resolution), select fewer series, or raise that limit"
+        : 'fix the query in analysis.metrics';
+      throw new MetricQueryError('bad-query', `${this.description} rejected the query (HTTP ${status}${detail}); ${fix}`, { query, status });
     }
     if (status === 503 && body?.errorType === 'timeout') {
       throw new MetricQueryError('timeout', `${this.description} timed out evaluating the query${detail}`, { query, status });

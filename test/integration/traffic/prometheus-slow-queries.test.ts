@@ -129,7 +129,7 @@ describe.skipIf(!hasPrometheus)('a slow or limited prometheus (real binary)', ()
       return false;
     }, 60_000);
     expect(m?.decisions.map((d) => [d.outcome, d.rule])).toEqual([['error', 'query-error'], ['error', 'query-error'], ['error', 'query-error']]);
-    expect(m?.decisions[0]?.message).toMatch(/HTTP 422: execution: query processing would load too many samples into memory/);
+    expect(m?.decisions[0]?.message).toMatch(/HTTP 422: execution: query processing would load too many samples into memory.*\); the window holds more samples than the server's --query.max-samples allows: shorten/);
     expect(m?.verdict).toBe('wait');
     const again = await measure(rate('60s'), ctx(provider, 'new'), m!.counters);
     expect(again).toMatchObject({ verdict: 'halt', rule: 'limit.consecutive-errors' });
