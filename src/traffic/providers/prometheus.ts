@@ -155,7 +155,9 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   private async call(path: string, form: URLSearchParams, query: string, signal: AbortSignal | undefined, kind: QueryKind): Promise<MetricSeriesList> {
-    form.set('timeout', `${this.options.timeoutMs / 1000}s`);
+    // A duration string Prometheus parses ([0-9]+ and a unit): `0.5s` or `1.5s` is refused (HTTP 400) on every query.
+    const ms = Math.max(1, Math.round(this.options.timeoutMs));
+    form.set('timeout', ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
     const { status, text } = await this.send(path, form, query, signal);
     return this.parse(status, text, query, kind);
   }
