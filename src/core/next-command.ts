@@ -15,15 +15,19 @@
  *   that variable, else the URL without its password (which is never printed: the
  *   command then needs PGPASSWORD or ~/.pgpass, where the README says it belongs);
  * - `--config`, absolute, for the commands that read a config (deploy, plan,
- *   retire) when one was named; `resume ID` takes the config its deployment ran with.
+ *   retire, clusters) when one was named; `resume ID` takes the config its deployment ran with.
  *
  * A command that already names its state (`--state-dir`/`--state`) is left alone.
  */
 import { resolve } from 'node:path';
 
-/** Subcommands that read the state store, and of them, those that read a config. */
-const STATE_COMMANDS = new Set(['deploy', 'plan', 'resume', 'status', 'shift', 'report', 'retire']);
-const CONFIG_COMMANDS = new Set(['deploy', 'plan', 'retire']);
+/**
+ * Subcommands that read the state store, and of them, those that read a config. `clusters` reaches its
+ * registry through the config's meta cluster, and the sandbox's registry lives in the state dir: bare,
+ * `clusters list` is a usage error, or with a config alone lists another (empty) registry.
+ */
+const STATE_COMMANDS = new Set(['deploy', 'plan', 'resume', 'status', 'shift', 'report', 'retire', 'clusters']);
+const CONFIG_COMMANDS = new Set(['deploy', 'plan', 'retire', 'clusters']);
 
 /** The environment variable `--state` defaults to. */
 export const STATE_ENV = 'WS_DEPLOYMENT_STATE';

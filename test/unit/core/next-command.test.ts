@@ -13,7 +13,7 @@ describe('next commands: what the operator is told to run reaches the same state
   it('leaves commands that name their state, commands that read none, and other text alone', () => {
     const next = nextCommands({ stateDir: '/s' });
     expect(next.text('`ws-deployment resume d-1 --state-dir /x`')).toBe('`ws-deployment resume d-1 --state-dir /x`');
-    expect(next.text('`ws-deployment clusters list --meta m`')).toBe('`ws-deployment clusters list --meta m`');
+    expect(next.text('`ws-deployment schema`')).toBe('`ws-deployment schema`');
     expect(next.text('ws-deployment needs helm >= 3.12')).toBe('ws-deployment needs helm >= 3.12');
     expect(next.text('no command here')).toBe('no command here');
   });
@@ -30,6 +30,12 @@ describe('next commands: what the operator is told to run reaches the same state
     const reach = { stateDir: '/s', config: '/c/deploy.yaml' };
     expect(reachFlags(reach, 'retire')).toBe(' --state-dir /s --config /c/deploy.yaml');
     expect(reachFlags(reach, 'resume')).toBe(' --state-dir /s');
+  });
+
+  it('completes clusters commands: their registry is found through the config, the sandbox one in the state dir', () => {
+    const next = nextCommands({ stateDir: '/s', config: '/c/deploy.yaml' });
+    expect(next.text('check them with `ws-deployment clusters list`')).toBe('check them with `ws-deployment clusters list --state-dir /s --config /c/deploy.yaml`');
+    expect(next.text('`ws-deployment clusters list --meta m`')).toBe('`ws-deployment clusters list --meta m --state-dir /s --config /c/deploy.yaml`');
   });
 
   it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
