@@ -15,6 +15,7 @@ import { concludedBy, retryShiftCommand, shiftPhase, shiftRetryable } from '../s
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { progressFile } from '../steps/retire/retire-files.js';
 import { deploymentOutcome } from '../report/outcome.js';
+import { heldGateLine } from '../report/shift-gates.js';
 
 export const SHIFT_STEP = 'traffic-shift';
 
@@ -38,7 +39,10 @@ export function retryRefusalOf(snap: Snapshot, root: string): string | undefined
     if (shiftPhase(snap) === 'failed') {
       return `deployment ${id} is a first generation whose watch failed its gates: its shift did not roll back (there is no previous generation to shift from); fix the cause and deploy a new generation`;
     }
-    return `deployment ${id} did not roll back its traffic shift (it is ${deploymentOutcome(snap).words}): --retry-shift starts again a shift that rolled back; continue this one with \`ws-deployment resume ${id}\``;
+    // Held at a manual gate (or paused), a plain resume in CI stops there again: say what answers it.
+    const held = heldGateLine(snap);
+    const go = held ? `its ${held}` : `continue this one with \`ws-deployment resume ${id}\``;
+    return `deployment ${id} did not roll back its traffic shift (it is ${deploymentOutcome(snap).words}): --retry-shift starts again a shift that rolled back; ${go}`;
   }
   const retired = snap.clusters.filter((c) => existsSync(progressFile(root, c.shortName))).map((c) => c.shortName);
   if (retired.length > 0) {

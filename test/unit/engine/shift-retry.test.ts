@@ -166,6 +166,18 @@ describe('resume --retry-shift', () => {
       await refused(env, snap.id, w, new RegExp(`^deployment ${snap.id} did not roll back its traffic shift \\(it is failed\\): .*continue this one with \`ws-deployment resume ${snap.id}\``));
     });
 
+    it('a deployment held at a manual gate: what answers the gate, not a plain resume (in CI it stops there again)', async () => {
+      const env = setup();
+      const holds = async (ctx: DeploymentStepContext): Promise<never> => {
+        await ctx.checkpoint({ progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } });
+        throw new WsdError('PreCheckRefused', 'manual gate beforeIncrease at step 1/3: no one can answer it here');
+      };
+      const w = world([holds]);
+      const snap = await startDeployment(env.loaded, opts, deps(env.store, w));
+      const id = snap.id;
+      await refused(env, id, w, new RegExp(`did not roll back its traffic shift .*held at the manual gate beforeIncrease .*\`ws-deployment shift resume ${id}\` approves it.*then \`ws-deployment resume ${id}\`\\. Nothing was changed$`));
+    });
+
     it('a deployment that succeeded', async () => {
       const env = setup();
       const w = world([promotes]);
