@@ -15,53 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { shiftWorkspace } from '../helpers/shift-workspace.js';
+import { commandsIn, shWords } from '../helpers/suggested-commands.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
-
-/** The words of a POSIX sh command line as printed by the tool: plain words, '…' (with '\'' inside) and "$VAR". */
-function shWords(line: string, env: Record<string, string>): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === ' ') {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      word = (word ?? '') + line.slice(i + 1, end);
-      i = end;
-    } else if (c === '\\') {
-      word = (word ?? '') + line[++i];
-    } else if (c === '"') {
-      const end = line.indexOf('"', i + 1);
-      word = (word ?? '') + line.slice(i + 1, end).replace(/\$([A-Z_]+)/g, (_, v: string) => env[v] ?? '');
-      i = end;
-    } else word = (word ?? '') + c;
-  }
-  if (word !== undefined) words.push(word);
-  return words;
-}
-
-/** Every `ws-deployment …` command in an output: in backticks in its text, or a whole string; JSON is read as JSON (its strings are escaped). */
-function commandsIn(output: string): string[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(output);
-  } catch {
-    json = undefined;
-  }
-  if (json !== undefined) return stringsOf(json).flatMap((s) => (s.startsWith('ws-deployment ') ? [s] : commandsIn(s)));
-  const text = output.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-  return [...text.matchAll(/`(ws-deployment [^`\n]+)`/g)].map((m) => m[1]!);
-}
-
-function stringsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(stringsOf);
-  return value && typeof value === 'object' ? Object.values(value).flatMap(stringsOf) : [];
-}
 
 /** Safe to run here, and a real command (not a template such as `shift resume|abort` or `retire --cluster NAME`). */
 function runnable(command: string): boolean {

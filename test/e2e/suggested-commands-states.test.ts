@@ -1,0 +1,163 @@
+/**
+ * What the operator is told is what happens, in every state: the sandbox is brought into each state an
+ * operator meets (held at a manual gate in CI, a first generation that failed, a rolled-back shift, a
+ * retry refused, the lock held by a live run, a damaged deployment: its journal deleted while its
+ * clusters' folders remain, or its snapshot ahead of its journal), every `ws-deployment …` command
+ * suggested there (status text and JSON, the summary, stderr, the HTML report) is collected, and each
+ * one is run as printed against a copy of that state: it is accepted (no usage error) and does what it
+ * said (see `expectations`).
+ */
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { requireBinary } from '../helpers/require-binary.js';
+import { useGeneration1 } from '../helpers/shift-workspace.js';
+import { commandsIn, shWords } from '../helpers/suggested-commands.js';
+
+const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
+
+interface Suggestion {
+  state: string;
+  stateDir: string;
+  command: string;
+}
+
+describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
+  const ws = useGeneration1(290);
+  const suggestions: Suggestion[] = [];
+  const elsewhere = (): string => {
+    const dir = join(ws.dir, 'elsewhere');
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const collect = (state: string, stateDir: string, ...texts: string[]): void => {
+    for (const command of texts.flatMap(commandsIn)) if (!suggestions.some((s) => s.command === command && s.state === state)) suggestions.push({ state, stateDir, command });
+  };
+  /** status (text, JSON), status --all and the report of `id`, collected. */
+  const views = async (state: string, stateDir: string, id?: string, extra: string[] = []): Promise<void> => {
+    const ids = id ? [id, ...extra] : extra;
+    for (const args of [['status', ...ids], ['status', ...ids, '--output', 'json'], ['status', '--all', ...extra], ['status', '--all', '--output', 'json', ...extra], ['report', ...ids]]) {
+      const r = await runCli([...args, '--state-dir', stateDir], { cwd: elsewhere() });
+      collect(state, stateDir, r.stdout, r.stderr);
+    }
+  };
+  let n = 0;
+  /** Runs `command` as printed against a copy of the state it was suggested in. */
+  const run = async (s: Suggestion): Promise<CliResult & Suggestion> => {
+    const copy = join(ws.dir, `run-${++n}`);
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(s.stateDir, copy, { recursive: true });
+    const args = shWords(s.command, {})
+      .slice(1)
+      .map((w) => (w === s.stateDir ? copy : w));
+    return { ...s, ...(await runCli(args, { cwd: elsewhere() })) };
+  };
+
+  it('every suggested command is accepted and does what it says', async () => {
+    const base = ws.stateDir;
+    const gen1 = await ws.newestId();
+
+    // A first generation that failed (a fresh state dir).
+    const firstDir = join(ws.dir, 'first');
+    const watchConfig = join(dirname(ws.config), 'watch.yaml');
+    writeFileSync(watchConfig, readFileSync(ws.config, 'utf8').replace(/sampleDeadline: 60s/, 'sampleDeadline: 60s\n    firstGenerationWatch: 10s'));
+    const first = await runCli(['deploy', '--config', watchConfig, '--state-dir', firstDir, '--cluster-id', '291', '--inject-fault', 'eu291:0.9']);
+    expect(first.code, first.stderr).toBe(1);
+    collect('first-generation-failed', firstDir, first.stdout, first.stderr);
+    await views('first-generation-failed', firstDir, await ws.newestId(firstDir));
+
+    // A rolled-back shift (the retry is offered).
+    const rolledDir = ws.copyState('rolled');
+    const rolled = await runCli(['deploy', ...ws.args(rolledDir), '--cluster-id', '292', '--inject-fault', 'eu292:0.9']);
+    expect(rolled.code, rolled.stderr).toBe(1);
+    collect('rolled-back', rolledDir, rolled.stdout, rolled.stderr);
+    const rolledId = await ws.newestId(rolledDir);
+    await views('rolled-back', rolledDir, rolledId);
+
+    // Held at a manual gate in CI: refused up front; then a run past beforeStart (--yes) killed, resumed in CI, holds at beforeIncrease.
+    const gateConfig = join(dirname(ws.config), 'gate.yaml');
+    writeFileSync(gateConfig, readFileSync(ws.config, 'utf8').replace('gates: { beforeDestroy: auto }', 'gates: { beforeIncrease: manual, beforeDestroy: auto }'));
+    const heldDir = ws.copyState('held');
+    const refused = await runCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293']);
+    expect(refused.code, refused.stderr).toBe(3);
+    collect('gate refused up front', heldDir, refused.stdout, refused.stderr);
+    const live = startCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293', '--yes']);
+    await live.waitFor(/traffic-shift: step 1\/3/, 180_000);
+    live.child.kill('SIGKILL');
+    collect('killed', heldDir, (await live.done).stderr);
+    const heldId = await ws.newestId(heldDir);
+    const held = await runCli(['resume', heldId, '--state-dir', heldDir]);
+    expect(held.code, held.stderr).toBe(3);
+    collect('held', heldDir, held.stdout, held.stderr);
+    await views('held', heldDir, heldId);
+
+    // A retry refused: of a shift that did not roll back (held), and of one that succeeded.
+    for (const [dir, id] of [[heldDir, heldId], [base, gen1]] as const) {
+      const retry = await runCli(['resume', id, '--retry-shift', '--state-dir', dir]);
+      expect(retry.code, retry.stderr).toBe(3);
+      collect('retry refused', dir, retry.stdout, retry.stderr);
+    }
+    // The held one's refusal, followed as written (its commands in order, on one copy), gets the run past the gate.
+    const retryHeld = await runCli(['resume', heldId, '--retry-shift', '--state-dir', heldDir]);
+    const followed = join(ws.dir, 'followed');
+    cpSync(heldDir, followed, { recursive: true });
+    let last: CliResult | undefined;
+    for (const command of commandsIn(retryHeld.stderr)) last = await runCli(shWords(command, {}).slice(1).map((w) => (w === heldDir ? followed : w)), { cwd: elsewhere() });
+    expect(last && [0, 1].includes(last.code ?? -1), `${retryHeld.stderr}\n${last?.stderr}`).toBe(true);
+
+    // The lock held by a live run: what a second deploy, a resume and status say meanwhile.
+    const lockDir = ws.copyState('lock');
+    const holder = startCli(['deploy', ...ws.args(lockDir), '--cluster-id', '294']);
+    await holder.waitFor(/traffic-shift: step 1\/3/, 180_000);
+    const lockId = await ws.newestId(lockDir);
+    for (const args of [['deploy', ...ws.args(lockDir), '--cluster-id', '295'], ['resume', lockId, '--state-dir', lockDir], ['resume', gen1, '--state-dir', lockDir]]) {
+      const r = await runCli(args);
+      collect('locked', lockDir, r.stdout, r.stderr);
+    }
+    await views('locked', lockDir, lockId);
+    const lockedSuggestions = suggestions.filter((s) => s.state === 'locked');
+    const whileLocked = [];
+    for (const s of lockedSuggestions) whileLocked.push({ ...s, ...(await runCli(shWords(s.command, {}).slice(1), { cwd: elsewhere() })) });
+    holder.child.kill('SIGINT');
+    await holder.done;
+
+    // Damaged: the journal deleted while the clusters' folders remain; the snapshot ahead of the journal.
+    const deletedDir = ws.copyState('deleted');
+    rmSync(join(deletedDir, gen1, 'journal.ndjson'));
+    const lostDir = ws.copyState('lost');
+    const journal = join(lostDir, gen1, 'journal.ndjson');
+    writeFileSync(journal, `${readFileSync(journal, 'utf8').split('\n').filter(Boolean).slice(0, -2).join('\n')}\n`);
+    for (const [state, dir] of [['journal deleted', deletedDir], ['records lost', lostDir]] as const) {
+      // Named with the config: a damaged journal's fix suggests `clusters list`, whose registry only the config names
+      // (without one, the suggestion gets --state-dir alone and needs --config added: see the report of this audit).
+      for (const args of [['deploy', ...ws.args(dir), '--cluster-id', '296'], ['resume', gen1, ...ws.args(dir)], ['status', gen1, ...ws.args(dir)]]) {
+        const r = await runCli(args);
+        collect(state, dir, r.stdout, r.stderr);
+      }
+      // With the config named (the clusters' registry is found through it).
+      await views(state, dir, gen1, ['--config', ws.config]);
+    }
+
+    // Records lost: the fix's way to accept the loss (move the snapshot out of the way) lets status read it again.
+    const lost = await runCli(['status', gen1, '--state-dir', lostDir]);
+    const mv = /`mv (\S+) (\S+)`/.exec(lost.stderr);
+    expect(mv, lost.stderr).not.toBeNull();
+    renameSync(mv![1]!, mv![2]!);
+    expect((await runCli(['status', gen1, '--state-dir', lostDir])).code).toBe(0);
+
+    const results = [...whileLocked];
+    for (const s of suggestions.filter((x) => x.state !== 'locked')) results.push(await run(s));
+    console.log(results.map((r) => `[${r.state}] ${r.command}\n  -> exit ${r.code}: ${r.stderr.split('\n').slice(0, 3).join(' | ')}`).join('\n'));
+    // Accepted (no usage error); what only reads (status, report, clusters list) succeeds; a retry offered runs.
+    const reads = /^ws-deployment (status|report|clusters list)\b/;
+    const broken = results.filter(
+      (r) =>
+        r.code === 2 ||
+        /not found|usage|unknown (option|command)/i.test(r.stderr) ||
+        (reads.test(r.command) && r.code !== 0) ||
+        (r.state === 'rolled-back' && /--retry-shift/.test(r.command) && r.code !== 0),
+    );
+    expect(broken.map((r) => `[${r.state}] ${r.command}: exit ${r.code}: ${r.stderr}`)).toEqual([]);
+  }, 900_000);
+});
