@@ -98,7 +98,7 @@ describe('trafficShift config', () => {
     expect(withMetric({ name: 'a', query: 'x', comparison: { method: 'ratio' } })).toMatch(/needs maxRatio/);
     expect(withMetric({ name: 'a', query: 'x', threshold: {} })).toMatch(/needs min, max or both/);
     expect(withMetric({ name: 'a', query: 'x', threshold: { max: 1 }, dryRun: true })).toMatch(/every metric is dryRun/);
-    expect(withMetric({ name: 'A b', query: 'x', threshold: { max: 1 } })).toMatch(/lowercase words/);
+    expect(withMetric({ name: 'A b', query: 'x', threshold: { max: 1 } })).toMatch(/lowercase letters, digits and dashes/);
     expect(
       messages({ steps: [100], analysis: { ...analysis, metrics: [analysis.metrics[0], analysis.metrics[0]] } }),
     ).toMatch(/duplicate metric name "start-failure-rate"/);
