@@ -1,16 +1,29 @@
 /**
- * A signal while `main` stops the embedded sandbox registries, after the command's runtime removed its
- * handlers: the run's outcome is settled, so the process exits with its code at once, instead of dying
- * of the signal (Node's default, an undocumented 143 or 129).
+ * A signal while `main` stops the embedded sandbox registries, after the command is over: its outcome is settled,
+ * so the process exits with its code at once (none set: it succeeded, 0), instead of dying of the signal (Node's
+ * default, an undocumented 143 or 129) or claiming an interruption (130) of a command that finished.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+let windingDown: () => void = () => undefined;
 let release: () => void = () => undefined;
 vi.mock('../../../src/sandbox/sandbox-registry.js', () => ({
-  stopSandboxRegistries: () => new Promise<void>((resolve) => (release = resolve)),
+  stopSandboxRegistries: () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+      windingDown();
+    }),
 }));
 
 const { main } = await import('../../../src/cli/main.js');
+
+/** Runs `main --version` up to its wind-down; resolves with the promise of its end. */
+async function heldWhileWindingDown(): Promise<{ running: Promise<void> }> {
+  const reached = new Promise<void>((resolve) => (windingDown = resolve));
+  const running = main([process.execPath, 'ws-deployment', '--version']);
+  await reached;
+  return { running };
+}
 
 describe('main while it winds down', () => {
   afterEach(() => {
@@ -22,8 +35,8 @@ describe('main while it winds down', () => {
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const before = process.listenerCount(signal);
-    const running = main([process.execPath, 'ws-deployment', '--version']);
-    await vi.waitFor(() => expect(process.listenerCount(signal)).toBeGreaterThan(before));
+    const { running } = await heldWhileWindingDown();
+    expect(process.listenerCount(signal)).toBeGreaterThan(before);
     process.exitCode = 3;
     process.emit(signal, signal);
     expect(exit).toHaveBeenCalledWith(3);
@@ -33,15 +46,13 @@ describe('main while it winds down', () => {
     expect(process.listenerCount(signal)).toBe(before);
   });
 
-  it('exits 130 when no code was set', async () => {
+  it('exits 0 when no code was set: the command succeeded', async () => {
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const before = process.listenerCount('SIGTERM');
-    const running = main([process.execPath, 'ws-deployment', '--version']);
-    await vi.waitFor(() => expect(process.listenerCount('SIGTERM')).toBeGreaterThan(before));
+    const { running } = await heldWhileWindingDown();
     process.exitCode = undefined;
     process.emit('SIGTERM', 'SIGTERM');
-    expect(exit).toHaveBeenCalledWith(130);
+    expect(exit).toHaveBeenCalledWith(0);
     release();
     await running;
   });
