@@ -11,7 +11,6 @@
  * Each case measures with the README's queries against an exporter scraped every second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema } from '../../../src/traffic/analysis-config.js';
 import { trafficShiftSchema } from '../../../src/traffic/config.js';
 import { measure } from '../../../src/traffic/judges/measure.js';
 import type { MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
@@ -20,44 +19,19 @@ import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js
 import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
+import { FAILURES, fiveSecondContext, STARTS, startFailureRatioAnalysis, target } from './measure-context.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
 
 const hasPrometheus = requireBinary('prometheus', 'counter semantics are checked against a real Prometheus');
 
-const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
-const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
-
-const analysis = analysisSchema.parse({
-  provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
-  metrics: [
-    {
-      name: 'start-failure-ratio',
-      query: `sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`,
-      samplesQuery: `sum(increase(${STARTS}[{{interval}}]))`,
-      threshold: { max: 0.1 },
-      minSamples: 20,
-    },
-  ],
-  consecutiveErrorLimit: 0,
-});
-
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
+const analysis = startFailureRatioAnalysis();
 
 describe.skipIf(!hasPrometheus)('counter semantics of a real prometheus', () => {
   const exporter = new WorkspaceExporter();
   let prometheus: RunningPrometheus;
   let provider: PrometheusProvider;
 
-  const ctx = (newShort: string, oldShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
-    provider,
-    newClusters: [target(newShort)],
-    oldClusters: [target(oldShort)],
-    intervalMs: 5_000,
-    now: new Date(),
-    elapsedInStepMs: 5_000,
-    sampleDeadlineMs: 60_000,
-    ...extra,
-  });
+  const ctx = (newShort: string, oldShort: string, extra: Partial<MeasurementContext> = {}) => fiveSecondContext(provider, newShort, oldShort, extra);
 
   beforeAll(async () => {
     // The baseline has had failures (its failure series exists); the new clusters have had none yet.

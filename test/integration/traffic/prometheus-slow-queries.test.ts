@@ -9,38 +9,21 @@
  *   holds the only slot, they time out in Prometheus' queue (or in the provider): errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema } from '../../../src/traffic/analysis-config.js';
 import { measure } from '../../../src/traffic/judges/measure.js';
 import type { MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
+import { analysisSchema } from '../../../src/traffic/analysis-config.js';
 import { ZERO_COUNTERS } from '../../../src/traffic/judges/step-verdict.js';
 import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
 import { startPrometheusProxy, type PrometheusProxy } from './prometheus-proxy.js';
+import { FAILURES, fiveSecondContext, STARTS, startFailureRatioAnalysis } from './measure-context.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
 
 const hasPrometheus = requireBinary('prometheus', 'queries a slow or limited Prometheus will not finish are judged against the real binary');
 
-const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
-const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
-
-const ratio = (extra: Record<string, unknown> = {}) =>
-  analysisSchema.parse({
-    provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
-    metrics: [
-      {
-        name: 'start-failure-ratio',
-        query: `sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`,
-        samplesQuery: `sum(increase(${STARTS}[{{interval}}]))`,
-        threshold: { max: 0.1 },
-        minSamples: 20,
-      },
-    ],
-    consecutiveErrorLimit: 1,
-    ...extra,
-  });
+const ratio = (extra: Record<string, unknown> = {}) => startFailureRatioAnalysis({ consecutiveErrorLimit: 1, ...extra });
 
 describe.skipIf(!hasPrometheus)('a slow or limited prometheus (real binary)', () => {
   const exporter = new WorkspaceExporter();
@@ -48,16 +31,7 @@ describe.skipIf(!hasPrometheus)('a slow or limited prometheus (real binary)', ()
   const running: RunningPrometheus[] = [];
   let proxy: PrometheusProxy | undefined;
 
-  const ctx = (provider: PrometheusProvider, newShort: string, extra: Partial<MeasurementContext> = {}): MeasurementContext => ({
-    provider,
-    newClusters: [target(newShort)],
-    oldClusters: [target('old')],
-    intervalMs: 5_000,
-    now: new Date(),
-    elapsedInStepMs: 5_000,
-    sampleDeadlineMs: 60_000,
-    ...extra,
-  });
+  const ctx = (provider: PrometheusProvider, newShort: string, extra: Partial<MeasurementContext> = {}) => fiveSecondContext(provider, newShort, 'old', extra);
   const start = async (flags: string[] = []) => {
     const p = await startPrometheus([`127.0.0.1:${port}`], 20_000, 170_000, [], undefined, flags);
     running.push(p);
