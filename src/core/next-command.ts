@@ -78,6 +78,8 @@ export function reachFlags(reach: StateReach, sub: string): string {
 
 function complete(command: string, reach: StateReach): string {
   if (/(^|\s)--state(-dir)?(\s|=|$)/.test(command)) return command;
+  // A `clusters` command given a bridge's address reaches it directly: no config, no state dir.
+  if (/(^|\s)--bridge(\s|=|$)/.test(command)) return command;
   const sub = command.split(/\s+/)[1] ?? '';
   return `${command.trimEnd()}${reachFlags(reach, sub)}`;
 }

@@ -36,6 +36,8 @@ describe('next commands: what the operator is told to run reaches the same state
     const next = nextCommands({ stateDir: '/s', config: '/c/deploy.yaml' });
     expect(next.text('check them with `ws-deployment clusters list`')).toBe('check them with `ws-deployment clusters list --state-dir /s --config /c/deploy.yaml`');
     expect(next.text('`ws-deployment clusters list --meta m`')).toBe('`ws-deployment clusters list --meta m --state-dir /s --config /c/deploy.yaml`');
+    // Given a bridge's address, it reaches that bridge directly: nothing to add.
+    expect(next.text('`ws-deployment clusters list --bridge 127.0.0.1:9`')).toBe('`ws-deployment clusters list --bridge 127.0.0.1:9`');
   });
 
   it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
