@@ -8,31 +8,17 @@
  * one exporter scraped every second.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema } from '../../../src/traffic/analysis-config.js';
 import { evaluateMetric, type MeasurementContext } from '../../../src/traffic/judges/metric-judge.js';
 import { PrometheusProvider } from '../../../src/traffic/providers/prometheus.js';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { waitFor } from '../shift/harness.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-process.js';
+import { startFailureRatioAnalysis, target } from './measure-context.js';
 import { WorkspaceExporter } from './workspace-exporter.js';
 
 const hasPrometheus = requireBinary('prometheus', 'a late tiled window is read from a real Prometheus');
 
-const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
-const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
-const metric = analysisSchema.parse({
-  provider: { type: 'prometheus', url: 'http://127.0.0.1:1' },
-  metrics: [
-    {
-      name: 'start-failure-ratio',
-      query: `sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))`,
-      samplesQuery: `sum(increase(${STARTS}[{{interval}}]))`,
-      threshold: { max: 0.1 },
-      minSamples: 20,
-    },
-  ],
-}).metrics[0] as NonNullable<ReturnType<typeof analysisSchema.parse>['metrics'][0]>;
-const target = (short: string) => ({ cluster: `gp-prod-ws-${short}-eu-west1`, shortName: short, region: 'europe-west1' });
+const metric = startFailureRatioAnalysis().metrics[0]!;
 
 describe.skipIf(!hasPrometheus)('a tiled window that covers fewer than two scrapes (real prometheus)', () => {
   const exporter = new WorkspaceExporter();
