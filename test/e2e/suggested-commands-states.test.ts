@@ -148,7 +148,6 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
 
     const results = [...whileLocked];
     for (const s of suggestions.filter((x) => x.state !== 'locked')) results.push(await run(s));
-    console.log(results.map((r) => `[${r.state}] ${r.command}\n  -> exit ${r.code}: ${r.stderr.split('\n').slice(0, 3).join(' | ')}`).join('\n'));
     // Accepted (no usage error); what only reads (status, report, clusters list) succeeds; a retry offered runs.
     const reads = /^ws-deployment (status|report|clusters list)\b/;
     const broken = results.filter(
@@ -158,6 +157,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
         (reads.test(r.command) && r.code !== 0) ||
         (r.state === 'rolled-back' && /--retry-shift/.test(r.command) && r.code !== 0),
     );
-    expect(broken.map((r) => `[${r.state}] ${r.command}: exit ${r.code}: ${r.stderr}`)).toEqual([]);
+    expect(results.length).toBeGreaterThan(0);
+    expect(broken.map((r) => `[${r.state}] ${r.command}: exit ${r.code}: ${r.stderr}`), `${results.length} commands run`).toEqual([]);
   }, 900_000);
 });
