@@ -200,9 +200,10 @@ class ShiftRun {
     } catch (error) {
       if (error instanceof RollbackRequest) {
         const consequence = 'the first generation has no previous one to fall back to, so its clusters were left as they are';
-        const reason = `${error.message}; ${consequence} (they take all new starts): fix them or deploy a new generation`;
-        // An operator's abort is journaled as such (who, when) in the same write: no reader calls it a failed gate.
+        // An operator's abort is journaled as such (who, when) in the same write: no reader calls it a failed gate;
+        // its reason names them as a rollback's does.
         const aborted = this.abortOf(error);
+        const reason = `${aborted ? abortWords(aborted) : error.message}; ${consequence} (they take all new starts): fix them or deploy a new generation`;
         if (aborted) this.emit('error', 'traffic.first-generation-aborted', `first generation's watch aborted by ${aborted.by ?? 'an operator'}; ${consequence}`, { reason, aborted });
         else this.emit('error', 'traffic.first-generation-failed', `${error.brief ?? error.message}; ${consequence}`, { reason });
         await this.save({ phase: 'failed', reason, paused: false, ...(aborted ? { aborted } : {}) });

@@ -21,6 +21,8 @@ const WATCHED = `  steps: [100]
 ${SIM_ANALYSIS}
     firstGenerationWatch: 1h`;
 
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe("an operator's abort of a first generation's watch", () => {
   let h: Harness | undefined;
   afterEach(async () => h?.close());
@@ -47,6 +49,9 @@ describe("an operator's abort of a first generation's watch", () => {
     const aborted = doc.shift?.aborted;
     expect(aborted).toMatchObject({ where: "the first generation's watch", by: expect.stringMatching(/@.* \(shift abort\)$/), sentAt: expect.any(String), at: expect.any(String) });
     const words = `first generation aborted by ${aborted!.by} at ${aborted!.at}; nothing to roll back to, so its clusters still take every new workspace start`;
+    // The journaled reason names them too, as a later generation's rollback reason does (abortWords).
+    const progress = wideStep(snap, 'traffic-shift')?.checkpoint?.progress as { reason?: string } | undefined;
+    expect(progress?.reason).toMatch(new RegExp(`^aborted by ${escapeRe(aborted!.by!)} at ${aborted!.at}; the first generation has no previous one`));
     expect(doc.next).toMatch(/^nothing resumes this deployment \(its first generation was aborted by an operator\)/);
 
     // The summary (deploy's end, `status ID`): the head, the step's error and the shift's line.
