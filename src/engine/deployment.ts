@@ -181,7 +181,8 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
     assertSharedFolders(loaded, deps);
     const journal = await deps.store.open(chosen);
     const snap = journal.snapshot();
-    if (snap.state === 'succeeded') throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);
+    // A retry's refusal of a succeeded deployment is its own (nothing to retry, and what to do instead).
+    if (snap.state === 'succeeded' && !options.retryShift) throw new WsdError('ResumeRefused', `deployment ${chosen} already succeeded; nothing to resume`);
     const targets = buildTargets(loaded.config, snap.clusterId);
     if (options.retryShift) await beginShiftRetry(journal, loaded, targets, deps);
     const concluded = concludedBy(journal.snapshot());

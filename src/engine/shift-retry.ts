@@ -35,7 +35,9 @@ export function retryRefusalOf(snap: Snapshot, root: string): string | undefined
     return `deployment ${id}'s traffic shift is still rolling back${where.length ? ` (not taken yet on ${where.join(', ')})` : ''}: a retry cannot start from scores some meta clusters have not restored; finish the rollback first with \`ws-deployment resume ${id}\`, then \`${retryShiftCommand(id)}\``;
   }
   if (!shiftRetryable(snap)) {
-    if (snap.state === 'succeeded') return `deployment ${id} succeeded: its traffic shift was promoted; nothing to retry`;
+    if (snap.state === 'succeeded') {
+      return `deployment ${id} succeeded: its traffic shift was promoted, so there is nothing to retry (--retry-shift starts again a shift that rolled back); to move the traffic to other clusters, deploy a new generation`;
+    }
     if (shiftPhase(snap) === 'failed') {
       return `deployment ${id} is a first generation whose watch failed its gates: its shift did not roll back (there is no previous generation to shift from); fix the cause and deploy a new generation`;
     }

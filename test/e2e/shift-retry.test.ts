@@ -65,7 +65,7 @@ describe.skipIf(!hasTerraform)('retrying a rolled-back shift on the sandbox', ()
     // Succeeded now: a second retry is refused with why.
     const again = await runCli(['resume', id, '--retry-shift', ...ws.common]);
     expect(again.code).toBe(3);
-    expect(again.stderr).toMatch(/already succeeded; nothing to resume/);
+    expect(again.stderr).toMatch(new RegExp(`deployment ${id} succeeded: its traffic shift was promoted, so there is nothing to retry .*; to move the traffic to other clusters, deploy a new generation`));
   }, 300_000);
 
   it('a retry killed mid-shift (SIGKILL) is finished by a plain resume, as attempt 2', async () => {

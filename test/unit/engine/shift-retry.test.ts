@@ -182,7 +182,7 @@ describe('resume --retry-shift', () => {
       const env = setup();
       const w = world([promotes]);
       const snap = await startDeployment(env.loaded, opts, deps(env.store, w));
-      await refused(env, snap.id, w, /already succeeded; nothing to resume/);
+      await refused(env, snap.id, w, new RegExp(`^deployment ${snap.id} succeeded: its traffic shift was promoted, so there is nothing to retry .*; to move the traffic to other clusters, deploy a new generation\\. Nothing was changed$`));
     });
 
     it('a rollback still incomplete: finish it first with resume', async () => {
