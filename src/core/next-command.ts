@@ -17,7 +17,11 @@
  * - `--config`, absolute, for the commands that read a config (deploy, plan,
  *   retire, clusters) when one was named; `resume ID` takes the config its deployment ran with.
  *
- * A command that already names its state (`--state-dir`/`--state`) is left alone.
+ * A command that already names its state (`--state-dir`/`--state`) is left alone. A `clusters` command with no
+ * config named (`status` or `resume ID` without --config) cannot be completed: a meta cluster is reached through
+ * the config (its kubeconfig context, its bridge), which no journal records, and without one `clusters` exits 2.
+ * It is then no command in backticks but words that say what to add: `ws-deployment clusters list --state-dir /s
+ * (add --config <your config>)`.
  */
 import { resolve } from 'node:path';
 
@@ -28,6 +32,11 @@ import { resolve } from 'node:path';
  */
 const STATE_COMMANDS = new Set(['deploy', 'plan', 'resume', 'status', 'shift', 'report', 'retire', 'clusters']);
 const CONFIG_COMMANDS = new Set(['deploy', 'plan', 'retire', 'clusters']);
+/** Of those, the ones that cannot run without a config named (no default config stands in for the operator's). */
+const NEEDS_CONFIG = new Set(['clusters']);
+
+/** What the operator must add to a command of {@link NEEDS_CONFIG} suggested where no config was named. */
+export const ADD_CONFIG = 'add --config <your config>';
 
 /** The environment variable `--state` defaults to. */
 export const STATE_ENV = 'WS_DEPLOYMENT_STATE';
@@ -76,19 +85,30 @@ export function reachFlags(reach: StateReach, sub: string): string {
   return ` ${flags.join(' ')}`;
 }
 
-function complete(command: string, reach: StateReach): string {
-  if (/(^|\s)--state(-dir)?(\s|=|$)/.test(command)) return command;
+/** `command` completed, and whether it still needs a config the operator must add (see {@link NEEDS_CONFIG}). */
+function complete(command: string, reach: StateReach): { command: string; addConfig: boolean } {
+  if (/(^|\s)--state(-dir)?(\s|=|$)/.test(command)) return { command, addConfig: false };
   // A `clusters` command given a bridge's address reaches it directly: no config, no state dir.
-  if (/(^|\s)--bridge(\s|=|$)/.test(command)) return command;
+  if (/(^|\s)--bridge(\s|=|$)/.test(command)) return { command, addConfig: false };
   const sub = command.split(/\s+/)[1] ?? '';
-  return `${command.trimEnd()}${reachFlags(reach, sub)}`;
+  const addConfig = NEEDS_CONFIG.has(sub) && !/(^|\s)--config(\s|=|$)/.test(command) && (reach.config === undefined || reach.config === '-');
+  return { command: `${command.trimEnd()}${reachFlags(reach, sub)}`, addConfig };
 }
 
 const WHOLE = /^ws-deployment \S[^`\n]*$/;
 const QUOTED = /`(ws-deployment [^`\n]+)`/g;
 
 export function nextCommands(reach: StateReach): NextCommands {
-  const text = (s: string): string => (WHOLE.test(s) ? complete(s, reach) : s.includes('`ws-deployment ') ? s.replace(QUOTED, (_, c: string) => `\`${complete(c, reach)}\``) : s);
+  // A command that needs a config no one named is said in words, out of backticks: copied as it is, it would exit 2.
+  const whole = (s: string): string => {
+    const c = complete(s, reach);
+    return c.addConfig ? `${ADD_CONFIG} to ${c.command}` : c.command;
+  };
+  const quoted = (_: string, s: string): string => {
+    const c = complete(s, reach);
+    return c.addConfig ? `${c.command} (${ADD_CONFIG})` : `\`${c.command}\``;
+  };
+  const text = (s: string): string => (WHOLE.test(s) ? whole(s) : s.includes('`ws-deployment ') ? s.replace(QUOTED, quoted) : s);
   const value = <T>(v: T): T => {
     if (typeof v === 'string') return text(v) as T;
     if (Array.isArray(v)) return v.map(value) as T;

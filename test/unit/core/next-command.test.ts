@@ -40,6 +40,16 @@ describe('next commands: what the operator is told to run reaches the same state
     expect(next.text('`ws-deployment clusters list --bridge 127.0.0.1:9`')).toBe('`ws-deployment clusters list --bridge 127.0.0.1:9`');
   });
 
+  it('says in words what a clusters command suggested without a config needs added, never as a command in backticks', () => {
+    for (const next of [nextCommands({ stateDir: '/s' }), nextCommands({ stateDir: '/s', config: '-' })]) {
+      expect(next.text('(check them with `ws-deployment clusters list`)')).toBe('(check them with ws-deployment clusters list --state-dir /s (add --config <your config>))');
+      expect(next.text('ws-deployment clusters list --meta m')).toBe('add --config <your config> to ws-deployment clusters list --meta m --state-dir /s');
+      // Other commands need no config (`resume ID` uses its journaled one), and a bridge's address needs none.
+      expect(next.text('`ws-deployment resume d-1`')).toBe('`ws-deployment resume d-1 --state-dir /s`');
+      expect(next.text('`ws-deployment clusters list --bridge 127.0.0.1:9`')).toBe('`ws-deployment clusters list --bridge 127.0.0.1:9`');
+    }
+  });
+
   it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
     const next = nextCommands({ stateDir: '/s' });
     expect(next.value({ a: ['see `ws-deployment status d`'], n: 3, command: 'ws-deployment shift abort d', none: undefined })).toEqual({
