@@ -5,15 +5,19 @@
  * clusters' folders remain, or its snapshot ahead of its journal), every `ws-deployment …` command
  * suggested there (status text and JSON, the summary, stderr, the HTML report) is collected, and each
  * one is run as printed against a copy of that state: it is accepted (no usage error) and does what it
- * said (see `expectations`).
+ * said (see `expectations`). The webhooks each run sent are read as well: every command in them
+ * (`data.command`, `data.promote`, …) is run in the state that sent it, as the printed ones are. A `clusters`
+ * command suggested where no config was named is no command but words saying what to add (its registry is
+ * reached through the config): followed as they say, it lists the registry.
  */
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { useGeneration1 } from '../helpers/shift-workspace.js';
 import { commandsIn, shWords } from '../helpers/suggested-commands.js';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
@@ -24,8 +28,16 @@ interface Suggestion {
 }
 
 describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
-  const ws = useGeneration1(290);
+  let hooks: Receiver | undefined;
+  // Generation 1 runs without webhooks; every run of the test sends them (the configs below are made from this one).
+  const ws = useGeneration1(290, async (w) => {
+    hooks = await startReceiver('ok');
+    w.addWebhooks([{ url: `${hooks.url}/hook` }]);
+  });
+  afterAll(async () => hooks?.close());
   const suggestions: Suggestion[] = [];
+  /** The commands webhooks carried, with the state whose run sent them. */
+  const hooked: Suggestion[] = [];
   const elsewhere = (): string => {
     const dir = join(ws.dir, 'elsewhere');
     mkdirSync(dir, { recursive: true });
@@ -34,6 +46,13 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
   const collect = (state: string, stateDir: string, ...texts: string[]): void => {
     for (const command of texts.flatMap(commandsIn)) if (!suggestions.some((s) => s.command === command && s.state === state)) suggestions.push({ state, stateDir, command });
   };
+  /** The webhooks received since `mark` (a count of them), their commands collected as the state's. */
+  const collectHooks = (state: string, stateDir: string, mark: number): void => {
+    const bodies = hooks!.received.slice(mark).map((r) => JSON.stringify(r.body));
+    for (const command of bodies.flatMap(commandsIn)) hooked.push({ state, stateDir, command });
+    collect(state, stateDir, ...bodies);
+  };
+  const mark = (): number => hooks!.received.length;
   /** status (text, JSON), status --all and the report of `id`, collected. */
   const views = async (state: string, stateDir: string, id?: string, extra: string[] = []): Promise<void> => {
     const ids = id ? [id, ...extra] : extra;
@@ -62,16 +81,20 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     const firstDir = join(ws.dir, 'first');
     const watchConfig = join(dirname(ws.config), 'watch.yaml');
     writeFileSync(watchConfig, readFileSync(ws.config, 'utf8').replace(/sampleDeadline: 60s/, 'sampleDeadline: 60s\n    firstGenerationWatch: 10s'));
+    let m = mark();
     const first = await runCli(['deploy', '--config', watchConfig, '--state-dir', firstDir, '--cluster-id', '291', '--inject-fault', 'eu291:0.9']);
     expect(first.code, first.stderr).toBe(1);
     collect('first-generation-failed', firstDir, first.stdout, first.stderr);
+    collectHooks('first-generation-failed', firstDir, m);
     await views('first-generation-failed', firstDir, await ws.newestId(firstDir));
 
     // A rolled-back shift (the retry is offered).
     const rolledDir = ws.copyState('rolled');
+    m = mark();
     const rolled = await runCli(['deploy', ...ws.args(rolledDir), '--cluster-id', '292', '--inject-fault', 'eu292:0.9']);
     expect(rolled.code, rolled.stderr).toBe(1);
     collect('rolled-back', rolledDir, rolled.stdout, rolled.stderr);
+    collectHooks('rolled-back', rolledDir, m);
     const rolledId = await ws.newestId(rolledDir);
     await views('rolled-back', rolledDir, rolledId);
 
@@ -79,17 +102,21 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     const gateConfig = join(dirname(ws.config), 'gate.yaml');
     writeFileSync(gateConfig, readFileSync(ws.config, 'utf8').replace('gates: { beforeDestroy: auto }', 'gates: { beforeIncrease: manual, beforeDestroy: auto }'));
     const heldDir = ws.copyState('held');
+    m = mark();
     const refused = await runCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293']);
     expect(refused.code, refused.stderr).toBe(3);
     collect('gate refused up front', heldDir, refused.stdout, refused.stderr);
+    collectHooks('gate refused up front', heldDir, m);
     const live = startCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293', '--yes']);
     await live.waitFor(/traffic-shift: step 1\/3/, 180_000);
     live.child.kill('SIGKILL');
     collect('killed', heldDir, (await live.done).stderr);
     const heldId = await ws.newestId(heldDir);
+    m = mark();
     const held = await runCli(['resume', heldId, '--state-dir', heldDir]);
     expect(held.code, held.stderr).toBe(3);
     collect('held', heldDir, held.stdout, held.stderr);
+    collectHooks('held', heldDir, m);
     await views('held', heldDir, heldId);
 
     // A retry refused: of a shift that did not roll back (held), and of one that succeeded.
@@ -128,16 +155,30 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     const lostDir = ws.copyState('lost');
     const journal = join(lostDir, gen1, 'journal.ndjson');
     writeFileSync(journal, `${readFileSync(journal, 'utf8').split('\n').filter(Boolean).slice(0, -2).join('\n')}\n`);
+    const addConfig = /ws-deployment clusters list --state-dir (\S+) \(add --config <your config>\)/;
     for (const [state, dir] of [['journal deleted', deletedDir], ['records lost', lostDir]] as const) {
-      // Named with the config: a damaged journal's fix suggests `clusters list`, whose registry only the config names
-      // (without one, the suggestion gets --state-dir alone and needs --config added: see the report of this audit).
-      for (const args of [['deploy', ...ws.args(dir), '--cluster-id', '296'], ['resume', gen1, ...ws.args(dir)], ['status', gen1, ...ws.args(dir)]]) {
+      // A damaged journal's fix suggests `clusters list`, whose registry is reached through the config: with the
+      // config named, as a command; without, in words saying to add it (collected too: a command there would be run).
+      for (const args of [['deploy', ...ws.args(dir), '--cluster-id', '296'], ['resume', gen1, ...ws.args(dir)], ['status', gen1, ...ws.args(dir)], ['resume', gen1, '--state-dir', dir], ['status', gen1, '--state-dir', dir]]) {
         const r = await runCli(args);
         collect(state, dir, r.stdout, r.stderr);
       }
       // With the config named (the clusters' registry is found through it).
       await views(state, dir, gen1, ['--config', ws.config]);
     }
+
+    // Without a config, the words say what to add; followed (its --config added), the command lists the registry.
+    const bare = await runCli(['status', gen1, '--state-dir', deletedDir], { cwd: elsewhere() });
+    const words = addConfig.exec(bare.stderr);
+    expect(words, bare.stderr).not.toBeNull();
+    expect(bare.stderr).not.toMatch(/`ws-deployment clusters [^`]*`/);
+    const listed = await runCli(['clusters', 'list', '--state-dir', words![1]!, '--config', ws.config, '--output', 'json'], { cwd: elsewhere() });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((c) => c.name)).toContain('eu290');
+    // As the words say: without the config, the command is refused (exit 2, naming --config).
+    const unfollowed = await runCli(['clusters', 'list', '--state-dir', words![1]!], { cwd: elsewhere(), env: { HOME: elsewhere() } });
+    expect(unfollowed.code).toBe(2);
+    expect(unfollowed.stderr).toMatch(/--config/);
 
     // Records lost: the fix's way to accept the loss (move the snapshot out of the way) lets status read it again.
     const lost = await runCli(['status', gen1, '--state-dir', lostDir]);
@@ -158,6 +199,9 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
         (r.state === 'rolled-back' && /--retry-shift/.test(r.command) && r.code !== 0),
     );
     expect(results.length).toBeGreaterThan(0);
+    // Every command a webhook carried was run in the state whose run sent it; the gate's and the rollback's among them.
+    expect(hooked.map((h) => h.state)).toEqual(expect.arrayContaining(['rolled-back', 'held']));
+    for (const h of hooked) expect(results.some((r) => r.state === h.state && r.command === h.command), `[${h.state}] ${h.command}`).toBe(true);
     expect(broken.map((r) => `[${r.state}] ${r.command}: exit ${r.code}: ${r.stderr}`), `${results.length} commands run`).toEqual([]);
   }, 900_000);
 });
