@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { assertUsableStateDir } from '../state-dir-check.js';
 import { fromJournalPaths, originalRoot } from '../state-paths.js';
 import { WsdError } from '../../core/errors.js';
+import { journalDamagedError } from '../journal-damage.js';
 import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import { DEPLOYMENT_ID_PATTERN } from '../file-store.js';
@@ -29,6 +30,7 @@ import { pendingControl, sendControl, takeControl } from './control-queue.js';
 import type { ControlCommand } from '../../steps/step.js';
 import { Database, withReconnect } from './database.js';
 import { migrate } from './migrations.js';
+import { journalEnd, lostRecords, readExtent } from './lost-records.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { acquirePostgresLock, copiedLockRowNote, readLockHolder, type PostgresLockHandle } from './postgres-lock.js';
 
@@ -141,7 +143,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
-    await this.open(id); // not-found and version errors, as for open
+    await this.open(id); // not-found, version and lost-records errors, as for open
     return this.db.run(`reading the journal of ${id}`, async (client) => {
       const { rows } = await client.query<{ record: JournalRecord }>('SELECT record FROM ws_deployment_events WHERE deployment_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
       return rows.map((r) => r.record);
@@ -158,10 +160,15 @@ export class PostgresStateStore implements StateStore {
           [id],
         );
         const row = head.rows[0];
-        if (!row || Number(row.head_seq) === 0) return undefined;
+        if (!row) return undefined;
+        // Counted in this snapshot of the database: a record appended meanwhile is in neither or both.
+        const extent = await readExtent(client, id, Number(row.head_seq));
+        if (journalEnd(extent) === 0) return undefined;
+        const lost = await lostRecords(client, id, extent, this.db.url.display);
+        if (lost) return { lost };
         const after = row.snapshot ? Number(row.snapshot_seq) : 0;
         const tail = await client.query<{ record: JournalRecord }>('SELECT record FROM ws_deployment_events WHERE deployment_id = $1 AND seq > $2 ORDER BY seq', [id, after]);
-        return { snapshot: row.snapshot ?? undefined, records: tail.rows.map((r) => r.record), seq: Number(row.head_seq) };
+        return { snapshot: row.snapshot ?? undefined, records: tail.rows.map((r) => r.record), seq: journalEnd(extent) };
       },
       undefined,
       'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
@@ -169,6 +176,7 @@ export class PostgresStateStore implements StateStore {
     if (!loaded) {
       throw new WsdError('DeploymentNotFound', `deployment ${id} not found in ${this.db.url.display}; list deployments with \`ws-deployment status --all\` or check --state`);
     }
+    if ('lost' in loaded && loaded.lost) throw journalDamagedError(id, loaded.lost.file, loaded.lost.line, loaded.lost.fix, loaded.lost.problem);
     // The snapshot is written with every state record, so this tail is normally just trailing events.
     const legacy = originalRoot([loaded.snapshot, ...loaded.records], id);
     let snap = fromJournalPaths(loaded.snapshot, this.root, legacy);
@@ -181,14 +189,51 @@ export class PostgresStateStore implements StateStore {
   }
 
   async list(): Promise<DeploymentSummary[]> {
-    return this.db.run('listing deployments', async (client) => {
-      const { rows } = await client.query<{ snapshot: Snapshot }>(
-        `SELECT snapshot FROM ws_deployment_snapshots WHERE snapshot IS NOT NULL ORDER BY snapshot->>'createdAt' COLLATE "C" DESC, deployment_id DESC`,
-      );
-      return rows.flatMap(({ snapshot: s }) =>
-        s.inputs ? [{ id: s.id, state: s.state, createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment }] : [],
-      );
-    });
+    const rows = await this.db.transaction(
+      'listing deployments',
+      async (client) => {
+        // One query for all (the count is an index-only scan per deployment); where the gap is, only for a damaged one.
+        const { rows: found } = await client.query<{ id: string; head_seq: string; snapshot: Snapshot | null; n: string; last: string }>(
+          `SELECT s.deployment_id AS id, s.head_seq, s.snapshot, e.n, e.last FROM ws_deployment_snapshots s
+             CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(max(seq), 0) AS last FROM ws_deployment_events WHERE deployment_id = s.deployment_id) e`,
+        );
+        const out = [];
+        for (const r of found) {
+          const extent = { head: Number(r.head_seq), count: Number(r.n), last: Number(r.last) };
+          out.push({ ...r, extent, lost: await lostRecords(client, r.id, extent, this.db.url.display) });
+        }
+        return out;
+      },
+      undefined,
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
+    const out: DeploymentSummary[] = [];
+    for (const r of rows) {
+      const s = r.snapshot;
+      if (r.lost) {
+        // What the snapshot row says is what was known before the loss (the cluster id an allocation must skip).
+        const intact = s?.inputs ? { createdAt: s.createdAt, updatedAt: s.updatedAt, project: s.inputs.project, environment: s.inputs.environment } : { createdAt: '', updatedAt: '', project: '', environment: '' };
+        out.push({ id: r.id, state: 'damaged', ...intact, damaged: { ...r.lost, ...(s?.inputs ? { clusterId: s.clusterId } : {}) } });
+        continue;
+      }
+      const end = journalEnd(r.extent);
+      if (end === 0) continue; // created, no record yet
+      // A snapshot row older than its journal (put back from a backup, or not written yet) is rebuilt from the journal.
+      const snap = s && r.extent.last <= r.extent.head ? s : await this.rebuilt(r.id, s);
+      if (!snap) continue;
+      if (snap.inputs) out.push({ id: snap.id, state: snap.state, createdAt: snap.createdAt, updatedAt: snap.updatedAt, project: snap.inputs.project, environment: snap.inputs.environment });
+    }
+    // Newest first, as byte order (COLLATE "C") sorted them before.
+    return out.sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  /** A listed deployment's state from its journal; a deployment that does not open is listed as its row says (or not at all), as before. */
+  private async rebuilt(id: string, row: Snapshot | null): Promise<Snapshot | undefined> {
+    try {
+      return (await this.open(id)).snapshot();
+    } catch {
+      return row ?? undefined;
+    }
   }
 
   /** Queues a traffic-shift command for a running deployment. */
