@@ -14,6 +14,7 @@ import { progressReporter, type ProgressReporter } from '../../core/progress.js'
 import { ApplyProgress } from './apply-progress.js';
 import { OUTPUT_ARGV, applyArgv, destroyArgv, initArgv, planArgv } from './argv.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
+import { rebaseMovedModules } from './moved-modules.js';
 import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
 
@@ -73,9 +74,10 @@ export class Terraform {
    * `-reconfigure` when the working dir was copied or moved with its state dir: its
    * `.terraform` still names the old dir's local state file, and the generated
    * backend (written from the dir in use) is the truth — never migrate from, or
-   * touch, the old dir's state.
+   * touch, the old dir's state. Its module folders are this dir's own (moved-modules.ts).
    */
   async init(call: CallOptions = {}): Promise<void> {
+    rebaseMovedModules(this.options.workDir);
     await this.run('init', initArgv({ reconfigure: localBackendMoved(this.options.workDir), lockTimeout: this.options.lockTimeout }), call);
   }
 
