@@ -5,9 +5,11 @@
  * and readers alike) instead of going on from a shorter history. The reverse, the snapshot row put back
  * from an older backup while the journal is whole, loses nothing: the journal is the truth.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStateStore } from '../../../src/state/postgres/postgres-store.js';
 import type { DeploymentJournal, StateStore } from '../../../src/state/store.js';
+import { runCli } from '../../helpers/cli.js';
 import { hasPostgres } from '../../helpers/postgres.js';
 import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
 
@@ -68,6 +70,24 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     expect(reopened.snapshot().clusters[0]?.steps[0]?.state).toBe('running');
     expect((await reopened.append({ type: 'deployment.resumed', pid: 1 })).seq).toBe(4);
     await s.close();
+  });
+
+  it('says so on the command line: status lists it damaged, status ID, report and resume refuse and change nothing', async () => {
+    const { url, s } = await deployment();
+    await s.close();
+    await fx.query(url, 'DELETE FROM ws_deployment_events WHERE seq >= 4');
+    const before = await tables(url);
+    const state = ['--state', url, '--state-dir', await fx.workDir()];
+    const listed = await runCli(['status', '--all', ...state]);
+    expect(listed.stdout).toMatch(/d-001\s+damaged/);
+    expect(listed.stdout + listed.stderr).toContain('lost records 4 to 5');
+    for (const args of [['status', 'd-001'], ['report', 'd-001', '--output', join(await fx.workDir(), 'r.html')], ['resume', 'd-001']]) {
+      const r = await runCli([...args, ...state]);
+      expect(r.code, `${args[0]}: ${r.stdout}${r.stderr}`).not.toBe(0);
+      expect(r.stderr, args[0]).toMatch(/deployment d-001: the journal in postgres:\/\/\S+ \(table ws_deployment_events\) lost records 4 to 5: it ends at record 3/);
+      expect(r.stderr, args[0]).not.toContain(fx.server.url.replace(/^.*:([^:@]*)@.*$/, '$1'));
+    }
+    expect(await tables(url)).toEqual(before);
   });
 
   it('refuses an events table put back from a dump older than the snapshot row, though the snapshot alone would look whole', async () => {
