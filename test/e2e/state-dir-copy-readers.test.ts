@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, REPO, runCli, sandboxWorkspace, type CliResult } from '../helpers/cli.js';
 import { requireBinary, requireCapability } from '../helpers/require-binary.js';
 import { QUICK_GATE, shortenShift } from '../helpers/sandbox-config.js';
+import { parse, stringify } from 'yaml';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const hasStrace = requireBinary('strace', 'the test sees every file the CLI and its tools touch');
@@ -135,4 +136,34 @@ describe.skipIf(!canTrace)('every reader of a copied state dir', () => {
     expect(steps(inCopy['status after']!)).toEqual(steps(inOriginal['status after']!));
     expect(JSON.parse(inCopy['clusters after']!.stdout)).toEqual(JSON.parse(inOriginal['clusters after']!.stdout));
   }, 600_000);
+});
+
+describe.skipIf(!canTrace)('resume of a copied state dir whose run was killed mid-terraform', () => {
+  const ws = sandboxWorkspace();
+  const original = ws.stateDir;
+  const copy = join(ws.dir, 'copied-state');
+  afterAll(() => ws.cleanup());
+
+  it("re-initialises the copy's working dir without touching the original (its .terraform names the original's backend and modules)", async () => {
+    // One cluster, so when the run dies no other cluster's terraform is still running in the original.
+    const doc = parse(readFileSync(ws.config, 'utf8')) as { workspaceClusters: unknown[] };
+    doc.workspaceClusters = doc.workspaceClusters.slice(0, 1);
+    writeFileSync(ws.config, stringify(doc));
+    const killed = await runCli(['deploy', '--config', ws.config, '--state-dir', original, '--cluster-id', '233', '--skip', 'traffic-shift,retire-old-clusters'], {
+      env: { WSD_CRASH_AFTER_MATCH: '"applyStarted":true' },
+    });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const id = readdirSync(original).find((d) => /^\d{8}-/.test(d)) as string;
+    const modules = join(original, id, 'gp-dev-ws-eu233-eu-west1', 'terraform', '.terraform', 'modules', 'modules.json');
+    expect(readFileSync(modules, 'utf8')).toContain(`${original}/`);
+
+    cpSync(original, copy, { recursive: true });
+    rmSync(original, { recursive: true });
+    mkdirSync(original);
+    const resumed = await tracedCli(['resume', id, '--config', ws.config, '--state-dir', copy], join(ws.dir, 'resume.trace'), original);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.touched).toEqual([]);
+    expect(readdirSync(original)).toEqual([]);
+    expect(readFileSync(join(copy, 'terraform-state', 'gp-dev-ws-eu233-eu-west1.tfstate'), 'utf8')).toContain('terraform_data');
+  }, 300_000);
 });
