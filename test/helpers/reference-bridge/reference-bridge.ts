@@ -268,8 +268,10 @@ export class ReferenceBridge {
 
   /** The TCP relay clients connect to: one upstream connection per client connection. */
   private listen(): Promise<void> {
-    const relay = createServer((down) => {
-      const up = tcpConnect(this.grpcPort, '127.0.0.1');
+    // No Nagle on either side: the relay forwards gRPC's small frames one write each, and a held second write
+    // waits for the peer's delayed ACK (40 ms) every call, where the bridge answers at once.
+    const relay = createServer({ noDelay: true }, (down) => {
+      const up = tcpConnect({ port: this.grpcPort, host: '127.0.0.1', noDelay: true });
       const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
       const link: Link = { down, up, cut: false, closed: Promise.all([closed(down), closed(up)]).then(() => undefined) };
       this.links.add(link);
