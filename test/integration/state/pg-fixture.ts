@@ -76,15 +76,3 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5_00
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-/** A journal's first record, as the engine writes it. */
-export const created = {
-  type: 'deployment.created' as const,
-  id: 'd-001',
-  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: 'gp-dev-ws-eu101-eu-west1', shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-};
-
-export const CLUSTER = 'gp-dev-ws-eu101-eu-west1';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
 import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
+import { startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const fastRetry = { delaysMs: [50, 150] };
@@ -36,7 +37,7 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT * FROM ws_deployment_snapshots FOR UPDATE');
-    const appending = j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    const appending = j.append(started);
     await waitFor(async () => (await fx.query(url, `SELECT 1 FROM pg_stat_activity WHERE application_name = 'ws-deployment' AND wait_event_type = 'Lock'`)).length === 1);
     expect(await fx.terminate(url, 'ws-deployment')).toBeGreaterThanOrEqual(1);
     await blocker.query('COMMIT');
@@ -56,7 +57,7 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     const j = await s.create('d-001');
     await j.append(created);
     proxy.dropAfterNextCommit();
-    const record = await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    const record = await j.append(started);
     expect(proxy.droppedCommits).toBe(1);
     expect(record.seq).toBe(2);
     expect(await seqs(url)).toEqual([1, 2]);
@@ -71,14 +72,14 @@ describe.skipIf(!hasPostgres('connection loss is tested on a real server'))('pos
     const s = await openPostgresStore({ url: proxy.via(url), workDir: await fx.workDir(), sink, retry: fastRetry });
     const j = await s.create('d-001');
     await j.append(created);
-    await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     const before = j.snapshot();
 
     proxy.setDown(true);
-    const started = Date.now();
+    const since = Date.now();
     const error = await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: {}, durationMs: 1 }).catch((e: unknown) => e);
     proxy.setDown(false);
-    expect(Date.now() - started).toBeLessThan(30_000); // bounded, not a TCP timeout of minutes
+    expect(Date.now() - since).toBeLessThan(30_000); // bounded, not a TCP timeout of minutes
     expect(error).toMatchObject({
       code: 'StateIo',
       transient: true,

@@ -4,7 +4,8 @@ import { Redactor } from '../../../src/core/redact.js';
 import { MIGRATIONS } from '../../../src/state/postgres/migrations.js';
 import { openPostgresStore, type PostgresStateStore } from '../../../src/state/postgres/postgres-store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
+import { startPgFixture, type PgFixture } from './pg-fixture.js';
 
 describe.skipIf(!hasPostgres('the postgres state store is tested on a real server'))('postgres state store: journal', () => {
   let fx: PgFixture;
@@ -35,7 +36,7 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     const s = await store();
     const j = await s.create('d-001');
     await j.append(created);
-    await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     await j.append({ type: 'event', level: 'info', code: 'x', message: 'hello' });
     await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: { a: 1 }, durationMs: 5 });
     expect(j.dir).toBe(`${s.root}/d-001`);
@@ -67,7 +68,7 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
       const s = await store(url);
       const j = await s.create('d-001');
       await j.append(created);
-      await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      await j.append(started);
       await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: { a: 1 }, durationMs: 5 });
       const row = async () => (await fx.query<{ head_seq: string; snapshot_seq: string }>(url, 'SELECT head_seq, snapshot_seq FROM ws_deployment_snapshots'))[0];
       expect(await row()).toEqual({ head_seq: '3', snapshot_seq: '1' });
@@ -87,7 +88,7 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     const j = await s.create('d-001');
     await j.append(created);
     const [before] = await fx.query<{ snapshot: unknown }>(url, 'SELECT snapshot FROM ws_deployment_snapshots');
-    await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     // A snapshot written by an older version, or restored from a backup, that misses a record.
     await fx.query(url, 'UPDATE ws_deployment_snapshots SET snapshot = $1::jsonb, snapshot_seq = 1', [JSON.stringify(before?.snapshot)]);
     const reopened = await s.open('d-001');
@@ -114,7 +115,7 @@ describe.skipIf(!hasPostgres('the postgres state store is tested on a real serve
     const podA = await store(url);
     const j = await podA.create('d-001');
     await j.append(created);
-    await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     await j.append({ type: 'step.failed', cluster: CLUSTER, step: 'create-cluster', error: { code: 'ToolFailed', message: 'boom' } });
     await j.append({ type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'boom' } });
     await podA.close(); // the pod is gone

@@ -12,7 +12,8 @@ import { startCli } from '../../helpers/cli.js';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
+import { startPgFixture, waitFor, type PgFixture } from './pg-fixture.js';
 
 describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('status --watch on the postgres state store', () => {
   let fx: PgFixture;
@@ -31,7 +32,7 @@ describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('
       const lock = await runner.lock({ project: 'p', environment: 'development' }, { deploymentId: 'd-001', command: 'deploy' });
       const j = await runner.create('d-001');
       await j.append(created);
-      await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      await j.append(started);
       let written = '';
       const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
       const watching = watchDeployment(watcher, 'd-001', { out, pollMs: 20 });
@@ -65,7 +66,7 @@ describe.skipIf(!hasPostgres('status --watch is tested on a real PostgreSQL'))('
       await runner.lock({ project: 'p', environment: 'development' }, { deploymentId: 'd-001', command: 'deploy' });
       const j = await runner.create('d-001');
       await j.append(created);
-      await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      await j.append(started);
       const watchDir = await fx.workDir();
       const watch = startCli(['status', '--watch', 'd-001', '--state', url, '--state-dir', watchDir]);
       let stdout = '';

@@ -11,7 +11,8 @@ import type { Snapshot } from '../../../src/state/model.js';
 import { openPostgresStore } from '../../../src/state/postgres/postgres-store.js';
 import type { StateStore } from '../../../src/state/store.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
+import { startPgFixture, type PgFixture } from './pg-fixture.js';
 
 const withPostgres = hasPostgres('the store contract runs against a real PostgreSQL');
 let fx: PgFixture | undefined;
@@ -48,7 +49,7 @@ function timeless(s: Snapshot): unknown {
 }
 
 const script = [
-  { type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 },
+  started,
   { type: 'event', level: 'info', code: 'tool.line', message: 'terraform apply' },
   { type: 'step.checkpoint', cluster: CLUSTER, step: 'create-cluster', outputs: { half: true } },
   { type: 'step.failed', cluster: CLUSTER, step: 'create-cluster', error: { code: 'ToolFailed', message: 'quota' }, durationMs: 3 },

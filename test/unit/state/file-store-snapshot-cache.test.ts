@@ -11,16 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventSink } from '../../../src/core/events.js';
 import { FileStateStore, journalDisk, readJournal } from '../../../src/state/file-store.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
 
-const CLUSTER = 'gp-dev-ws-eu101-eu-west1';
-const created = {
-  type: 'deployment.created' as const,
-  id: 'd-001',
-  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: CLUSTER, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-};
 
 let dir: string;
 beforeEach(() => {
@@ -44,7 +36,7 @@ describe('file store snapshot cache', () => {
     rmSync(join(j.dir, 'snapshot.json'));
     mkdirSync(join(j.dir, 'snapshot.json'));
     vi.setSystemTime(Date.now() + 5_000);
-    await j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     vi.setSystemTime(Date.now() + 5_000);
     await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: {}, durationMs: 1 });
     expect(readJournal(join(j.dir, 'journal.ndjson')).map((r) => r.type)).toEqual(['deployment.created', 'step.started', 'step.succeeded']);
@@ -61,7 +53,7 @@ describe('file store snapshot cache', () => {
     vi.setSystemTime(Date.now() + 5_000);
     // Issued together: the first starts a background rewrite, the others land while it runs.
     await Promise.all([
-      j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 }),
+      j.append(started),
       j.append({ type: 'step.checkpoint', cluster: CLUSTER, step: 'create-cluster', outputs: { phase: 1 } }),
     ]);
     await j.append({ type: 'deployment.finished', state: 'succeeded' });
@@ -79,7 +71,7 @@ describe('file store group commit', () => {
     await j.append(created);
     const spy = vi.spyOn(journalDisk, 'append');
     try {
-      const first = j.append({ type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 });
+      const first = j.append(started);
       // As the engine does: the dependent's record comes after several awaits, within the same turn.
       let hops = Promise.resolve();
       for (let i = 0; i < 20; i++) hops = hops.then(() => undefined);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventSink } from '../../../src/core/events.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { lockFileName } from '../../../src/state/file-lock.js';
+import { created, started } from '../../helpers/journal-fixture.js';
 
 const dirs: string[] = [];
 function tempStore(): FileStateStore {
@@ -16,21 +17,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const created = {
-  type: 'deployment.created' as const,
-  id: 'd-001',
-  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: 'gp-dev-ws-eu101-eu-west1', shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-};
-
 describe('file state store', () => {
   it('journals records and reduces them into a snapshot that survives reopening', async () => {
     const store = tempStore();
     const j = await store.create('d-001');
     await j.append(created);
-    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     await j.append({ type: 'step.succeeded', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', outputs: { a: 1 }, durationMs: 5 });
     const reopened = (await store.open('d-001')).snapshot();
     expect(reopened.clusters[0]?.steps[0]).toMatchObject({ state: 'succeeded', attempts: 1, outputs: { a: 1 } });
@@ -87,7 +79,7 @@ describe('file state store', () => {
     const j = await store.create('d-001');
     await j.append(created);
     const snapshotBefore = readFileSync(join(j.dir, 'snapshot.json'), 'utf8');
-    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     writeFileSync(join(j.dir, 'snapshot.json'), snapshotBefore); // crash between journal append and snapshot write
     expect((await store.open('d-001')).snapshot().clusters[0]?.steps[0]?.state).toBe('running');
   });
@@ -102,7 +94,7 @@ describe('file state store', () => {
     // A folder where the snapshot goes: every rename onto it fails, as on a full disk.
     rmSync(join(j.dir, 'snapshot.json'));
     mkdirSync(join(j.dir, 'snapshot.json', 'in-the-way'), { recursive: true });
-    await j.append({ type: 'step.started', cluster: 'gp-dev-ws-eu101-eu-west1', step: 'create-cluster', attempt: 1 });
+    await j.append(started);
     await j.append({ type: 'deployment.finished', state: 'failed' });
     await j.append({ type: 'deployment.resumed', pid: 1 });
     expect(events.filter((e) => e.code === 'snapshot.unwritten')).toEqual([

@@ -8,17 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileStateStore, journalDisk, readJournal } from '../../../src/state/file-store.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
 
-const CLUSTER = 'gp-dev-ws-eu101-eu-west1';
-const created = {
-  type: 'deployment.created' as const,
-  id: 'd-001',
-  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: CLUSTER, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-};
-const started = { type: 'step.started' as const, cluster: CLUSTER, step: 'create-cluster' as const, attempt: 1 };
 const succeeded = { type: 'step.succeeded' as const, cluster: CLUSTER, step: 'create-cluster' as const, outputs: {}, durationMs: 1 };
 
 let dir: string;

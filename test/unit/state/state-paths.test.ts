@@ -13,6 +13,7 @@ import { FileStateStore } from '../../../src/state/file-store.js';
 import { assertInsideStateDir, fromJournalPaths, journalText, originalRoot, toJournalPaths } from '../../../src/state/state-paths.js';
 import { retireCluster } from '../../../src/steps/retire/retire-cluster.js';
 import type { ConnectedRegistry } from '../../../src/traffic/registry-adapter.js';
+import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -25,15 +26,7 @@ afterEach(() => {
 });
 
 const ID = 'd-001';
-const CLUSTER = 'gp-dev-ws-eu101-eu-west1';
-const created = (configFile: string) => ({
-  type: 'deployment.created' as const,
-  id: ID,
-  inputs: { configFile, configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: CLUSTER, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-});
+const createdWith = (configFile: string) => ({ ...created, inputs: { ...created.inputs, configFile } });
 const outputsIn = (root: string) => ({
   workDir: join(root, ID, CLUSTER, 'terraform'),
   kubeconfig: join(root, ID, CLUSTER, 'kubeconfig'),
@@ -52,7 +45,7 @@ describe('journaled paths', () => {
     const root = tempDir();
     const store = new FileStateStore(join(root, 'a'));
     const j = await store.create(ID);
-    await j.append(created('/cfg/ws.yaml'));
+    await j.append(createdWith('/cfg/ws.yaml'));
     await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: outputsIn(store.root), durationMs: 1 });
     for (const file of ['journal.ndjson', 'snapshot.json']) expect(readFileSync(join(store.root, ID, file), 'utf8')).not.toContain(store.root);
     cpSync(store.root, join(root, 'b'), { recursive: true });
@@ -68,7 +61,7 @@ describe('journaled paths', () => {
     const moved = join(root, 'moved');
     mkdirSync(join(moved, ID), { recursive: true });
     const lines = [
-      { ...created('/cfg/ws.yaml'), seq: 1, time: '2026-01-01T00:00:00Z' },
+      { ...createdWith('/cfg/ws.yaml'), seq: 1, time: '2026-01-01T00:00:00Z' },
       { type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: outputsIn(old), durationMs: 1, seq: 2, time: '2026-01-01T00:00:01Z' },
     ];
     writeFileSync(join(moved, ID, 'journal.ndjson'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
@@ -111,7 +104,7 @@ describe('journalText', () => {
   it('is the serialised toJournalPaths for paths inside, outside, unnormalised and look-alike', () => {
     const root = '/srv/state';
     const values: unknown[] = [
-      { type: 'step.started', cluster: CLUSTER, step: 'create-cluster', attempt: 1 },
+      started,
       { outputs: { kubeconfig: '/srv/state/d-001/kc', other: '/srv/other/kc', url: 'https://example.test//x' } },
       { a: '/srv//state/d-001/kc', b: '/srv/./state/x', c: '/srv/x/../state/y', d: '/srv/state/.', e: '/srv/state' },
       { look: '/srv/statement/x', rel: 'srv/state/x', multi: '/srv/state/x\ny', list: ['/srv/state/a', 1, null, true] },
