@@ -61,7 +61,6 @@ export function bridgeAccessSchemaWith(path: TlsPathSchema) {
   return z.object({ address: hostPortSchema, tls: bridgeTlsSchemaWith(path).optional() }).strict();
 }
 
-export const bridgeTlsSchema = bridgeTlsSchemaWith(plainPath);
 export const bridgeAccessSchema = bridgeAccessSchemaWith(plainPath);
 
 /**
