@@ -77,19 +77,6 @@ export function parseSignedScore(name: string) {
 }
 
 /**
- * Registry scores (`score`, `max-score`): int32 on the wire, and the bridge
- * weighs new workspace starts by them, so a negative one is meaningless.
- */
-export function parseScore(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) > INT32_MAX) {
-      throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${INT32_MAX} (0 takes no new workspaces), got "${value}"`);
-    }
-    return Number(value);
-  };
-}
-
-/**
  * Registry names are short names such as `eu17`: they end up in host names
  * (`ws-eu17.gitpod.io`) and in workspace records, so they are DNS labels.
  */

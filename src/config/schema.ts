@@ -49,5 +49,3 @@ export const configSchema = z
 
 /** A validated config: defaults applied, paths absolute. */
 export type Config = z.output<typeof configSchema>;
-export type WorkspaceClusterConfig = Config['workspaceClusters'][number];
-export type MetaClusterConfig = Config['metaClusters'][number];

@@ -13,8 +13,6 @@ export type ClusterState = 'UNKNOWN' | 'AVAILABLE' | 'CORDONED' | 'DRAINING';
 /** Registration hint that sets the starting score: Prefer 100, None 50, DontSchedule 0. */
 export type Preferability = 'None' | 'Prefer' | 'DontSchedule';
 
-export const PREFERABILITIES: readonly Preferability[] = ['None', 'Prefer', 'DontSchedule'];
-
 /** Who may get workspaces on a cluster (the kinds the current bridge knows). */
 export type AdmissionConstraint = { type: 'has-feature-preview' } | { type: 'has-permission'; permission: string };
 

@@ -8,7 +8,6 @@ import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
 
 export const CLUSTER_TYPES = ['gke', 'k3s', 'sandbox'] as const;
-export type ClusterType = (typeof CLUSTER_TYPES)[number];
 
 export const META_CLUSTER_TYPES = ['gke', 'sandbox'] as const;
 
