@@ -46,7 +46,7 @@ const QUESTIONS: Record<string, { keys: string; prompt: string }> = {
   'retire.gate': { keys: 'y = go on / a = refuse, change nothing / Enter = keep waiting', prompt: 'retire them? [y/a/Enter] ' },
 };
 
-export interface GatePrompterOptions {
+interface GatePrompterOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   /** The live progress area: erased while the question is on screen. */

@@ -10,7 +10,7 @@ import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/store.js';
 import type { GlobalOptions } from './options.js';
 
-export interface OpenStoreHooks {
+interface OpenStoreHooks {
   redactor?: Redactor;
   sink?: EventSink;
   /** Called when a PostgreSQL lock connection is lost: the run must stop. */

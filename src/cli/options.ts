@@ -36,13 +36,13 @@ export interface GlobalOptions {
   next: NextCommands;
 }
 
-export const CONFIG_ENV = 'WS_DEPLOYMENT_CONFIG';
+const CONFIG_ENV = 'WS_DEPLOYMENT_CONFIG';
 
 export function defaultConfigPath(): string {
   return process.env[CONFIG_ENV] ?? join(homedir(), 'ws-deployment.yaml');
 }
 
-export function parsePositiveInt(name: string) {
+function parsePositiveInt(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got "${value}"`);
     return Number(value);
@@ -50,7 +50,7 @@ export function parsePositiveInt(name: string) {
 }
 
 /** `--cluster-id`: a whole number in the id range names use (README: 100–299). */
-export function parseClusterId(value: string): number {
+function parseClusterId(value: string): number {
   const id = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   if (!(id >= CLUSTER_ID_MIN && id <= CLUSTER_ID_MAX)) {
     throw new InvalidArgumentError(`--cluster-id must be a whole number from ${CLUSTER_ID_MIN} to ${CLUSTER_ID_MAX}, got "${value}"; omit it to allocate a free one`);
@@ -80,7 +80,7 @@ export function parseSignedScore(name: string) {
  * Registry names are short names such as `eu17`: they end up in host names
  * (`ws-eu17.gitpod.io`) and in workspace records, so they are DNS labels.
  */
-export const REGISTRY_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const REGISTRY_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function registryNameProblem(name: string): string | undefined {
   if (REGISTRY_NAME_PATTERN.test(name)) return undefined;
@@ -115,7 +115,7 @@ export function otlpEndpointProblem(value: string, source = '--otlp-endpoint'): 
  * `--otlp-endpoint`: checked before anything runs. A usage error of our own, not commander's
  * InvalidArgumentError, whose message would quote the value (and any token in it).
  */
-export function parseEndpoint(value: string): string {
+function parseEndpoint(value: string): string {
   const problem = otlpEndpointProblem(value);
   if (problem) throw new WsdError('UsageError', problem);
   return value;

@@ -42,7 +42,7 @@ function inheritSettings(command: Command): void {
   }
 }
 
-export interface ProgramOptions {
+interface ProgramOptions {
   /** Where parse errors go; default: plain text on stderr. */
   errors?: ErrorOutput;
 }

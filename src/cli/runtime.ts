@@ -33,7 +33,7 @@ export interface Runtime {
 }
 
 /** Picks the renderer: NDJSON with --json-log, live progress on a TTY that can redraw, prefixed lines otherwise (CI, TERM=dumb). */
-export function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose'>): EventSink & { close?(): void } {
+function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose'>): EventSink & { close?(): void } {
   const err = process.stderr;
   if (options.jsonLog) return new JsonRenderer(err, options.verbose);
   if (canRedraw(err) && !process.env.CI) return new TtyRenderer(err, options.verbose);

@@ -24,7 +24,7 @@ import { terminalAbilities } from './render/terminal.js';
 import { watchScreen } from './render/watch-screen.js';
 import { onStopSignal } from './stop-signals.js';
 
-export interface WatchOptions {
+interface WatchOptions {
   out: NodeJS.WriteStream;
   pollMs?: number;
   /** Whether a process still runs the deployment (read without taking a lock); absent: not checked. */

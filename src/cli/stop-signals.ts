@@ -8,7 +8,7 @@
  * JavaScript also means a signal is never handled inside synchronous code: an atomic write finishes or has not
  * begun. What `process.exit` must not leave behind (temp files, unjournaled tool children) is core/exit-cleanup.ts.
  */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 type StopHandler = (name: NodeJS.Signals) => void;
 

@@ -57,7 +57,7 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
 }
 
 /** More issues than this are summarised: a hostile file must not produce megabytes of errors. */
-export const MAX_ISSUES = 100;
+const MAX_ISSUES = 100;
 
 /** Keeps the first {@link MAX_ISSUES} issues and says how many more there were. */
 export function capIssues(issues: ConfigIssue[]): ConfigIssue[] {

@@ -34,7 +34,7 @@ export interface LoadedConfig {
 }
 
 /** Command-line values that replace config values and are validated with it. */
-export interface LoadOptions {
+interface LoadOptions {
   /**
    * `--versions-manifest FILE` (relative to the working directory): wins over
    * `gitpod.versionsManifest`, and must exist and parse like it.

@@ -16,7 +16,7 @@ export const GENERIC = '\u0000generic';
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
 
-export interface IssueContext {
+interface IssueContext {
   file: string;
   doc: Document;
   lineCounter: LineCounter;

@@ -5,7 +5,7 @@
  */
 
 /** Stable error codes. Add new ones here; never rename an existing one. */
-export type ErrorCode =
+type ErrorCode =
   | 'ConfigInvalid'
   | 'UsageError'
   | 'ClusterExists'
@@ -33,9 +33,9 @@ export type ErrorCode =
   | 'Internal';
 
 /** Who has to act: the user (bad input, refused precondition) or us (a bug). */
-export type ErrorSource = 'user' | 'internal';
+type ErrorSource = 'user' | 'internal';
 
-export interface WsdErrorOptions {
+interface WsdErrorOptions {
   source?: ErrorSource;
   /** True when retrying the same operation may succeed (network blips, API quota). */
   transient?: boolean;

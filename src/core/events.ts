@@ -5,7 +5,7 @@
 
 import { extend } from './extend.js';
 
-export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+type EventLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** One thing that happened. `code` is a stable dotted identifier such as `step.start`. */
 export interface DeployEvent {

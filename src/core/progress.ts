@@ -11,7 +11,7 @@ import type { EventSink } from './events.js';
 
 export const PROGRESS_CODE = 'step.progress';
 
-export interface ProgressScope {
+interface ProgressScope {
   sink?: EventSink;
   cluster?: string;
   step?: string;

@@ -41,7 +41,7 @@ function credentialLeaves(value: unknown, underCredential = false): unknown[] {
  * The keys of `values` that are secret: marked in `marked`, credential-named, or holding a
  * credential-named key inside (a Terraform object variable `db = { password = … }`); sorted.
  */
-export function secretKeys(values: Readonly<Record<string, unknown>>, marked: readonly string[] = []): string[] {
+function secretKeys(values: Readonly<Record<string, unknown>>, marked: readonly string[] = []): string[] {
   const explicit = new Set(marked);
   return Object.keys(values)
     .filter((key) => explicit.has(key) || isCredentialName(key) || credentialLeaves(values[key]).length > 0)

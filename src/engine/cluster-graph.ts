@@ -8,7 +8,7 @@
  */
 import type { DeployConfigView, Step, StepName } from '../steps/step.js';
 
-export interface ClusterGraphNode {
+interface ClusterGraphNode {
   step: Step;
   /** Steps of the same cluster this one waits for. */
   after: StepName[];

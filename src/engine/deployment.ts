@@ -56,7 +56,7 @@ export interface EngineDeps {
 }
 
 /** `20261125-083011-a1b2`: sortable, unique enough, safe as a folder name. */
-export function newDeploymentId(now = new Date()): string {
+function newDeploymentId(now = new Date()): string {
   const iso = now.toISOString().replace(/[-:]/g, '');
   return `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${randomBytes(2).toString('hex')}`;
 }
@@ -113,7 +113,7 @@ export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: {
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */
-export async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string; answers: Array<{ command: string; does: string }> } | undefined> {
+async function findUnfinished(store: StateStore, loaded: LoadedConfig): Promise<{ id: string; state: Snapshot['state']; words: string; answers: Array<{ command: string; does: string }> } | undefined> {
   for await (const snap of resumableDeployments(store, lockKey(loaded))) {
     // A retried shift's deployment is open again, with more than one attempt: the shift itself counts as started.
     const started = [...snap.clusters.flatMap((c) => c.steps), ...snap.deploymentSteps].some((s) => s.attempts > 0) || (snap.shiftRetries?.length ?? 0) > 0;

@@ -18,7 +18,7 @@ import type { StepContext } from '../steps/step.js';
 import { idHistory, unfinishedRefusal, upFrontRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
 import { runGraph } from './work-graph.js';
 
-export interface DryRunResult {
+interface DryRunResult {
   plan: PlanDocument;
   /** What the real deploy would refuse before changing anything (empty: it would start). */
   refusals: string[];

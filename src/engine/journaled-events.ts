@@ -11,7 +11,7 @@ import type { Redactor } from '../core/redact.js';
 import type { DeploymentJournal } from '../state/store.js';
 
 /** Event codes that become journal records. */
-export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
+const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'traffic.staff',
   'traffic.step',
   'traffic.bake',
@@ -30,7 +30,7 @@ export const JOURNALED_EVENT_CODES: ReadonlySet<string> = new Set([
   'step.progress',
 ]);
 
-export interface JournalingSink {
+interface JournalingSink {
   sink: EventSink;
   /** Resolves when every journaled event so far is durable. */
   flush(): Promise<void>;

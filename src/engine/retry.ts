@@ -14,11 +14,11 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
 }
 
 
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   return isWsdError(error) && error.transient;
 }
 
-export interface RetryHooks {
+interface RetryHooks {
   signal?: AbortSignal;
   /** Called before each attempt (1-based). */
   onAttempt?(attempt: number): void | Promise<void>;

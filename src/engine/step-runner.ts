@@ -68,14 +68,14 @@ export interface StepRunEnv {
  * and where a store applies records only once durable (PostgreSQL), the dependent
  * waits for that before its pre-run check reads their outputs.
  */
-export interface Ordering {
+interface Ordering {
   /** This node's id, under which its durability is recorded. */
   id: string;
   /** Ids of the nodes it waits for. */
   after: readonly string[];
 }
 
-export function deploymentPlanContext(env: Pick<StepRunEnv, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'options' | 'redactor' | 'sharedDir'>, deploymentDir: string): DeploymentPlanContext {
+function deploymentPlanContext(env: Pick<StepRunEnv, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'options' | 'redactor' | 'sharedDir'>, deploymentDir: string): DeploymentPlanContext {
   return {
     deploymentId: env.deploymentId,
     environment: env.environment,
@@ -88,7 +88,7 @@ export function deploymentPlanContext(env: Pick<StepRunEnv, 'deploymentId' | 'en
   };
 }
 
-export function planContext(env: Parameters<typeof deploymentPlanContext>[0], deploymentDir: string, cluster: ClusterTarget): PlanContext {
+function planContext(env: Parameters<typeof deploymentPlanContext>[0], deploymentDir: string, cluster: ClusterTarget): PlanContext {
   return extend(deploymentPlanContext(env, deploymentDir), { cluster, clusterDir: join(deploymentDir, cluster.name) });
 }
 

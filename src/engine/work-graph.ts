@@ -16,7 +16,7 @@ export interface WorkNode {
 export type NodeOutcome = 'succeeded' | 'skipped' | 'failed' | 'interrupted';
 export type NodeResult = NodeOutcome | 'blocked' | 'not-started';
 
-export interface RunGraphOptions<N extends WorkNode> {
+interface RunGraphOptions<N extends WorkNode> {
   /** Max nodes running at once per kind; kinds not listed are unbounded. */
   concurrency?: Record<string, number>;
   failFast?: boolean;

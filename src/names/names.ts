@@ -5,7 +5,7 @@
 
 export type Environment = 'production' | 'staging' | 'development';
 
-export const ENVIRONMENT_SHORT: Record<Environment, string> = {
+const ENVIRONMENT_SHORT: Record<Environment, string> = {
   production: 'prod',
   staging: 'stag',
   development: 'dev',

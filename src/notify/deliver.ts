@@ -5,7 +5,7 @@
  */
 import { displayUrl, type WebhookConfig } from './config.js';
 
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   ok: boolean;
   attempts: number;
   status?: number;

@@ -34,7 +34,7 @@ export interface NotificationState {
 }
 
 /** The failing metrics of a decision, with the evidence the record carries. */
-export function evidenceOf(decision: Record<string, unknown> | undefined): Array<Record<string, unknown>> {
+function evidenceOf(decision: Record<string, unknown> | undefined): Array<Record<string, unknown>> {
   return arr(decision?.decisions)
     .filter(isObject)
     .filter((d) => d.outcome === 'fail' || d.outcome === 'halt' || d.outcome === 'error')

@@ -8,7 +8,7 @@ import { chunks, fitLine, jsonBytes, SLACK, TEAMS } from './fit.js';
  * The colour of each severity (hex, no `#`): red only for what broke, amber where someone must act (a partial run, a
  * gate, an interruption), green only for what succeeded. Never by kind alone: `deployment-finished` is every outcome.
  */
-export const SEVERITY_COLOURS: Record<Severity, string> = { failure: 'D92D20', attention: 'F79009', success: '2E7D32', info: '1F6FEB' };
+const SEVERITY_COLOURS: Record<Severity, string> = { failure: 'D92D20', attention: 'F79009', success: '2E7D32', info: '1F6FEB' };
 
 export function payloadFor(format: WebhookConfig['format'], n: Notification): unknown {
   const colour = SEVERITY_COLOURS[n.severity];

@@ -19,7 +19,7 @@ import type { StateStore } from '../state/store.js';
 import type { ClusterTarget } from '../steps/step.js';
 import { buildTargets } from './targets.js';
 
-export interface Existence {
+interface Existence {
   exists: boolean;
   /** Where it was found, e.g. "GKE" or "terraform state". */
   where?: string;
@@ -30,7 +30,7 @@ export type ExistenceProbe = (target: ClusterTarget) => Promise<Existence>;
 /** Names registered with any meta cluster (`eu17`): their ids are taken. */
 export type RegisteredNames = () => Promise<ReadonlySet<string>>;
 
-export interface AllocateOptions {
+interface AllocateOptions {
   probe: ExistenceProbe;
   registeredNames?: RegisteredNames;
   /** The id the newest earlier deployment of this environment used: the search starts after it. */
@@ -73,7 +73,7 @@ export function candidateIds(lastUsed?: number): number[] {
 }
 
 /** What earlier deployments of an environment tell allocation; see {@link clusterIdHistory}. */
-export interface ClusterIdHistory {
+interface ClusterIdHistory {
   /** The id of the newest one: the search starts after it. */
   lastUsed?: number;
   /** Ids of deployments whose journal is damaged after their id: whether their clusters are gone is unknown, so never reused. */

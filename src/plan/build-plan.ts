@@ -14,7 +14,7 @@ import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext,
 import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
 
-export const PLAN_VERSION = 1;
+const PLAN_VERSION = 1;
 
 export interface PlanStep {
   name: string;
@@ -34,7 +34,7 @@ export interface PlanStep {
   alongside?: string[];
 }
 
-export interface PlanCluster {
+interface PlanCluster {
   name: string;
   shortName: string;
   region: string;
@@ -62,7 +62,7 @@ export interface PlanDocument {
   refusal?: StartRefusal;
 }
 
-export interface PlanInput {
+interface PlanInput {
   loaded: LoadedConfig;
   steps: readonly Step[];
   deploymentSteps?: readonly DeploymentStep[];

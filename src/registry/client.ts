@@ -40,7 +40,7 @@ export interface RetryOptions {
   unanswered?: number;
 }
 
-export interface RegistryClientOptions {
+interface RegistryClientOptions {
   /** `host:port` of the bridge (a port-forward's local end, or a direct address). */
   address: string;
   /** Meta cluster name, used in messages; defaults to the address. */
@@ -59,7 +59,7 @@ export interface RegistryClientOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_DEADLINE_MS = 15_000;
+const DEFAULT_DEADLINE_MS = 15_000;
 const REGISTER_DEADLINE_MS = 60_000;
 /**
  * A dropped connection (a port-forward reset) is usually back at once: the first
@@ -67,13 +67,13 @@ const REGISTER_DEADLINE_MS = 60_000;
  * quarter second; later ones back off (50, 100, 200, 400 ms) for a bridge that
  * is really gone, and the shift retries the step on top of that.
  */
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000, unanswered: 2 };
+const DEFAULT_RETRY: RetryOptions = { attempts: 5, initialDelayMs: 50, maxDelayMs: 2_000, unanswered: 2 };
 const DEFAULT_PROGRESS_MS = 5_000;
 /** A short deadline (`bridgeTimeout: 2s`) still gets its waiting lines, at most this often. */
 const MIN_PROGRESS_MS = 250;
 
 /** What a Register, Deregister or Update that went through reports. */
-export interface CallOutcome {
+interface CallOutcome {
   /** The answer was lost; List showed that the call went through. */
   answerLost?: string;
 }

@@ -44,12 +44,12 @@ export const hostPortSchema = z
   }, 'port must be between 1 and 65535');
 
 /** How a TLS file path is read: the config layer passes one that resolves and checks it. */
-export type TlsPathSchema = (what: string) => z.ZodType<string, string>;
+type TlsPathSchema = (what: string) => z.ZodType<string, string>;
 
 const plainPath: TlsPathSchema = () => z.string().min(1);
 
 /** TLS files for a direct connection to a bridge (paths; the config resolves relative ones against its folder). */
-export function bridgeTlsSchemaWith(path: TlsPathSchema) {
+function bridgeTlsSchemaWith(path: TlsPathSchema) {
   return z
     .object({ ca: path('bridge CA file'), cert: path('bridge client certificate').optional(), key: path('bridge client key').optional() })
     .strict()
@@ -61,7 +61,7 @@ export function bridgeAccessSchemaWith(path: TlsPathSchema) {
   return z.object({ address: hostPortSchema, tls: bridgeTlsSchemaWith(path).optional() }).strict();
 }
 
-export const bridgeAccessSchema = bridgeAccessSchemaWith(plainPath);
+const bridgeAccessSchema = bridgeAccessSchemaWith(plainPath);
 
 /**
  * A coarse bridge region (`europe`, `north-america`, `south-america`, `africa`,
@@ -93,7 +93,7 @@ export const metaClusterAccessShape = {
 };
 
 export const metaClusterAccessSchema = z.object(metaClusterAccessShape);
-export type MetaClusterAccess = z.infer<typeof metaClusterAccessSchema>;
+type MetaClusterAccess = z.infer<typeof metaClusterAccessSchema>;
 /** What connect needs: access fields plus the name for messages. */
 export type MetaClusterRef = MetaClusterAccess & { name: string };
 
@@ -106,8 +106,8 @@ const constraintString = z.string().superRefine((value, ctx) => {
 });
 
 /** Variables the url template may use. */
-export const URL_TEMPLATE_VARIABLES = ['shortName', 'name', 'domain', 'region'] as const;
-export const DEFAULT_URL_TEMPLATE = 'dns:///ws-{{shortName}}.{{domain}}:8080';
+const URL_TEMPLATE_VARIABLES = ['shortName', 'name', 'domain', 'region'] as const;
+const DEFAULT_URL_TEMPLATE = 'dns:///ws-{{shortName}}.{{domain}}:8080';
 
 /** The `registration` section: how new clusters enter every registry. */
 export const registrationSchema = z

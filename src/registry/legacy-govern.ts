@@ -72,7 +72,7 @@ function readVarint(buf: Buffer, pos: number): [number, number] {
 }
 
 /** Calls `fn(field, wireType, valueStart, valueEnd, varintValue)` for each top-level field of a message. */
-export function walkFields(buf: Buffer, fn: (field: number, wireType: number, start: number, end: number, value: number) => void): void {
+function walkFields(buf: Buffer, fn: (field: number, wireType: number, start: number, end: number, value: number) => void): void {
   let pos = 0;
   while (pos < buf.length) {
     const [key, afterKey] = readVarint(buf, pos);

@@ -14,7 +14,7 @@ import type { EventSink } from '../core/events.js';
 import { kubeModule } from '../tools/kube/kube-module.js';
 import { kubeError } from '../tools/kube/kube-config.js';
 
-export interface PortForwardOptions {
+interface PortForwardOptions {
   kubeConfig: K8s.KubeConfig;
   namespace: string;
   /** Label selector, e.g. `component=ws-manager-bridge`. */
@@ -25,7 +25,7 @@ export interface PortForwardOptions {
   sink?: EventSink;
 }
 
-export interface PortForward {
+interface PortForward {
   /** `127.0.0.1:<ephemeral port>`. */
   address: string;
   pod: string;
@@ -44,7 +44,7 @@ function isReady(pod: K8s.V1Pod): boolean {
 }
 
 /** Finds a ready bridge pod; the name is what the portforward subresource needs. */
-export async function findReadyPod(options: Omit<PortForwardOptions, 'remotePort' | 'sink'>): Promise<string> {
+async function findReadyPod(options: Omit<PortForwardOptions, 'remotePort' | 'sink'>): Promise<string> {
   const k8s = await kubeModule();
   const api = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
   let pods: K8s.V1Pod[];

@@ -16,17 +16,17 @@ import { WsdError } from '../core/errors.js';
 import { readLegacyGovern, withLegacyGovern } from './legacy-govern.js';
 
 /** Path of the proto file relative to the package root. */
-export const PROTO_RELATIVE_PATH = join('proto', 'workspacemanagerbridge', 'cluster-service.proto');
+const PROTO_RELATIVE_PATH = join('proto', 'workspacemanagerbridge', 'cluster-service.proto');
 
 /** Fully qualified service name, as on the wire (`/workspacemanagerbridge.ClusterService/List`). */
-export const SERVICE_NAME = 'workspacemanagerbridge.ClusterService';
+const SERVICE_NAME = 'workspacemanagerbridge.ClusterService';
 
 /**
  * Decoding options; `types.ts` describes the objects they produce: proto field
  * names as written (snake_case), enums as their names, a virtual field naming the
  * set member of each oneof, and defaults for absent scalars.
  */
-export const LOADER_OPTIONS: LoaderOptions = {
+const LOADER_OPTIONS: LoaderOptions = {
   keepCase: true,
   enums: String,
   longs: Number,
@@ -44,7 +44,7 @@ export function protoPath(): string {
 }
 
 /** What callers get: the grpc module (so they need not import it eagerly) and the service. */
-export interface ClusterServiceBinding {
+interface ClusterServiceBinding {
   grpc: typeof Grpc;
   /** Client constructor generated from the service definition. */
   Client: Grpc.ServiceClientConstructor;
@@ -78,7 +78,7 @@ export function loadClusterService(): Promise<ClusterServiceBinding> {
 }
 
 /** Property a decoded RegisterRequest carries for the server: the raw legacy `govern` hint. */
-export const LEGACY_GOVERN_KEY = 'legacy_govern';
+const LEGACY_GOVERN_KEY = 'legacy_govern';
 
 /**
  * The generated definition with Register's (de)serializers wrapped so the

@@ -38,7 +38,7 @@ export function bridgeRegionOf(gcpRegion: string): BridgeRegion | undefined {
   return BY_CONTINENT[gcpRegion.split('-')[0] ?? ''];
 }
 
-export function isBridgeRegion(value: string): value is BridgeRegion {
+function isBridgeRegion(value: string): value is BridgeRegion {
   return value === '' || (BRIDGE_REGIONS as readonly string[]).includes(value);
 }
 

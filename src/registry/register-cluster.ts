@@ -21,7 +21,7 @@ import type { TlsReader } from './tls-source.js';
 import type { ClusterStatus, RegisterInput, TlsMaterial } from './types.js';
 
 /** How one meta cluster's registry relates to the cluster we want to register. */
-export type RegistryFinding =
+type RegistryFinding =
   | { kind: 'absent' }
   | { kind: 'registered'; evidence: string }
   | { kind: 'conflict'; reason: string; conflicting: string[] };
@@ -69,14 +69,14 @@ export interface RegisterClusterInput {
   connect?: (meta: MetaAccessInput) => Promise<RegistryConnection>;
 }
 
-export interface MetaOutcome {
+interface MetaOutcome {
   meta: string;
   outcome: 'registered' | 'already-registered' | 'journaled' | 'failed';
   detail: string;
   error?: WsdError;
 }
 
-export interface RegisterClusterResult {
+interface RegisterClusterResult {
   url: string;
   outcomes: MetaOutcome[];
 }

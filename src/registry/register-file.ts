@@ -69,7 +69,7 @@ const registerFileSchema = z
   .strict();
 
 /** A RegisterRequest from a file: name, url and tls may come from flags instead. */
-export type RegisterFileInput = Omit<RegisterInput, 'name' | 'url' | 'tls'> & { name?: string; url?: string; tls?: RegisterInput['tls'] };
+type RegisterFileInput = Omit<RegisterInput, 'name' | 'url' | 'tls'> & { name?: string; url?: string; tls?: RegisterInput['tls'] };
 
 /** Parses the file's text; `source` names it in errors. Never echoes the TLS fields. */
 export function parseRegisterFile(text: string, source: string): RegisterFileInput {

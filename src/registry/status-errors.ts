@@ -27,7 +27,7 @@ export const GrpcStatus = {
 /** `describeUpdate` of a TLS replacement (wire.ts), the Update older bridges do not implement. */
 export const TLS_CHANGE = 'replace TLS material';
 
-export type RegistryOperation = 'register' | 'update' | 'deregister' | 'list';
+type RegistryOperation = 'register' | 'update' | 'deregister' | 'list';
 
 /** What the failing call was about, for the message. */
 export interface CallContext {

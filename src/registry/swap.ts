@@ -14,7 +14,7 @@ import type { RegistryClient } from './client.js';
 import type { ClusterStatus, UpdateProperty } from './types.js';
 import { describeUpdate } from './wire.js';
 
-export interface SwapResult {
+interface SwapResult {
   a: { name: string; score: number; state: string };
   b: { name: string; score: number; state: string };
 }

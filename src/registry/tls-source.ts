@@ -20,7 +20,7 @@ export interface TlsReader {
   read(): Promise<TlsMaterial>;
 }
 
-export const TLS_SECRET_NAME = 'ws-manager-client-tls';
+const TLS_SECRET_NAME = 'ws-manager-client-tls';
 const KEYS = { ca: 'ca.crt', crt: 'tls.crt', key: 'tls.key' } as const;
 
 /**

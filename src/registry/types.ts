@@ -90,7 +90,7 @@ export interface WireAdmissionConstraint {
   constraint?: 'has_feature_preview' | 'has_permission';
 }
 
-export interface WireTlsConfig {
+interface WireTlsConfig {
   ca: string;
   crt: string;
   key: string;

@@ -45,7 +45,7 @@ function defined<T>(value: T | undefined): value is T {
 }
 
 /** TlsConfig fields carry base64 of the PEM files (what gpctl sends and the bridge stores). */
-export function tlsToWire(tls: TlsMaterial): { ca: string; crt: string; key: string } {
+function tlsToWire(tls: TlsMaterial): { ca: string; crt: string; key: string } {
   const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
   return { ca: b64(tls.ca), crt: b64(tls.crt), key: b64(tls.key) };
 }

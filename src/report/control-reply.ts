@@ -14,7 +14,7 @@ import { concludedBy } from '../state/resumable.js';
 import { heldGate, queuedScope } from './shift-gates.js';
 import type { ControlCommand } from '../steps/step.js';
 
-export type ControlReply = { send: true; text: string } | { send: false; text: string };
+type ControlReply = { send: true; text: string } | { send: false; text: string };
 
 interface ShiftView {
   phase?: string;

@@ -45,7 +45,7 @@ export function decisionEvidenceLines(d: DecisionForWords, indent = '  '): strin
 }
 
 /** `dev-meta-eu01: eu200 90, eu201 10`; one group per meta cluster. */
-export function scoresWords(scores: DecisionForWords['scores']): string {
+function scoresWords(scores: DecisionForWords['scores']): string {
   if (!scores) return '';
   return Object.entries(scores)
     .map(([meta, byCluster]) => `${meta}: ${Object.entries(byCluster).map(([name, score]) => `${name} ${fmt(score)}`).join(', ')}`)

@@ -8,7 +8,7 @@
 import type { JournalRecord } from '../state/model.js';
 import { arr, events, isObject, num, str } from './journal-reading.js';
 
-export interface GateValue {
+interface GateValue {
   cluster: string;
   side: string;
   value: number;
@@ -48,7 +48,7 @@ export interface DecisionRow {
   metrics: Array<{ metric: string; outcome: string; rule?: string; message?: string; samples?: GatePoint['samples']; evidence: GatePoint['evidence'] }>;
 }
 
-export function thresholdOf(v: unknown): { min?: number; max?: number } | undefined {
+function thresholdOf(v: unknown): { min?: number; max?: number } | undefined {
   if (typeof v === 'number') return { max: v };
   if (!isObject(v)) return undefined;
   const t = { min: num(v.min), max: num(v.max) };

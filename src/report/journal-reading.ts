@@ -5,7 +5,7 @@
  */
 import type { JournalRecord } from '../state/model.js';
 
-export type EventRecord = Extract<JournalRecord, { type: 'event' }>;
+type EventRecord = Extract<JournalRecord, { type: 'event' }>;
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,7 +1,7 @@
 /** How the notifications of a deployment fared, from its journal's `notify.*` records (for `status`). */
 import type { JournalRecord } from '../state/model.js';
 
-export interface NotificationStatus {
+interface NotificationStatus {
   delivered: number;
   failed: number;
   lastFailure?: string;

@@ -35,13 +35,13 @@ export interface DeploymentOutcome {
  * A first generation whose gates failed: the shift gave its clusters every new start before the watch, and with no
  * earlier generation to return to it left them so. "Rolled back" would tell an SRE the users are safe; they are not.
  */
-export const FIRST_GENERATION_FAILED = 'first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start';
+const FIRST_GENERATION_FAILED = 'first generation failed its gates; nothing to roll back to, so its clusters still take every new workspace start';
 
 /**
  * A first generation whose watch an operator ended with `shift abort`: said as that (who, when), never as failed
  * gates; the traffic is as after a failed watch, and an SRE who expects an abort to have moved users back learns it did not.
  */
-export function firstGenerationAborted(abort: { by?: string; at: string }): string {
+function firstGenerationAborted(abort: { by?: string; at: string }): string {
   return `first generation aborted by ${abort.by ?? 'an operator'} at ${abort.at}; nothing to roll back to, so its clusters still take every new workspace start`;
 }
 

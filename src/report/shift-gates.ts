@@ -37,7 +37,7 @@ function position(held: Held): string {
 }
 
 /** The manual gate after the one held at, e.g. `beforePromotion (before step 3/3)`; undefined when none, or unknown. */
-export function nextManualGate(held: Held): string | undefined {
+function nextManualGate(held: Held): string | undefined {
   const { steps, manualGates } = held;
   if (!steps || !manualGates) return undefined;
   // Gate beforeIncrease stands before every step but the last, beforePromotion before the last.

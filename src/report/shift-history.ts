@@ -10,7 +10,7 @@ import { scoreChanges } from '../traffic/shift-registry.js';
 import type { OriginalSnapshot } from '../traffic/shift-ports.js';
 import { arr, checkpoints, clusterRefs, events, isObject, num, str, type ShiftClusterRef } from './journal-reading.js';
 
-export interface ShiftStage {
+interface ShiftStage {
   phase: string;
   stepIndex: number;
   /** Share of new starts (outside the staff stage) on the new generation, 0..100. */
@@ -20,12 +20,12 @@ export interface ShiftStage {
   end?: string;
 }
 
-export interface ScorePoint {
+interface ScorePoint {
   time: string;
   score: number;
 }
 
-export interface OperatorAction {
+interface OperatorAction {
   time: string;
   code: string;
   message: string;
@@ -108,7 +108,7 @@ function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string
   return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
 }
 
-export function percentOf(phase: string, stepIndex: number, steps: readonly number[]): number {
+function percentOf(phase: string, stepIndex: number, steps: readonly number[]): number {
   if (phase === 'steps') return steps[stepIndex] ?? 100;
   // A first generation (`watch`, and `failed` after it) takes every new start: nothing was taken back when it failed.
   if (phase === 'bake' || phase === 'done' || phase === 'watch' || phase === 'failed') return 100;

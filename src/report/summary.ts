@@ -12,7 +12,7 @@ import { decisionEvidenceLines, type DecisionForWords } from './decision-words.j
 import { renderTable } from './table.js';
 import { scoresText } from '../traffic/shift-ports.js';
 
-export interface StatusDocument {
+interface StatusDocument {
   id: string;
   state: Snapshot['state'];
   /** How it ended (or stands), as the summary's head line says it: see report/outcome.ts. */
@@ -109,9 +109,9 @@ function stepEntry(s: StepRecordState, over: string | undefined): StatusDocument
  * One decision with its evidence: per metric and new cluster the query as sent, the value, the samples, the
  * baseline's value and samples, the threshold or test statistics, the rule and the outcome; the scores set.
  */
-export type ShiftDecision = DecisionForWords & { stepIndex?: number; message: string };
+type ShiftDecision = DecisionForWords & { stepIndex?: number; message: string };
 
-export interface ShiftStatus {
+interface ShiftStatus {
   phase?: string;
   stepIndex?: number;
   paused?: boolean;
@@ -285,7 +285,7 @@ interface RenderedRelease {
 }
 
 /** "rendered with helm template (helm v4.1.4), 40 objects, 36 checked …" over every rendered release of the run. */
-export function renderingLine(snap: Snapshot): string | undefined {
+function renderingLine(snap: Snapshot): string | undefined {
   const versions = new Set<string>();
   const unchecked = new Set<string>();
   let objects = 0;

@@ -10,9 +10,9 @@ import { heldBackWords, type JournalRecord } from '../state/model.js';
  * `not run`: still pending when the deployment was concluded by its outcome (nothing will ever run it);
  * `excluded`: left out by --only/--skip (or held back behind such a step), pending for `resume`.
  */
-export type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending' | 'excluded' | 'not run';
+type BarState = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted' | 'pending' | 'excluded' | 'not run';
 
-export interface Attempt {
+interface Attempt {
   attempt: number;
   start: string;
   end?: string;

@@ -11,7 +11,7 @@ import type { EventSink } from '../core/events.js';
 import type { UserProfile } from '../registry/constraints.js';
 import type { RunningSimulator } from '../registry/simulator/index.js';
 
-export interface SandboxTrafficOptions {
+interface SandboxTrafficOptions {
   simulators: readonly RunningSimulator[];
   /** Workspace starts per second, per simulator. Default 20. */
   startsPerSecond?: number;
@@ -77,7 +77,7 @@ export function startSandboxTraffic(options: SandboxTrafficOptions): SandboxTraf
 }
 
 /** Ends `share` of the running regular sessions of every cluster (at least one while any run). */
-export async function endSessions(sim: RunningSimulator, share: number): Promise<void> {
+async function endSessions(sim: RunningSimulator, share: number): Promise<void> {
   for (const [name, c] of Object.entries(sim.counters())) {
     if (c.running <= 0) continue;
     const ending = Math.max(1, Math.round(c.running * share));

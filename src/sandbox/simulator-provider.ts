@@ -18,15 +18,15 @@ import { parseDuration } from '../traffic/duration.js';
 import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type RangeQueryOptions } from '../traffic/providers/provider.js';
 
 /** The counters the provider reads (summed over every simulator it watches). */
-export interface CounterSnapshot {
+interface CounterSnapshot {
   starts: number;
   failures: number;
   running: number;
 }
 
-export type CounterReader = () => Record<string, CounterSnapshot>;
+type CounterReader = () => Record<string, CounterSnapshot>;
 
-export interface SimulatorProviderOptions {
+interface SimulatorProviderOptions {
   /** One reader per simulator (meta cluster); counters of one cluster are summed across them. */
   readers: readonly CounterReader[];
   /** Time source (epoch ms). */

@@ -41,7 +41,7 @@ export function lockFileName(key: { project: string; environment: string }): str
  * see it); on this host its pid must exist and must not have started after the lock was
  * taken (a pid the kernel reused for an unrelated process after a `kill -9` holds nothing).
  */
-export function holderAlive(holder: LockHolder): boolean {
+function holderAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
   if (!pidExists(holder.pid)) return false;
   const started = processStartMs(holder.pid);

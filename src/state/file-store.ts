@@ -146,7 +146,7 @@ const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREA
  * Appends `text` durably: one `write` on an O_DSYNC descriptor, on the calling thread, so
  * the appends it makes durable resolve in the same event-loop turn (see `FileJournal.flush`).
  */
-export function appendDurably(path: string, text: string): void {
+function appendDurably(path: string, text: string): void {
   const fd = openSync(path, JOURNAL_FLAGS, 0o600);
   try {
     const data = Buffer.from(text, 'utf8');
@@ -157,7 +157,7 @@ export function appendDurably(path: string, text: string): void {
 }
 
 /** The same write in the thread pool: the loop runs on meanwhile, and notices the end a turn later. */
-export async function appendDurablyOffLoop(path: string, text: string): Promise<void> {
+async function appendDurablyOffLoop(path: string, text: string): Promise<void> {
   const fd = openSync(path, JOURNAL_FLAGS, 0o600);
   try {
     const data = Buffer.from(text, 'utf8');

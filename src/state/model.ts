@@ -10,7 +10,7 @@ import { DEPLOYMENT_SCOPE, type StepName, type StepOutputs } from '../steps/step
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
-export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
 /**
  * `partial`: nothing failed, but steps excluded by --only/--skip (or held back behind them) are still pending;
  * `resume ID` runs them. Exit code 0, like `succeeded`.
@@ -53,7 +53,7 @@ export interface ClusterRecordState {
   steps: StepRecordState[];
 }
 
-export interface DeploymentInputs {
+interface DeploymentInputs {
   configFile: string;
   configHash: string;
   manifestHash?: string;

@@ -18,10 +18,10 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WsdError } from '../core/errors.js';
 
 /** The journaled form of a path under the state dir. */
-export const STATE_DIR_MARK = '<state-dir>/';
+const STATE_DIR_MARK = '<state-dir>/';
 
 /** True when `path` is `root` or lies under it (both absolute). */
-export function isInside(root: string, path: string): boolean {
+function isInside(root: string, path: string): boolean {
   const rel = relative(resolve(root), resolve(path));
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

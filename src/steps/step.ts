@@ -164,7 +164,7 @@ export const DEPLOYMENT_SCOPE = '*';
 export type ControlCommand = 'pause' | 'resume' | 'promote' | 'abort';
 
 /** A control command taken from the queue: what, when it was sent and by whom (`user@host (how)`, when the sender said). */
-export interface TakenControl {
+interface TakenControl {
   command: ControlCommand;
   sentAt: string;
   by?: string;
@@ -208,4 +208,4 @@ export interface DeploymentStep {
 }
 
 /** What {@link DeploymentStep.retryRefusal} may use: no journal, nothing to record. */
-export type RetryCheckContext = Pick<DeploymentStepContext, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'sharedDir' | 'sink' | 'redactor' | 'signal'>;
+type RetryCheckContext = Pick<DeploymentStepContext, 'deploymentId' | 'environment' | 'config' | 'clusters' | 'sharedDir' | 'sink' | 'redactor' | 'signal'>;

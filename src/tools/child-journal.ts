@@ -55,7 +55,7 @@ export interface ChildMark extends Partial<ProcessIdentity> {
 }
 
 /** Where a step's children are journaled. */
-export interface ChildJournal {
+interface ChildJournal {
   /** Journals `mark`, before the spawn (no pid) and after it (resolves once durable). */
   spawned(mark: ChildMark): Promise<void>;
 }
@@ -117,7 +117,7 @@ function asMarks(value: unknown): ChildMark[] {
 /** A process to wait for: the journaled child, or one found by its call's token. */
 type Orphan = ProcessIdentity & Pick<ChildMark, 'tool' | 'target' | 'startedAt' | 'boundMs'>;
 
-export function describeChild(child: Orphan): string {
+function describeChild(child: Orphan): string {
   return `pid ${child.pid} (${child.tool}, ${child.target}, started ${child.startedAt})`;
 }
 
@@ -136,7 +136,7 @@ function orphansOf(mark: ChildMark): Orphan[] {
   return [...found.values()];
 }
 
-export interface OrphanWait {
+interface OrphanWait {
   sink: EventSink;
   signal?: AbortSignal;
   /** Test hooks. */

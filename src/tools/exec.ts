@@ -49,7 +49,7 @@ export interface ToolScope {
   redactor?: Redactor;
 }
 
-export interface ToolRunOptions extends ToolScope {
+interface ToolRunOptions extends ToolScope {
   /** Program and arguments. `argv[0]` is looked up on PATH. */
   argv: readonly string[];
   /** Extra variables for this process only (credentials live here, never in our own env). */
@@ -121,7 +121,7 @@ function tail(text: string): string {
 }
 
 /** Builds the child's environment: a small inherited allow-list plus the call's own variables. */
-export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED_ENV) {
     const value = process.env[key];

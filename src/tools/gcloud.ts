@@ -14,7 +14,7 @@ import type { EventSink } from '../core/events.js';
 import { gkeNameProblem } from '../names/names.js';
 import { ToolFailedError, runTool, type ToolScope } from './exec.js';
 
-export interface GcloudCallOptions extends ToolScope {
+interface GcloudCallOptions extends ToolScope {
   /** Service-account key file; used by this gcloud process only. */
   credFile?: string;
   /** More variables for the gcloud process (e.g. CLOUDSDK_CONFIG for an isolated config dir). */
@@ -25,13 +25,13 @@ export interface GcloudCallOptions extends ToolScope {
   binary?: string;
 }
 
-export interface ClusterRef {
+interface ClusterRef {
   name: string;
   project: string;
   region: string;
 }
 
-export type DescribeResult = { exists: false } | { exists: true; cluster: Record<string, unknown> };
+type DescribeResult = { exists: false } | { exists: true; cluster: Record<string, unknown> };
 
 /** Refuses values that are not GCP names: they go into argv, and a leading dash would be read as a flag. */
 function assertRef(ref: ClusterRef): void {

@@ -15,7 +15,7 @@ import { withSecretValues } from './helm-secret-values.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
 
 /** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
-export const HELM_MIN_VERSION = [3, 12, 0] as const;
+const HELM_MIN_VERSION = [3, 12, 0] as const;
 
 /** Helm's major version: the flags of `upgrade` differ between 3 and 4. */
 export type HelmMajor = 3 | 4;
@@ -58,7 +58,7 @@ export interface HelmRelease {
 }
 
 /** The fields of one `helm list -o json` entry we read. */
-export interface HelmListEntry {
+interface HelmListEntry {
   name: string;
   /** `<chart name>-<chart version>`, e.g. `gitpod-1.2.3`. */
   chart?: string;
@@ -79,7 +79,7 @@ export interface HelmRevision {
 }
 
 /** Run-scoped facts every helm call needs. */
-export interface HelmContext extends ToolScope {
+interface HelmContext extends ToolScope {
   /** The cluster's own kubeconfig file; never the default one. Absent for client-side rendering. */
   kubeconfig?: string;
   /** Helm's config/cache/data live under this folder (per cluster). */
@@ -91,7 +91,7 @@ export interface HelmContext extends ToolScope {
  * the operator set them: `HELM_DRIVER` (secret, configmap, sql) and, for sql, its
  * connection string. Everything else helm reads from the environment is ours.
  */
-export const HELM_STORAGE_ENV = ['HELM_DRIVER', 'HELM_DRIVER_SQL_CONNECTION_STRING'] as const;
+const HELM_STORAGE_ENV = ['HELM_DRIVER', 'HELM_DRIVER_SQL_CONNECTION_STRING'] as const;
 
 /** The helm environment: private dirs, the cluster's kubeconfig, the release storage, nothing else beyond runTool's allow-list. */
 export function helmEnv(ctx: Pick<HelmContext, 'homeDir' | 'kubeconfig'>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {

@@ -16,7 +16,7 @@ import type { JournalRecord } from '../state/model.js';
 import type { DeploymentJournal } from '../state/store.js';
 import { TraceMapping, type Attributes, type SpanOp } from './trace-mapping.js';
 
-export interface OtlpTracerOptions {
+interface OtlpTracerOptions {
   /** The collector's base URL (`/v1/traces` is appended) or the full traces URL. */
   endpoint: string;
   redactor: Redactor;

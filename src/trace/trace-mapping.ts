@@ -15,7 +15,7 @@
 import { STEP_BEGIN, type JournalRecord } from '../state/model.js';
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 
-export type AttributeValue = string | number | boolean | string[] | number[];
+type AttributeValue = string | number | boolean | string[] | number[];
 export type Attributes = Record<string, AttributeValue>;
 
 export type SpanOp =

@@ -153,7 +153,7 @@ const POINT_METHODS: ReadonlySet<string> = new Set(['mann-whitney', 'ratio']);
  * `[{{lookback}}]`) there makes every point cover the whole lookback, so consecutive points share most of
  * their data (5m windows every 15s overlap 95 %) and the test's α no longer holds. Refused, not warned.
  */
-export function overlappingWindowProblem(metric: { name?: string; query: string; comparison?: { method: string } }): string | undefined {
+function overlappingWindowProblem(metric: { name?: string; query: string; comparison?: { method: string } }): string | undefined {
   if (!metric.comparison || !POINT_METHODS.has(metric.comparison.method)) return undefined;
   const used = [...metric.query.matchAll(placeholderPattern)].map((match) => match[1] ?? '').filter((name) => name === 'interval' || name === 'lookback');
   if (used.length === 0) return undefined;
@@ -207,7 +207,7 @@ function authConflicts(p: { url: string; headers: Record<string, string>; bearer
 
 const simulatorSchema = z.strictObject({ type: z.literal('simulator') });
 
-export const providerSchema = z.discriminatedUnion('type', [prometheusSchema, simulatorSchema]);
+const providerSchema = z.discriminatedUnion('type', [prometheusSchema, simulatorSchema]);
 
 export const analysisSchema = z
   .strictObject({

@@ -7,7 +7,7 @@
 import { isProportionMetric, type AnalysisConfig, type MetricConfig } from './analysis-config.js';
 import { fmt } from './judges/decision.js';
 
-export type Stage = { kind: 'step'; percent: number } | { kind: 'bake' } | { kind: 'first-generation' };
+type Stage = { kind: 'step'; percent: number } | { kind: 'bake' } | { kind: 'first-generation' };
 
 /** One line per stage: "start-failure-ratio: …; startup-time: …". */
 export function describeJudging(analysis: AnalysisConfig | undefined, stage: Stage): string {

@@ -13,7 +13,7 @@ export interface NewClusterRef extends ShiftCluster {
   prefix: string;
 }
 
-export interface ResolveOldInput {
+interface ResolveOldInput {
   setting: 'auto' | readonly string[];
   /** Names registered with the meta clusters (union over all metas). */
   registered: readonly string[];

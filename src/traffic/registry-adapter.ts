@@ -20,7 +20,7 @@ import type { ClusterStatus, UpdateProperty } from '../registry/types.js';
 import type { RegistryChange, RegistryCluster, RegistryPort } from './shift-ports.js';
 
 /** A meta cluster as the config lists it (access fields plus the sandbox marker). */
-export type MetaConfig = MetaClusterEntry;
+type MetaConfig = MetaClusterEntry;
 
 /** The meta clusters of a config. */
 export function metaClustersOf(config: { metaClusters: readonly unknown[] }): MetaConfig[] {
@@ -51,7 +51,7 @@ export function toRegistryCluster(status: ClusterStatus): RegistryCluster {
 }
 
 /** Converts a port change into the one-property Update the client sends. */
-export function toUpdateProperty(change: RegistryChange): UpdateProperty {
+function toUpdateProperty(change: RegistryChange): UpdateProperty {
   if ('score' in change) return { score: change.score };
   if ('maxScore' in change) return { maxScore: change.maxScore };
   if ('cordoned' in change) return { cordoned: change.cordoned };
@@ -66,7 +66,7 @@ export interface ConnectedRegistry extends RegistryPort {
   close(): Promise<void>;
 }
 
-export interface ConnectRegistryOptions {
+interface ConnectRegistryOptions {
   sink?: EventSink;
   redactor?: Redactor;
   /** Cancels every call; the clients are bound to it for their lifetime. */

@@ -30,7 +30,7 @@ export interface ScoreCluster {
   constraintSet: string;
 }
 
-export interface ScoreAssignment {
+interface ScoreAssignment {
   name: string;
   role: 'new' | 'old';
   /** Score to set; undefined when the cluster takes no part and must be left alone. */
@@ -49,7 +49,7 @@ export interface RegionScores {
   assignments: ScoreAssignment[];
 }
 
-export interface CompileOptions {
+interface CompileOptions {
   /** Treat cordoned new clusters as AVAILABLE (they are uncordoned when the shift starts); for `plan`. */
   assumeNewAvailable?: boolean;
 }

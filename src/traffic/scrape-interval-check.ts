@@ -20,7 +20,7 @@ import { isMetricQueryError, type MetricProvider } from './providers/provider.js
 /** How far back a target must have exposed a gate's series to count as one of its targets. */
 const EXPOSED_WITHIN_MS = 10 * 60_000;
 
-export interface ScrapeIntervalFindings {
+interface ScrapeIntervalFindings {
   /** Windows shorter than two real scrapes: the shift must not start. */
   refusals: string[];
   /** What could not be checked, or a scrapeInterval that is not what Prometheus does. */

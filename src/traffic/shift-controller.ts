@@ -37,7 +37,7 @@ function byWhom(taken: TakenCommand): string {
   return taken?.by ? ` by ${taken.by}` : '';
 }
 
-export interface ShiftDeps {
+interface ShiftDeps {
   registry: RegistryPort;
   metas: readonly string[];
   provider: MetricProvider;
@@ -63,7 +63,7 @@ function stopsWithoutRollback(error: unknown, signal?: AbortSignal): boolean {
   return cannotRecordRollback(error);
 }
 
-export interface ShiftInput {
+interface ShiftInput {
   config: TrafficShiftConfig;
   newClusters: readonly ShiftCluster[];
   oldClusters: readonly ShiftCluster[];

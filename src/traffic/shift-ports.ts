@@ -49,7 +49,7 @@ export interface ShiftCluster {
 /** Per meta cluster, per cluster name: what it was before we changed anything. */
 export type OriginalSnapshot = Record<string, Record<string, RegistryCluster>>;
 
-export type ShiftPhase = 'start' | 'staff' | 'steps' | 'bake' | 'watch' | 'done' | 'rolled-back' | 'failed';
+type ShiftPhase = 'start' | 'staff' | 'steps' | 'bake' | 'watch' | 'done' | 'rolled-back' | 'failed';
 
 /** Where the shift stands; journaled on every change so a crash resumes at the same point. */
 export interface ShiftProgress {

@@ -36,7 +36,7 @@ const META_CONCURRENCY = 8;
 export const ATTEMPTS = 3;
 const RETRY_BASE_MS = 1_000;
 
-export interface NamedChange {
+interface NamedChange {
   name: string;
   change: RegistryChange;
 }

@@ -21,7 +21,7 @@ import { earliestPassingTick, earliestStageMs, metricInterval, nthFailingTickMs,
 /** Mirrors judges/fetch-values.ts. */
 const QUERY_CONCURRENCY = 4;
 
-export interface TimelineStep {
+interface TimelineStep {
   index: number;
   percent: number;
   /** Earliest time after the shift starts at which this step's scores are set. */

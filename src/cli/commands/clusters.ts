@@ -34,7 +34,7 @@ export interface ClustersIo {
   readStdin(): Promise<string>;
 }
 
-export const processIo: ClustersIo = {
+const processIo: ClustersIo = {
   stdout: (text) => void process.stdout.write(text),
   warn: (text) => void process.stderr.write(text),
   interactive: () => Boolean(process.stdin.isTTY && process.stderr.isTTY),

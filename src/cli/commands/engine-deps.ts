@@ -27,6 +27,6 @@ export function engineDeps(runtime: Runtime, loaded: LoadedConfig, extra: { inje
 }
 
 /** Nobody can answer a manual gate: CI, or no terminal on stdin. */
-export function nonInteractive(): boolean {
+function nonInteractive(): boolean {
   return !canAsk();
 }

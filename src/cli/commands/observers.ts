@@ -17,7 +17,7 @@ const DRAIN_MS = 30_000;
 /** How long the end of a run waits for the trace collector. */
 const TRACE_FLUSH_MS = 6_000;
 
-export interface RunObservers {
+interface RunObservers {
   observers: JournalObserver[];
   /** Waits (bounded) for deliveries in flight. */
   finish(): Promise<void>;

@@ -5,8 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 
-export const OUTPUT_FORMATS = ['text', 'json'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+const OUTPUT_FORMATS = ['text', 'json'] as const;
+type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The option, for `.addOption()`. */
 export function outputOption(): Option {

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import { onStopSignal } from '../stop-signals.js';
 
-export interface SandboxRegistryIo {
+interface SandboxRegistryIo {
   /** The address, alone on its line: what scripts read. */
   stdout(text: string): void;
   /** What people read: where it listens, where its state is, how to stop it. */
@@ -50,7 +50,7 @@ export const DEFAULT_REGISTRY_FILE = 'sandbox-registry.json';
  * it, so it is read from whichever ancestor got it on the command line; the
  * WS_DEPLOYMENT_STATE environment default is not a registry file and is ignored.
  */
-export function registryFile(command: Command): string {
+function registryFile(command: Command): string {
   const own = command.opts<{ registryFile?: string; state?: string }>();
   const old = own.state ?? stateFlagOfAncestors(command);
   if (own.registryFile && old) throw new WsdError('UsageError', 'sandbox registry: give --registry-file FILE only (--state FILE is its old name)');

@@ -13,7 +13,7 @@ import { bareCommands, type NextCommands } from '../../core/next-command.js';
 import type { Writable } from './line-renderer.js';
 
 /** Stable event code of the final error (`data.error` holds the error's own code). */
-export const ERROR_EVENT_CODE = 'cli.error';
+const ERROR_EVENT_CODE = 'cli.error';
 
 const USAGE_HINT = 'run with --help for usage';
 

@@ -13,7 +13,7 @@
  *   consoles redraw in place but have none (terminfo gives them no `smcup`). There
  *   the watch appends its changed lines, as on a pipe.
  */
-export interface TerminalAbilities {
+interface TerminalAbilities {
   /** Cursor up, erase line, erase below. */
   redraw: boolean;
   /** An alternate screen that gives the normal screen back untouched. */

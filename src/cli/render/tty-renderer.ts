@@ -38,7 +38,7 @@ interface ClusterLine {
 const ACTIVE = new Set(['start', 'check', 'retry']);
 
 /** A terminal stream: columns/rows are absent on a fake and on a pipe; `resize` is a TTY's event. */
-export type TerminalStream = Writable & { columns?: number; rows?: number; on?(event: 'resize', listener: () => void): unknown; off?(event: 'resize', listener: () => void): unknown };
+type TerminalStream = Writable & { columns?: number; rows?: number; on?(event: 'resize', listener: () => void): unknown; off?(event: 'resize', listener: () => void): unknown };
 
 /** What a prompt needs from the live area (see gate-prompter.ts). */
 export interface LiveArea {

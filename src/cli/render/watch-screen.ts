@@ -33,7 +33,7 @@ const ERASE_BELOW = '\x1b[J';
 /** The whole screen: after a resize a re-wrapping terminal marks rows as continuations, which erasing a line keeps. */
 const ERASE_SCREEN = '\x1b[2J';
 
-export interface WatchScreen {
+interface WatchScreen {
   /** Shows `lines` as the current frame (drawn again, for the new size, whenever the terminal is resized). */
   draw(lines: readonly string[]): void;
   /** Gives the normal screen back and prints the last frame on it (each line cut to the width). Idempotent. */

@@ -26,7 +26,7 @@ export interface FileProblem {
 }
 
 /** A referenced file that parsed as YAML, handed to a {@link YamlFileKind} to judge its shape. */
-export interface ParsedYamlFile {
+interface ParsedYamlFile {
   /** The document as plain JS (`null` for an empty file). */
   value: unknown;
   /** 1-based line and column of the node at `path` (the deepest existing one), for content problems. */

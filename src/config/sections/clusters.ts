@@ -7,11 +7,11 @@ import { bridgeAccessSchemaWith, bridgeRegionSchema, metaClusterAccessShape } fr
 import { configPath } from './paths.js';
 import { clusterPrefix, gcpRegion, gkeName } from './primitives.js';
 
-export const CLUSTER_TYPES = ['gke', 'k3s', 'sandbox'] as const;
+const CLUSTER_TYPES = ['gke', 'k3s', 'sandbox'] as const;
 
-export const META_CLUSTER_TYPES = ['gke', 'sandbox'] as const;
+const META_CLUSTER_TYPES = ['gke', 'sandbox'] as const;
 
-export const metaClusterSchema = z.strictObject({
+const metaClusterSchema = z.strictObject({
   name: gkeName().describe('GKE name of the meta cluster.'),
   region: gcpRegion().describe('GCP region, e.g. europe-west1.'),
   type: z
@@ -28,7 +28,7 @@ export const metaClusterSchema = z.strictObject({
     .describe('Region sent to this meta cluster for every workspace cluster (europe, north-america, south-america, africa, asia, or "" = any); wins over the workspace cluster\'s.'),
 });
 
-export const workspaceClusterSchema = z.strictObject({
+const workspaceClusterSchema = z.strictObject({
   name: gkeName().optional().describe('Explicit full cluster name; wins over the derived gp-<env>-ws-<prefix><id>-<region>.'),
   region: gcpRegion().describe('GCP region, e.g. europe-west1.'),
   prefix: clusterPrefix().describe('Short-name letters (eu in eu17): 1–8 lowercase letters, unique per region.'),

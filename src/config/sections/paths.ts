@@ -34,7 +34,7 @@ export function resolveConfigPath(value: string): string {
 }
 
 /** `file or directory`: a helm chart, which is a folder or a packaged `.tgz`; `program`: a file we execute. */
-export type PathKind = 'file' | 'program' | 'directory' | 'file or directory';
+type PathKind = 'file' | 'program' | 'directory' | 'file or directory';
 
 /** Why `absolute` is not an existing, readable `kind`, or undefined when it is. */
 export function existenceProblem(absolute: string, kind: PathKind): string | undefined {

@@ -9,12 +9,12 @@ import { existenceProblem, configPath, resolveConfigPath } from './paths.js';
 import { checkedString, controlCharProblem, envVarName, hclIdentifier, patternString, pgIdentifier, storagePrefix } from './primitives.js';
 
 /** `./x`, `../x` and `/x` are local module folders; anything else is a registry or git source. */
-export function isLocalSource(source: string): boolean {
+function isLocalSource(source: string): boolean {
   return source.startsWith('./') || source.startsWith('../') || source.startsWith('/');
 }
 
 /** Terraform registry addresses: `[host/]namespace/name/provider`; only those take a `version`. */
-export function isRegistrySource(source: string): boolean {
+function isRegistrySource(source: string): boolean {
   if (/^(github\.com|bitbucket\.org)\//.test(source)) return false;
   return /^([a-z0-9.-]+\.[a-z]+(:[0-9]+)?\/)?[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/.test(source);
 }
@@ -68,11 +68,11 @@ const moduleSection = z
   );
 
 /** Terraform variable values: strings, numbers, booleans, and lists and maps of those. */
-export type TerraformValue = string | number | boolean | TerraformValue[] | { [key: string]: TerraformValue };
+type TerraformValue = string | number | boolean | TerraformValue[] | { [key: string]: TerraformValue };
 
 const terraformString = checkedString((value) => controlCharProblem(value, true));
 
-export const terraformValue: z.ZodType<TerraformValue> = z.lazy(() =>
+const terraformValue: z.ZodType<TerraformValue> = z.lazy(() =>
   z.union([terraformString, z.number(), z.boolean(), z.array(terraformValue), z.record(z.string(), terraformValue)]),
 );
 

@@ -4,7 +4,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 
-export interface Located {
+interface Located {
   /** True when every path segment exists in the document. */
   complete: boolean;
   /** Offset of the value node (or of the deepest existing ancestor when incomplete). */

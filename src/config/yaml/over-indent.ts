@@ -12,7 +12,7 @@
  */
 import type { YamlIssue } from './yaml-issue.js';
 
-export interface OverIndented {
+interface OverIndented {
   issue: YamlIssue;
   /** Offsets the item spans: yaml's own errors inside are replaced by the issue. */
   from: number;

@@ -10,7 +10,7 @@ import { alignOverIndented, overIndentedKeys } from './over-indent.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_DEPTH } from './limits.js';
 import type { YamlIssue } from './yaml-issue.js';
 
-export interface YamlRead {
+interface YamlRead {
   lineCounter: LineCounter;
   /** Present once the text composed into a document (also when it has issues). */
   doc?: Document.Parsed;

@@ -26,8 +26,8 @@ export class SimStatusError extends Error {
   }
 }
 
-export const PREFERABILITY_SCORE: Record<Preferability, number> = { Prefer: 100, None: 50, DontSchedule: 0 };
-export const MAX_SCORE = 100;
+const PREFERABILITY_SCORE: Record<Preferability, number> = { Prefer: 100, None: 50, DontSchedule: 0 };
+const MAX_SCORE = 100;
 
 /**
  * Which bridge the simulator plays. `current`: every cluster governed, TLS

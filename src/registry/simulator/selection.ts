@@ -23,7 +23,7 @@ export interface Selectable {
 }
 
 /** The weight the server uses. */
-export function selectionWeight(cluster: Selectable): number {
+function selectionWeight(cluster: Selectable): number {
   return Math.max(0, Math.min(cluster.score, cluster.maxScore));
 }
 

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { WsdError } from '../../core/errors.js';
 import type { ClusterStatus } from '../types.js';
 
-export const SIMULATOR_STATE_VERSION = 1;
+const SIMULATOR_STATE_VERSION = 1;
 
 /** One registered (or static) cluster as the simulator keeps it: a List row plus what only the simulator needs. */
 export interface SimCluster extends ClusterStatus {

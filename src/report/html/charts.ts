@@ -12,7 +12,7 @@ const WIDTH = 1000;
 const LABEL = 260;
 const ROW = 20;
 
-export interface TimeSpan {
+interface TimeSpan {
   t0: number;
   t1: number;
 }

@@ -30,7 +30,7 @@ export function clock(time: string | number): string {
 }
 
 /** Tick marks along a time axis: about `count` round times between t0 and t1. */
-export function timeTicks(t0: number, t1: number, count = 6): number[] {
+function timeTicks(t0: number, t1: number, count = 6): number[] {
   const span = Math.max(1, t1 - t0);
   const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400].map((s) => s * 1000);
   const step = steps.find((s) => span / s <= count) ?? 86_400_000;

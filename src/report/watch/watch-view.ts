@@ -17,7 +17,7 @@ import { checkpoints, events, isObject, num, str } from '../journal-reading.js';
 import { buildShiftHistory, labelOf, type ShiftHistory } from '../shift-history.js';
 import { unappliedLine } from '../unapplied-commands.js';
 
-export interface WatchInput {
+interface WatchInput {
   records: readonly JournalRecord[];
   pending: readonly PendingControl[];
   /** Epoch ms. */
@@ -28,7 +28,7 @@ export interface WatchInput {
   processGone?: boolean;
 }
 
-export interface WatchView {
+interface WatchView {
   lines: string[];
   snapshot?: Snapshot;
 }

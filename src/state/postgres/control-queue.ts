@@ -17,9 +17,9 @@ import type { PendingControl } from '../store.js';
 
 import type { ControlCommand } from '../../steps/step.js';
 
-export const CONTROL_COMMANDS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
+const CONTROL_COMMANDS: readonly ControlCommand[] = ['pause', 'resume', 'promote', 'abort'];
 
-export function isControlCommand(value: string): value is ControlCommand {
+function isControlCommand(value: string): value is ControlCommand {
   return (CONTROL_COMMANDS as readonly string[]).includes(value);
 }
 

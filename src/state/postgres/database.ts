@@ -15,7 +15,7 @@ import type { EventSink } from '../../core/events.js';
 import { clientConfig, describePgError, isConnectionError, type PgModule, type RetryPolicy, type StateUrl } from './connection.js';
 
 /** What {@link withReconnect} needs to retry and to explain. */
-export interface ReconnectContext {
+interface ReconnectContext {
   url: StateUrl;
   sink: EventSink;
   retry: RetryPolicy;

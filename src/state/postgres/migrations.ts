@@ -9,14 +9,14 @@
 import type { ClientBase } from 'pg';
 import { WsdError } from '../../core/errors.js';
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
 /** Arbitrary constant advisory-lock key ("wsd-migr" in ASCII) reserved for migrating. */
-export const MIGRATION_LOCK_KEY = '8607333459107080050';
+const MIGRATION_LOCK_KEY = '8607333459107080050';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

@@ -34,7 +34,7 @@ import { journalEnd, lostRecords, readExtent } from './lost-records.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { acquirePostgresLock, copiedLockRowNote, readLockHolder, type PostgresLockHandle } from './postgres-lock.js';
 
-export interface PostgresStoreOptions {
+interface PostgresStoreOptions {
   /** `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…`; never logged, shown with the password redacted. */
   url: string;
   /** Local folder for working files (`root`); created when missing. */

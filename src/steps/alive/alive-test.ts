@@ -27,7 +27,7 @@ function rolloutNamespace(ctx: PlanContext, s: AliveTestSection): string {
 }
 
 /** The checks as plan entries (pure). */
-export function describeAliveTest(ctx: PlanContext): PlannedAction[] {
+function describeAliveTest(ctx: PlanContext): PlannedAction[] {
   const s = section(ctx);
   if (!s) return [];
   const limits = { timeoutSeconds: s.timeoutSeconds, pollIntervalSeconds: s.pollIntervalSeconds };
@@ -44,7 +44,7 @@ export function describeAliveTest(ctx: PlanContext): PlannedAction[] {
 }
 
 /** Builds the checks for a cluster. */
-export async function buildChecks(ctx: StepContext, s: AliveTestSection): Promise<AliveCheck[]> {
+async function buildChecks(ctx: StepContext, s: AliveTestSection): Promise<AliveCheck[]> {
   if (isSandbox(ctx)) return [sandboxHealthCheck(ctx.sharedDir, ctx.cluster.name)];
   const checks: AliveCheck[] = [];
   const needsCluster = s.command !== undefined || s.rollout.enabled;

@@ -21,7 +21,7 @@ export interface AliveCheck {
   probe(budgetMs: number): Promise<ProbeResult>;
 }
 
-export interface RunChecksOptions {
+interface RunChecksOptions {
   timeoutMs: number;
   pollMs: number;
   signal?: AbortSignal;
@@ -33,7 +33,7 @@ export interface RunChecksOptions {
 }
 
 /** Summary of a passed alive test (step outputs). */
-export interface AliveReport {
+interface AliveReport {
   checks: Array<{ name: string; state: string; rounds: number }>;
   durationMs: number;
 }

@@ -13,7 +13,7 @@ import type { StepContext } from '../step.js';
 import type { AliveCheck } from './checks.js';
 
 /** The environment a user command sees: its own variables, the cluster's kubeconfig and names. */
-export function commandEnv(ctx: StepContext, kubeconfig: string | undefined, extra: Record<string, string>): Record<string, string | undefined> {
+function commandEnv(ctx: StepContext, kubeconfig: string | undefined, extra: Record<string, string>): Record<string, string | undefined> {
   return {
     ...extra,
     KUBECONFIG: kubeconfig,
@@ -27,7 +27,7 @@ export function commandEnv(ctx: StepContext, kubeconfig: string | undefined, ext
 }
 
 /** Whether `command` can be executed (a path, or a name found on PATH). */
-export function isExecutable(command: string, path = process.env.PATH ?? ''): boolean {
+function isExecutable(command: string, path = process.env.PATH ?? ''): boolean {
   const candidates = command.includes('/') ? [resolve(command)] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
   return candidates.some((file) => {
     try {

@@ -87,7 +87,7 @@ async function workDirFor(ctx: StepContext): Promise<string> {
   });
 }
 
-export function terraformFor(ctx: StepContext, workDir: string): Terraform {
+function terraformFor(ctx: StepContext, workDir: string): Terraform {
   return new Terraform({
     workDir,
     runDir: join(ctx.clusterDir, 'terraform-run'),

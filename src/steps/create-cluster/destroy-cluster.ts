@@ -12,7 +12,7 @@ import { writeRootModule, type RootModuleInput } from '../../tools/terraform/gen
 import { Terraform } from '../../tools/terraform/terraform.js';
 import { removeEmptyLocalState, STATE_LOCK_TIMEOUT } from './terraform-setup.js';
 
-export interface DestroyClusterInput extends ToolScope {
+interface DestroyClusterInput extends ToolScope {
   /** `create-cluster` outputs of the deployment that created the cluster. */
   moduleInput: RootModuleInput;
   /** A fresh folder to regenerate the module in. */

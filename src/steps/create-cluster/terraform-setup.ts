@@ -20,7 +20,7 @@ import type { ClusterTarget, PlanContext } from '../step.js';
 export const STATE_LOCK_TIMEOUT = '60s';
 
 /** The parts of the root config this step reads. */
-export interface TerraformSection {
+interface TerraformSection {
   module?: { source?: string; version?: string };
   variables?: Record<string, JsonValue>;
   /** Variables to pass as secrets besides the credential-named ones. */
@@ -35,7 +35,7 @@ export function terraformSection(ctx: Pick<PlanContext, 'config'>): TerraformSec
   return (ctx.config as { terraform?: TerraformSection }).terraform ?? {};
 }
 
-export function backendType(ctx: Pick<PlanContext, 'config'>, cluster: ClusterTarget): 'gcs' | 'local' | 'pg' {
+function backendType(ctx: Pick<PlanContext, 'config'>, cluster: ClusterTarget): 'gcs' | 'local' | 'pg' {
   return terraformSection(ctx).backend?.type ?? (cluster.type === 'sandbox' ? 'local' : 'gcs');
 }
 

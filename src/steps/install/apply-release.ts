@@ -13,7 +13,7 @@ import type { StepContext, StepName } from '../step.js';
 import { markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
 import { decideRelease, releaseRecord, writePrepared, type PreparedRelease, type ReleaseDecision, type ReleaseRecord } from './release.js';
 
-export interface ApplyOptions {
+interface ApplyOptions {
   /** Poll interval of the roll-out wait. */
   pollMs: number;
 }

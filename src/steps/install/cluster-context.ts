@@ -37,7 +37,7 @@ export function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster'>): st
  * means no two helm processes ever share one, while the calls of a step run
  * one after another.
  */
-export function helmHomeOf(clusterDir: string, step: StepName): string {
+function helmHomeOf(clusterDir: string, step: StepName): string {
   return join(clusterDir, 'helm', step);
 }
 

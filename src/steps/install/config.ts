@@ -17,7 +17,7 @@ const k8sName = patternString(DNS_LABEL, 'a kubernetes name; use lowercase lette
  * `--set` keys are restricted to plain dotted paths so helm's strvals parser and
  * our own merge (for the values digest) read them the same way.
  */
-export const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const setOverrides = z
   .record(patternString(SET_KEY, 'a set key; use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)', 'components.proxy.replicas'), z.union([z.string(), z.number(), z.boolean()]))
   .default({});
@@ -30,7 +30,7 @@ const setOverrides = z
 const secretSet = z.array(patternString(SET_KEY, 'a key of set; use a dotted path of letters, digits, "_" and "-"', 'database.password')).default([]);
 
 /** Where a chart comes from: a repository (https or oci) plus name, or a local chart directory. */
-export const chartSchema = z
+const chartSchema = z
   .strictObject({
     /** `https://…` chart repository or `oci://…` registry prefix. */
     repository: patternString(/^(https?|oci):\/\/\S+$/, 'a chart repository; use an https://, http:// or oci:// URL without spaces', 'https://charts.gitpod.io', 2048).optional(),
@@ -60,7 +60,7 @@ const timeoutSeconds = z.number().int().positive().max(24 * 3600);
 const dependsOn = z.array(z.string()).default([]);
 
 /** The Gitpod workspace-cluster release. */
-export const gitpodSectionSchema = z.strictObject({
+const gitpodSectionSchema = z.strictObject({
   enabled: z.boolean().default(true),
   chart: chartSchema,
   release: k8sName.default('gitpod'),

@@ -9,13 +9,13 @@ import { readDigestKey } from './values-digest-key.js';
 import { createComponentStep, type InstallStepOptions, type ManifestSet } from './release-step.js';
 
 /** The CRD the operator chart installs; the Jaeger resource waits for it. */
-export const JAEGER_CRD = 'jaegers.jaegertracing.io';
+const JAEGER_CRD = 'jaegers.jaegertracing.io';
 
 function section(ctx: PlanContext): JaegerSection | undefined {
   return readSection(ctx.config, 'jaeger');
 }
 
-export function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefined {
+function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefined {
   const s = section(ctx);
   if (!s) return undefined;
   return prepareRelease(ctx.clusterDir, {
@@ -30,7 +30,7 @@ export function prepareJaegerRelease(ctx: PlanContext): PreparedRelease | undefi
 }
 
 /** The `Jaeger` resource (jaegertracing.io/v1). */
-export function jaegerInstance(ctx: PlanContext): ManifestSet | undefined {
+function jaegerInstance(ctx: PlanContext): ManifestSet | undefined {
   const s = section(ctx);
   if (!s) return undefined;
   const namespace = s.instance.namespace ?? s.namespace;

@@ -15,7 +15,7 @@ function section(ctx: PlanContext): MonitoringSection | undefined {
   return readSection(ctx.config, 'monitoring');
 }
 
-export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | undefined {
+function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | undefined {
   const s = section(ctx);
   if (!s?.chart) return undefined;
   return prepareRelease(ctx.clusterDir, {
@@ -30,7 +30,7 @@ export function prepareMonitoringRelease(ctx: PlanContext): PreparedRelease | un
   }, readDigestKey(ctx.sharedDir));
 }
 
-export function monitoringManifests(ctx: PlanContext): ManifestSet | undefined {
+function monitoringManifests(ctx: PlanContext): ManifestSet | undefined {
   const s = section(ctx);
   if (!s?.manifests) return undefined;
   const directory = s.manifests.directory;

@@ -15,10 +15,10 @@ import type { StepContext } from '../step.js';
 import type { PreparedRelease } from './release.js';
 
 /** The checkpoint key under which the step journals a mutating helm call before running it. */
-export const HELM_RUN_KEY = 'helmRun';
+const HELM_RUN_KEY = 'helmRun';
 
 /** What the step journals right before `helm upgrade --install` or `helm rollback`. */
-export interface HelmRunMark {
+interface HelmRunMark {
   release: string;
   namespace: string;
   command: 'upgrade' | 'rollback';
@@ -40,7 +40,7 @@ export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, c
  * covers a run that waits on a hook and on its resources, and clock skew between
  * the machine that started it and this one.
  */
-export function staleAfterSeconds(timeoutSeconds: number): number {
+function staleAfterSeconds(timeoutSeconds: number): number {
   return 2 * timeoutSeconds + 300;
 }
 
@@ -52,7 +52,7 @@ export function rollbackTarget(history: readonly HelmRevision[], pendingRevision
 
 export type PendingVerdict = { safe: true; why: string } | { safe: false; reason: string };
 
-export interface PendingInput {
+interface PendingInput {
   ctx: Pick<StepContext, 'previous' | 'options' | 'deploymentId'>;
   prepared: PreparedRelease;
   current: HelmRelease;

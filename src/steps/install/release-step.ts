@@ -36,7 +36,7 @@ export interface ManifestSet {
 }
 
 /** What a concrete install step supplies. */
-export interface ComponentDefinition {
+interface ComponentDefinition {
   name: StepName;
   enabled(ctx: PlanContext): boolean;
   release(ctx: PlanContext): PreparedRelease | undefined;
@@ -51,7 +51,7 @@ export interface InstallStepOptions {
 }
 
 /** Transient helm/API failures: 3 attempts, 5 s apart, capped (as Terragrunt users expect). */
-export const INSTALL_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 };
+const INSTALL_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 5_000, maxDelayMs: 30_000 };
 
 function manifestRecord(set: ManifestSet, status: ReleaseRecord['status']): ReleaseRecord {
   return {
@@ -70,7 +70,7 @@ function releaseSectionOf(step: StepName): ReleaseSection | undefined {
 }
 
 /** `plan` entries: pure, from config and the values files only. */
-export function describeComponent(def: ComponentDefinition, ctx: PlanContext): PlannedAction[] {
+function describeComponent(def: ComponentDefinition, ctx: PlanContext): PlannedAction[] {
   const actions: PlannedAction[] = [];
   const prepared = def.release(ctx);
   const sandbox = isSandbox(ctx) || ctx.options.dryRun;

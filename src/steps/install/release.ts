@@ -15,7 +15,7 @@ import type { Values } from '../../config/files/values-file.js';
 import { REDACTED, type Redactor } from '../../core/redact.js';
 
 /** What a step wants installed. `valuesFiles` are absolute: global first, then the cluster's own. */
-export interface ReleaseInput {
+interface ReleaseInput {
   release: string;
   namespace: string;
   chart: ChartConfig;
@@ -107,7 +107,7 @@ export function writePrepared(prepared: PreparedRelease): void {
 }
 
 /** The chart version we want, or what a local chart says once deployed. */
-export function wantedVersion(prepared: PreparedRelease, deployed?: HelmRelease): string {
+function wantedVersion(prepared: PreparedRelease, deployed?: HelmRelease): string {
   return prepared.spec.chart.version ?? deployed?.chart?.metadata?.version ?? 'local';
 }
 

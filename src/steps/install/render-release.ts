@@ -25,7 +25,7 @@ export function releaseDir(clusterDir: string, release: string): string {
   return join(clusterDir, 'releases', release);
 }
 
-export interface RenderResult extends ReleaseRecord {
+interface RenderResult extends ReleaseRecord {
   /** `helm template` when helm rendered the chart, `recorded` when only the invocation was recorded. */
   rendering: 'helm template' | 'recorded';
   directory: string;

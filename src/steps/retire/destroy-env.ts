@@ -14,7 +14,7 @@ import type { RootModuleInput } from '../../tools/terraform/generator.js';
 import { CONTRACT_VARIABLES, terraformSection, tfVarText } from '../create-cluster/terraform-setup.js';
 import type { PlanContext } from '../step.js';
 
-export interface DestroyEnvNeed {
+interface DestroyEnvNeed {
   /** The cluster, as messages name it. */
   cluster: string;
   /** The deployment that created it (its journal holds the module input). */
@@ -41,7 +41,7 @@ function destroyVariableValue(name: string, ctx: Pick<PlanContext, 'config'>, en
  * The `TF_VAR_` environment of the destroy of `need` (its declared secret variables only), each value
  * registered with the redactor; throws when one is missing (see {@link destroyVariablesError}).
  */
-export function destroyTerraformEnv(need: DestroyEnvNeed, ctx: Pick<PlanContext, 'config'>, redactor?: Redactor, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+function destroyTerraformEnv(need: DestroyEnvNeed, ctx: Pick<PlanContext, 'config'>, redactor?: Redactor, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const missing = missingDestroyVariables(need, ctx, env);
   if (missing.length > 0) throw destroyVariablesError([{ ...need, missing }]);
   const out: Record<string, string> = {};
@@ -54,7 +54,7 @@ export function destroyTerraformEnv(need: DestroyEnvNeed, ctx: Pick<PlanContext,
 }
 
 /** One error for every cluster that lacks a variable: the operator fixes them all at once. */
-export function destroyVariablesError(lacking: ReadonlyArray<DestroyEnvNeed & { missing: string[] }>): WsdError {
+function destroyVariablesError(lacking: ReadonlyArray<DestroyEnvNeed & { missing: string[] }>): WsdError {
   const lines = lacking.map(({ cluster, createdBy, missing }) => {
     const names = missing.map((m) => `"${m}"`).join(', ');
     return `cluster ${cluster} was created (deployment ${createdBy}) with the secret terraform variable${missing.length > 1 ? 's' : ''} ${names}, which terraform destroy needs and neither terraform.variables nor the environment supplies`;

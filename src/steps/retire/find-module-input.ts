@@ -6,7 +6,7 @@
 import type { StateStore } from '../../state/store.js';
 import type { RootModuleInput } from '../../tools/terraform/generator.js';
 
-export interface CreatedBy {
+interface CreatedBy {
   deploymentId: string;
   /** Full cluster name as journaled. */
   name: string;

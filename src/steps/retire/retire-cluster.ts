@@ -41,7 +41,7 @@ export interface RetireTarget {
   region?: string;
 }
 
-export interface RetireClusterInput {
+interface RetireClusterInput {
   target: RetireTarget;
   /** The step or command its events and tool logs belong to. Default: the retire-old-clusters step. */
   step?: string;
@@ -187,7 +187,7 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
 }
 
 /** What a human runs to delete a cluster we did not create. */
-export function manualCommand(input: Pick<RetireClusterInput, 'target' | 'project'>): string[] {
+function manualCommand(input: Pick<RetireClusterInput, 'target' | 'project'>): string[] {
   const { target } = input;
   return ['gcloud', 'container', 'clusters', 'delete', target.fullName ?? target.name, ...(target.region ? ['--region', target.region] : []), '--project', input.project, '--quiet'];
 }

@@ -11,7 +11,7 @@ import type { Clock } from '../../traffic/shift-ports.js';
 import type { DeploymentStepContext } from '../step.js';
 
 /** The beforeDestroy gate's approval as journaled: the command, who sent it (`user@host (how)`) and when, when it was taken. */
-export interface DestroyApproval {
+interface DestroyApproval {
   command: 'resume' | 'promote';
   by?: string;
   sentAt?: string;

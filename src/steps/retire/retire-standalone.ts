@@ -25,7 +25,7 @@ import { usesSandbox } from '../../sandbox/uses-sandbox.js';
 import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
 import { assertOthersTakeTraffic } from './retire-guards.js';
 
-export interface RetireStandaloneInput {
+interface RetireStandaloneInput {
   config: DeployConfigView;
   store: StateStore;
   /** Registry short name (or the full name of a cluster an earlier deployment created). */

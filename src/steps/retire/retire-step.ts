@@ -20,7 +20,7 @@ import { findCreatedBy } from './find-module-input.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
 import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from './retire-guards.js';
 
-export interface RetireStepOptions {
+interface RetireStepOptions {
   /** Where earlier deployments are journaled (to find how an old cluster was created). */
   store: StateStore;
   /** No human can approve (CI, no TTY): a manual beforeDestroy gate without --yes fails up front. */

@@ -12,7 +12,7 @@ import type { DeploymentStepContext, StepOutputs } from '../step.js';
 import type { ShiftClusters } from './shift-clusters.js';
 
 /** The environment the command receives (besides `command.env`). */
-export function commandEnv(ctx: Pick<DeploymentStepContext, 'deploymentId' | 'environment'>, clusters: ShiftClusters, metas: readonly string[], extra: Record<string, string>): Record<string, string> {
+function commandEnv(ctx: Pick<DeploymentStepContext, 'deploymentId' | 'environment'>, clusters: ShiftClusters, metas: readonly string[], extra: Record<string, string>): Record<string, string> {
   return {
     ...extra,
     WSD_DEPLOYMENT_ID: ctx.deploymentId,

@@ -9,7 +9,7 @@ import { createRetireStep } from '../retire/retire-step.js';
 import type { DeploymentStep } from '../step.js';
 import { createTrafficShiftStep } from './traffic-shift-step.js';
 
-export interface DeploymentStepsOptions {
+interface DeploymentStepsOptions {
   store: StateStore;
   /** No human can approve a manual gate (CI, or stdin is not a terminal). */
   nonInteractive: boolean;

@@ -23,7 +23,7 @@ export function newClusterRefs(clusters: readonly ClusterTarget[]): NewClusterRe
 }
 
 /** Names registered on any meta cluster. */
-export async function registeredNames(registry: RegistryPort, metas: readonly string[], signal?: AbortSignal): Promise<string[]> {
+async function registeredNames(registry: RegistryPort, metas: readonly string[], signal?: AbortSignal): Promise<string[]> {
   const names = new Set<string>();
   for (const meta of metas) for (const c of await registry.list(meta, signal)) names.add(c.name);
   return [...names].sort();

@@ -10,7 +10,7 @@ import type { ClusterEvidence } from '../../traffic/judges/decision.js';
 import type { OriginalSnapshot, ScoresInEffect, ShiftJournal, ShiftProgress } from '../../traffic/shift-ports.js';
 import { CONCLUDED, type StepOutputs } from '../step.js';
 
-export const KEPT_DECISIONS = 20;
+const KEPT_DECISIONS = 20;
 
 /** A decision record without the raw query values (those stay in the journal record). */
 export interface DecisionSummary {
@@ -29,13 +29,13 @@ export interface DecisionSummary {
 
 type DecisionInput = MeasurementRecord & { stepIndex: number; percent: number; scores?: ScoresInEffect };
 
-export interface ShiftCheckpointPorts {
+interface ShiftCheckpointPorts {
   checkpoint(partial: StepOutputs): Promise<void>;
   record(code: string, message: string, data: Record<string, unknown>): Promise<void>;
   previous?: StepOutputs;
 }
 
-export function summarise(record: DecisionInput): DecisionSummary {
+function summarise(record: DecisionInput): DecisionSummary {
   return {
     at: record.at,
     stepIndex: record.stepIndex,

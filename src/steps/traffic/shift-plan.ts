@@ -13,7 +13,7 @@ import { buildTimeline, type ShiftTimeline } from '../../traffic/timeline.js';
 import type { ClusterTarget, DeploymentPlanContext, PlannedAction } from '../step.js';
 
 /** Score clusters for the plan: the new clusters plus one stand-in old cluster per prefix. */
-export function planClusters(clusters: readonly ClusterTarget[]): ScoreCluster[] {
+function planClusters(clusters: readonly ClusterTarget[]): ScoreCluster[] {
   const news: ScoreCluster[] = clusters.map((c) => ({ name: c.shortName, role: 'new', region: c.region, state: 'CORDONED', score: 100, maxScore: 100, constraintSet: '' }));
   const prefixes = new Map(clusters.map((c) => [c.prefix, c.region]));
   const olds: ScoreCluster[] = [...prefixes].map(([prefix, region]) => ({ name: `${prefix}*`, role: 'old', region, state: 'AVAILABLE', score: 100, maxScore: 100, constraintSet: '' }));

@@ -25,7 +25,7 @@ export interface SandboxShiftOptions {
   endShare?: number;
 }
 
-export interface ShiftSession {
+interface ShiftSession {
   registry: ConnectedRegistry;
   /** Present for the built-in shift (analysis configured). */
   provider?: MetricProvider;
@@ -34,7 +34,7 @@ export interface ShiftSession {
   close(): Promise<void>;
 }
 
-export interface OpenSessionInput {
+interface OpenSessionInput {
   config: DeployConfigView;
   shift?: TrafficShiftConfig;
   sharedDir: string;
@@ -48,7 +48,7 @@ export interface OpenSessionInput {
 }
 
 /** The sandbox simulators of the config's meta clusters (empty when any meta is real). */
-export async function sandboxSimulators(config: DeployConfigView, sharedDir: string): Promise<RunningSimulator[]> {
+async function sandboxSimulators(config: DeployConfigView, sharedDir: string): Promise<RunningSimulator[]> {
   const metas = metaClustersOf(config);
   if (!allSandbox(metas)) return [];
   const { sandboxRegistry } = await import('../../sandbox/sandbox-registry.js');

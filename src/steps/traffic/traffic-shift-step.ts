@@ -27,7 +27,7 @@ import { CheckpointShiftJournal, type DecisionSummary } from './shift-journal.js
 import { describeShift, describeShiftCluster } from './shift-plan.js';
 import { openShiftSession, type SandboxShiftOptions } from './shift-session.js';
 
-export interface TrafficShiftStepOptions {
+interface TrafficShiftStepOptions {
   /**
    * No human can answer (CI, no TTY): a manual gate without --yes fails before
    * anything moves. Otherwise a manual gate waits for `ws-deployment shift resume`.
@@ -44,12 +44,12 @@ const FIRST_GENERATION_LEFT =
 
 const SHIFT_GATES = ['beforeStart', 'beforeIncrease', 'beforePromotion'] as const;
 
-export function shiftConfig(ctx: Pick<DeploymentPlanContext, 'config'>): TrafficShiftConfig | undefined {
+function shiftConfig(ctx: Pick<DeploymentPlanContext, 'config'>): TrafficShiftConfig | undefined {
   return ctx.config.trafficShift;
 }
 
 /** `--yes` approves every manual gate of the shift (CI). */
-export function effectiveShiftConfig(config: TrafficShiftConfig, yes: boolean): TrafficShiftConfig {
+function effectiveShiftConfig(config: TrafficShiftConfig, yes: boolean): TrafficShiftConfig {
   if (!yes) return config;
   return { ...config, gates: { ...config.gates, beforeStart: 'auto', beforeIncrease: 'auto', beforePromotion: 'auto' } };
 }
@@ -83,7 +83,7 @@ function unapprovableGates(ctx: Pick<DeploymentPlanContext, 'config' | 'options'
 }
 
 /** What answers a manual gate ahead, for a run where no one can answer it (the scopes of the queued commands). */
-export function answerAheadHint(id: string): string {
+function answerAheadHint(id: string): string {
   return `answer it ahead with \`ws-deployment shift resume ${id}\` (approves this gate only: a resume without a terminal stops again at the next manual gate), \`ws-deployment shift promote ${id}\` (promotes fully: answers every remaining gate) or \`ws-deployment shift abort ${id}\` (rolls back), then \`ws-deployment resume ${id}\``;
 }
 
@@ -105,7 +105,7 @@ function unansweredMessage(stop: GateUnanswered, id: string): string {
  * what it means for users. The evidence in words (values, samples, baseline, test) is not repeated here: the summary
  * prints it once from the journaled decision, and the error names only what failed.
  */
-export function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
+function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
   const where = p.rolledBackFrom ?? (p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`);
   const reason = result.reason ?? 'rolled back';

@@ -48,7 +48,7 @@ export function readManifestDir(dir: string): KubernetesObject[] {
 const isCrd = (o: KubernetesObject): boolean => o.kind === 'CustomResourceDefinition' && (o.apiVersion ?? '').startsWith('apiextensions.k8s.io/');
 
 /** Splits objects into CRDs (applied first) and the rest (namespaces first, otherwise file order). */
-export function orderForApply(objects: readonly KubernetesObject[]): { crds: KubernetesObject[]; rest: KubernetesObject[] } {
+function orderForApply(objects: readonly KubernetesObject[]): { crds: KubernetesObject[]; rest: KubernetesObject[] } {
   const crds = objects.filter(isCrd);
   const others = objects.filter((o) => !isCrd(o));
   const rest = [...others.filter((o) => o.kind === 'Namespace'), ...others.filter((o) => o.kind !== 'Namespace')];

@@ -5,7 +5,7 @@
  */
 import type * as K8s from '@kubernetes/client-node';
 
-export type KubeModule = typeof K8s;
+type KubeModule = typeof K8s;
 
 let loading: Promise<KubeModule> | undefined;
 

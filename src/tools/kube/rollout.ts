@@ -28,7 +28,7 @@ export interface WorkloadRef {
 }
 
 /** What we observed about one workload. */
-export interface WorkloadState extends WorkloadRef {
+interface WorkloadState extends WorkloadRef {
   ready: boolean;
   /** e.g. "0/1 ready". */
   summary: string;
@@ -47,7 +47,7 @@ function staleGeneration(meta: { generation?: number } | undefined, observed: nu
 }
 
 /** kubectl's DeploymentStatusViewer. */
-export function judgeDeployment(d: V1Deployment): Judgement {
+function judgeDeployment(d: V1Deployment): Judgement {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const available = s.availableReplicas ?? 0;
@@ -62,7 +62,7 @@ export function judgeDeployment(d: V1Deployment): Judgement {
 }
 
 /** kubectl's DaemonSetStatusViewer (OnDelete daemon sets are not rolled out by the controller). */
-export function judgeDaemonSet(ds: V1DaemonSet): Judgement {
+function judgeDaemonSet(ds: V1DaemonSet): Judgement {
   const s = ds.status ?? { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 };
   const summary = `${s.numberReady}/${s.desiredNumberScheduled} ready`;
   if (ds.spec?.updateStrategy?.type === 'OnDelete') return { ready: true, summary };
@@ -75,7 +75,7 @@ export function judgeDaemonSet(ds: V1DaemonSet): Judgement {
 }
 
 /** kubectl's StatefulSetStatusViewer. */
-export function judgeStatefulSet(sts: V1StatefulSet): Judgement {
+function judgeStatefulSet(sts: V1StatefulSet): Judgement {
   const want = sts.spec?.replicas ?? 1;
   const s = sts.status ?? { replicas: 0 };
   const summary = `${s.readyReplicas ?? 0}/${want} ready`;
@@ -91,7 +91,7 @@ export function judgeStatefulSet(sts: V1StatefulSet): Judgement {
 }
 
 /** The most telling reason a pod is not ready, or undefined. */
-export function podProblem(pod: V1Pod): string | undefined {
+function podProblem(pod: V1Pod): string | undefined {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const c of statuses) {
     const waiting = c.state?.waiting;
@@ -194,7 +194,7 @@ export async function observeWorkloads(kc: KubeConfig, target: { namespace: stri
   return result.map(({ kind, name, namespace, ready, summary, reason }) => ({ kind, name, namespace, ready, summary, ...(reason ? { reason } : {}) }));
 }
 
-export interface WaitOptions {
+interface WaitOptions {
   timeoutMs: number;
   pollMs: number;
   signal?: AbortSignal;

@@ -8,7 +8,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /** One object the schema refused. */
-export interface SchemaViolation {
+interface SchemaViolation {
   /** `Kind/name` (plus namespace when set). */
   object: string;
   /** The schema's own words, with the JSON path inside the object. */

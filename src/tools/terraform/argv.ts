@@ -4,7 +4,7 @@
  * drifted from what deploy ran: no `-lock-timeout`, a relative plan file).
  */
 
-export interface ArgvOptions {
+interface ArgvOptions {
   /** `-lock-timeout` for commands that lock the state, e.g. `60s`. */
   lockTimeout?: string;
 }

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { runTool, type ToolScope } from '../exec.js';
 
-export interface ExternalGeneratorInput extends ToolScope {
+interface ExternalGeneratorInput extends ToolScope {
   /** Path of the script (absolute, or relative to `cwd`). It must be executable. */
   script: string;
   /** Absolute directory the script runs in (the user's ops checkout). */

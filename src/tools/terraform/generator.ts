@@ -54,7 +54,7 @@ export interface RootModuleInput {
 }
 
 /** File names the generator owns inside a working directory. */
-export const GENERATED_FILES = ['backend.tf.json', 'main.tf.json', 'outputs.tf.json'] as const;
+const GENERATED_FILES = ['backend.tf.json', 'main.tf.json', 'outputs.tf.json'] as const;
 
 /**
  * Terraform evaluates `${…}` and `%{…}` inside JSON strings of expressions:

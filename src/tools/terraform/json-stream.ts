@@ -4,7 +4,7 @@
  * of scraping the human text.
  */
 
-export interface TerraformDiagnostic {
+interface TerraformDiagnostic {
   severity: 'error' | 'warning';
   summary: string;
   detail: string;
@@ -31,7 +31,7 @@ interface StreamMessage {
 }
 
 /** Parses the lines that are JSON objects; other lines (plain stderr) are ignored. */
-export function parseStream(output: string): StreamMessage[] {
+function parseStream(output: string): StreamMessage[] {
   const messages: StreamMessage[] = [];
   for (const line of output.split('\n')) {
     const trimmed = line.trim();

@@ -32,7 +32,7 @@ export interface RunEnvOptions {
   env?: Record<string, string>;
 }
 
-export interface RunEnv {
+interface RunEnv {
   env: Record<string, string>;
   cliConfigFile: string;
   pluginCacheDir: string;
@@ -40,7 +40,7 @@ export interface RunEnv {
 }
 
 /** Resolves paths and variables without touching the disk. */
-export function describeRunEnv(options: RunEnvOptions): RunEnv {
+function describeRunEnv(options: RunEnvOptions): RunEnv {
   const runDir = options.runDir ?? join(options.workDir, '.wsd');
   const cliConfigFile = join(runDir, 'terraform.rc');
   const pluginCacheDir = options.pluginCacheDir ?? join(runDir, 'plugin-cache');

@@ -19,7 +19,7 @@ import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
 
 /** `signal` is the default abort signal of every operation (each call may pass its own). */
-export interface TerraformOptions extends RunEnvOptions, ToolScope {
+interface TerraformOptions extends RunEnvOptions, ToolScope {
   /** Absolute path of the working dir holding the generated root module. */
   workDir: string;
   /** Terraform binary (looked up on PATH). Default `terraform`. */
@@ -32,7 +32,7 @@ export interface TerraformOptions extends RunEnvOptions, ToolScope {
   lockTimeout?: string;
 }
 
-export interface CallOptions {
+interface CallOptions {
   signal?: AbortSignal;
 }
 
@@ -43,7 +43,7 @@ export interface TerraformOutput {
   type?: unknown;
 }
 
-export interface PlanResult {
+interface PlanResult {
   hasChanges: boolean;
   changes: ChangeSummary;
 }

@@ -7,7 +7,7 @@
  * the failure.
  */
 
-export interface TransientPattern {
+interface TransientPattern {
   /** Stable name, reported in events and error details. */
   name: string;
   pattern: RegExp;
@@ -104,7 +104,7 @@ export const TRANSIENT_PATTERNS: readonly TransientPattern[] = [
   },
 ];
 
-export interface Classification {
+interface Classification {
   transient: boolean;
   /** Name of the first matching transient pattern. */
   pattern?: string;

@@ -30,14 +30,14 @@ export interface ExpectedTraffic {
  * A healthy cluster's silence must be this improbable before it counts as dead: below it, "no starts" is
  * a failure; above it, too little traffic to tell, and the gate waits (inconclusive past sampleDeadline).
  */
-export const SILENCE_ALPHA = 0.01;
+const SILENCE_ALPHA = 0.01;
 
 /**
  * The probability that a healthy new cluster got no start while its competitors got `starts`: each of
  * those starts chose between it and them by weight (share : oldShare). At 100 % the competitors' starts
  * are from before the shift (baselineAt), so they are the Poisson rate the cluster now takes its share of.
  */
-export function silenceProbability(expected: ExpectedTraffic, starts: number): number {
+function silenceProbability(expected: ExpectedTraffic, starts: number): number {
   if (expected.share <= 0) return 1;
   if (expected.oldShare > 0) return (expected.oldShare / (expected.oldShare + expected.share)) ** starts;
   return Math.exp(-starts * expected.share);
@@ -84,7 +84,7 @@ export interface ClusterInput {
  * rate()/increase() need two samples in their window. A window spanning this many scrape intervals holds at
  * least this many samples, so one missed (or late) scrape still leaves two: when it is empty, the series are gone.
  */
-export const SCRAPES_PER_DAMNING_WINDOW = 3;
+const SCRAPES_PER_DAMNING_WINDOW = 3;
 
 /** The window is long enough that its emptiness is no missed scrape (scrapeInterval known, ≥ 3 scrapes). */
 export function emptyWindowIsDamning(windowMs: number | undefined, scrapeIntervalMs: number | undefined): boolean {

@@ -29,7 +29,7 @@ export interface ComparisonRule {
   direction: 'increase' | 'decrease' | 'either';
 }
 
-export interface ComparisonJudgement {
+interface ComparisonJudgement {
   outcome: 'pass' | 'fail' | 'inconclusive' | 'wait';
   rule: string;
   message: string;
@@ -38,7 +38,7 @@ export interface ComparisonJudgement {
 }
 
 /** Kayenta warns below this many data points per side: the test has little power. */
-export const FEW_POINTS_WARNING = 50;
+const FEW_POINTS_WARNING = 50;
 
 const ALTERNATIVE: Record<ComparisonRule['direction'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
 

@@ -9,7 +9,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { TEMPLATE_VARIABLES, type TemplateVariable } from './query-template.js';
 
 /** Values shaped like the real ones (names, regions and durations are PromQL-safe identifiers). */
-export const SAMPLE_VALUES: Readonly<Record<TemplateVariable, string>> = {
+const SAMPLE_VALUES: Readonly<Record<TemplateVariable, string>> = {
   cluster: 'gp-prod-ws-eu17-eu-west1',
   shortName: 'eu17',
   region: 'europe-west1',

@@ -16,9 +16,9 @@
  */
 import type { MetricDecision, MetricOutcome } from './decision.js';
 
-export type StepVerdict = 'pass' | 'wait' | 'fail' | 'halt' | 'inconclusive-pause';
+type StepVerdict = 'pass' | 'wait' | 'fail' | 'halt' | 'inconclusive-pause';
 
-export interface VerdictLimits {
+interface VerdictLimits {
   failureLimit: number;
   consecutiveErrorLimit: number;
   inconclusiveLimit: number;
@@ -30,7 +30,7 @@ export interface MetricLimits extends Partial<VerdictLimits> {
 }
 
 /** One metric's counts within the current stage. */
-export interface MetricCounters {
+interface MetricCounters {
   measurements: number;
   passes: number;
   failures: number;

@@ -9,12 +9,12 @@ import { wilsonBounds } from '../stats/proportion.js';
 import { bernoulliSprt } from '../stats/sprt.js';
 import { fmt, type DecisionStatistics } from './decision.js';
 
-export interface ClusterValue {
+interface ClusterValue {
   cluster: string;
   value: number;
 }
 
-export interface ThresholdJudgement {
+interface ThresholdJudgement {
   outcome: 'pass' | 'fail';
   rule: 'threshold.min' | 'threshold.max' | 'threshold.within';
   message: string;
@@ -57,7 +57,7 @@ function describeBounds(t: { min?: number; max?: number }): string {
   return `min ${fmt(t.min)}`;
 }
 
-export interface ProportionThresholdJudgement {
+interface ProportionThresholdJudgement {
   outcome: 'pass' | 'fail' | 'wait';
   rule:
     | 'threshold.max'

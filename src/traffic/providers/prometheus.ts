@@ -10,7 +10,7 @@ import type { Redactor } from '../../core/redact.js';
 import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type MetricSeriesList, type RangeQueryOptions } from './provider.js';
 import { configIntervals, ruleIntervals, selectorMetricName, targetIntervals, type TargetInterval } from './scrape-intervals.js';
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   url: string;
   headers?: Record<string, string>;
   bearerTokenFile?: string;

@@ -15,7 +15,7 @@
  */
 
 /** Counts per value of 2U; `offset` is the smallest 2U with a count at index 0. */
-export interface UDistribution {
+interface UDistribution {
   /** counts[i] = number of equally likely arrangements with 2U = offset + i. */
   counts: Float64Array;
   offset: number;

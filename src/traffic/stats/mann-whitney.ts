@@ -20,15 +20,15 @@
 import { EXACT_WORK_LIMIT, exactDistribution, exactWork, extremes, permutationDistribution, permutationWork, tails } from './mann-whitney-exact.js';
 import { normalSf } from './normal.js';
 
-export type MannWhitneyMethod = 'auto' | 'exact' | 'asymptotic' | 'permutation';
+type MannWhitneyMethod = 'auto' | 'exact' | 'asymptotic' | 'permutation';
 export type Alternative = 'two-sided' | 'greater' | 'less';
 
-export interface MannWhitneyOptions {
+interface MannWhitneyOptions {
   method?: MannWhitneyMethod;
   alternative?: Alternative;
 }
 
-export interface MannWhitneyResult {
+interface MannWhitneyResult {
   /** U of the first sample (`x`): pairs with x > y, ties counting ½. R's W, SciPy's statistic. */
   u: number;
   /** U of the second sample; u + uOther = n1·n2. */
@@ -60,7 +60,7 @@ export interface MannWhitneyResult {
 }
 
 /** SciPy's `auto` goes exact only when at least one sample has this many values or fewer. */
-export const AUTO_EXACT_MAX = 8;
+const AUTO_EXACT_MAX = 8;
 /** Hodges-Lehmann needs n1·n2 differences; beyond this we leave it out rather than stall. */
 const HODGES_LEHMANN_MAX_PAIRS = 2_000_000;
 

@@ -22,7 +22,7 @@ export interface SprtSettings {
   beta: number;
 }
 
-export interface SprtResult {
+interface SprtResult {
   decision: 'reject' | 'accept' | 'continue';
   llr: number;
   /** ln(1/alpha): reject at or above. */
