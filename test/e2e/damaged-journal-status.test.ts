@@ -10,20 +10,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli } from '../helpers/cli.js';
+import { createdFor } from '../helpers/journal-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wsd-damaged-status-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function deployment(store: FileStateStore, id: string, clusterId: number, finished: 'succeeded' | 'failed' | 'running' = 'succeeded'): Promise<string> {
   const j = await store.create(id);
-  await j.append({
-    type: 'deployment.created',
-    id,
-    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-    clusterId,
-    clusters: [{ index: 0, name: `gp-dev-ws-eu${clusterId}-eu-west1`, shortName: `eu${clusterId}`, id: clusterId, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
-    steps: [['create-cluster']],
-  });
+  await j.append(createdFor(id, clusterId));
   await j.append({ type: 'step.started', cluster: `gp-dev-ws-eu${clusterId}-eu-west1`, step: 'create-cluster', attempt: 1 });
   // A running one has a record after the damaged line 2 too: damage there is mid-file, not a torn last line.
   if (finished === 'running') await j.append({ type: 'step.succeeded', cluster: `gp-dev-ws-eu${clusterId}-eu-west1`, step: 'create-cluster', outputs: {}, durationMs: 1 });

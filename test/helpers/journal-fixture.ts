@@ -6,15 +6,23 @@
 
 export const CLUSTER = 'gp-dev-ws-eu101-eu-west1';
 
-/** A journal's first record, as the engine writes it. */
-export const created = {
-  type: 'deployment.created' as const,
-  id: 'd-001',
-  inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-  clusterId: 101,
-  clusters: [{ index: 0, name: CLUSTER, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-  steps: [['create-cluster' as const]],
-};
+/**
+ * The first record of deployment `id` whose one sandbox cluster is eu`clusterId` (one step, create-cluster);
+ * `inputs` replaces some of its inputs (another project or environment).
+ */
+export function createdFor(id: string, clusterId: number, inputs: { project?: string; environment?: string; configFile?: string } = {}) {
+  return {
+    type: 'deployment.created' as const,
+    id,
+    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development', ...inputs },
+    clusterId,
+    clusters: [{ index: 0, name: `gp-dev-ws-eu${clusterId}-eu-west1`, shortName: `eu${clusterId}`, id: clusterId, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
+    steps: [['create-cluster' as const]],
+  };
+}
+
+/** A journal's first record, as the engine writes it: deployment d-001, cluster {@link CLUSTER}. */
+export const created = createdFor('d-001', 101);
 
 /** Its one step's first start. */
 export const started = { type: 'step.started' as const, cluster: CLUSTER, step: 'create-cluster' as const, attempt: 1 };

@@ -15,6 +15,7 @@ import { allocateClusterId, clusterIdHistory } from '../../../src/plan/allocate-
 import { parseConfig } from '../../../src/config/load.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { resumableDeployments } from '../../../src/state/resumable.js';
+import { createdFor } from '../../helpers/journal-fixture.js';
 
 const DEV = { project: 'p', environment: 'development' };
 const dirs: string[] = [];
@@ -22,27 +23,16 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function created(id: string, clusterId: number, key = DEV) {
-  return {
-    type: 'deployment.created' as const,
-    id,
-    inputs: { configFile: '/c.yaml', configHash: 'h', ...key },
-    clusterId,
-    clusters: [{ index: 0, name: `gp-dev-ws-eu${clusterId}-eu-west1`, shortName: `eu${clusterId}`, id: clusterId, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' as const }],
-    steps: [['create-cluster' as const]],
-  };
-}
-
 /** A state dir with a finished deployment (id 101) and an interrupted one (id 102, newer) whose journal `damage` garbles. */
 async function stateDir(damage: (lines: string[]) => void): Promise<{ store: FileStateStore; journal: string }> {
   const root = mkdtempSync(join(tmpdir(), 'wsd-damaged-'));
   dirs.push(root);
   const store = new FileStateStore(root);
   const done = await store.create('d-101');
-  await done.append(created('d-101', 101));
+  await done.append(createdFor('d-101', 101));
   await done.append({ type: 'deployment.finished', state: 'succeeded' });
   const open = await store.create('d-102');
-  await open.append(created('d-102', 102));
+  await open.append(createdFor('d-102', 102));
   await open.append({ type: 'step.started', cluster: 'gp-dev-ws-eu102-eu-west1', step: 'create-cluster', attempt: 1 });
   await open.append({ type: 'step.succeeded', cluster: 'gp-dev-ws-eu102-eu-west1', step: 'create-cluster', outputs: {}, durationMs: 1 });
   const journal = join(open.dir, 'journal.ndjson');

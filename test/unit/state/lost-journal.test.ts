@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { damageWords } from '../../../src/state/journal-damage.js';
+import { createdFor } from '../../helpers/journal-fixture.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,14 +29,7 @@ async function stateDir(): Promise<{ root: string; store: FileStateStore; outsid
   const store = new FileStateStore(root);
   for (const [id, clusterId] of [[OLD, 101], [LOST, 102]] as const) {
     const j = await store.create(id);
-    await j.append({
-      type: 'deployment.created',
-      id,
-      inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
-      clusterId,
-      clusters: [{ index: 0, name: `gp-dev-ws-eu${clusterId}-eu-west1`, shortName: `eu${clusterId}`, id: clusterId, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
-      steps: [['create-cluster']],
-    });
+    await j.append(createdFor(id, clusterId));
     await j.append({ type: 'deployment.finished', state: 'succeeded' });
   }
   return { root, store, outside: join(base, 'outside') };

@@ -13,7 +13,7 @@ import { FileStateStore } from '../../../src/state/file-store.js';
 import { assertInsideStateDir, fromJournalPaths, journalText, originalRoot, toJournalPaths } from '../../../src/state/state-paths.js';
 import { retireCluster } from '../../../src/steps/retire/retire-cluster.js';
 import type { ConnectedRegistry } from '../../../src/traffic/registry-adapter.js';
-import { CLUSTER, created, started } from '../../helpers/journal-fixture.js';
+import { CLUSTER, createdFor, started } from '../../helpers/journal-fixture.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 const ID = 'd-001';
-const createdWith = (configFile: string) => ({ ...created, inputs: { ...created.inputs, configFile } });
+const createdWith = (configFile: string) => createdFor(ID, 101, { configFile });
 const outputsIn = (root: string) => ({
   workDir: join(root, ID, CLUSTER, 'terraform'),
   kubeconfig: join(root, ID, CLUSTER, 'kubeconfig'),
