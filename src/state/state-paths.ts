@@ -21,7 +21,7 @@ import { WsdError } from '../core/errors.js';
 const STATE_DIR_MARK = '<state-dir>/';
 
 /** True when `path` is `root` or lies under it (both absolute). */
-function isInside(root: string, path: string): boolean {
+export function isInside(root: string, path: string): boolean {
   const rel = relative(resolve(root), resolve(path));
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

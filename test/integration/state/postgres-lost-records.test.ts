@@ -11,7 +11,8 @@ import { openPostgresStore, type PostgresStateStore } from '../../../src/state/p
 import type { DeploymentJournal, StateStore } from '../../../src/state/store.js';
 import { runCli } from '../../helpers/cli.js';
 import { hasPostgres } from '../../helpers/postgres.js';
-import { CLUSTER, created, startPgFixture, type PgFixture } from './pg-fixture.js';
+import { CLUSTER, created } from '../../helpers/journal-fixture.js';
+import { startPgFixture, type PgFixture } from './pg-fixture.js';
 
 describe.skipIf(!hasPostgres('the postgres state store is tested on a real server'))('postgres state store: lost records', () => {
   let fx: PgFixture;
