@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Redactor } from '../../core/redact.js';
 import { MetricQueryError, type InstantQueryOptions, type MetricProvider, type MetricSeries, type MetricSeriesList, type RangeQueryOptions } from './provider.js';
+import { classifyPrometheusError } from './prometheus-errors.js';
 import { configIntervals, ruleIntervals, selectorMetricName, targetIntervals, type TargetInterval } from './scrape-intervals.js';
 
 interface PrometheusOptions {
@@ -217,16 +218,8 @@ export class PrometheusProvider implements MetricProvider {
     if (status === 401 || status === 403) {
       throw new MetricQueryError('auth', `${this.description} refused the request (HTTP ${status}); check the bearer token and headers`, { query, status });
     }
-    if (status === 400 || status === 422) {
-      // A valid query over more samples than the server's limit: editing the query's syntax would not help.
-      const fix = /too many samples/i.test(body?.error ?? '')
-        ? "the window holds more samples than the server's --query.max-samples allows: shorten the metric's lookback (or resolution), select fewer series, or raise that limit"
-        : 'fix the query in analysis.metrics';
-      throw new MetricQueryError('bad-query', `${this.description} rejected the query (HTTP ${status}${detail}); ${fix}`, { query, status });
-    }
-    if (status === 503 && body?.errorType === 'timeout') {
-      throw new MetricQueryError('timeout', `${this.description} timed out evaluating the query${detail}`, { query, status });
-    }
+    const classified = classifyPrometheusError(status, body, this.description);
+    if (classified) throw new MetricQueryError(classified.kind, classified.message, { query, status });
     if (status >= 500) throw new MetricQueryError('server', `${this.description} failed (HTTP ${status}${detail})`, { query, status });
     if (status !== 200 || body === undefined || body.status !== 'success' || !body.data) {
       throw new MetricQueryError('bad-response', `${this.description} returned an unexpected answer (HTTP ${status}${detail}); is the url the Prometheus API?`, { query, status });

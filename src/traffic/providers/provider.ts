@@ -67,12 +67,15 @@ export interface MetricProvider {
  * - `unreachable`: connection refused / DNS / reset: the metric source is down;
  * - `timeout`: no answer within the configured timeout;
  * - `auth`: 401/403: token or headers wrong;
- * - `bad-query`: the server rejected the query (400/422): a config error;
- * - `server`: 5xx or an error status in the body;
+ * - `bad-query`: the query author's mistake: it does not parse (400 `bad_data`), or it matches series in a way
+ *   PromQL cannot evaluate (422 `execution`, e.g. many-to-many matching): a config error;
+ * - `limit`: valid PromQL over more than a server limit allows (422 `execution`, `--query.max-samples`): neither the
+ *   query's syntax nor a retry fixes it, the window or the limit must change;
+ * - `server`: 5xx, or a valid query the server could not execute (422 `execution` otherwise);
  * - `bad-response`: the body is not what the API promises;
  * - `aborted`: our own abort signal fired.
  */
-export type MetricErrorKind = 'unreachable' | 'timeout' | 'auth' | 'bad-query' | 'server' | 'bad-response' | 'aborted';
+export type MetricErrorKind = 'unreachable' | 'timeout' | 'auth' | 'bad-query' | 'limit' | 'server' | 'bad-response' | 'aborted';
 
 /** A failed metric query; `kind` drives the judges' classification. */
 export class MetricQueryError extends WsdError {
