@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import { envVarName, patternString } from '../config/sections/primitives.js';
 import { analysisSchema, type MetricConfig } from './analysis-config.js';
-import { formatDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { literalRangeWindows } from './judges/promql-check.js';
 import { mannWhitneyU } from './stats/mann-whitney.js';
 import { durationSchema, positiveDurationSchema } from './duration-schema.js';
 
@@ -150,11 +151,29 @@ export function shortWindowProblem(
   }
   if (/\{\{\s*(interval|lookback)\s*\}\}/.test(text)) windows.push({ placeholder: '{{interval}}', ms: lookbackMs, path: ['lookback'], field: 'lookback (or interval)' });
   const short = windows.find((w) => w.ms < 2 * scrapeMs);
-  if (!short) return undefined;
+  if (!short) return literalWindowProblem(m, scrapeMs, source, fix, unit);
   return {
     path: short.path,
     message: `${m.name}: its ${short.placeholder} window of ${formatDuration(short.ms)} holds fewer than two ${unit}s of ${formatDuration(scrapeMs)} ${source}, and rate()/increase() need two samples in their window: Prometheus answers nothing for every cluster; make ${short.field} at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed ${unit} harmless)${fix}`,
   };
+}
+
+/**
+ * The same for a window written into the query as a literal (`rate(x[5s])`): no placeholder names it, so the
+ * message names the query, the window as written and the function that reads it; the fix is `{{interval}}` (the
+ * metric's lookback, which the config checks) or a longer literal.
+ */
+function literalWindowProblem(m: MetricConfig, scrapeMs: number, source: string, fix: string, unit: 'scrape' | 'evaluation'): { path: string[]; message: string } | undefined {
+  for (const field of ['query', 'samplesQuery'] as const) {
+    const template = m[field];
+    const short = template === undefined ? undefined : literalRangeWindows(template, parseDuration).find((w) => w.ms < 2 * scrapeMs);
+    if (!short) continue;
+    return {
+      path: [field],
+      message: `${m.name}: the window [${short.text}] written into its ${field} (read by ${short.fn}()) holds fewer than two ${unit}s of ${formatDuration(scrapeMs)} ${source}, and ${short.fn}() needs two samples in its window: Prometheus answers nothing for every cluster; write [{{interval}}] (the metric's lookback) instead, or a window of at least ${formatDuration(2 * scrapeMs)} (${formatDuration(4 * scrapeMs)} keeps one missed ${unit} harmless)${fix}`,
+    };
+  }
+  return undefined;
 }
 
 export type TrafficShiftInput = z.input<typeof trafficShiftSchema>;

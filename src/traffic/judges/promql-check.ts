@@ -98,3 +98,52 @@ export function vectorSelectors(query: string): string[] {
   });
   return [...found];
 }
+
+/**
+ * Functions that need two samples inside their range window (Prometheus' documented semantics): over a window
+ * holding one sample they answer nothing. `*_over_time` take one sample and are left out.
+ */
+const TWO_SAMPLE_FUNCTIONS = new Set(['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'predict_linear']);
+
+/** A range window written into a query as a literal (`rate(x[5s])`), not as a placeholder. */
+export interface LiteralWindow {
+  /** The window as written, e.g. `5s`. */
+  text: string;
+  ms: number;
+  /** The function reading it, e.g. `rate`. */
+  fn: string;
+}
+
+/**
+ * The literal range windows of a query template read by a function that needs two samples: `rate(x[5s])`, not
+ * `rate(x[{{interval}}])` (the placeholders are the config's windows, checked with them) nor a subquery's range.
+ * `parse` turns a window's text into ms and throws where it cannot (a duration expression): that window is left out.
+ */
+export function literalRangeWindows(template: string, parse: (text: string) => number): LiteralWindow[] {
+  const substituted = substitute(template);
+  // A query that does not parse has its own error (promqlProblem): one problem at a time.
+  if (!substituted || firstError(substituted.query) !== undefined) return [];
+  const { query, substitutions } = substituted;
+  const found: LiteralWindow[] = [];
+  parser.parse(query).iterate({
+    enter: (ref) => {
+      if (ref.type.name !== 'MatrixSelector') return undefined;
+      const duration = ref.node.getChild('DurationExpr');
+      if (!duration || substitutions.some((s) => s.resultStart < duration.to && duration.from < s.resultEnd)) return false;
+      // The function this selector is an argument of, through `offset` and `@` modifiers.
+      let up = ref.node.parent;
+      while (up && (up.type.name === 'OffsetExpr' || up.type.name === 'StepInvariantExpr' || up.type.name === 'FunctionCallBody')) up = up.parent;
+      const identifier = up?.type.name === 'FunctionCall' ? up.getChild('FunctionIdentifier') : null;
+      const fn = identifier ? query.slice(identifier.from, identifier.to) : '';
+      if (!TWO_SAMPLE_FUNCTIONS.has(fn)) return false;
+      const text = query.slice(duration.from, duration.to);
+      try {
+        found.push({ text, ms: parse(text), fn });
+      } catch {
+        // A duration expression (`[5m+1s]`, Prometheus 3): nothing to compare statically.
+      }
+      return false;
+    },
+  });
+  return found;
+}

@@ -129,4 +129,18 @@ describe('a query window shorter than two scrapes (analysis.scrapeInterval)', ()
     // A query with its own fixed window is the author's choice.
     expect(messages(withScrape('30s', { name: 'up', query: 'min(up{cluster="{{cluster}}"})', threshold: { min: 1 }, lookback: '10s' }))).toBe('');
   });
+
+  it('refuses a window written into the query (rate(x[45s])) below two scrapes, naming the gate, the window, the minimum and the fix', () => {
+    const literal = { name: 'start-rate', query: 'sum(rate(starts_total{cluster="{{shortName}}"}[45s] offset 1m))', threshold: { min: 1 } };
+    expect(messages(withScrape('30s', literal))).toBe(
+      'analysis.metrics.0.query: start-rate: the window [45s] written into its query (read by rate()) holds fewer than two scrapes of 30s (analysis.scrapeInterval), and rate() needs two samples in its window: Prometheus answers nothing for every cluster; write [{{interval}}] (the metric\'s lookback) instead, or a window of at least 1m (2m keeps one missed scrape harmless)',
+    );
+    expect(messages(withScrape('30s', { ...literal, query: 'sum(rate(starts_total[1m]))' }))).toBe('');
+    // In the samplesQuery too; an *_over_time window takes one sample, and without scrapeInterval nothing is known.
+    expect(messages(withScrape('30s', { ...literal, query: 'sum(rate(s[{{interval}}]))', samplesQuery: 'sum(increase(s[30s]))', threshold: { max: 0.1 } }))).toMatch(
+      /^analysis\.metrics\.0\.samplesQuery: start-rate: the window \[30s\] written into its samplesQuery \(read by increase\(\)\)/,
+    );
+    expect(messages(withScrape('30s', { ...literal, query: 'max(max_over_time(up[45s]))' }))).toBe('');
+    expect(messages({ steps: [50, 100], interval: '5m', analysis: { ...analysis, metrics: [literal] } })).toBe('');
+  });
 });

@@ -3,7 +3,8 @@
  * the error at the query's config position plus the column inside the query.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promqlProblem } from '../../../src/traffic/judges/promql-check.js';
+import { literalRangeWindows, promqlProblem } from '../../../src/traffic/judges/promql-check.js';
+import { parseDuration } from '../../../src/traffic/duration.js';
 import { BASE, configDir, problems, valid, type ConfigDir } from '../config/helpers.js';
 
 let ctx: ConfigDir;
@@ -62,5 +63,24 @@ describe('validate parses prometheus gate queries', () => {
 
   it('accepts a valid query', () => {
     expect(() => valid(withQuery('sum(rate(failures_total{cluster="{{shortName}}"}[{{interval}}]))'), ctx.file)).not.toThrow();
+  });
+});
+
+describe('literalRangeWindows', () => {
+  const windows = (q: string) => literalRangeWindows(q, parseDuration);
+
+  it('finds the literal windows read by functions that need two samples, through offset and @', () => {
+    expect(windows('sum(rate(a{c="{{cluster}}"}[5s])) / sum(increase(b[1m30s] offset 5m)) + irate(c[10s] @ 100)')).toEqual([
+      { text: '5s', ms: 5_000, fn: 'rate' },
+      { text: '1m30s', ms: 90_000, fn: 'increase' },
+      { text: '10s', ms: 10_000, fn: 'irate' },
+    ]);
+  });
+
+  it('leaves out placeholders, *_over_time windows, subquery ranges and what it cannot parse', () => {
+    expect(windows('rate(a[{{interval}}]) + rate(b[{{ window }}])')).toEqual([]);
+    expect(windows('avg_over_time(a[5s]) + max_over_time(rate(b[1m])[5m:10s])')).toEqual([{ text: '1m', ms: 60_000, fn: 'rate' }]);
+    expect(windows('rate(a[5s')).toEqual([]);
+    expect(windows('rate(a[{{nope}}])')).toEqual([]);
   });
 });
