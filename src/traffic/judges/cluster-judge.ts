@@ -66,8 +66,10 @@ export interface ClusterInput {
   deadlineMs: number;
   /** The span one value of the query covers (instant: the lookback; range: the resolution). */
   windowMs?: number;
-  /** analysis.scrapeInterval, when known. */
+  /** analysis.scrapeInterval, when known; for series written by a recording rule, its group's evaluation interval. */
   scrapeIntervalMs?: number;
+  /** Set when the series are written by a recording rule: its group (`rule group "ws" (file)`), whose evaluations space them. */
+  ruleGroup?: string;
   /**
    * Set when the cluster's own scrape targets were not scraped successfully throughout the window (a hung exporter,
    * a Prometheus restart or stall; see scrape-continuity.ts): why. Then an empty window is no evidence of its own.
@@ -146,7 +148,8 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
       // exporter empties the window of a cluster that may be alive.
       if (input.reportedBefore && input.scrapingInterrupted === undefined && emptyWindowIsDamning(input.windowMs, input.scrapeIntervalMs)) {
         const scrapes = Math.floor((input.windowMs ?? 0) / (input.scrapeIntervalMs ?? 1));
-        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in a ${formatDuration(input.windowMs ?? 0)} window, ${scrapes} scrapes of ${formatDuration(input.scrapeIntervalMs ?? 0)}: one missed scrape cannot empty it; the cluster or its scraping is down)`);
+        const spaced = input.ruleGroup === undefined ? `${scrapes} scrapes of ${formatDuration(input.scrapeIntervalMs ?? 0)}: one missed scrape` : `${scrapes} evaluations of ${formatDuration(input.scrapeIntervalMs ?? 0)} of ${input.ruleGroup}, which writes them: one missed evaluation`;
+        return out('fail', 'no-data.stopped-reporting', `${name}: ${cluster} reported before, but its series are gone: it stopped reporting (no series in a ${formatDuration(input.windowMs ?? 0)} window, ${spaced} cannot empty it; the cluster or its scraping is down)`);
       }
       if (input.reportedBefore) {
         const why = input.scrapingInterrupted === undefined ? 'a missed scrape?' : `${input.scrapingInterrupted}: no evidence against the cluster`;

@@ -15,7 +15,8 @@
  *   with `scrapeInterval` known, an empty window spanning ≥ 3 scrapes fails at once (no single
  *   missed scrape empties it), unless the cluster's own targets were not scraped successfully
  *   throughout that window (a hung exporter, a Prometheus restart or stall: scrape-continuity.ts),
- *   when it is a gap again;
+ *   when it is a gap again; series written by a recording rule count evaluations of its group instead of
+ *   scrapes, and the targets of the series the rule reads are the ones asked after (rule-spacing.ts);
  *   at 100 % and in the bake (baseline from before the shift) the old clusters are also
  *   asked for their CURRENT series: when those are gone too, it is the pipeline (`error`);
  * - a new cluster that never reported → `wait` until `sampleDeadline`, then `fail`
@@ -41,7 +42,7 @@ import type { QueryTarget } from './query-template.js';
 import { bornFailures, bornStarts, type Born } from './counter-births.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
-import { sparseRuleWindow } from './rule-spacing.js';
+import { ruleSeriesSpacing, sparseRuleWindow } from './rule-spacing.js';
 
 export interface MeasurementContext {
   provider: MetricProvider;
@@ -149,13 +150,33 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
   const gapBefore = (t: QueryTarget) => ctx.gaps?.[metric.name]?.includes(t.cluster) ?? false;
   // The fast "stopped reporting" rule trusts an empty window only when the cluster's own targets were scraped throughout it.
-  const fastRuleWouldFire = (t: QueryTarget) =>
-    emptyWindowIsDamning(valueWindowMs, ctx.scrapeIntervalMs) && (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error);
+  const silentBefore = (t: QueryTarget) => (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error);
   const lastPointAt = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs).end : ctx.now;
   const interruptions = new Map<string, string>();
-  for (const t of ctx.newClusters.filter(fastRuleWouldFire)) {
+  // Series written by a recording rule are spaced by its group's evaluation interval, not by a scrape: the fast rule
+  // counts evaluations for them, and asks after the targets of the series the rule reads (rule-spacing.ts).
+  const ruleSpacing = new Map<string, { intervalMs: number; group: string }>();
+  for (const t of ctx.newClusters.filter(silentBefore)) {
     const selectors = [...new Set(queries.filter((q) => q.side === 'new' && q.cluster === t.cluster).flatMap((q) => vectorSelectors(q.query)))];
-    const why = await scrapingInterruption(ctx.provider, selectors, valueWindowMs, ctx.scrapeIntervalMs ?? 1, lastPointAt, ctx.signal);
+    const rules = await ruleSeriesSpacing(ctx.provider, selectors, ctx.signal);
+    let spacingMs = ctx.scrapeIntervalMs;
+    let checked = selectors;
+    if (rules) {
+      spacingMs = rules.scraped.length > 0 && ctx.scrapeIntervalMs !== undefined ? Math.max(rules.intervalMs, ctx.scrapeIntervalMs) : rules.intervalMs;
+      ruleSpacing.set(t.cluster, { intervalMs: spacingMs, group: rules.group });
+      checked = [...rules.scraped, ...rules.inputs];
+    }
+    if (!emptyWindowIsDamning(valueWindowMs, spacingMs)) continue;
+    if (rules?.unhealthy !== undefined) {
+      interruptions.set(t.cluster, rules.unhealthy);
+      continue;
+    }
+    if (ctx.scrapeIntervalMs === undefined) {
+      // Only a rule's series get here: how often the targets it reads are scraped is not known, so neither is their continuity.
+      interruptions.set(t.cluster, `whether the targets its recording rule reads were scraped throughout the ${formatDuration(valueWindowMs)} window is unknown (analysis.scrapeInterval is not set)`);
+      continue;
+    }
+    const why = await scrapingInterruption(ctx.provider, checked, valueWindowMs, ctx.scrapeIntervalMs, lastPointAt, ctx.signal);
     if (why !== undefined) interruptions.set(t.cluster, why);
   }
   const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
@@ -248,7 +269,8 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       bornStarts: startBirths.get(target.cluster)?.count,
       valueSeriesSeen,
       windowMs: valueWindowMs,
-      scrapeIntervalMs: ctx.scrapeIntervalMs,
+      scrapeIntervalMs: ruleSpacing.get(target.cluster)?.intervalMs ?? ctx.scrapeIntervalMs,
+      ...(ruleSpacing.has(target.cluster) ? { ruleGroup: ruleSpacing.get(target.cluster)?.group } : {}),
       ...(interruptions.has(target.cluster) ? { scrapingInterrupted: interruptions.get(target.cluster) } : {}),
       baseline: {
         clusters: ctx.oldClusters.map((o) => o.cluster),

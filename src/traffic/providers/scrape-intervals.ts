@@ -18,6 +18,11 @@ export interface TargetInterval {
   intervalMs: number;
   /** Set where the series are written by a recording rule: its group's evaluation interval is their sample spacing. */
   rule?: string;
+  /** A recording rule's expression: the series it reads (its inputs, scraped from targets). */
+  query?: string;
+  /** A recording rule's health as Prometheus reports it (`ok`, `err`, `unknown`) and its last error. */
+  health?: string;
+  lastError?: string;
 }
 
 interface RawRuleGroup {
@@ -25,7 +30,7 @@ interface RawRuleGroup {
   file?: unknown;
   /** Seconds. */
   interval?: unknown;
-  rules?: Array<{ name?: unknown; type?: unknown }>;
+  rules?: Array<{ name?: unknown; type?: unknown; query?: unknown; health?: unknown; lastError?: unknown }>;
 }
 
 /** The metric name a series selector selects (`name{…}` or `{__name__="name", …}`), or undefined. */
@@ -47,7 +52,9 @@ export function ruleIntervals(names: ReadonlySet<string>, groups: readonly RawRu
     for (const r of g.rules ?? []) {
       if (r.type !== 'recording' || typeof r.name !== 'string' || !names.has(r.name)) continue;
       const where = typeof g.file === 'string' && g.file !== '' ? ` (${g.file})` : '';
-      out.push({ target: `rule group "${String(g.name)}"${where}`, job: '', intervalMs: Math.round(seconds * 1000), rule: r.name });
+      const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+      const extra = { query: text(r.query), health: text(r.health), lastError: text(r.lastError) };
+      out.push({ target: `rule group "${String(g.name)}"${where}`, job: '', intervalMs: Math.round(seconds * 1000), rule: r.name, ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) });
     }
   }
   return out;

@@ -4,8 +4,10 @@
  * check finds no target (scrape-continuity.ts) and the real-interval read finds no scrape target: the rule group's
  * evaluation interval (/api/v1/rules) spaces their samples instead. What must hold:
  * - a healthy canary passes measurement after measurement (no gap, no stall, no rollback);
- * - a canary that stops reporting fails in two measurements (a gap, then stopped reporting: the slower rule,
- *   as the empty window cannot be tied to a target's scrapes);
+ * - a canary that stops reporting fails at the first empty window of three evaluations of the rule group (the fast
+ *   rule, counting the group's evaluations instead of scrapes, and asking after the targets of the series the rule
+ *   reads), also where the group is evaluated more slowly (2 s) than the targets are scraped (1 s); a healthy canary
+ *   on that group passes measurement after measurement;
  * - a window shorter than two evaluations of the rule group refuses the shift before it starts, naming the group
  *   and the fix (it would hold one sample often: rate() answers nothing there, a healthy canary gets gap after gap
  *   and "stopped reporting"); a shift that got past that check (resumed, the group slowed since) waits on such an
@@ -28,12 +30,19 @@ const hasPrometheus = requireBinary('prometheus', 'gates on recording-rule serie
 const STARTS = 'gitpod_ws_manager_workspace_starts_total';
 const FAST = 'cluster:ws_starts:rate3s';
 const SLOW = 'cluster:ws_starts:sum';
+/** Evaluated every 2 s, over targets scraped every second. */
+const EVERY2S = 'cluster:ws_starts:rate3s_every2s';
 const RULES = [
   'groups:',
   '  - name: ws-fast',
   '    interval: 1s',
   '    rules:',
   `      - record: ${FAST}`,
+  `        expr: sum by (cluster) (rate(${STARTS}[3s]))`,
+  '  - name: ws-2s',
+  '    interval: 2s',
+  '    rules:',
+  `      - record: ${EVERY2S}`,
   `        expr: sum by (cluster) (rate(${STARTS}[3s]))`,
   '  - name: ws-slow',
   '    interval: 5s',
@@ -61,12 +70,12 @@ describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheu
   const ctx = (at: number, newShort: string, extra: Partial<MeasurementContext> = {}) => measureContext(provider, at, { new: newShort, old: 'c1' }, extra);
 
   beforeAll(async () => {
-    for (const c of ['c1', 'c2', 'c3']) exporter.set(c, { startsPerTick: 5, failureRatio: 0 });
+    for (const c of ['c1', 'c2', 'c3', 'c4']) exporter.set(c, { startsPerTick: 5, failureRatio: 0 });
     const port = await exporter.start(100);
     prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 170_000, [], RULES);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });
     // 12 evaluations in 15 s: every window measured below (back to 8.5 s ago) lies after the rule's first ones.
-    await waitFor('12 evaluations of the fast rule for every cluster', async () => (await provider.instant(`count_over_time(${FAST}[15s]) >= 12`)).length === 3, 60_000);
+    await waitFor('12 evaluations of the fast rule for every cluster', async () => (await provider.instant(`count_over_time(${FAST}[15s]) >= 12`)).length === 4, 60_000);
   }, 90_000);
 
   afterAll(async () => {
@@ -84,7 +93,7 @@ describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheu
     expect(await checkRealScrapeIntervals(config, provider, [target('c2'), target('c1')])).toEqual({ refusals: [], warnings: [] });
   });
 
-  it('fails a canary that stops reporting in two measurements: a gap (no target to check), then stopped reporting', async () => {
+  it('fails a canary that stops reporting at its first empty window of three evaluations (the fast rule)', async () => {
     exporter.set('c3', { visible: false });
     const goneAt = Date.now();
     let at = 0;
@@ -93,11 +102,42 @@ describe.skipIf(!hasPrometheus)('a gate on recording-rule series (real prometheu
       return at - 3_000 > goneAt + 1_500 && (await count(`count_over_time(${FAST}{cluster="c3"}[3s])`, at)) === 0;
     }, 60_000);
     const d = await evaluateMetric(metric, ctx(at, 'c3'));
-    expect(d.clusters?.[0]).toMatchObject({ outcome: 'wait', rule: 'no-data.gap' });
-    expect(d.clusters?.[0]?.message).toMatch(/no target that exposed its series has samples of up/);
-    const again = await evaluateMetric(metric, ctx(at, 'c3', { gaps: { [metric.name]: [target('c3').cluster] } }));
-    expect(again.clusters?.[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(d.clusters?.[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(d.clusters?.[0]?.message).toMatch(/no series in a 3s window, 3 evaluations of 1s of rule group "ws-fast" \(\/.*rules\.yml\), which writes them: one missed evaluation cannot empty it/);
   }, 90_000);
+
+  it('judges series of a group evaluated every 2 s (targets scraped every 1 s) by its evaluations: healthy passes, stopped fails within about one window', async () => {
+    const every2s = analysisSchema.parse(analysis(`avg_over_time(${EVERY2S}{cluster="{{shortName}}"}[{{interval}}])`, '6s')).metrics[0] as typeof metric;
+    const ctx6 = (at: number, short: string) => ctx(at, short, { intervalMs: 6_000 });
+    await waitFor('4 evaluations of the 2 s group for c4', async () => (await count(`count_over_time(${EVERY2S}{cluster="c4"}[10s])`, Date.now())) >= 4, 60_000);
+    // Healthy: every 6 s window holds three evaluations, never judged stopped (nor a gap).
+    const first = Date.now() - 1_500;
+    for (let k = 0; k < 6; k++) {
+      const d = await evaluateMetric(every2s, ctx6(first - k * 700, 'c4'));
+      expect(d.outcome, d.message).toBe('pass');
+    }
+    exporter.set('c4', { visible: false });
+    // Measured again and again (judged 1.5 s in the past, for the evaluations to be written): the first measurement that
+    // does not pass must be the fast rule's fail, no gap before it.
+    let seen: Awaited<ReturnType<typeof evaluateMetric>> | undefined;
+    let at = 0;
+    await waitFor('a measurement that does not pass after c4 vanished', async () => {
+      at = Date.now() - 1_500;
+      const d = await evaluateMetric(every2s, ctx6(at, 'c4'));
+      if (d.outcome === 'pass') return false;
+      seen = d;
+      return true;
+    }, 60_000);
+    expect(seen?.clusters?.[0]).toMatchObject({ outcome: 'fail', rule: 'no-data.stopped-reporting' });
+    expect(seen?.clusters?.[0]?.message).toMatch(/no series in a 6s window, 3 evaluations of 2s of rule group "ws-2s" .*one missed evaluation cannot empty it/);
+    // Caught one window after its last evaluation, give or take two evaluations (polling, a loaded machine).
+    const raw = await fetch(`${prometheus.url}/api/v1/query?time=${at / 1000}&query=${encodeURIComponent(`${EVERY2S}{cluster="c4"}[1m]`)}`);
+    const samples = ((await raw.json()) as { data: { result: Array<{ values: Array<[number, string]> }> } }).data.result[0]?.values ?? [];
+    const last = (samples.at(-1)?.[0] ?? 0) * 1000;
+    expect(last).toBeGreaterThan(0);
+    expect(at - last).toBeGreaterThanOrEqual(6_000);
+    expect(at - last).toBeLessThan(6_000 + 2 * 2_000);
+  }, 120_000);
 
   it('refuses a window shorter than two evaluations of the rule group that writes the series, naming it and the fix', async () => {
     const config = trafficShiftSchema.parse({
