@@ -14,14 +14,44 @@ export function writeFileAtomic(path: string, content: string, mode = 0o600): vo
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', mode);
+  // Whatever fails (a full disk, a file size limit, the rename), the temp file goes and the first error is the one
+  // thrown: left behind, each failed write kept a file of its size next to the target, filling the disk further.
+  let failure: { error: unknown } | undefined;
   try {
-    writeSync(fd, content);
+    writeAll(fd, Buffer.from(content, 'utf8'));
     fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  } catch (error) {
+    failure = { error };
   }
-  renameSync(tmp, path);
+  try {
+    closeSync(fd);
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (!failure) {
+    try {
+      renameSync(tmp, path);
+    } catch (error) {
+      failure = { error };
+    }
+  }
+  if (failure) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the original error says what went wrong; this one would hide it
+    }
+    throw failure.error;
+  }
   fsyncDir(dir);
+}
+
+/**
+ * A write may take fewer bytes than asked (a disk filling up, a file size limit) and says so only by its count;
+ * the next one then fails with the reason. One unchecked write renamed a torn file over the target.
+ */
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
 }
 
 /** Makes a rename or a new file durable (directory entry on disk). */
