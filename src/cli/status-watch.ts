@@ -37,8 +37,14 @@ interface WatchOptions {
 
 export async function watchDeployment(store: StateStore, id: string, options: WatchOptions): Promise<number> {
   // Ctrl-C stops the watch, not the deployment: the signal wakes the loop, which gives the screen back and says so.
-  const stop = { signal: undefined as NodeJS.Signals | undefined, wake: () => {} };
+  // The loop wakes only between reads: a second signal while one hangs (a slow PostgreSQL) exits at once, 130 as
+  // documented, once the screen is given back and the line said.
+  const stop: Stop = { signal: undefined, wake: () => {}, now: () => {} };
   const onSignal = (name: NodeJS.Signals): void => {
+    if (stop.signal) {
+      stop.now();
+      process.exit(130);
+    }
     stop.signal = name;
     stop.wake();
   };
@@ -50,7 +56,16 @@ export async function watchDeployment(store: StateStore, id: string, options: Wa
   }
 }
 
-async function follow(store: StateStore, id: string, options: WatchOptions, stop: { signal?: NodeJS.Signals; wake: () => void }): Promise<number> {
+interface Stop {
+  /** The first stop signal, once one came. */
+  signal: NodeJS.Signals | undefined;
+  /** Ends the wait for the next poll. */
+  wake: () => void;
+  /** Gives the screen back and says the watch stopped, before a second signal exits the process. */
+  now: () => void;
+}
+
+async function follow(store: StateStore, id: string, options: WatchOptions, stop: Stop): Promise<number> {
   const { out } = options;
   // A terminal without an alternate screen (TERM=dumb, vt100, a Linux console) gets the pipe's changed lines.
   const tty = terminalAbilities(out).alternateScreen;
@@ -70,6 +85,15 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
     out.write(next.text(`${line}\n`));
     return code;
   };
+  // The deployment runs in another process, which the operator's Ctrl-C here never reached. On a pipe or
+  // in a file the lines are the watch's data (`| grep`, `> log`): a note about the watch goes to stderr.
+  const stopped = (): number => {
+    const line = `stopped watching (${stop.signal}); deployment ${id} goes on: \`ws-deployment status --watch ${id}\` follows it again`;
+    if (out.isTTY) return end(line, 130);
+    (options.err ?? process.stderr).write(next.text(`${line}\n`));
+    return 130;
+  };
+  stop.now = () => void stopped();
   try {
     for (let first = true; ; first = false) {
       const fresh = await newRecords(store, id, records.at(-1)?.seq ?? 0);
@@ -95,12 +119,7 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
       });
       if (stop.signal) break;
     }
-    // The deployment runs in another process, which the operator's Ctrl-C here never reached. On a pipe or
-    // in a file the lines are the watch's data (`| grep`, `> log`): a note about the watch goes to stderr.
-    const stopped = `stopped watching (${stop.signal}); deployment ${id} goes on: \`ws-deployment status --watch ${id}\` follows it again`;
-    if (out.isTTY) return end(stopped, 130);
-    (options.err ?? process.stderr).write(next.text(`${stopped}\n`));
-    return 130;
+    return stopped();
   } finally {
     // An error (the state store failed) gives the screen back too, before it is reported.
     screen?.close();

@@ -3,7 +3,7 @@
  * (afterSeq), prints only lines that changed, and returns the deployment's exit
  * code (the CLI's mapping) once the journal says it ended.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import type { JournalRecord } from '../../../src/state/model.js';
 import type { StateStore } from '../../../src/state/store.js';
@@ -149,6 +149,43 @@ describe('status --watch on a pipe, stopped with Ctrl-C', () => {
     expect(await watching).toBe(130);
     expect(written).toBe(`deployment ${ID}: running\n  ${EU}  create-cluster running\n`);
     expect(errors).toBe(`stopped watching (SIGINT); deployment ${ID} goes on: \`ws-deployment status --watch ${ID}\` follows it again\n`);
+  });
+});
+
+describe('status --watch stopped while a read hangs (a slow PostgreSQL)', () => {
+  it('the first signal waits for the read; a second exits at once with 130, the line said first', async () => {
+    const records = journal().slice(0, 2);
+    let reads = 0;
+    let answer: () => void = () => undefined;
+    // The first read answers; the second hangs until the test lets it go.
+    const store = {
+      readRecords: async (_id: string, afterSeq = 0) => {
+        if (++reads > 1) await new Promise<void>((res) => (answer = res));
+        return records.filter((r) => r.seq > afterSeq);
+      },
+      pendingControl: async () => [],
+    } as unknown as StateStore;
+    let errors = '';
+    const out = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+    const err = { write: (s: string) => (errors += s) };
+    const exits: Array<string | number | null | undefined> = [];
+    const exit = vi.spyOn(process, 'exit').mockImplementation(((code?: string | number | null) => void exits.push(code)) as typeof process.exit);
+    try {
+      const watching = watchDeployment(store, ID, { out, err, pollMs: 5 });
+      for (const deadline = Date.now() + 30_000; reads < 2; ) {
+        if (Date.now() > deadline) throw new Error('the watch never read a second time');
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      process.emit('SIGINT', 'SIGINT');
+      expect(exits).toEqual([]);
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(exits).toEqual([130]);
+      expect(errors).toBe(`stopped watching (SIGINT); deployment ${ID} goes on: \`ws-deployment status --watch ${ID}\` follows it again\n`);
+      answer();
+      expect(await watching).toBe(130);
+    } finally {
+      exit.mockRestore();
+    }
   });
 });
 
