@@ -4,6 +4,11 @@
  * argv arrays only (never a shell), an explicit environment per call, a timeout,
  * an AbortSignal that forwards SIGTERM then escalates to SIGKILL, output streamed
  * line by line into events and a per-step log file, secrets redacted first.
+ *
+ * Every child leads its own process group, and every signal we send goes to that whole group: what a tool starts
+ * (gcloud's python, kubectl's plugins, terraform's providers) stops with it and never outlives us. The price: a
+ * terminal's Ctrl-C no longer reaches a tool directly, so whoever handles our signals forwards them (a run's abort
+ * signal: the tool's `killSignal`; a signal nobody handles exits, and the exit SIGKILLs every unjournaled group).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -61,12 +66,6 @@ interface ToolRunOptions extends ToolScope {
   killGraceMs?: number;
   /** Signal sent first on abort or timeout. Terraform reacts to SIGINT by stopping gracefully. */
   killSignal?: NodeJS.Signals;
-  /**
-   * Start the tool in its own process group, so that only our forwarded `killSignal` reaches it. A Ctrl-C at a
-   * terminal goes to the whole foreground group: terraform got the terminal's SIGINT and ours, and two
-   * interrupts make it exit at once ("data loss may have occurred"), state unwritten and lock left.
-   */
-  ownProcessGroup?: boolean;
   /** Written to stdin, then stdin is closed (tools never get an interactive stdin). */
   input?: string;
   /** Exit codes that count as success (e.g. `terraform plan -detailed-exitcode` returns 2). */
@@ -152,13 +151,17 @@ function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
   return () => subscribers.delete(callback);
 }
 
-/** SIGKILL for a child still running (its whole process group when it leads one), at our exit. */
-function killUnjournaled(child: ChildProcess, groupLeader: boolean): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+/**
+ * Sends `signal` to the child's whole process group. Also once the leader has exited while its output is still
+ * open: what it started holds the pipes, and the group's id stays that group's (Linux never hands out a pid that
+ * is still some group's id), so the signal reaches only what the tool started.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
   try {
-    process.kill(groupLeader ? -child.pid : child.pid, 'SIGKILL');
+    process.kill(-child.pid, signal);
   } catch {
-    // gone meanwhile
+    // the whole group is gone meanwhile
   }
 }
 
@@ -230,15 +233,20 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       env: childEnv(token === undefined ? options.env : { ...options.env, [CHILD_TOKEN_ENV]: token }),
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
-      detached: options.ownProcessGroup === true,
+      // Its own process group (a new session): only our forwarded signals reach it, to all it started. Terraform
+      // must get ours alone: the terminal's SIGINT next to ours is a second interrupt, and two make it exit at
+      // once ("data loss may have occurred"), state unwritten and lock left.
+      detached: true,
     });
     crashAfterSpawn(tool);
     // A child the journal does not name (a read-only call: `helm template`, `terraform validate`, gcloud, kubectl)
-    // must not outlive us: an exit at a second signal, or a read-only command's first, leaves none running
-    // (one that ignores SIGTERM would otherwise go on with nobody waiting for it). A journaled one is left to
+    // must not outlive us, nor anything it started: an exit at a second signal, or a read-only command's first,
+    // leaves none running (one that ignores SIGTERM would otherwise go on with nobody waiting for it). Until its
+    // output closes: a leader gone with its grandchildren still writing is not done. A journaled one is left to
     // finish: `resume` waits for it.
-    const forgetChild = token === undefined ? onProcessExit(() => killUnjournaled(child, options.ownProcessGroup === true)) : undefined;
-    child.once('exit', () => forgetChild?.());
+    const forgetChild = token === undefined ? onProcessExit(() => signalGroup(child, 'SIGKILL')) : undefined;
+    child.once('close', () => forgetChild?.());
+    child.once('error', () => forgetChild?.());
     if (childJournal && options.target !== undefined && child.pid !== undefined) {
       journaled = childJournal.spawned({
         ...identify(child.pid),
@@ -256,11 +264,14 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
+    // 'error' (spawn failed) may be followed by 'close': settle and close the log once.
+    let settled = false;
 
+    // Until the output closes (settled): the leader may be gone while what it started runs on.
     const terminate = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(killSignal);
-      killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      if (settled || killTimer !== undefined) return;
+      signalGroup(child, killSignal);
+      killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
       killTimer.unref();
     };
     const timer = setTimeout(() => {
@@ -305,8 +316,6 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     child.stdin.on('error', () => undefined); // the tool may exit before reading its input
     child.stdin.end(options.input ?? '');
 
-    // 'error' (spawn failed) may be followed by 'close': settle and close the log once.
-    let settled = false;
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;

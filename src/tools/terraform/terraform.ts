@@ -159,9 +159,8 @@ export class Terraform {
         cwd: o.workDir,
         timeoutMs: o.timeoutMs ?? 60 * 60_000,
         killGraceMs: o.killGraceMs ?? 120_000,
+        // In its own process group (as every tool): our SIGINT is its only one; a second makes it stop at once.
         killSignal: 'SIGINT',
-        // Our SIGINT is its only one: a second (the terminal's Ctrl-C too) makes terraform stop at once.
-        ownProcessGroup: true,
         signal: call.signal ?? o.signal,
         sink: quiet ? undefined : o.sink,
         cluster: o.cluster,
