@@ -54,7 +54,7 @@ export interface ToolScope {
   redactor?: Redactor;
 }
 
-interface ToolRunOptions extends ToolScope {
+export interface ToolRunOptions extends ToolScope {
   /** Program and arguments. `argv[0]` is looked up on PATH. */
   argv: readonly string[];
   /** Extra variables for this process only (credentials live here, never in our own env). */
