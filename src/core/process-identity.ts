@@ -32,6 +32,11 @@ function statFields(pid: number): string[] | undefined {
   return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+/** Whether the process leads its own process group (field 5 of /proc/PID/stat is its pid): tools do since each was started in one. */
+export function leadsProcessGroup(pid: number): boolean {
+  return Number(statFields(pid)?.[2]) === pid;
+}
+
 /** Field 22 of /proc/PID/stat (start time, clock ticks since boot); undefined without /proc or once the process is gone. */
 export function processStartTicks(pid: number): number | undefined {
   const ticks = Number(statFields(pid)?.[19]);

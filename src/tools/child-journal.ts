@@ -28,7 +28,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hostname } from 'node:os';
-import { processesWithEnv, stillRunning, type ProcessIdentity } from '../core/process-identity.js';
+import { leadsProcessGroup, processesWithEnv, stillRunning, type ProcessIdentity } from '../core/process-identity.js';
 import { sleep as abortableSleep } from '../core/sleep.js';
 
 /** The checkpoint key under which a step's tool children are journaled. */
@@ -182,7 +182,7 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
       if (now() > deadline) {
         throw new WsdError(
           'PreCheckRefused',
-          `${describeChild(mark)}, left running by the interrupted run, still works on ${mark.target} past ${until}, longer than that run would have let it; stop it (\`kill ${mark.pid}\`, and wait for it to exit), then run again`,
+          `${describeChild(mark)}, left running by the interrupted run, still works on ${mark.target} past ${until}, longer than that run would have let it; stop it (\`${killCommand(mark.pid)}\`, and wait for it to exit), then run again`,
           { details: { pid: mark.pid, tool: mark.tool, target: mark.target } },
         );
       }
@@ -195,4 +195,12 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
     }
     options.sink.emit({ level: 'info', code: 'tool.orphan-gone', message: `pid ${mark.pid} (${mark.tool}) has exited; going on`, data: { pid: mark.pid } });
   }
+}
+
+/**
+ * How to stop a tool left running: its whole process group (what it started, terraform's providers, gcloud's python)
+ * when it leads one, as every tool started by this version does; the pid alone for one an older version started.
+ */
+function killCommand(pid: number): string {
+  return leadsProcessGroup(pid) ? `kill -- -${pid}` : `kill ${pid}`;
 }

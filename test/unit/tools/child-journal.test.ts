@@ -87,6 +87,15 @@ describe('waiting for the children an interrupted run left running', () => {
     });
   });
 
+  it('names the whole process group in the fix when the child leads one (as every tool does now)', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true });
+    children.push(child);
+    const old = mark(child.pid as number, { startedAt: new Date(Date.now() - 120_000).toISOString(), boundMs: 60_000 });
+    await expect(waitForOrphans({ [CHILDREN_KEY]: [old] }, { sink: new MemorySink() })).rejects.toMatchObject({
+      message: expect.stringContaining(`stop it (\`kill -- -${child.pid}\`, and wait for it to exit)`),
+    });
+  });
+
   it('only warns about a child that ran on another host (it cannot be seen from here)', async () => {
     const sink = new MemorySink();
     await waitForOrphans({ [CHILDREN_KEY]: [mark(process.pid, { host: `not-${hostname()}` })] }, { sink, sleep: () => Promise.reject(new Error('waited')) });
