@@ -13,16 +13,22 @@ import { isMetricQueryError, type MetricProvider } from '../providers/provider.j
 import { selectorMetricName } from '../providers/scrape-intervals.js';
 import { vectorSelectors } from './promql-check.js';
 
-/** Why an empty `windowMs` says nothing about the series `selectors` select, or undefined (it does, or unknown). */
-export async function sparseRuleWindow(provider: MetricProvider, selectors: readonly string[], windowMs: number, signal?: AbortSignal): Promise<string | undefined> {
+type RecordingRules = Awaited<ReturnType<NonNullable<MetricProvider['ruleIntervals']>>>;
+
+/** The recording rules that write `selectors`, or undefined when the provider cannot say (an abort is rethrown). */
+async function recordingRules(provider: MetricProvider, selectors: readonly string[], signal?: AbortSignal): Promise<RecordingRules | undefined> {
   if (!provider.ruleIntervals || selectors.length === 0) return undefined;
-  let rules: Awaited<ReturnType<NonNullable<MetricProvider['ruleIntervals']>>>;
   try {
-    rules = await provider.ruleIntervals(selectors, { signal });
+    return await provider.ruleIntervals(selectors, { signal });
   } catch (error) {
     if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
-    return undefined; // unknown: the no-data rules as without rules
+    return undefined;
   }
+}
+
+/** Why an empty `windowMs` says nothing about the series `selectors` select, or undefined (it does, or unknown). */
+export async function sparseRuleWindow(provider: MetricProvider, selectors: readonly string[], windowMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  const rules = await recordingRules(provider, selectors, signal); // unknown: the no-data rules as without rules
   const slowest = rules?.length ? rules.reduce((a, b) => (b.intervalMs > a.intervalMs ? b : a)) : undefined;
   if (slowest === undefined || windowMs >= 2 * slowest.intervalMs) return undefined;
   return `its series are written by the recording rule ${slowest.rule ?? '?'} of ${slowest.target}, evaluated every ${formatDuration(slowest.intervalMs)}: a ${formatDuration(windowMs)} window holds fewer than two evaluations, so an empty one is no evidence; make the window at least ${formatDuration(2 * slowest.intervalMs)} or evaluate the group more often`;
@@ -52,14 +58,8 @@ export async function ruleSeriesSpacing(
   selectors: readonly string[],
   signal?: AbortSignal,
 ): Promise<RuleSeriesSpacing | undefined> {
-  if (!provider.ruleIntervals || selectors.length === 0) return undefined;
-  let rules: Awaited<ReturnType<NonNullable<MetricProvider['ruleIntervals']>>>;
-  try {
-    rules = await provider.ruleIntervals(selectors, { signal });
-  } catch (error) {
-    if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
-    return undefined; // unknown: judged as scraped series (whose own-target check then finds no target: the slower rule)
-  }
+  // Unknown: judged as scraped series (whose own-target check then finds no target: the slower rule).
+  const rules = await recordingRules(provider, selectors, signal);
   if (!rules || rules.length === 0) return undefined;
   const slowest = rules.reduce((a, b) => (b.intervalMs > a.intervalMs ? b : a));
   const written = new Set(rules.map((r) => r.rule));

@@ -6,11 +6,12 @@
  * and no tool child running. The points are chosen by what the process loads (test/helpers/module-hold.mjs holds
  * a module load for good and says so in a file), never by a sleep.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, sandboxWorkspace, startCli, type CliResult } from '../../helpers/cli.js';
 import { createFakeBin } from '../../helpers/fake-bin.js';
+import { running } from '../../helpers/processes.js';
 
 const HOLD = join(REPO, 'test', 'helpers', 'module-hold.mjs');
 const ws = sandboxWorkspace();
@@ -101,13 +102,3 @@ describe('a tool child nobody journaled, that ignores SIGINT and SIGTERM', () =>
     }
   });
 });
-
-/** Whether `pid` is a live process (a zombie is dead, only not reaped: PID 1 of a container may never reap it). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}

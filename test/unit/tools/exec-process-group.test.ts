@@ -5,10 +5,10 @@
  * are closed unless the case needs it to hold them, so the shell's end alone settles the call.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTool, type ToolRunOptions } from '../../../src/tools/exec.js';
+import { running } from '../../helpers/processes.js';
 
 const EXIT_FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-at-exit.mjs');
 const started: number[] = [];
@@ -16,16 +16,6 @@ const started: number[] = [];
 afterEach(() => {
   for (const pid of started.splice(0)) if (running(pid)) process.kill(pid, 'SIGKILL');
 });
-
-/** Whether `pid` is a live process (a zombie is dead, only not reaped: PID 1 of a container may never reap it). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function gone(pid: number, ms = 30_000): Promise<boolean> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
