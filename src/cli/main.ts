@@ -9,6 +9,7 @@ import { ErrorOutput, jsonLogRequested } from './render/error-output.js';
 import { routeProcessWarnings } from './process-warnings.js';
 import { buildProgram } from './program.js';
 import { guardStopSignals } from './stop-signals.js';
+import { guardJobControl } from './job-control.js';
 import { WsdError } from '../core/errors.js';
 import { interruptedMessage } from './interrupted-message.js';
 
@@ -24,6 +25,8 @@ export async function main(argv: string[]): Promise<void> {
   const unguard = guardStopSignals((name) => {
     process.exit(settled ? (process.exitCode ?? 0) : errors.report(new WsdError('Interrupted', interruptedMessage(name, argv))));
   });
+  // Ctrl-Z (or a supervisor's SIGTSTP) stops the tools too, each in a process group of its own.
+  const unguardJobControl = guardJobControl();
   // With --json-log every stderr line is NDJSON, Node's own warnings included (commands that
   // build a runtime route them again, to their sink, while they run).
   const restoreWarnings = errors.jsonLog ? routeProcessWarnings(new JsonRenderer(process.stderr, false)) : undefined;
@@ -40,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
       await stopSandboxRegistries();
     } finally {
       unguard();
+      unguardJobControl();
       restoreWarnings?.();
     }
   }

@@ -165,6 +165,14 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Every tool's process group until its output closes (as {@link signalGroup} reaches it): job control stops them. */
+const liveGroups = new Set<number>();
+
+/** Calls `fn` with the id of every process group a running tool leads (Ctrl-Z stops them, `fg` continues them). */
+export function forEachLiveToolGroup(fn: (pgid: number) => void): void {
+  for (const pgid of liveGroups) fn(pgid);
+}
+
 /**
  * Runs a tool to completion. Resolves with its output on an accepted exit code;
  * rejects with {@link ToolFailedError} (non-zero exit, timeout), `ToolMissing`
@@ -239,6 +247,11 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       detached: true,
     });
     crashAfterSpawn(tool);
+    const pgid = child.pid;
+    if (pgid !== undefined) {
+      liveGroups.add(pgid);
+      child.once('close', () => liveGroups.delete(pgid));
+    }
     // A child the journal does not name (a read-only call: `helm template`, `terraform validate`, gcloud, kubectl)
     // must not outlive us, nor anything it started: an exit at a second signal, or a read-only command's first,
     // leaves none running (one that ignores SIGTERM would otherwise go on with nobody waiting for it). Until its

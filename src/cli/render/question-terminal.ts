@@ -8,8 +8,8 @@
  * process is continued (`fg`) and only resumes it from a 'SIGCONT' listener that
  * calls `prompt()`: without one every key after `fg` was ignored and the question
  * never returned. Here the key stops the process the way a shell expects (cooked
- * mode given back first) and, once continued, takes raw mode back and redraws the
- * question with what was typed so far.
+ * mode given back first, its tools stopped too: job-control.ts) and, once continued,
+ * takes raw mode back and redraws the question with what was typed so far.
  *
  * A resize: readline redraws its prompt line by moving up as many rows as the
  * line took at the old width, but where the cursor is after a resize depends on
@@ -21,6 +21,7 @@
  * which every terminal re-wraps or cuts itself and nothing redraws.
  */
 import type { Interface } from 'node:readline';
+import { holdTerminalMode, stopJob } from '../job-control.js';
 
 /** The input side of a question: a TTY read stream, or a fake without raw mode. */
 interface QuestionInput {
@@ -39,13 +40,15 @@ export function promptLine(output: NodeJS.WritableStream, question: string): str
 
 export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): void {
   const tty = input as QuestionInput;
-  rl.on('SIGTSTP', () => {
-    tty.setRawMode?.(false);
-    // A stop signal sent to this process is acted on before kill returns: the next line runs after `fg`.
-    // Where nothing could continue it (a process group without job control) the kernel discards the
-    // signal and this returns at once: the key then does nothing.
-    process.kill(process.pid, 'SIGTSTP');
-    tty.setRawMode?.(true);
-    rl.prompt(true);
+  // Also on a `kill -TSTP` while the question is open (job-control.ts): cooked mode given back meanwhile.
+  const release = holdTerminalMode({
+    leave: () => tty.setRawMode?.(false),
+    retake: () => {
+      tty.setRawMode?.(true);
+      rl.prompt(true);
+    },
   });
+  rl.once('close', release);
+  // The whole job stops (its tools too), and this returns after `fg`.
+  rl.on('SIGTSTP', stopJob);
 }

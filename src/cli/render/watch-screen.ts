@@ -20,6 +20,7 @@
  * is printed whole on the normal screen, where it stays in the scrollback.
  */
 import cliTruncate from 'cli-truncate';
+import { holdTerminalMode } from '../job-control.js';
 
 /** Used when the stream does not say (a fake in tests). */
 const DEFAULT_COLUMNS = 80;
@@ -53,12 +54,16 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
     out.write(`${HOME}${clear ? ERASE_SCREEN : ''}${fit.map((l) => `${ERASE_LINE}${cliTruncate(l, width())}\n`).join('')}${ERASE_BELOW}`);
   };
   const onResize = (): void => paint(true);
+  // Ctrl-Z: the shell gets its normal screen back; `fg` draws the frame again on the alternate one.
+  const mode = { leave: () => out.write(LEAVE_ALTERNATE), retake: () => (out.write(ENTER_ALTERNATE), paint(true)) };
+  let release = (): void => undefined;
   return {
     draw: (lines) => {
       if (!open) {
         open = true;
         out.write(ENTER_ALTERNATE);
         out.on('resize', onResize);
+        release = holdTerminalMode(mode);
       }
       shown = lines;
       paint();
@@ -67,6 +72,7 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
       if (!open) return;
       open = false;
       out.off('resize', onResize);
+      release();
       out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${cliTruncate(l, width())}\n`).join('')}`);
     },
   };

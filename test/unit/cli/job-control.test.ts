@@ -1,0 +1,72 @@
+/**
+ * Ctrl-Z stops the whole job: every tool leads its own process group, so a SIGTSTP reaches the CLI alone, which
+ * stops the tools' groups and itself; a SIGCONT to the CLI alone (as `fg` or a supervisor sends it) continues both.
+ * Real processes, their state read from /proc (`T`: stopped); deadlines are wide for a loaded machine.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { running } from '../../helpers/processes.js';
+
+const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-stopped.mjs');
+const cleanup: (() => void)[] = [];
+
+afterEach(() => {
+  for (const fn of cleanup.splice(0)) fn();
+});
+
+/** The state letter of `pid` in /proc (R, S, T, Z…), or `gone`. */
+function state(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return 'gone';
+  }
+}
+
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    if (check()) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  expect(check(), `not within ${ms} ms: ${what}`).toBe(true);
+}
+
+describe('job control', () => {
+  it('SIGTSTP stops the CLI and its tool’s process group; SIGCONT to the CLI continues both, and the command completes', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-job-control-'));
+    const flag = join(dir, 'go');
+    const cli = spawn(process.execPath, [FIXTURE, flag], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const toolPid: number[] = [];
+    cleanup.push(() => {
+      for (const pid of [cli.pid, ...toolPid]) if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+    let out = '';
+    cli.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const first = /^(\d+)\n/.exec(out);
+      if (first && toolPid.length === 0) toolPid.push(Number(first[1]));
+    });
+    const exit = new Promise<number | null>((res) => cli.once('close', res));
+    await until('the tool has started', () => toolPid.length === 1);
+    const cliPid = cli.pid ?? 0;
+    const tool = toolPid[0] ?? 0;
+
+    cli.kill('SIGTSTP');
+    await until(`the CLI is stopped (${state(cliPid)})`, () => state(cliPid) === 'T');
+    await until(`the tool is stopped (${state(tool)})`, () => state(tool) === 'T');
+    // Stopped, the tool does not see its go-ahead: nothing finishes meanwhile.
+    writeFileSync(flag, '');
+    await new Promise((res) => setTimeout(res, 500));
+    expect([state(cliPid), state(tool)]).toEqual(['T', 'T']);
+    expect(out).not.toContain('done');
+
+    cli.kill('SIGCONT');
+    expect(await exit).toBe(3);
+    expect(out).toContain('done');
+  });
+});
