@@ -13,6 +13,7 @@
  * SIGTTIN/SIGTTOU are left to their default: tools read and write pipes, never the terminal, so only the CLI can
  * get them, and a listener would make the kernel retry the terminal write that raised them for ever.
  */
+import { ownProcessGroupOrphaned } from '../core/process-identity.js';
 import { forEachLiveToolGroup } from '../tools/exec.js';
 
 /** A terminal mode held now (raw mode of a question, the alternate screen of a watch): left on stop, retaken on continue. */
@@ -42,8 +43,13 @@ export function holdTerminalMode(mode: TerminalMode): () => void {
   };
 }
 
-/** Stops the whole job now (the terminal back in its normal mode, the tools, this process); returns once continued. */
+/**
+ * Stops the whole job now (the terminal back in its normal mode, the tools, this process); returns once continued.
+ * Not in an orphaned process group (no job control: `sh -c`, a terminal without a job-control shell, `setsid`):
+ * nothing could continue it there, and the kernel drops such a SIGTSTP for the same reason, so it is ignored.
+ */
 export function stopJob(): void {
+  if (ownProcessGroupOrphaned()) return;
   for (const mode of [...modes].reverse()) mode.leave();
   signalToolGroups('SIGSTOP');
   process.kill(process.pid, 'SIGSTOP');

@@ -37,6 +37,33 @@ export function leadsProcessGroup(pid: number): boolean {
   return Number(statFields(pid)?.[2]) === pid;
 }
 
+/**
+ * Whether this process' group is orphaned in POSIX' sense: none of its members has a parent in another group of the
+ * same session, so no job-control shell could continue it once stopped (the kernel discards a terminal's SIGTSTP to
+ * such a group for that reason). Read from /proc; without it, taken as orphaned (nothing is stopped then).
+ */
+export function ownProcessGroupOrphaned(): boolean {
+  const own = statFields(process.pid);
+  if (!own) return true;
+  const [pgrp, session] = [own[2], own[3]];
+  const hasOutsideParent = (member: string[]): boolean => {
+    const parent = statFields(Number(member[1]));
+    return parent !== undefined && parent[2] !== pgrp && parent[3] === session;
+  };
+  if (hasOutsideParent(own)) return false; // a shell's job: its parent is the shell
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  for (const pid of pids) {
+    const member = statFields(Number(pid));
+    if (member !== undefined && member[2] === pgrp && hasOutsideParent(member)) return false; // a pipeline's other member
+  }
+  return true;
+}
+
 /** Field 22 of /proc/PID/stat (start time, clock ticks since boot); undefined without /proc or once the process is gone. */
 export function processStartTicks(pid: number): number | undefined {
   const ticks = Number(statFields(pid)?.[19]);

@@ -41,7 +41,7 @@ describe.skipIf(!hasTerraform)('Ctrl-Z during terraform apply', () => {
   it('stops the CLI and terraform’s whole process group; SIGCONT to the CLI continues both and the deploy completes', { timeout: 300_000 }, async () => {
     const text = readFileSync(ws.config, 'utf8').replace(/\nterraform:[\s\S]*?(?=\n\S|$)/, '');
     writeFileSync(ws.config, `${text}\nterraform:\n  variables:\n    sandbox_apply_seconds: 5\n`);
-    const run = startCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift', '--cluster-id', '173']);
+    const run = startCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift', '--cluster-id', '173'], { shellJob: true });
     const cli = run.child.pid as number;
     try {
       await run.waitFor(/terraform apply in/, 120_000);

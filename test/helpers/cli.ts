@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { asShellJob } from './processes.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'ws-deployment');
@@ -27,10 +28,12 @@ export interface CliRun {
 /** Starts the CLI; CI=true so output is plain prefixed lines. */
 /**
  * `processGroup`: the CLI leads its own process group, as a shell job at a terminal does, so a test can
- * signal the whole group (`process.kill(-pid, ...)`) the way Ctrl-C at a terminal does.
+ * signal the whole group (`process.kill(-pid, ...)`) the way Ctrl-C at a terminal does. `shellJob`: its own
+ * group in this session, as a job-control shell's job (see processes.ts), which a SIGTSTP may stop.
  */
-export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; processGroup?: boolean } = {}): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; processGroup?: boolean; shellJob?: boolean } = {}): CliRun {
+  const [command, argv] = options.shellJob ? asShellJob([process.execPath, BIN, ...args]) : [process.execPath, [BIN, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, CI: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { running } from '../../helpers/processes.js';
+import { asShellJob, running } from '../../helpers/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-stopped.mjs');
 const cleanup: (() => void)[] = [];
@@ -39,7 +39,7 @@ describe('job control', () => {
   it('SIGTSTP stops the CLI and its tool’s process group; SIGCONT to the CLI continues both, and the command completes', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsd-job-control-'));
     const flag = join(dir, 'go');
-    const cli = spawn(process.execPath, [FIXTURE, flag], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const cli = spawn(...asShellJob([process.execPath, FIXTURE, flag]), { stdio: ['ignore', 'pipe', 'inherit'] });
     const toolPid: number[] = [];
     cleanup.push(() => {
       for (const pid of [cli.pid, ...toolPid]) if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
@@ -66,6 +66,28 @@ describe('job control', () => {
     expect(out).not.toContain('done');
 
     cli.kill('SIGCONT');
+    expect(await exit).toBe(3);
+    expect(out).toContain('done');
+  });
+
+  it('an orphaned process group (no job-control shell: setsid, sh -c) ignores SIGTSTP, as the kernel does: nothing could continue it', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-job-control-'));
+    const flag = join(dir, 'go');
+    const cli = spawn(process.execPath, [FIXTURE, flag], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    cleanup.push(() => {
+      if (cli.pid !== undefined && running(cli.pid)) process.kill(-cli.pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+    let out = '';
+    cli.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exit = new Promise<number | null>((res) => cli.once('close', res));
+    await until('the tool has started', () => /^\d+\n/.test(out));
+    const tool = Number(/^(\d+)/.exec(out)?.[1]);
+
+    cli.kill('SIGTSTP');
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect([state(cli.pid ?? 0), state(tool)]).not.toContain('T');
+    writeFileSync(flag, '');
     expect(await exit).toBe(3);
     expect(out).toContain('done');
   });
