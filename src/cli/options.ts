@@ -2,6 +2,7 @@
  * Global command-line options, parsed once into a typed object. The core never
  * sees `process.argv`; it receives these.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -38,8 +39,11 @@ export interface GlobalOptions {
 
 const CONFIG_ENV = 'WS_DEPLOYMENT_CONFIG';
 
+/** The config read when neither --config nor WS_DEPLOYMENT_CONFIG names one. */
+const defaultConfigFile = (): string => join(homedir(), 'ws-deployment.yaml');
+
 export function defaultConfigPath(): string {
-  return process.env[CONFIG_ENV] ?? join(homedir(), 'ws-deployment.yaml');
+  return process.env[CONFIG_ENV] ?? defaultConfigFile();
 }
 
 function parsePositiveInt(name: string) {
@@ -174,7 +178,19 @@ export function globalOptions(command: Command): GlobalOptions {
   // A bad value from the environment must say so: the operator looks for it in the command line first.
   const configEnv = configEnvOf(command);
   const stateEnv = command.getOptionValueSourceWithGlobals('state') !== 'cli' && o.state ? STATE_ENV : undefined;
-  return { ...o, config, stateDir: resolve(o.stateDir), configEnv, stateEnv, next: nextCommands(stateReach(command)) };
+  return { ...o, config, stateDir: resolve(o.stateDir), configEnv, stateEnv, next: nextCommandsOf(command) };
+}
+
+const completers = new WeakMap<Command, NextCommands>();
+
+/**
+ * The one completer of `command`'s suggested commands: the run's output and its error share it, so a config the
+ * run learns later (`resume ID`'s journaled one, {@link NextCommands.useConfig}) completes both.
+ */
+export function nextCommandsOf(command: Command): NextCommands {
+  const next = completers.get(command) ?? nextCommands(stateReach(command));
+  completers.set(command, next);
+  return next;
 }
 
 /** How `command` reaches its state and config: what a command suggested to the operator must repeat. */
@@ -186,5 +202,7 @@ export function stateReach(command: Command): StateReach {
     state: o.state || undefined,
     stateFromEnv: command.getOptionValueSourceWithGlobals('state') !== 'cli',
     ...(named ? { config: resolve(o.config) } : {}),
+    // A suggested command without --config runs only where the default config exists (else it exits 2).
+    ...(!named && process.env[CONFIG_ENV] === undefined && existsSync(defaultConfigFile()) ? { defaultConfig: true } : {}),
   };
 }

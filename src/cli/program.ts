@@ -9,8 +9,7 @@ import { retireCommand } from './commands/retire.js';
 import { shiftCommand } from './commands/shift.js';
 import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { packageVersion } from '../core/package-files.js';
-import { addGlobalOptions, stateReach } from './options.js';
-import { nextCommands } from '../core/next-command.js';
+import { addGlobalOptions, nextCommandsOf } from './options.js';
 import { visibleGlobalOptions } from './help-options.js';
 import { outputOption } from './commands/output-option.js';
 import { ErrorOutput } from './render/error-output.js';
@@ -60,7 +59,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .exitOverride()
     // From here on, an error's suggested commands reach the state this command line reached (core/next-command.ts).
     .hook('preAction', (_root, action) => {
-      errors.next = nextCommands(stateReach(action));
+      errors.next = nextCommandsOf(action);
     })
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment plan --output json', 'ws-deployment status --output json']));
 

@@ -15,27 +15,27 @@
  *   that variable, else the URL without its password (which is never printed: the
  *   command then needs PGPASSWORD or ~/.pgpass, where the README says it belongs);
  * - `--config`, absolute, for the commands that read a config (deploy, plan,
- *   retire, clusters) when one was named; `resume ID` takes the config its deployment ran with.
+ *   retire, clusters) when one was named, or when the run read one it did not name (`resume ID` reads the config
+ *   its deployment ran with, see {@link NextCommands.useConfig}); `resume ID` itself takes that config again.
  *
- * A command that already names its state (`--state-dir`/`--state`) is left alone. A `clusters` command with no
- * config named (`status` or `resume ID` without --config) cannot be completed: a meta cluster is reached through
- * the config (its kubeconfig context, its bridge), which no journal records, and without one `clusters` exits 2.
- * It is then no command in backticks but words that say what to add: `ws-deployment clusters list --state-dir /s
- * (add --config <your config>)`.
+ * A command that already names its state (`--state-dir`/`--state`) is left alone. Without `--config` (and without
+ * WS_DEPLOYMENT_CONFIG) deploy, plan, retire and clusters read the default config, `~/ws-deployment.yaml`, and exit 2
+ * when it does not exist. Such a command suggested where no config was named (`status`, a `--config -` run) is,
+ * when there is no default config, no command in backticks but words that say what to add:
+ * `ws-deployment clusters list --state-dir /s (add --config <your config>)`. When the default config exists it
+ * stays a command: as printed, it runs with that config.
  */
 import { resolve } from 'node:path';
 
 /**
- * Subcommands that read the state store, and of them, those that read a config. `clusters` reaches its
- * registry through the config's meta cluster, and the sandbox's registry lives in the state dir: bare,
- * `clusters list` is a usage error, or with a config alone lists another (empty) registry.
+ * Subcommands that read the state store, and of them, those that read a config (the default one when none is
+ * named, so they exit 2 without either). `clusters` reaches its registry through the config's meta cluster, and
+ * the sandbox's registry lives in the state dir: with a config alone it lists another (empty) registry.
  */
 const STATE_COMMANDS = new Set(['deploy', 'plan', 'resume', 'status', 'shift', 'report', 'retire', 'clusters']);
 const CONFIG_COMMANDS = new Set(['deploy', 'plan', 'retire', 'clusters']);
-/** Of those, the ones that cannot run without a config named (no default config stands in for the operator's). */
-const NEEDS_CONFIG = new Set(['clusters']);
 
-/** What the operator must add to a command of {@link NEEDS_CONFIG} suggested where no config was named. */
+/** What the operator must add to a command of {@link CONFIG_COMMANDS} suggested where no config is known. */
 export const ADD_CONFIG = 'add --config <your config>';
 
 /** The environment variable `--state` defaults to. */
@@ -49,6 +49,8 @@ export interface StateReach {
   stateFromEnv?: boolean;
   /** The config, when one was named (`--config`, WS_DEPLOYMENT_CONFIG). */
   config?: string;
+  /** True when the default config file (`~/ws-deployment.yaml`) exists: a command without --config runs with it. */
+  defaultConfig?: boolean;
 }
 
 export interface NextCommands {
@@ -56,6 +58,11 @@ export interface NextCommands {
   text(text: string): string;
   /** {@link text} on every string of a JSON-like value. */
   value<T>(value: T): T;
+  /**
+   * The config the run reads when it named none (`resume ID`: the one its deployment ran with): from now on the
+   * commands that read a config are completed with it, as they are with a named one.
+   */
+  useConfig(file: string): void;
 }
 
 /** Quotes a word for POSIX sh when it needs it (display only: the tool never runs a shell). */
@@ -85,21 +92,24 @@ export function reachFlags(reach: StateReach, sub: string): string {
   return ` ${flags.join(' ')}`;
 }
 
-/** `command` completed, and whether it still needs a config the operator must add (see {@link NEEDS_CONFIG}). */
+/** `command` completed, and whether it still needs a config the operator must add (see {@link ADD_CONFIG}). */
 function complete(command: string, reach: StateReach): { command: string; addConfig: boolean } {
   if (/(^|\s)--state(-dir)?(\s|=|$)/.test(command)) return { command, addConfig: false };
   // A `clusters` command given a bridge's address reaches it directly: no config, no state dir.
   if (/(^|\s)--bridge(\s|=|$)/.test(command)) return { command, addConfig: false };
   const sub = command.split(/\s+/)[1] ?? '';
-  const addConfig = NEEDS_CONFIG.has(sub) && !/(^|\s)--config(\s|=|$)/.test(command) && (reach.config === undefined || reach.config === '-');
+  const noConfig = (reach.config === undefined || reach.config === '-') && !reach.defaultConfig;
+  const addConfig = noConfig && CONFIG_COMMANDS.has(sub) && !/(^|\s)--config(\s|=|$)/.test(command);
   return { command: `${command.trimEnd()}${reachFlags(reach, sub)}`, addConfig };
 }
 
 const WHOLE = /^ws-deployment \S[^`\n]*$/;
 const QUOTED = /`(ws-deployment [^`\n]+)`/g;
 
-export function nextCommands(reach: StateReach): NextCommands {
-  // A command that needs a config no one named is said in words, out of backticks: copied as it is, it would exit 2.
+export function nextCommands(given: StateReach): NextCommands {
+  let reach = given;
+  // A command that needs a config, where none is known and no default one exists, is said in words, out of
+  // backticks: copied as it is, it would exit 2.
   const whole = (s: string): string => {
     const c = complete(s, reach);
     return c.addConfig ? `${ADD_CONFIG} to ${c.command}` : c.command;
@@ -117,8 +127,11 @@ export function nextCommands(reach: StateReach): NextCommands {
     }
     return v;
   };
-  return { text, value };
+  const useConfig = (file: string): void => {
+    reach = { ...reach, config: file };
+  };
+  return { text, value, useConfig };
 }
 
 /** Leaves every command as written (tests, and callers without a state). */
-export const bareCommands: NextCommands = { text: (s) => s, value: (v) => v };
+export const bareCommands: NextCommands = { text: (s) => s, value: (v) => v, useConfig: () => undefined };

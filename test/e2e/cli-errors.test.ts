@@ -75,7 +75,8 @@ describe('CLI errors', () => {
   it('`resume` with neither id nor config and nothing unfinished says so, not that the default config is missing', async () => {
     const result = await runCli(['resume', '--state-dir', stateDir], { env: { HOME: dir } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with \`ws-deployment deploy --state-dir ${stateDir}\`, or check --state-dir\n`);
+    // No default config in that HOME either: `deploy` as printed would exit 2, so it is said in words.
+    expect(result.stderr).toBe(`error: no unfinished deployment in ${stateDir} to resume; start one with ws-deployment deploy --state-dir ${stateDir} (add --config <your config>), or check --state-dir\n`);
   });
 
   it('--config "" and --config - are named for what they are; an invalid id points at `status --all`', async () => {

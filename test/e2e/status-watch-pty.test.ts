@@ -86,9 +86,10 @@ describe('status --watch with nothing to watch', () => {
   it('says there is no running deployment and how to start or pick one (exit 2)', async () => {
     const ws = sandboxWorkspace();
     try {
-      const r = await runCli(['status', '--watch', '--state-dir', ws.stateDir]);
+      // A HOME with no default config: `deploy` without --config would exit 2, so it is said in words.
+      const r = await runCli(['status', '--watch', '--state-dir', ws.stateDir], { env: { HOME: ws.dir } });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/no running deployment in \S+ to watch; start one with `ws-deployment deploy --state-dir \S+`, or watch a finished one by its id/);
+      expect(r.stderr).toMatch(/no running deployment in \S+ to watch; start one with ws-deployment deploy --state-dir \S+ \(add --config <your config>\), or watch a finished one by its id/);
     } finally {
       ws.cleanup();
     }

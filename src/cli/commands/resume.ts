@@ -31,7 +31,11 @@ export default async function resume(command: Command, id?: string): Promise<voi
     }
     // `resume ID` continues with the config that deployment ran with, unless another is named.
     const file = id !== undefined && !given ? await journaledConfigFile(runtime.store, id) : options.config;
-    if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
+    if (file !== options.config) {
+      runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
+      // The commands it suggests (`retire --cluster`, `clusters list`) need that config too, not the default one.
+      runtime.next.useConfig(file);
+    }
     const raw = await loadConfig(file, { versionsManifest: options.versionsManifest, pathFromEnv: file === options.config ? options.configEnv : undefined });
     const loaded = applyCliOverrides(withSecretFreeHash(raw, registerSecrets(runtime.redactor, raw.config)), options);
     emitConfigWarnings(runtime.sink, loaded);

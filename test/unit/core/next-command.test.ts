@@ -50,6 +50,30 @@ describe('next commands: what the operator is told to run reaches the same state
     }
   });
 
+  it('says deploy, plan and retire suggested without a config, where no default config exists, in words too: they would exit 2', () => {
+    for (const next of [nextCommands({ stateDir: '/s' }), nextCommands({ stateDir: '/s', config: '-' })]) {
+      expect(next.text('start one with `ws-deployment deploy`')).toBe('start one with ws-deployment deploy --state-dir /s (add --config <your config>)');
+      expect(next.text('retire it with `ws-deployment retire --cluster NAME --yes`')).toBe('retire it with ws-deployment retire --cluster NAME --yes --state-dir /s (add --config <your config>)');
+      expect(next.text('ws-deployment plan')).toBe('add --config <your config> to ws-deployment plan --state-dir /s');
+      // A suggestion that names its config already runs as it is.
+      expect(next.text('`ws-deployment deploy --config /c/d.yaml`')).toBe('`ws-deployment deploy --config /c/d.yaml --state-dir /s`');
+    }
+  });
+
+  it('keeps them commands where the default config exists: without --config they run with it', () => {
+    const next = nextCommands({ stateDir: '/s', defaultConfig: true });
+    expect(next.text('start one with `ws-deployment deploy`')).toBe('start one with `ws-deployment deploy --state-dir /s`');
+    expect(next.text('`ws-deployment retire --cluster NAME --yes`')).toBe('`ws-deployment retire --cluster NAME --yes --state-dir /s`');
+    expect(next.text('ws-deployment clusters list')).toBe('ws-deployment clusters list --state-dir /s');
+  });
+
+  it('completes them with the config a run read without naming it (resume ID: the one its deployment ran with)', () => {
+    const next = nextCommands({ stateDir: '/s' });
+    next.useConfig('/c/journaled.yaml');
+    expect(next.text('`ws-deployment retire --cluster eu17 --yes`')).toBe('`ws-deployment retire --cluster eu17 --yes --state-dir /s --config /c/journaled.yaml`');
+    expect(next.text('`ws-deployment resume d-1`')).toBe('`ws-deployment resume d-1 --state-dir /s`');
+  });
+
   it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
     const next = nextCommands({ stateDir: '/s' });
     expect(next.value({ a: ['see `ws-deployment status d`'], n: 3, command: 'ws-deployment shift abort d', none: undefined })).toEqual({
