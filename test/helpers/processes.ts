@@ -11,6 +11,18 @@ export function running(pid: number): boolean {
 }
 
 /**
+ * Whether `pid` is gone within `ms`: a SIGKILL is sent at once but carried out when the kernel next runs the process,
+ * which on a loaded machine can be after the sender has exited and its parent has seen it.
+ */
+export async function gone(pid: number, ms = 30_000): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    if (!running(pid)) return true;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  return !running(pid);
+}
+
+/**
  * `argv` run as a job-control shell runs a job: in a process group of its own within the caller's session (python
  * sets the group, then execs: the pid stays), so its group is not orphaned and a SIGTSTP may stop it.
  */

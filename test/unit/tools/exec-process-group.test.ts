@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTool, type ToolRunOptions } from '../../../src/tools/exec.js';
-import { running } from '../../helpers/processes.js';
+import { gone, running } from '../../helpers/processes.js';
 
 const EXIT_FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-at-exit.mjs');
 const started: number[] = [];
@@ -16,14 +16,6 @@ const started: number[] = [];
 afterEach(() => {
   for (const pid of started.splice(0)) if (running(pid)) process.kill(pid, 'SIGKILL');
 });
-
-async function gone(pid: number, ms = 30_000): Promise<boolean> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    if (!running(pid)) return true;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  return !running(pid);
-}
 
 /** Runs `script` in sh; resolves the grandchild's pid (the script's first stdout line) and the call's outcome. */
 function withGrandchild(script: string, options: Omit<ToolRunOptions, 'argv'>): { pid: Promise<number>; outcome: Promise<string> } {
