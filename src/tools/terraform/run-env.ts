@@ -40,7 +40,7 @@ interface RunEnv {
 }
 
 /** Resolves paths and variables without touching the disk. */
-function describeRunEnv(options: RunEnvOptions): RunEnv {
+export function describeRunEnv(options: RunEnvOptions): RunEnv {
   const runDir = options.runDir ?? join(options.workDir, '.wsd');
   const cliConfigFile = join(runDir, 'terraform.rc');
   const pluginCacheDir = options.pluginCacheDir ?? join(runDir, 'plugin-cache');

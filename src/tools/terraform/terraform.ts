@@ -15,7 +15,8 @@ import { ApplyProgress } from './apply-progress.js';
 import { OUTPUT_ARGV, applyArgv, destroyArgv, initArgv, planArgv } from './argv.js';
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { rebaseMovedModules } from './moved-modules.js';
-import { prepareRunEnv, type RunEnvOptions } from './run-env.js';
+import { relinkMovedProviders } from './moved-providers.js';
+import { describeRunEnv, prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
 
 /** `signal` is the default abort signal of every operation (each call may pass its own). */
@@ -74,10 +75,12 @@ export class Terraform {
    * `-reconfigure` when the working dir was copied or moved with its state dir: its
    * `.terraform` still names the old dir's local state file, and the generated
    * backend (written from the dir in use) is the truth — never migrate from, or
-   * touch, the old dir's state. Its module folders are this dir's own (moved-modules.ts).
+   * touch, the old dir's state. Its module folders and provider links are this dir's own
+   * (moved-modules.ts, moved-providers.ts).
    */
   async init(call: CallOptions = {}): Promise<void> {
     rebaseMovedModules(this.options.workDir);
+    relinkMovedProviders(this.options.workDir, describeRunEnv(this.options).pluginCacheDir);
     await this.run('init', initArgv({ reconfigure: localBackendMoved(this.options.workDir), lockTimeout: this.options.lockTimeout }), call);
   }
 
