@@ -16,6 +16,7 @@ import { realClock } from '../../traffic/clock.js';
 import type { Clock } from '../../traffic/shift-ports.js';
 import { pgConnStr, terraformSection } from '../create-cluster/terraform-setup.js';
 import { destroyTerraformEnvs } from './destroy-env.js';
+import { destroyModuleInputs } from './destroy-module.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
@@ -130,9 +131,11 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
     // under that name now is another one (ids come round again, --cluster-id reuses one): retire it anew
     // rather than answer "destroyed" for a cluster that still takes workspaces.
     const previous = stored?.done && (await registeredNow()).has(shortName) ? undefined : stored;
-    // Before any change: a destroy that would lack a secret variable stops now (destroy-env.ts).
+    // Before any change: a destroy that would lack a secret variable, or whose module is gone with nothing to take
+    // its place, stops now (destroy-env.ts, destroy-module.ts).
     const needs = destroy && created?.moduleInput?.backend && !previous?.destroyed && !previous?.done ? [{ cluster: shortName, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];
     const terraformEnv = destroyTerraformEnvs(needs, { config: input.config }, input.redactor).get(shortName);
+    const moduleInput = destroyModuleInputs(needs, { config: input.config }, input.sink).get(shortName) ?? created?.moduleInput;
     if (!previous) {
       const known = await registeredNow();
       // Existence first: asking to confirm the retirement of a cluster that is not there helps nobody.
@@ -154,7 +157,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       drainTimeoutMs: input.drainTimeoutMs ?? retire?.drainTimeout ?? 24 * 3_600_000,
       pollMs: input.pollMs ?? (session.simulators.length > 0 ? 1_000 : 30_000),
       destroy,
-      moduleInput: created?.moduleInput,
+      moduleInput,
       workDir: retireWorkDir(input.store.root, shortName),
       stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,

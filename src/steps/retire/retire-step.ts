@@ -16,6 +16,7 @@ import type { CheckResult, DeploymentPlanContext, DeploymentStep, DeploymentStep
 import { resolveShiftClusters } from '../traffic/shift-clusters.js';
 import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
 import { destroyTerraformEnvs } from './destroy-env.js';
+import { destroyModuleInputs } from './destroy-module.js';
 import { findCreatedBy } from './find-module-input.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
 import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from './retire-guards.js';
@@ -133,18 +134,17 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
 
         const previousProgress = ctx.previous?.progress as Record<string, RetireProgress> | undefined;
         const createdBy = await Promise.all(olds.map((old) => findCreatedBy(options.store, old.name)));
-        // Before the gate and before any cluster is touched: a destroy that would lack a secret variable stops now.
-        const destroyEnvs = destroyTerraformEnvs(
-          config.retire.destroy
-            ? olds.flatMap((old, i) => {
-                const created = createdBy[i];
-                const done = previousProgress?.[old.name]?.destroyed || previousProgress?.[old.name]?.done;
-                return created?.moduleInput?.backend && !done ? [{ cluster: old.name, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];
-              })
-            : [],
-          ctx,
-          ctx.redactor,
-        );
+        // Before the gate and before any cluster is touched: a destroy that would lack a secret variable, or whose
+        // module is gone with nothing to take its place, stops now.
+        const destroys = config.retire.destroy
+          ? olds.flatMap((old, i) => {
+              const created = createdBy[i];
+              const done = previousProgress?.[old.name]?.destroyed || previousProgress?.[old.name]?.done;
+              return created?.moduleInput?.backend && !done ? [{ cluster: old.name, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];
+            })
+          : [];
+        const destroyEnvs = destroyTerraformEnvs(destroys, ctx, ctx.redactor);
+        const destroyModules = destroyModuleInputs(destroys, ctx, ctx.sink);
 
         if (gateIsManual(ctx) && !ctx.previous?.approved) {
           // Reached now (not waiting already in an earlier run): what is queued was sent to the shift.
@@ -174,7 +174,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             drainTimeoutMs: config.retire.drainTimeout,
             pollMs,
             destroy: config.retire.destroy,
-            moduleInput: created?.moduleInput,
+            moduleInput: destroyModules.get(old.name) ?? created?.moduleInput,
             workDir: retireWorkDir(ctx.deploymentDir, old.name),
             stateDir: ctx.sharedDir,
             credFile: ctx.config.project.gcpSACredFile,
