@@ -40,7 +40,9 @@ describe.skipIf(!hasTerraform)('Ctrl-Z during terraform apply', () => {
 
   it('stops the CLI and terraform’s whole process group; SIGCONT to the CLI continues both and the deploy completes', { timeout: 300_000 }, async () => {
     const text = readFileSync(ws.config, 'utf8').replace(/\nterraform:[\s\S]*?(?=\n\S|$)/, '');
-    writeFileSync(ws.config, `${text}\nterraform:\n  variables:\n    sandbox_apply_seconds: 5\n`);
+    // Long enough that the slow resource's `sleep` still runs when the stop lands on a loaded machine (with 5 s it had
+    // ended once, beside two pty suites, and terraform's group held terraform alone); the wait is paid once, after fg.
+    writeFileSync(ws.config, `${text}\nterraform:\n  variables:\n    sandbox_apply_seconds: 20\n`);
     const run = startCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift', '--cluster-id', '173'], { shellJob: true });
     const cli = run.child.pid as number;
     try {
