@@ -17,8 +17,10 @@ runs under a job-control parent, as under a shell: it is the foreground process
 group of the terminal, in a group that is not orphaned, so Ctrl-Z really stops
 it (a session leader's group is orphaned: the kernel discards its stop signals).
 Commands in: `resize COLS ROWS` (answered `resized`), `fg` (answered `continued`
-once SIGCONT is sent). Reports out: `stopped` once the command is stopped and the
-parent has taken the terminal back and restored its own modes, as a shell does.
+once SIGCONT is sent), `say HEX` while it is stopped (the parent writes those bytes
+to the terminal, as a shell writes its report and prompt there; answered `said`).
+Reports out: `stopped` once the command is stopped and the parent has taken the
+terminal back and restored its own modes, as a shell does.
 """
 import fcntl
 import os
@@ -68,7 +70,12 @@ def job_control(argv: list, commands: int, reports: int) -> None:
         os.tcsetpgrp(0, os.getpgrp())
         termios.tcsetattr(0, termios.TCSADRAIN, shell_modes)
         os.write(reports, b"stopped\n")
-        if wanted.readline().strip() != "fg":
+        words = wanted.readline().split()
+        while words[:1] == ["say"]:
+            os.write(1, bytes.fromhex(words[1]) if len(words) > 1 else b"")
+            os.write(reports, b"said\n")
+            words = wanted.readline().split()
+        if words != ["fg"]:
             os.killpg(job, signal.SIGKILL)
             continue
         os.tcsetpgrp(0, job)
@@ -130,8 +137,8 @@ def main() -> int:
                     # The kernel sends SIGWINCH to the terminal's foreground process group.
                     set_size(master, int(words[1]), int(words[2]))
                     os.write(CONTROL, b"resized\n")
-                elif words == ["fg"]:
-                    os.write(commands_w, b"fg\n")
+                elif words == ["fg"] or words[:1] == ["say"]:
+                    os.write(commands_w, line + b"\n")
         if master in ready:
             try:
                 data = os.read(master, 65536)

@@ -45,6 +45,10 @@ export interface PtyRun {
   suspend(): Promise<void>;
   /** `control` only: `fg`; resolves once the program is the foreground again and has been sent SIGCONT. */
   foreground(): Promise<void>;
+  /** `control` only, while stopped: the shell writes `text` to the terminal (its report, prompt, `fg` echoed); `\n` is a line end there. */
+  shellWrites(text: string): Promise<void>;
+  /** Whether the cursor is visible now: the program's last DECTCEM code (`ESC[?25l` hides it) is not a hide. */
+  cursorVisible(): boolean;
 }
 
 /**
@@ -160,6 +164,11 @@ export function startPty(
       send('fg');
       await reply('continued');
     },
+    shellWrites: async (text) => {
+      send(`say ${Buffer.from(text).toString('hex')}`);
+      await reply('said');
+    },
+    cursorVisible: () => raw.lastIndexOf('\x1b[?25l') <= raw.lastIndexOf('\x1b[?25h'),
     done,
     kill: () => void child.kill('SIGKILL'),
   };
