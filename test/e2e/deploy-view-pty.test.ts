@@ -4,6 +4,8 @@
  * resized narrower and wider while it draws, it shows each cluster's line once
  * (no top half of an older frame left behind) under the operator's own lines; on a
  * terminal that cannot redraw (`TERM=dumb`, `TERM` empty) it writes no escape code.
+ * Stopped with Ctrl-Z and continued with `fg` under a job-control parent, it leaves
+ * the cursor visible and draws a whole view under the shell's lines, none erased.
  *
  * A first-generation sandbox deploy with a 30-minute `firstGenerationWatch` keeps
  * the view up while the tests resize it; Ctrl-C ends it.
@@ -81,6 +83,51 @@ describe.skipIf(!hasTools).concurrent("deploy's live view at a terminal", () => 
       expect(result.left.cursorColumn).toBe(0);
     }, 360_000);
   }
+
+  it("Ctrl-Z, the shell's lines, fg: the cursor visible while stopped, the view drawn whole under the shell's lines, none erased", async ({ onTestFinished }) => {
+    const run = startPty(workspace(288, onTestFinished), { cols: 100, rows: 30, control: true, before: `${BEFORE.join('\r\n')}\r\n` });
+    onTestFinished(() => run.kill());
+    await run.waitForScreen(WATCHING, 240_000);
+    await run.suspend();
+    expect(run.cursorVisible()).toBe(true);
+    // As bash: a line end after the echoed ^Z, its report and prompt; then `fg` typed, and the command line echoed.
+    const shell = ['[1]+  Stopped                 ws-deployment deploy', '$ fg', 'ws-deployment deploy'];
+    await run.shellWrites(`\n${shell.join('\n')}\n`);
+    await run.waitForScreen(/\$ fg\nws-deployment deploy$/);
+    const stopped = await run.screen();
+    const view = stopped.filter((l) => CLUSTER.test(l));
+    expect(view, stopped.join('\n')).toHaveLength(2);
+    const atStop = stopped.length - shell.length - 1; // the row of the echoed ^Z, under the view
+    expect(stopped.slice(atStop - 2, atStop), stopped.join('\n')).toEqual(view);
+    expect(stopped[atStop]).toBe('^Z');
+    await run.foreground();
+    /** Why the screen is not the one at the stop followed by a whole view (scrolled event lines above it); undefined when it is. */
+    const wrong = (lines: string[]): string | undefined => {
+      if (lines.slice(0, stopped.length).join('\n') !== stopped.join('\n')) return "the lines at the stop (the shell's, the view above them) changed";
+      const below = lines.slice(stopped.length);
+      if (below.filter((l) => CLUSTER.test(l)).length !== 2 || !below.slice(-2).every((l) => CLUSTER.test(l))) return 'no whole view under the shell\'s lines';
+      return undefined;
+    };
+    // Drawn at once after fg, and still so after the next frames (a redraw erased up into the shell's lines).
+    for (let frame = 0; frame < 3; frame++) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const lines = await run.screen();
+        const why = wrong(lines);
+        if (why === undefined) break;
+        if (Date.now() > deadline) throw new Error(`after fg ${why}; the terminal shows:\n${lines.join('\n')}`);
+        await run.waitForOutput(/[^]/, run.written(), Math.max(1, deadline - Date.now())).catch(() => undefined);
+      }
+      await run.waitForOutput(/first generation's watch: pass/, run.written());
+    }
+    run.type('\x03');
+    const result = await run.done;
+    // Ctrl-C erases the view under the shell's lines for good; the one of the stop stays above them as it was.
+    expect(result.lines.slice(0, stopped.length)).toEqual(stopped);
+    const summary = result.lines.findIndex((l) => /^deployment \S+: interrupted \(cluster id/.test(l));
+    expect(summary, result.lines.join('\n')).toBeGreaterThan(stopped.length);
+    expect(result.lines.slice(0, summary).filter((l) => CLUSTER.test(l)), result.lines.join('\n')).toEqual(view);
+  }, 360_000);
 
   for (const [term, clusterId] of [['dumb', 293], ['', 294]] as const) {
     it(`TERM=${term || '(empty)'}: plain lines, not one escape code`, async ({ onTestFinished }) => {

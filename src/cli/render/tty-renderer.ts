@@ -23,9 +23,17 @@
  *   holds scrolling lines back until `resume()`, so no redraw lands on the prompt;
  * - `close()` erases the area for good before the command prints its results:
  *   nothing is ever redrawn over the summary (events after close are plain lines).
+ *
+ * Ctrl-Z and `fg` (job-control.ts): while the job is stopped the shell writes under
+ * the area (`^Z`, `[1]+ Stopped …`, its prompt, `fg`), so after `fg` the area is no
+ * longer the rows above the cursor; moving up to erase it overwrote the shell's
+ * lines. So a stop leaves the frame as it is (it is always whole, the cursor on the
+ * row under it and never hidden), and `fg` forgets it and draws a new one at once
+ * under what the shell wrote: the old frame stays above as it was at the stop.
  */
 import cliTruncate from 'cli-truncate';
 import type { DeployEvent, EventInput, EventSink } from '../../core/events.js';
+import { holdTerminalMode } from '../job-control.js';
 import { formatLine, type Writable } from './line-renderer.js';
 
 interface ClusterLine {
@@ -64,12 +72,15 @@ export class TtyRenderer implements EventSink, LiveArea {
   private held: string[] = [];
   private suspended = false;
   private closed = false;
+  /** Gives up the hold on the terminal taken for Ctrl-Z and `fg` (see the file's comment). */
+  private readonly release: () => void;
 
   constructor(
     private readonly out: TerminalStream,
     private readonly verbose: boolean,
   ) {
     out.on?.('resize', this.onResize);
+    this.release = holdTerminalMode({ leave: () => undefined, retake: () => this.redrawBelow() });
   }
 
   emit(input: EventInput): void {
@@ -117,6 +128,7 @@ export class TtyRenderer implements EventSink, LiveArea {
     this.stopTimer();
     if (!this.suspended) this.erase();
     this.out.off?.('resize', this.onResize);
+    this.release();
     this.closed = true;
     this.suspended = false;
     this.flushHeld();
@@ -139,6 +151,12 @@ export class TtyRenderer implements EventSink, LiveArea {
       // One column spare: a line that fills the last column leaves some terminals waiting to wrap.
       return cliTruncate(text, Math.max(1, columns - 1));
     });
+  }
+
+  /** After `fg`: the rows above the cursor are the shell's now, so nothing is erased; a whole frame goes under them. */
+  private redrawBelow(): void {
+    this.shown = [];
+    this.draw();
   }
 
   private flushHeld(): void {
