@@ -202,6 +202,7 @@ export function stateReach(command: Command): StateReach {
     state: o.state || undefined,
     stateFromEnv: command.getOptionValueSourceWithGlobals('state') !== 'cli',
     ...(named ? { config: resolve(o.config) } : {}),
+    ...(command.getOptionValueSourceWithGlobals('config') === 'cli' ? { configFlag: true } : {}),
     // A suggested command without --config runs only where the default config exists (else it exits 2).
     ...(!named && process.env[CONFIG_ENV] === undefined && existsSync(defaultConfigFile()) ? { defaultConfig: true } : {}),
   };

@@ -72,6 +72,7 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
   const screen = tty ? watchScreen(out) : undefined;
   const next = options.next ?? bareCommands;
   const records: JournalRecord[] = [];
+  let configLearned = false;
   let printed = new Set<string>();
   const draw = (shown: string[]): void => {
     const lines = shown.map((l) => next.text(l));
@@ -100,6 +101,9 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
       records.push(...fresh);
       const pending = await store.pendingControl(id);
       let view = watchView({ records, pending, now: Date.now(), clock: tty });
+      // Its suggestions read the config it ran with, not the default one (core/next-command.ts).
+      if (view.snapshot && !configLearned) next.forDeployment(view.snapshot.inputs.configFile);
+      configLearned ||= view.snapshot !== undefined;
       // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
       // running): is anyone still running it? A run journals its end before it lets go of the lock, so
       // records that arrived meanwhile mean it ended (or goes on): look again.

@@ -17,14 +17,19 @@
  * - `--config`, absolute, for the commands that read a config (deploy, plan,
  *   retire, clusters) when one was named, or when the run read one it did not name (`resume ID` reads the config
  *   its deployment ran with, see {@link NextCommands.useConfig}); `resume ID` itself takes that config again.
+ *   A run that shows one deployment (status, report, shift, a watch) without --config on its command line
+ *   completes them with the config that deployment ran with, see {@link NextCommands.forDeployment}.
  *
  * A command that already names its state (`--state-dir`/`--state`) is left alone. Without `--config` (and without
  * WS_DEPLOYMENT_CONFIG) deploy, plan, retire and clusters read the default config, `~/ws-deployment.yaml`, and exit 2
  * when it does not exist. Such a command suggested where no config was named (`status`, a `--config -` run) is,
  * when there is no default config, no command in backticks but words that say what to add:
  * `ws-deployment clusters list --state-dir /s (add --config <your config>)`. When the default config exists it
- * stays a command: as printed, it runs with that config.
+ * stays a command: as printed, it runs with that config — except where the command is about one deployment
+ * whose config is not known to be the default one (its journaled config is gone, or its journal unreadable):
+ * words again, never a command that would act with another environment's config.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -51,6 +56,8 @@ export interface StateReach {
   config?: string;
   /** True when the default config file (`~/ws-deployment.yaml`) exists: a command without --config runs with it. */
   defaultConfig?: boolean;
+  /** True when the command line has --config (any value, `-` too): the operator's choice, kept as it is. */
+  configFlag?: boolean;
 }
 
 export interface NextCommands {
@@ -63,6 +70,14 @@ export interface NextCommands {
    * commands that read a config are completed with it, as they are with a named one.
    */
   useConfig(file: string): void;
+  /**
+   * The run shows one deployment (status, report, shift, a watch) and its command line has no --config: the
+   * commands that read a config are completed with `file`, the config that deployment ran with (its journal's
+   * `inputs.configFile`), while it exists; where it is gone or not known (`undefined`: the journal cannot be read)
+   * they are words saying to add one. Never bare: the default config (WS_DEPLOYMENT_CONFIG, ~/ws-deployment.yaml)
+   * may be another environment's. With --config on the command line, that one stays.
+   */
+  forDeployment(file: string | undefined): void;
 }
 
 /** Quotes a word for POSIX sh when it needs it (display only: the tool never runs a shell). */
@@ -130,8 +145,13 @@ export function nextCommands(given: StateReach): NextCommands {
   const useConfig = (file: string): void => {
     reach = { ...reach, config: file };
   };
-  return { text, value, useConfig };
+  const forDeployment = (file: string | undefined): void => {
+    if (given.configFlag) return;
+    const known = file !== undefined && file !== '-' && file.trim() !== '' && existsSync(file);
+    reach = { ...reach, config: known ? resolve(file) : undefined, defaultConfig: false };
+  };
+  return { text, value, useConfig, forDeployment };
 }
 
 /** Leaves every command as written (tests, and callers without a state). */
-export const bareCommands: NextCommands = { text: (s) => s, value: (v) => v, useConfig: () => undefined };
+export const bareCommands: NextCommands = { text: (s) => s, value: (v) => v, useConfig: () => undefined, forDeployment: () => undefined };

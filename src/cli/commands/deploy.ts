@@ -17,6 +17,9 @@ import { runObservers } from './observers.js';
 export default async function deploy(command: Command): Promise<void> {
   const options = globalOptions(command);
   const raw = await loadConfig(options.config, { versionsManifest: options.versionsManifest, pathFromEnv: options.configEnv });
+  // The commands it suggests (summary, errors, webhooks) name this config, also where it is the default one: read
+  // in a CI log or a chat far from here, a bare one would read another default config (core/next-command.ts).
+  options.next.useConfig(raw.file);
   const { injectFault = [] } = command.opts<{ injectFault?: string[] }>();
   // Before anything runs: a mistyped fault must not be found out after the clusters exist.
   checkFaultSpecs(injectFault, raw.config.workspaceClusters.map((c) => c.prefix));

@@ -26,6 +26,8 @@ export default async function plan(command: Command): Promise<void> {
   const format = outputFormat(command);
   const loaded = applyCliOverrides(await loadConfig(options.config, { versionsManifest: options.versionsManifest, pathFromEnv: options.configEnv }), options);
   const redactor = registerSecrets(new Redactor(), loaded.config);
+  // The commands its refusal suggests name this config, also where it is the default one (core/next-command.ts).
+  options.next.useConfig(loaded.file);
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${formatIssue(warning)}\n`);
   // Reads only: plan never creates the state dir (a PostgreSQL store is opened for its listing).
   const store = options.state ? await openStore(options, { redactor }) : new FileStateStore(options.stateDir);

@@ -17,7 +17,10 @@ export default async function report(command: Command, id?: string): Promise<voi
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
     // A run killed mid-way leaves `running` in its journal: the report says interrupted, as `status` does.
+    // Its suggestions read the config it ran with, not the default one (core/next-command.ts): unknown until read.
+    options.next.forDeployment(undefined);
     const snap = (await store.open(chosen, { readOnly: true })).snapshot();
+    options.next.forDeployment(snap.inputs.configFile);
     const processGone = snap.state === 'running' && !(await hasLiveProcess(store, snap, 'report'));
     // Superseded by a newer promoted deployment: over, as `status` says (one still running is not judged).
     const newer = snap.state === 'succeeded' || (snap.state === 'running' && !processGone) ? undefined : await supersededBy(store, snap);

@@ -29,14 +29,15 @@ export default async function resume(command: Command, id?: string): Promise<voi
       if (id === undefined) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${options.state ? 'the state database' : options.stateDir} to resume; start one with \`ws-deployment deploy\`, or check --state-dir`);
       runtime.sink.emit({ level: 'info', code: 'resume.chosen', message: `resuming ${id}, the newest unfinished deployment (\`ws-deployment status --all\` lists them; \`resume ID\` picks another)`, data: { deploymentId: id } });
     }
-    // `resume ID` continues with the config that deployment ran with, unless another is named.
+    // `resume ID` continues with the config that deployment ran with, unless another is named. Until it is read
+    // (a damaged journal's error), the commands suggested know no config: not the default one (core/next-command.ts).
+    if (id !== undefined && !given) runtime.next.forDeployment(undefined);
     const file = id !== undefined && !given ? await journaledConfigFile(runtime.store, id) : options.config;
-    if (file !== options.config) {
-      runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
-      // The commands it suggests (`retire --cluster`, `clusters list`) need that config too, not the default one.
-      runtime.next.useConfig(file);
-    }
+    if (file !== options.config) runtime.sink.emit({ level: 'info', code: 'resume.config', message: `using the config deployment ${id} ran with: ${file}` });
     const raw = await loadConfig(file, { versionsManifest: options.versionsManifest, pathFromEnv: file === options.config ? options.configEnv : undefined });
+    // The commands it suggests (`retire --cluster`, `clusters list`) name the config it runs with, also where that is
+    // the default one: read in a CI log or a webhook far from here, a bare one would read another default config.
+    runtime.next.useConfig(raw.file);
     const loaded = applyCliOverrides(withSecretFreeHash(raw, registerSecrets(runtime.redactor, raw.config)), options);
     emitConfigWarnings(runtime.sink, loaded);
     const observed = await runObservers(runtime, loaded.config, options.otlpEndpoint);

@@ -11,6 +11,7 @@ import { examples } from '../help.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import type { StateStore } from '../../state/store.js';
+import type { NextCommands } from '../../core/next-command.js';
 import type { ControlCommand } from '../../steps/step.js';
 import { globalOptions } from '../options.js';
 import { operatorName } from '../../core/operator.js';
@@ -24,13 +25,18 @@ function parseAction(value: string): ControlCommand {
   return value as ControlCommand;
 }
 
-/** Queues `action` for deployment `id` (default: the newest unfinished one) when it would do something; returns the reply. */
-export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string): Promise<{ id: string; text: string }> {
+/**
+ * Queues `action` for deployment `id` (default: the newest unfinished one) when it would do something; returns the
+ * reply. `next` learns the deployment's config: the commands the reply (or its refusal) suggests read that one.
+ */
+export async function sendShiftControl(store: StateStore, action: ControlCommand, id?: string, next?: NextCommands): Promise<{ id: string; text: string }> {
   // Loaded when a shift command runs: every other command (validate's cold start) registers this one without them.
   const [{ controlReplyAfter }, { hasLiveProcess }, { newestUnfinished }] = await Promise.all([import('../../report/control-reply.js'), import('../../state/liveness.js'), import('../../state/resumable.js')]);
   const chosen = id ?? (await newestUnfinished(store))?.id;
   if (!chosen) throw new WsdError('DeploymentNotFound', `no unfinished deployment in ${store.root}; pass its id (\`ws-deployment status --all\` lists them), or check --state-dir`);
+  next?.forDeployment(undefined);
   const snap = (await store.open(chosen, { readOnly: true })).snapshot();
+  next?.forDeployment(snap.inputs.configFile);
   const live = snap.state === 'running' && (await hasLiveProcess(store, snap, `shift ${action}`));
   // Whether the live run can be answered at a gate, as its lock recorded it (undefined: not known, both are said).
   const holder = live ? await store.lockHolder?.({ project: snap.inputs.project, environment: snap.inputs.environment }) : undefined;
@@ -57,7 +63,7 @@ export function shiftCommand(): Command {
       const { openStore } = await import('../open-store.js');
       const store = await openStore(options);
       try {
-        const sent = await sendShiftControl(store, action, id);
+        const sent = await sendShiftControl(store, action, id, options.next);
         process.stdout.write(`${options.next.text(sent.text)}\n`);
       } finally {
         await store.close();

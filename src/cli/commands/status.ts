@@ -31,7 +31,10 @@ export default async function status(command: Command, id?: string): Promise<voi
       // Only where the lock holder can be read without taking the lock (file and PostgreSQL stores): a watch must
       // never stand in a run's way. A holder running another deployment of the environment does not keep this one alive.
       const isLive = store.lockHolder ? (snap: Snapshot) => hasLiveProcess(store, snap, 'status --watch') : undefined;
-      process.exitCode = await watchDeployment(store, id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir)), { out: process.stdout, isLive, next: options.next });
+      const watched = id ?? (await newestRunning(store, options.state ? 'the state database' : options.stateDir));
+      // Its suggestions read the config it ran with, not the default one: unknown until the watch reads it.
+      options.next.forDeployment(undefined);
+      process.exitCode = await watchDeployment(store, watched, { out: process.stdout, isLive, next: options.next });
       return;
     }
     if (all) {
@@ -40,7 +43,10 @@ export default async function status(command: Command, id?: string): Promise<voi
     }
     const chosen = id ?? (await store.list())[0]?.id;
     if (!chosen) throw new WsdError('DeploymentNotFound', `no deployments in ${options.state ? 'the state database' : options.stateDir}; start one with \`ws-deployment deploy\``);
+    // Its suggestions read the config it ran with, not the default one (core/next-command.ts): unknown until read.
+    options.next.forDeployment(undefined);
     const read = await liveState(store, (await store.open(chosen, { readOnly: true })).snapshot());
+    options.next.forDeployment(read.inputs.configFile);
     const newer = read.state === 'succeeded' || read.state === 'running' ? undefined : await supersededBy(store, read);
     const snap = newer ? { ...read, supersededBy: newer } : read;
     const records = await store.readRecords(chosen);

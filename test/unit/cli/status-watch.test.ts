@@ -3,7 +3,11 @@
  * (afterSeq), prints only lines that changed, and returns the deployment's exit
  * code (the CLI's mapping) once the journal says it ended.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { nextCommands } from '../../../src/core/next-command.js';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import type { JournalRecord } from '../../../src/state/model.js';
 import type { StateStore } from '../../../src/state/store.js';
@@ -218,5 +222,34 @@ describe('status --watch of a run killed before the watch started', () => {
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
     expect(await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => false })).toBe(130);
     expect(written).toContain(`${EU}  install-gitpod interrupted, install-jaeger interrupted`);
+  });
+});
+
+describe('status --watch: the commands it suggests read the config of the deployment watched', () => {
+  /** A failed deployment whose error suggests a command that reads a config, journaled with `configFile`. */
+  const store = (configFile: string): StateStore => {
+    const records = journal().map((r) => (r.type === 'deployment.created' ? { ...r, inputs: { ...r.inputs, configFile } } : r.type === 'deployment.finished' ? { ...r, error: { code: 'DeploymentFailed', message: 'eu5 left behind: retire it with `ws-deployment retire --cluster eu5 --yes`' } } : r));
+    return { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+  };
+  const watched = async (configFile: string): Promise<string> => {
+    let written = '';
+    const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+    // The default config exists (another environment's, perhaps): a bare command would act with it.
+    await watchDeployment(store(configFile), ID, { out, pollMs: 1, next: nextCommands({ stateDir: '/s', defaultConfig: true }) });
+    return written;
+  };
+
+  it('names the journaled config while it exists, and says to add one where it is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-watch-config-'));
+    try {
+      const file = join(dir, 'staging config.yaml');
+      writeFileSync(file, 'version: v1\n');
+      expect(await watched(file)).toContain(`\`ws-deployment retire --cluster eu5 --yes --state-dir /s --config '${file}'\``);
+      const gone = await watched(join(dir, 'gone.yaml'));
+      expect(gone).toContain('ws-deployment retire --cluster eu5 --yes --state-dir /s (add --config <your config>)');
+      expect(gone).not.toContain('`ws-deployment retire');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

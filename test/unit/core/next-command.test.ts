@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nextCommands, reachFlags, shellQuote, urlWithoutPassword } from '../../../src/core/next-command.js';
 
@@ -72,6 +75,35 @@ describe('next commands: what the operator is told to run reaches the same state
     next.useConfig('/c/journaled.yaml');
     expect(next.text('`ws-deployment retire --cluster eu17 --yes`')).toBe('`ws-deployment retire --cluster eu17 --yes --state-dir /s --config /c/journaled.yaml`');
     expect(next.text('`ws-deployment resume d-1`')).toBe('`ws-deployment resume d-1 --state-dir /s`');
+  });
+
+  it('completes them, where the run shows one deployment and has no --config, with the config it ran with, not the default one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-next-'));
+    try {
+      const journaled = join(dir, 'staging configs', 'sandbox.yaml');
+      mkdirSync(dirname(journaled));
+      writeFileSync(journaled, 'version: v1\n');
+      // The default config exists, or WS_DEPLOYMENT_CONFIG names one: either may be another environment's.
+      for (const reach of [{ stateDir: '/s', defaultConfig: true }, { stateDir: '/s', config: '/home/sre/prod.yaml' }]) {
+        const next = nextCommands(reach);
+        next.forDeployment(journaled);
+        expect(next.text('`ws-deployment retire --cluster eu17 --yes`')).toBe(`\`ws-deployment retire --cluster eu17 --yes --state-dir /s --config '${journaled}'\``);
+        // Its config gone, or its journal unreadable: not known to be the default one, so words.
+        for (const file of [join(dir, 'gone.yaml'), undefined]) {
+          const unknown = nextCommands(reach);
+          unknown.forDeployment(file);
+          expect(unknown.text('`ws-deployment clusters list`')).toBe('ws-deployment clusters list --state-dir /s (add --config <your config>)');
+          expect(unknown.text('`ws-deployment status d-1`')).toBe('`ws-deployment status d-1 --state-dir /s`');
+        }
+      }
+      // --config on the command line stays, whatever the deployment ran with.
+      const named = nextCommands({ stateDir: '/s', config: '/c/other.yaml', configFlag: true });
+      named.forDeployment(journaled);
+      named.forDeployment(undefined);
+      expect(named.text('`ws-deployment retire --cluster eu17`')).toBe('`ws-deployment retire --cluster eu17 --state-dir /s --config /c/other.yaml`');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('completes commands anywhere in a JSON-like value, leaving the rest as it is', () => {
