@@ -10,10 +10,11 @@
  * command suggested where no config was named is no command but words saying what to add (its registry is
  * reached through the config): followed as they say, it lists the registry.
  */
-import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type CliResult } from '../helpers/cli.js';
+import { startCli, type CliResult } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { useGeneration1 } from '../helpers/shift-workspace.js';
 import { commandsIn, shWords } from '../helpers/suggested-commands.js';
@@ -28,6 +29,11 @@ interface Suggestion {
 }
 
 describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
+  // Its own HOME, without a default config (~/ws-deployment.yaml): the machine's own must not decide what is printed.
+  const home = mkdtempSync(join(tmpdir(), 'wsd-states-home-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const startIn = (args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): ReturnType<typeof startCli> => startCli(args, { ...o, env: { HOME: home, ...o.env } });
+  const cli = (args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> => startIn(args, o).done;
   let hooks: Receiver | undefined;
   // Generation 1 runs without webhooks; every run of the test sends them (the configs below are made from this one).
   const ws = useGeneration1(290, async (w) => {
@@ -57,7 +63,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
   const views = async (state: string, stateDir: string, id?: string, extra: string[] = []): Promise<void> => {
     const ids = id ? [id, ...extra] : extra;
     for (const args of [['status', ...ids], ['status', ...ids, '--output', 'json'], ['status', '--all', ...extra], ['status', '--all', '--output', 'json', ...extra], ['report', ...ids]]) {
-      const r = await runCli([...args, '--state-dir', stateDir], { cwd: elsewhere() });
+      const r = await cli([...args, '--state-dir', stateDir], { cwd: elsewhere() });
       collect(state, stateDir, r.stdout, r.stderr);
     }
   };
@@ -70,7 +76,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     const args = shWords(s.command, {})
       .slice(1)
       .map((w) => (w === s.stateDir ? copy : w));
-    return { ...s, ...(await runCli(args, { cwd: elsewhere() })) };
+    return { ...s, ...(await cli(args, { cwd: elsewhere() })) };
   };
 
   it('every suggested command is accepted and does what it says', async () => {
@@ -82,7 +88,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     const watchConfig = join(dirname(ws.config), 'watch.yaml');
     writeFileSync(watchConfig, readFileSync(ws.config, 'utf8').replace(/sampleDeadline: 60s/, 'sampleDeadline: 60s\n    firstGenerationWatch: 10s'));
     let m = mark();
-    const first = await runCli(['deploy', '--config', watchConfig, '--state-dir', firstDir, '--cluster-id', '291', '--inject-fault', 'eu291:0.9']);
+    const first = await cli(['deploy', '--config', watchConfig, '--state-dir', firstDir, '--cluster-id', '291', '--inject-fault', 'eu291:0.9']);
     expect(first.code, first.stderr).toBe(1);
     collect('first-generation-failed', firstDir, first.stdout, first.stderr);
     collectHooks('first-generation-failed', firstDir, m);
@@ -91,7 +97,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     // A rolled-back shift (the retry is offered).
     const rolledDir = ws.copyState('rolled');
     m = mark();
-    const rolled = await runCli(['deploy', ...ws.args(rolledDir), '--cluster-id', '292', '--inject-fault', 'eu292:0.9']);
+    const rolled = await cli(['deploy', ...ws.args(rolledDir), '--cluster-id', '292', '--inject-fault', 'eu292:0.9']);
     expect(rolled.code, rolled.stderr).toBe(1);
     collect('rolled-back', rolledDir, rolled.stdout, rolled.stderr);
     collectHooks('rolled-back', rolledDir, m);
@@ -103,17 +109,17 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     writeFileSync(gateConfig, readFileSync(ws.config, 'utf8').replace('gates: { beforeDestroy: auto }', 'gates: { beforeIncrease: manual, beforeDestroy: auto }'));
     const heldDir = ws.copyState('held');
     m = mark();
-    const refused = await runCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293']);
+    const refused = await cli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293']);
     expect(refused.code, refused.stderr).toBe(3);
     collect('gate refused up front', heldDir, refused.stdout, refused.stderr);
     collectHooks('gate refused up front', heldDir, m);
-    const live = startCli(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293', '--yes']);
+    const live = startIn(['deploy', '--config', gateConfig, '--state-dir', heldDir, '--cluster-id', '293', '--yes']);
     await live.waitFor(/traffic-shift: step 1\/3/, 180_000);
     live.child.kill('SIGKILL');
     collect('killed', heldDir, (await live.done).stderr);
     const heldId = await ws.newestId(heldDir);
     m = mark();
-    const held = await runCli(['resume', heldId, '--state-dir', heldDir]);
+    const held = await cli(['resume', heldId, '--state-dir', heldDir]);
     expect(held.code, held.stderr).toBe(3);
     collect('held', heldDir, held.stdout, held.stderr);
     collectHooks('held', heldDir, m);
@@ -121,31 +127,31 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
 
     // A retry refused: of a shift that did not roll back (held), and of one that succeeded.
     for (const [dir, id] of [[heldDir, heldId], [base, gen1]] as const) {
-      const retry = await runCli(['resume', id, '--retry-shift', '--state-dir', dir]);
+      const retry = await cli(['resume', id, '--retry-shift', '--state-dir', dir]);
       expect(retry.code, retry.stderr).toBe(3);
       collect('retry refused', dir, retry.stdout, retry.stderr);
     }
     // The held one's refusal, followed as written (its commands in order, on one copy), gets the run past the gate.
-    const retryHeld = await runCli(['resume', heldId, '--retry-shift', '--state-dir', heldDir]);
+    const retryHeld = await cli(['resume', heldId, '--retry-shift', '--state-dir', heldDir]);
     const followed = join(ws.dir, 'followed');
     cpSync(heldDir, followed, { recursive: true });
     let last: CliResult | undefined;
-    for (const command of commandsIn(retryHeld.stderr)) last = await runCli(shWords(command, {}).slice(1).map((w) => (w === heldDir ? followed : w)), { cwd: elsewhere() });
+    for (const command of commandsIn(retryHeld.stderr)) last = await cli(shWords(command, {}).slice(1).map((w) => (w === heldDir ? followed : w)), { cwd: elsewhere() });
     expect(last && [0, 1].includes(last.code ?? -1), `${retryHeld.stderr}\n${last?.stderr}`).toBe(true);
 
     // The lock held by a live run: what a second deploy, a resume and status say meanwhile.
     const lockDir = ws.copyState('lock');
-    const holder = startCli(['deploy', ...ws.args(lockDir), '--cluster-id', '294']);
+    const holder = startIn(['deploy', ...ws.args(lockDir), '--cluster-id', '294']);
     await holder.waitFor(/traffic-shift: step 1\/3/, 180_000);
     const lockId = await ws.newestId(lockDir);
     for (const args of [['deploy', ...ws.args(lockDir), '--cluster-id', '295'], ['resume', lockId, '--state-dir', lockDir], ['resume', gen1, '--state-dir', lockDir]]) {
-      const r = await runCli(args);
+      const r = await cli(args);
       collect('locked', lockDir, r.stdout, r.stderr);
     }
     await views('locked', lockDir, lockId);
     const lockedSuggestions = suggestions.filter((s) => s.state === 'locked');
     const whileLocked = [];
-    for (const s of lockedSuggestions) whileLocked.push({ ...s, ...(await runCli(shWords(s.command, {}).slice(1), { cwd: elsewhere() })) });
+    for (const s of lockedSuggestions) whileLocked.push({ ...s, ...(await cli(shWords(s.command, {}).slice(1), { cwd: elsewhere() })) });
     holder.child.kill('SIGINT');
     await holder.done;
 
@@ -160,7 +166,7 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
       // A damaged journal's fix suggests `clusters list`, whose registry is reached through the config: with the
       // config named, as a command; without, in words saying to add it (collected too: a command there would be run).
       for (const args of [['deploy', ...ws.args(dir), '--cluster-id', '296'], ['resume', gen1, ...ws.args(dir)], ['status', gen1, ...ws.args(dir)], ['resume', gen1, '--state-dir', dir], ['status', gen1, '--state-dir', dir]]) {
-        const r = await runCli(args);
+        const r = await cli(args);
         collect(state, dir, r.stdout, r.stderr);
       }
       // With the config named (the clusters' registry is found through it).
@@ -168,24 +174,24 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
     }
 
     // Without a config, the words say what to add; followed (its --config added), the command lists the registry.
-    const bare = await runCli(['status', gen1, '--state-dir', deletedDir], { cwd: elsewhere() });
+    const bare = await cli(['status', gen1, '--state-dir', deletedDir], { cwd: elsewhere() });
     const words = addConfig.exec(bare.stderr);
     expect(words, bare.stderr).not.toBeNull();
     expect(bare.stderr).not.toMatch(/`ws-deployment clusters [^`]*`/);
-    const listed = await runCli(['clusters', 'list', '--state-dir', words![1]!, '--config', ws.config, '--output', 'json'], { cwd: elsewhere() });
+    const listed = await cli(['clusters', 'list', '--state-dir', words![1]!, '--config', ws.config, '--output', 'json'], { cwd: elsewhere() });
     expect(listed.code, listed.stderr).toBe(0);
     expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((c) => c.name)).toContain('eu290');
     // As the words say: without the config, the command is refused (exit 2, naming --config).
-    const unfollowed = await runCli(['clusters', 'list', '--state-dir', words![1]!], { cwd: elsewhere(), env: { HOME: elsewhere() } });
+    const unfollowed = await cli(['clusters', 'list', '--state-dir', words![1]!], { cwd: elsewhere(), env: { HOME: elsewhere() } });
     expect(unfollowed.code).toBe(2);
     expect(unfollowed.stderr).toMatch(/--config/);
 
     // Records lost: the fix's way to accept the loss (move the snapshot out of the way) lets status read it again.
-    const lost = await runCli(['status', gen1, '--state-dir', lostDir]);
+    const lost = await cli(['status', gen1, '--state-dir', lostDir]);
     const mv = /`mv (\S+) (\S+)`/.exec(lost.stderr);
     expect(mv, lost.stderr).not.toBeNull();
     renameSync(mv![1]!, mv![2]!);
-    expect((await runCli(['status', gen1, '--state-dir', lostDir])).code).toBe(0);
+    expect((await cli(['status', gen1, '--state-dir', lostDir])).code).toBe(0);
 
     const results = [...whileLocked];
     for (const s of suggestions.filter((x) => x.state !== 'locked')) results.push(await run(s));
