@@ -18,7 +18,8 @@
  *   retire, clusters) when one was named, or when the run read one it did not name (`resume ID` reads the config
  *   its deployment ran with, see {@link NextCommands.useConfig}); `resume ID` itself takes that config again.
  *   A run that shows one deployment (status, report, shift, a watch) without --config on its command line
- *   completes them with the config that deployment ran with, see {@link NextCommands.forDeployment}.
+ *   completes them with the config that deployment ran with, see {@link NextCommands.forDeployment}; and
+ *   `resume` too where WS_DEPLOYMENT_CONFIG is set (`resume ID` would read it instead of its journaled one).
  *
  * A command that already names its state (`--state-dir`/`--state`) is left alone. Without `--config` (and without
  * WS_DEPLOYMENT_CONFIG) deploy, plan, retire and clusters read the default config, `~/ws-deployment.yaml`, and exit 2
@@ -58,6 +59,8 @@ export interface StateReach {
   defaultConfig?: boolean;
   /** True when the command line has --config (any value, `-` too): the operator's choice, kept as it is. */
   configFlag?: boolean;
+  /** True when `resume` gets `config` too: WS_DEPLOYMENT_CONFIG is set, and `resume ID` would read it, not its journaled one. */
+  resumeConfig?: boolean;
 }
 
 export interface NextCommands {
@@ -75,7 +78,8 @@ export interface NextCommands {
    * commands that read a config are completed with `file`, the config that deployment ran with (its journal's
    * `inputs.configFile`), while it exists; where it is gone or not known (`undefined`: the journal cannot be read)
    * they are words saying to add one. Never bare: the default config (WS_DEPLOYMENT_CONFIG, ~/ws-deployment.yaml)
-   * may be another environment's. With --config on the command line, that one stays.
+   * may be another environment's. Where WS_DEPLOYMENT_CONFIG is set, `resume` gets the deployment's config too:
+   * `resume ID` reads that variable's over its journaled one. With --config on the command line, that one stays.
    */
   forDeployment(file: string | undefined): void;
 }
@@ -103,7 +107,7 @@ export function reachFlags(reach: StateReach, sub: string): string {
   if (!STATE_COMMANDS.has(sub)) return '';
   const flags = [`--state-dir ${shellQuote(resolve(reach.stateDir))}`];
   if (reach.state) flags.push(reach.stateFromEnv ? `--state "$${STATE_ENV}"` : `--state ${shellQuote(urlWithoutPassword(reach.state))}`);
-  if (reach.config && CONFIG_COMMANDS.has(sub) && reach.config !== '-') flags.push(`--config ${shellQuote(resolve(reach.config))}`);
+  if (reach.config && (CONFIG_COMMANDS.has(sub) || (sub === 'resume' && reach.resumeConfig)) && reach.config !== '-') flags.push(`--config ${shellQuote(resolve(reach.config))}`);
   return ` ${flags.join(' ')}`;
 }
 
@@ -148,7 +152,9 @@ export function nextCommands(given: StateReach): NextCommands {
   const forDeployment = (file: string | undefined): void => {
     if (given.configFlag) return;
     const known = file !== undefined && file !== '-' && file.trim() !== '' && existsSync(file);
-    reach = { ...reach, config: known ? resolve(file) : undefined, defaultConfig: false };
+    // A config named without --config is WS_DEPLOYMENT_CONFIG's, which `resume ID` reads too (instead of its journaled one).
+    const fromEnv = given.config !== undefined;
+    reach = { ...reach, config: known ? resolve(file) : undefined, defaultConfig: false, resumeConfig: known && fromEnv };
   };
   return { text, value, useConfig, forDeployment };
 }

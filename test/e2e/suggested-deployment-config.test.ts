@@ -50,6 +50,16 @@ describe.skipIf(!hasTerraform)("suggested commands name the config of the deploy
     const refused = await runCli(['plan', '--state-dir', stateDir, '--output', 'json'], { cwd, env: { HOME: ciHome } });
     expect(refused.code, refused.stderr).toBe(0);
     expect(commandsIn(refused.stdout), refused.stdout).toContain(`ws-deployment deploy --allow-unfinished --state-dir ${stateDir} --config '${join(ciHome, 'ws-deployment.yaml')}'`);
+    // With WS_DEPLOYMENT_CONFIG another environment's, `resume ID` would read it: status names the journaled one.
+    const partial = await runCli(['status', id!, '--state-dir', stateDir], { cwd, env: { HOME: bareHome, WS_DEPLOYMENT_CONFIG: other } });
+    const resume = commandsIn(partial.stdout).find((c) => c.startsWith('ws-deployment resume'));
+    expect(resume, partial.stdout).toBe(`ws-deployment resume ${id} --state-dir ${stateDir} --config '${config}'`);
+    // Run as printed (on a copy of the state): it resumes this deployment.
+    const copy = join(dir, 'state copy');
+    cpSync(stateDir, copy, { recursive: true });
+    const resumed = await runCli(shWords(resume!, {}).slice(1).map((w) => (w === stateDir ? copy : w)), { cwd, env: { HOME: bareHome, WS_DEPLOYMENT_CONFIG: other } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`^deployment ${id}: succeeded`, 'm'));
     const second = await runCli(['deploy', '--config', config, '--state-dir', stateDir, '--cluster-id', '151', '--allow-unfinished', '--yes'], { cwd, env: { HOME: home } });
     expect(second.code, second.stderr).toBe(0);
     const secondId = /^deployment (\S+?):? /m.exec(second.stdout)?.[1];

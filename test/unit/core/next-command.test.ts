@@ -88,6 +88,9 @@ describe('next commands: what the operator is told to run reaches the same state
         const next = nextCommands(reach);
         next.forDeployment(journaled);
         expect(next.text('`ws-deployment retire --cluster eu17 --yes`')).toBe(`\`ws-deployment retire --cluster eu17 --yes --state-dir /s --config '${journaled}'\``);
+        // `resume ID` reads its journaled config, unless WS_DEPLOYMENT_CONFIG names another: then it is named.
+        const resume = reach.config ? ` --config '${journaled}'` : '';
+        expect(next.text('`ws-deployment resume d-1`')).toBe(`\`ws-deployment resume d-1 --state-dir /s${resume}\``);
         // Its config gone, or its journal unreadable: not known to be the default one, so words.
         for (const file of [join(dir, 'gone.yaml'), undefined]) {
           const unknown = nextCommands(reach);
