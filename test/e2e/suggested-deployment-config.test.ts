@@ -88,6 +88,16 @@ describe.skipIf(!hasTerraform)("suggested commands name the config of the deploy
     const listed = await runCli(['clusters', 'list', '--state-dir', stateDir, '--config', config, '--output', 'json'], { cwd, env: { HOME: home } });
     expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((c) => c.name)).not.toContain('eu150');
 
+    // Its journal deleted: the fix's `clusters list` is words, though a default config exists (not known to be its).
+    const damaged = join(dir, 'state damaged');
+    cpSync(stateDir, damaged, { recursive: true });
+    rmSync(join(damaged, id!, 'journal.ndjson'));
+    for (const args of [['status', id!], ['report', id!, '--output', '-']]) {
+      const r = await runCli([...args, '--state-dir', damaged], { cwd, env: { HOME: home } });
+      expect(r.stderr).toContain(`ws-deployment clusters list --state-dir '${damaged}' (add --config <your config>)`);
+      expect(commandsIn(r.stderr).filter((c) => c.startsWith('ws-deployment clusters')), r.stderr).toEqual([]);
+    }
+
     // The deployment's config gone: words saying to add one, though a default config exists.
     renameSync(configs, `${configs}.moved`);
     for (const env of defaults) {
