@@ -10,9 +10,12 @@
  * listener replaces the default stop, and SIGSTOP cannot be caught, so it stops us before `kill` returns; the SIGCONT
  * that continues us (`fg`, a supervisor's `kill -CONT`) lets `kill` return, and the tools are continued right then.
  *
+ * The time stopped is recorded (core/job-pause.ts): tool timeouts and step deadlines count running time only.
+ *
  * SIGTTIN/SIGTTOU are left to their default: tools read and write pipes, never the terminal, so only the CLI can
  * get them, and a listener would make the kernel retry the terminal write that raised them for ever.
  */
+import { recordPause } from '../core/job-pause.js';
 import { ownProcessGroupOrphaned } from '../core/process-identity.js';
 import { forEachLiveToolGroup } from '../tools/exec.js';
 
@@ -52,7 +55,11 @@ export function stopJob(): void {
   if (ownProcessGroupOrphaned()) return;
   for (const mode of [...modes].reverse()) mode.leave();
   signalToolGroups('SIGSTOP');
+  // Timed around our own stop (monotonic clock), credited before any timer can run: tool timeouts and step deadlines
+  // do not count it (core/job-pause.ts), as the tools made no progress meanwhile.
+  const stoppedAt = performance.now();
   process.kill(process.pid, 'SIGSTOP');
+  recordPause(performance.now() - stoppedAt);
   signalToolGroups('SIGCONT');
   for (const mode of modes) mode.retake();
 }

@@ -19,6 +19,7 @@ import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { identify, thisMachine } from '../core/process-identity.js';
 import { onProcessExit } from '../core/exit-cleanup.js';
+import { setRunningTimeout } from '../core/job-pause.js';
 import { activeChildJournal, CHILD_TOKEN_ENV, crashAfterSpawn } from './child-journal.js';
 
 /** Variables a child inherits from our own environment; everything else is passed explicitly. */
@@ -60,7 +61,7 @@ export interface ToolRunOptions extends ToolScope {
   /** Extra variables for this process only (credentials live here, never in our own env). */
   env?: Record<string, string | undefined>;
   cwd?: string;
-  /** Kill the process after this long. Default: 30 minutes. */
+  /** Kill the process after this long running: time the job was stopped (Ctrl-Z) does not count. Default: 30 minutes. */
   timeoutMs?: number;
   /** Time between SIGTERM/SIGINT and SIGKILL. Default 10 s (terraform needs time to release state locks). */
   killGraceMs?: number;
@@ -197,6 +198,11 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
 
   const token = childJournal ? randomUUID() : undefined;
   const tool = [basename(command), args[0]].filter(Boolean).join(' ');
+  // How long a resume waits at most for an orphan of this call (child-journal.ts), counted from the journaled start
+  // in wall-clock time. Not extended by later stops of the job, though the timeout below is: re-journaling on every
+  // `fg` would write the checkpoint from a signal listener. A resume only runs once this CLI is gone; if it stopped
+  // for long before dying, the orphan may run past this bound and that resume refuses, naming the pid, where it could
+  // have waited. It never acts under a running tool, which is what the bound is for.
   const bound = timeoutMs + graceMs;
 
   const start = (): Promise<ToolResult> => new Promise<ToolResult>((resolve, reject) => {
@@ -287,11 +293,12 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
       killTimer.unref();
     };
-    const timer = setTimeout(() => {
+    // Running time, not wall-clock time: a tool stopped with the job (Ctrl-Z) made no progress meanwhile, and was
+    // killed as timed out the moment the job was continued.
+    const clearTimer = setRunningTimeout(() => {
       timedOut = true;
       terminate();
     }, timeoutMs);
-    timer.unref();
     const onAbort = (): void => {
       aborted = true;
       terminate();
@@ -332,7 +339,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;
-      clearTimeout(timer);
+      clearTimer();
       if (killTimer) clearTimeout(killTimer);
       unsubscribe?.();
       return true;
