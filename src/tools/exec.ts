@@ -282,16 +282,16 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
     let stderr = '';
     let timedOut = false;
     let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
+    let clearKillTimer: (() => void) | undefined;
     // 'error' (spawn failed) may be followed by 'close': settle and close the log once.
     let settled = false;
 
     // Until the output closes (settled): the leader may be gone while what it started runs on.
     const terminate = (): void => {
-      if (settled || killTimer !== undefined) return;
+      if (settled || clearKillTimer !== undefined) return;
       signalGroup(child, killSignal);
-      killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
-      killTimer.unref();
+      // Running time too: a stop in the grace period must not SIGKILL terraform on `fg` before it released its lock.
+      clearKillTimer = setRunningTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
     };
     // Running time, not wall-clock time: a tool stopped with the job (Ctrl-Z) made no progress meanwhile, and was
     // killed as timed out the moment the job was continued.
@@ -340,7 +340,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
       if (settled) return false;
       settled = true;
       clearTimer();
-      if (killTimer) clearTimeout(killTimer);
+      clearKillTimer?.();
       unsubscribe?.();
       return true;
     };
