@@ -5,6 +5,7 @@
  */
 import { WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
+import { runningClock } from '../../core/job-pause.js';
 import { sleep } from '../../core/sleep.js';
 
 /** What one probe saw. `state` is shown to users: make it specific ("0/1 ready, reason ImagePullBackOff"). */
@@ -40,7 +41,8 @@ interface AliveReport {
 
 /** Runs the checks until all pass or the deadline expires (then throws `AliveTestFailed`). */
 export async function runChecks(checks: readonly AliveCheck[], options: RunChecksOptions): Promise<AliveReport> {
-  const now = options.now ?? Date.now;
+  // Running time: the time the job was stopped (Ctrl-Z) does not count against the alive test's deadline.
+  const now = runningClock(options.now ?? Date.now);
   const started = now();
   const deadline = started + options.timeoutMs;
   const last = new Map<string, ProbeResult>();

@@ -10,6 +10,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { kubeModule } from './kube-module.js';
 import { parseAllDocuments } from 'yaml';
 import { WsdError } from '../../core/errors.js';
+import { runningClock } from '../../core/job-pause.js';
 import { sleep } from '../../core/sleep.js';
 import { httpStatus, kubeError, withDeadline } from './kube-config.js';
 
@@ -92,7 +93,9 @@ export async function waitForCrdsEstablished(
   options: { timeoutMs: number; pollMs: number; signal?: AbortSignal },
 ): Promise<void> {
   const api = kc.makeApiClient((await kubeModule()).ApiextensionsV1Api);
-  const deadline = Date.now() + options.timeoutMs;
+  // Running time: a Ctrl-Z longer than the timeout must not fail the wait at `fg` after one more look.
+  const clock = runningClock();
+  const deadline = clock() + options.timeoutMs;
   let pending = [...names];
   let lastState = new Map<string, string>();
   while (pending.length > 0) {
@@ -117,7 +120,7 @@ export async function waitForCrdsEstablished(
     }
     pending = still;
     if (pending.length === 0) return;
-    if (Date.now() + options.pollMs > deadline) break;
+    if (clock() + options.pollMs > deadline) break;
     await sleep(options.pollMs, options.signal);
   }
   const detail = pending.map((n) => `${n}: ${lastState.get(n) ?? 'unknown'}`).join('; ');

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WsdError, isWsdError } from '../../core/errors.js';
+import { setRunningTimeout } from '../../core/job-pause.js';
 import { kubeModule } from './kube-module.js';
 
 
@@ -80,18 +81,18 @@ export function httpStatus(error: unknown): number | undefined {
 
 /**
  * Bounds one API call: the generated client has no request timeout, and a
- * black-holed API server would otherwise hang a step forever.
+ * black-holed API server would otherwise hang a step forever. Running time: a
+ * call in flight across a Ctrl-Z is not failed on `fg` before its answer is read.
  */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let clear: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WsdError('KubernetesError', `${what} got no answer within ${Math.round(ms / 1000)} s`, { transient: true })), ms);
-    timer.unref();
+    clear = setRunningTimeout(() => reject(new WsdError('KubernetesError', `${what} got no answer within ${Math.round(ms / 1000)} s`, { transient: true })), ms);
   });
   try {
     return await Promise.race([promise, deadline]);
   } finally {
-    clearTimeout(timer);
+    clear?.();
   }
 }
 

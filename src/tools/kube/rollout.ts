@@ -15,6 +15,7 @@ import type {
 } from '@kubernetes/client-node';
 import { kubeModule } from './kube-module.js';
 import { WsdError } from '../../core/errors.js';
+import { runningClock } from '../../core/job-pause.js';
 import { sleep } from '../../core/sleep.js';
 import { kubeError, withDeadline } from './kube-config.js';
 
@@ -207,7 +208,9 @@ interface WaitOptions {
  * naming each workload still not ready with its last observed state.
  */
 export async function waitForRollout(kc: KubeConfig, target: { namespace: string } | readonly WorkloadRef[], options: WaitOptions): Promise<WorkloadState[]> {
-  const deadline = Date.now() + options.timeoutMs;
+  // Running time: a Ctrl-Z longer than the timeout must not fail the wait at `fg` after one more look.
+  const clock = runningClock();
+  const deadline = clock() + options.timeoutMs;
   let last: WorkloadState[] = [];
   let lastError: WsdError | undefined;
   while (true) {
@@ -220,7 +223,7 @@ export async function waitForRollout(kc: KubeConfig, target: { namespace: string
       lastError = kubeError(error, 'observing the roll out');
       if (!lastError.transient) throw lastError;
     }
-    if (Date.now() + options.pollMs > deadline) break;
+    if (clock() + options.pollMs > deadline) break;
     await sleep(options.pollMs, options.signal);
   }
   const pending = last.filter((s) => !s.ready).map(describeWorkload);
