@@ -29,6 +29,14 @@ function processes(): Array<{ pid: number; comm: string; state: string; ppid: nu
   return all;
 }
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 async function until(what: () => string, check: () => boolean, ms = 60_000): Promise<void> {
   for (const deadline = Date.now() + ms; Date.now() < deadline && !check(); ) await new Promise((r) => setTimeout(r, 50));
   expect(check(), what()).toBe(true);
@@ -45,13 +53,16 @@ describe.skipIf(!hasTerraform)('Ctrl-Z during terraform apply', () => {
     writeFileSync(ws.config, `${text}\nterraform:\n  variables:\n    sandbox_apply_seconds: 20\n`);
     const run = startCli(['deploy', '--config', ws.config, '--state-dir', ws.stateDir, '--skip', 'traffic-shift', '--cluster-id', '173'], { shellJob: true });
     const cli = run.child.pid as number;
+    const toolGroups: number[] = [];
     try {
       await run.waitFor(/terraform apply in/, 120_000);
       const id = readdirSync(ws.stateDir).find((d) => /^\d{8}-/.test(d)) as string;
       const logFile = join(ws.stateDir, id, 'logs', 'gp-dev-ws-eu173-eu-west1', 'create-cluster.log');
       await until(() => 'terraform never ran the slow resource', () => existsSync(logFile) && /slow\[0\]: \(local-exec\): Executing/.test(readFileSync(logFile, 'utf8')), 120_000);
-      const terraform = processes().find((p) => p.ppid === cli && p.comm === 'terraform');
+      // eu173's apply, whose slow resource runs now: us173's terraform may not have reached its own yet.
+      const terraform = processes().find((p) => p.ppid === cli && p.comm === 'terraform' && commandLine(p.pid).includes('gp-dev-ws-eu173-eu-west1'));
       expect(terraform, 'terraform is the CLI’s child').toBeDefined();
+      toolGroups.push(...processes().filter((p) => p.ppid === cli && p.pgrp === p.pid).map((p) => p.pid));
       const group = (): ReturnType<typeof processes> => processes().filter((p) => p.pgrp === terraform?.pid && p.state !== 'Z');
 
       run.child.kill('SIGTSTP');
@@ -67,6 +78,14 @@ describe.skipIf(!hasTerraform)('Ctrl-Z during terraform apply', () => {
       expect(result.stdout).toMatch(/partial \(cluster id 173\)/);
     } finally {
       if (running(cli)) run.child.kill('SIGKILL');
+      // A failed case must not leave the stopped tool groups behind (a SIGKILLed CLI cannot continue them).
+      for (const group of toolGroups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
     }
   });
 });
