@@ -25,11 +25,38 @@ function readText(path: string): string | undefined {
   }
 }
 
+/** Fields 3 on of a /proc/PID/stat line. */
+function fieldsOf(stat: string): string[] {
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Fields 3 on of /proc/PID/stat; undefined without /proc or once the process is gone. */
 function statFields(pid: number): string[] | undefined {
   const stat = readText(`/proc/${pid}/stat`);
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat === undefined ? undefined : fieldsOf(stat);
+}
+
+/**
+ * How a process is held still: `stopped` (state T: SIGSTOP, as job control stops a tool's group on Ctrl-Z; it acts on
+ * no signal but SIGKILL and SIGCONT until continued), `traced` (t: a debugger or strace holds it; only SIGKILL ends it).
+ */
+export type StopState = 'stopped' | 'traced';
+
+/** The stop state a /proc/PID/stat line shows (field 3); undefined for a process that runs, sleeps or has exited. */
+export function stopStateOf(stat: string): StopState | undefined {
+  const state = fieldsOf(stat)[0];
+  return state === 'T' ? 'stopped' : state === 't' ? 'traced' : undefined;
+}
+
+/**
+ * Whether the process `pid` is held still; undefined when it is not, is gone, or there is no /proc. Asked of a tool's
+ * group leader this answers for its group: job control stops and continues a tool's whole group at once (SIGSTOP and
+ * SIGCONT to -PGID), never one member of it.
+ */
+export function processStopped(pid: number): StopState | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : stopStateOf(stat);
 }
 
 /** Whether the process leads its own process group (field 5 of /proc/PID/stat is its pid): tools do since each was started in one. */

@@ -10,7 +10,9 @@
  * start time, boot, host), the tool, the target, and how long the run would have
  * let it go on (its timeout plus kill grace). Before a step runs again, its
  * journaled children that still run are waited for, with a line naming each; one
- * that outlives its bound stops the resume with its pid and the fix. A pid reused
+ * that outlives its bound stops the resume with its pid and the fix. One that is
+ * stopped (its job was suspended with Ctrl-Z, then the CLI was killed: nothing is left
+ * to continue it) stops the resume at once: it would never exit. A pid reused
  * by an unrelated process has another start time and is not waited for.
  *
  * The step runner sets the journal for the duration of a step (AsyncLocalStorage),
@@ -28,7 +30,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { hostname } from 'node:os';
-import { leadsProcessGroup, processesWithEnv, stillRunning, type ProcessIdentity } from '../core/process-identity.js';
+import { leadsProcessGroup, processesWithEnv, processStopped, stillRunning, type ProcessIdentity, type StopState } from '../core/process-identity.js';
 import { sleep as abortableSleep } from '../core/sleep.js';
 
 /** The checkpoint key under which a step's tool children are journaled. */
@@ -143,6 +145,7 @@ interface OrphanWait {
   now?: () => number;
   pollMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  stopped?: (pid: number) => StopState | undefined;
 }
 
 /** How often a wait that goes on is said again. */
@@ -156,6 +159,7 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? abortableSleep;
   const pollMs = options.pollMs ?? 1_000;
+  const stopped = options.stopped ?? processStopped;
   const marks = asMarks(checkpoint?.[CHILDREN_KEY]);
   const here = hostname();
   for (const mark of marks.filter((m) => m.host !== here)) {
@@ -171,6 +175,7 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
     const started = Date.parse(mark.startedAt);
     const deadline = (Number.isFinite(started) ? started : now()) + (Number.isFinite(mark.boundMs) ? mark.boundMs : 0);
     const until = new Date(deadline).toISOString();
+    refuseStopped(mark, stopped(mark.pid));
     options.sink.emit({
       level: 'warn',
       code: 'tool.orphan-wait',
@@ -188,6 +193,7 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
       }
       await pause(pollMs, options.signal);
       if (stillRunning(mark) !== 'running') break;
+      refuseStopped(mark, stopped(mark.pid));
       if (now() - reminded >= REMIND_MS) {
         reminded = now();
         options.sink.emit({ level: 'info', code: 'tool.orphan-wait', message: `still waiting for ${describeChild(mark)} (at the latest until ${until})`, data: { pid: mark.pid } });
@@ -198,9 +204,29 @@ export async function waitForOrphans(checkpoint: Record<string, unknown> | undef
 }
 
 /**
+ * A tool held still never exits by itself, so waiting for it is pointless: refuse at once, saying why and the command
+ * that ends it. Its own state is read: the leader's is its group's, which job control stops and continues whole.
+ */
+function refuseStopped(child: Orphan, held: StopState | undefined): void {
+  if (held === undefined) return;
+  const why =
+    held === 'stopped'
+      ? `is stopped (its job was suspended with Ctrl-Z and the CLI that would continue it is gone), so it never finishes its work on ${child.target}; end it (\`${killCommand(child.pid, held)}\`: SIGTERM, then SIGCONT so that it acts on it and stops as on a Ctrl-C; a SIGTERM alone waits for a continue that never comes), wait for it to exit, then run again`
+      : `is held stopped by a tracer (a debugger or strace attached to it) and does no work on ${child.target}: detach the tracer and run again, or end it (\`${killCommand(child.pid, held)}\`: a traced process acts on no other signal, so it stops without cleaning up), then run again`;
+  throw new WsdError('PreCheckRefused', `${describeChild(child)}, left running by the interrupted run, ${why}`, {
+    details: { pid: child.pid, tool: child.tool, target: child.target, stopped: held },
+  });
+}
+
+/**
  * How to stop a tool left running: its whole process group (what it started, terraform's providers, gcloud's python)
  * when it leads one, as every tool started by this version does; the pid alone for one an older version started.
+ * A stopped one acts on the SIGTERM only once continued, so the command continues it after queueing the SIGTERM
+ * (`-s CONT`: dash's kill takes no `-CONT` before `--`); a traced one acts only on SIGKILL.
  */
-function killCommand(pid: number): string {
-  return leadsProcessGroup(pid) ? `kill -- -${pid}` : `kill ${pid}`;
+function killCommand(pid: number, held?: StopState): string {
+  const who = leadsProcessGroup(pid) ? `-- -${pid}` : `${pid}`;
+  if (held === 'stopped') return `kill ${who}; kill -s CONT ${who}`;
+  if (held === 'traced') return `kill -s KILL ${who}`;
+  return `kill ${who}`;
 }

@@ -2,17 +2,20 @@
  * Tool children journaled at spawn, and a resume's wait for the ones a killed run
  * left running: a real child process is waited for until it exits; a journaled pid
  * that now belongs to a process with another start time (pid reused) is not; one
- * that outlives its bound stops the resume naming its pid.
+ * that outlives its bound stops the resume naming its pid. A stopped tool group (the
+ * CLI SIGKILLed while its job was suspended with Ctrl-Z) stops the resume at once, with
+ * a command that, run as the operator would, really ends the group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
-import { identify, processesWithEnv, processStartTicks, stillRunning } from '../../../src/core/process-identity.js';
+import { identify, processesWithEnv, processStartTicks, processStopped, stillRunning } from '../../../src/core/process-identity.js';
 import { CHILD_TOKEN_ENV, CHILDREN_KEY, checkpointChildJournal, waitForOrphans, withChildJournal, type ChildMark } from '../../../src/tools/child-journal.js';
 import { runTool } from '../../../src/tools/exec.js';
+import { gone } from '../../helpers/processes.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
@@ -107,6 +110,113 @@ describe('waiting for the children an interrupted run left running', () => {
     await waitForOrphans(undefined, { sink });
     await waitForOrphans({ [CHILDREN_KEY]: [{ pid: 'x' }, 42, null] }, { sink });
     expect(sink.events).toEqual([]);
+  });
+});
+
+/** The pids of process group `pgid`, from /proc. */
+function groupMembers(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function until(what: string, done: () => boolean, ms = 30_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+/**
+ * A tool's process group as Ctrl-Z leaves it once the CLI is gone: a shell that, like terraform, traps SIGTERM to
+ * stop gracefully (it writes `marker`), and a child of its own; both SIGSTOPped. The group is SIGKILLed at the end.
+ */
+async function stoppedGroup(marker: string): Promise<{ leader: number; members: number[] }> {
+  const shell = spawn('sh', ['-c', `trap 'echo graceful > "${marker}"; exit 0' TERM; sleep 1000 & wait`], { stdio: 'ignore', detached: true });
+  const leader = shell.pid as number;
+  onTestFinished(() => {
+    for (const pid of groupMembers(leader)) process.kill(pid, 'SIGKILL');
+  });
+  // The sleep runs once the trap is set (the shell sets it first).
+  await until('the group to hold its child', () => groupMembers(leader).length === 2);
+  const members = groupMembers(leader);
+  process.kill(-leader, 'SIGSTOP');
+  await until('the group to stop', () => members.every((pid) => processStopped(pid) === 'stopped'));
+  return { leader, members };
+}
+
+describe.skipIf(!hasProc)('a tool left stopped (its job suspended with Ctrl-Z, the CLI then killed)', () => {
+  it('stops the resume at once saying so, with a command that, run as typed, ends the whole group gracefully', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-stopped-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const marker = join(dir, 'stopped-by');
+    const { leader, members } = await stoppedGroup(marker);
+    // Within its bound: a tool that runs would be waited for, a stopped one never exits.
+    const sink = new MemorySink();
+    const refusal = await waitForOrphans({ [CHILDREN_KEY]: [mark(leader, { tool: 'terraform apply', target: 'dir x' })] }, { sink, sleep: () => Promise.reject(new Error('waited')) }).then(
+      () => undefined,
+      (error: Error & { code?: string }) => error,
+    );
+    expect(refusal?.code).toBe('PreCheckRefused');
+    expect(refusal?.message).toMatch(
+      new RegExp(`^pid ${leader} \\(terraform apply, dir x, started .*\\), left running by the interrupted run, is stopped \\(its job was suspended with Ctrl-Z and the CLI that would continue it is gone\\)`),
+    );
+    expect(sink.events, 'no wait is promised for a tool that never exits').toEqual([]);
+
+    const command = /`([^`]+)`/.exec(refusal?.message ?? '')?.[1] as string;
+    expect(command).toBe(`kill -- -${leader}; kill -s CONT -- -${leader}`);
+    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
+    for (const pid of members) expect(await gone(pid), `pid ${pid} of the group outlived the printed command`).toBe(true);
+    expect(readFileSync(marker, 'utf8').trim(), 'the tool acted on SIGTERM: it stopped gracefully').toBe('graceful');
+  });
+
+  it('gives a command that ends the group when the stopped tool has run past its bound too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-stopped-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const { leader, members } = await stoppedGroup(join(dir, 'stopped-by'));
+    const old = mark(leader, { startedAt: new Date(Date.now() - 120_000).toISOString(), boundMs: 60_000 });
+    const refusal = await waitForOrphans({ [CHILDREN_KEY]: [old] }, { sink: new MemorySink() }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    const command = /`([^`]+)`/.exec(refusal?.message ?? '')?.[1] as string;
+    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
+    for (const pid of members) expect(await gone(pid), `\`${command}\` left pid ${pid} stopped`).toBe(true);
+  });
+
+  it('says a tool held by a tracer is one, with the only signal that ends it', async () => {
+    const child = sleeper();
+    await expect(waitForOrphans({ [CHILDREN_KEY]: [mark(child.pid as number)] }, { sink: new MemorySink(), stopped: () => 'traced' })).rejects.toMatchObject({
+      code: 'PreCheckRefused',
+      message: expect.stringMatching(/is held stopped by a tracer \(a debugger or strace attached to it\).*detach the tracer and run again, or end it \(`kill -s KILL \d+`/),
+    });
+  });
+
+  it('refuses as soon as a tool it waits for is stopped', async () => {
+    const child = sleeper();
+    let polls = 0;
+    await expect(
+      waitForOrphans(
+        { [CHILDREN_KEY]: [mark(child.pid as number)] },
+        {
+          sink: new MemorySink(),
+          pollMs: 1,
+          // Bounded: a wait that misses the stop would otherwise poll for ever.
+          sleep: async () => {
+            if (++polls > 5) throw new Error('waited on');
+          },
+          stopped: () => (polls >= 2 ? 'stopped' : undefined),
+        },
+      ),
+    ).rejects.toMatchObject({ message: expect.stringContaining(`\`kill ${child.pid}; kill -s CONT ${child.pid}\``) });
+    expect(polls).toBe(2);
   });
 });
 
