@@ -11,6 +11,10 @@
  * be journaled (`WSD_CRASH_AFTER_SPAWN`): the call was journaled before the spawn
  * with a token the child carries in its environment, and the resume finds the
  * orphan by it.
+ *
+ * The third case stops the apply's group as Ctrl-Z does, then SIGKILLs the CLI
+ * (`kill -9 %1`): nothing is left to continue the apply. `resume` must say it is
+ * stopped, at once, and print a command that, run as the operator types it, ends it.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { startCli } from '../../helpers/cli.js';
+import { gone } from '../../helpers/processes.js';
 import { expectClustersOnce, faultWorkspace, onlyDeployment, readJournal } from './fault-workspace.js';
 import { fixtureTool, type ToolCall } from './fixture-tool.js';
 
@@ -108,5 +113,40 @@ describe.skipIf(!hasTerraform)('resume after a SIGKILL that left terraform apply
       },
       { WSD_CRASH_AFTER_SPAWN: 'terraform apply' },
     );
+  }, 300_000);
+
+  it('says an apply left stopped (Ctrl-Z, then the CLI SIGKILLed) is stopped, with a command that really ends it', async () => {
+    const ws = faultWorkspace();
+    const release = join(ws.dir, 'release-apply');
+    const terraform = fixtureTool('terraform', 'flaky-terraform.mjs', { real: realTerraform, holdApply: release });
+    cleanups.push(() => {
+      ws.cleanup();
+      terraform.cleanup();
+    });
+    const run = startCli(['deploy', ...ws.common, '--cluster-id', '173'], { env: { PATH: terraform.path } });
+    const held = await until('terraform apply to start', () => terraform.calls().find((c) => c.event === 'held'));
+    cleanups.unshift(() => {
+      if (alive(held.pid)) process.kill(-held.pid, 'SIGKILL'); // never leave it stopped
+    });
+    const id = onlyDeployment(ws.stateDir);
+    await until('the apply to be journaled', () => readJournal(ws.stateDir, id).find((r) => r.type === 'step.checkpoint' && JSON.stringify(r).includes(`"pid":${held.pid}`)));
+    // Ctrl-Z's SIGSTOP to the tool's group (each tool leads its own), then the stopped CLI is killed.
+    process.kill(-held.pid, 'SIGSTOP');
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+
+    terraform.configure({ real: realTerraform });
+    const callsBefore = terraform.calls().length;
+    const result = await startCli(['resume', id, ...ws.common], { env: { PATH: terraform.path } }).done;
+    expect(result.code, result.stderr).not.toBe(0);
+    expect(result.stderr).toContain(`pid ${held.pid} (terraform apply, `);
+    expect(result.stderr).toContain('is stopped (its job was suspended with Ctrl-Z and the CLI that would continue it is gone)');
+    expect(result.stderr, 'a stopped apply is not waited for').not.toContain(`waiting for pid ${held.pid}`);
+    expect(terraform.calls().slice(callsBefore), 'the resume ran terraform beside the stopped apply').toEqual([]);
+
+    const command = /`(kill [^`]+)`/.exec(result.stderr)?.[1] as string;
+    expect(command).toBe(`kill -- -${held.pid}; kill -s CONT -- -${held.pid}`);
+    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
+    expect(await gone(held.pid), `\`${command}\` left the apply`).toBe(true);
   }, 300_000);
 });
