@@ -144,8 +144,16 @@ async function stoppedGroup(marker: string): Promise<{ leader: number; members: 
   onTestFinished(() => {
     for (const pid of groupMembers(leader)) process.kill(pid, 'SIGKILL');
   });
-  // The sleep runs once the trap is set (the shell sets it first).
-  await until('the group to hold its child', () => groupMembers(leader).length === 2);
+  // The shell sets the trap first. Its child is stopped only once it runs sleep: a child stopped between the fork and
+  // the exec would still hold the shell's handler, take the SIGTERM as the shell's trap and lose it at the exec.
+  const runsSleep = (pid: number): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+    } catch {
+      return false;
+    }
+  };
+  await until('the group to hold its child', () => groupMembers(leader).length === 2 && groupMembers(leader).some(runsSleep));
   const members = groupMembers(leader);
   process.kill(-leader, 'SIGSTOP');
   await until('the group to stop', () => members.every((pid) => processStopped(pid) === 'stopped'));
