@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
 import { sandboxWorkspace, startCli } from '../helpers/cli.js';
-import { running } from '../helpers/processes.js';
+import { running, until } from '../helpers/processes.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
@@ -35,11 +35,6 @@ function commandLine(pid: number): string {
   } catch {
     return '';
   }
-}
-
-async function until(what: () => string, check: () => boolean, ms = 60_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline && !check(); ) await new Promise((r) => setTimeout(r, 50));
-  expect(check(), what()).toBe(true);
 }
 
 describe.skipIf(!hasTerraform)('Ctrl-Z during terraform apply', () => {

@@ -8,24 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
 import { sandboxWorkspace, startCli } from '../helpers/cli.js';
-import { running } from '../helpers/processes.js';
+import { processState, running, until } from '../helpers/processes.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
-
-/** The state letter of `pid` in /proc (R, S, T, Z…), or `gone`. */
-function state(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
-  } catch {
-    return 'gone';
-  }
-}
-
-async function until(what: () => string, check: () => boolean, ms = 60_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline && !check(); ) await new Promise((r) => setTimeout(r, 50));
-  expect(check(), what()).toBe(true);
-}
 
 describe.skipIf(!hasTerraform)('Ctrl-Z longer than a tool’s timeout', () => {
   const ws = sandboxWorkspace();
@@ -43,9 +28,9 @@ describe.skipIf(!hasTerraform)('Ctrl-Z longer than a tool’s timeout', () => {
       await until(() => 'the shift command never started', () => existsSync(marker) && /^\d+\n/.test(readFileSync(marker, 'utf8')), 240_000);
       const tool = Number(readFileSync(marker, 'utf8').trim());
       run.child.kill('SIGTSTP');
-      await until(() => `CLI ${state(cli)}, tool ${state(tool)}`, () => state(cli) === 'T' && state(tool) === 'T');
+      await until(() => `CLI ${processState(cli)}, tool ${processState(tool)}`, () => processState(cli) === 'T' && processState(tool) === 'T');
       await new Promise((r) => setTimeout(r, 12_000));
-      expect([state(cli), state(tool)]).toEqual(['T', 'T']);
+      expect([processState(cli), processState(tool)]).toEqual(['T', 'T']);
 
       run.child.kill('SIGCONT');
       const result = await run.done;

@@ -1,4 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+
+/** The state letter of `pid` in /proc (R, S, T, Z…), or `gone`. */
+export function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return 'gone';
+  }
+}
+
+/** Polls `check` until it holds, for up to `ms` (wide, for a loaded machine); then fails saying `what` (or what it returns then). */
+export async function until(what: string | (() => string), check: () => boolean, ms = 60_000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    if (check()) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  expect(check(), `not within ${ms} ms: ${typeof what === 'string' ? what : what()}`).toBe(true);
+}
 
 /** Whether `pid` is a live process (a zombie is dead, only not reaped: PID 1 of a container may never reap it). */
 export function running(pid: number): boolean {

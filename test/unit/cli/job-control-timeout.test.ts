@@ -5,10 +5,9 @@
  * States are read from /proc (`T`: stopped); deadlines are wide for a loaded machine.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asShellJob, running } from '../../helpers/processes.js';
+import { asShellJob, processState, running, until } from '../../helpers/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-timeout-stopped.mjs');
 const cleanup: (() => void)[] = [];
@@ -16,24 +15,6 @@ const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const fn of cleanup.splice(0)) fn();
 });
-
-/** The state letter of `pid` in /proc (R, S, T, Z…), or `gone`. */
-function state(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
-  } catch {
-    return 'gone';
-  }
-}
-
-async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    if (check()) return;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  expect(check(), `not within ${ms} ms: ${what}`).toBe(true);
-}
 
 describe('job control and tool timeouts', () => {
   it('a Ctrl-Z held longer than a tool’s timeout, then `fg`: the tool is not timed out and completes', { timeout: 120_000 }, async () => {
@@ -55,10 +36,10 @@ describe('job control and tool timeouts', () => {
     const tool = toolPid[0] ?? 0;
 
     cli.kill('SIGTSTP');
-    await until(`the CLI is stopped (${state(cliPid)})`, () => state(cliPid) === 'T');
-    await until(`the tool is stopped (${state(tool)})`, () => state(tool) === 'T');
+    await until(`the CLI is stopped (${processState(cliPid)})`, () => processState(cliPid) === 'T');
+    await until(`the tool is stopped (${processState(tool)})`, () => processState(tool) === 'T');
     await new Promise((res) => setTimeout(res, 7_000));
-    expect([state(cliPid), state(tool)]).toEqual(['T', 'T']);
+    expect([processState(cliPid), processState(tool)]).toEqual(['T', 'T']);
 
     cli.kill('SIGCONT');
     const code = await exit;

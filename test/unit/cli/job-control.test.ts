@@ -4,11 +4,11 @@
  * Real processes, their state read from /proc (`T`: stopped); deadlines are wide for a loaded machine.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asShellJob, running } from '../../helpers/processes.js';
+import { asShellJob, processState, running, until } from '../../helpers/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-stopped.mjs');
 const cleanup: (() => void)[] = [];
@@ -16,24 +16,6 @@ const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const fn of cleanup.splice(0)) fn();
 });
-
-/** The state letter of `pid` in /proc (R, S, T, Z…), or `gone`. */
-function state(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
-  } catch {
-    return 'gone';
-  }
-}
-
-async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
-    if (check()) return;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  expect(check(), `not within ${ms} ms: ${what}`).toBe(true);
-}
 
 describe('job control', () => {
   it('SIGTSTP stops the CLI and its tool’s process group; SIGCONT to the CLI continues both, and the command completes', { timeout: 120_000 }, async () => {
@@ -57,12 +39,12 @@ describe('job control', () => {
     const tool = toolPid[0] ?? 0;
 
     cli.kill('SIGTSTP');
-    await until(`the CLI is stopped (${state(cliPid)})`, () => state(cliPid) === 'T');
-    await until(`the tool is stopped (${state(tool)})`, () => state(tool) === 'T');
+    await until(`the CLI is stopped (${processState(cliPid)})`, () => processState(cliPid) === 'T');
+    await until(`the tool is stopped (${processState(tool)})`, () => processState(tool) === 'T');
     // Stopped, the tool does not see its go-ahead: nothing finishes meanwhile.
     writeFileSync(flag, '');
     await new Promise((res) => setTimeout(res, 500));
-    expect([state(cliPid), state(tool)]).toEqual(['T', 'T']);
+    expect([processState(cliPid), processState(tool)]).toEqual(['T', 'T']);
     expect(out).not.toContain('done');
 
     cli.kill('SIGCONT');
@@ -86,7 +68,7 @@ describe('job control', () => {
 
     cli.kill('SIGTSTP');
     await new Promise((res) => setTimeout(res, 1_000));
-    expect([state(cli.pid ?? 0), state(tool)]).not.toContain('T');
+    expect([processState(cli.pid ?? 0), processState(tool)]).not.toContain('T');
     writeFileSync(flag, '');
     expect(await exit).toBe(3);
     expect(out).toContain('done');
