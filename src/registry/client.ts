@@ -9,11 +9,16 @@
  * whether it went through, and that is what the caller hears; when List shows a
  * call lost with its connection not done, it is sent once more (an add, then
  * checked by List: the first copy may have landed too).
+ *
+ * Deadlines are wall-clock (grpc-js takes an absolute one), so a stop of the job (Ctrl-Z, core/job-pause.ts) across
+ * a call can run its deadline out while we, not the bridge, were paused: such a call is sent again with a fresh
+ * deadline and not counted as unanswered (a call that must not be repeated goes through List first, as a lost answer).
  */
 import { sleep } from '../core/sleep.js';
 import type * as Grpc from '@grpc/grpc-js';
 import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { pausedMs, runningClock } from '../core/job-pause.js';
 import { Redactor } from '../core/redact.js';
 import { loadClusterService } from './proto.js';
 import { GrpcStatus, registryError, type CallContext, type GrpcErrorLike } from './status-errors.js';
@@ -187,8 +192,9 @@ export class RegistryClient {
       return { answerLost: lost };
     }
     // Past the deadline the bridge may still be at it (Register dials ws-manager): sending it again would wait
-    // another deadline behind it, so that one is left to the operator.
-    if (again && error.details['grpcCode'] === GrpcStatus.UNAVAILABLE) {
+    // another deadline behind it, so that one is left to the operator. Unless the deadline ran out while the job was
+    // stopped: then the bridge had all that time, and List, answered after the call, says it had not done it.
+    if (again && (error.details['grpcCode'] === GrpcStatus.UNAVAILABLE || typeof error.details['stoppedMs'] === 'number')) {
       this.options.sink?.emit({
         level: 'warn',
         code: 'registry.retry',
@@ -354,20 +360,32 @@ export class RegistryClient {
     const full: CallContext = { ...ctx, meta: this.meta, address: this.address };
     const attempts = idempotent ? Math.max(1, this.retry.attempts) : 1;
     const unanswered = Math.max(1, this.retry.unanswered ?? DEFAULT_RETRY.unanswered ?? 1);
-    const started = Date.now();
+    // Times said (so far, in all) are running time: a stop of the job is not time the bridge kept us waiting.
+    const clock = runningClock();
+    const started = clock();
+    const pausedAtStart = pausedMs();
     let delay = this.retry.initialDelayMs;
     let timedOut = 0;
     for (let attempt = 1; ; attempt++) {
+      const pausedAtSend = pausedMs();
       try {
-        return await this.once(method, request, full, { attempt, of: attempts, started });
+        return await this.once(method, request, full, { attempt, of: attempts, started, pausedAtStart });
       } catch (raw) {
         if (isWsdError(raw)) throw raw;
         const code = (raw as GrpcErrorLike).code;
+        const stoppedMs = code === GrpcStatus.DEADLINE_EXCEEDED ? pausedMs() - pausedAtSend : 0;
+        if (stoppedMs > 0 && idempotent) {
+          this.resendAfterStop(full, attempt, attempts, stoppedMs);
+          attempt--;
+          continue;
+        }
         if (code === GrpcStatus.DEADLINE_EXCEEDED) timedOut++;
-        const error = registryError(raw as GrpcErrorLike, full, this.redactor);
+        const mapped = registryError(raw as GrpcErrorLike, full, this.redactor);
+        // Not sent again blindly: the lost-answer path (List first) decides, told why the deadline ran out.
+        const error = stoppedMs > 0 ? pastDeadlineWhileStopped(mapped, full, stoppedMs) : mapped;
         const retryable = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED;
         const giveUp = !retryable || attempt >= attempts || timedOut >= unanswered || this.options.signal?.aborted;
-        if (giveUp) throw idempotent && code === GrpcStatus.DEADLINE_EXCEEDED ? this.unanswered(error, full, timedOut, Date.now() - started) : error;
+        if (giveUp) throw idempotent && code === GrpcStatus.DEADLINE_EXCEEDED ? this.unanswered(error, full, timedOut, clock() - started) : error;
         const why =
           code === GrpcStatus.DEADLINE_EXCEEDED
             ? `no answer within ${seconds(full.deadlineMs)} (gives up after ${unanswered} unanswered)`
@@ -376,7 +394,7 @@ export class RegistryClient {
           level: 'warn',
           code: 'registry.retry',
           message:
-            `${ctx.operation} on ${this.meta}: ${why}; attempt ${attempt + 1} of ${attempts} in ${delay} ms, ${seconds(Date.now() - started)} so far`,
+            `${ctx.operation} on ${this.meta}: ${why}; attempt ${attempt + 1} of ${attempts} in ${delay} ms, ${seconds(clock() - started)} so far`,
           data: { meta: this.meta, operation: ctx.operation, attempt, attempts, delayMs: delay },
         });
         await sleep(delay, this.options.signal);
@@ -386,6 +404,21 @@ export class RegistryClient {
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
       }
     }
+  }
+
+  /**
+   * An idempotent call whose deadline ran out while the job was stopped: said (not as a warning, nothing is wrong
+   * with the bridge) and sent again at once as the same attempt.
+   */
+  private resendAfterStop(ctx: CallContext, attempt: number, attempts: number, stoppedMs: number): void {
+    this.options.sink?.emit({
+      level: 'info',
+      code: 'registry.resend-after-stop',
+      message:
+        `${callWords(ctx)} on ${this.meta}: its ${seconds(ctx.deadlineMs)} deadline ran out while the job was stopped (${seconds(stoppedMs)}); ` +
+        `sending it again, still attempt ${attempt} of ${attempts}`,
+      data: { meta: this.meta, operation: ctx.operation, attempt, attempts, stoppedMs },
+    });
   }
 
   /**
@@ -403,23 +436,35 @@ export class RegistryClient {
     );
   }
 
-  private once(method: string, request: unknown, ctx: CallContext, progress: { attempt: number; of: number; started: number }): Promise<unknown> {
+  private once(
+    method: string,
+    request: unknown,
+    ctx: CallContext,
+    progress: { attempt: number; of: number; started: number; pausedAtStart: number },
+  ): Promise<unknown> {
     const fn = (this.client as unknown as Record<string, Unary>)[method];
     if (!fn) throw new WsdError('Internal', `ClusterService has no method ${method}`, { source: 'internal' });
     const signal = this.options.signal;
     if (signal?.aborted) return Promise.reject(new WsdError('Interrupted', `interrupted before ${method} on ${this.meta}`));
     const sink = this.options.sink;
     const sent = Date.now();
+    const clock = runningClock();
+    const sentRunning = clock();
+    const pausedAtSend = pausedMs();
     // A line every few seconds while the bridge keeps quiet: at 3 a.m. silence reads as a hung tool.
     const waiting = sink
       ? setInterval(() => {
-          const now = Date.now();
+          // Its deadline ran out while the job was stopped: it is about to be sent again, not waited on.
+          if (pausedMs() > pausedAtSend && Date.now() >= sent + ctx.deadlineMs) return;
+          const now = clock();
+          const stopped = pausedMs() - progress.pausedAtStart;
           sink.emit({
             level: 'warn',
             code: 'registry.waiting',
             message:
               `still waiting for the cluster registry of ${this.meta} (${this.address}) to answer ${callWords(ctx)}: ` +
-              `${seconds(now - sent)} into attempt ${progress.attempt} of ${progress.of} (gives up after ${seconds(ctx.deadlineMs)}), ${seconds(now - progress.started)} in all`,
+              `${seconds(now - sentRunning)} into attempt ${progress.attempt} of ${progress.of} (gives up after ${seconds(ctx.deadlineMs)}), ${seconds(now - progress.started)} in all` +
+              (stopped > 0 ? `, not counting ${seconds(stopped)} the job was stopped` : ''),
             data: { meta: this.meta, operation: ctx.operation, attempt: progress.attempt, attempts: progress.of, waitedMs: now - progress.started },
           });
         }, this.options.progressMs ?? Math.min(DEFAULT_PROGRESS_MS, Math.max(MIN_PROGRESS_MS, Math.floor(ctx.deadlineMs / 3))))
@@ -444,6 +489,23 @@ export class RegistryClient {
 /** What List says, either way, about a state it can show ("show eu1 registered at …"). */
 function seen(state: string): { done: string; notDone: string } {
   return { done: `${state.replace(/^show /, 'shows ')}`, notDone: `does not ${state}` };
+}
+
+/**
+ * The "did not answer within" of a call that must not be repeated, when its deadline ran out while the job was
+ * stopped: the bridge is not to blame, and `stoppedMs` lets the lost-answer path send it again after List.
+ */
+function pastDeadlineWhileStopped(error: WsdError, ctx: CallContext, stoppedMs: number): WsdError {
+  const lost = error.details['answerLost'];
+  if (typeof lost !== 'string' || !error.message.startsWith(lost)) return error;
+  const what =
+    `${ctx.change ?? ctx.operation} of ${ctx.cluster ?? '(no name)'} on ${ctx.meta} ran out its ${seconds(ctx.deadlineMs)} deadline ` +
+    `while the job was stopped (${seconds(stoppedMs)}), so its answer, if any, came too late`;
+  return new WsdError(error.code, what + error.message.slice(lost.length), {
+    transient: error.transient,
+    details: { ...error.details, answerLost: what, stoppedMs },
+    cause: error,
+  });
 }
 
 /** A Register, Deregister or constraint change whose answer was lost (see `outcomeUnknown` in status-errors.ts). */
