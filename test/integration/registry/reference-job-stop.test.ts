@@ -1,8 +1,9 @@
 /**
  * Registry calls across a stop of the job (Ctrl-Z, then `fg`) longer than their deadline, against the reference
  * bridge: the deadline grpc-js gets is wall-clock, so it runs out during the stop, and the DEADLINE_EXCEEDED on `fg`
- * is not the bridge's doing. The call is sent again with a fresh deadline, not counted as unanswered (a Deregister
- * after List, as a lost answer), and the waiting lines say nothing of a hung bridge. The stop is simulated in this
+ * is not the bridge's doing. The call is sent again with a fresh deadline, not counted as unanswered (a Deregister or
+ * a constraint add after List, as a lost answer; Register takes that path too, but its deadline of at least 60 s is
+ * too long a stop for a test), and the waiting lines say nothing of a hung bridge. The stop is simulated in this
  * process (test/helpers/job-stop.ts) while the bridge holds the call; the bridge runs in this process too, so it is
  * stopped with the job and its late answer comes after the deadline ran out, as a real bridge's does (read on `fg`
  * after the deadline timer). Without a stop, a hung bridge fails as before (reference-hang, reference-faults).
@@ -93,6 +94,20 @@ describe('a registry call whose deadline ran out while the job was stopped', () 
         /^deregister of eu1 on meta-eu ran out its 3\.0 s deadline while the job was stopped \([0-9.]+ s\), so its answer, if any, came too late; List on meta-eu right after still lists eu1, so the bridge had not done it: sending it once more$/,
       ),
     ]);
+  });
+
+  it('a constraint add the bridge had not done: List first, then sent once more; the cluster has it once', { timeout: 60_000 }, async () => {
+    const b = await ref.bridge();
+    const c = await ref.client(b, new MemorySink(), { deadlineMs: DEADLINE_MS });
+    await c.register(registerInput('eu1'));
+    b.hang('Update');
+    const added = c.update('eu1', { admissionConstraint: { add: true, constraint: { type: 'has-feature-preview' } } });
+    await until('the bridge took the Update', () => b.calls.Update === 1);
+    b.hang('Update', false);
+    stopJobFor(STOP_MS);
+    await expect(added).resolves.toEqual({});
+    expect(b.rows()[0]?.constraints).toEqual([{ kind: 'has-feature-preview' }]);
+    expect(b.calls.Update).toBe(2);
   });
 
   it('Deregister the bridge did, its answer late: List shows it done, so it is not sent twice', { timeout: 60_000 }, async () => {
