@@ -62,6 +62,14 @@ export function queuedScope(snap: Snapshot, command: ControlCommand): string | u
   return undefined;
 }
 
+/** Where a shift paused without a gate stands, as {@link position} says it. */
+function pausePosition(snap: Snapshot): string {
+  const checkpoint = shiftStep(snap)?.checkpoint;
+  const progress = checkpoint?.progress as { stepIndex?: unknown; phase?: unknown } | undefined;
+  const schedule = checkpoint?.schedule as { steps?: number[] } | undefined;
+  return position({ gate: '', stepIndex: typeof progress?.stepIndex === 'number' && progress.phase === 'steps' ? progress.stepIndex : -1, steps: schedule?.steps });
+}
+
 /**
  * For a deployment no process runs, paused without a gate (an operator's `shift pause`, or the pause on
  * inconclusive results) as a CI run stops there: where, and the commands that continue it.
@@ -72,8 +80,7 @@ function heldPauseLine(snap: Snapshot): string | undefined {
   if (progress?.paused !== true || typeof progress.gate === 'string' || snap.state === 'running' || snap.state === 'succeeded') return undefined;
   const id = snap.id;
   if (progress.rollingBack) return `traffic shift: its rollback is paused and no process runs it: \`ws-deployment resume ${id}\` finishes the rollback at once`;
-  const schedule = checkpoint?.schedule as { steps?: number[] } | undefined;
-  const where = position({ gate: '', stepIndex: typeof progress.stepIndex === 'number' && progress.phase === 'steps' ? progress.stepIndex : -1, steps: schedule?.steps });
+  const where = pausePosition(snap);
   const why = progress.pausedBy === 'inconclusive' ? 'on inconclusive results (inconclusiveLimit)' : 'by an operator (`shift pause`)';
   return `traffic shift: paused ${why} (${where}) and no process runs it: \`ws-deployment shift resume ${id}\` continues it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }
@@ -103,9 +110,13 @@ export function heldGateLine(snap: Snapshot): string | undefined {
   return `traffic shift: held at the manual gate ${held.gate} (${position(held)}) and no process runs it: \`ws-deployment shift resume ${id}\` approves it, \`ws-deployment shift promote ${id}\` promotes fully, \`ws-deployment shift abort ${id}\` rolls back; then \`ws-deployment resume ${id}\``;
 }
 
-/** `status --output json`'s `held`: the manual gate a deployment no process runs is held at, as `heldGateLine` says it. */
-export function heldGateDocument(snap: Snapshot): { gate: string; position: string; message: string } | undefined {
+/**
+ * `status --output json`'s `held`: where the shift of a deployment no process runs holds (a manual gate, or a pause:
+ * then no `gate`), with the commands that answer it, as `heldGateLine` says it to the text and the report.
+ */
+export function heldGateDocument(snap: Snapshot): { gate?: string; position: string; message: string } | undefined {
   const held = heldGate(snap);
   const message = heldGateLine(snap);
-  return held && message ? { gate: held.gate, position: position(held), message } : undefined;
+  if (!message) return undefined;
+  return held ? { gate: held.gate, position: position(held), message } : { position: pausePosition(snap), message };
 }

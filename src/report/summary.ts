@@ -27,6 +27,8 @@ interface StatusDocument {
   error?: { code: string; message: string };
   /** A newer deployment of the environment was promoted after this one began: nothing resumes this one. */
   supersededBy?: string;
+  /** With `supersededBy`: the superseded line the text and the report print (the `retire` command), and the clusters it created. */
+  superseded?: { message: string; created: string[] };
   /** Where the traffic shift stands and the decisions behind it (from its journaled checkpoint). */
   shift?: ShiftStatus;
   /** Deployment-wide steps (the traffic shift). */
@@ -68,8 +70,8 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     clusterId: snap.clusterId,
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
-    ...(snap.error ? { error: snap.error } : {}),
-    ...(snap.supersededBy && snap.state !== 'succeeded' ? { supersededBy: snap.supersededBy } : {}),
+    ...(snap.error ? { error: errorDocument(snap, snap.error) } : {}),
+    ...supersededPart(snap),
     ...shiftPart(snap),
     steps: (snap.deploymentSteps ?? []).map((s) => stepEntry(s, over)),
     clusters: snap.clusters.map((c) => ({
@@ -82,6 +84,22 @@ export function statusDocument(snap: Snapshot): StatusDocument {
       }),
     })),
   };
+}
+
+/**
+ * The error as journaled, except an interruption's advice to `resume` once a newer deployment superseded it (the
+ * text and the report leave that line out, see {@link errorLine}): a script must not be told to resume it either.
+ */
+function errorDocument(snap: Snapshot, error: { code: string; message: string }): { code: string; message: string } {
+  if (errorLine(snap) !== undefined || !snap.supersededBy) return error;
+  const cause = error.message.replace(/[;:.]? *(once it is over, )?continue (it|here) with `ws-deployment resume [^`]*`.*$/s, '');
+  return { ...error, message: `${cause}; superseded by ${snap.supersededBy}, so nothing resumes it` };
+}
+
+function supersededPart(snap: Snapshot): Pick<StatusDocument, 'supersededBy' | 'superseded'> {
+  const message = supersededLine(snap);
+  if (!snap.supersededBy || !message) return {};
+  return { supersededBy: snap.supersededBy, superseded: { message, created: createdClusters(snap) } };
 }
 
 /** The steps left out (pending and excluded), once the deployment no longer runs and is not over. */

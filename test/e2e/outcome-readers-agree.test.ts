@@ -3,16 +3,22 @@
  * (`outcome`), `status --all` (STATE, and `outcome` in JSON) and the HTML report (its head), for journals of
  * each outcome written to a real file store. A superseded deployment is over everywhere: no reader tells the
  * operator to `resume` it (its interruption's message said so) or that `resume` runs its excluded steps.
+ * And every reader suggests the same commands (the `ws-deployment …` ones, completed with the flags that reach
+ * the state): what a script reads in the JSON is what an operator reads in the text and the report.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli } from '../helpers/cli.js';
+import { commandsIn } from '../helpers/suggested-commands.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wsd-outcome-readers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+// The config the deployments ran with exists: the commands that read one (retire) are commands, not words.
+const config = join(root, 'c.yaml');
+writeFileSync(config, 'version: v1\n');
 
 type Append = Parameters<Awaited<ReturnType<FileStateStore['create']>>['append']>[0];
 const EU = 'gp-dev-ws-eu101-eu-west1';
@@ -62,6 +68,45 @@ const CASES: Array<{ id: string; env: string; records: Append[]; words: string; 
     outcome: 'superseded',
   },
   { id: '20260101-000004-aaaa', env: 'superseded', records: [...installed, ...ok('*', 'traffic-shift'), ...ok('*', 'retire-old-clusters'), { type: 'deployment.finished', state: 'succeeded' }], words: 'succeeded', outcome: 'succeeded' },
+  {
+    id: '20260101-000005-aaaa',
+    env: 'failed',
+    records: [
+      { type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 },
+      { type: 'step.failed', cluster: EU, step: 'create-cluster', error: { code: 'ToolFailed', message: 'terraform apply failed' }, durationMs: 5 },
+      { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'create-cluster failed' } },
+    ],
+    words: 'failed',
+    outcome: 'failed',
+  },
+  {
+    id: '20260101-000006-aaaa',
+    env: 'rolled-back',
+    records: [
+      ...installed,
+      ...failedShift('GateFailed', { progress: { phase: 'rolled-back', stepIndex: 0, reason: 'errors', rolledBackFrom: 'step 1/2 (25 %)' }, concluded: 'its traffic shift rolled back: errors' }),
+      { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'rolled back' } },
+    ],
+    words: 'rolled back',
+    outcome: 'rolled-back',
+  },
+  {
+    id: '20260101-000007-aaaa',
+    env: 'partial',
+    records: [...installed, { type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--skip' }, { type: 'step.excluded', cluster: '*', step: 'retire-old-clusters', by: '--skip' }, { type: 'deployment.finished', state: 'partial' }] as Append[],
+    words: 'partial',
+    outcome: 'partial',
+  },
+  // A `running` journal whose process is gone (killed): interrupted, to every reader.
+  { id: '20260101-000008-aaaa', env: 'killed', records: [...installed, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }] as Append[], words: 'interrupted', outcome: 'interrupted' },
+  // Paused by an operator's `shift pause`, then the CI run stopped there.
+  {
+    id: '20260101-000009-aaaa',
+    env: 'paused',
+    records: [...installed, ...failedShift('PreCheckRefused', { progress: { phase: 'steps', stepIndex: 0, paused: true, pausedBy: 'operator' }, schedule: { steps: [10, 50, 100] } }), { type: 'deployment.finished', state: 'failed', error: { code: 'PreCheckRefused', message: '* traffic-shift: the shift is paused' } }],
+    words: 'refused',
+    outcome: 'refused',
+  },
 ];
 
 async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<void> {
@@ -69,7 +114,7 @@ async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<v
   await j.append({
     type: 'deployment.created',
     id: c.id,
-    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: c.env },
+    inputs: { configFile: config, configHash: 'h', project: 'p', environment: c.env },
     clusterId: 101,
     clusters: [{ index: 0, name: EU, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
     steps: [['create-cluster', 'register-cluster']],
@@ -94,9 +139,12 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
       if (c.outcome === 'superseded') {
         expect(row).toMatch(/ interrupted, superseded /);
         expect(listed.supersededBy).toBe('20260101-000004-aaaa');
+      } else if (c.outcome === 'partial') {
+        expect(row, c.id).toContain(' partial (2 excluded) ');
       } else {
         expect(row, c.id).toContain(` ${c.words} `);
-        if (c.outcome !== 'succeeded') expect(listed.outcome, c.id).toBe(c.outcome);
+        // `status --all --output json` has an outcome for a failed deployment only.
+        if (c.outcome !== 'succeeded' && c.outcome !== 'interrupted') expect(listed.outcome, c.id).toBe(c.outcome);
       }
       const out = join(root, `${c.id}.html`);
       expect((await runCli(['report', c.id, '--output', out, '--state-dir', root])).code).toBe(0);
@@ -107,6 +155,12 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
         for (const said of [text.stdout, html]) expect(said).not.toMatch(/continue it with/);
         expect(html).toContain('superseded: the newer deployment 20260101-000004-aaaa moved this environment');
       }
+      // The same commands, whatever the formatting (backticks, HTML escaping, JSON strings).
+      const suggested = (output: string): string[] => [...new Set(commandsIn(output))].sort();
+      const jsonSaid = (await runCli(['status', c.id, '--output', 'json', '--state-dir', root])).stdout;
+      expect.soft(suggested(jsonSaid), `${c.id}: status --output json`).toEqual(suggested(text.stdout));
+      expect.soft(suggested(html), `${c.id}: report`).toEqual(suggested(text.stdout));
+      if (c.outcome !== 'succeeded') expect(suggested(text.stdout).length, c.id).toBeGreaterThan(0);
     }
   });
 });

@@ -7,6 +7,7 @@ import { overBecause, supersededLine } from '../summary.js';
 import { deploymentOutcome } from '../outcome.js';
 import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
 import { processGone } from '../../state/liveness.js';
+import { heldGateLine } from '../shift-gates.js';
 
 export interface ReportModel {
   snapshot: Snapshot;
@@ -29,6 +30,8 @@ export interface ReportModel {
   next?: string;
   /** Set when a newer deployment of the environment superseded this unfinished one: why nothing resumes it, what is left. */
   superseded?: string;
+  /** A shift held at a manual gate (or paused) that no process runs: where, and the commands that answer it, as `status` says it. */
+  held?: string;
 }
 
 /**
@@ -44,6 +47,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   // As `status` says it: a newer promoted deployment made this one over (the reader's fact, never journaled).
   const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
   const superseded = supersededLine(snapshot);
+  const held = heldGateLine(snapshot);
   const { next } = deploymentOutcome(snapshot);
   const shift = buildShiftHistory(records);
   const { gates, decisions } = buildGates(records, shift?.gates);
@@ -67,6 +71,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     ...(snapshot.state === 'partial' && !over ? { partial: partialOf(snapshot) } : {}),
     ...(superseded ? { superseded } : {}),
     ...(next ? { next } : {}),
+    ...(held ? { held } : {}),
   };
 }
 
