@@ -1,7 +1,7 @@
 /**
  * `status --output json` and `status --all --output json` are contracts for scripts: every key
  * they emit, in every state a deployment can be in (succeeded with steps left out, failed, rolled
- * back with a command queued too late, killed with a command queued, damaged), is named in the
+ * back with a command queued too late, killed with a command queued, superseded, damaged), is named in the
  * README (as `key`), so a script author can find what each one means.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ type Append = Parameters<Awaited<ReturnType<FileStateStore['create']>>['append']
 /** Records after `deployment.created`, and what else happens to the deployment. */
 interface State {
   records: Append[];
+  /** Its environment, when not `development`: a newer deployment there promoted supersedes the unfinished ones. */
+  environment?: string;
   queued?: 'pause';
   damage?: true;
 }
@@ -60,6 +62,12 @@ const STATES: Record<string, State> = {
     queued: 'pause',
     records: [{ type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 }, { type: 'step.succeeded', cluster: EU, step: 'create-cluster', outputs: {}, durationMs: 5 }, shiftStarted],
   },
+  // Interrupted, then a newer deployment of its environment promoted (the next state): superseded.
+  superseded: { environment: 'other', records: [{ type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 }, { type: 'step.interrupted', cluster: EU, step: 'create-cluster' }, { type: 'deployment.finished', state: 'interrupted', error: { code: 'Interrupted', message: 'interrupted' } }] },
+  'the newer one that promoted': {
+    environment: 'other',
+    records: [shiftStarted, { type: 'step.succeeded', cluster: '*', step: 'traffic-shift', outputs: {}, durationMs: 5 }, { type: 'deployment.finished', state: 'succeeded' }],
+  },
   damaged: { damage: true, records: [{ type: 'step.started', cluster: EU, step: 'create-cluster', attempt: 1 }, { type: 'step.interrupted', cluster: EU, step: 'create-cluster' }] },
 };
 
@@ -68,7 +76,7 @@ async function make(store: FileStateStore, id: string, state: State): Promise<vo
   await j.append({
     type: 'deployment.created',
     id,
-    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: 'development' },
+    inputs: { configFile: '/c.yaml', configHash: 'h', project: 'p', environment: state.environment ?? 'development' },
     clusterId: 101,
     clusters: [{ index: 0, name: EU, shortName: 'eu101', id: 101, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }],
     steps: [['create-cluster', 'register-cluster']],
@@ -113,11 +121,11 @@ describe('status JSON in every state', () => {
     const all = await runCli(['status', '--all', '--output', 'json', '--state-dir', root]);
     expect(all.code, all.stderr).toBe(0);
     const listed = JSON.parse(all.stdout) as Array<{ state: string }>;
-    expect(listed.map((d) => d.state).sort()).toEqual(['damaged', 'failed', 'failed', 'interrupted', 'succeeded']);
+    expect(listed.map((d) => d.state).sort()).toEqual(['damaged', 'failed', 'failed', 'interrupted', 'interrupted', 'succeeded', 'succeeded']);
     keyPaths(listed, 'all', paths);
 
     // The states generated reach the keys that only some states have.
-    for (const expected of ['error', 'pendingCommands', 'unappliedCommands', 'notifications', 'shift', 'clusters[].steps[].excluded', 'steps[].notRun', 'all[].rolledBack', 'all[].damaged.fix']) {
+    for (const expected of ['error', 'pendingCommands', 'unappliedCommands', 'notifications', 'shift', 'clusters[].steps[].excluded', 'steps[].notRun', 'all[].rolledBack', 'all[].damaged.fix', 'superseded.created', 'all[].supersededBy']) {
       expect([...paths].some((p) => p === expected || p.endsWith(`.${expected}`) || p.endsWith(`]${expected}`)), expected).toBe(true);
     }
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
