@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli } from '../helpers/cli.js';
 import { commandsIn } from '../helpers/suggested-commands.js';
@@ -34,7 +34,7 @@ const failedShift = (code: string, checkpoint: Record<string, unknown>): Append[
 ] as Append[];
 
 /** Each case: its records after `deployment.created`, and the words its head must say. Oldest first. */
-const CASES: Array<{ id: string; env: string; records: Append[]; words: string; outcome: string }> = [
+const CASES: Array<{ id: string; env: string; records: Append[]; words: string; outcome: string; live?: true }> = [
   {
     id: '20260101-000001-aaaa',
     env: 'held',
@@ -107,6 +107,15 @@ const CASES: Array<{ id: string; env: string; records: Append[]; words: string; 
     words: 'refused',
     outcome: 'refused',
   },
+  // Running, its process alive (the test holds its lock for it), waiting at a manual gate.
+  {
+    id: '20260101-000010-aaaa',
+    env: 'waiting',
+    live: true,
+    records: [...installed, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } } }] as Append[],
+    words: 'running',
+    outcome: 'running',
+  },
 ];
 
 async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<void> {
@@ -127,6 +136,10 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
   it('status, status --output json, status --all (text and JSON) and the report agree, per outcome', async () => {
     const store = new FileStateStore(root);
     for (const c of CASES) await make(store, c);
+    const held = await Promise.all(CASES.filter((c) => c.live).map((c) => store.lock({ project: 'p', environment: c.env }, { deploymentId: c.id, command: 'deploy' })));
+    onTestFinished(async () => {
+      for (const lock of held) await lock.release();
+    });
     const all = await runCli(['status', '--all', '--state-dir', root]);
     const allJson = JSON.parse((await runCli(['status', '--all', '--output', 'json', '--state-dir', root])).stdout) as Array<{ id: string; outcome?: string; supersededBy?: string }>;
     for (const c of CASES) {
@@ -144,7 +157,7 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
       } else {
         expect(row, c.id).toContain(` ${c.words} `);
         // `status --all --output json` has an outcome for a failed deployment only.
-        if (c.outcome !== 'succeeded' && c.outcome !== 'interrupted') expect(listed.outcome, c.id).toBe(c.outcome);
+        if (!['succeeded', 'interrupted', 'running'].includes(c.outcome)) expect(listed.outcome, c.id).toBe(c.outcome);
       }
       const out = join(root, `${c.id}.html`);
       expect((await runCli(['report', c.id, '--output', out, '--state-dir', root])).code).toBe(0);

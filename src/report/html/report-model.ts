@@ -8,6 +8,7 @@ import { deploymentOutcome } from '../outcome.js';
 import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
 import { processGone } from '../../state/liveness.js';
 import { heldGateLine } from '../shift-gates.js';
+import { waitingGateLine } from '../watch/watch-view.js';
 
 export interface ReportModel {
   snapshot: Snapshot;
@@ -32,6 +33,8 @@ export interface ReportModel {
   superseded?: string;
   /** A shift held at a manual gate (or paused) that no process runs: where, and the commands that answer it, as `status` says it. */
   held?: string;
+  /** A running deployment waiting at a manual gate: which, and the command that answers it, as `status` says it. */
+  waiting?: string;
 }
 
 /**
@@ -48,6 +51,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
   const superseded = supersededLine(snapshot);
   const held = heldGateLine(snapshot);
+  const waiting = waitingGateLine(records, snapshot);
   const { next } = deploymentOutcome(snapshot);
   const shift = buildShiftHistory(records);
   const { gates, decisions } = buildGates(records, shift?.gates);
@@ -72,6 +76,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     ...(superseded ? { superseded } : {}),
     ...(next ? { next } : {}),
     ...(held ? { held } : {}),
+    ...(waiting ? { waiting } : {}),
   };
 }
 
