@@ -4,7 +4,9 @@
  * each outcome written to a real file store. A superseded deployment is over everywhere: no reader tells the
  * operator to `resume` it (its interruption's message said so) or that `resume` runs its excluded steps.
  * And every reader suggests the same commands (the `ws-deployment …` ones, completed with the flags that reach
- * the state): what a script reads in the JSON is what an operator reads in the text and the report.
+ * the state), in each state built here (held at a gate, paused, its rollback paused, failed, rolled back, partial,
+ * killed, superseded, running at a gate, with `shift` commands queued): what a script reads in the JSON is what an
+ * operator reads in the text and the report. A damaged journal is refused by each in the same words.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +36,7 @@ const failedShift = (code: string, checkpoint: Record<string, unknown>): Append[
 ] as Append[];
 
 /** Each case: its records after `deployment.created`, and the words its head must say. Oldest first. */
-const CASES: Array<{ id: string; env: string; records: Append[]; words: string; outcome: string; live?: true }> = [
+const CASES: Array<{ id: string; env: string; records: Append[]; words: string; outcome: string; live?: true; queued?: 'pause' }> = [
   {
     id: '20260101-000001-aaaa',
     env: 'held',
@@ -116,6 +118,28 @@ const CASES: Array<{ id: string; env: string; records: Append[]; words: string; 
     words: 'running',
     outcome: 'running',
   },
+  // A `shift pause` queued: never applied once it rolled back; applied by the resume of a killed one.
+  {
+    id: '20260101-000011-aaaa',
+    env: 'rolled-back-queued',
+    queued: 'pause',
+    records: [
+      ...installed,
+      ...failedShift('GateFailed', { progress: { phase: 'rolled-back', stepIndex: 0, reason: 'errors', rolledBackFrom: 'step 1/2 (25 %)' }, concluded: 'its traffic shift rolled back: errors' }),
+      { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'rolled back' } },
+    ],
+    words: 'rolled back',
+    outcome: 'rolled-back',
+  },
+  { id: '20260101-000012-aaaa', env: 'killed-queued', queued: 'pause', records: [...installed, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }] as Append[], words: 'interrupted', outcome: 'interrupted' },
+  // Its rollback paused half-way, and the run stopped there: `resume` finishes the rollback.
+  {
+    id: '20260101-000013-aaaa',
+    env: 'rollback-paused',
+    records: [...installed, ...failedShift('PreCheckRefused', { progress: { phase: 'steps', stepIndex: 1, paused: true, rollingBack: { reason: 'errors' } }, schedule: { steps: [10, 50, 100] } }), { type: 'deployment.finished', state: 'failed', error: { code: 'PreCheckRefused', message: '* traffic-shift: the rollback is paused' } }],
+    words: 'refused',
+    outcome: 'refused',
+  },
 ];
 
 async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<void> {
@@ -130,6 +154,7 @@ async function make(store: FileStateStore, c: (typeof CASES)[number]): Promise<v
     deploymentSteps: ['traffic-shift', 'retire-old-clusters'],
   });
   for (const r of c.records) await j.append(r);
+  if (c.queued) await store.sendControl(c.id, c.queued);
 }
 
 describe('every reader says the same outcome', { timeout: 120_000 }, () => {
@@ -175,5 +200,26 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
       expect.soft(suggested(html), `${c.id}: report`).toEqual(suggested(text.stdout));
       if (c.outcome !== 'succeeded') expect(suggested(text.stdout).length, c.id).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('a damaged deployment', { timeout: 120_000 }, () => {
+  it('status, status --output json and report refuse it in the same words, with the same fix', async () => {
+    const dir = join(root, 'damaged');
+    const failed = CASES.find((c) => c.outcome === 'failed')!;
+    await make(new FileStateStore(dir), { ...failed, id: '20260102-000001-aaaa' });
+    const journal = join(dir, '20260102-000001-aaaa', 'journal.ndjson');
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[1] = 'garbage{{';
+    writeFileSync(journal, lines.join('\n'));
+    rmSync(join(dir, '20260102-000001-aaaa', 'snapshot.json'), { force: true });
+    const said = [
+      await runCli(['status', '20260102-000001-aaaa', '--state-dir', dir]),
+      await runCli(['status', '20260102-000001-aaaa', '--output', 'json', '--state-dir', dir]),
+      await runCli(['report', '20260102-000001-aaaa', '--output', join(root, 'damaged.html'), '--state-dir', dir]),
+    ];
+    for (const r of said) expect(r.code, r.stderr).toBe(1);
+    expect(said[0]!.stderr).toMatch(/line 2 is not valid JSON.*restore .* from a backup of the state dir/);
+    expect(said.map((r) => r.stderr)).toEqual(said.map(() => said[0]!.stderr));
   });
 });
