@@ -102,9 +102,12 @@ function supersededPart(snap: Snapshot): Pick<StatusDocument, 'supersededBy' | '
   return { supersededBy: snap.supersededBy, superseded: { message, created: createdClusters(snap) } };
 }
 
-/** The steps left out (pending and excluded), once the deployment no longer runs and is not over. */
+/**
+ * The steps left out (pending and excluded), once the deployment no longer runs and is not over. Not for one that
+ * succeeded (a journal written before `partial` existed): `resume` refuses it, so its command would be a lie.
+ */
 function excludedPart(snap: Snapshot): { excluded?: StatusDocument['excluded'] } {
-  if (snap.state === 'running' || overBecause(snap)) return {};
+  if (snap.state === 'running' || snap.state === 'succeeded' || overBecause(snap)) return {};
   const count = excludedPending(snap).length;
   return count > 0 ? { excluded: { count, command: `ws-deployment resume ${snap.id}` } } : {};
 }

@@ -132,6 +132,8 @@ const CASES: Array<{ id: string; env: string; records: Append[]; words: string; 
     outcome: 'rolled-back',
   },
   { id: '20260101-000012-aaaa', env: 'killed-queued', queued: 'pause', records: [...installed, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }] as Append[], words: 'interrupted', outcome: 'interrupted' },
+  // Steps left out, finished as `succeeded` (as a journal written before `partial` existed says): `resume` refuses it.
+  { id: '20260101-000014-aaaa', env: 'succeeded-excluded', records: [...ok(EU, 'create-cluster'), { type: 'step.excluded', cluster: EU, step: 'register-cluster', by: '--only' }, { type: 'step.excluded', cluster: '*', step: 'traffic-shift', by: '--only' }, { type: 'deployment.finished', state: 'succeeded' }] as Append[], words: 'succeeded', outcome: 'succeeded' },
   // Its rollback paused half-way, and the run stopped there: `resume` finishes the rollback.
   {
     id: '20260101-000013-aaaa',
