@@ -9,7 +9,7 @@
  * script reads in the JSON is what an operator reads in the text and the report. A damaged journal is refused by
  * each in the same words.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -236,5 +236,29 @@ describe('a damaged deployment', { timeout: 120_000 }, () => {
     for (const r of said) expect(r.code, r.stderr).toBe(1);
     expect(said[0]!.stderr).toMatch(/line 2 is not valid JSON.*restore .* from a backup of the state dir/);
     expect(said.map((r) => r.stderr)).toEqual(said.map(() => said[0]!.stderr));
+  });
+});
+
+describe('a state dir copied while its deployment runs', { timeout: 120_000 }, () => {
+  it('every reader of the copy says the run goes on in the original, and suggests the same commands', async () => {
+    const original = join(root, 'original');
+    const store = new FileStateStore(original);
+    const killed = CASES.find((c) => c.id === '20260101-000008-aaaa')!;
+    await make(store, killed);
+    // This test process is the live run holding the original's lock.
+    const lock = await store.lock({ project: 'p', environment: killed.env }, { deploymentId: killed.id, command: 'deploy' });
+    onTestFinished(() => lock.release());
+    const copy = join(root, 'copy');
+    cpSync(original, copy, { recursive: true });
+    const text = (await runCli(['status', killed.id, '--state-dir', copy])).stdout;
+    const json = (await runCli(['status', killed.id, '--output', 'json', '--state-dir', copy])).stdout;
+    const out = join(root, 'copy.html');
+    expect((await runCli(['report', killed.id, '--output', out, '--state-dir', copy])).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    for (const said of [text, JSON.parse(json).error.message as string, html]) expect(said).toContain('this state dir is a copy: its lock was copied from');
+    const suggested = (output: string): string[] => [...new Set(commandsIn(output))].sort();
+    expect(suggested(text).length).toBeGreaterThan(0);
+    expect(suggested(json)).toEqual(suggested(text));
+    expect(suggested(html)).toEqual(suggested(text));
   });
 });

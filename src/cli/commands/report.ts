@@ -24,7 +24,9 @@ export default async function report(command: Command, id?: string): Promise<voi
     const processGone = snap.state === 'running' && !(await hasLiveProcess(store, snap, 'report'));
     // Superseded by a newer promoted deployment: over, as `status` says (one still running is not judged).
     const newer = snap.state === 'succeeded' || (snap.state === 'running' && !processGone) ? undefined : await supersededBy(store, snap);
-    const html = renderReportHtml(options.next.value(buildReportModel(await store.readRecords(chosen), new Date(), { processGone, ...(newer ? { supersededBy: newer } : {}) })));
+    // A lock copied along with the state dir: the run lives on in the original, as `status` says (state/liveness.ts).
+    const copied = processGone ? await store.lockNote?.({ project: snap.inputs.project, environment: snap.inputs.environment }) : undefined;
+    const html = renderReportHtml(options.next.value(buildReportModel(await store.readRecords(chosen), new Date(), { processGone, ...(copied ? { copied } : {}), ...(newer ? { supersededBy: newer } : {}) })));
     if (!output || output === '-') {
       process.stdout.write(html);
       return;

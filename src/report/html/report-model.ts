@@ -39,14 +39,16 @@ export interface ReportModel {
 
 /**
  * `processGone`: the journal says running but no process runs it (killed): shown as interrupted, its
- * running steps cut off at the last record rather than stretched to the time the report is made.
+ * running steps cut off at the last record rather than stretched to the time the report is made; `copied`
+ * says why when the lock was copied along with the state dir from one where the run lives on.
  */
-export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date(), options: { processGone?: boolean; supersededBy?: string } = {}): ReportModel {
+export function buildReportModel(records: readonly JournalRecord[], now: Date = new Date(), options: { processGone?: boolean; copied?: string; supersededBy?: string } = {}): ReportModel {
   let replayed: Snapshot | undefined;
   for (const r of records) replayed = applyRecord(replayed, r);
   if (!replayed) throw new Error('the journal has no deployment.created record');
   const gone = options.processGone === true && replayed.state === 'running';
-  const live = gone ? processGone(replayed) : replayed;
+  // `copied`: this state dir is a copy and the run lives on in the original: as `status` says it, resume once it is over.
+  const live = gone ? processGone(replayed, options.copied) : replayed;
   // As `status` says it: a newer promoted deployment made this one over (the reader's fact, never journaled).
   const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
   const superseded = supersededLine(snapshot);
