@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 
@@ -48,4 +49,42 @@ export async function gone(pid: number, ms = 30_000): Promise<boolean> {
  */
 export function asShellJob(argv: readonly string[]): [string, string[]] {
   return ['python3', ['-c', 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])', ...argv]];
+}
+
+/** A fixture CLI run as a shell job (`asShellJob`) whose first line on stdout is the pid of the tool it started. */
+export interface ShellJob {
+  cliPid: number;
+  toolPid: number;
+  /** Everything the CLI printed on stdout so far. */
+  output(): string;
+  /** The CLI's exit code. */
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts `argv` as a shell job and waits until it names its tool. `kill` is handed at once to `onCleanup` (before any
+ * wait can fail), to SIGKILL the CLI and its tool after the test.
+ */
+export async function startShellJob(argv: readonly string[], onCleanup: (kill: () => void) => void): Promise<ShellJob> {
+  const cli = spawn(...asShellJob(argv), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let toolPid: number | undefined;
+  onCleanup(() => {
+    for (const pid of [cli.pid, toolPid]) if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
+  });
+  cli.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const first = /^(\d+)\n/.exec(out);
+    if (first && toolPid === undefined) toolPid = Number(first[1]);
+  });
+  const exit = new Promise<number | null>((res) => cli.once('close', res));
+  await until('the tool has started', () => toolPid !== undefined);
+  return { cliPid: cli.pid ?? 0, toolPid: toolPid ?? 0, output: () => out, exit };
+}
+
+/** Ctrl-Z to `job`: a SIGTSTP to the CLI alone (the tools lead groups of their own), then waits until CLI and tool are stopped. */
+export async function stopShellJob(job: ShellJob): Promise<void> {
+  process.kill(job.cliPid, 'SIGTSTP');
+  await until(() => `the CLI is stopped (${processState(job.cliPid)})`, () => processState(job.cliPid) === 'T');
+  await until(() => `the tool is stopped (${processState(job.toolPid)})`, () => processState(job.toolPid) === 'T');
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asShellJob, processState, running, until } from '../../helpers/processes.js';
+import { processState, running, startShellJob, stopShellJob, until } from '../../helpers/processes.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'tool-stopped.mjs');
 const cleanup: (() => void)[] = [];
@@ -21,35 +21,18 @@ describe('job control', () => {
   it('SIGTSTP stops the CLI and its tool’s process group; SIGCONT to the CLI continues both, and the command completes', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsd-job-control-'));
     const flag = join(dir, 'go');
-    const cli = spawn(...asShellJob([process.execPath, FIXTURE, flag]), { stdio: ['ignore', 'pipe', 'inherit'] });
-    const toolPid: number[] = [];
-    cleanup.push(() => {
-      for (const pid of [cli.pid, ...toolPid]) if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    });
-    let out = '';
-    cli.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const first = /^(\d+)\n/.exec(out);
-      if (first && toolPid.length === 0) toolPid.push(Number(first[1]));
-    });
-    const exit = new Promise<number | null>((res) => cli.once('close', res));
-    await until('the tool has started', () => toolPid.length === 1);
-    const cliPid = cli.pid ?? 0;
-    const tool = toolPid[0] ?? 0;
-
-    cli.kill('SIGTSTP');
-    await until(`the CLI is stopped (${processState(cliPid)})`, () => processState(cliPid) === 'T');
-    await until(`the tool is stopped (${processState(tool)})`, () => processState(tool) === 'T');
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const job = await startShellJob([process.execPath, FIXTURE, flag], (kill) => cleanup.push(kill));
+    await stopShellJob(job);
     // Stopped, the tool does not see its go-ahead: nothing finishes meanwhile.
     writeFileSync(flag, '');
     await new Promise((res) => setTimeout(res, 500));
-    expect([processState(cliPid), processState(tool)]).toEqual(['T', 'T']);
-    expect(out).not.toContain('done');
+    expect([processState(job.cliPid), processState(job.toolPid)]).toEqual(['T', 'T']);
+    expect(job.output()).not.toContain('done');
 
-    cli.kill('SIGCONT');
-    expect(await exit).toBe(3);
-    expect(out).toContain('done');
+    process.kill(job.cliPid, 'SIGCONT');
+    expect(await job.exit).toBe(3);
+    expect(job.output()).toContain('done');
   });
 
   it('an orphaned process group (no job-control shell: setsid, sh -c) ignores SIGTSTP, as the kernel does: nothing could continue it', { timeout: 120_000 }, async () => {
