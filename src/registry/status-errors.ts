@@ -1,12 +1,14 @@
 /**
  * gRPC status → WsdError. The registry answers with status codes; we turn each
  * into one of our stable codes with a message that says what to do next.
- * Classification uses the status code only; the bridge's message text is quoted,
+ * Classification uses the status code; the bridge's message text is quoted,
  * never matched, except to pull the workspace count out of a refused Deregister
- * (the bridge offers it nowhere else).
+ * (the bridge offers it nowhere else) and for UNKNOWN: the deployed bridge sends
+ * every refusal as UNKNOWN, and its texts say what it meant (`bridge-refusals.ts`).
  */
 import { WsdError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
+import { meantStatus } from './bridge-refusals.js';
 
 /** gRPC status codes we distinguish (numbers from the gRPC spec; no eager grpc-js import). */
 export const GrpcStatus = {
@@ -89,9 +91,20 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
   const scrub = (text: string) => (redactor ? redactor.redact(text) : text);
   const text = typeof error.details === 'string' && error.details ? error.details : typeof error.message === 'string' ? error.message : '';
   const details = scrub(text || 'no details');
-  const code = error.code ?? GrpcStatus.UNKNOWN;
+  const sent = error.code ?? GrpcStatus.UNKNOWN;
+  // Matched on the bridge's own text, before redaction (a scrubbed key never is part of one).
+  const code = meantStatus(sent, text, ctx.operation);
   const who = ctx.cluster ?? '(no name)';
-  const facts = { meta: ctx.meta, address: ctx.address, operation: ctx.operation, cluster: ctx.cluster, grpcCode: code, grpcDetails: details };
+  // `grpcCode` is what the bridge meant (callers test it); `grpcCodeSent` says when the wire said otherwise.
+  const facts = {
+    meta: ctx.meta,
+    address: ctx.address,
+    operation: ctx.operation,
+    cluster: ctx.cluster,
+    grpcCode: code,
+    ...(code !== sent ? { grpcCodeSent: sent } : {}),
+    grpcDetails: details,
+  };
   const make = (wsdCode: ConstructorParameters<typeof WsdError>[0], message: string, transient = false) =>
     new WsdError(wsdCode, message, { transient, details: facts });
 

@@ -144,11 +144,11 @@ export class RegistryModel {
   }
 
   /**
-   * Register, with the checks in this order (each stops at the first failure):
-   * 1. name, then url already listed → ALREADY_EXISTS;
-   * 2. unknown preferability → INVALID_ARGUMENT (checked by the gRPC handler, which sees the raw enum);
-   * 3. no TlsConfig at all → INVALID_ARGUMENT "missing required TLS config";
-   * 4. region not one the bridge accepts → INVALID_ARGUMENT;
+   * Register, with the checks in the deployed bridge's order (each stops at the first failure):
+   * 1. region not one the bridge accepts → INVALID_ARGUMENT (before anything else, as the bridge does since 2023-02);
+   * 2. name, then url already listed → ALREADY_EXISTS;
+   * 3. unknown preferability → INVALID_ARGUMENT;
+   * 4. no TlsConfig at all → INVALID_ARGUMENT "missing required TLS config";
    * 5. the dial of the new ws-manager → FAILED_PRECONDITION. Empty name, empty
    *    url or empty TLS fields pass 1–4 (they are well-formed proto3 values) and
    *    fail here: there is nothing to dial, or nothing to dial with.
@@ -157,6 +157,8 @@ export class RegistryModel {
     input: Omit<RegisterInput, 'tls' | 'hints'> & { tls?: RegisterInput['tls']; hints: Omit<RegisterInput['hints'], 'preferability'> & { preferability: string | number } },
   ): Promise<void> {
     return this.serialised(async () => {
+      const regionProblem = bridgeRegionProblem(input.region);
+      if (regionProblem) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `invalid region: ${regionProblem}`);
       if (this.find(input.name)) {
         throw new SimStatusError(GrpcStatus.ALREADY_EXISTS, `a WorkspaceCluster with name ${input.name} already exists in the DB`);
       }
@@ -169,8 +171,6 @@ export class RegistryModel {
       }
       const tls = input.tls;
       if (!tls) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
-      const regionProblem = bridgeRegionProblem(input.region);
-      if (regionProblem) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, `invalid region: ${regionProblem}`);
       const unreachable = await this.dial(input.name, input.url, tls);
       if (unreachable) throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cannot reach ${input.url || '(empty url)'}: ${unreachable}`);
       this.state.clusters.push({

@@ -23,6 +23,18 @@
  *   FAILED_PRECONDITION; otherwise the entry goes (an unknown name deletes
  *   nothing, OK). Forcing stops the running workspaces.
  *
+ * Answers: the refusal texts are the deployed bridge's own (gitpod-io/gitpod,
+ * components/ws-manager-bridge/src/cluster-service-server.ts, read for facts):
+ * "a WorkspaceCluster with name N already exists in the DB", "… does not exist
+ * in the DB!" (an Update of an unknown name said "… already exists in the DB!"
+ * before 2022-02), "cluster is not empty (N instances remaining)" ("[ids]"
+ * appended since 2022-08), "Invalid value for workspace region.", "unknown
+ * preferability N", "missing required TLS config", "cannot reach URL: …". The
+ * status codes are design.md's (`answers: 'documented'`, the default), or
+ * what the deployed bridge really sends (`answers: 'deployed'`): its GRPCError
+ * keeps the code in `status`, grpc-js reads `code`, so every refusal goes out
+ * as UNKNOWN (2) with the text (gpctl prints "code = Unknown desc = …").
+ *
  * Versions: every row of design.md's History table. A bridge of version V
  * speaks the shapes of V — a field added later is unknown to it (skipped on
  * decode, absent from List), a field removed later is still there:
@@ -194,7 +206,11 @@ export class ReferenceBridge {
   readonly calls: Record<ReferenceMethod, number> = { Register: 0, Update: 0, Deregister: 0, List: 0 };
   address = '';
 
-  constructor(readonly version: ReferenceVersion = 'current') {}
+  constructor(
+    readonly version: ReferenceVersion = 'current',
+    /** Status codes of refusals: design.md's, or UNKNOWN for all as the deployed bridge sends them (see "Answers"). */
+    readonly answers: 'documented' | 'deployed' = 'documented',
+  ) {}
 
   async start(): Promise<void> {
     const root = loadRoot(this.version);
@@ -229,7 +245,13 @@ export class ReferenceBridge {
       try {
         answer = { error: null, value: fn(call.request) };
       } catch (e) {
-        answer = { error: e instanceof Refusal ? { name: 'Refusal', message: e.message, code: e.code, details: e.message } : { name: 'Error', message: String(e), code: Status.INTERNAL, details: String(e) } };
+        const deployed = this.answers === 'deployed';
+        answer = {
+          error:
+            e instanceof Refusal
+              ? { name: 'Refusal', message: e.message, code: deployed ? Status.UNKNOWN : e.code, details: e.message }
+              : { name: 'Error', message: String(e), code: deployed ? Status.UNKNOWN : Status.INTERNAL, details: String(e) },
+        };
       }
       if (this.drops.delete(name)) {
         // Applied; the answer is lost with the connection.
@@ -442,18 +464,18 @@ export class ReferenceBridge {
   private register(r: Record<string, unknown>): object {
     const name = String(r['name'] ?? '');
     const url = String(r['url'] ?? '');
-    if (this.clusters.has(name)) throw new Refusal(Status.ALREADY_EXISTS, `name ${name} taken`);
-    if ([...this.clusters.values()].some((c) => c.url === url)) throw new Refusal(Status.ALREADY_EXISTS, `url ${url} taken`);
+    // Before 2023-02 the field does not exist: decoded as absent, no check. The deployed bridge checks it first.
+    const region = String(r['region'] ?? '');
+    if (!REGIONS.includes(region)) throw new Refusal(Status.INVALID_ARGUMENT, 'Invalid value for workspace region.');
+    if (this.clusters.has(name)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with name ${name} already exists in the DB`);
+    if ([...this.clusters.values()].some((c) => c.url === url)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with url ${url} already exists in the DB`);
     const hints = (r['hints'] ?? {}) as { perfereability?: number; cordoned?: boolean; govern?: boolean };
     const score = SCORE_BY_PREFERABILITY[hints.perfereability ?? 0];
     if (score === undefined) throw new Refusal(Status.INVALID_ARGUMENT, `unknown preferability ${hints.perfereability}`);
     const tlsRaw = r['tls'] as { ca?: string; crt?: string; key?: string } | undefined;
-    if (!tlsRaw) throw new Refusal(Status.INVALID_ARGUMENT, 'TLS is required');
-    // Before 2023-02 the field does not exist: decoded as absent, no check.
-    const region = String(r['region'] ?? '');
-    if (!REGIONS.includes(region)) throw new Refusal(Status.INVALID_ARGUMENT, `region ${region}`);
+    if (!tlsRaw) throw new Refusal(Status.INVALID_ARGUMENT, 'missing required TLS config');
     const tls = { ca: tlsRaw.ca ?? '', crt: tlsRaw.crt ?? '', key: tlsRaw.key ?? '' };
-    if (!url || !name || !tls.ca || !tls.crt || !tls.key) throw new Refusal(Status.FAILED_PRECONDITION, 'cannot dial ws-manager');
+    if (!url || !name || !tls.ca || !tls.crt || !tls.key) throw new Refusal(Status.FAILED_PRECONDITION, `cannot reach ${url}: nothing to dial with`);
     const constraints = ((r['admission_constraints'] ?? []) as Array<Record<string, unknown>>).map(constraintOf).filter((c): c is Constraint => !!c);
     this.clusters.set(name, {
       name,
@@ -471,7 +493,12 @@ export class ReferenceBridge {
   }
   private update(r: Record<string, unknown>): object {
     const c = this.clusters.get(String(r['name'] ?? ''));
-    if (!c) throw new Refusal(Status.NOT_FOUND, `no cluster ${String(r['name'])}`);
+    if (!c) {
+      const name = String(r['name'] ?? '');
+      // Before 2022-02 the bridge's text said the opposite of what it meant.
+      const text = atLeast(this.version, '2022-02') ? 'does not exist' : 'already exists';
+      throw new Refusal(Status.NOT_FOUND, `a WorkspaceCluster with name ${name} ${text} in the DB!`);
+    }
     switch (r['property']) {
       case 'score':
         c.score = Number(r['score']);
@@ -503,7 +530,10 @@ export class ReferenceBridge {
   private deregister(r: Record<string, unknown>): object {
     const name = String(r['name'] ?? '');
     const running = this.running.get(name) ?? 0;
-    if (running > 0 && !r['force']) throw new Refusal(Status.FAILED_PRECONDITION, `${running} workspaces running`);
+    if (running > 0 && !r['force']) {
+      const ids = atLeast(this.version, '2022-08') ? `[${Array.from({ length: running }, (_, i) => `ws-${name}-${i + 1}`).join(',')}]` : '';
+      throw new Refusal(Status.FAILED_PRECONDITION, `cluster is not empty (${running} instances remaining)${ids}`);
+    }
     if (this.clusters.delete(name)) this.running.set(name, 0);
     return {};
   }

@@ -70,6 +70,35 @@ describe('registryError', () => {
     expect(vague.message).toContain('regular workspaces still run on it');
   });
 
+  it('UNKNOWN with a refusal text of the deployed bridge is what it meant; any other text, or another operation, stays UNKNOWN', () => {
+    const meant: Array<[CallContext['operation'], string, number]> = [
+      ['update', 'a WorkspaceCluster with name eu17 does not exist in the DB!', GrpcStatus.NOT_FOUND],
+      ['update', 'a WorkspaceCluster with name eu17 already exists in the DB!', GrpcStatus.NOT_FOUND],
+      ['register', 'a WorkspaceCluster with name eu17 already exists in the DB', GrpcStatus.ALREADY_EXISTS],
+      ['register', 'a WorkspaceCluster with url dns:///x:1 already exists in the DB', GrpcStatus.ALREADY_EXISTS],
+      ['deregister', 'cluster is not empty (3 instances remaining)', GrpcStatus.FAILED_PRECONDITION],
+      ['deregister', 'cluster is not empty (1 instances remaining)[a]', GrpcStatus.FAILED_PRECONDITION],
+      ['register', 'cannot reach dns:///x:1: 14 UNAVAILABLE: No connection established', GrpcStatus.FAILED_PRECONDITION],
+      ['update', 'cannot reach dns:///x:1: 14 UNAVAILABLE: x', GrpcStatus.FAILED_PRECONDITION],
+      ['register', 'Invalid value for workspace region.', GrpcStatus.INVALID_ARGUMENT],
+      ['register', 'unknown preferability 7', GrpcStatus.INVALID_ARGUMENT],
+      ['register', 'missing required TLS config', GrpcStatus.INVALID_ARGUMENT],
+      ['update', 'missing required TLS config', GrpcStatus.INVALID_ARGUMENT],
+      // Not the bridge's words for that operation: no guess.
+      ['deregister', 'a WorkspaceCluster with name eu17 does not exist in the DB!', GrpcStatus.UNKNOWN],
+      ['update', 'a WorkspaceCluster with name eu17 already exists in the DB', GrpcStatus.UNKNOWN],
+      ['list', 'connect ECONNREFUSED 10.0.0.1:5432', GrpcStatus.UNKNOWN],
+      ['register', 'duplicate key value violates unique constraint', GrpcStatus.UNKNOWN],
+    ];
+    for (const [operation, details, code] of meant) {
+      const error = registryError({ code: GrpcStatus.UNKNOWN, details }, ctx({ operation }));
+      expect(error.details, `${operation}: ${details}`).toMatchObject({ grpcCode: code });
+      expect(error.details['grpcCodeSent'], `${operation}: ${details}`).toBe(code === GrpcStatus.UNKNOWN ? undefined : GrpcStatus.UNKNOWN);
+    }
+    // A bridge that sends a code is taken at its word, whatever its text.
+    expect(registryError({ code: GrpcStatus.INTERNAL, details: 'cluster is not empty (3 instances remaining)' }, ctx({ operation: 'deregister' })).details).toMatchObject({ grpcCode: 13 });
+  });
+
   it('reads the workspace count from the bridge text', () => {
     expect(remainingWorkspaces('cluster is not empty (12 instances remaining)[a,b]')).toBe(12);
     expect(remainingWorkspaces('other')).toBeUndefined();

@@ -12,8 +12,8 @@ export function referenceFixture() {
   const bridges: ReferenceBridge[] = [];
   const clients: RegistryClient[] = [];
   return {
-    async bridge(version: ReferenceVersion = 'current'): Promise<ReferenceBridge> {
-      const b = new ReferenceBridge(version);
+    async bridge(version: ReferenceVersion = 'current', answers: 'documented' | 'deployed' = 'documented'): Promise<ReferenceBridge> {
+      const b = new ReferenceBridge(version, answers);
       await b.start();
       bridges.push(b);
       return b;
