@@ -42,6 +42,23 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
   return { kind: 'conflict', reason: reasons.join('; '), conflicting };
 }
 
+/**
+ * Why a hand-run Register of `name` at `url` must not be sent (the name or url is listed already), or undefined.
+ * Bridges before 2022-02 would not refuse it: they overwrite the entry of that name, or add a second one at that url.
+ */
+export function takenFinding(clusters: readonly ClusterStatus[], name: string, url: string, meta: string): WsdError | undefined {
+  const finding = classifyRegistry(clusters, name, url, meta);
+  if (finding.kind === 'registered') {
+    return new WsdError('RegistryConflict', `${finding.evidence}: already registered, nothing was changed (deregister it first only to register it with other settings)`, {
+      details: { meta, cluster: name, alreadyRegistered: true },
+    });
+  }
+  if (finding.kind === 'conflict') {
+    return new WsdError('RegistryConflict', `${finding.reason}; nothing was changed — deregister the old entry or choose another name`, { details: { meta, cluster: name } });
+  }
+  return undefined;
+}
+
 export interface RegisterClusterInput {
   /** `region` is the GCP region; `bridgeRegion` the config's override of the derived bridge region. */
   cluster: { name: string; shortName: string; region: string; bridgeRegion?: string };

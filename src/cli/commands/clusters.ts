@@ -344,7 +344,12 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     ]))
     .action(async (_o, command: Command) => {
       const input = await registerInput(command, io);
+      const { takenFinding } = await import('../../registry/register-cluster.js');
       await withClient(command, io, async (client, meta) => {
+        // List first, as the register step does: bridges before 2022-02 have no duplicate check and write a
+        // Register of a taken name over the old entry (score, state, url, TLS), or list a taken url twice.
+        const taken = takenFinding(await client.list(), input.name, input.url, meta);
+        if (taken) throw taken;
         await client.register(input);
         io.stdout(`${input.name}: registered with ${meta} (${input.url}, ${input.hints.cordoned ? 'cordoned' : 'available'}, region ${input.region || '"" (any)'})\n`);
       });

@@ -38,6 +38,10 @@
  * Versions: every row of design.md's History table. A bridge of version V
  * speaks the shapes of V — a field added later is unknown to it (skipped on
  * decode, absent from List), a field removed later is still there:
+ * - before 2022-02 Register has no duplicate check (the deployed bridge's
+ *   check ran no code until 2022-02-19): a taken name is overwritten, as its
+ *   database saves by primary key `name`, and a taken url is registered twice
+ *   (chosen: from the 2022-02 version on the check is there);
  * - before 2021-11 DeregisterRequest has no `force` (a forced Deregister is a
  *   plain one); before 2022-02 ClusterStatus 9 carries admission preferences
  *   (chosen shape: repeated string), listed for every cluster;
@@ -467,8 +471,10 @@ export class ReferenceBridge {
     // Before 2023-02 the field does not exist: decoded as absent, no check. The deployed bridge checks it first.
     const region = String(r['region'] ?? '');
     if (!REGIONS.includes(region)) throw new Refusal(Status.INVALID_ARGUMENT, 'Invalid value for workspace region.');
-    if (this.clusters.has(name)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with name ${name} already exists in the DB`);
-    if ([...this.clusters.values()].some((c) => c.url === url)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with url ${url} already exists in the DB`);
+    if (atLeast(this.version, '2022-02')) {
+      if (this.clusters.has(name)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with name ${name} already exists in the DB`);
+      if ([...this.clusters.values()].some((c) => c.url === url)) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with url ${url} already exists in the DB`);
+    }
     const hints = (r['hints'] ?? {}) as { perfereability?: number; cordoned?: boolean; govern?: boolean };
     const score = SCORE_BY_PREFERABILITY[hints.perfereability ?? 0];
     if (score === undefined) throw new Refusal(Status.INVALID_ARGUMENT, `unknown preferability ${hints.perfereability}`);
