@@ -202,6 +202,13 @@ function preconditionMessage(ctx: CallContext, who: string, details: string): st
         `the bridge dials ws-manager during Register, so DNS and certificates must be ready first (run the alive-test step)`
       );
     default:
+      if (ctx.change === TLS_CHANGE) {
+        // The bridge dials ws-manager with the new material before it keeps it (2024-06).
+        return (
+          `${ctx.meta} could not reach ws-manager of ${who} with the new TLS material: ${details}; it keeps the old one. ` +
+          `Check that the new ca.crt, tls.crt and tls.key are that cluster's client certificate (\`clusters get-tls-config\` writes them) and that ws-manager is up`
+        );
+      }
       return `${ctx.meta} refused ${ctx.change ?? ctx.operation} of ${who}: ${details}`;
   }
 }

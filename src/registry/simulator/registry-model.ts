@@ -211,9 +211,11 @@ export class RegistryModel {
   /**
    * Update: unknown (or static) name → NOT_FOUND first; then a request that
    * sets no property (or an empty constraint) is accepted and changes nothing.
+   * TLS (current bridge): a part missing → INVALID_ARGUMENT; the same material → OK at once; new material is
+   * dialled with first → FAILED_PRECONDITION when ws-manager cannot be reached with it (the old one stays).
    */
   update(name: string, property: UpdateProperty | undefined): Promise<void> {
-    return this.serialised(() => {
+    return this.serialised(async () => {
       const cluster = this.dynamic(name);
       if (!property) return;
       if ('score' in property) cluster.score = property.score;
@@ -221,7 +223,14 @@ export class RegistryModel {
       else if ('cordoned' in property) cluster.state = property.cordoned ? 'CORDONED' : 'AVAILABLE';
       else if ('tls' in property) {
         // A 2023-02 bridge does not know field 7: to it, this Update sets nothing.
-        if (this.version === 'current') cluster.tlsFingerprint = fingerprint(property.tls);
+        if (this.version !== 'current') return;
+        // The bridge refuses material with a part missing; new material must dial ws-manager before it is kept.
+        const tls = property.tls;
+        if (!tls.ca || !tls.crt || !tls.key) throw new SimStatusError(GrpcStatus.INVALID_ARGUMENT, 'missing required TLS config');
+        if (fingerprint(tls) === cluster.tlsFingerprint) return;
+        const unreachable = await this.dial(cluster.name, cluster.url, tls);
+        if (unreachable) throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cannot reach ${cluster.url || '(empty url)'}: ${unreachable}`);
+        cluster.tlsFingerprint = fingerprint(tls);
       } else {
         const { add, constraint } = property.admissionConstraint;
         // Add appends (even a duplicate), remove drops every equal one.

@@ -16,7 +16,8 @@
  *   (current) or the `govern` hint, default false (2023-02 bridge).
  * - Update: unknown name → NOT_FOUND; no property set (or a constraint with an
  *   empty oneof / empty permission) → OK, nothing changes; exactly one property
- *   changes otherwise. Constraint add appends (also a duplicate; chosen),
+ *   changes otherwise. TLS with ca, crt or key empty → INVALID_ARGUMENT (the
+ *   deployed bridge's check; it then dials, which this one always passes). Constraint add appends (also a duplicate; chosen),
  *   remove drops every equal one. The 2023-02 bridge has no field 7, so a TLS
  *   update is a request without property.
  * - Deregister: regular workspaces running under the name and no force →
@@ -516,8 +517,10 @@ export class ReferenceBridge {
         c.state = r['cordoned'] ? 'CORDONED' : 'AVAILABLE';
         break;
       case 'tls': {
+        // The deployed bridge (2024-06) refuses material with a part missing, then dials ws-manager with it.
         const t = r['tls'] as { ca?: string; crt?: string; key?: string };
-        c.tls = { ca: pem(t.ca ?? ''), crt: pem(t.crt ?? ''), key: pem(t.key ?? '') };
+        if (!t.ca || !t.crt || !t.key) throw new Refusal(Status.INVALID_ARGUMENT, 'missing required TLS config');
+        c.tls = { ca: pem(t.ca), crt: pem(t.crt), key: pem(t.key) };
         break;
       }
       case 'admission_constraint': {

@@ -143,6 +143,26 @@ describe('RegistryClient against the simulator', () => {
     expect(state.clusters.find((c) => c.name === 'eu18')?.tlsFingerprint).toBe(fingerprint({ ca: 'CA2', crt: 'CRT2', key: 'KEY2' }));
   });
 
+  it('TLS update: a part missing is invalid; new material ws-manager cannot be reached with is refused, the old one kept; the same material is no change', async () => {
+    const stored = async () =>
+      (JSON.parse(await readFile(join(tmp.dir, 'state.json'), 'utf8')) as { clusters: Array<{ name: string; tlsFingerprint: string }> }).clusters.find((c) => c.name === 'eu18')?.tlsFingerprint;
+    const old = await stored();
+    const missing = await rejection(client.update('eu18', { tls: { ca: 'CA3', crt: '', key: 'KEY3' } }));
+    expect(missing).toMatchObject({ code: 'RegistryRefused', details: expect.objectContaining({ grpcCode: 3 }) });
+    expect(missing.message).toBe('prod-meta-eu01 rejected update of eu18 as invalid: missing required TLS config; fix the request and retry');
+    reachable = false;
+    try {
+      const undialled = await rejection(client.update('eu18', { tls: { ca: 'CA3', crt: 'CRT3', key: 'KEY3' } }));
+      expect(undialled).toMatchObject({ code: 'RegistryRefused', details: expect.objectContaining({ grpcCode: 9 }) });
+      expect(undialled.message).toMatch(/^prod-meta-eu01 could not reach ws-manager of eu18 with the new TLS material: cannot reach dns:\/\/\/ws-eu18\.example\.com:8080: connection refused; it keeps the old one\. Check that/);
+      // The material it has: nothing to dial, accepted as it is.
+      await client.update('eu18', { tls: { ca: 'CA2', crt: 'CRT2', key: 'KEY2' } });
+    } finally {
+      reachable = true;
+    }
+    expect(await stored()).toBe(old);
+  });
+
   it('Deregister is refused while regular workspaces run, says how many and what --force breaks; prebuilds do not block', async () => {
     await sim.setRunning('eu17', 3);
     await sim.setRunning('eu17', 2, 'prebuild');

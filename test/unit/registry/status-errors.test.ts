@@ -99,6 +99,15 @@ describe('registryError', () => {
     expect(registryError({ code: GrpcStatus.INTERNAL, details: 'cluster is not empty (3 instances remaining)' }, ctx({ operation: 'deregister' })).details).toMatchObject({ grpcCode: 13 });
   });
 
+  it('a TLS replacement the bridge cannot dial with says the old material stays and what to check', () => {
+    const error = registryError({ code: GrpcStatus.UNKNOWN, details: 'cannot reach dns:///ws-eu17.x:8080: 14 UNAVAILABLE: handshake failed' }, ctx({ change: 'replace TLS material' }));
+    expect(error.code).toBe('RegistryRefused');
+    expect(error.message).toBe(
+      'prod-meta-eu01 could not reach ws-manager of eu17 with the new TLS material: cannot reach dns:///ws-eu17.x:8080: 14 UNAVAILABLE: handshake failed; it keeps the old one. ' +
+        'Check that the new ca.crt, tls.crt and tls.key are that cluster\'s client certificate (`clusters get-tls-config` writes them) and that ws-manager is up',
+    );
+  });
+
   it('reads the workspace count from the bridge text', () => {
     expect(remainingWorkspaces('cluster is not empty (12 instances remaining)[a,b]')).toBe(12);
     expect(remainingWorkspaces('other')).toBeUndefined();
