@@ -75,6 +75,20 @@ describe.each(['2021-11', 'current'] as const)('a %s bridge answering UNKNOWN wi
   });
 });
 
+describe('a 2021-10 bridge answering UNKNOWN with its texts', () => {
+  it('a forced Deregister it refuses is a bridge that predates force, not a hint to pass --force', async () => {
+    const b = await ref.bridge('2021-10', 'deployed');
+    const c = await ref.client(b);
+    await c.register(registerInput('eu1'));
+    b.setRunning('eu1', 3);
+    const error = await rejection(c.deregister({ name: 'eu1', force: true }));
+    expect(error).toMatchObject({ code: 'RegistryRefused', details: { grpcCode: 9, grpcCodeSent: 2 } });
+    expect(error.message).toBe(
+      'meta-eu refused to deregister eu1 although force was sent: 3 regular workspaces still run on it, and this bridge ignores force (it predates DeregisterRequest.force, 2021-11); cordon it and wait until they stop',
+    );
+  });
+});
+
 describe('a current bridge answering UNKNOWN with its texts', () => {
   // Bridges before 2022-02 have no duplicate check at all (reference-register-taken.test.ts).
   it('a Register of a name already registered at that url says an earlier register went through; another url is a conflict', async () => {
