@@ -27,6 +27,7 @@ import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError
 import { cachedSnapshot, journalHead, readSnapshotCache, replay, summaryOf } from './snapshot-cache.js';
 import { lostRecords, SNAPSHOT_MARK } from './lost-records.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
+import { lineProblem, NEWER_FIX, type LineProblem } from './journal-records.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
@@ -71,7 +72,9 @@ function lostJournal(root: string, id: string): JournalDamage | undefined {
     if (isPermissionError(error)) return { file: journal, line: 1, problem: `cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: permissionFix(journal) };
     return damaged(journal, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  if (scanJournal(text).records.length === 0 && others.length > 0) return damaged(journal, `holds no record while its folder holds ${others.sort().join(', ')} (the journal was emptied)`);
+  const scan = scanJournal(text, id);
+  // A journal damaged at a line is listed (and refused) as that damage, not as one emptied.
+  if (scan.damagedLine === undefined && scan.records.length === 0 && others.length > 0) return damaged(journal, `holds no record while its folder holds ${others.sort().join(', ')} (the journal was emptied)`);
   return undefined;
 }
 
@@ -88,26 +91,35 @@ function ioError(action: string, path: string, error: unknown): WsdError {
 
 /** Where a journal is damaged mid-file: the records before it are intact, nothing after it is trusted. */
 interface JournalDamageAt {
-  /** 1-based line number of the first line that is not a JSON record. */
+  /** 1-based line number of the first line that is not a record of this deployment. */
   line: number;
   /** The intact records before it. */
   records: JournalRecord[];
+  /** What is wrong with that line when it parses (see journal-records.ts); absent for a line that is no JSON. */
+  problem?: LineProblem;
 }
 
-/** Line number of the first line that is no JSON record (a torn last line aside), with the records before it. */
-function scanJournal(text: string, onTorn?: (line: string) => void): { records: JournalRecord[]; damagedLine?: number } {
+/**
+ * The records of deployment `id`'s journal up to the first line that is none of its records in order (a torn
+ * last line aside: one that does not parse, cut by a crash), with where that line is and what is wrong with it.
+ */
+function scanJournal(text: string, id: string, onTorn?: (line: string) => void): { records: JournalRecord[]; damagedLine?: number; problem?: LineProblem } {
   const lines = text.split('\n');
   const records: JournalRecord[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line) continue;
     let record: unknown;
+    let parsed = true;
     try {
       record = JSON.parse(line);
     } catch {
-      record = undefined;
+      parsed = false;
     }
-    if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+    if (parsed) {
+      // Whole JSON is never a crash's cut (a record's line ends with its closing brace): what is wrong with it is damage.
+      const problem = lineProblem(record, i + 1, records, id);
+      if (problem) return { records: problem.kind === 'foreign' ? [] : records, damagedLine: i + 1, problem };
       records.push(record as JournalRecord);
       continue;
     }
@@ -118,10 +130,26 @@ function scanJournal(text: string, onTorn?: (line: string) => void): { records: 
   return { records };
 }
 
+/** The fix for journal `path` damaged at `line` as `problem` says. */
+function damageFix(path: string, line: number, problem: LineProblem | undefined): string {
+  if (problem?.kind === 'newer') return NEWER_FIX;
+  if (problem?.kind === 'foreign') return journalLostFix(path, dirname(path));
+  return journalDamageFix(path, line);
+}
+
+/** The damage a scan found, as listed and refused. */
+function damageOf(path: string, at: JournalDamageAt): JournalDamage {
+  return { file: path, line: at.line, fix: damageFix(path, at.line, at.problem), ...(at.problem ? { problem: at.problem.problem } : {}) };
+}
+
 /** Reads journal records; a torn last line (crash mid-append) is reported through `onTorn` and dropped. */
 export function readJournal(path: string, onTorn?: (line: string) => void): JournalRecord[] {
-  const { records, damagedLine } = scanJournal(readFileSync(path, 'utf8'), onTorn);
-  if (damagedLine !== undefined) throw journalDamagedError(basename(dirname(path)), path, damagedLine);
+  const id = basename(dirname(path));
+  const { records, damagedLine, problem } = scanJournal(readFileSync(path, 'utf8'), id, onTorn);
+  if (damagedLine !== undefined) {
+    const damage = damageOf(path, { line: damagedLine, records, problem });
+    throw journalDamagedError(id, path, damagedLine, damage.fix, damage.problem);
+  }
   return records;
 }
 
@@ -394,7 +422,7 @@ function damagedSummary(id: string, path: string, damage: JournalDamageAt, lost?
   } catch {
     intact = undefined; // the intact part does not replay either: nothing of it is known
   }
-  const found: JournalDamage = { ...(lost ?? { file: path, line: damage.line, fix: journalDamageFix(path, damage.line) }), ...(intact ? { clusterId: intact.clusterId } : {}) };
+  const found: JournalDamage = { ...(lost ?? damageOf(path, damage)), ...(intact ? { clusterId: intact.clusterId } : {}) };
   return {
     id,
     state: 'damaged',
@@ -574,9 +602,9 @@ export class FileStateStore implements StateStore {
       }
       // Damage first: a snapshot written before the journal was damaged still looks current, and
       // listing from it would show a state that `status ID`, `resume` and `deploy` then refuse to read.
-      const { records, damagedLine } = scanJournal(text);
+      const { records, damagedLine, problem } = scanJournal(text, entry.name);
       if (damagedLine !== undefined) {
-        out.push(damagedSummary(entry.name, journalPath, { line: damagedLine, records }));
+        out.push(damagedSummary(entry.name, journalPath, { line: damagedLine, records, ...(problem ? { problem } : {}) }));
         continue;
       }
       const missing = lostRecords(journalPath, records, read);

@@ -200,6 +200,10 @@ export function applyRecord(snapshot: Snapshot | undefined, record: JournalRecor
       break;
     case 'event':
       break;
+    default:
+      // A record a newer ws-deployment wrote (the PostgreSQL store's; the file store refuses it on reading): acting
+      // without it could redo or undo what it records.
+      throw new WsdError('StateCorrupt', `journal record ${(record as JournalRecord).seq} has type "${(record as { type: string }).type}", which this ws-deployment does not know: a newer ws-deployment wrote it; upgrade ws-deployment to the version that wrote it`);
   }
   return next;
 }
