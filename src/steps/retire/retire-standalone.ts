@@ -96,6 +96,21 @@ function readProgress(file: string, name: string): RetireProgress | undefined {
   return progress as RetireProgress;
 }
 
+/**
+ * Why saved `progress` cannot be the retirement of the `name` registered now (per meta cluster: the names it lists),
+ * in words; undefined when it can. Deregistered from a meta cluster that lists it again, or destroyed (which
+ * comes after every deregister) while one lists it: the cluster it was about is gone, this is another one.
+ */
+function staleProgress(progress: RetireProgress, name: string, registeredOn: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  const listing = [...registeredOn].filter(([, names]) => names.has(name)).map(([meta]) => meta);
+  if (listing.length === 0) return undefined;
+  if (progress.done) return `says the retirement of ${name} is done, but ${listing.join(', ')} lists it now`;
+  const back = listing.filter((meta) => progress.deregistered.includes(meta));
+  if (back.length > 0) return `says ${name} was deregistered from ${back.join(', ')}, which lists it now`;
+  if (progress.destroyed) return `says ${name} was destroyed, but ${listing.join(', ')} lists it now`;
+  return undefined;
+}
+
 /** Retires one cluster; returns its final progress. */
 export async function retireStandalone(given: RetireStandaloneInput): Promise<RetireProgress & { name: string; fullName?: string }> {
   // Every line it prints belongs to `retire` (outside a deployment there is no step to name).
@@ -124,13 +139,19 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   try {
     const file = progressFile(input.store.root, shortName);
     const stored = existsSync(file) ? readProgress(file, shortName) : undefined;
-    let registered: Set<string> | undefined;
-    const registeredNow = async (): Promise<Set<string>> =>
-      (registered ??= new Set((await Promise.all(session.registry.metas.map((m) => session.registry.list(m, input.signal)))).flat().map((c) => c.name)));
+    let registeredOn: Map<string, Set<string>> | undefined;
+    const registeredByMeta = async (): Promise<Map<string, Set<string>>> =>
+      (registeredOn ??= new Map(await Promise.all(session.registry.metas.map(async (m) => [m, new Set((await session.registry.list(m, input.signal)).map((c) => c.name))] as const))));
+    const registeredNow = async (): Promise<Set<string>> => new Set([...(await registeredByMeta()).values()].flatMap((names) => [...names]));
     // A finished retirement is kept so that running it again changes nothing; but a cluster registered
     // under that name now is another one (ids come round again, --cluster-id reuses one): retire it anew
-    // rather than answer "destroyed" for a cluster that still takes workspaces.
-    const previous = stored?.done && (await registeredNow()).has(shortName) ? undefined : stored;
+    // rather than answer "destroyed" for a cluster that still takes workspaces. So too for progress that is
+    // not finished: one that says the cluster left a meta cluster that lists it now is of an earlier cluster
+    // of that name (its retirement interrupted) or was copied in, and acting on it skipped the deregister and
+    // the destroy and said both were done.
+    const stale = stored ? staleProgress(stored, shortName, await registeredByMeta()) : undefined;
+    if (stale) input.sink.emit({ level: 'warn', code: 'retire.stale-progress', cluster: shortName, message: `${file} ${stale}: it is not the progress of this ${shortName}, so its retirement starts anew` });
+    const previous = stale ? undefined : stored;
     // Before any change: a destroy that would lack a secret variable, or whose module is gone with nothing to take
     // its place, stops now (destroy-env.ts, destroy-module.ts).
     const needs = destroy && created?.moduleInput?.backend && !previous?.destroyed && !previous?.done ? [{ cluster: shortName, createdBy: created.deploymentId, moduleInput: created.moduleInput }] : [];

@@ -54,6 +54,21 @@ describe('retire command', () => {
     for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
   });
 
+  it('retires anew a cluster whose saved progress, not finished, says it left a meta cluster that lists it now (an earlier eu1, or a file copied in)', async () => {
+    h = await createHarness(SHIFT);
+    await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await h.register('eu2', { cordoned: false, preferability: 'Prefer' });
+    // An earlier eu1's retirement, interrupted after its destroy (before `done` was saved).
+    mkdirSync(dirname(progressFile(h.store.root, 'eu1')), { recursive: true });
+    writeFileSync(progressFile(h.store.root, 'eu1'), JSON.stringify({ cordoned: [...METAS], deregistered: [...METAS], destroyed: true }));
+    const base = { config: h.loaded.config, store: h.store, name: 'eu1', sink: h.sink, redactor: new Redactor(), signal: new AbortController().signal, pollMs: 100, yes: true };
+    // Before: "cordoned, drained, deregistered; destroyed" and done, while eu1 stayed registered and AVAILABLE everywhere.
+    expect(await retireStandalone(base)).toMatchObject({ done: true, deregistered: [...METAS] });
+    for (const meta of METAS) expect((await h.list(meta)).map((c) => c.name)).toEqual(['eu2']);
+    const said = h.sink.events.filter((e) => e.code === 'retire.stale-progress').map((e) => e.message);
+    expect(said).toEqual([expect.stringMatching(new RegExp(`eu1\\.json says eu1 was deregistered from ${METAS.join(', ')}, which lists it now: it is not the progress of this eu1, so its retirement starts anew`))]);
+  });
+
   it('refuses a damaged progress file with the fix', async () => {
     h = await createHarness(SHIFT);
     await h.register('eu1', { cordoned: false, preferability: 'Prefer' });
