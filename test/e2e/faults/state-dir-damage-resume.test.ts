@@ -8,7 +8,8 @@
  *   - damage: each entry `resume` reads or writes, listed from the dir (the held deployment's own entries,
  *     its logs' first level, the store's `locks/` and `terraform-state/` and their files; a per-cluster
  *     entry is taken once, for the first cluster), each damage (deleted, truncated to 0, truncated
- *     mid-line, garbage appended, replaced by a folder (a folder: by a file), symlink to a copy outside);
+ *     mid-line, garbage appended, replaced by a folder (a folder: by a file), symlink to a copy outside,
+ *     another one's copy: the same file of another deployment or cluster copied over it);
  *   - permissions, as `nobody` (root ignores modes) on a copy it owns: the journal, the snapshot, the
  *     control folder, a lock file and the terraform-state folder unreadable (mode 000), the deployment
  *     folder unwritable (0555); there also every reading command.

@@ -5,7 +5,8 @@
  * cluster's alive test); and a second generation whose shift holds (paused by `shift pause`, no
  * one to answer in CI) over the first. For each entry the dir holds (listed from the dir, never
  * from a list of names here) each damage is applied to a fresh copy — deleted, truncated to 0,
- * truncated mid-line, garbage appended, replaced by a folder (a folder: by a file), chmod 000,
+ * truncated mid-line, garbage appended, replaced by a folder (a folder: by a file), chmod 000, another one's copy
+ * (the same file of another deployment or cluster copied over it),
  * replaced by a symlink to a copy outside the state dir — and every reading command runs on it
  * (in-process: hundreds of runs). Per case:
  *   - the exit code is a documented one, and nothing prints a stack trace or raw internal error;
