@@ -621,7 +621,7 @@ export class FileStateStore implements StateStore {
       const snap = replay(records);
       if (snap) out.push(summaryOf(snap));
     }
-    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return out.sort((a, b) => createdKey(b).localeCompare(createdKey(a)));
   }
 
   async sendControl(id: string, command: ControlCommand, by?: string): Promise<void> {
@@ -695,6 +695,17 @@ function listControl(dir: string): string[] {
     if (isPermissionError(error)) throw permissionError(dir, 'list the shift commands queued in', error);
     throw ioError('list', dir, error);
   }
+}
+
+/**
+ * When a listed deployment began, for the newest-first order: its start time, or, where damage hides it (a journal
+ * lost, or damaged at its first line), the time in its generated id. Sorted last, a damaged newest deployment let
+ * `status` show the one before it, long retired, as the current one, saying nothing of the damage.
+ */
+function createdKey(d: DeploymentSummary): string {
+  if (d.createdAt || !GENERATED_ID_PATTERN.test(d.id)) return d.createdAt;
+  const [day, time] = d.id.split('-') as [string, string];
+  return `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}.000Z`;
 }
 
 function isSymlink(path: string): boolean {
