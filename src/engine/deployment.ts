@@ -192,7 +192,7 @@ export async function resumeDeployment(loaded: LoadedConfig, id: string | undefi
         `deployment ${chosen} is over: ${concluded}. Nothing to resume: ${concludedFix(snap)}`,
       );
     }
-    const newer = await supersededBy(deps.store, snap);
+    const newer = await supersededBy(deps.store, snap, { refuseDamaged: true });
     if (newer) throw supersededError(snap, newer);
     assertSameNames(snap, targets);
     if (snap.inputs.configHash !== loaded.hash) {
@@ -221,7 +221,7 @@ async function beginShiftRetry(journal: DeploymentJournal, loaded: LoadedConfig,
   const snap = journal.snapshot();
   const refusal = retryRefusalOf(snap, deps.store.root);
   if (refusal) throw retryRefused(refusal, snap);
-  const newer = await supersededBy(deps.store, snap);
+  const newer = await supersededBy(deps.store, snap, { refuseDamaged: true });
   if (newer) throw supersededError(snap, newer);
   assertSameNames(snap, targets);
   const step = (deps.deploymentSteps ?? []).find((s) => s.name === SHIFT_STEP);

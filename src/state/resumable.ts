@@ -63,9 +63,19 @@ export function promoted(snap: Snapshot): boolean {
  * (it began after `snap`). Resuming `snap` then would shift the environment's traffic back onto
  * its clusters and retire the newer generation as old, so it is over (its clusters: \`retire --cluster\`).
  */
-export async function supersededBy(store: StateStore, snap: Snapshot): Promise<string | undefined> {
+export async function supersededBy(store: StateStore, snap: Snapshot, options: { refuseDamaged?: boolean } = {}): Promise<string | undefined> {
   for (const d of await store.list()) {
     if (d.id === snap.id) return undefined; // newest first: nothing newer supersedes it
+    // `refuseDamaged` (a run that writes): a newer deployment of the environment whose journal is damaged may have
+    // promoted its clusters; going on would move the traffic back and retire them as old. Readers only say less.
+    if (d.damaged && options.refuseDamaged && mayBelongTo(d, snap.inputs)) {
+      const damage = damagedListingError({ ...d, damaged: d.damaged });
+      throw new WsdError(
+        'StateCorrupt',
+        `whether a newer deployment of this environment superseded ${snap.id} (promoted its own clusters, which going on with ${snap.id} would shift the traffic from and retire) is past the damage of its journal: ${damage.message}`,
+        { details: damage.details, cause: damage },
+      );
+    }
     if (d.damaged || d.project !== snap.inputs.project || d.environment !== snap.inputs.environment) continue;
     if (promoted((await store.open(d.id, { readOnly: true })).snapshot())) return d.id;
   }
