@@ -48,7 +48,7 @@ async function buildChecks(ctx: StepContext, s: AliveTestSection): Promise<Alive
   if (isSandbox(ctx)) return [sandboxHealthCheck(ctx.sharedDir, ctx.cluster.name)];
   const checks: AliveCheck[] = [];
   const needsCluster = s.command !== undefined || s.rollout.enabled;
-  const kubeconfig = needsCluster ? kubeconfigFor(ctx) : undefined;
+  const kubeconfig = needsCluster ? await kubeconfigFor(ctx) : undefined;
   if (s.command) checks.push(commandCheck(ctx, s.command, kubeconfig));
   if (s.rollout.enabled && kubeconfig) checks.push(rolloutCheck(await loadClusterKubeConfig(kubeconfig), rolloutNamespace(ctx, s)));
   const domain = domainOf(ctx);

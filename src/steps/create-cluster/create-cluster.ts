@@ -10,15 +10,14 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { WsdError } from '../../core/errors.js';
 import type { ExistenceProbe } from '../../plan/allocate-id.js';
-import { describeArgs, describeCluster, getCredentials, getCredentialsArgs } from '../../tools/gcloud.js';
+import { describeArgs, describeCluster, getCredentialsArgs } from '../../tools/gcloud.js';
 import { runExternalGenerator } from '../../tools/terraform/external-generator.js';
 import { writeRootModule } from '../../tools/terraform/generator.js';
 import { OUTPUT_ARGV, applyArgv, initArgv, planArgv } from '../../tools/terraform/argv.js';
 import { Terraform, type TerraformOutput } from '../../tools/terraform/terraform.js';
 import type { CheckResult, ClusterTarget, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
-import { kubeconfigPath, writeKubeconfigFromOutputs } from './kubeconfig.js';
+import { KUBECONFIG_OUTPUTS, kubeconfigPath, writeClusterKubeconfig } from './kubeconfig.js';
 import {
   backendFor,
   builtinWorkDir,
@@ -201,17 +200,10 @@ export const createCluster: Step = {
     }
     const outputs = plainOutputs(await terraform.output());
     const kubeconfig = kubeconfigPath(ctx.clusterDir);
-    if (ctx.cluster.type === 'gke') {
-      await getCredentials({ name: ctx.cluster.name, project: ctx.config.project.id, region: ctx.cluster.region, kubeconfigPath: kubeconfig, credFile: ctx.config.project.gcpSACredFile, sink: ctx.sink, signal: ctx.signal, logFile: ctx.logFile, redactor: ctx.redactor });
-    } else {
-      const endpoint = outputs.endpoint;
-      const ca = outputs.ca_certificate;
-      if (typeof endpoint !== 'string' || typeof ca !== 'string') {
-        throw new WsdError('ToolFailed', `the terraform module of ${ctx.cluster.name} did not output endpoint and ca_certificate; a ${ctx.cluster.type} cluster module must`);
-      }
-      writeKubeconfigFromOutputs(kubeconfig, { name: ctx.cluster.name, endpoint, caCertificate: ca });
-    }
-    const journaled = Object.fromEntries(JOURNALED_OUTPUTS.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
+    await writeClusterKubeconfig(ctx, kubeconfig, outputs);
+    // A kubeconfig is a cache; what writes it again is journaled (kubeconfig.ts).
+    const kept = ctx.cluster.type === 'gke' ? JOURNALED_OUTPUTS : [...JOURNALED_OUTPUTS, ...KUBECONFIG_OUTPUTS];
+    const journaled = Object.fromEntries(kept.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
     return {
       ...journaled,
       workDir,

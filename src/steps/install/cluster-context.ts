@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
+import { KUBECONFIG_OUTPUTS, writeClusterKubeconfig } from '../create-cluster/kubeconfig.js';
 import { Helm } from '../../tools/helm.js';
 import type { ClusterTarget, PlanContext, StepContext, StepName } from '../step.js';
 
@@ -14,20 +15,50 @@ export function isSandbox(ctx: Pick<PlanContext, 'cluster'>): boolean {
   return ctx.cluster.type === 'sandbox';
 }
 
-/** The cluster's kubeconfig file, as create-cluster recorded it. Never the default ~/.kube/config. */
-export function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster'>): string {
-  const kubeconfig = ctx.outputs['create-cluster']?.kubeconfig;
+/** Rewrites in flight, by file: a cluster's releases install together and each may find the kubeconfig gone. */
+const rewriting = new Map<string, Promise<void>>();
+
+/**
+ * The cluster's kubeconfig file, as create-cluster recorded it. Never the default ~/.kube/config. Where the file is
+ * gone it is written again as create-cluster wrote it (create-cluster/kubeconfig.ts: it is a cache), once for all the
+ * steps that ask at the same time.
+ */
+export async function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster' | 'config' | 'sink' | 'signal' | 'logFile' | 'redactor'>): Promise<string> {
+  const created = ctx.outputs['create-cluster'] ?? {};
+  const kubeconfig = created.kubeconfig;
   if (typeof kubeconfig !== 'string' || kubeconfig.length === 0) {
     throw new WsdError('StepFailed', `cluster ${ctx.cluster.name} has no kubeconfig: create-cluster recorded none in its outputs; run create-cluster for it first`, {
       details: { cluster: ctx.cluster.name },
     });
   }
-  if (!existsSync(kubeconfig)) {
-    throw new WsdError('StepFailed', `kubeconfig ${kubeconfig} of cluster ${ctx.cluster.name} does not exist; run create-cluster again to write it`, {
-      details: { cluster: ctx.cluster.name, kubeconfig },
-    });
+  if (existsSync(kubeconfig)) return kubeconfig;
+  let pending = rewriting.get(kubeconfig);
+  if (!pending) {
+    pending = rewriteKubeconfig(ctx, kubeconfig, created).finally(() => rewriting.delete(kubeconfig));
+    rewriting.set(kubeconfig, pending);
   }
+  await pending;
   return kubeconfig;
+}
+
+async function rewriteKubeconfig(ctx: Parameters<typeof kubeconfigFor>[0], kubeconfig: string, created: Record<string, unknown>): Promise<void> {
+  const gke = ctx.cluster.type === 'gke';
+  if (!gke && KUBECONFIG_OUTPUTS.some((k) => typeof created[k] !== 'string')) {
+    // Journaled before create-cluster kept the endpoint and CA: nothing here can write it again.
+    throw new WsdError(
+      'StepFailed',
+      `kubeconfig ${kubeconfig} of cluster ${ctx.cluster.name} is gone, and its create-cluster journaled no endpoint and CA to write it again (an older version ran it): write the cluster's kubeconfig to that path (the module's endpoint and ca_certificate outputs), then resume`,
+      { details: { cluster: ctx.cluster.name, kubeconfig } },
+    );
+  }
+  ctx.sink.emit({
+    level: 'warn',
+    code: 'kubeconfig.rewritten',
+    cluster: ctx.cluster.name,
+    message: `kubeconfig of ${ctx.cluster.name} was gone (${kubeconfig}); writing it again ${gke ? 'with gcloud get-credentials' : 'from the endpoint and CA create-cluster journaled'}`,
+    data: { kubeconfig },
+  });
+  await writeClusterKubeconfig(ctx, kubeconfig, created);
 }
 
 /**

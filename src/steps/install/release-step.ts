@@ -155,7 +155,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
       const prepared = preparedRelease(def, ctx);
       // Manifest sets are applied server-side every time: the apply itself is the idempotent check.
       if (!prepared || def.manifests?.(ctx)) return { action: 'proceed' };
-      const kubeconfig = kubeconfigFor(ctx);
+      const kubeconfig = await kubeconfigFor(ctx);
       const helm = helmFor(ctx, def.name, kubeconfig);
       const { current, decision } = await observeRelease(helm, prepared);
       if (decision.action === 'skip') return { action: 'skip', evidence: decision.evidence, outputs: { releases: [releaseRecord(prepared, 'unchanged', current)] } };
@@ -178,7 +178,7 @@ export function createComponentStep(def: ComponentDefinition, options: InstallSt
         if (set) releases.push(await renderSet(ctx, set));
         return { sandbox: isSandbox(ctx), dryRun: ctx.options.dryRun, releases };
       }
-      const kubeconfig = kubeconfigFor(ctx);
+      const kubeconfig = await kubeconfigFor(ctx);
       if (prepared) releases.push(await applyRelease(ctx, def.name, helmFor(ctx, def.name, kubeconfig), kubeconfig, prepared, { pollMs }));
       let applied: string[] = [];
       if (set) {
