@@ -86,10 +86,21 @@ export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory |
     r.type === 'shift.retried'
       ? [{ time: r.time, code: 'shift.retried', message: `retried by ${r.by}: attempt ${r.attempt} from the first step, after ${r.after}` }]
       : r.type === 'event' && (OPERATOR_CODES.has(r.code) || (r.code === 'traffic.rollback' && /operator|abort/i.test(r.message)))
-        ? [{ time: r.time, code: r.code, message: r.message }]
+        ? [{ time: r.time, code: r.code, message: r.code === 'traffic.gate' ? gateReached(r, stages) : r.message }]
         : [],
   );
   return { attempt: retries.at(-1)?.attempt ?? 1, steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
+}
+
+/**
+ * A manual gate the shift reached, said from its data and the stage it held in: the event's own message told the
+ * operator of that moment to run `ws-deployment shift resume` without the deployment's id, a command that in a
+ * report read later answers whichever deployment is newest, not this one (the report says what answers a gate
+ * still waiting, with the id, in its head).
+ */
+function gateReached(r: Extract<JournalRecord, { type: 'event' }>, stages: ReadonlyArray<{ start: string; label: string }>): string {
+  const stage = stages.filter((s) => s.start <= r.time).at(-1);
+  return `manual gate ${str(r.data?.gate) ?? '?'} reached${stage ? ` at ${stage.label}` : ''}: the shift waited for an operator's answer`;
 }
 
 function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string, unknown>): number[] {
