@@ -17,6 +17,7 @@
 import type { JournalRecord, Snapshot } from '../state/model.js';
 import type { StateStore } from '../state/store.js';
 import { watchView } from '../report/watch/watch-view.js';
+import { supersededBy } from '../state/resumable.js';
 import { isWsdError } from '../core/errors.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import { exitCodeOf } from './commands/shared.js';
@@ -102,7 +103,7 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
       const pending = await store.pendingControl(id);
       let view = watchView({ records, pending, now: Date.now(), clock: tty });
       // Its suggestions read the config it ran with, not the default one (core/next-command.ts).
-      if (view.snapshot && !configLearned) next.forDeployment(view.snapshot.inputs.configFile);
+      if (view.snapshot && !configLearned) next.forDeployment(await configFileOf(store, id, view.snapshot.inputs.configFile));
       configLearned ||= view.snapshot !== undefined;
       // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
       // running): is anyone still running it? A run journals its end before it lets go of the lock, so
@@ -113,7 +114,12 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
         options.isLive !== undefined &&
         !(await options.isLive(view.snapshot)) &&
         (await newRecords(store, id, records.at(-1)?.seq ?? 0)).length === 0;
-      if (gone) view = watchView({ records, pending, now: Date.now(), clock: tty, processGone: true });
+      const snap = view.snapshot;
+      // A lock copied with the state dir: the run goes on in the original, as `status` says (state/liveness.ts).
+      const copied = gone && snap ? await store.lockNote?.({ project: snap.inputs.project, environment: snap.inputs.environment }) : undefined;
+      // Stopped unfinished, and a newer deployment of its environment promoted since: nothing resumes it, as `status` says.
+      const newer = snap && (gone || (snap.state !== 'running' && snap.state !== 'succeeded')) ? await supersededBy(store, snap) : undefined;
+      if (gone || newer) view = watchView({ records, pending, now: Date.now(), clock: tty, processGone: gone, ...(copied ? { copied } : {}), ...(newer ? { supersededBy: newer } : {}) });
       if (stop.signal) break;
       draw(view.lines);
       if (view.snapshot && view.snapshot.state !== 'running') return end(`exit code ${exitCodeOf(view.snapshot)}`, exitCodeOf(view.snapshot));
@@ -137,5 +143,18 @@ async function newRecords(store: StateStore, id: string, afterSeq: number): Prom
   } catch (error) {
     if (afterSeq === 0 && isWsdError(error) && error.code === 'StateCorrupt' && /has no journal records/.test(error.message)) return [];
     throw error;
+  }
+}
+
+/**
+ * The config the deployment ran with, as `status` reads it: from the opened journal, whose paths under the state dir
+ * are resolved against the state dir in use (the records hold them as `<state-dir>/…`, state/state-paths.ts). A
+ * journal that cannot be opened so (its records are being written) falls back to the records' own.
+ */
+async function configFileOf(store: StateStore, id: string, recorded: string): Promise<string> {
+  try {
+    return (await store.open(id, { readOnly: true })).snapshot().inputs.configFile;
+  } catch {
+    return recorded;
   }
 }

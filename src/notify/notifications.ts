@@ -8,6 +8,7 @@ import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { partialNote, type JournalRecord, type Snapshot } from '../state/model.js';
 import { deploymentOutcome, type DeploymentOutcome, type Severity } from '../report/outcome.js';
 import { retryShiftCommand, shiftRetryable } from '../state/resumable.js';
+import { heldGateLine } from '../report/shift-gates.js';
 import { arr, isObject, num, str } from '../report/journal-reading.js';
 import type { NotificationKind } from './config.js';
 
@@ -66,7 +67,9 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       // A rolled-back shift that can start again: the command is the retry its `next` offers (a plain `resume` refuses it).
       const resumes = partial || told.outcome === 'interrupted' || told.next?.includes(`\`ws-deployment resume ${id}\``);
       const command = resumes ? `ws-deployment resume ${id}` : shiftRetryable(snap) ? retryShiftCommand(id) : undefined;
-      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(record.error ? { error: record.error } : {}) };
+      // A shift held at a gate (or paused) that this run leaves: the commands that answer it, as `status` says them.
+      const held = heldGateLine(snap);
+      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(held ? { held } : {}), ...(record.error ? { error: record.error } : {}) };
       return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, headline: `deployment ${id}: ${told.outcome.replaceAll('-', ' ')}`, text: finishedText(record, snap, told), data }];
     }
     case 'step.succeeded':
@@ -101,7 +104,8 @@ function finishedText(record: Extract<JournalRecord, { type: 'deployment.finishe
   // The interruption's error is the title and the next command: the command alone.
   if (record.state === 'interrupted') return `continue it with \`ws-deployment resume ${id}\``;
   if (record.state === 'succeeded') return `${snap.inputs.project}/${snap.inputs.environment}: every step succeeded on ${snap.clusters.map((c) => c.shortName).join(', ') || 'no clusters'}`;
-  const lines = [record.error?.message ?? record.state, ...(told.next ? [`Next: ${told.next}`] : [])];
+  const held = heldGateLine(snap);
+  const lines = [record.error?.message ?? record.state, ...(told.next ? [`Next: ${told.next}`] : []), ...(held ? [held] : [])];
   return lines.join('\n');
 }
 

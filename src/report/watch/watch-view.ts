@@ -16,6 +16,9 @@ import { buildGates, type GatePoint, type GateSeries } from '../gate-series.js';
 import { checkpoints, events, isObject, num, str } from '../journal-reading.js';
 import { buildShiftHistory, labelOf, type ShiftHistory } from '../shift-history.js';
 import { unappliedLine } from '../unapplied-commands.js';
+import { deploymentOutcome, type DeploymentOutcome } from '../outcome.js';
+import { heldGateLine } from '../shift-gates.js';
+import { errorLine, supersededLine } from '../summary.js';
 
 interface WatchInput {
   records: readonly JournalRecord[];
@@ -26,6 +29,10 @@ interface WatchInput {
   clock?: boolean;
   /** The journal says running but no process runs it (killed): shown as interrupted, as `status` shows it. */
   processGone?: boolean;
+  /** With `processGone`: this state dir is a copy of one where the run goes on (the store's lock note), as `status` says. */
+  copied?: string;
+  /** A newer deployment of the environment promoted after this one stopped: over, as `status` says (state/resumable.ts). */
+  supersededBy?: string;
 }
 
 interface WatchView {
@@ -39,24 +46,37 @@ export function watchView(input: WatchInput): WatchView {
     if (r.type === 'deployment.created' || snap) snap = applyRecord(snap, r);
   }
   if (!snap) return { lines: ['waiting for the deployment to start…'] };
-  if (input.processGone && snap.state === 'running') snap = processGone(snap);
+  if (input.processGone && snap.state === 'running') snap = processGone(snap, input.copied);
+  if (input.supersededBy && snap.state !== 'running' && snap.state !== 'succeeded') snap = { ...snap, supersededBy: input.supersededBy };
   const clock = input.clock !== false;
-  const lines = [`deployment ${snap.id}: ${snap.state}${clock ? ` (${duration(input.now - Date.parse(snap.createdAt))})` : ''}`];
+  // Said as `status` and the report say it (held at a gate, rolled back, superseded), not by the journal's state alone.
+  const told = deploymentOutcome(snap);
+  const lines = [`deployment ${snap.id}: ${told.words}${clock ? ` (${duration(input.now - Date.parse(snap.createdAt))})` : ''}`];
   const width = Math.max(0, ...snap.clusters.map((c) => c.name.length));
   const phases = subPhases(input.records);
   for (const c of snap.clusters) lines.push(`  ${c.name.padEnd(width)}  ${where(c.steps, (step) => phases.get(`${c.name}\u0000${step}`))}`);
   for (const s of snap.deploymentSteps) if (s.state !== 'pending') lines.push(`  ${s.name}: ${s.state}`);
   const shift = buildShiftHistory(input.records);
-  if (shift) lines.push(...shiftLines(input, shift, snap.id, clock));
+  if (shift) lines.push(...shiftLines(input, shift, snap, clock));
   const gate = retireGateLine(input.records, snap);
   if (gate) lines.push(gate);
   // Commands queued for a deployment that is over are never taken: say so instead of listing them as queued.
   const unapplied = unappliedLine(snap, input.pending);
   if (unapplied) lines.push(unapplied);
   else if (input.pending.length > 0) lines.push(`queued commands: ${input.pending.map((p) => `${p.command} (sent ${p.sentAt.slice(11, 19)})`).join(', ')}`);
-  const partial = snap.state === 'partial' ? `: ${partialNote(snap, excludedPending(snap).length)}` : '';
-  if (snap.state !== 'running') lines.push(`deployment ${snap.state}${snap.error ? `: ${snap.error.message}` : partial}`);
+  if (snap.state !== 'running') lines.push(...endLines(snap, told));
   return { lines, snapshot: snap };
+}
+
+/**
+ * How it ended and what to do next, in the words and with the commands `status` gives: its error (without an
+ * interruption's advice to resume once a newer deployment superseded it), the `next:` line, the superseded line with
+ * the `retire` command, and for a shift held at a gate or paused that no process runs, the commands that answer it.
+ */
+function endLines(snap: Snapshot, told: DeploymentOutcome): string[] {
+  const error = errorLine(snap);
+  const partial = snap.state === 'partial' ? `: ${partialNote(snap, excludedPending(snap).length)}` : '';
+  return [`deployment ${told.words}${error ? `: ${error}` : partial}`, ...(told.next ? [`next: ${told.next}`] : []), supersededLine(snap), heldGateLine(snap)].filter((l): l is string => l !== undefined);
 }
 
 /**
@@ -92,7 +112,8 @@ function where(steps: readonly StepRecordState[], phaseOf: (step: string) => str
   return `${started.at(-1)?.name} ${started.at(-1)?.state}`;
 }
 
-function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: boolean): string[] {
+function shiftLines(input: WatchInput, shift: ShiftHistory, snap: Snapshot, clock: boolean): string[] {
+  const id = snap.id;
   const cps = checkpoints(input.records, DEPLOYMENT_SCOPE, 'traffic-shift');
   const progress = [...cps].reverse().find((c) => isObject(c.outputs.progress))?.outputs.progress as Record<string, unknown> | undefined;
   const phase = str(progress?.phase) ?? 'start';
@@ -119,7 +140,8 @@ function shiftLines(input: WatchInput, shift: ShiftHistory, id: string, clock: b
   // Decision records name clusters in full; the shift's own short names fit a narrow terminal.
   const short = new Map([...shift.newClusters, ...shift.oldClusters].flatMap((c) => (c.cluster ? [[c.cluster, c.name] as const] : [])));
   for (const g of gates) out.push(`  gate ${gateLine(g, short)}`);
-  if (progress?.paused === true) {
+  // A paused shift no process runs is answered otherwise (`resume` too): the end lines say how, as `status` does.
+  if (progress?.paused === true && snap.state === 'running') {
     const gate = str(progress.gate);
     out.push(gate ? `waiting at manual gate ${gate}: approve with \`ws-deployment shift resume ${id}\` (or promote / abort)` : `paused: continue with \`ws-deployment shift resume ${id}\` (or promote / abort)`);
   }

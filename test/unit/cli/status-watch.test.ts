@@ -42,6 +42,7 @@ describe('status --watch loop (not a terminal)', () => {
         return all.filter((r) => r.seq > afterSeq && r.seq <= polls);
       },
       pendingControl: async () => [],
+      list: async () => [],
     } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
@@ -55,6 +56,8 @@ describe('status --watch loop (not a terminal)', () => {
       `  ${EU}  create-cluster failed`,
       `deployment ${ID}: failed`,
       'deployment failed: create-cluster failed on eu5',
+      // What `status` says next, with the command.
+      `next: fix the cause, then \`ws-deployment resume ${ID}\``,
       'exit code 1',
       '',
     ]);
@@ -72,6 +75,7 @@ describe('status --watch loop while the deployment is being created', () => {
         return all.filter((r) => r.seq > afterSeq);
       },
       pendingControl: async () => [],
+      list: async () => [],
     } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
@@ -84,7 +88,7 @@ describe('status --watch of a deployment whose process is gone', () => {
   const running = () => journal().slice(0, 2);
 
   it('ends with 130 and the resume command once the journal is quiet and no process holds the lock', async () => {
-    const store = { readRecords: async (_id: string, afterSeq = 0) => running().filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    const store = { readRecords: async (_id: string, afterSeq = 0) => running().filter((r) => r.seq > afterSeq), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
     const asked: string[] = [];
@@ -102,6 +106,7 @@ describe('status --watch of a deployment whose process is gone', () => {
       // Quiet for three polls, then the run journals its end (and only then releases the lock).
       readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && (polls > 4 || r.seq <= 2))),
       pendingControl: async () => [],
+      list: async () => [],
     } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
@@ -119,7 +124,7 @@ describe('status --watch on a terminal without an alternate screen', () => {
     it(`prints plain changed lines, no escape codes (TERM=${term ?? 'unset'})`, async () => {
       const all = journal();
       let polls = 0;
-      const store = { readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && r.seq <= polls)), pendingControl: async () => [] } as unknown as StateStore;
+      const store = { readRecords: async (_id: string, afterSeq = 0) => (polls++, all.filter((r) => r.seq > afterSeq && r.seq <= polls)), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
       let written = '';
       const out = { isTTY: true, columns: 80, rows: 24, on: () => out, off: () => out, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
       const before = process.env.TERM;
@@ -141,7 +146,7 @@ describe('status --watch on a terminal without an alternate screen', () => {
 describe('status --watch on a pipe, stopped with Ctrl-C', () => {
   it('leaves stdout to the view: the note that the deployment goes on is on stderr, 130', async () => {
     const records = journal().slice(0, 2);
-    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
     let written = '';
     let errors = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
@@ -168,6 +173,7 @@ describe('status --watch stopped while a read hangs (a slow PostgreSQL)', () => 
         return records.filter((r) => r.seq > afterSeq);
       },
       pendingControl: async () => [],
+      list: async () => [],
     } as unknown as StateStore;
     let errors = '';
     const out = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
@@ -198,7 +204,7 @@ describe('status --watch of a run killed before the watch started', () => {
   for (const cut of [1, 2, 3]) {
     it(`never draws it as running, and ends with 130 at once (journal cut after record ${cut})`, async () => {
       const records = journal().slice(0, cut);
-      const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+      const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
       let written = '';
       const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
       const code = await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => false });
@@ -217,7 +223,7 @@ describe('status --watch of a run killed before the watch started', () => {
       { seq: 2, time: at(1), type: 'step.started', cluster: EU, step: 'install-gitpod', attempt: 1 },
       { seq: 3, time: at(1), type: 'step.started', cluster: EU, step: 'install-jaeger', attempt: 1 },
     ] as JournalRecord[];
-    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    const store = { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
     let written = '';
     const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
     expect(await watchDeployment(store, ID, { out, pollMs: 1, isLive: async () => false })).toBe(130);
@@ -229,7 +235,7 @@ describe('status --watch: the commands it suggests read the config of the deploy
   /** A failed deployment whose error suggests a command that reads a config, journaled with `configFile`. */
   const store = (configFile: string): StateStore => {
     const records = journal().map((r) => (r.type === 'deployment.created' ? { ...r, inputs: { ...r.inputs, configFile } } : r.type === 'deployment.finished' ? { ...r, error: { code: 'DeploymentFailed', message: 'eu5 left behind: retire it with `ws-deployment retire --cluster eu5 --yes`' } } : r));
-    return { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [] } as unknown as StateStore;
+    return { readRecords: async (_id: string, afterSeq = 0) => records.filter((r) => r.seq > afterSeq), pendingControl: async () => [], list: async () => [] } as unknown as StateStore;
   };
   const watched = async (configFile: string): Promise<string> => {
     let written = '';
