@@ -110,10 +110,14 @@ describe('a state dir copied while its deployment runs', { timeout: 120_000 }, (
     const out = join(root, 'copy.html');
     expect((await runCli(['report', killed.id, '--output', out, '--state-dir', copy])).code).toBe(0);
     const html = readFileSync(out, 'utf8');
-    for (const said of [text, JSON.parse(json).error.message as string, html]) expect(said).toContain('this state dir is a copy: its lock was copied from');
+    // The watch (on a pipe) of the copy ends at once, as the others say it.
+    const watched = await runCli(['status', '--watch', killed.id, '--state-dir', copy]);
+    expect(watched.code).toBe(130);
+    for (const said of [text, JSON.parse(json).error.message as string, html, watched.stdout]) expect(said).toContain('this state dir is a copy: its lock was copied from');
     const suggested = (output: string): string[] => [...new Set(commandsIn(output))].sort();
     expect(suggested(text).length).toBeGreaterThan(0);
     expect(suggested(json)).toEqual(suggested(text));
     expect(suggested(html)).toEqual(suggested(text));
+    expect(suggested(watched.stdout)).toEqual(suggested(text));
   });
 });
