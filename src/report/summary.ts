@@ -87,13 +87,13 @@ export function statusDocument(snap: Snapshot): StatusDocument {
 }
 
 /**
- * The error as journaled, except an interruption's advice to `resume` once a newer deployment superseded it (the
- * text and the report leave that line out, see {@link errorLine}): a script must not be told to resume it either.
+ * The error as journaled, except an interruption a newer deployment superseded: the text and the report leave its line
+ * out (see {@link errorLine}), and its message (the engine's, or liveness's for a killed run) says to `resume`, which a
+ * script must not be told either. Said from the state instead, never by editing our own words.
  */
 function errorDocument(snap: Snapshot, error: { code: string; message: string }): { code: string; message: string } {
   if (errorLine(snap) !== undefined || !snap.supersededBy) return error;
-  const cause = error.message.replace(/[;:.]? *(once it is over, )?continue (it|here) with `ws-deployment resume [^`]*`.*$/s, '');
-  return { ...error, message: `${cause}; superseded by ${snap.supersededBy}, so nothing resumes it` };
+  return { ...error, message: `deployment ${snap.id} was interrupted; superseded by ${snap.supersededBy}, so nothing resumes it` };
 }
 
 function supersededPart(snap: Snapshot): Pick<StatusDocument, 'supersededBy' | 'superseded'> {
