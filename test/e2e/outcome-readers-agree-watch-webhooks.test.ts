@@ -19,7 +19,7 @@ import { runCli, startCli } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/webhook-receiver.js';
 import { commandsIn } from '../helpers/suggested-commands.js';
 import { until } from '../helpers/processes.js';
-import { CASES, makeCase } from './outcome-readers-agree.fixtures.js';
+import { CASES, holdLiveLocks, makeCase } from './outcome-readers-agree.fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wsd-watch-webhook-readers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ describe('status --watch and the webhooks agree with status', { timeout: 180_000
     for (const c of CASES) await makeCase(store, c, config, (r, j) => notifier.observe(r, j));
     await notifier.drain(30_000);
     const hooks = receiver.received.map((r) => r.body as Hook);
-    const held = await Promise.all(CASES.filter((c) => c.live).map((c) => store.lock({ project: 'p', environment: c.env }, { deploymentId: c.id, command: 'deploy' })));
+    const held = await holdLiveLocks(store, root);
     onTestFinished(async () => {
       for (const lock of held) await lock.release();
     });

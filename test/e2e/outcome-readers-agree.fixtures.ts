@@ -3,9 +3,11 @@
  * of each outcome, written to a real file store through its own journal API, with the words each reader's head line
  * must say and the outcome its JSON must carry.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FileStateStore } from '../../src/state/file-store.js';
 import type { JournalRecord } from '../../src/state/model.js';
-import type { DeploymentJournal } from '../../src/state/store.js';
+import type { DeploymentJournal, LockHandle } from '../../src/state/store.js';
 
 export type Append = Parameters<DeploymentJournal['append']>[0];
 export const EU = 'gp-dev-ws-eu101-eu-west1';
@@ -27,8 +29,8 @@ export interface OutcomeCase {
   records: Append[];
   words: string;
   outcome: string;
-  /** Its process is alive: the test holds its lock. */
-  live?: true;
+  /** Its process is alive: the test holds its lock, here, or as a process on another host (which no reader can see). */
+  live?: 'here' | 'other-host';
   /** A `shift` command sent to it that no process took. */
   queued?: 'pause';
 }
@@ -111,7 +113,7 @@ export const CASES: OutcomeCase[] = [
   {
     id: '20260101-000010-aaaa',
     env: 'waiting',
-    live: true,
+    live: 'here',
     records: [
       ...installed,
       { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 },
@@ -157,6 +159,64 @@ export const CASES: OutcomeCase[] = [
     words: 'refused',
     outcome: 'refused',
   },
+  // Waiting at a manual gate, then the CLI killed (SIGKILL, a lost CI pod): no process runs it, the shift holds there.
+  {
+    id: '20260101-000016-aaaa',
+    env: 'gate-killed',
+    records: [
+      ...installed,
+      { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 },
+      { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } } },
+      { type: 'event', level: 'info', code: 'traffic.gate', message: 'manual gate beforeIncrease at step 1/3 (10 %): waiting for `ws-deployment shift resume` (or promote / abort)', data: { gate: 'beforeIncrease' } },
+    ] as Append[],
+    words: 'interrupted',
+    outcome: 'interrupted',
+  },
+  // The retirement failed half-way: one old cluster retired and destroyed, the other cordoned but not deregistered.
+  {
+    id: '20260101-000017-aaaa',
+    env: 'retire-half',
+    records: [
+      ...installed,
+      ...ok('*', 'traffic-shift'),
+      { type: 'step.started', cluster: '*', step: 'retire-old-clusters', attempt: 1 },
+      { type: 'step.checkpoint', cluster: '*', step: 'retire-old-clusters', outputs: { clusters: { newClusters: [{ name: 'eu101' }], oldClusters: [{ name: 'eu90' }, { name: 'us90' }] } } },
+      { type: 'step.checkpoint', cluster: '*', step: 'retire-old-clusters', outputs: { progress: { eu90: { cordoned: ['meta'], deregistered: ['meta'], destroyed: true, done: true }, us90: { cordoned: ['meta'], deregistered: [] } } } },
+      { type: 'step.failed', cluster: '*', step: 'retire-old-clusters', error: { code: 'ToolFailed', message: 'deregister us90 on meta: regular workspaces still run there' } },
+      { type: 'deployment.finished', state: 'failed', error: { code: 'DeploymentFailed', message: 'deployment retire-old-clusters: deregister us90 on meta: regular workspaces still run there' } },
+    ] as Append[],
+    words: 'failed after promotion (retiring the old clusters)',
+    outcome: 'retire-failed',
+  },
+  // Waiting at the retirement's beforeDestroy gate, then the CLI killed.
+  {
+    id: '20260101-000018-aaaa',
+    env: 'retire-gate-killed',
+    records: [
+      ...installed,
+      ...ok('*', 'traffic-shift'),
+      { type: 'step.started', cluster: '*', step: 'retire-old-clusters', attempt: 1 },
+      { type: 'step.checkpoint', cluster: '*', step: 'retire-old-clusters', outputs: { awaiting: 'beforeDestroy' } },
+      { type: 'event', level: 'info', code: 'retire.gate', message: 'manual gate beforeDestroy: waiting for approval', data: { what: 'retire eu90 (cordon, drain, deregister)' } },
+    ] as Append[],
+    words: 'interrupted',
+    outcome: 'interrupted',
+  },
+  // The same, its lock held by a live process on another host (a shared state dir): running to every reader.
+  {
+    id: '20260101-000019-aaaa',
+    env: 'remote',
+    live: 'other-host',
+    records: [
+      ...installed,
+      { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 },
+      { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } } },
+      // As the shift journals it when it starts to wait (the gate-waiting webhook is sent for it).
+      { type: 'event', level: 'info', code: 'traffic.gate', message: 'manual gate beforeIncrease at step 1/3 (10 %): waiting for `ws-deployment shift resume` (or promote / abort)', data: { gate: 'beforeIncrease' } },
+    ] as Append[],
+    words: 'running',
+    outcome: 'running',
+  },
 ];
 
 /**
@@ -180,4 +240,20 @@ export async function makeCase(store: FileStateStore, c: OutcomeCase, config: st
   } as Append);
   for (const r of c.records) await append(r);
   if (c.queued) await store.sendControl(c.id, c.queued);
+}
+
+/**
+ * Takes the lock of every live case in `store` (at `root`), for the test's lifetime: released by the handles returned.
+ * One held on another host is this test's lock with its holder's host changed, as a run on another machine sharing
+ * the state dir writes it (its pid cannot be checked from here).
+ */
+export async function holdLiveLocks(store: FileStateStore, root: string): Promise<LockHandle[]> {
+  const held: LockHandle[] = [];
+  for (const c of CASES.filter((x) => x.live)) {
+    held.push(await store.lock({ project: 'p', environment: c.env }, { deploymentId: c.id, command: 'deploy' }));
+    if (c.live !== 'other-host') continue;
+    const file = join(root, 'locks', `p--${c.env}.lock`);
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), host: 'ci-runner-7.example', pid: 4_000_001 }));
+  }
+  return held;
 }

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { runCli } from '../helpers/cli.js';
 import { commandsIn } from '../helpers/suggested-commands.js';
-import { CASES, makeCase, type OutcomeCase } from './outcome-readers-agree.fixtures.js';
+import { CASES, holdLiveLocks, makeCase, type OutcomeCase } from './outcome-readers-agree.fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wsd-outcome-readers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
   it('status, status --output json, status --all (text and JSON) and the report agree, per outcome', async () => {
     const store = new FileStateStore(root);
     for (const c of CASES) await make(store, c);
-    const held = await Promise.all(CASES.filter((c) => c.live).map((c) => store.lock({ project: 'p', environment: c.env }, { deploymentId: c.id, command: 'deploy' })));
+    const held = await holdLiveLocks(store, root);
     onTestFinished(async () => {
       for (const lock of held) await lock.release();
     });
