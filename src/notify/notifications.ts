@@ -125,6 +125,13 @@ function eventNotifications(record: Extract<JournalRecord, { type: 'event' }>, s
       const command = `ws-deployment shift resume ${id}`;
       return [{ ...base, kind: 'gate-waiting', severity: 'attention', title: `deployment ${id}: waiting at a manual gate`, text: `${record.message}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
     }
+    case 'retire.gate': {
+      // The retirement's beforeDestroy gate waits as the shift's gates do (`status` says so with these commands).
+      const what = str(record.data?.what);
+      const command = `ws-deployment shift resume ${id}`;
+      const abort = `ws-deployment shift abort ${id}`;
+      return [{ ...base, kind: 'gate-waiting', severity: 'attention', title: `deployment ${id}: waiting at the manual gate beforeDestroy`, text: `${what ? `about to ${what}. ` : ''}Approve: \`${command}\`; refuse (nothing is changed): \`${abort}\``, data: { gate: 'beforeDestroy', ...(what ? { what } : {}), command, abort } }];
+    }
     default:
       return [];
   }

@@ -5,8 +5,8 @@
  * suggests exactly the commands `status` suggests. The final webhook (`deployment-finished`, sent when the run ended)
  * names the outcome `status` names and suggests exactly its commands; a run killed sends none; a superseded one's was
  * sent before the newer deployment existed, so it says what was true then (interrupted: resume). A run waiting at a
- * gate: its gate-waiting webhook and its watch name the commands `status` names (the webhook adds promote and abort,
- * which `status` says in words).
+ * gate (the shift's, or the retirement's beforeDestroy): its gate-waiting webhook and its watch name the commands
+ * `status` names (the shift's webhook adds promote and abort, which `status` says in words).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,7 @@ describe('status --watch and the webhooks agree with status', { timeout: 180_000
         const run = startCli(['status', '--watch', c.id, '--state-dir', root]);
         let drawn = '';
         run.child.stdout?.on('data', (d: Buffer) => (drawn += d.toString()));
-        await until(() => `the watch to draw the gate; stdout so far:\n${drawn}`, () => drawn.includes('waiting at manual gate'));
+        await until(() => `the watch to draw the gate; stdout so far:\n${drawn}`, () => /waiting (for approval )?at manual gate/.test(drawn));
         run.child.kill('SIGINT');
         const r = await run.done;
         expect(r.code, c.id).toBe(130);
