@@ -101,10 +101,10 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
 function finishedText(record: Extract<JournalRecord, { type: 'deployment.finished' }>, snap: Snapshot, told: DeploymentOutcome): string {
   const id = snap.id;
   if (record.state === 'partial') return partialNote({ id }, record.excluded ?? 0);
-  // The interruption's error is the title and the next command: the command alone.
-  if (record.state === 'interrupted') return `continue it with \`ws-deployment resume ${id}\``;
-  if (record.state === 'succeeded') return `${snap.inputs.project}/${snap.inputs.environment}: every step succeeded on ${snap.clusters.map((c) => c.shortName).join(', ') || 'no clusters'}`;
   const held = heldGateLine(snap);
+  // The interruption's error is the title and the next command: the command alone, and a gate it stopped at with what answers it.
+  if (record.state === 'interrupted') return [`continue it with \`ws-deployment resume ${id}\``, ...(held ? [held] : [])].join('\n');
+  if (record.state === 'succeeded') return `${snap.inputs.project}/${snap.inputs.environment}: every step succeeded on ${snap.clusters.map((c) => c.shortName).join(', ') || 'no clusters'}`;
   const lines = [record.error?.message ?? record.state, ...(told.next ? [`Next: ${told.next}`] : []), ...(held ? [held] : [])];
   return lines.join('\n');
 }

@@ -233,6 +233,21 @@ export const CASES: OutcomeCase[] = [
     words: 'running',
     outcome: 'running',
   },
+  // Interrupted (Ctrl-C, a CI job cancelled) while the shift waited at a manual gate: `resume` asks it again.
+  {
+    id: '20260101-000021-aaaa',
+    env: 'gate-sigint',
+    records: [
+      ...installed,
+      { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 },
+      { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'steps', stepIndex: 0, paused: true, gate: 'beforeIncrease' }, schedule: { steps: [10, 50, 100], manualGates: ['beforeIncrease'] } } },
+      { type: 'event', level: 'info', code: 'traffic.gate', message: 'manual gate beforeIncrease at step 1/3 (10 %): waiting for `ws-deployment shift resume` (or promote / abort)', data: { gate: 'beforeIncrease' } },
+      { type: 'step.interrupted', cluster: '*', step: 'traffic-shift' },
+      { type: 'deployment.finished', state: 'interrupted', error: { code: 'Interrupted', message: 'deployment 20260101-000021-aaaa was interrupted; continue it with `ws-deployment resume 20260101-000021-aaaa`' } },
+    ] as Append[],
+    words: 'interrupted',
+    outcome: 'interrupted',
+  },
 ];
 
 /**
