@@ -4,8 +4,10 @@
  * traffic shift its stage, the share of new starts on the new generation per
  * region, time in the stage and until the next measurement, each gate's latest
  * value against its threshold with samples, the scores, a manual gate waiting
- * with the command that answers it, and queued commands. Pure, so it is tested
- * from hand-built records; the CLI only polls and draws.
+ * with the command that answers it, and queued commands; once it is over, how it
+ * ended and what to do next as `status` says them (the CLI adds what the store
+ * knows beyond the journal: a process gone, a lock copied, a newer deployment that
+ * superseded it). Pure, so it is tested from hand-built records; the CLI only polls and draws.
  */
 import { processGone } from '../../state/liveness.js';
 import { PROGRESS_CODE } from '../../core/progress.js';
