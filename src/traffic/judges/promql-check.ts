@@ -7,6 +7,7 @@
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import { TEMPLATE_VARIABLES, type TemplateVariable } from './query-template.js';
+import { promqlTypeProblem } from './promql-types.js';
 
 /** Values shaped like the real ones (names, regions and durations are PromQL-safe identifiers). */
 const SAMPLE_VALUES: Readonly<Record<TemplateVariable, string>> = {
@@ -74,13 +75,21 @@ function firstError(query: string): number | undefined {
 export function promqlProblem(template: string): string | undefined {
   const substituted = substitute(template);
   if (!substituted) return undefined;
-  const at = firstError(substituted.query);
-  if (at === undefined) return undefined;
-  const offset = Math.min(templateOffset(at, substituted.substitutions), template.length);
-  const near = offset >= template.length ? 'at the end of the query' : `near "${template.slice(offset, offset + 12)}"`;
-  return `not valid PromQL: syntax error at column ${offset + 1} of the query, ${near}; the query was parsed with placeholders set to sample values (${Object.entries(SAMPLE_VALUES)
+  const sampled = `the query was parsed with placeholders set to sample values (${Object.entries(SAMPLE_VALUES)
     .map(([k, v]) => `{{${k}}}=${v}`)
     .join(', ')})`;
+  const at = firstError(substituted.query);
+  if (at === undefined) {
+    // It parses; Prometheus then checks the types of what it parsed (promql-types.ts) and refuses with HTTP 400.
+    const { query, substitutions } = substituted;
+    const typed = promqlTypeProblem(query, (from, to) => template.slice(templateOffset(from, substitutions), templateOffset(to, substitutions)));
+    if (!typed) return undefined;
+    const column = Math.min(templateOffset(typed.at, substituted.substitutions), template.length) + 1;
+    return `not valid PromQL: at column ${column} of the query, ${typed.message} (Prometheus refuses this query with HTTP 400); ${sampled}`;
+  }
+  const offset = Math.min(templateOffset(at, substituted.substitutions), template.length);
+  const near = offset >= template.length ? 'at the end of the query' : `near "${template.slice(offset, offset + 12)}"`;
+  return `not valid PromQL: syntax error at column ${offset + 1} of the query, ${near}; ${sampled}`;
 }
 
 /**
