@@ -161,7 +161,24 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
       return out('fail', 'no-data.never-reported', `${name}: ${cluster} reported nothing within ${formatDuration(input.deadlineMs)} (sampleDeadline) while the baseline has data: the cluster may be dead`);
     }
     if (samples && windowSamples > 0) {
-      return out('fail', 'no-data.new-silent', `${name}: ${cluster} reports ${fmt(windowSamples)} starts but returns no data: the cluster may be dead`, { samples: windowSamples });
+      const starts = fmt(Math.round(windowSamples));
+      // NaN with starts is no silence either when the value counts other events than the samplesQuery: a startup time
+      // is observed once the workspace is up, its start counted when asked for, so a quiet cluster's one start in the
+      // window may have no observation yet (p95 = 0/0). Judged by minSamples as a finite value would be; and where the
+      // baseline has starts and no value either (a histogram without finite buckets: histogram_quantile needs two), the
+      // query measures nothing on any cluster, which is no evidence against this one.
+      if (!input.proportion && value.dropped > 0 && windowSamples < metric.minSamples) {
+        return out('wait', 'samples.below-minimum', `${name}: ${starts} samples on ${cluster}, need ${metric.minSamples} (its value is NaN: no event of the value query in the window yet, e.g. a startup time observed only once the workspace is up)`, { samples: windowSamples });
+      }
+      if (!input.proportion && value.dropped > 0 && baseline.counts.samples > 0 && baseline.points.length === 0) {
+        return out(
+          'wait',
+          'no-data.no-value',
+          `${name}: the value is NaN on ${cluster} and the baseline (${baseline.clusters.join(', ')}) has none either, though both had starts: the query measures nothing on any cluster, which says nothing of this one (a histogram exported without finite buckets has only le="+Inf", and histogram_quantile needs two); check the query and the metric`,
+          { samples: windowSamples },
+        );
+      }
+      return out('fail', 'no-data.new-silent', `${name}: ${cluster} reports ${starts} starts but ${value.dropped > 0 ? 'its value is NaN' : 'returns no data'}: the cluster may be dead`, { samples: windowSamples });
     }
     // NaN is not silence: a live cluster's ratio or histogram quantile over a window without events is 0/0.
     // On real Prometheus data that is every quiet window of a low-traffic cluster, so it waits (and past
