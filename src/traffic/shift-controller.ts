@@ -28,6 +28,7 @@ import { cannotRecordRollback, lastKnownScores, restoreOrRecord, stepBack } from
 import { servingClusters } from './old-clusters.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
+import { evaluationTime } from './evaluation-time.js';
 import { abortWords, type Clock, type ControlPort, type GateApproval, type OperatorAbort, type OriginalSnapshot, type RegistryPort, type ScoresInEffect, type ShiftCluster, type ShiftJournal, type ShiftProgress } from './shift-ports.js';
 
 type TakenCommand = Awaited<ReturnType<ControlPort['next']>>;
@@ -334,9 +335,13 @@ class ShiftRun {
     const tiles = (m: (typeof analysis.metrics)[number]) => accumulates(m) && lookbackOf(m, config.interval) === intervalOf(m);
     while (true) {
       await this.waitUntil(this.progress.phaseStartedAtMs + delay + (this.progress.measurementsInStep + 1) * interval);
-      const now = clock.now();
+      const localNow = clock.now();
+      // Windows end at Prometheus' now when this clock is ahead of it (evaluation-time.ts); the schedule and the
+      // deadlines stay on this clock.
+      const evaluated = await evaluationTime(provider, localNow, signal);
+      const now = evaluated.now;
       const p = this.progress;
-      const sinceStage = now - p.phaseStartedAtMs - delay;
+      const sinceStage = localNow - p.phaseStartedAtMs - delay;
       // A metric is due when more of its own intervals (after its own initialDelay) have passed in this stage
       // than it has measurements. Dry runs never decide and have no counters: due when their slot count grew
       // since the previous tick — so they too wait for their initialDelay and keep their interval.
@@ -357,7 +362,7 @@ class ShiftRun {
         // The sample deadline counts time this run watched: after a restart, samples get the whole
         // deadline again. Waiting longer is safe; judging a stretch nobody watched (in the sandbox,
         // one without any simulated users) is not.
-        elapsedInStepMs: now - Math.max(this.progress.phaseStartedAtMs, this.watchingSinceMs),
+        elapsedInStepMs: localNow - Math.max(this.progress.phaseStartedAtMs, this.watchingSinceMs),
         sampleDeadlineMs: analysis.sampleDeadline,
         scrapeIntervalMs: analysis.scrapeInterval,
         // At 100 % the old clusters take no starts: compare with their values from before the shift began.
@@ -369,6 +374,7 @@ class ShiftRun {
         expected: this.expectedAt(percent),
         signal,
       }, p.counters, due);
+      if (evaluated.warning) for (const d of record.decisions) d.warnings.push(evaluated.warning);
       const scores = this.scoresAt(percent);
       await journal.recordDecision({ ...record, stepIndex: p.stepIndex, percent, scores });
       const reported = new Set(p.reported ?? []);

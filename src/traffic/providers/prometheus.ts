@@ -99,6 +99,12 @@ export class PrometheusProvider implements MetricProvider {
     return at && Number.isFinite(at.getTime()) ? at : undefined;
   }
 
+  /** Prometheus' now: `time()` evaluated without a time is the server's clock at evaluation (ms precision). */
+  async serverTime(options: { signal?: AbortSignal } = {}): Promise<Date | undefined> {
+    const seconds = (await this.instant('time()', { signal: options.signal }))[0]?.points[0]?.[1];
+    return seconds !== undefined && Number.isFinite(seconds) ? new Date(Math.round(seconds * 1000)) : undefined;
+  }
+
   /**
    * How often Prometheus really scrapes the targets (job, instance) that exposed any of `selectors` within `spanMs`
    * before now (scrape-intervals.ts), and how often it evaluates the recording rules that write any of them (their

@@ -60,6 +60,12 @@ export interface MetricProvider {
   ruleIntervals?(selectors: readonly string[], options?: { signal?: AbortSignal }): Promise<TargetInterval[] | undefined>;
   /** When the metrics server last (re)started, when it says (Prometheus' runtimeinfo): scraping begins after that. */
   startedAt?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
+  /**
+   * The metrics server's own now (the time it evaluates a query given none): a window ending at this machine's now
+   * lies partly in the server's future when this clock is ahead (evaluation-time.ts). Optional: the simulator shares
+   * this machine's clock.
+   */
+  serverTime?(options?: { signal?: AbortSignal }): Promise<Date | undefined>;
 }
 
 /**

@@ -1,0 +1,91 @@
+/**
+ * The shift on a machine whose clock is ahead of the Prometheus server's (a laptop without NTP, a VM resumed from a
+ * snapshot): windows ending at this clock's now lie in Prometheus' future. Before, a 3 s window 30 s ahead read no
+ * sample on any cluster, every measurement said "the metrics pipeline looks broken", and the healthy shift halted
+ * and rolled back. The measurement is evaluated at Prometheus' time (src/traffic/evaluation-time.ts), saying so.
+ * Real Prometheus (Debian's binary) scraping the workspace exporter; registries are the sandbox simulators.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../../helpers/require-binary.js';
+import { realClock } from '../../../src/traffic/clock.js';
+import type { Clock } from '../../../src/traffic/shift-ports.js';
+import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
+import { startPrometheus, type RunningPrometheus } from '../traffic/prometheus-process.js';
+import { WorkspaceExporter } from '../traffic/workspace-exporter.js';
+import { createHarness, METAS, scoresOf, waitFor, wideStep, type Harness } from './harness.js';
+
+const hasPrometheus = requireBinary('prometheus', 'the shift gates on a real Prometheus');
+
+const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
+const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
+/** How far this test's shift clock runs ahead of the machine's (and so of Prometheus'). */
+const AHEAD_MS = 30_000;
+const ahead: Clock = { now: () => Date.now() + AHEAD_MS, sleep: realClock.sleep };
+
+function shift(url: string): string {
+  return `  steps: [50, 100]
+  interval: 3s
+  analysis:
+    provider: { type: prometheus, url: "${url}", timeout: 2s }
+    scrapeInterval: 1s
+    metrics:
+      - name: start-failure-ratio
+        query: 'sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))'
+        threshold: { max: 0.1 }
+        minSamples: 5
+        samplesQuery: 'sum(increase(${STARTS}[{{interval}}]))'
+    sampleDeadline: 30s`;
+}
+
+describe.skipIf(!hasPrometheus)('traffic shift with its clock ahead of prometheus', () => {
+  const exporter = new WorkspaceExporter();
+  let prometheus: RunningPrometheus;
+  let h: Harness | undefined;
+
+  beforeAll(async () => {
+    exporter.set('eu1', { startsPerTick: 5, failureRatio: 0.02 });
+    exporter.set('eu2', { startsPerTick: 5, failureRatio: 0.02 });
+    prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`]);
+    await waitFor('a few scrapes', async () => {
+      const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count_over_time(gitpod_ws_manager_workspace_starts_total[10s])')}`);
+      const body = (await r.json()) as { data: { result: Array<{ value: [number, string] }> } };
+      return body.data.result.length === 2 && body.data.result.every((s) => Number(s.value[1]) >= 4);
+    }, 20_000);
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await exporter.stop();
+  });
+  afterEach(async () => h?.close());
+
+  async function setup(): Promise<Harness> {
+    const harness = await createHarness(shift(prometheus.url));
+    await harness.register('eu1', { cordoned: false, preferability: 'Prefer' });
+    await harness.register('eu2', { cordoned: true });
+    return harness;
+  }
+
+  const measurements = (harness: Harness) => harness.sink.events.filter((e) => e.code === 'traffic.measurement');
+
+  it('promotes on healthy data, measuring at Prometheus\' time and saying the clock is ahead', async () => {
+    exporter.set('eu2', { failureRatio: 0.02 });
+    h = await setup();
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, clock: ahead, sandbox: { startsPerSecond: 0 } })]);
+    expect(snap.state, JSON.stringify(snap.error)).toBe('succeeded');
+    for (const meta of METAS) expect((await h.list(meta)).find((c) => c.name === 'eu2')).toMatchObject({ state: 'AVAILABLE', score: 100 });
+    const first = measurements(h)[0]?.data as { at: string; decisions: Array<{ warnings: string[] }> } | undefined;
+    // Evaluated at Prometheus' time: well behind the shift's clock.
+    expect(Date.parse(first?.at ?? '')).toBeLessThan(ahead.now() - AHEAD_MS / 2);
+    expect(first?.decisions[0]?.warnings.join('\n')).toMatch(/this machine's clock is \S+ ahead of prometheus http:\/\/127\.0\.0\.1:\d+'s: measured at its time .*synchronise the clock \(NTP\)/);
+  });
+
+  it('still rolls back on a failure spike of the new cluster', async () => {
+    exporter.set('eu2', { failureRatio: 0.5 });
+    h = await setup();
+    const before = scoresOf(await h.lists(), ['eu1']);
+    const snap = await h.deploy([createTrafficShiftStep({ pollMs: 100, clock: ahead, sandbox: { startsPerSecond: 0 } })]);
+    expect(snap.state).toBe('failed');
+    expect(wideStep(snap, 'traffic-shift')?.error?.message ?? '').toMatch(/fail: start-failure-ratio failed on gp-dev-ws-eu2-eu-west1 \(rule threshold\.max(\.decisive)?\)/);
+    expect(scoresOf(await h.lists(), ['eu1'])).toEqual(before);
+  });
+});
