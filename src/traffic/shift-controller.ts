@@ -366,7 +366,8 @@ class ShiftRun {
         sampleDeadlineMs: analysis.sampleDeadline,
         scrapeIntervalMs: analysis.scrapeInterval,
         // At 100 % the old clusters take no starts: compare with their values from before the shift began.
-        baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs) : undefined,
+        // Stamped by this clock: moved by the lead over Prometheus' as `now` is, or it would end in Prometheus' future.
+        baselineAt: percent === 100 && p.shiftStartedAtMs !== undefined ? new Date(p.shiftStartedAtMs - (localNow - now)) : undefined,
         reported: new Set(p.reported ?? []),
         gaps: p.gaps ?? {},
         accumulated,

@@ -76,6 +76,10 @@ describe.skipIf(!hasPrometheus)('traffic shift with its clock ahead of prometheu
     const first = measurements(h)[0]?.data as { at: string; decisions: Array<{ warnings: string[] }> } | undefined;
     // Evaluated at Prometheus' time: well behind the shift's clock.
     expect(Date.parse(first?.at ?? '')).toBeLessThan(ahead.now() - AHEAD_MS / 2);
+    // At 100 % the baseline is read from before the shift began, in Prometheus' time too (not 30 s into its future).
+    const atFull = measurements(h).map((e) => e.data as { at: string; percent: number; decisions: Array<{ clusters?: Array<{ baseline?: { at: string } }> }> }).filter((d) => d.percent === 100);
+    expect(atFull.length).toBeGreaterThan(0);
+    for (const d of atFull) expect(Date.parse(d.decisions[0]?.clusters?.[0]?.baseline?.at ?? '')).toBeLessThan(Date.parse(first?.at ?? ''));
     expect(first?.decisions[0]?.warnings.join('\n')).toMatch(/this machine's clock is \S+ ahead of prometheus http:\/\/127\.0\.0\.1:\d+'s: measured at its time .*synchronise the clock \(NTP\)/);
   });
 
