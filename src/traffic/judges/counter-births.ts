@@ -75,8 +75,16 @@ async function bornIn(provider: MetricProvider, selectors: readonly string[], wi
   const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
   // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
   // A failed one throws: what it would have counted is unknown, not 0 (a canary's only failures may be born here).
+  // A series is born only where its target (job, instance) was scraped before the window too: a target first scraped
+  // in the window (Prometheus restarted on a lost TSDB, a target new to service discovery) brings every series at
+  // the total counted since its process started, with no sample before; taken for born, that whole history (a new
+  // cluster's failed first starts while it was set up) entered one window. Series of no target of this Prometheus
+  // (federated, remote-written) match no `up` and are judged as before.
+  const newTargets = `(group by (job, instance) (last_over_time(up[${ms(windowMs)}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}))`;
   const answers = await Promise.all(
-    selectors.map((s) => provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)})`, { time: at, signal })),
+    selectors.map((s) =>
+      provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}) unless on (job, instance) ${newTargets}`, { time: at, signal }),
+    ),
   );
   const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
   return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
