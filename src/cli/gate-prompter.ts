@@ -18,7 +18,7 @@ import type { StateStore } from '../state/store.js';
 import { bareCommands, type NextCommands } from '../core/next-command.js';
 import type { LiveArea } from './render/tty-renderer.js';
 import { operatorName } from '../core/operator.js';
-import { keepAnswerable } from './render/question-terminal.js';
+import { discardTypeAhead, keepAnswerable } from './render/question-terminal.js';
 
 const GATE_EVENTS = new Set(['traffic.gate', 'retire.gate']);
 
@@ -103,6 +103,8 @@ export class GatePrompter implements EventSink {
     const output = this.options.output ?? process.stderr;
     this.options.area?.suspend();
     const input = this.options.input ?? process.stdin;
+    // A key pressed while no question was on screen approves nothing.
+    discardTypeAhead(input);
     const rl: Interface = createInterface({ input, output, terminal: true });
     keepAnswerable(rl, input);
     // Ctrl-C, and Ctrl-D (end of input: readline closes itself), are a clear no: the run stops, nothing is approved.
@@ -119,7 +121,7 @@ export class GatePrompter implements EventSink {
     try {
       const question = QUESTIONS[gate] ?? QUESTIONS['traffic.gate'];
       output.write(`${question?.keys ?? ''}\n`);
-      // Enter (or anything else) keeps waiting: ask again until the gate is decided, here or elsewhere.
+      // Enter keeps waiting (anything else too, and is told so): ask again until the gate is decided, here or elsewhere.
       while (!signal.aborted) {
         const answer = (await rl.question(question?.prompt ?? '', { signal })).trim().toLowerCase();
         if (answer === 'y' || answer === 'yes') {
@@ -130,6 +132,8 @@ export class GatePrompter implements EventSink {
           await this.store.sendControl(id, 'abort', operatorName('answered at the prompt'));
           return;
         }
+        // `n`, `no`, a typo: said, not silently asked again (an operator who typed `no` took the gate as refused).
+        if (answer !== '') output.write(`${JSON.stringify(answer.length > 20 ? `${answer.slice(0, 20)}…` : answer)} is not an answer, the gate still waits: ${question?.keys ?? ''}\n`);
       }
     } catch (error) {
       if (!signal.aborted) throw error;
@@ -141,13 +145,4 @@ export class GatePrompter implements EventSink {
       this.options.area?.resume();
     }
   }
-}
-
-/**
- * True when a person can answer on this terminal: keys from it (stdin) and the question on it (stderr).
- * With stderr sent to a file (`2>log`) the question went into the file, escape codes and all, and the
- * deploy sat at an invisible question: such a run is unattended (a manual gate is refused up front).
- */
-export function canAsk(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
 }

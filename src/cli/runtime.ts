@@ -6,7 +6,8 @@
 import { setMaxListeners } from 'node:events';
 import { FanoutSink, type EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
-import { canAsk, GatePrompter } from './gate-prompter.js';
+import { GatePrompter } from './gate-prompter.js';
+import { canAsk } from './render/question-terminal.js';
 import { openStore } from './open-store.js';
 import { routeProcessWarnings } from './process-warnings.js';
 import { onStopSignal } from './stop-signals.js';

@@ -66,8 +66,9 @@ export function startPty(
 ): PtyRun {
   let rows = options.rows ?? 40;
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...options.env };
-  delete env.CI;
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color' };
+  delete env.CI; // a person at a terminal, unless the case says otherwise (`env: { CI: 'true' }`)
+  Object.assign(env, options.env);
   const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), ...(options.stderrTo ? ['--stderr', options.stderrTo] : []), '--', process.execPath, BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env,

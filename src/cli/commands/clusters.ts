@@ -16,7 +16,7 @@ import type { MetaAccessInput } from '../../registry/connect.js';
 import type { Preferability, RegisterInput, UpdateProperty } from '../../registry/types.js';
 import { configEnvOf, INT32_MAX, INT32_MIN, parseRegistryName, parseSignedScore, registryNameProblem } from '../options.js';
 import { outputOption } from './output-option.js';
-import { keepAnswerable, promptLine } from '../render/question-terminal.js';
+import { canAsk, discardTypeAhead, keepAnswerable, promptLine } from '../render/question-terminal.js';
 
 /** Where results go and how to ask; injectable so tests run the program in-process. */
 export interface ClustersIo {
@@ -37,8 +37,11 @@ export interface ClustersIo {
 const processIo: ClustersIo = {
   stdout: (text) => void process.stdout.write(text),
   warn: (text) => void process.stderr.write(text),
-  interactive: () => Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  // Not under CI either, as at a manual gate: with a terminal but nobody at it, the question waited for ever.
+  interactive: canAsk,
   ask: async (question) => {
+    // The name typed before the warning was on screen confirms nothing.
+    discardTypeAhead(process.stdin);
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     keepAnswerable(rl, process.stdin);
     try {
@@ -281,7 +284,7 @@ async function confirmForce(command: Command, io: ClustersIo, name: string, meta
   // --yes may be the root's global flag or deregister's own; optsWithGlobals sees both.
   if (allOptions(command).yes === true) return;
   if (!io.interactive()) {
-    throw new WsdError('UsageError', `deregister --force of ${name} stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal`);
+    throw new WsdError('UsageError', `deregister --force of ${name} stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal or under CI`);
   }
   const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions.\nType the cluster name to confirm: `);
   if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
@@ -415,7 +418,7 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     .description('remove a cluster; refused while regular workspaces run unless --force')
     .option('--name <name>', 'registry name of the cluster')
     .option('--force', 'deregister even though workspaces run (breaks their sessions)', false)
-    .option('-y, --yes', 'confirm --force without a prompt (required when not on a terminal)')
+    .option('-y, --yes', 'confirm --force without a prompt (required when not on a terminal or under CI)')
     .addHelpText('after', examples([
       'ws-deployment clusters deregister --meta prod-meta-eu01 --name eu17',
       'ws-deployment clusters deregister --meta prod-meta-eu01 --name eu17 --force --yes',

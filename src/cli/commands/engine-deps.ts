@@ -6,7 +6,7 @@ import { allSteps } from '../../steps/all-steps.js';
 import { deploymentSteps } from '../../steps/traffic/deployment-steps.js';
 import { registeredNames } from '../../sandbox/meta-access.js';
 import { existenceProbe } from '../../steps/create-cluster/create-cluster.js';
-import { canAsk } from '../gate-prompter.js';
+import { canAsk } from '../render/question-terminal.js';
 import type { Runtime } from '../runtime.js';
 import { observedStore, type JournalObserver } from '../../state/observed-store.js';
 

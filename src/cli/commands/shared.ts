@@ -7,7 +7,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { EngineOptions } from '../../engine/deployment.js';
 import type { Snapshot } from '../../state/model.js';
 import type { GlobalOptions } from '../options.js';
-import { canAsk } from '../gate-prompter.js';
+import { canAsk } from '../render/question-terminal.js';
 
 export function engineOptions(options: GlobalOptions, extra: Partial<EngineOptions> = {}): EngineOptions {
   return {

@@ -19,13 +19,70 @@
  * the line readline redraws is kept short enough not to wrap (see
  * {@link promptLine}): everything else is written above it as ordinary lines,
  * which every terminal re-wraps or cuts itself and nothing redraws.
+ *
+ * Keys typed before a question is on screen are not its answer ({@link discardTypeAhead}).
  */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Interface } from 'node:readline';
 import { holdTerminalMode, stopJob } from '../job-control.js';
+
+/**
+ * True when a person can answer on this terminal: keys from it (stdin) and the question on it (stderr), and no CI.
+ * With stderr sent to a file (`2>log`) the question went into the file, escape codes and all, and the
+ * deploy sat at an invisible question: such a run is unattended (a manual gate is refused up front).
+ * A CI job may well have a terminal (GitLab's and Docker's `tty: true`, `script`) but nobody at it:
+ * a question there waited until the job's timeout.
+ */
+export function canAsk(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
+}
 
 /** The input side of a question: a TTY read stream, or a fake without raw mode. */
 interface QuestionInput {
   setRawMode?(mode: boolean): unknown;
+  fd?: number;
+}
+
+/**
+ * Throws away what was typed on the terminal before the question is asked, as sudo and ssh do at their
+ * prompts: a `y` and Enter typed while the live view drew (meant for nothing, or for another window) sat in
+ * the terminal's input queue and approved a manual gate the moment its question appeared, a gate the
+ * operator never saw; keys typed after one question was answered answered the next. Such keys wait in the
+ * kernel's queue (Node reads a terminal only while a question listens): a whole line, or a partial one,
+ * which raw mode makes readable. The queue is read through a descriptor of its own, opened non-blocking
+ * (stdin's may block: libuv leaves a terminal that is not a pseudo-terminal, a Linux console, blocking),
+ * so this never waits; a terminal it cannot open that way is left as it is.
+ */
+export function discardTypeAhead(input: NodeJS.ReadableStream): void {
+  const tty = input as QuestionInput;
+  if (typeof tty.setRawMode !== 'function' || typeof tty.fd !== 'number') return; // not a terminal
+  tty.setRawMode(true);
+  const queue = openSameTerminal(tty.fd);
+  if (queue === undefined) return;
+  try {
+    const chunk = Buffer.alloc(4096);
+    while (readSync(queue, chunk) > 0);
+  } catch {
+    // EAGAIN: the queue is empty
+  } finally {
+    closeSync(queue);
+  }
+}
+
+/** A non-blocking descriptor of the terminal `fd` reads, or undefined (no /proc, no controlling terminal, another one). */
+function openSameTerminal(fd: number): number | undefined {
+  const device = fstatSync(fd).rdev;
+  for (const path of [`/proc/self/fd/${fd}`, '/dev/tty']) {
+    let other: number | undefined;
+    try {
+      other = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+      if (fstatSync(other).rdev === device) return other;
+    } catch {
+      // try the next path
+    }
+    if (other !== undefined) closeSync(other);
+  }
+  return undefined;
 }
 
 /**
