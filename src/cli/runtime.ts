@@ -64,6 +64,9 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     // Closing, the run is over: nothing left to stop, and the live area is going. The handler stays until the
     // store is closed (releasing the lock takes I/O), so a signal then is not Node's default death by signal.
     if (signals === 1 && closing !== undefined) return;
+    // A SIGHUP once the run is stopping is the terminal closing (its shell passes it on; at a question the closed
+    // input interrupted the run already), not a second Ctrl-C: the stop goes on, and is journaled.
+    if (signals > 1 && name === 'SIGHUP') return;
     if (signals === 1) {
       sink.emit({ level: 'warn', code: 'run.interrupt', message: `received ${name}: stopping running steps (press Ctrl-C again to exit at once)` });
       controller.abort(new Error(name));

@@ -43,6 +43,29 @@ interface QuestionInput {
   fd?: number;
 }
 
+const tolerant = new WeakSet<QuestionInput>();
+
+/**
+ * A terminal that hung up (its window closed, the ssh connection dropped) refuses every mode change with
+ * EIO. readline gives raw mode back when its input ends, which a hang-up does first, and Node threw that
+ * EIO as an uncaught exception: the run died with exit 1 at the question, its interruption never
+ * journaled (`status`: "the process ... is gone"), instead of stopping as on SIGHUP. A mode change
+ * on a terminal that is gone is nothing to do; any other failure stays an error.
+ */
+function tolerateHangup(tty: QuestionInput): void {
+  const setRawMode = tty.setRawMode;
+  if (typeof setRawMode !== 'function' || tolerant.has(tty)) return;
+  tolerant.add(tty);
+  tty.setRawMode = (mode: boolean): unknown => {
+    try {
+      return setRawMode.call(tty, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EIO') return tty;
+      throw error;
+    }
+  };
+}
+
 /**
  * Throws away what was typed on the terminal before the question is asked, as sudo and ssh do at their
  * prompts: a `y` and Enter typed while the live view drew (meant for nothing, or for another window) sat in
@@ -56,6 +79,7 @@ interface QuestionInput {
 export function discardTypeAhead(input: NodeJS.ReadableStream): void {
   const tty = input as QuestionInput;
   if (typeof tty.setRawMode !== 'function' || typeof tty.fd !== 'number') return; // not a terminal
+  tolerateHangup(tty);
   tty.setRawMode(true);
   const queue = openSameTerminal(tty.fd);
   if (queue === undefined) return;
@@ -97,6 +121,7 @@ export function promptLine(output: NodeJS.WritableStream, question: string): str
 
 export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): void {
   const tty = input as QuestionInput;
+  tolerateHangup(tty);
   // Also on a `kill -TSTP` while the question is open (job-control.ts): cooked mode given back meanwhile.
   const release = holdTerminalMode({
     leave: () => tty.setRawMode?.(false),
