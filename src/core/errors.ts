@@ -74,7 +74,7 @@ function diskError(error: unknown): WsdError | undefined {
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
   const where = typeof path === 'string' ? ` ${path}` : '';
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new WsdError('StateIo', `cannot write${where} (${code}): the disk holding the state dir is full; free space, then continue with \`ws-deployment resume\``, { cause: error });
+    return new WsdError('StateIo', `cannot write${where} (${code}): the disk holding the state dir is full; free space, then continue the deployment with \`resume\` and its id (\`ws-deployment status --all\` lists them)`, { cause: error });
   }
   if (code === 'EROFS') {
     return new WsdError('StateIo', `cannot write${where} (EROFS): the state dir is on a read-only filesystem; pass --state-dir DIR with a writable folder`, { cause: error });

@@ -123,7 +123,9 @@ function eventNotifications(record: Extract<JournalRecord, { type: 'event' }>, s
       return [{ ...base, kind: 'step-promoted', severity: record.code === 'traffic.done' ? 'success' : 'info', title: `deployment ${id}: ${record.code === 'traffic.done' ? 'promoted' : 'shift step'}`, text: record.message, data: { ...(num(record.data?.percent) !== undefined ? { percent: record.data?.percent } : {}) } }];
     case 'traffic.gate': {
       const command = `ws-deployment shift resume ${id}`;
-      return [{ ...base, kind: 'gate-waiting', severity: 'attention', title: `deployment ${id}: waiting at a manual gate`, text: `${record.message}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
+      // The gate and where it holds, without the event's own command (journals before 2026-12 wrote it without the id).
+      const asked = record.message.replace(/: waiting for `ws-deployment [^`]*`.*$/s, '');
+      return [{ ...base, kind: 'gate-waiting', severity: 'attention', title: `deployment ${id}: waiting at a manual gate`, text: `${asked}. Approve: \`${command}\` (or \`ws-deployment shift promote ${id}\` / \`ws-deployment shift abort ${id}\`)`, data: { gate: record.data?.gate, command, promote: `ws-deployment shift promote ${id}`, abort: `ws-deployment shift abort ${id}` } }];
     }
     case 'retire.gate': {
       // The retirement's beforeDestroy gate waits as the shift's gates do (`status` says so with these commands).

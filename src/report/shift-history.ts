@@ -86,7 +86,7 @@ export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory |
     r.type === 'shift.retried'
       ? [{ time: r.time, code: 'shift.retried', message: `retried by ${r.by}: attempt ${r.attempt} from the first step, after ${r.after}` }]
       : r.type === 'event' && (OPERATOR_CODES.has(r.code) || (r.code === 'traffic.rollback' && /operator|abort/i.test(r.message)))
-        ? [{ time: r.time, code: r.code, message: r.code === 'traffic.gate' ? gateReached(r, stages) : r.message }]
+        ? [{ time: r.time, code: r.code, message: r.code === 'traffic.gate' ? gateReached(r, stages) : r.code === 'traffic.paused' ? pausedAt(r.message) : r.message }]
         : [],
   );
   return { attempt: retries.at(-1)?.attempt ?? 1, steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
@@ -101,6 +101,14 @@ export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory |
 function gateReached(r: Extract<JournalRecord, { type: 'event' }>, stages: ReadonlyArray<{ start: string; label: string }>): string {
   const stage = stages.filter((s) => s.start <= r.time).at(-1);
   return `manual gate ${str(r.data?.gate) ?? '?'} reached${stage ? ` at ${stage.label}` : ''}: the shift waited for an operator's answer`;
+}
+
+/**
+ * A pause as history: where and by whom, without the command its event suggested at that moment (in a report read
+ * later the shift has moved on; journals before 2026-12 also wrote it without the deployment's id).
+ */
+function pausedAt(message: string): string {
+  return message.replace(/; resume, promote or abort: `ws-deployment [^`]*` continues it/, '');
 }
 
 function stepsOf(records: readonly JournalRecord[], clustersEvent: Record<string, unknown>): number[] {

@@ -113,7 +113,7 @@ function copiedHolderError(current: LockHolder, dir: string, path: string): WsdE
   if (!from || !holderAlive(current)) return undefined;
   return new WsdError(
     'LockHeld',
-    `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${shellQuote(dirname(from))}\`), then run this again here`,
+    `this state dir is a copy: its lock was copied from ${from} while ${describeHolder(current)} ran there, and that run still works on the same clusters; wait for it to finish (\`ws-deployment status --state-dir ${shellQuote(dirname(from))} ${current.deploymentId}\`), then run this again here`,
     { details: { holder: current, lockFile: path, copiedFrom: from } },
   );
 }

@@ -65,6 +65,11 @@ function stopsWithoutRollback(error: unknown, signal?: AbortSignal): boolean {
 }
 
 interface ShiftInput {
+  /**
+   * The deployment whose shift this is: the commands its events suggest (`shift resume ID`) name it, since
+   * without an id `shift` answers the newest unfinished deployment of the state, which may be another one.
+   */
+  deploymentId: string;
   config: TrafficShiftConfig;
   newClusters: readonly ShiftCluster[];
   oldClusters: readonly ShiftCluster[];
@@ -116,7 +121,7 @@ class ShiftRun {
   ) {
     if (!input.config.analysis) throw new WsdError('ConfigInvalid', 'trafficShift.analysis is required for the built-in shift; add it or use trafficShift.command');
     this.steps = expandSteps(input.config);
-    this.ops = new ShiftRegistry(deps.registry, deps.metas, deps.clock, deps.sink);
+    this.ops = new ShiftRegistry(deps.registry, deps.metas, deps.clock, deps.sink, input.deploymentId);
   }
 
   async run(): Promise<ShiftResult> {
@@ -471,7 +476,7 @@ class ShiftRun {
       if (command === 'promote') throw new PromoteRequest();
       if (command === 'pause' && !this.progress.paused) {
         await this.save({ paused: true });
-        this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort: \`ws-deployment shift resume\` continues it${taken?.by ? ` (paused by ${taken.by})` : ''}`, { ...(taken?.by ? { by: taken.by } : {}) });
+        this.emit('info', 'traffic.paused', `paused at ${this.describe()}; resume, promote or abort: \`ws-deployment shift resume ${this.input.deploymentId}\` continues it${taken?.by ? ` (paused by ${taken.by})` : ''}`, { ...(taken?.by ? { by: taken.by } : {}) });
         // Where no one can resume it (CI), the run stops held here rather than waiting for nobody.
         await this.stopIfUnanswered('pause', taken?.by);
       }
@@ -530,7 +535,7 @@ class ShiftRun {
 
   /** The gate's question: the terminal asks it (gate-prompter.ts), everyone else reads it. */
   private emitGate(name: GateName): void {
-    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume\` (or promote / abort)`, { gate: name });
+    this.emit('info', 'traffic.gate', `manual gate ${name} at ${this.describe()}: waiting for \`ws-deployment shift resume ${this.input.deploymentId}\` (or promote / abort)`, { gate: name });
   }
 
   /**

@@ -50,6 +50,8 @@ export class ShiftRegistry {
     private readonly metas: readonly string[],
     private readonly clock: Clock,
     private readonly sink: EventSink,
+    /** The deployment whose shift this is: the command a drift warning suggests names it. */
+    private readonly deploymentId: string,
   ) {}
 
   /** Lists every meta and keeps the state of the shift's clusters; refuses missing or static ones. */
@@ -144,7 +146,7 @@ export class ShiftRegistry {
         level: 'warn',
         code: 'traffic.drift',
         step: 'traffic-shift',
-        message: `${c.name} on ${meta} has score ${c.score}, not the ${mine} the shift set: it was changed outside the shift, and the shift's next change overwrites it (\`ws-deployment shift pause\` holds a manual change)`,
+        message: `${c.name} on ${meta} has score ${c.score}, not the ${mine} the shift set: it was changed outside the shift, and the shift's next change overwrites it (\`ws-deployment shift pause ${this.deploymentId}\` holds a manual change)`,
         data: { meta, name: c.name, score: c.score, expected: mine },
       });
     }

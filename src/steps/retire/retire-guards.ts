@@ -23,9 +23,11 @@ interface DestroyApproval {
  * checkpointed (`approved`) before this returns, so a run stopped right after it (SIGKILL) retires on
  * resume instead of asking again; one taken but not journaled yet is asked for again.
  */
-export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'takeControl' | 'sink' | 'signal' | 'record' | 'checkpoint'>, what: string, clock: Clock, pollMs = 1_000): Promise<void> {
-  // Journaled (engine/journaled-events.ts), so `status --watch` in another terminal shows the gate waiting.
-  ctx.sink.emit({ level: 'info', code: 'retire.gate', message: `manual gate beforeDestroy: about to ${what}; approve with \`ws-deployment shift resume\`, refuse with \`ws-deployment shift abort\` (or re-run with --yes)`, data: { gate: 'beforeDestroy', what } });
+export async function waitForApproval(ctx: Pick<DeploymentStepContext, 'deploymentId' | 'takeControl' | 'sink' | 'signal' | 'record' | 'checkpoint'>, what: string, clock: Clock, pollMs = 1_000): Promise<void> {
+  // Journaled (engine/journaled-events.ts), so `status --watch` in another terminal shows the gate waiting. The
+  // commands name this deployment: without an id `shift` answers the newest unfinished one, maybe another's gate.
+  const id = ctx.deploymentId;
+  ctx.sink.emit({ level: 'info', code: 'retire.gate', message: `manual gate beforeDestroy: about to ${what}; approve with \`ws-deployment shift resume ${id}\`, refuse with \`ws-deployment shift abort ${id}\` (or re-run with --yes)`, data: { gate: 'beforeDestroy', what } });
   while (true) {
     const taken = await ctx.takeControl();
     const command = taken?.command;

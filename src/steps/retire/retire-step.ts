@@ -88,7 +88,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
               },
             ]
           : []),
-        ...(gateIsManual(ctx) ? [{ kind: 'wait' as const, description: 'manual gate beforeDestroy: waits for `ws-deployment shift resume` (or pass --yes)' }] : []),
+        ...(gateIsManual(ctx) ? [{ kind: 'wait' as const, description: 'manual gate beforeDestroy: waits for `shift resume` with the id the run prints (or pass --yes)' }] : []),
         { kind: 'call', description: 'cordon every old cluster of the shift on every meta cluster (refused if no other cluster would take new starts)' },
         { kind: 'wait', description: `wait until each runs no regular workspaces (Deregister without force is refused while any run), at most ${formatDuration(r.drainTimeout)}` },
         { kind: 'call', description: 'ClusterService.Deregister (force=false) on every meta cluster' },

@@ -66,7 +66,7 @@ export function describeShift(ctx: DeploymentPlanContext, config: TrafficShiftCo
     },
     ...t.notes.map((n): PlannedAction => ({ kind: 'note', description: n })),
   );
-  if (gates.length > 0) actions.push({ kind: 'note', description: `manual gates: ${gates.join(', ')} (approve with --yes, or \`ws-deployment shift resume\` while it waits)` });
+  if (gates.length > 0) actions.push({ kind: 'note', description: `manual gates: ${gates.join(', ')} (approve with --yes, or while it waits with \`shift resume\` and the id the run prints)` });
   return actions;
 }
 

@@ -39,8 +39,9 @@ interface TrafficShiftStepOptions {
   pollMs?: number;
 }
 
-const FIRST_GENERATION_LEFT =
-  'The first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation (the evidence: `ws-deployment status`)';
+/** `status ID`, not `status`: without an id it shows the newest deployment, which a later one makes another. */
+const firstGenerationLeft = (id: string): string =>
+  `The first generation has no previous one to fall back to, so its clusters were left as they are (they take all new starts): fix them or deploy a new generation (the evidence: \`ws-deployment status ${id}\`)`;
 
 const SHIFT_GATES = ['beforeStart', 'beforeIncrease', 'beforePromotion'] as const;
 
@@ -105,7 +106,7 @@ function unansweredMessage(stop: GateUnanswered, id: string): string {
  * what it means for users. The evidence in words (values, samples, baseline, test) is not repeated here: the summary
  * prints it once from the journaled decision, and the error names only what failed.
  */
-function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
+function rollbackMessage(id: string, result: ShiftResult, lastFailing: DecisionSummary | undefined, steps: number[]): string {
   const p = result.progress;
   const where = p.rolledBackFrom ?? (p.phase === 'bake' ? 'the bake at 100 %' : `step ${p.stepIndex + 1}/${steps.length} (${steps[p.stepIndex] ?? 100} %)`);
   const reason = result.reason ?? 'rolled back';
@@ -117,7 +118,7 @@ function rollbackMessage(result: ShiftResult, lastFailing: DecisionSummary | und
     'The old clusters take new starts again and the new clusters are cordoned; ' +
     'sessions already on the new clusters stay there until their users stop them. ' +
     (!aborted
-      ? 'Fix the cause, then deploy a new generation (the evidence: `ws-deployment status`)'
+      ? `Fix the cause, then deploy a new generation (the evidence: \`ws-deployment status ${id}\`)`
       : 'Deploy a new generation when it is wanted again; this deployment is over')
   );
 }
@@ -221,7 +222,7 @@ async function builtIn(
   const { runShift } = await import('../../traffic/shift-controller.js');
   const result = await runShift(
     { registry, metas: registry.metas, provider, clock: options.clock ?? realClock, journal, control, sink: ctx.sink, signal: ctx.signal, pollMs: options.pollMs, unattended: options.nonInteractive },
-    { config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },
+    { deploymentId: ctx.deploymentId, config, newClusters: clusters.newClusters, oldClusters: clusters.oldClusters },
   ).catch((error: unknown) => {
     if (error instanceof GateUnanswered) throw new WsdError('PreCheckRefused', unansweredMessage(error, ctx.deploymentId), { details: { gate: error.gate } });
     // The exact command that finishes it (the step's own retries, when transient, run it first).
@@ -242,16 +243,16 @@ async function builtIn(
   if (result.outcome === 'failed' && result.progress.aborted) {
     // No gate failed: an operator ended the watch. Who and when; the clusters are as a failed watch leaves them.
     const { by, at } = result.progress.aborted;
-    throw new WsdError('GateFailed', `first generation's watch aborted by ${by ?? 'an operator'} at ${at}.\n${FIRST_GENERATION_LEFT}`, { details: { reason: result.reason, aborted: result.progress.aborted } });
+    throw new WsdError('GateFailed', `first generation's watch aborted by ${by ?? 'an operator'} at ${at}.\n${firstGenerationLeft(ctx.deploymentId)}`, { details: { reason: result.reason, aborted: result.progress.aborted } });
   }
   if (result.outcome === 'failed') {
     // Like a rollback: name what failed; the summary explains it once, with the evidence.
     const failing = journal.lastFailing;
-    const brief = failing ? `${briefVerdict({ verdict: failing.verdict, limit: failing.limit, decisions: failing.metrics as BriefInput['decisions'] })}.\n${FIRST_GENERATION_LEFT}` : (result.reason ?? 'no reason recorded');
+    const brief = failing ? `${briefVerdict({ verdict: failing.verdict, limit: failing.limit, decisions: failing.metrics as BriefInput['decisions'] })}.\n${firstGenerationLeft(ctx.deploymentId)}` : (result.reason ?? 'no reason recorded');
     throw new WsdError('GateFailed', `first generation failed its gates during the watch: ${brief}`, { details: { reason: result.reason, lastFailing: journal.lastFailing } });
   }
   if (result.outcome === 'rolled-back') {
-    throw new WsdError('GateFailed', rollbackMessage(result, journal.lastFailing, steps), { details: { reason: result.reason, lastFailing: journal.lastFailing } });
+    throw new WsdError('GateFailed', rollbackMessage(ctx.deploymentId, result, journal.lastFailing, steps), { details: { reason: result.reason, lastFailing: journal.lastFailing } });
   }
   return outputs;
 }

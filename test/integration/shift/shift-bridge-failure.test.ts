@@ -97,7 +97,7 @@ describe('a shift whose bridge fails mid-shift (reference bridges)', () => {
     const { port, updates } = recording(registry);
     const result = await runShift(
       { registry: port, metas: registry.metas, provider: s.provider, clock: realClock, journal: s.journal, control: new QueueControl(), sink, pollMs: 50 },
-      { config: CONFIG, newClusters: [NEW], oldClusters: [OLD] },
+      { deploymentId: 'd1', config: CONFIG, newClusters: [NEW], oldClusters: [OLD] },
     ).catch((e: Error) => e);
     return { result, updates };
   }

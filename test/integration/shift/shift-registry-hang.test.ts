@@ -28,7 +28,7 @@ describe('shift updates on a hung or down bridge (reference bridge)', () => {
     await c.register({ name: 'eu18', url: 'dns:///ws-eu18.example.test:8080', tls: { ca: 'Y2E=', crt: 'Y3J0', key: 'a2V5' }, hints: { preferability: 'None', cordoned: true, govern: true }, admissionConstraints: [], region: 'europe' });
     c.close();
     registry = await connectRegistry([{ name: 'meta-us', bridge: { address: bridge.address } }], { sink, deadlineMs: 400 });
-    return new ShiftRegistry(registry, registry.metas, realClock, sink);
+    return new ShiftRegistry(registry, registry.metas, realClock, sink, 'd1');
   }
 
   it('hung: two unanswered calls in all (the shift does not retry them), with waiting lines', async () => {

@@ -97,7 +97,7 @@ describe.skipIf(!hasPrometheus)('the first measurement of a stage fails: its int
     });
     const provider = new PrometheusProvider({ url: proxyUrl, timeoutMs: 5_000 });
     const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 100 };
-    const result = await runShift(deps, { config, newClusters: [NEW], oldClusters: [OLD] });
+    const result = await runShift(deps, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [OLD] });
     expect(result.outcome).toBe('promoted');
 
     const [first, second] = journal.decisions;

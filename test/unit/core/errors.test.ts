@@ -10,7 +10,7 @@ describe('toWsdError', () => {
   it('a full disk is the operator\'s to fix, not an internal error to report', () => {
     const error = toWsdError(errno('ENOSPC', '/state/d-1/c/releases/gitpod/all.yaml'));
     expect(error).toMatchObject({ code: 'StateIo', source: 'user' });
-    expect(error.message).toBe('cannot write /state/d-1/c/releases/gitpod/all.yaml (ENOSPC): the disk holding the state dir is full; free space, then continue with `ws-deployment resume`');
+    expect(error.message).toBe('cannot write /state/d-1/c/releases/gitpod/all.yaml (ENOSPC): the disk holding the state dir is full; free space, then continue the deployment with `resume` and its id (`ws-deployment status --all` lists them)');
     expect(toWsdError(errno('ENOSPC')).message).toMatch(/^cannot write \(ENOSPC\): the disk holding the state dir is full/);
   });
 

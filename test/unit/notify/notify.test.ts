@@ -17,6 +17,11 @@ describe('notificationsFor', () => {
     const gate = notificationsFor(ev(1, 'traffic.gate', { gate: 'beforeDestroy' }, 'manual gate beforeDestroy'), state, noSnapshot);
     expect(gate.map((n) => n.kind)).toEqual(['gate-waiting']);
     expect(gate[0]?.text).toContain('ws-deployment shift resume 20260101-000000-abcd');
+    // The event's own command (bare in journals written before it named the id) is not repeated: only the one with the id.
+    for (const said of ['manual gate beforeIncrease at step 1/3 (10 %): waiting for `ws-deployment shift resume` (or promote / abort)', 'manual gate beforeIncrease at step 1/3 (10 %): waiting for `ws-deployment shift resume 20260101-000000-abcd` (or promote / abort)']) {
+      const text = notificationsFor(ev(1, 'traffic.gate', { gate: 'beforeIncrease' }, said), state, noSnapshot)[0]?.text;
+      expect(text).toBe('manual gate beforeIncrease at step 1/3 (10 %). Approve: `ws-deployment shift resume 20260101-000000-abcd` (or `ws-deployment shift promote 20260101-000000-abcd` / `ws-deployment shift abort 20260101-000000-abcd`)');
+    }
     const decision = { verdict: 'fail', rule: 'limit.failures', message: 'm', percent: 10, decisions: [{ metric: 'errors', outcome: 'fail', samples: { new: 4 }, queries: [{ purpose: 'value', cluster: 'c1', side: 'new', query: 'q', values: [0.5] }] }, { metric: 'latency', outcome: 'pass' }] };
     expect(notificationsFor(ev(2, 'traffic.decision', decision), state, noSnapshot).map((n) => n.kind)).toEqual(['gate-failed']);
     const rb: JournalRecord = { seq: 3, time: 't', type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase: 'rolled-back', reason: 'fail: m', rolledBackFrom: 'step 1/3 (10 %)' } } };

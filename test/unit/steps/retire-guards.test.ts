@@ -22,6 +22,7 @@ function gate(commands: Array<ControlCommand | undefined>) {
   const signal = new AbortController().signal;
   let polls = 0;
   const ctx = {
+    deploymentId: '20261204-101500-a1b2',
     sink,
     signal,
     takeControl: async () => {
@@ -55,7 +56,7 @@ describe('the beforeDestroy gate', () => {
     await waitForApproval(g.ctx, 'destroy cluster eu70', g.clock);
     expect(g.sink.events[0]).toMatchObject({ level: 'info', code: 'retire.gate' });
     expect(g.sink.events[0]!.message).toBe(
-      'manual gate beforeDestroy: about to destroy cluster eu70; approve with `ws-deployment shift resume`, refuse with `ws-deployment shift abort` (or re-run with --yes)',
+      'manual gate beforeDestroy: about to destroy cluster eu70; approve with `ws-deployment shift resume 20261204-101500-a1b2`, refuse with `ws-deployment shift abort 20261204-101500-a1b2` (or re-run with --yes)',
     );
   });
 

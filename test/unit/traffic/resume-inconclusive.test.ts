@@ -39,7 +39,7 @@ describe('resuming an inconclusive pause in a later run', () => {
     const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control, sink: new MemorySink() };
     const start = (signal?: AbortSignal) => {
       let settled: ShiftResult | Error | undefined;
-      runShift({ ...deps, signal }, { config, newClusters: [NEW], oldClusters: [OLD] }).then(
+      runShift({ ...deps, signal }, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [OLD] }).then(
         (r) => (settled = r),
         (e: Error) => (settled = e),
       );

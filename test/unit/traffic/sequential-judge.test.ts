@@ -126,7 +126,7 @@ describe('a shift with the sequential judge', () => {
     } as TrafficShiftInput);
     let settled: ShiftResult | undefined;
     void runShift({ registry, metas: ['m'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink() }, {
-      config,
+      deploymentId: 'd1', config,
       newClusters: [{ name: 'eu18', cluster: 'eu18', region: 'r' }],
       oldClusters: [{ name: 'eu17', cluster: 'eu17', region: 'r' }],
     }).then((r) => (settled = r));

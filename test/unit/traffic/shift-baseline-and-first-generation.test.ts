@@ -40,7 +40,7 @@ function setup(oldClusters = [OLD]) {
 
 function run(deps: ReturnType<typeof setup>['deps'], input: TrafficShiftInput, oldClusters = [OLD]) {
   let settled: ShiftResult | Error | undefined;
-  runShift(deps, { config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters }).then(
+  runShift(deps, { deploymentId: 'd1', config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters }).then(
     (r) => (settled = r),
     (e: Error) => (settled = e),
   );

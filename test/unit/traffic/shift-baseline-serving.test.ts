@@ -59,7 +59,7 @@ describe('the shift compares with the serving old generation only', () => {
       },
     });
     let settled: ShiftResult | Error | undefined;
-    runShift(deps, { config, newClusters: [NEW], oldClusters: [SERVING, ROLLED_BACK] }).then(
+    runShift(deps, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [SERVING, ROLLED_BACK] }).then(
       (r) => (settled = r),
       (e: Error) => (settled = e),
     );

@@ -40,7 +40,7 @@ function setup() {
 /** Runs the shift on fake timers; `result()` reports it once settled. */
 function start(deps: ReturnType<typeof setup>['deps'], cfg = config(), signal?: AbortSignal) {
   let settled: ShiftResult | Error | undefined;
-  runShift({ ...deps, signal }, { config: cfg, newClusters: [NEW], oldClusters: [OLD] }).then(
+  runShift({ ...deps, signal }, { deploymentId: 'd1', config: cfg, newClusters: [NEW], oldClusters: [OLD] }).then(
     (r) => (settled = r),
     (e: Error) => (settled = e),
   );
@@ -188,12 +188,13 @@ describe('shift controller', () => {
   });
 
   it('pauses, resumes, and promotes on command', async () => {
-    const { registry, journal, control, deps } = setup();
+    const { registry, journal, control, deps, sink } = setup();
     const run = start(deps);
     control.push('pause');
     await minutes(5);
     expect(journal.decisions.length).toBe(0);
     expect(journal.progress?.paused).toBe(true);
+    expect(sink.events.find((e) => e.code === 'traffic.paused')?.message).toMatch(/`ws-deployment shift resume d1` continues it$/);
     // A pause sent before the shift started holds it before its first change.
     expect(registry.get('meta-eu', 'eu18').state).toBe('CORDONED');
     control.push('resume');
@@ -412,6 +413,8 @@ describe('shift controller', () => {
     await minutes(5);
     // The terminal of the resumed run is asked (the gate event), and nothing is measured while it holds.
     expect(sink.events.filter((e) => e.code === 'traffic.gate').map((e) => e.data?.gate)).toEqual(['beforeIncrease']);
+    // The answer it suggests names this deployment: a bare `shift resume` answers the newest unfinished one.
+    expect(sink.events.find((e) => e.code === 'traffic.gate')?.message).toBe('manual gate beforeIncrease at step 1/3 (25 %): waiting for `ws-deployment shift resume d1` (or promote / abort)');
     expect(journal.decisions.length).toBe(measured);
     expect(registry.get('meta-eu', 'eu18').score).toBe(25);
     control.push('resume');
@@ -622,7 +625,7 @@ describe('shift controller', () => {
     await minutes(1);
     const drift = sink.events.filter((e) => e.code === 'traffic.drift');
     expect(drift.map((e) => e.message)).toEqual([
-      'eu18 on meta-eu has score 70, not the 25 the shift set: it was changed outside the shift, and the shift\'s next change overwrites it (`ws-deployment shift pause` holds a manual change)',
+      'eu18 on meta-eu has score 70, not the 25 the shift set: it was changed outside the shift, and the shift\'s next change overwrites it (`ws-deployment shift pause d1` holds a manual change)',
     ]);
     expect(registry.get('meta-eu', 'eu18').score).toBe(50);
   });

@@ -51,7 +51,7 @@ function run(deps: ReturnType<typeof setup>['deps'], input: Partial<TrafficShift
     analysis: { provider: { type: 'simulator' }, initialDelay: '30s', metrics: METRICS, ...(input.analysis ?? {}) },
   } as TrafficShiftInput);
   let settled: ShiftResult | Error | undefined;
-  runShift({ ...deps, signal }, { config, newClusters: [NEW], oldClusters: [OLD] }).then(
+  runShift({ ...deps, signal }, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [OLD] }).then(
     (r) => (settled = r),
     (e: Error) => (settled = e),
   );

@@ -59,7 +59,7 @@ describe('ShiftRegistry.apply concurrency', () => {
       ...olds.map((c) => [c.name, { name: c.name, state: 'AVAILABLE' as const, score: 100, maxScore: 100, static: false, admissionConstraints: [] }]),
     ]);
     const registry = new GatedRegistry();
-    const done = new ShiftRegistry(registry, METAS, clock, nullSink).apply(() => rollbackChanges(original, news, olds, staff));
+    const done = new ShiftRegistry(registry, METAS, clock, nullSink, 'd1').apply(() => rollbackChanges(original, news, olds, staff));
     let rounds = 0;
     let finished = false;
     void done.then(() => (finished = true));

@@ -31,7 +31,7 @@ function setup(shift: Partial<TrafficShiftInput> = {}, newConstraints: string[] 
   };
   const sink = new MemorySink();
   const config = trafficShiftSchema.parse({ steps: [50, 100], analysis, ...shift });
-  const ops = new ShiftRegistry(registry, [META], clock, sink);
+  const ops = new ShiftRegistry(registry, [META], clock, sink, 'd1');
   return { registry, original, sink, config, ops, input: { config, newClusters: [NEW], oldClusters: [OLD] } };
 }
 
@@ -109,7 +109,7 @@ describe('a rollback a meta cluster does not take', () => {
     };
     const both = { ...original, [US]: structuredClone(original[META] ?? {}) };
     const progress: ShiftProgress = { phase: 'steps', stepIndex: 0, phaseStartedAtMs: NOW - 5_000, measurementsInStep: 1, counters: { measurements: 1, failures: 0, errors: 0, consecutiveErrors: 0, inconclusive: 0 }, paused: false };
-    const ops = new ShiftRegistry(port, [META, US], clock, sink);
+    const ops = new ShiftRegistry(port, [META, US], clock, sink, 'd1');
     const recorded: IncompleteRollback[][] = [];
     const error = await restoreOrRecord(ops, both, input, 'operator abort', {
       metas: [META, US],

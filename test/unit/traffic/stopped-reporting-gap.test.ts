@@ -105,7 +105,7 @@ describe('a gap in a reporting cluster (controller)', () => {
 
   function start(deps: ReturnType<typeof setup>['deps'], signal?: AbortSignal) {
     let settled: ShiftResult | Error | undefined;
-    runShift({ ...deps, signal }, { config: config(), newClusters: [NEW], oldClusters: [OLD] }).then(
+    runShift({ ...deps, signal }, { deploymentId: 'd1', config: config(), newClusters: [NEW], oldClusters: [OLD] }).then(
       (r) => (settled = r),
       (e: Error) => (settled = e),
     );

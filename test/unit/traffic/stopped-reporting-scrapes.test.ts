@@ -115,7 +115,7 @@ describe('an empty window spanning ≥ 3 known scrapes (controller)', () => {
     const journal = new MemoryJournal(registry.log);
     const provider = new FakeMetricProvider().set(RATE('eu18'), [0.01]).set(RATE('eu17'), [0.01]);
     let settled: ShiftResult | Error | undefined;
-    runShift({ registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink() }, { config, newClusters: [NEW], oldClusters: [OLD] }).then(
+    runShift({ registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink() }, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [OLD] }).then(
       (r) => (settled = r),
       (e: Error) => (settled = e),
     );

@@ -59,7 +59,7 @@ async function run(input: TrafficShiftInput, provider: CounterProvider, clock: C
   const journal = new MemoryJournal(registry.log);
   const deps = { registry, metas: ['meta-eu'], provider, clock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
   let settled: ShiftResult | Error | undefined;
-  runShift(deps, { config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters: [OLD] }).then(
+  runShift(deps, { deploymentId: 'd1', config: trafficShiftSchema.parse(input), newClusters: [NEW], oldClusters: [OLD] }).then(
     (r) => (settled = r),
     (e: Error) => (settled = e),
   );

@@ -114,7 +114,7 @@ async function runController(
   // A long poll: waits go straight to their deadline (no 1 s steps), so the virtual run stays cheap.
   const deps = { registry, metas: ['meta-eu'], provider, clock: realClock, journal, control: new QueueControl(), sink: new MemorySink(), pollMs: 3_600_000 };
   let result: ShiftResult | Error | undefined;
-  runShift(deps, { config, newClusters: [NEW], oldClusters: [OLD] }).then(
+  runShift(deps, { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: [OLD] }).then(
     (r) => (result = r),
     (e: Error) => (result = e),
   );
