@@ -6,6 +6,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { dirname } from 'node:path';
 import { describeHolder } from '../state/file-lock.js';
+import { damageWords } from '../state/journal-damage.js';
 import type { LockHolder } from '../state/store.js';
 import { shellQuote } from '../core/next-command.js';
 import { lockKey, unfinishedRefusal, type EngineDeps, type EngineOptions } from './deployment.js';
@@ -21,6 +22,11 @@ export interface StartRefusal {
   state?: string;
   /** What to run instead, in order of preference. */
   commands: string[];
+  /**
+   * The deployment in the way has a damaged journal: where, what is wrong and the fix, as `status` says them. No
+   * command continues it (`resume` refuses it with the same words), so the fix comes first.
+   */
+  damaged?: { file: string; line: number; problem?: string; fix: string };
 }
 
 export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOptions, 'allowUnfinished'>, deps: Pick<EngineDeps, 'store'>): Promise<StartRefusal | undefined> {
@@ -46,6 +52,12 @@ export async function startRefusal(loaded: LoadedConfig, options: Pick<EngineOpt
   const refusal = await unfinishedRefusal(loaded, options, deps);
   if (!refusal) return undefined;
   const id = typeof refusal.details.deploymentId === 'string' ? refusal.details.deploymentId : undefined;
+  const { file, line, problem, fix } = refusal.details;
+  if (typeof file === 'string' && typeof fix === 'string') {
+    const damaged = { file, line: typeof line === 'number' ? line : 0, ...(typeof problem === 'string' ? { problem } : {}), fix };
+    // How it stands is past the damage: what `status` says of it is the damage itself; `resume ID` would refuse.
+    return { code: 'ResumeRefused', message: refusal.message, ...(id ? { deploymentId: id } : {}), state: damageWords(damaged), commands: ['ws-deployment deploy --allow-unfinished'], damaged };
+  }
   return {
     code: 'ResumeRefused',
     message: refusal.message,

@@ -25,6 +25,14 @@ function together(step: PlanStep, steps: readonly PlanStep[]): string {
 function refusalLines(plan: PlanDocument): string[] {
   const r = plan.refusal;
   if (!r) return [];
+  if (r.damaged) {
+    // Its journal says nothing past the damage: the fix (deploy's message has it, as `status` says it), never a `resume` that refuses.
+    return [
+      `DEPLOY WOULD BE REFUSED (${r.code}, exit 3)${r.deploymentId ? `: deployment ${r.deploymentId}` : ''}, whose journal is damaged`,
+      `  ${r.message}`,
+      ...r.commands.map((c) => `  or start a new deployment beside it: ${c}`),
+    ];
+  }
   const what = r.code === 'LockHeld' ? 'follow it' : 'continue it';
   const [first, ...rest] = r.commands;
   return [

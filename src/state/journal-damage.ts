@@ -34,7 +34,8 @@ export function damageWords(damage: Pick<JournalDamage, 'file' | 'line' | 'probl
 /** The error for deployment `id`, whose journal `path` is damaged at `line` (or, with `problem`, cannot be read at all). */
 export function journalDamagedError(id: string, path: string, line: number, fix = journalDamageFix(path, line), problem?: string): WsdError {
   return new WsdError('StateCorrupt', `deployment ${id}: ${damageWords({ file: path, line, problem })}; ${fix}`, {
-    details: { deploymentId: id, file: path, line },
+    // The parts, for readers that say them apart (`plan`: the fix instead of a `resume` that refuses the same way).
+    details: { deploymentId: id, file: path, line, fix, ...(problem ? { problem } : {}) },
   });
 }
 

@@ -12,7 +12,10 @@ import { parseConfig } from '../../../src/config/load.js';
 import { WsdError } from '../../../src/core/errors.js';
 import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
-import { startDeployment, type EngineDeps, type EngineOptions } from '../../../src/engine/deployment.js';
+import { resumeDeployment, startDeployment, type EngineDeps, type EngineOptions } from '../../../src/engine/deployment.js';
+import type { PlanDocument } from '../../../src/plan/build-plan.js';
+import { renderPlan } from '../../../src/report/plan-text.js';
+import { damageWords, journalDamageFix } from '../../../src/state/journal-damage.js';
 import { startRefusal } from '../../../src/engine/start-verdict.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { liveState } from '../../../src/state/liveness.js';
@@ -151,17 +154,28 @@ describe('plan says what deploy does about earlier runs', () => {
         if (!verdict || !('refused' in ran)) return;
         expect({ code: verdict.code, message: verdict.message }).toEqual({ code: ran.refused.code, message: ran.refused.message });
         expect(verdict.commands).toContain('ws-deployment deploy --allow-unfinished');
+        if (verdict.deploymentId && ran.refused.details.file) {
+          // Damaged mid-file: how it stands is past the damage. Plan says what `status` says (the file, what is wrong,
+          // the fix) and suggests no `resume ID`: that refuses with the same damage.
+          const damage = { file: String(ran.refused.details.file), line: Number(ran.refused.details.line) };
+          expect(verdict.state).toBe(damageWords(damage));
+          expect(verdict.damaged).toEqual({ ...damage, fix: journalDamageFix(damage.file, damage.line) });
+          expect(verdict.commands).toEqual(['ws-deployment deploy --allow-unfinished']);
+          await expect(resumeDeployment(env.loaded, verdict.deploymentId, fresh(), deps(env.store, [step('create-cluster')]))).rejects.toMatchObject({ code: 'StateCorrupt' });
+          const listed = (await env.store.list()).find((d) => d.id === verdict.deploymentId);
+          expect(listed?.damaged).toMatchObject({ file: damage.file, line: damage.line, fix: verdict.damaged?.fix });
+          const text = renderPlan({ environment: 'development', project: 'verdict-test', clusterId: 1, clusterIdSource: 'next', clusters: [], deploymentSteps: [], refusal: verdict } as unknown as PlanDocument);
+          expect(text).toContain(`deployment ${verdict.deploymentId}, whose journal is damaged`);
+          expect(text).toContain(`${damageWords(damage)}; ${verdict.damaged?.fix}`);
+          expect(text).not.toMatch(/\(\?\)|resume/);
+          return;
+        }
         if (verdict.deploymentId) {
           expect(ran.refused.message).toContain(verdict.deploymentId);
           // Held at a gate, the commands that answer it come first: an unattended resume alone would stop there again.
           const answers = state === 'held at a manual gate' ? ['resume', 'promote', 'abort'].map((a) => `ws-deployment shift ${a} ${verdict.deploymentId}`) : [];
           expect(verdict.commands.slice(0, answers.length + 1)).toEqual([...answers, `ws-deployment resume ${verdict.deploymentId}`]);
           for (const a of answers) expect(ran.refused.message).toContain(`\`${a}\``);
-          if (ran.refused.details.file) {
-            // Damaged mid-file: how it stands is past the damage, so no state is claimed.
-            expect(verdict.state).toBeUndefined();
-            return;
-          }
           // In the words `status` says it stands in (report/outcome.ts), with why where those words alone do not say it.
           const listed = await liveState(env.store, (await env.store.open(verdict.deploymentId, { readOnly: true })).snapshot());
           expect(verdict.state?.startsWith(deploymentOutcome(listed).words), `${verdict.state} / ${deploymentOutcome(listed).words}`).toBe(true);
