@@ -102,8 +102,9 @@ async function follow(store: StateStore, id: string, options: WatchOptions, stop
       records.push(...fresh);
       const pending = await store.pendingControl(id);
       let view = watchView({ records, pending, now: Date.now(), clock: tty });
-      // Its suggestions read the config it ran with, not the default one (core/next-command.ts).
-      if (view.snapshot && !configLearned) next.forDeployment(await configFileOf(store, id, view.snapshot.inputs.configFile));
+      // Its suggestions read the config it ran with, not the default one (core/next-command.ts); the records hold
+      // it resolved against the state dir in use, as open() has it (state-paths.ts).
+      if (view.snapshot && !configLearned) next.forDeployment(view.snapshot.inputs.configFile);
       configLearned ||= view.snapshot !== undefined;
       // A journal that says running, quiet (or seen for the first time: a killed run is never drawn as
       // running): is anyone still running it? A run journals its end before it lets go of the lock, so
@@ -143,18 +144,5 @@ async function newRecords(store: StateStore, id: string, afterSeq: number): Prom
   } catch (error) {
     if (afterSeq === 0 && isWsdError(error) && error.code === 'StateCorrupt' && /has no journal records/.test(error.message)) return [];
     throw error;
-  }
-}
-
-/**
- * The config the deployment ran with, as `status` reads it: from the opened journal, whose paths under the state dir
- * are resolved against the state dir in use (the records hold them as `<state-dir>/…`, state/state-paths.ts). A
- * journal that cannot be opened so (its records are being written) falls back to the records' own.
- */
-async function configFileOf(store: StateStore, id: string, recorded: string): Promise<string> {
-  try {
-    return (await store.open(id, { readOnly: true })).snapshot().inputs.configFile;
-  } catch {
-    return recorded;
   }
 }

@@ -515,7 +515,11 @@ export class FileStateStore implements StateStore {
 
   async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
     const journal = await this.open(id, { readOnly: true });
-    return readJournal(join(journal.dir, JOURNAL)).filter((r) => r.seq > afterSeq);
+    // Paths as open() has them (state-paths.ts): resolved against this state dir, also when it was copied or moved
+    // since, or an older journal holds absolute ones; the original root is found in all the records, as open() does.
+    const stored = readJournal(join(journal.dir, JOURNAL));
+    const legacy = originalRoot(stored, id);
+    return stored.filter((r) => r.seq > afterSeq).map((r) => fromJournalPaths(r, this.root, legacy));
   }
 
   async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {

@@ -111,7 +111,8 @@ export interface StateStore {
   open(id: string, options?: { readOnly?: boolean }): Promise<DeploymentJournal>;
   /**
    * The journal records of a deployment after `afterSeq` (default: all), read-only and without
-   * the lock: what `report` and `status --watch` render.
+   * the lock: what `report` and `status --watch` render. Their paths are resolved as {@link open} resolves them
+   * (state/state-paths.ts): under the state dir in use, never in their journaled `<state-dir>/…` form.
    */
   readRecords(id: string, afterSeq?: number): Promise<JournalRecord[]>;
   /**

@@ -144,10 +144,14 @@ export class PostgresStateStore implements StateStore {
 
   async readRecords(id: string, afterSeq = 0): Promise<JournalRecord[]> {
     await this.open(id); // not-found, version and lost-records errors, as for open
-    return this.db.run(`reading the journal of ${id}`, async (client) => {
+    const { snapshot, records } = await this.db.run(`reading the journal of ${id}`, async (client) => {
+      const head = await client.query<{ snapshot: Snapshot | null }>('SELECT snapshot FROM ws_deployment_snapshots WHERE deployment_id = $1', [id]);
       const { rows } = await client.query<{ record: JournalRecord }>('SELECT record FROM ws_deployment_events WHERE deployment_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
-      return rows.map((r) => r.record);
+      return { snapshot: head.rows[0]?.snapshot ?? undefined, records: rows.map((r) => r.record) };
     });
+    // Paths as open() has them: resolved against the work dir in use (the original root is found as open() finds it).
+    const legacy = originalRoot([snapshot, ...records], id);
+    return records.map((r) => fromJournalPaths(r, this.root, legacy));
   }
 
   async open(id: string): Promise<DeploymentJournal> {

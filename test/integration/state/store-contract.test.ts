@@ -106,6 +106,26 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     await store.close();
   });
 
+  it.skipIf(skip)('hands back the records with their paths as open() has them: under this state dir, not `<state-dir>/…`', async () => {
+    const store = await open();
+    // The config and a kubeconfig inside the state dir: journaled as `<state-dir>/…` (state-paths.ts).
+    const config = join(store.root, 'configs', 'staging.yaml');
+    const kubeconfig = join(store.root, 'd-001', CLUSTER, 'kubeconfig');
+    const j = await store.create('d-001');
+    await j.append({ ...created, inputs: { ...created.inputs, configFile: config } });
+    await j.append(started);
+    await j.append({ type: 'step.succeeded', cluster: CLUSTER, step: 'create-cluster', outputs: { kubeconfig }, durationMs: 1 });
+    const opened = (await store.open('d-001', { readOnly: true })).snapshot();
+    expect(opened.inputs.configFile).toBe(config);
+    const records = await store.readRecords('d-001');
+    expect(JSON.stringify(records)).not.toContain('<state-dir>');
+    expect(records[0]).toMatchObject({ type: 'deployment.created', inputs: { configFile: config } });
+    expect(records[2]).toMatchObject({ type: 'step.succeeded', outputs: { kubeconfig } });
+    // After a seq too (`status --watch` polls so).
+    expect(await store.readRecords('d-001', 2)).toEqual([records[2]]);
+    await store.close();
+  });
+
   it.skipIf(skip)('refuses duplicate and invalid ids, finds no unknown ones, lists newest first', async () => {
     const store = await open();
     await (await store.create('d-001')).append(created);

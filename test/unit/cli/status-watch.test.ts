@@ -3,7 +3,7 @@
  * (afterSeq), prints only lines that changed, and returns the deployment's exit
  * code (the CLI's mapping) once the journal says it ended.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -11,6 +11,7 @@ import { nextCommands } from '../../../src/core/next-command.js';
 import { watchDeployment } from '../../../src/cli/status-watch.js';
 import type { JournalRecord } from '../../../src/state/model.js';
 import type { StateStore } from '../../../src/state/store.js';
+import { FileStateStore } from '../../../src/state/file-store.js';
 import { WsdError } from '../../../src/core/errors.js';
 
 const ID = '20260101-120000-abcd';
@@ -254,6 +255,26 @@ describe('status --watch: the commands it suggests read the config of the deploy
       const gone = await watched(join(dir, 'gone.yaml'));
       expect(gone).toContain('ws-deployment retire --cluster eu5 --yes --state-dir /s (add --config <your config>)');
       expect(gone).not.toContain('`ws-deployment retire');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a config kept in the state dir, read from a real file store: its path there, not `<state-dir>/…`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-watch-state-'));
+    try {
+      const stateDir = join(dir, 'state');
+      const file = join(stateDir, 'configs', 'staging.yaml');
+      mkdirSync(join(stateDir, 'configs'), { recursive: true });
+      writeFileSync(file, 'version: v1\n');
+      const files = new FileStateStore(stateDir);
+      const j = await files.create(ID);
+      // The journal holds it as `<state-dir>/configs/staging.yaml` (state-paths.ts); the store's readers resolve it.
+      for (const { seq: _s, time: _t, ...r } of await store(file).readRecords(ID)) await j.append(r as never);
+      let written = '';
+      const out = { isTTY: false, write: (s: string) => ((written += s), true) } as unknown as NodeJS.WriteStream;
+      await watchDeployment(files, ID, { out, pollMs: 1, next: nextCommands({ stateDir, defaultConfig: true }) });
+      expect(written).toContain(`\`ws-deployment retire --cluster eu5 --yes --state-dir ${stateDir} --config ${file}\``);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
