@@ -4,6 +4,7 @@
  * little that spans records (the deployment id, the last failing decision, for
  * the rollback's evidence).
  */
+import { retirementProgress } from '../report/retirement-progress.js';
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
 import { partialNote, type JournalRecord, type Snapshot } from '../state/model.js';
 import { deploymentOutcome, type DeploymentOutcome, type Severity } from '../report/outcome.js';
@@ -69,7 +70,8 @@ export function notificationsFor(record: JournalRecord, state: NotificationState
       const command = resumes ? `ws-deployment resume ${id}` : shiftRetryable(snap) ? retryShiftCommand(id) : undefined;
       // A shift held at a gate (or paused) that this run leaves: the commands that answer it, as `status` says them.
       const held = heldGateLine(snap);
-      const data = { state: record.state, outcome: told.outcome, ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(held ? { held } : {}), ...(record.error ? { error: record.error } : {}) };
+      const retirement = retirementProgress(snap);
+      const data = { state: record.state, outcome: told.outcome, ...(retirement ? { retirement } : {}), ...(partial ?? {}), ...(command ? { command } : {}), ...(told.next ? { next: told.next } : {}), ...(held ? { held } : {}), ...(record.error ? { error: record.error } : {}) };
       return [{ ...base, kind: 'deployment-finished', severity: told.severity, title: `deployment ${id} ${told.words}`, headline: `deployment ${id}: ${told.outcome.replaceAll('-', ' ')}`, text: finishedText(record, snap, told), data }];
     }
     case 'step.succeeded':
@@ -105,7 +107,8 @@ function finishedText(record: Extract<JournalRecord, { type: 'deployment.finishe
   // The interruption's error is the title and the next command: the command alone, and a gate it stopped at with what answers it.
   if (record.state === 'interrupted') return [`continue it with \`ws-deployment resume ${id}\``, ...(held ? [held] : [])].join('\n');
   if (record.state === 'succeeded') return `${snap.inputs.project}/${snap.inputs.environment}: every step succeeded on ${snap.clusters.map((c) => c.shortName).join(', ') || 'no clusters'}`;
-  const lines = [record.error?.message ?? record.state, ...(told.next ? [`Next: ${told.next}`] : []), ...(held ? [held] : [])];
+  const retirement = retirementProgress(snap)?.line;
+  const lines = [record.error?.message ?? record.state, ...(retirement ? [retirement] : []), ...(told.next ? [`Next: ${told.next}`] : []), ...(held ? [held] : [])];
   return lines.join('\n');
 }
 

@@ -2,6 +2,7 @@
  * What a deployment looks like to a human (`deploy` summary, `status`) and to a
  * machine (`status --output json`).
  */
+import { retirementProgress, type RetirementProgress } from './retirement-progress.js';
 import { heldGateLine } from './shift-gates.js';
 import type { GateApproval, OperatorAbort } from '../traffic/shift-ports.js';
 import { excludedPending, heldBackWords, partialNote, shiftAttempt, type ShiftRetry, type Snapshot, type StepRecordState } from '../state/model.js';
@@ -31,6 +32,8 @@ interface StatusDocument {
   superseded?: { message: string; created: string[] };
   /** Where the traffic shift stands and the decisions behind it (from its journaled checkpoint). */
   shift?: ShiftStatus;
+  /** A retirement that stopped part-way: each old cluster deregistered/destroyed or still registered/existing (report/retirement-progress.ts). */
+  retirement?: RetirementProgress;
   /** Deployment-wide steps (the traffic shift). */
   steps: Array<{ name: string; state: StepRecordState['state']; attempts: number; durationMs?: number; evidence?: string; notRun?: string; error?: { code: string; message: string } }>;
   clusters: Array<{
@@ -73,6 +76,7 @@ export function statusDocument(snap: Snapshot): StatusDocument {
     ...(snap.error ? { error: errorDocument(snap, snap.error) } : {}),
     ...supersededPart(snap),
     ...shiftPart(snap),
+    ...(retirementProgress(snap) ? { retirement: retirementProgress(snap) } : {}),
     steps: (snap.deploymentSteps ?? []).map((s) => stepEntry(s, over)),
     clusters: snap.clusters.map((c) => ({
       name: c.name,
@@ -339,7 +343,7 @@ export function renderSummary(snap: Snapshot): string {
   const { words, next } = deploymentOutcome(snap);
   const head = `deployment ${snap.id}: ${words} (cluster id ${snap.clusterId})`;
   const excluded = excludedPart(snap).excluded;
-  const tail = [errorLine(snap), next ? `next: ${next}` : undefined, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
+  const tail = [errorLine(snap), retirementProgress(snap)?.line, next ? `next: ${next}` : undefined, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
   return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;

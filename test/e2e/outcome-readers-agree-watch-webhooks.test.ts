@@ -102,6 +102,9 @@ describe('status --watch and the webhooks agree with status', { timeout: 180_000
       }
       expect.soft(hook.data.outcome, `${c.id}: webhook outcome`).toBe(c.outcome);
       expect.soft(hook.title, `${c.id}: webhook title`).toBe(`deployment ${c.id} ${c.words}`);
+      // A retirement stopped part-way: the old clusters' line `status` says, in the text and the data.
+      expect.soft((hook.data.retirement as { line?: string } | undefined)?.line, `${c.id}: webhook retirement`).toBe(c.retirement);
+      if (c.retirement) expect.soft(hook.text.split('\n'), `${c.id}: webhook text`).toContain(c.retirement);
       expect.soft(suggested(JSON.stringify(hook)), `${c.id}: webhook commands`).toEqual(commands);
       // What a person reads in Slack or Teams: the title and the text (the data is the JSON format's alone).
       expect.soft(suggested(`${hook.title}\n${hook.text}`), `${c.id}: webhook text's commands`).toEqual(commands);

@@ -33,6 +33,8 @@ export interface OutcomeCase {
   live?: 'here' | 'other-host';
   /** A `shift` command sent to it that no process took. */
   queued?: 'pause';
+  /** A retirement that stopped part-way: the line each reader says of the old clusters (destroyed, still registered, still existing). */
+  retirement?: string;
 }
 
 /** Each case, oldest first. */
@@ -187,6 +189,7 @@ export const CASES: OutcomeCase[] = [
     ] as Append[],
     words: 'failed after promotion (retiring the old clusters)',
     outcome: 'retire-failed',
+    retirement: 'retirement of the old clusters stopped part-way: eu90 deregistered and destroyed; us90 cordoned, still registered on meta; not destroyed: it still exists',
   },
   // Waiting at the retirement's beforeDestroy gate, then the CLI killed.
   {

@@ -39,8 +39,11 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
     for (const c of CASES) {
       const text = await runCli(['status', c.id, '--state-dir', root]);
       expect(text.stdout.split('\n')[0], c.id).toBe(`deployment ${c.id}: ${c.words} (cluster id 101)`);
-      const json = JSON.parse((await runCli(['status', c.id, '--output', 'json', '--state-dir', root])).stdout) as { outcome: string };
+      const json = JSON.parse((await runCli(['status', c.id, '--output', 'json', '--state-dir', root])).stdout) as { outcome: string; retirement?: { line: string } };
       expect(json.outcome, c.id).toBe(c.outcome);
+      // A retirement stopped part-way: which old clusters are destroyed and which still registered or existing, in one line.
+      expect(json.retirement?.line, c.id).toBe(c.retirement);
+      if (c.retirement) expect(text.stdout, c.id).toContain(`\n${c.retirement}\n`);
       const row = all.stdout.split('\n').find((l) => l.startsWith(c.id)) ?? '';
       const listed = allJson.find((d) => d.id === c.id)!;
       if (c.outcome === 'superseded') {
@@ -57,6 +60,7 @@ describe('every reader says the same outcome', { timeout: 120_000 }, () => {
       expect((await runCli(['report', c.id, '--output', out, '--state-dir', root])).code).toBe(0);
       const html = readFileSync(out, 'utf8');
       expect(/<p class="state [^"]*" data-state="[^"]*">([^<]*)<\/p>/.exec(html)?.[1], c.id).toBe(c.words);
+      expect(/<p class="retirement">([^<]*)<\/p>/.exec(html)?.[1], c.id).toBe(c.retirement);
       // Nothing tells the operator to resume what nothing resumes.
       if (c.outcome === 'superseded') {
         for (const said of [text.stdout, html]) expect(said).not.toMatch(/continue it with/);

@@ -30,7 +30,7 @@ export function renderReportHtml(m: ReportModel): string {
   const error = errorLine(s);
   const head = `<header><h1>Deployment ${esc(s.id)}</h1><p class="state ${esc(s.state)}" data-state="${esc(s.state)}">${esc(outcome)}</p>
 <p>${esc(s.inputs.project)} / ${esc(s.inputs.environment)} · cluster id ${s.clusterId} · started ${esc(s.createdAt)} · last record ${esc(s.updatedAt)} · report made ${esc(m.generatedAt)}</p>
-${error ? `<p class="error">${esc(error)}</p>` : ''}${m.next ? `<p class="next">next: ${esc(m.next)}</p>` : ''}${partialLine(m)}${m.superseded ? `<p class="superseded">${esc(m.superseded)}</p>` : ''}${m.held ? `<p class="held">${esc(m.held)}</p>` : ''}${m.waiting ? `<p class="waiting">${esc(m.waiting)}</p>` : ''}</header>`;
+${error ? `<p class="error">${esc(error)}</p>` : ''}${m.retirement ? `<p class="retirement">${esc(m.retirement)}</p>` : ''}${m.next ? `<p class="next">next: ${esc(m.next)}</p>` : ''}${partialLine(m)}${m.superseded ? `<p class="superseded">${esc(m.superseded)}</p>` : ''}${m.held ? `<p class="held">${esc(m.held)}</p>` : ''}${m.waiting ? `<p class="waiting">${esc(m.waiting)}</p>` : ''}</header>`;
   const rollback = m.shift?.rollback;
   const timeline = `<section id="timeline"><h2>Timeline</h2>${ganttSvg(m.bars, m.span, shortNames, rollback)}</section>`;
   const traffic = m.shift

@@ -8,6 +8,7 @@ import { deploymentOutcome } from '../outcome.js';
 import { buildTimeline, cutOff, type TimelineBar } from '../timeline.js';
 import { processGone } from '../../state/liveness.js';
 import { heldGateLine } from '../shift-gates.js';
+import { retirementProgress } from '../retirement-progress.js';
 import { waitingGateLine } from '../watch/watch-view.js';
 
 export interface ReportModel {
@@ -33,6 +34,8 @@ export interface ReportModel {
   superseded?: string;
   /** A shift held at a manual gate (or paused) that no process runs: where, and the commands that answer it, as `status` says it. */
   held?: string;
+  /** A retirement that stopped part-way: which old clusters were destroyed, which are still registered or exist, as `status` says it. */
+  retirement?: string;
   /** A running deployment waiting at a manual gate: which, and the command that answers it, as `status` says it. */
   waiting?: string;
 }
@@ -53,6 +56,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
   const snapshot = options.supersededBy && live.state !== 'succeeded' ? { ...live, supersededBy: options.supersededBy } : live;
   const superseded = supersededLine(snapshot);
   const held = heldGateLine(snapshot);
+  const retirement = retirementProgress(snapshot)?.line;
   const waiting = waitingGateLine(records, snapshot);
   const { next } = deploymentOutcome(snapshot);
   const shift = buildShiftHistory(records);
@@ -78,6 +82,7 @@ export function buildReportModel(records: readonly JournalRecord[], now: Date = 
     ...(superseded ? { superseded } : {}),
     ...(next ? { next } : {}),
     ...(held ? { held } : {}),
+    ...(retirement ? { retirement } : {}),
     ...(waiting ? { waiting } : {}),
   };
 }
