@@ -231,7 +231,7 @@ export const CASES: OutcomeCase[] = [
       { type: 'step.started', cluster: '*', step: 'retire-old-clusters', attempt: 1 },
       { type: 'step.checkpoint', cluster: '*', step: 'retire-old-clusters', outputs: { awaiting: 'beforeDestroy' } },
       // As retire-guards.ts journals it.
-      { type: 'event', level: 'info', code: 'retire.gate', message: 'manual gate beforeDestroy: about to retire eu90 (cordon, drain, deregister); approve with `ws-deployment shift resume`, refuse with `ws-deployment shift abort` (or re-run with --yes)', data: { gate: 'beforeDestroy', what: 'retire eu90 (cordon, drain, deregister)' } },
+      { type: 'event', level: 'info', code: 'retire.gate', message: 'manual gate beforeDestroy: about to retire eu90 (cordon, drain, deregister); approve with `ws-deployment shift resume 20260101-000020-aaaa`, refuse with `ws-deployment shift abort 20260101-000020-aaaa` (or re-run with --yes)', data: { gate: 'beforeDestroy', what: 'retire eu90 (cordon, drain, deregister)' } },
     ] as Append[],
     words: 'running',
     outcome: 'running',
