@@ -36,19 +36,22 @@ describe('code compiled at start', () => {
   const ws = sandboxWorkspace();
   afterAll(() => ws.cleanup());
 
-  it('validate compiles at most 1.0 MB of bundle, with zod tree-shaken (English messages only)', async () => {
+  it('validate compiles at most 1.05 MB of bundle, with zod tree-shaken (English messages only)', async () => {
     const { bytes, sources } = await bundleLoadedBy(['validate', '--config', ws.config], join(ws.dir, 'validate.log'));
     const all = sources.join('\n');
     // esbuild marks each bundled source file with a `// path` comment.
-    expect(all).toContain('// node_modules/zod/v4/locales/en.js');
-    expect(all).not.toContain('// node_modules/zod/v4/locales/de.js');
-    expect(bytes).toBeLessThan(1_000_000);
+    // (relative to the build: `../…/node_modules/…` where node_modules is a link to another checkout's)
+    expect(all).toMatch(/\/\/ (?:\.\.\/\S*)?node_modules\/zod\/v4\/locales\/en\.js/);
+    expect(all).not.toMatch(/\/\/ (?:\.\.\/\S*)?node_modules\/zod\/v4\/locales\/de\.js/);
+    // 1.0 MB until validate learnt PromQL's types (judges/promql-types.ts, 2026-12-04: 1,001,007 bytes); the goal this
+    // guards, validate within 3× bare node's cold start, is measured by `node bench/run.mjs cli-cold-start` (2.72× then).
+    expect(bytes).toBeLessThan(1_050_000);
   });
 
   it('plan compiles at most 1.45 MB of bundle and none of the lazily loaded libraries', async () => {
     const { bytes, sources } = await bundleLoadedBy(['plan', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '150'], join(ws.dir, 'plan.log'));
     const all = sources.join('\n');
-    expect(all).not.toContain('// node_modules/zod/v4/locales/de.js');
+    expect(all).not.toMatch(/\/\/ (?:\.\.\/\S*)?node_modules\/zod\/v4\/locales\/de\.js/);
     expect(all).not.toContain('// node_modules/@opentelemetry/');
     expect(bytes).toBeLessThan(1_450_000);
   });
