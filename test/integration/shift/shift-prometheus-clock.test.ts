@@ -5,65 +5,23 @@
  * and rolled back. The measurement is evaluated at Prometheus' time (src/traffic/evaluation-time.ts), saying so.
  * Real Prometheus (Debian's binary) scraping the workspace exporter; registries are the sandbox simulators.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireBinary } from '../../helpers/require-binary.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import type { Clock } from '../../../src/traffic/shift-ports.js';
 import { createTrafficShiftStep } from '../../../src/steps/traffic/traffic-shift-step.js';
-import { startPrometheus, type RunningPrometheus } from '../traffic/prometheus-process.js';
-import { WorkspaceExporter } from '../traffic/workspace-exporter.js';
-import { createHarness, METAS, scoresOf, waitFor, wideStep, type Harness } from './harness.js';
+import { METAS, scoresOf, wideStep, type Harness } from './harness.js';
+import { usePrometheusShift } from './real-prometheus-shift.js';
 
 const hasPrometheus = requireBinary('prometheus', 'the shift gates on a real Prometheus');
 
-const STARTS = 'gitpod_ws_manager_workspace_starts_total{cluster="{{shortName}}"}';
-const FAILURES = 'gitpod_ws_manager_workspace_starts_failure_total{cluster="{{shortName}}"}';
 /** How far this test's shift clock runs ahead of the machine's (and so of Prometheus'). */
 const AHEAD_MS = 30_000;
 const ahead: Clock = { now: () => Date.now() + AHEAD_MS, sleep: realClock.sleep };
 
-function shift(url: string): string {
-  return `  steps: [50, 100]
-  interval: 3s
-  analysis:
-    provider: { type: prometheus, url: "${url}", timeout: 2s }
-    scrapeInterval: 1s
-    metrics:
-      - name: start-failure-ratio
-        query: 'sum(rate(${FAILURES}[{{interval}}])) / sum(rate(${STARTS}[{{interval}}]))'
-        threshold: { max: 0.1 }
-        minSamples: 5
-        samplesQuery: 'sum(increase(${STARTS}[{{interval}}]))'
-    sampleDeadline: 30s`;
-}
-
 describe.skipIf(!hasPrometheus)('traffic shift with its clock ahead of prometheus', () => {
-  const exporter = new WorkspaceExporter();
-  let prometheus: RunningPrometheus;
-  let h: Harness | undefined;
-
-  beforeAll(async () => {
-    exporter.set('eu1', { startsPerTick: 5, failureRatio: 0.02 });
-    exporter.set('eu2', { startsPerTick: 5, failureRatio: 0.02 });
-    prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`]);
-    await waitFor('a few scrapes', async () => {
-      const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count_over_time(gitpod_ws_manager_workspace_starts_total[10s])')}`);
-      const body = (await r.json()) as { data: { result: Array<{ value: [number, string] }> } };
-      return body.data.result.length === 2 && body.data.result.every((s) => Number(s.value[1]) >= 4);
-    }, 20_000);
-  });
-  afterAll(async () => {
-    await prometheus?.stop();
-    await exporter.stop();
-  });
-  afterEach(async () => h?.close());
-
-  async function setup(): Promise<Harness> {
-    const harness = await createHarness(shift(prometheus.url));
-    await harness.register('eu1', { cordoned: false, preferability: 'Prefer' });
-    await harness.register('eu2', { cordoned: true });
-    return harness;
-  }
+  const { exporter, setup } = usePrometheusShift({ analysis: ['scrapeInterval: 1s'] });
+  let h: Harness;
 
   const measurements = (harness: Harness) => harness.sink.events.filter((e) => e.code === 'traffic.measurement');
 
