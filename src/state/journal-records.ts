@@ -9,21 +9,22 @@
  */
 import { SNAPSHOT_SCHEMA_VERSION, type JournalRecord } from './model.js';
 
-/** Every record type this ws-deployment writes and reads (JournalRecord's `type`). */
-const RECORD_TYPES: ReadonlySet<string> = new Set([
-  'deployment.created',
-  'step.started',
-  'step.checkpoint',
-  'step.succeeded',
-  'step.skipped',
-  'step.failed',
-  'step.interrupted',
-  'step.excluded',
-  'deployment.resumed',
-  'shift.retried',
-  'deployment.finished',
-  'event',
-]);
+/** Every record type this ws-deployment writes and reads: typed as JournalRecord's `type`, so a new one cannot be left out. */
+const KNOWN_TYPES: Record<JournalRecord['type'], true> = {
+  'deployment.created': true,
+  'step.started': true,
+  'step.checkpoint': true,
+  'step.succeeded': true,
+  'step.skipped': true,
+  'step.failed': true,
+  'step.interrupted': true,
+  'step.excluded': true,
+  'deployment.resumed': true,
+  'shift.retried': true,
+  'deployment.finished': true,
+  event: true,
+};
+const RECORD_TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN_TYPES));
 
 /** What is wrong with a journal line, and, where it is not the default repair, what to do. */
 export interface LineProblem {
