@@ -20,7 +20,6 @@ describe.skipIf(!hasTerraform)('deploy --dry-run runs the pre-run checks', () =>
   it('exits 3 with the reason where the deploy would refuse', async () => {
     // The whole flow (a first generation's shift is quick): a partial one would block the deploys below.
     expect((await runCli(['deploy', ...ws.args(), '--cluster-id', '150'])).code).toBe(0);
-    const before = deployments();
 
     const existing = await runCli(['deploy', '--dry-run', ...ws.common, '--cluster-id', '150']);
     expect(existing.code, existing.stderr).toBe(3);
@@ -34,10 +33,14 @@ describe.skipIf(!hasTerraform)('deploy --dry-run runs the pre-run checks', () =>
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).not.toMatch(/would be refused/);
 
-    // An interrupted deployment blocks the next one: the dry run says so too.
+    // An interrupted deployment blocks the next one: the dry run says so too. Told apart from the refused deploy
+    // above by what was there before it, not by name order: both may begin in the same second, and then the
+    // random suffix of their ids decides which sorts last.
+    const beforeCrash = deployments();
     const crashed = await runCli(['deploy', ...ws.common, '--cluster-id', '152'], { env: { WSD_CRASH_AFTER_RECORD: '3' } });
     expect(crashed.signal).toBe('SIGKILL');
-    const interrupted = deployments().filter((d) => !before.includes(d)).pop();
+    const [interrupted, ...others] = deployments().filter((d) => !beforeCrash.includes(d));
+    expect(others).toEqual([]);
     const blocked = await runCli(['deploy', '--dry-run', ...ws.common, '--cluster-id', '153']);
     expect(blocked.code, blocked.stderr).toBe(3);
     expect(blocked.stderr).toContain(`the deploy would be refused: deployment ${interrupted} of this environment did not finish`);
