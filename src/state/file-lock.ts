@@ -24,7 +24,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
 import { shellQuote } from '../core/next-command.js';
-import { pidExists, processStartMs } from '../core/process-identity.js';
+import { identify, pidExists, processStartMs, stillRunning } from '../core/process-identity.js';
 import type { LockHandle, LockHolder, LockPlace } from './store.js';
 
 /** A takeover mutex older than this was left by a process that died mid-takeover. */
@@ -38,11 +38,18 @@ export function lockFileName(key: { project: string; environment: string }): str
 
 /**
  * Whether the lock's holder still runs: a holder on another host is assumed to (we cannot
- * see it); on this host its pid must exist and must not have started after the lock was
- * taken (a pid the kernel reused for an unrelated process after a `kill -9` holds nothing).
+ * see it); on this host its pid must exist and be the very process that took the lock (a pid
+ * the kernel reused for an unrelated process after a `kill -9` holds nothing). The holder
+ * records its start in clock ticks since boot and the boot it ran in, which no clock
+ * adjustment changes: comparing a start time in wall-clock terms with the time the lock was
+ * taken is only as good as the wall clock, and a VM whose clock is stepped forward (resumed
+ * from a snapshot, synced by NTP) moves every process' computed start by the step, so a run
+ * holding its lock read as gone to `status` (interrupted) and to a contender (taken over).
+ * That comparison stays only for locks written before the start was recorded.
  */
 function holderAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
+  if (Number.isInteger(holder.startTicks)) return stillRunning({ pid: holder.pid, host: holder.host, startTicks: holder.startTicks, bootId: holder.bootId }) !== 'gone';
   if (!pidExists(holder.pid)) return false;
   const started = processStartMs(holder.pid);
   const since = Date.parse(holder.since);
@@ -229,7 +236,8 @@ export function acquireFileLock(dir: string, key: { project: string; environment
     throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
   }
   const path = join(dir, lockFileName(key));
-  const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString(), dir: placeOf(dir) };
+  const { startTicks, bootId } = identify(process.pid);
+  const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString(), dir: placeOf(dir), ...(startTicks !== undefined ? { startTicks } : {}), ...(bootId ? { bootId } : {}) };
   const content = JSON.stringify(holder);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusive(path, content)) return handle(path, holder);

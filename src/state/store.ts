@@ -24,6 +24,12 @@ export interface LockHolder {
    * (exit 3) rather than waiting. Absent where it is not known (older locks, the PostgreSQL store).
    */
   unattended?: boolean;
+  /**
+   * File store, on Linux: the holder's start (/proc/PID/stat field 22, clock ticks since boot) and the boot it ran
+   * in, which tell the very process that took the lock from a later one given its pid, whatever the wall clock does.
+   */
+  startTicks?: number;
+  bootId?: string;
 }
 
 /** A folder by real path and identity (a copy, even at the same path after a move, has another inode). */

@@ -249,6 +249,28 @@ describe('the lock holder, read without taking the lock (status on a read-only s
     }
   });
 
+  it.skipIf(!existsSync('/proc/self/stat'))('is the holder it was when the wall clock is stepped forward after the lock was taken (a VM resumed from a snapshot, NTP), and nobody once its pid is another process or the machine rebooted', () => {
+    const dir = lockDir();
+    acquireFileLock(dir, KEY, { deploymentId: 'd-001', command: 'deploy' });
+    const path = join(dir, lockFileName(KEY));
+    const taken = holderOf(path);
+    // The lock records who took it in terms no clock adjustment changes: its start in ticks since boot, and the boot.
+    expect(taken.startTicks).toBe(Number((readFileSync('/proc/self/stat', 'utf8').split(') ').at(-1) ?? '').split(' ')[19]));
+    expect(taken.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    // A step of 10 minutes forward: btime moves with it, so this process' start computed in wall-clock terms is
+    // 10 minutes after the time the lock says it was taken (as if the lock had been taken 10 minutes earlier).
+    const stepped = { ...taken, since: new Date(Date.parse(String(taken.since)) - 600_000).toISOString() };
+    writeFileSync(path, JSON.stringify(stepped));
+    expect(readLiveHolder(dir, KEY)).toMatchObject({ pid: process.pid, deploymentId: 'd-001' });
+    expect(() => acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' })).toThrow(expect.objectContaining({ code: 'LockHeld' }));
+    // The same pid started at another tick is a later process given it (kill -9, then reused): it holds nothing.
+    writeFileSync(path, JSON.stringify({ ...taken, startTicks: Number(taken.startTicks) - 1 }));
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+    writeFileSync(path, JSON.stringify({ ...taken, bootId: 'a-boot-before-this-one' }));
+    expect(readLiveHolder(dir, KEY)).toBeUndefined();
+    expect(acquireFileLock(dir, KEY, { deploymentId: 'd-002', command: 'deploy' }).holder.deploymentId).toBe('d-002');
+  });
+
   it('is the holder when it runs on another host (its process cannot be checked from here)', () => {
     const dir = lockDir();
     write(dir, { pid: DEAD_PID, host: `not-${hostname()}`, since: new Date().toISOString() });
