@@ -20,17 +20,29 @@ export function chartArgs(chart: ChartSource): string[] {
   return args;
 }
 
-/** Escapes a `--set-string` value for helm's strvals parser (commas separate pairs). */
+/**
+ * Escapes a `--set-string` value for helm's strvals parser: commas separate pairs, and a
+ * value opening with `{` is a list to it (`--set-string k={a}` gives `["a"]`, real helm 3.18
+ * and 4.1 alike), so a leading `{` is escaped too (`\{` reads back as `{`).
+ */
 function escapeSetValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
+  const escaped = value.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
+  return escaped.startsWith('{') ? `\\${escaped}` : escaped;
 }
 
-/** `--set`/`--set-string` pairs in a stable (sorted) order; strings stay strings. */
+/**
+ * `--set`/`--set-string`/`--set-json` pairs in a stable (sorted) order; strings stay strings,
+ * numbers numbers. `--set` types only int64 and bool values: `--set k=0.5` (or `1e+21`) gives
+ * the string "0.5", so a number that is not a safe integer goes as `--set-json` (helm >= 3.10).
+ * Helm applies `--set-json`, then `--set`, then `--set-string` whatever the argv order; the
+ * config refuses overlapping keys (config.ts), so that order never decides a value.
+ */
 export function setArgs(set: Readonly<Record<string, string | number | boolean>>): string[] {
   const args: string[] = [];
   for (const key of Object.keys(set).sort()) {
     const value = set[key];
     if (typeof value === 'string') args.push('--set-string', `${key}=${escapeSetValue(value)}`);
+    else if (typeof value === 'number' && !Number.isSafeInteger(value)) args.push('--set-json', `${key}=${JSON.stringify(value)}`);
     else args.push('--set', `${key}=${String(value)}`);
   }
   return args;

@@ -20,6 +20,21 @@ const k8sName = patternString(DNS_LABEL, 'a kubernetes name; use lowercase lette
 const SET_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const setOverrides = z
   .record(patternString(SET_KEY, 'a set key; use a dotted path of letters, digits, "_" and "-" (no brackets, commas or escapes)', 'components.proxy.replicas'), z.union([z.string(), z.number(), z.boolean()]))
+  .superRefine((set, ctx) => {
+    // Helm applies --set-json, --set, --set-string (and the secret values file before them all)
+    // by the flag's kind, not in argv order: with `a` and `a.b` both set, a value's type would
+    // decide which one wins (real helm 3.18 and 4.1: `--set-string a=s --set a.b=1` gives a=s).
+    const keys = Object.keys(set).sort();
+    for (const key of keys) {
+      const inner = keys.find((other) => other.startsWith(`${key}.`));
+      if (inner === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `set keys "${key}" and "${inner}" overlap: "${key}" replaces all of "${key}" and "${inner}" a part of it, and helm would apply them in an order decided by their types; keep only "${key}" (with the whole value) or only the dotted keys under it`,
+      });
+    }
+  })
   .default({});
 
 /**

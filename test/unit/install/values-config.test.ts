@@ -56,6 +56,13 @@ describe('values', () => {
   it('keeps strings strings and escapes commas for helm', () => {
     expect(setArgs({ b: 'x,y\\z', a: 2, c: false })).toEqual(['--set', 'a=2', '--set-string', 'b=x\\,y\\\\z', '--set', 'c=false']);
   });
+
+  // Real helm's reading of these is checked in test/integration/install/helm-set-values.test.ts.
+  it('escapes a leading brace (a list to helm) and sends numbers --set would make strings as JSON', () => {
+    expect(setArgs({ a: '{x,y}', b: 'x{y}', c: 0.5, d: 1e21, e: -7 })).toEqual([
+      '--set-string', 'a=\\{x\\,y}', '--set-string', 'b=x{y}', '--set-json', 'c=0.5', '--set-json', 'd=1e+21', '--set', 'e=-7',
+    ]);
+  });
 });
 
 describe('config sections', () => {
@@ -76,6 +83,11 @@ describe('config sections', () => {
     expect(monitoringSectionSchema.safeParse({ chart: { path: './c', name: 'm' }, manifests: { directory: './m' } }).success).toBe(false);
     expect(aliveTestSectionSchema.safeParse({ timeout: 5 }).success).toBe(false);
     expect(aliveTestSectionSchema.safeParse({ command: { argv: [] } }).success).toBe(false);
+    // helm applies --set-json, --set, --set-string by kind, not in argv order: overlapping keys would let a type decide.
+    const overlap = jaegerSectionSchema.safeParse({ set: { a: 'x', 'a.b': 1, 'ab.c': 2 } });
+    expect(overlap.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['set.a', expect.stringContaining('set keys "a" and "a.b" overlap') as string],
+    ]);
   });
 
   it('expands URL templates and names unknown placeholders', () => {
