@@ -48,10 +48,20 @@ export function setArgs(set: Readonly<Record<string, string | number | boolean>>
   return args;
 }
 
+/**
+ * One `--values` path as helm reads it: the flag is a string slice, which helm 3 and 4 parse
+ * as one CSV record, so `/a,b/v.yaml` would be the two files `/a` and `b/v.yaml`. A path
+ * holding a comma or a double quote is quoted CSV style (real helm reads it whole). Control
+ * characters helm refuses in any case (it parses each path as a URL first).
+ */
+function valuesPathArg(file: string): string {
+  return /[",]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file;
+}
+
 /** `--values` for each values file, then the secret values file (its path only: the values never reach argv). */
 function valuesArgs(spec: Pick<ReleaseSpec, 'valuesFiles' | 'secretValuesFile'>): string[] {
   const files = spec.secretValuesFile === undefined ? spec.valuesFiles : [...spec.valuesFiles, spec.secretValuesFile];
-  return files.flatMap((file) => ['--values', file]);
+  return files.flatMap((file) => ['--values', valuesPathArg(file)]);
 }
 
 /**

@@ -5,6 +5,8 @@
  * as JSON and it must equal the model, for generated strings, numbers and booleans.
  * Real helm disagreed on strings opening with `{` (a list to helm's strvals parser)
  * and on numbers that are not integers (`--set` makes `0.5` the string "0.5").
+ * Values files are read whole at paths holding commas or double quotes (`--values`
+ * is a CSV-parsed string slice to helm).
  * The helm binaries come from devDependencies: missing, they fail the suite (real-helm.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,8 +37,8 @@ writeFileSync(join(chart, 'templates', 'values.yaml'), 'apiVersion: v1\nkind: Co
 type SetValue = string | number | boolean;
 
 /** What helm made of `set`: the chart's `.Values`. */
-async function renderedValues(helm: Helm, set: Record<string, SetValue>): Promise<unknown> {
-  const spec: ReleaseSpec = { release: 'echo', namespace: 'default', chart: { path: chart, name: 'values-echo' }, valuesFiles: [], set, timeoutSeconds: 60, description: 'd' };
+async function renderedValues(helm: Helm, set: Record<string, SetValue>, more: Partial<ReleaseSpec> = {}): Promise<unknown> {
+  const spec: ReleaseSpec = { release: 'echo', namespace: 'default', chart: { path: chart, name: 'values-echo' }, valuesFiles: [], set, timeoutSeconds: 60, description: 'd', ...more };
   const manifest = await helm.template(spec);
   const configMap = parseAllDocuments(manifest).map((doc) => doc.toJS() as { data?: { json?: string } } | null).find((doc) => doc?.data?.json);
   return JSON.parse(Buffer.from(configMap?.data?.json ?? '', 'base64').toString('utf8')) as unknown;
@@ -84,5 +86,19 @@ describe.each(realHelms())('set values with helm $version', ({ path }) => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('reads values files whole at paths holding a comma or a double quote', async () => {
+    process.env.WSD_HELM = path;
+    const dir = join(root, `state,dir "q"-${Math.random().toString(16).slice(2)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a,b.yaml'), 'fromFile: first\nkept: true\n');
+    writeFileSync(join(dir, 'plain.yaml'), 'fromFile: second\n');
+    const values = await renderedValues(new Helm({ homeDir: join(root, 'home') }), { n: 1 }, {
+      valuesFiles: [join(dir, 'a,b.yaml'), join(dir, 'plain.yaml')],
+      secretValues: { password: 'p' },
+      secretValuesFile: join(dir, 'values', 'echo.secret.json'),
+    });
+    expect(values).toEqual({ fromFile: 'second', kept: true, n: 1, password: 'p' });
   });
 });
