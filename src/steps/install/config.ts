@@ -44,6 +44,9 @@ const setOverrides = z
  */
 const secretSet = z.array(patternString(SET_KEY, 'a key of set; use a dotted path of letters, digits, "_" and "-"', 'database.password')).default([]);
 
+/** An exact SemVer chart version (`v` prefix and build metadata allowed: helm matches them, see sameChartVersion). */
+const CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
 /** Where a chart comes from: a repository (https or oci) plus name, or a local chart directory. */
 const chartSchema = z
   .strictObject({
@@ -52,8 +55,16 @@ const chartSchema = z
     /** Local chart directory or packaged `.tgz` (instead of `repository`). */
     path: configPath('file or directory', 'chart').optional(),
     name: patternString(/^[a-z0-9][-a-z0-9_.]*$/, 'a chart name; use lowercase letters, digits, "-", "_" and ".", starting with a letter or digit', 'gitpod'),
-    /** Chart version; required with `repository` so the release is pinned. */
-    version: z.string().min(1).optional(),
+    /**
+     * Chart version; required with `repository` so the release is pinned. Exact: helm reads
+     * `--version` as a constraint (real helm 3.18 and 4.1 install 1.2.5 for `1.2` and 1.3.0 for
+     * `^1.2.0`), which would neither pin the release nor ever match the deployed version.
+     */
+    version: patternString(
+      CHART_VERSION,
+      'an exact chart version; use a SemVer version such as 1.2.3 or 1.2.3-rc.1 (helm reads ranges such as "1.2", "~1.2" or "^1.2.0" as "the newest matching", which pins nothing)',
+      '2022.11.0',
+    ).optional(),
   })
   .superRefine((chart, ctx) => {
     if ((chart.repository === undefined) === (chart.path === undefined)) {

@@ -125,6 +125,16 @@ export function releaseRecord(prepared: PreparedRelease, status: ReleaseRecord['
   };
 }
 
+/**
+ * Whether the deployed chart version is the one `--version wanted` selects: helm matches a
+ * constraint `v1.2.3` or `1.2.3+build` to chart 1.2.3 (and `1.2.3` to a chart versioned
+ * `v1.2.3`), so the `v` prefix and build metadata do not count (real helm 3.18 and 4.1).
+ */
+export function sameChartVersion(deployed: string | undefined, wanted: string): boolean {
+  const bare = (version: string) => version.replace(/^v/, '').replace(/\+.*$/, '');
+  return deployed !== undefined && bare(deployed) === bare(wanted);
+}
+
 /** What to do about a release, decided from `helm status` alone. */
 export type ReleaseDecision =
   | { action: 'skip'; evidence: string }
@@ -156,7 +166,7 @@ export function decideRelease(current: HelmRelease | undefined, prepared: Prepar
       const deployedDigest = digestFromDescription(current.info.description);
       const wanted = prepared.spec.chart.version;
       if (wanted === undefined) return { action: 'upgrade', reason: `${where} uses a local chart without a pinned version, so it is always upgraded` };
-      if (deployedVersion !== wanted) return { action: 'upgrade', reason: `${where} runs chart version ${deployedVersion ?? 'unknown'}, want ${wanted}` };
+      if (!sameChartVersion(deployedVersion, wanted)) return { action: 'upgrade', reason: `${where} runs chart version ${deployedVersion ?? 'unknown'}, want ${wanted}` };
       if (prepared.digestKind === 'unkeyed') return { action: 'upgrade', reason: `${where}: its values hold secrets and the state dir has no values digest key yet` };
       if (deployedDigest !== `${prepared.digestKind}=${prepared.digest}`) {
         const shown = deployedDigest === undefined ? 'unknown' : deployedDigest.slice(0, deployedDigest.indexOf('=') + 13);
