@@ -8,6 +8,7 @@ import { WsdError } from '../../core/errors.js';
 import type { HelmRelease, ReleaseSpec } from '../../tools/helm.js';
 import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
+import { checkLocalChartVersion, sameChartVersion } from './chart-version.js';
 import { splitSecrets } from '../../core/secret-names.js';
 import { secretValuesPath } from '../../tools/helm-secret-values.js';
 import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type DigestKind } from './values.js';
@@ -58,6 +59,7 @@ export interface ReleaseRecord {
  * state dir's values digest key (values-digest-key.ts), needed when the values hold secrets.
  */
 export function prepareRelease(clusterDir: string, input: ReleaseInput, digestKey?: Buffer): PreparedRelease {
+  checkLocalChartVersion(input.chart);
   const generatedFile = input.generated ? generatedValuesPath(clusterDir, input.release) : undefined;
   const valuesFiles = [...input.valuesFiles, ...(generatedFile ? [generatedFile] : [])];
   const inline = new Map<string, Values>(generatedFile && input.generated ? [[generatedFile, input.generated]] : []);
@@ -123,16 +125,6 @@ export function releaseRecord(prepared: PreparedRelease, status: ReleaseRecord['
     ...(deployed ? { revision: deployed.version } : {}),
     valuesFiles: [...prepared.spec.valuesFiles],
   };
-}
-
-/**
- * Whether the deployed chart version is the one `--version wanted` selects: helm matches a
- * constraint `v1.2.3` or `1.2.3+build` to chart 1.2.3 (and `1.2.3` to a chart versioned
- * `v1.2.3`), so the `v` prefix and build metadata do not count (real helm 3.18 and 4.1).
- */
-export function sameChartVersion(deployed: string | undefined, wanted: string): boolean {
-  const bare = (version: string) => version.replace(/^v/, '').replace(/\+.*$/, '');
-  return deployed !== undefined && bare(deployed) === bare(wanted);
 }
 
 /** What to do about a release, decided from `helm status` alone. */

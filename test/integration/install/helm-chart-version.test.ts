@@ -4,7 +4,9 @@
  * constraint to helm. An exact version (also written `v1.2.0` or `1.2.0+build`) picks
  * 1.2.0, and the release it deploys must then count as up to date (decideRelease); a
  * range picks the newest match, so the config refuses ranges instead of re-upgrading
- * every run to whatever was published last. The helm binaries fail the suite when missing.
+ * every run to whatever was published last. For a chart folder helm ignores `--version`
+ * altogether, so a chart.version its Chart.yaml does not declare is refused.
+ * The helm binaries fail the suite when missing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jaegerSectionSchema } from '../../../src/steps/install/config.js';
 import { decideRelease, prepareRelease } from '../../../src/steps/install/release.js';
+import { isWsdError } from '../../../src/core/errors.js';
 import { Helm } from '../../../src/tools/helm.js';
 import { realHelms } from '../../fixtures/install/real-helm.js';
 
@@ -99,5 +102,23 @@ describe.each(realHelms())('chart versions with helm $version', ({ path }) => {
     expect(await installedVersion(path, version)).toBe(newest);
     const parsed = jaegerSectionSchema.safeParse({ chart: { repository, name: 'demo', version } });
     expect(parsed.error?.issues.map((i) => i.message).join('\n')).toContain('is not an exact chart version');
+  });
+
+  it('renders a chart folder at its own version whatever --version says, so a chart.version it does not declare is refused', async () => {
+    process.env.WSD_HELM = path;
+    const folder = join(root, 'chart-1.2.5');
+    const spec = (version: string) => ({ release: 'demo', namespace: 'default', chart: { path: folder, name: 'demo', version }, timeoutSeconds: 60, valuesFiles: [], set: {} });
+    const manifest = await new Helm({ homeDir: join(root, 'home') }).template({ ...spec('9.9.9'), description: 'd' });
+    expect(manifest).toContain('version: "1.2.5"');
+    const refusal = (() => {
+      try {
+        return prepareRelease(join(root, 'cluster'), spec('9.9.9'));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isWsdError(refusal) && refusal.code).toBe('ConfigInvalid');
+    expect((refusal as Error).message).toContain(`chart.version 9.9.9 is not the version of the local chart ${folder}: its Chart.yaml says 1.2.5`);
+    expect(prepareRelease(join(root, 'cluster'), spec('v1.2.5')).spec.chart.version).toBe('v1.2.5');
   });
 });
