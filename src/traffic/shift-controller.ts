@@ -406,7 +406,8 @@ class ShiftRun {
         if (!m) continue;
         // A window too short to read (the previous measurement ran late) is read with the next one.
         if (d.rule === WINDOW_TOO_SHORT) continue;
-        if (d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = now;
+        // The window's own end: a tiled window of whole scrape intervals may end before `now` (seamReach in metric-judge.ts).
+        if (d.outcome !== 'error' && !partial(d)) windowEnds[d.metric] = d.window ? Date.parse(d.window.end) : now;
         else windowEnds[d.metric] ??= now - lookbackOf(m, config.interval);
       }
       // Slots that passed while no measurement could run (the tool was down, or a query outlasted an

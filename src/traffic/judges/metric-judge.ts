@@ -99,24 +99,30 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   // come out of order. On Prometheus it holds one sample or none: judged, a healthy cluster's empty window is a gap
   // (twice: stopped reporting) or no data on either side (an error). It waits, and the next window starts here.
   if (tiledFrom !== undefined && ctx.now.getTime() - tiledFrom < shortestTiledWindowMs(metric, ctx)) return tooShort(metric, ctx, tiledFrom);
-  const lookbackMs = tiledFrom !== undefined ? ctx.now.getTime() - tiledFrom : lookbackOf(metric, ctx.intervalMs);
+  const counting = !metric.comparison || metric.comparison.method === 'proportion';
+  const seam = tiledFrom !== undefined && counting ? seamReach(tiledFrom, ctx.now.getTime(), ctx.scrapeIntervalMs) : undefined;
+  // A tiled window read with seamReach ends on a whole number of scrape intervals after its start (before `now`).
+  const now = seam ? new Date(seam.endMs) : ctx.now;
+  const reach = seam ?? { ms: 0, scale: 1 };
+  const lookbackMs = tiledFrom !== undefined ? now.getTime() - tiledFrom : lookbackOf(metric, ctx.intervalMs);
   const windowMs = metric.comparison?.method === 'mann-whitney' || metric.comparison?.method === 'ratio' ? metric.comparison.resolution : lookbackMs;
-  const baselineAt = ctx.baselineAt ?? ctx.now;
-  const mode = metric.comparison && metric.comparison.method !== 'proportion' ? ({ kind: 'range', stepMs: windowMs } as const) : ({ kind: 'instant' } as const);
+  const baselineAt = ctx.baselineAt ?? now;
+  const mode = counting ? ({ kind: 'instant' } as const) : ({ kind: 'range', stepMs: windowMs } as const);
+  const queriedMs = lookbackMs + reach.ms;
   const fetch = (side: Side, targets: readonly QueryTarget[], template: string, purpose: QueryRecord['purpose'], now: Date, kind: typeof mode) =>
-    fetchValues({ provider: ctx.provider, targets: targets.map((target) => ({ side, target })), intervalMs: lookbackMs, windowMs, now, signal: ctx.signal, template, purpose, mode: kind });
+    fetchValues({ provider: ctx.provider, targets: targets.map((target) => ({ side, target })), intervalMs: queriedMs, windowMs: mode.kind === 'instant' ? queriedMs : windowMs, now, signal: ctx.signal, template, purpose, mode: kind });
   const instant = { kind: 'instant' } as const;
   const [newValue, oldValue, newSamples, oldSamples] = await Promise.all([
-    fetch('new', ctx.newClusters, metric.query, 'value', ctx.now, mode),
+    fetch('new', ctx.newClusters, metric.query, 'value', now, mode),
     fetch('old', ctx.oldClusters, metric.query, 'value', baselineAt, mode),
-    metric.samplesQuery ? fetch('new', ctx.newClusters, metric.samplesQuery, 'samples', ctx.now, instant) : Promise.resolve([]),
+    metric.samplesQuery ? fetch('new', ctx.newClusters, metric.samplesQuery, 'samples', now, instant) : Promise.resolve([]),
     metric.samplesQuery ? fetch('old', ctx.oldClusters, metric.samplesQuery, 'samples', baselineAt, instant) : Promise.resolve([]),
   ]);
   // The baseline is from before the shift: a new cluster's silence alone cannot tell a dead cluster from broken
   // scraping. Ask the old clusters' current series (only then: one extra query per old cluster).
   const silent = (t: QueryTarget) => [...newValue, ...newSamples].every((q) => q.cluster !== t.cluster || (q.series === 0 && !q.error));
   const reportedSilent = ctx.newClusters.some((t) => (ctx.reported?.has(t.cluster) ?? false) && silent(t));
-  const liveness = reportedSilent && baselineAt.getTime() !== ctx.now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', ctx.now, mode) : [];
+  const liveness = reportedSilent && baselineAt.getTime() !== now.getTime() && ctx.oldClusters.length > 0 ? await fetch('old', ctx.oldClusters, metric.query, 'liveness', now, mode) : [];
   const queries = [...newValue, ...oldValue, ...newSamples, ...oldSamples, ...liveness];
   // A failure ratio's failure and start series born in the window (counted from 0: rate() misses their first event).
   const births = new Map<string, Born>();
@@ -125,7 +131,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   // in the window (its value query is then empty). The measurement is a pipeline error, as for its own queries.
   let birthsFailed: string | undefined;
   if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
-    const at = (q: FetchedQuery) => (q.side === 'new' ? ctx.now : baselineAt);
+    const at = (q: FetchedQuery) => (q.side === 'new' ? now : baselineAt);
     const ask = async (qs: readonly FetchedQuery[], find: typeof bornFailures, into: Map<string, Born>) => {
       const asked = qs.filter((q) => !q.error);
       const what = find === bornFailures ? 'failure' : 'start';
@@ -151,7 +157,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const gapBefore = (t: QueryTarget) => ctx.gaps?.[metric.name]?.includes(t.cluster) ?? false;
   // The fast "stopped reporting" rule trusts an empty window only when the cluster's own targets were scraped throughout it.
   const silentBefore = (t: QueryTarget) => (ctx.reported?.has(t.cluster) ?? false) && !gapBefore(t) && silent(t) && !queries.some((q) => q.error);
-  const lastPointAt = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs).end : ctx.now;
+  const lastPointAt = mode.kind === 'range' ? rangeWindow(now, lookbackMs, windowMs).end : now;
   const interruptions = new Map<string, string>();
   // Series written by a recording rule are spaced by its group's evaluation interval, not by a scrape: the fast rule
   // counts evaluations for them, and asks after the targets of the series the rule reads (rule-spacing.ts).
@@ -179,7 +185,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     const why = await scrapingInterruption(ctx.provider, checked, valueWindowMs, ctx.scrapeIntervalMs, lastPointAt, ctx.signal);
     if (why !== undefined) interruptions.set(t.cluster, why);
   }
-  const window = mode.kind === 'range' ? rangeWindow(ctx.now, lookbackMs, windowMs) : { start: new Date(ctx.now.getTime() - lookbackMs), end: ctx.now };
+  const window = mode.kind === 'range' ? rangeWindow(now, lookbackMs, windowMs) : { start: new Date(now.getTime() - lookbackMs), end: now };
   const record = (outcome: MetricOutcome, rule: string, message: string, extra: Partial<MetricDecision> = {}): MetricDecision => ({
     metric: metric.name,
     dryRun: metric.dryRun,
@@ -187,7 +193,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
-    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births, 'failure'), ...bornWarnings(startBirths, 'start'), ...uncountedFailures(queries, births)] : [])],
+    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births, 'failure'), ...bornWarnings(startBirths, 'start'), ...uncountedFailures(queries, births, reach.scale)] : [])],
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -235,7 +241,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   }
 
   const proportion = isProportionMetric(metric);
-  const sum = (qs: readonly FetchedQuery[]) => qs.reduce((a, q) => a + q.values.reduce((x, y) => x + y, 0), 0);
+  const sum = (qs: readonly FetchedQuery[]) => qs.reduce((a, q) => a + q.values.reduce((x, y) => x + y, 0), 0) * reach.scale;
   const baselineCounts: Counts = { failures: 0, samples: 0 };
   for (const o of ctx.oldClusters) {
     const v = oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
@@ -260,7 +266,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       metric,
       target,
       value: newValue.find((q) => q.cluster === target.cluster) as FetchedQuery,
-      samples: newSamples.find((q) => q.cluster === target.cluster),
+      samples: counted(newSamples.find((q) => q.cluster === target.cluster), reach.scale),
       proportion,
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
@@ -313,6 +319,31 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   return withPowerWarnings(record(outcome, rule, message, extra), metric, evidence);
 }
 
+/**
+ * How far a tiled window's queries reach back before its start, where the window ends, and the factor that takes
+ * their counts back to the window. Back-to-back windows each read only their own scrapes, so a counter step between
+ * one window's last scrape and the next one's first fell between them: measured on a real Prometheus
+ * (prometheus-tiled-window-seams.test.ts), 4 s windows over 1 s scrapes counted 23 of 26 isolated single starts and
+ * 34 of 36 failures. Reaching back one scrape interval (less 1 ms, so the scrape before that stays out) puts the
+ * previous window's last scrape in this window's range: every step between two scrapes lies in exactly one window's
+ * range. rate()/increase() extrapolate what the range's scrapes show to the whole range; a window of whole scrape
+ * intervals (it ends up to one interval before `now`, and the next window starts there) holds one scrape more than
+ * it has intervals whatever the scrapes' phase, so its scrapes span exactly the window, and counts are taken back to
+ * it by its share of the range (a ratio of two such rates needs nothing). Only with analysis.scrapeInterval known;
+ * without it the windows stay as they were.
+ */
+function seamReach(fromMs: number, nowMs: number, scrapeIntervalMs: number | undefined): { ms: number; scale: number; endMs: number } | undefined {
+  if (scrapeIntervalMs === undefined || scrapeIntervalMs <= 1) return undefined;
+  const windowMs = Math.floor((nowMs - fromMs) / scrapeIntervalMs) * scrapeIntervalMs;
+  const ms = scrapeIntervalMs - 1;
+  return { ms, scale: windowMs / (windowMs + ms), endMs: fromMs + windowMs };
+}
+
+/** The samples query's answer as counted: its values taken back to the window (seamReach); the record keeps what Prometheus answered. */
+function counted(samples: FetchedQuery | undefined, scale: number): FetchedQuery | undefined {
+  return samples && scale !== 1 ? { ...samples, values: samples.values.map((v) => v * scale) } : samples;
+}
+
 function tooShort(metric: MetricConfig, ctx: MeasurementContext, tiledFrom: number): MetricDecision {
   const spanMs = ctx.now.getTime() - tiledFrom;
   const from = new Date(tiledFrom).toISOString();
@@ -344,12 +375,12 @@ function bornWarnings(births: ReadonlyMap<string, Born>, what: 'failure' | 'star
  * Clusters counted as 0 failures because their value query had no series while they had starts and the query
  * found series elsewhere (cluster-judge.ts): said in the record, as a renamed failure metric would look the same.
  */
-function uncountedFailures(queries: readonly FetchedQuery[], births: ReadonlyMap<string, unknown>): string[] {
+function uncountedFailures(queries: readonly FetchedQuery[], births: ReadonlyMap<string, unknown>, scale: number): string[] {
   if (!queries.some((q) => q.purpose === 'value' && q.series > 0) && births.size === 0) return [];
   return queries
     .filter((q) => q.purpose === 'value' && q.series === 0 && !q.error && !births.has(q.cluster))
     .flatMap((q) => {
-      const starts = queries.filter((s) => s.purpose === 'samples' && s.side === q.side && s.cluster === q.cluster).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
+      const starts = queries.filter((s) => s.purpose === 'samples' && s.side === q.side && s.cluster === q.cluster).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0) * scale;
       return Math.round(starts) > 0
         ? [`${q.cluster}: the value query returned no series while the cluster had ${fmt(Math.round(starts))} starts: counted as 0 failures (a labelled failure counter has no series before its first failure; a renamed failure metric would look the same)`]
         : [];

@@ -119,10 +119,12 @@ describe('windows whose counts add up tile the stage', () => {
     );
     expect(settled).toMatchObject({ outcome: 'promoted' });
     const windows = firstStepWindows(provider, journal);
+    // With scrapeInterval known, a tiled window is whole scrapes long ([30, 80], not [30, 85]: read from 80 on next)
+    // and its queries reach back one scrape less 1 ms (to the previous window's last scrape: metric-judge.ts).
     expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 3)).toEqual([
       [0, 30],
-      [30, 85],
-      [85, 120],
+      [20.001, 80],
+      [70.001, 120],
     ]);
     const short = journal.decisions.find((d) => d.decisions[0]?.rule === 'window.too-short');
     expect(short?.at).toBe(new Date(T0 + 90_000).toISOString());
