@@ -54,6 +54,9 @@ export class WorkspaceExporter {
     if (c) Object.assign(c, { starts: 0, failures: 0, failureCarry: 0 });
   }
 
+  /** Scrapes are answered this long after they arrive: Prometheus stamps a scrape when it starts and stores it when answered. */
+  respondAfterMs = 0;
+
   /** The exporter hangs (accepts scrapes, never answers) or answers again: a stall of this one target, Prometheus running. */
   hang(on: boolean): void {
     if (on) this.hanging ??= new Set();
@@ -74,7 +77,9 @@ export class WorkspaceExporter {
         this.hanging.add(res);
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.render());
+      const answer = () => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(this.render());
+      if (this.respondAfterMs > 0) setTimeout(answer, this.respondAfterMs);
+      else answer();
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return (this.server?.address() as AddressInfo).port;

@@ -101,7 +101,9 @@ describe('windows whose counts add up tile the stage', () => {
 
   it('a tick that woke late is followed by an on-time one whose window is too short to read: it waits, and the next reads from the late one', async () => {
     // The wait for the slot at +60s oversleeps to +85s (a loaded machine): that window is [30, 85]; the slot at +90s
-    // would read [85, 90], 5 s, under two scrapes of 10 s: on Prometheus no sample or one (see prometheus-late-window.test.ts).
+    // would read [85, 90], 5 s, under half the metric's 30 s: on Prometheus no sample or one (see prometheus-late-window.test.ts).
+    // scrapeInterval is not set: with it, a window ends a scrape before its measurement (metric-judge.ts), and an on-time
+    // tick after a late one reads at least two scrapes.
     let late = true;
     const clock: Clock = {
       now: realClock.now,
@@ -113,18 +115,16 @@ describe('windows whose counts add up tile the stage', () => {
     };
     const provider = new CounterProvider();
     const { settled, journal } = await run(
-      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, scrapeInterval: '10s', metrics: [{ ...ratioMetric, count: 3 }] } },
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, metrics: [{ ...ratioMetric, count: 3 }] } },
       provider,
       clock,
     );
     expect(settled).toMatchObject({ outcome: 'promoted' });
     const windows = firstStepWindows(provider, journal);
-    // With scrapeInterval known, a tiled window is whole scrapes long ([30, 80], not [30, 85]: read from 80 on next)
-    // and its queries reach back one scrape less 1 ms (to the previous window's last scrape: metric-judge.ts).
     expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 3)).toEqual([
       [0, 30],
-      [20.001, 80],
-      [70.001, 120],
+      [30, 85],
+      [85, 120],
     ]);
     const short = journal.decisions.find((d) => d.decisions[0]?.rule === 'window.too-short');
     expect(short?.at).toBe(new Date(T0 + 90_000).toISOString());
@@ -132,6 +132,28 @@ describe('windows whose counts add up tile the stage', () => {
     // Every start of the step counted once.
     const last = journal.decisions.filter((d) => d.stepIndex === 0).at(-1);
     expect(last?.decisions[0]?.clusters?.[0]?.samples).toBe((windows.at(-1)?.end ?? 0) / 1000 - T0 / 1000);
+  });
+
+  it('with scrapeInterval known, ends each tiled window a scrape before its measurement on whole scrapes, reaching back to the last one before it', async () => {
+    // Measured at +30, +60, +90, +120 s with 10 s scrapes: the windows are [30, 50], [50, 80], [80, 110] (the next starts
+    // at the recorded end), each queried from 9.999 s before its start (prometheus-tiled-window-seams.test.ts).
+    const provider = new CounterProvider();
+    const { settled, journal } = await run(
+      { steps: [50, 100], interval: '30s', analysis: { provider: { type: 'simulator' }, scrapeInterval: '10s', metrics: [{ ...ratioMetric, count: 4 }] } },
+      provider,
+    );
+    expect(settled).toMatchObject({ outcome: 'promoted' });
+    const windows = firstStepWindows(provider, journal);
+    expect(windows.map((w) => [(w.start - T0) / 1000, (w.end - T0) / 1000]).slice(0, 4)).toEqual([
+      [0, 30],
+      [20.001, 50],
+      [40.001, 80],
+      [70.001, 110],
+    ]);
+    const step = journal.decisions.filter((d) => d.stepIndex === 0);
+    expect(step.slice(0, 4).map((d) => d.decisions[0]?.window?.end)).toEqual([30, 50, 80, 110].map((t) => new Date(T0 + t * 1000).toISOString()));
+    // The starts answered over each range, scaled back to the window: 110 s of starts, each counted once.
+    expect(step[3]?.decisions[0]?.clusters?.[0]?.samples).toBe(110);
   });
 
   it('a metric whose interval is off the controller tick reads windows that meet, not overlap and leave gaps', async () => {
