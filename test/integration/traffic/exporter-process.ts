@@ -23,15 +23,9 @@ export class ExporterProcess {
   private dir?: string;
 
   async start(): Promise<number> {
-    this.dir = mkdtempSync(join(tmpdir(), 'wsd-exporter-'));
-    const outfile = join(this.dir, 'exporter.mjs');
-    await build({ entryPoints: [join(import.meta.dirname, 'exporter-child.ts')], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
-    const child = fork(outfile, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child = child;
-    return new Promise((resolve, reject) => {
-      child.once('message', (m: { port: number }) => resolve(m.port));
-      child.once('exit', (code) => reject(new Error(`scenario exporter exited (${code}) before listening`)));
-    });
+    const { child, dir, port } = await forkBundled(join(import.meta.dirname, 'exporter-child.ts'), []);
+    Object.assign(this, { child, dir });
+    return port;
   }
 
   set(scenario: string, cluster: string, traffic: Partial<Traffic>): void {
@@ -57,4 +51,20 @@ export class ExporterProcess {
     if (!this.child?.connected) throw new Error('the scenario exporter is not running: call start() first');
     this.child.send(m);
   }
+}
+
+/**
+ * Bundles `entry` (a child that answers `{ port }` once listening) with esbuild and forks it with `args`; the temp
+ * dir holds the bundle (remove it after the child's exit). Shared by the exporters that run in a process of their own.
+ */
+export async function forkBundled(entry: string, args: readonly string[]): Promise<{ child: ChildProcess; dir: string; port: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wsd-exporter-'));
+  const outfile = join(dir, 'exporter.mjs');
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error' });
+  const child = fork(outfile, [...args], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`exporter ${entry} exited (${code}) before listening`)));
+  });
+  return { child, dir, port };
 }
