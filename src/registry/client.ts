@@ -18,6 +18,7 @@ import { loadClusterService } from './proto.js';
 import type { CallContext } from './status-errors.js';
 import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
 import { formatConstraint, sameConstraint } from './constraints.js';
+import { stateWords } from './format.js';
 import { registerToWire, statusFromWire, updateToWire, describeUpdate } from './wire.js';
 
 /** PEM contents for a TLS channel to the bridge (all optional: CA alone = server-auth TLS). */
@@ -128,7 +129,7 @@ export class RegistryClient {
     if (!same) return error;
     return new WsdError(
       'RegistryConflict',
-      `${input.name} is already registered with ${this.meta} at ${input.url} (${same.state}, score ${same.score}, region ${same.region || '"" (any)'}): ` +
+      `${input.name} is already registered with ${this.meta} at ${input.url} (${stateWords(same)}, score ${same.score}, region ${same.region || '"" (any)'}): ` +
         `an earlier register went through; nothing was changed (deregister it first only to register it with other settings)`,
       { details: { ...error.details, alreadyRegistered: true }, cause: error },
     );

@@ -14,12 +14,36 @@ function row(c: ClusterStatus): string[] {
     // "" = any region (and what bridges before 2023-02 answer).
     c.region || '-',
     String(c.static),
-    c.state,
+    stateText(c),
     String(c.score),
     String(c.maxScore),
     String(c.governed),
     constraintsText(c).join(',') || '-',
   ];
+}
+
+/** The state as people and scripts see it: its name, or `UNKNOWN(7)` for a state this tool has no name for. */
+export function stateText(c: Pick<ClusterStatus, 'state' | 'unknownState'>): string {
+  return c.unknownState === undefined ? c.state : `UNKNOWN(${c.unknownState})`;
+}
+
+/** The state in a sentence: an unknown one says so. */
+export function stateWords(c: Pick<ClusterStatus, 'state' | 'unknownState'>): string {
+  return c.unknownState === undefined ? c.state : `${stateText(c)} (a state this ws-deployment does not know)`;
+}
+
+/**
+ * One warning per cluster in a state this tool does not know, saying how it is shown and treated (what
+ * `clusters list` prints on stderr, as kubectl warns beside its output).
+ */
+export function unknownStateWarnings(clusters: readonly ClusterStatus[], meta: string): string[] {
+  return clusters
+    .filter((c) => c.unknownState !== undefined)
+    .map(
+      (c) =>
+        `${c.name} on ${meta} is in state ${c.unknownState}, which this ws-deployment does not know (a newer ws-manager-bridge?): shown as ${stateText(c)} and ` +
+        'taken as not accepting new workspaces; traffic shifts do not count on it, and deregister asks for confirmation',
+    );
 }
 
 /** Known constraints in their `has-permission=…` form, then one `unknown` per constraint of a kind we cannot read. */
@@ -42,8 +66,8 @@ export function clustersJson(clusters: readonly ClusterStatus[]): string {
   return (
     JSON.stringify(
       clusters.map((c) => {
-        const { unknownConstraints: _counted, ...rest } = c;
-        return { ...rest, admissionConstraints: constraintsText(c) };
+        const { unknownConstraints: _counted, unknownState: _number, ...rest } = c;
+        return { ...rest, state: stateText(c), admissionConstraints: constraintsText(c) };
       }),
       null,
       2,

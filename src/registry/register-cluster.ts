@@ -14,6 +14,7 @@ import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { parseConstraint } from './constraints.js';
+import { stateText } from './format.js';
 import { renderUrlTemplate, type RegistrationConfig } from './config.js';
 import { connectToMeta, type MetaAccessInput, type RegistryConnection } from './connect.js';
 import { registrationRegion } from './region.js';
@@ -31,7 +32,9 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
   const byName = clusters.find((c) => c.name === name);
   const byUrl = clusters.filter((c) => c.url === url && c.name !== name);
   if (byName && byName.url === url && byUrl.length === 0) {
-    return { kind: 'registered', evidence: `${meta} lists ${name} with url ${url} (state ${byName.state}, score ${byName.score})` };
+    // Registered all the same; a state this tool cannot read is said, not taken for the one it registered with.
+    const state = byName.unknownState === undefined ? `${byName.state},` : `${stateText(byName)}, a state this ws-deployment does not know;`;
+    return { kind: 'registered', evidence: `${meta} lists ${name} with url ${url} (state ${state} score ${byName.score})` };
   }
   const reasons: string[] = [];
   if (byName && byName.url !== url) reasons.push(`${meta} already has ${name} with url ${byName.url}, not ${url}`);

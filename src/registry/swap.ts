@@ -11,6 +11,7 @@
  */
 import { WsdError, toWsdError } from '../core/errors.js';
 import type { RegistryClient } from './client.js';
+import { stateWords } from './format.js';
 import type { ClusterStatus, UpdateProperty } from './types.js';
 import { describeUpdate } from './wire.js';
 
@@ -25,7 +26,7 @@ type Lister = Pick<RegistryClient, 'list' | 'update' | 'meta'>;
 function swapProblem(c: ClusterStatus, ignoreConstraints: boolean): string | undefined {
   if (c.static) return `${c.name} is static (defined in the bridge's config), so the registry cannot change it`;
   if (!c.governed) return `${c.name} is not governed by this meta cluster`;
-  if (c.state !== 'AVAILABLE' && c.state !== 'CORDONED') return `${c.name} is ${c.state}; only AVAILABLE and CORDONED clusters can swap`;
+  if (c.state !== 'AVAILABLE' && c.state !== 'CORDONED') return `${c.name} is ${stateWords(c)}; only AVAILABLE and CORDONED clusters can swap`;
   // Constraints of a kind we cannot read (a legacy has_more_resources) are constraints all the same.
   if (!ignoreConstraints && c.admissionConstraints.length + (c.unknownConstraints ?? 0) > 0) {
     return `${c.name} has admission constraints, so it serves other users than a plain cluster; pass --ignore-admission-constraints to swap anyway`;

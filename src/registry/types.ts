@@ -10,6 +10,9 @@
 /** Registry view of a cluster's state. */
 export type ClusterState = 'UNKNOWN' | 'AVAILABLE' | 'CORDONED' | 'DRAINING';
 
+/** The names of ClusterState this tool's proto has (a newer bridge may send a number beyond them). */
+export const CLUSTER_STATES: readonly ClusterState[] = ['UNKNOWN', 'AVAILABLE', 'CORDONED', 'DRAINING'];
+
 /** Registration hint that sets the starting score: Prefer 100, None 50, DontSchedule 0. */
 export type Preferability = 'None' | 'Prefer' | 'DontSchedule';
 
@@ -56,7 +59,14 @@ export interface RegisterInput {
 export interface ClusterStatus {
   name: string;
   url: string;
+  /** `UNKNOWN` also for a state this tool has no name for (see {@link unknownState}): never taken for AVAILABLE. */
   state: ClusterState;
+  /**
+   * The number of a state our proto does not name (a newer bridge's; proto-loader gives such a value as its
+   * number). `state` is then `UNKNOWN`, so every reader takes the cluster as not accepting new workspaces;
+   * shown as `UNKNOWN(n)` (`format.ts`).
+   */
+  unknownState?: number;
   score: number;
   maxScore: number;
   governed: boolean;
@@ -110,7 +120,8 @@ export interface WireRegisterRequest {
 export interface WireClusterStatus {
   name: string;
   url: string;
-  state: ClusterState;
+  /** A number for a value the proto does not name (`enums: String` keeps those as numbers). */
+  state: ClusterState | number;
   score: number;
   max_score: number;
   governed: boolean;

@@ -4,8 +4,10 @@
  */
 import { formatConstraint } from './constraints.js';
 import { TLS_CHANGE } from './status-errors.js';
+import { CLUSTER_STATES } from './types.js';
 import type {
   AdmissionConstraint,
+  ClusterState,
   ClusterStatus,
   RegisterInput,
   TlsMaterial,
@@ -67,13 +69,22 @@ export function registerToWire(input: RegisterInput): WireRegisterRequest {
   };
 }
 
+/**
+ * A state the proto names, or UNKNOWN with the number of one it does not (a newer bridge's): a reader that asks
+ * "is it AVAILABLE?" must hear no, never the number (which matched nothing and crashed the table).
+ */
+function stateFromWire(state: ClusterState | number | undefined): { state: ClusterState; unknownState?: number } {
+  if (typeof state === 'string' && CLUSTER_STATES.includes(state)) return { state };
+  return { state: 'UNKNOWN', ...(typeof state === 'number' ? { unknownState: state } : {}) };
+}
+
 export function statusFromWire(w: WireClusterStatus): ClusterStatus {
   const constraints = (w.admission_constraint ?? []).map(constraintFromWire);
   const unknown = constraints.filter((c) => c === undefined).length;
   return {
     name: w.name,
     url: w.url,
-    state: w.state,
+    ...stateFromWire(w.state),
     score: w.score,
     maxScore: w.max_score,
     governed: w.governed,
@@ -88,7 +99,7 @@ export function statusToWire(s: ClusterStatus): WireClusterStatus {
   return {
     name: s.name,
     url: s.url,
-    state: s.state,
+    state: s.unknownState ?? s.state,
     score: s.score,
     max_score: s.maxScore,
     governed: s.governed,

@@ -290,6 +290,18 @@ async function confirmForce(command: Command, io: ClustersIo, name: string, meta
   if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
 }
 
+/**
+ * A cluster in a state this tool has no name for (a newer bridge's) is not deregistered on the bridge's word
+ * alone: that state may mean something deregistering breaks. Confirmed as --force is: --yes, or its name typed.
+ */
+async function confirmUnknownState(command: Command, io: ClustersIo, name: string, meta: string, state: number): Promise<void> {
+  if (allOptions(command).yes === true) return;
+  const why = `${name} is in state ${state} on ${meta}, a state this ws-deployment does not know (a newer ws-manager-bridge?), so it cannot tell whether deregistering it is safe`;
+  if (!io.interactive()) throw new WsdError('RegistryRefused', `${why}; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`);
+  const answer = await io.ask(`${why}.\nType the cluster name to deregister it anyway: `);
+  if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
+}
+
 /** gpctl's default since ws-manager-mk2 (2023-06), and the secret before it. */
 const MK2_TLS_SECRET = 'ws-manager-mk2-client-tls';
 const LEGACY_TLS_SECRET = 'ws-manager-client-tls';
@@ -322,10 +334,11 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     .addOption(outputOption())
     .addHelpText('after', examples(['ws-deployment clusters list --meta prod-meta-eu01', 'ws-deployment clusters list --output json']))
     .action(async (_o, command: Command) => {
-      const { clustersJson, clustersTable } = await import('../../registry/format.js');
+      const { clustersJson, clustersTable, unknownStateWarnings } = await import('../../registry/format.js');
       const output = command.opts<{ output: string }>().output;
-      const list = await withClient(command, io, (client) => client.list(), true);
+      const { list, meta } = await withClient(command, io, async (client, meta) => ({ list: await client.list(), meta }), true);
       io.stdout(output === 'json' ? clustersJson(list) : clustersTable(list));
+      for (const warning of unknownStateWarnings(list, meta)) io.warn?.(`warning: ${warning}\n`);
     });
 
   clusters
@@ -418,7 +431,7 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     .description('remove a cluster; refused while regular workspaces run unless --force')
     .option('--name <name>', 'registry name of the cluster')
     .option('--force', 'deregister even though workspaces run (breaks their sessions)', false)
-    .option('-y, --yes', 'confirm --force without a prompt (required when not on a terminal or under CI)')
+    .option('-y, --yes', 'confirm --force, or a cluster in a state this tool does not know, without a prompt (required when not on a terminal or under CI)')
     .addHelpText('after', examples([
       'ws-deployment clusters deregister --meta prod-meta-eu01 --name eu17',
       'ws-deployment clusters deregister --meta prod-meta-eu01 --name eu17 --force --yes',
@@ -436,6 +449,7 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
           io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
           return;
         }
+        if (listed.unknownState !== undefined) await confirmUnknownState(command, io, name, meta, listed.unknownState);
         if (force) await confirmForce(command, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);

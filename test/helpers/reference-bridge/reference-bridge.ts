@@ -69,7 +69,21 @@
  *   `down()` / `up()` do the two halves, for a bridge down as long as a test wants;
  * - `seedConstraint(name, constraint)`: gives a cluster a constraint our client
  *   cannot send (an old kind), as a bridge of that time would hold it;
- *   `seedRegistration(request)`: a cluster registered by hand (gpctl), no client involved.
+ *   `seedRegistration(request)`: a cluster registered by hand (gpctl), no client involved;
+ * - `failInDatabase(method, text, applied)`: the next call of `method` fails in the bridge's database, answered as
+ *   the deployed bridge answers it (see "Database");
+ * - `seedStatic(row)`, `setState(name, state)`: a cluster of the bridge's own config, and a state number a newer
+ *   bridge has (see "Static clusters").
+ *
+ * Database (deployed bridge, read for facts): a call whose database query fails (TypeORM 0.2's QueryFailedError, or
+ * the mysql driver's own error while getting a connection) reaches `mapToGRPCError`, which wraps it as
+ * `GRPCError(INTERNAL, err)`: the code sits in `status`, so grpc-js sends UNKNOWN with the error's message as details.
+ * The fault hands grpc-js that very shape (no `code`), so the status on the wire is grpc-js's decision.
+ *
+ * Static clusters (deployed bridge, read for facts): its List sends the database's clusters, then those of its
+ * config (`static = true`) whose name the database does not have; Register, Update and Deregister look at the
+ * database only (a Register of a static name is taken, and then hides the static entry in List; an Update of one is
+ * NOT_FOUND; a Deregister of one deletes nothing and is OK).
  *
  * Ordering (so a fault test checks the client, not the scheduler). The real
  * bridge runs every call through one queue, so a call it took is applied before
@@ -109,7 +123,8 @@ export interface Constraint {
 export interface ReferenceRow {
   name: string;
   url: string;
-  state: string;
+  /** A name of ClusterState, or a number a newer bridge sends that the proto has no name for. */
+  state: string | number;
   score: number;
   maxScore: number;
   governed: boolean;
@@ -207,6 +222,8 @@ export class ReferenceBridge {
   private readonly drops = new Set<ReferenceMethod>();
   private readonly hung = new Set<ReferenceMethod>();
   private readonly delays = new Map<ReferenceMethod, number>();
+  private readonly dbFaults = new Map<ReferenceMethod, { text: string; applied: boolean }>();
+  private readonly statics = new Map<string, ReferenceRow>();
   /** Calls received per method (answered or not), for tests that count retries. */
   readonly calls: Record<ReferenceMethod, number> = { Register: 0, Update: 0, Deregister: 0, List: 0 };
   address = '';
@@ -246,6 +263,19 @@ export class ReferenceBridge {
         this.track(this.cutConnections());
         return;
       }
+      const dbFault = this.dbFaults.get(name);
+      if (dbFault) {
+        this.dbFaults.delete(name);
+        if (dbFault.applied) {
+          try {
+            fn(call.request);
+          } catch {
+            // Refused: nothing applied; the database error is the answer all the same.
+          }
+        }
+        // GRPCError(INTERNAL, err) as the deployed bridge builds it: `status`, no `code` (see "Database").
+        return cb(Object.assign(new Error(dbFault.text), { name: 'ServiceError', details: dbFault.text, status: Status.INTERNAL }), null);
+      }
       let answer: { error: grpc.ServerErrorResponse | null; value?: object };
       try {
         answer = { error: null, value: fn(call.request) };
@@ -283,7 +313,7 @@ export class ReferenceBridge {
         Register: wrap('Register', (r) => this.register(r)),
         Update: wrap('Update', (r) => this.update(r)),
         Deregister: wrap('Deregister', (r) => this.deregister(r)),
-        List: wrap('List', () => ({ status: this.rows().map((row) => toWire(row, this.version)) })),
+        List: wrap('List', () => ({ status: this.listed().map((row) => toWire(row, this.version)) })),
       },
     );
     this.grpcPort = await new Promise<number>((resolve, reject) =>
@@ -428,6 +458,7 @@ export class ReferenceBridge {
     await Promise.all(this.cutting);
     await this.up();
     this.clusters.clear();
+    this.statics.clear();
     this.running.clear();
     for (const method of Object.keys(this.calls) as ReferenceMethod[]) this.calls[method] = 0;
   }
@@ -438,6 +469,29 @@ export class ReferenceBridge {
     this.late.clear();
     this.hung.clear();
     this.delays.clear();
+    this.dbFaults.clear();
+  }
+
+  /** The next call of `method` fails in the bridge's database with the driver's `text`; `applied`: after its write went through. */
+  failInDatabase(method: ReferenceMethod, text: string, applied = false): void {
+    this.dbFaults.set(method, { text, applied });
+  }
+
+  /** A cluster of the bridge's own config (see "Static clusters"). */
+  seedStatic(row: Omit<ReferenceRow, 'static'>): void {
+    this.statics.set(row.name, { ...row, static: true });
+  }
+
+  /** Puts a registered cluster in `state`: a name, or a number a newer bridge has (see "Static clusters"). */
+  setState(name: string, state: string | number): void {
+    const c = this.clusters.get(name);
+    if (!c) throw new Error(`no cluster ${name}`);
+    c.state = state;
+  }
+
+  /** What List answers: the database's clusters, then the static ones whose name it does not have. */
+  private listed(): ReferenceRow[] {
+    return [...this.rows(), ...[...this.statics.values()].filter((s) => !this.clusters.has(s.name)).map((s) => ({ ...s, constraints: [...s.constraints] }))];
   }
 
   /** Regular workspaces running on `name` (what blocks a non-forced Deregister). */
@@ -571,7 +625,7 @@ function toWire(row: ReferenceRow, version: ReferenceVersion): object {
     application_cluster: `app-${row.name}`,
     name: row.name,
     url: row.url,
-    state: STATE_NUMBER[row.state],
+    state: typeof row.state === 'number' ? row.state : STATE_NUMBER[row.state],
     score: row.score,
     max_score: row.maxScore,
     governed: row.governed,

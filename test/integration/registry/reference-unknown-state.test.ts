@@ -1,0 +1,76 @@
+/**
+ * A ClusterState this tool's proto has no name for (a newer bridge adds one): proto-loader (`enums: String`) hands
+ * it over as its number. Every reader must show it as such (`UNKNOWN(7)`, as gpctl's Go enums print an unknown
+ * value by number), treat it as not taking new workspaces (never a state to shift traffic onto), and not deregister
+ * such a cluster without a confirmation. The bridge is the reference bridge speaking state 7 on the wire.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemorySink } from '../../../src/core/events.js';
+import { swapClusters } from '../../../src/registry/swap.js';
+import { classifyRegistry } from '../../../src/registry/register-cluster.js';
+import { clustersCli, referenceFixture } from './support/reference.js';
+import { registerInput, rejection } from './support/sim.js';
+
+const ref = referenceFixture();
+afterEach(() => ref.cleanup());
+
+async function bridgeWithState7() {
+  const b = await ref.bridge('current', 'deployed');
+  const c = await ref.client(b, new MemorySink());
+  await c.register(registerInput('eu1'));
+  await c.register(registerInput('eu2'));
+  b.setState('eu2', 7);
+  return { b, c };
+}
+
+describe('a cluster in a state the tool does not know (state 7 from a newer bridge)', () => {
+  it('List gives it as UNKNOWN with the number kept, so no reader takes it for AVAILABLE', async () => {
+    const { c } = await bridgeWithState7();
+    const eu2 = (await c.list()).find((s) => s.name === 'eu2');
+    expect(eu2).toMatchObject({ state: 'UNKNOWN', unknownState: 7 });
+    expect((await c.list()).find((s) => s.name === 'eu1')).not.toHaveProperty('unknownState');
+  });
+
+  it('clusters list shows UNKNOWN(7) in the table and the JSON, and says on stderr what that means', async () => {
+    const { b } = await bridgeWithState7();
+    const table = await clustersCli(['clusters', '--bridge', b.address, 'list']);
+    expect(table.error).toBeUndefined();
+    expect(table.out.split('\n').find((l) => l.startsWith('eu2'))).toMatch(/\bUNKNOWN\(7\)\s+50\b/);
+    expect(table.warn).toBe(
+      `warning: eu2 on ${b.address} is in state 7, which this ws-deployment does not know (a newer ws-manager-bridge?): shown as UNKNOWN(7) and ` +
+        'taken as not accepting new workspaces; traffic shifts do not count on it, and deregister asks for confirmation\n',
+    );
+    const json = await clustersCli(['clusters', '--bridge', b.address, 'list', '--output', 'json']);
+    const rows = JSON.parse(json.out) as Array<{ name: string; state: string }>;
+    expect(rows.map((r) => [r.name, r.state])).toEqual([
+      ['eu1', 'AVAILABLE'],
+      ['eu2', 'UNKNOWN(7)'],
+    ]);
+    expect(rows[1]).not.toHaveProperty('unknownState');
+  });
+
+  it('swap refuses it by its number, and a register check names the state as unknown', async () => {
+    const { c } = await bridgeWithState7();
+    const error = await rejection(swapClusters(c, 'eu1', 'eu2'));
+    expect(error.message).toContain('eu2 is UNKNOWN(7) (a state this ws-deployment does not know); only AVAILABLE and CORDONED clusters can swap');
+    const finding = classifyRegistry(await c.list(), 'eu2', 'dns:///ws-eu2.example.com:8080', 'meta-eu');
+    expect(finding).toEqual({
+      kind: 'registered',
+      evidence: 'meta-eu lists eu2 with url dns:///ws-eu2.example.com:8080 (state UNKNOWN(7), a state this ws-deployment does not know; score 50)',
+    });
+  });
+
+  it('clusters deregister does not remove it unconfirmed; with --yes it does', async () => {
+    const { b } = await bridgeWithState7();
+    const refused = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu2']);
+    expect(refused.error?.message).toBe(
+      `eu2 is in state 7 on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?), so it cannot tell whether ` +
+        'deregistering it is safe; check the cluster with the bridge that set it, then pass --yes to deregister it anyway',
+    );
+    expect(b.calls.Deregister).toBe(0);
+    const done = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu2', '--yes']);
+    expect(done.error).toBeUndefined();
+    expect(done.out).toBe(`eu2: deregistered from ${b.address}\n`);
+    expect(b.rows().map((r) => r.name)).toEqual(['eu1']);
+  });
+});
