@@ -117,9 +117,14 @@ export class CallRunner {
         const mapped = registryError(raw as GrpcErrorLike, full, this.redactor);
         // Not sent again blindly: the lost-answer path (List first) decides, told why the deadline ran out.
         const error = stoppedMs > 0 ? pastDeadlineWhileStopped(mapped, full, stoppedMs) : mapped;
-        const retryable = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED;
+        // A database that failed on the way (bridge-db-errors.ts) is as passing as a dropped connection.
+        const database = error.details['database'] === 'transient';
+        const retryable = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || database;
         const giveUp = !retryable || attempt >= attempts || timedOut >= unanswered || this.options.signal?.aborted;
-        if (giveUp) throw idempotent && code === GrpcStatus.DEADLINE_EXCEEDED ? this.unanswered(error, full, timedOut, clock() - started) : error;
+        if (giveUp) {
+          if (idempotent && code === GrpcStatus.DEADLINE_EXCEEDED) throw this.unanswered(error, full, timedOut, clock() - started);
+          throw database && attempt > 1 ? triedTimes(error, attempt, clock() - started) : error;
+        }
         const why =
           code === GrpcStatus.DEADLINE_EXCEEDED
             ? `no answer within ${seconds(full.deadlineMs)} (gives up after ${unanswered} unanswered)`
@@ -235,6 +240,11 @@ function pastDeadlineWhileStopped(error: WsdError, ctx: CallContext, stoppedMs: 
     details: { ...error.details, answerLost: what, stoppedMs },
     cause: error,
   });
+}
+
+/** A retried call's last error, with how long it was tried. */
+function triedTimes(error: WsdError, attempts: number, elapsedMs: number): WsdError {
+  return new WsdError(error.code, `${error.message} (${attempts} attempts in ${seconds(elapsedMs)})`, { transient: error.transient, details: { ...error.details, attempts }, cause: error });
 }
 
 /** `list`, or an update with its cluster: `update of eu18 (score 50)`. */

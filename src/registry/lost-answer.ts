@@ -64,7 +64,9 @@ export async function settleLostAnswer(
   // Past the deadline the bridge may still be at it (Register dials ws-manager): sending it again would wait
   // another deadline behind it, so that one is left to the operator. Unless the deadline ran out while the job was
   // stopped: then the bridge had all that time, and List, answered after the call, says it had not done it.
-  if (again && (error.details['grpcCode'] === GrpcStatus.UNAVAILABLE || typeof error.details['stoppedMs'] === 'number')) {
+  // A passing database failure (a deadlock, a lost database connection) List shows not written: the same.
+  const database = error.details['database'];
+  if (again && (error.details['grpcCode'] === GrpcStatus.UNAVAILABLE || typeof error.details['stoppedMs'] === 'number' || database === 'transient')) {
     peer.sink?.emit({
       level: 'warn',
       code: 'registry.retry',
@@ -72,6 +74,21 @@ export async function settleLostAnswer(
       data: { meta: peer.meta, operation: error.details['operation'], cluster: error.details['cluster'], resent: true },
     });
     return again();
+  }
+  if (database === 'persistent') {
+    throw new WsdError(
+      'RegistryError',
+      `${lost}; List on ${peer.meta} right after ${says.notDone}, so the bridge had not done it; its database refuses it, ` +
+        `which a retry will not change (its schema, access or data): see the bridge's logs and its database`,
+      { details: { ...error.details, answerLost: lost, applied: false }, cause: error },
+    );
+  }
+  if (database === 'transient') {
+    throw new WsdError('RegistryUnavailable', `${lost}; List on ${peer.meta} right after ${says.notDone}, so the bridge had not done it; retry once its database is back`, {
+      transient: true,
+      details: { ...error.details, answerLost: lost, applied: false },
+      cause: error,
+    });
   }
   // Past the deadline the bridge may still be at it (Register dials ws-manager): "not yet", not "never".
   const outcome =

@@ -241,7 +241,8 @@ async function registerWithOne(
     }
     const state = request.hints.cordoned ? 'cordoned' : 'available';
     const governs = govern ? 'governor' : 'not the governor (bridges since 2023-03 govern it anyway)';
-    const lost = answerLost ? ' (its answer was lost; List shows it registered)' : '';
+    // Lost with its connection or past its deadline, or answered with a database error: List had the last word.
+    const lost = answerLost ? ` (${/with an error of its database/.test(answerLost) ? 'its database failed' : 'its answer was lost'}; List shows it registered)` : '';
     const gap = region ? await regionDropped(client, name, region, meta.name) : undefined;
     if (gap) input.sink?.emit({ level: 'warn', code: 'registry.region-ignored', cluster: input.cluster.name, step: 'register-cluster', message: gap, data: { meta: meta.name, region } });
     return {

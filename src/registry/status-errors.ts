@@ -8,6 +8,7 @@
  */
 import { WsdError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
+import { databaseFailure } from './bridge-db-errors.js';
 import { meantStatus } from './bridge-refusals.js';
 
 /** gRPC status codes we distinguish (numbers from the gRPC spec; no eager grpc-js import). */
@@ -108,6 +109,10 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
   const make = (wsdCode: ConstructorParameters<typeof WsdError>[0], message: string, transient = false) =>
     new WsdError(wsdCode, message, { transient, details: facts });
 
+  // The bridge's database failed (bridge-db-errors.ts): a fact about the database, not a refusal of the request.
+  const database = code === GrpcStatus.UNKNOWN ? databaseFailure(text) : undefined;
+  if (database) return databaseError(database, ctx, who, details, facts);
+
   if (outcomeUnknown(code, ctx, details)) {
     const done = ctx.operation === 'register' ? 'registered' : ctx.operation === 'deregister' ? 'deregistered' : 'changed';
     const what =
@@ -167,6 +172,35 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
   }
 }
 
+/** Persistent database failures: what the operator is told to look at. */
+const DB_PERSISTENT = "which a retry will not change (its schema, access or data)";
+
+/**
+ * A call the bridge's database failed. List and an absolute Update may be sent again (`details.database` tells
+ * call-runner.ts to retry a passing one); a call that must not be repeated may have been written before the
+ * database failed (a COMMIT whose answer was lost with its connection), so it goes the lost-answer way: List says.
+ */
+function databaseError(database: 'transient' | 'persistent', ctx: CallContext, who: string, details: string, facts: Record<string, unknown>): WsdError {
+  const base = { ...facts, database };
+  if (!repeatable(ctx)) {
+    const done = ctx.operation === 'register' ? 'registered' : ctx.operation === 'deregister' ? 'deregistered' : 'changed';
+    const what = `${ctx.meta}'s ws-manager-bridge answered ${ctx.change ?? ctx.operation} of ${who} with an error of its database (${details})`;
+    return new WsdError('RegistryUnavailable', `${what}: the bridge may have ${done} it before the database failed; see with \`clusters list\` whether it did before retrying`, {
+      transient: database === 'transient',
+      details: { ...base, answerLost: what },
+    });
+  }
+  const words = `${ctx.change && ctx.cluster ? `${ctx.operation} of ${ctx.cluster} (${ctx.change})` : ctx.operation} on ${ctx.meta} failed in the database of its ws-manager-bridge (${details})`;
+  return database === 'transient'
+    ? new WsdError('RegistryUnavailable', `${words}: a database outage or blip, not a refusal; check that database (and the bridge's logs), then retry`, { transient: true, details: base })
+    : new WsdError('RegistryError', `${words}: the database refused it, ${DB_PERSISTENT}; see the bridge's logs and its database`, { details: base });
+}
+
+/** List, and an Update of an absolute value: sending it twice is harmless. */
+function repeatable(ctx: CallContext): boolean {
+  return ctx.operation === 'list' || (ctx.operation === 'update' && ctx.repeatable !== false);
+}
+
 /**
  * Register, Deregister and an Update that must not be sent twice (a constraint change) are not retried, and a lost
  * answer does not mean a lost request: past the deadline, or
@@ -174,7 +208,7 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
  * bridge may have done it. Saying "cannot reach" then sends the operator to retry into ALREADY_EXISTS.
  */
 function outcomeUnknown(code: number, ctx: CallContext, details: string): boolean {
-  if (ctx.operation === 'list' || (ctx.operation === 'update' && ctx.repeatable !== false)) return false;
+  if (repeatable(ctx)) return false;
   if (code === GrpcStatus.DEADLINE_EXCEEDED) return true;
   return code === GrpcStatus.UNAVAILABLE && !/No connection established/i.test(details);
 }

@@ -222,7 +222,7 @@ export class ReferenceBridge {
   private readonly drops = new Set<ReferenceMethod>();
   private readonly hung = new Set<ReferenceMethod>();
   private readonly delays = new Map<ReferenceMethod, number>();
-  private readonly dbFaults = new Map<ReferenceMethod, { text: string; applied: boolean }>();
+  private readonly dbFaults = new Map<ReferenceMethod, { text: string; applied: boolean; times: number }>();
   private readonly statics = new Map<string, ReferenceRow>();
   /** Calls received per method (answered or not), for tests that count retries. */
   readonly calls: Record<ReferenceMethod, number> = { Register: 0, Update: 0, Deregister: 0, List: 0 };
@@ -265,7 +265,7 @@ export class ReferenceBridge {
       }
       const dbFault = this.dbFaults.get(name);
       if (dbFault) {
-        this.dbFaults.delete(name);
+        if (--dbFault.times <= 0) this.dbFaults.delete(name);
         if (dbFault.applied) {
           try {
             fn(call.request);
@@ -472,9 +472,12 @@ export class ReferenceBridge {
     this.dbFaults.clear();
   }
 
-  /** The next call of `method` fails in the bridge's database with the driver's `text`; `applied`: after its write went through. */
-  failInDatabase(method: ReferenceMethod, text: string, applied = false): void {
-    this.dbFaults.set(method, { text, applied });
+  /**
+   * The next `times` calls of `method` fail in the bridge's database with the driver's `text`; `applied`: after the
+   * write went through (a COMMIT whose answer the connection lost).
+   */
+  failInDatabase(method: ReferenceMethod, text: string, options: { applied?: boolean; times?: number } = {}): void {
+    this.dbFaults.set(method, { text, applied: options.applied ?? false, times: options.times ?? 1 });
   }
 
   /** A cluster of the bridge's own config (see "Static clusters"). */
