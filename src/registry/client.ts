@@ -19,6 +19,7 @@ import type { CallContext } from './status-errors.js';
 import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
 import { formatConstraint, sameConstraint } from './constraints.js';
 import { stateWords } from './format.js';
+import { assertTlsUpdateKept } from './tls-update-check.js';
 import { registerToWire, statusFromWire, updateToWire, describeUpdate } from './wire.js';
 
 /** PEM contents for a TLS channel to the bridge (all optional: CA alone = server-auth TLS). */
@@ -143,6 +144,8 @@ export class RegistryClient {
         source: 'internal',
       });
     }
+    // An OK to a TLS update from a bridge before 2024-06 means it was ignored: found out first (tls-update-check.ts).
+    if ('tls' in property) await assertTlsUpdateKept((n, p) => this.updateOnce(n, p), this.meta, name);
     // Setting an absolute value (TLS material included) twice is harmless; adding a constraint twice is not.
     const repeatable = !('admissionConstraint' in property);
     try {
@@ -162,6 +165,16 @@ export class RegistryClient {
           : undefined;
         return settleLostAnswer(this.peer(), error, seen(`show ${name} ${add ? 'with' : 'without'} ${formatConstraint(constraint)}`), (clusters) => has(clusters) === add, again);
       }
+      throw await this.refineNotFound(error, name);
+    }
+  }
+
+  /** An Update of an absolute value as it is, without the TLS check (which is one). */
+  private async updateOnce(name: string, property: UpdateProperty): Promise<CallOutcome> {
+    try {
+      await this.call('Update', updateToWire(name, property), { operation: 'update', cluster: name, change: describeUpdate(property), repeatable: true, deadlineMs: this.deadlineMs }, true);
+      return {};
+    } catch (error) {
       throw await this.refineNotFound(error, name);
     }
   }

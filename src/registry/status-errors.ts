@@ -27,7 +27,7 @@ export const GrpcStatus = {
   UNAUTHENTICATED: 16,
 } as const;
 
-/** `describeUpdate` of a TLS replacement (wire.ts), the Update older bridges do not implement. */
+/** `describeUpdate` of a TLS replacement (wire.ts): the Update whose refusals say what the bridge dialled with. */
 export const TLS_CHANGE = 'replace TLS material';
 
 type RegistryOperation = 'register' | 'update' | 'deregister' | 'list';
@@ -157,10 +157,8 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
     case GrpcStatus.UNAUTHENTICATED:
       return make('RegistryRefused', `${ctx.meta} denied ${ctx.operation} of ${who}: ${details}; check the credentials used to reach the bridge`);
     case GrpcStatus.UNIMPLEMENTED:
-      // A bridge that knows ClusterService but not this Update property (TLS replacement came in 2024-06).
-      if (ctx.operation === 'update' && ctx.change === TLS_CHANGE) {
-        return make('RegistryRefused', `${ctx.meta} cannot replace the TLS material of ${who} in place (${details}): its bridge predates UpdateRequest.tls (2024-06); deregister and register the cluster again to rotate its TLS`);
-      }
+      // Every bridge since 2021 has all four methods, and one that does not know an Update property answers OK
+      // (tls-update-check.ts): UNIMPLEMENTED is a server that does not serve ClusterService, whatever was asked.
       return make(
         'RegistryError',
         `${ctx.address} does not implement ClusterService ${ctx.operation} (${details}); is it really the ws-manager-bridge of ${ctx.meta}?`,

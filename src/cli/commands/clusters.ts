@@ -404,9 +404,9 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     .action(async (_o, command: Command) => {
       const { fileTlsReader } = await import('../../registry/tls-source.js');
       const tls = await fileTlsReader(resolve(command.opts<{ tlsPath: string }>().tlsPath)).read();
-      await update(command, io, { tls }, 'TLS replacement accepted');
-      // Older bridges do not know UpdateRequest.tls: to them the request sets nothing, and they answer OK.
-      io.warn?.('note: bridges older than 2024-06 accept this request but ignore it; on those, deregister and register again to rotate TLS\n');
+      // The client refuses before sending when the bridge predates UpdateRequest.tls (it would answer OK and ignore it),
+      // so an OK here is a bridge that dialled ws-manager with the new material and kept it.
+      await update(command, io, { tls }, 'TLS material replaced');
     });
   updateCmd
     .command('admission-constraint <add|remove> <constraint>')

@@ -133,7 +133,7 @@ describe('clusters commands', () => {
     await expect(run(['clusters', ...bridge, 'update', '--name', 'eu19', 'score', '-2147483649'])).rejects.toMatchObject({ code: 'commander.invalidArgument' });
   });
 
-  it('update tls replaces the material (and says old bridges ignore it); swap exchanges state and score with gpctl checks', async () => {
+  it('update tls replaces the material (a current bridge: it refuses empty material, so it keeps the new one); swap exchanges state and score with gpctl checks', async () => {
     const tls2 = join(tmp.dir, 'tls2');
     await mkdir(tls2, { recursive: true });
     await writeFile(join(tls2, 'ca.crt'), 'CA2');
@@ -141,8 +141,8 @@ describe('clusters commands', () => {
     await writeFile(join(tls2, 'tls.key'), 'KEY2');
     const warnings: string[] = [];
     const r = await run(['clusters', ...bridge, 'update', '--name', 'eu19', 'tls', '--tls-path', tls2], { warn: (t) => void warnings.push(t) });
-    expect(r.out).toBe(`eu19: TLS replacement accepted on ${sim.address}\n`);
-    expect(warnings.join('')).toContain('older than 2024-06');
+    expect(r.out).toBe(`eu19: TLS material replaced on ${sim.address}\n`);
+    expect(warnings.join('')).toBe('');
     const state = JSON.parse(await readFile(join(tmp.dir, 'state.json'), 'utf8')) as { clusters: Array<{ name: string; tlsFingerprint: string }> };
     expect(state.clusters.find((c) => c.name === 'eu19')?.tlsFingerprint).toBe(fingerprint({ ca: 'CA2', crt: 'CRT2', key: 'KEY2' }));
 

@@ -62,6 +62,9 @@ describe('bytes our client sends', () => {
         m,
         (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
           seen.push({ method: m as Method, bytes: call.request });
+          // As a current bridge: TLS material with a part missing is refused (the client's check that the bridge knows the field).
+          const tls = m === 'Update' ? (type('UpdateRequest').toObject(type('UpdateRequest').decode(call.request)) as { tls?: { ca?: string } }).tls : undefined;
+          if (tls && !tls.ca) return callback({ code: grpc.status.UNKNOWN, details: 'missing required TLS config' });
           callback(null, Buffer.alloc(0));
         },
       ]),
@@ -92,14 +95,17 @@ describe('bytes our client sends', () => {
     await client.deregister({ name: 'gov', force: true });
     await client.list();
 
-    expect(seen.map((s) => s.method)).toEqual(['Register', 'Register', 'Update', 'Update', 'Update', 'Update', 'Update', 'Update', 'Deregister', 'List']);
+    // The TLS update is two: empty material first (tls-update-check.ts), then the material.
+    expect(seen.map((s) => s.method)).toEqual(['Register', 'Register', 'Update', 'Update', 'Update', 'Update', 'Update', 'Update', 'Update', 'Deregister', 'List']);
     const extras = seen.map((s) => unknownFields(type(METHODS[s.method]), s.bytes));
-    expect(extras).toEqual([['hints.3'], [], [], [], [], [], [], [], [], []]);
+    expect(extras).toEqual([['hints.3'], [], [], [], [], [], [], [], [], [], []]);
+    // name "gov", then field 7 present with ca, crt and key each empty (a bridge that knows field 7 refuses that).
+    expect(seen[7]?.bytes.toString('hex')).toBe('0a03676f76' + '3a06' + '0a00' + '1200' + '1a00');
 
     // And the known fields carry what was asked.
     const gov = type('RegisterRequest').toObject(type('RegisterRequest').decode(seen[0]?.bytes ?? Buffer.alloc(0)), { enums: String });
     expect(gov).toMatchObject({ name: 'gov', region: 'europe', hints: { perfereability: 'Prefer', cordoned: true }, admission_constraints: [{ has_feature_preview: {} }, { has_permission: { permission: 'p' } }] });
-    const tlsUpdate = type('UpdateRequest').toObject(type('UpdateRequest').decode(seen[7]?.bytes ?? Buffer.alloc(0)));
+    const tlsUpdate = type('UpdateRequest').toObject(type('UpdateRequest').decode(seen[8]?.bytes ?? Buffer.alloc(0)));
     expect(Buffer.from(String(tlsUpdate['tls']?.key), 'base64').toString()).toBe(TEST_TLS.key);
     const score = type('UpdateRequest').toObject(type('UpdateRequest').decode(seen[2]?.bytes ?? Buffer.alloc(0)));
     expect(score).toEqual({ name: 'gov', score: -5 });
