@@ -25,7 +25,7 @@ import type { ClusterStatus, RegisterInput, TlsMaterial } from './types.js';
 type RegistryFinding =
   | { kind: 'absent' }
   | { kind: 'registered'; evidence: string }
-  | { kind: 'conflict'; reason: string; conflicting: string[] };
+  | { kind: 'conflict'; reason: string; conflicting: string[]; overwrite?: string };
 
 /** Classifies a List answer: same name and url = done; name or url taken otherwise = conflict. */
 export function classifyRegistry(clusters: readonly ClusterStatus[], name: string, url: string, meta: string): RegistryFinding {
@@ -41,8 +41,28 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
   for (const other of byUrl) reasons.push(`${meta} already has url ${url} registered as ${other.name}`);
   if (reasons.length === 0) return { kind: 'absent' };
   const conflicting = [...(byName && byName.url !== url ? [name] : []), ...byUrl.map((c) => c.name)];
-  if (clusters.some((c) => conflicting.includes(c.name) && c.static)) reasons.push('the conflicting entry is static (bridge config) and cannot be replaced');
-  return { kind: 'conflict', reason: reasons.join('; '), conflicting };
+  const statics = clusters.filter((c) => conflicting.includes(c.name) && c.static);
+  if (statics.length > 0) reasons.push('the conflicting entry is static (bridge config) and cannot be replaced');
+  const overwrite = statics.length > 0 ? staticOverwriteProblem(statics, name, meta) : undefined;
+  return { kind: 'conflict', reason: reasons.join('; '), conflicting, ...(overwrite ? { overwrite } : {}) };
+}
+
+/**
+ * Why --overwrite cannot take the place of a static entry (facts from the deployed bridge, read only): its
+ * Register and Deregister look at its database only, where static clusters are not. The Deregister overwrite sends
+ * deletes nothing and answers OK; the Register is taken, and then List shows the database entry of that name and no
+ * longer the static one, while the bridge, looking a cluster up by name, still finds the static one first; at a
+ * static entry's url it lists the url twice.
+ */
+function staticOverwriteProblem(statics: readonly ClusterStatus[], name: string, meta: string): string {
+  return statics
+    .map(
+      (c) =>
+        `--overwrite cannot replace ${c.name} either: it is static on ${meta} (the bridge's own config), which Deregister leaves in place, and ` +
+        (c.name === name ? 'a Register of its name would only hide it in List while the bridge still dials the static one' : 'a Register at its url would list that url twice'),
+    )
+    .join('; ')
+    .concat('; remove it from the bridge config or choose another name');
 }
 
 /**
@@ -57,7 +77,9 @@ export function takenFinding(clusters: readonly ClusterStatus[], name: string, u
     });
   }
   if (finding.kind === 'conflict') {
-    return new WsdError('RegistryConflict', `${finding.reason}; nothing was changed — deregister the old entry or choose another name`, { details: { meta, cluster: name } });
+    // A static entry cannot be deregistered (the bridge's Deregister leaves it): only its config removes it.
+    const fix = finding.overwrite ? 'remove the static entry from the bridge config or choose another name' : 'deregister the old entry or choose another name';
+    return new WsdError('RegistryConflict', `${finding.reason}; nothing was changed — ${fix}`, { details: { meta, cluster: name } });
   }
   return undefined;
 }
@@ -138,6 +160,8 @@ export async function checkRegistration(input: RegisterClusterInput): Promise<{ 
   }
   const all = Object.values(findings);
   const conflicts = Object.values(findings).filter((f): f is Extract<RegistryFinding, { kind: 'conflict' }> => f.kind === 'conflict');
+  const unreplaceable = conflicts.filter((c) => c.overwrite !== undefined);
+  if (unreplaceable.length > 0) return { action: 'refuse', findings, reason: unreplaceable.map((c) => `${c.reason}; ${c.overwrite}`).join('; ') };
   if (conflicts.length > 0 && !input.overwrite) {
     return { action: 'refuse', findings, reason: `${conflicts.map((c) => c.reason).join('; ')}; deregister the old entry or re-run with --overwrite` };
   }
@@ -216,6 +240,7 @@ async function registerWithOne(
     const finding = classifyRegistry(await client.list(), name, url, meta.name);
     if (finding.kind === 'registered') return { already: true, text: finding.evidence };
     if (finding.kind === 'conflict') {
+      if (finding.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; ${finding.overwrite}`);
       if (!input.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; deregister the old entry or re-run with --overwrite`);
       // Without force: the bridge still refuses while users run on the old entry.
       for (const old of finding.conflicting) await client.deregister({ name: old, force: false });
