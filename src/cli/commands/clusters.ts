@@ -399,7 +399,7 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
     });
   updateCmd
     .command('tls')
-    .description('replace the TLS material the bridge dials the cluster with (bridges since 2024-06)')
+    .description('replace the TLS material the bridge dials the cluster with (bridges since 2024-06; refused on an older one, which would ignore it)')
     .requiredOption('--tls-path <dir>', 'folder with ca.crt, tls.crt and tls.key (see get-tls-config)')
     .action(async (_o, command: Command) => {
       const { fileTlsReader } = await import('../../registry/tls-source.js');
