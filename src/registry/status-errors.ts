@@ -4,7 +4,8 @@
  * Classification uses the status code; the bridge's message text is quoted,
  * never matched, except to pull the workspace count out of a refused Deregister
  * (the bridge offers it nowhere else) and for UNKNOWN: the deployed bridge sends
- * every refusal as UNKNOWN, and its texts say what it meant (`bridge-refusals.ts`).
+ * every refusal as UNKNOWN, and its texts say what it meant (`bridge-refusals.ts`),
+ * as do its database's failures, also UNKNOWN (`bridge-db-errors.ts`).
  */
 import { WsdError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';

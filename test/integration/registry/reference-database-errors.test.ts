@@ -7,8 +7,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
-import { referenceFixture } from './support/reference.js';
-import { registerInput, rejection } from './support/sim.js';
+import { registrationSchema } from '../../../src/registry/config.js';
+import { connectToMeta } from '../../../src/registry/connect.js';
+import { registerCluster } from '../../../src/registry/register-cluster.js';
+import { FAST, referenceFixture } from './support/reference.js';
+import { registerInput, rejection, TEST_TLS } from './support/sim.js';
 
 const ref = referenceFixture();
 afterEach(() => ref.cleanup());
@@ -99,5 +102,27 @@ describe('a call that must not be repeated, failed in the database', () => {
         "so the bridge had not done it; its database refuses it, which a retry will not change (its schema, access or data): see the bridge's logs and its database",
     );
     expect(b.rows().map((r) => r.name)).toEqual(['eu1']);
+  });
+
+  it('the register step says a Register its database failed after writing went through, as List shows', async () => {
+    const { b } = await setup();
+    b.failInDatabase('Register', LOST, { applied: true });
+    const result = await registerCluster({
+      cluster: { name: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' },
+      domain: 'gitpod.example',
+      metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }],
+      governedBy: 'meta-eu',
+      registration: registrationSchema.parse({}),
+      tls: { description: 'test material', read: async () => TEST_TLS },
+      connect: (meta) => connectToMeta(meta, FAST),
+    });
+    expect(result.outcomes).toEqual([
+      {
+        meta: 'meta-eu',
+        outcome: 'registered',
+        detail: 'registered eu17 (dns:///ws-eu17.gitpod.example:8080) with meta-eu: cordoned, region europe, governor (its database failed; List shows it registered)',
+      },
+    ]);
+    expect(b.calls.Register).toBe(1);
   });
 });
