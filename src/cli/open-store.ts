@@ -17,6 +17,9 @@ interface OpenStoreHooks {
   onLockLost?: (error: WsdError) => void;
 }
 
+/** For commands that run no deployment (status, shift): what the store warns about (a queued command file of another deployment) goes to stderr. */
+export const stderrWarnings: EventSink = { emit: (event) => void (event.level === 'warn' ? process.stderr.write(`warning: ${event.message}\n`) : undefined) };
+
 export async function openStore(options: Pick<GlobalOptions, 'state' | 'stateDir' | 'stateEnv'>, hooks: OpenStoreHooks = {}): Promise<StateStore> {
   const url = options.state;
   if (!url) return new FileStateStore(options.stateDir, hooks.sink);

@@ -23,11 +23,12 @@ import { journalDamagedError, journalDamageFix, journalLostFix } from './journal
 import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
-import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError, permissionError, permissionFix } from './deployment-dir-check.js';
+import { assertDeploymentWritable, assertStoreFoldersWritable, isPermissionError, permissionFix } from './deployment-dir-check.js';
 import { cachedSnapshot, journalHead, readSnapshotCache, replay, summaryOf } from './snapshot-cache.js';
 import { lostRecords, SNAPSHOT_MARK } from './lost-records.js';
 import { fromJournalPaths, journalText, originalRoot } from './state-paths.js';
 import { lineProblem, NEWER_FIX, type LineProblem } from './journal-records.js';
+import { controlDir, controlFile, listControl, readControl, readControlText } from './control-files.js';
 import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, LockHolder, PendingControl, StateStore } from './store.js';
 
 const JOURNAL = 'journal.ndjson';
@@ -634,21 +635,19 @@ export class FileStateStore implements StateStore {
     const journal = await this.open(id, { readOnly: true });
     const dir = join(journal.dir, 'control');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Names sort by time; the random tail keeps two senders in one millisecond apart.
-    writeFileAtomic(join(dir, `${Date.now().toString().padStart(15, '0')}-${randomBytes(3).toString('hex')}.json`), JSON.stringify({ command, ...(by ? { by } : {}) }));
+    const file = controlFile(id, command, by);
+    writeFileAtomic(join(dir, file.name), file.text);
   }
 
   async takeControl(id: string): Promise<PendingControl | undefined> {
     const dir = controlDir(this.root, id);
     if (!dir) return undefined;
-    for (const name of listControl(dir).filter((n) => n.endsWith('.json')).sort()) {
-      const path = join(dir, name);
+    for (const [name, read] of this.readControls(dir, id)) {
       try {
-        const taken = controlOf(name, readFileSync(path, 'utf8'));
-        unlinkSync(path);
-        return taken;
+        unlinkSync(join(dir, name));
+        return read;
       } catch {
-        // Taken by a concurrent reader, or not a command file: skip it.
+        // Taken by a concurrent reader: the next one.
       }
     }
     return undefined;
@@ -657,48 +656,47 @@ export class FileStateStore implements StateStore {
   async pendingControl(id: string): Promise<PendingControl[]> {
     const dir = DEPLOYMENT_ID_PATTERN.test(id) ? controlDir(this.root, id) : undefined;
     if (!dir) return [];
-    const pending: PendingControl[] = [];
-    for (const name of listControl(dir).filter((n) => n.endsWith('.json')).sort()) {
+    return this.readControls(dir, id).map(([, read]) => read);
+  }
+
+  /** Command files of folder `dir` that deployment `id` may take, oldest first; others are warned about once (control-files.ts). */
+  private readControls(dir: string, id: string): Array<[string, PendingControl]> {
+    let started: { at: string | undefined } | undefined;
+    const startedAt = (): string | undefined => (started ??= { at: this.startedAt(id) }).at;
+    const out: Array<[string, PendingControl]> = [];
+    for (const name of listControl(dir)) {
+      const text = readControlText(join(dir, name));
+      if (text === undefined) continue; // taken meanwhile
+      let read;
       try {
-        pending.push(controlOf(name, readFileSync(join(dir, name), 'utf8')));
+        read = readControl(dir, name, text, id, startedAt);
       } catch {
-        // Taken meanwhile, or not a command file.
+        continue; // not a command file (half-written by hand, not JSON): skipped, as always
+      }
+      if ('pending' in read) out.push([name, read.pending]);
+      else if (!this.foreignWarned.has(join(dir, name))) {
+        this.foreignWarned.add(join(dir, name));
+        this.sink?.emit({ level: 'warn', code: 'control.foreign', message: read.foreign });
       }
     }
-    return pending;
+    return out;
+  }
+
+  /** Command files named in a warning already: a running deployment polls every second, the operator is told once. */
+  private readonly foreignWarned = new Set<string>();
+
+  /** When deployment `id` began, from its journal's first record; undefined when it cannot be read. */
+  private startedAt(id: string): string | undefined {
+    try {
+      const first = readFileSync(join(this.root, id, JOURNAL), 'utf8').split('\n', 1)[0] ?? '';
+      const time = (JSON.parse(first) as { time?: unknown }).time;
+      return typeof time === 'string' ? time : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {}
-}
-
-/**
- * The folder of deployment `id`'s queued shift commands, undefined when none was ever queued. One that is
- * no folder of the state dir (a file, a symlink) is said with the fix, not read through or past.
- */
-function controlDir(root: string, id: string): string | undefined {
-  const dir = join(root, id, 'control');
-  let entry;
-  try {
-    entry = lstatSync(dir);
-  } catch (error) {
-    if (isPermissionError(error)) throw permissionError(dir, 'inspect', error);
-    return undefined;
-  }
-  if (entry.isDirectory()) return dir;
-  throw new WsdError(
-    'StateCorrupt',
-    `${dir} is ${entry.isSymbolicLink() ? 'a symlink' : 'a file'}, not the folder of the shift commands queued for deployment ${id}: move it out of the state dir, then send the commands again (\`ws-deployment shift pause|resume|promote|abort ${id}\`)`,
-  );
-}
-
-/** The names in control folder `dir`; one this user may not list is said with the fix, never as an internal error. */
-function listControl(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (error) {
-    if (isPermissionError(error)) throw permissionError(dir, 'list the shift commands queued in', error);
-    throw ioError('list', dir, error);
-  }
 }
 
 /**
@@ -718,10 +716,4 @@ function isSymlink(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A queued command file (named by its send time in ms, see `sendControl`) as a PendingControl. */
-function controlOf(name: string, text: string): PendingControl {
-  const { command, by } = JSON.parse(text) as { command: ControlCommand; by?: unknown };
-  return { command, sentAt: new Date(Number(name.slice(0, 15))).toISOString(), ...(typeof by === 'string' ? { by } : {}) };
 }

@@ -60,8 +60,8 @@ export function shiftCommand(): Command {
     .addHelpText('after', examples(['ws-deployment shift pause', 'ws-deployment shift promote 20261125-083011-a1b2', 'ws-deployment shift abort']))
     .action(async (action: ControlCommand, id: string | undefined, _opts: unknown, command: Command) => {
       const options = globalOptions(command);
-      const { openStore } = await import('../open-store.js');
-      const store = await openStore(options);
+      const { openStore, stderrWarnings } = await import('../open-store.js');
+      const store = await openStore(options, { sink: stderrWarnings });
       try {
         const sent = await sendShiftControl(store, action, id, options.next);
         process.stdout.write(`${options.next.text(sent.text)}\n`);

@@ -11,7 +11,7 @@ import { damageWords } from '../../state/journal-damage.js';
 import type { DeploymentSummary, PendingControl, StateStore } from '../../state/store.js';
 import { hasLiveProcess, liveState } from '../../state/liveness.js';
 import { deploymentOutcome, type Outcome } from '../../report/outcome.js';
-import { openStore } from '../open-store.js';
+import { openStore, stderrWarnings } from '../open-store.js';
 import { globalOptions } from '../options.js';
 import { outputFormat } from './output-option.js';
 import { watchDeployment } from '../status-watch.js';
@@ -25,7 +25,7 @@ export default async function status(command: Command, id?: string): Promise<voi
   const { all, watch } = command.opts<{ all: boolean; watch: boolean }>();
   if (all && id) throw new WsdError('UsageError', 'status takes either a deployment id or --all, not both');
   if (watch && (all || format === 'json')) throw new WsdError('UsageError', '--watch shows one deployment as text; drop --all / --output json');
-  const store = await openStore(options);
+  const store = await openStore(options, { sink: stderrWarnings });
   try {
     if (watch) {
       // Only where the lock holder can be read without taking the lock (file and PostgreSQL stores): a watch must
