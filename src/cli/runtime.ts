@@ -14,7 +14,7 @@ import { onStopSignal } from './stop-signals.js';
 import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
-import { canRedraw } from './render/terminal.js';
+import { canRedraw, isCI } from './render/terminal.js';
 import type { GlobalOptions } from './options.js';
 import type { NextCommands } from '../core/next-command.js';
 
@@ -37,7 +37,7 @@ export interface Runtime {
 function createRenderer(options: Pick<GlobalOptions, 'jsonLog' | 'verbose'>): EventSink & { close?(): void } {
   const err = process.stderr;
   if (options.jsonLog) return new JsonRenderer(err, options.verbose);
-  if (canRedraw(err) && !process.env.CI) return new TtyRenderer(err, options.verbose);
+  if (canRedraw(err) && !isCI()) return new TtyRenderer(err, options.verbose);
   return new LineRenderer(err, options.verbose);
 }
 

@@ -8,7 +8,7 @@
  *   to be none, not silently asked again.
  * - CI=true on a terminal (GitLab's and Docker's `tty: true`): nobody is at it, so
  *   `clusters deregister --force` refuses up front with what to pass, as a manual gate does; it
- *   asked, and waited until the job's timeout.
+ *   asked, and waited until the job's timeout. CI=false and CI=0 are no CI: there it asks.
  * Generation 1 is deployed once; each case works in its own copy.
  */
 import { writeFileSync } from 'node:fs';
@@ -79,6 +79,21 @@ describe.skipIf(!hasTools).concurrent('keys typed at a terminal while nothing as
     expect(result.code, result.raw).toBe(2);
     expect(result.lines.join('\n')).toContain('error: deregister --force of eu285 stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal or under CI');
     expect(result.raw).not.toMatch(/Type the cluster name/);
+    expect(await registryOf(ws.common)).toEqual(before);
+  });
+
+  // CI=false / CI=0 say "not CI" (ci-info, is-ci, the AWS CDK CLI read them so): it counted as CI, any non-empty
+  // value did, and a person at the terminal was refused the question (reproduced: exit 2, "pass --yes").
+  it.for(['false', '0'])('CI=%s on a terminal: a person is at it, `clusters deregister --force` asks', { timeout: 120_000 }, async (ci, { onTestFinished }) => {
+    const ws = generationOne.copy();
+    onTestFinished(() => ws.cleanup());
+    const before = await registryOf(ws.common);
+    const run = startPty(['clusters', 'deregister', ...ws.common, '--meta', 'dev-meta-eu01', '--name', 'eu285', '--force'], { cols: 100, env: { CI: ci } });
+    onTestFinished(() => run.kill());
+    await run.waitForScreen(/Type the cluster name to confirm:/);
+    run.type('nope\r');
+    const result = await run.done;
+    expect(result.lines.join('\n')).toContain('deregistration of eu285 not confirmed; nothing changed');
     expect(await registryOf(ws.common)).toEqual(before);
   });
 });

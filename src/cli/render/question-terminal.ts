@@ -25,6 +25,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Interface } from 'node:readline';
 import { holdTerminalMode, stopJob } from '../job-control.js';
+import { isCI } from './terminal.js';
 
 /**
  * True when a person can answer on this terminal: keys from it (stdin) and the question on it (stderr), and no CI.
@@ -34,7 +35,7 @@ import { holdTerminalMode, stopJob } from '../job-control.js';
  * a question there waited until the job's timeout.
  */
 export function canAsk(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !isCI();
 }
 
 /** The input side of a question: a TTY read stream, or a fake without raw mode. */

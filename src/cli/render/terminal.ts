@@ -35,3 +35,14 @@ export function terminalAbilities(stream: { isTTY?: boolean }, env: NodeJS.Proce
 export function canRedraw(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   return terminalAbilities(stream, env).redraw;
 }
+
+/**
+ * Whether this runs under CI, where nobody is at the terminal even when there is one: `CI` set to anything but
+ * empty, `false` or `0` (any case). GitHub Actions and GitLab set `CI=true`; `CI=false` / `CI=0` is how a person
+ * says "not CI" in a shell that inherits it (a dev container, a CI image used by hand), and ci-info, is-ci and the
+ * AWS CDK CLI (`lib/cli/util/ci.ts`) read it so. Every reader of `CI` asks here, so they agree.
+ */
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env.CI ?? '').trim().toLowerCase();
+  return value !== '' && value !== 'false' && value !== '0';
+}
