@@ -219,7 +219,7 @@ function concludedFix(snap: Snapshot): string {
  */
 async function beginShiftRetry(journal: DeploymentJournal, loaded: LoadedConfig, targets: ClusterTarget[], deps: EngineDeps): Promise<void> {
   const snap = journal.snapshot();
-  const refusal = retryRefusalOf(snap, deps.store.root);
+  const refusal = retryRefusalOf(snap);
   if (refusal) throw retryRefused(refusal, snap);
   const newer = await supersededBy(deps.store, snap, { refuseDamaged: true });
   if (newer) throw supersededError(snap, newer);

@@ -8,12 +8,10 @@
  * with the reason and the fix, where a retry would do harm: a shift that did not roll back, one whose rollback is
  * unfinished, clusters a later retirement or deregistration took, a deployment a newer one superseded.
  */
-import { existsSync } from 'node:fs';
 import { WsdError } from '../core/errors.js';
 import { findStep, shiftAttempt, type Snapshot } from '../state/model.js';
 import { concludedBy, retryShiftCommand, shiftPhase, shiftRetryable } from '../state/resumable.js';
 import { DEPLOYMENT_SCOPE } from '../steps/step.js';
-import { progressFile } from '../steps/retire/retire-files.js';
 import { deploymentOutcome } from '../report/outcome.js';
 import { heldGateLine } from '../report/shift-gates.js';
 
@@ -24,10 +22,11 @@ function shiftProgress(snap: Snapshot): { phase?: unknown; rollingBack?: { incom
 }
 
 /**
- * Why deployment `snap` cannot have its shift retried, from its journal alone (undefined: it can). `root` is the
- * state dir, where a standalone `retire --cluster` keeps its progress.
+ * Why deployment `snap` cannot have its shift retried, from its journal alone (undefined: it can). Clusters a
+ * standalone `retire --cluster` took are the shift step's `retryRefusal`: its progress is read against the meta
+ * clusters' Lists (retire-files.ts: retiredByProgress).
  */
-export function retryRefusalOf(snap: Snapshot, root: string): string | undefined {
+export function retryRefusalOf(snap: Snapshot): string | undefined {
   const id = snap.id;
   const rollingBack = shiftProgress(snap)?.rollingBack;
   if (rollingBack) {
@@ -45,10 +44,6 @@ export function retryRefusalOf(snap: Snapshot, root: string): string | undefined
     const held = heldGateLine(snap);
     const go = held ? `its ${held}` : `continue this one with \`ws-deployment resume ${id}\``;
     return `deployment ${id} did not roll back its traffic shift (it is ${deploymentOutcome(snap).words}): --retry-shift starts again a shift that rolled back; ${go}`;
-  }
-  const retired = snap.clusters.filter((c) => existsSync(progressFile(root, c.shortName))).map((c) => c.shortName);
-  if (retired.length > 0) {
-    return `deployment ${id}'s new cluster${retired.length === 1 ? '' : 's'} ${retired.join(', ')} ${retired.length === 1 ? 'was' : 'were'} retired (\`ws-deployment retire --cluster\`): a retry has nothing to shift to; deploy a new generation`;
   }
   return undefined;
 }

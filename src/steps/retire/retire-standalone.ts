@@ -4,7 +4,7 @@
  * environment lock (no deployment changes the registries meanwhile) and keeps
  * its progress in `<state-dir>/retire/<name>.json`, so a second run continues.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { scopedSink, type EventSink } from '../../core/events.js';
@@ -20,7 +20,7 @@ import { destroyModuleInputs } from './destroy-module.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
 import { findCreatedBy } from './find-module-input.js';
-import { progressFile } from './retire-files.js';
+import { progressFile, readProgress, staleProgress } from './retire-files.js';
 import { assertRetireWritable, assertSandboxFolderWritable } from '../../state/deployment-dir-check.js';
 import { usesSandbox } from '../../sandbox/uses-sandbox.js';
 import { retireCluster, retireWorkDir, type RetireProgress } from './retire-cluster.js';
@@ -77,38 +77,6 @@ function warnIfLastOfRegion(sink: EventSink, name: string, region: string | unde
     cluster: name,
     message: `${name} is the only registered cluster of prefix ${prefix}${region ? ` (region ${region})` : ''}: after it is retired, new workspaces of that region start in other regions`,
   });
-}
-
-/** The saved progress of a retirement; damaged content is refused with the fix, never a SyntaxError. */
-function readProgress(file: string, name: string): RetireProgress | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    parsed = undefined;
-  }
-  if (parsed === null) return undefined;
-  const progress = parsed as Partial<RetireProgress> | undefined;
-  if (typeof progress !== 'object' || !Array.isArray(progress.cordoned) || !Array.isArray(progress.deregistered)) {
-    throw new WsdError('StateCorrupt', `the retirement progress of ${name} in ${file} is damaged; delete that file and run again: every step of the retirement is checked again (cordon, deregister and destroy are safe to repeat)`);
-  }
-  return progress as RetireProgress;
-}
-
-/**
- * Why saved `progress` cannot be the retirement of the `name` registered now (per meta cluster: the names it lists),
- * in words; undefined when it can. Deregistered from a meta cluster that lists it again, or destroyed (which
- * comes after every deregister) while one lists it: the cluster it was about is gone, this is another one.
- */
-function staleProgress(progress: RetireProgress, name: string, registeredOn: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
-  const listing = [...registeredOn].filter(([, names]) => names.has(name)).map(([meta]) => meta);
-  if (listing.length === 0) return undefined;
-  if (progress.done) return `says the retirement of ${name} is done, but ${listing.join(', ')} lists it now`;
-  const back = listing.filter((meta) => progress.deregistered.includes(meta));
-  if (back.length > 0) return `says ${name} was deregistered from ${back.join(', ')}, which lists it now`;
-  if (progress.destroyed) return `says ${name} was destroyed, but ${listing.join(', ')} lists it now`;
-  return undefined;
 }
 
 /** Retires one cluster; returns its final progress. */

@@ -26,6 +26,7 @@ import { missingNewClusters, newClusterRefs, resolveShiftClusters, type ShiftClu
 import { CheckpointShiftJournal, type DecisionSummary } from './shift-journal.js';
 import { describeShift, describeShiftCluster } from './shift-plan.js';
 import { openShiftSession, type SandboxShiftOptions } from './shift-session.js';
+import { retiredByProgress } from '../retire/retire-files.js';
 
 interface TrafficShiftStepOptions {
   /**
@@ -162,7 +163,15 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
       // No simulated users and no metrics: only the registries' Lists are read.
       const session = await openShiftSession({ config: ctx.config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, traffic: false });
       try {
-        return await missingNewClusters(session.registry, newClusterRefs(ctx.clusters).map((c) => c.name), ctx.signal);
+        const names = newClusterRefs(ctx.clusters).map((c) => c.name);
+        const registeredOn = new Map<string, Set<string>>();
+        for (const meta of session.registry.metas) registeredOn.set(meta, new Set((await session.registry.list(meta, ctx.signal)).map((c) => c.name)));
+        // A `retire --cluster` progress file of a name the meta clusters contradict (reused, copied in) is warned about, not obeyed.
+        const retired = retiredByProgress(ctx.sharedDir, names, registeredOn, ctx.sink);
+        if (retired.length > 0) {
+          return `deployment ${ctx.deploymentId}'s new cluster${retired.length === 1 ? '' : 's'} ${retired.join(', ')} ${retired.length === 1 ? 'was' : 'were'} retired (\`ws-deployment retire --cluster\`): a retry has nothing to shift to; deploy a new generation`;
+        }
+        return await missingNewClusters(session.registry, names, ctx.signal);
       } finally {
         await session.close();
       }
