@@ -84,7 +84,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
   // Every line it prints belongs to `retire` (outside a deployment there is no step to name).
   const input = { ...given, sink: scopedSink(given.sink, { step: 'retire' }) };
   if (!NAME.test(input.name)) throw new WsdError('UsageError', `--cluster "${input.name}" is not a cluster name; use the short name the registry lists (e.g. eu17)`);
-  const created = await findCreatedBy(input.store, input.name);
+  const created = await findCreatedBy(input.store, input.name, { project: input.config.project.id, environment: input.config.environment });
   const shortName = created?.shortName ?? input.name;
   const retire = input.config.trafficShift?.retire;
   const destroy = input.destroy ?? retire?.destroy ?? false;

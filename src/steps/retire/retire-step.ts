@@ -133,7 +133,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
         if (olds.length === 0) return { retired: [], note: 'no old clusters to retire' };
 
         const previousProgress = ctx.previous?.progress as Record<string, RetireProgress> | undefined;
-        const createdBy = await Promise.all(olds.map((old) => findCreatedBy(options.store, old.name)));
+        const createdBy = await Promise.all(olds.map((old) => findCreatedBy(options.store, old.name, { project: ctx.config.project.id, environment: ctx.environment })));
         // Before the gate and before any cluster is touched: a destroy that would lack a secret variable, or whose
         // module is gone with nothing to take its place, stops now.
         const destroys = config.retire.destroy
