@@ -77,6 +77,8 @@ describe('status --watch and the webhooks agree with status', { timeout: 180_000
       expect.soft(lines[0], `${c.id}: the watch's head`).toBe(`deployment ${c.id}: ${c.words}`);
       if (!c.live) expect.soft(lines.find((l) => l.startsWith('deployment ') && !l.startsWith(`deployment ${c.id}`)), `${c.id}: the watch's end`).toMatch(new RegExp(`^deployment ${escape(c.words)}($|: )`));
       expect.soft(suggested(watched), `${c.id}: status --watch`).toEqual(commands);
+      // A retirement stopped part-way: the old clusters' line `status` says (report/retirement-progress.ts), once.
+      expect.soft(lines.filter((l) => l.startsWith('retirement of the old clusters')), `${c.id}: the watch's retirement line`).toEqual(c.retirement ? [c.retirement] : []);
 
       // The webhooks this deployment's run sent.
       const mine = hooks.filter((h) => h.deploymentId === c.id);

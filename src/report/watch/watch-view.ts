@@ -21,6 +21,7 @@ import { unappliedLine } from '../unapplied-commands.js';
 import { deploymentOutcome, type DeploymentOutcome } from '../outcome.js';
 import { heldGateLine } from '../shift-gates.js';
 import { errorLine, supersededLine } from '../summary.js';
+import { retirementProgress } from '../retirement-progress.js';
 
 interface WatchInput {
   records: readonly JournalRecord[];
@@ -73,12 +74,14 @@ export function watchView(input: WatchInput): WatchView {
 /**
  * How it ended and what to do next, in the words and with the commands `status` gives: its error (without an
  * interruption's advice to resume once a newer deployment superseded it), the `next:` line, the superseded line with
- * the `retire` command, and for a shift held at a gate or paused that no process runs, the commands that answer it.
+ * the `retire` command, a retirement stopped part-way, and for a shift held at a gate or paused that no process runs, the
+ * commands that answer it.
  */
 function endLines(snap: Snapshot, told: DeploymentOutcome): string[] {
   const error = errorLine(snap);
   const partial = snap.state === 'partial' ? `: ${partialNote(snap, excludedPending(snap).length)}` : '';
-  return [`deployment ${told.words}${error ? `: ${error}` : partial}`, ...(told.next ? [`next: ${told.next}`] : []), supersededLine(snap), heldGateLine(snap)].filter((l): l is string => l !== undefined);
+  // A retirement stopped part-way: which old clusters are gone and which still registered or existing, where `status` says it.
+  return [`deployment ${told.words}${error ? `: ${error}` : partial}`, retirementProgress(snap)?.line, ...(told.next ? [`next: ${told.next}`] : []), supersededLine(snap), heldGateLine(snap)].filter((l): l is string => l !== undefined);
 }
 
 /**
