@@ -171,8 +171,9 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     const store = await open();
     const key = { project: 'p', environment: 'production' };
     const held = await store.lock(key, { deploymentId: 'd-001', command: 'deploy' });
-    // The file store also records the lock folder (a copied state dir's lock then holds nothing there).
-    const { dir: _dir, ...holder } = held.holder;
+    // The file store also records the lock folder (a copied state dir's lock then holds nothing there), and the
+    // holder's start in clock ticks and the boot id (file-lock.ts: how a later process given its pid is told apart).
+    const { dir: _dir, startTicks: _ticks, bootId: _boot, ...holder } = held.holder;
     expect(holder).toEqual({ deploymentId: 'd-001', command: 'deploy', pid: process.pid, host: hostname(), since: expect.any(String) });
     await expect(store.lock(key, { deploymentId: 'd-002', command: 'resume' })).rejects.toMatchObject({
       code: 'LockHeld',
