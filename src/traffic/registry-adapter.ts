@@ -42,6 +42,8 @@ export function toRegistryCluster(status: ClusterStatus): RegistryCluster {
   return {
     name: status.name,
     state: status.state,
+    // Kept so every reader says which state it saw (UNKNOWN(7)), not just that it could not read it.
+    ...(status.unknownState !== undefined ? { unknownState: status.unknownState } : {}),
     score: status.score,
     maxScore: status.maxScore,
     static: status.static,

@@ -14,7 +14,7 @@
  * scores read as percentages (25 / 75); then the largest new score.
  */
 import { WsdError } from '../core/errors.js';
-import { UNKNOWN_CONSTRAINT } from '../registry/format.js';
+import { stateWords, UNKNOWN_CONSTRAINT } from '../registry/format.js';
 
 export type ClusterState = 'UNKNOWN' | 'AVAILABLE' | 'CORDONED' | 'DRAINING';
 
@@ -23,6 +23,8 @@ export interface ScoreCluster {
   role: 'new' | 'old';
   region: string;
   state: ClusterState;
+  /** The number of a state our proto does not name (`state` is then UNKNOWN): said as `UNKNOWN(7)`. */
+  unknownState?: number;
   /** Current score (for old clusters: the saved original, so weights keep their proportions). */
   score: number;
   maxScore: number;
@@ -90,7 +92,7 @@ function compileRegion(percent: number, region: string, clusters: readonly Score
   for (const c of clusters) {
     const state = c.role === 'new' && options.assumeNewAvailable && c.state === 'CORDONED' ? 'AVAILABLE' : c.state;
     if (c.constraintSet !== set) excluded.set(c.name, `other constraint set (${c.constraintSet || 'none'})`);
-    else if (state !== 'AVAILABLE') excluded.set(c.name, `state ${state}`);
+    else if (state !== 'AVAILABLE') excluded.set(c.name, `state ${state === c.state ? stateWords(c) : state}`);
     else if (c.maxScore <= 0) excluded.set(c.name, 'max_score 0');
     else if (c.role === 'old' && c.score <= 0) excluded.set(c.name, 'score 0: kept out of rotation, left as is');
   }

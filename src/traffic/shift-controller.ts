@@ -134,7 +134,7 @@ class ShiftRun {
       this.original = loaded.original;
     } else {
       const names = [...this.input.newClusters, ...this.input.oldClusters].map((c) => c.name);
-      this.original = await this.ops.snapshot(names, signal);
+      this.original = await this.ops.snapshot(names, signal, this.input.newClusters.map((c) => c.name));
       await journal.saveOriginalScores(this.original);
     }
     this.progress = loaded.progress ?? { phase: 'start', stepIndex: 0, phaseStartedAtMs: this.deps.clock.now(), measurementsInStep: 0, counters: ZERO_COUNTERS, paused: false };

@@ -11,6 +11,8 @@ import type { ClusterState } from './scores.js';
 export interface RegistryCluster {
   name: string;
   state: ClusterState;
+  /** The number of a state our proto does not name (then `state` is UNKNOWN); see `unknown-state.ts`. */
+  unknownState?: number;
   score: number;
   maxScore: number;
   /** Static clusters come from the bridge config and cannot be changed. */

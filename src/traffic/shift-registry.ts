@@ -23,6 +23,14 @@ import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { mapLimit } from './judges/fetch-values.js';
 import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
 import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
+import { hasUnknownState, unknownStateProblem } from './unknown-state.js';
+
+/** What shifting onto a new cluster in an unknown state would do. */
+const UNKNOWN_NEW = 'the shift would uncordon it, replacing that state, and send it new starts, so it refuses to shift onto it';
+/** What shifting from an old cluster in an unknown state would do. */
+const UNKNOWN_OLD =
+  'the shift cannot tell whether it takes new starts (so not weigh its share) and would cordon it at the end, replacing that state; ' +
+  'it refuses to shift from it (leave it out with trafficShift.oldClusters if it is not of this generation)';
 
 /**
  * Clusters updated at once on one meta cluster. The bridge takes calls one at a
@@ -54,10 +62,14 @@ export class ShiftRegistry {
     private readonly deploymentId: string,
   ) {}
 
-  /** Lists every meta and keeps the state of the shift's clusters; refuses missing or static ones. */
-  async snapshot(names: readonly string[], signal?: AbortSignal): Promise<OriginalSnapshot> {
+  /**
+   * Lists every meta and keeps the state of the shift's clusters; refuses missing or static ones, and ones in a state
+   * this tool does not know (`newNames`: the clusters traffic moves onto), before anything is changed.
+   */
+  async snapshot(names: readonly string[], signal?: AbortSignal, newNames: readonly string[] = []): Promise<OriginalSnapshot> {
     const lists = await mapLimit(this.metas, META_CONCURRENCY, async (meta) => [meta, await this.registry.list(meta, signal)] as const);
     const out: OriginalSnapshot = {};
+    const unknown: string[] = [];
     for (const [meta, list] of lists) {
       const byName = new Map(list.map((c) => [c.name, c]));
       out[meta] = {};
@@ -65,9 +77,12 @@ export class ShiftRegistry {
         const c = byName.get(name);
         if (!c) throw new WsdError('PreCheckRefused', `cluster ${name} is not registered with meta cluster ${meta}; register it everywhere before shifting traffic`);
         if (c.static) throw new WsdError('PreCheckRefused', `cluster ${name} is static in meta cluster ${meta} (from the bridge config) and cannot be changed; remove it from the shift`);
+        if (hasUnknownState(c)) unknown.push(unknownStateProblem(c, meta, newNames.includes(name) ? UNKNOWN_NEW : UNKNOWN_OLD));
         out[meta][name] = { ...c, admissionConstraints: [...c.admissionConstraints] };
       }
     }
+    // Never a state to shift onto or from: the shift would overwrite it (cordon flags), and no Update sets it back.
+    if (unknown.length > 0) throw new WsdError('PreCheckRefused', `${unknown.join('; ')}; nothing was changed`, { details: { unknownState: unknown } });
     return out;
   }
 
@@ -181,6 +196,7 @@ function scoreClusters(original: OriginalSnapshot[string] | undefined, news: rea
       region: c.region,
       // New clusters are uncordoned by the shift; their constraints are dropped after the staff stage.
       state: role === 'new' ? 'AVAILABLE' : (s?.state ?? 'UNKNOWN'),
+      ...(role === 'old' && s?.unknownState !== undefined ? { unknownState: s.unknownState } : {}),
       score: s?.score ?? 0,
       maxScore: s?.maxScore ?? 100,
       constraintSet: role === 'new' ? '' : constraintSetKey(s?.admissionConstraints ?? []),

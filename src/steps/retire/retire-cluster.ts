@@ -17,6 +17,7 @@ import type { RootModuleInput } from '../../tools/terraform/generator.js';
 import { formatDuration } from '../../traffic/duration.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import type { Clock } from '../../traffic/shift-ports.js';
+import { hasUnknownState, unknownStateProblem } from '../../traffic/unknown-state.js';
 import { assertInsideStateDir } from '../../state/state-paths.js';
 import { destroyCluster } from '../create-cluster/destroy-cluster.js';
 
@@ -88,9 +89,16 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
   };
   const emit = (level: 'info' | 'warn', code: string, message: string, data?: Record<string, unknown>) => input.sink.emit({ level, code, cluster: target.name, message, data });
 
-  // 1. Cordon everywhere: no new starts, running sessions continue.
-  for (const meta of registry.metas) {
-    if (progress.cordoned.includes(meta) || progress.deregistered.includes(meta)) continue;
+  // 1. Cordon everywhere: no new starts, running sessions continue. Not over a state this tool cannot read (a newer
+  // bridge's): cordoning replaces it, no Update sets it back, and what it means for the cluster's users is unknown.
+  const toCordon = registry.metas.filter((meta) => !progress.cordoned.includes(meta) && !progress.deregistered.includes(meta));
+  const unknown: string[] = [];
+  for (const meta of toCordon) {
+    const listed = (await registry.list(meta, input.signal)).find((c) => c.name === target.name);
+    if (listed && hasUnknownState(listed)) unknown.push(unknownStateProblem(listed, meta, 'retiring it would cordon it, replacing that state, then deregister it'));
+  }
+  if (unknown.length > 0) throw new WsdError('PreCheckRefused', `${unknown.join('; ')}; ${target.name} was not retired (nothing changed on it)`, { details: { unknownState: unknown } });
+  for (const meta of toCordon) {
     try {
       await registry.update(meta, target.name, { cordoned: true }, input.signal);
       await save({ cordoned: [...progress.cordoned, meta] });

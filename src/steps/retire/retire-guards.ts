@@ -8,6 +8,7 @@
 import { WsdError } from '../../core/errors.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
 import type { Clock } from '../../traffic/shift-ports.js';
+import { hasUnknownState, unknownStateRemedy, unknownStateSeen } from '../../traffic/unknown-state.js';
 import type { DeploymentStepContext } from '../step.js';
 
 /** The beforeDestroy gate's approval as journaled: the command, who sent it (`user@host (how)`) and when, when it was taken. */
@@ -66,11 +67,17 @@ export async function assertOthersTakeTraffic(registry: ConnectedRegistry, retir
     const clusters = await registry.list(meta, signal);
     const present = clusters.filter((c) => retiring.includes(c.name));
     if (present.length === 0) continue;
-    const others = clusters.filter((c) => !retiring.includes(c.name) && c.state === 'AVAILABLE' && Math.min(c.score, c.maxScore) > 0);
+    const rest = clusters.filter((c) => !retiring.includes(c.name));
+    // A state this tool cannot read (a newer bridge's) is no capacity to count on, whatever its score.
+    const others = rest.filter((c) => c.state === 'AVAILABLE' && Math.min(c.score, c.maxScore) > 0);
     if (others.length === 0) {
+      const unknown = rest.filter(hasUnknownState);
+      const seen = unknown.map((c) => `${unknownStateSeen(c, meta)}, not counted`).join('; ');
+      const others = unknown.length === 0 ? 'the others are cordoned or at score 0' : `${seen}; the others are cordoned or at score 0`;
+      const remedy = unknown.length === 0 ? '' : `, or for ${unknown.map((c) => c.name).join(', ')}: ${unknownStateRemedy(unknown[0]?.name ?? '', meta)}`;
       throw new WsdError(
         'PreCheckRefused',
-        `retiring ${present.map((c) => c.name).join(', ')} would leave meta cluster ${meta} with no cluster that takes new starts (the others are cordoned or at score 0); shift traffic to the new clusters first (the traffic-shift step)`,
+        `retiring ${present.map((c) => c.name).join(', ')} would leave meta cluster ${meta} with no cluster that takes new starts (${others}); shift traffic to the new clusters first (the traffic-shift step)${remedy}`,
       );
     }
   }

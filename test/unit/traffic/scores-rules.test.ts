@@ -96,6 +96,16 @@ describe('score compiler rules', () => {
     ]);
   });
 
+  it('leaves a cluster in a state it does not know out, untouched, and says the state by its number (UNKNOWN(7))', () => {
+    const cs = [cluster('n', 'new'), cluster('o', 'old'), cluster('u', 'old', { state: 'UNKNOWN', unknownState: 7 }), cluster('z', 'old', { state: 'UNKNOWN' })];
+    const r = compileScores(50, cs)[0]!;
+    expect(scoresOf(r)).toEqual({ n: 50, o: 50, u: undefined, z: undefined });
+    expect(r.assignments.filter((a) => a.excluded).map((a) => [a.name, a.excluded])).toEqual([
+      ['u', 'state UNKNOWN(7) (a state this ws-deployment does not know)'],
+      ['z', 'state UNKNOWN'],
+    ]);
+  });
+
   it('leaves a cluster with max_score 0 out (the server never picks it), new or old', () => {
     const r = compileScores(50, [cluster('n', 'new'), cluster('capped', 'new', { maxScore: 0 }), cluster('o', 'old'), cluster('off', 'old', { maxScore: 0 })])[0]!;
     expect(scoresOf(r)).toEqual({ n: 50, capped: undefined, o: 50, off: undefined });
