@@ -302,6 +302,32 @@ async function confirmUnknownState(command: Command, io: ClustersIo, name: strin
   if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
 }
 
+/**
+ * cordon/uncordon. Either replaces a state this tool has no name for (a newer bridge's) for good: no Update sets it
+ * back. Uncordon also opens the cluster to new workspaces, so it is confirmed as deregister of such a cluster is
+ * (--yes, or the name typed); cordon, the direction that stops new starts, goes through (an operator may need it
+ * at once) and says what it replaced.
+ */
+async function cordonCommand(command: Command, io: ClustersIo, cordoned: boolean): Promise<void> {
+  const name = requireName(command);
+  const verb = cordoned ? 'cordon' : 'uncordon';
+  await withClient(command, io, async (client, meta) => {
+    // A List that fails does not hold up a cordon; an uncordon waits for the state it would replace.
+    const listed = (await (cordoned ? client.list().catch(() => []) : client.list())).find((c) => c.name === name);
+    const { unknownStateSeen } = await import('../../traffic/unknown-state.js');
+    const seen = listed?.state === 'UNKNOWN' ? unknownStateSeen(listed, meta) : undefined;
+    if (seen && !cordoned && allOptions(command).yes !== true) {
+      const why = `${seen}: uncordoning replaces that state with AVAILABLE, which nothing sets back, and sends it new workspaces, so this tool cannot tell whether that is safe`;
+      if (!io.interactive()) throw new WsdError('RegistryRefused', `${why}; check the cluster with the bridge that set the state (or upgrade ws-deployment), then pass --yes to uncordon it anyway`);
+      const answer = await io.ask(`${why}.\nType the cluster name to uncordon it anyway: `);
+      if (answer?.trim() !== name) throw new WsdError('Interrupted', `uncordon of ${name} not confirmed; nothing changed`);
+    }
+    await client.update(name, { cordoned });
+    io.stdout(`${name}: ${verb}ed on ${meta}\n`);
+    if (seen) io.warn?.(`warning: ${seen}; ${verb} replaced that state with ${cordoned ? 'CORDONED' : 'AVAILABLE'}, which no ws-deployment command sets back\n`);
+  });
+}
+
 /** gpctl's default since ws-manager-mk2 (2023-06), and the secret before it. */
 const MK2_TLS_SECRET = 'ws-manager-mk2-client-tls';
 const LEGACY_TLS_SECRET = 'ws-manager-client-tls';
@@ -423,7 +449,7 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
       .description(cordoned ? 'stop new workspace starts on a cluster' : 'allow new workspace starts again')
       .option('--name <name>', 'registry name of the cluster')
       .addHelpText('after', examples([`ws-deployment clusters ${verb} --meta prod-meta-eu01 --name eu17`]))
-      .action((_o, command: Command) => update(command, io, { cordoned }, cordoned ? 'cordoned' : 'uncordoned'));
+      .action((_o, command: Command) => cordonCommand(command, io, cordoned));
   }
 
   clusters

@@ -73,4 +73,28 @@ describe('a cluster in a state the tool does not know (state 7 from a newer brid
     expect(done.out).toBe(`eu2: deregistered from ${b.address}\n`);
     expect(b.rows().map((r) => r.name)).toEqual(['eu1']);
   });
+
+  it('clusters uncordon does not replace it unconfirmed; with --yes it does and says what it replaced; cordon goes through and says so', async () => {
+    const { b } = await bridgeWithState7();
+    const seen = `eu2 is in state UNKNOWN(7) on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+    const refused = await clustersCli(['clusters', '--bridge', b.address, 'uncordon', '--name', 'eu2']);
+    expect(refused.error?.message).toBe(
+      `${seen}: uncordoning replaces that state with AVAILABLE, which nothing sets back, and sends it new workspaces, so this tool cannot tell ` +
+        'whether that is safe; check the cluster with the bridge that set the state (or upgrade ws-deployment), then pass --yes to uncordon it anyway',
+    );
+    expect(b.calls.Update).toBe(0);
+    expect(b.rows().find((r) => r.name === 'eu2')?.state).toBe(7);
+    const done = await clustersCli(['clusters', '--bridge', b.address, 'uncordon', '--name', 'eu2', '--yes']);
+    expect([done.error, done.out]).toEqual([undefined, `eu2: uncordoned on ${b.address}\n`]);
+    expect(done.warn).toBe(`warning: ${seen}; uncordon replaced that state with AVAILABLE, which no ws-deployment command sets back\n`);
+    expect(b.rows().find((r) => r.name === 'eu2')?.state).toBe('AVAILABLE');
+
+    b.setState('eu2', 7);
+    const cordoned = await clustersCli(['clusters', '--bridge', b.address, 'cordon', '--name', 'eu2']);
+    expect([cordoned.error, cordoned.out]).toEqual([undefined, `eu2: cordoned on ${b.address}\n`]);
+    expect(cordoned.warn).toBe(`warning: ${seen}; cordon replaced that state with CORDONED, which no ws-deployment command sets back\n`);
+    // A cluster in a state it knows: no List-based word, as before.
+    const plain = await clustersCli(['clusters', '--bridge', b.address, 'uncordon', '--name', 'eu1']);
+    expect([plain.error, plain.out, plain.warn]).toEqual([undefined, `eu1: uncordoned on ${b.address}\n`, '']);
+  });
 });
