@@ -15,15 +15,17 @@
  * before a step runs inside the same per-meta work: a bridge that leaves its
  * List unanswered fails that meta cluster at once, with that List's error,
  * instead of then waiting on updates too (a hung meta cluster costs a step
- * 2 × bridgeTimeout, not 4).
+ * 2 × bridgeTimeout, not 4). Changes with a cordon flag are preceded by the same
+ * List: a cordon flag replaces any state, and one this tool cannot read (a newer
+ * bridge's) is never replaced by an uncordon (see `unknown-state.ts`).
  */
 import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { mapLimit } from './judges/fetch-values.js';
 import { compileScores, constraintSetKey, type ScoreCluster } from './scores.js';
-import type { Clock, OriginalSnapshot, RegistryChange, RegistryPort, ShiftCluster } from './shift-ports.js';
-import { hasUnknownState, unknownStateProblem } from './unknown-state.js';
+import type { Clock, OriginalSnapshot, RegistryChange, RegistryCluster, RegistryPort, ShiftCluster } from './shift-ports.js';
+import { describeState, hasUnknownState, unknownStateProblem, unknownStateRemedy, unknownStateSeen } from './unknown-state.js';
 
 /** What shifting onto a new cluster in an unknown state would do. */
 const UNKNOWN_NEW = 'the shift would uncordon it, replacing that state, and send it new starts, so it refuses to shift onto it';
@@ -96,17 +98,22 @@ export class ShiftRegistry {
     const failedMetas: Record<string, string> = {};
     let allTransient = true;
     await mapLimit(this.metas, META_CONCURRENCY, async (meta) => {
-      const hung = options.checkDrift ? await this.checkDrift(meta, signal) : undefined;
-      if (hung) {
+      const changes = changesFor(meta);
+      // A cordon flag replaces whatever state the cluster is in: look first, so a state this tool cannot read is not
+      // overwritten unseen (also one the bridge set after the shift saved its state, or while it waited at a gate).
+      const flags = changes.some((c) => 'cordoned' in c.change);
+      const drift = options.checkDrift === true && [...this.lastScores.keys()].some((key) => key.startsWith(`${meta}/`));
+      const listed = drift || flags ? await this.listBefore(meta, drift, signal) : {};
+      if (listed.hung) {
         // Its updates would wait on the same queue: the meta cluster fails now, on the List's own wait.
-        allTransient &&= hung.transient;
-        failures.push(`${meta} (List before the change): ${hung.message}`);
-        failedMetas[meta] = hung.message;
+        allTransient &&= listed.hung.transient;
+        failures.push(`${meta} (List before the change): ${listed.hung.message}`);
+        failedMetas[meta] = listed.hung.message;
         return;
       }
       // Order matters only within one cluster (score before uncordon): clusters are updated concurrently.
       const byCluster = new Map<string, RegistryChange[]>();
-      for (const { name, change } of changesFor(meta)) byCluster.set(name, [...(byCluster.get(name) ?? []), change]);
+      for (const { name, change } of this.sparingUnknownStates(meta, changes, listed.list ?? [])) byCluster.set(name, [...(byCluster.get(name) ?? []), change]);
       await mapLimit([...byCluster], CLUSTER_CONCURRENCY, async ([name, changes]) => {
         for (const change of changes) {
           try {
@@ -140,21 +147,20 @@ export class ShiftRegistry {
   }
 
   /**
-   * Warns about scores someone changed outside the shift on `meta` since it set them (a manual
-   * `clusters update` mid-shift): the shift's next change overwrites them, so say so. Best effort: a
-   * registry that cannot be listed now is not a reason to stop, except one that took the List and never
-   * answered (returned): its updates would wait the same deadlines again.
+   * Lists `meta` before a change. `drift`: warns about scores someone changed outside the shift since it set them (a
+   * manual `clusters update` mid-shift): the shift's next change overwrites them, so say so. Best effort: a registry
+   * that cannot be listed now is not a reason to stop, except one that took the List and never answered (`hung`):
+   * its updates would wait the same deadlines again.
    */
-  private async checkDrift(meta: string, signal?: AbortSignal): Promise<WsdError | undefined> {
-    if (![...this.lastScores.keys()].some((key) => key.startsWith(`${meta}/`))) return undefined;
+  private async listBefore(meta: string, drift: boolean, signal?: AbortSignal): Promise<{ hung?: WsdError; list?: RegistryCluster[] }> {
     let list;
     try {
       list = await this.registry.list(meta, signal);
     } catch (error) {
       if (signal?.aborted) throw error;
-      return isWsdError(error) && error.details['unanswered'] !== undefined ? error : undefined;
+      return isWsdError(error) && error.details['unanswered'] !== undefined ? { hung: error } : {};
     }
-    for (const c of list) {
+    for (const c of drift ? list : []) {
       const mine = this.lastScores.get(`${meta}/${c.name}`);
       if (mine === undefined || c.score === mine) continue;
       this.sink.emit({
@@ -165,7 +171,25 @@ export class ShiftRegistry {
         data: { meta, name: c.name, score: c.score, expected: mine },
       });
     }
-    return undefined;
+    return { list };
+  }
+
+  /**
+   * The changes without an uncordon of a cluster in a state this tool does not know (it would replace that state with
+   * AVAILABLE and open the cluster to new starts: a rollback's restore or a step's uncordon); a cordon stays (it takes
+   * new starts off the cluster, which a rollback and the end of a shift need), and either is said, with the state seen.
+   */
+  private sparingUnknownStates(meta: string, changes: NamedChange[], listed: readonly RegistryCluster[]): NamedChange[] {
+    const unknown = new Map(listed.filter(hasUnknownState).map((c) => [c.name, c]));
+    return changes.filter(({ name, change }) => {
+      const c = unknown.get(name);
+      if (!c || !('cordoned' in change)) return true;
+      const message = change.cordoned
+        ? `${unknownStateSeen(c, meta)}: cordoned all the same, replacing that state, so that it takes no new starts from the shift; ${unknownStateRemedy(name, meta)} if it should take them`
+        : `${unknownStateSeen(c, meta)}: not uncordoned (that would replace the state with AVAILABLE and send it new starts), left as the bridge has it; ${unknownStateRemedy(name, meta)}`;
+      this.sink.emit({ level: 'warn', code: 'traffic.unknown-state', step: 'traffic-shift', message, data: { meta, name, state: describeState(c), cordoned: change.cordoned } });
+      return change.cordoned;
+    });
   }
 
   private async updateWithRetry(meta: string, name: string, change: RegistryChange, signal?: AbortSignal): Promise<void> {

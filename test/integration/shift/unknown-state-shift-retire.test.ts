@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
-import { MemorySink } from '../../../src/core/events.js';
+import { MemorySink, type EventInput } from '../../../src/core/events.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { assertOthersTakeTraffic } from '../../../src/steps/retire/retire-guards.js';
 import { retireCluster } from '../../../src/steps/retire/retire-cluster.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { connectRegistry, type ConnectedRegistry } from '../../../src/traffic/registry-adapter.js';
-import { runShift } from '../../../src/traffic/shift-controller.js';
+import { runShift, type ShiftResult } from '../../../src/traffic/shift-controller.js';
 import { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
 import { FakeMetricProvider } from '../../unit/traffic/fake-metric-provider.js';
 import { MemoryJournal, QueueControl } from '../../unit/traffic/fake-shift-ports.js';
@@ -27,11 +27,20 @@ const OLDS = [
   { name: 'eu16', cluster: 'gp-prod-ws-eu16-eu-west1', region: 'europe-west1' },
   { name: 'eu17', cluster: 'gp-prod-ws-eu17-eu-west1', region: 'europe-west1' },
 ];
-const CONFIG = trafficShiftSchema.parse({
+const INPUT = {
   steps: [100],
   interval: '1s',
   analysis: { provider: { type: 'simulator' }, metrics: [{ name: 'start-failure-rate', query: 'fail_rate{c="{{shortName}}"}', threshold: { max: 0.05 } }] },
-} as TrafficShiftInput);
+} as TrafficShiftInput;
+const CONFIG = trafficShiftSchema.parse(INPUT);
+/** A sink that lets a test act on the shift's own events (a change set off at a step, not after a delay). */
+class HookSink extends MemorySink {
+  hook: (e: EventInput) => void = () => {};
+  override emit(event: EventInput): void {
+    super.emit(event);
+    this.hook(event);
+  }
+}
 const REMEDY = (name: string) => `upgrade ws-deployment to one that knows this state, or set the state yourself with gpctl against meta-eu (\`gpctl clusters cordon --name ${name}\`, or \`uncordon\`) and re-run`;
 
 describe('a cluster in state 7 (unknown to this tool) in a shift and a retirement (reference bridge)', () => {
@@ -45,8 +54,8 @@ describe('a cluster in state 7 (unknown to this tool) in a shift and a retiremen
     registry = bridge = dir = undefined;
   });
 
-  /** eu16 and eu17 take starts, eu18 (new) is cordoned; `unknown` is then put in state 7. */
-  async function setup(unknown: string, sink = new MemorySink()) {
+  /** eu16 and eu17 take starts, eu18 (new) is cordoned; `unknown` (if any) is then put in state 7. */
+  async function setup(unknown?: string, sink = new MemorySink()) {
     const b = new ReferenceBridge();
     bridge = b;
     await b.start();
@@ -56,17 +65,17 @@ describe('a cluster in state 7 (unknown to this tool) in a shift and a retiremen
       await c.register({ name, url: `dns:///ws-${name}.example.test:8080`, tls, hints: { preferability: cordoned ? 'None' : 'Prefer', cordoned, govern: true }, admissionConstraints: [], region: 'europe' });
     }
     c.close();
-    b.setState(unknown, 7);
+    if (unknown) b.setState(unknown, 7);
     registry = await connectRegistry([{ name: 'meta-eu', bridge: { address: b.address } }], { sink, deadlineMs: 2_000 });
     const before = b.rows().map((r) => ({ name: r.name, state: r.state, score: r.score }));
     return { b, registry, before };
   }
 
-  function shift(r: ConnectedRegistry, sink = new MemorySink()) {
+  function shift(r: ConnectedRegistry, sink = new MemorySink(), control = new QueueControl(), config = CONFIG) {
     const provider = new FakeMetricProvider().set('fail_rate{c="eu18"}', [0.01]).set('fail_rate{c="eu17"}', [0.01]).set('fail_rate{c="eu16"}', [0.01]);
     return runShift(
-      { registry: r, metas: r.metas, provider, clock: realClock, journal: new MemoryJournal(), control: new QueueControl(), sink, pollMs: 50 },
-      { deploymentId: 'd1', config: CONFIG, newClusters: [NEW], oldClusters: OLDS },
+      { registry: r, metas: r.metas, provider, clock: realClock, journal: new MemoryJournal(), control, sink, pollMs: 50 },
+      { deploymentId: 'd1', config, newClusters: [NEW], oldClusters: OLDS },
     ).catch((e: Error) => e);
   }
 
@@ -93,6 +102,31 @@ describe('a cluster in state 7 (unknown to this tool) in a shift and a retiremen
     );
     expect(s.b.calls.Update).toBe(0);
     expect(s.b.rows().find((r) => r.name === 'eu18')?.state).toBe(7);
+  });
+
+  it('a rollback does not uncordon an old cluster the bridge put in state 7 mid-shift, and cordons a new one in state 7 all the same, saying so', async () => {
+    const sink = new HookSink();
+    const s = await setup(undefined, sink);
+    const control = new QueueControl();
+    sink.hook = (e) => {
+      // At step 1 (50 %) a newer bridge puts both in state 7, and an operator aborts: the rollback restores the rest.
+      if (e.code !== 'traffic.step') return;
+      s.b.setState('eu16', 7);
+      s.b.setState('eu18', 7);
+      control.push('abort', 'sre@host (test)');
+    };
+    const result = await shift(s.registry, sink, control, trafficShiftSchema.parse({ ...INPUT, steps: [50, 100] }));
+    expect((result as ShiftResult).outcome).toBe('rolled-back');
+    expect(s.b.rows().map((r) => ({ name: r.name, state: r.state, score: r.score }))).toEqual([
+      { name: 'eu16', state: 7, score: 100 },
+      { name: 'eu17', state: 'AVAILABLE', score: 100 },
+      { name: 'eu18', state: 'CORDONED', score: 0 },
+    ]);
+    const seen = (name: string) => `${name} is in state UNKNOWN(7) on meta-eu, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+    expect(sink.events.filter((e) => e.code === 'traffic.unknown-state').map((e) => e.message)).toEqual([
+      `${seen('eu18')}: cordoned all the same, replacing that state, so that it takes no new starts from the shift; ${REMEDY('eu18')} if it should take them`,
+      `${seen('eu16')}: not uncordoned (that would replace the state with AVAILABLE and send it new starts), left as the bridge has it; ${REMEDY('eu16')}`,
+    ]);
   });
 
   it('retiring a cluster in state 7 is refused before its cordon', async () => {
