@@ -12,7 +12,7 @@ import { progressFile } from '../../../src/steps/retire/retire-files.js';
 import { createHarness, METAS, SIM_ANALYSIS, type Harness } from './harness.js';
 
 const SHIFT = `  steps: [100]
-  retire: { drainTimeout: 5s, destroy: true }
+  retire: { drainTimeout: 60s, destroy: true }
 ${SIM_ANALYSIS}`;
 
 describe('retire command', () => {
