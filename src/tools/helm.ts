@@ -7,12 +7,13 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WsdError } from '../core/errors.js';
+import { WsdError, isWsdError } from '../core/errors.js';
 import { runTool, type ToolResult, type ToolScope } from './exec.js';
 import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
 import { lintArgv, listAllArgs, templateArgv, upgradeArgv } from './helm-argv.js';
 import { withSecretValues } from './helm-secret-values.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
+import { BACKSTOP_SLACK_SECONDS, backstopSeconds, backstopText, hookRuns, type HelmCallKind } from './helm-deadline.js';
 
 /** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
 const HELM_MIN_VERSION = [3, 12, 0] as const;
@@ -55,6 +56,8 @@ export interface HelmRelease {
   info: { status: string; description?: string; last_deployed?: string };
   chart?: { metadata?: { name?: string; version?: string } };
   manifest?: string;
+  /** The release's hooks (omitted by helm when there are none): they bound how long helm may run. */
+  hooks?: Array<{ events?: string[] }>;
 }
 
 /** The fields of one `helm list -o json` entry we read. */
@@ -84,6 +87,15 @@ interface HelmContext extends ToolScope {
   kubeconfig?: string;
   /** Helm's config/cache/data live under this folder (per cluster). */
   homeDir: string;
+  /** Added to helm's longest legitimate run before the backstop kills it (default {@link BACKSTOP_SLACK_SECONDS}). */
+  backstopSlackSeconds?: number;
+}
+
+/** How long a call may run: its kind, helm's --timeout, and the hook runs it may make. */
+interface CallBound {
+  kind: HelmCallKind;
+  timeoutSeconds: number;
+  hooks?: number;
 }
 
 /**
@@ -158,19 +170,23 @@ export class Helm {
   }
 
   /** Runs `helm …` (argv includes "helm"); errors are classified. `target`: the release a mutating call works on (runTool's). */
-  async run(argv: string[], what: string, timeoutSeconds = 300, okExitCodes?: number[], target?: string): Promise<ToolResult> {
+  async run(argv: string[], what: string, timeoutSeconds: number | CallBound = 300, okExitCodes?: number[], target?: string): Promise<ToolResult> {
     await this.ensureVersion();
-    return this.exec(argv, what, timeoutSeconds, okExitCodes, true, target);
+    const bound = typeof timeoutSeconds === 'number' ? { kind: 'other' as const, timeoutSeconds } : timeoutSeconds;
+    return this.exec(argv, what, bound, okExitCodes, true, target);
   }
 
-  private async exec(argv: string[], what: string, timeoutSeconds: number, okExitCodes?: number[], logged = true, target?: string): Promise<ToolResult> {
+  private async exec(argv: string[], what: string, bound: CallBound, okExitCodes?: number[], logged = true, target?: string): Promise<ToolResult> {
     this.binary ??= resolveHelmBinary();
+    // Helm bounds each of its waits with --timeout, not the whole run (helm-deadline.ts): the backstop
+    // allows every wait helm may legitimately make, so it only ever stops a helm that hangs.
+    const hooks = bound.hooks ?? 0;
+    const backstop = backstopSeconds(bound.kind, bound.timeoutSeconds, hooks, this.ctx.backstopSlackSeconds ?? BACKSTOP_SLACK_SECONDS);
     try {
       return await runTool({
         argv: [this.binary.path, ...argv.slice(1)],
         env: helmEnv(this.ctx),
-        // Helm gets its own --timeout; ours is a backstop a minute later.
-        timeoutMs: (timeoutSeconds + 60) * 1000,
+        timeoutMs: backstop * 1000,
         signal: this.ctx.signal,
         sink: this.ctx.sink,
         cluster: this.ctx.cluster,
@@ -181,6 +197,15 @@ export class Helm {
         target,
       });
     } catch (error) {
+      if (target !== undefined && isWsdError(error) && error.code === 'ToolTimeout') {
+        // A mutating call past its own limits: retrying would find the release pending (maybe at a
+        // rollback revision no journal names), so this is for a human, said as what helm was doing.
+        throw new WsdError('ToolTimeout', `${what} on ${target}: ${backstopText(bound.kind, bound.timeoutSeconds, hooks, backstop)}`, {
+          transient: false,
+          details: error.details,
+          cause: error,
+        });
+      }
       throw classifyHelmError(error, what);
     }
   }
@@ -200,7 +225,7 @@ export class Helm {
     this.versionChecked ??= (async () => {
       // Not written to the step log: when helm is missing, runTool would write to the
       // log after closing it on spawn failure (ENOENT), which crashes the process.
-      const result = await this.exec(['helm', 'version', '--template', '{{.Version}}'], 'helm version', 30, undefined, false);
+      const result = await this.exec(['helm', 'version', '--template', '{{.Version}}'], 'helm version', { kind: 'other', timeoutSeconds: 30 }, undefined, false);
       const version = parseVersion(result.stdout);
       if (!version || !atLeast(version, HELM_MIN_VERSION)) {
         throw new WsdError('ToolMissing', `found helm ${result.stdout.trim() || 'of unknown version'}; ws-deployment needs helm >= 3.12: ${INSTALL_HINT}`, {
@@ -237,28 +262,34 @@ export class Helm {
     return parseJsonOutput<HelmRevision[]>(result.stdout, 'helm history');
   }
 
-  /** `helm upgrade --install …`; returns the deployed release (with its manifest). */
-  async upgradeInstall(spec: ReleaseSpec): Promise<HelmRelease> {
+  /**
+   * `helm upgrade --install …`; returns the deployed release (with its manifest). `current`: the
+   * release as helm stored it, whose hooks bound how long helm may run (helm-deadline.ts).
+   */
+  async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
     await this.ensureVersion();
-    const result = await withSecretValues(spec, () => this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, spec.timeoutSeconds, undefined, releaseTarget(spec.release, spec.namespace)));
+    const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: hookRuns(current, 'upgrade') };
+    const result = await withSecretValues(spec, () => this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace)));
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
   }
 
-  async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number): Promise<void> {
+  /** `current`: the release as helm stored it, whose hooks bound how long helm may run. */
+  async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number, current?: Pick<HelmRelease, 'hooks'>): Promise<void> {
     await this.run(
       ['helm', 'rollback', release, String(revision), ...this.clusterArgs(namespace), '--wait', '--timeout', `${timeoutSeconds}s`],
       `helm rollback ${release} ${revision}`,
-      timeoutSeconds,
+      { kind: 'rollback', timeoutSeconds, hooks: hookRuns(current, 'rollback') },
       undefined,
       releaseTarget(release, namespace),
     );
   }
 
-  async uninstall(release: string, namespace: string, timeoutSeconds: number): Promise<void> {
+  /** `current`: the release as helm stored it, whose hooks bound how long helm may run. */
+  async uninstall(release: string, namespace: string, timeoutSeconds: number, current?: Pick<HelmRelease, 'hooks'>): Promise<void> {
     await this.run(
       ['helm', 'uninstall', release, ...this.clusterArgs(namespace), '--wait', '--timeout', `${timeoutSeconds}s`],
       `helm uninstall ${release}`,
-      timeoutSeconds,
+      { kind: 'uninstall', timeoutSeconds, hooks: hookRuns(current, 'uninstall') },
       undefined,
       releaseTarget(release, namespace),
     );

@@ -53,7 +53,7 @@ async function recover(
   const { release, namespace, timeoutSeconds } = prepared.spec;
   if (decision.action === 'recover-uninstall') {
     emit(ctx, step, 'warn', 'release.recover', `${decision.reason}; safe to recover: ${why}; uninstalling it before installing again`, { release, action: 'uninstall', revision: current.version });
-    await helm.uninstall(release, namespace, timeoutSeconds);
+    await helm.uninstall(release, namespace, timeoutSeconds, current);
     return 0;
   }
   const target = rollbackTarget(await helm.history(release, namespace), current.version);
@@ -63,7 +63,7 @@ async function recover(
       action: 'uninstall',
       revision: current.version,
     });
-    await helm.uninstall(release, namespace, timeoutSeconds);
+    await helm.uninstall(release, namespace, timeoutSeconds, current);
     return 0;
   }
   emit(ctx, step, 'warn', 'release.recover', `${decision.reason}; safe to recover: ${why}; rolling back to revision ${target.revision}, the last deployed one`, {
@@ -74,7 +74,7 @@ async function recover(
   });
   // Journaled first: if this rollback is interrupted in turn, its pending revision is ours.
   await markHelmRun(ctx, prepared, 'rollback', current.version + 1);
-  await helm.rollback(release, namespace, target.revision, timeoutSeconds);
+  await helm.rollback(release, namespace, target.revision, timeoutSeconds, current);
   return current.version + 1;
 }
 
@@ -107,7 +107,7 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
   });
   // Journaled first: a resume that finds this revision pending knows it was this step's own run.
   await markHelmRun(ctx, prepared, 'upgrade', latest + 1);
-  const deployed = await helm.upgradeInstall(prepared.spec);
+  const deployed = await helm.upgradeInstall(prepared.spec, current);
   if (deployed.info?.status !== 'deployed') {
     throw new WsdError('StepFailed', `helm reported release ${release} as ${deployed.info?.status ?? 'unknown'} after upgrade --install; inspect it with helm history ${release} -n ${namespace}`);
   }

@@ -35,10 +35,10 @@ export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, c
 
 /**
  * After how long a pending revision is abandoned for certain. Helm's --timeout
- * bounds each wait of a run separately (the resources, and every hook), and our
- * own helm is killed a minute after it; twice the timeout plus five minutes
- * covers a run that waits on a hook and on its resources, and clock skew between
- * the machine that started it and this one.
+ * bounds each wait of a run separately (the resources, an atomic rollback's, and
+ * every hook), and our own helm is killed only past all of them (tools/helm-deadline.ts:
+ * 2 × timeout + 2 min for a release without hooks); twice the timeout plus five
+ * minutes covers such a run and clock skew between the machine that started it and this one.
  */
 function staleAfterSeconds(timeoutSeconds: number): number {
   return 2 * timeoutSeconds + 300;
