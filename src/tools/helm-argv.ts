@@ -4,17 +4,23 @@
  * without running a release.
  */
 import type { ChartSource, HelmMajor, ReleaseSpec } from './helm.js';
+import { repoCredentials, type RepositoryConfig } from './helm-repo-credentials.js';
 
 /** `helm list` of every status: helm 3 needs `--all`; helm 4 lists all by default and has no `--all` (read from both binaries' `list --help`). */
 export function listAllArgs(major: HelmMajor): string[] {
   return major >= 4 ? [] : ['--all'];
 }
 
-/** `[chart reference, --repo URL, --version V]` for a chart source. */
-export function chartArgs(chart: ChartSource): string[] {
+/**
+ * `[chart reference, --repo URL, --version V]` for a chart source. A repository with
+ * credentials is named by its alias in a 0600 repositories file instead (`<alias>/<chart>
+ * --repository-config <file>`, see helm-repo-credentials.ts): its URL never reaches argv.
+ */
+export function chartArgs(chart: ChartSource, repositoryConfig?: RepositoryConfig): string[] {
   const args: string[] = [];
   if (chart.path !== undefined) args.push(chart.path);
   else if (chart.repository?.startsWith('oci://')) args.push(`${chart.repository.replace(/\/+$/, '')}/${chart.name}`);
+  else if (repositoryConfig !== undefined && repoCredentials(chart.repository)) args.push(`${repositoryConfig.alias}/${chart.name}`, '--repository-config', repositoryConfig.file);
   else args.push(chart.name, '--repo', chart.repository ?? '');
   if (chart.version !== undefined) args.push('--version', chart.version);
   return args;
@@ -76,7 +82,7 @@ export function atomicFlags(major: HelmMajor): string[] {
 /** The full `helm upgrade --install` argv (also shown by `plan`, for the major of the helm found; helm 3 when none). */
 export function upgradeArgv(spec: ReleaseSpec, kubeconfig: string, major: HelmMajor = 3): string[] {
   return [
-    'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart),
+    'helm', 'upgrade', '--install', spec.release, ...chartArgs(spec.chart, spec.repositoryConfig),
     '--kubeconfig', kubeconfig,
     '--namespace', spec.namespace, '--create-namespace',
     ...atomicFlags(major), '--timeout', `${spec.timeoutSeconds}s`,
@@ -92,10 +98,19 @@ export function lintArgv(spec: ReleaseSpec): string[] {
   return ['helm', 'lint', spec.chart.path ?? '', '--namespace', spec.namespace, ...valuesArgs(spec), ...setArgs(spec.set)];
 }
 
+/**
+ * `helm repo update <alias>`: fetches the index of a repository with credentials into helm's
+ * cache, from the repositories file. Helm 3.18 exits 0 when the fetch fails (a 401, say) unless
+ * `--fail-on-repo-update-fail`; helm 4.1 fails by default and has no such flag (both binaries).
+ */
+export function repoUpdateArgv(repositoryConfig: RepositoryConfig, major: HelmMajor = 3): string[] {
+  return ['helm', 'repo', 'update', repositoryConfig.alias, '--repository-config', repositoryConfig.file, ...(major >= 4 ? [] : ['--fail-on-repo-update-fail'])];
+}
+
 /** Client-side rendering (`--dry-run`, sandbox clusters): no cluster contact. */
 export function templateArgv(spec: ReleaseSpec): string[] {
   return [
-    'helm', 'template', spec.release, ...chartArgs(spec.chart),
+    'helm', 'template', spec.release, ...chartArgs(spec.chart, spec.repositoryConfig),
     '--namespace', spec.namespace,
     ...valuesArgs(spec), ...setArgs(spec.set),
   ];

@@ -16,7 +16,7 @@ export function secretValuesPath(clusterDir: string, release: string): string {
 }
 
 /** Writes the file owner-only from the first byte (no window in which it is readable by others). */
-function writePrivate(path: string, text: string): void {
+export function writePrivate(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   rmSync(path, { force: true }); // a leftover of a killed run may have another mode: start anew
   const fd = openSync(path, 'wx', 0o600);

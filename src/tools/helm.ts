@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { WsdError, isWsdError } from '../core/errors.js';
 import { runTool, type ToolResult, type ToolScope } from './exec.js';
 import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
-import { lintArgv, listAllArgs, templateArgv, upgradeArgv } from './helm-argv.js';
+import { lintArgv, listAllArgs, repoUpdateArgv, templateArgv, upgradeArgv } from './helm-argv.js';
+import { withRepositoryConfig, type RepositoryConfig } from './helm-repo-credentials.js';
 import { withSecretValues } from './helm-secret-values.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
 import { BACKSTOP_SLACK_SECONDS, backstopSeconds, backstopText, hookRuns, type HelmCallKind } from './helm-deadline.js';
@@ -41,6 +42,8 @@ export interface ReleaseSpec {
   secretValues?: Readonly<Record<string, unknown>>;
   /** Where the secret values file lives during a call; passed as the last `--values`. */
   secretValuesFile?: string;
+  /** For a repository URL with credentials: its alias and the 0600 repositories file naming it (helm-repo-credentials.ts). */
+  repositoryConfig?: RepositoryConfig;
   timeoutSeconds: number;
   /** Written with `--description`; carries the values digest so the next run can compare. */
   description: string;
@@ -269,7 +272,9 @@ export class Helm {
   async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
     await this.ensureVersion();
     const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: hookRuns(current, 'upgrade') };
-    const result = await withSecretValues(spec, () => this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace)));
+    const result = await this.withChart(spec, () =>
+      this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace)),
+    );
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
   }
 
@@ -295,6 +300,24 @@ export class Helm {
     );
   }
 
+  /**
+   * Runs `call` with the files a release's chart and values need in place: the secret values
+   * file, and for a repository with credentials the repositories file, whose index
+   * `helm repo update` fetches first (the chart is then `<alias>/<chart>`).
+   */
+  private withChart<T>(spec: ReleaseSpec, call: () => Promise<T>): Promise<T> {
+    const config = spec.repositoryConfig;
+    return withSecretValues(spec, () =>
+      withRepositoryConfig(spec.chart, config, async () => {
+        if (config !== undefined) {
+          await this.ensureVersion(); // the flags of `repo update` differ between helm 3 and 4
+          await this.run(repoUpdateArgv(config, this.majorVersion), `helm repo update for ${spec.release}'s chart repository`, spec.timeoutSeconds);
+        }
+        return call();
+      }),
+    );
+  }
+
   /** Lints a local chart with the release's values; returns helm's report (warnings included). */
   async lint(spec: ReleaseSpec): Promise<string> {
     const result = await withSecretValues(spec, () => this.run(lintArgv(spec), `helm lint ${spec.release}`, spec.timeoutSeconds));
@@ -303,7 +326,7 @@ export class Helm {
 
   /** Renders the chart client-side; returns the manifest text. */
   async template(spec: ReleaseSpec): Promise<string> {
-    const result = await withSecretValues(spec, () => this.run(templateArgv(spec), `helm template ${spec.release}`, spec.timeoutSeconds));
+    const result = await this.withChart(spec, () => this.run(templateArgv(spec), `helm template ${spec.release}`, spec.timeoutSeconds));
     return result.stdout;
   }
 }

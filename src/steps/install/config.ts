@@ -73,6 +73,17 @@ const chartSchema = z
     if (chart.repository !== undefined && chart.version === undefined) {
       ctx.addIssue({ code: 'custom', path: ['version'], message: 'pin chart.version when installing from a repository' });
     }
+    // An https repository's credentials go to helm in a 0600 file (tools/helm-repo-credentials.ts); an OCI
+    // reference is passed whole, so its userinfo would show in helm's command line to every user of the machine.
+    if (chart.repository !== undefined && /^oci:\/\/[^/]*@/i.test(chart.repository)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repository'],
+        message:
+          'credentials in an oci:// URL would reach helm\'s command line, which every user of the machine can read; ' +
+          'remove them and use a registry that allows anonymous pulls, or serve the chart from an https:// repository (https://user:password@host/path: ws-deployment passes those to helm in a private file)',
+      });
+    }
   });
 export type ChartConfig = z.infer<typeof chartSchema>;
 

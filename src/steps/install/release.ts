@@ -11,6 +11,7 @@ import { generatedValuesPath, writeGeneratedValues } from './generated-values.js
 import { checkLocalChartVersion, sameChartVersion } from './chart-version.js';
 import { splitSecrets } from '../../core/secret-names.js';
 import { secretValuesPath } from '../../tools/helm-secret-values.js';
+import { repoAlias, repoCredentials, repositoriesPath } from '../../tools/helm-repo-credentials.js';
 import { applySet, digestFromDescription, mergeValues, mergeValuesFiles, releaseDescription, valuesDigest, type DigestKind } from './values.js';
 import type { Values } from '../../config/files/values-file.js';
 import { REDACTED, type Redactor } from '../../core/redact.js';
@@ -77,6 +78,8 @@ export function prepareRelease(clusterDir: string, input: ReleaseInput, digestKe
       valuesFiles,
       set: plain,
       ...(hasSecrets ? { secretValues: applySet({}, secret), secretValuesFile: secretValuesPath(clusterDir, input.release) } : {}),
+      // Credentials in the repository URL go to helm in a 0600 file, never in its argv.
+      ...(repoCredentials(input.chart.repository) ? { repositoryConfig: { alias: repoAlias(input.release), file: repositoriesPath(clusterDir, input.release) } } : {}),
       timeoutSeconds: input.timeoutSeconds,
       description: releaseDescription(digest, kind),
     },

@@ -142,5 +142,9 @@ describe('release inputs', () => {
     expect(() => step.describe(ctx)).toThrow(/config gitpod\.set\.a\[0\]\.b: "a\[0\]\.b" is not a set key; use a dotted path/);
     const noVersion = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, chart: { repository: 'https://x', name: 'gitpod' } } } }).ctx;
     expect(() => step.describe(noVersion)).toThrow(/pin chart.version/);
+    // An OCI reference goes to helm whole: its credentials would be in helm's argv (ps, /proc/PID/cmdline).
+    const ociCredentials = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, chart: { repository: 'oci://robot:s3cret@registry.example.com/charts', name: 'gitpod', version: '1.2.3' } } } }).ctx;
+    expect(() => step.describe(ociCredentials)).toThrow(/credentials in an oci:\/\/ URL would reach helm's command line/);
+    expect(() => step.describe(ociCredentials)).not.toThrow(/s3cret/);
   });
 });
