@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { applyManifests, objectLabel, waitForCrdsEstablished } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, waitForRollout, type WorkloadKind } from '../../tools/kube/rollout.js';
-import { lintArgv, templateArgv, upgradeArgv } from '../../tools/helm-argv.js';
+import { lintArgv, repoUpdateArgv, templateArgv, upgradeArgv } from '../../tools/helm-argv.js';
 import type { CheckResult, DeployConfigView, PlanContext, PlannedAction, RetryPolicy, Step, StepContext, StepName, StepOutputs } from '../step.js';
 import { applyRelease, observeRelease, pendingVerdictFor } from './apply-release.js';
 import { helmFor, isSandbox, kubeconfigFor } from './cluster-context.js';
@@ -84,6 +84,11 @@ function describeComponent(def: ComponentDefinition, ctx: PlanContext): PlannedA
         description: `create the values digest key (its values hold secrets; a release deployed before is upgraded once, as its recorded digest cannot match)`,
         path: digestKeyPath(ctx.sharedDir),
       });
+    }
+    if (spec.repositoryConfig) {
+      // The repository's credentials reach helm in this file, never in its argv (tools/helm-repo-credentials.ts).
+      actions.push({ kind: 'file', description: `write the credentials of ${spec.release}'s chart repository (0600, for the helm calls only)`, path: spec.repositoryConfig.file });
+      actions.push({ kind: 'command', description: `fetch the index of ${spec.release}'s chart repository`, argv: ctx.redactor.redactValue(repoUpdateArgv(spec.repositoryConfig, ctx.helmMajor)) });
     }
     if (sandbox) {
       // The argv renderRelease runs (lint only for a chart folder), so plan shows what deploy does.

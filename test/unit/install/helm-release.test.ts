@@ -304,4 +304,19 @@ describe('install-gitpod with helm', () => {
     expect(await helm.calls()).toEqual([]);
     expect(existsSync(join(ctx.clusterDir, 'values'))).toBe(false);
   });
+
+  it('plans a repository with credentials as a 0600 file and a repo update, with no credentials in any argv', async () => {
+    const world = gitpodWorld(root);
+    const gitpod = world.config.gitpod as Record<string, unknown>;
+    const chart = { repository: 'https://robot:s3cret@charts.example.com/gitpod', name: 'gitpod', version: '1.2.3' };
+    const { ctx } = makeContext({ root, config: { ...world.config, gitpod: { ...gitpod, chart } }, kubeconfig: world.kubeconfig });
+    const actions = step.describe(ctx);
+    const file = join(ctx.clusterDir, 'values', 'gitpod.secret-repositories.yaml');
+    expect(actions.find((a) => a.kind === 'file' && a.path === file)?.description).toContain('0600');
+    const commands = actions.filter((a) => a.kind === 'command').map((a) => a.argv ?? []);
+    expect(commands.map((argv) => argv.slice(1, 3))).toEqual([['repo', 'update'], ['upgrade', '--install']]);
+    expect(commands[1]).toContain('ws-deployment-gitpod/gitpod');
+    expect(JSON.stringify(actions)).not.toMatch(/s3cret|robot/);
+    expect(existsSync(file)).toBe(false);
+  });
 });
