@@ -17,23 +17,25 @@ import { build } from 'esbuild';
 import type { ExporterMessage } from './exporter-child.js';
 import type { Traffic } from './scenario-exporter.js';
 
-/** The parent's handle: the same `set`/`setScenarioVisible` as ScenarioExporter, applied in the child. */
-export class ExporterProcess {
+/**
+ * A child forked by {@link forkBundled}, driven by messages of type `M`: the part the exporters that run in a process
+ * of their own share (start, send in order, stop and remove the bundle). `name` says which one in the error for a
+ * message sent before start(), which would otherwise be lost silently.
+ */
+export class BundledChild<M extends object> {
   private child?: ChildProcess;
   private dir?: string;
 
-  async start(): Promise<number> {
-    const { child, dir, port } = await forkBundled(join(import.meta.dirname, 'exporter-child.ts'), []);
+  constructor(
+    private readonly entry: string,
+    private readonly name: string,
+  ) {}
+
+  /** Forks the child with `args`; answers the port it listens on. */
+  protected async launch(args: readonly string[]): Promise<number> {
+    const { child, dir, port } = await forkBundled(this.entry, args);
     Object.assign(this, { child, dir });
     return port;
-  }
-
-  set(scenario: string, cluster: string, traffic: Partial<Traffic>): void {
-    this.send({ op: 'set', scenario, cluster, traffic });
-  }
-
-  setScenarioVisible(scenario: string, visible: boolean): void {
-    this.send({ op: 'visible', scenario, visible });
   }
 
   async stop(): Promise<void> {
@@ -46,10 +48,28 @@ export class ExporterProcess {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private send(m: ExporterMessage): void {
-    // A change sent before start() would be lost silently, and the scenario would run on defaults.
-    if (!this.child?.connected) throw new Error('the scenario exporter is not running: call start() first');
+  protected send(m: M): void {
+    if (!this.child?.connected) throw new Error(`the ${this.name} is not running: call start() first`);
     this.child.send(m);
+  }
+}
+
+/** The parent's handle: the same `set`/`setScenarioVisible` as ScenarioExporter, applied in the child. */
+export class ExporterProcess extends BundledChild<ExporterMessage> {
+  constructor() {
+    super(join(import.meta.dirname, 'exporter-child.ts'), 'scenario exporter');
+  }
+
+  start(): Promise<number> {
+    return this.launch([]);
+  }
+
+  set(scenario: string, cluster: string, traffic: Partial<Traffic>): void {
+    this.send({ op: 'set', scenario, cluster, traffic });
+  }
+
+  setScenarioVisible(scenario: string, visible: boolean): void {
+    this.send({ op: 'visible', scenario, visible });
   }
 }
 

@@ -6,23 +6,20 @@
  * (and the stored values they were checked against) came out of a scrape that never was. Here the exporter only
  * answers scrapes, ticks, and applies changes in the order they were sent.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { forkBundled } from './exporter-process.js';
+import { BundledChild } from './exporter-process.js';
 import type { WorkspaceExporterMessage } from './workspace-exporter-child.js';
 import type { WorkspaceExporter } from './workspace-exporter.js';
 
 /** The parent's handle: WorkspaceExporter's `set`/`addStarts`/`fail`/`respondAfterMs`, applied in the child. */
-export class WorkspaceExporterProcess {
-  private child?: ChildProcess;
-  private dir?: string;
+export class WorkspaceExporterProcess extends BundledChild<WorkspaceExporterMessage> {
+  constructor() {
+    super(join(import.meta.dirname, 'workspace-exporter-child.ts'), 'workspace exporter');
+  }
 
   /** Starts the child, its counters ticking every `tickMs`; answers its port. */
-  async start(tickMs = 100): Promise<number> {
-    const { child, dir, port } = await forkBundled(join(import.meta.dirname, 'workspace-exporter-child.ts'), [String(tickMs)]);
-    Object.assign(this, { child, dir });
-    return port;
+  start(tickMs = 100): Promise<number> {
+    return this.launch([String(tickMs)]);
   }
 
   set(cluster: string, traffic: Parameters<WorkspaceExporter['set']>[1]): void {
@@ -40,21 +37,5 @@ export class WorkspaceExporterProcess {
   /** Scrapes are answered this long after they arrive (WorkspaceExporter.respondAfterMs). */
   respondAfter(ms: number): void {
     this.send({ op: 'respondAfter', ms });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private send(m: WorkspaceExporterMessage): void {
-    // A change sent before start() would be lost silently, and the test would count steps that never were.
-    if (!this.child?.connected) throw new Error('the workspace exporter is not running: call start() first');
-    this.child.send(m);
   }
 }
