@@ -4,6 +4,7 @@
  * Handlers only parse and print; the registry modules do the work and are
  * imported when a command runs, so building the program stays cheap.
  */
+import { confirmDeregisterUnknown, confirmForce, confirmUncordonUnknown } from './clusters-confirm.js';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -280,28 +281,6 @@ function warnNegative(io: ClustersIo, what: string, n: number): void {
   );
 }
 
-async function confirmForce(command: Command, io: ClustersIo, name: string, meta: string): Promise<void> {
-  // --yes may be the root's global flag or deregister's own; optsWithGlobals sees both.
-  if (allOptions(command).yes === true) return;
-  if (!io.interactive()) {
-    throw new WsdError('UsageError', `deregister --force of ${name} stops its running workspaces and breaks those sessions; pass --yes to confirm when not on a terminal or under CI`);
-  }
-  const answer = await io.ask(`--force deregisters ${name} from ${meta} even while regular workspaces run on it, breaking those sessions.\nType the cluster name to confirm: `);
-  if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
-}
-
-/**
- * A cluster in a state this tool has no name for (a newer bridge's) is not deregistered on the bridge's word
- * alone: that state may mean something deregistering breaks. Confirmed as --force is: --yes, or its name typed.
- */
-async function confirmUnknownState(command: Command, io: ClustersIo, name: string, meta: string, state: number): Promise<void> {
-  if (allOptions(command).yes === true) return;
-  const why = `${name} is in state ${state} on ${meta}, a state this ws-deployment does not know (a newer ws-manager-bridge?), so it cannot tell whether deregistering it is safe`;
-  if (!io.interactive()) throw new WsdError('RegistryRefused', `${why}; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`);
-  const answer = await io.ask(`${why}.\nType the cluster name to deregister it anyway: `);
-  if (answer?.trim() !== name) throw new WsdError('Interrupted', `deregistration of ${name} not confirmed; nothing changed`);
-}
-
 /**
  * cordon/uncordon. Either replaces a state this tool has no name for (a newer bridge's) for good: no Update sets it
  * back. Uncordon also opens the cluster to new workspaces, so it is confirmed as deregister of such a cluster is
@@ -316,12 +295,7 @@ async function cordonCommand(command: Command, io: ClustersIo, cordoned: boolean
     const listed = (await (cordoned ? client.list().catch(() => []) : client.list())).find((c) => c.name === name);
     const { unknownStateSeen } = await import('../../traffic/unknown-state.js');
     const seen = listed?.state === 'UNKNOWN' ? unknownStateSeen(listed, meta) : undefined;
-    if (seen && !cordoned && allOptions(command).yes !== true) {
-      const why = `${seen}: uncordoning replaces that state with AVAILABLE, which nothing sets back, and sends it new workspaces, so this tool cannot tell whether that is safe`;
-      if (!io.interactive()) throw new WsdError('RegistryRefused', `${why}; check the cluster with the bridge that set the state (or upgrade ws-deployment), then pass --yes to uncordon it anyway`);
-      const answer = await io.ask(`${why}.\nType the cluster name to uncordon it anyway: `);
-      if (answer?.trim() !== name) throw new WsdError('Interrupted', `uncordon of ${name} not confirmed; nothing changed`);
-    }
+    if (seen && !cordoned) await confirmUncordonUnknown(allOptions(command).yes === true, io, name, seen);
     await client.update(name, { cordoned });
     io.stdout(`${name}: ${verb}ed on ${meta}\n`);
     if (seen) io.warn?.(`warning: ${seen}; ${verb} replaced that state with ${cordoned ? 'CORDONED' : 'AVAILABLE'}, which no ws-deployment command sets back\n`);
@@ -475,8 +449,8 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
           io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
           return;
         }
-        if (listed.unknownState !== undefined) await confirmUnknownState(command, io, name, meta, listed.unknownState);
-        if (force) await confirmForce(command, io, name, meta);
+        if (listed.unknownState !== undefined) await confirmDeregisterUnknown(allOptions(command).yes === true, io, name, meta, listed.unknownState);
+        if (force) await confirmForce(allOptions(command).yes === true, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);
       });
