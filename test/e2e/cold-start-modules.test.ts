@@ -48,11 +48,16 @@ describe('code compiled at start', () => {
     expect(bytes).toBeLessThan(1_050_000);
   });
 
-  it('plan compiles at most 1.45 MB of bundle and none of the lazily loaded libraries', async () => {
+  it('plan compiles at most 1.5 MB of bundle and none of the lazily loaded libraries', async () => {
     const { bytes, sources } = await bundleLoadedBy(['plan', '--config', ws.config, '--state-dir', ws.stateDir, '--cluster-id', '150'], join(ws.dir, 'plan.log'));
     const all = sources.join('\n');
     expect(all).not.toMatch(/\/\/ (?:\.\.\/\S*)?node_modules\/zod\/v4\/locales\/de\.js/);
     expect(all).not.toContain('// node_modules/@opentelemetry/');
-    expect(bytes).toBeLessThan(1_450_000);
+    // 1.45 MB until 2026-12-04: the checks of that day, each needed where plan shows what deploy would do (the helm
+    // values and chart version rules, repository credentials, the bridge's unknown states and database errors, queued
+    // commands naming their deployment), made 1,446,962 bytes 1,474,582. What this guards against is a library bundled
+    // in that should load lazily (OpenTelemetry alone is 300 KB+); the goal behind it, plan of 500 clusters < 1 s, is
+    // measured by `node bench/run.mjs cli-cold-start` (BENCHMARKS.md).
+    expect(bytes).toBeLessThan(1_500_000);
   });
 });

@@ -4,7 +4,6 @@
  * Handlers only parse and print; the registry modules do the work and are
  * imported when a command runs, so building the program stays cheap.
  */
-import { confirmDeregisterUnknown, confirmForce, confirmUncordonUnknown } from './clusters-confirm.js';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -295,7 +294,7 @@ async function cordonCommand(command: Command, io: ClustersIo, cordoned: boolean
     const listed = (await (cordoned ? client.list().catch(() => []) : client.list())).find((c) => c.name === name);
     const { unknownStateSeen } = await import('../../traffic/unknown-state.js');
     const seen = listed?.state === 'UNKNOWN' ? unknownStateSeen(listed, meta) : undefined;
-    if (seen && !cordoned) await confirmUncordonUnknown(allOptions(command).yes === true, io, name, seen);
+    if (seen && !cordoned) await (await import('./clusters-confirm.js')).confirmUncordonUnknown(allOptions(command).yes === true, io, name, seen);
     await client.update(name, { cordoned });
     io.stdout(`${name}: ${verb}ed on ${meta}\n`);
     if (seen) io.warn?.(`warning: ${seen}; ${verb} replaced that state with ${cordoned ? 'CORDONED' : 'AVAILABLE'}, which no ws-deployment command sets back\n`);
@@ -449,8 +448,8 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
           io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
           return;
         }
-        if (listed.unknownState !== undefined) await confirmDeregisterUnknown(allOptions(command).yes === true, io, name, meta, listed.unknownState);
-        if (force) await confirmForce(allOptions(command).yes === true, io, name, meta);
+        if (listed.unknownState !== undefined) await (await import('./clusters-confirm.js')).confirmDeregisterUnknown(allOptions(command).yes === true, io, name, meta, listed.unknownState);
+        if (force) await (await import('./clusters-confirm.js')).confirmForce(allOptions(command).yes === true, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);
       });
