@@ -15,7 +15,7 @@ import { requireBinary } from '../../helpers/require-binary.js';
 import { makePki } from './support/certs.js';
 import { startFakeKubeApi } from './support/fake-kube-api.js';
 import { fingerprint } from '../../../src/registry/simulator/registry-model.js';
-import { rejection, tempDir, TEST_TLS } from './support/sim.js';
+import { rejection, tempDir, TEST_TLS, writeTestTls } from './support/sim.js';
 
 interface Run {
   out: string;
@@ -55,10 +55,7 @@ describe('clusters commands', () => {
     tmp = await tempDir('wsd-cli-');
     sim = await startSimulator({ stateFile: join(tmp.dir, 'state.json'), reachability: alwaysReachable });
     bridge = ['--bridge', sim.address];
-    await mkdir(join(tmp.dir, 'tls'));
-    await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-    await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-    await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+    await writeTestTls(tmp.dir);
   });
 
   afterAll(async () => {

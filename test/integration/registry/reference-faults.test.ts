@@ -13,7 +13,6 @@
  * - the harness itself: `reset()` leaves nothing of the case before, `down()`
  *   holds until `up()` (what the property test's determinism rests on).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +24,7 @@ import { swapClusters } from '../../../src/registry/swap.js';
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import { REFERENCE_VERSIONS } from '../../helpers/reference-bridge/reference-bridge.js';
 import { clustersCli, FAST, referenceFixture } from './support/reference.js';
-import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
+import { registerInput, rejection, tempDir, TEST_TLS, writeTestTls } from './support/sim.js';
 
 const ref = referenceFixture();
 const bridge = ref.bridge;
@@ -35,10 +34,7 @@ const cli = clustersCli;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
   tmp = await tempDir('wsd-refault-');
-  await mkdir(join(tmp.dir, 'tls'));
-  await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-  await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-  await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+  await writeTestTls(tmp.dir);
 });
 afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());

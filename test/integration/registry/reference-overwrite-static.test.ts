@@ -5,7 +5,6 @@
  * bridge still finds the static one first when it dials a cluster by name. So overwrite cannot replace a static
  * entry; the register step refuses, with or without --overwrite, and sends nothing.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registrationSchema } from '../../../src/registry/config.js';
@@ -14,7 +13,7 @@ import { checkRegistration, registerCluster, type RegisterClusterInput } from '.
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import type { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
 import { clustersCli, FAST, referenceFixture } from './support/reference.js';
-import { rejection, tempDir, TEST_TLS } from './support/sim.js';
+import { rejection, tempDir, writeTestTls } from './support/sim.js';
 
 const ref = referenceFixture();
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -22,10 +21,7 @@ const URL = 'dns:///ws-eu17.gitpod.example:8080';
 const STATIC_URL = 'dns:///ws-eu17-static.gitpod.example:8080';
 beforeAll(async () => {
   tmp = await tempDir('wsd-overwrite-static-');
-  await mkdir(join(tmp.dir, 'tls'));
-  await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-  await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-  await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+  await writeTestTls(tmp.dir);
 });
 afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());

@@ -20,7 +20,6 @@
  * calls are gone; faults are armed before a run and disarmed after it (an
  * armed drop that never fired does not carry into the next run); no sleeps.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +30,7 @@ import { registerCluster, type RegisterClusterInput } from '../../../src/registr
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import type { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
 import { FAST, referenceFixture } from './support/reference.js';
-import { tempDir, TEST_TLS } from './support/sim.js';
+import { tempDir, TEST_TLS, writeTestTls } from './support/sim.js';
 
 const URL = 'dns:///ws-eu17.gitpod.example:8080';
 const FAULTS = ['none', 'lost-register', 'late-register', 'restart', 'down', 'slow', 'pre-registered'] as const;
@@ -46,10 +45,7 @@ let us: ReferenceBridge;
 
 beforeAll(async () => {
   tmp = await tempDir('wsd-reprop-');
-  await mkdir(join(tmp.dir, 'tls'));
-  await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-  await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-  await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+  await writeTestTls(tmp.dir);
   eu = await ref.bridge('2023-02');
   us = await ref.bridge('current');
 });

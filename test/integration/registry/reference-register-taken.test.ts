@@ -3,20 +3,16 @@
  * have no duplicate check (the deployed one's ran no code until 2022-02-19) and save a taken name over the old
  * entry, or list a taken url twice. The CLI Lists first and refuses, leaving the registry as it was.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clustersCli, referenceFixture } from './support/reference.js';
-import { registerInput, tempDir, TEST_TLS } from './support/sim.js';
+import { registerInput, tempDir, writeTestTls } from './support/sim.js';
 
 const ref = referenceFixture();
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
   tmp = await tempDir('wsd-taken-');
-  await mkdir(join(tmp.dir, 'tls'));
-  await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-  await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-  await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+  await writeTestTls(tmp.dir);
 });
 afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());

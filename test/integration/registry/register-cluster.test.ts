@@ -3,7 +3,6 @@
  * failure then resume, idempotent re-run, refusal on a conflicting url, overwrite,
  * and TLS key content never in events or errors.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
@@ -12,7 +11,7 @@ import { connectToMeta, type MetaAccessInput } from '../../../src/registry/conne
 import { checkRegistration, registerCluster, type RegisterClusterInput } from '../../../src/registry/register-cluster.js';
 import { alwaysReachable, startSimulator, type BridgeVersion, type ReachabilityChecker, type RunningSimulator } from '../../../src/registry/simulator/index.js';
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
-import { registerInput, rejection, tempDir, TEST_TLS } from './support/sim.js';
+import { registerInput, rejection, tempDir, writeTestTls } from './support/sim.js';
 
 const FAST = { retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 }, deadlineMs: 3_000 };
 const CLUSTER = { name: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' };
@@ -46,10 +45,7 @@ describe('registerCluster', () => {
   beforeEach(async () => {
     tmp = await tempDir('wsd-regc-');
     reachability = alwaysReachable;
-    await mkdir(join(tmp.dir, 'tls'));
-    await writeFile(join(tmp.dir, 'tls', 'ca.crt'), TEST_TLS.ca);
-    await writeFile(join(tmp.dir, 'tls', 'tls.crt'), TEST_TLS.crt);
-    await writeFile(join(tmp.dir, 'tls', 'tls.key'), TEST_TLS.key);
+    await writeTestTls(tmp.dir);
   });
 
   afterEach(async () => {

@@ -1,5 +1,5 @@
 /** Temp folders and simulators for registry tests, cleaned up by the caller's afterEach/afterAll. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegisterInput } from '../../../../src/registry/types.js';
@@ -15,6 +15,14 @@ export const TEST_TLS = {
   crt: '-----BEGIN CERTIFICATE-----\nY2xpZW50LWNlcnRpZmljYXRlLWZvci10ZXN0cw==\n-----END CERTIFICATE-----\n',
   key: '-----BEGIN PRIVATE KEY-----\nc3VwZXItc2VjcmV0LXByaXZhdGUta2V5LW1hdGVyaWFs\n-----END PRIVATE KEY-----\n',
 };
+
+/** Writes {@link TEST_TLS} as `DIR/tls/{ca.crt,tls.crt,tls.key}`, the folder the clusters' TLS settings name. */
+export async function writeTestTls(dir: string): Promise<void> {
+  await mkdir(join(dir, 'tls'));
+  await writeFile(join(dir, 'tls', 'ca.crt'), TEST_TLS.ca);
+  await writeFile(join(dir, 'tls', 'tls.crt'), TEST_TLS.crt);
+  await writeFile(join(dir, 'tls', 'tls.key'), TEST_TLS.key);
+}
 
 export function registerInput(name: string, overrides: Partial<RegisterInput> = {}): RegisterInput {
   return {
