@@ -6,7 +6,7 @@
  * bare chains (runTool only, no engine) to separate the engine's cost from the
  * cost of starting hundreds of processes on this machine.
  *
- *   node bench/run.mjs engine-makespan [--step SECONDS] [--dist DIR] [N …]
+ *   node bench/run.mjs engine-makespan [--step SECONDS] [--pairs N] [--dist DIR] [N …]
  *
  * On a shared machine makespans swing with the load; the CPU time this process spends
  * (user + system, `process.cpuUsage`) in the engine run against the bare run does not, so
@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { fmt, printTable, summarize, writeResults } from './lib/report.mjs';
+import { fmt, pairedDifference, printTable, summarize, writeResults } from './lib/report.mjs';
 import { writeSandboxConfig } from './lib/sandbox-config.mjs';
 
 export const STEPS = ['create-cluster', 'install-gitpod', 'install-jaeger'];
@@ -216,10 +216,11 @@ function parseArgs(args) {
   };
   const step = flag('--step');
   const dist = flag('--dist');
-  const used = new Set([step?.at, step && step.at + 1, dist?.at, dist && dist.at + 1]);
+  const pairs = flag('--pairs');
+  const used = new Set([step?.at, step && step.at + 1, dist?.at, dist && dist.at + 1, pairs?.at, pairs && pairs.at + 1]);
   const sizes = args.filter((_, i) => !used.has(i)).map(Number);
   const cases = step === undefined && sizes.length === 0 ? DEFAULT_CASES : (sizes.length ? sizes : [1, 10, 50, 200]).map((n) => [n, Number(step?.value ?? 0.2)]);
-  return { cases, dist: dist?.value };
+  return { cases, dist: dist?.value, pairs: Math.max(1, Number(pairs?.value ?? REPS)) };
 }
 
 const load1 = () => Math.round(loadavg()[0] * 10) / 10;
@@ -230,21 +231,30 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const pickMedian = (runs) => [...runs].sort((a, b) => a.makespanMs - b.makespanMs)[Math.floor(runs.length / 2)];
 
 export default async function engineMakespan(args = []) {
-  const { cases, dist: distDir } = parseArgs(args);
+  const { cases, dist: distDir, pairs } = parseArgs(args);
   const dist = await loadDist(distDir);
   if (distDir) console.log(`dist: ${resolve(distDir)}`);
   await engineRun(dist, 2, 0.01); // warm-up: module compilation and first spawns
   const rows = [];
   const splitRows = [];
+  const pairedRows = [];
   const results = [];
   for (const [n, seconds] of cases) {
     const ideal = STEPS.length * seconds * 1000;
     const engine = [];
     const bare = [];
     const loadBefore = load1();
-    for (let r = 0; r < REPS; r++) {
-      engine.push(await engineRun(dist, n, seconds));
-      bare.push(await bareRun(dist, n, seconds));
+    // Alternated (engine first, then bare first, …): whichever runs second in a pair starts on a
+    // machine the first has just loaded (its children's exits, its heap to collect, its temp dir's
+    // writeback), so a fixed order leans the difference one way.
+    for (let r = 0; r < pairs; r++) {
+      if (r % 2 === 0) {
+        engine.push(await engineRun(dist, n, seconds));
+        bare.push(await bareRun(dist, n, seconds));
+      } else {
+        bare.push(await bareRun(dist, n, seconds));
+        engine.push(await engineRun(dist, n, seconds));
+      }
     }
     const e = pickMedian(engine);
     const b = pickMedian(bare);
@@ -258,6 +268,10 @@ export default async function engineMakespan(args = []) {
       bareMakespanMs: b.makespanMs,
       bareRatio: b.makespanMs / ideal,
       engineMinusBareMs: e.makespanMs - b.makespanMs,
+      paired: pairedDifference(
+        engine.map((x) => x.makespanMs),
+        bare.map((x) => x.makespanMs),
+      ),
       engine: e,
       bare: b,
       allMakespansMs: engine.map((x) => x.makespanMs),
@@ -296,10 +310,17 @@ export default async function engineMakespan(args = []) {
       `${e.appends} × ${fmt(e.appendMs.mean, 2)} = ${fmt(e.appendTotalMs, 0)}`,
       `${fmt(b.firstStartMs.max, 0)} / ${fmt(b.gapMs.p50, 1)} / ${fmt(b.gapMs.max, 1)}`,
     ]);
+    pairedRows.push([
+      `${n} × ${seconds} s`,
+      String(row.paired.n),
+      `${fmt(row.paired.median, 0)} (${fmt((100 * row.paired.median) / b.makespanMs, 1)} %)`,
+      `${fmt(row.paired.low, 0)} … ${fmt(row.paired.high, 0)}`,
+      row.paired.diffs.map((d) => fmt(d, 0)).join(' '),
+    ]);
     console.error(`engine-makespan: ${n} clusters × ${seconds} s done (median makespan ${fmt(e.makespanMs, 0)} ms)`);
   }
   printTable(
-    `engine makespan: ${STEPS.length} steps per cluster, each a real \`sleep\` via runTool; unbounded concurrency; file store in a temp dir (median of ${REPS} runs)`,
+    `engine makespan: ${STEPS.length} steps per cluster, each a real \`sleep\` via runTool; unbounded concurrency; file store in a temp dir (median of ${pairs} runs each)`,
     ['clusters × step', 'ideal ms', 'makespan ms', 'ratio', 'overhead/step ms', 'bare ms', 'bare ratio', 'engine − bare ms', 'event-loop util.', 'peak RSS / heap MB', 'CPU ms engine / bare (median)', 'engine CPU/step ms', 'load avg'],
     rows,
   );
@@ -308,7 +329,12 @@ export default async function engineMakespan(args = []) {
     ['clusters × step', '1st child start', 'exit → next start', 'exit → noticed', 'noticed → next run', 'run → exec', 'journal appends × mean = total (blocking)', 'bare: 1st start max / gap p50 / max'],
     splitRows,
   );
-  const path = writeResults('engine-makespan', { steps: STEPS, repetitions: REPS, goal: 'ratio ≤ 1.05 at 200 clusters', results });
+  printTable(
+    'engine − bare, paired (each engine run against the bare run beside it, which one goes first alternating)',
+    ['clusters × step', 'pairs', 'median ms (of bare)', '95 % interval of the median', 'each pair, in run order'],
+    pairedRows,
+  );
+  const path = writeResults('engine-makespan', { steps: STEPS, repetitions: pairs, goal: 'ratio ≤ 1.05 at 200 clusters', results });
   console.log(`\nwrote ${path}`);
   return results;
 }

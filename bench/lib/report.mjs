@@ -33,6 +33,30 @@ export function summarize(values) {
   };
 }
 
+/**
+ * Paired differences a[i] − b[i] (runs taken side by side, order alternated): their median and a
+ * 95 % bootstrap interval of that median (2,000 resamples, fixed seed so a rerun on the same
+ * figures prints the same interval). The interval is what tells a difference from noise.
+ */
+export function pairedDifference(a, b) {
+  const diffs = a.map((v, i) => v - b[i]);
+  const median = (xs) => {
+    const s = [...xs].sort((x, y) => x - y);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const medians = Array.from({ length: 2000 }, () => median(diffs.map(() => diffs[Math.floor(random() * diffs.length)])));
+  const sorted = medians.sort((x, y) => x - y);
+  return { n: diffs.length, diffs, median: median(diffs), low: percentile(sorted, 2.5), high: percentile(sorted, 97.5) };
+}
+
 /** The machine the figures come from (recorded with every result). */
 export function machine() {
   const list = cpus();
