@@ -1,0 +1,2 @@
+/** See build-lock.mjs. */
+export function takeLock(lock: string): void;
