@@ -12,6 +12,7 @@ import { versionsManifestFlagIssues } from './files/versions-manifest-flag.js';
 import { capIssues, ConfigInvalidError, sortIssues, type ConfigIssue } from './issues.js';
 import { unsupportedVersionMessage, SUPPORTED_VERSIONS } from './sections/header.js';
 import { credentialFileWarnings } from './rules/secret-file-modes.js';
+import { shortSecretWarnings } from './rules/short-secrets.js';
 import { withBaseDir } from './sections/paths.js';
 import { formatPath, GENERIC, toConfigIssues } from './zod-issues.js';
 import { MAX_CONFIG_BYTES } from './yaml/limits.js';
@@ -108,12 +109,14 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const config = result.data as Config;
   if (flag && config.gitpod) config.gitpod.versionsManifest = flag.file;
-  const warnings = withBaseDir(dir, () => credentialFileWarnings(raw)).map((w) => ({
-    file: absolute,
-    ...position(locate(doc, w.path).valueOffset),
-    path: formatPath(w.path),
-    message: w.message,
-  }));
+  const warnings = sortIssues(
+    [...withBaseDir(dir, () => credentialFileWarnings(raw)), ...shortSecretWarnings(config)].map((w) => ({
+      file: absolute,
+      ...position(locate(doc, w.path).valueOffset),
+      path: formatPath(w.path),
+      message: w.message,
+    })),
+  );
   return { config, file: absolute, dir, text, hash: createHash('sha256').update(text, 'utf8').digest('hex'), warnings };
 }
 

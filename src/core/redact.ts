@@ -14,7 +14,7 @@ import { secretForms } from './secret-forms.js';
 export const REDACTED = '[REDACTED]';
 
 /** Values shorter than this are not registered: redacting "a" would shred every log line. (No form is shorter than its secret.) */
-const MIN_SECRET_LENGTH = KEY_LENGTH;
+export const MIN_SECRET_LENGTH = KEY_LENGTH;
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED],

@@ -6,8 +6,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
-import { isCredentialName, secretTexts } from '../../core/secret-names.js';
-import { secretHelmValues, secretTerraformVariables } from '../../steps/secret-values.js';
+import { secretSources } from '../../steps/secret-values.js';
 
 /** The config's warnings (credential files others can read) as events: a run says them before it starts. */
 export function emitConfigWarnings(sink: EventSink, loaded: LoadedConfig): void {
@@ -16,16 +15,7 @@ export function emitConfigWarnings(sink: EventSink, loaded: LoadedConfig): void 
 
 /** Registers every secret value of `config` with `redactor` (returned), before anything is logged. */
 export function registerSecrets(redactor: Redactor, config: Config): Redactor {
-  // Commands we run get these in their environment and may echo them (set -x, curl -v): their output is logged.
-  for (const env of [config.aliveTest?.command?.env, config.trafficShift?.command?.env]) {
-    for (const [name, value] of Object.entries(env ?? {})) if (isCredentialName(name)) redactor.add(value);
-  }
-  // Credentials in the Prometheus url (`user:password@`, or a token as the user): registered before anything runs,
-  // not only when the shift builds its provider, since the redactor's url pattern misses a user without a password.
-  const provider = config.trafficShift?.analysis?.provider;
-  if (provider?.type === 'prometheus') redactor.add(...urlUserinfo(provider.url));
-  // Passthrough values marked secret or credential-named: they reach the tools by env or a 0600 file, and never show.
-  for (const value of [...Object.values(secretTerraformVariables(config)), ...secretHelmValues(config)]) redactor.add(...secretTexts(value));
+  for (const source of secretSources(config)) redactor.add(...source.texts);
   const keyFile = config.project.gcpSACredFile;
   if (keyFile) {
     try {
@@ -47,14 +37,4 @@ export function registerSecrets(redactor: Redactor, config: Config): Redactor {
  */
 export function withSecretFreeHash(loaded: LoadedConfig, redactor: Redactor): LoadedConfig {
   return { ...loaded, hash: createHash('sha256').update(redactor.redact(loaded.text), 'utf8').digest('hex') };
-}
-
-/** The user and password of a url, raw and decoded ('' when absent or the url does not parse). */
-function urlUserinfo(url: string): string[] {
-  try {
-    const { username, password } = new URL(url);
-    return [username, password].flatMap((part) => [part, decodeURIComponent(part)]);
-  } catch {
-    return [];
-  }
 }
