@@ -20,7 +20,7 @@ export interface SecretSource {
 }
 
 /** The secret Terraform variables by name. */
-export function secretTerraformVariables(config: unknown): Record<string, unknown> {
+function secretTerraformVariables(config: unknown): Record<string, unknown> {
   return secretTerraformValues({ config } as Pick<PlanContext, 'config'>);
 }
 
