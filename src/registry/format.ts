@@ -33,16 +33,26 @@ export function stateWords(c: Pick<ClusterStatus, 'state' | 'unknownState'>): st
 }
 
 /**
- * One warning per cluster in a state this tool does not know, saying how it is shown and treated (what
- * `clusters list` prints on stderr, as kubectl warns beside its output).
+ * `eu2 is in state UNKNOWN(7) on meta-eu, a state this ws-deployment does not know (a newer ws-manager-bridge?)`: what
+ * was seen, in the words every reader uses (list, cordon, uncordon, deregister, shift, retire).
+ */
+export function unknownStateSeen(c: Pick<ClusterStatus, 'name' | 'state' | 'unknownState'>, meta: string): string {
+  return `${c.name} is in state ${stateText(c)} on ${meta}, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+}
+
+/**
+ * One warning per cluster in a state this tool cannot read (a number our proto does not name, or UNKNOWN itself),
+ * saying what each command does with it (what `clusters list` prints on stderr, as kubectl warns beside its output).
+ * Keep it true: the shift's snapshot and retireCluster refuse such a cluster before any change, the retire guard and
+ * the scores do not count it, swap refuses it, uncordon and deregister confirm it (clusters-confirm.ts), cordon does not.
  */
 export function unknownStateWarnings(clusters: readonly ClusterStatus[], meta: string): string[] {
   return clusters
-    .filter((c) => c.unknownState !== undefined)
+    .filter((c) => c.state === 'UNKNOWN')
     .map(
       (c) =>
-        `${c.name} on ${meta} is in state ${c.unknownState}, which this ws-deployment does not know (a newer ws-manager-bridge?): shown as ${stateText(c)} and ` +
-        'taken as not accepting new workspaces; traffic shifts do not count on it, and deregister asks for confirmation',
+        `${unknownStateSeen(c, meta)}: not counted as taking new workspaces; a traffic shift onto or from it, its retirement and a swap are ` +
+        'refused before any change; uncordon and deregister need its name typed or --yes; cordon goes through and replaces the state',
     );
 }
 

@@ -5,7 +5,7 @@
  * operator's word (a cordon or uncordon replaces it, and no Update can set it back). One wording for every reader:
  * what was seen (`UNKNOWN(7)`, as `clusters list` shows it), what it would have cost, and what to do.
  */
-import { stateText } from '../registry/format.js';
+import { stateText, unknownStateSeen as seenInRegistry } from '../registry/format.js';
 import type { RegistryCluster } from './shift-ports.js';
 
 type StateOf = Pick<RegistryCluster, 'name' | 'state' | 'unknownState'>;
@@ -25,7 +25,7 @@ export function describeState(c: Pick<RegistryCluster, 'state' | 'unknownState'>
  * what we saw, for a refusal or a warning to go on with what it would have cost.
  */
 export function unknownStateSeen(c: StateOf, meta: string): string {
-  return `${c.name} is in state ${describeState(c)} on ${meta}, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+  return seenInRegistry(c, meta);
 }
 
 /** What an operator can do about it: read the state with a tool that knows it, or set one this tool knows. */

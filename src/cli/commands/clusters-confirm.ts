@@ -36,11 +36,11 @@ export function confirmForce(yes: boolean, io: ClustersIo, name: string, meta: s
 }
 
 /**
- * Deregister of a cluster in a state this tool has no name for (a newer bridge's): not on the bridge's word alone,
- * that state may mean something deregistering breaks.
+ * Deregister of a cluster in a state this tool cannot read (a newer bridge's; `seen` says what was seen, as every
+ * reader says it: `UNKNOWN(7)`): not on the bridge's word alone, that state may mean something deregistering breaks.
  */
-export function confirmDeregisterUnknown(yes: boolean, io: ClustersIo, name: string, meta: string, state: number): Promise<void> {
-  const why = `${name} is in state ${state} on ${meta}, a state this ws-deployment does not know (a newer ws-manager-bridge?), so it cannot tell whether deregistering it is safe`;
+export function confirmDeregisterUnknown(yes: boolean, io: ClustersIo, name: string, seen: string): Promise<void> {
+  const why = `${seen}, so it cannot tell whether deregistering it is safe`;
   return confirmByName(yes, io, name, {
     code: 'RegistryRefused',
     refusal: `${why}; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`,

@@ -292,7 +292,7 @@ async function cordonCommand(command: Command, io: ClustersIo, cordoned: boolean
   await withClient(command, io, async (client, meta) => {
     // A List that fails does not hold up a cordon; an uncordon waits for the state it would replace.
     const listed = (await (cordoned ? client.list().catch(() => []) : client.list())).find((c) => c.name === name);
-    const { unknownStateSeen } = await import('../../traffic/unknown-state.js');
+    const { unknownStateSeen } = await import('../../registry/format.js');
     const seen = listed?.state === 'UNKNOWN' ? unknownStateSeen(listed, meta) : undefined;
     if (seen && !cordoned) await (await import('./clusters-confirm.js')).confirmUncordonUnknown(allOptions(command).yes === true, io, name, seen);
     await client.update(name, { cordoned });
@@ -448,7 +448,11 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
           io.stdout(`${name}: not registered with ${meta}; nothing to deregister\n`);
           return;
         }
-        if (listed.unknownState !== undefined) await (await import('./clusters-confirm.js')).confirmDeregisterUnknown(allOptions(command).yes === true, io, name, meta, listed.unknownState);
+        // The same test and words as uncordon's (and the shift's): UNKNOWN itself is no state to act on either.
+        if (listed.state === 'UNKNOWN') {
+          const { unknownStateSeen } = await import('../../registry/format.js');
+          await (await import('./clusters-confirm.js')).confirmDeregisterUnknown(allOptions(command).yes === true, io, name, unknownStateSeen(listed, meta));
+        }
         if (force) await (await import('./clusters-confirm.js')).confirmForce(allOptions(command).yes === true, io, name, meta);
         await client.deregister({ name, force });
         io.stdout(`${name}: deregistered from ${meta}${force ? ' (forced)' : ''}\n`);

@@ -36,9 +36,11 @@ describe('a cluster in a state the tool does not know (state 7 from a newer brid
     const table = await clustersCli(['clusters', '--bridge', b.address, 'list']);
     expect(table.error).toBeUndefined();
     expect(table.out.split('\n').find((l) => l.startsWith('eu2'))).toMatch(/\bUNKNOWN\(7\)\s+50\b/);
+    // What each command does with it (a shift and a retirement refuse it: test/integration/shift/unknown-state-shift-retire.test.ts).
     expect(table.warn).toBe(
-      `warning: eu2 on ${b.address} is in state 7, which this ws-deployment does not know (a newer ws-manager-bridge?): shown as UNKNOWN(7) and ` +
-        'taken as not accepting new workspaces; traffic shifts do not count on it, and deregister asks for confirmation\n',
+      `warning: eu2 is in state UNKNOWN(7) on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?): not counted ` +
+        'as taking new workspaces; a traffic shift onto or from it, its retirement and a swap are refused before any change; uncordon and ' +
+        'deregister need its name typed or --yes; cordon goes through and replaces the state\n',
     );
     const json = await clustersCli(['clusters', '--bridge', b.address, 'list', '--output', 'json']);
     const rows = JSON.parse(json.out) as Array<{ name: string; state: string }>;
@@ -63,10 +65,14 @@ describe('a cluster in a state the tool does not know (state 7 from a newer brid
   it('clusters deregister does not remove it unconfirmed; with --yes it does', async () => {
     const { b } = await bridgeWithState7();
     const refused = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu2']);
-    expect(refused.error?.message).toBe(
-      `eu2 is in state 7 on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?), so it cannot tell whether ` +
-        'deregistering it is safe; check the cluster with the bridge that set it, then pass --yes to deregister it anyway',
-    );
+    // Said as every other reader says it: UNKNOWN(7), not "state 7".
+    const seen = `eu2 is in state UNKNOWN(7) on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+    expect(refused.error?.message).toBe(`${seen}, so it cannot tell whether deregistering it is safe; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`);
+    expect(b.calls.Deregister).toBe(0);
+    const questions: string[] = [];
+    const wrong = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu2'], async (q) => (questions.push(q), 'eu1'));
+    expect(questions).toEqual([`${seen}, so it cannot tell whether deregistering it is safe.\nType the cluster name to deregister it anyway: `]);
+    expect(wrong.error?.message).toBe('deregistration of eu2 not confirmed; nothing changed');
     expect(b.calls.Deregister).toBe(0);
     const done = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu2', '--yes']);
     expect(done.error).toBeUndefined();
@@ -96,5 +102,21 @@ describe('a cluster in a state the tool does not know (state 7 from a newer brid
     // A cluster in a state it knows: no List-based word, as before.
     const plain = await clustersCli(['clusters', '--bridge', b.address, 'uncordon', '--name', 'eu1']);
     expect([plain.error, plain.out, plain.warn]).toEqual([undefined, `eu1: uncordoned on ${b.address}\n`, '']);
+  });
+
+  it('UNKNOWN itself (state 0, a database state the bridge cannot map) is treated alike: list warns, deregister and uncordon ask', async () => {
+    const b = await ref.bridge('current', 'deployed');
+    const c = await ref.client(b, new MemorySink());
+    await c.register(registerInput('eu1'));
+    b.setState('eu1', 'UNKNOWN');
+    expect((await c.list())[0]).toMatchObject({ name: 'eu1', state: 'UNKNOWN' });
+    const seen = `eu1 is in state UNKNOWN on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?)`;
+    const table = await clustersCli(['clusters', '--bridge', b.address, 'list']);
+    expect(table.warn).toContain(`warning: ${seen}: not counted as taking new workspaces;`);
+    const deregister = await clustersCli(['clusters', '--bridge', b.address, 'deregister', '--name', 'eu1']);
+    expect(deregister.error?.message).toContain(`${seen}, so it cannot tell whether deregistering it is safe;`);
+    const uncordon = await clustersCli(['clusters', '--bridge', b.address, 'uncordon', '--name', 'eu1']);
+    expect(uncordon.error?.message).toContain(`${seen}: uncordoning replaces that state`);
+    expect([b.calls.Deregister, b.calls.Update]).toEqual([0, 0]);
   });
 });

@@ -30,16 +30,19 @@ export function referenceFixture() {
   };
 }
 
-/** Runs `ws-deployment [--config F] clusters …` in-process; stdout, warnings and the error captured. */
-export async function clustersCli(args: string[]): Promise<{ out: string; warn: string; error?: Error }> {
+/**
+ * Runs `ws-deployment [--config F] clusters …` in-process; stdout, warnings and the error captured. `ask`: a person
+ * at a terminal answers each question so (else nobody can be asked, as under CI).
+ */
+export async function clustersCli(args: string[], ask?: (question: string) => Promise<string>): Promise<{ out: string; warn: string; error?: Error }> {
   const result = { out: '', warn: '', error: undefined as Error | undefined };
   const root = new Command('ws-deployment').exitOverride().option('-c, --config <file>').option('-y, --yes', 'approve', false);
   root.addCommand(
     clustersCommand({
       stdout: (t) => void (result.out += t),
       warn: (t) => void (result.warn += t),
-      interactive: () => false,
-      ask: async () => '',
+      interactive: () => ask !== undefined,
+      ask: ask ?? (async () => ''),
       readStdin: async () => '',
     }),
   );
