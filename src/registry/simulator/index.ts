@@ -11,7 +11,7 @@ import type { UserProfile } from '../constraints.js';
 import { loadClusterService } from '../proto.js';
 import type { ClusterStatus } from '../types.js';
 import { tcpReachability, type ReachabilityChecker } from './reachability.js';
-import { RegistryModel, zeroCounters, type BridgeVersion } from './registry-model.js';
+import { RegistryModel, visibleClusters, zeroCounters, type BridgeVersion } from './registry-model.js';
 import { emptyState } from './state-file.js';
 import { seededRandom } from './random.js';
 import { clusterServiceHandlers } from './service.js';
@@ -23,7 +23,7 @@ export { alwaysReachable, tcpReachability } from './reachability.js';
 export type { ClusterCounters } from './state-file.js';
 export type { BridgeVersion } from './registry-model.js';
 
-/** A cluster from the bridge's own config: listed with `static = true`, never changeable. */
+/** A cluster from the bridge's own config: listed with `static = true` unless a database entry has its name; never changeable. */
 export type StaticCluster = Omit<ClusterStatus, 'static' | 'region'> & { region?: string };
 
 export interface SimulatorOptions {
@@ -93,11 +93,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   // Read once now, so a corrupt file is refused before the server listens.
   const state = readState(options.stateFile);
   const model = new RegistryModel(state, options.stateFile, options.reachability ?? tcpReachability(), options.bridgeVersion ?? 'current', options.readOnly?.refusal);
+  // The bridge reads its config at start: the static clusters are this start's, and the database's entries (even of a
+  // static cluster's name) are kept.
   const addStaticTo = (target: SimulatorState) => {
-    for (const s of options.staticClusters ?? []) {
-      target.clusters = target.clusters.filter((c) => c.name !== s.name);
-      target.clusters.push({ ...s, region: s.region ?? '', static: true, registeredAt: new Date(0).toISOString() });
-    }
+    target.clusters = target.clusters.filter((c) => !c.static);
+    for (const s of options.staticClusters ?? []) target.clusters.push({ ...s, region: s.region ?? '', static: true, registeredAt: new Date(0).toISOString() });
   };
   const addStatic = () => addStaticTo(state);
   // Also creates the file. Read-only, nothing is written: the static clusters are laid over each read instead.
@@ -116,7 +116,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const startOne = (user: UserProfile, prebuild: boolean, outcome: StartsOutcome) => {
     const tried = new Set<string>();
     for (let attempt = 0; attempt < MAX_TRIES_PER_START; attempt++) {
-      const cluster: SimCluster | undefined = pickCluster(state.clusters, user, tried, random);
+      const cluster: SimCluster | undefined = pickCluster(visibleClusters(state.clusters), user, tried, random);
       if (!cluster) break;
       tried.add(cluster.name);
       const counters = model.counters(cluster.name);

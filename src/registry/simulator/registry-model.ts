@@ -135,8 +135,12 @@ export class RegistryModel {
     });
   }
 
+  /**
+   * The bridge's database entry of `name`. Register, Update and Deregister look at the database only: a static
+   * cluster (the bridge's own config) of that name is not there for them (see {@link visibleClusters}).
+   */
   find(name: string): SimCluster | undefined {
-    return this.state.clusters.find((c) => c.name === name);
+    return this.state.clusters.find((c) => c.name === name && !c.static);
   }
 
   counters(name: string): ClusterCounters {
@@ -146,7 +150,8 @@ export class RegistryModel {
   /**
    * Register, with the checks in the deployed bridge's order (each stops at the first failure):
    * 1. region not one the bridge accepts → INVALID_ARGUMENT (before anything else, as the bridge does since 2023-02);
-   * 2. name, then url already listed → ALREADY_EXISTS;
+   * 2. name, then url already in the database → ALREADY_EXISTS (a static cluster's name or url is not: the bridge
+   *    takes such a Register, and List then shows the new entry instead of the static one);
    * 3. unknown preferability → INVALID_ARGUMENT;
    * 4. no TlsConfig at all → INVALID_ARGUMENT "missing required TLS config";
    * 5. the dial of the new ws-manager → FAILED_PRECONDITION. Empty name, empty
@@ -162,7 +167,7 @@ export class RegistryModel {
       if (this.find(input.name)) {
         throw new SimStatusError(GrpcStatus.ALREADY_EXISTS, `a WorkspaceCluster with name ${input.name} already exists in the DB`);
       }
-      if (this.state.clusters.some((c) => c.url === input.url)) {
+      if (this.state.clusters.some((c) => c.url === input.url && !c.static)) {
         throw new SimStatusError(GrpcStatus.ALREADY_EXISTS, `a WorkspaceCluster with url ${input.url} already exists in the DB`);
       }
       const preferability = input.hints.preferability;
@@ -202,7 +207,7 @@ export class RegistryModel {
   /** Static clusters live outside the bridge's database: for Update/Deregister they do not exist. */
   private dynamic(name: string): SimCluster {
     const cluster = this.find(name);
-    if (!cluster || cluster.static) {
+    if (!cluster) {
       throw new SimStatusError(GrpcStatus.NOT_FOUND, `a WorkspaceCluster with name ${name} does not exist in the DB!`);
     }
     return cluster;
@@ -244,7 +249,7 @@ export class RegistryModel {
   /**
    * Deregister: regular workspaces still running under that name → FAILED_PRECONDITION
    * unless forced; otherwise the DB entry of that name goes, if there is one (an
-   * unknown, empty or static name deletes nothing and is accepted).
+   * unknown, empty or static name deletes nothing and is accepted; a static cluster hidden by it is listed again).
    */
   deregister(name: string, force: boolean): Promise<void> {
     return this.serialised(() => {
@@ -255,13 +260,13 @@ export class RegistryModel {
         throw new SimStatusError(GrpcStatus.FAILED_PRECONDITION, `cluster is not empty (${running} instances remaining)[${ids.join(',')}]`);
       }
       const cluster = this.find(name);
-      if (!cluster || cluster.static) return;
+      if (!cluster) return;
       // Forcing stops the remaining sessions: that is what --force breaks.
       const own = this.counters(name);
       own.brokenByForce += own.running;
       own.running = 0;
       own.prebuilds = 0;
-      this.state.clusters = this.state.clusters.filter((c) => c.name !== name);
+      this.state.clusters = this.state.clusters.filter((c) => c !== cluster);
     });
   }
 
@@ -272,11 +277,9 @@ export class RegistryModel {
     return state;
   }
 
-  /** Dynamic clusters first, then static ones (as the bridge lists them). */
+  /** What List answers: {@link visibleClusters} of the file as it is now. */
   list(): ClusterStatus[] {
-    const { clusters } = this.current();
-    const ordered = [...clusters.filter((c) => !c.static), ...clusters.filter((c) => c.static)];
-    return ordered.map((c) => ({
+    return visibleClusters(this.current().clusters).map((c) => ({
       name: c.name,
       url: c.url,
       state: c.state,
@@ -290,6 +293,19 @@ export class RegistryModel {
       region: c.region ?? '',
     }));
   }
+}
+
+/**
+ * The clusters as the bridge sees them, in its List order: the database's, then the static ones (its config) whose
+ * name the database does not have. A database entry of a static cluster's name hides it (ws-manager-bridge
+ * cluster-service-server.ts `list`, every version since static clusters were listed, 2021-05), and the server's
+ * selection takes the database entry's state and score too (the server's composite cluster source: its database source, bound
+ * after the config, overrides by name).
+ */
+export function visibleClusters<T extends Pick<SimCluster, 'name' | 'static'>>(clusters: readonly T[]): T[] {
+  const inDatabase = clusters.filter((c) => !c.static);
+  const names = new Set(inDatabase.map((c) => c.name));
+  return [...inDatabase, ...clusters.filter((c) => c.static && !names.has(c.name))];
 }
 
 /** sha256 of the TLS material: proves what was sent without keeping the key on disk. */

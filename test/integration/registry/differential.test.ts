@@ -9,7 +9,8 @@
  * add/remove incl. duplicates, swaps — and after every call compares the status
  * code, then List field by field (and the stored TLS material). Both bridge
  * versions are covered: the current one and a 2023-02 one (govern from the
- * hint, no TLS update). Servers are reused; state is reset between sequences.
+ * hint, no TLS update). Both have two static clusters (the bridge's own config): `c`, a name the sequences
+ * register too, and `d` at the url of `a`. Servers are reused; state is reset between sequences.
  *
  * WSD_DIFF_SEQUENCES sets the number of sequences (default 500).
  */
@@ -74,11 +75,17 @@ const propertyArb = fc.oneof(
   fc.constantFrom('full1', 'full2', 'empty').map((t) => ({ tls: TLS[t as keyof typeof TLS] })),
 );
 const updateArb = fc.record({ op: fc.constant('update' as const), name: fc.constantFrom(...NAMES), property: propertyArb });
-const deregisterArb = fc.record({ op: fc.constant('deregister' as const), name: fc.constantFrom(...NAMES, 'zz'), force: fc.boolean() });
+const deregisterArb = fc.record({ op: fc.constant('deregister' as const), name: fc.constantFrom(...NAMES, 'd', 'zz'), force: fc.boolean() });
 const runningArb = fc.record({ op: fc.constant('running' as const), name: fc.constantFrom('a', 'b', 'c'), n: fc.integer({ min: 0, max: 2 }) });
-const swapArb = fc.record({ op: fc.constant('swap' as const), a: fc.constantFrom('a', 'b', 'c'), b: fc.constantFrom('a', 'b', 'c', 'zz'), ignore: fc.boolean() });
+const swapArb = fc.record({ op: fc.constant('swap' as const), a: fc.constantFrom('a', 'b', 'c'), b: fc.constantFrom('a', 'b', 'c', 'd', 'zz'), ignore: fc.boolean() });
 const opArb = fc.oneof({ arbitrary: registerArb, weight: 4 }, { arbitrary: updateArb, weight: 4 }, { arbitrary: deregisterArb, weight: 2 }, { arbitrary: runningArb, weight: 1 }, { arbitrary: swapArb, weight: 2 });
 type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** In the bridge's config: `c` is a name the sequences register, `d` sits at the url of `a`. */
+const STATICS = [
+  { name: 'c', url: 'dns:///ws-static-c:8080', state: 'AVAILABLE', score: 30, maxScore: 100, governed: true, region: 'europe' },
+  { name: 'd', url: 'dns:///ws-a:8080', state: 'CORDONED', score: 0, maxScore: 100, governed: false, region: '' },
+] as const;
 
 // ---- one side of the comparison ----
 
@@ -174,7 +181,12 @@ describe('simulator vs reference bridge (design.md §3)', () => {
     };
     for (const version of VERSIONS) {
       const stateFile = join(dir, `${version}.json`);
-      const sim = await startSimulator({ stateFile, reachability: alwaysReachable, bridgeVersion: version });
+      const sim = await startSimulator({
+        stateFile,
+        reachability: alwaysReachable,
+        bridgeVersion: version,
+        staticClusters: STATICS.map((s) => ({ ...s, admissionConstraints: s.name === 'd' ? [{ type: 'has-feature-preview' as const }] : [] })),
+      });
       const ref = new ReferenceBridge(version);
       await ref.start();
       sims.push(sim);
@@ -187,15 +199,18 @@ describe('simulator vs reference bridge (design.md §3)', () => {
           reset: () => sim.reset(),
           setRunning: (name, n) => sim.setRunning(name, n),
           tlsFingerprints: () => {
-            const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { clusters: Array<{ name: string; tlsFingerprint?: string }> };
-            return Object.fromEntries(state.clusters.map((c) => [c.name, c.tlsFingerprint ?? '']));
+            const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { clusters: Array<{ name: string; static: boolean; tlsFingerprint?: string }> };
+            return Object.fromEntries(state.clusters.filter((c) => !c.static).map((c) => [c.name, c.tlsFingerprint ?? '']));
           },
         },
         ref: {
           label: `reference(${version})`,
           raw: raw(ref.address),
           client: await typed(ref.address),
-          reset: async () => ref.reset(),
+          reset: async () => {
+            await ref.reset();
+            for (const s of STATICS) ref.seedStatic({ ...s, constraints: s.name === 'd' ? [{ kind: 'has-feature-preview' }] : [] });
+          },
           setRunning: async (name, n) => ref.setRunning(name, n),
           tlsFingerprints: () => Object.fromEntries(ref.rows().map((r) => [r.name, sha(ref.tlsOf(r.name) ?? { ca: '', crt: '', key: '' })])),
         },
