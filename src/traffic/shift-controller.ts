@@ -26,6 +26,7 @@ import { expectedTraffic, scoreChanges, ShiftRegistry } from './shift-registry.j
 import type { ExpectedTraffic } from './judges/cluster-judge.js';
 import { cannotRecordRollback, lastKnownScores, restoreOrRecord, stepBack } from './shift-rollback.js';
 import { servingClusters } from './old-clusters.js';
+import { describeState, hasUnknownState, savedState } from './unknown-state.js';
 import { metricInterval, metricSlots, stageDelay, tickInterval } from './stage-schedule.js';
 import { GATE_ANSWERS, GateUnanswered, holdWords, type GateName, type HoldName } from './shift-stops.js';
 import { evaluationTime } from './evaluation-time.js';
@@ -131,7 +132,8 @@ class ShiftRun {
     if (loaded.progress?.phase === 'rolled-back') return { outcome: 'rolled-back', reason: loaded.progress.reason, progress: loaded.progress };
     if (loaded.progress?.phase === 'failed') return { outcome: 'failed', reason: loaded.progress.reason, progress: loaded.progress };
     if (loaded.original) {
-      this.original = loaded.original;
+      // An older version's journal may hold a state by its bare number: read as UNKNOWN(7), as a List is.
+      this.original = Object.fromEntries(Object.entries(loaded.original).map(([meta, clusters]) => [meta, Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, savedState(c)]))]));
     } else {
       const names = [...this.input.newClusters, ...this.input.oldClusters].map((c) => c.name);
       this.original = await this.ops.snapshot(names, signal, this.input.newClusters.map((c) => c.name));
@@ -151,7 +153,16 @@ class ShiftRun {
     const idle = this.input.oldClusters.filter((o) => !this.baseline.includes(o)).map((o) => o.name);
     if (idle.length > 0) {
       const rest = this.baseline.length > 0 ? `the baseline is ${this.baseline.map((o) => o.name).join(', ')}` : 'no old cluster serves, so comparison metrics have no baseline';
-      this.emit('warn', 'traffic.baseline', `${idle.join(', ')} took no starts when the shift began (cordoned or at score 0, e.g. a rolled-back generation): not part of the comparison baseline; ${rest}`, { idle, baseline: this.baseline.map((o) => o.name) });
+      // Saved in a state this tool cannot read (only a journal of an older version, which did not refuse it, holds one): say that, not "cordoned".
+      const unknown = Object.entries(this.original).flatMap(([meta, clusters]) =>
+        idle.flatMap((name) => {
+          const c = clusters[name];
+          return c && hasUnknownState(c) ? [`${name} was in state ${describeState(c)} on ${meta} when the shift began, a state this ws-deployment does not know`] : [];
+        }),
+      );
+      const quiet = idle.filter((name) => !Object.values(this.original).some((clusters) => clusters[name] && hasUnknownState(clusters[name])));
+      const why = [...(quiet.length > 0 ? [`${quiet.join(', ')} took no starts when the shift began (cordoned or at score 0, e.g. a rolled-back generation)`] : []), ...unknown];
+      this.emit('warn', 'traffic.baseline', `${why.join('; ')}: not part of the comparison baseline; ${rest}`, { idle, baseline: this.baseline.map((o) => o.name) });
     }
 
     try {

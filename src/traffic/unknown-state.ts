@@ -37,3 +37,13 @@ export function unknownStateRemedy(name: string, meta: string): string {
 export function unknownStateProblem(c: StateOf, meta: string, consequence: string): string {
   return `${unknownStateSeen(c, meta)}: ${consequence}; ${unknownStateRemedy(c.name, meta)}`;
 }
+
+/**
+ * A cluster's state as a journal saved it, read as this version reads a List: before a7bc1c2 a state the proto does
+ * not name was saved as its bare number (`7`), and until 2a1b223 as `UNKNOWN` without it (the number is lost; it stays
+ * UNKNOWN, which every reader here takes alike). A resumed shift of such a journal must see `UNKNOWN(7)`.
+ */
+export function savedState<C extends StateOf>(c: C): C {
+  const state: unknown = c.state;
+  return typeof state === 'number' ? { ...c, state: 'UNKNOWN', unknownState: state } : c;
+}
