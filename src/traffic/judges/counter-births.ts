@@ -10,6 +10,13 @@
  * smallest value there is what rate() missed. A series seen within that hour is never counted so (a target that
  * was not scraped for a while resumes with its old total): no failure is counted that did not happen in the window.
  *
+ * A target first scraped in the window (a new `instance`) brings its series at the totals since its process started.
+ * That is a new pod's count (a ws-manager pod rescheduled or added mid-shift: its first failures are the canary's
+ * and no earlier window saw them) when its process started in the window or shortly before it, and a lifetime total
+ * otherwise (Prometheus restarted on a lost TSDB, an old process new to service discovery). The target's
+ * `process_start_time_seconds` (client_golang's process collector, controller-runtime's registry: ws-manager exports
+ * it) tells them apart; a target without it is not counted so.
+ *
  * The starts (the ratio's denominator, the samplesQuery) lose their first start the same way when their counter is
  * labelled (per workspace class, per pod). Left uncorrected, that makes a healthy cluster look worse than it is:
  * its failures are counted from 0 but its starts are not, so a series' first start that failed reads as 1 failure
@@ -22,6 +29,15 @@ import { vectorSelectors } from './promql-check.js';
 
 /** How long a series must have been absent before the window to count as born in it. */
 const UNSEEN_BEFORE_MS = 60 * 60_000;
+
+/**
+ * How long before the window (at least; a longer window's own length) the process of a target first scraped in it may
+ * have started for its series to count as born: a new pod is first scraped once service discovery has seen it and its
+ * scrape comes round (seconds, up to a minute or two with slow intervals), while a lost TSDB or an old process new to
+ * service discovery brings totals of a process that has run far longer. A process that started within this of the
+ * window yet was not scraped before it counted nothing any window saw.
+ */
+const NEW_PROCESS_BEFORE_MS = 2 * 60_000;
 
 /** The failure part of a ratio query: the left operand of its outermost `/`, or undefined for another shape. */
 function failurePart(query: string): string | undefined {
@@ -75,12 +91,15 @@ async function bornIn(provider: MetricProvider, selectors: readonly string[], wi
   const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
   // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
   // A failed one throws: what it would have counted is unknown, not 0 (a canary's only failures may be born here).
-  // A series is born only where its target (job, instance) was scraped before the window too: a target first scraped
-  // in the window (Prometheus restarted on a lost TSDB, a target new to service discovery) brings every series at
-  // the total counted since its process started, with no sample before; taken for born, that whole history (a new
-  // cluster's failed first starts while it was set up) entered one window. Series of no target of this Prometheus
-  // (federated, remote-written) match no `up` and are judged as before.
-  const newTargets = `(group by (job, instance) (last_over_time(up[${ms(windowMs)}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}))`;
+  // A series is born only where its target (job, instance) was scraped before the window too, or its process started
+  // in the window or shortly before it (a new pod): any other target first scraped in the window (Prometheus
+  // restarted on a lost TSDB, an old process new to service discovery, or one that does not say when it started)
+  // brings every series at the total counted since its process started, with no sample before; taken for born, that
+  // whole history (a new cluster's failed first starts while it was set up) entered one window. Series of no target
+  // of this Prometheus (federated, remote-written) match no `up` and are judged as before.
+  const since = (Math.max(windowMs, NEW_PROCESS_BEFORE_MS) + windowMs) / 1000;
+  const newProcesses = `(max by (job, instance) (last_over_time(process_start_time_seconds[${ms(windowMs)}])) >= time() - ${since})`;
+  const newTargets = `(group by (job, instance) (last_over_time(up[${ms(windowMs)}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}) unless on (job, instance) ${newProcesses})`;
   const answers = await Promise.all(
     selectors.map((s) =>
       provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}) unless on (job, instance) ${newTargets}`, { time: at, signal }),

@@ -4,7 +4,8 @@
  * "born in the window" from 0 (counter-births.ts: a labelled counter's first failure, which rate() misses); taken for
  * born here, a cluster's whole history entered one window: a new cluster whose first starts failed while it was set
  * up (100 of 120), healthy since, failed its gate at the first window after the loss ("30 % of 300 starts"), a
- * rollback. A series counts as born only where its target was scraped before the window. Real Prometheus, 1 s scrapes.
+ * rollback. A series counts as born only where its target was scraped before the window, or its process started in or
+ * shortly before it (a new pod: prometheus-new-pod-births.test.ts). Real Prometheus, 1 s scrapes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measure } from '../../../src/traffic/judges/measure.js';
@@ -35,7 +36,9 @@ describe.skipIf(!hasPrometheus)('series after a lost TSDB are not born in the wi
   beforeAll(async () => {
     exporter.set('c1', { startsPerTick: 1, failureRatio: 0.02 });
     exporter.set('c2', { startsPerTick: 1, failureRatio: 0 });
-    // The new cluster's first starts failed while it was set up; it has been healthy since.
+    // The new cluster's first starts failed while it was set up; it has been healthy since. Its ws-manager started
+    // then, half an hour ago, and says so (process_start_time_seconds): a process that old is no new pod.
+    exporter.processStartMs = Date.now() - 30 * 60_000;
     exporter.addStarts('c2', 120, 100);
     prometheus = await startPrometheus([`127.0.0.1:${await exporter.start(100)}`], 20_000, 150_000);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });

@@ -54,6 +54,12 @@ export class WorkspaceExporter {
     if (c) Object.assign(c, { starts: 0, failures: 0, failureCarry: 0 });
   }
 
+  /**
+   * When set, /metrics carries `process_start_time_seconds` at this time (epoch ms), as client_golang's process
+   * collector (and controller-runtime's registry, ws-manager's) exports it: when the exporting process started.
+   */
+  processStartMs?: number;
+
   /** Scrapes are answered this long after they arrive: Prometheus stamps a scrape when it starts and stores it when answered. */
   respondAfterMs = 0;
 
@@ -112,6 +118,11 @@ export class WorkspaceExporter {
     lines.push('# HELP gitpod_ws_manager_workspace_starts_failure_total Failed workspace starts.');
     lines.push('# TYPE gitpod_ws_manager_workspace_starts_failure_total counter');
     for (const [name, c] of visible) if (!c.failuresFromFirst || c.failures > 0) lines.push(`gitpod_ws_manager_workspace_starts_failure_total{cluster="${name}"} ${c.failures}`);
+    if (this.processStartMs !== undefined) {
+      lines.push('# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.');
+      lines.push('# TYPE process_start_time_seconds gauge');
+      lines.push(`process_start_time_seconds ${(this.processStartMs / 1000).toFixed(3)}`);
+    }
     return `${lines.join('\n')}\n`;
   }
 }

@@ -28,7 +28,7 @@ const v = (short: string, w = '5m') => `v{c="${short}",w="${w}"}`;
 const s = (short: string) => `starts{c="${short}"}`;
 /** The query for start series born in the 5m window (counter-births.ts). */
 const born = (short: string) =>
-  `min_over_time(${s(short)}[300000ms]) unless last_over_time(${s(short)}[3600000ms] offset 300000ms) unless on (job, instance) (group by (job, instance) (last_over_time(up[300000ms])) unless on (job, instance) last_over_time(up[3600000ms] offset 300000ms))`;
+  `min_over_time(${s(short)}[300000ms]) unless last_over_time(${s(short)}[3600000ms] offset 300000ms) unless on (job, instance) (group by (job, instance) (last_over_time(up[300000ms])) unless on (job, instance) last_over_time(up[3600000ms] offset 300000ms) unless on (job, instance) (max by (job, instance) (last_over_time(process_start_time_seconds[300000ms])) >= time() - 600))`;
 
 describe('query window', () => {
   it("takes the metric's lookback, else its interval, else the default", () => {
