@@ -59,6 +59,8 @@ export interface ClusterInput {
   bornFailures?: number;
   /** Proportions: starts of start series born in the window, which increase() misses (counter-births.ts). */
   bornStarts?: number;
+  /** Proportions: the stored steps' failure ratio, where above the query's (rate() stopped at a zero point: stored-steps.ts). */
+  storedRatio?: number;
   /** Proportions: the value query found series on some cluster (either side) in this measurement: its metrics exist. */
   valueSeriesSeen?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
@@ -206,7 +208,8 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
     const windowStarts = Math.round(seenSamples) + bornStarts;
     const born = input.bornFailures ?? 0;
-    const windowFailures = Math.min(windowStarts, (latest !== undefined ? Math.round(latest * Math.round(seenSamples)) : 0) + born);
+    const ratio = latest !== undefined && input.storedRatio !== undefined ? Math.max(latest, input.storedRatio) : latest;
+    const windowFailures = Math.min(windowStarts, (ratio !== undefined ? Math.round(ratio * Math.round(seenSamples)) : 0) + born);
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };
     const b = baselineRecord({ samples: baseline.counts.samples, failures: baseline.counts.failures, value: baseline.counts.samples > 0 ? baseline.counts.failures / baseline.counts.samples : undefined });
@@ -217,7 +220,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     }
     if (metric.threshold) {
       // Show the query's own value when this window is all the evidence; the accumulated ratio otherwise.
-      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined && born === 0 && bornStarts === 0 ? latest : undefined;
+      const shown = (input.prior?.samples ?? 0) === 0 && latest !== undefined && born === 0 && bornStarts === 0 && ratio === latest ? latest : undefined;
       const j = judgeProportionThreshold(name, cluster, counts, metric.threshold, metric.minSamples, shown);
       // The baseline does not decide a threshold, but a reader weighs "4 of 4 failed" against it.
       return out(j.outcome, j.rule, j.message, { ...extra, ...(ctxHasBaseline(baseline) ? b : {}), statistics: j.statistics });

@@ -40,7 +40,7 @@ const UNSEEN_BEFORE_MS = 60 * 60_000;
 const NEW_PROCESS_BEFORE_MS = 2 * 60_000;
 
 /** The failure part of a ratio query: the left operand of its outermost `/`, or undefined for another shape. */
-function failurePart(query: string): string | undefined {
+export function failurePart(query: string): string | undefined {
   let node = parser.parse(query).topNode.firstChild;
   while (node?.name === 'ParenExpr') node = node.firstChild;
   if (node?.name !== 'BinaryExpr') return undefined;
@@ -55,7 +55,7 @@ function failurePart(query: string): string | undefined {
  * counts starts, and a series' missed first start belongs to the count. Any other operator (a difference, a ratio)
  * could turn an added start into a wrong one: left as it is.
  */
-function onlyAddsUp(query: string): boolean {
+export function onlyAddsUp(query: string): boolean {
   let adds = true;
   parser.parse(query).iterate({
     enter: (node) => {

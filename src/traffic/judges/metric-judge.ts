@@ -40,6 +40,7 @@ import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, typ
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
 import { bornFailures, bornStarts, type Born } from './counter-births.js';
+import { storedFailureRatio } from './stored-steps.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
 import { ruleSeriesSpacing, sparseRuleWindow } from './rule-spacing.js';
@@ -130,6 +131,8 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   // A births check that failed: its count is unknown, and taken for 0 it could pass a canary whose failures all began
   // in the window (its value query is then empty). The measurement is a pipeline error, as for its own queries.
   let birthsFailed: string | undefined;
+  // Per cluster: the stored steps' failure ratio where it is above the query's (rate()'s zero point, stored-steps.ts).
+  const stored = new Map<string, { ratio: number; queried: number }>();
   if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
     const at = (q: FetchedQuery) => (q.side === 'new' ? now : baselineAt);
     const ask = async (qs: readonly FetchedQuery[], find: typeof bornFailures, into: Map<string, Born>) => {
@@ -150,7 +153,24 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
         if (b && b.series > 0) into.set(q.cluster, b);
       });
     };
-    await Promise.all([ask([...newValue, ...oldValue], bornFailures, births), ask([...newSamples, ...oldSamples], bornStarts, startBirths)]);
+    // The ratio of the stored steps, where rate() stops at a failure counter's zero point (stored-steps.ts).
+    const askStored = async (q: FetchedQuery) => {
+      const samples = [...newSamples, ...oldSamples].find((s) => s.side === q.side && s.cluster === q.cluster);
+      if (!samples || samples.error) return;
+      const r = await storedFailureRatio(ctx.provider, q.query, samples.query, queriedMs, at(q), ctx.signal).catch((error: unknown) => {
+        if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+        const kind = isMetricQueryError(error) ? error.kind : 'unexpected';
+        birthsFailed ??= `the query for the stored failure and start steps of ${q.cluster} failed (${kind}): ${error instanceof Error ? error.message : String(error)}`;
+        return undefined;
+      });
+      const latest = q.values.at(-1);
+      if (r !== undefined && latest !== undefined && r > latest) stored.set(q.cluster, { ratio: r, queried: latest });
+    };
+    await Promise.all([
+      ask([...newValue, ...oldValue], bornFailures, births),
+      ask([...newSamples, ...oldSamples], bornStarts, startBirths),
+      ...[...newValue, ...oldValue].filter((q) => !q.error).map(askStored),
+    ]);
   }
   // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
@@ -193,7 +213,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
     rule,
     message: metric.dryRun ? `[dry run] ${message}` : message,
     queries: queries.map(({ dropped: _dropped, infinities: _infinities, ...q }) => q),
-    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births, 'failure'), ...bornWarnings(startBirths, 'start'), ...uncountedFailures(queries, births, reach.scale)] : [])],
+    warnings: [...warningsFor(metric, queries), ...(isProportionMetric(metric) ? [...bornWarnings(births, 'failure'), ...bornWarnings(startBirths, 'start'), ...storedWarnings(stored), ...uncountedFailures(queries, births, reach.scale)] : [])],
     window: { start: window.start.toISOString(), end: window.end.toISOString(), ...(mode.kind === 'range' ? { resolutionMs: windowMs } : {}) },
     ...extra,
   });
@@ -244,7 +264,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const sum = (qs: readonly FetchedQuery[]) => qs.reduce((a, q) => a + q.values.reduce((x, y) => x + y, 0), 0) * reach.scale;
   const baselineCounts: Counts = { failures: 0, samples: 0 };
   for (const o of ctx.oldClusters) {
-    const v = oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
+    const v = stored.get(o.cluster)?.ratio ?? oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
     // value × the starts the value query saw is the failures it saw; the starts it missed are added after.
     const n = sum(oldSamples.filter((q) => q.cluster === o.cluster));
     const starts = Math.round(n) + (startBirths.get(o.cluster)?.count ?? 0);
@@ -273,6 +293,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       gapBefore: gapBefore(target),
       bornFailures: births.get(target.cluster)?.count,
       bornStarts: startBirths.get(target.cluster)?.count,
+      storedRatio: stored.get(target.cluster)?.ratio,
       valueSeriesSeen,
       windowMs: valueWindowMs,
       scrapeIntervalMs: ruleSpacing.get(target.cluster)?.intervalMs ?? ctx.scrapeIntervalMs,
@@ -376,6 +397,14 @@ function bornWarnings(births: ReadonlyMap<string, Born>, what: 'failure' | 'star
   return [...births].map(
     ([cluster, b]) =>
       `${cluster}: ${b.series} ${what} series began in the window: counted from 0 (${b.count} ${what}(s) that rate()/increase() miss, as they need two samples of a series; pre-initialise labelled ${what} counters to 0 to make this unnecessary)`,
+  );
+}
+
+/** Says where failures were counted at the stored steps' ratio, above the query's (stored-steps.ts). */
+function storedWarnings(stored: ReadonlyMap<string, { ratio: number; queried: number }>): string[] {
+  return [...stored].map(
+    ([cluster, s]) =>
+      `${cluster}: failures counted at the stored samples' ratio ${fmt(s.ratio)}, not the query's ${fmt(s.queried)}: rate() does not extrapolate a failure counter past its zero point (its first sample in the window was 0 or low), while it does the starts`,
   );
 }
 

@@ -39,7 +39,7 @@ describe.skipIf(!hasPrometheus)('tiled windows on a real prometheus', () => {
     exporter.set('eu40', { startsPerTick: 1, failureRatio: 0 });
     exporter.set('eu41', { startsPerTick: 1, failureRatio: 0 });
     exporter.set('eu42', { startsPerTick: 0, failureRatio: 0 });
-    // Counters above 0 before the first window: rate() stops extrapolating at a counter's 0, another matter.
+    // Counters above 0 before the first window: rate() stops extrapolating at a counter's 0 (prometheus-zero-start-counter.test.ts).
     exporter.fail('eu40', 1);
     exporter.addStarts('eu42', 1);
     prometheus = await startPrometheus([`127.0.0.1:${port}`], 20_000, 180_000);

@@ -45,6 +45,15 @@ describe('ratios judged on whole events', () => {
     expect(e).toMatchObject({ samples: 243, failures: 3, value: 3 / 243, samplesQuery: 's{eu18}', query: 'v{eu18}', points: 1, threshold: { max: 0.1 } });
   });
 
+  it("counts failures at the stored steps' ratio where it is above the query's (rate() stopped at the counter's zero point), never below it", () => {
+    // 0.09 × 100 = 9 failures from the query; the stored steps say 0.1 → 10 of 100, and the query's value is not shown.
+    const e = judgeCluster(input(counted, { value: query([0.09]), samples: samples(100), proportion: true, storedRatio: 0.1 }));
+    expect(e).toMatchObject({ samples: 100, failures: 10 });
+    expect(e.statistics?.meanNew).toBe(0.1);
+    // A stored ratio below the query's (the starts counter at its zero point) changes nothing.
+    expect(judgeCluster(input(counted, { value: query([0.09]), samples: samples(100), proportion: true, storedRatio: 0.05 }))).toMatchObject({ failures: 9 });
+  });
+
   it('never counts more failures than starts', () => {
     const e = judgeCluster(input(counted, { value: query([1.6]), samples: samples(10), proportion: true }));
     expect(e).toMatchObject({ samples: 10, failures: 10 });
