@@ -43,7 +43,7 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
     pod.processStartMs = processStartMs;
     pod.set(short, { startsPerTick: 1, failureRatio: 0, failuresFromFirst: true, startsFromFirst: true });
     pod.addStarts(short, failed, failed);
-    discovered.push(`127.0.0.1:${await pod.start(200)}`);
+    discovered.push(`127.0.0.1:${await pod.start(400)}`);
     await writeFile(`${sdFile}.tmp`, JSON.stringify([{ targets: discovered, labels: {} }]));
     await rename(`${sdFile}.tmp`, sdFile);
   }
@@ -94,13 +94,13 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
     // Premise: the failures all came before the first scrape (rate() sees no increase), and they are over 10 % of the starts.
     expect(failures[0], JSON.stringify(failures)).toMatchObject({ v: 20 });
     expect(truth.failures).toBe(20);
-    expect(truth.failures / truth.starts).toBeGreaterThan(0.12);
+    expect(truth.failures / truth.starts).toBeGreaterThan(0.15);
     const m = await measure(analysis, measureContext(provider, at, { new: 'new', old: 'old' }, { intervalMs: at - windowStart }), ZERO_COUNTERS);
     const d = m.decisions[0];
     const c = d?.clusters?.[0];
     expect(c?.failures, d?.message).toBe(truth.failures);
-    // Starts are the stored ones plus rate()'s extrapolation past the first and last sample (at most a scrape each side at 5/s).
-    expect(Math.abs((c?.samples ?? 0) - truth.starts), d?.message).toBeLessThanOrEqual(12);
+    // Starts are the stored ones plus rate()'s extrapolation past the first and last sample (at most a scrape each side at 2.5/s).
+    expect(Math.abs((c?.samples ?? 0) - truth.starts), d?.message).toBeLessThanOrEqual(8);
     expect(d?.outcome, d?.message).toBe('fail');
     expect(d?.warnings.join('\n')).toMatch(/gp-prod-ws-new-eu-west1: 1 failure series began in the window: counted from 0 \(20 failure\(s\)/);
   }, 90_000);
