@@ -18,8 +18,10 @@ interface CreatedBy {
 }
 
 /**
- * Newest deployment first; the first one that journaled a cluster with this short
- * (or full) name and succeeded its create-cluster step wins.
+ * Newest deployment first; the first one of `key`'s project and environment that journaled a cluster with this short
+ * (or full) name and succeeded its create-cluster step wins. Short names (`eu100`) carry no environment: another
+ * environment sharing the state dir may have journaled the same one, and taking its module input destroyed that
+ * environment's cluster (a staging deploy retired and destroyed development's eu100 this way).
  *
  * A damaged journal newer than that one may be the newest creator of a reused name: skipping it, the retirement
  * took an older deployment's module input (another cluster's backend, another cluster to destroy) and said
@@ -47,6 +49,7 @@ export async function findCreatedBy(store: StateStore, name: string, key?: { pro
       if (!hidden && details.file && details.fix) hidden = { id: summary.id, damage: { file: details.file, line: details.line ?? 1, fix: details.fix } };
       continue;
     }
+    if (key && (snap.inputs.project !== key.project || snap.inputs.environment !== key.environment)) continue;
     for (const c of snap.clusters) {
       if (c.shortName !== name && c.name !== name) continue;
       const create = c.steps.find((s) => s.name === 'create-cluster');

@@ -58,3 +58,31 @@ describe('findCreatedBy beside a damaged journal', () => {
     }
   });
 });
+
+describe('findCreatedBy across environments sharing a state dir', () => {
+  /** Deployments that each created eu7 (short names carry no environment), none damaged. */
+  async function creators(environments: readonly string[]): Promise<FileStateStore> {
+    const root = mkdtempSync(join(tmpdir(), 'wsd-created-by-'));
+    dirs.push(root);
+    const store = new FileStateStore(root);
+    for (const [i, environment] of environments.entries()) {
+      const id = `2026010${i + 1}-000000-aaaa`;
+      const j = await store.create(id);
+      const first = createdFor(id, 7, { environment });
+      await j.append(first);
+      const cluster = first.clusters[0]!.name;
+      await j.append({ type: 'step.started', cluster, step: 'create-cluster', attempt: 1 });
+      await j.append({ type: 'step.succeeded', cluster, step: 'create-cluster', durationMs: 1, outputs: { moduleInput: { backend: { type: 'gcs', bucket: `state-of-${environment}` } } } });
+      await new Promise((r) => setTimeout(r, 5)); // distinct start times: newest first is by them
+    }
+    return store;
+  }
+
+  it("never takes another environment's creator of the same short name, however new", async () => {
+    const store = await creators(['development', 'staging']);
+    expect(await findCreatedBy(store, 'eu7', KEY)).toMatchObject({ deploymentId: '20260101-000000-aaaa', moduleInput: { backend: { bucket: 'state-of-development' } } });
+    expect(await findCreatedBy(store, 'eu7', { project: 'p', environment: 'staging' })).toMatchObject({ moduleInput: { backend: { bucket: 'state-of-staging' } } });
+    expect(await findCreatedBy(store, 'eu7', { project: 'other', environment: 'development' })).toBeUndefined();
+    expect(await findCreatedBy(await creators(['staging']), 'eu7', KEY)).toBeUndefined();
+  });
+});
