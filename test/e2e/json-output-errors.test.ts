@@ -45,7 +45,10 @@ const FAILING: Array<{ args: string[]; code: number; says: RegExp }> = [
   { args: ['status', ID, '--output', 'json', '--state-dir', folder], code: 1, says: /is a folder, not the journal file/ },
   { args: ['status', '20260102-000009-aaaa', '--output', 'json', '--state-dir', damaged], code: 2, says: /deployment 20260102-000009-aaaa not found/ },
   { args: ['status', 'nope', '--output', 'json', '--state-dir', damaged], code: 2, says: /deployment nope not found in/ },
-  { args: ['status', '--output', 'json', '--state-dir', join(root, 'missing')], code: 2, says: /no deployments in/ },
+  { args: ['status', '--output', 'json', '--state-dir', join(root, 'missing')], code: 2, says: /no deployments in .*missing: the folder does not exist; pass the --state-dir \(or --state\) the deployments ran with/ },
+  // A missing state dir is no empty list (`[]`, exit 0): the same error as status of the newest.
+  { args: ['status', '--all', '--output', 'json', '--state-dir', join(root, 'missing')], code: 2, says: /no deployments in .*missing: the folder does not exist; pass the --state-dir \(or --state\) the deployments ran with/ },
+  { args: ['status', ID, '--output', 'json', '--state-dir', join(root, 'missing')], code: 2, says: /no deployments in .*missing: the folder does not exist/ },
   { args: ['status', '--output', 'json', '--state-dir', aFile], code: 1, says: /it is a file, not a folder/ },
   { args: ['status', '--all', '--output', 'json', '--state-dir', aFile], code: 1, says: /it is a file, not a folder/ },
   { args: ['status', '--output', 'json', '--bogus', '--state-dir', damaged], code: 2, says: /unknown option '--bogus'/ },

@@ -1,4 +1,5 @@
 /** `ws-deployment status [ID]`: one deployment as a table or JSON (default: the newest); `--all` lists them. */
+import { lstatSync } from 'node:fs';
 import type { Command } from 'commander';
 import { WsdError } from '../../core/errors.js';
 import { lineOf, renderSummary, statusDocument } from '../../report/summary.js';
@@ -25,6 +26,7 @@ export default async function status(command: Command, id?: string): Promise<voi
   const { all, watch } = command.opts<{ all: boolean; watch: boolean }>();
   if (all && id) throw new WsdError('UsageError', 'status takes either a deployment id or --all, not both');
   if (watch && (all || format === 'json')) throw new WsdError('UsageError', '--watch shows one deployment as text; drop --all / --output json');
+  if (!options.state) assertStateDirExists(options.stateDir);
   const store = await openStore(options, { sink: stderrWarnings });
   try {
     if (watch) {
@@ -65,6 +67,20 @@ export default async function status(command: Command, id?: string): Promise<voi
     process.stdout.write(format === 'json' ? `${JSON.stringify(options.next.value({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }), null, 2)}\n` : options.next.text(`${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`));
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * A state dir that does not exist is most likely a mistyped or forgotten --state-dir: every form of status says so
+ * (exit 2), where `--all` printed an empty list (`[]`) and exited 0 as if the dir had been read and held nothing.
+ */
+function assertStateDirExists(dir: string): void {
+  try {
+    lstatSync(dir);
+  } catch (error) {
+    // Only a dir that is not there; one that cannot be read gets the store's own error.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    throw new WsdError('DeploymentNotFound', `no deployments in ${dir}: the folder does not exist; pass the --state-dir (or --state) the deployments ran with, or start one with \`ws-deployment deploy\``, { details: { stateDir: dir } });
   }
 }
 
