@@ -36,9 +36,14 @@ export async function writeClusterKubeconfig(ctx: KubeconfigContext, path: strin
   writeKubeconfigFromOutputs(path, { name: ctx.cluster.name, endpoint, caCertificate: ca });
 }
 
+/** The server URL a kubeconfig gets for a module's `endpoint` (an address, or a URL as it is). */
+export function kubeconfigServer(endpoint: string): string {
+  return /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`;
+}
+
 /** Writes a kubeconfig for a cluster whose module outputs its endpoint and CA (sandbox, k3s). */
 export function writeKubeconfigFromOutputs(path: string, input: { name: string; endpoint: string; caCertificate: string }): void {
-  const server = /^https?:\/\//.test(input.endpoint) ? input.endpoint : `https://${input.endpoint}`;
+  const server = kubeconfigServer(input.endpoint);
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',

@@ -3,10 +3,11 @@
  * own kubeconfig (from create-cluster's outputs), a helm bound to this cluster's
  * private helm home, and small helpers (paths, URL templates).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { KUBECONFIG_OUTPUTS, writeClusterKubeconfig } from '../create-cluster/kubeconfig.js';
+import { foreignKubeconfig } from '../create-cluster/kubeconfig-owner.js';
 import { Helm } from '../../tools/helm.js';
 import type { ClusterTarget, PlanContext, StepContext, StepName } from '../step.js';
 
@@ -20,8 +21,8 @@ const rewriting = new Map<string, Promise<void>>();
 
 /**
  * The cluster's kubeconfig file, as create-cluster recorded it. Never the default ~/.kube/config. Where the file is
- * gone it is written again as create-cluster wrote it (create-cluster/kubeconfig.ts: it is a cache), once for all the
- * steps that ask at the same time.
+ * gone, or points at another cluster (create-cluster/kubeconfig-owner.ts), it is written again as create-cluster wrote
+ * it (create-cluster/kubeconfig.ts: it is a cache), once for all the steps that ask at the same time.
  */
 export async function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster' | 'config' | 'sink' | 'signal' | 'logFile' | 'redactor'>): Promise<string> {
   const created = ctx.outputs['create-cluster'] ?? {};
@@ -31,18 +32,35 @@ export async function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster'
       details: { cluster: ctx.cluster.name },
     });
   }
-  if (existsSync(kubeconfig)) return kubeconfig;
   let pending = rewriting.get(kubeconfig);
   if (!pending) {
-    pending = rewriteKubeconfig(ctx, kubeconfig, created).finally(() => rewriting.delete(kubeconfig));
+    // Checked and claimed in one turn (synchronous reads): the steps asking together share one verdict and one rewrite.
+    const foreign = existsSync(kubeconfig) ? foreignKubeconfig(kubeconfig, ctx.cluster, ctx.config, created) : undefined;
+    if (existsSync(kubeconfig) && !foreign) return kubeconfig;
+    pending = rewriteKubeconfig(ctx, kubeconfig, created, foreign).finally(() => rewriting.delete(kubeconfig));
     rewriting.set(kubeconfig, pending);
   }
   await pending;
   return kubeconfig;
 }
 
-async function rewriteKubeconfig(ctx: Parameters<typeof kubeconfigFor>[0], kubeconfig: string, created: Record<string, unknown>): Promise<void> {
+/** Writes the kubeconfig again from the journal: it is gone, or (`foreign` says why) it points at another cluster. */
+async function rewriteKubeconfig(ctx: Parameters<typeof kubeconfigFor>[0], kubeconfig: string, created: Record<string, unknown>, foreign?: string): Promise<void> {
   const gke = ctx.cluster.type === 'gke';
+  if (foreign) {
+    // Kept, not deleted: it may hold credentials someone put there by hand.
+    const aside = `${kubeconfig}.replaced`;
+    renameSync(kubeconfig, aside);
+    ctx.sink.emit({
+      level: 'warn',
+      code: 'kubeconfig.rewritten',
+      cluster: ctx.cluster.name,
+      message: `kubeconfig of ${ctx.cluster.name} (${kubeconfig}) is another cluster's: ${foreign}; moved it to ${aside} and writing it again ${gke ? 'with gcloud get-credentials' : 'from the endpoint and CA create-cluster journaled'}, so nothing is installed into that cluster`,
+      data: { kubeconfig, replaced: aside, reason: foreign },
+    });
+    await writeClusterKubeconfig(ctx, kubeconfig, created);
+    return;
+  }
   if (!gke && KUBECONFIG_OUTPUTS.some((k) => typeof created[k] !== 'string')) {
     // Journaled before create-cluster kept the endpoint and CA: nothing here can write it again.
     throw new WsdError(

@@ -3,8 +3,11 @@
  * (a state dir restored without it, a run journaled in PostgreSQL resumed in a fresh work dir) writes it again as
  * create-cluster did, instead of failing with "run create-cluster again", which `resume` cannot do for a done step.
  * gcloud is a recording fake (no GKE here); the releases of a cluster ask at the same time, so one rewrite serves all.
+ * Another cluster's kubeconfig copied over it was used as it was (helm installed into that cluster): now it is moved
+ * aside and written again, said as a warning (create-cluster/kubeconfig-owner.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeKubeconfigFromOutputs } from '../../../src/steps/create-cluster/kubeconfig.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,5 +102,63 @@ describe('kubeconfigFor', () => {
     expect(readFileSync(kubeconfig, 'utf8')).toContain('# ours');
     expect(await gcloud.calls()).toEqual([]);
     expect(events).toEqual([]);
+  });
+
+  it('another cluster’s module-built kubeconfig copied over this one is moved aside and written again from the journal, with a warning', async () => {
+    const kubeconfig = join(clusterDir(), 'kubeconfig');
+    // What create-cluster wrote for another cluster (its own server and CA), copied over this cluster's.
+    writeKubeconfigFromOutputs(kubeconfig, { name: 'gp-prod-ws-us117-us-west1', endpoint: '10.0.0.9:6443', caCertificate: 'T1RIRVI=' });
+    const theirs = readFileSync(kubeconfig, 'utf8');
+    const { ctx, events } = context('k3s', { kubeconfig, endpoint: '10.0.0.7:6443', ca_certificate: 'Q0EtREFUQQ==' });
+    expect(await Promise.all([kubeconfigFor(ctx), kubeconfigFor(ctx)])).toEqual([kubeconfig, kubeconfig]);
+    const doc = JSON.parse(readFileSync(kubeconfig, 'utf8')) as { clusters: Array<{ name: string; cluster: Record<string, string> }> };
+    expect(doc.clusters).toEqual([{ name: NAME, cluster: { server: 'https://10.0.0.7:6443', 'certificate-authority-data': 'Q0EtREFUQQ==' } }]);
+    expect(readFileSync(`${kubeconfig}.replaced`, 'utf8')).toBe(theirs);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ level: 'warn', code: 'kubeconfig.rewritten', cluster: NAME });
+    expect(events[0]?.message).toBe(
+      `kubeconfig of ${NAME} (${kubeconfig}) is another cluster's: its current context points at server https://10.0.0.9:6443, not https://10.0.0.7:6443 that create-cluster journaled; moved it to ${kubeconfig}.replaced and writing it again from the endpoint and CA create-cluster journaled, so nothing is installed into that cluster`,
+    );
+  });
+
+  it('the same server with another CA is another cluster’s too; this cluster’s with credentials added by hand is kept', async () => {
+    const kubeconfig = join(clusterDir(), 'kubeconfig');
+    const created = { kubeconfig, endpoint: '10.0.0.7:6443', ca_certificate: 'Q0EtREFUQQ==' };
+    writeKubeconfigFromOutputs(kubeconfig, { name: NAME, endpoint: '10.0.0.7:6443', caCertificate: 'T1RIRVI=' });
+    const first = context('k3s', created);
+    await kubeconfigFor(first.ctx);
+    expect(first.events[0]?.message).toContain('has another CA than create-cluster journaled');
+    // An operator's token in the user entry, kubectl-style YAML: server and CA are this cluster's, so it is used as it is.
+    const ours = `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://10.0.0.7:6443\n    certificate-authority-data: Q0EtREFUQQ==\ncontexts:\n- name: x\n  context: { cluster: c, user: u }\ncurrent-context: x\nusers:\n- name: u\n  user: { token: t0ken }\n`;
+    writeFileSync(kubeconfig, ours);
+    const second = context('k3s', created);
+    await kubeconfigFor(second.ctx);
+    expect(readFileSync(kubeconfig, 'utf8')).toBe(ours);
+    expect(second.events).toEqual([]);
+  });
+
+  it('a GKE kubeconfig whose current context is another cluster’s (gke_<project>_<region>_<name>, as gcloud names it) is fetched again', async () => {
+    const gcloud = await fakeGcloud();
+    const kubeconfig = join(clusterDir(), 'kubeconfig');
+    const gkeConfig = (cluster: string) =>
+      `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://34.1.2.3\n  name: ${cluster}\ncontexts:\n- context:\n    cluster: ${cluster}\n    user: ${cluster}\n  name: ${cluster}\ncurrent-context: ${cluster}\n`;
+    writeFileSync(kubeconfig, gkeConfig('gke_gitpod-test_europe-west1_gp-prod-ws-eu116-eu-west1'));
+    const { ctx, events } = context('gke', { kubeconfig });
+    expect(await kubeconfigFor(ctx)).toBe(kubeconfig);
+    expect((await gcloud.calls()).map((c) => c.argv.slice(0, 4))).toEqual([['container', 'clusters', 'get-credentials', NAME]]);
+    expect(events.filter((e) => e.code === 'kubeconfig.rewritten').map((e) => e.message)).toEqual([expect.stringContaining(`its current context's cluster is gke_gitpod-test_europe-west1_gp-prod-ws-eu116-eu-west1, not gke_gitpod-test_europe-west1_${NAME}`)]);
+    expect(readFileSync(`${kubeconfig}.replaced`, 'utf8')).toContain('eu116');
+    // Its own context: used as it is.
+    writeFileSync(kubeconfig, gkeConfig(`gke_gitpod-test_europe-west1_${NAME}`));
+    const again = context('gke', { kubeconfig });
+    await kubeconfigFor(again.ctx);
+    expect(again.events).toEqual([]);
+    // One gcloud did not write (a hand-made context, e.g. through a proxy): the operator's choice, used as it is.
+    writeFileSync(kubeconfig, gkeConfig('via-proxy'));
+    const hand = context('gke', { kubeconfig });
+    await kubeconfigFor(hand.ctx);
+    expect(hand.events).toEqual([]);
+    expect(readFileSync(kubeconfig, 'utf8')).toContain('via-proxy');
+    expect(await gcloud.calls()).toHaveLength(1);
   });
 });
