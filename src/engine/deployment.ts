@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { isWsdError, WsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Redactor } from '../core/redact.js';
-import { allocateClusterId, clusterIdHistory, type ExistenceProbe, type RegisteredNames } from '../plan/allocate-id.js';
+import { allocateClusterId, clusterIdHistory, sharedNameRefusal, type ExistenceProbe, type RegisteredNames, type SharedNames } from '../plan/allocate-id.js';
 import { buildTargets } from '../plan/targets.js';
 import { excludedPending, partialNote, shiftAttempt, type Snapshot } from '../state/model.js';
 import { holdAnswers } from '../report/shift-gates.js';
@@ -85,7 +85,10 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
     if (unfinished) throw unfinished;
     const refusal = upFrontRefusal(loaded, options, deps);
     if (refusal) throw new WsdError('PreCheckRefused', refusal);
-    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, registeredNames: deps.registeredNames, ...(await idHistory(deps, lockKey(loaded))) }));
+    const history = await idHistory(deps, lockKey(loaded));
+    const shared = options.clusterId === undefined ? undefined : sharedNameRefusal(loaded.config, options.clusterId, history.shared);
+    if (shared) throw shared;
+    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, registeredNames: deps.registeredNames, ...history }));
     const targets = buildTargets(loaded.config, clusterId);
     const journal = await deps.store.create(id);
     // The id and names are journaled before anything external is created: resume reuses them.
@@ -122,10 +125,10 @@ function appliesOnAppend(journal: DeploymentJournal): boolean {
 }
 
 /** What earlier deployments tell allocation; a damaged journal that hides its cluster id is said, not skipped quietly. */
-export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: { project: string; environment: string }): Promise<{ lastUsed?: number; taken: ReadonlySet<number> }> {
-  const { lastUsed, taken, unknown } = await clusterIdHistory(deps.store, key);
+export async function idHistory(deps: Pick<EngineDeps, 'store' | 'sink'>, key: { project: string; environment: string }): Promise<{ lastUsed?: number; taken: ReadonlySet<number>; shared: SharedNames }> {
+  const { lastUsed, taken, unknown, shared } = await clusterIdHistory(deps.store, key);
   for (const message of unknown) deps.sink.emit({ level: 'warn', code: 'journal.damaged', message });
-  return { lastUsed, taken };
+  return { lastUsed, taken, shared };
 }
 
 /** The newest resumable deployment that changed something (a step started); one refused before any step ran blocks nothing. */

@@ -11,7 +11,7 @@ import type { HelmMajor } from '../tools/helm.js';
 import type { StartRefusal } from '../engine/start-verdict.js';
 import type { ExcludedBy } from '../state/model.js';
 import type { ClusterTarget, DeploymentPlanContext, DeploymentStep, PlanContext, PlannedAction, RunOptions, Step, StepName } from '../steps/step.js';
-import { allocateClusterId, type ExistenceProbe, type RegisteredNames } from './allocate-id.js';
+import { allocateClusterId, sharedNameRefusal, type ExistenceProbe, type RegisteredNames, type SharedNames } from './allocate-id.js';
 import { buildTargets } from './targets.js';
 
 const PLAN_VERSION = 1;
@@ -79,6 +79,8 @@ interface PlanInput {
   lastUsed?: number;
   /** Ids never to take (see `ClusterIdHistory.taken`). */
   taken?: ReadonlySet<number>;
+  /** Short names other environments of the state dir use (see `ClusterIdHistory.shared`). */
+  shared?: SharedNames;
   /** The major version of the helm deploy would run, so helm commands show its flags. */
   helmMajor?: HelmMajor;
 }
@@ -96,7 +98,10 @@ function planStep(name: StepName, excluded: ReadonlySet<StepName>, held: Readonl
 
 export async function buildPlan(input: PlanInput): Promise<PlanDocument> {
   const { config } = input.loaded;
-  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registeredNames: input.registeredNames, lastUsed: input.lastUsed, taken: input.taken }));
+  // A given id whose short names another environment uses: what deploy refuses, plan refuses too.
+  const shared = input.clusterId === undefined ? undefined : sharedNameRefusal(config, input.clusterId, input.shared);
+  if (shared) throw shared;
+  const clusterId = input.clusterId ?? (await allocateClusterId(config, { probe: input.probe, registeredNames: input.registeredNames, lastUsed: input.lastUsed, taken: input.taken, shared: input.shared }));
   const targets = buildTargets(config, clusterId);
   const deploymentDir = join(input.sharedDir, '<deployment>');
   const wide: DeploymentPlanContext = {

@@ -46,7 +46,8 @@ export default async function plan(command: Command): Promise<void> {
       redactor,
       sharedDir,
       registeredNames: () => registeredNames(config.metaClusters, sharedDir, { baseDir: dirname(loaded.file), redactor }),
-      ...(allocating ? await history(store, { project: config.project.id, environment: config.environment }) : {}),
+      // A given id is checked against the other environments' names only (deploy refuses one they use).
+      ...(allocating ? await history(store, { project: config.project.id, environment: config.environment }) : { shared: (await clusterIdHistory(store, { project: config.project.id, environment: config.environment })).shared }),
       // Only real clusters run `helm upgrade`, whose flags differ between helm 3 and 4.
       helmMajor: config.workspaceClusters.some((c) => c.type !== 'sandbox') ? await installedHelmMajor() : undefined,
     });
@@ -61,8 +62,8 @@ export default async function plan(command: Command): Promise<void> {
 }
 
 /** Earlier deployments' cluster ids; a damaged journal that hides its id is said on stderr (the plan on stdout stays parseable). */
-async function history(store: StateStore, key: { project: string; environment: string }): Promise<{ lastUsed?: number; taken: ReadonlySet<number> }> {
-  const { lastUsed, taken, unknown } = await clusterIdHistory(store, key);
+async function history(store: StateStore, key: { project: string; environment: string }): Promise<Omit<Awaited<ReturnType<typeof clusterIdHistory>>, 'unknown'>> {
+  const { unknown, ...rest } = await clusterIdHistory(store, key);
   for (const message of unknown) process.stderr.write(`warning: ${message}\n`);
-  return { lastUsed, taken };
+  return rest;
 }
