@@ -4,8 +4,11 @@
  * Staging allocated from its own history only and took 100 as well; development's resume then found staging's eu100
  * registered at the same URL, skipped its registration as done and shifted traffic on staging's entries. Now staging
  * takes the next id, and a --cluster-id of development's names is refused before anything is journaled.
+ * Once both are registered, staging's shift (`oldClusters: auto`: the other clusters registered with its prefixes)
+ * took development's eu100/us100 as its old generation: it moved staging's traffic off them, cordoned and
+ * deregistered them. Now they are left out, with a warning saying which and why.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
@@ -42,5 +45,26 @@ describe.skipIf(!hasTerraform)('cluster ids of two environments in one state dir
     const deployed = await runCli(['deploy', ...args(staging), '--only', 'create-cluster']);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/^deployment \S+: partial \(cluster id 101\)/);
+  });
+});
+
+describe.skipIf(!hasTerraform)("another environment's registered clusters are not this one's old generation", { timeout: 180_000 }, () => {
+  const ws = sandboxWorkspace();
+  afterAll(() => ws.cleanup());
+  const staging = join(ws.dir, 'examples', 'staging.yaml');
+  writeFileSync(staging, readFileSync(ws.config, 'utf8').replace(/^environment: development$/m, 'environment: staging'));
+  const args = (config: string) => ['--config', config, '--state-dir', ws.stateDir, '--yes'];
+
+  it("staging's first deploy leaves development's eu100 and us100 registered, serving and undestroyed", async () => {
+    const dev = await runCli(['deploy', ...args(ws.config)]);
+    expect(dev.code, dev.stderr).toBe(0);
+    const stag = await runCli(['deploy', ...args(staging)]);
+    expect(stag.code, stag.stderr).toBe(0);
+    expect(stag.stdout).toMatch(/traffic-shift +succeeded .*promoted \(first generation\)/);
+    expect(stag.stdout).toMatch(/retire-old-clusters +succeeded .*no old clusters to retire/);
+    expect(stag.stderr).toMatch(/WARN left out of the old clusters: eu100 \(deployment \S+, sandbox-project\/development\), us100 \(deployment \S+, sandbox-project\/development\): registered with a meta cluster this config shares, but another environment's clusters in this state dir; list them in trafficShift.oldClusters/);
+    const registry = JSON.parse(readFileSync(join(ws.stateDir, 'sandbox', 'registry', 'dev-meta-eu01.json'), 'utf8')) as { clusters: Array<{ name: string; state: string; score: number }> };
+    expect(registry.clusters.filter((c) => c.name.endsWith('100')).map((c) => `${c.name} ${c.state} ${c.score}`).sort()).toEqual(['eu100 AVAILABLE 100', 'us100 AVAILABLE 100']);
+    for (const name of ['gp-dev-ws-eu100-eu-west1', 'gp-dev-ws-us100-us-west1']) expect(existsSync(join(ws.stateDir, 'terraform-state', `${name}.tfstate`)), name).toBe(true);
   });
 });

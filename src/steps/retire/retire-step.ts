@@ -18,6 +18,7 @@ import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-ses
 import { destroyTerraformEnvs } from './destroy-env.js';
 import { destroyModuleInputs } from './destroy-module.js';
 import { findCreatedBy } from './find-module-input.js';
+import { otherEnvironmentNames } from '../../state/environment-names.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
 import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from './retire-guards.js';
 
@@ -127,7 +128,10 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
       const session = await openShiftSession({ config: ctx.config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, sandbox: { ...options.sandbox, faults: [] }, traffic: true });
       try {
         const { registry } = session;
-        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry, metas: registry.metas, previous: ctx.previous?.clusters ?? shiftOutputs(ctx), signal: ctx.signal });
+        const previous = ctx.previous?.clusters ?? shiftOutputs(ctx);
+        const otherEnvironments = previous ? undefined : await otherEnvironmentNames(options.store, { project: ctx.config.project.id, environment: ctx.environment });
+        const leftOut = (message: string) => ctx.sink.emit({ level: 'warn', code: 'traffic.old-clusters', message });
+        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry, metas: registry.metas, previous, signal: ctx.signal, otherEnvironments, leftOut });
         if (!ctx.previous?.clusters) await ctx.checkpoint({ clusters });
         const olds = clusters.oldClusters;
         if (olds.length === 0) return { retired: [], note: 'no old clusters to retire' };

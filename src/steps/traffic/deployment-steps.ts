@@ -20,7 +20,7 @@ interface DeploymentStepsOptions {
 export function deploymentSteps(options: DeploymentStepsOptions): DeploymentStep[] {
   const faults = (options.injectFaults ?? []).map(parseFaultSpec);
   return [
-    createTrafficShiftStep({ nonInteractive: options.nonInteractive, sandbox: { faults } }),
+    createTrafficShiftStep({ nonInteractive: options.nonInteractive, sandbox: { faults }, store: options.store }),
     createRetireStep({ store: options.store, nonInteractive: options.nonInteractive }),
   ];
 }

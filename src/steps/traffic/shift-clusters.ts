@@ -11,6 +11,7 @@ import type { TrafficShiftConfig } from '../../traffic/config.js';
 import { resolveOldClusters, type NewClusterRef } from '../../traffic/old-clusters.js';
 import type { RegistryPort, ShiftCluster } from '../../traffic/shift-ports.js';
 import type { ClusterTarget } from '../step.js';
+import type { OtherEnvironmentNames } from '../../state/environment-names.js';
 
 export interface ShiftClusters {
   newClusters: ShiftCluster[];
@@ -55,6 +56,12 @@ export async function resolveShiftClusters(input: {
   metas: readonly string[];
   previous?: unknown;
   signal?: AbortSignal;
+  /**
+   * Registered names the state dir knows as another environment's clusters (state/environment-names.ts): never
+   * `auto` old clusters of this one; `leftOut` hears which were left out, once, when the clusters are resolved.
+   */
+  otherEnvironments?: OtherEnvironmentNames;
+  leftOut?: (message: string) => void;
 }): Promise<ShiftClusters> {
   const prev = input.previous as Partial<ShiftClusters> | undefined;
   if (prev?.newClusters && prev.oldClusters) return { newClusters: prev.newClusters, oldClusters: prev.oldClusters };
@@ -64,6 +71,12 @@ export async function resolveShiftClusters(input: {
   if (missing.length > 0) {
     throw new WsdError('PreCheckRefused', `new cluster(s) ${missing.map((m) => m.name).join(', ')} are not registered with any meta cluster; run the register-cluster step first`);
   }
-  const oldClusters = resolveOldClusters({ setting: input.config.oldClusters, registered, newClusters: refs, environment: input.environment });
+  const others = input.config.oldClusters === 'auto' ? registered.filter((n) => input.otherEnvironments?.has(n)) : [];
+  if (others.length > 0) {
+    const words = others.map((n) => `${n} (deployment ${input.otherEnvironments?.get(n)?.deploymentId}, ${input.otherEnvironments?.get(n)?.environment})`);
+    input.leftOut?.(`left out of the old clusters: ${words.join(', ')}: registered with a meta cluster this config shares, but another environment's clusters in this state dir; list them in trafficShift.oldClusters to shift from them anyway`);
+  }
+  const candidates = registered.filter((n) => !others.includes(n));
+  const oldClusters = resolveOldClusters({ setting: input.config.oldClusters, registered: candidates, newClusters: refs, environment: input.environment });
   return { newClusters: refs.map(({ prefix: _prefix, ...c }) => c), oldClusters };
 }

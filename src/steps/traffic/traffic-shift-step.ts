@@ -9,6 +9,8 @@
  * them back as `ctx.previous` and the controller continues at the same step.
  * An interrupt stops without rollback; `shift abort` and failed gates roll back.
  */
+import { otherEnvironmentNames } from '../../state/environment-names.js';
+import type { StateStore } from '../../state/store.js';
 import { WsdError } from '../../core/errors.js';
 import type { TrafficShiftConfig } from '../../traffic/config.js';
 import { expandSteps } from '../../traffic/config.js';
@@ -35,6 +37,8 @@ interface TrafficShiftStepOptions {
    */
   nonInteractive?: boolean;
   sandbox?: SandboxShiftOptions;
+  /** The state store: which registered clusters are another environment's (never this one's old clusters). */
+  store?: Pick<StateStore, 'list' | 'open'>;
   /** Test hooks. */
   clock?: Clock;
   pollMs?: number;
@@ -184,7 +188,9 @@ export function createTrafficShiftStep(options: TrafficShiftStepOptions = {}): D
       const session = await openShiftSession({ config: ctx.config, shift: config, sharedDir: ctx.sharedDir, clusters: ctx.clusters, sink: ctx.sink, redactor: ctx.redactor, signal: ctx.signal, sandbox: options.sandbox, traffic: true });
       try {
         const metas = session.registry.metas;
-        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal });
+        const otherEnvironments = options.store && !ctx.previous?.clusters ? await otherEnvironmentNames(options.store, { project: ctx.config.project.id, environment: ctx.environment }) : undefined;
+        const leftOut = (message: string) => ctx.sink.emit({ level: 'warn', code: 'traffic.old-clusters', message });
+        const clusters = await resolveShiftClusters({ config, clusters: ctx.clusters, environment: ctx.environment, registry: session.registry, metas, previous: ctx.previous?.clusters, signal: ctx.signal, otherEnvironments, leftOut });
         if (!ctx.previous?.clusters) {
           // The schedule and its manual gates: `shift` and `status` say which gate a queued answer covers and which comes next.
           await ctx.checkpoint({ clusters, ...(config.command ? {} : { schedule: { steps: expandSteps(config), manualGates: manualGates(config) } }) });
