@@ -1,6 +1,6 @@
 /**
  * What a long-running command needs around the core: the event sink with the
- * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM/SIGHUP, the
+ * renderer for this terminal, one abort signal wired to SIGINT/SIGTERM/SIGHUP/SIGQUIT, the
  * state store and the redactor.
  */
 import { setMaxListeners } from 'node:events';
