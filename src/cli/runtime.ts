@@ -15,6 +15,7 @@ import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
 import { canRedraw, isCI } from './render/terminal.js';
+import { holdEchoOff } from './render/terminal-echo.js';
 import type { GlobalOptions } from './options.js';
 import type { NextCommands } from '../core/next-command.js';
 
@@ -52,6 +53,8 @@ export function redactedSink(renderer: EventSink, redactor: Redactor, next: Next
 export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const redactor = new Redactor();
   const renderer = createRenderer(options);
+  // Keys pressed while the live view draws are not echoed into it (render/terminal-echo.ts).
+  const releaseEcho = renderer instanceof TtyRenderer ? holdEchoOff() : () => undefined;
   const sink = redactedSink(renderer, redactor, options.next);
   const restoreWarnings = routeProcessWarnings(sink);
   const controller = new AbortController();
@@ -98,6 +101,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
       (closing ??= (async () => {
         await prompter?.close();
         renderer.close?.();
+        releaseEcho();
         restoreWarnings();
         try {
           await store.close();

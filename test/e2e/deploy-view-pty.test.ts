@@ -90,16 +90,17 @@ describe.skipIf(!hasTools).concurrent("deploy's live view at a terminal", () => 
     await run.waitForScreen(WATCHING, 240_000);
     await run.suspend();
     expect(run.cursorVisible()).toBe(true);
-    // As bash: a line end after the echoed ^Z, its report and prompt; then `fg` typed, and the command line echoed.
+    // As bash: a line end, its report and prompt; then `fg` typed, and the command line echoed.
     const shell = ['[1]+  Stopped                 ws-deployment deploy', '$ fg', 'ws-deployment deploy'];
     await run.shellWrites(`\n${shell.join('\n')}\n`);
     await run.waitForScreen(/\$ fg\nws-deployment deploy$/);
     const stopped = await run.screen();
     const view = stopped.filter((l) => CLUSTER.test(l));
     expect(view, stopped.join('\n')).toHaveLength(2);
-    const atStop = stopped.length - shell.length - 1; // the row of the echoed ^Z, under the view
+    const atStop = stopped.length - shell.length - 1; // the cursor's row at the stop, under the view
     expect(stopped.slice(atStop - 2, atStop), stopped.join('\n')).toEqual(view);
-    expect(stopped[atStop]).toBe('^Z');
+    // Empty: the terminal's echo is off while the view draws (render/terminal-echo.ts), ^Z's too.
+    expect(stopped[atStop]).toBe('');
     await run.foreground();
     /** Why the screen is not the one at the stop followed by a whole view (scrolled event lines above it); undefined when it is. */
     const wrong = (lines: string[]): string | undefined => {

@@ -59,17 +59,21 @@ export interface PtyRun {
  * `stderrTo`: the CLI's stderr goes to that file, not the terminal (`2>FILE`).
  * `before`: what the terminal showed before the program started (earlier output, the shell's command line),
  * written to the emulator first, so a test can see whether the program left it alone.
+ * `then`: a shell command the terminal runs once the CLI has exited, as the operator's shell would run the next one
+ * (`bash -c`, which waits out a Ctrl-C the CLI handles and goes on), e.g. `stty -a` to see the modes it left.
  */
 export function startPty(
   args: string[],
-  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean; stderrTo?: string; before?: string },
+  options: { cols: number; rows?: number; cwd?: string; env?: Record<string, string>; control?: boolean; reflowCursorLine?: boolean; stderrTo?: string; before?: string; then?: string },
 ): PtyRun {
   let rows = options.rows ?? 40;
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color' };
   delete env.CI; // a person at a terminal, unless the case says otherwise (`env: { CI: 'true' }`)
   Object.assign(env, options.env);
-  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), ...(options.stderrTo ? ['--stderr', options.stderrTo] : []), '--', process.execPath, BIN, ...args], {
+  const cli = [process.execPath, BIN, ...args];
+  const command = options.then === undefined ? cli : ['bash', '-c', `"$@"; ${options.then}`, 'bash', ...cli];
+  const child = spawn('python3', [PTY_RUN, String(options.cols), String(rows), ...(options.control ? ['--control'] : []), ...(options.stderrTo ? ['--stderr', options.stderrTo] : []), '--', ...command], {
     cwd: options.cwd ?? REPO,
     env,
     stdio: ['pipe', 'pipe', 'pipe', options.control ? 'pipe' : 'ignore'],

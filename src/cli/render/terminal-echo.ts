@@ -1,0 +1,77 @@
+/**
+ * The terminal's echo, off while the live view draws. With it on, every key pressed during a deploy (an Enter to
+ * make room, a command typed ahead for after it) was written by the terminal at the cursor, the row under the view:
+ * an Enter moved the cursor a row down, so the next redraw, moving up as many rows as the view has, left the view's
+ * top row behind and the view showed twice; a scrolled event line was written after the typed letters. kubectl's and
+ * helm's progress output is never written into that way either. The keys themselves are not lost: they wait in the
+ * terminal's input queue, for the shell after the run (a question throws them away: question-terminal.ts).
+ *
+ * Node's only terminal mode call is raw mode, which also makes Ctrl-C, Ctrl-Z and Ctrl-\ plain input instead of
+ * signals; only the echo must go. So `stty` (the POSIX command, argv only) changes that one flag, synchronously:
+ * the echo is given back from a signal listener and on the process's exit, where nothing asynchronous runs. It acts
+ * on our stdin, and only when stdin is the terminal we draw on (stderr) and our process group is its foreground one:
+ * a background job's `stty` would be stopped by SIGTTOU. Without /proc (no way to tell) the echo is left as it is.
+ *
+ * Given back on every way out: the view's close, Ctrl-Z (job-control.ts; taken again on `fg`), and the process's
+ * exit (core/exit-cleanup.ts: an uncaught error, a second Ctrl-C, any signal we handle). A SIGKILL cannot be caught:
+ * `stty sane` or `reset` gives the echo back then.
+ */
+import { spawnSync } from 'node:child_process';
+import { fstatSync, readFileSync } from 'node:fs';
+import { onProcessExit } from '../../core/exit-cleanup.js';
+import { holdTerminalMode } from '../job-control.js';
+
+/** Long enough for a loaded machine; a `stty` stopped anyway (SIGTTOU) is killed, never waited on for ever. */
+const STTY_TIMEOUT_MS = 5_000;
+
+function stty(args: string[]): string | undefined {
+  const result = spawnSync('stty', args, { stdio: [0, 'pipe', 'ignore'], timeout: STTY_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' });
+  return result.status === 0 ? result.stdout : undefined;
+}
+
+/** Whether our process group is the foreground one of our terminal (Linux: /proc/self/stat's pgrp and tpgid). */
+function inForeground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[2] !== undefined && fields[2] === fields[5];
+  } catch {
+    return false;
+  }
+}
+
+/** Whether stdin is the terminal stderr writes to. */
+function stdinIsOutputTerminal(): boolean {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  try {
+    return fstatSync(0).rdev === fstatSync(2).rdev;
+  } catch {
+    return false;
+  }
+}
+
+function setEcho(on: boolean): void {
+  if (inForeground()) stty([on ? 'echo' : '-echo']);
+}
+
+/**
+ * Turns the terminal's echo off until the returned function is called (a no-op where it was off already, or where
+ * stdin is not the terminal we draw on).
+ */
+export function holdEchoOff(): () => void {
+  if (!stdinIsOutputTerminal() || !inForeground()) return () => undefined;
+  const settings = stty(['-a']);
+  // `stty -a` lists each local flag, `echo` or `-echo` (GNU and BSD alike).
+  if (settings === undefined || !/(^|[\s;])echo([\s;]|$)/m.test(settings)) return () => undefined;
+  setEcho(false);
+  const release = holdTerminalMode({ leave: () => setEcho(true), retake: () => setEcho(false) });
+  const forget = onProcessExit(() => setEcho(true));
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    release();
+    forget();
+    setEcho(true);
+  };
+}
