@@ -5,6 +5,7 @@
  */
 import { JsonRenderer } from './render/line-renderer.js';
 import { ignoreClosedPipes } from './render/closed-pipes.js';
+import { asciiOnNonUtf8Terminals } from './render/charset.js';
 import { ErrorOutput, jsonLogRequested } from './render/error-output.js';
 import { routeProcessWarnings } from './process-warnings.js';
 import { buildProgram } from './program.js';
@@ -16,6 +17,8 @@ import { interruptedMessage } from './interrupted-message.js';
 export async function main(argv: string[]): Promise<void> {
   // First, so a reader closing the pipe early can never kill a running deployment.
   ignoreClosedPipes();
+  // A terminal whose locale is not UTF-8 (LANG=C) gets ASCII, not mojibake (render/charset.ts).
+  const restoreCharset = asciiOnNonUtf8Terminals();
   const errors = new ErrorOutput(jsonLogRequested(argv));
   // A signal no command handles (before a run's runtime exists, in a read-only command, while the process stops)
   // exits at once with a documented code, never Node's death by signal (143, 129). While the command runs: 130,
@@ -45,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
       unguard();
       unguardJobControl();
       restoreWarnings?.();
+      restoreCharset();
     }
   }
 }

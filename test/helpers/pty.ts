@@ -70,6 +70,9 @@ export function startPty(
   const term = new Terminal({ cols: options.cols, rows, scrollback: 10_000, allowProposedApi: true, reflowCursorLine: options.reflowCursorLine ?? false });
   const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color' };
   delete env.CI; // a person at a terminal, unless the case says otherwise (`env: { CI: 'true' }`)
+  // Python (pty-run.py) would otherwise "coerce" a C locale (PEP 538): LC_CTYPE=C.UTF-8 put in the environment the
+  // CLI inherits, so a case's LANG=C never reached it.
+  env.PYTHONCOERCECLOCALE = '0';
   Object.assign(env, options.env);
   const cli = [process.execPath, BIN, ...args];
   const command = options.then === undefined ? cli : ['bash', '-c', `"$@"; ${options.then}`, 'bash', ...cli];

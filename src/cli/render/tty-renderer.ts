@@ -31,9 +31,9 @@
  * row under it and never hidden), and `fg` forgets it and draws a new one at once
  * under what the shell wrote: the old frame stays above as it was at the stop.
  */
-import cliTruncate from 'cli-truncate';
 import type { DeployEvent, EventInput, EventSink } from '../../core/events.js';
 import { holdTerminalMode } from '../job-control.js';
+import { fitTerminalWidth } from './charset.js';
 import { formatLine, type Writable } from './line-renderer.js';
 
 interface ClusterLine {
@@ -149,7 +149,8 @@ export class TtyRenderer implements EventSink, LiveArea {
       });
       const text = `${name.padEnd(width)}  ${parts.join('  |  ')}`;
       // One column spare: a line that fills the last column leaves some terminals waiting to wrap.
-      return cliTruncate(text, Math.max(1, columns - 1));
+      // In ASCII where the locale is not UTF-8: measured as the terminal will show it.
+      return fitTerminalWidth(text, Math.max(1, columns - 1));
     });
   }
 
@@ -205,7 +206,7 @@ export class TtyRenderer implements EventSink, LiveArea {
     const lines = this.lines();
     // The cursor's row stays under the frame: a frame as tall as the screen would scroll its first row away.
     const rows = Math.max(1, (this.out.rows && this.out.rows > 0 ? this.out.rows : DEFAULT_ROWS) - 1);
-    const fit = lines.length <= rows ? lines : [...lines.slice(0, rows - 1), cliTruncate(`… ${lines.length - rows + 1} more clusters: a taller terminal shows them`, Math.max(1, this.columns() - 1))];
+    const fit = lines.length <= rows ? lines : [...lines.slice(0, rows - 1), fitTerminalWidth(`… ${lines.length - rows + 1} more clusters: a taller terminal shows them`, Math.max(1, this.columns() - 1))];
     // One write: a signal handler or another write never lands between erasing and drawing.
     this.out.write(`${this.eraseCode()}${fit.map((l) => `${l}\n`).join('')}`);
     this.shown = fit;

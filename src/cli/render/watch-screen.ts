@@ -19,7 +19,7 @@
  * row that says how many lines are not shown. When the watch ends the last frame
  * is printed whole on the normal screen, where it stays in the scrollback.
  */
-import cliTruncate from 'cli-truncate';
+import { fitTerminalWidth } from './charset.js';
 import { holdTerminalMode } from '../job-control.js';
 
 /** Used when the stream does not say (a fake in tests). */
@@ -51,7 +51,7 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
     // The row under the frame holds the cursor: a frame ending on the last row would scroll the screen by one.
     const fit = shown.length < rows ? shown : [...shown.slice(0, Math.max(0, rows - 2)), `… ${shown.length - Math.max(0, rows - 2)} more lines: a taller terminal shows them`];
     // One write: a terminal never shows half a frame, and a signal handler never runs between its parts.
-    out.write(`${HOME}${clear ? ERASE_SCREEN : ''}${fit.map((l) => `${ERASE_LINE}${cliTruncate(l, width())}\n`).join('')}${ERASE_BELOW}`);
+    out.write(`${HOME}${clear ? ERASE_SCREEN : ''}${fit.map((l) => `${ERASE_LINE}${fitTerminalWidth(l, width())}\n`).join('')}${ERASE_BELOW}`);
   };
   const onResize = (): void => paint(true);
   // Ctrl-Z: the shell gets its normal screen back; `fg` draws the frame again on the alternate one.
@@ -73,7 +73,7 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
       open = false;
       out.off('resize', onResize);
       release();
-      out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${cliTruncate(l, width())}\n`).join('')}`);
+      out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${fitTerminalWidth(l, width())}\n`).join('')}`);
     },
   };
 }
