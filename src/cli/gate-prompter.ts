@@ -52,7 +52,7 @@ interface GatePrompterOptions {
   /** The live progress area: erased while the question is on screen. */
   area?: LiveArea;
   /** Ctrl-C at the question: interrupt the run (the runtime's SIGINT handling). */
-  onInterrupt?: () => void;
+  onInterrupt?: (signal: NodeJS.Signals) => void;
   /** Completes the command it suggests (core/next-command.ts). */
   next?: NextCommands;
 }
@@ -110,13 +110,14 @@ export class GatePrompter implements EventSink {
     // Ctrl-C, and Ctrl-D (end of input: readline closes itself), are a clear no: the run stops, nothing is approved.
     // Without the close case Ctrl-D left the gate waiting under a vanished question, the live area drawn over its line.
     let leaving = false;
-    const refuse = (key: string): void => {
+    const refuse = (key: string, signal: NodeJS.Signals = 'SIGINT'): void => {
       if (leaving) return;
       leaving = true;
       output.write(`${key}\ninterrupted at the manual gate: nothing was approved or changed\n`);
-      this.options.onInterrupt?.();
+      this.options.onInterrupt?.(signal);
     };
     rl.on('SIGINT', () => refuse('^C'));
+    rl.on('SIGQUIT', () => refuse('^\\', 'SIGQUIT'));
     rl.on('close', () => refuse('^D'));
     try {
       const question = QUESTIONS[gate] ?? QUESTIONS['traffic.gate'];

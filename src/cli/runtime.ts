@@ -89,7 +89,7 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
     },
   });
   // Manual gates ask on a terminal (and only there); elsewhere they wait for `shift resume` or --yes.
-  const prompter = canAsk() && !options.yes ? new GatePrompter(store, { next: options.next, area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: () => onSignal('SIGINT') }) : undefined;
+  const prompter = canAsk() && !options.yes ? new GatePrompter(store, { next: options.next, area: renderer instanceof TtyRenderer ? renderer : undefined, onInterrupt: (name) => onSignal(name) }) : undefined;
   if (prompter) sink.add(prompter);
   return {
     sink,

@@ -38,6 +38,7 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
 
   for (const [name, keys, echo] of [
     ['Ctrl-C', '\x03', '^C'],
+    ['Ctrl-\\', '\x1c', '^\\'],
     ['Ctrl-D (end of input)', '\x04', '^D'],
     ['Enter', '\r', ''],
     ['a wrong name', 'eu22\r', 'eu22'],
@@ -53,7 +54,7 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
       expect(result.code, result.raw).toBe(130);
       const screen = result.lines.join('\n');
       expect(screen).not.toMatch(/internal error|AbortError/);
-      expect(screen).toMatch(new RegExp(`Type the cluster name to confirm:${echo ? ' ' : ''}${echo.replace('^', '\\^')}\\nerror: deregistration of eu220 not confirmed; nothing changed$`));
+      expect(screen).toMatch(new RegExp(`Type the cluster name to confirm:${echo ? ' ' : ''}${echo.replace(/[\\^]/g, '\\$&')}\\nerror: deregistration of eu220 not confirmed; nothing changed$`));
       expect(await registryOf(ws.common)).toEqual(before);
     }, 60_000);
   }

@@ -9,7 +9,7 @@
  *   is on screen (40 columns): the question is withdrawn, no key is pressed, exit 0;
  * - has it refused from a second terminal with `shift abort` (200 columns): the reply
  *   says what happens (nothing changed), exit 1;
- * - presses Ctrl-C, or Ctrl-D (end of input), at the beforeStart question: exit 130, nothing moved;
+ * - presses Ctrl-C, Ctrl-\ or Ctrl-D (end of input) at the beforeStart question: exit 130, nothing moved;
  * - `resume`s a run stopped at the beforeIncrease question: asked again, y goes on.
  * Each checks the exit code, that the whole summary is the end of the screen (the
  * live area never redraws over it; at 40 columns it does not corrupt it either), and
@@ -164,7 +164,7 @@ describe.skipIf(!hasTools).concurrent('manual gates at a real terminal', () => {
     }),
   CASE_TIMEOUT);
 
-  for (const [key, name, caret, clusterId] of [['\x03', 'Ctrl-C', '\\^C', '204'], ['\x04', 'Ctrl-D (end of input)', '\\^D', '207']] as const) {
+  for (const [key, name, caret, clusterId] of [['\x03', 'Ctrl-C', '\\^C', '204'], ['\x04', 'Ctrl-D (end of input)', '\\^D', '207'], ['\x1c', 'Ctrl-\\', '\\^\\\\', '210']] as const) {
     it(`${name} at the beforeStart question interrupts the run: exit 130, nothing moved (80 columns)`, (ctx) =>
       slot(async () => {
         const { common, registry, newestId, pty } = workspace(ctx, generationOne, 'beforeStart: manual, beforeDestroy: auto');

@@ -53,6 +53,7 @@ const processIo: ClustersIo = {
           resolve(undefined);
         };
         rl.once('SIGINT', () => refuse('^C'));
+        rl.once('SIGQUIT', () => refuse('^\\'));
         rl.once('close', () => refuse('^D'));
         rl.question(promptLine(process.stderr, question)).then(resolve, () => resolve(undefined));
       });

@@ -20,7 +20,8 @@
  * {@link promptLine}): everything else is written above it as ordinary lines,
  * which every terminal re-wraps or cuts itself and nothing redraws.
  *
- * Keys typed before a question is on screen are not its answer ({@link discardTypeAhead}).
+ * Keys typed before a question is on screen are not its answer ({@link discardTypeAhead}). Ctrl-\ at a question is
+ * its 'SIGQUIT' event ({@link keepAnswerable}).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Interface } from 'node:readline';
@@ -134,4 +135,12 @@ export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): voi
   rl.once('close', release);
   // The whole job stops (its tools too), and this returns after `fg`.
   rl.on('SIGTSTP', stopJob);
+  // Ctrl-\ is a key in raw mode too, not the terminal's SIGQUIT: readline took it for a character and the question
+  // waited on. It is the question's 'SIGQUIT' event, which a question handles as Ctrl-C ('SIGINT'), as a run stops on
+  // SIGQUIT as on SIGINT (stop-signals.ts).
+  const onKey = (_: unknown, key?: { sequence?: string }): void => {
+    if (key?.sequence === '\x1c') rl.emit('SIGQUIT');
+  };
+  input.on('keypress', onKey);
+  rl.once('close', () => input.off('keypress', onKey));
 }
