@@ -141,6 +141,7 @@ export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): voi
   const onKey = (_: unknown, key?: { sequence?: string }): void => {
     if (key?.sequence === '\x1c') rl.emit('SIGQUIT');
   };
+  if (typeof input.on !== 'function') return; // a fake input of a test, which has no keys
   input.on('keypress', onKey);
   rl.once('close', () => input.off('keypress', onKey));
 }
