@@ -13,8 +13,6 @@
  * Only terminals: a pipe or a file gets UTF-8 whatever the locale, as what reads it is a program or a later reader
  * (JSON and NDJSON are UTF-8 by RFC 8259; a CI log is shown as UTF-8).
  */
-import cliTruncate from 'cli-truncate';
-
 /** Whether the locale's character set is UTF-8 (see the file's comment). */
 export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
   const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '') ?? 'C';
@@ -99,18 +97,12 @@ export function terminalText(text: string, env: NodeJS.ProcessEnv = process.env)
   return localeIsUtf8(env) ? text : toAscii(text);
 }
 
-/** `text` for the terminal, cut to `columns` with the ellipsis it can show (`…`, or `...`). */
-export function fitTerminalWidth(text: string, columns: number, env: NodeJS.ProcessEnv = process.env): string {
-  if (localeIsUtf8(env)) return cliTruncate(text, columns);
-  return cliTruncate(toAscii(text), columns, { truncationCharacter: '...' });
-}
-
 type Write = NodeJS.WriteStream['write'];
 
 /**
  * main(): from now on, in a locale that is not UTF-8, every string written to stdout or stderr where that is a
  * terminal is ASCII (one place, so no writer is missed: results, events, errors, a question's prompt). The live
- * views measure their lines in ASCII already ({@link fitTerminalWidth}). Returns the function that undoes it.
+ * views measure their lines in ASCII already (fit-width.ts). Returns the function that undoes it.
  */
 export function asciiOnNonUtf8Terminals(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr], env: NodeJS.ProcessEnv = process.env): () => void {
   if (localeIsUtf8(env)) return () => undefined;

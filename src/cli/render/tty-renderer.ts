@@ -33,7 +33,7 @@
  */
 import type { DeployEvent, EventInput, EventSink } from '../../core/events.js';
 import { holdTerminalMode } from '../job-control.js';
-import { fitTerminalWidth } from './charset.js';
+import { fitTerminalWidth } from './fit-width.js';
 import { formatLine, type Writable } from './line-renderer.js';
 
 interface ClusterLine {

@@ -19,7 +19,7 @@
  * row that says how many lines are not shown. When the watch ends the last frame
  * is printed whole on the normal screen, where it stays in the scrollback.
  */
-import { fitTerminalWidth } from './charset.js';
+import { fitTerminalWidth } from './fit-width.js';
 import { holdTerminalMode } from '../job-control.js';
 
 /** Used when the stream does not say (a fake in tests). */

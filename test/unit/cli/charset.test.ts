@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitTerminalWidth, localeIsUtf8, toAscii } from '../../../src/cli/render/charset.js';
+import { localeIsUtf8, toAscii } from '../../../src/cli/render/charset.js';
+import { fitTerminalWidth } from '../../../src/cli/render/fit-width.js';
 
 describe('the character set a terminal gets (render/charset.ts)', () => {
   it('reads the locale as the C library does: LC_ALL, then LC_CTYPE, then LANG; an empty one is unset; none is C', () => {
