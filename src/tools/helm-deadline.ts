@@ -14,9 +14,14 @@
  *   ready (T), delete on success/failure and wait (T).
  * - `rollback --wait`, `uninstall --wait`: one wait (T) plus their hooks.
  *
- * Hooks are in the chart, which helm renders itself; the count used is that of the
- * release as helm stored it (`helm status -o json` lists its hooks), the best estimate
- * before helm runs. A first install of a chart with hooks is not covered beyond the slack.
+ * Hooks are in the chart, which helm renders itself: an upgrade --install runs the hooks
+ * of the chart it installs (counted from `helm template` before it runs, helm-hooks.ts),
+ * and its atomic rollback those of the revision it goes back to (rollback.go prepareRollback:
+ * `Hooks: previousRelease.Hooks`, counted from the release as helm stored it).
+ *
+ * The same bound says when a release left `pending-*` is abandoned for certain
+ * (steps/install/pending-release.ts): a pending revision younger than the longest run
+ * that could have created it may still be worked on by a live helm.
  */
 import type { HelmRelease } from './helm.js';
 
@@ -26,9 +31,14 @@ export const BACKSTOP_SLACK_SECONDS = 120;
 /** What a helm call does, for its bound. */
 export type HelmCallKind = 'upgrade' | 'rollback' | 'uninstall' | 'other';
 
-/** Hook events that may run during each kind of call (an upgrade that fails runs rollback or delete hooks too). */
+/**
+ * Hook events of the chart a call installs that may run during each kind of call: an upgrade
+ * --install runs install or upgrade hooks, and a failed first install is uninstalled (delete
+ * hooks); an atomic rollback runs the rollback hooks of the revision it goes back to, counted
+ * apart ({@link upgradeHookRuns}).
+ */
 const HOOK_EVENTS: Record<HelmCallKind, readonly string[]> = {
-  upgrade: ['pre-install', 'post-install', 'pre-upgrade', 'post-upgrade', 'pre-rollback', 'post-rollback', 'pre-delete', 'post-delete'],
+  upgrade: ['pre-install', 'post-install', 'pre-upgrade', 'post-upgrade', 'pre-delete', 'post-delete'],
   rollback: ['pre-rollback', 'post-rollback'],
   uninstall: ['pre-delete', 'post-delete'],
   other: [],
@@ -40,15 +50,41 @@ const WAITS: Record<HelmCallKind, number> = { upgrade: 2, rollback: 1, uninstall
 /** Each hook run may wait three times (delete before creation, watch, delete after). */
 const WAITS_PER_HOOK = 3;
 
-/** How many hook runs `kind` may make, counted from the hooks of the release helm stored. */
-export function hookRuns(release: Pick<HelmRelease, 'hooks'> | undefined, kind: HelmCallKind): number {
+/** Hooks as helm stores them in a release (`helm status -o json`) or as helm-hooks.ts reads them from a rendered chart. */
+export type HookList = Pick<HelmRelease, 'hooks'> | undefined;
+
+/** How many hook runs `kind` may make, counted from the hooks of `release` (of the chart it installs). */
+export function hookRuns(release: HookList, kind: HelmCallKind): number {
   const events = HOOK_EVENTS[kind];
   return (release?.hooks ?? []).reduce((n, hook) => n + (hook.events ?? []).filter((e) => events.includes(e)).length, 0);
 }
 
-/** The seconds after which the backstop may kill helm: every wait helm may make, plus slack. */
-export function backstopSeconds(kind: HelmCallKind, timeoutSeconds: number, hooks: number, slackSeconds = BACKSTOP_SLACK_SECONDS): number {
+/**
+ * The hook runs of `upgrade --install`: those of the chart it installs (`chart`), and the
+ * rollback hooks of the revision its atomic rollback goes back to (`rollbackTo`; none for a first install).
+ */
+export function upgradeHookRuns(chart: HookList, rollbackTo: HookList): number {
+  return hookRuns(chart, 'upgrade') + hookRuns(rollbackTo, 'rollback');
+}
+
+/** The longest a helm call may legitimately run: every wait it may make, plus slack. The one bound both readers use. */
+export function longestRunSeconds(kind: HelmCallKind, timeoutSeconds: number, hooks: number, slackSeconds = BACKSTOP_SLACK_SECONDS): number {
   return (WAITS[kind] + WAITS_PER_HOOK * hooks) * timeoutSeconds + slackSeconds;
+}
+
+/** The seconds after which the backstop may kill helm: its longest legitimate run. */
+export const backstopSeconds = longestRunSeconds;
+
+/** Clock skew allowed between the machine whose helm stamped a revision's `last_deployed` and the one reading it. */
+export const CLOCK_SKEW_SECONDS = 180;
+
+/**
+ * After how long since a pending revision was created (its `last_deployed`) no helm of ours can
+ * still be working on it: the longest run of the call that created it, plus clock skew. Without
+ * hooks, 2 × timeout + 5 min for an upgrade.
+ */
+export function abandonedAfterSeconds(kind: HelmCallKind, timeoutSeconds: number, hooks: number): number {
+  return longestRunSeconds(kind, timeoutSeconds, hooks) + CLOCK_SKEW_SECONDS;
 }
 
 /** What helm may have been doing when the backstop stopped it, and what to do (said by the error). */

@@ -14,7 +14,7 @@ import { lintArgv, listAllArgs, repoUpdateArgv, templateArgv, upgradeArgv } from
 import { withRepositoryConfig, type RepositoryConfig } from './helm-repo-credentials.js';
 import { withSecretValues } from './helm-secret-values.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
-import { BACKSTOP_SLACK_SECONDS, backstopSeconds, backstopText, hookRuns, type HelmCallKind } from './helm-deadline.js';
+import { BACKSTOP_SLACK_SECONDS, backstopSeconds, backstopText, hookRuns, upgradeHookRuns, type HelmCallKind, type HookList } from './helm-deadline.js';
 
 /** The oldest helm still supported upstream when helm 4 came out; both 3.x (>= 3.12) and 4.x work. */
 const HELM_MIN_VERSION = [3, 12, 0] as const;
@@ -257,6 +257,12 @@ export class Helm {
     return status.chart?.metadata?.version ? status : { ...status, chart: { metadata: parseChartRef(entry.chart) } };
   }
 
+  /** The hooks helm stored with one revision of the release (`helm status --revision`). */
+  async hooksAt(release: string, namespace: string, revision: number): Promise<HookList> {
+    const result = await this.run(['helm', 'status', release, ...this.clusterArgs(namespace), '--revision', String(revision), '--output', 'json'], `helm status ${release} --revision ${revision}`);
+    return { hooks: parseJsonOutput<HelmRelease>(result.stdout, 'helm status').hooks };
+  }
+
   async history(release: string, namespace: string): Promise<HelmRevision[]> {
     const result = await this.run(
       ['helm', 'history', release, ...this.clusterArgs(namespace), '--max', '256', '--output', 'json'],
@@ -271,7 +277,7 @@ export class Helm {
    */
   async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
     await this.ensureVersion();
-    const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: hookRuns(current, 'upgrade') };
+    const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: upgradeHookRuns(current, current) };
     const result = await this.withChart(spec, () =>
       this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace)),
     );

@@ -80,7 +80,8 @@ async function recover(
 
 /** Whether the pending release may be recovered now (shared by the pre-run check and run). */
 export function pendingVerdictFor(ctx: StepContext, helm: Helm, kubeconfig: string, prepared: PreparedRelease, current: HelmRelease): Promise<PendingVerdict> {
-  return pendingVerdict({ ctx, prepared, current, kubeconfig, history: () => helm.history(prepared.spec.release, prepared.spec.namespace) });
+  const { release, namespace } = prepared.spec;
+  return pendingVerdict({ ctx, prepared, current, kubeconfig, history: () => helm.history(release, namespace), hooksAt: (revision) => helm.hooksAt(release, namespace, revision) });
 }
 
 /** Installs or upgrades the release (or skips it when unchanged) and waits for its workloads. */

@@ -11,6 +11,7 @@
  * so with --overwrite.
  */
 import type { HelmRelease, HelmRevision } from '../../tools/helm.js';
+import { abandonedAfterSeconds, hookRuns, upgradeHookRuns, type HookList } from '../../tools/helm-deadline.js';
 import type { StepContext } from '../step.js';
 import type { PreparedRelease } from './release.js';
 
@@ -34,14 +35,17 @@ export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, c
 }
 
 /**
- * After how long a pending revision is abandoned for certain. Helm's --timeout
- * bounds each wait of a run separately (the resources, an atomic rollback's, and
- * every hook), and our own helm is killed only past all of them (tools/helm-deadline.ts:
- * 2 × timeout + 2 min for a release without hooks); twice the timeout plus five
- * minutes covers such a run and clock skew between the machine that started it and this one.
+ * After how long a pending revision is abandoned for certain: the longest run of a helm of
+ * ours that could have created it (tools/helm-deadline.ts, the backstop's own bound, hooks
+ * included) plus clock skew. A pending-install or pending-upgrade revision was created by an
+ * upgrade --install, which runs its hooks and, when atomic, rolls back to `rollbackTo` running
+ * that revision's rollback hooks; a pending-rollback one by a rollback (on its own or as an
+ * atomic upgrade's), whose hooks are those of the revision it goes back to, stored with it.
  */
-function staleAfterSeconds(timeoutSeconds: number): number {
-  return 2 * timeoutSeconds + 300;
+export function staleAfterSeconds(status: string, timeoutSeconds: number, pending: HookList, rollbackTo: HookList): number {
+  return status === 'pending-rollback'
+    ? abandonedAfterSeconds('rollback', timeoutSeconds, hookRuns(pending, 'rollback'))
+    : abandonedAfterSeconds('upgrade', timeoutSeconds, upgradeHookRuns(pending, rollbackTo));
 }
 
 /** The revision a rollback of a pending release goes back to: the newest deployed, else superseded, one before it. */
@@ -59,6 +63,8 @@ interface PendingInput {
   kubeconfig: string;
   /** Reads the history, only to name the exact revision of the manual rollback in a refusal. */
   history: () => Promise<HelmRevision[]>;
+  /** The hooks helm stored with `revision` (whose rollback hooks an atomic upgrade's rollback runs). */
+  hooksAt: (revision: number) => Promise<HookList>;
   now?: number;
 }
 
@@ -76,7 +82,9 @@ function ago(ms: number): string {
 }
 
 /** Decides whether recovering the pending release is safe; a refusal names the release, its state, since when, and the ways out. */
-export async function pendingVerdict(input: PendingInput): Promise<PendingVerdict> {
+export async function pendingVerdict(given: PendingInput): Promise<PendingVerdict> {
+  let history: Promise<HelmRevision[]> | undefined;
+  const input = { ...given, history: () => (history ??= given.history()) };
   const { ctx, prepared, current, kubeconfig } = input;
   const { release, namespace, timeoutSeconds } = prepared.spec;
   const status = current.info.status;
@@ -86,11 +94,12 @@ export async function pendingVerdict(input: PendingInput): Promise<PendingVerdic
   }
   const now = input.now ?? Date.now();
   const since = Date.parse(current.info.last_deployed ?? '');
-  const staleMs = staleAfterSeconds(timeoutSeconds) * 1000;
+  const staleAfter = Number.isFinite(since) ? await abandonedAfter(input) : Infinity;
+  const staleMs = staleAfter * 1000;
   if (Number.isFinite(since) && now - since > staleMs) {
     return {
       safe: true,
-      why: `it has been pending since ${new Date(since).toISOString()} (${ago(now - since)}), longer than any live helm run with --timeout ${timeoutSeconds}s can take (${staleAfterSeconds(timeoutSeconds)} s), so the run that left it is gone`,
+      why: `it has been pending since ${new Date(since).toISOString()} (${ago(now - since)}), longer than any live helm run of ours with --timeout ${timeoutSeconds}s can take on it, its hooks included (${staleAfter} s), so the run that left it is gone`,
     };
   }
   const sinceText = Number.isFinite(since) ? `since ${new Date(since).toISOString()} (${ago(now - since)})` : 'since an unknown time (helm status shows no last_deployed)';
@@ -106,6 +115,14 @@ export async function pendingVerdict(input: PendingInput): Promise<PendingVerdic
       `another helm run (an operator or a CI job) may still be working on it. Wait for that run to finish and run again (\`ws-deployment resume ${ctx.deploymentId}\`);${until} ` +
       `if you know no helm run is live, recover it by hand with ${target} and run again, or resume with --overwrite to let ws-deployment recover it`,
   };
+}
+
+/** {@link staleAfterSeconds} for the pending revision; for a pending-upgrade one, with the hooks of the revision its rollback goes back to. */
+async function abandonedAfter(input: PendingInput): Promise<number> {
+  const { current, prepared } = input;
+  const status = current.info.status;
+  const target = status === 'pending-upgrade' ? rollbackTarget(await input.history(), current.version) : undefined;
+  return staleAfterSeconds(status, prepared.spec.timeoutSeconds, current, target ? await input.hooksAt(target.revision) : undefined);
 }
 
 async function manualFix(input: PendingInput, status: string, kubeconfig: string): Promise<string> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isWsdError, type WsdError } from '../../../src/core/errors.js';
 import { Helm, type ReleaseSpec } from '../../../src/tools/helm.js';
-import { backstopSeconds, hookRuns } from '../../../src/tools/helm-deadline.js';
+import { abandonedAfterSeconds, backstopSeconds, hookRuns, upgradeHookRuns, type HelmCallKind } from '../../../src/tools/helm-deadline.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wsd-helm-backstop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -103,12 +103,30 @@ describe('backstop bound', () => {
     const release = {
       hooks: [{ events: ['pre-upgrade', 'pre-install'] }, { events: ['post-rollback'] }, { events: ['pre-delete'] }, { events: ['test'] }],
     };
-    expect(hookRuns(release, 'upgrade')).toBe(4);
+    // An upgrade runs the install/upgrade/delete hooks of its chart; its rollback those of the revision it goes back to.
+    expect(hookRuns(release, 'upgrade')).toBe(3);
     expect(hookRuns(release, 'rollback')).toBe(1);
     expect(hookRuns(release, 'uninstall')).toBe(1);
     expect(hookRuns(undefined, 'upgrade')).toBe(0);
+    expect(upgradeHookRuns(release, { hooks: [{ events: ['pre-rollback', 'post-rollback'] }] })).toBe(5);
+    expect(upgradeHookRuns(release, undefined)).toBe(3);
     expect(backstopSeconds('upgrade', 300, 0)).toBe(2 * 300 + 120);
     expect(backstopSeconds('upgrade', 300, 4)).toBe((2 + 12) * 300 + 120);
     expect(backstopSeconds('rollback', 300, 1)).toBe(4 * 300 + 120);
+  });
+});
+
+describe('abandonment age', () => {
+  // pending-release.ts recovers a foreign pending release once it is older than this: never while a
+  // helm of ours could still be working on it, i.e. never before the backstop would have stopped it.
+  it.each(['upgrade', 'rollback', 'uninstall'] as HelmCallKind[])('is past the backstop of a %s, hooks included, by the clock skew', (kind) => {
+    for (const timeout of [1, 60, 900]) {
+      for (const hooks of [0, 1, 4, 12]) {
+        expect(abandonedAfterSeconds(kind, timeout, hooks)).toBe(backstopSeconds(kind, timeout, hooks) + 180);
+      }
+    }
+    // Hand-worked: an upgrade with --timeout 900s and two hook runs: (2 + 3 × 2) × 900 + 120 + 180.
+    expect(abandonedAfterSeconds('upgrade', 900, 2)).toBe(7500);
+    expect(abandonedAfterSeconds('upgrade', 900, 0)).toBe(2 * 900 + 300);
   });
 });

@@ -211,8 +211,42 @@ describe('install-gitpod with helm', () => {
     await step.run(ctx);
     expect((await helm.calls()).map((c) => sub(c.argv))).toContain('rollback');
     const message = sink.events.find((e) => e.code === 'release.recover')?.message;
-    expect(message).toMatch(/safe to recover: it has been pending since \S+ \(36 min ago\), longer than any live helm run with --timeout 900s can take \(2100 s\)/);
+    expect(message).toMatch(/safe to recover: it has been pending since \S+ \(36 min ago\), longer than any live helm run of ours with --timeout 900s can take on it, its hooks included \(2100 s\)/);
     expect(message).toContain('rolling back to revision 6');
+  });
+
+  // A helm of ours may work on a release with hooks far longer than 2 × timeout (helm-deadline.ts): each
+  // hook run waits up to 3 × 900 s. Hand-worked bounds, each the backstop's (waits × 900 s + 120 s) + 180 s of skew:
+  // pending-upgrade 7 with a pre-upgrade hook, whose atomic rollback to 6 runs 6's post-rollback hook:
+  //   (2 + 3 × 2) × 900 + 120 + 180 = 7500 s = 125 min;
+  // pending-rollback 7 holding (as helm stores it) the post-rollback hook of its target: (1 + 3) × 900 + 300 = 3900 s = 65 min.
+  it.each([
+    ['pending-upgrade', 125],
+    ['pending-rollback', 65],
+  ] as const)('takes a foreign %s with hooks as abandoned only past the longest run of a helm of ours (%i min), not before', async (status, bound) => {
+    const world = (minutes: number) => [
+      VERSION,
+      listed(['gitpod']),
+      // The rollback target's hooks, as `helm status --revision 6` shows them.
+      { match: ['status', '--revision', '6'], stdout: statusJson({ status: 'deployed', revision: 6, hooks: [['pre-upgrade'], ['post-rollback']] }) },
+      { match: ['status'], stdout: statusJson({ status, revision: 7, lastDeployed: minutesAgo(minutes), hooks: status === 'pending-upgrade' ? [['pre-upgrade'], ['test']] : [['post-rollback']] }) },
+      { match: ['history'], stdout: historyJson([{ revision: 6, status: 'deployed' }, { revision: 7, status }]) },
+      { match: ['rollback'], stdout: 'Rollback was a success! Happy Helming!' },
+      { match: ['upgrade'], stdout: releaseJson({ status: 'deployed', revision: 9 }) },
+    ];
+    const young = await setup(world(bound - 1));
+    const refused = await step.check!(young.ctx);
+    expect(refused.action).toBe('refuse');
+    const reason = refused.action === 'refuse' ? refused.reason : '';
+    const since = Date.parse(/since (\S+) \(/.exec(reason)?.[1] ?? '');
+    expect(reason).toContain(`after ${new Date(since + bound * 60_000).toISOString()} it counts as abandoned`);
+    await restore();
+
+    const old = await setup(world(bound + 1));
+    expect(await step.check!(old.ctx)).toMatchObject({ action: 'proceed' });
+    await step.run(old.ctx);
+    expect((await helm.calls()).map((c) => sub(c.argv))).toContain('rollback');
+    expect(old.sink.events.find((e) => e.code === 'release.recover')?.message).toContain(`its hooks included (${bound * 60} s)`);
   });
 
   it('recovers a young foreign pending release with --overwrite, saying so', async () => {
