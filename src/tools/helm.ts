@@ -13,6 +13,7 @@ import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
 import { lintArgv, listAllArgs, repoUpdateArgv, templateArgv, upgradeArgv } from './helm-argv.js';
 import { withRepositoryConfig, type RepositoryConfig } from './helm-repo-credentials.js';
 import { withSecretValues } from './helm-secret-values.js';
+import { renderedHooks } from './helm-hooks.js';
 import { HELM_INSTALL_HINT as INSTALL_HINT, classifyHelmError, parseJsonOutput } from './helm-errors.js';
 import { BACKSTOP_SLACK_SECONDS, backstopSeconds, backstopText, hookRuns, upgradeHookRuns, type HelmCallKind, type HookList } from './helm-deadline.js';
 
@@ -272,16 +273,26 @@ export class Helm {
   }
 
   /**
-   * `helm upgrade --install …`; returns the deployed release (with its manifest). `current`: the
-   * release as helm stored it, whose hooks bound how long helm may run (helm-deadline.ts).
+   * `helm upgrade --install …`; returns the deployed release (with its manifest). How long helm may
+   * run (helm-deadline.ts) counts the hooks of the chart it installs and the rollback hooks of
+   * `current`, the release as helm stored it, which an atomic rollback goes back to. A first install
+   * has no stored release: its chart is rendered first (`helm template`) to count them; an upgrade
+   * counts the stored release's, as the best estimate of the new chart's without another render.
    */
   async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
     await this.ensureVersion();
-    const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: upgradeHookRuns(current, current) };
-    const result = await this.withChart(spec, () =>
-      this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace)),
-    );
+    const result = await this.withChart(spec, async () => {
+      const chart = current ?? (await this.chartHooks(spec));
+      const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: upgradeHookRuns(chart, current) };
+      return this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace));
+    });
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
+  }
+
+  /** The hooks the chart of `spec` renders, as helm will install them (helm-hooks.ts); called inside {@link withChart}. */
+  private async chartHooks(spec: ReleaseSpec): Promise<HookList> {
+    const rendered = await this.run(templateArgv(spec), `helm template ${spec.release} (to count its hooks)`, spec.timeoutSeconds);
+    return renderedHooks(rendered.stdout);
   }
 
   /** `current`: the release as helm stored it, whose hooks bound how long helm may run. */

@@ -49,7 +49,9 @@ describe('install-gitpod with helm', () => {
     const outputs = await step.run(ctx);
 
     const calls = await helm.calls();
-    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'version', 'list', 'upgrade']);
+    // A first install renders its chart first: its hooks bound how long helm may run (helm-deadline.ts).
+    expect(calls.map((c) => sub(c.argv))).toEqual(['version', 'list', 'version', 'list', 'template', 'upgrade']);
+    expect(calls[4]?.argv.slice(0, 7)).toEqual(['template', 'gitpod', 'gitpod', '--repo', 'https://charts.example.com', '--version', '1.2.3']);
     const generated = join(ctx.clusterDir, 'values', 'gitpod.generated.yaml');
     expect(calls.at(-1)?.argv).toEqual([
       'upgrade', '--install', 'gitpod', 'gitpod', '--repo', 'https://charts.example.com', '--version', '1.2.3',
@@ -282,7 +284,7 @@ describe('install-gitpod with helm', () => {
     const cb = makeContext({ root: join(root, 'b'), config: b.config, kubeconfig: b.kubeconfig, cluster: { name: 'gp-prod-ws-eu18-eu-west1', shortName: 'eu18', id: 18 } }).ctx;
     await Promise.all([step.run(ca), step.run(cb)]);
     const calls = await helm.calls();
-    expect(calls).toHaveLength(6);
+    expect(calls).toHaveLength(8);
     for (const call of calls) {
       const mine = call.env.HELM_CONFIG_HOME === join(ca.clusterDir, 'helm', 'install-gitpod', 'config') ? a : b;
       const dir = mine === a ? ca.clusterDir : cb.clusterDir;
@@ -324,7 +326,11 @@ describe('install-gitpod with helm', () => {
   it('plans chart, version, values files in order and the merged digest without running anything', async () => {
     const { world, ctx, prepared } = await setup([]);
     const actions = step.describe(ctx);
-    const command = actions.find((a) => a.kind === 'command');
+    const command = actions.find((a) => a.kind === 'command' && a.argv?.[1] === 'upgrade');
+    // A first install renders the chart first, to count its hooks (they bound how long helm may run).
+    const render = actions.find((a) => a.kind === 'command' && a.argv?.[1] === 'template');
+    expect(render?.description).toBe('render gitpod to count its hooks, when it does not exist yet');
+    expect(actions.indexOf(render!)).toBeLessThan(actions.indexOf(command!));
     expect(command?.data).toEqual({
       release: 'gitpod',
       namespace: 'default',
@@ -348,8 +354,9 @@ describe('install-gitpod with helm', () => {
     const file = join(ctx.clusterDir, 'values', 'gitpod.secret-repositories.yaml');
     expect(actions.find((a) => a.kind === 'file' && a.path === file)?.description).toContain('0600');
     const commands = actions.filter((a) => a.kind === 'command').map((a) => a.argv ?? []);
-    expect(commands.map((argv) => argv.slice(1, 3))).toEqual([['repo', 'update'], ['upgrade', '--install']]);
+    expect(commands.map((argv) => argv.slice(1, 3))).toEqual([['repo', 'update'], ['template', 'gitpod'], ['upgrade', '--install']]);
     expect(commands[1]).toContain('ws-deployment-gitpod/gitpod');
+    expect(commands[2]).toContain('ws-deployment-gitpod/gitpod');
     expect(JSON.stringify(actions)).not.toMatch(/s3cret|robot/);
     expect(existsSync(file)).toBe(false);
   });
