@@ -4,13 +4,13 @@
  * then wait for the release's own workloads through the Kubernetes API.
  */
 import { progressReporter } from '../../core/progress.js';
-import { WsdError } from '../../core/errors.js';
+import { WsdError, isWsdError } from '../../core/errors.js';
 import type { Helm, HelmRelease } from '../../tools/helm.js';
 import { parseManifests } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, describeWorkload, waitForRollout, type WorkloadKind, type WorkloadRef } from '../../tools/kube/rollout.js';
 import type { StepContext, StepName } from '../step.js';
-import { markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
+import { markHelmLeft, markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
 import { decideRelease, releaseRecord, writePrepared, type PreparedRelease, type ReleaseDecision, type ReleaseRecord } from './release.js';
 
 interface ApplyOptions {
@@ -34,6 +34,29 @@ function emit(ctx: StepContext, step: StepName, level: 'info' | 'warn', code: st
 export async function observeRelease(helm: Helm, prepared: PreparedRelease): Promise<{ current?: HelmRelease; decision: ReleaseDecision }> {
   const current = await helm.status(prepared.spec.release, prepared.spec.namespace);
   return { current, decision: decideRelease(current, prepared) };
+}
+
+/**
+ * Runs a mutating helm call journaled as `mark`. When the backstop stopped its helm (ToolTimeout:
+ * helm may have been in the middle of its own atomic rollback, which creates a revision the mark
+ * does not name), the release as helm left it is journaled, so the next attempt recovers it as its
+ * own and still refuses a revision someone else creates afterwards.
+ */
+async function journaledCall<T>(ctx: StepContext, step: StepName, helm: Helm, prepared: PreparedRelease, mark: Awaited<ReturnType<typeof markHelmRun>>, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isWsdError(error) && error.code === 'ToolTimeout' && !ctx.signal?.aborted) {
+      const { release, namespace } = prepared.spec;
+      try {
+        const left = await helm.status(release, namespace);
+        if (left?.info.status.startsWith('pending-')) await markHelmLeft(ctx, mark, left);
+      } catch (observing) {
+        emit(ctx, step, 'warn', 'release.unobserved', `could not read what the stopped helm left of release ${release}: ${(observing as Error).message}; the next run refuses a pending revision it cannot tell as its own`, { release });
+      }
+    }
+    throw error;
+  }
 }
 
 /**
@@ -73,8 +96,8 @@ async function recover(
     to: target.revision,
   });
   // Journaled first: if this rollback is interrupted in turn, its pending revision is ours.
-  await markHelmRun(ctx, prepared, 'rollback', current.version + 1);
-  await helm.rollback(release, namespace, target.revision, timeoutSeconds, current);
+  const mark = await markHelmRun(ctx, prepared, 'rollback', current.version + 1);
+  await journaledCall(ctx, step, helm, prepared, mark, () => helm.rollback(release, namespace, target.revision, timeoutSeconds, current));
   return current.version + 1;
 }
 
@@ -107,8 +130,8 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
     valuesFiles: prepared.spec.valuesFiles,
   });
   // Journaled first: a resume that finds this revision pending knows it was this step's own run.
-  await markHelmRun(ctx, prepared, 'upgrade', latest + 1);
-  const deployed = await helm.upgradeInstall(prepared.spec, current);
+  const mark = await markHelmRun(ctx, prepared, 'upgrade', latest + 1);
+  const deployed = await journaledCall(ctx, step, helm, prepared, mark, () => helm.upgradeInstall(prepared.spec, current));
   if (deployed.info?.status !== 'deployed') {
     throw new WsdError('StepFailed', `helm reported release ${release} as ${deployed.info?.status ?? 'unknown'} after upgrade --install; inspect it with helm history ${release} -n ${namespace}`);
   }

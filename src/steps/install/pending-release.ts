@@ -26,12 +26,28 @@ interface HelmRunMark {
   /** The revision this call creates (and leaves pending if it is interrupted). */
   revision: number;
   startedAt: string;
+  /**
+   * The release as this call left it when the backstop stopped its helm: a later revision than
+   * `revision` when helm was stopped in its own atomic rollback (it creates revision + 1,
+   * `pending-rollback`), which only this observation tells from an operator's rollback.
+   */
+  left?: { revision: number; status: string; at: string };
 }
 
-/** Journals that this step is about to run a helm call creating `revision` (before running it). */
-export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, command: HelmRunMark['command'], revision: number): Promise<void> {
+/** Journals that this step is about to run a helm call creating `revision` (before running it); returns the mark. */
+export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, command: HelmRunMark['command'], revision: number): Promise<HelmRunMark> {
   const mark: HelmRunMark = { release: prepared.spec.release, namespace: prepared.spec.namespace, command, revision, startedAt: new Date().toISOString() };
   await ctx.checkpoint({ [HELM_RUN_KEY]: mark });
+  return mark;
+}
+
+/**
+ * Journals the pending revision a helm call of this step left when it was stopped (its helm has
+ * exited: runTool returns only then), so the next attempt recovers it as its own.
+ */
+export async function markHelmLeft(ctx: StepContext, mark: HelmRunMark, left: HelmRelease): Promise<void> {
+  const entry: HelmRunMark = { ...mark, left: { revision: left.version, status: left.info.status, at: new Date().toISOString() } };
+  await ctx.checkpoint({ [HELM_RUN_KEY]: entry });
 }
 
 /**
@@ -91,6 +107,14 @@ export async function pendingVerdict(given: PendingInput): Promise<PendingVerdic
   const mark = ownMark(ctx.previous, prepared);
   if (mark && mark.revision === current.version) {
     return { safe: true, why: `revision ${current.version} was started by an earlier attempt of this step in deployment ${ctx.deploymentId} (helm ${mark.command} at ${mark.startedAt}), which was interrupted` };
+  }
+  if (mark?.left && mark.left.revision === current.version && mark.left.status === status) {
+    return {
+      safe: true,
+      why:
+        `revision ${current.version} was left ${status} by an earlier attempt of this step in deployment ${ctx.deploymentId}: its helm ${mark.command} of revision ${mark.revision} ` +
+        `(started ${mark.startedAt}) was stopped at ${mark.left.at}${status === 'pending-rollback' ? ' during its own atomic rollback' : ''}, and the step journaled what it left`,
+    };
   }
   const now = input.now ?? Date.now();
   const since = Date.parse(current.info.last_deployed ?? '');
