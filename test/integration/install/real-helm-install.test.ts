@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
+import { applyRelease } from '../../../src/steps/install/apply-release.js';
 import { helmFor } from '../../../src/steps/install/cluster-context.js';
+import { Helm } from '../../../src/tools/helm.js';
 import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
 import { writePrepared } from '../../../src/steps/install/release.js';
 import { upgradeArgv } from '../../../src/tools/helm-argv.js';
@@ -181,6 +183,54 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'rollback', from: 2, to: 1 });
     expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 4 })]);
     expect(c.settings()).toMatchObject({ 'server-replicas': '2' });
+  }, 180_000);
+
+  // The backstop stops our helm while its atomic rollback of a refused upgrade is held by the API
+  // server: helm has marked 2 failed and created 3 pending-rollback, which the step's mark (2) does
+  // not name. The step journals what helm left; the next run recovers 3 as its own.
+  it('an upgrade stopped by the backstop in its own atomic rollback is recovered by the next run, journaled as what it left', async () => {
+    const c = cluster('stopped-rollback');
+    await step.run(c.ctx);
+    let refused = false;
+    api.refuseWrite = (req, obj) => {
+      if (!req.path.includes('/namespaces/stopped-rollback/configmaps') || (obj?.data as Record<string, string> | undefined)?.['ws-manager'] !== '{"cpu":13}') return undefined;
+      refused = true;
+      return status(422, 'Invalid', 'ConfigMap "gitpod-settings" is invalid: data: admission webhook "policy.example" denied the request: 13 CPUs');
+    };
+    // After the refusal, helm's rollback reads or writes the ConfigMap: held, never answered (that one
+    // request only: helm 4's `status` afterwards reads the release's resources too).
+    let held = false;
+    api.gate = (req) => {
+      if (held || !refused || !req.path.startsWith('/api/v1/namespaces/stopped-rollback/configmaps')) return undefined;
+      held = true;
+      return new Promise<void>(() => undefined);
+    };
+    const checkpoints: Array<Record<string, unknown>> = [];
+    try {
+      c.setWsManager(13);
+      const prepared = prepareGitpodRelease(c.ctx)!;
+      // --timeout 1s, 15 s of slack: the backstop (17 s) stops helm long after it reached the held request.
+      const short = { ...prepared, spec: { ...prepared.spec, timeoutSeconds: 1 } };
+      const helm = new Helm({ kubeconfig: c.kubeconfig, homeDir: join(c.ctx.clusterDir, 'helm', 'install-gitpod'), sink: c.sink, backstopSlackSeconds: 15 });
+      const ctx = { ...c.ctx, checkpoint: async (partial: Record<string, unknown>) => void checkpoints.push(partial) };
+      const error = await applyRelease(ctx, 'install-gitpod', helm, c.kubeconfig, short, { pollMs: 20 }).catch((e: unknown) => e);
+      expect(isWsdError(error) && error.code, String(error)).toBe('ToolTimeout');
+    } finally {
+      api.refuseWrite = undefined;
+      api.gate = undefined;
+    }
+    // What the recording fake of helm-stopped-rollback.test.ts answers: 2 failed, 3 pending-rollback.
+    expect(await c.history()).toEqual(['1:deployed', '2:failed', '3:pending-rollback']);
+    const journal = Object.assign({}, ...checkpoints) as Record<string, unknown>;
+    expect(journal.helmRun).toMatchObject({ command: 'upgrade', revision: 2, left: { revision: 3, status: 'pending-rollback' } });
+
+    c.ctx.previous = journal;
+    c.setWsManager(6);
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed' });
+    const outputs = await step.run(c.ctx);
+    expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'rollback', from: 3, to: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 5 })]);
+    expect(c.settings()?.['ws-manager']).toBe('{"cpu":6}');
   }, 180_000);
 
   it('a pending-install left by a run not of this deployment: --overwrite uninstalls and installs it', async () => {
