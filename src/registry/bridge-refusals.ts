@@ -5,7 +5,8 @@
  * `status`; grpc-js reads an error's `code` only, so every refusal reaches us as UNKNOWN (2) with the text as
  * its details (gpctl shows "rpc error: code = Unknown desc = a WorkspaceCluster with name … does not exist in
  * the DB!"). That holds for every bridge since ClusterService came (2021) up to the current one. Bridges that
- * answer with the documented codes (shared/design.md §3, the reference bridge) never reach this file.
+ * answer with the codes they mean (shared/design.md §3, the reference bridge) pass through here only for the one
+ * code that meant something else: ALREADY_EXISTS to an Update before 2022-02.
  *
  * So for UNKNOWN alone the status code offers nothing, and the bridge's own texts are the only fact there is:
  * they are matched here, per operation, anchored on the wording every version used, and nowhere else. A text
@@ -34,9 +35,12 @@ const TEXTS: Array<{ code: number; operations: readonly Operation[]; pattern: Re
 
 /**
  * The status the bridge meant: `code` itself unless it is UNKNOWN and `details` is one of the bridge's refusal
- * texts for `operation`.
+ * texts for `operation`, or an Update answered ALREADY_EXISTS.
  */
 export function meantStatus(code: number, details: string, operation: Operation): number {
+  // Bridges before 2022-02-19 (gitpod-io/gitpod aa52b3ecb0 fixed it) refused an Update of a name they do not have with
+  // ALREADY_EXISTS, and no bridge sends that code for an Update otherwise: it is "no such cluster", never a duplicate.
+  if (code === GrpcStatus.ALREADY_EXISTS && operation === 'update') return GrpcStatus.NOT_FOUND;
   if (code !== GrpcStatus.UNKNOWN) return code;
   return TEXTS.find((t) => t.operations.includes(operation) && t.pattern.test(details))?.code ?? code;
 }

@@ -14,7 +14,7 @@
  *   FAILED_PRECONDITION. Score from the hint (Prefer 100, None 50,
  *   DontSchedule 0), max score 100, CORDONED iff cordoned. governed = true
  *   (current) or the `govern` hint, default false (2023-02 bridge).
- * - Update: unknown name → NOT_FOUND; no property set (or a constraint with an
+ * - Update: unknown name → NOT_FOUND (ALREADY_EXISTS before 2022-02, as that bridge sent it); no property set (or a constraint with an
  *   empty oneof / empty permission) → OK, nothing changes; exactly one property
  *   changes otherwise. TLS with ca, crt or key empty → INVALID_ARGUMENT (the
  *   deployed bridge's check; it then dials, which this one always passes). Constraint add appends (also a duplicate; chosen),
@@ -559,9 +559,10 @@ export class ReferenceBridge {
     const c = this.clusters.get(String(r['name'] ?? ''));
     if (!c) {
       const name = String(r['name'] ?? '');
-      // Before 2022-02 the bridge's text said the opposite of what it meant.
-      const text = atLeast(this.version, '2022-02') ? 'does not exist' : 'already exists';
-      throw new Refusal(Status.NOT_FOUND, `a WorkspaceCluster with name ${name} ${text} in the DB!`);
+      // Before 2022-02 (gitpod-io/gitpod 61c466b8e0 … aa52b3ecb0 of 2022-02-19) the bridge said the opposite of what it
+      // meant, code and text: GRPCError(ALREADY_EXISTS, "… already exists in the DB!") for a name it does not have.
+      if (!atLeast(this.version, '2022-02')) throw new Refusal(Status.ALREADY_EXISTS, `a WorkspaceCluster with name ${name} already exists in the DB!`);
+      throw new Refusal(Status.NOT_FOUND, `a WorkspaceCluster with name ${name} does not exist in the DB!`);
     }
     switch (r['property']) {
       case 'score':
