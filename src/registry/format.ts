@@ -41,6 +41,27 @@ export function unknownStateSeen(c: Pick<ClusterStatus, 'name' | 'state' | 'unkn
 }
 
 /**
+ * Why a deregistration of such a cluster (`seen` from {@link unknownStateSeen}) is not done on the bridge's word alone,
+ * and what to pass: the words of `clusters deregister` and of the register step's --overwrite, which deregisters too.
+ */
+export function unknownDeregisterWhy(seen: string): string {
+  return `${seen}, so it cannot tell whether deregistering it is safe`;
+}
+
+/** {@link unknownDeregisterWhy} with the fix, for when nobody can be asked. */
+export function unknownDeregisterRefusal(seen: string): string {
+  return `${unknownDeregisterWhy(seen)}; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`;
+}
+
+/**
+ * What a registration replaces when --overwrite deregisters `c` for it (`eu17: url …, state AVAILABLE, score 80,
+ * max score 100, constraints -, its TLS material`): none of it comes back with the new entry.
+ */
+export function replacedEntryText(c: ClusterStatus): string {
+  return `${c.name} (url ${c.url}, state ${stateText(c)}, score ${c.score}, max score ${c.maxScore}, constraints ${constraintsText(c).join(',') || '-'}, and its TLS material)`;
+}
+
+/**
  * One warning per cluster in a state this tool cannot read (a number our proto does not name, or UNKNOWN itself),
  * saying what each command does with it (what `clusters list` prints on stderr, as kubectl warns beside its output).
  * Keep it true: the shift's snapshot and retireCluster refuse such a cluster before any change, the retire guard and

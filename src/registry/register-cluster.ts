@@ -14,7 +14,7 @@ import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { parseConstraint } from './constraints.js';
-import { stateText } from './format.js';
+import { replacedEntryText, stateText, unknownDeregisterRefusal, unknownStateSeen } from './format.js';
 import { renderUrlTemplate, type RegistrationConfig } from './config.js';
 import { connectToMeta, type MetaAccessInput, type RegistryConnection } from './connect.js';
 import { registrationRegion } from './region.js';
@@ -25,7 +25,7 @@ import type { ClusterStatus, RegisterInput, TlsMaterial } from './types.js';
 type RegistryFinding =
   | { kind: 'absent' }
   | { kind: 'registered'; evidence: string }
-  | { kind: 'conflict'; reason: string; conflicting: string[]; overwrite?: string };
+  | { kind: 'conflict'; reason: string; conflicting: string[]; overwrite?: string; entries: ClusterStatus[] };
 
 /** Classifies a List answer: same name and url = done; name or url taken otherwise = conflict. */
 export function classifyRegistry(clusters: readonly ClusterStatus[], name: string, url: string, meta: string): RegistryFinding {
@@ -44,7 +44,25 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
   const statics = clusters.filter((c) => conflicting.includes(c.name) && c.static);
   if (statics.length > 0) reasons.push('the conflicting entry is static (bridge config) and cannot be replaced');
   const overwrite = statics.length > 0 ? staticOverwriteProblem(statics, name, meta) : undefined;
-  return { kind: 'conflict', reason: reasons.join('; '), conflicting, ...(overwrite ? { overwrite } : {}) };
+  const entries = clusters.filter((c) => conflicting.includes(c.name) && !c.static);
+  return { kind: 'conflict', reason: reasons.join('; '), conflicting, entries, ...(overwrite ? { overwrite } : {}) };
+}
+
+/**
+ * Why --overwrite must not deregister the conflicting entries of `finding` without --yes, or undefined: one is in a
+ * state this tool cannot read, and `clusters deregister` of it asks for its name or --yes. The same words here, where
+ * nobody is asked (a step runs unattended).
+ */
+function unknownStateOverwrite(finding: Extract<RegistryFinding, { kind: 'conflict' }>, meta: string, yes: boolean | undefined): string | undefined {
+  if (yes) return undefined;
+  const unknown = finding.entries.filter((c) => c.state === 'UNKNOWN');
+  if (unknown.length === 0) return undefined;
+  return `--overwrite would deregister ${unknown.map((c) => c.name).join(' and ')} first, and ${unknown.map((c) => unknownDeregisterRefusal(unknownStateSeen(c, meta))).join('; ')}`;
+}
+
+/** What --overwrite replaces on `meta`: every field of the old entries, none of which the new one keeps. */
+function replacing(finding: Extract<RegistryFinding, { kind: 'conflict' }>, meta: string): string {
+  return `--overwrite deregisters ${finding.entries.map(replacedEntryText).join(' and ')} from ${meta}, then registers the new entry with the config's settings`;
 }
 
 /**
@@ -103,6 +121,8 @@ export interface RegisterClusterInput {
   onRegistered?: (meta: string) => Promise<void>;
   /** Replace conflicting entries (deregistered without force first) instead of refusing. */
   overwrite?: boolean;
+  /** Confirms an overwrite that deregisters an entry in a state this tool does not know (as `clusters deregister --yes`). */
+  yes?: boolean;
   sink?: EventSink;
   redactor?: Redactor;
   signal?: AbortSignal;
@@ -165,6 +185,13 @@ export async function checkRegistration(input: RegisterClusterInput): Promise<{ 
   if (conflicts.length > 0 && !input.overwrite) {
     return { action: 'refuse', findings, reason: `${conflicts.map((c) => c.reason).join('; ')}; deregister the old entry or re-run with --overwrite` };
   }
+  const conflicted = Object.entries(findings).flatMap(([meta, f]) => (f.kind === 'conflict' ? [{ meta, f }] : []));
+  const unconfirmed = conflicted.flatMap(({ meta, f }) => {
+    const refusal = unknownStateOverwrite(f, meta, input.yes);
+    return refusal ? [`${f.reason}; ${refusal}`] : [];
+  });
+  if (unconfirmed.length > 0) return { action: 'refuse', findings, reason: unconfirmed.join('; ') };
+  if (conflicted.length > 0) return { action: 'proceed', findings, reason: conflicted.map(({ meta, f }) => `${f.reason}; ${replacing(f, meta)}`).join('; ') };
   if (all.every((f) => f.kind === 'registered')) {
     return { action: 'skip', findings, reason: all.map((f) => (f.kind === 'registered' ? f.evidence : '')).join('; ') };
   }
@@ -235,6 +262,7 @@ async function registerWithOne(
 ): Promise<{ already: boolean; text: string }> {
   const name = input.cluster.shortName;
   const connection = await connector(input)(meta);
+  let replaced: ClusterStatus[] = [];
   try {
     const client = connection.client;
     const finding = classifyRegistry(await client.list(), name, url, meta.name);
@@ -242,8 +270,22 @@ async function registerWithOne(
     if (finding.kind === 'conflict') {
       if (finding.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; ${finding.overwrite}`);
       if (!input.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; deregister the old entry or re-run with --overwrite`);
+      const unconfirmed = unknownStateOverwrite(finding, meta.name, input.yes);
+      if (unconfirmed) throw new WsdError('RegistryRefused', `${finding.reason}; ${unconfirmed}`, { details: { meta: meta.name, cluster: name } });
       // Without force: the bridge still refuses while users run on the old entry.
-      for (const old of finding.conflicting) await client.deregister({ name: old, force: false });
+      for (const old of finding.entries) {
+        await client.deregister({ name: old.name, force: false });
+        // Said as it happens: should the Register fail, the old entry is gone all the same.
+        input.sink?.emit({
+          level: 'warn',
+          code: 'registry.overwritten',
+          cluster: input.cluster.name,
+          step: 'register-cluster',
+          message: redactor.redact(`--overwrite deregistered ${replacedEntryText(old)} from ${meta.name} to register ${name} (${url}) in its place`),
+          data: { meta: meta.name, url, replaced: old.name },
+        });
+      }
+      replaced = finding.entries;
     }
     const govern = meta.name === input.governedBy;
     const region = regionFor(input, meta.name);
@@ -269,10 +311,11 @@ async function registerWithOne(
     // Lost with its connection or past its deadline, or answered with a database error: List had the last word.
     const lost = answerLost ? ` (${/with an error of its database/.test(answerLost) ? 'its database failed' : 'its answer was lost'}; List shows it registered)` : '';
     const gap = region ? await regionDropped(client, name, region, meta.name) : undefined;
+    const instead = replaced.length > 0 ? `, replacing ${replaced.map(replacedEntryText).join(' and ')}` : '';
     if (gap) input.sink?.emit({ level: 'warn', code: 'registry.region-ignored', cluster: input.cluster.name, step: 'register-cluster', message: gap, data: { meta: meta.name, region } });
     return {
       already: false,
-      text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, region ${gap ? `none (${region} sent, not kept)` : region || '"" (any)'}, ${governs}${lost}`),
+      text: redactor.redact(`registered ${name} (${url}) with ${meta.name}: ${state}, region ${gap ? `none (${region} sent, not kept)` : region || '"" (any)'}, ${governs}${lost}${instead}`),
     };
   } finally {
     await connection.close();

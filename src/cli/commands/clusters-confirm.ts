@@ -5,6 +5,7 @@
  * is refused with what to pass. A name that does not match, Ctrl-C or Ctrl-D confirm nothing.
  */
 import { WsdError } from '../../core/errors.js';
+import { unknownDeregisterRefusal, unknownDeregisterWhy } from '../../registry/format.js';
 import type { ClustersIo } from './clusters.js';
 
 interface Confirmation {
@@ -40,11 +41,11 @@ export function confirmForce(yes: boolean, io: ClustersIo, name: string, meta: s
  * reader says it: `UNKNOWN(7)`): not on the bridge's word alone, that state may mean something deregistering breaks.
  */
 export function confirmDeregisterUnknown(yes: boolean, io: ClustersIo, name: string, seen: string): Promise<void> {
-  const why = `${seen}, so it cannot tell whether deregistering it is safe`;
+  // The same words as the register step's --overwrite, which deregisters such a cluster too.
   return confirmByName(yes, io, name, {
     code: 'RegistryRefused',
-    refusal: `${why}; check the cluster with the bridge that set it, then pass --yes to deregister it anyway`,
-    why,
+    refusal: unknownDeregisterRefusal(seen),
+    why: unknownDeregisterWhy(seen),
     prompt: 'Type the cluster name to deregister it anyway',
     what: `deregistration of ${name}`,
   });

@@ -79,6 +79,7 @@ interface TargetOptions {
   stateDir?: string;
   name?: string;
   yes?: boolean;
+  overwrite?: boolean;
 }
 
 /** Every option of the command and its ancestors (root globals such as --config and --yes included). */
@@ -365,6 +366,10 @@ export function clustersCommand(given: ClustersIo = processIo): Command {
         // List first, as the register step does: bridges before 2022-02 have no duplicate check and write a
         // Register of a taken name over the old entry (score, state, url, TLS), or list a taken url twice.
         const taken = takenFinding(await client.list(), input.name, input.url, meta);
+        // The root's --overwrite (deploy's) is accepted here too, but this command never replaces an entry: say so.
+        if (taken && allOptions(command).overwrite) {
+          throw new WsdError(taken.code, `${taken.message} (--overwrite is for deploy and resume; clusters register never replaces an entry)`, { details: taken.details, cause: taken });
+        }
         if (taken) throw taken;
         await client.register(input);
         io.stdout(`${input.name}: registered with ${meta} (${input.url}, ${input.hints.cordoned ? 'cordoned' : 'available'}, region ${input.region || '"" (any)'})\n`);

@@ -100,6 +100,7 @@ describe('classifyRegistry', () => {
       kind: 'conflict',
       reason: `m already has eu17 with url dns:///old:1, not ${URL}`,
       conflicting: ['eu17'],
+      entries: [status('eu17', 'dns:///old:1')],
     });
   });
 
@@ -108,11 +109,13 @@ describe('classifyRegistry', () => {
       kind: 'conflict',
       reason: `m already has url ${URL} registered as eu99`,
       conflicting: ['eu99'],
+      entries: [status('eu99', URL)],
     });
     expect(classifyRegistry([status('eu17', 'dns:///old:1'), status('eu98', URL), status('eu99', URL)], 'eu17', URL, 'm')).toEqual({
       kind: 'conflict',
       reason: `m already has eu17 with url dns:///old:1, not ${URL}; m already has url ${URL} registered as eu98; m already has url ${URL} registered as eu99`,
       conflicting: ['eu17', 'eu98', 'eu99'],
+      entries: [status('eu17', 'dns:///old:1'), status('eu98', URL), status('eu99', URL)],
     });
   });
 

@@ -54,6 +54,8 @@ describe('conflicts over several entries and meta clusters', () => {
       kind: 'conflict',
       reason: `m already has url ${URL} registered as eu99; the conflicting entry is static (bridge config) and cannot be replaced`,
       conflicting: ['eu99'],
+      // The entries --overwrite would deregister: not the static one, which it cannot.
+      entries: [],
       overwrite:
         "--overwrite cannot replace eu99 either: it is static on m (the bridge's own config), which Deregister leaves in place, and a Register at its url would list that url twice; " +
         'remove it from the bridge config or choose another name',
