@@ -12,6 +12,8 @@ import { registrationSchema } from '../../../src/registry/config.js';
 import { connectToMeta } from '../../../src/registry/connect.js';
 import { checkRegistration, registerCluster, type RegisterClusterInput } from '../../../src/registry/register-cluster.js';
 import { fileTlsReader } from '../../../src/registry/tls-source.js';
+import { registerClusterStep } from '../../../src/steps/register/register-step.js';
+import { makeContext } from '../../fixtures/install/step-context.js';
 import { runInProcess } from '../../helpers/in-process-cli.js';
 import type { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
 import { clustersCli, FAST, referenceFixture } from './support/reference.js';
@@ -105,5 +107,18 @@ it('clusters register --overwrite (the root flag) replaces nothing, and says the
     `error: ${b.address} already has eu17 with url ${OLD_URL}, not ${URL}; nothing was changed — deregister the old entry or choose another name ` +
       '(--overwrite is for deploy and resume; clusters register never replaces an entry)\n',
   );
+  expect([b.calls.Deregister, b.calls.Register]).toEqual([0, 0]);
+});
+
+it('the register step takes --yes from the run (deploy/resume --overwrite --yes) for such an entry', async () => {
+  const b = await oldEntry(7);
+  const config = { metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }], project: { dnsZone: 'gitpod.example' }, workspaceClusters: [{}] };
+  const verdicts: string[] = [];
+  for (const yes of [false, true]) {
+    const { ctx } = makeContext({ root: tmp.dir, config });
+    ctx.options = { ...ctx.options, overwrite: true, yes };
+    verdicts.push((await registerClusterStep.check?.(ctx))?.action ?? 'none');
+  }
+  expect(verdicts).toEqual(['refuse', 'proceed']);
   expect([b.calls.Deregister, b.calls.Register]).toEqual([0, 0]);
 });
