@@ -3,7 +3,7 @@
  * consecutiveErrorLimit until the shift halts, never a verdict on the canary.
  * - The check for failure series born in the window times out in Prometheus (a proxy sends it with a 1 µs `timeout`;
  *   the body is Prometheus' own): the canary's only failures are in such a series, so taking the unknown count for
- *   0 would pass it. It is an error.
+ *   0 would pass it. It is an error; so is a timeout of the stored steps' query (stored-steps.ts).
  * - A window that would load more samples than `--query.max-samples` (HTTP 422, `errorType: execution`): a server
  *   limit (`limit`), not a query to fix.
  * - `--query.max-concurrency=1`: a measurement's concurrent queries queue and are answered; while an expensive query
@@ -83,6 +83,31 @@ describe.skipIf(!hasPrometheus)('a slow or limited prometheus (real binary)', ()
     expect(m.verdict).toBe('wait');
     const again = await measure(ratio(), ctx(provider, 'new', { now: at }), m.counters);
     expect(again).toMatchObject({ verdict: 'halt', rule: 'limit.consecutive-errors' });
+  }, 120_000);
+
+  it('errs, never judges without it, when the query for the stored failure and start steps times out in Prometheus', async () => {
+    const prometheus = await start();
+    const stepsProxy = await startPrometheusProxy(prometheus.url);
+    try {
+      const provider = new PrometheusProvider({ url: stepsProxy.url, timeoutMs: 10_000 });
+      // The cluster with the pre-initialised failure counter (2 % failing) judged as the canary: its stored steps are asked.
+      // (A third cluster in the exporter would put the scrape wait's range query over --query.max-samples below.)
+      const swapped = (p: PrometheusProvider) => fiveSecondContext(p, 'old', 'new');
+      // Premise: answered, the same measurement is judged (no error).
+      const answered = await measure(ratio(), swapped(provider), ZERO_COUNTERS);
+      expect(answered.decisions[0]?.outcome, answered.decisions[0]?.message).not.toBe('error');
+      // The stored steps' query (stored-steps.ts: its ratio is the count where rate() stops at a counter's zero point).
+      stepsProxy.timeOut((q) => q.includes('"part", "steps"'));
+      const m = await measure(ratio(), swapped(provider), ZERO_COUNTERS);
+      expect(stepsProxy.timedOut()).toBeGreaterThan(0);
+      expect(m.decisions[0]).toMatchObject({ outcome: 'error', rule: 'query-error' });
+      expect(m.decisions[0]?.message).toMatch(/the query for the stored failure and start steps of gp-prod-ws-\w+-eu-west1 failed \(timeout\): .*timed out evaluating the query \(HTTP 503: timeout: query timed out/);
+      expect(m.verdict).toBe('wait');
+      const again = await measure(ratio(), swapped(provider), m.counters);
+      expect(again).toMatchObject({ verdict: 'halt', rule: 'limit.consecutive-errors' });
+    } finally {
+      await stepsProxy.stop();
+    }
   }, 120_000);
 
   const rate = (lookback: string) =>
