@@ -40,21 +40,21 @@ describe.skipIf(!hasPrometheus)('a canary container restarted in its pod (real p
 
   /**
    * The pod's container restarts: counters from 0 (its failure series gone until its next failure), a new process start
-   * time. Answers the stamp of the last scrape stored before the restart (a restart between scrapes: the counters
-   * were reset after the scrape stamped then was answered) and of the first after it.
+   * time. Answers the stamps of the last scrape stored before the restart and of the first after it, told apart by the
+   * starts counter's drop in the stored samples (not by when the restart was sent: a scrape may be under way).
    */
   async function restart(short: string): Promise<{ lastBefore: number; firstAfter: number }> {
     const pod = pods.get(short) as WorkspaceExporter;
-    const lastBefore = (await samples(STARTS, short, Date.now() - 10_000, Date.now())).at(-1)?.t ?? NaN;
     pod.restart(short);
     pod.processStartMs = Date.now();
-    let firstAfter = NaN;
+    let seam = { lastBefore: NaN, firstAfter: NaN };
     await waitFor(`a scrape of ${short} after its restart`, async () => {
-      const after = (await samples(STARTS, short, lastBefore, Date.now()).catch(() => [])).filter((s) => s.t > lastBefore);
-      firstAfter = after[0]?.t ?? NaN;
-      return after.length > 0;
+      const stored = await samples(STARTS, short, Date.now() - 30_000, Date.now()).catch(() => []);
+      const i = stored.findIndex((x, k) => k > 0 && x.v < (stored[k - 1]?.v ?? 0));
+      if (i > 0) seam = { lastBefore: stored[i - 1]?.t ?? NaN, firstAfter: stored[i]?.t ?? NaN };
+      return i > 0;
     }, 30_000);
-    return { lastBefore, firstAfter };
+    return seam;
   }
 
   beforeAll(async () => {
