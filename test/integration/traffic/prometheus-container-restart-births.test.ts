@@ -96,9 +96,10 @@ describe.skipIf(!hasPrometheus)('a canary container restarted in its pod (real p
       return back.length > 0 && (back.at(-1)?.t ?? 0) >= (back[0]?.t ?? 0) + 3_000;
     });
     const back = failures.filter((s) => s.t > lastBefore);
-    // The window: from just after the last scrape before the restart (Prometheus 2's ranges include their start) to 3 s
-    // after the series came back.
-    const at = (back[0]?.t ?? NaN) + 3_000;
+    // The window: from just after the last scrape before the restart (Prometheus 2's ranges include their start) to the
+    // first scrape 3 s or more after the series came back (a window ending on a scrape: rate() extrapolates the starts'
+    // jump of 20 no further than to it; a second past it, over ~3 s of samples, is 10 starts more).
+    const at = back.find((s) => s.t >= (back[0]?.t ?? 0) + 3_000)?.t ?? NaN;
     const starts = await samples(STARTS, 'outside', lastBefore - 10_000, at);
     const inWindow = (s: StoredSample) => s.t > lastBefore && s.t <= at;
     // Premise: the window holds only samples after the restart (the series at 20 from its first: rate() sees no
