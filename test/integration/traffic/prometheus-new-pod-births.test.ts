@@ -48,17 +48,23 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
     await rename(`${sdFile}.tmp`, sdFile);
   }
 
-  /** Waits until the pod's series have been stored for 3 s after their first sample; returns its starts and failures samples. */
-  async function firstSeconds(short: string): Promise<{ first: number; starts: StoredSample[]; failures: StoredSample[] }> {
+  /**
+   * Waits until the pod's series have been stored for 3 s after their first sample; returns its starts and failures
+   * samples, and `end`: the first stored scrape 3 s or more after the first. A window ending there ends on a scrape, so
+   * rate() extrapolates no further than to it (scrapes drift: 3 s after the first may fall most of an interval past one).
+   */
+  async function firstSeconds(short: string): Promise<{ first: number; end: number; starts: StoredSample[]; failures: StoredSample[] }> {
     let first = 0;
+    let end = 0;
     await waitFor(`3 s of ${short}'s samples`, async () => {
       const starts = await storedSamples(prometheus.url, selector(STARTS, short), Date.now() - 60_000, Date.now()).catch(() => []);
       first = starts[0]?.t ?? 0;
-      return first > 0 && (starts.at(-1)?.t ?? 0) >= first + 3_000;
+      end = starts.find((s) => s.t >= first + 3_000)?.t ?? 0;
+      return first > 0 && end > 0;
     }, 60_000);
-    const end = first + 3_000;
     return {
       first,
+      end,
       starts: await storedSamples(prometheus.url, selector(STARTS, short), end - 60_000, end),
       failures: await storedSamples(prometheus.url, selector(FAILURES, short), end - 60_000, end),
     };
@@ -85,11 +91,10 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
   it('counts the failures a new pod reports at its first scrape: its first 20 starts failed, the gate fails', async () => {
     const processStart = Date.now();
     await newPod('new', processStart, 20);
-    const { first, starts, failures } = await firstSeconds('new');
-    // The window: from just before the pod's process started to 3 s after its first scrape (its counters were 0 at the
-    // start of the window, so every stored value is the window's; the truth is the last one stored in it).
+    const { end: at, starts, failures } = await firstSeconds('new');
+    // The window: from just before the pod's process started to a scrape 3 s or more after its first (its counters
+    // were 0 at the start of the window, so every stored value is the window's; the truth is the last one stored in it).
     const windowStart = processStart - 500;
-    const at = first + 3_000;
     const truth = { failures: failures.filter((s) => s.t <= at).at(-1)?.v ?? NaN, starts: starts.filter((s) => s.t <= at).at(-1)?.v ?? NaN };
     // Premise: the failures all came before the first scrape (rate() sees no increase), and they are over 10 % of the starts.
     expect(failures[0], JSON.stringify(failures)).toMatchObject({ v: 20 });
@@ -108,8 +113,7 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
   it("does not count as born the totals of a target new to service discovery whose process has run for an hour", async () => {
     const joined = Date.now();
     await newPod('veteran', joined - 3_600_000, 100);
-    const { first, starts } = await firstSeconds('veteran');
-    const at = first + 3_000;
+    const { end: at, starts } = await firstSeconds('veteran');
     const m = await measure(analysis, measureContext(provider, at, { new: 'veteran', old: 'old' }, { intervalMs: at - (joined - 500) }), ZERO_COUNTERS);
     const d = m.decisions[0];
     // Its 100 failures and first starts are an hour old: the window holds only what rate() saw after the first scrape.
