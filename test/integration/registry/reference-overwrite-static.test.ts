@@ -7,12 +7,9 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { registrationSchema } from '../../../src/registry/config.js';
-import { connectToMeta } from '../../../src/registry/connect.js';
 import { checkRegistration, registerCluster, type RegisterClusterInput } from '../../../src/registry/register-cluster.js';
-import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import type { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
-import { clustersCli, FAST, referenceFixture } from './support/reference.js';
+import { clustersCli, overwriteInput, referenceFixture } from './support/reference.js';
 import { rejection, tempDir, writeTestTls } from './support/sim.js';
 
 const ref = referenceFixture();
@@ -26,16 +23,7 @@ beforeAll(async () => {
 afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());
 
-const input = (b: ReferenceBridge): RegisterClusterInput => ({
-  cluster: { name: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' },
-  domain: 'gitpod.example',
-  metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }],
-  governedBy: 'meta-eu',
-  registration: registrationSchema.parse({}),
-  tls: fileTlsReader(join(tmp.dir, 'tls')),
-  overwrite: true,
-  connect: (meta) => connectToMeta(meta, FAST),
-});
+const input = (b: ReferenceBridge): RegisterClusterInput => overwriteInput(b.address, join(tmp.dir, 'tls'));
 
 const staticRow = (name: string, url: string) => ({ name, url, state: 'AVAILABLE', score: 100, maxScore: 100, governed: true, constraints: [], region: 'europe' });
 

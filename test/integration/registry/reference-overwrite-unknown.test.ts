@@ -8,15 +8,12 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
-import { registrationSchema } from '../../../src/registry/config.js';
-import { connectToMeta } from '../../../src/registry/connect.js';
 import { checkRegistration, registerCluster, type RegisterClusterInput } from '../../../src/registry/register-cluster.js';
-import { fileTlsReader } from '../../../src/registry/tls-source.js';
 import { registerClusterStep } from '../../../src/steps/register/register-step.js';
 import { makeContext } from '../../fixtures/install/step-context.js';
 import { runInProcess } from '../../helpers/in-process-cli.js';
 import type { ReferenceBridge } from '../../helpers/reference-bridge/reference-bridge.js';
-import { clustersCli, FAST, referenceFixture } from './support/reference.js';
+import { clustersCli, overwriteInput, referenceFixture } from './support/reference.js';
 import { registerInput, rejection, tempDir, TEST_TLS, writeTestTls } from './support/sim.js';
 
 const ref = referenceFixture();
@@ -31,17 +28,7 @@ beforeAll(async () => {
 afterEach(() => ref.cleanup());
 afterAll(() => tmp.cleanup());
 
-const input = (b: ReferenceBridge, extra: Partial<RegisterClusterInput> = {}): RegisterClusterInput => ({
-  cluster: { name: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' },
-  domain: 'gitpod.example',
-  metaClusters: [{ name: 'meta-eu', bridge: { address: b.address } }],
-  governedBy: 'meta-eu',
-  registration: registrationSchema.parse({}),
-  tls: fileTlsReader(join(tmp.dir, 'tls')),
-  overwrite: true,
-  connect: (meta) => connectToMeta(meta, FAST),
-  ...extra,
-});
+const input = (b: ReferenceBridge, extra: Partial<RegisterClusterInput> = {}): RegisterClusterInput => overwriteInput(b.address, join(tmp.dir, 'tls'), extra);
 
 /** eu17 registered by hand at OLD_URL (score 80, a staff constraint, its own TLS), then put in `state`. */
 async function oldEntry(state?: number): Promise<ReferenceBridge> {

@@ -11,6 +11,7 @@ import { MemorySink } from '../../../src/core/events.js';
 import { Redactor } from '../../../src/core/redact.js';
 import { parseConfig, type LoadedConfig } from '../../../src/config/load.js';
 import { resumeDeployment, startDeployment, type EngineOptions } from '../../../src/engine/deployment.js';
+import { RegistryClient } from '../../../src/registry/client.js';
 import { connectToMeta } from '../../../src/registry/connect.js';
 import type { ClusterStatus } from '../../../src/registry/types.js';
 import { sandboxRegistry, stopSandboxRegistries } from '../../../src/sandbox/sandbox-registry.js';
@@ -144,4 +145,14 @@ export function scoresOf(lists: Record<string, ClusterStatus[]>, names: readonly
       Object.fromEntries(list.filter((c) => names.includes(c.name)).map((c) => [c.name, { state: c.state, score: c.score, maxScore: c.maxScore, admissionConstraints: c.admissionConstraints }])),
     ]),
   );
+}
+
+/** Registers eu16 and eu17 (taking starts) and eu18 (cordoned, the new one) with the bridge at `address`. */
+export async function registerEu16To18(address: string): Promise<void> {
+  const c = await RegistryClient.connect({ address, meta: 'setup' });
+  const tls = { ca: 'Y2E=', crt: 'Y3J0', key: 'a2V5' };
+  for (const [name, cordoned] of [['eu16', false], ['eu17', false], ['eu18', true]] as const) {
+    await c.register({ name, url: `dns:///ws-${name}.example.test:8080`, tls, hints: { preferability: cordoned ? 'None' : 'Prefer', cordoned, govern: true }, admissionConstraints: [], region: 'europe' });
+  }
+  c.close();
 }

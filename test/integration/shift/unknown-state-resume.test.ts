@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
-import { RegistryClient } from '../../../src/registry/client.js';
+import { registerEu16To18 } from './harness.js';
 import { realClock } from '../../../src/traffic/clock.js';
 import { trafficShiftSchema, type TrafficShiftInput } from '../../../src/traffic/config.js';
 import { ZERO_COUNTERS } from '../../../src/traffic/judges/step-verdict.js';
@@ -42,12 +42,7 @@ describe('resuming a shift whose journal an older version wrote with a cluster i
     const b = new ReferenceBridge();
     bridge = b;
     await b.start();
-    const c = await RegistryClient.connect({ address: b.address, meta: 'setup' });
-    const tls = { ca: 'Y2E=', crt: 'Y3J0', key: 'a2V5' };
-    for (const [name, cordoned] of [['eu16', false], ['eu17', false], ['eu18', true]] as const) {
-      await c.register({ name, url: `dns:///ws-${name}.example.test:8080`, tls, hints: { preferability: cordoned ? 'None' : 'Prefer', cordoned, govern: true }, admissionConstraints: [], region: 'europe' });
-    }
-    c.close();
+    await registerEu16To18(b.address);
     b.setState('eu16', 7);
     const saved = (name: string, over: object): RegistryCluster => ({ name, state: 'AVAILABLE', score: 100, maxScore: 100, static: false, admissionConstraints: [], ...over }) as RegistryCluster;
     const journal = new MemoryJournal();

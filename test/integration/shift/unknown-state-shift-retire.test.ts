@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isWsdError } from '../../../src/core/errors.js';
 import { MemorySink, type EventInput } from '../../../src/core/events.js';
-import { RegistryClient } from '../../../src/registry/client.js';
+import { registerEu16To18 } from './harness.js';
 import { assertOthersTakeTraffic } from '../../../src/steps/retire/retire-guards.js';
 import { retireCluster } from '../../../src/steps/retire/retire-cluster.js';
 import { realClock } from '../../../src/traffic/clock.js';
@@ -59,12 +59,7 @@ describe('a cluster in state 7 (unknown to this tool) in a shift and a retiremen
     const b = new ReferenceBridge();
     bridge = b;
     await b.start();
-    const c = await RegistryClient.connect({ address: b.address, meta: 'setup' });
-    const tls = { ca: 'Y2E=', crt: 'Y3J0', key: 'a2V5' };
-    for (const [name, cordoned] of [['eu16', false], ['eu17', false], ['eu18', true]] as const) {
-      await c.register({ name, url: `dns:///ws-${name}.example.test:8080`, tls, hints: { preferability: cordoned ? 'None' : 'Prefer', cordoned, govern: true }, admissionConstraints: [], region: 'europe' });
-    }
-    c.close();
+    await registerEu16To18(b.address);
     if (unknown) b.setState(unknown, 7);
     registry = await connectRegistry([{ name: 'meta-eu', bridge: { address: b.address } }], { sink, deadlineMs: 2_000 });
     const before = b.rows().map((r) => ({ name: r.name, state: r.state, score: r.score }));

@@ -3,9 +3,28 @@ import { Command } from 'commander';
 import { clustersCommand } from '../../../../src/cli/commands/clusters.js';
 import { MemorySink } from '../../../../src/core/events.js';
 import { RegistryClient } from '../../../../src/registry/client.js';
+import { registrationSchema } from '../../../../src/registry/config.js';
+import { connectToMeta } from '../../../../src/registry/connect.js';
+import type { RegisterClusterInput } from '../../../../src/registry/register-cluster.js';
+import { fileTlsReader } from '../../../../src/registry/tls-source.js';
 import { ReferenceBridge, type ReferenceVersion } from '../../../helpers/reference-bridge/reference-bridge.js';
 
 export const FAST = { retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 }, deadlineMs: 5_000 };
+
+/** The register step's input for eu17 on the reference bridge `address` (meta-eu), with --overwrite, its TLS files in `tlsDir`. */
+export function overwriteInput(address: string, tlsDir: string, extra: Partial<RegisterClusterInput> = {}): RegisterClusterInput {
+  return {
+    cluster: { name: 'gp-prod-ws-eu17-eu-west1', shortName: 'eu17', region: 'europe-west1' },
+    domain: 'gitpod.example',
+    metaClusters: [{ name: 'meta-eu', bridge: { address } }],
+    governedBy: 'meta-eu',
+    registration: registrationSchema.parse({}),
+    tls: fileTlsReader(tlsDir),
+    overwrite: true,
+    connect: (meta) => connectToMeta(meta, FAST),
+    ...extra,
+  };
+}
 
 /** Starts bridges and opens clients; `cleanup()` (afterEach) closes and stops them all. */
 export function referenceFixture() {
