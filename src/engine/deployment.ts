@@ -92,7 +92,7 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
     const targets = buildTargets(loaded.config, clusterId);
     const journal = await deps.store.create(id);
     // The id and names are journaled before anything external is created: resume reuses them.
-    const created = journal.append({
+    await journal.append({
       type: 'deployment.created',
       id,
       inputs: { configFile: loaded.file, configHash: loaded.hash, project: loaded.config.project.id, environment: loaded.config.environment },
@@ -101,26 +101,10 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
       steps: targets.map(() => deps.steps.map((s) => s.name)),
       deploymentSteps: (deps.deploymentSteps ?? []).map((s) => s.name),
     });
-    // Not awaited where the store applies a record at once (the file store): the first steps' `step.started`
-    // records join the group commit that makes this one durable (in order), and each awaits it before its
-    // tool runs (step-runner.ts), so the first tools start one fdatasync and one snapshot write sooner. A
-    // store that applies records only once durable (PostgreSQL) has nothing to show the steps until then.
-    created.catch(() => undefined);
-    if (!appliesOnAppend(journal)) await created;
     deps.sink.emit({ level: 'info', code: 'deployment.start', message: `deployment ${id}: cluster id ${clusterId}, clusters ${targets.map((t) => t.name).join(', ')}`, data: { deploymentId: id, clusterId } });
-    return await execute(loaded, journal, targets, options, deps, created);
+    return await execute(loaded, journal, targets, options, deps);
   } finally {
     await lock.release();
-  }
-}
-
-/** Whether `journal` already shows the record just appended (its snapshot exists), before it is durable. */
-function appliesOnAppend(journal: DeploymentJournal): boolean {
-  try {
-    journal.snapshot();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -309,7 +293,7 @@ export function excludedSteps(names: readonly StepName[], options: Pick<EngineOp
 
 type EngineNode = WorkNode & ({ cluster: ClusterTarget; step: Step } | { cluster?: undefined; step: DeploymentStep });
 
-async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps, created?: Promise<unknown>): Promise<Snapshot> {
+async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets: ClusterTarget[], options: EngineOptions, deps: EngineDeps): Promise<Snapshot> {
   const excluded = new Map([...excludedSteps([...deps.steps, ...(deps.deploymentSteps ?? [])].map((s) => s.name), options)].map((n) => [n, options.skip?.includes(n) ? ('--skip' as const) : ('--only' as const)]));
   const nodes: EngineNode[] = [];
   const lastOfCluster: string[] = [];
@@ -344,7 +328,6 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     notNeededForTraffic: new Set(deps.steps.filter((s) => s.notNeededForTraffic).map((s) => s.name)),
     sleep: deps.sleep,
     durable: new Map<string, Promise<unknown>>(),
-    created,
   };
   const results = await runGraph(nodes, {
     // Every running step counts, whichever cluster it belongs to: the releases a cluster installs
@@ -358,7 +341,7 @@ async function execute(loaded: LoadedConfig, journal: DeploymentJournal, targets
     },
   });
   // Every success record durable before the deployment's end is recorded (a failed write throws here).
-  await Promise.all([created, ...env.durable.values()]);
+  await Promise.all(env.durable.values());
   return finish(journal, results, deps);
 }
 

@@ -57,11 +57,6 @@ export interface StepRunEnv {
    * Absent: every record is awaited before the node reports its outcome.
    */
   durable?: Map<string, Promise<unknown>>;
-  /**
-   * The deployment's `deployment.created` record, durable: a new deployment does not wait for it
-   * before its first steps, whose `step.started` records join its group commit; no tool runs before it is.
-   */
-  created?: Promise<unknown>;
 }
 
 /**
@@ -197,11 +192,10 @@ function checkpointer(env: StepRunEnv, key: string, name: StepName): (partial: S
   };
 }
 
-/** The predecessors' `step.succeeded` records and the deployment's first record, durable (rejects when one could not be written). */
+/** The predecessors' `step.succeeded` records, durable (rejects when one could not be written). */
 function predecessorsDurable(env: StepRunEnv, ordering: Ordering | undefined): Promise<unknown> {
-  if (!ordering || !env.durable) return env.created ?? Promise.resolve();
+  if (!ordering || !env.durable) return Promise.resolve();
   const pending = ordering.after.map((id) => env.durable?.get(id)).filter((p): p is Promise<unknown> => p !== undefined);
-  if (env.created) pending.push(env.created);
   return pending.length ? Promise.all(pending) : Promise.resolve();
 }
 

@@ -37,31 +37,18 @@ workspaceClusters:
   return { loaded: parseConfig(text, file), dir };
 }
 
-/** The journal's snapshot, or the error it throws (a journal without records has none). */
-function snapshotOrError(j: DeploymentJournal): ReturnType<DeploymentJournal['snapshot']> | Error {
-  try {
-    return j.snapshot();
-  } catch (error) {
-    return error as Error;
-  }
-}
-
 /** `applyOnAppend`: the snapshot shows a record at once (file store) or only once durable (PostgreSQL). */
 function heldStore(inner: StateStore, held: (r: JournalInput) => boolean, release: Promise<void>, applyOnAppend: boolean): StateStore {
   const wrap = (j: DeploymentJournal): DeploymentJournal => {
     let visible = j.snapshot.bind(j);
-    let lagging: ReturnType<DeploymentJournal['snapshot']> | Error | undefined;
+    let lagging: ReturnType<DeploymentJournal['snapshot']> | undefined;
     return {
       id: j.id,
       dir: j.dir,
-      snapshot: () => {
-        if (lagging instanceof Error) throw lagging;
-        return lagging ?? visible();
-      },
+      snapshot: () => lagging ?? visible(),
       append: async (record) => {
         if (!held(record)) return j.append(record);
-        // Before its first record a journal has no snapshot: one that shows records once durable throws until then.
-        if (!applyOnAppend) lagging = snapshotOrError(j);
+        if (!applyOnAppend) lagging = j.snapshot();
         const done = j.append(record);
         await release;
         lagging = undefined;
@@ -129,61 +116,6 @@ async function scenario(applyOnAppend: boolean) {
   });
   return { snap, events };
 }
-
-/** One cluster, one step with a pre-run check; the durability of `deployment.created` held until the check has run (or 50 ms). */
-async function firstRecordScenario(applyOnAppend: boolean) {
-  const { loaded, dir } = setup();
-  const events: string[] = [];
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const releaseSoon = () =>
-    setTimeout(() => {
-      events.push('released');
-      release();
-    }, 50);
-  // Where the store shows nothing before the record is durable, nothing may run before: release on a timer.
-  if (!applyOnAppend) releaseSoon();
-  const steps: Step[] = [
-    {
-      name: 'create-cluster',
-      applies: () => true,
-      describe: () => [],
-      check: async () => {
-        events.push('create-cluster:check');
-        if (applyOnAppend) releaseSoon();
-        return { action: 'proceed' };
-      },
-      run: async () => {
-        events.push('create-cluster:run');
-        return {};
-      },
-    },
-  ];
-  const store = heldStore(new FileStateStore(join(dir, 'state')), (r) => r.type === 'deployment.created', released, applyOnAppend);
-  const snap = await startDeployment(loaded, { dryRun: false, overwrite: false, yes: false, verbose: false, failFast: false, clusterId: 141 }, {
-    store,
-    sink: { emit: (e) => (e.code === 'step.start' ? events.push(`${e.step}:${e.code} line`) : undefined) },
-    signal: new AbortController().signal,
-    redactor: new Redactor(),
-    steps,
-    probe: async () => ({ exists: false }),
-  });
-  return { snap, events };
-}
-
-describe('ordered durability of the deployment record', () => {
-  it('file store: the first steps start beside deployment.created (one group commit), their tools only once it is durable', async () => {
-    const { snap, events } = await firstRecordScenario(true);
-    expect(snap.state).toBe('succeeded');
-    expect(events).toEqual(['create-cluster:check', 'released', 'create-cluster:step.start line', 'create-cluster:run']);
-  });
-
-  it('a store that applies records only once durable: nothing starts before deployment.created is durable', async () => {
-    const { snap, events } = await firstRecordScenario(false);
-    expect(snap.state).toBe('succeeded');
-    expect(events).toEqual(['released', 'create-cluster:check', 'create-cluster:step.start line', 'create-cluster:run']);
-  });
-});
 
 describe('ordered durability of step records', () => {
   it('file store: the dependent checks before its predecessor is durable, but runs its tool only after', async () => {
