@@ -34,6 +34,11 @@ import type { DeploymentJournal, DeploymentSummary, JournalDamage, LockHandle, L
 const JOURNAL = 'journal.ndjson';
 const SNAPSHOT = 'snapshot.json';
 export const DEPLOYMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+/** Refuses what cannot be a deployment id (a path, `../etc`) before any store reads it: one text for every store and reader. */
+export function assertDeploymentId(id: string): void {
+  if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
+}
 /** The ids `deploy` generates (engine/deployment.ts): an entry so named is a deployment's, never the store's own (`locks`). */
 const GENERATED_ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 
@@ -524,7 +529,7 @@ export class FileStateStore implements StateStore {
   }
 
   async open(id: string, options: { readOnly?: boolean } = {}): Promise<DeploymentJournal> {
-    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
+    assertDeploymentId(id);
     const dir = join(this.root, id);
     const path = join(dir, JOURNAL);
     const lost = existsSync(dir) || isSymlink(dir) ? lostJournal(this.root, id) : undefined;

@@ -10,7 +10,7 @@
  * Generation 1 is deployed once; each width watches a deploy in its own copy of
  * that workspace (state dirs are relocatable), and the two run concurrently.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxWorkspace, startCli } from '../helpers/cli.js';
@@ -86,7 +86,9 @@ describe('status --watch with nothing to watch', () => {
   it('says there is no running deployment and how to start or pick one (exit 2)', async () => {
     const ws = sandboxWorkspace();
     try {
-      // A HOME with no default config: `deploy` without --config would exit 2, so it is said in words.
+      // A HOME with no default config: `deploy` without --config would exit 2, so it is said in words. The state dir
+      // exists (one that does not is said as such, json-output-errors.test.ts).
+      mkdirSync(ws.stateDir, { recursive: true });
       const r = await runCli(['status', '--watch', '--state-dir', ws.stateDir], { env: { HOME: ws.dir } });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/no running deployment in \S+ to watch; start one with ws-deployment deploy --state-dir \S+ \(add --config <your config>\), or watch a finished one by its id/);

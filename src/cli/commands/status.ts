@@ -2,6 +2,7 @@
 import { lstatSync } from 'node:fs';
 import type { Command } from 'commander';
 import { WsdError } from '../../core/errors.js';
+import { assertDeploymentId } from '../../state/file-store.js';
 import { lineOf, renderSummary, statusDocument } from '../../report/summary.js';
 import { renderTable } from '../../report/table.js';
 import { notificationStatus, renderNotificationStatus } from '../../report/notification-status.js';
@@ -26,6 +27,8 @@ export default async function status(command: Command, id?: string): Promise<voi
   const { all, watch } = command.opts<{ all: boolean; watch: boolean }>();
   if (all && id) throw new WsdError('UsageError', 'status takes either a deployment id or --all, not both');
   if (watch && (all || format === 'json')) throw new WsdError('UsageError', '--watch shows one deployment as text; drop --all / --output json');
+  // An id that cannot be one (`../etc`) is said as such first: whatever the state dir holds, it names nothing.
+  if (id !== undefined) assertDeploymentId(id);
   if (!options.state) assertStateDirExists(options.stateDir);
   const store = await openStore(options, { sink: stderrWarnings });
   try {

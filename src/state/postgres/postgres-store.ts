@@ -22,7 +22,7 @@ import { WsdError } from '../../core/errors.js';
 import { journalDamagedError } from '../journal-damage.js';
 import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
-import { DEPLOYMENT_ID_PATTERN } from '../file-store.js';
+import { assertDeploymentId, DEPLOYMENT_ID_PATTERN } from '../file-store.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../model.js';
 import type { DeploymentJournal, DeploymentSummary, LockHolder, PendingControl, StateStore } from '../store.js';
 import { DEFAULT_RETRY, loadPg, parseStateUrl, type RetryPolicy } from './connection.js';
@@ -155,7 +155,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async open(id: string): Promise<DeploymentJournal> {
-    if (!DEPLOYMENT_ID_PATTERN.test(id)) throw new WsdError('DeploymentNotFound', `"${id}" is not a deployment id; list them with \`ws-deployment status --all\``);
+    assertDeploymentId(id);
     const loaded = await this.db.transaction(
       `reading deployment ${id}`,
       async (client) => {
