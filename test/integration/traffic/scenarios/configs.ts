@@ -91,7 +91,7 @@ export function shiftBlock(config: ConfigName, scenario: string, prometheusUrl: 
 ${list.join('\n')}
     sampleDeadline: ${deadline}
     scrapeInterval: 1s${extra}
-  retire: { drainTimeout: 10s, destroy: false }
+  retire: { drainTimeout: 60s, destroy: false }
   gates: { beforeDestroy: auto }
 `;
 }
