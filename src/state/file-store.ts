@@ -10,7 +10,7 @@
  * is dropped (and reported) rather than failing the whole deployment.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, existsSync, fstatSync, lstatSync, readlinkSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, lstatSync, readlinkSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, truncateSync, unlinkSync, write, writeSync } from 'node:fs';
 import { setImmediate } from 'node:timers';
 import type { ControlCommand } from '../steps/step.js';
 import { basename, dirname, join } from 'node:path';
@@ -84,10 +84,21 @@ function lostJournal(root: string, id: string): JournalDamage | undefined {
   return undefined;
 }
 
-function ioError(action: string, path: string, error: unknown): WsdError {
+/**
+ * `resume`: the deployment whose journal could not be written. Its run stops, and it is continued in this state dir
+ * once the disk has room again: "pass --state-dir DIR" would start another deployment elsewhere, beside clusters
+ * this one half made.
+ */
+function ioError(action: string, path: string, error: unknown, resume?: string): WsdError {
   const code = (error as NodeJS.ErrnoException).code;
-  const hint =
-    code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+  const then = `then continue the deployment with \`ws-deployment resume ${resume}\``;
+  const hint = resume
+    ? code === 'ENOSPC'
+      ? `the disk holding the state dir is full; free space, ${then}`
+      : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+        ? `the state dir is not writable; make it writable again, ${then}`
+        : `check the state dir and its disk, ${then}`
+    : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
       ? 'the state dir is not writable; pass --state-dir DIR with a writable folder'
       : code === 'ENOSPC'
         ? 'the disk holding the state dir is full; free space or pass --state-dir DIR'
@@ -182,9 +193,12 @@ const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREA
  */
 function appendDurably(path: string, text: string): void {
   const fd = openSync(path, JOURNAL_FLAGS, 0o600);
+  const end = fstatSync(fd).size;
   try {
     const data = Buffer.from(text, 'utf8');
     for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset, data.length - offset);
+  } catch (error) {
+    throw cutBack(fd, end, error);
   } finally {
     closeSync(fd);
   }
@@ -193,13 +207,42 @@ function appendDurably(path: string, text: string): void {
 /** The same write in the thread pool: the loop runs on meanwhile, and notices the end a turn later. */
 async function appendDurablyOffLoop(path: string, text: string): Promise<void> {
   const fd = openSync(path, JOURNAL_FLAGS, 0o600);
+  const end = fstatSync(fd).size;
   try {
     const data = Buffer.from(text, 'utf8');
     for (let offset = 0; offset < data.length; ) {
       offset += await new Promise<number>((resolve, reject) => write(fd, data, offset, data.length - offset, null, (error, written) => (error ? reject(error) : resolve(written))));
     }
+  } catch (error) {
+    throw cutBack(fd, end, error);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A write that failed part-way (a full disk takes the bytes that fit in the file's last block, then says ENOSPC)
+ * left a cut line at the journal's end. The next write that succeeds (once anything frees space: terraform removing
+ * its plan file) would put a whole record after it, and a journal damaged mid-file is refused by every reader until
+ * repaired by hand. So the cut goes, back to the last whole record; if even that fails, the error says the journal
+ * must not be written again in this run ({@link JournalCutError}).
+ */
+function cutBack(fd: number, end: number, error: unknown): unknown {
+  try {
+    ftruncateSync(fd, end);
+    fdatasyncSync(fd);
+    return error;
+  } catch {
+    return new JournalCutError(error);
+  }
+}
+
+/** A failed append whose cut could not be taken back: the journal's end may hold part of a line. */
+class JournalCutError extends Error {
+  readonly code: string | undefined;
+  constructor(readonly original: unknown) {
+    super((original as Error).message);
+    this.code = (original as NodeJS.ErrnoException).code;
   }
 }
 
@@ -254,6 +297,8 @@ class FileJournal implements DeploymentJournal {
   /** The journal's name (and its deployment folder's) is durable: after the first write of a new journal, once. */
   private namesDurable: boolean;
   private snapshotWarned = false;
+  /** Set when a failed write left part of a line that could not be cut back: every later append fails with it. */
+  private unwritable: WsdError | undefined;
 
   constructor(
     readonly id: string,
@@ -327,6 +372,10 @@ class FileJournal implements DeploymentJournal {
     const path = join(this.dir, JOURNAL);
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0);
+      if (this.unwritable) {
+        for (const p of batch) p.failed(this.unwritable);
+        continue;
+      }
       const text = batch.map((p) => p.line).join('');
       try {
         if (journalDisk.now() < this.offLoopUntil) {
@@ -343,7 +392,11 @@ class FileJournal implements DeploymentJournal {
           this.namesDurable = true;
         }
       } catch (error) {
-        for (const p of batch) p.failed(ioError('append to', path, error));
+        // With records already on disk there is a deployment to resume; without, nothing began.
+        const failure = ioError('append to', path, error instanceof JournalCutError ? error.original : error, this.durable ? this.id : undefined);
+        // Part of a line stayed at the end: nothing more is written after it in this run (see cutBack).
+        if (error instanceof JournalCutError) this.unwritable = failure;
+        for (const p of batch) p.failed(failure);
         continue;
       } finally {
         this.flushingOffLoop = false;

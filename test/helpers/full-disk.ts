@@ -20,7 +20,7 @@ export function mountTmpfs(dir: string, size: string): boolean {
 }
 
 /** A new temp dir with a tmpfs of `size` mounted on it; undefined when this machine does not allow mounting. */
-export function tinyTmpfs(size: string): { dir: string; unmount(): void } | undefined {
+export function tinyTmpfs(size: string): { dir: string; unmount(): void; resize(size: string): void } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'wsd-full-'));
   if (!mountTmpfs(dir, size)) {
     rmSync(dir, { recursive: true, force: true });
@@ -28,6 +28,8 @@ export function tinyTmpfs(size: string): { dir: string; unmount(): void } | unde
   }
   return {
     dir,
+    // Freeing space, as an operator would, without touching what the run left.
+    resize: (bigger: string) => execFileSync('mount', ['-o', `remount,size=${bigger}`, dir], { stdio: 'ignore' }),
     unmount: () => {
       execFileSync('umount', [dir], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true });

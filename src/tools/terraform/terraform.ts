@@ -16,6 +16,7 @@ import { OUTPUT_ARGV, applyArgv, destroyArgv, initArgv, planArgv } from './argv.
 import { changeSummary, diagnostics, type ChangeSummary } from './json-stream.js';
 import { rebaseMovedModules } from './moved-modules.js';
 import { relinkMovedProviders } from './moved-providers.js';
+import { dropTornBackendCache } from './torn-backend-cache.js';
 import { describeRunEnv, prepareRunEnv, type RunEnvOptions } from './run-env.js';
 import { classifyTerraformError } from './transient-errors.js';
 
@@ -80,6 +81,9 @@ export class Terraform {
    */
   async init(call: CallOptions = {}): Promise<void> {
     rebaseMovedModules(this.options.workDir);
+    const torn = dropTornBackendCache(this.options.workDir);
+    const o = this.options;
+    if (torn) o.sink?.emit({ level: 'warn', code: 'terraform.backend-cache-torn', cluster: o.cluster, step: o.step, message: torn });
     relinkMovedProviders(this.options.workDir, describeRunEnv(this.options).pluginCacheDir);
     await this.run('init', initArgv({ reconfigure: localBackendMoved(this.options.workDir), lockTimeout: this.options.lockTimeout }), call);
   }
@@ -259,6 +263,8 @@ const PROCESS_BOUND_LOCKS = new Set(['local', 'pg']);
  * Other backends (gcs) keep a lock object a killed run leaves behind: force-unlock, once that run is gone.
  */
 function lockAdvice(detail: string, workDir: string): string | undefined {
+  const unwritable = lockFileUnwritable(detail);
+  if (unwritable) return unwritable;
   const backend = savedBackend(workDir)?.type;
   if (typeof backend === 'string' && PROCESS_BOUND_LOCKS.has(backend)) {
     const holder = backend === 'pg' ? 'another terraform run holds the pg state lock (terraform does not say which)' : lockHolder(detail);
@@ -266,6 +272,18 @@ function lockAdvice(detail: string, workDir: string): string | undefined {
   }
   const holder = lockHolder(detail);
   return holder && `${holder}; if that run is certainly gone, release it with \`terraform force-unlock ${lockInfo(detail, 'ID')}\` in ${workDir}`;
+}
+
+/**
+ * A local lock terraform could not write (its `.lock.info` file) is no lock anyone holds: a full disk said "another
+ * terraform run holds the state lock ... wait for it", sending the operator after a run that did not exist.
+ */
+function lockFileUnwritable(detail: string): string | undefined {
+  const failed = /could not write lock info for "[^"]*": (?:write|open) ([^:\n]+): ([^\n]+)/.exec(detail);
+  if (!failed) return undefined;
+  const [, file = '', reason = ''] = failed;
+  const fix = /no space left on device/i.test(reason) ? 'the disk holding the state is full: free space' : `make ${file} a file terraform can write (remove what is there, or fix its folder's permissions)`;
+  return `terraform could not write its lock file ${file} (${reason.trim()}), so nobody holds the state lock; ${fix}, then run again`;
 }
 
 /** Feeds stdout lines to the counter and reports its text (throttled; the last change always). */

@@ -5,6 +5,7 @@
  * it ("LocalState not locked"), so the only fix is to wait for or stop that run. Our failed attempt
  * leaves no lock of its own: once the holder stops, the next plan runs.
  */
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
@@ -95,5 +96,32 @@ describe.skipIf(!hasPg)('a pg state lock held by another terraform run', () => {
       await release();
     }
     expect(await next.plan('cluster.plan')).toMatchObject({ hasChanges: true });
+  });
+});
+
+describe.skipIf(!hasTerraform)('a local lock file terraform cannot write', () => {
+  let root: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    root = await tempDir('wsd-tf-lockfile-');
+  });
+  afterAll(() => root.cleanup());
+
+  // Found with a full disk (a tmpfs state dir): "write …lock.info: no space left on device" was said as "another
+  // terraform run holds the state lock … wait for it". A folder where the lock file goes gives terraform the same
+  // "could not write lock info" here, without filling a disk.
+  it('says nobody holds the lock and what to fix, not "wait for the other run"', async () => {
+    const statePath = join(root.dir, 'state', 'cluster.tfstate');
+    const workDir = join(root.dir, 'work');
+    await writeRootModule(workDir, sandboxInput({ type: 'local', path: statePath }));
+    const tf = new Terraform({ workDir });
+    await tf.init();
+    const lockFile = join(root.dir, 'state', '.cluster.tfstate.lock.info');
+    await mkdir(lockFile, { recursive: true });
+    const error = await tf.plan('cluster.plan').then(() => 'no error', (e: unknown) => e);
+    const message = (error as Error).message;
+    expect(message).toContain(`terraform could not write its lock file ${lockFile} (is a directory), so nobody holds the state lock; make ${lockFile} a file terraform can write`);
+    expect(message).not.toMatch(/another terraform run|wait for it/);
+    await rm(lockFile, { recursive: true });
+    expect(await tf.plan('cluster.plan')).toMatchObject({ hasChanges: true });
   });
 });
