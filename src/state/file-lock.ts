@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { assertUsableStateDir } from './state-dir-check.js';
-import { linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WsdError } from '../core/errors.js';
@@ -136,13 +136,28 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host}, deployment ${h.deploymentId} (${h.command}), since ${h.since}`;
 }
 
+/**
+ * What to do when a lock's file or folder cannot be written. A full disk is not a read-only one: "pass --state-dir DIR"
+ * told an operator whose disk had filled up mid-shift (the sandbox registry's lock) to start over elsewhere.
+ */
+function lockWriteHint(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk holding the state dir is full: free space, then run again' : 'the state dir is not writable: pass --state-dir DIR with a writable folder';
+}
+
 /** Creates `path` holding `content`, atomically and only if it does not exist. */
 function createExclusive(path: string, content: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     writeFileSync(temp, content, { mode: 0o600 });
   } catch (error) {
-    throw new WsdError('StateIo', `cannot create lock file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
+    // A write the full disk cut leaves the temp file: each retry would leave one more.
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // a name too long to create is too long to remove: nothing was left
+    }
+    throw new WsdError('StateIo', `cannot create lock file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${lockWriteHint(error)}`, { cause: error });
   }
   try {
     linkSync(temp, path);
@@ -233,7 +248,7 @@ export function acquireFileLock(dir: string, key: { project: string; environment
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the state dir is not writable: pass --state-dir DIR with a writable folder`, { cause: error });
+    throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${lockWriteHint(error)}`, { cause: error });
   }
   const path = join(dir, lockFileName(key));
   const { startTicks, bootId } = identify(process.pid);

@@ -93,7 +93,7 @@ function ioError(action: string, path: string, error: unknown, resume?: string):
   const code = (error as NodeJS.ErrnoException).code;
   const then = `then continue the deployment with \`ws-deployment resume ${resume}\``;
   const hint = resume
-    ? code === 'ENOSPC'
+    ? code === 'ENOSPC' || code === 'EDQUOT'
       ? `the disk holding the state dir is full; free space, ${then}`
       : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
         ? `the state dir is not writable; make it writable again, ${then}`

@@ -7,10 +7,11 @@
  * as damaged mid-file). Now a failed append takes its part-line back, and the error says to resume.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tinyTmpfs } from '../../helpers/full-disk.js';
+import { acquireFileLock } from '../../../src/state/file-lock.js';
+import { fillDisk, tinyTmpfs } from '../../helpers/full-disk.js';
 import { requireBinary, requireCapability } from '../../helpers/require-binary.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'faults', 'journal-full-disk.mjs');
@@ -55,5 +56,18 @@ describe.skipIf(!canMount)('a journal append the full disk cut', () => {
     expect(outcome.next).toBe(outcome.long);
     // A reader drops the part-line at the end as a crash's, and finds every record that was said durable.
     expect(outcome).toMatchObject({ reopened: 'ok', reopenedSeq: 1 });
+  });
+
+  // Seen as the sandbox registry's lock in a shift on a full disk: it said "the state dir is not writable: pass
+  // --state-dir DIR", and each attempt left its empty temp file behind.
+  it('a lock that cannot be written on the full disk says so, and leaves no temp file', () => {
+    const disk = tinyTmpfs('64k')!;
+    disks.push(disk);
+    const locks = join(disk.dir, 'locks');
+    mkdirSync(locks);
+    fillDisk(disk.dir);
+    const take = () => acquireFileLock(locks, { project: 'p', environment: 'development' }, { deploymentId: 'd-001', command: 'deploy' });
+    expect(take).toThrow(/cannot create lock file .* \(ENOSPC\); the disk holding the state dir is full: free space, then run again$/);
+    expect(readdirSync(locks)).toEqual([]);
   });
 });
