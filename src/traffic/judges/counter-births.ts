@@ -16,6 +16,8 @@
  * otherwise (Prometheus restarted on a lost TSDB, an old process new to service discovery). The target's
  * `process_start_time_seconds` (client_golang's process collector, controller-runtime's registry: ws-manager exports
  * it) tells them apart; a target without it is not counted so.
+ * The same start time marks a ws-manager container restarted in its pod (same `instance`, counters from 0): its series
+ * are judged against what was seen under the current process only (sinceProcessStart).
  *
  * The starts (the ratio's denominator, the samplesQuery) lose their first start the same way when their counter is
  * labelled (per workspace class, per pod). Left uncorrected, that makes a healthy cluster look worse than it is:
@@ -97,14 +99,41 @@ async function bornIn(provider: MetricProvider, selectors: readonly string[], wi
   // brings every series at the total counted since its process started, with no sample before; taken for born, that
   // whole history (a new cluster's failed first starts while it was set up) entered one window. Series of no target
   // of this Prometheus (federated, remote-written) match no `up` and are judged as before.
+  const w = ms(windowMs);
   const since = (Math.max(windowMs, NEW_PROCESS_BEFORE_MS) + windowMs) / 1000;
-  const newProcesses = `(max by (job, instance) (last_over_time(process_start_time_seconds[${ms(windowMs)}])) >= time() - ${since})`;
-  const newTargets = `(group by (job, instance) (last_over_time(up[${ms(windowMs)}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}) unless on (job, instance) ${newProcesses})`;
+  const newProcesses = `(max by (job, instance) (last_over_time(process_start_time_seconds[${w}])) >= time() - ${since})`;
+  const newTargets = `(group by (job, instance) (last_over_time(up[${w}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${w}))`;
+  // Targets whose process has run longer: a series is born when it was not seen in the hour before the window.
+  const longRunning = (s: string) => `min_over_time(${s}[${w}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${w}) unless on (job, instance) ${newTargets} unless on (job, instance) ${newProcesses}`;
   const answers = await Promise.all(
-    selectors.map((s) =>
-      provider.instant(`min_over_time(${s}[${ms(windowMs)}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${ms(windowMs)}) unless on (job, instance) ${newTargets}`, { time: at, signal }),
-    ),
+    selectors.map((s) => provider.instant(`(${longRunning(s)}) or (${sinceProcessStart(s, windowMs)})`, { time: at, signal })),
   );
   const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
   return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };
+}
+
+/**
+ * The series born in the window of targets whose process started in it or shortly before it (NEW_PROCESS_BEFORE_MS): a
+ * new pod, or a container restarted in its pod (same `instance`, counters from 0). There a series seen before the window
+ * under an earlier process says nothing: a labelled failure series goes stale at the restart and comes back at its
+ * first failures after it, and where its samples before the restart are outside the window rate() sees [n, n, …], no
+ * increase. So such a series is born when it was not seen before the window under the target's current process: at
+ * each step of a subquery (and at the window's start) its samples are taken only where the target's
+ * `process_start_time_seconds` was the one it has at the window's end, in Prometheus' own time (the scrape that first
+ * brings the new start time is the one that marks the old series stale), so no clock of the node is compared with
+ * Prometheus'. A series reset in the window (its samples before the restart inside it) is counted by rate()'s reset
+ * detection: not counted again.
+ */
+function sinceProcessStart(s: string, windowMs: number): string {
+  const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
+  const w = ms(windowMs);
+  const reach = Math.max(windowMs, NEW_PROCESS_BEFORE_MS);
+  const since = (reach + windowMs) / 1000;
+  const current = `max by (job, instance) (last_over_time(process_start_time_seconds[${w}] @ end()))`;
+  const recent = `(${current} >= time() - ${since})`;
+  const underCurrent = (offset: string) => `(${s}${offset} and on (job, instance) (max by (job, instance) (process_start_time_seconds${offset}) == on (job, instance) ${current}))`;
+  // The subquery's 1 s steps reach back past the process start by a minute (the node's clock may be off Prometheus');
+  // a series sampled after its last step and before the window is alive at the window's start: the instant check.
+  const seenBefore = `last_over_time(${underCurrent('')}[${ms(reach + 60_000)}:1s] offset ${w})`;
+  return `(min_over_time(${s}[${w}]) and on (job, instance) ${recent}) unless resets(${s}[${w}]) > 0 unless ${seenBefore} unless ${underCurrent(` offset ${w}`)}`;
 }

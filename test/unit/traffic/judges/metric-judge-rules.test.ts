@@ -26,9 +26,23 @@ function ctx(provider: FakeMetricProvider, extra: Partial<MeasurementContext> = 
 
 const v = (short: string, w = '5m') => `v{c="${short}",w="${w}"}`;
 const s = (short: string) => `starts{c="${short}"}`;
-/** The query for start series born in the 5m window (counter-births.ts). */
-const born = (short: string) =>
-  `min_over_time(${s(short)}[300000ms]) unless last_over_time(${s(short)}[3600000ms] offset 300000ms) unless on (job, instance) (group by (job, instance) (last_over_time(up[300000ms])) unless on (job, instance) last_over_time(up[3600000ms] offset 300000ms) unless on (job, instance) (max by (job, instance) (last_over_time(process_start_time_seconds[300000ms])) >= time() - 600))`;
+/**
+ * The query for start series born in the 5m window (counter-births.ts), worked out by hand: a series of a target whose
+ * process has run longer than the window plus max(2m, the window) (600 s) is born when it was not seen in the hour
+ * before the window, unless its target was first scraped in the window; a series of a target whose process started
+ * since (a new pod, a container restarted in its pod) is born when it was not reset in the window and not seen before
+ * it under the current process (a 1 s subquery over the window plus a minute, and at the window's start).
+ */
+const born = (short: string) => {
+  const S = s(short);
+  const current = 'max by (job, instance) (last_over_time(process_start_time_seconds[300000ms] @ end()))';
+  const underCurrent = (offset: string) => `(${S}${offset} and on (job, instance) (max by (job, instance) (process_start_time_seconds${offset}) == on (job, instance) ${current}))`;
+  const newTargets = '(group by (job, instance) (last_over_time(up[300000ms])) unless on (job, instance) last_over_time(up[3600000ms] offset 300000ms))';
+  const newProcesses = '(max by (job, instance) (last_over_time(process_start_time_seconds[300000ms])) >= time() - 600)';
+  const longRunning = `min_over_time(${S}[300000ms]) unless last_over_time(${S}[3600000ms] offset 300000ms) unless on (job, instance) ${newTargets} unless on (job, instance) ${newProcesses}`;
+  const sinceStart = `(min_over_time(${S}[300000ms]) and on (job, instance) (${current} >= time() - 600)) unless resets(${S}[300000ms]) > 0 unless last_over_time(${underCurrent('')}[360000ms:1s] offset 300000ms) unless ${underCurrent(' offset 300000ms')}`;
+  return `(${longRunning}) or (${sinceStart})`;
+};
 
 describe('query window', () => {
   it("takes the metric's lookback, else its interval, else the default", () => {
@@ -80,7 +94,7 @@ describe('query window', () => {
     const asked = async (samplesQuery: string) => {
       const p = new FakeMetricProvider();
       await evaluateMetric(metric({ samplesQuery, threshold: { max: 0.05 } }), ctx(p));
-      return p.calls.map((c) => c.query).filter((q) => q.startsWith('min_over_time('));
+      return p.calls.map((c) => c.query).filter((q) => q.startsWith('(min_over_time('));
     };
     expect(await asked('sum(increase(a{c="{{shortName}}"}[5m])) + sum(increase(b{c="{{shortName}}"}[5m]))')).toHaveLength(4);
     expect(await asked('sum(increase(a{c="{{shortName}}"}[5m])) - sum(increase(b{c="{{shortName}}"}[5m]))')).toEqual([]);
