@@ -15,7 +15,8 @@
  * and no earlier window saw them) when its process started in the window or shortly before it, and a lifetime total
  * otherwise (Prometheus restarted on a lost TSDB, an old process new to service discovery). The target's
  * `process_start_time_seconds` (client_golang's process collector, controller-runtime's registry: ws-manager exports
- * it) tells them apart; a target without it is not counted so.
+ * it) tells them apart; a target without it is counted so when its job was scraped before the window (so the TSDB
+ * was not lost), as a new pod.
  * The same start time marks a ws-manager container restarted in its pod (same `instance`, counters from 0): its series
  * are judged against what was seen under the current process only (sinceProcessStart).
  *
@@ -94,9 +95,9 @@ async function bornIn(provider: MetricProvider, selectors: readonly string[], wi
   // One query per selector: min_over_time drops the metric name, and `or` would merge two counters' equal labels.
   // A failed one throws: what it would have counted is unknown, not 0 (a canary's only failures may be born here).
   // A series is born only where its target (job, instance) was scraped before the window too, or its process started
-  // in the window or shortly before it (a new pod): any other target first scraped in the window (Prometheus
-  // restarted on a lost TSDB, an old process new to service discovery, or one that does not say when it started)
-  // brings every series at the total counted since its process started, with no sample before; taken for born, that
+  // in the window or shortly before it (a new pod), or it does not say when and its job was scraped before the window
+  // (below): any other target first scraped in the window (Prometheus restarted on a lost TSDB, an old process new to
+  // service discovery) brings every series at the total counted since its process started, with no sample before; taken for born, that
   // whole history (a new cluster's failed first starts while it was set up) entered one window. Series of no target
   // of this Prometheus (federated, remote-written) match no `up` and are judged as before.
   const w = ms(windowMs);
@@ -105,8 +106,16 @@ async function bornIn(provider: MetricProvider, selectors: readonly string[], wi
   const newTargets = `(group by (job, instance) (last_over_time(up[${w}])) unless on (job, instance) last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${w}))`;
   // Targets whose process has run longer: a series is born when it was not seen in the hour before the window.
   const longRunning = (s: string) => `min_over_time(${s}[${w}]) unless last_over_time(${s}[${ms(UNSEEN_BEFORE_MS)}] offset ${w}) unless on (job, instance) ${newTargets} unless on (job, instance) ${newProcesses}`;
+  // A new target that does not say when its process started (an exporter or a proxy without client_golang's process
+  // collector) is a new pod when another target of its job was scraped in the hour before the window: this Prometheus
+  // kept its data, so the target is new to it, not Prometheus new to the target (after a lost TSDB no job has an `up`
+  // before the window; a renamed job has none either). Its first sample counts what its process did before any window
+  // saw it, the canary's. An old process newly discovered under a known job is counted the same (no start time tells it
+  // apart): failures that may be older, the safe side.
+  const unannounced = `(${newTargets} unless on (job, instance) last_over_time(process_start_time_seconds[${w}]) and on (job) group by (job) (last_over_time(up[${ms(UNSEEN_BEFORE_MS)}] offset ${w})))`;
+  const newWithoutStartTime = (s: string) => `min_over_time(${s}[${w}]) and on (job, instance) ${unannounced}`;
   const answers = await Promise.all(
-    selectors.map((s) => provider.instant(`(${longRunning(s)}) or (${sinceProcessStart(s, windowMs)})`, { time: at, signal })),
+    selectors.map((s) => provider.instant(`(${longRunning(s)}) or (${sinceProcessStart(s, windowMs)}) or (${newWithoutStartTime(s)})`, { time: at, signal })),
   );
   const values = answers.flat().flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && v > 0);
   return { count: Math.round(values.reduce((a, b) => a + b, 0)), series: values.length };

@@ -33,19 +33,23 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
   let prometheus: RunningPrometheus;
   let provider: PrometheusProvider;
   let dir = '';
-  let sdFile = '';
-  const discovered: string[] = [];
+  /** Service discovery files of two jobs: `pods`, and `fresh` (no target before its test's window). */
+  const sd = { pods: { file: '', targets: [] as string[] }, fresh: { file: '', targets: [] as string[] } };
 
-  /** Starts a labelled-counter pod of cluster `short` whose process started at `processStartMs`, its first `failed` starts failing, and puts it into service discovery. */
-  async function newPod(short: string, processStartMs: number, failed: number): Promise<void> {
+  /**
+   * Starts a labelled-counter pod of cluster `short` whose process started at `processStartMs` (undefined: it does not
+   * export `process_start_time_seconds`, as an exporter or a proxy without client_golang's process collector), its
+   * first `failed` starts failing, and puts it into service discovery of `job`.
+   */
+  async function newPod(short: string, processStartMs: number | undefined, failed: number, job: keyof typeof sd = 'pods'): Promise<void> {
     const pod = new WorkspaceExporter();
     pods.push(pod);
     pod.processStartMs = processStartMs;
     pod.set(short, { startsPerTick: 1, failureRatio: 0, failuresFromFirst: true, startsFromFirst: true });
     pod.addStarts(short, failed, failed);
-    discovered.push(`127.0.0.1:${await pod.start(400)}`);
-    await writeFile(`${sdFile}.tmp`, JSON.stringify([{ targets: discovered, labels: {} }]));
-    await rename(`${sdFile}.tmp`, sdFile);
+    sd[job].targets.push(`127.0.0.1:${await pod.start(400)}`);
+    await writeFile(`${sd[job].file}.tmp`, JSON.stringify([{ targets: sd[job].targets, labels: {} }]));
+    await rename(`${sd[job].file}.tmp`, sd[job].file);
   }
 
   /**
@@ -72,12 +76,13 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wsd-newpod-'));
-    sdFile = join(dir, 'targets.json');
-    await writeFile(sdFile, '[]');
+    sd.pods.file = join(dir, 'pods.json');
+    sd.fresh.file = join(dir, 'fresh.json');
+    await Promise.all([writeFile(sd.pods.file, '[]'), writeFile(sd.fresh.file, '[]')]);
     old.processStartMs = Date.now() - 3_600_000;
     old.set('old', { startsPerTick: 1, failureRatio: 0.02 });
     const oldAt = `127.0.0.1:${await old.start(100)}`;
-    prometheus = await startPrometheus([oldAt], 20_000, 150_000, [{ name: 'pods', targets: [], fileSd: sdFile }]);
+    prometheus = await startPrometheus([oldAt], 20_000, 150_000, [{ name: 'pods', targets: [], fileSd: sd.pods.file }, { name: 'fresh', targets: [], fileSd: sd.fresh.file }]);
     provider = new PrometheusProvider({ url: prometheus.url, timeoutMs: 10_000 });
     await waitFor('5 s of the old cluster', async () => (await storedSamples(prometheus.url, selector(STARTS, 'old'), Date.now() - 5_000, Date.now()).catch(() => [])).length >= 5, 60_000);
   }, 90_000);
@@ -120,6 +125,35 @@ describe.skipIf(!hasPrometheus)('a canary pod born in the window (real prometheu
     expect(d?.clusters?.[0]?.failures, d?.message).toBe(0);
     expect(d?.clusters?.[0]?.samples ?? 0, d?.message).toBeLessThan((starts.at(-1)?.v ?? 0) - 50);
     expect(d?.outcome, d?.message).not.toBe('fail');
+    expect(d?.warnings.join('\n')).not.toMatch(/began in the window/);
+  }, 90_000);
+  it('counts the failures of a new pod that does not export its start time, where its job was scraped before the window', async () => {
+    // Another pod of the job, scraped before the window (in production: the pod this one replaces or joins).
+    await newPod('sibling', undefined, 1);
+    await firstSeconds('sibling');
+    const joined = Date.now();
+    await newPod('anon', undefined, 20);
+    const { end: at, starts, failures } = await firstSeconds('anon');
+    const truth = { failures: failures.filter((s) => s.t <= at).at(-1)?.v ?? NaN, starts: starts.filter((s) => s.t <= at).at(-1)?.v ?? NaN };
+    expect(failures[0], JSON.stringify(failures)).toMatchObject({ v: 20 });
+    const m = await measure(analysis, measureContext(provider, at, { new: 'anon', old: 'old' }, { intervalMs: at - (joined - 500) }), ZERO_COUNTERS);
+    const d = m.decisions[0];
+    const c = d?.clusters?.[0];
+    // Before: 0 failures (a target first scraped in the window without a start time was taken for a lost TSDB's).
+    expect(c?.failures, d?.message).toBe(truth.failures);
+    expect(Math.abs((c?.samples ?? 0) - truth.starts), d?.message).toBeLessThanOrEqual(8);
+    expect(d?.outcome, d?.message).toBe('fail');
+    expect(d?.warnings.join('\n')).toMatch(/gp-prod-ws-anon-eu-west1: 1 failure series began in the window: counted from 0 \(20 failure\(s\)/);
+  }, 90_000);
+
+  it('does not count the totals of a target without a start time whose job was not scraped before the window (as after a lost TSDB)', async () => {
+    const joined = Date.now();
+    await newPod('unknown', undefined, 100, 'fresh');
+    const { end: at, starts } = await firstSeconds('unknown');
+    const m = await measure(analysis, measureContext(provider, at, { new: 'unknown', old: 'old' }, { intervalMs: at - (joined - 500) }), ZERO_COUNTERS);
+    const d = m.decisions[0];
+    expect(d?.clusters?.[0]?.failures, d?.message).toBe(0);
+    expect(d?.clusters?.[0]?.samples ?? 0, d?.message).toBeLessThan((starts.at(-1)?.v ?? 0) - 50);
     expect(d?.warnings.join('\n')).not.toMatch(/began in the window/);
   }, 90_000);
 });

@@ -31,7 +31,8 @@ const s = (short: string) => `starts{c="${short}"}`;
  * process has run longer than the window plus max(2m, the window) (600 s) is born when it was not seen in the hour
  * before the window, unless its target was first scraped in the window; a series of a target whose process started
  * since (a new pod, a container restarted in its pod) is born when it was not reset in the window and not seen before
- * it under the current process (a 1 s subquery over the window plus a minute, and at the window's start).
+ * it under the current process (a 1 s subquery over the window plus a minute, and at the window's start); every series
+ * of a new target that does not export its start time is born when another target of its job was scraped before.
  */
 const born = (short: string) => {
   const S = s(short);
@@ -41,7 +42,9 @@ const born = (short: string) => {
   const newProcesses = '(max by (job, instance) (last_over_time(process_start_time_seconds[300000ms])) >= time() - 600)';
   const longRunning = `min_over_time(${S}[300000ms]) unless last_over_time(${S}[3600000ms] offset 300000ms) unless on (job, instance) ${newTargets} unless on (job, instance) ${newProcesses}`;
   const sinceStart = `(min_over_time(${S}[300000ms]) and on (job, instance) (${current} >= time() - 600)) unless resets(${S}[300000ms]) > 0 unless last_over_time(${underCurrent('')}[360000ms:1s] offset 300000ms) unless ${underCurrent(' offset 300000ms')}`;
-  return `(${longRunning}) or (${sinceStart})`;
+  // A new target without process_start_time_seconds, where its job had an `up` in the hour before the window.
+  const unannounced = `(${newTargets} unless on (job, instance) last_over_time(process_start_time_seconds[300000ms]) and on (job) group by (job) (last_over_time(up[3600000ms] offset 300000ms)))`;
+  return `(${longRunning}) or (${sinceStart}) or (min_over_time(${S}[300000ms]) and on (job, instance) ${unannounced})`;
 };
 
 describe('query window', () => {
