@@ -61,6 +61,8 @@ export interface ClusterInput {
   bornStarts?: number;
   /** Proportions: the stored steps' failure ratio, where above the query's (rate() stopped at a zero point: stored-steps.ts). */
   storedRatio?: number;
+  /** Proportions: a tiled window's failure ratio of its stored steps anchored at the previous window's last sample, taken as is (stored-steps.ts anchoredCounts). */
+  exactRatio?: number;
   /** Proportions: the value query found series on some cluster (either side) in this measurement: its metrics exist. */
   valueSeriesSeen?: boolean;
   baseline: { clusters: string[]; points: number[]; counts: Counts; hasData: boolean; at: string };
@@ -208,7 +210,7 @@ export function judgeCluster(input: ClusterInput): ClusterEvidence {
     // Prometheus' increase() extrapolates to the window's edges (243.1 starts): counts are whole events.
     const windowStarts = Math.round(seenSamples) + bornStarts;
     const born = input.bornFailures ?? 0;
-    const ratio = latest !== undefined && input.storedRatio !== undefined ? Math.max(latest, input.storedRatio) : latest;
+    const ratio = input.exactRatio ?? (latest !== undefined && input.storedRatio !== undefined ? Math.max(latest, input.storedRatio) : latest);
     const windowFailures = Math.min(windowStarts, (ratio !== undefined ? Math.round(ratio * Math.round(seenSamples)) : 0) + born);
     const counts = { failures: (input.prior?.failures ?? 0) + windowFailures, samples: (input.prior?.samples ?? 0) + windowStarts };
     const extra = { value: counts.samples > 0 ? counts.failures / counts.samples : latest, samples: counts.samples, failures: counts.failures };

@@ -40,7 +40,7 @@ import { fmt, type ClusterEvidence, type MetricDecision, type MetricOutcome, typ
 import { fetchValues, rangeWindow, type FetchedQuery } from './fetch-values.js';
 import type { QueryTarget } from './query-template.js';
 import { bornFailures, bornStarts, type Born } from './counter-births.js';
-import { storedFailureRatio } from './stored-steps.js';
+import { anchoredCounts, storedFailureRatio } from './stored-steps.js';
 import { vectorSelectors } from './promql-check.js';
 import { scrapingInterruption } from './scrape-continuity.js';
 import { ruleSeriesSpacing, sparseRuleWindow } from './rule-spacing.js';
@@ -133,6 +133,9 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   let birthsFailed: string | undefined;
   // Per cluster: the stored steps' failure ratio where it is above the query's (rate()'s zero point, stored-steps.ts).
   const stored = new Map<string, { ratio: number; queried: number }>();
+  // Per cluster: a tiled window's counts as stored, anchored at the previous window's last sample (exact across a
+  // scrape missed at a seam, where rate() guesses: stored-steps.ts anchoredCounts). Only with scrapeInterval known.
+  const anchored = new Map<string, { failures: number; starts: number }>();
   if (isProportionMetric(metric) && metric.samplesQuery !== undefined) {
     const at = (q: FetchedQuery) => (q.side === 'new' ? now : baselineAt);
     const ask = async (qs: readonly FetchedQuery[], find: typeof bornFailures, into: Map<string, Born>) => {
@@ -166,11 +169,28 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       const latest = q.values.at(-1);
       if (r !== undefined && latest !== undefined && r > latest) stored.set(q.cluster, { ratio: r, queried: latest });
     };
+    const askAnchored = async (q: FetchedQuery) => {
+      const samples = [...newSamples, ...oldSamples].find((s) => s.side === q.side && s.cluster === q.cluster);
+      if (!seam || ctx.scrapeIntervalMs === undefined || !samples || samples.error || samples.series === 0) return;
+      // The previous window's last sample lies within its length again plus two scrapes, unless the series had none that long.
+      const anchorMs = 2 * lookbackMs + 2 * ctx.scrapeIntervalMs;
+      const a = await anchoredCounts(ctx.provider, q.query, samples.query, lookbackMs, anchorMs, at(q), ctx.signal).catch((error: unknown) => {
+        if (isAbortError(error) || (isMetricQueryError(error) && error.kind === 'aborted')) throw error;
+        const kind = isMetricQueryError(error) ? error.kind : 'unexpected';
+        birthsFailed ??= `the query for the stored failure and start steps of ${q.cluster} failed (${kind}): ${error instanceof Error ? error.message : String(error)}`;
+        return undefined;
+      });
+      if (a) anchored.set(q.cluster, a);
+    };
     await Promise.all([
+      ...[...newValue, ...oldValue].filter((q) => !q.error).map(askAnchored),
       ask([...newValue, ...oldValue], bornFailures, births),
       ask([...newSamples, ...oldSamples], bornStarts, startBirths),
       ...[...newValue, ...oldValue].filter((q) => !q.error).map(askStored),
     ]);
+    // Where a series was born in the window (counter-births.ts), its anchor may be another process' sample (a container
+    // restarted in its pod whose series came back above its old total shows no reset): the query's counts stand there.
+    for (const cluster of [...births.keys(), ...startBirths.keys()]) anchored.delete(cluster);
   }
   // The span one value must cover: a range query's point covers its own resolution, an instant one the lookback.
   const valueWindowMs = mode.kind === 'range' ? windowMs : lookbackMs;
@@ -264,9 +284,10 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
   const sum = (qs: readonly FetchedQuery[]) => qs.reduce((a, q) => a + q.values.reduce((x, y) => x + y, 0), 0) * reach.scale;
   const baselineCounts: Counts = { failures: 0, samples: 0 };
   for (const o of ctx.oldClusters) {
-    const v = stored.get(o.cluster)?.ratio ?? oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1);
+    const a = anchored.get(o.cluster);
+    const v = a ? a.failures / a.starts : (stored.get(o.cluster)?.ratio ?? oldValue.find((q) => q.cluster === o.cluster)?.values.at(-1));
     // value × the starts the value query saw is the failures it saw; the starts it missed are added after.
-    const n = sum(oldSamples.filter((q) => q.cluster === o.cluster));
+    const n = a ? a.starts : sum(oldSamples.filter((q) => q.cluster === o.cluster));
     const starts = Math.round(n) + (startBirths.get(o.cluster)?.count ?? 0);
     baselineCounts.samples += starts;
     const born = births.get(o.cluster)?.count ?? 0;
@@ -286,7 +307,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       metric,
       target,
       value: newValue.find((q) => q.cluster === target.cluster) as FetchedQuery,
-      samples: counted(newSamples.find((q) => q.cluster === target.cluster), reach.scale),
+      samples: counted(newSamples.find((q) => q.cluster === target.cluster), reach.scale, anchored.get(target.cluster)),
       proportion,
       prior: ctx.accumulated?.[metric.name]?.[target.cluster],
       reportedBefore: ctx.reported?.has(target.cluster) ?? false,
@@ -294,6 +315,7 @@ export async function evaluateMetric(metric: MetricConfig, ctx: MeasurementConte
       bornFailures: births.get(target.cluster)?.count,
       bornStarts: startBirths.get(target.cluster)?.count,
       storedRatio: stored.get(target.cluster)?.ratio,
+      ...(anchored.has(target.cluster) ? { exactRatio: (anchored.get(target.cluster)?.failures ?? 0) / (anchored.get(target.cluster)?.starts ?? 1) } : {}),
       valueSeriesSeen,
       windowMs: valueWindowMs,
       scrapeIntervalMs: ruleSpacing.get(target.cluster)?.intervalMs ?? ctx.scrapeIntervalMs,
@@ -368,8 +390,12 @@ function seamReach(fromMs: number, nowMs: number, scrapeIntervalMs: number | und
   return { ms, scale: windowMs / (windowMs + ms), endMs: fromMs + windowMs };
 }
 
-/** The samples query's answer as counted: its values taken back to the window (seamReach); the record keeps what Prometheus answered. */
-function counted(samples: FetchedQuery | undefined, scale: number): FetchedQuery | undefined {
+/**
+ * The samples query's answer as counted: the stored starts anchored at the previous window's last sample where known,
+ * else its values taken back to the window (seamReach); the record keeps what Prometheus answered.
+ */
+function counted(samples: FetchedQuery | undefined, scale: number, anchored?: { starts: number }): FetchedQuery | undefined {
+  if (samples && anchored) return { ...samples, values: [anchored.starts] };
   return samples && scale !== 1 ? { ...samples, values: samples.values.map((v) => v * scale) } : samples;
 }
 

@@ -24,6 +24,13 @@ const hasPrometheus = requireBinary('prometheus', 'tiled windows are checked aga
 const SPAN_MS = 36_000;
 /** How late each window's measurement ran (ms), as the controller's are: window lengths are no whole scrapes. */
 const LATE_MS = [0, 130, 410, 20, 270, 600, 90, 350, 5, 480, 200, 60];
+/**
+ * Scrapes the exporter answers too late (after the 1 s scrape_timeout: Prometheus stores no sample, only staleness
+ * markers), as a loaded machine once did in CI: each the last scrape before a seam of both chains (windows ending at
+ * `from` + 11 s and + 23 s; the scrapes lie half an interval off the seams). A scrape missed inside a window costs
+ * nothing; at a seam, neither window has a sample between the one before it and the one after it.
+ */
+const MISSED_SCRAPES_MS = [10_500, 22_500];
 const metric = { ...startFailureRatioAnalysis().metrics[0]!, minSamples: 1 };
 
 describe.skipIf(!hasPrometheus)('tiled windows on a real prometheus', () => {
@@ -55,6 +62,10 @@ describe.skipIf(!hasPrometheus)('tiled windows on a real prometheus', () => {
     const stamp = Math.round((stamps[0]?.points[0]?.[1] ?? NaN) * 1_000);
     from = stamp + Math.ceil((Date.now() - stamp) / 1_000) * 1_000 + 500;
     await new Promise((r) => setTimeout(r, Math.max(0, from - Date.now())));
+    for (const at of MISSED_SCRAPES_MS) {
+      setTimeout(() => exporter.respondAfter(1_500), from + at - 300 - Date.now());
+      setTimeout(() => exporter.respondAfter(0), from + at + 300 - Date.now());
+    }
     // Steps at moments spread over the scrape phase (every 1.37 s): singles, and every fifth a burst of three.
     const until = from + SPAN_MS;
     for (let i = 1; Date.now() < until - 1_500; i++) {
@@ -112,18 +123,12 @@ describe.skipIf(!hasPrometheus)('tiled windows on a real prometheus', () => {
         return { counted: { windowMs, failures: steady.failures, starts: steady.samples, isolatedStarts: isolated.samples }, truth: { windowMs, ...stored }, missing: scrapes.missing };
       }),
     );
-    // Exact where Prometheus scraped every interval. A scrape it missed (seen once in CI, under two suites' load: the
-    // 4 s chain counted 29 of 32 failures and 331 of 337 starts) loses that interval's steps at a seam, a limitation
-    // this test does not fix: there only no over-count and a bounded loss are checked (the seams fix's own failure,
-    // counting a step twice or not at all at every seam, still fails that).
-    const regular = results.filter((r) => r.missing === 0);
-    expect(regular.map((r) => r.counted)).toEqual(regular.map((r) => r.truth));
-    for (const r of results.filter((x) => x.missing > 0)) {
-      for (const key of ['failures', 'starts', 'isolatedStarts'] as const) {
-        expect(r.counted[key], `${key} of the ${r.truth.windowMs} ms chain`).toBeLessThanOrEqual(r.truth[key]);
-        expect(r.counted[key], `${key} of the ${r.truth.windowMs} ms chain`).toBeGreaterThanOrEqual(Math.floor(r.truth[key] * 0.85));
-      }
-    }
+    // Premise: the two seam scrapes were missed (and any other a loaded machine missed: exact all the same).
+    for (const r of results) expect(r.missing, `scrapes missed in the ${r.truth.windowMs} ms chain`).toBeGreaterThanOrEqual(MISSED_SCRAPES_MS.length);
+    // Exact, missed scrapes and all: each window counts from the previous one's last stored sample (stored-steps.ts
+    // anchoredCounts). Before, rate() lost the steps around a missed seam scrape (seen once in CI: the 4 s chain counted
+    // 29 of 32 failures and 331 of 337 starts).
+    expect(results.map((r) => r.counted)).toEqual(results.map((r) => r.truth));
 
   }, 120_000);
 });
