@@ -62,9 +62,12 @@ describe.skipIf(!hasPrometheus)('tiled windows on a real prometheus', () => {
     const stamp = Math.round((stamps[0]?.points[0]?.[1] ?? NaN) * 1_000);
     from = stamp + Math.ceil((Date.now() - stamp) / 1_000) * 1_000 + 500;
     await new Promise((r) => setTimeout(r, Math.max(0, from - Date.now())));
+    // Slow answers from just after the scrape before (timers never fire early; one late by up to 0.9 s still catches
+    // the scrape) to 0.4 s after the missed one (a scrape of a loaded Prometheus up to that late is still missed; the
+    // next comes 1 s after it: a timer later than 0.6 s costs one more scrape, still counted exactly).
     for (const at of MISSED_SCRAPES_MS) {
-      setTimeout(() => exporter.respondAfter(1_500), from + at - 300 - Date.now());
-      setTimeout(() => exporter.respondAfter(0), from + at + 300 - Date.now());
+      setTimeout(() => exporter.respondAfter(1_500), from + at - 900 - Date.now());
+      setTimeout(() => exporter.respondAfter(0), from + at + 400 - Date.now());
     }
     // Steps at moments spread over the scrape phase (every 1.37 s): singles, and every fifth a burst of three.
     const until = from + SPAN_MS;
