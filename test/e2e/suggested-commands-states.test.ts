@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli, type CliResult } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { QUICK_GATE } from '../helpers/sandbox-config.js';
 import { useGeneration1 } from '../helpers/shift-workspace.js';
 import { commandsIn, shWords } from '../helpers/suggested-commands.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
@@ -36,10 +37,16 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
   const cli = (args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> => startIn(args, o).done;
   let hooks: Receiver | undefined;
   // Generation 1 runs without webhooks; every run of the test sends them (the configs below are made from this one).
-  const ws = useGeneration1(290, async (w) => {
-    hooks = await startReceiver('ok');
-    w.addWebhooks([{ url: `${hooks.url}/hook` }]);
-  });
+  // The gate passes on its minSamples (QUICK_GATE): what is suggested does not depend on how much evidence a step
+  // waits for, and at the example's confidence the retried shift and the resume to the held gate took 80 of 140 s.
+  const ws = useGeneration1(
+    290,
+    async (w) => {
+      hooks = await startReceiver('ok');
+      w.addWebhooks([{ url: `${hooks.url}/hook` }]);
+    },
+    { times: { interval: '2s', bake: '2s', staff: '2s', confidence: QUICK_GATE } },
+  );
   afterAll(async () => hooks?.close());
   const suggestions: Suggestion[] = [];
   /** The commands webhooks carried, with the state whose run sent them. */
@@ -141,7 +148,13 @@ describe.skipIf(!hasTerraform)('suggested commands in each state', () => {
 
     // The lock held by a live run: what a second deploy, a resume and status say meanwhile.
     const lockDir = ws.copyState('lock');
-    const holder = startIn(['deploy', ...ws.args(lockDir), '--cluster-id', '294']);
+    // The holder's gate at the example's confidence: its step 1 waits for ~35 starts (about half a minute), so the
+    // lock is still held while the commands below run (at QUICK_GATE the whole shift could end in seconds).
+    const lockConfig = join(dirname(ws.config), 'lock.yaml');
+    const quick = readFileSync(ws.config, 'utf8');
+    writeFileSync(lockConfig, quick.replace(`, confidence: ${QUICK_GATE}`, ''));
+    expect(readFileSync(lockConfig, 'utf8')).not.toBe(quick);
+    const holder = startIn(['deploy', '--config', lockConfig, '--state-dir', lockDir, '--cluster-id', '294']);
     await holder.waitFor(/traffic-shift: step 1\/3/, 180_000);
     const lockId = await ws.newestId(lockDir);
     for (const args of [['deploy', ...ws.args(lockDir), '--cluster-id', '295'], ['resume', lockId, '--state-dir', lockDir], ['resume', gen1, '--state-dir', lockDir]]) {
