@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
+import { QUICK_GATE } from '../helpers/sandbox-config.js';
 import { shiftWorkspace } from '../helpers/shift-workspace.js';
 import { commandsIn, shWords } from '../helpers/suggested-commands.js';
 import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
@@ -26,7 +27,9 @@ function runnable(command: string): boolean {
 }
 
 describe.skipIf(!hasTerraform)('suggested commands run as printed', () => {
-  const ws = shiftWorkspace({ times: { interval: '6s', bake: '6s', staff: '6s' } });
+  // The gate passes on its minSamples (QUICK_GATE): the commands suggested do not depend on how much evidence a step
+  // waits for, and the retried shift a suggestion starts then takes seconds, not a minute. 6 s steps: the pause lands in one.
+  const ws = shiftWorkspace({ times: { interval: '6s', bake: '6s', staff: '6s', confidence: QUICK_GATE } });
   const stateDir = join(ws.dir, "state dir 'of' ops");
   const elsewhere = join(ws.dir, 'another cwd');
   const common = ['--config', ws.config, '--state-dir', stateDir];
@@ -59,9 +62,7 @@ describe.skipIf(!hasTerraform)('suggested commands run as printed', () => {
     const failedId = (JSON.parse((await runCli(['status', '--output', 'json', ...common])).stdout) as { id: string }).id;
     await views(failedId);
 
-    // A deploy refused (the failed one is unfinished), then one paused from another terminal and killed.
-    const refused = await runCli(['deploy', ...common]);
-    collect(refused.stdout, refused.stderr);
+    // One paused from another terminal and killed, then a deploy refused (the paused one is unfinished).
     const run = startCli(['deploy', ...common, '--allow-unfinished']);
     await run.waitFor(/traffic\.step|step 1\/3/, 240_000);
     const pause = await runCli(['shift', 'pause', '--state-dir', stateDir], { cwd: elsewhere });
@@ -77,6 +78,11 @@ describe.skipIf(!hasTerraform)('suggested commands run as printed', () => {
     run.child.kill('SIGKILL');
     collect((await run.done).stderr);
     await views(pausedId);
+    // Refused here, after the paused run: a rolled-back shift is no unfinished deployment, so a deploy right after the
+    // failed one was no refusal but a whole third generation (70 of the test's 120 s) that suggested nothing else.
+    const refused = await runCli(['deploy', ...common]);
+    expect(refused.code, refused.stderr).toBe(3);
+    collect(refused.stdout, refused.stderr);
     collect(...receiver.received.map((r) => JSON.stringify(r.body)));
 
     const toRun = [...suggested].filter(runnable);
