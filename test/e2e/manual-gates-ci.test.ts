@@ -31,11 +31,13 @@ describe.skipIf(!hasTerraform)('manual gates in CI', () => {
   });
 
   it('at a terminal with stderr sent to a file (2>FILE) are refused the same way: the question would go to the file', async ({ onTestFinished }) => {
-    // A first generation (approved with --yes), so this deploy shifts traffic and reaches the gates.
-    const first = await runCli(['deploy', ...common, '--yes']);
+    // A first generation (approved with --yes), so this deploy shifts traffic and reaches the gates. In a state dir of
+    // its own: in the first case's, this was a second generation, a whole shift at the example's waits (a minute).
+    const own = ['--config', ws.config, '--state-dir', join(ws.dir, 'state-terminal')];
+    const first = await runCli(['deploy', ...own, '--yes']);
     expect(first.code, first.stderr).toBe(0);
     const log = join(ws.dir, 'deploy-stderr.log');
-    const run = startPty(['deploy', ...common], { cols: 80, stderrTo: log });
+    const run = startPty(['deploy', ...own], { cols: 80, stderrTo: log });
     onTestFinished(() => run.kill());
     const result = await run.done;
     expect(result.code, readFileSync(log, 'utf8')).toBe(3);
