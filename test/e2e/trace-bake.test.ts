@@ -8,12 +8,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/require-binary.js';
 import { runCli } from '../helpers/cli.js';
+import { QUICK_GATE } from '../helpers/sandbox-config.js';
 import { useTracedWorkspace } from '../helpers/traced-workspace.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 
 describe.skipIf(!hasTerraform)('the bake in the trace', () => {
-  const { ws, receiver } = useTracedWorkspace();
+  // The gate passes on its minSamples (QUICK_GATE): the spans do not depend on how much evidence a step waits for,
+  // and at the example's confidence step 1 alone held ~35 s.
+  const { ws, receiver } = useTracedWorkspace({ times: { interval: '2s', bake: '2s', staff: '2s', confidence: QUICK_GATE } });
 
   beforeAll(async () => {
     await ws.deployGeneration(280);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js';
-import { shiftWorkspace, type ShiftWorkspace } from './shift-workspace.js';
+import { shiftWorkspace, type ShiftWorkspace, type ShiftWorkspaceOptions } from './shift-workspace.js';
 
 export interface TracedWorkspace {
   ws: ShiftWorkspace;
@@ -14,8 +14,8 @@ export interface TracedWorkspace {
   receiver(): OtlpReceiver;
 }
 
-export function useTracedWorkspace(): TracedWorkspace {
-  const ws = shiftWorkspace();
+export function useTracedWorkspace(options: ShiftWorkspaceOptions = {}): TracedWorkspace {
+  const ws = shiftWorkspace(options);
   let receiver: OtlpReceiver | undefined;
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
