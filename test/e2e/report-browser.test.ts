@@ -15,6 +15,7 @@ import { findChromium, launchChromium } from '../helpers/browser.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { shiftWorkspace } from '../helpers/shift-workspace.js';
+import { QUICK_GATE } from '../helpers/sandbox-config.js';
 
 const hasTerraform = requireBinary('terraform', 'the sandbox runs real terraform');
 const chromiumPath = findChromium();
@@ -29,7 +30,9 @@ interface Record_ {
 }
 
 describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser', () => {
-  const ws = shiftWorkspace({ edit: (text) => text.replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2') });
+  // The gate passes on its minSamples (QUICK_GATE): the pages do not depend on how much evidence a step waits for, and
+  // at the example's confidence the promoted shift's step 1 alone held ~35 s (the three outcomes run side by side).
+  const ws = shiftWorkspace({ times: { interval: '2s', bake: '2s', staff: '2s', confidence: QUICK_GATE }, edit: (text) => text.replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2') });
   /** Each outcome's deployment id and the state dir holding it. */
   const runs: Record<string, { id: string; stateDir: string }> = {};
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
