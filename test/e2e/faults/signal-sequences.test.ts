@@ -222,13 +222,14 @@ async function signalCase(ws: SandboxCopy, sequenceName: string, pointName: stri
   expect(rerun.map((r) => `${r.cluster}/${r.step}`), `${at}: steps re-run after being journaled done`).toEqual([]);
 }
 
-describe.skipIf(!hasTerraform)('signal sequences at every kind of point', () => {
-  let gen1: GenerationOne;
-  beforeAll(async () => {
-    gen1 = await deployGenerationOne(GEN1, sandboxConfig);
-  }, 120_000);
-  afterAll(() => gen1?.cleanup());
+// Generation 1 once for both suites: each case and the second deploy work in a copy of it.
+let gen1: GenerationOne;
+beforeAll(async () => {
+  if (hasTerraform) gen1 = await deployGenerationOne(GEN1, sandboxConfig);
+}, 120_000);
+afterAll(() => gen1?.cleanup());
 
+describe.skipIf(!hasTerraform)('signal sequences at every kind of point', () => {
   it('exits promptly with its documented code, leaves nothing unjournaled running, and resumes to completion', { timeout: 600_000 } /* a hang guard */, async () => {
     // Each sequence at three of the six points, shifted by one per sequence: every point meets two or three
     // sequences, every sequence three points (the whole cross product takes twice as long for little more).
@@ -255,12 +256,6 @@ describe.skipIf(!hasTerraform)('signal sequences at every kind of point', () => 
 });
 
 describe.skipIf(!hasTerraform)('a second deploy while the first stops after SIGTERM', () => {
-  let gen1: GenerationOne;
-  beforeAll(async () => {
-    gen1 = await deployGenerationOne(GEN1 + 10, sandboxConfig);
-  }, 120_000);
-  afterAll(() => gen1?.cleanup());
-
   it('is refused (3) naming the first while it stops, then as unfinished; the first resumes to completion', { timeout: 300_000 }, async () => {
     const ws = gen1.copy();
     try {
