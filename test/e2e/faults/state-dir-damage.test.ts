@@ -139,31 +139,38 @@ async function runReaders(ws: ReturnType<typeof workspaceCopy>, all = true): Pro
 
 describe.skipIf(!hasTerraform)('a damaged state dir under every reader', () => {
   beforeAll(async () => {
-    // Finished: generation 1.
-    const finished = sandboxWorkspace();
-    const first = await runCli(['deploy', '--config', finished.config, '--state-dir', finished.stateDir, '--cluster-id', '241']);
-    expect(first.code, first.stderr).toBe(0);
-    states.finished.dir = finished.dir;
+    // Finished and held in one chain (held starts from a copy of finished); failed half-way in a workspace of its
+    // own, deployed meanwhile. allSettled: a failing one must not leave the other running while the files go.
+    const finishedThenHeld = async (): Promise<void> => {
+      // Finished: generation 1.
+      const finished = sandboxWorkspace();
+      const first = await runCli(['deploy', '--config', finished.config, '--state-dir', finished.stateDir, '--cluster-id', '241']);
+      expect(first.code, first.stderr).toBe(0);
+      states.finished.dir = finished.dir;
 
-    // Held: generation 2 over it, paused in its shift with no one to answer (CI).
-    const held = workspaceCopy(finished.dir);
-    rmSync(held.outside, { recursive: true });
-    const run = startCli(['deploy', '--config', held.config, '--state-dir', held.stateDir, '--cluster-id', '242']);
-    await run.waitFor(/traffic-shift: started/, 240_000);
-    const id = readdirSync(held.stateDir).filter((n) => /^\d{8}-/.test(n)).sort().at(-1)!;
-    const pause = await runCli(['shift', 'pause', id, '--config', held.config, '--state-dir', held.stateDir]);
-    expect(pause.code, pause.stderr).toBe(0);
-    expect((await run.done).code).toBe(3);
-    states.held.dir = held.dir;
+      // Held: generation 2 over it, paused in its shift with no one to answer (CI).
+      const held = workspaceCopy(finished.dir);
+      rmSync(held.outside, { recursive: true });
+      const run = startCli(['deploy', '--config', held.config, '--state-dir', held.stateDir, '--cluster-id', '242']);
+      await run.waitFor(/traffic-shift: started/, 240_000);
+      const id = readdirSync(held.stateDir).filter((n) => /^\d{8}-/.test(n)).sort().at(-1)!;
+      const pause = await runCli(['shift', 'pause', id, '--config', held.config, '--state-dir', held.stateDir]);
+      expect(pause.code, pause.stderr).toBe(0);
+      expect((await run.done).code).toBe(3);
+      states.held.dir = held.dir;
+    };
 
     // Failed half-way: eu's alive test fails, us goes on.
-    const failed = sandboxWorkspace();
-    writeFileSync(failed.config, readFileSync(failed.config, 'utf8').replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2'));
-    mkdirSync(join(failed.stateDir, 'sandbox', 'health'), { recursive: true });
-    writeFileSync(join(failed.stateDir, 'sandbox', 'health', 'gp-dev-ws-eu243-eu-west1.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
-    const half = await runCli(['deploy', '--config', failed.config, '--state-dir', failed.stateDir, '--cluster-id', '243']);
-    expect(half.code, half.stderr).toBe(1);
-    states.failed.dir = failed.dir;
+    const failedHalfWay = async (): Promise<void> => {
+      const failed = sandboxWorkspace();
+      writeFileSync(failed.config, readFileSync(failed.config, 'utf8').replace(/aliveTest:[\s\S]*?(?=\n\S)/, 'aliveTest:\n  timeoutSeconds: 2\n  pollIntervalSeconds: 0.2'));
+      mkdirSync(join(failed.stateDir, 'sandbox', 'health'), { recursive: true });
+      writeFileSync(join(failed.stateDir, 'sandbox', 'health', 'gp-dev-ws-eu243-eu-west1.json'), JSON.stringify({ healthy: false, reason: 'ws-manager crash-looping' }));
+      const half = await runCli(['deploy', '--config', failed.config, '--state-dir', failed.stateDir, '--cluster-id', '243']);
+      expect(half.code, half.stderr).toBe(1);
+      states.failed.dir = failed.dir;
+    };
+    for (const s of await Promise.allSettled([finishedThenHeld(), failedHalfWay()])) if (s.status === 'rejected') throw s.reason;
   }, 600_000);
 
   for (const name of ['finished', 'failed', 'held'] as const) {
