@@ -49,6 +49,12 @@ interface RegistryClientOptions {
 }
 
 const DEFAULT_DEADLINE_MS = 15_000;
+
+/**
+ * The largest answer read from a bridge. grpc-js's default (4 MiB) is a List of some tens of thousands of clusters, which a
+ * bridge sends without a limit of its own; 64 MiB stays bounded and far above any real registry.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 const REGISTER_DEADLINE_MS = 60_000;
 
 /** Client of one registry. Create with {@link RegistryClient.connect}; {@link close} when done. */
@@ -84,7 +90,12 @@ export class RegistryClient {
     // Retries are ours, and so is the connection: grpc-js otherwise shares one among clients of an address, and a
     // client opened after a reset, or after the bridge came back, inherits a dead connection or a reconnect backoff.
     const open = () =>
-      new Client(options.address, creds, { 'grpc.max_reconnect_backoff_ms': 2_000, 'grpc.enable_retries': 0, 'grpc.use_local_subchannel_pool': 1 });
+      new Client(options.address, creds, {
+        'grpc.max_reconnect_backoff_ms': 2_000,
+        'grpc.enable_retries': 0,
+        'grpc.use_local_subchannel_pool': 1,
+        'grpc.max_receive_message_length': MAX_ANSWER_BYTES,
+      });
     return new RegistryClient(grpc, open(), open, options);
   }
 

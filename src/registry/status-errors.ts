@@ -21,6 +21,7 @@ export const GrpcStatus = {
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
@@ -164,11 +165,30 @@ export function registryError(error: GrpcErrorLike, ctx: CallContext, redactor?:
         'RegistryError',
         `${ctx.address} does not implement ClusterService ${ctx.operation} (${details}); is it really the ws-manager-bridge of ${ctx.meta}?`,
       );
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return make('RegistryError', tooLargeMessage(ctx, who, details));
     case GrpcStatus.CANCELLED:
       return new WsdError('Interrupted', `${ctx.operation} on ${ctx.meta} was cancelled`, { details: facts });
     default:
-      return make('RegistryError', `${ctx.operation} of ${who} on ${ctx.meta} failed: ${details} (grpc code ${code}); see the bridge's logs`);
+      return make('RegistryError', `${ctx.operation === 'list' ? 'list' : `${ctx.operation} of ${who}`} on ${ctx.meta} failed: ${details} (grpc code ${code}); see the bridge's logs`);
   }
+}
+
+/**
+ * RESOURCE_EXHAUSTED with grpc-js's "Received message larger than max (N vs M)". Only List has an answer with
+ * content (the other answers are empty messages), so on a List it is our own limit on the answer (the bridge sends
+ * any size); on another call it is the bridge's limit on the request, which it refused unread.
+ */
+function tooLargeMessage(ctx: CallContext, who: string, details: string): string {
+  const sizes = /larger than max \((\d+) vs (\d+)\)/.exec(details);
+  if (ctx.operation === 'list') {
+    const size = sizes ? `${sizes[1]} bytes, more than the ${sizes[2]} bytes` : 'more than';
+    return (
+      `the List answer of ${ctx.meta}'s ws-manager-bridge is ${size} this ws-deployment accepts from a registry (${details}); nothing was read or changed. ` +
+      `A registry that large is not one of workspace clusters: check that ${ctx.address} is ${ctx.meta}'s ws-manager-bridge`
+    );
+  }
+  return `${ctx.meta} refused ${ctx.change ?? ctx.operation} of ${who} unread, as larger than its ws-manager-bridge accepts (${details}); nothing was changed`;
 }
 
 /** Persistent database failures: what the operator is told to look at. */

@@ -72,6 +72,7 @@
  *   `seedRegistration(request)`: a cluster registered by hand (gpctl), no client involved;
  * - `failInDatabase(method, text, applied)`: the next call of `method` fails in the bridge's database, answered as
  *   the deployed bridge answers it (see "Database");
+ * - `shapeList(fn)`: List answers fn(its rows): another order, a name twice, a very large answer;
  * - `seedStatic(row)`, `setState(name, state)`: a cluster of the bridge's own config, and a state number a newer
  *   bridge has (see "Static clusters").
  *
@@ -224,6 +225,8 @@ export class ReferenceBridge {
   private readonly delays = new Map<ReferenceMethod, number>();
   private readonly dbFaults = new Map<ReferenceMethod, { text: string; applied: boolean; times: number }>();
   private readonly statics = new Map<string, ReferenceRow>();
+  /** `shapeList`: what List answers instead of its rows (another order, a row twice, many more rows). */
+  private listShape: ((rows: ReferenceRow[]) => ReferenceRow[]) | undefined;
   /** Calls received per method (answered or not), for tests that count retries. */
   readonly calls: Record<ReferenceMethod, number> = { Register: 0, Update: 0, Deregister: 0, List: 0 };
   address = '';
@@ -313,7 +316,7 @@ export class ReferenceBridge {
         Register: wrap('Register', (r) => this.register(r)),
         Update: wrap('Update', (r) => this.update(r)),
         Deregister: wrap('Deregister', (r) => this.deregister(r)),
-        List: wrap('List', () => ({ status: this.listed().map((row) => toWire(row, this.version)) })),
+        List: wrap('List', () => ({ status: (this.listShape ?? ((rows) => rows))(this.listed()).map((row) => toWire(row, this.version)) })),
       },
     );
     this.grpcPort = await new Promise<number>((resolve, reject) =>
@@ -470,6 +473,15 @@ export class ReferenceBridge {
     this.hung.clear();
     this.delays.clear();
     this.dbFaults.clear();
+    this.listShape = undefined;
+  }
+
+  /**
+   * List answers `shape(rows)` instead of its rows, until {@link clearFaults}: a bridge (or a proxy in front of
+   * one) that sends them in another order, a name twice, or far more rows than the clients' own usual limit.
+   */
+  shapeList(shape: (rows: ReferenceRow[]) => ReferenceRow[]): void {
+    this.listShape = shape;
   }
 
   /**

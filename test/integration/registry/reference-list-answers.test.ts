@@ -1,0 +1,64 @@
+/**
+ * List answers a bridge may send that are not the tidy ones of the other tests: very large (a bridge's gRPC server
+ * has no limit on what it sends, grpc-js's client by default reads 4 MiB at most), and (below) rows in another order
+ * or a name twice. The bridge is the reference bridge with `shapeList`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemorySink } from '../../../src/core/events.js';
+import { registryError, GrpcStatus } from '../../../src/registry/status-errors.js';
+import type { ReferenceRow } from '../../helpers/reference-bridge/reference-bridge.js';
+import { clustersCli, referenceFixture } from './support/reference.js';
+import { registerInput } from './support/sim.js';
+
+const ref = referenceFixture();
+afterEach(() => ref.cleanup());
+
+/** `n` static rows of about 190 bytes each on the wire. */
+function manyRows(n: number): ReferenceRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `x${i}`,
+    url: `dns:///ws-x${i}.example.com:8080/${'p'.repeat(100)}`,
+    state: 'AVAILABLE',
+    score: 1,
+    maxScore: 100,
+    governed: true,
+    static: true,
+    constraints: [{ kind: 'has-permission', permission: 'new-workspace-cluster' }],
+    region: 'europe',
+  }));
+}
+
+describe('a very large List answer', () => {
+  it('is read whole (6 MB, more than grpc-js reads by default), once, and clusters list shows every row', async () => {
+    const b = await ref.bridge();
+    const c = await ref.client(b, new MemorySink());
+    await c.register(registerInput('eu1'));
+    b.shapeList((rows) => [...rows, ...manyRows(28_000)]);
+    const listed = await c.list();
+    expect(listed).toHaveLength(28_001);
+    expect(listed[0]?.name).toBe('eu1');
+    expect(listed[28_000]).toMatchObject({ name: 'x27999', static: true, admissionConstraints: [{ type: 'has-permission', permission: 'new-workspace-cluster' }] });
+    expect(b.calls.List).toBe(1);
+    const json = await clustersCli(['clusters', '--bridge', b.address, 'list', '--output', 'json']);
+    expect(json.error).toBeUndefined();
+    expect((JSON.parse(json.out) as unknown[]).length).toBe(28_001);
+  });
+
+  it('beyond the client limit, says it is our limit on the answer, not the bridge failing, and that nothing was read', () => {
+    const error = registryError(
+      { code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'Received message larger than max (70000000 vs 67108864)' },
+      { operation: 'list', meta: 'meta-eu', address: '127.0.0.1:9', deadlineMs: 1000 },
+    );
+    expect(error.code).toBe('RegistryError');
+    expect(error.message).toBe(
+      "the List answer of meta-eu's ws-manager-bridge is 70000000 bytes, more than the 67108864 bytes this ws-deployment accepts from a registry " +
+        '(Received message larger than max (70000000 vs 67108864)); nothing was read or changed. A registry that large is not one of workspace ' +
+        "clusters: check that 127.0.0.1:9 is meta-eu's ws-manager-bridge",
+    );
+    const request = registryError(
+      { code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'Received message larger than max (5000000 vs 4194304)' },
+      { operation: 'update', cluster: 'eu1', change: 'replace TLS material', meta: 'meta-eu', address: '127.0.0.1:9', deadlineMs: 1000 },
+    );
+    expect(request.message).toBe('meta-eu refused replace TLS material of eu1 unread, as larger than its ws-manager-bridge accepts (Received message larger than max (5000000 vs 4194304)); nothing was changed');
+  });
+});
