@@ -18,7 +18,7 @@ import { loadClusterService } from './proto.js';
 import type { CallContext } from './status-errors.js';
 import type { ClusterStatus, RegisterInput, UpdateProperty, WireListResponse } from './types.js';
 import { formatConstraint, sameConstraint } from './constraints.js';
-import { stateWords } from './format.js';
+import { DUPLICATE_NAME_WHY, duplicateNameFix, duplicateNames, stateWords } from './format.js';
 import { assertTlsUpdateKept } from './tls-update-check.js';
 import { registerToWire, statusFromWire, updateToWire, describeUpdate } from './wire.js';
 
@@ -207,10 +207,22 @@ export class RegistryClient {
     }
   }
 
-  /** All clusters the registry knows, static ones included. */
-  async list(): Promise<ClusterStatus[]> {
+  /**
+   * All clusters the registry knows, static ones included. A name listed twice is refused (every caller finds a
+   * cluster by its name, and would act on one of the two unknowingly) unless `duplicates: 'allow'`: for showing them.
+   */
+  async list(options: { duplicates?: 'allow' } = {}): Promise<ClusterStatus[]> {
     const response = (await this.call('List', {}, { operation: 'list', deadlineMs: this.deadlineMs }, true)) as WireListResponse;
-    return (response.status ?? []).map(statusFromWire);
+    const clusters = (response.status ?? []).map(statusFromWire);
+    if (options.duplicates !== 'allow') {
+      const twice = duplicateNames(clusters, this.meta);
+      if (twice.length > 0) {
+        throw new WsdError('RegistryError', `${twice.join('; ')}: ${DUPLICATE_NAME_WHY}; nothing was changed. ${duplicateNameFix(this.address, this.meta)}`, {
+          details: { meta: this.meta, address: this.address, operation: 'list' },
+        });
+      }
+    }
+    return clusters;
   }
 
   close(): void {

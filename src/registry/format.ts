@@ -77,6 +77,29 @@ export function unknownStateWarnings(clusters: readonly ClusterStatus[], meta: s
     );
 }
 
+/**
+ * `meta-eu lists eu2 2 times (url dns:///a, static; url dns:///b)`, one per name List gives more than once. No bridge
+ * does: its database keys clusters by name, and it lists a static (config) cluster only under a name the database
+ * does not have (gitpod-io/gitpod cluster-service-server.ts, read for facts); a name twice in its static config, or
+ * something else answering at the address, does.
+ */
+export function duplicateNames(clusters: readonly ClusterStatus[], meta: string): string[] {
+  const byName = new Map<string, ClusterStatus[]>();
+  for (const c of clusters) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+  return [...byName]
+    .filter(([, entries]) => entries.length > 1)
+    .map(([name, entries]) => `${meta} lists ${name} ${entries.length} times (${entries.map((c) => `url ${c.url}${c.static ? ', static' : ''}`).join('; ')})`);
+}
+
+/** Why a List with a name twice is not acted on. */
+export const DUPLICATE_NAME_WHY =
+  'an answer no ws-manager-bridge gives, so ws-deployment cannot tell which entry a change by that name reaches, or which one a check reads';
+
+/** What to look at. */
+export function duplicateNameFix(address: string, meta: string): string {
+  return `Check the bridge's static cluster config for a name given twice, and that ${address} is the ws-manager-bridge of ${meta}; \`clusters list\` shows every entry`;
+}
+
 /** Known constraints in their `has-permission=…` form, then one `unknown` per constraint of a kind we cannot read. */
 export function constraintsText(c: ClusterStatus): string[] {
   return [...c.admissionConstraints.map(formatConstraint), ...Array.from({ length: c.unknownConstraints ?? 0 }, () => UNKNOWN_CONSTRAINT)];
