@@ -41,8 +41,8 @@ export function unknownStateSeen(c: Pick<ClusterStatus, 'name' | 'state' | 'unkn
 }
 
 /**
- * Why a deregistration of such a cluster (`seen` from {@link unknownStateSeen}) is not done on the bridge's word alone,
- * and what to pass: the words of `clusters deregister` and of the register step's --overwrite, which deregisters too.
+ * Why a deregistration of such a cluster (`seen` from {@link unknownStateSeen}) is not done on the bridge's word alone:
+ * the words of `clusters deregister` and of the register step's --overwrite, which deregisters too.
  */
 export function unknownDeregisterWhy(seen: string): string {
   return `${seen}, so it cannot tell whether deregistering it is safe`;
@@ -65,7 +65,8 @@ export function replacedEntryText(c: ClusterStatus): string {
  * One warning per cluster in a state this tool cannot read (a number our proto does not name, or UNKNOWN itself),
  * saying what each command does with it (what `clusters list` prints on stderr, as kubectl warns beside its output).
  * Keep it true: the shift's snapshot and retireCluster refuse such a cluster before any change, the retire guard and
- * the scores do not count it, swap refuses it, uncordon and deregister confirm it (clusters-confirm.ts), cordon does not.
+ * the scores do not count it, swap refuses it, uncordon and deregister confirm it (clusters-confirm.ts), the register
+ * step's --overwrite refuses to deregister it (register-cluster.ts), cordon does not.
  */
 export function unknownStateWarnings(clusters: readonly ClusterStatus[], meta: string): string[] {
   return clusters
@@ -73,7 +74,8 @@ export function unknownStateWarnings(clusters: readonly ClusterStatus[], meta: s
     .map(
       (c) =>
         `${unknownStateSeen(c, meta)}: not counted as taking new workspaces; a traffic shift onto or from it, its retirement and a swap are ` +
-        'refused before any change; uncordon and deregister need its name typed or --yes; cordon goes through and replaces the state',
+        'refused before any change; uncordon and deregister need its name typed or --yes; deploy --overwrite does not replace it (deregister ' +
+          'it by name first); cordon goes through and replaces the state',
     );
 }
 

@@ -14,7 +14,7 @@ import { WsdError, isWsdError, toWsdError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Redactor } from '../core/redact.js';
 import { parseConstraint } from './constraints.js';
-import { replacedEntryText, stateText, unknownDeregisterRefusal, unknownStateSeen } from './format.js';
+import { replacedEntryText, stateText, unknownDeregisterWhy, unknownStateSeen } from './format.js';
 import { renderUrlTemplate, type RegistrationConfig } from './config.js';
 import { connectToMeta, type MetaAccessInput, type RegistryConnection } from './connect.js';
 import { registrationRegion } from './region.js';
@@ -49,15 +49,21 @@ export function classifyRegistry(clusters: readonly ClusterStatus[], name: strin
 }
 
 /**
- * Why --overwrite must not deregister the conflicting entries of `finding` without --yes, or undefined: one is in a
- * state this tool cannot read, and `clusters deregister` of it asks for its name or --yes. The same words here, where
- * nobody is asked (a step runs unattended).
+ * Why --overwrite must not deregister the conflicting entries of `finding`, or undefined: one is in a state this tool
+ * cannot read, and `clusters deregister` of it asks for its name or --yes. A run's --yes is not that answer: it
+ * approves the run's manual gates, and a CI job passes it for those, never having seen this entry. So the step
+ * refuses and sends nothing, and the operator, having checked the entry, deregisters it by name and runs again.
  */
-function unknownStateOverwrite(finding: Extract<RegistryFinding, { kind: 'conflict' }>, meta: string, yes: boolean | undefined): string | undefined {
-  if (yes) return undefined;
+function unknownStateOverwrite(finding: Extract<RegistryFinding, { kind: 'conflict' }>, meta: string): string | undefined {
   const unknown = finding.entries.filter((c) => c.state === 'UNKNOWN');
   if (unknown.length === 0) return undefined;
-  return `--overwrite would deregister ${unknown.map((c) => c.name).join(' and ')} first, and ${unknown.map((c) => unknownDeregisterRefusal(unknownStateSeen(c, meta))).join('; ')}`;
+  const seen = unknown.map((c) => unknownDeregisterWhy(unknownStateSeen(c, meta))).join('; ');
+  const byName = unknown.map((c) => `\`ws-deployment clusters deregister --meta ${meta} --name ${c.name}\``).join(' and ');
+  return (
+    `--overwrite would deregister ${unknown.map((c) => c.name).join(' and ')} first, and ${seen}; --overwrite does not replace such an entry, ` +
+    `and a run's --yes approves its gates, not this: check the cluster with the bridge that set it, deregister it by name (${byName}, ` +
+    'which asks, or takes --yes), then run again'
+  );
 }
 
 /** What --overwrite replaces on `meta`: every field of the old entries, none of which the new one keeps. */
@@ -121,8 +127,6 @@ export interface RegisterClusterInput {
   onRegistered?: (meta: string) => Promise<void>;
   /** Replace conflicting entries (deregistered without force first) instead of refusing. */
   overwrite?: boolean;
-  /** Confirms an overwrite that deregisters an entry in a state this tool does not know (as `clusters deregister --yes`). */
-  yes?: boolean;
   sink?: EventSink;
   redactor?: Redactor;
   signal?: AbortSignal;
@@ -187,7 +191,7 @@ export async function checkRegistration(input: RegisterClusterInput): Promise<{ 
   }
   const conflicted = Object.entries(findings).flatMap(([meta, f]) => (f.kind === 'conflict' ? [{ meta, f }] : []));
   const unconfirmed = conflicted.flatMap(({ meta, f }) => {
-    const refusal = unknownStateOverwrite(f, meta, input.yes);
+    const refusal = unknownStateOverwrite(f, meta);
     return refusal ? [`${f.reason}; ${refusal}`] : [];
   });
   if (unconfirmed.length > 0) return { action: 'refuse', findings, reason: unconfirmed.join('; ') };
@@ -270,7 +274,7 @@ async function registerWithOne(
     if (finding.kind === 'conflict') {
       if (finding.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; ${finding.overwrite}`);
       if (!input.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; deregister the old entry or re-run with --overwrite`);
-      const unconfirmed = unknownStateOverwrite(finding, meta.name, input.yes);
+      const unconfirmed = unknownStateOverwrite(finding, meta.name);
       if (unconfirmed) throw new WsdError('RegistryRefused', `${finding.reason}; ${unconfirmed}`, { details: { meta: meta.name, cluster: name } });
       // Without force: the bridge still refuses while users run on the old entry.
       for (const old of finding.entries) {

@@ -62,8 +62,6 @@ async function input(ctx: StepContext): Promise<RegisterClusterInput> {
       await ctx.checkpoint({ registeredWith: [...done] });
     },
     overwrite: ctx.options.overwrite,
-    // --overwrite deregisters a conflicting entry in a state this tool does not know only with --yes, as `clusters deregister` does.
-    yes: ctx.options.yes,
     sink: ctx.sink,
     redactor: ctx.redactor,
     signal: ctx.signal,

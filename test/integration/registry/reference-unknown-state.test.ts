@@ -40,7 +40,8 @@ describe('a cluster in a state the tool does not know (state 7 from a newer brid
     expect(table.warn).toBe(
       `warning: eu2 is in state UNKNOWN(7) on ${b.address}, a state this ws-deployment does not know (a newer ws-manager-bridge?): not counted ` +
         'as taking new workspaces; a traffic shift onto or from it, its retirement and a swap are refused before any change; uncordon and ' +
-        'deregister need its name typed or --yes; cordon goes through and replaces the state\n',
+        'deregister need its name typed or --yes; deploy --overwrite does not replace it (deregister it by name first); cordon goes through and ' +
+        'replaces the state\n',
     );
     const json = await clustersCli(['clusters', '--bridge', b.address, 'list', '--output', 'json']);
     const rows = JSON.parse(json.out) as Array<{ name: string; state: string }>;
