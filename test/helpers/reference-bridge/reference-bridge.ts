@@ -47,7 +47,10 @@
  *   plain one); before 2022-02 ClusterStatus 9 carries admission preferences
  *   (chosen shape: repeated string), listed for every cluster;
  * - AdmissionConstraint 3 `has_user_level` until 2022-07 (chosen type: string,
- *   the level), 4 `has_more_resources` (bool) from 2022-02 until 2022-07;
+ *   the level), 4 `has_more_resources` (bool) from 2022-02 until 2022-07; List
+ *   sends either only from 2022-02 until 2022-07, as the deployed bridge did
+ *   (before, has_user_level fell through to a `return`; after, no case), though
+ *   the cluster keeps them (`listedKind`);
  * - ClusterStatus 10 `application_cluster` from 2022-10 until 2023-03 (chosen
  *   type: string, listed as "app-<name>");
  * - region (RegisterRequest 7, ClusterStatus 11) and its check from 2023-02;
@@ -634,6 +637,17 @@ function constraintToWire(k: Constraint): object {
   }
 }
 
+/**
+ * Whether List of `version` sends a stored constraint of this kind (deployed bridge, read for facts: its
+ * convertToGRPC). Until 2022-02-19 its `has-user-level` case fell through to `default: return` and skipped the
+ * constraint (efd72d8065 added the missing `break`); since 2022-07 the legacy kinds have no case at all, so a cluster
+ * that still has one in the database lists without it. Either way the cluster keeps it.
+ */
+function listedKind(k: Constraint, version: ReferenceVersion): boolean {
+  if (k.kind === 'has-feature-preview' || k.kind === 'has-permission') return true;
+  return atLeast(version, '2022-02') && !atLeast(version, '2022-07');
+}
+
 /** Fields the version does not have are left out by `fromObject`; the old ones it still has carry made-up values. */
 function toWire(row: ReferenceRow, version: ReferenceVersion): object {
   return {
@@ -646,7 +660,7 @@ function toWire(row: ReferenceRow, version: ReferenceVersion): object {
     max_score: row.maxScore,
     governed: row.governed,
     static: row.static,
-    admission_constraint: row.constraints.map(constraintToWire),
+    admission_constraint: row.constraints.filter((k) => listedKind(k, version)).map(constraintToWire),
     ...(atLeast(version, '2023-02') ? { region: row.region } : {}),
   };
 }

@@ -243,24 +243,37 @@ describe('the fault harness itself', () => {
 });
 
 describe('constraint kinds this tool does not know (bridges before 2022-07)', () => {
-  it.each(['2021-10', '2022-02'] as const)('%s: listed as unknown, respected by swap, kept through cordon/uncordon/score', async (version) => {
-    const b = await bridge(version);
+  it('2022-02: listed as unknown, respected by swap, kept through cordon/uncordon/score', async () => {
+    const b = await bridge('2022-02');
     const c = await client(b);
     const governed = { hints: { preferability: 'None' as const, cordoned: false, govern: true } };
     await c.register(registerInput('old', governed));
     await c.register(registerInput('plain', governed));
     b.seedConstraint('old', { kind: 'has-user-level', level: 'professional' });
-    if (version === '2022-02') b.seedConstraint('old', { kind: 'has-more-resources' });
-    const unknown = version === '2022-02' ? 2 : 1;
-    expect((await c.list()).find((x) => x.name === 'old')).toMatchObject({ admissionConstraints: [], unknownConstraints: unknown });
+    b.seedConstraint('old', { kind: 'has-more-resources' });
+    expect((await c.list()).find((x) => x.name === 'old')).toMatchObject({ admissionConstraints: [], unknownConstraints: 2 });
     const table = await cli(['clusters', '--bridge', b.address, 'list']);
-    expect(table.out.split('\n').find((l) => l.startsWith('old'))).toMatch(new RegExp(`${Array(unknown).fill('unknown').join(',')}$`));
+    expect(table.out.split('\n').find((l) => l.startsWith('old'))).toMatch(/unknown,unknown$/);
     await expect(swapClusters(c, 'old', 'plain')).rejects.toMatchObject({ code: 'RegistryRefused', message: expect.stringContaining('old has admission constraints') });
     await c.update('old', { cordoned: true });
     await c.update('old', { cordoned: false });
     await c.update('old', { score: 7 });
     expect(b.rows().find((r) => r.name === 'old')).toMatchObject({ state: 'AVAILABLE', score: 7, constraints: expect.arrayContaining([{ kind: 'has-user-level', level: 'professional' }]) });
-    expect(b.rows().find((r) => r.name === 'old')?.constraints).toHaveLength(unknown);
+    expect(b.rows().find((r) => r.name === 'old')?.constraints).toHaveLength(2);
+  });
+
+  // A limitation, not a choice: these bridges' List leaves the constraint out (listedKind in the reference bridge),
+  // so nothing on the wire tells it is there; the cluster keeps it through every change the tool makes.
+  it.each(['2021-10', 'current'] as const)('%s: a has-user-level the bridge holds is not listed at all, and is kept', async (version) => {
+    const b = await bridge(version);
+    const c = await client(b);
+    await c.register(registerInput('old'));
+    b.seedConstraint('old', { kind: 'has-user-level', level: 'professional' });
+    expect((await c.list()).find((x) => x.name === 'old')).toMatchObject({ admissionConstraints: [] });
+    expect((await c.list()).find((x) => x.name === 'old')).not.toHaveProperty('unknownConstraints');
+    await c.update('old', { cordoned: true });
+    await c.update('old', { score: 7 });
+    expect(b.rows().find((r) => r.name === 'old')?.constraints).toEqual([{ kind: 'has-user-level', level: 'professional' }]);
   });
 });
 
