@@ -217,7 +217,7 @@ export class RegistryClient {
     if (options.duplicates !== 'allow') {
       const twice = duplicateNames(clusters, this.meta);
       if (twice.length > 0) {
-        throw new WsdError('RegistryError', `${twice.join('; ')}: ${DUPLICATE_NAME_WHY}; nothing was changed. ${duplicateNameFix(this.address, this.meta)}`, {
+        throw new WsdError('RegistryError', `${twice.join('; ')}: ${DUPLICATE_NAME_WHY}; this List answer was not used. ${duplicateNameFix(this.address, this.meta)}`, {
           details: { meta: this.meta, address: this.address, operation: 'list' },
         });
       }

@@ -184,7 +184,7 @@ function tooLargeMessage(ctx: CallContext, who: string, details: string): string
   if (ctx.operation === 'list') {
     const size = sizes ? `${sizes[1]} bytes, more than the ${sizes[2]} bytes` : 'more than';
     return (
-      `the List answer of ${ctx.meta}'s ws-manager-bridge is ${size} this ws-deployment accepts from a registry (${details}); nothing was read or changed. ` +
+      `the List answer of ${ctx.meta}'s ws-manager-bridge is ${size} this ws-deployment accepts from a registry (${details}); the answer was not read. ` +
       `A registry that large is not one of workspace clusters: check that ${ctx.address} is ${ctx.meta}'s ws-manager-bridge`
     );
   }
