@@ -169,7 +169,7 @@ export class CallRunner {
     return new WsdError(
       'RegistryUnavailable',
       `the cluster registry of ${ctx.meta} (ws-manager-bridge at ${ctx.address}) took ${callWords(ctx)} ${timedOut} times and never answered ` +
-        `(${seconds(ctx.deadlineMs)} each, ${seconds(elapsedMs)} in all): the bridge is hung or overloaded; check its pod in ${ctx.meta} ` +
+        `(${seconds(ctx.deadlineMs)} each, ${seconds(elapsedMs)} in all${mayHaveApplied(ctx)}): the bridge is hung or overloaded; check its pod in ${ctx.meta} ` +
         `(logs, restart it)`,
       { transient: true, details: { ...error.details, unanswered: timedOut }, cause: error },
     );
@@ -248,6 +248,14 @@ function triedTimes(error: WsdError, attempts: number, elapsedMs: number): WsdEr
 }
 
 /** `list`, or an update with its cluster: `update of eu18 (score 50)`. */
+/**
+ * Only List is unanswered without consequence: a bridge that takes an Update applies it before it answers (one queue),
+ * so one that answers too late, or only after a restart, may have changed the cluster all the same.
+ */
+function mayHaveApplied(ctx: CallContext): string {
+  return ctx.operation === 'list' ? '' : '; it may have applied it all the same, as `clusters list` shows';
+}
+
 function callWords(ctx: CallContext): string {
   return ctx.change && ctx.cluster ? `${ctx.operation} of ${ctx.cluster} (${ctx.change})` : (ctx.change ?? ctx.operation);
 }

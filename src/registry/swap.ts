@@ -59,7 +59,12 @@ export async function swapClusters(client: Lister, nameA: string, nameB: string,
       await client.update(name, property);
     } catch (raw) {
       const error = toWsdError(raw);
-      const applied = done.length > 0 ? `already applied: ${done.join(', ')}` : 'nothing was applied';
+      // An Update taken and not answered (or whose answer was lost) may have been applied: said, not counted out.
+      const unsure = error.details['unanswered'] !== undefined || error.details['answerLost'] !== undefined;
+      const step = `"${name}: ${describeUpdate(property)}"`;
+      const applied =
+        (done.length > 0 ? `already applied: ${done.join(', ')}` : unsure ? 'nothing before it was applied' : 'nothing was applied') +
+        (unsure ? `, and ${step} itself may have been (its answer never came)` : '');
       throw new WsdError(error.code, `swap of ${nameA} and ${nameB} stopped half-way (it is not atomic) at "${name}: ${describeUpdate(property)}": ${error.message}; ${applied}. Check with \`clusters list\` and finish by hand`, {
         cause: error,
         details: { ...error.details, applied: done },

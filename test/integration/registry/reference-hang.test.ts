@@ -9,8 +9,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../../../src/core/events.js';
+import { swapClusters } from '../../../src/registry/swap.js';
 import { clustersCli as cli, referenceFixture } from './support/reference.js';
-import { rejection, tempDir } from './support/sim.js';
+import { registerInput, rejection, tempDir } from './support/sim.js';
 
 const ref = referenceFixture();
 const { bridge, client } = ref;
@@ -56,5 +57,23 @@ describe('a List the bridge takes and never answers', () => {
     expect(run.error?.message).toMatch(/^the cluster registry of dev-meta-eu01 \(ws-manager-bridge at 127\.0\.0\.1:\d+\) took list 2 times and never answered \(1\.0 s each, .*check its pod in dev-meta-eu01 \(logs, restart it\), then run the command again$/);
     expect(run.warn).toMatch(/^list on dev-meta-eu01: no answer within 1\.0 s \(gives up after 2 unanswered\); attempt 2 of 5/m);
     expect(b.calls.List).toBe(2);
+  });
+});
+
+describe('an Update the bridge takes, applies and answers too late', () => {
+  it('is said to have possibly been applied, by the client and by a swap stopped at it (not "nothing was applied")', async () => {
+    const b = await bridge();
+    const c = await client(b, new MemorySink(), { deadlineMs: 1_000 });
+    const governed = { hints: { preferability: 'None' as const, cordoned: false, govern: true } };
+    await c.register(registerInput('eu1', governed));
+    await c.register(registerInput('eu2', { ...governed, hints: { ...governed.hints, preferability: 'Prefer' } }));
+    // Applied as it arrives, answered 8 s later: far past each 1 s deadline, however loaded the machine.
+    b.slow('Update', 8_000);
+    const error = await rejection(swapClusters(c, 'eu1', 'eu2'));
+    expect(error.message).toMatch(
+      /^swap of eu1 and eu2 stopped half-way \(it is not atomic\) at "eu1: score 100": the cluster registry of meta-eu \(ws-manager-bridge at [0-9.:]+\) took update of eu1 \(score 100\) 2 times and never answered \(1\.0 s each, [0-9.]+ s in all; it may have applied it all the same, as `clusters list` shows\): the bridge is hung or overloaded; check its pod in meta-eu \(logs, restart it\); nothing before it was applied, and "eu1: score 100" itself may have been \(its answer never came\)\. Check with `clusters list` and finish by hand$/,
+    );
+    // What happened: the bridge did apply it.
+    expect(b.rows().find((r) => r.name === 'eu1')?.score).toBe(100);
   });
 });
