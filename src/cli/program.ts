@@ -11,6 +11,7 @@ import { sandboxRegistryCommand } from './commands/sandbox-registry.js';
 import { packageVersion } from '../core/package-files.js';
 import { addGlobalOptions, nextCommandsOf } from './options.js';
 import { visibleGlobalOptions } from './help-options.js';
+import { assertDryRunApplies } from './dry-run-scope.js';
 import { outputOption } from './commands/output-option.js';
 import { ErrorOutput } from './render/error-output.js';
 
@@ -60,6 +61,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     // From here on, an error's suggested commands reach the state this command line reached (core/next-command.ts).
     .hook('preAction', (_root, action) => {
       errors.next = nextCommandsOf(action);
+      assertDryRunApplies(action);
     })
     .addHelpText('after', examples(['ws-deployment deploy --config examples/sandbox.yaml', 'ws-deployment plan --output json', 'ws-deployment status --output json']));
 

@@ -83,6 +83,12 @@ describe.skipIf(!hasTerraform)('deploy --only/--skip ends partial; resume runs w
     const afterFirst = journal(id).length;
     expect(started(journal(id)).sort()).toEqual(['gp-dev-ws-eu161-eu-west1/create-cluster', 'gp-dev-ws-us161-us-west1/create-cluster']);
 
+    // `resume --dry-run` has no dry run to give: refused before anything runs (it once continued the deployment for
+    // real, the release steps rendering client-side instead of installing).
+    const dry = await runCli(['resume', id, '--state-dir', ws.stateDir, '--dry-run']);
+    expect([dry.code, dry.stderr]).toEqual([2, expect.stringContaining('error: --dry-run applies to deploy only: resume has no dry run and would change things for real, so nothing was done')]);
+    expect(journal(id)).toHaveLength(afterFirst);
+
     const resumed = await runCli(['resume', id, '--state-dir', ws.stateDir]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`deployment ${id}: succeeded`));
