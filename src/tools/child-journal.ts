@@ -138,6 +138,42 @@ function orphansOf(mark: ChildMark): Orphan[] {
   return [...found.values()];
 }
 
+/**
+ * A tool call an earlier run journaled that may still work on its target: one found running here (by its pid or its
+ * call's token), or one started on another host, which cannot be checked from here. What `status` says of a killed
+ * run, and what `resume` waits for (or, for another host's, warns about) before the step goes on.
+ */
+export interface LeftRunning {
+  /**
+   * The processes of the call: here, each still running (the journaled child first, then what it started, which
+   * carries its token); on another host, the journaled pid (none for a call killed before its pid was journaled).
+   */
+  pids: number[];
+  host: string;
+  tool: string;
+  target: string;
+  startedAt: string;
+  /** When the run that started it would have killed it: `resume` refuses to wait past it. */
+  until: string;
+  /** Started on another host: whether it still runs is unknown here. */
+  elsewhere?: true;
+}
+
+/** The children journaled in `checkpoint` that still run here, and those journaled on another host. */
+export function leftRunning(checkpoint: Record<string, unknown> | undefined): LeftRunning[] {
+  const here = hostname();
+  const until = (m: Pick<ChildMark, 'startedAt' | 'boundMs'>): string => {
+    const started = Date.parse(m.startedAt);
+    return Number.isFinite(started) && Number.isFinite(m.boundMs) ? new Date(started + m.boundMs).toISOString() : m.startedAt;
+  };
+  return asMarks(checkpoint?.[CHILDREN_KEY]).flatMap((mark): LeftRunning[] => {
+    const about = { host: mark.host, tool: mark.tool, target: mark.target, startedAt: mark.startedAt, until: until(mark) };
+    if (mark.host !== here) return [{ pids: mark.pid !== undefined ? [mark.pid] : [], ...about, elsewhere: true }];
+    const pids = orphansOf(mark).map((o) => o.pid);
+    return pids.length ? [{ pids, ...about }] : [];
+  });
+}
+
 interface OrphanWait {
   sink: EventSink;
   signal?: AbortSignal;

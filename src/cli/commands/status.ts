@@ -20,6 +20,7 @@ import { watchDeployment } from '../status-watch.js';
 import { overBecause, unappliedLine } from '../../report/unapplied-commands.js';
 import { waitingGateLine } from '../../report/watch/watch-view.js';
 import { heldGateDocument, queuedScope } from '../../report/shift-gates.js';
+import { leftTools, leftToolsText } from './status-left-running.js';
 
 export default async function status(command: Command, id?: string): Promise<void> {
   const options = globalOptions(command);
@@ -66,8 +67,10 @@ export default async function status(command: Command, id?: string): Promise<voi
     const over = overBecause(snap) !== undefined;
     const pending = over ? [] : queued;
     const unapplied = over && queued.length > 0 ? { unappliedCommands: queued } : {};
+    // Tools a killed run left working on its clusters: the journal's last word is not the end of their changes.
+    const tools = leftTools(snap);
     // The commands it suggests get the flags that reach this state: in JSON before quoting, in text as written.
-    process.stdout.write(format === 'json' ? `${JSON.stringify(options.next.value({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(notes ? { notifications: notes } : {}) }), null, 2)}\n` : options.next.text(`${renderSummary(snap)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`));
+    process.stdout.write(format === 'json' ? `${JSON.stringify(options.next.value({ ...statusDocument(snap), ...(waiting ? { waiting } : {}), ...(held ? { held } : {}), pendingCommands: pending.map((p) => ({ ...p, ...(scopeOf(snap, p) ? { answers: scopeOf(snap, p) } : {}) })), ...unapplied, ...(tools.length ? { leftRunning: tools } : {}), ...(notes ? { notifications: notes } : {}) }), null, 2)}\n` : options.next.text(`${renderSummary(snap)}${leftToolsText(snap, tools)}${lineOf(waiting)}${renderPending(snap, pending)}${over ? lineOf(unappliedLine(snap, queued)) : ''}${notes ? renderNotificationStatus(notes) : ''}`));
   } finally {
     await store.close();
   }
