@@ -300,6 +300,15 @@ class ShiftRun {
       ...scoreChanges(percent, this.original[meta], this.input.newClusters, this.input.oldClusters),
       ...this.input.newClusters.map((n) => ({ name: n.name, change: { cordoned: false } })),
     ], this.deps.signal);
+    // Past the staff stage the staff constraint is gone (endStaffStage removes it after the first step's scores, whose
+    // progress is journaled first): a run killed between the two left it on the new clusters, and the resumed shift
+    // then judged and promoted clusters only staff could reach, the old ones cordoned at the end. Removed again here
+    // (every copy; none there is no change).
+    const staff = this.input.config.staffStage;
+    if (staff) {
+      const constraint = `has-permission=${staff.permission}`;
+      await this.ops.apply(() => this.input.newClusters.map((n) => ({ name: n.name, change: { admissionConstraint: { add: false, constraint } } })), this.deps.signal);
+    }
   }
 
   private async runStep(): Promise<void> {

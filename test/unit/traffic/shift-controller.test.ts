@@ -574,6 +574,27 @@ describe('shift controller', () => {
     expect(registry.get('meta-eu', 'eu18')).toMatchObject({ admissionConstraints: [], score: 25 });
   });
 
+  it('a run killed after the first step, before the staff constraint was removed: resume removes it, not only the scores', async () => {
+    const { registry, journal, deps } = setup();
+    const cfg = config({ staffStage: { duration: '5m' } });
+    const abort = new AbortController();
+    const first = start(deps, cfg, abort.signal);
+    await minutes(5);
+    await vi.advanceTimersByTimeAsync(1);
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect((first.result() as Error).name).toBe('AbortError');
+    expect(journal.progress).toMatchObject({ phase: 'steps', stepIndex: 0 });
+    // As a SIGKILL between the first step's journaled progress and the constraint's removal leaves the registries.
+    for (const meta of METAS) registry.get(meta, 'eu18').admissionConstraints = ['has-permission=new-workspace-cluster'];
+    const second = start(deps, cfg);
+    await vi.advanceTimersByTimeAsync(1);
+    for (const meta of METAS) expect(registry.get(meta, 'eu18')).toMatchObject({ state: 'AVAILABLE', score: 25, admissionConstraints: [] });
+    await minutes(3);
+    expect(second.result()).toMatchObject({ outcome: 'promoted' });
+    for (const meta of METAS) expect(registry.get(meta, 'eu18')).toMatchObject({ score: 100, admissionConstraints: [] });
+  });
+
   it('a cluster that vanished from a registry is a permanent failure: no retry of the step', async () => {
     const { registry, deps } = setup();
     const run = start(deps, config({ steps: [100] }));
