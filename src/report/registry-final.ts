@@ -17,6 +17,22 @@ export interface RegistryRow {
   note: string;
 }
 
+/** Phases of a shift under way: the old clusters' scores are the stage's, not the saved ones. */
+const IN_PROGRESS = new Set(['staff', 'steps', 'bake']);
+
+/**
+ * A new cluster's constraints after the shift's last phase, as the shift controller changes them: the staff stage adds
+ * the staff constraint, leaving it (the first step, a promotion, a first generation taking every start) removes every
+ * copy, and a rollback puts back what the cluster was registered with. Unknown staff constraint (no staff stage, or a
+ * journal from before it was recorded): as saved.
+ */
+function newConstraints(saved: readonly string[], last: string | undefined, staff: string | undefined): string[] {
+  if (!staff) return [...saved];
+  if (last === 'staff') return saved.includes(staff) ? [...saved] : [...saved, staff];
+  if (last === 'steps' || last === 'bake' || last === 'done' || last === 'failed') return saved.filter((c) => c !== staff);
+  return [...saved];
+}
+
 export function buildRegistries(records: readonly JournalRecord[], shift: ShiftHistory | undefined): RegistryRow[] {
   const rows: RegistryRow[] = [];
   const retire = checkpoints(records, DEPLOYMENT_SCOPE, 'retire-old-clusters').map((c) => c.outputs.progress).filter(isObject).at(-1) ?? {};
@@ -44,7 +60,10 @@ export function buildRegistries(records: readonly JournalRecord[], shift: ShiftH
           note = `shift in progress (${shift.stages.at(-1)?.label ?? last})`;
         }
         const score = deregistered ? undefined : last === 'rolled-back' ? (isNew ? 0 : c.score) : (finalScore(meta, name) ?? c.score);
-        rows.push({ meta, cluster: name, state, ...(score !== undefined ? { score } : {}), constraints: c.admissionConstraints ?? [], note });
+        // The old clusters' scores move from the first step on.
+        if (!isNew && note === 'unchanged' && IN_PROGRESS.has(last ?? '')) note = `shift in progress (${shift.stages.at(-1)?.label ?? last})`;
+        const constraints = isNew ? newConstraints(c.admissionConstraints ?? [], last, shift.staffConstraint) : (c.admissionConstraints ?? []);
+        rows.push({ meta, cluster: name, state, ...(score !== undefined ? { score } : {}), constraints, note });
       }
     }
     return rows;

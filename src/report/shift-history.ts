@@ -45,6 +45,8 @@ export interface ShiftHistory {
   actions: OperatorAction[];
   /** Configured gates (name and threshold), when the journal has them. */
   gates: Array<{ name: string; threshold?: { min?: number; max?: number } }>;
+  /** The constraint the staff stage adds (`has-permission=…`), when the journal says it. */
+  staffConstraint?: string;
 }
 
 const OPERATOR_CODES = new Set(['traffic.paused', 'traffic.resumed', 'traffic.promote', 'traffic.gate']);
@@ -89,7 +91,9 @@ export function buildShiftHistory(all: readonly JournalRecord[]): ShiftHistory |
         ? [{ time: r.time, code: r.code, message: r.code === 'traffic.gate' ? gateReached(r, stages) : r.code === 'traffic.paused' ? pausedAt(r.message) : r.message }]
         : [],
   );
-  return { attempt: retries.at(-1)?.attempt ?? 1, steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates };
+  // Journaled with the clusters since 2026-12; before, only the staff stage's own line named it.
+  const staffConstraint = str(clustersEvent.staffConstraint) ?? /\b(has-permission=\S+) holders only/.exec(events(records, 'traffic.staff')[0]?.message ?? '')?.[1];
+  return { attempt: retries.at(-1)?.attempt ?? 1, steps, newClusters, oldClusters, original, stages, scores: scoreSeries(stages, original, newClusters, oldClusters, steps), rollback, actions, gates, ...(staffConstraint ? { staffConstraint } : {}) };
 }
 
 /**

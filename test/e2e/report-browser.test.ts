@@ -118,6 +118,15 @@ describe.skipIf(!hasTerraform || !chromiumPath)('HTML report in a real browser',
         expect(await page.locator('svg.traffic .stage-boundary').count()).toBeGreaterThanOrEqual(5);
         expect(await page.locator('#registries').innerText()).toMatch(/eu210\s+DEREGISTERED/);
       }
+      if (outcome !== 'failed') {
+        // The registries as the report tells them are the registry as it is: state, score and constraints of every
+        // cluster still registered (a promoted cluster's staff constraint was once shown after the shift removed it).
+        const listed = JSON.parse((await runCli(['clusters', 'list', ...ws.args(stateDir), '--output', 'json'])).stdout) as Array<{ name: string; state: string; score: number; admissionConstraints: string[] }>;
+        const rows = await page.$$eval('#registries tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        const shown = rows.filter((r) => r[2] !== 'DEREGISTERED').map((r) => ({ name: r[1], state: r[2], score: Number(r[3]), constraints: r[4] }));
+        const byName = (a: { name?: string }, b: { name?: string }): number => String(a.name).localeCompare(String(b.name));
+        expect(shown.sort(byName)).toEqual(listed.map((c) => ({ name: c.name, state: c.state, score: c.score, constraints: c.admissionConstraints.join(', ') })).sort(byName));
+      }
       if (outcome === 'failed') {
         expect(await page.locator('svg.gantt rect.bar[data-state="failed"][data-step="alive-test"]').count()).toBe(1);
         expect(await page.locator('#traffic').innerText()).toMatch(/did not run/);

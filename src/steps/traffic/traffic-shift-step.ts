@@ -65,13 +65,15 @@ function effectiveShiftConfig(config: TrafficShiftConfig, yes: boolean): Traffic
  * the next measurement is due: every shortest metric interval after the stage starts (plus the
  * initial delay in the first step), and how long the staff stage and the bake last.
  */
-function cadence(config: TrafficShiftConfig): Record<string, number> {
+function cadence(config: TrafficShiftConfig): Record<string, number | string> {
   const metrics = config.analysis?.metrics ?? [];
   return {
     intervalMs: config.interval,
     ...(metrics.length > 0 ? { measureEveryMs: Math.min(...metrics.map((m) => m.interval ?? config.interval)), initialDelayMs: config.analysis?.initialDelay ?? 0 } : {}),
     bakeMs: config.bake,
-    ...(config.staffStage ? { staffMs: config.staffStage.duration } : {}),
+    // The constraint the staff stage adds and leaving it removes (also a first generation's, registered behind it):
+    // the report's final registries say the new clusters' constraints from it.
+    ...(config.staffStage ? { staffMs: config.staffStage.duration, staffConstraint: `has-permission=${config.staffStage.permission}` } : {}),
   };
 }
 

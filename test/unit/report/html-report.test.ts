@@ -91,3 +91,34 @@ describe('HTML report model', () => {
     }
   });
 });
+
+describe('the final registries: the new clusters\' constraints as the shift left them', () => {
+  const STAFF = 'has-permission=new-workspace-cluster';
+  /** A shift of eu5 (registered behind the staff constraint) that ends in `phases`; `recorded`: the constraint journaled with the clusters. */
+  function shift(phases: string[], recorded = true): JournalRecord[] {
+    seq = 0;
+    const clusters = { newClusters: [{ name: 'eu5', cluster: EU, region: 'europe-west1' }], oldClusters: [{ name: 'eu4', cluster: 'gp-dev-ws-eu4-eu-west1', region: 'europe-west1' }], steps: [25, 100], ...(recorded ? { staffConstraint: STAFF } : {}) };
+    return [
+      rec(0, { type: 'deployment.created', id: '20260101-120000-abcd', inputs: { configFile: 'x', configHash: 'h', project: 'p', environment: 'dev' }, clusterId: 5, clusters: [{ index: 0, name: EU, shortName: 'eu5', id: 5, region: 'europe-west1', prefix: 'eu', governedBy: 'meta', type: 'sandbox' }], steps: [['create-cluster']], deploymentSteps: ['traffic-shift'] }),
+      rec(1, { type: 'step.started', cluster: '*', step: 'traffic-shift', attempt: 1 }),
+      rec(1, { type: 'event', level: 'info', code: 'traffic.clusters', step: 'traffic-shift', message: 'm', data: clusters }),
+      rec(2, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { original: { meta: { eu5: { name: 'eu5', state: 'CORDONED', score: 50, maxScore: 100, static: false, admissionConstraints: [STAFF] }, eu4: { name: 'eu4', state: 'AVAILABLE', score: 100, maxScore: 100, static: false, admissionConstraints: [] } } } } }),
+      rec(3, { type: 'event', level: 'info', code: 'traffic.staff', step: 'traffic-shift', message: `staff stage: new clusters take starts of ${STAFF} holders only` }),
+      ...phases.map((phase, i) => rec(4 + i, { type: 'step.checkpoint', cluster: '*', step: 'traffic-shift', outputs: { progress: { phase, stepIndex: phase === 'done' ? 1 : 0 } } })),
+    ];
+  }
+  const row = (records: JournalRecord[], name: string) => buildReportModel(records).registries.find((r) => r.cluster === name);
+
+  it('past the staff stage and promoted: without the staff constraint; in the staff stage: behind it; rolled back: as registered', () => {
+    expect(row(shift(['staff', 'steps', 'bake', 'done']), 'eu5')).toMatchObject({ state: 'AVAILABLE', constraints: [], note: 'promoted: takes all new starts' });
+    expect(row(shift(['staff', 'steps']), 'eu5')).toMatchObject({ state: 'AVAILABLE', constraints: [] });
+    expect(row(shift(['staff']), 'eu5')).toMatchObject({ state: 'AVAILABLE', constraints: [STAFF] });
+    expect(row(shift(['staff', 'steps', 'rolled-back']), 'eu5')).toMatchObject({ state: 'CORDONED', constraints: [STAFF] });
+    // A journal from before the constraint was recorded with the clusters: the staff stage's line names it.
+    expect(row(shift(['staff', 'steps', 'bake', 'done'], false), 'eu5')).toMatchObject({ constraints: [] });
+  });
+
+  it('an old cluster whose score the shift under way changed is not said unchanged', () => {
+    expect(row(shift(['staff', 'steps']), 'eu4')).toMatchObject({ state: 'AVAILABLE', score: 75, note: 'shift in progress (step 1/2 (25 %))' });
+  });
+});
