@@ -231,7 +231,7 @@ function isDecision(value: unknown): value is ShiftDecision {
  * The shift in words. A rollback's deciding measurement is explained once, with all its evidence; the reason
  * (which quotes that evidence) and the same decision in the list below are left out so nothing is said twice.
  */
-function renderShift(shift: ShiftStatus): string {
+function renderShift(shift: ShiftStatus, unwatched = ''): string {
   const over = shift.phase === 'rolled-back' || shift.phase === 'failed';
   // An operator's abort decided it, not a measurement: no earlier failing one is shown as the reason.
   const failing = over && !shift.aborted ? shift.lastFailing : undefined;
@@ -245,7 +245,7 @@ function renderShift(shift: ShiftStatus): string {
         : '';
   const attempt = shift.attempt ? ` (attempt ${shift.attempt})` : '';
   const retries = (shift.retries ?? []).map((r) => `  retried: attempt ${r.attempt} by ${r.by} at ${r.at}, after ${r.after}`);
-  const where = `traffic shift${attempt}: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}`;
+  const where = `traffic shift${attempt}: ${shiftWhere(shift)}${shift.paused ? ' (paused)' : ''}${unfinished}${reason}${unwatched}`;
   const why = failing ? decisionEvidenceLines(failing, '    ').map((l, i) => (i === 0 ? `  why: ${l}` : l)) : [];
   const lines = shift.decisions.filter((d) => d.at !== failing?.at).map((d) => `  ${d.at.slice(11, 19)} ${String(d.percent).padStart(3)} %  ${d.verdict.padEnd(12)} ${d.message}`);
   const approvals = (shift.approvals ?? []).map((a) => `  approved: ${a.gate} at ${a.where} by ${a.by ?? 'an operator'} (taken ${a.at}${a.sentAt ? `, sent ${a.sentAt}` : ''})`);
@@ -346,7 +346,22 @@ export function renderSummary(snap: Snapshot): string {
   const tail = [errorLine(snap), retirementProgress(snap)?.line, next ? `next: ${next}` : undefined, excluded && snap.state === 'partial' ? `partial: ${partialNote(snap, excluded.count)}` : undefined, supersededLine(snap)].filter(Boolean).map((l) => `\n${l}`).join('');
   const shift = shiftPart(snap).shift;
   const rendering = renderingLine(snap);
-  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift) : ''}${lineOf(heldGateLine(snap))}`;
+  return `${head}\n${renderTable(['CLUSTER', 'STEP', 'STATE', 'ATTEMPTS', 'DURATION', 'RAN (from start)', 'DETAIL'], rows)}${tail}\n${rendering ? `${rendering}\n` : ''}${shift ? renderShift(shift, unwatchedWords(snap, shift)) : ''}${lineOf(heldGateLine(snap))}`;
+}
+
+/**
+ * A shift stopped mid-way with no process running it (interrupted, killed, failed elsewhere) leaves the registries at
+ * its stage: the new clusters go on taking that share of new starts, and no gate judges them. `at step 1` alone read
+ * as if nothing were under way. (A held or paused one is said by its own line; a decided course by `unfinished`.)
+ */
+function unwatchedWords(snap: Snapshot, shift: ShiftStatus): string {
+  if (snap.state === 'running' || snap.supersededBy || shift.paused || shift.unfinished) return '';
+  const schedule = snap.deploymentSteps?.find((s) => s.name === 'traffic-shift')?.checkpoint?.schedule as { steps?: unknown } | undefined;
+  const steps = Array.isArray(schedule?.steps) ? schedule.steps : [];
+  const percent = shift.phase === 'bake' ? 100 : shift.phase === 'steps' ? steps[shift.stepIndex ?? 0] : undefined;
+  const share = shift.phase === 'staff' ? "the staff's new starts" : typeof percent === 'number' ? `${percent} % of new starts` : shift.phase === 'steps' ? "that step's share of new starts" : undefined;
+  if (!share) return '';
+  return `; no process runs it: the new clusters go on taking ${share}, judged by no gate, until the shift is resumed or rolled back`;
 }
 
 /**

@@ -99,6 +99,18 @@ describe('shift replies', () => {
     expect(renderSummary(mid({ promoting: true }))).toMatch(/\ntraffic shift: at step 2; promoting \(an operator asked\), not finished: `resume` finishes it/);
   });
 
+  it('a shift stopped mid-way that no process runs says the new clusters go on taking that share, unjudged', () => {
+    const at = (state: 'running' | 'interrupted' | 'failed', progress: Record<string, unknown>) =>
+      snap(state, [{ name: 'traffic-shift', state: state === 'running' ? 'running' : 'interrupted', attempts: 1, checkpoint: { clusters, schedule: { steps: [10, 25, 50, 100], manualGates: [] }, progress: { paused: false, ...progress } } }]);
+    const words = (s: ReturnType<typeof at>) => /\ntraffic shift: [^\n]*/.exec(renderSummary(s))?.[0];
+    expect(words(at('interrupted', { phase: 'steps', stepIndex: 1 }))).toBe('\ntraffic shift: at step 2; no process runs it: the new clusters go on taking 25 % of new starts, judged by no gate, until the shift is resumed or rolled back');
+    expect(words(at('interrupted', { phase: 'staff', stepIndex: 0 }))).toMatch(/in the staff stage; no process runs it: the new clusters go on taking the staff's new starts/);
+    expect(words(at('failed', { phase: 'bake', stepIndex: 3 }))).toMatch(/baking at 100 %; no process runs it: the new clusters go on taking 100 % of new starts/);
+    // Its own process runs it, or a held gate's line says what answers it: nothing added.
+    expect(words(at('running', { phase: 'steps', stepIndex: 1 }))).toBe('\ntraffic shift: at step 2');
+    expect(words(at('interrupted', { phase: 'steps', stepIndex: 1, paused: true }))).toBe('\ntraffic shift: at step 2 (paused)');
+  });
+
   it('a rolled-back deployment is over', () => {
     const rolled = snap('failed', [{ name: 'traffic-shift', state: 'failed', attempts: 1, checkpoint: { concluded: 'its traffic shift rolled back: fail' } }]);
     expect(controlReply(rolled, 'abort', false)).toEqual({ send: false, text: 'deployment d-1 is over (its traffic shift rolled back: fail); nothing would take "abort"' });
