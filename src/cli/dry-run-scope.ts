@@ -17,8 +17,8 @@ const HONOURED = new Set(['deploy']);
 
 /** What shows, without changing anything, what the command would work on. */
 const SEE: Record<string, string> = {
-  resume: '`ws-deployment status` shows where a deployment stands and which steps resume would run',
-  shift: '`ws-deployment status` shows where the shift stands',
+  resume: '`ws-deployment status ID` shows where the deployment stands and which steps resume would run',
+  shift: '`ws-deployment status ID` shows where its shift stands',
   retire: '`ws-deployment clusters list` shows the registry',
   clusters: '`ws-deployment clusters list` shows the registry',
 };
