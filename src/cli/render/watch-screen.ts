@@ -21,6 +21,7 @@
  */
 import { fitTerminalWidth } from './fit-width.js';
 import { holdTerminalMode } from '../job-control.js';
+import { holdEchoOff } from './terminal-echo.js';
 
 /** Used when the stream does not say (a fake in tests). */
 const DEFAULT_COLUMNS = 80;
@@ -57,12 +58,17 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
   // Ctrl-Z: the shell gets its normal screen back; `fg` draws the frame again on the alternate one.
   const mode = { leave: () => out.write(LEAVE_ALTERNATE), retake: () => (out.write(ENTER_ALTERNATE), paint(true)) };
   let release = (): void => undefined;
+  let releaseEcho = (): void => undefined;
   return {
     draw: (lines) => {
       if (!open) {
         open = true;
         out.write(ENTER_ALTERNATE);
         out.on('resize', onResize);
+        // A key typed meanwhile was echoed by the terminal at the cursor, under the frame, until the next one erased
+        // it: off as in deploy's view (given back at close, on Ctrl-Z and at the process's exit: terminal-echo.ts).
+        // Held first, so `fg` takes it back before the frame is drawn again.
+        releaseEcho = holdEchoOff(out);
         release = holdTerminalMode(mode);
       }
       shown = lines;
@@ -72,6 +78,7 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
       if (!open) return;
       open = false;
       out.off('resize', onResize);
+      releaseEcho();
       release();
       out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${fitTerminalWidth(l, width())}\n`).join('')}`);
     },
