@@ -138,8 +138,12 @@ export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): voi
   // Ctrl-\ is a key in raw mode too, not the terminal's SIGQUIT: readline took it for a character and the question
   // waited on. It is the question's 'SIGQUIT' event, which a question handles as Ctrl-C ('SIGINT'), as a run stops on
   // SIGQUIT as on SIGINT (stop-signals.ts).
+  // readline has put the key in the question's line by then (this listener comes after its own): it is taken out
+  // first (a backspace, through readline's public write), so no answer read afterwards starts with an invisible \x1c.
   const onKey = (_: unknown, key?: { sequence?: string }): void => {
-    if (key?.sequence === '\x1c') rl.emit('SIGQUIT');
+    if (key?.sequence !== '\x1c') return;
+    if (rl.line.slice(0, rl.cursor).endsWith('\x1c')) rl.write(null, { name: 'backspace' });
+    rl.emit('SIGQUIT');
   };
   if (typeof input.on !== 'function') return; // a fake input of a test, which has no keys
   input.on('keypress', onKey);
