@@ -15,7 +15,7 @@ import type { StateStore } from '../state/store.js';
 import { JsonRenderer, LineRenderer } from './render/line-renderer.js';
 import { TtyRenderer } from './render/tty-renderer.js';
 import { canRedraw, isCI } from './render/terminal.js';
-import { holdEchoOff } from './render/terminal-echo.js';
+import { ECHO_FOUND_OFF, holdEchoOff } from './render/terminal-echo.js';
 import type { GlobalOptions } from './options.js';
 import type { NextCommands } from '../core/next-command.js';
 
@@ -54,8 +54,10 @@ export async function createRuntime(options: GlobalOptions): Promise<Runtime> {
   const redactor = new Redactor();
   const renderer = createRenderer(options);
   // Keys pressed while the live view draws are not echoed into it (render/terminal-echo.ts).
-  const releaseEcho = renderer instanceof TtyRenderer ? holdEchoOff() : () => undefined;
+  let echoFoundOff = false;
+  const releaseEcho = renderer instanceof TtyRenderer ? holdEchoOff(process.stderr, () => (echoFoundOff = true)) : () => undefined;
   const sink = redactedSink(renderer, redactor, options.next);
+  if (echoFoundOff) sink.emit({ level: 'warn', code: 'terminal.echo-off', message: ECHO_FOUND_OFF });
   const restoreWarnings = routeProcessWarnings(sink);
   const controller = new AbortController();
   // Every running child process and gRPC call listens on this one signal.

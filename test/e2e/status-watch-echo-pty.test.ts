@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
 import type { LockHandle } from '../../src/state/store.js';
+import { BIN } from '../helpers/cli.js';
 import { startPty, type PtyRun } from '../helpers/pty.js';
+import { ECHO_FOUND_OFF } from '../../src/cli/render/terminal-echo.js';
 import { processState, until } from '../helpers/processes.js';
 import { requireBinary } from '../helpers/require-binary.js';
 import { CASES, makeCase, type OutcomeCase } from './outcome-readers-agree.fixtures.js';
@@ -106,6 +108,36 @@ describe.skipIf(!hasTools).concurrent('keys typed during status --watch', () => 
     const result = await run.done;
     expect(result.lines.join('\n')).toMatch(/exit code 130/);
     expect(echoAfter(result.lines), result.lines.join('\n')).toBe(true);
+  });
+
+  it('a watch SIGKILLed leaves the echo off (nothing can give it back); the next one on that terminal says so and how to fix it, and leaves it as it found it', async ({ onTestFinished }) => {
+    const root = mkdtempSync(join(tmpdir(), 'wsd-watch-echo-'));
+    roots.push(root);
+    const config = join(root, 'c.yaml');
+    writeFileSync(config, 'version: v1\n');
+    const store = new FileStateStore(root);
+    await makeCase(store, WAITING, config);
+    locks.push(await store.lock({ project: 'p', environment: WAITING.env }, { deploymentId: WAITING.id, command: 'deploy' }));
+    // As a script runs it (a wrapper, make, a CI step's shell): the next command runs after the first was killed.
+    const args = ['status', '--watch', WAITING.id, '--state-dir', root];
+    const second = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const run = startPty(args, { cols: 100, rows: 30, then: `${second}; stty -a` });
+    onTestFinished(() => run.kill());
+    await run.waitForOutput(FRAME, 0, 60_000);
+    let first: number | undefined;
+    await until('the first watch', () => (first = cliPid(root)) !== undefined, 30_000);
+    process.kill(first!, 'SIGKILL');
+    // The second draws; then it is stopped as an operator stops it.
+    let next: number | undefined;
+    await until('the second watch', () => (next = cliPid(root)) !== undefined && next !== first, 30_000);
+    const mark = run.written();
+    await run.waitForOutput(FRAME, mark, 30_000);
+    run.type('\x03');
+    const result = await run.done;
+    const screen = result.lines.join('\n');
+    expect(screen).toContain(`warning: ${ECHO_FOUND_OFF}`);
+    expect(screen.indexOf('warning: ')).toBeLessThan(screen.indexOf('stopped watching (SIGINT)'));
+    expect(echoAfter(result.lines), screen).toBe(false);
   });
 
   it('after Ctrl-Z and fg typed keys are still not echoed, and the echo is on once it ends', async ({ onTestFinished }) => {

@@ -14,7 +14,7 @@
  *
  * Given back on every way out: the view's close, Ctrl-Z (job-control.ts; taken again on `fg`), and the process's
  * exit (core/exit-cleanup.ts: an uncaught error, a second Ctrl-C, any signal we handle). A SIGKILL cannot be caught:
- * `stty sane` or `reset` gives the echo back then.
+ * `stty echo` gives the echo back then, and the next live view on that terminal says so ({@link ECHO_FOUND_OFF}).
  */
 import { spawnSync, type SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
 import { fstatSync, readFileSync } from 'node:fs';
@@ -65,14 +65,28 @@ function setEcho(on: boolean): void {
 }
 
 /**
- * Turns the terminal's echo off until the returned function is called (a no-op where it was off already, or where
- * stdin is not the terminal we draw on: `drawnOn`, the deploy view's stderr or the watch's stdout).
+ * What a live view says when it finds the echo off already: most likely a run of ours was SIGKILLed while its view
+ * drew (kill -9, the OOM killer, a CI step's hard timeout) under a parent that does not restore the terminal's modes
+ * (a script, make, npm run: an interactive bash restores them after a job killed by a signal, not after a script that
+ * went on). Said, not undone: the terminal is left as it was found, and someone may have turned it off on purpose.
  */
-export function holdEchoOff(drawnOn: NodeJS.WriteStream = process.stderr): () => void {
+export const ECHO_FOUND_OFF =
+  "the terminal's echo was off before this run (keys you type are not shown): a run killed by SIGKILL (kill -9, the OOM killer) while its live view drew leaves it so; `stty echo` gives it back";
+
+/**
+ * Turns the terminal's echo off until the returned function is called (a no-op where it was off already, or where
+ * stdin is not the terminal we draw on: `drawnOn`, the deploy view's stderr or the watch's stdout). `onFoundOff` is
+ * called, at once, where the echo of that terminal was off already (see {@link ECHO_FOUND_OFF}).
+ */
+export function holdEchoOff(drawnOn: NodeJS.WriteStream = process.stderr, onFoundOff?: () => void): () => void {
   if (!stdinIsOutputTerminal(drawnOn) || !inForeground()) return () => undefined;
   const settings = stty(['-a']);
+  if (settings === undefined) return () => undefined;
   // `stty -a` lists each local flag, `echo` or `-echo` (GNU and BSD alike).
-  if (settings === undefined || !/(^|[\s;])echo([\s;]|$)/m.test(settings)) return () => undefined;
+  if (!/(^|[\s;])echo([\s;]|$)/m.test(settings)) {
+    if (/(^|[\s;])-echo([\s;]|$)/m.test(settings)) onFoundOff?.();
+    return () => undefined;
+  }
   setEcho(false);
   const release = holdTerminalMode({ leave: () => setEcho(true), retake: () => setEcho(false) });
   const forget = onProcessExit(() => setEcho(true));

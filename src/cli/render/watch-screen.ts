@@ -21,7 +21,7 @@
  */
 import { fitTerminalWidth } from './fit-width.js';
 import { holdTerminalMode } from '../job-control.js';
-import { holdEchoOff } from './terminal-echo.js';
+import { ECHO_FOUND_OFF, holdEchoOff } from './terminal-echo.js';
 
 /** Used when the stream does not say (a fake in tests). */
 const DEFAULT_COLUMNS = 80;
@@ -59,6 +59,8 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
   const mode = { leave: () => out.write(LEAVE_ALTERNATE), retake: () => (out.write(ENTER_ALTERNATE), paint(true)) };
   let release = (): void => undefined;
   let releaseEcho = (): void => undefined;
+  /** The echo was off before the watch: said under the last frame, where it stays (terminal-echo.ts). */
+  let foundOff = false;
   return {
     draw: (lines) => {
       if (!open) {
@@ -68,7 +70,7 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
         // A key typed meanwhile was echoed by the terminal at the cursor, under the frame, until the next one erased
         // it: off as in deploy's view (given back at close, on Ctrl-Z and at the process's exit: terminal-echo.ts).
         // Held first, so `fg` takes it back before the frame is drawn again.
-        releaseEcho = holdEchoOff(out);
+        releaseEcho = holdEchoOff(out, () => (foundOff = true));
         release = holdTerminalMode(mode);
       }
       shown = lines;
@@ -80,7 +82,9 @@ export function watchScreen(out: NodeJS.WriteStream): WatchScreen {
       out.off('resize', onResize);
       releaseEcho();
       release();
-      out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${fitTerminalWidth(l, width())}\n`).join('')}`);
+      // The warning whole (the normal screen wraps it): nothing redraws it.
+      const warning = foundOff ? `warning: ${ECHO_FOUND_OFF}\n` : '';
+      out.write(`${LEAVE_ALTERNATE}${(shown ?? []).map((l) => `${fitTerminalWidth(l, width())}\n`).join('')}${warning}`);
     },
   };
 }
