@@ -17,7 +17,7 @@ import { deployGenerationOne, type GenerationOne, type SandboxCopy } from '../he
 const hasTools = requireBinary('terraform', 'the sandbox runs real terraform') && requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 
 /** Its trailing space is no content on the screen. */
-const QUESTION = /Type the cluster name to confirm:/;
+const QUESTION = /Type the cluster name to confirm:\n>/;
 /** The line above the question (the question's own line stays short: a resize redraws it). */
 const WARNING = '--force deregisters eu220 from dev-meta-eu01 even while regular workspaces run on it, breaking those sessions.';
 
@@ -54,7 +54,7 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
       expect(result.code, result.raw).toBe(130);
       const screen = result.lines.join('\n');
       expect(screen).not.toMatch(/internal error|AbortError/);
-      expect(screen).toMatch(new RegExp(`Type the cluster name to confirm:${echo ? ' ' : ''}${echo.replace(/[\\^]/g, '\\$&')}\\nerror: deregistration of eu220 not confirmed; nothing changed$`));
+      expect(screen).toMatch(new RegExp(`Type the cluster name to confirm:\\n>${echo ? ' ' : ''}${echo.replace(/[\\^]/g, '\\$&')}\\nerror: deregistration of eu220 not confirmed; nothing changed$`));
       expect(await registryOf(ws.common)).toEqual(before);
     }, 60_000);
   }
@@ -65,18 +65,18 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
     onTestFinished(() => run.kill());
     await run.waitForScreen(QUESTION);
     run.type('eu2');
-    await run.waitForScreen(/confirm: eu2$/);
+    await run.waitForScreen(/\n> eu2$/);
     await run.suspend();
     const mark = run.written();
     await run.foreground();
     // Redrawn once raw mode is back: keys typed from here reach the question (they were all ignored).
-    await run.waitForOutput(/Type the cluster name to confirm: eu2/, mark);
+    await run.waitForOutput(/> eu2/, mark);
     run.type('2\r');
     await run.waitForScreen(/not confirmed/, 60_000);
     const result = await run.done;
     expect(result.code, result.raw).toBe(130);
     // The question once, with everything typed before and after the stop.
-    expect(result.lines).toEqual([WARNING, 'Type the cluster name to confirm: eu22', 'error: deregistration of eu220 not confirmed; nothing changed']);
+    expect(result.lines).toEqual([WARNING, 'Type the cluster name to confirm:', '> eu22', 'error: deregistration of eu220 not confirmed; nothing changed']);
     expect(await registryOf(ws.common)).toEqual(before);
   }, 120_000);
 
@@ -86,13 +86,13 @@ describe.skipIf(!hasTools)('clusters deregister --force confirmation at a real t
       onTestFinished(() => run.kill());
       await run.waitForScreen(QUESTION);
       run.type('eu2');
-      await run.waitForScreen(/confirm: eu2$/);
+      await run.waitForScreen(/\n> eu2$/);
       for (const cols of [40, 120]) {
         const mark = run.written();
         await run.resize(cols);
         // Redrawn for the new width (readline answers the resize with the prompt and what was typed).
-        await run.waitForOutput(/confirm: eu2/, mark);
-        expect(await run.screen(), `at ${cols} columns`).toEqual([WARNING, 'Type the cluster name to confirm: eu2']);
+        await run.waitForOutput(/> eu2/, mark);
+        expect(await run.screen(), `at ${cols} columns`).toEqual([WARNING, 'Type the cluster name to confirm:', '> eu2']);
       }
       run.type('2\r');
       const result = await run.done;

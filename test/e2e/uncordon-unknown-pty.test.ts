@@ -13,7 +13,7 @@ import { RegistryClient } from '../../src/registry/client.js';
 
 const hasTools = requireBinary('python3', 'the pseudo-terminal is Python’s pty module');
 /** Its trailing space is no content on the screen. */
-const QUESTION = /Type the cluster name to uncordon it anyway:/;
+const QUESTION = /Type the cluster name to uncordon it anyway:\n>/;
 
 describe.skipIf(!hasTools)('clusters uncordon of a cluster in an unknown state, at a real terminal', () => {
   let bridge: ReferenceBridge;
@@ -42,7 +42,7 @@ describe.skipIf(!hasTools)('clusters uncordon of a cluster in an unknown state, 
       run.type(keys);
       const result = await run.done;
       expect(result.code, result.raw).toBe(130);
-      expect(result.lines.filter((l) => l !== '')).toEqual([why(), `Type the cluster name to uncordon it anyway:${echo}`, 'error: uncordon of eu2 not confirmed; nothing changed']);
+      expect(result.lines.filter((l) => l !== '')).toEqual([why(), 'Type the cluster name to uncordon it anyway:', `>${echo}`, 'error: uncordon of eu2 not confirmed; nothing changed']);
       expect(bridge.calls.Update).toBe(0);
       expect(bridge.rows().find((r) => r.name === 'eu2')?.state).toBe(7);
     }, 60_000);
@@ -57,22 +57,46 @@ describe.skipIf(!hasTools)('clusters uncordon of a cluster in an unknown state, 
     expect(result.code, result.raw).toBe(0);
     expect(result.lines.filter((l) => l !== '')).toEqual([
       why(),
-      'Type the cluster name to uncordon it anyway: eu2',
+      'Type the cluster name to uncordon it anyway:',
+      '> eu2',
       `eu2: uncordoned on ${bridge.address}`,
       `warning: ${seen()}; uncordon replaced that state with AVAILABLE, which no ws-deployment command sets back`,
     ]);
     expect(bridge.rows().find((r) => r.name === 'eu2')?.state).toBe('AVAILABLE');
   }, 60_000);
+  // The prompt readline redraws is `> `: a longer one wrapped on a narrow terminal, and a resize made readline's redraw
+  // erase the end of the sentence above it on a terminal that re-wraps the cursor's line ("… so this tool cannot").
+  for (const reflowCursorLine of [false, true]) {
+    it(`at 20 columns, resized to 14 then 40 while the name is typed, the question stays whole (${reflowCursorLine ? 'a terminal that re-wraps the cursor line' : 'one that cuts it'})`, async ({ onTestFinished }) => {
+      const run = startPty(['clusters', '--bridge', bridge.address, 'uncordon', '--name', 'eu2'], { cols: 20, control: true, reflowCursorLine });
+      onTestFinished(() => run.kill());
+      await run.waitForScreen(/anyway:/);
+      run.type('eu');
+      await run.waitForScreen(/eu$/);
+      for (const cols of [14, 40]) {
+        const mark = run.written();
+        await run.resize(cols);
+        // Redrawn for the new width (readline answers the resize with the prompt and what was typed).
+        await run.waitForOutput(/eu/, mark);
+      }
+      run.type('2\r');
+      const result = await run.done;
+      expect(result.code, result.raw).toBe(0);
+      expect(result.lines.filter((l) => l !== '').slice(0, 4), result.lines.join('\n')).toEqual([why(), 'Type the cluster name to uncordon it anyway:', '> eu2', `eu2: uncordoned on ${bridge.address}`]);
+    }, 60_000);
+  }
+
   it('deregister asks the same way, saying UNKNOWN(7) as uncordon does; a wrong name deletes nothing', async ({ onTestFinished }) => {
     const run = startPty(['clusters', '--bridge', bridge.address, 'deregister', '--name', 'eu2'], { cols: 100 });
     onTestFinished(() => run.kill());
-    await run.waitForScreen(/Type the cluster name to deregister it anyway:/);
+    await run.waitForScreen(/Type the cluster name to deregister it anyway:\n>/);
     run.type('eu\r');
     const result = await run.done;
     expect(result.code, result.raw).toBe(130);
     expect(result.lines.filter((l) => l !== '')).toEqual([
       `${seen()}, so it cannot tell whether deregistering it is safe.`,
-      'Type the cluster name to deregister it anyway: eu',
+      'Type the cluster name to deregister it anyway:',
+      '> eu',
       'error: deregistration of eu2 not confirmed; nothing changed',
     ]);
     expect([bridge.calls.Deregister, bridge.rows().map((r) => r.state)]).toEqual([0, [7]]);

@@ -112,13 +112,27 @@ function openSameTerminal(fd: number): number | undefined {
 }
 
 /**
+ * The longest last line kept as readline's prompt: with a cluster's short name typed after it, it stays on one row of
+ * a 20-column terminal. A longer one ("Type the cluster name to confirm: ", 35 columns) wrapped on a narrow terminal,
+ * and a resize then made readline's redraw, which moves up the rows it counts at the new width, erase the end of the
+ * sentence above it on a terminal that re-wraps the cursor's line (VTE, iTerm2, kitty).
+ */
+const PROMPT_MAX = 12;
+
+/**
  * Writes a question's lines but its last to `output`, and returns the last: the short prompt readline
- * asks (and redraws). A line per sentence the operator must read; the prompt says what to type.
+ * asks (and redraws). A line per sentence the operator must read; the prompt says what to type. A last line longer
+ * than {@link PROMPT_MAX} is written as a line too, and the prompt is `> `.
  */
 export function promptLine(output: NodeJS.WritableStream, question: string): string {
   const cut = question.lastIndexOf('\n');
-  if (cut >= 0) output.write(question.slice(0, cut + 1));
-  return question.slice(cut + 1);
+  const last = question.slice(cut + 1);
+  if (last.length <= PROMPT_MAX) {
+    if (cut >= 0) output.write(question.slice(0, cut + 1));
+    return last;
+  }
+  output.write(`${question.trimEnd()}\n`);
+  return '> ';
 }
 
 export function keepAnswerable(rl: Interface, input: NodeJS.ReadableStream): void {
