@@ -59,8 +59,8 @@ describe.skipIf(!hasTools).concurrent('keys typed during status --watch', () => 
   });
   beforeAll(() => expect(WAITING).toBeDefined());
 
-  /** A state dir of its own holding the waiting deployment (its lock held here); the watch of it drawn once. */
-  const watch = async (onTestFinished: (f: () => void) => void, control = false): Promise<{ run: PtyRun; root: string; store: FileStateStore }> => {
+  /** A state dir of its own holding the waiting deployment (its lock held here). */
+  const waitingIn = async (): Promise<{ root: string; store: FileStateStore }> => {
     const root = mkdtempSync(join(tmpdir(), 'wsd-watch-echo-'));
     roots.push(root);
     const config = join(root, 'c.yaml');
@@ -68,6 +68,12 @@ describe.skipIf(!hasTools).concurrent('keys typed during status --watch', () => 
     const store = new FileStateStore(root);
     await makeCase(store, WAITING, config);
     locks.push(await store.lock({ project: 'p', environment: WAITING.env }, { deploymentId: WAITING.id, command: 'deploy' }));
+    return { root, store };
+  };
+
+  /** The watch of a state dir of {@link waitingIn}, drawn once. */
+  const watch = async (onTestFinished: (f: () => void) => void, control = false): Promise<{ run: PtyRun; root: string; store: FileStateStore }> => {
+    const { root, store } = await waitingIn();
     const run = startPty(['status', '--watch', WAITING.id, '--state-dir', root], { cols: 100, rows: 30, control, then: 'stty -a' });
     onTestFinished(() => run.kill());
     await run.waitForOutput(FRAME, 0, 60_000);
@@ -111,13 +117,7 @@ describe.skipIf(!hasTools).concurrent('keys typed during status --watch', () => 
   });
 
   it('a watch SIGKILLed leaves the echo off (nothing can give it back); the next one on that terminal says so and how to fix it, and leaves it as it found it', async ({ onTestFinished }) => {
-    const root = mkdtempSync(join(tmpdir(), 'wsd-watch-echo-'));
-    roots.push(root);
-    const config = join(root, 'c.yaml');
-    writeFileSync(config, 'version: v1\n');
-    const store = new FileStateStore(root);
-    await makeCase(store, WAITING, config);
-    locks.push(await store.lock({ project: 'p', environment: WAITING.env }, { deploymentId: WAITING.id, command: 'deploy' }));
+    const { root } = await waitingIn();
     // As a script runs it (a wrapper, make, a CI step's shell): the next command runs after the first was killed.
     const args = ['status', '--watch', WAITING.id, '--state-dir', root];
     const second = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
