@@ -85,22 +85,32 @@ export async function startDeployment(loaded: LoadedConfig, options: EngineOptio
     if (unfinished) throw unfinished;
     const refusal = upFrontRefusal(loaded, options, deps);
     if (refusal) throw new WsdError('PreCheckRefused', refusal);
-    const history = await idHistory(deps, lockKey(loaded));
-    const shared = options.clusterId === undefined ? undefined : sharedNameRefusal(loaded.config, options.clusterId, history.shared);
-    if (shared) throw shared;
-    const clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, registeredNames: deps.registeredNames, ...history }));
-    const targets = buildTargets(loaded.config, clusterId);
-    const journal = await deps.store.create(id);
-    // The id and names are journaled before anything external is created: resume reuses them.
-    await journal.append({
-      type: 'deployment.created',
-      id,
-      inputs: { configFile: loaded.file, configHash: loaded.hash, project: loaded.config.project.id, environment: loaded.config.environment },
-      clusterId,
-      clusters: targets.map((t) => ({ index: t.index, name: t.name, shortName: t.shortName, id: t.id, region: t.region, prefix: t.prefix, governedBy: t.governedBy, type: t.type })),
-      steps: targets.map(() => deps.steps.map((s) => s.name)),
-      deploymentSteps: (deps.deploymentSteps ?? []).map((s) => s.name),
-    });
+    // Other environments of this store allocate too, under their own locks: from reading their journals until ours
+    // says its id, no other run may allocate (state/allocation-lock.ts).
+    const allocation = await deps.store.allocationLock?.({ deploymentId: id, command: 'deploy' }, { signal: deps.signal });
+    let journal: DeploymentJournal;
+    let clusterId: number;
+    let targets: ClusterTarget[];
+    try {
+      const history = await idHistory(deps, lockKey(loaded));
+      const shared = options.clusterId === undefined ? undefined : sharedNameRefusal(loaded.config, options.clusterId, history.shared);
+      if (shared) throw shared;
+      clusterId = options.clusterId ?? (await allocateClusterId(loaded.config, { probe: deps.probe, registeredNames: deps.registeredNames, ...history }));
+      targets = buildTargets(loaded.config, clusterId);
+      journal = await deps.store.create(id);
+      // The id and names are journaled before anything external is created: resume reuses them.
+      await journal.append({
+        type: 'deployment.created',
+        id,
+        inputs: { configFile: loaded.file, configHash: loaded.hash, project: loaded.config.project.id, environment: loaded.config.environment },
+        clusterId,
+        clusters: targets.map((t) => ({ index: t.index, name: t.name, shortName: t.shortName, id: t.id, region: t.region, prefix: t.prefix, governedBy: t.governedBy, type: t.type })),
+        steps: targets.map(() => deps.steps.map((s) => s.name)),
+        deploymentSteps: (deps.deploymentSteps ?? []).map((s) => s.name),
+      });
+    } finally {
+      await allocation?.release();
+    }
     deps.sink.emit({ level: 'info', code: 'deployment.start', message: `deployment ${id}: cluster id ${clusterId}, clusters ${targets.map((t) => t.name).join(', ')}`, data: { deploymentId: id, clusterId } });
     return await execute(loaded, journal, targets, options, deps);
   } finally {

@@ -243,6 +243,22 @@ function assertLockFolder(dir: string): void {
 }
 
 export function acquireFileLock(dir: string, key: { project: string; environment: string }, who: Omit<LockHolder, 'since' | 'pid' | 'host'>): LockHandle {
+  const taken = tryFileLock(dir, lockFileName(key), who, { copied: 'refuse' });
+  if ('release' in taken) return taken;
+  throw new WsdError(
+    'LockHeld',
+    `environment ${key.environment} of project ${key.project} is locked by ${describeHolder(taken.holder)}; wait for it to finish, or if that process is gone on another host, remove ${taken.path}`,
+    { details: { holder: taken.holder, lockFile: taken.path } },
+  );
+}
+
+/**
+ * One try at the lock file `name` in the lock folder `dir`: the handle, or the live holder that has it. A stale
+ * lock (its process gone, or damaged) is taken over. `copied`: what a lock copied along with this state dir from a
+ * run still alive in the original means: `refuse` (the environment lock: that run works on the same clusters) or
+ * `stale` (a lock guarding only this folder's files, which that run does not touch).
+ */
+export function tryFileLock(dir: string, name: string, who: Omit<LockHolder, 'since' | 'pid' | 'host'>, options: { copied: 'refuse' | 'stale' }): LockHandle | { holder: LockHolder; path: string } {
   assertLockFolder(dir);
   assertUsableStateDir(dir);
   try {
@@ -250,7 +266,7 @@ export function acquireFileLock(dir: string, key: { project: string; environment
   } catch (error) {
     throw new WsdError('StateIo', `cannot create the lock folder ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ${lockWriteHint(error)}`, { cause: error });
   }
-  const path = join(dir, lockFileName(key));
+  const path = join(dir, name);
   const { startTicks, bootId } = identify(process.pid);
   const holder: LockHolder = { ...who, pid: process.pid, host: hostname(), since: new Date().toISOString(), dir: placeOf(dir), ...(startTicks !== undefined ? { startTicks } : {}), ...(bootId ? { bootId } : {}) };
   const content = JSON.stringify(holder);
@@ -263,17 +279,11 @@ export function acquireFileLock(dir: string, key: { project: string; environment
       continue; // released between our attempt and the read
     }
     const current = parseHolder(raw);
-    const copied = current && copiedHolderError(current, dir, path);
+    const copied = options.copied === 'refuse' && current && copiedHolderError(current, dir, path);
     if (copied) throw copied;
     // A lock copied along with the state dir from a run that is over holds nothing here: taken over like a stale one.
     const stale = !current || !holds(current, dir);
-    if (!stale) {
-      throw new WsdError(
-        'LockHeld',
-        `environment ${key.environment} of project ${key.project} is locked by ${describeHolder(current)}; wait for it to finish, or if that process is gone on another host, remove ${path}`,
-        { details: { holder: current, lockFile: path } },
-      );
-    }
+    if (!stale) return { holder: current, path };
     if (!removeStale(path, raw)) pause(RETRY_MS);
   }
   throw new WsdError('LockHeld', `could not take the lock ${path}: other runs keep starting at the same time; try again`);

@@ -20,6 +20,7 @@ import { replaceFileUnsynced, writeFileAtomic } from '../core/atomic-write.js';
 import { extend } from '../core/extend.js';
 import { crashPoint } from './crash-point.js';
 import { journalDamagedError, journalDamageFix, journalLostFix } from './journal-damage.js';
+import { acquireAllocationLock } from './allocation-lock.js';
 import { acquireFileLock, copiedLockNote, copiedLockRefusal, readLiveHolder } from './file-lock.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type ClusterRecordState, type JournalInput, type JournalRecord, type Snapshot } from './model.js';
 import { assertUsableStateDir } from './state-dir-check.js';
@@ -545,6 +546,11 @@ export class FileStateStore implements StateStore {
     // Before the lock and any record: a damaged or foreign-owned store folder is refused with nothing journaled.
     assertStoreFoldersWritable(this.root);
     return acquireFileLock(join(this.root, 'locks'), key, who);
+  }
+
+  async allocationLock(who: Omit<LockHolder, 'since' | 'pid' | 'host'>, options: { signal?: AbortSignal } = {}): Promise<LockHandle> {
+    this.ensureWritable();
+    return acquireAllocationLock(join(this.root, 'locks'), who, options);
   }
 
   async lockHolder(key: { project: string; environment: string }): Promise<LockHolder | undefined> {

@@ -109,6 +109,12 @@ export interface StateStore {
    * run still lives in the original (read without taking it, for `plan` to say what `deploy` does); undefined otherwise.
    */
   copiedLockRefusal?(key: { project: string; environment: string }): Promise<WsdError | undefined>;
+  /**
+   * Serialises cluster id allocation across every environment of this store: held from reading the earlier
+   * deployments (allocate-id.ts) until the new one's `deployment.created` is journaled, so two environments
+   * deploying at once cannot both take an id. Waits while another run holds it. A store without it allocates unguarded.
+   */
+  allocationLock?(holder: Omit<LockHolder, 'since' | 'pid' | 'host'>, options?: { signal?: AbortSignal }): Promise<LockHandle>;
   create(id: string): Promise<DeploymentJournal>;
   /**
    * Opens a deployment. `readOnly` (status, listings) never repairs or appends: a last line that

@@ -24,7 +24,7 @@ import { nullSink, type EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
 import { assertDeploymentId, DEPLOYMENT_ID_PATTERN } from '../file-store.js';
 import { applyRecord, SNAPSHOT_SCHEMA_VERSION, type JournalRecord, type Snapshot } from '../model.js';
-import type { DeploymentJournal, DeploymentSummary, LockHolder, PendingControl, StateStore } from '../store.js';
+import type { DeploymentJournal, DeploymentSummary, LockHandle, LockHolder, PendingControl, StateStore } from '../store.js';
 import { DEFAULT_RETRY, loadPg, parseStateUrl, type RetryPolicy } from './connection.js';
 import { pendingControl, sendControl, takeControl } from './control-queue.js';
 import type { ControlCommand } from '../../steps/step.js';
@@ -32,6 +32,7 @@ import { Database, withReconnect } from './database.js';
 import { migrate } from './migrations.js';
 import { journalEnd, lostRecords, readExtent } from './lost-records.js';
 import { PostgresJournal } from './postgres-journal.js';
+import { acquirePostgresAllocationLock } from './allocation-lock.js';
 import { acquirePostgresLock, copiedLockRowNote, readLockHolder, type PostgresLockHandle } from './postgres-lock.js';
 
 interface PostgresStoreOptions {
@@ -107,6 +108,12 @@ export class PostgresStateStore implements StateStore {
         await release();
       },
     });
+  }
+
+  async allocationLock(who: Omit<LockHolder, 'since' | 'pid' | 'host'>, options: { signal?: AbortSignal } = {}): Promise<LockHandle> {
+    return withReconnect({ url: this.db.url, sink: this.sink, retry: this.options.retry ?? DEFAULT_RETRY }, 'waiting for the cluster id allocation lock', () =>
+      acquirePostgresAllocationLock({ pg: this.db.pg, url: this.db.url, who, signal: options.signal }),
+    );
   }
 
   /**

@@ -185,6 +185,20 @@ describe.each(kinds)('state store contract: $kind', ({ kind, open, skip }) => {
     await next.release();
     await store.close();
   });
+
+  it.skipIf(skip)('lets one run at a time allocate a cluster id, across environments: a second waits until the first releases', async () => {
+    const store = await open();
+    const first = await store.allocationLock!({ deploymentId: 'd-001', command: 'deploy' });
+    const order: string[] = [];
+    const second = store.allocationLock!({ deploymentId: 'd-002', command: 'deploy' }).then((h) => (order.push('second'), h));
+    // Long enough for a waiting second run to have taken a free lock several times over (it polls every 10-200 ms).
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    order.push('released');
+    await first.release();
+    await (await second).release();
+    expect(order).toEqual(['released', 'second']);
+    await store.close();
+  });
 });
 
 describe.skipIf(!withPostgres)('state store contract: both stores agree', () => {
