@@ -27,20 +27,27 @@ type RegistryFinding =
   | { kind: 'registered'; evidence: string }
   | { kind: 'conflict'; reason: string; conflicting: string[]; overwrite?: string; entries: ClusterStatus[] };
 
-/** Classifies a List answer: same name and url = done; name or url taken otherwise = conflict. */
-export function classifyRegistry(clusters: readonly ClusterStatus[], name: string, url: string, meta: string): RegistryFinding {
+/**
+ * Classifies a List answer: same name and url = done; name or url taken otherwise = conflict. `ours` false: the
+ * caller's journal shows no Register of `name` to `meta`, so an entry of that name and url is someone else's
+ * (another state dir's deployment, an operator's hand): a conflict, as terraform refuses a resource that exists but
+ * is not in its state, not a registration to take over (its traffic would then be shifted, and its cluster retired).
+ */
+export function classifyRegistry(clusters: readonly ClusterStatus[], name: string, url: string, meta: string, ours = true): RegistryFinding {
   const byName = clusters.find((c) => c.name === name);
   const byUrl = clusters.filter((c) => c.url === url && c.name !== name);
+  const reasons: string[] = [];
   if (byName && byName.url === url && byUrl.length === 0) {
     // Registered all the same; a state this tool cannot read is said, not taken for the one it registered with.
     const state = byName.unknownState === undefined ? `${byName.state},` : `${stateText(byName)}, a state this ws-deployment does not know;`;
-    return { kind: 'registered', evidence: `${meta} lists ${name} with url ${url} (state ${state} score ${byName.score})` };
+    const evidence = `${meta} lists ${name} with url ${url} (state ${state} score ${byName.score})`;
+    if (ours) return { kind: 'registered', evidence };
+    reasons.push(`${evidence}, but this deployment did not register it there (its journal has no Register of ${name} to ${meta}): another state dir or an operator did, and ws-deployment adopts only entries it registered`);
   }
-  const reasons: string[] = [];
   if (byName && byName.url !== url) reasons.push(`${meta} already has ${name} with url ${byName.url}, not ${url}`);
   for (const other of byUrl) reasons.push(`${meta} already has url ${url} registered as ${other.name}`);
   if (reasons.length === 0) return { kind: 'absent' };
-  const conflicting = [...(byName && byName.url !== url ? [name] : []), ...byUrl.map((c) => c.name)];
+  const conflicting = [...(byName && (byName.url !== url || !ours) ? [name] : []), ...byUrl.map((c) => c.name)];
   const statics = clusters.filter((c) => conflicting.includes(c.name) && c.static);
   if (statics.length > 0) reasons.push('the conflicting entry is static (bridge config) and cannot be replaced');
   const overwrite = statics.length > 0 ? staticOverwriteProblem(statics, name, meta) : undefined;
@@ -125,6 +132,13 @@ export interface RegisterClusterInput {
   done?: readonly string[];
   /** Called after each meta cluster accepted (or already had) the cluster; journal it before returning. */
   onRegistered?: (meta: string) => Promise<void>;
+  /**
+   * Whether the caller's journal shows a Register of this cluster sent (or possibly sent) to `meta`: only then is an
+   * entry of its name and url there taken as done (see {@link classifyRegistry}). Absent: every such entry is.
+   */
+  ours?: (meta: string) => boolean;
+  /** Called before a Register is sent to `meta`; journal it before returning (what {@link ours} reads after a crash). */
+  onSending?: (meta: string) => Promise<void>;
   /** Replace conflicting entries (deregistered without force first) instead of refusing. */
   overwrite?: boolean;
   sink?: EventSink;
@@ -177,7 +191,7 @@ export async function checkRegistration(input: RegisterClusterInput): Promise<{ 
   for (const meta of input.metaClusters) {
     const connection = await connector(input)(meta);
     try {
-      findings[meta.name] = classifyRegistry(await connection.client.list(), input.cluster.shortName, url, meta.name);
+      findings[meta.name] = classifyRegistry(await connection.client.list(), input.cluster.shortName, url, meta.name, input.ours?.(meta.name) ?? true);
     } finally {
       await connection.close();
     }
@@ -269,7 +283,7 @@ async function registerWithOne(
   let replaced: ClusterStatus[] = [];
   try {
     const client = connection.client;
-    const finding = classifyRegistry(await client.list(), name, url, meta.name);
+    const finding = classifyRegistry(await client.list(), name, url, meta.name, input.ours?.(meta.name) ?? true);
     if (finding.kind === 'registered') return { already: true, text: finding.evidence };
     if (finding.kind === 'conflict') {
       if (finding.overwrite) throw new WsdError('RegistryConflict', `${finding.reason}; ${finding.overwrite}`);
@@ -302,6 +316,7 @@ async function registerWithOne(
       region,
     };
     let answerLost: string | undefined;
+    await input.onSending?.(meta.name);
     try {
       ({ answerLost } = await client.register(request));
     } catch (error) {

@@ -45,9 +45,37 @@ async function tlsReader(ctx: StepContext, reg: RegistrationConfig): Promise<Tls
   return kubeSecretTlsReader({ kubeconfig, namespace: reg.tlsSecret.namespace, name: reg.tlsSecret.name });
 }
 
+/**
+ * The meta clusters this deployment sent (or may have sent) a Register of this cluster to, from its journal: the
+ * `registerSent` checkpoint, journaled before each Register, and the meta clusters it journaled as done. Only an entry
+ * there is adopted as this deployment's registration; elsewhere one of the same name and url is someone else's.
+ */
+function sentTo(ctx: StepContext): Set<string> {
+  return new Set([...((ctx.previous?.registerSent as string[] | undefined) ?? []), ...((ctx.previous?.registeredWith as string[] | undefined) ?? [])]);
+}
+
+/**
+ * In the pre-run check (whose `attempt` counts this step's earlier attempts in the journal): an earlier attempt
+ * journaled no `registerSent`, so a ws-deployment from before it ran this step and may have sent a Register anywhere
+ * without a record (run() journals `registerSent` before anything else). Every meta cluster then counts as sent to,
+ * as that version had it, journaled so the run and later attempts read the same.
+ */
+async function adoptOlderJournal(ctx: StepContext): Promise<void> {
+  if (ctx.attempt <= 1 || ctx.previous?.registerSent !== undefined) return;
+  const metas = metaClusters(ctx).map((m) => m.name);
+  ctx.sink.emit({
+    level: 'warn',
+    code: 'registry.older-journal',
+    message: `this step ran before under a ws-deployment that did not journal its Registers: an entry of ${ctx.cluster.shortName} at its url on ${metas.join(', ')} is taken as this deployment's, as that version did`,
+  });
+  await ctx.checkpoint({ registerSent: metas });
+  ctx.previous = { ...ctx.previous, registerSent: metas };
+}
+
 async function input(ctx: StepContext): Promise<RegisterClusterInput> {
   const reg = registration(ctx);
   const done = (ctx.previous?.registeredWith as string[] | undefined) ?? [];
+  const sent = sentTo(ctx);
   return {
     cluster: { name: ctx.cluster.name, shortName: ctx.cluster.shortName, region: ctx.cluster.region, bridgeRegion: clusterBridgeRegion(ctx) },
     metaRegions: metaRegions(ctx),
@@ -60,6 +88,12 @@ async function input(ctx: StepContext): Promise<RegisterClusterInput> {
     onRegistered: async (meta) => {
       done.push(meta);
       await ctx.checkpoint({ registeredWith: [...done] });
+    },
+    ours: (meta) => sent.has(meta),
+    onSending: async (meta) => {
+      if (sent.has(meta)) return;
+      sent.add(meta);
+      await ctx.checkpoint({ registerSent: [...sent] });
     },
     overwrite: ctx.options.overwrite,
     sink: ctx.sink,
@@ -99,6 +133,7 @@ export const registerClusterStep: Step = {
   },
 
   async check(ctx: StepContext): Promise<CheckResult> {
+    await adoptOlderJournal(ctx);
     const verdict = await checkRegistration(await input(ctx));
     if (verdict.action === 'skip') return { action: 'skip', evidence: verdict.reason, outputs: { url: registrationUrl({ cluster: ctx.cluster, domain: ctx.config.project.dnsZone, registration: registration(ctx) }), registeredWith: metaClusters(ctx).map((m) => m.name) } };
     if (verdict.action === 'refuse') return { action: 'refuse', reason: verdict.reason };
@@ -106,6 +141,8 @@ export const registerClusterStep: Step = {
   },
 
   async run(ctx: StepContext): Promise<StepOutputs> {
+    // Journaled before anything else: a later attempt reads it as "this version records every Register it sends".
+    if (ctx.previous?.registerSent === undefined) await ctx.checkpoint({ registerSent: [...sentTo(ctx)] });
     const result = await registerCluster(await input(ctx));
     return { url: result.url, registeredWith: result.outcomes.map((o) => o.meta), outcomes: result.outcomes.map((o) => ({ meta: o.meta, outcome: o.outcome, detail: o.detail })) };
   },
