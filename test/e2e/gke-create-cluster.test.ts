@@ -17,6 +17,9 @@ const hasTerraform = requireBinary('terraform', 'CreateCluster runs real terrafo
 const NAME = 'gp-prod-ws-eu117-eu-west1';
 // Real gcloud wording, recorded by test/fixtures/recorded/record-gcloud.mjs for gp-prod-ws-eu17-eu-west1
 // (an id below 100 is refused now); only the cluster name is swapped in.
+/** As gcloud get-credentials writes it (context, cluster and user named gke_<project>_<region>_<name>). */
+const GKE_CONTEXT = `gke_gitpod-test_europe-west1_${NAME}`;
+const GCLOUD_KUBECONFIG = `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://34.1.2.3\n  name: ${GKE_CONTEXT}\ncontexts:\n- context:\n    cluster: ${GKE_CONTEXT}\n    user: ${GKE_CONTEXT}\n  name: ${GKE_CONTEXT}\ncurrent-context: ${GKE_CONTEXT}\nusers:\n- name: ${GKE_CONTEXT}\n  user: {}\n`;
 const NOT_FOUND = gcloudStderr('notFound').replaceAll('gp-prod-ws-eu17-eu-west1', NAME);
 
 function config(dir: string): string {
@@ -56,7 +59,7 @@ describe.skipIf(!hasTerraform)('CreateCluster on gke', () => {
   it('creates the cluster when GKE says not found, and writes its own kubeconfig with get-credentials', async () => {
     const { result, calls } = await run([
       { match: ['describe'], exitCode: 1, stderr: NOT_FOUND },
-      { match: ['get-credentials'], stdout: 'kubeconfig entry generated\n', writeToEnvFile: { env: 'KUBECONFIG', content: 'apiVersion: v1\nkind: Config\n' } },
+      { match: ['get-credentials'], stdout: 'kubeconfig entry generated\n', writeToEnvFile: { env: 'KUBECONFIG', content: GCLOUD_KUBECONFIG } },
     ]);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.code).toBe(0);
@@ -70,6 +73,10 @@ describe.skipIf(!hasTerraform)('CreateCluster on gke', () => {
     expect(kubeconfig).toMatch(new RegExp(`${ws.stateDir}/\\d{8}-\\d{6}-[0-9a-f]{4}/${NAME}/kubeconfig$`));
     expect(existsSync(kubeconfig)).toBe(true);
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600);
+    // The server and CA gcloud wrote are journaled: a later step tells a kubeconfig of this name pointing elsewhere (kubeconfig-owner.ts).
+    const journal = readFileSync(join(kubeconfig, '..', '..', 'journal.ndjson'), 'utf8');
+    const succeeded = journal.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; outputs?: Record<string, unknown> }).find((r) => r.type === 'step.succeeded');
+    expect(succeeded?.outputs).toMatchObject({ kubeServer: 'https://34.1.2.3', kubeCa: 'Q0E=' });
     const state = JSON.parse(readFileSync(join(ws.stateDir, 'terraform-state', `${NAME}.tfstate`), 'utf8')) as { resources: unknown[] };
     expect(state.resources.length).toBeGreaterThan(0);
   });

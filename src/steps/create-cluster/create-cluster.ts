@@ -18,6 +18,7 @@ import { OUTPUT_ARGV, applyArgv, initArgv, planArgv } from '../../tools/terrafor
 import { Terraform, type TerraformOutput } from '../../tools/terraform/terraform.js';
 import type { CheckResult, ClusterTarget, PlanContext, PlannedAction, Step, StepContext, StepOutputs } from '../step.js';
 import { KUBECONFIG_OUTPUTS, kubeconfigPath, writeClusterKubeconfig } from './kubeconfig.js';
+import { kubeconfigTarget } from './kubeconfig-owner.js';
 import {
   backendFor,
   builtinWorkDir,
@@ -206,6 +207,8 @@ export const createCluster: Step = {
     const journaled = Object.fromEntries(kept.filter((k) => k in outputs).map((k) => [k, outputs[k]]));
     return {
       ...journaled,
+      // GKE: the server and CA gcloud wrote, what a later step checks its kubeconfig against (kubeconfig-owner.ts).
+      ...(ctx.cluster.type === 'gke' ? kubeconfigTarget(kubeconfig) : {}),
       workDir,
       kubeconfig,
       backend: backendFor(ctx, ctx.cluster).type,

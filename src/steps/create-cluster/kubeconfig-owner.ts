@@ -6,8 +6,11 @@
  *
  * - GKE: `gcloud container clusters get-credentials` names the context, its cluster and user
  *   `gke_<project>_<location>_<cluster>` (googlecloudsdk/api_lib/container/util.py,
- *   `ClusterConfig.KUBECONTEXT_FORMAT`, `GenKubeconfig`); GKE's endpoint is not journaled, the name is enough.
- *   A current cluster not named `gke_…` was not written by gcloud and is left alone.
+ *   `ClusterConfig.KUBECONTEXT_FORMAT`, `GenKubeconfig`). The name alone let a file with the right name and another
+ *   server through (a cluster deleted and created again under its name, an entry edited by hand): create-cluster
+ *   journals the server and CA gcloud wrote (`kubeServer`, `kubeCa`), compared as for other types; journals written
+ *   before that are judged by the name alone. A current cluster not named `gke_…` was not written by gcloud and is
+ *   left alone.
  * - other types: the server and CA of the current context's cluster against the `endpoint` and
  *   `ca_certificate` create-cluster journaled. Users are never compared: credentials added by hand stay.
  *
@@ -47,6 +50,20 @@ function currentCluster(text: string): { name: string; server?: unknown; ca?: un
   return { name: context.cluster, server: cluster?.server, ca: cluster?.['certificate-authority-data'] };
 }
 
+/** The server and CA of the kubeconfig's current context (what gcloud wrote), for create-cluster to journal; {} where it does not say. */
+export function kubeconfigTarget(path: string): { kubeServer?: string; kubeCa?: string } {
+  let current;
+  try {
+    current = currentCluster(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+  return {
+    ...(typeof current?.server === 'string' ? { kubeServer: current.server } : {}),
+    ...(typeof current?.ca === 'string' ? { kubeCa: current.ca } : {}),
+  };
+}
+
 /**
  * Why the kubeconfig at `path` is not `cluster`'s (words for the operator), or undefined when it is, or when the
  * file does not say (see the header). `created` is the create-cluster outputs as journaled.
@@ -64,8 +81,12 @@ export function foreignKubeconfig(path: string, cluster: Pick<ClusterTarget, 'na
     // Only a kubeconfig gcloud wrote names a GKE cluster: one written by hand (a proxy, a test API server) is the operator's choice.
     if (!current.name.startsWith('gke_')) return undefined;
     const expected = gkeContextName(config.project.id, cluster.region, cluster.name);
-    if (current.name === expected) return undefined;
-    return `its current context's cluster is ${current.name}, not ${expected} (gcloud get-credentials of ${cluster.name})`;
+    if (current.name !== expected) return `its current context's cluster is ${current.name}, not ${expected} (gcloud get-credentials of ${cluster.name})`;
+    const { kubeServer, kubeCa } = created;
+    if (typeof kubeServer !== 'string') return undefined; // journaled by an older version: the name is all there is to compare
+    if (current.server !== kubeServer) return `its current context (${current.name}) points at server ${String(current.server)}, not ${kubeServer} that create-cluster journaled`;
+    if (typeof kubeCa === 'string' && typeof current.ca === 'string' && current.ca !== kubeCa) return `its current context's cluster (${current.name}, server ${kubeServer}) has another CA than create-cluster journaled`;
+    return undefined;
   }
   const { endpoint, ca_certificate: ca } = created;
   if (typeof endpoint !== 'string' || typeof ca !== 'string') return undefined; // journaled by an older version: nothing to compare

@@ -7,7 +7,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsdError } from '../../core/errors.js';
 import { KUBECONFIG_OUTPUTS, writeClusterKubeconfig } from '../create-cluster/kubeconfig.js';
-import { foreignKubeconfig } from '../create-cluster/kubeconfig-owner.js';
+import { foreignKubeconfig, kubeconfigTarget } from '../create-cluster/kubeconfig-owner.js';
 import { Helm } from '../../tools/helm.js';
 import type { ClusterTarget, PlanContext, StepContext, StepName } from '../step.js';
 
@@ -20,12 +20,20 @@ export function isSandbox(ctx: Pick<PlanContext, 'cluster'>): boolean {
 const rewriting = new Map<string, Promise<void>>();
 
 /**
+ * GKE kubeconfigs written again by gcloud in this process whose server or CA differ from what create-cluster
+ * journaled: gcloud's answer for this very name, project and region is the cluster's now (its control plane's IP was
+ * rotated), so it stands for the rest of the run instead of being written again by every step.
+ */
+const rotated = new Map<string, { kubeServer?: string; kubeCa?: string }>();
+
+/**
  * The cluster's kubeconfig file, as create-cluster recorded it. Never the default ~/.kube/config. Where the file is
  * gone, or points at another cluster (create-cluster/kubeconfig-owner.ts), it is written again as create-cluster wrote
  * it (create-cluster/kubeconfig.ts: it is a cache), once for all the steps that ask at the same time.
  */
 export async function kubeconfigFor(ctx: Pick<StepContext, 'outputs' | 'cluster' | 'config' | 'sink' | 'signal' | 'logFile' | 'redactor'>): Promise<string> {
-  const created = ctx.outputs['create-cluster'] ?? {};
+  const journaled = ctx.outputs['create-cluster'] ?? {};
+  const created = typeof journaled.kubeconfig === 'string' ? { ...journaled, ...rotated.get(journaled.kubeconfig) } : journaled;
   const kubeconfig = created.kubeconfig;
   if (typeof kubeconfig !== 'string' || kubeconfig.length === 0) {
     throw new WsdError('StepFailed', `cluster ${ctx.cluster.name} has no kubeconfig: create-cluster recorded none in its outputs; run create-cluster for it first`, {
@@ -59,6 +67,7 @@ async function rewriteKubeconfig(ctx: Parameters<typeof kubeconfigFor>[0], kubec
       data: { kubeconfig, replaced: aside, reason: foreign },
     });
     await writeClusterKubeconfig(ctx, kubeconfig, created);
+    if (gke) acceptRotated(ctx, kubeconfig, created);
     return;
   }
   if (!gke && KUBECONFIG_OUTPUTS.some((k) => typeof created[k] !== 'string')) {
@@ -77,6 +86,21 @@ async function rewriteKubeconfig(ctx: Parameters<typeof kubeconfigFor>[0], kubec
     data: { kubeconfig },
   });
   await writeClusterKubeconfig(ctx, kubeconfig, created);
+  if (gke) acceptRotated(ctx, kubeconfig, created);
+}
+
+/** After gcloud wrote the kubeconfig again: where it still differs from the journal, gcloud's server and CA stand (see {@link rotated}), said once. */
+function acceptRotated(ctx: Parameters<typeof kubeconfigFor>[0], kubeconfig: string, created: Record<string, unknown>): void {
+  const still = foreignKubeconfig(kubeconfig, ctx.cluster, ctx.config, created);
+  if (!still) return;
+  rotated.set(kubeconfig, kubeconfigTarget(kubeconfig));
+  ctx.sink.emit({
+    level: 'warn',
+    code: 'kubeconfig.endpoint-changed',
+    cluster: ctx.cluster.name,
+    message: `gcloud get-credentials of ${ctx.cluster.name} wrote a kubeconfig that still differs from create-cluster's journal (${still}): GKE says this is the cluster's endpoint now (a rotated control plane IP or CA), so this run uses it`,
+    data: { kubeconfig },
+  });
 }
 
 /**

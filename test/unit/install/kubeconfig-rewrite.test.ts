@@ -161,4 +161,60 @@ describe('kubeconfigFor', () => {
     expect(readFileSync(kubeconfig, 'utf8')).toContain('via-proxy');
     expect(await gcloud.calls()).toHaveLength(1);
   });
+  it('a GKE kubeconfig with the right context but another server or CA than create-cluster journaled is fetched again; an older journal (no kubeServer) compares the name only', async () => {
+    const gcloudConfig = gkeKubeconfig(`gke_gitpod-test_europe-west1_${NAME}`, 'https://34.1.2.3', 'Q0E=');
+    const gcloud = await createFakeBin('gcloud', { responses: [{ match: ['get-credentials'], stdout: 'kubeconfig entry generated\n', writeToEnvFile: { env: 'KUBECONFIG', content: gcloudConfig } }] });
+    const path = process.env.PATH;
+    process.env.PATH = gcloud.pathEnv().PATH;
+    cleanup.push(async () => {
+      process.env.PATH = path;
+      await gcloud.cleanup();
+    });
+    const kubeconfig = join(clusterDir(), 'kubeconfig');
+    const journaled = { kubeconfig, kubeServer: 'https://34.1.2.3', kubeCa: 'Q0E=' };
+    writeFileSync(kubeconfig, gkeKubeconfig(`gke_gitpod-test_europe-west1_${NAME}`, 'https://35.9.9.9', 'Q0E='));
+    const moved = context('gke', journaled);
+    await kubeconfigFor(moved.ctx);
+    expect(moved.events.filter((e) => e.code === 'kubeconfig.rewritten').map((e) => e.message)).toEqual([
+      expect.stringContaining(`its current context (gke_gitpod-test_europe-west1_${NAME}) points at server https://35.9.9.9, not https://34.1.2.3 that create-cluster journaled`),
+    ]);
+    expect(readFileSync(kubeconfig, 'utf8')).toBe(gcloudConfig);
+    writeFileSync(kubeconfig, gkeKubeconfig(`gke_gitpod-test_europe-west1_${NAME}`, 'https://34.1.2.3', 'T1RIRVI='));
+    const otherCa = context('gke', journaled);
+    await kubeconfigFor(otherCa.ctx);
+    expect(otherCa.events.filter((e) => e.code.startsWith('kubeconfig.')).map((e) => e.message)).toEqual([expect.stringContaining('has another CA than create-cluster journaled')]);
+    expect(await gcloud.calls()).toHaveLength(2);
+    // Its own: used as it is. Journaled before kubeServer was: the name alone is compared, as before.
+    const own = context('gke', journaled);
+    await kubeconfigFor(own.ctx);
+    writeFileSync(kubeconfig, gkeKubeconfig(`gke_gitpod-test_europe-west1_${NAME}`, 'https://35.9.9.9', 'Q0E='));
+    const older = context('gke', { kubeconfig });
+    await kubeconfigFor(older.ctx);
+    expect([...own.events, ...older.events]).toEqual([]);
+    expect(await gcloud.calls()).toHaveLength(2);
+  });
+
+  it("where gcloud itself writes another server than journaled (a rotated control plane IP), that stands for the run: said once, not fetched by every step", async () => {
+    const gcloud = await createFakeBin('gcloud', { responses: [{ match: ['get-credentials'], stdout: 'kubeconfig entry generated\n', writeToEnvFile: { env: 'KUBECONFIG', content: gkeKubeconfig(`gke_gitpod-test_europe-west1_${NAME}`, 'https://36.0.0.1', 'Q0E=') } }] });
+    const path = process.env.PATH;
+    process.env.PATH = gcloud.pathEnv().PATH;
+    cleanup.push(async () => {
+      process.env.PATH = path;
+      await gcloud.cleanup();
+    });
+    const kubeconfig = join(clusterDir(), 'kubeconfig');
+    const journaled = { kubeconfig, kubeServer: 'https://34.1.2.3', kubeCa: 'Q0E=' };
+    const first = context('gke', journaled);
+    await kubeconfigFor(first.ctx);
+    expect(first.events.map((e) => e.code).filter((c) => c.startsWith('kubeconfig.'))).toEqual(['kubeconfig.rewritten', 'kubeconfig.endpoint-changed']);
+    const next = context('gke', journaled);
+    await kubeconfigFor(next.ctx);
+    expect(next.events).toEqual([]);
+    expect(await gcloud.calls()).toHaveLength(1);
+  });
 });
+
+/** A kubeconfig as gcloud get-credentials writes it: context, cluster and user all named `context`. */
+function gkeKubeconfig(context: string, server: string, ca: string): string {
+  return `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: ${server}\n  name: ${context}\ncontexts:\n- context:\n    cluster: ${context}\n    user: ${context}\n  name: ${context}\ncurrent-context: ${context}\nusers:\n- name: ${context}\n  user: {}\n`;
+}
