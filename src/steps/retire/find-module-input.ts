@@ -62,6 +62,36 @@ export async function findCreatedBy(store: StateStore, name: string, key?: { pro
   return fallback ?? found(undefined);
 }
 
+/** A deployment of another project or environment in this store that created a cluster of this name (see {@link findOtherCreator}). */
+export interface OtherCreator {
+  deploymentId: string;
+  project: string;
+  environment: string;
+  /** Full cluster name as journaled. */
+  name: string;
+}
+
+/**
+ * When {@link findCreatedBy} finds no creator in `key`'s environment: the newest deployment of another environment
+ * (or project) in this store whose create-cluster of `name` succeeded. It is not taken as the creator (that
+ * destroyed another environment's cluster once, see above); it is named, so an operator who renamed the environment
+ * in the config is told where the journal of the cluster is and how to retire it, not "not created by ws-deployment".
+ */
+export async function findOtherCreator(store: StateStore, name: string, key: { project: string; environment: string }): Promise<OtherCreator | undefined> {
+  for (const summary of await store.list()) {
+    if (summary.damaged || (summary.project === key.project && summary.environment === key.environment)) continue;
+    let snap;
+    try {
+      snap = (await store.open(summary.id, { readOnly: true })).snapshot();
+    } catch {
+      continue; // damaged since the listing: it says nothing more here
+    }
+    const c = snap.clusters.find((x) => (x.shortName === name || x.name === name) && x.steps.some((s) => s.name === 'create-cluster' && s.state === 'succeeded'));
+    if (c) return { deploymentId: snap.id, project: snap.inputs.project, environment: snap.inputs.environment, name: c.name };
+  }
+  return undefined;
+}
+
 /** Whether damaged deployment `d` may have created `name`: its intact records do not rule it out. */
 function mayHold(d: DeploymentSummary, damage: JournalDamage, name: string, key: { project: string; environment: string } | undefined): boolean {
   if (key && !mayBelongTo(d, key)) return false;

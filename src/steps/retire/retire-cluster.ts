@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { isWsdError, WsdError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import type { Redactor } from '../../core/redact.js';
+import type { OtherCreator } from './find-module-input.js';
 import type { RootModuleInput } from '../../tools/terraform/generator.js';
 import { formatDuration } from '../../traffic/duration.js';
 import type { ConnectedRegistry } from '../../traffic/registry-adapter.js';
@@ -54,6 +55,8 @@ interface RetireClusterInput {
   destroy: boolean;
   /** The earlier deployment's create-cluster moduleInput, if ws-deployment created the cluster. */
   moduleInput?: RootModuleInput;
+  /** Without a creator in this environment: one of another environment in this store (find-module-input.ts), named in the manual-destroy words. */
+  otherCreator?: OtherCreator;
   /** A private folder for regenerating the Terraform module. */
   workDir: string;
   /** The state dir of this run (destroy acts on nothing outside it). */
@@ -186,12 +189,24 @@ export async function retireCluster(input: RetireClusterInput): Promise<RetirePr
     } else {
       const manual = manualCommand(input);
       await save({ manual });
-      emit('warn', 'retire.manual-destroy', `${target.name} was not created by ws-deployment (no create-cluster outputs in this state store); destroy it yourself: ${manual.join(' ')}`);
+      emit('warn', 'retire.manual-destroy', `${notCreatedWords(input)}: ${manual.join(' ')}`);
       await input.record('retire.manual-destroy', `destroy ${target.name} by hand`, { cluster: target.name, argv: manual });
     }
   }
   await save({ done: true });
   return progress;
+}
+
+/** Why a cluster is not destroyed here: no creator in this environment, and which other environment's deployment created one of its name. */
+function notCreatedWords(input: Pick<RetireClusterInput, 'target' | 'project' | 'otherCreator'>): string {
+  const other = input.otherCreator;
+  if (!other) return `${input.target.name} was not created by ws-deployment (no create-cluster outputs in this state store); destroy it yourself`;
+  const where = other.project === input.project ? `environment ${other.environment}` : `environment ${other.environment} of project ${other.project}`;
+  return (
+    `${input.target.name} was not created by a deployment of this environment in this state store; deployment ${other.deploymentId} of ${where} created ${other.name} here, ` +
+    `and short names carry no environment, so it is not destroyed as this environment's. If this environment was renamed from ${other.environment}, ` +
+    `retire it as that environment's cluster: \`ws-deployment retire --cluster ${input.target.name}\` with a config naming environment ${other.environment}${other.project === input.project ? '' : ` and project ${other.project}`}; otherwise destroy it yourself`
+  );
 }
 
 /** What a human runs to delete a cluster we did not create. */

@@ -19,7 +19,7 @@ import { destroyTerraformEnvs } from './destroy-env.js';
 import { destroyModuleInputs } from './destroy-module.js';
 import type { DeployConfigView } from '../step.js';
 import { openShiftSession } from '../traffic/shift-session.js';
-import { findCreatedBy } from './find-module-input.js';
+import { findCreatedBy, findOtherCreator } from './find-module-input.js';
 import { progressFile, readProgress, staleProgress } from './retire-files.js';
 import { assertRetireWritable, assertSandboxFolderWritable } from '../../state/deployment-dir-check.js';
 import { usesSandbox } from '../../sandbox/uses-sandbox.js';
@@ -128,6 +128,18 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
     if (!previous) {
       const known = await registeredNow();
       // Existence first: asking to confirm the retirement of a cluster that is not there helps nobody.
+      // Not created in this environment, but in another one of this state dir (an environment renamed in the config,
+      // or a config of the wrong environment): short names carry no environment, so that cluster is not retired from
+      // here (it may serve the other environment). Said with the journal found and the fix, before anything changes.
+      const other = created ? undefined : await findOtherCreator(input.store, input.name, { project: input.config.project.id, environment: input.config.environment });
+      if (other) {
+        const of = `environment ${other.environment}${other.project === input.config.project.id ? '' : ` of project ${other.project}`}`;
+        throw new WsdError(
+          'PreCheckRefused',
+          `cluster ${shortName} was created by deployment ${other.deploymentId} of ${of} in ${input.store.root} (${other.name}), not by one of this config's environment ${input.config.environment}; short names carry no environment, so it is not retired as this environment's. If the environment was renamed from ${other.environment}, run this with a config naming ${of}: its journal has the cluster's terraform module and backend; nothing was changed`,
+          { details: { cluster: shortName, createdBy: other.deploymentId, environment: other.environment, project: other.project } },
+        );
+      }
       if (!known.has(shortName) && !created) {
         throw new WsdError('UsageError', `cluster ${shortName} is registered with no meta cluster and no deployment in ${input.store.root} created it; check the name with \`ws-deployment clusters list\``);
       }
@@ -147,6 +159,7 @@ export async function retireStandalone(given: RetireStandaloneInput): Promise<Re
       pollMs: input.pollMs ?? (session.simulators.length > 0 ? 1_000 : 30_000),
       destroy,
       moduleInput,
+      otherCreator: moduleInput?.backend ? undefined : await findOtherCreator(input.store, input.name, { project: input.config.project.id, environment: input.config.environment }),
       workDir: retireWorkDir(input.store.root, shortName),
       stateDir: input.store.root,
       credFile: input.config.project.gcpSACredFile,

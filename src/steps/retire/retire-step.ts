@@ -17,7 +17,7 @@ import { resolveShiftClusters } from '../traffic/shift-clusters.js';
 import { openShiftSession, type SandboxShiftOptions } from '../traffic/shift-session.js';
 import { destroyTerraformEnvs } from './destroy-env.js';
 import { destroyModuleInputs } from './destroy-module.js';
-import { findCreatedBy } from './find-module-input.js';
+import { findCreatedBy, findOtherCreator } from './find-module-input.js';
 import { otherEnvironmentNames } from '../../state/environment-names.js';
 import { retireCluster, retireWorkDir, type RetireProgress, type RetireTarget } from './retire-cluster.js';
 import { assertOthersTakeTraffic, dropShiftCommands, waitForApproval } from './retire-guards.js';
@@ -179,6 +179,7 @@ export function createRetireStep(options: RetireStepOptions): DeploymentStep {
             pollMs,
             destroy: config.retire.destroy,
             moduleInput: destroyModules.get(old.name) ?? created?.moduleInput,
+            otherCreator: created?.moduleInput?.backend ? undefined : await findOtherCreator(options.store, old.name, { project: ctx.config.project.id, environment: ctx.environment }),
             workDir: retireWorkDir(ctx.deploymentDir, old.name),
             stateDir: ctx.sharedDir,
             credFile: ctx.config.project.gcpSACredFile,
