@@ -88,12 +88,12 @@ function assertNoSymlinks(dir: string): void {
 }
 
 /**
- * The state dir's own folders a run writes in: `locks/` (the environment lock and its files) and
+ * The state dir's own folders a run writes in: `locks/` (the environment locks, the allocation lock and their files) and
  * `terraform-state/` (the clusters' local Terraform states).
  */
 export function assertStoreFoldersWritable(root: string): void {
   for (const [name, as, file] of [
-    ['locks', 'the folder of the environment locks', 'an environment lock'],
+    ['locks', 'the folder of the environment locks', 'an environment lock or the cluster id allocation lock'],
     ['terraform-state', "the folder of the clusters' Terraform states", "a cluster's Terraform state"],
   ] as const) {
     const dir = join(root, name);
