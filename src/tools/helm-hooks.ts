@@ -1,7 +1,8 @@
 /**
  * The hooks of a chart as helm will install them, read from `helm template` before an
  * upgrade --install: the backstop (helm-deadline.ts) gives each hook run its own waits,
- * and a first install has no stored release to count them from. The rule is helm's own
+ * and neither a first install (no stored release) nor an upgrade to a chart version that
+ * adds hooks (the stored release holds the old chart's) can count them elsewhere. The rule is helm's own
  * (pkg/releaseutil/manifest_sorter.go in release-3.18, pkg/release/v1/util in release-4.1):
  * a rendered object is a hook when it has the `helm.sh/hook` annotation, whose
  * comma-separated events are trimmed and lower-cased; one unknown event and helm skips

@@ -275,15 +275,17 @@ export class Helm {
   /**
    * `helm upgrade --install …`; returns the deployed release (with its manifest). How long helm may
    * run (helm-deadline.ts) counts the hooks of the chart it installs and the rollback hooks of
-   * `current`, the release as helm stored it, which an atomic rollback goes back to. A first install
-   * has no stored release: its chart is rendered first (`helm template`) to count them; an upgrade
-   * counts the stored release's, as the best estimate of the new chart's without another render.
+   * `current`, the release as helm stored it, which an atomic rollback goes back to. The chart is
+   * rendered first (`helm template`) to count its hooks, for an upgrade too: a chart version that
+   * adds hooks runs them, which the stored release's do not tell. The larger of the two counts is
+   * taken, as a render without the cluster (no `lookup`, default capabilities) may show fewer.
    */
   async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
     await this.ensureVersion();
     const result = await this.withChart(spec, async () => {
-      const chart = current ?? (await this.chartHooks(spec));
-      const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks: upgradeHookRuns(chart, current) };
+      const chart = await this.chartHooks(spec);
+      const hooks = Math.max(upgradeHookRuns(chart, current), current ? upgradeHookRuns(current, current) : 0);
+      const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks };
       return this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace));
     });
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');

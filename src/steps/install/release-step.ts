@@ -100,8 +100,8 @@ function describeComponent(def: ComponentDefinition, ctx: PlanContext): PlannedA
       actions.push({ kind: 'check', description: `helm status ${spec.release}: skip when deployed with chart ${data.version} and ${same}; recover pending-* first`, data });
       // The flags of the helm found now; without one, deploy stops (helm missing) and plan shows helm 3's.
       const flags = ctx.helmMajor ? `helm ${ctx.helmMajor}` : 'no helm found: shown with helm 3 flags';
-      // A first install has no stored release whose hooks bound how long helm may run (tools/helm-deadline.ts).
-      actions.push({ kind: 'command', description: `render ${spec.release} to count its hooks, when it does not exist yet`, argv: ctx.redactor.redactValue(templateArgv(spec)) });
+      // The chart's hooks bound how long helm may run, on an upgrade too (tools/helm-deadline.ts).
+      actions.push({ kind: 'command', description: `render ${spec.release} to count its hooks (they bound how long helm may run)`, argv: ctx.redactor.redactValue(templateArgv(spec)) });
       actions.push({ kind: 'command', description: `install or upgrade ${spec.release} (${flags})`, argv: ctx.redactor.redactValue(upgradeArgv(spec, '<kubeconfig from create-cluster>', ctx.helmMajor)), data });
       actions.push({ kind: 'wait', description: `wait for the workloads of ${spec.release} to roll out` });
     }

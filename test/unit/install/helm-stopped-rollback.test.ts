@@ -84,7 +84,7 @@ describe('an upgrade of ours stopped during its atomic rollback', () => {
     );
     const record = await next.run();
     expect(record).toMatchObject({ status: 'deployed', revision: 9 });
-    expect((await helm.calls()).map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'history', 'rollback', 'upgrade']);
+    expect((await helm.calls()).map((c) => sub(c.argv))).toEqual(['version', 'list', 'status', 'history', 'rollback', 'template', 'upgrade']);
     const recover = next.sink.events.find((e) => e.code === 'release.recover');
     expect(recover?.data).toMatchObject({ action: 'rollback', from: 7, to: 5 });
     expect(recover?.message).toContain('revision 7 was left pending-rollback by an earlier attempt of this step in deployment deploy-1: its helm upgrade of revision 6');
