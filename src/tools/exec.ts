@@ -55,6 +55,9 @@ export interface ToolScope {
   redactor?: Redactor;
 }
 
+/** Time between the first signal and SIGKILL when the caller sets none: how long after its timeout a tool may still run. */
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+
 export interface ToolRunOptions extends ToolScope {
   /** Program and arguments. `argv[0]` is looked up on PATH. */
   argv: readonly string[];
@@ -186,7 +189,7 @@ export function runTool(options: ToolRunOptions): Promise<ToolResult> {
   const okCodes = options.okExitCodes ?? [0];
   const maxBuffer = options.maxBuffer ?? 16 * 1024 * 1024;
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-  const graceMs = options.killGraceMs ?? 10_000;
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const killSignal = options.killSignal ?? 'SIGTERM';
   const shown = redactor.redact(options.argv.join(' '));
 

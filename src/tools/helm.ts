@@ -8,7 +8,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsdError, isWsdError } from '../core/errors.js';
-import { runTool, type ToolResult, type ToolScope } from './exec.js';
+import { DEFAULT_KILL_GRACE_MS, runTool, type ToolResult, type ToolScope } from './exec.js';
 import { resolveHelmBinary, type HelmBinary } from './helm-binary.js';
 import { lintArgv, listAllArgs, repoUpdateArgv, templateArgv, upgradeArgv } from './helm-argv.js';
 import { withRepositoryConfig, type RepositoryConfig } from './helm-repo-credentials.js';
@@ -100,7 +100,15 @@ interface CallBound {
   kind: HelmCallKind;
   timeoutSeconds: number;
   hooks?: number;
+  /** Called right before helm starts, with how long it may run at most (backstop plus kill grace), for the caller to journal. */
+  beforeStart?: BeforeStart;
 }
+
+/**
+ * Told right before a mutating helm call starts, with the most it may run (ms: its backstop plus
+ * the kill grace): the step journals then what the call will create, and until when (pending-release.ts).
+ */
+export type BeforeStart = (boundMs: number) => Promise<void>;
 
 /**
  * Helm's own release-storage settings, passed through from our environment when
@@ -186,6 +194,7 @@ export class Helm {
     // allows every wait helm may legitimately make, so it only ever stops a helm that hangs.
     const hooks = bound.hooks ?? 0;
     const backstop = backstopSeconds(bound.kind, bound.timeoutSeconds, hooks, this.ctx.backstopSlackSeconds ?? BACKSTOP_SLACK_SECONDS);
+    await bound.beforeStart?.(backstop * 1000 + DEFAULT_KILL_GRACE_MS);
     try {
       return await runTool({
         argv: [this.binary.path, ...argv.slice(1)],
@@ -280,12 +289,12 @@ export class Helm {
    * adds hooks runs them, which the stored release's do not tell. The larger of the two counts is
    * taken, as a render without the cluster (no `lookup`, default capabilities) may show fewer.
    */
-  async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>): Promise<HelmRelease> {
+  async upgradeInstall(spec: ReleaseSpec, current?: Pick<HelmRelease, 'hooks'>, beforeStart?: BeforeStart): Promise<HelmRelease> {
     await this.ensureVersion();
     const result = await this.withChart(spec, async () => {
       const chart = await this.chartHooks(spec);
       const hooks = Math.max(upgradeHookRuns(chart, current), current ? upgradeHookRuns(current, current) : 0);
-      const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks };
+      const bound: CallBound = { kind: 'upgrade', timeoutSeconds: spec.timeoutSeconds, hooks, beforeStart };
       return this.run(upgradeArgv(spec, this.requireKubeconfig(), this.majorVersion), `helm upgrade --install ${spec.release}`, bound, undefined, releaseTarget(spec.release, spec.namespace));
     });
     return parseJsonOutput<HelmRelease>(result.stdout, 'helm upgrade --install');
@@ -298,11 +307,11 @@ export class Helm {
   }
 
   /** `current`: the release as helm stored it, whose hooks bound how long helm may run. */
-  async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number, current?: Pick<HelmRelease, 'hooks'>): Promise<void> {
+  async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number, current?: Pick<HelmRelease, 'hooks'>, beforeStart?: BeforeStart): Promise<void> {
     await this.run(
       ['helm', 'rollback', release, String(revision), ...this.clusterArgs(namespace), '--wait', '--timeout', `${timeoutSeconds}s`],
       `helm rollback ${release} ${revision}`,
-      { kind: 'rollback', timeoutSeconds, hooks: hookRuns(current, 'rollback') },
+      { kind: 'rollback', timeoutSeconds, hooks: hookRuns(current, 'rollback'), beforeStart },
       undefined,
       releaseTarget(release, namespace),
     );

@@ -5,12 +5,12 @@
  */
 import { progressReporter } from '../../core/progress.js';
 import { WsdError, isWsdError } from '../../core/errors.js';
-import type { Helm, HelmRelease } from '../../tools/helm.js';
+import type { BeforeStart, Helm, HelmRelease } from '../../tools/helm.js';
 import { parseManifests } from '../../tools/kube/apply.js';
 import { loadClusterKubeConfig } from '../../tools/kube/kube-config.js';
 import { WORKLOAD_KINDS, describeWorkload, waitForRollout, type WorkloadKind, type WorkloadRef } from '../../tools/kube/rollout.js';
 import type { StepContext, StepName } from '../step.js';
-import { markHelmLeft, markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
+import { markHelmEnded, markHelmLeft, markHelmRun, pendingVerdict, rollbackTarget, type PendingVerdict } from './pending-release.js';
 import { decideRelease, releaseRecord, writePrepared, type PreparedRelease, type ReleaseDecision, type ReleaseRecord } from './release.js';
 
 interface ApplyOptions {
@@ -37,15 +37,35 @@ export async function observeRelease(helm: Helm, prepared: PreparedRelease): Pro
 }
 
 /**
- * Runs a mutating helm call journaled as `mark`. When the backstop stopped its helm (ToolTimeout:
- * helm may have been in the middle of its own atomic rollback, which creates a revision the mark
- * does not name), the release as helm left it is journaled, so the next attempt recovers it as its
- * own and still refuses a revision someone else creates afterwards.
+ * Runs a mutating helm call creating `revision`, journaled right before its helm starts (what it
+ * creates, and until when it may run: pending-release.ts). When the call fails or is interrupted, the
+ * time its helm exited is journaled: a revision created later is not ours. When the backstop stopped
+ * its helm (ToolTimeout: helm may have been in the middle of its own atomic rollback, which creates a
+ * revision the mark does not name), the release as helm left it is journaled too, so the next attempt
+ * recovers it as its own and still refuses a revision someone else creates afterwards.
  */
-async function journaledCall<T>(ctx: StepContext, step: StepName, helm: Helm, prepared: PreparedRelease, mark: Awaited<ReturnType<typeof markHelmRun>>, call: () => Promise<T>): Promise<T> {
+async function journaledCall<T>(
+  ctx: StepContext,
+  step: StepName,
+  helm: Helm,
+  prepared: PreparedRelease,
+  command: 'upgrade' | 'rollback',
+  revision: number,
+  call: (beforeStart: BeforeStart) => Promise<T>,
+): Promise<T> {
+  let mark: Awaited<ReturnType<typeof markHelmRun>> | undefined;
   try {
-    return await call();
+    return await call(async (boundMs) => {
+      mark = await markHelmRun(ctx, prepared, command, revision, boundMs);
+    });
   } catch (error) {
+    if (mark === undefined) throw error;
+    try {
+      mark = await markHelmEnded(ctx, mark);
+    } catch (journaling) {
+      // The call's own error is what the operator must see; without the exit time the next run bounds our helm by `until`.
+      emit(ctx, step, 'warn', 'release.unjournaled', `could not journal when helm exited: ${(journaling as Error).message}`, { release: prepared.spec.release });
+    }
     if (isWsdError(error) && error.code === 'ToolTimeout' && !ctx.signal?.aborted) {
       const { release, namespace } = prepared.spec;
       try {
@@ -95,9 +115,8 @@ async function recover(
     from: current.version,
     to: target.revision,
   });
-  // Journaled first: if this rollback is interrupted in turn, its pending revision is ours.
-  const mark = await markHelmRun(ctx, prepared, 'rollback', current.version + 1);
-  await journaledCall(ctx, step, helm, prepared, mark, () => helm.rollback(release, namespace, target.revision, timeoutSeconds, current));
+  // Journaled as helm starts: if this rollback is interrupted in turn, its pending revision is ours.
+  await journaledCall(ctx, step, helm, prepared, 'rollback', current.version + 1, (beforeStart) => helm.rollback(release, namespace, target.revision, timeoutSeconds, current, beforeStart));
   return current.version + 1;
 }
 
@@ -129,9 +148,8 @@ export async function applyRelease(ctx: StepContext, step: StepName, helm: Helm,
     digest: prepared.digest,
     valuesFiles: prepared.spec.valuesFiles,
   });
-  // Journaled first: a resume that finds this revision pending knows it was this step's own run.
-  const mark = await markHelmRun(ctx, prepared, 'upgrade', latest + 1);
-  const deployed = await journaledCall(ctx, step, helm, prepared, mark, () => helm.upgradeInstall(prepared.spec, current));
+  // Journaled as helm starts: a resume that finds this revision pending knows it was this step's own run.
+  const deployed = await journaledCall(ctx, step, helm, prepared, 'upgrade', latest + 1, (beforeStart) => helm.upgradeInstall(prepared.spec, current, beforeStart));
   if (deployed.info?.status !== 'deployed') {
     throw new WsdError('StepFailed', `helm reported release ${release} as ${deployed.info?.status ?? 'unknown'} after upgrade --install; inspect it with helm history ${release} -n ${namespace}`);
   }

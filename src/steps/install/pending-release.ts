@@ -5,10 +5,12 @@
  * release is either left behind by a run that died or being worked on right now
  * by another operator or CI job; recovering the latter would roll back (or
  * delete) under it. It is safe when the pending revision is the one this step's
- * own interrupted attempt created (journaled before every mutating helm call;
- * if that attempt's helm outlived a killed run, the step runner has waited for it
- * to exit before this step runs again: tools/child-journal.ts), or when it is older than any live helm run can be, or when the operator says
- * so with --overwrite.
+ * own interrupted attempt created (journaled right before every mutating helm call
+ * starts, with the span that call could run in, and created within it; if that
+ * attempt's helm outlived a killed run, the step runner has waited for it to exit
+ * before this step runs again: tools/child-journal.ts), or the rollback helm's own
+ * atomic upgrade started in that span, or when it is older than any live helm run
+ * can be, or when the operator says so with --overwrite.
  */
 import type { HelmRelease, HelmRevision } from '../../tools/helm.js';
 import { abandonedAfterSeconds, hookRuns, upgradeHookRuns, type HookList } from '../../tools/helm-deadline.js';
@@ -27,6 +29,15 @@ interface HelmRunMark {
   revision: number;
   startedAt: string;
   /**
+   * The latest its helm could run: startedAt plus its backstop and kill grace. With {@link endedAt}, the
+   * span in which a revision this call made was created (helm stamps `last_deployed` with this host's
+   * clock, the one these times are read from): a revision created outside it is someone else's.
+   * Absent in marks journaled before 2026-12-05.
+   */
+  until?: string;
+  /** When its helm exited, journaled when the call failed or was interrupted while this CLI lived on. */
+  endedAt?: string;
+  /**
    * The release as this call left it when the backstop stopped its helm: a later revision than
    * `revision` when helm was stopped in its own atomic rollback (it creates revision + 1,
    * `pending-rollback`), which only this observation tells from an operator's rollback.
@@ -34,11 +45,22 @@ interface HelmRunMark {
   left?: { revision: number; status: string; at: string };
 }
 
-/** Journals that this step is about to run a helm call creating `revision` (before running it); returns the mark. */
-export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, command: HelmRunMark['command'], revision: number): Promise<HelmRunMark> {
-  const mark: HelmRunMark = { release: prepared.spec.release, namespace: prepared.spec.namespace, command, revision, startedAt: new Date().toISOString() };
+/**
+ * Journals that this step is about to run a helm call creating `revision`, which may run `boundMs` at
+ * most (called right before helm starts); returns the mark.
+ */
+export async function markHelmRun(ctx: StepContext, prepared: PreparedRelease, command: HelmRunMark['command'], revision: number, boundMs: number): Promise<HelmRunMark> {
+  const now = Date.now();
+  const mark: HelmRunMark = { release: prepared.spec.release, namespace: prepared.spec.namespace, command, revision, startedAt: new Date(now).toISOString(), until: new Date(now + boundMs).toISOString() };
   await ctx.checkpoint({ [HELM_RUN_KEY]: mark });
   return mark;
+}
+
+/** Journals when the helm of `mark` exited (it failed or was interrupted; runTool returns only once helm has exited). */
+export async function markHelmEnded(ctx: StepContext, mark: HelmRunMark): Promise<HelmRunMark> {
+  const entry: HelmRunMark = { ...mark, endedAt: new Date().toISOString() };
+  await ctx.checkpoint({ [HELM_RUN_KEY]: entry });
+  return entry;
 }
 
 /**
@@ -97,6 +119,35 @@ function ago(ms: number): string {
   return `${Math.floor(minutes / 60)} h ago`;
 }
 
+/**
+ * Whether a revision created at `created` (ms) may be one the helm call of `mark` made: created while it ran,
+ * from its start to its exit (or, where no exit was journaled, the latest it could run). Undefined for a
+ * mark journaled without that bound; false when `created` is unknown.
+ */
+function duringOwnRun(mark: HelmRunMark, created: number): boolean | undefined {
+  const end = Date.parse(mark.endedAt ?? mark.until ?? '');
+  if (!Number.isFinite(end)) return undefined;
+  // A second of slack at the start: the mark's time is taken just before helm starts, in ms.
+  return Number.isFinite(created) && created >= Date.parse(mark.startedAt) - 1000 && created <= end;
+}
+
+/**
+ * Whether the pending-rollback `current` is the one the atomic upgrade of `mark` started on failing, and its
+ * helm was stopped in (a Ctrl-C, or this CLI and helm killed together: nobody could journal what it left).
+ * Helm's atomic upgrade marks its revision N failed and creates N + 1 "Rollback to M", M the last deployed
+ * one before N (upgrade.go failRelease, rollback.go prepareRollback, helm 3.18 and 4.1). An operator's
+ * `helm rollback` looks the same in helm's history; only its time tells: ours was created while our
+ * helm ran, which the mark bounds. An operator's rollback afterwards is refused as before.
+ */
+async function ownAtomicRollback(input: PendingInput, mark: HelmRunMark, created: number): Promise<boolean> {
+  const { current } = input;
+  if (mark.left || mark.command !== 'upgrade' || current.info.status !== 'pending-rollback' || current.version !== mark.revision + 1) return false;
+  if (duringOwnRun(mark, created) !== true) return false;
+  const history = await input.history();
+  const target = rollbackTarget(history, mark.revision);
+  return history.find((h) => h.revision === mark.revision)?.status === 'failed' && target !== undefined && current.info.description === `Rollback to ${target.revision}`;
+}
+
 /** Decides whether recovering the pending release is safe; a refusal names the release, its state, since when, and the ways out. */
 export async function pendingVerdict(given: PendingInput): Promise<PendingVerdict> {
   let history: Promise<HelmRevision[]> | undefined;
@@ -105,8 +156,17 @@ export async function pendingVerdict(given: PendingInput): Promise<PendingVerdic
   const { release, namespace, timeoutSeconds } = prepared.spec;
   const status = current.info.status;
   const mark = ownMark(ctx.previous, prepared);
-  if (mark && mark.revision === current.version) {
+  const created = Date.parse(current.info.last_deployed ?? '');
+  if (mark && mark.revision === current.version && duringOwnRun(mark, created) !== false) {
     return { safe: true, why: `revision ${current.version} was started by an earlier attempt of this step in deployment ${ctx.deploymentId} (helm ${mark.command} at ${mark.startedAt}), which was interrupted` };
+  }
+  if (mark && (await ownAtomicRollback(input, mark, created))) {
+    return {
+      safe: true,
+      why:
+        `revision ${current.version} is the rollback helm's atomic upgrade starts when it fails: an earlier attempt of this step in deployment ${ctx.deploymentId} ran helm upgrade ` +
+        `(started ${mark.startedAt}), which created revision ${mark.revision}, now failed, and was stopped before its rollback (${current.info.description}, created ${current.info.last_deployed} while that helm ran) ended`,
+    };
   }
   if (mark?.left && mark.left.revision === current.version && mark.left.status === status) {
     return {
@@ -117,7 +177,7 @@ export async function pendingVerdict(given: PendingInput): Promise<PendingVerdic
     };
   }
   const now = input.now ?? Date.now();
-  const since = Date.parse(current.info.last_deployed ?? '');
+  const since = created;
   const staleAfter = Number.isFinite(since) ? await abandonedAfter(input) : Infinity;
   const staleMs = staleAfter * 1000;
   if (Number.isFinite(since) && now - since > staleMs) {

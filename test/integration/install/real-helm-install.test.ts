@@ -16,6 +16,7 @@ import { isWsdError } from '../../../src/core/errors.js';
 import { applyRelease } from '../../../src/steps/install/apply-release.js';
 import { helmFor } from '../../../src/steps/install/cluster-context.js';
 import { Helm } from '../../../src/tools/helm.js';
+import { checkpointChildJournal, withChildJournal } from '../../../src/tools/child-journal.js';
 import { createInstallGitpodStep, prepareGitpodRelease } from '../../../src/steps/install/install-gitpod.js';
 import { writePrepared } from '../../../src/steps/install/release.js';
 import { upgradeArgv } from '../../../src/tools/helm-argv.js';
@@ -229,6 +230,55 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed' });
     const outputs = await step.run(c.ctx);
     expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'rollback', from: 3, to: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 5 })]);
+    expect(c.settings()?.['ws-manager']).toBe('{"cpu":6}');
+  }, 180_000);
+
+  // SIGKILL of this CLI and its helm together while helm's atomic rollback is held by the API server:
+  // nothing after helm's start is journaled (no `left`, no exit time). Helm had marked 2 failed and
+  // created 3 pending-rollback "Rollback to 1" while it ran: the next run recovers 3 as its own.
+  it('an upgrade killed together with this CLI in its own atomic rollback is recovered by the next run from what was journaled before helm started', async () => {
+    const c = cluster('killed-rollback');
+    await step.run(c.ctx);
+    let refused = false;
+    api.refuseWrite = (req, obj) => {
+      if (!req.path.includes('/namespaces/killed-rollback/configmaps') || (obj?.data as Record<string, string> | undefined)?.['ws-manager'] !== '{"cpu":13}') return undefined;
+      refused = true;
+      return status(422, 'Invalid', 'ConfigMap "gitpod-settings" is invalid: data: admission webhook "policy.example" denied the request: 13 CPUs');
+    };
+    const checkpoints: Array<Record<string, unknown>> = [];
+    let frozen: Record<string, unknown> | undefined;
+    api.gate = (req) => {
+      if (frozen || !refused || !req.path.startsWith('/api/v1/namespaces/killed-rollback/configmaps')) return undefined;
+      // The journal as it stands now is all a run killed now leaves; helm's group goes with it.
+      frozen = Object.assign({}, ...checkpoints) as Record<string, unknown>;
+      const child = (frozen.children as Array<{ pid?: number; target: string }> | undefined)?.find((m) => m.target === 'release gitpod in namespace killed-rollback');
+      if (child?.pid === undefined) return Promise.reject(new Error('helm upgrade was not journaled with its pid'));
+      process.kill(-child.pid, 'SIGKILL');
+      return new Promise<void>(() => undefined);
+    };
+    try {
+      c.setWsManager(13);
+      const checkpoint = async (partial: Record<string, unknown>) => void checkpoints.push(partial);
+      // As the step runner runs a step: its tool children journaled (their pids) in its checkpoint.
+      const error = await withChildJournal(checkpointChildJournal(checkpoint), () => step.run({ ...c.ctx, checkpoint })).catch((e: unknown) => e);
+      expect(isWsdError(error) && error.code, String(error)).toBe('ToolFailed');
+    } finally {
+      api.refuseWrite = undefined;
+      api.gate = undefined;
+    }
+    expect(await c.history()).toEqual(['1:deployed', '2:failed', '3:pending-rollback']);
+    expect(frozen?.helmRun).toMatchObject({ command: 'upgrade', revision: 2, until: expect.any(String) });
+    expect(frozen?.helmRun).not.toHaveProperty('left');
+    expect(frozen?.helmRun).not.toHaveProperty('endedAt');
+
+    c.ctx.previous = frozen;
+    c.setWsManager(6);
+    expect(await step.check!(c.ctx)).toMatchObject({ action: 'proceed' });
+    const outputs = await step.run(c.ctx);
+    const recover = c.sink.events.find((e) => e.code === 'release.recover');
+    expect(recover?.data).toMatchObject({ action: 'rollback', from: 3, to: 1 });
+    expect(recover?.message).toContain("the rollback helm's atomic upgrade starts when it fails");
     expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 5 })]);
     expect(c.settings()?.['ws-manager']).toBe('{"cpu":6}');
   }, 180_000);
