@@ -83,6 +83,8 @@ export interface HelmRevision {
   status: string;
   chart: string;
   description?: string;
+  /** When the revision was created (its `last_deployed`), RFC 3339. */
+  updated?: string;
 }
 
 /** Run-scoped facts every helm call needs. */
@@ -261,14 +263,41 @@ export class Helm {
     const entries = parseJsonOutput<HelmListEntry[]>(listed.stdout || '[]', 'helm list');
     const entry = entries.find((e) => e.name === release);
     if (!entry) return undefined;
+    if (this.majorVersion >= 4) return this.storedStatus(release, namespace, entry);
     const result = await this.run(['helm', 'status', release, ...this.clusterArgs(namespace), '--output', 'json'], `helm status ${release}`);
     const status = parseJsonOutput<HelmRelease>(result.stdout, 'helm status');
     // `helm status -o json` carries no chart (helm 3.18 and 4.1 both leave it out); `helm list` names it.
     return status.chart?.metadata?.version ? status : { ...status, chart: { metadata: parseChartRef(entry.chart) } };
   }
 
-  /** The hooks helm stored with one revision of the release (`helm status --revision`). */
+  /**
+   * helm 4's `status` also reads every resource of the release from the API server (it has no
+   * `--show-resources` to turn that off), so an API server slow to list them holds it up to its bound.
+   * What the step decides on is in the release storage: the latest revision's status, description and
+   * time from `helm history --max 1`, its hooks from `helm get hooks`; the chart from `helm list`.
+   */
+  private async storedStatus(release: string, namespace: string, entry: HelmListEntry): Promise<HelmRelease> {
+    const result = await this.run(['helm', 'history', release, ...this.clusterArgs(namespace), '--max', '1', '--output', 'json'], `helm history ${release} --max 1`);
+    const latest = parseJsonOutput<HelmRevision[]>(result.stdout, 'helm history').at(-1);
+    if (!latest) throw new WsdError('ToolFailed', `helm history ${release} --max 1 showed no revision of release ${release} in namespace ${namespace}, which helm list shows; run again`, { transient: true });
+    const { hooks } = (await this.hooksAt(release, namespace, latest.revision)) ?? {};
+    return {
+      name: release,
+      namespace,
+      version: latest.revision,
+      info: { status: latest.status, description: latest.description, last_deployed: latest.updated },
+      chart: { metadata: parseChartRef(entry.chart) },
+      ...(hooks && hooks.length > 0 ? { hooks } : {}),
+    };
+  }
+
+  /** The hooks helm stored with one revision of the release (`helm status --revision`; helm 4: `helm get hooks`, which reads no resources). */
   async hooksAt(release: string, namespace: string, revision: number): Promise<HookList> {
+    await this.ensureVersion();
+    if (this.majorVersion >= 4) {
+      const hooks = await this.run(['helm', 'get', 'hooks', release, ...this.clusterArgs(namespace), '--revision', String(revision)], `helm get hooks ${release} --revision ${revision}`);
+      return renderedHooks(hooks.stdout);
+    }
     const result = await this.run(['helm', 'status', release, ...this.clusterArgs(namespace), '--revision', String(revision), '--output', 'json'], `helm status ${release} --revision ${revision}`);
     return { hooks: parseJsonOutput<HelmRelease>(result.stdout, 'helm status').hooks };
   }

@@ -103,6 +103,9 @@ describe('Helm.status on the recorded output', () => {
       { match: ['version', '--template'], stdout: rec.helm },
       { match: ['list'], stdout: rec.cases.list!.stdout },
       { match: ['status'], stdout: rec.cases.status!.stdout },
+      // helm 4 is read from its storage (history --max 1, get hooks: the recorded chart has none), not `status`.
+      { match: ['history'], stdout: rec.cases.history!.stdout },
+      { match: ['get', 'hooks'], stdout: '' },
     ]));
     root = mkdtempSync(join(tmpdir(), 'wsd-helm-rec-'));
     const helm = new Helm({ kubeconfig: join(root, 'kubeconfig'), homeDir: join(root, 'helm') });
