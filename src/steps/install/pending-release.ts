@@ -177,7 +177,8 @@ export async function pendingVerdict(given: PendingInput): Promise<PendingVerdic
     };
   }
   const now = input.now ?? Date.now();
-  const since = created;
+  // An uninstall does not restamp the revision (helm sets info.deleted, not last_deployed): its age says nothing about the uninstall's.
+  const since = status === 'uninstalling' ? NaN : created;
   const staleAfter = Number.isFinite(since) ? await abandonedAfter(input) : Infinity;
   const staleMs = staleAfter * 1000;
   if (Number.isFinite(since) && now - since > staleMs) {
@@ -186,7 +187,11 @@ export async function pendingVerdict(given: PendingInput): Promise<PendingVerdic
       why: `it has been pending since ${new Date(since).toISOString()} (${ago(now - since)}), longer than any live helm run of ours with --timeout ${timeoutSeconds}s can take on it, its hooks included (${staleAfter} s), so the run that left it is gone`,
     };
   }
-  const sinceText = Number.isFinite(since) ? `since ${new Date(since).toISOString()} (${ago(now - since)})` : 'since an unknown time (helm status shows no last_deployed)';
+  const sinceText = Number.isFinite(since)
+    ? `since ${new Date(since).toISOString()} (${ago(now - since)})`
+    : status === 'uninstalling'
+      ? 'since an unknown time (helm records no time for an uninstall)'
+      : 'since an unknown time (helm status shows no last_deployed)';
   if (ctx.options.overwrite) {
     return { safe: true, why: `it is pending ${sinceText} and not from this deployment, but --overwrite was given` };
   }
@@ -212,7 +217,7 @@ async function abandonedAfter(input: PendingInput): Promise<number> {
 async function manualFix(input: PendingInput, status: string, kubeconfig: string): Promise<string> {
   const { release, namespace } = input.prepared.spec;
   const where = `${release} --namespace ${namespace} --kubeconfig ${kubeconfig}`;
-  if (status === 'pending-install') return `\`helm uninstall ${where}\``;
+  if (status === 'pending-install' || status === 'uninstalling') return `\`helm uninstall ${where}\``;
   const target = rollbackTarget(await input.history(), input.current.version);
   return target ? `\`helm rollback ${release} ${target.revision} --namespace ${namespace} --kubeconfig ${kubeconfig}\`` : `\`helm uninstall ${where}\` (it has no earlier deployed revision)`;
 }

@@ -4,7 +4,6 @@
  * upgrade / recover a release left pending by an interrupted run), apply, then
  * wait for the release's workloads through the Kubernetes API.
  */
-import { WsdError } from '../../core/errors.js';
 import type { HelmRelease, ReleaseSpec } from '../../tools/helm.js';
 import type { ChartConfig } from './config.js';
 import { generatedValuesPath, writeGeneratedValues } from './generated-values.js';
@@ -155,7 +154,9 @@ export function decideRelease(current: HelmRelease | undefined, prepared: Prepar
     case 'pending-rollback':
       return { action: 'recover-rollback', reason: `${where} is ${status} at revision ${revision}` };
     case 'uninstalling':
-      throw new WsdError('StepFailed', `${where} is being uninstalled by another operation; wait for it to finish and run again`, { transient: true });
+      // A helm uninstall killed mid-way (ours, an atomic first install's own, or an operator's) leaves it so
+      // for good: like pending-*, it is finished (uninstalled again) once no live helm run can own it.
+      return { action: 'recover-uninstall', reason: `${where} is uninstalling at revision ${revision}` };
     case 'deployed': {
       const deployedVersion = current.chart?.metadata?.version;
       const deployedDigest = digestFromDescription(current.info.description);

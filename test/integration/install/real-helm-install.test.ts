@@ -283,6 +283,25 @@ describe.skipIf(!ready).each(realHelms())('install-gitpod with real helm $versio
     expect(c.settings()?.['ws-manager']).toBe('{"cpu":6}');
   }, 180_000);
 
+  // A helm uninstall killed while its deletes are held leaves the release `uninstalling` for good: it was
+  // said as "being uninstalled by another operation; wait for it to finish", which never happens.
+  it('a release left uninstalling by a killed helm uninstall is refused with the way out, and --overwrite finishes it and installs', async () => {
+    const c = cluster('killed-uninstall');
+    await step.run(c.ctx);
+    const args = ['uninstall', 'gitpod', '--kubeconfig', c.kubeconfig, '--namespace', 'killed-uninstall', '--wait', '--timeout', '60s'];
+    await killDuringConfigMapWrite(api, helmBinary.path, args, { homeDir: join(c.ctx.clusterDir, 'helm', 'killed'), kubeconfig: c.kubeconfig }, 'killed-uninstall');
+    expect(await c.history()).toEqual(['1:uninstalling']);
+    const refused = await step.check!(c.ctx);
+    expect(refused).toMatchObject({ action: 'refuse', reason: expect.stringContaining('is uninstalling at revision 1 since an unknown time') });
+    expect(refused).toMatchObject({ reason: expect.stringMatching(/`helm uninstall gitpod --namespace killed-uninstall --kubeconfig .*` and run again, or resume with --overwrite/) });
+
+    c.ctx.options = { ...c.ctx.options, overwrite: true };
+    const outputs = await step.run(c.ctx);
+    expect(c.sink.events.find((e) => e.code === 'release.recover')?.data).toMatchObject({ action: 'uninstall', revision: 1 });
+    expect(outputs.releases).toEqual([expect.objectContaining({ status: 'deployed', revision: 1 })]);
+    expect(await c.history()).toEqual(['1:deployed']);
+  }, 180_000);
+
   it('a pending-install left by a run not of this deployment: --overwrite uninstalls and installs it', async () => {
     const c = cluster('overwrite-install');
     await killMidWrite(c, 'overwrite-install');
