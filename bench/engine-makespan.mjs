@@ -6,7 +6,7 @@
  * bare chains (runTool only, no engine) to separate the engine's cost from the
  * cost of starting hundreds of processes on this machine.
  *
- *   node bench/run.mjs engine-makespan [--step SECONDS] [--pairs N] [--dist DIR] [N …]
+ *   node bench/run.mjs engine-makespan [--step SECONDS] [--pairs N] [--floor loop|yield] [--dist DIR] [N …]
  *
  * On a shared machine makespans swing with the load; the CPU time this process spends
  * (user + system, `process.cpuUsage`) in the engine run against the bare run does not, so
@@ -14,6 +14,7 @@
  * build (e.g. a copy of an older commit's `dist/`) for an interleaved A/B.
  */
 import { setMaxListeners } from 'node:events';
+import { setImmediate } from 'node:timers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -174,14 +175,20 @@ export async function engineRun(dist, n, seconds) {
   }
 }
 
-/** The same child processes, chained per cluster with plain awaits: the floor of this machine. */
-export async function bareRun(dist, n, seconds) {
+/**
+ * The same child processes, chained per cluster with plain awaits: the floor of this machine. `floor: 'yield'`
+ * lets the event loop turn before each spawn (a chain's first spawn too), so the first wave is not one synchronous
+ * loop of n forks: on a host whose forks are slow that loop is no floor (the engine, which releases its first
+ * steps in group-commit batches, ended before it), and this shape of the same chains may end earlier.
+ */
+export async function bareRun(dist, n, seconds, floor = 'loop') {
   const marks = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: n }, async (_, c) => {
       for (let index = 0; index < STEPS.length; index++) {
+        if (floor === 'yield') await new Promise((resolve) => setImmediate(resolve));
         const entered = performance.now();
         const pending = dist.runTool({ argv: ['sleep', String(seconds)] });
         const spawned = performance.now();
@@ -217,10 +224,12 @@ function parseArgs(args) {
   const step = flag('--step');
   const dist = flag('--dist');
   const pairs = flag('--pairs');
-  const used = new Set([step?.at, step && step.at + 1, dist?.at, dist && dist.at + 1, pairs?.at, pairs && pairs.at + 1]);
+  const floor = flag('--floor');
+  if (floor && floor.value !== 'loop' && floor.value !== 'yield') throw new Error(`--floor takes loop or yield, got ${floor.value}`);
+  const used = new Set([step?.at, step && step.at + 1, dist?.at, dist && dist.at + 1, pairs?.at, pairs && pairs.at + 1, floor?.at, floor && floor.at + 1]);
   const sizes = args.filter((_, i) => !used.has(i)).map(Number);
   const cases = step === undefined && sizes.length === 0 ? DEFAULT_CASES : (sizes.length ? sizes : [1, 10, 50, 200]).map((n) => [n, Number(step?.value ?? 0.2)]);
-  return { cases, dist: dist?.value, pairs: Math.max(1, Number(pairs?.value ?? REPS)) };
+  return { cases, dist: dist?.value, pairs: Math.max(1, Number(pairs?.value ?? REPS)), floor: floor?.value ?? 'loop' };
 }
 
 const load1 = () => Math.round(loadavg()[0] * 10) / 10;
@@ -231,7 +240,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const pickMedian = (runs) => [...runs].sort((a, b) => a.makespanMs - b.makespanMs)[Math.floor(runs.length / 2)];
 
 export default async function engineMakespan(args = []) {
-  const { cases, dist: distDir, pairs } = parseArgs(args);
+  const { cases, dist: distDir, pairs, floor } = parseArgs(args);
   const dist = await loadDist(distDir);
   if (distDir) console.log(`dist: ${resolve(distDir)}`);
   await engineRun(dist, 2, 0.01); // warm-up: module compilation and first spawns
@@ -250,9 +259,9 @@ export default async function engineMakespan(args = []) {
     for (let r = 0; r < pairs; r++) {
       if (r % 2 === 0) {
         engine.push(await engineRun(dist, n, seconds));
-        bare.push(await bareRun(dist, n, seconds));
+        bare.push(await bareRun(dist, n, seconds, floor));
       } else {
-        bare.push(await bareRun(dist, n, seconds));
+        bare.push(await bareRun(dist, n, seconds, floor));
         engine.push(await engineRun(dist, n, seconds));
       }
     }
@@ -261,6 +270,7 @@ export default async function engineMakespan(args = []) {
     const row = {
       clusters: n,
       stepSeconds: seconds,
+      floor,
       idealMs: ideal,
       makespanMs: e.makespanMs,
       ratio: e.makespanMs / ideal,
@@ -330,7 +340,7 @@ export default async function engineMakespan(args = []) {
     splitRows,
   );
   printTable(
-    'engine − bare, paired (each engine run against the bare run beside it, which one goes first alternating)',
+    `engine − bare, paired (each engine run against the bare run beside it, which one goes first alternating; bare floor: ${floor})`,
     ['clusters × step', 'pairs', 'median ms (of bare)', '95 % interval of the median', 'each pair, in run order'],
     pairedRows,
   );
