@@ -240,10 +240,8 @@ function cutBack(fd: number, end: number, error: unknown): unknown {
 
 /** A failed append whose cut could not be taken back: the journal's end may hold part of a line. */
 class JournalCutError extends Error {
-  readonly code: string | undefined;
   constructor(readonly original: unknown) {
     super((original as Error).message);
-    this.code = (original as NodeJS.ErrnoException).code;
   }
 }
 
